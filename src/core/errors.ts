@@ -1,0 +1,65 @@
+/**
+ * Errors and boundary checks. Convention: TypeError for a wrong kind of value,
+ * RangeError for a bad value or shape, ModelFormatError for corrupt or unsupported
+ * model files. Messages say where (layer, argument) and what was expected vs found.
+ */
+export class ModelFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelFormatError';
+  }
+}
+
+export function checkPositiveInt(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export function checkNumberIn(value: unknown, lo: number, hi: number, what: string, opts: { loOpen?: boolean; hiOpen?: boolean } = {}): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (opts.loOpen ? value > lo : value >= lo) &&
+    (opts.hiOpen ? value < hi : value <= hi);
+  if (!ok) {
+    const l = opts.loOpen ? '(' : '[';
+    const h = opts.hiOpen ? ')' : ']';
+    throw new RangeError(`${what} must be a number in ${l}${lo}, ${hi}${h}, got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+export function checkBoolean(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${what} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * Reject every key of `options` not in `supported`: an option we do not implement is
+ * an error that names it, never silently ignored. `later` names Keras options that
+ * exist but are not built yet, to say so explicitly.
+ */
+export function checkOptions(options: object | undefined, supported: readonly string[], where: string, later: Readonly<Record<string, string>> = {}): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${where}: options must be an object, got ${JSON.stringify(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if ((options as Record<string, unknown>)[key] === undefined) continue;
+    if (supported.includes(key)) continue;
+    if (key in later) throw new RangeError(`${where}: option '${key}' is not supported yet (${later[key]})`);
+    throw new RangeError(`${where}: unknown option '${key}'; supported options: ${supported.join(', ')}`);
+  }
+}
+
+/** Look a name up in a registry, or throw listing the valid names. */
+export function lookup<T>(registry: ReadonlyMap<string, T>, name: string, what: string): T {
+  const found = registry.get(name);
+  if (found === undefined) {
+    const names = [...new Set(registry.keys())].join(', ');
+    throw new RangeError(`unknown ${what} ${JSON.stringify(name)}; valid names: ${names}`);
+  }
+  return found;
+}

@@ -1,0 +1,32 @@
+/**
+ * rnnkit — recurrent neural networks for TypeScript, with a Keras-shaped API.
+ *
+ *   import { Sequential, layers, tensor } from 'rnnkit';
+ */
+export { Tensor, tensor, type NestedArray } from './core/tensor.js';
+export { ModelFormatError } from './core/errors.js';
+export { setSeed, Rng } from './core/rng.js';
+export { layers, Layer, Dense, SimpleRNN, type LayerArgs, type DenseArgs, type SimpleRNNArgs, type Shape } from './layers/index.js';
+export { initializers, type Initializer } from './initializers/index.js';
+export { type ActivationIdentifier } from './activations/index.js';
+export { optimizers, Optimizer } from './optimizers/index.js';
+export { losses, Loss } from './losses/index.js';
+export { metrics, Metric } from './metrics/index.js';
+export {
+  Sequential,
+  type SequentialArgs,
+  type CompileArgs,
+  type FitArgs,
+  type EvaluateArgs,
+  type PredictArgs,
+  type Verbosity,
+} from './models/sequential.js';
+export { callbacks, History, EarlyStopping, type Callback, type Logs, type EarlyStoppingArgs } from './models/callbacks.js';
+export { type ProgressSink } from './models/progbar.js';
+export { useBackend } from './backend/index.js';
+
+/** Build a Sequential model (tfjs spelling: `sequential({layers: [...]})`). */
+import { Sequential, type SequentialArgs } from './models/sequential.js';
+export function sequential(args?: SequentialArgs): Sequential {
+  return new Sequential(args);
+}

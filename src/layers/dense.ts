@@ -1,0 +1,145 @@
+/**
+ * Dense: y = act(x · kernel + bias), kernel [I, O]. On 3-D input [B, T, I] it applies
+ * to every time step (one product over B·T rows), as Keras does.
+ */
+import { backend, Act, type ActId, type Kernels } from '../backend/index.js';
+import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
+import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
+import { checkBoolean, checkPositiveInt } from '../core/errors.js';
+import { formatShape } from '../core/tensor.js';
+import type { Rng } from '../core/rng.js';
+import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
+
+export interface DenseArgs extends LayerArgs {
+  /** Output width. */
+  units: number;
+  /** Default 'linear'. */
+  activation?: ActivationIdentifier | null;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform' (Keras). */
+  kernelInitializer?: InitializerIdentifier | Initializer;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerIdentifier | Initializer;
+  /** Seed for this layer's initializers; default drawn from the global seed (setSeed). */
+  seed?: number;
+}
+
+const LATER = {
+  kernelRegularizer: 'regularizers arrive with the recurrent-layers work',
+  biasRegularizer: 'regularizers arrive with the recurrent-layers work',
+  activityRegularizer: 'activity regularizers are not implemented',
+  kernelConstraint: 'constraints arrive with the recurrent-layers work',
+  biasConstraint: 'constraints arrive with the recurrent-layers work',
+  loraRank: 'LoRA is not implemented',
+};
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: ActId;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly seed: number | undefined;
+  private kernel!: LayerWeight;
+  private bias: LayerWeight | null = null;
+  private k: Kernels = backend();
+  private inputDim = 0;
+  private x: Float32Array = new Float32Array(0);
+  private pre: Float32Array = new Float32Array(0);
+  private out: Float32Array = new Float32Array(0);
+  private dPre: Float32Array = new Float32Array(0);
+  private dx: Float32Array = new Float32Array(0);
+
+  constructor(args: DenseArgs) {
+    super(args ?? {}, 'dense');
+    checkLayerOptions(args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed'], `Dense '${this.name}'`, LATER);
+    this.units = checkPositiveInt(args.units, `${this.where}: units`);
+    this.activation = getActivation(args.activation, 'linear', this.where);
+    this.useBias = args.useBias === undefined ? true : checkBoolean(args.useBias, `${this.where}: useBias`);
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', `${this.where}: kernelInitializer`);
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', `${this.where}: biasInitializer`);
+    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) {
+      throw new RangeError(`${this.where}: seed must be a non-negative integer, got ${JSON.stringify(args.seed)}`);
+    }
+    this.seed = args.seed;
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 1 && inputShape.length !== 2) {
+      throw new RangeError(`${this.where}: expected input of rank 2 or 3 ([batch, features] or [batch, time, features]), got ${formatShape([null, ...inputShape])}`);
+    }
+    const last = inputShape[inputShape.length - 1];
+    if (last === null || last === undefined) throw new RangeError(`${this.where}: the last input dimension must be known, got ${formatShape([null, ...inputShape])}`);
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  protected override seedForInit(): number {
+    return this.seed ?? super.seedForInit();
+  }
+
+  protected createWeights(inputShape: Shape, rng: Rng): void {
+    this.inputDim = inputShape[inputShape.length - 1]!;
+    this.kernel = this.addWeight('kernel', [this.inputDim, this.units], this.kernelInitializer, rng);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, rng);
+    this.k = backend();
+  }
+
+  forward(x: Float32Array, B: number, T: number): Float32Array {
+    const rows = B * T;
+    const O = this.units;
+    this.out = ensure(this.out, rows * O);
+    // A linear activation needs no separate pre-activation cache.
+    if (this.activation !== Act.linear) this.pre = ensure(this.pre, rows * O);
+    const pre = this.activation === Act.linear ? this.out : this.pre;
+    this.x = x;
+    this.k.denseForward(this.out, pre, x, this.kernel.value, this.bias?.value ?? null, rows, this.inputDim, O, this.activation);
+    return this.out;
+  }
+
+  backward(dy: Float32Array, B: number, T: number, needDx: boolean): Float32Array | null {
+    const rows = B * T;
+    const O = this.units;
+    this.dPre = ensure(this.dPre, rows * O);
+    if (needDx) this.dx = ensure(this.dx, rows * this.inputDim);
+    const pre = this.activation === Act.linear ? this.out : this.pre;
+    this.k.denseBackward(
+      needDx ? this.dx : null,
+      this.kernel.grad,
+      this.bias?.grad ?? null,
+      this.dPre,
+      dy,
+      this.x,
+      pre,
+      this.out,
+      this.kernel.value,
+      rows,
+      this.inputDim,
+      O,
+      this.activation,
+    );
+    return needDx ? this.dx : null;
+  }
+
+  override outputTime(T: number): number {
+    return T;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: activationName(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
+    };
+  }
+}
+
+/** `layers.dense({units, activation, …})`. */
+export function dense(args: DenseArgs): Dense {
+  return new Dense(args);
+}

@@ -1,0 +1,89 @@
+/**
+ * Binary cross-entropy (Keras 3 `BinaryCrossentropy`), per element, averaged over
+ * the last axis to give the per-sample value.
+ *
+ *   label smoothing:  y ← y·(1−s) + 0.5·s
+ *   probabilities:    p ← clip(p, ε, 1−ε);  ℓ = −(y·log p + (1−y)·log(1−p))
+ *   logits:           ℓ = max(z, 0) − z·y + log1p(exp(−|z|))       (stable sigmoid-CE)
+ *
+ * Layout: yPred, yTrue, dPred all [rows, cols]. The probability form follows the
+ * numpy/JAX/torch backends of Keras (always the clipped form; the TensorFlow backend
+ * silently switches to logits after a sigmoid layer, which we do not imitate).
+ */
+import { checkBoolean } from '../core/errors.js';
+import {
+  EPSILON,
+  Loss,
+  ONE_MINUS_EPSILON,
+  checkLabelSmoothing,
+  checkLossOptions,
+  reduceSum,
+} from './loss.js';
+import type { BaseLossOptions, LossConfig } from './loss.js';
+
+export interface BinaryCrossentropyOptions extends BaseLossOptions {
+  /** Treat yPred as logits instead of probabilities. Default false. */
+  fromLogits?: boolean;
+  /** Smooth labels towards 0.5: y ← y·(1−s) + 0.5·s. In [0, 1]; default 0. */
+  labelSmoothing?: number;
+}
+
+export class BinaryCrossentropy extends Loss {
+  readonly name = 'binary_crossentropy';
+  readonly className = 'BinaryCrossentropy';
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+
+  constructor(options: BinaryCrossentropyOptions = {}) {
+    const where = 'BinaryCrossentropy';
+    checkLossOptions(options, ['fromLogits', 'labelSmoothing'], where);
+    super(options, where);
+    this.fromLogits = options.fromLogits === undefined ? false : checkBoolean(options.fromLogits, `${where}: fromLogits`);
+    this.labelSmoothing = checkLabelSmoothing(options.labelSmoothing, where);
+  }
+
+  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+    const n = rows * cols;
+    const s = this.labelSmoothing;
+    const div = this.divisor(rows);
+    // d(reduced)/d(ℓ_element): mean over the last axis, then the batch reduction.
+    const scale = 1 / (cols * div);
+    let sum = 0;
+    if (this.fromLogits) {
+      for (let i = 0; i < n; i++) {
+        const z = yPred[i];
+        const y = s === 0 ? yTrue[i] : yTrue[i] * (1 - s) + 0.5 * s;
+        // ℓ = max(z,0) − z·y + log1p(exp(−|z|))
+        sum += (z > 0 ? z : 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+        if (dPred !== null) {
+          // dℓ/dz = σ(z) − y, with a sign-split sigmoid
+          const sig = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+          dPred[i] = (sig - y) * scale;
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const raw = yPred[i];
+        const y = s === 0 ? yTrue[i] : yTrue[i] * (1 - s) + 0.5 * s;
+        const clipped = raw < EPSILON || raw > ONE_MINUS_EPSILON;
+        const p = raw < EPSILON ? EPSILON : raw > ONE_MINUS_EPSILON ? ONE_MINUS_EPSILON : raw;
+        // ℓ = −(y·log p + (1−y)·log(1−p))
+        sum -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
+        if (dPred !== null) {
+          // dℓ/dp = −y/p + (1−y)/(1−p); the clip passes no gradient outside [ε, 1−ε]
+          dPred[i] = clipped ? 0 : (-y / p + (1 - y) / (1 - p)) * scale;
+        }
+      }
+    }
+    return reduceSum(sum / cols, div);
+  }
+
+  override getConfig(): LossConfig {
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+  }
+}
+
+/** Binary cross-entropy; see {@link BinaryCrossentropyOptions}. */
+export function binaryCrossentropy(options?: BinaryCrossentropyOptions): BinaryCrossentropy {
+  return new BinaryCrossentropy(options);
+}

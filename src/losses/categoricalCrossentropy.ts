@@ -1,0 +1,204 @@
+/**
+ * Categorical and sparse categorical cross-entropy (Keras 3), summed over the last
+ * axis to give the per-sample value.
+ *
+ *   label smoothing (dense only):  y ← y·(1−s) + s/cols
+ *   probabilities:  q ← p / Σp (along the row);  q ← clip(q, ε, 1−ε);  ℓ = −Σ y·log q
+ *   logits:         ℓ = −Σ y·log_softmax(z) = (Σy)·logsumexp(z) − Σ y·z   (max-shifted)
+ *
+ * Sparse: y is one-hot of the integer label, so ℓ = −log q[label] (or −log_softmax).
+ * Layout: yPred, dPred [rows, cols]; yTrue [rows, cols] (dense) or [rows] (sparse).
+ *
+ * Gradient of the probability form goes through the normalisation:
+ *   g_j = dℓ/dq_j = −y_j/q_j (0 where clipped),  dℓ/dp_k = (g_k − Σ_j g_j·q_j) / Σp.
+ */
+import { checkBoolean } from '../core/errors.js';
+import {
+  EPSILON,
+  Loss,
+  ONE_MINUS_EPSILON,
+  checkLabelSmoothing,
+  checkLossOptions,
+  reduceSum,
+} from './loss.js';
+import type { BaseLossOptions, LossConfig } from './loss.js';
+
+export interface CategoricalCrossentropyOptions extends BaseLossOptions {
+  /** Treat yPred as logits (softmax applied inside the loss). Default false. */
+  fromLogits?: boolean;
+  /** Smooth labels towards uniform: y ← y·(1−s) + s/cols. In [0, 1]; default 0. */
+  labelSmoothing?: number;
+}
+
+export interface SparseCategoricalCrossentropyOptions extends BaseLossOptions {
+  /** Treat yPred as logits (softmax applied inside the loss). Default false. */
+  fromLogits?: boolean;
+}
+
+/** Clip of the normalised probability, as Keras: clip(p/Σp, ε, 1−ε). */
+function clipProb(q: number): number {
+  return q < EPSILON ? EPSILON : q > ONE_MINUS_EPSILON ? ONE_MINUS_EPSILON : q;
+}
+
+export class CategoricalCrossentropy extends Loss {
+  readonly name = 'categorical_crossentropy';
+  readonly className = 'CategoricalCrossentropy';
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+
+  constructor(options: CategoricalCrossentropyOptions = {}) {
+    const where = 'CategoricalCrossentropy';
+    checkLossOptions(options, ['fromLogits', 'labelSmoothing'], where);
+    super(options, where);
+    this.fromLogits = options.fromLogits === undefined ? false : checkBoolean(options.fromLogits, `${where}: fromLogits`);
+    this.labelSmoothing = checkLabelSmoothing(options.labelSmoothing, where);
+  }
+
+  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+    const s = this.labelSmoothing;
+    const a = 1 - s; // y ← a·y + b
+    const b = s / cols;
+    const div = this.divisor(rows);
+    const scale = 1 / div; // per-sample value is a sum: no 1/cols
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      if (this.fromLogits) {
+        // logsumexp, max-shifted
+        let m = -Infinity;
+        for (let j = 0; j < cols; j++) if (yPred[o + j] > m) m = yPred[o + j];
+        let se = 0;
+        let sy = 0;
+        let syz = 0;
+        for (let j = 0; j < cols; j++) {
+          const y = a * yTrue[o + j] + b;
+          se += Math.exp(yPred[o + j] - m);
+          sy += y;
+          syz += y * yPred[o + j];
+        }
+        const lse = m + Math.log(se);
+        // ℓ = (Σy)·lse − Σ y·z
+        sum += sy * lse - syz;
+        if (dPred !== null) {
+          // dℓ/dz_k = (Σy)·softmax_k − y_k
+          for (let j = 0; j < cols; j++) {
+            const y = a * yTrue[o + j] + b;
+            dPred[o + j] = (sy * Math.exp(yPred[o + j] - lse) - y) * scale;
+          }
+        }
+      } else {
+        let sp = 0;
+        for (let j = 0; j < cols; j++) sp += yPred[o + j];
+        let rowLoss = 0;
+        for (let j = 0; j < cols; j++) {
+          const y = a * yTrue[o + j] + b;
+          // ℓ = −Σ y·log clip(p/Σp)
+          rowLoss -= y * Math.log(clipProb(yPred[o + j] / sp));
+        }
+        sum += rowLoss;
+        if (dPred !== null) {
+          // Σ_j g_j·q_j with g_j = −y_j/q_j where the clip is inactive: Σ −y_j over those j
+          let gq = 0;
+          for (let j = 0; j < cols; j++) {
+            const q = yPred[o + j] / sp;
+            if (q >= EPSILON && q <= ONE_MINUS_EPSILON) gq -= a * yTrue[o + j] + b;
+          }
+          for (let j = 0; j < cols; j++) {
+            const q = yPred[o + j] / sp;
+            const g = q >= EPSILON && q <= ONE_MINUS_EPSILON ? -(a * yTrue[o + j] + b) / q : 0;
+            // dℓ/dp_k = (g_k − Σ g_j q_j) / Σp
+            dPred[o + j] = ((g - gq) / sp) * scale;
+          }
+        }
+      }
+    }
+    return reduceSum(sum, div);
+  }
+
+  override getConfig(): LossConfig {
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
+  }
+}
+
+export class SparseCategoricalCrossentropy extends Loss {
+  readonly name = 'sparse_categorical_crossentropy';
+  readonly className = 'SparseCategoricalCrossentropy';
+  override readonly sparse = true;
+  readonly fromLogits: boolean;
+
+  constructor(options: SparseCategoricalCrossentropyOptions = {}) {
+    const where = 'SparseCategoricalCrossentropy';
+    checkLossOptions(options, ['fromLogits'], where, {
+      ignoreClass: 'every label counts towards the loss',
+    });
+    super(options, where);
+    this.fromLogits = options.fromLogits === undefined ? false : checkBoolean(options.fromLogits, `${where}: fromLogits`);
+  }
+
+  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+    const div = this.divisor(rows);
+    const scale = 1 / div;
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      const label = yTrue[r];
+      if (this.fromLogits) {
+        let m = -Infinity;
+        for (let j = 0; j < cols; j++) if (yPred[o + j] > m) m = yPred[o + j];
+        let se = 0;
+        for (let j = 0; j < cols; j++) se += Math.exp(yPred[o + j] - m);
+        const lse = m + Math.log(se);
+        // ℓ = lse − z[label]
+        sum += lse - yPred[o + label];
+        if (dPred !== null) {
+          // dℓ/dz_k = softmax_k − [k = label]
+          for (let j = 0; j < cols; j++) {
+            dPred[o + j] = (Math.exp(yPred[o + j] - lse) - (j === label ? 1 : 0)) * scale;
+          }
+        }
+      } else {
+        let sp = 0;
+        for (let j = 0; j < cols; j++) sp += yPred[o + j];
+        const q = yPred[o + label] / sp;
+        // ℓ = −log clip(p[label]/Σp)
+        sum -= Math.log(clipProb(q));
+        if (dPred !== null) {
+          const active = q >= EPSILON && q <= ONE_MINUS_EPSILON;
+          // g_label = −1/q, Σ g_j q_j = −1 (both 0 when clipped); dℓ/dp_k = (g_k − Σ g q)/Σp
+          const gq = active ? -1 : 0;
+          for (let j = 0; j < cols; j++) {
+            const g = active && j === label ? -1 / q : 0;
+            dPred[o + j] = ((g - gq) / sp) * scale;
+          }
+        }
+      }
+    }
+    return reduceSum(sum, div);
+  }
+
+  override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string): void {
+    super.validateTargets(yTrue, rows, cols, where);
+    for (let i = 0; i < rows; i++) {
+      const v = yTrue[i];
+      if (!Number.isInteger(v) || v < 0 || v >= cols) {
+        throw new RangeError(
+          `${where}: ${this.name} label at index ${i} is ${v}; labels must be integers in [0, ${cols})`,
+        );
+      }
+    }
+  }
+
+  override getConfig(): LossConfig {
+    return { ...super.getConfig(), fromLogits: this.fromLogits };
+  }
+}
+
+/** Categorical cross-entropy over one-hot (or soft) targets; see {@link CategoricalCrossentropyOptions}. */
+export function categoricalCrossentropy(options?: CategoricalCrossentropyOptions): CategoricalCrossentropy {
+  return new CategoricalCrossentropy(options);
+}
+
+/** Categorical cross-entropy over integer class labels; see {@link SparseCategoricalCrossentropyOptions}. */
+export function sparseCategoricalCrossentropy(options?: SparseCategoricalCrossentropyOptions): SparseCategoricalCrossentropy {
+  return new SparseCategoricalCrossentropy(options);
+}

@@ -1,0 +1,151 @@
+/**
+ * Accuracy metrics (Keras 3 `metrics/accuracy_metrics.py`), stateful means.
+ *   BinaryAccuracy:            ŷ counts as 1 iff ŷ > threshold (strictly; 0.5 → 0),
+ *                              scored per element, averaged over all elements seen.
+ *   CategoricalAccuracy:       argmax ŷ == argmax y per row (first max wins on ties).
+ *   SparseCategoricalAccuracy: argmax ŷ == integer label per row.
+ * Layout: yPred [rows, cols]; yTrue [rows, cols] or [rows] (sparse).
+ */
+import { checkNumberIn, checkOptions } from '../core/errors.js';
+import { Metric, checkMetricName } from './metric.js';
+import type { BaseMetricOptions, MetricContext } from './metric.js';
+
+export interface BinaryAccuracyOptions extends BaseMetricOptions {
+  /** A prediction counts as class 1 iff it is strictly greater than this. Default 0.5. */
+  threshold?: number;
+}
+export type CategoricalAccuracyOptions = BaseMetricOptions;
+export type SparseCategoricalAccuracyOptions = BaseMetricOptions;
+
+/** Index of the first maximum of row [o, o + cols). */
+function argmaxRow(a: Float32Array, o: number, cols: number): number {
+  let best = 0;
+  let bestValue = a[o];
+  for (let j = 1; j < cols; j++) {
+    if (a[o + j] > bestValue) {
+      bestValue = a[o + j];
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** Shared check for metrics that read dense [rows, cols] targets. */
+export function requireDenseTargets(metric: Metric, ctx: MetricContext): void {
+  if (ctx.sparseTargets && ctx.predWidth !== 1) {
+    throw new RangeError(
+      `metric '${metric.name}' (${metric.className}) needs targets of shape [*, ${ctx.predWidth}], ` +
+        `but the targets are class indices; use 'sparse_categorical_accuracy' or one-hot targets`,
+    );
+  }
+}
+
+function denseGuard(metric: Metric, sparseTargets: boolean, cols: number): void {
+  if (sparseTargets && cols !== 1) requireDenseTargets(metric, { predWidth: cols, sparseTargets });
+}
+
+export class BinaryAccuracy extends Metric {
+  readonly className = 'BinaryAccuracy';
+  readonly threshold: number;
+
+  constructor(options: BinaryAccuracyOptions = {}) {
+    const where = 'BinaryAccuracy';
+    checkOptions(options, ['name', 'threshold'], where);
+    super(checkMetricName(options.name, 'binary_accuracy', where));
+    this.threshold =
+      options.threshold === undefined ? 0.5 : checkNumberIn(options.threshold, -Infinity, Infinity, `${where}: threshold`, { loOpen: true, hiOpen: true });
+  }
+
+  update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void {
+    denseGuard(this, sparseTargets, cols);
+    const n = rows * cols;
+    // Keras casts the threshold to y_pred's dtype: compare in float32, so ŷ = 0.3 is
+    // not above threshold 0.3.
+    const t = Math.fround(this.threshold);
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      const cls = yPred[i] > t ? 1 : 0;
+      if (yTrue[i] === cls) correct++;
+    }
+    this.total += correct;
+    this.count += n;
+  }
+
+  override validate(ctx: MetricContext): void {
+    requireDenseTargets(this, ctx);
+  }
+
+  override getConfig(): Record<string, string | number | boolean> {
+    return { ...super.getConfig(), threshold: this.threshold };
+  }
+}
+
+export class CategoricalAccuracy extends Metric {
+  readonly className = 'CategoricalAccuracy';
+
+  constructor(options: CategoricalAccuracyOptions = {}) {
+    const where = 'CategoricalAccuracy';
+    checkOptions(options, ['name'], where);
+    super(checkMetricName(options.name, 'categorical_accuracy', where));
+  }
+
+  update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void {
+    denseGuard(this, sparseTargets, cols);
+    let correct = 0;
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      if (argmaxRow(yPred, o, cols) === argmaxRow(yTrue, o, cols)) correct++;
+    }
+    this.total += correct;
+    this.count += rows;
+  }
+
+  override validate(ctx: MetricContext): void {
+    requireDenseTargets(this, ctx);
+  }
+}
+
+export class SparseCategoricalAccuracy extends Metric {
+  readonly className = 'SparseCategoricalAccuracy';
+
+  constructor(options: SparseCategoricalAccuracyOptions = {}) {
+    const where = 'SparseCategoricalAccuracy';
+    checkOptions(options, ['name'], where);
+    super(checkMetricName(options.name, 'sparse_categorical_accuracy', where));
+  }
+
+  update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void {
+    if (!sparseTargets && cols !== 1) this.validate({ predWidth: cols, sparseTargets });
+    let correct = 0;
+    for (let r = 0; r < rows; r++) {
+      // yTrue is [rows] (or [rows, 1], the same layout)
+      if (argmaxRow(yPred, r * cols, cols) === yTrue[r]) correct++;
+    }
+    this.total += correct;
+    this.count += rows;
+  }
+
+  override validate(ctx: MetricContext): void {
+    if (!ctx.sparseTargets && ctx.predWidth !== 1) {
+      throw new RangeError(
+        `metric '${this.name}' (${this.className}) needs integer class-index targets, ` +
+          `but the targets are [*, ${ctx.predWidth}]; use 'categorical_accuracy' for one-hot targets`,
+      );
+    }
+  }
+}
+
+/** Binary accuracy; see {@link BinaryAccuracyOptions}. */
+export function binaryAccuracy(options?: BinaryAccuracyOptions): BinaryAccuracy {
+  return new BinaryAccuracy(options);
+}
+
+/** Categorical accuracy: argmax of prediction equals argmax of one-hot target. */
+export function categoricalAccuracy(options?: CategoricalAccuracyOptions): CategoricalAccuracy {
+  return new CategoricalAccuracy(options);
+}
+
+/** Sparse categorical accuracy: argmax of prediction equals the integer label. */
+export function sparseCategoricalAccuracy(options?: SparseCategoricalAccuracyOptions): SparseCategoricalAccuracy {
+  return new SparseCategoricalAccuracy(options);
+}

@@ -1,0 +1,71 @@
+/**
+ * Metric base: a stateful mean (Keras 3 `Mean` / `MeanMetricWrapper`). `update` adds
+ * one batch to `total` and `count`; `result` is total / count over everything since
+ * `reset`, and 0 when nothing was seen (Keras `divide_no_nan`).
+ *
+ * Layout: yPred [rows, cols]; yTrue [rows, cols] (dense) or [rows] class indices
+ * (sparseTargets). With cols = 1 the two layouts coincide. `update` allocates nothing
+ * and sums in JS doubles.
+ */
+
+/** What `resolveMetric` and `Metric.validate` need to know about the model. */
+export interface MetricContext {
+  /** Width of the model's last output axis (cols). */
+  predWidth: number;
+  /** True when targets are class indices [rows] rather than [rows, cols]. */
+  sparseTargets: boolean;
+}
+
+/** Options every metric accepts. */
+export interface BaseMetricOptions {
+  /** Log key; defaults to the Keras name (e.g. 'binary_accuracy'). */
+  name?: string;
+}
+
+export abstract class Metric {
+  /** Log key: the name the user typed ('accuracy', 'acc', 'mse', …) or the Keras default. */
+  readonly name: string;
+  /** Keras class name, e.g. 'BinaryAccuracy'. */
+  abstract readonly className: string;
+  protected total = 0;
+  protected count = 0;
+
+  protected constructor(name: string) {
+    this.name = name;
+  }
+
+  reset(): void {
+    this.total = 0;
+    this.count = 0;
+  }
+
+  /** Add one batch: yPred [rows, cols]; yTrue [rows, cols] or [rows] when sparseTargets. */
+  abstract update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void;
+
+  /** total / count since the last reset; 0 when nothing was seen. */
+  result(): number {
+    return this.count === 0 ? 0 : this.total / this.count;
+  }
+
+  /**
+   * Boundary check that this metric makes sense for the model's outputs and targets;
+   * throws RangeError otherwise. Default: every combination is fine.
+   */
+  validate(ctx: MetricContext): void {
+    void ctx;
+  }
+
+  /** JSON-safe configuration (camelCase keys). */
+  getConfig(): Record<string, string | number | boolean> {
+    return { name: this.name };
+  }
+}
+
+/** Validate a user-supplied metric name option. */
+export function checkMetricName(name: unknown, fallback: string, where: string): string {
+  if (name === undefined) return fallback;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new TypeError(`${where}: name must be a non-empty string, got ${JSON.stringify(name)}`);
+  }
+  return name;
+}

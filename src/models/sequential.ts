@@ -1,0 +1,605 @@
+/**
+ * Sequential: a stack of layers with Keras's compile / fit / evaluate / predict.
+ *
+ * Once built, every weight of every layer lives in two flat Float32Arrays (values and
+ * gradients) that the optimizer updates in one pass; layers keep views into them.
+ * A training step is: zero the gradient arena, forward through the layers, fused
+ * loss value + gradient, backward through the layers in reverse, one optimizer
+ * update, metric accumulation — with every buffer planned before the first step,
+ * so steady-state training allocates nothing.
+ */
+import { Layer, type Shape } from '../layers/layer.js';
+import { Tensor, type NestedArray } from '../core/tensor.js';
+import { Rng, nextSeed } from '../core/rng.js';
+import { checkOptions, checkPositiveInt, checkNumberIn } from '../core/errors.js';
+import { getOptimizer, type Optimizer, type ParamSegment } from '../optimizers/index.js';
+import { getLoss, type Loss } from '../losses/index.js';
+import { resolveMetric, type Metric } from '../metrics/index.js';
+import { History, type Callback, type FitParams, type Logs, type TrainableModel } from './callbacks.js';
+import { ProgbarLogger, type ProgressSink } from './progbar.js';
+import { formatSummary } from './summary.js';
+import { checkedTensor, formatShape, gatherRows, sameShape } from './data.js';
+import { uniqueName } from '../layers/layer.js';
+
+export interface SequentialArgs {
+  /** Layers to add, in order. */
+  layers?: Layer[];
+  /** Model name; default 'sequential', 'sequential_1', … */
+  name?: string;
+}
+
+export interface CompileArgs {
+  /** Optimizer name or object. Default 'rmsprop' (Keras). */
+  optimizer?: string | Optimizer;
+  /** Loss name or object (required). */
+  loss: string | Loss;
+  /** Metric names or objects; 'accuracy' resolves to binary/categorical/sparse from the shapes. */
+  metrics?: string | Metric | readonly (string | Metric)[];
+}
+
+export type Verbosity = 0 | 1 | 2 | 'auto';
+
+export interface FitArgs {
+  /** Index of the final epoch (Keras). Default 1. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Reshuffle the training samples every epoch. Default true. */
+  shuffle?: boolean;
+  /** Fraction of the samples, taken from the end before shuffling, held out for validation. Default 0. */
+  validationSplit?: number;
+  /** [x, y] to validate on after each epoch; overrides validationSplit. */
+  validationData?: readonly [Tensor | NestedArray, Tensor | NestedArray];
+  /** Batch size for validation. Default batchSize. */
+  validationBatchSize?: number;
+  /** Validate every n epochs. Default 1. */
+  validationFreq?: number;
+  /** 0 silent, 1 progress bar, 2 one line per epoch. Default 1 ('auto'). */
+  verbose?: Verbosity;
+  /** Objects with onEpochEnd/onBatchEnd/… hooks. */
+  callbacks?: Callback | readonly Callback[];
+  /** Seed for shuffling; default drawn from the global seed (setSeed). */
+  seed?: number;
+  /** Epoch to start from (for resuming). Default 0. */
+  initialEpoch?: number;
+  /** When to give the event loop a turn: 'auto' (about every 25 ms), 'batch', 'epoch', 'never'. Default 'auto'. */
+  yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never';
+  /** Where progress goes; default stdout in Node, console.log in browsers. */
+  progressSink?: ProgressSink;
+}
+
+export interface EvaluateArgs {
+  /** Default 32. */
+  batchSize?: number;
+  /** Default 1 (Keras prints one progress bar). */
+  verbose?: Verbosity;
+  progressSink?: ProgressSink;
+}
+
+export interface PredictArgs {
+  /** Default 32. */
+  batchSize?: number;
+  /** Only 0: predict prints nothing. */
+  verbose?: 0;
+}
+
+const FIT_LATER = {
+  sampleWeight: 'it arrives with the recurrent-layers work (issue 3)',
+  classWeight: 'it arrives with the recurrent-layers work (issue 3)',
+  stepsPerEpoch: 'rnnkit trains on in-memory arrays, where every epoch is one pass over the data',
+  validationSteps: 'validation always uses all of the validation data',
+};
+
+const COMPILE_LATER = {
+  lossWeights: 'a Sequential model has a single output',
+  weightedMetrics: 'sample weights are not supported yet',
+  runEagerly: 'rnnkit has no graph mode: every step already runs eagerly',
+  stepsPerExecution: 'not needed: there is no per-step dispatch overhead to amortise',
+  jitCompile: 'rnnkit has no compiler to switch',
+  autoScaleLoss: 'mixed precision is not supported',
+};
+
+/** Everything fit/evaluate need about one (x, y) data set, checked against the model. */
+interface Dataset {
+  x: Tensor;
+  y: Tensor;
+  n: number;
+  /** Input time length (1 for 2-D input). */
+  T: number;
+  /** Floats per sample in x and in y. */
+  xWidth: number;
+  yWidth: number;
+}
+
+export class Sequential implements TrainableModel {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  /** Set to true (e.g. from a callback) to stop fit after the current batch. */
+  stopTraining = false;
+  optimizer: Optimizer | null = null;
+  loss: Loss | null = null;
+  private metricIds: (string | Metric)[] = [];
+  private metricObjs: Metric[] = [];
+  private metricsFor = -1; // output width the metrics were resolved for
+  private params: Float32Array = new Float32Array(0);
+  private grads: Float32Array = new Float32Array(0);
+  private segments: ParamSegment[] = [];
+  private built = false;
+  // per-fit buffers
+  private xb: Float32Array = new Float32Array(0);
+  private yb: Float32Array = new Float32Array(0);
+  private dOut: Float32Array = new Float32Array(0);
+  private layerTime: Int32Array = new Int32Array(0);
+
+  constructor(args: SequentialArgs = {}) {
+    checkOptions(args, ['layers', 'name'], 'Sequential');
+    this.name = args.name ?? uniqueName('sequential');
+    for (const layer of args.layers ?? []) this.add(layer);
+  }
+
+  get where(): string {
+    return `Sequential '${this.name}'`;
+  }
+
+  /** Append a layer. With a known input shape the model is built at once, as in Keras. */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new TypeError(`${this.where}: add expects a layer (e.g. layers.dense({units: 1})), got ${String(layer)}`);
+    if ((layer as { returnState?: boolean }).returnState === true) {
+      throw new RangeError(`${layer.where}: returnState is not usable inside a Sequential model (the layer returns several tensors); call layer.apply() directly`);
+    }
+    if (this.layers.some((l) => l.name === layer.name)) throw new RangeError(`${this.where}: a layer named '${layer.name}' is already in the model; layer names must be unique`);
+    if (this.layers.length > 0 && layer.batchInputShape !== null && !this.built) {
+      throw new RangeError(`${layer.where}: inputShape is only meaningful on the first layer of a Sequential model`);
+    }
+    this.layers.push(layer);
+    const first = this.layers[0]!;
+    if (this.built) {
+      this.buildFrom(first.inputShape);
+    } else if (first.batchInputShape !== null) {
+      this.buildFrom(first.batchInputShape.slice(1));
+    }
+  }
+
+  /** Build every layer for a per-sample input shape (no batch axis). */
+  build(inputShape?: Shape): void {
+    if (inputShape === undefined) {
+      const declared = this.layers[0]?.batchInputShape;
+      if (declared === null || declared === undefined) throw new RangeError(`${this.where}: build needs an input shape: give the first layer inputShape, or pass one to build()`);
+      inputShape = declared.slice(1);
+    }
+    this.buildFrom(inputShape);
+  }
+
+  private buildFrom(inputShape: Shape): void {
+    if (this.layers.length === 0) throw new RangeError(`${this.where}: the model has no layers; add some with model.add()`);
+    let shape = inputShape;
+    for (const layer of this.layers) {
+      layer.build(shape);
+      shape = layer.outputShape;
+    }
+    this.built = true;
+    this.planArena();
+  }
+
+  /** Move every weight into one value arena and one gradient arena. */
+  private planArena(): void {
+    const total = this.layers.reduce((n, l) => n + l.countParams(), 0);
+    if (total === this.params.length && this.segments.length === this.layers.reduce((n, l) => n + l.weights.length, 0)) {
+      // same weights as before (a re-build with an unchanged stack)
+      let same = true;
+      let i = 0;
+      for (const l of this.layers) for (const w of l.weights) same = same && this.segments[i++]!.name === `${l.name}/${w.name}`;
+      if (same) return;
+    }
+    const params = new Float32Array(total);
+    const grads = new Float32Array(total);
+    const segments: ParamSegment[] = [];
+    let offset = 0;
+    for (const layer of this.layers) {
+      for (const w of layer.weights) {
+        const size = w.value.length;
+        params.set(w.value, offset);
+        w.value = params.subarray(offset, offset + size);
+        w.grad = grads.subarray(offset, offset + size);
+        segments.push({ name: `${layer.name}/${w.name}`, offset, size, shape: w.shape, trainable: layer.trainable });
+        offset += size;
+      }
+    }
+    this.params = params;
+    this.grads = grads;
+    this.segments = segments;
+  }
+
+  /** Per-sample input shape (after build). */
+  get inputShape(): Shape {
+    return this.layers[0]?.inputShape ?? [];
+  }
+
+  /** Per-sample output shape (after build). */
+  get outputShape(): Shape {
+    return this.layers[this.layers.length - 1]?.outputShape ?? [];
+  }
+
+  compile(args: CompileArgs): void {
+    if (args === undefined || args === null || typeof args !== 'object') throw new TypeError(`${this.where}: compile expects {optimizer, loss, metrics}`);
+    checkOptions(args, ['optimizer', 'loss', 'metrics'], `${this.where}: compile`, COMPILE_LATER);
+    if (args.loss === undefined) throw new RangeError(`${this.where}: compile needs a loss, e.g. loss: 'binaryCrossentropy'`);
+    this.optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
+    this.loss = getLoss(args.loss);
+    const m = args.metrics ?? [];
+    this.metricIds = typeof m === 'string' || !Array.isArray(m) ? [m as string | Metric] : [...(m as (string | Metric)[])];
+    // Resolve names now so a typo fails at compile; 'accuracy' is re-resolved once shapes are known.
+    for (const id of this.metricIds) resolveMetric(id, { predWidth: 2, sparseTargets: false });
+    this.metricsFor = -1;
+  }
+
+  private requireCompiled(what: string): { loss: Loss; optimizer: Optimizer } {
+    if (this.loss === null || this.optimizer === null) throw new RangeError(`${this.where}: call compile({optimizer, loss}) before ${what}`);
+    return { loss: this.loss, optimizer: this.optimizer };
+  }
+
+  /** Check x (and y) against the model, building it from x's shape if needed. */
+  private dataset(xIn: Tensor | NestedArray, yIn: Tensor | NestedArray, what: string, loss: Loss): Dataset {
+    const x = checkedTensor(xIn, `${what}: x`);
+    const y = checkedTensor(yIn, `${what}: y`);
+    this.checkInput(x, what);
+    const n = x.shape[0]!;
+    if (y.rank === 0 || y.shape[0] !== n) {
+      throw new RangeError(`${what}: x and y must have the same number of samples; x has ${n} (shape ${formatShape(x.shape)}), y has ${y.rank === 0 ? 'none' : y.shape[0]} (shape ${formatShape(y.shape)})`);
+    }
+    const T = x.rank === 3 ? x.shape[1]! : 1;
+    const out = this.outputShape.map((d) => (d === null ? T : d));
+    const cols = out[out.length - 1]!;
+    const rows = out.length === 2 ? out[0]! : 1;
+    const ySample = y.shape.slice(1);
+    const last = this.layers[this.layers.length - 1]!;
+    const fits = loss.sparse
+      ? sameShape(ySample, out.slice(0, -1)) || sameShape(ySample, [...out.slice(0, -1), 1])
+      : sameShape(ySample, out) || (cols === 1 && sameShape(ySample, out.slice(0, -1)));
+    if (!fits) {
+      const want = loss.sparse ? `class indices of shape ${formatShape([null, ...out.slice(0, -1)])}` : `targets of shape ${formatShape([null, ...out])}`;
+      throw new RangeError(`${what}: y has shape ${formatShape(y.shape)}, but the model output (${last.where}) has shape ${formatShape([null, ...out])} and loss '${loss.name}' needs ${want}`);
+    }
+    loss.validateTargets(y.data, n * rows, cols, `${what}: y`);
+    return { x, y, n, T, xWidth: x.size / Math.max(1, n), yWidth: loss.sparse ? rows : rows * cols };
+  }
+
+  private checkInput(x: Tensor, what: string): void {
+    if (this.layers.length === 0) throw new RangeError(`${this.where}: the model has no layers; add some with model.add() before ${what}`);
+    if (x.rank < 2) throw new RangeError(`${what}: x must have a batch axis and at least one feature axis, got shape ${formatShape(x.shape)}`);
+    if (x.shape[0] === 0) throw new RangeError(`${what}: x has no samples (shape ${formatShape(x.shape)})`);
+    if (x.rank === 3 && x.shape[1] === 0) throw new RangeError(`${what}: x has time length 0 (shape ${formatShape(x.shape)})`);
+    const first = this.layers[0]!;
+    const expected = this.built ? first.inputShape : first.batchInputShape?.slice(1);
+    if (expected !== undefined && !sameShape([null, ...expected], x.shape)) {
+      throw new RangeError(`${first.where}: expected input of shape ${formatShape([null, ...expected])}, got ${formatShape(x.shape)} in ${what}`);
+    }
+    const declaredBatch = first.batchInputShape?.[0];
+    if (declaredBatch !== null && declaredBatch !== undefined && x.shape[0]! % declaredBatch !== 0) {
+      throw new RangeError(`${first.where}: the model was declared with batchSize ${declaredBatch}, but ${what} got ${x.shape[0]} samples`);
+    }
+    if (!this.built) this.buildFrom(x.shape.slice(1));
+  }
+
+  private ensureMetrics(cols: number, sparseTargets: boolean): Metric[] {
+    const key = cols * 2 + (sparseTargets ? 1 : 0);
+    if (this.metricsFor !== key) {
+      this.metricObjs = this.metricIds.map((id) => resolveMetric(id, { predWidth: cols, sparseTargets }));
+      this.metricsFor = key;
+    }
+    return this.metricObjs;
+  }
+
+  /** Plan the per-batch buffers for a data set. */
+  private planBatches(ds: Dataset, batchSize: number): void {
+    const outWidth = this.outputWidth(ds.T);
+    if (this.xb.length < batchSize * ds.xWidth) this.xb = new Float32Array(batchSize * ds.xWidth);
+    if (this.yb.length < batchSize * ds.yWidth) this.yb = new Float32Array(batchSize * ds.yWidth);
+    if (this.dOut.length < batchSize * outWidth) this.dOut = new Float32Array(batchSize * outWidth);
+    if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
+  }
+
+  private outputWidth(T: number): number {
+    return this.outputShape.reduce<number>((n, d) => n * (d === null ? T : d), 1);
+  }
+
+  private forwardPass(x: Float32Array, B: number, T: number, training: boolean): Float32Array {
+    let a = x;
+    let t = T;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i]!;
+      this.layerTime[i] = t;
+      a = layer.forward(a, B, t, training);
+      t = layer.outputTime(t);
+    }
+    return a;
+  }
+
+  /**
+   * One training step on the first B samples of the batch buffers. Allocates nothing.
+   * Returns the batch loss.
+   */
+  trainStep(B: number, T: number, cols: number, sparseTargets: boolean): number {
+    const loss = this.loss!;
+    this.grads.fill(0);
+    const out = this.forwardPass(this.xb, B, T, true);
+    const rows = (B * this.outputWidth(T)) / cols;
+    const value = loss.compute(out, this.yb, this.dOut, rows, cols);
+    let d: Float32Array | null = this.dOut;
+    for (let i = this.layers.length - 1; i >= 0 && d !== null; i--) d = this.layers[i]!.backward(d, B, this.layerTime[i]!, i > 0);
+    this.optimizer!.apply(this.params, this.grads);
+    for (let m = 0; m < this.metricObjs.length; m++) this.metricObjs[m]!.update(out, this.yb, rows, cols, sparseTargets);
+    return value;
+  }
+
+  async fit(x: Tensor | NestedArray, y: Tensor | NestedArray, args: FitArgs = {}): Promise<History> {
+    checkOptions(
+      args,
+      ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'verbose', 'callbacks', 'seed', 'initialEpoch', 'yieldEvery', 'progressSink'],
+      `${this.where}: fit`,
+      FIT_LATER,
+    );
+    const { loss, optimizer } = this.requireCompiled('fit');
+    const epochs = args.epochs === undefined ? 1 : checkPositiveInt(args.epochs, 'fit: epochs');
+    const batchSize = args.batchSize === undefined ? 32 : checkPositiveInt(args.batchSize, 'fit: batchSize');
+    const initialEpoch = args.initialEpoch === undefined ? 0 : checkNonNegativeInt(args.initialEpoch, 'fit: initialEpoch');
+    const validationFreq = args.validationFreq === undefined ? 1 : checkPositiveInt(args.validationFreq, 'fit: validationFreq');
+    const validationBatchSize = args.validationBatchSize === undefined ? batchSize : checkPositiveInt(args.validationBatchSize, 'fit: validationBatchSize');
+    const shuffle = args.shuffle ?? true;
+    if (typeof shuffle !== 'boolean') throw new RangeError(`fit: shuffle must be true or false${shuffle === 'batch' ? " ('batch' is not supported)" : ''}, got ${JSON.stringify(shuffle)}`);
+    const verbose = checkVerbose(args.verbose ?? 'auto', 'fit');
+    const yieldEvery = args.yieldEvery ?? 'auto';
+    if (!['auto', 'batch', 'epoch', 'never'].includes(yieldEvery)) throw new RangeError(`fit: yieldEvery must be 'auto', 'batch', 'epoch' or 'never', got ${JSON.stringify(yieldEvery)}`);
+    if (args.seed !== undefined) checkNonNegativeInt(args.seed, 'fit: seed');
+
+    const all = this.dataset(x, y, 'fit', loss);
+    let train = all;
+    let val: Dataset | null = null;
+    if (args.validationData !== undefined) {
+      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw new TypeError('fit: validationData must be [xVal, yVal]');
+      val = this.dataset(args.validationData[0], args.validationData[1], 'fit: validationData', loss);
+    } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
+      const split = checkNumberIn(args.validationSplit, 0, 1, 'fit: validationSplit', { hiOpen: true });
+      const splitAt = Math.floor(all.n * (1 - split));
+      if (splitAt === 0 || splitAt === all.n) {
+        throw new RangeError(`fit: validationSplit ${split} of ${all.n} samples leaves ${splitAt === 0 ? 'no training' : 'no validation'} samples`);
+      }
+      train = sliceDataset(all, 0, splitAt);
+      val = sliceDataset(all, splitAt, all.n);
+    }
+    if (val !== null && val.T !== train.T && this.layers[0]!.inputShape[0] !== null) {
+      throw new RangeError(`fit: validation data has time length ${val.T}, training data ${train.T}`);
+    }
+
+    const outShape = this.outputShape;
+    const cols = outShape[outShape.length - 1] as number;
+    const sparseTargets = loss.sparse;
+    this.ensureMetrics(cols, sparseTargets);
+    this.planArena();
+    this.segments = this.segments.map((s, i) => ({ ...s, trainable: this.layerOfSegment(i).trainable }));
+    optimizer.build(this.params.length, this.segments);
+    this.planBatches(train, batchSize);
+    if (val !== null) this.planBatches(val, validationBatchSize);
+
+    const history = new History();
+    const cbs: Callback[] = [history];
+    if (verbose !== 0) cbs.push(new ProgbarLogger(verbose, args.progressSink));
+    const user = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks as Callback];
+    cbs.push(...user);
+    const steps = Math.ceil(train.n / batchSize);
+    const params: FitParams = { epochs, initialEpoch, steps, samples: train.n, batchSize, verbose };
+    for (const cb of cbs) {
+      cb.setModel?.(this);
+      cb.setParams?.(params);
+    }
+    const wantsBatchLogs = cbs.some((cb) => cb.onBatchEnd !== undefined || cb.onBatchBegin !== undefined);
+    const rng = new Rng(args.seed ?? nextSeed());
+    const order = new Int32Array(train.n);
+    for (let i = 0; i < train.n; i++) order[i] = i;
+    const metrics = this.metricObjs;
+
+    this.stopTraining = false;
+    await call(cbs, (cb) => cb.onTrainBegin?.({}));
+    let lastYield = performance.now();
+    for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+      await call(cbs, (cb) => cb.onEpochBegin?.(epoch, {}));
+      if (shuffle) rng.shuffle(order);
+      for (const m of metrics) m.reset();
+      let lossSum = 0;
+      let seen = 0;
+      for (let step = 0; step < steps; step++) {
+        const start = step * batchSize;
+        const B = Math.min(batchSize, train.n - start);
+        if (wantsBatchLogs) await call(cbs, (cb) => cb.onBatchBegin?.(step, { batch: step, size: B }));
+        gatherRows(this.xb, train.x.data, order, start, B, train.xWidth);
+        gatherRows(this.yb, train.y.data, order, start, B, train.yWidth);
+        lossSum += this.trainStep(B, train.T, cols, sparseTargets) * B;
+        seen += B;
+        if (wantsBatchLogs) {
+          const logs = this.logs(lossSum / seen, '');
+          await call(cbs, (cb) => cb.onBatchEnd?.(step, logs));
+        }
+        if (this.stopTraining) break;
+        if (yieldEvery === 'batch' || (yieldEvery === 'auto' && performance.now() - lastYield > 25)) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+      }
+      const logs = this.logs(lossSum / seen, '');
+      if (val !== null && (epoch + 1 - initialEpoch) % validationFreq === 0) Object.assign(logs, this.evaluateDataset(val, validationBatchSize, 'val_', cols, sparseTargets));
+      await call(cbs, (cb) => cb.onEpochEnd?.(epoch, logs));
+      if (yieldEvery !== 'never') {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
+    }
+    await call(cbs, (cb) => cb.onTrainEnd?.({}));
+    return history;
+  }
+
+  private layerOfSegment(i: number): Layer {
+    let k = i;
+    for (const l of this.layers) {
+      if (k < l.weights.length) return l;
+      k -= l.weights.length;
+    }
+    throw new Error('unreachable: segment without a layer');
+  }
+
+  private logs(loss: number, prefix: string): Logs {
+    const logs: Logs = { [`${prefix}loss`]: loss };
+    for (const m of this.metricObjs) logs[`${prefix}${m.name}`] = m.result();
+    return logs;
+  }
+
+  /** Loss and metrics over a data set, inference mode; keys prefixed (e.g. 'val_'). */
+  private evaluateDataset(ds: Dataset, batchSize: number, prefix: string, cols: number, sparseTargets: boolean, onBatch?: (step: number, logs: Logs) => void): Logs {
+    const loss = this.loss!;
+    for (const m of this.metricObjs) m.reset();
+    let lossSum = 0;
+    const steps = Math.ceil(ds.n / batchSize);
+    for (let step = 0; step < steps; step++) {
+      const start = step * batchSize;
+      const B = Math.min(batchSize, ds.n - start);
+      copyRows(this.xb, ds.x.data, start, B, ds.xWidth);
+      copyRows(this.yb, ds.y.data, start, B, ds.yWidth);
+      const out = this.forwardPass(this.xb, B, ds.T, false);
+      const rows = (B * this.outputWidth(ds.T)) / cols;
+      lossSum += loss.compute(out, this.yb, null, rows, cols) * B;
+      for (const m of this.metricObjs) m.update(out, this.yb, rows, cols, sparseTargets);
+      onBatch?.(step, this.logs(lossSum / (start + B), prefix));
+    }
+    return this.logs(lossSum / ds.n, prefix);
+  }
+
+  /** Loss and metrics on (x, y): `[loss, ...metrics]` in compile order. */
+  evaluate(x: Tensor | NestedArray, y: Tensor | NestedArray, args: EvaluateArgs = {}): number[] {
+    checkOptions(args, ['batchSize', 'verbose', 'progressSink'], `${this.where}: evaluate`, { sampleWeight: 'it arrives with the recurrent-layers work (issue 3)', steps: 'evaluate always uses all of the data' });
+    const { loss } = this.requireCompiled('evaluate');
+    const batchSize = args.batchSize === undefined ? 32 : checkPositiveInt(args.batchSize, 'evaluate: batchSize');
+    const verbose = checkVerbose(args.verbose ?? 'auto', 'evaluate');
+    const ds = this.dataset(x, y, 'evaluate', loss);
+    const cols = this.outputShape[this.outputShape.length - 1] as number;
+    const sparseTargets = loss.sparse;
+    this.ensureMetrics(cols, sparseTargets);
+    this.planBatches(ds, batchSize);
+    let bar: ProgbarLogger | null = null;
+    const steps = Math.ceil(ds.n / batchSize);
+    if (verbose !== 0) {
+      bar = new ProgbarLogger(verbose, args.progressSink);
+      bar.setParams({ epochs: 1, initialEpoch: 0, steps, samples: ds.n, batchSize, verbose });
+      bar.onEpochBegin(0);
+    }
+    const logs = this.evaluateDataset(ds, batchSize, '', cols, sparseTargets, bar === null ? undefined : (s, l) => bar.onBatchEnd(s, l));
+    bar?.onEpochEnd(0, logs);
+    return [logs.loss!, ...this.metricObjs.map((m) => logs[m.name]!)];
+  }
+
+  /** Model outputs for x, batch by batch, inference mode. */
+  predict(x: Tensor | NestedArray, args: PredictArgs = {}): Tensor {
+    checkOptions(args, ['batchSize', 'verbose'], `${this.where}: predict`, { steps: 'predict always uses all of the data' });
+    if (args.verbose !== undefined && args.verbose !== 0) throw new RangeError(`predict: verbose ${JSON.stringify(args.verbose)} is not supported; predict prints nothing`);
+    const batchSize = args.batchSize === undefined ? 32 : checkPositiveInt(args.batchSize, 'predict: batchSize');
+    const xt = checkedTensor(x, 'predict: x');
+    this.checkInput(xt, 'predict');
+    const n = xt.shape[0]!;
+    const T = xt.rank === 3 ? xt.shape[1]! : 1;
+    const xWidth = xt.size / n;
+    const outWidth = this.outputWidth(T);
+    const result = new Float32Array(n * outWidth);
+    if (this.xb.length < batchSize * xWidth) this.xb = new Float32Array(batchSize * xWidth);
+    if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
+    for (let start = 0; start < n; start += batchSize) {
+      const B = Math.min(batchSize, n - start);
+      copyRows(this.xb, xt.data, start, B, xWidth);
+      const out = this.forwardPass(this.xb, B, T, false);
+      result.set(out.subarray(0, B * outWidth), start * outWidth);
+    }
+    return new Tensor(result, [n, ...this.outputShape.map((d) => (d === null ? T : d))]);
+  }
+
+  /** Print (and return) Keras's summary table. */
+  summary(printFn: (line: string) => void = (line) => console.log(line)): string {
+    let trainable = 0;
+    let nonTrainable = 0;
+    for (const l of this.layers) {
+      if (!l.isBuilt) continue;
+      if (l.trainable) trainable += l.countParams();
+      else nonTrainable += l.countParams();
+    }
+    const text = formatSummary(
+      this.name,
+      this.layers.map((l) => ({
+        name: l.name,
+        className: l.className,
+        outputShape: l.isBuilt ? [null, ...l.outputShape] : null,
+        params: l.isBuilt ? l.countParams() : null,
+      })),
+      { trainable, nonTrainable, optimizer: this.optimizer !== null && this.optimizer.numStateValues() > 0 ? this.optimizer.numStateValues() : null },
+    );
+    printFn(text);
+    return text;
+  }
+
+  countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** All weights, layer by layer in Keras order, as Tensors (copies). */
+  getWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  /** Set all weights, in getWeights() order. */
+  setWeights(weights: readonly Tensor[]): void {
+    if (!this.built) throw new RangeError(`${this.where}: setWeights before the model is built; give the first layer an inputShape or call build()`);
+    const expected = this.layers.reduce((n, l) => n + l.weights.length, 0);
+    if (!Array.isArray(weights) || weights.length !== expected) {
+      throw new RangeError(`${this.where}: setWeights expected ${expected} tensors, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    let i = 0;
+    for (const l of this.layers) {
+      l.setWeights(weights.slice(i, i + l.weights.length));
+      i += l.weights.length;
+    }
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })) };
+  }
+}
+
+function sliceDataset(ds: Dataset, from: number, to: number): Dataset {
+  const x = new Tensor(ds.x.data.slice(from * ds.xWidth, to * ds.xWidth), [to - from, ...ds.x.shape.slice(1)]);
+  const y = new Tensor(ds.y.data.slice(from * ds.yWidth, to * ds.yWidth), [to - from, ...ds.y.shape.slice(1)]);
+  return { ...ds, x, y, n: to - from };
+}
+
+function copyRows(dst: Float32Array, src: Float32Array, start: number, count: number, width: number): void {
+  const o = start * width;
+  for (let i = 0; i < count * width; i++) dst[i] = src[o + i]!;
+}
+
+function checkNonNegativeInt(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function checkVerbose(v: unknown, what: string): 0 | 1 | 2 {
+  if (v === 'auto') return 1;
+  if (v === 0 || v === 1 || v === 2) return v;
+  throw new RangeError(`${what}: verbose must be 0, 1, 2 or 'auto', got ${JSON.stringify(v)}`);
+}
+
+/** Run a hook on every callback, awaiting only the ones that return a Promise. */
+async function call(cbs: readonly Callback[], hook: (cb: Callback) => void | Promise<void>): Promise<void> {
+  for (const cb of cbs) {
+    const r = hook(cb);
+    if (r !== undefined) await r;
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  return new Promise((resolve) => (g.setImmediate !== undefined ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+}
