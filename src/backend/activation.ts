@@ -48,7 +48,7 @@ export function activationForward(
   const n = rows * cols;
   switch (act) {
     case Act.linear:
-      if (y !== x || yOff !== xOff) y.set(x.subarray(xOff, xOff + n), yOff);
+      if (y !== x || yOff !== xOff) for (let i = 0; i < n; i++) y[yOff + i] = x[xOff + i]!;
       return;
     case Act.tanh:
       for (let i = 0; i < n; i++) y[yOff + i] = Math.tanh(x[xOff + i]!);
@@ -125,7 +125,7 @@ export function activationBackward(
   const n = rows * cols;
   switch (act) {
     case Act.linear:
-      if (dx !== dy || dxOff !== dyOff) dx.set(dy.subarray(dyOff, dyOff + n), dxOff);
+      if (dx !== dy || dxOff !== dyOff) for (let i = 0; i < n; i++) dx[dxOff + i] = dy[dyOff + i]!;
       return;
     case Act.tanh:
       // y = tanh(x)  =>  dy/dx = 1 - y²

@@ -136,7 +136,7 @@ export class SimpleRNN extends Layer {
     k.toTimeMajor(this.xs, x, B, T, I, this.goBackwards);
     k.simpleRnnForward(this.hs, this.pre, this.recurrentKernelT, this.xs, this.h0, this.kernel.value, this.recurrentKernel.value, this.bias?.value ?? null, T, B, I, H, this.activation);
     if (this.returnSequences) k.fromTimeMajor(this.y, this.hs, B, T, H, false);
-    else this.y.set(this.hs.subarray((T - 1) * B * H, T * B * H));
+    else copyInto(this.y, this.hs, (T - 1) * B * H, B * H);
     return this.y;
   }
 
@@ -216,6 +216,11 @@ export class SimpleRNN extends Layer {
       ...(this.seed === undefined ? {} : { seed: this.seed }),
     };
   }
+}
+
+/** dst[0..n) = src[from..from+n) without the view object subarray() would allocate. */
+function copyInto(dst: Float32Array, src: Float32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[i] = src[from + i]!;
 }
 
 /** `layers.simpleRNN({units, …})`. */

@@ -21,6 +21,11 @@ import {
 } from './loss.js';
 import type { BaseLossOptions, LossConfig } from './loss.js';
 
+// Module-local copies: V8 boxes a double read through an import binding on every
+// access in a hot loop, which would allocate on each call.
+const LO: number = EPSILON;
+const HI: number = ONE_MINUS_EPSILON;
+
 export interface BinaryCrossentropyOptions extends BaseLossOptions {
   /** Treat yPred as logits instead of probabilities. Default false. */
   fromLogits?: boolean;
@@ -42,7 +47,7 @@ export class BinaryCrossentropy extends Loss {
     this.labelSmoothing = checkLabelSmoothing(options.labelSmoothing, where);
   }
 
-  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
     const n = rows * cols;
     const s = this.labelSmoothing;
     const div = this.divisor(rows);
@@ -65,8 +70,8 @@ export class BinaryCrossentropy extends Loss {
       for (let i = 0; i < n; i++) {
         const raw = yPred[i];
         const y = s === 0 ? yTrue[i] : yTrue[i] * (1 - s) + 0.5 * s;
-        const clipped = raw < EPSILON || raw > ONE_MINUS_EPSILON;
-        const p = raw < EPSILON ? EPSILON : raw > ONE_MINUS_EPSILON ? ONE_MINUS_EPSILON : raw;
+        const clipped = raw < LO || raw > HI;
+        const p = raw < LO ? LO : raw > HI ? HI : raw;
         // ℓ = −(y·log p + (1−y)·log(1−p))
         sum -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
         if (dPred !== null) {
@@ -75,7 +80,7 @@ export class BinaryCrossentropy extends Loss {
         }
       }
     }
-    return reduceSum(sum / cols, div);
+    out[0] = reduceSum(sum / cols, div);
   }
 
   override getConfig(): LossConfig {

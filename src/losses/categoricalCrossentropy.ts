@@ -23,6 +23,11 @@ import {
 } from './loss.js';
 import type { BaseLossOptions, LossConfig } from './loss.js';
 
+// Module-local copies: V8 boxes a double read through an import binding on every
+// access in a hot loop, which would allocate on each call.
+const LO: number = EPSILON;
+const HI: number = ONE_MINUS_EPSILON;
+
 export interface CategoricalCrossentropyOptions extends BaseLossOptions {
   /** Treat yPred as logits (softmax applied inside the loss). Default false. */
   fromLogits?: boolean;
@@ -37,7 +42,7 @@ export interface SparseCategoricalCrossentropyOptions extends BaseLossOptions {
 
 /** Clip of the normalised probability, as Keras: clip(p/Σp, ε, 1−ε). */
 function clipProb(q: number): number {
-  return q < EPSILON ? EPSILON : q > ONE_MINUS_EPSILON ? ONE_MINUS_EPSILON : q;
+  return q < LO ? LO : q > HI ? HI : q;
 }
 
 export class CategoricalCrossentropy extends Loss {
@@ -54,7 +59,7 @@ export class CategoricalCrossentropy extends Loss {
     this.labelSmoothing = checkLabelSmoothing(options.labelSmoothing, where);
   }
 
-  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
     const s = this.labelSmoothing;
     const a = 1 - s; // y ← a·y + b
     const b = s / cols;
@@ -101,18 +106,18 @@ export class CategoricalCrossentropy extends Loss {
           let gq = 0;
           for (let j = 0; j < cols; j++) {
             const q = yPred[o + j] / sp;
-            if (q >= EPSILON && q <= ONE_MINUS_EPSILON) gq -= a * yTrue[o + j] + b;
+            if (q >= LO && q <= HI) gq -= a * yTrue[o + j] + b;
           }
           for (let j = 0; j < cols; j++) {
             const q = yPred[o + j] / sp;
-            const g = q >= EPSILON && q <= ONE_MINUS_EPSILON ? -(a * yTrue[o + j] + b) / q : 0;
+            const g = q >= LO && q <= HI ? -(a * yTrue[o + j] + b) / q : 0;
             // dℓ/dp_k = (g_k − Σ g_j q_j) / Σp
             dPred[o + j] = ((g - gq) / sp) * scale;
           }
         }
       }
     }
-    return reduceSum(sum, div);
+    out[0] = reduceSum(sum, div);
   }
 
   override getConfig(): LossConfig {
@@ -135,13 +140,13 @@ export class SparseCategoricalCrossentropy extends Loss {
     this.fromLogits = options.fromLogits === undefined ? false : checkBoolean(options.fromLogits, `${where}: fromLogits`);
   }
 
-  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
     const div = this.divisor(rows);
     const scale = 1 / div;
     let sum = 0;
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
-      const label = yTrue[r];
+      const label = yTrue[r] | 0;
       if (this.fromLogits) {
         let m = -Infinity;
         for (let j = 0; j < cols; j++) if (yPred[o + j] > m) m = yPred[o + j];
@@ -163,7 +168,7 @@ export class SparseCategoricalCrossentropy extends Loss {
         // ℓ = −log clip(p[label]/Σp)
         sum -= Math.log(clipProb(q));
         if (dPred !== null) {
-          const active = q >= EPSILON && q <= ONE_MINUS_EPSILON;
+          const active = q >= LO && q <= HI;
           // g_label = −1/q, Σ g_j q_j = −1 (both 0 when clipped); dℓ/dp_k = (g_k − Σ g q)/Σp
           const gq = active ? -1 : 0;
           for (let j = 0; j < cols; j++) {
@@ -173,7 +178,7 @@ export class SparseCategoricalCrossentropy extends Loss {
         }
       }
     }
-    return reduceSum(sum, div);
+    out[0] = reduceSum(sum, div);
   }
 
   override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string): void {

@@ -67,7 +67,18 @@ export abstract class Loss {
    * given. yPred: [rows, cols]; yTrue: [rows, cols] (dense) or [rows] (sparse);
    * dPred: [rows, cols] or null.
    */
-  abstract compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number;
+  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+    this.computeInto(this.scratch, yPred, yTrue, dPred, rows, cols);
+    return this.scratch[0]!;
+  }
+
+  /**
+   * `compute` for the training loop: the reduced loss goes to out[0]. A returned
+   * double is boxed (allocated) whenever the call is not inlined; this form is not.
+   */
+  abstract computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void;
+
+  private readonly scratch = new Float64Array(1);
 
   /**
    * Boundary check of targets: length, and for sparse losses every label an integer in

@@ -29,7 +29,7 @@ export class MeanSquaredError extends Loss {
     super(options, where);
   }
 
-  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
     const n = rows * cols;
     const div = this.divisor(rows);
     const scale = 1 / (cols * div);
@@ -40,7 +40,7 @@ export class MeanSquaredError extends Loss {
       // d(x²)/dŷ = 2x
       if (dPred !== null) dPred[i] = 2 * x * scale;
     }
-    return reduceSum(sum / cols, div);
+    out[0] = reduceSum(sum / cols, div);
   }
 }
 
@@ -54,7 +54,7 @@ export class MeanAbsoluteError extends Loss {
     super(options, where);
   }
 
-  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
     const n = rows * cols;
     const div = this.divisor(rows);
     const scale = 1 / (cols * div);
@@ -65,7 +65,7 @@ export class MeanAbsoluteError extends Loss {
       // d|x|/dŷ = sign(x), 0 at 0
       if (dPred !== null) dPred[i] = x > 0 ? scale : x < 0 ? -scale : 0;
     }
-    return reduceSum(sum / cols, div);
+    out[0] = reduceSum(sum / cols, div);
   }
 }
 
@@ -81,7 +81,7 @@ export class Huber extends Loss {
     this.delta = options.delta === undefined ? 1 : checkNumberIn(options.delta, 0, Infinity, `${where}: delta`, { loOpen: true, hiOpen: true });
   }
 
-  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
+  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
     const n = rows * cols;
     const d = this.delta;
     const halfD2 = 0.5 * d * d;
@@ -101,7 +101,7 @@ export class Huber extends Loss {
         if (dPred !== null) dPred[i] = (x > 0 ? d : -d) * scale;
       }
     }
-    return reduceSum(sum / cols, div);
+    out[0] = reduceSum(sum / cols, div);
   }
 
   override getConfig(): LossConfig {

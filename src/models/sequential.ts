@@ -130,6 +130,7 @@ export class Sequential implements TrainableModel {
   private yb: Float32Array = new Float32Array(0);
   private dOut: Float32Array = new Float32Array(0);
   private layerTime: Int32Array = new Int32Array(0);
+  private readonly stepLoss = new Float64Array(1);
 
   constructor(args: SequentialArgs = {}) {
     checkOptions(args, ['layers', 'name'], 'Sequential');
@@ -316,20 +317,20 @@ export class Sequential implements TrainableModel {
   }
 
   /**
-   * One training step on the first B samples of the batch buffers. Allocates nothing.
-   * Returns the batch loss.
+   * One training step on the first B samples of the batch buffers; the batch loss
+   * goes to `stepLoss[0]` (a returned double would be boxed: an allocation per step).
+   * @internal
    */
-  trainStep(B: number, T: number, cols: number, sparseTargets: boolean): number {
+  trainStep(B: number, T: number, cols: number, sparseTargets: boolean): void {
     const loss = this.loss!;
     this.grads.fill(0);
     const out = this.forwardPass(this.xb, B, T, true);
     const rows = (B * this.outputWidth(T)) / cols;
-    const value = loss.compute(out, this.yb, this.dOut, rows, cols);
+    loss.computeInto(this.stepLoss, out, this.yb, this.dOut, rows, cols);
     let d: Float32Array | null = this.dOut;
     for (let i = this.layers.length - 1; i >= 0 && d !== null; i--) d = this.layers[i]!.backward(d, B, this.layerTime[i]!, i > 0);
     this.optimizer!.apply(this.params, this.grads);
     for (let m = 0; m < this.metricObjs.length; m++) this.metricObjs[m]!.update(out, this.yb, rows, cols, sparseTargets);
-    return value;
   }
 
   async fit(x: Tensor | NestedArray, y: Tensor | NestedArray, args: FitArgs = {}): Promise<History> {
@@ -413,7 +414,8 @@ export class Sequential implements TrainableModel {
         if (wantsBatchLogs) await call(cbs, (cb) => cb.onBatchBegin?.(step, { batch: step, size: B }));
         gatherRows(this.xb, train.x.data, order, start, B, train.xWidth);
         gatherRows(this.yb, train.y.data, order, start, B, train.yWidth);
-        lossSum += this.trainStep(B, train.T, cols, sparseTargets) * B;
+        this.trainStep(B, train.T, cols, sparseTargets);
+        lossSum += this.stepLoss[0]! * B;
         seen += B;
         if (wantsBatchLogs) {
           const logs = this.logs(lossSum / seen, '');

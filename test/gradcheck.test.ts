@@ -1,0 +1,96 @@
+/**
+ * Finite-difference gradient checks for every layer's backward pass.
+ * loss = Σ out ⊙ R with a random R (all-ones would hide transposition bugs).
+ * Forward runs in float32, so central differences use a step of 1e-2 and the
+ * tolerance is set for float32 round-off; a wrong gradient is off by O(1).
+ */
+import { describe, it } from 'node:test';
+import { Rng } from '../src/core/rng.js';
+import { layers, type Layer } from '../src/index.js';
+import { assertClose, randomArray } from './helpers/check.js';
+
+const STEP = 1e-2;
+const RTOL = 2e-3;
+const ATOL = 2e-3;
+
+interface Case {
+  layer: Layer;
+  B: number;
+  T: number;
+  inShape: number[];
+}
+
+function lossOf(layer: Layer, x: Float32Array, c: Case, R: Float32Array): number {
+  const out = layer.forward(x, c.B, c.T, true);
+  let s = 0;
+  for (let i = 0; i < R.length; i++) s += out[i]! * R[i]!;
+  return s;
+}
+
+function gradCheck(c: Case, seed: number, what: string): void {
+  const rng = new Rng(seed);
+  const { layer } = c;
+  layer.build(c.inShape);
+  for (const w of layer.weights) w.value.set(randomArray(w.value.length, rng, -0.6, 0.6));
+  const x = randomArray(c.B * c.inShape.reduce((a, b) => a * b, 1), rng);
+  const outSize = c.B * layer.outputShape.reduce<number>((a, b) => a * (b ?? c.T), 1);
+  const R = randomArray(outSize, rng);
+
+  for (const w of layer.weights) w.grad.fill(0);
+  lossOf(layer, x, c, R);
+  const dx = layer.backward(R, c.B, c.T, true)!.slice(0, x.length);
+
+  const numeric = (values: Float32Array): Float32Array => {
+    const g = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      values[i] = v + STEP;
+      const up = lossOf(layer, x, c, R);
+      values[i] = v - STEP;
+      const down = lossOf(layer, x, c, R);
+      values[i] = v;
+      g[i] = (up - down) / (2 * STEP);
+    }
+    return g;
+  };
+  for (const w of layer.weights) assertClose(w.grad, numeric(w.value), RTOL, ATOL, `${what}: d${w.name}`);
+  assertClose(dx, numeric(x), RTOL, ATOL, `${what}: dInput`);
+}
+
+const ACTIVATIONS = ['linear', 'tanh', 'sigmoid', 'hardSigmoid', 'relu', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'softmax'] as const;
+
+describe('SimpleRNN gradients (finite differences)', () => {
+  for (const returnSequences of [false, true]) {
+    for (const goBackwards of [false, true]) {
+      it(`returnSequences=${returnSequences} goBackwards=${goBackwards}`, () => {
+        const layer = layers.simpleRNN({ units: 5, returnSequences, goBackwards });
+        gradCheck({ layer, B: 3, T: 4, inShape: [4, 3] }, 11, layer.name);
+      });
+    }
+  }
+  it('without bias, one time step', () => {
+    gradCheck({ layer: layers.simpleRNN({ units: 4, useBias: false }), B: 2, T: 1, inShape: [1, 3] }, 12, 'no bias');
+  });
+  for (const activation of ACTIVATIONS) {
+    it(`activation ${activation}`, () => {
+      gradCheck({ layer: layers.simpleRNN({ units: 4, activation, returnSequences: true }), B: 2, T: 3, inShape: [3, 2] }, 13, activation);
+    });
+  }
+});
+
+describe('Dense gradients (finite differences)', () => {
+  it('2-D input', () => {
+    gradCheck({ layer: layers.dense({ units: 5, activation: 'tanh' }), B: 4, T: 1, inShape: [6] }, 21, 'dense 2-D');
+  });
+  it('3-D input (per time step)', () => {
+    gradCheck({ layer: layers.dense({ units: 3, activation: 'sigmoid' }), B: 2, T: 5, inShape: [5, 4] }, 22, 'dense 3-D');
+  });
+  it('without bias', () => {
+    gradCheck({ layer: layers.dense({ units: 3, useBias: false }), B: 3, T: 1, inShape: [4] }, 23, 'dense no bias');
+  });
+  for (const activation of ACTIVATIONS) {
+    it(`activation ${activation}`, () => {
+      gradCheck({ layer: layers.dense({ units: 4, activation }), B: 3, T: 1, inShape: [5] }, 24, activation);
+    });
+  }
+});
