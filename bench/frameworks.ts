@@ -33,15 +33,14 @@ export interface Contestant {
   dispose(): void;
 }
 
-// tfjs-core's Node bundle (what `import '@tensorflow/tfjs-core'` loads) registers neither
-// the op gradients nor the chained Tensor methods (`t.flatten()`, used by tfjs-layers'
-// orthogonal initializer); the `@tensorflow/tfjs` union package imports both as side
-// effects. Without the union package we load them ourselves. They are ESM files with
-// extensionless imports, so Node's ESM resolver rejects them; require() (tsx's CJS hook
-// compiles them) resolves them. They register into tfjs's global registries, which the
-// bundle shares (getGlobal), so one engine serves both copies.
+// tfjs-core's Node bundle (what `import '@tensorflow/tfjs-core'` loads) does not register
+// the chained Tensor methods (`t.flatten()`, used by tfjs-layers' orthogonal initializer,
+// SimpleRNN's default recurrentInitializer); the `@tensorflow/tfjs` umbrella package
+// imports them as a side effect. Without the umbrella we load them ourselves. They are ESM
+// files with extensionless imports, which Node's ESM resolver rejects; require() (tsx's
+// CJS hook compiles them) resolves them. They patch the Tensor class registered in tfjs's
+// global namespace (getGlobal), i.e. the bundle's. (Gradients are in the bundle already.)
 const requireCjs = createRequire(import.meta.url);
-requireCjs('@tensorflow/tfjs-core/dist/register_all_gradients');
 requireCjs('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops');
 
 let tfReady = false;
