@@ -86,31 +86,25 @@ describe('learning', () => {
 });
 
 describe('reproducibility', () => {
-  async function run(): Promise<{ weights: Float32Array[]; losses: number[] }> {
+  async function run(fitSeed: number): Promise<{ weights: Float32Array[]; losses: number[] }> {
     const rng = new Rng(1);
     const { x, y } = sumTask(200, rng);
     const model = new Sequential();
     model.add(layers.simpleRNN({ units: 8, inputShape: [10, 1], seed: 11 }));
     model.add(layers.dense({ units: 1, activation: 'sigmoid', seed: 12 }));
     model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-    const h = await model.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, seed: 13, validationSplit: 0.2 });
+    const h = await model.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, seed: fitSeed, validationSplit: 0.2 });
     return { weights: model.getWeights().map((t) => t.data), losses: [...h.history.loss!, ...h.history.val_loss!] };
   }
   it('the same seeds give bit-identical weights and losses', async () => {
-    const a = await run();
-    const b = await run();
+    const a = await run(13);
+    const b = await run(13);
     assert.deepEqual(a.losses, b.losses);
     a.weights.forEach((w, i) => assert.deepEqual(w, b.weights[i]));
   });
   it('a different fit seed gives a different shuffle and different weights', async () => {
-    const a = await run();
-    const rng = new Rng(1);
-    const { x, y } = sumTask(200, rng);
-    const model = new Sequential();
-    model.add(layers.simpleRNN({ units: 8, inputShape: [10, 1], seed: 11 }));
-    model.add(layers.dense({ units: 1, activation: 'sigmoid', seed: 12 }));
-    model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-    await model.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, seed: 14, validationSplit: 0.2 });
-    assert.notDeepEqual(model.getWeights()[0]!.data, a.weights[0]);
+    const a = await run(13);
+    const b = await run(14);
+    assert.notDeepEqual(a.weights[0], b.weights[0]);
   });
 });

@@ -209,7 +209,7 @@ describe('weights, layers and tensors', () => {
     const rnn = layers.simpleRNN({ units: 2, returnSequences: true, returnState: true, activation: 'linear', useBias: false });
     rnn.build([3, 1]);
     rnn.setWeights([tensor([1, 0], [1, 2]), tensor([1, 0, 0, 1], [2, 2])]);
-    const [seq, state] = rnn.apply([[[1], [2], [3]]]) as Tensor[];
+    const [seq, state] = rnn.apply([[[1], [2], [3]]]) as unknown as Tensor[];
     // a running sum in unit 0
     assert.deepEqual(seq!.toArray(), [[[1, 0], [3, 0], [6, 0]]]);
     assert.deepEqual(state!.toArray(), [[6, 0]]);

@@ -21,8 +21,6 @@ export interface DenseArgs extends LayerArgs {
   kernelInitializer?: InitializerIdentifier | Initializer;
   /** Default 'zeros'. */
   biasInitializer?: InitializerIdentifier | Initializer;
-  /** Seed for this layer's initializers; default drawn from the global seed (setSeed). */
-  seed?: number;
 }
 
 const LATER = {
@@ -41,7 +39,6 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
-  readonly seed: number | undefined;
   private kernel!: LayerWeight;
   private bias: LayerWeight | null = null;
   private k: Kernels = backend();
@@ -60,10 +57,6 @@ export class Dense extends Layer {
     this.useBias = args.useBias === undefined ? true : checkBoolean(args.useBias, `${this.where}: useBias`);
     this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', `${this.where}: kernelInitializer`);
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', `${this.where}: biasInitializer`);
-    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) {
-      throw new RangeError(`${this.where}: seed must be a non-negative integer, got ${JSON.stringify(args.seed)}`);
-    }
-    this.seed = args.seed;
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -73,10 +66,6 @@ export class Dense extends Layer {
     const last = inputShape[inputShape.length - 1];
     if (last === null || last === undefined) throw new RangeError(`${this.where}: the last input dimension must be known, got ${formatShape([null, ...inputShape])}`);
     return [...inputShape.slice(0, -1), this.units];
-  }
-
-  protected override seedForInit(): number {
-    return this.seed ?? super.seedForInit();
   }
 
   protected createWeights(inputShape: Shape, rng: Rng): void {
@@ -134,7 +123,6 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelInitializer: serializeInitializer(this.kernelInitializer),
       biasInitializer: serializeInitializer(this.biasInitializer),
-      ...(this.seed === undefined ? {} : { seed: this.seed }),
     };
   }
 }

@@ -41,6 +41,8 @@ export interface LayerArgs {
   dtype?: 'float32';
   /** Initial weight values in getWeights() order, applied when the layer is built. */
   weights?: Tensor[];
+  /** Seed for this layer's randomness (initializers); default drawn from the global seed (setSeed). Only on layers that list it. */
+  seed?: number;
 }
 
 export const LAYER_ARG_KEYS = ['name', 'inputShape', 'batchInputShape', 'batchSize', 'inputDim', 'trainable', 'dtype', 'weights'] as const;
@@ -69,6 +71,8 @@ export abstract class Layer {
   protected built = false;
   protected inShape: Shape = [];
   protected outShape: Shape = [];
+  /** Seed of this layer's random numbers, when given. */
+  readonly seed: number | undefined;
   private initialWeights: Tensor[] | undefined;
 
   constructor(args: LayerArgs, prefix: string) {
@@ -83,6 +87,10 @@ export abstract class Layer {
     }
     this.batchInputShape = declaredInputShape(args, `${where} '${this.name}'`);
     this.initialWeights = args.weights;
+    if (args.seed !== undefined && (typeof args.seed !== 'number' || !Number.isInteger(args.seed) || args.seed < 0)) {
+      throw new RangeError(`${where} '${this.name}': seed must be a non-negative integer, got ${JSON.stringify(args.seed)}`);
+    }
+    this.seed = args.seed;
   }
 
   /** "SimpleRNN 'simple_rnn'" — the prefix of every error this layer throws. */
@@ -124,8 +132,8 @@ export abstract class Layer {
   /** Per-sample output shape for a per-sample input shape; throws for an input it cannot take. */
   abstract computeOutputShape(inputShape: Shape): Shape;
   protected abstract createWeights(inputShape: Shape, rng: Rng): void;
-  protected seedForInit(): number {
-    return nextSeed();
+  private seedForInit(): number {
+    return this.seed ?? nextSeed();
   }
 
   protected addWeight(name: string, shape: readonly number[], init: Initializer, rng: Rng): LayerWeight {
@@ -198,6 +206,7 @@ export abstract class Layer {
   getConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: 'float32' };
     if (this.batchInputShape !== null) c.batchInputShape = [...this.batchInputShape];
+    if (this.seed !== undefined) c.seed = this.seed;
     return c;
   }
 }

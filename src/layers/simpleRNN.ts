@@ -34,8 +34,6 @@ export interface SimpleRNNArgs extends LayerArgs {
   goBackwards?: boolean;
   /** Accepted for Keras compatibility: unrolling changes nothing numerically here. Default false. */
   unroll?: boolean;
-  /** Seed for this layer's initializers; default drawn from the global seed (setSeed). */
-  seed?: number;
 }
 
 const LATER: Record<string, string> = {};
@@ -57,7 +55,6 @@ export class SimpleRNN extends Layer {
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly unroll: boolean;
-  readonly seed: number | undefined;
   private kernel!: LayerWeight;
   private recurrentKernel!: LayerWeight;
   private bias: LayerWeight | null = null;
@@ -96,10 +93,6 @@ export class SimpleRNN extends Layer {
     this.returnState = args.returnState === undefined ? false : checkBoolean(args.returnState, `${w}: returnState`);
     this.goBackwards = args.goBackwards === undefined ? false : checkBoolean(args.goBackwards, `${w}: goBackwards`);
     this.unroll = args.unroll === undefined ? false : checkBoolean(args.unroll, `${w}: unroll`);
-    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) {
-      throw new RangeError(`${w}: seed must be a non-negative integer, got ${JSON.stringify(args.seed)}`);
-    }
-    this.seed = args.seed;
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -108,10 +101,6 @@ export class SimpleRNN extends Layer {
     }
     if (inputShape[1] === null) throw new RangeError(`${this.where}: the feature dimension must be known, got ${formatShape([null, ...inputShape])}`);
     return this.returnSequences ? [inputShape[0]!, this.units] : [this.units];
-  }
-
-  protected override seedForInit(): number {
-    return this.seed ?? super.seedForInit();
   }
 
   protected createWeights(inputShape: Shape, rng: Rng): void {
@@ -187,17 +176,18 @@ export class SimpleRNN extends Layer {
     return this.returnSequences ? T : 1;
   }
 
-  /** Inference on its own; with returnState, returns [output, finalState]. */
-  override apply(input: Tensor | NestedArray): Tensor;
-  override apply(input: Tensor | NestedArray): Tensor | Tensor[];
-  override apply(input: Tensor | NestedArray): Tensor | Tensor[] {
+  /**
+   * Inference on its own. With returnState it returns [output, finalState] (as tfjs,
+   * the static type stays Tensor: cast with `as unknown as Tensor[]`).
+   */
+  override apply(input: Tensor | NestedArray): Tensor {
     const x = toTensor(input, `${this.where}: input`);
     const out = super.apply(x);
     if (!this.returnState) return out;
     const B = x.shape[0]!;
     const T = x.shape[1]!;
     const H = this.units;
-    return [out, new Tensor(this.hs.slice((T - 1) * B * H, T * B * H), [B, H])];
+    return [out, new Tensor(this.hs.slice((T - 1) * B * H, T * B * H), [B, H])] as unknown as Tensor;
   }
 
   override getConfig(): Record<string, unknown> {
@@ -213,7 +203,6 @@ export class SimpleRNN extends Layer {
       returnState: this.returnState,
       goBackwards: this.goBackwards,
       unroll: this.unroll,
-      ...(this.seed === undefined ? {} : { seed: this.seed }),
     };
   }
 }
