@@ -21,7 +21,7 @@ interface Case {
 }
 
 function lossOf(layer: Layer, x: Float32Array, c: Case, R: Float32Array): number {
-  const out = layer.forward(x, c.B, c.T, true);
+  const out = layer.forward(x, c.B, c.T, true, null);
   let s = 0;
   for (let i = 0; i < R.length; i++) s += out[i]! * R[i]!;
   return s;
@@ -77,6 +77,30 @@ describe('SimpleRNN gradients (finite differences)', () => {
     });
   }
 });
+
+const CELLS = {
+  lstm: (o: object) => layers.lstm({ units: 4, ...o }),
+  'gru resetAfter': (o: object) => layers.gru({ units: 4, ...o }),
+  'gru resetBefore': (o: object) => layers.gru({ units: 4, resetAfter: false, ...o }),
+};
+
+for (const [cell, make] of Object.entries(CELLS)) {
+  describe(`${cell} gradients (finite differences)`, () => {
+    for (const returnSequences of [false, true]) {
+      for (const goBackwards of [false, true]) {
+        it(`returnSequences=${returnSequences} goBackwards=${goBackwards}`, () => {
+          gradCheck({ layer: make({ returnSequences, goBackwards }), B: 3, T: 4, inShape: [4, 3] }, 31, cell);
+        });
+      }
+    }
+    it('without bias', () => {
+      gradCheck({ layer: make({ useBias: false, returnSequences: true }), B: 2, T: 3, inShape: [3, 2] }, 32, cell);
+    });
+    it('other activations (relu, hardSigmoid)', () => {
+      gradCheck({ layer: make({ activation: 'softsign', recurrentActivation: 'hardSigmoid', returnSequences: true }), B: 2, T: 3, inShape: [3, 2] }, 33, cell);
+    });
+  });
+}
 
 describe('Dense gradients (finite differences)', () => {
   it('2-D input', () => {

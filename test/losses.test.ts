@@ -1,16 +1,21 @@
 /**
- * Losses: finite-difference gradient checks for every loss and option combination,
- * values against independent float64 references and hand-computed numbers (clipping
- * included), option/name/label validation messages, reductions, config round trips.
+ * Losses: finite-difference gradient checks for every loss and option combination
+ * (unweighted and with random per-row weights), values against independent float64
+ * references and hand-computed numbers (clipping included), per-row weights and
+ * masks (`maskToWeights`), option/name/label validation messages, reductions, config
+ * round trips, and no allocation per call.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import {
   EPSILON,
   Loss,
   getLoss,
   lossFromConfig,
   losses,
+  maskToWeights,
 } from '../src/losses/index.js';
 
 /** Finite-difference step on yPred. */
@@ -60,15 +65,18 @@ interface Case {
   cols: number;
 }
 
-/** Central differences of the reduced loss w.r.t. every yPred entry, in float64. */
-function gradCheck(c: Case): void {
+/**
+ * Central differences of the reduced loss w.r.t. every yPred entry, in float64;
+ * with per-row weights when given.
+ */
+function gradCheck(c: Case, weights: Float32Array | null = null): void {
   const { loss, yTrue, rows, cols } = c;
   const yPred = c.yPred.slice();
   const n = rows * cols;
   const analytic = new Float32Array(n).fill(Number.NaN); // must be overwritten
-  const value = loss.compute(yPred, yTrue, analytic, rows, cols);
+  const value = loss.compute(yPred, yTrue, analytic, rows, cols, weights);
   assert.ok(Number.isFinite(value), `${c.label}: loss not finite: ${value}`);
-  const valueNoGrad = loss.compute(yPred, yTrue, null, rows, cols);
+  const valueNoGrad = loss.compute(yPred, yTrue, null, rows, cols, weights);
   assert.equal(valueNoGrad, value, `${c.label}: value differs with and without dPred`);
   let maxAbs = 0;
   for (let i = 0; i < n; i++) maxAbs = Math.max(maxAbs, Math.abs(analytic[i]));
@@ -81,10 +89,10 @@ function gradCheck(c: Case): void {
     const x = yPred[i];
     yPred[i] = x + FD_STEP;
     const xp = yPred[i]; // float32-rounded perturbation actually seen
-    const lp = loss.compute(yPred, yTrue, null, rows, cols);
+    const lp = loss.compute(yPred, yTrue, null, rows, cols, weights);
     yPred[i] = x - FD_STEP;
     const xm = yPred[i];
-    const lm = loss.compute(yPred, yTrue, null, rows, cols);
+    const lm = loss.compute(yPred, yTrue, null, rows, cols, weights);
     yPred[i] = x;
     const numeric = (lp - lm) / (xp - xm);
     const a = analytic[i];
@@ -106,10 +114,12 @@ function gradCheck(c: Case): void {
 
 // ---------- float64 references, written independently of the library ----------
 
-type Ref = (p: number[], y: number[], rows: number, cols: number) => number;
+/** Per-sample values (one per row) of a loss, before weighting and reduction. */
+type Ref = (p: number[], y: number[], rows: number, cols: number) => number[];
 
-function reduceRef(perSample: number[], reduction: string): number {
-  const s = perSample.reduce((a, b) => a + b, 0);
+/** Keras reduction: Σ w·value, divided by the value count for sum_over_batch_size. */
+function reduceRef(perSample: number[], reduction: string, weights: ArrayLike<number> | null = null): number {
+  const s = perSample.reduce((a, v, r) => a + (weights === null ? 1 : weights[r]) * v, 0);
   return reduction === 'sum' ? s : s / perSample.length;
 }
 
@@ -122,55 +132,46 @@ function rowsOf(a: ArrayLike<number>, rows: number, cols: number): number[][] {
 const clip = (p: number): number => Math.min(Math.max(p, EPSILON), Math.fround(1 - 1e-7));
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
-function bceRef(fromLogits: boolean, s: number, reduction: string): Ref {
+function bceRef(fromLogits: boolean, s: number): Ref {
   return (p, y, rows, cols) =>
-    reduceRef(
-      rowsOf(p, rows, cols).map((row, r) => {
-        let t = 0;
-        for (let j = 0; j < cols; j++) {
-          const yy = y[r * cols + j] * (1 - s) + 0.5 * s;
-          if (fromLogits) {
-            const q = sigmoid(row[j]);
-            t += -(yy * Math.log(q) + (1 - yy) * Math.log(1 - q));
-          } else {
-            const q = clip(row[j]);
-            t += -(yy * Math.log(q) + (1 - yy) * Math.log(1 - q));
-          }
-        }
-        return t / cols;
-      }),
-      reduction,
-    );
-}
-
-function cceRef(fromLogits: boolean, s: number, reduction: string, sparse: boolean): Ref {
-  return (p, y, rows, cols) =>
-    reduceRef(
-      rowsOf(p, rows, cols).map((row, r) => {
-        const target = sparse
-          ? Array.from({ length: cols }, (_, j) => (j === y[r] ? 1 : 0))
-          : Array.from({ length: cols }, (_, j) => y[r * cols + j] * (1 - s) + s / cols);
-        let logq: number[];
+    rowsOf(p, rows, cols).map((row, r) => {
+      let t = 0;
+      for (let j = 0; j < cols; j++) {
+        const yy = y[r * cols + j] * (1 - s) + 0.5 * s;
         if (fromLogits) {
-          const e = row.map(Math.exp);
-          const z = e.reduce((a, b) => a + b, 0);
-          logq = e.map((v) => Math.log(v / z));
+          const q = sigmoid(row[j]);
+          t += -(yy * Math.log(q) + (1 - yy) * Math.log(1 - q));
         } else {
-          const z = row.reduce((a, b) => a + b, 0);
-          logq = row.map((v) => Math.log(clip(v / z)));
+          const q = clip(row[j]);
+          t += -(yy * Math.log(q) + (1 - yy) * Math.log(1 - q));
         }
-        return -target.reduce((acc, t, j) => acc + t * logq[j], 0);
-      }),
-      reduction,
-    );
+      }
+      return t / cols;
+    });
 }
 
-function elementwiseRef(f: (x: number) => number, reduction: string): Ref {
+function cceRef(fromLogits: boolean, s: number, sparse: boolean): Ref {
   return (p, y, rows, cols) =>
-    reduceRef(
-      rowsOf(p, rows, cols).map((row, r) => row.reduce((acc, v, j) => acc + f(v - y[r * cols + j]), 0) / cols),
-      reduction,
-    );
+    rowsOf(p, rows, cols).map((row, r) => {
+      const target = sparse
+        ? Array.from({ length: cols }, (_, j) => (j === y[r] ? 1 : 0))
+        : Array.from({ length: cols }, (_, j) => y[r * cols + j] * (1 - s) + s / cols);
+      let logq: number[];
+      if (fromLogits) {
+        const e = row.map(Math.exp);
+        const z = e.reduce((a, b) => a + b, 0);
+        logq = e.map((v) => Math.log(v / z));
+      } else {
+        const z = row.reduce((a, b) => a + b, 0);
+        logq = row.map((v) => Math.log(clip(v / z)));
+      }
+      return -target.reduce((acc, t, j) => acc + t * logq[j], 0);
+    });
+}
+
+function elementwiseRef(f: (x: number) => number): Ref {
+  return (p, y, rows, cols) =>
+    rowsOf(p, rows, cols).map((row, r) => row.reduce((acc, v, j) => acc + f(v - y[r * cols + j]), 0) / cols);
 }
 
 const huberRef = (d: number) => (x: number) => (Math.abs(x) <= d ? 0.5 * x * x : d * Math.abs(x) - 0.5 * d * d);
@@ -194,7 +195,7 @@ function buildCases(): { c: Case; ref: Ref }[] {
         const pb = fromLogits ? uniform(r, n, -4, 4) : uniform(r, n, 0.1, 0.9);
         out.push({
           c: { label: `binaryCrossentropy fromLogits=${fromLogits} s=${s} ${reduction}`, loss: losses.binaryCrossentropy({ fromLogits, labelSmoothing: s, reduction }), yPred: pb, yTrue: yb, rows, cols },
-          ref: bceRef(fromLogits, s, reduction),
+          ref: bceRef(fromLogits, s),
         });
         // categorical CE: one-hot targets on odd rows, soft targets on even rows;
         // probabilities deliberately unnormalised to exercise the Σp path
@@ -206,7 +207,7 @@ function buildCases(): { c: Case; ref: Ref }[] {
         const pc = fromLogits ? uniform(r, n, -3, 3) : uniform(r, n, 0.1, 1.5);
         out.push({
           c: { label: `categoricalCrossentropy fromLogits=${fromLogits} s=${s} ${reduction}`, loss: losses.categoricalCrossentropy({ fromLogits, labelSmoothing: s, reduction }), yPred: pc, yTrue: yc, rows, cols },
-          ref: cceRef(fromLogits, s, reduction, false),
+          ref: cceRef(fromLogits, s, false),
         });
       }
       const ys = new Float32Array(rows);
@@ -214,7 +215,7 @@ function buildCases(): { c: Case; ref: Ref }[] {
       const ps = fromLogits ? uniform(r, n, -3, 3) : uniform(r, n, 0.1, 1.5);
       out.push({
         c: { label: `sparseCategoricalCrossentropy fromLogits=${fromLogits} ${reduction}`, loss: losses.sparseCategoricalCrossentropy({ fromLogits, reduction }), yPred: ps, yTrue: ys, rows, cols },
-        ref: cceRef(fromLogits, 0, reduction, true),
+        ref: cceRef(fromLogits, 0, true),
       });
     }
     // regression losses: yPred = yTrue + offset, offsets away from 0 and from |x| = δ
@@ -228,19 +229,19 @@ function buildCases(): { c: Case; ref: Ref }[] {
     const add = (a: Float32Array, b: Float32Array) => a.map((v, i) => v + b[i]);
     out.push({
       c: { label: `meanSquaredError ${reduction}`, loss: losses.meanSquaredError({ reduction }), yPred: add(yt, offMse), yTrue: yt, rows, cols },
-      ref: elementwiseRef((x) => x * x, reduction),
+      ref: elementwiseRef((x) => x * x),
     });
     out.push({
       c: { label: `meanAbsoluteError ${reduction}`, loss: losses.meanAbsoluteError({ reduction }), yPred: add(yt, offMae), yTrue: yt, rows, cols },
-      ref: elementwiseRef(Math.abs, reduction),
+      ref: elementwiseRef(Math.abs),
     });
     out.push({
       c: { label: `huber delta=1 ${reduction}`, loss: losses.huber({ reduction }), yPred: add(yt, offHuber), yTrue: yt, rows, cols },
-      ref: elementwiseRef(huberRef(1), reduction),
+      ref: elementwiseRef(huberRef(1)),
     });
     out.push({
       c: { label: `huber delta=0.5 ${reduction}`, loss: losses.huber({ delta: 0.5, reduction }), yPred: add(yt, offHuberD), yTrue: yt, rows, cols },
-      ref: elementwiseRef(huberRef(0.5), reduction),
+      ref: elementwiseRef(huberRef(0.5)),
     });
   }
   return out;
@@ -256,7 +257,7 @@ test('gradient check: every loss and option combination (central differences)', 
 test('values match independent float64 references', () => {
   for (const { c, ref } of CASES) {
     const got = c.loss.compute(c.yPred, c.yTrue, null, c.rows, c.cols);
-    const want = ref(Array.from(c.yPred), Array.from(c.yTrue), c.rows, c.cols);
+    const want = reduceRef(ref(Array.from(c.yPred), Array.from(c.yTrue), c.rows, c.cols), c.loss.reduction);
     assert.ok(
       Math.abs(got - want) <= VALUE_RTOL * Math.abs(want),
       `${c.label}: got ${got}, reference ${want}, diff ${Math.abs(got - want)}`,
@@ -439,4 +440,197 @@ test('getConfig round trip and Keras snake_case configs', () => {
   });
   assert.deepEqual(keras.getConfig(), { name: 'binary_crossentropy', reduction: 'sum', fromLogits: true, labelSmoothing: 0.1 });
   assert.throws(() => lossFromConfig('Hinge', {}), (e: unknown) => e instanceof RangeError && e.message.includes('BinaryCrossentropy'));
+});
+
+// ---------- per-row weights (sample weights, class weights, masks) ----------
+
+/** |got − want| ≤ rtol·max(|got|, |want|) + atol, for gradients and small values. */
+function relClose(got: number, want: number, what: string, rtol: number, atol = 1e-12): void {
+  assert.ok(
+    Math.abs(got - want) <= rtol * Math.max(Math.abs(got), Math.abs(want)) + atol,
+    `${what}: got ${got}, want ${want}`,
+  );
+}
+
+/** Random weights in [0.1, 3] with row 1 at exactly 0. */
+function randomWeights(r: () => number, rows: number): Float32Array {
+  const w = uniform(r, rows, 0.1, 3);
+  w[1] = 0;
+  return w;
+}
+
+test('gradient check with random per-row weights (a zero-weight row included)', () => {
+  const r = rng(99);
+  for (const { c } of CASES) {
+    const w = randomWeights(r, c.rows);
+    gradCheck({ ...c, label: `${c.label} weighted` }, w);
+    const d = new Float32Array(c.rows * c.cols).fill(Number.NaN);
+    c.loss.compute(c.yPred, c.yTrue, d, c.rows, c.cols, w);
+    for (let j = 0; j < c.cols; j++) assert.ok(d[c.cols + j] === 0, `${c.label}: zero-weight row gradient ${d[c.cols + j]}`);
+  }
+});
+
+test('weighted values match the float64 reference Σ w·value / rows (divisor stays rows)', () => {
+  const r = rng(7);
+  for (const { c, ref } of CASES) {
+    const w = randomWeights(r, c.rows);
+    const got = c.loss.compute(c.yPred, c.yTrue, null, c.rows, c.cols, w);
+    const perSample = ref(Array.from(c.yPred), Array.from(c.yTrue), c.rows, c.cols);
+    const want = reduceRef(perSample, c.loss.reduction, w);
+    relClose(got, want, `${c.label} weighted`, VALUE_RTOL);
+    // the divisor is the row count, not Σw
+    if (c.loss.reduction === 'sum_over_batch_size') {
+      const sumW = w.reduce((a, b) => a + b, 0);
+      const byWeights = perSample.reduce((a, v, i) => a + w[i] * v, 0) / sumW;
+      assert.ok(Math.abs(got - byWeights) > 1e-6 * Math.abs(got), `${c.label}: divided by Σw instead of rows`);
+    }
+  }
+});
+
+test('weights null and all-ones weights agree: identical gradients, values to rounding', () => {
+  for (const { c } of CASES) {
+    const n = c.rows * c.cols;
+    const dNull = new Float32Array(n);
+    const dOnes = new Float32Array(n);
+    const vNull = c.loss.compute(c.yPred, c.yTrue, dNull, c.rows, c.cols, null);
+    const vOnes = c.loss.compute(c.yPred, c.yTrue, dOnes, c.rows, c.cols, new Float32Array(c.rows).fill(1));
+    relClose(vOnes, vNull, c.label, 1e-14, 0);
+    assert.deepEqual(dOnes, dNull, `${c.label}: gradients differ`);
+    // the default argument is null
+    assert.equal(c.loss.compute(c.yPred, c.yTrue, null, c.rows, c.cols), vNull);
+  }
+});
+
+test('weights [1, 0, 1, 0, 1] give the unweighted loss on the kept rows × kept/rows; dropped rows are never read', () => {
+  for (const { c } of CASES) {
+    const { loss, rows, cols } = c;
+    const keep = [0, 2, 4];
+    const w = new Float32Array(rows).map((_, i) => (keep.includes(i) ? 1 : 0));
+    const keptPred = new Float32Array(keep.length * cols);
+    const keptTrue = new Float32Array(loss.sparse ? keep.length : keep.length * cols);
+    keep.forEach((row, k) => {
+      keptPred.set(c.yPred.subarray(row * cols, (row + 1) * cols), k * cols);
+      if (loss.sparse) keptTrue[k] = c.yTrue[row];
+      else keptTrue.set(c.yTrue.subarray(row * cols, (row + 1) * cols), k * cols);
+    });
+    const dKept = new Float32Array(keep.length * cols);
+    const vKept = loss.compute(keptPred, keptTrue, dKept, keep.length, cols);
+    // dropped rows hold NaN predictions: a zero-weight row is skipped, not multiplied by 0
+    const yPred = c.yPred.slice();
+    for (let row = 0; row < rows; row++) if (!keep.includes(row)) yPred.fill(Number.NaN, row * cols, (row + 1) * cols);
+    const d = new Float32Array(rows * cols).fill(Number.NaN);
+    const v = loss.compute(yPred, c.yTrue, d, rows, cols, w);
+    const factor = loss.reduction === 'sum' ? 1 : keep.length / rows;
+    relClose(v, vKept * factor, `${c.label} value`, 1e-12);
+    for (let row = 0; row < rows; row++) {
+      const k = keep.indexOf(row);
+      for (let j = 0; j < cols; j++) {
+        const got = d[row * cols + j];
+        if (k < 0) assert.ok(got === 0, `${c.label}: dropped row ${row} gradient ${got}`);
+        else relClose(got, dKept[k * cols + j] * factor, `${c.label} gradient [${row}, ${j}]`, 1e-6);
+      }
+    }
+  }
+});
+
+test('maskToWeights: Keras apply_mask weights in float32 (mask·total/(valid+ε), then × sample weights)', () => {
+  const f = Math.fround;
+  const mask = new Float32Array([1, 1, 0, 1, 0]);
+  const out = new Float32Array(5).fill(Number.NaN);
+  maskToWeights(mask, 5, out, null);
+  const k = f(f(5) / f(f(3) + EPSILON));
+  assert.equal(k, f(5 / 3), 'float32 3 + 1e-7 rounds back to 3');
+  assert.deepEqual(Array.from(out), [k, k, 0, k, 0]);
+  // sample weights multiply the scaled mask; out may alias the sample weights
+  const sw = new Float32Array([2, 5, 0.5, 1, 3, 99]);
+  maskToWeights(new Float32Array([1, 0, 1, 1, 0, 1]), 5, sw, sw);
+  const k4 = f(5 / f(3 + 1e-7));
+  assert.deepEqual(Array.from(sw), [f(2 * k4), 0, f(0.5 * k4), k4, 0, 99], 'only [0, rows) is written');
+  // out may alias the mask
+  const m2 = new Float32Array([0, 1, 1, 1]);
+  maskToWeights(m2, 4, m2, null);
+  assert.deepEqual(Array.from(m2), [0, f(4 / 3), f(4 / 3), f(4 / 3)]);
+  // reduction 'sum': the mask as is (× sample weights)
+  const s = new Float32Array(3);
+  maskToWeights(new Float32Array([1, 0, 1]), 3, s, null, 'sum');
+  assert.deepEqual(Array.from(s), [1, 0, 1]);
+  maskToWeights(new Float32Array([1, 0, 1]), 3, s, new Float32Array([0.25, 4, 3]), 'sum');
+  assert.deepEqual(Array.from(s), [0.25, 0, 3]);
+  // nothing valid: every weight 0; no rows: nothing written, no throw
+  const z = new Float32Array(3).fill(7);
+  maskToWeights(new Float32Array(3), 3, z, null);
+  assert.deepEqual(Array.from(z), [0, 0, 0]);
+  maskToWeights(new Float32Array(0), 0, new Float32Array(0), null);
+});
+
+test('a masked loss is the mean over the valid rows only (hand computation)', () => {
+  // MSE, cols 2, per-row values: x = [1, 1] → 1; masked (NaN); x = [2, 0] → 2; x = [0, 3] → 4.5
+  const yTrue = new Float32Array([0, 0, 0, 0, 0, 0, 0, 0]);
+  const yPred = new Float32Array([1, -1, Number.NaN, Number.NaN, 2, 0, 0, 3]);
+  const mask = new Float32Array([1, 0, 1, 1]);
+  const w = new Float32Array(4);
+  maskToWeights(mask, 4, w, null);
+  const mse = losses.meanSquaredError();
+  const d = new Float32Array(8);
+  const v = mse.compute(yPred, yTrue, d, 4, 2, w);
+  close(v, (1 + 2 + 4.5) / 3, 'masked mse = mean over 3 valid rows', 1e-6);
+  // gradient of the mean over valid rows: 2x / (cols · valid)
+  const want = [2 / 6, -2 / 6, 0, 0, 4 / 6, 0, 0, 6 / 6];
+  for (let i = 0; i < 8; i++) relClose(d[i], want[i], `masked mse gradient ${i}`, 1e-6);
+  // reduction 'sum' takes the mask as is: the sum over valid rows
+  const ws = new Float32Array(4);
+  maskToWeights(mask, 4, ws, null, 'sum');
+  assert.equal(losses.meanSquaredError({ reduction: 'sum' }).compute(yPred, yTrue, null, 4, 2, ws), 1 + 2 + 4.5);
+  // mask and sample weights together: Σ_valid sw·value / valid
+  const sw = new Float32Array([2, 7, 0.5, 1]);
+  maskToWeights(mask, 4, sw, sw);
+  close(mse.compute(yPred, yTrue, null, 4, 2, sw), (2 * 1 + 0.5 * 2 + 1 * 4.5) / 3, 'masked, sample-weighted mse', 1e-6);
+  // every loss: masked value = mean of the reference per-sample values over valid rows
+  for (const { c, ref } of CASES) {
+    if (c.loss.reduction !== 'sum_over_batch_size') continue;
+    const m = new Float32Array([0, 1, 1, 0, 1]);
+    const mw = new Float32Array(c.rows);
+    maskToWeights(m, c.rows, mw, null);
+    const perSample = ref(Array.from(c.yPred), Array.from(c.yTrue), c.rows, c.cols);
+    const meanValid = (perSample[1] + perSample[2] + perSample[4]) / 3;
+    relClose(c.loss.compute(c.yPred, c.yTrue, null, c.rows, c.cols, mw), meanValid, `${c.label} masked`, 1e-6);
+  }
+  // nothing valid: loss 0 and zero gradient
+  const wz = new Float32Array(4);
+  maskToWeights(new Float32Array(4), 4, wz, null);
+  const dz = new Float32Array(8).fill(Number.NaN);
+  assert.equal(mse.compute(yPred, yTrue, dz, 4, 2, wz), 0);
+  assert.ok(dz.every((x) => x === 0));
+});
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const newSpaceUsed = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
+
+test('computeInto and maskToWeights allocate nothing, weighted or not', () => {
+  const CALLS = 2000;
+  // one boxed double per call would be 32 KB; the measurement itself costs a little
+  const SLACK = 8192;
+  const out = new Float64Array(1);
+  const r = rng(3);
+  for (const { c } of CASES) {
+    const d = new Float32Array(c.rows * c.cols);
+    const w = randomWeights(r, c.rows);
+    const mask = new Float32Array([1, 0, 1, 1, 0]);
+    const mw = new Float32Array(c.rows);
+    const run = (): void => {
+      for (let i = 0; i < CALLS; i++) {
+        c.loss.computeInto(out, c.yPred, c.yTrue, d, c.rows, c.cols, null);
+        c.loss.computeInto(out, c.yPred, c.yTrue, null, c.rows, c.cols, w);
+        maskToWeights(mask, c.rows, mw, w);
+        c.loss.computeInto(out, c.yPred, c.yTrue, d, c.rows, c.cols, mw);
+      }
+    };
+    for (let k = 0; k < 5; k++) run(); // warm up to optimised code
+    gc();
+    const before = newSpaceUsed();
+    run();
+    const grown = newSpaceUsed() - before;
+    assert.ok(grown >= 0 && grown <= SLACK, `${c.label}: young generation grew by ${grown} bytes over ${CALLS} rounds`);
+  }
 });

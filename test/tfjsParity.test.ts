@@ -97,7 +97,7 @@ function layerParity(t: TestContext, c: LayerCase, seed: number): void {
   const R = randomArray(outSize, rng);
 
   for (const w of ours.weights) w.grad.fill(0);
-  const out = ours.forward(x, B, T, true).slice(0, outSize);
+  const out = ours.forward(x, B, T, true, null).slice(0, outSize);
   const dx = ours.backward(R.slice(), B, T, true)!.slice(0, x.length);
 
   const ref = tfLayerGrads(c.theirs, weights, { data: x, shape: xShape }, R);

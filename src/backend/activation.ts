@@ -203,3 +203,27 @@ export function activationBackward(
       return;
   }
 }
+
+/**
+ * activationForward over one gate block of fused buffers: `rows` rows of `cols`
+ * values, rows `ld` apart, at the same offset in x and y.
+ */
+export function activationForwardBlock(act: ActId, y: Float32Array, x: Float32Array, off: number, ld: number, rows: number, cols: number): void {
+  if (ld === cols) {
+    activationForward(act, y, off, x, off, rows, cols);
+    return;
+  }
+  for (let r = 0; r < rows; r++) activationForward(act, y, off + r * ld, x, off + r * ld, 1, cols);
+}
+
+/** activationBackward over one gate block; dx, dy, x and y share offset and row stride. */
+export function activationBackwardBlock(act: ActId, dx: Float32Array, dy: Float32Array, x: Float32Array, y: Float32Array, off: number, ld: number, rows: number, cols: number): void {
+  if (ld === cols) {
+    activationBackward(act, dx, off, dy, off, x, off, y, off, rows, cols);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = off + r * ld;
+    activationBackward(act, dx, o, dy, o, x, o, y, o, 1, cols);
+  }
+}

@@ -7,6 +7,8 @@ import { activationBackward, activationForward } from './activation.js';
 import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './elementwise.js';
 import { denseBackward, denseForward } from './dense.js';
 import { simpleRnnBackward, simpleRnnForward } from './simpleRnn.js';
+import { lstmBackward, lstmForward } from './lstm.js';
+import { gruBackward, gruForward } from './gru.js';
 
 export { Act, type ActId } from './activation.js';
 
@@ -23,6 +25,10 @@ export interface Kernels {
   denseBackward: typeof denseBackward;
   simpleRnnForward: typeof simpleRnnForward;
   simpleRnnBackward: typeof simpleRnnBackward;
+  lstmForward: typeof lstmForward;
+  lstmBackward: typeof lstmBackward;
+  gruForward: typeof gruForward;
+  gruBackward: typeof gruBackward;
 }
 
 export const tsKernels: Kernels = {
@@ -38,6 +44,10 @@ export const tsKernels: Kernels = {
   denseBackward,
   simpleRnnForward,
   simpleRnnBackward,
+  lstmForward,
+  lstmBackward,
+  gruForward,
+  gruBackward,
 };
 
 const backends = new Map<string, Kernels>([['ts', tsKernels]]);

@@ -1,6 +1,7 @@
 /**
- * SimpleRNN kernels: h_s = act(x_s · kernel + h_{s-1} · recurrentKernel + bias),
- * over time-major caches [T, B, ·] in processing order.
+ * SimpleRNN kernels: h_s = act(x_s · kernel + hPrev_s · recurrentKernel + bias), over
+ * time-major caches [T, B, ·] in processing order (see recurrent.ts for hPrev,
+ * masking and dropout).
  *
  * The cuDNN recipe: the input product for all T steps is one GEMM over T·B rows
  * before the loop; the loop does only the recurrent product and the activation.
@@ -10,16 +11,20 @@
 import { gemm, transposeInto } from './gemm.js';
 import { activationBackward, activationForward, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
 
 export function simpleRnnForward(
-  out: Float32Array, // [T, B, H] h_s for every step
+  hs: Float32Array, // [T, B, H] h_s for every step
   pre: Float32Array, // [T, B, H] pre-activations
-  recurrentKernelT: Float32Array, // [H, H] scratch: recurrentKernelᵀ, packed once per call
-  xs: Float32Array, // [T, B, I]
+  hPrev: Float32Array, // [T, B, H] the state each step multiplies (dropout applied)
+  recurrentKernelT: Float32Array, // [H, H] scratch: recurrentKernelᵀ
+  xs: Float32Array, // [T, B, I] inputs (dropout applied)
   h0: Float32Array, // [B, H] initial state
   kernel: Float32Array, // [I, H]
   recurrentKernel: Float32Array, // [H, H]
   bias: Float32Array | null, // [H]
+  recurrentMask: Float32Array | null, // [B, H] recurrent dropout
+  mask: Float32Array | null, // [T, B] 1 = keep the step
   T: number,
   B: number,
   I: number,
@@ -31,30 +36,32 @@ export function simpleRnnForward(
   if (bias !== null) addBias(pre, bias, T * B, H);
   transposeInto(recurrentKernelT, recurrentKernel, 0, H, H, H);
   for (let s = 0; s < T; s++) {
-    const hPrev = s === 0 ? h0 : out;
-    const hOff = s === 0 ? 0 : (s - 1) * slab;
-    // pre_s += h_{s-1} · recurrentKernel   (recurrentKernelT rows are its columns)
-    gemm(false, true, B, H, H, hPrev, hOff, H, recurrentKernelT, 0, H, pre, s * slab, H, true);
-    activationForward(act, out, s * slab, pre, s * slab, B, H);
+    gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
+    // pre_s += hPrev_s · recurrentKernel
+    gemm(false, true, B, H, H, hPrev, s * slab, H, recurrentKernelT, 0, H, pre, s * slab, H, true);
+    activationForward(act, hs, s * slab, pre, s * slab, B, H);
+    if (mask !== null) holdMaskedRows(hs, h0, mask, s, B, H);
   }
 }
 
 export function simpleRnnBackward(
   dxs: Float32Array | null, // [T, B, I] overwritten; null when the input needs no gradient
-  dh0: Float32Array | null, // [B, H] overwritten with d/dh0; null when not needed
   dKernel: Float32Array, // [I, H] accumulated
   dRecurrentKernel: Float32Array, // [H, H] accumulated
   dBias: Float32Array | null, // [H] accumulated
   dPre: Float32Array, // [T, B, H] scratch
-  dh: Float32Array, // [B, H] scratch: gradient flowing into h_s
+  dhA: Float32Array, // [B, H] scratch
+  dhB: Float32Array, // [B, H] scratch
   dOut: Float32Array, // [T, B, H] when returnSequences, else [B, H] for the last step
   returnSequences: boolean,
   xs: Float32Array, // [T, B, I]
-  h0: Float32Array, // [B, H]
+  hPrev: Float32Array, // [T, B, H]
   pre: Float32Array, // [T, B, H]
-  out: Float32Array, // [T, B, H]
+  hs: Float32Array, // [T, B, H]
   kernel: Float32Array, // [I, H]
   recurrentKernel: Float32Array, // [H, H]
+  recurrentMask: Float32Array | null, // [B, H]
+  mask: Float32Array | null, // [T, B]
   T: number,
   B: number,
   I: number,
@@ -62,26 +69,27 @@ export function simpleRnnBackward(
   act: ActId,
 ): void {
   const slab = B * H;
+  let dh = dhA; // gradient reaching h_s
+  let dhNext = dhB; // gradient flowing on to h_{s-1}
   dh.fill(0, 0, slab);
   for (let s = T - 1; s >= 0; s--) {
     const o = s * slab;
-    if (returnSequences) {
-      for (let i = 0; i < slab; i++) dh[i] = dh[i]! + dOut[o + i]!;
-    } else if (s === T - 1) {
-      for (let i = 0; i < slab; i++) dh[i] = dh[i]! + dOut[i]!;
-    }
+    addOutputGradient(dh, dOut, returnSequences, s, T, slab);
     // h_s = act(pre_s)  =>  dPre_s = dh ⊙ act'(pre_s)
-    activationBackward(act, dPre, o, dh, 0, pre, o, out, o, B, H);
-    // pre_s = … + h_{s-1} · recurrentKernel  =>  dh_{s-1} = dPre_s · recurrentKernelᵀ
-    if (s > 0) gemm(false, true, B, H, H, dPre, o, H, recurrentKernel, 0, H, dh, 0, H, false);
-    else if (dh0 !== null) gemm(false, true, B, H, H, dPre, 0, H, recurrentKernel, 0, H, dh0, 0, H, false);
+    activationBackward(act, dPre, o, dh, 0, pre, o, hs, o, B, H);
+    if (mask !== null) zeroMaskedRows(dPre, mask, s, B, H);
+    if (s === 0) break;
+    // pre_s = … + hPrev_s · recurrentKernel, hPrev_s = h_{s-1} ⊙ m  =>  dh_{s-1} = (dPre_s · recurrentKernelᵀ) ⊙ m
+    gemm(false, true, B, H, H, dPre, o, H, recurrentKernel, 0, H, dhNext, 0, H, false);
+    if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! * recurrentMask[i]!;
+    if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
+    const t = dh;
+    dh = dhNext;
+    dhNext = t;
   }
-  // dKernel += Σ_s x_sᵀ · dPre_s, one product over all T·B rows
+  // one product each over all T·B rows
   gemm(true, false, I, H, T * B, xs, 0, I, dPre, 0, H, dKernel, 0, H, true);
-  // dRecurrentKernel += h0ᵀ·dPre_0 + Σ_{s≥1} h_{s-1}ᵀ · dPre_s: the pairs for s ≥ 1 are
-  // two contiguous [(T−1)·B, H] blocks offset by one slab
-  gemm(true, false, H, H, B, h0, 0, H, dPre, 0, H, dRecurrentKernel, 0, H, true);
-  if (T > 1) gemm(true, false, H, H, (T - 1) * B, out, 0, H, dPre, slab, H, dRecurrentKernel, 0, H, true);
+  gemm(true, false, H, H, T * B, hPrev, 0, H, dPre, 0, H, dRecurrentKernel, 0, H, true);
   if (dBias !== null) biasGrad(dBias, dPre, T * B, H);
   if (dxs !== null) gemm(false, true, T * B, I, H, dPre, 0, H, kernel, 0, H, dxs, 0, I, false);
 }

@@ -75,7 +75,7 @@ export class Dense extends Layer {
     this.k = backend();
   }
 
-  forward(x: Float32Array, B: number, T: number): Float32Array {
+  forward(x: Float32Array, B: number, T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
     const rows = B * T;
     const O = this.units;
     this.out = ensure(this.out, rows * O);

@@ -11,6 +11,8 @@ import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.
 import { checkBoolean, checkOptions, checkPositiveInt } from '../core/errors.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import type { Initializer } from '../initializers/index.js';
+import type { Regularizer } from '../regularizers/index.js';
+import type { Constraint } from '../constraints/index.js';
 
 /** A per-sample shape (no batch axis); `null` = any length (only the time axis). */
 export type Shape = readonly (number | null)[];
@@ -21,6 +23,12 @@ export interface LayerWeight {
   readonly shape: readonly number[];
   value: Float32Array;
   grad: Float32Array;
+  /** Penalty added to the loss (and its gradient to `grad`) by the model. */
+  readonly regularizer: Regularizer | null;
+  /** Projection the model applies after every optimizer update. */
+  readonly constraint: Constraint | null;
+  /** False for state-like weights the optimizer never updates. */
+  readonly trainable: boolean;
 }
 
 /** Options every layer accepts (tfjs spellings). */
@@ -136,9 +144,23 @@ export abstract class Layer {
     return this.seed ?? nextSeed();
   }
 
-  protected addWeight(name: string, shape: readonly number[], init: Initializer, rng: Rng): LayerWeight {
+  protected addWeight(
+    name: string,
+    shape: readonly number[],
+    init: Initializer,
+    rng: Rng,
+    opts: { regularizer?: Regularizer | null; constraint?: Constraint | null } = {},
+  ): LayerWeight {
     const size = shape.reduce((a, b) => a * b, 1);
-    const w: LayerWeight = { name, shape: [...shape], value: new Float32Array(size), grad: new Float32Array(size) };
+    const w: LayerWeight = {
+      name,
+      shape: [...shape],
+      value: new Float32Array(size),
+      grad: new Float32Array(size),
+      regularizer: opts.regularizer ?? null,
+      constraint: opts.constraint ?? null,
+      trainable: true,
+    };
     init.init(w.value, shape, rng);
     this.weights.push(w);
     return w;
@@ -146,9 +168,19 @@ export abstract class Layer {
 
   /**
    * Forward over a batch of B samples (T = time length when the input is 3-D, else 1).
-   * Returns the layer's own output buffer, valid until its next forward.
+   * `mask` is the incoming [B, T] step mask (1 = keep) or null. Returns the layer's
+   * own output buffer, valid until its next forward.
    */
-  abstract forward(x: Float32Array, B: number, T: number, training: boolean): Float32Array;
+  abstract forward(x: Float32Array, B: number, T: number, training: boolean, mask: Float32Array | null): Float32Array;
+
+  /**
+   * The [B, T'] mask this layer passes on after a forward that received `inputMask`
+   * (Keras compute_mask). Default: a layer that keeps the time axis passes its input
+   * mask through; one that drops it (2-D output) ends it.
+   */
+  outputMask(inputMask: Float32Array | null): Float32Array | null {
+    return this.outShape.length === 2 && this.inShape.length === 2 ? inputMask : null;
+  }
 
   /**
    * Backward for the last forward: accumulates weight gradients and, when needDx,
@@ -168,7 +200,7 @@ export abstract class Layer {
     this.build(x.shape.slice(1));
     const B = x.shape[0]!;
     const T = x.rank === 3 ? x.shape[1]! : 1;
-    const y = this.forward(x.data, B, T, false);
+    const y = this.forward(x.data, B, T, false, null);
     const outShape = [B, ...this.outShape.map((d) => (d === null ? T : d))] as number[];
     const size = outShape.reduce((a, b) => a * b, 1);
     return new Tensor(y.slice(0, size), outShape);

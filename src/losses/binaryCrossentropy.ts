@@ -6,7 +6,7 @@
  *   probabilities:    p ← clip(p, ε, 1−ε);  ℓ = −(y·log p + (1−y)·log(1−p))
  *   logits:           ℓ = max(z, 0) − z·y + log1p(exp(−|z|))       (stable sigmoid-CE)
  *
- * Layout: yPred, yTrue, dPred all [rows, cols]. The probability form follows the
+ * Layout: yPred, yTrue, dPred all [rows, cols]; weights [rows] or null (see Loss). The probability form follows the
  * numpy/JAX/torch backends of Keras (always the clipped form; the TensorFlow backend
  * silently switches to logits after a sigmoid layer, which we do not imitate).
  */
@@ -17,7 +17,7 @@ import {
   ONE_MINUS_EPSILON,
   checkLabelSmoothing,
   checkLossOptions,
-  reduceSum,
+  zeroRow,
 } from './loss.js';
 import type { BaseLossOptions, LossConfig } from './loss.js';
 
@@ -25,6 +25,51 @@ import type { BaseLossOptions, LossConfig } from './loss.js';
 // access in a hot loop, which would allocate on each call.
 const LO: number = EPSILON;
 const HI: number = ONE_MINUS_EPSILON;
+
+// Element kernels over the flat range [start, end): add w·Σℓ to acc[0] and write
+// dPred[i] = dℓ/dŷ · g. The unweighted path runs one kernel over the whole block
+// (w = 1, g = scale); the weighted path runs one per row (g = scale·w). The sum
+// goes through acc, not a return value, so no double is boxed if a call is not
+// inlined. Targets are smoothed as y ← a·y + b.
+
+function logitsRange(
+  yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null,
+  start: number, end: number, w: number, g: number, acc: Float64Array, a: number, b: number,
+): void {
+  let sum = 0;
+  for (let i = start; i < end; i++) {
+    const z = yPred[i];
+    const y = a * yTrue[i] + b;
+    // ℓ = max(z,0) − z·y + log1p(exp(−|z|))
+    sum += (z > 0 ? z : 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+    if (dPred !== null) {
+      // dℓ/dz = σ(z) − y, with a sign-split sigmoid
+      const sig = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+      dPred[i] = (sig - y) * g;
+    }
+  }
+  acc[0] += w * sum;
+}
+
+function probRange(
+  yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null,
+  start: number, end: number, w: number, g: number, acc: Float64Array, a: number, b: number,
+): void {
+  let sum = 0;
+  for (let i = start; i < end; i++) {
+    const raw = yPred[i];
+    const y = a * yTrue[i] + b;
+    const clipped = raw < LO || raw > HI;
+    const p = raw < LO ? LO : raw > HI ? HI : raw;
+    // ℓ = −(y·log p + (1−y)·log(1−p))
+    sum -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
+    if (dPred !== null) {
+      // dℓ/dp = −y/p + (1−y)/(1−p); the clip passes no gradient outside [ε, 1−ε]
+      dPred[i] = clipped ? 0 : (-y / p + (1 - y) / (1 - p)) * g;
+    }
+  }
+  acc[0] += w * sum;
+}
 
 export interface BinaryCrossentropyOptions extends BaseLossOptions {
   /** Treat yPred as logits instead of probabilities. Default false. */
@@ -47,40 +92,39 @@ export class BinaryCrossentropy extends Loss {
     this.labelSmoothing = checkLabelSmoothing(options.labelSmoothing, where);
   }
 
-  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
-    const n = rows * cols;
+  computeInto(
+    out: Float64Array,
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    dPred: Float32Array | null,
+    rows: number,
+    cols: number,
+    weights: Float32Array | null,
+  ): void {
     const s = this.labelSmoothing;
+    const a = 1 - s; // y ← a·y + b (exactly y when s = 0)
+    const b = 0.5 * s;
+    const logits = this.fromLogits;
     const div = this.divisor(rows);
     // d(reduced)/d(ℓ_element): mean over the last axis, then the batch reduction.
     const scale = 1 / (cols * div);
-    let sum = 0;
-    if (this.fromLogits) {
-      for (let i = 0; i < n; i++) {
-        const z = yPred[i];
-        const y = s === 0 ? yTrue[i] : yTrue[i] * (1 - s) + 0.5 * s;
-        // ℓ = max(z,0) − z·y + log1p(exp(−|z|))
-        sum += (z > 0 ? z : 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
-        if (dPred !== null) {
-          // dℓ/dz = σ(z) − y, with a sign-split sigmoid
-          const sig = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-          dPred[i] = (sig - y) * scale;
-        }
-      }
+    out[0] = 0;
+    if (weights === null) {
+      if (logits) logitsRange(yPred, yTrue, dPred, 0, rows * cols, 1, scale, out, a, b);
+      else probRange(yPred, yTrue, dPred, 0, rows * cols, 1, scale, out, a, b);
     } else {
-      for (let i = 0; i < n; i++) {
-        const raw = yPred[i];
-        const y = s === 0 ? yTrue[i] : yTrue[i] * (1 - s) + 0.5 * s;
-        const clipped = raw < LO || raw > HI;
-        const p = raw < LO ? LO : raw > HI ? HI : raw;
-        // ℓ = −(y·log p + (1−y)·log(1−p))
-        sum -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
-        if (dPred !== null) {
-          // dℓ/dp = −y/p + (1−y)/(1−p); the clip passes no gradient outside [ε, 1−ε]
-          dPred[i] = clipped ? 0 : (-y / p + (1 - y) / (1 - p)) * scale;
+      for (let r = 0, o = 0; r < rows; r++, o += cols) {
+        const w = weights[r];
+        if (w === 0) {
+          if (dPred !== null) zeroRow(dPred, o, cols);
+        } else if (logits) {
+          logitsRange(yPred, yTrue, dPred, o, o + cols, w, scale * w, out, a, b);
+        } else {
+          probRange(yPred, yTrue, dPred, o, o + cols, w, scale * w, out, a, b);
         }
       }
     }
-    out[0] = reduceSum(sum / cols, div);
+    out[0] = div === 0 ? 0 : (out[0] / cols) / div; // inline: a returned double would be boxed
   }
 
   override getConfig(): LossConfig {

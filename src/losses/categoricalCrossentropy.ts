@@ -7,7 +7,8 @@
  *   logits:         ℓ = −Σ y·log_softmax(z) = (Σy)·logsumexp(z) − Σ y·z   (max-shifted)
  *
  * Sparse: y is one-hot of the integer label, so ℓ = −log q[label] (or −log_softmax).
- * Layout: yPred, dPred [rows, cols]; yTrue [rows, cols] (dense) or [rows] (sparse).
+ * Layout: yPred, dPred [rows, cols]; yTrue [rows, cols] (dense) or [rows] (sparse);
+ * weights [rows] or null (see Loss).
  *
  * Gradient of the probability form goes through the normalisation:
  *   g_j = dℓ/dq_j = −y_j/q_j (0 where clipped),  dℓ/dp_k = (g_k − Σ_j g_j·q_j) / Σp.
@@ -19,7 +20,7 @@ import {
   ONE_MINUS_EPSILON,
   checkLabelSmoothing,
   checkLossOptions,
-  reduceSum,
+  zeroRow,
 } from './loss.js';
 import type { BaseLossOptions, LossConfig } from './loss.js';
 
@@ -59,16 +60,31 @@ export class CategoricalCrossentropy extends Loss {
     this.labelSmoothing = checkLabelSmoothing(options.labelSmoothing, where);
   }
 
-  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
+  computeInto(
+    out: Float64Array,
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    dPred: Float32Array | null,
+    rows: number,
+    cols: number,
+    weights: Float32Array | null,
+  ): void {
     const s = this.labelSmoothing;
     const a = 1 - s; // y ← a·y + b
     const b = s / cols;
     const div = this.divisor(rows);
     const scale = 1 / div; // per-sample value is a sum: no 1/cols
+    const logits = this.fromLogits;
     let sum = 0;
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
-      if (this.fromLogits) {
+      const w = weights === null ? 1 : weights[r];
+      if (w === 0) {
+        if (dPred !== null) zeroRow(dPred, o, cols);
+        continue;
+      }
+      const g = scale * w;
+      if (logits) {
         // logsumexp, max-shifted
         let m = -Infinity;
         for (let j = 0; j < cols; j++) if (yPred[o + j] > m) m = yPred[o + j];
@@ -83,12 +99,12 @@ export class CategoricalCrossentropy extends Loss {
         }
         const lse = m + Math.log(se);
         // ℓ = (Σy)·lse − Σ y·z
-        sum += sy * lse - syz;
+        sum += w * (sy * lse - syz);
         if (dPred !== null) {
           // dℓ/dz_k = (Σy)·softmax_k − y_k
           for (let j = 0; j < cols; j++) {
             const y = a * yTrue[o + j] + b;
-            dPred[o + j] = (sy * Math.exp(yPred[o + j] - lse) - y) * scale;
+            dPred[o + j] = (sy * Math.exp(yPred[o + j] - lse) - y) * g;
           }
         }
       } else {
@@ -100,7 +116,7 @@ export class CategoricalCrossentropy extends Loss {
           // ℓ = −Σ y·log clip(p/Σp)
           rowLoss -= y * Math.log(clipProb(yPred[o + j] / sp));
         }
-        sum += rowLoss;
+        sum += w * rowLoss;
         if (dPred !== null) {
           // Σ_j g_j·q_j with g_j = −y_j/q_j where the clip is inactive: Σ −y_j over those j
           let gq = 0;
@@ -110,14 +126,14 @@ export class CategoricalCrossentropy extends Loss {
           }
           for (let j = 0; j < cols; j++) {
             const q = yPred[o + j] / sp;
-            const g = q >= LO && q <= HI ? -(a * yTrue[o + j] + b) / q : 0;
+            const gj = q >= LO && q <= HI ? -(a * yTrue[o + j] + b) / q : 0;
             // dℓ/dp_k = (g_k − Σ g_j q_j) / Σp
-            dPred[o + j] = ((g - gq) / sp) * scale;
+            dPred[o + j] = ((gj - gq) / sp) * g;
           }
         }
       }
     }
-    out[0] = reduceSum(sum, div);
+    out[0] = div === 0 ? 0 : (sum) / div; // inline: a returned double would be boxed
   }
 
   override getConfig(): LossConfig {
@@ -140,25 +156,40 @@ export class SparseCategoricalCrossentropy extends Loss {
     this.fromLogits = options.fromLogits === undefined ? false : checkBoolean(options.fromLogits, `${where}: fromLogits`);
   }
 
-  computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void {
+  computeInto(
+    out: Float64Array,
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    dPred: Float32Array | null,
+    rows: number,
+    cols: number,
+    weights: Float32Array | null,
+  ): void {
     const div = this.divisor(rows);
     const scale = 1 / div;
+    const logits = this.fromLogits;
     let sum = 0;
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
+      const w = weights === null ? 1 : weights[r];
+      if (w === 0) {
+        if (dPred !== null) zeroRow(dPred, o, cols);
+        continue;
+      }
+      const g = scale * w;
       const label = yTrue[r] | 0;
-      if (this.fromLogits) {
+      if (logits) {
         let m = -Infinity;
         for (let j = 0; j < cols; j++) if (yPred[o + j] > m) m = yPred[o + j];
         let se = 0;
         for (let j = 0; j < cols; j++) se += Math.exp(yPred[o + j] - m);
         const lse = m + Math.log(se);
         // ℓ = lse − z[label]
-        sum += lse - yPred[o + label];
+        sum += w * (lse - yPred[o + label]);
         if (dPred !== null) {
           // dℓ/dz_k = softmax_k − [k = label]
           for (let j = 0; j < cols; j++) {
-            dPred[o + j] = (Math.exp(yPred[o + j] - lse) - (j === label ? 1 : 0)) * scale;
+            dPred[o + j] = (Math.exp(yPred[o + j] - lse) - (j === label ? 1 : 0)) * g;
           }
         }
       } else {
@@ -166,19 +197,19 @@ export class SparseCategoricalCrossentropy extends Loss {
         for (let j = 0; j < cols; j++) sp += yPred[o + j];
         const q = yPred[o + label] / sp;
         // ℓ = −log clip(p[label]/Σp)
-        sum -= Math.log(clipProb(q));
+        sum -= w * Math.log(clipProb(q));
         if (dPred !== null) {
           const active = q >= LO && q <= HI;
           // g_label = −1/q, Σ g_j q_j = −1 (both 0 when clipped); dℓ/dp_k = (g_k − Σ g q)/Σp
           const gq = active ? -1 : 0;
           for (let j = 0; j < cols; j++) {
-            const g = active && j === label ? -1 / q : 0;
-            dPred[o + j] = ((g - gq) / sp) * scale;
+            const gj = active && j === label ? -1 / q : 0;
+            dPred[o + j] = ((gj - gq) / sp) * g;
           }
         }
       }
     }
-    out[0] = reduceSum(sum, div);
+    out[0] = div === 0 ? 0 : (sum) / div; // inline: a returned double would be boxed
   }
 
   override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string): void {

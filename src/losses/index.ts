@@ -20,7 +20,7 @@ import {
   meanSquaredError,
 } from './regression.js';
 
-export { Loss, EPSILON, ONE_MINUS_EPSILON } from './loss.js';
+export { Loss, EPSILON, ONE_MINUS_EPSILON, maskToWeights } from './loss.js';
 export type { BaseLossOptions, LossConfig, Reduction } from './loss.js';
 export { BinaryCrossentropy } from './binaryCrossentropy.js';
 export type { BinaryCrossentropyOptions } from './binaryCrossentropy.js';

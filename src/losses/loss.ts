@@ -6,12 +6,20 @@
  *
  * Contract of `compute` (Keras 3 `losses/losses.py` + `losses/loss.py`):
  *   per-sample value  = reduction over the last axis (mean or sum, per loss),
- *   reduced loss      = Σ per-sample values / rows   ('sum_over_batch_size', default)
- *                     = Σ per-sample values          ('sum').
+ *   weighted value    = w[r] · per-sample value     (w ≡ 1 when weights is null),
+ *   reduced loss      = Σ weighted values / rows    ('sum_over_batch_size', default)
+ *                     = Σ weighted values           ('sum').
+ * The divisor is the row count whatever the weights (Keras divides by the number of
+ * per-sample values, not by Σw). Weights carry sample weights, class weights and
+ * masks, one per row (batch × time rows for sequence outputs: the caller broadcasts
+ * a per-sample weight over its timesteps); fold a mask in with `maskToWeights`.
+ * A row whose weight is exactly 0 is skipped: it adds 0 to the loss and its gradient
+ * row is 0 even if its predictions are not finite (Keras would give 0·NaN = NaN there).
  * When `dPred` is given it is OVERWRITTEN with d(reduced loss)/d(yPred), the exact
  * derivative of the formula as written (zero where a clip is active). Sums run in JS
  * doubles; nothing is allocated per call. Inputs are validated at the boundary
- * (`validateTargets`, model shape checks), never inside `compute`.
+ * (`validateTargets`, model shape checks, weights of length ≥ rows), never inside
+ * `compute`.
  */
 import { checkNumberIn, checkOptions } from '../core/errors.js';
 
@@ -65,18 +73,35 @@ export abstract class Loss {
   /**
    * Reduced loss over a [rows, cols] block; writes d(loss)/d(yPred) into dPred when
    * given. yPred: [rows, cols]; yTrue: [rows, cols] (dense) or [rows] (sparse);
-   * dPred: [rows, cols] or null.
+   * dPred: [rows, cols] or null; weights: [≥ rows] per-row weights, or null for 1.
    */
-  compute(yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): number {
-    this.computeInto(this.scratch, yPred, yTrue, dPred, rows, cols);
+  compute(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    dPred: Float32Array | null,
+    rows: number,
+    cols: number,
+    weights: Float32Array | null = null,
+  ): number {
+    this.computeInto(this.scratch, yPred, yTrue, dPred, rows, cols, weights);
     return this.scratch[0]!;
   }
 
   /**
    * `compute` for the training loop: the reduced loss goes to out[0]. A returned
    * double is boxed (allocated) whenever the call is not inlined; this form is not.
+   * weights (length ≥ rows, or null) multiplies each row's per-sample value and its
+   * gradient; the divisor stays `rows` for 'sum_over_batch_size'.
    */
-  abstract computeInto(out: Float64Array, yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null, rows: number, cols: number): void;
+  abstract computeInto(
+    out: Float64Array,
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    dPred: Float32Array | null,
+    rows: number,
+    cols: number,
+    weights: Float32Array | null,
+  ): void;
 
   private readonly scratch = new Float64Array(1);
 
@@ -119,7 +144,43 @@ export function checkLabelSmoothing(value: unknown, where: string): number {
   return checkNumberIn(value, 0, 1, `${where}: labelSmoothing`);
 }
 
-/** Keras reduces an empty batch with divide_no_nan: 0, not NaN. */
-export function reduceSum(sum: number, divisor: number): number {
-  return divisor === 0 ? 0 : sum / divisor;
+
+/** Zero row [o, o + cols) of a gradient: the gradient of a row with weight 0. */
+export function zeroRow(d: Float32Array, o: number, cols: number): void {
+  for (let j = 0; j < cols; j++) d[o + j] = 0;
+}
+
+/**
+ * Fold a mask into per-row loss weights, as Keras 3 `apply_mask` (losses/loss.py):
+ *   'sum_over_batch_size':  w = mask · total / (valid + ε),  total = rows, valid = Σ mask
+ *   'sum':                  w = mask
+ * then w ← sampleWeights · w when sampleWeights is given. The scaling makes the
+ * 'sum_over_batch_size' loss (which divides by rows) the mean over valid rows only
+ * (up to the ε); with no valid row every weight is 0 and the loss is 0. Arithmetic
+ * is float32 as in Keras: the factor total/(valid + ε) is rounded once, each product
+ * is rounded on store. Metrics take the mask as is (Keras passes reduction 'sum' for
+ * them), so use reduction 'sum' to build metric weights.
+ *
+ * mask, sampleWeights: [≥ rows]; out: [≥ rows], written at [0, rows). out may alias
+ * mask or sampleWeights. Allocates nothing.
+ */
+export function maskToWeights(
+  mask: Float32Array,
+  rows: number,
+  out: Float32Array,
+  sampleWeights: Float32Array | null,
+  reduction: Reduction = 'sum_over_batch_size',
+): void {
+  let factor = 1;
+  if (reduction === 'sum_over_batch_size') {
+    let valid = 0;
+    for (let i = 0; i < rows; i++) valid += mask[i]!;
+    // total / (valid + ε) in float32; valid is exact for 0/1 masks below 2^24 rows
+    factor = Math.fround(Math.fround(rows) / Math.fround(Math.fround(valid) + EPSILON));
+  }
+  if (sampleWeights === null) {
+    for (let i = 0; i < rows; i++) out[i] = mask[i]! * factor;
+  } else {
+    for (let i = 0; i < rows; i++) out[i] = sampleWeights[i]! * Math.fround(mask[i]! * factor);
+  }
 }

@@ -4,7 +4,8 @@
  *                              scored per element, averaged over all elements seen.
  *   CategoricalAccuracy:       argmax ŷ == argmax y per row (first max wins on ties).
  *   SparseCategoricalAccuracy: argmax ŷ == integer label per row.
- * Layout: yPred [rows, cols]; yTrue [rows, cols] or [rows] (sparse).
+ * Layout: yPred [rows, cols]; yTrue [rows, cols] or [rows] (sparse); weights [rows]
+ * or null — weighted per element for BinaryAccuracy, per row for the categorical ones.
  */
 import { checkNumberIn, checkOptions } from '../core/errors.js';
 import { Metric, checkMetricName } from './metric.js';
@@ -56,19 +57,45 @@ export class BinaryAccuracy extends Metric {
       options.threshold === undefined ? 0.5 : checkNumberIn(options.threshold, -Infinity, Infinity, `${where}: threshold`, { loOpen: true, hiOpen: true });
   }
 
-  update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void {
+  update(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    sparseTargets: boolean,
+    weights: Float32Array | null = null,
+  ): void {
     denseGuard(this, sparseTargets, cols);
-    const n = rows * cols;
     // Keras casts the threshold to y_pred's dtype: compare in float32, so ŷ = 0.3 is
     // not above threshold 0.3.
     const t = Math.fround(this.threshold);
-    let correct = 0;
-    for (let i = 0; i < n; i++) {
-      const cls = yPred[i] > t ? 1 : 0;
-      if (yTrue[i] === cls) correct++;
+    if (weights === null) {
+      const n = rows * cols;
+      let correct = 0;
+      for (let i = 0; i < n; i++) {
+        const cls = yPred[i] > t ? 1 : 0;
+        if (yTrue[i] === cls) correct++;
+      }
+      this.total += correct;
+      this.count += n;
+      return;
     }
-    this.total += correct;
-    this.count += n;
+    // per element: each of the row's cols elements carries the row's weight
+    let total = 0;
+    let wsum = 0;
+    for (let r = 0, o = 0; r < rows; r++, o += cols) {
+      const w = weights[r];
+      if (w === 0) continue;
+      let correct = 0;
+      for (let i = o; i < o + cols; i++) {
+        const cls = yPred[i] > t ? 1 : 0;
+        if (yTrue[i] === cls) correct++;
+      }
+      total += w * correct;
+      wsum += w;
+    }
+    this.total += total;
+    this.count += wsum * cols;
   }
 
   override validate(ctx: MetricContext): void {
@@ -89,15 +116,26 @@ export class CategoricalAccuracy extends Metric {
     super(checkMetricName(options.name, 'categorical_accuracy', where));
   }
 
-  update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void {
+  update(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    sparseTargets: boolean,
+    weights: Float32Array | null = null,
+  ): void {
     denseGuard(this, sparseTargets, cols);
-    let correct = 0;
+    let total = 0;
+    let wsum = 0;
     for (let r = 0; r < rows; r++) {
+      const w = weights === null ? 1 : weights[r];
+      if (w === 0) continue;
       const o = r * cols;
-      if (argmaxRow(yPred, o, cols) === argmaxRow(yTrue, o, cols)) correct++;
+      if (argmaxRow(yPred, o, cols) === argmaxRow(yTrue, o, cols)) total += w;
+      wsum += w;
     }
-    this.total += correct;
-    this.count += rows;
+    this.total += total;
+    this.count += wsum;
   }
 
   override validate(ctx: MetricContext): void {
@@ -114,15 +152,26 @@ export class SparseCategoricalAccuracy extends Metric {
     super(checkMetricName(options.name, 'sparse_categorical_accuracy', where));
   }
 
-  update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void {
+  update(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    sparseTargets: boolean,
+    weights: Float32Array | null = null,
+  ): void {
     if (!sparseTargets && cols !== 1) this.validate({ predWidth: cols, sparseTargets });
-    let correct = 0;
+    let total = 0;
+    let wsum = 0;
     for (let r = 0; r < rows; r++) {
+      const w = weights === null ? 1 : weights[r];
+      if (w === 0) continue;
       // yTrue is [rows] (or [rows, 1], the same layout)
-      if (argmaxRow(yPred, r * cols, cols) === yTrue[r]) correct++;
+      if (argmaxRow(yPred, r * cols, cols) === yTrue[r]) total += w;
+      wsum += w;
     }
-    this.total += correct;
-    this.count += rows;
+    this.total += total;
+    this.count += wsum;
   }
 
   override validate(ctx: MetricContext): void {

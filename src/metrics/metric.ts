@@ -6,6 +6,13 @@
  * Layout: yPred [rows, cols]; yTrue [rows, cols] (dense) or [rows] class indices
  * (sparseTargets). With cols = 1 the two layouts coincide. `update` allocates nothing
  * and sums in JS doubles.
+ *
+ * Weights (Keras `sample_weight`, class weights, masks): one per row, or null for 1.
+ * Each value is added as total += w·value, count += w — per element for element-wise
+ * metrics (every element of a row gets the row's weight), per row for row-wise ones
+ * (categorical accuracies). The result is the Keras weighted mean. A row with weight
+ * exactly 0 is skipped and does not count. Keras applies a mask to metrics as is
+ * (no total/valid rescaling): build metric weights with `maskToWeights(…, 'sum')`.
  */
 
 /** What `resolveMetric` and `Metric.validate` need to know about the model. */
@@ -39,8 +46,18 @@ export abstract class Metric {
     this.count = 0;
   }
 
-  /** Add one batch: yPred [rows, cols]; yTrue [rows, cols] or [rows] when sparseTargets. */
-  abstract update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void;
+  /**
+   * Add one batch: yPred [rows, cols]; yTrue [rows, cols] or [rows] when sparseTargets;
+   * weights [≥ rows] per-row weights, or null (every row weight 1).
+   */
+  abstract update(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    sparseTargets: boolean,
+    weights?: Float32Array | null,
+  ): void;
 
   /** total / count since the last reset; 0 when nothing was seen. */
   result(): number {

@@ -4,7 +4,8 @@
  * has the same width):
  *   MeanSquaredError  (ŷ − y)²
  *   MeanAbsoluteError |ŷ − y|
- * Layout: yPred, yTrue [rows, cols] (sparse targets only when cols = 1).
+ * Layout: yPred, yTrue [rows, cols] (sparse targets only when cols = 1); weights
+ * [rows] or null, each element weighted by its row's weight.
  */
 import { checkOptions } from '../core/errors.js';
 import { requireDenseTargets } from './accuracy.js';
@@ -23,16 +24,41 @@ export class MeanSquaredErrorMetric extends Metric {
     super(checkMetricName(options.name, 'mean_squared_error', where));
   }
 
-  update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void {
+  update(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    sparseTargets: boolean,
+    weights: Float32Array | null = null,
+  ): void {
     if (sparseTargets && cols !== 1) this.validate({ predWidth: cols, sparseTargets });
-    const n = rows * cols;
+    if (weights === null) {
+      const n = rows * cols;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const x = yPred[i] - yTrue[i];
+        sum += x * x;
+      }
+      this.total += sum;
+      this.count += n;
+      return;
+    }
     let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const x = yPred[i] - yTrue[i];
-      sum += x * x;
+    let wsum = 0;
+    for (let r = 0, o = 0; r < rows; r++, o += cols) {
+      const w = weights[r];
+      if (w === 0) continue;
+      let rowSum = 0;
+      for (let i = o; i < o + cols; i++) {
+        const x = yPred[i] - yTrue[i];
+        rowSum += x * x;
+      }
+      sum += w * rowSum;
+      wsum += w;
     }
     this.total += sum;
-    this.count += n;
+    this.count += wsum * cols;
   }
 
   override validate(ctx: MetricContext): void {
@@ -49,13 +75,35 @@ export class MeanAbsoluteErrorMetric extends Metric {
     super(checkMetricName(options.name, 'mean_absolute_error', where));
   }
 
-  update(yPred: Float32Array, yTrue: Float32Array, rows: number, cols: number, sparseTargets: boolean): void {
+  update(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    sparseTargets: boolean,
+    weights: Float32Array | null = null,
+  ): void {
     if (sparseTargets && cols !== 1) this.validate({ predWidth: cols, sparseTargets });
-    const n = rows * cols;
+    if (weights === null) {
+      const n = rows * cols;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += Math.abs(yPred[i] - yTrue[i]);
+      this.total += sum;
+      this.count += n;
+      return;
+    }
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += Math.abs(yPred[i] - yTrue[i]);
+    let wsum = 0;
+    for (let r = 0, o = 0; r < rows; r++, o += cols) {
+      const w = weights[r];
+      if (w === 0) continue;
+      let rowSum = 0;
+      for (let i = o; i < o + cols; i++) rowSum += Math.abs(yPred[i] - yTrue[i]);
+      sum += w * rowSum;
+      wsum += w;
+    }
     this.total += sum;
-    this.count += n;
+    this.count += wsum * cols;
   }
 
   override validate(ctx: MetricContext): void {

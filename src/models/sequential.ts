@@ -13,13 +13,14 @@ import { Tensor, type NestedArray } from '../core/tensor.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import { checkOptions, checkPositiveInt, checkNumberIn } from '../core/errors.js';
 import { getOptimizer, type Optimizer, type ParamSegment } from '../optimizers/index.js';
-import { getLoss, type Loss } from '../losses/index.js';
+import { getLoss, maskToWeights, type Loss } from '../losses/index.js';
 import { resolveMetric, type Metric } from '../metrics/index.js';
 import { History, type Callback, type FitParams, type Logs, type TrainableModel } from './callbacks.js';
 import { ProgbarLogger, type ProgressSink } from './progbar.js';
 import { formatSummary } from './summary.js';
 import { checkedTensor, formatShape, gatherRows, sameShape } from './data.js';
-import { uniqueName } from '../layers/layer.js';
+import { uniqueName, type LayerWeight } from '../layers/layer.js';
+import { classWeightsToSampleWeights, sampleWeightTensor } from './sampleWeights.js';
 
 export interface SequentialArgs {
   /** Layers to add, in order. */
@@ -66,9 +67,15 @@ export interface FitArgs {
   yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never';
   /** Where progress goes; default stdout in Node, console.log in browsers. */
   progressSink?: ProgressSink;
+  /** Per-sample weights [N], or per time step [N, T] for sequence outputs. */
+  sampleWeight?: Tensor | NestedArray;
+  /** Weight per class index, e.g. {0: 1, 1: 5}; turned into sample weights from y (2-D targets only). */
+  classWeight?: Readonly<Record<number, number>>;
 }
 
 export interface EvaluateArgs {
+  /** Per-sample weights [N], or per time step [N, T]. */
+  sampleWeight?: Tensor | NestedArray;
   /** Default 32. */
   batchSize?: number;
   /** Default 1 (Keras prints one progress bar). */
@@ -84,15 +91,13 @@ export interface PredictArgs {
 }
 
 const FIT_LATER = {
-  sampleWeight: 'it arrives with the recurrent-layers work (issue 3)',
-  classWeight: 'it arrives with the recurrent-layers work (issue 3)',
   stepsPerEpoch: 'rnnkit trains on in-memory arrays, where every epoch is one pass over the data',
   validationSteps: 'validation always uses all of the validation data',
 };
 
 const COMPILE_LATER = {
   lossWeights: 'a Sequential model has a single output',
-  weightedMetrics: 'sample weights are not supported yet',
+  weightedMetrics: 'metrics are averaged with masks only, not sample weights',
   runEagerly: 'rnnkit has no graph mode: every step already runs eagerly',
   stepsPerExecution: 'not needed: there is no per-step dispatch overhead to amortise',
   jitCompile: 'rnnkit has no compiler to switch',
@@ -109,6 +114,9 @@ interface Dataset {
   /** Floats per sample in x and in y. */
   xWidth: number;
   yWidth: number;
+  /** Per-sample weights [n, swWidth] (swWidth 1, or T for per-step weights), or null. */
+  sw: Float32Array | null;
+  swWidth: number;
 }
 
 export class Sequential implements TrainableModel {
@@ -131,6 +139,11 @@ export class Sequential implements TrainableModel {
   private dOut: Float32Array = new Float32Array(0);
   private layerTime: Int32Array = new Int32Array(0);
   private readonly stepLoss = new Float64Array(1);
+  private swb: Float32Array = new Float32Array(0); // gathered sample weights [B, swWidth]
+  private rowW: Float32Array = new Float32Array(0); // per-row loss weights [B·rows]
+  private outMask: Float32Array | null = null; // mask leaving the last layer
+  private regularized: LayerWeight[] = [];
+  private constrained: LayerWeight[] = [];
 
   constructor(args: SequentialArgs = {}) {
     checkOptions(args, ['layers', 'name'], 'Sequential');
@@ -262,7 +275,7 @@ export class Sequential implements TrainableModel {
       throw new RangeError(`${what}: y has shape ${formatShape(y.shape)}, but the model output (${last.where}) has shape ${formatShape([null, ...out])} and loss '${loss.name}' needs ${want}`);
     }
     loss.validateTargets(y.data, n * rows, cols, `${what}: y`);
-    return { x, y, n, T, xWidth: x.size / Math.max(1, n), yWidth: loss.sparse ? rows : rows * cols };
+    return { x, y, n, T, xWidth: x.size / Math.max(1, n), yWidth: loss.sparse ? rows : rows * cols, sw: null, swWidth: 1 };
   }
 
   private checkInput(x: Tensor, what: string): void {
@@ -297,6 +310,8 @@ export class Sequential implements TrainableModel {
     if (this.xb.length < batchSize * ds.xWidth) this.xb = new Float32Array(batchSize * ds.xWidth);
     if (this.yb.length < batchSize * ds.yWidth) this.yb = new Float32Array(batchSize * ds.yWidth);
     if (this.dOut.length < batchSize * outWidth) this.dOut = new Float32Array(batchSize * outWidth);
+    if (this.swb.length < batchSize * ds.swWidth) this.swb = new Float32Array(batchSize * ds.swWidth);
+    if (this.rowW.length < batchSize * ds.T) this.rowW = new Float32Array(batchSize * ds.T);
     if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
   }
 
@@ -307,13 +322,46 @@ export class Sequential implements TrainableModel {
   private forwardPass(x: Float32Array, B: number, T: number, training: boolean): Float32Array {
     let a = x;
     let t = T;
+    let mask: Float32Array | null = null;
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i]!;
       this.layerTime[i] = t;
-      a = layer.forward(a, B, t, training);
+      a = layer.forward(a, B, t, training, mask);
+      mask = layer.outputMask(mask);
       t = layer.outputTime(t);
     }
+    this.outMask = this.outputShape.length === 2 ? mask : null;
     return a;
+  }
+
+  /**
+   * Per-row loss weights for the current batch, or null: the gathered sample weights
+   * (broadcast over time steps when given per sample), with the output mask folded in
+   * as Keras does (masked rows 0, the rest scaled by rows/valid).
+   */
+  private lossWeights(B: number, rows: number, swWidth: number, weighted: boolean): Float32Array | null {
+    let w: Float32Array | null = null;
+    if (weighted) {
+      const perRow = rows / B;
+      if (swWidth === perRow) for (let i = 0; i < rows; i++) this.rowW[i] = this.swb[i]!;
+      else for (let i = 0; i < rows; i++) this.rowW[i] = this.swb[Math.floor(i / perRow)]!;
+      w = this.rowW;
+    }
+    if (this.outMask !== null) {
+      maskToWeights(this.outMask, rows, this.rowW, w, this.loss!.reduction);
+      w = this.rowW;
+    }
+    return w;
+  }
+
+  /** Σ regularization penalties (part of the reported loss, as in Keras). */
+  private penalty(): number {
+    let p = 0;
+    for (let i = 0; i < this.regularized.length; i++) {
+      const w = this.regularized[i]!;
+      p += w.regularizer!.penalty(w.value);
+    }
+    return p;
   }
 
   /**
@@ -321,22 +369,33 @@ export class Sequential implements TrainableModel {
    * goes to `stepLoss[0]` (a returned double would be boxed: an allocation per step).
    * @internal
    */
-  trainStep(B: number, T: number, cols: number, sparseTargets: boolean): void {
+  trainStep(B: number, T: number, cols: number, sparseTargets: boolean, swWidth = 1, weighted = false): void {
     const loss = this.loss!;
     this.grads.fill(0);
     const out = this.forwardPass(this.xb, B, T, true);
     const rows = (B * this.outputWidth(T)) / cols;
-    loss.computeInto(this.stepLoss, out, this.yb, this.dOut, rows, cols);
+    loss.computeInto(this.stepLoss, out, this.yb, this.dOut, rows, cols, this.lossWeights(B, rows, swWidth, weighted));
     let d: Float32Array | null = this.dOut;
     for (let i = this.layers.length - 1; i >= 0 && d !== null; i--) d = this.layers[i]!.backward(d, B, this.layerTime[i]!, i > 0);
+    if (this.regularized.length > 0) {
+      this.stepLoss[0] = this.stepLoss[0]! + this.penalty();
+      for (let i = 0; i < this.regularized.length; i++) {
+        const w = this.regularized[i]!;
+        w.regularizer!.addGradient(w.grad, w.value);
+      }
+    }
     this.optimizer!.apply(this.params, this.grads);
-    for (let m = 0; m < this.metricObjs.length; m++) this.metricObjs[m]!.update(out, this.yb, rows, cols, sparseTargets);
+    for (let i = 0; i < this.constrained.length; i++) {
+      const w = this.constrained[i]!;
+      w.constraint!.apply(w.value, w.shape);
+    }
+    for (let m = 0; m < this.metricObjs.length; m++) this.metricObjs[m]!.update(out, this.yb, rows, cols, sparseTargets, this.outMask);
   }
 
   async fit(x: Tensor | NestedArray, y: Tensor | NestedArray, args: FitArgs = {}): Promise<History> {
     checkOptions(
       args,
-      ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'verbose', 'callbacks', 'seed', 'initialEpoch', 'yieldEvery', 'progressSink'],
+      ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'verbose', 'callbacks', 'seed', 'initialEpoch', 'yieldEvery', 'progressSink', 'sampleWeight', 'classWeight'],
       `${this.where}: fit`,
       FIT_LATER,
     );
@@ -354,6 +413,12 @@ export class Sequential implements TrainableModel {
     if (args.seed !== undefined) checkNonNegativeInt(args.seed, 'fit: seed');
 
     const all = this.dataset(x, y, 'fit', loss);
+    if (args.sampleWeight !== undefined && args.classWeight !== undefined) throw new RangeError('fit: give sampleWeight or classWeight, not both');
+    if (args.sampleWeight !== undefined) this.attachSampleWeights(all, args.sampleWeight, 'fit: sampleWeight');
+    if (args.classWeight !== undefined) {
+      all.sw = classWeightsToSampleWeights(args.classWeight, all.y, all.n, this.outputWidth(all.T), loss.sparse, 'fit: classWeight');
+      all.swWidth = 1;
+    }
     let train = all;
     let val: Dataset | null = null;
     if (args.validationData !== undefined) {
@@ -379,6 +444,9 @@ export class Sequential implements TrainableModel {
     this.planArena();
     this.segments = this.segments.map((s, i) => ({ ...s, trainable: this.layerOfSegment(i).trainable }));
     optimizer.build(this.params.length, this.segments);
+    const weights = this.layers.flatMap((l) => l.weights);
+    this.regularized = weights.filter((w) => w.regularizer !== null);
+    this.constrained = weights.filter((w) => w.constraint !== null);
     this.planBatches(train, batchSize);
     if (val !== null) this.planBatches(val, validationBatchSize);
 
@@ -414,7 +482,8 @@ export class Sequential implements TrainableModel {
         if (wantsBatchLogs) await call(cbs, (cb) => cb.onBatchBegin?.(step, { batch: step, size: B }));
         gatherRows(this.xb, train.x.data, order, start, B, train.xWidth);
         gatherRows(this.yb, train.y.data, order, start, B, train.yWidth);
-        this.trainStep(B, train.T, cols, sparseTargets);
+        if (train.sw !== null) gatherRows(this.swb, train.sw, order, start, B, train.swWidth);
+        this.trainStep(B, train.T, cols, sparseTargets, train.swWidth, train.sw !== null);
         lossSum += this.stepLoss[0]! * B;
         seen += B;
         if (wantsBatchLogs) {
@@ -439,6 +508,13 @@ export class Sequential implements TrainableModel {
     return history;
   }
 
+  private attachSampleWeights(ds: Dataset, sampleWeight: Tensor | NestedArray, what: string): void {
+    const perRow = this.outputWidth(ds.T) / (this.outputShape[this.outputShape.length - 1] as number);
+    const { data, width } = sampleWeightTensor(sampleWeight, ds.n, perRow, what);
+    ds.sw = data;
+    ds.swWidth = width;
+  }
+
   private layerOfSegment(i: number): Layer {
     let k = i;
     for (const l of this.layers) {
@@ -459,28 +535,32 @@ export class Sequential implements TrainableModel {
     const loss = this.loss!;
     for (const m of this.metricObjs) m.reset();
     let lossSum = 0;
+    const penalty = this.penalty();
     const steps = Math.ceil(ds.n / batchSize);
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
       const B = Math.min(batchSize, ds.n - start);
       copyRows(this.xb, ds.x.data, start, B, ds.xWidth);
       copyRows(this.yb, ds.y.data, start, B, ds.yWidth);
+      if (ds.sw !== null) copyRows(this.swb, ds.sw, start, B, ds.swWidth);
       const out = this.forwardPass(this.xb, B, ds.T, false);
       const rows = (B * this.outputWidth(ds.T)) / cols;
-      lossSum += loss.compute(out, this.yb, null, rows, cols) * B;
-      for (const m of this.metricObjs) m.update(out, this.yb, rows, cols, sparseTargets);
-      onBatch?.(step, this.logs(lossSum / (start + B), prefix));
+      lossSum += loss.compute(out, this.yb, null, rows, cols, this.lossWeights(B, rows, ds.swWidth, ds.sw !== null)) * B;
+      for (const m of this.metricObjs) m.update(out, this.yb, rows, cols, sparseTargets, this.outMask);
+      onBatch?.(step, this.logs(lossSum / (start + B) + penalty, prefix));
     }
-    return this.logs(lossSum / ds.n, prefix);
+    return this.logs(lossSum / ds.n + penalty, prefix);
   }
 
   /** Loss and metrics on (x, y): `[loss, ...metrics]` in compile order. */
   evaluate(x: Tensor | NestedArray, y: Tensor | NestedArray, args: EvaluateArgs = {}): number[] {
-    checkOptions(args, ['batchSize', 'verbose', 'progressSink'], `${this.where}: evaluate`, { sampleWeight: 'it arrives with the recurrent-layers work (issue 3)', steps: 'evaluate always uses all of the data' });
+    checkOptions(args, ['batchSize', 'verbose', 'progressSink', 'sampleWeight'], `${this.where}: evaluate`, { steps: 'evaluate always uses all of the data' });
     const { loss } = this.requireCompiled('evaluate');
     const batchSize = args.batchSize === undefined ? 32 : checkPositiveInt(args.batchSize, 'evaluate: batchSize');
     const verbose = checkVerbose(args.verbose ?? 'auto', 'evaluate');
     const ds = this.dataset(x, y, 'evaluate', loss);
+    if (args.sampleWeight !== undefined) this.attachSampleWeights(ds, args.sampleWeight, 'evaluate: sampleWeight');
+    this.regularized = this.layers.flatMap((l) => l.weights).filter((w) => w.regularizer !== null);
     const cols = this.outputShape[this.outputShape.length - 1] as number;
     const sparseTargets = loss.sparse;
     this.ensureMetrics(cols, sparseTargets);
@@ -574,7 +654,8 @@ export class Sequential implements TrainableModel {
 function sliceDataset(ds: Dataset, from: number, to: number): Dataset {
   const x = new Tensor(ds.x.data.slice(from * ds.xWidth, to * ds.xWidth), [to - from, ...ds.x.shape.slice(1)]);
   const y = new Tensor(ds.y.data.slice(from * ds.yWidth, to * ds.yWidth), [to - from, ...ds.y.shape.slice(1)]);
-  return { ...ds, x, y, n: to - from };
+  const sw = ds.sw === null ? null : ds.sw.slice(from * ds.swWidth, to * ds.swWidth);
+  return { ...ds, x, y, sw, n: to - from };
 }
 
 function copyRows(dst: Float32Array, src: Float32Array, start: number, count: number, width: number): void {

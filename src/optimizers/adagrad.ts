@@ -46,7 +46,8 @@ export class Adagrad extends Optimizer {
     return this.initialAccumulatorValue;
   }
 
-  protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number, lr: number): void {
+  protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number): void {
+    const lr = this.lr;
     const acc = this.slots[0]!;
     const eps = this.epsilon;
     for (let i = lo; i < hi; i++) {

@@ -59,8 +59,8 @@ export class Adam extends Optimizer {
     return this.amsgrad ? ['momentum', 'velocity', 'velocityHat'] : ['momentum', 'velocity'];
   }
 
-  protected override beginStep(lr: number, t: number): void {
-    this.alpha = (lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+  protected override beginStep(t: number): void {
+    this.alpha = (this.lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
   }
 
   protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number): void {

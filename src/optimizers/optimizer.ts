@@ -84,7 +84,8 @@ export abstract class Optimizer {
   readonly clipvalue: number | undefined;
   readonly globalClipnorm: number | undefined;
 
-  private lr: number;
+  /** Current learning rate. Read it as a field inside update rules: a double passed as an argument to a call V8 does not inline is boxed (allocated). */
+  protected lr: number;
   /** Arena length the slots were sized for; −1 until build (or setState) sizes them. */
   private numParams = -1;
   /** True once build has given the trainable segments. */
@@ -137,10 +138,10 @@ export abstract class Optimizer {
   }
 
   /** Per-step scalars (bias corrections etc.), computed once before the segments are updated. */
-  protected beginStep(_lr: number, _t: number): void {}
+  protected beginStep(_t: number): void {}
 
   /** The update rule on params[lo, hi) with the (already clipped) grads. */
-  protected abstract updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number, lr: number): void;
+  protected abstract updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number): void;
 
   /** Options specific to the subclass, for getConfig. */
   protected abstract ownConfig(): Record<string, unknown>;
@@ -190,9 +191,9 @@ export abstract class Optimizer {
       throw new RangeError(`${this.className}: apply expects params and grads of length ${this.numParams}, got ${params.length} and ${grads.length}`);
     }
     const lr = this.lr;
-    if (this.clipvalue !== undefined) this.clipByValue(grads, this.clipvalue);
-    else if (this.clipnorm !== undefined) this.clipByNorm(grads, this.clipnorm);
-    else if (this.globalClipnorm !== undefined) this.clipByGlobalNorm(grads, this.globalClipnorm);
+    if (this.clipvalue !== undefined) this.clipByValue(grads);
+    else if (this.clipnorm !== undefined) this.clipByNorm(grads);
+    else if (this.globalClipnorm !== undefined) this.clipByGlobalNorm(grads);
     const wd = this.weightDecay;
     const n = this.segStart.length;
     if (wd !== undefined && wd !== 0) {
@@ -202,12 +203,13 @@ export abstract class Optimizer {
         for (let i = this.segStart[s]!; i < hi; i++) params[i] = params[i]! - params[i]! * wd * lr;
       }
     }
-    this.beginStep(lr, this.iterations + 1);
-    for (let s = 0; s < n; s++) this.updateRange(params, grads, this.segStart[s]!, this.segEnd[s]!, lr);
+    this.beginStep(this.iterations + 1);
+    for (let s = 0; s < n; s++) this.updateRange(params, grads, this.segStart[s]!, this.segEnd[s]!);
     this.iterations++;
   }
 
-  private clipByValue(grads: Float32Array, v: number): void {
+  private clipByValue(grads: Float32Array): void {
+    const v = this.clipvalue!;
     const n = this.segStart.length;
     for (let s = 0; s < n; s++) {
       const hi = this.segEnd[s]!;
@@ -221,7 +223,8 @@ export abstract class Optimizer {
   }
 
   /** Keras `clip_by_norm` per weight tensor: g·c / max(‖g‖, c). */
-  private clipByNorm(grads: Float32Array, c: number): void {
+  private clipByNorm(grads: Float32Array): void {
+    const c = this.clipnorm!;
     const n = this.segStart.length;
     for (let s = 0; s < n; s++) {
       const lo = this.segStart[s]!;
@@ -241,7 +244,8 @@ export abstract class Optimizer {
    * The `+ (norm − norm)` term is Keras's: an Inf or NaN norm makes the scale NaN, so a
    * blown-up step poisons all gradients instead of silently zeroing them.
    */
-  private clipByGlobalNorm(grads: Float32Array, c: number): void {
+  private clipByGlobalNorm(grads: Float32Array): void {
+    const c = this.globalClipnorm!;
     const n = this.segStart.length;
     let sumSq = 0;
     for (let s = 0; s < n; s++) {

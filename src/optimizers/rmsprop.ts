@@ -56,7 +56,8 @@ export class RMSprop extends Optimizer {
     return names;
   }
 
-  protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number, lr: number): void {
+  protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number): void {
+    const lr = this.lr;
     const rho = this.rho;
     const c = 1 - rho;
     const eps = this.epsilon;

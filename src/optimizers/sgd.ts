@@ -44,7 +44,8 @@ export class SGD extends Optimizer {
     return this.momentum !== 0 ? ['momentum'] : [];
   }
 
-  protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number, lr: number): void {
+  protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number): void {
+    const lr = this.lr;
     const mu = this.momentum;
     if (mu === 0) {
       for (let i = lo; i < hi; i++) params[i] = params[i]! - grads[i]! * lr;

@@ -1,0 +1,159 @@
+/**
+ * LSTM kernels (Keras gate order i, f, c, o in every fused [·, 4H] buffer):
+ *   z = x_s·kernel + hPrev_s·recurrentKernel + bias
+ *   i = ract(z_i), f = ract(z_f), g = act(z_c), o = ract(z_o)
+ *   c_s = f ⊙ c_{s-1} + i ⊙ g,   h_s = o ⊙ act(c_s)
+ * Time-major caches in processing order; the input and weight-gradient products run
+ * once over all T·B rows outside the loop (see simpleRnn.ts, recurrent.ts).
+ */
+import { gemm, transposeInto } from './gemm.js';
+import { activationBackward, activationBackwardBlock, activationForward, activationForwardBlock, type ActId } from './activation.js';
+import { addBias, biasGrad } from './elementwise.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
+
+export function lstmForward(
+  hs: Float32Array, // [T, B, H]
+  cs: Float32Array, // [T, B, H] cell states
+  cAct: Float32Array, // [T, B, H] act(c_s)
+  pre: Float32Array, // [T, B, 4H] pre-activations z
+  gates: Float32Array, // [T, B, 4H] i, f, g, o after their activations
+  hPrev: Float32Array, // [T, B, H] (dropout applied)
+  recurrentKernelT: Float32Array, // [4H, H] scratch
+  xs: Float32Array, // [T, B, I] (dropout applied)
+  h0: Float32Array, // [B, H]
+  c0: Float32Array, // [B, H]
+  kernel: Float32Array, // [I, 4H]
+  recurrentKernel: Float32Array, // [H, 4H]
+  bias: Float32Array | null, // [4H]
+  recurrentMask: Float32Array | null, // [B, H]
+  mask: Float32Array | null, // [T, B]
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  act: ActId,
+  ract: ActId,
+): void {
+  const G = 4 * H;
+  const slab = B * H;
+  gemm(false, false, T * B, G, I, xs, 0, I, kernel, 0, G, pre, 0, G, false);
+  if (bias !== null) addBias(pre, bias, T * B, G);
+  transposeInto(recurrentKernelT, recurrentKernel, 0, G, H, G);
+  for (let s = 0; s < T; s++) {
+    const go = s * B * G;
+    const so = s * slab;
+    gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
+    gemm(false, true, B, G, H, hPrev, so, H, recurrentKernelT, 0, H, pre, go, G, true);
+    activationForwardBlock(ract, gates, pre, go, G, B, 2 * H); // i, f
+    activationForwardBlock(act, gates, pre, go + 2 * H, G, B, H); // g
+    activationForwardBlock(ract, gates, pre, go + 3 * H, G, B, H); // o
+    const cp = s === 0 ? c0 : cs;
+    const cpo = s === 0 ? 0 : (s - 1) * slab;
+    for (let b = 0; b < B; b++) {
+      const g = go + b * G;
+      for (let j = 0; j < H; j++) {
+        cs[so + b * H + j] = gates[g + H + j]! * cp[cpo + b * H + j]! + gates[g + j]! * gates[g + 2 * H + j]!;
+      }
+    }
+    activationForward(act, cAct, so, cs, so, B, H);
+    for (let b = 0; b < B; b++) {
+      const g = go + b * G + 3 * H;
+      for (let j = 0; j < H; j++) hs[so + b * H + j] = gates[g + j]! * cAct[so + b * H + j]!;
+    }
+    if (mask !== null) {
+      holdMaskedRows(hs, h0, mask, s, B, H);
+      holdMaskedRows(cs, c0, mask, s, B, H);
+    }
+  }
+}
+
+export function lstmBackward(
+  dxs: Float32Array | null, // [T, B, I] overwritten, or null
+  dKernel: Float32Array, // [I, 4H] accumulated
+  dRecurrentKernel: Float32Array, // [H, 4H] accumulated
+  dBias: Float32Array | null, // [4H] accumulated
+  dPre: Float32Array, // [T, B, 4H] scratch
+  dhA: Float32Array, // [B, H] scratch
+  dhB: Float32Array, // [B, H] scratch
+  dcA: Float32Array, // [B, H] scratch
+  dcB: Float32Array, // [B, H] scratch
+  dcAct: Float32Array, // [B, H] scratch
+  dOut: Float32Array, // [T, B, H] (returnSequences) or [B, H]
+  returnSequences: boolean,
+  xs: Float32Array,
+  hPrev: Float32Array,
+  c0: Float32Array, // [B, H]
+  cs: Float32Array,
+  cAct: Float32Array,
+  pre: Float32Array,
+  gates: Float32Array,
+  kernel: Float32Array,
+  recurrentKernel: Float32Array,
+  recurrentMask: Float32Array | null,
+  mask: Float32Array | null,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  act: ActId,
+  ract: ActId,
+): void {
+  const G = 4 * H;
+  const slab = B * H;
+  let dh = dhA; // gradients reaching h_s and c_s
+  let dhNext = dhB; // … and flowing on to step s-1
+  let dc = dcA;
+  let dcNext = dcB;
+  dh.fill(0, 0, slab);
+  dc.fill(0, 0, slab);
+  for (let s = T - 1; s >= 0; s--) {
+    const go = s * B * G;
+    const so = s * slab;
+    addOutputGradient(dh, dOut, returnSequences, s, T, slab);
+    // h = o ⊙ act(c)  =>  d act(c) = dh ⊙ o, then dc += d act(c) ⊙ act'(c)
+    for (let b = 0; b < B; b++) {
+      const g = go + b * G + 3 * H;
+      for (let j = 0; j < H; j++) dcAct[b * H + j] = dh[b * H + j]! * gates[g + j]!;
+    }
+    activationBackward(act, dcAct, 0, dcAct, 0, cs, so, cAct, so, B, H);
+    const cp = s === 0 ? c0 : cs;
+    const cpo = s === 0 ? 0 : (s - 1) * slab;
+    for (let b = 0; b < B; b++) {
+      const g = go + b * G;
+      for (let j = 0; j < H; j++) {
+        const k = b * H + j;
+        const dcs = dc[k]! + dcAct[k]!;
+        // c = f ⊙ cPrev + i ⊙ g: di = dc ⊙ g, df = dc ⊙ cPrev, dg = dc ⊙ i, dcPrev = dc ⊙ f
+        dPre[g + j] = dcs * gates[g + 2 * H + j]!;
+        dPre[g + H + j] = dcs * cp[cpo + k]!;
+        dPre[g + 2 * H + j] = dcs * gates[g + j]!;
+        // do = dh ⊙ act(c)
+        dPre[g + 3 * H + j] = dh[k]! * cAct[so + k]!;
+        dcNext[k] = dcs * gates[g + H + j]!;
+      }
+    }
+    // through the gate activations, in place
+    activationBackwardBlock(ract, dPre, dPre, pre, gates, go, G, B, 2 * H);
+    activationBackwardBlock(act, dPre, dPre, pre, gates, go + 2 * H, G, B, H);
+    activationBackwardBlock(ract, dPre, dPre, pre, gates, go + 3 * H, G, B, H);
+    if (mask !== null) zeroMaskedRows(dPre, mask, s, B, G);
+    if (s === 0) break;
+    // z = … + hPrev · recurrentKernel  =>  dh_{s-1} = (dz · recurrentKernelᵀ) ⊙ m
+    gemm(false, true, B, H, G, dPre, go, G, recurrentKernel, 0, G, dhNext, 0, H, false);
+    if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! * recurrentMask[i]!;
+    if (mask !== null) {
+      passMaskedRows(dhNext, dh, mask, s, B, H);
+      passMaskedRows(dcNext, dc, mask, s, B, H);
+    }
+    let t = dh;
+    dh = dhNext;
+    dhNext = t;
+    t = dc;
+    dc = dcNext;
+    dcNext = t;
+  }
+  gemm(true, false, I, G, T * B, xs, 0, I, dPre, 0, G, dKernel, 0, G, true);
+  gemm(true, false, H, G, T * B, hPrev, 0, H, dPre, 0, G, dRecurrentKernel, 0, G, true);
+  if (dBias !== null) biasGrad(dBias, dPre, T * B, G);
+  if (dxs !== null) gemm(false, true, T * B, I, G, dPre, 0, G, kernel, 0, G, dxs, 0, I, false);
+}

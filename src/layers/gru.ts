@@ -1,0 +1,137 @@
+/**
+ * GRU (Keras 3): gate order z, r, h; resetAfter true by default (bias [2, 3H], reset
+ * applied after the recurrent product — the cuDNN/PyTorch form, which tfjs cannot
+ * run), or resetAfter false (bias [3H]). The math is in backend/gru.ts.
+ */
+import type { Rng } from '../core/rng.js';
+import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
+import type { ActId } from '../backend/index.js';
+import { checkBoolean } from '../core/errors.js';
+import { ensure, type LayerWeight } from './layer.js';
+import { Recurrent, type RecurrentArgs } from './recurrent.js';
+
+export interface GRUArgs extends RecurrentArgs {
+  /** Activation of the z and r gates. Default 'sigmoid' (Keras; tfjs: 'hardSigmoid'). */
+  recurrentActivation?: ActivationIdentifier | null;
+  /** Apply the reset gate after the recurrent product (bias [2, 3H]). Default true (Keras 3). */
+  resetAfter?: boolean;
+}
+
+export class GRU extends Recurrent {
+  readonly className = 'GRU';
+  protected readonly stateCount = 1;
+  readonly recurrentActivation: ActId;
+  readonly resetAfter: boolean;
+  private kernel!: LayerWeight;
+  private recurrentKernel!: LayerWeight;
+  private bias: LayerWeight | null = null;
+  private pre: Float32Array = new Float32Array(0);
+  private gates: Float32Array = new Float32Array(0);
+  private mh: Float32Array = new Float32Array(0);
+  private rh: Float32Array = new Float32Array(0);
+  private recurrentKernelT: Float32Array = new Float32Array(0);
+  private dPre: Float32Array = new Float32Array(0);
+  private dPreH: Float32Array = new Float32Array(0);
+  private scratch: Float32Array[] = [];
+
+  constructor(args: GRUArgs) {
+    super(args, 'gru', 'GRU', ['recurrentActivation', 'resetAfter']);
+    this.recurrentActivation = getActivation(args.recurrentActivation, 'sigmoid', this.where);
+    this.resetAfter = args.resetAfter === undefined ? true : checkBoolean(args.resetAfter, `${this.where}: resetAfter`);
+  }
+
+  protected createCellWeights(I: number, rng: Rng): void {
+    const H = this.units;
+    this.kernel = this.addWeight('kernel', [I, 3 * H], this.kernelInitializer, rng, this.weightOptions('kernel'));
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [H, 3 * H], this.recurrentInitializer, rng, this.weightOptions('recurrent'));
+    if (this.useBias) this.bias = this.addWeight('bias', this.resetAfter ? [2, 3 * H] : [3 * H], this.biasInitializer, rng, this.weightOptions('bias'));
+    this.recurrentKernelT = new Float32Array(3 * H * H);
+  }
+
+  protected ensureCell(T: number, B: number): void {
+    const n = T * B * this.units;
+    this.pre = ensure(this.pre, 3 * n);
+    this.gates = ensure(this.gates, 3 * n);
+    if (this.resetAfter) this.mh = ensure(this.mh, 3 * n);
+    else this.rh = ensure(this.rh, n);
+  }
+
+  protected cellForward(T: number, B: number): void {
+    this.k.gruForward(
+      this.hs,
+      this.pre,
+      this.gates,
+      this.mh,
+      this.rh,
+      this.hPrev,
+      this.recurrentKernelT,
+      this.xs,
+      this.states0[0]!,
+      this.kernel.value,
+      this.recurrentKernel.value,
+      this.bias?.value ?? null,
+      this.resetAfter,
+      this.recurrentMask,
+      this.stepMask,
+      T,
+      B,
+      this.inputDim,
+      this.units,
+      this.activation,
+      this.recurrentActivation,
+    );
+  }
+
+  protected cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void {
+    const H = this.units;
+    this.dPre = ensure(this.dPre, 3 * T * B * H);
+    if (this.resetAfter) this.dPreH = ensure(this.dPreH, 3 * T * B * H);
+    if (this.scratch.length === 0 || this.scratch[0]!.length < B * H) this.scratch = Array.from({ length: 3 }, () => new Float32Array(B * H));
+    const [dhA, dhB, dhTmp] = this.scratch as [Float32Array, Float32Array, Float32Array];
+    this.k.gruBackward(
+      dxs,
+      this.kernel.grad,
+      this.recurrentKernel.grad,
+      this.bias?.grad ?? null,
+      this.dPre,
+      this.dPreH,
+      dhA,
+      dhB,
+      dhTmp,
+      dOut,
+      this.returnSequences,
+      this.xs,
+      this.hPrev,
+      this.states0[0]!,
+      this.hs,
+      this.pre,
+      this.gates,
+      this.mh,
+      this.rh,
+      this.kernel.value,
+      this.recurrentKernel.value,
+      this.resetAfter,
+      this.recurrentMask,
+      this.stepMask,
+      T,
+      B,
+      this.inputDim,
+      H,
+      this.activation,
+      this.recurrentActivation,
+    );
+  }
+
+  protected stateCache(): Float32Array {
+    return this.hs;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrentActivation: activationName(this.recurrentActivation), resetAfter: this.resetAfter };
+  }
+}
+
+/** `layers.gru({units, …})`. */
+export function gru(args: GRUArgs): GRU {
+  return new GRU(args);
+}

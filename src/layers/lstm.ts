@@ -1,0 +1,153 @@
+/**
+ * LSTM (Keras 3): gate order i, f, c, o; recurrentActivation 'sigmoid' and
+ * unitForgetBias true by default (tfjs defaults differ: hardSigmoid, false). States
+ * [h, c]. The math is in backend/lstm.ts; the shell in recurrent.ts.
+ */
+import type { Rng } from '../core/rng.js';
+import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
+import type { ActId } from '../backend/index.js';
+import { checkBoolean } from '../core/errors.js';
+import type { Initializer } from '../initializers/index.js';
+import { ensure, type LayerWeight } from './layer.js';
+import { Recurrent, type RecurrentArgs } from './recurrent.js';
+
+export interface LSTMArgs extends RecurrentArgs {
+  /** Activation of the i, f, o gates. Default 'sigmoid' (Keras; tfjs: 'hardSigmoid'). */
+  recurrentActivation?: ActivationIdentifier | null;
+  /** Start the forget-gate bias at 1 (the other blocks use biasInitializer). Default true. */
+  unitForgetBias?: boolean;
+}
+
+/** Keras unit_forget_bias: bias = [init(H), ones(H), init(2H)]. */
+class ForgetBiasInitializer implements Initializer {
+  readonly className = 'ForgetBias';
+  constructor(private readonly inner: Initializer, private readonly H: number) {}
+  init(out: Float32Array, _shape: readonly number[], rng: Rng): void {
+    const H = this.H;
+    this.inner.init(out.subarray(0, H), [H], rng);
+    out.fill(1, H, 2 * H);
+    this.inner.init(out.subarray(2 * H, 4 * H), [2 * H], rng);
+  }
+  getConfig(): Record<string, unknown> {
+    return {};
+  }
+}
+
+export class LSTM extends Recurrent {
+  readonly className = 'LSTM';
+  protected readonly stateCount = 2;
+  readonly recurrentActivation: ActId;
+  readonly unitForgetBias: boolean;
+  private kernel!: LayerWeight;
+  private recurrentKernel!: LayerWeight;
+  private bias: LayerWeight | null = null;
+  private cs: Float32Array = new Float32Array(0);
+  private cAct: Float32Array = new Float32Array(0);
+  private pre: Float32Array = new Float32Array(0);
+  private gates: Float32Array = new Float32Array(0);
+  private recurrentKernelT: Float32Array = new Float32Array(0);
+  private dPre: Float32Array = new Float32Array(0);
+  private scratch: Float32Array[] = [];
+
+  constructor(args: LSTMArgs) {
+    super(args, 'lstm', 'LSTM', ['recurrentActivation', 'unitForgetBias']);
+    this.recurrentActivation = getActivation(args.recurrentActivation, 'sigmoid', this.where);
+    this.unitForgetBias = args.unitForgetBias === undefined ? true : checkBoolean(args.unitForgetBias, `${this.where}: unitForgetBias`);
+  }
+
+  protected createCellWeights(I: number, rng: Rng): void {
+    const H = this.units;
+    this.kernel = this.addWeight('kernel', [I, 4 * H], this.kernelInitializer, rng, this.weightOptions('kernel'));
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [H, 4 * H], this.recurrentInitializer, rng, this.weightOptions('recurrent'));
+    if (this.useBias) {
+      const init = this.unitForgetBias ? new ForgetBiasInitializer(this.biasInitializer, H) : this.biasInitializer;
+      this.bias = this.addWeight('bias', [4 * H], init, rng, this.weightOptions('bias'));
+    }
+    this.recurrentKernelT = new Float32Array(4 * H * H);
+  }
+
+  protected ensureCell(T: number, B: number): void {
+    const n = T * B * this.units;
+    this.cs = ensure(this.cs, n);
+    this.cAct = ensure(this.cAct, n);
+    this.pre = ensure(this.pre, 4 * n);
+    this.gates = ensure(this.gates, 4 * n);
+  }
+
+  protected cellForward(T: number, B: number): void {
+    this.k.lstmForward(
+      this.hs,
+      this.cs,
+      this.cAct,
+      this.pre,
+      this.gates,
+      this.hPrev,
+      this.recurrentKernelT,
+      this.xs,
+      this.states0[0]!,
+      this.states0[1]!,
+      this.kernel.value,
+      this.recurrentKernel.value,
+      this.bias?.value ?? null,
+      this.recurrentMask,
+      this.stepMask,
+      T,
+      B,
+      this.inputDim,
+      this.units,
+      this.activation,
+      this.recurrentActivation,
+    );
+  }
+
+  protected cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void {
+    const H = this.units;
+    this.dPre = ensure(this.dPre, 4 * T * B * H);
+    if (this.scratch.length === 0 || this.scratch[0]!.length < B * H) this.scratch = Array.from({ length: 5 }, () => new Float32Array(B * H));
+    const [dhA, dhB, dcA, dcB, dcAct] = this.scratch as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    this.k.lstmBackward(
+      dxs,
+      this.kernel.grad,
+      this.recurrentKernel.grad,
+      this.bias?.grad ?? null,
+      this.dPre,
+      dhA,
+      dhB,
+      dcA,
+      dcB,
+      dcAct,
+      dOut,
+      this.returnSequences,
+      this.xs,
+      this.hPrev,
+      this.states0[1]!,
+      this.cs,
+      this.cAct,
+      this.pre,
+      this.gates,
+      this.kernel.value,
+      this.recurrentKernel.value,
+      this.recurrentMask,
+      this.stepMask,
+      T,
+      B,
+      this.inputDim,
+      H,
+      this.activation,
+      this.recurrentActivation,
+    );
+  }
+
+  protected stateCache(i: number): Float32Array {
+    return i === 0 ? this.hs : this.cs;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), recurrentActivation: activationName(this.recurrentActivation), unitForgetBias: this.unitForgetBias };
+  }
+}
+
+/** `layers.lstm({units, …})`. */
+export function lstm(args: LSTMArgs): LSTM {
+  return new LSTM(args);
+}

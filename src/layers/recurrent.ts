@@ -1,0 +1,376 @@
+/**
+ * The recurrent layer shell shared by SimpleRNN, LSTM and GRU: Keras semantics for
+ * returnSequences, returnState, goBackwards, masking, variational dropout, stateful
+ * state, regularizers and constraints. Subclasses own the cell: their weights and the
+ * forward/backward kernel calls over the time-major caches this shell prepares.
+ *
+ * Data flow of one forward: batch-major x [B, T, I] → time-major xs [T, B, I] in
+ * processing order (reversed for goBackwards), times the input-dropout mask → cell
+ * kernels → hs [T, B, H] → output (every step, batch-major, in processing order as
+ * Keras returns it; or the last step). Backward retraces it.
+ */
+import { backend, type ActId, type Kernels } from '../backend/index.js';
+import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
+import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
+import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
+import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
+import { checkBoolean, checkNumberIn, checkPositiveInt } from '../core/errors.js';
+import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
+import { Rng, nextSeed } from '../core/rng.js';
+import { applyStepMask } from '../backend/recurrent.js';
+import { Layer, checkLayerOptions, ensure, type LayerArgs, type Shape } from './layer.js';
+
+/** Options of every recurrent layer (tfjs spellings, Keras 3 defaults). */
+export interface RecurrentArgs extends LayerArgs {
+  /** Size of the hidden state. */
+  units: number;
+  /** Default 'tanh'. */
+  activation?: ActivationIdentifier | null;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform' (Keras; tfjs defaults to glorotNormal). */
+  kernelInitializer?: InitializerIdentifier | Initializer;
+  /** Default 'orthogonal'. */
+  recurrentInitializer?: InitializerIdentifier | Initializer;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerIdentifier | Initializer;
+  kernelRegularizer?: RegularizerIdentifier | Regularizer | null;
+  recurrentRegularizer?: RegularizerIdentifier | Regularizer | null;
+  biasRegularizer?: RegularizerIdentifier | Regularizer | null;
+  kernelConstraint?: ConstraintIdentifier | Constraint | null;
+  recurrentConstraint?: ConstraintIdentifier | Constraint | null;
+  biasConstraint?: ConstraintIdentifier | Constraint | null;
+  /** Fraction of input units dropped in training; one mask per batch, reused at every step. Default 0. */
+  dropout?: number;
+  /** Fraction of recurrent units dropped in training (same mask every step). Default 0. */
+  recurrentDropout?: number;
+  /** Return the output at every step ([B, T, units]) instead of the last ([B, units]). Default false. */
+  returnSequences?: boolean;
+  /** apply() also returns the final states. Default false. */
+  returnState?: boolean;
+  /** Process the sequence from its last step; the returned sequence is in processing order. Default false. */
+  goBackwards?: boolean;
+  /** Carry the final state of each batch into the next (needs a fixed batch size: batchInputShape or batchSize). Default false. */
+  stateful?: boolean;
+  /** Accepted for Keras compatibility: unrolling changes nothing numerically here. Default false. */
+  unroll?: boolean;
+  /** Accepted for Keras/tfjs compatibility (1 or 2): both compute the same numbers here. */
+  implementation?: 1 | 2;
+}
+
+export const RECURRENT_OPTIONS = [
+  'units',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'kernelRegularizer',
+  'recurrentRegularizer',
+  'biasRegularizer',
+  'kernelConstraint',
+  'recurrentConstraint',
+  'biasConstraint',
+  'dropout',
+  'recurrentDropout',
+  'returnSequences',
+  'returnState',
+  'goBackwards',
+  'stateful',
+  'unroll',
+  'implementation',
+  'seed',
+] as const;
+
+const LATER = {
+  activityRegularizer: 'activity regularizers are not implemented',
+  inputLength: 'give inputShape: [timeSteps, features] instead',
+  useCudnn: 'rnnkit has its own fused kernels; there is no cuDNN to choose',
+  zeroOutputForMask: 'masked steps repeat the previous output, as Keras does by default',
+};
+
+export abstract class Recurrent extends Layer {
+  readonly units: number;
+  readonly activation: ActId;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly recurrentInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly recurrentRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly recurrentConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly goBackwards: boolean;
+  readonly stateful: boolean;
+  readonly unroll: boolean;
+  readonly implementation: 1 | 2;
+  /** Number of states: 1 (h), or 2 for LSTM (h, c). */
+  protected abstract readonly stateCount: number;
+  protected k: Kernels = backend();
+  protected inputDim = 0;
+  private dropoutRng: Rng | null = null;
+  // time-major caches shared by every cell, [T, B, ·] in processing order
+  protected xs: Float32Array = new Float32Array(0);
+  protected hs: Float32Array = new Float32Array(0);
+  protected hPrev: Float32Array = new Float32Array(0);
+  /** Initial states [B, H] each (zeros, or the carried state when stateful). */
+  protected states0: Float32Array[] = [];
+  protected inputMask: Float32Array | null = null; // [B, I] dropout mask, or null
+  protected recurrentMask: Float32Array | null = null; // [B, H]
+  protected stepMask: Float32Array | null = null; // [T, B] time-major mask, or null
+  private stepMaskBuf: Float32Array = new Float32Array(0);
+  private inputMaskBuf: Float32Array = new Float32Array(0);
+  private recurrentMaskBuf: Float32Array = new Float32Array(0);
+  private y: Float32Array = new Float32Array(0);
+  private dOutTM: Float32Array = new Float32Array(0);
+  private dxs: Float32Array = new Float32Array(0);
+  private dx: Float32Array = new Float32Array(0);
+  /** Carried states for stateful layers, [B, H] each. */
+  private carried: Float32Array[] = [];
+  private statefulBatch = 0;
+  private lastT = 0;
+  private lastB = 0;
+
+  protected constructor(args: RecurrentArgs, prefix: string, className: string, ownOptions: readonly string[]) {
+    super(args ?? {}, prefix);
+    const w = `${className} '${this.name}'`;
+    checkLayerOptions(args, [...RECURRENT_OPTIONS, ...ownOptions], w, LATER);
+    this.units = checkPositiveInt(args.units, `${w}: units`);
+    this.activation = getActivation(args.activation, 'tanh', w);
+    this.useBias = optBool(args.useBias, true, `${w}: useBias`);
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', `${w}: kernelInitializer`);
+    this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal', `${w}: recurrentInitializer`);
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', `${w}: biasInitializer`);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${w}: kernelRegularizer`);
+    this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer, `${w}: recurrentRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${w}: biasRegularizer`);
+    this.kernelConstraint = getConstraint(args.kernelConstraint, `${w}: kernelConstraint`);
+    this.recurrentConstraint = getConstraint(args.recurrentConstraint, `${w}: recurrentConstraint`);
+    this.biasConstraint = getConstraint(args.biasConstraint, `${w}: biasConstraint`);
+    this.dropout = args.dropout === undefined ? 0 : checkNumberIn(args.dropout, 0, 1, `${w}: dropout`, { hiOpen: true });
+    this.recurrentDropout = args.recurrentDropout === undefined ? 0 : checkNumberIn(args.recurrentDropout, 0, 1, `${w}: recurrentDropout`, { hiOpen: true });
+    this.returnSequences = optBool(args.returnSequences, false, `${w}: returnSequences`);
+    this.returnState = optBool(args.returnState, false, `${w}: returnState`);
+    this.goBackwards = optBool(args.goBackwards, false, `${w}: goBackwards`);
+    this.stateful = optBool(args.stateful, false, `${w}: stateful`);
+    this.unroll = optBool(args.unroll, false, `${w}: unroll`);
+    if (args.implementation !== undefined && args.implementation !== 1 && args.implementation !== 2) {
+      throw new RangeError(`${w}: implementation must be 1 or 2, got ${JSON.stringify(args.implementation)}`);
+    }
+    this.implementation = args.implementation ?? 2;
+    if (this.stateful) {
+      const batch = this.batchInputShape?.[0];
+      if (batch === null || batch === undefined) {
+        throw new RangeError(`${w}: a stateful layer needs a fixed batch size: give batchInputShape [batch, time, features] or batchSize with inputShape`);
+      }
+      this.statefulBatch = batch;
+    }
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 2) {
+      throw new RangeError(`${this.where}: expected input of rank 3 [batch, time, features], got ${formatShape([null, ...inputShape])}`);
+    }
+    if (inputShape[1] === null) throw new RangeError(`${this.where}: the feature dimension must be known, got ${formatShape([null, ...inputShape])}`);
+    return this.returnSequences ? [inputShape[0]!, this.units] : [this.units];
+  }
+
+  protected createWeights(inputShape: Shape, rng: Rng): void {
+    this.inputDim = inputShape[1]!;
+    this.createCellWeights(this.inputDim, rng);
+    this.k = backend();
+    this.dropoutRng = new Rng(this.seed === undefined ? nextSeed() : this.seed + 1);
+    if (this.stateful) this.carried = Array.from({ length: this.stateCount }, () => new Float32Array(this.statefulBatch * this.units));
+  }
+
+  /** Create kernel, recurrent_kernel and bias (Keras order and layouts). */
+  protected abstract createCellWeights(I: number, rng: Rng): void;
+  /** Grow the cell's own caches for T steps of B rows. */
+  protected abstract ensureCell(T: number, B: number): void;
+  /** Run the cell over xs → hs (and its own caches). */
+  protected abstract cellForward(T: number, B: number): void;
+  /** Backward of cellForward: weight gradients accumulated; dxs written when given. */
+  protected abstract cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void;
+  /** The [T, B, H] cache of state i (0 = h, 1 = c for LSTM). */
+  protected abstract stateCache(i: number): Float32Array;
+
+  /** Where the final value of state i lies after the last forward: its last [B, H] slab. */
+  private finalState(i: number): { buf: Float32Array; off: number } {
+    return { buf: this.stateCache(i), off: (this.lastT - 1) * this.lastB * this.units };
+  }
+
+  /** Options for addWeight from this layer's regularizers and constraints. */
+  protected weightOptions(which: 'kernel' | 'recurrent' | 'bias'): { regularizer: Regularizer | null; constraint: Constraint | null } {
+    if (which === 'kernel') return { regularizer: this.kernelRegularizer, constraint: this.kernelConstraint };
+    if (which === 'recurrent') return { regularizer: this.recurrentRegularizer, constraint: this.recurrentConstraint };
+    return { regularizer: this.biasRegularizer, constraint: this.biasConstraint };
+  }
+
+  forward(x: Float32Array, B: number, T: number, training: boolean, mask: Float32Array | null): Float32Array {
+    const H = this.units;
+    const I = this.inputDim;
+    if (this.stateful && B !== this.statefulBatch) {
+      throw new RangeError(`${this.where}: this stateful layer was built for batches of ${this.statefulBatch} samples, got a batch of ${B}`);
+    }
+    this.xs = ensure(this.xs, T * B * I);
+    this.hs = ensure(this.hs, T * B * H);
+    this.hPrev = ensure(this.hPrev, T * B * H);
+    this.y = ensure(this.y, B * (this.returnSequences ? T : 1) * H);
+    if (this.states0.length !== this.stateCount || this.states0[0]!.length < B * H) {
+      this.states0 = Array.from({ length: this.stateCount }, () => new Float32Array(B * H));
+    }
+    this.ensureCell(T, B);
+    this.lastT = T;
+    this.lastB = B;
+    const k = this.k;
+    k.toTimeMajor(this.xs, x, B, T, I, this.goBackwards);
+    this.setMasks(B, T, training, mask);
+    if (this.inputMask !== null) applyStepMask(this.xs, this.inputMask, T, B * I);
+    if (this.stateful) for (let i = 0; i < this.stateCount; i++) copy(this.states0[i]!, this.carried[i]!, 0, B * H);
+    this.cellForward(T, B);
+    if (this.returnSequences) k.fromTimeMajor(this.y, this.hs, B, T, H, false);
+    else copy(this.y, this.hs, (T - 1) * B * H, B * H);
+    if (this.stateful) {
+      for (let i = 0; i < this.stateCount; i++) {
+        const f = this.finalState(i);
+        copy(this.carried[i]!, f.buf, f.off, B * H);
+      }
+    }
+    return this.y;
+  }
+
+  /** Draw this batch's dropout masks and convert the step mask to time-major. */
+  private setMasks(B: number, T: number, training: boolean, mask: Float32Array | null): void {
+    const H = this.units;
+    const I = this.inputDim;
+    this.inputMask = null;
+    this.recurrentMask = null;
+    if (training && this.dropout > 0) {
+      this.inputMaskBuf = ensure(this.inputMaskBuf, B * I);
+      fillDropoutMask(this.inputMaskBuf, B * I, this.dropout, this.dropoutRng!);
+      this.inputMask = this.inputMaskBuf;
+    }
+    if (training && this.recurrentDropout > 0) {
+      this.recurrentMaskBuf = ensure(this.recurrentMaskBuf, B * H);
+      fillDropoutMask(this.recurrentMaskBuf, B * H, this.recurrentDropout, this.dropoutRng!);
+      this.recurrentMask = this.recurrentMaskBuf;
+    }
+    this.stepMask = null;
+    if (mask !== null) {
+      this.stepMaskBuf = ensure(this.stepMaskBuf, T * B);
+      this.k.toTimeMajor(this.stepMaskBuf, mask, B, T, 1, this.goBackwards);
+      this.stepMask = this.stepMaskBuf;
+    }
+  }
+
+  backward(dy: Float32Array, B: number, T: number, needDx: boolean): Float32Array | null {
+    const H = this.units;
+    const I = this.inputDim;
+    const k = this.k;
+    let dOut = dy;
+    if (this.returnSequences) {
+      this.dOutTM = ensure(this.dOutTM, T * B * H);
+      k.toTimeMajor(this.dOutTM, dy, B, T, H, false);
+      dOut = this.dOutTM;
+    }
+    if (needDx) {
+      this.dxs = ensure(this.dxs, T * B * I);
+      this.dx = ensure(this.dx, B * T * I);
+    }
+    this.cellBackward(T, B, dOut, needDx ? this.dxs : null);
+    if (!needDx) return null;
+    // xs = x ⊙ inputMask  =>  dx = dxs ⊙ inputMask
+    if (this.inputMask !== null) applyStepMask(this.dxs, this.inputMask, T, B * I);
+    k.fromTimeMajor(this.dx, this.dxs, B, T, I, this.goBackwards);
+    return this.dx;
+  }
+
+  override outputTime(T: number): number {
+    return this.returnSequences ? T : 1;
+  }
+
+  override outputMask(inputMask: Float32Array | null): Float32Array | null {
+    return this.returnSequences ? inputMask : null;
+  }
+
+  /** Zero the carried states of a stateful layer (Keras reset_states). */
+  resetStates(): void {
+    for (const c of this.carried) c.fill(0);
+  }
+
+  /** Alias of resetStates (Keras 3 spelling). */
+  resetState(): void {
+    this.resetStates();
+  }
+
+  /** The current carried states of a stateful layer, as [batch, units] Tensors (h, then c for LSTM). */
+  getStates(): Tensor[] {
+    return this.carried.map((c) => new Tensor(c.slice(), [this.statefulBatch, this.units]));
+  }
+
+  /**
+   * Inference on its own. With returnState it returns [output, ...finalStates] (as in
+   * tfjs, the static type stays Tensor: cast with `as unknown as Tensor[]`).
+   */
+  override apply(input: Tensor | NestedArray): Tensor {
+    const x = toTensor(input, `${this.where}: input`);
+    const out = super.apply(x);
+    if (!this.returnState) return out;
+    const B = x.shape[0]!;
+    const H = this.units;
+    const states = Array.from({ length: this.stateCount }, (_, i) => {
+      const f = this.finalState(i);
+      return new Tensor(f.buf.slice(f.off, f.off + B * H), [B, H]);
+    });
+    return [out, ...states] as unknown as Tensor;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const reg = (r: Regularizer | null): unknown => (r === null ? null : serializeRegularizer(r));
+    const con = (c: Constraint | null): unknown => (c === null ? null : serializeConstraint(c));
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: activationName(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      recurrentInitializer: serializeInitializer(this.recurrentInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: reg(this.kernelRegularizer),
+      recurrentRegularizer: reg(this.recurrentRegularizer),
+      biasRegularizer: reg(this.biasRegularizer),
+      kernelConstraint: con(this.kernelConstraint),
+      recurrentConstraint: con(this.recurrentConstraint),
+      biasConstraint: con(this.biasConstraint),
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+      goBackwards: this.goBackwards,
+      stateful: this.stateful,
+      unroll: this.unroll,
+      implementation: this.implementation,
+    };
+  }
+}
+
+function optBool(v: unknown, dflt: boolean, what: string): boolean {
+  return v === undefined ? dflt : checkBoolean(v, what);
+}
+
+/** dst[0..n) = src[from..from+n) without the view object subarray() would allocate. */
+export function copy(dst: Float32Array, src: Float32Array, from: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[i] = src[from + i]!;
+}
+
+/** Inverted dropout: kept entries scaled by 1/(1 − rate) so the expectation is unchanged. */
+export function fillDropoutMask(m: Float32Array, n: number, rate: number, rng: Rng): void {
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < n; i++) m[i] = rng.uniform() < rate ? 0 : keep;
+}
