@@ -6,7 +6,27 @@
 export { Tensor, tensor, type NestedArray } from './core/tensor.js';
 export { ModelFormatError } from './core/errors.js';
 export { setSeed, Rng } from './core/rng.js';
-export { layers, Layer, Dense, SimpleRNN, type LayerArgs, type DenseArgs, type SimpleRNNArgs, type Shape } from './layers/index.js';
+export {
+  layers,
+  Layer,
+  Dense,
+  SimpleRNN,
+  LSTM,
+  GRU,
+  Recurrent,
+  Bidirectional,
+  TimeDistributed,
+  type LayerArgs,
+  type DenseArgs,
+  type SimpleRNNArgs,
+  type LSTMArgs,
+  type GRUArgs,
+  type RecurrentArgs,
+  type BidirectionalArgs,
+  type TimeDistributedArgs,
+  type MergeMode,
+  type Shape,
+} from './layers/index.js';
 export { initializers, type Initializer } from './initializers/index.js';
 export { type ActivationIdentifier } from './activations/index.js';
 export { optimizers, Optimizer } from './optimizers/index.js';
@@ -23,6 +43,9 @@ export {
 } from './models/sequential.js';
 export { callbacks, History, EarlyStopping, type Callback, type Logs, type EarlyStoppingArgs } from './models/callbacks.js';
 export { type ProgressSink } from './models/progbar.js';
+export { Stream } from './models/stream.js';
+export { regularizers, type Regularizer } from './regularizers/index.js';
+export { constraints, type Constraint } from './constraints/index.js';
 export { useBackend } from './backend/index.js';
 
 /** Build a Sequential model (tfjs spelling: `sequential({layers: [...]})`). */

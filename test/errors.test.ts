@@ -90,9 +90,10 @@ describe('errors name the problem', () => {
     assert.throws(() => compiled().predict(x(2), { batchSize: 0 }), /batchSize must be a positive integer, got 0/);
   });
   it('unsupported options are named, never ignored', async () => {
-    assert.throws(() => layers.simpleRNN({ units: 2, dropout: 0.5 } as never), /option 'dropout' is not supported yet/);
-    assert.throws(() => layers.simpleRNN({ units: 2, stateful: true } as never), /option 'stateful' is not supported yet/);
-    assert.throws(() => layers.dense({ units: 2, kernelRegularizer: 'l2' } as never), /option 'kernelRegularizer' is not supported yet/);
+    assert.throws(() => layers.simpleRNN({ units: 2, activityRegularizer: 'l2' } as never), /option 'activityRegularizer' is not supported yet/);
+    assert.throws(() => layers.lstm({ units: 2, useCudnn: true } as never), /option 'useCudnn' is not supported yet/);
+    assert.throws(() => layers.dense({ units: 2, loraRank: 4 } as never), /option 'loraRank' is not supported yet/);
+    assert.throws(() => layers.simpleRNN({ units: 2, stateful: true }), /a stateful layer needs a fixed batch size/);
     assert.throws(() => layers.dense({ units: 2, unitz: 3 } as never), /unknown option 'unitz'; supported options: .*units/);
     await rejects(compiled().fit(x(2), y(2), { verbose: 0, sampleWeight: [1, 1] } as never), /option 'sampleWeight' is not supported yet/);
     await rejects(compiled().fit(x(2), y(2), { verbose: 0, epoch: 3 } as never), /unknown option 'epoch'; supported options: .*epochs/);

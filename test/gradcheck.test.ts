@@ -102,6 +102,23 @@ for (const [cell, make] of Object.entries(CELLS)) {
   });
 }
 
+describe('wrapper gradients (finite differences)', () => {
+  for (const mergeMode of ['concat', 'sum', 'mul', 'ave'] as const) {
+    for (const returnSequences of [false, true]) {
+      it(`Bidirectional(LSTM) mergeMode=${mergeMode} returnSequences=${returnSequences}`, () => {
+        const layer = layers.bidirectional({ layer: layers.lstm({ units: 3, returnSequences }), mergeMode });
+        gradCheck({ layer, B: 2, T: 4, inShape: [4, 2] }, 41, `bidirectional ${mergeMode}`);
+      });
+    }
+  }
+  it('Bidirectional(GRU) concat', () => {
+    gradCheck({ layer: layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences: true }) }), B: 2, T: 3, inShape: [3, 2] }, 42, 'bidirectional gru');
+  });
+  it('TimeDistributed(Dense)', () => {
+    gradCheck({ layer: layers.timeDistributed({ layer: layers.dense({ units: 3, activation: 'tanh' }) }), B: 2, T: 4, inShape: [4, 5] }, 43, 'timeDistributed');
+  });
+});
+
 describe('Dense gradients (finite differences)', () => {
   it('2-D input', () => {
     gradCheck({ layer: layers.dense({ units: 5, activation: 'tanh' }), B: 4, T: 1, inShape: [6] }, 21, 'dense 2-D');

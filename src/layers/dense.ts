@@ -6,6 +6,8 @@ import { backend, Act, type ActId, type Kernels } from '../backend/index.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { checkBoolean, checkPositiveInt } from '../core/errors.js';
+import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
+import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import { formatShape } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
@@ -21,14 +23,14 @@ export interface DenseArgs extends LayerArgs {
   kernelInitializer?: InitializerIdentifier | Initializer;
   /** Default 'zeros'. */
   biasInitializer?: InitializerIdentifier | Initializer;
+  kernelRegularizer?: RegularizerIdentifier | Regularizer | null;
+  biasRegularizer?: RegularizerIdentifier | Regularizer | null;
+  kernelConstraint?: ConstraintIdentifier | Constraint | null;
+  biasConstraint?: ConstraintIdentifier | Constraint | null;
 }
 
 const LATER = {
-  kernelRegularizer: 'regularizers arrive with the recurrent-layers work',
-  biasRegularizer: 'regularizers arrive with the recurrent-layers work',
   activityRegularizer: 'activity regularizers are not implemented',
-  kernelConstraint: 'constraints arrive with the recurrent-layers work',
-  biasConstraint: 'constraints arrive with the recurrent-layers work',
   loraRank: 'LoRA is not implemented',
 };
 
@@ -39,6 +41,10 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
   private kernel!: LayerWeight;
   private bias: LayerWeight | null = null;
   private k: Kernels = backend();
@@ -51,12 +57,21 @@ export class Dense extends Layer {
 
   constructor(args: DenseArgs) {
     super(args ?? {}, 'dense');
-    checkLayerOptions(args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed'], `Dense '${this.name}'`, LATER);
+    checkLayerOptions(
+      args,
+      ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'seed'],
+      `Dense '${this.name}'`,
+      LATER,
+    );
     this.units = checkPositiveInt(args.units, `${this.where}: units`);
     this.activation = getActivation(args.activation, 'linear', this.where);
     this.useBias = args.useBias === undefined ? true : checkBoolean(args.useBias, `${this.where}: useBias`);
     this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', `${this.where}: kernelInitializer`);
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', `${this.where}: biasInitializer`);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${this.where}: kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${this.where}: biasRegularizer`);
+    this.kernelConstraint = getConstraint(args.kernelConstraint, `${this.where}: kernelConstraint`);
+    this.biasConstraint = getConstraint(args.biasConstraint, `${this.where}: biasConstraint`);
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -70,8 +85,8 @@ export class Dense extends Layer {
 
   protected createWeights(inputShape: Shape, rng: Rng): void {
     this.inputDim = inputShape[inputShape.length - 1]!;
-    this.kernel = this.addWeight('kernel', [this.inputDim, this.units], this.kernelInitializer, rng);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, rng);
+    this.kernel = this.addWeight('kernel', [this.inputDim, this.units], this.kernelInitializer, rng, { regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, rng, { regularizer: this.biasRegularizer, constraint: this.biasConstraint });
     this.k = backend();
   }
 
@@ -123,6 +138,10 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelInitializer: serializeInitializer(this.kernelInitializer),
       biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: this.kernelRegularizer === null ? null : serializeRegularizer(this.kernelRegularizer),
+      biasRegularizer: this.biasRegularizer === null ? null : serializeRegularizer(this.biasRegularizer),
+      kernelConstraint: this.kernelConstraint === null ? null : serializeConstraint(this.kernelConstraint),
+      biasConstraint: this.biasConstraint === null ? null : serializeConstraint(this.biasConstraint),
     };
   }
 }

@@ -136,9 +136,17 @@ export abstract class Recurrent extends Layer {
   private statefulBatch = 0;
   private lastT = 0;
   private lastB = 0;
+  /** The options this layer was made with (Bidirectional clones it from them). */
+  readonly args: RecurrentArgs;
+  /**
+   * States supplied from outside (a Stream): used as the initial states and
+   * overwritten with the final ones after each forward, for any batch size.
+   */
+  externalStates: Float32Array[] | null = null;
 
   protected constructor(args: RecurrentArgs, prefix: string, className: string, ownOptions: readonly string[]) {
     super(args ?? {}, prefix);
+    this.args = { ...args };
     const w = `${className} '${this.name}'`;
     checkLayerOptions(args, [...RECURRENT_OPTIONS, ...ownOptions], w, LATER);
     this.units = checkPositiveInt(args.units, `${w}: units`);
@@ -232,14 +240,15 @@ export abstract class Recurrent extends Layer {
     k.toTimeMajor(this.xs, x, B, T, I, this.goBackwards);
     this.setMasks(B, T, training, mask);
     if (this.inputMask !== null) applyStepMask(this.xs, this.inputMask, T, B * I);
-    if (this.stateful) for (let i = 0; i < this.stateCount; i++) copy(this.states0[i]!, this.carried[i]!, 0, B * H);
+    const carried = this.externalStates ?? (this.stateful ? this.carried : null);
+    if (carried !== null) for (let i = 0; i < this.stateCount; i++) copy(this.states0[i]!, carried[i]!, 0, B * H);
     this.cellForward(T, B);
     if (this.returnSequences) k.fromTimeMajor(this.y, this.hs, B, T, H, false);
     else copy(this.y, this.hs, (T - 1) * B * H, B * H);
-    if (this.stateful) {
+    if (carried !== null) {
       for (let i = 0; i < this.stateCount; i++) {
         const f = this.finalState(i);
-        copy(this.carried[i]!, f.buf, f.off, B * H);
+        copy(carried[i]!, f.buf, f.off, B * H);
       }
     }
     return this.y;
@@ -297,6 +306,17 @@ export abstract class Recurrent extends Layer {
 
   override outputMask(inputMask: Float32Array | null): Float32Array | null {
     return this.returnSequences ? inputMask : null;
+  }
+
+  /** Number of state tensors: 1 (h), 2 for LSTM (h, c). */
+  get numStates(): number {
+    return this.stateCount;
+  }
+
+  /** A fresh layer of the same class and options, with some overridden (Bidirectional's copies). */
+  cloneWith(overrides: Partial<RecurrentArgs>): Recurrent {
+    const make = this.constructor as new (args: RecurrentArgs) => Recurrent;
+    return new make({ ...this.args, ...overrides });
   }
 
   /** Zero the carried states of a stateful layer (Keras reset_states). */

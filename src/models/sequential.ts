@@ -18,6 +18,7 @@ import { resolveMetric, type Metric } from '../metrics/index.js';
 import { History, type Callback, type FitParams, type Logs, type TrainableModel } from './callbacks.js';
 import { ProgbarLogger, type ProgressSink } from './progbar.js';
 import { formatSummary } from './summary.js';
+import { Stream } from './stream.js';
 import { checkedTensor, formatShape, gatherRows, sameShape } from './data.js';
 import { uniqueName, type LayerWeight } from '../layers/layer.js';
 import { classWeightsToSampleWeights, sampleWeightTensor } from './sampleWeights.js';
@@ -598,6 +599,26 @@ export class Sequential implements TrainableModel {
       result.set(out.subarray(0, B * outWidth), start * outWidth);
     }
     return new Tensor(result, [n, ...this.outputShape.map((d) => (d === null ? T : d))]);
+  }
+
+  /** @internal Inference forward over a batch (Stream uses it). */
+  runInference(x: Float32Array, B: number, T: number): Float32Array {
+    if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
+    return this.forwardPass(x, B, T, false);
+  }
+
+  /**
+   * Streaming inference: a Stream feeds one step (or chunk) at a time and carries
+   * every recurrent layer's state between calls (O(1) work per step).
+   */
+  stream(args: { batchSize?: number } = {}): Stream {
+    checkOptions(args, ['batchSize'], `${this.where}: stream`);
+    return new Stream(this, args.batchSize === undefined ? 1 : checkPositiveInt(args.batchSize, 'stream: batchSize'));
+  }
+
+  /** Zero the carried state of every stateful recurrent layer (Keras reset_states). */
+  resetStates(): void {
+    for (const l of this.layers) (l as { resetStates?: () => void }).resetStates?.();
   }
 
   /** Print (and return) Keras's summary table. */

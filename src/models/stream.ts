@@ -1,0 +1,87 @@
+/**
+ * Streaming inference: feed a model one time step (or a chunk of steps) at a time and
+ * get its outputs, each recurrent layer carrying its state from call to call — O(1)
+ * work per step, nothing recomputed. Works on any trained model, stateful or not, at
+ * any batch size, without rebuilding it.
+ *
+ *   const stream = model.stream();        // batch size 1
+ *   for (const x of sensor) console.log(stream.step([[x]]).data);
+ *   stream.reset();
+ */
+import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
+import { Recurrent } from '../layers/recurrent.js';
+import type { Layer } from '../layers/layer.js';
+
+/** What a Stream needs from its model. */
+export interface StreamableModel {
+  readonly layers: readonly Layer[];
+  readonly where: string;
+  /** @internal forward in inference mode over a [B, T, …] input; returns [output, outputWidthPerSample]. */
+  runInference(x: Float32Array, B: number, T: number): Float32Array;
+}
+
+/** Layers that treat every time step alike, so a model can run on chunks of any length. */
+const STEPWISE = new Set(['SimpleRNN', 'LSTM', 'GRU', 'Dense', 'TimeDistributed', 'Dropout', 'Activation', 'Embedding', 'Masking']);
+
+export class Stream {
+  private readonly recurrent: Recurrent[];
+  private readonly states: Float32Array[][];
+
+  constructor(
+    private readonly model: StreamableModel,
+    readonly batchSize: number,
+  ) {
+    for (const l of model.layers) {
+      if (!l.isBuilt) throw new RangeError(`${model.where}: stream() needs a built model; give the first layer an inputShape, or fit/predict first`);
+      if (!STEPWISE.has(l.className)) {
+        throw new RangeError(`${model.where}: ${l.where} cannot run step by step (it needs the whole sequence); stream() supports ${[...STEPWISE].join(', ')}`);
+      }
+    }
+    this.recurrent = model.layers.filter((l): l is Recurrent => l instanceof Recurrent);
+    this.states = this.recurrent.map((l) => Array.from({ length: l.numStates }, () => new Float32Array(batchSize * l.units)));
+  }
+
+  /**
+   * Feed x: [batch, features] for one step, or [batch, steps, features] for a chunk
+   * (for an Embedding first layer: [batch] or [batch, steps] of indices). Returns the
+   * model's outputs for these steps (the time axis dropped for a single step).
+   */
+  step(input: Tensor | NestedArray): Tensor {
+    const x = toTensor(input, `${this.model.where}: stream step`);
+    const first = this.model.layers[0]!;
+    const stepRank = first.inputShape.length; // per-sample rank including time
+    const single = x.rank === stepRank; // [B, F] (or [B] of indices): one step
+    if (x.rank !== stepRank + 1 && !single) {
+      throw new RangeError(`${first.where}: a stream step takes [${this.batchSize}, …features] or [${this.batchSize}, steps, …features], got ${formatShape(x.shape)}`);
+    }
+    if (x.shape[0] !== this.batchSize) throw new RangeError(`${this.model.where}: this stream has batch size ${this.batchSize}, got ${x.shape[0]} samples`);
+    const T = single ? 1 : x.shape[1]!;
+    const features = single ? x.shape.slice(1) : x.shape.slice(2);
+    const want = first.inputShape.slice(1);
+    if (features.length !== want.length || features.some((d, i) => want[i] !== null && d !== want[i])) {
+      throw new RangeError(`${first.where}: expected steps of shape ${formatShape([this.batchSize, ...want])}, got ${formatShape(x.shape)}`);
+    }
+    for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
+    let out: Float32Array;
+    try {
+      out = this.model.runInference(x.data, this.batchSize, T);
+    } finally {
+      for (const l of this.recurrent) l.externalStates = null;
+    }
+    const last = this.model.layers[this.model.layers.length - 1]!;
+    const outShape = last.outputShape.map((d) => (d === null ? T : d)) as number[];
+    const size = this.batchSize * outShape.reduce((a, b) => a * b, 1);
+    const shape = single && last.outputShape.length === 2 ? [this.batchSize, outShape[1]!] : [this.batchSize, ...outShape];
+    return new Tensor(out.slice(0, size), shape);
+  }
+
+  /** Back to the zero state. */
+  reset(): void {
+    for (const s of this.states) for (const a of s) a.fill(0);
+  }
+
+  /** Current states per recurrent layer (h, then c for LSTM), as [batch, units] Tensors. */
+  getStates(): Tensor[][] {
+    return this.states.map((s, i) => s.map((a) => new Tensor(a.slice(), [this.batchSize, this.recurrent[i]!.units])));
+  }
+}

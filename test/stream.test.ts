@@ -1,0 +1,68 @@
+/**
+ * Streaming inference: step-by-step outputs equal the whole-sequence outputs, state
+ * carries between calls, reset() restores the zero state.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Sequential, layers, tensor } from '../src/index.js';
+import { Rng } from '../src/core/rng.js';
+import { assertClose } from './helpers/check.js';
+
+const TOL = 1e-6;
+
+function model(): Sequential {
+  const m = new Sequential();
+  m.add(layers.lstm({ units: 5, inputShape: [null, 3], returnSequences: true, seed: 1 }));
+  m.add(layers.gru({ units: 4, returnSequences: true, seed: 2 }));
+  m.add(layers.dense({ units: 2, seed: 3 }));
+  return m;
+}
+
+describe('stream', () => {
+  const rng = new Rng(9);
+  const B = 2;
+  const T = 7;
+  const x = tensor(Float32Array.from({ length: B * T * 3 }, () => rng.uniformIn(-1, 1)), [B, T, 3]);
+  const step = (t: number): number[][] => Array.from({ length: B }, (_, b) => Array.from(x.data.slice((b * T + t) * 3, (b * T + t + 1) * 3)));
+
+  it('one step at a time gives the whole-sequence outputs', () => {
+    const m = model();
+    const whole = m.predict(x);
+    const s = m.stream({ batchSize: B });
+    for (let t = 0; t < T; t++) {
+      const y = s.step(step(t));
+      assert.deepEqual(y.shape, [B, 2]);
+      const expected = Array.from({ length: B }, (_, b) => Array.from(whole.data.slice((b * T + t) * 2, (b * T + t + 1) * 2))).flat();
+      assertClose(y.data, expected, TOL, TOL, `step ${t}`);
+    }
+  });
+
+  it('chunks carry the state; reset() starts over', () => {
+    const m = model();
+    const whole = m.predict(x);
+    const s = m.stream({ batchSize: B });
+    const first = tensor(Float32Array.from({ length: B * 3 * 3 }, (_, i) => x.data[Math.floor(i / 9) * T * 3 + (i % 9)]!), [B, 3, 3]);
+    const rest = tensor(Float32Array.from({ length: B * 4 * 3 }, (_, i) => x.data[Math.floor(i / 12) * T * 3 + 9 + (i % 12)]!), [B, 4, 3]);
+    s.step(first);
+    const y = s.step(rest);
+    const expected = Float32Array.from({ length: B * 4 * 2 }, (_, i) => whole.data[Math.floor(i / 8) * T * 2 + 6 + (i % 8)]!);
+    assertClose(y.data, expected, TOL, TOL, 'second chunk');
+    s.reset();
+    const again = s.step(first);
+    const expectedFirst = Float32Array.from({ length: B * 3 * 2 }, (_, i) => whole.data[Math.floor(i / 6) * T * 2 + (i % 6)]!);
+    assertClose(again.data, expectedFirst, TOL, TOL, 'after reset');
+    assert.equal(s.getStates().length, 2);
+    assert.deepEqual(s.getStates()[0]!.map((t) => t.shape), [[B, 5], [B, 5]]);
+  });
+
+  it('rejects a wrong batch size, wrong features, and layers that need the whole sequence', () => {
+    const m = model();
+    m.build();
+    const s = m.stream();
+    assert.throws(() => s.step([[1, 2, 3], [4, 5, 6]]), /this stream has batch size 1, got 2 samples/);
+    assert.throws(() => s.step([[1, 2]]), /expected steps of shape \[1, 3\], got \[1, 2\]/);
+    const bi = new Sequential();
+    bi.add(layers.bidirectional({ layer: layers.lstm({ units: 2 }), inputShape: [null, 3] }));
+    assert.throws(() => bi.stream(), /Bidirectional .* cannot run step by step/);
+  });
+});
