@@ -308,6 +308,11 @@ export abstract class Recurrent extends Layer {
     return this.returnSequences ? inputMask : null;
   }
 
+  /** The batch size a stateful layer was declared with (0 when not stateful). */
+  get statefulBatchSize(): number {
+    return this.statefulBatch;
+  }
+
   /** Number of state tensors: 1 (h), 2 for LSTM (h, c). */
   get numStates(): number {
     return this.stateCount;

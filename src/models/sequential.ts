@@ -9,6 +9,8 @@
  * so steady-state training allocates nothing.
  */
 import { Layer, type Shape } from '../layers/layer.js';
+import { Recurrent } from '../layers/recurrent.js';
+import { Bidirectional } from '../layers/bidirectional.js';
 import { Tensor, type NestedArray } from '../core/tensor.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import { checkOptions, checkPositiveInt, checkNumberIn } from '../core/errors.js';
@@ -296,6 +298,32 @@ export class Sequential implements TrainableModel {
     if (!this.built) this.buildFrom(x.shape.slice(1));
   }
 
+  /**
+   * Stateful layers carry state from one batch to the next, so every batch must have
+   * the declared size: check before the first batch rather than fail in the middle.
+   */
+  /** 32, or the declared batch size of a stateful model (the only size it can take). */
+  private defaultBatchSize(): number {
+    for (const l of this.layers) {
+      const inner = l instanceof Bidirectional ? l.forwardLayer : l;
+      if (inner instanceof Recurrent && inner.stateful) return inner.statefulBatchSize;
+    }
+    return 32;
+  }
+
+  private checkStatefulBatches(batchSize: number, n: number, what: string): void {
+    for (const l of this.layers) {
+      const inner = l instanceof Bidirectional ? l.forwardLayer : l;
+      if (!(inner instanceof Recurrent) || !inner.stateful) continue;
+      const sb = inner.statefulBatchSize;
+      if (batchSize !== sb || n % sb !== 0) {
+        throw new RangeError(
+          `${l.where}: stateful, built for batches of ${sb} samples; ${what} needs batchSize ${sb} and a sample count divisible by it (got batchSize ${batchSize}, ${n} samples)`,
+        );
+      }
+    }
+  }
+
   private ensureMetrics(cols: number, sparseTargets: boolean): Metric[] {
     const key = cols * 2 + (sparseTargets ? 1 : 0);
     if (this.metricsFor !== key) {
@@ -402,7 +430,7 @@ export class Sequential implements TrainableModel {
     );
     const { loss, optimizer } = this.requireCompiled('fit');
     const epochs = args.epochs === undefined ? 1 : checkPositiveInt(args.epochs, 'fit: epochs');
-    const batchSize = args.batchSize === undefined ? 32 : checkPositiveInt(args.batchSize, 'fit: batchSize');
+    const batchSize = args.batchSize === undefined ? this.defaultBatchSize() : checkPositiveInt(args.batchSize, 'fit: batchSize');
     const initialEpoch = args.initialEpoch === undefined ? 0 : checkNonNegativeInt(args.initialEpoch, 'fit: initialEpoch');
     const validationFreq = args.validationFreq === undefined ? 1 : checkPositiveInt(args.validationFreq, 'fit: validationFreq');
     const validationBatchSize = args.validationBatchSize === undefined ? batchSize : checkPositiveInt(args.validationBatchSize, 'fit: validationBatchSize');
@@ -448,6 +476,8 @@ export class Sequential implements TrainableModel {
     const weights = this.layers.flatMap((l) => l.weights);
     this.regularized = weights.filter((w) => w.regularizer !== null);
     this.constrained = weights.filter((w) => w.constraint !== null);
+    this.checkStatefulBatches(batchSize, train.n, 'fit');
+    if (val !== null) this.checkStatefulBatches(validationBatchSize, val.n, 'fit (validation)');
     this.planBatches(train, batchSize);
     if (val !== null) this.planBatches(val, validationBatchSize);
 
@@ -557,9 +587,10 @@ export class Sequential implements TrainableModel {
   evaluate(x: Tensor | NestedArray, y: Tensor | NestedArray, args: EvaluateArgs = {}): number[] {
     checkOptions(args, ['batchSize', 'verbose', 'progressSink', 'sampleWeight'], `${this.where}: evaluate`, { steps: 'evaluate always uses all of the data' });
     const { loss } = this.requireCompiled('evaluate');
-    const batchSize = args.batchSize === undefined ? 32 : checkPositiveInt(args.batchSize, 'evaluate: batchSize');
+    const batchSize = args.batchSize === undefined ? this.defaultBatchSize() : checkPositiveInt(args.batchSize, 'evaluate: batchSize');
     const verbose = checkVerbose(args.verbose ?? 'auto', 'evaluate');
     const ds = this.dataset(x, y, 'evaluate', loss);
+    this.checkStatefulBatches(batchSize, ds.n, 'evaluate');
     if (args.sampleWeight !== undefined) this.attachSampleWeights(ds, args.sampleWeight, 'evaluate: sampleWeight');
     this.regularized = this.layers.flatMap((l) => l.weights).filter((w) => w.regularizer !== null);
     const cols = this.outputShape[this.outputShape.length - 1] as number;
@@ -582,10 +613,11 @@ export class Sequential implements TrainableModel {
   predict(x: Tensor | NestedArray, args: PredictArgs = {}): Tensor {
     checkOptions(args, ['batchSize', 'verbose'], `${this.where}: predict`, { steps: 'predict always uses all of the data' });
     if (args.verbose !== undefined && args.verbose !== 0) throw new RangeError(`predict: verbose ${JSON.stringify(args.verbose)} is not supported; predict prints nothing`);
-    const batchSize = args.batchSize === undefined ? 32 : checkPositiveInt(args.batchSize, 'predict: batchSize');
+    const batchSize = args.batchSize === undefined ? this.defaultBatchSize() : checkPositiveInt(args.batchSize, 'predict: batchSize');
     const xt = checkedTensor(x, 'predict: x');
     this.checkInput(xt, 'predict');
     const n = xt.shape[0]!;
+    this.checkStatefulBatches(batchSize, n, 'predict');
     const T = xt.rank === 3 ? xt.shape[1]! : 1;
     const xWidth = xt.size / n;
     const outWidth = this.outputWidth(T);
