@@ -27,6 +27,20 @@ export {
   type MergeMode,
   type Shape,
 } from './layers/index.js';
+export {
+  Embedding,
+  Masking,
+  Dropout,
+  Activation,
+  RepeatVector,
+  Flatten,
+  type EmbeddingArgs,
+  type MaskingArgs,
+  type DropoutArgs,
+  type ActivationArgs,
+  type RepeatVectorArgs,
+  type FlattenArgs,
+} from './layers/index.js';
 export { initializers, type Initializer } from './initializers/index.js';
 export { type ActivationIdentifier } from './activations/index.js';
 export { optimizers, Optimizer } from './optimizers/index.js';

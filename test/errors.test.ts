@@ -95,7 +95,7 @@ describe('errors name the problem', () => {
     assert.throws(() => layers.dense({ units: 2, loraRank: 4 } as never), /option 'loraRank' is not supported yet/);
     assert.throws(() => layers.simpleRNN({ units: 2, stateful: true }), /a stateful layer needs a fixed batch size/);
     assert.throws(() => layers.dense({ units: 2, unitz: 3 } as never), /unknown option 'unitz'; supported options: .*units/);
-    await rejects(compiled().fit(x(2), y(2), { verbose: 0, sampleWeight: [1, 1] } as never), /option 'sampleWeight' is not supported yet/);
+    await rejects(compiled().fit(x(2), y(2), { verbose: 0, stepsPerEpoch: 3 } as never), /option 'stepsPerEpoch' is not supported yet/);
     await rejects(compiled().fit(x(2), y(2), { verbose: 0, epoch: 3 } as never), /unknown option 'epoch'; supported options: .*epochs/);
     await rejects(compiled().fit(x(2), y(2), { verbose: 0, shuffle: 'batch' } as never), /shuffle must be true or false \('batch' is not supported\)/);
     assert.throws(() => seedModel().compile({ optimizer: 'adam', loss: 'mse', lossWeights: [1] } as never), /option 'lossWeights' is not supported yet/);

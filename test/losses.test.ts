@@ -607,9 +607,30 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const newSpaceUsed = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
 
-test('computeInto and maskToWeights allocate nothing, weighted or not', () => {
+/**
+ * Young-generation bytes one call of `run` adds once warm. Optimising compiles run
+ * concurrently, so a measurement can still catch unoptimised code; real allocation
+ * shows in every attempt, a pending compile only in the first ones: the least of a
+ * few attempts is returned.
+ */
+async function youngGrowth(run: () => void): Promise<number> {
+  for (let k = 0; k < 20; k++) run();
+  let least = Infinity;
+  for (let attempt = 0; attempt < 5 && least > 0; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 5)); // let compiles finish and install
+    run();
+    gc();
+    const before = newSpaceUsed();
+    run();
+    const grown = newSpaceUsed() - before;
+    if (grown >= 0) least = Math.min(least, grown); // < 0: a collection ran mid-run, retry
+  }
+  return least;
+}
+
+test('computeInto and maskToWeights allocate nothing, weighted or not', async () => {
   const CALLS = 2000;
-  // one boxed double per call would be 32 KB; the measurement itself costs a little
+  // one boxed double per call would be 32 KB; the measurement itself costs about 2 KB
   const SLACK = 8192;
   const out = new Float64Array(1);
   const r = rng(3);
@@ -618,19 +639,14 @@ test('computeInto and maskToWeights allocate nothing, weighted or not', () => {
     const w = randomWeights(r, c.rows);
     const mask = new Float32Array([1, 0, 1, 1, 0]);
     const mw = new Float32Array(c.rows);
-    const run = (): void => {
+    const grown = await youngGrowth(() => {
       for (let i = 0; i < CALLS; i++) {
         c.loss.computeInto(out, c.yPred, c.yTrue, d, c.rows, c.cols, null);
         c.loss.computeInto(out, c.yPred, c.yTrue, null, c.rows, c.cols, w);
         maskToWeights(mask, c.rows, mw, w);
         c.loss.computeInto(out, c.yPred, c.yTrue, d, c.rows, c.cols, mw);
       }
-    };
-    for (let k = 0; k < 5; k++) run(); // warm up to optimised code
-    gc();
-    const before = newSpaceUsed();
-    run();
-    const grown = newSpaceUsed() - before;
-    assert.ok(grown >= 0 && grown <= SLACK, `${c.label}: young generation grew by ${grown} bytes over ${CALLS} rounds`);
+    });
+    assert.ok(grown <= SLACK, `${c.label}: young generation grew by ${grown} bytes over ${CALLS} rounds`);
   }
 });

@@ -86,7 +86,7 @@ describe('sample and class weights', () => {
     await assert.rejects(m.fit(x, y, { sampleWeight: [1, 2], verbose: 0 }), /sampleWeight: expected 4 weights \(one per sample\), got shape \[2\]/);
     await assert.rejects(m.fit(x, y, { sampleWeight: [1, 2, -1, 1], verbose: 0 }), /weight 2 is -1/);
     await assert.rejects(m.fit(x, y, { sampleWeight: [1, 1, 1, 1], classWeight: { 0: 1, 1: 1 }, verbose: 0 }), /give sampleWeight or classWeight, not both/);
-    const only0 = y.data.includes(1) ? { 0: 1 } : { 1: 1 };
+    const only0: Record<number, number> = y.data.includes(1) ? { 0: 1 } : { 1: 1 };
     await assert.rejects(m.fit(x, y, { classWeight: only0, verbose: 0 }), /has class \d, which has no weight/);
   });
 });

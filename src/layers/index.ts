@@ -5,8 +5,14 @@ import { lstm } from './lstm.js';
 import { gru } from './gru.js';
 import { bidirectional } from './bidirectional.js';
 import { timeDistributed } from './timeDistributed.js';
+import { embedding } from './embedding.js';
+import { masking } from './masking.js';
+import { dropout } from './dropout.js';
+import { activation } from './activation.js';
+import { repeatVector } from './repeatVector.js';
+import { flatten } from './flatten.js';
 
-export const layers = { dense, simpleRNN, lstm, gru, bidirectional, timeDistributed };
+export const layers = { dense, simpleRNN, lstm, gru, bidirectional, timeDistributed, embedding, masking, dropout, activation, repeatVector, flatten };
 
 export { Layer, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 export { Dense, type DenseArgs } from './dense.js';
@@ -16,3 +22,9 @@ export { GRU, type GRUArgs } from './gru.js';
 export { Recurrent, type RecurrentArgs } from './recurrent.js';
 export { Bidirectional, type BidirectionalArgs, type MergeMode } from './bidirectional.js';
 export { TimeDistributed, type TimeDistributedArgs } from './timeDistributed.js';
+export { Embedding, type EmbeddingArgs } from './embedding.js';
+export { Masking, type MaskingArgs } from './masking.js';
+export { Dropout, type DropoutArgs } from './dropout.js';
+export { Activation, type ActivationArgs } from './activation.js';
+export { RepeatVector, type RepeatVectorArgs } from './repeatVector.js';
+export { Flatten, type FlattenArgs } from './flatten.js';

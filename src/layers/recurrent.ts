@@ -128,6 +128,8 @@ export abstract class Recurrent extends Layer {
   private inputMaskBuf: Float32Array = new Float32Array(0);
   private recurrentMaskBuf: Float32Array = new Float32Array(0);
   private y: Float32Array = new Float32Array(0);
+  /** [dropout, recurrentDropout] */
+  private readonly rates = new Float64Array(2);
   private dOutTM: Float32Array = new Float32Array(0);
   private dxs: Float32Array = new Float32Array(0);
   private dx: Float32Array = new Float32Array(0);
@@ -172,6 +174,8 @@ export abstract class Recurrent extends Layer {
       throw new RangeError(`${w}: implementation must be 1 or 2, got ${JSON.stringify(args.implementation)}`);
     }
     this.implementation = args.implementation ?? 2;
+    this.rates[0] = this.dropout;
+    this.rates[1] = this.recurrentDropout;
     if (this.stateful) {
       const batch = this.batchInputShape?.[0];
       if (batch === null || batch === undefined) {
@@ -262,12 +266,12 @@ export abstract class Recurrent extends Layer {
     this.recurrentMask = null;
     if (training && this.dropout > 0) {
       this.inputMaskBuf = ensure(this.inputMaskBuf, B * I);
-      fillDropoutMask(this.inputMaskBuf, B * I, this.dropout, this.dropoutRng!);
+      fillDropoutMask(this.inputMaskBuf, B * I, this.rates, 0, this.dropoutRng!);
       this.inputMask = this.inputMaskBuf;
     }
     if (training && this.recurrentDropout > 0) {
       this.recurrentMaskBuf = ensure(this.recurrentMaskBuf, B * H);
-      fillDropoutMask(this.recurrentMaskBuf, B * H, this.recurrentDropout, this.dropoutRng!);
+      fillDropoutMask(this.recurrentMaskBuf, B * H, this.rates, 1, this.dropoutRng!);
       this.recurrentMask = this.recurrentMaskBuf;
     }
     this.stepMask = null;
@@ -394,8 +398,12 @@ export function copy(dst: Float32Array, src: Float32Array, from: number, n: numb
   for (let i = 0; i < n; i++) dst[i] = src[from + i]!;
 }
 
-/** Inverted dropout: kept entries scaled by 1/(1 − rate) so the expectation is unchanged. */
-export function fillDropoutMask(m: Float32Array, n: number, rate: number, rng: Rng): void {
+/**
+ * Inverted dropout: kept entries scaled by 1/(1 − rate) so the expectation is unchanged.
+ * The rate comes as rates[i]: a double passed as an argument would be boxed per call.
+ */
+export function fillDropoutMask(m: Float32Array, n: number, rates: Float64Array, i: number, rng: Rng): void {
+  const rate = rates[i]!;
   const keep = 1 / (1 - rate);
   for (let i = 0; i < n; i++) m[i] = rng.uniform() < rate ? 0 : keep;
 }

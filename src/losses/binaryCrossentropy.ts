@@ -26,51 +26,6 @@ import type { BaseLossOptions, LossConfig } from './loss.js';
 const LO: number = EPSILON;
 const HI: number = ONE_MINUS_EPSILON;
 
-// Element kernels over the flat range [start, end): add w·Σℓ to acc[0] and write
-// dPred[i] = dℓ/dŷ · g. The unweighted path runs one kernel over the whole block
-// (w = 1, g = scale); the weighted path runs one per row (g = scale·w). The sum
-// goes through acc, not a return value, so no double is boxed if a call is not
-// inlined. Targets are smoothed as y ← a·y + b.
-
-function logitsRange(
-  yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null,
-  start: number, end: number, w: number, g: number, acc: Float64Array, a: number, b: number,
-): void {
-  let sum = 0;
-  for (let i = start; i < end; i++) {
-    const z = yPred[i];
-    const y = a * yTrue[i] + b;
-    // ℓ = max(z,0) − z·y + log1p(exp(−|z|))
-    sum += (z > 0 ? z : 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
-    if (dPred !== null) {
-      // dℓ/dz = σ(z) − y, with a sign-split sigmoid
-      const sig = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-      dPred[i] = (sig - y) * g;
-    }
-  }
-  acc[0] += w * sum;
-}
-
-function probRange(
-  yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null,
-  start: number, end: number, w: number, g: number, acc: Float64Array, a: number, b: number,
-): void {
-  let sum = 0;
-  for (let i = start; i < end; i++) {
-    const raw = yPred[i];
-    const y = a * yTrue[i] + b;
-    const clipped = raw < LO || raw > HI;
-    const p = raw < LO ? LO : raw > HI ? HI : raw;
-    // ℓ = −(y·log p + (1−y)·log(1−p))
-    sum -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
-    if (dPred !== null) {
-      // dℓ/dp = −y/p + (1−y)/(1−p); the clip passes no gradient outside [ε, 1−ε]
-      dPred[i] = clipped ? 0 : (-y / p + (1 - y) / (1 - p)) * g;
-    }
-  }
-  acc[0] += w * sum;
-}
-
 export interface BinaryCrossentropyOptions extends BaseLossOptions {
   /** Treat yPred as logits instead of probabilities. Default false. */
   fromLogits?: boolean;
@@ -108,23 +63,49 @@ export class BinaryCrossentropy extends Loss {
     const div = this.divisor(rows);
     // d(reduced)/d(ℓ_element): mean over the last axis, then the batch reduction.
     const scale = 1 / (cols * div);
-    out[0] = 0;
-    if (weights === null) {
-      if (logits) logitsRange(yPred, yTrue, dPred, 0, rows * cols, 1, scale, out, a, b);
-      else probRange(yPred, yTrue, dPred, 0, rows * cols, 1, scale, out, a, b);
-    } else {
-      for (let r = 0, o = 0; r < rows; r++, o += cols) {
-        const w = weights[r];
-        if (w === 0) {
-          if (dPred !== null) zeroRow(dPred, o, cols);
-        } else if (logits) {
-          logitsRange(yPred, yTrue, dPred, o, o + cols, w, scale * w, out, a, b);
-        } else {
-          probRange(yPred, yTrue, dPred, o, o + cols, w, scale * w, out, a, b);
+    // Segments: the whole block at weight 1 when weights is null (one flat loop),
+    // else one segment per row at that row's weight. The loop bodies stay inline:
+    // a double argument to a helper call that is not inlined would be boxed.
+    const segs = weights === null ? 1 : rows;
+    const len = weights === null ? rows * cols : cols;
+    let sum = 0;
+    for (let r = 0, o = 0; r < segs; r++, o += len) {
+      const w = weights === null ? 1 : weights[r];
+      if (w === 0) {
+        if (dPred !== null) zeroRow(dPred, o, len);
+        continue;
+      }
+      const g = scale * w;
+      let seg = 0;
+      if (logits) {
+        for (let i = o; i < o + len; i++) {
+          const z = yPred[i];
+          const y = a * yTrue[i] + b;
+          // ℓ = max(z,0) − z·y + log1p(exp(−|z|))
+          seg += (z > 0 ? z : 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+          if (dPred !== null) {
+            // dℓ/dz = σ(z) − y, with a sign-split sigmoid
+            const sig = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+            dPred[i] = (sig - y) * g;
+          }
+        }
+      } else {
+        for (let i = o; i < o + len; i++) {
+          const raw = yPred[i];
+          const y = a * yTrue[i] + b;
+          const clipped = raw < LO || raw > HI;
+          const p = raw < LO ? LO : raw > HI ? HI : raw;
+          // ℓ = −(y·log p + (1−y)·log(1−p))
+          seg -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
+          if (dPred !== null) {
+            // dℓ/dp = −y/p + (1−y)/(1−p); the clip passes no gradient outside [ε, 1−ε]
+            dPred[i] = clipped ? 0 : (-y / p + (1 - y) / (1 - p)) * g;
+          }
         }
       }
+      sum += w * seg;
     }
-    out[0] = div === 0 ? 0 : (out[0] / cols) / div; // inline: a returned double would be boxed
+    out[0] = div === 0 ? 0 : sum / cols / div; // inline: a returned double would be boxed
   }
 
   override getConfig(): LossConfig {

@@ -19,62 +19,6 @@ export interface HuberOptions extends BaseLossOptions {
   delta?: number;
 }
 
-// Element kernels over the flat range [start, end): add w·Σℓ to acc[0] and write
-// dPred[i] = dℓ/dŷ · g. The unweighted path runs one kernel over the whole block
-// (w = 1, g = scale); the weighted path runs one per row (g = scale·w). The sum
-// goes through acc, not a return value, so no double is boxed if a call is not
-// inlined.
-
-function mseRange(
-  yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null,
-  start: number, end: number, w: number, g: number, acc: Float64Array,
-): void {
-  let sum = 0;
-  for (let i = start; i < end; i++) {
-    const x = yPred[i] - yTrue[i];
-    sum += x * x;
-    // d(x²)/dŷ = 2x
-    if (dPred !== null) dPred[i] = 2 * x * g;
-  }
-  acc[0] += w * sum;
-}
-
-function maeRange(
-  yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null,
-  start: number, end: number, w: number, g: number, acc: Float64Array,
-): void {
-  let sum = 0;
-  for (let i = start; i < end; i++) {
-    const x = yPred[i] - yTrue[i];
-    sum += Math.abs(x);
-    // d|x|/dŷ = sign(x), 0 at 0
-    if (dPred !== null) dPred[i] = x > 0 ? g : x < 0 ? -g : 0;
-  }
-  acc[0] += w * sum;
-}
-
-function huberRange(
-  yPred: Float32Array, yTrue: Float32Array, dPred: Float32Array | null,
-  start: number, end: number, w: number, g: number, acc: Float64Array, d: number,
-): void {
-  const halfD2 = 0.5 * d * d;
-  let sum = 0;
-  for (let i = start; i < end; i++) {
-    const x = yPred[i] - yTrue[i];
-    const ax = Math.abs(x);
-    if (ax <= d) {
-      // ℓ = ½x² → dℓ/dŷ = x
-      sum += 0.5 * x * x;
-      if (dPred !== null) dPred[i] = x * g;
-    } else {
-      // ℓ = δ|x| − ½δ² → dℓ/dŷ = δ·sign(x)
-      sum += d * ax - halfD2;
-      if (dPred !== null) dPred[i] = (x > 0 ? d : -d) * g;
-    }
-  }
-  acc[0] += w * sum;
-}
-
 export class MeanSquaredError extends Loss {
   readonly name = 'mean_squared_error';
   readonly className = 'MeanSquaredError';
@@ -96,20 +40,29 @@ export class MeanSquaredError extends Loss {
   ): void {
     const div = this.divisor(rows);
     const scale = 1 / (cols * div);
-    out[0] = 0;
-    if (weights === null) {
-      mseRange(yPred, yTrue, dPred, 0, rows * cols, 1, scale, out);
-    } else {
-      for (let r = 0, o = 0; r < rows; r++, o += cols) {
-        const w = weights[r];
-        if (w === 0) {
-          if (dPred !== null) zeroRow(dPred, o, cols);
-        } else {
-          mseRange(yPred, yTrue, dPred, o, o + cols, w, scale * w, out);
-        }
+    // Segments: the whole block at weight 1 when weights is null (one flat loop),
+    // else one segment per row at that row's weight. The loop bodies stay inline:
+    // a double argument to a helper call that is not inlined would be boxed.
+    const segs = weights === null ? 1 : rows;
+    const len = weights === null ? rows * cols : cols;
+    let sum = 0;
+    for (let r = 0, o = 0; r < segs; r++, o += len) {
+      const w = weights === null ? 1 : weights[r];
+      if (w === 0) {
+        if (dPred !== null) zeroRow(dPred, o, len);
+        continue;
       }
+      const g = scale * w;
+      let seg = 0;
+      for (let i = o; i < o + len; i++) {
+        const x = yPred[i] - yTrue[i];
+        seg += x * x;
+        // d(x²)/dŷ = 2x
+        if (dPred !== null) dPred[i] = 2 * x * g;
+      }
+      sum += w * seg;
     }
-    out[0] = div === 0 ? 0 : (out[0] / cols) / div; // inline: a returned double would be boxed
+    out[0] = div === 0 ? 0 : sum / cols / div; // inline: a returned double would be boxed
   }
 }
 
@@ -134,20 +87,29 @@ export class MeanAbsoluteError extends Loss {
   ): void {
     const div = this.divisor(rows);
     const scale = 1 / (cols * div);
-    out[0] = 0;
-    if (weights === null) {
-      maeRange(yPred, yTrue, dPred, 0, rows * cols, 1, scale, out);
-    } else {
-      for (let r = 0, o = 0; r < rows; r++, o += cols) {
-        const w = weights[r];
-        if (w === 0) {
-          if (dPred !== null) zeroRow(dPred, o, cols);
-        } else {
-          maeRange(yPred, yTrue, dPred, o, o + cols, w, scale * w, out);
-        }
+    // Segments: the whole block at weight 1 when weights is null (one flat loop),
+    // else one segment per row at that row's weight. The loop bodies stay inline:
+    // a double argument to a helper call that is not inlined would be boxed.
+    const segs = weights === null ? 1 : rows;
+    const len = weights === null ? rows * cols : cols;
+    let sum = 0;
+    for (let r = 0, o = 0; r < segs; r++, o += len) {
+      const w = weights === null ? 1 : weights[r];
+      if (w === 0) {
+        if (dPred !== null) zeroRow(dPred, o, len);
+        continue;
       }
+      const g = scale * w;
+      let seg = 0;
+      for (let i = o; i < o + len; i++) {
+        const x = yPred[i] - yTrue[i];
+        seg += Math.abs(x);
+        // d|x|/dŷ = sign(x), 0 at 0
+        if (dPred !== null) dPred[i] = x > 0 ? g : x < 0 ? -g : 0;
+      }
+      sum += w * seg;
     }
-    out[0] = div === 0 ? 0 : (out[0] / cols) / div; // inline: a returned double would be boxed
+    out[0] = div === 0 ? 0 : sum / cols / div; // inline: a returned double would be boxed
   }
 }
 
@@ -173,22 +135,41 @@ export class Huber extends Loss {
     weights: Float32Array | null,
   ): void {
     const d = this.delta;
+    const halfD2 = 0.5 * d * d;
     const div = this.divisor(rows);
     const scale = 1 / (cols * div);
-    out[0] = 0;
-    if (weights === null) {
-      huberRange(yPred, yTrue, dPred, 0, rows * cols, 1, scale, out, d);
-    } else {
-      for (let r = 0, o = 0; r < rows; r++, o += cols) {
-        const w = weights[r];
-        if (w === 0) {
-          if (dPred !== null) zeroRow(dPred, o, cols);
+    // Segments: the whole block at weight 1 when weights is null (one flat loop),
+    // else one segment per row at that row's weight. The loop bodies stay inline:
+    // a double argument to a helper call that is not inlined would be boxed.
+    const segs = weights === null ? 1 : rows;
+    const len = weights === null ? rows * cols : cols;
+    let sum = 0;
+    for (let r = 0, o = 0; r < segs; r++, o += len) {
+      const w = weights === null ? 1 : weights[r];
+      if (w === 0) {
+        if (dPred !== null) zeroRow(dPred, o, len);
+        continue;
+      }
+      const g = scale * w;
+      let seg = 0;
+      for (let i = o; i < o + len; i++) {
+        const x = yPred[i] - yTrue[i];
+        const ax = Math.abs(x);
+        if (ax <= d) {
+          // ℓ = ½x² → dℓ/dŷ = x
+          seg += 0.5 * x * x;
+          if (dPred !== null) dPred[i] = x * g;
         } else {
-          huberRange(yPred, yTrue, dPred, o, o + cols, w, scale * w, out, d);
+          // ℓ = δ|x| − ½δ² → dℓ/dŷ = δ·sign(x)
+          seg += d * ax - halfD2;
+          // (not (x > 0 ? d : −d)·g: that phi mixes the tagged field value with a
+          // float64 and boxes a number per call)
+          if (dPred !== null) dPred[i] = x > 0 ? d * g : -d * g;
         }
       }
+      sum += w * seg;
     }
-    out[0] = div === 0 ? 0 : (out[0] / cols) / div; // inline: a returned double would be boxed
+    out[0] = div === 0 ? 0 : sum / cols / div; // inline: a returned double would be boxed
   }
 
   override getConfig(): LossConfig {

@@ -340,7 +340,8 @@ export class Sequential implements TrainableModel {
     if (this.yb.length < batchSize * ds.yWidth) this.yb = new Float32Array(batchSize * ds.yWidth);
     if (this.dOut.length < batchSize * outWidth) this.dOut = new Float32Array(batchSize * outWidth);
     if (this.swb.length < batchSize * ds.swWidth) this.swb = new Float32Array(batchSize * ds.swWidth);
-    if (this.rowW.length < batchSize * ds.T) this.rowW = new Float32Array(batchSize * ds.T);
+    const rowsPerSample = outWidth / (this.outputShape[this.outputShape.length - 1] as number);
+    if (this.rowW.length < batchSize * rowsPerSample) this.rowW = new Float32Array(batchSize * rowsPerSample);
     if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
   }
 

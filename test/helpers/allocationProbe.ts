@@ -1,0 +1,60 @@
+/**
+ * Child process for test/allocation.test.ts: trains one model (as a user's process
+ * would) and prints how many young-generation bytes STEPS further training steps
+ * left behind and how many minor collections ran. Run as:
+ *   node --import tsx test/helpers/allocationProbe.ts '{"cell":"lstm","returnSequences":true,...}'
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { Rng } from '../../src/core/rng.js';
+import { Sequential, layers, losses, tensor } from '../../src/index.js';
+
+export interface ProbeConfig {
+  cell: 'simpleRNN' | 'lstm' | 'gru';
+  optimizer: string;
+  returnSequences: boolean;
+  fromLogits: boolean;
+  masked: boolean;
+  dropout: number;
+}
+
+const STEPS = 1000;
+const cfg = JSON.parse(process.argv[2]!) as ProbeConfig;
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const newSpaceUsed = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
+
+const rng = new Rng(5);
+const N = 256;
+const T = 10;
+const xData = Float32Array.from({ length: N * T * 2 }, () => rng.uniform());
+if (cfg.masked) for (let i = 0; i < N; i++) for (let t = 7; t < T; t++) xData.fill(0, (i * T + t) * 2, (i * T + t + 1) * 2);
+const x = tensor(xData, [N, T, 2]);
+const model = new Sequential();
+if (cfg.masked) model.add(layers.masking({ maskValue: 0, inputShape: [T, 2] }));
+const rnnArgs = { units: 16, returnSequences: cfg.returnSequences, dropout: cfg.dropout, recurrentDropout: cfg.dropout, seed: 1, ...(cfg.masked ? {} : { inputShape: [T, 2] }) };
+model.add(layers[cfg.cell](rnnArgs));
+model.add(layers.dense({ units: 3, activation: cfg.fromLogits ? 'linear' : 'softmax', seed: 2 }));
+const y = cfg.returnSequences
+  ? tensor(Float32Array.from({ length: N * T }, () => rng.int(3)), [N, T])
+  : tensor(Float32Array.from({ length: N }, () => rng.int(3)), [N]);
+model.compile({ optimizer: cfg.optimizer, loss: losses.sparseCategoricalCrossentropy({ fromLogits: cfg.fromLogits }), metrics: ['accuracy'] });
+await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, seed: 3 });
+for (let i = 0; i < 2000; i++) model.trainStep(32, T, 3, true);
+
+let gcs = 0;
+// Count young-generation collections only: the forced full gc() below reports late.
+const obs = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) gcs++;
+});
+obs.observe({ entryTypes: ['gc'] });
+gc();
+await new Promise((r) => setImmediate(r));
+gcs = 0;
+const before = newSpaceUsed();
+for (let i = 0; i < STEPS; i++) model.trainStep(32, T, 3, true);
+const after = newSpaceUsed();
+await new Promise((r) => setImmediate(r));
+obs.disconnect();
+console.log(JSON.stringify({ steps: STEPS, grown: after - before, gcs }));
