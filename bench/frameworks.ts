@@ -4,15 +4,19 @@
  * (tfjs-layers), which is what a Node user would otherwise pick (tfjs-node cannot be
  * installed here: its install script downloads libtensorflow).
  *
- * Both models are SimpleRNN(units) → Dense(1, sigmoid), Adam, binary cross-entropy,
+ * Both models are SimpleRNN / LSTM / GRU(units) → Dense(1, sigmoid) with binary
+ * cross-entropy, or → Dense(k, softmax) with sparse categorical cross-entropy; Adam,
  * metrics ['accuracy']. tfjs gets rnnkit's initial weights injected, so both start from
- * the same point (weights are in the same Keras layout and order in both libraries).
+ * the same point (weights are in the same Keras layout and order in both libraries:
+ * LSTM gates i, f, c, o; GRU z, r, h with resetAfter false, the only GRU tfjs has).
+ * tfjs's LSTM and GRU default to recurrentActivation 'hardSigmoid'; Keras 3 and rnnkit to
+ * 'sigmoid', which is passed to tfjs explicitly.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { Sequential, layers, optimizers, setSeed, tensor, type Tensor } from '../src/index.js';
+import { Sequential, layers, optimizers, setSeed, tensor, type Layer, type Tensor } from '../src/index.js';
 import type { Dataset, ModelSpec } from './workloads.js';
 
 export interface WeightValue {
@@ -26,10 +30,16 @@ export interface Contestant {
   setWeights(weights: readonly WeightValue[]): void;
   /** One epoch of fit; returns the epoch's mean training loss as the library reports it. */
   fitEpoch(shuffle: boolean): Promise<number>;
+  /**
+   * One `fit` call (1 epoch, shuffle false) on samples [start, start + count) with
+   * batchSize = count, i.e. exactly one training batch; returns its loss (computed before
+   * the update).
+   */
+  fitSlice(start: number, count: number): Promise<number>;
   /** [loss, accuracy] over the whole data set, inference mode. */
   evaluate(): [number, number];
-  /** Outputs for every sequence, [n] flat. */
-  predict(batchSize: number): Float32Array;
+  /** Outputs for the first `count` sequences (default all), [count, outputs] flat. */
+  predict(batchSize: number, count?: number): Float32Array;
   dispose(): void;
 }
 
@@ -67,16 +77,43 @@ class RnnkitContestant implements Contestant {
   private readonly x: Tensor;
   private readonly y: Tensor;
   private readonly batchSize: number;
+  private readonly slices = new Map<string, [Tensor, Tensor]>();
 
-  constructor(data: Dataset, spec: ModelSpec) {
+  constructor(private readonly data: Dataset, spec: ModelSpec) {
     setSeed(spec.weightSeed); // also seeds fit's shuffling (no per-fit seed given)
     this.model = new Sequential();
-    this.model.add(layers.simpleRNN({ units: spec.units, inputShape: [spec.T, spec.I], seed: spec.weightSeed }));
-    this.model.add(layers.dense({ units: 1, activation: 'sigmoid', seed: spec.weightSeed + 1 }));
-    this.model.compile({ optimizer: optimizers.adam({ learningRate: spec.learningRate, epsilon: spec.epsilon }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const rnnArgs = { units: spec.units, inputShape: [spec.T, spec.I], seed: spec.weightSeed };
+    const rnn: Layer =
+      spec.cell === 'lstm' ? layers.lstm(rnnArgs) : spec.cell === 'gru' ? layers.gru({ ...rnnArgs, resetAfter: spec.resetAfter ?? true }) : layers.simpleRNN(rnnArgs);
+    this.model.add(rnn);
+    const softmax = spec.classes !== null;
+    this.model.add(layers.dense({ units: softmax ? spec.classes! : 1, activation: softmax ? 'softmax' : 'sigmoid', seed: spec.weightSeed + 1 }));
+    this.model.compile({
+      optimizer: optimizers.adam({ learningRate: spec.learningRate, epsilon: spec.epsilon }),
+      loss: softmax ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
+      metrics: ['accuracy'],
+    });
     this.x = tensor(data.x, [data.n, data.T, data.I]);
     this.y = tensor(data.y, [data.n, 1]);
     this.batchSize = spec.batchSize;
+  }
+
+  private slice(start: number, count: number): [Tensor, Tensor] {
+    const key = `${start}:${count}`;
+    let s = this.slices.get(key);
+    if (s === undefined) {
+      const d = this.data;
+      const w = d.T * d.I;
+      s = [tensor(d.x.subarray(start * w, (start + count) * w), [count, d.T, d.I]), tensor(d.y.subarray(start, start + count), [count, 1])];
+      this.slices.set(key, s);
+    }
+    return s;
+  }
+
+  async fitSlice(start: number, count: number): Promise<number> {
+    const [x, y] = this.slice(start, count);
+    const h = await this.model.fit(x, y, { epochs: 1, batchSize: count, shuffle: false, verbose: 0 });
+    return h.history.loss![0]!;
   }
 
   getWeights(): WeightValue[] {
@@ -97,8 +134,9 @@ class RnnkitContestant implements Contestant {
     return [r[0]!, r[1]!];
   }
 
-  predict(batchSize: number): Float32Array {
-    return this.model.predict(this.x, { batchSize }).data;
+  predict(batchSize: number, count = this.data.n): Float32Array {
+    const x = count === this.data.n ? this.x : this.slice(0, count)[0];
+    return this.model.predict(x, { batchSize }).data;
   }
 
   dispose(): void {}
@@ -112,15 +150,49 @@ class TfjsContestant implements Contestant {
   private readonly x: tf.Tensor;
   private readonly y: tf.Tensor;
   private readonly batchSize: number;
+  private readonly slices = new Map<string, [tf.Tensor, tf.Tensor]>();
 
-  constructor(data: Dataset, spec: ModelSpec) {
+  constructor(private readonly data: Dataset, spec: ModelSpec) {
     this.model = tfl.sequential();
-    this.model.add(tfl.layers.simpleRNN({ units: spec.units, inputShape: [spec.T, spec.I] }));
-    this.model.add(tfl.layers.dense({ units: 1, activation: 'sigmoid' }));
-    this.model.compile({ optimizer: tf.train.adam(spec.learningRate, 0.9, 0.999, spec.epsilon), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    // The initial weights are injected afterwards; 'zeros' for the recurrent kernel skips
+    // tfjs's orthogonal initializer, a QR of a [units, 4·units] matrix (with a console warning).
+    const rnnArgs = { units: spec.units, inputShape: [spec.T, spec.I], ...(spec.cell === 'simpleRNN' ? {} : { recurrentInitializer: 'zeros' as const }) };
+    if (spec.cell === 'gru' && spec.resetAfter !== false) throw new Error('tfjs: GRU supports resetAfter false only');
+    this.model.add(
+      spec.cell === 'lstm'
+        ? tfl.layers.lstm({ ...rnnArgs, recurrentActivation: 'sigmoid' })
+        : spec.cell === 'gru'
+          ? tfl.layers.gru({ ...rnnArgs, recurrentActivation: 'sigmoid' }) // resetAfter false, tfjs's only GRU
+          : tfl.layers.simpleRNN(rnnArgs),
+    );
+    const softmax = spec.classes !== null;
+    this.model.add(tfl.layers.dense({ units: softmax ? spec.classes! : 1, activation: softmax ? 'softmax' : 'sigmoid' }));
+    this.model.compile({
+      optimizer: tf.train.adam(spec.learningRate, 0.9, 0.999, spec.epsilon),
+      loss: softmax ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
+      metrics: ['accuracy'],
+    });
     this.x = tf.tensor3d(data.x, [data.n, data.T, data.I]);
     this.y = tf.tensor2d(data.y, [data.n, 1]);
     this.batchSize = spec.batchSize;
+  }
+
+  private slice(start: number, count: number): [tf.Tensor, tf.Tensor] {
+    const key = `${start}:${count}`;
+    let s = this.slices.get(key);
+    if (s === undefined) {
+      const d = this.data;
+      const w = d.T * d.I;
+      s = [tf.tensor3d(d.x.slice(start * w, (start + count) * w), [count, d.T, d.I]), tf.tensor2d(d.y.slice(start, start + count), [count, 1])];
+      this.slices.set(key, s);
+    }
+    return s;
+  }
+
+  async fitSlice(start: number, count: number): Promise<number> {
+    const [x, y] = this.slice(start, count);
+    const h = await this.model.fit(x, y, { epochs: 1, batchSize: count, shuffle: false, verbose: 0 });
+    return Number(h.history.loss![0]);
   }
 
   getWeights(): WeightValue[] {
@@ -146,8 +218,9 @@ class TfjsContestant implements Contestant {
     return [vals[0]!, vals[1]!];
   }
 
-  predict(batchSize: number): Float32Array {
-    const out = this.model.predict(this.x, { batchSize }) as tf.Tensor;
+  predict(batchSize: number, count = this.data.n): Float32Array {
+    const x = count === this.data.n ? this.x : this.slice(0, count)[0];
+    const out = this.model.predict(x, { batchSize }) as tf.Tensor;
     const data = out.dataSync() as Float32Array;
     out.dispose();
     return data;
@@ -156,6 +229,8 @@ class TfjsContestant implements Contestant {
   dispose(): void {
     this.x.dispose();
     this.y.dispose();
+    for (const s of this.slices.values()) tf.dispose(s);
+    this.slices.clear();
     this.model.dispose();
   }
 }
