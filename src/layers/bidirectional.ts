@@ -5,7 +5,6 @@
  * t. Merge modes: concat (forward first), sum, mul, ave. Weights: the forward copy's,
  * then the backward copy's.
  */
-import { backend, type Kernels } from '../backend/index.js';
 import { checkOptions } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import { Layer, LAYER_ARG_KEYS, ensure, type LayerArgs, type Shape } from './layer.js';
@@ -31,7 +30,6 @@ export class Bidirectional extends Layer {
   readonly backwardLayer: Recurrent;
   readonly mergeMode: MergeMode;
   private readonly returnSequences: boolean;
-  private k: Kernels = backend();
   private H = 0;
   private out: Float32Array = new Float32Array(0);
   private flipped: Float32Array = new Float32Array(0); // backward output in input order
@@ -80,7 +78,6 @@ export class Bidirectional extends Layer {
     // the copies' weight records themselves: the model's arena rebinds them in place
     this.weights.push(...this.forwardLayer.weights, ...this.backwardLayer.weights);
     this.H = this.forwardLayer.units;
-    this.k = backend();
   }
 
   forward(x: Float32Array, B: number, T: number, training: boolean, mask: Float32Array | null): Float32Array {

@@ -180,3 +180,16 @@ export class EarlyStopping implements Callback {
 export const callbacks = {
   earlyStopping: (args?: EarlyStoppingArgs): EarlyStopping => new EarlyStopping(args),
 };
+
+/** Run a hook on every callback, awaiting only the ones that return a Promise. */
+export async function runHooks(cbs: readonly Callback[], hook: (cb: Callback) => void | Promise<void>): Promise<void> {
+  for (const cb of cbs) {
+    const r = hook(cb);
+    if (r !== undefined) await r;
+  }
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => void };
+  return new Promise((resolve) => (g.setImmediate !== undefined ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
+}

@@ -43,4 +43,32 @@ export function sameShape(a: readonly (number | null)[], b: readonly (number | n
   return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
 }
 
+/** Everything fit/evaluate need about one (x, y) data set, checked against the model. */
+export interface Dataset {
+  x: Tensor;
+  y: Tensor;
+  n: number;
+  /** Input time length (1 for 2-D input). */
+  T: number;
+  /** Floats per sample in x and in y. */
+  xWidth: number;
+  yWidth: number;
+  /** Per-sample weights [n, swWidth] (swWidth 1, or T for per-step weights), or null. */
+  sw: Float32Array | null;
+  swWidth: number;
+}
+
+
+export function sliceDataset(ds: Dataset, from: number, to: number): Dataset {
+  const x = new Tensor(ds.x.data.slice(from * ds.xWidth, to * ds.xWidth), [to - from, ...ds.x.shape.slice(1)]);
+  const y = new Tensor(ds.y.data.slice(from * ds.yWidth, to * ds.yWidth), [to - from, ...ds.y.shape.slice(1)]);
+  const sw = ds.sw === null ? null : ds.sw.slice(from * ds.swWidth, to * ds.swWidth);
+  return { ...ds, x, y, sw, n: to - from };
+}
+
+export function copyRows(dst: Float32Array, src: Float32Array, start: number, count: number, width: number): void {
+  const o = start * width;
+  for (let i = 0; i < count * width; i++) dst[i] = src[o + i]!;
+}
+
 export { formatShape };

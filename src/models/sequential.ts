@@ -8,21 +8,21 @@
  * update, metric accumulation — with every buffer planned before the first step,
  * so steady-state training allocates nothing.
  */
-import { Layer, type Shape } from '../layers/layer.js';
+import { Layer, uniqueName, type Shape } from '../layers/layer.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { Tensor, type NestedArray } from '../core/tensor.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import { checkOptions, checkPositiveInt, checkNumberIn } from '../core/errors.js';
-import { getOptimizer, type Optimizer, type ParamSegment } from '../optimizers/index.js';
-import { getLoss, maskToWeights, type Loss } from '../losses/index.js';
+import { getOptimizer, type Optimizer } from '../optimizers/index.js';
+import { getLoss, type Loss } from '../losses/index.js';
 import { resolveMetric, type Metric } from '../metrics/index.js';
-import { History, type Callback, type FitParams, type Logs, type TrainableModel } from './callbacks.js';
+import { History, runHooks, yieldToEventLoop, type Callback, type FitParams, type TrainableModel } from './callbacks.js';
 import { ProgbarLogger, type ProgressSink } from './progbar.js';
 import { formatSummary } from './summary.js';
 import { Stream } from './stream.js';
-import { checkedTensor, formatShape, gatherRows, sameShape } from './data.js';
-import { uniqueName, type LayerWeight } from '../layers/layer.js';
+import { checkedTensor, formatShape, gatherRows, sameShape, sliceDataset, type Dataset } from './data.js';
+import { Engine } from './engine.js';
 import { classWeightsToSampleWeights, sampleWeightTensor } from './sampleWeights.js';
 
 export interface SequentialArgs {
@@ -107,21 +107,6 @@ const COMPILE_LATER = {
   autoScaleLoss: 'mixed precision is not supported',
 };
 
-/** Everything fit/evaluate need about one (x, y) data set, checked against the model. */
-interface Dataset {
-  x: Tensor;
-  y: Tensor;
-  n: number;
-  /** Input time length (1 for 2-D input). */
-  T: number;
-  /** Floats per sample in x and in y. */
-  xWidth: number;
-  yWidth: number;
-  /** Per-sample weights [n, swWidth] (swWidth 1, or T for per-step weights), or null. */
-  sw: Float32Array | null;
-  swWidth: number;
-}
-
 export class Sequential implements TrainableModel {
   readonly name: string;
   readonly layers: Layer[] = [];
@@ -130,23 +115,10 @@ export class Sequential implements TrainableModel {
   optimizer: Optimizer | null = null;
   loss: Loss | null = null;
   private metricIds: (string | Metric)[] = [];
-  private metricObjs: Metric[] = [];
   private metricsFor = -1; // output width the metrics were resolved for
-  private params: Float32Array = new Float32Array(0);
-  private grads: Float32Array = new Float32Array(0);
-  private segments: ParamSegment[] = [];
   private built = false;
-  // per-fit buffers
-  private xb: Float32Array = new Float32Array(0);
-  private yb: Float32Array = new Float32Array(0);
-  private dOut: Float32Array = new Float32Array(0);
-  private layerTime: Int32Array = new Int32Array(0);
-  private readonly stepLoss = new Float64Array(1);
-  private swb: Float32Array = new Float32Array(0); // gathered sample weights [B, swWidth]
-  private rowW: Float32Array = new Float32Array(0); // per-row loss weights [B·rows]
-  private outMask: Float32Array | null = null; // mask leaving the last layer
-  private regularized: LayerWeight[] = [];
-  private constrained: LayerWeight[] = [];
+  /** @internal The run-time network: arenas, batch buffers, the training step. */
+  readonly engine = new Engine(this.layers);
 
   constructor(args: SequentialArgs = {}) {
     checkOptions(args, ['layers', 'name'], 'Sequential');
@@ -195,36 +167,7 @@ export class Sequential implements TrainableModel {
       shape = layer.outputShape;
     }
     this.built = true;
-    this.planArena();
-  }
-
-  /** Move every weight into one value arena and one gradient arena. */
-  private planArena(): void {
-    const total = this.layers.reduce((n, l) => n + l.countParams(), 0);
-    if (total === this.params.length && this.segments.length === this.layers.reduce((n, l) => n + l.weights.length, 0)) {
-      // same weights as before (a re-build with an unchanged stack)
-      let same = true;
-      let i = 0;
-      for (const l of this.layers) for (const w of l.weights) same = same && this.segments[i++]!.name === `${l.name}/${w.name}`;
-      if (same) return;
-    }
-    const params = new Float32Array(total);
-    const grads = new Float32Array(total);
-    const segments: ParamSegment[] = [];
-    let offset = 0;
-    for (const layer of this.layers) {
-      for (const w of layer.weights) {
-        const size = w.value.length;
-        params.set(w.value, offset);
-        w.value = params.subarray(offset, offset + size);
-        w.grad = grads.subarray(offset, offset + size);
-        segments.push({ name: `${layer.name}/${w.name}`, offset, size, shape: w.shape, trainable: layer.trainable });
-        offset += size;
-      }
-    }
-    this.params = params;
-    this.grads = grads;
-    this.segments = segments;
+    this.engine.planArena();
   }
 
   /** Per-sample input shape (after build). */
@@ -243,6 +186,8 @@ export class Sequential implements TrainableModel {
     if (args.loss === undefined) throw new RangeError(`${this.where}: compile needs a loss, e.g. loss: 'binaryCrossentropy'`);
     this.optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
     this.loss = getLoss(args.loss);
+    this.engine.optimizer = this.optimizer;
+    this.engine.loss = this.loss;
     const m = args.metrics ?? [];
     this.metricIds = typeof m === 'string' || !Array.isArray(m) ? [m as string | Metric] : [...(m as (string | Metric)[])];
     // Resolve names now so a typo fails at compile; 'accuracy' is re-resolved once shapes are known.
@@ -327,99 +272,10 @@ export class Sequential implements TrainableModel {
   private ensureMetrics(cols: number, sparseTargets: boolean): Metric[] {
     const key = cols * 2 + (sparseTargets ? 1 : 0);
     if (this.metricsFor !== key) {
-      this.metricObjs = this.metricIds.map((id) => resolveMetric(id, { predWidth: cols, sparseTargets }));
+      this.engine.metricObjs = this.metricIds.map((id) => resolveMetric(id, { predWidth: cols, sparseTargets }));
       this.metricsFor = key;
     }
-    return this.metricObjs;
-  }
-
-  /** Plan the per-batch buffers for a data set. */
-  private planBatches(ds: Dataset, batchSize: number): void {
-    const outWidth = this.outputWidth(ds.T);
-    if (this.xb.length < batchSize * ds.xWidth) this.xb = new Float32Array(batchSize * ds.xWidth);
-    if (this.yb.length < batchSize * ds.yWidth) this.yb = new Float32Array(batchSize * ds.yWidth);
-    if (this.dOut.length < batchSize * outWidth) this.dOut = new Float32Array(batchSize * outWidth);
-    if (this.swb.length < batchSize * ds.swWidth) this.swb = new Float32Array(batchSize * ds.swWidth);
-    const rowsPerSample = outWidth / (this.outputShape[this.outputShape.length - 1] as number);
-    if (this.rowW.length < batchSize * rowsPerSample) this.rowW = new Float32Array(batchSize * rowsPerSample);
-    if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
-  }
-
-  private outputWidth(T: number): number {
-    return this.outputShape.reduce<number>((n, d) => n * (d === null ? T : d), 1);
-  }
-
-  private forwardPass(x: Float32Array, B: number, T: number, training: boolean): Float32Array {
-    let a = x;
-    let t = T;
-    let mask: Float32Array | null = null;
-    for (let i = 0; i < this.layers.length; i++) {
-      const layer = this.layers[i]!;
-      this.layerTime[i] = t;
-      a = layer.forward(a, B, t, training, mask);
-      mask = layer.outputMask(mask);
-      t = layer.outputTime(t);
-    }
-    this.outMask = this.outputShape.length === 2 ? mask : null;
-    return a;
-  }
-
-  /**
-   * Per-row loss weights for the current batch, or null: the gathered sample weights
-   * (broadcast over time steps when given per sample), with the output mask folded in
-   * as Keras does (masked rows 0, the rest scaled by rows/valid).
-   */
-  private lossWeights(B: number, rows: number, swWidth: number, weighted: boolean): Float32Array | null {
-    let w: Float32Array | null = null;
-    if (weighted) {
-      const perRow = rows / B;
-      if (swWidth === perRow) for (let i = 0; i < rows; i++) this.rowW[i] = this.swb[i]!;
-      else for (let i = 0; i < rows; i++) this.rowW[i] = this.swb[Math.floor(i / perRow)]!;
-      w = this.rowW;
-    }
-    if (this.outMask !== null) {
-      maskToWeights(this.outMask, rows, this.rowW, w, this.loss!.reduction);
-      w = this.rowW;
-    }
-    return w;
-  }
-
-  /** Σ regularization penalties (part of the reported loss, as in Keras). */
-  private penalty(): number {
-    let p = 0;
-    for (let i = 0; i < this.regularized.length; i++) {
-      const w = this.regularized[i]!;
-      p += w.regularizer!.penalty(w.value);
-    }
-    return p;
-  }
-
-  /**
-   * One training step on the first B samples of the batch buffers; the batch loss
-   * goes to `stepLoss[0]` (a returned double would be boxed: an allocation per step).
-   * @internal
-   */
-  trainStep(B: number, T: number, cols: number, sparseTargets: boolean, swWidth = 1, weighted = false): void {
-    const loss = this.loss!;
-    this.grads.fill(0);
-    const out = this.forwardPass(this.xb, B, T, true);
-    const rows = (B * this.outputWidth(T)) / cols;
-    loss.computeInto(this.stepLoss, out, this.yb, this.dOut, rows, cols, this.lossWeights(B, rows, swWidth, weighted));
-    let d: Float32Array | null = this.dOut;
-    for (let i = this.layers.length - 1; i >= 0 && d !== null; i--) d = this.layers[i]!.backward(d, B, this.layerTime[i]!, i > 0);
-    if (this.regularized.length > 0) {
-      this.stepLoss[0] = this.stepLoss[0]! + this.penalty();
-      for (let i = 0; i < this.regularized.length; i++) {
-        const w = this.regularized[i]!;
-        w.regularizer!.addGradient(w.grad, w.value);
-      }
-    }
-    this.optimizer!.apply(this.params, this.grads);
-    for (let i = 0; i < this.constrained.length; i++) {
-      const w = this.constrained[i]!;
-      w.constraint!.apply(w.value, w.shape);
-    }
-    for (let m = 0; m < this.metricObjs.length; m++) this.metricObjs[m]!.update(out, this.yb, rows, cols, sparseTargets, this.outMask);
+    return this.engine.metricObjs;
   }
 
   async fit(x: Tensor | NestedArray, y: Tensor | NestedArray, args: FitArgs = {}): Promise<History> {
@@ -446,7 +302,7 @@ export class Sequential implements TrainableModel {
     if (args.sampleWeight !== undefined && args.classWeight !== undefined) throw new RangeError('fit: give sampleWeight or classWeight, not both');
     if (args.sampleWeight !== undefined) this.attachSampleWeights(all, args.sampleWeight, 'fit: sampleWeight');
     if (args.classWeight !== undefined) {
-      all.sw = classWeightsToSampleWeights(args.classWeight, all.y, all.n, this.outputWidth(all.T), loss.sparse, 'fit: classWeight');
+      all.sw = classWeightsToSampleWeights(args.classWeight, all.y, all.n, this.engine.outputWidth(all.T), loss.sparse, 'fit: classWeight');
       all.swWidth = 1;
     }
     let train = all;
@@ -471,16 +327,15 @@ export class Sequential implements TrainableModel {
     const cols = outShape[outShape.length - 1] as number;
     const sparseTargets = loss.sparse;
     this.ensureMetrics(cols, sparseTargets);
-    this.planArena();
-    this.segments = this.segments.map((s, i) => ({ ...s, trainable: this.layerOfSegment(i).trainable }));
-    optimizer.build(this.params.length, this.segments);
-    const weights = this.layers.flatMap((l) => l.weights);
-    this.regularized = weights.filter((w) => w.regularizer !== null);
-    this.constrained = weights.filter((w) => w.constraint !== null);
+    const engine = this.engine;
+    engine.planArena();
+    engine.refreshTrainable();
+    optimizer.build(engine.params.length, engine.segments);
+    engine.collectWeightRules();
     this.checkStatefulBatches(batchSize, train.n, 'fit');
     if (val !== null) this.checkStatefulBatches(validationBatchSize, val.n, 'fit (validation)');
-    this.planBatches(train, batchSize);
-    if (val !== null) this.planBatches(val, validationBatchSize);
+    engine.planBatches(train, batchSize);
+    if (val !== null) engine.planBatches(val, validationBatchSize);
 
     const history = new History();
     const cbs: Callback[] = [history];
@@ -497,13 +352,13 @@ export class Sequential implements TrainableModel {
     const rng = new Rng(args.seed ?? nextSeed());
     const order = new Int32Array(train.n);
     for (let i = 0; i < train.n; i++) order[i] = i;
-    const metrics = this.metricObjs;
+    const metrics = engine.metricObjs;
 
     this.stopTraining = false;
-    await call(cbs, (cb) => cb.onTrainBegin?.({}));
+    await runHooks(cbs, (cb) => cb.onTrainBegin?.({}));
     let lastYield = performance.now();
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
-      await call(cbs, (cb) => cb.onEpochBegin?.(epoch, {}));
+      await runHooks(cbs, (cb) => cb.onEpochBegin?.(epoch, {}));
       if (shuffle) rng.shuffle(order);
       for (const m of metrics) m.reset();
       let lossSum = 0;
@@ -511,16 +366,16 @@ export class Sequential implements TrainableModel {
       for (let step = 0; step < steps; step++) {
         const start = step * batchSize;
         const B = Math.min(batchSize, train.n - start);
-        if (wantsBatchLogs) await call(cbs, (cb) => cb.onBatchBegin?.(step, { batch: step, size: B }));
-        gatherRows(this.xb, train.x.data, order, start, B, train.xWidth);
-        gatherRows(this.yb, train.y.data, order, start, B, train.yWidth);
-        if (train.sw !== null) gatherRows(this.swb, train.sw, order, start, B, train.swWidth);
-        this.trainStep(B, train.T, cols, sparseTargets, train.swWidth, train.sw !== null);
-        lossSum += this.stepLoss[0]! * B;
+        if (wantsBatchLogs) await runHooks(cbs, (cb) => cb.onBatchBegin?.(step, { batch: step, size: B }));
+        gatherRows(engine.xb, train.x.data, order, start, B, train.xWidth);
+        gatherRows(engine.yb, train.y.data, order, start, B, train.yWidth);
+        if (train.sw !== null) gatherRows(engine.swb, train.sw, order, start, B, train.swWidth);
+        engine.trainStep(B, train.T, cols, sparseTargets, train.swWidth, train.sw !== null);
+        lossSum += engine.stepLoss[0]! * B;
         seen += B;
         if (wantsBatchLogs) {
-          const logs = this.logs(lossSum / seen, '');
-          await call(cbs, (cb) => cb.onBatchEnd?.(step, logs));
+          const logs = engine.logs(lossSum / seen, '');
+          await runHooks(cbs, (cb) => cb.onBatchEnd?.(step, logs));
         }
         if (this.stopTraining) break;
         if (yieldEvery === 'batch' || (yieldEvery === 'auto' && performance.now() - lastYield > 25)) {
@@ -528,60 +383,23 @@ export class Sequential implements TrainableModel {
           lastYield = performance.now();
         }
       }
-      const logs = this.logs(lossSum / seen, '');
-      if (val !== null && (epoch + 1 - initialEpoch) % validationFreq === 0) Object.assign(logs, this.evaluateDataset(val, validationBatchSize, 'val_', cols, sparseTargets));
-      await call(cbs, (cb) => cb.onEpochEnd?.(epoch, logs));
+      const logs = engine.logs(lossSum / seen, '');
+      if (val !== null && (epoch + 1 - initialEpoch) % validationFreq === 0) Object.assign(logs, engine.evaluateDataset(val, validationBatchSize, 'val_', cols, sparseTargets));
+      await runHooks(cbs, (cb) => cb.onEpochEnd?.(epoch, logs));
       if (yieldEvery !== 'never') {
         await yieldToEventLoop();
         lastYield = performance.now();
       }
     }
-    await call(cbs, (cb) => cb.onTrainEnd?.({}));
+    await runHooks(cbs, (cb) => cb.onTrainEnd?.({}));
     return history;
   }
 
   private attachSampleWeights(ds: Dataset, sampleWeight: Tensor | NestedArray, what: string): void {
-    const perRow = this.outputWidth(ds.T) / (this.outputShape[this.outputShape.length - 1] as number);
+    const perRow = this.engine.outputWidth(ds.T) / (this.outputShape[this.outputShape.length - 1] as number);
     const { data, width } = sampleWeightTensor(sampleWeight, ds.n, perRow, what);
     ds.sw = data;
     ds.swWidth = width;
-  }
-
-  private layerOfSegment(i: number): Layer {
-    let k = i;
-    for (const l of this.layers) {
-      if (k < l.weights.length) return l;
-      k -= l.weights.length;
-    }
-    throw new Error('unreachable: segment without a layer');
-  }
-
-  private logs(loss: number, prefix: string): Logs {
-    const logs: Logs = { [`${prefix}loss`]: loss };
-    for (const m of this.metricObjs) logs[`${prefix}${m.name}`] = m.result();
-    return logs;
-  }
-
-  /** Loss and metrics over a data set, inference mode; keys prefixed (e.g. 'val_'). */
-  private evaluateDataset(ds: Dataset, batchSize: number, prefix: string, cols: number, sparseTargets: boolean, onBatch?: (step: number, logs: Logs) => void): Logs {
-    const loss = this.loss!;
-    for (const m of this.metricObjs) m.reset();
-    let lossSum = 0;
-    const penalty = this.penalty();
-    const steps = Math.ceil(ds.n / batchSize);
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize;
-      const B = Math.min(batchSize, ds.n - start);
-      copyRows(this.xb, ds.x.data, start, B, ds.xWidth);
-      copyRows(this.yb, ds.y.data, start, B, ds.yWidth);
-      if (ds.sw !== null) copyRows(this.swb, ds.sw, start, B, ds.swWidth);
-      const out = this.forwardPass(this.xb, B, ds.T, false);
-      const rows = (B * this.outputWidth(ds.T)) / cols;
-      lossSum += loss.compute(out, this.yb, null, rows, cols, this.lossWeights(B, rows, ds.swWidth, ds.sw !== null)) * B;
-      for (const m of this.metricObjs) m.update(out, this.yb, rows, cols, sparseTargets, this.outMask);
-      onBatch?.(step, this.logs(lossSum / (start + B) + penalty, prefix));
-    }
-    return this.logs(lossSum / ds.n + penalty, prefix);
   }
 
   /** Loss and metrics on (x, y): `[loss, ...metrics]` in compile order. */
@@ -593,11 +411,11 @@ export class Sequential implements TrainableModel {
     const ds = this.dataset(x, y, 'evaluate', loss);
     this.checkStatefulBatches(batchSize, ds.n, 'evaluate');
     if (args.sampleWeight !== undefined) this.attachSampleWeights(ds, args.sampleWeight, 'evaluate: sampleWeight');
-    this.regularized = this.layers.flatMap((l) => l.weights).filter((w) => w.regularizer !== null);
+    this.engine.collectWeightRules();
     const cols = this.outputShape[this.outputShape.length - 1] as number;
     const sparseTargets = loss.sparse;
     this.ensureMetrics(cols, sparseTargets);
-    this.planBatches(ds, batchSize);
+    this.engine.planBatches(ds, batchSize);
     let bar: ProgbarLogger | null = null;
     const steps = Math.ceil(ds.n / batchSize);
     if (verbose !== 0) {
@@ -605,9 +423,9 @@ export class Sequential implements TrainableModel {
       bar.setParams({ epochs: 1, initialEpoch: 0, steps, samples: ds.n, batchSize, verbose });
       bar.onEpochBegin(0);
     }
-    const logs = this.evaluateDataset(ds, batchSize, '', cols, sparseTargets, bar === null ? undefined : (s, l) => bar.onBatchEnd(s, l));
+    const logs = this.engine.evaluateDataset(ds, batchSize, '', cols, sparseTargets, bar === null ? undefined : (s, l) => bar.onBatchEnd(s, l));
     bar?.onEpochEnd(0, logs);
-    return [logs.loss!, ...this.metricObjs.map((m) => logs[m.name]!)];
+    return [logs.loss!, ...this.engine.metricObjs.map((m) => logs[m.name]!)];
   }
 
   /** Model outputs for x, batch by batch, inference mode. */
@@ -620,24 +438,13 @@ export class Sequential implements TrainableModel {
     const n = xt.shape[0]!;
     this.checkStatefulBatches(batchSize, n, 'predict');
     const T = xt.rank === 3 ? xt.shape[1]! : 1;
-    const xWidth = xt.size / n;
-    const outWidth = this.outputWidth(T);
-    const result = new Float32Array(n * outWidth);
-    if (this.xb.length < batchSize * xWidth) this.xb = new Float32Array(batchSize * xWidth);
-    if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
-    for (let start = 0; start < n; start += batchSize) {
-      const B = Math.min(batchSize, n - start);
-      copyRows(this.xb, xt.data, start, B, xWidth);
-      const out = this.forwardPass(this.xb, B, T, false);
-      result.set(out.subarray(0, B * outWidth), start * outWidth);
-    }
+    const result = this.engine.predict(xt.data, n, T, xt.size / n, batchSize);
     return new Tensor(result, [n, ...this.outputShape.map((d) => (d === null ? T : d))]);
   }
 
   /** @internal Inference forward over a batch (Stream uses it). */
   runInference(x: Float32Array, B: number, T: number): Float32Array {
-    if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
-    return this.forwardPass(x, B, T, false);
+    return this.engine.runInference(x, B, T);
   }
 
   /**
@@ -705,18 +512,6 @@ export class Sequential implements TrainableModel {
   }
 }
 
-function sliceDataset(ds: Dataset, from: number, to: number): Dataset {
-  const x = new Tensor(ds.x.data.slice(from * ds.xWidth, to * ds.xWidth), [to - from, ...ds.x.shape.slice(1)]);
-  const y = new Tensor(ds.y.data.slice(from * ds.yWidth, to * ds.yWidth), [to - from, ...ds.y.shape.slice(1)]);
-  const sw = ds.sw === null ? null : ds.sw.slice(from * ds.swWidth, to * ds.swWidth);
-  return { ...ds, x, y, sw, n: to - from };
-}
-
-function copyRows(dst: Float32Array, src: Float32Array, start: number, count: number, width: number): void {
-  const o = start * width;
-  for (let i = 0; i < count * width; i++) dst[i] = src[o + i]!;
-}
-
 function checkNonNegativeInt(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
   return v;
@@ -728,15 +523,3 @@ function checkVerbose(v: unknown, what: string): 0 | 1 | 2 {
   throw new RangeError(`${what}: verbose must be 0, 1, 2 or 'auto', got ${JSON.stringify(v)}`);
 }
 
-/** Run a hook on every callback, awaiting only the ones that return a Promise. */
-async function call(cbs: readonly Callback[], hook: (cb: Callback) => void | Promise<void>): Promise<void> {
-  for (const cb of cbs) {
-    const r = hook(cb);
-    if (r !== undefined) await r;
-  }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (f: () => void) => void };
-  return new Promise((resolve) => (g.setImmediate !== undefined ? g.setImmediate(resolve) : setTimeout(resolve, 0)));
-}
