@@ -56,8 +56,13 @@ export {
   type Verbosity,
 } from './models/sequential.js';
 export { callbacks, History, EarlyStopping, type Callback, type Logs, type EarlyStoppingArgs } from './models/callbacks.js';
+export { TerminateOnNaN, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, type TerminateOnNaNArgs, type ReduceLROnPlateauArgs, type LearningRateSchedulerArgs, type CSVLoggerArgs, type Schedule } from './models/trainingCallbacks.js';
 export { type ProgressSink } from './models/progbar.js';
 export { Stream } from './models/stream.js';
+export { loadModel } from './models/loadModel.js';
+export { ModelCheckpoint, type ModelCheckpointArgs } from './models/modelCheckpoint.js';
+export { type ModelArtifacts, type ModelJSON, type SaveOptions } from './models/saving.js';
+export { type SaveHandler } from './models/sequential.js';
 export { regularizers, type Regularizer } from './regularizers/index.js';
 export { constraints, type Constraint } from './constraints/index.js';
 export { useBackend } from './backend/index.js';

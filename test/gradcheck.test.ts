@@ -57,7 +57,7 @@ function gradCheck(c: Case, seed: number, what: string): void {
   assertClose(dx, numeric(x), RTOL, ATOL, `${what}: dInput`);
 }
 
-const ACTIVATIONS = ['linear', 'tanh', 'sigmoid', 'hardSigmoid', 'relu', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'softmax'] as const;
+const ACTIVATIONS = ['linear', 'tanh', 'sigmoid', 'hardSigmoid', 'relu', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'softmax', 'hardSigmoidLegacy'] as const;
 
 describe('SimpleRNN gradients (finite differences)', () => {
   for (const returnSequences of [false, true]) {

@@ -1,9 +1,14 @@
 /**
  * Metrics: the Keras 'accuracy' resolution rule, the strict ŷ > threshold rule,
- * argmax ties, stateful means across batches, reset, name handling and errors.
+ * argmax ties, stateful means across batches, reset, name handling and errors;
+ * weighted means (per element for binary accuracy / mse / mae, per row for the
+ * categorical accuracies), zero-weight rows, masks, and no allocation per update.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { maskToWeights } from '../src/losses/index.js';
 import {
   BinaryAccuracy,
   CategoricalAccuracy,
@@ -150,4 +155,145 @@ test('mse / mae metrics: mean over every element seen, across uneven batches', (
   assert.equal(mse.name, 'mse');
   mse.reset();
   assert.equal(mse.result(), 0);
+});
+
+// ---------- weighted updates (sample weights, class weights, masks) ----------
+
+test('fractional weights: binary accuracy / mse / mae weight every element by its row weight', () => {
+  // rows [0.9, 0.2] vs [1, 0] → 2 of 2 correct; [0.6, 0.4] vs [0, 0] → 1 of 2; [0.7, 0.7] vs [1, 1] → 2 of 2
+  const p = f32(0.9, 0.2, 0.6, 0.4, 0.7, 0.7);
+  const t = f32(1, 0, 0, 0, 1, 1);
+  const w = f32(0.5, 2, 0.25);
+  const acc = metrics.binaryAccuracy();
+  acc.update(p, t, 3, 2, false, w);
+  // Keras: Σ w·(row mean) / Σ w = (0.5·1 + 2·0.5 + 0.25·1) / 2.75
+  close(acc.result(), (0.5 * 1 + 2 * 0.5 + 0.25 * 1) / 2.75, 'weighted binary accuracy');
+  // a second, unweighted batch: weight 1 per row, its 2 elements each count 1
+  acc.update(f32(0.1, 0.1), f32(1, 1), 1, 2, false, null);
+  close(acc.result(), (0.5 * 2 + 2 * 1 + 0.25 * 2 + 0) / ((2.75 + 1) * 2), 'weighted and unweighted batches');
+
+  const yp = f32(1, 2, 3, 4);
+  const yt = f32(0, 0, 0, 0);
+  const ww = f32(0.5, 1.5);
+  const mse = metrics.meanSquaredError();
+  const mae = metrics.meanAbsoluteError();
+  mse.update(yp, yt, 2, 2, false, ww);
+  mae.update(yp, yt, 2, 2, false, ww);
+  close(mse.result(), (0.5 * (1 + 4) + 1.5 * (9 + 16)) / (2 * 2), 'weighted mse');
+  close(mae.result(), (0.5 * (1 + 2) + 1.5 * (3 + 4)) / (2 * 2), 'weighted mae');
+});
+
+test('fractional weights: categorical and sparse accuracy weight each row once', () => {
+  const p = f32(0.1, 0.7, 0.2, 0.5, 0.3, 0.2, 0.2, 0.2, 0.6);
+  const w = f32(0.25, 3, 1.5);
+  const cat = metrics.categoricalAccuracy();
+  // rows: correct, wrong, correct
+  cat.update(p, f32(0, 1, 0, 0, 1, 0, 0, 0, 1), 3, 3, false, w);
+  close(cat.result(), (0.25 + 1.5) / 4.75, 'weighted categorical accuracy');
+  const sparse = metrics.sparseCategoricalAccuracy();
+  sparse.update(p, f32(1, 1, 2), 3, 3, true, w);
+  close(sparse.result(), (0.25 + 1.5) / 4.75, 'weighted sparse accuracy');
+  sparse.update(f32(0.9, 0.05, 0.05), f32(0), 1, 3, true, null);
+  close(sparse.result(), (0.25 + 1.5 + 1) / 5.75, 'then an unweighted row');
+});
+
+test('zero-weight rows do not count: same result as the kept rows alone, even with NaN predictions', () => {
+  const keep = f32(1, 0, 1, 0);
+  type Maker = () => Metric;
+  const cases: [string, Maker, number, boolean, Float32Array, Float32Array][] = [
+    ['binary', () => metrics.binaryAccuracy(), 2, false, f32(0.9, 0.1, 0.9, 0.9, 0.2, 0.8, 0.1, 0.1), f32(1, 0, 0, 0, 0, 0, 1, 1)],
+    ['categorical', () => metrics.categoricalAccuracy(), 2, false, f32(0.9, 0.1, 0.9, 0.1, 0.2, 0.8, 0.1, 0.9), f32(1, 0, 0, 1, 1, 0, 0, 1)],
+    ['sparse', () => metrics.sparseCategoricalAccuracy(), 2, true, f32(0.9, 0.1, 0.9, 0.1, 0.2, 0.8, 0.1, 0.9), f32(0, 1, 0, 1)],
+    ['mse', () => metrics.meanSquaredError(), 2, false, f32(1, 2, 3, 4, 5, 6, 7, 8), f32(0, 0, 1, 1, 2, 2, 3, 3)],
+    ['mae', () => metrics.meanAbsoluteError(), 2, false, f32(1, 2, 3, 4, 5, 6, 7, 8), f32(0, 0, 1, 1, 2, 2, 3, 3)],
+  ];
+  for (const [label, make, cols, sparse, p, t] of cases) {
+    const kept = make();
+    const tw = sparse ? 1 : cols;
+    kept.update(
+      f32(...p.subarray(0, cols), ...p.subarray(2 * cols, 3 * cols)),
+      f32(...t.subarray(0, tw), ...t.subarray(2 * tw, 3 * tw)),
+      2, cols, sparse, null,
+    );
+    const pNaN = p.slice();
+    pNaN.fill(Number.NaN, cols, 2 * cols);
+    pNaN.fill(Number.NaN, 3 * cols, 4 * cols);
+    const weighted = make();
+    weighted.update(pNaN, t, 4, cols, sparse, keep);
+    assert.equal(weighted.result(), kept.result(), label);
+    // all rows at weight 0: nothing seen, result 0 (not NaN), and later batches count normally
+    const none = make();
+    none.update(p, t, 4, cols, sparse, f32(0, 0, 0, 0));
+    assert.equal(none.result(), 0, `${label}: all weights 0`);
+    none.update(p, t, 4, cols, sparse, null);
+    const plain = make();
+    plain.update(p, t, 4, cols, sparse, null);
+    assert.equal(none.result(), plain.result(), `${label}: zero-weight batch leaves no trace`);
+    // weights of 1 are the unweighted update; the argument defaults to null
+    const ones = make();
+    ones.update(p, t, 4, cols, sparse, f32(1, 1, 1, 1));
+    close(ones.result(), plain.result(), `${label}: all-ones weights`);
+    const dflt = make();
+    dflt.update(p, t, 4, cols, sparse);
+    assert.equal(dflt.result(), plain.result(), `${label}: default weights`);
+  }
+});
+
+test("a mask folded in with maskToWeights(…, 'sum') makes a metric the mean over valid rows", () => {
+  // sequence output flattened to rows = batch × time; timesteps 1 and 3 are padding
+  const mask = f32(1, 0, 1, 0);
+  const w = new Float32Array(4);
+  maskToWeights(mask, 4, w, null, 'sum');
+  const acc = metrics.binaryAccuracy();
+  acc.update(f32(0.9, 0.9, 0.1, 0.9), f32(1, 0, 1, 0), 4, 1, false, w);
+  close(acc.result(), 1 / 2, 'valid rows 0 (right) and 2 (wrong)');
+  // with sample weights: Σ w·value over valid rows / Σ w over valid rows
+  const sw = f32(3, 100, 1, 100);
+  maskToWeights(mask, 4, sw, sw, 'sum');
+  const mse = metrics.meanSquaredError();
+  mse.update(f32(1, 5, 2, 5), f32(0, 0, 0, 0), 4, 1, false, sw);
+  close(mse.result(), (3 * 1 + 1 * 4) / 4, 'masked, sample-weighted mse');
+});
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const newSpaceUsed = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
+
+test('update allocates nothing, weighted or not', async () => {
+  const ROUNDS = 2000;
+  const SLACK = 8192; // one boxed double per update would be 32 KB
+  const rows = 6;
+  const cols = 3;
+  const p = new Float32Array(rows * cols).map((_, i) => ((i * 7) % 10) / 10);
+  const dense = new Float32Array(rows * cols).map((_, i) => (i % cols === i % 2 ? 1 : 0));
+  const labels = new Float32Array(rows).map((_, i) => i % cols);
+  const w = f32(0.5, 0, 2, 1, 0.25, 3);
+  const all: [Metric, Float32Array, boolean][] = [
+    [metrics.binaryAccuracy(), dense, false],
+    [metrics.categoricalAccuracy(), dense, false],
+    [metrics.sparseCategoricalAccuracy(), labels, true],
+    [metrics.meanSquaredError(), dense, false],
+    [metrics.meanAbsoluteError(), dense, false],
+  ];
+  for (const [m, t, sparse] of all) {
+    const run = (): void => {
+      for (let i = 0; i < ROUNDS; i++) {
+        m.update(p, t, rows, cols, sparse, null);
+        m.update(p, t, rows, cols, sparse, w);
+      }
+    };
+    for (let k = 0; k < 20; k++) run();
+    // optimising compiles run concurrently: the least of a few attempts counts
+    let least = Infinity;
+    for (let attempt = 0; attempt < 5 && least > SLACK; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      run();
+      gc();
+      const before = newSpaceUsed();
+      run();
+      const grown = newSpaceUsed() - before;
+      if (grown >= 0) least = Math.min(least, grown);
+    }
+    assert.ok(least <= SLACK, `${m.className}: young generation grew by ${least} bytes over ${ROUNDS} rounds`);
+  }
 });

@@ -17,7 +17,8 @@ export type ActivationIdentifier =
   | 'softplus'
   | 'softsign'
   | 'swish'
-  | 'softmax';
+  | 'softmax'
+  | 'hardSigmoidLegacy';
 
 const registry = new Map<string, ActId>([
   ['linear', Act.linear],
@@ -33,6 +34,8 @@ const registry = new Map<string, ActId>([
   ['swish', Act.swish],
   ['silu', Act.swish],
   ['softmax', Act.softmax],
+  ['hardSigmoidLegacy', Act.hardSigmoidLegacy],
+  ['hard_sigmoid_legacy', Act.hardSigmoidLegacy],
 ]);
 
 const canonical = new Map<ActId, ActivationIdentifier>([
@@ -47,6 +50,7 @@ const canonical = new Map<ActId, ActivationIdentifier>([
   [Act.softsign, 'softsign'],
   [Act.swish, 'swish'],
   [Act.softmax, 'softmax'],
+  [Act.hardSigmoidLegacy, 'hardSigmoidLegacy'],
 ]);
 
 /** Resolve an activation option; `null`/`undefined` mean the default. */

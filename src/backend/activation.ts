@@ -19,6 +19,8 @@ export const Act = {
   softsign: 8,
   swish: 9,
   softmax: 10,
+  /** Keras 2 / tfjs hard sigmoid, clip(0.2x + 0.5, 0, 1): what 'hard_sigmoid' means in their files. */
+  hardSigmoidLegacy: 11,
 } as const;
 export type ActId = (typeof Act)[keyof typeof Act];
 
@@ -68,6 +70,9 @@ export function activationForward(
     case Act.hardSigmoid:
       // Keras 3: relu6(x + 3) / 6 = clip(x/6 + 1/2, 0, 1)
       for (let i = 0; i < n; i++) y[yOff + i] = Math.min(1, Math.max(0, x[xOff + i]! / 6 + 0.5));
+      return;
+    case Act.hardSigmoidLegacy:
+      for (let i = 0; i < n; i++) y[yOff + i] = Math.min(1, Math.max(0, 0.2 * x[xOff + i]! + 0.5));
       return;
     case Act.relu:
       for (let i = 0; i < n; i++) y[yOff + i] = Math.max(0, x[xOff + i]!);
@@ -155,6 +160,13 @@ export function activationBackward(
       for (let i = 0; i < n; i++) {
         const v = x[xOff + i]!;
         dx[dxOff + i] = v > -3 && v < 3 ? dy[dyOff + i]! / 6 : 0;
+      }
+      return;
+    case Act.hardSigmoidLegacy:
+      // slope 0.2 strictly inside (-2.5, 2.5), 0 outside
+      for (let i = 0; i < n; i++) {
+        const v = x[xOff + i]!;
+        dx[dxOff + i] = v > -2.5 && v < 2.5 ? 0.2 * dy[dyOff + i]! : 0;
       }
       return;
     case Act.relu:

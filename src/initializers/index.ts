@@ -261,10 +261,71 @@ export function getInitializer(id: unknown, where: string): Initializer {
     }
   }
   if (id !== null && typeof id === 'object' && typeof (id as Initializer).init === 'function') return id as Initializer;
+  if (id !== null && typeof id === 'object' && typeof (id as { className?: unknown }).className === 'string') {
+    const s = id as { className: string; config?: Record<string, unknown> };
+    return initializerFromConfig(s.className, s.config ?? {}, where);
+  }
   throw new TypeError(`${where}: expected an initializer name or object, got ${JSON.stringify(id)}`);
 }
 
 /** Config form {className, config} as in Keras/tfjs JSON. */
 export function serializeInitializer(init: Initializer): { className: string; config: Record<string, unknown> } {
   return { className: init.className, config: init.getConfig() };
+}
+
+const byClassName: Record<string, (o: Opts) => Initializer> = {
+  Zeros: () => initializers.zeros(),
+  Ones: () => initializers.ones(),
+  Constant: (o) => initializers.constant(o),
+  RandomUniform: (o) => initializers.randomUniform(o),
+  RandomNormal: (o) => initializers.randomNormal(o),
+  TruncatedNormal: (o) => initializers.truncatedNormal(o),
+  VarianceScaling: (o) => initializers.varianceScaling(o as never),
+  GlorotUniform: (o) => initializers.glorotUniform(o),
+  GlorotNormal: (o) => initializers.glorotNormal(o),
+  HeUniform: (o) => initializers.heUniform(o),
+  HeNormal: (o) => initializers.heNormal(o),
+  LecunUniform: (o) => initializers.lecunUniform(o),
+  LecunNormal: (o) => initializers.lecunNormal(o),
+  Orthogonal: (o) => initializers.orthogonal(o),
+  Identity: (o) => initializers.identity(o),
+};
+
+const FAN_MODES: Record<string, FanMode> = { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg', fanIn: 'fanIn', fanOut: 'fanOut', fanAvg: 'fanAvg' };
+/** Keras 2 'normal' was the truncated normal. */
+const DISTRIBUTIONS: Record<string, Distribution> = {
+  normal: 'truncatedNormal',
+  truncated_normal: 'truncatedNormal',
+  untruncated_normal: 'untruncatedNormal',
+  truncatedNormal: 'truncatedNormal',
+  untruncatedNormal: 'untruncatedNormal',
+  uniform: 'uniform',
+};
+
+/**
+ * An initializer from its serialized form (Keras, tfjs or rnnkit): class name plus a
+ * config with camelCase keys (null values mean "not set").
+ */
+export function initializerFromConfig(className: string, config: Readonly<Record<string, unknown>>, where: string): Initializer {
+  const make = byClassName[className];
+  if (make === undefined) {
+    throw new RangeError(`${where}: unknown initializer class ${JSON.stringify(className)}; supported: ${Object.keys(byClassName).join(', ')}`);
+  }
+  const o: Opts = {};
+  for (const [k, v] of Object.entries(config)) if (v !== null && v !== undefined) o[k] = v;
+  if (className === 'VarianceScaling') {
+    if (typeof o.mode === 'string') o.mode = FAN_MODES[o.mode] ?? o.mode;
+    if (typeof o.distribution === 'string') o.distribution = DISTRIBUTIONS[o.distribution] ?? o.distribution;
+  }
+  // Only VarianceScaling itself carries scale/mode/distribution; the named ones fix them.
+  if (className !== 'VarianceScaling' && /^(Glorot|He|Lecun)/.test(className)) {
+    delete o.scale;
+    delete o.mode;
+    delete o.distribution;
+  }
+  try {
+    return make(o);
+  } catch (e) {
+    throw new RangeError(`${where}: ${(e as Error).message}`);
+  }
 }

@@ -73,8 +73,8 @@ export class Bidirectional extends Layer {
   }
 
   protected createWeights(inputShape: Shape): void {
-    this.forwardLayer.build(inputShape);
-    this.backwardLayer.build(inputShape);
+    this.forwardLayer.build(inputShape, this.initializing);
+    this.backwardLayer.build(inputShape, this.initializing);
     // the copies' weight records themselves: the model's arena rebinds them in place
     this.weights.push(...this.forwardLayer.weights, ...this.backwardLayer.weights);
     this.H = this.forwardLayer.units;

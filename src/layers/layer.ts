@@ -82,6 +82,7 @@ export abstract class Layer {
   /** Seed of this layer's random numbers, when given. */
   readonly seed: number | undefined;
   private initialWeights: Tensor[] | undefined;
+  protected initializing = true;
 
   constructor(args: LayerArgs, prefix: string) {
     const where = `${prefix} layer`;
@@ -120,8 +121,12 @@ export abstract class Layer {
     return this.outShape;
   }
 
-  /** Create the weights for a per-sample input shape; validates the shape. */
-  build(inputShape: Shape): void {
+  /**
+   * Create the weights for a per-sample input shape; validates the shape. With
+   * initialize false the weights stay zero (a loader fills them: running orthogonal
+   * initializers only to overwrite them is what froze browsers loading tfjs models).
+   */
+  build(inputShape: Shape, initialize = true): void {
     if (this.built) {
       const same = inputShape.length === this.inShape.length && inputShape.every((d, i) => d === this.inShape[i] || this.inShape[i] === null);
       if (!same) throw new RangeError(`${this.where}: expected input of shape ${formatShape([null, ...this.inShape])}, got ${formatShape([null, ...inputShape])}`);
@@ -129,11 +134,25 @@ export abstract class Layer {
     }
     this.outShape = this.computeOutputShape(inputShape);
     this.inShape = [...inputShape];
-    this.createWeights(inputShape, new Rng(this.seedForInit()));
+    this.initializing = initialize;
+    try {
+      this.createWeights(inputShape, new Rng(this.seedForInit()));
+    } finally {
+      this.initializing = true;
+    }
     this.built = true;
     if (this.initialWeights !== undefined) {
       this.setWeights(this.initialWeights);
       this.initialWeights = undefined;
+    }
+  }
+
+  private acceptsShape(shape: Shape): boolean {
+    try {
+      this.computeOutputShape(shape);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -161,7 +180,7 @@ export abstract class Layer {
       constraint: opts.constraint ?? null,
       trainable: true,
     };
-    init.init(w.value, shape, rng);
+    if (this.initializing) init.init(w.value, shape, rng);
     this.weights.push(w);
     return w;
   }
@@ -197,6 +216,13 @@ export abstract class Layer {
   apply(input: Tensor | NestedArray): Tensor {
     const x = toTensor(input, `${this.where}: input`);
     if (x.rank < 2) throw new RangeError(`${this.where}: expected input with a batch axis, got shape ${formatShape(x.shape)}`);
+    if (!this.built) {
+      // Keras leaves the time axis open unless declared: later calls may use other lengths.
+      const declared = this.batchInputShape?.slice(1);
+      const open = x.rank === 3 ? [null, ...x.shape.slice(2)] : null;
+      if (declared !== undefined) this.build(declared);
+      else if (open !== null && this.acceptsShape(open)) this.build(open);
+    }
     this.build(x.shape.slice(1));
     const B = x.shape[0]!;
     const T = x.rank === 3 ? x.shape[1]! : 1;

@@ -35,7 +35,7 @@ export class TimeDistributed extends Layer {
   }
 
   protected createWeights(inputShape: Shape): void {
-    this.layer.build(inputShape.slice(1));
+    this.layer.build(inputShape.slice(1), this.initializing);
     this.weights.push(...this.layer.weights);
   }
 

@@ -77,8 +77,9 @@ export class BinaryCrossentropy extends Loss {
       }
       const g = scale * w;
       let seg = 0;
+      const end = o + len;
       if (logits) {
-        for (let i = o; i < o + len; i++) {
+        for (let i = o; i < end; i++) {
           const z = yPred[i];
           const y = a * yTrue[i] + b;
           // ℓ = max(z,0) − z·y + log1p(exp(−|z|))
@@ -90,7 +91,7 @@ export class BinaryCrossentropy extends Loss {
           }
         }
       } else {
-        for (let i = o; i < o + len; i++) {
+        for (let i = o; i < end; i++) {
           const raw = yPred[i];
           const y = a * yTrue[i] + b;
           const clipped = raw < LO || raw > HI;

@@ -144,7 +144,6 @@ export function checkLabelSmoothing(value: unknown, where: string): number {
   return checkNumberIn(value, 0, 1, `${where}: labelSmoothing`);
 }
 
-
 /** Zero row [o, o + cols) of a gradient: the gradient of a row with weight 0. */
 export function zeroRow(d: Float32Array, o: number, cols: number): void {
   for (let j = 0; j < cols; j++) d[o + j] = 0;

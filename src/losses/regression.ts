@@ -54,7 +54,8 @@ export class MeanSquaredError extends Loss {
       }
       const g = scale * w;
       let seg = 0;
-      for (let i = o; i < o + len; i++) {
+      const end = o + len;
+      for (let i = o; i < end; i++) {
         const x = yPred[i] - yTrue[i];
         seg += x * x;
         // d(x²)/dŷ = 2x
@@ -101,7 +102,8 @@ export class MeanAbsoluteError extends Loss {
       }
       const g = scale * w;
       let seg = 0;
-      for (let i = o; i < o + len; i++) {
+      const end = o + len;
+      for (let i = o; i < end; i++) {
         const x = yPred[i] - yTrue[i];
         seg += Math.abs(x);
         // d|x|/dŷ = sign(x), 0 at 0
@@ -138,36 +140,49 @@ export class Huber extends Loss {
     const halfD2 = 0.5 * d * d;
     const div = this.divisor(rows);
     const scale = 1 / (cols * div);
-    // Segments: the whole block at weight 1 when weights is null (one flat loop),
-    // else one segment per row at that row's weight. The loop bodies stay inline:
-    // a double argument to a helper call that is not inlined would be boxed.
-    const segs = weights === null ? 1 : rows;
-    const len = weights === null ? rows * cols : cols;
+    // Gradients: x·g in the quadratic zone, ±δ·g in the linear one. (Not
+    // (x > 0 ? δ : −δ)·g: that phi mixes the tagged field value with a float64 and
+    // boxes a number per call.)
     let sum = 0;
-    for (let r = 0, o = 0; r < segs; r++, o += len) {
-      const w = weights === null ? 1 : weights[r];
-      if (w === 0) {
-        if (dPred !== null) zeroRow(dPred, o, len);
-        continue;
-      }
-      const g = scale * w;
-      let seg = 0;
-      for (let i = o; i < o + len; i++) {
+    if (weights === null) {
+      // one flat loop: measurably faster here than the row-segment form below
+      const n = rows * cols;
+      const dg = d * scale;
+      for (let i = 0; i < n; i++) {
         const x = yPred[i] - yTrue[i];
         const ax = Math.abs(x);
         if (ax <= d) {
-          // ℓ = ½x² → dℓ/dŷ = x
-          seg += 0.5 * x * x;
-          if (dPred !== null) dPred[i] = x * g;
+          sum += 0.5 * x * x; // ℓ = ½x² → dℓ/dŷ = x
+          if (dPred !== null) dPred[i] = x * scale;
         } else {
-          // ℓ = δ|x| − ½δ² → dℓ/dŷ = δ·sign(x)
-          seg += d * ax - halfD2;
-          // (not (x > 0 ? d : −d)·g: that phi mixes the tagged field value with a
-          // float64 and boxes a number per call)
-          if (dPred !== null) dPred[i] = x > 0 ? d * g : -d * g;
+          sum += d * ax - halfD2; // ℓ = δ|x| − ½δ² → dℓ/dŷ = δ·sign(x)
+          if (dPred !== null) dPred[i] = x > 0 ? dg : -dg;
         }
       }
-      sum += w * seg;
+    } else {
+      for (let r = 0, o = 0; r < rows; r++, o += cols) {
+        const w = weights[r];
+        if (w === 0) {
+          if (dPred !== null) zeroRow(dPred, o, cols);
+          continue;
+        }
+        const g = scale * w;
+        const dg = d * g;
+        let seg = 0;
+        const end = o + cols;
+        for (let i = o; i < end; i++) {
+          const x = yPred[i] - yTrue[i];
+          const ax = Math.abs(x);
+          if (ax <= d) {
+            seg += 0.5 * x * x;
+            if (dPred !== null) dPred[i] = x * g;
+          } else {
+            seg += d * ax - halfD2;
+            if (dPred !== null) dPred[i] = x > 0 ? dg : -dg;
+          }
+        }
+        sum += w * seg;
+      }
     }
     out[0] = div === 0 ? 0 : sum / cols / div; // inline: a returned double would be boxed
   }

@@ -125,12 +125,20 @@ export class CategoricalAccuracy extends Metric {
     weights: Float32Array | null = null,
   ): void {
     denseGuard(this, sparseTargets, cols);
+    if (weights === null) {
+      let correct = 0; // an integer count: measurably faster than a weighted sum
+      for (let r = 0, o = 0; r < rows; r++, o += cols) {
+        if (argmaxRow(yPred, o, cols) === argmaxRow(yTrue, o, cols)) correct++;
+      }
+      this.total += correct;
+      this.count += rows;
+      return;
+    }
     let total = 0;
     let wsum = 0;
-    for (let r = 0; r < rows; r++) {
-      const w = weights === null ? 1 : weights[r];
+    for (let r = 0, o = 0; r < rows; r++, o += cols) {
+      const w = weights[r];
       if (w === 0) continue;
-      const o = r * cols;
       if (argmaxRow(yPred, o, cols) === argmaxRow(yTrue, o, cols)) total += w;
       wsum += w;
     }
@@ -161,12 +169,21 @@ export class SparseCategoricalAccuracy extends Metric {
     weights: Float32Array | null = null,
   ): void {
     if (!sparseTargets && cols !== 1) this.validate({ predWidth: cols, sparseTargets });
+    // yTrue is [rows] (or [rows, 1], the same layout)
+    if (weights === null) {
+      let correct = 0; // an integer count: measurably faster than a weighted sum
+      for (let r = 0; r < rows; r++) {
+        if (argmaxRow(yPred, r * cols, cols) === yTrue[r]) correct++;
+      }
+      this.total += correct;
+      this.count += rows;
+      return;
+    }
     let total = 0;
     let wsum = 0;
     for (let r = 0; r < rows; r++) {
-      const w = weights === null ? 1 : weights[r];
+      const w = weights[r];
       if (w === 0) continue;
-      // yTrue is [rows] (or [rows, 1], the same layout)
       if (argmaxRow(yPred, r * cols, cols) === yTrue[r]) total += w;
       wsum += w;
     }

@@ -3,8 +3,22 @@
  * may return a Promise, which fit awaits. `History` records the epoch logs; it is
  * what fit returns.
  */
+import { ModelCheckpoint, type ModelCheckpointArgs } from './modelCheckpoint.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkBoolean, checkOptions } from '../core/errors.js';
+// Circular with trainingCallbacks.ts (it needs metricDirection): the factories below
+// only touch these classes when called, so either module may load first.
+import {
+  TerminateOnNaN,
+  ReduceLROnPlateau,
+  LearningRateScheduler,
+  CSVLogger,
+  type TerminateOnNaNArgs,
+  type ReduceLROnPlateauArgs,
+  type LearningRateSchedulerArgs,
+  type CSVLoggerArgs,
+  type Schedule,
+} from './trainingCallbacks.js';
 
 /** Metric values by Keras key: loss, accuracy, val_loss, … */
 export type Logs = Record<string, number>;
@@ -179,6 +193,16 @@ export class EarlyStopping implements Callback {
 /** The `callbacks` namespace (tfjs spelling). */
 export const callbacks = {
   earlyStopping: (args?: EarlyStoppingArgs): EarlyStopping => new EarlyStopping(args),
+  /** Stop training (or throw, with raiseError) after a batch with a NaN or infinite loss. */
+  terminateOnNaN: (args?: TerminateOnNaNArgs): TerminateOnNaN => new TerminateOnNaN(args),
+  /** Multiply the learning rate by `factor` when the monitored value stops improving. */
+  reduceLROnPlateau: (args?: ReduceLROnPlateauArgs): ReduceLROnPlateau => new ReduceLROnPlateau(args),
+  /** Set the learning rate at the start of each epoch to schedule(epoch, lr). */
+  learningRateScheduler: (schedule: Schedule, args?: LearningRateSchedulerArgs): LearningRateScheduler => new LearningRateScheduler(schedule, args),
+  /** Stream the epoch logs to a CSV file (Node) or a write(text) sink. */
+  csvLogger: (args: CSVLoggerArgs): CSVLogger => new CSVLogger(args),
+  /** Save the model (atomically, with optimizer state) after each epoch or when the monitor improves. */
+  modelCheckpoint: (args: ModelCheckpointArgs): ModelCheckpoint => new ModelCheckpoint(args),
 };
 
 /** Run a hook on every callback, awaiting only the ones that return a Promise. */

@@ -23,6 +23,11 @@ import { formatSummary } from './summary.js';
 import { Stream } from './stream.js';
 import { checkedTensor, formatShape, gatherRows, sameShape, sliceDataset, type Dataset } from './data.js';
 import { Engine } from './engine.js';
+import { modelToArtifacts, type ModelArtifacts, type SaveOptions } from './saving.js';
+import { saveToDirectory } from '../io/node.js';
+
+/** Receives the artifacts of a save (store them anywhere). */
+export type SaveHandler = (artifacts: ModelArtifacts) => unknown | Promise<unknown>;
 import { classWeightsToSampleWeights, sampleWeightTensor } from './sampleWeights.js';
 
 export interface SequentialArgs {
@@ -159,15 +164,49 @@ export class Sequential implements TrainableModel {
     this.buildFrom(inputShape);
   }
 
-  private buildFrom(inputShape: Shape): void {
+  /** @internal initialize false: leave the weights zero for a loader to fill. */
+  buildFrom(inputShape: Shape, initialize = true): void {
     if (this.layers.length === 0) throw new RangeError(`${this.where}: the model has no layers; add some with model.add()`);
     let shape = inputShape;
     for (const layer of this.layers) {
-      layer.build(shape);
+      layer.build(shape, initialize);
       shape = layer.outputShape;
     }
     this.built = true;
     this.engine.planArena();
+  }
+
+  get isBuilt(): boolean {
+    return this.built;
+  }
+
+  /** The compiled metrics' names as given (for saving the training config). */
+  metricNames(): string[] {
+    return this.metricIds.map((m) => (typeof m === 'string' ? m : m.name));
+  }
+
+  /**
+   * Save in the TF.js layers-model format: to a directory (Node path or file:// URL:
+   * model.json + weights .bin, written atomically), or to a handler that receives
+   * {modelJson, weightData} in any runtime. includeOptimizer keeps the optimizer state
+   * so fit on the loaded model continues exactly.
+   */
+  async save(target: string | SaveHandler, options: SaveOptions = {}): Promise<void> {
+    checkOptions(options, ['includeOptimizer'], `${this.where}: save`);
+    if (typeof target === 'function') {
+      await target(modelToArtifacts(this, options, 'weights.bin'));
+      return;
+    }
+    if (typeof target !== 'string') throw new TypeError(`${this.where}: save expects a directory path, a file:// URL, or a handler function`);
+    if (/^https?:\/\//.test(target)) throw new TypeError(`${this.where}: saving to ${target} is not supported; save to a directory or pass a handler that uploads {modelJson, weightData}`);
+    await saveToDirectory(
+      target,
+      (weightsFile) => {
+        const a = modelToArtifacts(this, options, weightsFile);
+        return { json: JSON.stringify(a.modelJson), weights: a.weightData };
+      },
+      `${this.where}: save`,
+    );
   }
 
   /** Per-sample input shape (after build). */
@@ -338,10 +377,11 @@ export class Sequential implements TrainableModel {
     if (val !== null) engine.planBatches(val, validationBatchSize);
 
     const history = new History();
-    const cbs: Callback[] = [history];
+    // As in Keras: the progress bar first, History last (so it records what callbacks add to the logs).
+    const cbs: Callback[] = [];
     if (verbose !== 0) cbs.push(new ProgbarLogger(verbose, args.progressSink));
     const user = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks as Callback];
-    cbs.push(...user);
+    cbs.push(...user, history);
     const steps = Math.ceil(train.n / batchSize);
     const params: FitParams = { epochs, initialEpoch, steps, samples: train.n, batchSize, verbose };
     for (const cb of cbs) {
@@ -349,9 +389,8 @@ export class Sequential implements TrainableModel {
       cb.setParams?.(params);
     }
     const wantsBatchLogs = cbs.some((cb) => cb.onBatchEnd !== undefined || cb.onBatchBegin !== undefined);
-    const rng = new Rng(args.seed ?? nextSeed());
+    const fitSeed = args.seed ?? nextSeed();
     const order = new Int32Array(train.n);
-    for (let i = 0; i < train.n; i++) order[i] = i;
     const metrics = engine.metricObjs;
 
     this.stopTraining = false;
@@ -359,7 +398,10 @@ export class Sequential implements TrainableModel {
     let lastYield = performance.now();
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       await runHooks(cbs, (cb) => cb.onEpochBegin?.(epoch, {}));
-      if (shuffle) rng.shuffle(order);
+      // Each epoch's order depends only on (seed, epoch), as a fresh permutation, so a
+      // run resumed with initialEpoch shuffles exactly as an unbroken one.
+      for (let i = 0; i < train.n; i++) order[i] = i;
+      if (shuffle) new Rng(epochSeed(fitSeed, epoch)).shuffle(order);
       for (const m of metrics) m.reset();
       let lossSum = 0;
       let seen = 0;
@@ -523,3 +565,8 @@ function checkVerbose(v: unknown, what: string): 0 | 1 | 2 {
   throw new RangeError(`${what}: verbose must be 0, 1, 2 or 'auto', got ${JSON.stringify(v)}`);
 }
 
+
+/** A seed for one epoch's shuffle from the fit seed. */
+function epochSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
+}

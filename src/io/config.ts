@@ -1,0 +1,175 @@
+/**
+ * Model topology ↔ Keras-style JSON, as the TF.js layers-model format stores it:
+ * `{class_name: 'Sequential', config: {name, layers: [{class_name, config}]}}` with
+ * snake_case keys. Reads the dialects users hold: rnnkit's own files, files saved by
+ * TensorFlow.js (keras_version 'tfjs-layers …': tfjs defaults, hard_sigmoid = 0.2x+0.5),
+ * and Keras 2 models converted by tensorflowjs (InputLayer, nested model_config).
+ */
+import { ModelFormatError } from '../core/errors.js';
+import { Layer } from '../layers/layer.js';
+import { layers as factories } from '../layers/index.js';
+
+/** Which program wrote a file: it decides what missing keys and 'hard_sigmoid' mean. */
+export type Dialect = 'rnnkit' | 'tfjs' | 'keras2' | 'keras3';
+
+export interface KerasLayerJSON {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+export interface KerasModelJSON {
+  class_name: string;
+  config: { name?: string; layers: KerasLayerJSON[]; build_input_shape?: unknown };
+  keras_version?: string;
+  backend?: string;
+}
+
+const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+
+/** Activation names as Keras writes them. */
+function activationToKeras(name: unknown): unknown {
+  if (name === 'hardSigmoidLegacy') return 'hard_sigmoid_legacy';
+  return typeof name === 'string' ? snake(name) : name;
+}
+
+function activationFromKeras(name: unknown, dialect: Dialect): unknown {
+  if (typeof name !== 'string') return name;
+  // Keras 2 and tfjs define hard_sigmoid as clip(0.2x + 0.5); Keras 3 (and rnnkit) as clip(x/6 + 0.5).
+  if ((name === 'hard_sigmoid' || name === 'hardSigmoid') && (dialect === 'tfjs' || dialect === 'keras2')) return 'hardSigmoidLegacy';
+  if (name === 'hard_sigmoid_legacy') return 'hardSigmoidLegacy';
+  return camel(name);
+}
+
+/** rnnkit config (camelCase, {className, config} objects) → Keras JSON (snake_case, {class_name, config}). */
+function toKerasValue(key: string, v: unknown): unknown {
+  if (key.endsWith('activation') || key === 'activation') return activationToKeras(v);
+  if (Array.isArray(v)) return v.map((e) => toKerasValue('', e));
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o.className === 'string') return { class_name: o.className, config: toKerasConfig((o.config ?? {}) as Record<string, unknown>) };
+    return toKerasConfig(o);
+  }
+  if (key === 'mode' && typeof v === 'string') return snake(v);
+  if (key === 'distribution' && typeof v === 'string') return snake(v);
+  return v;
+}
+
+function toKerasConfig(c: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) if (v !== undefined) out[snake(k)] = toKerasValue(k, v);
+  return out;
+}
+
+/** Keras JSON config → rnnkit layer options. Null means "not set" except for activation. */
+function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) {
+    const key = camel(k);
+    if (v === null && key !== 'activation') continue;
+    if (key === 'activation' || key === 'recurrentActivation') out[key] = activationFromKeras(v, dialect);
+    else if (key === 'layer') out[key] = layerFromKeras(v as KerasLayerJSON, dialect, `${where} → wrapped layer`);
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as KerasLayerJSON).class_name === 'string') {
+      const s = v as KerasLayerJSON;
+      out[key] = { className: s.class_name, config: fromKerasConfig(s.config ?? {}, dialect, where) };
+    } else out[key] = v;
+  }
+  return out;
+}
+
+/** Keras options that carry no meaning here when they have their default value. */
+const IGNORABLE: Record<string, unknown> = { timeMajor: false, zeroOutputForMask: false };
+
+/** Defaults of the tfjs constructors where they differ from Keras 3 (for keys a tfjs file leaves out or null). */
+const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = {
+  LSTM: { recurrentActivation: 'hardSigmoidLegacy', unitForgetBias: false },
+  GRU: { recurrentActivation: 'hardSigmoidLegacy', resetAfter: false },
+};
+
+/** Keras 2 defaults that differ from Keras 3 (tf.keras 2.x: GRU reset_after was already true). */
+const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = {};
+
+const FACTORIES: Record<string, (args: never) => Layer> = {
+  Dense: factories.dense as never,
+  SimpleRNN: factories.simpleRNN as never,
+  LSTM: factories.lstm as never,
+  GRU: factories.gru as never,
+  Embedding: (factories as Record<string, unknown>).embedding as never,
+  Masking: (factories as Record<string, unknown>).masking as never,
+  Dropout: (factories as Record<string, unknown>).dropout as never,
+  Activation: (factories as Record<string, unknown>).activation as never,
+  RepeatVector: (factories as Record<string, unknown>).repeatVector as never,
+  Flatten: (factories as Record<string, unknown>).flatten as never,
+  Bidirectional: factories.bidirectional as never,
+  TimeDistributed: factories.timeDistributed as never,
+};
+
+/** Build one layer from its Keras JSON (weights not initialized until the model builds it). */
+export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
+  if (json === null || typeof json !== 'object' || typeof json.class_name !== 'string') {
+    throw new ModelFormatError(`${where}: expected {class_name, config}, got ${JSON.stringify(json)?.slice(0, 80)}`);
+  }
+  const make = FACTORIES[json.class_name];
+  if (make === undefined) {
+    throw new ModelFormatError(`${where}: unknown layer class '${json.class_name}'; supported: ${Object.keys(FACTORIES).join(', ')}`);
+  }
+  const name = typeof json.config?.name === 'string' ? json.config.name : json.class_name;
+  const at = `${where} (${json.class_name} '${name}')`;
+  const args = fromKerasConfig(json.config ?? {}, dialect, at);
+  const defaults = dialect === 'tfjs' ? TFJS_DEFAULTS[json.class_name] : dialect === 'keras2' ? KERAS2_DEFAULTS[json.class_name] : undefined;
+  for (const [k, v] of Object.entries(defaults ?? {})) if (args[k] === undefined) args[k] = v;
+  for (const [k, v] of Object.entries(IGNORABLE)) {
+    if (args[k] === undefined) continue;
+    if (args[k] !== v) throw new ModelFormatError(`${at}: option '${snake(k)}' = ${JSON.stringify(args[k])} is not supported`);
+    delete args[k];
+  }
+  if (json.class_name === 'Bidirectional') delete args.layerConfig;
+  try {
+    return make(args as never);
+  } catch (e) {
+    throw new ModelFormatError(`${at}: ${(e as Error).message}`);
+  }
+}
+
+/** One layer's Keras JSON. */
+export function layerToKeras(layer: Layer): KerasLayerJSON {
+  return { class_name: layer.className, config: toKerasConfig(layer.getConfig()) };
+}
+
+/** The dialect of a topology, from keras_version (and who generated the file). */
+export function dialectOf(topology: { keras_version?: unknown }, generatedBy: unknown): Dialect {
+  const v = typeof topology.keras_version === 'string' ? topology.keras_version : '';
+  if (typeof generatedBy === 'string' && generatedBy.startsWith('rnnkit')) return 'rnnkit';
+  if (v.startsWith('tfjs')) return 'tfjs';
+  if (/^2\./.test(v)) return 'keras2';
+  if (/^3\./.test(v)) return 'keras3';
+  return 'rnnkit';
+}
+
+/**
+ * The layers of a Sequential topology, and the declared input shape (from an
+ * InputLayer or a first layer's batch_input_shape).
+ */
+export function sequentialFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): { name: string | undefined; layers: Layer[] } {
+  if (topology.class_name !== 'Sequential') {
+    throw new ModelFormatError(`${where}: only Sequential models are supported, this file holds a '${topology.class_name}' model`);
+  }
+  const list = topology.config?.layers;
+  if (!Array.isArray(list)) throw new ModelFormatError(`${where}: modelTopology.config.layers is missing or not a list`);
+  const layers: Layer[] = [];
+  let pendingInput: unknown = null;
+  list.forEach((l, i) => {
+    const at = `${where}: layer ${i}`;
+    if (l?.class_name === 'InputLayer') {
+      const c = l.config ?? {};
+      pendingInput = c.batch_input_shape ?? c.batch_shape ?? null;
+      if (pendingInput === null) throw new ModelFormatError(`${at} (InputLayer): no batch_input_shape or batch_shape`);
+      return;
+    }
+    const json = pendingInput === null ? l : { ...l, config: { ...l.config, batch_input_shape: pendingInput } };
+    pendingInput = null;
+    layers.push(layerFromKeras(json, dialect, at));
+  });
+  if (layers.length === 0) throw new ModelFormatError(`${where}: the model has no layers`);
+  return { name: typeof topology.config.name === 'string' ? topology.config.name : undefined, layers };
+}

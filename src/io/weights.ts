@@ -1,0 +1,390 @@
+/**
+ * Weight bytes of the TF.js layers-model format, as tfjs (`tf.io.encodeWeights` /
+ * `decodeWeights`) and the tensorflowjs converter (`write_weights.py`) write them:
+ *
+ * - `weightsManifest` is a list of groups `{paths, weights}`; the shards of every group,
+ *   in order, concatenated group after group, hold the values of every entry, in manifest
+ *   order, back to back with no padding (a 6-byte uint8 weight leaves the next float32
+ *   at an odd offset). Shards split the byte stream at any byte, even inside a weight.
+ * - Values are little-endian. An entry's `dtype` is the dtype of the tensor it decodes to
+ *   (float32 for a quantized float weight); `quantization.dtype` is how it is stored:
+ *   uint8/uint16 with `value = q·scale + min` (converter: `{dtype, min, scale,
+ *   original_dtype}`), or float16 (IEEE half precision).
+ *
+ * Browser-safe: ArrayBuffer / DataView / typed arrays only.
+ */
+import { ModelFormatError } from '../core/errors.js';
+
+/** Dtypes a manifest entry may name. rnnkit decodes all but 'string' and 'complex64'. */
+export type WeightDtype = 'float32' | 'int32' | 'bool' | 'uint8' | 'uint16' | 'float16' | 'string' | 'complex64';
+
+/** How a weight is stored when quantized; dequantized on decode. */
+export interface WeightQuantization {
+  dtype: 'uint8' | 'uint16' | 'float16';
+  /** uint8/uint16: value = q·scale + min. */
+  scale?: number;
+  min?: number;
+  /** Written by the tensorflowjs converter ('float32'); informative only. */
+  original_dtype?: string;
+}
+
+/** One entry of a weights manifest group. */
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: WeightDtype;
+  quantization?: WeightQuantization;
+  /** tfjs: 'model' or 'optimizer' (weights of a stateful optimizer). */
+  group?: string;
+}
+
+export interface WeightsManifestGroup {
+  paths: string[];
+  weights: WeightEntry[];
+}
+
+export type WeightsManifest = WeightsManifestGroup[];
+
+/** A decoded weight: its shape and float32 values (row-major). */
+export interface StoredWeight {
+  shape: number[];
+  data: Float32Array;
+  /** The manifest entry's group ('optimizer' for optimizer state), when it has one. */
+  group?: string;
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const SUPPORTED = 'float32, int32, bool, uint8, uint16, float16';
+
+const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+// ---------------------------------------------------------------------------------------
+// float16
+// ---------------------------------------------------------------------------------------
+
+/** IEEE 754 half-precision bits (0..65535) → the number they encode (exact in float32). */
+export function float16ToFloat32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24; // zero and subnormals
+  if (exp === 0x1f) return frac === 0 ? sign * Infinity : NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** A number → the nearest IEEE 754 half-precision bits (round half to even; overflow → ±Infinity). */
+export function float32ToFloat16(value: number): number {
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const a = Math.abs(Math.fround(value));
+  if (a === Infinity) return sign | 0x7c00;
+  if (a < 2 ** -14) {
+    // zero or subnormal: units of 2^-24, round half to even (0x400 is exactly the smallest normal)
+    return sign | roundHalfEven(a * 2 ** 24);
+  }
+  let exp = Math.floor(Math.log2(a));
+  if (2 ** exp > a) exp -= 1; // guard against log2 rounding
+  else if (2 ** (exp + 1) <= a) exp += 1;
+  let mant = roundHalfEven((a / 2 ** exp - 1) * 1024);
+  if (mant === 1024) {
+    mant = 0;
+    exp += 1;
+  }
+  if (exp > 15) return sign | 0x7c00;
+  return sign | ((exp + 15) << 10) | mant;
+}
+
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+// ---------------------------------------------------------------------------------------
+// encode
+// ---------------------------------------------------------------------------------------
+
+/** float32 weights → manifest entries and their little-endian bytes, concatenated in order. */
+export function encodeWeights(entries: readonly { name: string; shape: readonly number[]; data: Float32Array; group?: string | undefined }[]): {
+  specs: WeightEntry[];
+  data: ArrayBuffer;
+} {
+  const specs: WeightEntry[] = [];
+  const seen = new Set<string>();
+  let total = 0;
+  for (const e of entries) {
+    const size = e.shape.reduce((p, d) => p * d, 1);
+    if (e.data.length !== size) throw new RangeError(`encodeWeights: weight '${e.name}' has shape ${fmtShape(e.shape)} (${size} values) but ${e.data.length} values`);
+    if (seen.has(e.name)) throw new RangeError(`encodeWeights: two weights are named '${e.name}'`);
+    seen.add(e.name);
+    const spec: WeightEntry = { name: e.name, shape: [...e.shape], dtype: 'float32' };
+    if (e.group !== undefined) spec.group = e.group;
+    specs.push(spec);
+    total += e.data.length * 4;
+  }
+  const out = new ArrayBuffer(total);
+  const bytes = new Uint8Array(out);
+  const view = new DataView(out);
+  let offset = 0;
+  for (const e of entries) {
+    if (LITTLE_ENDIAN_HOST) bytes.set(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength), offset);
+    else for (let i = 0; i < e.data.length; i++) view.setFloat32(offset + 4 * i, e.data[i]!, true);
+    offset += e.data.byteLength;
+  }
+  return { specs, data: out };
+}
+
+/** Join shards (in manifest order) into one buffer. */
+export function concatShards(buffers: readonly (ArrayBuffer | ArrayBufferView)[]): ArrayBuffer {
+  const views = buffers.map((b) => (ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b)));
+  const out = new Uint8Array(views.reduce((n, v) => n + v.byteLength, 0));
+  let offset = 0;
+  for (const v of views) {
+    out.set(v, offset);
+    offset += v.byteLength;
+  }
+  return out.buffer;
+}
+
+// ---------------------------------------------------------------------------------------
+// decode
+// ---------------------------------------------------------------------------------------
+
+interface Plan {
+  spec: WeightEntry;
+  size: number;
+  storage: string;
+  offset: number;
+  bytes: number;
+}
+
+function checkSpec(spec: unknown, index: number, where: string): WeightEntry {
+  if (spec === null || typeof spec !== 'object') throw new ModelFormatError(`${where}: weightsManifest entry ${index} is not an object`);
+  const s = spec as Partial<WeightEntry>;
+  if (typeof s.name !== 'string' || s.name === '') throw new ModelFormatError(`${where}: weightsManifest entry ${index} has no name`);
+  if (!Array.isArray(s.shape) || !s.shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+    throw new ModelFormatError(`${where}: weight '${s.name}' has an invalid shape ${JSON.stringify(s.shape)}; expected a list of non-negative integers`);
+  }
+  if (typeof s.dtype !== 'string') throw new ModelFormatError(`${where}: weight '${s.name}' has no dtype`);
+  return s as WeightEntry;
+}
+
+function storageOf(spec: WeightEntry, where: string): string {
+  const q = spec.quantization;
+  if (q !== undefined && q !== null) {
+    if (typeof q !== 'object') throw new ModelFormatError(`${where}: weight '${spec.name}' has an invalid quantization ${JSON.stringify(q)}`);
+    const qd = (q as { dtype?: unknown }).dtype;
+    if (qd !== 'uint8' && qd !== 'uint16' && qd !== 'float16') {
+      throw new ModelFormatError(`${where}: weight '${spec.name}' has unknown quantization dtype ${JSON.stringify(qd)}; supported: uint8, uint16, float16`);
+    }
+    if (spec.dtype !== 'float32' && spec.dtype !== 'int32') {
+      throw new ModelFormatError(`${where}: weight '${spec.name}' is quantized (${qd}) but has dtype '${spec.dtype}'; quantized weights decode to float32 or int32`);
+    }
+    if (qd === 'float16' && spec.dtype !== 'float32') {
+      throw new ModelFormatError(`${where}: weight '${spec.name}' is float16-quantized but has dtype '${spec.dtype}'; float16 only stores float32 weights`);
+    }
+    if (qd !== 'float16' && (typeof q.scale !== 'number' || !Number.isFinite(q.scale) || typeof q.min !== 'number' || !Number.isFinite(q.min))) {
+      throw new ModelFormatError(
+        `${where}: weight '${spec.name}' is quantized to ${qd} but its quantization lacks a finite scale and min (found scale ${JSON.stringify(q.scale)}, min ${JSON.stringify(q.min)})`,
+      );
+    }
+    return qd;
+  }
+  if (BYTES[spec.dtype] === undefined) {
+    throw new ModelFormatError(`${where}: weight '${spec.name}' has dtype '${String(spec.dtype)}', which rnnkit cannot load; supported dtypes: ${SUPPORTED}`);
+  }
+  return spec.dtype;
+}
+
+/**
+ * Decode weight bytes (all shards concatenated, see concatShards) with the manifest's
+ * entries (all groups' `weights`, in order). Quantized entries are dequantized; every
+ * value comes back as float32. Throws ModelFormatError when the byte count does not
+ * match the manifest, for unsupported dtypes, and for duplicate names.
+ */
+export function decodeWeights(data: ArrayBuffer | ArrayBufferView, specs: readonly WeightEntry[], where: string): Map<string, StoredWeight> {
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  if (!Array.isArray(specs)) throw new ModelFormatError(`${where}: the weights manifest's weights must be a list`);
+  const plans: Plan[] = [];
+  const names = new Set<string>();
+  let offset = 0;
+  specs.forEach((raw, i) => {
+    const spec = checkSpec(raw, i, where);
+    if (names.has(spec.name)) throw new ModelFormatError(`${where}: the weights manifest lists weight '${spec.name}' twice`);
+    names.add(spec.name);
+    const storage = storageOf(spec, where);
+    const size = spec.shape.reduce((p, d) => p * d, 1);
+    const n = size * BYTES[storage]!;
+    plans.push({ spec, size, storage, offset, bytes: n });
+    offset += n;
+  });
+  const needed = offset;
+  const found = bytes.byteLength;
+  if (found < needed) {
+    const cut = plans.find((p) => p.offset + p.bytes > found)!;
+    const complete = plans.indexOf(cut);
+    throw new ModelFormatError(
+      `${where}: weight data has ${found} bytes but the manifest needs ${needed} (weights up to '${cut.spec.name}' need ${cut.offset + cut.bytes} bytes; ` +
+        `the data ends inside '${cut.spec.name}' ${fmtShape(cut.spec.shape)} ${cut.storage}, ${complete} of ${plans.length} weights complete). ` +
+        `Is a .bin shard missing or truncated?`,
+    );
+  }
+  if (found > needed) {
+    const last = plans.length === 0 ? 'none' : `'${plans[plans.length - 1]!.spec.name}'`;
+    throw new ModelFormatError(
+      `${where}: weight data has ${found} bytes but the manifest needs only ${needed}: ${found - needed} extra bytes after the last weight (${last}); ` +
+        `the .bin shards do not belong to this model.json, or a weight is missing from its manifest`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Map<string, StoredWeight>();
+  for (const p of plans) {
+    const values = decodeOne(p, bytes, view, where);
+    const w: StoredWeight = { shape: [...p.spec.shape], data: values };
+    if (typeof p.spec.group === 'string') w.group = p.spec.group;
+    out.set(p.spec.name, w);
+  }
+  return out;
+}
+
+function decodeOne(p: Plan, bytes: Uint8Array, view: DataView, where: string): Float32Array {
+  const { size, offset, storage, spec } = p;
+  const out = new Float32Array(size);
+  switch (storage) {
+    case 'float32':
+      if (LITTLE_ENDIAN_HOST) new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + p.bytes));
+      else for (let i = 0; i < size; i++) out[i] = view.getFloat32(offset + 4 * i, true);
+      return out;
+    case 'int32':
+      for (let i = 0; i < size; i++) out[i] = view.getInt32(offset + 4 * i, true);
+      return out;
+    case 'bool':
+      for (let i = 0; i < size; i++) out[i] = bytes[offset + i] !== 0 ? 1 : 0;
+      return out;
+    case 'float16':
+      for (let i = 0; i < size; i++) out[i] = float16ToFloat32(view.getUint16(offset + 2 * i, true));
+      return out;
+    case 'uint8':
+    case 'uint16': {
+      const q = spec.quantization;
+      const wide = storage === 'uint16';
+      const read = (i: number): number => (wide ? view.getUint16(offset + 2 * i, true) : bytes[offset + i]!);
+      if (q === undefined || q === null) {
+        for (let i = 0; i < size; i++) out[i] = read(i);
+        return out;
+      }
+      // tfjs: float32 values = q·scale + min (computed in float64, stored as float32); int32 rounds.
+      const scale = q.scale!;
+      const min = q.min!;
+      const round = spec.dtype === 'int32';
+      for (let i = 0; i < size; i++) {
+        const v = read(i) * scale + min;
+        out[i] = round ? Math.round(v) : v;
+      }
+      return out;
+    }
+    default:
+      throw new ModelFormatError(`${where}: weight '${spec.name}' has unsupported storage dtype '${storage}'`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// match stored names to a model's weights
+// ---------------------------------------------------------------------------------------
+
+/** A weight the model needs: `layer` is the top-level layer name; `name` the rest (e.g. 'kernel', 'forward_lstm/kernel'). */
+export interface ExpectedWeight {
+  key: string;
+  layer: string;
+  name: string;
+  shape: readonly number[];
+}
+
+/** Keras RNN cell scopes ('lstm_cell', 'gru_cell_3', 'simple_rnn_cell', 'cell'): not part of rnnkit's names. */
+const CELL_SCOPE = /(^|_)cell(_\d+)?$/;
+
+function splitStored(name: string): string[] {
+  const base = name.endsWith(':0') ? name.slice(0, -2) : name;
+  return base.split('/');
+}
+
+/**
+ * How well a stored name fits an expected weight: 2 = same layer, weight name and
+ * scopes (after dropping Keras cell scopes and a ':0' suffix); 1 = same layer and weight
+ * name with no scope where one is expected (Keras 2 TimeDistributed stores
+ * 'time_distributed/kernel' for the inner Dense); 0 = no match.
+ */
+function fit(stored: string[], expected: ExpectedWeight): 0 | 1 | 2 {
+  if (stored.length < 2 || stored[0] !== expected.layer) return 0;
+  const want = expected.name.split('/');
+  if (stored[stored.length - 1] !== want[want.length - 1]) return 0;
+  const middle = stored.slice(1, -1).filter((c) => !CELL_SCOPE.test(c));
+  const wantMiddle = want.slice(0, -1);
+  if (middle.length === wantMiddle.length && middle.every((c, i) => c === wantMiddle[i])) return 2;
+  if (middle.length === 0 && wantMiddle.length > 0) return 1;
+  return 0;
+}
+
+/**
+ * Find each expected weight among the stored ones and return their values in
+ * `expected` order. Tolerates the naming styles files use: 'lstm/kernel' (rnnkit, tfjs),
+ * 'lstm/lstm_cell/kernel' (Keras 2/3, converter), a ':0' suffix, Bidirectional
+ * 'bidirectional/forward_lstm/lstm_cell/kernel', TimeDistributed 'time_distributed/kernel'
+ * or 'time_distributed/dense/kernel'. Stored weights whose manifest group is 'optimizer'
+ * are not model weights and are ignored. Throws ModelFormatError for a missing weight,
+ * a stored weight no model weight takes, a wrong shape, and ambiguous names.
+ */
+export function matchWeights(expected: readonly ExpectedWeight[], available: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array; group?: string }>, where: string): Float32Array[] {
+  const stored = [...available.entries()].filter(([, w]) => w.group !== 'optimizer').map(([name, w]) => ({ name, parts: splitStored(name), w }));
+  const claimedBy = new Map<string, string>();
+  const out: Float32Array[] = [];
+  for (const e of expected) {
+    let best = 0;
+    let candidates: typeof stored = [];
+    for (const s of stored) {
+      const f = fit(s.parts, e);
+      if (f === 0 || f < best) continue;
+      if (f > best) {
+        best = f;
+        candidates = [];
+      }
+      candidates.push(s);
+    }
+    if (candidates.length === 0) {
+      const ofLayer = stored.filter((s) => s.parts[0] === e.layer).map((s) => `'${s.name}'`);
+      throw new ModelFormatError(
+        `${where}: weight '${e.key}' (shape ${fmtShape(e.shape)}) is missing from the weight data; ` +
+          (ofLayer.length > 0 ? `stored weights of layer '${e.layer}': ${ofLayer.join(', ')}` : `no stored weight belongs to layer '${e.layer}'`),
+      );
+    }
+    if (candidates.length > 1) {
+      throw new ModelFormatError(`${where}: weight '${e.key}' is ambiguous: stored weights ${candidates.map((c) => `'${c.name}'`).join(' and ')} all match it`);
+    }
+    const s = candidates[0]!;
+    const other = claimedBy.get(s.name);
+    if (other !== undefined) {
+      throw new ModelFormatError(`${where}: stored weight '${s.name}' is ambiguous: it matches both '${other}' and '${e.key}'`);
+    }
+    claimedBy.set(s.name, e.key);
+    const shape = s.w.shape;
+    if (shape.length !== e.shape.length || shape.some((d, i) => d !== e.shape[i])) {
+      throw new ModelFormatError(`${where}: weight '${e.key}' has the wrong shape: the model expects ${fmtShape(e.shape)}, stored weight '${s.name}' has ${fmtShape(shape)}`);
+    }
+    out.push(s.w.data);
+  }
+  const extra = stored.filter((s) => !claimedBy.has(s.name));
+  if (extra.length > 0) {
+    const e = extra[0]!;
+    const layerExpected = expected.filter((x) => x.layer === e.parts[0]).map((x) => `'${x.key}'`);
+    throw new ModelFormatError(
+      `${where}: stored weight '${e.name}' ${fmtShape(e.w.shape)} matches no weight of the model` +
+        (extra.length > 1 ? ` (${extra.length} such stored weights: ${extra.map((x) => `'${x.name}'`).join(', ')})` : '') +
+        (layerExpected.length > 0 ? `; layer '${e.parts[0]}' has ${layerExpected.join(', ')}` : `; the model has no layer '${e.parts[0]}'`),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * loadModel: a Sequential model from a TF.js layers-model — a Node path or file://
+ * URL, an http(s):// URL (global fetch), or in-memory {modelJson, weightData}.
+ * Reads rnnkit's own files, tfjs's model.save output and tensorflowjs-converted Keras
+ * models (several shards, quantized weights).
+ */
+import { ModelFormatError } from '../core/errors.js';
+import { readFromFiles } from '../io/node.js';
+import { Sequential } from './sequential.js';
+import { modelFromArtifacts, parseModelJson, shardPaths, type ModelArtifacts, type ModelJSON } from './saving.js';
+
+const make = (name: string | undefined): Sequential => new Sequential({ name });
+
+export async function loadModel(source: string | ModelArtifacts | { modelJson: ModelJSON | string; weightData: ArrayBuffer | ArrayBuffer[] }): Promise<Sequential> {
+  const what = 'loadModel';
+  if (source !== null && typeof source === 'object') {
+    const s = source as { modelJson?: unknown; weightData?: unknown };
+    if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData}`);
+    const json = typeof s.modelJson === 'string' ? parseModelJson(s.modelJson, `${what}: modelJson`) : (s.modelJson as ModelJSON);
+    return modelFromArtifacts(json, s.weightData as ArrayBuffer | ArrayBuffer[], `${what}: modelJson`, make);
+  }
+  if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, or {modelJson, weightData}; got ${String(source)}`);
+  if (/^https?:\/\//.test(source)) return loadFromUrl(source, what);
+  const files = await readFromFiles(source, what);
+  const json = parseModelJson(files.jsonText, files.where);
+  const shards = await Promise.all(shardPaths(json).map((p) => files.readShard(p)));
+  return modelFromArtifacts(json, shards, files.where, make);
+}
+
+async function loadFromUrl(url: string, what: string): Promise<Sequential> {
+  const get = async (u: string): Promise<Response> => {
+    let r: Response;
+    try {
+      r = await fetch(u);
+    } catch (e) {
+      throw new Error(`${what}: cannot fetch ${u}: ${(e as Error).message}`);
+    }
+    if (!r.ok) throw new Error(`${what}: ${u} answered ${r.status} ${r.statusText}`);
+    return r;
+  };
+  const jsonText = await (await get(url)).text();
+  const json = parseModelJson(jsonText, url);
+  const base = new URL('.', url);
+  const shards = await Promise.all(shardPaths(json).map(async (p) => (await get(new URL(p, base).toString())).arrayBuffer()));
+  if (shards.length === 0 && json.weightsManifest.some((g) => g.weights.length > 0)) throw new ModelFormatError(`${url}: the manifest lists weights but no files`);
+  return modelFromArtifacts(json, shards, url, make);
+}
