@@ -47,6 +47,8 @@ export interface ModelArtifacts {
 export interface SaveOptions {
   /** Save the optimizer's configuration and state (moments, iteration count) so fit resumes exactly. Default false. */
   includeOptimizer?: boolean;
+  /** JSON-safe data stored in model.json's userDefinedMetadata (e.g. a vocabulary); loadModel gives it back as model.metadata. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Stored path of each weight: layer/weight, with the sub-layer for wrappers (as tfjs names them). */
@@ -95,6 +97,7 @@ export function modelToArtifacts(model: Sequential, options: SaveOptions, weight
     modelTopology: { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: GENERATED_BY, backend: 'rnnkit' },
     weightsManifest: [{ paths: [weightsPath], weights: specs }],
     ...(trainingConfig === undefined ? {} : { trainingConfig }),
+    ...(options.metadata === undefined ? {} : { userDefinedMetadata: options.metadata }),
   };
   return { modelJson, weightData: data };
 }
@@ -157,6 +160,8 @@ export function modelFromArtifacts(modelJson: ModelJSON, shards: ArrayBuffer | A
   const values = matchWeights(expected, stored, where);
   model.setWeights(values.map((v, i) => new Tensor(v, expected[i]!.shape)));
 
+  const meta = modelJson.userDefinedMetadata;
+  if (meta !== undefined && meta !== null && typeof meta === 'object') model.metadata = meta;
   const tc = modelJson.trainingConfig;
   if (tc !== undefined && tc !== null) compileFromTrainingConfig(model, tc, optimizerEntries, where);
   return model;

@@ -115,6 +115,8 @@ const COMPILE_LATER = {
 export class Sequential implements TrainableModel {
   readonly name: string;
   readonly layers: Layer[] = [];
+  /** userDefinedMetadata read by loadModel (what save's `metadata` option stored), else undefined. */
+  metadata: Record<string, unknown> | undefined;
   /** Set to true (e.g. from a callback) to stop fit after the current batch. */
   stopTraining = false;
   optimizer: Optimizer | null = null;
@@ -192,7 +194,7 @@ export class Sequential implements TrainableModel {
    * so fit on the loaded model continues exactly.
    */
   async save(target: string | SaveHandler, options: SaveOptions = {}): Promise<void> {
-    checkOptions(options, ['includeOptimizer'], `${this.where}: save`);
+    checkOptions(options, ['includeOptimizer', 'metadata'], `${this.where}: save`);
     if (typeof target === 'function') {
       await target(modelToArtifacts(this, options, 'weights.bin'));
       return;
