@@ -73,7 +73,7 @@ describe('Embedding', () => {
     const y = emb.apply(tensor([[1, 0, 3], [2, 2, 1]]));
     assert.deepEqual(y.shape, [2, 3, 2]);
     assert.deepEqual(Array.from(y.data), [1, 1.5, 0, 0.5, 3, 3.5, 2, 2.5, 2, 2.5, 1, 1.5]);
-    assert.equal(emb.outputTime(1), 3);
+    assert.equal(emb.outputTime(3), 3);
   });
 
   it('takes [B, 1] input and defaults to U(-0.05, 0.05) weights named embeddings', () => {
@@ -91,11 +91,11 @@ describe('Embedding', () => {
   it('maskZero passes on index != 0 as the [B, L] mask; without it no mask', () => {
     const emb = layers.embedding({ inputDim: 5, outputDim: 3, maskZero: true, inputShape: [4] });
     emb.build([4]);
-    emb.forward(ids([3, 1, 0, 0, 0, 2, 4, 0]), 2, 1, false, null);
+    emb.forward(ids([3, 1, 0, 0, 0, 2, 4, 0]), 2, 4, false, null);
     assert.deepEqual(Array.from(emb.outputMask(null)!.slice(0, 8)), [1, 1, 0, 0, 0, 1, 1, 0]);
     const plain = layers.embedding({ inputDim: 5, outputDim: 3, inputShape: [4] });
     plain.build([4]);
-    plain.forward(ids([3, 1, 0, 0]), 1, 1, false, null);
+    plain.forward(ids([3, 1, 0, 0]), 1, 4, false, null);
     assert.equal(plain.outputMask(ids([1, 1, 1, 1])), null);
   });
 
@@ -106,11 +106,11 @@ describe('Embedding', () => {
     const w = emb.weights[0]!;
     w.value.set(randomArray(w.value.length, rng, -0.6, 0.6));
     const x = ids([1, 4, 1, 0, 5, 5, 2, 1]); // B = 2, L = 4; row 3 unused
-    const R = randomArray(outSize(emb, 2, 1), rng);
+    const R = randomArray(outSize(emb, 2, 4), rng);
     w.grad.fill(0);
-    lossOf(emb, x, 2, 1, R, null);
-    assert.equal(emb.backward(R, 2, 1, false), null);
-    assertClose(w.grad, numeric(w.value, () => lossOf(emb, x, 2, 1, R, null)), RTOL, ATOL, 'embedding: dEmbeddings');
+    lossOf(emb, x, 2, 4, R, null);
+    assert.equal(emb.backward(R, 2, 4, false), null);
+    assertClose(w.grad, numeric(w.value, () => lossOf(emb, x, 2, 4, R, null)), RTOL, ATOL, 'embedding: dEmbeddings');
     assert.deepEqual(Array.from(w.grad.slice(9, 12)), [0, 0, 0], 'an unused row gets no gradient');
   });
 
@@ -118,20 +118,20 @@ describe('Embedding', () => {
     const emb = layers.embedding({ inputDim: 10, outputDim: 2, inputShape: [3], name: 'tokens' });
     emb.build([3]);
     assert.throws(
-      () => emb.forward(ids([1, 2, 3, 4, 12, 5]), 2, 1, false, null),
+      () => emb.forward(ids([1, 2, 3, 4, 12, 5]), 2, 3, false, null),
       (e: Error) => e instanceof RangeError && /Embedding 'tokens'/.test(e.message) && /index 12 at \[sample 1, step 1\]/.test(e.message) && /\[0, 10\)/.test(e.message),
     );
-    assert.throws(() => emb.forward(ids([1, -1, 3]), 1, 1, false, null), /index -1 at \[sample 0, step 1\] is out of range/);
-    assert.throws(() => emb.forward(ids([1, 2, 2.5]), 1, 1, false, null), /index 2\.5 at \[sample 0, step 2\] is not an integer/);
-    assert.throws(() => emb.forward(ids([NaN, 2, 2]), 1, 1, false, null), /index NaN at \[sample 0, step 0\]/);
+    assert.throws(() => emb.forward(ids([1, -1, 3]), 1, 3, false, null), /index -1 at \[sample 0, step 1\] is out of range/);
+    assert.throws(() => emb.forward(ids([1, 2, 2.5]), 1, 3, false, null), /index 2\.5 at \[sample 0, step 2\] is not an integer/);
+    assert.throws(() => emb.forward(ids([NaN, 2, 2]), 1, 3, false, null), /index NaN at \[sample 0, step 0\]/);
     assert.throws(() => emb.apply(tensor([[1, 2, 10]])), /index 10 at \[sample 0, step 2\]/);
   });
 
   it('refuses to produce an input gradient (it must be the first layer)', () => {
     const emb = layers.embedding({ inputDim: 3, outputDim: 2, inputShape: [2] });
     emb.build([2]);
-    emb.forward(ids([1, 2]), 1, 1, true, null);
-    assert.throws(() => emb.backward(new Float32Array(4), 1, 1, true), /Embedding '.*': an Embedding has no gradient for its input/);
+    emb.forward(ids([1, 2]), 1, 2, true, null);
+    assert.throws(() => emb.backward(new Float32Array(4), 1, 2, true), /Embedding '.*': an Embedding has no gradient for its input/);
   });
 
   it('validates options and shapes', () => {
@@ -141,7 +141,8 @@ describe('Embedding', () => {
     assert.throws(() => layers.embedding({ inputDim: 0, outputDim: 4 }), /inputDim must be a positive integer/);
     assert.throws(() => layers.embedding({ inputDim: 10 } as never), /outputDim must be a positive integer/);
     assert.throws(() => layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 3, inputShape: [4] }), /inputLength 3 disagrees/);
-    assert.throws(() => layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [null] }).build([null]), /sequence length must be known/);
+    // an open sequence length is fine: each batch brings its own
+    assert.deepEqual(layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [null] }).computeOutputShape([null]), [null, 4]);
     assert.throws(() => layers.embedding({ inputDim: 10, outputDim: 4 }).build([3, 2]), /expected integer indices of shape \[batch, sequenceLength\]/);
   });
 

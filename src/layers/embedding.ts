@@ -89,24 +89,20 @@ export class Embedding extends Layer {
     if (inputShape.length !== 1) {
       throw new RangeError(`${this.where}: expected integer indices of shape [batch, sequenceLength], got ${formatShape([null, ...inputShape])}`);
     }
-    const L = inputShape[0];
-    if (L === null || L === undefined) {
-      throw new RangeError(`${this.where}: the sequence length must be known; give inputShape [sequenceLength] or inputLength, got ${formatShape([null, ...inputShape])}`);
-    }
-    return [L, this.outputDim];
+    return [inputShape[0] ?? null, this.outputDim];
   }
 
-  protected createWeights(inputShape: Shape, rng: Rng): void {
-    this.L = inputShape[0]!;
+  protected createWeights(_inputShape: Shape, rng: Rng): void {
     this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.embeddingsInitializer, rng, {
       regularizer: this.embeddingsRegularizer,
       constraint: this.embeddingsConstraint,
     });
   }
 
-  /** x: [B, L] indices (T is 1 for this 2-D input); returns [B, L, outputDim]. */
-  forward(x: Float32Array, B: number, _T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
-    const L = this.L;
+  /** x: [B, T] indices (T: the sequence length of this batch); returns [B, T, outputDim]. */
+  forward(x: Float32Array, B: number, T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
+    const L = T;
+    this.L = T;
     const E = this.outputDim;
     const V = this.inputDim;
     const n = B * L;
@@ -162,9 +158,13 @@ export class Embedding extends Layer {
     return this.maskZero ? this.maskBuf : null;
   }
 
-  /** The output is [B, L, outputDim] whatever T the 2-D input came with. */
-  override outputTime(_T: number): number {
-    return this.L;
+  override outputTime(T: number): number {
+    return T;
+  }
+
+  /** The time axis of [B, L] index input is its last. */
+  override inputTime(sampleShape: readonly number[]): number {
+    return sampleShape[0] ?? 1;
   }
 
   override getConfig(): Record<string, unknown> {

@@ -207,6 +207,11 @@ export abstract class Layer {
    */
   abstract backward(dy: Float32Array, B: number, T: number, needDx: boolean): Float32Array | null;
 
+  /** Time length of an input whose per-sample shape is `sampleShape` ([T, F] → T; no time axis → 1). */
+  inputTime(sampleShape: readonly number[]): number {
+    return sampleShape.length === 2 ? sampleShape[0]! : 1;
+  }
+
   /** Time length of the output for input time length T (1 when the output is 2-D). */
   outputTime(T: number): number {
     return this.outShape.length === 2 ? T : 1;
@@ -219,13 +224,13 @@ export abstract class Layer {
     if (!this.built) {
       // Keras leaves the time axis open unless declared: later calls may use other lengths.
       const declared = this.batchInputShape?.slice(1);
-      const open = x.rank === 3 ? [null, ...x.shape.slice(2)] : null;
+      const open = x.rank >= 2 ? [null, ...x.shape.slice(2)] : null;
       if (declared !== undefined) this.build(declared);
       else if (open !== null && this.acceptsShape(open)) this.build(open);
     }
     this.build(x.shape.slice(1));
     const B = x.shape[0]!;
-    const T = x.rank === 3 ? x.shape[1]! : 1;
+    const T = this.inputTime(x.shape.slice(1));
     const y = this.forward(x.data, B, T, false, null);
     const outShape = [B, ...this.outShape.map((d) => (d === null ? T : d))] as number[];
     const size = outShape.reduce((a, b) => a * b, 1);

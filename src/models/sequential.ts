@@ -250,7 +250,7 @@ export class Sequential implements TrainableModel {
     if (y.rank === 0 || y.shape[0] !== n) {
       throw new RangeError(`${what}: x and y must have the same number of samples; x has ${n} (shape ${formatShape(x.shape)}), y has ${y.rank === 0 ? 'none' : y.shape[0]} (shape ${formatShape(y.shape)})`);
     }
-    const T = x.rank === 3 ? x.shape[1]! : 1;
+    const T = this.layers[0]!.inputTime(x.shape.slice(1));
     const out = this.outputShape.map((d) => (d === null ? T : d));
     const cols = out[out.length - 1]!;
     const rows = out.length === 2 ? out[0]! : 1;
@@ -481,7 +481,7 @@ export class Sequential implements TrainableModel {
     this.checkInput(xt, 'predict');
     const n = xt.shape[0]!;
     this.checkStatefulBatches(batchSize, n, 'predict');
-    const T = xt.rank === 3 ? xt.shape[1]! : 1;
+    const T = this.layers[0]!.inputTime(xt.shape.slice(1));
     const result = this.engine.predict(xt.data, n, T, xt.size / n, batchSize);
     return new Tensor(result, [n, ...this.outputShape.map((d) => (d === null ? T : d))]);
   }
