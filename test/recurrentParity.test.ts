@@ -16,8 +16,9 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { Rng } from '../src/core/rng.js';
 import { Sequential, layers, optimizers, tensor, type Layer, type Tensor } from '../src/index.js';
-import { assertClose, randomArray } from './helpers/check.js';
+import { randomArray } from './helpers/check.js';
 import { TF_ZERO_INIT, TF_ZERO_INIT_DENSE, initTfjs, tf, tfl, tfLayerGrads, type FlatTensor, type TfLayer } from './helpers/tfjs.js';
+import { Comparer, randomWeights } from './helpers/parity.js';
 
 /** Outputs and gradients, float32 on both sides (or float32 vs float64): 1e-5 relative. */
 const RTOL = 1e-5;
@@ -45,31 +46,6 @@ after(() => {
   assert.equal(tf.memory().numTensors, tensorsAtStart, 'tfjs tensors leaked by the recurrent parity tests');
 });
 
-/** Compare with tolerances, and record the largest differences for the test's diagnostics. */
-class Comparer {
-  private lines: string[] = [];
-  constructor(private readonly t: TestContext) {}
-
-  close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = RTOL, atol = ATOL): void {
-    let maxAbs = 0;
-    let maxRel = 0;
-    for (let i = 0; i < expected.length; i++) {
-      const d = Math.abs(actual[i]! - expected[i]!);
-      maxAbs = Math.max(maxAbs, d);
-      if (Math.abs(expected[i]!) > atol) maxRel = Math.max(maxRel, d / Math.abs(expected[i]!));
-    }
-    this.lines.push(`${what}: max |diff| ${maxAbs.toExponential(2)}, max rel ${maxRel.toExponential(2)}`);
-    assertClose(actual, expected, rtol, atol, what);
-  }
-
-  report(): void {
-    this.t.diagnostic(this.lines.join('; '));
-  }
-}
-
-function randomWeights(layer: Layer, rng: Rng): FlatTensor[] {
-  return layer.weights.map((w) => ({ data: randomArray(w.value.length, rng, -WEIGHT_RANGE, WEIGHT_RANGE), shape: w.shape }));
-}
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -109,7 +85,7 @@ function caseName(k: ParityCase): string {
 function layerParity(t: TestContext, ours: Layer, theirs: TfLayer, B: number, T: number, I: number, seed: number): void {
   const rng = new Rng(seed);
   ours.build([T, I]);
-  const weights = randomWeights(ours, rng);
+  const weights = randomWeights(ours, rng, WEIGHT_RANGE);
   ours.setWeights(weights.map((w) => tensor(w.data, w.shape)));
   const xShape = [B, T, I];
   const x = randomArray(size(xShape), rng);
@@ -122,7 +98,7 @@ function layerParity(t: TestContext, ours: Layer, theirs: TfLayer, B: number, T:
   const dx = ours.backward(R.slice(), B, T, true)!.slice(0, x.length);
 
   const ref = tfLayerGrads(theirs, weights, { data: x, shape: xShape }, R);
-  const cmp = new Comparer(t);
+  const cmp = new Comparer(t, RTOL, ATOL);
   assert.equal(ref.out.length, outSize, 'tfjs output size');
   assert.equal(ref.dWeights.length, ours.weights.length, 'number of weights');
   cmp.close(out, ref.out, 'output');
@@ -191,7 +167,7 @@ describe('training parity with tfjs: LSTM(6) -> Dense(3, softmax), SGD(0.1), 10 
       ours.add(layers.lstm({ ...rnn, inputShape: [T, I] }));
       ours.add(layers.dense(head));
       ours.compile({ optimizer: optimizers.sgd({ learningRate: LR }), loss: 'categoricalCrossentropy' });
-      const weights: FlatTensor[] = ours.layers.flatMap((l) => randomWeights(l, rng));
+      const weights: FlatTensor[] = ours.layers.flatMap((l) => randomWeights(l, rng, WEIGHT_RANGE));
       ours.setWeights(weights.map((w) => tensor(w.data, w.shape)));
 
       const x: FlatTensor = { data: randomArray(N * T * I, rng), shape: [N, T, I] };
@@ -227,7 +203,7 @@ describe('training parity with tfjs: LSTM(6) -> Dense(3, softmax), SGD(0.1), 10 
         tf.dispose([tx, ty]);
       }
 
-      const cmp = new Comparer(t);
+      const cmp = new Comparer(t, RTOL, ATOL);
       assert.equal(ourLosses.length, STEPS);
       cmp.close(ourLosses, theirLosses, 'losses', LOSS_RTOL, 0);
       assert.ok(ourLosses[STEPS - 1]! < ourLosses[0]!, `loss did not decrease: ${ourLosses[0]} -> ${ourLosses[STEPS - 1]}`);
@@ -291,7 +267,7 @@ describe('GRU (resetAfter=true) vs PyTorch float64 golden values', () => {
       const x = Float32Array.from(c.x);
       const outSize = B * (c.returnSequences ? T : 1) * H;
       assert.equal(c.output.length, outSize);
-      const cmp = new Comparer(t);
+      const cmp = new Comparer(t, RTOL, ATOL);
 
       // apply(): [output, finalState]
       const applied = layer.apply(tensor(x, [B, T, I])) as unknown as Tensor[];

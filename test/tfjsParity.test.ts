@@ -15,8 +15,9 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Rng } from '../src/core/rng.js';
 import { Sequential, layers, optimizers, tensor, type Layer } from '../src/index.js';
-import { assertClose, randomArray } from './helpers/check.js';
+import { randomArray } from './helpers/check.js';
 import { TF_ZERO_INIT, TF_ZERO_INIT_DENSE, initTfjs, tf, tfl, tfLayerGrads, type FlatTensor, type TfLayer } from './helpers/tfjs.js';
+import { Comparer, randomWeights } from './helpers/parity.js';
 
 /** Forward values and gradients: both sides compute in float32; 1e-5 relative is ~100 ulps. */
 const RTOL = 1e-5;
@@ -45,31 +46,6 @@ after(() => {
   assert.equal(tf.memory().numTensors, tensorsAtStart, 'tfjs tensors leaked by the parity tests');
 });
 
-/** Compare, then record the largest absolute and relative difference for the test's diagnostics. */
-class Comparer {
-  private lines: string[] = [];
-  constructor(private readonly t: TestContext) {}
-
-  close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = RTOL, atol = ATOL): void {
-    let maxAbs = 0;
-    let maxRel = 0;
-    for (let i = 0; i < expected.length; i++) {
-      const d = Math.abs(actual[i]! - expected[i]!);
-      maxAbs = Math.max(maxAbs, d);
-      if (Math.abs(expected[i]!) > atol) maxRel = Math.max(maxRel, d / Math.abs(expected[i]!));
-    }
-    this.lines.push(`${what}: max |diff| ${maxAbs.toExponential(2)}, max rel ${maxRel.toExponential(2)}`);
-    assertClose(actual, expected, rtol, atol, what);
-  }
-
-  report(): void {
-    this.t.diagnostic(this.lines.join('; '));
-  }
-}
-
-function randomWeights(layer: Layer, rng: Rng): FlatTensor[] {
-  return layer.weights.map((w) => ({ data: randomArray(w.value.length, rng, -WEIGHT_RANGE, WEIGHT_RANGE), shape: w.shape }));
-}
 
 interface LayerCase {
   /** rnnkit layer, unbuilt. */
@@ -88,7 +64,7 @@ function layerParity(t: TestContext, c: LayerCase, seed: number): void {
   const rng = new Rng(seed);
   const { ours, B, T } = c;
   ours.build(c.inShape);
-  const weights = randomWeights(ours, rng);
+  const weights = randomWeights(ours, rng, WEIGHT_RANGE);
   ours.setWeights(weights.map((w) => tensor(w.data, w.shape)));
   const xShape = [B, ...c.inShape];
   const x = randomArray(xShape.reduce((a, b) => a * b, 1), rng);
@@ -101,7 +77,7 @@ function layerParity(t: TestContext, c: LayerCase, seed: number): void {
   const dx = ours.backward(R.slice(), B, T, true)!.slice(0, x.length);
 
   const ref = tfLayerGrads(c.theirs, weights, { data: x, shape: xShape }, R);
-  const cmp = new Comparer(t);
+  const cmp = new Comparer(t, RTOL, ATOL);
   assert.equal(ref.out.length, outSize, 'tfjs output size');
   cmp.close(out, ref.out, 'output');
   ours.weights.forEach((w, i) => cmp.close(w.grad, ref.dWeights[i]!, `d${w.name}`));
@@ -239,7 +215,7 @@ describe('training parity with tfjs: SGD(0.1), 10 full-batch steps', () => {
       ours.add(layers.simpleRNN({ ...rnn, inputShape: [c.T, c.I] }));
       ours.add(layers.dense(head));
       ours.compile({ optimizer: optimizers.sgd({ learningRate: LR }), loss: c.loss });
-      const weights: FlatTensor[] = ours.layers.flatMap((l) => randomWeights(l, rng));
+      const weights: FlatTensor[] = ours.layers.flatMap((l) => randomWeights(l, rng, WEIGHT_RANGE));
       ours.setWeights(weights.map((w) => tensor(w.data, w.shape)));
 
       const x: FlatTensor = { data: randomArray(N * c.T * c.I, rng), shape: [N, c.T, c.I] };
@@ -276,7 +252,7 @@ describe('training parity with tfjs: SGD(0.1), 10 full-batch steps', () => {
         tf.dispose([tx, ty]);
       }
 
-      const cmp = new Comparer(t);
+      const cmp = new Comparer(t, RTOL, ATOL);
       assert.equal(ourLosses.length, STEPS);
       cmp.close(ourLosses, theirLosses, 'losses', LOSS_RTOL, 0);
       assert.ok(ourLosses[STEPS - 1]! < ourLosses[0]!, `loss did not decrease: ${ourLosses[0]} -> ${ourLosses[STEPS - 1]}`);
