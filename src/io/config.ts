@@ -43,7 +43,7 @@ function activationFromKeras(name: unknown, dialect: Dialect): unknown {
 
 /** rnnkit config (camelCase, {className, config} objects) → Keras JSON (snake_case, {class_name, config}). */
 function toKerasValue(key: string, v: unknown): unknown {
-  if (key.endsWith('activation') || key === 'activation') return activationToKeras(v);
+  if (/activation$/i.test(key)) return activationToKeras(v); // activation, recurrentActivation
   if (Array.isArray(v)) return v.map((e) => toKerasValue('', e));
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;

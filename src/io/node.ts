@@ -39,14 +39,19 @@ export function dirFromTarget(target: string): string {
 /** Write a file atomically: temporary name, flush, rename. */
 async function writeAtomic(fs: Fs, file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  await fs.writeFile(tmp, data);
-  const h = await fs.open(tmp, 'r+');
   try {
-    await h.sync();
-  } finally {
-    await h.close();
+    await fs.writeFile(tmp, data);
+    const h = await fs.open(tmp, 'r+');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.unlink(tmp).catch(() => undefined); // leave nothing half-written behind
+    throw e;
   }
-  await fs.rename(tmp, file);
 }
 
 /**
@@ -71,10 +76,13 @@ export async function saveToDirectory(target: string, render: (weightsFile: stri
   }
   const weightsFile = `weights-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.bin`;
   const { json, weights } = render(weightsFile);
+  const weightsPath = path.join(dir, weightsFile);
   try {
-    await writeAtomic(fs, path.join(dir, weightsFile), new Uint8Array(weights));
+    await writeAtomic(fs, weightsPath, new Uint8Array(weights));
     await writeAtomic(fs, jsonPath, json);
   } catch (e) {
+    // model.json was not replaced: the new weights file is nobody's, remove it
+    await fs.unlink(weightsPath).catch(() => undefined);
     throw new Error(`${what}: cannot write the model to ${dir}: ${(e as Error).message}`);
   }
   // model.json now points at the new weights: the old ones can go.

@@ -7,7 +7,7 @@
 import { ModelFormatError } from '../core/errors.js';
 import { readFromFiles } from '../io/node.js';
 import { Sequential } from './sequential.js';
-import { modelFromArtifacts, parseModelJson, shardPaths, type ModelArtifacts, type ModelJSON } from './saving.js';
+import { checkModelJson, modelFromArtifacts, parseModelJson, shardPaths, type ModelArtifacts, type ModelJSON } from './saving.js';
 
 const make = (name: string | undefined): Sequential => new Sequential({ name });
 
@@ -16,7 +16,7 @@ export async function loadModel(source: string | ModelArtifacts | { modelJson: M
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
     if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData}`);
-    const json = typeof s.modelJson === 'string' ? parseModelJson(s.modelJson, `${what}: modelJson`) : (s.modelJson as ModelJSON);
+    const json = typeof s.modelJson === 'string' ? parseModelJson(s.modelJson, `${what}: modelJson`) : checkModelJson(s.modelJson, `${what}: modelJson`);
     return modelFromArtifacts(json, s.weightData as ArrayBuffer | ArrayBuffer[], `${what}: modelJson`, make);
   }
   if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, or {modelJson, weightData}; got ${String(source)}`);

@@ -108,17 +108,82 @@ export function parseModelJson(text: string, where: string): ModelJSON {
   try {
     json = JSON.parse(text);
   } catch (e) {
+    // V8 gives a position for most errors but not for a bad token (NaN, a stray word) or a
+    // truncated file, and other engines word it differently: find it ourselves then.
     const m = /position (\d+)/.exec((e as Error).message);
-    const pos = m === null ? -1 : Number(m[1]);
-    const line = pos < 0 ? '?' : text.slice(0, pos).split('\n').length;
-    throw new ModelFormatError(`${where}: malformed JSON${pos < 0 ? '' : ` at line ${line} (character ${pos})`}: ${(e as Error).message}`);
+    const pos = m === null ? jsonErrorOffset(text) : Number(m[1]);
+    const before = text.slice(0, pos).split('\n');
+    const at = pos < 0 ? '' : ` at line ${before.length}, column ${before[before.length - 1]!.length + 1} (character ${pos})`;
+    throw new ModelFormatError(`${where}: malformed JSON${at}: ${(e as Error).message}`);
   }
+  return checkModelJson(json, where);
+}
+
+/** The checks on a parsed model.json (also for one handed over in memory). */
+export function checkModelJson(json: unknown, where: string): ModelJSON {
   if (json === null || typeof json !== 'object') throw new ModelFormatError(`${where}: expected a JSON object`);
   const j = json as Partial<ModelJSON>;
   if (j.modelTopology === undefined) throw new ModelFormatError(`${where}: no modelTopology (is this a TF.js layers-model model.json?)`);
   if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`${where}: format '${String(j.format)}' is not supported; rnnkit reads 'layers-model' files`);
   if (!Array.isArray(j.weightsManifest)) throw new ModelFormatError(`${where}: weightsManifest is missing or not a list`);
   return j as ModelJSON;
+}
+
+const JSON_ATOM = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
+/** Offset of the first syntax error in JSON text (its length when the text ends early); −1 if none found. */
+function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const string = (): void => {
+    for (i++; i < text.length; i++) {
+      if (text[i] === '"') return void i++;
+      if (text[i] === '\\') i++;
+      else if (text[i]! < ' ') fail();
+    }
+    fail();
+  };
+  const value = (): void => {
+    ws();
+    const open = text[i];
+    if (open === '{' || open === '[') {
+      const close = open === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (open === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          string();
+          ws();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === close) return void i++;
+        if (text[i] !== ',') fail();
+        i++;
+      }
+    }
+    if (open === '"') return string();
+    JSON_ATOM.lastIndex = i;
+    if (JSON_ATOM.exec(text) === null) fail();
+    i = JSON_ATOM.lastIndex;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (e) {
+    return typeof e === 'number' ? e : -1; // e.g. nesting too deep for this recursive scan
+  }
 }
 
 /** The paths of every shard in manifest order (relative to model.json). */
