@@ -5,7 +5,8 @@
  *   npm run bench                      table (default: 1 warm-up + 7 timed epochs)
  *   npm run bench -- --epochs 3        timed epochs per seed training workload
  *   npm run bench -- --batches 5       timed tfjs batches per LSTM/GRU workload (default 3)
- *   npm run bench -- --only lstm       one of: seed, seed-learn, predict, gemm, lstm, gru
+ *   npm run bench -- --only lstm       one of: seed, seed-learn, predict, gemm, lstm, gru, charlm
+ *                                      (charlm: see bench/charlm.ts)
  *   npm run --silent bench -- --json   machine-readable results on stdout (--silent keeps
  *                                      npm's own header out of it; progress goes to stderr)
  *
@@ -36,6 +37,7 @@
  */
 import os from 'node:os';
 import { benchGemm, type GemmResult } from './gemmBench.js';
+import { formatCharlmCheck, runCharlm, CHARLM } from './charlm.js';
 import { initTfjs, makeRnnkit, makeTfjs, tfjsVersion, type Contestant } from './frameworks.js';
 import { fmtNum, fmtSeconds, formatTable, median, relDiff, timeOnce } from './stats.js';
 import {
@@ -222,7 +224,7 @@ interface SideResult {
   extra?: string;
 }
 
-type Unit = 's/epoch' | 's' | 'GFLOP/s' | 'seq/s';
+type Unit = 's/epoch' | 's' | 'GFLOP/s' | 'seq/s' | 's/batch' | 'char/s';
 
 interface Row {
   workload: string;
@@ -417,7 +419,7 @@ async function w2Rows(w: TrainWorkload, batches: number, withTfjs: boolean, repo
 
 function fmtValue(v: number, unit: Unit): string {
   if (!Number.isFinite(v)) return 'n/a';
-  return unit === 'GFLOP/s' ? v.toFixed(2) : unit === 'seq/s' ? (v >= 100 ? v.toFixed(0) : v.toPrecision(3)) : fmtSeconds(v);
+  return unit === 'GFLOP/s' ? v.toFixed(2) : unit === 'seq/s' || unit === 'char/s' ? (v >= 100 ? v.toFixed(0) : v.toPrecision(3)) : fmtSeconds(v);
 }
 
 function fmtResult(s: SideResult | null): string {
@@ -475,7 +477,7 @@ async function main(): Promise<void> {
   const workloads = seedWorkloads().filter((w) => want(w.name as WorkloadName));
   const report = (line: string): void => (opts.json ? note(line) : console.log(line));
 
-  const checks: (CheckResult | W2Check)[] = [];
+  const checks: (CheckResult | W2Check | { workload: 'charlm'; ok: boolean })[] = [];
   for (const w of workloads) {
     const c = await parityCheck(w);
     checks.push(c);
@@ -494,6 +496,20 @@ async function main(): Promise<void> {
     const { check, rows: r } = await w2Rows(w, opts.batches, withTfjs, report);
     if (check !== null) checks.push(check);
     rows.push(...r);
+  }
+
+  if (want('charlm')) {
+    const c = await runCharlm(note, opts.batches + 1);
+    checks.push({ workload: 'charlm', ...c.check });
+    report(formatCharlmCheck(c.check));
+    const side = (samples: number[], what: string): SideResult => ({ value: median(samples), samples, extra: `median of ${samples.length} ${what}` });
+    const tr = side(c.trainRnnkit, 'batches');
+    const tt = side(c.trainTfjs, 'batches');
+    rows.push({ workload: `charlm Embedding(${CHARLM.V},${CHARLM.E})→SimpleRNN(${CHARLM.H})→Dense(${CHARLM.V}) train, T ${CHARLM.T}, batch ${CHARLM.B}`, unit: 's/batch', rnnkit: tr, tfjs: tt, speedup: tt.value / tr.value });
+    const sr = side(c.sampleRnnkit, 'runs of 20000 chars (model.stream)');
+    const st = side(c.sampleTfjs, 'runs of 2000 chars (stateful [1,1] predict)');
+    rows.push({ workload: 'charlm sampling, batch 1, one char at a time', unit: 'char/s', rnnkit: sr, tfjs: st, speedup: sr.value / st.value });
+    rows.push({ workload: 'TextGenerator default (LSTM(64), V 30) sampleMany', unit: 'char/s', rnnkit: side(c.sampleTextGenerator, 'runs of 400 names'), tfjs: null, speedup: NaN });
   }
 
   const totalSeconds = (performance.now() - started) / 1000;

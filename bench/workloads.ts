@@ -138,5 +138,5 @@ export function gruWorkload(resetAfter: boolean): TrainWorkload {
 }
 
 /** Names accepted by --only. */
-export const WORKLOAD_NAMES = ['seed', 'seed-learn', 'predict', 'gemm', 'lstm', 'gru'] as const;
+export const WORKLOAD_NAMES = ['seed', 'seed-learn', 'predict', 'gemm', 'lstm', 'gru', 'charlm'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];

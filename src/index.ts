@@ -72,3 +72,23 @@ import { Sequential, type SequentialArgs } from './models/sequential.js';
 export function sequential(args?: SequentialArgs): Sequential {
   return new Sequential(args);
 }
+export {
+  Vocabulary,
+  lineDataset,
+  windowDataset,
+  sampleIndex,
+  TextGenerator,
+  type EncodeOptions,
+  type VocabularyJSON,
+  type TextDataset,
+  type LineDatasetOptions,
+  type WindowDatasetOptions,
+  type SampleIndexOptions,
+  type TextGeneratorArgs,
+  type TextFitOptions,
+  type SampleOptions,
+  type TextEvaluation,
+  type TextGeneratorMetadata,
+  type CellType,
+  type CorpusMode,
+} from './text/index.js';

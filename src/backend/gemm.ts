@@ -12,6 +12,10 @@
  */
 
 let packedA = new Float32Array(256);
+let rowAcc = new Float64Array(256);
+
+/** Rows at or below this count take the unpacked row path (one character at a time in a stream). */
+export const SMALL_M = 2;
 let packedB = new Float32Array(256);
 
 function growA(n: number): Float32Array {
@@ -57,6 +61,10 @@ export function gemm(
     if (!accumulate) for (let i = 0; i < M; i++) C.fill(0, cOff + i * ldc, cOff + i * ldc + N);
     return;
   }
+  if (!transA && !transB && M <= SMALL_M) {
+    gemmRows(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+    return;
+  }
   let a = A;
   let ao = aOff;
   let la = lda;
@@ -76,6 +84,36 @@ export function gemm(
     lb = K;
   }
   gemmNT(M, N, K, a, ao, la, b, bo, lb, C, cOff, ldc, accumulate);
+}
+
+/**
+ * C[M,N] (+)= A[M,K] · B[K,N] for a few rows (M ≤ SMALL_M) with B row-major as stored:
+ * no packing (packing a weight matrix costs more than the product when M is 1). Each
+ * row accumulates in float64 in the same k order as gemmNT, so the results are
+ * bit-identical to the packed path.
+ */
+function gemmRows(M: number, N: number, K: number, A: Float32Array, ao: number, lda: number, B: Float32Array, bo: number, ldb: number, C: Float32Array, co: number, ldc: number, accumulate: boolean): void {
+  if (rowAcc.length < N) rowAcc = new Float64Array(Math.max(N, rowAcc.length * 2));
+  const s = rowAcc;
+  for (let i = 0; i < M; i++) {
+    s.fill(0, 0, N);
+    const ai = ao + i * lda;
+    let k = 0;
+    // Four k at a time, added one after another (the same order as one at a time).
+    for (; k + 4 <= K; k += 4) {
+      const x0 = A[ai + k]!, x1 = A[ai + k + 1]!, x2 = A[ai + k + 2]!, x3 = A[ai + k + 3]!;
+      const b0 = bo + k * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+      for (let j = 0; j < N; j++) s[j] = s[j]! + x0 * B[b0 + j]! + x1 * B[b1 + j]! + x2 * B[b2 + j]! + x3 * B[b3 + j]!;
+    }
+    for (; k < K; k++) {
+      const x = A[ai + k]!;
+      const bk = bo + k * ldb;
+      for (let j = 0; j < N; j++) s[j] = s[j]! + x * B[bk + j]!;
+    }
+    const ci = co + i * ldc;
+    if (accumulate) for (let j = 0; j < N; j++) C[ci + j] = C[ci + j]! + s[j]!;
+    else for (let j = 0; j < N; j++) C[ci + j] = s[j]!;
+  }
 }
 
 /** C[M,N] (+)= A[M,K] · B[N,K]ᵀ, both operands K-contiguous. */

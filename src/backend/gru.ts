@@ -12,7 +12,7 @@
  *
  * Time-major caches in processing order; see simpleRnn.ts and recurrent.ts.
  */
-import { gemm, transposeInto } from './gemm.js';
+import { SMALL_M, gemm, transposeInto } from './gemm.js';
 import { activationBackwardBlock, activationForwardBlock, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
@@ -44,13 +44,15 @@ export function gruForward(
   const slab = B * H;
   gemm(false, false, T * B, G, I, xs, 0, I, kernel, 0, G, pre, 0, G, false);
   if (bias !== null) addBias(pre, bias, T * B, G); // the input bias: row 0 when resetAfter
-  transposeInto(recurrentKernelT, recurrentKernel, 0, G, H, G);
+  // Few rows per step (streaming one sequence): multiply by the kernel as stored, no transpose.
+  const packed = B > SMALL_M;
+  if (packed) transposeInto(recurrentKernelT, recurrentKernel, 0, G, H, G);
   for (let s = 0; s < T; s++) {
     const go = s * B * G;
     const so = s * slab;
     gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
     if (resetAfter) {
-      gemm(false, true, B, G, H, hPrev, so, H, recurrentKernelT, 0, H, mh, go, G, false);
+      recur(packed, B, H, hPrev, so, recurrentKernel, recurrentKernelT, 0, G, mh, go, false);
       if (bias !== null) addRecurrentBias(mh, go, bias, G, B);
       for (let b = 0; b < B; b++) {
         const g = go + b * G;
@@ -62,13 +64,13 @@ export function gruForward(
         for (let j = 0; j < H; j++) pre[g + 2 * H + j] = pre[g + 2 * H + j]! + gates[g + H + j]! * mh[g + 2 * H + j]!;
       }
     } else {
-      gemm(false, true, B, 2 * H, H, hPrev, so, H, recurrentKernelT, 0, H, pre, go, G, true);
+      recur(packed, B, H, hPrev, so, recurrentKernel, recurrentKernelT, 0, 2 * H, pre, go, true);
       activationForwardBlock(ract, gates, pre, go, G, B, 2 * H);
       for (let b = 0; b < B; b++) {
         const g = go + b * G;
         for (let j = 0; j < H; j++) rh[so + b * H + j] = gates[g + H + j]! * hPrev[so + b * H + j]!;
       }
-      gemm(false, true, B, H, H, rh, so, H, recurrentKernelT, 2 * H * H, H, pre, go + 2 * H, G, true);
+      recur(packed, B, H, rh, so, recurrentKernel, recurrentKernelT, 2 * H, H, pre, go + 2 * H, true);
     }
     activationForwardBlock(act, gates, pre, go + 2 * H, G, B, H);
     const hp = s === 0 ? h0 : hs;
@@ -217,4 +219,24 @@ function biasGradRow1(dBias: Float32Array, dy: Float32Array, rows: number, G: nu
     for (let r = 0; r < rows; r++) s += dy[r * G + c]!;
     dBias[G + c] = dBias[G + c]! + s;
   }
+}
+
+/** out[B, n] (+)= h[B, H] · recurrentKernel[:, col … col+n), from the transposed copy when packed. */
+function recur(
+  packed: boolean,
+  B: number,
+  H: number,
+  h: Float32Array, // [·, B, H]
+  so: number,
+  recurrentKernel: Float32Array, // [H, 3H]
+  recurrentKernelT: Float32Array, // [3H, H]
+  col: number,
+  n: number,
+  out: Float32Array, // rows of 3H
+  oo: number,
+  accumulate: boolean,
+): void {
+  const G = 3 * H;
+  if (packed) gemm(false, true, B, n, H, h, so, H, recurrentKernelT, col * H, H, out, oo, G, accumulate);
+  else gemm(false, false, B, n, H, h, so, H, recurrentKernel, col, G, out, oo, G, accumulate);
 }

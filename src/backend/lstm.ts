@@ -6,7 +6,7 @@
  * Time-major caches in processing order; the input and weight-gradient products run
  * once over all T·B rows outside the loop (see simpleRnn.ts, recurrent.ts).
  */
-import { gemm, transposeInto } from './gemm.js';
+import { SMALL_M, gemm, transposeInto } from './gemm.js';
 import { activationBackward, activationBackwardBlock, activationForward, activationForwardBlock, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
@@ -38,12 +38,15 @@ export function lstmForward(
   const slab = B * H;
   gemm(false, false, T * B, G, I, xs, 0, I, kernel, 0, G, pre, 0, G, false);
   if (bias !== null) addBias(pre, bias, T * B, G);
-  transposeInto(recurrentKernelT, recurrentKernel, 0, G, H, G);
+  // Few rows per step (streaming one sequence): multiply by the kernel as stored, no transpose.
+  const packed = B > SMALL_M;
+  if (packed) transposeInto(recurrentKernelT, recurrentKernel, 0, G, H, G);
   for (let s = 0; s < T; s++) {
     const go = s * B * G;
     const so = s * slab;
     gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
-    gemm(false, true, B, G, H, hPrev, so, H, recurrentKernelT, 0, H, pre, go, G, true);
+    if (packed) gemm(false, true, B, G, H, hPrev, so, H, recurrentKernelT, 0, H, pre, go, G, true);
+    else gemm(false, false, B, G, H, hPrev, so, H, recurrentKernel, 0, G, pre, go, G, true);
     activationForwardBlock(ract, gates, pre, go, G, B, 2 * H); // i, f
     activationForwardBlock(act, gates, pre, go + 2 * H, G, B, H); // g
     activationForwardBlock(ract, gates, pre, go + 3 * H, G, B, H); // o

@@ -121,6 +121,8 @@ export abstract class Recurrent extends Layer {
   protected hPrev: Float32Array = new Float32Array(0);
   /** Initial states [B, H] each (zeros, or the carried state when stateful). */
   protected states0: Float32Array[] = [];
+  /** states0 holds a carried (stream or stateful) state that the next uncarried call must clear. */
+  private states0Dirty = false;
   protected inputMask: Float32Array | null = null; // [B, I] dropout mask, or null
   protected recurrentMask: Float32Array | null = null; // [B, H]
   protected stepMask: Float32Array | null = null; // [T, B] time-major mask, or null
@@ -245,7 +247,14 @@ export abstract class Recurrent extends Layer {
     this.setMasks(B, T, training, mask);
     if (this.inputMask !== null) applyStepMask(this.xs, this.inputMask, T, B * I);
     const carried = this.externalStates ?? (this.stateful ? this.carried : null);
-    if (carried !== null) for (let i = 0; i < this.stateCount; i++) copy(this.states0[i]!, carried[i]!, 0, B * H);
+    if (carried !== null) {
+      for (let i = 0; i < this.stateCount; i++) copy(this.states0[i]!, carried[i]!, 0, B * H);
+      this.states0Dirty = true;
+    } else if (this.states0Dirty) {
+      // A stream or stateful call left its state here: an ordinary call starts from zeros.
+      for (const s of this.states0) s.fill(0);
+      this.states0Dirty = false;
+    }
     this.cellForward(T, B);
     if (this.returnSequences) k.fromTimeMajor(this.y, this.hs, B, T, H, false);
     else copy(this.y, this.hs, (T - 1) * B * H, B * H);

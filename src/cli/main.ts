@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/// <reference types="node" />
+/**
+ * The rnnkit command line (the package's bin). Node only: the library itself has no Node
+ * imports; everything here may use them. User mistakes print one line on stderr and exit
+ * non-zero (2 for usage, 1 for bad input); set RNNKIT_DEBUG=1 to see stack traces.
+ */
+import { CliError, usageError } from './args.js';
+import { textgen } from './textgen.js';
+
+const HELP = `Usage: rnnkit <command> [options]
+
+Commands:
+  textgen train [corpus.txt] --out DIR   train a character-level text generator
+  textgen sample DIR                     generate text from a trained model
+  textgen demo                           train on the built-in names and show samples
+
+Run \`rnnkit <command> --help\` for details.`;
+
+export async function main(argv: string[], out: (line: string) => void = (l) => console.log(l)): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return out(HELP);
+  if (command === 'textgen') return textgen(rest, out);
+  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen (see rnnkit --help)`);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const err = e as Error;
+  if (process.env.RNNKIT_DEBUG === '1') console.error(err.stack);
+  else {
+    const kind = err instanceof CliError || err instanceof RangeError || err instanceof TypeError ? '' : `${err.name}: `;
+    const line = `${kind}${String(err.message).split('\n')[0]}`;
+    console.error(line.startsWith('rnnkit') ? line : `rnnkit: ${line}`);
+  }
+  process.exitCode = err instanceof CliError ? err.exitCode : 1;
+});

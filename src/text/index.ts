@@ -1,0 +1,15 @@
+/** Character-level text generation (browser-safe). */
+export { Vocabulary, PAD, EOS, UNK, FIRST_CHAR, type EncodeOptions, type VocabularyJSON } from './vocabulary.js';
+export { lineDataset, windowDataset, type TextDataset, type LineDatasetOptions, type WindowDatasetOptions } from './datasets.js';
+export { sampleIndex, type SampleIndexOptions } from './sampling.js';
+export {
+  TextGenerator,
+  METADATA_KEY,
+  type TextGeneratorArgs,
+  type TextFitOptions,
+  type SampleOptions,
+  type TextEvaluation,
+  type TextGeneratorMetadata,
+  type CellType,
+  type CorpusMode,
+} from './textGenerator.js';

@@ -1,0 +1,79 @@
+/**
+ * Drawing one index from a probability vector with temperature and top-k.
+ *
+ * With temperature τ the distribution is p_i^(1/τ) renormalised (computed as
+ * exp((log p_i − max log p)/τ), so τ → 0 tends to the argmax without overflow); top-k
+ * keeps the k most probable indices (ties broken by lower index). `banned` indices
+ * (padding, unknown) are never drawn. Browser-safe.
+ */
+import type { Rng } from '../core/rng.js';
+
+export interface SampleIndexOptions {
+  /** > 0. Default 1. */
+  temperature?: number;
+  /** ≥ 1, or undefined for no limit. */
+  topK?: number;
+  /** Indices never drawn. */
+  banned?: readonly number[];
+}
+
+/** Check temperature and topK as options of `where` (RangeError naming the option). */
+export function checkSamplingOptions(temperature: unknown, topK: unknown, where: string): void {
+  if (temperature !== undefined && (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0)) {
+    throw new RangeError(`${where}: temperature must be a number > 0, got ${JSON.stringify(temperature)}`);
+  }
+  if (topK !== undefined && (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1)) {
+    throw new RangeError(`${where}: topK must be an integer ≥ 1, got ${JSON.stringify(topK)}`);
+  }
+}
+
+/**
+ * Draw an index from probs[offset … offset+V) with rng. `scratch` (length ≥ V) avoids
+ * allocation per call.
+ */
+export function sampleIndex(probs: ArrayLike<number>, offset: number, V: number, rng: Rng, options: SampleIndexOptions = {}, scratch: Float64Array = new Float64Array(V)): number {
+  const tau = options.temperature ?? 1;
+  const banned = options.banned ?? [];
+  const w = scratch;
+  let maxLog = -Infinity;
+  for (let i = 0; i < V; i++) {
+    const p = probs[offset + i]!;
+    const l = p > 0 ? Math.log(p) : -Infinity;
+    w[i] = l;
+    if (l > maxLog && !banned.includes(i)) maxLog = l;
+  }
+  for (const b of banned) if (b < V) w[b] = -Infinity;
+  if (maxLog === -Infinity) {
+    // Everything allowed has probability 0 (cannot happen with softmax outputs): uniform over the allowed.
+    for (let i = 0; i < V; i++) w[i] = banned.includes(i) ? -Infinity : 0;
+    maxLog = 0;
+  }
+  if (options.topK !== undefined && options.topK < V) {
+    // The k-th largest log-probability; keep everything strictly above it, then ties by index.
+    const sorted = Array.from(w.subarray(0, V)).sort((a, b) => b - a);
+    const kth = sorted[options.topK - 1]!;
+    let above = 0;
+    for (let i = 0; i < V; i++) if (w[i]! > kth) above++;
+    let tiesLeft = options.topK - above;
+    for (let i = 0; i < V; i++) {
+      if (w[i]! > kth) continue;
+      if (w[i] === kth && tiesLeft > 0 && kth !== -Infinity) tiesLeft--;
+      else w[i] = -Infinity;
+    }
+  }
+  let total = 0;
+  for (let i = 0; i < V; i++) {
+    const e = w[i] === -Infinity ? 0 : Math.exp((w[i]! - maxLog) / tau);
+    w[i] = e;
+    total += e;
+  }
+  let u = rng.uniform() * total;
+  let last = -1;
+  for (let i = 0; i < V; i++) {
+    if (w[i] === 0) continue;
+    last = i;
+    u -= w[i]!;
+    if (u < 0) return i;
+  }
+  return last; // rounding at the top end
+}
