@@ -102,3 +102,8 @@ export function setSeed(seed: number): void {
 export function nextSeed(): number {
   return globalRng.nextUint32();
 }
+
+/** A 32-bit seed derived from two numbers (e.g. a fit seed and an epoch), well mixed. */
+export function mixSeeds(a: number, b: number): number {
+  return (Math.imul(a ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(b + 1, 0x85ebca6b)) >>> 0;
+}

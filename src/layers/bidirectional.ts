@@ -178,6 +178,11 @@ export class Bidirectional extends Layer {
     return this.returnSequences ? inputMask : null;
   }
 
+  override beginEpoch(fitSeed: number, epoch: number): void {
+    this.forwardLayer.beginEpoch(fitSeed, epoch);
+    this.backwardLayer.beginEpoch(fitSeed, epoch);
+  }
+
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),

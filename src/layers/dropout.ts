@@ -10,7 +10,7 @@
  */
 import { checkNumberIn, checkPositiveInt } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
-import type { Rng } from '../core/rng.js';
+import { Rng, mixSeeds } from '../core/rng.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type Shape } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
@@ -25,6 +25,7 @@ export class Dropout extends Layer {
   readonly rate: number;
   readonly noiseShape: readonly (number | null)[] | null;
   private rng: Rng | null = null;
+  private baseSeed = 0;
   private F = 0; // last axis
   private hasTime = 0; // 1 for [B, T, F] input, 0 for [B, F]
   private bcB = 0; // 1 = the mask is shared along that axis
@@ -74,6 +75,7 @@ export class Dropout extends Layer {
   protected createWeights(inputShape: Shape, rng: Rng): void {
     // No weights: the build-time Rng (this layer's seed, or drawn from the global seed) draws the masks.
     this.rng = rng;
+    this.baseSeed = rng.nextUint32();
     this.F = inputShape[inputShape.length - 1]!;
     const ns = this.noiseShape;
     const last = ns === null ? null : ns[ns.length - 1];
@@ -158,6 +160,10 @@ export class Dropout extends Layer {
 
   override outputTime(T: number): number {
     return this.hasTime === 1 ? T : 1;
+  }
+
+  override beginEpoch(fitSeed: number, epoch: number): void {
+    this.rng = new Rng(mixSeeds(mixSeeds(this.baseSeed, fitSeed), epoch));
   }
 
   override getConfig(): Record<string, unknown> {

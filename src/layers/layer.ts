@@ -207,6 +207,13 @@ export abstract class Layer {
    */
   abstract backward(dy: Float32Array, B: number, T: number, needDx: boolean): Float32Array | null;
 
+  /**
+   * Called by fit at the start of each epoch. Layers that draw random numbers in
+   * training (dropout) reseed from (their own seed, fitSeed, epoch), so a run resumed
+   * with initialEpoch draws the same masks as an unbroken one.
+   */
+  beginEpoch(_fitSeed: number, _epoch: number): void {}
+
   /** Time length of an input whose per-sample shape is `sampleShape` ([T, F] → T; no time axis → 1). */
   inputTime(sampleShape: readonly number[]): number {
     return sampleShape.length === 2 ? sampleShape[0]! : 1;

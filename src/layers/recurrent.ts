@@ -16,7 +16,7 @@ import { getRegularizer, serializeRegularizer, type Regularizer, type Regularize
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import { checkBoolean, checkNumberIn, checkPositiveInt } from '../core/errors.js';
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
-import { Rng, nextSeed } from '../core/rng.js';
+import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { applyStepMask } from '../backend/recurrent.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type Shape } from './layer.js';
 
@@ -115,6 +115,7 @@ export abstract class Recurrent extends Layer {
   protected k: Kernels = backend();
   protected inputDim = 0;
   private dropoutRng: Rng | null = null;
+  private dropoutSeed = 0;
   // time-major caches shared by every cell, [T, B, ·] in processing order
   protected xs: Float32Array = new Float32Array(0);
   protected hs: Float32Array = new Float32Array(0);
@@ -199,7 +200,8 @@ export abstract class Recurrent extends Layer {
     this.inputDim = inputShape[1]!;
     this.createCellWeights(this.inputDim, rng);
     this.k = backend();
-    this.dropoutRng = new Rng(this.seed === undefined ? nextSeed() : this.seed + 1);
+    this.dropoutSeed = this.seed === undefined ? nextSeed() : this.seed + 1;
+    this.dropoutRng = new Rng(this.dropoutSeed);
     if (this.stateful) this.carried = Array.from({ length: this.stateCount }, () => new Float32Array(this.statefulBatch * this.units));
   }
 
@@ -335,6 +337,10 @@ export abstract class Recurrent extends Layer {
   cloneWith(overrides: Partial<RecurrentArgs>): Recurrent {
     const make = this.constructor as new (args: RecurrentArgs) => Recurrent;
     return new make({ ...this.args, ...overrides });
+  }
+
+  override beginEpoch(fitSeed: number, epoch: number): void {
+    if (this.dropout > 0 || this.recurrentDropout > 0) this.dropoutRng = new Rng(mixSeeds(mixSeeds(this.dropoutSeed, fitSeed), epoch));
   }
 
   /** Zero the carried states of a stateful layer (Keras reset_states). */

@@ -51,6 +51,10 @@ export class TimeDistributed extends Layer {
     return T;
   }
 
+  override beginEpoch(fitSeed: number, epoch: number): void {
+    this.layer.beginEpoch(fitSeed, epoch);
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), layer: { className: this.layer.className, config: this.layer.getConfig() } };
   }

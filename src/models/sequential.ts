@@ -12,7 +12,7 @@ import { Layer, uniqueName, type Shape } from '../layers/layer.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { Tensor, type NestedArray } from '../core/tensor.js';
-import { Rng, nextSeed } from '../core/rng.js';
+import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { checkOptions, checkPositiveInt, checkNumberIn } from '../core/errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import { getLoss, type Loss } from '../losses/index.js';
@@ -403,7 +403,9 @@ export class Sequential implements TrainableModel {
       // Each epoch's order depends only on (seed, epoch), as a fresh permutation, so a
       // run resumed with initialEpoch shuffles exactly as an unbroken one.
       for (let i = 0; i < train.n; i++) order[i] = i;
-      if (shuffle) new Rng(epochSeed(fitSeed, epoch)).shuffle(order);
+      if (shuffle) new Rng(mixSeeds(fitSeed, epoch)).shuffle(order);
+      // Dropout masks too: each layer reseeds from (its seed, fit seed, epoch).
+      for (const l of this.layers) l.beginEpoch(fitSeed, epoch);
       for (const m of metrics) m.reset();
       let lossSum = 0;
       let seen = 0;
@@ -567,8 +569,3 @@ function checkVerbose(v: unknown, what: string): 0 | 1 | 2 {
   throw new RangeError(`${what}: verbose must be 0, 1, 2 or 'auto', got ${JSON.stringify(v)}`);
 }
 
-
-/** A seed for one epoch's shuffle from the fit seed. */
-function epochSeed(seed: number, epoch: number): number {
-  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
-}
