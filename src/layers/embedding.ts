@@ -8,8 +8,8 @@
  * the value and its [sample, step]. Backward scatters dy into the embeddings gradient
  * and has no input gradient (indices are not differentiable): asked for one, it throws.
  *
- * The input is 2-D, so the model passes T = 1; the sequence length L comes from the
- * built input shape, which must therefore be known (inputShape [L] or inputLength L).
+ * The time axis of [B, L] index input is its last (inputTime), so the model passes
+ * T = L per batch: the sequence length may be left open (inputShape [null]).
  */
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
@@ -56,7 +56,7 @@ export class Embedding extends Layer {
   /** The inputLength option as given (null when not given). */
   readonly inputLength: number | null;
   private embeddings!: LayerWeight;
-  private L = 0; // sequence length from the built input shape
+  private L = 0; // sequence length of the last forward (T)
   private idx: Int32Array = new Int32Array(0); // [B, L] indices of the last forward
   private out: Float32Array = new Float32Array(0); // [B, L, E]
   private maskBuf: Float32Array = new Float32Array(0); // [B, L] index != 0
