@@ -5,6 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,8 +53,12 @@ after(async () => {
 });
 
 test('train → DIR → sample: progress bar, samples per epoch, best model kept; samples shaped and seeded', () => {
-  const t = rnnkit('textgen', 'train', corpus, '--out', model, '--epochs', '3', '--units', '16', '--cell', 'gru', '--batch-size', '4', '--validation-split', '0.2', '--samples', '2', '--seed', '1');
+  const plot = join(dir, 'curves.svg');
+  const t = rnnkit('textgen', 'train', corpus, '--out', model, '--epochs', '3', '--units', '16', '--cell', 'gru', '--batch-size', '4', '--validation-split', '0.2', '--samples', '2', '--seed', '1', '--plot', plot);
   assert.equal(t.code, 0, t.stderr);
+  const svg = readFileSync(plot, 'utf8');
+  assert.match(svg, /^<svg[\s\S]*<\/svg>\s*$/);
+  for (const key of ['loss', 'val_loss', 'accuracy', 'val_accuracy']) assert.ok(svg.includes(`>${key}<`), `legend names ${key}`);
   assert.equal(t.stderr, '');
   assert.match(t.stdout, /Training a GRU\(16\) character model on .*names\.txt \(20 lines\)/);
   for (const e of [1, 2, 3]) assert.match(t.stdout, new RegExp(`Epoch ${e}/3`));

@@ -7,6 +7,7 @@
  */
 import { CliError, usageError } from './args.js';
 import { textgen } from './textgen.js';
+import { timeseries } from './timeseries.js';
 
 const HELP = `Usage: rnnkit <command> [options]
 
@@ -14,6 +15,9 @@ Commands:
   textgen train [corpus.txt] --out DIR   train a character-level text generator
   textgen sample DIR                     generate text from a trained model
   textgen demo                           train on the built-in names and show samples
+  timeseries train data.csv --target COL --lookback N --horizon N
+                                         train a forecaster, scored against baselines
+  timeseries forecast DIR data.csv       forecast after the end of a CSV
 
 Run \`rnnkit <command> --help\` for details.`;
 
@@ -21,7 +25,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return out(HELP);
   if (command === 'textgen') return textgen(rest, out);
-  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen (see rnnkit --help)`);
+  if (command === 'timeseries') return timeseries(rest, out);
+  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries (see rnnkit --help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

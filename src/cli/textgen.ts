@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ModelFormatError, TextGenerator, Vocabulary, type Callback, type CellType, type Logs } from '../index.js';
+import { ModelFormatError, TextGenerator, Vocabulary, plotHistory, type Callback, type CellType, type Logs } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { builtInNames } from './names.js';
 
@@ -32,6 +32,7 @@ Options:
   --validation-split X      held-out fraction in [0, 1) (default ${DEFAULTS.validationSplit})
   --seed N                  (default ${DEFAULTS.seed})
   --samples N               lines sampled after each epoch (default ${DEFAULTS.samples}; 0 for none)
+  --plot FILE.svg           write the training curves (loss, accuracy, val_*) as an SVG plot
   -h, --help`;
 
 const SAMPLE_HELP = `Usage: rnnkit textgen sample DIR [options]
@@ -75,6 +76,7 @@ const TRAIN_OPTIONS: OptionSpec = {
   'validation-split': { type: 'string' },
   seed: { type: 'string' },
   samples: { type: 'string' },
+  plot: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -197,8 +199,13 @@ async function train(argv: string[], print: Print, demo: boolean): Promise<void>
   const splitRequested = validationSplit > 0;
   const n = typeof corpus === 'string' ? Math.floor(([...corpus].length - 1 - (seqLen ?? DEFAULTS.seqLen)) / (seqLen ?? DEFAULTS.seqLen)) + 1 : corpus.length;
   const useSplit = splitRequested && Math.floor(n * (1 - validationSplit)) > 0 && Math.floor(n * (1 - validationSplit)) < n;
-  await gen.fit(corpus, { epochs, batchSize, learningRate: lr, validationSplit: useSplit ? validationSplit : undefined, seed, seqLength: seqLen, verbose: 1, callbacks: onEpoch });
+  const history = await gen.fit(corpus, { epochs, batchSize, learningRate: lr, validationSplit: useSplit ? validationSplit : undefined, seed, seqLength: seqLen, verbose: 1, callbacks: onEpoch });
   print(`Best model (${monitor} ${best.toFixed(4)}, epoch ${bestEpoch}) saved in ${dir}`);
+  const plotFile = values.plot;
+  if (typeof plotFile === 'string') {
+    await plotHistory(history, plotFile, { title: `Character model on ${source}` });
+    print(`Training curves written to ${plotFile}`);
+  }
   if (demo) {
     const best = await TextGenerator.load(dir);
     print('\nGenerated names (temperature 0.8):');

@@ -119,3 +119,13 @@ export async function readFromFiles(source: string, what: string): Promise<{ jso
     },
   };
 }
+
+/** Write a text file (a plot, a report) atomically: temporary name, then rename. */
+export async function writeTextFile(file: string, text: string, what: string): Promise<void> {
+  const { fs } = await modules(what);
+  try {
+    await writeAtomic(fs, file, text);
+  } catch (e) {
+    throw new Error(`${what}: cannot write ${file}: ${(e as Error).message}`);
+  }
+}

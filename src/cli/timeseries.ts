@@ -1,0 +1,264 @@
+/**
+ * `rnnkit timeseries train | forecast`: forecasting a CSV column with a recurrent network,
+ * scored against the last-value and seasonal-naive baselines.
+ */
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Forecaster, ModelFormatError, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
+import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
+import { numericSeries, readTable, timeColumn } from './csv.js';
+import { checkOutDir } from './textgen.js';
+
+type Print = (line: string) => void;
+
+export const DEFAULTS = { cell: 'lstm' as const, units: 32, layers: 1, epochs: 50, batchSize: 32, lr: 0.005, patience: 10, validation: 0.1, test: 0.2, seed: 42, scaling: 'relative' as const, strategy: 'direct' as const };
+
+const TRAIN_HELP = `Usage: rnnkit timeseries train data.csv --target COL --lookback N --horizon N [options]
+
+Train a recurrent forecaster on a CSV file (a header row, one row per time step, oldest
+first). The rows are split in time order: training, then validation (early stopping, best
+weights kept), then the test part, where the model's errors are printed beside those of the
+last-value and (with --season) seasonal-naive baselines.
+
+Options:
+  --target COL                column to forecast (required)
+  --features A,B              input columns (default: the target)
+  --time-column COL           dates of the rows (used to date the forecasts)
+  --lookback N                input rows per window (required)
+  --horizon N                 steps forecast at once (required)
+  --season N                  period of the seasonal-naive baseline (e.g. 12 for monthly data)
+  --strategy direct|recursive one output per step, or a one-step model rolled forward (default ${DEFAULTS.strategy})
+  --scaling relative|standard|minmax
+                              relative: subtract each window's last value, then standardize
+                              (default ${DEFAULTS.scaling}; right for trending series)
+  --cell lstm|gru|simple      (default ${DEFAULTS.cell})
+  --units N                   (default ${DEFAULTS.units})
+  --layers N                  (default ${DEFAULTS.layers})
+  --epochs N                  at most (default ${DEFAULTS.epochs})
+  --batch-size N              (default ${DEFAULTS.batchSize})
+  --lr X                      Adam learning rate (default ${DEFAULTS.lr})
+  --patience N                early-stopping patience in epochs, 0 for none (default ${DEFAULTS.patience})
+  --validation X              validation fraction (default ${DEFAULTS.validation})
+  --test X                    test fraction at the end (default ${DEFAULTS.test})
+  --fill previous|linear      fill missing values (default: refuse them)
+  --seed N                    (default ${DEFAULTS.seed})
+  --out DIR                   keep the model (new, empty, or an rnnkit model directory)
+  --plot FILE.svg             plot the test part: history, actual values, the model's forecasts
+  -h, --help`;
+
+const FORECAST_HELP = `Usage: rnnkit timeseries forecast DIR data.csv --steps N [options]
+
+Forecast the next N values after the end of data.csv (the same columns as in training)
+with a model from \`rnnkit timeseries train --out DIR\`, written to stdout.
+
+Options:
+  --steps N               values to forecast (default: the model's horizon)
+  --format csv|json       (default csv)
+  --fill previous|linear  fill missing values (default: refuse them)
+  --plot FILE.svg         plot the end of the series and the forecast
+  -h, --help`;
+
+export const TIMESERIES_HELP = `Usage: rnnkit timeseries <command> [options]
+
+Commands:
+  train data.csv --target COL --lookback N --horizon N   train and score against baselines
+  forecast DIR data.csv --steps N                        forecast after the end of a CSV
+
+Run \`rnnkit timeseries <command> --help\` for the options of each.`;
+
+const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot'];
+const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } };
+
+export async function timeseries(argv: string[], out: Print): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return out(TIMESERIES_HELP);
+  if (command === 'train') return train(rest, out);
+  if (command === 'forecast') return forecast(rest, out);
+  throw usageError(`rnnkit timeseries: unknown command ${JSON.stringify(command)}; commands: train, forecast (see rnnkit timeseries --help)`);
+}
+
+/** How the rows are spaced in time: whole months (calendar), or a fixed number of milliseconds. */
+interface TimeInfo {
+  column: string;
+  last: number;
+  months?: number;
+  ms?: number;
+}
+
+function timeInfo(column: string, times: number[]): TimeInfo | undefined {
+  if (times.length < 2) return undefined;
+  const last = times[times.length - 1]!;
+  const d = times.map((t) => new Date(t));
+  const monthly = d.every((x) => x.getUTCDate() === 1 && x.getUTCHours() === 0 && x.getUTCMinutes() === 0);
+  const median = (a: number[]): number => a.sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+  if (monthly) {
+    const m = median(d.slice(1).map((x, i) => (x.getUTCFullYear() - d[i]!.getUTCFullYear()) * 12 + x.getUTCMonth() - d[i]!.getUTCMonth()));
+    if (m > 0) return { column, last, months: m };
+  }
+  const ms = median(times.slice(1).map((t, i) => t - times[i]!));
+  return ms > 0 ? { column, last, ms } : undefined;
+}
+
+function futureTimes(info: TimeInfo | undefined, steps: number): string[] | undefined {
+  if (info === undefined) return undefined;
+  return Array.from({ length: steps }, (_, i) => {
+    const d = new Date(info.last);
+    if (info.months !== undefined) d.setUTCMonth(d.getUTCMonth() + info.months * (i + 1));
+    else d.setTime(info.last + info.ms! * (i + 1));
+    const iso = d.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  });
+}
+
+const fill = (values: Record<string, unknown>): FillMethod | undefined => (values.fill === undefined ? undefined : choiceOption(values, 'fill', ['previous', 'linear'] as const, 'previous'));
+
+function required(values: Record<string, unknown>, name: string, command: string): void {
+  if (values[name] === undefined || values[name] === '') throw usageError(`${command}: --${name} is required (see ${command} --help)`);
+}
+
+async function train(argv: string[], print: Print): Promise<void> {
+  const command = 'rnnkit timeseries train';
+  const { values, positionals } = parse(argv, TRAIN_OPTIONS, command);
+  if (values.help === true) return print(TRAIN_HELP);
+  if (positionals.length !== 1) throw usageError(`${command}: expected one CSV file, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')} (see ${command} --help)`);
+  for (const r of ['target', 'lookback', 'horizon']) required(values, r, command);
+  const target = values.target as string;
+  const lookback = intOption(values, 'lookback', 1);
+  const horizon = intOption(values, 'horizon', 1);
+  const season = values.season === undefined ? undefined : intOption(values, 'season', 1);
+  const strategy = choiceOption(values, 'strategy', ['direct', 'recursive'] as const, DEFAULTS.strategy);
+  const scaling = choiceOption(values, 'scaling', ['relative', 'standard', 'minmax'] as const, DEFAULTS.scaling);
+  const cell = choiceOption(values, 'cell', ['lstm', 'gru', 'simple'] as const, DEFAULTS.cell);
+  const units = intOption(values, 'units', DEFAULTS.units);
+  const numLayers = intOption(values, 'layers', DEFAULTS.layers);
+  const epochs = intOption(values, 'epochs', DEFAULTS.epochs);
+  const batchSize = intOption(values, 'batch-size', DEFAULTS.batchSize);
+  const lr = numberOption(values, 'lr', DEFAULTS.lr, (n) => n > 0, 'a number > 0');
+  const patience = intOption(values, 'patience', DEFAULTS.patience, 0);
+  const validation = numberOption(values, 'validation', DEFAULTS.validation, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
+  const test = numberOption(values, 'test', DEFAULTS.test, (n) => n > 0 && n < 1, 'a number in (0, 1)');
+  if (validation + test >= 1) throw usageError(`${command}: --validation + --test must be < 1, got ${validation + test}`);
+  const seed = intOption(values, 'seed', DEFAULTS.seed, 0);
+  const featureNames = values.features === undefined ? [target] : String(values.features).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (featureNames.length === 0) throw usageError(`${command}: --features needs at least one column name`);
+  const outDir = values.out === undefined ? undefined : resolve(values.out as string);
+  if (outDir !== undefined) await checkOutDir(outDir);
+
+  const file = positionals[0]!;
+  const table = await readTable(file);
+  // Columns of the series: the target first, then the other features.
+  const columns = [target, ...featureNames.filter((n) => n !== target)];
+  const series = numericSeries(table, columns, '--target/--features', fill(values));
+  const times = values['time-column'] === undefined ? undefined : timeColumn(table, values['time-column'] as string);
+  const f = new Forecaster({
+    lookback,
+    horizon,
+    strategy,
+    target: 0,
+    features: featureNames.map((n) => columns.indexOf(n)),
+    columns,
+    scaling: scaling === 'relative' ? 'standard' : scaling,
+    windowRelative: scaling === 'relative',
+    cell,
+    units,
+    layers: numLayers,
+    seed,
+  });
+  if (times !== undefined) f.info = { time: timeInfo(values['time-column'] as string, times) };
+  print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}, lookback ${lookback}, horizon ${horizon}`);
+  const h = await f.fit(series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0 });
+  const vl = h.history.val_loss;
+  const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
+  print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
+  const ev = f.evaluate(series, { season });
+  print(`\nTest part: last ${Math.round(test * 100)}% of the rows, ${ev.windows} window(s) × ${ev.horizon} step(s)`);
+  const rows: [string, ForecastMetrics][] = [['model', ev.model], ['last value', ev.lastValue]];
+  if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${season})`, ev.seasonalNaive]);
+  for (const line of metricsTable(rows)) print(line);
+  if (values.plot !== undefined) {
+    await testPlot(values.plot as string, series, times, ev, target, file);
+    print(`Plot written to ${values.plot as string}`);
+  }
+  if (outDir !== undefined) {
+    await f.save(outDir);
+    print(`\nModel saved in ${outDir}`);
+  }
+}
+
+/** History before the test part (the last three test lengths of it), the actual test values, and forecasts from every horizon-th origin (non-overlapping). */
+async function testPlot(file: string, series: Series, times: number[] | undefined, ev: ForecastEvaluation, target: string, source: string): Promise<void> {
+  const H = ev.horizon;
+  const start = ev.origins[0]! + 1;
+  const x = (r: number): number => (times !== undefined ? times[r]! : r);
+  const y = (r: number): number => series.data[r * series.columns]!;
+  const from = Math.max(0, start - 3 * (series.rows - start));
+  const hist = Array.from({ length: start - from + 1 }, (_, i) => from + i);
+  const act = Array.from({ length: series.rows - start }, (_, i) => start + i);
+  const fx: number[] = [];
+  const fy: number[] = [];
+  for (let k = 0; k < ev.windows; k += H) for (let h = 0; h < H; h++) {
+    fx.push(x(ev.origins[k]! + 1 + h));
+    fy.push(ev.predictions[k * H + h]!);
+  }
+  await plotForecast({ historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, title: `${target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${source.split('/').at(-1)}`, yLabel: target, xFormat: times !== undefined ? 'date' : 'number', xLabel: times !== undefined ? undefined : 'row' }, file).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+}
+
+export function metricsTable(rows: [string, ForecastMetrics][]): string[] {
+  const w = Math.max(...rows.map(([n]) => n.length), 8);
+  const num = (v: number): string => (Number.isNaN(v) ? 'n/a' : v.toPrecision(4)).padStart(10);
+  return [`${''.padEnd(w)}${'MAE'.padStart(10)}${'RMSE'.padStart(10)}${'MAPE %'.padStart(10)}${'sMAPE %'.padStart(10)}`, ...rows.map(([n, m]) => `${n.padEnd(w)}${num(m.mae)}${num(m.rmse)}${num(m.mape)}${num(m.smape)}`)];
+}
+
+async function forecast(argv: string[], print: Print): Promise<void> {
+  const command = 'rnnkit timeseries forecast';
+  const { values, positionals } = parse(argv, { steps: { type: 'string' }, format: { type: 'string' }, fill: { type: 'string' }, plot: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, command);
+  if (values.help === true) return print(FORECAST_HELP);
+  if (positionals.length !== 2) throw usageError(`${command}: expected a model directory and a CSV file, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')} (see ${command} --help)`);
+  const [dir, file] = positionals as [string, string];
+  const format = choiceOption(values, 'format', ['csv', 'json'] as const, 'csv');
+  const fillMethod = fill(values);
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new CliError(`${dir} is not a directory (expected a model directory from rnnkit timeseries train --out)`);
+    await stat(join(dir, 'model.json'));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${dir} holds no model (no model.json); train one with rnnkit timeseries train --out ${dir}`);
+  }
+  let f: Forecaster;
+  try {
+    f = await Forecaster.load(dir);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw new CliError(e.message);
+    throw e;
+  }
+  const steps = intOption(values, 'steps', f.horizon);
+  const table = await readTable(file);
+  const series = numericSeries(table, f.columns, 'the model\'s column', fillMethod);
+  const tinfo = (f.info as { time?: TimeInfo }).time;
+  // Date the forecasts from the CSV's own last time when it has the time column.
+  const t = tinfo !== undefined && table.header.includes(tinfo.column) ? timeInfo(tinfo.column, timeColumn(table, tinfo.column)) : undefined;
+  const values_ = f.forecast(series, steps);
+  const times = futureTimes(t === undefined ? undefined : { ...tinfo!, last: t.last }, steps);
+  const name = f.columns[f.target] ?? 'value';
+  if (values.plot !== undefined) {
+    const n = series.rows;
+    const from = Math.max(0, n - Math.max(4 * steps, 3 * f.lookback));
+    const dates = times !== undefined && t !== undefined ? timeColumn(table, tinfo!.column) : undefined;
+    const hx = Array.from({ length: n - from }, (_, i) => (dates !== undefined ? dates[from + i]! : from + i));
+    const hy = Array.from({ length: n - from }, (_, i) => series.data[(from + i) * series.columns + f.target]!);
+    // The forecast line starts at the last observed point so the two join.
+    const fx = times !== undefined ? times.map((s) => Date.parse(s)) : values_.map((_, i) => n + i);
+    await plotForecast({ historyX: hx, historyY: hy, forecastX: [hx.at(-1)!, ...fx], forecastY: [hy.at(-1)!, ...values_], title: `${name}: forecast of ${steps} step${steps > 1 ? 's' : ''}`, yLabel: name, xFormat: dates !== undefined ? 'date' : 'number', xLabel: dates !== undefined ? undefined : 'row' }, values.plot as string).catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+  }
+  if (format === 'json') {
+    print(JSON.stringify({ target: name, forecast: values_.map((v, i) => ({ step: i + 1, ...(times !== undefined ? { time: times[i] } : {}), value: v })) }));
+    return;
+  }
+  const q = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  print(times !== undefined ? `step,${q(tinfo!.column)},${q(name)}` : `step,${q(name)}`);
+  values_.forEach((v, i) => print(times !== undefined ? `${i + 1},${times[i]},${v}` : `${i + 1},${v}`));
+}

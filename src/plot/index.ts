@@ -1,0 +1,3 @@
+/** SVG plots (browser-safe; file writing in Node through a dynamic import). */
+export { lineChart, niceTicks, type LineSeries, type ChartOptions } from './svg.js';
+export { plotHistory, historySvg, plotForecast, forecastSvg, type PlotHistoryOptions, type ForecastPlotData } from './plots.js';

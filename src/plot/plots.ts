@@ -1,0 +1,70 @@
+/**
+ * Plots people can look at: training curves from any fit() History, and forecasts (history,
+ * actual values, forecast). Each returns SVG text; given a file path (Node), it also writes it.
+ * Browser-safe: the file is written through the library's Node file handler (dynamic import).
+ */
+import type { History } from '../models/callbacks.js';
+import { lineChart, type LineSeries } from './svg.js';
+import { writeTextFile } from '../io/node.js';
+
+async function maybeWrite(svg: string, file: string | undefined): Promise<string> {
+  if (file !== undefined) await writeTextFile(file, svg, 'plot');
+  return svg;
+}
+
+export interface PlotHistoryOptions {
+  /** Default 'Training history'. */
+  title?: string;
+}
+
+/**
+ * Training curves: one panel of every log (loss, val_loss, metrics) per epoch. Losses and
+ * their validation twins share colours (validation dashed). Returns the SVG text; with a
+ * file path it is also written there (Node).
+ */
+export async function plotHistory(history: History, file?: string, options: PlotHistoryOptions = {}): Promise<string> {
+  return maybeWrite(historySvg(history, options), file);
+}
+
+export function historySvg(history: History, options: PlotHistoryOptions = {}): string {
+  const epochs = history.epoch.map((e) => e + 1);
+  const keys = Object.keys(history.history);
+  const base = keys.filter((k) => !k.startsWith('val_'));
+  const order = [...base, ...keys.filter((k) => k.startsWith('val_') && !base.includes(k.slice(4)))];
+  const series: LineSeries[] = [];
+  const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+  order.forEach((k, i) => {
+    const color = palette[i % palette.length]!;
+    series.push({ name: k, x: epochs, y: history.history[k]!, color });
+    const v = history.history[`val_${k}`];
+    if (v !== undefined && !k.startsWith('val_')) series.push({ name: `val_${k}`, x: epochs, y: v, color, dashed: true });
+  });
+  return lineChart(series, { title: options.title ?? 'Training history', xLabel: 'epoch', yLabel: 'value' });
+}
+
+export interface ForecastPlotData {
+  /** x of the history (row numbers or ms since the epoch with xFormat 'date'). */
+  historyX: readonly number[];
+  historyY: readonly number[];
+  /** Actual values where the forecast is (the test part); optional. */
+  actualX?: readonly number[];
+  actualY?: readonly number[];
+  forecastX: readonly number[];
+  forecastY: readonly number[];
+  title?: string;
+  xLabel?: string;
+  yLabel?: string;
+  xFormat?: 'number' | 'date';
+}
+
+export function forecastSvg(d: ForecastPlotData): string {
+  const series: LineSeries[] = [{ name: 'history', x: d.historyX, y: d.historyY, color: '#555' }];
+  if (d.actualX !== undefined && d.actualY !== undefined) series.push({ name: 'actual', x: d.actualX, y: d.actualY, color: '#1f77b4' });
+  series.push({ name: 'forecast', x: d.forecastX, y: d.forecastY, color: '#d62728', dashed: true });
+  return lineChart(series, { title: d.title ?? 'Forecast', xLabel: d.xLabel ?? (d.xFormat === 'date' ? 'time' : 'step'), yLabel: d.yLabel ?? 'value', xFormat: d.xFormat });
+}
+
+/** A forecast plot (see ForecastPlotData); returns the SVG text and, with a file path, writes it (Node). */
+export async function plotForecast(data: ForecastPlotData, file?: string): Promise<string> {
+  return maybeWrite(forecastSvg(data), file);
+}

@@ -1,0 +1,15 @@
+/** Time-series forecasting (browser-safe): windowing, scalers, baselines, metrics, Forecaster. */
+export { windows, windowOrigins, rowsNeeded, toSeries, chronologicalSplit, fillGaps, type SeriesInput, type Series, type WindowOptions, type WindowDataset, type SplitRanges, type SplitOptions, type FillMethod } from './windowing.js';
+export { Scaler, standardScaler, minMaxScaler, type ScalerKind, type ScalerJSON } from './scalers.js';
+export { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
+export {
+  Forecaster,
+  FORECASTER_KEY,
+  type ForecasterArgs,
+  type ForecastFitOptions,
+  type ForecastEvaluateOptions,
+  type ForecastEvaluation,
+  type ForecasterMetadata,
+  type ForecastCell,
+  type ForecastStrategy,
+} from './forecaster.js';

@@ -1,0 +1,117 @@
+/**
+ * `rnnkit timeseries` end to end (src/cli/main.ts through tsx in a child process): train on a
+ * small CSV into a temp dir, forecast from it (csv and json), and every bad input — one line
+ * on stderr, no stack trace, non-zero exit (2 usage, 1 bad input).
+ */
+import { test, before, after } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function rnnkit(...args: string[]): Run {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, RNNKIT_DEBUG: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function assertUserError(r: Run, code: number, pattern: RegExp): void {
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(r.code, code, `exit code ${r.code}, stderr: ${r.stderr}`);
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.ok(!/^\s+at /m.test(r.stderr), 'stack trace printed');
+}
+
+let dir = '';
+const file = (name: string): string => join(dir, name);
+const ROWS = 96;
+const month = (i: number): string => `${2000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01`;
+const value = (i: number): number => 100 + 0.1 * i + 3 * Math.sin((2 * Math.PI * i) / 12);
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rnnkit-ts-cli-'));
+  // A quoted field with a comma and a quote: the CSV library must keep the columns straight.
+  const lines = ['date,"level, ppm",note', ...Array.from({ length: ROWS }, (_, i) => `${month(i)},${value(i).toFixed(3)},"ok, ""fine"""`)];
+  await writeFile(file('data.csv'), lines.join('\n') + '\n');
+  const bad = [...lines];
+  bad[5] = `${month(4)},abc,x`;
+  await writeFile(file('text.csv'), bad.join('\n') + '\n');
+  const gap = [...lines];
+  gap[7] = `${month(6)},,x`;
+  await writeFile(file('gap.csv'), gap.join('\n') + '\n');
+  await writeFile(file('short.csv'), lines.slice(0, 20).join('\n') + '\n');
+  const badDate = [...lines];
+  badDate[3] = `someday,${value(2)},x`;
+  await writeFile(file('baddate.csv'), badDate.join('\n') + '\n');
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('train → DIR → forecast (csv and json), dated from the time column; --plot files', async () => {
+  const model = file('model');
+  const t = rnnkit('timeseries', 'train', file('data.csv'), '--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--season', '12', '--units', '8', '--epochs', '5', '--out', model, '--plot', file('test.svg'));
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(t.stderr, '');
+  assert.match(t.stdout, /96 rows, target 'level, ppm'/);
+  assert.match(t.stdout, /MAE\s+RMSE\s+MAPE %\s+sMAPE %/);
+  assert.match(t.stdout, /^model\s+\d/m);
+  assert.match(t.stdout, /^last value\s+\d/m);
+  assert.match(t.stdout, /^seasonal naive \(12\)\s+\d/m);
+  assert.match(t.stdout, /Model saved in/);
+  // Test part: rows 77…95 (the last 19); history drawn up to the first test row.
+  const points = (svg: string): Record<string, number> => Object.fromEntries([...svg.matchAll(/data-name="([^"]*)" data-points="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]));
+  const testSvg = await readFile(file('test.svg'), 'utf8');
+  assert.equal(points(testSvg).actual, 19);
+  assert.ok(points(testSvg).forecast! >= 15, testSvg.slice(0, 200));
+  assert.match(testSvg, /class="ylabel"[^>]*>level, ppm</);
+
+  const f = rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '4');
+  assert.equal(f.code, 0, f.stderr);
+  const lines = f.stdout.trim().split('\n');
+  assert.equal(lines[0], 'step,date,"level, ppm"'); // quoted: the name holds a comma
+  assert.equal(lines.length, 5);
+  assert.match(lines[1]!, /^1,2008-01-01,\d+\.\d+$/);
+  assert.match(lines[4]!, /^4,2008-04-01,/);
+  const p = rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '4', '--plot', file('fc.svg'));
+  assert.equal(p.code, 0, p.stderr);
+  assert.equal(points(await readFile(file('fc.svg'), 'utf8')).forecast, 5); // joined to the last observed point
+  const j = rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '2', '--format', 'json');
+  assert.equal(j.code, 0, j.stderr);
+  const parsed = JSON.parse(j.stdout) as { target: string; forecast: { step: number; time: string; value: number }[] };
+  assert.equal(parsed.target, 'level, ppm');
+  assert.deepEqual(parsed.forecast.map((p) => p.time), ['2008-01-01', '2008-02-01']);
+  // The first two csv values are the json ones.
+  assert.equal(Number(lines[1]!.split(',').at(-1)), parsed.forecast[0]!.value);
+  // Bad input to forecast.
+  assertUserError(rnnkit('timeseries', 'forecast', file('nowhere'), file('data.csv')), 1, /nowhere holds no model/);
+  assertUserError(rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '0'), 2, /--steps must be an integer ≥ 1, got "0"/);
+});
+
+test('bad input: one line on stderr, non-zero exit', () => {
+  const base = ['--lookback', '12', '--horizon', '3', '--epochs', '1', '--units', '4'];
+  const train = (csv: string, ...extra: string[]): Run => rnnkit('timeseries', 'train', file(csv), '--target', 'level, ppm', ...base, ...extra);
+  assertUserError(train('missing.csv'), 1, /missing\.csv does not exist/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), '--target', 'CO2', ...base), 1, /--target\/--features "CO2": no such column in .*; columns: date, level, ppm, note/);
+  assertUserError(train('text.csv'), 1, /line 6, column 'level, ppm': "abc" is not a number/);
+  assertUserError(train('gap.csv'), 1, /line 8, column 'level, ppm': missing value \(use --fill previous or --fill linear/);
+  assertUserError(train('short.csv'), 1, /training part has 13 of 19 rows, too few for lookback 12 \+ horizon 3: at least 15 are needed \(22 rows in all\)/);
+  assertUserError(train('baddate.csv', '--time-column', 'date'), 1, /line 4, column 'date': "someday" is not a date/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), '--target', 'level, ppm', '--lookback', '0', '--horizon', '3'), 2, /--lookback must be an integer ≥ 1, got "0"/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), '--target', 'level, ppm', '--lookback', '4', '--horizon', '2.5'), 2, /--horizon must be an integer ≥ 1, got "2\.5"/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), '--lookback', '4', '--horizon', '2'), 2, /--target is required/);
+  // --fill makes the gap trainable.
+  const filled = train('gap.csv', '--fill', 'linear');
+  assert.equal(filled.code, 0, filled.stderr);
+});

@@ -1,0 +1,88 @@
+/**
+ * SVG plots: well-formed XML (checked by a small tag-balance parser, no dependency), the
+ * expected series with their point counts, tick and axis labels, a legend; file output.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { History, forecastSvg, historySvg, niceTicks, plotHistory } from '../src/index.js';
+
+/** Throws unless every tag is closed in order and attributes are quoted; returns the element names. */
+function checkXml(svg: string): string[] {
+  const stack: string[] = [];
+  const names: string[] = [];
+  const body = svg.replace(/^<\?xml[^>]*>\s*/, '');
+  const re = /<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<|>/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(body)) !== null) {
+    if (m[2] === undefined) throw new Error(`stray ${JSON.stringify(m[0])} at ${m.index}: ${body.slice(m.index - 20, m.index + 20)}`);
+    if (m[1] === '/') {
+      const open = stack.pop();
+      if (open !== m[2]) throw new Error(`</${m[2]}> closes <${open}>`);
+    } else {
+      names.push(m[2]);
+      if (m[4] !== '/') stack.push(m[2]);
+    }
+  }
+  if (stack.length > 0) throw new Error(`unclosed: ${stack.join(', ')}`);
+  return names;
+}
+
+const series = (svg: string): Record<string, number> =>
+  Object.fromEntries([...svg.matchAll(/<polyline class="series" data-name="([^"]*)" data-points="(\d+)"[^>]* points="([^"]*)"/g)].map((m) => {
+    assert.equal(m[3]!.split(' ').length, Number(m[2]), `points of ${m[1]}`);
+    return [m[1]!, Number(m[2])];
+  }));
+
+function history(): History {
+  const h = new History();
+  [0.9, 0.7, 0.6].forEach((loss, e) => h.onEpochEnd(e, { loss, mae: loss / 2, val_loss: loss + 0.1, val_mae: loss / 2 + 0.05 }));
+  return h;
+}
+
+describe('SVG plots', () => {
+  it('nice ticks', () => {
+    assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
+    assert.deepEqual(niceTicks(3, 97, 5), [20, 40, 60, 80]);
+  });
+
+  it('plotHistory: every log as a series, epochs on x, labels and legend; written to a file', async () => {
+    const svg = historySvg(history());
+    assert.ok(checkXml(svg).includes('polyline'));
+    assert.deepEqual(series(svg), { loss: 3, val_loss: 3, mae: 3, val_mae: 3 });
+    assert.match(svg, /<text class="xlabel"[^>]*>epoch<\/text>/);
+    assert.match(svg, /<text class="title"[^>]*>Training history<\/text>/);
+    for (const e of [1, 2, 3]) assert.match(svg, new RegExp(`<text class="xtick"[^>]*>${e}(\\.0)?</text>`));
+    assert.match(svg, /class="legend"[\s\S]*>val_loss<\/text>/);
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-plot-'));
+    try {
+      const file = join(dir, 'h.svg');
+      const returned = await plotHistory(history(), file);
+      assert.equal(await readFile(file, 'utf8'), returned);
+      await assert.rejects(plotHistory(history(), join(dir, 'no', 'such', 'dir.svg')), /plot: cannot write/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('forecast plot: history, actual and forecast with their point counts, dates on x, escaped labels', () => {
+    const t = (i: number): number => Date.UTC(2000, i, 1);
+    const svg = forecastSvg({
+      historyX: Array.from({ length: 48 }, (_, i) => t(i)),
+      historyY: Array.from({ length: 48 }, (_, i) => i),
+      actualX: Array.from({ length: 12 }, (_, i) => t(48 + i)),
+      actualY: Array.from({ length: 12 }, (_, i) => 48 + i),
+      forecastX: Array.from({ length: 12 }, (_, i) => t(48 + i)),
+      forecastY: Array.from({ length: 12 }, (_, i) => 47 + i),
+      yLabel: 'CO2 <ppm> & "more"',
+      xFormat: 'date',
+    });
+    checkXml(svg);
+    assert.deepEqual(series(svg), { history: 48, actual: 12, forecast: 12 });
+    assert.match(svg, /<text class="ylabel"[^>]*>CO2 &lt;ppm&gt; &amp; &quot;more&quot;<\/text>/);
+    assert.match(svg, /<text class="xtick"[^>]*>2002<\/text>/);
+    assert.match(svg, /stroke-dasharray/); // the forecast is dashed
+  });
+});
