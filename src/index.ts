@@ -3,6 +3,8 @@
  *
  *   import { Sequential, layers, tensor } from 'rnnkit';
  */
+import { Sequential, type SequentialArgs } from './models/sequential.js';
+
 export { Tensor, tensor, type NestedArray } from './core/tensor.js';
 export { ModelFormatError } from './core/errors.js';
 export { setSeed, Rng } from './core/rng.js';
@@ -67,11 +69,6 @@ export { regularizers, type Regularizer } from './regularizers/index.js';
 export { constraints, type Constraint } from './constraints/index.js';
 export { useBackend } from './backend/index.js';
 
-/** Build a Sequential model (tfjs spelling: `sequential({layers: [...]})`). */
-import { Sequential, type SequentialArgs } from './models/sequential.js';
-export function sequential(args?: SequentialArgs): Sequential {
-  return new Sequential(args);
-}
 export {
   Vocabulary,
   lineDataset,
@@ -125,3 +122,8 @@ export {
   type ForecastStrategy,
 } from './timeseries/index.js';
 export { lineChart, niceTicks, plotHistory, historySvg, plotForecast, forecastSvg, type LineSeries, type ChartOptions, type PlotHistoryOptions, type ForecastPlotData } from './plot/index.js';
+
+/** Build a Sequential model (tfjs spelling: `sequential({layers: [...]})`). */
+export function sequential(args?: SequentialArgs): Sequential {
+  return new Sequential(args);
+}
