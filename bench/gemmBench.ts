@@ -2,9 +2,12 @@
  * GEMM micro-benchmark: GFLOP/s (2·M·N·K flops per product) of rnnkit's `gemm` and of
  * tfjs-cpu's matMul on square n×n·n×n products, plus a correctness check of ours
  * against a float64 reference. Each figure is the median over a few timed blocks, each
- * block long enough (~50 ms) that timer resolution does not matter.
+ * block long enough (~50 ms) that timer resolution does not matter. The WebAssembly SIMD
+ * GEMM (useBackend('wasm'); per-call operand copies included) is timed beside the
+ * TypeScript one, on the squares and on the LSTM(128) shapes (`benchGemmShape`).
  */
-import { gemm } from '../src/backend/gemm.js';
+import { gemmTs } from '../src/backend/gemm.js';
+import { gemmWasm, wasmGemmSupported } from '../src/backend/wasmGemm.js';
 import { Rng } from '../src/core/rng.js';
 import { tfjsMatMulSeconds } from './frameworks.js';
 import { median } from './stats.js';
@@ -12,6 +15,8 @@ import { median } from './stats.js';
 export interface GemmResult {
   n: number;
   rnnkitGflops: number;
+  /** The WebAssembly SIMD GEMM; NaN where WebAssembly SIMD is missing. */
+  wasmGflops: number;
   tfjsGflops: number;
   maxAbsErr: number;
 }
@@ -49,7 +54,7 @@ export function benchGemm(n: number): GemmResult {
   const c = new Float32Array(n * n);
 
   // correctness against a float64 i-k-j reference
-  gemm(false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, false);
+  gemmTs(false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, false);
   let maxAbsErr = 0;
   const row = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -64,9 +69,66 @@ export function benchGemm(n: number): GemmResult {
   const flops = 2 * n * n * n;
   const ours = (reps: number): number => {
     const t0 = performance.now();
-    for (let r = 0; r < reps; r++) gemm(false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, false);
+    for (let r = 0; r < reps; r++) gemmTs(false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, false);
+    return (performance.now() - t0) / 1000;
+  };
+  const wasm = (reps: number): number => {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) gemmWasm(false, false, n, n, n, a, 0, n, b, 0, n, c, 0, n, false);
     return (performance.now() - t0) / 1000;
   };
   const theirs = (reps: number): number => tfjsMatMulSeconds(n, a, b, reps);
-  return { n, rnnkitGflops: gflops(ours, flops), tfjsGflops: gflops(theirs, flops), maxAbsErr };
+  return { n, rnnkitGflops: gflops(ours, flops), wasmGflops: wasmGemmSupported() ? gflops(wasm, flops) : NaN, tfjsGflops: gflops(theirs, flops), maxAbsErr };
+}
+
+export interface GemmShape {
+  label: string;
+  transA: boolean;
+  transB: boolean;
+  M: number;
+  N: number;
+  K: number;
+}
+
+/**
+ * The LSTM(128) workload's products (batch 64, 50 steps, 16 features, G = 4·128):
+ * the per-step recurrent product [64,128]·[128,512] (B with the transposed, packed
+ * kernel, as lstm.ts calls it) and the input product [3200,16]·[16,512] outside the loop.
+ */
+export const LSTM_GEMM_SHAPES: readonly GemmShape[] = [
+  { label: 'lstm step 64×512×128 (NT)', transA: false, transB: true, M: 64, N: 512, K: 128 },
+  { label: 'lstm input 3200×512×16', transA: false, transB: false, M: 3200, N: 512, K: 16 },
+];
+
+export interface GemmShapeResult {
+  shape: GemmShape;
+  tsGflops: number;
+  wasmGflops: number;
+  /** max |wasm − ts| over C. */
+  maxAbsDiff: number;
+}
+
+export function benchGemmShape(shape: GemmShape): GemmShapeResult {
+  const { transA, transB, M, N, K } = shape;
+  const rng = new Rng(17 + M + N + K);
+  const a = randomMatrix(rng, M * K);
+  const b = randomMatrix(rng, K * N);
+  const lda = transA ? M : K;
+  const ldb = transB ? K : N;
+  const c1 = new Float32Array(M * N);
+  const c2 = new Float32Array(M * N);
+  gemmTs(transA, transB, M, N, K, a, 0, lda, b, 0, ldb, c1, 0, N, false);
+  let maxAbsDiff = NaN;
+  if (wasmGemmSupported()) {
+    gemmWasm(transA, transB, M, N, K, a, 0, lda, b, 0, ldb, c2, 0, N, false);
+    maxAbsDiff = 0;
+    for (let i = 0; i < c1.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(c1[i]! - c2[i]!));
+  }
+  const timed = (f: typeof gemmTs) => (reps: number): number => {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) f(transA, transB, M, N, K, a, 0, lda, b, 0, ldb, c2, 0, N, false);
+    return (performance.now() - t0) / 1000;
+  };
+  const flops = 2 * M * N * K;
+  return { shape, tsGflops: gflops(timed(gemmTs), flops), wasmGflops: wasmGemmSupported() ? gflops(timed(gemmWasm), flops) : NaN, maxAbsDiff };
 }

@@ -5,6 +5,7 @@
  *   npm run bench                      table (default: 1 warm-up + 7 timed epochs)
  *   npm run bench -- --epochs 3        timed epochs per seed training workload
  *   npm run bench -- --batches 5       timed tfjs batches per LSTM/GRU workload (default 3)
+ *   npm run bench -- --backend wasm    rnnkit's kernels for the training/predict rows: ts (default) or wasm
  *   npm run bench -- --only lstm       one of: seed, seed-learn, predict, gemm, lstm, gru, charlm
  *                                      (charlm: see bench/charlm.ts)
  *   npm run --silent bench -- --json   machine-readable results on stdout (--silent keeps
@@ -36,7 +37,8 @@
  * warm-up that is also the parity check); tfjs is timed once, rnnkit 3 times (median).
  */
 import os from 'node:os';
-import { benchGemm, type GemmResult } from './gemmBench.js';
+import { LSTM_GEMM_SHAPES, benchGemm, benchGemmShape, type GemmResult } from './gemmBench.js';
+import { useBackend } from '../src/backend/index.js';
 import { formatCharlmCheck, runCharlm, CHARLM } from './charlm.js';
 import { initTfjs, makeRnnkit, makeTfjs, tfjsVersion, type Contestant } from './frameworks.js';
 import { fmtNum, fmtSeconds, formatTable, median, relDiff, timeOnce } from './stats.js';
@@ -72,6 +74,7 @@ interface Options {
   batches: number;
   only: WorkloadName | null;
   json: boolean;
+  backend: 'ts' | 'wasm';
 }
 
 function usage(): string {
@@ -79,13 +82,14 @@ function usage(): string {
     'usage: npm run bench -- [--epochs N] [--batches N] [--only NAME] [--json]',
     `  --epochs N   timed epochs per seed training workload after 1 warm-up epoch (default 7)`,
     `  --batches N  timed tfjs batches per LSTM/GRU workload after 2 warm-up/parity batches (default 3; rnnkit times ${W2_OURS_PER_THEIRS}× as many)`,
+    `  --backend B  rnnkit kernels for the model rows: ts (default) or wasm`,
     `  --only NAME  run one workload: ${WORKLOAD_NAMES.join(', ')}`,
     '  --json       print machine-readable results instead of the table',
   ].join('\n');
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { epochs: 7, batches: 3, only: null, json: false };
+  const opts: Options = { epochs: 7, batches: 3, only: null, json: false, backend: 'ts' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -118,6 +122,12 @@ function parseArgs(argv: readonly string[]): Options {
       case '--json':
         opts.json = true;
         break;
+      case '--backend': {
+        const v = value();
+        if (v !== 'ts' && v !== 'wasm') fail(`--backend: ts or wasm, got ${JSON.stringify(v)}`);
+        opts.backend = v;
+        break;
+      }
       case '--help':
       case '-h':
         console.log(usage());
@@ -276,16 +286,31 @@ async function predictRow(): Promise<Row> {
   return { workload: `predict ${data.n} seqs, batch ${PREDICT_BATCH}`, unit: 's', rnnkit: r, tfjs: t, speedup: t.value / r.value };
 }
 
-function gemmRow(n: number): Row {
+function gemmRows(n: number): Row[] {
   note(`timing gemm ${n}³`);
   const g: GemmResult = benchGemm(n);
-  return {
-    workload: `gemm ${n}³`,
-    unit: 'GFLOP/s',
-    rnnkit: { value: g.rnnkitGflops, samples: [], extra: `max|Δ| vs f64 ${g.maxAbsErr.toExponential(1)}` },
-    tfjs: { value: g.tfjsGflops, samples: [], extra: 'tf.matMul' },
-    speedup: g.rnnkitGflops / g.tfjsGflops,
-  };
+  const tfjs = { value: g.tfjsGflops, samples: [], extra: 'tf.matMul' };
+  return [
+    {
+      workload: `gemm ${n}³`,
+      unit: 'GFLOP/s',
+      rnnkit: { value: g.rnnkitGflops, samples: [], extra: `max|Δ| vs f64 ${g.maxAbsErr.toExponential(1)}` },
+      tfjs,
+      speedup: g.rnnkitGflops / g.tfjsGflops,
+    },
+    { workload: `gemm wasm ${n}³`, unit: 'GFLOP/s', rnnkit: { value: g.wasmGflops, samples: [], extra: 'WebAssembly SIMD, copies included' }, tfjs, speedup: g.wasmGflops / g.tfjsGflops },
+  ];
+}
+
+function gemmShapeRows(): Row[] {
+  return LSTM_GEMM_SHAPES.flatMap((shape) => {
+    note(`timing gemm ${shape.label}`);
+    const r = benchGemmShape(shape);
+    return [
+      { workload: `gemm ts ${shape.label}`, unit: 'GFLOP/s' as const, rnnkit: { value: r.tsGflops, samples: [] }, tfjs: null, speedup: NaN },
+      { workload: `gemm wasm ${shape.label}`, unit: 'GFLOP/s' as const, rnnkit: { value: r.wasmGflops, samples: [], extra: `${(r.wasmGflops / r.tsGflops).toFixed(2)}x ts, max|Δ| ${r.maxAbsDiff.toExponential(1)}` }, tfjs: null, speedup: NaN },
+    ];
+  });
 }
 
 // ---------------------------------------------------------------- w2: LSTM / GRU
@@ -473,6 +498,8 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const started = performance.now();
   await initTfjs();
+  useBackend(opts.backend);
+  note(`rnnkit backend: ${opts.backend}`);
   const want = (name: WorkloadName): boolean => opts.only === null || opts.only === name;
   const workloads = seedWorkloads().filter((w) => want(w.name as WorkloadName));
   const report = (line: string): void => (opts.json ? note(line) : console.log(line));
@@ -487,7 +514,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const w of workloads) rows.push(await trainRow(w, opts.epochs));
   if (want('predict')) rows.push(await predictRow());
-  if (want('gemm')) for (const n of GEMM_SIZES) rows.push(gemmRow(n));
+  if (want('gemm')) {
+    for (const n of GEMM_SIZES) rows.push(...gemmRows(n));
+    rows.push(...gemmShapeRows());
+  }
 
   const w2: [TrainWorkload, boolean][] = [];
   if (want('lstm')) w2.push([lstmWorkload(), true]);

@@ -39,7 +39,61 @@ export function transposeInto(out: Float32Array, src: Float32Array, off: number,
   }
 }
 
+/** The signature every GEMM implementation shares (see `gemm`). */
+export type GemmFn = (
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  aOff: number,
+  lda: number,
+  B: Float32Array,
+  bOff: number,
+  ldb: number,
+  C: Float32Array,
+  cOff: number,
+  ldc: number,
+  accumulate: boolean,
+) => void;
+
+/**
+ * The GEMM `gemm` forwards to, or null for the TypeScript kernel below. The layer
+ * kernels import `gemm` from this module directly, so a backend with its own GEMM
+ * (WebAssembly) plugs in here; `useBackend` sets it. When null (the default, 'ts')
+ * the cost is one predictable branch per call.
+ */
+let gemmImpl: GemmFn | null = null;
+
+/** Route `gemm` through `impl` (null: back to the TypeScript kernel, `gemmTs`). */
+export function setGemmImpl(impl: GemmFn | null): void {
+  gemmImpl = impl;
+}
+
 export function gemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  aOff: number,
+  lda: number,
+  B: Float32Array,
+  bOff: number,
+  ldb: number,
+  C: Float32Array,
+  cOff: number,
+  ldc: number,
+  accumulate: boolean,
+): void {
+  if (gemmImpl !== null) gemmImpl(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+  else gemmTs(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+}
+
+/** The TypeScript GEMM: the reference every other implementation is tested against. */
+export function gemmTs(
   transA: boolean,
   transB: boolean,
   M: number,

@@ -2,7 +2,8 @@
  * The kernel interface. Layers call kernels through the current backend; the
  * TypeScript kernels are the specification every faster backend is tested against.
  */
-import { gemm } from './gemm.js';
+import { gemm, gemmTs, setGemmImpl } from './gemm.js';
+import { gemmWasm, wasmGemmSupported } from './wasmGemm.js';
 import { activationBackward, activationForward } from './activation.js';
 import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './elementwise.js';
 import { denseBackward, denseForward } from './dense.js';
@@ -33,7 +34,7 @@ export interface Kernels {
 
 export const tsKernels: Kernels = {
   name: 'ts',
-  gemm,
+  gemm: gemmTs,
   activationForward,
   activationBackward,
   addBias,
@@ -50,7 +51,16 @@ export const tsKernels: Kernels = {
   gruBackward,
 };
 
-const backends = new Map<string, Kernels>([['ts', tsKernels]]);
+/**
+ * The WebAssembly backend, first step: the TypeScript kernels with the GEMM computed
+ * by the WebAssembly SIMD kernel (./wasmGemm.ts). Not the default yet.
+ */
+export const wasmKernels: Kernels = { ...tsKernels, name: 'wasm', gemm: gemmWasm };
+
+const backends = new Map<string, Kernels>([
+  ['ts', tsKernels],
+  ['wasm', wasmKernels],
+]);
 let current: Kernels = tsKernels;
 
 /** The kernels layers run on. */
@@ -58,9 +68,18 @@ export function backend(): Kernels {
   return current;
 }
 
-/** Force a backend by name ('ts' is always available). Layers pick it up when they are built. */
+/**
+ * Force a backend by name ('ts' is always available; 'wasm' where WebAssembly SIMD
+ * is). Layers pick up the kernel object when they are built; the GEMM, which the
+ * layer kernels call directly, switches for every layer at once.
+ */
 export function useBackend(name: string): void {
   const k = backends.get(name);
   if (k === undefined) throw new RangeError(`useBackend: unknown backend ${JSON.stringify(name)}; available: ${[...backends.keys()].join(', ')}`);
+  if (k === wasmKernels && !wasmGemmSupported()) throw new Error("useBackend('wasm'): WebAssembly SIMD is not available in this engine");
   current = k;
+  setGemmImpl(k.gemm === gemmTs ? null : k.gemm);
 }
+
+/** Whether useBackend('wasm') can be used here. */
+export { wasmGemmSupported };
