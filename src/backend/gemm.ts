@@ -67,6 +67,14 @@ export type GemmFn = (
 let gemmImpl: GemmFn | null = null;
 
 /** Route `gemm` through `impl` (null: back to the TypeScript kernel, `gemmTs`). */
+/**
+ * Whether recurrent kernels should pre-transpose the recurrent kernel once per call:
+ * the TS path multiplies K-contiguous operands; another backend takes the kernel as stored.
+ */
+export function prefersTransposedB(rows: number): boolean {
+  return gemmImpl === null && rows > SMALL_M;
+}
+
 export function setGemmImpl(impl: GemmFn | null): void {
   gemmImpl = impl;
 }

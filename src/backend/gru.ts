@@ -12,7 +12,7 @@
  *
  * Time-major caches in processing order; see simpleRnn.ts and recurrent.ts.
  */
-import { SMALL_M, gemm, transposeInto } from './gemm.js';
+import { gemm, prefersTransposedB, transposeInto } from './gemm.js';
 import { activationBackwardBlock, activationForwardBlock, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
@@ -44,8 +44,9 @@ export function gruForward(
   const slab = B * H;
   gemm(false, false, T * B, G, I, xs, 0, I, kernel, 0, G, pre, 0, G, false);
   if (bias !== null) addBias(pre, bias, T * B, G); // the input bias: row 0 when resetAfter
-  // Few rows per step (streaming one sequence): multiply by the kernel as stored, no transpose.
-  const packed = B > SMALL_M;
+  // The TS GEMM wants the recurrent kernel transposed once per call; with few rows per step
+  // (streaming) or another backend it multiplies the kernel as stored.
+  const packed = prefersTransposedB(B);
   if (packed) transposeInto(recurrentKernelT, recurrentKernel, 0, G, H, G);
   for (let s = 0; s < T; s++) {
     const go = s * B * G;

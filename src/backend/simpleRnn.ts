@@ -8,7 +8,7 @@
  * Backward walks s = T−1 … 0 keeping only dh_{s-1} = dPre_s · recurrentKernelᵀ in
  * the loop; dKernel, dRecurrentKernel, dBias and dx are one product each after it.
  */
-import { SMALL_M, gemm, transposeInto } from './gemm.js';
+import { gemm, prefersTransposedB, transposeInto } from './gemm.js';
 import { activationBackward, activationForward, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
@@ -34,8 +34,9 @@ export function simpleRnnForward(
   const slab = B * H;
   gemm(false, false, T * B, H, I, xs, 0, I, kernel, 0, H, pre, 0, H, false);
   if (bias !== null) addBias(pre, bias, T * B, H);
-  // Few rows per step (streaming one sequence): multiply by the kernel as stored, no transpose.
-  const packed = B > SMALL_M;
+  // The TS GEMM wants the recurrent kernel transposed once per call; with few rows per step
+  // (streaming) or another backend it multiplies the kernel as stored.
+  const packed = prefersTransposedB(B);
   if (packed) transposeInto(recurrentKernelT, recurrentKernel, 0, H, H, H);
   for (let s = 0; s < T; s++) {
     gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
