@@ -7,9 +7,6 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import v8 from 'node:v8';
-import vm from 'node:vm';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import {
   constraintFromConfig,
   constraints,
@@ -19,6 +16,7 @@ import {
 } from '../src/constraints/index.js';
 import { assertClose } from './helpers/check.js';
 import { initTfjs, tf, tfl } from './helpers/tfjs.js';
+import { youngGrowth } from './helpers/allocation.js';
 
 /** Keras `backend.epsilon()`, restated here so a wrong ε in the library shows. */
 const EPS = 1e-7;
@@ -275,29 +273,9 @@ test('apply allocates nothing per call once its scratch exists', async () => {
   const step = (): void => {
     for (let j = 0; j < cs.length; j++) cs[j]!.apply(w, shape);
   };
-  const { grown, gcs } = await youngGenerationGrowth(step, 1000);
-  assert.equal(gcs, 0, 'a young-generation GC ran during the loop');
+  const grown = await youngGrowth(() => {
+    for (let i = 0; i < 1000; i++) step();
+  }, HEAP_SLACK_BYTES);
   assert.ok(grown <= HEAP_SLACK_BYTES, `young generation grew by ${grown} bytes over 1000 steps`);
 });
 
-/** Warm `step` up, then run it `n` times and report new-space growth and minor GCs. */
-async function youngGenerationGrowth(step: () => void, n: number): Promise<{ grown: number; gcs: number }> {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  const newSpaceUsed = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
-  for (let i = 0; i < 3000; i++) step();
-  let gcs = 0;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) gcs++;
-  });
-  obs.observe({ entryTypes: ['gc'] });
-  gc();
-  await new Promise((r) => setImmediate(r));
-  gcs = 0;
-  const before = newSpaceUsed();
-  for (let i = 0; i < n; i++) step();
-  const after = newSpaceUsed();
-  await new Promise((r) => setImmediate(r));
-  obs.disconnect();
-  return { grown: after - before, gcs };
-}

@@ -7,8 +7,7 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { youngGrowth } from './helpers/allocation.js';
 import {
   EPSILON,
   Loss,
@@ -602,31 +601,6 @@ test('a masked loss is the mean over the valid rows only (hand computation)', ()
   assert.equal(mse.compute(yPred, yTrue, dz, 4, 2, wz), 0);
   assert.ok(dz.every((x) => x === 0));
 });
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const newSpaceUsed = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
-
-/**
- * Young-generation bytes one call of `run` adds once warm. Optimising compiles run
- * concurrently, so a measurement can still catch unoptimised code; real allocation
- * shows in every attempt, a pending compile only in the first ones: attempts repeat
- * (up to five) while above `slack`, and the least is returned.
- */
-async function youngGrowth(run: () => void, slack: number): Promise<number> {
-  for (let k = 0; k < 20; k++) run();
-  let least = Infinity;
-  for (let attempt = 0; attempt < 5 && least > slack; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 5)); // let compiles finish and install
-    run();
-    gc();
-    const before = newSpaceUsed();
-    run();
-    const grown = newSpaceUsed() - before;
-    if (grown >= 0) least = Math.min(least, grown); // < 0: a collection ran mid-run, retry
-  }
-  return least;
-}
 
 test('computeInto and maskToWeights allocate nothing, weighted or not', async () => {
   const CALLS = 2000;

@@ -6,9 +6,8 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { maskToWeights } from '../src/losses/index.js';
+import { youngGrowth } from './helpers/allocation.js';
 import {
   BinaryAccuracy,
   CategoricalAccuracy,
@@ -255,10 +254,6 @@ test("a mask folded in with maskToWeights(…, 'sum') makes a metric the mean ov
   close(mse.result(), (3 * 1 + 1 * 4) / 4, 'masked, sample-weighted mse');
 });
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-const newSpaceUsed = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
-
 test('update allocates nothing, weighted or not', async () => {
   const ROUNDS = 2000;
   const SLACK = 8192; // one boxed double per update would be 32 KB
@@ -282,18 +277,7 @@ test('update allocates nothing, weighted or not', async () => {
         m.update(p, t, rows, cols, sparse, w);
       }
     };
-    for (let k = 0; k < 20; k++) run();
-    // optimising compiles run concurrently: the least of a few attempts counts
-    let least = Infinity;
-    for (let attempt = 0; attempt < 5 && least > SLACK; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      run();
-      gc();
-      const before = newSpaceUsed();
-      run();
-      const grown = newSpaceUsed() - before;
-      if (grown >= 0) least = Math.min(least, grown);
-    }
+    const least = await youngGrowth(run, SLACK);
     assert.ok(least <= SLACK, `${m.className}: young generation grew by ${least} bytes over ${ROUNDS} rounds`);
   }
 });

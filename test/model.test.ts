@@ -97,6 +97,8 @@ describe('progress output', () => {
     assert.equal(formatValue(0.0001234), '1.2340e-04');
     assert.equal(formatValue(0), '0.0000e+00');
     assert.equal(formatValue(12.5), '12.5000');
+    assert.equal(formatValue(NaN), 'nan');
+    assert.equal(formatValue(-Infinity), '-inf');
   });
 });
 
@@ -157,6 +159,9 @@ describe('fit', () => {
     assert.equal(es.stoppedEpoch, 2);
     assert.equal(es.bestEpoch, 0);
     assert.deepEqual(model.getWeights()[0]!.data, snapshots[0]![0]!.data);
+  });
+  it('earlyStopping rejects a non-finite minDelta', () => {
+    assert.throws(() => callbacks.earlyStopping({ minDelta: NaN }), /minDelta must be a finite number, got null/);
   });
   it('earlyStopping on a missing monitor says what is available', async () => {
     const model = seedModel();

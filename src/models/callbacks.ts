@@ -121,7 +121,11 @@ export class EarlyStopping implements Callback {
       }
       return v;
     };
-    this.minDelta = Math.abs(typeof args.minDelta === 'number' ? args.minDelta : num(args.minDelta, 0, 'minDelta'));
+    if (args.minDelta !== undefined && (typeof args.minDelta !== 'number' || !Number.isFinite(args.minDelta))) {
+      throw new RangeError(`${where}: minDelta must be a finite number, got ${JSON.stringify(args.minDelta)}`);
+    }
+    // Keras takes the magnitude: the sign comes from the mode.
+    this.minDelta = Math.abs(args.minDelta ?? 0);
     this.patience = num(args.patience, 0, 'patience', true);
     num(args.verbose, 0, 'verbose', true);
     this.startFromEpoch = num(args.startFromEpoch, 0, 'startFromEpoch', true);

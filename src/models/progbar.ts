@@ -38,8 +38,10 @@ export function defaultSink(): ProgressSink {
 
 /** Keras formats a metric value as %.4f, or %.4e when |v| ≤ 1e-3. */
 export function formatValue(v: number): string {
-  if (Math.abs(v) > 1e-3) return v.toFixed(4);
+  // Python's spellings, as Keras prints them
   if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (Math.abs(v) > 1e-3) return v.toFixed(4);
   const [mant, exp] = v.toExponential(4).split('e');
   const e = Number(exp);
   return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
