@@ -1,11 +1,11 @@
 /**
- * The few-rows GEMM path (M ≤ SMALL_M: streaming one sequence, no packing) must give
+ * The TypeScript GEMM's few-rows path (M ≤ SMALL_M: streaming one sequence, no packing) must give
  * bit-identical results to the packed 4×4 path, and the recurrent kernels' B ≤ SMALL_M
  * branch (kernel used as stored, no transpose) must match their packed branch exactly.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { SMALL_M, gemm } from '../src/backend/gemm.js';
+import { SMALL_M, gemmTs as gemm } from '../src/backend/gemm.js';
 import { Rng, Sequential, layers } from '../src/index.js';
 
 function rand(n: number, rng: Rng): Float32Array {

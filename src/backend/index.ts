@@ -3,7 +3,9 @@
  * TypeScript kernels are the specification every faster backend is tested against.
  */
 import { gemm, gemmTs, setGemmImpl } from './gemm.js';
-import { gemmWasm, wasmGemmSupported } from './wasmGemm.js';
+import { gemmWasm } from './wasmGemm.js';
+import { lstmBackwardWasm, lstmForwardWasm } from './wasmLstm.js';
+import { isResident, residentAlloc, wasmRuntime, wasmSupported } from './wasmRuntime.js';
 import { activationBackward, activationForward } from './activation.js';
 import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './elementwise.js';
 import { denseBackward, denseForward } from './dense.js';
@@ -15,6 +17,10 @@ export { Act, type ActId } from './activation.js';
 
 export interface Kernels {
   readonly name: string;
+  /** A zeroed buffer of n floats where this backend's kernels read it fastest. */
+  alloc(n: number): Float32Array;
+  /** Whether `buf` came from (or suits) this backend's alloc; layers re-allocate buffers that don't. */
+  owns(buf: Float32Array): boolean;
   gemm: typeof gemm;
   activationForward: typeof activationForward;
   activationBackward: typeof activationBackward;
@@ -34,6 +40,8 @@ export interface Kernels {
 
 export const tsKernels: Kernels = {
   name: 'ts',
+  alloc: (n) => new Float32Array(n),
+  owns: () => true,
   gemm: gemmTs,
   activationForward,
   activationBackward,
@@ -52,16 +60,44 @@ export const tsKernels: Kernels = {
 };
 
 /**
- * The WebAssembly backend, first step: the TypeScript kernels with the GEMM computed
- * by the WebAssembly SIMD kernel (./wasmGemm.ts). Not the default yet.
+ * The WebAssembly backend: buffers in the module's memory (./wasmRuntime.ts), the GEMM
+ * and the LSTM time loop in WebAssembly SIMD; the rest are the TypeScript kernels
+ * working on the same buffers.
  */
-export const wasmKernels: Kernels = { ...tsKernels, name: 'wasm', gemm: gemmWasm };
+export const wasmKernels: Kernels = {
+  ...tsKernels,
+  name: 'wasm',
+  alloc: residentAlloc,
+  owns: (buf) => !wasmRuntime().resident || isResident(buf),
+  gemm: gemmWasm,
+  lstmForward: lstmForwardWasm,
+  lstmBackward: lstmBackwardWasm,
+};
 
 const backends = new Map<string, Kernels>([
   ['ts', tsKernels],
   ['wasm', wasmKernels],
 ]);
-let current: Kernels = tsKernels;
+/** The best backend this engine runs: WebAssembly SIMD where it validates, else TypeScript. */
+function autoBackend(): Kernels {
+  return wasmSupported() ? wasmKernels : tsKernels;
+}
+
+/**
+ * The initial backend: the environment variable RNNKIT_BACKEND ('ts', 'wasm' or 'auto';
+ * Node) where set, else 'auto'. `npm test` uses it to run the suite on both backends.
+ */
+function initialBackend(): Kernels {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.RNNKIT_BACKEND;
+  if (env === undefined || env === '' || env === 'auto') return autoBackend();
+  const k = backends.get(env);
+  if (k === undefined) throw new RangeError(`RNNKIT_BACKEND: unknown backend ${JSON.stringify(env)}; use auto, ${[...backends.keys()].join(', ')}`);
+  if (k === wasmKernels && !wasmSupported()) throw new Error('RNNKIT_BACKEND=wasm: WebAssembly SIMD is not available in this engine');
+  return k;
+}
+
+let current: Kernels = initialBackend();
+setGemmImpl(current.gemm === gemmTs ? null : current.gemm);
 
 /** The kernels layers run on. */
 export function backend(): Kernels {
@@ -69,17 +105,19 @@ export function backend(): Kernels {
 }
 
 /**
- * Force a backend by name ('ts' is always available; 'wasm' where WebAssembly SIMD
- * is). Layers pick up the kernel object when they are built; the GEMM, which the
- * layer kernels call directly, switches for every layer at once.
+ * Choose the kernels: 'wasm' (WebAssembly SIMD; the default wherever the engine has it),
+ * 'ts' (plain TypeScript: always available, the reference the other is tested against)
+ * or 'auto' (the default choice again). Switch before building models: layers take the
+ * kernel object when they are built and their buffers from the backend current then;
+ * the GEMM, which the layer kernels call directly, switches for every layer at once.
  */
-export function useBackend(name: string): void {
-  const k = backends.get(name);
-  if (k === undefined) throw new RangeError(`useBackend: unknown backend ${JSON.stringify(name)}; available: ${[...backends.keys()].join(', ')}`);
-  if (k === wasmKernels && !wasmGemmSupported()) throw new Error("useBackend('wasm'): WebAssembly SIMD is not available in this engine");
+export function useBackend(name: 'ts' | 'wasm' | 'auto'): void {
+  const k = name === 'auto' ? autoBackend() : backends.get(name);
+  if (k === undefined) throw new RangeError(`useBackend: unknown backend ${JSON.stringify(name)}; available: auto, ${[...backends.keys()].join(', ')}`);
+  if (k === wasmKernels && !wasmSupported()) throw new Error("useBackend('wasm'): WebAssembly SIMD is not available in this engine");
   current = k;
   setGemmImpl(k.gemm === gemmTs ? null : k.gemm);
 }
 
 /** Whether useBackend('wasm') can be used here. */
-export { wasmGemmSupported };
+export { wasmSupported };

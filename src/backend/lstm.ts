@@ -93,6 +93,7 @@ export function lstmBackward(
   gates: Float32Array,
   kernel: Float32Array,
   recurrentKernel: Float32Array,
+  _recurrentKernelT: Float32Array, // [4H, H] scratch, for backends that multiply by the transpose
   recurrentMask: Float32Array | null,
   mask: Float32Array | null,
   T: number,

@@ -7,7 +7,7 @@ import type { Rng } from '../core/rng.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import type { ActId } from '../backend/index.js';
 import { checkBoolean } from '../core/errors.js';
-import { ensure, type LayerWeight } from './layer.js';
+import { ensure, ensureAll, type LayerWeight } from './layer.js';
 import { Recurrent, type RecurrentArgs } from './recurrent.js';
 
 export interface GRUArgs extends RecurrentArgs {
@@ -45,7 +45,6 @@ export class GRU extends Recurrent {
     this.kernel = this.addWeight('kernel', [I, 3 * H], this.kernelInitializer, rng, this.weightOptions('kernel'));
     this.recurrentKernel = this.addWeight('recurrent_kernel', [H, 3 * H], this.recurrentInitializer, rng, this.weightOptions('recurrent'));
     if (this.useBias) this.bias = this.addWeight('bias', this.resetAfter ? [2, 3 * H] : [3 * H], this.biasInitializer, rng, this.weightOptions('bias'));
-    this.recurrentKernelT = new Float32Array(3 * H * H);
   }
 
   protected ensureCell(T: number, B: number): void {
@@ -54,6 +53,7 @@ export class GRU extends Recurrent {
     this.gates = ensure(this.gates, 3 * n);
     if (this.resetAfter) this.mh = ensure(this.mh, 3 * n);
     else this.rh = ensure(this.rh, n);
+    this.recurrentKernelT = ensure(this.recurrentKernelT, 3 * this.units * this.units);
   }
 
   protected cellForward(T: number, B: number): void {
@@ -86,7 +86,7 @@ export class GRU extends Recurrent {
     const H = this.units;
     this.dPre = ensure(this.dPre, 3 * T * B * H);
     if (this.resetAfter) this.dPreH = ensure(this.dPreH, 3 * T * B * H);
-    if (this.scratch.length === 0 || this.scratch[0]!.length < B * H) this.scratch = Array.from({ length: 3 }, () => new Float32Array(B * H));
+    this.scratch = ensureAll(this.scratch, 3, B * H);
     const [dhA, dhB, dhTmp] = this.scratch as [Float32Array, Float32Array, Float32Array];
     this.k.gruBackward(
       dxs,

@@ -13,6 +13,7 @@ import { Rng, nextSeed } from '../core/rng.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Constraint } from '../constraints/index.js';
+import { backend } from '../backend/index.js';
 
 /** A per-sample shape (no batch axis); `null` = any length (only the time axis). */
 export type Shape = readonly (number | null)[];
@@ -64,9 +65,20 @@ export function uniqueName(prefix: string): string {
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
 
-/** Grow a buffer to at least n floats (steady state: returns it unchanged). */
+/**
+ * A buffer of at least n floats from the current backend (steady state: returns `buf`
+ * unchanged; a new one, zeroed, when it is too short or after a backend switch).
+ */
 export function ensure(buf: Float32Array, n: number): Float32Array {
-  return buf.length >= n ? buf : new Float32Array(n);
+  const k = backend();
+  return buf.length >= n && k.owns(buf) ? buf : k.alloc(n);
+}
+
+/** `ensure` for a list of `count` buffers of n floats (the list is replaced when its length differs). */
+export function ensureAll(bufs: Float32Array[], count: number, n: number): Float32Array[] {
+  if (bufs.length !== count) bufs = Array.from({ length: count }, () => new Float32Array(0));
+  for (let i = 0; i < count; i++) bufs[i] = ensure(bufs[i]!, n);
+  return bufs;
 }
 
 export abstract class Layer {

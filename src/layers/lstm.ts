@@ -8,7 +8,7 @@ import { activationName, getActivation, type ActivationIdentifier } from '../act
 import type { ActId } from '../backend/index.js';
 import { checkBoolean } from '../core/errors.js';
 import type { Initializer } from '../initializers/index.js';
-import { ensure, type LayerWeight } from './layer.js';
+import { ensure, ensureAll, type LayerWeight } from './layer.js';
 import { Recurrent, type RecurrentArgs } from './recurrent.js';
 
 export interface LSTMArgs extends RecurrentArgs {
@@ -63,7 +63,6 @@ export class LSTM extends Recurrent {
       const init = this.unitForgetBias ? new ForgetBiasInitializer(this.biasInitializer, H) : this.biasInitializer;
       this.bias = this.addWeight('bias', [4 * H], init, rng, this.weightOptions('bias'));
     }
-    this.recurrentKernelT = new Float32Array(4 * H * H);
   }
 
   protected ensureCell(T: number, B: number): void {
@@ -72,6 +71,7 @@ export class LSTM extends Recurrent {
     this.cAct = ensure(this.cAct, n);
     this.pre = ensure(this.pre, 4 * n);
     this.gates = ensure(this.gates, 4 * n);
+    this.recurrentKernelT = ensure(this.recurrentKernelT, 4 * this.units * this.units);
   }
 
   protected cellForward(T: number, B: number): void {
@@ -103,7 +103,7 @@ export class LSTM extends Recurrent {
   protected cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void {
     const H = this.units;
     this.dPre = ensure(this.dPre, 4 * T * B * H);
-    if (this.scratch.length === 0 || this.scratch[0]!.length < B * H) this.scratch = Array.from({ length: 5 }, () => new Float32Array(B * H));
+    this.scratch = ensureAll(this.scratch, 5, B * H);
     const [dhA, dhB, dcA, dcB, dcAct] = this.scratch as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
     this.k.lstmBackward(
       dxs,
@@ -127,6 +127,7 @@ export class LSTM extends Recurrent {
       this.gates,
       this.kernel.value,
       this.recurrentKernel.value,
+      this.recurrentKernelT,
       this.recurrentMask,
       this.stepMask,
       T,

@@ -18,7 +18,7 @@ import { checkBoolean, checkNumberIn, checkPositiveInt } from '../core/errors.js
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { applyStepMask } from '../backend/recurrent.js';
-import { Layer, checkLayerOptions, ensure, type LayerArgs, type Shape } from './layer.js';
+import { Layer, checkLayerOptions, ensure, ensureAll, type LayerArgs, type Shape } from './layer.js';
 
 /** Options of every recurrent layer (tfjs spellings, Keras 3 defaults). */
 export interface RecurrentArgs extends LayerArgs {
@@ -238,9 +238,7 @@ export abstract class Recurrent extends Layer {
     this.hs = ensure(this.hs, T * B * H);
     this.hPrev = ensure(this.hPrev, T * B * H);
     this.y = ensure(this.y, B * (this.returnSequences ? T : 1) * H);
-    if (this.states0.length !== this.stateCount || this.states0[0]!.length < B * H) {
-      this.states0 = Array.from({ length: this.stateCount }, () => new Float32Array(B * H));
-    }
+    this.states0 = ensureAll(this.states0, this.stateCount, B * H);
     this.ensureCell(T, B);
     this.lastT = T;
     this.lastB = B;

@@ -30,11 +30,11 @@ export class SimpleRNN extends Recurrent {
     this.kernel = this.addWeight('kernel', [I, H], this.kernelInitializer, rng, this.weightOptions('kernel'));
     this.recurrentKernel = this.addWeight('recurrent_kernel', [H, H], this.recurrentInitializer, rng, this.weightOptions('recurrent'));
     if (this.useBias) this.bias = this.addWeight('bias', [H], this.biasInitializer, rng, this.weightOptions('bias'));
-    this.recurrentKernelT = new Float32Array(H * H);
   }
 
   protected ensureCell(T: number, B: number): void {
     this.pre = ensure(this.pre, T * B * this.units);
+    this.recurrentKernelT = ensure(this.recurrentKernelT, this.units * this.units);
   }
 
   protected cellForward(T: number, B: number): void {

@@ -1,8 +1,9 @@
 /**
- * The WebAssembly SIMD GEMM (src/backend/wasmGemm.ts) against the TypeScript GEMM, the
- * reference: every transpose combination, odd sizes, leading dimensions and offsets,
- * with and without accumulate; training on useBackend('wasm') against 'ts'; and the
- * embedded binary up to date with its AssemblyScript source.
+ * The WebAssembly SIMD kernels (src/backend/wasm*.ts) against the TypeScript kernels, the
+ * reference: the GEMM in every transpose combination, odd sizes, leading dimensions and
+ * offsets, with and without accumulate, with operands in WebAssembly memory and outside;
+ * activations; the LSTM time loop; training on useBackend('wasm') against 'ts'; and the
+ * embedded binaries up to date with their AssemblyScript source.
  *
  * Tolerance: the WASM kernel accumulates in f32 (TS in f64), so each element is
  * compared against 1e-5 × (|C₀| + Σₖ|a·b|), the natural scale of the rounding error.
@@ -12,8 +13,9 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gemm, gemmTs } from '../src/backend/gemm.js';
-import { gemmWasm, wasmGemmSupported } from '../src/backend/wasmGemm.js';
-import { GEMM_WASM_SOURCE_SHA256 } from '../src/backend/wasm/gemmWasm.js';
+import { gemmWasm } from '../src/backend/wasmGemm.js';
+import { wasmSupported as wasmGemmSupported } from '../src/backend/wasmRuntime.js';
+import { KERNELS_WASM_SOURCE_SHA256 } from '../src/backend/wasm/kernelsWasm.js';
 import { Rng, Sequential, layers, tensor, useBackend } from '../src/index.js';
 
 function rand(n: number, rng: Rng): Float32Array {
@@ -27,9 +29,9 @@ const skip = !wasmGemmSupported() && 'WebAssembly SIMD not available';
 describe('wasm gemm', () => {
   after(() => useBackend('ts'));
 
-  it('the embedded binary was built from the current wasm/gemm.ts (else: npm run build:wasm)', () => {
-    const src = readFileSync(new URL('../wasm/gemm.ts', import.meta.url));
-    assert.equal(createHash('sha256').update(src).digest('hex'), GEMM_WASM_SOURCE_SHA256);
+  it('the embedded binaries were built from the current wasm/kernels.ts (else: npm run build:wasm)', () => {
+    const src = readFileSync(new URL('../wasm/kernels.ts', import.meta.url));
+    assert.equal(createHash('sha256').update(src).digest('hex'), KERNELS_WASM_SOURCE_SHA256);
   });
 
   it('matches the TypeScript gemm: all transposes, odd sizes, leading dimensions, offsets, accumulate', { skip }, () => {

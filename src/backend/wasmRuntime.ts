@@ -1,0 +1,259 @@
+/**
+ * The WebAssembly side of the 'wasm' backend: one instance of the kernels in
+ * wasm/kernels.ts (the relaxed-SIMD build where the engine validates it, else the plain
+ * SIMD build; both embedded as base64, so nothing is located at run time) on one linear
+ * memory, and the allocator that places the backend's buffers in that memory.
+ *
+ * Buffers allocated here are ordinary Float32Array views, so every TypeScript helper
+ * works on them unchanged, and a kernel is called with their byte offsets: no copies.
+ * The memory is a shared WebAssembly.Memory because growing a shared memory leaves
+ * existing views valid (growing an unshared one detaches every view). Where shared
+ * memory is unavailable (a browser page that is not cross-origin isolated) the module
+ * runs on an unshared memory used as scratch only: `residentAlloc` returns plain arrays
+ * and the kernel wrappers copy operands in and out (the GEMM) or fall back to the
+ * TypeScript kernels.
+ *
+ * Freeing: a block returns to the free list when the view that owns it is garbage
+ * collected (FinalizationRegistry). Views made from an owner (subarray) must not outlive
+ * it; the library only keeps such views beside their owner (weights in the engine's
+ * arena, which the engine holds).
+ */
+import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD } from './wasm/kernelsWasm.js';
+
+export interface WasmKernelExports {
+  gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  transpose(out: number, src: number, ld: number, rows: number, cols: number): void;
+  hasActivation(act: number): number;
+  activationForward(act: number, y: number, x: number, rows: number, cols: number, ld: number): void;
+  activationBackward(act: number, dx: number, dy: number, x: number, y: number, rows: number, cols: number, ld: number): void;
+  addBias(y: number, bias: number, rows: number, cols: number): void;
+  biasGrad(dBias: number, dy: number, rows: number, cols: number): void;
+  lstmCellForward(B: number, H: number, act: number, gates: number, cPrev: number, c: number, cAct: number, h: number): void;
+  lstmCellBackward(B: number, H: number, act: number, dPre: number, dcNext: number, dh: number, dc: number, gates: number, cPrev: number, c: number, cAct: number): void;
+}
+
+export interface WasmRuntime {
+  readonly kernels: WasmKernelExports;
+  readonly memory: WebAssembly.Memory;
+  /** Buffers can live in the module's memory (shared memory available). */
+  readonly resident: boolean;
+  /** The fused multiply-add build is running. */
+  readonly relaxed: boolean;
+}
+
+const PAGE = 65536;
+/** Blocks start here; below is the module's own (tiny) data. */
+const HEAP_BASE = PAGE;
+/** Block alignment: a cache line. */
+const ALIGN = 64;
+/** 4 GiB: reserved address space, not memory (pages are committed as they are touched). */
+const MAX_PAGES = 65536;
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function readLeb(bytes: Uint8Array, pos: number): [value: number, next: number] {
+  let value = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    b = bytes[pos++]!;
+    value += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return [value, pos];
+}
+
+/**
+ * The same module importing an unshared memory: flips the `shared` bit of the memory
+ * import's limits (0x03 → 0x01). The kernels use no atomics, so nothing else changes.
+ */
+export function unshareMemoryImport(module: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const bytes = module.slice();
+  let pos = 8;
+  while (pos < bytes.length) {
+    const id = bytes[pos]!;
+    const [size, body] = readLeb(bytes, pos + 1);
+    if (id === 2) {
+      let [count, p] = readLeb(bytes, body);
+      while (count-- > 0) {
+        let len: number;
+        [len, p] = readLeb(bytes, p); // module name
+        p += len;
+        [len, p] = readLeb(bytes, p); // field name
+        p += len;
+        const kind = bytes[p++]!;
+        if (kind === 0x02) {
+          if (bytes[p] === 0x03) bytes[p] = 0x01;
+          return bytes;
+        }
+        if (kind === 0x00) [, p] = readLeb(bytes, p); // function: type index
+        else if (kind === 0x01) {
+          p++; // table: element type, then limits
+          const flags = bytes[p++]!;
+          [, p] = readLeb(bytes, p);
+          if (flags & 1) [, p] = readLeb(bytes, p);
+        } else if (kind === 0x03) p += 2; // global: value type, mutability
+      }
+    }
+    pos = body + size;
+  }
+  throw new Error('rnnkit: the embedded WebAssembly module imports no memory (build error)');
+}
+
+let supported: boolean | null = null;
+let rt: WasmRuntime | null = null;
+
+function canShareMemory(): boolean {
+  try {
+    return typeof SharedArrayBuffer === 'function' && new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether this engine can run the kernels: WebAssembly with SIMD. Validating the
+ * kernel module itself is the exact feature test.
+ */
+export function wasmSupported(): boolean {
+  if (supported === null) {
+    try {
+      supported = typeof WebAssembly === 'object' && WebAssembly.validate(unshareMemoryImport(decodeBase64(KERNELS_WASM_SIMD)));
+    } catch {
+      supported = false;
+    }
+  }
+  return supported;
+}
+
+/** The instance (created on first use). Throws where WebAssembly SIMD is missing. */
+export function wasmRuntime(): WasmRuntime {
+  if (rt !== null) return rt;
+  if (!wasmSupported()) throw new Error('rnnkit: WebAssembly SIMD is not available in this engine');
+  const resident = canShareMemory();
+  const prepare = (b64: string): Uint8Array<ArrayBuffer> => (resident ? decodeBase64(b64) : unshareMemoryImport(decodeBase64(b64)));
+  let bytes = prepare(KERNELS_WASM_RELAXED);
+  const relaxed = WebAssembly.validate(bytes);
+  if (!relaxed) bytes = prepare(KERNELS_WASM_SIMD);
+  const memory = resident ? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: 16 });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  rt = { kernels: instance.exports as unknown as WasmKernelExports, memory, resident, relaxed };
+  top = HEAP_BASE;
+  return rt;
+}
+
+// ---------------------------------------------------------------- allocator
+
+/** Free blocks [start, end) in bytes, sorted, coalesced. */
+const freeBlocks: number[] = [];
+let top = HEAP_BASE;
+const residentBuffers = new WeakSet<ArrayBufferLike>();
+let heapView: Float32Array = new Float32Array(0);
+
+const registry = new FinalizationRegistry<readonly [number, number]>(([start, end]) => release(start, end));
+
+function release(start: number, end: number): void {
+  let i = 0;
+  while (i < freeBlocks.length && freeBlocks[i]! < start) i += 2;
+  freeBlocks.splice(i, 0, start, end);
+  // coalesce with the next, then the previous block
+  if (i + 2 < freeBlocks.length && freeBlocks[i + 1] === freeBlocks[i + 2]) freeBlocks.splice(i + 1, 2);
+  if (i >= 2 && freeBlocks[i - 1] === freeBlocks[i]) {
+    freeBlocks.splice(i - 1, 2);
+    i -= 2;
+  }
+  if (freeBlocks[i + 1] === top) {
+    top = freeBlocks[i]!;
+    freeBlocks.splice(i, 2);
+  }
+}
+
+function reserve(bytes: number): number {
+  for (let i = 0; i < freeBlocks.length; i += 2) {
+    const start = freeBlocks[i]!;
+    const end = freeBlocks[i + 1]!;
+    if (end - start >= bytes) {
+      if (end - start === bytes) freeBlocks.splice(i, 2);
+      else freeBlocks[i] = start + bytes;
+      return start;
+    }
+  }
+  const start = top;
+  const memory = wasmRuntime().memory;
+  const need = start + bytes;
+  const have = memory.buffer.byteLength;
+  if (need > have) {
+    const pages = Math.ceil((Math.max(need, have * 1.25) - have) / PAGE);
+    try {
+      memory.grow(Math.min(pages, MAX_PAGES - have / PAGE));
+    } catch {
+      throw new RangeError(`rnnkit wasm backend: out of WebAssembly memory allocating ${bytes} bytes (${have} in use); useBackend('ts') has no such limit`);
+    }
+  }
+  top = need;
+  return start;
+}
+
+/**
+ * n floats in the module's memory, zero-filled (or a plain array where buffers cannot
+ * live there). The block is freed when the returned view is collected.
+ */
+export function residentAlloc(n: number): Float32Array {
+  const runtime = wasmRuntime();
+  if (!runtime.resident || n === 0) return new Float32Array(n);
+  const bytes = (n * 4 + ALIGN - 1) & ~(ALIGN - 1);
+  const start = reserve(bytes);
+  const buffer = runtime.memory.buffer;
+  residentBuffers.add(buffer);
+  const view = new Float32Array(buffer, start, n);
+  view.fill(0);
+  registry.register(view, [start, start + bytes] as const);
+  return view;
+}
+
+/** Whether a kernel can be given this array by pointer. */
+export function isResident(a: Float32Array): boolean {
+  return residentBuffers.has(a.buffer);
+}
+
+/** Byte address of a[off] (a must be resident). */
+export function addr(a: Float32Array, off = 0): number {
+  return a.byteOffset + off * 4;
+}
+
+/** A float view of the whole memory, refreshed after growth (for scratch copies). */
+export function heapF32(): Float32Array {
+  const buffer = wasmRuntime().memory.buffer;
+  if (heapView.buffer !== buffer) heapView = new Float32Array(buffer);
+  return heapView;
+}
+
+/** Bytes in use by blocks (for tests and diagnostics). */
+export function residentBytesInUse(): number {
+  let free = 0;
+  for (let i = 0; i < freeBlocks.length; i += 2) free += freeBlocks[i + 1]! - freeBlocks[i]!;
+  return top - HEAP_BASE - free;
+}
+
+let scratchView: Float32Array = new Float32Array(0);
+
+/**
+ * Byte address of a scratch area of at least n floats for copied operands (valid
+ * until the next call; read it through heapF32()).
+ */
+export function scratch(n: number): number {
+  const runtime = wasmRuntime();
+  if (runtime.resident) {
+    if (scratchView.length < n) scratchView = residentAlloc(Math.max(n, Math.ceil(scratchView.length * 1.5)));
+    return scratchView.byteOffset;
+  }
+  const need = HEAP_BASE + n * 4;
+  const have = runtime.memory.buffer.byteLength;
+  if (need > have) runtime.memory.grow(Math.ceil((Math.max(need, have * 1.5) - have) / PAGE));
+  return HEAP_BASE;
+}

@@ -1,0 +1,419 @@
+/**
+ * AssemblyScript source of rnnkit's WebAssembly SIMD kernels (compiled by
+ * scripts/build-wasm.mjs into src/backend/wasm/kernelsWasm.ts; not part of the tsc
+ * build). Every pointer is a byte offset into the imported memory, where the 'wasm'
+ * backend keeps the arenas (src/backend/wasmRuntime.ts), so calls copy nothing. The
+ * module keeps no state of its own: several instances (worker threads) may share one
+ * memory.
+ *
+ * Built twice: with relaxed SIMD (`madd` is one fused multiply-add, about twice the
+ * throughput where the engine has it) and without (separate mul and add). The two differ
+ * only in rounding.
+ */
+
+// ---------------------------------------------------------------- helpers
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline function f32at(p: usize): f32 {
+  return load<f32>(p);
+}
+
+@inline function bcast(p: usize): v128 {
+  return v128.load32_splat(p);
+}
+
+// ---------------------------------------------------------------- GEMM
+
+/** Block sizes: a [KC, NC] block of B (512 KiB) stays in L2 while every row block of A passes over it. */
+const KC: i32 = 256;
+const NC: i32 = 512;
+
+/**
+ *   C[M,N] (+)= A[M,K] · B[K,N]
+ *
+ * A element (i,k) is at a + 4·(i·sai + k·sak) — any strides, so a transposed A needs no
+ * packing. B is row-major [K, ldb] (N contiguous columns), C row-major [M, ldc].
+ * Micro-kernel: 4 rows × 8 columns of C in eight f32x4 accumulators; per k two vector
+ * loads of B, four broadcast loads of A, eight multiply-adds. B is taken in [KC, NC]
+ * blocks (each K slice accumulating into C) so it is reused from cache.
+ */
+export function gemm(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  if (K === 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>N << 2);
+    return;
+  }
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = min(NC, N - j0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      const bk = b + ((<usize>k0 * <usize>ldb + <usize>j0) << 2);
+      gemmSlice(M, nc, kc, a + ((<usize>k0 * <usize>sak) << 2), sai, sak, bk, ldb, c + (<usize>j0 << 2), ldc, accumulate !== 0 || k0 > 0);
+    }
+  }
+}
+
+/**
+ * Row blocks outermost: four rows of A stay in L1 while the B slice streams from L2.
+ * (Column blocks outermost, and 6×8 tiles, measured slower here: V8 spills the twelve
+ * accumulators.)
+ */
+function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: bool): void {
+  const sa = <usize>sai << 2;
+  const sk = <usize>sak << 2;
+  const sb = <usize>ldb << 2;
+  const sc = <usize>ldc << 2;
+  const n8 = N & ~7;
+  const n4 = N & ~3;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const ai = a + <usize>i * sa;
+    const ci = c + <usize>i * sc;
+    for (let j = 0; j < n8; j += 8) tile4x8(K, ai, sa, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), sc, accumulate);
+    if (n4 > n8) tile4x4(K, ai, sa, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), sc, accumulate);
+    if (N > n4) for (let r = 0; r < 4; r++) tile1x1(K, ai + <usize>r * sa, sk, b + (<usize>n4 << 2), sb, ci + <usize>r * sc + (<usize>n4 << 2), N - n4, accumulate);
+  }
+  for (; i < M; i++) {
+    const ai = a + <usize>i * sa;
+    const ci = c + <usize>i * sc;
+    for (let j = 0; j < n8; j += 8) tile1x8(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
+    if (N > n8) tile1x1(K, ai, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), N - n8, accumulate);
+  }
+}
+
+/** C[4, 8] at c (rows sc bytes apart) (+)= A[4, K] at a (rows sa, columns sk bytes apart) · B[K, 8] at b (rows sb apart). */
+@inline function tile4x8(K: i32, a0: usize, sa: usize, sk: usize, b: usize, sb: usize, c0: usize, sc: usize, accumulate: bool): void {
+  const a1 = a0 + sa;
+  const a2 = a1 + sa;
+  const a3 = a2 + sa;
+  const c1 = c0 + sc;
+  const c2 = c1 + sc;
+  const c3 = c2 + sc;
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
+  let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  if (accumulate) {
+    s00 = v128.load(c0); s01 = v128.load(c0, 16);
+    s10 = v128.load(c1); s11 = v128.load(c1, 16);
+    s20 = v128.load(c2); s21 = v128.load(c2, 16);
+    s30 = v128.load(c3); s31 = v128.load(c3, 16);
+  }
+  let pb = b;
+  let pa: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const y0 = v128.load(pb);
+    const y1 = v128.load(pb, 16);
+    const x0 = bcast(a0 + pa);
+    const x1 = bcast(a1 + pa);
+    const x2 = bcast(a2 + pa);
+    const x3 = bcast(a3 + pa);
+    s00 = madd(x0, y0, s00); s01 = madd(x0, y1, s01);
+    s10 = madd(x1, y0, s10); s11 = madd(x1, y1, s11);
+    s20 = madd(x2, y0, s20); s21 = madd(x2, y1, s21);
+    s30 = madd(x3, y0, s30); s31 = madd(x3, y1, s31);
+    pb += sb;
+    pa += sk;
+  }
+  v128.store(c0, s00); v128.store(c0, s01, 16);
+  v128.store(c1, s10); v128.store(c1, s11, 16);
+  v128.store(c2, s20); v128.store(c2, s21, 16);
+  v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+@inline function tile1x8(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, accumulate: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  if (accumulate) {
+    s0 = v128.load(c0); s1 = v128.load(c0, 16);
+  }
+  let pb = b;
+  let pa: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const x = bcast(a0 + pa);
+    s0 = madd(x, v128.load(pb), s0);
+    s1 = madd(x, v128.load(pb, 16), s1);
+    pb += sb;
+    pa += sk;
+  }
+  v128.store(c0, s0); v128.store(c0, s1, 16);
+}
+
+@inline function tile4x4(K: i32, a0: usize, sa: usize, sk: usize, b: usize, sb: usize, c0: usize, sc: usize, accumulate: bool): void {
+  const a1 = a0 + sa;
+  const a2 = a1 + sa;
+  const a3 = a2 + sa;
+  const c1 = c0 + sc;
+  const c2 = c1 + sc;
+  const c3 = c2 + sc;
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  if (accumulate) {
+    s0 = v128.load(c0); s1 = v128.load(c1); s2 = v128.load(c2); s3 = v128.load(c3);
+  }
+  let pb = b;
+  let pa: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const y = v128.load(pb);
+    s0 = madd(bcast(a0 + pa), y, s0);
+    s1 = madd(bcast(a1 + pa), y, s1);
+    s2 = madd(bcast(a2 + pa), y, s2);
+    s3 = madd(bcast(a3 + pa), y, s3);
+    pb += sb;
+    pa += sk;
+  }
+  v128.store(c0, s0); v128.store(c1, s1); v128.store(c2, s2); v128.store(c3, s3);
+}
+
+/** One row of C, `n` (< 8) columns, scalar. */
+function tile1x1(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, n: i32, accumulate: bool): void {
+  for (let j = 0; j < n; j++) {
+    const jo = <usize>j << 2;
+    let s: f32 = accumulate ? f32at(c0 + jo) : 0;
+    let pb = b + jo;
+    let pa: usize = 0;
+    for (let k = 0; k < K; k++) {
+      s += f32at(a0 + pa) * f32at(pb);
+      pb += sb;
+      pa += sk;
+    }
+    store<f32>(c0 + jo, s);
+  }
+}
+
+/** out[c, r] = src[r, c] for a [rows, cols] block with row stride ld (out is [cols, rows]). */
+export function transpose(out: usize, src: usize, ld: i32, rows: i32, cols: i32): void {
+  for (let r0 = 0; r0 < rows; r0 += 16) {
+    const r1 = min(rows, r0 + 16);
+    for (let c = 0; c < cols; c++) {
+      const o = out + ((<usize>c * <usize>rows) << 2);
+      for (let r = r0; r < r1; r++) store<f32>(o + (<usize>r << 2), f32at(src + ((<usize>r * <usize>ld + <usize>c) << 2)));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- activations
+
+// Activation ids: the same numbers as Act in src/backend/activation.ts. The ones below
+// are computed here; the caller keeps the others in TypeScript.
+const LINEAR = 0;
+const TANH = 1;
+const SIGMOID = 2;
+const HARD_SIGMOID = 3;
+const RELU = 4;
+const HARD_SIGMOID_LEGACY = 11;
+
+/** Whether `act` has a kernel here. */
+export function hasActivation(act: i32): i32 {
+  return i32(act === LINEAR || act === TANH || act === SIGMOID || act === HARD_SIGMOID || act === RELU || act === HARD_SIGMOID_LEGACY);
+}
+
+/**
+ * e^x, Cephes' expf scheme: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for
+ * e^r, 2^n through the exponent bits. |x| is clamped to 88 (e^88 is finite in f32;
+ * below −88 the result flushes to 0, which sigmoid and tanh never notice). ~1 ulp.
+ */
+@inline function expv(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-88.0)), f32x4.splat(88.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  p = madd(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+@inline function sigmoidv(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expv(f32x4.neg(x))));
+}
+
+/** tanh: odd polynomial (Cephes tanhf) for |x| < 0.625, else 1 − 2/(e^{2|x|} + 1) with x's sign. */
+@inline function tanhv(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const z = f32x4.mul(x, x);
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = madd(p, z, f32x4.splat(2.06390887954e-2));
+  p = madd(p, z, f32x4.splat(-5.37397155531e-2));
+  p = madd(p, z, f32x4.splat(1.33314422036e-1));
+  p = madd(p, z, f32x4.splat(-3.33332819422e-1));
+  const small = madd(f32x4.mul(p, z), x, x);
+  const e = expv(f32x4.add(ax, ax));
+  const big = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
+  const signed = v128.or(big, v128.and(x, f32x4.splat(-0.0)));
+  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
+}
+
+@inline function actv(act: i32, x: v128): v128 {
+  switch (act) {
+    case TANH: return tanhv(x);
+    case SIGMOID: return sigmoidv(x);
+    case HARD_SIGMOID: return f32x4.min(f32x4.splat(1), f32x4.max(f32x4.splat(0), madd(x, f32x4.splat(<f32>1 / 6), f32x4.splat(0.5))));
+    case HARD_SIGMOID_LEGACY: return f32x4.min(f32x4.splat(1), f32x4.max(f32x4.splat(0), madd(x, f32x4.splat(0.2), f32x4.splat(0.5))));
+    case RELU: return f32x4.max(x, f32x4.splat(0));
+    default: return x;
+  }
+}
+
+/** act'(x)·dy, from the output y where that is cheaper (tanh, sigmoid), else from x. */
+@inline function actGradv(act: i32, dy: v128, x: v128, y: v128): v128 {
+  switch (act) {
+    case TANH: return f32x4.mul(dy, f32x4.sub(f32x4.splat(1), f32x4.mul(y, y)));
+    case SIGMOID: return f32x4.mul(f32x4.mul(dy, y), f32x4.sub(f32x4.splat(1), y));
+    case HARD_SIGMOID:
+      return v128.and(f32x4.mul(dy, f32x4.splat(<f32>1 / 6)), v128.and(f32x4.gt(x, f32x4.splat(-3)), f32x4.lt(x, f32x4.splat(3))));
+    case HARD_SIGMOID_LEGACY:
+      return v128.and(f32x4.mul(dy, f32x4.splat(0.2)), v128.and(f32x4.gt(x, f32x4.splat(-2.5)), f32x4.lt(x, f32x4.splat(2.5))));
+    case RELU: return v128.and(dy, f32x4.gt(x, f32x4.splat(0)));
+    default: return dy;
+  }
+}
+
+/** One lane through the vector code, so tails round exactly like the body. */
+@inline function lane(v: v128): f32 {
+  return f32x4.extract_lane(v, 0);
+}
+
+/** y = act(x) over `rows` rows of `cols` values, rows `ld` floats apart in both. */
+export function activationForward(act: i32, y: usize, x: usize, rows: i32, cols: i32, ld: i32): void {
+  const stride = <usize>ld << 2;
+  for (let r = 0; r < rows; r++) {
+    const xo = x + <usize>r * stride;
+    const yo = y + <usize>r * stride;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) v128.store(yo + (<usize>j << 2), actv(act, v128.load(xo + (<usize>j << 2))));
+    for (; j < cols; j++) store<f32>(yo + (<usize>j << 2), lane(actv(act, f32x4.splat(f32at(xo + (<usize>j << 2))))));
+  }
+}
+
+/** dx = dy ⊙ act'(x) (x the input, y the output), same layout as activationForward; dx may alias dy. */
+export function activationBackward(act: i32, dx: usize, dy: usize, x: usize, y: usize, rows: i32, cols: i32, ld: i32): void {
+  const stride = <usize>ld << 2;
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * stride;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const q = o + (<usize>j << 2);
+      v128.store(dx + q, actGradv(act, v128.load(dy + q), v128.load(x + q), v128.load(y + q)));
+    }
+    for (; j < cols; j++) {
+      const q = o + (<usize>j << 2);
+      store<f32>(dx + q, lane(actGradv(act, f32x4.splat(f32at(dy + q)), f32x4.splat(f32at(x + q)), f32x4.splat(f32at(y + q)))));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- LSTM cell (gate order i, f, c, o)
+
+/**
+ * One step after the gate activations: c = f ⊙ cPrev + i ⊙ g, cAct = act(c),
+ * h = o ⊙ cAct, for B rows. gates rows are 4H apart; cPrev, c, cAct, h are [B, H].
+ */
+export function lstmCellForward(B: i32, H: i32, act: i32, gates: usize, cPrev: usize, c: usize, cAct: usize, h: usize): void {
+  const G = <usize>(4 * H) << 2;
+  const hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const g = gates + <usize>b * G;
+    const r = <usize>b * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const q = <usize>j << 2;
+      const cv = madd(v128.load(g + hb + q), v128.load(cPrev + r + q), f32x4.mul(v128.load(g + q), v128.load(g + 2 * hb + q)));
+      const av = actv(act, cv);
+      v128.store(c + r + q, cv);
+      v128.store(cAct + r + q, av);
+      v128.store(h + r + q, f32x4.mul(v128.load(g + 3 * hb + q), av));
+    }
+    for (; j < H; j++) {
+      const q = <usize>j << 2;
+      const cv = f32at(g + hb + q) * f32at(cPrev + r + q) + f32at(g + q) * f32at(g + 2 * hb + q);
+      const av = lane(actv(act, f32x4.splat(cv)));
+      store<f32>(c + r + q, cv);
+      store<f32>(cAct + r + q, av);
+      store<f32>(h + r + q, f32at(g + 3 * hb + q) * av);
+    }
+  }
+}
+
+/**
+ * One step backward up to the gate activations. dh, dc: gradients reaching h_s, c_s
+ * ([B, H]); writes the gate-output gradients di, df, dg, do into dPre (rows 4H apart)
+ * and dcNext = dc_total ⊙ f (flowing to step s−1).
+ *   dc_total = dc + dh ⊙ o ⊙ act'(c);  di = dc_total ⊙ g;  df = dc_total ⊙ cPrev;
+ *   dg = dc_total ⊙ i;  do = dh ⊙ cAct
+ */
+export function lstmCellBackward(B: i32, H: i32, act: i32, dPre: usize, dcNext: usize, dh: usize, dc: usize, gates: usize, cPrev: usize, c: usize, cAct: usize): void {
+  const G = <usize>(4 * H) << 2;
+  const hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const g = gates + <usize>b * G;
+    const d = dPre + <usize>b * G;
+    const r = <usize>b * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const q = <usize>j << 2;
+      const dhv = v128.load(dh + r + q);
+      const av = v128.load(cAct + r + q);
+      const dcs = f32x4.add(v128.load(dc + r + q), actGradv(act, f32x4.mul(dhv, v128.load(g + 3 * hb + q)), v128.load(c + r + q), av));
+      v128.store(d + q, f32x4.mul(dcs, v128.load(g + 2 * hb + q)));
+      v128.store(d + hb + q, f32x4.mul(dcs, v128.load(cPrev + r + q)));
+      v128.store(d + 2 * hb + q, f32x4.mul(dcs, v128.load(g + q)));
+      v128.store(d + 3 * hb + q, f32x4.mul(dhv, av));
+      v128.store(dcNext + r + q, f32x4.mul(dcs, v128.load(g + hb + q)));
+    }
+    for (; j < H; j++) {
+      const q = <usize>j << 2;
+      const dhv = f32at(dh + r + q);
+      const av = f32at(cAct + r + q);
+      const dcs = f32at(dc + r + q) + lane(actGradv(act, f32x4.splat(dhv * f32at(g + 3 * hb + q)), f32x4.splat(f32at(c + r + q)), f32x4.splat(av)));
+      store<f32>(d + q, dcs * f32at(g + 2 * hb + q));
+      store<f32>(d + hb + q, dcs * f32at(cPrev + r + q));
+      store<f32>(d + 2 * hb + q, dcs * f32at(g + q));
+      store<f32>(d + 3 * hb + q, dhv * av);
+      store<f32>(dcNext + r + q, dcs * f32at(g + hb + q));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- bias
+
+/** y[r, :] += bias for `rows` rows of `cols`. */
+export function addBias(y: usize, bias: usize, rows: i32, cols: i32): void {
+  const rb = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const o = y + <usize>r * rb;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const q = <usize>j << 2;
+      v128.store(o + q, f32x4.add(v128.load(o + q), v128.load(bias + q)));
+    }
+    for (; j < cols; j++) {
+      const q = <usize>j << 2;
+      store<f32>(o + q, f32at(o + q) + f32at(bias + q));
+    }
+  }
+}
+
+/** dBias += Σ_r dy[r, :] (rows summed in order, as the TypeScript kernel does, but in f32). */
+export function biasGrad(dBias: usize, dy: usize, rows: i32, cols: i32): void {
+  const rb = <usize>cols << 2;
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const q = <usize>j << 2;
+    let s = f32x4.splat(0);
+    for (let r = 0; r < rows; r++) s = f32x4.add(s, v128.load(dy + <usize>r * rb + q));
+    v128.store(dBias + q, f32x4.add(v128.load(dBias + q), s));
+  }
+  for (; j < cols; j++) {
+    const q = <usize>j << 2;
+    let s: f32 = 0;
+    for (let r = 0; r < rows; r++) s += f32at(dy + <usize>r * rb + q);
+    store<f32>(dBias + q, f32at(dBias + q) + s);
+  }
+}
