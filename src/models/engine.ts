@@ -12,6 +12,7 @@ import { maskToWeights, type Loss } from '../losses/index.js';
 import type { Metric } from '../metrics/index.js';
 import type { Logs } from './callbacks.js';
 import { copyRows, type Dataset } from './data.js';
+import { backend } from '../backend/index.js';
 
 export class Engine {
   loss: Loss | null = null;
@@ -32,6 +33,8 @@ export class Engine {
   private rowW: Float32Array = new Float32Array(0); // per-row loss weights [B·rows]
   private layerTime: Int32Array = new Int32Array(0);
   private outMask: Float32Array | null = null; // the mask leaving the last layer
+  /** Output rows (batch × steps) of the last computeGradients. */
+  lastRows = 0;
 
   constructor(private readonly layers: readonly Layer[]) {}
 
@@ -46,18 +49,22 @@ export class Engine {
     this.constrained = weights.filter((w) => w.constraint !== null);
   }
 
-  /** Move every weight into one value arena and one gradient arena. */
+  /**
+   * Move every weight into one value arena and one gradient arena, allocated by the
+   * current backend (in WebAssembly memory for 'wasm'); planned again after a backend switch.
+   */
   planArena(): void {
     const total = this.layers.reduce((n, l) => n + l.countParams(), 0);
-    if (total === this.params.length && this.segments.length === this.layers.reduce((n, l) => n + l.weights.length, 0)) {
+    const k = backend();
+    if (total === this.params.length && k.owns(this.params) && this.segments.length === this.layers.reduce((n, l) => n + l.weights.length, 0)) {
       // same weights as before (a re-build with an unchanged stack)
       let same = true;
       let i = 0;
       for (const l of this.layers) for (const w of l.weights) same = same && this.segments[i++]!.name === `${l.name}/${w.name}`;
       if (same) return;
     }
-    const params = new Float32Array(total);
-    const grads = new Float32Array(total);
+    const params = k.alloc(total);
+    const grads = k.alloc(total);
     const segments: ParamSegment[] = [];
     let offset = 0;
     for (const layer of this.layers) {
@@ -139,15 +146,39 @@ export class Engine {
   /**
    * One training step on the first B samples of the batch buffers; the batch loss
    * goes to `stepLoss[0]` (a returned double would be boxed: an allocation per step).
+   * = computeGradients + applyGradients + updateMetrics (data-parallel fit calls the
+   * three itself, with a gradient reduction between the first two).
    */
   trainStep(B: number, T: number, cols: number, sparseTargets: boolean, swWidth = 1, weighted = false): void {
-    const loss = this.loss!;
+    const out = this.computeGradients(this.xb, B, T, cols, swWidth, weighted);
+    this.applyGradients();
+    this.updateMetrics(out, this.yb, this.lastRows, cols, sparseTargets, this.outMask);
+  }
+
+  /**
+   * The gradient half of a step: zero the gradient arena, forward (training mode) over
+   * the first B samples of x, loss of those samples against the first B rows of `yb`
+   * (weights from `swb` when `weighted`) into `stepLoss[0]`, backward. No regularizer
+   * terms (applyGradients adds them once per batch). Returns the model output
+   * [B, outWidth] (valid until the next forward); `outputMask` holds its mask.
+   */
+  computeGradients(x: Float32Array, B: number, T: number, cols: number, swWidth: number, weighted: boolean): Float32Array {
     this.grads.fill(0);
-    const out = this.forwardPass(this.xb, B, T, true);
+    const out = this.forwardPass(x, B, T, true);
     const rows = (B * this.outputWidth(T)) / cols;
-    loss.computeInto(this.stepLoss, out, this.yb, this.dOut, rows, cols, this.lossWeights(B, rows, swWidth, weighted));
+    this.lastRows = rows;
+    this.loss!.computeInto(this.stepLoss, out, this.yb, this.dOut, rows, cols, this.lossWeights(B, rows, swWidth, weighted));
     let d: Float32Array | null = this.dOut;
     for (let i = this.layers.length - 1; i >= 0 && d !== null; i--) d = this.layers[i]!.backward(d, B, this.layerTime[i]!, i > 0);
+    return out;
+  }
+
+  /**
+   * The update half of a step, on the gradients in the gradient arena: regularization
+   * penalties (added to `stepLoss[0]`) and their gradients, one optimizer update,
+   * constraints.
+   */
+  applyGradients(): void {
     if (this.regularized.length > 0) {
       this.stepLoss[0] = this.stepLoss[0]! + this.penalty();
       for (let i = 0; i < this.regularized.length; i++) {
@@ -160,7 +191,16 @@ export class Engine {
       const w = this.constrained[i]!;
       w.constraint!.apply(w.value, w.shape);
     }
-    for (let m = 0; m < this.metricObjs.length; m++) this.metricObjs[m]!.update(out, this.yb, rows, cols, sparseTargets, this.outMask);
+  }
+
+  /** Add a block of outputs [rows, cols] (with its mask, or null) to every metric. */
+  updateMetrics(out: Float32Array, y: Float32Array, rows: number, cols: number, sparseTargets: boolean, mask: Float32Array | null): void {
+    for (let m = 0; m < this.metricObjs.length; m++) this.metricObjs[m]!.update(out, y, rows, cols, sparseTargets, mask);
+  }
+
+  /** The mask of the last forward's output ([B, T] for sequence outputs), or null. */
+  get outputMask(): Float32Array | null {
+    return this.outMask;
   }
 
   logs(loss: number, prefix: string): Logs {

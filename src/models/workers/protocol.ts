@@ -1,0 +1,159 @@
+/**
+ * Data-parallel fit: what the main thread and its worker threads share. Browser-safe
+ * (no Node imports): the same protocol runs over Node worker_threads and Web Workers.
+ *
+ * Memory (SharedArrayBuffers, allocated once per fit by the main thread):
+ *   ctrl    Int32   [CTRL_SIZE + 2·threads]  sequence number, command, done/failed counters,
+ *                                            epoch, and per thread its shard (first row, rows)
+ *   results Float64 [2·threads]              per thread: its shard's loss, its output mask's Σ
+ *   params  Float32 [P]                      the weights, written by the main thread per batch
+ *   grads   Float32 [(threads − 1)·P]        one gradient slot per worker thread
+ *   x, y, sw Float32 [batchSize · width]     the batch, row r at r·width (workers read their rows)
+ *   out     Float32 [batchSize · outWidth]   the workers' output rows (for the metrics)
+ *   mask    Float32 [batchSize · steps]      the workers' output-mask rows (sequence outputs)
+ *
+ * A step: the main thread writes the workers' rows and the weights, sets each shard,
+ * zeroes DONE and bumps SEQ (Atomics.notify). Each worker wakes (Atomics.wait), copies
+ * the weights into its replica, runs forward + loss + backward on its rows, writes its
+ * gradient, loss, mask sum, output and mask rows, then adds 1 to DONE (notify). The main
+ * thread computes shard 0 itself meanwhile, then waits for DONE (Atomics.waitAsync:
+ * never blocking its event loop), combines the gradients (`shardScale`) and updates.
+ * Thread 0 is the main thread; workers are 1 … threads − 1.
+ */
+import { EPSILON, type Reduction } from '../../losses/index.js';
+import type { ModelJSON } from '../saving.js';
+
+/** Int32 control words. */
+export const SEQ = 0; // bumped by the main thread for every command
+export const CMD = 1; // the command for the current SEQ
+export const DONE = 2; // workers that finished the current command
+export const FAILED = 3; // workers that failed (any time)
+export const EPOCH = 4; // epoch of the current batch (workers reseed dropout when it changes)
+export const CTRL_SIZE = 8;
+/** ctrl[SHARD + 2i] = first row of thread i's shard, ctrl[SHARD + 2i + 1] = its row count. */
+export const SHARD = CTRL_SIZE;
+
+export const CMD_BATCH = 1;
+export const CMD_EXIT = 2;
+
+/** Sizes of one fit's batches. */
+export interface BatchDims {
+  /** Input time length (1 for 2-D input). */
+  T: number;
+  /** Floats per sample of x, y and the sample weights. */
+  xWidth: number;
+  yWidth: number;
+  swWidth: number;
+  /** Floats per sample of the model output, and output rows per sample (steps of a sequence output, else 1). */
+  outWidth: number;
+  rowsPerSample: number;
+  /** Last axis of the output. */
+  cols: number;
+  batchSize: number;
+  /** Whether the batches carry sample weights (sampleWeight or classWeight). */
+  weighted: boolean;
+}
+
+export interface SharedBuffers {
+  ctrl: SharedArrayBuffer;
+  results: SharedArrayBuffer;
+  params: SharedArrayBuffer;
+  grads: SharedArrayBuffer;
+  x: SharedArrayBuffer;
+  y: SharedArrayBuffer;
+  sw: SharedArrayBuffer;
+  out: SharedArrayBuffer;
+  mask: SharedArrayBuffer;
+}
+
+/** A test-only failure, injected through `workerTestHooks` (never a public option). */
+export interface InjectedFault {
+  /** Which worker (1-based) fails, and at which of its batches (1-based). */
+  worker: number;
+  batch: number;
+  /** 'throw' an Error, or 'exit' the thread without a word. */
+  kind: 'throw' | 'exit';
+}
+
+/** The first message to a worker: everything it needs to build its replica. */
+export interface InitMessage {
+  type: 'init';
+  /** This worker's thread index (1 … threads − 1) and the thread count. */
+  index: number;
+  threads: number;
+  /** backend().name on the main thread. */
+  backend: string;
+  /** The model as save writes it (topology + weights); the same path loadModel reads. */
+  modelJson: ModelJSON;
+  weightData: ArrayBuffer;
+  loss: { className: string; config: Record<string, unknown> };
+  /** Parameter count the replica must have (checked). */
+  paramCount: number;
+  dims: BatchDims;
+  buffers: SharedBuffers;
+  /** fit's seed: the replica reseeds its dropout from (fit seed, worker index, epoch). */
+  fitSeed: number;
+  /** Post {type: 'done'} after each command (where Atomics.waitAsync is missing). */
+  postDone: boolean;
+  fault: InjectedFault | null;
+}
+
+/** Messages from a worker. */
+export type WorkerMessage =
+  | { type: 'ready'; paramCount: number }
+  | { type: 'error'; message: string; stack?: string }
+  | { type: 'done' };
+
+/** The shared buffers of one fit (see the layout above). */
+export function allocShared(threads: number, paramCount: number, dims: BatchDims): SharedBuffers {
+  const f32 = (n: number): SharedArrayBuffer => new SharedArrayBuffer(n * 4);
+  const B = dims.batchSize;
+  return {
+    ctrl: new SharedArrayBuffer((CTRL_SIZE + 2 * threads) * 4),
+    results: new SharedArrayBuffer(2 * threads * 8),
+    params: f32(paramCount),
+    grads: f32((threads - 1) * paramCount),
+    x: f32(B * dims.xWidth),
+    y: f32(B * dims.yWidth),
+    sw: f32(dims.weighted ? B * dims.swWidth : 0),
+    out: f32(B * dims.outWidth),
+    mask: f32(B * dims.rowsPerSample),
+  };
+}
+
+/**
+ * Split B rows into `threads` contiguous shards, the first B mod threads one row
+ * larger: shard i is [start(i), start(i) + size(i)). Shard 0 (the main thread's) is
+ * never smaller than another.
+ */
+export function shardSize(B: number, threads: number, i: number): number {
+  return Math.floor(B / threads) + (i < B % threads ? 1 : 0);
+}
+
+export function shardStart(B: number, threads: number, i: number): number {
+  return i * Math.floor(B / threads) + Math.min(i, B % threads);
+}
+
+/** Keras's mask factor total / (valid + ε) in float32, as maskToWeights computes it. */
+function maskFactor(rows: number, valid: number): number {
+  return Math.fround(Math.fround(rows) / Math.fround(Math.fround(valid) + EPSILON));
+}
+
+/**
+ * The factor that turns a shard's loss (and gradient) — computed as if the shard were
+ * the whole batch — into its part of the whole batch's loss. The reductions are linear
+ * in the per-row weights and divide by the row count, and a mask scales the weights by
+ * rows / valid, so with the batch's (rows, valid) and the shard's (rowsS, validS):
+ *   'sum':                   1
+ *   'sum_over_batch_size':   (rowsS / rows) · (F(rows, valid) / F(rowsS, validS)) with a mask,
+ *                            rowsS / rows without,
+ * F being maskToWeights' factor. Σ over shards of factor · shard gradient is then the
+ * whole-batch gradient up to float rounding (exactly, for an even split of a power-of-two
+ * batch without masks), and no thread needs another's mask before its backward pass.
+ */
+export function shardScale(reduction: Reduction, masked: boolean, rowsS: number, validS: number, rows: number, valid: number): number {
+  if (reduction === 'sum' || rowsS === 0) return reduction === 'sum' ? 1 : 0;
+  const c = rowsS / rows;
+  if (!masked) return c;
+  return (c * maskFactor(rows, valid)) / maskFactor(rowsS, validS);
+}
