@@ -1,22 +1,28 @@
 /**
- * The two contestants behind one small interface, so run.ts times them the same way:
- * rnnkit (this repository's src/) and TensorFlow.js 4.22 on its pure-JS CPU backend
- * (tfjs-layers), which is what a Node user would otherwise pick (tfjs-node cannot be
- * installed here: its install script downloads libtensorflow).
+ * The JavaScript contestants behind one interface, so run.ts times them all the same way:
+ * rnnkit (this repository's src/) on each backend ('ts', 'wasm') with 1 or more workers,
+ * and TensorFlow.js 4.22 (tfjs-layers) on its pure-JS 'cpu' and its WebAssembly 'wasm'
+ * backends — what a Node user would otherwise pick (tfjs-node cannot be installed here:
+ * its install script downloads libtensorflow). PyTorch runs in a child process: torch.ts.
  *
- * Both models are SimpleRNN / LSTM / GRU(units) → Dense(1, sigmoid) with binary
- * cross-entropy, or → Dense(k, softmax) with sparse categorical cross-entropy; Adam,
- * metrics ['accuracy']. tfjs gets rnnkit's initial weights injected, so both start from
- * the same point (weights are in the same Keras layout and order in both libraries:
- * LSTM gates i, f, c, o; GRU z, r, h with resetAfter false, the only GRU tfjs has).
- * tfjs's LSTM and GRU default to recurrentActivation 'hardSigmoid'; Keras 3 and rnnkit to
- * 'sigmoid', which is passed to tfjs explicitly.
+ * Every model is [Embedding →] SimpleRNN / LSTM / GRU(units) → Dense(1, sigmoid) with binary
+ * cross-entropy, or → Dense(k, softmax) with sparse categorical cross-entropy (per step with
+ * returnSequences); Adam. tfjs gets rnnkit's initial weights injected (the layouts and orders
+ * are Keras's in both: LSTM gates i, f, c, o; GRU z, r, h). tfjs's LSTM/GRU default to
+ * recurrentActivation 'hardSigmoid', Keras 3 and rnnkit to 'sigmoid', passed explicitly.
+ * tfjs-wasm has no gradient for Embedding (no UnsortedSegmentSum kernel), so there the
+ * embedding is a one-hot input times a bias-free Dense with the embedding matrix as its
+ * kernel: the same function and the same weights.
  */
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { Sequential, layers, optimizers, setSeed, tensor, type Layer, type Tensor } from '../src/index.js';
+import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+import { Sequential, layers, optimizers, setSeed, tensor, useBackend, type Callback, type FitArgs, type Layer, type Stream, type Tensor } from '../src/index.js';
+import { backend } from '../src/backend/index.js';
+import { UnitClock } from './stats.js';
 import type { Dataset, ModelSpec } from './workloads.js';
 
 export interface WeightValue {
@@ -24,24 +30,196 @@ export interface WeightValue {
   data: Float32Array;
 }
 
-export interface Contestant {
-  readonly label: string;
-  getWeights(): WeightValue[];
-  setWeights(weights: readonly WeightValue[]): void;
-  /** One epoch of fit; returns the epoch's mean training loss as the library reports it. */
-  fitEpoch(shuffle: boolean): Promise<number>;
-  /**
-   * One `fit` call (1 epoch, shuffle false) on samples [start, start + count) with
-   * batchSize = count, i.e. exactly one training batch; returns its loss (computed before
-   * the update).
-   */
-  fitSlice(start: number, count: number): Promise<number>;
-  /** [loss, accuracy] over the whole data set, inference mode. */
-  evaluate(): [number, number];
-  /** Outputs for the first `count` sequences (default all), [count, outputs] flat. */
-  predict(batchSize: number, count?: number): Float32Array;
+/** Per-step probabilities of a batch-1 model fed one token at a time, state carried. */
+export interface Sampler {
+  reset(): void;
+  step(id: number): ArrayLike<number>;
   dispose(): void;
 }
+
+export interface TimedFit {
+  /** Seconds per batch (per: 'batch') or per epoch, in order. */
+  times: number[];
+  /** Mean training loss of the last epoch, as the library reports it. */
+  loss: number;
+}
+
+export interface Contestant {
+  readonly label: string;
+  /** Where it actually ran, read back from the library ('ts', 'wasm', tf.getBackend()). */
+  ranOn(): string;
+  getWeights(): WeightValue[];
+  /** One fit call on samples [start, start + count) as one batch; returns its loss (before the update). */
+  fitSlice(start: number, count: number): Promise<number>;
+  /**
+   * One fit call on samples [start, start + count) with the model's batch size, timing
+   * every batch (or epoch) from the library's callbacks: batch k lasts from the end of batch
+   * k-1 (the start of batch 0) to its own end.
+   */
+  fitTimed(start: number, count: number, epochs: number, shuffle: boolean, per: 'batch' | 'epoch'): Promise<TimedFit>;
+  /** One epoch on all the data; returns its mean loss. */
+  fitEpoch(shuffle: boolean): Promise<number>;
+  /** [loss, accuracy] over the whole data set, inference mode. */
+  evaluate(): [number, number];
+  /** Outputs for the first `count` sequences, flat. */
+  predict(batchSize: number, count: number): Float32Array;
+  /** A batch-1 sampler with the model's current weights (models with an embedding). */
+  sampler(): Sampler;
+  dispose(): void;
+}
+
+/** `fit` refused the `workers` option: the rnnkit build has no multi-worker training (yet). */
+export class WorkersUnavailable extends Error {}
+
+function xShape(d: Dataset, m: ModelSpec, count: number): number[] {
+  return m.embeddingVocab !== undefined ? [count, d.T] : [count, d.T, d.I];
+}
+
+function yWidth(d: Dataset, m: ModelSpec): number {
+  return m.returnSequences === true ? d.T : 1;
+}
+
+// ---------------------------------------------------------------- rnnkit
+
+/**
+ * The fit options for n workers: the `workers` option is passed only when n > 1, so 1-worker
+ * rows run on any rnnkit, and a build without the option shows as 'n/a' (WorkersUnavailable).
+ */
+function rnnkitFitArgs(workers: number, args: FitArgs): FitArgs {
+  return { ...args, verbose: 0, ...(workers > 1 ? ({ workers } as Partial<FitArgs>) : {}) };
+}
+
+function asWorkersError(e: unknown, workers: number): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (workers > 1 && /workers/.test(msg) && /unknown option|not supported|unsupported/i.test(msg)) return new WorkersUnavailable(msg);
+  return e;
+}
+
+export function buildRnnkitModel(spec: ModelSpec): Sequential {
+  setSeed(spec.weightSeed); // also seeds fit's shuffling (no per-fit seed given)
+  const m = new Sequential();
+  const emb = spec.embeddingVocab !== undefined;
+  if (emb) m.add(layers.embedding({ inputDim: spec.embeddingVocab!, outputDim: spec.I, inputShape: [null], seed: spec.weightSeed + 2 }));
+  const rnnArgs = { units: spec.units, seed: spec.weightSeed, returnSequences: spec.returnSequences === true, ...(emb ? {} : { inputShape: [spec.T, spec.I] }) };
+  const rnn: Layer =
+    spec.cell === 'lstm' ? layers.lstm(rnnArgs) : spec.cell === 'gru' ? layers.gru({ ...rnnArgs, resetAfter: spec.resetAfter ?? true }) : layers.simpleRNN(rnnArgs);
+  m.add(rnn);
+  const softmax = spec.classes !== null;
+  m.add(layers.dense({ units: softmax ? spec.classes! : 1, activation: softmax ? 'softmax' : 'sigmoid', seed: spec.weightSeed + 1 }));
+  m.compile({
+    optimizer: optimizers.adam({ learningRate: spec.learningRate, epsilon: spec.epsilon }),
+    loss: softmax ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
+    metrics: ['accuracy'],
+  });
+  return m;
+}
+
+/** rnnkit's initial weights for a model spec (the same for every backend). */
+export function initialWeights(spec: ModelSpec): WeightValue[] {
+  useBackend('ts');
+  return buildRnnkitModel(spec)
+    .getWeights()
+    .map((w) => ({ shape: [...w.shape], data: Float32Array.from(w.data) }));
+}
+
+class RnnkitContestant implements Contestant {
+  readonly label: string;
+  private readonly model: Sequential;
+  private readonly slices = new Map<string, [Tensor, Tensor]>();
+
+  constructor(
+    private readonly data: Dataset,
+    private readonly spec: ModelSpec,
+    private readonly backendName: 'ts' | 'wasm',
+    private readonly workers: number,
+  ) {
+    this.label = `rnnkit ${backendName} ${workers}w`;
+    useBackend(backendName); // layers take their kernels when they are built
+    this.model = buildRnnkitModel(spec);
+  }
+
+  ranOn(): string {
+    useBackend(this.backendName);
+    return backend().name;
+  }
+
+  private slice(start: number, count: number): [Tensor, Tensor] {
+    const key = `${start}:${count}`;
+    let s = this.slices.get(key);
+    if (s === undefined) {
+      const d = this.data;
+      const xw = xShape(d, this.spec, 1).reduce((a, b) => a * b, 1);
+      const yw = yWidth(d, this.spec);
+      s = [tensor(d.x.subarray(start * xw, (start + count) * xw), xShape(d, this.spec, count)), tensor(d.y.subarray(start * yw, (start + count) * yw), [count, yw])];
+      this.slices.set(key, s);
+    }
+    return s;
+  }
+
+  private async fit(x: Tensor, y: Tensor, args: FitArgs): Promise<number> {
+    useBackend(this.backendName);
+    try {
+      const h = await this.model.fit(x, y, rnnkitFitArgs(this.workers, args));
+      return h.history.loss![h.history.loss!.length - 1]!;
+    } catch (e) {
+      throw asWorkersError(e, this.workers);
+    }
+  }
+
+  fitSlice(start: number, count: number): Promise<number> {
+    const [x, y] = this.slice(start, count);
+    return this.fit(x, y, { epochs: 1, batchSize: count, shuffle: false });
+  }
+
+  async fitTimed(start: number, count: number, epochs: number, shuffle: boolean, per: 'batch' | 'epoch'): Promise<TimedFit> {
+    const [x, y] = this.slice(start, count);
+    const clock = new UnitClock();
+    const cb: Callback = per === 'batch' ? { onBatchBegin: () => clock.begin(), onBatchEnd: () => clock.end() } : { onEpochBegin: () => clock.begin(), onEpochEnd: () => clock.end() };
+    const loss = await this.fit(x, y, { epochs, batchSize: this.spec.batchSize, shuffle, callbacks: [cb] });
+    return { times: clock.times, loss };
+  }
+
+  fitEpoch(shuffle: boolean): Promise<number> {
+    const [x, y] = this.slice(0, this.data.n);
+    return this.fit(x, y, { epochs: 1, batchSize: this.spec.batchSize, shuffle });
+  }
+
+  getWeights(): WeightValue[] {
+    return this.model.getWeights().map((w) => ({ shape: [...w.shape], data: Float32Array.from(w.data) }));
+  }
+
+  evaluate(): [number, number] {
+    useBackend(this.backendName);
+    const [x, y] = this.slice(0, this.data.n);
+    const r = this.model.evaluate(x, y, { batchSize: this.spec.batchSize, verbose: 0 });
+    return [r[0]!, r[1]!];
+  }
+
+  predict(batchSize: number, count: number): Float32Array {
+    useBackend(this.backendName);
+    return this.model.predict(this.slice(0, count)[0], { batchSize }).data;
+  }
+
+  sampler(): Sampler {
+    useBackend(this.backendName);
+    const stream: Stream = this.model.stream({ batchSize: 1 });
+    const x = tensor(new Float32Array(1), [1]);
+    return {
+      reset: () => stream.reset(),
+      step: (id) => {
+        x.data[0] = id;
+        return stream.step(x).data;
+      },
+      dispose: () => {},
+    };
+  }
+
+  dispose(): void {
+    this.slices.clear();
+  }
+}
+
+// ---------------------------------------------------------------- tfjs
 
 // tfjs-core's Node bundle (what `import '@tensorflow/tfjs-core'` loads) does not register
 // the chained Tensor methods (`t.flatten()`, used by tfjs-layers' orthogonal initializer,
@@ -53,128 +231,103 @@ export interface Contestant {
 const requireCjs = createRequire(import.meta.url);
 requireCjs('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops');
 
-let tfReady = false;
+export type TfjsBackend = 'cpu' | 'wasm';
+let wasmPathsSet = false;
 
-/** Select tfjs's CPU backend once (prod mode: no debug checks, no "install tfjs-node" banner). */
-export async function initTfjs(): Promise<void> {
-  if (tfReady) return;
-  tf.enableProdMode();
-  const ok = await tf.setBackend('cpu');
-  if (!ok || tf.getBackend() !== 'cpu') throw new Error(`tfjs: could not select the cpu backend (got ${tf.getBackend()})`);
-  await tf.ready();
-  tfReady = true;
-}
-
-export function tfjsVersion(): string {
-  return tf.version_core;
-}
-
-// ---------------------------------------------------------------- rnnkit
-
-class RnnkitContestant implements Contestant {
-  readonly label = 'rnnkit';
-  private readonly model: Sequential;
-  private readonly x: Tensor;
-  private readonly y: Tensor;
-  private readonly batchSize: number;
-  private readonly slices = new Map<string, [Tensor, Tensor]>();
-
-  constructor(private readonly data: Dataset, spec: ModelSpec) {
-    setSeed(spec.weightSeed); // also seeds fit's shuffling (no per-fit seed given)
-    this.model = new Sequential();
-    const rnnArgs = { units: spec.units, inputShape: [spec.T, spec.I], seed: spec.weightSeed };
-    const rnn: Layer =
-      spec.cell === 'lstm' ? layers.lstm(rnnArgs) : spec.cell === 'gru' ? layers.gru({ ...rnnArgs, resetAfter: spec.resetAfter ?? true }) : layers.simpleRNN(rnnArgs);
-    this.model.add(rnn);
-    const softmax = spec.classes !== null;
-    this.model.add(layers.dense({ units: softmax ? spec.classes! : 1, activation: softmax ? 'softmax' : 'sigmoid', seed: spec.weightSeed + 1 }));
-    this.model.compile({
-      optimizer: optimizers.adam({ learningRate: spec.learningRate, epsilon: spec.epsilon }),
-      loss: softmax ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
-      metrics: ['accuracy'],
-    });
-    this.x = tensor(data.x, [data.n, data.T, data.I]);
-    this.y = tensor(data.y, [data.n, 1]);
-    this.batchSize = spec.batchSize;
+/**
+ * Make `name` tfjs's (global) backend and check that it took. The wasm backend loads its
+ * .wasm binaries from the package's dist directory in node_modules.
+ */
+export async function useTfjsBackend(name: TfjsBackend): Promise<void> {
+  tf.enableProdMode(); // no debug checks, no "install tfjs-node" banner
+  if (name === 'wasm' && !wasmPathsSet) {
+    tfwasm.setWasmPaths(path.join(path.dirname(requireCjs.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
+    wasmPathsSet = true;
   }
+  if (tf.getBackend() !== name) {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (!ok || tf.getBackend() !== name) throw new Error(`tfjs: could not select the ${name} backend (got ${tf.getBackend()})`);
+  }
+}
 
-  private slice(start: number, count: number): [Tensor, Tensor] {
-    const key = `${start}:${count}`;
-    let s = this.slices.get(key);
-    if (s === undefined) {
-      const d = this.data;
-      const w = d.T * d.I;
-      s = [tensor(d.x.subarray(start * w, (start + count) * w), [count, d.T, d.I]), tensor(d.y.subarray(start, start + count), [count, 1])];
-      this.slices.set(key, s);
+/** tfjs's version, current backend and, once the wasm backend has been selected, its SIMD / threads flags. */
+export function tfjsInfo(): { version: string; backend: string; wasmSimd: boolean | null; wasmThreads: boolean | null } {
+  const flag = (f: string): boolean | null => {
+    try {
+      return tf.env().getBool(f);
+    } catch {
+      return null;
     }
-    return s;
-  }
-
-  async fitSlice(start: number, count: number): Promise<number> {
-    const [x, y] = this.slice(start, count);
-    const h = await this.model.fit(x, y, { epochs: 1, batchSize: count, shuffle: false, verbose: 0 });
-    return h.history.loss![0]!;
-  }
-
-  getWeights(): WeightValue[] {
-    return this.model.getWeights().map((w) => ({ shape: [...w.shape], data: Float32Array.from(w.data) }));
-  }
-
-  setWeights(weights: readonly WeightValue[]): void {
-    this.model.setWeights(weights.map((w) => tensor(Float32Array.from(w.data), [...w.shape])));
-  }
-
-  async fitEpoch(shuffle: boolean): Promise<number> {
-    const h = await this.model.fit(this.x, this.y, { epochs: 1, batchSize: this.batchSize, shuffle, verbose: 0 });
-    return h.history.loss![0]!;
-  }
-
-  evaluate(): [number, number] {
-    const r = this.model.evaluate(this.x, this.y, { batchSize: this.batchSize, verbose: 0 });
-    return [r[0]!, r[1]!];
-  }
-
-  predict(batchSize: number, count = this.data.n): Float32Array {
-    const x = count === this.data.n ? this.x : this.slice(0, count)[0];
-    return this.model.predict(x, { batchSize }).data;
-  }
-
-  dispose(): void {}
+  };
+  return { version: tf.version_core, backend: tf.getBackend(), wasmSimd: wasmPathsSet ? flag('WASM_HAS_SIMD_SUPPORT') : null, wasmThreads: wasmPathsSet ? flag('WASM_HAS_MULTITHREAD_SUPPORT') : null };
 }
 
-// ---------------------------------------------------------------- tfjs
+/** ids [n·T] → one-hot [n·T·V]. */
+function oneHot(ids: Float32Array, V: number): Float32Array {
+  const out = new Float32Array(ids.length * V);
+  for (let i = 0; i < ids.length; i++) out[i * V + ids[i]!] = 1;
+  return out;
+}
+
+function buildTfjsModel(spec: ModelSpec, oneHotInput: boolean, batchInputShape?: number[]): tfl.Sequential {
+  const m = tfl.sequential();
+  const V = spec.embeddingVocab;
+  const stateful = batchInputShape !== undefined;
+  const first = stateful ? { batchInputShape } : V === undefined ? { inputShape: [spec.T, spec.I] } : { inputShape: oneHotInput ? [null, V] : [null] };
+  if (V !== undefined) {
+    m.add(oneHotInput ? tfl.layers.dense({ units: spec.I, useBias: false, ...first } as Parameters<typeof tfl.layers.dense>[0]) : tfl.layers.embedding({ inputDim: V, outputDim: spec.I, ...first } as Parameters<typeof tfl.layers.embedding>[0]));
+  }
+  // The initial weights are injected afterwards; 'zeros' for the recurrent kernel skips
+  // tfjs's orthogonal initializer, a QR of a [units, gates·units] matrix (with a warning).
+  const rnnArgs = {
+    units: spec.units,
+    returnSequences: spec.returnSequences === true,
+    stateful,
+    ...(V === undefined ? first : {}),
+    ...(spec.cell === 'simpleRNN' ? {} : { recurrentInitializer: 'zeros' as const, recurrentActivation: 'sigmoid' as const }),
+  } as tfl.LSTMLayerArgs;
+  if (spec.cell === 'gru' && spec.resetAfter !== false) throw new Error('tfjs: GRU supports resetAfter false only');
+  m.add(spec.cell === 'lstm' ? tfl.layers.lstm(rnnArgs) : spec.cell === 'gru' ? tfl.layers.gru(rnnArgs) : tfl.layers.simpleRNN(rnnArgs));
+  const softmax = spec.classes !== null;
+  m.add(tfl.layers.dense({ units: softmax ? spec.classes! : 1, activation: softmax ? 'softmax' : 'sigmoid' }));
+  return m;
+}
+
+function setTfjsWeights(m: tfl.LayersModel, weights: readonly WeightValue[]): void {
+  const ts = weights.map((w) => tf.tensor(Float32Array.from(w.data), [...w.shape]));
+  m.setWeights(ts);
+  tf.dispose(ts);
+}
 
 class TfjsContestant implements Contestant {
-  readonly label = 'tfjs-cpu';
+  readonly label: string;
   private readonly model: tfl.Sequential;
-  private readonly x: tf.Tensor;
-  private readonly y: tf.Tensor;
-  private readonly batchSize: number;
+  private readonly oneHot: boolean;
   private readonly slices = new Map<string, [tf.Tensor, tf.Tensor]>();
 
-  constructor(private readonly data: Dataset, spec: ModelSpec) {
-    this.model = tfl.sequential();
-    // The initial weights are injected afterwards; 'zeros' for the recurrent kernel skips
-    // tfjs's orthogonal initializer, a QR of a [units, 4·units] matrix (with a console warning).
-    const rnnArgs = { units: spec.units, inputShape: [spec.T, spec.I], ...(spec.cell === 'simpleRNN' ? {} : { recurrentInitializer: 'zeros' as const }) };
-    if (spec.cell === 'gru' && spec.resetAfter !== false) throw new Error('tfjs: GRU supports resetAfter false only');
-    this.model.add(
-      spec.cell === 'lstm'
-        ? tfl.layers.lstm({ ...rnnArgs, recurrentActivation: 'sigmoid' })
-        : spec.cell === 'gru'
-          ? tfl.layers.gru({ ...rnnArgs, recurrentActivation: 'sigmoid' }) // resetAfter false, tfjs's only GRU
-          : tfl.layers.simpleRNN(rnnArgs),
-    );
+  constructor(
+    private readonly data: Dataset,
+    private readonly spec: ModelSpec,
+    private readonly backendName: TfjsBackend,
+  ) {
+    this.label = `tfjs-${backendName}`;
+    this.oneHot = spec.embeddingVocab !== undefined && backendName === 'wasm';
+    this.model = buildTfjsModel(spec, this.oneHot);
     const softmax = spec.classes !== null;
-    this.model.add(tfl.layers.dense({ units: softmax ? spec.classes! : 1, activation: softmax ? 'softmax' : 'sigmoid' }));
     this.model.compile({
       optimizer: tf.train.adam(spec.learningRate, 0.9, 0.999, spec.epsilon),
       loss: softmax ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
       metrics: ['accuracy'],
     });
-    this.x = tf.tensor3d(data.x, [data.n, data.T, data.I]);
-    this.y = tf.tensor2d(data.y, [data.n, 1]);
-    this.batchSize = spec.batchSize;
+  }
+
+  ranOn(): string {
+    return tf.getBackend();
+  }
+
+  private check(): void {
+    if (tf.getBackend() !== this.backendName) throw new Error(`${this.label}: tfjs's backend is ${tf.getBackend()}`);
   }
 
   private slice(start: number, count: number): [tf.Tensor, tf.Tensor] {
@@ -182,17 +335,47 @@ class TfjsContestant implements Contestant {
     let s = this.slices.get(key);
     if (s === undefined) {
       const d = this.data;
-      const w = d.T * d.I;
-      s = [tf.tensor3d(d.x.slice(start * w, (start + count) * w), [count, d.T, d.I]), tf.tensor2d(d.y.slice(start, start + count), [count, 1])];
+      const xs = xShape(d, this.spec, count);
+      const xw = xs.slice(1).reduce((a, b) => a * b, 1);
+      let x: Float32Array = d.x.slice(start * xw, (start + count) * xw);
+      if (this.oneHot) {
+        x = oneHot(x, this.spec.embeddingVocab!);
+        xs.push(this.spec.embeddingVocab!);
+      }
+      const yw = yWidth(d, this.spec);
+      const y = d.y.slice(start * yw, (start + count) * yw);
+      s = [tf.tensor(x, xs), this.spec.returnSequences === true ? tf.tensor3d(y, [count, yw, 1]) : tf.tensor2d(y, [count, 1])];
       this.slices.set(key, s);
     }
     return s;
   }
 
-  async fitSlice(start: number, count: number): Promise<number> {
+  private async fit(x: tf.Tensor, y: tf.Tensor, args: tfl.ModelFitArgs): Promise<number> {
+    this.check();
+    const h = await this.model.fit(x, y, { ...args, verbose: 0 });
+    const losses = h.history.loss!;
+    return Number(losses[losses.length - 1]);
+  }
+
+  fitSlice(start: number, count: number): Promise<number> {
     const [x, y] = this.slice(start, count);
-    const h = await this.model.fit(x, y, { epochs: 1, batchSize: count, shuffle: false, verbose: 0 });
-    return Number(h.history.loss![0]);
+    return this.fit(x, y, { epochs: 1, batchSize: count, shuffle: false });
+  }
+
+  async fitTimed(start: number, count: number, epochs: number, shuffle: boolean, per: 'batch' | 'epoch'): Promise<TimedFit> {
+    const [x, y] = this.slice(start, count);
+    const clock = new UnitClock();
+    const callbacks =
+      per === 'batch'
+        ? { onBatchBegin: async () => clock.begin(), onBatchEnd: async () => clock.end() }
+        : { onEpochBegin: async () => clock.begin(), onEpochEnd: async () => clock.end() };
+    const loss = await this.fit(x, y, { epochs, batchSize: this.spec.batchSize, shuffle, callbacks });
+    return { times: clock.times, loss };
+  }
+
+  fitEpoch(shuffle: boolean): Promise<number> {
+    const [x, y] = this.slice(0, this.data.n);
+    return this.fit(x, y, { epochs: 1, batchSize: this.spec.batchSize, shuffle });
   }
 
   getWeights(): WeightValue[] {
@@ -200,53 +383,81 @@ class TfjsContestant implements Contestant {
   }
 
   setWeights(weights: readonly WeightValue[]): void {
-    const ts = weights.map((w) => tf.tensor(Float32Array.from(w.data), [...w.shape]));
-    this.model.setWeights(ts);
-    tf.dispose(ts);
-  }
-
-  async fitEpoch(shuffle: boolean): Promise<number> {
-    const h = await this.model.fit(this.x, this.y, { epochs: 1, batchSize: this.batchSize, shuffle, verbose: 0 });
-    return Number(h.history.loss![0]);
+    setTfjsWeights(this.model, weights);
   }
 
   evaluate(): [number, number] {
-    const out = this.model.evaluate(this.x, this.y, { batchSize: this.batchSize, verbose: 0 });
+    this.check();
+    const [x, y] = this.slice(0, this.data.n);
+    const out = this.model.evaluate(x, y, { batchSize: this.spec.batchSize, verbose: 0 });
     const arr = Array.isArray(out) ? out : [out];
     const vals = arr.map((t) => t.dataSync()[0]!);
     tf.dispose(arr);
     return [vals[0]!, vals[1]!];
   }
 
-  predict(batchSize: number, count = this.data.n): Float32Array {
-    const x = count === this.data.n ? this.x : this.slice(0, count)[0];
-    const out = this.model.predict(x, { batchSize }) as tf.Tensor;
+  predict(batchSize: number, count: number): Float32Array {
+    this.check();
+    const out = this.model.predict(this.slice(0, count)[0], { batchSize }) as tf.Tensor;
     const data = out.dataSync() as Float32Array;
     out.dispose();
     return data;
   }
 
+  /** What tfjs users do for O(1) sampling: a stateful copy built for batch 1, one step per predict. */
+  sampler(): Sampler {
+    const V = this.spec.embeddingVocab;
+    if (V === undefined) throw new Error(`${this.label}: sampling needs an embedding model`);
+    const m = buildTfjsModel(this.spec, this.oneHot, this.oneHot ? [1, 1, V] : [1, 1]);
+    setTfjsWeights(m, this.getWeights());
+    const input = new Float32Array(this.oneHot ? V : 1);
+    return {
+      reset: () => m.resetStates(),
+      step: (id) => {
+        this.check();
+        if (this.oneHot) {
+          input.fill(0);
+          input[id] = 1;
+        } else input[0] = id;
+        const x = tf.tensor(input, this.oneHot ? [1, 1, V] : [1, 1]);
+        const p = m.predict(x) as tf.Tensor;
+        const probs = p.dataSync();
+        x.dispose();
+        p.dispose();
+        return probs;
+      },
+      dispose: () => m.dispose(),
+    };
+  }
+
   dispose(): void {
-    this.x.dispose();
-    this.y.dispose();
     for (const s of this.slices.values()) tf.dispose(s);
     this.slices.clear();
     this.model.dispose();
   }
 }
 
-export function makeRnnkit(data: Dataset, spec: ModelSpec): Contestant {
-  return new RnnkitContestant(data, spec);
+export type ContestantSpec = { framework: 'rnnkit'; backend: 'ts' | 'wasm'; workers: number } | { framework: 'tfjs'; backend: TfjsBackend };
+
+export function contestantLabel(c: ContestantSpec): string {
+  return c.framework === 'rnnkit' ? `rnnkit ${c.backend} ${c.workers}w` : `tfjs-${c.backend}`;
 }
 
-/** A tfjs model with the given initial weights (normally rnnkit's). initTfjs() first. */
-export function makeTfjs(data: Dataset, spec: ModelSpec, weights: readonly WeightValue[]): Contestant {
-  const c = new TfjsContestant(data, spec);
-  c.setWeights(weights);
-  return c;
+/** A contestant starting from `weights` (rnnkit's own initial weights when null). */
+export async function makeContestant(c: ContestantSpec, data: Dataset, spec: ModelSpec, weights: readonly WeightValue[] | null): Promise<Contestant> {
+  if (c.framework === 'rnnkit') {
+    const r = new RnnkitContestant(data, spec, c.backend, c.workers);
+    if (weights !== null) throw new Error('rnnkit contestants start from their own initial weights');
+    return r;
+  }
+  await useTfjsBackend(c.backend);
+  const t = new TfjsContestant(data, spec, c.backend);
+  if (weights === null) throw new Error('tfjs contestants need initial weights');
+  t.setWeights(weights);
+  return t;
 }
 
-/** tfjs matMul on [n,n]·[n,n], `reps` times, synchronously read back. Returns seconds. */
+/** tfjs matMul on [n,n]·[n,n] on the current tfjs backend, `reps` times, read back. Returns seconds. */
 export function tfjsMatMulSeconds(n: number, a: Float32Array, b: Float32Array, reps: number): number {
   const ta = tf.tensor2d(a, [n, n]);
   const tb = tf.tensor2d(b, [n, n]);
@@ -260,4 +471,12 @@ export function tfjsMatMulSeconds(n: number, a: Float32Array, b: Float32Array, r
   ta.dispose();
   tb.dispose();
   return s;
+}
+
+/** tfjs matMul of [n,n]·[n,n] on the current backend, read back. */
+export function tfjsMatMul(n: number, a: Float32Array, b: Float32Array): Float32Array {
+  const c = tf.tidy(() => tf.matMul(tf.tensor2d(a, [n, n]), tf.tensor2d(b, [n, n])));
+  const out = Float32Array.from(c.dataSync() as Float32Array);
+  c.dispose();
+  return out;
 }

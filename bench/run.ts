@@ -1,133 +1,180 @@
 /**
- * `npm run bench` — rnnkit against TensorFlow.js (pure-JS CPU backend) on the anchor
- * workloads of reference/anchor-benchmarks.md, side by side in one process.
+ * `npm run bench` — every workload of bench/workloads.ts (issue 6) for rnnkit (backends 'ts'
+ * and 'wasm', 1 and 2 workers), TensorFlow.js (tfjs-layers on its 'cpu' and 'wasm' backends)
+ * and PyTorch (1 and 2 threads, when a python3 with torch is installed), side by side in one
+ * run; prints one table of medians, ratios to PyTorch 1T and to tfjs-wasm, and the issue's
+ * targets with pass/fail.
  *
- *   npm run bench                      table (default: 1 warm-up + 7 timed epochs)
- *   npm run bench -- --epochs 3        timed epochs per seed training workload
- *   npm run bench -- --batches 5       timed tfjs batches per LSTM/GRU workload (default 3)
- *   npm run bench -- --backend wasm    rnnkit's kernels for the training/predict rows: ts (default) or wasm
- *   npm run bench -- --only lstm       one of: seed, seed-learn, predict, gemm, lstm, gru, charlm
- *                                      (charlm: see bench/charlm.ts)
- *   npm run --silent bench -- --json   machine-readable results on stdout (--silent keeps
- *                                      npm's own header out of it; progress goes to stderr)
+ *   npm run bench                          everything (about 5–10 minutes on 2 cores)
+ *   npm run bench -- --only lstm,predict   workloads or groups: seed, seed-learn, lstm, gru, big,
+ *                                          charlm (= charlm + charlm-sample), charlm-sample, predict, gemm
+ *   npm run bench -- --frameworks rnnkit,torch   any of rnnkit, tfjs-cpu, tfjs-wasm, torch
+ *   npm run bench -- --skip-torch          the same as leaving torch out of --frameworks
+ *   npm run bench -- --backend wasm        rnnkit backends: ts, wasm or ts,wasm (default both)
+ *   npm run bench -- --workers 1           rnnkit worker counts (default 1,2)
+ *   npm run bench -- --torch-threads 1     PyTorch thread counts (default 1,2)
+ *   npm run bench -- --epochs 3            timed epochs of the per-epoch workloads (default 7)
+ *   npm run bench -- --batches 5           least timed batches of the per-batch workloads (default 3)
+ *   npm run --silent bench -- --json       machine-readable results on stdout (progress on stderr)
  *
- * Method: for each training workload both libraries start from the same initial weights
- * (rnnkit's, injected into tfjs). First a parity check: one epoch with shuffle false in
- * each must give epoch losses (and post-epoch evaluate losses) within 1e-3 relative.
- * Then fresh models train 1 warm-up epoch plus N timed epochs, each a separate
- * `fit({epochs: 1, batchSize: 32, shuffle: true, verbose: 0})` call timed on its own;
- * the figure is the median seconds per epoch. Exit code 1 when a parity check fails.
- * The check also compares predictions before training (1e-5 absolute) and, in a second
- * run with Adam ε = 1e-12, the weights after the epoch (1e-5 absolute): at the default ε
- * the weights differ by up to ~5e-4 because Keras 3 (and rnnkit) add ε to the
- * uncorrected √v while tfjs adds it after bias correction.
+ * Method. All contestants of a workload start from the same initial weights: rnnkit's
+ * (seeded), injected into tfjs and PyTorch. Each contestant runs alone, one after the other:
+ * the JavaScript ones in this process (tfjs's backend is global, so its models are built,
+ * run and disposed under one backend at a time; each row shows tf.getBackend() as read
+ * after its run), then PyTorch in a child process per thread count (bench/torch_bench.py).
  *
- * LSTM / GRU (w2: 2048×50×16, 10 classes, batch 64): tfjs-cpu needs a minute or two per
- * epoch here, so both libraries are timed per batch, the same way: each timed batch is one
- * `fit({epochs: 1, batchSize: 64, shuffle: false})` call on a distinct 64-sample slice
- * (slice k = samples 64k … 64k+63), and s/epoch is the median s/batch × 32 batches. Both
- * models start from the same weights; the parity check is the first two of those batches
- * (they double as the warm-up): the loss of batch 0 (before any update) and of batch 1
- * (after one Adam step, so it checks the gradients too) must agree within 1e-3 relative,
- * and predictions before training within 1e-5. Then the timed batches run interleaved
- * (a few rnnkit batches, one tfjs batch, repeated) so that background load hits both
- * alike. tfjs has no GRU with resetAfter true (Keras 3's default), so the GRU ratio is taken
- * with resetAfter false on both sides; rnnkit's default (resetAfter true) gets its own row.
- * Predict rows: sequences/s over the first 256 sequences, batch 64 (after a 64-sequence
- * warm-up that is also the parity check); tfjs is timed once, rnnkit 3 times (median).
+ * Check before timing, per contestant: the predictions for the first 64 sequences before
+ * any training (max |Δ| ≤ 1e-5 against the reference), then two training batches, each one
+ * fit call on one batch-size slice: the loss of batch 0 (before any update) and of batch 1
+ * (after one Adam step, so the gradients are checked too) within 1e-3 relative. The
+ * reference is the first rnnkit row (normally 'ts', 1 worker: the TypeScript kernels are
+ * the specification). tfjs's GRU rows run resetAfter false, checked against rnnkit's GRU with
+ * resetAfter false. The two check batches are the warm-up. Per-epoch workloads (seed) also
+ * get the full-epoch parity check against tfjs (see epochParity). Sampling: the
+ * probabilities of four steps from a fresh state (1e-5). A failed check exits with code 1.
+ *
+ * Timing, per contestant:
+ *  - per-epoch workloads: one fit call of 1 + N epochs (shuffled); each epoch's time from the
+ *    library's epoch callbacks; the first epoch (warm-up) is dropped; median s/epoch.
+ *  - per-batch workloads: one fit call over K further batches (distinct slices, no
+ *    shuffling), each batch timed from the previous batch's end to its own end through the
+ *    library's batch callbacks (PyTorch: the same around each optimizer step); median s/batch.
+ *    K = as many as fit in BATCH_BUDGET_S at the speed of check batch 1, at least --batches,
+ *    at most what the data holds. A contestant whose first batch takes over SLOW_BATCH_S
+ *    (tfjs on 'big') is timed on that batch alone (it includes the warm-up).
+ *  - predict: sequences/s of predict(batch 64) over as many sequences as fit in
+ *    PREDICT_BUDGET_S (all 2048 for the fast ones), median of up to 3 runs.
+ *  - sampling: characters/s generating one character at a time (batch 1, state carried,
+ *    drawing from the softmax in the host language) for SAMPLE_BUDGET_S, median of 3 runs.
+ * GFLOP/s = the matrix-product FLOPs of one batch (forward and backward, workloads.ts
+ * flopsPerBatch) / median s/batch. Ratios: "x faster" = reference time / row time (or row
+ * rate / reference rate). Targets are judged on rnnkit's rows.
  */
 import os from 'node:os';
-import { LSTM_GEMM_SHAPES, benchGemm, benchGemmShape, type GemmResult } from './gemmBench.js';
-import { useBackend } from '../src/backend/index.js';
-import { formatCharlmCheck, runCharlm, CHARLM } from './charlm.js';
-import { initTfjs, makeRnnkit, makeTfjs, tfjsVersion, type Contestant } from './frameworks.js';
-import { fmtNum, fmtSeconds, formatTable, median, relDiff, timeOnce } from './stats.js';
+import { Rng, sampleIndex } from '../src/index.js';
 import {
-  DATA_SEED,
-  SEED_MODEL,
-  W2,
-  W2_PREDICT_N,
-  WORKLOAD_NAMES,
-  gruWorkload,
-  lstmWorkload,
-  makeDataset,
-  seedWorkloads,
-  type TrainWorkload,
-  type WorkloadName,
-} from './workloads.js';
+  WorkersUnavailable,
+  contestantLabel,
+  initialWeights,
+  makeContestant,
+  tfjsInfo,
+  useTfjsBackend,
+  type Contestant,
+  type ContestantSpec,
+  type TfjsBackend,
+  type WeightValue,
+} from './frameworks.js';
+import { benchGemm } from './gemmBench.js';
+import { budgetCount, fmtNum, fmtSeconds, formatTable, maxAbsDiff, median, relDiff, timeOnce } from './stats.js';
+import { TorchBench, findTorch, type TorchFound, type TorchPlan, type TorchResult } from './torch.js';
+import { WORKLOADS, WORKLOAD_NAMES, flopsPerBatch, type ModelSpec, type Target, type Unit, type Workload } from './workloads.js';
 
 const LOSS_REL_TOL = 1e-3;
-const PREDICT_ABS_TOL = 1e-5;
+const OUTPUT_ABS_TOL = 1e-5;
 const WEIGHTS_ABS_TOL = 1e-5;
 const TINY_EPS = 1e-12;
-const PREDICT_RUNS = 5;
-const PREDICT_BATCH = 32;
-const GEMM_SIZES = [64, 256];
-/** w2: rnnkit batches timed per tfjs batch (interleaved), and rnnkit predict runs. */
-const W2_OURS_PER_THEIRS = 3;
-const W2_PREDICT_RUNS_OURS = 3;
-const W2_PREDICT_RUNS_THEIRS = 1;
-const W2_BATCHES_PER_EPOCH = Math.ceil(W2.n / W2.batchSize);
+
+/** How every contestant is measured; torch_bench.py gets the same object. */
+const PLAN: Omit<TorchPlan, 'epochs' | 'minBatches'> = {
+  checkSeqs: 64,
+  slowBatchSeconds: 12,
+  batchBudgetSeconds: 4,
+  predictBudgetSeconds: 3,
+  sampleBudgetSeconds: 0.5,
+  sampleWarmup: 200,
+  sampleMin: 500,
+  sampleMax: 100_000,
+  sampleSeed: 7,
+  maxRuns: 3,
+  probeIds: [1, 5, 9, 3],
+};
+
+type Framework = 'rnnkit' | 'tfjs-cpu' | 'tfjs-wasm' | 'torch';
+const FRAMEWORKS: readonly Framework[] = ['rnnkit', 'tfjs-cpu', 'tfjs-wasm', 'torch'];
 
 interface Options {
   epochs: number;
   batches: number;
-  only: WorkloadName | null;
+  only: string[] | null;
   json: boolean;
-  backend: 'ts' | 'wasm';
+  backends: ('ts' | 'wasm')[];
+  workers: number[];
+  torchThreads: number[];
+  frameworks: Set<Framework>;
 }
 
 function usage(): string {
   return [
-    'usage: npm run bench -- [--epochs N] [--batches N] [--only NAME] [--json]',
-    `  --epochs N   timed epochs per seed training workload after 1 warm-up epoch (default 7)`,
-    `  --batches N  timed tfjs batches per LSTM/GRU workload after 2 warm-up/parity batches (default 3; rnnkit times ${W2_OURS_PER_THEIRS}× as many)`,
-    `  --backend B  rnnkit kernels for the model rows: ts (default) or wasm`,
-    `  --only NAME  run one workload: ${WORKLOAD_NAMES.join(', ')}`,
-    '  --json       print machine-readable results instead of the table',
+    'usage: npm run bench -- [--only NAMES] [--frameworks LIST] [--skip-torch] [--backend B] [--workers N,..] [--torch-threads N,..] [--epochs N] [--batches N] [--json]',
+    `  --only NAMES        comma-separated workloads or groups: ${WORKLOAD_NAMES.join(', ')} (default all)`,
+    `  --frameworks LIST   comma-separated: ${FRAMEWORKS.join(', ')} (default all)`,
+    '  --skip-torch        leave PyTorch out',
+    '  --backend B         rnnkit backends: ts, wasm, or ts,wasm (default)',
+    '  --workers N,..      rnnkit worker counts for training (default 1,2)',
+    '  --torch-threads N,..  PyTorch thread counts (default 1,2)',
+    '  --epochs N          timed epochs of the per-epoch workloads, after 1 warm-up epoch (default 7)',
+    `  --batches N         least timed batches of the per-batch workloads, after 2 check batches (default 3; more where ${PLAN.batchBudgetSeconds} s allow)`,
+    '  --json              print machine-readable results instead of the table',
   ].join('\n');
 }
 
+function fail(message: string): never {
+  console.error(`bench: ${message}\n${usage()}`);
+  process.exit(2);
+}
+
+function list<T extends string>(flag: string, v: string, allowed: readonly T[]): T[] {
+  const items = v.split(',').filter((s) => s !== '');
+  for (const s of items) if (!(allowed as readonly string[]).includes(s)) fail(`${flag}: unknown ${JSON.stringify(s)}; choose from ${allowed.join(', ')}`);
+  if (items.length === 0) fail(`${flag} needs a value`);
+  return items as T[];
+}
+
+function counts(flag: string, v: string): number[] {
+  const out = v.split(',').map(Number);
+  if (out.length === 0 || out.some((n) => !Number.isInteger(n) || n < 1)) fail(`${flag}: positive integers, got ${JSON.stringify(v)}`);
+  return [...new Set(out)];
+}
+
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { epochs: 7, batches: 3, only: null, json: false, backend: 'ts' };
+  const opts: Options = { epochs: 7, batches: 3, only: null, json: false, backends: ['ts', 'wasm'], workers: [1, 2], torchThreads: [1, 2], frameworks: new Set(FRAMEWORKS) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const eq = a.indexOf('=');
+    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined) fail(`${flag} needs a value`);
       return v;
     };
     switch (flag) {
-      case '--epochs': {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) fail(`--epochs must be a positive integer, got ${JSON.stringify(v)}`);
-        opts.epochs = n;
+      case '--epochs':
+        opts.epochs = counts(flag, value())[0]!;
         break;
-      }
-      case '--batches': {
-        const v = value();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) fail(`--batches must be a positive integer, got ${JSON.stringify(v)}`);
-        opts.batches = n;
+      case '--batches':
+        opts.batches = counts(flag, value())[0]!;
         break;
-      }
-      case '--only': {
-        const v = value();
-        if (!(WORKLOAD_NAMES as readonly string[]).includes(v)) fail(`--only: unknown workload ${JSON.stringify(v)}; choose one of ${WORKLOAD_NAMES.join(', ')}`);
-        opts.only = v as WorkloadName;
+      case '--only':
+        opts.only = list(flag, value(), WORKLOAD_NAMES);
         break;
-      }
+      case '--frameworks':
+        opts.frameworks = new Set(list(flag, value(), FRAMEWORKS));
+        break;
+      case '--skip-torch':
+        opts.frameworks.delete('torch');
+        break;
+      case '--backend':
+        opts.backends = [...new Set(list(flag, value(), ['ts', 'wasm'] as const))];
+        break;
+      case '--workers':
+        opts.workers = counts(flag, value());
+        break;
+      case '--torch-threads':
+        opts.torchThreads = counts(flag, value());
+        break;
       case '--json':
         opts.json = true;
         break;
-      case '--backend': {
-        const v = value();
-        if (v !== 'ts' && v !== 'wasm') fail(`--backend: ts or wasm, got ${JSON.stringify(v)}`);
-        opts.backend = v;
-        break;
-      }
       case '--help':
       case '-h':
         console.log(usage());
@@ -140,20 +187,86 @@ function parseArgs(argv: readonly string[]): Options {
   return opts;
 }
 
-function fail(message: string): never {
-  console.error(`bench: ${message}\n${usage()}`);
-  process.exit(2);
-}
-
 /** Progress notes go to stderr so `--json` output stays clean. */
 function note(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-// ---------------------------------------------------------------- parity check
+// ---------------------------------------------------------------- measuring
 
-interface CheckResult {
+/** One contestant on one workload, before it is compared with the others. */
+interface Measured {
+  /** Losses of check batches 0 and 1 (only 0 for a slow contestant). */
+  checkLosses: number[];
+  /** Predictions for the first sequences before training, or the sampler's probe probabilities. */
+  checkOutputs: ArrayLike<number> | null;
+  /** Seconds per epoch / batch / predict run / sampling run. */
+  times: number[];
+  /** Sequences or characters per timed run (rates). */
+  perRun?: number;
+  /** Mean training loss of the timed fit (last epoch). */
+  loss?: number;
+  ranOn: string;
+  note?: string;
+}
+
+function generate(c: ReturnType<Contestant['sampler']>, V: number, count: number, scratch: Float64Array): void {
+  const rng = new Rng(PLAN.sampleSeed);
+  c.reset();
+  let id = 1;
+  for (let i = 0; i < count; i++) id = sampleIndex(c.step(id), 0, V, rng, {}, scratch);
+}
+
+/** The check, then the timing, of one JavaScript contestant (torch_bench.py does the same). */
+async function measure(c: Contestant, w: Workload, model: ModelSpec, opts: Options, checkOnly = false): Promise<Measured> {
+  const d = w.data();
+  const B = model.batchSize;
+  const P = Math.min(PLAN.checkSeqs, d.n);
+  if (w.mode === 'sample') {
+    const V = model.embeddingVocab!;
+    const s = c.sampler();
+    const probe: number[] = [];
+    s.reset();
+    for (const id of PLAN.probeIds) probe.push(...Array.from(s.step(id)));
+    const scratch = new Float64Array(V);
+    const warm = await timeOnce(() => generate(s, V, PLAN.sampleWarmup, scratch));
+    const count = budgetCount(warm / PLAN.sampleWarmup, PLAN.sampleBudgetSeconds, PLAN.sampleMin, PLAN.sampleMax);
+    const times: number[] = [];
+    for (let r = 0; r < PLAN.maxRuns && !checkOnly; r++) times.push(await timeOnce(() => generate(s, V, count, scratch)));
+    s.dispose();
+    return { checkLosses: [], checkOutputs: probe, times, perRun: count, ranOn: c.ranOn() };
+  }
+  if (w.mode === 'predict') {
+    let check: Float32Array = new Float32Array(0);
+    const t = await timeOnce(() => (check = c.predict(64, P)));
+    const count = 64 * budgetCount(t, PLAN.predictBudgetSeconds, 1, Math.floor(d.n / 64));
+    const runs = budgetCount((t * count) / P, PLAN.predictBudgetSeconds, 1, PLAN.maxRuns);
+    const times: number[] = [];
+    for (let r = 0; r < runs && !checkOnly; r++) times.push(await timeOnce(() => c.predict(64, count)));
+    return { checkLosses: [], checkOutputs: check, times, perRun: count, ranOn: c.ranOn() };
+  }
+  const checkOutputs = c.predict(64, P);
+  const losses: number[] = [];
+  const t0 = await timeOnce(async () => losses.push(await c.fitSlice(0, B)));
+  if (w.mode === 'batch' && t0 > PLAN.slowBatchSeconds && !checkOnly) {
+    return { checkLosses: losses, checkOutputs, times: [t0], loss: losses[0], ranOn: c.ranOn(), note: '1 batch incl. warm-up (slow)' };
+  }
+  const t1 = await timeOnce(async () => losses.push(await c.fitSlice(B, B)));
+  if (checkOnly) return { checkLosses: losses, checkOutputs, times: [], ranOn: c.ranOn() };
+  if (w.mode === 'batch') {
+    const K = budgetCount(t1, PLAN.batchBudgetSeconds, opts.batches, Math.floor(d.n / B) - 2);
+    const r = await c.fitTimed(2 * B, K * B, 1, false, 'batch');
+    return { checkLosses: losses, checkOutputs, times: r.times, loss: r.loss, ranOn: c.ranOn() };
+  }
+  const r = await c.fitTimed(0, d.n, 1 + opts.epochs, true, 'epoch');
+  return { checkLosses: losses, checkOutputs, times: r.times.slice(1), loss: r.loss, ranOn: c.ranOn() };
+}
+
+// ---------------------------------------------------------------- seed: full-epoch parity with tfjs
+
+interface EpochParity {
   workload: string;
+  tfjs: string;
   predictMaxAbsDiff: number;
   epochLoss: { rnnkit: number; tfjs: number; rel: number };
   evalLoss: { rnnkit: number; tfjs: number; rel: number };
@@ -164,408 +277,388 @@ interface CheckResult {
   ok: boolean;
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+function weightsDiff(a: readonly WeightValue[], b: readonly WeightValue[]): number {
+  let m = a.length === b.length ? 0 : Infinity;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) m = Math.max(m, maxAbsDiff(a[i]!.data, b[i]!.data));
   return m;
 }
 
-function weightsDiff(a: Contestant, b: Contestant): number {
-  const wa = a.getWeights();
-  const wb = b.getWeights();
-  let m = wa.length === wb.length ? 0 : Infinity;
-  for (let i = 0; i < Math.min(wa.length, wb.length); i++) m = Math.max(m, maxAbsDiff(wa[i]!.data, wb[i]!.data));
-  return m;
-}
-
-async function parityCheck(w: TrainWorkload): Promise<CheckResult> {
-  const ours = makeRnnkit(w.data, w.model);
-  const theirs = makeTfjs(w.data, w.model, ours.getWeights());
-  const predictMaxAbsDiff = maxAbsDiff(ours.predict(PREDICT_BATCH), theirs.predict(PREDICT_BATCH));
+/**
+ * One whole epoch (shuffle false) in rnnkit ('ts', 1 worker) and in tfjs from the same weights:
+ * epoch losses and post-epoch evaluate losses within 1e-3 relative, predictions before
+ * training within 1e-5, and — in a second run with Adam ε = 1e-12 — the weights after the
+ * epoch within 1e-5 (at the default ε they differ by up to ~5e-4 because Keras 3 and rnnkit
+ * add ε to the uncorrected √v while tfjs adds it after bias correction).
+ */
+async function epochParity(w: Workload, tfjsBackend: TfjsBackend): Promise<EpochParity> {
+  const d = w.data();
+  const pair = async (model: ModelSpec): Promise<[Contestant, Contestant]> => {
+    const ours = await makeContestant({ framework: 'rnnkit', backend: 'ts', workers: 1 }, d, model, null);
+    return [ours, await makeContestant({ framework: 'tfjs', backend: tfjsBackend }, d, model, ours.getWeights())];
+  };
+  const [ours, theirs] = await pair(w.model);
+  const predictMaxAbsDiff = maxAbsDiff(ours.predict(32, d.n), theirs.predict(32, d.n));
   const l1 = await ours.fitEpoch(false);
   const l2 = await theirs.fitEpoch(false);
   const [e1] = ours.evaluate();
   const [e2] = theirs.evaluate();
-  const weightsMaxAbsDiff = weightsDiff(ours, theirs);
+  const weightsMaxAbsDiff = weightsDiff(ours.getWeights(), theirs.getWeights());
   theirs.dispose();
-
-  // Keras 3 (and rnnkit) add ε to the uncorrected √v, tfjs to the bias-corrected one; with
-  // ε = 1e-12 the two update rules coincide, so the weights must agree to float32 noise.
-  const tiny = { ...w.model, epsilon: TINY_EPS };
-  const ours2 = makeRnnkit(w.data, tiny);
-  const theirs2 = makeTfjs(w.data, tiny, ours2.getWeights());
+  const [ours2, theirs2] = await pair({ ...w.model, epsilon: TINY_EPS });
   await ours2.fitEpoch(false);
   await theirs2.fitEpoch(false);
-  const weightsMaxAbsDiffTinyEps = weightsDiff(ours2, theirs2);
+  const weightsMaxAbsDiffTinyEps = weightsDiff(ours2.getWeights(), theirs2.getWeights());
   theirs2.dispose();
-
   const epochLoss = { rnnkit: l1, tfjs: l2, rel: relDiff(l1, l2) };
   const evalLoss = { rnnkit: e1, tfjs: e2, rel: relDiff(e1, e2) };
   const ok =
-    epochLoss.rel <= LOSS_REL_TOL &&
-    evalLoss.rel <= LOSS_REL_TOL &&
-    Number.isFinite(l1) &&
-    Number.isFinite(l2) &&
-    predictMaxAbsDiff <= PREDICT_ABS_TOL &&
-    weightsMaxAbsDiffTinyEps <= WEIGHTS_ABS_TOL;
-  return { workload: w.name, predictMaxAbsDiff, epochLoss, evalLoss, weightsMaxAbsDiff, weightsMaxAbsDiffTinyEps, ok };
+    epochLoss.rel <= LOSS_REL_TOL && evalLoss.rel <= LOSS_REL_TOL && Number.isFinite(l1) && predictMaxAbsDiff <= OUTPUT_ABS_TOL && weightsMaxAbsDiffTinyEps <= WEIGHTS_ABS_TOL;
+  return { workload: w.name, tfjs: `tfjs-${tfjsBackend}`, predictMaxAbsDiff, epochLoss, evalLoss, weightsMaxAbsDiff, weightsMaxAbsDiffTinyEps, ok };
 }
 
-function formatCheck(c: CheckResult): string {
+function formatEpochParity(c: EpochParity): string {
   return (
-    `check ${c.workload}: same initial weights, 1 epoch shuffle=false: ` +
-    `epoch loss rnnkit ${c.epochLoss.rnnkit.toFixed(6)} tfjs ${c.epochLoss.tfjs.toFixed(6)} (rel ${c.epochLoss.rel.toExponential(1)}), ` +
-    `evaluate loss rnnkit ${c.evalLoss.rnnkit.toFixed(6)} tfjs ${c.evalLoss.tfjs.toFixed(6)} (rel ${c.evalLoss.rel.toExponential(1)}), ` +
+    `check ${c.workload} ${c.tfjs} (1 whole epoch, shuffle=false, vs rnnkit ts): ` +
+    `epoch loss ${c.epochLoss.rnnkit.toFixed(6)} vs ${c.epochLoss.tfjs.toFixed(6)} (rel ${c.epochLoss.rel.toExponential(1)}), ` +
+    `evaluate loss ${c.evalLoss.rnnkit.toFixed(6)} vs ${c.evalLoss.tfjs.toFixed(6)} (rel ${c.evalLoss.rel.toExponential(1)}), ` +
     `initial predict max|Δ| ${c.predictMaxAbsDiff.toExponential(1)}, ` +
     `weights max|Δ| after the epoch ${c.weightsMaxAbsDiff.toExponential(1)} (Adam ε placement; with ε=${TINY_EPS}: ${c.weightsMaxAbsDiffTinyEps.toExponential(1)}) ` +
-    `→ ${c.ok ? 'OK' : `FAIL (tolerances: losses ${LOSS_REL_TOL} relative, predict ${PREDICT_ABS_TOL}, weights at tiny ε ${WEIGHTS_ABS_TOL})`}`
+    `→ ${c.ok ? 'OK' : `FAIL (tolerances: losses ${LOSS_REL_TOL} relative, predict ${OUTPUT_ABS_TOL}, weights at tiny ε ${WEIGHTS_ABS_TOL})`}`
   );
 }
 
-// ---------------------------------------------------------------- timing
+// ---------------------------------------------------------------- rows
 
-interface SideResult {
-  /** Median over the timed runs (s/epoch, s/predict, seq/s, or GFLOP/s for gemm). */
-  value: number;
-  samples: number[];
-  loss?: number;
-  accuracy?: number;
-  extra?: string;
-}
-
-type Unit = 's/epoch' | 's' | 'GFLOP/s' | 'seq/s' | 's/batch' | 'char/s';
-
-interface Row {
-  workload: string;
-  unit: Unit;
-  rnnkit: SideResult;
-  /** null where tfjs has no equivalent (GRU resetAfter true). */
-  tfjs: SideResult | null;
-  /** How many times faster rnnkit is (tfjs time / rnnkit time, or rnnkit rate / tfjs rate); NaN without tfjs. */
-  speedup: number;
-}
-
-
-async function timeTraining(c: Contestant, epochs: number): Promise<SideResult> {
-  await c.fitEpoch(true); // warm-up: JIT, buffer planning
-  const samples: number[] = [];
-  for (let e = 0; e < epochs; e++) samples.push(await timeOnce(() => c.fitEpoch(true)));
-  const [loss, accuracy] = c.evaluate();
-  return { value: median(samples), samples, loss, accuracy };
-}
-
-async function trainRow(w: TrainWorkload, epochs: number): Promise<Row> {
-  note(`timing ${w.name}: rnnkit, 1 warm-up + ${epochs} epochs`);
-  const ours = makeRnnkit(w.data, w.model);
-  const initial = ours.getWeights();
-  const r = await timeTraining(ours, epochs);
-  note(`timing ${w.name}: tfjs-cpu, 1 warm-up + ${epochs} epochs`);
-  const theirs = makeTfjs(w.data, w.model, initial);
-  const t = await timeTraining(theirs, epochs);
-  theirs.dispose();
-  return { workload: w.name, unit: 's/epoch', rnnkit: r, tfjs: t, speedup: t.value / r.value };
-}
-
-async function predictRow(): Promise<Row> {
-  note(`timing predict: ${PREDICT_RUNS} runs each`);
-  const data = makeDataset(DATA_SEED, 1000, SEED_MODEL.T, SEED_MODEL.I, 2);
-  const ours = makeRnnkit(data, SEED_MODEL);
-  const theirs = makeTfjs(data, SEED_MODEL, ours.getWeights());
-  const diff = maxAbsDiff(ours.predict(PREDICT_BATCH), theirs.predict(PREDICT_BATCH)); // also the warm-up
-  const time = async (c: Contestant): Promise<SideResult> => {
-    const samples: number[] = [];
-    for (let i = 0; i < PREDICT_RUNS; i++) samples.push(await timeOnce(() => c.predict(PREDICT_BATCH)));
-    return { value: median(samples), samples };
-  };
-  const r = await time(ours);
-  const t = await time(theirs);
-  theirs.dispose();
-  r.extra = `${Math.round(data.n / r.value)} seq/s, max|Δ| vs tfjs ${diff.toExponential(1)}`;
-  t.extra = `${Math.round(data.n / t.value)} seq/s`;
-  return { workload: `predict ${data.n} seqs, batch ${PREDICT_BATCH}`, unit: 's', rnnkit: r, tfjs: t, speedup: t.value / r.value };
-}
-
-function gemmRows(n: number): Row[] {
-  note(`timing gemm ${n}³`);
-  const g: GemmResult = benchGemm(n);
-  const tfjs = { value: g.tfjsGflops, samples: [], extra: 'tf.matMul' };
-  return [
-    {
-      workload: `gemm ${n}³`,
-      unit: 'GFLOP/s',
-      rnnkit: { value: g.rnnkitGflops, samples: [], extra: `max|Δ| vs f64 ${g.maxAbsErr.toExponential(1)}` },
-      tfjs,
-      speedup: g.rnnkitGflops / g.tfjsGflops,
-    },
-    { workload: `gemm wasm ${n}³`, unit: 'GFLOP/s', rnnkit: { value: g.wasmGflops, samples: [], extra: 'WebAssembly SIMD, copies included' }, tfjs, speedup: g.wasmGflops / g.tfjsGflops },
-  ];
-}
-
-function gemmShapeRows(): Row[] {
-  return LSTM_GEMM_SHAPES.flatMap((shape) => {
-    note(`timing gemm ${shape.label}`);
-    const r = benchGemmShape(shape);
-    return [
-      { workload: `gemm ts ${shape.label}`, unit: 'GFLOP/s' as const, rnnkit: { value: r.tsGflops, samples: [] }, tfjs: null, speedup: NaN },
-      { workload: `gemm wasm ${shape.label}`, unit: 'GFLOP/s' as const, rnnkit: { value: r.wasmGflops, samples: [], extra: `${(r.wasmGflops / r.tsGflops).toFixed(2)}x ts, max|Δ| ${r.maxAbsDiff.toExponential(1)}` }, tfjs: null, speedup: NaN },
-    ];
-  });
-}
-
-// ---------------------------------------------------------------- w2: LSTM / GRU
-
-interface W2Check {
-  workload: string;
-  predictMaxAbsDiff: number;
-  /** Batch 0's loss (initial weights) and batch 1's (after one Adam step on batch 0). */
-  batchLoss: { rnnkit: number; tfjs: number; rel: number }[];
+interface Check {
+  reference: string;
+  losses: { value: number; reference: number; rel: number }[];
+  outputsMaxAbsDiff: number;
   ok: boolean;
 }
 
-function formatW2Check(c: W2Check): string {
-  const losses = c.batchLoss
-    .map((b, i) => `batch ${i} loss rnnkit ${b.rnnkit.toFixed(6)} tfjs ${b.tfjs.toFixed(6)} (rel ${b.rel.toExponential(1)})`)
-    .join(', ');
-  return (
-    `check ${c.workload}: same initial weights, one fit call per 64-sample batch: ${losses}, ` +
-    `initial predict max|Δ| on 64 seqs ${c.predictMaxAbsDiff.toExponential(1)} ` +
-    `→ ${c.ok ? 'OK' : `FAIL (tolerances: losses ${LOSS_REL_TOL} relative, predict ${PREDICT_ABS_TOL})`}`
-  );
+interface Row {
+  workload: string;
+  contestant: string;
+  framework: 'rnnkit' | 'tfjs' | 'torch';
+  unit: Unit;
+  /** Median (s/epoch, s/batch) or rate (seq/s, chars/s, GFLOP/s); NaN when the row did not run. */
+  value: number;
+  samples: number[];
+  status: 'ok' | 'n/a' | 'error';
+  note?: string;
+  ranOn?: string;
+  loss?: number;
+  gflops?: number;
+  check?: Check;
+  /** How many times faster than the PyTorch 1-thread row / the tfjs-wasm row (NaN without one). */
+  vsTorch1T: number;
+  vsTfjsWasm: number;
+  targets: { label: string; pass: boolean | null }[];
+  detail?: string;
+  /** The measurement, kept until the checks are done. */
+  measured?: Measured;
+  /** The model the row ran, where it differs from the workload's (tfjs GRU). */
+  model?: ModelSpec;
 }
 
-/** A batch-index cursor over the 32 slices of the w2 data set, one per contestant. */
-function slicer(c: Contestant, first: number): { next(): Promise<number>; lastLoss: number } {
-  let k = first;
-  const s = {
-    lastLoss: NaN,
-    async next(): Promise<number> {
-      const start = (k++ % W2_BATCHES_PER_EPOCH) * W2.batchSize;
-      return timeOnce(async () => {
-        s.lastLoss = await c.fitSlice(start, W2.batchSize);
-      });
-    },
-  };
-  return s;
+const RATE_UNITS: readonly Unit[] = ['seq/s', 'chars/s', 'GFLOP/s'];
+
+function toRow(w: Workload, contestant: string, framework: Row['framework'], m: Measured): Row {
+  const rate = RATE_UNITS.includes(w.unit);
+  const value = rate ? m.perRun! / median(m.times) : median(m.times);
+  const row: Row = { workload: w.name, contestant, framework, unit: w.unit, value, samples: m.times, status: 'ok', ranOn: m.ranOn, vsTorch1T: NaN, vsTfjsWasm: NaN, targets: [], measured: m };
+  if (m.note !== undefined) row.note = m.note;
+  if (m.loss !== undefined) row.loss = m.loss;
+  if (m.perRun !== undefined) row.detail = `${m.perRun.toLocaleString('en-US')} ${w.unit === 'seq/s' ? 'sequences' : 'characters'} per run`;
+  if (w.mode === 'batch') row.gflops = flopsPerBatch(w.model) / value / 1e9;
+  return row;
 }
 
-/**
- * `oursPerTheirs` runs of `ours` then one of `theirs`, `rounds` times (theirs may be null):
- * interleaving keeps background load from favouring either side. Returns the samples.
- */
-async function interleave(ours: () => Promise<number>, theirs: (() => Promise<number>) | null, rounds: number, oursPerTheirs: number): Promise<[number[], number[]]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < oursPerTheirs; i++) a.push(await ours());
-    if (theirs !== null) b.push(await theirs());
+function naRow(w: Workload, contestant: string, framework: Row['framework'], status: 'n/a' | 'error', note: string): Row {
+  return { workload: w.name, contestant, framework, unit: w.unit, value: NaN, samples: [], status, note, vsTorch1T: NaN, vsTfjsWasm: NaN, targets: [] };
+}
+
+function compare(m: Measured, ref: Measured, reference: string): Check {
+  // A slow contestant (or reference) has batch 0 only: compare the batches both have.
+  const n = Math.min(m.checkLosses.length, ref.checkLosses.length);
+  const losses = m.checkLosses.slice(0, n).map((value, i) => ({ value, reference: ref.checkLosses[i]!, rel: relDiff(value, ref.checkLosses[i]!) }));
+  const outputsMaxAbsDiff = m.checkOutputs === null || ref.checkOutputs === null ? NaN : maxAbsDiff(m.checkOutputs, ref.checkOutputs);
+  const ok = losses.every((l) => Number.isFinite(l.value) && l.rel <= LOSS_REL_TOL) && (Number.isNaN(outputsMaxAbsDiff) || outputsMaxAbsDiff <= OUTPUT_ABS_TOL);
+  return { reference, losses, outputsMaxAbsDiff, ok };
+}
+
+function formatCheck(r: Row): string {
+  const c = r.check!;
+  const what = r.unit === 'chars/s' ? 'probabilities of 4 steps' : 'initial predictions';
+  const losses = c.losses.map((l, i) => `batch ${i} loss ${l.value.toFixed(6)} vs ${l.reference.toFixed(6)} (rel ${l.rel.toExponential(1)})`).join(', ');
+  return `check ${r.workload} ${r.contestant} vs ${c.reference}: ${losses}${losses === '' ? '' : ', '}${what} max|Δ| ${c.outputsMaxAbsDiff.toExponential(1)} → ${c.ok ? 'OK' : `FAIL (tolerances: losses ${LOSS_REL_TOL} relative, outputs ${OUTPUT_ABS_TOL})`}`;
+}
+
+function speedup(row: Row, ref: Row | undefined): number {
+  if (ref === undefined || row.status !== 'ok' || ref.status !== 'ok') return NaN;
+  return RATE_UNITS.includes(row.unit) ? row.value / ref.value : ref.value / row.value;
+}
+
+function judge(t: Target, row: Row): boolean | null {
+  const x = t.vs === 'torch 1T' ? row.vsTorch1T : t.vs === 'tfjs-wasm' ? row.vsTfjsWasm : t.metric === 'gflops' ? (row.gflops ?? NaN) : row.value;
+  return Number.isFinite(x) ? x >= t.min : null;
+}
+
+// ---------------------------------------------------------------- running
+
+interface Env {
+  node: string;
+  cpus: number;
+  availableParallelism: number;
+  cpuModel: string;
+  tfjs: ReturnType<typeof tfjsInfo>;
+  torch: TorchFound & { threads?: number[] };
+  rnnkit: { backends: string[]; workers: number[]; workersNote?: string };
+}
+
+function contestants(opts: Options): ContestantSpec[] {
+  const out: ContestantSpec[] = [];
+  if (opts.frameworks.has('rnnkit')) for (const b of opts.backends) for (const n of opts.workers) out.push({ framework: 'rnnkit', backend: b, workers: n });
+  for (const b of ['cpu', 'wasm'] as const) if (opts.frameworks.has(`tfjs-${b}`)) out.push({ framework: 'tfjs', backend: b });
+  return out;
+}
+
+/** Runs one JS contestant on one workload; 'n/a' when it cannot (workers, SIMD). */
+async function runJs(spec: ContestantSpec, w: Workload, weights: Map<ModelSpec, WeightValue[]>, opts: Options, env: Env): Promise<Row> {
+  const label = contestantLabel(spec);
+  const framework = spec.framework;
+  if (spec.framework === 'rnnkit' && spec.workers > 1 && w.mode !== 'epoch' && w.mode !== 'batch') return naRow(w, label, framework, 'n/a', 'workers apply to training');
+  if (spec.framework === 'rnnkit' && spec.workers > 1 && env.rnnkit.workersNote !== undefined) return naRow(w, label, framework, 'n/a', env.rnnkit.workersNote);
+  const model = spec.framework === 'tfjs' ? (w.tfjsModel ?? w.model) : w.model;
+  let c: Contestant | null = null;
+  try {
+    c = await makeContestant(spec, w.data(), model, spec.framework === 'rnnkit' ? null : weights.get(model)!);
+    const row = toRow(w, label, framework, await measure(c, w, model, opts));
+    if (model !== w.model) row.model = model;
+    return row;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (e instanceof WorkersUnavailable) {
+      env.rnnkit.workersNote = 'workers not available';
+      return naRow(w, label, framework, 'n/a', `${env.rnnkit.workersNote} (${msg.split(';')[0]})`);
+    }
+    if (/WebAssembly SIMD is not available/.test(msg)) return naRow(w, label, framework, 'n/a', msg);
+    note(`${w.name} ${label}: ERROR ${msg}`);
+    return naRow(w, label, framework, 'error', msg);
+  } finally {
+    c?.dispose();
   }
-  return [a, b];
 }
 
-/** 'LSTM(128)', 'GRU(128) resetAfter=false'. */
-function w2Layer(w: TrainWorkload): string {
-  const m = w.model;
-  return `${m.cell.toUpperCase()}(${m.units})${m.cell === 'gru' ? ` resetAfter=${m.resetAfter}` : ''}`;
+function torchRow(w: Workload, threads: number, r: TorchResult | undefined): Row {
+  const label = `torch ${threads}T`;
+  if (r === undefined || r.error !== undefined) return naRow(w, label, 'torch', 'error', r?.error ?? 'no result');
+  const m: Measured = { checkLosses: r.checkLosses ?? [], checkOutputs: r.checkOutputs ?? null, times: r.times ?? [], ranOn: `${threads} thread${threads > 1 ? 's' : ''}` };
+  if (r.perRun !== undefined) m.perRun = r.perRun;
+  if (r.loss !== undefined) m.loss = r.loss;
+  if (r.note !== undefined) m.note = r.note;
+  return toRow(w, label, 'torch', m);
 }
 
-function perBatchSide(samples: number[], lastLoss: number): SideResult {
-  const perBatch = median(samples);
-  return {
-    value: perBatch * W2_BATCHES_PER_EPOCH,
-    samples,
-    extra: `last batch loss=${fmtNum(lastLoss)}; ${fmtSeconds(perBatch)} s/batch × ${W2_BATCHES_PER_EPOCH} (median of ${samples.length})`,
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const selected = WORKLOADS.filter((w) => opts.only === null || opts.only.includes(w.name) || opts.only.includes(w.group));
+  const wantGemm = opts.only === null || opts.only.includes('gemm');
+  const torch: TorchFound = opts.frameworks.has('torch') ? findTorch() : { missing: 'skipped (--skip-torch / --frameworks)' };
+  const env: Env = {
+    node: process.version,
+    cpus: os.cpus().length,
+    availableParallelism: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    tfjs: tfjsInfo(),
+    torch: 'version' in torch ? { ...torch, threads: opts.torchThreads } : torch,
+    rnnkit: { backends: opts.backends, workers: opts.workers },
   };
-}
+  note(`PyTorch: ${'version' in torch ? `${torch.version} (${torch.python})` : `not installed (${torch.missing})`}`);
 
-/**
- * Parity check, then interleaved per-batch timing and predict throughput, for one w2
- * workload. `withTfjs` false: rnnkit alone (GRU resetAfter true), no check.
- */
-async function w2Rows(w: TrainWorkload, batches: number, withTfjs: boolean, report: (line: string) => void): Promise<{ check: W2Check | null; rows: Row[] }> {
-  const B = W2.batchSize;
-  note(`${w.name}: building models${withTfjs ? ', parity check (2 batches each)' : ''}`);
-  const ours = makeRnnkit(w.data, w.model);
-  const theirs = withTfjs ? makeTfjs(w.data, w.model, ours.getWeights()) : null;
-
-  // Parity check; also the warm-up of predict (64 seqs, batch 64) and of training (2 batches).
-  const p1 = ours.predict(B, B);
-  const p2 = theirs?.predict(B, B);
-  const batchLoss: W2Check['batchLoss'] = [];
-  for (let k = 0; k < 2; k++) {
-    const l1 = await ours.fitSlice(k * B, B);
-    const l2 = theirs === null ? NaN : await theirs.fitSlice(k * B, B);
-    batchLoss.push({ rnnkit: l1, tfjs: l2, rel: relDiff(l1, l2) });
+  const rows: Row[] = [];
+  const epochChecks: EpochParity[] = [];
+  const refs = new Map<Workload, { row: string; m: Measured }>();
+  const tfjsRefs = new Map<Workload, { row: string; m: Measured }>();
+  const weights = new Map<ModelSpec, WeightValue[]>();
+  const js = contestants(opts);
+  for (const w of selected) {
+    note(`${w.name}: ${w.title}`);
+    const models = [w.model, ...(w.tfjsModel !== undefined && js.some((c) => c.framework === 'tfjs') ? [w.tfjsModel] : [])];
+    for (const m of models) if (!weights.has(m)) weights.set(m, initialWeights(m));
+    for (const spec of js) {
+      note(`${w.name}: ${contestantLabel(spec)}`);
+      const row = await runJs(spec, w, weights, opts, env);
+      rows.push(row);
+      if (row.status === 'ok' && !refs.has(w) && row.framework === 'rnnkit') refs.set(w, { row: row.contestant, m: row.measured! });
+    }
+    if (w.tfjsModel !== undefined && js.some((c) => c.framework === 'tfjs')) {
+      note(`${w.name}: rnnkit ts reference for tfjs's variant`);
+      const c = await makeContestant({ framework: 'rnnkit', backend: 'ts', workers: 1 }, w.data(), w.tfjsModel, null);
+      tfjsRefs.set(w, { row: 'rnnkit ts 1w (resetAfter=false)', m: await measure(c, w, w.tfjsModel, opts, true) });
+    }
+    if (w.mode === 'epoch') {
+      for (const b of ['cpu', 'wasm'] as const) {
+        if (!opts.frameworks.has(`tfjs-${b}`)) continue;
+        note(`${w.name}: full-epoch parity check, tfjs-${b}`);
+        epochChecks.push(await epochParity(w, b));
+      }
+    }
   }
-  let check: W2Check | null = null;
-  if (p2 !== undefined) {
-    const predictMaxAbsDiff = maxAbsDiff(p1, p2);
-    const ok = predictMaxAbsDiff <= PREDICT_ABS_TOL && batchLoss.every((b) => Number.isFinite(b.rnnkit) && b.rel <= LOSS_REL_TOL);
-    check = { workload: w.name, predictMaxAbsDiff, batchLoss, ok };
-    report(formatW2Check(check));
+
+  let gemmRows: Row[] = [];
+  if (wantGemm) {
+    const tfjsBackends = (['cpu', 'wasm'] as const).filter((b) => opts.frameworks.has(`tfjs-${b}`));
+    const g = await benchGemm(opts.frameworks.has('rnnkit') ? opts.backends : [], tfjsBackends, note);
+    gemmRows = g.map((x) => ({
+      workload: x.workload,
+      contestant: x.contestant,
+      ranOn: x.ranOn,
+      framework: x.contestant.startsWith('rnnkit') ? 'rnnkit' : 'tfjs',
+      unit: 'GFLOP/s',
+      value: x.gflops,
+      samples: [],
+      status: 'ok',
+      vsTorch1T: NaN,
+      vsTfjsWasm: NaN,
+      targets: [],
+      detail: `max|Δ| vs float64 ${x.maxAbsErr.toExponential(1)}`,
+    }));
+  }
+  await useTfjsBackend('cpu'); // leaves the wasm flags readable below
+
+  // PyTorch last, alone: one child process per thread count over every workload.
+  if (opts.frameworks.has('torch') && selected.length > 0) {
+    if ('version' in torch) {
+      const bench = new TorchBench(torch.python, selected.map((w) => ({ name: w.name, mode: w.mode, model: w.model, data: w.data(), weights: weights.get(w.model)! })), { ...PLAN, epochs: opts.epochs, minBatches: opts.batches });
+      try {
+        for (const n of opts.torchThreads) {
+          note(`PyTorch, ${n} thread${n > 1 ? 's' : ''}`);
+          try {
+            const out = bench.run(n);
+            for (const w of selected) rows.push(torchRow(w, n, out.results[w.name]));
+          } catch (e) {
+            for (const w of selected) rows.push(naRow(w, `torch ${n}T`, 'torch', 'error', e instanceof Error ? e.message : String(e)));
+          }
+        }
+      } finally {
+        bench.dispose();
+      }
+    } else {
+      for (const w of selected) for (const n of opts.torchThreads) rows.push(naRow(w, `torch ${n}T`, 'torch', 'n/a', 'not installed'));
+    }
   }
 
-  note(`${w.name}: timing ${batches * W2_OURS_PER_THEIRS} rnnkit${withTfjs ? ` and ${batches} tfjs-cpu batches, interleaved` : ' batches'}`);
-  const so = slicer(ours, 2);
-  const st = theirs === null ? null : slicer(theirs, 2);
-  const [ts, tt] = await interleave(() => so.next(), st === null ? null : () => st.next(), batches, W2_OURS_PER_THEIRS);
-  const r = perBatchSide(ts, so.lastLoss);
-  const t = st === null ? null : perBatchSide(tt, st.lastLoss);
-  const label = `${w2Layer(w)} train`;
-  const train: Row = { workload: label, unit: 's/epoch', rnnkit: r, tfjs: t, speedup: t === null ? NaN : t.value / r.value };
+  // Checks, ratios, targets.
+  const order = (r: Row): number => selected.findIndex((w) => w.name === r.workload);
+  rows.sort((a, b) => order(a) - order(b)); // stable: contestants keep their order
+  for (const w of selected) {
+    const mine = rows.filter((r) => r.workload === w.name);
+    const ref = refs.get(w) ?? mine.filter((r) => r.status === 'ok').map((r) => ({ row: r.contestant, m: r.measured! }))[0];
+    const torch1 = mine.find((r) => r.contestant === 'torch 1T');
+    const tfjsWasm = mine.find((r) => r.contestant === 'tfjs-wasm');
+    for (const r of mine) {
+      if (r.status === 'ok') {
+        const useRef = r.framework === 'tfjs' && tfjsRefs.has(w) ? tfjsRefs.get(w)! : ref;
+        if (useRef !== undefined && useRef.row !== r.contestant) r.check = compare(r.measured!, useRef.m, useRef.row);
+      }
+      r.vsTorch1T = speedup(r, torch1);
+      r.vsTfjsWasm = speedup(r, tfjsWasm);
+      if (r.framework === 'rnnkit' && r.status === 'ok') r.targets = w.targets.map((t) => ({ label: t.label, pass: judge(t, r) }));
+      delete r.measured;
+    }
+  }
+  rows.push(...gemmRows);
 
-  note(`${w.name}: timing predict on ${W2_PREDICT_N} seqs (${W2_PREDICT_RUNS_OURS} rnnkit${withTfjs ? `, ${W2_PREDICT_RUNS_THEIRS} tfjs-cpu` : ''})`);
-  const predictOnce = (c: Contestant) => () => timeOnce(() => c.predict(B, W2_PREDICT_N));
-  const [ps, pt] = await interleave(
-    predictOnce(ours),
-    theirs === null ? null : predictOnce(theirs),
-    W2_PREDICT_RUNS_THEIRS,
-    Math.ceil(W2_PREDICT_RUNS_OURS / W2_PREDICT_RUNS_THEIRS),
-  );
-  theirs?.dispose();
-  const rate = (samples: number[]): SideResult => ({
-    value: W2_PREDICT_N / median(samples),
-    samples,
-    extra: `${fmtSeconds(median(samples))} s (median of ${samples.length})`,
-  });
-  const pr = rate(ps);
-  const pth = theirs === null ? null : rate(pt);
-  const predict: Row = {
-    workload: `${w2Layer(w)} predict ${W2_PREDICT_N} seqs`,
-    unit: 'seq/s',
-    rnnkit: pr,
-    tfjs: pth,
-    speedup: pth === null ? NaN : pr.value / pth.value,
-  };
-  return { check, rows: [train, predict] };
+  const checkLines = [...epochChecks.map(formatEpochParity), ...rows.filter((r) => r.check !== undefined).map(formatCheck)];
+  const ok = epochChecks.every((c) => c.ok) && rows.every((r) => r.status !== 'error' && (r.check === undefined || r.check.ok));
+  env.tfjs = tfjsInfo();
+  const totalSeconds = (performance.now() - started) / 1000;
+  if (opts.json) {
+    for (const line of checkLines) note(line);
+    const config = { ...PLAN, epochs: opts.epochs, minBatches: opts.batches, lossRelTolerance: LOSS_REL_TOL, outputAbsTolerance: OUTPUT_ABS_TOL };
+    const workloads = selected.map((w) => ({ name: w.name, title: w.title, mode: w.mode, unit: w.unit, targets: w.targets, ...(w.mode === 'batch' ? { flopsPerBatch: flopsPerBatch(w.model) } : {}) }));
+    console.log(JSON.stringify({ env, config, workloads, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+  } else {
+    for (const line of checkLines) console.log(line);
+    printTable(rows, selected, env, opts, totalSeconds);
+    if (!ok) console.log('\nA CHECK FAILED or a contestant failed: see the check lines and the table above.');
+  }
+  process.exitCode = ok ? 0 : 1;
 }
 
 // ---------------------------------------------------------------- output
 
 function fmtValue(v: number, unit: Unit): string {
   if (!Number.isFinite(v)) return 'n/a';
-  return unit === 'GFLOP/s' ? v.toFixed(2) : unit === 'seq/s' || unit === 'char/s' ? (v >= 100 ? v.toFixed(0) : v.toPrecision(3)) : fmtSeconds(v);
-}
-
-function fmtResult(s: SideResult | null): string {
-  if (s === null) return 'n/a';
-  const parts: string[] = [];
-  if (s.loss !== undefined) parts.push(`loss=${fmtNum(s.loss)}`);
-  if (s.accuracy !== undefined) parts.push(`acc=${fmtNum(s.accuracy)}`);
-  if (s.extra !== undefined) parts.push(s.extra);
-  return parts.join(' ');
+  if (unit === 'GFLOP/s') return v.toFixed(v >= 10 ? 1 : 2);
+  if (unit === 'seq/s' || unit === 'chars/s') return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+  return fmtSeconds(v);
 }
 
 function fmtSpeedup(x: number): string {
-  if (!Number.isFinite(x)) return 'n/a (no tfjs equivalent)';
-  return x >= 1 ? `${x.toFixed(1)}x faster` : `${(1 / x).toFixed(1)}x slower`;
+  if (!Number.isFinite(x)) return '—';
+  if (Math.abs(x - 1) < 0.005) return '1.00x';
+  return x >= 1 ? `${x.toFixed(x >= 10 ? 0 : 2)}x faster` : `${(1 / x).toFixed(1 / x >= 10 ? 0 : 2)}x slower`;
 }
 
-function printTable(rows: readonly Row[], opts: Options): void {
-  const header = ['workload', 'unit', 'rnnkit', 'tfjs-cpu', 'ratio (rnnkit vs tfjs)', 'rnnkit result', 'tfjs-cpu result'];
-  const body = rows.map((r) => [r.workload, r.unit, fmtValue(r.rnnkit.value, r.unit), fmtValue(r.tfjs?.value ?? NaN, r.unit), fmtSpeedup(r.speedup), fmtResult(r.rnnkit), fmtResult(r.tfjs)]);
+function fmtTargets(r: Row): string {
+  return r.targets.map((t) => `${t.label}: ${t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL'}`).join('; ');
+}
+
+function fmtResult(r: Row, w: Workload | undefined): string {
+  if (r.status !== 'ok') return `${r.status === 'error' ? 'ERROR: ' : ''}${r.note ?? ''}`;
+  const parts: string[] = [];
+  if (r.gflops !== undefined) parts.push(`${r.gflops.toFixed(1)} GFLOP/s`);
+  if (w !== undefined && w.mode === 'batch') {
+    const perEpoch = Math.ceil(w.data().n / (r.model ?? w.model).batchSize);
+    parts.push(`≈${fmtSeconds(r.value * perEpoch)} s/epoch (×${perEpoch})`);
+  }
+  if (r.loss !== undefined) parts.push(`loss ${fmtNum(r.loss)}`);
+  if (r.samples.length > 0) parts.push(`median of ${r.samples.length}`);
+  if (r.model !== undefined && r.model.cell === 'gru') parts.push(`resetAfter=${r.model.resetAfter}`);
+  if (r.note !== undefined) parts.push(r.note);
+  if (r.detail !== undefined) parts.push(r.detail);
+  return parts.join(', ');
+}
+
+function printTable(rows: readonly Row[], workloads: readonly Workload[], env: Env, opts: Options, totalSeconds: number): void {
+  const t = env.tfjs;
+  const torch = 'version' in env.torch ? `PyTorch ${env.torch.version} (${env.torch.python}; ${opts.torchThreads.join(' and ')} thread(s), run after the JS rows)` : `PyTorch: not installed (${env.torch.missing})`;
   console.log('');
+  console.log(`machine: ${env.cpus} cores (os.cpus().length ${env.cpus}, os.availableParallelism() ${env.availableParallelism}), ${env.cpuModel}`);
+  console.log(`node ${env.node}; rnnkit backends ${env.rnnkit.backends.join(', ')}, workers ${env.rnnkit.workers.join(', ')}${env.rnnkit.workersNote !== undefined ? ` (>1: ${env.rnnkit.workersNote})` : ''}`);
+  console.log(`TensorFlow.js ${t.version}: cpu backend; wasm backend${t.wasmSimd === null ? '' : ` (SIMD ${t.wasmSimd ? 'yes' : 'no'}, threads ${t.wasmThreads ? 'yes' : 'no'})`}; ${torch}`);
+  console.log('');
+  const byName = new Map(workloads.map((w) => [w.name, w]));
+  const header = ['workload', 'contestant', 'ran on', 'median', 'unit', 'vs torch 1T', 'vs tfjs-wasm', 'target', 'check', 'details'];
+  const body = rows.map((r) => [
+    r.workload,
+    r.contestant,
+    r.ranOn ?? '',
+    fmtValue(r.value, r.unit),
+    r.unit,
+    fmtSpeedup(r.vsTorch1T),
+    fmtSpeedup(r.vsTfjsWasm),
+    fmtTargets(r),
+    r.check === undefined ? (r.status === 'ok' && byName.has(r.workload) ? 'ref' : '') : r.check.ok ? 'OK' : 'FAIL',
+    fmtResult(r, byName.get(r.workload)),
+  ]);
   console.log(formatTable(header, body));
   console.log('');
-  const has = (prefix: string): boolean => rows.some((r) => r.workload.toLowerCase().startsWith(prefix));
-  if (has('seed')) {
-    console.log(
-      `seed rows: median s/epoch over ${opts.epochs} timed epochs after 1 warm-up, both from the same initial weights; ` +
-        `result = evaluate() on the training set after ${opts.epochs + 1} epochs.`,
-    );
-  }
-  if (has('predict')) console.log(`predict row: median of ${PREDICT_RUNS} runs.`);
-  if (has('gemm')) console.log('gemm: C = A·B, square fp32, median of 5 blocks; ratio = GFLOP/s quotient.');
-  if (has('lstm') || has('gru')) {
-    console.log(
-      `lstm/gru train rows: s/epoch ESTIMATED as median s/batch × ${W2_BATCHES_PER_EPOCH} batches (not whole epochs: tfjs-cpu needs 1–2 min per epoch); ` +
-        `each batch = one fit call on a distinct 64-sample slice, after 2 parity/warm-up batches; rnnkit ${W2_OURS_PER_THEIRS} batches per tfjs batch, interleaved; ` +
-        `result = loss of the last timed batch. GRU ratio with resetAfter false on both sides (tfjs has no resetAfter true); ` +
-        `predict rows: ${W2_PREDICT_N} sequences, batch ${W2.batchSize}, ratio = seq/s quotient.`,
-    );
+  for (const w of workloads) {
+    const flops = w.mode === 'batch' ? `; ${(flopsPerBatch(w.model) / 1e9).toFixed(2)} GFLOP per batch (matrix products, forward + backward)` : '';
+    console.log(`${w.name}: ${w.title}${flops}${w.targets.length > 0 ? `; target: ${w.targets.map((x) => x.label).join(', ')}` : ''}`);
   }
   console.log(
-    'Anchor (reference/anchor-benchmarks.md, same workloads on a similar 2-core machine): seed tfjs-cpu 0.1377, ' +
-      'tfjs-wasm 0.0890, PyTorch 1 thread 0.0163 s/epoch; OpenBLAS AVX-512 1 core 185 GFLOP/s at 64³, 230 at 256³; naive JS 1.6; ' +
-      'LSTM(128) s/epoch tfjs-cpu 59.5, tfjs-wasm 15.3, PyTorch 1T 0.724 (predict 67 / 2232 / 8231 seq/s); ' +
-      'GRU(128) tfjs-cpu 77.9, tfjs-wasm 9.78, PyTorch 1T 0.587 (predict 36 / 1790 / 12020 seq/s).',
+    `Per-epoch rows: median over ${opts.epochs} epochs after 1 warm-up epoch, one fit call. Per-batch rows: median over ≥${opts.batches} batches after the 2 check batches, one fit call, ` +
+      `each batch from the end of the previous one; ≈s/epoch = s/batch × batches per epoch. "x faster" = the reference's time / the row's (rates: row / reference). ` +
+      `check: against the 'ref' row of the workload (see the check lines). gru: tfjs has no resetAfter=true, so its rows run resetAfter=false.`,
   );
-}
-
-// ---------------------------------------------------------------- main
-
-async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  const started = performance.now();
-  await initTfjs();
-  useBackend(opts.backend);
-  note(`rnnkit backend: ${opts.backend}`);
-  const want = (name: WorkloadName): boolean => opts.only === null || opts.only === name;
-  const workloads = seedWorkloads().filter((w) => want(w.name as WorkloadName));
-  const report = (line: string): void => (opts.json ? note(line) : console.log(line));
-
-  const checks: (CheckResult | W2Check | { workload: 'charlm'; ok: boolean })[] = [];
-  for (const w of workloads) {
-    const c = await parityCheck(w);
-    checks.push(c);
-    report(formatCheck(c));
-  }
-
-  const rows: Row[] = [];
-  for (const w of workloads) rows.push(await trainRow(w, opts.epochs));
-  if (want('predict')) rows.push(await predictRow());
-  if (want('gemm')) {
-    for (const n of GEMM_SIZES) rows.push(...gemmRows(n));
-    rows.push(...gemmShapeRows());
-  }
-
-  const w2: [TrainWorkload, boolean][] = [];
-  if (want('lstm')) w2.push([lstmWorkload(), true]);
-  if (want('gru')) w2.push([gruWorkload(false), true], [gruWorkload(true), false]);
-  for (const [w, withTfjs] of w2) {
-    const { check, rows: r } = await w2Rows(w, opts.batches, withTfjs, report);
-    if (check !== null) checks.push(check);
-    rows.push(...r);
-  }
-
-  if (want('charlm')) {
-    const c = await runCharlm(note, opts.batches + 1);
-    checks.push({ workload: 'charlm', ...c.check });
-    report(formatCharlmCheck(c.check));
-    const side = (samples: number[], what: string): SideResult => ({ value: median(samples), samples, extra: `median of ${samples.length} ${what}` });
-    const tr = side(c.trainRnnkit, 'batches');
-    const tt = side(c.trainTfjs, 'batches');
-    rows.push({ workload: `charlm Embedding(${CHARLM.V},${CHARLM.E})→SimpleRNN(${CHARLM.H})→Dense(${CHARLM.V}) train, T ${CHARLM.T}, batch ${CHARLM.B}`, unit: 's/batch', rnnkit: tr, tfjs: tt, speedup: tt.value / tr.value });
-    const sr = side(c.sampleRnnkit, 'runs of 20000 chars (model.stream)');
-    const st = side(c.sampleTfjs, 'runs of 2000 chars (stateful [1,1] predict)');
-    rows.push({ workload: 'charlm sampling, batch 1, one char at a time', unit: 'char/s', rnnkit: sr, tfjs: st, speedup: sr.value / st.value });
-    rows.push({ workload: 'TextGenerator default (LSTM(64), V 30) sampleMany', unit: 'char/s', rnnkit: side(c.sampleTextGenerator, 'runs of 400 names'), tfjs: null, speedup: NaN });
-  }
-
-  const totalSeconds = (performance.now() - started) / 1000;
-  const ok = checks.every((c) => c.ok);
-  if (opts.json) {
-    const out = {
-      env: { node: process.version, tfjs: tfjsVersion(), tfjsBackend: 'cpu', cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, date: new Date().toISOString() },
-      config: {
-        timedEpochs: opts.epochs,
-        warmupEpochs: 1,
-        predictRuns: PREDICT_RUNS,
-        lossRelTolerance: LOSS_REL_TOL,
-        w2: { timedBatchesTfjs: opts.batches, rnnkitBatchesPerTfjsBatch: W2_OURS_PER_THEIRS, batchesPerEpoch: W2_BATCHES_PER_EPOCH, predictSequences: W2_PREDICT_N, predictRuns: { rnnkit: W2_PREDICT_RUNS_OURS, tfjs: W2_PREDICT_RUNS_THEIRS } },
-      },
-      checks,
-      rows,
-      ok,
-      totalSeconds,
-    };
-    console.log(JSON.stringify(out, null, 2));
-  } else {
-    printTable(rows, opts);
-    console.log(`node ${process.version}, tfjs ${tfjsVersion()} (cpu backend), ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}; total ${totalSeconds.toFixed(1)} s`);
-    if (!ok) console.log('PARITY CHECK FAILED: see the check lines above.');
-  }
-  if (!ok) process.exitCode = 1;
+  console.log(`total ${totalSeconds.toFixed(1)} s`);
 }
 
 await main();
+// Worker threads or wasm runtimes must not keep the process alive once the table is out.
+process.exit(process.exitCode ?? 0);

@@ -1,6 +1,7 @@
 /**
  * Small timing and formatting helpers for the benchmark: medians, a monotonic clock,
- * and fixed-width table printing. No dependencies on rnnkit or tfjs.
+ * per-batch/epoch clocks fed by training callbacks, time budgets, and fixed-width table
+ * printing. No dependencies on rnnkit or tfjs. (bench/torch_bench.py mirrors budgetCount.)
  */
 
 export function now(): number {
@@ -19,6 +20,44 @@ export async function timeOnce(fn: () => unknown): Promise<number> {
   const t0 = now();
   await fn();
   return (now() - t0) / 1000;
+}
+
+/**
+ * Durations of consecutive units (batches or epochs) of one fit call, from its callbacks:
+ * `begin()` at every unit's start (only the first one counts), `end()` at every unit's end;
+ * unit k lasts from the end of unit k-1 (the first unit's start) to its own end, so whatever
+ * the library does between units (logs, yielding to the event loop) is counted too.
+ */
+export class UnitClock {
+  readonly times: number[] = [];
+  private last = NaN;
+
+  begin(): void {
+    if (Number.isNaN(this.last)) this.last = now();
+  }
+
+  end(): void {
+    const t = now();
+    this.times.push((t - this.last) / 1000);
+    this.last = t;
+  }
+}
+
+/**
+ * How many units of `unitSeconds` each fit into `budgetSeconds`, clamped to [min, max]:
+ * fast contestants get more timed batches (a steadier median), slow ones the minimum.
+ */
+export function budgetCount(unitSeconds: number, budgetSeconds: number, min: number, max: number): number {
+  const n = unitSeconds > 0 ? Math.floor(budgetSeconds / unitSeconds) : max;
+  return Math.max(min, Math.min(max, n));
+}
+
+/** max |a[i] - b[i]| (Infinity when the lengths differ). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return Number.isNaN(m) ? Infinity : m;
 }
 
 /** |a - b| / max(|a|, |b|, tiny). */

@@ -1,21 +1,29 @@
 /**
- * Benchmark workloads, shared by both frameworks so they train on identical numbers.
+ * The benchmark's workloads (issue 6), defined once and shared by every framework so that
+ * all of them train on identical numbers from identical initial weights.
  *
- * w1 "seed" (anchor-benchmarks.md): x ~ U(0,1) of shape [1000, 10, 1], y random 0/1 of
- * shape [1000, 1]; SimpleRNN(32) → Dense(1, sigmoid), Adam 1e-3, binary cross-entropy,
- * batch 32. "seed-learn" is the same with a learnable target: y = 1 when the sequence's
- * sum > 5.
- *
- * w2 "lstm" / "gru" (anchor-benchmarks.md): x ~ U(0,1) of shape [2048, 50, 16], y a
- * random class index 0..9 of shape [2048, 1]; LSTM(128) or GRU(128) → Dense(10, softmax),
- * Adam 1e-3, sparse categorical cross-entropy, batch 64 (32 batches per epoch).
+ *   seed           SimpleRNN(32) → Dense(1, sigmoid); x ~ U(0,1) [1000, 10, 1], y random 0/1;
+ *                  Adam 1e-3, binary cross-entropy, batch 32. Timed per epoch.
+ *   seed-learn     the same with a learnable target: y = 1 when the sequence's sum > 5.
+ *   lstm           LSTM(128) → Dense(10, softmax); x ~ U(0,1) [2048, 50, 16], y a random class
+ *                  0..9; Adam 1e-3, sparse categorical cross-entropy, batch 64. Timed per batch.
+ *   gru            GRU(128), same shapes. rnnkit and PyTorch run resetAfter true (Keras 3's
+ *                  default, PyTorch's only form); tfjs has resetAfter false only, so its rows
+ *                  run that variant.
+ *   big            LSTM(512) → Dense(10, softmax); x [512, 100, 64], batch 64. Timed per batch,
+ *                  also reported as GFLOP/s (see flopsPerBatch).
+ *   charlm         Embedding(30, 16) → LSTM(128, returnSequences) → Dense(30, softmax) per step;
+ *                  random character ids 1..29, target the next id; seq 25, batch 32. Per batch.
+ *   charlm-sample  the same model (initial weights) generating one character at a time, batch 1.
+ *   predict        LSTM(128) → Dense(10, softmax) inference on the lstm data, batch 64: seq/s.
+ *   gemm           fp32 matrix products (bench/gemmBench.ts): GFLOP/s.
  */
 import { Rng } from '../src/core/rng.js';
 
 export interface Dataset {
-  /** [n, T, I], row-major. */
+  /** [n, T, I] row-major; with an embedding, [n, T] token ids. */
   x: Float32Array;
-  /** [n, 1]: 0/1 targets, or class indices when the model has a softmax head. */
+  /** [n]: 0/1 targets or class indices; [n, T] when the model outputs every step. */
   y: Float32Array;
   n: number;
   T: number;
@@ -28,30 +36,53 @@ export interface ModelSpec {
   cell: Cell;
   units: number;
   T: number;
+  /** Features per step fed to the recurrent layer (the embedding dimension with an embedding). */
   I: number;
   /** null: Dense(1, sigmoid) + binary cross-entropy; k: Dense(k, softmax) + sparse categorical CE. */
   classes: number | null;
   /** GRU only: Keras 3's default is true; tfjs supports false only. */
   resetAfter?: boolean;
+  /** Embedding(vocab, I) in front: x holds token ids. */
+  embeddingVocab?: number;
+  /** The recurrent layer returns every step and the Dense head runs per step (y per step). */
+  returnSequences?: boolean;
   learningRate: number;
   batchSize: number;
-  /** Adam ε (default 1e-7 in Keras, tfjs and rnnkit; their placements differ, see run.ts). */
+  /** Adam ε (1e-7 in Keras, tfjs and rnnkit; where it is added differs, see run.ts). */
   epsilon: number;
-  /** Seed for rnnkit's initializers; tfjs gets the same initial weights injected. */
+  /** Seed for rnnkit's initializers; every other framework gets the same initial weights. */
   weightSeed: number;
 }
 
-export interface TrainWorkload {
+export type Mode = 'epoch' | 'batch' | 'predict' | 'sample';
+export type Unit = 's/epoch' | 's/batch' | 'seq/s' | 'chars/s' | 'GFLOP/s';
+
+/** A target of issue 6, checked on rnnkit's rows. */
+export interface Target {
+  label: string;
+  /** Speed-up over a reference row (its time / ours, or our rate / its rate) must reach `min`… */
+  vs?: 'torch 1T' | 'tfjs-wasm';
+  /** …or a figure of our own row must reach `min`. */
+  metric?: 'gflops' | 'value';
+  min: number;
+}
+
+export interface Workload {
   name: string;
-  description: string;
-  data: Dataset;
+  /** --only selects by name or group (charlm selects charlm and charlm-sample). */
+  group: string;
+  title: string;
+  mode: Mode;
+  unit: Unit;
+  data(): Dataset;
   model: ModelSpec;
+  /** tfjs lacks this model (GRU resetAfter true): its rows run this variant instead. */
+  tfjsModel?: ModelSpec;
+  targets: Target[];
 }
 
 export const DATA_SEED = 42;
 export const WEIGHT_SEED = 1234;
-
-export const SEED_MODEL: ModelSpec = { cell: 'simpleRNN', units: 32, T: 10, I: 1, classes: null, learningRate: 1e-3, batchSize: 32, epsilon: 1e-7, weightSeed: WEIGHT_SEED };
 
 /**
  * x ~ U(0,1) [n, T, I]; y from `label(sequence)` or, when that is a number k, a random class
@@ -66,6 +97,14 @@ export function makeDataset(seed: number, n: number, T: number, I: number, label
   return { x, y, n, T, I };
 }
 
+/** Random ids 1..V-1 (no padding, so nothing is masked) as one stream; y = the next id. */
+export function makeCharDataset(seed: number, n: number, T: number, V: number): Dataset {
+  const rng = new Rng(seed);
+  const stream = new Float32Array(n * T + 1);
+  for (let i = 0; i < stream.length; i++) stream[i] = 1 + rng.int(V - 1);
+  return { x: stream.slice(0, n * T), y: stream.slice(1), n, T, I: 1 };
+}
+
 function sumAbove(threshold: number): (seq: Float32Array) => number {
   return (seq) => {
     let s = 0;
@@ -74,69 +113,142 @@ function sumAbove(threshold: number): (seq: Float32Array) => number {
   };
 }
 
-export function seedWorkloads(): TrainWorkload[] {
-  return [
-    {
-      name: 'seed',
-      description: 'SimpleRNN(32)→Dense(1,sigmoid), 1000×10×1, random labels, adam 1e-3, BCE, batch 32',
-      data: makeDataset(DATA_SEED, 1000, 10, 1, 2),
-      model: SEED_MODEL,
-    },
-    {
-      name: 'seed-learn',
-      description: 'same, y = 1 when the sequence sum > 5',
-      data: makeDataset(DATA_SEED, 1000, 10, 1, sumAbove(5)),
-      model: SEED_MODEL,
-    },
-  ];
+function once<T>(make: () => T): () => T {
+  let v: T | undefined;
+  return () => (v ??= make());
 }
 
-// ---------------------------------------------------------------- w2: LSTM / GRU
-
+const base = { learningRate: 1e-3, epsilon: 1e-7, weightSeed: WEIGHT_SEED };
+export const SEED_MODEL: ModelSpec = { ...base, cell: 'simpleRNN', units: 32, T: 10, I: 1, classes: null, batchSize: 32 };
 export const W2 = { n: 2048, T: 50, I: 16, units: 128, classes: 10, batchSize: 64 } as const;
-/** Sequences predicted in the w2 throughput rows (batch 64). */
-export const W2_PREDICT_N = 256;
+export const BIG = { n: 512, T: 100, I: 64, units: 512, classes: 10, batchSize: 64 } as const;
+export const CHARLM = { V: 30, E: 16, H: 128, T: 25, B: 32, batches: 12 } as const;
 
-function w2Model(cell: 'lstm' | 'gru', resetAfter?: boolean): ModelSpec {
-  return {
-    cell,
-    units: W2.units,
-    T: W2.T,
-    I: W2.I,
-    classes: W2.classes,
-    ...(resetAfter === undefined ? {} : { resetAfter }),
-    learningRate: 1e-3,
-    batchSize: W2.batchSize,
-    epsilon: 1e-7,
-    weightSeed: WEIGHT_SEED,
-  };
-}
+const w2Model = (cell: 'lstm' | 'gru', resetAfter?: boolean): ModelSpec => ({
+  ...base,
+  cell,
+  units: W2.units,
+  T: W2.T,
+  I: W2.I,
+  classes: W2.classes,
+  batchSize: W2.batchSize,
+  ...(resetAfter === undefined ? {} : { resetAfter }),
+});
+const charModel: ModelSpec = { ...base, cell: 'lstm', units: CHARLM.H, T: CHARLM.T, I: CHARLM.E, classes: CHARLM.V, embeddingVocab: CHARLM.V, returnSequences: true, batchSize: CHARLM.B };
 
-let w2Data: Dataset | null = null;
-function w2Dataset(): Dataset {
-  w2Data ??= makeDataset(DATA_SEED, W2.n, W2.T, W2.I, W2.classes);
-  return w2Data;
-}
+const seedData = once(() => makeDataset(DATA_SEED, 1000, SEED_MODEL.T, SEED_MODEL.I, 2));
+const seedLearnData = once(() => makeDataset(DATA_SEED, 1000, SEED_MODEL.T, SEED_MODEL.I, sumAbove(5)));
+const w2Data = once(() => makeDataset(DATA_SEED, W2.n, W2.T, W2.I, W2.classes));
+const bigData = once(() => makeDataset(DATA_SEED, BIG.n, BIG.T, BIG.I, BIG.classes));
+const charData = once(() => makeCharDataset(DATA_SEED, CHARLM.B * CHARLM.batches, CHARLM.T, CHARLM.V));
 
-export function lstmWorkload(): TrainWorkload {
-  return {
+const torchTime = (x: number): Target => ({ label: `≤${x}× PyTorch 1T time`, vs: 'torch 1T', min: 1 / x });
+
+export const WORKLOADS: readonly Workload[] = [
+  {
+    name: 'seed',
+    group: 'seed',
+    title: 'SimpleRNN(32)→Dense(1,sigmoid), 1000×10×1, random labels, batch 32',
+    mode: 'epoch',
+    unit: 's/epoch',
+    data: seedData,
+    model: SEED_MODEL,
+    targets: [{ label: 'faster than PyTorch 1T', vs: 'torch 1T', min: 1 }],
+  },
+  {
+    name: 'seed-learn',
+    group: 'seed-learn',
+    title: 'the same, y = 1 when the sequence sum > 5',
+    mode: 'epoch',
+    unit: 's/epoch',
+    data: seedLearnData,
+    model: SEED_MODEL,
+    targets: [],
+  },
+  {
     name: 'lstm',
-    description: 'LSTM(128)→Dense(10,softmax), 2048×50×16, 10 random classes, adam 1e-3, sparse CE, batch 64',
-    data: w2Dataset(),
+    group: 'lstm',
+    title: 'LSTM(128)→Dense(10,softmax), 2048×50×16, batch 64',
+    mode: 'batch',
+    unit: 's/batch',
+    data: w2Data,
     model: w2Model('lstm'),
-  };
+    targets: [torchTime(1.5), { label: '≥15× faster than tfjs-wasm', vs: 'tfjs-wasm', min: 15 }],
+  },
+  {
+    name: 'gru',
+    group: 'gru',
+    title: 'GRU(128) resetAfter=true (tfjs rows: false)→Dense(10,softmax), 2048×50×16, batch 64',
+    mode: 'batch',
+    unit: 's/batch',
+    data: w2Data,
+    model: w2Model('gru', true),
+    tfjsModel: w2Model('gru', false),
+    targets: [torchTime(1.5)],
+  },
+  {
+    name: 'big',
+    group: 'big',
+    title: `LSTM(512)→Dense(10,softmax), ${BIG.n}×${BIG.T}×${BIG.I}, batch 64`,
+    mode: 'batch',
+    unit: 's/batch',
+    data: bigData,
+    model: { ...base, cell: 'lstm', units: BIG.units, T: BIG.T, I: BIG.I, classes: BIG.classes, batchSize: BIG.batchSize },
+    targets: [{ label: '≥40 GFLOP/s', metric: 'gflops', min: 40 }],
+  },
+  {
+    name: 'charlm',
+    group: 'charlm',
+    title: 'Embedding(30,16)→LSTM(128, seq)→Dense(30,softmax), T 25, batch 32',
+    mode: 'batch',
+    unit: 's/batch',
+    data: charData,
+    model: charModel,
+    targets: [{ label: '≥10× faster than tfjs-wasm', vs: 'tfjs-wasm', min: 10 }],
+  },
+  {
+    name: 'charlm-sample',
+    group: 'charlm',
+    title: 'the charlm model generating one character at a time, batch 1',
+    mode: 'sample',
+    unit: 'chars/s',
+    data: charData,
+    model: charModel,
+    targets: [{ label: '≥200,000 chars/s', metric: 'value', min: 200_000 }],
+  },
+  {
+    name: 'predict',
+    group: 'predict',
+    title: 'LSTM(128)→Dense(10,softmax) inference, 2048×50×16, batch 64',
+    mode: 'predict',
+    unit: 'seq/s',
+    data: w2Data,
+    model: w2Model('lstm'),
+    targets: [{ label: '≥3× PyTorch 1T seq/s', vs: 'torch 1T', min: 3 }],
+  },
+];
+
+/** Names and groups accepted by --only. */
+export const WORKLOAD_NAMES: readonly string[] = [...new Set([...WORKLOADS.flatMap((w) => [w.group, w.name]), 'gemm'])];
+
+/** Number of gates of a cell: the recurrent products are [B, H]·[H, gates·H]. */
+export function gates(cell: Cell): number {
+  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
 }
 
-/** resetAfter false: the only variant tfjs has, so the one the ratio is taken on. */
-export function gruWorkload(resetAfter: boolean): TrainWorkload {
-  return {
-    name: resetAfter ? 'gru (resetAfter true)' : 'gru',
-    description: `GRU(128, resetAfter ${resetAfter})→Dense(10,softmax), 2048×50×16, 10 random classes, adam 1e-3, sparse CE, batch 64`,
-    data: w2Dataset(),
-    model: w2Model('gru', resetAfter),
-  };
+/**
+ * Matrix-product FLOPs (2·M·N·K each) of one training batch, forward and backward:
+ * input products x·W and recurrent products h·U over all T steps; backward, the recurrent
+ * products dZ·Uᵀ (the gradient flowing to h_{t-1}) and the weight gradients xᵀ·dZ and hᵀ·dZ;
+ * the Dense head forward, its weight gradient and its input gradient (once, or per step).
+ * Not counted: the gradient with respect to the network's input (no framework computes it
+ * for the first layer), elementwise gate math, the loss and the optimizer.
+ */
+export function flopsPerBatch(m: ModelSpec, B = m.batchSize): number {
+  const G = gates(m.cell) * m.units;
+  const rows = B * m.T;
+  const recurrent = 2 * rows * G * (m.I + m.units) * 2 + 2 * rows * G * m.units; // forward + weight gradients, + dh
+  const out = m.classes ?? 1;
+  const denseRows = m.returnSequences === true ? rows : B;
+  return recurrent + 3 * 2 * denseRows * m.units * out;
 }
-
-/** Names accepted by --only. */
-export const WORKLOAD_NAMES = ['seed', 'seed-learn', 'predict', 'gemm', 'lstm', 'gru', 'charlm'] as const;
-export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
