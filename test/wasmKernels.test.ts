@@ -12,11 +12,17 @@ import { describe, it, after } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { gemm, gemmTs } from '../src/backend/gemm.js';
 import { gemmWasm } from '../src/backend/wasmGemm.js';
 import { wasmSupported as wasmGemmSupported } from '../src/backend/wasmRuntime.js';
 import { KERNELS_WASM_SOURCE_SHA256 } from '../src/backend/wasm/kernelsWasm.js';
 import { Rng, Sequential, layers, tensor, useBackend } from '../src/index.js';
+import { Act, type ActId } from '../src/backend/activation.js';
+import { lstmBackward, lstmForward } from '../src/backend/lstm.js';
+import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasmLstm.js';
+import { residentAlloc, wasmRuntime } from '../src/backend/wasmRuntime.js';
+import { assertClose, randomArray } from './helpers/check.js';
 
 function rand(n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);
@@ -114,5 +120,111 @@ describe('wasm gemm', () => {
     const wasm = await run('wasm');
     assert.equal(wasm.length, 3);
     for (let e = 0; e < 3; e++) assert.ok(Math.abs(wasm[e]! - ts[e]!) <= 1e-4 * Math.abs(ts[e]!), `epoch ${e}: wasm ${wasm[e]} ts ${ts[e]}`);
+  });
+});
+
+describe('wasm LSTM, activation and bias kernels against the TypeScript kernels', { skip }, () => {
+  /** A resident copy (the wasm kernels take pointers) and a plain copy (the TS reference). */
+  const both = (a: Float32Array): [Float32Array, Float32Array] => {
+    const r = residentAlloc(a.length);
+    r.set(a);
+    return [r, Float32Array.from(a)];
+  };
+  const acts: [ActId, ActId][] = [
+    [Act.tanh, Act.sigmoid],
+    [Act.relu, Act.hardSigmoid],
+    [Act.linear, Act.hardSigmoidLegacy],
+  ];
+  // Tolerance: f32 accumulation over up to 129 O(1) terms (≲ 129·2⁻²⁴ ≈ 8e-6 absolute, where
+  // cancellation leaves a small result) and polynomial exp/tanh (a few ulp), against f64
+  // accumulation and Math.exp.
+  const rtol = 2e-5, atol = 1e-5;
+
+  for (const [H, B, T, I] of [[1, 1, 3, 1], [3, 17, 4, 5], [17, 3, 5, 129], [129, 4, 3, 3]] as const) {
+    for (const [act, ract] of acts) {
+      for (const masked of [false, true]) {
+        it(`H ${H} B ${B} T ${T} I ${I} act ${act}/${ract}${masked ? ', masks and recurrent dropout' : ''}: forward and every gradient`, () => {
+          const rng = new Rng(H * 1000 + B * 10 + act);
+          const G = 4 * H, slab = B * H;
+          const f = (n: number, lo = -1, hi = 1): [Float32Array, Float32Array] => both(randomArray(n, rng, lo, hi));
+          const [xsW, xsT] = f(T * B * I), [h0W, h0T] = f(slab), [c0W, c0T] = f(slab);
+          const [kW, kT] = f(I * G, -0.5, 0.5), [rkW, rkT] = f(H * G, -0.5, 0.5), [bW, bT] = f(G);
+          const recurrentMask = masked ? Float32Array.from({ length: slab }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7)) : null;
+          const mask = masked ? Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1)) : null;
+          const out = (n: number): [Float32Array, Float32Array] => both(new Float32Array(n));
+          const [hsW, hsT] = out(T * slab), [csW, csT] = out(T * slab), [caW, caT] = out(T * slab);
+          const [preW, preT] = out(T * B * G), [gW, gT] = out(T * B * G), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(G * H);
+          lstmForwardWasm(hsW, csW, caW, preW, gW, hpW, rktW, xsW, h0W, c0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, act, ract);
+          lstmForward(hsT, csT, caT, preT, gT, hpT, rktT, xsT, h0T, c0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, act, ract);
+          assertClose(preW, preT, rtol, atol, 'pre-activations');
+          assertClose(gW, gT, rtol, atol, 'gates');
+          assertClose(csW, csT, rtol, atol, 'cell states');
+          assertClose(hsW, hsT, rtol, atol, 'h');
+          const [dOutW, dOutT] = f(T * slab);
+          const [dkW, dkT] = out(I * G), [drkW, drkT] = out(H * G), [dbW, dbT] = out(G), [dxW, dxT] = out(T * B * I), [dPreW, dPreT] = out(T * B * G);
+          const s = (): [Float32Array, Float32Array] => out(slab);
+          const [a1, a2] = s(), [b1, b2] = s(), [c1, c2] = s(), [d1, d2] = s(), [e1, e2] = s();
+          // the TS reference backward reads the forward caches it produced itself
+          lstmBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, act, ract);
+          lstmBackward(dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, act, ract);
+          assertClose(dPreW, dPreT, rtol, atol, 'dPre');
+          assertClose(dkW, dkT, rtol, atol, 'dKernel');
+          assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
+          assertClose(dbW, dbT, rtol, atol, 'dBias');
+          assertClose(dxW, dxT, rtol, atol, 'dx');
+        });
+      }
+    }
+  }
+
+  it('exp-based activations stay within a few ulp of Math over the whole f32 range, and saturate cleanly', () => {
+    const k = wasmRuntime().kernels;
+    const xs = [0, -0, 1e-30, -1e-8, 1e-4, 0.3, 0.6249, 0.625, 0.7, 1, 3, 8.9, 9.1, 15, 20, 44, 87.9, 88.5, 100, 1e30, -1e30, -100, -88.5, -50, -20, -3, -0.5];
+    const [x] = both(Float32Array.from(xs));
+    for (const act of [Act.tanh, Act.sigmoid]) {
+      const y = residentAlloc(xs.length);
+      k.activationForward(act, y.byteOffset, x.byteOffset, 1, xs.length, xs.length);
+      const want = Float32Array.from(xs, (v) => (act === Act.tanh ? Math.tanh(v) : 1 / (1 + Math.exp(-v))));
+      assertClose(y, want, 4e-7, 1e-30 + 2e-8, act === Act.tanh ? 'tanh' : 'sigmoid');
+    }
+  });
+});
+
+describe('without WebAssembly SIMD', () => {
+  /** The same small LSTM training run, in whichever process calls it. */
+  const TRAIN = `
+    const { Sequential, layers, tensor, Rng } = rnnkit;
+    const rng = new Rng(9);
+    const n = 48, T = 6, F = 2;
+    const x = Float32Array.from({ length: n * T * F }, () => rng.uniform() * 2 - 1);
+    const y = Float32Array.from({ length: n }, (_, i) => (x[i * T * F] > 0 ? 1 : 0));
+    const model = new Sequential({ layers: [layers.lstm({ units: 8, inputShape: [T, F], seed: 1 }), layers.dense({ units: 1, activation: 'sigmoid', seed: 2 })] });
+    model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+    const losses = (await model.fit(tensor(x, [n, T, F]), tensor(y, [n, 1]), { epochs: 2, batchSize: 16, verbose: 0, seed: 3 })).history.loss;`;
+
+  it("falls back to the TypeScript kernels (WebAssembly.validate simulated failing): 'auto' picks ts, 'wasm' is refused clearly, training gives the ts results bit for bit", async () => {
+    const src = new URL('../src/index.ts', import.meta.url).href;
+    const backendSrc = new URL('../src/backend/index.ts', import.meta.url).href;
+    const child = `
+      WebAssembly.validate = () => false; // an engine without SIMD rejects the kernel module
+      const rnnkit = await import(${JSON.stringify(src)});
+      const { backend, useBackend } = await import(${JSON.stringify(backendSrc)});
+      let refusal = '';
+      try { useBackend('wasm'); } catch (e) { refusal = e.message; }
+      ${TRAIN}
+      console.log(JSON.stringify({ name: backend().name, refusal, losses }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { encoding: 'utf8', env: { ...process.env, RNNKIT_BACKEND: '' } });
+    const got = JSON.parse(out.trim().split('\n').pop()!) as { name: string; refusal: string; losses: number[] };
+    assert.equal(got.name, 'ts');
+    assert.match(got.refusal, /WebAssembly SIMD is not available/);
+    const rnnkit = await import('../src/index.js');
+    useBackend('ts');
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      const run = new Function('rnnkit', `return (async () => { ${TRAIN}\n return losses; })();`) as (m: typeof rnnkit) => Promise<number[]>;
+      assert.deepEqual(got.losses, await run(rnnkit));
+    } finally {
+      useBackend('auto');
+    }
   });
 });
