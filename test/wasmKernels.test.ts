@@ -21,6 +21,8 @@ import { Rng, Sequential, layers, tensor, useBackend } from '../src/index.js';
 import { Act, type ActId } from '../src/backend/activation.js';
 import { lstmBackward, lstmForward } from '../src/backend/lstm.js';
 import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasmLstm.js';
+import { gruBackward, gruForward } from '../src/backend/gru.js';
+import { gruBackwardWasm, gruForwardWasm } from '../src/backend/wasmGru.js';
 import { residentAlloc, wasmRuntime } from '../src/backend/wasmRuntime.js';
 import { assertClose, randomArray } from './helpers/check.js';
 
@@ -59,7 +61,16 @@ describe('wasm gemm', () => {
       const want = Float32Array.from(C0);
       const got = Float32Array.from(C0);
       gemmTs(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, want, cOff, ldc, accumulate);
-      gemmWasm(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, got, cOff, ldc, accumulate);
+      // every other case with the operands in WebAssembly memory (the pointer paths, gemmNT)
+      const place = (a: Float32Array): Float32Array => {
+        if (Math.floor(t / 24) % 2 === 0) return a; // blocks of 24 cases: every transpose/accumulate/padding combination both ways
+        const r = residentAlloc(a.length);
+        r.set(a);
+        return r;
+      };
+      const gotR = place(got);
+      gemmWasm(transA, transB, M, N, K, place(A), aOff, lda, place(B), bOff, ldb, gotR, cOff, ldc, accumulate);
+      got.set(gotR);
       for (let p = 0; p < C0.length; p++) {
         const i = Math.floor((p - cOff) / ldc), j = p - cOff - i * ldc;
         const inside = p >= cOff && i < M && j < N;
@@ -123,7 +134,7 @@ describe('wasm gemm', () => {
   });
 });
 
-describe('wasm LSTM, activation and bias kernels against the TypeScript kernels', { skip }, () => {
+describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript kernels', { skip }, () => {
   /** A resident copy (the wasm kernels take pointers) and a plain copy (the TS reference). */
   const both = (a: Float32Array): [Float32Array, Float32Array] => {
     const r = residentAlloc(a.length);
@@ -167,6 +178,40 @@ describe('wasm LSTM, activation and bias kernels against the TypeScript kernels'
           // the TS reference backward reads the forward caches it produced itself
           lstmBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, act, ract);
           lstmBackward(dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, act, ract);
+          assertClose(dPreW, dPreT, rtol, atol, 'dPre');
+          assertClose(dkW, dkT, rtol, atol, 'dKernel');
+          assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
+          assertClose(dbW, dbT, rtol, atol, 'dBias');
+          assertClose(dxW, dxT, rtol, atol, 'dx');
+        });
+      }
+    }
+  }
+
+  for (const [H, B, T, I] of [[1, 1, 3, 1], [3, 17, 4, 5], [17, 3, 5, 129], [129, 4, 3, 3]] as const) {
+    for (const [act, ract] of acts) {
+      for (const masked of [false, true]) {
+        it(`GRU (resetAfter) H ${H} B ${B} T ${T} I ${I} act ${act}/${ract}${masked ? ', masks and recurrent dropout' : ''}: forward and every gradient`, () => {
+          const rng = new Rng(H * 1000 + B * 10 + act + 7);
+          const G = 3 * H, slab = B * H;
+          const f = (n: number, lo = -1, hi = 1): [Float32Array, Float32Array] => both(randomArray(n, rng, lo, hi));
+          const out = (n: number): [Float32Array, Float32Array] => both(new Float32Array(n));
+          const [xsW, xsT] = f(T * B * I), [h0W, h0T] = f(slab);
+          const [kW, kT] = f(I * G, -0.5, 0.5), [rkW, rkT] = f(H * G, -0.5, 0.5), [bW, bT] = f(2 * G);
+          const recurrentMask = masked ? Float32Array.from({ length: slab }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7)) : null;
+          const mask = masked ? Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1)) : null;
+          const [hsW, hsT] = out(T * slab), [preW, preT] = out(T * B * G), [gW, gT] = out(T * B * G), [mhW, mhT] = out(T * B * G);
+          const [rhW, rhT] = out(T * slab), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(G * H);
+          gruForwardWasm(hsW, preW, gW, mhW, rhW, hpW, rktW, xsW, h0W, kW, rkW, bW, true, recurrentMask, mask, T, B, I, H, act, ract);
+          gruForward(hsT, preT, gT, mhT, rhT, hpT, rktT, xsT, h0T, kT, rkT, bT, true, recurrentMask, mask, T, B, I, H, act, ract);
+          assertClose(gW, gT, rtol, atol, 'gates');
+          assertClose(hsW, hsT, rtol, atol, 'h');
+          const [dOutW, dOutT] = f(T * slab);
+          const [dkW, dkT] = out(I * G), [drkW, drkT] = out(H * G), [dbW, dbT] = out(2 * G), [dxW, dxT] = out(T * B * I);
+          const [dPreW, dPreT] = out(T * B * G), [dPhW, dPhT] = out(T * B * G);
+          const [a1, a2] = out(slab), [b1, b2] = out(slab), [c1, c2] = out(slab);
+          gruBackwardWasm(dxW, dkW, drkW, dbW, dPreW, dPhW, a1, b1, c1, dOutW, true, xsW, hpW, h0W, hsW, preW, gW, mhW, rhW, kW, rkW, true, recurrentMask, mask, T, B, I, H, act, ract);
+          gruBackward(dxT, dkT, drkT, dbT, dPreT, dPhT, a2, b2, c2, dOutT, true, xsT, hpT, h0T, hsT, preT, gT, mhT, rhT, kT, rkT, true, recurrentMask, mask, T, B, I, H, act, ract);
           assertClose(dPreW, dPreT, rtol, atol, 'dPre');
           assertClose(dkW, dkT, rtol, atol, 'dKernel');
           assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');

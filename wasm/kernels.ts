@@ -76,10 +76,12 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
     if (n4 > n8) tile4x4(K, ai, sa, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), sc, accumulate);
     if (N > n4) for (let r = 0; r < 4; r++) tile1x1(K, ai + <usize>r * sa, sk, b + (<usize>n4 << 2), sb, ci + <usize>r * sc + (<usize>n4 << 2), N - n4, accumulate);
   }
+  const n32 = N & ~31;
   for (; i < M; i++) {
     const ai = a + <usize>i * sa;
     const ci = c + <usize>i * sc;
-    for (let j = 0; j < n8; j += 8) tile1x8(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
+    for (let j = 0; j < n32; j += 32) tile1x32(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
+    for (let j = n32; j < n8; j += 8) tile1x8(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
     if (N > n8) tile1x1(K, ai, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), N - n8, accumulate);
   }
 }
@@ -122,6 +124,32 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
   v128.store(c1, s10); v128.store(c1, s11, 16);
   v128.store(c2, s20); v128.store(c2, s21, 16);
   v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+/**
+ * One row of C, 32 columns: eight independent accumulators, so a single row (streaming
+ * one sequence, sampling) is not bound by the latency of one multiply-add chain.
+ */
+@inline function tile1x32(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, accumulate: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+  if (accumulate) {
+    s0 = v128.load(c0); s1 = v128.load(c0, 16); s2 = v128.load(c0, 32); s3 = v128.load(c0, 48);
+    s4 = v128.load(c0, 64); s5 = v128.load(c0, 80); s6 = v128.load(c0, 96); s7 = v128.load(c0, 112);
+  }
+  let pb = b;
+  let pa: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const x = bcast(a0 + pa);
+    s0 = madd(x, v128.load(pb), s0); s1 = madd(x, v128.load(pb, 16), s1);
+    s2 = madd(x, v128.load(pb, 32), s2); s3 = madd(x, v128.load(pb, 48), s3);
+    s4 = madd(x, v128.load(pb, 64), s4); s5 = madd(x, v128.load(pb, 80), s5);
+    s6 = madd(x, v128.load(pb, 96), s6); s7 = madd(x, v128.load(pb, 112), s7);
+    pb += sb;
+    pa += sk;
+  }
+  v128.store(c0, s0); v128.store(c0, s1, 16); v128.store(c0, s2, 32); v128.store(c0, s3, 48);
+  v128.store(c0, s4, 64); v128.store(c0, s5, 80); v128.store(c0, s6, 96); v128.store(c0, s7, 112);
 }
 
 @inline function tile1x8(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, accumulate: bool): void {
@@ -179,6 +207,94 @@ function tile1x1(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, n
       pa += sk;
     }
     store<f32>(c0 + jo, s);
+  }
+}
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** Σ_k a[k]·b[k] over K contiguous floats: four lanes, then the tail. */
+@inline function dot(a: usize, b: usize, K: i32): f32 {
+  let v = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) v = madd(v128.load(a + (<usize>k << 2)), v128.load(b + (<usize>k << 2)), v);
+  let s = hsum(v);
+  for (; k < K; k++) s += f32at(a + (<usize>k << 2)) * f32at(b + (<usize>k << 2));
+  return s;
+}
+
+/**
+ *   C[M,N] (+)= A[M,K] · B[N,K]ᵀ   (A row-major [M, lda], B row-major [N, ldb])
+ *
+ * Both operands K-contiguous, so no transposed copy of B: each C entry is a dot product.
+ * Tile 2 rows × 4 columns: eight f32x4 partial sums along k (two loads of A, four of B,
+ * eight multiply-adds per four k), each summed across lanes at the end. Used for the
+ * backward products with a weight matrix (dh·Uᵀ every step, dx = dz·Wᵀ).
+ */
+export function gemmNT(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  const sa = <usize>lda << 2;
+  const sb = <usize>ldb << 2;
+  const sc = <usize>ldc << 2;
+  const k4 = K & ~3;
+  let i = 0;
+  for (; i + 2 <= M; i += 2) {
+    const a0 = a + <usize>i * sa;
+    const a1 = a0 + sa;
+    const c0 = c + <usize>i * sc;
+    const c1 = c0 + sc;
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      const b0 = b + <usize>j * sb;
+      const b1 = b0 + sb;
+      const b2 = b1 + sb;
+      const b3 = b2 + sb;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+      for (let k = 0; k < k4; k += 4) {
+        const q = <usize>k << 2;
+        const x0 = v128.load(a0 + q);
+        const x1 = v128.load(a1 + q);
+        let y = v128.load(b0 + q);
+        s00 = madd(x0, y, s00); s10 = madd(x1, y, s10);
+        y = v128.load(b1 + q);
+        s01 = madd(x0, y, s01); s11 = madd(x1, y, s11);
+        y = v128.load(b2 + q);
+        s02 = madd(x0, y, s02); s12 = madd(x1, y, s12);
+        y = v128.load(b3 + q);
+        s03 = madd(x0, y, s03); s13 = madd(x1, y, s13);
+      }
+      let r00 = hsum(s00), r01 = hsum(s01), r02 = hsum(s02), r03 = hsum(s03);
+      let r10 = hsum(s10), r11 = hsum(s11), r12 = hsum(s12), r13 = hsum(s13);
+      for (let k = k4; k < K; k++) {
+        const q = <usize>k << 2;
+        const x0 = f32at(a0 + q), x1 = f32at(a1 + q);
+        const y0 = f32at(b0 + q), y1 = f32at(b1 + q), y2 = f32at(b2 + q), y3 = f32at(b3 + q);
+        r00 += x0 * y0; r01 += x0 * y1; r02 += x0 * y2; r03 += x0 * y3;
+        r10 += x1 * y0; r11 += x1 * y1; r12 += x1 * y2; r13 += x1 * y3;
+      }
+      const jo = <usize>j << 2;
+      if (accumulate) {
+        r00 += f32at(c0 + jo); r01 += f32at(c0 + jo + 4); r02 += f32at(c0 + jo + 8); r03 += f32at(c0 + jo + 12);
+        r10 += f32at(c1 + jo); r11 += f32at(c1 + jo + 4); r12 += f32at(c1 + jo + 8); r13 += f32at(c1 + jo + 12);
+      }
+      store<f32>(c0 + jo, r00); store<f32>(c0 + jo + 4, r01); store<f32>(c0 + jo + 8, r02); store<f32>(c0 + jo + 12, r03);
+      store<f32>(c1 + jo, r10); store<f32>(c1 + jo + 4, r11); store<f32>(c1 + jo + 8, r12); store<f32>(c1 + jo + 12, r13);
+    }
+    for (; j < N; j++) {
+      const bj = b + <usize>j * sb;
+      const jo = <usize>j << 2;
+      store<f32>(c0 + jo, dot(a0, bj, K) + (accumulate ? f32at(c0 + jo) : 0));
+      store<f32>(c1 + jo, dot(a1, bj, K) + (accumulate ? f32at(c1 + jo) : 0));
+    }
+  }
+  for (; i < M; i++) {
+    const ai = a + <usize>i * sa;
+    const ci = c + <usize>i * sc;
+    for (let j = 0; j < N; j++) {
+      const jo = <usize>j << 2;
+      store<f32>(ci + jo, dot(ai, b + <usize>j * sb, K) + (accumulate ? f32at(ci + jo) : 0));
+    }
   }
 }
 
@@ -415,5 +531,94 @@ export function biasGrad(dBias: usize, dy: usize, rows: i32, cols: i32): void {
     let s: f32 = 0;
     for (let r = 0; r < rows; r++) s += f32at(dy + <usize>r * rb + q);
     store<f32>(dBias + q, f32at(dBias + q) + s);
+  }
+}
+
+// ---------------------------------------------------------------- GRU cell, resetAfter (gate order z, r, h)
+
+/**
+ * One step after mh = hPrev·U: mh += b_h (when hasBias), z, r = ract(pre_zr + mh_zr)
+ * (pre_zr updated to the sum), pre_h += r ⊙ mh_h, hh = act(pre_h),
+ * h = z ⊙ hPrev + (1 − z) ⊙ hh. pre, gates, mh rows are 3H apart; hPrev, h are [B, H].
+ */
+export function gruCellForward(B: i32, H: i32, act: i32, ract: i32, pre: usize, gates: usize, mh: usize, biasH: usize, hasBias: i32, hPrev: usize, h: usize): void {
+  const G = <usize>(3 * H) << 2;
+  const hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const p = pre + <usize>b * G;
+    const g = gates + <usize>b * G;
+    const m = mh + <usize>b * G;
+    const r = <usize>b * hb;
+    if (hasBias) {
+      let q: usize = 0;
+      for (; q + 16 <= G; q += 16) v128.store(m + q, f32x4.add(v128.load(m + q), v128.load(biasH + q)));
+      for (; q < G; q += 4) store<f32>(m + q, f32at(m + q) + f32at(biasH + q));
+    }
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const q = <usize>j << 2;
+      const pz = f32x4.add(v128.load(p + q), v128.load(m + q));
+      const pr = f32x4.add(v128.load(p + hb + q), v128.load(m + hb + q));
+      const z = actv(ract, pz);
+      const rr = actv(ract, pr);
+      const ph = madd(rr, v128.load(m + 2 * hb + q), v128.load(p + 2 * hb + q));
+      const hh = actv(act, ph);
+      v128.store(p + q, pz); v128.store(p + hb + q, pr); v128.store(p + 2 * hb + q, ph);
+      v128.store(g + q, z); v128.store(g + hb + q, rr); v128.store(g + 2 * hb + q, hh);
+      v128.store(h + r + q, madd(z, f32x4.sub(v128.load(hPrev + r + q), hh), hh));
+    }
+    for (; j < H; j++) {
+      const q = <usize>j << 2;
+      const pz = f32at(p + q) + f32at(m + q);
+      const pr = f32at(p + hb + q) + f32at(m + hb + q);
+      const z = lane(actv(ract, f32x4.splat(pz)));
+      const rr = lane(actv(ract, f32x4.splat(pr)));
+      const ph = rr * f32at(m + 2 * hb + q) + f32at(p + 2 * hb + q);
+      const hh = lane(actv(act, f32x4.splat(ph)));
+      store<f32>(p + q, pz); store<f32>(p + hb + q, pr); store<f32>(p + 2 * hb + q, ph);
+      store<f32>(g + q, z); store<f32>(g + hb + q, rr); store<f32>(g + 2 * hb + q, hh);
+      store<f32>(h + r + q, z * (f32at(hPrev + r + q) - hh) + hh);
+    }
+  }
+}
+
+/**
+ * One step backward through the cell: from dh (reaching h_s) writes dPre (input-side
+ * pre-activation gradients z, r, h), dPreH (gradients of mh: z, r as dPre, h scaled
+ * by r) and dhNext = dh ⊙ z (the direct path to h_{s−1}).
+ */
+export function gruCellBackward(B: i32, H: i32, act: i32, ract: i32, dPre: usize, dPreH: usize, dhNext: usize, dh: usize, pre: usize, gates: usize, mh: usize, hPrev: usize): void {
+  const G = <usize>(3 * H) << 2;
+  const hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const o = <usize>b * G;
+    const r = <usize>b * hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const q = <usize>j << 2;
+      const z = v128.load(gates + o + q);
+      const rr = v128.load(gates + o + hb + q);
+      const hh = v128.load(gates + o + 2 * hb + q);
+      const d = v128.load(dh + r + q);
+      const dph = actGradv(act, f32x4.sub(d, f32x4.mul(d, z)), v128.load(pre + o + 2 * hb + q), hh);
+      const dpz = actGradv(ract, f32x4.mul(d, f32x4.sub(v128.load(hPrev + r + q), hh)), v128.load(pre + o + q), z);
+      const dpr = actGradv(ract, f32x4.mul(dph, v128.load(mh + o + 2 * hb + q)), v128.load(pre + o + hb + q), rr);
+      v128.store(dPre + o + q, dpz); v128.store(dPre + o + hb + q, dpr); v128.store(dPre + o + 2 * hb + q, dph);
+      v128.store(dPreH + o + q, dpz); v128.store(dPreH + o + hb + q, dpr); v128.store(dPreH + o + 2 * hb + q, f32x4.mul(dph, rr));
+      v128.store(dhNext + r + q, f32x4.mul(d, z));
+    }
+    for (; j < H; j++) {
+      const q = <usize>j << 2;
+      const z = f32at(gates + o + q);
+      const rr = f32at(gates + o + hb + q);
+      const hh = f32at(gates + o + 2 * hb + q);
+      const d = f32at(dh + r + q);
+      const dph = lane(actGradv(act, f32x4.splat(d - d * z), f32x4.splat(f32at(pre + o + 2 * hb + q)), f32x4.splat(hh)));
+      const dpz = lane(actGradv(ract, f32x4.splat(d * (f32at(hPrev + r + q) - hh)), f32x4.splat(f32at(pre + o + q)), f32x4.splat(z)));
+      const dpr = lane(actGradv(ract, f32x4.splat(dph * f32at(mh + o + 2 * hb + q)), f32x4.splat(f32at(pre + o + hb + q)), f32x4.splat(rr)));
+      store<f32>(dPre + o + q, dpz); store<f32>(dPre + o + hb + q, dpr); store<f32>(dPre + o + 2 * hb + q, dph);
+      store<f32>(dPreH + o + q, dpz); store<f32>(dPreH + o + hb + q, dpr); store<f32>(dPreH + o + 2 * hb + q, dph * rr);
+      store<f32>(dhNext + r + q, d * z);
+    }
   }
 }

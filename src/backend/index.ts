@@ -5,6 +5,7 @@
 import { gemm, gemmTs, setGemmImpl } from './gemm.js';
 import { gemmWasm } from './wasmGemm.js';
 import { lstmBackwardWasm, lstmForwardWasm } from './wasmLstm.js';
+import { gruBackwardWasm, gruForwardWasm } from './wasmGru.js';
 import { isResident, residentAlloc, wasmRuntime, wasmSupported } from './wasmRuntime.js';
 import { activationBackward, activationForward } from './activation.js';
 import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './elementwise.js';
@@ -61,7 +62,7 @@ export const tsKernels: Kernels = {
 
 /**
  * The WebAssembly backend: buffers in the module's memory (./wasmRuntime.ts), the GEMM
- * and the LSTM time loop in WebAssembly SIMD; the rest are the TypeScript kernels
+ * and the LSTM and GRU (resetAfter) time loops in WebAssembly SIMD; the rest are the TypeScript kernels
  * working on the same buffers.
  */
 export const wasmKernels: Kernels = {
@@ -72,6 +73,8 @@ export const wasmKernels: Kernels = {
   gemm: gemmWasm,
   lstmForward: lstmForwardWasm,
   lstmBackward: lstmBackwardWasm,
+  gruForward: gruForwardWasm,
+  gruBackward: gruBackwardWasm,
 };
 
 const backends = new Map<string, Kernels>([

@@ -4,10 +4,9 @@
  *
  * Operands that live in the module's memory (wasmRuntime.ts) are passed by address —
  * A through its strides in either orientation, B and C with their leading dimensions —
- * so the per-step products of the recurrent kernels copy nothing. Any other operand is
- * copied into scratch memory first (and C copied back): a transposed B is always
- * transposed there, as the kernel reads B row-major. Callers with a fixed transposed B
- * in a loop (the LSTM/GRU backward) transpose it once themselves.
+ * so the per-step products of the recurrent kernels copy nothing; A·Bᵀ with all three
+ * resident runs the dot-product kernel (gemmNT) on B as stored. Any other operand is
+ * copied into scratch memory first (and C copied back), a transposed B transposed there.
  *
  * The kernel accumulates in f32 (the TS kernel in f64), with fused multiply-adds where
  * the engine has relaxed SIMD: results agree to ~1e-6 relative, not bit for bit.
@@ -55,6 +54,11 @@ export function gemmWasm(
   }
   const k = wasmRuntime().kernels;
   const residentA = isResident(A);
+  if (transB && !transA && residentA && residentC && isResident(B)) {
+    // both operands K-contiguous in place: the dot-product kernel, no transposed copy
+    k.gemmNT(M, N, K, addr(A, aOff), lda, addr(B, bOff), ldb, addr(C, cOff), ldc, accumulate ? 1 : 0);
+    return;
+  }
   const residentB = !transB && isResident(B);
   // Scratch layout (floats): [A compact | B as [K, N] | C as [M, N]], each part only if needed.
   const aFloats = residentA ? 0 : align16(M * K);

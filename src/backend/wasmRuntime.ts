@@ -22,12 +22,15 @@ import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD } from './wasm/kernelsWasm.js';
 
 export interface WasmKernelExports {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  gemmNT(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   transpose(out: number, src: number, ld: number, rows: number, cols: number): void;
   hasActivation(act: number): number;
   activationForward(act: number, y: number, x: number, rows: number, cols: number, ld: number): void;
   activationBackward(act: number, dx: number, dy: number, x: number, y: number, rows: number, cols: number, ld: number): void;
   addBias(y: number, bias: number, rows: number, cols: number): void;
   biasGrad(dBias: number, dy: number, rows: number, cols: number): void;
+  gruCellForward(B: number, H: number, act: number, ract: number, pre: number, gates: number, mh: number, biasH: number, hasBias: number, hPrev: number, h: number): void;
+  gruCellBackward(B: number, H: number, act: number, ract: number, dPre: number, dPreH: number, dhNext: number, dh: number, pre: number, gates: number, mh: number, hPrev: number): void;
   lstmCellForward(B: number, H: number, act: number, gates: number, cPrev: number, c: number, cAct: number, h: number): void;
   lstmCellBackward(B: number, H: number, act: number, dPre: number, dcNext: number, dh: number, dc: number, gates: number, cPrev: number, c: number, cAct: number): void;
 }

@@ -1,0 +1,139 @@
+/**
+ * The 'wasm' backend's GRU for resetAfter = true (Keras's default): the time loop of
+ * backend/gru.ts with the per-step products and one fused cell kernel per step in
+ * WebAssembly on resident buffers. resetAfter = false, operands outside WebAssembly
+ * memory, or an activation without a WebAssembly kernel: the TypeScript kernel (with
+ * the WebAssembly GEMM).
+ */
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
+import { gruBackward, gruForward } from './gru.js';
+import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
+import type { ActId } from './activation.js';
+
+/** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
+const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
+
+export function gruForwardWasm(
+  hs: Float32Array,
+  pre: Float32Array,
+  gates: Float32Array,
+  mh: Float32Array,
+  rh: Float32Array,
+  hPrev: Float32Array,
+  recurrentKernelT: Float32Array,
+  xs: Float32Array,
+  h0: Float32Array,
+  kernel: Float32Array,
+  recurrentKernel: Float32Array,
+  bias: Float32Array | null,
+  resetAfter: boolean,
+  recurrentMask: Float32Array | null,
+  mask: Float32Array | null,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  act: ActId,
+  ract: ActId,
+): void {
+  const k = wasmRuntime().kernels;
+  if (
+    !resetAfter || !k.hasActivation(act) || !k.hasActivation(ract) ||
+    !(ok(hs) && ok(pre) && ok(gates) && ok(mh) && ok(hPrev) && ok(xs) && ok(h0) && ok(kernel) && ok(recurrentKernel) && ok(bias))
+  ) {
+    gruForward(hs, pre, gates, mh, rh, hPrev, recurrentKernelT, xs, h0, kernel, recurrentKernel, bias, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
+    return;
+  }
+  const G = 3 * H;
+  const slab = B * H;
+  k.gemm(T * B, G, I, addr(xs), I, 1, addr(kernel), G, addr(pre), G, 0);
+  if (bias !== null) k.addBias(addr(pre), addr(bias), T * B, G); // the input row of the [2, 3H] bias
+  const rk = addr(recurrentKernel);
+  const biasH = bias === null ? 0 : addr(bias, G);
+  for (let s = 0; s < T; s++) {
+    const go = s * B * G;
+    const so = s * slab;
+    gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
+    const m = addr(mh, go);
+    k.gemm(B, G, H, addr(hPrev, so), H, 1, rk, G, m, G, 0);
+    const hp = s === 0 ? addr(h0) : addr(hs, so - slab);
+    k.gruCellForward(B, H, act, ract, addr(pre, go), addr(gates, go), m, biasH, bias === null ? 0 : 1, hp, addr(hs, so));
+    if (mask !== null) holdMaskedRows(hs, h0, mask, s, B, H);
+  }
+}
+
+export function gruBackwardWasm(
+  dxs: Float32Array | null,
+  dKernel: Float32Array,
+  dRecurrentKernel: Float32Array,
+  dBias: Float32Array | null,
+  dPre: Float32Array,
+  dPreH: Float32Array,
+  dhA: Float32Array,
+  dhB: Float32Array,
+  dhTmp: Float32Array,
+  dOut: Float32Array,
+  returnSequences: boolean,
+  xs: Float32Array,
+  hPrev: Float32Array,
+  h0: Float32Array,
+  hs: Float32Array,
+  pre: Float32Array,
+  gates: Float32Array,
+  mh: Float32Array,
+  rh: Float32Array,
+  kernel: Float32Array,
+  recurrentKernel: Float32Array,
+  resetAfter: boolean,
+  recurrentMask: Float32Array | null,
+  mask: Float32Array | null,
+  T: number,
+  B: number,
+  I: number,
+  H: number,
+  act: ActId,
+  ract: ActId,
+): void {
+  const k = wasmRuntime().kernels;
+  if (
+    !resetAfter || !k.hasActivation(act) || !k.hasActivation(ract) ||
+    !(ok(dxs) && ok(dKernel) && ok(dRecurrentKernel) && ok(dBias) && ok(dPre) && ok(dPreH) && ok(dhA) && ok(dhB) && ok(dhTmp)) ||
+    !(ok(xs) && ok(hPrev) && ok(h0) && ok(hs) && ok(pre) && ok(gates) && ok(mh) && ok(kernel) && ok(recurrentKernel))
+  ) {
+    gruBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dPreH, dhA, dhB, dhTmp, dOut, returnSequences, xs, hPrev, h0, hs, pre, gates, mh, rh, kernel, recurrentKernel, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
+    return;
+  }
+  const G = 3 * H;
+  const slab = B * H;
+  const rk = addr(recurrentKernel);
+  let dh = dhA;
+  let dhNext = dhB;
+  dh.fill(0, 0, slab);
+  for (let s = T - 1; s >= 0; s--) {
+    const go = s * B * G;
+    const so = s * slab;
+    addOutputGradient(dh, dOut, returnSequences, s, T, slab);
+    const hp = s === 0 ? addr(h0) : addr(hs, so - slab);
+    k.gruCellBackward(B, H, act, ract, addr(dPre, go), addr(dPreH, go), addr(dhNext), addr(dh), addr(pre, go), addr(gates, go), addr(mh, go), hp);
+    if (mask !== null) {
+      zeroMaskedRows(dPre, mask, s, B, G);
+      zeroMaskedRows(dPreH, mask, s, B, G);
+    }
+    if (s === 0) break;
+    // mh = hPrev · U + b_h  =>  dhPrev = dmh · Uᵀ (U as stored: the dot-product kernel)
+    k.gemmNT(B, H, G, addr(dPreH, go), G, rk, G, addr(dhTmp), H, 0);
+    if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]! * recurrentMask[i]!;
+    else for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]!;
+    if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
+    const t = dh;
+    dh = dhNext;
+    dhNext = t;
+  }
+  k.gemm(I, G, T * B, addr(xs), 1, I, addr(dPre), G, addr(dKernel), G, 1);
+  k.gemm(H, G, T * B, addr(hPrev), 1, H, addr(dPreH), G, addr(dRecurrentKernel), G, 1);
+  if (dBias !== null) {
+    k.biasGrad(addr(dBias), addr(dPre), T * B, G);
+    k.biasGrad(addr(dBias, G), addr(dPreH), T * B, G);
+  }
+  if (dxs !== null) k.gemmNT(T * B, I, G, addr(dPre), G, addr(kernel), G, addr(dxs), I, 0);
+}
