@@ -68,9 +68,6 @@ export interface Contestant {
   dispose(): void;
 }
 
-/** `fit` refused the `workers` option: the rnnkit build has no multi-worker training (yet). */
-export class WorkersUnavailable extends Error {}
-
 function xShape(d: Dataset, m: ModelSpec, count: number): number[] {
   return m.embeddingVocab !== undefined ? [count, d.T] : [count, d.T, d.I];
 }
@@ -81,19 +78,6 @@ function yWidth(d: Dataset, m: ModelSpec): number {
 
 // ---------------------------------------------------------------- rnnkit
 
-/**
- * The fit options for n workers: the `workers` option is passed only when n > 1, so 1-worker
- * rows run on any rnnkit, and a build without the option shows as 'n/a' (WorkersUnavailable).
- */
-function rnnkitFitArgs(workers: number, args: FitArgs): FitArgs {
-  return { ...args, verbose: 0, ...(workers > 1 ? ({ workers } as Partial<FitArgs>) : {}) };
-}
-
-function asWorkersError(e: unknown, workers: number): unknown {
-  const msg = e instanceof Error ? e.message : String(e);
-  if (workers > 1 && /workers/.test(msg) && /unknown option|not supported|unsupported/i.test(msg)) return new WorkersUnavailable(msg);
-  return e;
-}
 
 export function buildRnnkitModel(spec: ModelSpec): Sequential {
   setSeed(spec.weightSeed); // also seeds fit's shuffling (no per-fit seed given)
@@ -158,12 +142,8 @@ class RnnkitContestant implements Contestant {
 
   private async fit(x: Tensor, y: Tensor, args: FitArgs): Promise<number> {
     useBackend(this.backendName);
-    try {
-      const h = await this.model.fit(x, y, rnnkitFitArgs(this.workers, args));
-      return h.history.loss![h.history.loss!.length - 1]!;
-    } catch (e) {
-      throw asWorkersError(e, this.workers);
-    }
+    const h = await this.model.fit(x, y, { ...args, verbose: 0, workers: this.workers });
+    return h.history.loss![h.history.loss!.length - 1]!;
   }
 
   fitSlice(start: number, count: number): Promise<number> {

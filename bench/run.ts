@@ -53,7 +53,6 @@
 import os from 'node:os';
 import { Rng, sampleIndex } from '../src/index.js';
 import {
-  WorkersUnavailable,
   contestantLabel,
   initialWeights,
   makeContestant,
@@ -413,7 +412,7 @@ interface Env {
   cpuModel: string;
   tfjs: ReturnType<typeof tfjsInfo>;
   torch: TorchFound & { threads?: number[] };
-  rnnkit: { backends: string[]; workers: number[]; workersNote?: string };
+  rnnkit: { backends: string[]; workers: number[] };
 }
 
 function contestants(opts: Options): ContestantSpec[] {
@@ -428,7 +427,6 @@ async function runJs(spec: ContestantSpec, w: Workload, weights: Map<ModelSpec, 
   const label = contestantLabel(spec);
   const framework = spec.framework;
   if (spec.framework === 'rnnkit' && spec.workers > 1 && w.mode !== 'epoch' && w.mode !== 'batch') return naRow(w, label, framework, 'n/a', 'workers apply to training');
-  if (spec.framework === 'rnnkit' && spec.workers > 1 && env.rnnkit.workersNote !== undefined) return naRow(w, label, framework, 'n/a', env.rnnkit.workersNote);
   const model = spec.framework === 'tfjs' ? (w.tfjsModel ?? w.model) : w.model;
   let c: Contestant | null = null;
   try {
@@ -438,10 +436,6 @@ async function runJs(spec: ContestantSpec, w: Workload, weights: Map<ModelSpec, 
     return row;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (e instanceof WorkersUnavailable) {
-      env.rnnkit.workersNote = 'workers not available';
-      return naRow(w, label, framework, 'n/a', `${env.rnnkit.workersNote} (${msg.split(';')[0]})`);
-    }
     if (/WebAssembly SIMD is not available/.test(msg)) return naRow(w, label, framework, 'n/a', msg);
     note(`${w.name} ${label}: ERROR ${msg}`);
     return naRow(w, label, framework, 'error', msg);
@@ -628,7 +622,7 @@ function printTable(rows: readonly Row[], workloads: readonly Workload[], env: E
   const torch = 'version' in env.torch ? `PyTorch ${env.torch.version} (${env.torch.python}; ${opts.torchThreads.join(' and ')} thread(s), run after the JS rows)` : `PyTorch: not installed (${env.torch.missing})`;
   console.log('');
   console.log(`machine: ${env.cpus} cores (os.cpus().length ${env.cpus}, os.availableParallelism() ${env.availableParallelism}), ${env.cpuModel}`);
-  console.log(`node ${env.node}; rnnkit backends ${env.rnnkit.backends.join(', ')}, workers ${env.rnnkit.workers.join(', ')}${env.rnnkit.workersNote !== undefined ? ` (>1: ${env.rnnkit.workersNote})` : ''}`);
+  console.log(`node ${env.node}; rnnkit backends ${env.rnnkit.backends.join(', ')}, workers ${env.rnnkit.workers.join(', ')}`);
   console.log(`TensorFlow.js ${t.version}: cpu backend; wasm backend${t.wasmSimd === null ? '' : ` (SIMD ${t.wasmSimd ? 'yes' : 'no'}, threads ${t.wasmThreads ? 'yes' : 'no'})`}; ${torch}`);
   console.log('');
   const byName = new Map(workloads.map((w) => [w.name, w]));

@@ -67,7 +67,7 @@ export { type ModelArtifacts, type ModelJSON, type SaveOptions } from './models/
 export { type SaveHandler } from './models/sequential.js';
 export { regularizers, type Regularizer } from './regularizers/index.js';
 export { constraints, type Constraint } from './constraints/index.js';
-export { useBackend } from './backend/index.js';
+export { getBackend, useBackend, wasmSupported } from './backend/index.js';
 
 export {
   Vocabulary,

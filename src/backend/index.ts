@@ -102,6 +102,11 @@ function initialBackend(): Kernels {
 let current: Kernels = initialBackend();
 setGemmImpl(current.gemm === gemmTs ? null : current.gemm);
 
+/** The current backend's name ('wasm' or 'ts'), as tfjs's tf.getBackend(). */
+export function getBackend(): string {
+  return current.name;
+}
+
 /** The kernels layers run on. */
 export function backend(): Kernels {
   return current;
