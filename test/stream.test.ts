@@ -37,6 +37,20 @@ describe('stream', () => {
     }
   });
 
+  it('a model declared with a fixed sequence length streams steps and chunks of any length', () => {
+    const m = new Sequential();
+    m.add(layers.lstm({ units: 5, inputShape: [T, 3], returnSequences: true, seed: 1 }));
+    m.add(layers.dense({ units: 2, seed: 3 }));
+    const whole = m.predict(x);
+    const s = m.stream({ batchSize: B });
+    const first = s.step(step(0));
+    assert.deepEqual(first.shape, [B, 2]);
+    assertClose(first.data, [...whole.data.slice(0, 2), ...whole.data.slice(T * 2, T * 2 + 2)], TOL, TOL, 'step 0');
+    const chunk = s.step([[step(1)[0]!, step(2)[0]!], [step(1)[1]!, step(2)[1]!]]);
+    assert.deepEqual(chunk.shape, [B, 2, 2]);
+    assertClose(chunk.data, [...whole.data.slice(2, 6), ...whole.data.slice(T * 2 + 2, T * 2 + 6)], TOL, TOL, 'steps 1-2');
+  });
+
   it('chunks carry the state; reset() starts over', () => {
     const m = model();
     const whole = m.predict(x);

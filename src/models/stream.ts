@@ -69,7 +69,10 @@ export class Stream {
       for (const l of this.recurrent) l.externalStates = null;
     }
     const last = this.model.layers[this.model.layers.length - 1]!;
-    const outShape = last.outputShape.map((d) => (d === null ? T : d)) as number[];
+    // The time axis of a sequence output has this call's length, whatever length the model declared.
+    let tOut = T;
+    for (const l of this.model.layers) tOut = l.outputTime(tOut);
+    const outShape = last.outputShape.map((d, i) => (i === 0 && last.outputShape.length >= 2 ? tOut : (d as number)));
     const size = this.batchSize * outShape.reduce((a, b) => a * b, 1);
     const shape = single && last.outputShape.length === 2 ? [this.batchSize, outShape[1]!] : [this.batchSize, ...outShape];
     return new Tensor(out.slice(0, size), shape);
