@@ -16,14 +16,16 @@ import { execFileSync } from 'node:child_process';
 import { gemm, gemmTs } from '../src/backend/gemm.js';
 import { gemmWasm } from '../src/backend/wasmGemm.js';
 import { wasmSupported as wasmGemmSupported } from '../src/backend/wasmRuntime.js';
-import { KERNELS_WASM_SOURCE_SHA256 } from '../src/backend/wasm/kernelsWasm.js';
+import { KERNELS_WASM_SIMD, KERNELS_WASM_SOURCE_SHA256 } from '../src/backend/wasm/kernelsWasm.js';
+
+const decodeBase64 = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 import { Rng, Sequential, layers, tensor, useBackend } from '../src/index.js';
 import { Act, type ActId } from '../src/backend/activation.js';
 import { lstmBackward, lstmForward } from '../src/backend/lstm.js';
 import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasmLstm.js';
 import { gruBackward, gruForward } from '../src/backend/gru.js';
 import { gruBackwardWasm, gruForwardWasm } from '../src/backend/wasmGru.js';
-import { residentAlloc, wasmRuntime } from '../src/backend/wasmRuntime.js';
+import { residentAlloc, unshareMemoryImport, wasmRuntime } from '../src/backend/wasmRuntime.js';
 import { assertClose, randomArray } from './helpers/check.js';
 
 function rand(n: number, rng: Rng): Float32Array {
@@ -235,18 +237,26 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
   });
 });
 
-describe('without WebAssembly SIMD', () => {
-  /** The same small LSTM training run, in whichever process calls it. */
-  const TRAIN = `
-    const { Sequential, layers, tensor, Rng } = rnnkit;
-    const rng = new Rng(9);
-    const n = 48, T = 6, F = 2;
-    const x = Float32Array.from({ length: n * T * F }, () => rng.uniform() * 2 - 1);
-    const y = Float32Array.from({ length: n }, (_, i) => (x[i * T * F] > 0 ? 1 : 0));
-    const model = new Sequential({ layers: [layers.lstm({ units: 8, inputShape: [T, F], seed: 1 }), layers.dense({ units: 1, activation: 'sigmoid', seed: 2 })] });
-    model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
-    const losses = (await model.fit(tensor(x, [n, T, F]), tensor(y, [n, 1]), { epochs: 2, batchSize: 16, verbose: 0, seed: 3 })).history.loss;`;
+/** The same small LSTM training run, in whichever process calls it. */
+const TRAIN = `
+  const { Sequential, layers, tensor, Rng } = rnnkit;
+  const rng = new Rng(9);
+  const n = 48, T = 6, F = 2;
+  const x = Float32Array.from({ length: n * T * F }, () => rng.uniform() * 2 - 1);
+  const y = Float32Array.from({ length: n }, (_, i) => (x[i * T * F] > 0 ? 1 : 0));
+  const model = new Sequential({ layers: [layers.lstm({ units: 8, inputShape: [T, F], seed: 1 }), layers.dense({ units: 1, activation: 'sigmoid', seed: 2 })] });
+  model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  const losses = (await model.fit(tensor(x, [n, T, F]), tensor(y, [n, 1]), { epochs: 2, batchSize: 16, verbose: 0, seed: 3 })).history.loss;`;
 
+
+/** TRAIN in this process. */
+async function trainHere(): Promise<number[]> {
+  const rnnkit = await import('../src/index.js');
+  const run = new Function('rnnkit', `return (async () => { ${TRAIN}\n return losses; })();`) as (m: typeof rnnkit) => Promise<number[]>;
+  return run(rnnkit);
+}
+
+describe('without WebAssembly SIMD', () => {
   it("falls back to the TypeScript kernels (WebAssembly.validate simulated failing): 'auto' picks ts, 'wasm' is refused clearly, training gives the ts results bit for bit", async () => {
     const src = new URL('../src/index.ts', import.meta.url).href;
     const backendSrc = new URL('../src/backend/index.ts', import.meta.url).href;
@@ -262,14 +272,69 @@ describe('without WebAssembly SIMD', () => {
     const got = JSON.parse(out.trim().split('\n').pop()!) as { name: string; refusal: string; losses: number[] };
     assert.equal(got.name, 'ts');
     assert.match(got.refusal, /WebAssembly SIMD is not available/);
-    const rnnkit = await import('../src/index.js');
     useBackend('ts');
     try {
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval
-      const run = new Function('rnnkit', `return (async () => { ${TRAIN}\n return losses; })();`) as (m: typeof rnnkit) => Promise<number[]>;
-      assert.deepEqual(got.losses, await run(rnnkit));
+      assert.deepEqual(got.losses, await trainHere());
     } finally {
       useBackend('auto');
     }
+  });
+});
+
+describe('wasm memory', { skip }, () => {
+  it('without SharedArrayBuffer the wasm backend still trains (buffers outside, operands copied) to the resident run\'s losses', async () => {
+    const src = new URL('../src/index.ts', import.meta.url).href;
+    const rt = new URL('../src/backend/wasmRuntime.ts', import.meta.url).href;
+    const child = `
+      delete globalThis.SharedArrayBuffer; // as in a page that is not cross-origin isolated
+      const rnnkit = await import(${JSON.stringify(src)});
+      const { wasmRuntime } = await import(${JSON.stringify(rt)});
+      ${TRAIN}
+      console.log(JSON.stringify({ backend: rnnkit.getBackend(), resident: wasmRuntime().resident, losses }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { encoding: 'utf8', env: { ...process.env, RNNKIT_BACKEND: 'wasm' } });
+    const got = JSON.parse(out.trim().split('\n').pop()!) as { backend: string; resident: boolean; losses: number[] };
+    assert.equal(got.backend, 'wasm');
+    assert.equal(got.resident, false);
+    useBackend('wasm');
+    try {
+      const want = await trainHere();
+      for (let e = 0; e < want.length; e++) assert.ok(Math.abs(got.losses[e]! - want[e]!) <= 1e-5 * want[e]!, `epoch ${e}: ${got.losses[e]} vs ${want[e]}`);
+    } finally {
+      useBackend('auto');
+    }
+  });
+
+  it('blocks return to the allocator when their views are collected: 50 rounds of 16 MiB reuse the same memory', () => {
+    const rt = new URL('../src/backend/wasmRuntime.ts', import.meta.url).href;
+    const child = `
+      const { residentAlloc, residentBytesInUse, wasmRuntime } = await import(${JSON.stringify(rt)});
+      const keep = residentAlloc(1000);
+      for (let round = 0; round < 50; round++) {
+        let a = residentAlloc(4 << 20); a[a.length - 1] = round; a = null;
+        globalThis.gc();
+        await new Promise((r) => setTimeout(r, 0)); // finalizers run after the collection
+      }
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 10));
+      console.log(JSON.stringify({ inUse: residentBytesInUse(), memory: wasmRuntime().memory.buffer.byteLength, kept: keep.length }));`;
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', child], { encoding: 'utf8' });
+    const got = JSON.parse(out.trim().split('\n').pop()!) as { inUse: number; memory: number; kept: number };
+    assert.equal(got.kept, 1000);
+    assert.ok(got.inUse <= 64 << 10, `bytes still in use: ${got.inUse}`);
+    assert.ok(got.memory < 3 * (16 << 20), `memory grew to ${got.memory} bytes: blocks were not reused`);
+  });
+
+  it('the kernels also run on an unshared memory (pages without cross-origin isolation): the import is rewritten, the GEMM copies', () => {
+    const shared = decodeBase64(KERNELS_WASM_SIMD);
+    const unshared = unshareMemoryImport(shared);
+    assert.notDeepEqual(unshared, shared);
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536 });
+    assert.throws(() => new WebAssembly.Instance(new WebAssembly.Module(shared), { env: { memory } }));
+    const k = new WebAssembly.Instance(new WebAssembly.Module(unshared), { env: { memory } }).exports as unknown as { gemm: (...a: number[]) => void };
+    const f = new Float32Array(memory.buffer);
+    f.set([1, 2, 3, 4], 16384); // A [2, 2] at byte 65536
+    f.set([5, 6, 7, 8], 16388); // B [2, 2]
+    k.gemm(2, 2, 2, 65536, 2, 1, 65552, 2, 65568, 2, 0);
+    assert.deepEqual(Array.from(f.subarray(16392, 16396)), [19, 22, 43, 50]);
   });
 });

@@ -111,12 +111,22 @@ export function unshareMemoryImport(module: Uint8Array<ArrayBuffer>): Uint8Array
 let supported: boolean | null = null;
 let rt: WasmRuntime | null = null;
 
-function canShareMemory(): boolean {
-  try {
-    return typeof SharedArrayBuffer === 'function' && new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
-  } catch {
-    return false;
+/**
+ * A shared memory with the largest maximum the engine grants (4 GiB of address space,
+ * else 1 GiB, else 256 MiB: 32-bit and mobile engines reserve less), or null where shared
+ * memory is unavailable (no SharedArrayBuffer: a page that is not cross-origin isolated).
+ */
+function sharedMemory(): WebAssembly.Memory | null {
+  if (typeof SharedArrayBuffer !== 'function') return null;
+  for (const maximum of [MAX_PAGES, 16384, 4096]) {
+    try {
+      const memory = new WebAssembly.Memory({ initial: 16, maximum, shared: true });
+      if (memory.buffer instanceof SharedArrayBuffer) return memory;
+    } catch {
+      // try a smaller reservation
+    }
   }
+  return null;
 }
 
 /**
@@ -138,12 +148,13 @@ export function wasmSupported(): boolean {
 export function wasmRuntime(): WasmRuntime {
   if (rt !== null) return rt;
   if (!wasmSupported()) throw new Error('rnnkit: WebAssembly SIMD is not available in this engine');
-  const resident = canShareMemory();
+  const shared = sharedMemory();
+  const resident = shared !== null;
   const prepare = (b64: string): Uint8Array<ArrayBuffer> => (resident ? decodeBase64(b64) : unshareMemoryImport(decodeBase64(b64)));
   let bytes = prepare(KERNELS_WASM_RELAXED);
   const relaxed = WebAssembly.validate(bytes);
   if (!relaxed) bytes = prepare(KERNELS_WASM_SIMD);
-  const memory = resident ? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: 16 });
+  const memory = shared ?? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES }); // the import declares a maximum
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   rt = { kernels: instance.exports as unknown as WasmKernelExports, memory, resident, relaxed };
   top = HEAP_BASE;
@@ -191,15 +202,23 @@ function reserve(bytes: number): number {
   const need = start + bytes;
   const have = memory.buffer.byteLength;
   if (need > have) {
-    const pages = Math.ceil((Math.max(need, have * 1.25) - have) / PAGE);
     try {
-      memory.grow(Math.min(pages, MAX_PAGES - have / PAGE));
+      memory.grow(Math.ceil((Math.max(need, have * 1.25) - have) / PAGE));
     } catch {
-      throw new RangeError(`rnnkit wasm backend: out of WebAssembly memory allocating ${bytes} bytes (${have} in use); useBackend('ts') has no such limit`);
+      growExactly(memory, need, bytes, have);
     }
   }
   top = need;
   return start;
+}
+
+/** Grow to just `need` bytes (the 25% headroom did not fit under the maximum). */
+function growExactly(memory: WebAssembly.Memory, need: number, bytes: number, have: number): void {
+  try {
+    memory.grow(Math.ceil((need - have) / PAGE));
+  } catch {
+    throw new RangeError(`rnnkit wasm backend: out of WebAssembly memory allocating ${bytes} bytes (${have} in use); useBackend('ts') has no such limit`);
+  }
 }
 
 /**
