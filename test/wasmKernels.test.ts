@@ -37,7 +37,7 @@ function rand(n: number, rng: Rng): Float32Array {
 const skip = !wasmGemmSupported() && 'WebAssembly SIMD not available';
 
 describe('wasm gemm', () => {
-  after(() => useBackend('ts'));
+  after(() => useBackend('auto'));
 
   it('the embedded binaries were built from the current wasm/kernels.ts (else: npm run build:wasm)', () => {
     const src = readFileSync(new URL('../wasm/kernels.ts', import.meta.url));
@@ -336,5 +336,16 @@ describe('wasm memory', { skip }, () => {
     f.set([5, 6, 7, 8], 16388); // B [2, 2]
     k.gemm(2, 2, 2, 65536, 2, 1, 65552, 2, 65568, 2, 0);
     assert.deepEqual(Array.from(f.subarray(16392, 16396)), [19, 22, 43, 50]);
+  });
+});
+
+describe('backend selection errors', () => {
+  it("useBackend rejects an unknown name, listing the choices; RNNKIT_BACKEND does too, at import", () => {
+    assert.throws(() => useBackend('gpu' as 'ts'), /useBackend: unknown backend "gpu"; available: auto, ts, wasm/);
+    const src = new URL('../src/index.ts', import.meta.url).href;
+    assert.throws(
+      () => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `await import(${JSON.stringify(src)});`], { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, RNNKIT_BACKEND: 'cuda' } }),
+      (e: { stderr?: string }) => /RNNKIT_BACKEND: unknown backend "cuda"; use auto, ts, wasm/.test(e.stderr ?? ''),
+    );
   });
 });
