@@ -17,9 +17,12 @@ export interface ProbeConfig {
   fromLogits: boolean;
   masked: boolean;
   dropout: number;
+  /** A round that grew the young generation by at most this many bytes counts as flat. */
+  slackBytes: number;
 }
 
 const STEPS = 1000;
+const ROUNDS = 5;
 const cfg = JSON.parse(process.argv[2]!) as ProbeConfig;
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -49,12 +52,21 @@ const obs = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) gcs++;
 });
 obs.observe({ entryTypes: ['gc'] });
-gc();
-await new Promise((r) => setImmediate(r));
-gcs = 0;
-const before = newSpaceUsed();
-for (let i = 0; i < STEPS; i++) model.engine.trainStep(32, T, 3, true);
-const after = newSpaceUsed();
-await new Promise((r) => setImmediate(r));
+// Optimised code is compiled on a background thread; on a loaded machine a function can
+// still run unoptimised (boxing its numbers) after the warm-up. A real per-step
+// allocation shows in every round, so the probe measures up to ROUNDS rounds and
+// reports the first flat one (or the last).
+let result = { steps: STEPS, grown: 0, gcs: 0, rounds: 0 };
+for (let round = 1; round <= ROUNDS; round++) {
+  gc();
+  await new Promise((r) => setImmediate(r));
+  gcs = 0;
+  const before = newSpaceUsed();
+  for (let i = 0; i < STEPS; i++) model.engine.trainStep(32, T, 3, true);
+  const after = newSpaceUsed();
+  await new Promise((r) => setImmediate(r));
+  result = { steps: STEPS, grown: after - before, gcs, rounds: round };
+  if (result.gcs === 0 && result.grown <= cfg.slackBytes) break;
+}
 obs.disconnect();
-console.log(JSON.stringify({ steps: STEPS, grown: after - before, gcs }));
+console.log(JSON.stringify(result));
