@@ -76,12 +76,12 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
     if (n4 > n8) tile4x4(K, ai, sa, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), sc, accumulate);
     if (N > n4) for (let r = 0; r < 4; r++) tile1x1(K, ai + <usize>r * sa, sk, b + (<usize>n4 << 2), sb, ci + <usize>r * sc + (<usize>n4 << 2), N - n4, accumulate);
   }
-  const n32 = N & ~31;
   for (; i < M; i++) {
     const ai = a + <usize>i * sa;
     const ci = c + <usize>i * sc;
-    for (let j = 0; j < n32; j += 32) tile1x32(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
-    for (let j = n32; j < n8; j += 8) tile1x8(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
+    let j = 0;
+    for (; j + 24 <= n8; j += 24) tile1x24(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
+    for (; j < n8; j += 8) tile1x8(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
     if (N > n8) tile1x1(K, ai, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), N - n8, accumulate);
   }
 }
@@ -127,15 +127,17 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
 }
 
 /**
- * One row of C, 32 columns: eight independent accumulators, so a single row (streaming
- * one sequence, sampling) is not bound by the latency of one multiply-add chain.
+ * C[1, 24] (+)= A[1, K] · B[K, 24]: the single-row (GEMV) kernel (streaming one sequence,
+ * sampling), bound by reading B from L2. Six independent accumulators hide the add
+ * latency; six, the broadcast and six loads fit V8's 15 usable vector registers;
+ * a 1×32 tile (eight accumulators) spilled two vectors per k and ran 1.5× slower.
  */
-@inline function tile1x32(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, accumulate: bool): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+@inline function tile1x24(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, accumulate: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
   if (accumulate) {
-    s0 = v128.load(c0); s1 = v128.load(c0, 16); s2 = v128.load(c0, 32); s3 = v128.load(c0, 48);
-    s4 = v128.load(c0, 64); s5 = v128.load(c0, 80); s6 = v128.load(c0, 96); s7 = v128.load(c0, 112);
+    s0 = v128.load(c0); s1 = v128.load(c0, 16); s2 = v128.load(c0, 32);
+    s3 = v128.load(c0, 48); s4 = v128.load(c0, 64); s5 = v128.load(c0, 80);
   }
   let pb = b;
   let pa: usize = 0;
@@ -144,12 +146,11 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
     s0 = madd(x, v128.load(pb), s0); s1 = madd(x, v128.load(pb, 16), s1);
     s2 = madd(x, v128.load(pb, 32), s2); s3 = madd(x, v128.load(pb, 48), s3);
     s4 = madd(x, v128.load(pb, 64), s4); s5 = madd(x, v128.load(pb, 80), s5);
-    s6 = madd(x, v128.load(pb, 96), s6); s7 = madd(x, v128.load(pb, 112), s7);
     pb += sb;
     pa += sk;
   }
-  v128.store(c0, s0); v128.store(c0, s1, 16); v128.store(c0, s2, 32); v128.store(c0, s3, 48);
-  v128.store(c0, s4, 64); v128.store(c0, s5, 80); v128.store(c0, s6, 96); v128.store(c0, s7, 112);
+  v128.store(c0, s0); v128.store(c0, s1, 16); v128.store(c0, s2, 32);
+  v128.store(c0, s3, 48); v128.store(c0, s4, 64); v128.store(c0, s5, 80);
 }
 
 @inline function tile1x8(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, accumulate: bool): void {
@@ -331,7 +332,8 @@ export function hasActivation(act: i32): i32 {
  * below −88 the result flushes to 0, which sigmoid and tanh never notice). ~1 ulp.
  */
 @inline function expv(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-88.0)), f32x4.splat(88.0));
+  // pmax/pmin are single instructions (min/max add NaN fix-ups); x first keeps NaN NaN.
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-88.0)), f32x4.splat(88.0));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
@@ -342,7 +344,9 @@ export function hasActivation(act: i32): i32 {
   p = madd(p, r, f32x4.splat(1.6666665459e-1));
   p = madd(p, r, f32x4.splat(5.0000001201e-1));
   p = madd(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n: n + 1.5·2^23 holds n + 127 in its low mantissa bits (one add instead of the
+  // saturating conversion's fix-ups); shift them into the exponent.
+  const scale = i32x4.shl(i32x4.sub(f32x4.add(n, f32x4.splat(12582912.0 + 127.0)), f32x4.splat(12582912.0)), 23);
   return f32x4.mul(p, scale);
 }
 
