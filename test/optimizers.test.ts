@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Optimizer, getOptimizer, optimizerFromConfig, optimizers } from '../src/optimizers/index.js';
 import type { ParamSegment } from '../src/optimizers/index.js';
+import { backend, getBackend, useBackend, wasmSupported } from '../src/backend/index.js';
 
 /** float32 state and params against a float64 reference, over ≤ 10 steps. */
 const ABS_TOL = 1e-6;
@@ -482,4 +483,58 @@ test('bad option values are RangeErrors naming optimizer and option', () => {
   for (const [fn, re] of cases) assert.throws(fn, { name: 'RangeError', message: re });
   assert.throws(() => optimizers.sgd({ nesterov: 'yes' as unknown as boolean }), TypeError);
   assert.throws(() => optimizers.sgd({ name: 3 as unknown as string }), TypeError);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The 'wasm' backend's Adam kernel (f64x2 lanes) against the optimizer's own loop: bit for bit.
+
+test('Adam and AdamW on resident buffers (the wasm kernel) equal the TypeScript loop bit for bit, with and without amsgrad', { skip: !wasmSupported() }, () => {
+  const n = 1031; // odd, so the kernel's scalar tail runs; segments start at odd offsets
+  const segments: ParamSegment[] = [
+    { name: 'a', offset: 0, size: 7, shape: [7], trainable: true },
+    { name: 'b', offset: 7, size: 1000, shape: [1000], trainable: true },
+    { name: 'frozen', offset: 1007, size: 3, shape: [3], trainable: false },
+    { name: 'c', offset: 1010, size: 21, shape: [21], trainable: true },
+  ];
+  const before = getBackend();
+  try {
+    for (const make of [() => optimizers.adam({ learningRate: 0.01 }), () => optimizers.adam({ learningRate: 0.01, amsgrad: true }), () => optimizers.adamw({ learningRate: 0.003 })]) {
+      const run = (backendName: 'ts' | 'wasm'): { params: Float32Array; slots: Record<string, Float32Array>; fused: number } => {
+        useBackend(backendName);
+        const k = backend();
+        const kernel = k.adamUpdate;
+        let fused = 0;
+        k.adamUpdate = (...args) => {
+          const took = kernel(...args);
+          if (took) fused++;
+          return took;
+        };
+        try {
+          const opt = make();
+          const params = k.alloc(n);
+          const grads = k.alloc(n);
+          const r = makeRng(3);
+          for (let i = 0; i < n; i++) params[i] = r();
+          opt.build(n, segments);
+          for (let step = 0; step < 6; step++) {
+            // Some zero and some large gradients, so m, v and vHat take every branch.
+            for (let i = 0; i < n; i++) grads[i] = i % 11 === 0 ? 0 : r() * (i % 7 === 0 ? 100 : 1);
+            opt.apply(params, grads);
+          }
+          return { params: params.slice(), slots: opt.getState().slots, fused };
+        } finally {
+          k.adamUpdate = kernel;
+        }
+      };
+      const ts = run('ts');
+      const wasm = run('wasm');
+      assert.equal(ts.fused, 0);
+      assert.equal(wasm.fused, 6 * 3, 'the kernel ran for every trainable segment of every step');
+      assert.deepEqual(wasm.params, ts.params);
+      assert.deepEqual(Object.keys(wasm.slots), Object.keys(ts.slots));
+      for (const name of Object.keys(ts.slots)) assert.deepEqual(wasm.slots[name], ts.slots[name], `slot ${name}`);
+    }
+  } finally {
+    useBackend(before === 'wasm' ? 'wasm' : 'ts');
+  }
 });

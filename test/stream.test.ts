@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Sequential, layers, tensor } from '../src/index.js';
 import { Rng } from '../src/core/rng.js';
+import { backend } from '../src/backend/index.js';
 import { assertClose } from './helpers/check.js';
 
 const TOL = 1e-6;
@@ -67,6 +68,37 @@ describe('stream', () => {
     assertClose(again.data, expectedFirst, TOL, TOL, 'after reset');
     assert.equal(s.getStates().length, 2);
     assert.deepEqual(s.getStates()[0]!.map((t) => t.shape), [[B, 5], [B, 5]]);
+  });
+
+  it('the fused LSTM step (taken when no row is masked) gives the time loop\'s numbers exactly; a masked row holds its state', () => {
+    const V = 6;
+    const m = new Sequential();
+    m.add(layers.embedding({ inputDim: V, outputDim: 3, maskZero: true, inputShape: [null], seed: 4 }));
+    m.add(layers.lstm({ units: 5, returnSequences: true, seed: 1 }));
+    m.add(layers.dense({ units: 4, activation: 'softmax', seed: 3 }));
+    const rows = 2; // few enough rows that the TS backend fuses too (more multiply a transposed copy)
+    const ids = Float32Array.from({ length: rows * T }, () => 1 + rng.int(V - 1));
+    ids[1 * T + 2] = 0; // row 1 is padded at step 2: that step takes the time loop for every row
+    const whole = m.predict(tensor(ids, [rows, T]));
+    const k = backend();
+    const fusedStep = k.lstmStep;
+    let fused = 0;
+    k.lstmStep = (...args) => {
+      const took = fusedStep(...args);
+      if (took) fused++;
+      return took;
+    };
+    try {
+      const s = m.stream({ batchSize: rows });
+      for (let t = 0; t < T; t++) {
+        const y = s.step(tensor(Float32Array.from({ length: rows }, (_, r) => ids[r * T + t]!), [rows]));
+        const expected = Float32Array.from({ length: rows * 4 }, (_, i) => whole.data[(Math.floor(i / 4) * T + t) * 4 + (i % 4)]!);
+        assertClose(y.data, expected, 0, 0, `step ${t}`);
+      }
+    } finally {
+      k.lstmStep = fusedStep;
+    }
+    assert.equal(fused, T - 1, 'every unmasked step fused');
   });
 
   it('rejects a wrong batch size, wrong features, and layers that need the whole sequence', () => {

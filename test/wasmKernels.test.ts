@@ -2,7 +2,7 @@
  * The WebAssembly SIMD kernels (src/backend/wasm*.ts) against the TypeScript kernels, the
  * reference: the GEMM in every transpose combination, odd sizes, leading dimensions and
  * offsets, with and without accumulate, with operands in WebAssembly memory and outside;
- * activations; the LSTM time loop; training on useBackend('wasm') against 'ts'; and the
+ * activations; the SimpleRNN, LSTM and GRU time loops; training on useBackend('wasm') against 'ts'; and the
  * embedded binaries up to date with their AssemblyScript source.
  *
  * Tolerance: the WASM kernel accumulates in f32 (TS in f64), so each element is
@@ -11,7 +11,7 @@
 import { describe, it, after } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { gemm, gemmTs } from '../src/backend/gemm.js';
 import { gemmWasm } from '../src/backend/wasmGemm.js';
@@ -25,6 +25,8 @@ import { lstmBackward, lstmForward } from '../src/backend/lstm.js';
 import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasmLstm.js';
 import { gruBackward, gruForward } from '../src/backend/gru.js';
 import { gruBackwardWasm, gruForwardWasm } from '../src/backend/wasmGru.js';
+import { simpleRnnBackward, simpleRnnForward } from '../src/backend/simpleRnn.js';
+import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from '../src/backend/wasmSimpleRnn.js';
 import { residentAlloc, unshareMemoryImport, wasmRuntime } from '../src/backend/wasmRuntime.js';
 import { assertClose, randomArray } from './helpers/check.js';
 
@@ -39,9 +41,11 @@ const skip = !wasmGemmSupported() && 'WebAssembly SIMD not available';
 describe('wasm gemm', () => {
   after(() => useBackend('auto'));
 
-  it('the embedded binaries were built from the current wasm/kernels.ts (else: npm run build:wasm)', () => {
-    const src = readFileSync(new URL('../wasm/kernels.ts', import.meta.url));
-    assert.equal(createHash('sha256').update(src).digest('hex'), KERNELS_WASM_SOURCE_SHA256);
+  it('the embedded binaries were built from the current wasm/*.ts (else: npm run build:wasm)', () => {
+    const dir = new URL('../wasm/', import.meta.url);
+    const hash = createHash('sha256');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) hash.update(readFileSync(new URL(f, dir)));
+    assert.equal(hash.digest('hex'), KERNELS_WASM_SOURCE_SHA256);
   });
 
   it('matches the TypeScript gemm: all transposes, odd sizes, leading dimensions, offsets, accumulate', { skip }, () => {
@@ -136,23 +140,31 @@ describe('wasm gemm', () => {
   });
 });
 
-describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript kernels', { skip }, () => {
-  /** A resident copy (the wasm kernels take pointers) and a plain copy (the TS reference). */
-  const both = (a: Float32Array): [Float32Array, Float32Array] => {
-    const r = residentAlloc(a.length);
-    r.set(a);
-    return [r, Float32Array.from(a)];
-  };
-  const acts: [ActId, ActId][] = [
-    [Act.tanh, Act.sigmoid],
-    [Act.relu, Act.hardSigmoid],
-    [Act.linear, Act.hardSigmoidLegacy],
-  ];
-  // Tolerance: f32 accumulation over up to 129 O(1) terms (≲ 129·2⁻²⁴ ≈ 8e-6 absolute, where
-  // cancellation leaves a small result) and polynomial exp/tanh (a few ulp), against f64
-  // accumulation and Math.exp.
-  const rtol = 2e-5, atol = 1e-5;
+/** A resident copy (the wasm kernels take pointers) and a plain copy (the TS reference). */
+const both = (a: Float32Array): [Float32Array, Float32Array] => {
+  const r = residentAlloc(a.length);
+  r.set(a);
+  return [r, Float32Array.from(a)];
+};
+/** Activation pairs (act, recurrent act) with WebAssembly kernels. */
+const acts: [ActId, ActId][] = [
+  [Act.tanh, Act.sigmoid],
+  [Act.relu, Act.hardSigmoid],
+  [Act.linear, Act.hardSigmoidLegacy],
+];
+// Tolerance of the recurrent kernel tests: f32 accumulation over up to 129 O(1) terms
+// (≲ 129·2⁻²⁴ ≈ 8e-6 absolute, where cancellation leaves a small result) and polynomial
+// exp/tanh (a few ulp), against f64 accumulation and Math.exp.
+const rtol = 2e-5, atol = 1e-5;
 
+/** Recurrent dropout [B, H] (30% dropped, the rest scaled 1/0.7) and a step mask [T, B] dropping every third entry; or none. */
+function dropoutAndMask(rng: Rng, T: number, B: number, H: number, masked: boolean): [Float32Array | null, Float32Array | null] {
+  if (!masked) return [null, null];
+  const recurrentMask = Float32Array.from({ length: B * H }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7));
+  return [recurrentMask, Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1))];
+}
+
+describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript kernels', { skip }, () => {
   for (const [H, B, T, I] of [[1, 1, 3, 1], [3, 17, 4, 5], [17, 3, 5, 129], [129, 4, 3, 3]] as const) {
     for (const [act, ract] of acts) {
       for (const masked of [false, true]) {
@@ -162,8 +174,7 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
           const f = (n: number, lo = -1, hi = 1): [Float32Array, Float32Array] => both(randomArray(n, rng, lo, hi));
           const [xsW, xsT] = f(T * B * I), [h0W, h0T] = f(slab), [c0W, c0T] = f(slab);
           const [kW, kT] = f(I * G, -0.5, 0.5), [rkW, rkT] = f(H * G, -0.5, 0.5), [bW, bT] = f(G);
-          const recurrentMask = masked ? Float32Array.from({ length: slab }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7)) : null;
-          const mask = masked ? Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1)) : null;
+          const [recurrentMask, mask] = dropoutAndMask(rng, T, B, H, masked);
           const out = (n: number): [Float32Array, Float32Array] => both(new Float32Array(n));
           const [hsW, hsT] = out(T * slab), [csW, csT] = out(T * slab), [caW, caT] = out(T * slab);
           const [preW, preT] = out(T * B * G), [gW, gT] = out(T * B * G), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(G * H);
@@ -200,8 +211,7 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
           const out = (n: number): [Float32Array, Float32Array] => both(new Float32Array(n));
           const [xsW, xsT] = f(T * B * I), [h0W, h0T] = f(slab);
           const [kW, kT] = f(I * G, -0.5, 0.5), [rkW, rkT] = f(H * G, -0.5, 0.5), [bW, bT] = f(2 * G);
-          const recurrentMask = masked ? Float32Array.from({ length: slab }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7)) : null;
-          const mask = masked ? Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1)) : null;
+          const [recurrentMask, mask] = dropoutAndMask(rng, T, B, H, masked);
           const [hsW, hsT] = out(T * slab), [preW, preT] = out(T * B * G), [gW, gT] = out(T * B * G), [mhW, mhT] = out(T * B * G);
           const [rhW, rhT] = out(T * slab), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(G * H);
           gruForwardWasm(hsW, preW, gW, mhW, rhW, hpW, rktW, xsW, h0W, kW, rkW, bW, true, recurrentMask, mask, T, B, I, H, act, ract);
@@ -233,6 +243,138 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
       k.activationForward(act, y.byteOffset, x.byteOffset, 1, xs.length, xs.length);
       const want = Float32Array.from(xs, (v) => (act === Act.tanh ? Math.tanh(v) : 1 / (1 + Math.exp(-v))));
       assertClose(y, want, 4e-7, 1e-30 + 2e-8, act === Act.tanh ? 'tanh' : 'sigmoid');
+    }
+  });
+});
+
+// [H, B, T, I] with H, B, I spread over {1, 3, 17, 129} (not the whole product), and
+// whether the loss reads every step (returnSequences) or the last.
+const cellShapes: [number, number, number, number, boolean][] = [
+  [1, 1, 3, 1, true],
+  [3, 17, 4, 129, false],
+  [17, 3, 5, 1, true],
+  [129, 4, 3, 17, true],
+  [17, 129, 2, 3, false],
+  [3, 1, 6, 17, true],
+  [129, 17, 2, 129, false],
+];
+const shapeName = ([H, B, T, I, seq]: (typeof cellShapes)[number]): string => `H ${H} B ${B} T ${T} I ${I}${seq ? ', returnSequences' : ''}`;
+
+/** Operand pairs (wasm side, TS side): random in [lo, hi), or zeros; `resident` false leaves the wasm side outside WebAssembly memory. */
+function operandPairs(rng: Rng, resident: boolean) {
+  const place = (p: [Float32Array, Float32Array]): [Float32Array, Float32Array] => (resident ? p : [Float32Array.from(p[0]), p[1]]);
+  return {
+    f: (n: number, lo = -1, hi = 1): [Float32Array, Float32Array] => place(both(randomArray(n, rng, lo, hi))),
+    out: (n: number): [Float32Array, Float32Array] => place(both(new Float32Array(n))),
+  };
+}
+
+/** Every named result of the wasm kernel against the TS kernel's: within the recurrent-test tolerance, or (`exact`) bit for bit. */
+function compareResults<R extends Record<string, Float32Array>>(r: { wasm: R; ts: R }, exact: boolean, what = ''): void {
+  for (const key of Object.keys(r.ts)) {
+    if (exact) assert.deepEqual(r.wasm[key], r.ts[key], `${what}${key}`);
+    else assertClose(r.wasm[key]!, r.ts[key]!, rtol, atol, `${what}${key}`);
+  }
+}
+
+describe('wasm SimpleRNN time loop against the TypeScript kernel', { skip }, () => {
+  /** Forward and backward of both kernels on the same data; `resident`: the wasm kernel's operands in WebAssembly memory. */
+  function run(shape: (typeof cellShapes)[number], act: ActId, masked: boolean, resident = true) {
+    const [H, B, T, I, seq] = shape;
+    const rng = new Rng(H * 1000 + B * 10 + T + act);
+    const slab = B * H;
+    const { f, out } = operandPairs(rng, resident);
+    const [xsW, xsT] = f(T * B * I), [h0W, h0T] = f(slab);
+    const [kW, kT] = f(I * H, -0.5, 0.5), [rkW, rkT] = f(H * H, -0.5, 0.5), [bW, bT] = f(H);
+    const [recurrentMask, mask] = dropoutAndMask(rng, T, B, H, masked);
+    const [hsW, hsT] = out(T * slab), [preW, preT] = out(T * slab), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(H * H);
+    simpleRnnForwardWasm(hsW, preW, hpW, rktW, xsW, h0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, act);
+    simpleRnnForward(hsT, preT, hpT, rktT, xsT, h0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, act);
+    const [dOutW, dOutT] = f(seq ? T * slab : slab);
+    const [dkW, dkT] = out(I * H), [drkW, drkT] = out(H * H), [dbW, dbT] = out(H), [dxW, dxT] = out(T * B * I), [dPreW, dPreT] = out(T * slab);
+    const [a1, a2] = out(slab), [b1, b2] = out(slab);
+    // each backward reads the forward caches its own forward produced
+    simpleRnnBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, dOutW, seq, xsW, hpW, preW, hsW, kW, rkW, recurrentMask, mask, T, B, I, H, act);
+    simpleRnnBackward(dxT, dkT, drkT, dbT, dPreT, a2, b2, dOutT, seq, xsT, hpT, preT, hsT, kT, rkT, recurrentMask, mask, T, B, I, H, act);
+    return {
+      wasm: { pre: preW, h: hsW, dPre: dPreW, dKernel: dkW, dRecurrentKernel: drkW, dBias: dbW, dx: dxW },
+      ts: { pre: preT, h: hsT, dPre: dPreT, dKernel: dkT, dRecurrentKernel: drkT, dBias: dbT, dx: dxT },
+    };
+  }
+
+  for (const shape of cellShapes) {
+    for (const act of [Act.tanh, Act.sigmoid, Act.relu, Act.hardSigmoid, Act.linear, Act.hardSigmoidLegacy]) {
+      for (const masked of [false, true]) {
+        it(`${shapeName(shape)} act ${act}${masked ? ', masks and recurrent dropout' : ''}: forward and every gradient`, () => {
+          compareResults(run(shape, act, masked), false);
+        });
+      }
+    }
+  }
+
+  it('runs in WebAssembly (f32 results differ from the TS kernel in the last bits) and falls back to the TS kernel bit for bit: an activation without a wasm kernel, an operand outside WebAssembly memory', () => {
+    const shape = cellShapes[1]!;
+    const viaWasm = run(shape, Act.tanh, true);
+    assert.notDeepEqual(viaWasm.wasm.h, viaWasm.ts.h);
+    assert.notDeepEqual(viaWasm.wasm.dKernel, viaWasm.ts.dKernel);
+    useBackend('ts'); // one GEMM for both sides (the wasm GEMM's summation order depends on where its operands live)
+    try {
+      for (const [act, resident] of [[Act.elu, true], [Act.softsign, true], [Act.tanh, false]] as const) {
+        compareResults(run(shape, act, true, resident), true, `act ${act} resident ${resident}: `);
+      }
+    } finally {
+      useBackend('auto');
+    }
+  });
+});
+
+describe('wasm GRU (resetAfter = false) time loop against the TypeScript kernel', { skip }, () => {
+  function run(shape: (typeof cellShapes)[number], act: ActId, ract: ActId, masked: boolean, resident = true) {
+    const [H, B, T, I, seq] = shape;
+    const rng = new Rng(H * 1000 + B * 10 + T + act * 20 + ract);
+    const G = 3 * H, slab = B * H;
+    const { f, out } = operandPairs(rng, resident);
+    const [xsW, xsT] = f(T * B * I), [h0W, h0T] = f(slab);
+    const [kW, kT] = f(I * G, -0.5, 0.5), [rkW, rkT] = f(H * G, -0.5, 0.5), [bW, bT] = f(G);
+    const [recurrentMask, mask] = dropoutAndMask(rng, T, B, H, masked);
+    const none = new Float32Array(0); // mh and dPreH: resetAfter only (the layer leaves them empty)
+    const [hsW, hsT] = out(T * slab), [preW, preT] = out(T * B * G), [gW, gT] = out(T * B * G);
+    const [rhW, rhT] = out(T * slab), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(G * H);
+    gruForwardWasm(hsW, preW, gW, none, rhW, hpW, rktW, xsW, h0W, kW, rkW, bW, false, recurrentMask, mask, T, B, I, H, act, ract);
+    gruForward(hsT, preT, gT, none, rhT, hpT, rktT, xsT, h0T, kT, rkT, bT, false, recurrentMask, mask, T, B, I, H, act, ract);
+    const [dOutW, dOutT] = f(seq ? T * slab : slab);
+    const [dkW, dkT] = out(I * G), [drkW, drkT] = out(H * G), [dbW, dbT] = out(G), [dxW, dxT] = out(T * B * I), [dPreW, dPreT] = out(T * B * G);
+    const [a1, a2] = out(slab), [b1, b2] = out(slab), [c1, c2] = out(slab);
+    gruBackwardWasm(dxW, dkW, drkW, dbW, dPreW, none, a1, b1, c1, dOutW, seq, xsW, hpW, h0W, hsW, preW, gW, none, rhW, kW, rkW, false, recurrentMask, mask, T, B, I, H, act, ract);
+    gruBackward(dxT, dkT, drkT, dbT, dPreT, none, a2, b2, c2, dOutT, seq, xsT, hpT, h0T, hsT, preT, gT, none, rhT, kT, rkT, false, recurrentMask, mask, T, B, I, H, act, ract);
+    return {
+      wasm: { pre: preW, gates: gW, rh: rhW, h: hsW, dPre: dPreW, dKernel: dkW, dRecurrentKernel: drkW, dBias: dbW, dx: dxW },
+      ts: { pre: preT, gates: gT, rh: rhT, h: hsT, dPre: dPreT, dKernel: dkT, dRecurrentKernel: drkT, dBias: dbT, dx: dxT },
+    };
+  }
+
+  for (const shape of cellShapes) {
+    for (const [act, ract] of [...acts, [Act.sigmoid, Act.tanh] as [ActId, ActId]]) {
+      for (const masked of [false, true]) {
+        it(`${shapeName(shape)} act ${act}/${ract}${masked ? ', masks and recurrent dropout' : ''}: forward and every gradient`, () => {
+          compareResults(run(shape, act, ract, masked), false);
+        });
+      }
+    }
+  }
+
+  it('runs in WebAssembly (f32 results differ from the TS kernel in the last bits) and falls back to the TS kernel bit for bit: an activation without a wasm kernel, an operand outside WebAssembly memory', () => {
+    const shape = cellShapes[1]!;
+    const viaWasm = run(shape, Act.tanh, Act.sigmoid, true);
+    assert.notDeepEqual(viaWasm.wasm.h, viaWasm.ts.h);
+    assert.notDeepEqual(viaWasm.wasm.dRecurrentKernel, viaWasm.ts.dRecurrentKernel);
+    useBackend('ts'); // one GEMM for both sides, as above
+    try {
+      for (const [act, ract, resident] of [[Act.elu, Act.sigmoid, true], [Act.tanh, Act.softsign, true], [Act.tanh, Act.sigmoid, false]] as const) {
+        compareResults(run(shape, act, ract, true, resident), true, `act ${act}/${ract} resident ${resident}: `);
+      }
+    } finally {
+      useBackend('auto');
     }
   });
 });

@@ -11,20 +11,7 @@
  * only in rounding.
  */
 
-// ---------------------------------------------------------------- helpers
-
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
-
-@inline function f32at(p: usize): f32 {
-  return load<f32>(p);
-}
-
-@inline function bcast(p: usize): v128 {
-  return v128.load32_splat(p);
-}
+import { HARD_SIGMOID, HARD_SIGMOID_LEGACY, LINEAR, RELU, SIGMOID, TANH, actGradv, actv, bcast, f32at, lane, madd } from './simd';
 
 // ---------------------------------------------------------------- GEMM
 
@@ -312,92 +299,9 @@ export function transpose(out: usize, src: usize, ld: i32, rows: i32, cols: i32)
 
 // ---------------------------------------------------------------- activations
 
-// Activation ids: the same numbers as Act in src/backend/activation.ts. The ones below
-// are computed here; the caller keeps the others in TypeScript.
-const LINEAR = 0;
-const TANH = 1;
-const SIGMOID = 2;
-const HARD_SIGMOID = 3;
-const RELU = 4;
-const HARD_SIGMOID_LEGACY = 11;
-
 /** Whether `act` has a kernel here. */
 export function hasActivation(act: i32): i32 {
   return i32(act === LINEAR || act === TANH || act === SIGMOID || act === HARD_SIGMOID || act === RELU || act === HARD_SIGMOID_LEGACY);
-}
-
-/**
- * e^x, Cephes' expf scheme: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for
- * e^r, 2^n through the exponent bits. |x| is clamped to 88 (e^88 is finite in f32;
- * below −88 the result flushes to 0, which sigmoid and tanh never notice). ~1 ulp.
- */
-@inline function expv(x: v128): v128 {
-  // pmax/pmin are single instructions (min/max add NaN fix-ups); x first keeps NaN NaN.
-  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-88.0)), f32x4.splat(88.0));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = madd(p, r, f32x4.splat(1.3981999507e-3));
-  p = madd(p, r, f32x4.splat(8.3334519073e-3));
-  p = madd(p, r, f32x4.splat(4.1665795894e-2));
-  p = madd(p, r, f32x4.splat(1.6666665459e-1));
-  p = madd(p, r, f32x4.splat(5.0000001201e-1));
-  p = madd(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
-  // 2^n: n + 1.5·2^23 holds n + 127 in its low mantissa bits (one add instead of the
-  // saturating conversion's fix-ups); shift them into the exponent.
-  const scale = i32x4.shl(i32x4.sub(f32x4.add(n, f32x4.splat(12582912.0 + 127.0)), f32x4.splat(12582912.0)), 23);
-  return f32x4.mul(p, scale);
-}
-
-@inline function sigmoidv(x: v128): v128 {
-  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expv(f32x4.neg(x))));
-}
-
-/** tanh: odd polynomial (Cephes tanhf) for |x| < 0.625, else 1 − 2/(e^{2|x|} + 1) with x's sign. */
-@inline function tanhv(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = madd(p, z, f32x4.splat(2.06390887954e-2));
-  p = madd(p, z, f32x4.splat(-5.37397155531e-2));
-  p = madd(p, z, f32x4.splat(1.33314422036e-1));
-  p = madd(p, z, f32x4.splat(-3.33332819422e-1));
-  const small = madd(f32x4.mul(p, z), x, x);
-  const e = expv(f32x4.add(ax, ax));
-  const big = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
-  const signed = v128.or(big, v128.and(x, f32x4.splat(-0.0)));
-  return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
-}
-
-@inline function actv(act: i32, x: v128): v128 {
-  switch (act) {
-    case TANH: return tanhv(x);
-    case SIGMOID: return sigmoidv(x);
-    case HARD_SIGMOID: return f32x4.min(f32x4.splat(1), f32x4.max(f32x4.splat(0), madd(x, f32x4.splat(<f32>1 / 6), f32x4.splat(0.5))));
-    case HARD_SIGMOID_LEGACY: return f32x4.min(f32x4.splat(1), f32x4.max(f32x4.splat(0), madd(x, f32x4.splat(0.2), f32x4.splat(0.5))));
-    case RELU: return f32x4.max(x, f32x4.splat(0));
-    default: return x;
-  }
-}
-
-/** act'(x)·dy, from the output y where that is cheaper (tanh, sigmoid), else from x. */
-@inline function actGradv(act: i32, dy: v128, x: v128, y: v128): v128 {
-  switch (act) {
-    case TANH: return f32x4.mul(dy, f32x4.sub(f32x4.splat(1), f32x4.mul(y, y)));
-    case SIGMOID: return f32x4.mul(f32x4.mul(dy, y), f32x4.sub(f32x4.splat(1), y));
-    case HARD_SIGMOID:
-      return v128.and(f32x4.mul(dy, f32x4.splat(<f32>1 / 6)), v128.and(f32x4.gt(x, f32x4.splat(-3)), f32x4.lt(x, f32x4.splat(3))));
-    case HARD_SIGMOID_LEGACY:
-      return v128.and(f32x4.mul(dy, f32x4.splat(0.2)), v128.and(f32x4.gt(x, f32x4.splat(-2.5)), f32x4.lt(x, f32x4.splat(2.5))));
-    case RELU: return v128.and(dy, f32x4.gt(x, f32x4.splat(0)));
-    default: return dy;
-  }
-}
-
-/** One lane through the vector code, so tails round exactly like the body. */
-@inline function lane(v: v128): f32 {
-  return f32x4.extract_lane(v, 0);
 }
 
 /** y = act(x) over `rows` rows of `cols` values, rows `ld` floats apart in both. */
@@ -459,6 +363,24 @@ export function lstmCellForward(B: i32, H: i32, act: i32, gates: usize, cPrev: u
       store<f32>(h + r + q, f32at(g + 3 * hb + q) * av);
     }
   }
+}
+
+/**
+ * One inference step of B streams in one call (sampling, stream.step): the same
+ * operations in the same order as a step of the time loop — x·kernel, + bias,
+ * + h·recurrentKernel, gate activations, cell update — with the carried h and c
+ * updated in place. gates [B, 4H] and cAct [B, H] are scratch; bias 0 means none.
+ */
+export function lstmStep(B: i32, I: i32, H: i32, act: i32, ract: i32, x: usize, kernel: usize, recurrentKernel: usize, bias: usize, h: usize, c: usize, gates: usize, cAct: usize): void {
+  const G = 4 * H;
+  const hb = <usize>H << 2;
+  gemm(B, G, I, x, I, 1, kernel, G, gates, G, 0);
+  if (bias !== 0) addBias(gates, bias, B, G);
+  gemm(B, G, H, h, H, 1, recurrentKernel, G, gates, G, 1);
+  activationForward(ract, gates, gates, B, 2 * H, G); // i, f
+  activationForward(act, gates + 2 * hb, gates + 2 * hb, B, H, G); // g
+  activationForward(ract, gates + 3 * hb, gates + 3 * hb, B, H, G); // o
+  lstmCellForward(B, H, act, gates, c, c, cAct, h);
 }
 
 /**
@@ -535,6 +457,67 @@ export function biasGrad(dBias: usize, dy: usize, rows: i32, cols: i32): void {
     let s: f32 = 0;
     for (let r = 0; r < rows; r++) s += f32at(dy + <usize>r * rb + q);
     store<f32>(dBias + q, f32at(dBias + q) + s);
+  }
+}
+
+// ---------------------------------------------------------------- optimizer
+
+/** Two f32 at p as f64x2. */
+@inline function load2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** Two f64 lanes rounded to f32 and stored at p. */
+@inline function store2(p: usize, x: v128): void {
+  v128.store64_lane(p, f32x4.demote_f64x2_zero(x), 0);
+}
+
+/**
+ * Adam (Keras rule, see src/optimizers/adam.ts) on elements [lo, hi): in f64 with the
+ * moments rounded to f32 where the TypeScript rule rounds them (Math.fround), so the
+ * results are the same bit for bit. hyper holds f64 alpha, 1 − β1, 1 − β2, ε (doubles
+ * passed as arguments would be boxed by the JavaScript caller). vHat 0: no AMSGrad.
+ */
+export function adamUpdate(params: usize, grads: usize, m: usize, v: usize, vHat: usize, lo: i32, hi: i32, hyper: usize): void {
+  const alpha = f64x2.splat(load<f64>(hyper));
+  const c1 = f64x2.splat(load<f64>(hyper, 8));
+  const c2 = f64x2.splat(load<f64>(hyper, 16));
+  const eps = f64x2.splat(load<f64>(hyper, 24));
+  let i = lo;
+  for (; i + 2 <= hi; i += 2) {
+    const q = <usize>i << 2;
+    const g = load2(grads + q);
+    const m0 = load2(m + q);
+    const v0 = load2(v + q);
+    // Round to f32 and back: the stored moment is what the update uses.
+    const mi = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(m0, f64x2.mul(f64x2.sub(g, m0), c1))));
+    const vi = f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(v0, f64x2.mul(f64x2.sub(f64x2.mul(g, g), v0), c2))));
+    store2(m + q, mi);
+    store2(v + q, vi);
+    let denomV = vi;
+    if (vHat !== 0) {
+      denomV = f64x2.max(load2(vHat + q), vi);
+      store2(vHat + q, denomV);
+    }
+    const step = f64x2.div(f64x2.mul(mi, alpha), f64x2.add(f64x2.sqrt(denomV), eps));
+    store2(params + q, f64x2.sub(load2(params + q), step));
+  }
+  for (; i < hi; i++) {
+    const q = <usize>i << 2;
+    const g = <f64>load<f32>(grads + q);
+    const m0 = <f64>load<f32>(m + q);
+    const v0 = <f64>load<f32>(v + q);
+    const mi = <f64><f32>(m0 + (g - m0) * f64x2.extract_lane(c1, 0));
+    const vi = <f64><f32>(v0 + (g * g - v0) * f64x2.extract_lane(c2, 0));
+    store<f32>(m + q, <f32>mi);
+    store<f32>(v + q, <f32>vi);
+    let denomV = vi;
+    if (vHat !== 0) {
+      denomV = max(<f64>load<f32>(vHat + q), vi);
+      store<f32>(vHat + q, <f32>denomV);
+    }
+    const p = <f64>load<f32>(params + q);
+    store<f32>(params + q, <f32>(p - (mi * f64x2.extract_lane(alpha, 0)) / (Math.sqrt(denomV) + f64x2.extract_lane(eps, 0))));
   }
 }
 
@@ -626,3 +609,5 @@ export function gruCellBackward(B: i32, H: i32, act: i32, ract: i32, dPre: usize
     }
   }
 }
+
+export * from './cells'; // the GRU cell for resetAfter = false (wasm/cells.ts)

@@ -4,14 +4,16 @@
  */
 import { gemm, gemmTs, setGemmImpl } from './gemm.js';
 import { gemmWasm } from './wasmGemm.js';
-import { lstmBackwardWasm, lstmForwardWasm } from './wasmLstm.js';
+import { lstmBackwardWasm, lstmForwardWasm, lstmStepWasm } from './wasmLstm.js';
 import { gruBackwardWasm, gruForwardWasm } from './wasmGru.js';
+import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from './wasmSimpleRnn.js';
 import { isResident, residentAlloc, wasmRuntime, wasmSupported } from './wasmRuntime.js';
+import { adamUpdateWasm } from './wasmAdam.js';
 import { activationBackward, activationForward } from './activation.js';
 import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './elementwise.js';
 import { denseBackward, denseForward } from './dense.js';
 import { simpleRnnBackward, simpleRnnForward } from './simpleRnn.js';
-import { lstmBackward, lstmForward } from './lstm.js';
+import { lstmBackward, lstmForward, lstmStep } from './lstm.js';
 import { gruBackward, gruForward } from './gru.js';
 
 export { Act, type ActId } from './activation.js';
@@ -35,8 +37,29 @@ export interface Kernels {
   simpleRnnBackward: typeof simpleRnnBackward;
   lstmForward: typeof lstmForward;
   lstmBackward: typeof lstmBackward;
+  /** One fused inference step on carried state; false where the backend has none (then the time loop runs). */
+  lstmStep: typeof lstmStep;
   gruForward: typeof gruForward;
   gruBackward: typeof gruBackward;
+  /** Adam on [lo, hi) in place; false where the backend has no kernel for these buffers (the optimizer's own loop runs). */
+  adamUpdate: typeof adamUpdate;
+}
+
+/**
+ * Adam's update (the rule is src/optimizers/adam.ts), for backends with a kernel for it:
+ * the TypeScript backend has none, the optimizer's loop is its kernel.
+ */
+function adamUpdate(
+  _params: Float32Array,
+  _grads: Float32Array,
+  _m: Float32Array,
+  _v: Float32Array,
+  _vHat: Float32Array | null,
+  _lo: number,
+  _hi: number,
+  _hyper: Float32Array, // f64 alpha, 1 − β1, 1 − β2, ε
+): boolean {
+  return false;
 }
 
 export const tsKernels: Kernels = {
@@ -56,14 +79,16 @@ export const tsKernels: Kernels = {
   simpleRnnBackward,
   lstmForward,
   lstmBackward,
+  lstmStep,
   gruForward,
   gruBackward,
+  adamUpdate,
 };
 
 /**
  * The WebAssembly backend: buffers in the module's memory (./wasmRuntime.ts), the GEMM
- * and the LSTM and GRU (resetAfter) time loops in WebAssembly SIMD; the rest are the TypeScript kernels
- * working on the same buffers.
+ * and the SimpleRNN, LSTM and GRU time loops in WebAssembly SIMD; the rest are the
+ * TypeScript kernels working on the same buffers.
  */
 export const wasmKernels: Kernels = {
   ...tsKernels,
@@ -71,8 +96,12 @@ export const wasmKernels: Kernels = {
   alloc: residentAlloc,
   owns: (buf) => !wasmRuntime().resident || isResident(buf),
   gemm: gemmWasm,
+  simpleRnnForward: simpleRnnForwardWasm,
+  simpleRnnBackward: simpleRnnBackwardWasm,
   lstmForward: lstmForwardWasm,
   lstmBackward: lstmBackwardWasm,
+  lstmStep: lstmStepWasm,
+  adamUpdate: adamUpdateWasm,
   gruForward: gruForwardWasm,
   gruBackward: gruBackwardWasm,
 };

@@ -51,24 +51,61 @@ export function lstmForward(
     activationForwardBlock(ract, gates, pre, go, G, B, 2 * H); // i, f
     activationForwardBlock(act, gates, pre, go + 2 * H, G, B, H); // g
     activationForwardBlock(ract, gates, pre, go + 3 * H, G, B, H); // o
-    const cp = s === 0 ? c0 : cs;
-    const cpo = s === 0 ? 0 : (s - 1) * slab;
-    for (let b = 0; b < B; b++) {
-      const g = go + b * G;
-      for (let j = 0; j < H; j++) {
-        cs[so + b * H + j] = gates[g + H + j]! * cp[cpo + b * H + j]! + gates[g + j]! * gates[g + 2 * H + j]!;
-      }
-    }
-    activationForward(act, cAct, so, cs, so, B, H);
-    for (let b = 0; b < B; b++) {
-      const g = go + b * G + 3 * H;
-      for (let j = 0; j < H; j++) hs[so + b * H + j] = gates[g + j]! * cAct[so + b * H + j]!;
-    }
+    cellUpdate(cs, cAct, hs, so, s === 0 ? c0 : cs, s === 0 ? 0 : (s - 1) * slab, gates, go, B, H, act);
     if (mask !== null) {
       holdMaskedRows(hs, h0, mask, s, B, H);
       holdMaskedRows(cs, c0, mask, s, B, H);
     }
   }
+}
+
+/** c = f ⊙ cPrev + i ⊙ g, cAct = act(c), h = o ⊙ cAct for one step (c may be cPrev: in place). */
+function cellUpdate(cs: Float32Array, cAct: Float32Array, hs: Float32Array, so: number, cp: Float32Array, cpo: number, gates: Float32Array, go: number, B: number, H: number, act: ActId): void {
+  const G = 4 * H;
+  for (let b = 0; b < B; b++) {
+    const g = go + b * G;
+    for (let j = 0; j < H; j++) {
+      cs[so + b * H + j] = gates[g + H + j]! * cp[cpo + b * H + j]! + gates[g + j]! * gates[g + 2 * H + j]!;
+    }
+  }
+  activationForward(act, cAct, so, cs, so, B, H);
+  for (let b = 0; b < B; b++) {
+    const g = go + b * G + 3 * H;
+    for (let j = 0; j < H; j++) hs[so + b * H + j] = gates[g + j]! * cAct[so + b * H + j]!;
+  }
+}
+
+/**
+ * One inference step on carried state (stream.step, sampling): h and c [B, H] updated
+ * in place from x [B, I], with the time loop's operations in its order, so the numbers
+ * are the same as a one-step lstmForward. Returns false (the caller runs the loop)
+ * where the loop would multiply a transposed kernel copy instead.
+ */
+export function lstmStep(
+  h: Float32Array, // [B, H] in/out
+  c: Float32Array, // [B, H] in/out
+  gates: Float32Array, // [B, 4H] scratch
+  cAct: Float32Array, // [B, H] scratch
+  x: Float32Array, // [B, I]
+  kernel: Float32Array,
+  recurrentKernel: Float32Array,
+  bias: Float32Array | null,
+  B: number,
+  I: number,
+  H: number,
+  act: ActId,
+  ract: ActId,
+): boolean {
+  if (prefersTransposedB(B)) return false;
+  const G = 4 * H;
+  gemm(false, false, B, G, I, x, 0, I, kernel, 0, G, gates, 0, G, false);
+  if (bias !== null) addBias(gates, bias, B, G);
+  gemm(false, false, B, G, H, h, 0, H, recurrentKernel, 0, G, gates, 0, G, true);
+  activationForwardBlock(ract, gates, gates, 0, G, B, 2 * H); // i, f
+  activationForwardBlock(act, gates, gates, 2 * H, G, B, H); // g
+  activationForwardBlock(ract, gates, gates, 3 * H, G, B, H); // o
+  cellUpdate(c, cAct, h, 0, c, 0, gates, 0, B, H, act);
+  return true;
 }
 
 export function lstmBackward(

@@ -70,6 +70,32 @@ export function lstmForwardWasm(
   }
 }
 
+/**
+ * One inference step on carried state, in one call (see lstmStep in wasm/kernels.ts):
+ * h and c [B, H] updated in place from x [B, I]. Declines (returns false: run the time
+ * loop instead) when an operand is not resident or an activation has no wasm kernel.
+ */
+export function lstmStepWasm(
+  h: Float32Array,
+  c: Float32Array,
+  gates: Float32Array,
+  cAct: Float32Array,
+  x: Float32Array,
+  kernel: Float32Array,
+  recurrentKernel: Float32Array,
+  bias: Float32Array | null,
+  B: number,
+  I: number,
+  H: number,
+  act: ActId,
+  ract: ActId,
+): boolean {
+  const k = wasmRuntime().kernels;
+  if (!k.hasActivation(act) || !k.hasActivation(ract) || !(ok(h) && ok(c) && ok(gates) && ok(cAct) && ok(x) && ok(kernel) && ok(recurrentKernel) && ok(bias))) return false;
+  k.lstmStep(B, I, H, act, ract, addr(x), addr(kernel), addr(recurrentKernel), bias === null ? 0 : addr(bias), addr(h), addr(c), addr(gates), addr(cAct));
+  return true;
+}
+
 export function lstmBackwardWasm(
   dxs: Float32Array | null,
   dKernel: Float32Array,

@@ -31,8 +31,15 @@ export interface WasmKernelExports {
   biasGrad(dBias: number, dy: number, rows: number, cols: number): void;
   gruCellForward(B: number, H: number, act: number, ract: number, pre: number, gates: number, mh: number, biasH: number, hasBias: number, hPrev: number, h: number): void;
   gruCellBackward(B: number, H: number, act: number, ract: number, dPre: number, dPreH: number, dhNext: number, dh: number, pre: number, gates: number, mh: number, hPrev: number): void;
+  // the resetAfter = false GRU cell (wasm/cells.ts)
+  gruCellForwardZR(B: number, H: number, ract: number, pre: number, gates: number, hPrev: number, rh: number): void;
+  gruCellForwardH(B: number, H: number, act: number, pre: number, gates: number, hState: number, h: number): void;
+  gruCellBackwardZH(B: number, H: number, act: number, ract: number, dPre: number, dhNext: number, dh: number, pre: number, gates: number, hState: number): void;
+  gruCellBackwardR(B: number, H: number, ract: number, dPre: number, dhPrev: number, pre: number, gates: number, hPrev: number): void;
   lstmCellForward(B: number, H: number, act: number, gates: number, cPrev: number, c: number, cAct: number, h: number): void;
   lstmCellBackward(B: number, H: number, act: number, dPre: number, dcNext: number, dh: number, dc: number, gates: number, cPrev: number, c: number, cAct: number): void;
+  adamUpdate(params: number, grads: number, m: number, v: number, vHat: number, lo: number, hi: number, hyper: number): void;
+  lstmStep(B: number, I: number, H: number, act: number, ract: number, x: number, kernel: number, recurrentKernel: number, bias: number, h: number, c: number, gates: number, cAct: number): void;
 }
 
 export interface WasmRuntime {
@@ -167,6 +174,8 @@ export function wasmRuntime(): WasmRuntime {
 const freeBlocks: number[] = [];
 let top = HEAP_BASE;
 const residentBuffers = new WeakSet<ArrayBufferLike>();
+/** The buffer of the newest block: nearly every check is against it, and === is cheaper than the WeakSet. */
+let newestBuffer: ArrayBufferLike | null = null;
 let heapView: Float32Array = new Float32Array(0);
 
 const registry = new FinalizationRegistry<readonly [number, number]>(([start, end]) => release(start, end));
@@ -232,6 +241,7 @@ export function residentAlloc(n: number): Float32Array {
   const start = reserve(bytes);
   const buffer = runtime.memory.buffer;
   residentBuffers.add(buffer);
+  newestBuffer = buffer;
   const view = new Float32Array(buffer, start, n);
   view.fill(0);
   registry.register(view, [start, start + bytes] as const);
@@ -240,7 +250,8 @@ export function residentAlloc(n: number): Float32Array {
 
 /** Whether a kernel can be given this array by pointer. */
 export function isResident(a: Float32Array): boolean {
-  return residentBuffers.has(a.buffer);
+  const buffer = a.buffer;
+  return buffer === newestBuffer || residentBuffers.has(buffer);
 }
 
 /** Byte address of a[off] (a must be resident). */

@@ -74,6 +74,12 @@ export class LSTM extends Recurrent {
     this.recurrentKernelT = ensure(this.recurrentKernelT, 4 * this.units * this.units);
   }
 
+  protected override stepInPlace(x: Float32Array, states: Float32Array[], B: number): boolean {
+    this.ensureCell(1, B);
+    const bias = this.bias?.value ?? null;
+    return this.k.lstmStep(states[0]!, states[1]!, this.gates, this.cAct, x, this.kernel.value, this.recurrentKernel.value, bias, B, this.inputDim, this.units, this.activation, this.recurrentActivation);
+  }
+
   protected cellForward(T: number, B: number): void {
     this.k.lstmForward(
       this.hs,

@@ -213,6 +213,13 @@ export abstract class Recurrent extends Layer {
   protected abstract cellForward(T: number, B: number): void;
   /** Backward of cellForward: weight gradients accumulated; dxs written when given. */
   protected abstract cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void;
+  /**
+   * One inference step of x [B, I] on `states` (h first; [B, H] each), updated in place,
+   * where the cell and backend have a fused step; false to run the time loop instead.
+   */
+  protected stepInPlace(_x: Float32Array, _states: Float32Array[], _B: number): boolean {
+    return false;
+  }
   /** The [T, B, H] cache of state i (0 = h, 1 = c for LSTM). */
   protected abstract stateCache(i: number): Float32Array;
 
@@ -231,6 +238,12 @@ export abstract class Recurrent extends Layer {
   forward(x: Float32Array, B: number, T: number, training: boolean, mask: Float32Array | null): Float32Array {
     const H = this.units;
     const I = this.inputDim;
+    // A stream's single step: the cell's fused step on the stream's state, in place.
+    if (T === 1 && !training && this.externalStates !== null && noneMasked(mask, B) && this.stepInPlace(x, this.externalStates, B)) {
+      this.y = ensure(this.y, B * H);
+      copy(this.y, this.externalStates[0]!, 0, B * H);
+      return this.y;
+    }
     if (this.stateful && B !== this.statefulBatch) {
       throw new RangeError(`${this.where}: this stateful layer was built for batches of ${this.statefulBatch} samples, got a batch of ${B}`);
     }
@@ -407,6 +420,12 @@ function optBool(v: unknown, dflt: boolean, what: string): boolean {
 }
 
 /** dst[0..n) = src[from..from+n) without the view object subarray() would allocate. */
+/** Whether no row of a one-step [B] mask is masked (a masked row must hold its state: the time loop does that). */
+function noneMasked(mask: Float32Array | null, B: number): boolean {
+  if (mask !== null) for (let b = 0; b < B; b++) if (mask[b] === 0) return false;
+  return true;
+}
+
 export function copy(dst: Float32Array, src: Float32Array, from: number, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[from + i]!;
 }

@@ -11,6 +11,7 @@
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
 import { Recurrent } from '../layers/recurrent.js';
 import type { Layer } from '../layers/layer.js';
+import { backend } from '../backend/index.js';
 
 /** What a Stream needs from its model. */
 export interface StreamableModel {
@@ -26,6 +27,13 @@ const STEPWISE = new Set(['SimpleRNN', 'LSTM', 'GRU', 'Dense', 'TimeDistributed'
 export class Stream {
   private readonly recurrent: Recurrent[];
   private readonly states: Float32Array[][];
+  /** Error-message prefix, built once (a template string per step would allocate). */
+  private readonly what: string;
+  /** The output shape for the last (steps, single) seen: a step is usually like the one before. */
+  private lastT = -1;
+  private lastSingle = false;
+  private lastShape: number[] = [];
+  private lastSize = 0;
 
   constructor(
     private readonly model: StreamableModel,
@@ -37,8 +45,10 @@ export class Stream {
         throw new RangeError(`${model.where}: ${l.where} cannot run step by step (it needs the whole sequence); stream() supports ${[...STEPWISE].join(', ')}`);
       }
     }
+    this.what = `${model.where}: stream step`;
     this.recurrent = model.layers.filter((l): l is Recurrent => l instanceof Recurrent);
-    this.states = this.recurrent.map((l) => Array.from({ length: l.numStates }, () => new Float32Array(batchSize * l.units)));
+    // Allocated by the backend, so kernels can read and write the carried state in place.
+    this.states = this.recurrent.map((l) => Array.from({ length: l.numStates }, () => backend().alloc(batchSize * l.units)));
   }
 
   /**
@@ -47,19 +57,21 @@ export class Stream {
    * model's outputs for these steps (the time axis dropped for a single step).
    */
   step(input: Tensor | NestedArray): Tensor {
-    const x = toTensor(input, `${this.model.where}: stream step`);
+    const x = toTensor(input, this.what);
     const first = this.model.layers[0]!;
-    const stepRank = first.inputShape.length; // per-sample rank including time
-    const single = x.rank === stepRank; // [B, F] (or [B] of indices): one step
-    if (x.rank !== stepRank + 1 && !single) {
+    const want = first.inputShape; // per sample, time axis first
+    const single = x.rank === want.length; // [B, F] (or [B] of indices): one step
+    if (x.rank !== want.length + 1 && !single) {
       throw new RangeError(`${first.where}: a stream step takes [${this.batchSize}, …features] or [${this.batchSize}, steps, …features], got ${formatShape(x.shape)}`);
     }
     if (x.shape[0] !== this.batchSize) throw new RangeError(`${this.model.where}: this stream has batch size ${this.batchSize}, got ${x.shape[0]} samples`);
     const T = single ? 1 : x.shape[1]!;
-    const features = single ? x.shape.slice(1) : x.shape.slice(2);
-    const want = first.inputShape.slice(1);
-    if (features.length !== want.length || features.some((d, i) => want[i] !== null && d !== want[i])) {
-      throw new RangeError(`${first.where}: expected steps of shape ${formatShape([this.batchSize, ...want])}, got ${formatShape(x.shape)}`);
+    const featureAxis = single ? 1 : 2;
+    for (let i = 1; i < want.length; i++) {
+      const d = want[i];
+      if (x.shape[featureAxis + i - 1] !== d && d !== null) {
+        throw new RangeError(`${first.where}: expected steps of shape ${formatShape([this.batchSize, ...want.slice(1)])}, got ${formatShape(x.shape)}`);
+      }
     }
     for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
     let out: Float32Array;
@@ -68,14 +80,20 @@ export class Stream {
     } finally {
       for (const l of this.recurrent) l.externalStates = null;
     }
+    if (T !== this.lastT || single !== this.lastSingle) this.cacheOutputShape(T, single);
+    return new Tensor(out.slice(0, this.lastSize), this.lastShape.slice());
+  }
+
+  private cacheOutputShape(T: number, single: boolean): void {
     const last = this.model.layers[this.model.layers.length - 1]!;
     // The time axis of a sequence output has this call's length, whatever length the model declared.
     let tOut = T;
     for (const l of this.model.layers) tOut = l.outputTime(tOut);
     const outShape = last.outputShape.map((d, i) => (i === 0 && last.outputShape.length >= 2 ? tOut : (d as number)));
-    const size = this.batchSize * outShape.reduce((a, b) => a * b, 1);
-    const shape = single && last.outputShape.length === 2 ? [this.batchSize, outShape[1]!] : [this.batchSize, ...outShape];
-    return new Tensor(out.slice(0, size), shape);
+    this.lastShape = single && last.outputShape.length === 2 ? [this.batchSize, outShape[1]!] : [this.batchSize, ...outShape];
+    this.lastSize = this.lastShape.reduce((a, b) => a * b, 1);
+    this.lastT = T;
+    this.lastSingle = single;
   }
 
   /** Back to the zero state. */

@@ -9,6 +9,7 @@
  * tfjs add ε to the corrected √v̂, which differs early in training; we match Keras.
  */
 import { checkBoolean, checkNumberIn } from '../core/errors.js';
+import { backend } from '../backend/index.js';
 import { Optimizer } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
@@ -39,6 +40,12 @@ export class Adam extends Optimizer {
   readonly amsgrad: boolean;
   /** α for the current step, set by beginStep. */
   private alpha = 0;
+  /**
+   * α, 1 − β1, 1 − β2, ε as f64, where the backend's kernel reads them (numbers passed to
+   * a kernel as arguments would be boxed); `hyperF32` is the same memory as allocated.
+   */
+  private hyperF32: Float32Array = new Float32Array(0);
+  private hyper: Float64Array = new Float64Array(0);
 
   /** `spec` is for subclasses (AdamW); users pass only options. */
   constructor(options: AdamOptions = {}, spec: OptimizerSpec = SPEC) {
@@ -61,11 +68,21 @@ export class Adam extends Optimizer {
 
   protected override beginStep(t: number): void {
     this.alpha = (this.lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    const k = backend();
+    if (this.hyperF32.length === 0 || !k.owns(this.hyperF32)) {
+      this.hyperF32 = k.alloc(8);
+      this.hyper = new Float64Array(this.hyperF32.buffer, this.hyperF32.byteOffset, 4);
+    }
+    this.hyper[0] = this.alpha;
+    this.hyper[1] = 1 - this.beta1;
+    this.hyper[2] = 1 - this.beta2;
+    this.hyper[3] = this.epsilon;
   }
 
   protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number): void {
     const m = this.slots[0]!;
     const v = this.slots[1]!;
+    if (backend().adamUpdate(params, grads, m, v, this.amsgrad ? this.slots[2]! : null, lo, hi, this.hyperF32)) return;
     const c1 = 1 - this.beta1;
     const c2 = 1 - this.beta2;
     const alpha = this.alpha;

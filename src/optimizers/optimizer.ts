@@ -12,6 +12,7 @@
  * rules round each new slot value to float32 (Math.fround) before using it, so
  * the arithmetic sees exactly what Keras reads back from its variables.
  */
+import { backend } from '../backend/index.js';
 import { checkNumberIn, checkOptions } from '../core/errors.js';
 
 /** Where one weight tensor lives inside the flat arenas. */
@@ -175,7 +176,7 @@ export abstract class Optimizer {
     this.segStart = Int32Array.from(trainable, (s) => s.offset);
     this.segEnd = Int32Array.from(trainable, (s) => s.offset + s.size);
     if (this.numParams < 0) {
-      this.slots = this.slotNames().map((n) => new Float32Array(numParams).fill(this.slotInitialValue(n)));
+      this.slots = this.slotNames().map((n) => backend().alloc(numParams).fill(this.slotInitialValue(n)));
       this.numParams = numParams;
     }
     this.built = true;
@@ -312,7 +313,7 @@ export abstract class Optimizer {
       if (len !== size) throw new RangeError(`${cls}: state slot '${n}' has ${len} values, expected ${size}`);
     }
     if (this.numParams < 0) {
-      this.slots = names.map(() => new Float32Array(size));
+      this.slots = names.map(() => backend().alloc(size));
       this.numParams = size;
     }
     for (let k = 0; k < names.length; k++) this.slots[k]!.set(state.slots[names[k]!]!);
