@@ -89,6 +89,24 @@ test('sampleIndex: temperature → 0 is the argmax; topK restricts the choices; 
   assert.ok(rare / 4000 > 0.18, `rare index at temperature 50: ${rare / 4000}`);
 });
 
+test('sampleIndex at temperature 1 draws each index with its probability (banned ones renormalised away), like a temperature near 1', () => {
+  const p = [0.05, 0.3, 0.4, 0.25, 0];
+  const n = 40000;
+  const freq = (opts: { temperature?: number; banned?: number[] }, seed: number): number[] => {
+    const rng = new Rng(seed);
+    const counts = [0, 0, 0, 0, 0];
+    for (let i = 0; i < n; i++) counts[sampleIndex(p, 0, 5, rng, opts)]!++;
+    return counts.map((c) => c / n);
+  };
+  // Binomial standard deviation at n = 40000 is at most 0.0025: 0.012 is about five of them.
+  const close = (got: number[], want: number[], what: string): void => {
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 0.012, `${what}: index ${i} drawn ${got[i]}, expected ${want[i]}`);
+  };
+  close(freq({}, 3), p, 'temperature 1');
+  close(freq({ temperature: 1 + 1e-9 }, 4), p, 'temperature 1 + 1e-9 (the logarithmic path)');
+  close(freq({ banned: [2] }, 5), [0.05 / 0.6, 0.3 / 0.6, 0, 0.25 / 0.6, 0], 'banned 2');
+});
+
 async function smallGenerator(): Promise<TextGenerator> {
   const gen = new TextGenerator({ vocab: Vocabulary.fromCorpus(small), cell: 'lstm', units: 16, seed: 5 });
   await gen.fit(small, { epochs: 15, batchSize: 8, verbose: 0, seed: 1 });
