@@ -202,6 +202,12 @@ describe('data-parallel fit: failures and lifecycle', () => {
     assert.match(r.error ?? '', /^fit: worker thread 1 \(of 1\) failed: the thread exited unexpectedly \(exit code 7\)$/);
   });
 
+  it('a worker thread that never answers fails fit at the startup deadline, and the process exits', async () => {
+    const r = await runFault('silent');
+    assert.match(r.error ?? '', /^fit: worker thread 1 \(of 1\) failed: it did not start within 2 s$/);
+    assert.equal(r.batches, 0);
+  });
+
   it('a throwing callback and stopTraining end fit with the threads stopped; a clean fit exits too', async () => {
     const [cb, stop, ok] = await Promise.all([runFault('callback'), runFault('stop'), runFault('ok')]);
     assert.equal(cb.error, 'callback failed on purpose');

@@ -5,7 +5,7 @@
  * the test's timeout would catch it.
  *
  * argv[2]: 'throw' | 'exit' (the worker thread fails at its 2nd batch, through the
- * test-only hook), 'callback' (a callback throws at batch 2), 'stop' (a callback sets
+ * test-only hook), 'silent' (the worker never answers; the startup deadline cut to 2 s), 'callback' (a callback throws at batch 2), 'stop' (a callback sets
  * stopTraining at batch 2), 'ok' (nothing goes wrong).
  */
 import { Rng, Sequential, layers, setSeed, tensor } from '../../src/index.js';
@@ -13,6 +13,10 @@ import { workerTestHooks } from '../../src/models/workers/pool.js';
 
 const mode = process.argv[2] ?? 'ok';
 if (mode === 'throw' || mode === 'exit') workerTestHooks.fault = { worker: 1, batch: 2, kind: mode };
+if (mode === 'silent') {
+  workerTestHooks.fault = { worker: 1, batch: 0, kind: 'silent' };
+  workerTestHooks.startupTimeoutMs = 2000;
+}
 
 setSeed(1);
 const rng = new Rng(2);

@@ -54,8 +54,8 @@ import { availableCores, spawnThread, threadsAvailable, type ThreadHandle } from
 /** fit's `workers` option: threads doing the work (the main thread counts as one), or 'auto'. */
 export type WorkersOption = number | 'auto';
 
-/** Test-only hooks (not exported from the package): make a worker fail on purpose. */
-export const workerTestHooks: { fault: InjectedFault | null } = { fault: null };
+/** Test-only hooks (not exported from the package): make a worker fail on purpose; shorten the startup deadline. */
+export const workerTestHooks: { fault: InjectedFault | null; startupTimeoutMs: number } = { fault: null, startupTimeoutMs: 60_000 };
 
 /**
  * The 'auto' rule's constants. A step's synchronisation costs ~0.015–0.05 ms idle, more
@@ -288,8 +288,18 @@ export class ParallelTrainer {
         };
         handle.post(init);
       }
-      // Wait for every replica, or the first failure.
-      while (ready.size < threads - 1 && trainer.failure === null) await Promise.race([allReady, trainer.nextWake()]);
+      // Wait for every replica, or the first failure, or the deadline: a worker whose
+      // script loaded but never answers (a broken deployment) must not hang fit.
+      const limit = workerTestHooks.startupTimeoutMs;
+      const deadline = Date.now() + limit;
+      while (ready.size < threads - 1 && trainer.failure === null) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          for (let i = 1; i < threads; i++) if (!ready.has(i)) trainer.fail(i, `it did not start within ${limit / 1000} s`);
+          break;
+        }
+        await Promise.race([allReady, trainer.wakeOrTimeout(Math.min(left, 1000))]);
+      }
       if (trainer.failure !== null) throw trainer.failure;
     } catch (e) {
       await trainer.close();

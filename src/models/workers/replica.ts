@@ -59,6 +59,11 @@ function serve(init: InitMessage, channel: ParentChannel): void {
   const maxRows = Math.ceil(dims.batchSize / init.threads);
   engine.planBatches({ T: dims.T, xWidth: dims.xWidth, yWidth: dims.yWidth, swWidth: dims.swWidth } as Dataset, maxRows);
   const dropoutSeed = mixSeeds(init.fitSeed, 0x7f4a7c15 + index);
+  if (init.fault?.kind === 'silent' && init.fault.worker === index) {
+    // Alive but mute until told to exit, like a worker stuck in a broken deployment.
+    while (Atomics.load(ctrl, CMD) !== CMD_EXIT) Atomics.wait(ctrl, SEQ, Atomics.load(ctrl, SEQ), 100);
+    return;
+  }
   channel.post({ type: 'ready', paramCount: P });
 
   let seen = 0;

@@ -9,7 +9,8 @@
  * (`tsx/esm/api`) in the new thread and then imports entry.ts (Node 20 runs a worker's
  * entry before any `--import tsx` of its execArgv could apply).
  * Browsers: `new Worker(new URL('./entry.js', import.meta.url), {type: 'module'})`, the
- * form bundlers recognise; SharedArrayBuffer needs a cross-origin isolated page.
+ * form bundlers recognise (through a blob: bootstrap when the package was loaded from
+ * another origin, see workerScriptUrl); SharedArrayBuffer needs a cross-origin isolated page.
  */
 
 /** The main thread's handle on one worker thread. */
@@ -98,18 +99,64 @@ export async function spawnThread(events: ThreadEvents): Promise<ThreadHandle> {
       },
     };
   }
-  const W = (globalThis as { Worker?: new (url: URL, options: { type: 'module' }) => Worker }).Worker;
-  if (W === undefined) throw new Error('fit workers: this runtime has no Worker');
-  const w = new W(new URL('./entry.js', import.meta.url), { type: 'module' });
-  w.addEventListener('message', (e: MessageEvent) => events.message(e.data));
-  w.addEventListener('error', (e: ErrorEvent) => {
+  if (typeof Worker !== 'function') throw new Error('fit workers: this runtime has no Worker');
+  const boot = crossOriginBootstrap();
+  // The same-origin case is written out as `new Worker(new URL('./entry.js', import.meta.url), …)`:
+  // bundlers (webpack 5, Vite, Parcel) recognise exactly that form and emit the entry as a worker chunk.
+  const w = boot === null ? new Worker(new URL('./entry.js', import.meta.url), { type: 'module' }) : new Worker(boot.url, { type: 'module' });
+  const revoke = (): void => boot?.revoke();
+  w.addEventListener('message', (e: MessageEvent) => {
+    revoke();
+    events.message(e.data);
+  });
+  w.addEventListener('error', (e: Event) => {
+    revoke();
+    // Keeps the failure out of the page's console: it reaches the user as fit's rejection.
     e.preventDefault();
-    events.error(new Error(e.message || 'the worker script failed to load'));
+    // A script that fails to load gives a bare Event (no message), in every engine.
+    const message = (e as Partial<ErrorEvent>).message;
+    events.error(
+      new Error(
+        message ||
+          `could not start a Web Worker from ${entryHref()}: the file or a module it imports failed to load (it must be served as JavaScript; on a cross-origin isolated page also with Cross-Origin-Embedder-Policy: require-corp, and from another origin with CORS headers)`,
+      ),
+    );
   });
   w.addEventListener('messageerror', () => events.error(new Error('a message from the worker could not be read')));
   return {
     post: (m, transfer) => w.postMessage(m, transfer ?? []),
-    terminate: async () => w.terminate(),
+    terminate: async () => {
+      revoke();
+      w.terminate();
+    },
+  };
+}
+
+/** Held in a variable so that bundlers do not also emit the entry as a plain (unbundled) asset. */
+const ENTRY_FILE = './entry.js';
+
+function entryHref(): string {
+  return new URL(ENTRY_FILE, import.meta.url).href;
+}
+
+/**
+ * Browsers start workers only from the page's own origin. Where the package itself was
+ * loaded from another one (a CDN), the worker starts from a same-origin blob: module that
+ * imports the entry by its absolute URL (fetched with CORS, as the page's import of the
+ * package was); null where no bootstrap is needed. `revoke` frees the blob once the worker
+ * has answered or failed; the worker has fetched its script by then.
+ */
+function crossOriginBootstrap(): { url: string; revoke: () => void } | null {
+  const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
+  if (origin === undefined || origin === 'null' || origin === new URL(import.meta.url).origin) return null;
+  const url = URL.createObjectURL(new Blob([`import ${JSON.stringify(entryHref())};\n`], { type: 'text/javascript' }));
+  let live = true;
+  return {
+    url,
+    revoke: () => {
+      if (live) URL.revokeObjectURL(url);
+      live = false;
+    },
   };
 }
 
