@@ -30,10 +30,16 @@ export interface WeightValue {
   data: Float32Array;
 }
 
-/** Per-step probabilities of a batch-1 model fed one token at a time, state carried. */
+/**
+ * Per-step probabilities of a model fed one token per row at a time, state carried: `rows`
+ * independent streams as the rows of one batch (1 for plain one-character-at-a-time sampling).
+ */
 export interface Sampler {
+  readonly rows: number;
+  /** Every row back to the zero state. */
   reset(): void;
-  step(id: number): ArrayLike<number>;
+  /** One step: ids[r] is row r's next input; returns the probabilities, [rows, V] flat. */
+  step(ids: Int32Array): ArrayLike<number>;
   dispose(): void;
 }
 
@@ -63,8 +69,8 @@ export interface Contestant {
   evaluate(): [number, number];
   /** Outputs for the first `count` sequences, flat. */
   predict(batchSize: number, count: number): Float32Array;
-  /** A batch-1 sampler with the model's current weights (models with an embedding). */
-  sampler(): Sampler;
+  /** A sampler of `rows` streams (batch size) with the model's current weights (models with an embedding). */
+  sampler(rows: number): Sampler;
   dispose(): void;
 }
 
@@ -180,14 +186,15 @@ class RnnkitContestant implements Contestant {
     return this.model.predict(this.slice(0, count)[0], { batchSize }).data;
   }
 
-  sampler(): Sampler {
+  sampler(rows: number): Sampler {
     useBackend(this.backendName);
-    const stream: Stream = this.model.stream({ batchSize: 1 });
-    const x = tensor(new Float32Array(1), [1]);
+    const stream: Stream = this.model.stream({ batchSize: rows });
+    const x = tensor(new Float32Array(rows), [rows]);
     return {
+      rows,
       reset: () => stream.reset(),
-      step: (id) => {
-        x.data[0] = id;
+      step: (ids) => {
+        for (let r = 0; r < rows; r++) x.data[r] = ids[r]!;
         return stream.step(x).data;
       },
       dispose: () => {},
@@ -384,23 +391,29 @@ class TfjsContestant implements Contestant {
     return data;
   }
 
-  /** What tfjs users do for O(1) sampling: a stateful copy built for batch 1, one step per predict. */
-  sampler(): Sampler {
+  /**
+   * What tfjs users do for O(1) sampling: a stateful copy built for a fixed batch of `rows`
+   * (batchInputShape [rows, 1]), one step of all rows per predict; the probabilities come
+   * back as [rows, 1, V], i.e. [rows, V] flat.
+   */
+  sampler(rows: number): Sampler {
     const V = this.spec.embeddingVocab;
     if (V === undefined) throw new Error(`${this.label}: sampling needs an embedding model`);
-    const m = buildTfjsModel(this.spec, this.oneHot, this.oneHot ? [1, 1, V] : [1, 1]);
+    const shape = this.oneHot ? [rows, 1, V] : [rows, 1];
+    const m = buildTfjsModel(this.spec, this.oneHot, shape);
     setTfjsWeights(m, this.getWeights());
-    const input = new Float32Array(this.oneHot ? V : 1);
+    const input = new Float32Array(this.oneHot ? rows * V : rows);
     return {
+      rows,
       reset: () => m.resetStates(),
-      step: (id) => {
+      step: (ids) => {
         this.check();
         if (this.oneHot) {
           input.fill(0);
-          input[id] = 1;
-        } else input[0] = id;
-        const x = tf.tensor(input, this.oneHot ? [1, 1, V] : [1, 1]);
-        const p = m.predict(x) as tf.Tensor;
+          for (let r = 0; r < rows; r++) input[r * V + ids[r]!] = 1;
+        } else for (let r = 0; r < rows; r++) input[r] = ids[r]!;
+        const x = tf.tensor(input, shape);
+        const p = m.predict(x, { batchSize: rows }) as tf.Tensor; // predict's default batch size (32) would split the 64 rows
         const probs = p.dataSync();
         x.dispose();
         p.dispose();

@@ -7,7 +7,8 @@
  *
  *   npm run bench                          everything (about 5–10 minutes on 2 cores)
  *   npm run bench -- --only lstm,predict   workloads or groups: seed, seed-learn, lstm, gru, big,
- *                                          charlm (= charlm + charlm-sample), charlm-sample, predict, gemm
+ *                                          charlm (= charlm + charlm-sample + charlm-sample-64),
+ *                                          charlm-sample, charlm-sample-64, predict, gemm, adam
  *   npm run bench -- --frameworks rnnkit,torch   any of rnnkit, tfjs-cpu, tfjs-wasm, torch
  *   npm run bench -- --skip-torch          the same as leaving torch out of --frameworks
  *   npm run bench -- --backend wasm        rnnkit backends: ts, wasm or ts,wasm (default both)
@@ -31,7 +32,10 @@
  * the specification). tfjs's GRU rows run resetAfter false, checked against rnnkit's GRU with
  * resetAfter false. The two check batches are the warm-up. Per-epoch workloads (seed) also
  * get the full-epoch parity check against tfjs (see epochParity). Sampling: the
- * probabilities of four steps from a fresh state (1e-5). A failed check exits with code 1.
+ * probabilities of four steps from a fresh state, every row of the batch (1e-5; see probeIds).
+ * Micro rows: gemm shows its max|Δ| against a float64 product; adam checks the parameters
+ * after one update against a float64 evaluation of each library's rule (1e-6) and rnnkit
+ * wasm against ts. A failed check exits with code 1.
  *
  * Timing, per contestant:
  *  - per-epoch workloads: one fit call of 1 + N epochs (shuffled); each epoch's time from the
@@ -44,8 +48,12 @@
  *    (tfjs on 'big') is timed on that batch alone (it includes the warm-up).
  *  - predict: sequences/s of predict(batch 64) over as many sequences as fit in
  *    PREDICT_BUDGET_S (all 2048 for the fast ones), median of up to 3 runs.
- *  - sampling: characters/s generating one character at a time (batch 1, state carried,
- *    drawing from the softmax in the host language) for SAMPLE_BUDGET_S, median of 3 runs.
+ *  - sampling: characters/s generating one character per stream per step (state carried,
+ *    drawing from the softmax in the host language) for SAMPLE_BUDGET_S, median of 3 runs;
+ *    charlm-sample runs 1 stream (batch 1), charlm-sample-64 64 streams as the rows of one
+ *    batch (each step feeds 64 ids and draws 64, one per row from that row's probabilities;
+ *    64 characters per step). Step counts are budgeted in characters (sampleWarmup is in steps).
+ *  - adam (bench/adamBench.ts): ms per Adam update of 1,180,000 parameters, median of blocks.
  * GFLOP/s = the matrix-product FLOPs of one batch (forward and backward, workloads.ts
  * flopsPerBatch) / median s/batch. Ratios: "x faster" = reference time / row time (or row
  * rate / reference rate). Targets are judged on rnnkit's rows.
@@ -60,9 +68,11 @@ import {
   useTfjsBackend,
   type Contestant,
   type ContestantSpec,
+  type Sampler,
   type TfjsBackend,
   type WeightValue,
 } from './frameworks.js';
+import { N_PARAMS as ADAM_PARAMS, benchAdam } from './adamBench.js';
 import { benchGemm } from './gemmBench.js';
 import { budgetCount, fmtNum, fmtSeconds, formatTable, maxAbsDiff, median, relDiff, timeOnce } from './stats.js';
 import { TorchBench, findTorch, type TorchFound, type TorchPlan, type TorchResult } from './torch.js';
@@ -70,6 +80,8 @@ import { WORKLOADS, WORKLOAD_NAMES, flopsPerBatch, type ModelSpec, type Target, 
 
 const LOSS_REL_TOL = 1e-3;
 const OUTPUT_ABS_TOL = 1e-5;
+/** Adam micro row: parameters after one update (steps of ~1e-3) against the float64 rule. */
+const ADAM_ABS_TOL = 1e-6;
 const WEIGHTS_ABS_TOL = 1e-5;
 const TINY_EPS = 1e-12;
 
@@ -80,9 +92,9 @@ const PLAN: Omit<TorchPlan, 'epochs' | 'minBatches'> = {
   batchBudgetSeconds: 4,
   predictBudgetSeconds: 3,
   sampleBudgetSeconds: 0.5,
-  sampleWarmup: 200,
-  sampleMin: 500,
-  sampleMax: 100_000,
+  sampleWarmup: 200, // steps (of every row)
+  sampleMin: 500, // characters (all rows together)
+  sampleMax: 100_000, // characters
   sampleSeed: 7,
   maxRuns: 3,
   probeIds: [1, 5, 9, 3],
@@ -209,11 +221,29 @@ interface Measured {
   note?: string;
 }
 
-function generate(c: ReturnType<Contestant['sampler']>, V: number, count: number, scratch: Float64Array): void {
+/**
+ * `steps` steps of every row of the sampler from a fresh state, every row starting from id 1:
+ * each step feeds one id per row and draws the row's next id from its own probabilities
+ * (rows·steps characters). One Rng for all rows; batch 1 is one-character-at-a-time sampling.
+ */
+function generate(s: Sampler, V: number, steps: number, scratch: Float64Array): void {
   const rng = new Rng(PLAN.sampleSeed);
-  c.reset();
-  let id = 1;
-  for (let i = 0; i < count; i++) id = sampleIndex(c.step(id), 0, V, rng, {}, scratch);
+  const rows = s.rows;
+  const ids = new Int32Array(rows).fill(1);
+  s.reset();
+  for (let i = 0; i < steps; i++) {
+    const probs = s.step(ids);
+    for (let r = 0; r < rows; r++) ids[r] = sampleIndex(probs, r * V, V, rng, {}, scratch);
+  }
+}
+
+/**
+ * The check's inputs: step k feeds row r the id 1 + (probeIds[k] − 1 + r) mod (V − 1) —
+ * probeIds themselves in row 0 (so batch 1 is checked as before), different ids in the other
+ * rows, states carried. torch_bench.py uses the same formula.
+ */
+function probeIds(k: number, rows: number, V: number): Int32Array {
+  return Int32Array.from({ length: rows }, (_, r) => 1 + ((PLAN.probeIds[k]! - 1 + r) % (V - 1)));
 }
 
 /** The check, then the timing, of one JavaScript contestant (torch_bench.py does the same). */
@@ -223,17 +253,18 @@ async function measure(c: Contestant, w: Workload, model: ModelSpec, opts: Optio
   const P = Math.min(PLAN.checkSeqs, d.n);
   if (w.mode === 'sample') {
     const V = model.embeddingVocab!;
-    const s = c.sampler();
+    const rows = w.sampleRows ?? 1;
+    const s = c.sampler(rows);
     const probe: number[] = [];
     s.reset();
-    for (const id of PLAN.probeIds) probe.push(...Array.from(s.step(id)));
+    for (let k = 0; k < PLAN.probeIds.length; k++) probe.push(...Array.from(s.step(probeIds(k, rows, V))));
     const scratch = new Float64Array(V);
     const warm = await timeOnce(() => generate(s, V, PLAN.sampleWarmup, scratch));
-    const count = budgetCount(warm / PLAN.sampleWarmup, PLAN.sampleBudgetSeconds, PLAN.sampleMin, PLAN.sampleMax);
+    const steps = budgetCount(warm / PLAN.sampleWarmup, PLAN.sampleBudgetSeconds, Math.ceil(PLAN.sampleMin / rows), Math.ceil(PLAN.sampleMax / rows));
     const times: number[] = [];
-    for (let r = 0; r < PLAN.maxRuns && !checkOnly; r++) times.push(await timeOnce(() => generate(s, V, count, scratch)));
+    for (let r = 0; r < PLAN.maxRuns && !checkOnly; r++) times.push(await timeOnce(() => generate(s, V, steps, scratch)));
     s.dispose();
-    return { checkLosses: [], checkOutputs: probe, times, perRun: count, ranOn: c.ranOn() };
+    return { checkLosses: [], checkOutputs: probe, times, perRun: steps * rows, ranOn: c.ranOn(), ...(rows > 1 ? { note: `${rows} streams × ${steps} steps` } : {}) };
   }
   if (w.mode === 'predict') {
     let check: Float32Array = new Float32Array(0);
@@ -332,6 +363,8 @@ interface Check {
   reference: string;
   losses: { value: number; reference: number; rel: number }[];
   outputsMaxAbsDiff: number;
+  /** Further compared figures, printed after the check line's own (adam: rnnkit wasm vs ts). */
+  extra?: string;
   ok: boolean;
 }
 
@@ -388,7 +421,11 @@ function compare(m: Measured, ref: Measured, reference: string): Check {
 
 function formatCheck(r: Row): string {
   const c = r.check!;
-  const what = r.unit === 'chars/s' ? 'probabilities of 4 steps' : 'initial predictions';
+  if (r.unit === 'ms/update') {
+    return `check ${r.workload} ${r.contestant}: parameters after 1 update max|Δ| vs ${c.reference} ${c.outputsMaxAbsDiff.toExponential(1)}${c.extra ?? ''} → ${c.ok ? 'OK' : `FAIL (tolerance ${ADAM_ABS_TOL})`}`;
+  }
+  const rows = WORKLOADS.find((w) => w.name === r.workload)?.sampleRows ?? 1;
+  const what = r.unit === 'chars/s' ? `probabilities of ${PLAN.probeIds.length} steps${rows > 1 ? ` × ${rows} rows` : ''}` : 'initial predictions';
   const losses = c.losses.map((l, i) => `batch ${i} loss ${l.value.toFixed(6)} vs ${l.reference.toFixed(6)} (rel ${l.rel.toExponential(1)})`).join(', ');
   return `check ${r.workload} ${r.contestant} vs ${c.reference}: ${losses}${losses === '' ? '' : ', '}${what} max|Δ| ${c.outputsMaxAbsDiff.toExponential(1)} → ${c.ok ? 'OK' : `FAIL (tolerances: losses ${LOSS_REL_TOL} relative, outputs ${OUTPUT_ABS_TOL})`}`;
 }
@@ -459,6 +496,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const selected = WORKLOADS.filter((w) => opts.only === null || opts.only.includes(w.name) || opts.only.includes(w.group));
   const wantGemm = opts.only === null || opts.only.includes('gemm');
+  const wantAdam = opts.only === null || opts.only.includes('adam');
   const torch: TorchFound = opts.frameworks.has('torch') ? findTorch() : { missing: 'skipped (--skip-torch / --frameworks)' };
   const env: Env = {
     node: process.version,
@@ -520,12 +558,40 @@ async function main(): Promise<void> {
       detail: `max|Δ| vs float64 ${x.maxAbsErr.toExponential(1)}`,
     }));
   }
+  let adamRows: Row[] = [];
+  if (wantAdam) {
+    const tfjsBackends = (['cpu', 'wasm'] as const).filter((b) => opts.frameworks.has(`tfjs-${b}`));
+    const a = await benchAdam(opts.frameworks.has('rnnkit') ? opts.backends : [], tfjsBackends, note);
+    const ts = a.find((x) => x.contestant === 'rnnkit ts');
+    const tfjsWasm = a.find((x) => x.contestant === 'tfjs-wasm');
+    adamRows = a.map((x) => {
+      const vsTs = ts === undefined || x === ts ? '' : `, ${fmtSpeedup(ts.msPerUpdate / x.msPerUpdate)} than rnnkit ts`;
+      const vsTsBits = x.vsTsMaxAbsDiff === undefined ? '' : `, vs rnnkit ts ${x.vsTsMaxAbsDiff === 0 ? '0 (bit-identical)' : x.vsTsMaxAbsDiff.toExponential(1)}`;
+      const reference = `float64 ${x.rule === 'keras' ? "Keras 3 rule (ε on uncorrected √v)" : "tfjs rule (ε after bias correction)"}`;
+      const ok = x.maxAbsErr <= ADAM_ABS_TOL && (x.vsTsMaxAbsDiff === undefined || x.vsTsMaxAbsDiff <= ADAM_ABS_TOL);
+      return {
+        workload: x.workload,
+        contestant: x.contestant,
+        ranOn: x.ranOn,
+        framework: x.contestant.startsWith('rnnkit') ? 'rnnkit' : 'tfjs',
+        unit: 'ms/update',
+        value: x.msPerUpdate,
+        samples: [],
+        status: 'ok',
+        vsTorch1T: NaN,
+        vsTfjsWasm: tfjsWasm === undefined ? NaN : tfjsWasm.msPerUpdate / x.msPerUpdate,
+        targets: [],
+        check: { reference, losses: [], outputsMaxAbsDiff: x.maxAbsErr, extra: vsTsBits, ok },
+        detail: `${x.nsPerParam.toFixed(2)} ns/param${vsTs}`,
+      } satisfies Row;
+    });
+  }
   await useTfjsBackend('cpu'); // leaves the wasm flags readable below
 
   // PyTorch last, alone: one child process per thread count over every workload.
   if (opts.frameworks.has('torch') && selected.length > 0) {
     if ('version' in torch) {
-      const bench = new TorchBench(torch.python, selected.map((w) => ({ name: w.name, mode: w.mode, model: w.model, data: w.data(), weights: weights.get(w.model)! })), { ...PLAN, epochs: opts.epochs, minBatches: opts.batches });
+      const bench = new TorchBench(torch.python, selected.map((w) => ({ name: w.name, mode: w.mode, model: w.model, data: w.data(), weights: weights.get(w.model)!, sampleRows: w.sampleRows ?? 1 })), { ...PLAN, epochs: opts.epochs, minBatches: opts.batches });
       try {
         for (const n of opts.torchThreads) {
           note(`PyTorch, ${n} thread${n > 1 ? 's' : ''}`);
@@ -563,7 +629,7 @@ async function main(): Promise<void> {
       delete r.measured;
     }
   }
-  rows.push(...gemmRows);
+  rows.push(...gemmRows, ...adamRows);
 
   const checkLines = [...epochChecks.map(formatEpochParity), ...rows.filter((r) => r.check !== undefined).map(formatCheck)];
   const ok = epochChecks.every((c) => c.ok) && rows.every((r) => r.status !== 'error' && (r.check === undefined || r.check.ok));
@@ -587,6 +653,7 @@ async function main(): Promise<void> {
 function fmtValue(v: number, unit: Unit): string {
   if (!Number.isFinite(v)) return 'n/a';
   if (unit === 'GFLOP/s') return v.toFixed(v >= 10 ? 1 : 2);
+  if (unit === 'ms/update') return v.toPrecision(3);
   if (unit === 'seq/s' || unit === 'chars/s') return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
   return fmtSeconds(v);
 }
@@ -644,6 +711,12 @@ function printTable(rows: readonly Row[], workloads: readonly Workload[], env: E
   for (const w of workloads) {
     const flops = w.mode === 'batch' ? `; ${(flopsPerBatch(w.model) / 1e9).toFixed(2)} GFLOP per batch (matrix products, forward + backward)` : '';
     console.log(`${w.name}: ${w.title}${flops}${w.targets.length > 0 ? `; target: ${w.targets.map((x) => x.label).join(', ')}` : ''}`);
+  }
+  if (rows.some((r) => r.unit === 'ms/update')) {
+    console.log(
+      `adam: one Adam update of ${ADAM_PARAMS.toLocaleString('en-US')} parameters (≈ the big workload's LSTM(512)): rnnkit optimizers.adam() build + apply on buffers from backend().alloc; ` +
+        `tfjs tf.train.adam applyGradients on one variable; median over blocks of ≈0.1 s; ns/param = time per update / parameters (bench/adamBench.ts).`,
+    );
   }
   console.log(
     `Per-epoch rows: median over ${opts.epochs} epochs after 1 warm-up epoch, one fit call. Per-batch rows: median over ≥${opts.batches} batches after the 2 check batches, one fit call, ` +

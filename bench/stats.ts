@@ -83,3 +83,23 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   const sep = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|';
   return [line(header), sep, ...rows.map(line)].join('\n');
 }
+
+/**
+ * Median seconds per repetition of `run(reps)` (which performs `reps` repetitions and returns
+ * the seconds they took): reps calibrated so one block lasts about `blockSeconds`, then the
+ * median over `blocks` blocks. For micro rows whose single repetition is too short to time.
+ */
+export function secondsPerRep(run: (reps: number) => number, blockSeconds: number, blocks: number): number {
+  let reps = 1;
+  for (;;) {
+    const s = run(reps);
+    if (s >= blockSeconds / 4 || reps >= 1 << 20) {
+      reps = Math.max(1, Math.round((reps * blockSeconds) / Math.max(s, 1e-9)));
+      break;
+    }
+    reps *= 4;
+  }
+  const per: number[] = [];
+  for (let b = 0; b < blocks; b++) per.push(run(reps) / reps);
+  return median(per);
+}

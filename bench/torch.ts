@@ -33,6 +33,8 @@ export interface TorchJob {
   model: ModelSpec;
   data: Dataset;
   weights: readonly WeightValue[];
+  /** Sampling workloads: streams generated at once (rows of one batch). Default 1. */
+  sampleRows?: number;
 }
 
 /** The measuring plan shared with the JavaScript side (bench/run.ts). */
@@ -103,6 +105,7 @@ export class TorchBench {
           mode: j.mode,
           model: j.model,
           seed: j.model.weightSeed,
+          sampleRows: j.sampleRows ?? 1,
           x: put(d.x, emb ? [d.n, d.T] : [d.n, d.T, d.I]),
           y: put(d.y, [d.n, yw]),
           weights: j.weights.map((w) => put(w.data, w.shape)),

@@ -13,7 +13,8 @@ and measures exactly what the JavaScript side measures (bench/run.ts, `measure`)
   per-epoch times over 1 warm-up + N epochs (shuffled), or per-batch times over K further
   batches, each from the end of the previous one to the end of its own optimizer step.
 - predict: sequences/s of model(x) under torch.no_grad(), batch 64, softmax included.
-- sample: characters/s generating one character at a time, batch 1, state carried.
+- sample: characters/s generating one character per stream per step, state carried: batch 1
+  (charlm-sample) or `sampleRows` streams as the rows of one batch (charlm-sample-64).
 
 Weight conversion (Keras -> PyTorch): kernels are transposed ([in, gates*H] -> [gates*H, in]);
 LSTM gates are i, f, c(g), o in both; GRU gates are z, r, h in Keras and r, z, n in PyTorch,
@@ -198,38 +199,54 @@ def run_predict(job, net, x, plan):
 
 
 def run_sample(job, net, plan):
+    """= measure()'s 'sample' branch in bench/run.ts: `rows` streams, every row starting from id 1,
+    state carried; step counts budgeted in characters (rows per step)."""
     net.eval()
     V = job["model"]["embeddingVocab"]
+    assert V is not None
+    rows = job.get("sampleRows", 1)
 
-    def generate(count, seed):
+    def generate(steps, seed):
         g = torch.Generator().manual_seed(seed)
         state = None
-        idx = 1
-        x = torch.zeros((1, 1), dtype=torch.long)
+        x = torch.ones((rows, 1), dtype=torch.long)
         with torch.no_grad():
-            for _ in range(count):
-                x[0, 0] = idx
-                logits, state = net(x, state)
-                idx = torch.multinomial(torch.softmax(logits[0, -1], -1), 1, generator=g).item()
+            if rows == 1:  # batch 1: exactly what this workload has always timed
+                idx = 1
+                for _ in range(steps):
+                    x[0, 0] = idx
+                    logits, state = net(x, state)
+                    idx = torch.multinomial(torch.softmax(logits[0, -1], -1), 1, generator=g).item()
+            else:
+                # PyTorch's natural batched step: one forward over [rows, 1] ids, then one
+                # torch.multinomial over the [rows, V] probabilities, one draw per row from that
+                # row's distribution (rnnkit and tfjs draw per row with rnnkit's sampleIndex in JS).
+                for _ in range(steps):
+                    logits, state = net(x, state)
+                    x = torch.multinomial(torch.softmax(logits[:, -1], -1), 1, generator=g)  # [rows, 1]
 
+    # The check: step k feeds row r the id 1 + (probeIds[k] - 1 + r) % (V - 1) (probeIds() in run.ts).
     check = []
     with torch.no_grad():
         state = None
         for idx in plan["probeIds"]:
-            logits, state = net(torch.tensor([[idx]], dtype=torch.long), state)
-            check.extend(torch.softmax(logits[0, -1], -1).tolist())
-    warm = plan["sampleWarmup"]
+            ids = torch.tensor([[1 + (idx - 1 + r) % (V - 1)] for r in range(rows)], dtype=torch.long)
+            logits, state = net(ids, state)
+            check.extend(torch.softmax(logits[:, -1], -1).reshape(-1).tolist())
+    warm = plan["sampleWarmup"]  # steps
     t0 = time.perf_counter()
     generate(warm, plan["sampleSeed"])
-    rate = warm / (time.perf_counter() - t0)
-    count = budget_count(1 / rate, plan["sampleBudgetSeconds"], plan["sampleMin"], plan["sampleMax"])
+    step_seconds = (time.perf_counter() - t0) / warm
+    steps = budget_count(step_seconds, plan["sampleBudgetSeconds"], math.ceil(plan["sampleMin"] / rows), math.ceil(plan["sampleMax"] / rows))
     times = []
     for _ in range(plan["maxRuns"]):
         t0 = time.perf_counter()
-        generate(count, plan["sampleSeed"])
+        generate(steps, plan["sampleSeed"])
         times.append(time.perf_counter() - t0)
-    assert V is not None
-    return {"checkOutputs": check, "times": times, "perRun": count}
+    out = {"checkOutputs": check, "times": times, "perRun": steps * rows}
+    if rows > 1:
+        out["note"] = f"{rows} streams × {steps} steps"
+    return out
 
 
 def main():

@@ -15,8 +15,11 @@
  *   charlm         Embedding(30, 16) → LSTM(128, returnSequences) → Dense(30, softmax) per step;
  *                  random character ids 1..29, target the next id; seq 25, batch 32. Per batch.
  *   charlm-sample  the same model (initial weights) generating one character at a time, batch 1.
+ *   charlm-sample-64  the same, 64 independent streams at once: each step feeds 64 ids (one
+ *                  per stream) and draws 64 next ids, each row from its own probabilities.
  *   predict        LSTM(128) → Dense(10, softmax) inference on the lstm data, batch 64: seq/s.
  *   gemm           fp32 matrix products (bench/gemmBench.ts): GFLOP/s.
+ *   adam           one Adam update over 1,180,000 parameters (bench/adamBench.ts): ms/update.
  */
 import { Rng } from '../src/core/rng.js';
 
@@ -55,7 +58,7 @@ export interface ModelSpec {
 }
 
 export type Mode = 'epoch' | 'batch' | 'predict' | 'sample';
-export type Unit = 's/epoch' | 's/batch' | 'seq/s' | 'chars/s' | 'GFLOP/s';
+export type Unit = 's/epoch' | 's/batch' | 'seq/s' | 'chars/s' | 'GFLOP/s' | 'ms/update';
 
 /** A target of issue 6, checked on rnnkit's rows. */
 export interface Target {
@@ -69,7 +72,7 @@ export interface Target {
 
 export interface Workload {
   name: string;
-  /** --only selects by name or group (charlm selects charlm and charlm-sample). */
+  /** --only selects by name or group (charlm selects charlm, charlm-sample and charlm-sample-64). */
   group: string;
   title: string;
   mode: Mode;
@@ -78,6 +81,8 @@ export interface Workload {
   model: ModelSpec;
   /** tfjs lacks this model (GRU resetAfter true): its rows run this variant instead. */
   tfjsModel?: ModelSpec;
+  /** Sampling workloads: independent streams generated at once (rows of one batch). Default 1. */
+  sampleRows?: number;
   targets: Target[];
 }
 
@@ -217,6 +222,17 @@ export const WORKLOADS: readonly Workload[] = [
     targets: [{ label: '≥200,000 chars/s', metric: 'value', min: 200_000 }],
   },
   {
+    name: 'charlm-sample-64',
+    group: 'charlm',
+    title: 'the charlm model generating 64 independent streams at once (64 ids per step, one draw per row)',
+    mode: 'sample',
+    unit: 'chars/s',
+    data: charData,
+    model: charModel,
+    sampleRows: 64,
+    targets: [{ label: '≥200,000 chars/s', metric: 'value', min: 200_000 }],
+  },
+  {
     name: 'predict',
     group: 'predict',
     title: 'LSTM(128)→Dense(10,softmax) inference, 2048×50×16, batch 64',
@@ -228,8 +244,11 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
+/** The micro rows outside WORKLOADS: bench/gemmBench.ts and bench/adamBench.ts. */
+export const MICRO_NAMES = ['gemm', 'adam'] as const;
+
 /** Names and groups accepted by --only. */
-export const WORKLOAD_NAMES: readonly string[] = [...new Set([...WORKLOADS.flatMap((w) => [w.group, w.name]), 'gemm'])];
+export const WORKLOAD_NAMES: readonly string[] = [...new Set([...WORKLOADS.flatMap((w) => [w.group, w.name]), ...MICRO_NAMES])];
 
 /** Number of gates of a cell: the recurrent products are [B, H]·[H, gates·H]. */
 export function gates(cell: Cell): number {
