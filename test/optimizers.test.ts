@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { Optimizer, getOptimizer, optimizerFromConfig, optimizers } from '../src/optimizers/index.js';
 import type { ParamSegment } from '../src/optimizers/index.js';
 import { backend, getBackend, useBackend, wasmSupported } from '../src/backend/index.js';
+import { countTaken } from './helpers/check.js';
 
 /** float32 state and params against a float64 reference, over ≤ 10 steps. */
 const ABS_TOL = 1e-6;
@@ -502,14 +503,7 @@ test('Adam and AdamW on resident buffers (the wasm kernel) equal the TypeScript 
       const run = (backendName: 'ts' | 'wasm'): { params: Float32Array; slots: Record<string, Float32Array>; fused: number } => {
         useBackend(backendName);
         const k = backend();
-        const kernel = k.adamUpdate;
-        let fused = 0;
-        k.adamUpdate = (...args) => {
-          const took = kernel(...args);
-          if (took) fused++;
-          return took;
-        };
-        try {
+        const { result, taken } = countTaken(k, 'adamUpdate', () => {
           const opt = make();
           const params = k.alloc(n);
           const grads = k.alloc(n);
@@ -521,10 +515,9 @@ test('Adam and AdamW on resident buffers (the wasm kernel) equal the TypeScript 
             for (let i = 0; i < n; i++) grads[i] = i % 11 === 0 ? 0 : r() * (i % 7 === 0 ? 100 : 1);
             opt.apply(params, grads);
           }
-          return { params: params.slice(), slots: opt.getState().slots, fused };
-        } finally {
-          k.adamUpdate = kernel;
-        }
+          return { params: params.slice(), slots: opt.getState().slots };
+        });
+        return { ...result, fused: taken };
       };
       const ts = run('ts');
       const wasm = run('wasm');

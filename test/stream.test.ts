@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { Sequential, layers, tensor } from '../src/index.js';
 import { Rng } from '../src/core/rng.js';
 import { backend } from '../src/backend/index.js';
-import { assertClose } from './helpers/check.js';
+import { assertClose, countTaken } from './helpers/check.js';
 
 const TOL = 1e-6;
 
@@ -80,25 +80,15 @@ describe('stream', () => {
     const ids = Float32Array.from({ length: rows * T }, () => 1 + rng.int(V - 1));
     ids[1 * T + 2] = 0; // row 1 is padded at step 2: that step takes the time loop for every row
     const whole = m.predict(tensor(ids, [rows, T]));
-    const k = backend();
-    const fusedStep = k.lstmStep;
-    let fused = 0;
-    k.lstmStep = (...args) => {
-      const took = fusedStep(...args);
-      if (took) fused++;
-      return took;
-    };
-    try {
+    const { taken } = countTaken(backend(), 'lstmStep', () => {
       const s = m.stream({ batchSize: rows });
       for (let t = 0; t < T; t++) {
         const y = s.step(tensor(Float32Array.from({ length: rows }, (_, r) => ids[r * T + t]!), [rows]));
         const expected = Float32Array.from({ length: rows * 4 }, (_, i) => whole.data[(Math.floor(i / 4) * T + t) * 4 + (i % 4)]!);
         assertClose(y.data, expected, 0, 0, `step ${t}`);
       }
-    } finally {
-      k.lstmStep = fusedStep;
-    }
-    assert.equal(fused, T - 1, 'every unmasked step fused');
+    });
+    assert.equal(taken, T - 1, 'every unmasked step fused');
   });
 
   it('rejects a wrong batch size, wrong features, and layers that need the whole sequence', () => {

@@ -1,6 +1,7 @@
 /** Test helpers: seeded data, tolerance comparison that reports the worst entry. */
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
+import type { Kernels } from '../../src/backend/index.js';
 
 export function randomArray(n: number, rng: Rng, lo = -1, hi = 1): Float32Array {
   const a = new Float32Array(n);
@@ -40,4 +41,24 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), floor));
   return m;
+}
+
+/**
+ * Run `body` with the kernel `name` of `k` wrapped to count the calls that took the work
+ * (returned true: the fused or WebAssembly path ran rather than a fallback); the kernel
+ * is restored afterwards. Returns body's result and the count.
+ */
+export function countTaken<T>(k: Kernels, name: 'lstmStep' | 'adamUpdate', body: () => T): { result: T; taken: number } {
+  const kernel = k[name] as (...args: unknown[]) => boolean;
+  let taken = 0;
+  (k as unknown as Record<string, unknown>)[name] = (...args: unknown[]): boolean => {
+    const took = kernel(...args);
+    if (took) taken++;
+    return took;
+  };
+  try {
+    return { result: body(), taken };
+  } finally {
+    (k as unknown as Record<string, unknown>)[name] = kernel;
+  }
 }
