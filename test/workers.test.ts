@@ -202,6 +202,12 @@ describe('data-parallel fit: failures and lifecycle', () => {
     assert.match(r.error ?? '', /^fit: worker thread 1 \(of 1\) failed: the thread exited unexpectedly \(exit code 7\)$/);
   });
 
+  it('a worker thread that blocks mid-fit (no exit event, as in a browser) fails fit at the stall deadline, and the process exits', async () => {
+    const r = await runFault('hang');
+    assert.match(r.error ?? '', /^fit: 1 of 1 worker threads stopped responding \(no result 1\.\d s after the main thread finished its shard\)$/);
+    assert.equal(r.batches, 1);
+  });
+
   it('a worker thread that never answers fails fit at the startup deadline, and the process exits', async () => {
     const r = await runFault('silent');
     assert.match(r.error ?? '', /^fit: worker thread 1 \(of 1\) failed: it did not start within 2 s$/);

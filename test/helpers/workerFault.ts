@@ -4,15 +4,16 @@
  * (never process.exit): if fit left a thread running, this process would not exit and
  * the test's timeout would catch it.
  *
- * argv[2]: 'throw' | 'exit' (the worker thread fails at its 2nd batch, through the
- * test-only hook), 'silent' (the worker never answers; the startup deadline cut to 2 s), 'callback' (a callback throws at batch 2), 'stop' (a callback sets
+ * argv[2]: 'throw' | 'exit' | 'hang' (the worker thread fails at its 2nd batch, through
+ * the test-only hook; for 'hang' the stall grace cut to 1 s), 'silent' (the worker never answers; the startup deadline cut to 2 s), 'callback' (a callback throws at batch 2), 'stop' (a callback sets
  * stopTraining at batch 2), 'ok' (nothing goes wrong).
  */
 import { Rng, Sequential, layers, setSeed, tensor } from '../../src/index.js';
 import { workerTestHooks } from '../../src/models/workers/pool.js';
 
 const mode = process.argv[2] ?? 'ok';
-if (mode === 'throw' || mode === 'exit') workerTestHooks.fault = { worker: 1, batch: 2, kind: mode };
+if (mode === 'throw' || mode === 'exit' || mode === 'hang') workerTestHooks.fault = { worker: 1, batch: 2, kind: mode };
+if (mode === 'hang') workerTestHooks.stallGraceMs = 1000;
 if (mode === 'silent') {
   workerTestHooks.fault = { worker: 1, batch: 0, kind: 'silent' };
   workerTestHooks.startupTimeoutMs = 2000;

@@ -54,8 +54,22 @@ import { availableCores, spawnThread, threadsAvailable, type ThreadHandle } from
 /** fit's `workers` option: threads doing the work (the main thread counts as one), or 'auto'. */
 export type WorkersOption = number | 'auto';
 
-/** Test-only hooks (not exported from the package): make a worker fail on purpose; shorten the startup deadline. */
-export const workerTestHooks: { fault: InjectedFault | null; startupTimeoutMs: number } = { fault: null, startupTimeoutMs: 60_000 };
+/**
+ * Test-only hooks (not exported from the package): make a worker fail on purpose; shorten
+ * the startup deadline and the grace a batch's workers get after the main thread's shard.
+ */
+export const workerTestHooks: { fault: InjectedFault | null; startupTimeoutMs: number; stallGraceMs: number } = {
+  fault: null,
+  startupTimeoutMs: 60_000,
+  stallGraceMs: 30_000,
+};
+
+/**
+ * A worker's shard is the size of the main thread's: once the main thread is done, the
+ * workers get this many times its time (plus the grace) before fit calls them stalled.
+ * Node reports a dead thread ('exit'); a browser does not, and fit would wait forever.
+ */
+const STALL_FACTOR = 20;
 
 /**
  * The 'auto' rule's constants. A step's synchronisation costs ~0.015–0.05 ms idle, more
@@ -359,6 +373,7 @@ export class ParallelTrainer {
     Atomics.notify(ctrl, SEQ);
 
     // Shard 0 on this thread meanwhile; its metrics now, before another forward reuses its output.
+    const started = Date.now();
     const out = engine.computeGradients(engine.xb, B0, dims.T, dims.cols, dims.swWidth, dims.weighted);
     const rows0 = engine.lastRows;
     const mask = engine.outputMask;
@@ -368,7 +383,8 @@ export class ParallelTrainer {
     const loss0 = engine.stepLoss[0]!;
     engine.updateMetrics(out, engine.yb, rows0, dims.cols, sparseTargets, mask);
 
-    await this.waitDone(n - 1);
+    const ownMs = Date.now() - started;
+    await this.waitDone(n - 1, workerTestHooks.stallGraceMs + STALL_FACTOR * ownMs);
 
     // One reduction: g = Σ_s scale_s · g_s (in doubles), loss likewise.
     const rows = B * dims.rowsPerSample;
@@ -415,11 +431,17 @@ export class ParallelTrainer {
     }
   }
 
-  /** Wait (without blocking the event loop) until `expected` workers are done, or one fails. */
-  private async waitDone(expected: number): Promise<void> {
+  /** Wait (without blocking the event loop) until `expected` workers are done, or one fails, or `patienceMs` pass. */
+  private async waitDone(expected: number, patienceMs: number): Promise<void> {
     const ctrl = this.ctrl;
+    const deadline = Date.now() + patienceMs;
     for (;;) {
       if (this.failure !== null) throw this.failure;
+      if (Date.now() > deadline) {
+        const late = expected - Atomics.load(ctrl, DONE);
+        this.failure = new Error(`fit: ${late} of ${expected} worker threads stopped responding (no result ${(patienceMs / 1000).toFixed(1)} s after the main thread finished its shard)`);
+        throw this.failure;
+      }
       if (Atomics.load(ctrl, FAILED) > 0) {
         // The worker's message says why; it is on its way.
         await this.wakeOrTimeout(5000);

@@ -71,8 +71,8 @@ export interface InjectedFault {
   /** Which worker (1-based) fails, and at which of its batches (1-based). */
   worker: number;
   batch: number;
-  /** 'throw' an Error, or 'exit' the thread without a word; 'silent': never answer init (batch unused). */
-  kind: 'throw' | 'exit' | 'silent';
+  /** 'throw' an Error, or 'exit' the thread without a word, or 'hang' (block forever); 'silent': never answer init (batch unused). */
+  kind: 'throw' | 'exit' | 'hang' | 'silent';
 }
 
 /** The first message to a worker: everything it needs to build its replica. */

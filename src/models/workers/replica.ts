@@ -77,6 +77,8 @@ function serve(init: InitMessage, channel: ParentChannel): void {
     const fault = init.fault;
     if (fault !== null && fault.worker === index && fault.batch === batches) {
       if (fault.kind === 'exit') (globalThis as { process?: { exit(code: number): never } }).process?.exit(7);
+      // Blocked for good, as a thread the browser has frozen or killed without an event.
+      if (fault.kind === 'hang') for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       throw new Error(`injected fault at batch ${batches}`);
     }
     const epoch = Atomics.load(ctrl, EPOCH);
