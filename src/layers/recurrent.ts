@@ -419,13 +419,13 @@ function optBool(v: unknown, dflt: boolean, what: string): boolean {
   return v === undefined ? dflt : checkBoolean(v, what);
 }
 
-/** dst[0..n) = src[from..from+n) without the view object subarray() would allocate. */
 /** Whether no row of a one-step [B] mask is masked (a masked row must hold its state: the time loop does that). */
 function noneMasked(mask: Float32Array | null, B: number): boolean {
   if (mask !== null) for (let b = 0; b < B; b++) if (mask[b] === 0) return false;
   return true;
 }
 
+/** dst[0..n) = src[from..from+n) without the view object subarray() would allocate. */
 export function copy(dst: Float32Array, src: Float32Array, from: number, n: number): void {
   for (let i = 0; i < n; i++) dst[i] = src[from + i]!;
 }

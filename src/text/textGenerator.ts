@@ -125,7 +125,7 @@ export class TextGenerator {
   mode: CorpusMode = 'lines';
   /** Longest training line (lines) or window length (text); 0 before fit. */
   maxLength = 0;
-  /** Streams by batch size (1 for sample and evaluate; up to SAMPLE_BATCH for sampleMany). */
+  /** Streams kept for reuse: batch size 1 (sample, evaluate) and SAMPLE_BATCH (sampleMany). */
   private readonly streams = new Map<number, Stream>();
   private readonly scratch: Float64Array;
   private readonly stepInput = new Tensor(new Float32Array(1), [1]);
@@ -210,7 +210,8 @@ export class TextGenerator {
     let s = this.streams.get(batchSize);
     if (s === undefined) {
       s = this.model.stream({ batchSize });
-      this.streams.set(batchSize, s);
+      // A last, partial batch of sampleMany gets a stream of its own, not kept.
+      if (batchSize === 1 || batchSize === SAMPLE_BATCH) this.streams.set(batchSize, s);
     }
     return s;
   }
