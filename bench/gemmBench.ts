@@ -27,11 +27,13 @@ export interface GemmShape {
 /**
  * The LSTM(128) workload's products (batch 64, 50 steps, 16 features, G = 4·128):
  * the per-step recurrent product [64,128]·[128,512] (B transposed) and the input product
- * [3200,16]·[16,512] outside the loop.
+ * [3200,16]·[16,512] outside the loop; and one stream's (sampling's) step, the
+ * single-row product [1,128]·[128,512] with the kernel as stored.
  */
 export const LSTM_GEMM_SHAPES: readonly GemmShape[] = [
   { label: 'lstm step 64×512×128 (NT)', transA: false, transB: true, M: 64, N: 512, K: 128 },
   { label: 'lstm input 3200×512×16', transA: false, transB: false, M: 3200, N: 512, K: 16 },
+  { label: 'stream step 1×512×128', transA: false, transB: false, M: 1, N: 512, K: 128 },
 ];
 
 export interface GemmMeasurement {

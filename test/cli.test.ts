@@ -6,37 +6,14 @@
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assertUserError, rnnkit } from './helpers/cli.js';
 import { Sequential, layers } from '../src/index.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const NAMES = ['anna', 'anton', 'bob', 'carla', 'dora', 'emil', 'frida', 'greta', 'hans', 'ida', 'jonas', 'karl', 'lena', 'maria', 'nils', 'olga', 'paul', 'rosa', 'sven', 'tina'];
 const CHARS = new Set(NAMES.join(''));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rnnkit(...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, RNNKIT_DEBUG: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A user mistake: exit code, exactly one stderr line matching `pattern`, no stack trace. */
-function assertUserError(r: Run, code: number, pattern: RegExp): void {
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-  assert.equal(r.code, code, `exit code ${r.code}, stderr: ${r.stderr}`);
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, pattern);
-  assert.ok(!/^\s+at /m.test(r.stderr), 'stack trace printed');
-}
 
 let dir = '';
 let corpus = '';

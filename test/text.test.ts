@@ -10,7 +10,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, Sequential, TextGenerator, Vocabulary, layers, lineDataset, sampleIndex, windowDataset } from '../src/index.js';
-import { builtInNames } from '../src/cli/names.js';
+import { bigramCrossEntropy, splitNames } from './helpers/names.js';
 
 // Quality bar (issue 5): the model must beat an add-one bigram by this many nats/char.
 const MARGIN_NATS = 0.25;
@@ -182,41 +182,6 @@ test('src/text is browser-safe: no node: imports, no process', async () => {
     assert.ok(!/from ['"]node:|import\(['"]node:|\bprocess\./.test(src), `src/text/${f} uses Node`);
   }
 });
-
-/** Held-out cross-entropy per character (nats) of a bigram model with add-one smoothing, scored as TextGenerator.evaluate scores. */
-export function bigramCrossEntropy(train: readonly string[], test: readonly string[], vocab: Vocabulary): number {
-  const V = vocab.size;
-  const counts = new Float64Array(V * V);
-  const rows = new Float64Array(V);
-  const seq = (s: string): number[] => [1, ...vocab.encode(s), 1];
-  for (const n of train) {
-    const ids = seq(n);
-    for (let i = 0; i + 1 < ids.length; i++) {
-      counts[ids[i]! * V + ids[i + 1]!]!++;
-      rows[ids[i]!]!++;
-    }
-  }
-  const outcomes = vocab.chars.length + 1; // every character and EOS
-  let sum = 0;
-  let n = 0;
-  for (const s of test) {
-    const ids = seq(s);
-    for (let i = 0; i + 1 < ids.length; i++) {
-      sum -= Math.log((counts[ids[i]! * V + ids[i + 1]!]! + 1) / (rows[ids[i]!]! + outcomes));
-      n++;
-    }
-  }
-  return sum / n;
-}
-
-/** The built-in names split 90/10 at random (fixed seed). */
-export function splitNames(seed: number): { train: string[]; test: string[] } {
-  const names = builtInNames();
-  const order = names.map((_, i) => i);
-  new Rng(seed).shuffle(order);
-  const nTest = Math.floor(names.length * 0.1);
-  return { test: order.slice(0, nTest).map((i) => names[i]!), train: order.slice(nTest).map((i) => names[i]!) };
-}
 
 test('quality bar (reduced budget): beats an add-one bigram on held-out names; sampled names novel and well-formed', async () => {
   const { train, test: heldOut } = splitNames(2024);

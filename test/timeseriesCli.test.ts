@@ -5,33 +5,10 @@
  */
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function rnnkit(...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, RNNKIT_DEBUG: '' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function assertUserError(r: Run, code: number, pattern: RegExp): void {
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
-  assert.equal(r.code, code, `exit code ${r.code}, stderr: ${r.stderr}`);
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.match(lines[0]!, pattern);
-  assert.ok(!/^\s+at /m.test(r.stderr), 'stack trace printed');
-}
+import { assertUserError, rnnkit, type Run } from './helpers/cli.js';
 
 let dir = '';
 const file = (name: string): string => join(dir, name);

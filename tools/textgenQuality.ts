@@ -5,39 +5,13 @@
  * model on the same split, and the share of 200 names sampled at temperature 0.8 that are
  * not in the training list.   npx tsx tools/textgenQuality.ts
  */
-import { Rng, Tensor, TextGenerator, Vocabulary } from '../src/index.js';
-import { builtInNames } from '../src/cli/names.js';
+import { Tensor, TextGenerator, Vocabulary } from '../src/index.js';
+import { bigramCrossEntropy, splitNames } from '../test/helpers/names.js';
 import { DEFAULTS } from '../src/cli/textgen.js';
 
-const names = builtInNames();
-const order = names.map((_, i) => i);
-new Rng(2024).shuffle(order);
-const nTest = Math.floor(names.length * 0.1);
-const test = order.slice(0, nTest).map((i) => names[i]!);
-const train = order.slice(nTest).map((i) => names[i]!);
-const vocab = Vocabulary.fromCorpus(names);
-
-const V = vocab.size;
-const counts = new Float64Array(V * V);
-const rows = new Float64Array(V);
-const seq = (s: string): number[] => [1, ...vocab.encode(s), 1];
-for (const n of train) {
-  const ids = seq(n);
-  for (let i = 0; i + 1 < ids.length; i++) {
-    counts[ids[i]! * V + ids[i + 1]!]!++;
-    rows[ids[i]!]!++;
-  }
-}
-let sum = 0;
-let count = 0;
-for (const s of test) {
-  const ids = seq(s);
-  for (let i = 0; i + 1 < ids.length; i++) {
-    sum -= Math.log((counts[ids[i]! * V + ids[i + 1]!]! + 1) / (rows[ids[i]!]! + vocab.chars.length + 1));
-    count++;
-  }
-}
-const bigram = sum / count;
+const { train, test } = splitNames(2024);
+const vocab = Vocabulary.fromCorpus([...train, ...test]);
+const bigram = bigramCrossEntropy(train, test, vocab);
 
 const gen = new TextGenerator({ vocab, cell: DEFAULTS.cell, units: DEFAULTS.units, layers: DEFAULTS.layers, embeddingDim: DEFAULTS.embeddingDim, seed: DEFAULTS.seed });
 const t0 = performance.now();

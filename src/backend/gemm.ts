@@ -11,12 +11,12 @@
  * locals.
  */
 
-let packedA = new Float32Array(256);
-let rowAcc = new Float64Array(256);
-
 /** Rows at or below this count take the unpacked row path (one character at a time in a stream). */
 export const SMALL_M = 2;
+
+let packedA = new Float32Array(256);
 let packedB = new Float32Array(256);
+let rowAcc = new Float64Array(256);
 
 function growA(n: number): Float32Array {
   if (packedA.length < n) packedA = new Float32Array(Math.max(n, packedA.length * 2));
@@ -66,7 +66,6 @@ export type GemmFn = (
  */
 let gemmImpl: GemmFn | null = null;
 
-/** Route `gemm` through `impl` (null: back to the TypeScript kernel, `gemmTs`). */
 /**
  * Whether recurrent kernels should pre-transpose the recurrent kernel once per call:
  * the TS path multiplies K-contiguous operands; another backend takes the kernel as stored.
@@ -75,6 +74,7 @@ export function prefersTransposedB(rows: number): boolean {
   return gemmImpl === null && rows > SMALL_M;
 }
 
+/** Route `gemm` through `impl` (null: back to the TypeScript kernel, `gemmTs`). */
 export function setGemmImpl(impl: GemmFn | null): void {
   gemmImpl = impl;
 }
