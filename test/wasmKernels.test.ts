@@ -20,7 +20,9 @@ import { KERNELS_WASM_SIMD, KERNELS_WASM_SOURCE_SHA256 } from '../src/backend/wa
 
 const decodeBase64 = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 import { Rng, Sequential, layers, tensor, useBackend } from '../src/index.js';
-import { Act, type ActId } from '../src/backend/activation.js';
+import { Act, activationForward, type ActId } from '../src/backend/activation.js';
+import { denseForward } from '../src/backend/dense.js';
+import { denseForwardWasm } from '../src/backend/wasmDense.js';
 import { lstmBackward, lstmForward } from '../src/backend/lstm.js';
 import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasmLstm.js';
 import { gruBackward, gruForward } from '../src/backend/gru.js';
@@ -325,6 +327,49 @@ describe('wasm SimpleRNN time loop against the TypeScript kernel', { skip }, () 
     } finally {
       useBackend('auto');
     }
+  });
+});
+
+describe('wasm Dense forward (product, bias, activation; softmax row by row) against the TypeScript kernel', { skip }, () => {
+  const cases: [rows: number, I: number, O: number][] = [[1, 1, 1], [3, 5, 3], [17, 17, 30], [129, 3, 5], [4, 129, 129]];
+  for (const [rows, I, O] of cases) {
+    for (const act of [Act.softmax, Act.tanh, Act.sigmoid, Act.relu, Act.linear, Act.elu]) {
+      it(`rows ${rows} I ${I} O ${O} act ${act}${act === Act.elu ? ' (no wasm kernel: the TS activation)' : ''}`, () => {
+        const rng = new Rng(rows * 100 + O + act);
+        const [xW, xT] = both(randomArray(rows * I, rng, -3, 3));
+        const [kW, kT] = both(randomArray(I * O, rng, -1, 1));
+        const [bW, bT] = both(randomArray(O, rng));
+        const [outW, outT] = both(new Float32Array(rows * O));
+        const [preW, preT] = act === Act.linear ? [outW, outT] : both(new Float32Array(rows * O));
+        denseForwardWasm(outW, preW, xW, kW, bW, rows, I, O, act);
+        denseForward(outT, preT, xT, kT, bT, rows, I, O, act);
+        assertClose(preW, preT, rtol, atol, 'pre-activation');
+        assertClose(outW, outT, rtol, atol, 'output');
+      });
+    }
+  }
+
+  it('softmax rows: sums to 1, a dominant entry, a constant row, -Infinity entries, a NaN row', () => {
+    const O = 7;
+    const rowsIn = [
+      [0.5, -1, 2, 3, -4, 0, 1],
+      [1000, 0, -1000, 999, 1, 2, 3], // e^(x − max) spans the whole f32 range
+      [3, 3, 3, 3, 3, 3, 3],
+      [-Infinity, 1, -Infinity, 2, -Infinity, -Infinity, 0],
+      [1, NaN, 2, 3, 4, 5, 6],
+    ];
+    const x = residentAlloc(rowsIn.length * O);
+    x.set(rowsIn.flat());
+    const y = residentAlloc(x.length);
+    wasmRuntime().kernels.softmaxForward(y.byteOffset, x.byteOffset, rowsIn.length, O);
+    const want = new Float32Array(x.length);
+    activationForward(Act.softmax, want, 0, Float32Array.from(x), 0, rowsIn.length, O);
+    for (let r = 0; r < 4; r++) {
+      const row = y.subarray(r * O, (r + 1) * O);
+      assertClose(row, want.subarray(r * O, (r + 1) * O), 1e-6, 1e-30, `row ${r}`);
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-6, `row ${r} sums to ${row.reduce((a, b) => a + b, 0)}`);
+    }
+    assert.ok(y.subarray(4 * O).every(Number.isNaN), 'a NaN input makes its row NaN');
   });
 });
 

@@ -11,7 +11,7 @@
  * only in rounding.
  */
 
-import { HARD_SIGMOID, HARD_SIGMOID_LEGACY, LINEAR, RELU, SIGMOID, TANH, actGradv, actv, bcast, f32at, lane, madd } from './simd';
+import { HARD_SIGMOID, HARD_SIGMOID_LEGACY, LINEAR, RELU, SIGMOID, TANH, actGradv, actv, bcast, expv, f32at, lane, madd } from './simd';
 
 // ---------------------------------------------------------------- GEMM
 
@@ -69,7 +69,10 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
     let j = 0;
     for (; j + 24 <= n8; j += 24) tile1x24(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
     for (; j < n8; j += 8) tile1x8(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
-    if (N > n8) tile1x1(K, ai, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), N - n8, accumulate);
+    // Columns [n8, n4) in a vector and the last < 4 scalar, as the 4-row tiles do: each
+    // column then rounds alike in both paths, also where madd is fused (relaxed SIMD).
+    if (n4 > n8) tile1x4(K, ai, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), accumulate);
+    if (N > n4) tile1x1(K, ai, sk, b + (<usize>n4 << 2), sb, ci + (<usize>n4 << 2), N - n4, accumulate);
   }
 }
 
@@ -155,6 +158,18 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
     pa += sk;
   }
   v128.store(c0, s0); v128.store(c0, s1, 16);
+}
+
+@inline function tile1x4(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, accumulate: bool): void {
+  let s0 = accumulate ? v128.load(c0) : f32x4.splat(0);
+  let pb = b;
+  let pa: usize = 0;
+  for (let k = 0; k < K; k++) {
+    s0 = madd(bcast(a0 + pa), v128.load(pb), s0);
+    pb += sb;
+    pa += sk;
+  }
+  v128.store(c0, s0);
 }
 
 @inline function tile4x4(K: i32, a0: usize, sa: usize, sk: usize, b: usize, sb: usize, c0: usize, sc: usize, accumulate: bool): void {
@@ -313,6 +328,43 @@ export function activationForward(act: i32, y: usize, x: usize, rows: i32, cols:
     let j = 0;
     for (; j + 4 <= cols; j += 4) v128.store(yo + (<usize>j << 2), actv(act, v128.load(xo + (<usize>j << 2))));
     for (; j < cols; j++) store<f32>(yo + (<usize>j << 2), lane(actv(act, f32x4.splat(f32at(xo + (<usize>j << 2))))));
+  }
+}
+
+/**
+ * y = softmax(x) along each of `rows` rows of `cols` values (rows `cols` apart; y may
+ * alias x): e^(x − row max), then scaled by 1/Σ. A row holding NaN gives NaN, as in
+ * the TypeScript kernel.
+ */
+export function softmaxForward(y: usize, x: usize, rows: i32, cols: i32): void {
+  const rb = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const xo = x + <usize>r * rb;
+    const yo = y + <usize>r * rb;
+    let mv = f32x4.splat(-Infinity);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) mv = f32x4.max(mv, v128.load(xo + (<usize>j << 2)));
+    let m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    for (; j < cols; j++) m = max(m, f32at(xo + (<usize>j << 2)));
+    const mvs = f32x4.splat(m);
+    let sv = f32x4.splat(0);
+    j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const e = expv(f32x4.sub(v128.load(xo + (<usize>j << 2)), mvs));
+      v128.store(yo + (<usize>j << 2), e);
+      sv = f32x4.add(sv, e);
+    }
+    let sum = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+    for (; j < cols; j++) {
+      const e = lane(expv(f32x4.splat(f32at(xo + (<usize>j << 2)) - m)));
+      store<f32>(yo + (<usize>j << 2), e);
+      sum += e;
+    }
+    const inv = <f32>1 / sum;
+    const iv = f32x4.splat(inv);
+    j = 0;
+    for (; j + 4 <= cols; j += 4) v128.store(yo + (<usize>j << 2), f32x4.mul(v128.load(yo + (<usize>j << 2)), iv));
+    for (; j < cols; j++) store<f32>(yo + (<usize>j << 2), f32at(yo + (<usize>j << 2)) * inv);
   }
 }
 

@@ -9,6 +9,7 @@ import { gruBackwardWasm, gruForwardWasm } from './wasmGru.js';
 import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from './wasmSimpleRnn.js';
 import { isResident, residentAlloc, wasmRuntime, wasmSupported } from './wasmRuntime.js';
 import { adamUpdateWasm } from './wasmAdam.js';
+import { denseForwardWasm } from './wasmDense.js';
 import { activationBackward, activationForward } from './activation.js';
 import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './elementwise.js';
 import { denseBackward, denseForward } from './dense.js';
@@ -86,8 +87,8 @@ export const tsKernels: Kernels = {
 };
 
 /**
- * The WebAssembly backend: buffers in the module's memory (./wasmRuntime.ts), the GEMM
- * and the SimpleRNN, LSTM and GRU time loops in WebAssembly SIMD; the rest are the
+ * The WebAssembly backend: buffers in the module's memory (./wasmRuntime.ts), the GEMM,
+ * Dense forward and the SimpleRNN, LSTM and GRU time loops in WebAssembly SIMD; the rest are the
  * TypeScript kernels working on the same buffers.
  */
 export const wasmKernels: Kernels = {
@@ -96,6 +97,7 @@ export const wasmKernels: Kernels = {
   alloc: residentAlloc,
   owns: (buf) => !wasmRuntime().resident || isResident(buf),
   gemm: gemmWasm,
+  denseForward: denseForwardWasm,
   simpleRnnForward: simpleRnnForwardWasm,
   simpleRnnBackward: simpleRnnBackwardWasm,
   lstmForward: lstmForwardWasm,

@@ -27,6 +27,7 @@ export interface WasmKernelExports {
   hasActivation(act: number): number;
   activationForward(act: number, y: number, x: number, rows: number, cols: number, ld: number): void;
   activationBackward(act: number, dx: number, dy: number, x: number, y: number, rows: number, cols: number, ld: number): void;
+  softmaxForward(y: number, x: number, rows: number, cols: number): void;
   addBias(y: number, bias: number, rows: number, cols: number): void;
   biasGrad(dBias: number, dy: number, rows: number, cols: number): void;
   gruCellForward(B: number, H: number, act: number, ract: number, pre: number, gates: number, mh: number, biasH: number, hasBias: number, hPrev: number, h: number): void;

@@ -239,10 +239,10 @@ export abstract class Recurrent extends Layer {
     const H = this.units;
     const I = this.inputDim;
     // A stream's single step: the cell's fused step on the stream's state, in place.
+    // The output is the stream's h itself: the next layer reads it before the next step
+    // changes it, and Stream.step returns a copy of the model's output.
     if (T === 1 && !training && this.externalStates !== null && noneMasked(mask, B) && this.stepInPlace(x, this.externalStates, B)) {
-      this.y = ensure(this.y, B * H);
-      copy(this.y, this.externalStates[0]!, 0, B * H);
-      return this.y;
+      return this.externalStates[0]!;
     }
     if (this.stateful && B !== this.statefulBatch) {
       throw new RangeError(`${this.where}: this stateful layer was built for batches of ${this.statefulBatch} samples, got a batch of ${B}`);
