@@ -2,7 +2,8 @@
  * The WebAssembly SIMD kernels (src/backend/wasm*.ts) against the TypeScript kernels, the
  * reference: the GEMM in every transpose combination, odd sizes, leading dimensions and
  * offsets, with and without accumulate, with operands in WebAssembly memory and outside;
- * activations; the SimpleRNN, LSTM and GRU time loops; training on useBackend('wasm') against 'ts'; and the
+ * activations; Dense forward (softmax row by row); the SimpleRNN, LSTM and GRU time loops;
+ * training on useBackend('wasm') against 'ts'; and the
  * embedded binaries up to date with their AssemblyScript source.
  *
  * Tolerance: the WASM kernel accumulates in f32 (TS in f64), so each element is
