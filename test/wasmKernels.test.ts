@@ -192,8 +192,8 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
           const s = (): [Float32Array, Float32Array] => out(slab);
           const [a1, a2] = s(), [b1, b2] = s(), [c1, c2] = s(), [d1, d2] = s(), [e1, e2] = s();
           // the TS reference backward reads the forward caches it produced itself
-          lstmBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, act, ract);
-          lstmBackward(dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, act, ract);
+          lstmBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, null, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, act, ract);
+          lstmBackward(dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, null, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, act, ract);
           assertClose(dPreW, dPreT, rtol, atol, 'dPre');
           assertClose(dkW, dkT, rtol, atol, 'dKernel');
           assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
@@ -225,8 +225,8 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
           const [dkW, dkT] = out(I * G), [drkW, drkT] = out(H * G), [dbW, dbT] = out(2 * G), [dxW, dxT] = out(T * B * I);
           const [dPreW, dPreT] = out(T * B * G), [dPhW, dPhT] = out(T * B * G);
           const [a1, a2] = out(slab), [b1, b2] = out(slab), [c1, c2] = out(slab);
-          gruBackwardWasm(dxW, dkW, drkW, dbW, dPreW, dPhW, a1, b1, c1, dOutW, true, xsW, hpW, h0W, hsW, preW, gW, mhW, rhW, kW, rkW, true, recurrentMask, mask, T, B, I, H, act, ract);
-          gruBackward(dxT, dkT, drkT, dbT, dPreT, dPhT, a2, b2, c2, dOutT, true, xsT, hpT, h0T, hsT, preT, gT, mhT, rhT, kT, rkT, true, recurrentMask, mask, T, B, I, H, act, ract);
+          gruBackwardWasm(dxW, dkW, drkW, dbW, dPreW, dPhW, a1, b1, c1, dOutW, true, null, xsW, hpW, h0W, hsW, preW, gW, mhW, rhW, kW, rkW, true, recurrentMask, mask, T, B, I, H, act, ract);
+          gruBackward(dxT, dkT, drkT, dbT, dPreT, dPhT, a2, b2, c2, dOutT, true, null, xsT, hpT, h0T, hsT, preT, gT, mhT, rhT, kT, rkT, true, recurrentMask, mask, T, B, I, H, act, ract);
           assertClose(dPreW, dPreT, rtol, atol, 'dPre');
           assertClose(dkW, dkT, rtol, atol, 'dKernel');
           assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
@@ -297,8 +297,8 @@ describe('wasm SimpleRNN time loop against the TypeScript kernel', { skip }, () 
     const [dkW, dkT] = out(I * H), [drkW, drkT] = out(H * H), [dbW, dbT] = out(H), [dxW, dxT] = out(T * B * I), [dPreW, dPreT] = out(T * slab);
     const [a1, a2] = out(slab), [b1, b2] = out(slab);
     // each backward reads the forward caches its own forward produced
-    simpleRnnBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, dOutW, seq, xsW, hpW, preW, hsW, kW, rkW, recurrentMask, mask, T, B, I, H, act);
-    simpleRnnBackward(dxT, dkT, drkT, dbT, dPreT, a2, b2, dOutT, seq, xsT, hpT, preT, hsT, kT, rkT, recurrentMask, mask, T, B, I, H, act);
+    simpleRnnBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, dOutW, seq, null, xsW, hpW, preW, hsW, kW, rkW, recurrentMask, mask, T, B, I, H, act);
+    simpleRnnBackward(dxT, dkT, drkT, dbT, dPreT, a2, b2, dOutT, seq, null, xsT, hpT, preT, hsT, kT, rkT, recurrentMask, mask, T, B, I, H, act);
     return {
       wasm: { pre: preW, h: hsW, dPre: dPreW, dKernel: dkW, dRecurrentKernel: drkW, dBias: dbW, dx: dxW },
       ts: { pre: preT, h: hsT, dPre: dPreT, dKernel: dkT, dRecurrentKernel: drkT, dBias: dbT, dx: dxT },
@@ -391,8 +391,8 @@ describe('wasm GRU (resetAfter = false) time loop against the TypeScript kernel'
     const [dOutW, dOutT] = f(seq ? T * slab : slab);
     const [dkW, dkT] = out(I * G), [drkW, drkT] = out(H * G), [dbW, dbT] = out(G), [dxW, dxT] = out(T * B * I), [dPreW, dPreT] = out(T * B * G);
     const [a1, a2] = out(slab), [b1, b2] = out(slab), [c1, c2] = out(slab);
-    gruBackwardWasm(dxW, dkW, drkW, dbW, dPreW, none, a1, b1, c1, dOutW, seq, xsW, hpW, h0W, hsW, preW, gW, none, rhW, kW, rkW, false, recurrentMask, mask, T, B, I, H, act, ract);
-    gruBackward(dxT, dkT, drkT, dbT, dPreT, none, a2, b2, c2, dOutT, seq, xsT, hpT, h0T, hsT, preT, gT, none, rhT, kT, rkT, false, recurrentMask, mask, T, B, I, H, act, ract);
+    gruBackwardWasm(dxW, dkW, drkW, dbW, dPreW, none, a1, b1, c1, dOutW, seq, null, xsW, hpW, h0W, hsW, preW, gW, none, rhW, kW, rkW, false, recurrentMask, mask, T, B, I, H, act, ract);
+    gruBackward(dxT, dkT, drkT, dbT, dPreT, none, a2, b2, c2, dOutT, seq, null, xsT, hpT, h0T, hsT, preT, gT, none, rhT, kT, rkT, false, recurrentMask, mask, T, B, I, H, act, ract);
     return {
       wasm: { pre: preW, gates: gW, rh: rhW, h: hsW, dPre: dPreW, dKernel: dkW, dRecurrentKernel: drkW, dBias: dbW, dx: dxW },
       ts: { pre: preT, gates: gT, rh: rhT, h: hsT, dPre: dPreT, dKernel: dkT, dRecurrentKernel: drkT, dBias: dbT, dx: dxT },

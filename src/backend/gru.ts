@@ -15,7 +15,7 @@
 import { gemm, prefersTransposedB, transposeInto } from './gemm.js';
 import { activationBackwardBlock, activationForwardBlock, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
 
 export function gruForward(
   hs: Float32Array, // [T, B, H]
@@ -105,8 +105,9 @@ export function gruBackward(
   dhA: Float32Array, // [B, H] scratch
   dhB: Float32Array, // [B, H] scratch
   dhTmp: Float32Array, // [B, H] scratch
-  dOut: Float32Array, // [T, B, H] (returnSequences) or [B, H]
+  dOut: Float32Array | null, // [T, B, H] (returnSequences) or [B, H]; null = unused output
   returnSequences: boolean,
+  ends: StateEnds | null, // final-state gradient in, initial-state gradient out
   xs: Float32Array,
   hPrev: Float32Array,
   h0: Float32Array,
@@ -131,7 +132,8 @@ export function gruBackward(
   const slab = B * H;
   let dh = dhA;
   let dhNext = dhB;
-  dh.fill(0, 0, slab);
+  startStateGrad(dh, ends?.dhT ?? null, slab);
+  const toInitial = wantsInitialGrad(ends);
   for (let s = T - 1; s >= 0; s--) {
     const go = s * B * G;
     const so = s * slab;
@@ -170,7 +172,7 @@ export function gruBackward(
         zeroMaskedRows(dPre, mask, s, B, G);
         zeroMaskedRows(dPreH, mask, s, B, G);
       }
-      if (s === 0) break;
+      if (s === 0 && !toInitial) break;
       // mh = hPrev · U + b_h  =>  dhPrev = dmh · Uᵀ
       gemm(false, true, B, H, G, dPreH, go, G, recurrentKernel, 0, G, dhTmp, 0, H, false);
     } else {
@@ -187,13 +189,17 @@ export function gruBackward(
       }
       activationBackwardBlock(ract, dPre, dPre, pre, gates, go, G, B, 2 * H);
       if (mask !== null) zeroMaskedRows(dPre, mask, s, B, G);
-      if (s === 0) break;
+      if (s === 0 && !toInitial) break;
       // pre_zr = … + hPrev · U_zr  =>  dhPrev += dpre_zr · U_zrᵀ
       gemm(false, true, B, H, 2 * H, dPre, go, G, recurrentKernel, 0, G, dhTmp, 0, H, true);
     }
     if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]! * recurrentMask[i]!;
     else for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]!;
     if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
+    if (s === 0) {
+      storeStateGrad(ends!.dh0, dhNext, slab);
+      break;
+    }
     const t = dh;
     dh = dhNext;
     dhNext = t;

@@ -9,7 +9,7 @@
 import { gemm, prefersTransposedB, transposeInto } from './gemm.js';
 import { activationBackward, activationBackwardBlock, activationForward, activationForwardBlock, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
 
 export function lstmForward(
   hs: Float32Array, // [T, B, H]
@@ -119,8 +119,9 @@ export function lstmBackward(
   dcA: Float32Array, // [B, H] scratch
   dcB: Float32Array, // [B, H] scratch
   dcAct: Float32Array, // [B, H] scratch
-  dOut: Float32Array, // [T, B, H] (returnSequences) or [B, H]
+  dOut: Float32Array | null, // [T, B, H] (returnSequences) or [B, H]; null = unused output
   returnSequences: boolean,
+  ends: StateEnds | null, // final-state gradients in, initial-state gradients out
   xs: Float32Array,
   hPrev: Float32Array,
   c0: Float32Array, // [B, H]
@@ -146,8 +147,9 @@ export function lstmBackward(
   let dhNext = dhB; // … and flowing on to step s-1
   let dc = dcA;
   let dcNext = dcB;
-  dh.fill(0, 0, slab);
-  dc.fill(0, 0, slab);
+  startStateGrad(dh, ends?.dhT ?? null, slab);
+  startStateGrad(dc, ends?.dcT ?? null, slab);
+  const toInitial = wantsInitialGrad(ends);
   for (let s = T - 1; s >= 0; s--) {
     const go = s * B * G;
     const so = s * slab;
@@ -179,13 +181,18 @@ export function lstmBackward(
     activationBackwardBlock(act, dPre, dPre, pre, gates, go + 2 * H, G, B, H);
     activationBackwardBlock(ract, dPre, dPre, pre, gates, go + 3 * H, G, B, H);
     if (mask !== null) zeroMaskedRows(dPre, mask, s, B, G);
-    if (s === 0) break;
+    if (s === 0 && !toInitial) break;
     // z = … + hPrev · recurrentKernel  =>  dh_{s-1} = (dz · recurrentKernelᵀ) ⊙ m
     gemm(false, true, B, H, G, dPre, go, G, recurrentKernel, 0, G, dhNext, 0, H, false);
     if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! * recurrentMask[i]!;
     if (mask !== null) {
       passMaskedRows(dhNext, dh, mask, s, B, H);
       passMaskedRows(dcNext, dc, mask, s, B, H);
+    }
+    if (s === 0) {
+      storeStateGrad(ends!.dh0, dhNext, slab);
+      storeStateGrad(ends!.dc0, dcNext, slab);
+      break;
     }
     let t = dh;
     dh = dhNext;

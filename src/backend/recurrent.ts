@@ -70,8 +70,9 @@ export function zeroMaskedRows(dPre: Float32Array /* [T, B, G] */, mask: Float32
   }
 }
 
-/** dh[b, :] += dOut[s, b, :] (returnSequences) or dOut[b, :] at the last step. */
-export function addOutputGradient(dh: Float32Array, dOut: Float32Array, returnSequences: boolean, s: number, T: number, slab: number): void {
+/** dh[b, :] += dOut[s, b, :] (returnSequences) or dOut[b, :] at the last step; nothing when dOut is null (an unused output). */
+export function addOutputGradient(dh: Float32Array, dOut: Float32Array | null, returnSequences: boolean, s: number, T: number, slab: number): void {
+  if (dOut === null) return;
   if (returnSequences) {
     const o = s * slab;
     for (let i = 0; i < slab; i++) dh[i] = dh[i]! + dOut[o + i]!;
@@ -86,4 +87,34 @@ export function applyStepMask(x: Float32Array /* [T, B, F] */, m: Float32Array /
     const o = s * slab;
     for (let i = 0; i < slab; i++) x[o + i] = x[o + i]! * m[i]!;
   }
+}
+
+/**
+ * Gradients at the two ends of a sequence, for a layer whose final states are outputs
+ * (returnState) or whose initial states are inputs (initialState). In: the final
+ * states' gradients dhT, dcT ([B, H]; null = zero). Out: dh0, dc0 ([B, H]) are
+ * overwritten with the initial states' gradients (null = not wanted; dc0 is LSTM's).
+ * One object per layer, reused: nothing is allocated per step.
+ */
+export interface StateEnds {
+  dhT: Float32Array | null;
+  dcT: Float32Array | null;
+  dh0: Float32Array | null;
+  dc0: Float32Array | null;
+}
+
+/** The gradient reaching the last step's state: the final state's own gradient, or zero. */
+export function startStateGrad(d: Float32Array, dT: Float32Array | null, slab: number): void {
+  if (dT === null) d.fill(0, 0, slab);
+  else for (let i = 0; i < slab; i++) d[i] = dT[i]!;
+}
+
+/** Whether backward must carry the gradient past step 0 to the initial states. */
+export function wantsInitialGrad(ends: StateEnds | null): boolean {
+  return ends !== null && ends.dh0 !== null;
+}
+
+/** dst[0..slab) = src[0..slab) when dst is wanted (the gradient that left step 0). */
+export function storeStateGrad(dst: Float32Array | null, src: Float32Array, slab: number): void {
+  if (dst !== null) for (let i = 0; i < slab; i++) dst[i] = src[i]!;
 }

@@ -11,7 +11,7 @@
 import { gemm, prefersTransposedB, transposeInto } from './gemm.js';
 import { activationBackward, activationForward, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
 
 export function simpleRnnForward(
   hs: Float32Array, // [T, B, H] h_s for every step
@@ -56,8 +56,9 @@ export function simpleRnnBackward(
   dPre: Float32Array, // [T, B, H] scratch
   dhA: Float32Array, // [B, H] scratch
   dhB: Float32Array, // [B, H] scratch
-  dOut: Float32Array, // [T, B, H] when returnSequences, else [B, H] for the last step
+  dOut: Float32Array | null, // [T, B, H] when returnSequences, else [B, H] for the last step; null = unused output
   returnSequences: boolean,
+  ends: StateEnds | null, // final-state gradient in, initial-state gradient out
   xs: Float32Array, // [T, B, I]
   hPrev: Float32Array, // [T, B, H]
   pre: Float32Array, // [T, B, H]
@@ -75,18 +76,23 @@ export function simpleRnnBackward(
   const slab = B * H;
   let dh = dhA; // gradient reaching h_s
   let dhNext = dhB; // gradient flowing on to h_{s-1}
-  dh.fill(0, 0, slab);
+  startStateGrad(dh, ends?.dhT ?? null, slab);
+  const toInitial = wantsInitialGrad(ends);
   for (let s = T - 1; s >= 0; s--) {
     const o = s * slab;
     addOutputGradient(dh, dOut, returnSequences, s, T, slab);
     // h_s = act(pre_s)  =>  dPre_s = dh ⊙ act'(pre_s)
     activationBackward(act, dPre, o, dh, 0, pre, o, hs, o, B, H);
     if (mask !== null) zeroMaskedRows(dPre, mask, s, B, H);
-    if (s === 0) break;
+    if (s === 0 && !toInitial) break;
     // pre_s = … + hPrev_s · recurrentKernel, hPrev_s = h_{s-1} ⊙ m  =>  dh_{s-1} = (dPre_s · recurrentKernelᵀ) ⊙ m
     gemm(false, true, B, H, H, dPre, o, H, recurrentKernel, 0, H, dhNext, 0, H, false);
     if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! * recurrentMask[i]!;
     if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
+    if (s === 0) {
+      storeStateGrad(ends!.dh0, dhNext, slab);
+      break;
+    }
     const t = dh;
     dh = dhNext;
     dhNext = t;

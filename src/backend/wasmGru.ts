@@ -7,7 +7,7 @@
  * helpers. Operands outside WebAssembly memory, or an activation without a WebAssembly
  * kernel: the TypeScript kernel (with the WebAssembly GEMM).
  */
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
 import { gruBackward, gruForward } from './gru.js';
 import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
 import type { ActId } from './activation.js';
@@ -94,8 +94,9 @@ export function gruBackwardWasm(
   dhA: Float32Array,
   dhB: Float32Array,
   dhTmp: Float32Array,
-  dOut: Float32Array,
+  dOut: Float32Array | null,
   returnSequences: boolean,
+  ends: StateEnds | null,
   xs: Float32Array,
   hPrev: Float32Array,
   h0: Float32Array,
@@ -123,11 +124,11 @@ export function gruBackwardWasm(
     !(ok(xs) && ok(hPrev) && ok(h0) && ok(hs) && ok(pre) && ok(gates) && ok(kernel) && ok(recurrentKernel)) ||
     !(resetAfter ? ok(dPreH) && ok(mh) : ok(rh))
   ) {
-    gruBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dPreH, dhA, dhB, dhTmp, dOut, returnSequences, xs, hPrev, h0, hs, pre, gates, mh, rh, kernel, recurrentKernel, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
+    gruBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dPreH, dhA, dhB, dhTmp, dOut, returnSequences, ends, xs, hPrev, h0, hs, pre, gates, mh, rh, kernel, recurrentKernel, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
     return;
   }
   if (!resetAfter) {
-    gruBackwardResetBefore(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dhTmp, dOut, returnSequences, xs, hPrev, h0, hs, pre, gates, rh, kernel, recurrentKernel, recurrentMask, mask, T, B, I, H, act, ract);
+    gruBackwardResetBefore(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dhTmp, dOut, returnSequences, ends, xs, hPrev, h0, hs, pre, gates, rh, kernel, recurrentKernel, recurrentMask, mask, T, B, I, H, act, ract);
     return;
   }
   const G = 3 * H;
@@ -135,7 +136,8 @@ export function gruBackwardWasm(
   const rk = addr(recurrentKernel);
   let dh = dhA;
   let dhNext = dhB;
-  dh.fill(0, 0, slab);
+  startStateGrad(dh, ends?.dhT ?? null, slab);
+  const toInitial = wantsInitialGrad(ends);
   for (let s = T - 1; s >= 0; s--) {
     const go = s * B * G;
     const so = s * slab;
@@ -146,12 +148,16 @@ export function gruBackwardWasm(
       zeroMaskedRows(dPre, mask, s, B, G);
       zeroMaskedRows(dPreH, mask, s, B, G);
     }
-    if (s === 0) break;
+    if (s === 0 && !toInitial) break;
     // mh = hPrev · U + b_h  =>  dhPrev = dmh · Uᵀ (U as stored: the dot-product kernel)
     k.gemmNT(B, H, G, addr(dPreH, go), G, rk, G, addr(dhTmp), H, 0);
     if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]! * recurrentMask[i]!;
     else for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]!;
     if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
+    if (s === 0) {
+      storeStateGrad(ends!.dh0, dhNext, slab);
+      break;
+    }
     const t = dh;
     dh = dhNext;
     dhNext = t;
@@ -175,8 +181,9 @@ function gruBackwardResetBefore(
   dhA: Float32Array,
   dhB: Float32Array,
   dhTmp: Float32Array,
-  dOut: Float32Array,
+  dOut: Float32Array | null,
   returnSequences: boolean,
+  ends: StateEnds | null,
   xs: Float32Array,
   hPrev: Float32Array,
   h0: Float32Array,
@@ -203,7 +210,8 @@ function gruBackwardResetBefore(
   const dt = addr(dhTmp);
   let dh = dhA;
   let dhNext = dhB;
-  dh.fill(0, 0, slab);
+  startStateGrad(dh, ends?.dhT ?? null, slab);
+  const toInitial = wantsInitialGrad(ends);
   for (let s = T - 1; s >= 0; s--) {
     const go = s * B * G;
     const so = s * slab;
@@ -216,12 +224,16 @@ function gruBackwardResetBefore(
     k.gemmNT(B, H, H, d + 8 * H, G, rkH, G, dt, H, 0);
     k.gruCellBackwardR(B, H, ract, d, dt, p, g, addr(hPrev, so));
     if (mask !== null) zeroMaskedRows(dPre, mask, s, B, G);
-    if (s === 0) break;
+    if (s === 0 && !toInitial) break;
     // pre_zr = … + hPrev · U_zr  =>  dhPrev += dpre_zr · U_zrᵀ
     k.gemmNT(B, H, 2 * H, d, G, rk, G, dt, H, 1);
     if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]! * recurrentMask[i]!;
     else for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]!;
     if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
+    if (s === 0) {
+      storeStateGrad(ends!.dh0, dhNext, slab);
+      break;
+    }
     const t = dh;
     dh = dhNext;
     dhNext = t;

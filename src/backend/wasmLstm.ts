@@ -6,7 +6,7 @@
  * When an operand is not resident, or an activation has no WebAssembly kernel, the
  * TypeScript kernel runs instead (with the WebAssembly GEMM).
  */
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
 import { lstmBackward, lstmForward } from './lstm.js';
 import { gemmWasm } from './wasmGemm.js';
 import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
@@ -107,8 +107,9 @@ export function lstmBackwardWasm(
   dcA: Float32Array,
   dcB: Float32Array,
   dcAct: Float32Array,
-  dOut: Float32Array,
+  dOut: Float32Array | null,
   returnSequences: boolean,
+  ends: StateEnds | null,
   xs: Float32Array,
   hPrev: Float32Array,
   c0: Float32Array,
@@ -134,7 +135,7 @@ export function lstmBackwardWasm(
     !(ok(dKernel) && ok(dRecurrentKernel) && ok(dBias) && ok(dPre) && ok(dhA) && ok(dhB) && ok(dcA) && ok(dcB)) ||
     !(ok(xs) && ok(hPrev) && ok(c0) && ok(cs) && ok(cAct) && ok(pre) && ok(gates) && ok(recurrentKernel) && ok(recurrentKernelT))
   ) {
-    lstmBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dcA, dcB, dcAct, dOut, returnSequences, xs, hPrev, c0, cs, cAct, pre, gates, kernel, recurrentKernel, recurrentKernelT, recurrentMask, mask, T, B, I, H, act, ract);
+    lstmBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dcA, dcB, dcAct, dOut, returnSequences, ends, xs, hPrev, c0, cs, cAct, pre, gates, kernel, recurrentKernel, recurrentKernelT, recurrentMask, mask, T, B, I, H, act, ract);
     return;
   }
   const G = 4 * H;
@@ -146,8 +147,9 @@ export function lstmBackwardWasm(
   let dhNext = dhB; // … and flowing on to step s-1
   let dc = dcA;
   let dcNext = dcB;
-  dh.fill(0, 0, slab);
-  dc.fill(0, 0, slab);
+  startStateGrad(dh, ends?.dhT ?? null, slab);
+  startStateGrad(dc, ends?.dcT ?? null, slab);
+  const toInitial = wantsInitialGrad(ends);
   for (let s = T - 1; s >= 0; s--) {
     const go = s * B * G;
     const so = s * slab;
@@ -162,12 +164,17 @@ export function lstmBackwardWasm(
     k.activationBackward(act, d + 8 * H, d + 8 * H, p + 8 * H, g + 8 * H, B, H, G);
     k.activationBackward(ract, d + 12 * H, d + 12 * H, p + 12 * H, g + 12 * H, B, H, G);
     if (mask !== null) zeroMaskedRows(dPre, mask, s, B, G);
-    if (s === 0) break;
+    if (s === 0 && !toInitial) break;
     k.gemm(B, H, G, d, G, 1, rkT, H, addr(dhNext), H, 0);
     if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! * recurrentMask[i]!;
     if (mask !== null) {
       passMaskedRows(dhNext, dh, mask, s, B, H);
       passMaskedRows(dcNext, dc, mask, s, B, H);
+    }
+    if (s === 0) {
+      storeStateGrad(ends!.dh0, dhNext, slab);
+      storeStateGrad(ends!.dc0, dcNext, slab);
+      break;
     }
     let t = dh;
     dh = dhNext;

@@ -7,7 +7,7 @@
  * operand is not resident, or the activation has no WebAssembly kernel, the TypeScript
  * kernel runs instead (with the WebAssembly GEMM).
  */
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, zeroMaskedRows } from './recurrent.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
 import { simpleRnnBackward, simpleRnnForward } from './simpleRnn.js';
 import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
 import type { ActId } from './activation.js';
@@ -60,8 +60,9 @@ export function simpleRnnBackwardWasm(
   dPre: Float32Array,
   dhA: Float32Array,
   dhB: Float32Array,
-  dOut: Float32Array,
+  dOut: Float32Array | null,
   returnSequences: boolean,
+  ends: StateEnds | null,
   xs: Float32Array,
   hPrev: Float32Array,
   pre: Float32Array,
@@ -82,25 +83,30 @@ export function simpleRnnBackwardWasm(
     !(ok(dxs) && ok(dKernel) && ok(dRecurrentKernel) && ok(dBias) && ok(dPre) && ok(dhA) && ok(dhB)) ||
     !(ok(xs) && ok(hPrev) && ok(pre) && ok(hs) && ok(kernel) && ok(recurrentKernel))
   ) {
-    simpleRnnBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dOut, returnSequences, xs, hPrev, pre, hs, kernel, recurrentKernel, recurrentMask, mask, T, B, I, H, act);
+    simpleRnnBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dOut, returnSequences, ends, xs, hPrev, pre, hs, kernel, recurrentKernel, recurrentMask, mask, T, B, I, H, act);
     return;
   }
   const slab = B * H;
   const rk = addr(recurrentKernel);
   let dh = dhA; // gradient reaching h_s
   let dhNext = dhB; // gradient flowing on to h_{s-1}
-  dh.fill(0, 0, slab);
+  startStateGrad(dh, ends?.dhT ?? null, slab);
+  const toInitial = wantsInitialGrad(ends);
   for (let s = T - 1; s >= 0; s--) {
     const so = s * slab;
     addOutputGradient(dh, dOut, returnSequences, s, T, slab);
     const d = addr(dPre, so);
     k.activationBackward(act, d, addr(dh), addr(pre, so), addr(hs, so), B, H, H); // dPre_s = dh ⊙ act'(pre_s)
     if (mask !== null) zeroMaskedRows(dPre, mask, s, B, H);
-    if (s === 0) break;
+    if (s === 0 && !toInitial) break;
     // dh_{s-1} = (dPre_s · recurrentKernelᵀ) ⊙ m (recurrentKernel as stored: the dot-product kernel)
     k.gemmNT(B, H, H, d, H, rk, H, addr(dhNext), H, 0);
     if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! * recurrentMask[i]!;
     if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
+    if (s === 0) {
+      storeStateGrad(ends!.dh0, dhNext, slab);
+      break;
+    }
     const t = dh;
     dh = dhNext;
     dhNext = t;

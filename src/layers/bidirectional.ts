@@ -7,7 +7,8 @@
  */
 import { checkOptions } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
-import { Layer, LAYER_ARG_KEYS, ensure, type LayerArgs, type Shape } from './layer.js';
+import { Layer, LAYER_ARG_KEYS, PLAIN_CALL, ensure, type LayerArgs, type Shape } from './layer.js';
+import { NodeIO, type CallSpec } from './node.js';
 import { Recurrent } from './recurrent.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
@@ -15,8 +16,11 @@ export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 export interface BidirectionalArgs extends LayerArgs {
   /** The recurrent layer to run both ways (its options are copied; the instance itself is not used). */
   layer: Recurrent;
-  /** How to combine the two outputs. Default 'concat'. */
-  mergeMode?: MergeMode;
+  /**
+   * How to combine the two outputs: 'concat' (default), 'sum', 'mul', 'ave', or null
+   * for both outputs as a list [forward, backward] (a graph model's layer only).
+   */
+  mergeMode?: MergeMode | null;
 }
 
 const MERGE_MODES: readonly string[] = ['concat', 'sum', 'mul', 'ave'];
@@ -28,9 +32,16 @@ export class Bidirectional extends Layer {
   readonly className = 'Bidirectional';
   readonly forwardLayer: Recurrent;
   readonly backwardLayer: Recurrent;
-  readonly mergeMode: MergeMode;
+  readonly mergeMode: MergeMode | null;
+  /** The wrapped layer's returnState: a call also returns the forward copy's final states, then the backward copy's. */
+  readonly returnState: boolean;
   private readonly returnSequences: boolean;
+  private readonly S: number; // states per direction
   private H = 0;
+  // the two copies' calls: inputs [x, ...states], outputs [y, ...final states]
+  private readonly fIO: NodeIO;
+  private readonly stateCall: CallSpec;
+  private readonly bIO: NodeIO;
   private out: Float32Array = new Float32Array(0);
   private flipped: Float32Array = new Float32Array(0); // backward output in input order
   private dF: Float32Array = new Float32Array(0);
@@ -52,10 +63,8 @@ export class Bidirectional extends Layer {
       inputLength: 'give inputShape: [timeSteps, features] instead',
     });
     const mode = args.mergeMode === undefined ? 'concat' : args.mergeMode;
-    if (mode === null) throw new RangeError(`${this.where}: mergeMode null (a list of outputs) is not usable in a Sequential model; use 'concat', 'sum', 'mul' or 'ave'`);
-    if (!MERGE_MODES.includes(mode)) throw new RangeError(`${this.where}: mergeMode must be one of ${MERGE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
-    if (inner.returnState) throw new RangeError(`${this.where}: a wrapped layer with returnState is not supported in a Sequential model`);
-    this.mergeMode = mode as MergeMode;
+    if (mode !== null && !MERGE_MODES.includes(mode)) throw new RangeError(`${this.where}: mergeMode must be one of ${MERGE_MODES.join(', ')} or null, got ${JSON.stringify(mode)}`);
+    this.mergeMode = mode as MergeMode | null;
     const seed = inner.args.seed;
     this.forwardLayer = inner.cloneWith({ name: `forward_${inner.name}` });
     this.backwardLayer = inner.cloneWith({
@@ -64,12 +73,41 @@ export class Bidirectional extends Layer {
       ...(seed === undefined ? {} : { seed: seed + BACKWARD_SEED_OFFSET }),
     });
     this.returnSequences = inner.returnSequences;
+    this.returnState = inner.returnState;
+    this.S = inner.numStates;
+    this.stateCall = { stateCount: this.S, args: {} };
+    this.fIO = new NodeIO(1 + this.S, 1 + (this.returnState ? this.S : 0));
+    this.bIO = new NodeIO(1 + this.S, 1 + (this.returnState ? this.S : 0));
+  }
+
+  protected override sublayers(): readonly Layer[] {
+    return [this.forwardLayer, this.backwardLayer];
+  }
+
+  protected override freshCopy(): Layer {
+    const c = this.getConfig();
+    return new Bidirectional({ name: this.name, trainable: this.trainable, mergeMode: this.mergeMode, layer: this.forwardLayer.cloneWith({ name: (c.layer as { config: { name: string } }).config.name }) });
   }
 
   computeOutputShape(inputShape: Shape): Shape {
     const f = this.forwardLayer.computeOutputShape(inputShape);
     const last = f[f.length - 1] as number;
     return [...f.slice(0, -1), this.mergeMode === 'concat' ? 2 * last : last];
+  }
+
+  /** [output] (or [forward, backward] for mergeMode null), then with returnState the forward copy's states and the backward copy's. */
+  override computeOutputShapes(inputShapes: readonly Shape[], call: CallSpec): Shape[] {
+    const main = inputShapes.length - call.stateCount;
+    if (main !== 1) throw new RangeError(`${this.where}: takes one input sequence (and initialState), got ${main} inputs`);
+    if (call.stateCount > 0) {
+      if (call.stateCount !== 2 * this.S) throw new RangeError(`${this.where}: initialState needs ${2 * this.S} states (the forward layer's ${this.S}, then the backward layer's), got ${call.stateCount}`);
+      this.forwardLayer.computeOutputShapes([inputShapes[0]!, ...inputShapes.slice(1, 1 + this.S)], { stateCount: this.S, args: {} });
+      this.backwardLayer.computeOutputShapes([inputShapes[0]!, ...inputShapes.slice(1 + this.S)], { stateCount: this.S, args: {} });
+    }
+    const y = this.computeOutputShape(inputShapes[0]!);
+    const outs: Shape[] = this.mergeMode === null ? [y, y] : [y];
+    if (this.returnState) for (let i = 0; i < 2 * this.S; i++) outs.push([this.forwardLayer.units]);
+    return outs;
   }
 
   protected createWeights(inputShape: Shape): void {
@@ -81,19 +119,46 @@ export class Bidirectional extends Layer {
   }
 
   forward(x: Float32Array, B: number, T: number, training: boolean, mask: Float32Array | null): Float32Array {
-    const H = this.H;
-    const steps = this.returnSequences ? T : 1;
-    const rows = B * steps;
-    this.fOut = this.forwardLayer.forward(x, B, T, training, mask);
-    let b = this.backwardLayer.forward(x, B, T, training, mask);
+    if (this.mergeMode === null || this.returnState) throw new RangeError(`${this.where}: with mergeMode null or returnState the layer has several outputs; use it in a graph model (model({inputs, outputs})) or call apply()`);
+    this.runCopies(x, B, T, training, mask, null);
+    return this.merge(B, T);
+  }
+
+  /** Run both copies (with their initial states from `io` when given); their outputs go to fOut and bOut (in input order). */
+  private runCopies(x: Float32Array, B: number, T: number, training: boolean, mask: Float32Array | null, io: NodeIO | null): void {
+    this.runCopy(this.forwardLayer, this.fIO, 0, x, B, T, training, mask, io);
+    this.runCopy(this.backwardLayer, this.bIO, 1, x, B, T, training, mask, io);
+    this.fOut = this.fIO.ys[0]!;
+    let b = this.bIO.ys[0]!;
     if (this.returnSequences) {
       // processing order → input order
-      this.flipped = ensure(this.flipped, rows * H);
-      flipTime(this.flipped, b, B, T, H);
+      this.flipped = ensure(this.flipped, B * T * this.H);
+      flipTime(this.flipped, b, B, T, this.H);
       b = this.flipped;
     }
     this.bOut = b;
+  }
+
+  /** One copy's call; copy k (0 forward, 1 backward) takes the k-th half of the given initial states. */
+  private runCopy(layer: Recurrent, sub: NodeIO, k: number, x: Float32Array, B: number, T: number, training: boolean, mask: Float32Array | null, io: NodeIO | null): void {
+    const S = this.S;
+    const given = io !== null && io.call.stateCount > 0;
+    sub.B = B;
+    sub.training = training;
+    sub.call = given ? this.stateCall : PLAIN_CALL;
+    sub.xs[0] = x;
+    sub.xTime[0] = T;
+    sub.xMasks[0] = mask;
+    if (given) for (let i = 0; i < S; i++) sub.xs[1 + i] = io.xs[1 + k * S + i]!;
+    layer.forwardNode(sub);
+  }
+
+  /** The merged output of fOut and bOut. */
+  private merge(B: number, T: number): Float32Array {
+    const H = this.H;
+    const rows = B * (this.returnSequences ? T : 1);
     const f = this.fOut;
+    const b = this.bOut;
     const width = this.mergeMode === 'concat' ? 2 * H : H;
     this.out = ensure(this.out, rows * width);
     const out = this.out;
@@ -121,7 +186,67 @@ export class Bidirectional extends Layer {
     return out;
   }
 
+  override forwardNode(io: NodeIO): void {
+    const B = io.B;
+    const T = io.xTime[0]!;
+    const mask = io.xMasks[0]!;
+    this.runCopies(io.xs[0]!, B, T, io.training, mask, io);
+    let o = 0;
+    const ym = this.returnSequences ? mask : null;
+    const yT = this.returnSequences ? T : 1;
+    if (this.mergeMode === null) {
+      io.ys[o] = this.fOut;
+      io.ys[o + 1] = this.bOut;
+      io.yMasks[o] = io.yMasks[o + 1] = ym;
+      io.yTime[o] = io.yTime[o + 1] = yT;
+      o += 2;
+    } else {
+      io.ys[o] = this.merge(B, T);
+      io.yMasks[o] = ym;
+      io.yTime[o++] = yT;
+    }
+    if (!this.returnState) return;
+    for (let k = 0; k < 2; k++) {
+      const sub = k === 0 ? this.fIO : this.bIO;
+      for (let i = 0; i < this.S; i++, o++) {
+        io.ys[o] = sub.ys[1 + i]!;
+        io.yMasks[o] = null;
+        io.yTime[o] = 1;
+      }
+    }
+  }
+
   backward(dy: Float32Array, B: number, T: number, needDx: boolean): Float32Array | null {
+    this.splitGradient(dy, B, T);
+    return this.backwardCopies(this.dF, this.dBk, B, T, needDx, null);
+  }
+
+  override backwardNode(io: NodeIO): void {
+    const B = io.B;
+    const T = io.xTime[0]!;
+    let dF: Float32Array | null;
+    let dB: Float32Array | null;
+    let o: number;
+    if (this.mergeMode === null) {
+      dF = io.dys[0]!;
+      dB = io.dys[1]!;
+      o = 2;
+    } else {
+      const dy = io.dys[0]!;
+      if (dy !== null) this.splitGradient(dy, B, T);
+      dF = dy === null ? null : this.dF;
+      dB = dy === null ? null : this.dBk;
+      o = 1;
+    }
+    for (let k = 0; k < 2; k++) {
+      const sub = k === 0 ? this.fIO : this.bIO;
+      for (let i = 0; i < (this.returnState ? this.S : 0); i++) sub.dys[1 + i] = io.dys[o++]!;
+    }
+    io.dxs[0] = this.backwardCopies(dF, dB, B, T, io.needDx[0] === 1, io);
+  }
+
+  /** The merge's backward: d forward output → dF, d backward output → dBk (input order). */
+  private splitGradient(dy: Float32Array, B: number, T: number): void {
     const H = this.H;
     const rows = B * (this.returnSequences ? T : 1);
     const width = this.mergeMode === 'concat' ? 2 * H : H;
@@ -154,20 +279,40 @@ export class Bidirectional extends Layer {
         }
       }
     }
-    let dBack = this.dBk;
-    if (this.returnSequences) {
+  }
+
+  /** Backward through both copies from their output gradients (input order; null = none), states' gradients in the sub-IOs. */
+  private backwardCopies(dF: Float32Array | null, dB: Float32Array | null, B: number, T: number, needDx: boolean, io: NodeIO | null): Float32Array | null {
+    const H = this.H;
+    const rows = B * (this.returnSequences ? T : 1);
+    let dBack = dB;
+    if (this.returnSequences && dB !== null) {
       // input order → the backward copy's processing order
       this.dBkFlipped = ensure(this.dBkFlipped, rows * H);
-      flipTime(this.dBkFlipped, this.dBk, B, T, H);
+      flipTime(this.dBkFlipped, dB, B, T, H);
       dBack = this.dBkFlipped;
     }
-    const dxF = this.forwardLayer.backward(this.dF, B, T, needDx);
-    const dxB = this.backwardLayer.backward(dBack, B, T, needDx);
+    const wantStates = io !== null && io.call.stateCount > 0 && io.needDx[1] === 1;
+    const dxF = this.backwardCopy(this.forwardLayer, this.fIO, 0, dF, needDx, wantStates, io);
+    const dxB = this.backwardCopy(this.backwardLayer, this.bIO, 1, dBack, needDx, wantStates, io);
+    if (io !== null && !wantStates) for (let i = 1; i < io.dxs.length; i++) io.dxs[i] = null;
     if (!needDx) return null;
     const n = B * T * this.forwardLayer.inputShape[1]!;
     this.dx = ensure(this.dx, n);
     for (let i = 0; i < n; i++) this.dx[i] = dxF![i]! + dxB![i]!;
     return this.dx;
+  }
+
+  /** One copy's backward; its initial-state gradients go to the k-th half of io's state inputs. */
+  private backwardCopy(layer: Recurrent, sub: NodeIO, k: number, d: Float32Array | null, needDx: boolean, wantStates: boolean, io: NodeIO | null): Float32Array | null {
+    const S = this.S;
+    if (!this.returnState) for (let i = 1; i < sub.dys.length; i++) sub.dys[i] = null;
+    sub.dys[0] = d;
+    sub.needDx[0] = needDx ? 1 : 0;
+    for (let i = 1; i <= S; i++) sub.needDx[i] = wantStates ? 1 : 0;
+    layer.backwardNode(sub);
+    if (wantStates) for (let i = 0; i < S; i++) io!.dxs[1 + k * S + i] = sub.dxs[1 + i]!;
+    return sub.dxs[0]!;
   }
 
   override outputTime(T: number): number {

@@ -82,7 +82,7 @@ export class GRU extends Recurrent {
     );
   }
 
-  protected cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void {
+  protected cellBackward(T: number, B: number, dOut: Float32Array | null, dxs: Float32Array | null): void {
     const H = this.units;
     this.dPre = ensure(this.dPre, 3 * T * B * H);
     if (this.resetAfter) this.dPreH = ensure(this.dPreH, 3 * T * B * H);
@@ -100,6 +100,7 @@ export class GRU extends Recurrent {
       dhTmp,
       dOut,
       this.returnSequences,
+      this.ends,
       this.xs,
       this.hPrev,
       this.states0[0]!,

@@ -9,6 +9,7 @@
  */
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
 import { checkBoolean, checkOptions, checkPositiveInt } from '../core/errors.js';
+import { Node, NodeIO, SymbolicTensor, type CallSpec } from './node.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
@@ -81,6 +82,33 @@ export function ensureAll(bufs: Float32Array[], count: number, n: number): Float
   return bufs;
 }
 
+/** Keyword options of `layer.apply` (tfjs spellings). */
+export interface ApplyArgs {
+  /**
+   * Initial states of a recurrent layer: [h] (SimpleRNN, GRU) or [h, c] (LSTM), each
+   * [batch, units]; for Bidirectional the forward layer's states, then the backward's.
+   * Symbolic tensors in a graph (encoder states into a decoder), or concrete Tensors.
+   */
+  initialState?: Tensor | SymbolicTensor | readonly (Tensor | SymbolicTensor)[];
+  /**
+   * Step mask of concrete inputs: [batch, time] (1 = keep), or one per input (null for
+   * none). In a graph, masks travel along the edges from Embedding(maskZero) or Masking.
+   */
+  mask?: Tensor | NestedArray | readonly (Tensor | NestedArray | null)[] | null;
+  /** Force training (true: dropout on) or inference (false) behaviour for this call. */
+  training?: boolean;
+  /** A layer's own call options (e.g. Attention's returnAttentionScores). */
+  [option: string]: unknown;
+}
+
+/** Anything `apply` takes as its inputs: one tensor, nested arrays, or a list of tensors. */
+export type ApplyInput = Tensor | NestedArray | SymbolicTensor | readonly (Tensor | SymbolicTensor)[];
+
+/** Whether `v` is a list of tensors (several inputs) rather than nested numbers (one input). */
+function isTensorList(v: unknown): v is readonly (Tensor | SymbolicTensor)[] {
+  return Array.isArray(v) && v.length > 0 && v.every((e) => e instanceof Tensor || e instanceof SymbolicTensor);
+}
+
 export abstract class Layer {
   abstract readonly className: string;
   readonly name: string;
@@ -88,13 +116,21 @@ export abstract class Layer {
   /** Declared input shape with batch axis, from inputShape/batchInputShape; null if not declared. */
   readonly batchInputShape: readonly (number | null)[] | null;
   readonly weights: LayerWeight[] = [];
+  /** The calls of this layer on symbolic tensors, in order (Keras inbound nodes). */
+  readonly inboundNodes: Node[] = [];
   protected built = false;
-  protected inShape: Shape = [];
-  protected outShape: Shape = [];
+  /** Per-sample shapes the layer was built for (inputs, then initial states) and its outputs for them. */
+  protected inShapes: Shape[] = [];
+  protected outShapes: Shape[] = [];
   /** Seed of this layer's random numbers, when given. */
   readonly seed: number | undefined;
   private initialWeights: Tensor[] | undefined;
   protected initializing = true;
+  /** For a twin: the weight records addWeight hands out instead of making new ones. */
+  private weightSource: readonly LayerWeight[] | null = null;
+  private weightSourceAt = 0;
+  /** Call options this layer accepts besides initialState, mask and training (Keras call arguments). */
+  protected readonly callOptions: readonly string[] = [];
 
   constructor(args: LayerArgs, prefix: string) {
     const where = `${prefix} layer`;
@@ -123,14 +159,14 @@ export abstract class Layer {
     return this.built;
   }
 
-  /** Per-sample input shape once built. */
+  /** Per-sample input shape once built (the first input's). */
   get inputShape(): Shape {
-    return this.inShape;
+    return this.inShapes[0] ?? [];
   }
 
-  /** Per-sample output shape once built. */
+  /** Per-sample output shape once built (the first output's). */
   get outputShape(): Shape {
-    return this.outShape;
+    return this.outShapes[0] ?? [];
   }
 
   /**
@@ -139,29 +175,50 @@ export abstract class Layer {
    * initializers only to overwrite them is what froze browsers loading tfjs models).
    */
   build(inputShape: Shape, initialize = true): void {
+    this.buildCall([inputShape], PLAIN_CALL, initialize);
+  }
+
+  /**
+   * `build` for a call with several inputs (and initial states). A built layer only
+   * checks that the shapes fit what it was built for.
+   */
+  buildCall(inputShapes: readonly Shape[], call: CallSpec, initialize = true): void {
     if (this.built) {
-      const same = inputShape.length === this.inShape.length && inputShape.every((d, i) => d === this.inShape[i] || this.inShape[i] === null);
-      if (!same) throw new RangeError(`${this.where}: expected input of shape ${formatShape([null, ...this.inShape])}, got ${formatShape([null, ...inputShape])}`);
+      if (!this.fitsBuilt(inputShapes, call)) {
+        const main = inputShapes.length - call.stateCount;
+        throw new RangeError(`${this.where}: expected input of shape ${formatShapes(this.inShapes.slice(0, main))}, got ${formatShapes(inputShapes.slice(0, main))}`);
+      }
       return;
     }
-    this.outShape = this.computeOutputShape(inputShape);
-    this.inShape = [...inputShape];
+    this.outShapes = this.computeOutputShapes(inputShapes, call);
+    this.inShapes = inputShapes.map((s) => [...s]);
     this.initializing = initialize;
     try {
-      this.createWeights(inputShape, new Rng(this.seedForInit()));
+      this.createCallWeights(inputShapes, call, new Rng(this.seedForInit()));
     } finally {
       this.initializing = true;
     }
     this.built = true;
+    if (this.weightSource !== null && this.weightSourceAt !== this.weightSource.length) {
+      throw new Error(`${this.where}: shares ${this.weightSourceAt} of the ${this.weightSource.length} weights of the layer it copies`);
+    }
     if (this.initialWeights !== undefined) {
       this.setWeights(this.initialWeights);
       this.initialWeights = undefined;
     }
   }
 
-  private acceptsShape(shape: Shape): boolean {
+  /** Whether a built layer can run a call on inputs of these shapes (a null built dimension takes any size). */
+  private fitsBuilt(inputShapes: readonly Shape[], call: CallSpec): boolean {
+    const main = inputShapes.length - call.stateCount;
+    if (main > this.inShapes.length) return false;
+    for (let i = 0; i < main; i++) {
+      const a = inputShapes[i]!;
+      const b = this.inShapes[i]!;
+      if (a.length !== b.length || !a.every((d, k) => d === b[k] || b[k] === null)) return false;
+    }
     try {
-      this.computeOutputShape(shape);
+      this.computeOutputShapes(inputShapes, call);
       return true;
     } catch {
       return false;
@@ -170,7 +227,25 @@ export abstract class Layer {
 
   /** Per-sample output shape for a per-sample input shape; throws for an input it cannot take. */
   abstract computeOutputShape(inputShape: Shape): Shape;
+
+  /**
+   * Per-sample output shapes of a call on inputs of these per-sample shapes (the last
+   * `call.stateCount` of them initial states); throws for inputs it cannot take.
+   * Default: one input, one output (computeOutputShape).
+   */
+  computeOutputShapes(inputShapes: readonly Shape[], call: CallSpec): Shape[] {
+    if (call.stateCount > 0) throw new RangeError(`${this.where}: initialState is only for recurrent layers (SimpleRNN, LSTM, GRU, Bidirectional)`);
+    if (inputShapes.length !== 1) throw new RangeError(`${this.where}: takes one input, got ${inputShapes.length}`);
+    return [this.computeOutputShape(inputShapes[0]!)];
+  }
+
   protected abstract createWeights(inputShape: Shape, rng: Rng): void;
+
+  /** Create the weights for a call's input shapes. Default: from the first input (createWeights). */
+  protected createCallWeights(inputShapes: readonly Shape[], _call: CallSpec, rng: Rng): void {
+    this.createWeights(inputShapes[0]!, rng);
+  }
+
   private seedForInit(): number {
     return this.seed ?? nextSeed();
   }
@@ -182,6 +257,16 @@ export abstract class Layer {
     rng: Rng,
     opts: { regularizer?: Regularizer | null; constraint?: Constraint | null } = {},
   ): LayerWeight {
+    if (this.weightSource !== null) {
+      const w = this.weightSource[this.weightSourceAt++];
+      const same = w !== undefined && w.name === name && w.shape.length === shape.length && w.shape.every((d, i) => d === shape[i]);
+      if (!same) {
+        const had = w === undefined ? 'no weight' : `${w.name} ${formatShape(w.shape)}`;
+        throw new RangeError(`${this.where}: this call needs weight ${name} ${formatShape(shape)}, but the layer's first call made ${had}; a shared layer must see inputs with the same feature sizes`);
+      }
+      this.weights.push(w);
+      return w;
+    }
     const size = shape.reduce((a, b) => a * b, 1);
     const w: LayerWeight = {
       name,
@@ -197,6 +282,41 @@ export abstract class Layer {
     return w;
   }
 
+  /** Layers this one is made of (wrappers, models): a twin shares their weights one by one. */
+  protected sublayers(): readonly Layer[] {
+    return [];
+  }
+
+  /** An unbuilt copy with the same class and options (from getConfig; wrappers copy their inner layers). */
+  protected freshCopy(): Layer {
+    const make = this.constructor as new (args: Record<string, unknown>) => Layer;
+    return new make(this.getConfig());
+  }
+
+  /**
+   * Another instance of this built layer for a further call in a graph: the same
+   * weight records (both calls train one set of weights; their gradients add up) and
+   * caches of its own, built for this call's input shapes.
+   */
+  twin(inputShapes: readonly Shape[], call: CallSpec): Layer {
+    const copy = this.freshCopy();
+    copy.trainable = this.trainable;
+    copy.shareWeightsOf(this);
+    copy.buildCall(inputShapes, call, false);
+    if (copy.weights.length !== this.weights.length || copy.weights.some((w, i) => w !== this.weights[i])) {
+      throw new Error(`${this.where}: a copy for another call does not share every weight`);
+    }
+    return copy;
+  }
+
+  private shareWeightsOf(src: Layer): void {
+    const mine = this.sublayers();
+    const theirs = src.sublayers();
+    if (mine.length !== theirs.length) throw new Error(`${this.where}: a copy has ${mine.length} inner layers, the original ${theirs.length}`);
+    if (mine.length === 0) this.weightSource = src.weights;
+    mine.forEach((l, i) => l.shareWeightsOf(theirs[i]!));
+  }
+
   /**
    * Forward over a batch of B samples (T = time length when the input is 3-D, else 1).
    * `mask` is the incoming [B, T] step mask (1 = keep) or null. Returns the layer's
@@ -210,7 +330,7 @@ export abstract class Layer {
    * mask through; one that drops it (2-D output) ends it.
    */
   outputMask(inputMask: Float32Array | null): Float32Array | null {
-    return this.outShape.length === 2 && this.inShape.length === 2 ? inputMask : null;
+    return this.outputShape.length === 2 && this.inputShape.length === 2 ? inputMask : null;
   }
 
   /**
@@ -218,6 +338,27 @@ export abstract class Layer {
    * returns dLoss/dInput in the layer's own buffer.
    */
   abstract backward(dy: Float32Array, B: number, T: number, needDx: boolean): Float32Array | null;
+
+  /**
+   * One call in a graph, forward: read io's inputs, write its outputs (own buffers),
+   * their masks and time lengths. Default: one input, one output (forward).
+   */
+  forwardNode(io: NodeIO): void {
+    const T = io.xTime[0]!;
+    const mask = io.xMasks[0]!;
+    io.ys[0] = this.forward(io.xs[0]!, io.B, T, io.training, mask);
+    io.yMasks[0] = this.outputMask(mask);
+    io.yTime[0] = this.outputTime(T);
+  }
+
+  /**
+   * Backward of the last forwardNode: accumulate weight gradients from io.dys (null =
+   * no gradient reaches that output) and, where io.needDx asks, write the input
+   * gradients to io.dxs. Default: one input, one output (backward).
+   */
+  backwardNode(io: NodeIO): void {
+    io.dxs[0] = this.backward(io.dys[0]!, io.B, io.xTime[0]!, io.needDx[0] === 1);
+  }
 
   /**
    * Called by fit at the start of each epoch. Layers that draw random numbers in
@@ -233,27 +374,102 @@ export abstract class Layer {
 
   /** Time length of the output for input time length T (1 when the output is 2-D). */
   outputTime(T: number): number {
-    return this.outShape.length === 2 ? T : 1;
+    return this.outputShape.length === 2 ? T : 1;
   }
 
-  /** Run the layer on its own (inference mode). Builds it on first use. */
-  apply(input: Tensor | NestedArray): Tensor {
-    const x = toTensor(input, `${this.where}: input`);
-    if (x.rank < 2) throw new RangeError(`${this.where}: expected input with a batch axis, got shape ${formatShape(x.shape)}`);
+  /**
+   * Call the layer. On symbolic tensors (from `input()` or another layer's call) it
+   * records the call in the graph and returns the output's symbolic tensor — a list of
+   * them for layers with several outputs (a recurrent layer with returnState gives
+   * [output, h] or [output, h, c]; cast as tfjs users do). On concrete tensors it runs
+   * the layer at once (inference mode unless `training: true`) and returns the output
+   * Tensor (or list); it builds the layer on first use.
+   */
+  apply(inputs: SymbolicTensor | readonly SymbolicTensor[], kwargs?: ApplyArgs): SymbolicTensor;
+  apply(inputs: Tensor | NestedArray | readonly Tensor[], kwargs?: ApplyArgs): Tensor;
+  apply(inputs: ApplyInput, kwargs?: ApplyArgs): Tensor | SymbolicTensor;
+  apply(inputs: ApplyInput, kwargs: ApplyArgs = {}): Tensor | SymbolicTensor {
+    checkOptions(kwargs, ['initialState', 'mask', 'training', ...this.callOptions], `${this.where}: apply`);
+    const main: readonly unknown[] = isTensorList(inputs) ? inputs : [inputs];
+    const init = kwargs.initialState;
+    const states: readonly unknown[] = init === undefined || init === null ? [] : isTensorList(init) ? init : [init];
+    if (!Array.isArray(states) || (init !== undefined && init !== null && states.length === 0)) throw new TypeError(`${this.where}: initialState must be a tensor or a list of tensors`);
+    const args: Record<string, boolean | number | string | null> = {};
+    if (kwargs.training !== undefined) args.training = checkBoolean(kwargs.training, `${this.where}: apply: training`);
+    for (const k of this.callOptions) {
+      const v = kwargs[k];
+      if (v === undefined) continue;
+      if (v !== null && typeof v !== 'boolean' && typeof v !== 'number' && typeof v !== 'string') throw new TypeError(`${this.where}: apply: ${k} must be a boolean, number or string`);
+      args[k] = v;
+    }
+    const call: CallSpec = { stateCount: states.length, args };
+    const all = [...main, ...states];
+    const symbolic = all.filter((t) => t instanceof SymbolicTensor).length;
+    if (symbolic > 0) {
+      if (symbolic < all.length) throw new TypeError(`${this.where}: apply got symbolic and concrete tensors together; in a graph every input (and initial state) must be symbolic`);
+      if (kwargs.mask !== undefined && kwargs.mask !== null) {
+        throw new RangeError(`${this.where}: apply: an explicit mask is only for concrete tensors; in a graph masks travel from Embedding(maskZero) or Masking along the edges`);
+      }
+      const outs = this.applySymbolic(all as SymbolicTensor[], call);
+      return (outs.length === 1 ? outs[0]! : outs) as unknown as SymbolicTensor;
+    }
+    const outs = this.applyEager(all as (Tensor | NestedArray)[], call, kwargs.mask);
+    return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
+  }
+
+  /** Record a call on symbolic tensors: check the shapes, build (first call) or twin (later calls), make the node. */
+  private applySymbolic(inputs: readonly SymbolicTensor[], call: CallSpec): SymbolicTensor[] {
+    const shapes = inputs.map((t) => t.shape.slice(1));
+    for (const t of inputs) if (t.rank < 2) throw new RangeError(`${this.where}: input ${t.name} has shape ${formatShape(t.shape)}, expected a batch axis and at least one feature axis`);
+    const outShapes = this.computeOutputShapes(shapes, call);
+    let runner: Layer = this;
+    if (!this.built) this.buildCall(shapes, call);
+    else if (this.inboundNodes.length > 0 || !this.fitsBuilt(shapes, call)) runner = this.twin(shapes, call);
+    const batch = inputs.find((t) => t.shape[0] !== null)?.shape[0] ?? null;
+    const node = new Node(this, inputs, call, outShapes.map((s) => [batch, ...s]), runner);
+    return [...node.outputs];
+  }
+
+  /** Run the layer on concrete tensors now (the eager form of a call). */
+  private applyEager(inputs: readonly (Tensor | NestedArray)[], call: CallSpec, mask: ApplyArgs['mask']): Tensor[] {
+    const xs = inputs.map((v, i) => toTensor(v as Tensor | NestedArray, `${this.where}: input${inputs.length > 1 ? ` ${i}` : ''}`));
+    for (const x of xs) if (x.rank < 2) throw new RangeError(`${this.where}: expected input with a batch axis, got shape ${formatShape(x.shape)}`);
+    const B = xs[0]!.shape[0]!;
+    if (xs.some((x) => x.shape[0] !== B)) throw new RangeError(`${this.where}: every input needs the same batch size, got ${xs.map((x) => formatShape(x.shape)).join(', ')}`);
+    const shapes = xs.map((x) => x.shape.slice(1));
     if (!this.built) {
       // Keras leaves the time axis open unless declared: later calls may use other lengths.
       const declared = this.batchInputShape?.slice(1);
-      const open = x.rank >= 2 ? [null, ...x.shape.slice(2)] : null;
-      if (declared !== undefined) this.build(declared);
-      else if (open !== null && this.acceptsShape(open)) this.build(open);
+      const open = shapes.map((s, i) => (i < shapes.length - call.stateCount ? [null, ...s.slice(1)] : s));
+      if (declared !== undefined && shapes.length === 1) this.buildCall([declared], call);
+      else if (this.acceptsShapes(open, call)) this.buildCall(open, call);
     }
-    this.build(x.shape.slice(1));
-    const B = x.shape[0]!;
-    const T = this.inputTime(x.shape.slice(1));
-    const y = this.forward(x.data, B, T, false, null);
-    const outShape = [B, ...this.outShape.map((d) => (d === null ? T : d))] as number[];
-    const size = outShape.reduce((a, b) => a * b, 1);
-    return new Tensor(y.slice(0, size), outShape);
+    this.buildCall(shapes, call);
+    const outShapes = this.computeOutputShapes(shapes, call) as number[][];
+    const io = new NodeIO(xs.length, outShapes.length);
+    io.B = B;
+    io.call = call;
+    io.training = call.args.training === true;
+    const masks = eagerMasks(mask, xs, this.where);
+    xs.forEach((x, i) => {
+      io.xs[i] = x.data;
+      io.xTime[i] = this.inputTime(x.shape.slice(1));
+      io.xMasks[i] = masks[i]!;
+    });
+    this.forwardNode(io);
+    return outShapes.map((s, j) => {
+      const shape = [B, ...s];
+      return new Tensor(io.ys[j]!.slice(0, shape.reduce((a, b) => a * b, 1)), shape);
+    });
+  }
+
+  private acceptsShapes(shapes: readonly Shape[], call: CallSpec): boolean {
+    try {
+      this.computeOutputShapes(shapes, call);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   countParams(): number {
@@ -291,6 +507,32 @@ export abstract class Layer {
     if (this.seed !== undefined) c.seed = this.seed;
     return c;
   }
+}
+
+/** A call with one input and no options. */
+export const PLAIN_CALL: CallSpec = Object.freeze({ stateCount: 0, args: Object.freeze({}) });
+
+function formatShapes(shapes: readonly Shape[]): string {
+  return shapes.map((s) => formatShape([null, ...s])).join(' and ');
+}
+
+/** The masks of an eager call, one per input ([B, T] Float32Arrays of 0/1, or null). */
+function eagerMasks(mask: ApplyArgs['mask'], xs: readonly Tensor[], where: string): (Float32Array | null)[] {
+  if (mask === undefined || mask === null) return xs.map(() => null);
+  const list: readonly unknown[] = xs.length > 1 && Array.isArray(mask) && mask.length === xs.length && !mask.every((m) => typeof m === 'number') ? mask : [mask];
+  if (list.length !== xs.length && !(list.length === 1)) throw new RangeError(`${where}: apply: mask must be one [batch, time] mask or one per input`);
+  return xs.map((x, i) => {
+    const m = list[i];
+    if (m === undefined || m === null) return null;
+    const t = toTensor(m as Tensor | NestedArray, `${where}: apply: mask`);
+    const T = x.rank >= 3 ? x.shape[1]! : x.rank === 2 ? x.shape[1]! : 1;
+    if (t.rank !== 2 || t.shape[0] !== x.shape[0] || t.shape[1] !== T) {
+      throw new RangeError(`${where}: apply: mask must have shape [${x.shape[0]}, ${T}] (batch, time), got ${formatShape(t.shape)}`);
+    }
+    const out = backend().alloc(t.size);
+    for (let k = 0; k < t.size; k++) out[k] = t.data[k] !== 0 ? 1 : 0;
+    return out;
+  });
 }
 
 function declaredInputShape(args: LayerArgs, where: string): (number | null)[] | null {

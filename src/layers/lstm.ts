@@ -106,7 +106,7 @@ export class LSTM extends Recurrent {
     );
   }
 
-  protected cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void {
+  protected cellBackward(T: number, B: number, dOut: Float32Array | null, dxs: Float32Array | null): void {
     const H = this.units;
     this.dPre = ensure(this.dPre, 4 * T * B * H);
     this.scratch = ensureAll(this.scratch, 5, B * H);
@@ -124,6 +124,7 @@ export class LSTM extends Recurrent {
       dcAct,
       dOut,
       this.returnSequences,
+      this.ends,
       this.xs,
       this.hPrev,
       this.states0[1]!,

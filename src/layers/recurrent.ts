@@ -15,10 +15,11 @@ import { getInitializer, serializeInitializer, type Initializer, type Initialize
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import { checkBoolean, checkNumberIn, checkPositiveInt } from '../core/errors.js';
-import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
+import { Tensor, formatShape } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
-import { applyStepMask } from '../backend/recurrent.js';
+import { applyStepMask, type StateEnds } from '../backend/recurrent.js';
 import { Layer, checkLayerOptions, ensure, ensureAll, type LayerArgs, type Shape } from './layer.js';
+import type { CallSpec, NodeIO } from './node.js';
 
 /** Options of every recurrent layer (tfjs spellings, Keras 3 defaults). */
 export interface RecurrentArgs extends LayerArgs {
@@ -46,7 +47,7 @@ export interface RecurrentArgs extends LayerArgs {
   recurrentDropout?: number;
   /** Return the output at every step ([B, T, units]) instead of the last ([B, units]). Default false. */
   returnSequences?: boolean;
-  /** apply() also returns the final states. Default false. */
+  /** A call also returns the final states: [output, h] (SimpleRNN, GRU) or [output, h, c] (LSTM). Default false. */
   returnState?: boolean;
   /** Process the sequence from its last step; the returned sequence is in processing order. Default false. */
   goBackwards?: boolean;
@@ -141,6 +142,8 @@ export abstract class Recurrent extends Layer {
   private statefulBatch = 0;
   private lastT = 0;
   private lastB = 0;
+  /** The last forward was a stream's fused step (its states are the stream's buffers). */
+  private lastFused = false;
   /** The options this layer was made with (Bidirectional clones it from them). */
   readonly args: RecurrentArgs;
   /**
@@ -148,6 +151,16 @@ export abstract class Recurrent extends Layer {
    * overwritten with the final ones after each forward, for any batch size.
    */
   externalStates: Float32Array[] | null = null;
+  /** Initial states given to the current call (its initialState inputs, [B, H] each), or null. */
+  private callStates: Float32Array[] | null = null;
+  /** The final states of the last forward as their own [B, H] buffers (returnState outputs). */
+  private finalStates: Float32Array[] = [];
+  /** Gradients of the initial states (backward of an initialState call). */
+  private dStates0: Float32Array[] = [];
+  /** The state-gradient ends the cell kernels read and write (reused; null when a call has none). */
+  protected ends: StateEnds | null = null;
+  private readonly endsBuf: StateEnds = { dhT: null, dcT: null, dh0: null, dc0: null };
+  private readonly givenStates: Float32Array[] = [];
 
   protected constructor(args: RecurrentArgs, prefix: string, className: string, ownOptions: readonly string[]) {
     super(args ?? {}, prefix);
@@ -188,6 +201,26 @@ export abstract class Recurrent extends Layer {
     }
   }
 
+  /** [output] or, with returnState, [output, ...final states]; initial states, when given, are [units] each. */
+  override computeOutputShapes(inputShapes: readonly Shape[], call: CallSpec): Shape[] {
+    const main = inputShapes.length - call.stateCount;
+    if (main !== 1) throw new RangeError(`${this.where}: takes one input sequence (and initialState), got ${main} inputs`);
+    if (call.stateCount > 0) this.checkStateShapes(inputShapes.slice(1), 'initialState');
+    const out = this.computeOutputShape(inputShapes[0]!);
+    return this.returnState ? [out, ...Array.from({ length: this.stateCount }, (): Shape => [this.units])] : [out];
+  }
+
+  /** Initial states must be [units] each, as many as the cell has. */
+  protected checkStateShapes(shapes: readonly Shape[], what: string): void {
+    const names = this.stateCount === 2 ? '[h, c]' : '[h]';
+    if (shapes.length !== this.stateCount) throw new RangeError(`${this.where}: ${what} needs ${this.stateCount} state${this.stateCount > 1 ? 's' : ''} ${names}, got ${shapes.length}`);
+    shapes.forEach((s, i) => {
+      if (s.length !== 1 || (s[0] !== null && s[0] !== this.units)) {
+        throw new RangeError(`${this.where}: ${what}[${i}] must have shape [batch, ${this.units}], got ${formatShape([null, ...s])}`);
+      }
+    });
+  }
+
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 2) {
       throw new RangeError(`${this.where}: expected input of rank 3 [batch, time, features], got ${formatShape([null, ...inputShape])}`);
@@ -212,7 +245,7 @@ export abstract class Recurrent extends Layer {
   /** Run the cell over xs → hs (and its own caches). */
   protected abstract cellForward(T: number, B: number): void;
   /** Backward of cellForward: weight gradients accumulated; dxs written when given. */
-  protected abstract cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void;
+  protected abstract cellBackward(T: number, B: number, dOut: Float32Array | null, dxs: Float32Array | null): void;
   /**
    * One inference step of x [B, I] on `states` (h first; [B, H] each), updated in place,
    * where the cell and backend have a fused step; false to run the time loop instead.
@@ -223,8 +256,9 @@ export abstract class Recurrent extends Layer {
   /** The [T, B, H] cache of state i (0 = h, 1 = c for LSTM). */
   protected abstract stateCache(i: number): Float32Array;
 
-  /** Where the final value of state i lies after the last forward: its last [B, H] slab. */
+  /** Where the final value of state i lies after the last forward: its last [B, H] slab (the stream's own state after a fused step). */
   private finalState(i: number): { buf: Float32Array; off: number } {
+    if (this.lastFused) return { buf: this.externalStates![i]!, off: 0 };
     return { buf: this.stateCache(i), off: (this.lastT - 1) * this.lastB * this.units };
   }
 
@@ -241,9 +275,11 @@ export abstract class Recurrent extends Layer {
     // A stream's single step: the cell's fused step on the stream's state, in place.
     // The output is the stream's h itself: the next layer reads it before the next step
     // changes it, and Stream.step returns a copy of the model's output.
-    if (T === 1 && !training && this.externalStates !== null && noneMasked(mask, B) && this.stepInPlace(x, this.externalStates, B)) {
+    if (T === 1 && !training && this.externalStates !== null && this.callStates === null && noneMasked(mask, B) && this.stepInPlace(x, this.externalStates, B)) {
+      this.lastFused = true;
       return this.externalStates[0]!;
     }
+    this.lastFused = false;
     if (this.stateful && B !== this.statefulBatch) {
       throw new RangeError(`${this.where}: this stateful layer was built for batches of ${this.statefulBatch} samples, got a batch of ${B}`);
     }
@@ -259,9 +295,11 @@ export abstract class Recurrent extends Layer {
     k.toTimeMajor(this.xs, x, B, T, I, this.goBackwards);
     this.setMasks(B, T, training, mask);
     if (this.inputMask !== null) applyStepMask(this.xs, this.inputMask, T, B * I);
+    // The carried state (a stream's, or a stateful layer's) continues unless the call gives its own.
     const carried = this.externalStates ?? (this.stateful ? this.carried : null);
-    if (carried !== null) {
-      for (let i = 0; i < this.stateCount; i++) copy(this.states0[i]!, carried[i]!, 0, B * H);
+    const from = this.callStates ?? carried;
+    if (from !== null) {
+      for (let i = 0; i < this.stateCount; i++) copy(this.states0[i]!, from[i]!, 0, B * H);
       this.states0Dirty = true;
     } else if (this.states0Dirty) {
       // A stream or stateful call left its state here: an ordinary call starts from zeros.
@@ -304,12 +342,13 @@ export abstract class Recurrent extends Layer {
     }
   }
 
-  backward(dy: Float32Array, B: number, T: number, needDx: boolean): Float32Array | null {
+  /** dy null: no gradient reaches the output (only the final states', through `ends`). */
+  backward(dy: Float32Array | null, B: number, T: number, needDx: boolean): Float32Array | null {
     const H = this.units;
     const I = this.inputDim;
     const k = this.k;
     let dOut = dy;
-    if (this.returnSequences) {
+    if (this.returnSequences && dy !== null) {
       this.dOutTM = ensure(this.dOutTM, T * B * H);
       k.toTimeMajor(this.dOutTM, dy, B, T, H, false);
       dOut = this.dOutTM;
@@ -329,6 +368,55 @@ export abstract class Recurrent extends Layer {
   override outputTime(T: number): number {
     return this.returnSequences ? T : 1;
   }
+
+  /** A call with initial states and/or state outputs: inputs [x, ...states], outputs [y, ...finalStates]. */
+  override forwardNode(io: NodeIO): void {
+    const B = io.B;
+    const H = this.units;
+    const T = io.xTime[0]!;
+    const mask = io.xMasks[0]!;
+    if (io.call.stateCount > 0) {
+      this.givenStates.length = 0;
+      for (let i = 1; i <= this.stateCount; i++) this.givenStates.push(io.xs[i]!);
+      this.callStates = this.givenStates;
+    }
+    try {
+      io.ys[0] = this.forward(io.xs[0]!, B, T, io.training, mask);
+    } finally {
+      this.callStates = null;
+    }
+    io.yMasks[0] = this.outputMask(mask);
+    io.yTime[0] = this.outputTime(T);
+    if (!this.returnState) return;
+    this.finalStates = ensureAll(this.finalStates, this.stateCount, B * H);
+    for (let i = 0; i < this.stateCount; i++) {
+      const f = this.finalState(i);
+      copy(this.finalStates[i]!, f.buf, f.off, B * H);
+      io.ys[1 + i] = this.finalStates[i]!;
+      io.yMasks[1 + i] = null;
+      io.yTime[1 + i] = 1;
+    }
+  }
+
+  override backwardNode(io: NodeIO): void {
+    const B = io.B;
+    const H = this.units;
+    const ends = this.endsBuf;
+    ends.dhT = this.returnState ? io.dys[1]! : null;
+    ends.dcT = this.returnState && this.stateCount === 2 ? io.dys[2]! : null;
+    const wantStates = io.call.stateCount > 0 && io.needDx[1] === 1;
+    if (wantStates) this.dStates0 = ensureAll(this.dStates0, this.stateCount, B * H);
+    ends.dh0 = wantStates ? this.dStates0[0]! : null;
+    ends.dc0 = wantStates && this.stateCount === 2 ? this.dStates0[1]! : null;
+    this.ends = ends.dhT !== null || ends.dcT !== null || ends.dh0 !== null ? ends : null;
+    try {
+      io.dxs[0] = this.backward(io.dys[0]!, B, io.xTime[0]!, io.needDx[0] === 1);
+    } finally {
+      this.ends = null;
+    }
+    for (let i = 1; i <= io.call.stateCount; i++) io.dxs[i] = wantStates ? this.dStates0[i - 1]! : null;
+  }
+
 
   override outputMask(inputMask: Float32Array | null): Float32Array | null {
     return this.returnSequences ? inputMask : null;
@@ -367,23 +455,6 @@ export abstract class Recurrent extends Layer {
   /** The current carried states of a stateful layer, as [batch, units] Tensors (h, then c for LSTM). */
   getStates(): Tensor[] {
     return this.carried.map((c) => new Tensor(c.slice(), [this.statefulBatch, this.units]));
-  }
-
-  /**
-   * Inference on its own. With returnState it returns [output, ...finalStates] (as in
-   * tfjs, the static type stays Tensor: cast with `as unknown as Tensor[]`).
-   */
-  override apply(input: Tensor | NestedArray): Tensor {
-    const x = toTensor(input, `${this.where}: input`);
-    const out = super.apply(x);
-    if (!this.returnState) return out;
-    const B = x.shape[0]!;
-    const H = this.units;
-    const states = Array.from({ length: this.stateCount }, (_, i) => {
-      const f = this.finalState(i);
-      return new Tensor(f.buf.slice(f.off, f.off + B * H), [B, H]);
-    });
-    return [out, ...states] as unknown as Tensor;
   }
 
   override getConfig(): Record<string, unknown> {

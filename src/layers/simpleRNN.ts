@@ -58,7 +58,7 @@ export class SimpleRNN extends Recurrent {
     );
   }
 
-  protected cellBackward(T: number, B: number, dOut: Float32Array, dxs: Float32Array | null): void {
+  protected cellBackward(T: number, B: number, dOut: Float32Array | null, dxs: Float32Array | null): void {
     const H = this.units;
     this.dPre = ensure(this.dPre, T * B * H);
     this.dhA = ensure(this.dhA, B * H);
@@ -73,6 +73,7 @@ export class SimpleRNN extends Recurrent {
       this.dhB,
       dOut,
       this.returnSequences,
+      this.ends,
       this.xs,
       this.hPrev,
       this.pre,
