@@ -4,6 +4,7 @@
  *   import { Sequential, layers, tensor } from 'rnnkit';
  */
 import { Sequential, type SequentialArgs } from './models/sequential.js';
+import { input as inputFn } from './layers/inputLayer.js';
 
 export { Tensor, tensor, type NestedArray } from './core/tensor.js';
 export { ModelFormatError } from './core/errors.js';
@@ -28,6 +29,13 @@ export {
   type TimeDistributedArgs,
   type MergeMode,
   type Shape,
+  type ApplyArgs,
+  type ApplyInput,
+  SymbolicTensor,
+  InputLayer,
+  type InputArgs,
+  type InputLayerArgs,
+  type NodeArgs,
 } from './layers/index.js';
 export {
   Embedding,
@@ -48,15 +56,20 @@ export { type ActivationIdentifier } from './activations/index.js';
 export { optimizers, Optimizer } from './optimizers/index.js';
 export { losses, Loss } from './losses/index.js';
 export { metrics, Metric } from './metrics/index.js';
+export { Sequential, type SequentialArgs } from './models/sequential.js';
 export {
-  Sequential,
-  type SequentialArgs,
+  Model,
+  Functional,
+  model,
+  type ModelArgs,
+  type ModelData,
   type CompileArgs,
   type FitArgs,
   type EvaluateArgs,
   type PredictArgs,
   type Verbosity,
-} from './models/sequential.js';
+  type SaveHandler,
+} from './models/model.js';
 export { callbacks, History, EarlyStopping, type Callback, type Logs, type EarlyStoppingArgs } from './models/callbacks.js';
 export { TerminateOnNaN, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, type TerminateOnNaNArgs, type ReduceLROnPlateauArgs, type LearningRateSchedulerArgs, type CSVLoggerArgs, type Schedule } from './models/trainingCallbacks.js';
 export { type ProgressSink } from './models/progbar.js';
@@ -64,7 +77,6 @@ export { Stream } from './models/stream.js';
 export { loadModel } from './models/loadModel.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './models/modelCheckpoint.js';
 export { type ModelArtifacts, type ModelJSON, type SaveOptions } from './models/saving.js';
-export { type SaveHandler } from './models/sequential.js';
 export { regularizers, type Regularizer } from './regularizers/index.js';
 export { constraints, type Constraint } from './constraints/index.js';
 export { getBackend, useBackend, wasmSupported } from './backend/index.js';
@@ -122,6 +134,9 @@ export {
   type ForecastStrategy,
 } from './timeseries/index.js';
 export { lineChart, niceTicks, plotHistory, historySvg, plotForecast, forecastSvg, type LineSeries, type ChartOptions, type PlotHistoryOptions, type ForecastPlotData } from './plot/index.js';
+
+/** A graph's input: `input({shape: [null, 8]})` (tfjs `tf.input`). */
+export const input = inputFn;
 
 /** Build a Sequential model (tfjs spelling: `sequential({layers: [...]})`). */
 export function sequential(args?: SequentialArgs): Sequential {

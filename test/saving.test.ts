@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   ModelFormatError,
   Sequential,
+  type Model,
   callbacks,
   constraints,
   initializers,
@@ -158,16 +159,16 @@ const SELF_CASES: Case[] = [
   },
 ];
 
-function predictWith(model: Sequential, x: Tensor, c: { stateful?: boolean }): Tensor {
+function predictWith(model: Model, x: Tensor, c: { stateful?: boolean }): Tensor {
   if (c.stateful) model.resetStates();
   return model.predict(x, c.stateful ? { batchSize: 2 } : {});
 }
 
-function layerConfigs(model: Sequential): unknown[] {
+function layerConfigs(model: Model): unknown[] {
   return model.layers.map((l: Layer) => ({ className: l.className, config: l.getConfig() }));
 }
 
-async function checkLoaded(loaded: Sequential, original: Sequential, c: Case, what: string): Promise<void> {
+async function checkLoaded(loaded: Model, original: Model, c: Case, what: string): Promise<void> {
   assert.deepEqual(layerConfigs(loaded), layerConfigs(original), `${what}: layer configs`);
   assert.equal(loaded.name, original.name, `${what}: model name`);
   assertSameWeights(loaded, original, what);
@@ -643,7 +644,7 @@ describe('kill test: SIGKILL at random moments while a child saves in a loop', (
 // ---------------------------------------------------------------------------------------
 
 /** Records the weights at each epoch end (before the checkpoint callback saves them). */
-function snapshotter(model: Sequential): { cb: Callback; at: Tensor[][] } {
+function snapshotter(model: Model): { cb: Callback; at: Tensor[][] } {
   const at: Tensor[][] = [];
   return { at, cb: { onEpochEnd: () => void at.push(model.getWeights()) } };
 }

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Rng, Sequential, layers, losses, setSeed, tensor, type Tensor } from '../src/index.js';
+import { Loss, Rng, Sequential, layers, losses, setSeed, tensor, type Tensor } from '../src/index.js';
 import { SGD } from '../src/optimizers/index.js';
 import { Dense } from '../src/layers/index.js';
 import { estimateBatchFlops, resolveThreads } from '../src/models/workers/pool.js';
@@ -249,24 +249,29 @@ describe('data-parallel fit: options', () => {
   });
 
   it("'auto' picks 1 thread for small work, more for large", async () => {
+    const sce = losses.sparseCategoricalCrossentropy();
+    const compiled = <M extends Sequential>(m: M, loss: Loss = sce): M => {
+      m.compile({ loss });
+      return m;
+    };
     const small = lstmModel();
     small.build([T, I]);
-    const sce = losses.sparseCategoricalCrossentropy();
-    assert.equal(await resolveThreads('auto', small.layers, sce, 32, T), 1, 'a tiny model stays on one thread');
+    assert.equal(await resolveThreads('auto', compiled(small), 32, [T]), 1, 'a tiny model stays on one thread');
     const big = new Sequential();
     big.add(layers.lstm({ units: 128, inputShape: [50, 16] }));
     big.add(layers.dense({ units: 10, activation: 'softmax' }));
+    compiled(big);
     // 6·B·T·(I + H)·4H for the LSTM, 6·B·H·10 for the Dense
-    assert.equal(estimateBatchFlops(big.layers, 64, 50), 6 * 64 * 50 * (16 + 128) * 512 + 6 * 64 * 128 * 10);
-    const auto = await resolveThreads('auto', big.layers, sce, 64, 50);
+    assert.equal(estimateBatchFlops(big.graph, 64, [50]), 6 * 64 * 50 * (16 + 128) * 512 + 6 * 64 * 128 * 10);
+    const auto = await resolveThreads('auto', big, 64, [50]);
     const { availableParallelism } = await import('node:os');
     assert.equal(auto, Math.min(availableParallelism(), 8));
-    assert.equal(await resolveThreads('auto', big.layers, sce, 8, 50), 1, 'batches of 8 are too small to split');
+    assert.equal(await resolveThreads('auto', big, 8, [50]), 1, 'batches of 8 are too small to split');
     const seed = new Sequential();
     seed.add(layers.simpleRNN({ units: 32, inputShape: [10, 1] }));
     seed.add(layers.dense({ units: 1, activation: 'sigmoid' }));
-    assert.equal(await resolveThreads('auto', seed.layers, losses.binaryCrossentropy(), 32, 10), 1, 'the seed workload stays on one thread');
-    assert.equal(await resolveThreads(4, big.layers, sce, 3, 50), 3, 'capped at the batch size');
+    assert.equal(await resolveThreads('auto', compiled(seed, losses.binaryCrossentropy()), 32, [10]), 1, 'the seed workload stays on one thread');
+    assert.equal(await resolveThreads(4, big, 3, [50]), 3, 'capped at the batch size');
   });
 
   it('a layer class of its own is refused by name (even one keeping its parent className); auto picks 1', async () => {
@@ -274,16 +279,19 @@ describe('data-parallel fit: options', () => {
     const m = new Sequential();
     m.add(layers.lstm({ units: 64, inputShape: [50, 16] }));
     m.add(new MyDense({ units: 4, name: 'mine' }));
-    const sce = losses.sparseCategoricalCrossentropy();
-    await assert.rejects(resolveThreads(2, m.layers, sce, 64, 50), /^RangeError: Dense 'mine': fit option workers: 2 needs rnnkit's own layer classes .* this one is MyDense$/);
-    assert.equal(await resolveThreads('auto', m.layers, sce, 64, 50), 1);
+    m.compile({ loss: losses.sparseCategoricalCrossentropy() });
+    await assert.rejects(resolveThreads(2, m, 64, [50]), /^RangeError: Dense 'mine': fit option workers: 2 needs rnnkit's own layer classes .* this one is MyDense$/);
+    assert.equal(await resolveThreads('auto', m, 64, [50]), 1);
   });
 
   it('a loss the workers cannot rebuild is refused by name', async () => {
     const base = losses.meanSquaredError();
     const custom = Object.create(base, { className: { value: 'MyLoss' }, name: { value: 'my_loss' } });
-    await assert.rejects(resolveThreads(2, lstmModel().layers, custom, 8, T), /^RangeError: fit: workers: 2 needs a built-in loss .*'my_loss' \(MyLoss\) is not one$/);
-    assert.equal(await resolveThreads('auto', lstmModel().layers, custom, 64, T), 1);
+    const m = lstmModel();
+    m.build([T, I]);
+    m.compile({ loss: custom });
+    await assert.rejects(resolveThreads(2, m, 8, [T]), /^RangeError: fit: workers: 2 needs a built-in loss .*'my_loss' \(MyLoss\) is not one$/);
+    assert.equal(await resolveThreads('auto', m, 64, [T]), 1);
   });
 });
 

@@ -6,8 +6,8 @@
  * and Keras 2 models converted by tensorflowjs (InputLayer, nested model_config).
  */
 import { ModelFormatError } from '../core/errors.js';
-import { Layer } from '../layers/layer.js';
-import { layers as factories } from '../layers/index.js';
+import type { Layer } from '../layers/layer.js';
+import { layerEntries, layerFromConfig } from '../layers/registry.js';
 
 /** Which program wrote a file: it decides what missing keys and 'hard_sigmoid' mean. */
 export type Dialect = 'rnnkit' | 'tfjs' | 'keras2' | 'keras3';
@@ -15,11 +15,21 @@ export type Dialect = 'rnnkit' | 'tfjs' | 'keras2' | 'keras3';
 export interface KerasLayerJSON {
   class_name: string;
   config: Record<string, unknown>;
+  /** Graph models: the layer's name and its calls (see models/topology.ts). */
+  name?: string;
+  inbound_nodes?: unknown;
 }
 
 export interface KerasModelJSON {
   class_name: string;
-  config: { name?: string; layers: KerasLayerJSON[]; build_input_shape?: unknown };
+  config: {
+    name?: string;
+    layers: KerasLayerJSON[];
+    build_input_shape?: unknown;
+    /** Graph models: [layer, node, tensor] of each input and output (Keras 3 may nest them). */
+    input_layers?: unknown;
+    output_layers?: unknown;
+  };
   keras_version?: string;
   backend?: string;
 }
@@ -62,11 +72,17 @@ function toKerasConfig(c: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Keras JSON config → rnnkit layer options. Null means "not set" except for activation. */
-function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string): Record<string, unknown> {
+export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) {
     const key = camel(k);
     if (v === null && key !== 'activation') continue;
+    // Keras 3 writes a dtype policy object; its name is the dtype.
+    if (key === 'dtype' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const name = (v as { config?: { name?: unknown } }).config?.name;
+      out.dtype = name === 'mixed_float16' || name === 'mixed_bfloat16' ? name : typeof name === 'string' ? name : v;
+      continue;
+    }
     if (key === 'activation' || key === 'recurrentActivation') out[key] = activationFromKeras(v, dialect);
     else if (key === 'layer') out[key] = layerFromKeras(v as KerasLayerJSON, dialect, `${where} → wrapped layer`);
     else if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as KerasLayerJSON).class_name === 'string') {
@@ -89,29 +105,13 @@ const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = {
 /** Keras 2 defaults that differ from Keras 3 (tf.keras 2.x: GRU reset_after was already true). */
 const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = {};
 
-const FACTORIES: Record<string, (args: never) => Layer> = {
-  Dense: factories.dense as never,
-  SimpleRNN: factories.simpleRNN as never,
-  LSTM: factories.lstm as never,
-  GRU: factories.gru as never,
-  Embedding: (factories as Record<string, unknown>).embedding as never,
-  Masking: (factories as Record<string, unknown>).masking as never,
-  Dropout: (factories as Record<string, unknown>).dropout as never,
-  Activation: (factories as Record<string, unknown>).activation as never,
-  RepeatVector: (factories as Record<string, unknown>).repeatVector as never,
-  Flatten: (factories as Record<string, unknown>).flatten as never,
-  Bidirectional: factories.bidirectional as never,
-  TimeDistributed: factories.timeDistributed as never,
-};
-
 /** Build one layer from its Keras JSON (weights not initialized until the model builds it). */
 export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
   if (json === null || typeof json !== 'object' || typeof json.class_name !== 'string') {
     throw new ModelFormatError(`${where}: expected {class_name, config}, got ${JSON.stringify(json)?.slice(0, 80)}`);
   }
-  const make = FACTORIES[json.class_name];
-  if (make === undefined) {
-    throw new ModelFormatError(`${where}: unknown layer class '${json.class_name}'; supported: ${Object.keys(FACTORIES).join(', ')}`);
+  if (!layerEntries().some((e) => e.className === json.class_name)) {
+    throw new ModelFormatError(`${where}: unknown layer class '${json.class_name}'; supported: ${layerEntries().map((e) => e.className).join(', ')}`);
   }
   const name = typeof json.config?.name === 'string' ? json.config.name : json.class_name;
   const at = `${where} (${json.class_name} '${name}')`;
@@ -125,8 +125,9 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
   }
   if (json.class_name === 'Bidirectional') delete args.layerConfig;
   try {
-    return make(args as never);
+    return layerFromConfig({ className: json.class_name, config: args }, at);
   } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`${at}: ${(e as Error).message}`);
   }
 }

@@ -84,7 +84,11 @@ export class Bidirectional extends Layer {
     return [this.forwardLayer, this.backwardLayer];
   }
 
-  protected override freshCopy(): Layer {
+  override weightPaths(): string[] {
+    return [this.forwardLayer, this.backwardLayer].flatMap((sub) => sub.weights.map((w) => `${this.name}/${sub.name}/${w.name}`));
+  }
+
+  override freshCopy(): Layer {
     const c = this.getConfig();
     return new Bidirectional({ name: this.name, trainable: this.trainable, mergeMode: this.mergeMode, layer: this.forwardLayer.cloneWith({ name: (c.layer as { config: { name: string } }).config.name }) });
   }

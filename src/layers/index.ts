@@ -11,10 +11,13 @@ import { dropout } from './dropout.js';
 import { activation } from './activation.js';
 import { repeatVector } from './repeatVector.js';
 import { flatten } from './flatten.js';
+import { input } from './inputLayer.js';
 
-export const layers = { dense, simpleRNN, lstm, gru, bidirectional, timeDistributed, embedding, masking, dropout, activation, repeatVector, flatten };
+export const layers = { input, dense, simpleRNN, lstm, gru, bidirectional, timeDistributed, embedding, masking, dropout, activation, repeatVector, flatten };
 
-export { Layer, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
+export { Layer, type LayerArgs, type LayerWeight, type Shape, type ApplyArgs, type ApplyInput } from './layer.js';
+export { SymbolicTensor, Node, type NodeArgs } from './node.js';
+export { InputLayer, input, type InputArgs, type InputLayerArgs } from './inputLayer.js';
 export { Dense, type DenseArgs } from './dense.js';
 export { SimpleRNN, type SimpleRNNArgs } from './simpleRNN.js';
 export { LSTM, type LSTMArgs } from './lstm.js';

@@ -288,7 +288,7 @@ export abstract class Layer {
   }
 
   /** An unbuilt copy with the same class and options (from getConfig; wrappers copy their inner layers). */
-  protected freshCopy(): Layer {
+  freshCopy(): Layer {
     const make = this.constructor as new (args: Record<string, unknown>) => Layer;
     return new make(this.getConfig());
   }
@@ -474,6 +474,16 @@ export abstract class Layer {
 
   countParams(): number {
     return this.weights.reduce((n, w) => n + w.value.length, 0);
+  }
+
+  /** Whether fit trains each weight (`weights` order): the layer's trainable flag and the weight's own. */
+  weightTrainable(): boolean[] {
+    return this.weights.map((w) => this.trainable && w.trainable);
+  }
+
+  /** The stored name of each weight ('layer/kernel'; wrappers put their inner layer's name between), in `weights` order. */
+  weightPaths(): string[] {
+    return this.weights.map((w) => `${this.name}/${w.name}`);
   }
 
   /** Weights in Keras order as Tensors (copies). */

@@ -375,7 +375,8 @@ export abstract class Recurrent extends Layer {
     const H = this.units;
     const T = io.xTime[0]!;
     const mask = io.xMasks[0]!;
-    if (io.call.stateCount > 0) {
+    // A stream's state is the state: the stream loads given initial states into it itself.
+    if (io.call.stateCount > 0 && this.externalStates === null) {
       this.givenStates.length = 0;
       for (let i = 1; i <= this.stateCount; i++) this.givenStates.push(io.xs[i]!);
       this.callStates = this.givenStates;

@@ -24,6 +24,18 @@ export class TimeDistributed extends Layer {
     this.layer = inner;
   }
 
+  override weightPaths(): string[] {
+    return this.layer.weights.map((w) => `${this.name}/${this.layer.name}/${w.name}`);
+  }
+
+  protected override sublayers(): readonly Layer[] {
+    return [this.layer];
+  }
+
+  override freshCopy(): Layer {
+    return new TimeDistributed({ name: this.name, trainable: this.trainable, layer: this.layer.freshCopy() });
+  }
+
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length < 2) {
       throw new RangeError(`${this.where}: expected input of rank ≥ 3 [batch, time, …], got ${formatShape([null, ...inputShape])}`);

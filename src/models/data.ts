@@ -43,27 +43,32 @@ export function sameShape(a: readonly (number | null)[], b: readonly (number | n
   return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
 }
 
-/** Everything fit/evaluate need about one (x, y) data set, checked against the model. */
+/**
+ * Everything fit/evaluate need about one data set, checked against the model: per
+ * model input its data, floats per sample and time length (the size of an open time
+ * axis), per output its targets (null for an output without a loss) and sample
+ * weights ([n, swWidth]: swWidth 1, or the steps of a sequence output).
+ */
 export interface Dataset {
-  x: Tensor;
-  y: Tensor;
   n: number;
-  /** Input time length (1 for 2-D input). */
-  T: number;
-  /** Floats per sample in x and in y. */
-  xWidth: number;
-  yWidth: number;
-  /** Per-sample weights [n, swWidth] (swWidth 1, or T for per-step weights), or null. */
-  sw: Float32Array | null;
-  swWidth: number;
+  x: Tensor[];
+  xWidth: number[];
+  xLen: number[];
+  y: (Tensor | null)[];
+  yWidth: number[];
+  sw: (Float32Array | null)[];
+  swWidth: number[];
 }
 
-
 export function sliceDataset(ds: Dataset, from: number, to: number): Dataset {
-  const x = new Tensor(ds.x.data.slice(from * ds.xWidth, to * ds.xWidth), [to - from, ...ds.x.shape.slice(1)]);
-  const y = new Tensor(ds.y.data.slice(from * ds.yWidth, to * ds.yWidth), [to - from, ...ds.y.shape.slice(1)]);
-  const sw = ds.sw === null ? null : ds.sw.slice(from * ds.swWidth, to * ds.swWidth);
-  return { ...ds, x, y, sw, n: to - from };
+  const rows = (t: Tensor, w: number): Tensor => new Tensor(t.data.slice(from * w, to * w), [to - from, ...t.shape.slice(1)]);
+  return {
+    ...ds,
+    n: to - from,
+    x: ds.x.map((t, i) => rows(t, ds.xWidth[i]!)),
+    y: ds.y.map((t, o) => (t === null ? null : rows(t, ds.yWidth[o]!))),
+    sw: ds.sw.map((w, o) => (w === null ? null : w.slice(from * ds.swWidth[o]!, to * ds.swWidth[o]!))),
+  };
 }
 
 export function copyRows(dst: Float32Array, src: Float32Array, start: number, count: number, width: number): void {

@@ -1,45 +1,82 @@
 /**
- * The network at run time: every weight in one value arena and one gradient arena
+ * A model at training time: every weight in one value arena and one gradient arena
  * (layers keep views into them, so the optimizer updates everything in one pass), the
- * batch buffers, and the step itself — zero the gradients, forward, fused loss value
- * and gradient, backward in reverse, regularizers, one optimizer update, constraints,
- * metrics. Every buffer is planned before the first step, so steady-state training
- * allocates nothing. Sequential owns one Engine and drives it.
+ * batch buffers per input and output, and the step itself — zero the gradients,
+ * forward through the graph (executor.ts), each output's fused loss value and
+ * gradient, backward, regularizers, one optimizer update, constraints, metrics. Every
+ * buffer is planned before the first step, so steady-state training allocates
+ * nothing. Model owns one Engine per graph and drives it; data-parallel fit runs the
+ * two halves of a step (computeGradients, applyGradients) with a reduction between.
  */
-import type { Layer, LayerWeight, Shape } from '../layers/layer.js';
+import type { Layer, LayerWeight } from '../layers/layer.js';
 import type { Optimizer, ParamSegment } from '../optimizers/index.js';
 import { maskToWeights, type Loss } from '../losses/index.js';
 import type { Metric } from '../metrics/index.js';
 import type { Logs } from './callbacks.js';
 import { copyRows, type Dataset } from './data.js';
 import { backend } from '../backend/index.js';
+import { Executor } from './executor.js';
+import type { Graph } from './graph.js';
+
+/** What the engine trains each output for (set by compile). */
+export interface OutputTraining {
+  /** Log name of the output (its layer's name). */
+  name: string;
+  /** Null: this output has no loss (it is computed, not trained). */
+  loss: Loss | null;
+  /** Factor of this output's loss in the total (Keras lossWeights). */
+  weight: number;
+  metrics: Metric[];
+}
+
+/** A weight of the model with the layer that holds it and its index there. */
+interface PlacedWeight {
+  weight: LayerWeight;
+  layer: Layer;
+  index: number;
+}
 
 export class Engine {
-  loss: Loss | null = null;
+  readonly executor: Executor;
   optimizer: Optimizer | null = null;
-  metricObjs: Metric[] = [];
+  /** Per output: loss, loss weight, metrics (empty until compile). */
+  outputs: OutputTraining[] = [];
   params: Float32Array = new Float32Array(0);
   grads: Float32Array = new Float32Array(0);
   segments: ParamSegment[] = [];
   regularized: LayerWeight[] = [];
   constrained: LayerWeight[] = [];
-  /** The current batch: inputs, targets, gathered sample weights [B, swWidth]. */
-  xb: Float32Array = new Float32Array(0);
-  yb: Float32Array = new Float32Array(0);
-  swb: Float32Array = new Float32Array(0);
-  /** The batch loss of the last trainStep. */
+  /** The current batch: per input, per output (targets), per output (sample weights [B, swWidth]). */
+  xb: Float32Array[];
+  yb: Float32Array[];
+  swb: Float32Array[];
+  /** The batch loss of the last step (total over outputs), and each output's unweighted loss. */
   readonly stepLoss = new Float64Array(1);
-  private dOut: Float32Array = new Float32Array(0);
-  private rowW: Float32Array = new Float32Array(0); // per-row loss weights [B·rows]
-  private layerTime: Int32Array = new Int32Array(0);
-  private outMask: Float32Array | null = null; // the mask leaving the last layer
-  /** Output rows (batch × steps) of the last computeGradients. */
-  lastRows = 0;
+  readonly outputLoss: Float64Array;
+  /** Output rows (batch × steps) of each output in the last computeGradients. */
+  readonly lastRows: Int32Array;
+  private readonly dOut: Float32Array[];
+  private readonly rowW: Float32Array[]; // per output: per-row loss weights [B·rows]
+  private readonly scratch = new Float64Array(1);
+  private placed: PlacedWeight[] = [];
 
-  constructor(private readonly layers: readonly Layer[]) {}
+  constructor(readonly graph: Graph) {
+    this.executor = new Executor(graph);
+    const nIn = graph.inputs.length;
+    const nOut = graph.outputs.length;
+    this.xb = Array.from({ length: nIn }, () => new Float32Array(0));
+    this.yb = Array.from({ length: nOut }, () => new Float32Array(0));
+    this.swb = Array.from({ length: nOut }, () => new Float32Array(0));
+    this.dOut = Array.from({ length: nOut }, () => new Float32Array(0));
+    this.rowW = Array.from({ length: nOut }, () => new Float32Array(0));
+    this.outputLoss = new Float64Array(nOut);
+    this.lastRows = new Int32Array(nOut);
+    this.outputs = graph.outputs.map((t) => ({ name: t.sourceLayer.name, loss: null, weight: 1, metrics: [] }));
+  }
 
-  private get outputShape(): Shape {
-    return this.layers[this.layers.length - 1]?.outputShape ?? [];
+  /** The layers whose weights the model holds, each once (shared layers and twins included once). */
+  get layers(): readonly Layer[] {
+    return this.graph.weightedLayers;
   }
 
   /** Note which weights carry regularizers and constraints (after build, before training). */
@@ -51,84 +88,138 @@ export class Engine {
 
   /**
    * Move every weight into one value arena and one gradient arena, allocated by the
-   * current backend (in WebAssembly memory for 'wasm'); planned again after a backend switch.
+   * current backend (in WebAssembly memory for 'wasm'). Planned again when any weight
+   * no longer lies where this engine put it: after a backend switch, or when another
+   * model sharing these layers planned them into its own arenas (the values are copied
+   * from wherever they are, so nothing is lost; the layout, and with it the optimizer
+   * state, stays the same).
    */
   planArena(): void {
-    const total = this.layers.reduce((n, l) => n + l.countParams(), 0);
-    const k = backend();
-    if (total === this.params.length && k.owns(this.params) && this.segments.length === this.layers.reduce((n, l) => n + l.weights.length, 0)) {
-      // same weights as before (a re-build with an unchanged stack)
-      let same = true;
-      let i = 0;
-      for (const l of this.layers) for (const w of l.weights) same = same && this.segments[i++]!.name === `${l.name}/${w.name}`;
-      if (same) return;
+    const placed: PlacedWeight[] = [];
+    const seen = new Set<LayerWeight>();
+    for (const layer of this.layers) {
+      layer.weights.forEach((w, index) => {
+        if (seen.has(w)) return;
+        seen.add(w);
+        placed.push({ weight: w, layer, index });
+      });
     }
+    if (this.inPlace(placed)) return;
+    const total = placed.reduce((n, p) => n + p.weight.value.length, 0);
+    const k = backend();
     const params = k.alloc(total);
     const grads = k.alloc(total);
     const segments: ParamSegment[] = [];
     let offset = 0;
-    for (const layer of this.layers) {
-      for (const w of layer.weights) {
-        const size = w.value.length;
-        params.set(w.value, offset);
-        w.value = params.subarray(offset, offset + size);
-        w.grad = grads.subarray(offset, offset + size);
-        segments.push({ name: `${layer.name}/${w.name}`, offset, size, shape: w.shape, trainable: layer.trainable });
-        offset += size;
-      }
+    const names = weightNames(this.layers);
+    for (const p of placed) {
+      const w = p.weight;
+      const size = w.value.length;
+      params.set(w.value, offset);
+      w.value = params.subarray(offset, offset + size);
+      w.grad = grads.subarray(offset, offset + size);
+      segments.push({ name: names.get(w) ?? `${p.layer.name}/${w.name}`, offset, size, shape: w.shape, trainable: p.layer.weightTrainable()[p.index]! });
+      offset += size;
     }
     this.params = params;
     this.grads = grads;
     this.segments = segments;
+    this.placed = placed;
+  }
+
+  /** Whether every weight is still the view this engine made, at its offset. */
+  private inPlace(placed: readonly PlacedWeight[]): boolean {
+    if (placed.length !== this.placed.length || !backend().owns(this.params)) return false;
+    let offset = 0;
+    for (let i = 0; i < placed.length; i++) {
+      const w = placed[i]!.weight;
+      if (w !== this.placed[i]!.weight) return false;
+      const v = w.value;
+      if (v.buffer !== this.params.buffer || v.byteOffset !== this.params.byteOffset + 4 * offset || w.grad.buffer !== this.grads.buffer) return false;
+      offset += v.length;
+    }
+    return offset === this.params.length;
+  }
+
+  /** Refresh each segment's trainable flag from its layer and the model's own (either may change between fits). */
+  refreshTrainable(modelTrainable: boolean): void {
+    this.segments = this.segments.map((s, i) => {
+      const p = this.placed[i]!;
+      return { ...s, trainable: modelTrainable && p.layer.weightTrainable()[p.index]! };
+    });
+    this.executor.refreshNeedGrad();
   }
 
   /** Plan the per-batch buffers for a data set. */
   planBatches(ds: Dataset, batchSize: number): void {
-    const outWidth = this.outputWidth(ds.T);
-    if (this.xb.length < batchSize * ds.xWidth) this.xb = new Float32Array(batchSize * ds.xWidth);
-    if (this.yb.length < batchSize * ds.yWidth) this.yb = new Float32Array(batchSize * ds.yWidth);
-    if (this.dOut.length < batchSize * outWidth) this.dOut = new Float32Array(batchSize * outWidth);
-    if (this.swb.length < batchSize * ds.swWidth) this.swb = new Float32Array(batchSize * ds.swWidth);
-    const rowsPerSample = outWidth / (this.outputShape[this.outputShape.length - 1] as number);
-    if (this.rowW.length < batchSize * rowsPerSample) this.rowW = new Float32Array(batchSize * rowsPerSample);
-    if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
+    ds.xWidth.forEach((w, k) => {
+      if (this.xb[k]!.length < batchSize * w) this.xb[k] = new Float32Array(batchSize * w);
+    });
+    ds.yWidth.forEach((w, o) => {
+      if (this.yb[o]!.length < batchSize * w) this.yb[o] = new Float32Array(batchSize * w);
+      const outWidth = this.outputWidth(o, ds.xLen);
+      if (this.dOut[o]!.length < batchSize * outWidth) this.dOut[o] = new Float32Array(batchSize * outWidth);
+      const rows = outWidth / this.cols(o);
+      if (this.rowW[o]!.length < batchSize * rows) this.rowW[o] = new Float32Array(batchSize * rows);
+      const sw = ds.swWidth[o]!;
+      if (this.swb[o]!.length < batchSize * sw) this.swb[o] = new Float32Array(batchSize * sw);
+    });
   }
 
-  outputWidth(T: number): number {
-    return this.outputShape.reduce<number>((n, d) => n * (d === null ? T : d), 1);
+  /** Last axis of output o. */
+  cols(o: number): number {
+    const s = this.graph.outputs[o]!.shape;
+    return s[s.length - 1] as number;
   }
 
-  forwardPass(x: Float32Array, B: number, T: number, training: boolean): Float32Array {
-    let a = x;
-    let t = T;
-    let mask: Float32Array | null = null;
-    for (let i = 0; i < this.layers.length; i++) {
-      const layer = this.layers[i]!;
-      this.layerTime[i] = t;
-      a = layer.forward(a, B, t, training, mask);
-      mask = layer.outputMask(mask);
-      t = layer.outputTime(t);
-    }
-    this.outMask = this.outputShape.length === 2 ? mask : null;
-    return a;
+  /** Floats per sample of output o for inputs of these time lengths (from the graph's shapes, no data). */
+  outputWidth(o: number, xLen: readonly number[]): number {
+    const shape = this.graph.concreteShapes(xLen)[this.graph.indexOf(this.graph.outputs[o]!)]!;
+    return (shape as number[]).reduce((a, b) => a * b, 1);
+  }
+
+  forwardPass(B: number, training: boolean): void {
+    const ex = this.executor;
+    for (let k = 0; k < this.xb.length; k++) ex.setInput(k, this.xb[k]!, this.inputLen[k]!, null);
+    ex.forward(B, training);
+  }
+
+  /** Time lengths of the inputs of the current batch (set with the batch). */
+  inputLen: number[] = [];
+
+  /** Output o of the last forward ([B, width]) and its mask (sequence outputs) or null. */
+  output(o: number): Float32Array {
+    return this.executor.buf[this.executor.outputTensor(o)]!;
+  }
+  outputMask(o: number): Float32Array | null {
+    const t = this.executor.outputTensor(o);
+    return this.graph.outputs[o]!.rank === 3 ? this.executor.mask[t]! : null;
+  }
+  /** Rows (batch × steps) of output o in the last forward. */
+  outputRows(o: number): number {
+    const t = this.executor.outputTensor(o);
+    return (this.executor.B * this.executor.width(t)) / this.cols(o);
   }
 
   /**
-   * Per-row loss weights for the current batch, or null: the gathered sample weights
-   * (broadcast over time steps when given per sample), with the output mask folded in
-   * as Keras does (masked rows 0, the rest scaled by rows/valid).
+   * Per-row loss weights of output o for the current batch, or null: the gathered
+   * sample weights (broadcast over time steps when given per sample), with the output
+   * mask folded in as Keras does (masked rows 0, the rest scaled by rows/valid).
    */
-  private lossWeights(B: number, rows: number, swWidth: number, weighted: boolean): Float32Array | null {
+  private lossWeights(o: number, B: number, rows: number, swWidth: number, weighted: boolean): Float32Array | null {
     let w: Float32Array | null = null;
+    const rowW = this.rowW[o]!;
     if (weighted) {
+      const sw = this.swb[o]!;
       const perRow = rows / B;
-      if (swWidth === perRow) for (let i = 0; i < rows; i++) this.rowW[i] = this.swb[i]!;
-      else for (let i = 0; i < rows; i++) this.rowW[i] = this.swb[Math.floor(i / perRow)]!;
-      w = this.rowW;
+      if (swWidth === perRow) for (let i = 0; i < rows; i++) rowW[i] = sw[i]!;
+      else for (let i = 0; i < rows; i++) rowW[i] = sw[Math.floor(i / perRow)]!;
+      w = rowW;
     }
-    if (this.outMask !== null) {
-      maskToWeights(this.outMask, rows, this.rowW, w, this.loss!.reduction);
-      w = this.rowW;
+    const mask = this.outputMask(o);
+    if (mask !== null) {
+      maskToWeights(mask, rows, rowW, w, this.outputs[o]!.loss!.reduction);
+      w = rowW;
     }
     return w;
   }
@@ -146,31 +237,46 @@ export class Engine {
   /**
    * One training step on the first B samples of the batch buffers; the batch loss
    * goes to `stepLoss[0]` (a returned double would be boxed: an allocation per step).
-   * = computeGradients + applyGradients + updateMetrics (data-parallel fit calls the
-   * three itself, with a gradient reduction between the first two).
+   * = computeGradients + applyGradients + updateMetrics.
    */
-  trainStep(B: number, T: number, cols: number, sparseTargets: boolean, swWidth = 1, weighted = false): void {
-    const out = this.computeGradients(this.xb, B, T, cols, swWidth, weighted);
+  trainStep(B: number, swWidth: readonly number[], weighted: readonly boolean[]): void {
+    this.computeGradients(B, swWidth, weighted);
     this.applyGradients();
-    this.updateMetrics(out, this.yb, this.lastRows, cols, sparseTargets, this.outMask);
+    this.updateMetrics();
   }
 
   /**
    * The gradient half of a step: zero the gradient arena, forward (training mode) over
-   * the first B samples of x, loss of those samples against the first B rows of `yb`
-   * (weights from `swb` when `weighted`) into `stepLoss[0]`, backward. No regularizer
-   * terms (applyGradients adds them once per batch). Returns the model output
-   * [B, outWidth] (valid until the next forward); `outputMask` holds its mask.
+   * the first B samples of the input buffers, each output's loss against its targets
+   * (weights from `swb` where `weighted[o]`) into `outputLoss` and their weighted sum
+   * into `stepLoss[0]`, backward. No regularizer terms (applyGradients adds them once
+   * per batch). The outputs stay readable (`output(o)`) until the next forward.
    */
-  computeGradients(x: Float32Array, B: number, T: number, cols: number, swWidth: number, weighted: boolean): Float32Array {
+  computeGradients(B: number, swWidth: readonly number[], weighted: readonly boolean[]): void {
     this.grads.fill(0);
-    const out = this.forwardPass(x, B, T, true);
-    const rows = (B * this.outputWidth(T)) / cols;
-    this.lastRows = rows;
-    this.loss!.computeInto(this.stepLoss, out, this.yb, this.dOut, rows, cols, this.lossWeights(B, rows, swWidth, weighted));
-    let d: Float32Array | null = this.dOut;
-    for (let i = this.layers.length - 1; i >= 0 && d !== null; i--) d = this.layers[i]!.backward(d, B, this.layerTime[i]!, i > 0);
-    return out;
+    this.forwardPass(B, true);
+    const ex = this.executor;
+    ex.beginBackward();
+    let total = 0;
+    for (let o = 0; o < this.outputs.length; o++) {
+      const spec = this.outputs[o]!;
+      const rows = this.outputRows(o);
+      this.lastRows[o] = rows;
+      if (spec.loss === null) continue;
+      const d = this.dOut[o]!;
+      spec.loss.computeInto(this.scratch, this.output(o), this.yb[o]!, d, rows, this.cols(o), this.lossWeights(o, B, rows, swWidth[o]!, weighted[o]!));
+      const value = this.scratch[0]!;
+      this.outputLoss[o] = value;
+      total += spec.weight * value;
+      if (spec.weight !== 1) {
+        const n = rows * this.cols(o);
+        const f = spec.weight;
+        for (let i = 0; i < n; i++) d[i] = d[i]! * f;
+      }
+      ex.seedOutput(o, d);
+    }
+    this.stepLoss[0] = total;
+    ex.backward();
   }
 
   /**
@@ -193,76 +299,98 @@ export class Engine {
     }
   }
 
-  /** Add a block of outputs [rows, cols] (with its mask, or null) to every metric. */
-  updateMetrics(out: Float32Array, y: Float32Array, rows: number, cols: number, sparseTargets: boolean, mask: Float32Array | null): void {
-    for (let m = 0; m < this.metricObjs.length; m++) this.metricObjs[m]!.update(out, y, rows, cols, sparseTargets, mask);
+  /** Add the last forward's outputs to every metric. */
+  updateMetrics(): void {
+    for (let o = 0; o < this.outputs.length; o++) {
+      const spec = this.outputs[o]!;
+      if (spec.metrics.length === 0) continue;
+      this.updateOutputMetrics(o, this.output(o), this.yb[o]!, this.lastRows[o]!, this.outputMask(o));
+    }
   }
 
-  /** The mask of the last forward's output ([B, T] for sequence outputs), or null. */
-  get outputMask(): Float32Array | null {
-    return this.outMask;
+  /** Add a block of output o ([rows, cols], with its mask or null) to its metrics. */
+  updateOutputMetrics(o: number, out: Float32Array, y: Float32Array, rows: number, mask: Float32Array | null): void {
+    const spec = this.outputs[o]!;
+    const sparse = spec.loss?.sparse ?? false;
+    const cols = this.cols(o);
+    for (let m = 0; m < spec.metrics.length; m++) spec.metrics[m]!.update(out, y, rows, cols, sparse, mask);
   }
 
-  logs(loss: number, prefix: string): Logs {
+  resetMetrics(): void {
+    for (const spec of this.outputs) for (const m of spec.metrics) m.reset();
+  }
+
+  /** Keras log names: 'loss' and the metrics' own names for one output; '<output>_loss', '<output>_<metric>' with several. */
+  logs(loss: number, outputLosses: ArrayLike<number>, prefix: string): Logs {
     const logs: Logs = { [`${prefix}loss`]: loss };
-    for (const m of this.metricObjs) logs[`${prefix}${m.name}`] = m.result();
+    const multi = this.outputs.length > 1;
+    this.outputs.forEach((spec, o) => {
+      if (multi && spec.loss !== null) logs[`${prefix}${spec.name}_loss`] = outputLosses[o]!;
+      for (const m of spec.metrics) logs[`${prefix}${multi ? `${spec.name}_` : ''}${m.name}`] = m.result();
+    });
     return logs;
   }
 
+  /** Copy rows [start, start + B) of a data set into the batch buffers (in order). */
+  loadBatch(ds: Dataset, start: number, B: number): void {
+    this.inputLen = ds.xLen;
+    for (let k = 0; k < ds.x.length; k++) copyRows(this.xb[k]!, ds.x[k]!.data, start, B, ds.xWidth[k]!);
+    for (let o = 0; o < ds.y.length; o++) {
+      const y = ds.y[o];
+      if (y !== null && y !== undefined) copyRows(this.yb[o]!, y.data, start, B, ds.yWidth[o]!);
+      const sw = ds.sw[o];
+      if (sw !== null && sw !== undefined) copyRows(this.swb[o]!, sw, start, B, ds.swWidth[o]!);
+    }
+  }
+
   /** Loss and metrics over a data set, inference mode; keys prefixed (e.g. 'val_'). */
-  evaluateDataset(ds: Dataset, batchSize: number, prefix: string, cols: number, sparseTargets: boolean, onBatch?: (step: number, logs: Logs) => void): Logs {
-    const loss = this.loss!;
-    for (const m of this.metricObjs) m.reset();
+  evaluateDataset(ds: Dataset, batchSize: number, prefix: string, onBatch?: (step: number, logs: Logs) => void): Logs {
+    this.resetMetrics();
     let lossSum = 0;
+    const outSums = new Float64Array(this.outputs.length);
     const penalty = this.penalty();
     const steps = Math.ceil(ds.n / batchSize);
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
       const B = Math.min(batchSize, ds.n - start);
-      copyRows(this.xb, ds.x.data, start, B, ds.xWidth);
-      copyRows(this.yb, ds.y.data, start, B, ds.yWidth);
-      if (ds.sw !== null) copyRows(this.swb, ds.sw, start, B, ds.swWidth);
-      const out = this.forwardPass(this.xb, B, ds.T, false);
-      const rows = (B * this.outputWidth(ds.T)) / cols;
-      lossSum += loss.compute(out, this.yb, null, rows, cols, this.lossWeights(B, rows, ds.swWidth, ds.sw !== null)) * B;
-      for (const m of this.metricObjs) m.update(out, this.yb, rows, cols, sparseTargets, this.outMask);
-      onBatch?.(step, this.logs(lossSum / (start + B) + penalty, prefix));
+      this.loadBatch(ds, start, B);
+      this.forwardPass(B, false);
+      for (let o = 0; o < this.outputs.length; o++) {
+        const spec = this.outputs[o]!;
+        const rows = this.outputRows(o);
+        if (spec.loss !== null) {
+          const v = spec.loss.compute(this.output(o), this.yb[o]!, null, rows, this.cols(o), this.lossWeights(o, B, rows, ds.swWidth[o]!, ds.sw[o] !== null));
+          outSums[o] += v * B;
+          lossSum += spec.weight * v * B;
+        }
+        if (spec.metrics.length > 0) this.updateOutputMetrics(o, this.output(o), this.yb[o]!, rows, this.outputMask(o));
+      }
+      onBatch?.(step, this.logs(lossSum / (start + B) + penalty, outSums.map((v) => v / (start + B)), prefix));
     }
-    return this.logs(lossSum / ds.n + penalty, prefix);
+    return this.logs(lossSum / ds.n + penalty, outSums.map((v) => v / ds.n), prefix);
   }
 
-
-  /** Refresh each segment's trainable flag from its layer (a layer's trainable may change between fits). */
-  refreshTrainable(): void {
-    this.segments = this.segments.map((s, i) => ({ ...s, trainable: this.layerOfSegment(i).trainable }));
-  }
-
-  private layerOfSegment(i: number): Layer {
-    let k = i;
-    for (const l of this.layers) {
-      if (k < l.weights.length) return l;
-      k -= l.weights.length;
-    }
-    throw new Error('unreachable: segment without a layer');
-  }
-
-  /** Inference over n samples batch by batch; returns [n, outWidth] outputs. */
-  predict(x: Float32Array, n: number, T: number, xWidth: number, batchSize: number): Float32Array {
-    const outWidth = this.outputWidth(T);
-    const result = new Float32Array(n * outWidth);
-    if (this.xb.length < batchSize * xWidth) this.xb = new Float32Array(batchSize * xWidth);
+  /** Inference over n samples batch by batch; returns each output's [n, width] values. */
+  predict(x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number): Float32Array[] {
+    const widths = this.graph.outputs.map((_, o) => this.outputWidth(o, xLen));
+    const results = widths.map((w) => new Float32Array(n * w));
+    x.forEach((_, k) => {
+      if (this.xb[k]!.length < batchSize * xWidth[k]!) this.xb[k] = new Float32Array(batchSize * xWidth[k]!);
+    });
+    this.inputLen = [...xLen];
     for (let start = 0; start < n; start += batchSize) {
       const B = Math.min(batchSize, n - start);
-      copyRows(this.xb, x, start, B, xWidth);
-      const out = this.runInference(this.xb, B, T);
-      result.set(out.subarray(0, B * outWidth), start * outWidth);
+      for (let k = 0; k < x.length; k++) copyRows(this.xb[k]!, x[k]!, start, B, xWidth[k]!);
+      this.forwardPass(B, false);
+      for (let o = 0; o < results.length; o++) results[o]!.set(this.output(o).subarray(0, B * widths[o]!), start * widths[o]!);
     }
-    return result;
+    return results;
   }
+}
 
-  /** Inference forward over one batch already in place (Stream uses it with its own input). */
-  runInference(x: Float32Array, B: number, T: number): Float32Array {
-    if (this.layerTime.length !== this.layers.length) this.layerTime = new Int32Array(this.layers.length);
-    return this.forwardPass(x, B, T, false);
-  }
+/** Stored names of every weight (layer/weight; wrappers add their inner layer's name), as save writes them. */
+export function weightNames(layers: readonly Layer[]): Map<LayerWeight, string> {
+  const names = new Map<LayerWeight, string>();
+  for (const l of layers) l.weightPaths().forEach((p, i) => names.set(l.weights[i]!, p));
+  return names;
 }

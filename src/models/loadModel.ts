@@ -1,33 +1,32 @@
 /**
- * loadModel: a Sequential model from a TF.js layers-model — a Node path or file://
+ * loadModel: a model (Sequential or graph) from a TF.js layers-model — a Node path or file://
  * URL, an http(s):// URL (global fetch), or in-memory {modelJson, weightData}.
  * Reads rnnkit's own files, tfjs's model.save output and tensorflowjs-converted Keras
  * models (several shards, quantized weights).
  */
 import { ModelFormatError } from '../core/errors.js';
 import { readFromFiles } from '../io/node.js';
-import { Sequential } from './sequential.js';
-import { checkModelJson, modelFromArtifacts, parseModelJson, shardPaths, type ModelArtifacts, type ModelJSON } from './saving.js';
+import type { Model } from './model.js';
+import { modelFromArtifacts } from './loading.js';
+import { checkModelJson, parseModelJson, shardPaths, type ModelArtifacts, type ModelJSON } from './saving.js';
 
-const make = (name: string | undefined): Sequential => new Sequential({ name });
-
-export async function loadModel(source: string | ModelArtifacts | { modelJson: ModelJSON | string; weightData: ArrayBuffer | ArrayBuffer[] }): Promise<Sequential> {
+export async function loadModel(source: string | ModelArtifacts | { modelJson: ModelJSON | string; weightData: ArrayBuffer | ArrayBuffer[] }): Promise<Model> {
   const what = 'loadModel';
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
     if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData}`);
     const json = typeof s.modelJson === 'string' ? parseModelJson(s.modelJson, `${what}: modelJson`) : checkModelJson(s.modelJson, `${what}: modelJson`);
-    return modelFromArtifacts(json, s.weightData as ArrayBuffer | ArrayBuffer[], `${what}: modelJson`, make);
+    return modelFromArtifacts(json, s.weightData as ArrayBuffer | ArrayBuffer[], `${what}: modelJson`);
   }
   if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, or {modelJson, weightData}; got ${String(source)}`);
   if (/^https?:\/\//.test(source)) return loadFromUrl(source, what);
   const files = await readFromFiles(source, what);
   const json = parseModelJson(files.jsonText, files.where);
   const shards = await Promise.all(shardPaths(json).map((p) => files.readShard(p)));
-  return modelFromArtifacts(json, shards, files.where, make);
+  return modelFromArtifacts(json, shards, files.where);
 }
 
-async function loadFromUrl(url: string, what: string): Promise<Sequential> {
+async function loadFromUrl(url: string, what: string): Promise<Model> {
   const get = async (u: string): Promise<Response> => {
     let r: Response;
     try {
@@ -43,5 +42,5 @@ async function loadFromUrl(url: string, what: string): Promise<Sequential> {
   const base = new URL('.', url);
   const shards = await Promise.all(shardPaths(json).map(async (p) => (await get(new URL(p, base).toString())).arrayBuffer()));
   if (shards.length === 0 && json.weightsManifest.some((g) => g.weights.length > 0)) throw new ModelFormatError(`${url}: the manifest lists weights but no files`);
-  return modelFromArtifacts(json, shards, url, make);
+  return modelFromArtifacts(json, shards, url);
 }

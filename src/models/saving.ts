@@ -1,18 +1,15 @@
 /**
  * A model as TF.js layers-model artifacts — model.json (topology, weights manifest,
- * training config) plus the weight bytes — and back. Runtime-neutral: no file system
- * here (node.ts writes and reads files; in browsers pass the artifacts to your store).
+ * training config) plus the weight bytes (loading.ts reads them back). Runtime-neutral:
+ * no file system here (io/node.ts writes and reads files; in browsers pass the
+ * artifacts to your store).
  */
 import { ModelFormatError } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
-import type { Sequential } from './sequential.js';
-import { Bidirectional } from '../layers/bidirectional.js';
-import { TimeDistributed } from '../layers/timeDistributed.js';
-import type { Layer } from '../layers/layer.js';
-import { lossFromConfig } from '../losses/index.js';
-import { optimizerFromConfig } from '../optimizers/index.js';
-import { dialectOf, layerToKeras, sequentialFromKeras, type KerasModelJSON } from '../io/config.js';
-import { concatShards, decodeWeights, encodeWeights, matchWeights, type WeightEntry } from '../io/weights.js';
+import type { Model } from './model.js';
+import type { Loss } from '../losses/index.js';
+import type { KerasModelJSON } from '../io/config.js';
+import { encodeWeights, type WeightEntry } from '../io/weights.js';
+import { modelToKeras } from './topology.js';
 
 export const GENERATED_BY = 'rnnkit 0.1.0';
 
@@ -33,8 +30,10 @@ export interface ModelJSON {
 }
 
 export interface TrainingConfig {
+  /** One loss, or per output (an object keyed by output name, or a list). */
   loss: unknown;
   metrics?: unknown;
+  loss_weights?: unknown;
   optimizer_config?: { class_name: string; config: Record<string, unknown> };
 }
 
@@ -51,50 +50,40 @@ export interface SaveOptions {
   metadata?: Record<string, unknown>;
 }
 
-/** Stored path of each weight: layer/weight, with the sub-layer for wrappers (as tfjs names them). */
-function weightPaths(layer: Layer): { key: string; layer: string; name: string }[] {
-  if (layer instanceof Bidirectional) {
-    return [layer.forwardLayer, layer.backwardLayer].flatMap((sub) => sub.weights.map((w) => ({ key: `${layer.name}/${sub.name}/${w.name}`, layer: layer.name, name: `${sub.name}/${w.name}` })));
-  }
-  if (layer instanceof TimeDistributed) {
-    return layer.layer.weights.map((w) => ({ key: `${layer.name}/${layer.layer.name}/${w.name}`, layer: layer.name, name: `${layer.layer.name}/${w.name}` }));
-  }
-  return layer.weights.map((w) => ({ key: `${layer.name}/${w.name}`, layer: layer.name, name: w.name }));
-}
-
 /** Serialize a built model; `weightsPath` is the file name the manifest points at. */
-export function modelToArtifacts(model: Sequential, options: SaveOptions, weightsPath: string): ModelArtifacts {
+export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath: string): ModelArtifacts {
   if (!model.isBuilt) throw new RangeError(`${model.where}: save needs a built model; give the first layer an inputShape, or fit/predict first`);
-  const entries: { name: string; shape: number[]; data: Float32Array }[] = [];
-  for (const layer of model.layers) {
-    const paths = weightPaths(layer);
-    layer.weights.forEach((w, i) => entries.push({ name: paths[i]!.key, shape: [...w.shape], data: w.value }));
+  const paths = model.weightPaths();
+  const entries: { name: string; shape: number[]; data: Float32Array }[] = model.weights.map((w, i) => ({ name: paths[i]!, shape: [...w.shape], data: w.value }));
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.name)) throw new RangeError(`${model.where}: two weights would be saved as '${e.name}'; give the layers unique names`);
+    seen.add(e.name);
   }
   let trainingConfig: TrainingConfig | undefined;
   if (options.includeOptimizer) {
-    const { optimizer, loss } = model;
-    if (optimizer === null || loss === null) throw new RangeError(`${model.where}: includeOptimizer needs a compiled model`);
+    const { optimizer } = model;
+    const compiled = model.compileConfig();
+    if (optimizer === null || compiled === null) throw new RangeError(`${model.where}: includeOptimizer needs a compiled model`);
     const state = optimizer.getState();
     entries.push({ name: 'optimizer/iterations', shape: [1], data: Float32Array.of(state.iterations) });
     for (const [slot, values] of Object.entries(state.slots)) entries.push({ name: `optimizer/${slot}`, shape: [values.length], data: values });
+    const outputs = model.engine.outputs;
+    const lossJson = (l: Loss | null): unknown => (l === null ? null : { class_name: l.className, config: l.getConfig() });
     trainingConfig = {
-      loss: { class_name: loss.className, config: loss.getConfig() },
-      metrics: model.metricNames(),
+      loss: outputs.length === 1 ? lossJson(outputs[0]!.loss) : Object.fromEntries(outputs.map((o) => [o.name, lossJson(o.loss)])),
+      metrics: outputs.length === 1 ? model.metricNames() : Object.fromEntries(outputs.map((o) => [o.name, o.metrics.map((m) => m.name)])),
+      ...(outputs.length === 1 ? {} : { loss_weights: Object.fromEntries(outputs.map((o) => [o.name, o.weight])) }),
       optimizer_config: { class_name: optimizer.className, config: optimizer.getConfig() },
     };
   }
   const { specs, data } = encodeWeights(entries.map((e) => ({ ...e, group: e.name.startsWith('optimizer/') ? 'optimizer' : undefined })));
-  const first = model.layers[0]!;
-  const layers = model.layers.map((l, i) => {
-    const json = layerToKeras(l);
-    if (i === 0 && json.config.batch_input_shape === undefined) json.config.batch_input_shape = [first.batchInputShape?.[0] ?? null, ...first.inputShape];
-    return json;
-  });
+  const topology = modelToKeras(model);
   const modelJson: ModelJSON = {
     format: 'layers-model',
     generatedBy: GENERATED_BY,
     convertedBy: null,
-    modelTopology: { class_name: 'Sequential', config: { name: model.name, layers }, keras_version: GENERATED_BY, backend: 'rnnkit' },
+    modelTopology: { ...topology, keras_version: GENERATED_BY, backend: 'rnnkit' },
     weightsManifest: [{ paths: [weightsPath], weights: specs }],
     ...(trainingConfig === undefined ? {} : { trainingConfig }),
     ...(options.metadata === undefined ? {} : { userDefinedMetadata: options.metadata }),
@@ -191,65 +180,3 @@ export function shardPaths(modelJson: ModelJSON): string[] {
   return modelJson.weightsManifest.flatMap((g) => g.paths);
 }
 
-/** Rebuild a model from artifacts; weights come from the data, initializers never run. */
-export function modelFromArtifacts(modelJson: ModelJSON, shards: ArrayBuffer | ArrayBuffer[], where: string, makeModel: (name: string | undefined) => Sequential): Sequential {
-  const raw = modelJson.modelTopology as Record<string, unknown>;
-  const topology = (raw.model_config ?? raw) as KerasModelJSON;
-  const dialect = dialectOf({ keras_version: raw.keras_version ?? topology.keras_version }, modelJson.generatedBy);
-  const { name, layers } = sequentialFromKeras(topology, dialect, where);
-  const first = layers[0]!;
-  if (first.batchInputShape === null) throw new ModelFormatError(`${where}: the first layer declares no input shape (batch_input_shape)`);
-  const model = makeModel(name);
-  const seen = new Set<string>();
-  for (const l of layers) {
-    if (seen.has(l.name)) throw new ModelFormatError(`${where}: two layers are named '${l.name}'`);
-    seen.add(l.name);
-    model.layers.push(l);
-  }
-  model.buildFrom(first.batchInputShape.slice(1), false);
-
-  const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
-  const data = Array.isArray(shards) ? concatShards(shards) : shards;
-  const stored = decodeWeights(data, specs, where);
-  const optimizerEntries = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [k, v] of stored) {
-    if (k.startsWith('optimizer/')) {
-      optimizerEntries.set(k.slice('optimizer/'.length), v);
-      stored.delete(k);
-    }
-  }
-  const expected = model.layers.flatMap((l) => {
-    const paths = weightPaths(l);
-    return l.weights.map((w, i) => ({ ...paths[i]!, shape: [...w.shape] }));
-  });
-  const values = matchWeights(expected, stored, where);
-  model.setWeights(values.map((v, i) => new Tensor(v, expected[i]!.shape)));
-
-  const meta = modelJson.userDefinedMetadata;
-  if (meta !== undefined && meta !== null && typeof meta === 'object') model.metadata = meta;
-  const tc = modelJson.trainingConfig;
-  if (tc !== undefined && tc !== null) compileFromTrainingConfig(model, tc, optimizerEntries, where);
-  return model;
-}
-
-function compileFromTrainingConfig(model: Sequential, tc: TrainingConfig, state: Map<string, { data: Float32Array }>, where: string): void {
-  try {
-    const loss =
-      typeof tc.loss === 'string'
-        ? tc.loss
-        : lossFromConfig((tc.loss as { class_name: string }).class_name, ((tc.loss as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>);
-    const oc = tc.optimizer_config;
-    const optimizer = oc === undefined ? 'rmsprop' : optimizerFromConfig(oc.class_name, oc.config ?? {});
-    const metrics = Array.isArray(tc.metrics) ? (tc.metrics as string[]) : [];
-    model.compile({ optimizer, loss, metrics });
-    if (state.size > 0 && typeof optimizer !== 'string') {
-      const iterations = state.get('iterations')?.data[0] ?? 0;
-      const slots: Record<string, Float32Array> = {};
-      for (const [k, v] of state) if (k !== 'iterations') slots[k] = v.data;
-      optimizer.setState({ iterations, slots });
-    }
-  } catch (e) {
-    if (e instanceof ModelFormatError) throw e;
-    throw new ModelFormatError(`${where}: trainingConfig: ${(e as Error).message}`);
-  }
-}

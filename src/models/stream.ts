@@ -7,91 +7,176 @@
  *   const stream = model.stream();        // batch size 1
  *   for (const x of sensor) console.log(stream.step([[x]]).data);
  *   stream.reset();
+ *
+ * A graph model steps all its inputs together (a list in input order, or an object by
+ * name). An input that only gives a recurrent layer its initial state (a decoder's
+ * h and c inputs) sets that layer's stream state when it is given, and may be left
+ * out (null) to carry on from the state the stream holds: run an encoder, hand its
+ * states to the decoder's stream once, then feed the decoder one token at a time.
  */
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
 import { Recurrent } from '../layers/recurrent.js';
-import type { Layer } from '../layers/layer.js';
+import { isStepwise } from '../layers/registry.js';
 import { backend } from '../backend/index.js';
+import type { Engine } from './engine.js';
+import { splitByName } from './modelData.js';
 
 /** What a Stream needs from its model. */
 export interface StreamableModel {
-  readonly layers: readonly Layer[];
   readonly where: string;
-  /** @internal forward in inference mode over a [B, T, …] input; returns [output, outputWidthPerSample]. */
-  runInference(x: Float32Array, B: number, T: number): Float32Array;
+  readonly engine: Engine;
+  readonly inputNames: readonly string[];
 }
 
-/** Layers that treat every time step alike, so a model can run on chunks of any length. */
-const STEPWISE = new Set(['SimpleRNN', 'LSTM', 'GRU', 'Dense', 'TimeDistributed', 'Dropout', 'Activation', 'Embedding', 'Masking']);
+/** A model input that only carries initial states: where its values go. */
+interface StateInput {
+  input: number;
+  /** The recurrent runner and which of its states (0 = h, 1 = c). */
+  runner: number;
+  state: number;
+}
 
 export class Stream {
+  private readonly engine: Engine;
   private readonly recurrent: Recurrent[];
   private readonly states: Float32Array[][];
+  private readonly stateInputs: StateInput[];
   /** Error-message prefix, built once (a template string per step would allocate). */
   private readonly what: string;
-  /** The output shape for the last (steps, single) seen: a step is usually like the one before. */
+  /** Per output, the shape for the last (steps, single) seen: a step is usually like the one before. */
   private lastT = -1;
   private lastSingle = false;
-  private lastShape: number[] = [];
-  private lastSize = 0;
+  private lastShapes: number[][] = [];
 
   constructor(
     private readonly model: StreamableModel,
     readonly batchSize: number,
   ) {
-    for (const l of model.layers) {
-      if (!l.isBuilt) throw new RangeError(`${model.where}: stream() needs a built model; give the first layer an inputShape, or fit/predict first`);
-      if (!STEPWISE.has(l.className)) {
-        throw new RangeError(`${model.where}: ${l.where} cannot run step by step (it needs the whole sequence); stream() supports ${[...STEPWISE].join(', ')}`);
+    this.engine = model.engine;
+    const ex = this.engine.executor;
+    for (const l of ex.runners) {
+      if (!isStepwise(l)) {
+        const names = [...new Set(ex.runners.filter(isStepwise).map((r) => r.className))];
+        throw new RangeError(`${model.where}: ${l.where} cannot run step by step (it needs the whole sequence); stream() supports ${names.length > 0 ? names.join(', ') : 'recurrent, Dense, Embedding and elementwise layers'}`);
       }
     }
     this.what = `${model.where}: stream step`;
-    this.recurrent = model.layers.filter((l): l is Recurrent => l instanceof Recurrent);
+    this.recurrent = ex.runners.filter((l): l is Recurrent => l instanceof Recurrent);
     // Allocated by the backend, so kernels can read and write the carried state in place.
     this.states = this.recurrent.map((l) => Array.from({ length: l.numStates }, () => backend().alloc(batchSize * l.units)));
+    this.stateInputs = [];
+    const g = this.engine.graph;
+    g.inputs.forEach((t, k) => {
+      const uses = g.nodes.flatMap((n) => n.inputs.map((x, i) => ({ n, i })).filter((u) => u.n.inputs[u.i] === t));
+      const asState = uses.filter((u) => u.i >= u.n.mainCount && u.n.runner instanceof Recurrent);
+      if (uses.length === 0 || asState.length !== uses.length || uses.length !== 1) return;
+      const u = asState[0]!;
+      this.stateInputs.push({ input: k, runner: this.recurrent.indexOf(u.n.runner as Recurrent), state: u.i - u.n.mainCount });
+    });
   }
 
   /**
    * Feed x: [batch, features] for one step, or [batch, steps, features] for a chunk
-   * (for an Embedding first layer: [batch] or [batch, steps] of indices). Returns the
-   * model's outputs for these steps (the time axis dropped for a single step).
+   * (for an Embedding first layer: [batch] or [batch, steps] of indices); several
+   * inputs as a list or an object by name. Returns the model's outputs for these steps
+   * (the time axis dropped for a single step); a list for several outputs.
    */
-  step(input: Tensor | NestedArray): Tensor {
-    const x = toTensor(input, this.what);
-    const first = this.model.layers[0]!;
-    const want = first.inputShape; // per sample, time axis first
-    const single = x.rank === want.length; // [B, F] (or [B] of indices): one step
-    if (x.rank !== want.length + 1 && !single) {
-      throw new RangeError(`${first.where}: a stream step takes [${this.batchSize}, …features] or [${this.batchSize}, steps, …features], got ${formatShape(x.shape)}`);
-    }
-    if (x.shape[0] !== this.batchSize) throw new RangeError(`${this.model.where}: this stream has batch size ${this.batchSize}, got ${x.shape[0]} samples`);
-    const T = single ? 1 : x.shape[1]!;
-    const featureAxis = single ? 1 : 2;
-    for (let i = 1; i < want.length; i++) {
-      const d = want[i];
-      if (x.shape[featureAxis + i - 1] !== d && d !== null) {
-        throw new RangeError(`${first.where}: expected steps of shape ${formatShape([this.batchSize, ...want.slice(1)])}, got ${formatShape(x.shape)}`);
-      }
-    }
-    for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
-    let out: Float32Array;
+  step(input: Tensor | NestedArray | readonly (Tensor | NestedArray | null)[] | Readonly<Record<string, Tensor | NestedArray | null>>): Tensor {
+    const g = this.engine.graph;
+    const ex = this.engine.executor;
+    const nIn = g.inputs.length;
+    const given: unknown[] = nIn === 1 ? [input] : splitByName<Tensor | NestedArray | null>(input, this.model.inputNames, this.what, (k) => this.stateInputs.some((s) => s.input === k));
+    let T = -1;
+    let single = false;
+    ex.dynamicTime = true;
     try {
-      out = this.model.runInference(x.data, this.batchSize, T);
+      ({ T, single } = this.feedInputs(given));
+      for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
+      ex.forward(this.batchSize, false);
     } finally {
+      ex.dynamicTime = false;
       for (const l of this.recurrent) l.externalStates = null;
     }
-    if (T !== this.lastT || single !== this.lastSingle) this.cacheOutputShape(T, single);
-    return new Tensor(out.slice(0, this.lastSize), this.lastShape.slice());
+    if (T !== this.lastT || single !== this.lastSingle) this.cacheOutputShapes(T, single);
+    const outs = g.outputs.map((_, o) => {
+      const shape = this.lastShapes[o]!;
+      const size = shape.reduce((a, b) => a * b, 1);
+      return new Tensor(ex.buf[ex.outputTensor(o)]!.slice(0, size), shape.slice());
+    });
+    return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
   }
 
-  private cacheOutputShape(T: number, single: boolean): void {
-    const last = this.model.layers[this.model.layers.length - 1]!;
+  /** Check each given input and place it in the executor; returns the steps of this call. */
+  private feedInputs(given: readonly unknown[]): { T: number; single: boolean } {
+    const g = this.engine.graph;
+    const ex = this.engine.executor;
+    const nIn = g.inputs.length;
+    let T = -1;
+    let single = false;
+    for (let k = 0; k < nIn; k++) {
+      const v = given[k];
+      const si = this.stateInput(k);
+      if (si !== null) {
+        if (v !== undefined && v !== null) this.loadState(si, v as Tensor | NestedArray, k);
+        ex.setInput(k, this.states[si.runner]![si.state]!, 1, null);
+        continue;
+      }
+      if (v === undefined || v === null) throw new RangeError(`${this.what}: input '${this.model.inputNames[k]}' is required at every step`);
+      const x = toTensor(v as Tensor | NestedArray, this.what);
+      const want = g.inputs[k]!.shape.slice(1); // per sample, time axis first
+      const one = x.rank === want.length; // [B, F] (or [B] of indices): one step
+      if (x.rank !== want.length + 1 && !one) {
+        throw new RangeError(`${this.inputWhere(k)}: a stream step takes [${this.batchSize}, …features] or [${this.batchSize}, steps, …features], got ${formatShape(x.shape)}`);
+      }
+      if (x.shape[0] !== this.batchSize) throw new RangeError(`${this.what}: this stream has batch size ${this.batchSize}, got ${x.shape[0]} samples`);
+      const steps = one ? 1 : x.shape[1]!;
+      if (T !== -1 && (steps !== T || one !== single)) throw new RangeError(`${this.what}: every input must have the same number of steps in one call`);
+      T = steps;
+      single = one;
+      const featureAxis = one ? 1 : 2;
+      for (let i = 1; i < want.length; i++) {
+        const d = want[i];
+        if (x.shape[featureAxis + i - 1] !== d && d !== null) {
+          throw new RangeError(`${this.inputWhere(k)}: expected steps of shape ${formatShape([this.batchSize, ...want.slice(1)])}, got ${formatShape(x.shape)}`);
+        }
+      }
+      ex.setInput(k, x.data, steps, null);
+    }
+    return { T: T === -1 ? 1 : T, single: T === -1 ? true : single };
+  }
+
+  private stateInput(k: number): StateInput | null {
+    for (const s of this.stateInputs) if (s.input === k) return s;
+    return null;
+  }
+
+  private inputWhere(k: number): string {
+    const g = this.engine.graph;
+    const consumer = g.nodes.find((n) => n.inputs.includes(g.inputs[k]!));
+    return consumer?.layer.where ?? `input '${this.model.inputNames[k]}'`;
+  }
+
+  /** Copy a given initial state ([batch, units]) into the stream's state. */
+  private loadState(si: StateInput, v: Tensor | NestedArray, k: number): void {
+    const t = toTensor(v, this.what);
+    const dst = this.states[si.runner]![si.state]!;
+    const units = this.recurrent[si.runner]!.units;
+    if (t.rank !== 2 || t.shape[0] !== this.batchSize || t.shape[1] !== units) {
+      throw new RangeError(`${this.what}: input '${this.model.inputNames[k]}' is a state of ${this.recurrent[si.runner]!.where}: expected [${this.batchSize}, ${units}], got ${formatShape(t.shape)}`);
+    }
+    dst.set(t.data);
+  }
+
+  private cacheOutputShapes(T: number, single: boolean): void {
+    const g = this.engine.graph;
+    const xLen = g.inputs.map(() => T);
+    const shapes = g.concreteShapes(xLen);
     // The time axis of a sequence output has this call's length, whatever length the model declared.
-    let tOut = T;
-    for (const l of this.model.layers) tOut = l.outputTime(tOut);
-    const outShape = last.outputShape.map((d, i) => (i === 0 && last.outputShape.length >= 2 ? tOut : (d as number)));
-    this.lastShape = single && last.outputShape.length === 2 ? [this.batchSize, outShape[1]!] : [this.batchSize, ...outShape];
-    this.lastSize = this.lastShape.reduce((a, b) => a * b, 1);
+    this.lastShapes = g.outputs.map((t) => {
+      const declared = t.shape.slice(1);
+      const s = (shapes[g.indexOf(t)] as number[]).map((d, i) => (i === 0 && declared.length >= 2 ? T : d));
+      return single && declared.length === 2 ? [this.batchSize, s[1]!] : [this.batchSize, ...s];
+    });
     this.lastT = T;
     this.lastSingle = single;
   }

@@ -16,7 +16,8 @@ import { Dense } from '../layers/dense.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { losses } from '../losses/index.js';
 import { optimizers } from '../optimizers/index.js';
-import { Sequential, type SaveHandler } from '../models/sequential.js';
+import { Sequential } from '../models/sequential.js';
+import type { Model, SaveHandler } from '../models/model.js';
 import { loadModel } from '../models/loadModel.js';
 import type { Callback, History } from '../models/callbacks.js';
 import type { ProgressSink } from '../models/progbar.js';
@@ -116,7 +117,7 @@ function posInt(v: unknown, what: string): number {
 
 export class TextGenerator {
   readonly vocab: Vocabulary;
-  readonly model: Sequential;
+  readonly model: Model;
   readonly cell: CellType;
   readonly units: number;
   readonly numLayers: number;
@@ -130,7 +131,7 @@ export class TextGenerator {
   private readonly scratch: Float64Array;
   private readonly stepInput = new Tensor(new Float32Array(1), [1]);
 
-  constructor(args: TextGeneratorArgs, model?: Sequential) {
+  constructor(args: TextGeneratorArgs, model?: Model) {
     const where = 'TextGenerator';
     checkOptions(args, ['vocab', 'cell', 'units', 'layers', 'embeddingDim', 'seed'], where);
     if (!(args.vocab instanceof Vocabulary)) throw new TypeError(`${where}: vocab must be a Vocabulary (Vocabulary.fromCorpus(text))`);
@@ -375,7 +376,7 @@ export class TextGenerator {
   }
 
   /** Wrap a loaded model whose metadata holds a text generator's (see save). */
-  static fromModel(model: Sequential, where = 'the model'): TextGenerator {
+  static fromModel(model: Model, where = 'the model'): TextGenerator {
     const meta = model.metadata?.[METADATA_KEY] as Partial<TextGeneratorMetadata> | undefined;
     const not = (why: string): ModelFormatError => new ModelFormatError(`${where} is not an rnnkit text generator: ${why}`);
     if (meta === undefined || meta === null || typeof meta !== 'object') throw not('its model.json has no text generator metadata (vocabulary)');

@@ -14,7 +14,8 @@ import { Tensor } from '../core/tensor.js';
 import { ModelFormatError, checkOptions } from '../core/errors.js';
 import { layers } from '../layers/index.js';
 import { optimizers } from '../optimizers/index.js';
-import { Sequential, type SaveHandler } from '../models/sequential.js';
+import { Sequential } from '../models/sequential.js';
+import type { Model, SaveHandler } from '../models/model.js';
 import { loadModel } from '../models/loadModel.js';
 import { callbacks as cb, type Callback, type History } from '../models/callbacks.js';
 import type { ProgressSink } from '../models/progbar.js';
@@ -127,7 +128,7 @@ export class Forecaster {
   readonly cell: ForecastCell;
   readonly units: number;
   readonly numLayers: number;
-  readonly model: Sequential;
+  readonly model: Model;
   /** Fitted by fit() (or restored by load()); null before. */
   xScaler: Scaler | null = null;
   yScaler: Scaler | null = null;
@@ -135,7 +136,7 @@ export class Forecaster {
   /** Free-form data saved with the model. */
   info: Record<string, unknown> = {};
 
-  constructor(args: ForecasterArgs, model?: Sequential) {
+  constructor(args: ForecasterArgs, model?: Model) {
     const where = 'Forecaster';
     checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'columns', 'scaling', 'windowRelative', 'cell', 'units', 'layers', 'seed'], where);
     this.lookback = checkPositiveInt(args.lookback, `${where}: lookback`);
@@ -439,7 +440,7 @@ export class Forecaster {
     return Forecaster.fromModel(model, typeof source === 'string' ? source : 'the model');
   }
 
-  static fromModel(model: Sequential, where = 'the model'): Forecaster {
+  static fromModel(model: Model, where = 'the model'): Forecaster {
     const meta = model.metadata?.[FORECASTER_KEY] as Partial<ForecasterMetadata> | undefined;
     const not = (why: string): ModelFormatError => new ModelFormatError(`${where} is not an rnnkit forecaster: ${why}`);
     if (meta === undefined || meta === null || typeof meta !== 'object') throw not('its model.json has no forecaster metadata');

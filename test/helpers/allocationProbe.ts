@@ -44,7 +44,10 @@ const y = cfg.returnSequences
   : tensor(Float32Array.from({ length: N }, () => rng.int(3)), [N]);
 model.compile({ optimizer: cfg.optimizer, loss: losses.sparseCategoricalCrossentropy({ fromLogits: cfg.fromLogits }), metrics: ['accuracy'] });
 await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, seed: 3 });
-for (let i = 0; i < 2000; i++) model.engine.trainStep(32, T, 3, true);
+// The step as fit runs it: one output, no sample weights.
+const SW_WIDTH = [1];
+const WEIGHTED = [false];
+for (let i = 0; i < 2000; i++) model.engine.trainStep(32, SW_WIDTH, WEIGHTED);
 
 let gcs = 0;
 // Count young-generation collections only: the forced full gc() below reports late.
@@ -62,7 +65,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   await new Promise((r) => setImmediate(r));
   gcs = 0;
   const before = newSpaceUsed();
-  for (let i = 0; i < STEPS; i++) model.engine.trainStep(32, T, 3, true);
+  for (let i = 0; i < STEPS; i++) model.engine.trainStep(32, SW_WIDTH, WEIGHTED);
   const after = newSpaceUsed();
   await new Promise((r) => setImmediate(r));
   result = { steps: STEPS, grown: after - before, gcs, rounds: round };

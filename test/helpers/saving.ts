@@ -8,7 +8,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.js';
-import { initializers, tensor, type ModelArtifacts, type ModelJSON, type Sequential, type Tensor } from '../../src/index.js';
+import { initializers, tensor, type ModelArtifacts, type ModelJSON, type Model, type Tensor } from '../../src/index.js';
 import { concatShards } from '../../src/io/weights.js';
 import { assertClose, randomArray } from './check.js';
 import { tf, tfl } from './tfjs.js';
@@ -27,7 +27,7 @@ export async function removeTempDirs(): Promise<void> {
 }
 
 /** What model.save hands a handler. */
-export async function artifactsOf(model: Sequential, includeOptimizer = false): Promise<ModelArtifacts> {
+export async function artifactsOf(model: Model, includeOptimizer = false): Promise<ModelArtifacts> {
   let got: ModelArtifacts | undefined;
   await model.save(
     async (a) => {
@@ -40,7 +40,7 @@ export async function artifactsOf(model: Sequential, includeOptimizer = false): 
 }
 
 /** Every weight set to U(−0.5, 0.5): zero-initialized biases would hide a bias that is not restored. */
-export function randomizeWeights(model: Sequential, seed: number): void {
+export function randomizeWeights(model: Model, seed: number): void {
   const rng = new Rng(seed);
   model.setWeights(model.getWeights().map((w) => tensor(randomArray(w.data.length, rng, -0.5, 0.5), w.shape)));
 }
@@ -62,7 +62,7 @@ export function indexInput(B: number, T: number, vocab: number, seed: number): T
   return tensor(out, [B, T]);
 }
 
-export function assertSameWeights(actual: Sequential, expected: Sequential, what: string): void {
+export function assertSameWeights(actual: Model, expected: Model, what: string): void {
   const a = actual.getWeights();
   const e = expected.getWeights();
   assert.equal(a.length, e.length, `${what}: number of weights`);

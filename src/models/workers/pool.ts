@@ -9,27 +9,14 @@
  * (Σ shardScale · shard gradient), then the main thread alone applies regularizers, the
  * optimizer and constraints and updates the metrics from every shard's outputs.
  */
-import {
-  Activation,
-  Bidirectional,
-  Dense,
-  Dropout,
-  Embedding,
-  Flatten,
-  GRU,
-  LSTM,
-  Masking,
-  Recurrent,
-  RepeatVector,
-  SimpleRNN,
-  TimeDistributed,
-  type Layer,
-} from '../../layers/index.js';
+import { Bidirectional, Recurrent, TimeDistributed, type Layer } from '../../layers/index.js';
+import { builtInClass } from '../../layers/registry.js';
 import { lossFromConfig, type Loss } from '../../losses/index.js';
 import { backend } from '../../backend/index.js';
 import type { Dataset } from '../data.js';
 import type { Engine } from '../engine.js';
-import type { Sequential } from '../sequential.js';
+import type { Graph } from '../graph.js';
+import type { Model } from '../model.js';
 import { modelToArtifacts } from '../saving.js';
 import {
   CMD,
@@ -41,6 +28,7 @@ import {
   SEQ,
   SHARD,
   allocShared,
+  resultStride,
   shardScale,
   shardSize,
   shardStart,
@@ -103,30 +91,20 @@ function statefulLayer(layers: readonly Layer[]): Layer | null {
   return null;
 }
 
-const BUILT_IN: ReadonlyMap<string, unknown> = new Map<string, unknown>([
-  ['Dense', Dense],
-  ['SimpleRNN', SimpleRNN],
-  ['LSTM', LSTM],
-  ['GRU', GRU],
-  ['Embedding', Embedding],
-  ['Masking', Masking],
-  ['Dropout', Dropout],
-  ['Activation', Activation],
-  ['RepeatVector', RepeatVector],
-  ['Flatten', Flatten],
-  ['Bidirectional', Bidirectional],
-  ['TimeDistributed', TimeDistributed],
-]);
-
 /**
  * The first layer a worker could not rebuild from its config as the same computation:
- * anything but rnnkit's own classes (a subclass too, even one keeping its parent's className).
+ * anything but rnnkit's own classes (a subclass too, even one keeping its parent's
+ * className), looking inside wrappers and nested models.
  */
 function customLayer(layers: readonly Layer[]): Layer | null {
   for (const l of layers) {
-    if (BUILT_IN.get(l.className) !== l.constructor) return l;
-    const inner = l instanceof Bidirectional ? l.forwardLayer : l instanceof TimeDistributed ? l.layer : null;
-    if (inner !== null && customLayer([inner]) !== null) return l;
+    if ('graph' in l) {
+      if (customLayer((l as unknown as { graph: Graph }).graph.weightedLayers) !== null) return l;
+      continue;
+    }
+    if (builtInClass(l.className) !== l.constructor) return l;
+    const inner = l instanceof Bidirectional ? [l.forwardLayer] : l instanceof TimeDistributed ? [l.layer] : [];
+    if (customLayer(inner) !== null) return l;
   }
   return null;
 }
@@ -144,17 +122,16 @@ function lossTransferable(loss: Loss): boolean {
  * Estimated training FLOPs of one batch: every 2-D weight matrix (kernels, recurrent
  * kernels; not embeddings or biases) multiplies once per sample and time step it sees,
  * 2 FLOPs per multiply-add, ×3 for forward + the two backward products. For a
- * recurrent layer that is 6·B·T·(I + H)·G·H.
+ * recurrent layer that is 6·B·T·(I + H)·G·H; a layer called twice counts twice.
  */
-export function estimateBatchFlops(layers: readonly Layer[], B: number, T: number): number {
-  let t = T;
+export function estimateBatchFlops(graph: Graph, B: number, xLen: readonly number[]): number {
+  const shapes = graph.concreteShapes(xLen);
   let flops = 0;
-  for (const l of layers) {
-    const steps = l.inputShape.length === 2 ? t : 1;
-    if (l.className !== 'Embedding') {
-      for (const w of l.weights) if (w.shape.length === 2 && !w.name.includes('bias')) flops += 6 * B * steps * w.shape[0]! * w.shape[1]!;
-    }
-    t = l.outputTime(t);
+  for (const n of graph.nodes) {
+    const s = shapes[graph.indexOf(n.inputs[0]!)]!;
+    const steps = s.length >= 2 ? (s[0] as number) : 1;
+    if (n.layer.className === 'Embedding') continue;
+    for (const w of n.layer.weights) if (w.shape.length === 2 && !w.name.includes('bias')) flops += 6 * B * steps * w.shape[0]! * w.shape[1]!;
   }
   return flops;
 }
@@ -165,35 +142,68 @@ export function estimateBatchFlops(layers: readonly Layer[], B: number, T: numbe
  * AUTO_MIN_ROWS, AUTO_MIN_FLOPS, AUTO_FLOPS_PER_PARAM), else the most threads (≤ cores)
  * that each get enough work. More threads than rows in a batch would idle: n is capped at batchSize.
  */
-export async function resolveThreads(option: WorkersOption, layers: readonly Layer[], loss: Loss, batchSize: number, T: number): Promise<number> {
+export async function resolveThreads(option: WorkersOption, model: Model, batchSize: number, xLen: readonly number[]): Promise<number> {
   if (option === 1) return 1;
   const auto = option === 'auto';
+  const graph = model.graph;
+  const layers = graph.weightedLayers;
+  const refuse = (message: string, kind: typeof RangeError | typeof Error = RangeError): number => {
+    if (auto) return 1;
+    throw new kind(message);
+  };
   const stateful = statefulLayer(layers);
-  if (stateful !== null) {
-    if (auto) return 1;
-    throw new RangeError(`${stateful.where}: a stateful layer carries its state from one batch to the next, so it cannot train data-parallel (fit option workers: ${option}); use workers: 1`);
-  }
-  if (!threadsAvailable()) {
-    if (auto) return 1;
-    throw new Error(`fit: workers: ${option} needs worker threads with SharedArrayBuffer, which this runtime lacks (in a browser the page must be cross-origin isolated); use workers: 1 or 'auto'`);
-  }
+  if (stateful !== null) return refuse(`${stateful.where}: a stateful layer carries its state from one batch to the next, so it cannot train data-parallel (fit option workers: ${option}); use workers: 1`);
+  if (!threadsAvailable()) return refuse(`fit: workers: ${option} needs worker threads with SharedArrayBuffer, which this runtime lacks (in a browser the page must be cross-origin isolated); use workers: 1 or 'auto'`, Error);
   const custom = customLayer(layers);
-  if (custom !== null) {
-    if (auto) return 1;
-    throw new RangeError(`${custom.where}: fit option workers: ${option} needs rnnkit's own layer classes (worker threads rebuild the model from its config); this one is ${custom.constructor.name}`);
+  if (custom !== null) return refuse(`${custom.where}: fit option workers: ${option} needs rnnkit's own layer classes (worker threads rebuild the model from its config); this one is ${custom.constructor.name}`);
+  const losses = model.engine.outputs.map((o) => o.loss);
+  for (const loss of losses) {
+    if (loss !== null && !lossTransferable(loss)) return refuse(`fit: workers: ${option} needs a built-in loss (worker threads rebuild it from its config); '${loss.name}' (${loss.className}) is not one`);
   }
-  if (!lossTransferable(loss)) {
-    if (auto) return 1;
-    throw new RangeError(`fit: workers: ${option} needs a built-in loss (worker threads rebuild it from its config); '${loss.name}' (${loss.className}) is not one`);
-  }
+  const why = unevenShards(model, losses);
+  if (why !== null) return refuse(`fit: workers: ${option}: ${why}; use workers: 1`);
   if (!auto) return Math.min(option, batchSize);
   const cores = await availableCores();
-  const flops = estimateBatchFlops(layers, batchSize, T);
-  const params = layers.reduce((k, l) => k + l.countParams(), 0);
+  const flops = estimateBatchFlops(graph, batchSize, xLen);
+  const params = model.countParams();
   const enough = Math.max(AUTO_MIN_FLOPS, AUTO_FLOPS_PER_PARAM * params);
   let n = Math.min(cores, Math.floor(batchSize / AUTO_MIN_ROWS));
   while (n > 1 && flops / n < enough) n--;
   return Math.max(1, n);
+}
+
+/**
+ * Why shard gradients could not be combined with one factor per shard, or null. A
+ * shard's share of an output's loss depends on that output's reduction and, for a
+ * masked sequence output, on how many of its rows the mask keeps — per output. One
+ * gradient per shard mixes the outputs, so with several trained outputs they must all
+ * share a reduction and none may be masked.
+ */
+function unevenShards(model: Model, losses: readonly (Loss | null)[]): string | null {
+  const trained = losses.map((l, o) => ({ l, o })).filter((x) => x.l !== null);
+  if (trained.length <= 1) return null;
+  if (new Set(trained.map((x) => x.l!.reduction)).size > 1) return 'the trained outputs use different loss reductions';
+  for (const { o } of trained) {
+    const t = model.graph.outputs[o]!;
+    if (t.rank === 3 && masksUpstream(model.graph, o)) return `output '${model.outputNames[o]}' may be masked, and with several trained outputs each shard's share of the loss would differ per output`;
+  }
+  return null;
+}
+
+/** Whether a mask can reach output o (a Masking layer or an Embedding with maskZero upstream). */
+function masksUpstream(graph: Graph, o: number): boolean {
+  const seen = new Set<unknown>();
+  const stack = [graph.outputs[o]!];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    const node = t.sourceLayer.inboundNodes[t.nodeIndex]!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    const l = node.layer as { className: string; maskZero?: boolean };
+    if (l.className === 'Masking' || l.maskZero === true) return true;
+    stack.push(...node.inputs);
+  }
+  return false;
 }
 
 interface WaitAsync {
@@ -208,61 +218,64 @@ export class ParallelTrainer {
   private readonly results: Float64Array;
   private readonly sharedParams: Float32Array;
   private readonly sharedGrads: Float32Array;
-  private readonly sx: Float32Array;
-  private readonly sy: Float32Array;
-  private readonly ssw: Float32Array;
-  private readonly sOut: Float32Array;
-  private readonly sMask: Float32Array;
+  private readonly sx: Float32Array[];
+  private readonly sy: Float32Array[];
+  private readonly ssw: Float32Array[];
+  private readonly sOut: Float32Array[];
+  private readonly sMask: Float32Array[];
   private failure: Error | null = null;
   private closed = false;
   private wake: (() => void) | null = null; // resolves the main thread's wait on a message
   private doneMessages = 0;
-  private readonly scale: Float64Array; // per shard: its factor in the reduction
+  private readonly scale: Float64Array; // per shard: its factor in the gradient reduction
+  private readonly stride: number; // results per thread
+  private readonly lead: number; // the output whose rows and mask set the shard factors
+  private readonly valid0: Float64Array; // per output: the main thread's mask Σ
 
   private constructor(
     private readonly engine: Engine,
-    private readonly loss: Loss,
     private readonly threads: number,
     private readonly dims: BatchDims,
     private readonly paramCount: number,
     buffers: InitMessage['buffers'],
   ) {
+    const f32 = (b: SharedArrayBuffer): Float32Array => new Float32Array(b);
     this.ctrl = new Int32Array(buffers.ctrl);
     this.results = new Float64Array(buffers.results);
-    this.sharedParams = new Float32Array(buffers.params);
-    this.sharedGrads = new Float32Array(buffers.grads);
-    this.sx = new Float32Array(buffers.x);
-    this.sy = new Float32Array(buffers.y);
-    this.ssw = new Float32Array(buffers.sw);
-    this.sOut = new Float32Array(buffers.out);
-    this.sMask = new Float32Array(buffers.mask);
+    this.sharedParams = f32(buffers.params);
+    this.sharedGrads = f32(buffers.grads);
+    this.sx = buffers.x.map(f32);
+    this.sy = buffers.y.map(f32);
+    this.ssw = buffers.sw.map(f32);
+    this.sOut = buffers.out.map(f32);
+    this.sMask = buffers.mask.map(f32);
     this.scale = new Float64Array(threads);
+    const nOut = engine.outputs.length;
+    this.stride = resultStride(nOut);
+    this.lead = Math.max(0, engine.outputs.findIndex((o) => o.loss !== null));
+    this.valid0 = new Float64Array(nOut);
   }
 
   /**
    * Start threads − 1 workers for a fit on `ds` (the model built and compiled, its
    * arenas planned) and wait until each has built its replica.
    */
-  static async start(model: Sequential, threads: number, ds: Dataset, batchSize: number, fitSeed: number): Promise<ParallelTrainer> {
+  static async start(model: Model, threads: number, ds: Dataset, batchSize: number, fitSeed: number): Promise<ParallelTrainer> {
     const engine = model.engine;
-    const loss = model.loss!;
-    const outShape = model.outputShape;
-    const cols = outShape[outShape.length - 1] as number;
-    const outWidth = engine.outputWidth(ds.T);
+    const outWidth = engine.outputs.map((_, o) => engine.outputWidth(o, ds.xLen));
     const dims: BatchDims = {
-      T: ds.T,
-      xWidth: ds.xWidth,
-      yWidth: ds.yWidth,
-      swWidth: ds.swWidth,
+      xWidth: [...ds.xWidth],
+      xLen: [...ds.xLen],
+      yWidth: [...ds.yWidth],
+      swWidth: [...ds.swWidth],
       outWidth,
-      rowsPerSample: outWidth / cols,
-      cols,
+      rowsPerSample: outWidth.map((w, o) => w / engine.cols(o)),
+      weighted: ds.sw.map((w) => w !== null),
       batchSize,
-      weighted: ds.sw !== null,
     };
     const P = engine.params.length;
     const buffers = allocShared(threads, P, dims);
-    const trainer = new ParallelTrainer(engine, loss, threads, dims, P, buffers);
+    const trainer = new ParallelTrainer(engine, threads, dims, P, buffers);
     const { modelJson, weightData } = modelToArtifacts(model, {}, 'weights.bin');
     const ready = new Set<number>();
     let startupDone: (() => void) | null = null;
@@ -292,7 +305,8 @@ export class ParallelTrainer {
           backend: backend().name,
           modelJson,
           weightData,
-          loss: { className: loss.className, config: loss.getConfig() },
+          losses: engine.outputs.map((o) => (o.loss === null ? null : { className: o.loss.className, config: o.loss.getConfig() })),
+          lossWeights: engine.outputs.map((o) => o.weight),
           paramCount: P,
           dims,
           buffers,
@@ -349,21 +363,24 @@ export class ParallelTrainer {
   /**
    * One training step on the first B samples of the engine's batch buffers (gathered
    * by fit as for a single-thread step): gradients of every shard, one reduction, one
-   * update, metrics; the loss goes to engine.stepLoss[0] as trainStep's does.
+   * update, metrics; the losses go to engine.stepLoss / outputLoss as trainStep's do.
    */
-  async step(B: number, epoch: number, sparseTargets: boolean): Promise<void> {
+  async step(B: number, epoch: number): Promise<void> {
     const { engine, ctrl, dims, threads: n } = this;
     if (this.failure !== null) throw this.failure;
     const P = this.paramCount;
+    const nOut = engine.outputs.length;
     const B0 = shardSize(B, n, 0);
     for (let i = 1; i < n; i++) {
       ctrl[SHARD + 2 * i] = shardStart(B, n, i);
       ctrl[SHARD + 2 * i + 1] = shardSize(B, n, i);
     }
     // The workers' rows (row r of the batch at r · width, as in the engine's buffers) and the weights.
-    copy(this.sx, engine.xb, B0 * dims.xWidth, B * dims.xWidth);
-    copy(this.sy, engine.yb, B0 * dims.yWidth, B * dims.yWidth);
-    if (dims.weighted) copy(this.ssw, engine.swb, B0 * dims.swWidth, B * dims.swWidth);
+    for (let k = 0; k < this.sx.length; k++) copy(this.sx[k]!, engine.xb[k]!, B0 * dims.xWidth[k]!, B * dims.xWidth[k]!);
+    for (let o = 0; o < nOut; o++) {
+      copy(this.sy[o]!, engine.yb[o]!, B0 * dims.yWidth[o]!, B * dims.yWidth[o]!);
+      if (dims.weighted[o]) copy(this.ssw[o]!, engine.swb[o]!, B0 * dims.swWidth[o]!, B * dims.swWidth[o]!);
+    }
     copy(this.sharedParams, engine.params, 0, P);
     this.doneMessages = 0;
     Atomics.store(ctrl, EPOCH, epoch);
@@ -374,31 +391,43 @@ export class ParallelTrainer {
 
     // Shard 0 on this thread meanwhile; its metrics now, before another forward reuses its output.
     const started = Date.now();
-    const out = engine.computeGradients(engine.xb, B0, dims.T, dims.cols, dims.swWidth, dims.weighted);
-    const rows0 = engine.lastRows;
-    const mask = engine.outputMask;
-    let valid = 0;
-    if (mask !== null) for (let i = 0; i < rows0; i++) valid += mask[i]!;
-    const valid0 = valid;
+    engine.computeGradients(B0, dims.swWidth, dims.weighted);
+    for (let o = 0; o < nOut; o++) {
+      const mask = engine.outputMask(o);
+      let valid = 0;
+      if (mask !== null) for (let i = 0; i < engine.lastRows[o]!; i++) valid += mask[i]!;
+      this.valid0[o] = valid;
+    }
     const loss0 = engine.stepLoss[0]!;
-    engine.updateMetrics(out, engine.yb, rows0, dims.cols, sparseTargets, mask);
+    engine.updateMetrics();
 
     const ownMs = Date.now() - started;
     await this.waitDone(n - 1, workerTestHooks.stallGraceMs + STALL_FACTOR * ownMs);
 
-    // One reduction: g = Σ_s scale_s · g_s (in doubles), loss likewise.
-    const rows = B * dims.rowsPerSample;
-    for (let i = 1; i < n; i++) valid += this.results[2 * i + 1]!;
-    const masked = mask !== null;
-    const red = this.loss.reduction;
-    const scale = this.scale;
-    scale[0] = shardScale(red, masked, rows0, valid0, rows, valid);
-    let loss = scale[0]! * loss0;
-    for (let i = 1; i < n; i++) {
-      const rowsI = shardSize(B, n, i) * dims.rowsPerSample;
-      scale[i] = shardScale(red, masked, rowsI, this.results[2 * i + 1]!, rows, valid);
-      loss += scale[i]! * this.results[2 * i]!;
+    // Each output's share per shard (its reduction, its rows, its mask); the gradient mixes the
+    // outputs, so it takes the lead output's factors (resolveThreads made sure they agree).
+    const res = this.results;
+    const stride = this.stride;
+    let total = 0;
+    for (let o = 0; o < nOut; o++) {
+      const spec = engine.outputs[o]!;
+      if (spec.loss === null) continue;
+      const rows = B * dims.rowsPerSample[o]!;
+      const masked = engine.outputMask(o) !== null;
+      let valid = this.valid0[o]!;
+      for (let i = 1; i < n; i++) valid += res[i * stride + 2 + 2 * o]!;
+      let lossO = shardScale(spec.loss.reduction, masked, B0 * dims.rowsPerSample[o]!, this.valid0[o]!, rows, valid) * engine.outputLoss[o]!;
+      for (let i = 1; i < n; i++) {
+        const c = shardScale(spec.loss.reduction, masked, shardSize(B, n, i) * dims.rowsPerSample[o]!, res[i * stride + 2 + 2 * o]!, rows, valid);
+        lossO += c * res[i * stride + 1 + 2 * o]!;
+        if (o === this.lead) this.scale[i] = c;
+      }
+      if (o === this.lead) this.scale[0] = shardScale(spec.loss.reduction, masked, B0 * dims.rowsPerSample[o]!, this.valid0[o]!, rows, valid);
+      engine.outputLoss[o] = lossO;
+      total += spec.weight * lossO;
     }
+    void loss0;
+    const scale = this.scale;
     const g = engine.grads;
     const sg = this.sharedGrads;
     if (n === 2) {
@@ -412,22 +441,25 @@ export class ParallelTrainer {
         g[k] = acc;
       }
     }
-    engine.stepLoss[0] = loss;
+    engine.stepLoss[0] = total;
     engine.applyGradients();
 
     for (let i = 1; i < n; i++) {
       const r0 = shardStart(B, n, i);
       const count = shardSize(B, n, i);
       if (count === 0) continue;
-      const rps = dims.rowsPerSample;
-      engine.updateMetrics(
-        this.sOut.subarray(r0 * dims.outWidth, (r0 + count) * dims.outWidth),
-        engine.yb.subarray(r0 * dims.yWidth, (r0 + count) * dims.yWidth),
-        count * rps,
-        dims.cols,
-        sparseTargets,
-        masked ? this.sMask.subarray(r0 * rps, (r0 + count) * rps) : null,
-      );
+      for (let o = 0; o < nOut; o++) {
+        if (engine.outputs[o]!.metrics.length === 0) continue;
+        const rps = dims.rowsPerSample[o]!;
+        const masked = engine.outputMask(o) !== null;
+        engine.updateOutputMetrics(
+          o,
+          this.sOut[o]!.subarray(r0 * dims.outWidth[o]!, (r0 + count) * dims.outWidth[o]!),
+          engine.yb[o]!.subarray(r0 * dims.yWidth[o]!, (r0 + count) * dims.yWidth[o]!),
+          count * rps,
+          masked ? this.sMask[o]!.subarray(r0 * rps, (r0 + count) * rps) : null,
+        );
+      }
     }
   }
 

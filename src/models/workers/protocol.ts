@@ -5,12 +5,14 @@
  * Memory (SharedArrayBuffers, allocated once per fit by the main thread):
  *   ctrl    Int32   [CTRL_SIZE + 2·threads]  sequence number, command, done/failed counters,
  *                                            epoch, and per thread its shard (first row, rows)
- *   results Float64 [2·threads]              per thread: its shard's loss, its output mask's Σ
+ *   results Float64 [threads · (1 + 2·outputs)] per thread: its shard's total loss, then per
+ *                                            output its loss and its output mask's Σ
  *   params  Float32 [P]                      the weights, written by the main thread per batch
  *   grads   Float32 [(threads − 1)·P]        one gradient slot per worker thread
- *   x, y, sw Float32 [batchSize · width]     the batch, row r at r·width (workers read their rows)
- *   out     Float32 [batchSize · outWidth]   the workers' output rows (for the metrics)
- *   mask    Float32 [batchSize · steps]      the workers' output-mask rows (sequence outputs)
+ *   x[k]    Float32 [batchSize · width]      per input, the batch, row r at r·width
+ *   y[o], sw[o] Float32 [batchSize · width]  per output, targets and sample weights
+ *   out[o]  Float32 [batchSize · outWidth]   per output, the workers' output rows (for the metrics)
+ *   mask[o] Float32 [batchSize · steps]      per output, the workers' output-mask rows
  *
  * A step: the main thread writes the workers' rows and the weights, sets each shard,
  * zeroes DONE and bumps SEQ (Atomics.notify). Each worker wakes (Atomics.wait), copies
@@ -36,22 +38,20 @@ export const SHARD = CTRL_SIZE;
 export const CMD_BATCH = 1;
 export const CMD_EXIT = 2;
 
-/** Sizes of one fit's batches. */
+/** Sizes of one fit's batches: per input, then per output. */
 export interface BatchDims {
-  /** Input time length (1 for 2-D input). */
-  T: number;
-  /** Floats per sample of x, y and the sample weights. */
-  xWidth: number;
-  yWidth: number;
-  swWidth: number;
-  /** Floats per sample of the model output, and output rows per sample (steps of a sequence output, else 1). */
-  outWidth: number;
-  rowsPerSample: number;
-  /** Last axis of the output. */
-  cols: number;
+  /** Per input: floats per sample, and the size of its open time axis. */
+  xWidth: number[];
+  xLen: number[];
+  /** Per output: floats per sample of the targets and of the sample weights. */
+  yWidth: number[];
+  swWidth: number[];
+  /** Per output: floats per sample of the output, output rows per sample (steps of a sequence output, else 1). */
+  outWidth: number[];
+  rowsPerSample: number[];
+  /** Per output: whether the batches carry sample weights (sampleWeight or classWeight). */
+  weighted: boolean[];
   batchSize: number;
-  /** Whether the batches carry sample weights (sampleWeight or classWeight). */
-  weighted: boolean;
 }
 
 export interface SharedBuffers {
@@ -59,11 +59,16 @@ export interface SharedBuffers {
   results: SharedArrayBuffer;
   params: SharedArrayBuffer;
   grads: SharedArrayBuffer;
-  x: SharedArrayBuffer;
-  y: SharedArrayBuffer;
-  sw: SharedArrayBuffer;
-  out: SharedArrayBuffer;
-  mask: SharedArrayBuffer;
+  x: SharedArrayBuffer[];
+  y: SharedArrayBuffer[];
+  sw: SharedArrayBuffer[];
+  out: SharedArrayBuffer[];
+  mask: SharedArrayBuffer[];
+}
+
+/** Float64 results per thread: the total loss, then (loss, mask Σ) per output. */
+export function resultStride(outputs: number): number {
+  return 1 + 2 * outputs;
 }
 
 /** A test-only failure, injected through `workerTestHooks` (never a public option). */
@@ -86,7 +91,9 @@ export interface InitMessage {
   /** The model as save writes it (topology + weights); the same path loadModel reads. */
   modelJson: ModelJSON;
   weightData: ArrayBuffer;
-  loss: { className: string; config: Record<string, unknown> };
+  /** Per output: its loss (null: none) and loss weight, as compile resolved them. */
+  losses: ({ className: string; config: Record<string, unknown> } | null)[];
+  lossWeights: number[];
   /** Parameter count the replica must have (checked). */
   paramCount: number;
   dims: BatchDims;
@@ -110,14 +117,14 @@ export function allocShared(threads: number, paramCount: number, dims: BatchDims
   const B = dims.batchSize;
   return {
     ctrl: new SharedArrayBuffer((CTRL_SIZE + 2 * threads) * 4),
-    results: new SharedArrayBuffer(2 * threads * 8),
+    results: new SharedArrayBuffer(resultStride(dims.yWidth.length) * threads * 8),
     params: f32(paramCount),
     grads: f32((threads - 1) * paramCount),
-    x: f32(B * dims.xWidth),
-    y: f32(B * dims.yWidth),
-    sw: f32(dims.weighted ? B * dims.swWidth : 0),
-    out: f32(B * dims.outWidth),
-    mask: f32(B * dims.rowsPerSample),
+    x: dims.xWidth.map((w) => f32(B * w)),
+    y: dims.yWidth.map((w) => f32(B * w)),
+    sw: dims.swWidth.map((w, o) => f32(dims.weighted[o] ? B * w : 0)),
+    out: dims.outWidth.map((w) => f32(B * w)),
+    mask: dims.rowsPerSample.map((r) => f32(B * r)),
   };
 }
 

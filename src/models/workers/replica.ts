@@ -10,10 +10,9 @@
 import { useBackend, backend } from '../../backend/index.js';
 import { mixSeeds, setSeed } from '../../core/rng.js';
 import { lossFromConfig } from '../../losses/index.js';
-import { Sequential } from '../sequential.js';
-import { modelFromArtifacts } from '../saving.js';
+import { modelFromArtifacts } from '../loading.js';
 import type { Dataset } from '../data.js';
-import { CMD, CMD_EXIT, DONE, EPOCH, FAILED, SEQ, SHARD, type InitMessage } from './protocol.js';
+import { CMD, CMD_EXIT, DONE, EPOCH, FAILED, SEQ, SHARD, resultStride, type InitMessage } from './protocol.js';
 import { parentChannel, type ParentChannel } from './threads.js';
 
 /** Start serving: wait for the init message, then run until exit. */
@@ -42,22 +41,30 @@ function serve(init: InitMessage, channel: ParentChannel): void {
   const P = init.paramCount;
   const sharedParams = new Float32Array(buffers.params);
   const gradSlot = new Float32Array(buffers.grads, (index - 1) * P * 4, P);
-  const sx = new Float32Array(buffers.x);
-  const sy = new Float32Array(buffers.y);
-  const ssw = new Float32Array(buffers.sw);
-  const sOut = new Float32Array(buffers.out);
-  const sMask = new Float32Array(buffers.mask);
+  const f32 = (b: SharedArrayBuffer): Float32Array => new Float32Array(b);
+  const sx = buffers.x.map(f32);
+  const sy = buffers.y.map(f32);
+  const ssw = buffers.sw.map(f32);
+  const sOut = buffers.out.map(f32);
+  const sMask = buffers.mask.map(f32);
 
   if (backend().name !== init.backend) useBackend(init.backend as Parameters<typeof useBackend>[0]);
   // Replica-local randomness (initializers that run before the weights are copied in,
   // dropout seeds of layers without a seed) depends only on the fit seed and the index.
   setSeed(mixSeeds(init.fitSeed, index));
-  const model = modelFromArtifacts(init.modelJson, init.weightData, `fit worker ${index}: model`, (name) => new Sequential({ name }));
+  const model = modelFromArtifacts(init.modelJson, init.weightData, `fit worker ${index}: model`);
   const engine = model.engine;
-  engine.loss = lossFromConfig(init.loss.className, init.loss.config);
+  engine.planArena();
+  engine.outputs = engine.outputs.map((o, k) => {
+    const l = init.losses[k];
+    return { ...o, loss: l === null || l === undefined ? null : lossFromConfig(l.className, l.config), weight: init.lossWeights[k] ?? 1, metrics: [] };
+  });
   if (engine.params.length !== P) throw new Error(`the replica has ${engine.params.length} parameters, the model ${P}`);
   const maxRows = Math.ceil(dims.batchSize / init.threads);
-  engine.planBatches({ T: dims.T, xWidth: dims.xWidth, yWidth: dims.yWidth, swWidth: dims.swWidth } as Dataset, maxRows);
+  const nOut = dims.yWidth.length;
+  engine.planBatches({ xWidth: dims.xWidth, xLen: dims.xLen, yWidth: dims.yWidth, swWidth: dims.swWidth } as Dataset, maxRows);
+  engine.inputLen = dims.xLen;
+  const stride = resultStride(nOut);
   const dropoutSeed = mixSeeds(init.fitSeed, 0x7f4a7c15 + index);
   if (init.fault?.kind === 'silent' && init.fault.worker === index) {
     // Alive but mute until told to exit, like a worker stuck in a broken deployment.
@@ -84,31 +91,36 @@ function serve(init: InitMessage, channel: ParentChannel): void {
     const epoch = Atomics.load(ctrl, EPOCH);
     if (epoch !== lastEpoch) {
       // Each shard draws its own dropout masks: same distribution, another stream.
-      for (const l of model.layers) l.beginEpoch(dropoutSeed, epoch);
+      engine.executor.beginEpoch(dropoutSeed, epoch);
       lastEpoch = epoch;
     }
     const r0 = Atomics.load(ctrl, SHARD + 2 * index);
     const count = Atomics.load(ctrl, SHARD + 2 * index + 1);
-    let loss = 0;
-    let valid = 0;
+    const base = index * stride;
+    results.fill(0, base, base + stride);
     if (count > 0) {
       copy(engine.params, 0, sharedParams, 0, P);
-      copy(engine.xb, 0, sx, r0 * dims.xWidth, count * dims.xWidth);
-      copy(engine.yb, 0, sy, r0 * dims.yWidth, count * dims.yWidth);
-      if (dims.weighted) copy(engine.swb, 0, ssw, r0 * dims.swWidth, count * dims.swWidth);
-      const out = engine.computeGradients(engine.xb, count, dims.T, dims.cols, dims.swWidth, dims.weighted);
-      copy(gradSlot, 0, engine.grads, 0, P);
-      copy(sOut, r0 * dims.outWidth, out, 0, count * dims.outWidth);
-      const mask = engine.outputMask;
-      if (mask !== null) {
-        const rows = count * dims.rowsPerSample;
-        copy(sMask, r0 * dims.rowsPerSample, mask, 0, rows);
-        for (let i = 0; i < rows; i++) valid += mask[i]!;
+      for (let k = 0; k < sx.length; k++) copy(engine.xb[k]!, 0, sx[k]!, r0 * dims.xWidth[k]!, count * dims.xWidth[k]!);
+      for (let o = 0; o < nOut; o++) {
+        copy(engine.yb[o]!, 0, sy[o]!, r0 * dims.yWidth[o]!, count * dims.yWidth[o]!);
+        if (dims.weighted[o]) copy(engine.swb[o]!, 0, ssw[o]!, r0 * dims.swWidth[o]!, count * dims.swWidth[o]!);
       }
-      loss = engine.stepLoss[0]!;
+      engine.computeGradients(count, dims.swWidth, dims.weighted);
+      copy(gradSlot, 0, engine.grads, 0, P);
+      results[base] = engine.stepLoss[0]!;
+      for (let o = 0; o < nOut; o++) {
+        copy(sOut[o]!, r0 * dims.outWidth[o]!, engine.output(o), 0, count * dims.outWidth[o]!);
+        const mask = engine.outputMask(o);
+        let valid = 0;
+        if (mask !== null) {
+          const rows = count * dims.rowsPerSample[o]!;
+          copy(sMask[o]!, r0 * dims.rowsPerSample[o]!, mask, 0, rows);
+          for (let i = 0; i < rows; i++) valid += mask[i]!;
+        }
+        results[base + 1 + 2 * o] = engine.outputLoss[o]!;
+        results[base + 2 + 2 * o] = valid;
+      }
     }
-    results[2 * index] = loss;
-    results[2 * index + 1] = valid;
     Atomics.add(ctrl, DONE, 1);
     Atomics.notify(ctrl, DONE);
     if (init.postDone) channel.post({ type: 'done' });

@@ -1,0 +1,103 @@
+/**
+ * The one table of rnnkit's layer classes: each class's Keras class name, how it is
+ * rebuilt from its configuration (getConfig's camelCase form; wrappers rebuild their
+ * inner layer too), and whether it can run a stream one time step at a time. Loading
+ * model files, worker replicas, twins and streams all read this table, so a new layer
+ * is added here once (test/registry.test.ts checks that every exported layer class is).
+ */
+import { ModelFormatError } from '../core/errors.js';
+import { Layer } from './layer.js';
+import { Dense } from './dense.js';
+import { SimpleRNN } from './simpleRNN.js';
+import { LSTM } from './lstm.js';
+import { GRU } from './gru.js';
+import { Embedding } from './embedding.js';
+import { Masking } from './masking.js';
+import { Dropout } from './dropout.js';
+import { Activation } from './activation.js';
+import { RepeatVector } from './repeatVector.js';
+import { Flatten } from './flatten.js';
+import { Bidirectional } from './bidirectional.js';
+import { TimeDistributed } from './timeDistributed.js';
+import { InputLayer } from './inputLayer.js';
+
+/** A layer's configuration as getConfig gives it: camelCase keys, nested objects as {className, config}. */
+export type LayerConfig = Record<string, unknown>;
+
+/** A nested layer in a configuration. */
+export interface LayerJSON {
+  className: string;
+  config: LayerConfig;
+}
+
+export interface LayerEntry {
+  readonly className: string;
+  readonly cls: abstract new (...args: never[]) => Layer;
+  /** Rebuild from a configuration; `resolve` rebuilds nested layers (wrappers). */
+  readonly fromConfig: (config: LayerConfig, resolve: (json: LayerJSON, where: string) => Layer) => Layer;
+  /** Treats every time step alike and carries nothing between steps but recurrent state: a stream can feed it one step at a time. */
+  readonly stepwise: boolean;
+}
+
+type Make = new (args: never) => Layer;
+const plain = (cls: Make) => (config: LayerConfig): Layer => new cls(config as never);
+
+/** A wrapper's `layer` option: a Layer as given, or a {className, config} to rebuild. */
+const wrapped = (cls: Make) => (config: LayerConfig, resolve: (json: LayerJSON, where: string) => Layer): Layer => {
+  const inner = config.layer;
+  const layer = inner instanceof Layer ? inner : resolve(inner as LayerJSON, `${String(config.name ?? cls.name)} → wrapped layer`);
+  return new cls({ ...config, layer } as never);
+};
+
+const ENTRIES: readonly LayerEntry[] = [
+  { className: 'Dense', cls: Dense, fromConfig: plain(Dense), stepwise: true },
+  { className: 'SimpleRNN', cls: SimpleRNN, fromConfig: plain(SimpleRNN), stepwise: true },
+  { className: 'LSTM', cls: LSTM, fromConfig: plain(LSTM), stepwise: true },
+  { className: 'GRU', cls: GRU, fromConfig: plain(GRU), stepwise: true },
+  { className: 'Embedding', cls: Embedding, fromConfig: plain(Embedding), stepwise: true },
+  { className: 'Masking', cls: Masking, fromConfig: plain(Masking), stepwise: true },
+  { className: 'Dropout', cls: Dropout, fromConfig: plain(Dropout), stepwise: true },
+  { className: 'Activation', cls: Activation, fromConfig: plain(Activation), stepwise: true },
+  { className: 'RepeatVector', cls: RepeatVector, fromConfig: plain(RepeatVector), stepwise: false },
+  { className: 'Flatten', cls: Flatten, fromConfig: plain(Flatten), stepwise: false },
+  { className: 'Bidirectional', cls: Bidirectional, fromConfig: wrapped(Bidirectional), stepwise: false },
+  { className: 'TimeDistributed', cls: TimeDistributed, fromConfig: wrapped(TimeDistributed), stepwise: true },
+  { className: 'InputLayer', cls: InputLayer, fromConfig: plain(InputLayer as unknown as Make), stepwise: true },
+];
+
+const BY_NAME = new Map(ENTRIES.map((e) => [e.className, e]));
+
+/** Every registered layer class, in table order. */
+export function layerEntries(): readonly LayerEntry[] {
+  return ENTRIES;
+}
+
+/** The entry of a Keras class name, or undefined. */
+export function layerEntry(className: string): LayerEntry | undefined {
+  return BY_NAME.get(className);
+}
+
+/** rnnkit's own class for a Keras class name (worker replicas rebuild only these), or undefined. */
+export function builtInClass(className: string): LayerEntry['cls'] | undefined {
+  return BY_NAME.get(className)?.cls;
+}
+
+/** Whether a layer's class can run one time step at a time in a stream. */
+export function isStepwise(layer: Layer): boolean {
+  const e = BY_NAME.get(layer.className);
+  return e !== undefined && e.cls === layer.constructor && e.stepwise;
+}
+
+/**
+ * A layer from its class name and configuration. Unknown classes are a
+ * ModelFormatError listing the known ones; a configuration its constructor refuses
+ * becomes one naming the layer.
+ */
+export function layerFromConfig(json: LayerJSON, where: string, resolve: (json: LayerJSON, where: string) => Layer = (j, w) => layerFromConfig(j, w)): Layer {
+  if (json === null || typeof json !== 'object' || typeof json.className !== 'string') {
+    throw new ModelFormatError(`${where}: expected {className, config}, got ${JSON.stringify(json)?.slice(0, 80)}`);
+  }
+  const entry = BY_NAME.get(json.className);
+  if (entry === undefined) throw new ModelFormatError(`${where}: unknown layer class '${json.className}'; supported: ${ENTRIES.map((e) => e.className).join(', ')}`);
+  return entry.fromConfig(json.config ?? {}, resolve);
+}

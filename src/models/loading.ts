@@ -1,0 +1,334 @@
+/**
+ * Models from their saved form: a topology (Sequential or graph, see topology.ts) in
+ * any dialect rnnkit reads, then the weights by name. Graph topologies come as tfjs and
+ * Keras 2 write them (each inbound node a list of `[layer, node, tensor, kwargs]`;
+ * initial states as extra inputs, or in Keras 2's kwargs as tensor references) or as
+ * Keras 3 writes them (`{args, kwargs}` with `__keras_tensor__` objects). The file is
+ * untrusted: every reference is resolved or refused with a ModelFormatError naming the
+ * layer — an unknown layer or class, a call on a tensor nothing computes, a cycle, an
+ * input or output that is not there.
+ */
+import { ModelFormatError } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import { InputLayer } from '../layers/inputLayer.js';
+import type { Layer } from '../layers/layer.js';
+import { Recurrent } from '../layers/recurrent.js';
+import { Bidirectional } from '../layers/bidirectional.js';
+import { SymbolicTensor } from '../layers/node.js';
+import { lossFromConfig } from '../losses/index.js';
+import { optimizerFromConfig } from '../optimizers/index.js';
+import { dialectOf, fromKerasConfig, layerFromKeras, type Dialect, type KerasLayerJSON, type KerasModelJSON } from '../io/config.js';
+import { concatShards, decodeWeights, matchWeights } from '../io/weights.js';
+import { Model } from './model.js';
+import { Sequential } from './sequential.js';
+import type { ModelJSON, TrainingConfig } from './saving.js';
+
+/** The class names of models (a model may be a layer of another). */
+const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
+
+/** Rebuild a model from artifacts; weights come from the data, initializers never run. */
+export function modelFromArtifacts(modelJson: ModelJSON, shards: ArrayBuffer | ArrayBuffer[], where: string): Model {
+  const raw = modelJson.modelTopology as Record<string, unknown>;
+  if (raw === null || typeof raw !== 'object') throw new ModelFormatError(`${where}: modelTopology must be an object`);
+  const topology = (raw.model_config ?? raw) as KerasModelJSON;
+  const dialect = dialectOf({ keras_version: raw.keras_version ?? topology.keras_version }, modelJson.generatedBy);
+  const model = modelFromKeras(topology, dialect, where);
+
+  const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const data = Array.isArray(shards) ? concatShards(shards) : shards;
+  const stored = decodeWeights(data, specs, where);
+  const optimizerEntries = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [k, v] of stored) {
+    if (k.startsWith('optimizer/')) {
+      optimizerEntries.set(k.slice('optimizer/'.length), v);
+      stored.delete(k);
+    }
+  }
+  const paths = model.weightPaths();
+  const expected = model.weights.map((w, i) => {
+    const key = paths[i]!;
+    const cut = key.indexOf('/');
+    return { key, layer: key.slice(0, cut), name: key.slice(cut + 1), shape: [...w.shape] };
+  });
+  const values = matchWeights(expected, stored, where);
+  model.setWeights(values.map((v, i) => new Tensor(v, expected[i]!.shape)));
+
+  const meta = modelJson.userDefinedMetadata;
+  if (meta !== undefined && meta !== null && typeof meta === 'object') model.metadata = meta;
+  const tc = modelJson.trainingConfig;
+  if (tc !== undefined && tc !== null) compileFromTrainingConfig(model, tc, optimizerEntries, where);
+  return model;
+}
+
+/** A model (weights zero, for a loader to fill) from its Keras topology. */
+export function modelFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Model {
+  if (topology === null || typeof topology !== 'object') throw new ModelFormatError(`${where}: the topology must be an object`);
+  if (topology.class_name === 'Sequential') return sequentialFromKeras(topology, dialect, where);
+  if (topology.class_name === 'Model' || topology.class_name === 'Functional') return graphFromKeras(topology, dialect, where);
+  throw new ModelFormatError(`${where}: unknown model class '${String(topology.class_name)}'; rnnkit reads Sequential, Model and Functional`);
+}
+
+/** One layer of a topology: a nested model, an input layer, or a registered layer. */
+function layerOf(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
+  if (json !== null && typeof json === 'object' && MODEL_CLASSES.has(json.class_name)) {
+    const nested = modelFromKeras({ class_name: json.class_name, config: json.config as KerasModelJSON['config'] }, dialect, `${where} (${json.class_name} '${String(json.config?.name)}')`);
+    if (json.config?.trainable === false) nested.trainable = false;
+    return nested;
+  }
+  if (json?.class_name === 'InputLayer') {
+    const c = fromKerasConfig(json.config ?? {}, dialect, where);
+    const batch = c.batchInputShape ?? c.batchShape;
+    if (batch === undefined) throw new ModelFormatError(`${where} (InputLayer): no batch_input_shape or batch_shape`);
+    try {
+      return new InputLayer({ name: c.name as string, batchInputShape: batch as (number | null)[], ...(c.dtype === undefined ? {} : { dtype: c.dtype as 'float32' }), ...(c.sparse === undefined ? {} : { sparse: c.sparse as boolean }) });
+    } catch (e) {
+      throw new ModelFormatError(`${where} (InputLayer '${String(c.name)}'): ${(e as Error).message}`);
+    }
+  }
+  return layerFromKeras(json, dialect, where);
+}
+
+function sequentialFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Sequential {
+  const list = topology.config?.layers;
+  if (!Array.isArray(list)) throw new ModelFormatError(`${where}: modelTopology.config.layers is missing or not a list`);
+  const layers: Layer[] = [];
+  let pendingInput: unknown = null;
+  list.forEach((l, i) => {
+    const at = `${where}: layer ${i}`;
+    if (l?.class_name === 'InputLayer') {
+      const c = l.config ?? {};
+      pendingInput = c.batch_input_shape ?? c.batch_shape ?? null;
+      if (pendingInput === null) throw new ModelFormatError(`${at} (InputLayer): no batch_input_shape or batch_shape`);
+      return;
+    }
+    const json = pendingInput === null || MODEL_CLASSES.has(l?.class_name) ? l : { ...l, config: { ...l.config, batch_input_shape: pendingInput } };
+    const layer = layerOf(json, dialect, at);
+    if (MODEL_CLASSES.has(l?.class_name) && pendingInput !== null) throw new ModelFormatError(`${at}: a nested model cannot follow an InputLayer in a Sequential topology here`);
+    pendingInput = null;
+    layers.push(layer);
+  });
+  if (layers.length === 0) throw new ModelFormatError(`${where}: the model has no layers`);
+  const seen = new Set<string>();
+  for (const l of layers) {
+    if (seen.has(l.name)) throw new ModelFormatError(`${where}: two layers are named '${l.name}'`);
+    seen.add(l.name);
+  }
+  const first = layers[0]!;
+  const declared = first.batchInputShape ?? (first instanceof Model ? [null, ...first.inputShape] : null);
+  if (declared === null) throw new ModelFormatError(`${where}: the first layer declares no input shape (batch_input_shape)`);
+  try {
+    return Sequential.assemble(typeof topology.config.name === 'string' ? topology.config.name : undefined, layers, declared.slice(1));
+  } catch (e) {
+    throw new ModelFormatError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+/** A reference to a tensor in a saved graph: [layer, node, tensor]. */
+type Ref = [string, number, number];
+
+/** One saved call, read from any dialect: its main inputs, its initial states, its call options. */
+interface CallData {
+  inputs: Ref[];
+  states: Ref[];
+  args: Record<string, boolean | number | string | null>;
+}
+
+function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Model {
+  const c = topology.config;
+  if (c === null || typeof c !== 'object' || !Array.isArray(c.layers)) throw new ModelFormatError(`${where}: modelTopology.config.layers is missing or not a list`);
+  // The layers, by name.
+  const layers = new Map<string, Layer>();
+  const pending: { layer: Layer; calls: CallData[]; at: string }[] = [];
+  c.layers.forEach((l, i) => {
+    const name = typeof l?.name === 'string' ? l.name : typeof l?.config?.name === 'string' ? (l.config.name as string) : undefined;
+    const at = `${where}: layer ${i}${name === undefined ? '' : ` '${name}'`}`;
+    if (name === undefined) throw new ModelFormatError(`${at}: no name`);
+    if (layers.has(name)) throw new ModelFormatError(`${where}: two layers are named '${name}'`);
+    const layer = layerOf({ class_name: l.class_name, config: { ...l.config, name } }, dialect, at);
+    layers.set(name, layer);
+    const nodes = l.inbound_nodes ?? [];
+    if (!Array.isArray(nodes)) throw new ModelFormatError(`${at}: inbound_nodes must be a list`);
+    const calls = nodes.map((n, k) => readCall(n, layer, `${at}: inbound node ${k}`));
+    if (layer instanceof InputLayer && calls.length > 0) throw new ModelFormatError(`${at}: an InputLayer has no inbound nodes`);
+    pending.push({ layer, calls, at });
+  });
+  // Each layer's saved node k → the output tensors its k-th call made here.
+  const made = new Map<string, SymbolicTensor[][]>();
+  for (const [name, l] of layers) if (l instanceof InputLayer) made.set(name, [[l.output]]);
+  const tensorOf = (r: Ref, at: string): SymbolicTensor | undefined => {
+    if (!layers.has(r[0])) throw new ModelFormatError(`${at}: refers to layer '${r[0]}', which the model does not have`);
+    const outs = made.get(r[0])?.[r[1]];
+    if (outs === undefined) return undefined;
+    const t = outs[r[2]];
+    if (t === undefined) throw new ModelFormatError(`${at}: refers to output ${r[2]} of layer '${r[0]}' (node ${r[1]}), which has ${outs.length} output${outs.length === 1 ? '' : 's'}`);
+    return t;
+  };
+  // Calls run once their inputs exist (Keras's order: as listed, deferring what waits).
+  let progress = true;
+  const next = new Map<Layer, number>(pending.map((p) => [p.layer, 0]));
+  while (progress) {
+    progress = false;
+    for (const p of pending) {
+      for (let k = next.get(p.layer)!; k < p.calls.length; k = next.get(p.layer)!) {
+        const call = p.calls[k]!;
+        const at = `${p.at}: inbound node ${k}`;
+        const ins = call.inputs.map((r) => tensorOf(r, at));
+        const states = call.states.map((r) => tensorOf(r, at));
+        if (ins.some((t) => t === undefined) || states.some((t) => t === undefined)) break;
+        const outs = applyCall(p.layer, ins as SymbolicTensor[], states as SymbolicTensor[], call.args, at);
+        const list = made.get(p.layer.name) ?? [];
+        list.push(outs);
+        made.set(p.layer.name, list);
+        next.set(p.layer, k + 1);
+        progress = true;
+      }
+    }
+  }
+  for (const p of pending) {
+    const k = next.get(p.layer)!;
+    if (k < p.calls.length) {
+      const missing = [...p.calls[k]!.inputs, ...p.calls[k]!.states].find((r) => layers.has(r[0]) && made.get(r[0])?.[r[1]] === undefined)!;
+      throw new ModelFormatError(`${p.at}: inbound node ${k} needs output ${missing[2]} of layer '${missing[0]}' (node ${missing[1]}), which is never computed (a cycle, or a node that does not exist)`);
+    }
+  }
+  const ends = (v: unknown, what: string): SymbolicTensor[] => {
+    const refs = flatRefs(v, `${where}: ${what}`);
+    if (refs.length === 0) throw new ModelFormatError(`${where}: ${what} is missing or empty`);
+    return refs.map((r) => {
+      const t = tensorOf(r, `${where}: ${what}`);
+      if (t === undefined) throw new ModelFormatError(`${where}: ${what} names output ${r[2]} of layer '${r[0]}' (node ${r[1]}), which is never computed`);
+      return t;
+    });
+  };
+  const inputs = ends(c.input_layers, 'input_layers');
+  const outputs = ends(c.output_layers, 'output_layers');
+  try {
+    return new Model({ inputs, outputs, name: typeof c.name === 'string' ? c.name : undefined });
+  } catch (e) {
+    throw new ModelFormatError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+/** Call a layer on loaded tensors (built without running initializers: the weights come from the file). */
+function applyCall(layer: Layer, inputs: SymbolicTensor[], states: SymbolicTensor[], args: CallData['args'], at: string): SymbolicTensor[] {
+  try {
+    if (!layer.isBuilt) layer.buildCall([...inputs, ...states].map((t) => t.shape.slice(1)), { stateCount: states.length, args }, false);
+    const out = layer.apply(inputs.length === 1 ? inputs[0]! : inputs, { ...args, ...(states.length > 0 ? { initialState: states } : {}) }) as SymbolicTensor | SymbolicTensor[];
+    return Array.isArray(out) ? out : [out];
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new ModelFormatError(`${at} (${layer.where}): ${(e as Error).message}`);
+  }
+}
+
+/** Whether a layer takes initial states as extra inputs (tfjs writes them so). */
+function takesStates(layer: Layer): boolean {
+  return layer instanceof Recurrent || layer instanceof Bidirectional;
+}
+
+/** A [layer, node, tensor] reference, or a Keras 3 `__keras_tensor__`'s keras_history. */
+function asRef(v: unknown, at: string): Ref | null {
+  if (Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && Number.isInteger(v[1]) && Number.isInteger(v[2])) {
+    if ((v[1] as number) < 0 || (v[2] as number) < 0) throw new ModelFormatError(`${at}: negative node or tensor index in ${JSON.stringify(v).slice(0, 80)}`);
+    return [v[0], v[1] as number, v[2] as number];
+  }
+  if (v !== null && typeof v === 'object' && (v as { class_name?: unknown }).class_name === '__keras_tensor__') {
+    const h = (v as { config?: { keras_history?: unknown } }).config?.keras_history;
+    const r = asRef(h, at);
+    if (r === null) throw new ModelFormatError(`${at}: a __keras_tensor__ without a valid keras_history`);
+    return r;
+  }
+  return null;
+}
+
+/** Every tensor reference in a (possibly nested) structure, in order. */
+function flatRefs(v: unknown, at: string): Ref[] {
+  const r = asRef(v, at);
+  if (r !== null) return [r];
+  if (Array.isArray(v)) return v.flatMap((e) => flatRefs(e, at));
+  if (v !== null && typeof v === 'object') return Object.values(v).flatMap((e) => flatRefs(e, at));
+  throw new ModelFormatError(`${at}: expected a tensor reference [layer, node, tensor], got ${JSON.stringify(v)?.slice(0, 80)}`);
+}
+
+/** Call options a saved node may carry, per dialect spelling → rnnkit's. */
+const CALL_OPTIONS: Record<string, string> = { training: 'training' };
+
+/** Read one saved call in the tfjs / Keras 2 list form or the Keras 3 dict form. */
+function readCall(node: unknown, layer: Layer, at: string): CallData {
+  let inputs: Ref[];
+  let kwargs: Record<string, unknown> = {};
+  if (Array.isArray(node)) {
+    // [[layer, node, tensor, kwargs?], …]: kwargs ride on the entries (tfjs repeats them on each).
+    if (node.length === 0) throw new ModelFormatError(`${at}: an empty inbound node`);
+    inputs = node.map((e) => {
+      const r = asRef(e, at);
+      if (r === null) throw new ModelFormatError(`${at}: expected [layer, node, tensor, kwargs], got ${JSON.stringify(e)?.slice(0, 80)}`);
+      if (Array.isArray(e) && e[0] === '_CONSTANT_VALUE') throw new ModelFormatError(`${at}: constant call arguments are not supported`);
+      const k = Array.isArray(e) ? e[3] : undefined;
+      if (k !== undefined && k !== null) {
+        if (typeof k !== 'object' || Array.isArray(k)) throw new ModelFormatError(`${at}: node kwargs must be an object`);
+        kwargs = { ...kwargs, ...(k as Record<string, unknown>) };
+      }
+      return r;
+    });
+  } else if (node !== null && typeof node === 'object') {
+    const d = node as { args?: unknown; kwargs?: unknown };
+    if (!Array.isArray(d.args)) throw new ModelFormatError(`${at}: expected {args: [...], kwargs: {...}}`);
+    if (d.args.length !== 1) throw new ModelFormatError(`${at}: ${d.args.length} positional arguments; rnnkit layers take their inputs as the first only`);
+    inputs = flatRefs(d.args[0], at);
+    if (d.kwargs !== undefined && d.kwargs !== null) {
+      if (typeof d.kwargs !== 'object' || Array.isArray(d.kwargs)) throw new ModelFormatError(`${at}: kwargs must be an object`);
+      kwargs = d.kwargs as Record<string, unknown>;
+    }
+  } else {
+    throw new ModelFormatError(`${at}: expected a list of inputs or {args, kwargs}, got ${JSON.stringify(node)?.slice(0, 80)}`);
+  }
+  let states: Ref[] = [];
+  const args: CallData['args'] = {};
+  const callOptions = (layer as unknown as { callOptions: readonly string[] }).callOptions ?? [];
+  for (const [key, v] of Object.entries(kwargs)) {
+    if (v === null || v === undefined) continue;
+    const name = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+    if (name === 'initialState') {
+      states = flatRefs(v, `${at}: initial_state`);
+    } else if (name === 'mask') {
+      throw new ModelFormatError(`${at}: an explicit mask argument is not supported (masks travel from Embedding(maskZero) or Masking)`);
+    } else if (CALL_OPTIONS[name] !== undefined || callOptions.includes(name)) {
+      if (typeof v !== 'boolean' && typeof v !== 'number' && typeof v !== 'string') throw new ModelFormatError(`${at}: call option '${key}' must be a boolean, number or string`);
+      args[CALL_OPTIONS[name] ?? name] = v;
+    } else {
+      throw new ModelFormatError(`${at}: unsupported call argument '${key}' for ${layer.where}`);
+    }
+  }
+  // tfjs and Keras 2 pass a recurrent layer's initial states as extra inputs.
+  if (states.length === 0 && takesStates(layer) && inputs.length > 1) states = inputs.splice(1);
+  return { inputs, states, args };
+}
+
+function compileFromTrainingConfig(model: Model, tc: TrainingConfig, state: Map<string, { data: Float32Array }>, where: string): void {
+  try {
+    const lossOf = (l: unknown): unknown =>
+      typeof l === 'string' || l === null ? l : lossFromConfig((l as { class_name: string }).class_name, ((l as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>);
+    const raw = tc.loss;
+    const isLossJson = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && typeof (raw as { class_name?: unknown }).class_name === 'string';
+    const loss = Array.isArray(raw)
+      ? raw.map(lossOf)
+      : raw !== null && typeof raw === 'object' && !isLossJson
+        ? Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, lossOf(v)]))
+        : lossOf(raw);
+    const oc = tc.optimizer_config;
+    const optimizer = oc === undefined ? 'rmsprop' : optimizerFromConfig(oc.class_name, oc.config ?? {});
+    const metrics = tc.metrics === undefined || tc.metrics === null ? [] : tc.metrics;
+    const lossWeights = tc.loss_weights ?? undefined;
+    model.compile({ optimizer, loss: loss as never, metrics: metrics as never, ...(lossWeights === undefined || model.className === 'Sequential' ? {} : { lossWeights: lossWeights as never }) });
+    if (state.size > 0 && typeof optimizer !== 'string') {
+      const iterations = state.get('iterations')?.data[0] ?? 0;
+      const slots: Record<string, Float32Array> = {};
+      for (const [k, v] of state) if (k !== 'iterations') slots[k] = v.data;
+      optimizer.setState({ iterations, slots });
+    }
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new ModelFormatError(`${where}: trainingConfig: ${(e as Error).message}`);
+  }
+}
