@@ -12,8 +12,41 @@ import { activation } from './activation.js';
 import { repeatVector } from './repeatVector.js';
 import { flatten } from './flatten.js';
 import { input } from './inputLayer.js';
+import { add, average, concatenate, maximum, minimum, multiply, subtract } from './merge.js';
+import { dot } from './dot.js';
+import { additiveAttention, attention } from './attention.js';
+import { globalAveragePooling1d, globalMaxPooling1d } from './pooling.js';
+import { permute, reshape } from './reshape.js';
 
-export const layers = { input, dense, simpleRNN, lstm, gru, bidirectional, timeDistributed, embedding, masking, dropout, activation, repeatVector, flatten };
+export const layers = {
+  input,
+  dense,
+  simpleRNN,
+  lstm,
+  gru,
+  bidirectional,
+  timeDistributed,
+  embedding,
+  masking,
+  dropout,
+  activation,
+  repeatVector,
+  flatten,
+  add,
+  subtract,
+  multiply,
+  average,
+  maximum,
+  minimum,
+  concatenate,
+  dot,
+  attention,
+  additiveAttention,
+  globalAveragePooling1d,
+  globalMaxPooling1d,
+  reshape,
+  permute,
+};
 
 export { Layer, type LayerArgs, type LayerWeight, type Shape, type ApplyArgs, type ApplyInput } from './layer.js';
 export { SymbolicTensor, Node, type NodeArgs } from './node.js';
@@ -31,3 +64,8 @@ export { Dropout, type DropoutArgs } from './dropout.js';
 export { Activation, type ActivationArgs } from './activation.js';
 export { RepeatVector, type RepeatVectorArgs } from './repeatVector.js';
 export { Flatten, type FlattenArgs } from './flatten.js';
+export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, type MergeArgs, type ConcatenateArgs } from './merge.js';
+export { Dot, type DotArgs } from './dot.js';
+export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs } from './attention.js';
+export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs } from './pooling.js';
+export { Reshape, Permute, type ReshapeArgs, type PermuteArgs } from './reshape.js';

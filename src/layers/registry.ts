@@ -20,6 +20,11 @@ import { Flatten } from './flatten.js';
 import { Bidirectional } from './bidirectional.js';
 import { TimeDistributed } from './timeDistributed.js';
 import { InputLayer } from './inputLayer.js';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
+import { Dot } from './dot.js';
+import { AdditiveAttention, Attention } from './attention.js';
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.js';
+import { Permute, Reshape } from './reshape.js';
 
 /** A layer's configuration as getConfig gives it: camelCase keys, nested objects as {className, config}. */
 export type LayerConfig = Record<string, unknown>;
@@ -62,6 +67,20 @@ const ENTRIES: readonly LayerEntry[] = [
   { className: 'Flatten', cls: Flatten, fromConfig: plain(Flatten), stepwise: false },
   { className: 'Bidirectional', cls: Bidirectional, fromConfig: wrapped(Bidirectional), stepwise: false },
   { className: 'TimeDistributed', cls: TimeDistributed, fromConfig: wrapped(TimeDistributed), stepwise: true },
+  { className: 'Add', cls: Add, fromConfig: plain(Add), stepwise: true },
+  { className: 'Subtract', cls: Subtract, fromConfig: plain(Subtract), stepwise: true },
+  { className: 'Multiply', cls: Multiply, fromConfig: plain(Multiply), stepwise: true },
+  { className: 'Average', cls: Average, fromConfig: plain(Average), stepwise: true },
+  { className: 'Maximum', cls: Maximum, fromConfig: plain(Maximum), stepwise: true },
+  { className: 'Minimum', cls: Minimum, fromConfig: plain(Minimum), stepwise: true },
+  { className: 'Concatenate', cls: Concatenate, fromConfig: plain(Concatenate), stepwise: false },
+  { className: 'Dot', cls: Dot, fromConfig: plain(Dot), stepwise: false },
+  { className: 'Attention', cls: Attention, fromConfig: plain(Attention), stepwise: false },
+  { className: 'AdditiveAttention', cls: AdditiveAttention, fromConfig: plain(AdditiveAttention), stepwise: false },
+  { className: 'GlobalAveragePooling1D', cls: GlobalAveragePooling1D, fromConfig: plain(GlobalAveragePooling1D), stepwise: false },
+  { className: 'GlobalMaxPooling1D', cls: GlobalMaxPooling1D, fromConfig: plain(GlobalMaxPooling1D), stepwise: false },
+  { className: 'Reshape', cls: Reshape, fromConfig: plain(Reshape), stepwise: false },
+  { className: 'Permute', cls: Permute, fromConfig: plain(Permute), stepwise: false },
   { className: 'InputLayer', cls: InputLayer, fromConfig: plain(InputLayer as unknown as Make), stepwise: true },
 ];
 
