@@ -153,6 +153,11 @@ export class Embedding extends Layer {
     return null;
   }
 
+  /** Integer indices have no gradient. */
+  override hasInputGradient(): boolean {
+    return false;
+  }
+
   /** maskZero: the [B, L] mask (index != 0) of the last forward; otherwise null (the incoming mask ends here). */
   override outputMask(_inputMask: Float32Array | null): Float32Array | null {
     return this.maskZero ? this.maskBuf : null;

@@ -184,10 +184,11 @@ export abstract class Layer {
    */
   buildCall(inputShapes: readonly Shape[], call: CallSpec, initialize = true): void {
     if (this.built) {
-      if (!this.fitsBuilt(inputShapes, call)) {
+      if (!this.sameMainShapes(inputShapes, call)) {
         const main = inputShapes.length - call.stateCount;
         throw new RangeError(`${this.where}: expected input of shape ${formatShapes(this.inShapes.slice(0, main))}, got ${formatShapes(inputShapes.slice(0, main))}`);
       }
+      this.computeOutputShapes(inputShapes, call); // the call's own checks (state shapes, options)
       return;
     }
     this.outShapes = this.computeOutputShapes(inputShapes, call);
@@ -208,8 +209,8 @@ export abstract class Layer {
     }
   }
 
-  /** Whether a built layer can run a call on inputs of these shapes (a null built dimension takes any size). */
-  private fitsBuilt(inputShapes: readonly Shape[], call: CallSpec): boolean {
+  /** Whether the call's main inputs have the shapes this layer was built for (a null built dimension takes any size). */
+  private sameMainShapes(inputShapes: readonly Shape[], call: CallSpec): boolean {
     const main = inputShapes.length - call.stateCount;
     if (main > this.inShapes.length) return false;
     for (let i = 0; i < main; i++) {
@@ -217,12 +218,17 @@ export abstract class Layer {
       const b = this.inShapes[i]!;
       if (a.length !== b.length || !a.every((d, k) => d === b[k] || b[k] === null)) return false;
     }
-    try {
-      this.computeOutputShapes(inputShapes, call);
-      return true;
-    } catch {
-      return false;
-    }
+    return true;
+  }
+
+  /** Whether a built layer can run a call on inputs of these shapes. */
+  private fitsBuilt(inputShapes: readonly Shape[], call: CallSpec): boolean {
+    return this.sameMainShapes(inputShapes, call) && this.acceptsShapes(inputShapes, call);
+  }
+
+  /** Whether backward can give a gradient for input i (integer indices have none). */
+  hasInputGradient(_i: number): boolean {
+    return true;
   }
 
   /** Per-sample output shape for a per-sample input shape; throws for an input it cannot take. */

@@ -40,6 +40,7 @@ export class Executor {
   private readonly timeRule: Uint8Array[]; // per call input: TIME_FROM_LEN, or 0 for fixedTime
   private readonly fixedTime: Int32Array[]; // per call input: T when fixed
   private readonly forcedTraining: Int8Array; // per call: -1 follow the pass, 0/1 forced by the call
+  private readonly differentiable: Uint8Array[]; // per call input: 1 when the layer has a gradient for it
   private readonly restWidth: Float64Array; // per tensor: product of its per-sample dimensions after axis 0
   private readonly openAxis: Uint8Array; // per tensor: 1 when per-sample axis 0 is open
   private readonly sequence: Uint8Array; // per tensor: 1 for [batch, time, features]
@@ -49,7 +50,7 @@ export class Executor {
   private readonly gradCount: Int32Array;
   private readonly gradAcc: Float32Array[]; // per tensor: the sum buffer for fan-out
   private readonly needGrad: Uint8Array; // per tensor: some trainable weight lies upstream
-  private readonly inputSlot: Int32Array; // per tensor: its position among the graph inputs, or -1
+  private readonly needGradFromInputs: Uint8Array; // … or a graph input (when input gradients are wanted)
   private readonly outputUses: Int32Array; // per tensor: how often it is a graph output
 
   constructor(readonly graph: Graph) {
@@ -62,12 +63,12 @@ export class Executor {
     this.gradCount = new Int32Array(nT);
     this.gradAcc = Array.from({ length: nT }, () => new Float32Array(0));
     this.needGrad = new Uint8Array(nT);
+    this.needGradFromInputs = new Uint8Array(nT);
     this.fanout = new Int32Array(nT);
     this.restWidth = new Float64Array(nT);
     this.openAxis = new Uint8Array(nT);
     this.sequence = new Uint8Array(nT);
     this.fixedLen = new Int32Array(nT);
-    this.inputSlot = new Int32Array(nT).fill(-1);
     this.outputUses = new Int32Array(nT);
     graph.tensors.forEach((t, i) => {
       const s = t.shape.slice(1);
@@ -76,7 +77,6 @@ export class Executor {
       this.fixedLen[i] = s[0] ?? 0;
       this.restWidth[i] = s.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
     });
-    graph.inputs.forEach((t, k) => (this.inputSlot[graph.indexOf(t)] = k));
     for (const t of graph.outputs) {
       const i = graph.indexOf(t);
       this.outputUses[i]++;
@@ -90,6 +90,7 @@ export class Executor {
     });
     this.inIdx = nodes.map((n) => Int32Array.from(n.inputs, (t) => graph.indexOf(t)));
     this.outIdx = nodes.map((n) => Int32Array.from(n.outputs, (t) => graph.indexOf(t)));
+    this.differentiable = nodes.map((n) => Uint8Array.from(n.inputs, (_, i) => (n.runner.hasInputGradient(i) ? 1 : 0)));
     this.forcedTraining = Int8Array.from(nodes, (n) => (n.call.args.training === true ? 1 : n.call.args.training === false ? 0 : -1));
     this.timeRule = [];
     this.fixedTime = [];
@@ -114,15 +115,21 @@ export class Executor {
 
   /** Recompute which tensors need gradients (after a change of some layer's trainable flag). */
   refreshNeedGrad(): void {
-    this.needGrad.fill(0);
+    this.markNeedGrad(this.needGrad, false);
+    this.markNeedGrad(this.needGradFromInputs, true);
+  }
+
+  /** need[t] = 1 where a trainable weight (or, with fromInputs, a graph input) lies upstream of tensor t. */
+  private markNeedGrad(need: Uint8Array, fromInputs: boolean): void {
+    need.fill(0);
+    if (fromInputs) for (let k = 0; k < this.graph.inputs.length; k++) need[this.inputTensor(k)] = 1;
     const nodes = this.graph.nodes;
     for (let k = 0; k < nodes.length; k++) {
-      const runner = this.runners[k]!;
-      let need = runner.trainable && runner.weights.length > 0 ? 1 : 0;
+      let n = this.runners[k]!.weightTrainable().some((t) => t) ? 1 : 0;
       const ins = this.inIdx[k]!;
-      for (let i = 0; i < ins.length; i++) if (this.needGrad[ins[i]!]) need = 1;
+      for (let i = 0; i < ins.length; i++) if (need[ins[i]!]) n = 1;
       const outs = this.outIdx[k]!;
-      for (let j = 0; j < outs.length; j++) this.needGrad[outs[j]!] = need;
+      for (let j = 0; j < outs.length; j++) need[outs[j]!] = n;
     }
   }
 
@@ -229,11 +236,10 @@ export class Executor {
       }
       if (!any) continue;
       const ins = this.inIdx[k]!;
-      for (let i = 0; i < ins.length; i++) {
-        const t = ins[i]!;
-        io.needDx[i] = this.needGrad[t] === 1 || (needInputs && this.inputSlot[t]! >= 0) ? 1 : 0;
-      }
-      this.runners[k]!.backwardNode(io);
+      const need = needInputs ? this.needGradFromInputs : this.needGrad;
+      const runner = this.runners[k]!;
+      for (let i = 0; i < ins.length; i++) io.needDx[i] = need[ins[i]!]! === 1 && this.differentiable[k]![i] === 1 ? 1 : 0;
+      runner.backwardNode(io);
       for (let i = 0; i < ins.length; i++) {
         const d = io.dxs[i]!;
         if (io.needDx[i] === 1 && d !== null) this.addGradient(ins[i]!, d);
