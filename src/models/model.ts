@@ -12,7 +12,7 @@
  * saving in saving.ts.
  */
 import { Layer, PLAIN_CALL, type LayerWeight, type Shape } from '../layers/layer.js';
-import { InputLayer } from '../layers/inputLayer.js';
+import { InputLayer, input } from '../layers/inputLayer.js';
 import { NodeIO, type CallSpec, type SymbolicTensor } from '../layers/node.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
@@ -739,6 +739,29 @@ export class Model extends Layer implements TrainableModel, DataModel {
 
   protected override sublayers(): readonly Layer[] {
     return this.graph.weightedLayers;
+  }
+
+  /**
+   * This model again for another call inside an outer graph: the same calls replayed on
+   * fresh inputs, so every inner layer gets a twin of its own (same weights, own caches).
+   */
+  override twin(): Layer {
+    const g = this.graph;
+    const copies = new Map<SymbolicTensor, SymbolicTensor>();
+    g.inputs.forEach((t) => {
+      const l = t.sourceLayer as InputLayer;
+      copies.set(t, input({ batchShape: t.shape, name: l.name, dtype: l.inputDtype }));
+    });
+    for (const n of g.nodes) {
+      const ins = n.inputs.map((t) => copies.get(t)!);
+      const main = ins.slice(0, n.mainCount);
+      const states = ins.slice(n.mainCount);
+      const out = n.layer.apply(main.length === 1 ? main[0]! : main, { ...n.call.args, ...(states.length > 0 ? { initialState: states } : {}) }) as SymbolicTensor | SymbolicTensor[];
+      (Array.isArray(out) ? out : [out]).forEach((t, j) => copies.set(n.outputs[j]!, t));
+    }
+    const copy = new Model({ inputs: g.inputs.map((t) => copies.get(t)!), outputs: g.outputs.map((t) => copies.get(t)!), name: this.name, trainable: this.trainable });
+    if (copy.weights.length !== this.weights.length || copy.weights.some((w, i) => w !== this.weights[i])) throw new Error(`${this.where}: a copy for another call does not share every weight`);
+    return copy;
   }
 
   override computeOutputShape(inputShape: Shape): Shape {
