@@ -26,6 +26,8 @@ const cases: [string, ProbeConfig][] = [
   ['SimpleRNN, rmsprop, sequences, logits', { ...base, optimizer: 'rmsprop', returnSequences: true, fromLogits: true }],
   ['LSTM, adam, sequences, masked', { ...base, cell: 'lstm', returnSequences: true, masked: true }],
   ['GRU, sgd, dropout and recurrent dropout', { ...base, cell: 'gru', optimizer: 'sgd', dropout: 0.2 }],
+  ['graph: shared LSTM on two masked inputs, attention, add, sequences', { ...base, cell: 'lstm', returnSequences: true, masked: true, graph: true }],
+  ['graph: shared GRU, attention, add, average pooling', { ...base, cell: 'gru', graph: true }],
 ];
 
 describe('training step allocation', () => {

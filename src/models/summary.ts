@@ -23,7 +23,18 @@ function formatBytes(bytes: number): string {
     v /= 1024;
     u++;
   }
-  return `${v.toFixed(2)} ${units[u]}`;
+  return `${fixed2(v)} ${units[u]}`;
+}
+
+/**
+ * v with two decimals as Python's '{:.2f}' writes it: an exact tie rounds to even
+ * (1.625 → '1.62'), where JS toFixed rounds it up.
+ */
+function fixed2(v: number): string {
+  const scaled = v * 100;
+  const floor = Math.floor(scaled);
+  const tie = scaled - floor === 0.5 && (v * 1000) % 10 === 5;
+  return tie && floor % 2 === 0 ? (floor / 100).toFixed(2) : v.toFixed(2);
 }
 
 const thousands = (n: number): string => n.toLocaleString('en-US');

@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { Rng } from '../../src/core/rng.js';
-import { Sequential, layers, losses, tensor } from '../../src/index.js';
+import { Sequential, input, layers, losses, model as graphModel, tensor, type Model, type SymbolicTensor } from '../../src/index.js';
 
 export interface ProbeConfig {
   cell: 'simpleRNN' | 'lstm' | 'gru';
@@ -19,6 +19,8 @@ export interface ProbeConfig {
   dropout: number;
   /** A round that grew the young generation by at most this many bytes counts as flat. */
   slackBytes: number;
+  /** Build a graph model instead: two inputs through one shared recurrent layer, attention between them, add, Dense. */
+  graph?: boolean;
 }
 
 const STEPS = 1000;
@@ -34,16 +36,33 @@ const T = 10;
 const xData = Float32Array.from({ length: N * T * 2 }, () => rng.uniform());
 if (cfg.masked) for (let i = 0; i < N; i++) for (let t = 7; t < T; t++) xData.fill(0, (i * T + t) * 2, (i * T + t + 1) * 2);
 const x = tensor(xData, [N, T, 2]);
-const model = new Sequential();
-if (cfg.masked) model.add(layers.masking({ maskValue: 0, inputShape: [T, 2] }));
-const rnnArgs = { units: 16, returnSequences: cfg.returnSequences, dropout: cfg.dropout, recurrentDropout: cfg.dropout, seed: 1, ...(cfg.masked ? {} : { inputShape: [T, 2] }) };
-model.add(layers[cfg.cell](rnnArgs));
-model.add(layers.dense({ units: 3, activation: cfg.fromLogits ? 'linear' : 'softmax', seed: 2 }));
+function chain(): Model {
+  const m = new Sequential();
+  if (cfg.masked) m.add(layers.masking({ maskValue: 0, inputShape: [T, 2] }));
+  const rnnArgs = { units: 16, returnSequences: cfg.returnSequences, dropout: cfg.dropout, recurrentDropout: cfg.dropout, seed: 1, ...(cfg.masked ? {} : { inputShape: [T, 2] }) };
+  m.add(layers[cfg.cell](rnnArgs));
+  m.add(layers.dense({ units: 3, activation: cfg.fromLogits ? 'linear' : 'softmax', seed: 2 }));
+  return m;
+}
+
+function graph(): Model {
+  const a = input({ shape: [T, 2] });
+  const b = input({ shape: [T, 2] });
+  const shared = layers[cfg.cell]({ units: 16, returnSequences: true, seed: 1 });
+  const [ha, hb] = [shared.apply(cfg.masked ? layers.masking({ maskValue: 0 }).apply(a) : a), shared.apply(b)] as SymbolicTensor[];
+  const att = layers.attention({ useScale: true }).apply([ha!, hb!]);
+  const merged = layers.add().apply([ha!, att]);
+  const last = cfg.returnSequences ? merged : layers.globalAveragePooling1d().apply(merged);
+  return graphModel({ inputs: [a, b], outputs: layers.dense({ units: 3, activation: cfg.fromLogits ? 'linear' : 'softmax', seed: 2 }).apply(last) });
+}
+
+const model = cfg.graph === true ? graph() : chain();
+const xs = cfg.graph === true ? [x, x] : x;
 const y = cfg.returnSequences
   ? tensor(Float32Array.from({ length: N * T }, () => rng.int(3)), [N, T])
   : tensor(Float32Array.from({ length: N }, () => rng.int(3)), [N]);
 model.compile({ optimizer: cfg.optimizer, loss: losses.sparseCategoricalCrossentropy({ fromLogits: cfg.fromLogits }), metrics: ['accuracy'] });
-await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, seed: 3 });
+await model.fit(xs, y, { epochs: 1, batchSize: 32, verbose: 0, seed: 3 });
 // The step as fit runs it: one output, no sample weights.
 const SW_WIDTH = [1];
 const WEIGHTED = [false];
