@@ -12,7 +12,7 @@ import type { Layer, LayerWeight } from '../layers/layer.js';
 import type { Optimizer, ParamSegment } from '../optimizers/index.js';
 import { maskToWeights, type Loss } from '../losses/index.js';
 import type { Metric } from '../metrics/index.js';
-import type { Logs } from './callbacks.js';
+import type { Logs } from './callback.js';
 import { copyRows, type Dataset } from './data.js';
 import { backend } from '../backend/index.js';
 import { Executor } from './executor.js';

@@ -22,7 +22,7 @@ import { checkNumberIn, checkOptions, checkPositiveInt } from '../core/errors.js
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import { Loss, getLoss } from '../losses/index.js';
 import { resolveMetric, type Metric } from '../metrics/index.js';
-import { History, runHooks, yieldToEventLoop, type Callback, type FitParams, type Logs, type TrainableModel } from './callbacks.js';
+import { History, runHooks, yieldToEventLoop, type Callback, type FitParams, type Logs, type TrainableModel } from './callback.js';
 import { ProgbarLogger, type ProgressSink } from './progbar.js';
 import { gatherRows, sliceDataset, type Dataset } from './data.js';
 import { Engine, weightNames } from './engine.js';

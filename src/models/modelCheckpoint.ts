@@ -6,7 +6,7 @@
  * the optimizer state, so a checkpoint resumes exactly; every write is atomic.
  */
 import { checkBoolean, checkOptions } from '../core/errors.js';
-import { metricDirection, type Callback, type Logs, type TrainableModel } from './callbacks.js';
+import { Monitor, type Callback, type Logs, type TrainableModel } from './callback.js';
 
 export interface ModelCheckpointArgs {
   /** Directory to save to; may contain {epoch}, {epoch:02d}, {val_loss:.2f}, … */
@@ -53,6 +53,7 @@ export class ModelCheckpoint implements Callback {
   /** Best monitored value so far. */
   best: number | undefined;
   private model: SavableModel | undefined;
+  private readonly watch: Monitor;
 
   constructor(args: ModelCheckpointArgs) {
     const where = 'modelCheckpoint';
@@ -61,14 +62,11 @@ export class ModelCheckpoint implements Callback {
     });
     if (typeof args?.filepath !== 'string' || args.filepath === '') throw new TypeError(`${where}: filepath must be a directory path`);
     this.filepath = args.filepath;
-    this.monitor = args.monitor ?? 'val_loss';
+    this.watch = new Monitor(where, args.monitor ?? 'val_loss', args.mode);
+    this.monitor = this.watch.key;
+    this.mode = this.watch.mode;
     this.saveBestOnly = args.saveBestOnly === undefined ? false : checkBoolean(args.saveBestOnly, `${where}: saveBestOnly`);
     if (args.saveFreq !== undefined && args.saveFreq !== 'epoch') throw new RangeError(`${where}: saveFreq ${JSON.stringify(args.saveFreq)} is not supported; checkpoints are taken once per epoch`);
-    const mode = args.mode ?? 'auto';
-    if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new RangeError(`${where}: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
-    const dir = mode === 'auto' ? metricDirection(this.monitor) : mode;
-    if (dir === null) throw new RangeError(`${where}: cannot tell whether '${this.monitor}' should go up or down; pass mode 'min' or 'max'`);
-    this.mode = dir;
     if (args.initialValueThreshold !== undefined && !Number.isFinite(args.initialValueThreshold)) {
       throw new RangeError(`${where}: initialValueThreshold must be a finite number`);
     }
@@ -82,12 +80,8 @@ export class ModelCheckpoint implements Callback {
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
     const model = this.model!;
     if (this.saveBestOnly) {
-      const current = logs[this.monitor];
-      if (current === undefined) {
-        throw new RangeError(`modelCheckpoint: monitor '${this.monitor}' is not in the epoch logs (available: ${Object.keys(logs).join(', ')})`);
-      }
-      const better = this.best === undefined || (this.mode === 'min' ? current < this.best : current > this.best);
-      if (!better) return;
+      const current = this.watch.read(logs);
+      if (!this.watch.improves(current, this.best)) return;
       this.best = current;
     }
     await model.save(formatFilepath(this.filepath, epoch + 1, logs), { includeOptimizer: model.optimizer !== null });

@@ -6,7 +6,7 @@
  * elsewhere; verbose 2 prints `32/32 - 0s - 2ms/step - …` once per epoch.
  * The sink is a function so the library itself never touches a console.
  */
-import type { Callback, FitParams, Logs } from './callbacks.js';
+import type { Callback, FitParams, Logs } from './callback.js';
 
 export interface ProgressSink {
   /** Write text with no newline added. */

@@ -11,18 +11,11 @@
  * starts, so this module stays browser-safe) or to any `write(text)` sink.
  */
 import { checkBoolean, checkOptions } from '../core/errors.js';
-import { metricDirection, type Callback, type Logs, type TrainableModel } from './callbacks.js';
+import { Monitor, nonNegative, type Callback, type Logs, type TrainableModel } from './callback.js';
 
 // ---------------------------------------------------------------------------------
 // shared checks
 
-function nonNegative(v: unknown, d: number, what: string, int = false): number {
-  if (v === undefined) return d;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (int && !Number.isInteger(v))) {
-    throw new RangeError(`${what} must be a non-negative ${int ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
 
 interface LrOptimizer {
   learningRate: number;
@@ -127,12 +120,15 @@ export class ReduceLROnPlateau implements Callback {
   /** Cooldown epochs left. */
   cooldownCounter = 0;
   private model: TrainableModel | undefined;
+  private readonly watch: Monitor;
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     const where = 'reduceLROnPlateau';
     checkOptions(args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr'], where);
-    this.monitor = args.monitor ?? 'val_loss';
-    if (typeof this.monitor !== 'string') throw new TypeError(`${where}: monitor must be a string, got ${JSON.stringify(this.monitor)}`);
+    this.watch = new Monitor(where, args.monitor ?? 'val_loss', args.mode, args.minDelta ?? 1e-4);
+    this.monitor = this.watch.key;
+    this.mode = this.watch.mode;
+    this.minDelta = this.watch.minDelta;
     const factor = args.factor ?? 0.1;
     if (typeof factor !== 'number' || !Number.isFinite(factor)) throw new RangeError(`${where}: factor must be a number, got ${JSON.stringify(factor)}`);
     if (factor >= 1) throw new RangeError(`${where}: does not support a factor >= 1 (got factor ${factor}); the factor multiplies the learning rate`);
@@ -142,19 +138,6 @@ export class ReduceLROnPlateau implements Callback {
     this.verbose = nonNegative(args.verbose, 0, `${where}: verbose`, true);
     this.cooldown = nonNegative(args.cooldown, 0, `${where}: cooldown`, true);
     this.minLr = nonNegative(args.minLr, 0, `${where}: minLr`);
-    if (args.minDelta !== undefined && (typeof args.minDelta !== 'number' || !Number.isFinite(args.minDelta))) {
-      throw new RangeError(`${where}: minDelta must be a finite number, got ${JSON.stringify(args.minDelta)}`);
-    }
-    this.minDelta = Math.abs(args.minDelta ?? 1e-4);
-    const mode = args.mode ?? 'auto';
-    if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new RangeError(`${where}: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
-    if (mode === 'auto') {
-      const dir = metricDirection(this.monitor);
-      if (dir === null) throw new RangeError(`${where}: cannot tell whether '${this.monitor}' should go up or down; pass mode 'min' or 'max'`);
-      this.mode = dir;
-    } else {
-      this.mode = mode;
-    }
   }
 
   setModel(model: TrainableModel): void {
@@ -167,27 +150,16 @@ export class ReduceLROnPlateau implements Callback {
     this.cooldownCounter = 0;
   }
 
-  /** Keras: the best starts at +Infinity ('min') or -Infinity ('max'), so NaN never improves. */
-  private isImprovement(value: number): boolean {
-    const best = this.best ?? (this.mode === 'min' ? Infinity : -Infinity);
-    return this.mode === 'min' ? value + this.minDelta < best : value - this.minDelta > best;
-  }
-
   onEpochEnd(_epoch: number, logs: Logs): void {
     const opt = optimizerOf(this.model, 'reduceLROnPlateau');
     logs.learning_rate = opt.learningRate;
-    const current = logs[this.monitor];
-    if (current === undefined) {
-      throw new RangeError(
-        `reduceLROnPlateau: monitor '${this.monitor}' is not in the epoch logs (available: ${Object.keys(logs).join(', ')})` +
-          (this.monitor.startsWith('val_') ? '; pass validationSplit or validationData to fit' : ''),
-      );
-    }
+    const current = this.watch.read(logs);
     if (this.cooldownCounter > 0) {
       this.cooldownCounter -= 1;
       this.wait = 0;
     }
-    if (this.isImprovement(current)) {
+    // Keras: the best starts at +Infinity ('min') or -Infinity ('max'), so NaN never improves.
+    if (this.watch.improves(current, this.best ?? this.watch.worst)) {
       this.best = current;
       this.wait = 0;
     } else if (this.cooldownCounter <= 0) {

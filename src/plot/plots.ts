@@ -3,7 +3,7 @@
  * actual values, forecast). Each returns SVG text; given a file path (Node), it also writes it.
  * Browser-safe: the file is written through the library's Node file handler (dynamic import).
  */
-import type { History } from '../models/callbacks.js';
+import type { History } from '../models/callback.js';
 import { lineChart, type LineSeries } from './svg.js';
 import { writeTextFile } from '../io/node.js';
 

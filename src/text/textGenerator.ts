@@ -19,7 +19,7 @@ import { optimizers } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
 import type { Model, SaveHandler } from '../models/model.js';
 import { loadModel } from '../models/loadModel.js';
-import type { Callback, History } from '../models/callbacks.js';
+import type { Callback, History } from '../models/callback.js';
 import type { ProgressSink } from '../models/progbar.js';
 import type { Stream } from '../models/stream.js';
 import { EOS, PAD, UNK, Vocabulary, formatUnknown, type VocabularyJSON } from './vocabulary.js';
