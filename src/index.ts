@@ -155,7 +155,7 @@ export {
   type ForecastCell,
   type ForecastStrategy,
 } from './timeseries/index.js';
-export { lineChart, niceTicks, plotHistory, historySvg, plotForecast, forecastSvg, type LineSeries, type ChartOptions, type PlotHistoryOptions, type ForecastPlotData } from './plot/index.js';
+export { lineChart, niceTicks, plotHistory, historySvg, plotForecast, forecastSvg, plotModel, modelSvg, type LineSeries, type ChartOptions, type PlotHistoryOptions, type ForecastPlotData, type PlotModelOptions } from './plot/index.js';
 
 /** A graph's input: `input({shape: [null, 8]})` (tfjs `tf.input`). */
 export const input = inputFn;
