@@ -36,3 +36,34 @@ describe('browser-safe core', () => {
     assert.deepEqual(offenders, []);
   });
 });
+
+describe('module structure', () => {
+  it('no import circles among the runtime (non-type) imports of src/', () => {
+    const graph = new Map<string, string[]>();
+    for (const f of files(SRC)) {
+      const text = readFileSync(f, 'utf8');
+      const deps: string[] = [];
+      for (const m of text.matchAll(/^(import|export)\s+(type\s+)?[^;]*?from\s+'(\.[^']+)'/gm)) {
+        if (m[2] !== undefined) continue; // a type-only import leaves no edge at run time
+        deps.push(join(f, '..', m[3]!.replace(/\.js$/, '.ts')));
+      }
+      graph.set(f, deps);
+    }
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const stack: string[] = [];
+    const visit = (f: string): void => {
+      state.set(f, 'open');
+      stack.push(f);
+      for (const d of graph.get(f) ?? []) {
+        if (!graph.has(d)) continue;
+        if (state.get(d) === 'open') cycles.push([...stack.slice(stack.indexOf(d)), d].map((p) => relative(SRC, p)).join(' → '));
+        else if (state.get(d) === undefined) visit(d);
+      }
+      stack.pop();
+      state.set(f, 'done');
+    };
+    for (const f of graph.keys()) if (state.get(f) === undefined) visit(f);
+    assert.deepEqual(cycles, []);
+  });
+});

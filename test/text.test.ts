@@ -211,3 +211,11 @@ test('regression: predict after a stream starts from the zero state again', () =
   s.step([4]);
   assert.deepEqual(Array.from(m.predict([[1, 2]]).data), before);
 });
+
+test('regression: a fit seed whose derived shuffle seed has the top bit set trains (the derived seed was negative and refused)', async () => {
+  const names = ['anna', 'bob', 'carla', 'dora'];
+  const gen = new TextGenerator({ vocab: Vocabulary.fromCorpus(names), units: 4, seed: 1 });
+  // 0x80000000 ^ 0x5f3759df has bit 31 set: as a signed int it was negative
+  const h = await gen.fit(names, { epochs: 1, verbose: 0, seed: 0x80000000 });
+  assert.equal(h.history.loss!.length, 1);
+});

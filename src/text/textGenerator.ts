@@ -202,7 +202,7 @@ export class TextGenerator {
       validationSplit: options.validationSplit,
       verbose: options.verbose ?? 1,
       callbacks: options.callbacks,
-      seed: seed ^ 0x5f3759df,
+      seed: (seed ^ 0x5f3759df) >>> 0, // unsigned: a negative seed is refused by fit
       progressSink: options.progressSink,
     });
   }
