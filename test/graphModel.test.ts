@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Rng } from '../src/core/rng.js';
 import { Functional, Model, Sequential, input, layers, model, optimizers, setSeed, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
-import { SGD } from '../src/optimizers/index.js';
+import { CapturingSGD } from './helpers/optim.js';
 import { assertClose } from './helpers/check.js';
 
 const rng = new Rng(31);
@@ -33,17 +33,6 @@ const xNums = uniform([N, 3]);
 const yLabel = tensor(Array.from({ length: N }, (_, i) => [i % 2]));
 const yScore = uniform([N, 1]);
 
-/** SGD that records the gradient arena (to compare steps). */
-class CapturingSGD extends SGD {
-  readonly captured: Float32Array[] = [];
-  constructor() {
-    super({ learningRate: 0.05 });
-  }
-  override apply(params: Float32Array, grads: Float32Array): void {
-    this.captured.push(grads.slice());
-    super.apply(params, grads);
-  }
-}
 
 describe('graph models: fit / evaluate / predict', () => {
   it('inputs and targets by name or in order give the same training; Keras log names', async () => {
@@ -62,7 +51,7 @@ describe('graph models: fit / evaluate / predict', () => {
   it('lossWeights scale each output loss in the total and in the gradient', async () => {
     const grads = async (lossWeights?: Record<string, number>): Promise<{ g: Float32Array; logs: Record<string, number[]> }> => {
       const m = twoHeads();
-      const opt = new CapturingSGD();
+      const opt = new CapturingSGD(0.05);
       m.compile({ optimizer: opt, loss: { label: 'binaryCrossentropy', score: 'mse' }, ...(lossWeights === undefined ? {} : { lossWeights }) });
       const h = await m.fit([xText, xNums], [yLabel, yScore], { epochs: 1, batchSize: N, verbose: 0 });
       return { g: opt.captured[0]!, logs: h.history };
@@ -89,7 +78,7 @@ describe('graph models: fit / evaluate / predict', () => {
 
   it('an output without a loss is computed, not trained; sampleWeight per output', async () => {
     const m = twoHeads();
-    const opt = new CapturingSGD();
+    const opt = new CapturingSGD(0.05);
     m.compile({ optimizer: opt, loss: { label: 'binaryCrossentropy' } });
     const h = await m.fit({ text: xText, nums: xNums }, { label: yLabel }, { epochs: 1, batchSize: N, verbose: 0 });
     assert.deepEqual(Object.keys(h.history), ['loss', 'label_loss']);
@@ -227,7 +216,7 @@ describe('graph models: structure', () => {
     const y = ints([32], 3);
     const grads = async (workers: number): Promise<Float32Array[]> => {
       const m = build();
-      const opt = new CapturingSGD();
+      const opt = new CapturingSGD(0.05);
       m.compile({ optimizer: opt, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
       await m.fit([xa, xb], y, { epochs: 1, batchSize: 16, shuffle: false, verbose: 0, workers });
       return opt.captured;

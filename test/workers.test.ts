@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Loss, Rng, Sequential, layers, losses, setSeed, tensor, type Tensor } from '../src/index.js';
-import { SGD } from '../src/optimizers/index.js';
+import { CapturingSGD } from './helpers/optim.js';
 import { Dense } from '../src/layers/index.js';
 import { estimateBatchFlops, resolveThreads } from '../src/models/workers/pool.js';
 import { shardScale, shardSize, shardStart } from '../src/models/workers/protocol.js';
@@ -21,17 +21,6 @@ const GRAD_TOL = 1e-6;
 const HISTORY_TOL = 1e-5;
 const WEIGHT_TOL = 1e-4;
 
-/** SGD that records the gradient arena it is handed (the reduced gradient with workers). */
-class CapturingSGD extends SGD {
-  readonly captured: Float32Array[] = [];
-  constructor() {
-    super({ learningRate: 0.01 });
-  }
-  override apply(params: Float32Array, grads: Float32Array): void {
-    this.captured.push(grads.slice());
-    super.apply(params, grads);
-  }
-}
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): { diff: number; at: number; scale: number } {
   assert.equal(a.length, b.length);

@@ -1,9 +1,10 @@
 /**
- * Model topology ↔ Keras-style JSON, as the TF.js layers-model format stores it:
- * `{class_name: 'Sequential', config: {name, layers: [{class_name, config}]}}` with
- * snake_case keys. Reads the dialects users hold: rnnkit's own files, files saved by
- * TensorFlow.js (keras_version 'tfjs-layers …': tfjs defaults, hard_sigmoid = 0.2x+0.5),
- * and Keras 2 models converted by tensorflowjs (InputLayer, nested model_config).
+ * Layer configurations ↔ Keras-style JSON, as the TF.js layers-model format stores them
+ * (`{class_name, config}` with snake_case keys; the model topologies around them are
+ * models/topology.ts and models/loading.ts). Reads the dialects users hold: rnnkit's own
+ * files, files saved by TensorFlow.js (keras_version 'tfjs-layers …': tfjs defaults,
+ * hard_sigmoid = 0.2x+0.5), Keras 2 models converted by tensorflowjs, and Keras 3 configs
+ * (dtype policies).
  */
 import { ModelFormatError } from '../core/errors.js';
 import type { Layer } from '../layers/layer.js';
@@ -145,32 +146,4 @@ export function dialectOf(topology: { keras_version?: unknown }, generatedBy: un
   if (/^2\./.test(v)) return 'keras2';
   if (/^3\./.test(v)) return 'keras3';
   return 'rnnkit';
-}
-
-/**
- * The layers of a Sequential topology, and the declared input shape (from an
- * InputLayer or a first layer's batch_input_shape).
- */
-export function sequentialFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): { name: string | undefined; layers: Layer[] } {
-  if (topology.class_name !== 'Sequential') {
-    throw new ModelFormatError(`${where}: only Sequential models are supported, this file holds a '${topology.class_name}' model`);
-  }
-  const list = topology.config?.layers;
-  if (!Array.isArray(list)) throw new ModelFormatError(`${where}: modelTopology.config.layers is missing or not a list`);
-  const layers: Layer[] = [];
-  let pendingInput: unknown = null;
-  list.forEach((l, i) => {
-    const at = `${where}: layer ${i}`;
-    if (l?.class_name === 'InputLayer') {
-      const c = l.config ?? {};
-      pendingInput = c.batch_input_shape ?? c.batch_shape ?? null;
-      if (pendingInput === null) throw new ModelFormatError(`${at} (InputLayer): no batch_input_shape or batch_shape`);
-      return;
-    }
-    const json = pendingInput === null ? l : { ...l, config: { ...l.config, batch_input_shape: pendingInput } };
-    pendingInput = null;
-    layers.push(layerFromKeras(json, dialect, at));
-  });
-  if (layers.length === 0) throw new ModelFormatError(`${where}: the model has no layers`);
-  return { name: typeof topology.config.name === 'string' ? topology.config.name : undefined, layers };
 }
