@@ -13,10 +13,6 @@
 import { checkBoolean, checkOptions } from '../core/errors.js';
 import { Monitor, nonNegative, type Callback, type Logs, type TrainableModel } from './callback.js';
 
-// ---------------------------------------------------------------------------------
-// shared checks
-
-
 interface LrOptimizer {
   learningRate: number;
 }

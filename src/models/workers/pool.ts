@@ -398,7 +398,6 @@ export class ParallelTrainer {
       if (mask !== null) for (let i = 0; i < engine.lastRows[o]!; i++) valid += mask[i]!;
       this.valid0[o] = valid;
     }
-    const loss0 = engine.stepLoss[0]!;
     engine.updateMetrics();
 
     const ownMs = Date.now() - started;
@@ -426,7 +425,6 @@ export class ParallelTrainer {
       engine.outputLoss[o] = lossO;
       total += spec.weight * lossO;
     }
-    void loss0;
     const scale = this.scale;
     const g = engine.grads;
     const sg = this.sharedGrads;
