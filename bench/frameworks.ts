@@ -5,11 +5,14 @@
  * backends — what a Node user would otherwise pick (tfjs-node cannot be installed here:
  * its install script downloads libtensorflow). PyTorch runs in a child process: torch.ts.
  *
- * Every model is [Embedding →] SimpleRNN / LSTM / GRU(units) → Dense(1, sigmoid) with binary
- * cross-entropy, or → Dense(k, softmax) with sparse categorical cross-entropy (per step with
- * returnSequences); Adam. tfjs gets rnnkit's initial weights injected (the layouts and orders
- * are Keras's in both: LSTM gates i, f, c, o; GRU z, r, h). tfjs's LSTM/GRU default to
- * recurrentActivation 'hardSigmoid', Keras 3 and rnnkit to 'sigmoid', passed explicitly.
+ * Every model is a chain, [Embedding →] SimpleRNN / LSTM / GRU(units) → Dense(1, sigmoid) with
+ * binary cross-entropy, or → Dense(k, softmax) with sparse categorical cross-entropy (per step
+ * with returnSequences); or the lstm_seq2seq encoder–decoder (ModelSpec.decoder), a functional
+ * model of two inputs with categorical cross-entropy on one-hot targets. Adam, or RMSprop
+ * (ModelSpec.optimizer). tfjs gets rnnkit's initial weights injected (the layouts and orders
+ * are Keras's in both: LSTM gates i, f, c, o; GRU z, r, h): a chain's in model order, the
+ * encoder–decoder's layer by layer by name. tfjs's LSTM/GRU default to recurrentActivation
+ * 'hardSigmoid', Keras 3 and rnnkit to 'sigmoid', passed explicitly.
  * tfjs-wasm has no gradient for Embedding (no UnsortedSegmentSum kernel), so there the
  * embedding is a one-hot input times a bias-free Dense with the embedding matrix as its
  * kernel: the same function and the same weights.
@@ -20,14 +23,33 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
-import { Sequential, layers, optimizers, setSeed, tensor, useBackend, type Callback, type FitArgs, type Layer, type Stream, type Tensor } from '../src/index.js';
+import {
+  Sequential,
+  input,
+  layers,
+  model,
+  optimizers,
+  setSeed,
+  tensor,
+  useBackend,
+  type Callback,
+  type FitArgs,
+  type Layer,
+  type Model,
+  type Optimizer,
+  type Stream,
+  type SymbolicTensor,
+  type Tensor,
+} from '../src/index.js';
 import { backend } from '../src/backend/index.js';
 import { UnitClock } from './stats.js';
-import type { Dataset, ModelSpec } from './workloads.js';
+import { SEQ2SEQ_LAYERS, type Dataset, type ModelSpec } from './workloads.js';
 
 export interface WeightValue {
   shape: readonly number[];
   data: Float32Array;
+  /** rnnkit's path of the weight ('encoder/kernel'): its layer, then the Keras weight name. */
+  name?: string;
 }
 
 /**
@@ -74,19 +96,69 @@ export interface Contestant {
   dispose(): void;
 }
 
-function xShape(d: Dataset, m: ModelSpec, count: number): number[] {
-  return m.embeddingVocab !== undefined ? [count, d.T] : [count, d.T, d.I];
+/** `count` samples of a data array, flat (a view), and their shape [count, ...one sample's]. */
+interface Block {
+  data: Float32Array;
+  shape: number[];
 }
 
-function yWidth(d: Dataset, m: ModelSpec): number {
-  return m.returnSequences === true ? d.T : 1;
+/**
+ * Samples [start, start + count) as the model's inputs (one; the encoder's and the decoder's
+ * for an encoder–decoder) and targets, in the shapes rnnkit takes: y [count, 1], [count, T]
+ * per step, or [count, decoder T, classes] one-hot.
+ */
+function sliceData(d: Dataset, m: ModelSpec, start: number, count: number): { x: Block[]; y: Block } {
+  const rows = (a: Float32Array, sample: number[]): Block => {
+    const w = sample.reduce((p, q) => p * q, 1);
+    return { data: a.subarray(start * w, (start + count) * w), shape: [count, ...sample] };
+  };
+  const x = [rows(d.x, m.embeddingVocab !== undefined ? [d.T] : [d.T, d.I])];
+  if (m.decoder === undefined) return { x, y: rows(d.y, m.returnSequences === true ? [d.T] : [1]) };
+  x.push(rows(d.decoderX!, [m.decoder.T, m.decoder.I]));
+  return { x, y: rows(d.y, [m.decoder.T, m.classes!]) };
 }
+
+/** The loss of a model spec, by the name rnnkit and tfjs both use. */
+function lossName(spec: ModelSpec): 'binaryCrossentropy' | 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' {
+  return spec.classes === null ? 'binaryCrossentropy' : spec.decoder !== undefined ? 'categoricalCrossentropy' : 'sparseCategoricalCrossentropy';
+}
+
+/** RMSprop's ρ (Keras 3's default; tfjs calls it decay, PyTorch alpha). */
+const RHO = 0.9;
 
 // ---------------------------------------------------------------- rnnkit
 
 
-export function buildRnnkitModel(spec: ModelSpec): Sequential {
+/**
+ * The encoder–decoder as in Keras's lstm_seq2seq (functional API). Seeds: the encoder gets
+ * the chain's recurrent seed, the head the chain's Dense seed, the decoder weightSeed + 3.
+ */
+function buildRnnkitSeq2Seq(spec: ModelSpec): Model {
+  const dec = spec.decoder!;
+  if (spec.cell !== 'lstm') throw new Error('the encoder–decoder is built for LSTM cells only');
+  const encIn = input({ shape: [null, spec.I], name: 'encoder_inputs' });
+  const [, h, c] = layers.lstm({ units: spec.units, returnState: true, seed: spec.weightSeed, name: SEQ2SEQ_LAYERS.encoder }).apply(encIn) as unknown as SymbolicTensor[];
+  const decIn = input({ shape: [null, dec.I], name: 'decoder_inputs' });
+  const [seq] = layers
+    .lstm({ units: spec.units, returnSequences: true, returnState: true, seed: spec.weightSeed + 3, name: SEQ2SEQ_LAYERS.decoder })
+    .apply(decIn, { initialState: [h!, c!] }) as unknown as SymbolicTensor[];
+  const out = layers.dense({ units: spec.classes!, activation: 'softmax', seed: spec.weightSeed + 1, name: SEQ2SEQ_LAYERS.head }).apply(seq!);
+  return model({ inputs: [encIn, decIn], outputs: out });
+}
+
+export function buildRnnkitModel(spec: ModelSpec): Model {
   setSeed(spec.weightSeed); // also seeds fit's shuffling (no per-fit seed given)
+  const m = spec.decoder !== undefined ? buildRnnkitSeq2Seq(spec) : buildRnnkitChain(spec);
+  const optimizer: Optimizer =
+    spec.optimizer === 'rmsprop'
+      ? optimizers.rmsprop({ learningRate: spec.learningRate, rho: RHO, epsilon: spec.epsilon })
+      : optimizers.adam({ learningRate: spec.learningRate, epsilon: spec.epsilon });
+  m.compile({ optimizer, loss: lossName(spec), metrics: ['accuracy'] });
+  return m;
+}
+
+/** [Embedding →] SimpleRNN / LSTM / GRU → Dense. */
+function buildRnnkitChain(spec: ModelSpec): Sequential {
   const m = new Sequential();
   const emb = spec.embeddingVocab !== undefined;
   if (emb) m.add(layers.embedding({ inputDim: spec.embeddingVocab!, outputDim: spec.I, inputShape: [null], seed: spec.weightSeed + 2 }));
@@ -96,26 +168,22 @@ export function buildRnnkitModel(spec: ModelSpec): Sequential {
   m.add(rnn);
   const softmax = spec.classes !== null;
   m.add(layers.dense({ units: softmax ? spec.classes! : 1, activation: softmax ? 'softmax' : 'sigmoid', seed: spec.weightSeed + 1 }));
-  m.compile({
-    optimizer: optimizers.adam({ learningRate: spec.learningRate, epsilon: spec.epsilon }),
-    loss: softmax ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
-    metrics: ['accuracy'],
-  });
   return m;
 }
 
-/** rnnkit's initial weights for a model spec (the same for every backend). */
+/** rnnkit's initial weights for a model spec (the same for every backend), named by their paths. */
 export function initialWeights(spec: ModelSpec): WeightValue[] {
   useBackend('ts');
-  return buildRnnkitModel(spec)
-    .getWeights()
-    .map((w) => ({ shape: [...w.shape], data: Float32Array.from(w.data) }));
+  const m = buildRnnkitModel(spec);
+  const names = m.weightPaths();
+  return m.getWeights().map((w, i) => ({ shape: [...w.shape], data: Float32Array.from(w.data), name: names[i]! }));
 }
 
 class RnnkitContestant implements Contestant {
   readonly label: string;
-  private readonly model: Sequential;
-  private readonly slices = new Map<string, [Tensor, Tensor]>();
+  private readonly model: Model;
+  /** Per slice: the inputs (a list for an encoder–decoder) and the targets. */
+  private readonly slices = new Map<string, [Tensor | Tensor[], Tensor]>();
 
   constructor(
     private readonly data: Dataset,
@@ -133,20 +201,19 @@ class RnnkitContestant implements Contestant {
     return backend().name;
   }
 
-  private slice(start: number, count: number): [Tensor, Tensor] {
+  private slice(start: number, count: number): [Tensor | Tensor[], Tensor] {
     const key = `${start}:${count}`;
     let s = this.slices.get(key);
     if (s === undefined) {
-      const d = this.data;
-      const xw = xShape(d, this.spec, 1).reduce((a, b) => a * b, 1);
-      const yw = yWidth(d, this.spec);
-      s = [tensor(d.x.subarray(start * xw, (start + count) * xw), xShape(d, this.spec, count)), tensor(d.y.subarray(start * yw, (start + count) * yw), [count, yw])];
+      const { x, y } = sliceData(this.data, this.spec, start, count);
+      const xs = x.map((b) => tensor(b.data, b.shape));
+      s = [xs.length === 1 ? xs[0]! : xs, tensor(y.data, y.shape)];
       this.slices.set(key, s);
     }
     return s;
   }
 
-  private async fit(x: Tensor, y: Tensor, args: FitArgs): Promise<number> {
+  private async fit(x: Tensor | Tensor[], y: Tensor, args: FitArgs): Promise<number> {
     useBackend(this.backendName);
     const h = await this.model.fit(x, y, { ...args, verbose: 0, workers: this.workers });
     return h.history.loss![h.history.loss!.length - 1]!;
@@ -257,7 +324,27 @@ function oneHot(ids: Float32Array, V: number): Float32Array {
   return out;
 }
 
-function buildTfjsModel(spec: ModelSpec, oneHotInput: boolean, batchInputShape?: number[]): tfl.Sequential {
+/** tfjs's LSTM/GRU arguments beyond the units: Keras 3's recurrent activation; see buildTfjsChain for the zeros. */
+const TFJS_RNN_ARGS = { recurrentInitializer: 'zeros', recurrentActivation: 'sigmoid' } as const;
+
+/** The encoder–decoder in tfjs's functional API, named as rnnkit's (the weights are set by layer name). */
+function buildTfjsSeq2Seq(spec: ModelSpec): tfl.LayersModel {
+  const dec = spec.decoder!;
+  const encIn = tfl.input({ shape: [null, spec.I], name: 'encoder_inputs' });
+  const [, h, c] = tfl.layers.lstm({ units: spec.units, returnState: true, name: SEQ2SEQ_LAYERS.encoder, ...TFJS_RNN_ARGS }).apply(encIn) as tfl.SymbolicTensor[];
+  const decIn = tfl.input({ shape: [null, dec.I], name: 'decoder_inputs' });
+  const [seq] = tfl.layers
+    .lstm({ units: spec.units, returnSequences: true, returnState: true, name: SEQ2SEQ_LAYERS.decoder, ...TFJS_RNN_ARGS })
+    .apply(decIn, { initialState: [h!, c!] }) as tfl.SymbolicTensor[];
+  const out = tfl.layers.dense({ units: spec.classes!, activation: 'softmax', name: SEQ2SEQ_LAYERS.head }).apply(seq!) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: [encIn, decIn], outputs: out });
+}
+
+function buildTfjsModel(spec: ModelSpec, oneHotInput: boolean, batchInputShape?: number[]): tfl.LayersModel {
+  return spec.decoder !== undefined ? buildTfjsSeq2Seq(spec) : buildTfjsChain(spec, oneHotInput, batchInputShape);
+}
+
+function buildTfjsChain(spec: ModelSpec, oneHotInput: boolean, batchInputShape?: number[]): tfl.Sequential {
   const m = tfl.sequential();
   const V = spec.embeddingVocab;
   const stateful = batchInputShape !== undefined;
@@ -272,7 +359,7 @@ function buildTfjsModel(spec: ModelSpec, oneHotInput: boolean, batchInputShape?:
     returnSequences: spec.returnSequences === true,
     stateful,
     ...(V === undefined ? first : {}),
-    ...(spec.cell === 'simpleRNN' ? {} : { recurrentInitializer: 'zeros' as const, recurrentActivation: 'sigmoid' as const }),
+    ...(spec.cell === 'simpleRNN' ? {} : TFJS_RNN_ARGS),
   } as tfl.LSTMLayerArgs;
   if (spec.cell === 'gru' && spec.resetAfter !== false) throw new Error('tfjs: GRU supports resetAfter false only');
   m.add(spec.cell === 'lstm' ? tfl.layers.lstm(rnnArgs) : spec.cell === 'gru' ? tfl.layers.gru(rnnArgs) : tfl.layers.simpleRNN(rnnArgs));
@@ -281,17 +368,36 @@ function buildTfjsModel(spec: ModelSpec, oneHotInput: boolean, batchInputShape?:
   return m;
 }
 
-function setTfjsWeights(m: tfl.LayersModel, weights: readonly WeightValue[]): void {
+/**
+ * The layers whose weights are matched by name, in rnnkit's weight order (the encoder–decoder);
+ * null: a chain, whose weights are in the same order in both libraries.
+ */
+function namedLayers(spec: ModelSpec): string[] | null {
+  return spec.decoder !== undefined ? [SEQ2SEQ_LAYERS.encoder, SEQ2SEQ_LAYERS.decoder, SEQ2SEQ_LAYERS.head] : null;
+}
+
+/** rnnkit's weights into a tfjs model: layer by layer by name (`layers`), or in model order. */
+function setTfjsWeights(m: tfl.LayersModel, weights: readonly WeightValue[], layers: readonly string[] | null): void {
   const ts = weights.map((w) => tf.tensor(Float32Array.from(w.data), [...w.shape]));
-  m.setWeights(ts);
+  if (layers === null) m.setWeights(ts);
+  else {
+    for (const name of layers) {
+      const mine = ts.filter((_, i) => weights[i]!.name?.split('/')[0] === name);
+      if (mine.length === 0) throw new Error(`tfjs: no weights named ${name}/… to set`);
+      m.getLayer(name).setWeights(mine);
+    }
+    if (weights.some((w) => !layers.includes(w.name?.split('/')[0] ?? ''))) throw new Error('tfjs: weights left over after setting them by layer');
+  }
   tf.dispose(ts);
 }
 
 class TfjsContestant implements Contestant {
   readonly label: string;
-  private readonly model: tfl.Sequential;
+  private readonly model: tfl.LayersModel;
   private readonly oneHot: boolean;
-  private readonly slices = new Map<string, [tf.Tensor, tf.Tensor]>();
+  private readonly layers: string[] | null;
+  /** Per slice: the inputs (a list for an encoder–decoder) and the targets. */
+  private readonly slices = new Map<string, [tf.Tensor | tf.Tensor[], tf.Tensor]>();
 
   constructor(
     private readonly data: Dataset,
@@ -301,10 +407,11 @@ class TfjsContestant implements Contestant {
     this.label = `tfjs-${backendName}`;
     this.oneHot = spec.embeddingVocab !== undefined && backendName === 'wasm';
     this.model = buildTfjsModel(spec, this.oneHot);
-    const softmax = spec.classes !== null;
+    this.layers = namedLayers(spec);
     this.model.compile({
-      optimizer: tf.train.adam(spec.learningRate, 0.9, 0.999, spec.epsilon),
-      loss: softmax ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy',
+      // tfjs's RMSProp divides by √(v + ε) as Keras 3 does; its Adam adds ε elsewhere (see run.ts).
+      optimizer: spec.optimizer === 'rmsprop' ? tf.train.rmsprop(spec.learningRate, RHO, 0, spec.epsilon, false) : tf.train.adam(spec.learningRate, 0.9, 0.999, spec.epsilon),
+      loss: lossName(spec),
       metrics: ['accuracy'],
     });
   }
@@ -317,27 +424,21 @@ class TfjsContestant implements Contestant {
     if (tf.getBackend() !== this.backendName) throw new Error(`${this.label}: tfjs's backend is ${tf.getBackend()}`);
   }
 
-  private slice(start: number, count: number): [tf.Tensor, tf.Tensor] {
+  /** As rnnkit's slices, except: one-hot ids on wasm (see the header), sparse per-step targets [count, T, 1]. */
+  private slice(start: number, count: number): [tf.Tensor | tf.Tensor[], tf.Tensor] {
     const key = `${start}:${count}`;
     let s = this.slices.get(key);
     if (s === undefined) {
-      const d = this.data;
-      const xs = xShape(d, this.spec, count);
-      const xw = xs.slice(1).reduce((a, b) => a * b, 1);
-      let x: Float32Array = d.x.slice(start * xw, (start + count) * xw);
-      if (this.oneHot) {
-        x = oneHot(x, this.spec.embeddingVocab!);
-        xs.push(this.spec.embeddingVocab!);
-      }
-      const yw = yWidth(d, this.spec);
-      const y = d.y.slice(start * yw, (start + count) * yw);
-      s = [tf.tensor(x, xs), this.spec.returnSequences === true ? tf.tensor3d(y, [count, yw, 1]) : tf.tensor2d(y, [count, 1])];
+      const { x, y } = sliceData(this.data, this.spec, start, count);
+      const xs = x.map((b, i) => (i === 0 && this.oneHot ? tf.tensor(oneHot(b.data, this.spec.embeddingVocab!), [...b.shape, this.spec.embeddingVocab!]) : tf.tensor(b.data.slice(), b.shape)));
+      const yShape = this.spec.returnSequences === true ? [...y.shape, 1] : y.shape;
+      s = [xs.length === 1 ? xs[0]! : xs, tf.tensor(y.data.slice(), yShape)];
       this.slices.set(key, s);
     }
     return s;
   }
 
-  private async fit(x: tf.Tensor, y: tf.Tensor, args: tfl.ModelFitArgs): Promise<number> {
+  private async fit(x: tf.Tensor | tf.Tensor[], y: tf.Tensor, args: tfl.ModelFitArgs): Promise<number> {
     this.check();
     const h = await this.model.fit(x, y, { ...args, verbose: 0 });
     const losses = h.history.loss!;
@@ -365,12 +466,14 @@ class TfjsContestant implements Contestant {
     return this.fit(x, y, { epochs: 1, batchSize: this.spec.batchSize, shuffle });
   }
 
+  /** In rnnkit's order (layer by layer by name for the encoder–decoder). */
   getWeights(): WeightValue[] {
-    return this.model.getWeights().map((w) => ({ shape: [...w.shape], data: Float32Array.from(w.dataSync() as Float32Array) }));
+    const ws = this.layers === null ? this.model.getWeights() : this.layers.flatMap((name) => this.model.getLayer(name).getWeights());
+    return ws.map((w) => ({ shape: [...w.shape], data: Float32Array.from(w.dataSync() as Float32Array) }));
   }
 
   setWeights(weights: readonly WeightValue[]): void {
-    setTfjsWeights(this.model, weights);
+    setTfjsWeights(this.model, weights, this.layers);
   }
 
   evaluate(): [number, number] {
@@ -401,7 +504,7 @@ class TfjsContestant implements Contestant {
     if (V === undefined) throw new Error(`${this.label}: sampling needs an embedding model`);
     const shape = this.oneHot ? [rows, 1, V] : [rows, 1];
     const m = buildTfjsModel(this.spec, this.oneHot, shape);
-    setTfjsWeights(m, this.getWeights());
+    setTfjsWeights(m, this.getWeights(), null);
     const input = new Float32Array(this.oneHot ? rows * V : rows);
     return {
       rows,

@@ -1,6 +1,6 @@
 /**
  * PyTorch as a contestant: finds a python3 that imports torch, writes the workloads (spec,
- * data, rnnkit's initial weights) into a temporary directory, and runs bench/torch_bench.py
+ * data, rnnkit's initial weights with their names) into a temporary directory, and runs bench/torch_bench.py
  * once per thread count as a child process — after the JavaScript contestants, never beside
  * them. Nothing here is needed when PyTorch is missing: its rows then say 'not installed'.
  */
@@ -98,17 +98,19 @@ export class TorchBench {
       plan,
       workloads: jobs.map((j) => {
         const d = j.data;
-        const emb = j.model.embeddingVocab !== undefined;
-        const yw = j.model.returnSequences === true ? d.T : 1;
+        const m = j.model;
+        const emb = m.embeddingVocab !== undefined;
+        const yw = m.returnSequences === true ? d.T : 1;
         return {
           name: j.name,
           mode: j.mode,
-          model: j.model,
-          seed: j.model.weightSeed,
+          model: m,
+          seed: m.weightSeed,
           sampleRows: j.sampleRows ?? 1,
           x: put(d.x, emb ? [d.n, d.T] : [d.n, d.T, d.I]),
-          y: put(d.y, [d.n, yw]),
-          weights: j.weights.map((w) => put(w.data, w.shape)),
+          // An encoder–decoder: the decoder input, and one-hot targets per decoder step.
+          ...(m.decoder === undefined ? { y: put(d.y, [d.n, yw]) } : { decoderX: put(d.decoderX!, [d.n, m.decoder.T, m.decoder.I]), y: put(d.y, [d.n, m.decoder.T, m.classes!]) }),
+          weights: j.weights.map((w) => ({ ...put(w.data, w.shape), name: w.name })),
         };
       }),
     };

@@ -5,11 +5,12 @@
 The manifest (written by bench/torch.ts into a temporary directory) gives the thread count,
 the time budgets and, per workload, the model spec, the data and rnnkit's initial weights
 (Keras order and layouts) as raw little-endian float32 files beside it. This script builds
-the equivalent nn.Embedding / nn.RNN / nn.LSTM / nn.GRU + nn.Linear, injects the weights,
-and measures exactly what the JavaScript side measures (bench/run.ts, `measure`):
+the equivalent nn.Embedding / nn.RNN / nn.LSTM / nn.GRU + nn.Linear (or, for an encoder-decoder
+workload, lstm_seq2seq: Seq2Seq below), injects the weights, and measures exactly what the
+JavaScript side measures (bench/run.ts, `measure`):
 
 - epoch / batch workloads: the predictions for the first sequences before training and the
-  losses of batch 0 (before any update) and batch 1 (after one Adam step) as the check; then
+  losses of batch 0 (before any update) and batch 1 (after one Adam / RMSprop step) as the check; then
   per-epoch times over 1 warm-up + N epochs (shuffled), or per-batch times over K further
   batches, each from the end of the previous one to the end of its own optimizer step.
 - predict: sequences/s of model(x) under torch.no_grad(), batch 64, softmax included.
@@ -21,8 +22,15 @@ LSTM gates are i, f, c(g), o in both; GRU gates are z, r, h in Keras and r, z, n
 so the blocks are reordered; Keras GRU resetAfter=true has a [2, 3H] bias (input row, recurrent
 row) that maps to bias_ih / bias_hh. Keras LSTM and SimpleRNN have one bias: it goes to bias_ih
 and bias_hh is held at zero (requires_grad False), so the model has Keras's parameters exactly.
-Adam: Keras 3 adds eps to the uncorrected sqrt(v), PyTorch to the bias-corrected one; setting
-PyTorch's eps to eps / sqrt(1 - beta2^t) before step t makes the updates identical.
+The encoder-decoder's weights are matched by name (rnnkit's paths: encoder/kernel, ...,
+head/bias). Adam: Keras 3 adds eps to the uncorrected sqrt(v), PyTorch to the bias-corrected
+one; setting PyTorch's eps to eps / sqrt(1 - beta2^t) before step t makes the updates identical.
+RMSprop: Keras 3 (and rnnkit, and tfjs) divide by sqrt(v + eps), PyTorch by sqrt(v) + eps; no
+setting of PyTorch's RMSprop makes the two equal (eps is inside the root in one, outside in the
+other), so PyTorch runs its own rule with Keras's eps (1e-7), as a PyTorch user would. Where
+sqrt(v) >> eps the two agree; for gradients below ~1e-3 Keras's steps are smaller. The check's
+batch-1 loss shows the difference (about 1e-4 relative on seq2seq) within the bench's 1e-3, the
+way tfjs's Adam eps difference is tolerated on the JavaScript side.
 """
 
 import json
@@ -40,6 +48,18 @@ def load(base, ref, dtype=torch.float32):
         buf = bytearray(f.read())
     t = torch.frombuffer(buf, dtype=torch.float32).reshape(ref["shape"]).clone()
     return t.to(dtype)
+
+
+class Inputs:
+    """Several model inputs (the encoder's and the decoder's), indexed and sliced together along
+    the sample axis like one tensor."""
+
+    def __init__(self, *tensors):
+        self.tensors = tensors
+        self.shape = tensors[0].shape
+
+    def __getitem__(self, index):
+        return Inputs(*(t[index] for t in self.tensors))
 
 
 class Net(nn.Module):
@@ -68,33 +88,68 @@ class Net(nn.Module):
         return torch.softmax(logits, -1) if self.m["classes"] is not None else torch.sigmoid(logits)
 
 
-def inject(net, weights):
+class Seq2Seq(nn.Module):
+    """Keras's lstm_seq2seq: the encoder LSTM's final (h, c) start the decoder LSTM (teacher
+    forcing: the decoder reads the target sequence one step behind); a Linear head on every
+    decoder step. Takes Inputs(encoder one-hot, decoder one-hot)."""
+
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+        H, d = m["units"], m["decoder"]
+        if m["cell"] != "lstm":
+            raise ValueError("the encoder-decoder is built for LSTM cells only")
+        self.encoder = nn.LSTM(m["I"], H, batch_first=True)
+        self.decoder = nn.LSTM(d["I"], H, batch_first=True)
+        self.head = nn.Linear(H, m["classes"])
+
+    def forward(self, x, state=None):
+        enc, dec = x.tensors
+        _, state = self.encoder(enc)
+        out, _ = self.decoder(dec, state)
+        return self.head(out), None
+
+    def probs(self, logits):
+        return torch.softmax(logits, -1)
+
+
+def inject_rnn(rnn, cell, H, kernel, recurrent, bias):
+    """One Keras recurrent layer's weights into an nn.RNN / nn.LSTM / nn.GRU (see the module docstring)."""
+    gates = kernel.shape[1] // H
+    order = [1, 0, 2] if cell == "gru" else list(range(gates))  # Keras z,r,h -> PyTorch r,z,n
+
+    def reorder(t):  # [gates*H, ...] blocks
+        return torch.cat([t[g * H:(g + 1) * H] for g in order], 0)
+
+    rnn.weight_ih_l0.copy_(reorder(kernel.t()))
+    rnn.weight_hh_l0.copy_(reorder(recurrent.t()))
+    if bias.dim() == 2:  # GRU resetAfter: [input bias, recurrent bias]
+        rnn.bias_ih_l0.copy_(reorder(bias[0]))
+        rnn.bias_hh_l0.copy_(reorder(bias[1]))
+    else:
+        rnn.bias_ih_l0.copy_(reorder(bias))
+        rnn.bias_hh_l0.zero_()
+        rnn.bias_hh_l0.requires_grad_(False)
+
+
+def inject(net, weights, names):
     m = net.m
     H = m["units"]
-    w = list(weights)
     with torch.no_grad():
-        if net.emb is not None:
-            net.emb.weight.copy_(w.pop(0))
-        kernel, recurrent, bias = w.pop(0), w.pop(0), w.pop(0)
-        gates = kernel.shape[1] // H
-        order = [1, 0, 2] if m["cell"] == "gru" else list(range(gates))  # Keras z,r,h -> PyTorch r,z,n
-
-        def reorder(t):  # [gates*H, ...] blocks
-            return torch.cat([t[g * H:(g + 1) * H] for g in order], 0)
-
-        net.rnn.weight_ih_l0.copy_(reorder(kernel.t()))
-        net.rnn.weight_hh_l0.copy_(reorder(recurrent.t()))
-        if bias.dim() == 2:  # GRU resetAfter: [input bias, recurrent bias]
-            net.rnn.bias_ih_l0.copy_(reorder(bias[0]))
-            net.rnn.bias_hh_l0.copy_(reorder(bias[1]))
-        else:
-            net.rnn.bias_ih_l0.copy_(reorder(bias))
-            net.rnn.bias_hh_l0.zero_()
-            net.rnn.bias_hh_l0.requires_grad_(False)
-        dk, db = w.pop(0), w.pop(0)
+        if isinstance(net, Seq2Seq):  # by name: encoder/kernel, ..., head/bias
+            w = dict(zip(names, weights))
+            for layer in ("encoder", "decoder"):
+                inject_rnn(getattr(net, layer), "lstm", H, w.pop(f"{layer}/kernel"), w.pop(f"{layer}/recurrent_kernel"), w.pop(f"{layer}/bias"))
+            dk, db = w.pop("head/kernel"), w.pop("head/bias")
+        else:  # a chain, in Keras order
+            w = list(weights)
+            if net.emb is not None:
+                net.emb.weight.copy_(w.pop(0))
+            inject_rnn(net.rnn, m["cell"], H, w.pop(0), w.pop(0), w.pop(0))
+            dk, db = w.pop(0), w.pop(0)
         net.head.weight.copy_(dk.t())
         net.head.bias.copy_(db)
-    assert not w, "unused weights"
+    assert not w, f"unused weights: {list(w)}"
 
 
 class Trainer:
@@ -102,19 +157,29 @@ class Trainer:
         self.net = net
         self.m = m
         self.eps = m["epsilon"]
-        self.opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=m["learningRate"], betas=(0.9, 0.999), eps=self.eps)
+        params = [p for p in net.parameters() if p.requires_grad]
+        self.adam = m.get("optimizer", "adam") == "adam"
+        if self.adam:
+            self.opt = torch.optim.Adam(params, lr=m["learningRate"], betas=(0.9, 0.999), eps=self.eps)
+        else:  # Keras 3's defaults; eps placement: see the module docstring
+            self.opt = torch.optim.RMSprop(params, lr=m["learningRate"], alpha=0.9, eps=self.eps)
         self.t = 0
+        # Categorical cross-entropy on one-hot targets (the encoder-decoder): CrossEntropyLoss with
+        # class-probability targets = the mean over batch x steps of -sum(y log p), as Keras's.
         self.lossf = nn.CrossEntropyLoss() if m["classes"] is not None else nn.BCEWithLogitsLoss()
 
     def loss(self, logits, y):
+        if self.m.get("decoder") is not None:
+            return self.lossf(logits.reshape(-1, logits.shape[-1]), y.reshape(-1, y.shape[-1]))
         if self.m["classes"] is not None:
             return self.lossf(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         return self.lossf(logits, y)
 
     def step(self, x, y):
         self.t += 1
-        for g in self.opt.param_groups:  # Keras 3's eps placement, see the module docstring
-            g["eps"] = self.eps / math.sqrt(1 - 0.999 ** self.t)
+        if self.adam:
+            for g in self.opt.param_groups:  # Keras 3's eps placement, see the module docstring
+                g["eps"] = self.eps / math.sqrt(1 - 0.999 ** self.t)
         self.opt.zero_grad(set_to_none=True)
         logits, _ = self.net(x)
         loss = self.loss(logits, y)
@@ -264,11 +329,15 @@ def main():
         try:
             m = job["model"]
             torch.manual_seed(0)
-            net = Net(m)
-            inject(net, [load(base, w) for w in job["weights"]])
+            seq2seq = m.get("decoder") is not None
+            net = Seq2Seq(m) if seq2seq else Net(m)
+            inject(net, [load(base, w) for w in job["weights"]], [w.get("name") for w in job["weights"]])
             ids = m.get("embeddingVocab") is not None
             x = load(base, job["x"], torch.long if ids else torch.float32)
-            y = load(base, job["y"], torch.long if m["classes"] is not None else torch.float32)
+            if seq2seq:
+                x = Inputs(x, load(base, job["decoderX"]))
+            sparse = m["classes"] is not None and not seq2seq  # class ids; else 0/1 or one-hot
+            y = load(base, job["y"], torch.long if sparse else torch.float32)
             if job["mode"] in ("epoch", "batch"):
                 results[name] = run_train(job, net, x, y, plan)
             elif job["mode"] == "predict":
