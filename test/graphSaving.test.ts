@@ -237,6 +237,13 @@ describe('graph models: malformed topologies are refused, naming the layer', () 
       }),
       /input decoder_inputs\[0\]\[0\] \(input 'decoder_inputs'\) does not reach any output/,
     ));
+  it('an input option that would change the input (ragged)', () =>
+    refuses(
+      variant((ls) => {
+        (ls.find((l) => l.name === 'encoder_inputs') as unknown as { config: Record<string, unknown> }).config.ragged = true;
+      }),
+      /InputLayer 'encoder_inputs'\): option 'ragged' = true is not supported/,
+    ));
   it('an output index a layer does not have', () =>
     refuses(
       variant((_, topo) => {

@@ -77,12 +77,20 @@ function layerOf(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
   }
   if (json?.class_name === 'InputLayer') {
     const c = fromKerasConfig(json.config ?? {}, dialect, where);
+    const at = `${where} (InputLayer '${String(c.name)}')`;
     const batch = c.batchInputShape ?? c.batchShape;
-    if (batch === undefined) throw new ModelFormatError(`${where} (InputLayer): no batch_input_shape or batch_shape`);
+    if (batch === undefined) throw new ModelFormatError(`${at}: no batch_input_shape or batch_shape`);
+    for (const [k, v] of Object.entries(c)) {
+      if (['name', 'batchInputShape', 'batchShape', 'dtype', 'sparse'].includes(k)) continue;
+      // Keras writes these with their defaults; anything else would change the input.
+      if ((k === 'ragged' || k === 'optional') && v === false) continue;
+      if (k === 'trainable') continue;
+      throw new ModelFormatError(`${at}: option '${k}' = ${JSON.stringify(v)} is not supported`);
+    }
     try {
       return new InputLayer({ name: c.name as string, batchInputShape: batch as (number | null)[], ...(c.dtype === undefined ? {} : { dtype: c.dtype as 'float32' }), ...(c.sparse === undefined ? {} : { sparse: c.sparse as boolean }) });
     } catch (e) {
-      throw new ModelFormatError(`${where} (InputLayer '${String(c.name)}'): ${(e as Error).message}`);
+      throw new ModelFormatError(`${at}: ${(e as Error).message}`);
     }
   }
   return layerFromKeras(json, dialect, where);
