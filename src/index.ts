@@ -111,6 +111,7 @@ export {
   TextGenerator,
   type EncodeOptions,
   type VocabularyJSON,
+  type VocabularyMode,
   type TextDataset,
   type LineDatasetOptions,
   type WindowDatasetOptions,
@@ -155,6 +156,25 @@ export {
   type ForecastCell,
   type ForecastStrategy,
 } from './timeseries/index.js';
+export {
+  Seq2Seq,
+  decode,
+  editDistance,
+  scoreSequences,
+  corpusBleu,
+  type Seq2SeqArgs,
+  type Seq2SeqPairsArgs,
+  type Seq2SeqTokens,
+  type Seq2SeqCell,
+  type Seq2SeqAttention,
+  type Seq2SeqFitOptions,
+  type TranslateOptions,
+  type Seq2SeqEvaluation,
+  type Seq2SeqMetadata,
+  type DecoderStep,
+  type DecodeOptions,
+  type SequenceScores,
+} from './seq2seq/index.js';
 export { lineChart, niceTicks, plotHistory, historySvg, plotForecast, forecastSvg, plotModel, modelSvg, type LineSeries, type ChartOptions, type PlotHistoryOptions, type ForecastPlotData, type PlotModelOptions } from './plot/index.js';
 
 /** A graph's input: `input({shape: [null, 8]})` (tfjs `tf.input`). */

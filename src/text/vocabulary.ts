@@ -1,10 +1,11 @@
 /**
- * Vocabulary: a character ↔ index map built from a corpus, for character-level models.
+ * Vocabulary: a symbol ↔ index map built from a corpus. Symbols are characters (whole
+ * Unicode code points: an emoji is one character, not two UTF-16 halves) or, with
+ * mode 'word', whitespace-separated tokens (words, phonemes).
  *
- * Layout: index 0 = padding (never a character; Embedding maskZero masks it), 1 = the
- * end-of-sequence token (also used as the start token of a line), 2 = unknown character,
- * then the corpus's distinct characters sorted by code point from index 3. Characters are
- * whole Unicode code points (an emoji is one character, not two UTF-16 halves).
+ * Layout: index 0 = padding (never a symbol; Embedding maskZero masks it), 1 = the
+ * end-of-sequence token (also used as the start token of a line), 2 = unknown symbol,
+ * then the corpus's distinct symbols, sorted, from index 3.
  * Browser-safe: no Node imports.
  */
 
@@ -21,34 +22,56 @@ export interface EncodeOptions {
 
 /** JSON form (what travels in model.json). */
 export interface VocabularyJSON {
-  /** The characters at indices 3, 4, … in order. */
+  /** The symbols at indices 3, 4, … in order. */
   chars: string[];
+  /** 'word' for whitespace-separated tokens; absent for characters. */
+  mode?: 'word';
 }
 
+/** Characters, or whitespace-separated tokens. */
+export type VocabularyMode = 'char' | 'word';
+
 export class Vocabulary {
-  /** The characters at indices 3, 4, … (sorted by code point). */
+  /** The symbols at indices 3, 4, … (sorted: characters by code point, tokens by code units). */
   readonly chars: readonly string[];
+  readonly mode: VocabularyMode;
   private readonly index: ReadonlyMap<string, number>;
 
-  /** From an explicit list of distinct single characters (kept in the given order). */
-  constructor(chars: readonly string[]) {
+  /** From an explicit list of distinct symbols (kept in the given order): single characters, or tokens without whitespace with mode 'word'. */
+  constructor(chars: readonly string[], options: { mode?: VocabularyMode } = {}) {
     if (!Array.isArray(chars)) throw new TypeError(`Vocabulary: expected an array of characters, got ${String(chars)}`);
+    const mode = options.mode ?? 'char';
+    if (mode !== 'char' && mode !== 'word') throw new RangeError(`Vocabulary: mode must be 'char' or 'word', got ${JSON.stringify(mode)}`);
     const index = new Map<string, number>();
     chars.forEach((c, i) => {
-      if (typeof c !== 'string' || [...c].length !== 1) throw new TypeError(`Vocabulary: entry ${i} must be a single character, got ${JSON.stringify(c)}`);
-      if (index.has(c)) throw new RangeError(`Vocabulary: character ${describeChar(c)} appears twice`);
+      if (mode === 'char' && (typeof c !== 'string' || [...c].length !== 1)) throw new TypeError(`Vocabulary: entry ${i} must be a single character, got ${JSON.stringify(c)}`);
+      if (mode === 'word' && (typeof c !== 'string' || c === '' || /\s/.test(c))) throw new TypeError(`Vocabulary: entry ${i} must be a token without whitespace, got ${JSON.stringify(c)}`);
+      if (index.has(c)) throw new RangeError(`Vocabulary: ${mode === 'char' ? 'character' : 'token'} ${describeChar(c)} appears twice`);
       index.set(c, FIRST_CHAR + i);
     });
-    if (chars.length === 0) throw new RangeError('Vocabulary: needs at least one character');
+    if (chars.length === 0) throw new RangeError(`Vocabulary: needs at least one ${mode === 'char' ? 'character' : 'token'}`);
     this.chars = Object.freeze([...chars]);
+    this.mode = mode;
     this.index = index;
   }
 
   /**
-   * The sorted distinct characters of a corpus: a string (every character, newlines
+   * The sorted distinct symbols of a corpus: a string (every character, newlines
    * included) or lines (every character of every line; line breaks are not characters).
+   * With mode 'word', the whitespace-separated tokens of the lines.
    */
-  static fromCorpus(corpus: string | readonly string[]): Vocabulary {
+  static fromCorpus(corpus: string | readonly string[], options: { mode?: VocabularyMode } = {}): Vocabulary {
+    if (options.mode === 'word') {
+      const set = new Set<string>();
+      const lines = typeof corpus === 'string' ? [corpus] : corpus;
+      if (!Array.isArray(lines)) throw new TypeError('Vocabulary.fromCorpus: expected a string or an array of lines');
+      lines.forEach((line, i) => {
+        if (typeof line !== 'string') throw new TypeError(`Vocabulary.fromCorpus: line ${i} is not a string`);
+        for (const t of splitWords(line)) set.add(t);
+      });
+      if (set.size === 0) throw new RangeError('Vocabulary.fromCorpus: the corpus has no tokens');
+      return new Vocabulary([...set].sort(), { mode: 'word' });
+    }
     const set = new Set<string>();
     const add = (s: string): void => {
       for (const c of s) set.add(c);
@@ -65,13 +88,19 @@ export class Vocabulary {
   }
 
   static fromJSON(json: unknown): Vocabulary {
-    const chars = (json as VocabularyJSON | null)?.chars;
-    if (!Array.isArray(chars)) throw new TypeError('Vocabulary.fromJSON: expected {chars: string[]}');
-    return new Vocabulary(chars as string[]);
+    const j = json as VocabularyJSON | null;
+    if (!Array.isArray(j?.chars)) throw new TypeError('Vocabulary.fromJSON: expected {chars: string[]}');
+    if (j!.mode !== undefined && j!.mode !== 'word') throw new TypeError(`Vocabulary.fromJSON: mode must be 'word' or absent, got ${JSON.stringify(j!.mode)}`);
+    return new Vocabulary(j!.chars as string[], { mode: j!.mode ?? 'char' });
   }
 
   toJSON(): VocabularyJSON {
-    return { chars: [...this.chars] };
+    return this.mode === 'word' ? { chars: [...this.chars], mode: 'word' } : { chars: [...this.chars] };
+  }
+
+  /** The symbols of a text: its characters, or its whitespace-separated tokens. */
+  split(text: string): string[] {
+    return this.mode === 'word' ? splitWords(text) : [...text];
   }
 
   /** Number of indices, special tokens included (the Embedding inputDim and the Dense units). */
@@ -96,33 +125,36 @@ export class Vocabulary {
     throw new RangeError(`Vocabulary: index ${i} is outside [0, ${this.size})`);
   }
 
-  /** Characters of `text` that are not in the vocabulary (distinct, in order of appearance). */
+  /** Symbols of `text` that are not in the vocabulary (distinct, in order of appearance). */
   unknownChars(text: string): string[] {
     const out = new Set<string>();
-    for (const c of text) if (!this.index.has(c)) out.add(c);
+    for (const c of this.split(text)) if (!this.index.has(c)) out.add(c);
     return [...out];
   }
 
-  /** Indices of the characters of `text` (no start or end token added). */
+  /** Indices of the symbols of `text` (no start or end token added). */
   encode(text: string, options: EncodeOptions = {}): number[] {
     if (typeof text !== 'string') throw new TypeError(`Vocabulary.encode: expected a string, got ${typeof text}`);
     const unknown = options.unknown ?? 'error';
     if (unknown !== 'error' && unknown !== 'map') throw new RangeError(`Vocabulary.encode: unknown must be 'error' or 'map', got ${JSON.stringify(unknown)}`);
     const out: number[] = [];
-    for (const c of text) {
+    for (const c of this.split(text)) {
       const i = this.index.get(c);
       if (i !== undefined) out.push(i);
       else if (unknown === 'map') out.push(UNK);
-      else throw new RangeError(`Vocabulary.encode: ${formatUnknown(this.unknownChars(text))} not in the vocabulary`);
+      else throw new RangeError(`Vocabulary.encode: ${formatUnknown(this.unknownChars(text), this.mode)} not in the vocabulary`);
     }
     return out;
   }
 
-  /** Text of indices: padding and end-of-sequence are dropped, unknown becomes '\uFFFD'. */
+  /** Text of indices: padding and end-of-sequence are dropped, unknown becomes '\uFFFD'; tokens are joined by spaces. */
   decode(indices: ArrayLike<number>): string {
-    let s = '';
-    for (let i = 0; i < indices.length; i++) s += this.charAt(indices[i]!);
-    return s;
+    const parts: string[] = [];
+    for (let i = 0; i < indices.length; i++) {
+      const c = this.charAt(indices[i]!);
+      if (c !== '') parts.push(c);
+    }
+    return parts.join(this.mode === 'word' ? ' ' : '');
   }
 }
 
@@ -136,8 +168,13 @@ export function describeChar(c: string): string {
   return cp < 0x21 || (cp >= 0x7f && cp < 0xa1) ? `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` : JSON.stringify(c);
 }
 
-/** "character '€' is" / "characters '€', 'ß' are". */
-export function formatUnknown(chars: readonly string[]): string {
+/** "character '€' is" / "characters '€', 'ß' are" (tokens for word vocabularies). */
+export function formatUnknown(chars: readonly string[], mode: VocabularyMode = 'char'): string {
   const shown = chars.slice(0, 10).map(describeChar).join(', ') + (chars.length > 10 ? `, … (${chars.length} in all)` : '');
-  return chars.length === 1 ? `character ${shown} is` : `characters ${shown} are`;
+  const what = mode === 'word' ? 'token' : 'character';
+  return chars.length === 1 ? `${what} ${shown} is` : `${what}s ${shown} are`;
+}
+
+function splitWords(text: string): string[] {
+  return text.split(/\s+/).filter((t) => t !== '');
 }
