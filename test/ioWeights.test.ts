@@ -285,6 +285,11 @@ describe('io/weights: matching stored names to model weights', () => {
     check(bi, ['bidirectional/forward_lstm/kernel', 'bidirectional/forward_lstm/bias', 'bidirectional/backward_lstm/kernel', 'bidirectional/backward_lstm/bias']);
     check(bi, ['bidirectional/forward_lstm/lstm_cell_1/kernel:0', 'bidirectional/forward_lstm/lstm_cell_1/bias:0', 'bidirectional/backward_lstm/lstm_cell_2/kernel:0', 'bidirectional/backward_lstm/lstm_cell_2/bias:0']);
   });
+  it('Bidirectional around a layer whose own name looks like a cell scope', () => {
+    const bi = [exp('enc', 'forward_enc_cell/kernel', [3, 16]), exp('enc', 'backward_enc_cell/kernel', [3, 16])];
+    check(bi, ['enc/forward_enc_cell/kernel', 'enc/backward_enc_cell/kernel']);
+    check(bi, ['enc/forward_enc_cell/lstm_cell/kernel', 'enc/backward_enc_cell/lstm_cell/kernel']);
+  });
   it('TimeDistributed: with and without the inner layer scope', () => {
     const td = [exp('time_distributed', 'dense/kernel', [4, 2]), exp('time_distributed', 'dense/bias', [2])];
     check(td, ['time_distributed/dense/kernel', 'time_distributed/dense/bias']);

@@ -280,6 +280,10 @@ test('save → load → translate gives identical outputs; loadModel reads it as
     assert.deepEqual(plain.inputNames, ['source', 'target_in']);
     const x = [new Tensor(new Float32Array([3, 4, 5]), [1, 3]), new Tensor(new Float32Array([1, 3, 4]), [1, 3])];
     assert.deepEqual(Array.from(plain.predict(x).data), Array.from(m.model.predict(x).data));
+    // a bidirectional encoder (its inner layers are named encoder_i_cell) and the state joins travel too
+    const bi = await copyModel(ARCHITECTURES[2]);
+    await bi.save(join(dir, 'bi'));
+    assert.deepEqual((await Seq2Seq.load(join(dir, 'bi'))).translate(sources, { beamWidth: 3 }), bi.translate(sources, { beamWidth: 3 }));
     // training resumes (the optimizer state travelled)
     await back.fit([['ab', 'ab']], { epochs: 1, verbose: 0 });
     const other = new Sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });

@@ -322,9 +322,11 @@ function fit(stored: string[], expected: ExpectedWeight): 0 | 1 | 2 {
   if (stored.length < 2 || stored[0] !== expected.layer) return 0;
   const want = expected.name.split('/');
   if (stored[stored.length - 1] !== want[want.length - 1]) return 0;
-  const middle = stored.slice(1, -1).filter((c) => !CELL_SCOPE.test(c));
+  const middle = stored.slice(1, -1);
   const wantMiddle = want.slice(0, -1);
-  if (middle.length === wantMiddle.length && middle.every((c, i) => c === wantMiddle[i])) return 2;
+  const same = (m: readonly string[]): boolean => m.length === wantMiddle.length && m.every((c, i) => c === wantMiddle[i]);
+  // A Keras cell scope is the last one; a layer may itself be named like one ('forward_encoder_cell').
+  if (same(middle) || (middle.length > 0 && CELL_SCOPE.test(middle[middle.length - 1]!) && same(middle.slice(0, -1)))) return 2;
   if (middle.length === 0 && wantMiddle.length > 0) return 1;
   return 0;
 }
