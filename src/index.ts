@@ -171,6 +171,7 @@ export {
   type TranslateOptions,
   type Seq2SeqEvaluation,
   type Seq2SeqMetadata,
+  type DecodingDefaults,
   type DecoderStep,
   type DecodeOptions,
   type SequenceScores,

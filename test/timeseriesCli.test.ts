@@ -72,7 +72,7 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   // The first two csv values are the json ones.
   assert.equal(Number(lines[1]!.split(',').at(-1)), parsed.forecast[0]!.value);
   // Bad input to forecast.
-  assertUserError(rnnkit('timeseries', 'forecast', file('nowhere'), file('data.csv')), 1, /nowhere holds no model/);
+  assertUserError(rnnkit('timeseries', 'forecast', file('nowhere'), file('data.csv')), 1, /model directory .*nowhere does not exist/);
   assertUserError(rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '0'), 2, /--steps must be an integer ≥ 1, got "0"/);
 });
 

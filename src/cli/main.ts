@@ -8,6 +8,8 @@
 import { CliError, usageError } from './args.js';
 import { textgen } from './textgen.js';
 import { timeseries } from './timeseries.js';
+import { seq2seq } from './seq2seq.js';
+import { g2p } from './g2p.js';
 
 const HELP = `Usage: rnnkit <command> [options]
 
@@ -18,6 +20,11 @@ Commands:
   timeseries train data.csv --target COL --lookback N --horizon N
                                          train a forecaster, scored against baselines
   timeseries forecast DIR data.csv       forecast after the end of a CSV
+  seq2seq train PAIRS.tsv --out DIR      train an encoder–decoder on source<TAB>target lines
+  seq2seq translate DIR [TEXT ...]       translate texts (or stdin, line by line)
+  seq2seq evaluate DIR PAIRS.tsv         exact match, error rates, BLEU on held-out pairs
+  g2p demo                               grapheme-to-phoneme on the CMU Pronouncing Dictionary
+  g2p say WORD ...                       pronounce words with the trained model
 
 Run \`rnnkit <command> --help\` for details.`;
 
@@ -26,7 +33,9 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return out(HELP);
   if (command === 'textgen') return textgen(rest, out);
   if (command === 'timeseries') return timeseries(rest, out);
-  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries (see rnnkit --help)`);
+  if (command === 'seq2seq') return seq2seq(rest, out);
+  if (command === 'g2p') return g2p(rest, out);
+  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries, seq2seq, g2p (see rnnkit --help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -93,26 +93,46 @@ export async function textgen(argv: string[], out: Print): Promise<void> {
 
 /** Read a corpus file as UTF-8 text, refusing missing, empty and binary files. */
 export async function readCorpus(file: string): Promise<string> {
+  return readTextFile(file, 'corpus');
+}
+
+/** Read a text file (`what` names it in errors: 'corpus', 'pairs file'), refusing missing, empty and binary files. */
+export async function readTextFile(file: string, what: string): Promise<string> {
   let bytes: Uint8Array;
   try {
     const s = await stat(file);
-    if (s.isDirectory()) throw new CliError(`corpus ${file} is a directory, not a text file`);
+    if (s.isDirectory()) throw new CliError(`${what} ${file} is a directory, not a text file`);
     bytes = await readFile(file);
   } catch (e) {
     if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `corpus ${file} does not exist` : `cannot read corpus ${file}: ${(e as Error).message}`);
+    throw new CliError(code === 'ENOENT' ? `${what} ${file} does not exist` : `cannot read ${what} ${file}: ${(e as Error).message}`);
   }
-  if (bytes.includes(0)) throw new CliError(`corpus ${file} is not text (it contains NUL bytes)`);
+  if (bytes.includes(0)) throw new CliError(`${what} ${file} is not text (it contains NUL bytes)`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new CliError(`corpus ${file} is not text (not valid UTF-8)`);
+    throw new CliError(`${what} ${file} is not text (not valid UTF-8)`);
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1);
-  if (text.trim() === '') throw new CliError(`corpus ${file} is empty`);
+  if (text.trim() === '') throw new CliError(`${what} ${file} is empty`);
   return text;
+}
+
+/** A model directory to read: it must exist and hold a model.json (`trainWith` says how to make one). */
+export async function checkModelDir(dir: string, trainWith: string): Promise<void> {
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new CliError(`${dir} is not a directory (expected a model directory from ${trainWith})`);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`model directory ${dir} does not exist`);
+  }
+  try {
+    await stat(join(dir, 'model.json'));
+  } catch {
+    throw new CliError(`${dir} holds no model (no model.json); train one with ${trainWith} --out ${dir}`);
+  }
 }
 
 /** DIR may be new, empty, or hold an rnnkit model (model.json by rnnkit + its weight files); anything else is refused. */
@@ -236,18 +256,7 @@ async function sample(argv: string[], print: Print): Promise<void> {
   const maxLength = values['max-length'] === undefined ? undefined : intOption(values, 'max-length', 1);
   const seed = values.seed === undefined ? undefined : intOption(values, 'seed', 0, 0);
   const prefix = (values.prefix as string | undefined) ?? '';
-  try {
-    const s = await stat(dir);
-    if (!s.isDirectory()) throw new CliError(`${dir} is not a directory (expected a model directory from rnnkit textgen train)`);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`model directory ${dir} does not exist`);
-  }
-  try {
-    await stat(join(dir, 'model.json'));
-  } catch {
-    throw new CliError(`${dir} holds no model (no model.json); train one with rnnkit textgen train --out ${dir}`);
-  }
+  await checkModelDir(dir, 'rnnkit textgen train');
   let gen: TextGenerator;
   try {
     gen = await TextGenerator.load(dir);

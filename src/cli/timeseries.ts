@@ -2,12 +2,11 @@
  * `rnnkit timeseries train | forecast`: forecasting a CSV column with a recurrent network,
  * scored against the last-value and seasonal-naive baselines.
  */
-import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Forecaster, ModelFormatError, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn } from './csv.js';
-import { checkOutDir } from './textgen.js';
+import { checkModelDir, checkOutDir } from './textgen.js';
 
 type Print = (line: string) => void;
 
@@ -219,13 +218,7 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   const [dir, file] = positionals as [string, string];
   const format = choiceOption(values, 'format', ['csv', 'json'] as const, 'csv');
   const fillMethod = fill(values);
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new CliError(`${dir} is not a directory (expected a model directory from rnnkit timeseries train --out)`);
-    await stat(join(dir, 'model.json'));
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${dir} holds no model (no model.json); train one with rnnkit timeseries train --out ${dir}`);
-  }
+  await checkModelDir(dir, 'rnnkit timeseries train');
   let f: Forecaster;
   try {
     f = await Forecaster.load(dir);

@@ -73,7 +73,7 @@ export class Rng {
   }
 
   /** Fisher–Yates shuffle in place. */
-  shuffle(a: Int32Array | number[]): void {
+  shuffle<T>(a: Int32Array | T[]): void {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = a[i]!;

@@ -10,6 +10,7 @@ export {
   type TranslateOptions,
   type Seq2SeqEvaluation,
   type Seq2SeqMetadata,
+  type DecodingDefaults,
 } from './seq2seq.js';
 export { decode, type DecoderStep, type DecodeOptions } from './decode.js';
 export { editDistance, scoreSequences, corpusBleu, type SequenceScores } from './metrics.js';

@@ -71,6 +71,8 @@ export interface Seq2SeqFitOptions {
   learningRate?: number;
   /** Fraction of the pairs held out, chosen at random (seeded). Default 0. */
   validationSplit?: number;
+  /** Held-out pairs to validate on instead (validationSplit is then not read, as in Keras). */
+  validationData?: readonly (readonly [string, string])[];
   /** Default 1 (progress bar). */
   verbose?: 0 | 1 | 2;
   callbacks?: Callback | readonly Callback[];
@@ -99,6 +101,16 @@ export interface Seq2SeqEvaluation extends SequenceScores {
   outputs: { source: string; output: string; references: string[] }[];
 }
 
+/** What translate and evaluate use when their options do not say (saved with the model). */
+export interface DecodingDefaults {
+  /** Default 1 (greedy). */
+  beamWidth: number;
+  /** Default 0. */
+  lengthPenalty: number;
+  /** null (default): twice the longest training target, at least 10. */
+  maxLength: number | null;
+}
+
 export interface Seq2SeqMetadata {
   version: 1;
   source: VocabularyJSON;
@@ -111,6 +123,7 @@ export interface Seq2SeqMetadata {
   embeddingDim: number;
   /** Longest training target (symbols): the default decoding limit is twice it. */
   maxTargetLength: number;
+  decoding: DecodingDefaults;
 }
 
 const METADATA_KEY = 'seq2seq';
@@ -144,6 +157,11 @@ export class Seq2Seq {
   readonly model: Model;
   /** Longest training target, in symbols (0 before fit). */
   maxTargetLength = 0;
+  /** Decoding settings translate and evaluate use by default (saved with the model; set with setDecoding). */
+  get decoding(): Readonly<DecodingDefaults> {
+    return this.decodingDefaults;
+  }
+  private decodingDefaults: DecodingDefaults = { beamWidth: 1, lengthPenalty: 0, maxLength: null };
   private readonly parts: Parts;
   private inference: { encoder: Model; step: Model } | null = null;
 
@@ -336,13 +354,19 @@ export class Seq2Seq {
   /** Teacher-forced training on [source, target] pairs; returns fit's History. */
   async fit(pairs: readonly (readonly [string, string])[], options: Seq2SeqFitOptions = {}): Promise<History> {
     const where = 'Seq2Seq.fit';
-    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'verbose', 'callbacks', 'seed', 'progressSink', 'workers'], where);
+    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'validationData', 'verbose', 'callbacks', 'seed', 'progressSink', 'workers'], where);
     checkPairs(pairs, where);
     const seed = options.seed ?? nextSeed();
     // Shuffle once (seeded) so validationSplit, taken from the end, holds out a random part.
     const order = pairs.map((_, i) => i);
     new Rng(seed).shuffle(order);
     const t = this.tensors(pairs, order, where);
+    let validationData: [Tensor[], Tensor] | undefined;
+    if (options.validationData !== undefined) {
+      checkPairs(options.validationData, `${where}: validationData`);
+      const v = this.tensors(options.validationData, options.validationData.map((_, i) => i), `${where}: validationData`);
+      validationData = [[v.src, v.tgtIn], v.tgtOut];
+    }
     this.maxTargetLength = Math.max(this.maxTargetLength, t.maxTarget);
     if (this.model.optimizer === null) {
       const lr = options.learningRate ?? 0.001;
@@ -353,12 +377,25 @@ export class Seq2Seq {
       epochs: options.epochs ?? 10,
       batchSize: options.batchSize ?? 64,
       validationSplit: options.validationSplit,
+      validationData,
       verbose: options.verbose ?? 1,
       callbacks: options.callbacks,
       seed: (seed ^ 0x2545f491) >>> 0,
       progressSink: options.progressSink,
       workers: options.workers,
     });
+  }
+
+  /** Change the default decoding settings (checked as translate checks them). */
+  setDecoding(settings: Partial<DecodingDefaults>): void {
+    const where = 'Seq2Seq.setDecoding';
+    checkOptions(settings, ['beamWidth', 'lengthPenalty', 'maxLength'], where);
+    const d = { ...this.decodingDefaults, ...settings };
+    this.decodingDefaults = {
+      beamWidth: posInt(d.beamWidth, `${where}: beamWidth`),
+      lengthPenalty: checkLengthPenalty(d.lengthPenalty, where),
+      maxLength: d.maxLength === null ? null : posInt(d.maxLength, `${where}: maxLength`),
+    };
   }
 
   /** Translate one text, or many (decoded together, batchSize at a time); same order as given. */
@@ -370,11 +407,11 @@ export class Seq2Seq {
     const one = typeof texts === 'string';
     const list = one ? [texts] : texts;
     if (!Array.isArray(list)) throw new TypeError(`${where}: expected a string or a list of strings`);
-    const beamWidth = posInt(options.beamWidth ?? 1, `${where}: beamWidth`);
-    const maxLength = posInt(options.maxLength ?? Math.max(10, 2 * this.maxTargetLength), `${where}: maxLength`);
+    const d = this.decodingDefaults;
+    const beamWidth = posInt(options.beamWidth ?? d.beamWidth, `${where}: beamWidth`);
+    const maxLength = posInt(options.maxLength ?? d.maxLength ?? Math.max(10, 2 * this.maxTargetLength), `${where}: maxLength`);
     const batchSize = posInt(options.batchSize ?? 64, `${where}: batchSize`);
-    const lengthPenalty = options.lengthPenalty ?? 0;
-    if (typeof lengthPenalty !== 'number' || !Number.isFinite(lengthPenalty) || lengthPenalty < 0) throw new RangeError(`${where}: lengthPenalty must be a number ≥ 0, got ${JSON.stringify(lengthPenalty)}`);
+    const lengthPenalty = checkLengthPenalty(options.lengthPenalty ?? d.lengthPenalty, where);
     const unknown = options.unknown ?? 'error';
     if (unknown !== 'error' && unknown !== 'map') throw new RangeError(`${where}: unknown must be 'error' or 'map', got ${JSON.stringify(unknown)}`);
     const ids = list.map((s, i) => {
@@ -383,12 +420,12 @@ export class Seq2Seq {
         const u = this.source.unknownChars(s);
         if (u.length > 0) throw new RangeError(`${where}: input ${list.length > 1 ? `${i} ` : ''}${JSON.stringify(s)}: ${formatUnknown(u, this.source.mode)} not in the vocabulary`);
       }
-      const e = this.source.encode(s, { unknown: 'map' });
-      return e.length === 0 ? [UNK] : e;
+      return this.source.encode(s, { unknown: 'map' });
     });
     // Similar lengths decode together (less padding); results go back in the given order.
-    const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length || a - b);
-    const out: string[] = new Array(list.length);
+    // An empty input has nothing to translate: its output is empty.
+    const order = ids.map((_, i) => i).filter((i) => ids[i]!.length > 0).sort((a, b) => ids[a]!.length - ids[b]!.length || a - b);
+    const out: string[] = new Array<string>(list.length).fill('');
     for (let start = 0; start < order.length; start += batchSize) {
       const chunk = order.slice(start, start + batchSize);
       const decoded = this.decodeBatch(chunk.map((i) => ids[i]!), { beamWidth, maxLength, lengthPenalty });
@@ -455,6 +492,7 @@ export class Seq2Seq {
       attention: this.attention,
       embeddingDim: this.embeddingDim,
       maxTargetLength: this.maxTargetLength,
+      decoding: { ...this.decodingDefaults },
     };
   }
 
@@ -492,7 +530,15 @@ export class Seq2Seq {
     } catch (e) {
       throw e instanceof ModelFormatError ? not(e.message.replace(/^the model is not an rnnkit Seq2Seq: /, '')) : not((e as Error).message);
     }
-    s.maxTargetLength = typeof meta.maxTargetLength === 'number' ? meta.maxTargetLength : 0;
+    if (meta.maxTargetLength !== undefined && !(Number.isInteger(meta.maxTargetLength) && meta.maxTargetLength >= 0)) throw not(`maxTargetLength must be a non-negative integer, got ${JSON.stringify(meta.maxTargetLength)}`);
+    s.maxTargetLength = meta.maxTargetLength ?? 0;
+    if (meta.decoding !== undefined) {
+      try {
+        s.setDecoding(meta.decoding);
+      } catch (e) {
+        throw not(`its decoding settings: ${(e as Error).message}`);
+      }
+    }
     return s;
   }
 }
@@ -556,6 +602,11 @@ function checkPairs(pairs: unknown, where: string): asserts pairs is readonly (r
   pairs.forEach((p: unknown, i) => {
     if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') throw new TypeError(`${where}: pair ${i + 1} must be [source, target] strings`);
   });
+}
+
+function checkLengthPenalty(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${where}: lengthPenalty must be a number ≥ 0, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function posInt(v: unknown, what: string): number {

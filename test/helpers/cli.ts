@@ -15,7 +15,12 @@ export interface Run {
 
 /** `rnnkit ...args` from the repository root, with stack traces off (RNNKIT_DEBUG unset). */
 export function rnnkit(...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, RNNKIT_DEBUG: '' } });
+  return rnnkitWithInput('', ...args);
+}
+
+/** The same, with `input` on its standard input. */
+export function rnnkitWithInput(input: string, ...args: string[]): Run {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', input, env: { ...process.env, RNNKIT_DEBUG: '' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
