@@ -270,8 +270,11 @@ test('save → load → translate gives identical outputs; loadModel reads it as
   const m = await copyModel();
   const dir = await mkdtemp(join(tmpdir(), 'rnnkit-s2s-'));
   try {
+    m.setDecoding({ beamWidth: 3, lengthPenalty: 0.5 });
     await m.save(join(dir, 's2s'));
     const back = await Seq2Seq.load(join(dir, 's2s'));
+    assert.deepEqual(back.decoding, { beamWidth: 3, lengthPenalty: 0.5, maxLength: null });
+    assert.deepEqual(back.translate(['', 'ab', '']), ['', m.translate('ab'), '']);
     const sources = ['abc', 'cab', 'a', 'bbca'];
     assert.deepEqual(back.translate(sources), m.translate(sources));
     assert.deepEqual(back.translate(sources, { beamWidth: 4 }), m.translate(sources, { beamWidth: 4 }));
@@ -310,4 +313,7 @@ test('Seq2Seq errors name the argument, the pair or the symbol', async () => {
   assert.throws(() => m.translate('ab', { beamWidth: 0 }), /beamWidth must be a positive integer/);
   assert.throws(() => m.translate('ab', { beam: 3 } as never), /beam/);
   assert.throws(() => m.translate('ab', { lengthPenalty: -1 }), /lengthPenalty must be a number ≥ 0/);
+  assert.throws(() => m.setDecoding({ beamWidth: 2.5 }), /setDecoding: beamWidth must be a positive integer/);
+  assert.throws(() => m.setDecoding({ beam: 2 } as never), /beam/);
+  await assert.rejects(m.fit([['ab', 'ba']], { verbose: 0, validationData: [['ab']] as never }), /validationData: pair 1 must be \[source, target\] strings/);
 });
