@@ -308,7 +308,7 @@ test('Seq2Seq errors name the argument, the pair or the symbol', async () => {
   await assert.rejects(m.fit([['ab', 'ba'], ['ab', '']], { verbose: 0 }), /pair 2, target is empty/);
   await assert.rejects(m.fit([['ab', 'ba'], ['az', 'b']], { verbose: 0 }), /pair 2, source: character "z" is not in the vocabulary/);
   await assert.rejects(m.fit([['ab', 'ba']], { epochs: 1, verbose: 0, lr: 0.1 } as never), /lr/);
-  assert.throws(() => m.translate(['ab', 'xb']), /input 1 "xb": character "x" is not in the vocabulary/);
+  assert.throws(() => m.translate(['ab', 'xb']), /texts\[1\] "xb": character "x" is not in the vocabulary/);
   assert.equal(typeof m.translate('xb', { unknown: 'map', maxLength: 3 }), 'string');
   assert.throws(() => m.translate('ab', { beamWidth: 0 }), /beamWidth must be a positive integer/);
   assert.throws(() => m.translate('ab', { beam: 3 } as never), /beam/);

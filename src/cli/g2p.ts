@@ -6,7 +6,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Seq2Seq, type Seq2SeqAttention, type Seq2SeqCell } from '../index.js';
+import { LearningRateScheduler, Seq2Seq, type Seq2SeqAttention, type Seq2SeqCell } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { letterBaseline, loadCmudict, sampleWords, splitByWord } from './cmudict.js';
 import { describe, fitKeepingBest, metricsTable } from './seq2seq.js';
@@ -54,7 +54,7 @@ Options:
   --embedding-dim N            (default ${D.embeddingDim})
   --epochs N                   (default ${D.epochs}; the no-attention baseline trains as long)
   --batch-size N               (default ${D.batchSize})
-  --lr X                       Adam learning rate (default ${D.lr})
+  --lr X                       Adam learning rate, halved every epoch of the second half (default ${D.lr})
   --beam N                     beam width of the final decoding, saved with the model (default ${D.beam})
   --workers N|auto             data-parallel threads (default auto)
   --seed N                     split and initial weights (default ${D.seed})
@@ -145,7 +145,7 @@ async function demo(argv: string[], print: Print): Promise<void> {
   model.setDecoding({ beamWidth: beam });
   print(`\n1/3 ${describe(model)}: ${model.model.countParams().toLocaleString('en-US')} weights; best epoch by validation loss → ${dir}`);
   let t0 = performance.now();
-  await fitKeepingBest(model, split.train, dir, { ...fit, validationData: split.validation });
+  await fitKeepingBest(model, split.train, dir, { ...fit, validationData: split.validation, callbacks: halvingSchedule(fit.epochs, fit.learningRate) });
   const trainSeconds = (performance.now() - t0) / 1000;
   const best = await Seq2Seq.load(dir);
 
@@ -155,7 +155,7 @@ async function demo(argv: string[], print: Print): Promise<void> {
     plain = Seq2Seq.forPairs(split.train, { ...args, attention: 'none', tokens: { source: 'char', target: 'word' }, seed });
     print(`\n2/3 baseline: ${describe(plain)}, the same size and epochs (${plain.model.countParams().toLocaleString('en-US')} weights)`);
     t0 = performance.now();
-    await plain.fit(split.train, { ...fit, verbose: 1 });
+    await plain.fit(split.train, { ...fit, verbose: 1, callbacks: halvingSchedule(fit.epochs, fit.learningRate) });
     plainSeconds = (performance.now() - t0) / 1000;
   }
   print('\n3/3 baseline: each letter read as its most frequent phonemes (hard-EM alignment)');
@@ -191,6 +191,12 @@ async function demo(argv: string[], print: Print): Promise<void> {
     print(`  ${w.padEnd(16)} ${beamed.outputs[i]!.padEnd(28)} ${ok ? '✓' : `✗ (${refs.get(w)!.join(' | ')})`}`);
   }
   print(`\nPronounce any word: rnnkit g2p say${dir === resolve(DEFAULT_G2P_DIR) ? '' : ` --model ${dir}`} rnnkit typescript`);
+}
+
+/** The learning rate, halved every epoch of the second half (a fixed budget ends on small steps). */
+function halvingSchedule(epochs: number, lr: number): LearningRateScheduler {
+  const half = Math.floor(epochs / 2);
+  return new LearningRateScheduler((epoch) => (epoch < half ? lr : lr * 0.5 ** (epoch - half + 1)));
 }
 
 function minutes(seconds: number): string {

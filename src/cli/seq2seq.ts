@@ -208,7 +208,7 @@ export async function fitKeepingBest(
   m: Seq2Seq,
   pairs: readonly Pair[],
   dir: string,
-  options: Omit<Seq2SeqFitOptions, 'verbose' | 'callbacks'>,
+  options: Omit<Seq2SeqFitOptions, 'verbose'>,
 ): Promise<{ history: Awaited<ReturnType<Seq2Seq['fit']>>; best: number; bestEpoch: number; monitor: string }> {
   let best = Infinity;
   let bestEpoch = 0;
@@ -224,7 +224,8 @@ export async function fitKeepingBest(
       }
     },
   };
-  const history = await m.fit(pairs, { ...options, verbose: 1, callbacks: keepBest });
+  const more = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks as Callback];
+  const history = await m.fit(pairs, { ...options, verbose: 1, callbacks: [...more, keepBest] });
   return { history, best, bestEpoch, monitor };
 }
 

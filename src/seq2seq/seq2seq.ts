@@ -415,10 +415,10 @@ export class Seq2Seq {
     const unknown = options.unknown ?? 'error';
     if (unknown !== 'error' && unknown !== 'map') throw new RangeError(`${where}: unknown must be 'error' or 'map', got ${JSON.stringify(unknown)}`);
     const ids = list.map((s, i) => {
-      if (typeof s !== 'string') throw new TypeError(`${where}: input ${i} is not a string`);
+      if (typeof s !== 'string') throw new TypeError(`${where}: texts[${i}] is not a string`);
       if (unknown === 'error') {
         const u = this.source.unknownChars(s);
-        if (u.length > 0) throw new RangeError(`${where}: input ${list.length > 1 ? `${i} ` : ''}${JSON.stringify(s)}: ${formatUnknown(u, this.source.mode)} not in the vocabulary`);
+        if (u.length > 0) throw new RangeError(`${where}: ${list.length > 1 ? `texts[${i}] ` : ''}${JSON.stringify(s)}: ${formatUnknown(u, this.source.mode)} not in the vocabulary`);
       }
       return this.source.encode(s, { unknown: 'map' });
     });
