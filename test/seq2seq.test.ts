@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, Seq2Seq, type Seq2SeqArgs, Sequential, Tensor, Vocabulary, corpusBleu, editDistance, layers, loadModel, scoreSequences } from '../src/index.js';
@@ -289,6 +289,16 @@ test('save → load → translate gives identical outputs; loadModel reads it as
     assert.deepEqual((await Seq2Seq.load(join(dir, 'bi'))).translate(sources, { beamWidth: 3 }), bi.translate(sources, { beamWidth: 3 }));
     // training resumes (the optimizer state travelled)
     await back.fit([['ab', 'ab']], { epochs: 1, verbose: 0 });
+    // settings that disagree with the layers are refused at load, naming the layer
+    const file = join(dir, 's2s', 'model.json');
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    json.userDefinedMetadata.seq2seq.units = 99;
+    await writeFile(file, JSON.stringify(json));
+    await assert.rejects(Seq2Seq.load(join(dir, 's2s')), /is not an rnnkit Seq2Seq: layer 'encoder_0' has units 16, the settings say 99/);
+    json.userDefinedMetadata.seq2seq.units = 16;
+    json.userDefinedMetadata.seq2seq.cell = 'gru';
+    await writeFile(file, JSON.stringify(json));
+    await assert.rejects(Seq2Seq.load(join(dir, 's2s')), /layer 'encoder_0' is a LSTM, expected a GRU/);
     const other = new Sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });
     await other.save(join(dir, 'other'));
     await assert.rejects(Seq2Seq.load(join(dir, 'other')), /is not an rnnkit Seq2Seq: its model.json has no seq2seq metadata/);

@@ -240,26 +240,44 @@ export class Seq2Seq {
     };
   }
 
-  /** The trained layers of a loaded model, by name (a model that lacks one is not a Seq2Seq). */
+  /**
+   * The trained layers of a loaded model, by name, checked against the settings (a model
+   * that lacks one, or whose layer has another kind or size, is not this Seq2Seq).
+   */
   private findParts(m: Model): Parts {
-    const get = (name: string): Layer => {
+    const bad = (why: string): ModelFormatError => new ModelFormatError(`the model is not an rnnkit Seq2Seq: ${why}`);
+    const get = (name: string, className: string, want: Record<string, unknown> = {}): Layer => {
+      let layer: Layer;
       try {
-        return m.getLayer(name);
+        layer = m.getLayer(name);
       } catch {
-        throw new ModelFormatError(`the model is not an rnnkit Seq2Seq: it has no layer '${name}'`);
+        throw bad(`it has no layer '${name}'`);
       }
+      if (layer.className !== className) throw bad(`layer '${name}' is a ${layer.className}, expected a ${className}`);
+      const config = layer.getConfig() as Record<string, unknown>;
+      const inner = className === 'Bidirectional' ? ((config.layer as { className?: string; config?: Record<string, unknown> } | undefined) ?? {}) : null;
+      if (inner !== null && inner.className !== want.className) throw bad(`layer '${name}' wraps a ${String(inner.className)}, expected a ${String(want.className)}`);
+      const have = inner === null ? config : (inner.config ?? {});
+      for (const [key, value] of Object.entries(want)) {
+        if (key !== 'className' && have[key] !== value) throw bad(`layer '${name}' has ${key} ${JSON.stringify(have[key])}, the settings say ${JSON.stringify(value)}`);
+      }
+      return layer;
     };
-    const range = (n: number, f: (i: number) => Layer): Layer[] => Array.from({ length: n }, (_, i) => f(i));
+    const cell = this.cell === 'lstm' ? 'LSTM' : 'GRU';
+    const rnn = { returnSequences: true, returnState: true };
+    const n = this.numLayers;
+    const range = (count: number, f: (i: number) => Layer): Layer[] => Array.from({ length: count }, (_, i) => f(i));
+    const attention = this.attention === 'none' ? null : get('attention', this.attention === 'dot' ? 'Attention' : 'AdditiveAttention');
     return {
-      sourceEmbedding: get('source_embedding'),
-      targetEmbedding: get('target_embedding'),
-      encoders: range(this.numLayers, (i) => get(`encoder_${i}`)),
-      stateJoins: this.bidirectional ? Array.from({ length: this.numLayers }, (_, i) => range(this.stateCount, (k) => get(`encoder_${i}_state_${k}`))) : [],
-      decoders: range(this.numLayers, (i) => get(`decoder_${i}`)),
-      attention: this.attention === 'none' ? null : get('attention'),
-      attentionConcat: this.attention === 'none' ? null : get('attention_concat'),
-      attentionDense: this.attention === 'none' ? null : get('attention_dense'),
-      output: get('output'),
+      sourceEmbedding: get('source_embedding', 'Embedding', { inputDim: this.source.size, outputDim: this.embeddingDim, maskZero: true }),
+      targetEmbedding: get('target_embedding', 'Embedding', { inputDim: this.target.size, outputDim: this.embeddingDim, maskZero: true }),
+      encoders: range(n, (i) => (this.bidirectional ? get(`encoder_${i}`, 'Bidirectional', { className: cell, units: this.units / 2, ...rnn }) : get(`encoder_${i}`, cell, { units: this.units, ...rnn }))),
+      stateJoins: this.bidirectional ? Array.from({ length: n }, (_, i) => range(this.stateCount, (k) => get(`encoder_${i}_state_${k}`, 'Concatenate'))) : [],
+      decoders: range(n, (i) => get(`decoder_${i}`, cell, { units: this.units, ...rnn })),
+      attention,
+      attentionConcat: attention === null ? null : get('attention_concat', 'Concatenate'),
+      attentionDense: attention === null ? null : get('attention_dense', 'Dense', { units: this.units }),
+      output: get('output', 'Dense', { units: this.target.size, activation: 'softmax' }),
     };
   }
 
