@@ -301,7 +301,7 @@ test('save → load → translate gives identical outputs; loadModel reads it as
     await assert.rejects(Seq2Seq.load(join(dir, 's2s')), /layer 'encoder_0' is a LSTM, expected a GRU/);
     const other = new Sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });
     await other.save(join(dir, 'other'));
-    await assert.rejects(Seq2Seq.load(join(dir, 'other')), /is not an rnnkit Seq2Seq: its model.json has no seq2seq metadata/);
+    await assert.rejects(Seq2Seq.load(join(dir, 'other')), /is not an rnnkit Seq2Seq: its model.json has no Seq2Seq metadata/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -44,3 +44,21 @@ async function loadFromUrl(url: string, what: string): Promise<Model> {
   if (shards.length === 0 && json.weightsManifest.some((g) => g.weights.length > 0)) throw new ModelFormatError(`${url}: the manifest lists weights but no files`);
   return modelFromArtifacts(json, shards, url);
 }
+
+/**
+ * The settings a task class (TextGenerator, Forecaster, Seq2Seq) saved in model.json's
+ * metadata under `key` (version 1), and how to refuse the model: `not(why)` says that the
+ * model at `where` is not an rnnkit `what`.
+ */
+export function taskMetadata<T>(model: Model, key: string, what: string, where: string): { meta: Partial<T>; not: (why: string) => ModelFormatError } {
+  const not = (why: string): ModelFormatError => new ModelFormatError(`${where} is not an rnnkit ${what}: ${why}`);
+  const meta = model.metadata?.[key] as Partial<T> & { version?: unknown };
+  if (meta === undefined || meta === null || typeof meta !== 'object') throw not(`its model.json has no ${what} metadata`);
+  if (meta.version !== 1) throw not(`unsupported ${what} metadata version ${JSON.stringify(meta.version)}`);
+  return { meta, not };
+}
+
+/** How a load source is named in errors: its path or URL, or 'the model'. */
+export function sourceName(source: unknown): string {
+  return typeof source === 'string' ? source : 'the model';
+}

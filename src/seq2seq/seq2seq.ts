@@ -26,7 +26,7 @@ import type { SymbolicTensor } from '../layers/node.js';
 import { model as graphModel, type Model, type SaveHandler } from '../models/model.js';
 import type { Callback, History } from '../models/callback.js';
 import type { ProgressSink } from '../models/progbar.js';
-import { loadModel } from '../models/loadModel.js';
+import { loadModel, sourceName, taskMetadata } from '../models/loadModel.js';
 import { optimizers } from '../optimizers/index.js';
 import { losses } from '../losses/index.js';
 import { EOS, PAD, UNK, Vocabulary, formatUnknown, type VocabularyJSON, type VocabularyMode } from '../text/vocabulary.js';
@@ -521,15 +521,12 @@ export class Seq2Seq {
 
   static async load(source: Parameters<typeof loadModel>[0]): Promise<Seq2Seq> {
     const m = await loadModel(source);
-    return Seq2Seq.fromModel(m, typeof source === 'string' ? source : 'the model');
+    return Seq2Seq.fromModel(m, sourceName(source));
   }
 
   /** Wrap a loaded model whose metadata holds a Seq2Seq's (see save). */
   static fromModel(m: Model, where = 'the model'): Seq2Seq {
-    const meta = m.metadata?.[METADATA_KEY] as Partial<Seq2SeqMetadata> | undefined;
-    const not = (why: string): ModelFormatError => new ModelFormatError(`${where} is not an rnnkit Seq2Seq: ${why}`);
-    if (meta === undefined || meta === null || typeof meta !== 'object') throw not('its model.json has no seq2seq metadata');
-    if (meta.version !== 1) throw not(`unsupported metadata version ${JSON.stringify(meta.version)}`);
+    const { meta, not } = taskMetadata<Seq2SeqMetadata>(m, METADATA_KEY, 'Seq2Seq', where);
     let s: Seq2Seq;
     try {
       s = new Seq2Seq(

@@ -8,7 +8,7 @@
  * Node's file system through the library's dynamic imports; save(handler) works anywhere.
  */
 import { Rng, mixSeeds } from '../core/rng.js';
-import { ModelFormatError, checkOptions } from '../core/errors.js';
+import { checkOptions } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { layers } from '../layers/index.js';
 import { Embedding } from '../layers/embedding.js';
@@ -18,7 +18,7 @@ import { losses } from '../losses/index.js';
 import { optimizers } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
 import type { Model, SaveHandler } from '../models/model.js';
-import { loadModel } from '../models/loadModel.js';
+import { loadModel, sourceName, taskMetadata } from '../models/loadModel.js';
 import type { Callback, History } from '../models/callback.js';
 import type { ProgressSink } from '../models/progbar.js';
 import type { Stream } from '../models/stream.js';
@@ -372,15 +372,12 @@ export class TextGenerator {
   /** Load what save() wrote; a model without a text generator's metadata is refused. */
   static async load(source: Parameters<typeof loadModel>[0]): Promise<TextGenerator> {
     const model = await loadModel(source);
-    return TextGenerator.fromModel(model, typeof source === 'string' ? source : 'the model');
+    return TextGenerator.fromModel(model, sourceName(source));
   }
 
   /** Wrap a loaded model whose metadata holds a text generator's (see save). */
   static fromModel(model: Model, where = 'the model'): TextGenerator {
-    const meta = model.metadata?.[METADATA_KEY] as Partial<TextGeneratorMetadata> | undefined;
-    const not = (why: string): ModelFormatError => new ModelFormatError(`${where} is not an rnnkit text generator: ${why}`);
-    if (meta === undefined || meta === null || typeof meta !== 'object') throw not('its model.json has no text generator metadata (vocabulary)');
-    if (meta.version !== 1) throw not(`unsupported text generator metadata version ${JSON.stringify(meta.version)}`);
+    const { meta, not } = taskMetadata<TextGeneratorMetadata>(model, METADATA_KEY, 'text generator', where);
     let vocab: Vocabulary;
     try {
       vocab = Vocabulary.fromJSON(meta.vocabulary);

@@ -11,12 +11,12 @@
  * Browser-safe: save/load to a path go through the library's dynamic Node imports.
  */
 import { Tensor } from '../core/tensor.js';
-import { ModelFormatError, checkOptions } from '../core/errors.js';
+import { checkOptions } from '../core/errors.js';
 import { layers } from '../layers/index.js';
 import { optimizers } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
 import type { Model, SaveHandler } from '../models/model.js';
-import { loadModel } from '../models/loadModel.js';
+import { loadModel, sourceName, taskMetadata } from '../models/loadModel.js';
 import { callbacks as cb, type Callback, type History } from '../models/callbacks.js';
 import type { ProgressSink } from '../models/progbar.js';
 import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
@@ -437,14 +437,11 @@ export class Forecaster {
 
   static async load(source: Parameters<typeof loadModel>[0]): Promise<Forecaster> {
     const model = await loadModel(source);
-    return Forecaster.fromModel(model, typeof source === 'string' ? source : 'the model');
+    return Forecaster.fromModel(model, sourceName(source));
   }
 
   static fromModel(model: Model, where = 'the model'): Forecaster {
-    const meta = model.metadata?.[FORECASTER_KEY] as Partial<ForecasterMetadata> | undefined;
-    const not = (why: string): ModelFormatError => new ModelFormatError(`${where} is not an rnnkit forecaster: ${why}`);
-    if (meta === undefined || meta === null || typeof meta !== 'object') throw not('its model.json has no forecaster metadata');
-    if (meta.version !== 1) throw not(`unsupported forecaster metadata version ${JSON.stringify(meta.version)}`);
+    const { meta, not } = taskMetadata<ForecasterMetadata>(model, FORECASTER_KEY, 'forecaster', where);
     let f: Forecaster;
     try {
       f = new Forecaster(
