@@ -9,7 +9,8 @@
  *   npm run bench -- --only lstm,predict   workloads or groups: seed, seed-learn, lstm, gru, big,
  *                                          charlm (= charlm + charlm-sample + charlm-sample-64),
  *                                          charlm-sample, charlm-sample-64, predict, seq2seq,
- *                                          gemm, adam
+ *                                          gemm, adam, seq2seq-decode (its four rows; about a
+ *                                          minute on 2 cores)
  *   npm run bench -- --frameworks rnnkit,torch   any of rnnkit, tfjs-cpu, tfjs-wasm, torch
  *   npm run bench -- --skip-torch          the same as leaving torch out of --frameworks
  *   npm run bench -- --backend wasm        rnnkit backends: ts, wasm or ts,wasm (default both)
@@ -42,7 +43,12 @@
  * the other: PyTorch runs its own rule and its batch-1 loss differs within the tolerance.
  * Micro rows: gemm shows its max|Δ| against a float64 product; adam checks the parameters
  * after one update against a float64 evaluation of each library's rule (1e-6) and rnnkit
- * wasm against ts. A failed check exits with code 1.
+ * wasm against ts. seq2seq-decode (bench/seq2seqDecodeBench.ts; rnnkit and PyTorch, whose
+ * bench/torch_decode.py builds the same Seq2Seq and runs the same greedy and beam-search
+ * algorithm with the rnnkit model's trained weights): every contestant's outputs (token
+ * sequences) for the timed inputs against the first rnnkit row's — identical, or ≥ 99%
+ * identical with each difference a near-tie on the reference model. A failed check exits
+ * with code 1.
  *
  * Timing, per contestant:
  *  - per-epoch workloads: one fit call of 1 + N epochs (shuffled); each epoch's time from the
@@ -61,6 +67,11 @@
  *    batch (each step feeds 64 ids and draws 64, one per row from that row's probabilities;
  *    64 characters per step). Step counts are budgeted in characters (sampleWarmup is in steps).
  *  - adam (bench/adamBench.ts): ms per Adam update of 1,180,000 parameters, median of blocks.
+ *  - seq2seq-decode: words/s translating a fixed set of held-out words (text to text) with
+ *    Seq2Seq.translate — greedy and beam 5, batchSize 1 (64 words) and 64 (256 words) —
+ *    and PyTorch's equivalent (1 and 2 threads, a child process per thread count after the
+ *    rnnkit rows); median of up to 3 runs in a 2 s budget after the check run (the warm-up).
+ *    Target: batched greedy decoding faster than PyTorch 1T (the fastest rnnkit row).
  * GFLOP/s = the matrix-product FLOPs of one batch (forward and backward, workloads.ts
  * flopsPerBatch) / median s/batch. Ratios: "x faster" = reference time / row time (or row
  * rate / reference rate). Targets are judged on rnnkit's rows: each row, or (Target.rows
@@ -82,6 +93,7 @@ import {
 } from './frameworks.js';
 import { N_PARAMS as ADAM_PARAMS, benchAdam } from './adamBench.js';
 import { benchGemm } from './gemmBench.js';
+import { DECODE, DECODE_CASES, benchSeq2SeqDecode } from './seq2seqDecodeBench.js';
 import { budgetCount, fmtNum, fmtSeconds, formatTable, maxAbsDiff, median, relDiff, timeOnce } from './stats.js';
 import { TorchBench, findTorch, type TorchFound, type TorchPlan, type TorchResult } from './torch.js';
 import { WORKLOADS, WORKLOAD_NAMES, flopsPerBatch, type ModelSpec, type Target, type Unit, type Workload } from './workloads.js';
@@ -401,7 +413,7 @@ interface Row {
   model?: ModelSpec;
 }
 
-const RATE_UNITS: readonly Unit[] = ['seq/s', 'chars/s', 'GFLOP/s'];
+const RATE_UNITS: readonly Unit[] = ['seq/s', 'chars/s', 'words/s', 'GFLOP/s'];
 
 function toRow(w: Workload, contestant: string, framework: Row['framework'], m: Measured): Row {
   const rate = RATE_UNITS.includes(w.unit);
@@ -432,6 +444,7 @@ function formatCheck(r: Row): string {
   if (r.unit === 'ms/update') {
     return `check ${r.workload} ${r.contestant}: parameters after 1 update max|Δ| vs ${c.reference} ${c.outputsMaxAbsDiff.toExponential(1)}${c.extra ?? ''} → ${c.ok ? 'OK' : `FAIL (tolerance ${ADAM_ABS_TOL})`}`;
   }
+  if (r.unit === 'words/s') return `check ${r.workload} ${r.contestant} vs ${c.reference}: ${c.extra ?? ''} → ${c.ok ? 'OK' : 'FAIL'}`;
   const rows = WORKLOADS.find((w) => w.name === r.workload)?.sampleRows ?? 1;
   const what = r.unit === 'chars/s' ? `probabilities of ${PLAN.probeIds.length} steps${rows > 1 ? ` × ${rows} rows` : ''}` : 'initial predictions';
   const losses = c.losses.map((l, i) => `batch ${i} loss ${l.value.toFixed(6)} vs ${l.reference.toFixed(6)} (rel ${l.rel.toExponential(1)})`).join(', ');
@@ -512,6 +525,7 @@ async function main(): Promise<void> {
   const selected = WORKLOADS.filter((w) => opts.only === null || opts.only.includes(w.name) || opts.only.includes(w.group));
   const wantGemm = opts.only === null || opts.only.includes('gemm');
   const wantAdam = opts.only === null || opts.only.includes('adam');
+  const wantDecode = opts.only === null || opts.only.includes('seq2seq-decode');
   const torch: TorchFound = opts.frameworks.has('torch') ? findTorch() : { missing: 'skipped (--skip-torch / --frameworks)' };
   const env: Env = {
     node: process.version,
@@ -601,6 +615,42 @@ async function main(): Promise<void> {
       } satisfies Row;
     });
   }
+  let decodeRows: Row[] = [];
+  let decodeSummary: string | null = null;
+  if (wantDecode) {
+    const d = await benchSeq2SeqDecode(opts.frameworks.has('rnnkit') ? opts.backends : [], opts.frameworks.has('torch') ? torch : null, opts.torchThreads, note);
+    decodeSummary = d.summary;
+    decodeRows = d.rows.map((x) => {
+      const row: Row = {
+        workload: x.workload,
+        contestant: x.contestant,
+        ranOn: x.ranOn,
+        framework: x.framework,
+        unit: 'words/s',
+        value: x.wordsPerSecond,
+        samples: x.times,
+        status: x.status,
+        vsTorch1T: NaN,
+        vsTfjsWasm: NaN,
+        targets: [],
+      };
+      if (x.status === 'ok') row.detail = `${x.perRun} words per run`;
+      if (x.note !== undefined) row.note = x.note;
+      if (x.check !== undefined) row.check = { reference: x.check.reference, losses: [], outputsMaxAbsDiff: NaN, extra: x.check.line, ok: x.check.ok };
+      return row;
+    });
+    const caseIndex = (r: Row): number => DECODE_CASES.findIndex((c) => c.name === r.workload);
+    decodeRows.sort((a, b) => caseIndex(a) - caseIndex(b)); // stable: per case, rnnkit's backends, then PyTorch's thread counts
+    for (const c of DECODE_CASES) {
+      const mine = decodeRows.filter((r) => r.workload === c.name);
+      const torch1 = mine.find((r) => r.contestant === 'torch 1T');
+      const best = fastest(mine.filter((r) => r.framework === 'rnnkit'));
+      for (const r of mine) {
+        r.vsTorch1T = speedup(r, torch1);
+        if (r.framework === 'rnnkit' && r.status === 'ok') r.targets = c.targets.filter((t) => t.rows !== 'best' || r === best).map((t) => ({ label: t.label, pass: judge(t, r) }));
+      }
+    }
+  }
   await useTfjsBackend('cpu'); // leaves the wasm flags readable below
 
   // PyTorch last, alone: one child process per thread count over every workload.
@@ -645,7 +695,7 @@ async function main(): Promise<void> {
       delete r.measured;
     }
   }
-  rows.push(...gemmRows, ...adamRows);
+  rows.push(...decodeRows, ...gemmRows, ...adamRows);
 
   const checkLines = [...epochChecks.map(formatEpochParity), ...rows.filter((r) => r.check !== undefined).map(formatCheck)];
   const ok = epochChecks.every((c) => c.ok) && rows.every((r) => r.status !== 'error' && (r.check === undefined || r.check.ok));
@@ -655,10 +705,11 @@ async function main(): Promise<void> {
     for (const line of checkLines) note(line);
     const config = { ...PLAN, epochs: opts.epochs, minBatches: opts.batches, lossRelTolerance: LOSS_REL_TOL, outputAbsTolerance: OUTPUT_ABS_TOL };
     const workloads = selected.map((w) => ({ name: w.name, title: w.title, mode: w.mode, unit: w.unit, targets: w.targets, ...(w.mode === 'batch' ? { flopsPerBatch: flopsPerBatch(w.model) } : {}) }));
-    console.log(JSON.stringify({ env, config, workloads, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    const seq2seqDecode = decodeSummary === null ? undefined : { title: decodeSummary, unit: 'words/s', config: DECODE, cases: DECODE_CASES };
+    console.log(JSON.stringify({ env, config, workloads, seq2seqDecode, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   } else {
     for (const line of checkLines) console.log(line);
-    printTable(rows, selected, env, opts, totalSeconds);
+    printTable(rows, selected, env, opts, totalSeconds, decodeSummary);
     if (!ok) console.log('\nA CHECK FAILED or a contestant failed: see the check lines and the table above.');
   }
   process.exitCode = ok ? 0 : 1;
@@ -670,7 +721,7 @@ function fmtValue(v: number, unit: Unit): string {
   if (!Number.isFinite(v)) return 'n/a';
   if (unit === 'GFLOP/s') return v.toFixed(v >= 10 ? 1 : 2);
   if (unit === 'ms/update') return v.toPrecision(3);
-  if (unit === 'seq/s' || unit === 'chars/s') return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+  if (unit === 'seq/s' || unit === 'chars/s' || unit === 'words/s') return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
   return fmtSeconds(v);
 }
 
@@ -700,7 +751,7 @@ function fmtResult(r: Row, w: Workload | undefined): string {
   return parts.join(', ');
 }
 
-function printTable(rows: readonly Row[], workloads: readonly Workload[], env: Env, opts: Options, totalSeconds: number): void {
+function printTable(rows: readonly Row[], workloads: readonly Workload[], env: Env, opts: Options, totalSeconds: number, decodeSummary: string | null): void {
   const t = env.tfjs;
   const torch = 'version' in env.torch ? `PyTorch ${env.torch.version} (${env.torch.python}; ${opts.torchThreads.join(' and ')} thread(s), run after the JS rows)` : `PyTorch: not installed (${env.torch.missing})`;
   console.log('');
@@ -719,7 +770,7 @@ function printTable(rows: readonly Row[], workloads: readonly Workload[], env: E
     fmtSpeedup(r.vsTorch1T),
     fmtSpeedup(r.vsTfjsWasm),
     fmtTargets(r),
-    r.check === undefined ? (r.status === 'ok' && byName.has(r.workload) ? 'ref' : '') : r.check.ok ? 'OK' : 'FAIL',
+    r.check === undefined ? (r.status === 'ok' && (byName.has(r.workload) || rows.some((o) => o.workload === r.workload && o.check !== undefined)) ? 'ref' : '') : r.check.ok ? 'OK' : 'FAIL',
     fmtResult(r, byName.get(r.workload)),
   ]);
   console.log(formatTable(header, body));
@@ -727,6 +778,10 @@ function printTable(rows: readonly Row[], workloads: readonly Workload[], env: E
   for (const w of workloads) {
     const flops = w.mode === 'batch' ? `; ${(flopsPerBatch(w.model) / 1e9).toFixed(2)} GFLOP per batch (matrix products, forward + backward)` : '';
     console.log(`${w.name}: ${w.title}${flops}${w.targets.length > 0 ? `; target: ${w.targets.map((x) => (x.rows === 'best' ? `${x.label} (judged on the fastest rnnkit row)` : x.label)).join(', ')}` : ''}`);
+  }
+  if (decodeSummary !== null) {
+    console.log(decodeSummary);
+    for (const c of DECODE_CASES) if (c.targets.length > 0) console.log(`${c.name}: target: ${c.targets.map((x) => (x.rows === 'best' ? `${x.label} (judged on the fastest rnnkit row)` : x.label)).join(', ')}`);
   }
   if (rows.some((r) => r.unit === 'ms/update')) {
     console.log(

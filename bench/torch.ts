@@ -118,21 +118,31 @@ export class TorchBench {
 
   /** Runs torch_bench.py with `threads` threads (torch.set_num_threads and the BLAS/OpenMP variables). */
   run(threads: number): TorchRun {
-    const file = path.join(this.dir, `manifest-${threads}.json`);
-    fs.writeFileSync(file, JSON.stringify({ threads, ...this.manifest }));
-    const n = String(threads);
-    const r = spawnSync(this.python, [SCRIPT, file], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      timeout: 20 * 60_000,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n },
-    });
-    if (r.status !== 0) throw new Error(`${this.python} ${path.basename(SCRIPT)} (${threads} threads) failed: ${r.error?.message ?? `exit ${r.status}`}`);
-    return JSON.parse(r.stdout) as TorchRun;
+    return runTorchScript(this.python, SCRIPT, this.dir, { threads, ...this.manifest }, threads) as TorchRun;
   }
 
   dispose(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes `manifest` as manifest-<threads>.json into `dir` (beside the raw arrays it names) and
+ * runs `python script manifest.json` with `threads` threads (the BLAS/OpenMP variables; the
+ * script calls torch.set_num_threads); returns the one JSON object the script prints.
+ * Shared by torch_bench.py and torch_decode.py (the seq2seq-decode workload).
+ */
+export function runTorchScript(python: string, script: string, dir: string, manifest: object, threads: number): unknown {
+  const file = path.join(dir, `manifest-${threads}.json`);
+  fs.writeFileSync(file, JSON.stringify(manifest));
+  const n = String(threads);
+  const r = spawnSync(python, [script, file], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 20 * 60_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n },
+  });
+  if (r.status !== 0) throw new Error(`${python} ${path.basename(script)} (${threads} threads) failed: ${r.error?.message ?? `exit ${r.status}`}`);
+  return JSON.parse(r.stdout) as unknown;
 }

@@ -26,6 +26,13 @@
  *                  defaults: 1e-3, ρ 0.9, ε 1e-7); batch 64, 768 random sequences. Per batch.
  *   gemm           fp32 matrix products (bench/gemmBench.ts): GFLOP/s.
  *   adam           one Adam update over 1,180,000 parameters (bench/adamBench.ts): ms/update.
+ *   seq2seq-decode decoding with rnnkit's Seq2Seq (bench/seq2seqDecodeBench.ts; PyTorch:
+ *                  bench/torch_decode.py): a grapheme-to-phoneme-sized model (28 letters → 39
+ *                  phoneme tokens; Embedding(64) → Bidirectional LSTM(96+96) → LSTM(192)
+ *                  decoder, dot attention, Dense(192, tanh) → Dense(softmax)), trained briefly
+ *                  on synthetic pairs, translating held-out words: greedy and beam 5, one word
+ *                  at a time and 64 at a time (four rows: seq2seq-decode greedy b1, greedy b64,
+ *                  beam5 b1, beam5 b64): words/s. rnnkit and PyTorch only (tfjs has no such model).
  */
 import { Rng } from '../src/core/rng.js';
 
@@ -80,7 +87,7 @@ export interface ModelSpec {
 }
 
 export type Mode = 'epoch' | 'batch' | 'predict' | 'sample';
-export type Unit = 's/epoch' | 's/batch' | 'seq/s' | 'chars/s' | 'GFLOP/s' | 'ms/update';
+export type Unit = 's/epoch' | 's/batch' | 'seq/s' | 'chars/s' | 'words/s' | 'GFLOP/s' | 'ms/update';
 
 /** A target of issue 6, checked on rnnkit's rows. */
 export interface Target {
@@ -325,8 +332,8 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
-/** The micro rows outside WORKLOADS: bench/gemmBench.ts and bench/adamBench.ts. */
-export const MICRO_NAMES = ['gemm', 'adam'] as const;
+/** The rows outside WORKLOADS, each from its own file: bench/gemmBench.ts, bench/adamBench.ts, bench/seq2seqDecodeBench.ts. */
+export const MICRO_NAMES = ['gemm', 'adam', 'seq2seq-decode'] as const;
 
 /** Names and groups accepted by --only. */
 export const WORKLOAD_NAMES: readonly string[] = [...new Set([...WORKLOADS.flatMap((w) => [w.group, w.name]), ...MICRO_NAMES])];
