@@ -20,7 +20,9 @@
  *   beam5 b64     beamWidth 5, 64 words at a time (320 rows per step)
  * maxLength DECODE.maxLength, lengthPenalty 0. PyTorch does what Seq2Seq.translate does:
  * the same sort and chunks, the encoder once per chunk, then one decoder step per symbol
- * with (h, c) carried (no re-running of the prefix), every row of the chunk at every step.
+ * with (h, c) carried (no re-running of the prefix); greedy rows leave the batch when they
+ * end, as in decode.ts; PyTorch's beam search computes every row of the chunk at every step
+ * (decode.ts drops the beams of inputs whose search is over).
  *
  * Check before timing: every contestant's outputs for the timed inputs against the reference
  * row (the first rnnkit backend run, normally 'ts'): identical token sequences, or at least

@@ -23,9 +23,11 @@ i, f, c(g), o in both; Keras's single LSTM bias goes to bias_ih and bias_hh stay
 
 Decoding is rnnkit's (src/seq2seq/decode.ts), step by step with carried (h, c) state, many
 inputs as the rows of one batch (sorted by length and cut into batchSize chunks, as
-Seq2Seq.translate does), every row computed at every step until the chunk is done:
+Seq2Seq.translate does):
 - greedy: the most probable symbol (padding 0 and unknown 2 banned; ties to the lower index);
-  the end symbol 1 ends a row, which then keeps feeding 1.
+  the end symbol 1 ends a row, which then leaves the batch (as in decode.ts).
+- beam search computes every row until the chunk is done (decode.ts drops the rows of inputs
+  whose search is over: an advantage for rnnkit's beam rows that this script does not copy).
 - beam search of width W: per input the W best live hypotheses by the float64 sum of
   log(max(p, 1e-45)); each step the candidates of all live beams sorted by (score desc, beam,
   symbol) (a stable sort over [beam, symbol], the same order as decode.ts's topK-then-sort);
@@ -121,24 +123,25 @@ class Seq2Seq(nn.Module):
         return torch.softmax(self.out(a), 1), h, c
 
     def greedy(self, srcs, max_length):
+        """decode.ts's greedyDecode: finished rows leave the batch (index_select of the live rows)."""
         memory, bias, h, c = self.encode(srcs)
         N = len(srcs)
+        live = torch.arange(N)
         tokens = torch.full((N,), EOS, dtype=torch.long)
-        done = torch.zeros(N, dtype=torch.bool)
-        hist = torch.zeros((N, max_length), dtype=torch.long)
-        lens = torch.zeros(N, dtype=torch.long)
+        out = [[] for _ in range(N)]
         for t in range(max_length):
             p, h, c = self.step(tokens, h, c, memory, bias)
             p[:, BANNED] = -math.inf
             best = p.argmax(1)  # the first of equal maxima: ties to the lower index
-            ended = best == EOS
-            hist[:, t] = best
-            lens += (~done & ~ended).long()
-            tokens = torch.where(done, tokens, best)
-            done = done | ended
-            if bool(done.all()):
+            keep = (best != EOS).nonzero().squeeze(1)
+            for n, v in zip(live[keep].tolist(), best[keep].tolist()):
+                out[n].append(v)
+            if keep.numel() == 0:
                 break
-        return [hist[n, : lens[n]].tolist() for n in range(N)]
+            if keep.numel() < live.numel():
+                live, h, c, memory, bias = live[keep], h[keep], c[keep], memory[keep], bias[keep]
+            tokens = best[keep]
+        return out
 
     def beam(self, srcs, max_length, W, alpha):
         def lp(length):

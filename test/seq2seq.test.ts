@@ -57,7 +57,10 @@ test('corpus BLEU-4: 1 for identical output, hand-computed n-gram precisions and
  */
 class TableModel implements DecoderStep {
   private history: number[][] = [];
+  private inputOf: number[] = [];
   calls = 0;
+  /** Rows computed, summed over the steps. */
+  rowSteps = 0;
   constructor(
     private readonly V: number,
     private readonly probs: (history: readonly number[], input: number) => number[],
@@ -65,13 +68,19 @@ class TableModel implements DecoderStep {
   ) {}
   step(tokens: Int32Array, parents: Int32Array | null, rows: number): Float32Array {
     this.calls++;
-    if (this.history.length === 0) this.history = Array.from({ length: rows }, () => []);
-    else if (parents !== null) this.history = Array.from({ length: rows }, (_, r) => [...this.history[parents[r]!]!]);
+    this.rowSteps += rows;
+    if (this.history.length === 0) {
+      this.history = Array.from({ length: rows }, () => []);
+      this.inputOf = Array.from({ length: rows }, (_, r) => Math.floor(r / this.rowsPerInput));
+    } else if (parents !== null) {
+      this.history = Array.from({ length: rows }, (_, r) => [...this.history[parents[r]!]!]);
+      this.inputOf = Array.from({ length: rows }, (_, r) => this.inputOf[parents[r]!]!);
+    }
     const out = new Float32Array(rows * this.V);
     for (let r = 0; r < rows; r++) {
       // the start symbol is not part of the history
       if (this.calls > 1) this.history[r]!.push(tokens[r]!);
-      out.set(this.probs(this.history[r]!, Math.floor(r / this.rowsPerInput)), r * this.V);
+      out.set(this.probs(this.history[r]!, this.inputOf[r]!), r * this.V);
     }
     return out;
   }
@@ -111,10 +120,17 @@ test('beam search of width 1 gives exactly the greedy outputs (batched, with tie
   const V = 7;
   const table = randomTable(V);
   const o: DecodeOptions = { start: EOS, end: EOS, vocabSize: V, maxLength: 8, beamWidth: 1, banned: [PAD, UNK] };
-  const greedy = greedyDecode(new TableModel(V, table, 1), 40, o);
+  const model = new TableModel(V, table, 1);
+  const greedy = greedyDecode(model, 40, o);
   const beam1 = beamSearch(new TableModel(V, table, 1), 40, o);
   assert.deepEqual(beam1, greedy);
   assert.ok(new Set(greedy.map((g) => g.join())).size > 10, 'the inputs decode differently');
+  // finished inputs leave the batch: the rows computed are the symbols emitted plus one end per finished input
+  const finishedCount = greedy.filter((g) => g.length < o.maxLength).length;
+  assert.equal(model.rowSteps, greedy.reduce((n, g) => n + g.length, 0) + finishedCount);
+  assert.ok(model.rowSteps < 40 * o.maxLength);
+  assert.throws(() => greedyDecode(new TableModel(V, () => new Array(V).fill(NaN), 1), 2, o), /NaN probabilities/);
+  assert.throws(() => beamSearch(new TableModel(V, () => new Array(V).fill(NaN), 2), 2, { ...o, beamWidth: 2 }), /NaN probabilities/);
 });
 
 /** Every output of at most maxLength symbols: the finished ones (end symbol scored) and those cut at maxLength. */

@@ -18,6 +18,7 @@
  */
 import { ModelFormatError, checkBoolean, checkOptions } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
+import { backend } from '../backend/index.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import { layers } from '../layers/index.js';
 import { input } from '../layers/inputLayer.js';
@@ -164,6 +165,7 @@ export class Seq2Seq {
   private decodingDefaults: DecodingDefaults = { beamWidth: 1, lengthPenalty: 0, maxLength: null };
   private readonly parts: Parts;
   private inference: { encoder: Model; step: Model } | null = null;
+  private readonly buffers = new BufferPool();
 
   constructor(args: Seq2SeqArgs, model?: Model) {
     const where = 'Seq2Seq';
@@ -327,10 +329,9 @@ export class Seq2Seq {
     const encoder = graphModel({ inputs: src, outputs: [...(useMemory ? [memory] : []), ...states.flat()], name: 'seq2seq_encoder' });
     const token = input({ shape: [null], name: 'token' });
     const stateInputs = states.map((st, i) => st.map((_, k) => input({ shape: [this.units], name: `state_${i}_${k}` })));
-    // The memory arrives zeroed at padded steps; Masking turns that back into the padding mask.
+    // The memory's padding mask is given with it (StepRunner), as the encoder made it.
     const memoryIn = useMemory ? input({ shape: [null, this.units], name: 'memory' }) : null;
-    const masked = memoryIn === null ? null : layers.masking({ maskValue: 0 }).apply(memoryIn);
-    const out = this.decodeSteps(token, stateInputs, masked);
+    const out = this.decodeSteps(token, stateInputs, memoryIn);
     const step = graphModel({ inputs: [token, ...stateInputs.flat(), ...(memoryIn === null ? [] : [memoryIn])], outputs: [out.probs, ...out.states], name: 'seq2seq_step' });
     this.inference = { encoder, step };
     return this.inference;
@@ -462,13 +463,14 @@ export class Seq2Seq {
     const encoded = encoder.predict(new Tensor(src, [N, Ts]), { batchSize: N }) as unknown as Tensor | Tensor[];
     const outs = Array.isArray(encoded) ? encoded : [encoded];
     const useMemory = this.attention !== 'none';
-    const memory = useMemory ? outs[0]!.data : null;
-    if (memory !== null) {
-      // zero the padded steps: the step graph's Masking layer turns them back into the mask
-      for (let n = 0; n < N; n++) for (let t = sources[n]!.length; t < Ts; t++) memory.fill(0, (n * Ts + t) * this.units, (n * Ts + t + 1) * this.units);
+    let memory: { data: Float32Array; mask: Float32Array } | null = null;
+    if (useMemory) {
+      const mask = new Float32Array(N * Ts);
+      sources.forEach((s, n) => mask.fill(1, n * Ts, n * Ts + s.length));
+      memory = { data: outs[0]!.data, mask };
     }
     const W = o.beamWidth;
-    const runner = new StepRunner(step, outs.slice(useMemory ? 1 : 0).map((t) => t.data), memory, N, W, Ts, this.units);
+    const runner = new StepRunner(step, this.buffers, outs.slice(useMemory ? 1 : 0).map((t) => t.data), memory, N, W, Ts, this.units);
     return decode(runner, N, { start: EOS, end: EOS, vocabSize: this.target.size, maxLength: o.maxLength, beamWidth: W, lengthPenalty: o.lengthPenalty, banned: [PAD, UNK] });
   }
 
@@ -560,54 +562,99 @@ export class Seq2Seq {
 
 /**
  * One decoder step of the inference graph as decode.ts wants it: the rows' states kept
- * here (reordered for beam search), fed with the previous symbols and the memory.
+ * here (reordered as decode asks: beams move, finished rows leave), fed with the
+ * previous symbols and each row's input's memory and padding mask.
  */
 class StepRunner implements DecoderStep {
-  private readonly states: Float32Array[];
-  private readonly scratch: Float32Array[];
+  private states: Float32Array[];
+  private scratch: Float32Array[];
   private readonly tokens: Float32Array;
+  /** Row r decodes input rowInput[r] (its memory and mask are in row r of memory/mask). */
+  private rowInput: Int32Array;
+  private nextInput: Int32Array;
   private readonly memory: Float32Array | null;
+  private readonly mask: Float32Array | null;
 
   constructor(
     private readonly model: Model,
+    pool: BufferPool,
     encoderStates: readonly Float32Array[],
-    memory: Float32Array | null,
+    private readonly encoded: { data: Float32Array; mask: Float32Array } | null,
     N: number,
     W: number,
     private readonly Ts: number,
     private readonly H: number,
   ) {
     const rows = N * W;
-    // Every beam of input n starts from input n's states and reads its memory.
-    const repeat = (src: Float32Array, width: number): Float32Array => {
-      const out = new Float32Array(rows * width);
-      for (let r = 0; r < rows; r++) out.set(src.subarray(Math.floor(r / W) * width, (Math.floor(r / W) + 1) * width), r * width);
+    // Every beam of input n starts from input n's states.
+    this.rowInput = Int32Array.from({ length: rows }, (_, r) => Math.floor(r / W));
+    this.nextInput = new Int32Array(rows);
+    const perRow = (name: string, src: Float32Array, width: number): Float32Array => {
+      const out = pool.get(name, rows * width);
+      for (let r = 0; r < rows; r++) out.set(src.subarray(this.rowInput[r]! * width, (this.rowInput[r]! + 1) * width), r * width);
       return out;
     };
-    this.states = encoderStates.map((s) => repeat(s, H));
-    this.scratch = this.states.map((s) => new Float32Array(s.length));
-    this.memory = memory === null ? null : repeat(memory, Ts * H);
-    this.tokens = new Float32Array(rows);
+    this.states = encoderStates.map((s, k) => perRow(`state ${k}`, s, H));
+    this.scratch = this.states.map((s, k) => pool.get(`scratch ${k}`, s.length));
+    this.memory = encoded === null ? null : perRow('memory', encoded.data, Ts * H);
+    this.mask = encoded === null ? null : perRow('mask', encoded.mask, Ts);
+    this.tokens = pool.get('tokens', rows);
   }
 
   step(tokens: Int32Array, parents: Int32Array | null, rows: number): Float32Array {
     const H = this.H;
-    if (parents !== null) {
-      this.states.forEach((s, k) => {
-        const dst = this.scratch[k]!;
-        for (let r = 0; r < rows; r++) dst.set(s.subarray(parents[r]! * H, (parents[r]! + 1) * H), r * H);
-        this.scratch[k] = s;
-        this.states[k] = dst;
-      });
-    }
+    if (parents !== null) this.follow(parents, rows);
     for (let r = 0; r < rows; r++) this.tokens[r] = tokens[r]!;
     const ex = this.model.engine.executor;
     ex.setInput(0, this.tokens, 1, null);
     this.states.forEach((s, k) => ex.setInput(1 + k, s, H, null));
-    if (this.memory !== null) ex.setInput(1 + this.states.length, this.memory, this.Ts, null);
+    if (this.memory !== null) ex.setInput(1 + this.states.length, this.memory, this.Ts, this.mask);
     ex.forward(rows, false);
     this.states.forEach((s, k) => s.set(ex.buf[ex.outputTensor(1 + k)]!.subarray(0, rows * H)));
     return ex.buf[ex.outputTensor(0)]!;
+  }
+
+  /** Row r continues row parents[r]: move the states, and the memory of rows that now decode another input. */
+  private follow(parents: Int32Array, rows: number): void {
+    const H = this.H;
+    let identity = true;
+    for (let r = 0; r < rows && identity; r++) identity = parents[r] === r;
+    if (identity) return;
+    this.states.forEach((s, k) => {
+      const dst = this.scratch[k]!;
+      for (let r = 0; r < rows; r++) dst.set(s.subarray(parents[r]! * H, (parents[r]! + 1) * H), r * H);
+      this.scratch[k] = s;
+      this.states[k] = dst;
+    });
+    for (let r = 0; r < rows; r++) this.nextInput[r] = this.rowInput[parents[r]!]!;
+    [this.rowInput, this.nextInput] = [this.nextInput, this.rowInput];
+    if (this.memory === null) return;
+    const e = this.encoded!;
+    const M = this.Ts * H;
+    const Ts = this.Ts;
+    for (let r = 0; r < rows; r++) {
+      const n = this.rowInput[r]!;
+      if (n === this.nextInput[r]) continue; // row r already holds input n's memory (rows only ever shrink)
+      this.memory.set(e.data.subarray(n * M, (n + 1) * M), r * M);
+      this.mask!.set(e.mask.subarray(n * Ts, (n + 1) * Ts), r * Ts);
+    }
+  }
+}
+
+/**
+ * Buffers in backend memory (where the kernels read them in place, no copy per step),
+ * kept from batch to batch: allocating them for every batch costs more than it saves.
+ */
+class BufferPool {
+  private readonly buffers = new Map<string, Float32Array>();
+  get(name: string, n: number): Float32Array {
+    const key = `${backend().name} ${name}`;
+    let b = this.buffers.get(key);
+    if (b === undefined || b.length < n) {
+      b = backend().alloc(Math.max(n, Math.ceil((b?.length ?? 0) * 1.5)));
+      this.buffers.set(key, b);
+    }
+    return b.subarray(0, n);
   }
 }
 
