@@ -123,6 +123,13 @@ export {
   type TextGeneratorMetadata,
   type CellType,
   type CorpusMode,
+  TextVectorizer,
+  type TextVectorizerArgs,
+  type TextVectorizerConfig,
+  type AdaptOptions,
+  type StandardizeMode,
+  type SplitMode,
+  type VectorizerOutputMode,
 } from './text/index.js';
 export {
   windows,
