@@ -64,6 +64,10 @@ export {
   GlobalMaxPooling1D,
   Reshape,
   Permute,
+  Conv1D,
+  MaxPooling1D,
+  AveragePooling1D,
+  SpatialDropout1D,
   type MergeArgs,
   type ConcatenateArgs,
   type DotArgs,
@@ -72,6 +76,9 @@ export {
   type GlobalPooling1DArgs,
   type ReshapeArgs,
   type PermuteArgs,
+  type Conv1DArgs,
+  type Pooling1DArgs,
+  type SpatialDropout1DArgs,
 } from './layers/index.js';
 export { initializers, type Initializer } from './initializers/index.js';
 export { type ActivationIdentifier } from './activations/index.js';

@@ -36,6 +36,8 @@ describe('layer registry', () => {
       Reshape: { targetShape: [2] },
       Permute: { dims: [1] },
       InputLayer: { shape: [2] },
+      Conv1D: { filters: 1, kernelSize: 1 },
+      SpatialDropout1D: { rate: 0.1 },
     };
     for (const e of layerEntries()) {
       const factory = Object.values(factories).find((f) => {

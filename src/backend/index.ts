@@ -16,8 +16,10 @@ import { denseBackward, denseForward } from './dense.js';
 import { simpleRnnBackward, simpleRnnForward } from './simpleRnn.js';
 import { lstmBackward, lstmForward, lstmStep } from './lstm.js';
 import { gruBackward, gruForward } from './gru.js';
+import { avgPool1dBackward, avgPool1dForward, col2im1d, conv1dBackward, conv1dForward, dropoutNoise, im2col1d, maxPool1dBackward, maxPool1dForward, scaleChannels } from './conv.js';
 
 export { Act, type ActId } from './activation.js';
+export { conv1dIsPointwise } from './conv.js';
 
 export interface Kernels {
   readonly name: string;
@@ -44,6 +46,18 @@ export interface Kernels {
   gruBackward: typeof gruBackward;
   /** Adam on [lo, hi) in place; false where the backend has no kernel for these buffers (the optimizer's own loop runs). */
   adamUpdate: typeof adamUpdate;
+  /** Conv1D (./conv.ts): im2col + GEMM per group, bias, activation; backward the transposed products and col2im. */
+  conv1dForward: typeof conv1dForward;
+  conv1dBackward: typeof conv1dBackward;
+  im2col1d: typeof im2col1d;
+  col2im1d: typeof col2im1d;
+  maxPool1dForward: typeof maxPool1dForward;
+  maxPool1dBackward: typeof maxPool1dBackward;
+  avgPool1dForward: typeof avgPool1dForward;
+  avgPool1dBackward: typeof avgPool1dBackward;
+  /** SpatialDropout1D: the per-(sample, channel) noise and its product with [B, T, C]. */
+  dropoutNoise: typeof dropoutNoise;
+  scaleChannels: typeof scaleChannels;
 }
 
 /**
@@ -84,12 +98,23 @@ export const tsKernels: Kernels = {
   gruForward,
   gruBackward,
   adamUpdate,
+  conv1dForward,
+  conv1dBackward,
+  im2col1d,
+  col2im1d,
+  maxPool1dForward,
+  maxPool1dBackward,
+  avgPool1dForward,
+  avgPool1dBackward,
+  dropoutNoise,
+  scaleChannels,
 };
 
 /**
  * The WebAssembly backend: buffers in the module's memory (./wasmRuntime.ts), the GEMM,
  * Dense forward and the SimpleRNN, LSTM and GRU time loops in WebAssembly SIMD; the rest are the
- * TypeScript kernels working on the same buffers.
+ * TypeScript kernels working on the same buffers (Conv1D's products go through `gemm`, so
+ * they run in WebAssembly; its im2col/col2im and the pooling loops are the TS kernels).
  */
 export const wasmKernels: Kernels = {
   ...tsKernels,

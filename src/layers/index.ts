@@ -17,6 +17,9 @@ import { dot } from './dot.js';
 import { additiveAttention, attention } from './attention.js';
 import { globalAveragePooling1d, globalMaxPooling1d } from './pooling.js';
 import { permute, reshape } from './reshape.js';
+import { conv1d } from './conv1d.js';
+import { averagePooling1d, maxPooling1d } from './pooling1d.js';
+import { spatialDropout1d } from './spatialDropout1d.js';
 
 export const layers = {
   input,
@@ -46,6 +49,10 @@ export const layers = {
   globalMaxPooling1d,
   reshape,
   permute,
+  conv1d,
+  maxPooling1d,
+  averagePooling1d,
+  spatialDropout1d,
 };
 
 export { Layer, type LayerArgs, type LayerWeight, type Shape, type ApplyArgs, type ApplyInput } from './layer.js';
@@ -69,3 +76,6 @@ export { Dot, type DotArgs } from './dot.js';
 export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs } from './attention.js';
 export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs } from './pooling.js';
 export { Reshape, Permute, type ReshapeArgs, type PermuteArgs } from './reshape.js';
+export { Conv1D, type Conv1DArgs, type Size1D } from './conv1d.js';
+export { MaxPooling1D, AveragePooling1D, type Pooling1DArgs } from './pooling1d.js';
+export { SpatialDropout1D, type SpatialDropout1DArgs } from './spatialDropout1d.js';

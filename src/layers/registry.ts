@@ -25,6 +25,9 @@ import { Dot } from './dot.js';
 import { AdditiveAttention, Attention } from './attention.js';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.js';
 import { Permute, Reshape } from './reshape.js';
+import { Conv1D } from './conv1d.js';
+import { AveragePooling1D, MaxPooling1D } from './pooling1d.js';
+import { SpatialDropout1D } from './spatialDropout1d.js';
 
 /** A layer's configuration as getConfig gives it: camelCase keys, nested objects as {className, config}. */
 export type LayerConfig = Record<string, unknown>;
@@ -81,6 +84,10 @@ const ENTRIES: readonly LayerEntry[] = [
   { className: 'GlobalMaxPooling1D', cls: GlobalMaxPooling1D, fromConfig: plain(GlobalMaxPooling1D), stepwise: false },
   { className: 'Reshape', cls: Reshape, fromConfig: plain(Reshape), stepwise: false },
   { className: 'Permute', cls: Permute, fromConfig: plain(Permute), stepwise: false },
+  { className: 'Conv1D', cls: Conv1D, fromConfig: plain(Conv1D), stepwise: false },
+  { className: 'MaxPooling1D', cls: MaxPooling1D, fromConfig: plain(MaxPooling1D), stepwise: false },
+  { className: 'AveragePooling1D', cls: AveragePooling1D, fromConfig: plain(AveragePooling1D), stepwise: false },
+  { className: 'SpatialDropout1D', cls: SpatialDropout1D, fromConfig: plain(SpatialDropout1D), stepwise: true },
   { className: 'InputLayer', cls: InputLayer, fromConfig: plain(InputLayer as unknown as Make), stepwise: true },
 ];
 
