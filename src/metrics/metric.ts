@@ -23,6 +23,9 @@ export interface MetricContext {
   sparseTargets: boolean;
 }
 
+/** A metric's JSON-safe configuration (camelCase keys). */
+export type MetricConfig = Record<string, string | number | boolean | number[]>;
+
 /** Options every metric accepts. */
 export interface BaseMetricOptions {
   /** Log key; defaults to the Keras name (e.g. 'binary_accuracy'). */
@@ -65,6 +68,15 @@ export abstract class Metric {
   }
 
   /**
+   * Every value of the result: `[result()]` for a number-valued metric; one per threshold
+   * or per class where Keras's result is a vector (Precision/Recall with several
+   * thresholds, F1Score/FBetaScore with average null), whose `result()` then refuses.
+   */
+  results(): number[] {
+    return [this.result()];
+  }
+
+  /**
    * Boundary check that this metric makes sense for the model's outputs and targets;
    * throws RangeError otherwise. Default: every combination is fine.
    */
@@ -73,7 +85,7 @@ export abstract class Metric {
   }
 
   /** JSON-safe configuration (camelCase keys). */
-  getConfig(): Record<string, string | number | boolean> {
+  getConfig(): MetricConfig {
     return { name: this.name };
   }
 }
