@@ -59,6 +59,8 @@ export function metricDirection(monitor: string): 'min' | 'max' | null {
   const name = monitor.startsWith('val_') ? monitor.slice(4) : monitor;
   if (name === 'loss' || name.endsWith('_loss') || ['mse', 'mae', 'meanSquaredError', 'meanAbsoluteError', 'mean_squared_error', 'mean_absolute_error'].includes(name)) return 'min';
   if (/acc/i.test(name)) return 'max';
+  // Keras's Precision, Recall, AUC and F-scores have direction 'up'
+  if (/precision|recall|auc|f1_?score|fbeta_?score/i.test(name)) return 'max';
   return null;
 }
 

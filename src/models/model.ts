@@ -21,7 +21,7 @@ import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { checkNumberIn, checkOptions, checkPositiveInt } from '../core/errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import { Loss, getLoss } from '../losses/index.js';
-import { resolveMetric, type Metric } from '../metrics/index.js';
+import { checkMetricId, resolveMetric, type Metric } from '../metrics/index.js';
 import { History, runHooks, yieldToEventLoop, type Callback, type FitParams, type Logs, type TrainableModel } from './callback.js';
 import { ProgbarLogger, type ProgressSink } from './progbar.js';
 import { gatherRows, sliceDataset, type Dataset } from './data.js';
@@ -327,7 +327,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
     // Resolve names now so a typo fails at compile.
     for (const id of flatLossIds(args.loss)) getLoss(id);
-    for (const id of flatMetricIds(args.metrics)) resolveMetric(id, { predWidth: 2, sparseTargets: false });
+    for (const id of flatMetricIds(args.metrics)) checkMetricId(id);
     this.unresolved = { loss: args.loss, metrics: args.metrics, lossWeights: args.lossWeights };
     this.compiled = { optimizer, losses: [], lossWeights: [], metricIds: [], lossArg: args.loss, metricsArg: args.metrics };
     if (this.graphOrNull !== null) this.resolveCompile(optimizer, this.unresolved);
