@@ -85,6 +85,7 @@ export { type ActivationIdentifier } from './activations/index.js';
 export { optimizers, Optimizer } from './optimizers/index.js';
 export { losses, Loss } from './losses/index.js';
 export { metrics, Metric } from './metrics/index.js';
+export { confusionMatrix, classificationReport, formatClassificationReport, rocAuc, prAuc, type ClassMetrics, type ClassificationScores } from './metrics/index.js';
 export { Sequential, type SequentialArgs } from './models/sequential.js';
 export {
   Model,
