@@ -370,6 +370,30 @@ test('several batches give exactly what one batch gives (counts, not means of ba
   }
 });
 
+test('zero-weight rows (masked timesteps) do not count, even with NaN predictions', () => {
+  const p = f32(0.9, 0.2, 0.4, 0.7, 0.3, 0.6, 0.8, 0.1);
+  const t = f32(1, 0, 0, 1, 1, 1, 0, 0);
+  const pNaN = p.slice();
+  pNaN.fill(Number.NaN, 2, 4);
+  pNaN.fill(Number.NaN, 6, 8);
+  const keep = f32(1, 0, 1, 0);
+  const makers: (() => Metric)[] = [
+    () => metrics.precision({ thresholds: 0.35 }),
+    () => metrics.recall({ topK: 1 }),
+    () => metrics.auc(),
+    () => metrics.auc({ multiLabel: true, curve: 'PR', thresholds: [0.25, 0.5] }),
+    () => metrics.f1Score(),
+    () => metrics.fbetaScore({ average: 'weighted', threshold: 0.5 }),
+  ];
+  for (const make of makers) {
+    const kept = make();
+    kept.update(f32(0.9, 0.2, 0.3, 0.6), f32(1, 0, 1, 1), 2, 2, false);
+    const masked = make();
+    masked.update(pNaN, t, 4, 2, false, keep);
+    assert.deepEqual(masked.results(), kept.results(), masked.className);
+  }
+});
+
 test('class-index targets are one-hot rows for Precision / Recall / F1 (an extension of Keras)', () => {
   const p = f32(0.7, 0.2, 0.1, 0.1, 0.6, 0.3, 0.5, 0.4, 0.1);
   const oneHot = f32(1, 0, 0, 0, 0, 1, 0, 1, 0);
