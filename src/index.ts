@@ -200,3 +200,25 @@ export const input = inputFn;
 export function sequential(args?: SequentialArgs): Sequential {
   return new Sequential(args);
 }
+export {
+  TextClassifier,
+  classifierReport,
+  formatClassifierReport,
+  emailText,
+  htmlToText,
+  NaiveBayes,
+  LogisticRegression,
+  type TextClassifierArgs,
+  type ClassifierCell,
+  type ConvFrontEnd,
+  type ClassLabels,
+  type ClassifierFitOptions,
+  type ClassifyOptions,
+  type Prediction,
+  type TextClassifierMetadata,
+  type ClassifierReport,
+  type ClassScores,
+  type AveragedScores,
+  type Documents,
+  type BagOfWordsModel,
+} from './classify/index.js';

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { LearningRateScheduler, Seq2Seq, type Seq2SeqAttention, type Seq2SeqCell } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { letterBaseline, loadCmudict, sampleWords, splitByWord } from './cmudict.js';
-import { describe, fitKeepingBest, metricsTable } from './seq2seq.js';
+import { describe, metricsTable } from './seq2seq.js';
+import { fitKeepingBest } from './training.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 import { scoreSequences } from '../seq2seq/metrics.js';
 
@@ -145,7 +146,10 @@ async function demo(argv: string[], print: Print): Promise<void> {
   model.setDecoding({ beamWidth: beam });
   print(`\n1/3 ${describe(model)}: ${model.model.countParams().toLocaleString('en-US')} weights; best epoch by validation loss → ${dir}`);
   let t0 = performance.now();
-  await fitKeepingBest(model, split.train, dir, { ...fit, validationData: split.validation, callbacks: halvingSchedule(fit.epochs, fit.learningRate) });
+  await fitKeepingBest(
+    () => model.save(dir),
+    (keepBest) => model.fit(split.train, { ...fit, validationData: split.validation, verbose: 1, callbacks: [halvingSchedule(fit.epochs, fit.learningRate), keepBest] }),
+  );
   const trainSeconds = (performance.now() - t0) / 1000;
   const best = await Seq2Seq.load(dir);
 

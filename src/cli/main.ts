@@ -10,6 +10,7 @@ import { textgen } from './textgen.js';
 import { timeseries } from './timeseries.js';
 import { seq2seq } from './seq2seq.js';
 import { g2p } from './g2p.js';
+import { classify } from './classify.js';
 
 const HELP = `Usage: rnnkit <command> [options]
 
@@ -25,6 +26,10 @@ Commands:
   seq2seq evaluate DIR PAIRS.tsv         exact match, error rates, BLEU on held-out pairs
   g2p demo                               grapheme-to-phoneme on the CMU Pronouncing Dictionary
   g2p say WORD ...                       pronounce words with the trained model
+  classify train DATA --out DIR          train a text classifier (CSV, or a directory per class)
+  classify predict DIR [TEXT ...]        label texts (arguments, stdin, or --input FILE.csv)
+  classify evaluate DIR DATA             precision, recall, F1, AUC, confusion matrix
+  classify demo                          spam filtering on SpamAssassin, beside classic baselines
 
 Run \`rnnkit <command> --help\` for details.`;
 
@@ -35,7 +40,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   if (command === 'timeseries') return timeseries(rest, out);
   if (command === 'seq2seq') return seq2seq(rest, out);
   if (command === 'g2p') return g2p(rest, out);
-  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries, seq2seq, g2p (see rnnkit --help)`);
+  if (command === 'classify') return classify(rest, out);
+  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries, seq2seq, g2p, classify (see rnnkit --help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

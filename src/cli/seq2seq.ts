@@ -4,9 +4,10 @@
  */
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
-import { ModelFormatError, Seq2Seq, plotHistory, type Callback, type Logs, type Seq2SeqAttention, type Seq2SeqCell, type Seq2SeqEvaluation, type Seq2SeqFitOptions, type VocabularyMode } from '../index.js';
+import { ModelFormatError, Seq2Seq, plotHistory, type Seq2SeqAttention, type Seq2SeqCell, type Seq2SeqEvaluation, type VocabularyMode } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { checkModelDir, checkOutDir, readTextFile } from './textgen.js';
+import { fitKeepingBest } from './training.js';
 
 type Print = (line: string) => void;
 type Pair = [string, string];
@@ -189,7 +190,10 @@ async function train(argv: string[], print: Print): Promise<void> {
   const nVal = Math.floor(pairs.length * fit.validationSplit);
   const useSplit = fit.validationSplit > 0 && nVal > 0 && nVal < pairs.length;
   print(`Training ${describe(m)} on ${file} (${pairs.length} pairs${useSplit ? `, ${nVal} held out for validation` : ''}); vocabularies: ${m.source.chars.length} source, ${m.target.chars.length} target ${m.target.mode === 'word' ? 'tokens' : 'characters'}; best model → ${dir}`);
-  const { history, best, bestEpoch, monitor } = await fitKeepingBest(m, pairs, dir, { ...fit, validationSplit: useSplit ? fit.validationSplit : undefined, seed: args.seed });
+  const { history, best, bestEpoch, monitor } = await fitKeepingBest(
+    () => m.save(dir),
+    (keepBest) => m.fit(pairs, { ...fit, validationSplit: useSplit ? fit.validationSplit : undefined, seed: args.seed, verbose: 1, callbacks: [keepBest] }),
+  );
   print(`Best model (${monitor} ${best.toFixed(4)}, epoch ${bestEpoch}) saved in ${dir}`);
   if (typeof values.plot === 'string') {
     await plotHistory(history, values.plot, { title: `${describe(m)} on ${file}` });
@@ -201,32 +205,6 @@ async function train(argv: string[], print: Print): Promise<void> {
 export function describe(m: Seq2Seq): string {
   const cell = `${m.cell.toUpperCase()}(${m.units})${m.numLayers > 1 ? ` ×${m.numLayers}` : ''}`;
   return `${m.bidirectional ? 'bidirectional ' : ''}${cell} encoder–decoder ${m.attention === 'none' ? 'without attention' : `with ${m.attention} attention`}`;
-}
-
-/** fit, saving the model to `dir` whenever the monitored loss (val_loss, else loss) improves. */
-export async function fitKeepingBest(
-  m: Seq2Seq,
-  pairs: readonly Pair[],
-  dir: string,
-  options: Omit<Seq2SeqFitOptions, 'verbose'>,
-): Promise<{ history: Awaited<ReturnType<Seq2Seq['fit']>>; best: number; bestEpoch: number; monitor: string }> {
-  let best = Infinity;
-  let bestEpoch = 0;
-  let monitor = 'loss';
-  const keepBest: Callback = {
-    onEpochEnd: async (epoch: number, logs: Logs) => {
-      monitor = logs.val_loss !== undefined ? 'val_loss' : 'loss';
-      const value = logs[monitor]!;
-      if (value < best) {
-        best = value;
-        bestEpoch = epoch + 1;
-        await m.save(dir);
-      }
-    },
-  };
-  const more = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks as Callback];
-  const history = await m.fit(pairs, { ...options, verbose: 1, callbacks: [...more, keepBest] });
-  return { history, best, bestEpoch, monitor };
 }
 
 async function loadSeq2Seq(dir: string): Promise<Seq2Seq> {
