@@ -80,6 +80,25 @@ test('multi-class (softmax) and multi-label (a sigmoid per label) learn their pl
   assert.equal(m.predict('w1 w2 w3').labels.length, 0);
 });
 
+test('a Conv1D front end (which drops the padding mask, as Keras) still learns the planted words', async () => {
+  const train = planted(600, 12, ['pos', 'neg']);
+  const held = planted(200, 13, ['pos', 'neg']);
+  const c = TextClassifier.forData(train.texts, train.labels, { ...small, conv: { filters: 8, kernelSize: 3 } });
+  assert.deepEqual(c.model.layers.map((l) => l.className), ['InputLayer', 'Embedding', 'Conv1D', 'Bidirectional', 'GlobalMaxPooling1D', 'Dense']);
+  await c.fit(train.texts, train.labels, { epochs: 6, learningRate: 0.01, verbose: 0, seed: 2 });
+  assert.ok(c.evaluate(held.texts, held.labels).accuracy >= 0.9);
+});
+
+test('a saved classifier whose vocabulary outgrew its embedding is refused at load, naming the layer', async () => {
+  const train = planted(50, 14, ['pos', 'neg']);
+  const c = TextClassifier.forData(train.texts, train.labels, small);
+  const meta = c.metadata();
+  const vocabulary = [...meta.vectorizer.vocabulary!, ...Array.from({ length: 400 }, (_, i) => `extra${i}`)];
+  const tampered = { ...meta, vectorizer: { ...meta.vectorizer, maxTokens: 1000, vocabulary } };
+  c.model.metadata = { textClassifier: tampered };
+  assert.throws(() => TextClassifier.fromModel(c.model), /is not an rnnkit TextClassifier: its embedding 'embedding' has 300 rows, fewer than the vectorizer's \d+ ids/);
+});
+
 test("class weights: 'balanced' follows n / (classes × count); a class weighted 0 is never learned", async () => {
   const train = planted(400, 9, ['pos', 'neg']);
   const c = TextClassifier.forData(train.texts, train.labels, small);

@@ -200,6 +200,13 @@ export class TextClassifier {
     if (L !== null && L !== undefined && this.vectorizer.outputSequenceLength !== null && L !== this.vectorizer.outputSequenceLength) {
       throw bad(`its input takes ${L} tokens, the vectorizer gives ${this.vectorizer.outputSequenceLength}`);
     }
+    // Ids beyond an embedding's table would be refused at predict time; say so now.
+    const size = this.vectorizer.vocabularySize();
+    for (const l of m.layers) {
+      if (l.className !== 'Embedding') continue;
+      const inputDim = (l.getConfig() as { inputDim?: number }).inputDim ?? 0;
+      if (inputDim < size) throw bad(`its embedding '${l.name}' has ${inputDim} rows, fewer than the vectorizer's ${size} ids`);
+    }
   }
 
   /**
