@@ -98,19 +98,20 @@ export class LogisticRegression implements BagOfWordsModel {
     if (!(C > 0)) throw new RangeError(`LogisticRegression.fit: C must be > 0, got ${C}`);
     const maxIter = options.maxIter ?? 500;
     const W = K * V;
+    const bags = docs.map(countBag);
     const z = new Float64Array(docs.length * K);
     const objective = (theta: Float64Array, grad: Float64Array): number => {
-      logits(theta, docs, K, V, z);
+      logits(theta, bags, K, V, z);
       softmaxRows(z, K);
       grad.fill(0);
       let f = 0;
-      docs.forEach((d, n) => {
+      bags.forEach(({ ids, counts }, n) => {
         const o = n * K;
         f -= Math.log(Math.max(z[o + y[n]!]!, 1e-300));
         for (let k = 0; k < K; k++) {
           const dz = z[o + k]! - (k === y[n] ? 1 : 0);
           grad[W + k]! += dz;
-          for (const id of d) grad[k * V + id]! += dz;
+          for (let j = 0; j < ids.length; j++) grad[k * V + ids[j]!]! += dz * counts[j]!;
         }
       });
       for (let i = 0; i < W; i++) {
@@ -125,18 +126,30 @@ export class LogisticRegression implements BagOfWordsModel {
 
   predictProba(docs: Documents): Float32Array {
     const z = new Float64Array(docs.length * this.K);
-    logits(this.theta, docs, this.K, this.V, z);
+    logits(this.theta, docs.map(countBag), this.K, this.V, z);
     softmaxRows(z, this.K);
     return Float32Array.from(z);
   }
 }
 
-function logits(theta: Float64Array, docs: Documents, K: number, V: number, z: Float64Array): void {
+/** A document as its distinct token ids and how often each occurs (one pass per distinct token, not per token). */
+interface Bag {
+  ids: Int32Array;
+  counts: Float64Array;
+}
+
+function countBag(d: Int32Array): Bag {
+  const m = new Map<number, number>();
+  for (const id of d) m.set(id, (m.get(id) ?? 0) + 1);
+  return { ids: Int32Array.from(m.keys()), counts: Float64Array.from(m.values()) };
+}
+
+function logits(theta: Float64Array, bags: readonly Bag[], K: number, V: number, z: Float64Array): void {
   const W = K * V;
-  docs.forEach((d, n) => {
+  bags.forEach(({ ids, counts }, n) => {
     for (let k = 0; k < K; k++) {
       let s = theta[W + k]!;
-      for (const id of d) if (id < V) s += theta[k * V + id]!;
+      for (let j = 0; j < ids.length; j++) if (ids[j]! < V) s += theta[k * V + ids[j]!]! * counts[j]!;
       z[n * K + k] = s;
     }
   });
