@@ -10,7 +10,8 @@
  *                                          charlm (= charlm + charlm-sample + charlm-sample-64),
  *                                          charlm-sample, charlm-sample-64, predict, seq2seq,
  *                                          gemm, adam, seq2seq-decode (its four rows; about a
- *                                          minute on 2 cores)
+ *                                          minute on 2 cores), classify (the default TextClassifier:
+ *                                          train step and predict; about a minute on 2 cores)
  *   npm run bench -- --frameworks rnnkit,torch   any of rnnkit, tfjs-cpu, tfjs-wasm, torch
  *   npm run bench -- --skip-torch          the same as leaving torch out of --frameworks
  *   npm run bench -- --backend wasm        rnnkit backends: ts, wasm or ts,wasm (default both)
@@ -47,8 +48,12 @@
  * bench/torch_decode.py builds the same Seq2Seq and runs the same greedy and beam-search
  * algorithm with the rnnkit model's trained weights): every contestant's outputs (token
  * sequences) for the timed inputs against the first rnnkit row's — identical, or ≥ 99%
- * identical with each difference a near-tie on the reference model. A failed check exits
- * with code 1.
+ * identical with each difference a near-tie on the reference model. classify
+ * (bench/classifyBench.ts; PyTorch: bench/torch_classify.py): rnnkit's default TextClassifier,
+ * tfjs-wasm and PyTorch (its variant over all steps, and the pack_padded_sequence one) on the
+ * same padded id batches from the TextClassifier's initial weights: initial predictions for 64
+ * texts (1e-5) and the losses of two training batches (1e-3 relative), as above. A failed
+ * check exits with code 1.
  *
  * Timing, per contestant:
  *  - per-epoch workloads: one fit call of 1 + N epochs (shuffled); each epoch's time from the
@@ -72,6 +77,9 @@
  *    and PyTorch's equivalent (1 and 2 threads, a child process per thread count after the
  *    rnnkit rows); median of up to 3 runs in a 2 s budget after the check run (the warm-up).
  *    Target: batched greedy decoding faster than PyTorch 1T (the fastest rnnkit row).
+ *  - classify: s/batch of training batches of 32 (Adam step; per-batch method above, a 2.5 s
+ *    budget) and texts/s of prediction at batch 64 (median of 3 runs in a 2.4 s budget), per
+ *    contestant; rnnkit also from texts (TextClassifier.probabilities, vectorizer included).
  * GFLOP/s = the matrix-product FLOPs of one batch (forward and backward, workloads.ts
  * flopsPerBatch) / median s/batch. Ratios: "x faster" = reference time / row time (or row
  * rate / reference rate). Targets are judged on rnnkit's rows: each row, or (Target.rows
@@ -94,6 +102,7 @@ import {
 import { N_PARAMS as ADAM_PARAMS, benchAdam } from './adamBench.js';
 import { benchGemm } from './gemmBench.js';
 import { DECODE, DECODE_CASES, benchSeq2SeqDecode } from './seq2seqDecodeBench.js';
+import { CLASSIFY, CLASSIFY_PREDICT, CLASSIFY_TITLE, CLASSIFY_TRAIN, benchClassify } from './classifyBench.js';
 import { budgetCount, fmtNum, fmtSeconds, formatTable, maxAbsDiff, median, relDiff, timeOnce } from './stats.js';
 import { TorchBench, findTorch, type TorchFound, type TorchPlan, type TorchResult } from './torch.js';
 import { WORKLOADS, WORKLOAD_NAMES, flopsPerBatch, type ModelSpec, type Target, type Unit, type Workload } from './workloads.js';
@@ -413,7 +422,7 @@ interface Row {
   model?: ModelSpec;
 }
 
-const RATE_UNITS: readonly Unit[] = ['seq/s', 'chars/s', 'words/s', 'GFLOP/s'];
+const RATE_UNITS: readonly Unit[] = ['seq/s', 'chars/s', 'words/s', 'texts/s', 'GFLOP/s'];
 
 function toRow(w: Workload, contestant: string, framework: Row['framework'], m: Measured): Row {
   const rate = RATE_UNITS.includes(w.unit);
@@ -526,6 +535,7 @@ async function main(): Promise<void> {
   const wantGemm = opts.only === null || opts.only.includes('gemm');
   const wantAdam = opts.only === null || opts.only.includes('adam');
   const wantDecode = opts.only === null || opts.only.includes('seq2seq-decode');
+  const wantClassify = opts.only === null || opts.only.includes('classify');
   const torch: TorchFound = opts.frameworks.has('torch') ? findTorch() : { missing: 'skipped (--skip-torch / --frameworks)' };
   const env: Env = {
     node: process.version,
@@ -651,6 +661,39 @@ async function main(): Promise<void> {
       }
     }
   }
+  let classifyRows: Row[] = [];
+  let classifySummary: string | null = null;
+  if (wantClassify) {
+    note(`classify: ${CLASSIFY_TITLE}`);
+    const c = await benchClassify({
+      backends: opts.frameworks.has('rnnkit') ? opts.backends : [],
+      workers: opts.workers,
+      tfjsWasm: opts.frameworks.has('tfjs-wasm'),
+      torch: opts.frameworks.has('torch') ? torch : null,
+      torchThreads: opts.torchThreads,
+      tolerances: { loss: LOSS_REL_TOL, outputs: OUTPUT_ABS_TOL },
+      note,
+    });
+    classifySummary = c.summary;
+    classifyRows = c.rows.map((x) => {
+      const row: Row = { workload: x.workload, contestant: x.contestant, framework: x.framework, ranOn: x.ranOn, unit: x.unit, value: x.value, samples: x.times, status: x.status, vsTorch1T: NaN, vsTfjsWasm: NaN, targets: [] };
+      if (x.loss !== undefined) row.loss = x.loss;
+      if (x.gflops !== undefined) row.gflops = x.gflops;
+      if (x.note !== undefined) row.note = x.note;
+      if (x.detail !== undefined) row.detail = x.detail;
+      if (x.check !== undefined) row.check = x.check;
+      return row;
+    });
+    for (const name of [CLASSIFY_TRAIN, CLASSIFY_PREDICT]) {
+      const mine = classifyRows.filter((r) => r.workload === name);
+      const torch1 = mine.find((r) => r.contestant === 'torch 1T');
+      const tfjsWasm = mine.find((r) => r.contestant === 'tfjs-wasm');
+      for (const r of mine) {
+        r.vsTorch1T = speedup(r, torch1);
+        r.vsTfjsWasm = speedup(r, tfjsWasm);
+      }
+    }
+  }
   await useTfjsBackend('cpu'); // leaves the wasm flags readable below
 
   // PyTorch last, alone: one child process per thread count over every workload.
@@ -695,7 +738,7 @@ async function main(): Promise<void> {
       delete r.measured;
     }
   }
-  rows.push(...decodeRows, ...gemmRows, ...adamRows);
+  rows.push(...decodeRows, ...classifyRows, ...gemmRows, ...adamRows);
 
   const checkLines = [...epochChecks.map(formatEpochParity), ...rows.filter((r) => r.check !== undefined).map(formatCheck)];
   const ok = epochChecks.every((c) => c.ok) && rows.every((r) => r.status !== 'error' && (r.check === undefined || r.check.ok));
@@ -706,10 +749,11 @@ async function main(): Promise<void> {
     const config = { ...PLAN, epochs: opts.epochs, minBatches: opts.batches, lossRelTolerance: LOSS_REL_TOL, outputAbsTolerance: OUTPUT_ABS_TOL };
     const workloads = selected.map((w) => ({ name: w.name, title: w.title, mode: w.mode, unit: w.unit, targets: w.targets, ...(w.mode === 'batch' ? { flopsPerBatch: flopsPerBatch(w.model) } : {}) }));
     const seq2seqDecode = decodeSummary === null ? undefined : { title: decodeSummary, unit: 'words/s', config: DECODE, cases: DECODE_CASES };
-    console.log(JSON.stringify({ env, config, workloads, seq2seqDecode, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    const classify = classifySummary === null ? undefined : { title: classifySummary, config: CLASSIFY };
+    console.log(JSON.stringify({ env, config, workloads, seq2seqDecode, classify, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   } else {
     for (const line of checkLines) console.log(line);
-    printTable(rows, selected, env, opts, totalSeconds, decodeSummary);
+    printTable(rows, selected, env, opts, totalSeconds, decodeSummary, classifySummary);
     if (!ok) console.log('\nA CHECK FAILED or a contestant failed: see the check lines and the table above.');
   }
   process.exitCode = ok ? 0 : 1;
@@ -721,7 +765,7 @@ function fmtValue(v: number, unit: Unit): string {
   if (!Number.isFinite(v)) return 'n/a';
   if (unit === 'GFLOP/s') return v.toFixed(v >= 10 ? 1 : 2);
   if (unit === 'ms/update') return v.toPrecision(3);
-  if (unit === 'seq/s' || unit === 'chars/s' || unit === 'words/s') return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+  if (unit === 'seq/s' || unit === 'chars/s' || unit === 'words/s' || unit === 'texts/s') return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
   return fmtSeconds(v);
 }
 
@@ -751,7 +795,7 @@ function fmtResult(r: Row, w: Workload | undefined): string {
   return parts.join(', ');
 }
 
-function printTable(rows: readonly Row[], workloads: readonly Workload[], env: Env, opts: Options, totalSeconds: number, decodeSummary: string | null): void {
+function printTable(rows: readonly Row[], workloads: readonly Workload[], env: Env, opts: Options, totalSeconds: number, decodeSummary: string | null, classifySummary: string | null): void {
   const t = env.tfjs;
   const torch = 'version' in env.torch ? `PyTorch ${env.torch.version} (${env.torch.python}; ${opts.torchThreads.join(' and ')} thread(s), run after the JS rows)` : `PyTorch: not installed (${env.torch.missing})`;
   console.log('');
@@ -770,7 +814,7 @@ function printTable(rows: readonly Row[], workloads: readonly Workload[], env: E
     fmtSpeedup(r.vsTorch1T),
     fmtSpeedup(r.vsTfjsWasm),
     fmtTargets(r),
-    r.check === undefined ? (r.status === 'ok' && (byName.has(r.workload) || rows.some((o) => o.workload === r.workload && o.check !== undefined)) ? 'ref' : '') : r.check.ok ? 'OK' : 'FAIL',
+    r.check === undefined ? (r.status === 'ok' && (byName.has(r.workload) || rows.some((o) => o.workload === r.workload && o.check?.reference === r.contestant)) ? 'ref' : '') : r.check.ok ? 'OK' : 'FAIL',
     fmtResult(r, byName.get(r.workload)),
   ]);
   console.log(formatTable(header, body));
@@ -783,6 +827,7 @@ function printTable(rows: readonly Row[], workloads: readonly Workload[], env: E
     console.log(decodeSummary);
     for (const c of DECODE_CASES) if (c.targets.length > 0) console.log(`${c.name}: target: ${c.targets.map((x) => (x.rows === 'best' ? `${x.label} (judged on the fastest rnnkit row)` : x.label)).join(', ')}`);
   }
+  if (classifySummary !== null) console.log(classifySummary);
   if (rows.some((r) => r.unit === 'ms/update')) {
     console.log(
       `adam: one Adam update of ${ADAM_PARAMS.toLocaleString('en-US')} parameters (≈ the big workload's LSTM(512)): rnnkit optimizers.adam() build + apply on buffers from backend().alloc; ` +

@@ -33,6 +33,12 @@
  *                  on synthetic pairs, translating held-out words: greedy and beam 5, one word
  *                  at a time and 64 at a time (four rows: seq2seq-decode greedy b1, greedy b64,
  *                  beam5 b1, beam5 b64): words/s. rnnkit and PyTorch only (tfjs has no such model).
+ *   classify       rnnkit's default TextClassifier (bench/classifyBench.ts; PyTorch:
+ *                  bench/torch_classify.py): Embedding(20000, 64, maskZero) → Bidirectional
+ *                  LSTM(32+32) → masked GlobalMaxPooling1D → Dense(1, sigmoid) on padded ids
+ *                  [200] (20..200 real tokens): one Adam step of batch 32 (classify train,
+ *                  s/batch) and prediction at batch 64 (classify predict, texts/s); rnnkit,
+ *                  tfjs-wasm and PyTorch.
  */
 import { Rng } from '../src/core/rng.js';
 
@@ -87,7 +93,7 @@ export interface ModelSpec {
 }
 
 export type Mode = 'epoch' | 'batch' | 'predict' | 'sample';
-export type Unit = 's/epoch' | 's/batch' | 'seq/s' | 'chars/s' | 'words/s' | 'GFLOP/s' | 'ms/update';
+export type Unit = 's/epoch' | 's/batch' | 'seq/s' | 'chars/s' | 'words/s' | 'texts/s' | 'GFLOP/s' | 'ms/update';
 
 /** A target of issue 6, checked on rnnkit's rows. */
 export interface Target {
@@ -332,8 +338,8 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
-/** The rows outside WORKLOADS, each from its own file: bench/gemmBench.ts, bench/adamBench.ts, bench/seq2seqDecodeBench.ts. */
-export const MICRO_NAMES = ['gemm', 'adam', 'seq2seq-decode'] as const;
+/** The rows outside WORKLOADS, each from its own file: bench/gemmBench.ts, bench/adamBench.ts, bench/seq2seqDecodeBench.ts, bench/classifyBench.ts. */
+export const MICRO_NAMES = ['gemm', 'adam', 'seq2seq-decode', 'classify'] as const;
 
 /** Names and groups accepted by --only. */
 export const WORKLOAD_NAMES: readonly string[] = [...new Set([...WORKLOADS.flatMap((w) => [w.group, w.name]), ...MICRO_NAMES])];
