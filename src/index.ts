@@ -104,7 +104,7 @@ export { callbacks, History, EarlyStopping, type Callback, type Logs, type Early
 export { TerminateOnNaN, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, type TerminateOnNaNArgs, type ReduceLROnPlateauArgs, type LearningRateSchedulerArgs, type CSVLoggerArgs, type Schedule } from './models/trainingCallbacks.js';
 export { type ProgressSink } from './models/progbar.js';
 export { Stream } from './models/stream.js';
-export { loadModel } from './models/loadModel.js';
+export { loadModel, type LoadOptions } from './models/loadModel.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './models/modelCheckpoint.js';
 export { type ModelArtifacts, type ModelJSON, type SaveOptions } from './models/saving.js';
 export { regularizers, type Regularizer } from './regularizers/index.js';

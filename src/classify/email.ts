@@ -7,6 +7,7 @@
  * are left out. Browser-safe; tolerant of broken messages (what cannot be parsed is kept
  * as text).
  */
+import { table } from '../core/errors.js';
 
 interface Part {
   headers: Map<string, string>;
@@ -150,7 +151,7 @@ function decodeWords(s: string): string {
   });
 }
 
-const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®', trade: '™', euro: '€', pound: '£', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };
+const ENTITIES: Readonly<Record<string, string>> = table({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®', trade: '™', euro: '€', pound: '£', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' });
 
 /** The text of an HTML document: scripts, styles and comments removed, block ends as line breaks, tags dropped, entities decoded. */
 export function htmlToText(html: string): string {

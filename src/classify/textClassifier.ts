@@ -20,7 +20,7 @@ import type { SymbolicTensor } from '../layers/node.js';
 import { model as graphModel, type Model, type SaveHandler } from '../models/model.js';
 import type { Callback, History } from '../models/callback.js';
 import type { ProgressSink } from '../models/progbar.js';
-import { loadModel, sourceName, taskMetadata } from '../models/loadModel.js';
+import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
 import { optimizers } from '../optimizers/index.js';
 import { losses } from '../losses/index.js';
 import { TextVectorizer, type TextVectorizerArgs, type TextVectorizerConfig } from '../text/vectorizer.js';
@@ -389,8 +389,8 @@ export class TextClassifier {
     await this.model.save(target, { includeOptimizer: this.model.optimizer !== null, metadata: { [METADATA_KEY]: this.metadata() } });
   }
 
-  static async load(source: Parameters<typeof loadModel>[0]): Promise<TextClassifier> {
-    const m = await loadModel(source);
+  static async load(source: Parameters<typeof loadModel>[0], options: LoadOptions = {}): Promise<TextClassifier> {
+    const m = await loadModel(source, options);
     return TextClassifier.fromModel(m, sourceName(source));
   }
 

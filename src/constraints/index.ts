@@ -19,7 +19,7 @@
  * allocates only a float64 scratch of norms, once, grown when a larger shape comes.
  * Norms and scale factors are computed in float64 and the result rounded once.
  */
-import { checkOptions, lookup } from '../core/errors.js';
+import { checkOptions, lookup, table } from '../core/errors.js';
 
 export interface Constraint {
   /** Keras class name: 'MaxNorm', 'NonNeg', 'UnitNorm', 'MinMaxNorm' for the built-ins. */
@@ -294,7 +294,7 @@ export type ConstraintIdentifier =
 
 type Factory = (o?: Record<string, unknown>) => Constraint;
 const factories: Readonly<Record<string, Factory>> = constraints as unknown as Record<string, Factory>;
-const classOf: Readonly<Record<string, string>> = { maxNorm: 'MaxNorm', nonNeg: 'NonNeg', unitNorm: 'UnitNorm', minMaxNorm: 'MinMaxNorm' };
+const classOf: Readonly<Record<string, string>> = table({ maxNorm: 'MaxNorm', nonNeg: 'NonNeg', unitNorm: 'UnitNorm', minMaxNorm: 'MinMaxNorm' });
 
 const byName = new Map<string, () => Constraint>();
 const byClass = new Map<string, Factory>();

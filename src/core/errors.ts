@@ -49,7 +49,7 @@ export function checkOptions(options: object | undefined, supported: readonly st
   for (const key of Object.keys(options)) {
     if ((options as Record<string, unknown>)[key] === undefined) continue;
     if (supported.includes(key)) continue;
-    if (key in later) throw new RangeError(`${where}: option '${key}' is not supported yet (${later[key]})`);
+    if (Object.hasOwn(later, key)) throw new RangeError(`${where}: option '${key}' is not supported yet (${later[key]})`);
     throw new RangeError(`${where}: unknown option '${key}'; supported options: ${supported.join(', ')}`);
   }
 }
@@ -62,4 +62,12 @@ export function lookup<T>(registry: ReadonlyMap<string, T>, name: string, what: 
     throw new RangeError(`unknown ${what} ${JSON.stringify(name)}; valid names: ${names}`);
   }
   return found;
+}
+
+/**
+ * A lookup table without a prototype, so names read from a file ('constructor', '__proto__',
+ * 'toString') find nothing instead of Object's own methods.
+ */
+export function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
 }

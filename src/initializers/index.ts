@@ -4,7 +4,7 @@
  * initializer was constructed with a `seed`.
  */
 import { Rng } from '../core/rng.js';
-import { checkNumberIn, checkOptions, lookup } from '../core/errors.js';
+import { checkNumberIn, checkOptions, lookup, table } from '../core/errors.js';
 
 export interface Initializer {
   readonly className: string;
@@ -273,7 +273,7 @@ export function serializeInitializer(init: Initializer): { className: string; co
   return { className: init.className, config: init.getConfig() };
 }
 
-const byClassName: Record<string, (o: Opts) => Initializer> = {
+const byClassName: Record<string, (o: Opts) => Initializer> = table({
   Zeros: () => initializers.zeros(),
   Ones: () => initializers.ones(),
   Constant: (o) => initializers.constant(o),
@@ -289,18 +289,18 @@ const byClassName: Record<string, (o: Opts) => Initializer> = {
   LecunNormal: (o) => initializers.lecunNormal(o),
   Orthogonal: (o) => initializers.orthogonal(o),
   Identity: (o) => initializers.identity(o),
-};
+});
 
-const FAN_MODES: Record<string, FanMode> = { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg', fanIn: 'fanIn', fanOut: 'fanOut', fanAvg: 'fanAvg' };
+const FAN_MODES: Record<string, FanMode> = table({ fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg', fanIn: 'fanIn', fanOut: 'fanOut', fanAvg: 'fanAvg' });
 /** Keras 2 'normal' was the truncated normal. */
-const DISTRIBUTIONS: Record<string, Distribution> = {
+const DISTRIBUTIONS: Record<string, Distribution> = table({
   normal: 'truncatedNormal',
   truncated_normal: 'truncatedNormal',
   untruncated_normal: 'untruncatedNormal',
   truncatedNormal: 'truncatedNormal',
   untruncatedNormal: 'untruncatedNormal',
   uniform: 'uniform',
-};
+});
 
 /**
  * An initializer from its serialized form (Keras, tfjs or rnnkit): class name plus a

@@ -6,7 +6,7 @@
  * hard_sigmoid = 0.2x+0.5), Keras 2 models converted by tensorflowjs, and Keras 3 configs
  * (dtype policies).
  */
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, table } from '../core/errors.js';
 import type { Layer } from '../layers/layer.js';
 import { layerEntries, layerFromConfig } from '../layers/registry.js';
 
@@ -95,13 +95,13 @@ export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, wh
 }
 
 /** Keras options that carry no meaning here when they have their default value. */
-const IGNORABLE: Record<string, unknown> = { timeMajor: false, zeroOutputForMask: false };
+const IGNORABLE: Record<string, unknown> = table({ timeMajor: false, zeroOutputForMask: false });
 
 /** Defaults of the tfjs constructors where they differ from Keras 3 (for keys a tfjs file leaves out or null). */
-const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = {
+const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = table({
   LSTM: { recurrentActivation: 'hardSigmoidLegacy', unitForgetBias: false },
   GRU: { recurrentActivation: 'hardSigmoidLegacy', resetAfter: false },
-};
+});
 
 /** Keras 2 defaults that differ from Keras 3 (tf.keras 2.x: GRU reset_after was already true). */
 const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = {};

@@ -4,6 +4,7 @@
  * file gets a fresh name per save and model.json is renamed last, so a process killed
  * mid-save leaves the previous model.json pointing at its own, intact weights file.
  */
+import { ModelFormatError } from '../core/errors.js';
 
 interface Fs {
   mkdir(p: string, o: { recursive: boolean }): Promise<unknown>;
@@ -11,12 +12,17 @@ interface Fs {
   rename(a: string, b: string): Promise<void>;
   readFile(p: string, enc?: 'utf8'): Promise<string | Uint8Array>;
   unlink(p: string): Promise<void>;
-  open(p: string, flags: string): Promise<{ sync(): Promise<void>; close(): Promise<void> }>;
+  open(p: string, flags: string): Promise<{ sync(): Promise<void>; close(): Promise<void>; read(b: Uint8Array, off: number, len: number, pos: number): Promise<{ bytesRead: number }> }>;
+  realpath(p: string): Promise<string>;
+  stat(p: string): Promise<{ size: number; isFile(): boolean }>;
 }
 interface Path {
   join(...p: string[]): string;
   dirname(p: string): string;
   resolve(...p: string[]): string;
+  relative(a: string, b: string): string;
+  isAbsolute(p: string): boolean;
+  sep: string;
 }
 
 export function isNode(): boolean {
@@ -93,29 +99,97 @@ export async function saveToDirectory(target: string, render: (weightsFile: stri
   return dir;
 }
 
-/** Read model.json (path to the file or its directory) and every shard it names. */
-export async function readFromFiles(source: string, what: string): Promise<{ jsonText: string; where: string; readShard(p: string): Promise<ArrayBuffer> }> {
+/** The largest model.json read (vocabularies in the metadata make some a few MB). */
+const MAX_JSON_BYTES = 256 * 2 ** 20;
+
+/** Read at most `size` bytes of a regular file (bounded even if it grows meanwhile). */
+async function readBounded(fs: Fs, file: string, size: number): Promise<Uint8Array> {
+  const h = await fs.open(file, 'r');
+  try {
+    const out = new Uint8Array(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await h.read(out, at, size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    if (at < size) throw new Error(`it holds ${at} bytes, fewer than the ${size} it had a moment ago`);
+    return out;
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * Read model.json (path to the file or its directory); `readShards` then reads the weight
+ * files its manifest names, as untrusted input: each path must stay inside model.json's
+ * directory (symbolic links resolved) and name a regular file, and the files together may
+ * not hold more bytes than the manifest needs — checked before anything is read.
+ */
+export async function readFromFiles(
+  source: string,
+  what: string,
+): Promise<{ jsonText: string; where: string; readShards(paths: readonly string[], expectedBytes: number): Promise<ArrayBuffer[]> }> {
   const { fs, path } = await modules(what);
   let file = path.resolve(dirFromTarget(source));
   if (!file.endsWith('.json')) file = path.join(file, 'model.json');
   let jsonText: string;
   try {
-    jsonText = (await fs.readFile(file, 'utf8')) as string;
+    const st = await fs.stat(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_JSON_BYTES) throw new Error(`${st.size} bytes, more than the ${MAX_JSON_BYTES} a model.json may have`);
+    jsonText = new TextDecoder().decode(await readBounded(fs, file, st.size));
   } catch (e) {
     throw new Error(`${what}: cannot read ${file}: ${(e as Error).message}`);
   }
   const dir = path.dirname(file);
+  const refuse = (p: string, why: string): ModelFormatError => new ModelFormatError(`${file}: weights path ${JSON.stringify(p)} ${why}`);
   return {
     jsonText,
     where: file,
-    readShard: async (p) => {
-      const full = path.join(dir, p);
+    readShards: async (paths, expectedBytes) => {
+      let realDir: string;
       try {
-        const b = (await fs.readFile(full)) as Uint8Array;
-        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+        realDir = await fs.realpath(dir);
       } catch (e) {
-        throw new Error(`${what}: cannot read weights file ${full}: ${(e as Error).message}`);
+        throw new Error(`${what}: cannot read ${dir}: ${(e as Error).message}`);
       }
+      const inside = (base: string, p: string): boolean => {
+        const rel = path.relative(base, p);
+        return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+      };
+      const files: { p: string; real: string; size: number }[] = [];
+      for (const p of paths) {
+        // Lexically first (so nothing outside is even looked at), then with links resolved.
+        if (!inside(dir, path.resolve(dir, p))) throw refuse(p, "leads outside the model's directory");
+        let real: string;
+        let st: { size: number; isFile(): boolean };
+        try {
+          real = await fs.realpath(path.resolve(dir, p));
+          if (!inside(realDir, real)) throw refuse(p, "leads outside the model's directory (through a symbolic link)");
+          st = await fs.stat(real);
+        } catch (e) {
+          if (e instanceof ModelFormatError) throw e;
+          throw new Error(`${what}: cannot read weights file ${path.join(dir, p)}: ${(e as Error).message}`);
+        }
+        if (!st.isFile()) throw refuse(p, 'is not a regular file');
+        files.push({ p, real, size: st.size });
+      }
+      const total = files.reduce((n, f) => n + f.size, 0);
+      // Fewer bytes than needed are read (bounded) and the decoder names the weight where they end.
+      if (total > expectedBytes) {
+        const list = files.map((f) => `${f.p} ${f.size}`).join(', ');
+        throw new ModelFormatError(`${file}: the weight files hold ${total} bytes (${list || 'none'}) but the manifest needs only ${expectedBytes}; the .bin files are not this model.json's`);
+      }
+      const out: ArrayBuffer[] = [];
+      for (const f of files) {
+        try {
+          out.push((await readBounded(fs, f.real, f.size)).buffer as ArrayBuffer);
+        } catch (e) {
+          throw new Error(`${what}: cannot read weights file ${path.join(dir, f.p)}: ${(e as Error).message}`);
+        }
+      }
+      return out;
     },
   };
 }

@@ -13,7 +13,7 @@
  *
  * Browser-safe: ArrayBuffer / DataView / typed arrays only.
  */
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, table } from '../core/errors.js';
 
 /** Dtypes a manifest entry may name. rnnkit decodes all but 'string' and 'complex64'. */
 export type WeightDtype = 'float32' | 'int32' | 'bool' | 'uint8' | 'uint16' | 'float16' | 'string' | 'complex64';
@@ -55,7 +55,7 @@ export interface StoredWeight {
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+const BYTES: Readonly<Record<string, number>> = table({ float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 });
 const SUPPORTED = 'float32, int32, bool, uint8, uint16, float16';
 
 const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -198,6 +198,37 @@ function storageOf(spec: WeightEntry, where: string): string {
     throw new ModelFormatError(`${where}: weight '${spec.name}' has dtype '${String(spec.dtype)}', which rnnkit cannot load; supported dtypes: ${SUPPORTED}`);
   }
   return spec.dtype;
+}
+
+/**
+ * Check a weights manifest (groups of {paths, weights}) before any file is read: every group
+ * an object, its paths non-empty strings (where they may lead is the reader's check), its weights valid entries; returns the
+ * byte count the shards must hold together, refused above `maxBytes`.
+ */
+export function manifestBytes(manifest: unknown, maxBytes: number, where: string): number {
+  if (!Array.isArray(manifest)) throw new ModelFormatError(`${where}: weightsManifest must be a list`);
+  let total = 0;
+  manifest.forEach((g, gi) => {
+    const at = `${where}: weightsManifest[${gi}]`;
+    if (g === null || typeof g !== 'object' || Array.isArray(g)) throw new ModelFormatError(`${at} must be an object with paths and weights`);
+    const { paths, weights } = g as { paths?: unknown; weights?: unknown };
+    if (!Array.isArray(paths)) throw new ModelFormatError(`${at}.paths must be a list of file names`);
+    paths.forEach((p, pi) => {
+      if (typeof p !== 'string' || p === '') throw new ModelFormatError(`${at}.paths[${pi}] must be a non-empty file name, got ${JSON.stringify(p)}`);
+      if (p.includes('\0')) throw new ModelFormatError(`${at}.paths[${pi}] ${JSON.stringify(p)} holds a NUL character`);
+    });
+    if (!Array.isArray(weights)) throw new ModelFormatError(`${at}.weights must be a list`);
+    weights.forEach((raw, wi) => {
+      const spec = checkSpec(raw, wi, at);
+      const storage = storageOf(spec, at);
+      let size = BYTES[storage]!;
+      for (const d of spec.shape) size *= d;
+      if (!Number.isSafeInteger(size)) throw new ModelFormatError(`${at}: weight '${spec.name}' ${fmtShape(spec.shape)} is too large`);
+      total += size;
+      if (total > maxBytes) throw new ModelFormatError(`${at}: the weights need more than ${maxBytes} bytes (up to '${spec.name}' ${fmtShape(spec.shape)}); loadModel's maxBytes option sets the limit`);
+    });
+  });
+  return total;
 }
 
 /**

@@ -8,7 +8,7 @@
  * read through the LayerWeight, so that is invisible here.
  */
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
-import { checkBoolean, checkOptions, checkPositiveInt } from '../core/errors.js';
+import { ModelFormatError, checkBoolean, checkOptions, checkPositiveInt } from '../core/errors.js';
 import { Node, NodeIO, SymbolicTensor, type CallSpec } from './node.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import type { Initializer } from '../initializers/index.js';
@@ -274,6 +274,7 @@ export abstract class Layer {
       return w;
     }
     const size = shape.reduce((a, b) => a * b, 1);
+    chargeWeightBudget(size, `${this.where}: weight ${name} ${formatShape(shape)}`);
     const w: LayerWeight = {
       name,
       shape: [...shape],
@@ -573,4 +574,32 @@ function declaredInputShape(args: LayerArgs, where: string): (number | null)[] |
 /** Validate the option keys of a layer's args. */
 export function checkLayerOptions(args: object, own: readonly string[], where: string, later: Readonly<Record<string, string>> = {}): void {
   checkOptions(args, [...LAYER_ARG_KEYS, ...own], where, later);
+}
+
+/**
+ * A cap on the bytes of weights layers may allocate while `fn` runs (a weight costs 8 bytes
+ * per value: its value and its gradient). Loading an untrusted model builds its layers under
+ * a budget, so a small model.json asking for `units: 1e9` is refused before anything that
+ * large is allocated.
+ */
+export function withWeightBudget<T>(bytes: number, fn: () => T): T {
+  const outer = budget;
+  budget = { left: bytes, limit: bytes };
+  try {
+    return fn();
+  } finally {
+    budget = outer;
+  }
+}
+
+let budget: { left: number; limit: number } | null = null;
+
+function chargeWeightBudget(size: number, what: string): void {
+  if (!Number.isSafeInteger(size) || size < 0 || size > 2 ** 31) {
+    const message = `${what}: ${size} values is more than rnnkit can allocate for one weight`;
+    throw budget === null ? new RangeError(message) : new ModelFormatError(message);
+  }
+  if (budget === null) return;
+  budget.left -= size * 8;
+  if (budget.left < 0) throw new ModelFormatError(`${what} would take the model's weights past the ${budget.limit} bytes its weights manifest (and loadModel's maxBytes) allow`);
 }

@@ -25,7 +25,7 @@
  * one value per threshold, `result()` (one number, what compile logs) refuses, and
  * compile refuses such a metric with a message naming `thresholds`.
  */
-import { checkBoolean, checkOptions, checkPositiveInt } from '../core/errors.js';
+import { checkBoolean, checkOptions, checkPositiveInt, table } from '../core/errors.js';
 import { Metric, checkMetricName } from './metric.js';
 import type { BaseMetricOptions, MetricConfig, MetricContext } from './metric.js';
 
@@ -370,15 +370,15 @@ export interface AUCOptions extends BaseMetricOptions {
   fromLogits?: boolean;
 }
 
-const CURVES: Record<string, AUCCurve> = { ROC: 'ROC', roc: 'ROC', PR: 'PR', pr: 'PR', PRGAIN: 'PRGAIN', prgain: 'PRGAIN' };
-const SUMMATIONS: Record<string, AUCSummationMethod> = {
+const CURVES: Record<string, AUCCurve> = table({ ROC: 'ROC', roc: 'ROC', PR: 'PR', pr: 'PR', PRGAIN: 'PRGAIN', prgain: 'PRGAIN' });
+const SUMMATIONS: Record<string, AUCSummationMethod> = table({
   interpolation: 'interpolation',
   Interpolation: 'interpolation',
   minoring: 'minoring',
   Minoring: 'minoring',
   majoring: 'majoring',
   Majoring: 'majoring',
-};
+});
 
 /**
  * Keras AUC: bucketed confusion counts at `numThresholds` thresholds (−ε, the given or

@@ -8,7 +8,7 @@
  * layer — an unknown layer or class, a call on a tensor nothing computes, a cycle, an
  * input or output that is not there.
  */
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, table } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { InputLayer } from '../layers/inputLayer.js';
 import type { Layer } from '../layers/layer.js';
@@ -19,6 +19,7 @@ import { lossFromConfig } from '../losses/index.js';
 import { optimizerFromConfig } from '../optimizers/index.js';
 import { dialectOf, fromKerasConfig, layerFromKeras, type Dialect, type KerasLayerJSON, type KerasModelJSON } from '../io/config.js';
 import { concatShards, decodeWeights, matchWeights } from '../io/weights.js';
+import { withWeightBudget } from '../layers/layer.js';
 import { Model } from './model.js';
 import { Sequential } from './sequential.js';
 import type { ModelJSON, TrainingConfig } from './saving.js';
@@ -27,16 +28,32 @@ import type { ModelJSON, TrainingConfig } from './saving.js';
 const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
 
 /** Rebuild a model from artifacts; weights come from the data, initializers never run. */
-export function modelFromArtifacts(modelJson: ModelJSON, shards: ArrayBuffer | ArrayBuffer[], where: string): Model {
+export function modelFromArtifacts(
+  modelJson: ModelJSON,
+  shards: ArrayBuffer | ArrayBuffer[],
+  where: string,
+  options: { maxBytes?: number; checkFinite?: boolean } = {},
+): Model {
   const raw = modelJson.modelTopology as Record<string, unknown>;
   if (raw === null || typeof raw !== 'object') throw new ModelFormatError(`${where}: modelTopology must be an object`);
   const topology = (raw.model_config ?? raw) as KerasModelJSON;
   const dialect = dialectOf({ keras_version: raw.keras_version ?? topology.keras_version }, modelJson.generatedBy);
-  const model = modelFromKeras(topology, dialect, where);
+  // Layers allocate their weights as they are built, 8 bytes a value (value and gradient).
+  // The manifest says how many values the file holds, and every weight must come from it:
+  // under that budget a config asking for `units: 1e9` is refused before anything is taken.
+  const manifestValues = modelJson.weightsManifest.reduce((n, g) => n + (Array.isArray(g?.weights) ? g.weights.reduce((m, w) => m + (Array.isArray(w?.shape) ? w.shape.reduce((a, b) => a * b, 1) : 0), 0) : 0), 0);
+  // (64 MiB of slack: a weight missing from the manifest is then named by matchWeights.)
+  const model = withWeightBudget(8 * Math.min(manifestValues, (options.maxBytes ?? 2 ** 31) / 4) + 2 ** 26, () => modelFromKeras(topology, dialect, where));
 
   const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
   const data = Array.isArray(shards) ? concatShards(shards) : shards;
   const stored = decodeWeights(data, specs, where);
+  if (options.checkFinite !== false) {
+    for (const [name, w] of stored) {
+      const i = w.data.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) throw new ModelFormatError(`${where}: weight '${name}' holds ${w.data[i]} at index ${i}; loadModel refuses non-finite weights (checkFinite: false loads them anyway)`);
+    }
+  }
   const optimizerEntries = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [k, v] of stored) {
     if (k.startsWith('optimizer/')) {
@@ -259,7 +276,7 @@ function flatRefs(v: unknown, at: string): Ref[] {
 }
 
 /** Call options a saved node may carry, per dialect spelling → rnnkit's. */
-const CALL_OPTIONS: Record<string, string> = { training: 'training' };
+const CALL_OPTIONS: Record<string, string> = table({ training: 'training' });
 
 /** Read one saved call in the tfjs / Keras 2 list form or the Keras 3 dict form. */
 function readCall(node: unknown, layer: Layer, at: string): CallData {

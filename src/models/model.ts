@@ -18,7 +18,7 @@ import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { Tensor, formatShape, type NestedArray } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
-import { checkNumberIn, checkOptions, checkPositiveInt } from '../core/errors.js';
+import { checkNumberIn, checkOptions, checkPositiveInt, table } from '../core/errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import { Loss, getLoss } from '../losses/index.js';
 import { checkMetricId, resolveMetric, type Metric } from '../metrics/index.js';
@@ -154,13 +154,13 @@ const FIT_LATER = {
   validationSteps: 'validation always uses all of the validation data',
 };
 
-const COMPILE_LATER: Record<string, string> = {
+const COMPILE_LATER: Record<string, string> = table({
   weightedMetrics: 'metrics are averaged with masks only, not sample weights',
   runEagerly: 'rnnkit has no graph mode: every step already runs eagerly',
   stepsPerExecution: 'not needed: there is no per-step dispatch overhead to amortise',
   jitCompile: 'rnnkit has no compiler to switch',
   autoScaleLoss: 'mixed precision is not supported',
-};
+});
 
 /** What compile was given, resolved per output once the graph exists. */
 interface CompileState {

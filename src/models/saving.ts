@@ -108,6 +108,20 @@ export function parseModelJson(text: string, where: string): ModelJSON {
   return checkModelJson(json, where);
 }
 
+/** Deepest nesting of objects and lists a model.json may have (real ones stay under 20). */
+const MAX_DEPTH = 100;
+
+/** Refuse JSON nested deeper than `max` (walked without recursion, so depth itself cannot overflow the stack). */
+function checkDepth(value: unknown, max: number, where: string): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= max) throw new ModelFormatError(`${where}: nested more than ${max} levels deep; not a model.json rnnkit reads`);
+    for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+}
+
 /** The checks on a parsed model.json (also for one handed over in memory). */
 export function checkModelJson(json: unknown, where: string): ModelJSON {
   if (json === null || typeof json !== 'object') throw new ModelFormatError(`${where}: expected a JSON object`);
@@ -115,6 +129,8 @@ export function checkModelJson(json: unknown, where: string): ModelJSON {
   if (j.modelTopology === undefined) throw new ModelFormatError(`${where}: no modelTopology (is this a TF.js layers-model model.json?)`);
   if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`${where}: format '${String(j.format)}' is not supported; rnnkit reads 'layers-model' files`);
   if (!Array.isArray(j.weightsManifest)) throw new ModelFormatError(`${where}: weightsManifest is missing or not a list`);
+  if (j.modelTopology === null || typeof j.modelTopology !== 'object' || Array.isArray(j.modelTopology)) throw new ModelFormatError(`${where}: modelTopology must be an object, got ${j.modelTopology === null ? 'null' : typeof j.modelTopology}`);
+  checkDepth(json, MAX_DEPTH, where);
   return j as ModelJSON;
 }
 

@@ -13,7 +13,7 @@
  * the arithmetic sees exactly what Keras reads back from its variables.
  */
 import { backend } from '../backend/index.js';
-import { checkNumberIn, checkOptions } from '../core/errors.js';
+import { checkNumberIn, checkOptions, table } from '../core/errors.js';
 
 /** Where one weight tensor lives inside the flat arenas. */
 export interface ParamSegment {
@@ -67,13 +67,13 @@ export interface OptimizerSpec {
 const COMMON_OPTIONS = ['learningRate', 'weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm', 'name'] as const;
 
 /** Keras options that exist but are not built; rejected by name rather than ignored. */
-const LATER_OPTIONS: Readonly<Record<string, string>> = {
+const LATER_OPTIONS: Readonly<Record<string, string>> = table({
   useEma: 'exponential moving average of weights',
   emaMomentum: 'exponential moving average of weights',
   emaOverwriteFrequency: 'exponential moving average of weights',
   lossScaleFactor: 'loss scaling is only for mixed precision',
   gradientAccumulationSteps: 'gradient accumulation',
-};
+});
 
 export abstract class Optimizer {
   readonly className: string;

@@ -27,7 +27,7 @@ import type { SymbolicTensor } from '../layers/node.js';
 import { model as graphModel, type Model, type SaveHandler } from '../models/model.js';
 import type { Callback, History } from '../models/callback.js';
 import type { ProgressSink } from '../models/progbar.js';
-import { loadModel, sourceName, taskMetadata } from '../models/loadModel.js';
+import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
 import { optimizers } from '../optimizers/index.js';
 import { losses } from '../losses/index.js';
 import { EOS, PAD, UNK, Vocabulary, formatUnknown, type VocabularyJSON, type VocabularyMode } from '../text/vocabulary.js';
@@ -521,8 +521,8 @@ export class Seq2Seq {
     await this.model.save(target, { includeOptimizer: this.model.optimizer !== null, metadata: { [METADATA_KEY]: this.metadata() } });
   }
 
-  static async load(source: Parameters<typeof loadModel>[0]): Promise<Seq2Seq> {
-    const m = await loadModel(source);
+  static async load(source: Parameters<typeof loadModel>[0], options: LoadOptions = {}): Promise<Seq2Seq> {
+    const m = await loadModel(source, options);
     return Seq2Seq.fromModel(m, sourceName(source));
   }
 

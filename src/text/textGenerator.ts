@@ -18,7 +18,7 @@ import { losses } from '../losses/index.js';
 import { optimizers } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
 import type { Model, SaveHandler } from '../models/model.js';
-import { loadModel, sourceName, taskMetadata } from '../models/loadModel.js';
+import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
 import type { Callback, History } from '../models/callback.js';
 import type { ProgressSink } from '../models/progbar.js';
 import type { Stream } from '../models/stream.js';
@@ -370,8 +370,8 @@ export class TextGenerator {
   }
 
   /** Load what save() wrote; a model without a text generator's metadata is refused. */
-  static async load(source: Parameters<typeof loadModel>[0]): Promise<TextGenerator> {
-    const model = await loadModel(source);
+  static async load(source: Parameters<typeof loadModel>[0], options: LoadOptions = {}): Promise<TextGenerator> {
+    const model = await loadModel(source, options);
     return TextGenerator.fromModel(model, sourceName(source));
   }
 

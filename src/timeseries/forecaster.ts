@@ -16,7 +16,7 @@ import { layers } from '../layers/index.js';
 import { optimizers } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
 import type { Model, SaveHandler } from '../models/model.js';
-import { loadModel, sourceName, taskMetadata } from '../models/loadModel.js';
+import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
 import { callbacks as cb, type Callback, type History } from '../models/callbacks.js';
 import type { ProgressSink } from '../models/progbar.js';
 import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
@@ -435,8 +435,8 @@ export class Forecaster {
     await this.model.save(target, { includeOptimizer: false, metadata: { [FORECASTER_KEY]: this.metadata() } });
   }
 
-  static async load(source: Parameters<typeof loadModel>[0]): Promise<Forecaster> {
-    const model = await loadModel(source);
+  static async load(source: Parameters<typeof loadModel>[0], options: LoadOptions = {}): Promise<Forecaster> {
+    const model = await loadModel(source, options);
     return Forecaster.fromModel(model, sourceName(source));
   }
 
