@@ -360,8 +360,10 @@ test('sparse labels: out of range / non-integer names the index, the value and t
   assert.throws(() => loss.validateTargets(new Float32Array([0, Number.NaN]), 2, 3, 'fit'),
     (e: unknown) => e instanceof RangeError && /index 1/.test(e.message) && e.message.includes('NaN'));
   assert.throws(() => loss.validateTargets(new Float32Array([0, 1]), 3, 3, 'fit'), /expected 3 target values/);
-  // dense losses check only the length; label values are not restricted
-  losses.binaryCrossentropy().validateTargets(new Float32Array([0.3, 7]), 1, 2, 'fit');
+  // dense losses check the length; binary cross-entropy also that targets are probabilities
+  losses.meanSquaredError().validateTargets(new Float32Array([0.3, 7]), 1, 2, 'fit');
+  losses.binaryCrossentropy().validateTargets(new Float32Array([0.3, 1]), 1, 2, 'fit');
+  assert.throws(() => losses.binaryCrossentropy().validateTargets(new Float32Array([0.3, 7]), 1, 2, 'fit'), /target 1 is 7; binary cross-entropy takes targets in \[0, 1\]/);
   assert.throws(() => losses.binaryCrossentropy().validateTargets(new Float32Array([0.3]), 1, 2, 'fit'), RangeError);
 });
 

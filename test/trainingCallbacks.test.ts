@@ -57,11 +57,13 @@ describe('terminateOnNaN', () => {
     assert.equal(ton.stoppedBatch, last[0]);
     assert.equal(h.history.loss!.length, Math.floor((losses.length - 1) / 8) + 1, 'no epoch after the interrupted one');
     assert.equal(model.stopTraining, true);
-    // without the callback the same run goes on to the end
+    // the refused batch was not applied: the weights are finite
+    assert.ok(model.getWeights().every((t) => t.data.every(Number.isFinite)));
+    // without the callback the same run is refused at the same batch (not 20 epochs of NaN)
     const unguarded = explodingModel();
     const n: number[] = [];
-    await unguarded.fit(x, y, { epochs: 20, batchSize: 4, shuffle: false, verbose: 0, callbacks: [{ onBatchEnd: (b) => void n.push(b) }] });
-    assert.equal(n.length, 20 * 8);
+    await assert.rejects(unguarded.fit(x, y, { epochs: 20, batchSize: 4, shuffle: false, verbose: 0, callbacks: [{ onBatchEnd: (b) => void n.push(b) }] }), { name: 'NonFiniteError' });
+    assert.equal(n.length, losses.length);
   });
 
   it('catches NaN and -Infinity in the batch loss; ignores batch logs without a loss', () => {

@@ -513,6 +513,10 @@ export abstract class Layer {
       if (!(t instanceof Tensor)) throw new TypeError(`${this.where}: setWeights: ${w.name} must be a Tensor`);
       const same = t.shape.length === w.shape.length && t.shape.every((d, k) => d === w.shape[k]);
       if (!same) throw new RangeError(`${this.where}: setWeights: ${w.name} expected shape ${formatShape(w.shape)}, got ${formatShape(t.shape)}`);
+      if (!nonFiniteAllowed) {
+        const bad = t.data.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new RangeError(`${this.where}: setWeights: ${w.name} holds ${t.data[bad]} at index ${bad}; weights must be finite`);
+      }
     });
     weights.forEach((t, i) => this.weights[i]!.value.set(t.data));
   }
@@ -603,3 +607,16 @@ function chargeWeightBudget(size: number, what: string): void {
   budget.left -= size * 8;
   if (budget.left < 0) throw new ModelFormatError(`${what} would take the model's weights past the ${budget.limit} bytes its weights manifest (and loadModel's maxBytes) allow`);
 }
+
+/** While `fn` runs, setWeights takes NaN and Infinity (loadModel with checkFinite: false). */
+export function withNonFiniteWeights<T>(fn: () => T): T {
+  const outer = nonFiniteAllowed;
+  nonFiniteAllowed = true;
+  try {
+    return fn();
+  } finally {
+    nonFiniteAllowed = outer;
+  }
+}
+
+let nonFiniteAllowed = false;

@@ -109,6 +109,13 @@ export class BinaryCrossentropy extends Loss {
     out[0] = div === 0 ? 0 : sum / cols / div; // inline: a returned double would be boxed
   }
 
+  /** Targets are probabilities: a label such as 2 is a data mistake (Keras would train on it silently). */
+  override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string): void {
+    super.validateTargets(yTrue, rows, cols, where);
+    const bad = yTrue.findIndex((v) => v < 0 || v > 1);
+    if (bad >= 0) throw new RangeError(`${where}: target ${bad} is ${yTrue[bad]}; binary cross-entropy takes targets in [0, 1]`);
+  }
+
   override getConfig(): LossConfig {
     return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
   }

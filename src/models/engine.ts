@@ -36,6 +36,14 @@ interface PlacedWeight {
   index: number;
 }
 
+/** A training step refused because its loss or a gradient is NaN or infinite. */
+export class NonFiniteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
 export class Engine {
   readonly executor: Executor;
   optimizer: Optimizer | null = null;
@@ -285,6 +293,7 @@ export class Engine {
    * constraints.
    */
   applyGradients(): void {
+    this.refuseNonFinite();
     if (this.regularized.length > 0) {
       this.stepLoss[0] = this.stepLoss[0]! + this.penalty();
       for (let i = 0; i < this.regularized.length; i++) {
@@ -297,6 +306,24 @@ export class Engine {
       const w = this.constrained[i]!;
       w.constraint!.apply(w.value, w.shape);
     }
+  }
+
+  /**
+   * Before an update: a non-finite loss or gradient would write NaN into every weight and the
+   * optimizer's moments, silently. Refuse the step instead (one pass over the gradients: a
+   * finite g gives g·0 = 0, NaN or ±Infinity give NaN), naming the first bad weight.
+   */
+  private refuseNonFinite(): void {
+    const g = this.grads;
+    let probe = this.stepLoss[0]! * 0;
+    for (let i = 0; i < g.length; i++) probe += g[i]! * 0;
+    if (probe === 0) return;
+    if (!Number.isFinite(this.stepLoss[0]!)) throw new NonFiniteError(`the loss is ${this.stepLoss[0]}`);
+    for (const [w, path] of weightNames(this.layers)) {
+      const i = w.grad.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) throw new NonFiniteError(`the gradient of '${path}' holds ${w.grad[i]} at index ${i}`);
+    }
+    throw new NonFiniteError('a gradient is not finite');
   }
 
   /** Add the last forward's outputs to every metric. */

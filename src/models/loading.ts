@@ -19,7 +19,7 @@ import { lossFromConfig } from '../losses/index.js';
 import { optimizerFromConfig } from '../optimizers/index.js';
 import { dialectOf, fromKerasConfig, layerFromKeras, type Dialect, type KerasLayerJSON, type KerasModelJSON } from '../io/config.js';
 import { concatShards, decodeWeights, matchWeights } from '../io/weights.js';
-import { withWeightBudget } from '../layers/layer.js';
+import { withNonFiniteWeights, withWeightBudget } from '../layers/layer.js';
 import { Model } from './model.js';
 import { Sequential } from './sequential.js';
 import type { ModelJSON, TrainingConfig } from './saving.js';
@@ -68,7 +68,9 @@ export function modelFromArtifacts(
     return { key, layer: key.slice(0, cut), name: key.slice(cut + 1), shape: [...w.shape] };
   });
   const values = matchWeights(expected, stored, where);
-  model.setWeights(values.map((v, i) => new Tensor(v, expected[i]!.shape)));
+  const set = (): void => model.setWeights(values.map((v, i) => new Tensor(v, expected[i]!.shape)));
+  if (options.checkFinite === false) withNonFiniteWeights(set);
+  else set();
 
   const meta = modelJson.userDefinedMetadata;
   if (meta !== undefined && meta !== null && typeof meta === 'object') model.metadata = meta;

@@ -25,7 +25,7 @@ import { checkMetricId, resolveMetric, type Metric } from '../metrics/index.js';
 import { History, runHooks, yieldToEventLoop, type Callback, type FitParams, type Logs, type TrainableModel } from './callback.js';
 import { ProgbarLogger, type ProgressSink } from './progbar.js';
 import { gatherRows, sliceDataset, type Dataset } from './data.js';
-import { Engine, weightNames } from './engine.js';
+import { Engine, weightNames, NonFiniteError } from './engine.js';
 import { Graph } from './graph.js';
 import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type DataModel, type PerName } from './modelData.js';
 import { ParallelTrainer, checkWorkersOption, resolveThreads } from './workers/pool.js';
@@ -456,6 +456,27 @@ export class Model extends Layer implements TrainableModel, DataModel {
   // fit / evaluate / predict
 
   async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
+    this.refuseWhileFitting('fit');
+    this.fitting = true;
+    try {
+      return await this.fitOnce(x, y, args);
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  /** Whether a fit is running (between its call and its settling). */
+  private fitting = false;
+
+  /**
+   * One fit at a time per model: a second fit or an evaluate while one runs would share its
+   * batch buffers and optimizer state. predict stays allowed (it uses buffers of its own).
+   */
+  private refuseWhileFitting(what: string): void {
+    if (this.fitting) throw new Error(`${this.where}: ${what} while fit is running on this model; await the running fit first (predict is allowed meanwhile)`);
+  }
+
+  private async fitOnce(x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
     checkOptions(
       args,
       ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'verbose', 'callbacks', 'seed', 'initialEpoch', 'yieldEvery', 'progressSink', 'sampleWeight', 'classWeight', 'workers'],
@@ -555,14 +576,31 @@ export class Model extends Layer implements TrainableModel, DataModel {
             const sw = train.sw[o];
             if (sw !== null && sw !== undefined) gatherRows(engine.swb[o]!, sw, order, start, B, train.swWidth[o]!);
           }
-          if (pool === null) engine.trainStep(B, train.swWidth, weighted);
-          else await pool.step(B, epoch);
+          // A step whose loss or gradient is not finite is refused before the update
+          // (engine.applyGradients). Its batch logs still go to the callbacks (TerminateOnNaN
+          // stops the fit as in Keras, but with the weights from before the batch); otherwise
+          // fit rejects, naming the batch.
+          let refused: NonFiniteError | null = null;
+          try {
+            if (pool === null) engine.trainStep(B, train.swWidth, weighted);
+            else await pool.step(B, epoch);
+          } catch (e) {
+            if (!(e instanceof NonFiniteError)) throw e;
+            refused = e;
+          }
           lossSum += engine.stepLoss[0]! * B;
           for (let o = 0; o < nOut; o++) outSums[o] += engine.outputLoss[o]! * B;
           seen += B;
           if (wantsBatchLogs) {
-            const logs = engine.logs(lossSum / seen, outSums.map((v) => v / seen), '');
+            // A refused step logs a non-finite loss (NaN when only a gradient was), so TerminateOnNaN sees it.
+            const refusedLoss = Number.isFinite(engine.stepLoss[0]!) ? NaN : engine.stepLoss[0]!;
+            const logs = engine.logs(refused === null ? lossSum / seen : refusedLoss, outSums.map((v) => v / seen), '');
             await runHooks(cbs, (cb) => cb.onBatchEnd?.(step, logs));
+          }
+          if (refused !== null && !this.stopTraining) {
+            throw new NonFiniteError(
+              `${this.where}: fit stopped at epoch ${epoch + 1}, batch ${step + 1} of ${steps}: ${refused.message}; this batch was not applied, so the weights and the optimizer state are those from before it (a lower learning rate, clipnorm, or checking the data for NaN usually helps)`,
+            );
           }
           if (this.stopTraining) break;
           if (yieldEvery === 'batch' || (yieldEvery === 'auto' && performance.now() - lastYield > 25)) {
@@ -590,6 +628,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * outputs `[loss, ...each output's loss, ...each output's metrics]` (see metricsNames).
    */
   evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] {
+    this.refuseWhileFitting('evaluate');
     checkOptions(args, ['batchSize', 'verbose', 'progressSink', 'sampleWeight'], `${this.where}: evaluate`, { steps: 'evaluate always uses all of the data' });
     this.requireCompiled('evaluate');
     const verbose = checkVerbose(args.verbose ?? 'auto', 'evaluate');

@@ -123,6 +123,9 @@ export class Stream {
       }
       if (v === undefined || v === null) throw new RangeError(`${this.what}: input '${this.model.inputNames[k]}' is required at every step`);
       const x = toTensor(v as Tensor | NestedArray, this.what);
+      // A NaN fed in would stay in the carried state and every later output: refuse it here.
+      const bad = x.data.findIndex((e) => !Number.isFinite(e));
+      if (bad >= 0) throw new RangeError(`${this.inputWhere(k)}: holds ${x.data[bad]} at index ${bad}; a stream takes finite values only (its state would carry the NaN forever)`);
       const want = g.inputs[k]!.shape.slice(1); // per sample, time axis first
       const one = x.rank === want.length; // [B, F] (or [B] of indices): one step
       if (x.rank !== want.length + 1 && !one) {

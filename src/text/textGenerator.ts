@@ -7,7 +7,7 @@
  * inside model.json (userDefinedMetadata). Browser-safe: saving to a path and load() use
  * Node's file system through the library's dynamic imports; save(handler) works anywhere.
  */
-import { Rng, mixSeeds } from '../core/rng.js';
+import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { checkOptions } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { layers } from '../layers/index.js';
@@ -166,7 +166,7 @@ export class TextGenerator {
   async fit(corpus: string | readonly string[], options: TextFitOptions = {}): Promise<History> {
     const where = 'TextGenerator.fit';
     checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'verbose', 'callbacks', 'seed', 'maxLength', 'seqLength', 'stride', 'progressSink'], where);
-    const seed = options.seed ?? new Rng(Date.now() >>> 0).nextUint32();
+    const seed = options.seed ?? nextSeed();
     let ds;
     if (typeof corpus === 'string') {
       this.mode = 'text';
@@ -237,7 +237,7 @@ export class TextGenerator {
    */
   sample(options: SampleOptions = {}): string {
     const { prefix, maxLength } = this.prepareSample(options, 'TextGenerator.sample');
-    return this.generate(prefix, maxLength, options, [new Rng(options.seed ?? (Date.now() >>> 0))])[0]!;
+    return this.generate(prefix, maxLength, options, [new Rng(options.seed ?? nextSeed())])[0]!;
   }
 
   /**
@@ -249,7 +249,7 @@ export class TextGenerator {
   sampleMany(count: number, options: SampleOptions = {}): string[] {
     posInt(count, 'TextGenerator.sampleMany: count');
     const { prefix, maxLength } = this.prepareSample(options, 'TextGenerator.sampleMany');
-    const seed = options.seed ?? (Date.now() >>> 0);
+    const seed = options.seed ?? nextSeed();
     const texts: string[] = [];
     for (let first = 0; first < count; first += SAMPLE_BATCH) {
       const rngs = Array.from({ length: Math.min(SAMPLE_BATCH, count - first) }, (_, i) => new Rng(mixSeeds(seed, first + i)));
