@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './helpers/cli.js';
-import { Sequential, TextGenerator, Vocabulary, layers, optimizers, setSeed, tensor, type Tensor } from '../src/index.js';
+import { Sequential, TextGenerator, Vocabulary, callbacks, layers, optimizers, setSeed, tensor, type Tensor } from '../src/index.js';
 
 function small(): Sequential {
   const m = new Sequential({ layers: [layers.simpleRNN({ units: 4, inputShape: [3, 2], seed: 1 }), layers.dense({ units: 1, seed: 2 })] });
@@ -70,7 +70,7 @@ test('one fit at a time: a second fit or an evaluate while one runs is refused; 
   const probe = {
     onEpochEnd: async () => {
       try {
-        m.evaluate(x, y);
+        m.evaluate(x, y, { verbose: 0 });
       } catch (e) {
         inside = e as Error;
       }
@@ -83,7 +83,7 @@ test('one fit at a time: a second fit or an evaluate while one runs is refused; 
   assert.match(String(inside), /evaluate while fit is running/);
   assert.ok(predicted);
   await m.fit(x, y, { verbose: 0 });
-  assert.equal(m.evaluate(x, y).length, 1);
+  assert.equal(m.evaluate(x, y, { verbose: 0 }).length, 1);
 });
 
 test('TextGenerator without a seed draws it from setSeed: reproducible, never negative', async () => {
@@ -104,4 +104,26 @@ test("require('rnnkit') from a CommonJS project works (the package's default exp
   const out = execFileSync(process.execPath, ['-e', "const r = require('rnnkit'); console.log(typeof r.Sequential, typeof r.loadModel)"], { cwd: dir, encoding: 'utf8' });
   assert.equal(out.trim(), 'function function');
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("a monitor name that is not logged: the message says whether the name or the validation is missing", async () => {
+  const m = small();
+  m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+  await assert.rejects(m.fit(x, y, { epochs: 1, verbose: 0, validationSplit: 0.25, callbacks: [callbacks.earlyStopping({ monitor: 'val_mean', mode: 'min' })] }), /monitor 'val_mean' is not in the epoch logs \(available: loss, mae, val_loss, val_mae\)$/);
+  await assert.rejects(m.fit(x, y, { epochs: 1, verbose: 0, validationSplit: 0.25, callbacks: [callbacks.earlyStopping({ monitor: 'val_ma', mode: 'min' })] }), /did you mean 'val_mae'\?/);
+  await assert.rejects(m.fit(x, y, { epochs: 1, verbose: 0, callbacks: [callbacks.earlyStopping({ monitor: 'val_loss' })] }), /pass validationSplit or validationData to fit/);
+});
+
+test('a fit with worker threads lets the process exit as soon as it returns', () => {
+  const script = `import { Sequential, layers, tensor } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+const m = new Sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });
+m.compile({ optimizer: 'sgd', loss: 'mse' });
+await m.fit(tensor([[1, 2], [3, 4], [5, 6], [7, 8]]), tensor([[1], [0], [1], [0]]), { epochs: 3, verbose: 0, workers: 2, batchSize: 4 });
+const t0 = performance.now();
+process.on('exit', () => console.log(Math.round(performance.now() - t0)));`;
+  const dir = mkdtempSync(join(tmpdir(), 'rnnkit-exit-'));
+  writeFileSync(join(dir, 'run.mts'), script);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'run.mts')], { cwd: ROOT, encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  assert.ok(Number(out.trim()) < 300, `the process lingered ${out.trim()} ms after fit`);
 });

@@ -106,10 +106,12 @@ export class Monitor {
   read(logs: Logs): number {
     const v = logs[this.key];
     if (v === undefined) {
-      throw new RangeError(
-        `${this.where}: monitor '${this.key}' is not in the epoch logs (available: ${Object.keys(logs).join(', ')})` +
-          (this.key.startsWith('val_') ? '; pass validationSplit or validationData to fit' : ''),
-      );
+      const keys = Object.keys(logs);
+      // The name is wrong (val_acc for val_accuracy), or validation is missing: say which.
+      const near = keys.find((k) => k.startsWith(this.key) || this.key.startsWith(k));
+      const hint =
+        near !== undefined ? `; did you mean '${near}'?` : this.key.startsWith('val_') && !keys.some((k) => k.startsWith('val_')) ? '; pass validationSplit or validationData to fit' : '';
+      throw new RangeError(`${this.where}: monitor '${this.key}' is not in the epoch logs (available: ${keys.join(', ')})${hint}`);
     }
     return v;
   }

@@ -326,7 +326,7 @@ export class ParallelTrainer {
           for (let i = 1; i < threads; i++) if (!ready.has(i)) trainer.fail(i, `it did not start within ${limit / 1000} s`);
           break;
         }
-        await Promise.race([allReady, trainer.wakeOrTimeout(Math.min(left, 1000))]);
+        await trainer.wakeOrTimeout(Math.min(left, 1000), allReady);
       }
       if (trainer.failure !== null) throw trainer.failure;
     } catch (e) {
@@ -353,11 +353,19 @@ export class ParallelTrainer {
     return new Promise((resolve) => (this.wake = resolve));
   }
 
-  /** The next wake-up, or `ms` later (the timer is cleared: it keeps no process alive). */
-  private async wakeOrTimeout(ms: number): Promise<void> {
+  /**
+   * The next wake-up, `also` settling, or `ms` later, whichever comes first. The timer is
+   * cleared however the wait ends: a timer left running keeps Node's process alive after fit.
+   */
+  private async wakeOrTimeout(ms: number, also?: Promise<unknown>): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.nextWake(), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-    clearTimeout(timer);
+    const waits: Promise<unknown>[] = [this.nextWake(), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))];
+    if (also !== undefined) waits.push(also);
+    try {
+      await Promise.race(waits);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -480,8 +488,11 @@ export class ParallelTrainer {
       const done = Atomics.load(ctrl, DONE);
       if (done >= expected) return;
       if (waitAsync !== undefined) {
-        const r = waitAsync(ctrl, DONE, done, 1000);
-        if (r.async) await r.value;
+        // No timeout on the wait itself (a pending waitAsync timeout keeps Node's event loop
+        // alive after fit returns): wakeOrTimeout's cleared timer bounds it, and close()
+        // notifies DONE to release a waiter left behind.
+        const r = waitAsync(ctrl, DONE, done);
+        if (r.async) await this.wakeOrTimeout(1000, r.value as Promise<string>);
       } else if (this.doneMessages < expected) {
         await this.wakeOrTimeout(1000);
       }
@@ -495,6 +506,7 @@ export class ParallelTrainer {
     Atomics.store(this.ctrl, CMD, CMD_EXIT);
     Atomics.add(this.ctrl, SEQ, 1);
     Atomics.notify(this.ctrl, SEQ);
+    Atomics.notify(this.ctrl, DONE); // releases a waitDone waiter that lost its race to the timer
     await Promise.all(this.handles.map((h) => h.terminate().catch(() => undefined)));
   }
 }
