@@ -127,3 +127,9 @@ process.on('exit', () => console.log(Math.round(performance.now() - t0)));`;
   rmSync(dir, { recursive: true, force: true });
   assert.ok(Number(out.trim()) < 300, `the process lingered ${out.trim()} ms after fit`);
 });
+
+test('messages print NaN and Infinity as themselves, not as null', () => {
+  assert.throws(() => layers.dense({ units: NaN }), /units must be a positive integer, got NaN$/);
+  assert.throws(() => layers.dropout({ rate: Infinity }), /rate must be a number in \[0, 1\), got Infinity$/);
+  assert.throws(() => optimizers.adam({ learningRate: -Infinity }), /got -Infinity/);
+});

@@ -161,7 +161,7 @@ describe('fit', () => {
     assert.deepEqual(model.getWeights()[0]!.data, snapshots[0]![0]!.data);
   });
   it('earlyStopping rejects a non-finite minDelta', () => {
-    assert.throws(() => callbacks.earlyStopping({ minDelta: NaN }), /minDelta must be a finite number, got null/);
+    assert.throws(() => callbacks.earlyStopping({ minDelta: NaN }), /minDelta must be a finite number, got NaN/);
   });
   it('earlyStopping on a missing monitor says what is available', async () => {
     const model = seedModel();

@@ -3,7 +3,7 @@
  * The math lives in backend/activation.ts.
  */
 import { Act, type ActId } from '../backend/index.js';
-import { lookup } from '../core/errors.js';
+import { lookup, show } from '../core/errors.js';
 
 /** Activation names rnnkit accepts. */
 export type ActivationIdentifier =
@@ -57,7 +57,7 @@ const canonical = new Map<ActId, ActivationIdentifier>([
 export function getActivation(name: unknown, fallback: ActivationIdentifier, where: string): ActId {
   if (name === undefined) return registry.get(fallback)!;
   if (name === null) return Act.linear; // Keras: activation=None is linear
-  if (typeof name !== 'string') throw new TypeError(`${where}: activation must be a string, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string') throw new TypeError(`${where}: activation must be a string, got ${show(name)}`);
   try {
     return lookup(registry, name, 'activation');
   } catch (e) {

@@ -10,7 +10,7 @@
  * A saved TextClassifier is a plain model (loadModel reads it) with the vectorizer's
  * settings and vocabulary and the class names in model.json's metadata. Browser-safe.
  */
-import { ModelFormatError, checkBoolean, checkOptions } from '../core/errors.js';
+import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import { layers } from '../layers/index.js';
@@ -128,7 +128,7 @@ export class TextClassifier {
     this.args = args;
     this.classes = checkClasses(args.classes, where);
     this.multiLabel = args.multiLabel === undefined ? false : checkBoolean(args.multiLabel, `${where}: multiLabel`);
-    if (!this.multiLabel && this.classes.length < 2) throw new RangeError(`${where}: a single-label classifier needs at least 2 classes, got ${JSON.stringify(this.classes)}`);
+    if (!this.multiLabel && this.classes.length < 2) throw new RangeError(`${where}: a single-label classifier needs at least 2 classes, got ${show(this.classes)}`);
     const v = args.vectorizer ?? DEFAULT_VECTORIZER;
     this.vectorizer = v instanceof TextVectorizer ? v : new TextVectorizer(v);
     if (this.vectorizer.outputMode !== 'int') throw new RangeError(`${where}: the vectorizer must have outputMode 'int' (token ids for the embedding), got '${this.vectorizer.outputMode}'`);
@@ -154,14 +154,14 @@ export class TextClassifier {
     const where = 'TextClassifier';
     const a = this.args;
     const cell = a.cell ?? 'lstm';
-    if (!CELLS.includes(cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${JSON.stringify(a.cell)}`);
+    if (!CELLS.includes(cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(a.cell)}`);
     const units = posInt(a.units ?? 32, `${where}: units`);
     const depth = posInt(a.layers ?? 1, `${where}: layers`);
     const bidirectional = a.bidirectional === undefined ? true : checkBoolean(a.bidirectional, `${where}: bidirectional`);
     const embeddingDim = posInt(a.embeddingDim ?? 64, `${where}: embeddingDim`);
     const dropout = a.dropout ?? 0;
-    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new RangeError(`${where}: dropout must be a number in [0, 1), got ${JSON.stringify(a.dropout)}`);
-    if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${JSON.stringify(a.seed)}`);
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new RangeError(`${where}: dropout must be a number in [0, 1), got ${show(a.dropout)}`);
+    if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${show(a.seed)}`);
     const seed = a.seed ?? nextSeed();
     const s = (k: number): number => (seed + k) >>> 0;
 
@@ -287,7 +287,7 @@ export class TextClassifier {
     }
     if (this.model.optimizer === null) {
       const lr = options.learningRate ?? 0.001;
-      if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${JSON.stringify(lr)}`);
+      if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${show(lr)}`);
       const loss = this.multiLabel || this.binary ? losses.binaryCrossentropy() : losses.sparseCategoricalCrossentropy();
       this.model.compile({ optimizer: optimizers.adam({ learningRate: lr }), loss, metrics: [this.multiLabel ? 'binary_accuracy' : 'accuracy'] });
     }
@@ -313,7 +313,7 @@ export class TextClassifier {
     for (const [name, w] of Object.entries(byName)) {
       const k = this.classes.indexOf(name);
       if (k < 0) throw new RangeError(`${where}: classWeight names ${JSON.stringify(name)}, which is not a class (${this.classes.map((c) => JSON.stringify(c)).join(', ')})`);
-      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new RangeError(`${where}: classWeight[${JSON.stringify(name)}] must be a finite number ≥ 0, got ${JSON.stringify(w)}`);
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new RangeError(`${where}: classWeight[${JSON.stringify(name)}] must be a finite number ≥ 0, got ${show(w)}`);
       out[k] = w;
     }
     for (let k = 0; k < this.classes.length; k++) out[k] ??= 1;
@@ -410,12 +410,12 @@ export class TextClassifier {
 }
 
 function posInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${show(v)}`);
   return v;
 }
 
 function checkThreshold(t: unknown, where: string): number {
-  if (typeof t !== 'number' || !(t >= 0 && t <= 1)) throw new RangeError(`${where}: threshold must be a number in [0, 1], got ${JSON.stringify(t)}`);
+  if (typeof t !== 'number' || !(t >= 0 && t <= 1)) throw new RangeError(`${where}: threshold must be a number in [0, 1], got ${show(t)}`);
   return t;
 }
 
@@ -423,7 +423,7 @@ function checkClasses(classes: unknown, where: string): string[] {
   if (!Array.isArray(classes)) throw new TypeError(`${where}: classes must be a list of class names`);
   const seen = new Set<string>();
   classes.forEach((c, i) => {
-    if (typeof c !== 'string' || c === '') throw new TypeError(`${where}: classes[${i}] must be a non-empty string, got ${JSON.stringify(c)}`);
+    if (typeof c !== 'string' || c === '') throw new TypeError(`${where}: classes[${i}] must be a non-empty string, got ${show(c)}`);
     if (seen.has(c)) throw new RangeError(`${where}: class ${JSON.stringify(c)} is listed twice`);
     seen.add(c);
   });
@@ -447,7 +447,7 @@ function checkLabelShape(labels: unknown, n: number, multiLabel: boolean, where:
       if (!Array.isArray(l) || l.some((x) => typeof x !== 'string')) throw new TypeError(`${where}: labels of text ${i + 1} must be a list of class names (multiLabel)`);
       return l as string[];
     }
-    if (typeof l !== 'string') throw new TypeError(`${where}: label of text ${i + 1} must be a class name (a string), got ${JSON.stringify(l)}${Array.isArray(l) ? ' — a list of labels needs multiLabel: true' : ''}`);
+    if (typeof l !== 'string') throw new TypeError(`${where}: label of text ${i + 1} must be a class name (a string), got ${show(l)}${Array.isArray(l) ? ' — a list of labels needs multiLabel: true' : ''}`);
     return [l];
   });
 }

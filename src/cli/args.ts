@@ -2,6 +2,7 @@
  * Argument parsing for the CLI on Node's built-in util.parseArgs (no dependency), plus
  * checked conversions that turn bad values into one-line UsageErrors.
  */
+import { show } from '../core/errors.js';
 import { parseArgs } from 'node:util';
 
 /** A user mistake: printed as one line on stderr, exit code 2 (usage) or 1 (input). */
@@ -37,7 +38,7 @@ export function intOption(values: Record<string, unknown>, name: string, fallbac
   if (raw === undefined) return fallback;
   const s = String(raw).trim();
   const n = Number(s);
-  if (s === '' || !Number.isInteger(n) || n < min) throw usageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  if (s === '' || !Number.isInteger(n) || n < min) throw usageError(`--${name} must be an integer ≥ ${min}, got ${show(raw)}`);
   return n;
 }
 
@@ -46,13 +47,13 @@ export function numberOption(values: Record<string, unknown>, name: string, fall
   if (raw === undefined) return fallback;
   const s = String(raw).trim();
   const n = Number(s);
-  if (s === '' || !Number.isFinite(n) || !ok(n)) throw usageError(`--${name} must be ${expected}, got ${JSON.stringify(raw)}`);
+  if (s === '' || !Number.isFinite(n) || !ok(n)) throw usageError(`--${name} must be ${expected}, got ${show(raw)}`);
   return n;
 }
 
 export function choiceOption<T extends string>(values: Record<string, unknown>, name: string, choices: readonly T[], fallback: T): T {
   const raw = values[name];
   if (raw === undefined) return fallback;
-  if (!choices.includes(raw as T)) throw usageError(`--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  if (!choices.includes(raw as T)) throw usageError(`--${name} must be one of ${choices.join(', ')}, got ${show(raw)}`);
   return raw as T;
 }

@@ -3,6 +3,7 @@
  * or a directory of .txt files per class (Keras's text_dataset_from_directory layout), and
  * the SpamAssassin demo beside naive Bayes and logistic regression baselines.
  */
+import { show } from '../core/errors.js';
 import { createRequire } from 'node:module';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -282,7 +283,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (typeof values.out !== 'string') throw usageError(`${command}: --out DIR is required (where to keep the model)`);
   const file = positionals[0]!;
   const classWeight = values['class-weight'];
-  if (classWeight !== undefined && classWeight !== 'balanced') throw usageError(`${command}: --class-weight must be 'balanced', got ${JSON.stringify(classWeight)}`);
+  if (classWeight !== undefined && classWeight !== 'balanced') throw usageError(`${command}: --class-weight must be 'balanced', got ${show(classWeight)}`);
   const seed = intOption(values, 'seed', D.seed, 0);
   const validationSplit = numberOption(values, 'validation-split', D.validationSplit, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
   const data = await readLabelled(file, ...Object.values(dataOptions(values)) as [string, string[]]);

@@ -19,7 +19,7 @@
  * allocates only a float64 scratch of norms, once, grown when a larger shape comes.
  * Norms and scale factors are computed in float64 and the result rounded once.
  */
-import { checkOptions, lookup, table } from '../core/errors.js';
+import { checkOptions, lookup, table, show } from '../core/errors.js';
 
 export interface Constraint {
   /** Keras class name: 'MaxNorm', 'NonNeg', 'UnitNorm', 'MinMaxNorm' for the built-ins. */
@@ -228,7 +228,7 @@ class NonNeg implements Constraint {
 
 function finiteNumber(value: unknown, dflt: number, name: string, where: string): number {
   if (value === undefined || value === null) return dflt;
-  if (typeof value !== 'number') throw new TypeError(`${where}: ${name} must be a number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${where}: ${name} must be a number, got ${show(value)}`);
   if (!Number.isFinite(value)) throw new RangeError(`${where}: ${name} must be finite, got ${String(value)}`);
   return value;
 }
@@ -236,7 +236,7 @@ function finiteNumber(value: unknown, dflt: number, name: string, where: string)
 function axisArg(value: unknown, where: string): number {
   if (value === undefined || value === null) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new RangeError(`${where}: axis must be an integer (one axis; lists of axes are not supported), got ${JSON.stringify(value)}`);
+    throw new RangeError(`${where}: axis must be an integer (one axis; lists of axes are not supported), got ${show(value)}`);
   }
   return value;
 }
@@ -354,11 +354,11 @@ export function getConstraint(
     const s = id as SerializedConstraint;
     const config = s.config ?? {};
     if (typeof config !== 'object' || Array.isArray(config)) {
-      throw new TypeError(`${where}: constraint config must be an object, got ${JSON.stringify(config)}`);
+      throw new TypeError(`${where}: constraint config must be an object, got ${show(config)}`);
     }
     return constraintFromConfig(s.className, config, where);
   }
-  throw new TypeError(`${where}: expected a constraint name or object, got ${JSON.stringify(id)}`);
+  throw new TypeError(`${where}: expected a constraint name or object, got ${show(id)}`);
 }
 
 /** Config form {className, config} as in Keras/tfjs JSON. */

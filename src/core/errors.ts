@@ -12,7 +12,7 @@ export class ModelFormatError extends Error {
 
 export function checkPositiveInt(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new RangeError(`${what} must be a positive integer, got ${show(value)}`);
   }
   return value;
 }
@@ -26,13 +26,13 @@ export function checkNumberIn(value: unknown, lo: number, hi: number, what: stri
   if (!ok) {
     const l = opts.loOpen ? '(' : '[';
     const h = opts.hiOpen ? ')' : ']';
-    throw new RangeError(`${what} must be a number in ${l}${lo}, ${hi}${h}, got ${JSON.stringify(value)}`);
+    throw new RangeError(`${what} must be a number in ${l}${lo}, ${hi}${h}, got ${show(value)}`);
   }
   return value as number;
 }
 
 export function checkBoolean(value: unknown, what: string): boolean {
-  if (typeof value !== 'boolean') throw new TypeError(`${what} must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean') throw new TypeError(`${what} must be true or false, got ${show(value)}`);
   return value;
 }
 
@@ -44,7 +44,7 @@ export function checkBoolean(value: unknown, what: string): boolean {
 export function checkOptions(options: object | undefined, supported: readonly string[], where: string, later: Readonly<Record<string, string>> = {}): void {
   if (options === undefined || options === null) return;
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${where}: options must be an object, got ${JSON.stringify(options)}`);
+    throw new TypeError(`${where}: options must be an object, got ${show(options)}`);
   }
   for (const key of Object.keys(options)) {
     if ((options as Record<string, unknown>)[key] === undefined) continue;
@@ -70,4 +70,21 @@ export function lookup<T>(registry: ReadonlyMap<string, T>, name: string, what: 
  */
 export function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
   return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
+/**
+ * A user's value for a message: JSON, except that NaN and ±Infinity print as themselves
+ * (JSON.stringify writes them as null, which hides the very problem being reported).
+ */
+export function show(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (value === undefined) return 'undefined';
+  const mark = '\u2063';
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, (_key, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `${mark}${x}${mark}` : x));
+  } catch {
+    text = undefined; // a cycle, a BigInt
+  }
+  return text === undefined ? String(value) : text.replace(new RegExp(`"${mark}(.*?)${mark}"`, 'g'), '$1');
 }

@@ -4,7 +4,7 @@
  * initializer was constructed with a `seed`.
  */
 import { Rng } from '../core/rng.js';
-import { checkNumberIn, checkOptions, lookup, table } from '../core/errors.js';
+import { checkNumberIn, checkOptions, lookup, table, show } from '../core/errors.js';
 
 export interface Initializer {
   readonly className: string;
@@ -28,7 +28,7 @@ abstract class Seeded implements Initializer {
   protected readonly seed: number | undefined;
   constructor(seed: unknown, where: string) {
     if (seed !== undefined && seed !== null && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0)) {
-      throw new RangeError(`${where}: seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
+      throw new RangeError(`${where}: seed must be a non-negative integer, got ${show(seed)}`);
     }
     this.seed = seed === null ? undefined : (seed as number | undefined);
     this.ownRng = this.seed === undefined ? null : new Rng(this.seed);
@@ -79,9 +79,9 @@ class VarianceScaling extends Seeded {
   ) {
     super(seed, className);
     checkNumberIn(scale, 0, Infinity, `${className}: scale`, { loOpen: true });
-    if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) throw new RangeError(`${className}: mode must be 'fanIn', 'fanOut' or 'fanAvg', got ${JSON.stringify(mode)}`);
+    if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) throw new RangeError(`${className}: mode must be 'fanIn', 'fanOut' or 'fanAvg', got ${show(mode)}`);
     if (!['truncatedNormal', 'untruncatedNormal', 'uniform'].includes(distribution)) {
-      throw new RangeError(`${className}: distribution must be 'truncatedNormal', 'untruncatedNormal' or 'uniform', got ${JSON.stringify(distribution)}`);
+      throw new RangeError(`${className}: distribution must be 'truncatedNormal', 'untruncatedNormal' or 'uniform', got ${show(distribution)}`);
     }
   }
   protected fill(out: Float32Array, shape: readonly number[], rng: Rng): void {
@@ -193,7 +193,7 @@ class Identity implements Initializer {
 type Opts = Record<string, unknown>;
 const num = (v: unknown, dflt: number, what: string): number => {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${what} must be a finite number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${what} must be a finite number, got ${show(v)}`);
   return v;
 };
 
@@ -265,7 +265,7 @@ export function getInitializer(id: unknown, where: string): Initializer {
     const s = id as { className: string; config?: Record<string, unknown> };
     return initializerFromConfig(s.className, s.config ?? {}, where);
   }
-  throw new TypeError(`${where}: expected an initializer name or object, got ${JSON.stringify(id)}`);
+  throw new TypeError(`${where}: expected an initializer name or object, got ${show(id)}`);
 }
 
 /** Config form {className, config} as in Keras/tfjs JSON. */

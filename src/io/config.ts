@@ -6,7 +6,7 @@
  * hard_sigmoid = 0.2x+0.5), Keras 2 models converted by tensorflowjs, and Keras 3 configs
  * (dtype policies).
  */
-import { ModelFormatError, table } from '../core/errors.js';
+import { ModelFormatError, table, show } from '../core/errors.js';
 import type { Layer } from '../layers/layer.js';
 import { layerEntries, layerFromConfig } from '../layers/registry.js';
 
@@ -109,7 +109,7 @@ const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = {};
 /** Build one layer from its Keras JSON (weights not initialized until the model builds it). */
 export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
   if (json === null || typeof json !== 'object' || typeof json.class_name !== 'string') {
-    throw new ModelFormatError(`${where}: expected {class_name, config}, got ${JSON.stringify(json)?.slice(0, 80)}`);
+    throw new ModelFormatError(`${where}: expected {class_name, config}, got ${show(json)?.slice(0, 80)}`);
   }
   if (!layerEntries().some((e) => e.className === json.class_name)) {
     throw new ModelFormatError(`${where}: unknown layer class '${json.class_name}'; supported: ${layerEntries().map((e) => e.className).join(', ')}`);

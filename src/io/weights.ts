@@ -13,7 +13,7 @@
  *
  * Browser-safe: ArrayBuffer / DataView / typed arrays only.
  */
-import { ModelFormatError, table } from '../core/errors.js';
+import { ModelFormatError, table, show } from '../core/errors.js';
 
 /** Dtypes a manifest entry may name. rnnkit decodes all but 'string' and 'complex64'. */
 export type WeightDtype = 'float32' | 'int32' | 'bool' | 'uint8' | 'uint16' | 'float16' | 'string' | 'complex64';
@@ -214,7 +214,7 @@ export function manifestBytes(manifest: unknown, maxBytes: number, where: string
     const { paths, weights } = g as { paths?: unknown; weights?: unknown };
     if (!Array.isArray(paths)) throw new ModelFormatError(`${at}.paths must be a list of file names`);
     paths.forEach((p, pi) => {
-      if (typeof p !== 'string' || p === '') throw new ModelFormatError(`${at}.paths[${pi}] must be a non-empty file name, got ${JSON.stringify(p)}`);
+      if (typeof p !== 'string' || p === '') throw new ModelFormatError(`${at}.paths[${pi}] must be a non-empty file name, got ${show(p)}`);
       if (p.includes('\0')) throw new ModelFormatError(`${at}.paths[${pi}] ${JSON.stringify(p)} holds a NUL character`);
     });
     if (!Array.isArray(weights)) throw new ModelFormatError(`${at}.weights must be a list`);

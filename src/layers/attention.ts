@@ -15,7 +15,7 @@
  * are the masks that reach the inputs (Embedding(maskZero), Masking).
  */
 import { backend } from '../backend/index.js';
-import { checkBoolean, checkNumberIn, checkOptions } from '../core/errors.js';
+import { checkBoolean, checkNumberIn, checkOptions, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { getInitializer } from '../initializers/index.js';
@@ -351,7 +351,7 @@ export class Attention extends BaseAttention {
   constructor(args: AttentionArgs = {}) {
     super(args, 'attention', ['scoreMode', 'causal'], false);
     const m = args?.scoreMode ?? 'dot';
-    if (m !== 'dot' && m !== 'concat') throw new RangeError(`${this.where}: scoreMode must be 'dot' or 'concat', got ${JSON.stringify(m)}`);
+    if (m !== 'dot' && m !== 'concat') throw new RangeError(`${this.where}: scoreMode must be 'dot' or 'concat', got ${show(m)}`);
     this.scoreMode = m;
     this.mode = m;
   }

@@ -5,7 +5,7 @@
  * t. Merge modes: concat (forward first), sum, mul, ave. Weights: the forward copy's,
  * then the backward copy's.
  */
-import { checkOptions } from '../core/errors.js';
+import { checkOptions, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import { Layer, LAYER_ARG_KEYS, PLAIN_CALL, ensure, type LayerArgs, type Shape } from './layer.js';
 import { NodeIO, type CallSpec } from './node.js';
@@ -63,7 +63,7 @@ export class Bidirectional extends Layer {
       inputLength: 'give inputShape: [timeSteps, features] instead',
     });
     const mode = args.mergeMode === undefined ? 'concat' : args.mergeMode;
-    if (mode !== null && !MERGE_MODES.includes(mode)) throw new RangeError(`${this.where}: mergeMode must be one of ${MERGE_MODES.join(', ')} or null, got ${JSON.stringify(mode)}`);
+    if (mode !== null && !MERGE_MODES.includes(mode)) throw new RangeError(`${this.where}: mergeMode must be one of ${MERGE_MODES.join(', ')} or null, got ${show(mode)}`);
     this.mergeMode = mode as MergeMode | null;
     const seed = inner.args.seed;
     this.forwardLayer = inner.cloneWith({ name: `forward_${inner.name}` });

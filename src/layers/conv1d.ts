@@ -17,7 +17,7 @@
 import { backend, conv1dIsPointwise, Act, type ActId, type Kernels } from '../backend/index.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
-import { checkBoolean, checkPositiveInt } from '../core/errors.js';
+import { checkBoolean, checkPositiveInt, show } from '../core/errors.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import { formatShape } from '../core/tensor.js';
@@ -67,7 +67,7 @@ const LATER = {
 /** A positive integer given as n or [n]. */
 export function checkSize1D(value: unknown, what: string): number {
   if (Array.isArray(value)) {
-    if (value.length !== 1) throw new RangeError(`${what} must be a positive integer or a list of one, got ${JSON.stringify(value)}`);
+    if (value.length !== 1) throw new RangeError(`${what} must be a positive integer or a list of one, got ${show(value)}`);
     return checkPositiveInt(value[0], what);
   }
   return checkPositiveInt(value, what);
@@ -76,7 +76,7 @@ export function checkSize1D(value: unknown, what: string): number {
 /** A padding mode among `allowed` (Keras lowercases it). */
 export function checkPadding<P extends string>(value: unknown, allowed: readonly P[], what: string): P {
   const p = typeof value === 'string' ? value.toLowerCase() : value;
-  if (!allowed.includes(p as P)) throw new RangeError(`${what} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(value)}`);
+  if (!allowed.includes(p as P)) throw new RangeError(`${what} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${show(value)}`);
   return p as P;
 }
 
@@ -86,7 +86,7 @@ export function checkChannelsLast(value: unknown, what: string): 'channelsLast' 
   if (value === 'channelsFirst' || value === 'channels_first') {
     throw new RangeError(`${what} ${JSON.stringify(value)} is not supported: only 'channelsLast' ([batch, steps, channels]); put a permute({dims: [2, 1]}) before the layer`);
   }
-  throw new RangeError(`${what} must be 'channelsLast' (or 'channelsFirst', not supported), got ${JSON.stringify(value)}`);
+  throw new RangeError(`${what} must be 'channelsLast' (or 'channelsFirst', not supported), got ${show(value)}`);
 }
 
 /** Steps before the input that 'same' pads (TF: floor of half the total). */

@@ -9,7 +9,7 @@
  * Layout: a per-sample operand is read as A[p, k] (p over its kept axis, k over the
  * dot axis) through strides, so every axis choice is one loop.
  */
-import { checkBoolean, checkOptions } from '../core/errors.js';
+import { checkBoolean, checkOptions, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import { LAYER_ARG_KEYS, ensure, type LayerArgs, type Shape } from './layer.js';
 import { MultiInput } from './merge.js';
@@ -47,7 +47,7 @@ export class Dot extends MultiInput {
     const a = args?.axes;
     const ok = (v: unknown): boolean => Number.isInteger(v) && v !== 0;
     if (!(ok(a) || (Array.isArray(a) && a.length === 2 && a.every(ok)))) {
-      throw new RangeError(`${this.where}: axes must be a non-zero integer or two of them ([axisOfX, axisOfY]; the batch axis 0 cannot be used), got ${JSON.stringify(a)}`);
+      throw new RangeError(`${this.where}: axes must be a non-zero integer or two of them ([axisOfX, axisOfY]; the batch axis 0 cannot be used), got ${show(a)}`);
     }
     this.axes = Array.isArray(a) ? ([a[0], a[1]] as const) : (a as number);
     this.normalize = args.normalize === undefined ? false : checkBoolean(args.normalize, `${this.where}: normalize`);

@@ -8,7 +8,7 @@
  * e.g. [null, 1, features] on [B, T, F] input: one mask per sample shared by every time
  * step. Each entry is null (full size), 1 (broadcast along that axis) or the axis size.
  */
-import { checkNumberIn, checkPositiveInt } from '../core/errors.js';
+import { checkNumberIn, checkPositiveInt, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import { Rng, mixSeeds } from '../core/rng.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type Shape } from './layer.js';
@@ -45,7 +45,7 @@ export class Dropout extends Layer {
     if (ns === undefined || ns === null) {
       this.noiseShape = null;
     } else {
-      if (!Array.isArray(ns)) throw new TypeError(`${this.where}: noiseShape must be an array (batch axis first) or null, got ${JSON.stringify(ns)}`);
+      if (!Array.isArray(ns)) throw new TypeError(`${this.where}: noiseShape must be an array (batch axis first) or null, got ${show(ns)}`);
       this.noiseShape = ns.map((d, i) => (d === null ? null : checkPositiveInt(d, `${this.where}: noiseShape[${i}]`)));
     }
   }

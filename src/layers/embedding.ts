@@ -14,7 +14,7 @@
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
-import { checkBoolean, checkPositiveInt } from '../core/errors.js';
+import { checkBoolean, checkPositiveInt, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
@@ -189,7 +189,7 @@ export class Embedding extends Layer {
 function inputLengthOf(v: unknown, what: string): number | null {
   if (v === undefined || v === null) return null;
   if (Array.isArray(v)) {
-    if (v.length !== 1) throw new RangeError(`${what}: only one sequence axis is supported, got ${JSON.stringify(v)}`);
+    if (v.length !== 1) throw new RangeError(`${what}: only one sequence axis is supported, got ${show(v)}`);
     return checkPositiveInt(v[0], what);
   }
   return checkPositiveInt(v, what);

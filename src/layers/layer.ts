@@ -8,7 +8,7 @@
  * read through the LayerWeight, so that is invisible here.
  */
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
-import { ModelFormatError, checkBoolean, checkOptions, checkPositiveInt } from '../core/errors.js';
+import { ModelFormatError, checkBoolean, checkOptions, checkPositiveInt, show } from '../core/errors.js';
 import { Node, NodeIO, SymbolicTensor, type CallSpec } from './node.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import type { Initializer } from '../initializers/index.js';
@@ -135,7 +135,7 @@ export abstract class Layer {
   constructor(args: LayerArgs, prefix: string) {
     const where = `${prefix} layer`;
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
-      throw new TypeError(`${where}: name must be a non-empty string, got ${JSON.stringify(args.name)}`);
+      throw new TypeError(`${where}: name must be a non-empty string, got ${show(args.name)}`);
     }
     this.name = args.name ?? uniqueName(prefix);
     this.trainable = args.trainable === undefined ? true : checkBoolean(args.trainable, `${where} '${this.name}': trainable`);
@@ -145,7 +145,7 @@ export abstract class Layer {
     this.batchInputShape = declaredInputShape(args, `${where} '${this.name}'`);
     this.initialWeights = args.weights;
     if (args.seed !== undefined && (typeof args.seed !== 'number' || !Number.isInteger(args.seed) || args.seed < 0)) {
-      throw new RangeError(`${where} '${this.name}': seed must be a non-negative integer, got ${JSON.stringify(args.seed)}`);
+      throw new RangeError(`${where} '${this.name}': seed must be a non-negative integer, got ${show(args.seed)}`);
     }
     this.seed = args.seed;
   }
@@ -560,7 +560,7 @@ function declaredInputShape(args: LayerArgs, where: string): (number | null)[] |
   const given = ['inputShape', 'batchInputShape', 'inputDim'].filter((k) => (args as Record<string, unknown>)[k] !== undefined);
   if (given.length > 1) throw new RangeError(`${where}: give only one of ${given.join(', ')}`);
   const checkDims = (s: unknown, what: string, allowNullFirst: boolean): (number | null)[] => {
-    if (!Array.isArray(s)) throw new TypeError(`${where}: ${what} must be an array of dimensions, got ${JSON.stringify(s)}`);
+    if (!Array.isArray(s)) throw new TypeError(`${where}: ${what} must be an array of dimensions, got ${show(s)}`);
     return s.map((d, i) => {
       if (d === null && (i === 0 || (allowNullFirst && i === 1))) return null;
       return checkPositiveInt(d, `${where}: ${what}[${i}]`);

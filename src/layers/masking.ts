@@ -5,6 +5,7 @@
  * mask (Keras itself drops an incoming mask here; keeping it is never less strict).
  * Only the layer's own rule zeroes outputs, as in Keras: out = x ⊙ own, dx = dy ⊙ own.
  */
+import { show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type Shape } from './layer.js';
@@ -27,7 +28,7 @@ export class Masking extends Layer {
     super(args ?? {}, 'masking');
     checkLayerOptions(args, ['maskValue'], this.where);
     const v = args?.maskValue;
-    if (v !== undefined && typeof v !== 'number') throw new TypeError(`${this.where}: maskValue must be a number, got ${JSON.stringify(v)}`);
+    if (v !== undefined && typeof v !== 'number') throw new TypeError(`${this.where}: maskValue must be a number, got ${show(v)}`);
     if (Number.isNaN(v)) throw new RangeError(`${this.where}: maskValue NaN would never match a feature (NaN != NaN); give a number`);
     this.maskValue = v ?? 0;
   }

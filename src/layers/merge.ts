@@ -12,7 +12,7 @@
  * Buffers are batch-major; a pass allocates nothing once grown. Backward writes each
  * input's gradient (summed over the axes it was broadcast along) into its own buffer.
  */
-import { checkOptions } from '../core/errors.js';
+import { checkOptions, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import { Layer, LAYER_ARG_KEYS, ensure, ensureAll, type LayerArgs, type Shape } from './layer.js';
 import type { CallSpec, NodeIO } from './node.js';
@@ -355,7 +355,7 @@ export class Concatenate extends MultiInput {
     super(args ?? {}, 'concatenate');
     checkOptions(args, [...LAYER_ARG_KEYS, 'axis'], this.where);
     const a = args?.axis ?? -1;
-    if (!Number.isInteger(a) || a === 0) throw new RangeError(`${this.where}: axis must be a non-zero integer (the batch axis 0 cannot be joined), got ${JSON.stringify(a)}`);
+    if (!Number.isInteger(a) || a === 0) throw new RangeError(`${this.where}: axis must be a non-zero integer (the batch axis 0 cannot be joined), got ${show(a)}`);
     this.axis = a;
   }
 

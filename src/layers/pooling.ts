@@ -8,7 +8,7 @@
  * every step is masked pools to 0 with no gradient (Keras's average gives NaN
  * there). No mask leaves these layers.
  */
-import { checkBoolean } from '../core/errors.js';
+import { checkBoolean, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type Shape } from './layer.js';
@@ -37,7 +37,7 @@ abstract class GlobalPooling1D extends Layer {
     checkLayerOptions(args ?? {}, ['dataFormat', 'keepdims'], this.where);
     const df = (args?.dataFormat ?? 'channelsLast') as string;
     if (df !== 'channelsLast' && df !== 'channelsFirst' && df !== 'channels_last' && df !== 'channels_first') {
-      throw new RangeError(`${this.where}: dataFormat must be 'channelsLast' or 'channelsFirst', got ${JSON.stringify(df)}`);
+      throw new RangeError(`${this.where}: dataFormat must be 'channelsLast' or 'channelsFirst', got ${show(df)}`);
     }
     this.dataFormat = df === 'channelsFirst' || df === 'channels_first' ? 'channelsFirst' : 'channelsLast';
     this.keepdims = args?.keepdims === undefined ? false : checkBoolean(args.keepdims, `${this.where}: keepdims`);

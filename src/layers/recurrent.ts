@@ -14,7 +14,7 @@ import { activationName, getActivation, type ActivationIdentifier } from '../act
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
-import { checkBoolean, checkNumberIn, checkPositiveInt } from '../core/errors.js';
+import { checkBoolean, checkNumberIn, checkPositiveInt, show } from '../core/errors.js';
 import { Tensor, formatShape } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { applyStepMask, type StateEnds } from '../backend/recurrent.js';
@@ -187,7 +187,7 @@ export abstract class Recurrent extends Layer {
     this.stateful = optBool(args.stateful, false, `${w}: stateful`);
     this.unroll = optBool(args.unroll, false, `${w}: unroll`);
     if (args.implementation !== undefined && args.implementation !== 1 && args.implementation !== 2) {
-      throw new RangeError(`${w}: implementation must be 1 or 2, got ${JSON.stringify(args.implementation)}`);
+      throw new RangeError(`${w}: implementation must be 1 or 2, got ${show(args.implementation)}`);
     }
     this.implementation = args.implementation ?? 2;
     this.rates[0] = this.dropout;

@@ -5,7 +5,7 @@
  * model files, worker replicas, twins and streams all read this table, so a new layer
  * is added here once (test/registry.test.ts checks that every exported layer class is).
  */
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, show } from '../core/errors.js';
 import { Layer } from './layer.js';
 import { Dense } from './dense.js';
 import { SimpleRNN } from './simpleRNN.js';
@@ -121,7 +121,7 @@ export function isStepwise(layer: Layer): boolean {
  */
 export function layerFromConfig(json: LayerJSON, where: string, resolve: (json: LayerJSON, where: string) => Layer = (j, w) => layerFromConfig(j, w)): Layer {
   if (json === null || typeof json !== 'object' || typeof json.className !== 'string') {
-    throw new ModelFormatError(`${where}: expected {className, config}, got ${JSON.stringify(json)?.slice(0, 80)}`);
+    throw new ModelFormatError(`${where}: expected {className, config}, got ${show(json)?.slice(0, 80)}`);
   }
   const entry = BY_NAME.get(json.className);
   if (entry === undefined) throw new ModelFormatError(`${where}: unknown layer class '${json.className}'; supported: ${ENTRIES.map((e) => e.className).join(', ')}`);

@@ -7,7 +7,7 @@
  * an open input must put its -1 first, and a permute must keep axis 1 first. Neither
  * passes a mask on (Keras drops it too).
  */
-import { checkOptions } from '../core/errors.js';
+import { checkOptions, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { Layer, LAYER_ARG_KEYS, ensure, type LayerArgs, type Shape } from './layer.js';
@@ -28,7 +28,7 @@ export class Reshape extends Layer {
     checkOptions(args, [...LAYER_ARG_KEYS, 'targetShape'], this.where);
     const t = args?.targetShape;
     if (!Array.isArray(t) || t.length === 0 || !t.every((d) => Number.isInteger(d) && (d > 0 || d === -1)) || t.filter((d) => d === -1).length > 1) {
-      throw new RangeError(`${this.where}: targetShape must be a list of positive integers with at most one -1, got ${JSON.stringify(t)}`);
+      throw new RangeError(`${this.where}: targetShape must be a list of positive integers with at most one -1, got ${show(t)}`);
     }
     this.targetShape = [...t];
   }
@@ -37,7 +37,7 @@ export class Reshape extends Layer {
     const t = this.targetShape;
     const known = t.reduce((n, d) => (d === -1 ? n : n * d), 1);
     if (inputShape.some((d) => d === null)) {
-      if (t[0] !== -1) throw new RangeError(`${this.where}: input ${formatShape([null, ...inputShape])} has an open first axis, so targetShape needs -1 first (got ${JSON.stringify(t)})`);
+      if (t[0] !== -1) throw new RangeError(`${this.where}: input ${formatShape([null, ...inputShape])} has an open first axis, so targetShape needs -1 first (got ${show(t)})`);
       const rest = (inputShape.slice(1) as number[]).reduce((a, b) => a * b, 1);
       if (rest % known !== 0 && known % rest !== 0) throw new RangeError(`${this.where}: cannot reshape ${formatShape([null, ...inputShape])} to ${JSON.stringify(t)}`);
       return [null, ...t.slice(1)];
@@ -102,7 +102,7 @@ export class Permute extends Layer {
     checkOptions(args, [...LAYER_ARG_KEYS, 'dims'], this.where);
     const d = args?.dims;
     const ok = Array.isArray(d) && d.length > 0 && [...d].sort((a, b) => a - b).every((v, i) => v === i + 1);
-    if (!ok) throw new RangeError(`${this.where}: dims must be a permutation of 1 … rank-1 (the batch axis 0 stays), got ${JSON.stringify(d)}`);
+    if (!ok) throw new RangeError(`${this.where}: dims must be a permutation of 1 … rank-1 (the batch axis 0 stays), got ${show(d)}`);
     this.dims = [...d];
     this.srcStride = new Int32Array(this.dims.length);
     this.outDims = new Int32Array(this.dims.length);

@@ -8,6 +8,7 @@
  * 0), roc_auc_score and average_precision_score. For the streaming, Keras-exact metrics
  * that compile logs, see metrics.precision / recall / auc / f1Score.
  */
+import { show } from '../core/errors.js';
 
 /** Check that a value is a list of numbers (or booleans), and return its length. */
 function listLength(v: unknown, what: string): number {
@@ -22,7 +23,7 @@ function checkWeights(weights: ArrayLike<number> | null | undefined, n: number, 
   if (listLength(weights, `${where}: weights`) !== n) throw new RangeError(`${where}: ${listLength(weights, 'weights')} weights for ${n} samples`);
   for (let i = 0; i < n; i++) {
     const w = weights[i]!;
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new RangeError(`${where}: weights[${i}] must be a finite number ≥ 0, got ${JSON.stringify(w)}`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new RangeError(`${where}: weights[${i}] must be a finite number ≥ 0, got ${show(w)}`);
   }
   return weights;
 }
@@ -31,7 +32,7 @@ function checkClassIndices(a: ArrayLike<number>, numClasses: number, what: strin
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= numClasses) {
-      throw new RangeError(`${what}[${i}] must be a class index in [0, ${numClasses}), got ${JSON.stringify(v)}`);
+      throw new RangeError(`${what}[${i}] must be a class index in [0, ${numClasses}), got ${show(v)}`);
     }
   }
 }
@@ -43,7 +44,7 @@ function checkClassIndices(a: ArrayLike<number>, numClasses: number, what: strin
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number, weights?: ArrayLike<number> | null): number[][] {
   const where = 'confusionMatrix';
   if (typeof numClasses !== 'number' || !Number.isInteger(numClasses) || numClasses < 1) {
-    throw new RangeError(`${where}: numClasses must be a positive integer, got ${JSON.stringify(numClasses)}`);
+    throw new RangeError(`${where}: numClasses must be a positive integer, got ${show(numClasses)}`);
   }
   const n = listLength(yTrue, `${where}: yTrue`);
   if (listLength(yPred, `${where}: yPred`) !== n) throw new RangeError(`${where}: ${n} true labels but ${yPred.length} predictions`);
@@ -97,7 +98,7 @@ export function classificationReport(
   const confusion = confusionMatrix(yTrue, yPred, numClasses, options.weights);
   const names = options.classNames ?? Array.from({ length: numClasses }, (_, k) => String(k));
   if (!Array.isArray(names) || names.length !== numClasses) {
-    throw new RangeError(`${where}: classNames must list ${numClasses} names, got ${JSON.stringify(options.classNames)}`);
+    throw new RangeError(`${where}: classNames must list ${numClasses} names, got ${show(options.classNames)}`);
   }
   const K = numClasses;
   let total = 0;
@@ -166,9 +167,9 @@ function sweep(
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const s = scores[i]!;
-    if (typeof s !== 'number' || Number.isNaN(s)) throw new RangeError(`${where}: scores[${i}] must be a number, got ${JSON.stringify(s)}`);
+    if (typeof s !== 'number' || Number.isNaN(s)) throw new RangeError(`${where}: scores[${i}] must be a number, got ${show(s)}`);
     const l = labels[i]!;
-    if (l !== 0 && l !== 1 && l !== true && l !== false) throw new RangeError(`${where}: labels[${i}] must be 0 or 1, got ${JSON.stringify(l)}`);
+    if (l !== 0 && l !== 1 && l !== true && l !== false) throw new RangeError(`${where}: labels[${i}] must be 0 or 1, got ${show(l)}`);
     order[i] = i;
   }
   order.sort((a, b) => (scores[a]! > scores[b]! ? -1 : scores[a]! < scores[b]! ? 1 : 0));

@@ -25,7 +25,7 @@
  * one value per threshold, `result()` (one number, what compile logs) refuses, and
  * compile refuses such a metric with a message naming `thresholds`.
  */
-import { checkBoolean, checkOptions, checkPositiveInt, table } from '../core/errors.js';
+import { checkBoolean, checkOptions, checkPositiveInt, table, show } from '../core/errors.js';
 import { Metric, checkMetricName } from './metric.js';
 import type { BaseMetricOptions, MetricConfig, MetricContext } from './metric.js';
 
@@ -134,14 +134,14 @@ function positiveAt(yTrue: Float32Array, r: number, j: number, cols: number, exp
 
 function checkThreshold(t: unknown, where: string): number {
   if (typeof t !== 'number' || !(t >= 0 && t <= 1)) {
-    throw new RangeError(`${where}: threshold values must be in [0, 1], got ${JSON.stringify(t)}`);
+    throw new RangeError(`${where}: threshold values must be in [0, 1], got ${show(t)}`);
   }
   return t;
 }
 
 function checkClassId(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new RangeError(`${where}: classId must be a non-negative integer, got ${JSON.stringify(v)}`);
+    throw new RangeError(`${where}: classId must be a non-negative integer, got ${show(v)}`);
   }
   return v;
 }
@@ -192,7 +192,7 @@ abstract class PrecisionRecallBase extends Metric {
     else if (Array.isArray(given)) {
       if (given.length === 0) throw new RangeError(`${where}: thresholds must not be empty`);
       list = given.map((t) => checkThreshold(t, where));
-    } else throw new TypeError(`${where}: thresholds must be a number or a list of numbers, got ${JSON.stringify(given)}`);
+    } else throw new TypeError(`${where}: thresholds must be a number or a list of numbers, got ${show(given)}`);
     this.thresholds = list;
     const order = list.map((_, i) => i).sort((a, b) => list[a]! - list[b]! || a - b);
     this.rank = new Int32Array(list.length);
@@ -418,13 +418,13 @@ export class AUC extends Metric {
       if (options.numThresholds !== undefined) {
         throw new RangeError(`${where}: pass numThresholds or thresholds, not both (with thresholds, Keras ignores numThresholds)`);
       }
-      if (!Array.isArray(options.thresholds)) throw new TypeError(`${where}: thresholds must be a list of numbers in [0, 1], got ${JSON.stringify(options.thresholds)}`);
+      if (!Array.isArray(options.thresholds)) throw new TypeError(`${where}: thresholds must be a list of numbers in [0, 1], got ${show(options.thresholds)}`);
       inner = (options.thresholds as number[]).map((t) => checkThreshold(t, where)).sort((a, b) => a - b);
       evenly = evenlyDistributed([0, ...inner, 1]);
       this.initFromThresholds = true;
     } else {
       const n = options.numThresholds ?? 200;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n <= 1) throw new RangeError(`${where}: numThresholds must be an integer > 1, got ${JSON.stringify(n)}`);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n <= 1) throw new RangeError(`${where}: numThresholds must be an integer > 1, got ${show(n)}`);
       inner = [];
       for (let i = 0; i < n - 2; i++) inner.push(((i + 1) * 1.0) / (n - 1));
       evenly = true;
@@ -440,7 +440,7 @@ export class AUC extends Metric {
     if (options.labelWeights !== undefined) {
       const lw = options.labelWeights;
       if (!Array.isArray(lw) || lw.length === 0 || !lw.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-        throw new RangeError(`${where}: labelWeights must be a non-empty list of non-negative numbers, got ${JSON.stringify(lw)}`);
+        throw new RangeError(`${where}: labelWeights must be a non-empty list of non-negative numbers, got ${show(lw)}`);
       }
       if (this.numLabels !== undefined && lw.length !== this.numLabels) throw new RangeError(`${where}: ${lw.length} labelWeights for numLabels ${this.numLabels}`);
       this.labelWeights = [...(lw as number[])];

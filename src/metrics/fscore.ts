@@ -21,7 +21,7 @@
  * and cols > 1 (read as one-hot rows: an extension, Keras needs one-hot targets);
  * weights per row (skipped when 0).
  */
-import { checkOptions } from '../core/errors.js';
+import { checkOptions, show } from '../core/errors.js';
 import { Metric, checkMetricName } from './metric.js';
 import type { BaseMetricOptions, MetricConfig, MetricContext } from './metric.js';
 
@@ -61,11 +61,11 @@ export class FBetaScore extends Metric {
     }
     this.average = average;
     const beta = options.beta === undefined ? 1 : options.beta;
-    if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new RangeError(`${where}: beta must be a number > 0, got ${JSON.stringify(beta)}`);
+    if (typeof beta !== 'number' || !Number.isFinite(beta) || beta <= 0) throw new RangeError(`${where}: beta must be a number > 0, got ${show(beta)}`);
     this.beta = beta;
     const t = options.threshold === undefined ? null : options.threshold;
     if (t !== null && (typeof t !== 'number' || !(t > 0 && t <= 1))) {
-      throw new RangeError(`${where}: threshold must be null or a number with 0 < threshold <= 1, got ${JSON.stringify(t)}`);
+      throw new RangeError(`${where}: threshold must be null or a number with 0 < threshold <= 1, got ${show(t)}`);
     }
     this.threshold = t;
   }

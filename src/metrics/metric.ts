@@ -14,6 +14,7 @@
  * exactly 0 is skipped and does not count. Keras applies a mask to metrics as is
  * (no total/valid rescaling): build metric weights with `maskToWeights(…, 'sum')`.
  */
+import { show } from '../core/errors.js';
 
 /** What `resolveMetric` and `Metric.validate` need to know about the model. */
 export interface MetricContext {
@@ -94,7 +95,7 @@ export abstract class Metric {
 export function checkMetricName(name: unknown, fallback: string, where: string): string {
   if (name === undefined) return fallback;
   if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`${where}: name must be a non-empty string, got ${JSON.stringify(name)}`);
+    throw new TypeError(`${where}: name must be a non-empty string, got ${show(name)}`);
   }
   return name;
 }

@@ -6,6 +6,7 @@
  * awaits. The callbacks themselves live in their own modules, which import only this
  * one; callbacks.ts gathers them into the `callbacks` namespace.
  */
+import { show } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 
 /** Metric values by Keras key: loss, accuracy, val_loss, … */
@@ -68,7 +69,7 @@ export function metricDirection(monitor: string): 'min' | 'max' | null {
 export function nonNegative(v: unknown, d: number, what: string, int = false): number {
   if (v === undefined) return d;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (int && !Number.isInteger(v))) {
-    throw new RangeError(`${what} must be a non-negative ${int ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
+    throw new RangeError(`${what} must be a non-negative ${int ? 'integer' : 'number'}, got ${show(v)}`);
   }
   return v;
 }
@@ -88,15 +89,15 @@ export class Monitor {
     mode: unknown,
     minDelta: unknown = 0,
   ) {
-    if (typeof key !== 'string') throw new TypeError(`${where}: monitor must be a string, got ${JSON.stringify(key)}`);
+    if (typeof key !== 'string') throw new TypeError(`${where}: monitor must be a string, got ${show(key)}`);
     this.key = key;
     if (minDelta !== undefined && (typeof minDelta !== 'number' || !Number.isFinite(minDelta))) {
-      throw new RangeError(`${where}: minDelta must be a finite number, got ${JSON.stringify(minDelta)}`);
+      throw new RangeError(`${where}: minDelta must be a finite number, got ${show(minDelta)}`);
     }
     // Keras takes the magnitude: the sign comes from the mode.
     this.minDelta = Math.abs((minDelta as number | undefined) ?? 0);
     const m = mode ?? 'auto';
-    if (m !== 'auto' && m !== 'min' && m !== 'max') throw new RangeError(`${where}: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(m)}`);
+    if (m !== 'auto' && m !== 'min' && m !== 'max') throw new RangeError(`${where}: mode must be 'auto', 'min' or 'max', got ${show(m)}`);
     const dir = m === 'auto' ? metricDirection(key) : m;
     if (dir === null) throw new RangeError(`${where}: cannot tell whether '${key}' should go up or down; pass mode 'min' or 'max'`);
     this.mode = dir;

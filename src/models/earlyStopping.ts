@@ -2,7 +2,7 @@
  * EarlyStopping (Keras 3): stop fit when the monitored value stops improving.
  */
 import type { Tensor } from '../core/tensor.js';
-import { checkBoolean, checkOptions } from '../core/errors.js';
+import { checkBoolean, checkOptions, show } from '../core/errors.js';
 import { Monitor, nonNegative, type Callback, type Logs, type TrainableModel } from './callback.js';
 
 export interface EarlyStoppingArgs {
@@ -52,7 +52,7 @@ export class EarlyStopping implements Callback {
     nonNegative(args.verbose, 0, `${where}: verbose`, true);
     this.startFromEpoch = nonNegative(args.startFromEpoch, 0, `${where}: startFromEpoch`, true);
     if (args.baseline !== undefined && (typeof args.baseline !== 'number' || !Number.isFinite(args.baseline))) {
-      throw new RangeError(`${where}: baseline must be a finite number, got ${JSON.stringify(args.baseline)}`);
+      throw new RangeError(`${where}: baseline must be a finite number, got ${show(args.baseline)}`);
     }
     this.baseline = args.baseline;
     this.restoreBestWeights = args.restoreBestWeights === undefined ? false : checkBoolean(args.restoreBestWeights, `${where}: restoreBestWeights`);

@@ -8,7 +8,7 @@
  * layer — an unknown layer or class, a call on a tensor nothing computes, a cycle, an
  * input or output that is not there.
  */
-import { ModelFormatError, table } from '../core/errors.js';
+import { ModelFormatError, table, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { InputLayer } from '../layers/inputLayer.js';
 import type { Layer } from '../layers/layer.js';
@@ -274,7 +274,7 @@ function flatRefs(v: unknown, at: string): Ref[] {
   if (r !== null) return [r];
   if (Array.isArray(v)) return v.flatMap((e) => flatRefs(e, at));
   if (v !== null && typeof v === 'object') return Object.values(v).flatMap((e) => flatRefs(e, at));
-  throw new ModelFormatError(`${at}: expected a tensor reference [layer, node, tensor], got ${JSON.stringify(v)?.slice(0, 80)}`);
+  throw new ModelFormatError(`${at}: expected a tensor reference [layer, node, tensor], got ${show(v)?.slice(0, 80)}`);
 }
 
 /** Call options a saved node may carry, per dialect spelling → rnnkit's. */
@@ -289,7 +289,7 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
     if (node.length === 0) throw new ModelFormatError(`${at}: an empty inbound node`);
     inputs = node.map((e) => {
       const r = asRef(e, at);
-      if (r === null) throw new ModelFormatError(`${at}: expected [layer, node, tensor, kwargs], got ${JSON.stringify(e)?.slice(0, 80)}`);
+      if (r === null) throw new ModelFormatError(`${at}: expected [layer, node, tensor, kwargs], got ${show(e)?.slice(0, 80)}`);
       if (Array.isArray(e) && e[0] === '_CONSTANT_VALUE') throw new ModelFormatError(`${at}: constant call arguments are not supported`);
       const k = Array.isArray(e) ? e[3] : undefined;
       if (k !== undefined && k !== null) {
@@ -308,7 +308,7 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
       kwargs = d.kwargs as Record<string, unknown>;
     }
   } else {
-    throw new ModelFormatError(`${at}: expected a list of inputs or {args, kwargs}, got ${JSON.stringify(node)?.slice(0, 80)}`);
+    throw new ModelFormatError(`${at}: expected a list of inputs or {args, kwargs}, got ${show(node)?.slice(0, 80)}`);
   }
   let states: Ref[] = [];
   const args: CallData['args'] = {};

@@ -18,7 +18,7 @@ import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { Tensor, formatShape, type NestedArray } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
-import { checkNumberIn, checkOptions, checkPositiveInt, table } from '../core/errors.js';
+import { checkNumberIn, checkOptions, checkPositiveInt, table, show } from '../core/errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import { Loss, getLoss } from '../losses/index.js';
 import { checkMetricId, resolveMetric, type Metric } from '../metrics/index.js';
@@ -488,10 +488,10 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const initialEpoch = args.initialEpoch === undefined ? 0 : checkNonNegativeInt(args.initialEpoch, 'fit: initialEpoch');
     const validationFreq = args.validationFreq === undefined ? 1 : checkPositiveInt(args.validationFreq, 'fit: validationFreq');
     const shuffle = args.shuffle ?? true;
-    if (typeof shuffle !== 'boolean') throw new RangeError(`fit: shuffle must be true or false${shuffle === 'batch' ? " ('batch' is not supported)" : ''}, got ${JSON.stringify(shuffle)}`);
+    if (typeof shuffle !== 'boolean') throw new RangeError(`fit: shuffle must be true or false${shuffle === 'batch' ? " ('batch' is not supported)" : ''}, got ${show(shuffle)}`);
     const verbose = checkVerbose(args.verbose ?? 'auto', 'fit');
     const yieldEvery = args.yieldEvery ?? 'auto';
-    if (!['auto', 'batch', 'epoch', 'never'].includes(yieldEvery)) throw new RangeError(`fit: yieldEvery must be 'auto', 'batch', 'epoch' or 'never', got ${JSON.stringify(yieldEvery)}`);
+    if (!['auto', 'batch', 'epoch', 'never'].includes(yieldEvery)) throw new RangeError(`fit: yieldEvery must be 'auto', 'batch', 'epoch' or 'never', got ${show(yieldEvery)}`);
     if (args.seed !== undefined) checkNonNegativeInt(args.seed, 'fit: seed');
     const workers = args.workers === undefined ? 1 : checkWorkersOption(args.workers);
 
@@ -931,14 +931,14 @@ function spreadMetrics(metrics: CompileArgs['metrics'], names: readonly string[]
 }
 
 function checkNonNegativeInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`${what} must be a non-negative integer, got ${show(v)}`);
   return v;
 }
 
 function checkVerbose(v: unknown, what: string): 0 | 1 | 2 {
   if (v === 'auto') return 1;
   if (v === 0 || v === 1 || v === 2) return v;
-  throw new RangeError(`${what}: verbose must be 0, 1, 2 or 'auto', got ${JSON.stringify(v)}`);
+  throw new RangeError(`${what}: verbose must be 0, 1, 2 or 'auto', got ${show(v)}`);
 }
 
 export type { Data, Logs };

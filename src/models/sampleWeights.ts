@@ -3,6 +3,7 @@
  * sample, spread over its time steps) or [N, T] for sequence outputs; classWeight maps
  * a class index to a weight and becomes per-sample weights from y.
  */
+import { show } from '../core/errors.js';
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
 
 /** Check sampleWeight against N samples with `perRow` output rows each. */
@@ -41,7 +42,7 @@ export function classWeightsToSampleWeights(
   for (const [k, v] of Object.entries(classWeight)) {
     const cls = Number(k);
     if (!Number.isInteger(cls) || cls < 0) throw new RangeError(`${what}: class ${JSON.stringify(k)} is not a non-negative integer`);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${what}: weight of class ${k} must be a finite non-negative number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${what}: weight of class ${k} must be a finite non-negative number, got ${show(v)}`);
     table.set(cls, v);
   }
   const perSample = y.size / n;

@@ -10,7 +10,7 @@
  * CSVLogger writes to a file in Node (loading `node:fs/promises` only when training
  * starts, so this module stays browser-safe) or to any `write(text)` sink.
  */
-import { checkBoolean, checkOptions } from '../core/errors.js';
+import { checkBoolean, checkOptions, show } from '../core/errors.js';
 import { Monitor, nonNegative, type Callback, type Logs, type TrainableModel } from './callback.js';
 
 interface LrOptimizer {
@@ -126,7 +126,7 @@ export class ReduceLROnPlateau implements Callback {
     this.mode = this.watch.mode;
     this.minDelta = this.watch.minDelta;
     const factor = args.factor ?? 0.1;
-    if (typeof factor !== 'number' || !Number.isFinite(factor)) throw new RangeError(`${where}: factor must be a number, got ${JSON.stringify(factor)}`);
+    if (typeof factor !== 'number' || !Number.isFinite(factor)) throw new RangeError(`${where}: factor must be a number, got ${show(factor)}`);
     if (factor >= 1) throw new RangeError(`${where}: does not support a factor >= 1 (got factor ${factor}); the factor multiplies the learning rate`);
     if (factor < 0) throw new RangeError(`${where}: factor must be >= 0, got ${factor}`);
     this.factor = factor;
@@ -194,7 +194,7 @@ export class LearningRateScheduler implements Callback {
 
   constructor(schedule: Schedule, args: LearningRateSchedulerArgs = {}) {
     const where = 'learningRateScheduler';
-    if (typeof schedule !== 'function') throw new TypeError(`${where}: schedule must be a function (epoch, lr) => lr, got ${JSON.stringify(schedule)}`);
+    if (typeof schedule !== 'function') throw new TypeError(`${where}: schedule must be a function (epoch, lr) => lr, got ${show(schedule)}`);
     checkOptions(args, ['verbose'], where);
     this.schedule = schedule;
     this.verbose = nonNegative(args.verbose, 0, `${where}: verbose`, true);
@@ -295,15 +295,15 @@ export class CSVLogger implements Callback {
     if (args.filename !== undefined && args.write !== undefined) throw new RangeError(`${where}: give filename or write, not both`);
     if (args.filename === undefined && args.write === undefined) throw new RangeError(`${where}: needs a filename (Node) or a write(text) function`);
     if (args.write !== undefined) {
-      if (typeof args.write !== 'function') throw new TypeError(`${where}: write must be a function (text) => void, got ${JSON.stringify(args.write)}`);
+      if (typeof args.write !== 'function') throw new TypeError(`${where}: write must be a function (text) => void, got ${show(args.write)}`);
       this.sink = args.write;
     } else {
-      if (typeof args.filename !== 'string' || args.filename === '') throw new TypeError(`${where}: filename must be a non-empty string, got ${JSON.stringify(args.filename)}`);
+      if (typeof args.filename !== 'string' || args.filename === '') throw new TypeError(`${where}: filename must be a non-empty string, got ${show(args.filename)}`);
       if (!isNode()) throw new Error(`${where}: writing to a file needs Node (this runtime has no process.versions.node); pass write: (text) => … instead of filename`);
       this.filename = args.filename;
     }
     const sep = args.separator ?? ',';
-    if (typeof sep !== 'string' || sep.length !== 1) throw new TypeError(`${where}: separator must be a 1-character string, got ${JSON.stringify(sep)}`);
+    if (typeof sep !== 'string' || sep.length !== 1) throw new TypeError(`${where}: separator must be a 1-character string, got ${show(sep)}`);
     if (sep === '"' || sep === '\r' || sep === '\n') throw new RangeError(`${where}: separator cannot be ${JSON.stringify(sep)}`);
     this.separator = sep;
     this.append = args.append === undefined ? false : checkBoolean(args.append, `${where}: append`);

@@ -13,7 +13,7 @@
  * the arithmetic sees exactly what Keras reads back from its variables.
  */
 import { backend } from '../backend/index.js';
-import { checkNumberIn, checkOptions, table } from '../core/errors.js';
+import { checkNumberIn, checkOptions, table, show } from '../core/errors.js';
 
 /** Where one weight tensor lives inside the flat arenas. */
 export interface ParamSegment {
@@ -103,7 +103,7 @@ export abstract class Optimizer {
     const o: OptimizerOptions = options ?? {};
     this.className = cls;
     if (o.name !== undefined && typeof o.name !== 'string') {
-      throw new TypeError(`${cls}: name must be a string, got ${JSON.stringify(o.name)}`);
+      throw new TypeError(`${cls}: name must be a string, got ${show(o.name)}`);
     }
     this.name = o.name ?? spec.defaultName;
     this.lr = checkLearningRate(o.learningRate ?? spec.defaultLearningRate, cls);
@@ -155,7 +155,7 @@ export abstract class Optimizer {
   build(numParams: number, segments: readonly ParamSegment[]): void {
     const cls = this.className;
     if (!Number.isInteger(numParams) || numParams < 0) {
-      throw new RangeError(`${cls}: build expects a non-negative integer parameter count, got ${JSON.stringify(numParams)}`);
+      throw new RangeError(`${cls}: build expects a non-negative integer parameter count, got ${show(numParams)}`);
     }
     if (this.numParams >= 0 && this.numParams !== numParams) {
       throw new RangeError(`${cls}: optimizer state is sized for ${this.numParams} parameters, got ${numParams}; use a new optimizer for a different model`);
@@ -289,11 +289,11 @@ export abstract class Optimizer {
   setState(state: OptimizerStateInput): void {
     const cls = this.className;
     if (typeof state !== 'object' || state === null || typeof state.slots !== 'object' || state.slots === null) {
-      throw new TypeError(`${cls}: setState expects { iterations, slots }, got ${JSON.stringify(state)}`);
+      throw new TypeError(`${cls}: setState expects { iterations, slots }, got ${show(state)}`);
     }
     const it = state.iterations;
     if (typeof it !== 'number' || !Number.isInteger(it) || it < 0) {
-      throw new RangeError(`${cls}: state iterations must be a non-negative integer, got ${JSON.stringify(it)}`);
+      throw new RangeError(`${cls}: state iterations must be a non-negative integer, got ${show(it)}`);
     }
     const names = this.slotNames();
     const given = Object.keys(state.slots);

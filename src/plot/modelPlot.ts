@@ -5,7 +5,7 @@
  * merges read at a glance. Browser-safe: returns the SVG text; with a file path (Node)
  * it is also written there.
  */
-import { checkBoolean, checkOptions } from '../core/errors.js';
+import { checkBoolean, checkOptions, show } from '../core/errors.js';
 import type { Layer } from '../layers/layer.js';
 import type { Node } from '../layers/node.js';
 import { writeTextFile } from '../io/node.js';
@@ -50,7 +50,7 @@ export function modelSvg(model: PlottableModel, options: PlotModelOptions = {}):
   const showAct = flag(options.showLayerActivations, 'showLayerActivations');
   const showTrainable = flag(options.showTrainable, 'showTrainable');
   const dir = options.rankdir ?? 'TB';
-  if (dir !== 'TB' && dir !== 'LR') throw new RangeError(`plotModel: rankdir must be 'TB' or 'LR', got ${JSON.stringify(dir)}`);
+  if (dir !== 'TB' && dir !== 'LR') throw new RangeError(`plotModel: rankdir must be 'TB' or 'LR', got ${show(dir)}`);
 
   const g = model.graph;
   const layers = g.layers;

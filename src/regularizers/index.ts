@@ -12,7 +12,7 @@
  * allocation-free and run inside the training step; validation happens in the
  * factories and in `getRegularizer`/`regularizerFromConfig` at the boundary.
  */
-import { checkOptions, lookup } from '../core/errors.js';
+import { checkOptions, lookup, show } from '../core/errors.js';
 
 export interface Regularizer {
   /** Keras class name: 'L1', 'L2' or 'L1L2' for the built-ins. */
@@ -118,7 +118,7 @@ class L1L2Regularizer implements Regularizer {
 /** Keras `validate_float_arg`: a finite, non-negative number. */
 function factor(value: unknown, dflt: number, name: string, where: string): number {
   if (value === undefined || value === null) return dflt;
-  if (typeof value !== 'number') throw new TypeError(`${where}: ${name} must be a number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${where}: ${name} must be a number, got ${show(value)}`);
   if (!Number.isFinite(value) || value < 0) {
     throw new RangeError(`${where}: ${name} must be a finite number ≥ 0, got ${String(value)}`);
   }
@@ -209,11 +209,11 @@ export function getRegularizer(
     const s = id as SerializedRegularizer;
     const config = s.config ?? {};
     if (typeof config !== 'object' || Array.isArray(config)) {
-      throw new TypeError(`${where}: regularizer config must be an object, got ${JSON.stringify(config)}`);
+      throw new TypeError(`${where}: regularizer config must be an object, got ${show(config)}`);
     }
     return regularizerFromConfig(s.className, config, where);
   }
-  throw new TypeError(`${where}: expected a regularizer name or object, got ${JSON.stringify(id)}`);
+  throw new TypeError(`${where}: expected a regularizer name or object, got ${show(id)}`);
 }
 
 /** Config form {className, config} as in Keras/tfjs JSON. */

@@ -16,7 +16,7 @@
  * graph model (loadModel reads it) with the vocabularies and settings in its metadata.
  * Browser-safe.
  */
-import { ModelFormatError, checkBoolean, checkOptions } from '../core/errors.js';
+import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { backend } from '../backend/index.js';
 import { Rng, nextSeed } from '../core/rng.js';
@@ -174,15 +174,15 @@ export class Seq2Seq {
     this.source = args.source;
     this.target = args.target;
     this.cell = args.cell ?? 'lstm';
-    if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${JSON.stringify(args.cell)}`);
+    if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(args.cell)}`);
     this.units = posInt(args.units ?? 128, `${where}: units`);
     this.numLayers = posInt(args.layers ?? 1, `${where}: layers`);
     this.bidirectional = args.bidirectional === undefined ? false : checkBoolean(args.bidirectional, `${where}: bidirectional`);
     if (this.bidirectional && this.units % 2 !== 0) throw new RangeError(`${where}: a bidirectional encoder needs even units (each direction gets units/2), got ${this.units}`);
     this.attention = args.attention ?? 'dot';
-    if (!ATTENTIONS.includes(this.attention)) throw new RangeError(`${where}: attention must be one of ${ATTENTIONS.join(', ')}, got ${JSON.stringify(args.attention)}`);
+    if (!ATTENTIONS.includes(this.attention)) throw new RangeError(`${where}: attention must be one of ${ATTENTIONS.join(', ')}, got ${show(args.attention)}`);
     this.embeddingDim = posInt(args.embeddingDim ?? 64, `${where}: embeddingDim`);
-    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${JSON.stringify(args.seed)}`);
+    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${show(args.seed)}`);
     if (model !== undefined) {
       this.model = model;
       this.parts = this.findParts(model);
@@ -208,7 +208,7 @@ export class Seq2Seq {
     if (typeof tokens === 'object' && tokens !== null) checkOptions(tokens, ['source', 'target'], `${where}: tokens`);
     checkPairs(pairs, where);
     const vocab = (side: 0 | 1, mode: VocabularyMode | undefined): Vocabulary => {
-      if (mode !== undefined && mode !== 'char' && mode !== 'word') throw new RangeError(`${where}: tokens must be 'char' or 'word', got ${JSON.stringify(mode)}`);
+      if (mode !== undefined && mode !== 'char' && mode !== 'word') throw new RangeError(`${where}: tokens must be 'char' or 'word', got ${show(mode)}`);
       return Vocabulary.fromCorpus(pairs.map((p) => p[side]), { mode });
     };
     return new Seq2Seq({ ...rest, source: vocab(0, modes.source), target: vocab(1, modes.target) });
@@ -389,7 +389,7 @@ export class Seq2Seq {
     this.maxTargetLength = Math.max(this.maxTargetLength, t.maxTarget);
     if (this.model.optimizer === null) {
       const lr = options.learningRate ?? 0.001;
-      if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${JSON.stringify(lr)}`);
+      if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${show(lr)}`);
       this.model.compile({ optimizer: optimizers.adam({ learningRate: lr, globalClipnorm: 5 }), loss: losses.sparseCategoricalCrossentropy(), metrics: ['accuracy'] });
     }
     return this.model.fit([t.src, t.tgtIn], t.tgtOut, {
@@ -432,7 +432,7 @@ export class Seq2Seq {
     const batchSize = posInt(options.batchSize ?? 64, `${where}: batchSize`);
     const lengthPenalty = checkLengthPenalty(options.lengthPenalty ?? d.lengthPenalty, where);
     const unknown = options.unknown ?? 'error';
-    if (unknown !== 'error' && unknown !== 'map') throw new RangeError(`${where}: unknown must be 'error' or 'map', got ${JSON.stringify(unknown)}`);
+    if (unknown !== 'error' && unknown !== 'map') throw new RangeError(`${where}: unknown must be 'error' or 'map', got ${show(unknown)}`);
     const ids = list.map((s, i) => {
       if (typeof s !== 'string') throw new TypeError(`${where}: texts[${i}] is not a string`);
       if (unknown === 'error') {
@@ -547,7 +547,7 @@ export class Seq2Seq {
     } catch (e) {
       throw e instanceof ModelFormatError ? not(e.message.replace(/^the model is not an rnnkit Seq2Seq: /, '')) : not((e as Error).message);
     }
-    if (meta.maxTargetLength !== undefined && !(Number.isInteger(meta.maxTargetLength) && meta.maxTargetLength >= 0)) throw not(`maxTargetLength must be a non-negative integer, got ${JSON.stringify(meta.maxTargetLength)}`);
+    if (meta.maxTargetLength !== undefined && !(Number.isInteger(meta.maxTargetLength) && meta.maxTargetLength >= 0)) throw not(`maxTargetLength must be a non-negative integer, got ${show(meta.maxTargetLength)}`);
     s.maxTargetLength = meta.maxTargetLength ?? 0;
     if (meta.decoding !== undefined) {
       try {
@@ -667,11 +667,11 @@ function checkPairs(pairs: unknown, where: string): asserts pairs is readonly (r
 }
 
 function checkLengthPenalty(v: unknown, where: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${where}: lengthPenalty must be a number ≥ 0, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${where}: lengthPenalty must be a number ≥ 0, got ${show(v)}`);
   return v;
 }
 
 function posInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${show(v)}`);
   return v;
 }

@@ -14,6 +14,7 @@
  * (no start or end tokens; newlines are ordinary characters).
  * Browser-safe: no Node imports.
  */
+import { show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { EOS, type EncodeOptions, type Vocabulary } from './vocabulary.js';
 
@@ -43,7 +44,7 @@ export interface WindowDatasetOptions {
 }
 
 function positiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${show(v)}`);
   return v;
 }
 

@@ -6,6 +6,7 @@
  * keeps the k most probable indices (ties broken by lower index). `banned` indices
  * (padding, unknown) are never drawn. Browser-safe.
  */
+import { show } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 
 export interface SampleIndexOptions {
@@ -20,10 +21,10 @@ export interface SampleIndexOptions {
 /** Check temperature and topK as options of `where` (RangeError naming the option). */
 export function checkSamplingOptions(temperature: unknown, topK: unknown, where: string): void {
   if (temperature !== undefined && (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0)) {
-    throw new RangeError(`${where}: temperature must be a number > 0, got ${JSON.stringify(temperature)}`);
+    throw new RangeError(`${where}: temperature must be a number > 0, got ${show(temperature)}`);
   }
   if (topK !== undefined && (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1)) {
-    throw new RangeError(`${where}: topK must be an integer ≥ 1, got ${JSON.stringify(topK)}`);
+    throw new RangeError(`${where}: topK must be an integer ≥ 1, got ${show(topK)}`);
   }
 }
 

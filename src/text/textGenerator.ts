@@ -8,7 +8,7 @@
  * Node's file system through the library's dynamic imports; save(handler) works anywhere.
  */
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
-import { checkOptions } from '../core/errors.js';
+import { checkOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { layers } from '../layers/index.js';
 import { Embedding } from '../layers/embedding.js';
@@ -111,7 +111,7 @@ const CELLS: readonly CellType[] = ['lstm', 'gru', 'simple'];
 const SAMPLE_BATCH = 64;
 
 function posInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${show(v)}`);
   return v;
 }
 
@@ -137,11 +137,11 @@ export class TextGenerator {
     if (!(args.vocab instanceof Vocabulary)) throw new TypeError(`${where}: vocab must be a Vocabulary (Vocabulary.fromCorpus(text))`);
     this.vocab = args.vocab;
     this.cell = args.cell ?? 'lstm';
-    if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${JSON.stringify(args.cell)}`);
+    if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(args.cell)}`);
     this.units = args.units === undefined ? 128 : posInt(args.units, `${where}: units`);
     this.numLayers = args.layers === undefined ? 1 : posInt(args.layers, `${where}: layers`);
     this.embeddingDim = args.embeddingDim === undefined ? 16 : posInt(args.embeddingDim, `${where}: embeddingDim`);
-    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${JSON.stringify(args.seed)}`);
+    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${show(args.seed)}`);
     const V = this.vocab.size;
     this.scratch = new Float64Array(V);
     if (model !== undefined) {
@@ -192,7 +192,7 @@ export class TextGenerator {
     });
     if (this.model.optimizer === null) {
       const lr = options.learningRate ?? 0.01;
-      if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${JSON.stringify(lr)}`);
+      if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${show(lr)}`);
       this.model.compile({ optimizer: optimizers.adam({ learningRate: lr, globalClipnorm: 5 }), loss: losses.sparseCategoricalCrossentropy(), metrics: ['accuracy'] });
     }
     this.streams.clear();
@@ -226,7 +226,7 @@ export class TextGenerator {
     const unknown = this.vocab.unknownChars(prefixText);
     if (unknown.length > 0) throw new RangeError(`${where}: prefix ${JSON.stringify(prefixText)}: ${formatUnknown(unknown)} not in the vocabulary`);
     const maxLength = options.maxLength === undefined ? (this.mode === 'lines' ? Math.max(this.maxLength, 1) : 200) : posInt(options.maxLength, `${where}: maxLength`);
-    if (options.seed !== undefined && (!Number.isInteger(options.seed) || options.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${JSON.stringify(options.seed)}`);
+    if (options.seed !== undefined && (!Number.isInteger(options.seed) || options.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${show(options.seed)}`);
     return { prefix: this.vocab.encode(prefixText), maxLength };
   }
 

@@ -29,7 +29,7 @@
  * (Keras maps everything to '[UNK]'). Refused with an error naming them: output mode
  * 'one_hot', `sparse`, `ragged`, encodings other than UTF-8, a vocabulary file path.
  */
-import { checkBoolean, checkOptions } from '../core/errors.js';
+import { checkBoolean, checkOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 
 export type StandardizeMode = 'lower_and_strip_punctuation' | 'lower' | 'strip_punctuation';
@@ -122,7 +122,7 @@ export class TextVectorizer {
     checkOptions(args, OPTIONS, where);
     if (args.sparse !== undefined && checkBoolean(args.sparse, `${where}: sparse`)) throw new RangeError(`${where}: sparse outputs are not supported (outputs are dense tensors)`);
     if (args.ragged !== undefined && checkBoolean(args.ragged, `${where}: ragged`)) throw new RangeError(`${where}: ragged outputs are not supported; use tokenIds(text) for one text's ids without padding`);
-    if (args.encoding !== undefined && !/^utf-?8$/i.test(String(args.encoding))) throw new RangeError(`${where}: encoding must be 'utf-8' (JavaScript strings are Unicode), got ${JSON.stringify(args.encoding)}`);
+    if (args.encoding !== undefined && !/^utf-?8$/i.test(String(args.encoding))) throw new RangeError(`${where}: encoding must be 'utf-8' (JavaScript strings are Unicode), got ${show(args.encoding)}`);
     this.name = args.name ?? `text_vectorization_${++counter}`;
     if (typeof this.name !== 'string') throw new TypeError(`${where}: name must be a string`);
 
@@ -130,7 +130,7 @@ export class TextVectorizer {
     if (mode === 'one_hot') throw new RangeError(`${where}: outputMode 'one_hot' (a one-hot vector per token) is not supported; use 'int' with an embedding, or 'multi_hot'`);
     const legacy: Record<string, string> = { binary: 'multi_hot', 'tf-idf': 'tf_idf' };
     const m = legacy[mode] ?? mode;
-    if (!MODES.includes(m)) throw new RangeError(`${where}: outputMode must be one of ${MODES.join(', ')}, got ${JSON.stringify(args.outputMode)}`);
+    if (!MODES.includes(m)) throw new RangeError(`${where}: outputMode must be one of ${MODES.join(', ')}, got ${show(args.outputMode)}`);
     this.outputMode = m as VectorizerOutputMode;
     const isInt = this.outputMode === 'int';
 
@@ -138,17 +138,17 @@ export class TextVectorizer {
     if (this.maxTokens !== null) {
       const least = isInt ? 3 : 2;
       if (!Number.isInteger(this.maxTokens) || this.maxTokens < least || this.maxTokens > MAX_IDS) {
-        throw new RangeError(`${where}: maxTokens must be an integer from ${least} (the special tokens and one more) to ${MAX_IDS}, got ${JSON.stringify(args.maxTokens)}`);
+        throw new RangeError(`${where}: maxTokens must be an integer from ${least} (the special tokens and one more) to ${MAX_IDS}, got ${show(args.maxTokens)}`);
       }
     }
     const std = args.standardize === undefined ? 'lower_and_strip_punctuation' : args.standardize;
     if (!(std === null || typeof std === 'function' || STANDARDIZE.includes(std as string))) {
-      throw new RangeError(`${where}: standardize must be one of ${STANDARDIZE.join(', ')}, null or a function, got ${JSON.stringify(std)}`);
+      throw new RangeError(`${where}: standardize must be one of ${STANDARDIZE.join(', ')}, null or a function, got ${show(std)}`);
     }
     this.standardize = std;
     const split = args.split === undefined ? 'whitespace' : args.split;
     if (!(split === null || typeof split === 'function' || SPLIT.includes(split as string))) {
-      throw new RangeError(`${where}: split must be one of ${SPLIT.join(', ')}, null or a function, got ${JSON.stringify(split)}`);
+      throw new RangeError(`${where}: split must be one of ${SPLIT.join(', ')}, null or a function, got ${show(split)}`);
     }
     this.split = split;
 
@@ -157,7 +157,7 @@ export class TextVectorizer {
     else {
       const list = typeof ng === 'number' ? Array.from({ length: ng }, (_, i) => i + 1) : Array.isArray(ng) ? [...ng] : null;
       const ok = list !== null && list.length > 0 && list.every((n) => Number.isInteger(n) && n >= 1) && (typeof ng !== 'number' || Number.isInteger(ng));
-      if (!ok) throw new RangeError(`${where}: ngrams must be a positive integer or a list of them, got ${JSON.stringify(ng)}`);
+      if (!ok) throw new RangeError(`${where}: ngrams must be a positive integer or a list of them, got ${show(ng)}`);
       if (this.split === null) throw new RangeError(`${where}: ngrams needs split (tokens to join), but split is null`);
       this.widths = list;
     }
@@ -166,11 +166,11 @@ export class TextVectorizer {
     const L = args.outputSequenceLength ?? null;
     if (L !== null) {
       if (!isInt) throw new RangeError(`${where}: outputSequenceLength is for outputMode 'int' only, got it with '${this.outputMode}'`);
-      if (!Number.isInteger(L) || L < 1) throw new RangeError(`${where}: outputSequenceLength must be a positive integer, got ${JSON.stringify(L)}`);
+      if (!Number.isInteger(L) || L < 1) throw new RangeError(`${where}: outputSequenceLength must be a positive integer, got ${show(L)}`);
     }
     this.outputSequenceLength = L;
     this.truncate = args.truncate ?? 'post';
-    if (this.truncate !== 'pre' && this.truncate !== 'post') throw new RangeError(`${where}: truncate must be 'pre' or 'post', got ${JSON.stringify(args.truncate)}`);
+    if (this.truncate !== 'pre' && this.truncate !== 'post') throw new RangeError(`${where}: truncate must be 'pre' or 'post', got ${show(args.truncate)}`);
     this.padToMaxTokens = args.padToMaxTokens === undefined ? false : checkBoolean(args.padToMaxTokens, `${where}: padToMaxTokens`);
     if (this.padToMaxTokens && isInt) throw new RangeError(`${where}: padToMaxTokens is for the 'multi_hot', 'count' and 'tf_idf' modes, not 'int'`);
     if (this.padToMaxTokens && this.maxTokens === null) throw new RangeError(`${where}: padToMaxTokens needs maxTokens`);
@@ -229,11 +229,11 @@ export class TextVectorizer {
     let limit = Infinity;
     if (options.steps !== undefined) {
       const batch = options.batchSize ?? 32;
-      if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`${where}: batchSize must be a positive integer, got ${JSON.stringify(options.batchSize)}`);
-      if (!Number.isInteger(options.steps) || options.steps < 1) throw new RangeError(`${where}: steps must be a positive integer, got ${JSON.stringify(options.steps)}`);
+      if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`${where}: batchSize must be a positive integer, got ${show(options.batchSize)}`);
+      if (!Number.isInteger(options.steps) || options.steps < 1) throw new RangeError(`${where}: steps must be a positive integer, got ${show(options.steps)}`);
       limit = options.steps * batch;
     } else if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
-      throw new RangeError(`${where}: batchSize must be a positive integer, got ${JSON.stringify(options.batchSize)}`);
+      throw new RangeError(`${where}: batchSize must be a positive integer, got ${show(options.batchSize)}`);
     }
     const counts = new Map<string, number>();
     const docs = new Map<string, number>();
@@ -307,7 +307,7 @@ export class TextVectorizer {
       if (idfWeights === undefined || idfWeights === null) throw new RangeError(`${where}: outputMode 'tf_idf' needs idfWeights with the vocabulary`);
       if (!Array.isArray(idfWeights) || idfWeights.length !== vocabulary.length) throw new RangeError(`${where}: idfWeights must have one number per vocabulary entry (${vocabulary.length}), got ${Array.isArray(idfWeights) ? idfWeights.length : typeof idfWeights}`);
       idfWeights.forEach((w, i) => {
-        if (typeof w !== 'number' || !Number.isFinite(w)) throw new RangeError(`${where}: idfWeights[${i}] must be a finite number, got ${JSON.stringify(w)}`);
+        if (typeof w !== 'number' || !Number.isFinite(w)) throw new RangeError(`${where}: idfWeights[${i}] must be a finite number, got ${show(w)}`);
       });
     } else if (idfWeights !== undefined && idfWeights !== null) throw new RangeError(`${where}: idfWeights is only for outputMode 'tf_idf', this vectorizer's is '${this.outputMode}'`);
     this.tokens = tokens;

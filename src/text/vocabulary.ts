@@ -8,6 +8,7 @@
  * then the corpus's distinct symbols, sorted, from index 3.
  * Browser-safe: no Node imports.
  */
+import { show } from '../core/errors.js';
 
 export const PAD = 0;
 export const EOS = 1;
@@ -41,11 +42,11 @@ export class Vocabulary {
   constructor(chars: readonly string[], options: { mode?: VocabularyMode } = {}) {
     if (!Array.isArray(chars)) throw new TypeError(`Vocabulary: expected an array of characters, got ${String(chars)}`);
     const mode = options.mode ?? 'char';
-    if (mode !== 'char' && mode !== 'word') throw new RangeError(`Vocabulary: mode must be 'char' or 'word', got ${JSON.stringify(mode)}`);
+    if (mode !== 'char' && mode !== 'word') throw new RangeError(`Vocabulary: mode must be 'char' or 'word', got ${show(mode)}`);
     const index = new Map<string, number>();
     chars.forEach((c, i) => {
-      if (mode === 'char' && (typeof c !== 'string' || [...c].length !== 1)) throw new TypeError(`Vocabulary: entry ${i} must be a single character, got ${JSON.stringify(c)}`);
-      if (mode === 'word' && (typeof c !== 'string' || c === '' || /\s/.test(c))) throw new TypeError(`Vocabulary: entry ${i} must be a token without whitespace, got ${JSON.stringify(c)}`);
+      if (mode === 'char' && (typeof c !== 'string' || [...c].length !== 1)) throw new TypeError(`Vocabulary: entry ${i} must be a single character, got ${show(c)}`);
+      if (mode === 'word' && (typeof c !== 'string' || c === '' || /\s/.test(c))) throw new TypeError(`Vocabulary: entry ${i} must be a token without whitespace, got ${show(c)}`);
       if (index.has(c)) throw new RangeError(`Vocabulary: ${mode === 'char' ? 'character' : 'token'} ${describeChar(c)} appears twice`);
       index.set(c, FIRST_CHAR + i);
     });
@@ -90,7 +91,7 @@ export class Vocabulary {
   static fromJSON(json: unknown): Vocabulary {
     const j = json as VocabularyJSON | null;
     if (!Array.isArray(j?.chars)) throw new TypeError('Vocabulary.fromJSON: expected {chars: string[]}');
-    if (j!.mode !== undefined && j!.mode !== 'word') throw new TypeError(`Vocabulary.fromJSON: mode must be 'word' or absent, got ${JSON.stringify(j!.mode)}`);
+    if (j!.mode !== undefined && j!.mode !== 'word') throw new TypeError(`Vocabulary.fromJSON: mode must be 'word' or absent, got ${show(j!.mode)}`);
     return new Vocabulary(j!.chars as string[], { mode: j!.mode ?? 'char' });
   }
 
@@ -136,7 +137,7 @@ export class Vocabulary {
   encode(text: string, options: EncodeOptions = {}): number[] {
     if (typeof text !== 'string') throw new TypeError(`Vocabulary.encode: expected a string, got ${typeof text}`);
     const unknown = options.unknown ?? 'error';
-    if (unknown !== 'error' && unknown !== 'map') throw new RangeError(`Vocabulary.encode: unknown must be 'error' or 'map', got ${JSON.stringify(unknown)}`);
+    if (unknown !== 'error' && unknown !== 'map') throw new RangeError(`Vocabulary.encode: unknown must be 'error' or 'map', got ${show(unknown)}`);
     const out: number[] = [];
     for (const c of this.split(text)) {
       const i = this.index.get(c);

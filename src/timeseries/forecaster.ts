@@ -11,7 +11,7 @@
  * Browser-safe: save/load to a path go through the library's dynamic Node imports.
  */
 import { Tensor } from '../core/tensor.js';
-import { checkOptions } from '../core/errors.js';
+import { checkOptions, show } from '../core/errors.js';
 import { layers } from '../layers/index.js';
 import { optimizers } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
@@ -142,9 +142,9 @@ export class Forecaster {
     this.lookback = checkPositiveInt(args.lookback, `${where}: lookback`);
     this.horizon = checkPositiveInt(args.horizon ?? 1, `${where}: horizon`);
     this.strategy = args.strategy ?? 'direct';
-    if (this.strategy !== 'direct' && this.strategy !== 'recursive') throw new RangeError(`${where}: strategy must be 'direct' or 'recursive', got ${JSON.stringify(args.strategy)}`);
+    if (this.strategy !== 'direct' && this.strategy !== 'recursive') throw new RangeError(`${where}: strategy must be 'direct' or 'recursive', got ${show(args.strategy)}`);
     this.target = args.target ?? 0;
-    if (!Number.isInteger(this.target) || this.target < 0) throw new RangeError(`${where}: target must be a column index, got ${JSON.stringify(args.target)}`);
+    if (!Number.isInteger(this.target) || this.target < 0) throw new RangeError(`${where}: target must be a column index, got ${show(args.target)}`);
     this.features = [...(args.features ?? [this.target])];
     if (this.features.length === 0 || this.features.some((f) => !Number.isInteger(f) || f < 0)) throw new RangeError(`${where}: features must be a non-empty array of column indices`);
     if (this.strategy === 'recursive' && !(this.features.length === 1 && this.features[0] === this.target)) {
@@ -152,10 +152,10 @@ export class Forecaster {
     }
     this.columns = [...(args.columns ?? [])];
     this.scaling = args.scaling ?? 'standard';
-    if (!['standard', 'minmax', 'none'].includes(this.scaling)) throw new RangeError(`${where}: scaling must be 'standard', 'minmax' or 'none', got ${JSON.stringify(args.scaling)}`);
+    if (!['standard', 'minmax', 'none'].includes(this.scaling)) throw new RangeError(`${where}: scaling must be 'standard', 'minmax' or 'none', got ${show(args.scaling)}`);
     this.windowRelative = args.windowRelative ?? false;
     this.cell = args.cell ?? 'lstm';
-    if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${JSON.stringify(args.cell)}`);
+    if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(args.cell)}`);
     this.units = checkPositiveInt(args.units ?? 32, `${where}: units`);
     this.numLayers = checkPositiveInt(args.layers ?? 1, `${where}: layers`);
     if (model !== undefined) {
@@ -271,7 +271,7 @@ export class Forecaster {
     const val = valO.length > 0 ? toTensors(valO, this.rawWindows(s, valO), this.relTargets(s, valO, H)) : undefined;
     if (this.model.optimizer === null) {
       const lr = options.learningRate ?? 0.005;
-      if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${JSON.stringify(lr)}`);
+      if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${show(lr)}`);
       this.model.compile({ optimizer: optimizers.adam({ learningRate: lr, globalClipnorm: 1 }), loss: 'mse', metrics: ['mae'] });
     }
     const patience = options.patience ?? 10;
@@ -385,7 +385,7 @@ export class Forecaster {
     checkOptions(options, ['test', 'season'], where);
     const s = this.checkSeries(input, where);
     const test = options.test ?? this.split.test;
-    if (typeof test !== 'number' || !(test > 0 && test <= 1)) throw new RangeError(`${where}: test must be a fraction in (0, 1], got ${JSON.stringify(test)}`);
+    if (typeof test !== 'number' || !(test > 0 && test <= 1)) throw new RangeError(`${where}: test must be a fraction in (0, 1], got ${show(test)}`);
     const start = s.rows - Math.round(s.rows * test);
     const H = this.horizon;
     const origins = windowOrigins(s.rows, { lookback: this.lookback, horizon: H, targetStart: start });

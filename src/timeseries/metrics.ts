@@ -4,6 +4,7 @@
  *   MAPE = 100 · mean |a − f| / |a|   over the points with a ≠ 0 (NaN when there are none)
  *   sMAPE = 100 · mean 2|a − f| / (|a| + |f|)   (a point with a = f = 0 counts 0)
  */
+import { show } from '../core/errors.js';
 import type { Series } from './windowing.js';
 
 export interface ForecastMetrics {
@@ -56,7 +57,7 @@ export function lastValueForecast(series: Series, column: number, origins: reado
  * An origin with fewer than m rows before it (e + 1 < m) is a RangeError.
  */
 export function seasonalNaiveForecast(series: Series, column: number, origins: readonly number[], horizon: number, period: number): Float64Array {
-  if (!Number.isInteger(period) || period < 1) throw new RangeError(`seasonal-naive: period must be a positive integer, got ${JSON.stringify(period)}`);
+  if (!Number.isInteger(period) || period < 1) throw new RangeError(`seasonal-naive: period must be a positive integer, got ${show(period)}`);
   const out = new Float64Array(origins.length * horizon);
   origins.forEach((e, n) => {
     if (e + 1 < period) throw new RangeError(`seasonal-naive: origin row ${e} has fewer than ${period} rows of history`);

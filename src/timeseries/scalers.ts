@@ -3,6 +3,7 @@
  * so forecasts come back in the original units. Browser-safe.
  *   standard: (v − mean) / std        minmax: (v − min) / (max − min)        none: v
  */
+import { show } from '../core/errors.js';
 export type ScalerKind = 'standard' | 'minmax' | 'none';
 
 export interface ScalerJSON {
@@ -25,7 +26,7 @@ export class Scaler {
    * series. NaN values are ignored. A constant column gets scale 1.
    */
   static fit(kind: ScalerKind, values: ArrayLike<number>, columns: number): Scaler {
-    if (kind !== 'standard' && kind !== 'minmax' && kind !== 'none') throw new RangeError(`Scaler: kind must be 'standard', 'minmax' or 'none', got ${JSON.stringify(kind)}`);
+    if (kind !== 'standard' && kind !== 'minmax' && kind !== 'none') throw new RangeError(`Scaler: kind must be 'standard', 'minmax' or 'none', got ${show(kind)}`);
     const n = Math.floor(values.length / columns);
     if (n === 0) throw new RangeError('Scaler.fit: no values to fit on');
     const offset: number[] = [];

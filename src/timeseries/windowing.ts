@@ -6,6 +6,7 @@
  * s + (lookback − 1)·sampleRate; with e = its last input row, its targets are rows
  * e + 1, …, e + horizon (consecutive rows, whatever the sampleRate). Browser-safe.
  */
+import { show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 
 /** A series: one value per row (`number[]`) or rows of columns (`number[][]`, row-major). */
@@ -77,7 +78,7 @@ export function toSeries(input: SeriesInput | Series, where = 'series'): Series 
 }
 
 export function checkPositiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${show(v)}`);
   return v;
 }
 
@@ -162,7 +163,7 @@ export function chronologicalSplit(rows: number, options: SplitOptions = {}): Sp
   const v = options.validation ?? 0.1;
   const t = options.test ?? 0.2;
   for (const [name, f] of [['validation', v], ['test', t]] as const) {
-    if (typeof f !== 'number' || !(f >= 0 && f < 1)) throw new RangeError(`chronologicalSplit: ${name} must be a fraction in [0, 1), got ${JSON.stringify(f)}`);
+    if (typeof f !== 'number' || !(f >= 0 && f < 1)) throw new RangeError(`chronologicalSplit: ${name} must be a fraction in [0, 1), got ${show(f)}`);
   }
   if (v + t >= 1) throw new RangeError(`chronologicalSplit: validation + test must be < 1, got ${v + t}`);
   const testRows = Math.round(rows * t);
@@ -191,7 +192,7 @@ export function fillGaps(series: SeriesInput | Series, method?: FillMethod, name
       if (!Number.isNaN(data[r * C + c]!)) continue;
       if (method === undefined) throw new RangeError(`the series has a gap (missing value) in column ${col} at row ${r}; fill it ('previous' or 'linear') or remove it`);
       if (firstGood < 0) throw new RangeError(`column ${col} has no values at all`);
-      if (method !== 'previous' && method !== 'linear') throw new RangeError(`fill must be 'previous' or 'linear', got ${JSON.stringify(method)}`);
+      if (method !== 'previous' && method !== 'linear') throw new RangeError(`fill must be 'previous' or 'linear', got ${show(method)}`);
       let next = r;
       while (next < s.rows && Number.isNaN(data[next * C + c]!)) next++;
       const prev = r - 1;
