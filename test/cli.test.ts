@@ -56,9 +56,15 @@ test('train → DIR → sample: progress bar, samples per epoch, best model kept
   for (const l of plines) assert.ok(l.startsWith('an') && l.length <= 8, l);
 });
 
-test('training again into a directory that holds an rnnkit model is allowed', () => {
-  const t = rnnkit('textgen', 'train', corpus, '--out', model, '--epochs', '1', '--units', '8', '--samples', '0', '--seed', '2');
+test('training again into a directory that holds an rnnkit model needs --overwrite; the model stays untouched without it', async () => {
+  const before = await readFile(join(model, 'model.json'), 'utf8');
+  for (const cmd of [['textgen', 'train', corpus], ['seq2seq', 'train', corpus], ['classify', 'train', corpus], ['timeseries', 'train', corpus, '--target', 'x', '--lookback', '2', '--horizon', '1']]) {
+    assertUserError(rnnkit(...cmd, '--out', model, '--epochs', '1'), 1, /--out .*model already holds an rnnkit model; pass --overwrite to replace it/);
+  }
+  assert.equal(await readFile(join(model, 'model.json'), 'utf8'), before);
+  const t = rnnkit('textgen', 'train', corpus, '--out', model, '--epochs', '1', '--units', '8', '--samples', '0', '--seed', '2', '--overwrite');
   assert.equal(t.code, 0, t.stderr);
+  assert.notEqual(await readFile(join(model, 'model.json'), 'utf8'), before);
 });
 
 test('--help on every command', () => {

@@ -50,6 +50,7 @@ ${DATA_HELP}
 
 Options:
   --out DIR                 where to keep the model (required)
+  --overwrite               replace the rnnkit model DIR already holds (else refused)
   --text-column NAME        CSV column with the texts (default ${D.textColumn})
   --label-column NAME       CSV column with the labels (default ${D.labelColumn}); repeat it
                             for multi-label data (one 0/1 column per label)
@@ -106,7 +107,9 @@ on the same split, multinomial naive Bayes and logistic regression on word count
 accuracy, precision, recall, F1 and ROC AUC of the spam class on the held-out 20%.
 
 Options:
-  --out DIR                 where to keep the model (default ${DEFAULT_SPAM_DIR})
+  --out DIR                 where to keep the model (default ${DEFAULT_SPAM_DIR}, replaced
+                            by each run; another DIR holding a model needs --overwrite)
+  --overwrite               replace the rnnkit model DIR already holds (else refused)
   --messages N              use a stratified sample of N messages (default: all)
   --epochs N                (default ${D.epochs})
   --sequence-length N       (default ${D.sequenceLength})
@@ -133,6 +136,7 @@ const DATA_OPTIONS: OptionSpec = {
 const TRAIN_OPTIONS: OptionSpec = {
   ...DATA_OPTIONS,
   out: { type: 'string' },
+  overwrite: { type: 'boolean' },
   'max-tokens': { type: 'string' },
   'sequence-length': { type: 'string' },
   cell: { type: 'string' },
@@ -286,10 +290,10 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (classWeight !== undefined && classWeight !== 'balanced') throw usageError(`${command}: --class-weight must be 'balanced', got ${show(classWeight)}`);
   const seed = intOption(values, 'seed', D.seed, 0);
   const validationSplit = numberOption(values, 'validation-split', D.validationSplit, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
+  const dir = resolve(values.out);
+  await checkOutDir(dir, values.overwrite === true);
   const data = await readLabelled(file, ...Object.values(dataOptions(values)) as [string, string[]]);
   if (classWeight !== undefined && data.multiLabel) throw new CliError(`${command}: --class-weight is for single-label data, not ${data.classes.length} label columns`);
-  const dir = resolve(values.out);
-  await checkOutDir(dir);
   const conv = values.conv === undefined ? null : { filters: intOption(values, 'conv', 64) };
   const c = TextClassifier.forData(data.texts, data.labels, {
     classes: data.classes,
@@ -436,14 +440,14 @@ async function demo(argv: string[], print: Print): Promise<void> {
   const command = 'rnnkit classify demo';
   const { values, positionals } = parse(
     argv,
-    { out: { type: 'string' }, messages: { type: 'string' }, epochs: { type: 'string' }, 'sequence-length': { type: 'string' }, units: { type: 'string' }, workers: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    { out: { type: 'string' }, overwrite: { type: 'boolean' }, messages: { type: 'string' }, epochs: { type: 'string' }, 'sequence-length': { type: 'string' }, units: { type: 'string' }, workers: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     command,
   );
   if (values.help === true) return print(DEMO_HELP);
   if (positionals.length > 0) throw usageError(`${command}: unexpected argument ${JSON.stringify(positionals[0])} (see ${command} --help)`);
   const seed = intOption(values, 'seed', D.seed, 0);
   const dir = resolve(typeof values.out === 'string' ? values.out : DEFAULT_SPAM_DIR);
-  await checkOutDir(dir);
+  await checkOutDir(dir, values.overwrite === true || typeof values.out !== 'string');
   let messages = loadSpamAssassin();
   const total = messages.length;
   if (values.messages !== undefined) {

@@ -47,7 +47,9 @@ attention, and each letter read as its most frequent phonemes. Takes about half 
 2 cores at the defaults, with a progress bar; --words N for a quick look.
 
 Options:
-  --out DIR                    keep the model (default ${DEFAULT_G2P_DIR}, where g2p say looks)
+  --out DIR                    keep the model (default ${DEFAULT_G2P_DIR}, where g2p say looks;
+                               replaced by each run; another DIR holding a model needs --overwrite)
+  --overwrite                  replace the rnnkit model DIR already holds (else refused)
   --attention none|dot|additive  (default ${D.attention})
   --cell lstm|gru              (default ${D.cell})
   --units N                    state size; the encoder is bidirectional (default ${D.units})
@@ -83,6 +85,7 @@ Run \`rnnkit g2p <command> --help\` for the options of each.`;
 
 const DEMO_OPTIONS: OptionSpec = {
   out: { type: 'string' },
+  overwrite: { type: 'boolean' },
   attention: { type: 'string' },
   cell: { type: 'string' },
   units: { type: 'string' },
@@ -133,7 +136,7 @@ async function demo(argv: string[], print: Print): Promise<void> {
   const beam = intOption(values, 'beam', D.beam);
   const limit = values.words === undefined ? undefined : intOption(values, 'words', 20);
   const dir = resolve((values.out as string | undefined) ?? DEFAULT_G2P_DIR);
-  await checkOutDir(dir);
+  await checkOutDir(dir, values.overwrite === true || values.out === undefined);
 
   let words = loadCmudict();
   const total = words.size;

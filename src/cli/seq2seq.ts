@@ -35,6 +35,7 @@ empty, or hold an rnnkit model.
 
 Options:
   --out DIR                    where to keep the best model (required)
+  --overwrite                  replace the rnnkit model DIR already holds (else refused)
   --tokens char|word           symbols of both sides: characters (default) or
                                whitespace-separated tokens
   --source-tokens char|word    the source side only
@@ -92,6 +93,7 @@ Run \`rnnkit seq2seq <command> --help\` for the options of each.`;
 
 const TRAIN_OPTIONS: OptionSpec = {
   out: { type: 'string' },
+  overwrite: { type: 'boolean' },
   tokens: { type: 'string' },
   'source-tokens': { type: 'string' },
   'target-tokens': { type: 'string' },
@@ -182,9 +184,9 @@ async function train(argv: string[], print: Print): Promise<void> {
   };
   const beam = intOption(values, 'beam', 1);
   const file = positionals[0]!;
-  const pairs = await readPairs(file);
   const dir = resolve(outOpt);
-  await checkOutDir(dir);
+  await checkOutDir(dir, values.overwrite === true);
+  const pairs = await readPairs(file);
   const m = Seq2Seq.forPairs(pairs, { ...args, tokens });
   m.setDecoding({ beamWidth: beam });
   const nVal = Math.floor(pairs.length * fit.validationSplit);

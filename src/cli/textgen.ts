@@ -21,6 +21,7 @@ validation) is kept in DIR, which must be new, empty, or hold an rnnkit model.
 
 Options:
   --out DIR                 where to keep the best model (required)
+  --overwrite               replace the rnnkit model DIR already holds (else refused)
   --cell lstm|gru|simple    recurrent cell (default ${DEFAULTS.cell})
   --units N                 units per recurrent layer (default ${DEFAULTS.units})
   --layers N                stacked recurrent layers (default ${DEFAULTS.layers})
@@ -65,6 +66,7 @@ Run \`rnnkit textgen <command> --help\` for the options of each.`;
 
 const TRAIN_OPTIONS: OptionSpec = {
   out: { type: 'string' },
+  overwrite: { type: 'boolean' },
   cell: { type: 'string' },
   units: { type: 'string' },
   layers: { type: 'string' },
@@ -135,8 +137,13 @@ export async function checkModelDir(dir: string, trainWith: string): Promise<voi
   }
 }
 
-/** DIR may be new, empty, or hold an rnnkit model (model.json by rnnkit + its weight files); anything else is refused. */
-export async function checkOutDir(dir: string): Promise<void> {
+/**
+ * DIR may be new or empty, or — with `overwrite` (the --overwrite flag; demos writing to their
+ * own default directory) — hold an rnnkit model (model.json by rnnkit + its weight files),
+ * which this run's best epoch then replaces. Anything else is refused: never a silent
+ * replacement of a trained model, never a foreign file touched.
+ */
+export async function checkOutDir(dir: string, overwrite: boolean): Promise<void> {
   let entries: string[];
   try {
     const s = await stat(dir);
@@ -159,6 +166,7 @@ export async function checkOutDir(dir: string): Promise<void> {
   if (typeof generatedBy !== 'string' || !generatedBy.startsWith('rnnkit')) throw refuse('holds a model.json not written by rnnkit');
   const foreign = entries.find((e) => e !== 'model.json' && !/^weights.*\.bin$/.test(e) && !/\.tmp-/.test(e));
   if (foreign !== undefined) throw refuse(`holds ${JSON.stringify(foreign)}, which is not part of an rnnkit model`);
+  if (!overwrite) throw new CliError(`--out ${dir} already holds an rnnkit model; pass --overwrite to replace it with this run's best epoch, or choose a new directory`);
 }
 
 async function train(argv: string[], print: Print, demo: boolean): Promise<void> {
@@ -194,7 +202,7 @@ async function train(argv: string[], print: Print, demo: boolean): Promise<void>
     source = asLines ? `${corpusFile} (${lines.length} lines)` : `${corpusFile} (${[...text].length} characters of running text)`;
   }
   const dir = resolve(outOpt ?? (await mkdtemp(join(tmpdir(), 'rnnkit-names-'))));
-  await checkOutDir(dir);
+  await checkOutDir(dir, values.overwrite === true || (demo && outOpt === undefined));
   const vocab = Vocabulary.fromCorpus(corpus);
   const gen = new TextGenerator({ vocab, cell, units, layers: numLayers, embeddingDim, seed });
   if (typeof corpus === 'string' && [...corpus].length < (seqLen ?? DEFAULTS.seqLen) + 1) {

@@ -41,7 +41,8 @@ Options:
   --test X                    test fraction at the end (default ${DEFAULTS.test})
   --fill previous|linear      fill missing values (default: refuse them)
   --seed N                    (default ${DEFAULTS.seed})
-  --out DIR                   keep the model (new, empty, or an rnnkit model directory)
+  --out DIR                   keep the model (a new or empty directory)
+  --overwrite                 replace the rnnkit model DIR already holds (else refused)
   --plot FILE.svg             plot the test part: history, actual values, the model's forecasts
   -h, --help`;
 
@@ -66,7 +67,7 @@ Commands:
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
 const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot'];
-const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } };
+const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
   const [command, ...rest] = argv;
@@ -141,7 +142,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   const featureNames = values.features === undefined ? [target] : String(values.features).split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (featureNames.length === 0) throw usageError(`${command}: --features needs at least one column name`);
   const outDir = values.out === undefined ? undefined : resolve(values.out as string);
-  if (outDir !== undefined) await checkOutDir(outDir);
+  if (outDir !== undefined) await checkOutDir(outDir, values.overwrite === true);
 
   const file = positionals[0]!;
   const table = await readTable(file);
