@@ -98,8 +98,23 @@ export interface FitArgs {
   seed?: number;
   /** Epoch to start from (for resuming). Default 0. */
   initialEpoch?: number;
-  /** When to give the event loop a turn: 'auto' (about every 25 ms), 'batch', 'epoch', 'never'. Default 'auto'. */
+  /**
+   * When to give the event loop a turn: 'auto' (after the batch that ends about 16 ms since
+   * the last turn in browsers, 25 ms in Node), 'batch', 'epoch', 'never'. Default 'auto',
+   * so a page stays responsive: the main thread is held at most one batch past 16 ms.
+   */
   yieldEvery?: 'auto' | 'batch' | 'epoch' | 'never';
+  /**
+   * Cancels the fit: once aborted, fit stops at the next batch boundary (after the running
+   * batch's update and its onBatchEnd hooks; onEpochEnd/onTrainEnd are not called) and
+   * **rejects** with an Error named 'AbortError' (`err.name === 'AbortError'`, as fetch
+   * does) whose `history` holds the epochs completed so far and `cause` the signal's reason.
+   * The model stays consistent: its weights and optimizer state are those after the last
+   * applied batch, so it can predict, be saved or be fit again. Worker threads stop with
+   * fit. An already aborted signal rejects before any batch. The abort is seen when the
+   * event loop gets a turn, so keep yieldEvery other than 'never' to stop from the same thread.
+   */
+  signal?: AbortSignal;
   /** Where progress goes; default stdout in Node, console.log in browsers. */
   progressSink?: ProgressSink;
   /** Per-sample weights [N], or per time step [N, T] for sequence outputs; per output for several (list or object). */
@@ -455,6 +470,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
   // ---------------------------------------------------------------------------
   // fit / evaluate / predict
 
+  /** See FitArgs; with `signal`, an abort rejects with an Error named 'AbortError' (see FitArgs.signal). */
   async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
     this.refuseWhileFitting('fit');
     this.fitting = true;
@@ -479,7 +495,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
   private async fitOnce(x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
     checkOptions(
       args,
-      ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'verbose', 'callbacks', 'seed', 'initialEpoch', 'yieldEvery', 'progressSink', 'sampleWeight', 'classWeight', 'workers'],
+      ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'verbose', 'callbacks', 'seed', 'initialEpoch', 'yieldEvery', 'progressSink', 'sampleWeight', 'classWeight', 'workers', 'signal'],
       `${this.where}: fit`,
       FIT_LATER,
     );
@@ -494,6 +510,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
     if (!['auto', 'batch', 'epoch', 'never'].includes(yieldEvery)) throw new RangeError(`fit: yieldEvery must be 'auto', 'batch', 'epoch' or 'never', got ${show(yieldEvery)}`);
     if (args.seed !== undefined) checkNonNegativeInt(args.seed, 'fit: seed');
     const workers = args.workers === undefined ? 1 : checkWorkersOption(args.workers);
+    const signal = args.signal;
+    if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw new TypeError(`fit: signal must be an AbortSignal, got ${show(signal)}`);
 
     const all = this.dataset(x, y, 'fit');
     const batchSize = args.batchSize === undefined ? this.defaultBatchSize() : checkPositiveInt(args.batchSize, 'fit: batchSize');
@@ -549,6 +567,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const pool = threads > 1 ? await ParallelTrainer.start(this, threads, train, batchSize, fitSeed) : null;
 
     try {
+      if (signal?.aborted) throw abortError(this.where, signal, history, initialEpoch, 0);
       this.stopTraining = false;
       await runHooks(cbs, (cb) => cb.onTrainBegin?.({}));
       let lastYield = performance.now();
@@ -603,7 +622,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
             );
           }
           if (this.stopTraining) break;
-          if (yieldEvery === 'batch' || (yieldEvery === 'auto' && performance.now() - lastYield > 25)) {
+          if (signal?.aborted) throw abortError(this.where, signal, history, epoch, step + 1);
+          if (yieldEvery === 'batch' || (yieldEvery === 'auto' && performance.now() - lastYield > AUTO_YIELD_MS)) {
             await yieldToEventLoop();
             lastYield = performance.now();
           }
@@ -943,3 +963,14 @@ function checkVerbose(v: unknown, what: string): 0 | 1 | 2 {
 
 export type { Data, Logs };
 export { formatSummary, InputLayer };
+
+/** fit's 'auto' yield interval: one 60 Hz frame in browsers; a little longer in Node. */
+const AUTO_YIELD_MS = typeof (globalThis as { document?: unknown }).document === 'object' ? 16 : 25;
+
+/** fit's rejection when its signal is aborted: an Error named 'AbortError' carrying the history so far. */
+function abortError(where: string, signal: AbortSignal, history: History, epoch: number, batches: number): Error & { history: History } {
+  const err = new Error(`${where}: fit aborted at epoch ${epoch + 1} after ${batches} batch${batches === 1 ? '' : 'es'} of it; the weights are those after the last applied batch`, { cause: signal.reason }) as Error & { history: History };
+  err.name = 'AbortError';
+  err.history = history;
+  return err;
+}
