@@ -104,6 +104,7 @@ export { callbacks, History, EarlyStopping, type Callback, type Logs, type Early
 export { TerminateOnNaN, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, type TerminateOnNaNArgs, type ReduceLROnPlateauArgs, type LearningRateSchedulerArgs, type CSVLoggerArgs, type Schedule } from './models/trainingCallbacks.js';
 export { type ProgressSink } from './models/progbar.js';
 export { Stream } from './models/stream.js';
+export { trainInWorker, type TrainInWorkerOptions, type TrainResult } from './models/trainInWorker.js';
 export { loadModel, type LoadOptions } from './models/loadModel.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './models/modelCheckpoint.js';
 export { type ModelArtifacts, type ModelJSON, type SaveOptions } from './models/saving.js';
