@@ -170,6 +170,7 @@ export async function readFromFiles(
           st = await fs.stat(real);
         } catch (e) {
           if (e instanceof ModelFormatError) throw e;
+          if ((e as { code?: string }).code === 'ENOENT') throw refuse(p, 'names a file that does not exist');
           throw new Error(`${what}: cannot read weights file ${path.join(dir, p)}: ${(e as Error).message}`);
         }
         if (!st.isFile()) throw refuse(p, 'is not a regular file');

@@ -334,8 +334,13 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
 
 function compileFromTrainingConfig(model: Model, tc: TrainingConfig, state: Map<string, { data: Float32Array }>, where: string): void {
   try {
-    const lossOf = (l: unknown): unknown =>
-      typeof l === 'string' || l === null ? l : lossFromConfig((l as { class_name: string }).class_name, ((l as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>);
+    if (tc === null || typeof tc !== 'object' || Array.isArray(tc)) throw new ModelFormatError(`${where}: trainingConfig must be an object, got ${show(tc)}`);
+    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+    const lossOf = (l: unknown): unknown => {
+      if (typeof l === 'string' || l === null) return l;
+      if (!isObject(l) || typeof l.class_name !== 'string') throw new ModelFormatError(`${where}: trainingConfig: a loss must be a name or {class_name, config}, got ${show(l)}`);
+      return lossFromConfig(l.class_name, (isObject(l.config) ? l.config : {}) as Record<string, unknown>);
+    };
     const raw = tc.loss;
     const isLossJson = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && typeof (raw as { class_name?: unknown }).class_name === 'string';
     const loss = Array.isArray(raw)
@@ -344,7 +349,8 @@ function compileFromTrainingConfig(model: Model, tc: TrainingConfig, state: Map<
         ? Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, lossOf(v)]))
         : lossOf(raw);
     const oc = tc.optimizer_config;
-    const optimizer = oc === undefined ? 'rmsprop' : optimizerFromConfig(oc.class_name, oc.config ?? {});
+    if (oc !== undefined && (!isObject(oc) || typeof oc.class_name !== 'string')) throw new ModelFormatError(`${where}: trainingConfig.optimizer_config must be {class_name, config}, got ${show(oc)}`);
+    const optimizer = oc === undefined ? 'rmsprop' : optimizerFromConfig(oc.class_name, (isObject(oc.config) ? oc.config : {}) as Record<string, unknown>);
     const metrics = tc.metrics === undefined || tc.metrics === null ? [] : tc.metrics;
     const lossWeights = tc.loss_weights ?? undefined;
     model.compile({ optimizer, loss: loss as never, metrics: metrics as never, ...(lossWeights === undefined || model.className === 'Sequential' ? {} : { lossWeights: lossWeights as never }) });

@@ -4,7 +4,7 @@
  * no file system here (io/node.ts writes and reads files; in browsers pass the
  * artifacts to your store).
  */
-import { ModelFormatError } from '../core/errors.js';
+import { ModelFormatError, show } from '../core/errors.js';
 import type { Model } from './model.js';
 import type { Loss } from '../losses/index.js';
 import type { KerasModelJSON } from '../io/config.js';
@@ -125,12 +125,12 @@ function checkDepth(value: unknown, max: number, where: string): void {
 /** The checks on a parsed model.json (also for one handed over in memory). */
 export function checkModelJson(json: unknown, where: string): ModelJSON {
   if (json === null || typeof json !== 'object') throw new ModelFormatError(`${where}: expected a JSON object`);
+  checkDepth(json, MAX_DEPTH, where); // first: printing or walking a deeper value would overflow the stack
   const j = json as Partial<ModelJSON>;
   if (j.modelTopology === undefined) throw new ModelFormatError(`${where}: no modelTopology (is this a TF.js layers-model model.json?)`);
-  if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`${where}: format '${String(j.format)}' is not supported; rnnkit reads 'layers-model' files`);
+  if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`${where}: format ${show(j.format)} is not supported; rnnkit reads 'layers-model' files`);
   if (!Array.isArray(j.weightsManifest)) throw new ModelFormatError(`${where}: weightsManifest is missing or not a list`);
   if (j.modelTopology === null || typeof j.modelTopology !== 'object' || Array.isArray(j.modelTopology)) throw new ModelFormatError(`${where}: modelTopology must be an object, got ${j.modelTopology === null ? 'null' : typeof j.modelTopology}`);
-  checkDepth(json, MAX_DEPTH, where);
   return j as ModelJSON;
 }
 
