@@ -4,11 +4,12 @@
  * exact resume with the optimizer state, atomic saves under SIGKILL, modelCheckpoint,
  * every error message (with the good model left intact), and loading over http.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { promises as fsPromises } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -995,4 +996,20 @@ describe('loadModel over http', () => {
     await rejectsWith(loadModel(`${base}/broken/model.json`), new RegExp(`${base.replace(/\./g, '\\.')}/broken/weights-[a-z0-9]+\\.bin answered 404`));
     await rejectsWith(loadModel(`${base}/nothing/model.json`), /\/nothing\/model\.json answered 404/);
   });
+});
+
+test('a save sweeps what killed saves left behind (temporary and unreferenced weight files), never other files', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'rnnkit-sweep-'));
+  const m = new Sequential({ layers: [layers.dense({ units: 2, inputShape: [3] })] });
+  await m.save(dir);
+  const leftovers = ['weights-abc123.bin', 'model.json.tmp-mx1-abc', 'weights-zz9.bin.tmp-mx2-def'];
+  for (const f of leftovers) await writeFile(join(dir, f), 'x');
+  await writeFile(join(dir, 'notes.txt'), 'mine');
+  await writeFile(join(dir, 'weights.bin'), 'a tfjs-style name: not ours to judge');
+  await m.save(dir);
+  const files = (await readdir(dir)).sort();
+  assert.equal(files.filter((f) => /^weights-[a-z0-9]+\.bin$/.test(f)).length, 1);
+  assert.deepEqual(files.filter((f) => !/^weights-[a-z0-9]+\.bin$/.test(f)), ['model.json', 'notes.txt', 'weights.bin']);
+  await loadModel(dir);
+  await rm(dir, { recursive: true, force: true });
 });

@@ -14,6 +14,7 @@ interface Fs {
   unlink(p: string): Promise<void>;
   open(p: string, flags: string): Promise<{ sync(): Promise<void>; close(): Promise<void>; read(b: Uint8Array, off: number, len: number, pos: number): Promise<{ bytesRead: number }> }>;
   realpath(p: string): Promise<string>;
+  readdir(p: string): Promise<string[]>;
   stat(p: string): Promise<{ size: number; isFile(): boolean }>;
 }
 interface Path {
@@ -91,10 +92,16 @@ export async function saveToDirectory(target: string, render: (weightsFile: stri
     await fs.unlink(weightsPath).catch(() => undefined);
     throw new Error(`${what}: cannot write the model to ${dir}: ${(e as Error).message}`);
   }
-  // model.json now points at the new weights: the old ones can go.
+  // model.json now points at the new weights: the old ones can go, and so can what earlier
+  // saves that were killed midway left behind — temporary files and weight files no
+  // model.json names — judged by rnnkit's own file names only (other files are never touched).
   for (const p of previous) {
     if (p === weightsFile || p.includes('/') || p.includes('\\')) continue;
     await fs.unlink(path.join(dir, p)).catch(() => undefined);
+  }
+  for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
+    const stale = f !== weightsFile && (/^weights-[a-z0-9]+\.bin$/.test(f) || /^(model\.json|weights-[a-z0-9]+\.bin)\.tmp-[a-z0-9]+-[a-z0-9]+$/.test(f));
+    if (stale) await fs.unlink(path.join(dir, f)).catch(() => undefined);
   }
   return dir;
 }

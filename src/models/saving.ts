@@ -128,7 +128,7 @@ export function checkModelJson(json: unknown, where: string): ModelJSON {
   checkDepth(json, MAX_DEPTH, where); // first: printing or walking a deeper value would overflow the stack
   const j = json as Partial<ModelJSON>;
   if (j.modelTopology === undefined) throw new ModelFormatError(`${where}: no modelTopology (is this a TF.js layers-model model.json?)`);
-  if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`${where}: format ${show(j.format)} is not supported; rnnkit reads 'layers-model' files`);
+  if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`${where}: format ${typeof j.format === 'string' ? `'${j.format}'` : show(j.format)} is not supported; rnnkit reads 'layers-model' files`);
   if (!Array.isArray(j.weightsManifest)) throw new ModelFormatError(`${where}: weightsManifest is missing or not a list`);
   if (j.modelTopology === null || typeof j.modelTopology !== 'object' || Array.isArray(j.modelTopology)) throw new ModelFormatError(`${where}: modelTopology must be an object, got ${j.modelTopology === null ? 'null' : typeof j.modelTopology}`);
   return j as ModelJSON;
