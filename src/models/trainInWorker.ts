@@ -55,7 +55,8 @@ export type TrainReply =
   | { type: 'batch'; epoch: number; batch: number; logs: Logs }
   | { type: 'epoch'; epoch: number; logs: Logs; weights: Float32Array[] }
   | { type: 'done'; aborted: boolean; message?: string; history: Record<string, number[]>; epoch: number[]; weights: Float32Array[]; optimizer: OptimizerState | null }
-  | { type: 'error'; message: string; name: string };
+  | { type: 'error'; message: string; name: string }
+  | { type: 'ready' };
 
 const ALLOWED = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationFreq', 'seed', 'initialEpoch', 'workers', 'onBatch', 'onEpoch', 'signal'];
 
@@ -156,7 +157,8 @@ export async function trainInWorker(model: Model, x: Tensor | Tensor[], y: Tenso
     thread.onMessage((raw) => {
       const m = raw as TrainReply;
       try {
-        if (m.type === 'batch') onBatch?.({ epoch: m.epoch, batch: m.batch, logs: m.logs });
+        if (m.type === 'ready') thread.post(request);
+        else if (m.type === 'batch') onBatch?.({ epoch: m.epoch, batch: m.batch, logs: m.logs });
         else if (m.type === 'epoch') {
           setWeightsFrom(model, m.weights);
           onEpoch?.({ epoch: m.epoch, logs: m.logs });
@@ -174,7 +176,8 @@ export async function trainInWorker(model: Model, x: Tensor | Tensor[], y: Tenso
         end(() => reject(e));
       }
     });
-    thread.post(request);
+    // The request goes when the worker says it listens (a module worker's messages that
+    // arrive before its listener is added, during its imports, would be lost).
   });
 }
 
@@ -231,4 +234,5 @@ export async function serveTraining(post: (m: TrainReply) => void, onMessage: (f
       post({ type: 'error', message: err.message, name: err.name });
     }
   });
+  post({ type: 'ready' });
 }

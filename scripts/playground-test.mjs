@@ -1,0 +1,364 @@
+#!/usr/bin/env node
+/**
+ * The playground in a real headless Chromium (run by `npm run test:browser` and `npm test`).
+ *
+ * Builds site-dist/ from dist/ (`--build` runs `npm run build` first), serves it with
+ * COOP/COEP and drives each page over the DevTools protocol pipe (as browser-test.mjs):
+ *  - Name generator: 2 epochs (chart has points, samples after each epoch, samples change
+ *    with the temperature), no main-thread long task over 100 ms while the worker trains
+ *    (PerformanceObserver 'longtask'), Stop mid-epoch ends training within 1 s and the
+ *    page still samples, the downloaded model.json + weights.bin load in Node with
+ *    loadModel and predict as the page does, a model saved by Node loads into the page
+ *    by URL and predicts as in Node;
+ *  - Forecaster on CO2: the forecast is drawn and the MAE table shown;
+ *  - every page: no console errors or uncaught exceptions; a screenshot of each page
+ *    (desktop and phone width) in test-artifacts/playground/.
+ *
+ * No browser found: prints "skipped" and exits 0 — except under CI (CI=true), where it fails.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildSite, serveSite } from './playground.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const HARD_TIMEOUT_MS = 150_000;
+const ARTIFACTS = join(ROOT, 'test-artifacts/playground');
+/** The page's predictions against Node's for the same model and input (same kernels: float rounding only). */
+const PREDICT_TOL = 1e-5;
+
+const cleanups = [];
+const failures = [];
+let finished = false;
+async function finish(code, message) {
+  if (finished) return;
+  finished = true;
+  if (message) (code === 0 ? console.log : console.error)(message);
+  for (const f of cleanups.reverse()) {
+    try {
+      await f();
+    } catch {
+      // best effort
+    }
+  }
+  process.exit(code);
+}
+const hard = setTimeout(() => void finish(2, `playground test: FAILED — no result within ${HARD_TIMEOUT_MS / 1000} s`), HARD_TIMEOUT_MS);
+cleanups.push(() => clearTimeout(hard));
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void finish(130, `playground test: interrupted (${sig})`));
+
+function findChromium() {
+  if (process.env.CHROME_PATH) return process.env.CHROME_PATH;
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      try {
+        const p = join(dir, name);
+        accessSync(p, constants.X_OK);
+        if (statSync(p).isFile()) return p;
+      } catch {
+        // next
+      }
+    }
+  }
+  return null;
+}
+
+function check(ok, what) {
+  console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+  return ok;
+}
+
+class Cdp {
+  #out;
+  #next = 1;
+  #pending = new Map();
+  #listeners = [];
+  #buffer = Buffer.alloc(0);
+  constructor(out, inp) {
+    this.#out = out;
+    inp.on('data', (chunk) => {
+      this.#buffer = Buffer.concat([this.#buffer, chunk]);
+      for (let end = this.#buffer.indexOf(0); end >= 0; end = this.#buffer.indexOf(0)) {
+        const msg = JSON.parse(this.#buffer.subarray(0, end).toString('utf8'));
+        this.#buffer = this.#buffer.subarray(end + 1);
+        if (msg.id !== undefined) {
+          const p = this.#pending.get(msg.id);
+          this.#pending.delete(msg.id);
+          if (msg.error) p?.reject(new Error(`${p.method}: ${msg.error.message}`));
+          else p?.resolve(msg.result);
+        } else for (const f of this.#listeners) f(msg.method, msg.params, msg.sessionId);
+      }
+    });
+    inp.on('close', () => {
+      for (const { reject } of this.#pending.values()) reject(new Error('the browser closed the DevTools pipe'));
+      this.#pending.clear();
+    });
+  }
+  send(method, params = {}, sessionId) {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, method });
+      this.#out.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
+    });
+  }
+  onEvent(f) {
+    this.#listeners.push(f);
+  }
+}
+
+async function launch(binary) {
+  const profile = mkdtempSync(join(tmpdir(), 'rnnkit-playground-'));
+  cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
+  const args = ['--headless', '--remote-debugging-pipe', `--user-data-dir=${profile}`, '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check', '--disable-extensions', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--mute-audio', '--hide-scrollbars', 'about:blank'];
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  };
+  cleanups.push(killGroup);
+  process.on('exit', killGroup);
+  const cdp = new Cdp(child.stdio[3], child.stdio[4]);
+  const exited = new Promise((_, reject) => child.on('exit', (code, signal) => reject(new Error(`the browser exited (${signal ?? code}); stderr:\n${stderr}`))));
+  exited.catch(() => undefined);
+  const version = await Promise.race([cdp.send('Browser.getVersion'), exited]);
+  const gone = new Promise((r) => child.on('exit', r));
+  cleanups.push(() => {
+    cdp.send('Browser.close').catch(() => undefined);
+    return Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+  });
+  return { cdp, version };
+}
+
+/** A tab on `url`: evaluate(expr) (awaits promises, returns values), problems (console errors), screenshot(file). */
+async function openPage(cdp, url, label, ready = 'window.playground !== undefined') {
+  const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
+  const sessions = new Map([[sessionId, 'page']]);
+  const problems = [];
+  cdp.onEvent((method, params, sid) => {
+    const where = sessions.get(sid);
+    if (where === undefined) return;
+    if (method === 'Runtime.consoleAPICalled' && (params.type === 'error' || params.type === 'assert')) {
+      problems.push(`${label} ${where} console.${params.type}: ${params.args.map((a) => a.value ?? a.description ?? a.type).join(' ')}`);
+    } else if (method === 'Runtime.exceptionThrown') {
+      const d = params.exceptionDetails;
+      problems.push(`${label} ${where} uncaught: ${d.exception?.description ?? d.text}`);
+    } else if (method === 'Log.entryAdded' && params.entry.level === 'error') {
+      problems.push(`${label} ${where} ${params.entry.source} error: ${params.entry.text} ${params.entry.url ?? ''}`);
+    } else if (method === 'Target.attachedToTarget') {
+      const child = params.sessionId;
+      sessions.set(child, `${params.targetInfo.type}`);
+      void (async () => {
+        await Promise.allSettled([cdp.send('Runtime.enable', {}, child), cdp.send('Log.enable', {}, child)]);
+        await cdp.send('Runtime.runIfWaitingForDebugger', {}, child).catch(() => undefined);
+      })();
+    }
+  });
+  await cdp.send('Runtime.enable', {}, sessionId);
+  await cdp.send('Log.enable', {}, sessionId);
+  await cdp.send('Page.enable', {}, sessionId);
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }, sessionId);
+  await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+  // Long tasks from the first moment on.
+  await cdp.send(
+    'Page.addScriptToEvaluateOnNewDocument',
+    { source: "window.__longtasks = []; try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longtasks.push({ ms: e.duration, at: e.startTime }); }).observe({ type: 'longtask' }); } catch {}" },
+    sessionId,
+  );
+  await cdp.send('Page.navigate', { url }, sessionId);
+  const evaluate = async (expression) => {
+    const r = await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId);
+    if (r.exceptionDetails) throw new Error(`${label}: ${expression.slice(0, 80)}…: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+    return r.result.value;
+  };
+  const waitFor = async (expression, timeoutMs, what) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      let v = null;
+      try {
+        v = await evaluate(expression);
+      } catch {
+        v = null;
+      }
+      if (v) return true;
+      if (Date.now() > end) {
+        const seen = await evaluate("[...document.querySelectorAll('.status')].map((e) => e.textContent).join(' | ')").catch((e) => e.message);
+        check(false, `${label}: ${what} (waited ${timeoutMs / 1000} s; status: ${seen}; problems: ${problems.join('; ') || 'none'})`);
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const screenshot = async (file, width = 1200) => {
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: width < 600 }, sessionId);
+    await new Promise((r) => setTimeout(r, 250));
+    const h = await evaluate('Math.ceil(document.documentElement.scrollHeight)');
+    const { data } = await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width, height: h, scale: 1 } }, sessionId);
+    writeFileSync(join(ARTIFACTS, file), Buffer.from(data, 'base64'));
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+  };
+  await waitFor(`document.readyState === 'complete' && ${ready}`, 20_000, 'page loaded');
+  return { evaluate, waitFor, problems, screenshot, sessionId, close: () => cdp.send('Target.closeTarget', { targetId }) };
+}
+
+function maxRelDiff(a, b) {
+  if (a.length !== b.length) return Infinity;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]) / Math.max(1e-6, Math.abs(b[i])));
+  return d;
+}
+
+// ------------------------------------------------------------------ main
+
+const binary = findChromium();
+if (binary === null) {
+  if (process.env.CI) await finish(1, 'playground test: FAILED — no Chromium found and CI is set (install Debian package `chromium`, or set CHROME_PATH)');
+  await finish(0, 'playground test: skipped — no Chromium found (apt-get install chromium, or set CHROME_PATH)');
+}
+const t0 = Date.now();
+if (process.argv.includes('--build')) execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+const site = buildSite();
+rmSync(ARTIFACTS, { recursive: true, force: true });
+mkdirSync(ARTIFACTS, { recursive: true });
+
+// A model saved by Node (the built package), served under /fixture/.
+const rnnkit = await import(pathToFileURL(join(ROOT, 'dist/index.js')).href);
+const fixture = mkdtempSync(join(tmpdir(), 'rnnkit-fixture-'));
+cleanups.push(() => rmSync(fixture, { recursive: true, force: true }));
+const fixtureLines = ['anna', 'bob', 'carla', 'dora', 'emil', 'frida', 'gus', 'hanna'];
+const nodeGen = new rnnkit.TextGenerator({ vocab: rnnkit.Vocabulary.fromCorpus(fixtureLines), cell: 'gru', units: 12, seed: 3 });
+await nodeGen.fit(fixtureLines, { epochs: 2, verbose: 0, seed: 1 });
+await nodeGen.save(join(fixture, 'names'));
+const probeRows = [[1, 2, 3, 4, 5], [2, 2, 1, 0, 0]];
+const probeTensor = new rnnkit.Tensor(Float32Array.from(probeRows.flat()), [2, 5]);
+const nodeFixturePred = Array.from(nodeGen.model.predict(probeTensor).data);
+
+const { server, port } = await serveSite(site, { mounts: [['/fixture/', fixture]] });
+cleanups.push(() => new Promise((r) => server.close(r)));
+const base = `http://127.0.0.1:${port}`;
+const { cdp, version } = await launch(binary);
+console.log(`playground test: ${version.product}, site ${site}`);
+const downloads = mkdtempSync(join(tmpdir(), 'rnnkit-downloads-'));
+cleanups.push(() => rmSync(downloads, { recursive: true, force: true }));
+await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+const allProblems = [];
+
+// ---- home
+{
+  const p = await openPage(cdp, `${base}/index.html`, 'home', 'true');
+  await p.screenshot('home.png');
+  await p.screenshot('home-phone.png', 390);
+  allProblems.push(...p.problems);
+  await p.close();
+}
+
+// ---- name generator
+{
+  console.log('name generator:');
+  const p = await openPage(cdp, `${base}/names.html`, 'names');
+  const set = (id, v) => p.evaluate(`(() => { const e = document.getElementById(${JSON.stringify(id)}); e.value = ${JSON.stringify(String(v))}; e.dispatchEvent(new Event('input')); e.dispatchEvent(new Event('change')); return true; })()`);
+  await set('units', 32);
+  await set('epochs', 2);
+  await p.evaluate('window.__longtasks.length = 0; document.getElementById("train").click(); true');
+  const tTrain = Date.now();
+  const trained = await p.waitFor('window.playground.epochs === 2 && window.playground.training === null', 60_000, '2 epochs trained');
+  if (trained) {
+    console.log(`  2 epochs in ${((Date.now() - tTrain) / 1000).toFixed(1)} s`);
+    const s = await p.evaluate(`({ batches: playground.batchY.length, epochs: playground.epochY.length, paths: document.querySelectorAll('#chart svg path, #chart svg polyline').length, epochSamples: document.querySelectorAll('#epoch-samples li').length, samples: [...document.querySelectorAll('#samples li')].map((l) => l.textContent), longtasks: window.__longtasks.slice(), firstBatchAt: playground.firstBatchAt, trainStartAt: playground.trainStartAt, status: document.getElementById('status').textContent })`);
+    check(s.batches > 10 && s.epochs === 2 && s.paths >= 2, `chart has points (${s.batches} batch losses, ${s.epochs} epoch losses, ${s.paths} lines)`);
+    check(s.epochSamples === 2, `samples after each epoch (${s.epochSamples} epochs listed)`);
+    check(s.samples.length === 12 && s.samples.every((x) => typeof x === 'string'), `12 samples shown: ${s.samples.slice(0, 6).join(', ')}`);
+    console.log(`  long tasks (ms, at ms after Train; first batch at ${(s.firstBatchAt - s.trainStartAt).toFixed(0)} ms): ${s.longtasks.map((t) => `${t.ms.toFixed(0)}@${(t.at - s.trainStartAt).toFixed(0)}`).join(', ') || 'none'}`);
+    const during = s.longtasks.filter((t) => t.at >= s.firstBatchAt);
+    const worst = Math.max(0, ...during.map((t) => t.ms));
+    check(worst <= 100, `no main-thread long task over 100 ms while the worker trained (${during.length} long tasks after the first batch, longest ${worst.toFixed(0)} ms)`);
+    await set('temperature', 1.9);
+    const hot = await p.evaluate(`[...document.querySelectorAll('#samples li')].map((l) => l.textContent)`);
+    check(hot.join() !== s.samples.join(), `samples change with the temperature (1.9: ${hot.slice(0, 4).join(', ')})`);
+    await set('temperature', 0.8);
+    await set('prefix', 'ma');
+    const pre = await p.evaluate(`[...document.querySelectorAll('#samples li')].map((l) => l.textContent)`);
+    check(pre.every((n) => n.startsWith('ma')), `prefix 'ma' is continued (${pre.slice(0, 4).join(', ')})`);
+    await set('prefix', '');
+  }
+  await p.screenshot('names.png');
+  await p.screenshot('names-phone.png', 390);
+
+  // Download → Node.
+  await p.evaluate('document.getElementById("download").click(); true');
+  const end = Date.now() + 10_000;
+  while (Date.now() < end && !(existsSync(join(downloads, 'model.json')) && existsSync(join(downloads, 'weights.bin')))) await new Promise((r) => setTimeout(r, 100));
+  if (check(existsSync(join(downloads, 'model.json')) && existsSync(join(downloads, 'weights.bin')), 'download gives model.json and weights.bin')) {
+    await new Promise((r) => setTimeout(r, 300));
+    const modelJson = JSON.parse(readFileSync(join(downloads, 'model.json'), 'utf8'));
+    const bin = readFileSync(join(downloads, 'weights.bin'));
+    const loaded = await rnnkit.loadModel({ modelJson, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });
+    const nodePred = Array.from(loaded.predict(probeTensor).data);
+    const pagePred = await p.evaluate(`playground.probe(${JSON.stringify(probeRows)})`);
+    const d = maxRelDiff(pagePred, nodePred);
+    check(d <= PREDICT_TOL, `the downloaded model predicts in Node as in the page (max relative difference ${d.toExponential(2)})`);
+    const gen = await rnnkit.TextGenerator.load({ modelJson, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });
+    check(typeof gen.sample({ seed: 1, temperature: 0.8 }) === 'string', 'TextGenerator.load reads it in Node and samples');
+  }
+
+  // Stop mid-epoch.
+  await set('epochs', 50);
+  await p.evaluate('document.getElementById("train").click(); true');
+  await p.waitFor('window.playground.training !== null && window.playground.batchY.length > 20', 30_000, 'training under way');
+  const stopped = await p.evaluate(`new Promise((resolve) => {
+    const t = performance.now();
+    document.getElementById('stop').click();
+    const poll = () => (playground.training === null ? resolve({ ms: performance.now() - t, epochs: playground.epochs, status: document.getElementById('status').textContent }) : setTimeout(poll, 5));
+    poll();
+  })`);
+  check(stopped.ms < 1000 && stopped.epochs < 50, `Stop ends training within 1 s (${stopped.ms.toFixed(0)} ms, after ${stopped.epochs} full epochs): ${stopped.status}`);
+  const after = await p.evaluate(`(() => { document.getElementById('sample').click(); return [...document.querySelectorAll('#samples li')].map((l) => l.textContent); })()`);
+  check(after.length === 12, `the page still samples after Stop (${after.slice(0, 4).join(', ')})`);
+
+  // A Node-saved model, by URL.
+  await p.evaluate(`(() => { document.getElementById('load-url').value = '/fixture/names/model.json'; document.getElementById('load-url-form').requestSubmit(); return true; })()`);
+  if (await p.waitFor(`document.getElementById('model-status').textContent.startsWith('Loaded')`, 10_000, 'the Node-saved model loads by URL')) {
+    const pagePred = await p.evaluate(`playground.probe(${JSON.stringify(probeRows)})`);
+    const d = maxRelDiff(pagePred, nodeFixturePred);
+    check(d <= PREDICT_TOL, `a model saved by Node loads into the page and predicts as in Node (max relative difference ${d.toExponential(2)})`);
+    const sum = await p.evaluate(`document.getElementById('summary').textContent`);
+    check(/gru/i.test(sum), 'its summary() is shown');
+  }
+  allProblems.push(...p.problems);
+  await p.close();
+}
+
+// ---- forecaster
+{
+  console.log('forecaster:');
+  const p = await openPage(cdp, `${base}/forecast.html`, 'forecast');
+  await p.waitFor(`document.getElementById('target-col').value === 'CO2'`, 10_000, 'CO2 data loaded');
+  await p.evaluate(`(() => { document.getElementById('epochs').value = '6'; document.getElementById('train').click(); return true; })()`);
+  const tTrain = Date.now();
+  if (await p.waitFor(`!document.getElementById('errors').hidden`, 60_000, 'forecast drawn')) {
+    console.log(`  6 epochs + evaluation in ${((Date.now() - tTrain) / 1000).toFixed(1)} s`);
+    await new Promise((r) => setTimeout(r, 100));
+    const s = await p.evaluate(`({ curves: document.querySelectorAll('#curves svg path, #curves svg polyline').length, forecast: document.querySelector('#forecast svg')?.textContent ?? '', rows: [...document.querySelectorAll('#errors tbody tr')].map((r) => [...r.cells].map((c) => c.textContent)), mae: playground.evaluation?.model.mae })`);
+    check(s.curves >= 2, `training curves drawn (${s.curves} lines)`);
+    check(/forecast/.test(s.forecast) && /actual/.test(s.forecast), 'the forecast is drawn over the held-out part');
+    check(s.rows.length === 3 && s.rows[0][0] === 'model' && Number.isFinite(Number(s.rows[0][1])), `MAE shown: ${s.rows.map((r) => `${r[0]} ${r[1]}`).join('; ')}`);
+  }
+  await p.screenshot('forecast.png');
+  await p.screenshot('forecast-phone.png', 390);
+  allProblems.push(...p.problems);
+  await p.close();
+}
+
+check(allProblems.length === 0, `no console errors${allProblems.length ? `:\n    ${allProblems.join('\n    ')}` : ''}`);
+console.log(`  screenshots: ${readdirSync(ARTIFACTS).map((f) => join('test-artifacts/playground', f)).join(', ')}`);
+const secs = ((Date.now() - t0) / 1000).toFixed(1);
+if (failures.length > 0) await finish(1, `playground test: FAILED (${failures.length} check(s)) in ${secs} s`);
+await finish(0, `playground test: passed in ${secs} s`);
