@@ -7,7 +7,7 @@ import { gemmWasm } from './wasmGemm.js';
 import { lstmBackwardWasm, lstmForwardWasm, lstmStepWasm } from './wasmLstm.js';
 import { gruBackwardWasm, gruForwardWasm } from './wasmGru.js';
 import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from './wasmSimpleRnn.js';
-import { isResident, residentAlloc, wasmRuntime, wasmSupported } from './wasmRuntime.js';
+import { isResident, residentAlloc, residentFree, wasmMemoryError, wasmMemoryReserved, wasmRuntime, wasmSupported } from './wasmRuntime.js';
 import { adamUpdateWasm } from './wasmAdam.js';
 import { denseForwardWasm } from './wasmDense.js';
 import { activationBackward, activationForward } from './activation.js';
@@ -137,9 +137,36 @@ const backends = new Map<string, Kernels>([
   ['ts', tsKernels],
   ['wasm', wasmKernels],
 ]);
-/** The best backend this engine runs: WebAssembly SIMD where it validates, else TypeScript. */
+let warnedNoMemory = false;
+
+/**
+ * The best backend this engine runs: WebAssembly SIMD where it validates and its memory
+ * can be reserved, else TypeScript (with a warning, once, when only the memory failed:
+ * e.g. a process whose address space ulimit -v keeps below the engine's reservation).
+ */
 function autoBackend(): Kernels {
-  return wasmSupported() ? wasmKernels : tsKernels;
+  if (!wasmSupported()) return tsKernels;
+  if (wasmMemoryReserved()) return wasmKernels;
+  if (!warnedNoMemory) {
+    warnedNoMemory = true;
+    console.warn(`rnnkit: WebAssembly memory could not be reserved (${wasmMemoryError()}); using the TypeScript backend`);
+  }
+  return tsKernels;
+}
+
+/** Why useBackend('wasm') cannot work here, or null when it can. */
+function wasmUnavailable(): string | null {
+  if (!wasmSupported()) return 'WebAssembly SIMD is not available in this engine';
+  if (!wasmMemoryReserved()) return `WebAssembly memory could not be reserved (${wasmMemoryError()})`;
+  return null;
+}
+
+/**
+ * Return a buffer's backend memory now rather than when it is collected (dispose()).
+ * Only the view an alloc returned frees anything; the caller must drop every use of it.
+ */
+export function freeBuffer(buf: Float32Array): void {
+  residentFree(buf);
 }
 
 /**
@@ -151,7 +178,7 @@ function initialBackend(): Kernels {
   if (env === undefined || env === '' || env === 'auto') return autoBackend();
   const k = backends.get(env);
   if (k === undefined) throw new RangeError(`RNNKIT_BACKEND: unknown backend ${JSON.stringify(env)}; use auto, ${[...backends.keys()].join(', ')}`);
-  if (k === wasmKernels && !wasmSupported()) throw new Error('RNNKIT_BACKEND=wasm: WebAssembly SIMD is not available in this engine');
+  if (k === wasmKernels && wasmUnavailable() !== null) throw new Error(`RNNKIT_BACKEND=wasm: ${wasmUnavailable()}`);
   return k;
 }
 
@@ -178,10 +205,13 @@ export function backend(): Kernels {
 export function useBackend(name: 'ts' | 'wasm' | 'auto'): void {
   const k = name === 'auto' ? autoBackend() : backends.get(name);
   if (k === undefined) throw new RangeError(`useBackend: unknown backend ${JSON.stringify(name)}; available: auto, ${[...backends.keys()].join(', ')}`);
-  if (k === wasmKernels && !wasmSupported()) throw new Error("useBackend('wasm'): WebAssembly SIMD is not available in this engine");
+  if (k === wasmKernels && wasmUnavailable() !== null) throw new Error(`useBackend('wasm'): ${wasmUnavailable()}`);
   current = k;
   setGemmImpl(k.gemm === gemmTs ? null : k.gemm);
 }
 
-/** Whether useBackend('wasm') can be used here. */
-export { wasmSupported };
+/** Whether useBackend('wasm') can be used here: WebAssembly SIMD, and room for its memory. */
+function wasmUsable(): boolean {
+  return wasmUnavailable() === null;
+}
+export { wasmUsable as wasmSupported };

@@ -13,10 +13,14 @@
  * and the kernel wrappers copy operands in and out (the GEMM) or fall back to the
  * TypeScript kernels.
  *
- * Freeing: a block returns to the free list when the view that owns it is garbage
- * collected (FinalizationRegistry). Views made from an owner (subarray) must not outlive
- * it; the library only keeps such views beside their owner (weights in the engine's
- * arena, which the engine holds).
+ * Freeing: a block returns to the free list at once when `residentFree` is given the view
+ * that owns it (model.dispose()), else when that view is garbage collected
+ * (FinalizationRegistry; its callbacks only run between event-loop tasks, so a loop that
+ * never yields frees nothing that way). Views made from an owner (subarray) must not
+ * outlive it; the library only keeps such views beside their owner (weights in the
+ * engine's arena, which the engine holds). Freed blocks are reused first-fit, neighbours
+ * coalesced; the memory grows only when no free block fits (a WebAssembly memory never
+ * shrinks).
  */
 import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD } from './wasm/kernelsWasm.js';
 
@@ -119,22 +123,48 @@ export function unshareMemoryImport(module: Uint8Array<ArrayBuffer>): Uint8Array
 let supported: boolean | null = null;
 let rt: WasmRuntime | null = null;
 
+/** The memory the runtime will use, reserved by `wasmMemoryReserved` (or the reason it could not be). */
+let reserved: { memory: WebAssembly.Memory; resident: boolean; maxBytes: number } | { error: string } | null = null;
+
+/** Reservations tried, largest first: 4 GiB of address space, else 1 GiB, else 256 MiB (32-bit and mobile engines reserve less). */
+const MAXIMA = [MAX_PAGES, 16384, 4096];
+
 /**
- * A shared memory with the largest maximum the engine grants (4 GiB of address space,
- * else 1 GiB, else 256 MiB: 32-bit and mobile engines reserve less), or null where shared
- * memory is unavailable (no SharedArrayBuffer: a page that is not cross-origin isolated).
+ * Reserve the module's memory: shared with the largest maximum the engine grants, else
+ * (no SharedArrayBuffer: a page that is not cross-origin isolated; or no room for a
+ * shared reservation) unshared. Where even that fails — a process whose address space is
+ * limited (ulimit -v) cannot fit the engine's reservation — the reason is kept and the
+ * TypeScript backend is used instead.
  */
-function sharedMemory(): WebAssembly.Memory | null {
-  if (typeof SharedArrayBuffer !== 'function') return null;
-  for (const maximum of [MAX_PAGES, 16384, 4096]) {
-    try {
-      const memory = new WebAssembly.Memory({ initial: 16, maximum, shared: true });
-      if (memory.buffer instanceof SharedArrayBuffer) return memory;
-    } catch {
-      // try a smaller reservation
+function reserveMemory(): NonNullable<typeof reserved> {
+  let why = 'no reservation was granted';
+  const attempt = (shared: boolean): NonNullable<typeof reserved> | null => {
+    for (const maximum of MAXIMA) {
+      try {
+        const memory = new WebAssembly.Memory({ initial: 16, maximum, shared });
+        if (shared && !(memory.buffer instanceof SharedArrayBuffer)) return null;
+        return { memory, resident: shared, maxBytes: maximum * PAGE };
+      } catch (e) {
+        why = e instanceof Error ? e.message : String(e); // try a smaller reservation
+      }
     }
-  }
-  return null;
+    return null;
+  };
+  return (typeof SharedArrayBuffer === 'function' ? attempt(true) : null) ?? attempt(false) ?? { error: why };
+}
+
+/**
+ * Whether the WebAssembly memory could be reserved (done once, on the first call). False
+ * where the engine refuses every reservation; `wasmMemoryError()` then says why.
+ */
+export function wasmMemoryReserved(): boolean {
+  reserved ??= reserveMemory();
+  return !('error' in reserved);
+}
+
+/** Why the WebAssembly memory could not be reserved, or null when it was (or was not tried yet). */
+export function wasmMemoryError(): string | null {
+  return reserved !== null && 'error' in reserved ? reserved.error : null;
 }
 
 /**
@@ -156,16 +186,16 @@ export function wasmSupported(): boolean {
 export function wasmRuntime(): WasmRuntime {
   if (rt !== null) return rt;
   if (!wasmSupported()) throw new Error('rnnkit: WebAssembly SIMD is not available in this engine');
-  const shared = sharedMemory();
-  const resident = shared !== null;
+  if (!wasmMemoryReserved()) throw new RangeError(`rnnkit: WebAssembly memory could not be reserved (${wasmMemoryError()}); useBackend('ts') needs none`);
+  const { memory, resident, maxBytes: max } = reserved as { memory: WebAssembly.Memory; resident: boolean; maxBytes: number };
   const prepare = (b64: string): Uint8Array<ArrayBuffer> => (resident ? decodeBase64(b64) : unshareMemoryImport(decodeBase64(b64)));
   let bytes = prepare(KERNELS_WASM_RELAXED);
   const relaxed = WebAssembly.validate(bytes);
   if (!relaxed) bytes = prepare(KERNELS_WASM_SIMD);
-  const memory = shared ?? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES }); // the import declares a maximum
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   rt = { kernels: instance.exports as unknown as WasmKernelExports, memory, resident, relaxed };
   top = HEAP_BASE;
+  maxBytes = max;
   return rt;
 }
 
@@ -174,7 +204,11 @@ export function wasmRuntime(): WasmRuntime {
 /** Free blocks [start, end) in bytes, sorted, coalesced. */
 const freeBlocks: number[] = [];
 let top = HEAP_BASE;
+/** The memory's reserved maximum in bytes. */
+let maxBytes = MAX_PAGES * PAGE;
 const residentBuffers = new WeakSet<ArrayBufferLike>();
+/** The block each live owner view holds: [start, end) in bytes. */
+const owners = new WeakMap<Float32Array, readonly [number, number]>();
 /** The buffer of the newest block: nearly every check is against it, and === is cheaper than the WeakSet. */
 let newestBuffer: ArrayBufferLike | null = null;
 let heapView: Float32Array = new Float32Array(0);
@@ -222,13 +256,21 @@ function reserve(bytes: number): number {
   return start;
 }
 
-/** Grow to just `need` bytes (the 25% headroom did not fit under the maximum). */
+/** Grow to just `need` bytes (the 25% headroom did not fit), or say why the memory cannot give them. */
 function growExactly(memory: WebAssembly.Memory, need: number, bytes: number, have: number): void {
   try {
     memory.grow(Math.ceil((need - have) / PAGE));
   } catch {
-    throw new RangeError(`rnnkit wasm backend: out of WebAssembly memory allocating ${bytes} bytes (${have} in use); useBackend('ts') has no such limit`);
+    const inUse = `${mib(residentBytesInUse())} in use by live buffers`;
+    const cure = "dispose() models you no longer need (dropped ones are only freed once the event loop turns), or useBackend('ts')";
+    if (need > maxBytes) throw new RangeError(`rnnkit: WebAssembly memory is full (${mib(maxBytes)}): cannot allocate ${mib(bytes)} more (${inUse}); ${cure}`);
+    throw new RangeError(`rnnkit: WebAssembly memory cannot grow past ${mib(have)} (the system refused more; ${inUse}) allocating ${mib(bytes)}; ${cure}`);
   }
+}
+
+/** Bytes in MiB or GiB, for messages. */
+function mib(bytes: number): string {
+  return bytes >= 2 ** 30 && bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /**
@@ -245,8 +287,29 @@ export function residentAlloc(n: number): Float32Array {
   newestBuffer = buffer;
   const view = new Float32Array(buffer, start, n);
   view.fill(0);
-  registry.register(view, [start, start + bytes] as const);
+  const block = [start, start + bytes] as const;
+  owners.set(view, block);
+  registry.register(view, block, view);
   return view;
+}
+
+/**
+ * Return the block `a` owns to the allocator now (model.dispose()); the view must not be
+ * used afterwards (its bytes go to the next allocation). Anything else — a view made from
+ * an owner, a plain array, a block already freed — is left alone. Returns the bytes freed.
+ */
+export function residentFree(a: Float32Array): number {
+  const block = owners.get(a);
+  if (block === undefined) return 0;
+  owners.delete(a);
+  registry.unregister(a);
+  release(block[0], block[1]);
+  return block[1] - block[0];
+}
+
+/** Bytes the WebAssembly memory has grown to (0 before it is created): it never shrinks, freed blocks are reused. */
+export function wasmMemoryBytes(): number {
+  return rt === null ? 0 : rt.memory.buffer.byteLength;
 }
 
 /** Whether a kernel can be given this array by pointer. */

@@ -14,7 +14,7 @@ import { Rng, nextSeed } from '../core/rng.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { backend } from '../backend/index.js';
+import { backend, freeBuffer } from '../backend/index.js';
 
 /** A per-sample shape (no batch axis); `null` = any length (only the time axis). */
 export type Shape = readonly (number | null)[];
@@ -80,6 +80,56 @@ export function ensureAll(bufs: Float32Array[], count: number, n: number): Float
   if (bufs.length !== count) bufs = Array.from({ length: count }, () => new Float32Array(0));
   for (let i = 0; i < count; i++) bufs[i] = ensure(bufs[i]!, n);
   return bufs;
+}
+
+/**
+ * Free the backend buffers `obj` holds in its own properties — Float32Arrays, lists of
+ * them (nested lists too), and Maps of them — leaving empty arrays in their place, so a
+ * stale reference reads and writes nothing (dispose()). Other objects are not entered.
+ */
+export function releaseBuffers(obj: object): void {
+  const release = (v: unknown): unknown => {
+    if (v instanceof Float32Array) {
+      freeBuffer(v);
+      return v.length === 0 ? v : new Float32Array(0);
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const r = release(v[i]);
+        if (r !== v[i]) v[i] = r;
+      }
+    }
+    else if (v instanceof Map) {
+      for (const [k, b] of v) if (b instanceof Float32Array) {
+        freeBuffer(b);
+        v.delete(k);
+      }
+    }
+    return v;
+  };
+  const o = obj as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    const v = o[key];
+    if (v instanceof Float32Array || Array.isArray(v) || v instanceof Map) {
+      const r = release(v);
+      if (r !== v) o[key] = r;
+    }
+  }
+}
+
+const releasedWeights = new WeakSet<LayerWeight>();
+
+/** Free a weight's value and gradient; any later read or write of them throws, naming the layer. */
+function releaseWeight(w: LayerWeight, where: string): void {
+  if (releasedWeights.has(w)) return;
+  releasedWeights.add(w);
+  freeBuffer(w.value);
+  freeBuffer(w.grad);
+  const gone = (): never => {
+    throw new Error(`${where} was disposed (its weight ${w.name} is freed); build or load the model again`);
+  };
+  Object.defineProperty(w, 'value', { get: gone, set: gone, configurable: true });
+  Object.defineProperty(w, 'grad', { get: gone, set: gone, configurable: true });
 }
 
 /** Keyword options of `layer.apply` (tfjs spellings). */
@@ -148,6 +198,26 @@ export abstract class Layer {
       throw new RangeError(`${where} '${this.name}': seed must be a non-negative integer, got ${show(args.seed)}`);
     }
     this.seed = args.seed;
+  }
+
+  private released = false;
+
+  /** Whether dispose() freed this layer. */
+  get isDisposed(): boolean {
+    return this.released;
+  }
+
+  /**
+   * Free the layer's backend memory now — weights, gradients, caches, inner layers' —
+   * rather than when it is collected (model.dispose() calls this for every layer). The
+   * layer cannot be used afterwards: reading its weights, or a new call, throws.
+   */
+  dispose(): void {
+    if (this.released) return;
+    if (this.isBuilt) for (const l of this.sublayers()) l.dispose();
+    this.released = true;
+    for (const w of this.weights) releaseWeight(w, this.where);
+    releaseBuffers(this);
   }
 
   /** "SimpleRNN 'simple_rnn'" — the prefix of every error this layer throws. */
@@ -396,6 +466,7 @@ export abstract class Layer {
   apply(inputs: Tensor | NestedArray | readonly Tensor[], kwargs?: ApplyArgs): Tensor;
   apply(inputs: ApplyInput, kwargs?: ApplyArgs): Tensor | SymbolicTensor;
   apply(inputs: ApplyInput, kwargs: ApplyArgs = {}): Tensor | SymbolicTensor {
+    if (this.released) throw new Error(`${this.where} was disposed; build a new layer`);
     checkOptions(kwargs, ['initialState', 'mask', 'training', ...this.callOptions], `${this.where}: apply`);
     const main: readonly unknown[] = isTensorList(inputs) ? inputs : [inputs];
     const init = kwargs.initialState;

@@ -11,7 +11,7 @@
  * arenas / losses / the training step in engine.ts, data checks in modelData.ts,
  * saving in saving.ts.
  */
-import { Layer, PLAIN_CALL, type LayerWeight, type Shape } from '../layers/layer.js';
+import { Layer, PLAIN_CALL, releaseBuffers, type LayerWeight, type Shape } from '../layers/layer.js';
 import { InputLayer, input } from '../layers/inputLayer.js';
 import { NodeIO, type CallSpec, type SymbolicTensor } from '../layers/node.js';
 import { Recurrent } from '../layers/recurrent.js';
@@ -31,6 +31,7 @@ import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type 
 import { ParallelTrainer, checkWorkersOption, resolveThreads } from './workers/pool.js';
 import { formatGraphSummary, formatSummary } from './summary.js';
 import { Stream } from './stream.js';
+import { freeBuffer } from '../backend/index.js';
 import { modelToArtifacts, type ModelArtifacts, type SaveOptions } from './saving.js';
 import { saveToDirectory } from '../io/node.js';
 
@@ -224,6 +225,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
       names.add(l.name);
     }
     this.graphOrNull = graph;
+    const previous = this.engineOrNull;
     this.engineOrNull = null;
     const seen = new Set<string>();
     this.outNames = graph.outputs.map((t) => {
@@ -243,6 +245,11 @@ export class Model extends Layer implements TrainableModel, DataModel {
     this.built = true;
     // The weights move into the engine's arenas now (backend memory: WebAssembly kernels read them in place).
     this.engine.planArena();
+    // The previous graph's arenas were copied into the new ones: free them now, not when collected.
+    if (previous !== null && previous.params !== this.engine.params) {
+      freeBuffer(previous.params);
+      freeBuffer(previous.grads);
+    }
     if (this.unresolved !== null && this.compiled !== null) this.resolveCompile(this.compiled.optimizer, this.unresolved);
   }
 
@@ -902,6 +909,37 @@ export class Model extends Layer implements TrainableModel, DataModel {
 
   override getConfig(): Record<string, unknown> {
     return { name: this.name, trainable: this.trainable };
+  }
+
+  /**
+   * Free the model's backend memory now — weights, gradients, optimizer state, every
+   * layer's buffers — instead of when it is collected (WebAssembly blocks of a dropped
+   * model return only between event-loop turns, so a loop that never yields needs this).
+   * Afterwards every use of the model throws "… was disposed"; layers it shares with
+   * another model are freed with it. Calling it again does nothing.
+   */
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.refuseWhileFitting('dispose');
+    const engine = this.engineOrNull;
+    const layers = new Set<Layer>([...this.layers, ...(engine?.executor.runners ?? [])]);
+    super.dispose(); // the weighted layers, and this model's own buffers
+    for (const l of layers) l.dispose();
+    if (engine !== null) {
+      releaseBuffers(engine);
+      releaseBuffers(engine.executor);
+      engine.optimizer?.dispose();
+    }
+    this.compiled?.optimizer.dispose();
+    const gone = (): never => {
+      throw new Error(`${this.where} was disposed; build or load the model again`);
+    };
+    for (const name of ['graph', 'engine', 'layers', 'inputs', 'outputs']) Object.defineProperty(this, name, { get: gone, configurable: true });
+    const self = this as unknown as Record<string, unknown>;
+    for (const name of ['fit', 'save']) Object.defineProperty(this, name, { value: () => Promise.reject(new Error(`${this.where} was disposed; build or load the model again`)), configurable: true });
+    for (const name of ['compile', 'evaluate', 'predict', 'stream', 'resetStates', 'countParams', 'getWeights', 'setWeights', 'summary', 'add', 'build', 'buildFrom']) {
+      if (typeof self[name] === 'function') Object.defineProperty(this, name, { value: gone, configurable: true });
+    }
   }
 }
 

@@ -9,7 +9,7 @@
  * tfjs add ε to the corrected √v̂, which differs early in training; we match Keras.
  */
 import { checkBoolean, checkNumberIn } from '../core/errors.js';
-import { backend } from '../backend/index.js';
+import { backend, freeBuffer } from '../backend/index.js';
 import { Optimizer } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
@@ -60,6 +60,13 @@ export class Adam extends Optimizer {
 
   static fromConfig(config: Record<string, unknown>): Adam {
     return new Adam(config as AdamOptions);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    freeBuffer(this.hyperF32);
+    this.hyperF32 = new Float32Array(0);
+    this.hyper = new Float64Array(0);
   }
 
   protected override slotNames(): readonly string[] {

@@ -12,7 +12,7 @@
  * rules round each new slot value to float32 (Math.fround) before using it, so
  * the arithmetic sees exactly what Keras reads back from its variables.
  */
-import { backend } from '../backend/index.js';
+import { backend, freeBuffer } from '../backend/index.js';
 import { checkNumberIn, checkOptions, table, show } from '../core/errors.js';
 
 /** Where one weight tensor lives inside the flat arenas. */
@@ -120,6 +120,17 @@ export abstract class Optimizer {
     this.clipnorm = positive(o.clipnorm, 'clipnorm');
     this.clipvalue = positive(o.clipvalue, 'clipvalue');
     this.globalClipnorm = positive(o.globalClipnorm, 'globalClipnorm');
+  }
+
+  /**
+   * Free the state's backend memory now (model.dispose() calls it): the slots are dropped,
+   * and an optimizer used again starts from fresh state.
+   */
+  dispose(): void {
+    for (const s of this.slots) freeBuffer(s);
+    this.slots = [];
+    this.numParams = -1;
+    this.built = false;
   }
 
   /** Current learning rate; settable (LR schedulers, ReduceLROnPlateau). */
