@@ -13,16 +13,26 @@ export function status(el, text, isError = false) {
 /** Redraw an SVG chart at most once per animation frame. */
 export function chart(el, options) {
   let pending = null;
-  return (series) => {
+  let last = null;
+  let resizeTimer = 0;
+  addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => last !== null && draw(last), 100);
+  });
+  const draw = (series) => {
+    last = series;
     const first = pending === null;
     pending = series;
     if (!first) return;
     requestAnimationFrame(() => {
       const s = pending.filter((x) => x.x.length > 0);
       pending = null;
-      el.innerHTML = s.length === 0 ? '' : lineChart(s, { width: 720, height: 300, ...options });
+      // Drawn at the element's own width (300–760 px), so the labels stay readable on a phone.
+      const width = Math.max(300, Math.min(760, Math.round(el.clientWidth || 720)));
+      el.innerHTML = s.length === 0 ? '' : lineChart(s, { width, height: Math.round(width * (width < 500 ? 0.62 : 0.42)), ...options, ...draw.options });
     });
   };
+  return draw;
 }
 
 /** Backend, threads and isolation, as a definition list. */

@@ -5,6 +5,7 @@ import { $, chart, download, fmt, showEnv, showSummary, status, wireLoad } from 
 
 const st = $('#status');
 const drawCurves = chart($('#curves'), { xLabel: 'epoch', yLabel: 'loss (scaled)' });
+let drawForecast = null;
 const state = { table: null, f: null, stop: false, loss: [], valLoss: [], evaluation: null };
 window.playground = state;
 showEnv($('#env'), 'this thread (fit yields every ~16 ms)');
@@ -109,7 +110,9 @@ function showEvaluation(f) {
   const fx = [];
   const fy = [];
   for (let k = 0; k < ev.windows; k += H) for (let h = 0; h < H; h++) (fx.push(x(ev.origins[k] + 1 + h)), fy.push(ev.predictions[k * H + h]));
-  chart($('#forecast'), { xLabel: s.times !== null ? 'time' : 'row', yLabel: s.target, xFormat: s.times !== null ? 'date' : 'number' })([
+  drawForecast ??= chart($('#forecast'), {});
+  drawForecast.options = { xLabel: s.times !== null ? 'time' : 'row', yLabel: s.target, xFormat: s.times !== null ? 'date' : 'number' };
+  drawForecast([
     { name: 'history', x: hist.map(x), y: hist.map(y), color: '#555' },
     { name: 'actual (held out)', x: act.map(x), y: act.map(y), color: '#1f77b4' },
     { name: 'forecast', x: fx, y: fy, color: '#d62728', dashed: true },

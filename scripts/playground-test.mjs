@@ -277,9 +277,9 @@ const allProblems = [];
     check(s.epochSamples === 2, `samples after each epoch (${s.epochSamples} epochs listed)`);
     check(s.samples.length === 12 && s.samples.every((x) => typeof x === 'string'), `12 samples shown: ${s.samples.slice(0, 6).join(', ')}`);
     console.log(`  long tasks (ms, at ms after Train; first batch at ${(s.firstBatchAt - s.trainStartAt).toFixed(0)} ms): ${s.longtasks.map((t) => `${t.ms.toFixed(0)}@${(t.at - s.trainStartAt).toFixed(0)}`).join(', ') || 'none'}`);
-    const during = s.longtasks.filter((t) => t.at >= s.firstBatchAt);
-    const worst = Math.max(0, ...during.map((t) => t.ms));
-    check(worst <= 100, `no main-thread long task over 100 ms while the worker trained (${during.length} long tasks after the first batch, longest ${worst.toFixed(0)} ms)`);
+    // From the click on Train (the page's setup included) to the end of the second epoch.
+    const worst = Math.max(0, ...s.longtasks.map((t) => t.ms));
+    check(worst <= 100, `no main-thread long task over 100 ms from Train to the end (${s.longtasks.length} long tasks over 50 ms, longest ${worst.toFixed(0)} ms)`);
     await set('temperature', 1.9);
     const hot = await p.evaluate(`[...document.querySelectorAll('#samples li')].map((l) => l.textContent)`);
     check(hot.join() !== s.samples.join(), `samples change with the temperature (1.9: ${hot.slice(0, 4).join(', ')})`);
