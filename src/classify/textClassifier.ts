@@ -407,6 +407,14 @@ export class TextClassifier {
       throw not((e as Error).message.replace(/^the model does not fit this TextClassifier: /, ''));
     }
   }
+
+  /**
+   * Free the model's backend memory now (see Model.dispose); afterwards every use
+   * throws "… was disposed".
+   */
+  dispose(): void {
+    this.model.dispose();
+  }
 }
 
 function posInt(v: unknown, what: string): number {

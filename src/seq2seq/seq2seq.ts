@@ -22,7 +22,7 @@ import { backend } from '../backend/index.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import { layers } from '../layers/index.js';
 import { input } from '../layers/inputLayer.js';
-import type { Layer } from '../layers/layer.js';
+import { releaseBuffers, type Layer } from '../layers/layer.js';
 import type { SymbolicTensor } from '../layers/node.js';
 import { model as graphModel, type Model, type SaveHandler } from '../models/model.js';
 import type { Callback, History } from '../models/callback.js';
@@ -557,6 +557,17 @@ export class Seq2Seq {
       }
     }
     return s;
+  }
+
+  /**
+   * Free the model's backend memory now (see Model.dispose), the inference graphs' and decoding buffers too; afterwards every use
+   * throws "… was disposed".
+   */
+  dispose(): void {
+    releaseBuffers(this.buffers);
+    this.inference?.encoder.dispose();
+    this.inference?.step.dispose();
+    this.model.dispose();
   }
 }
 

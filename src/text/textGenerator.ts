@@ -18,6 +18,7 @@ import { losses } from '../losses/index.js';
 import { optimizers } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
 import type { Model, SaveHandler } from '../models/model.js';
+import { releaseBuffers } from '../layers/layer.js';
 import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
 import type { Callback, History } from '../models/callback.js';
 import type { ProgressSink } from '../models/progbar.js';
@@ -397,5 +398,15 @@ export class TextGenerator {
     gen.mode = meta.mode === 'text' ? 'text' : 'lines';
     gen.maxLength = typeof meta.maxLength === 'number' ? meta.maxLength : 0;
     return gen;
+  }
+
+  /**
+   * Free the model's backend memory now (see Model.dispose), the sampling streams' states too; afterwards every use
+   * throws "… was disposed".
+   */
+  dispose(): void {
+    for (const s of this.streams.values()) releaseBuffers(s);
+    this.streams.clear();
+    this.model.dispose();
   }
 }

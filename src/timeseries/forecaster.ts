@@ -458,4 +458,12 @@ export class Forecaster {
     if (meta.info !== undefined && meta.info !== null && typeof meta.info === 'object') f.info = meta.info;
     return f;
   }
+
+  /**
+   * Free the model's backend memory now (see Model.dispose); afterwards every use
+   * throws "… was disposed".
+   */
+  dispose(): void {
+    this.model.dispose();
+  }
 }
