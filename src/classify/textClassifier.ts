@@ -10,7 +10,7 @@
  * A saved TextClassifier is a plain model (loadModel reads it) with the vectorizer's
  * settings and vocabulary and the class names in model.json's metadata. Browser-safe.
  */
-import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
+import { ModelFormatError, checkBoolean, checkOptions, checkPositiveInt, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import { layers } from '../layers/index.js';
@@ -155,10 +155,10 @@ export class TextClassifier {
     const a = this.args;
     const cell = a.cell ?? 'lstm';
     if (!CELLS.includes(cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(a.cell)}`);
-    const units = posInt(a.units ?? 32, `${where}: units`);
-    const depth = posInt(a.layers ?? 1, `${where}: layers`);
+    const units = checkPositiveInt(a.units ?? 32, `${where}: units`);
+    const depth = checkPositiveInt(a.layers ?? 1, `${where}: layers`);
     const bidirectional = a.bidirectional === undefined ? true : checkBoolean(a.bidirectional, `${where}: bidirectional`);
-    const embeddingDim = posInt(a.embeddingDim ?? 64, `${where}: embeddingDim`);
+    const embeddingDim = checkPositiveInt(a.embeddingDim ?? 64, `${where}: embeddingDim`);
     const dropout = a.dropout ?? 0;
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new RangeError(`${where}: dropout must be a number in [0, 1), got ${show(a.dropout)}`);
     if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${show(a.seed)}`);
@@ -169,8 +169,8 @@ export class TextClassifier {
     let x: SymbolicTensor = layers.embedding({ inputDim: this.vectorizer.maxTokens!, outputDim: embeddingDim, maskZero: true, name: 'embedding', seed: s(1) }).apply(ids);
     if (a.conv !== undefined && a.conv !== null) {
       checkOptions(a.conv, ['filters', 'kernelSize'], `${where}: conv`);
-      const filters = posInt(a.conv.filters, `${where}: conv.filters`);
-      const kernelSize = posInt(a.conv.kernelSize ?? 5, `${where}: conv.kernelSize`);
+      const filters = checkPositiveInt(a.conv.filters, `${where}: conv.filters`);
+      const kernelSize = checkPositiveInt(a.conv.kernelSize ?? 5, `${where}: conv.kernelSize`);
       x = layers.conv1d({ filters, kernelSize, padding: 'same', activation: 'relu', name: 'conv', seed: s(2) }).apply(x);
     }
     for (let i = 0; i < depth; i++) {
@@ -417,10 +417,6 @@ export class TextClassifier {
   }
 }
 
-function posInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${show(v)}`);
-  return v;
-}
 
 function checkThreshold(t: unknown, where: string): number {
   if (typeof t !== 'number' || !(t >= 0 && t <= 1)) throw new RangeError(`${where}: threshold must be a number in [0, 1], got ${show(t)}`);

@@ -16,7 +16,7 @@
  * graph model (loadModel reads it) with the vocabularies and settings in its metadata.
  * Browser-safe.
  */
-import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
+import { ModelFormatError, checkBoolean, checkOptions, checkPositiveInt, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { backend } from '../backend/index.js';
 import { Rng, nextSeed } from '../core/rng.js';
@@ -175,13 +175,13 @@ export class Seq2Seq {
     this.target = args.target;
     this.cell = args.cell ?? 'lstm';
     if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(args.cell)}`);
-    this.units = posInt(args.units ?? 128, `${where}: units`);
-    this.numLayers = posInt(args.layers ?? 1, `${where}: layers`);
+    this.units = checkPositiveInt(args.units ?? 128, `${where}: units`);
+    this.numLayers = checkPositiveInt(args.layers ?? 1, `${where}: layers`);
     this.bidirectional = args.bidirectional === undefined ? false : checkBoolean(args.bidirectional, `${where}: bidirectional`);
     if (this.bidirectional && this.units % 2 !== 0) throw new RangeError(`${where}: a bidirectional encoder needs even units (each direction gets units/2), got ${this.units}`);
     this.attention = args.attention ?? 'dot';
     if (!ATTENTIONS.includes(this.attention)) throw new RangeError(`${where}: attention must be one of ${ATTENTIONS.join(', ')}, got ${show(args.attention)}`);
-    this.embeddingDim = posInt(args.embeddingDim ?? 64, `${where}: embeddingDim`);
+    this.embeddingDim = checkPositiveInt(args.embeddingDim ?? 64, `${where}: embeddingDim`);
     if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) throw new RangeError(`${where}: seed must be a non-negative integer, got ${show(args.seed)}`);
     if (model !== undefined) {
       this.model = model;
@@ -411,9 +411,9 @@ export class Seq2Seq {
     checkOptions(settings, ['beamWidth', 'lengthPenalty', 'maxLength'], where);
     const d = { ...this.decodingDefaults, ...settings };
     this.decodingDefaults = {
-      beamWidth: posInt(d.beamWidth, `${where}: beamWidth`),
+      beamWidth: checkPositiveInt(d.beamWidth, `${where}: beamWidth`),
       lengthPenalty: checkLengthPenalty(d.lengthPenalty, where),
-      maxLength: d.maxLength === null ? null : posInt(d.maxLength, `${where}: maxLength`),
+      maxLength: d.maxLength === null ? null : checkPositiveInt(d.maxLength, `${where}: maxLength`),
     };
   }
 
@@ -427,9 +427,9 @@ export class Seq2Seq {
     const list = one ? [texts] : texts;
     if (!Array.isArray(list)) throw new TypeError(`${where}: expected a string or a list of strings`);
     const d = this.decodingDefaults;
-    const beamWidth = posInt(options.beamWidth ?? d.beamWidth, `${where}: beamWidth`);
-    const maxLength = posInt(options.maxLength ?? d.maxLength ?? Math.max(10, 2 * this.maxTargetLength), `${where}: maxLength`);
-    const batchSize = posInt(options.batchSize ?? 64, `${where}: batchSize`);
+    const beamWidth = checkPositiveInt(options.beamWidth ?? d.beamWidth, `${where}: beamWidth`);
+    const maxLength = checkPositiveInt(options.maxLength ?? d.maxLength ?? Math.max(10, 2 * this.maxTargetLength), `${where}: maxLength`);
+    const batchSize = checkPositiveInt(options.batchSize ?? 64, `${where}: batchSize`);
     const lengthPenalty = checkLengthPenalty(options.lengthPenalty ?? d.lengthPenalty, where);
     const unknown = options.unknown ?? 'error';
     if (unknown !== 'error' && unknown !== 'map') throw new RangeError(`${where}: unknown must be 'error' or 'map', got ${show(unknown)}`);
@@ -682,7 +682,3 @@ function checkLengthPenalty(v: unknown, where: string): number {
   return v;
 }
 
-function posInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${show(v)}`);
-  return v;
-}
