@@ -18,7 +18,7 @@
  *
  * The browser: $CHROME_PATH, else the first of chromium, chromium-browser,
  * google-chrome-stable, google-chrome on PATH (Debian: `apt-get install chromium`). None
- * found: prints "skipped" and exits 0 (CI has no browser). Exit 1 on any failed check, 2
+ * found: prints "skipped" and exits 0 — under CI (CI set) it fails instead. Exit 1 on any failed check, 2
  * on a harness failure (build, browser start, hard timeout); the browser is killed however
  * the run ends.
  */
@@ -449,6 +449,8 @@ async function main() {
   if (process.env.CHROME_PATH && !executable(process.env.CHROME_PATH)) return finish(2, `browser test: FAILED — CHROME_PATH=${process.env.CHROME_PATH} is not an executable file`);
   const binary = findChromium();
   if (binary === null) {
+    // CI installs Debian's chromium (.ci/run): there a missing browser is a failure, not a skip.
+    if (process.env.CI) return finish(2, 'browser test: FAILED — no chromium found and CI is set (apt-get install chromium, or set CHROME_PATH)');
     return finish(0, 'browser test: skipped: no chromium found (none of chromium, chromium-browser, google-chrome-stable, google-chrome on PATH; set CHROME_PATH to use another)');
   }
   console.log(`browser test: using ${binary}`);
