@@ -1002,7 +1002,8 @@ test('a save sweeps what killed saves left behind (temporary and unreferenced we
   const dir = await mkdtemp(join(tmpdir(), 'rnnkit-sweep-'));
   const m = new Sequential({ layers: [layers.dense({ units: 2, inputShape: [3] })] });
   await m.save(dir);
-  const leftovers = ['weights-abc123.bin', 'model.json.tmp-mx1-abc', 'weights-zz9.bin.tmp-mx2-def'];
+  const hourAgo = (Date.now() - 3_600_000).toString(36); // rnnkit's names carry the time they were made
+  const leftovers = [`weights-${hourAgo}ab.bin`, `model.json.tmp-${hourAgo}-abc`, `weights-${hourAgo}z.bin.tmp-${hourAgo}-def`];
   for (const f of leftovers) await writeFile(join(dir, f), 'x');
   await writeFile(join(dir, 'notes.txt'), 'mine');
   await writeFile(join(dir, 'weights.bin'), 'a tfjs-style name: not ours to judge');

@@ -99,11 +99,33 @@ export async function saveToDirectory(target: string, render: (weightsFile: stri
     if (p === weightsFile || p.includes('/') || p.includes('\\')) continue;
     await fs.unlink(path.join(dir, p)).catch(() => undefined);
   }
+  const now = Date.now();
   for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
-    const stale = f !== weightsFile && (/^weights-[a-z0-9]+\.bin$/.test(f) || /^(model\.json|weights-[a-z0-9]+\.bin)\.tmp-[a-z0-9]+-[a-z0-9]+$/.test(f));
-    if (stale) await fs.unlink(path.join(dir, f)).catch(() => undefined);
+    if (f !== weightsFile && staleLeftover(f, now)) await fs.unlink(path.join(dir, f)).catch(() => undefined);
   }
   return dir;
+}
+
+/**
+ * rnnkit's own file names, each with the time it was named (Date.now() in base 36, 8 digits
+ * until 2059): `weights-<time><random>.bin` and `<file>.tmp-<time>-<random>`.
+ */
+const OWN_WEIGHTS = /^weights-([0-9a-z]{8})[0-9a-z]{0,4}\.bin$/;
+const OWN_TMP = /^(?:model\.json|weights-[0-9a-z]{8,12}\.bin)\.tmp-([0-9a-z]{8})-[0-9a-z]{0,6}$/;
+/** Younger leftovers may be a save still running in another process: a later save sweeps them. */
+const SWEEP_AFTER_MS = 60_000;
+const YEAR_2020 = Date.UTC(2020, 0, 1);
+
+/**
+ * A weights file no model.json names, or a temporary file, left by a save that was killed:
+ * one of rnnkit's names, from a plausible time over a minute ago. Names a user might choose
+ * ("weights.bin", "weights-final.bin") do not decode to such a time and are never touched.
+ */
+function staleLeftover(f: string, now: number): boolean {
+  const m = OWN_WEIGHTS.exec(f) ?? OWN_TMP.exec(f);
+  if (m === null) return false;
+  const t = parseInt(m[1]!, 36);
+  return t >= YEAR_2020 && t <= now - SWEEP_AFTER_MS;
 }
 
 /** The largest model.json read (vocabularies in the metadata make some a few MB). */
