@@ -66,22 +66,29 @@ function ready(gen) {
 }
 
 /** Let the page paint between the setup steps, so none of them is a long task. */
-const tick = () => new Promise((r) => setTimeout(r, 0));
+let lastTick = 0;
+const tick = (what) => {
+  const now = performance.now();
+  (state.setupMs ??= []).push(`${what} ${(now - lastTick).toFixed(0)}`);
+  return new Promise((r) => setTimeout(() => ((lastTick = performance.now()), r()), 0));
+};
 
 async function train() {
+  state.setupMs = [];
+  lastTick = performance.now();
   const lines = await corpus();
-  await tick();
+  await tick('corpus');
   if (lines.length < 2) throw new Error('give at least two lines to learn from');
   const cell = $('#cell').value;
   const units = Math.max(4, Math.min(512, Math.round(Number($('#units').value)) || 64));
   const epochs = Math.max(1, Math.min(200, Math.round(Number($('#epochs').value)) || 10));
   const vocab = Vocabulary.fromCorpus(lines);
-  await tick();
+  await tick('vocab');
   const base = new TextGenerator({ vocab, cell, units, seed: 1 });
-  await tick();
+  await tick('model');
   // As TextGenerator.fit prepares lines: one example per line, shuffled once.
   const ds = lineDataset(lines, vocab);
-  await tick();
+  await tick('dataset');
   const [N, T] = ds.x.shape;
   const order = Array.from({ length: N }, (_, i) => i);
   new Rng(7).shuffle(order);
@@ -94,9 +101,9 @@ async function train() {
   base.mode = 'lines';
   base.maxLength = T - 1;
   base.model.compile({ optimizer: optimizers.adam({ learningRate: 0.01, globalClipnorm: 5 }), loss: losses.sparseCategoricalCrossentropy(), metrics: ['accuracy'] });
-  await tick();
+  await tick('compile');
   ready(generator(base.model, base));
-  await tick();
+  await tick('ready');
   Object.assign(state, { batchX: [], batchY: [], epochX: [], epochY: [], epochs: 0, firstBatchAt: null, trainStartAt: performance.now() });
   $('#epoch-samples').replaceChildren();
   redraw();
