@@ -11,6 +11,7 @@
  *    loadModel and predict as the page does, a model saved by Node loads into the page
  *    by URL and predicts as in Node;
  *  - Forecaster on CO2: the forecast is drawn and the MAE table shown;
+ *  - Classifier on its sample sentences: predictions follow the typed text;
  *  - every page: no console errors or uncaught exceptions; a screenshot of each page
  *    (desktop and phone width) in test-artifacts/playground/.
  *
@@ -365,6 +366,23 @@ const allProblems = [];
   }
   await p.screenshot('forecast.png');
   await p.screenshot('forecast-phone.png', 390);
+  allProblems.push(...p.problems);
+  await p.close();
+}
+
+// ---- classifier
+{
+  console.log('classifier:');
+  const p = await openPage(cdp, `${base}/classify.html`, 'classify');
+  await p.evaluate(`(() => { document.getElementById('epochs').value = '25'; document.getElementById('train').click(); return true; })()`);
+  if (await p.waitFor('window.playground.epochs === 25 && !window.playground.training', 60_000, '25 epochs trained')) {
+    const pos = await p.evaluate(`(() => { const t = document.getElementById('text'); t.value = 'a lovely, wonderful evening'; t.dispatchEvent(new Event('input')); return playground.prediction.label; })()`);
+    const neg = await p.evaluate(`(() => { const t = document.getElementById('text'); t.value = 'rude staff and awful food'; t.dispatchEvent(new Event('input')); return playground.prediction.label; })()`);
+    const rows = await p.evaluate(`document.querySelectorAll('#probs tbody tr').length`);
+    check(pos === 'positive' && neg === 'negative' && rows === 2, `predictions follow the typed text (${pos}, ${neg}; ${rows} classes shown)`);
+  }
+  await p.screenshot('classify.png');
+  await p.screenshot('classify-phone.png', 390);
   allProblems.push(...p.problems);
   await p.close();
 }
