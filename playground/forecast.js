@@ -57,6 +57,12 @@ function useTable(table, name, defaults = {}) {
     l.append(box, h);
     fs.append(l);
   }
+  // The target is always an input; the boxes offer the other numeric columns.
+  const syncBoxes = () => {
+    for (const l of fs.querySelectorAll('label')) l.hidden = l.querySelector('input').value === $('#target-col').value;
+  };
+  $('#target-col').onchange = syncBoxes;
+  syncBoxes();
   status($('#data-status'), `${name}: ${table.rows.length} rows, columns ${table.header.join(', ')}`);
 }
 

@@ -364,6 +364,21 @@ const allProblems = [];
     check(/forecast/.test(s.forecast) && /actual/.test(s.forecast), 'the forecast is drawn over the held-out part');
     check(s.rows.length === 3 && s.rows[0][0] === 'model' && Number.isFinite(Number(s.rows[0][1])), `MAE shown: ${s.rows.map((r) => `${r[0]} ${r[1]}`).join('; ')}`);
   }
+  // Download → Forecaster.load in Node: the same test-part forecasts.
+  for (const f of ['model.json', 'weights.bin']) rmSync(join(downloads, f), { force: true });
+  await p.evaluate('document.getElementById("download").click(); true');
+  const until = Date.now() + 10_000;
+  while (Date.now() < until && !(existsSync(join(downloads, 'model.json')) && existsSync(join(downloads, 'weights.bin')))) await new Promise((r) => setTimeout(r, 100));
+  if (check(existsSync(join(downloads, 'weights.bin')), 'the forecaster downloads model.json and weights.bin')) {
+    await new Promise((r) => setTimeout(r, 300));
+    const modelJson = JSON.parse(readFileSync(join(downloads, 'model.json'), 'utf8'));
+    const bin = readFileSync(join(downloads, 'weights.bin'));
+    const f = await rnnkit.Forecaster.load({ modelJson, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });
+    const co2 = readFileSync(join(site, 'data/co2.csv'), 'utf8').trim().split('\n').slice(1).map((l) => [Number(l.split(',')[1])]);
+    const nodeEv = f.evaluate(co2, { season: 12 });
+    const pageMae = await p.evaluate('playground.evaluation.model.mae');
+    check(Math.abs(nodeEv.model.mae - pageMae) <= 1e-6 * Math.max(1, pageMae), `Forecaster.load in Node gives the page's test MAE (${nodeEv.model.mae.toFixed(6)} vs ${pageMae.toFixed(6)})`);
+  }
   await p.screenshot('forecast.png');
   await p.screenshot('forecast-phone.png', 390);
   allProblems.push(...p.problems);
