@@ -3,6 +3,9 @@
 import { getBackend, lineChart } from './rnnkit/index.js';
 
 export const $ = (sel) => document.querySelector(sel);
+/** How long each chart redraw took (ms), for the tests. */
+export const chartMs = [];
+globalThis.__chartMs = chartMs;
 
 /** Status line: text, or an error in red (also kept on window.playground.errors for tests). */
 export function status(el, text, isError = false) {
@@ -29,7 +32,9 @@ export function chart(el, options) {
       pending = null;
       // Drawn at the element's own width (300–760 px), so the labels stay readable on a phone.
       const width = Math.max(300, Math.min(760, Math.round(el.clientWidth || 720)));
+      const t = performance.now();
       el.innerHTML = s.length === 0 ? '' : lineChart(s, { width, height: Math.round(width * (width < 500 ? 0.62 : 0.42)), ...options, ...draw.options });
+      chartMs.push(performance.now() - t);
     });
   };
   return draw;

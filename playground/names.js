@@ -57,12 +57,14 @@ function redraw() {
   ]);
 }
 
-function ready(gen) {
+function ready(gen, { untrained = false } = {}) {
   state.gen = gen;
   showSummary($('#summary'), gen.model);
   $('#download').disabled = false;
   $('#sample').disabled = false;
-  sample();
+  // An untrained model writes noise: the samples wait for the first epoch.
+  if (untrained) $('#samples').replaceChildren();
+  else sample();
 }
 
 /** Let the page paint between the setup steps, so none of them is a long task. */
@@ -102,7 +104,7 @@ async function train() {
   base.maxLength = T - 1;
   base.model.compile({ optimizer: optimizers.adam({ learningRate: 0.01, globalClipnorm: 5 }), loss: losses.sparseCategoricalCrossentropy(), metrics: ['accuracy'] });
   await tick('compile');
-  ready(generator(base.model, base));
+  ready(generator(base.model, base), { untrained: true });
   await tick('ready');
   Object.assign(state, { batchX: [], batchY: [], epochX: [], epochY: [], epochs: 0, firstBatchAt: null, trainStartAt: performance.now() });
   $('#epoch-samples').replaceChildren();
@@ -120,12 +122,15 @@ async function train() {
       signal: controller.signal,
       onBatch: ({ epoch, batch, logs }) => {
         state.firstBatchAt ??= performance.now();
+        state.batchEvents = (state.batchEvents ?? 0) + 1;
         state.batchX.push(epoch + (batch + 1) / steps);
         state.batchY.push(logs.loss);
         if (batch % 5 === 0) status(st, `Epoch ${epoch + 1}/${epochs}, batch ${batch + 1}/${steps}: loss ${fmt(logs.loss)}`);
         redraw();
       },
       onEpoch: ({ epoch, logs }) => {
+        const t = performance.now();
+        queueMicrotask(() => (state.epochHandlerMs ??= []).push(performance.now() - t));
         state.epochs = epoch + 1;
         state.epochX.push(epoch + 1);
         state.epochY.push(logs.loss);

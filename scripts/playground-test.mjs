@@ -274,11 +274,11 @@ const allProblems = [];
   const trained = await p.waitFor('window.playground.epochs === 2 && window.playground.training === null', 60_000, '2 epochs trained');
   if (trained) {
     console.log(`  2 epochs in ${((Date.now() - tTrain) / 1000).toFixed(1)} s`);
-    const s = await p.evaluate(`({ batches: playground.batchY.length, epochs: playground.epochY.length, paths: document.querySelectorAll('#chart svg path, #chart svg polyline').length, epochSamples: document.querySelectorAll('#epoch-samples li').length, samples: [...document.querySelectorAll('#samples li')].map((l) => l.textContent), longtasks: window.__longtasks.slice(), firstBatchAt: playground.firstBatchAt, setupMs: playground.setupMs, trainStartAt: playground.trainStartAt, status: document.getElementById('status').textContent })`);
+    const s = await p.evaluate(`({ batches: playground.batchY.length, epochs: playground.epochY.length, paths: document.querySelectorAll('#chart svg path, #chart svg polyline').length, epochSamples: document.querySelectorAll('#epoch-samples li').length, samples: [...document.querySelectorAll('#samples li')].map((l) => l.textContent), longtasks: window.__longtasks.slice(), firstBatchAt: playground.firstBatchAt, setupMs: playground.setupMs, epochMs: playground.epochHandlerMs ?? [], chartMs: window.__chartMs.slice(), trainStartAt: playground.trainStartAt, status: document.getElementById('status').textContent })`);
     check(s.batches > 10 && s.epochs === 2 && s.paths >= 2, `chart has points (${s.batches} batch losses, ${s.epochs} epoch losses, ${s.paths} lines)`);
     check(s.epochSamples === 2, `samples after each epoch (${s.epochSamples} epochs listed)`);
     check(s.samples.length === 12 && s.samples.every((x) => typeof x === 'string'), `12 samples shown: ${s.samples.slice(0, 6).join(', ')}`);
-    console.log(`  page setup steps (ms): ${s.setupMs.join(', ')}`);
+    console.log(`  page setup steps (ms): ${s.setupMs.join(', ')}; epoch handlers (ms): ${s.epochMs.map((v) => v.toFixed(0)).join(', ')}; chart redraws: ${s.chartMs.length}, longest ${Math.max(...s.chartMs).toFixed(0)} ms`);
     console.log(`  long tasks (ms, at ms after Train; first batch at ${(s.firstBatchAt - s.trainStartAt).toFixed(0)} ms): ${s.longtasks.map((t) => `${t.ms.toFixed(0)}@${(t.at - s.trainStartAt).toFixed(0)}`).join(', ') || 'none'}`);
     // From the click on Train (the page's setup included) to the end of the second epoch.
     let worst = Math.max(0, ...s.longtasks.map((t) => t.ms));
