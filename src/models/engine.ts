@@ -16,6 +16,7 @@ import type { Logs } from './callback.js';
 import { copyRows, type Dataset } from './data.js';
 import { backend } from '../backend/index.js';
 import { Executor } from './executor.js';
+import { show } from '../core/errors.js';
 import type { Graph } from './graph.js';
 
 /** What the engine trains each output for (set by compile). */
@@ -290,7 +291,11 @@ export class Engine {
   /**
    * The update half of a step, on the gradients in the gradient arena: regularization
    * penalties (added to `stepLoss[0]`) and their gradients, one optimizer update,
-   * constraints.
+   * constraints. A step that would make the model non-finite throws a NonFiniteError and
+   * leaves the weights and the optimizer state as they were before it: a non-finite loss or
+   * gradient is refused before anything is written; an update that overflows (finite
+   * gradients, but weights or optimizer state now ±Infinity or NaN, e.g. SGD at a huge
+   * learning rate) is undone from a copy taken just before it.
    */
   applyGradients(): void {
     this.refuseNonFinite();
@@ -301,27 +306,92 @@ export class Engine {
         w.regularizer!.addGradient(w.grad, w.value);
       }
     }
-    this.optimizer!.apply(this.params, this.grads);
+    const optimizer = this.optimizer!;
+    const slots = this.keepBeforeUpdate(optimizer);
+    const iterations = optimizer.iterations;
+    optimizer.apply(this.params, this.grads);
     for (let i = 0; i < this.constrained.length; i++) {
       const w = this.constrained[i]!;
       w.constraint!.apply(w.value, w.shape);
     }
+    // The state slots of the built-in optimizers are running sums or averages of g and g²
+    // (a momentum that overflows makes the weights overflow too): with every |g| below
+    // 1e15 (Σg² < 1e30) they cannot reach ±Infinity, so only then are they skipped.
+    const sq = this.sumSq;
+    squaredNorm(this.params, sq, 1);
+    let finite = sq[1]! < Infinity;
+    for (let k = 0; finite && sq[0]! >= 1e30 && k < slots.length; k++) {
+      squaredNorm(slots[k]!, sq, 1);
+      finite = sq[1]! < Infinity;
+    }
+    if (!finite) this.undoUpdate(optimizer, slots, iterations);
   }
 
   /**
+   * Copies of the weight arena and the optimizer's state slots, taken before each update so
+   * an update that overflows can be undone exactly (a memcpy of each: a small fraction of a
+   * step). Allocated once per arena size, in ordinary memory. Returns the live slots.
+   */
+  private keepBeforeUpdate(optimizer: Optimizer): Float32Array[] {
+    // The slots are the optimizer's own (protected) arrays: read in place, so nothing is allocated per step.
+    const slots = optimizer['slots'];
+    if (this.before.length !== this.params.length) this.before = new Float32Array(this.params.length);
+    this.before.set(this.params);
+    for (let k = 0; k < slots.length; k++) {
+      const s = slots[k]!;
+      if (this.beforeSlots[k]?.length !== s.length) this.beforeSlots[k] = new Float32Array(s.length);
+      this.beforeSlots[k]!.set(s);
+    }
+    this.beforeSlots.length = slots.length;
+    return slots;
+  }
+
+  /** Put back the weights and optimizer state from before the update and throw, naming the first non-finite value. */
+  private undoUpdate(optimizer: Optimizer, slots: readonly Float32Array[], iterations: number): never {
+    let what = 'a weight is not finite after the update';
+    const bad = firstNonFinite(this.params);
+    if (bad >= 0) {
+      what = `the update made ${this.describeIndex(bad, show(this.params[bad]))}`;
+    } else {
+      const names = Object.keys(optimizer.getState().slots);
+      for (let k = 0; k < slots.length; k++) {
+        const i = firstNonFinite(slots[k]!);
+        if (i >= 0) {
+          what = `the update made the optimizer's '${names[k] ?? k}' state of ${this.describeIndex(i, show(slots[k]![i]))}`;
+          break;
+        }
+      }
+    }
+    this.params.set(this.before);
+    for (let k = 0; k < slots.length; k++) slots[k]!.set(this.beforeSlots[k]!);
+    optimizer.iterations = iterations;
+    throw new NonFiniteError(what);
+  }
+
+  /** "'layer/weight' hold VALUE at index i" for an index into the weight arena. */
+  private describeIndex(flat: number, value: string): string {
+    const s = this.segments.find((g) => flat >= g.offset && flat < g.offset + g.size);
+    return s === undefined ? `value ${flat} of the weight arena hold ${value}` : `'${s.name}' hold ${value} at index ${flat - s.offset}`;
+  }
+
+  /** [Σg² of the step's gradients (before regularizers and clipping), scratch]: doubles in an array are never boxed. */
+  private readonly sumSq = new Float64Array(2);
+
+  /** The arena and the optimizer slots as they were before the last update (see keepBeforeUpdate). */
+  private before = new Float32Array(0);
+  private beforeSlots: Float32Array[] = [];
+
+  /**
    * Before an update: a non-finite loss or gradient would write NaN into every weight and the
-   * optimizer's moments, silently. Refuse the step instead (one pass over the gradients: a
-   * finite g gives g·0 = 0, NaN or ±Infinity give NaN), naming the first bad weight.
+   * optimizer's moments, silently. Refuse the step instead, naming the first bad weight.
    */
   private refuseNonFinite(): void {
-    const g = this.grads;
-    let probe = this.stepLoss[0]! * 0;
-    for (let i = 0; i < g.length; i++) probe += g[i]! * 0;
-    if (probe === 0) return;
-    if (!Number.isFinite(this.stepLoss[0]!)) throw new NonFiniteError(`the loss is ${this.stepLoss[0]}`);
+    squaredNorm(this.grads, this.sumSq, 0);
+    if (Number.isFinite(this.stepLoss[0]!) && this.sumSq[0]! < Infinity) return;
+    if (!Number.isFinite(this.stepLoss[0]!)) throw new NonFiniteError(`the loss is ${show(this.stepLoss[0])}`);
     for (const [w, path] of weightNames(this.layers)) {
-      const i = w.grad.findIndex((v) => !Number.isFinite(v));
-      if (i >= 0) throw new NonFiniteError(`the gradient of '${path}' holds ${w.grad[i]} at index ${i}`);
+      const i = firstNonFinite(w.grad);
+      if (i >= 0) throw new NonFiniteError(`the gradient of '${path}' holds ${show(w.grad[i])} at index ${i}`);
     }
     throw new NonFiniteError('a gradient is not finite');
   }
@@ -413,6 +483,51 @@ export class Engine {
     }
     return results;
   }
+}
+
+/**
+ * out[at] = Σ a[i]² in doubles: NaN or +Infinity exactly when some value is NaN or ±Infinity
+ * (a float32 squared cannot overflow a double, nor can a sum of fewer than 2^1000 of them),
+ * so one pass both checks and measures. Eight partial sums, so the adds do not wait on each
+ * other; written to an array, as a returned double would be boxed (allocated) per call.
+ */
+export function squaredNorm(a: Float32Array, out: Float64Array, at: number): void {
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  let p4 = 0;
+  let p5 = 0;
+  let p6 = 0;
+  let p7 = 0;
+  const n = a.length;
+  const n8 = n - (n % 8);
+  for (let i = 0; i < n8; i += 8) {
+    const a0 = a[i]!;
+    const a1 = a[i + 1]!;
+    const a2 = a[i + 2]!;
+    const a3 = a[i + 3]!;
+    const a4 = a[i + 4]!;
+    const a5 = a[i + 5]!;
+    const a6 = a[i + 6]!;
+    const a7 = a[i + 7]!;
+    p0 += a0 * a0;
+    p1 += a1 * a1;
+    p2 += a2 * a2;
+    p3 += a3 * a3;
+    p4 += a4 * a4;
+    p5 += a5 * a5;
+    p6 += a6 * a6;
+    p7 += a7 * a7;
+  }
+  for (let i = n8; i < n; i++) p0 += a[i]! * a[i]!;
+  out[at] = p0 + p1 + p2 + p3 + p4 + p5 + p6 + p7;
+}
+
+/** Index of the first NaN or ±Infinity, or −1. */
+function firstNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
+  return -1;
 }
 
 /** Stored names of every weight (layer/weight; wrappers add their inner layer's name), as save writes them. */
