@@ -166,10 +166,11 @@ function checkSpec(spec: unknown, index: number, where: string): WeightEntry {
   if (spec === null || typeof spec !== 'object') throw new ModelFormatError(`${where}: weightsManifest entry ${index} is not an object`);
   const s = spec as Partial<WeightEntry>;
   if (typeof s.name !== 'string' || s.name === '') throw new ModelFormatError(`${where}: weightsManifest entry ${index} has no name`);
-  if (!Array.isArray(s.shape) || !s.shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
-    throw new ModelFormatError(`${where}: weight '${s.name}' has an invalid shape ${JSON.stringify(s.shape)}; expected a list of non-negative integers`);
+  if (!Array.isArray(s.shape) || !s.shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw new ModelFormatError(`${where}: weight '${s.name}' has an invalid shape ${show(s.shape)?.slice(0, 80)}; expected a list of non-negative integers`);
   }
   if (typeof s.dtype !== 'string') throw new ModelFormatError(`${where}: weight '${s.name}' has no dtype`);
+  if (s.group !== undefined && s.group !== null && typeof s.group !== 'string') throw new ModelFormatError(`${where}: weight '${s.name}' has a group ${show(s.group)?.slice(0, 80)}; expected a string`);
   return s as WeightEntry;
 }
 
@@ -200,35 +201,98 @@ function storageOf(spec: WeightEntry, where: string): string {
   return spec.dtype;
 }
 
+/** One weight of a manifest group, as laid out in the group's bytes. */
+export interface LayoutWeight {
+  name: string;
+  shape: number[];
+  storage: string;
+  bytes: number;
+}
+
+/**
+ * A weights manifest checked before any file is read: per group (in order) the bytes its
+ * files must hold together, its weights, and its paths with the place each is written in
+ * model.json (`weightsManifest[0].paths[1]`), for messages.
+ */
+export interface ManifestLayout {
+  total: number;
+  groups: { bytes: number; weights: LayoutWeight[]; paths: { path: string; at: string }[] }[];
+}
+
 /**
  * Check a weights manifest (groups of {paths, weights}) before any file is read: every group
- * an object, its paths non-empty strings (where they may lead is the reader's check), its weights valid entries; returns the
- * byte count the shards must hold together, refused above `maxBytes`.
+ * an object, its paths non-empty strings (where they may lead is the reader's check), its
+ * weights valid entries with non-negative safe-integer shapes; the bytes they need together
+ * are refused above `maxBytes`.
  */
-export function manifestBytes(manifest: unknown, maxBytes: number, where: string): number {
+export function manifestLayout(manifest: unknown, maxBytes: number, where: string): ManifestLayout {
   if (!Array.isArray(manifest)) throw new ModelFormatError(`${where}: weightsManifest must be a list`);
   let total = 0;
-  manifest.forEach((g, gi) => {
+  const groups = manifest.map((g, gi) => {
     const at = `${where}: weightsManifest[${gi}]`;
     if (g === null || typeof g !== 'object' || Array.isArray(g)) throw new ModelFormatError(`${at} must be an object with paths and weights`);
     const { paths, weights } = g as { paths?: unknown; weights?: unknown };
     if (!Array.isArray(paths)) throw new ModelFormatError(`${at}.paths must be a list of file names`);
-    paths.forEach((p, pi) => {
-      if (typeof p !== 'string' || p === '') throw new ModelFormatError(`${at}.paths[${pi}] must be a non-empty file name, got ${show(p)}`);
+    const named = paths.map((p, pi) => {
+      if (typeof p !== 'string' || p === '') throw new ModelFormatError(`${at}.paths[${pi}] must be a non-empty file name, got ${show(p)?.slice(0, 80)}`);
       if (p.includes('\0')) throw new ModelFormatError(`${at}.paths[${pi}] ${JSON.stringify(p)} holds a NUL character`);
+      return { path: p, at: `weightsManifest[${gi}].paths[${pi}]` };
     });
     if (!Array.isArray(weights)) throw new ModelFormatError(`${at}.weights must be a list`);
-    weights.forEach((raw, wi) => {
+    let bytes = 0;
+    const laid = weights.map((raw, wi) => {
       const spec = checkSpec(raw, wi, at);
       const storage = storageOf(spec, at);
       let size = BYTES[storage]!;
       for (const d of spec.shape) size *= d;
       if (!Number.isSafeInteger(size)) throw new ModelFormatError(`${at}: weight '${spec.name}' ${fmtShape(spec.shape)} is too large`);
       total += size;
+      bytes += size;
       if (total > maxBytes) throw new ModelFormatError(`${at}: the weights need more than ${maxBytes} bytes (up to '${spec.name}' ${fmtShape(spec.shape)}); loadModel's maxBytes option sets the limit`);
+      return { name: spec.name, shape: spec.shape, storage, bytes: size };
     });
+    return { bytes, weights: laid, paths: named };
   });
-  return total;
+  return { total, groups };
+}
+
+/** The bytes a weights manifest needs (see manifestLayout). */
+export function manifestBytes(manifest: unknown, maxBytes: number, where: string): number {
+  return manifestLayout(manifest, maxBytes, where).total;
+}
+
+/**
+ * Compare the sizes of a manifest's files (`sizes[g][k]`: group g's k-th path, from stat or
+ * from what a server sent) with what each group needs, before the bytes are decoded: a
+ * group's files hold exactly its weights (tfjs and the converter write them so). A mismatch
+ * is a ModelFormatError naming the file(s), both sizes, and for too few bytes the weight
+ * where the data ends.
+ */
+export function checkShardSizes(layout: ManifestLayout, sizes: readonly (readonly number[])[], where: string): void {
+  const found = sizes.reduce((n, g) => n + g.reduce((a, b) => a + b, 0), 0);
+  layout.groups.forEach((g, gi) => {
+    const have = sizes[gi] ?? [];
+    const sum = have.reduce((a, b) => a + b, 0);
+    if (sum === g.bytes) return;
+    if (g.paths.length === 0) throw new ModelFormatError(`${where}: weightsManifest[${gi}] lists ${g.weights.length} weights (${g.bytes} bytes) but no files to read them from (its paths are empty)`);
+    const files =
+      g.paths.length === 1
+        ? `weights file ${JSON.stringify(g.paths[0]!.path)} (${g.paths[0]!.at}) holds ${sum} bytes`
+        : `the weight files of weightsManifest[${gi}] (${g.paths.map((p, k) => `${JSON.stringify(p.path)} ${have[k] ?? 0} bytes`).join(', ')}) hold ${sum} bytes together`;
+    const totals = found === layout.total ? '' : `; weight data has ${found} bytes but the manifest needs ${layout.total}`;
+    if (sum > g.bytes) {
+      throw new ModelFormatError(
+        `${where}: ${files} but the manifest needs only ${g.bytes} for ${g.paths.length === 1 ? 'it' : 'them'}${totals}: the .bin files do not belong to this model.json, or a weight is missing from its manifest`,
+      );
+    }
+    let end = 0;
+    const cut = g.weights.find((w) => (end += w.bytes) > sum)!;
+    const complete = g.weights.indexOf(cut);
+    throw new ModelFormatError(
+      `${where}: ${files} but the manifest needs ${g.bytes} for ${g.paths.length === 1 ? 'it' : 'them'}${totals} ` +
+        `(the data ends inside '${cut.name}' ${fmtShape(cut.shape)} ${cut.storage}, ${complete} of ${g.weights.length} weights of this group complete). Is a .bin shard missing or truncated?`,
+    );
+  });
 }
 
 /**
