@@ -5,6 +5,7 @@
  * mid-save leaves the previous model.json pointing at its own, intact weights file.
  */
 import { ModelFormatError } from '../core/errors.js';
+import { checkShardSizes, type ManifestLayout } from './weights.js';
 
 interface Fs {
   mkdir(p: string, o: { recursive: boolean }): Promise<unknown>;
@@ -129,94 +130,168 @@ function staleLeftover(f: string, now: number): boolean {
 }
 
 /** The largest model.json read (vocabularies in the metadata make some a few MB). */
-const MAX_JSON_BYTES = 256 * 2 ** 20;
+export const MAX_JSON_BYTES = 256 * 2 ** 20;
 
-/** Read at most `size` bytes of a regular file (bounded even if it grows meanwhile). */
-async function readBounded(fs: Fs, file: string, size: number): Promise<Uint8Array> {
-  const h = await fs.open(file, 'r');
+/** What reading needs of node:fs/promises: stat, realpath, opening with numeric flags, the handle's own stat. */
+interface ReadFs {
+  stat(p: string): Promise<FileStat>;
+  realpath(p: string): Promise<string>;
+  open(p: string, flags: number): Promise<ReadHandle>;
+  constants: Readonly<Record<string, number | undefined>>;
+}
+interface FileStat {
+  size: number;
+  dev: number;
+  ino: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}
+interface ReadHandle {
+  stat(): Promise<FileStat>;
+  read(b: Uint8Array, off: number, len: number, pos: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+/** A file that is there but is no regular file (or was replaced while it was opened). */
+class NotRegularFile extends Error {}
+
+function kindOf(st: FileStat): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'something else';
+}
+
+/**
+ * Open a file that must be a regular file, never blocking on what it is: stat says what it
+ * is before it is opened (a FIFO or a device is never opened), the open is non-blocking (and,
+ * with `noFollow`, refuses a symbolic link put in its place), and the handle's own stat must
+ * show the same regular file — so a file swapped for a FIFO in between is refused too.
+ */
+async function openRegular(fs: ReadFs, file: string, noFollow: boolean): Promise<{ handle: ReadHandle; size: number }> {
+  const st = await fs.stat(file);
+  if (!st.isFile()) throw new NotRegularFile(`is ${kindOf(st)}, not a regular file`);
+  const c = fs.constants;
+  const handle = await fs.open(file, (c.O_RDONLY ?? 0) | (c.O_NONBLOCK ?? 0) | (noFollow ? (c.O_NOFOLLOW ?? 0) : 0));
   try {
-    const out = new Uint8Array(size);
-    let at = 0;
-    while (at < size) {
-      const { bytesRead } = await h.read(out, at, size - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    if (at < size) throw new Error(`it holds ${at} bytes, fewer than the ${size} it had a moment ago`);
-    return out;
-  } finally {
-    await h.close();
+    const now = await handle.stat();
+    if (!now.isFile() || now.dev !== st.dev || now.ino !== st.ino) throw new NotRegularFile('was replaced while it was opened');
+    return { handle, size: now.size };
+  } catch (e) {
+    await handle.close();
+    throw e;
   }
+}
+
+/** Read exactly `size` bytes from an open file (never more, even if it grew meanwhile). */
+async function readBounded(handle: ReadHandle, size: number): Promise<Uint8Array> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  while (at < size) {
+    const { bytesRead } = await handle.read(out, at, size - at, at);
+    if (bytesRead === 0) break;
+    at += bytesRead;
+  }
+  if (at < size) throw new Error(`it holds ${at} bytes, fewer than the ${size} it had a moment ago`);
+  return out;
 }
 
 /**
  * Read model.json (path to the file or its directory); `readShards` then reads the weight
- * files its manifest names, as untrusted input: each path must stay inside model.json's
- * directory (symbolic links resolved) and name a regular file, and the files together may
- * not hold more bytes than the manifest needs — checked before anything is read.
+ * files its manifest names, as untrusted input: each path a file name relative to
+ * model.json's directory (not absolute, not a URL) that stays inside it (checked as written
+ * and with symbolic links resolved) and names a regular file (no FIFO, device or directory);
+ * each group's files must hold exactly the bytes its weights need — compared with their
+ * sizes before anything is read, and no read goes past those sizes. `check()` runs between
+ * files (loadModel's AbortSignal).
  */
 export async function readFromFiles(
   source: string,
   what: string,
-): Promise<{ jsonText: string; where: string; readShards(paths: readonly string[], expectedBytes: number): Promise<ArrayBuffer[]> }> {
-  const { fs, path } = await modules(what);
+): Promise<{ jsonText: string; where: string; readShards(layout: ManifestLayout, check?: () => void): Promise<ArrayBuffer[]> }> {
+  const { path } = await modules(what);
+  const fs = (await import('node:fs/promises')) as unknown as ReadFs;
   let file = path.resolve(dirFromTarget(source));
   if (!file.endsWith('.json')) file = path.join(file, 'model.json');
   let jsonText: string;
   try {
-    const st = await fs.stat(file);
-    if (!st.isFile()) throw new Error('not a regular file');
-    if (st.size > MAX_JSON_BYTES) throw new Error(`${st.size} bytes, more than the ${MAX_JSON_BYTES} a model.json may have`);
-    jsonText = new TextDecoder().decode(await readBounded(fs, file, st.size));
+    const { handle, size } = await openRegular(fs, file, false);
+    try {
+      if (size > MAX_JSON_BYTES) throw new Error(`${size} bytes, more than the ${MAX_JSON_BYTES} a model.json may have`);
+      jsonText = new TextDecoder().decode(await readBounded(handle, size));
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
     throw new Error(`${what}: cannot read ${file}: ${(e as Error).message}`);
   }
   const dir = path.dirname(file);
-  const refuse = (p: string, why: string): ModelFormatError => new ModelFormatError(`${file}: weights path ${JSON.stringify(p)} ${why}`);
+  const refuse = (p: { path: string; at: string }, why: string): ModelFormatError => new ModelFormatError(`${file}: weights path ${JSON.stringify(p.path)} (${p.at}) ${why}`);
+  /** Whether `p` lies strictly inside `base` (both absolute). */
+  const inside = (base: string, p: string): boolean => {
+    const rel = path.relative(base, p);
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+  };
   return {
     jsonText,
     where: file,
-    readShards: async (paths, expectedBytes) => {
+    readShards: async (layout, check = () => undefined) => {
       let realDir: string;
       try {
         realDir = await fs.realpath(dir);
       } catch (e) {
         throw new Error(`${what}: cannot read ${dir}: ${(e as Error).message}`);
       }
-      const inside = (base: string, p: string): boolean => {
-        const rel = path.relative(base, p);
-        return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-      };
-      const files: { p: string; real: string; size: number }[] = [];
-      for (const p of paths) {
-        // Lexically first (so nothing outside is even looked at), then with links resolved.
-        if (!inside(dir, path.resolve(dir, p))) throw refuse(p, "leads outside the model's directory");
-        let real: string;
-        let st: { size: number; isFile(): boolean };
+      // 1. Where each path leads and how big the file is, before anything is opened or read.
+      const found = layout.groups.map((g) =>
+        g.paths.map((p) => {
+          if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p.path) && !path.isAbsolute(p.path)) throw refuse(p, "is a URL; weights paths name files relative to model.json's directory");
+          if (path.isAbsolute(p.path) || p.path.startsWith('/') || p.path.startsWith('\\')) throw refuse(p, "is absolute; weights paths name files relative to model.json's directory");
+          // As written first (so nothing outside is even looked at), then with links resolved.
+          if (!inside(dir, path.resolve(dir, p.path))) throw refuse(p, "leads outside the model's directory");
+          return { p, real: '', size: 0 };
+        }),
+      );
+      for (const f of found.flat()) {
+        check();
         try {
-          real = await fs.realpath(path.resolve(dir, p));
-          if (!inside(realDir, real)) throw refuse(p, "leads outside the model's directory (through a symbolic link)");
-          st = await fs.stat(real);
+          f.real = await fs.realpath(path.resolve(dir, f.p.path));
+          if (!inside(realDir, f.real)) throw refuse(f.p, "leads outside the model's directory (through a symbolic link)");
+          const st = await fs.stat(f.real);
+          if (!st.isFile()) throw refuse(f.p, `is ${kindOf(st)}, not a regular file`);
+          f.size = st.size;
         } catch (e) {
           if (e instanceof ModelFormatError) throw e;
-          if ((e as { code?: string }).code === 'ENOENT') throw refuse(p, 'names a file that does not exist');
-          throw new Error(`${what}: cannot read weights file ${path.join(dir, p)}: ${(e as Error).message}`);
+          if ((e as { code?: string }).code === 'ENOENT') throw refuse(f.p, 'names a file that does not exist');
+          throw new Error(`${what}: cannot read weights file ${path.join(dir, f.p.path)}: ${(e as Error).message}`);
         }
-        if (!st.isFile()) throw refuse(p, 'is not a regular file');
-        files.push({ p, real, size: st.size });
       }
-      const total = files.reduce((n, f) => n + f.size, 0);
-      // Fewer bytes than needed are read (bounded) and the decoder names the weight where they end.
-      if (total > expectedBytes) {
-        const list = files.map((f) => `${f.p} ${f.size}`).join(', ');
-        throw new ModelFormatError(`${file}: the weight files hold ${total} bytes (${list || 'none'}) but the manifest needs only ${expectedBytes}; the .bin files are not this model.json's`);
-      }
+      checkShardSizes(
+        layout,
+        found.map((g) => g.map((f) => f.size)),
+        file,
+      );
+      // 2. Read each file, opened so that it cannot block, exactly the size just checked.
       const out: ArrayBuffer[] = [];
-      for (const f of files) {
+      for (const f of found.flat()) {
+        check();
         try {
-          out.push((await readBounded(fs, f.real, f.size)).buffer as ArrayBuffer);
+          const { handle, size } = await openRegular(fs, f.real, true);
+          try {
+            if (size !== f.size) throw new Error(`its size changed from ${f.size} to ${size} bytes while it was being read`);
+            out.push((await readBounded(handle, f.size)).buffer as ArrayBuffer);
+          } finally {
+            await handle.close();
+          }
         } catch (e) {
-          throw new Error(`${what}: cannot read weights file ${path.join(dir, f.p)}: ${(e as Error).message}`);
+          if (e instanceof NotRegularFile) throw refuse(f.p, e.message);
+          throw new Error(`${what}: cannot read weights file ${path.join(dir, f.p.path)}: ${(e as Error).message}`);
         }
       }
       return out;

@@ -4,138 +4,232 @@
  * Reads rnnkit's own files, tfjs's model.save output and tensorflowjs-converted Keras
  * models (several shards, quantized weights).
  */
-import { ModelFormatError, checkBoolean, checkOptions } from '../core/errors.js';
-import { readFromFiles } from '../io/node.js';
-import { manifestBytes } from '../io/weights.js';
+import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
+import { MAX_JSON_BYTES, readFromFiles } from '../io/node.js';
+import { checkShardSizes, manifestLayout } from '../io/weights.js';
 import type { Model } from './model.js';
 import { modelFromArtifacts } from './loading.js';
-import { checkModelJson, parseModelJson, shardPaths, type ModelArtifacts, type ModelJSON } from './saving.js';
+import { checkModelJson, parseModelJson, type ModelArtifacts, type ModelJSON } from './saving.js';
 
 /** How a model file is read: it is untrusted input (see loadModel). */
 export interface LoadOptions {
-  /** Most bytes of weights (and of any one download) accepted. Default 2^31. */
+  /** Most bytes of weights accepted, and of any one http(s) response. Default 2^31. */
   maxBytes?: number;
   /** Refuse weights and optimizer state holding NaN or ±Infinity. Default true. */
   checkFinite?: boolean;
-  /** http(s): let the manifest name weight files on other origins. Default false (same origin only). */
+  /** http(s): let the manifest (and redirects) lead to other origins. Default false (same origin only). */
   allowCrossOrigin?: boolean;
   /** http(s): milliseconds for the whole load. Default 60,000. */
   timeout?: number;
-  /** http(s): cancels the load. */
+  /** Cancels the load (between files, and any download under way); it rejects with an Error named 'AbortError'. */
   signal?: AbortSignal;
 }
 
-type Source = string | ModelArtifacts | { modelJson: ModelJSON | string; weightData: ArrayBuffer | ArrayBuffer[] };
+type Source = string | ModelArtifacts | { modelJson: ModelJSON | string; weightData: ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView)[] };
+
+type Options = Required<Omit<LoadOptions, 'signal'>> & { signal: AbortSignal | undefined };
 
 /** The options, checked, with their defaults. */
-function loadOptions(options: LoadOptions, what: string): Required<Omit<LoadOptions, 'signal'>> & { signal: AbortSignal | undefined } {
+function loadOptions(options: LoadOptions, what: string): Options {
   checkOptions(options, ['maxBytes', 'checkFinite', 'allowCrossOrigin', 'timeout', 'signal'], what);
-  const maxBytes = options.maxBytes ?? 2 ** 31;
-  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${String(options.maxBytes)}`);
-  const timeout = options.timeout ?? 60_000;
-  if (typeof timeout !== 'number' || !(timeout > 0)) throw new RangeError(`${what}: timeout must be a number of milliseconds > 0, got ${String(options.timeout)}`);
+  const o = options ?? {};
+  const maxBytes = o.maxBytes ?? 2 ** 31;
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${show(o.maxBytes)}`);
+  const timeout = o.timeout ?? 60_000;
+  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 2 ** 31 - 1) throw new RangeError(`${what}: timeout must be a number of milliseconds > 0 (at most 2^31 - 1), got ${show(o.timeout)}`);
+  const signal = o.signal;
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof (signal as { aborted?: unknown }).aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+    throw new TypeError(`${what}: signal must be an AbortSignal, got ${show(signal)}`);
+  }
   return {
     maxBytes,
-    checkFinite: options.checkFinite === undefined ? true : checkBoolean(options.checkFinite, `${what}: checkFinite`),
-    allowCrossOrigin: options.allowCrossOrigin === undefined ? false : checkBoolean(options.allowCrossOrigin, `${what}: allowCrossOrigin`),
+    checkFinite: o.checkFinite === undefined ? true : checkBoolean(o.checkFinite, `${what}: checkFinite`),
+    allowCrossOrigin: o.allowCrossOrigin === undefined ? false : checkBoolean(o.allowCrossOrigin, `${what}: allowCrossOrigin`),
     timeout,
-    signal: options.signal,
+    signal,
   };
 }
+
+/** The rejection of an aborted load: an Error named 'AbortError' (as fetch and fit reject). */
+function abortError(what: string, signal: AbortSignal): Error {
+  const e = new Error(`${what}: aborted`, { cause: signal.reason });
+  e.name = 'AbortError';
+  return e;
+}
+
+const isBytes = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof ArrayBuffer || ArrayBuffer.isView(v) || Object.prototype.toString.call(v) === '[object ArrayBuffer]';
 
 /**
  * A model file is untrusted input: weight paths must stay inside the model's directory (or,
  * over http(s), on the model.json's origin), sizes are checked against the manifest before
  * anything is read or allocated (at most `maxBytes`), and weights holding NaN or Infinity
- * are refused, naming the weight (`checkFinite`).
+ * are refused, naming the weight (`checkFinite`). Every malformed file is a ModelFormatError
+ * naming the field (and the file).
  */
 export async function loadModel(source: Source, options: LoadOptions = {}): Promise<Model> {
   const what = 'loadModel';
   const o = loadOptions(options, what);
+  const check = (): void => {
+    if (o.signal?.aborted) throw abortError(what, o.signal);
+  };
+  check();
   const build = { maxBytes: o.maxBytes, checkFinite: o.checkFinite };
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
     if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData}`);
-    const json = typeof s.modelJson === 'string' ? parseModelJson(s.modelJson, `${what}: modelJson`) : checkModelJson(s.modelJson, `${what}: modelJson`);
-    manifestBytes(json.weightsManifest, o.maxBytes, `${what}: modelJson`);
-    return modelFromArtifacts(json, s.weightData as ArrayBuffer | ArrayBuffer[], `${what}: modelJson`, build);
+    const data = s.weightData;
+    if (!isBytes(data) && !(Array.isArray(data) && data.every(isBytes))) {
+      throw new TypeError(`${what}: weightData must be an ArrayBuffer, a typed array, or a list of them, got ${show(data)?.slice(0, 80)}`);
+    }
+    const where = `${what}: modelJson`;
+    const json = typeof s.modelJson === 'string' ? parseModelJson(s.modelJson, where) : checkModelJson(s.modelJson, where);
+    manifestLayout(json.weightsManifest, o.maxBytes, where);
+    const shards = (Array.isArray(data) ? data : [data]).map((b) => (ArrayBuffer.isView(b) ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : b) as ArrayBuffer);
+    return modelFromArtifacts(json, shards, where, build);
   }
-  if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, or {modelJson, weightData}; got ${String(source)}`);
-  if (/^https?:\/\//.test(source)) return loadFromUrl(source, what, o);
+  if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, or {modelJson, weightData}; got ${show(source)?.slice(0, 80)}`);
+  if (/^https?:\/\//i.test(source)) return loadFromUrl(source, what, o);
   const files = await readFromFiles(source, what);
+  check();
   const json = parseModelJson(files.jsonText, files.where);
-  const bytes = manifestBytes(json.weightsManifest, o.maxBytes, files.where);
-  const shards = await files.readShards(shardPaths(json), bytes);
+  const layout = manifestLayout(json.weightsManifest, o.maxBytes, files.where);
+  const shards = await files.readShards(layout, check);
+  check();
   return modelFromArtifacts(json, shards, files.where, build);
 }
 
-/** Redirects followed (each to the same origin). */
-const MAX_REDIRECTS = 5;
+/** Redirects followed, each to the model.json's origin unless allowCrossOrigin. */
+export const MAX_REDIRECTS = 5;
 
-async function loadFromUrl(url: string, what: string, o: ReturnType<typeof loadOptions>): Promise<Model> {
-  const origin = new URL(url).origin;
-  const timer = AbortSignal.timeout(o.timeout);
-  const signal = o.signal === undefined ? timer : AbortSignal.any([o.signal, timer]);
-  let budget = o.maxBytes + 256 * 2 ** 20; // the weights plus model.json
-  const get = async (u: string): Promise<Uint8Array> => {
-    let at = u;
-    for (let hop = 0; ; hop++) {
-      let r: Response;
-      try {
-        r = await fetch(at, { redirect: 'manual', signal });
-      } catch (e) {
-        const why = timer.aborted ? `no answer within ${o.timeout} ms (the timeout option)` : o.signal?.aborted ? 'aborted' : (e as Error).message;
-        throw new Error(`${what}: cannot fetch ${at}: ${why}`);
-      }
-      if (r.status >= 300 && r.status < 400) {
-        const loc = r.headers.get('location');
-        if (loc === null) throw new Error(`${what}: ${at} answered ${r.status} without a location`);
-        const next = new URL(loc, at);
-        if (next.origin !== origin && !o.allowCrossOrigin) throw new ModelFormatError(`${what}: ${at} redirects to another origin (${next.origin}); pass allowCrossOrigin: true to follow it`);
-        if (hop >= MAX_REDIRECTS) throw new Error(`${what}: more than ${MAX_REDIRECTS} redirects from ${u}`);
-        at = next.toString();
-        continue;
-      }
-      if (!r.ok) throw new Error(`${what}: ${at} answered ${r.status} ${r.statusText}`);
-      const declared = Number(r.headers.get('content-length') ?? NaN);
-      if (declared > budget) throw new ModelFormatError(`${what}: ${at} is ${declared} bytes, more than the ${budget} left under maxBytes`);
-      const chunks: Uint8Array[] = [];
-      let n = 0;
-      if (r.body !== null) {
-        const reader = r.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          n += value.byteLength;
-          if (n > budget) {
-            await reader.cancel();
-            throw new ModelFormatError(`${what}: ${at} sent more than the ${budget} bytes left under maxBytes`);
-          }
-          chunks.push(value);
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * An http(s) load. Redirects are fetched with `redirect: 'manual'` and followed here, at most
+ * MAX_REDIRECTS, each to the same origin (any origin with allowCrossOrigin; where the
+ * environment hides a redirect's target, as browsers do, one is followed only with
+ * allowCrossOrigin). model.json may be at most min(maxBytes, 256 MiB); each weights file at
+ * most what its manifest group still needs — checked against content-length before the
+ * body is read and again while it streams. `timeout` covers the whole load; `signal` aborts it.
+ */
+async function loadFromUrl(url: string, what: string, o: Options): Promise<Model> {
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    throw new TypeError(`${what}: ${JSON.stringify(url)} is not a valid URL`);
+  }
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), o.timeout);
+  const onAbort = (): void => controller.abort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const signal = controller.signal;
+  const failed = (at: string, e: unknown): Error => {
+    if (o.signal?.aborted) return abortError(what, o.signal);
+    if (signal.aborted) {
+      const t = new Error(`${what}: cannot fetch ${at}: no answer within ${o.timeout} ms (the timeout option)`);
+      t.name = 'TimeoutError';
+      return t;
+    }
+    if (e instanceof ModelFormatError || (e instanceof Error && e.message.startsWith(`${what}: `))) return e;
+    return new Error(`${what}: cannot fetch ${at}: ${(e as Error).message}`);
+  };
+
+  /** The body of a 2xx response, at most `cap` bytes (content-length checked first); `tooBig(n)` words the refusal. */
+  const body = async (r: Response, at: string, cap: number, tooBig: (n: string) => string): Promise<Uint8Array> => {
+    if (!r.ok) {
+      await r.body?.cancel();
+      throw new Error(`${what}: ${at} answered ${r.status} ${r.statusText}`);
+    }
+    // A compressed body's content-length is not its size: that one is only checked while it streams.
+    const encoded = (r.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+    const declared = encoded ? NaN : Number(r.headers.get('content-length') ?? NaN);
+    if (declared > cap) {
+      await r.body?.cancel();
+      throw new ModelFormatError(`${at}: ${tooBig(`${declared} bytes (its content-length)`)}`);
+    }
+    const chunks: Uint8Array[] = [];
+    let n = 0;
+    if (r.body !== null) {
+      const reader = r.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        n += value.byteLength;
+        if (n > cap) {
+          await reader.cancel().catch(() => undefined);
+          throw new ModelFormatError(`${at}: ${tooBig(`more than ${cap} bytes`)}`);
         }
+        chunks.push(value);
       }
-      budget -= n;
-      const out = new Uint8Array(n);
-      let k = 0;
-      for (const c of chunks) {
-        out.set(c, k);
-        k += c.byteLength;
+    }
+    const out = new Uint8Array(n);
+    let k = 0;
+    for (const c of chunks) {
+      out.set(c, k);
+      k += c.byteLength;
+    }
+    return out;
+  };
+
+  /** GET `u` (following redirects as allowed), reading at most `cap` bytes. */
+  const get = async (u: string, cap: number, tooBig: (n: string) => string): Promise<Uint8Array> => {
+    let at = u;
+    try {
+      for (let hop = 0; ; hop++) {
+        const r = await fetch(at, { redirect: 'manual', signal });
+        const opaque = r.type === 'opaqueredirect';
+        if (!opaque && !(REDIRECT.has(r.status) && r.headers.get('location') !== null)) return await body(r, at, cap, tooBig);
+        await r.body?.cancel();
+        if (hop >= MAX_REDIRECTS) throw new ModelFormatError(`${what}: ${u} redirects more than ${MAX_REDIRECTS} times`);
+        if (opaque) {
+          if (!o.allowCrossOrigin) throw new ModelFormatError(`${what}: ${at} redirects, and this environment does not say where to; pass allowCrossOrigin: true to follow it, or load from the final URL`);
+          return await body(await fetch(at, { redirect: 'follow', signal }), at, cap, tooBig);
+        }
+        const next = new URL(r.headers.get('location')!, at);
+        if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new ModelFormatError(`${what}: ${at} redirects to a ${next.protocol} URL; only http(s) redirects are followed`);
+        if (next.origin !== origin && !o.allowCrossOrigin) throw new ModelFormatError(`${what}: ${at} redirects to another origin (${next.origin}); pass allowCrossOrigin: true to follow it`);
+        at = next.toString();
       }
-      return out;
+    } catch (e) {
+      throw failed(at, e);
     }
   };
-  const json = parseModelJson(new TextDecoder().decode(await get(url)), url);
-  const bytes = manifestBytes(json.weightsManifest, o.maxBytes, url);
-  const base = new URL('.', url);
-  const shardUrls = shardPaths(json).map((p) => {
-    const u = new URL(p, base);
-    if (u.origin !== origin && !o.allowCrossOrigin) throw new ModelFormatError(`${url}: weights path ${JSON.stringify(p)} is on another origin (${u.origin}); pass allowCrossOrigin: true to fetch it`);
-    return u.toString();
-  });
-  if (shardUrls.length === 0 && bytes > 0) throw new ModelFormatError(`${url}: the manifest lists weights but no files`);
-  const shards: ArrayBuffer[] = [];
-  for (const u of shardUrls) shards.push((await get(u)).buffer as ArrayBuffer);
-  return modelFromArtifacts(json, shards, url, { maxBytes: o.maxBytes, checkFinite: o.checkFinite });
+
+  try {
+    const jsonCap = Math.min(o.maxBytes, MAX_JSON_BYTES);
+    const jsonBytes = await get(url, jsonCap, (n) => `model.json is ${n}, more than the ${jsonCap} bytes accepted (${jsonCap === o.maxBytes ? "loadModel's maxBytes option" : 'the most a model.json may have'})`);
+    const json = parseModelJson(new TextDecoder().decode(jsonBytes), url);
+    const layout = manifestLayout(json.weightsManifest, o.maxBytes, url);
+    const base = new URL(url);
+    const sizes: number[][] = [];
+    const shards: ArrayBuffer[] = [];
+    for (const g of layout.groups) {
+      let left = g.bytes;
+      const got: number[] = [];
+      for (const p of g.paths) {
+        let u: URL;
+        try {
+          u = new URL(p.path, base);
+        } catch {
+          throw new ModelFormatError(`${url}: weights path ${JSON.stringify(p.path)} (${p.at}) is not a valid URL path`);
+        }
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ModelFormatError(`${url}: weights path ${JSON.stringify(p.path)} (${p.at}) is a ${u.protocol} URL; only http(s) weights are fetched`);
+        if (u.origin !== origin && !o.allowCrossOrigin) throw new ModelFormatError(`${url}: weights path ${JSON.stringify(p.path)} (${p.at}) is on another origin (${u.origin}); pass allowCrossOrigin: true to fetch it`);
+        const need = left;
+        const bytes = await get(u.toString(), need, (n) => `weights file ${JSON.stringify(p.path)} (${p.at}) is ${n}, but the manifest needs only ${need} more bytes for weightsManifest[${layout.groups.indexOf(g)}]`);
+        left -= bytes.byteLength;
+        got.push(bytes.byteLength);
+        shards.push(bytes.buffer as ArrayBuffer);
+      }
+      sizes.push(got);
+    }
+    checkShardSizes(layout, sizes, url);
+    if (o.signal?.aborted) throw abortError(what, o.signal);
+    return modelFromArtifacts(json, shards, url, { maxBytes: o.maxBytes, checkFinite: o.checkFinite });
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
