@@ -46,6 +46,8 @@ function activationToKeras(name: unknown): unknown {
 
 function activationFromKeras(name: unknown, dialect: Dialect): unknown {
   if (typeof name !== 'string') return name;
+  // Only Keras-style names are camel-cased: anything else ('__proto__') is looked up, and refused, as written.
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) return name;
   // Keras 2 and tfjs define hard_sigmoid as clip(0.2x + 0.5); Keras 3 (and rnnkit) as clip(x/6 + 0.5).
   if ((name === 'hard_sigmoid' || name === 'hardSigmoid') && (dialect === 'tfjs' || dialect === 'keras2')) return 'hardSigmoidLegacy';
   if (name === 'hard_sigmoid_legacy') return 'hardSigmoidLegacy';
@@ -75,7 +77,10 @@ function toKerasConfig(c: Record<string, unknown>): Record<string, unknown> {
 /** Keras JSON config → rnnkit layer options. Null means "not set" except for activation. */
 export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ModelFormatError(`${where}: config must be an object, got ${show(c)?.slice(0, 80)}`);
   for (const [k, v] of Object.entries(c)) {
+    // JSON.parse makes '__proto__' an own key; copied onto a plain object it would set the prototype.
+    if (k === '__proto__') throw new ModelFormatError(`${where}: option '__proto__' is not a layer option`);
     const key = camel(k);
     if (v === null && key !== 'activation') continue;
     // Keras 3 writes a dtype policy object; its name is the dtype.
@@ -88,7 +93,7 @@ export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, wh
     else if (key === 'layer') out[key] = layerFromKeras(v as KerasLayerJSON, dialect, `${where} → wrapped layer`);
     else if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as KerasLayerJSON).class_name === 'string') {
       const s = v as KerasLayerJSON;
-      out[key] = { className: s.class_name, config: fromKerasConfig(s.config ?? {}, dialect, where) };
+      out[key] = { className: s.class_name, config: fromKerasConfig(s.config ?? {}, dialect, `${where}: ${k}`) };
     } else out[key] = v;
   }
   return out;
@@ -104,7 +109,7 @@ const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = table({
 });
 
 /** Keras 2 defaults that differ from Keras 3 (tf.keras 2.x: GRU reset_after was already true). */
-const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = {};
+const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = table({});
 
 /** Build one layer from its Keras JSON (weights not initialized until the model builds it). */
 export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
