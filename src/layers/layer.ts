@@ -569,8 +569,18 @@ export abstract class Layer {
     return this.weights.map((w) => new Tensor(w.value.slice(), w.shape));
   }
 
-  /** Set weights in Keras order; shapes must match exactly. */
+  /** Set weights in Keras order; shapes must match exactly and values be finite (nothing is written otherwise). */
   setWeights(weights: readonly Tensor[]): void {
+    this.checkWeights(weights);
+    weights.forEach((t, i) => this.weights[i]!.value.set(t.data));
+  }
+
+  /**
+   * @internal setWeights's checks without the write: built, one Tensor per weight, the exact
+   * shapes, finite values (NaN or ±Infinity named with the weight and the index). A model
+   * checks every layer's share before it writes any.
+   */
+  checkWeights(weights: readonly Tensor[]): void {
     if (!this.built) {
       throw new RangeError(`${this.where}: setWeights before the layer is built; give the model an inputShape or call the layer first`);
     }
@@ -586,10 +596,9 @@ export abstract class Layer {
       if (!same) throw new RangeError(`${this.where}: setWeights: ${w.name} expected shape ${formatShape(w.shape)}, got ${formatShape(t.shape)}`);
       if (!nonFiniteAllowed) {
         const bad = t.data.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) throw new RangeError(`${this.where}: setWeights: ${w.name} holds ${t.data[bad]} at index ${bad}; weights must be finite`);
+        if (bad >= 0) throw new RangeError(`${this.where}: setWeights: ${w.name} holds ${show(t.data[bad])} at index ${bad}; weights must be finite`);
       }
     });
-    weights.forEach((t, i) => this.weights[i]!.value.set(t.data));
   }
 
   /** JSON-safe configuration (tfjs camelCase keys). */

@@ -343,6 +343,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
   // compile
 
   compile(args: CompileArgs): void {
+    this.refuseWhileFitting('compile');
     if (args === undefined || args === null || typeof args !== 'object') throw new TypeError(`${this.where}: compile expects {optimizer, loss, metrics}`);
     checkOptions(args, this.compileOptions(), `${this.where}: compile`, this.compileLater());
     if (args.loss === undefined) throw new RangeError(`${this.where}: compile needs a loss, e.g. loss: 'binaryCrossentropy'`);
@@ -477,7 +478,21 @@ export class Model extends Layer implements TrainableModel, DataModel {
   // ---------------------------------------------------------------------------
   // fit / evaluate / predict
 
-  /** See FitArgs; with `signal`, an abort rejects with an Error named 'AbortError' (see FitArgs.signal). */
+  /**
+   * Train on (x, y); see FitArgs. Resolves to the History.
+   *
+   * - One fit at a time per model: while a fit runs (until its Promise settles), another
+   *   `fit`, `evaluate`, `compile` or `dispose` on the same model is refused with an Error
+   *   (they would share its batch buffers and optimizer state); await the running fit first.
+   *   `predict` (and `stream`, `getWeights`, `save`) stay allowed meanwhile, e.g. from a
+   *   callback: they see the weights after the last applied batch.
+   * - A step whose loss, gradients, or updated weights or optimizer state would be NaN or
+   *   ±Infinity is not applied: fit rejects with an Error named 'NonFiniteError' naming the
+   *   epoch, the batch and the first bad value (the loss, or a weight and its index), and the
+   *   weights and optimizer state are those from before that batch. (With TerminateOnNaN the
+   *   batch logs a NaN loss and fit ends normally instead, with the same weights.)
+   * - With `signal`, an abort rejects with an Error named 'AbortError' (see FitArgs.signal).
+   */
   async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
     this.refuseWhileFitting('fit');
     this.fitting = true;
@@ -492,11 +507,14 @@ export class Model extends Layer implements TrainableModel, DataModel {
   private fitting = false;
 
   /**
-   * One fit at a time per model: a second fit or an evaluate while one runs would share its
-   * batch buffers and optimizer state. predict stays allowed (it uses buffers of its own).
+   * One fit at a time per model: a second fit, an evaluate or a compile while one runs would
+   * share (or replace) its batch buffers, losses and optimizer state. predict stays allowed:
+   * it runs between the training steps and fit sets its batch up again at each step.
    */
   private refuseWhileFitting(what: string): void {
-    if (this.fitting) throw new Error(`${this.where}: ${what} while fit is running on this model; await the running fit first (predict is allowed meanwhile)`);
+    if (this.fitting) {
+      throw new Error(`${this.where}: ${what} refused: fit is already running on this model; wait for it (await the running fit) before calling ${what}${what === 'fit' ? ' again' : ''} (predict is allowed meanwhile)`);
+    }
   }
 
   private async fitOnce(x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
@@ -590,8 +608,9 @@ export class Model extends Layer implements TrainableModel, DataModel {
         let lossSum = 0;
         outSums.fill(0);
         let seen = 0;
-        engine.inputLen = train.xLen;
         for (let step = 0; step < steps; step++) {
+          // Every step: a predict between steps (allowed during fit) sets the time lengths to its own.
+          engine.inputLen = train.xLen;
           const start = step * batchSize;
           const B = Math.min(batchSize, train.n - start);
           if (wantsBatchLogs) await runHooks(cbs, (cb) => cb.onBatchBegin?.(step, { batch: step, size: B }));
@@ -681,7 +700,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
   /** Model outputs for x, batch by batch, inference mode: one Tensor, or a list in output order for several outputs. */
   predict(x: ModelData, args: PredictArgs = {}): Tensor {
     checkOptions(args, ['batchSize', 'verbose'], `${this.where}: predict`, { steps: 'predict always uses all of the data' });
-    if (args.verbose !== undefined && args.verbose !== 0) throw new RangeError(`predict: verbose ${JSON.stringify(args.verbose)} is not supported; predict prints nothing`);
+    if (args.verbose !== undefined && args.verbose !== 0) throw new RangeError(`predict: verbose ${show(args.verbose)} is not supported; predict prints nothing`);
     this.buildForData(x, 'predict');
     const { x: xs, xLen, n } = checkInputs(this, x, 'predict');
     const batchSize = args.batchSize === undefined ? this.defaultBatchSize() : checkPositiveInt(args.batchSize, 'predict: batchSize');
@@ -720,18 +739,29 @@ export class Model extends Layer implements TrainableModel, DataModel {
     return this.weights.map((w) => new Tensor(w.value.slice(), w.shape));
   }
 
-  /** Set all weights, in getWeights() order. */
+  /** Set all weights, in getWeights() order. Every tensor is checked (shape, finite values) before any is written. */
   override setWeights(weights: readonly Tensor[]): void {
+    this.checkWeights(weights);
+    this.eachLayerShare(weights, (l, share) => l.setWeights(share));
+  }
+
+  /** @internal setWeights's checks for every layer's share, writing nothing. */
+  override checkWeights(weights: readonly Tensor[]): void {
     if (this.graphOrNull === null) throw new RangeError(`${this.where}: setWeights before the model is built; give the first layer an inputShape or call build()`);
     if (!Array.isArray(weights) || weights.length !== this.weights.length) {
       throw new RangeError(`${this.where}: setWeights expected ${this.weights.length} tensors, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
     }
+    this.eachLayerShare(weights, (l, share) => l.checkWeights(share));
+  }
+
+  /** Each weighted layer (once) with its slice of a getWeights()-ordered list. */
+  private eachLayerShare(weights: readonly Tensor[], fn: (l: Layer, share: Tensor[]) => void): void {
     let i = 0;
     const done = new Set<Layer>();
     for (const l of this.graph.weightedLayers) {
       if (done.has(l)) continue;
       done.add(l);
-      l.setWeights(weights.slice(i, i + l.weights.length));
+      fn(l, weights.slice(i, i + l.weights.length));
       i += l.weights.length;
     }
   }
