@@ -10,13 +10,15 @@
  * numpy/JAX/torch backends of Keras (always the clipped form; the TensorFlow backend
  * silently switches to logits after a sigmoid layer, which we do not imitate).
  */
-import { checkBoolean } from '../core/errors.js';
+import { checkBoolean, show } from '../core/errors.js';
 import {
   EPSILON,
   Loss,
   ONE_MINUS_EPSILON,
   checkLabelSmoothing,
   checkLossOptions,
+  firstOutsideUnit,
+  targetPosition,
   zeroRow,
 } from './loss.js';
 import type { BaseLossOptions, LossConfig } from './loss.js';
@@ -110,10 +112,10 @@ export class BinaryCrossentropy extends Loss {
   }
 
   /** Targets are probabilities: a label such as 2 is a data mistake (Keras would train on it silently). */
-  override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string): void {
-    super.validateTargets(yTrue, rows, cols, where);
-    const bad = yTrue.findIndex((v) => v < 0 || v > 1);
-    if (bad >= 0) throw new RangeError(`${where}: target ${bad} is ${yTrue[bad]}; binary cross-entropy takes targets in [0, 1]`);
+  override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string, samples?: number): void {
+    super.validateTargets(yTrue, rows, cols, where, samples);
+    const bad = firstOutsideUnit(yTrue);
+    if (bad >= 0) throw new RangeError(`${where}: target ${bad} is ${show(yTrue[bad])}; binary cross-entropy takes targets in [0, 1]${targetPosition(bad, rows, cols, samples)}`);
   }
 
   override getConfig(): LossConfig {

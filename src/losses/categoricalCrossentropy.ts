@@ -13,13 +13,15 @@
  * Gradient of the probability form goes through the normalisation:
  *   g_j = dℓ/dq_j = −y_j/q_j (0 where clipped),  dℓ/dp_k = (g_k − Σ_j g_j·q_j) / Σp.
  */
-import { checkBoolean } from '../core/errors.js';
+import { checkBoolean, show } from '../core/errors.js';
 import {
   EPSILON,
   Loss,
   ONE_MINUS_EPSILON,
   checkLabelSmoothing,
   checkLossOptions,
+  firstOutsideUnit,
+  targetPosition,
   zeroRow,
 } from './loss.js';
 import type { BaseLossOptions, LossConfig } from './loss.js';
@@ -136,6 +138,16 @@ export class CategoricalCrossentropy extends Loss {
     out[0] = div === 0 ? 0 : (sum) / div; // inline: a returned double would be boxed
   }
 
+  /** Targets are one-hot rows or probabilities: a value such as 2 is a data mistake (Keras would train on it silently). */
+  override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string, samples?: number): void {
+    super.validateTargets(yTrue, rows, cols, where, samples);
+    const bad = firstOutsideUnit(yTrue);
+    if (bad >= 0) {
+      const hint = Number.isInteger(yTrue[bad]) && cols > 1 ? "; for class indices use loss 'sparseCategoricalCrossentropy'" : '';
+      throw new RangeError(`${where}: target ${bad} is ${show(yTrue[bad])}; categorical cross-entropy takes one-hot or probability targets in [0, 1]${targetPosition(bad, rows, cols, samples)}${hint}`);
+    }
+  }
+
   override getConfig(): LossConfig {
     return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing };
   }
@@ -212,13 +224,13 @@ export class SparseCategoricalCrossentropy extends Loss {
     out[0] = div === 0 ? 0 : (sum) / div; // inline: a returned double would be boxed
   }
 
-  override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string): void {
-    super.validateTargets(yTrue, rows, cols, where);
+  override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string, samples?: number): void {
+    super.validateTargets(yTrue, rows, cols, where, samples);
     for (let i = 0; i < rows; i++) {
       const v = yTrue[i];
       if (!Number.isInteger(v) || v < 0 || v >= cols) {
         throw new RangeError(
-          `${where}: ${this.name} label at index ${i} is ${v}; labels must be integers in [0, ${cols})`,
+          `${where}: ${this.name} label at index ${i} is ${show(v)}; labels must be integers in [0, ${cols})${targetPosition(i, rows, 1, samples)}`,
         );
       }
     }

@@ -21,7 +21,7 @@
  * (`validateTargets`, model shape checks, weights of length ≥ rows), never inside
  * `compute`.
  */
-import { checkNumberIn, checkOptions } from '../core/errors.js';
+import { checkNumberIn, checkOptions, show } from '../core/errors.js';
 
 /** How the per-sample values are reduced to one number. */
 export type Reduction = 'sum_over_batch_size' | 'sum';
@@ -64,7 +64,7 @@ export abstract class Loss {
     const r = options?.reduction ?? 'sum_over_batch_size';
     if (typeof r !== 'string' || !REDUCTIONS.includes(r)) {
       throw new RangeError(
-        `${where}: reduction ${JSON.stringify(r)} is not supported; supported reductions: ${REDUCTIONS.join(', ')}`,
+        `${where}: reduction ${show(r)} is not supported; supported reductions: ${REDUCTIONS.join(', ')}`,
       );
     }
     this.reduction = r as Reduction;
@@ -106,10 +106,12 @@ export abstract class Loss {
   private readonly scratch = new Float64Array(1);
 
   /**
-   * Boundary check of targets: length, and for sparse losses every label an integer in
-   * [0, cols). Throws RangeError naming the first bad label, its index and the range.
+   * Boundary check of targets: length, and the range of the loss where it has one (sparse
+   * losses: integers in [0, cols); cross-entropies: [0, 1]). Throws RangeError naming the
+   * first bad value, its index and the range; with `samples` (the sample count, when rows
+   * are samples × time steps) also the sample and the step.
    */
-  validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string): void {
+  validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string, _samples?: number): void {
     const expected = this.sparse ? rows : rows * cols;
     if (yTrue.length !== expected) {
       const shape = this.sparse ? `[${rows}]` : `[${rows}, ${cols}]`;
@@ -136,6 +138,27 @@ export function checkLossOptions(
   later: Readonly<Record<string, string>> = {},
 ): void {
   checkOptions(options, ['reduction', ...supported], where, { ...LATER_BASE, ...later });
+}
+
+/**
+ * Where flat target index i lies, for messages: " (sample s, step t, column c)" with the
+ * sample count, else " (row r, column c)" when there are several columns, else "".
+ */
+export function targetPosition(i: number, rows: number, cols: number, samples: number | undefined): string {
+  const r = Math.floor(i / cols);
+  const col = cols > 1 ? `, column ${i % cols}` : '';
+  if (samples === undefined || samples <= 0 || rows % samples !== 0) return cols > 1 ? ` (row ${r}${col})` : '';
+  const steps = rows / samples;
+  return ` (sample ${Math.floor(r / steps)}${steps > 1 ? `, step ${r % steps}` : ''}${col})`;
+}
+
+/** The first target outside [0, 1] (NaN included), or −1. */
+export function firstOutsideUnit(yTrue: Float32Array): number {
+  for (let i = 0; i < yTrue.length; i++) {
+    const v = yTrue[i]!;
+    if (!(v >= 0 && v <= 1)) return i;
+  }
+  return -1;
 }
 
 /** Validate `labelSmoothing` ∈ [0, 1]; default 0. */
