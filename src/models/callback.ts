@@ -106,14 +106,7 @@ export class Monitor {
   /** The monitored value in an epoch's logs; an error naming the keys there when it is missing. */
   read(logs: Logs): number {
     const v = logs[this.key];
-    if (v === undefined) {
-      const keys = Object.keys(logs);
-      // The name is wrong (val_acc for val_accuracy), or validation is missing: say which.
-      const near = keys.find((k) => k.startsWith(this.key) || this.key.startsWith(k));
-      const hint =
-        near !== undefined ? `; did you mean '${near}'?` : this.key.startsWith('val_') && !keys.some((k) => k.startsWith('val_')) ? '; pass validationSplit or validationData to fit' : '';
-      throw new RangeError(`${this.where}: monitor '${this.key}' is not in the epoch logs (available: ${keys.join(', ')})${hint}`);
-    }
+    if (v === undefined) throw new RangeError(`${this.where}: ${missingKeyMessage(this.key, Object.keys(logs))}`);
     return v;
   }
 
@@ -127,6 +120,30 @@ export class Monitor {
   get worst(): number {
     return this.mode === 'min' ? Infinity : -Infinity;
   }
+}
+
+/**
+ * Why a monitored key is not in the logs: the name is wrong (val_acc for val_accuracy), or
+ * validation is missing (val_loss without validation data), or both — say which, listing
+ * the logged keys.
+ */
+export function missingKeyMessage(key: string, keys: readonly string[]): string {
+  const near = (k: string): string | undefined => {
+    const lower = k.toLowerCase();
+    return keys.find((x) => x.toLowerCase() === lower) ?? keys.find((x) => x.startsWith(k) || (k.startsWith(x) && x.length > 0)) ?? keys.find((x) => x.toLowerCase().startsWith(lower));
+  };
+  const validating = keys.some((k) => k.startsWith('val_'));
+  let hint = '';
+  if (key.startsWith('val_') && !validating) {
+    // No validation ran: is the rest of the name a logged key?
+    const base = key.slice(4);
+    const b = keys.includes(base) ? base : near(base);
+    hint = `; pass validationSplit or validationData to fit (without validation no val_ key is logged)${b === undefined || b === base ? '' : `, and monitor 'val_${b}': the metric is logged as '${b}'`}`;
+  } else {
+    const n = near(key);
+    if (n !== undefined) hint = `; did you mean '${n}'?`;
+  }
+  return `monitor '${key}' is not in the epoch logs (available: ${keys.join(', ') || 'none'})${hint}`;
 }
 
 /** Run a hook on every callback, awaiting only the ones that return a Promise. */
