@@ -295,10 +295,11 @@ test("require('rnnkit') from CommonJS gives the same module as import() where No
   try {
     const code = "const r = require('rnnkit'); import('rnnkit').then((m) => console.log(typeof r.Sequential, typeof r.loadModel, m.Sequential === r.Sequential))";
     const r = spawnSync(process.execPath, ['-e', code], { cwd: dir, encoding: 'utf8' });
-    if ((process.features as { require_module?: boolean }).require_module === false) {
-      assert.match(r.stderr, /rnnkit is an ES module: use `const rnnkit = await import\('rnnkit'\)`/);
-    } else {
+    // process.features.require_module: true where require(esm) is on (20.19+, 22.12+); absent before it existed.
+    if ((process.features as { require_module?: boolean }).require_module === true) {
       assert.equal(r.stdout.trim(), 'function function true', r.stderr);
+    } else {
+      assert.match(r.stderr, /rnnkit is an ES module: use `const rnnkit = await import\('rnnkit'\)`/);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
