@@ -387,7 +387,15 @@ export class Engine {
    */
   private refuseNonFinite(): void {
     squaredNorm(this.grads, this.sumSq, 0);
-    if (Number.isFinite(this.stepLoss[0]!) && this.sumSq[0]! < Infinity) return;
+    if (!Number.isFinite(this.stepLoss[0]!) || !(this.sumSq[0]! < Infinity)) this.throwNonFinite();
+  }
+
+  /**
+   * The cold half of refuseNonFinite, kept apart so the check stays a small function: V8
+   * optimises small functions after a few calls, a larger one only after thousands, and
+   * until then each double it reads is boxed (about 32 bytes a step).
+   */
+  private throwNonFinite(): never {
     if (!Number.isFinite(this.stepLoss[0]!)) throw new NonFiniteError(`the loss is ${show(this.stepLoss[0])}`);
     for (const [w, path] of weightNames(this.layers)) {
       const i = firstNonFinite(w.grad);
