@@ -4,9 +4,10 @@
 import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ModelFormatError, TextGenerator, Vocabulary, plotHistory, type Callback, type CellType, type Logs } from '../index.js';
+import { ModelFormatError, TextGenerator, Vocabulary, plotHistory, type Callback, type CellType } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { builtInNames } from './names.js';
+import { fitKeepingBest } from './training.js';
 
 /** Defaults sized so `npm start` (demo) trains in about a minute on 2 cores. */
 export const DEFAULTS = { cell: 'lstm' as CellType, units: 64, layers: 1, embeddingDim: 16, epochs: 8, batchSize: 32, lr: 0.01, validationSplit: 0.1, seed: 42, seqLen: 100, samples: 5 };
@@ -209,25 +210,19 @@ async function train(argv: string[], print: Print, demo: boolean): Promise<void>
     throw new CliError(`corpus ${corpusFile} has ${[...corpus].length} characters, too few for windows of ${seqLen ?? DEFAULTS.seqLen} (use a smaller --seq-len)`);
   }
   print(`Training a ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} character model on ${source}, vocabulary ${vocab.chars.length} characters; best model → ${dir}`);
-  let best = Infinity;
-  let bestEpoch = 0;
-  let monitor = '';
-  const onEpoch: Callback = {
-    onEpochEnd: async (epoch: number, logs: Logs) => {
-      monitor = logs.val_loss !== undefined ? 'val_loss' : 'loss';
-      const value = logs[monitor]!;
-      if (value < best) {
-        best = value;
-        bestEpoch = epoch + 1;
-        await gen.save(dir);
-      }
+  const samples: Callback = {
+    onEpochEnd: (epoch: number) => {
       if (nSamples > 0) print(`  samples: ${gen.sampleMany(nSamples, { temperature: 0.8, seed: seed + epoch }).map(show).join(', ')}`);
     },
   };
   const splitRequested = validationSplit > 0;
   const n = typeof corpus === 'string' ? Math.floor(([...corpus].length - 1 - (seqLen ?? DEFAULTS.seqLen)) / (seqLen ?? DEFAULTS.seqLen)) + 1 : corpus.length;
   const useSplit = splitRequested && Math.floor(n * (1 - validationSplit)) > 0 && Math.floor(n * (1 - validationSplit)) < n;
-  const history = await gen.fit(corpus, { epochs, batchSize, learningRate: lr, validationSplit: useSplit ? validationSplit : undefined, seed, seqLength: seqLen, verbose: 1, callbacks: onEpoch });
+  // The best epoch is saved before its samples print: callbacks run in order.
+  const { history, best, bestEpoch, monitor } = await fitKeepingBest(
+    () => gen.save(dir),
+    (keepBest) => gen.fit(corpus, { epochs, batchSize, learningRate: lr, validationSplit: useSplit ? validationSplit : undefined, seed, seqLength: seqLen, verbose: 1, callbacks: [keepBest, samples] }),
+  );
   print(`Best model (${monitor} ${best.toFixed(4)}, epoch ${bestEpoch}) saved in ${dir}`);
   const plotFile = values.plot;
   if (typeof plotFile === 'string') {
