@@ -115,7 +115,7 @@ test('an update that overflows (finite gradients) is undone: weights, optimizer 
   }
 });
 
-test('one fit at a time: a second fit, an evaluate or a compile while one runs is refused; predict is allowed; afterwards all work', async () => {
+test('one fit at a time: a second fit, an evaluate, a compile or an add while one runs is refused; predict is allowed; afterwards all work', async () => {
   for (const workers of [1, 2] as const) {
     const m = small();
     m.compile({ optimizer: 'adam', loss: 'mse' });
@@ -124,7 +124,7 @@ test('one fit at a time: a second fit, an evaluate or a compile while one runs i
     const probe = {
       onEpochEnd: async (epoch: number) => {
         if (epoch > 0) return;
-        for (const f of [() => m.evaluate(x, y, { verbose: 0 }), () => m.compile({ optimizer: 'sgd', loss: 'mse' })]) {
+        for (const f of [() => m.evaluate(x, y, { verbose: 0 }), () => m.compile({ optimizer: 'sgd', loss: 'mse' }), () => m.add(layers.dense({ units: 1 }))]) {
           try {
             f();
           } catch (e) {
@@ -137,9 +137,10 @@ test('one fit at a time: a second fit, an evaluate or a compile while one runs i
     const first = m.fit(x, y, { epochs: 2, verbose: 0, callbacks: probe, yieldEvery: 'batch', workers });
     await assert.rejects(m.fit(x, y, { verbose: 0, workers }), /fit refused: fit is already running on this model; wait for it \(await the running fit\) before calling fit again \(predict is allowed meanwhile\)/);
     await first;
-    assert.equal(inside.length, 2, `evaluate and compile were refused (workers ${workers})`);
+    assert.equal(inside.length, 3, `evaluate, compile and add were refused (workers ${workers})`);
     assert.match(inside[0]!.message, /evaluate refused: fit is already running on this model/);
     assert.match(inside[1]!.message, /compile refused: fit is already running/);
+    assert.match(inside[2]!.message, /add refused: fit is already running/);
     assert.ok(predicted);
     inside = [];
     await m.fit(x, y, { verbose: 0, workers });

@@ -494,10 +494,19 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * - With `signal`, an abort rejects with an Error named 'AbortError' (see FitArgs.signal).
    */
   async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
-    this.refuseWhileFitting('fit');
+    return this.holdingFitLock('fit', () => this.fitOnce(x, y, args));
+  }
+
+  /**
+   * @internal Run a training job (fit, trainInWorker) as the one fit allowed at a time on
+   * this model: refused while another runs, and fit/evaluate/compile/dispose/add are
+   * refused until it settles.
+   */
+  async holdingFitLock<T>(what: string, job: () => Promise<T>): Promise<T> {
+    this.refuseWhileFitting(what);
     this.fitting = true;
     try {
-      return await this.fitOnce(x, y, args);
+      return await job();
     } finally {
       this.fitting = false;
     }
@@ -511,7 +520,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * share (or replace) its batch buffers, losses and optimizer state. predict stays allowed:
    * it runs between the training steps and fit sets its batch up again at each step.
    */
-  private refuseWhileFitting(what: string): void {
+  protected refuseWhileFitting(what: string): void {
     if (this.fitting) {
       throw new Error(`${this.where}: ${what} refused: fit is already running on this model; wait for it (await the running fit) before calling ${what}${what === 'fit' ? ' again' : ''} (predict is allowed meanwhile)`);
     }

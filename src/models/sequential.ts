@@ -45,6 +45,7 @@ export class Sequential extends Model {
 
   /** Append a layer. With a known input shape the model is built at once, as in Keras. */
   add(layer: Layer): void {
+    this.refuseWhileFitting('add');
     if (!(layer instanceof Layer)) throw new TypeError(`${this.where}: add expects a layer (e.g. layers.dense({units: 1})), got ${String(layer)}`);
     if (layer instanceof InputLayer) throw new TypeError(`${this.where}: add an input shape with the first layer's inputShape, not an InputLayer`);
     if ((layer as { returnState?: boolean }).returnState === true) {

@@ -130,10 +130,15 @@ function setWeightsFrom(model: Model, values: Float32Array[]): void {
 /**
  * Run `model.fit(x, y, options)` on a worker thread; resolves with the history once the
  * trained weights (and optimizer state) are back in `model`. The model must be compiled
- * and built. `model` should not be fit here meanwhile (predict is fine).
+ * and built. Until it settles it counts as the model's running fit: fit, evaluate, compile
+ * and dispose on `model` are refused meanwhile (predict is fine).
  */
 export async function trainInWorker(model: Model, x: Tensor | Tensor[], y: Tensor | Tensor[], options: TrainInWorkerOptions = {}): Promise<TrainResult> {
   for (const k of Object.keys(options)) if (!ALLOWED.includes(k)) throw new RangeError(`trainInWorker: unknown option '${k}'; known: ${ALLOWED.join(', ')}`);
+  return model.holdingFitLock('trainInWorker', () => trainOnThread(model, x, y, options));
+}
+
+async function trainOnThread(model: Model, x: Tensor | Tensor[], y: Tensor | Tensor[], options: TrainInWorkerOptions): Promise<TrainResult> {
   if (model.optimizer === null || model.compileConfig() === null) throw new Error(`${model.where}: trainInWorker needs a compiled model`);
   if (!model.isBuilt) model.predict(Array.isArray(x) ? x.map((t) => sliceFirst(t)) : sliceFirst(x));
   const { onBatch, onEpoch, signal, ...args } = options;
