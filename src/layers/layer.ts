@@ -331,7 +331,7 @@ export abstract class Layer {
     shape: readonly number[],
     init: Initializer,
     rng: Rng,
-    opts: { regularizer?: Regularizer | null; constraint?: Constraint | null } = {},
+    opts: { regularizer?: Regularizer | null; constraint?: Constraint | null; trainable?: boolean } = {},
   ): LayerWeight {
     if (this.weightSource !== null) {
       const w = this.weightSource[this.weightSourceAt++];
@@ -352,7 +352,7 @@ export abstract class Layer {
       grad: new Float32Array(size),
       regularizer: opts.regularizer ?? null,
       constraint: opts.constraint ?? null,
-      trainable: true,
+      trainable: opts.trainable ?? true,
     };
     if (this.initializing) init.init(w.value, shape, rng);
     this.weights.push(w);
