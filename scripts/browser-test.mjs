@@ -13,8 +13,7 @@
  * the checks are all here.
  *
  * No browser library: Chromium is driven over the DevTools protocol on a pipe
- * (--remote-debugging-pipe: NUL-separated JSON on fds 3 and 4), which needs neither a
- * WebSocket client (Node 20 has none built in) nor a downloaded browser.
+ * (scripts/cdp.mjs, shared with playground-test.mjs).
  *
  * The browser: $CHROME_PATH, else the first of chromium, chromium-browser,
  * google-chrome-stable, google-chrome on PATH (Debian: `apt-get install chromium`). None
@@ -23,11 +22,11 @@
  * the run ends.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { delimiter, extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { executable, findChromium, launch, openTab } from './cdp.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The whole run, build included. */
@@ -74,25 +73,6 @@ async function finish(code, message) {
 const hardTimer = setTimeout(() => void finish(2, `browser test: FAILED — no result within the hard limit of ${HARD_TIMEOUT_MS / 1000} s`), HARD_TIMEOUT_MS);
 cleanups.push(() => clearTimeout(hardTimer));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void finish(130, `browser test: interrupted (${sig})`));
-
-function findChromium() {
-  if (process.env.CHROME_PATH) return process.env.CHROME_PATH;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-      if (dir && executable(join(dir, name))) return join(dir, name);
-    }
-  }
-  return null;
-}
-
-function executable(p) {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Run a command to completion (async, so the hard timeout can still fire and kill it). */
 function runCommand(cmd, args) {
@@ -146,178 +126,31 @@ function startServer() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port, misses })));
 }
 
-// ------------------------------------------------------------------ DevTools protocol over a pipe
-
-class Cdp {
-  #out;
-  #next = 1;
-  #pending = new Map();
-  #listeners = [];
-  #buffer = Buffer.alloc(0);
-
-  constructor(out, inp) {
-    this.#out = out;
-    inp.on('data', (chunk) => {
-      this.#buffer = Buffer.concat([this.#buffer, chunk]);
-      for (let end = this.#buffer.indexOf(0); end >= 0; end = this.#buffer.indexOf(0)) {
-        const msg = JSON.parse(this.#buffer.subarray(0, end).toString('utf8'));
-        this.#buffer = this.#buffer.subarray(end + 1);
-        this.#dispatch(msg);
-      }
-    });
-    inp.on('close', () => {
-      for (const { reject } of this.#pending.values()) reject(new Error('the browser closed the DevTools pipe'));
-      this.#pending.clear();
-    });
-  }
-
-  #dispatch(msg) {
-    if (msg.id !== undefined) {
-      const p = this.#pending.get(msg.id);
-      this.#pending.delete(msg.id);
-      if (msg.error) p?.reject(new Error(`${p.method}: ${msg.error.message}`));
-      else p?.resolve(msg.result);
-    } else {
-      for (const f of this.#listeners) f(msg.method, msg.params, msg.sessionId);
-    }
-  }
-
-  send(method, params = {}, sessionId) {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, method });
-      this.#out.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
-    });
-  }
-
-  onEvent(f) {
-    this.#listeners.push(f);
-  }
-}
-
-async function launch(binary) {
-  const profile = mkdtempSync(join(tmpdir(), 'rnnkit-chromium-'));
-  cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
-  const args = [
-    '--headless',
-    '--remote-debugging-pipe',
-    `--user-data-dir=${profile}`,
-    // The page is our own, served from localhost; root in a container has no usable sandbox.
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-extensions',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--mute-audio',
-    'about:blank',
-  ];
-  // Its own process group, so the kill below reaches the renderers and workers too.
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const killGroup = () => {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-  cleanups.push(killGroup);
-  process.on('exit', killGroup);
-  const cdp = new Cdp(child.stdio[3], child.stdio[4]);
-  const exited = new Promise((_, reject) =>
-    child.on('exit', (code, signal) => reject(new Error(`the browser exited (${signal ?? code}) before the test ended; its stderr:\n${stderr}`))),
-  );
-  exited.catch(() => undefined);
-  const version = await Promise.race([cdp.send('Browser.getVersion'), exited]);
-  // Graceful first, so the browser ends its own renderers and lets go of the profile;
-  // the group kill (pushed earlier, so run after this) catches whatever is left.
-  const gone = new Promise((r) => child.on('exit', r));
-  cleanups.push(() => {
-    cdp.send('Browser.close').catch(() => undefined);
-    return Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-  });
-  return { cdp, version, exited };
-}
-
 /**
  * Open `url` in a new tab, echo its console and its workers' (auto-attached), await
  * window.__rnnkit. Returns { report (null if none came), failure (why not), problems
  * (console errors and uncaught exceptions), workers (URLs of the workers it started) }.
  */
 async function runPage(cdp, url, label) {
-  const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
-  const sessions = new Map([[sessionId, 'page']]);
-  const problems = [];
-  /** URLs of the workers the page started (DevTools attaches to each as it starts). */
-  const workers = [];
   const note = (where, level, text) => console.log(`  [${label} ${where}] ${level === 'log' ? '' : `${level}: `}${text}`);
-  cdp.onEvent((method, params, sid) => {
-    const where = sessions.get(sid);
-    if (where === undefined) return;
-    if (method === 'Runtime.consoleAPICalled') {
-      const text = params.args.map((a) => (a.value !== undefined ? String(a.value) : (a.description ?? a.type))).join(' ');
-      note(where, params.type, text);
-      if (params.type === 'error' || params.type === 'assert') problems.push(`${where} console.${params.type}: ${text}`);
-    } else if (method === 'Runtime.exceptionThrown') {
-      const d = params.exceptionDetails;
-      const text = d.exception?.description ?? d.text;
-      note(where, 'uncaught', text);
-      problems.push(`${where} uncaught: ${text}`);
-    } else if (method === 'Log.entryAdded') {
-      const e = params.entry;
-      note(where, `${e.source} ${e.level}`, `${e.text}${e.url ? ` (${e.url})` : ''}`);
-      if (e.level === 'error') problems.push(`${where} ${e.source} error: ${e.text}${e.url ? ` (${e.url})` : ''}`);
-    } else if (method === 'Target.attachedToTarget') {
-      const child = params.sessionId;
-      const { type, url: workerUrl } = params.targetInfo;
-      if (type === 'worker') workers.push(workerUrl);
-      sessions.set(child, `${type} ${workerUrl.replace(/^.*\/dist\//, 'dist/')}`);
-      void (async () => {
-        await Promise.allSettled([cdp.send('Runtime.enable', {}, child), cdp.send('Log.enable', {}, child)]);
-        // The worker waits for this (waitForDebuggerOnStart), so nothing it logs is missed.
-        await cdp.send('Runtime.runIfWaitingForDebugger', {}, child).catch(() => undefined);
-      })();
-    }
-  });
-  await cdp.send('Runtime.enable', {}, sessionId);
-  await cdp.send('Log.enable', {}, sessionId);
-  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }, sessionId);
-  await cdp.send('Page.navigate', { url }, sessionId);
-
+  const tab = await openTab(cdp, url, { label, log: note });
   const deadline = Date.now() + PAGE_TIMEOUT_MS;
   let report = null;
   let failure = null;
-  const expired = Symbol('expired');
   while (report === null && failure === null) {
-    const left = deadline - Date.now();
-    let r;
     try {
-      // The evaluation awaits the page's promise, so a hung page would hold it forever.
-      let timer;
-      r = await Promise.race([
-        cdp.send(
-          'Runtime.evaluate',
-          { expression: `location.href === ${JSON.stringify(url)} ? (window.__rnnkit ?? null) : null`, awaitPromise: true, returnByValue: true },
-          sessionId,
-        ),
-        new Promise((res) => (timer = setTimeout(() => res(expired), Math.max(0, left)))),
-      ]).finally(() => clearTimeout(timer));
-    } catch {
-      r = null; // the context was replaced by the navigation: ask again
+      // The evaluation awaits the page's promise, so a hung page would hold it forever: bounded.
+      const r = await tab.evaluate(`location.href === ${JSON.stringify(url)} ? (window.__rnnkit ?? null) : null`, { timeoutMs: Math.max(0, deadline - Date.now()) });
+      if (r) report = r;
+      else await new Promise((res) => setTimeout(res, 100));
+    } catch (e) {
+      if (e.timedOut) failure = `no report from ${url} within ${PAGE_TIMEOUT_MS / 1000} s`;
+      else if (e.exceptionDetails) failure = `the page failed: ${e.exceptionDetails.exception?.description ?? e.exceptionDetails.text}`;
+      // else the context was replaced by the navigation: ask again
     }
-    if (r === expired) failure = `no report from ${url} within ${PAGE_TIMEOUT_MS / 1000} s`;
-    else if (r?.exceptionDetails) failure = `the page failed: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`;
-    else if (r?.result?.value) report = r.result.value;
-    else await new Promise((res) => setTimeout(res, 100));
   }
-  await cdp.send('Target.closeTarget', { targetId }).catch(() => undefined);
-  return { report, failure, problems, workers };
+  await tab.close();
+  return { report, failure, problems: tab.problems, workers: tab.workers };
 }
 
 // ------------------------------------------------------------------ checks
@@ -464,7 +297,8 @@ async function main() {
 
   const { server, port, misses } = await startServer();
   cleanups.push(() => new Promise((r) => server.close(() => r())));
-  const { cdp, version, exited } = await launch(binary);
+  const { cdp, version, exited, close } = await launch(binary);
+  cleanups.push(close);
   console.log(`browser test: ${version.product}, serving ${ROOT} on http://127.0.0.1:${port}/`);
 
   const c = new Checks();

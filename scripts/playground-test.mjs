@@ -3,7 +3,7 @@
  * The playground in a real headless Chromium (run by `npm run test:browser` and `npm test`).
  *
  * Builds site-dist/ from dist/ (`--build` runs `npm run build` first), serves it with
- * COOP/COEP and drives each page over the DevTools protocol pipe (as browser-test.mjs):
+ * COOP/COEP and drives each page over the DevTools protocol pipe (scripts/cdp.mjs):
  *  - Name generator: 2 epochs (chart has points, samples after each epoch, samples change
  *    with the temperature), no main-thread long task over 100 ms while the worker trains
  *    (PerformanceObserver 'longtask'), Stop mid-epoch ends training within 1 s and the
@@ -17,11 +17,12 @@
  *
  * No browser found: prints "skipped" and exits 0 — except under CI (CI=true), where it fails.
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findChromium, launch, openTab } from './cdp.mjs';
 import { buildSite, serveSite } from './playground.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -50,136 +51,19 @@ const hard = setTimeout(() => void finish(2, `playground test: FAILED — no res
 cleanups.push(() => clearTimeout(hard));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void finish(130, `playground test: interrupted (${sig})`));
 
-function findChromium() {
-  if (process.env.CHROME_PATH) return process.env.CHROME_PATH;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-      try {
-        const p = join(dir, name);
-        accessSync(p, constants.X_OK);
-        if (statSync(p).isFile()) return p;
-      } catch {
-        // next
-      }
-    }
-  }
-  return null;
-}
-
 function check(ok, what) {
   console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
   if (!ok) failures.push(what);
   return ok;
 }
 
-class Cdp {
-  #out;
-  #next = 1;
-  #pending = new Map();
-  #listeners = [];
-  #buffer = Buffer.alloc(0);
-  constructor(out, inp) {
-    this.#out = out;
-    inp.on('data', (chunk) => {
-      this.#buffer = Buffer.concat([this.#buffer, chunk]);
-      for (let end = this.#buffer.indexOf(0); end >= 0; end = this.#buffer.indexOf(0)) {
-        const msg = JSON.parse(this.#buffer.subarray(0, end).toString('utf8'));
-        this.#buffer = this.#buffer.subarray(end + 1);
-        if (msg.id !== undefined) {
-          const p = this.#pending.get(msg.id);
-          this.#pending.delete(msg.id);
-          if (msg.error) p?.reject(new Error(`${p.method}: ${msg.error.message}`));
-          else p?.resolve(msg.result);
-        } else for (const f of this.#listeners) f(msg.method, msg.params, msg.sessionId);
-      }
-    });
-    inp.on('close', () => {
-      for (const { reject } of this.#pending.values()) reject(new Error('the browser closed the DevTools pipe'));
-      this.#pending.clear();
-    });
-  }
-  send(method, params = {}, sessionId) {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, method });
-      this.#out.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
-    });
-  }
-  onEvent(f) {
-    this.#listeners.push(f);
-  }
-}
-
-async function launch(binary) {
-  const profile = mkdtempSync(join(tmpdir(), 'rnnkit-playground-'));
-  cleanups.push(() => rmSync(profile, { recursive: true, force: true }));
-  const args = ['--headless', '--remote-debugging-pipe', `--user-data-dir=${profile}`, '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check', '--disable-extensions', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--mute-audio', '--hide-scrollbars', 'about:blank'];
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const killGroup = () => {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  };
-  cleanups.push(killGroup);
-  process.on('exit', killGroup);
-  const cdp = new Cdp(child.stdio[3], child.stdio[4]);
-  const exited = new Promise((_, reject) => child.on('exit', (code, signal) => reject(new Error(`the browser exited (${signal ?? code}); stderr:\n${stderr}`))));
-  exited.catch(() => undefined);
-  const version = await Promise.race([cdp.send('Browser.getVersion'), exited]);
-  const gone = new Promise((r) => child.on('exit', r));
-  cleanups.push(() => {
-    cdp.send('Browser.close').catch(() => undefined);
-    return Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-  });
-  return { cdp, version };
-}
-
-/** A tab on `url`: evaluate(expr) (awaits promises, returns values), problems (console errors), screenshot(file). */
+/** A tab on `url` (cdp.mjs's openTab, long tasks recorded from the start) with waitFor(expr, ms, what) and screenshots into ARTIFACTS. */
 async function openPage(cdp, url, label, ready = 'window.playground !== undefined') {
-  const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true });
-  const sessions = new Map([[sessionId, 'page']]);
-  const problems = [];
-  cdp.onEvent((method, params, sid) => {
-    const where = sessions.get(sid);
-    if (where === undefined) return;
-    if (method === 'Runtime.consoleAPICalled' && (params.type === 'error' || params.type === 'assert')) {
-      problems.push(`${label} ${where} console.${params.type}: ${params.args.map((a) => a.value ?? a.description ?? a.type).join(' ')}`);
-    } else if (method === 'Runtime.exceptionThrown') {
-      const d = params.exceptionDetails;
-      problems.push(`${label} ${where} uncaught: ${d.exception?.description ?? d.text}`);
-    } else if (method === 'Log.entryAdded' && params.entry.level === 'error') {
-      problems.push(`${label} ${where} ${params.entry.source} error: ${params.entry.text} ${params.entry.url ?? ''}`);
-    } else if (method === 'Target.attachedToTarget') {
-      const child = params.sessionId;
-      sessions.set(child, `${params.targetInfo.type}`);
-      void (async () => {
-        await Promise.allSettled([cdp.send('Runtime.enable', {}, child), cdp.send('Log.enable', {}, child)]);
-        await cdp.send('Runtime.runIfWaitingForDebugger', {}, child).catch(() => undefined);
-      })();
-    }
+  const tab = await openTab(cdp, url, {
+    label,
+    initScript: "window.__longtasks = []; try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longtasks.push({ ms: e.duration, at: e.startTime }); }).observe({ type: 'longtask' }); } catch {}",
   });
-  await cdp.send('Runtime.enable', {}, sessionId);
-  await cdp.send('Log.enable', {}, sessionId);
-  await cdp.send('Page.enable', {}, sessionId);
-  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }, sessionId);
-  await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
-  // Long tasks from the first moment on.
-  await cdp.send(
-    'Page.addScriptToEvaluateOnNewDocument',
-    { source: "window.__longtasks = []; try { new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longtasks.push({ ms: e.duration, at: e.startTime }); }).observe({ type: 'longtask' }); } catch {}" },
-    sessionId,
-  );
-  await cdp.send('Page.navigate', { url }, sessionId);
-  const evaluate = async (expression) => {
-    const r = await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId);
-    if (r.exceptionDetails) throw new Error(`${label}: ${expression.slice(0, 80)}…: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
-    return r.result.value;
-  };
+  const { evaluate, problems } = tab;
   const waitFor = async (expression, timeoutMs, what) => {
     const end = Date.now() + timeoutMs;
     for (;;) {
@@ -198,17 +82,9 @@ async function openPage(cdp, url, label, ready = 'window.playground !== undefine
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const screenshot = async (file, width = 1200, maxHeight = Infinity) => {
-    await cdp.send('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: width < 600 }, sessionId);
-    await new Promise((r) => setTimeout(r, 250));
-    const h = Math.min(maxHeight, await evaluate('Math.ceil(document.documentElement.scrollHeight)'));
-    const jpeg = file.endsWith('.jpg');
-    const { data } = await cdp.send('Page.captureScreenshot', { format: jpeg ? 'jpeg' : 'png', ...(jpeg ? { quality: 80 } : {}), captureBeyondViewport: true, clip: { x: 0, y: 0, width, height: h, scale: 1 } }, sessionId);
-    writeFileSync(join(ARTIFACTS, file), Buffer.from(data, 'base64'));
-    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1200, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
-  };
+  const screenshot = (file, width = 1200, maxHeight = Infinity) => tab.screenshot(join(ARTIFACTS, file), { width, maxHeight });
   await waitFor(`document.readyState === 'complete' && ${ready}`, 20_000, 'page loaded');
-  return { evaluate, waitFor, problems, screenshot, sessionId, close: () => cdp.send('Target.closeTarget', { targetId }) };
+  return { evaluate, waitFor, problems, screenshot, sessionId: tab.sessionId, close: tab.close };
 }
 
 function maxRelDiff(a, b) {
@@ -246,7 +122,8 @@ const nodeFixturePred = Array.from(nodeGen.model.predict(probeTensor).data);
 const { server, port } = await serveSite(site, { mounts: [['/fixture/', fixture]] });
 cleanups.push(() => new Promise((r) => server.close(r)));
 const base = `http://127.0.0.1:${port}`;
-const { cdp, version } = await launch(binary);
+const { cdp, version, close } = await launch(binary, { profilePrefix: 'rnnkit-playground-' });
+cleanups.push(close);
 console.log(`playground test: ${version.product}, site ${site}`);
 const downloads = mkdtempSync(join(tmpdir(), 'rnnkit-downloads-'));
 cleanups.push(() => rmSync(downloads, { recursive: true, force: true }));
