@@ -54,7 +54,9 @@ const plain = (cls: Make) => (config: LayerConfig): Layer => new cls(config as n
 const wrapped = (cls: Make) => (config: LayerConfig, resolve: (json: LayerJSON, where: string) => Layer): Layer => {
   const inner = config.layer;
   const layer = inner instanceof Layer ? inner : resolve(inner as LayerJSON, `${String(config.name ?? cls.name)} → wrapped layer`);
-  return new cls({ ...config, layer } as never);
+  const back = config.backwardLayer;
+  if (back === undefined || back === null || back instanceof Layer) return new cls({ ...config, layer } as never);
+  return new cls({ ...config, layer, backwardLayer: resolve(back as LayerJSON, `${String(config.name ?? cls.name)} → backward layer`) } as never);
 };
 
 const ENTRIES: readonly LayerEntry[] = [
