@@ -68,6 +68,8 @@ export {
   MaxPooling1D,
   AveragePooling1D,
   SpatialDropout1D,
+  LayerNormalization,
+  BatchNormalization,
   type MergeArgs,
   type ConcatenateArgs,
   type DotArgs,
@@ -79,6 +81,8 @@ export {
   type Conv1DArgs,
   type Pooling1DArgs,
   type SpatialDropout1DArgs,
+  type LayerNormalizationArgs,
+  type BatchNormalizationArgs,
 } from './layers/index.js';
 export { initializers, type Initializer } from './initializers/index.js';
 export { type ActivationIdentifier } from './activations/index.js';

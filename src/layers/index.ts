@@ -20,6 +20,8 @@ import { permute, reshape } from './reshape.js';
 import { conv1d } from './conv1d.js';
 import { averagePooling1d, maxPooling1d } from './pooling1d.js';
 import { spatialDropout1d } from './spatialDropout1d.js';
+import { layerNormalization } from './layerNormalization.js';
+import { batchNormalization } from './batchNormalization.js';
 
 export const layers = {
   input,
@@ -53,6 +55,8 @@ export const layers = {
   maxPooling1d,
   averagePooling1d,
   spatialDropout1d,
+  layerNormalization,
+  batchNormalization,
 };
 
 export { Layer, type LayerArgs, type LayerWeight, type Shape, type ApplyArgs, type ApplyInput } from './layer.js';
@@ -79,3 +83,5 @@ export { Reshape, Permute, type ReshapeArgs, type PermuteArgs } from './reshape.
 export { Conv1D, type Conv1DArgs, type Size1D } from './conv1d.js';
 export { MaxPooling1D, AveragePooling1D, type Pooling1DArgs } from './pooling1d.js';
 export { SpatialDropout1D, type SpatialDropout1DArgs } from './spatialDropout1d.js';
+export { LayerNormalization, type LayerNormalizationArgs } from './layerNormalization.js';
+export { BatchNormalization, type BatchNormalizationArgs } from './batchNormalization.js';

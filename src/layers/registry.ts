@@ -28,6 +28,8 @@ import { Permute, Reshape } from './reshape.js';
 import { Conv1D } from './conv1d.js';
 import { AveragePooling1D, MaxPooling1D } from './pooling1d.js';
 import { SpatialDropout1D } from './spatialDropout1d.js';
+import { LayerNormalization } from './layerNormalization.js';
+import { BatchNormalization } from './batchNormalization.js';
 
 /** A layer's configuration as getConfig gives it: camelCase keys, nested objects as {className, config}. */
 export type LayerConfig = Record<string, unknown>;
@@ -90,6 +92,8 @@ const ENTRIES: readonly LayerEntry[] = [
   { className: 'MaxPooling1D', cls: MaxPooling1D, fromConfig: plain(MaxPooling1D), stepwise: false },
   { className: 'AveragePooling1D', cls: AveragePooling1D, fromConfig: plain(AveragePooling1D), stepwise: false },
   { className: 'SpatialDropout1D', cls: SpatialDropout1D, fromConfig: plain(SpatialDropout1D), stepwise: true },
+  { className: 'LayerNormalization', cls: LayerNormalization, fromConfig: plain(LayerNormalization), stepwise: true },
+  { className: 'BatchNormalization', cls: BatchNormalization, fromConfig: plain(BatchNormalization), stepwise: true },
   { className: 'InputLayer', cls: InputLayer, fromConfig: plain(InputLayer as unknown as Make), stepwise: true },
 ];
 
