@@ -9,7 +9,7 @@
  * (Σ shardScale · shard gradient), then the main thread alone applies regularizers, the
  * optimizer and constraints and updates the metrics from every shard's outputs.
  */
-import { Bidirectional, Recurrent, TimeDistributed, type Layer } from '../../layers/index.js';
+import { BatchNormalization, Bidirectional, Recurrent, TimeDistributed, type Layer } from '../../layers/index.js';
 import { builtInClass } from '../../layers/registry.js';
 import { lossFromConfig, type Loss } from '../../losses/index.js';
 import { backend } from '../../backend/index.js';
@@ -92,6 +92,21 @@ function statefulLayer(layers: readonly Layer[]): Layer | null {
 }
 
 /**
+ * The first trainable BatchNormalization, looking inside wrappers and nested models. In
+ * training it normalises with its batch's statistics, so shards would each use their own
+ * (and update the moving statistics from their own): not the model workers: 1 trains.
+ */
+function batchStatisticsLayer(layers: readonly Layer[]): Layer | null {
+  for (const l of layers) {
+    if (l instanceof BatchNormalization && l.trainable) return l;
+    const inner = 'graph' in l ? (l as unknown as { graph: Graph }).graph.weightedLayers : l instanceof Bidirectional ? [l.forwardLayer] : l instanceof TimeDistributed ? [l.layer] : [];
+    const found = batchStatisticsLayer(inner);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
  * The first layer a worker could not rebuild from its config as the same computation:
  * anything but rnnkit's own classes (a subclass too, even one keeping its parent's
  * className), looking inside wrappers and nested models.
@@ -153,6 +168,10 @@ export async function resolveThreads(option: WorkersOption, model: Model, batchS
   };
   const stateful = statefulLayer(layers);
   if (stateful !== null) return refuse(`${stateful.where}: a stateful layer carries its state from one batch to the next, so it cannot train data-parallel (fit option workers: ${option}); use workers: 1`);
+  const batchStats = batchStatisticsLayer(layers);
+  if (batchStats !== null) {
+    return refuse(`${batchStats.where}: BatchNormalization trains on each batch's statistics, and data-parallel fit (workers: ${option}) would give every shard its own, training a different model than workers: 1; use workers: 1 (or freeze the layer with trainable false)`);
+  }
   if (!threadsAvailable()) return refuse(`fit: workers: ${option} needs worker threads with SharedArrayBuffer, which this runtime lacks (in a browser the page must be cross-origin isolated); use workers: 1 or 'auto'`, Error);
   const custom = customLayer(layers);
   if (custom !== null) return refuse(`${custom.where}: fit option workers: ${option} needs rnnkit's own layer classes (worker threads rebuild the model from its config); this one is ${custom.constructor.name}`);
