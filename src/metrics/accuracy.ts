@@ -4,12 +4,19 @@
  *                              scored per element, averaged over all elements seen.
  *   CategoricalAccuracy:       argmax ŷ == argmax y per row (first max wins on ties).
  *   SparseCategoricalAccuracy: argmax ŷ == integer label per row.
+ *   TopKCategoricalAccuracy / SparseTopKCategoricalAccuracy: the target class (argmax
+ *                              of the one-hot row, or the label) is among the k highest
+ *                              predictions, ties counted as TF's `in_top_k` and Keras 3's
+ *                              `ops.in_top_k`: a hit iff fewer than k predictions are
+ *                              strictly greater than the target's, so every class tied at
+ *                              the boundary is in the top k; a row holding a non-finite
+ *                              prediction is never a hit (TF `InTopK`).
  * Layout: yPred [rows, cols]; yTrue [rows, cols] or [rows] (sparse); weights [rows]
  * or null — weighted per element for BinaryAccuracy, per row for the categorical ones.
  */
-import { checkNumberIn, checkOptions } from '../core/errors.js';
+import { checkBoolean, checkNumberIn, checkOptions, checkPositiveInt } from '../core/errors.js';
 import { Metric, checkMetricName } from './metric.js';
-import type { BaseMetricOptions, MetricContext } from './metric.js';
+import type { BaseMetricOptions, MetricConfig, MetricContext } from './metric.js';
 
 export interface BinaryAccuracyOptions extends BaseMetricOptions {
   /** A prediction counts as class 1 iff it is strictly greater than this. Default 0.5. */
@@ -201,6 +208,167 @@ export class SparseCategoricalAccuracy extends Metric {
   }
 }
 
+export interface TopKCategoricalAccuracyOptions extends BaseMetricOptions {
+  /** How many of the highest predictions count, a positive integer below the number of classes. Default 5. */
+  k?: number;
+}
+
+export interface SparseTopKCategoricalAccuracyOptions extends TopKCategoricalAccuracyOptions {
+  /**
+   * Keras `from_sorted_ids`: ŷ holds class ids sorted by score, highest first (N ≥ k
+   * columns), not scores; a hit iff the label is among the first k ids. Default false.
+   */
+  fromSortedIds?: boolean;
+}
+
+/**
+ * TF `in_top_k` for one row: the target's prediction has fewer than k strictly greater
+ * ones; false when the target is not a class index of the row or any prediction of the
+ * row is non-finite.
+ */
+function inTopK(a: Float32Array, o: number, cols: number, target: number, k: number): boolean {
+  if (!(target >= 0 && target < cols && Number.isInteger(target))) return false;
+  const t = a[o + target]!;
+  if (!Number.isFinite(t)) return false;
+  let greater = 0;
+  for (let j = o; j < o + cols; j++) {
+    const v = a[j]!;
+    if (!Number.isFinite(v)) return false;
+    if (v > t) greater++;
+  }
+  return greater < k;
+}
+
+function checkK(k: unknown, where: string): number {
+  return k === undefined ? 5 : checkPositiveInt(k, `${where}: k`);
+}
+
+/** k must leave some class out: with k ≥ cols every target is in the top k (Keras would log 1). */
+function checkKBelow(metric: Metric, k: number, cols: number, what: string): void {
+  if (k >= cols) {
+    throw new RangeError(
+      `metric '${metric.name}' (${metric.className}): k ${k} is not below the ${cols} ${what}, so every target would be in the top ${k} ` +
+        `and the metric always 1; pass k < ${cols}, e.g. metrics.${metric.className === 'TopKCategoricalAccuracy' ? 'topKCategoricalAccuracy' : 'sparseTopKCategoricalAccuracy'}({ k: ${Math.max(1, cols - 1)} })`,
+    );
+  }
+}
+
+export class TopKCategoricalAccuracy extends Metric {
+  readonly className = 'TopKCategoricalAccuracy';
+  readonly k: number;
+
+  constructor(options: TopKCategoricalAccuracyOptions = {}) {
+    const where = 'TopKCategoricalAccuracy';
+    checkOptions(options, ['name', 'k'], where);
+    super(checkMetricName(options.name, 'top_k_categorical_accuracy', where));
+    this.k = checkK(options.k, where);
+  }
+
+  update(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    sparseTargets: boolean,
+    weights: Float32Array | null = null,
+  ): void {
+    denseGuard(this, sparseTargets, cols);
+    checkKBelow(this, this.k, cols, 'prediction columns');
+    const k = this.k;
+    let total = 0;
+    let wsum = 0;
+    for (let r = 0, o = 0; r < rows; r++, o += cols) {
+      const w = weights === null ? 1 : weights[r]!;
+      if (w === 0) continue;
+      // Keras takes argmax(y_true), the first maximum, as the target class.
+      if (inTopK(yPred, o, cols, argmaxRow(yTrue, o, cols), k)) total += w;
+      wsum += w;
+    }
+    this.total += total;
+    this.count += wsum;
+  }
+
+  override validate(ctx: MetricContext): void {
+    requireDenseTargets(this, ctx);
+    checkKBelow(this, this.k, ctx.predWidth, "model's output columns");
+  }
+
+  override getConfig(): MetricConfig {
+    return { ...super.getConfig(), k: this.k };
+  }
+}
+
+export class SparseTopKCategoricalAccuracy extends Metric {
+  readonly className = 'SparseTopKCategoricalAccuracy';
+  readonly k: number;
+  readonly fromSortedIds: boolean;
+
+  constructor(options: SparseTopKCategoricalAccuracyOptions = {}) {
+    const where = 'SparseTopKCategoricalAccuracy';
+    checkOptions(options, ['name', 'k', 'fromSortedIds'], where);
+    super(checkMetricName(options.name, 'sparse_top_k_categorical_accuracy', where));
+    this.k = checkK(options.k, where);
+    this.fromSortedIds = options.fromSortedIds === undefined ? false : checkBoolean(options.fromSortedIds, `${where}: fromSortedIds`);
+  }
+
+  update(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    sparseTargets: boolean,
+    weights: Float32Array | null = null,
+  ): void {
+    if (!sparseTargets && cols !== 1) this.validate({ predWidth: cols, sparseTargets });
+    const k = this.k;
+    if (this.fromSortedIds) {
+      if (cols < k) this.validate({ predWidth: cols, sparseTargets: true });
+    } else {
+      checkKBelow(this, k, cols, 'prediction columns');
+    }
+    let total = 0;
+    let wsum = 0;
+    for (let r = 0, o = 0; r < rows; r++, o += cols) {
+      const w = weights === null ? 1 : weights[r]!;
+      if (w === 0) continue;
+      let hit = false;
+      if (this.fromSortedIds) {
+        // Keras compares the label with the first k ids (in ŷ's dtype) and counts a row once.
+        const label = yTrue[r]!;
+        for (let j = o; j < o + k && !hit; j++) hit = yPred[j] === label;
+      } else {
+        hit = inTopK(yPred, o, cols, yTrue[r]!, k);
+      }
+      if (hit) total += w;
+      wsum += w;
+    }
+    this.total += total;
+    this.count += wsum;
+  }
+
+  override validate(ctx: MetricContext): void {
+    if (!ctx.sparseTargets && ctx.predWidth !== 1) {
+      throw new RangeError(
+        `metric '${this.name}' (${this.className}) needs integer class-index targets, ` +
+          `but the targets are [*, ${ctx.predWidth}]; use 'top_k_categorical_accuracy' for one-hot targets`,
+      );
+    }
+    if (this.fromSortedIds) {
+      if (ctx.predWidth < this.k) {
+        throw new RangeError(`metric '${this.name}' (${this.className}): fromSortedIds needs at least k = ${this.k} sorted ids per row, got ${ctx.predWidth} columns`);
+      }
+    } else {
+      checkKBelow(this, this.k, ctx.predWidth, "model's output columns");
+    }
+  }
+
+  override getConfig(): MetricConfig {
+    const config: MetricConfig = { ...super.getConfig(), k: this.k };
+    if (this.fromSortedIds) config.fromSortedIds = true;
+    return config;
+  }
+}
+
 /** Binary accuracy; see {@link BinaryAccuracyOptions}. */
 export function binaryAccuracy(options?: BinaryAccuracyOptions): BinaryAccuracy {
   return new BinaryAccuracy(options);
@@ -214,4 +382,14 @@ export function categoricalAccuracy(options?: CategoricalAccuracyOptions): Categ
 /** Sparse categorical accuracy: argmax of prediction equals the integer label. */
 export function sparseCategoricalAccuracy(options?: SparseCategoricalAccuracyOptions): SparseCategoricalAccuracy {
   return new SparseCategoricalAccuracy(options);
+}
+
+/** Whether the target class is among the k highest predictions (default k 5); see {@link TopKCategoricalAccuracyOptions}. */
+export function topKCategoricalAccuracy(options?: TopKCategoricalAccuracyOptions): TopKCategoricalAccuracy {
+  return new TopKCategoricalAccuracy(options);
+}
+
+/** Whether the integer label is among the k highest predictions (default k 5); see {@link SparseTopKCategoricalAccuracyOptions}. */
+export function sparseTopKCategoricalAccuracy(options?: SparseTopKCategoricalAccuracyOptions): SparseTopKCategoricalAccuracy {
+  return new SparseTopKCategoricalAccuracy(options);
 }

@@ -9,25 +9,68 @@
  * vectors with Keras's defaults, which a log cannot hold, so by name they resolve to one
  * number: threshold 0.5 for a one-column output (the F1 of the positive class), average
  * 'macro' over the argmax for several columns. Pass metrics.f1Score({...}) for any other form.
+ *
+ * Names follow Keras 3 (class names and their snake_case, plus its aliases 'mse', 'MSE',
+ * 'mae', 'MAE', 'mape', 'MAPE', 'msle', 'MSLE') and tfjs (camelCase factory names, and
+ * 'cosine' / 'cosineProximity', tfjs's negative cosine). The top-k accuracies by name
+ * take Keras's k = 5.
  */
 import { lookup } from '../core/errors.js';
+import { show, table } from '../core/errors.js';
 import {
   binaryAccuracy,
   categoricalAccuracy,
   sparseCategoricalAccuracy,
+  sparseTopKCategoricalAccuracy,
+  topKCategoricalAccuracy,
 } from './accuracy.js';
 import { Metric } from './metric.js';
-import type { MetricContext } from './metric.js';
-import { meanAbsoluteError, meanSquaredError } from './regression.js';
+import type { MetricConfig, MetricContext } from './metric.js';
+import {
+  cosineProximity,
+  cosineSimilarity,
+  logCoshError,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  meanSquaredError,
+  meanSquaredLogarithmicError,
+  rootMeanSquaredError,
+} from './regression.js';
+import { r2Score } from './r2.js';
 import { auc, precision, recall } from './confusion.js';
 import { f1Score, fbetaScore } from './fscore.js';
 
 export { Metric } from './metric.js';
 export type { BaseMetricOptions, MetricConfig, MetricContext } from './metric.js';
-export { BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy } from './accuracy.js';
-export type { BinaryAccuracyOptions, CategoricalAccuracyOptions, SparseCategoricalAccuracyOptions } from './accuracy.js';
-export { MeanAbsoluteErrorMetric, MeanSquaredErrorMetric } from './regression.js';
-export type { MeanAbsoluteErrorMetricOptions, MeanSquaredErrorMetricOptions } from './regression.js';
+export { BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy } from './accuracy.js';
+export type {
+  BinaryAccuracyOptions,
+  CategoricalAccuracyOptions,
+  SparseCategoricalAccuracyOptions,
+  SparseTopKCategoricalAccuracyOptions,
+  TopKCategoricalAccuracyOptions,
+} from './accuracy.js';
+export {
+  CosineProximity,
+  CosineSimilarity,
+  LogCoshError,
+  MeanAbsoluteErrorMetric,
+  MeanAbsolutePercentageError,
+  MeanSquaredErrorMetric,
+  MeanSquaredLogarithmicError,
+  RootMeanSquaredError,
+} from './regression.js';
+export type {
+  CosineSimilarityOptions,
+  LogCoshErrorOptions,
+  MeanAbsoluteErrorMetricOptions,
+  MeanAbsolutePercentageErrorOptions,
+  MeanSquaredErrorMetricOptions,
+  MeanSquaredLogarithmicErrorOptions,
+  RootMeanSquaredErrorOptions,
+} from './regression.js';
+export { R2Score } from './r2.js';
+export type { R2ClassAggregation, R2ScoreOptions } from './r2.js';
 export { AUC, Precision, Recall } from './confusion.js';
 export type { AUCCurve, AUCOptions, AUCSummationMethod, PrecisionOptions, PrecisionRecallOptions, RecallOptions } from './confusion.js';
 export { F1Score, FBetaScore } from './fscore.js';
@@ -40,8 +83,17 @@ export const metrics = {
   binaryAccuracy,
   categoricalAccuracy,
   sparseCategoricalAccuracy,
+  topKCategoricalAccuracy,
+  sparseTopKCategoricalAccuracy,
   meanSquaredError,
   meanAbsoluteError,
+  rootMeanSquaredError,
+  meanAbsolutePercentageError,
+  meanSquaredLogarithmicError,
+  logCoshError,
+  cosineSimilarity,
+  cosineProximity,
+  r2Score,
   precision,
   recall,
   auc,
@@ -75,12 +127,47 @@ const BY_NAME: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['categoricalAccuracy', (name) => categoricalAccuracy({ name })],
   ['sparse_categorical_accuracy', (name) => sparseCategoricalAccuracy({ name })],
   ['sparseCategoricalAccuracy', (name) => sparseCategoricalAccuracy({ name })],
+  ['top_k_categorical_accuracy', (name) => topKCategoricalAccuracy({ name })],
+  ['topKCategoricalAccuracy', (name) => topKCategoricalAccuracy({ name })],
+  ['TopKCategoricalAccuracy', (name) => topKCategoricalAccuracy({ name })],
+  ['sparse_top_k_categorical_accuracy', (name) => sparseTopKCategoricalAccuracy({ name })],
+  ['sparseTopKCategoricalAccuracy', (name) => sparseTopKCategoricalAccuracy({ name })],
+  ['SparseTopKCategoricalAccuracy', (name) => sparseTopKCategoricalAccuracy({ name })],
   ['mean_squared_error', (name) => meanSquaredError({ name })],
   ['meanSquaredError', (name) => meanSquaredError({ name })],
+  ['MeanSquaredError', (name) => meanSquaredError({ name })],
   ['mse', (name) => meanSquaredError({ name })],
+  ['MSE', (name) => meanSquaredError({ name })],
   ['mean_absolute_error', (name) => meanAbsoluteError({ name })],
   ['meanAbsoluteError', (name) => meanAbsoluteError({ name })],
+  ['MeanAbsoluteError', (name) => meanAbsoluteError({ name })],
   ['mae', (name) => meanAbsoluteError({ name })],
+  ['MAE', (name) => meanAbsoluteError({ name })],
+  ['root_mean_squared_error', (name) => rootMeanSquaredError({ name })],
+  ['rootMeanSquaredError', (name) => rootMeanSquaredError({ name })],
+  ['RootMeanSquaredError', (name) => rootMeanSquaredError({ name })],
+  ['mean_absolute_percentage_error', (name) => meanAbsolutePercentageError({ name })],
+  ['meanAbsolutePercentageError', (name) => meanAbsolutePercentageError({ name })],
+  ['MeanAbsolutePercentageError', (name) => meanAbsolutePercentageError({ name })],
+  ['mape', (name) => meanAbsolutePercentageError({ name })],
+  ['MAPE', (name) => meanAbsolutePercentageError({ name })],
+  ['mean_squared_logarithmic_error', (name) => meanSquaredLogarithmicError({ name })],
+  ['meanSquaredLogarithmicError', (name) => meanSquaredLogarithmicError({ name })],
+  ['MeanSquaredLogarithmicError', (name) => meanSquaredLogarithmicError({ name })],
+  ['msle', (name) => meanSquaredLogarithmicError({ name })],
+  ['MSLE', (name) => meanSquaredLogarithmicError({ name })],
+  ['logcosh', (name) => logCoshError({ name })],
+  ['log_cosh_error', (name) => logCoshError({ name })],
+  ['logCoshError', (name) => logCoshError({ name })],
+  ['LogCoshError', (name) => logCoshError({ name })],
+  ['cosine_similarity', (name) => cosineSimilarity({ name })],
+  ['cosineSimilarity', (name) => cosineSimilarity({ name })],
+  ['CosineSimilarity', (name) => cosineSimilarity({ name })],
+  ['cosine', (name) => cosineProximity({ name })],
+  ['cosineProximity', (name) => cosineProximity({ name })],
+  ['r2_score', (name) => r2Score({ name })],
+  ['r2Score', (name) => r2Score({ name })],
+  ['R2Score', (name) => r2Score({ name })],
   ['precision', (name) => precision({ name })],
   ['Precision', (name) => precision({ name })],
   ['recall', (name) => recall({ name })],
@@ -121,4 +208,43 @@ export function resolveMetric(id: string | Metric, ctx: MetricContext): Metric {
   }
   metric.validate(ctx);
   return metric;
+}
+
+/** Every metric class by its className, built from its getConfig() (camelCase keys). */
+const BY_CLASS: Readonly<Record<string, (config: Record<string, unknown>) => Metric>> = table({
+  BinaryAccuracy: (c) => binaryAccuracy(c),
+  CategoricalAccuracy: (c) => categoricalAccuracy(c),
+  SparseCategoricalAccuracy: (c) => sparseCategoricalAccuracy(c),
+  TopKCategoricalAccuracy: (c) => topKCategoricalAccuracy(c),
+  SparseTopKCategoricalAccuracy: (c) => sparseTopKCategoricalAccuracy(c),
+  MeanSquaredError: (c) => meanSquaredError(c),
+  MeanAbsoluteError: (c) => meanAbsoluteError(c),
+  RootMeanSquaredError: (c) => rootMeanSquaredError(c),
+  MeanAbsolutePercentageError: (c) => meanAbsolutePercentageError(c),
+  MeanSquaredLogarithmicError: (c) => meanSquaredLogarithmicError(c),
+  LogCoshError: (c) => logCoshError(c),
+  CosineSimilarity: (c) => cosineSimilarity(c),
+  CosineProximity: (c) => cosineProximity(c),
+  R2Score: (c) => r2Score(c),
+  Precision: (c) => precision(c),
+  Recall: (c) => recall(c),
+  AUC: (c) => auc(c),
+  F1Score: (c) => f1Score(c),
+  FBetaScore: (c) => fbetaScore(c),
+});
+
+/** A metric's JSON form {className, config}: `metricFromConfig` rebuilds the same metric from it. */
+export function serializeMetric(metric: Metric): { className: string; config: MetricConfig } {
+  return { className: metric.className, config: metric.getConfig() };
+}
+
+/**
+ * Rebuild a metric from its className and config (as `serializeMetric` writes them);
+ * unknown classes and unknown config keys are errors naming them.
+ */
+export function metricFromConfig(className: string, config: Readonly<Record<string, unknown>> = {}, where = 'metric'): Metric {
+  const make = typeof className === 'string' ? BY_CLASS[className] : undefined;
+  if (make === undefined) throw new RangeError(`${where}: unknown metric class ${show(className)}; supported: ${Object.keys(BY_CLASS).join(', ')}`);
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new TypeError(`${where}: a metric config must be an object, got ${show(config)}`);
+  return make({ ...config });
 }

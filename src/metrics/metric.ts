@@ -24,8 +24,8 @@ export interface MetricContext {
   sparseTargets: boolean;
 }
 
-/** A metric's JSON-safe configuration (camelCase keys). */
-export type MetricConfig = Record<string, string | number | boolean | number[]>;
+/** A metric's JSON-safe configuration (camelCase keys); null where Keras's option is None (R2Score's classAggregation). */
+export type MetricConfig = Record<string, string | number | boolean | number[] | null>;
 
 /** Options every metric accepts. */
 export interface BaseMetricOptions {
