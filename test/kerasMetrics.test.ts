@@ -12,6 +12,7 @@ import { strict as assert } from 'node:assert';
 import { youngGrowth } from './helpers/allocation.js';
 import { Rng } from '../src/core/rng.js';
 import { Sequential, layers, tensor } from '../src/index.js';
+import { metricDirection } from '../src/models/callbacks.js';
 import {
   CosineProximity,
   CosineSimilarity,
@@ -467,6 +468,13 @@ test('configs round-trip through metricFromConfig for every metric class; unknow
   assert.throws(() => metricFromConfig('IoU', {}), /unknown metric class "IoU"; supported: BinaryAccuracy, /);
   assert.throws(() => metricFromConfig('TopKCategoricalAccuracy', { k: 2, dtype: 'float32' }), /unknown option 'dtype'/);
   assert.throws(() => metricFromConfig('R2Score', [] as never), /a metric config must be an object/);
+});
+
+test("monitor mode 'auto' knows the new names' directions (Keras _direction)", () => {
+  for (const k of ['root_mean_squared_error', 'val_rootMeanSquaredError', 'mape', 'MAPE', 'mean_absolute_percentage_error', 'msle', 'val_mean_squared_logarithmic_error', 'logcosh', 'log_cosh_error', 'cosine', 'cosineProximity', 'MSE']) {
+    assert.equal(metricDirection(k), 'min', k);
+  }
+  for (const k of ['r2_score', 'val_r2Score', 'cosine_similarity', 'top_k_categorical_accuracy', 'val_sparse_top_k_categorical_accuracy']) assert.equal(metricDirection(k), 'max', k);
 });
 
 // ---------- a compiled model ----------
