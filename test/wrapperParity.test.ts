@@ -232,6 +232,10 @@ describe('Embedding(maskZero) feeding a recurrent layer: parity with a tfjs Sequ
       let ref: { out: Float32Array; grads: Float32Array[]; unmasked: Float32Array };
       const tx = tf.tensor(ids, [B, T]);
       const rt = tf.tensor(R, k.returnSequences ? [B, T, k.bidirectional ? 2 * H : H] : [B, k.bidirectional ? 2 * H : H]);
+      // Keras's Bidirectional sets zero_output_for_mask = return_sequences on both halves
+      // (a returned sequence is zeros at masked steps); tfjs does not, so its output is masked here.
+      const keep = k.bidirectional && k.returnSequences ? tf.tensor(Float32Array.from(ids, (v) => (v === 0 ? 0 : 1)), [B, T, 1]) : null;
+      const kerasOut = (y: tf.Tensor): tf.Tensor => (keep === null ? y : tf.mul(y, keep));
       try {
         model.add(tfl.layers.embedding({ inputDim: V, outputDim: E, maskZero: true, inputLength: T, embeddingsInitializer: 'zeros' }));
         const tfLstm = tfl.layers.lstm({ ...lstmArgs, recurrentActivation: 'sigmoid', ...TF_ZERO_INIT });
@@ -243,13 +247,13 @@ describe('Embedding(maskZero) feeding a recurrent layer: parity with a tfjs Sequ
           weights.map((w) => [...w.shape]),
           'tfjs trainable weights in our order',
         );
-        const refOut = tf.tidy(() => (model.apply(tx) as tf.Tensor).dataSync() as Float32Array);
+        const refOut = tf.tidy(() => kerasOut(model.apply(tx) as tf.Tensor).dataSync() as Float32Array);
         // the same model without the mask, to show the padding matters
         const unmasked = tf.tidy(() => {
           const emb2 = model.layers[0]!.apply(tx) as tf.Tensor;
           return (model.layers[1]!.apply(emb2) as tf.Tensor).dataSync() as Float32Array;
         });
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(tx) as tf.Tensor, rt)), vars);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(kerasOut(model.apply(tx) as tf.Tensor), rt)), vars);
         ref = {
           out: refOut,
           unmasked,
@@ -263,7 +267,7 @@ describe('Embedding(maskZero) feeding a recurrent layer: parity with a tfjs Sequ
         tf.dispose(grads);
       } finally {
         model.dispose();
-        tf.dispose([tx, rt]);
+        tf.dispose([tx, rt, ...(keep === null ? [] : [keep])]);
       }
 
       const cmp = new Comparer(t, RTOL, ATOL);

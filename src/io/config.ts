@@ -74,7 +74,7 @@ function toKerasConfig(c: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Keras JSON config → rnnkit layer options. Null means "not set" except for activation. */
+/** Keras JSON config → rnnkit layer options. Null means "not set" except for activation and mergeMode. */
 export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ModelFormatError(`${where}: config must be an object, got ${show(c)?.slice(0, 80)}`);
@@ -82,7 +82,8 @@ export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, wh
     // JSON.parse makes '__proto__' an own key; copied onto a plain object it would set the prototype.
     if (k === '__proto__') throw new ModelFormatError(`${where}: option '__proto__' is not a layer option`);
     const key = camel(k);
-    if (v === null && key !== 'activation') continue;
+    // null is a value for these two (no activation; Bidirectional's halves as a list).
+    if (v === null && key !== 'activation' && key !== 'mergeMode') continue;
     // Keras 3 writes a dtype policy object; its name is the dtype.
     if (key === 'dtype' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const name = (v as { config?: { name?: unknown } }).config?.name;
@@ -91,6 +92,7 @@ export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, wh
     }
     if (key === 'activation' || key === 'recurrentActivation') out[key] = activationFromKeras(v, dialect);
     else if (key === 'layer') out[key] = layerFromKeras(v as KerasLayerJSON, dialect, `${where} → wrapped layer`);
+    else if (key === 'backwardLayer') out[key] = layerFromKeras(v as KerasLayerJSON, dialect, `${where} → backward layer`);
     else if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as KerasLayerJSON).class_name === 'string') {
       const s = v as KerasLayerJSON;
       out[key] = { className: s.class_name, config: fromKerasConfig(s.config ?? {}, dialect, `${where}: ${k}`) };
@@ -100,7 +102,7 @@ export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, wh
 }
 
 /** Keras options that carry no meaning here when they have their default value. */
-const IGNORABLE: Record<string, unknown> = table({ timeMajor: false, zeroOutputForMask: false });
+const IGNORABLE: Record<string, unknown> = table({ timeMajor: false });
 
 /** Defaults of the tfjs constructors where they differ from Keras 3 (for keys a tfjs file leaves out or null). */
 const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = table({

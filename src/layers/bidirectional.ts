@@ -3,7 +3,8 @@
  * of a recurrent layer, built from its options; with returnSequences the backward
  * output is flipped back along time so both halves at position t refer to input step
  * t. Merge modes: concat (forward first), sum, mul, ave. Weights: the forward copy's,
- * then the backward copy's.
+ * then the backward copy's. As in Keras, both copies get zeroOutputForMask =
+ * returnSequences: with a mask, a returned sequence is zeros at masked steps.
  */
 import { checkOptions, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
@@ -21,6 +22,13 @@ export interface BidirectionalArgs extends LayerArgs {
    * for both outputs as a list [forward, backward] (a graph model's layer only).
    */
   mergeMode?: MergeMode | null;
+  /**
+   * The backward half, used instead of a copy of `layer` with goBackwards flipped (Keras
+   * `backward_layer`): the same kind and units as `layer`, the opposite goBackwards, and the
+   * same returnSequences, returnState and stateful. Its own options (activation,
+   * initializers, dropout…) are kept.
+   */
+  backwardLayer?: Recurrent | null;
 }
 
 const MERGE_MODES: readonly string[] = ['concat', 'sum', 'mul', 'ave'];
@@ -36,6 +44,8 @@ export class Bidirectional extends Layer {
   /** The wrapped layer's returnState: a call also returns the forward copy's final states, then the backward copy's. */
   readonly returnState: boolean;
   private readonly returnSequences: boolean;
+  /** Whether the backward half came from `backwardLayer` (saved in the config then). */
+  private readonly ownBackward: boolean;
   private readonly S: number; // states per direction
   private H = 0;
   // the two copies' calls: inputs [x, ...states], outputs [y, ...final states]
@@ -58,20 +68,27 @@ export class Bidirectional extends Layer {
     const own = { ...args };
     if (own.batchInputShape === undefined && own.inputShape === undefined && own.inputDim === undefined && inner.batchInputShape !== null) own.batchInputShape = [...inner.batchInputShape];
     super(own, 'bidirectional');
-    checkOptions(args, [...LAYER_ARG_KEYS, 'layer', 'mergeMode'], `${where} '${this.name}'`, {
-      backwardLayer: 'the backward copy is always made from the layer’s own options',
+    checkOptions(args, [...LAYER_ARG_KEYS, 'layer', 'mergeMode', 'backwardLayer'], `${where} '${this.name}'`, {
       inputLength: 'give inputShape: [timeSteps, features] instead',
     });
+    const back = args.backwardLayer ?? null;
+    if (back !== null) checkBackwardLayer(inner, back, this.where);
     const mode = args.mergeMode === undefined ? 'concat' : args.mergeMode;
     if (mode !== null && !MERGE_MODES.includes(mode)) throw new RangeError(`${this.where}: mergeMode must be one of ${MERGE_MODES.join(', ')} or null, got ${show(mode)}`);
     this.mergeMode = mode as MergeMode | null;
     const seed = inner.args.seed;
-    this.forwardLayer = inner.cloneWith({ name: `forward_${inner.name}` });
-    this.backwardLayer = inner.cloneWith({
-      name: `backward_${inner.name}`,
-      goBackwards: !inner.goBackwards,
-      ...(seed === undefined ? {} : { seed: seed + BACKWARD_SEED_OFFSET }),
-    });
+    const zeroOutputForMask = inner.returnSequences;
+    this.forwardLayer = inner.cloneWith({ name: `forward_${inner.name}`, zeroOutputForMask });
+    this.ownBackward = back !== null;
+    this.backwardLayer =
+      back !== null
+        ? back.cloneWith({ name: `backward_${back.name}`, zeroOutputForMask })
+        : inner.cloneWith({
+            name: `backward_${inner.name}`,
+            goBackwards: !inner.goBackwards,
+            zeroOutputForMask,
+            ...(seed === undefined ? {} : { seed: seed + BACKWARD_SEED_OFFSET }),
+          });
     this.returnSequences = inner.returnSequences;
     this.returnState = inner.returnState;
     this.S = inner.numStates;
@@ -89,8 +106,13 @@ export class Bidirectional extends Layer {
   }
 
   override freshCopy(): Layer {
-    const c = this.getConfig();
-    return new Bidirectional({ name: this.name, trainable: this.trainable, mergeMode: this.mergeMode, layer: this.forwardLayer.cloneWith({ name: (c.layer as { config: { name: string } }).config.name }) });
+    return new Bidirectional({
+      name: this.name,
+      trainable: this.trainable,
+      mergeMode: this.mergeMode,
+      layer: this.forwardLayer.cloneWith({ name: unprefixed(this.forwardLayer.name, 'forward_') }),
+      backwardLayer: this.ownBackward ? this.backwardLayer.cloneWith({ name: unprefixed(this.backwardLayer.name, 'backward_') }) : null,
+    });
   }
 
   computeOutputShape(inputShape: Shape): Shape {
@@ -335,8 +357,9 @@ export class Bidirectional extends Layer {
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
-      layer: { className: this.forwardLayer.className, config: { ...this.forwardLayer.getConfig(), name: this.forwardLayer.name.replace(/^forward_/, '') } },
+      layer: halfConfig(this.forwardLayer, 'forward_'),
       mergeMode: this.mergeMode,
+      ...(this.ownBackward ? { backwardLayer: halfConfig(this.backwardLayer, 'backward_') } : {}),
     };
   }
 
@@ -350,6 +373,29 @@ export class Bidirectional extends Layer {
     return `${this.where} ${formatShape([null, ...this.inputShape])}`;
   }
 }
+
+/** Keras's checks on a given backward layer, plus rnnkit's: one state layout for both halves. */
+function checkBackwardLayer(inner: Recurrent, back: unknown, where: string): void {
+  if (!(back instanceof Recurrent)) throw new TypeError(`${where}: backwardLayer must be a recurrent layer (layers.lstm, layers.gru or layers.simpleRNN), got ${String(back)}`);
+  if (back.className !== inner.className || back.units !== inner.units) {
+    throw new RangeError(`${where}: backwardLayer must be the same kind and size as layer, ${inner.className}(${inner.units}); got ${back.className}(${back.units})`);
+  }
+  if (back.goBackwards === inner.goBackwards) throw new RangeError(`${where}: backwardLayer must have goBackwards ${!inner.goBackwards}, the opposite of layer's`);
+  for (const key of ['returnSequences', 'returnState', 'stateful'] as const) {
+    if (back[key] !== inner[key]) throw new RangeError(`${where}: backwardLayer must have the same ${key} as layer (${inner[key]}), got ${back[key]}`);
+  }
+}
+
+/**
+ * One half's {className, config} under its own name. zeroOutputForMask is left out: the
+ * wrapper sets it, and tfjs readers have no such option.
+ */
+function halfConfig(half: Recurrent, prefix: string): Record<string, unknown> {
+  const { zeroOutputForMask: _set, ...config } = half.getConfig();
+  return { className: half.className, config: { ...config, name: unprefixed(half.name, prefix) } };
+}
+
+const unprefixed = (name: string, prefix: string): string => (name.startsWith(prefix) ? name.slice(prefix.length) : name);
 
 /** dst[b, t] = src[b, T−1−t] for [B, T, F] buffers. */
 function flipTime(dst: Float32Array, src: Float32Array, B: number, T: number, F: number): void {

@@ -55,8 +55,18 @@ export interface RecurrentArgs extends LayerArgs {
   stateful?: boolean;
   /** Accepted for Keras compatibility: unrolling changes nothing numerically here. Default false. */
   unroll?: boolean;
-  /** Accepted for Keras/tfjs compatibility (1 or 2): both compute the same numbers here. */
-  implementation?: 1 | 2;
+  /**
+   * Accepted for Keras/tfjs compatibility: 1 or 2 (and GRU's legacy 0, read as 1); all
+   * compute the same numbers here.
+   */
+  implementation?: 0 | 1 | 2;
+  /**
+   * With a mask: the output at a masked step is zeros instead of the previous step's output
+   * (Keras `zero_output_for_mask`). It applies to the last output too (zeros when the last
+   * step is masked, as Keras's rnn loop gives). Bidirectional sets it to returnSequences on
+   * its two copies, as Keras does. Default false.
+   */
+  zeroOutputForMask?: boolean;
 }
 
 export const RECURRENT_OPTIONS = [
@@ -80,6 +90,7 @@ export const RECURRENT_OPTIONS = [
   'stateful',
   'unroll',
   'implementation',
+  'zeroOutputForMask',
   'seed',
 ] as const;
 
@@ -87,7 +98,6 @@ const LATER = {
   activityRegularizer: 'activity regularizers are not implemented',
   inputLength: 'give inputShape: [timeSteps, features] instead',
   useCudnn: 'rnnkit has its own fused kernels; there is no cuDNN to choose',
-  zeroOutputForMask: 'masked steps repeat the previous output, as Keras does by default',
 };
 
 export abstract class Recurrent extends Layer {
@@ -111,6 +121,7 @@ export abstract class Recurrent extends Layer {
   readonly stateful: boolean;
   readonly unroll: boolean;
   readonly implementation: 1 | 2;
+  readonly zeroOutputForMask: boolean;
   /** Number of states: 1 (h), or 2 for LSTM (h, c). */
   protected abstract readonly stateCount: number;
   protected k: Kernels = backend();
@@ -186,10 +197,13 @@ export abstract class Recurrent extends Layer {
     this.goBackwards = optBool(args.goBackwards, false, `${w}: goBackwards`);
     this.stateful = optBool(args.stateful, false, `${w}: stateful`);
     this.unroll = optBool(args.unroll, false, `${w}: unroll`);
-    if (args.implementation !== undefined && args.implementation !== 1 && args.implementation !== 2) {
-      throw new RangeError(`${w}: implementation must be 1 or 2, got ${show(args.implementation)}`);
+    // GRU's implementation 0 is Keras 2's legacy value (tf.keras read it as 1).
+    const legacyZero = className === 'GRU' && args.implementation === 0;
+    if (args.implementation !== undefined && args.implementation !== 1 && args.implementation !== 2 && !legacyZero) {
+      throw new RangeError(`${w}: implementation must be 1 or 2${className === 'GRU' ? ' (or the legacy 0)' : ''}, got ${show(args.implementation)}`);
     }
-    this.implementation = args.implementation ?? 2;
+    this.implementation = legacyZero ? 1 : (args.implementation as 1 | 2 | undefined) ?? 2;
+    this.zeroOutputForMask = optBool(args.zeroOutputForMask, false, `${w}: zeroOutputForMask`);
     this.rates[0] = this.dropout;
     this.rates[1] = this.recurrentDropout;
     if (this.stateful) {
@@ -309,6 +323,7 @@ export abstract class Recurrent extends Layer {
     this.cellForward(T, B);
     if (this.returnSequences) k.fromTimeMajor(this.y, this.hs, B, T, H, false);
     else copy(this.y, this.hs, (T - 1) * B * H, B * H);
+    if (this.zeroOutputForMask && this.stepMask !== null) zeroMaskedOutputs(this.y, this.stepMask, B, T, H, this.returnSequences, false);
     if (carried !== null) {
       for (let i = 0; i < this.stateCount; i++) {
         const f = this.finalState(i);
@@ -352,7 +367,13 @@ export abstract class Recurrent extends Layer {
       this.dOutTM = ensure(this.dOutTM, T * B * H);
       k.toTimeMajor(this.dOutTM, dy, B, T, H, false);
       dOut = this.dOutTM;
+    } else if (dy !== null && this.zeroOutputForMask && this.stepMask !== null) {
+      this.dOutTM = ensure(this.dOutTM, B * H);
+      copy(this.dOutTM, dy, 0, B * H);
+      dOut = this.dOutTM;
     }
+    // A zeroed output is a constant: no gradient flows back from it.
+    if (dOut !== null && this.zeroOutputForMask && this.stepMask !== null) zeroMaskedOutputs(dOut, this.stepMask, B, T, H, this.returnSequences, true);
     if (needDx) {
       this.dxs = ensure(this.dxs, T * B * I);
       this.dx = ensure(this.dx, B * T * I);
@@ -483,12 +504,33 @@ export abstract class Recurrent extends Layer {
       stateful: this.stateful,
       unroll: this.unroll,
       implementation: this.implementation,
+      // Only when set: tfjs has no such option, and its readers take the config as is.
+      ...(this.zeroOutputForMask ? { zeroOutputForMask: true } : {}),
     };
   }
 }
 
 function optBool(v: unknown, dflt: boolean, what: string): boolean {
   return v === undefined ? dflt : checkBoolean(v, what);
+}
+
+/**
+ * Zero the outputs (or their gradients) at masked steps. stepMask is [T, B] in processing
+ * order; out is the returned sequence [B, T, H] (batch-major, or [T, B, H] when timeMajor),
+ * or without sequences the last step's [B, H].
+ */
+function zeroMaskedOutputs(out: Float32Array, stepMask: Float32Array, B: number, T: number, H: number, sequences: boolean, timeMajor: boolean): void {
+  for (let b = 0; b < B; b++) {
+    if (!sequences) {
+      if (stepMask[(T - 1) * B + b] === 0) out.fill(0, b * H, (b + 1) * H);
+      continue;
+    }
+    for (let t = 0; t < T; t++) {
+      if (stepMask[t * B + b] !== 0) continue;
+      const row = timeMajor ? t * B + b : b * T + t;
+      out.fill(0, row * H, (row + 1) * H);
+    }
+  }
 }
 
 /** Whether no row of a one-step [B] mask is masked (a masked row must hold its state: the time loop does that). */

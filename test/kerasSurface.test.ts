@@ -1,0 +1,160 @@
+/**
+ * Keras options on the recurrent layers and wrappers that rnnkit once refused
+ * (issue 16): zeroOutputForMask (values against the default layer's output, and a
+ * finite-difference gradient check with a mask), Bidirectional's backwardLayer, GRU's
+ * legacy implementation 0.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Rng } from '../src/core/rng.js';
+import { Bidirectional, Sequential, input, layers, loadModel, model as graphModel, tensor, type Layer, type Tensor } from '../src/index.js';
+import { assertClose, randomArray } from './helpers/check.js';
+
+const B = 3;
+const T = 5;
+const I = 2;
+const H = 4;
+/** Row b keeps its first lengths[b] steps. */
+const lengths = [5, 3, 1];
+const mask = Float32Array.from({ length: B * T }, (_, i) => (i % T < lengths[Math.floor(i / T)]! ? 1 : 0));
+
+/** Σ out ⊙ R through the layer's low-level forward, with the mask. */
+function lossOf(layer: Layer, x: Float32Array, R: Float32Array): number {
+  const out = layer.forward(x, B, T, true, mask);
+  let s = 0;
+  for (let i = 0; i < R.length; i++) s += out[i]! * R[i]!;
+  return s;
+}
+
+function built(make: (zero: boolean) => Layer, zero: boolean, seed: number): Layer {
+  const layer = make(zero);
+  layer.build([T, I]);
+  const rng = new Rng(seed);
+  for (const w of layer.weights) w.value.set(randomArray(w.value.length, rng, -0.6, 0.6));
+  return layer;
+}
+
+describe('zeroOutputForMask', () => {
+  const kinds = [
+    ['LSTM', (o: object) => layers.lstm({ units: H, ...o })],
+    ['GRU', (o: object) => layers.gru({ units: H, ...o })],
+    ['SimpleRNN', (o: object) => layers.simpleRNN({ units: H, ...o })],
+  ] as const;
+  for (const [kind, make] of kinds) {
+    for (const returnSequences of [true, false]) {
+      for (const goBackwards of [false, true]) {
+        it(`${kind}, returnSequences ${returnSequences}, goBackwards ${goBackwards}: zeros at masked steps, the default's values elsewhere, exact gradients`, () => {
+          const f = (zero: boolean): Layer => make({ returnSequences, goBackwards, zeroOutputForMask: zero });
+          const x = randomArray(B * T * I, new Rng(3));
+          const plain = built(f, false, 9).forward(x, B, T, false, mask).slice();
+          const layer = built(f, true, 9);
+          const out = layer.forward(x, B, T, false, mask).slice();
+          const steps = returnSequences ? T : 1;
+          for (let b = 0; b < B; b++) {
+            for (let s = 0; s < steps; s++) {
+              // The returned sequence is in processing order: reversed with goBackwards.
+              const step = returnSequences ? s : T - 1;
+              const inputStep = goBackwards ? T - 1 - step : step;
+              const masked = mask[b * T + inputStep] === 0;
+              for (let h = 0; h < H; h++) {
+                const i = (b * steps + s) * H + h;
+                assert.equal(out[i], masked ? 0 : plain[i], `row ${b}, output step ${s}, unit ${h}`);
+              }
+            }
+          }
+          // Gradients: central differences through the masked forward.
+          const R = randomArray(out.length, new Rng(4));
+          for (const w of layer.weights) w.grad.fill(0);
+          lossOf(layer, x, R);
+          const dx = layer.backward(R.slice(), B, T, true)!.slice(0, x.length);
+          const numeric = (values: Float32Array): Float32Array => {
+            const g = new Float32Array(values.length);
+            for (let i = 0; i < values.length; i++) {
+              const v = values[i]!;
+              values[i] = v + 1e-2;
+              const up = lossOf(layer, x, R);
+              values[i] = v - 1e-2;
+              const down = lossOf(layer, x, R);
+              values[i] = v;
+              g[i] = (up - down) / 2e-2;
+            }
+            return g;
+          };
+          for (const w of layer.weights) assertClose(w.grad, numeric(w.value), 2e-3, 2e-3, `d${w.name}`);
+          assertClose(dx, numeric(x), 2e-3, 2e-3, 'dInput');
+        });
+      }
+    }
+  }
+
+  it('is saved in the config only when set, and a model with it saves and loads', async () => {
+    assert.equal('zeroOutputForMask' in layers.lstm({ units: 2 }).getConfig(), false);
+    const m = new Sequential({ layers: [layers.masking({ maskValue: 0, inputShape: [T, I] }), layers.gru({ units: H, returnSequences: true, zeroOutputForMask: true, seed: 1 })] });
+    const x = tensor(Float32Array.from({ length: B * T * I }, (_, i) => (mask[Math.floor(i / I)] === 0 ? 0 : Math.sin(i))), [B, T, I]);
+    const y = m.predict(x) as Tensor;
+    assert.equal(y.data[(2 * T + 4) * H], 0, 'a masked step of row 2 is zeros');
+    const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/rnnkit-zofm-'));
+    await m.save(`file://${dir}`);
+    const back = await loadModel(`file://${dir}/model.json`);
+    assert.deepEqual(Array.from((back.predict(x) as Tensor).data), Array.from(y.data));
+    assert.throws(() => layers.lstm({ units: 2, zeroOutputForMask: 1 as never }), /zeroOutputForMask must be true or false, got 1/);
+  });
+});
+
+describe('Bidirectional', () => {
+  it('sets zeroOutputForMask = returnSequences on its halves, as Keras does', () => {
+    for (const returnSequences of [true, false]) {
+      const bi = layers.bidirectional({ layer: layers.lstm({ units: 2, returnSequences }) });
+      assert.equal(bi.forwardLayer.zeroOutputForMask, returnSequences);
+      assert.equal(bi.backwardLayer.zeroOutputForMask, returnSequences);
+      assert.equal('zeroOutputForMask' in (bi.getConfig().layer as { config: object }).config, false, 'not written: tfjs has no such option');
+    }
+  });
+
+  it('backwardLayer: the given layer runs backwards with its own options, and is saved and loaded', async () => {
+    const fwd = layers.gru({ units: H, returnSequences: true, seed: 1 });
+    const bwd = layers.gru({ units: H, returnSequences: true, goBackwards: true, activation: 'relu', resetAfter: false, seed: 2, name: 'mine' });
+    const bi = layers.bidirectional({ layer: fwd, backwardLayer: bwd, mergeMode: null });
+    assert.equal(bi.backwardLayer.name, 'backward_mine');
+    assert.equal(bi.backwardLayer.getConfig().activation, 'relu');
+    const inp = input({ shape: [T, I] });
+    const [f, b] = bi.apply(inp) as ReturnType<typeof input>[];
+    const m = graphModel({ inputs: inp, outputs: [f!, b!] });
+    const x = tensor(randomArray(B * T * I, new Rng(5)), [B, T, I]);
+    const [yf, yb] = m.predict(x) as Tensor[];
+    // The backward half is the given layer run on the reversed sequence, flipped back.
+    const alone = new Sequential({ layers: [layers.gru({ units: H, returnSequences: true, goBackwards: true, activation: 'relu', resetAfter: false, inputShape: [T, I] })] });
+    alone.setWeights(bi.backwardLayer.weights.map((w) => tensor(w.value.slice(), [...w.shape])));
+    const ya = alone.predict(x) as Tensor;
+    for (let r = 0; r < B; r++) for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) assert.equal(yb!.data[(r * T + t) * H + h], ya.data[(r * T + (T - 1 - t)) * H + h]);
+    assert.equal((bi.getConfig().backwardLayer as { config: { name: string; activation: string } }).config.activation, 'relu');
+    const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/rnnkit-bwd-'));
+    await m.save(`file://${dir}`);
+    const back = await loadModel(`file://${dir}/model.json`);
+    const loaded = back.layers.find((l) => l instanceof Bidirectional) as Bidirectional;
+    assert.equal(loaded.backwardLayer.getConfig().activation, 'relu');
+    const [lf, lb] = back.predict(x) as Tensor[];
+    assert.deepEqual(Array.from(lf!.data), Array.from(yf!.data));
+    assert.deepEqual(Array.from(lb!.data), Array.from(yb!.data));
+  });
+
+  it('backwardLayer: what Keras checks, and one state layout, are refused by name', () => {
+    const fwd = (): Layer => layers.lstm({ units: 3, returnSequences: true });
+    const cases: [object, RegExp][] = [
+      [layers.lstm({ units: 3, returnSequences: true }), /backwardLayer must have goBackwards true, the opposite of layer's/],
+      [layers.lstm({ units: 3, goBackwards: true }), /backwardLayer must have the same returnSequences as layer \(true\), got false/],
+      [layers.gru({ units: 3, returnSequences: true, goBackwards: true }), /backwardLayer must be the same kind and size as layer, LSTM\(3\); got GRU\(3\)/],
+      [layers.lstm({ units: 4, returnSequences: true, goBackwards: true }), /same kind and size as layer, LSTM\(3\); got LSTM\(4\)/],
+      [layers.dense({ units: 3 }), /backwardLayer must be a recurrent layer/],
+    ];
+    for (const [backwardLayer, re] of cases) assert.throws(() => layers.bidirectional({ layer: fwd() as never, backwardLayer: backwardLayer as never }), re);
+  });
+});
+
+describe('GRU implementation 0 (Keras 2 legacy)', () => {
+  it('is read as 1; other layers and other values stay refused', () => {
+    assert.equal(layers.gru({ units: 2, implementation: 0 }).implementation, 1);
+    assert.throws(() => layers.lstm({ units: 2, implementation: 0 as never }), /implementation must be 1 or 2, got 0/);
+    assert.throws(() => layers.gru({ units: 2, implementation: 3 as never }), /implementation must be 1 or 2 \(or the legacy 0\), got 3/);
+  });
+});
