@@ -308,7 +308,7 @@ export class Engine {
     }
     const optimizer = this.optimizer!;
     const slots = this.keepBeforeUpdate(optimizer);
-    const iterations = optimizer.iterations;
+    const iterations = optimizer.steps;
     optimizer.apply(this.params, this.grads);
     for (let i = 0; i < this.constrained.length; i++) {
       const w = this.constrained[i]!;
@@ -364,7 +364,7 @@ export class Engine {
     }
     this.params.set(this.before);
     for (let k = 0; k < slots.length; k++) slots[k]!.set(this.beforeSlots[k]!);
-    optimizer.iterations = iterations;
+    optimizer.steps = iterations;
     throw new NonFiniteError(what);
   }
 

@@ -671,6 +671,9 @@ export class Model extends Layer implements TrainableModel, DataModel {
           lastYield = performance.now();
         }
       }
+      // Keras's fit ends with optimizer.finalize_variable_values before onTrainEnd: with useEma
+      // the moving average becomes the weights (also after early stopping).
+      optimizer.finalizeVariableValues(engine.params);
       await runHooks(cbs, (cb) => cb.onTrainEnd?.({}));
     } finally {
       await pool?.close();

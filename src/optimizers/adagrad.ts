@@ -9,7 +9,7 @@ import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface AdagradOptions extends OptimizerOptions {
   /** Default 0.001. */
-  learningRate?: number;
+  learningRate?: OptimizerOptions['learningRate'];
   /** Starting value of the accumulator, ≥ 0. Default 0.1. */
   initialAccumulatorValue?: number;
   /** Added inside the sqrt, > 0. Default 1e-7. */

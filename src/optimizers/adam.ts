@@ -15,7 +15,7 @@ import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
   /** Default 0.001. */
-  learningRate?: number;
+  learningRate?: OptimizerOptions['learningRate'];
   /** Decay of the first moment, in [0, 1). Default 0.9. */
   beta1?: number;
   /** Decay of the second moment, in [0, 1). Default 0.999. */

@@ -8,12 +8,22 @@
  * allocates nothing. Order inside a step, as Keras: clip gradients → decoupled
  * weight decay → update rule → iteration counter + 1.
  *
+ * Options of Keras 3's BaseOptimizer, all built here: a learning-rate schedule evaluated
+ * at the step count before each update; `useEma` (a moving average of the weights kept as
+ * a state slot, copied into the weights every `emaOverwriteFrequency` steps and at the end
+ * of `fit` by `finalizeVariableValues`); `gradientAccumulationSteps` (gradients summed in a
+ * slot, their mean applied every Nth call); `lossScaleFactor` (accepted and saved; see its
+ * doc for why it changes nothing in float32). Every piece of state lives in the slots and
+ * the step counter, so getState/setState (and fit's undo of an overflowing update) restore
+ * all of it.
+ *
  * State slots are Float32Array, like Keras's float32 optimizer variables; the
  * rules round each new slot value to float32 (Math.fround) before using it, so
  * the arithmetic sees exactly what Keras reads back from its variables.
  */
 import { backend, freeBuffer } from '../backend/index.js';
-import { checkNumberIn, checkOptions, table, show } from '../core/errors.js';
+import { checkBoolean, checkNumberIn, checkOptions, checkPositiveInt, table, show } from '../core/errors.js';
+import { LearningRateSchedule, deserializeSchedule, serializeSchedule } from './schedules.js';
 
 /** Where one weight tensor lives inside the flat arenas. */
 export interface ParamSegment {
@@ -27,8 +37,13 @@ export interface ParamSegment {
 
 /** Options every optimizer takes (Keras 3 `BaseOptimizer` arguments we build). */
 export interface OptimizerOptions {
-  /** Step size; callbacks may change it later through `optimizer.learningRate`. */
-  learningRate?: number;
+  /**
+   * Step size, ≥ 0, or a schedule (`schedules.*`) evaluated at the step count before each
+   * update (Keras `learning_rate(iterations)`; with gradientAccumulationSteps, at every
+   * call's count, as Keras). A number can be changed later through `optimizer.learningRate`
+   * (callbacks do); a schedule's rate cannot (TypeError, as Keras).
+   */
+  learningRate?: number | LearningRateSchedule;
   /** Decoupled weight decay `w ← w − w·weightDecay·lr`, before the update. Default: none (AdamW: 0.004). */
   weightDecay?: number;
   /** Rescale each weight tensor's gradient to L2 norm ≤ clipnorm. Default: none. */
@@ -37,12 +52,41 @@ export interface OptimizerOptions {
   clipvalue?: number;
   /** Rescale all gradients together to global L2 norm ≤ globalClipnorm. Default: none. */
   globalClipnorm?: number;
-  /** Optimizer name (Keras: 'SGD', 'adam', 'adamw', 'rmsprop', 'adagrad'). */
+  /** Optimizer name (Keras: 'SGD', 'adam', 'adamw', 'rmsprop', 'adagrad', 'adamax', 'nadam', 'lion', 'adadelta', 'ftrl'). */
   name?: string;
+  /**
+   * Keep an exponential moving average of the trainable weights (Keras `use_ema`): after
+   * each call, `avg ← m·avg + (1 − m)·w` with m = emaMomentum (m = 0 while `iterations` is
+   * 0, so the average starts at the weights). `fit` copies the average into the weights
+   * when it ends (Keras `finalize_variable_values`). Default false.
+   */
+  useEma?: boolean;
+  /** EMA momentum m in [0, 1]; only with useEma. Default 0.99. */
+  emaMomentum?: number;
+  /**
+   * Copy the average into the weights after every Nth step (when (iterations + 1) % N is 0,
+   * Keras's test); an integer ≥ 1, only with useEma. Default: never during training.
+   */
+  emaOverwriteFrequency?: number;
+  /**
+   * Keras multiplies the loss by this before the gradients and divides the gradients by it
+   * after, which cancel; it only guards float16 gradients against underflow. rnnkit computes
+   * in float32, so the factor is accepted (> 0, saved in the config) and changes nothing,
+   * as Keras's own docs say of float32. Default: none.
+   */
+  lossScaleFactor?: number;
+  /**
+   * Sum the gradients of N calls (an integer ≥ 2) and apply their mean on every Nth call
+   * (Keras `gradient_accumulation_steps`): the weights change once per N batches. Clipping
+   * and weight decay act on the mean. `iterations` then counts updates (calls / N, floored,
+   * as Keras), the learning-rate schedule sees calls. Default: none.
+   */
+  gradientAccumulationSteps?: number;
 }
 
 /** Everything needed to resume training exactly: step count and state slots (copies). */
 export interface OptimizerState {
+  /** Calls to apply so far (Keras's `_iterations` variable; see `Optimizer.steps`). */
   iterations: number;
   slots: Record<string, Float32Array>;
 }
@@ -60,33 +104,54 @@ export interface OptimizerSpec {
   readonly defaultLearningRate: number;
   /** Only AdamW has a default weight decay. */
   readonly defaultWeightDecay?: number;
+  /** The rule divides by the learning rate (Ftrl): 0 is refused. */
+  readonly positiveLearningRate?: boolean;
   /** Option keys the subclass adds to the common ones. */
   readonly extraOptions: readonly string[];
 }
 
-const COMMON_OPTIONS = ['learningRate', 'weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm', 'name'] as const;
+const COMMON_OPTIONS = [
+  'learningRate', 'weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm', 'name',
+  'useEma', 'emaMomentum', 'emaOverwriteFrequency', 'lossScaleFactor', 'gradientAccumulationSteps',
+] as const;
 
-/** Keras options that exist but are not built; rejected by name rather than ignored. */
-const LATER_OPTIONS: Readonly<Record<string, string>> = table({
-  useEma: 'exponential moving average of weights',
-  emaMomentum: 'exponential moving average of weights',
-  emaOverwriteFrequency: 'exponential moving average of weights',
-  lossScaleFactor: 'loss scaling is only for mixed precision',
-  gradientAccumulationSteps: 'gradient accumulation',
+/** Keras arguments refused by name rather than ignored. */
+const REFUSED_OPTIONS: Readonly<Record<string, string>> = table({
+  decay: 'Keras 3 accepts it only to ignore it with a warning; use a learning-rate schedule such as schedules.inverseTimeDecay',
 });
+
+/** Names of the state slots the base class adds after the subclass's own. */
+const EMA_SLOT = 'average';
+const ACCUMULATOR_SLOT = 'gradientAccumulator';
 
 export abstract class Optimizer {
   readonly className: string;
   readonly name: string;
-  /** Steps applied so far (Keras `optimizer.iterations`); Adam's bias correction uses t = iterations + 1. */
-  iterations = 0;
   readonly weightDecay: number | undefined;
   readonly clipnorm: number | undefined;
   readonly clipvalue: number | undefined;
   readonly globalClipnorm: number | undefined;
+  readonly useEma: boolean;
+  /** EMA momentum (0.99 unless set; used only with useEma). */
+  readonly emaMomentum: number;
+  readonly emaOverwriteFrequency: number | undefined;
+  readonly lossScaleFactor: number | undefined;
+  readonly gradientAccumulationSteps: number | undefined;
 
-  /** Current learning rate. Read it as a field inside update rules: a double passed as an argument to a call V8 does not inline is boxed (allocated). */
+  /**
+   * Current learning rate. Read it as a field inside update rules: a double passed as an
+   * argument to a call V8 does not inline is boxed (allocated). With a schedule, apply sets
+   * it from the schedule before each step.
+   */
   protected lr: number;
+  /** The schedule given as learningRate, or null for a plain number. */
+  private schedule: LearningRateSchedule | null = null;
+  /** Where the schedule writes its value (see LearningRateSchedule.write). */
+  private readonly lrOut = new Float64Array(1);
+  /** Ftrl divides by the learning rate: 0 is refused, also when a schedule reaches it. */
+  private readonly positiveRate: boolean;
+  /** Calls to apply so far (Keras `_iterations`). */
+  private calls = 0;
   /** Arena length the slots were sized for; −1 until build (or setState) sizes them. */
   private numParams = -1;
   /** True once build has given the trainable segments. */
@@ -94,19 +159,40 @@ export abstract class Optimizer {
   /** Trainable segments as [start, end) pairs, so apply loops over plain ints. */
   private segStart: Int32Array = new Int32Array(0);
   private segEnd: Int32Array = new Int32Array(0);
-  /** State slots in `slotNames()` order; each Float32Array(numParams). */
+  /**
+   * State slots in `slotNames()` order, then the base class's: 'average' (useEma) and
+   * 'gradientAccumulator' (gradientAccumulationSteps). Each Float32Array(numParams).
+   */
   protected slots: Float32Array[] = [];
+  /** gradientAccumulationSteps, or 0 without accumulation (an int for the step's test). */
+  private readonly accumulate: number;
 
   protected constructor(options: OptimizerOptions | undefined, spec: OptimizerSpec) {
     const cls = spec.className;
-    checkOptions(options, [...COMMON_OPTIONS, ...spec.extraOptions], cls, LATER_OPTIONS);
+    if (options !== undefined && options !== null && typeof options === 'object' && Object.hasOwn(options, 'decay') && (options as Record<string, unknown>)['decay'] !== undefined) {
+      throw new RangeError(`${cls}: option 'decay' is not supported (${REFUSED_OPTIONS['decay']})`);
+    }
+    checkOptions(options, [...COMMON_OPTIONS, ...spec.extraOptions], cls);
     const o: OptimizerOptions = options ?? {};
     this.className = cls;
     if (o.name !== undefined && typeof o.name !== 'string') {
       throw new TypeError(`${cls}: name must be a string, got ${show(o.name)}`);
     }
     this.name = o.name ?? spec.defaultName;
-    this.lr = checkLearningRate(o.learningRate ?? spec.defaultLearningRate, cls);
+    this.positiveRate = spec.positiveLearningRate === true;
+    const lr = o.learningRate ?? spec.defaultLearningRate;
+    if (lr instanceof LearningRateSchedule) {
+      this.schedule = lr;
+    } else if (isSerializedSchedule(lr)) {
+      // A config read back from JSON (Keras `from_config` deserializes learning_rate the same way).
+      this.schedule = deserializeSchedule(lr, `${cls}: learningRate`);
+    }
+    if (this.schedule !== null) {
+      this.schedule.write(0, this.lrOut);
+      this.lr = this.lrOut[0]!;
+    } else {
+      this.lr = checkLearningRate(lr, cls, this.positiveRate);
+    }
     const wd = o.weightDecay ?? spec.defaultWeightDecay;
     this.weightDecay = wd === undefined ? undefined : checkNumberIn(wd, 0, Infinity, `${cls}: weightDecay`);
 
@@ -120,6 +206,52 @@ export abstract class Optimizer {
     this.clipnorm = positive(o.clipnorm, 'clipnorm');
     this.clipvalue = positive(o.clipvalue, 'clipvalue');
     this.globalClipnorm = positive(o.globalClipnorm, 'globalClipnorm');
+
+    this.useEma = checkBoolean(o.useEma ?? false, `${cls}: useEma`);
+    if (!this.useEma) {
+      // Keras ignores these without use_ema; here they are errors, not silent no-ops.
+      for (const k of ['emaMomentum', 'emaOverwriteFrequency'] as const) {
+        if (o[k] !== undefined) throw new RangeError(`${cls}: ${k} is used only with useEma: true`);
+      }
+    }
+    this.emaMomentum = checkNumberIn(o.emaMomentum ?? 0.99, 0, 1, `${cls}: emaMomentum`);
+    this.emaOverwriteFrequency = o.emaOverwriteFrequency === undefined ? undefined : checkPositiveInt(o.emaOverwriteFrequency, `${cls}: emaOverwriteFrequency`);
+    this.lossScaleFactor = positive(o.lossScaleFactor, 'lossScaleFactor');
+    const acc = o.gradientAccumulationSteps;
+    if (acc !== undefined && (typeof acc !== 'number' || !Number.isInteger(acc) || acc < 2)) {
+      throw new RangeError(`${cls}: gradientAccumulationSteps must be an integer >= 2, got ${show(acc)}`);
+    }
+    this.gradientAccumulationSteps = acc;
+    this.accumulate = acc ?? 0;
+  }
+
+  /**
+   * Calls to `apply` so far (Keras's `_iterations` variable, which is what it saves). Equal
+   * to `iterations` unless gradientAccumulationSteps is set. Settable, to restore a state.
+   */
+  get steps(): number {
+    return this.calls;
+  }
+  set steps(value: number) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new RangeError(`${this.className}: steps must be a non-negative integer, got ${show(value)}`);
+    }
+    this.calls = value;
+  }
+
+  /**
+   * Updates applied so far (Keras `optimizer.iterations`): the number of calls, or with
+   * gradientAccumulationSteps N, floor(calls / N). Update rules use t = iterations + 1.
+   * Setting it sets `steps` to iterations·N (the start of an accumulation cycle).
+   */
+  get iterations(): number {
+    return this.accumulate > 0 ? Math.floor(this.calls / this.accumulate) : this.calls;
+  }
+  set iterations(value: number) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new RangeError(`${this.className}: iterations must be a non-negative integer, got ${show(value)}`);
+    }
+    this.calls = this.accumulate > 0 ? value * this.accumulate : value;
   }
 
   /**
@@ -133,18 +265,47 @@ export abstract class Optimizer {
     this.built = false;
   }
 
-  /** Current learning rate; settable (LR schedulers, ReduceLROnPlateau). */
+  /**
+   * The learning rate the next step will use. With a schedule, its value at `steps` (Keras
+   * `optimizer.learning_rate`). Setting a number changes a numeric rate (callbacks such as
+   * ReduceLROnPlateau do); an optimizer made with a schedule refuses a number with a
+   * TypeError, as Keras does, and takes a new schedule instead.
+   */
   get learningRate(): number {
-    return this.lr;
+    if (this.schedule === null) return this.lr;
+    this.schedule.write(this.calls, this.lrOut);
+    return this.lrOut[0]!;
   }
-  set learningRate(value: number) {
-    this.lr = checkLearningRate(value, this.className);
+  set learningRate(value: number | LearningRateSchedule) {
+    if (value instanceof LearningRateSchedule) {
+      this.schedule = value;
+      return;
+    }
+    if (this.schedule !== null) {
+      throw new TypeError(
+        `${this.className}: this optimizer was created with a learning-rate schedule (${this.schedule.className}), so its learning rate is not settable; create it with a number as learningRate to change the rate (e.g. from a callback)`,
+      );
+    }
+    this.lr = checkLearningRate(value, this.className, this.positiveRate);
   }
 
-  /** Names of the state slots, in storage order (depends on options, fixed at construction). */
+  /** The schedule given as learningRate, or null when the rate is a number. */
+  get learningRateSchedule(): LearningRateSchedule | null {
+    return this.schedule;
+  }
+
+  /** Names of the subclass's state slots, in storage order (depends on options, fixed at construction). */
   protected abstract slotNames(): readonly string[];
 
-  /** Starting value of every element of a slot (Adagrad's accumulator starts non-zero). */
+  /** Every slot: the subclass's, then 'average' (useEma), then 'gradientAccumulator'. */
+  private allSlotNames(): string[] {
+    const names = [...this.slotNames()];
+    if (this.useEma) names.push(EMA_SLOT);
+    if (this.accumulate > 0) names.push(ACCUMULATOR_SLOT);
+    return names;
+  }
+
+  /** Starting value of every element of one of the subclass's slots (Adagrad's accumulator starts non-zero). */
   protected slotInitialValue(_slot: string): number {
     return 0;
   }
@@ -187,20 +348,32 @@ export abstract class Optimizer {
     this.segStart = Int32Array.from(trainable, (s) => s.offset);
     this.segEnd = Int32Array.from(trainable, (s) => s.offset + s.size);
     if (this.numParams < 0) {
-      this.slots = this.slotNames().map((n) => backend().alloc(numParams).fill(this.slotInitialValue(n)));
+      const own = this.slotNames().length;
+      // The EMA and the accumulator start at 0 (Keras zeros; the EMA's first step overwrites it).
+      this.slots = this.allSlotNames().map((n, k) => backend().alloc(numParams).fill(k < own ? this.slotInitialValue(n) : 0));
       this.numParams = numParams;
     }
     this.built = true;
   }
 
   /**
-   * One training step in place over the trainable segments. `grads` is clipped in place.
-   * Allocates nothing: loops over preplanned segment bounds and preallocated slots.
+   * One call in place over the trainable segments (Keras `apply`). `grads` is overwritten
+   * (clipped, or with accumulation the mean). Allocates nothing: loops over preplanned
+   * segment bounds and preallocated slots.
    */
   apply(params: Float32Array, grads: Float32Array): void {
     if (!this.built) throw new Error(`${this.className}: call build(numParams, segments) before apply()`);
     if (params.length !== this.numParams || grads.length !== this.numParams) {
       throw new RangeError(`${this.className}: apply expects params and grads of length ${this.numParams}, got ${params.length} and ${grads.length}`);
+    }
+    const step = this.calls;
+    if (this.schedule !== null) this.evaluateSchedule(step);
+    else if (this.positiveRate && !(this.lr > 0)) this.throwBadRate(step, this.lr);
+    if (this.accumulate > 0 && !this.accumulateOrAverage(grads, step)) {
+      // Not an update step: only the gradient sum (and the EMA, as Keras) move.
+      if (this.useEma) this.updateEma(params, this.iterations);
+      this.calls = step + 1;
+      return;
     }
     const lr = this.lr;
     if (this.clipvalue !== undefined) this.clipByValue(grads);
@@ -215,9 +388,94 @@ export abstract class Optimizer {
         for (let i = this.segStart[s]!; i < hi; i++) params[i] = params[i]! - params[i]! * wd * lr;
       }
     }
-    this.beginStep(this.iterations + 1);
+    const iterations = this.iterations;
+    this.beginStep(iterations + 1);
     for (let s = 0; s < n; s++) this.updateRange(params, grads, this.segStart[s]!, this.segEnd[s]!);
-    this.iterations++;
+    if (this.useEma) this.updateEma(params, iterations);
+    this.calls = step + 1;
+  }
+
+  /**
+   * Keras `finalize_variable_values`: with useEma, copy the moving average into the
+   * trainable weights (fit calls this when it ends, before onTrainEnd). A no-op without
+   * useEma, and before the first step (Keras would copy its zero-initialised average).
+   */
+  finalizeVariableValues(params: Float32Array): void {
+    if (!this.useEma || this.calls === 0 || this.numParams < 0) return;
+    if (params.length !== this.numParams) {
+      throw new RangeError(`${this.className}: finalizeVariableValues expects params of length ${this.numParams}, got ${params.length}`);
+    }
+    this.copyAverage(params);
+  }
+
+  /** Evaluate the schedule at `step` into `lr`, refusing a value that is not a usable rate. */
+  private evaluateSchedule(step: number): void {
+    this.schedule!.write(step, this.lrOut);
+    const v = this.lrOut[0]!;
+    if (!(v >= 0 && v < Infinity) || (this.positiveRate && v === 0)) this.throwBadRate(step, v);
+    this.lr = v;
+  }
+
+  private throwBadRate(step: number, value: number): never {
+    const src = this.schedule === null ? 'learning rate' : `learning-rate schedule ${this.schedule.className}`;
+    const need = this.positiveRate ? 'a finite number > 0' : 'a finite number >= 0';
+    throw new RangeError(`${this.className}: the ${src} gave ${show(value)} at step ${step}; it must be ${need}`);
+  }
+
+  /**
+   * Gradient accumulation (Keras `_backend_apply_gradients`): on calls whose (step + 1) is
+   * not a multiple of N, add grads to the sum and return false; on the Nth, replace grads by
+   * (grads + sum)/N, zero the sum and return true.
+   */
+  private accumulateOrAverage(grads: Float32Array, step: number): boolean {
+    // The accumulator is the last slot.
+    const acc = this.slots[this.slots.length - 1]!;
+    const N = this.accumulate;
+    const n = this.segStart.length;
+    if ((step + 1) % N !== 0) {
+      for (let s = 0; s < n; s++) {
+        const hi = this.segEnd[s]!;
+        for (let i = this.segStart[s]!; i < hi; i++) acc[i] = acc[i]! + grads[i]!;
+      }
+      return false;
+    }
+    for (let s = 0; s < n; s++) {
+      const hi = this.segEnd[s]!;
+      for (let i = this.segStart[s]!; i < hi; i++) {
+        grads[i] = (grads[i]! + acc[i]!) / N;
+        acc[i] = 0;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Keras `_update_model_variables_moving_average` after the call's update, with
+   * `iterations` as it was before the call: avg ← m·avg + (1 − m)·w, m = 0 at iterations 0;
+   * then, with emaOverwriteFrequency f, w ← avg when (iterations + 1) % f is 0.
+   */
+  private updateEma(params: Float32Array, iterations: number): void {
+    const avg = this.slots[this.emaIndex()]!;
+    const m = iterations === 0 ? 0 : this.emaMomentum;
+    const c = 1 - m;
+    const n = this.segStart.length;
+    for (let s = 0; s < n; s++) {
+      const hi = this.segEnd[s]!;
+      for (let i = this.segStart[s]!; i < hi; i++) avg[i] = m * avg[i]! + c * params[i]!;
+    }
+    const f = this.emaOverwriteFrequency;
+    if (f !== undefined && (iterations + 1) % f === 0) this.copyAverage(params);
+  }
+
+  private copyAverage(params: Float32Array): void {
+    const avg = this.slots[this.emaIndex()]!;
+    const n = this.segStart.length;
+    for (let s = 0; s < n; s++) params.set(avg.subarray(this.segStart[s]!, this.segEnd[s]!), this.segStart[s]!);
+  }
+
+  /** The EMA slot comes right after the subclass's slots (before the accumulator, if any). */
+  private emaIndex(): number {
+    return this.slots.length - (this.accumulate > 0 ? 2 : 1);
   }
 
   private clipByValue(grads: Float32Array): void {
@@ -273,24 +531,34 @@ export abstract class Optimizer {
     }
   }
 
-  /** JSON-safe config, camelCase keys; unset optional options are left out. */
+  /**
+   * JSON-safe config, camelCase keys; unset optional options are left out. A schedule is
+   * written as Keras 3 serializes it: {module, class_name, config, registered_name}.
+   */
   getConfig(): Record<string, unknown> {
-    const config: Record<string, unknown> = { name: this.name, learningRate: this.lr };
+    const config: Record<string, unknown> = { name: this.name, learningRate: this.schedule === null ? this.lr : serializeSchedule(this.schedule) };
     if (this.weightDecay !== undefined) config['weightDecay'] = this.weightDecay;
     if (this.clipnorm !== undefined) config['clipnorm'] = this.clipnorm;
     if (this.clipvalue !== undefined) config['clipvalue'] = this.clipvalue;
     if (this.globalClipnorm !== undefined) config['globalClipnorm'] = this.globalClipnorm;
+    if (this.useEma) {
+      config['useEma'] = true;
+      config['emaMomentum'] = this.emaMomentum;
+      if (this.emaOverwriteFrequency !== undefined) config['emaOverwriteFrequency'] = this.emaOverwriteFrequency;
+    }
+    if (this.lossScaleFactor !== undefined) config['lossScaleFactor'] = this.lossScaleFactor;
+    if (this.gradientAccumulationSteps !== undefined) config['gradientAccumulationSteps'] = this.gradientAccumulationSteps;
     return { ...config, ...this.ownConfig() };
   }
 
-  /** Copies of the step count and every state slot (empty slots before build). */
+  /** Copies of the call count and every state slot (empty slots before build). */
   getState(): OptimizerState {
     const slots: Record<string, Float32Array> = {};
     if (this.numParams >= 0) {
-      const names = this.slotNames();
+      const names = this.allSlotNames();
       for (let k = 0; k < names.length; k++) slots[names[k]!] = this.slots[k]!.slice();
     }
-    return { iterations: this.iterations, slots };
+    return { iterations: this.calls, slots };
   }
 
   /**
@@ -306,11 +574,11 @@ export abstract class Optimizer {
     if (typeof it !== 'number' || !Number.isInteger(it) || it < 0) {
       throw new RangeError(`${cls}: state iterations must be a non-negative integer, got ${show(it)}`);
     }
-    const names = this.slotNames();
+    const names = this.allSlotNames();
     const given = Object.keys(state.slots);
     // An unbuilt optimizer's state has no slots; restoring it only sets the step count.
     if (given.length === 0 && this.numParams < 0) {
-      this.iterations = it;
+      this.calls = it;
       return;
     }
     const missing = names.filter((n) => !given.includes(n));
@@ -328,18 +596,25 @@ export abstract class Optimizer {
       this.numParams = size;
     }
     for (let k = 0; k < names.length; k++) this.slots[k]!.set(state.slots[names[k]!]!);
-    this.iterations = it;
+    this.calls = it;
   }
 
   /** Floats held in state slots (summary's 'Optimizer params' counts these). */
   numStateValues(): number {
-    return this.numParams < 0 ? 0 : this.slotNames().length * this.numParams;
+    return this.numParams < 0 ? 0 : this.allSlotNames().length * this.numParams;
   }
 }
 
-function checkLearningRate(value: unknown, cls: string): number {
-  if (typeof value === 'function' || (typeof value === 'object' && value !== null)) {
-    throw new RangeError(`${cls}: learningRate must be a number; learning-rate schedules are not supported yet (use a callback)`);
+function isSerializedSchedule(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'class_name' in value;
+}
+
+function checkLearningRate(value: unknown, cls: string, positive: boolean): number {
+  if (typeof value === 'function') {
+    throw new TypeError(`${cls}: learningRate must be a number or a LearningRateSchedule; a function is not accepted (subclass schedules.LearningRateSchedule and override call(step))`);
   }
-  return checkNumberIn(value, 0, Infinity, `${cls}: learningRate`);
+  if (typeof value === 'object' && value !== null) {
+    throw new TypeError(`${cls}: learningRate must be a number or a LearningRateSchedule (schedules.*), got ${show(value)}`);
+  }
+  return checkNumberIn(value, 0, Infinity, `${cls}: learningRate`, { loOpen: positive });
 }

@@ -12,7 +12,7 @@ import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface RMSpropOptions extends OptimizerOptions {
   /** Default 0.001. */
-  learningRate?: number;
+  learningRate?: OptimizerOptions['learningRate'];
   /** Decay of the squared-gradient average, in [0, 1]. Default 0.9. */
   rho?: number;
   /** Momentum μ in [0, 1]. Default 0. */

@@ -11,7 +11,7 @@ import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface SGDOptions extends OptimizerOptions {
   /** Default 0.01. */
-  learningRate?: number;
+  learningRate?: OptimizerOptions['learningRate'];
   /** Momentum μ in [0, 1]. Default 0. */
   momentum?: number;
   /** Nesterov momentum. Default false. */
