@@ -86,7 +86,7 @@ export {
 } from './layers/index.js';
 export { initializers, type Initializer } from './initializers/index.js';
 export { type ActivationIdentifier } from './activations/index.js';
-export { optimizers, Optimizer } from './optimizers/index.js';
+export { optimizers, Optimizer, schedules, LearningRateSchedule, type OptimizerOptions, type SerializedSchedule } from './optimizers/index.js';
 export { losses, Loss } from './losses/index.js';
 export { metrics, Metric } from './metrics/index.js';
 export { confusionMatrix, classificationReport, formatClassificationReport, rocAuc, prAuc, type ClassMetrics, type ClassificationScores } from './metrics/index.js';
