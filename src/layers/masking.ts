@@ -54,7 +54,8 @@ export class Masking extends Layer {
     const out = this.out;
     const own = this.own;
     const m = this.mask;
-    const mv = this.maskValue;
+    // Compared as float32, as Keras's not_equal casts mask_value to the input's dtype: 0.1 matches a stored 0.1.
+    const mv = Math.fround(this.maskValue);
     for (let s = 0; s < steps; s++) {
       const o = s * F;
       let keep = 0;
