@@ -402,9 +402,8 @@ test('getLoss: Keras, tfjs and alias names; unknown names list the valid ones', 
 });
 
 test('options: unknown, unsupported and invalid values are rejected by name', () => {
-  assert.throws(() => losses.sparseCategoricalCrossentropy({ ignoreClass: 0 } as object), (e: unknown) =>
-    e instanceof RangeError && e.message.includes("option 'ignoreClass' is not supported yet"));
-  for (const reduction of ['none', 'mean_with_sample_weight', 'average']) {
+  assert.throws(() => losses.meanSquaredError({ reduction: null } as object), /reduction null is ambiguous; write 'none'/);
+  for (const reduction of ['average', 'SUM', '', 1]) {
     assert.throws(() => losses.meanSquaredError({ reduction } as object), (e: unknown) =>
       e instanceof RangeError && e.message.includes(JSON.stringify(reduction)) && e.message.includes('sum_over_batch_size'));
   }
@@ -415,6 +414,8 @@ test('options: unknown, unsupported and invalid values are rejected by name', ()
   assert.throws(() => losses.binaryCrossentropy({ fromLogits: 'yes' as unknown as boolean }), TypeError);
   assert.throws(() => losses.huber({ delta: 0 }), RangeError);
   assert.throws(() => losses.huber({ axis: 1 } as object), /axis/);
+  assert.throws(() => losses.binaryCrossentropy({ axis: 0 }), /axis 0 is not supported; losses reduce over the last axis \(axis -1\) only/);
+  assert.equal(losses.binaryCrossentropy({ axis: -1 }).name, 'binary_crossentropy');
 });
 
 test('getConfig round trip and Keras snake_case configs', () => {
@@ -440,7 +441,7 @@ test('getConfig round trip and Keras snake_case configs', () => {
     name: 'binary_crossentropy', reduction: 'sum', from_logits: true, label_smoothing: 0.1, axis: -1, dtype: null,
   });
   assert.deepEqual(keras.getConfig(), { name: 'binary_crossentropy', reduction: 'sum', fromLogits: true, labelSmoothing: 0.1 });
-  assert.throws(() => lossFromConfig('Hinge', {}), (e: unknown) => e instanceof RangeError && e.message.includes('BinaryCrossentropy'));
+  assert.throws(() => lossFromConfig('Dice', {}), (e: unknown) => e instanceof RangeError && e.message.includes('BinaryCrossentropy') && e.message.includes('CategoricalFocalCrossentropy'));
 });
 
 // ---------- per-row weights (sample weights, class weights, masks) ----------

@@ -15,6 +15,7 @@ import {
   EPSILON,
   Loss,
   ONE_MINUS_EPSILON,
+  checkAxis,
   checkLabelSmoothing,
   checkLossOptions,
   firstOutsideUnit,
@@ -33,6 +34,8 @@ export interface BinaryCrossentropyOptions extends BaseLossOptions {
   fromLogits?: boolean;
   /** Smooth labels towards 0.5: y ← y·(1−s) + 0.5·s. In [0, 1]; default 0. */
   labelSmoothing?: number;
+  /** Keras's axis of the mean: −1 (the default) only. */
+  axis?: number;
 }
 
 export class BinaryCrossentropy extends Loss {
@@ -43,8 +46,9 @@ export class BinaryCrossentropy extends Loss {
 
   constructor(options: BinaryCrossentropyOptions = {}) {
     const where = 'BinaryCrossentropy';
-    checkLossOptions(options, ['fromLogits', 'labelSmoothing'], where);
+    checkLossOptions(options, ['fromLogits', 'labelSmoothing', 'axis'], where);
     super(options, where);
+    checkAxis(options.axis, where);
     this.fromLogits = options.fromLogits === undefined ? false : checkBoolean(options.fromLogits, `${where}: fromLogits`);
     this.labelSmoothing = checkLabelSmoothing(options.labelSmoothing, where);
   }
@@ -62,9 +66,9 @@ export class BinaryCrossentropy extends Loss {
     const a = 1 - s; // y ← a·y + b (exactly y when s = 0)
     const b = 0.5 * s;
     const logits = this.fromLogits;
-    const div = this.divisor(rows);
+    const div = this.divisor(rows, weights);
     // d(reduced)/d(ℓ_element): mean over the last axis, then the batch reduction.
-    const scale = 1 / (cols * div);
+    const scale = div === 0 ? 0 : 1 / (cols * div);
     // Segments: the whole block at weight 1 when weights is null (one flat loop),
     // else one segment per row at that row's weight. The loop bodies stay inline:
     // a double argument to a helper call that is not inlined would be boxed.

@@ -7,6 +7,10 @@
  *   logits:         ℓ = −Σ y·log_softmax(z) = (Σy)·logsumexp(z) − Σ y·z   (max-shifted)
  *
  * Sparse: y is one-hot of the integer label, so ℓ = −log q[label] (or −log_softmax).
+ * Sparse `ignoreClass` (Keras 3): a row whose label equals it is left out — value 0,
+ * gradient 0, its predictions not read — and the reduction treats it as masked (Keras
+ * sets a mask on the values): 'sum_over_batch_size'/'mean' divide by the count of the
+ * other rows, 'mean_with_sample_weight' by their Σw, 'sum' by 1.
  * Layout: yPred, dPred [rows, cols]; yTrue [rows, cols] (dense) or [rows] (sparse);
  * weights [rows] or null (see Loss).
  *
@@ -18,6 +22,7 @@ import {
   EPSILON,
   Loss,
   ONE_MINUS_EPSILON,
+  checkAxis,
   checkLabelSmoothing,
   checkLossOptions,
   firstOutsideUnit,
@@ -36,11 +41,21 @@ export interface CategoricalCrossentropyOptions extends BaseLossOptions {
   fromLogits?: boolean;
   /** Smooth labels towards uniform: y ← y·(1−s) + s/cols. In [0, 1]; default 0. */
   labelSmoothing?: number;
+  /** Keras's class axis: −1 (the default) only. */
+  axis?: number;
 }
 
 export interface SparseCategoricalCrossentropyOptions extends BaseLossOptions {
   /** Treat yPred as logits (softmax applied inside the loss). Default false. */
   fromLogits?: boolean;
+  /**
+   * A label value whose rows are left out of the loss (Keras 3, e.g. −1 or 255 for a
+   * "void" class, or a padding label); null (default) keeps every row. Any integer, in
+   * or out of [0, cols).
+   */
+  ignoreClass?: number | null;
+  /** Keras's class axis: −1 (the default) only. */
+  axis?: number;
 }
 
 /** Clip of the normalised probability, as Keras: clip(p/Σp, ε, 1−ε). */
@@ -56,8 +71,9 @@ export class CategoricalCrossentropy extends Loss {
 
   constructor(options: CategoricalCrossentropyOptions = {}) {
     const where = 'CategoricalCrossentropy';
-    checkLossOptions(options, ['fromLogits', 'labelSmoothing'], where);
+    checkLossOptions(options, ['fromLogits', 'labelSmoothing', 'axis'], where);
     super(options, where);
+    checkAxis(options.axis, where);
     this.fromLogits = options.fromLogits === undefined ? false : checkBoolean(options.fromLogits, `${where}: fromLogits`);
     this.labelSmoothing = checkLabelSmoothing(options.labelSmoothing, where);
   }
@@ -74,8 +90,8 @@ export class CategoricalCrossentropy extends Loss {
     const s = this.labelSmoothing;
     const a = 1 - s; // y ← a·y + b
     const b = s / cols;
-    const div = this.divisor(rows);
-    const scale = 1 / div; // per-sample value is a sum: no 1/cols
+    const div = this.divisor(rows, weights);
+    const scale = div === 0 ? 0 : 1 / div; // per-sample value is a sum: no 1/cols
     const logits = this.fromLogits;
     let sum = 0;
     for (let r = 0; r < rows; r++) {
@@ -158,14 +174,67 @@ export class SparseCategoricalCrossentropy extends Loss {
   readonly className = 'SparseCategoricalCrossentropy';
   override readonly sparse = true;
   readonly fromLogits: boolean;
+  /** Label whose rows are left out, or null. */
+  readonly ignoreClass: number | null;
+  /** Module-local copy as a double, NaN when unset (no row matches NaN). */
+  private readonly ign: number;
 
   constructor(options: SparseCategoricalCrossentropyOptions = {}) {
     const where = 'SparseCategoricalCrossentropy';
-    checkLossOptions(options, ['fromLogits'], where, {
-      ignoreClass: 'every label counts towards the loss',
-    });
+    checkLossOptions(options, ['fromLogits', 'ignoreClass', 'axis'], where);
     super(options, where);
+    checkAxis(options.axis, where);
     this.fromLogits = options.fromLogits === undefined ? false : checkBoolean(options.fromLogits, `${where}: fromLogits`);
+    const ic = options.ignoreClass;
+    if (ic !== undefined && ic !== null && !Number.isInteger(ic)) {
+      throw new TypeError(`${where}: ignoreClass must be an integer or null, got ${show(ic)}`);
+    }
+    this.ignoreClass = ic ?? null;
+    this.ign = ic ?? Number.NaN;
+  }
+
+  /** The divisor with rows labelled ignoreClass left out (see the header); 1 per row in perSample. */
+  private keptDivisor(yTrue: Float32Array, rows: number, weights: Float32Array | null): number {
+    if (this.rowMode || this.reduction === 'sum') return 1;
+    if (this.reduction === 'none') return this.divisor(rows, weights); // throws
+    const ign = this.ign;
+    const byWeight = this.reduction === 'mean_with_sample_weight' && weights !== null;
+    let s = 0;
+    for (let r = 0; r < rows; r++) if (yTrue[r] !== ign) s += byWeight ? weights[r]! : 1;
+    return s;
+  }
+
+  /**
+   * With ignoreClass, the output mask and the loss's own mask combine as Keras's
+   * `mask = in_mask & out_mask`: for 'sum_over_batch_size'/'mean' the kept rows weigh
+   * sw·mask·(kept / valid), valid counting the rows both masks keep, so that compute's
+   * own division by the kept count gives Σ_valid sw·ℓ / valid as Keras does. Other
+   * reductions take the mask as is (and compute multiplies in its own).
+   */
+  override maskWeights(mask: Float32Array, yTrue: Float32Array, rows: number, out: Float32Array, sampleWeights: Float32Array | null): void {
+    if (this.ignoreClass === null || (this.reduction !== 'sum_over_batch_size' && this.reduction !== 'mean')) {
+      super.maskWeights(mask, yTrue, rows, out, sampleWeights);
+      return;
+    }
+    const ign = this.ign;
+    let kept = 0;
+    let valid = 0;
+    for (let r = 0; r < rows; r++) {
+      if (yTrue[r] === ign) continue;
+      kept++;
+      if (mask[r] !== 0) valid++;
+    }
+    const factor = valid === 0 ? 0 : Math.fround(kept / valid);
+    for (let r = 0; r < rows; r++) {
+      const m = Math.fround(mask[r]! * factor);
+      out[r] = sampleWeights === null ? m : sampleWeights[r]! * m;
+    }
+  }
+
+  override get unshardable(): string | null {
+    return this.ignoreClass !== null
+      ? `loss ${this.name} uses ignoreClass, whose divisor is the whole batch's count of kept rows`
+      : super.unshardable;
   }
 
   computeInto(
@@ -177,14 +246,15 @@ export class SparseCategoricalCrossentropy extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows);
-    const scale = 1 / div;
+    const ign = this.ign;
+    const div = ign === ign ? this.keptDivisor(yTrue, rows, weights) : this.divisor(rows, weights);
+    const scale = div === 0 ? 0 : 1 / div;
     const logits = this.fromLogits;
     let sum = 0;
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
       const w = weights === null ? 1 : weights[r];
-      if (w === 0) {
+      if (w === 0 || yTrue[r] === ign) {
         if (dPred !== null) zeroRow(dPred, o, cols);
         continue;
       }
@@ -226,18 +296,23 @@ export class SparseCategoricalCrossentropy extends Loss {
 
   override validateTargets(yTrue: Float32Array, rows: number, cols: number, where: string, samples?: number): void {
     super.validateTargets(yTrue, rows, cols, where, samples);
+    const ign = this.ign;
     for (let i = 0; i < rows; i++) {
       const v = yTrue[i];
+      if (v === ign) continue;
       if (!Number.isInteger(v) || v < 0 || v >= cols) {
+        const also = this.ignoreClass === null ? '' : ` (or ignoreClass ${this.ignoreClass})`;
         throw new RangeError(
-          `${where}: ${this.name} label at index ${i} is ${show(v)}; labels must be integers in [0, ${cols})${targetPosition(i, rows, 1, samples)}`,
+          `${where}: ${this.name} label at index ${i} is ${show(v)}; labels must be integers in [0, ${cols})${also}${targetPosition(i, rows, 1, samples)}`,
         );
       }
     }
   }
 
   override getConfig(): LossConfig {
-    return { ...super.getConfig(), fromLogits: this.fromLogits };
+    const c: LossConfig = { ...super.getConfig(), fromLogits: this.fromLogits };
+    if (this.ignoreClass !== null) c.ignoreClass = this.ignoreClass;
+    return c;
   }
 }
 

@@ -10,24 +10,62 @@ import {
   categoricalCrossentropy,
   sparseCategoricalCrossentropy,
 } from './categoricalCrossentropy.js';
-import { Loss } from './loss.js';
 import {
+  BinaryFocalCrossentropy,
+  CategoricalFocalCrossentropy,
+  binaryFocalCrossentropy,
+  categoricalFocalCrossentropy,
+} from './focal.js';
+import { CategoricalHinge, Hinge, SquaredHinge, categoricalHinge, hinge, squaredHinge } from './hinge.js';
+import { Loss } from './loss.js';
+import { KLDivergence, Poisson, kullbackLeiblerDivergence, poisson } from './probabilistic.js';
+import {
+  CosineSimilarity,
   Huber,
+  LogCosh,
   MeanAbsoluteError,
+  MeanAbsolutePercentageError,
   MeanSquaredError,
+  MeanSquaredLogarithmicError,
+  cosineSimilarity,
   huber,
+  logcosh,
   meanAbsoluteError,
+  meanAbsolutePercentageError,
   meanSquaredError,
+  meanSquaredLogarithmicError,
 } from './regression.js';
 
-export { Loss, EPSILON, ONE_MINUS_EPSILON, maskToWeights } from './loss.js';
+export { Loss, EPSILON, ONE_MINUS_EPSILON, checkTrainable, maskToWeights } from './loss.js';
 export type { BaseLossOptions, LossConfig, Reduction } from './loss.js';
 export { BinaryCrossentropy } from './binaryCrossentropy.js';
 export type { BinaryCrossentropyOptions } from './binaryCrossentropy.js';
 export { CategoricalCrossentropy, SparseCategoricalCrossentropy } from './categoricalCrossentropy.js';
 export type { CategoricalCrossentropyOptions, SparseCategoricalCrossentropyOptions } from './categoricalCrossentropy.js';
-export { Huber, MeanAbsoluteError, MeanSquaredError } from './regression.js';
-export type { HuberOptions, MeanAbsoluteErrorOptions, MeanSquaredErrorOptions } from './regression.js';
+export {
+  CosineSimilarity,
+  Huber,
+  LogCosh,
+  MeanAbsoluteError,
+  MeanAbsolutePercentageError,
+  MeanSquaredError,
+  MeanSquaredLogarithmicError,
+} from './regression.js';
+export type {
+  CosineSimilarityOptions,
+  HuberOptions,
+  LogCoshOptions,
+  MeanAbsoluteErrorOptions,
+  MeanAbsolutePercentageErrorOptions,
+  MeanSquaredErrorOptions,
+  MeanSquaredLogarithmicErrorOptions,
+} from './regression.js';
+export { CategoricalHinge, Hinge, SquaredHinge } from './hinge.js';
+export type { CategoricalHingeOptions, HingeOptions, SquaredHingeOptions } from './hinge.js';
+export { KLDivergence, Poisson } from './probabilistic.js';
+export type { KLDivergenceOptions, PoissonOptions } from './probabilistic.js';
+export { BinaryFocalCrossentropy, CategoricalFocalCrossentropy } from './focal.js';
+export type { BinaryFocalCrossentropyOptions, CategoricalFocalCrossentropyOptions } from './focal.js';
 
 /** Loss factories, tfjs-style: `losses.binaryCrossentropy({ fromLogits: true })`. */
 export const losses = {
@@ -37,6 +75,19 @@ export const losses = {
   meanSquaredError,
   meanAbsoluteError,
   huber,
+  meanAbsolutePercentageError,
+  meanSquaredLogarithmicError,
+  hinge,
+  squaredHinge,
+  categoricalHinge,
+  logcosh,
+  kullbackLeiblerDivergence,
+  poisson,
+  cosineSimilarity,
+  /** tfjs-layers' name of {@link cosineSimilarity} (the same value, −cos). */
+  cosineProximity: cosineSimilarity,
+  binaryFocalCrossentropy,
+  categoricalFocalCrossentropy,
 } as const;
 
 const BY_NAME: ReadonlyMap<string, () => Loss> = new Map<string, () => Loss>([
@@ -54,6 +105,43 @@ const BY_NAME: ReadonlyMap<string, () => Loss> = new Map<string, () => Loss>([
   ['mae', () => meanAbsoluteError()],
   ['huber', () => huber()],
   ['huber_loss', () => huber()],
+  // Keras 3 aliases (ALL_OBJECTS_DICT) of the losses above
+  ['bce', () => binaryCrossentropy()],
+  ['BCE', () => binaryCrossentropy()],
+  ['MSE', () => meanSquaredError()],
+  ['MAE', () => meanAbsoluteError()],
+  // Keras 3 function names and aliases, legacy Keras names, tfjs-layers names
+  ['mean_absolute_percentage_error', () => meanAbsolutePercentageError()],
+  ['meanAbsolutePercentageError', () => meanAbsolutePercentageError()],
+  ['mape', () => meanAbsolutePercentageError()],
+  ['MAPE', () => meanAbsolutePercentageError()],
+  ['mean_squared_logarithmic_error', () => meanSquaredLogarithmicError()],
+  ['meanSquaredLogarithmicError', () => meanSquaredLogarithmicError()],
+  ['msle', () => meanSquaredLogarithmicError()],
+  ['MSLE', () => meanSquaredLogarithmicError()],
+  ['hinge', () => hinge()],
+  ['squared_hinge', () => squaredHinge()],
+  ['squaredHinge', () => squaredHinge()],
+  ['categorical_hinge', () => categoricalHinge()],
+  ['categoricalHinge', () => categoricalHinge()],
+  ['log_cosh', () => logcosh()],
+  ['logcosh', () => logcosh()],
+  ['logCosh', () => logcosh()],
+  ['kl_divergence', () => kullbackLeiblerDivergence()],
+  ['kullback_leibler_divergence', () => kullbackLeiblerDivergence()],
+  ['kullbackLeiblerDivergence', () => kullbackLeiblerDivergence()],
+  ['klDivergence', () => kullbackLeiblerDivergence()],
+  ['kld', () => kullbackLeiblerDivergence()],
+  ['KLD', () => kullbackLeiblerDivergence()],
+  ['poisson', () => poisson()],
+  ['cosine_similarity', () => cosineSimilarity()],
+  ['cosineSimilarity', () => cosineSimilarity()],
+  ['cosineProximity', () => cosineSimilarity()],
+  ['cosine', () => cosineSimilarity()],
+  ['binary_focal_crossentropy', () => binaryFocalCrossentropy()],
+  ['binaryFocalCrossentropy', () => binaryFocalCrossentropy()],
+  ['categorical_focal_crossentropy', () => categoricalFocalCrossentropy()],
+  ['categoricalFocalCrossentropy', () => categoricalFocalCrossentropy()],
 ]);
 
 /**
@@ -77,12 +165,24 @@ const BY_CLASS: ReadonlyMap<string, LossCtor> = new Map<string, LossCtor>([
   ['MeanSquaredError', MeanSquaredError as LossCtor],
   ['MeanAbsoluteError', MeanAbsoluteError as LossCtor],
   ['Huber', Huber as LossCtor],
+  ['MeanAbsolutePercentageError', MeanAbsolutePercentageError as LossCtor],
+  ['MeanSquaredLogarithmicError', MeanSquaredLogarithmicError as LossCtor],
+  ['Hinge', Hinge as LossCtor],
+  ['SquaredHinge', SquaredHinge as LossCtor],
+  ['CategoricalHinge', CategoricalHinge as LossCtor],
+  ['LogCosh', LogCosh as LossCtor],
+  ['KLDivergence', KLDivergence as LossCtor],
+  ['Poisson', Poisson as LossCtor],
+  ['CosineSimilarity', CosineSimilarity as LossCtor],
+  ['BinaryFocalCrossentropy', BinaryFocalCrossentropy as LossCtor],
+  ['CategoricalFocalCrossentropy', CategoricalFocalCrossentropy as LossCtor],
 ]);
 
 /**
  * Rebuild a loss from `className` and `getConfig()` output. Also reads Keras configs:
- * snake_case keys become camelCase, and `name`, `dtype` and `axis: -1` are dropped
- * (the name is fixed per class; dtype and last-axis reduction are implied).
+ * snake_case keys become camelCase, `name`, `dtype` and `axis: -1` are dropped (the name
+ * is fixed per class; dtype and last-axis reduction are implied), and a null (Python
+ * None) `reduction` is Keras's 'none'.
  */
 export function lossFromConfig(className: string, config: Readonly<Record<string, unknown>> = {}): Loss {
   if (typeof className !== 'string') {
@@ -97,7 +197,7 @@ export function lossFromConfig(className: string, config: Readonly<Record<string
     const camel = key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
     if (camel === 'name' || camel === 'dtype') continue;
     if (camel === 'axis' && value === -1) continue;
-    options[camel] = value;
+    options[camel] = camel === 'reduction' && value === null ? 'none' : value;
   }
   return new ctor(options);
 }

@@ -7,10 +7,12 @@
  * Contract of `compute` (Keras 3 `losses/losses.py` + `losses/loss.py`):
  *   per-sample value  = reduction over the last axis (mean or sum, per loss),
  *   weighted value    = w[r] · per-sample value     (w ≡ 1 when weights is null),
- *   reduced loss      = Σ weighted values / rows    ('sum_over_batch_size', default)
- *                     = Σ weighted values           ('sum').
- * The divisor is the row count whatever the weights (Keras divides by the number of
- * per-sample values, not by Σw). Weights carry sample weights, class weights and
+ *   reduced loss      = Σ weighted values / rows    ('sum_over_batch_size', default; 'mean')
+ *                     = Σ weighted values           ('sum')
+ *                     = Σ weighted values / Σ w     ('mean_with_sample_weight'; 0 when Σw = 0)
+ *                     = one value per row           ('none': `perSample`, not `compute`).
+ * For 'sum_over_batch_size' the divisor is the row count whatever the weights (Keras
+ * divides by the number of per-sample values, not by Σw). Weights carry sample weights, class weights and
  * masks, one per row (batch × time rows for sequence outputs: the caller broadcasts
  * a per-sample weight over its timesteps); fold a mask in with `maskToWeights`.
  * A row whose weight is exactly 0 is skipped: it adds 0 to the loss and its gradient
@@ -23,14 +25,22 @@
  */
 import { checkNumberIn, checkOptions, show } from '../core/errors.js';
 
-/** How the per-sample values are reduced to one number. */
-export type Reduction = 'sum_over_batch_size' | 'sum';
+/**
+ * How the per-sample values are reduced to one number (Keras 3 `reduce_values`).
+ * 'mean' is Keras's synonym of 'sum_over_batch_size' (kept as written in the config);
+ * 'none' keeps one value per row and is read with `perSample` (compile refuses it: a
+ * model trains on one number).
+ */
+export type Reduction = 'sum_over_batch_size' | 'mean' | 'sum' | 'mean_with_sample_weight' | 'none';
 
 /** Options every loss accepts. */
 export interface BaseLossOptions {
   /**
-   * 'sum_over_batch_size' (default): sum of per-sample values divided by their count
-   * (batch, or batch × time for sequence outputs). 'sum': plain sum.
+   * 'sum_over_batch_size' (default) or 'mean': sum of the weighted per-sample values
+   * divided by their count (batch, or batch × time for sequence outputs). 'sum': plain
+   * sum. 'mean_with_sample_weight': divided by the sum of the weights instead (by the
+   * count without weights). 'none': no reduction, one value per row from `perSample`
+   * (Keras also accepts `None`; `lossFromConfig` reads a null reduction as 'none').
    */
   reduction?: Reduction;
 }
@@ -40,7 +50,10 @@ export const EPSILON = Math.fround(1e-7);
 /** `1 − ε` rounded to float32, as Keras's float32 clip bound (0.99999988…). */
 export const ONE_MINUS_EPSILON = Math.fround(1 - 1e-7);
 
-const REDUCTIONS: readonly string[] = ['sum_over_batch_size', 'sum'];
+const REDUCTIONS: readonly string[] = ['sum_over_batch_size', 'mean', 'sum', 'mean_with_sample_weight', 'none'];
+
+/** ε² in float32: Keras 3 `normalize` clamps the squared L2 norm at ε·ε. */
+export const EPSILON_SQUARED = Math.fround(1e-7 * 1e-7);
 
 /** Keras options that exist on every loss but that rnnkit does not build. */
 export const LATER_BASE: Readonly<Record<string, string>> = {
@@ -48,8 +61,8 @@ export const LATER_BASE: Readonly<Record<string, string>> = {
   dtype: 'losses compute in float32 inputs with float64 sums',
 };
 
-/** A JSON-safe loss configuration (camelCase keys). */
-export type LossConfig = Record<string, string | number | boolean>;
+/** A JSON-safe loss configuration (camelCase keys); arrays hold per-class values (focal `alpha`). */
+export type LossConfig = Record<string, string | number | boolean | number[]>;
 
 export abstract class Loss {
   /** Keras function name, e.g. 'binary_crossentropy'. */
@@ -61,7 +74,11 @@ export abstract class Loss {
   readonly reduction: Reduction;
 
   protected constructor(options: BaseLossOptions | undefined, where: string) {
-    const r = options?.reduction ?? 'sum_over_batch_size';
+    const r: unknown = options?.reduction === undefined ? 'sum_over_batch_size' : options.reduction;
+    if (r === null) {
+      // Keras's None means no reduction; spelt out here so that null is not read as "default"
+      throw new RangeError(`${where}: reduction null is ambiguous; write 'none' for Keras's None (one value per row), or leave it out for 'sum_over_batch_size'`);
+    }
     if (typeof r !== 'string' || !REDUCTIONS.includes(r)) {
       throw new RangeError(
         `${where}: reduction ${show(r)} is not supported; supported reductions: ${REDUCTIONS.join(', ')}`,
@@ -106,6 +123,80 @@ export abstract class Loss {
   private readonly scratch = new Float64Array(1);
 
   /**
+   * True while `perSample` evaluates one row at a time: the divisor is then 1 and a loss
+   * that masks rows itself (sparse `ignoreClass`) gives such a row 0.
+   */
+  protected rowMode = false;
+
+  /**
+   * Per-row loss values, Keras 3's `loss(y_true, y_pred, sample_weight)` with reduction
+   * 'none' (whatever this loss's reduction): out[r] = w[r] · value of row r, rounded to
+   * float32 as Keras returns them; a row whose weight is 0 gives 0 (its predictions are not
+   * read), as does a row the loss leaves out itself (sparse `ignoreClass`). Rows are
+   * batch × time for sequence outputs (Keras's [batch, time] values, flattened).
+   * yPred [rows, cols]; yTrue [rows, cols] or [rows] (sparse); weights [≥ rows] or null;
+   * out [≥ rows] (a new Float32Array(rows) by default). Allocates (views per row): for
+   * inspection and custom loops, not the training step.
+   */
+  perSample(
+    yPred: Float32Array,
+    yTrue: Float32Array,
+    rows: number,
+    cols: number,
+    weights: Float32Array | null = null,
+    out: Float32Array = new Float32Array(rows),
+  ): Float32Array {
+    const tw = this.sparse ? 1 : cols;
+    this.beginRows(yTrue, rows, cols);
+    this.rowMode = true;
+    try {
+      for (let r = 0; r < rows; r++) {
+        const w = weights === null ? 1 : weights[r]!;
+        if (w === 0) {
+          out[r] = 0;
+          continue;
+        }
+        this.computeInto(this.scratch, yPred.subarray(r * cols, (r + 1) * cols), yTrue.subarray(r * tw, (r + 1) * tw), null, 1, cols, null);
+        out[r] = w * this.scratch[0]!;
+      }
+    } finally {
+      this.rowMode = false;
+      this.endRows();
+    }
+    return out;
+  }
+
+  /**
+   * Hooks around `perSample`'s row-at-a-time evaluation, for a loss whose per-row value
+   * depends on the whole batch (Keras's hinge converts {0, 1} labels to ±1 only when every
+   * label of the batch is 0 or 1): decide from the whole batch before, forget after.
+   */
+  protected beginRows(_yTrue: Float32Array, _rows: number, _cols: number): void {}
+  protected endRows(): void {}
+
+  /**
+   * The per-row weights `compute` should get for a masked output (fit/evaluate call this
+   * with the output's time-step mask): Keras 3 `apply_mask` by default (`maskToWeights`
+   * with this loss's reduction); a loss that masks rows itself combines both masks the way
+   * Keras does (mask = output mask AND its own). mask, yTrue, sampleWeights as in
+   * `maskToWeights` / `compute`; out [≥ rows] may alias mask or sampleWeights.
+   */
+  maskWeights(mask: Float32Array, _yTrue: Float32Array, rows: number, out: Float32Array, sampleWeights: Float32Array | null): void {
+    maskToWeights(mask, rows, out, sampleWeights, this.reduction);
+  }
+
+  /**
+   * Why one fit cannot split this loss over worker threads (each thread's part would need
+   * another thread's data), or null. 'mean_with_sample_weight' divides by the batch's Σw,
+   * sparse `ignoreClass` by its count of kept rows: neither is a fixed share per shard.
+   */
+  get unshardable(): string | null {
+    return this.reduction === 'mean_with_sample_weight'
+      ? `loss ${this.name} uses reduction 'mean_with_sample_weight', whose divisor is the whole batch's Σ weights`
+      : null;
+  }
+
+  /**
    * Boundary check of targets: length, and the range of the loss where it has one (sparse
    * losses: integers in [0, cols); cross-entropies: [0, 1]). Throws RangeError naming the
    * first bad value, its index and the range; with `samples` (the sample count, when rows
@@ -124,10 +215,51 @@ export abstract class Loss {
     return { name: this.name, reduction: this.reduction };
   }
 
-  /** Divisor that turns the sum of per-sample values into the reduced loss. */
-  protected divisor(rows: number): number {
-    return this.reduction === 'sum' ? 1 : rows;
+  /**
+   * Divisor that turns the sum of weighted per-sample values into the reduced loss: rows,
+   * 1 ('sum'), or Σ weights[0, rows) ('mean_with_sample_weight'; rows without weights).
+   * A divisor of 0 means a loss of 0 and a zero gradient (Keras `divide_no_nan`).
+   * Reduction 'none' has no scalar: compute throws, pointing at perSample.
+   */
+  protected divisor(rows: number, weights: Float32Array | null): number {
+    if (this.rowMode) return 1;
+    const r = this.reduction;
+    if (r === 'sum') return 1;
+    if (r === 'mean_with_sample_weight' && weights !== null) {
+      let s = 0;
+      for (let i = 0; i < rows; i++) s += weights[i]!;
+      return s;
+    }
+    if (r === 'none') throw noneError(this.className);
+    return rows;
   }
+}
+
+function noneError(className: string): RangeError {
+  return new RangeError(
+    `${className}: reduction 'none' gives one value per row, not a scalar; read them with perSample(yPred, yTrue, rows, cols, weights), or use reduction 'sum_over_batch_size'`,
+  );
+}
+
+/**
+ * compile's check of a loss: a model trains on one number, so reduction 'none' is refused
+ * (Keras 3 fails on a non-scalar loss too), naming the loss and where.
+ */
+export function checkTrainable(loss: Loss, where: string): void {
+  if (loss.reduction === 'none') {
+    throw new RangeError(
+      `${where}: loss ${loss.name} (${loss.className}) has reduction 'none', which gives one value per sample; training needs a scalar loss: use reduction 'sum_over_batch_size' (the default), 'sum' or 'mean_with_sample_weight'`,
+    );
+  }
+}
+
+/**
+ * Keras's `axis` option on the losses that have one: rnnkit reduces over the last axis,
+ * so only −1 (the default) is accepted; anything else is refused by name.
+ */
+export function checkAxis(value: unknown, where: string): void {
+  if (value === undefined || value === -1) return;
+  throw new RangeError(`${where}: axis ${show(value)} is not supported; losses reduce over the last axis (axis -1) only`);
 }
 
 /** Shared option checks: unknown keys, then the common `reduction`. */
@@ -174,8 +306,8 @@ export function zeroRow(d: Float32Array, o: number, cols: number): void {
 
 /**
  * Fold a mask into per-row loss weights, as Keras 3 `apply_mask` (losses/loss.py):
- *   'sum_over_batch_size':  w = mask · total / (valid + ε),  total = rows, valid = Σ mask
- *   'sum':                  w = mask
+ *   'sum_over_batch_size', 'mean':  w = mask · total / (valid + ε),  total = rows, valid = Σ mask
+ *   'sum', 'mean_with_sample_weight', 'none':  w = mask
  * then w ← sampleWeights · w when sampleWeights is given. The scaling makes the
  * 'sum_over_batch_size' loss (which divides by rows) the mean over valid rows only
  * (up to the ε); with no valid row every weight is 0 and the loss is 0. Arithmetic
@@ -194,7 +326,7 @@ export function maskToWeights(
   reduction: Reduction = 'sum_over_batch_size',
 ): void {
   let factor = 1;
-  if (reduction === 'sum_over_batch_size') {
+  if (reduction === 'sum_over_batch_size' || reduction === 'mean') {
     let valid = 0;
     for (let i = 0; i < rows; i++) valid += mask[i]!;
     // total / (valid + ε) in float32; valid is exact for 0/1 masks below 2^24 rows
