@@ -10,7 +10,7 @@
  */
 import type { Layer, LayerWeight } from '../layers/layer.js';
 import type { Optimizer, ParamSegment } from '../optimizers/index.js';
-import { maskToWeights, type Loss } from '../losses/index.js';
+import type { Loss } from '../losses/index.js';
 import type { Metric } from '../metrics/index.js';
 import type { Logs } from './callback.js';
 import { copyRows, type Dataset } from './data.js';
@@ -227,7 +227,8 @@ export class Engine {
     }
     const mask = this.outputMask(o);
     if (mask !== null) {
-      maskToWeights(mask, rows, rowW, w, this.outputs[o]!.loss!.reduction);
+      // the loss folds the mask (Keras apply_mask), with its own row mask where it has one (sparse ignoreClass)
+      this.outputs[o]!.loss!.maskWeights(mask, this.yb[o]!, rows, rowW, w);
       w = rowW;
     }
     return w;

@@ -20,7 +20,7 @@ import { Tensor, formatShape, type NestedArray } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { checkNumberIn, checkOptions, checkPositiveInt, table, show } from '../core/errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
-import { Loss, getLoss } from '../losses/index.js';
+import { Loss, checkTrainable, getLoss } from '../losses/index.js';
 import { checkMetricId, resolveMetric, type Metric } from '../metrics/index.js';
 import { History, runHooks, yieldToEventLoop, type Callback, type FitParams, type Logs, type TrainableModel } from './callback.js';
 import { ProgbarLogger, type ProgressSink } from './progbar.js';
@@ -349,7 +349,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     if (args.loss === undefined) throw new RangeError(`${this.where}: compile needs a loss, e.g. loss: 'binaryCrossentropy'`);
     const optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
     // Resolve names now so a typo fails at compile.
-    for (const id of flatLossIds(args.loss)) getLoss(id);
+    for (const id of flatLossIds(args.loss)) checkTrainable(getLoss(id), `${this.where}: compile`);
     for (const id of flatMetricIds(args.metrics)) checkMetricId(id);
     this.unresolved = { loss: args.loss, metrics: args.metrics, lossWeights: args.lossWeights };
     this.compiled = { optimizer, losses: [], lossWeights: [], metricIds: [], lossArg: args.loss, metricsArg: args.metrics };

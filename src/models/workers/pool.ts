@@ -200,6 +200,7 @@ export async function resolveThreads(option: WorkersOption, model: Model, batchS
  */
 function unevenShards(model: Model, losses: readonly (Loss | null)[]): string | null {
   const trained = losses.map((l, o) => ({ l, o })).filter((x) => x.l !== null);
+  for (const { l } of trained) if (l!.unshardable !== null) return l!.unshardable;
   if (trained.length <= 1) return null;
   if (new Set(trained.map((x) => x.l!.reduction)).size > 1) return 'the trained outputs use different loss reductions';
   for (const { o } of trained) {
