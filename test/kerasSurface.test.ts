@@ -158,3 +158,33 @@ describe('GRU implementation 0 (Keras 2 legacy)', () => {
     assert.throws(() => layers.gru({ units: 2, implementation: 3 as never }), /implementation must be 1 or 2 \(or the legacy 0\), got 3/);
   });
 });
+
+describe('hard sigmoid names in saved files', () => {
+  it("are tfjs's: the legacy one is 'hard_sigmoid', Keras 3's 'hard_sigmoid_keras3'; older rnnkit files and Keras 3 files read as they meant", async () => {
+    const { mkdtemp, readFile } = await import('node:fs/promises');
+    const m = new Sequential({ layers: [layers.dense({ units: 2, inputShape: [3], activation: 'hardSigmoidLegacy', seed: 1 }), layers.dense({ units: 2, activation: 'hardSigmoid', seed: 2 })] });
+    const dir = await mkdtemp('/tmp/rnnkit-hs-');
+    await m.save(dir);
+    const json = JSON.parse(await readFile(`${dir}/model.json`, 'utf8')) as {
+      generatedBy: string;
+      modelTopology: { keras_version: string; config: { layers: { config: { activation: string } }[] } };
+      weightsManifest: { paths: string[] }[];
+    };
+    const names = json.modelTopology.config.layers.map((l) => l.config.activation);
+    assert.deepEqual(names, ['hard_sigmoid', 'hard_sigmoid_keras3']);
+    const weightData = new Uint8Array(await readFile(`${dir}/${json.weightsManifest[0]!.paths[0]!}`)).buffer;
+    const activations = async (generatedBy: string, keras: string, written: string[]): Promise<unknown[]> => {
+      const j = structuredClone(json);
+      j.generatedBy = generatedBy;
+      j.modelTopology.keras_version = keras;
+      j.modelTopology.config.layers.forEach((l, i) => (l.config.activation = written[i]!));
+      const loaded = await loadModel({ modelJson: j as never, weightData });
+      return loaded.layers.map((l) => l.getConfig().activation);
+    };
+    assert.deepEqual(await activations('rnnkit 0.2.0', 'rnnkit 0.2.0', names), ['hardSigmoidLegacy', 'hardSigmoid']);
+    // rnnkit 0.1 wrote the legacy one as hard_sigmoid_legacy and Keras 3's as hard_sigmoid.
+    assert.deepEqual(await activations('rnnkit 0.1.0', 'rnnkit 0.1.0', ['hard_sigmoid_legacy', 'hard_sigmoid']), ['hardSigmoidLegacy', 'hardSigmoid']);
+    assert.deepEqual(await activations('keras', '3.6.0', ['hard_sigmoid', 'hard_sigmoid']), ['hardSigmoid', 'hardSigmoid']);
+    assert.deepEqual(await activations('TensorFlow.js tfjs-layers v4.22.0', 'tfjs-layers 4.22.0', ['hard_sigmoid', 'hard_sigmoid']), ['hardSigmoidLegacy', 'hardSigmoidLegacy']);
+  });
+});

@@ -11,7 +11,11 @@ import type { Layer } from '../layers/layer.js';
 import { layerEntries, layerFromConfig } from '../layers/registry.js';
 
 /** Which program wrote a file: it decides what missing keys and 'hard_sigmoid' mean. */
-export type Dialect = 'rnnkit' | 'tfjs' | 'keras2' | 'keras3';
+/**
+ * Who wrote a file, which decides what a name means. 'rnnkit-0.1': files of rnnkit 0.1,
+ * whose 'hard_sigmoid' was Keras 3's (later files use tfjs's names; see activationToKeras).
+ */
+export type Dialect = 'rnnkit' | 'rnnkit-0.1' | 'tfjs' | 'keras2' | 'keras3';
 
 export interface KerasLayerJSON {
   class_name: string;
@@ -38,9 +42,15 @@ export interface KerasModelJSON {
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 
-/** Activation names as Keras writes them. */
+/**
+ * Activation names in the files rnnkit writes (the TF.js layers format): tfjs's own names,
+ * so tf.loadLayersModel reads them. tfjs's 'hard_sigmoid' is the legacy clip(0.2x + 0.5);
+ * Keras 3's clip(x/6 + 0.5) has no tfjs name, and is written as 'hard_sigmoid_keras3',
+ * which tfjs refuses rather than computing other numbers.
+ */
 function activationToKeras(name: unknown): unknown {
-  if (name === 'hardSigmoidLegacy') return 'hard_sigmoid_legacy';
+  if (name === 'hardSigmoidLegacy') return 'hard_sigmoid';
+  if (name === 'hardSigmoid') return 'hard_sigmoid_keras3';
   return typeof name === 'string' ? snake(name) : name;
 }
 
@@ -48,8 +58,10 @@ function activationFromKeras(name: unknown, dialect: Dialect): unknown {
   if (typeof name !== 'string') return name;
   // Only Keras-style names are camel-cased: anything else ('__proto__') is looked up, and refused, as written.
   if (!/^[a-z][a-z0-9_]*$/.test(name)) return name;
-  // Keras 2 and tfjs define hard_sigmoid as clip(0.2x + 0.5); Keras 3 (and rnnkit) as clip(x/6 + 0.5).
-  if ((name === 'hard_sigmoid' || name === 'hardSigmoid') && (dialect === 'tfjs' || dialect === 'keras2')) return 'hardSigmoidLegacy';
+  // Keras 2, tfjs and rnnkit files define hard_sigmoid as clip(0.2x + 0.5); Keras 3 (and
+  // rnnkit 0.1's files) as clip(x/6 + 0.5), which rnnkit now writes as hard_sigmoid_keras3.
+  if (name === 'hard_sigmoid' || name === 'hardSigmoid') return dialect === 'keras3' || dialect === 'rnnkit-0.1' ? 'hardSigmoid' : 'hardSigmoidLegacy';
+  if (name === 'hard_sigmoid_keras3') return 'hardSigmoid';
   if (name === 'hard_sigmoid_legacy') return 'hardSigmoidLegacy';
   return camel(name);
 }
@@ -148,6 +160,8 @@ export function layerToKeras(layer: Layer): KerasLayerJSON {
 /** The dialect of a topology, from keras_version (and who generated the file). */
 export function dialectOf(topology: { keras_version?: unknown }, generatedBy: unknown): Dialect {
   const v = typeof topology.keras_version === 'string' ? topology.keras_version : '';
+  const writer = typeof generatedBy === 'string' && generatedBy.startsWith('rnnkit') ? generatedBy : v;
+  if (writer.startsWith('rnnkit 0.1.')) return 'rnnkit-0.1';
   if (typeof generatedBy === 'string' && generatedBy.startsWith('rnnkit')) return 'rnnkit';
   if (v.startsWith('tfjs')) return 'tfjs';
   if (/^2\./.test(v)) return 'keras2';

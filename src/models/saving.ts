@@ -11,7 +11,7 @@ import type { KerasModelJSON } from '../io/config.js';
 import { encodeWeights, type WeightEntry } from '../io/weights.js';
 import { modelToKeras } from './topology.js';
 
-export const GENERATED_BY = 'rnnkit 0.1.0';
+export const GENERATED_BY = 'rnnkit 0.2.0';
 
 export interface WeightsGroup {
   paths: string[];

@@ -7,7 +7,7 @@
  * good model) and whose every weight value is `k + (i % 8) / 16` (i = index within the
  * weight tensor), so the parent can tell that everything it loads comes from one save.
  * The weights are about 1.2 MB, written in several chunks, so kills land inside writes.
- * Prints "started" once, before the first save.
+ * Prints "started" once, before the first save, and "saved k" after each.
  *
  *   node --import tsx test/helpers/saveLoop.ts DIR
  */
@@ -41,4 +41,5 @@ for (let k = 1; ; k++) {
   });
   model.setWeights(weights);
   await model.save(dir, { includeOptimizer: true });
+  process.stdout.write(`saved ${k}\n`);
 }
