@@ -608,6 +608,45 @@ describe('options and training behaviour', () => {
     assert.equal(m.countParams(), 8);
   });
 
+  it('a stream (one step at a time) gives what predict gives: both layers are per-row in inference', () => {
+    setSeed(53);
+    const m = new Sequential({
+      layers: [
+        layers.lstm({ units: 4, returnSequences: true, inputShape: [6, 2] }),
+        layers.layerNormalization(),
+        layers.batchNormalization({ movingMeanInitializer: 'randomUniform', movingVarianceInitializer: 'ones' }),
+        layers.dense({ units: 2 }),
+      ],
+    });
+    const x = randomInput([1, 6, 2], 9);
+    const whole = m.predict(x).data;
+    const stream = m.stream();
+    for (let t = 0; t < 6; t++) {
+      const step = stream.step(tensor(x.data.slice(t * 2, t * 2 + 2), [1, 2])).data;
+      assertClose(step, whole.slice(t * 2, t * 2 + 2), 1e-6, 1e-7, `step ${t}`);
+    }
+  });
+
+  it('gammaRegularizer adds to the loss and gammaConstraint holds after fit (Keras test_bn_basics: 2 losses)', async () => {
+    const x = randomInput([8, 3], 11);
+    const y = randomInput([8, 1], 12);
+    const m = new Sequential({
+      layers: [
+        layers.batchNormalization({ inputShape: [3], gammaRegularizer: 'l2', betaRegularizer: 'l1', gammaConstraint: 'nonNeg', gammaInitializer: 'ones' }),
+        layers.layerNormalization({ gammaRegularizer: 'l2', gammaInitializer: 'ones' }),
+        layers.dense({ units: 1, kernelInitializer: 'ones' }),
+      ],
+    });
+    m.compile({ optimizer: optimizers.sgd({ learningRate: 0.5 }), loss: 'meanSquaredError' });
+    const plain = new Sequential({ layers: [layers.batchNormalization({ inputShape: [3] }), layers.layerNormalization(), layers.dense({ units: 1, kernelInitializer: 'ones' })] });
+    plain.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const [withPenalty] = m.evaluate(x, y, { verbose: 0 });
+    const [without] = plain.evaluate(x, y, { verbose: 0 });
+    assertClose([withPenalty! - without!], [0.01 * 3 + 0.01 * 3], 1e-5, 1e-7, 'l2(0.01)·Σγ² of both layers (β = 0: no l1 term yet)');
+    await m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0 });
+    assert.ok(m.layers[0]!.getWeights()[0]!.data.every((v) => v >= 0), 'gamma non-negative');
+  });
+
   it('the mask passes through both layers to a recurrent layer (masked steps stay skipped)', () => {
     const x = input({ shape: [null, 1] });
     const h = layers.layerNormalization().apply(layers.dense({ units: 3 }).apply(layers.masking({ maskValue: 0 }).apply(x)));
