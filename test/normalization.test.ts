@@ -553,6 +553,12 @@ describe('options and training behaviour', () => {
       [() => layers.layerNormalization({ axis: [-1, 2] }).apply(tensor(new Float32Array(12), [2, 2, 3])), /duplicate axes are not allowed/],
       [() => layers.layerNormalization({ axis: [1, 2] }).apply(tensor(new Float32Array(12), [2, 2, 3])), /axis \[1,2\] is not supported; rnnkit normalises over the last axis only/],
     ];
+    const built = layers.batchNormalization();
+    built.build([2]);
+    bad.push(
+      [() => built.setWeights([tensor([1, 1]), tensor([0, 0]), tensor([0, 0]), tensor([1, -0.5])]), /setWeights: moving_variance holds -0.5 at index 1; a variance must be ≥ 0/],
+      [() => layers.batchNormalization({ movingVarianceInitializer: 'randomNormal', seed: 1 }).build([50]), /movingVarianceInitializer gave -?[\d.e-]+ at index \d+; a variance must be ≥ 0/],
+    );
     for (const [fn, re] of bad) assert.throws(fn, re);
     // The last axis by any of its names.
     for (const axis of [-1, 2, [2], [-1]]) assert.equal(layers.layerNormalization({ axis }).apply(tensor(new Float32Array(12), [2, 2, 3])).shape.join(), '2,2,3');

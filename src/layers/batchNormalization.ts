@@ -38,6 +38,7 @@ import { checkBoolean, checkNumberIn, show } from '../core/errors.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import type { Rng } from '../core/rng.js';
+import type { Tensor } from '../core/tensor.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import { checkAxisOption, innerRows, lastAxisOnly } from './layerNormalization.js';
 
@@ -190,6 +191,11 @@ export class BatchNormalization extends Layer {
     if (this.center) this.beta = this.addWeight('beta', [F], this.betaInitializer, rng, { regularizer: this.betaRegularizer, constraint: this.betaConstraint });
     this.movingMean = this.addWeight('moving_mean', [F], this.movingMeanInitializer, rng, { trainable: false });
     this.movingVariance = this.addWeight('moving_variance', [F], this.movingVarianceInitializer, rng, { trainable: false });
+    if (this.initializing) {
+      // Inference divides by √(moving_variance + ε): a negative start would make predict NaN without a word.
+      const bad = this.movingVariance.value.findIndex((v) => v < 0);
+      if (bad >= 0) throw new RangeError(`${this.where}: movingVarianceInitializer gave ${this.movingVariance.value[bad]} at index ${bad}; a variance must be ≥ 0 (use 'ones' or a non-negative initializer)`);
+    }
     this.mu = new Float64Array(F);
     this.inv = new Float64Array(F);
     this.sumDev = new Float64Array(F);
@@ -340,6 +346,14 @@ export class BatchNormalization extends Layer {
       }
     }
     return dx;
+  }
+
+  /** Besides the shapes and finite values: a moving variance must be ≥ 0 (inference takes its square root). */
+  override checkWeights(weights: readonly Tensor[]): void {
+    super.checkWeights(weights);
+    const at = this.weights.indexOf(this.movingVariance);
+    const bad = weights[at]!.data.findIndex((v) => v < 0);
+    if (bad >= 0) throw new RangeError(`${this.where}: setWeights: moving_variance holds ${weights[at]!.data[bad]} at index ${bad}; a variance must be ≥ 0`);
   }
 
   override getConfig(): Record<string, unknown> {
