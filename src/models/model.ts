@@ -132,8 +132,10 @@ export interface FitArgs {
    * the same training as with 1 thread up to float rounding (same seed, same data
    * order), except that each shard draws its own dropout masks (same distribution).
    * Threads start when fit starts and are stopped when it ends, however it ends; a
-   * failing thread makes fit reject with its message. Stateful layers, custom layers
-   * or losses and runtimes without worker threads or SharedArrayBuffer reject n > 1;
+   * failing thread makes fit reject with its message. Stateful layers, trainable
+   * BatchNormalization layers (each shard would normalise with its own batch's
+   * statistics), custom layers or losses and runtimes without worker threads or
+   * SharedArrayBuffer reject n > 1;
    * n above batchSize is capped to it.
    *
    * 'auto' picks n > 1 only where it should win: the most threads, up to the machine's
