@@ -93,7 +93,6 @@ describe('errors name the problem', () => {
     assert.throws(() => layers.simpleRNN({ units: 2, activityRegularizer: 'l2' } as never), /option 'activityRegularizer' is not supported yet/);
     assert.throws(() => layers.lstm({ units: 2, useCudnn: true } as never), /option 'useCudnn' is not supported yet/);
     assert.throws(() => layers.dense({ units: 2, loraRank: 4 } as never), /option 'loraRank' is not supported yet/);
-    assert.throws(() => layers.simpleRNN({ units: 2, stateful: true }), /a stateful layer needs a fixed batch size/);
     assert.throws(() => layers.dense({ units: 2, unitz: 3 } as never), /unknown option 'unitz'; supported options: .*units/);
     await rejects(compiled().fit(x(2), y(2), { verbose: 0, stepsPerEpoch: 3 } as never), /option 'stepsPerEpoch' is not supported yet/);
     await rejects(compiled().fit(x(2), y(2), { verbose: 0, epoch: 3 } as never), /unknown option 'epoch'; supported options: .*epochs/);

@@ -2,7 +2,8 @@
  * Keras options on the recurrent layers and wrappers that rnnkit once refused
  * (issue 16): zeroOutputForMask (values against the default layer's output, and a
  * finite-difference gradient check with a mask), Bidirectional's backwardLayer, GRU's
- * legacy implementation 0.
+ * legacy implementation 0, stateful layers without a declared batch size, the names of
+ * the hard sigmoids in saved files.
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -118,10 +119,10 @@ describe('Bidirectional', () => {
     assert.equal(bi.backwardLayer.name, 'backward_mine');
     assert.equal(bi.backwardLayer.getConfig().activation, 'relu');
     const inp = input({ shape: [T, I] });
-    const [f, b] = bi.apply(inp) as ReturnType<typeof input>[];
+    const [f, b] = bi.apply(inp) as unknown as ReturnType<typeof input>[];
     const m = graphModel({ inputs: inp, outputs: [f!, b!] });
     const x = tensor(randomArray(B * T * I, new Rng(5)), [B, T, I]);
-    const [yf, yb] = m.predict(x) as Tensor[];
+    const [yf, yb] = m.predict(x) as unknown as Tensor[];
     // The backward half is the given layer run on the reversed sequence, flipped back.
     const alone = new Sequential({ layers: [layers.gru({ units: H, returnSequences: true, goBackwards: true, activation: 'relu', resetAfter: false, inputShape: [T, I] })] });
     alone.setWeights(bi.backwardLayer.weights.map((w) => tensor(w.value.slice(), [...w.shape])));
@@ -133,7 +134,7 @@ describe('Bidirectional', () => {
     const back = await loadModel(`file://${dir}/model.json`);
     const loaded = back.layers.find((l) => l instanceof Bidirectional) as Bidirectional;
     assert.equal(loaded.backwardLayer.getConfig().activation, 'relu');
-    const [lf, lb] = back.predict(x) as Tensor[];
+    const [lf, lb] = back.predict(x) as unknown as Tensor[];
     assert.deepEqual(Array.from(lf!.data), Array.from(yf!.data));
     assert.deepEqual(Array.from(lb!.data), Array.from(yb!.data));
   });
@@ -186,5 +187,26 @@ describe('hard sigmoid names in saved files', () => {
     assert.deepEqual(await activations('rnnkit 0.1.0', 'rnnkit 0.1.0', ['hard_sigmoid_legacy', 'hard_sigmoid']), ['hardSigmoidLegacy', 'hardSigmoid']);
     assert.deepEqual(await activations('keras', '3.6.0', ['hard_sigmoid', 'hard_sigmoid']), ['hardSigmoid', 'hardSigmoid']);
     assert.deepEqual(await activations('TensorFlow.js tfjs-layers v4.22.0', 'tfjs-layers 4.22.0', ['hard_sigmoid', 'hard_sigmoid']), ['hardSigmoidLegacy', 'hardSigmoidLegacy']);
+  });
+});
+
+describe('stateful without a declared batch size', () => {
+  it("takes the first batch's size: states carry over as with a declared one; other sizes are refused by name", () => {
+    const x = tensor(randomArray(4 * T * I, new Rng(6)), [4, T, I]);
+    const make = (declared: boolean): Sequential =>
+      new Sequential({ layers: [layers.lstm({ units: H, stateful: true, seed: 3, ...(declared ? { batchInputShape: [2, T, I] } : { inputShape: [T, I] }) }), layers.dense({ units: 1, seed: 4 })] });
+    const declared = make(true);
+    const fixed = make(false);
+    assert.equal((fixed.layers[0] as unknown as { statefulBatchSize: number }).statefulBatchSize, 0);
+    // Two batches of 2 in one predict: the second starts from the first's final states.
+    const want = declared.predict(x, { batchSize: 2 }) as Tensor;
+    const got = fixed.predict(x, { batchSize: 2 }) as Tensor;
+    assert.deepEqual(Array.from(got.data), Array.from(want.data));
+    assert.equal((fixed.layers[0] as unknown as { statefulBatchSize: number }).statefulBatchSize, 2);
+    // The carried state differs from a fresh one: the next call continues.
+    assert.notDeepEqual(Array.from((fixed.predict(x, { batchSize: 2 }) as Tensor).data), Array.from(got.data));
+    assert.throws(() => fixed.predict(x, { batchSize: 4 }), /stateful, built for batches of 2 samples; predict needs batchSize 2/);
+    const fresh = make(false);
+    assert.throws(() => fresh.predict(tensor(randomArray(5 * T * I, new Rng(7)), [5, T, I]), { batchSize: 2 }), /every batch must have one size \(the first batch's, 2\); predict has 5 samples, not a multiple of 2/);
   });
 });

@@ -51,7 +51,11 @@ export interface RecurrentArgs extends LayerArgs {
   returnState?: boolean;
   /** Process the sequence from its last step; the returned sequence is in processing order. Default false. */
   goBackwards?: boolean;
-  /** Carry the final state of each batch into the next (needs a fixed batch size: batchInputShape or batchSize). Default false. */
+  /**
+   * Carry the final state of each batch into the next. Every batch must then have one size:
+   * the declared one (batchInputShape, or batchSize with inputShape), else the size of the
+   * first batch the layer sees (as Keras 3). Default false.
+   */
   stateful?: boolean;
   /** Accepted for Keras compatibility: unrolling changes nothing numerically here. Default false. */
   unroll?: boolean;
@@ -206,13 +210,8 @@ export abstract class Recurrent extends Layer {
     this.zeroOutputForMask = optBool(args.zeroOutputForMask, false, `${w}: zeroOutputForMask`);
     this.rates[0] = this.dropout;
     this.rates[1] = this.recurrentDropout;
-    if (this.stateful) {
-      const batch = this.batchInputShape?.[0];
-      if (batch === null || batch === undefined) {
-        throw new RangeError(`${w}: a stateful layer needs a fixed batch size: give batchInputShape [batch, time, features] or batchSize with inputShape`);
-      }
-      this.statefulBatch = batch;
-    }
+    // 0 until the first batch fixes it, when none is declared.
+    if (this.stateful) this.statefulBatch = this.batchInputShape?.[0] ?? 0;
   }
 
   /** [output] or, with returnState, [output, ...final states]; initial states, when given, are [units] each. */
@@ -250,6 +249,12 @@ export abstract class Recurrent extends Layer {
     this.dropoutSeed = this.seed === undefined ? nextSeed() : this.seed + 1;
     this.dropoutRng = new Rng(this.dropoutSeed);
     if (this.stateful) this.carried = Array.from({ length: this.stateCount }, () => new Float32Array(this.statefulBatch * this.units));
+  }
+
+  /** A stateful layer without a declared batch size takes the first batch's. */
+  private fixStatefulBatch(B: number): void {
+    this.statefulBatch = B;
+    this.carried = Array.from({ length: this.stateCount }, () => new Float32Array(B * this.units));
   }
 
   /** Create kernel, recurrent_kernel and bias (Keras order and layouts). */
@@ -294,6 +299,7 @@ export abstract class Recurrent extends Layer {
       return this.externalStates[0]!;
     }
     this.lastFused = false;
+    if (this.stateful && this.statefulBatch === 0) this.fixStatefulBatch(B);
     if (this.stateful && B !== this.statefulBatch) {
       throw new RangeError(`${this.where}: this stateful layer was built for batches of ${this.statefulBatch} samples, got a batch of ${B}`);
     }
@@ -444,7 +450,7 @@ export abstract class Recurrent extends Layer {
     return this.returnSequences ? inputMask : null;
   }
 
-  /** The batch size a stateful layer was declared with (0 when not stateful). */
+  /** The batch size of a stateful layer: declared, or fixed by its first batch (0 when not stateful, or not yet fixed). */
   get statefulBatchSize(): number {
     return this.statefulBatch;
   }

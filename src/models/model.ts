@@ -438,9 +438,9 @@ export class Model extends Layer implements TrainableModel, DataModel {
   /** Build from the data when the model has no graph yet (Sequential); a functional model always has one. */
   protected buildForData(_x: unknown, _what: string): void {}
 
-  /** 32, or the declared batch size of a stateful model (the only size it can take). */
+  /** 32, or the batch size of a stateful model (the only size it can take), once declared or fixed. */
   protected defaultBatchSize(): number {
-    for (const l of this.recurrentLayers()) if (l.stateful) return l.statefulBatchSize;
+    for (const l of this.recurrentLayers()) if (l.stateful && l.statefulBatchSize > 0) return l.statefulBatchSize;
     return 32;
   }
 
@@ -463,7 +463,10 @@ export class Model extends Layer implements TrainableModel, DataModel {
       const inner = l instanceof Bidirectional ? l.forwardLayer : l;
       if (!(inner instanceof Recurrent) || !inner.stateful) continue;
       const sb = inner.statefulBatchSize;
-      if (batchSize !== sb || n % sb !== 0) {
+      if (sb === 0 && n % batchSize !== 0) {
+        throw new RangeError(`${l.where}: stateful, so every batch must have one size (the first batch's, ${batchSize}); ${what} has ${n} samples, not a multiple of ${batchSize}`);
+      }
+      if (sb !== 0 && (batchSize !== sb || n % sb !== 0)) {
         throw new RangeError(
           `${l.where}: stateful, built for batches of ${sb} samples; ${what} needs batchSize ${sb} and a sample count divisible by it (got batchSize ${batchSize}, ${n} samples)`,
         );
