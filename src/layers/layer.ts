@@ -350,7 +350,8 @@ export abstract class Layer {
       shape: [...shape],
       value: new Float32Array(size),
       grad: new Float32Array(size),
-      regularizer: opts.regularizer ?? null,
+      // a regularizer that needs the weight's shape (OrthogonalRegularizer) binds to it here
+      regularizer: opts.regularizer?.forWeight?.(shape, `${this.where}: weight ${name}`) ?? opts.regularizer ?? null,
       constraint: opts.constraint ?? null,
       trainable: opts.trainable ?? true,
     };
