@@ -2,12 +2,18 @@
  * Regularizers: penalties against hand computations, gradients against central
  * differences of the penalty (in float64 on a float32 grid of weights), the sign(0) = 0
  * convention, skipped zero-factor terms, name lookup, config round trips, and
- * validation messages.
+ * validation messages. OrthogonalRegularizer: Keras 3's test_orthogonal_regularizer
+ * formula in float64, hand values, its gradient against central differences (both
+ * modes, and the clamped norm of a vector shorter than ε), binding to a layer's weight
+ * shape, and the penalty in a compiled model's loss.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { youngGrowth } from './helpers/allocation.js';
+import { Rng } from '../src/core/rng.js';
+import { Sequential, layers, tensor } from '../src/index.js';
 import {
+  OrthogonalRegularizer,
   getRegularizer,
   regularizerFromConfig,
   regularizers,
@@ -205,3 +211,135 @@ test('penalty and addGradient allocate nothing per call', async () => {
   assert.ok(Number.isFinite(sink[0]));
 });
 
+
+// ---------- OrthogonalRegularizer ----------
+
+/** Keras's test_orthogonal_regularizer formula in float64: factor·½·Σ|UUᵀ ∘ (1 − I)| / (n(n − 1)/2), U = rows / ‖rows‖. */
+function orthogonalReference(w: Float32Array, rows: number, cols: number, factor: number, mode: 'rows' | 'columns'): number {
+  const n = mode === 'rows' ? rows : cols;
+  const d = mode === 'rows' ? cols : rows;
+  const at = (i: number, k: number): number => (mode === 'rows' ? w[i * cols + k]! : w[k * cols + i]!);
+  const u = Array.from({ length: n }, (_, i) => {
+    const norm = Math.hypot(...Array.from({ length: d }, (_, k) => at(i, k)));
+    return Array.from({ length: d }, (_, k) => at(i, k) / norm);
+  });
+  let sum = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) sum += Math.abs(u[i]!.reduce((s, v, k) => s + v * u[j]![k]!, 0));
+  return (factor * 0.5 * sum) / ((n * (n - 1)) / 2);
+}
+
+function randomMatrix(rows: number, cols: number, seed: number, lo = -1): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: rows * cols }, () => lo + (1 - lo) * rng.uniform());
+}
+
+test("OrthogonalRegularizer: Keras 3's test_orthogonal_regularizer formula (4×4 in [0, 1), factor 0.1), both modes, hand values", () => {
+  const w = randomMatrix(4, 4, 1, 0);
+  const rows = regularizers.orthogonalRegularizer({ factor: 0.1, mode: 'rows' }).forWeight!([4, 4], 'test');
+  close(rows.penalty(w), orthogonalReference(w, 4, 4, 0.1, 'rows'), 1e-12, 'rows 4×4');
+  const w35 = randomMatrix(3, 5, 2);
+  for (const mode of ['rows', 'columns'] as const) {
+    const reg = regularizers.orthogonalRegularizer({ factor: 0.3, mode }).forWeight!([3, 5], 'test');
+    close(reg.penalty(w35), orthogonalReference(w35, 3, 5, 0.3, mode), 1e-12, `${mode} 3×5`);
+  }
+  // columns of W are the rows of Wᵀ
+  const t = new Float32Array(15);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 5; c++) t[c * 3 + r] = w35[r * 5 + c]!;
+  close(
+    regularizers.orthogonalRegularizer({ mode: 'columns' }).forWeight!([3, 5], 'test').penalty(w35),
+    regularizers.orthogonalRegularizer({ mode: 'rows' }).forWeight!([5, 3], 'test').penalty(t),
+    1e-15,
+    'columns = rows of the transpose',
+  );
+  // orthogonal rows cost nothing; two parallel rows cost factor (one pair, |cos| 1); opposite ones too
+  const bound = (shape: number[]): Regularizer => regularizers.orthogonalRegularizer({ factor: 0.5 }).forWeight!(shape, 'test');
+  assert.equal(bound([3, 3]).penalty(new Float32Array([2, 0, 0, 0, -3, 0, 0, 0, 0.5])), 0);
+  close(bound([2, 2]).penalty(new Float32Array([1, 1, 3, 3])), 0.5, 1e-15, 'parallel');
+  close(bound([2, 2]).penalty(new Float32Array([1, 1, -2, -2])), 0.5, 1e-15, 'opposite');
+  // a zero row has no direction: it contributes 0 (Keras's clamped norm), never NaN
+  close(bound([3, 2]).penalty(new Float32Array([0, 0, 1, 0, 1, 1])), (0.5 * 2 * Math.SQRT1_2) / 6, 1e-15, 'zero row');
+  assert.equal(regularizers.orthogonalRegularizer({ factor: 0 }).forWeight!([2, 2], 'test').penalty(new Float32Array([1, 1, 1, 1])), 0);
+});
+
+test('OrthogonalRegularizer: gradient matches central differences (rows, columns; a vector shorter than ε)', () => {
+  // h: the step for elements of magnitude ≥ 1e-6 (1e-9 below, where a float32 step of h would vanish)
+  const check = (reg: Regularizer, w: Float32Array, step: number, tol: number, what: string): void => {
+    const grad = new Float32Array(w.length).fill(0.25);
+    reg.addGradient(grad, w);
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < w.length; i++) {
+      const h = Math.abs(w[i]!) < 1e-6 ? 1e-9 : step;
+      const wp = Math.fround(w[i]! + h);
+      const wm = Math.fround(w[i]! - h);
+      const numeric = (penaltyAt(reg, w, i, wp) - penaltyAt(reg, w, i, wm)) / (wp - wm);
+      worst = Math.max(worst, Math.abs(grad[i]! - 0.25 - numeric));
+      scale = Math.max(scale, Math.abs(numeric));
+    }
+    assert.ok(scale > 0, `${what}: a nonzero gradient`);
+    assert.ok(worst <= tol * scale, `${what}: max |diff| ${worst.toExponential(3)} vs gradient scale ${scale.toExponential(3)}`);
+  };
+  for (const [rows, cols, mode, seed] of [[5, 3, 'rows', 3], [5, 3, 'columns', 4], [4, 6, 'rows', 5], [2, 7, 'columns', 6]] as const) {
+    const w = randomMatrix(rows, cols, seed);
+    check(regularizers.orthogonalRegularizer({ factor: 0.7, mode }).forWeight!([rows, cols], 'test'), w, 1e-3, 2e-5, `${mode} ${rows}×${cols}`);
+  }
+  // a row shorter than ε is scaled by 1/ε, not normalized: the penalty is linear in it there
+  const tiny = new Float32Array([3e-8, -2e-8, 0.6, 0.8, -0.3, 0.9]);
+  check(regularizers.orthogonalRegularizer({ factor: 1 }).forWeight!([3, 2], 'test'), tiny, 1e-3, 2e-5, 'clamped row');
+});
+
+test('OrthogonalRegularizer: binds to a layer weight; refuses shapes Keras cannot take; names and configs', () => {
+  const reg = regularizers.orthogonalRegularizer({ factor: 0.05, mode: 'columns' });
+  assert.throws(() => reg.penalty(W), /OrthogonalRegularizer: penalty needs the weight's 2-D shape: pass it as a layer regularizer, or call forWeight/);
+  assert.throws(() => reg.forWeight!([2, 3, 4], "Dense 'd': weight kernel"), /Dense 'd': weight kernel: OrthogonalRegularizer needs a 2-D weight \(as Keras\), got shape \[2, 3, 4\]/);
+  assert.throws(() => reg.forWeight!([4, 1], 'x'), /mode 'columns' on shape \[4, 1\] has 1 column: no pairs/);
+  assert.throws(() => reg.forWeight!([4, 3], 'x').penalty(new Float32Array(10)), /bound to shape \[4, 3\] \(12 values\), got 10/);
+  // a Dense bias is 1-D: refused when the layer builds, naming the weight
+  const m = new Sequential();
+  assert.throws(() => m.add(layers.dense({ units: 3, inputShape: [4], biasRegularizer: 'orthogonal_regularizer' })), /weight bias: OrthogonalRegularizer needs a 2-D weight/);
+  // names and configs
+  for (const name of ['orthogonal_regularizer', 'OrthogonalRegularizer', 'orthogonalRegularizer']) {
+    const r = getRegularizer(name, 'x')!;
+    assert.ok(r instanceof OrthogonalRegularizer, name);
+    assert.deepEqual(r.getConfig(), { factor: 0.01, mode: 'rows' });
+  }
+  const s = serializeRegularizer(reg);
+  assert.deepEqual(s, { className: 'OrthogonalRegularizer', config: { factor: 0.05, mode: 'columns' } });
+  const back = regularizerFromConfig(s.className, JSON.parse(JSON.stringify(s.config)) as Record<string, unknown>);
+  assert.deepEqual(back.getConfig(), s.config);
+  const w = randomMatrix(4, 3, 7);
+  assert.equal(back.forWeight!([4, 3], 'x').penalty(w), reg.forWeight!([4, 3], 'x').penalty(w));
+  assert.throws(() => regularizers.orthogonalRegularizer({ mode: 'diagonal' as 'rows' }), /orthogonalRegularizer: mode must be 'rows' or 'columns', got "diagonal"/);
+  assert.throws(() => regularizers.orthogonalRegularizer({ factor: -1 }), /factor must be a finite number ≥ 0, got -1/);
+  assert.throws(() => regularizers.orthogonalRegularizer({ l2: 1 } as object), /unknown option 'l2'; supported options: factor, mode/);
+});
+
+test("OrthogonalRegularizer in a model: evaluate's loss is the data loss plus the kernel's penalty, and fit lowers it", async () => {
+  const m = new Sequential();
+  m.add(layers.dense({ units: 4, inputShape: [5], kernelRegularizer: regularizers.orthogonalRegularizer({ factor: 2, mode: 'columns' }), useBias: false, seed: 3 }));
+  m.compile({ optimizer: 'sgd', loss: 'mse' });
+  const x = tensor(new Float32Array(10), [2, 5]); // zero inputs: the data loss is mse(0, 0) = 0
+  const y = tensor(new Float32Array(8), [2, 4]);
+  const kernel = () => m.getWeights()[0]!.data;
+  const expected = orthogonalReference(kernel(), 5, 4, 2, 'columns');
+  assert.ok(expected > 0.05);
+  const loss = m.evaluate(x, y, { verbose: 0 })[0]!;
+  close(loss, expected, 1e-6, 'evaluate loss');
+  await m.fit(x, y, { epochs: 30, batchSize: 2, verbose: 0 });
+  const after = orthogonalReference(kernel(), 5, 4, 2, 'columns');
+  assert.ok(after < 0.9 * expected, `penalty ${expected} → ${after}`);
+});
+
+test('OrthogonalRegularizer: penalty and addGradient allocate nothing per call', async () => {
+  const reg = regularizers.orthogonalRegularizer({ factor: 0.1 }).forWeight!([16, 24], 'x');
+  const w = randomMatrix(16, 24, 8);
+  const grad = new Float32Array(w.length);
+  const sink = new Float64Array(1);
+  const grown = await youngGrowth(() => {
+    for (let i = 0; i < 300; i++) {
+      sink[0] = sink[0]! + reg.penalty(w);
+      reg.addGradient(grad, w);
+    }
+  }, HEAP_SLACK_BYTES);
+  assert.ok(grown <= HEAP_SLACK_BYTES, `young generation grew by ${grown} bytes over 300 calls`);
+});

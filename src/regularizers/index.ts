@@ -7,15 +7,26 @@
  * A term whose factor is 0 is skipped entirely, as Keras's `if self.l1:` does (so an
  * Inf weight gives Inf, never 0 · Inf = NaN, from a term that is switched off).
  *
+ * and OrthogonalRegularizer (Keras 3 `OrthogonalRegularizer(factor, mode)`), on a 2-D
+ * weight whose n rows ('rows') or columns ('columns') are the vectors x_i:
+ *
+ *   u_i = x_i · rsqrt(max(Σx_i², ε²))   (Keras `ops.normalize`, ε = 1e-7)
+ *   penalty = factor · ½ · Σ_{i≠j} |u_i·u_j| / (n(n − 1)/2) = factor · Σ_{i≠j} |u_i·u_j| / (n(n − 1))
+ *   d penalty / dx_i = factor / (n(n − 1)) · r_i (v_i − (u_i·v_i) u_i),  v_i = 2 Σ_{j≠i} sign(u_i·u_j) u_j
+ *   (r_i v_i alone where the norm is clamped, a vector shorter than ε).
+ *
  * Contract: `penalty` reads a flat Float32Array of any shape and returns a float64
  * sum; `addGradient` adds (`+=`) into a gradient buffer of the same length. Both are
  * allocation-free and run inside the training step; validation happens in the
- * factories and in `getRegularizer`/`regularizerFromConfig` at the boundary.
+ * factories and in `getRegularizer`/`regularizerFromConfig` at the boundary. A
+ * regularizer that needs the weight's shape (OrthogonalRegularizer) implements
+ * `forWeight`, which the layer calls when it creates the weight: it checks the shape
+ * and returns a copy bound to it.
  */
 import { checkOptions, lookup, show } from '../core/errors.js';
 
 export interface Regularizer {
-  /** Keras class name: 'L1', 'L2' or 'L1L2' for the built-ins. */
+  /** Keras class name: 'L1', 'L2', 'L1L2' or 'OrthogonalRegularizer' for the built-ins. */
   readonly className: string;
   /** The penalty this regularizer adds to the loss for weight `w` (any shape, flat). */
   penalty(w: Float32Array): number;
@@ -23,6 +34,12 @@ export interface Regularizer {
   addGradient(grad: Float32Array, w: Float32Array): void;
   /** JSON-safe config, the Keras `get_config()` keys. */
   getConfig(): Record<string, unknown>;
+  /**
+   * For a regularizer that needs the weight's shape: check it and return an instance
+   * bound to it (RangeError naming `where` for a shape it cannot take). The layer calls
+   * this once per weight; regularizers that read only the values leave it out.
+   */
+  forWeight?(shape: readonly number[], where: string): Regularizer;
 }
 
 /** Keras/tfjs JSON form of a regularizer. */
@@ -115,6 +132,145 @@ class L1L2Regularizer implements Regularizer {
   }
 }
 
+export type OrthogonalMode = 'rows' | 'columns';
+
+export interface OrthogonalRegularizerArgs {
+  /** Factor of the mean absolute cosine between distinct vectors. Default 0.01. Must be finite and ≥ 0. */
+  factor?: number;
+  /** 'rows' (default): the rows of the 2-D weight are the vectors; 'columns': its columns. */
+  mode?: OrthogonalMode;
+}
+
+/** Keras's normalize clamp: Σx² below ε² (ε = backend.epsilon() = 1e-7) counts as ε². */
+const NORM_CLAMP = 1e-14;
+
+/** Keras 3 OrthogonalRegularizer; see the header for the penalty and its gradient. */
+export class OrthogonalRegularizer implements Regularizer {
+  readonly className = 'OrthogonalRegularizer';
+  /** Vectors (n), their length (d), and the flat strides of a vector and of a component. */
+  private readonly n: number;
+  private readonly d: number;
+  private readonly vecStride: number;
+  private readonly compStride: number;
+  /** Scratch for the bound shape: normalized vectors u [n·d], 1/norm r [n], clamped flags, v [d]. */
+  private readonly u: Float64Array;
+  private readonly r: Float64Array;
+  private readonly clamped: Uint8Array;
+  private readonly v: Float64Array;
+
+  constructor(
+    readonly factor: number,
+    readonly mode: OrthogonalMode,
+    readonly shape: readonly number[] | null = null,
+  ) {
+    if (shape === null) {
+      this.n = this.d = this.vecStride = this.compStride = 0;
+    } else {
+      const [rows, cols] = shape as [number, number];
+      this.n = mode === 'rows' ? rows : cols;
+      this.d = mode === 'rows' ? cols : rows;
+      this.vecStride = mode === 'rows' ? cols : 1;
+      this.compStride = mode === 'rows' ? 1 : cols;
+    }
+    this.u = new Float64Array(this.n * this.d);
+    this.r = new Float64Array(this.n);
+    this.clamped = new Uint8Array(this.n);
+    this.v = new Float64Array(this.d);
+  }
+
+  forWeight(shape: readonly number[], where: string): OrthogonalRegularizer {
+    if (shape.length !== 2) {
+      throw new RangeError(`${where}: OrthogonalRegularizer needs a 2-D weight (as Keras), got shape [${shape.join(', ')}]`);
+    }
+    const n = this.mode === 'rows' ? shape[0]! : shape[1]!;
+    if (n < 2) {
+      throw new RangeError(
+        `${where}: OrthogonalRegularizer mode '${this.mode}' on shape [${shape.join(', ')}] has ${n} ${this.mode === 'rows' ? 'row' : 'column'}: ` +
+          `no pairs to make orthogonal (Keras divides by zero pairs and gives NaN)`,
+      );
+    }
+    return new OrthogonalRegularizer(this.factor, this.mode, [...shape]);
+  }
+
+  private check(w: Float32Array, what: string): void {
+    if (this.shape === null) {
+      throw new RangeError(
+        `OrthogonalRegularizer: ${what} needs the weight's 2-D shape: pass it as a layer regularizer, or call forWeight([rows, cols], where) first`,
+      );
+    }
+    if (w.length !== this.n * this.d) {
+      throw new RangeError(`OrthogonalRegularizer: bound to shape [${this.shape.join(', ')}] (${this.n * this.d} values), got ${w.length}`);
+    }
+  }
+
+  /** Fill u, r and clamped from w. */
+  private normalize(w: Float32Array): void {
+    const { n, d, vecStride, compStride, u, r, clamped } = this;
+    for (let i = 0; i < n; i++) {
+      let ss = 0;
+      for (let k = 0; k < d; k++) {
+        const x = w[i * vecStride + k * compStride]!;
+        ss += x * x;
+      }
+      clamped[i] = ss < NORM_CLAMP ? 1 : 0;
+      const ri = 1 / Math.sqrt(ss < NORM_CLAMP ? NORM_CLAMP : ss);
+      r[i] = ri;
+      for (let k = 0; k < d; k++) u[i * d + k] = w[i * vecStride + k * compStride]! * ri;
+    }
+  }
+
+  private dot(i: number, j: number): number {
+    const { d, u } = this;
+    let s = 0;
+    for (let k = 0; k < d; k++) s += u[i * d + k]! * u[j * d + k]!;
+    return s;
+  }
+
+  penalty(w: Float32Array): number {
+    this.check(w, 'penalty');
+    if (this.factor === 0) return 0;
+    this.normalize(w);
+    const n = this.n;
+    let sum = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) sum += Math.abs(this.dot(i, j));
+    // Σ over ordered pairs i ≠ j is twice the unordered sum: factor·½·2S/(n(n−1)/2)
+    return (this.factor * 2 * sum) / (n * (n - 1));
+  }
+
+  addGradient(grad: Float32Array, w: Float32Array): void {
+    this.check(w, 'addGradient');
+    if (grad.length !== w.length) {
+      throw new RangeError(`OrthogonalRegularizer: gradient length ${grad.length} does not match weight length ${w.length}`);
+    }
+    if (this.factor === 0) return;
+    this.normalize(w);
+    const { n, d, vecStride, compStride, u, r, clamped, v } = this;
+    const scale = this.factor / (n * (n - 1));
+    for (let i = 0; i < n; i++) {
+      v.fill(0);
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        const c = this.dot(i, j);
+        // d|c|/dc = sign(c), sign(0) = 0 as TF's |·| gradient; ×2: |u_i·u_j| appears as (i, j) and (j, i)
+        const sgn = 2 * ((c > 0 ? 1 : 0) - (c < 0 ? 1 : 0));
+        if (sgn === 0) continue;
+        for (let k = 0; k < d; k++) v[k] = v[k]! + sgn * u[j * d + k]!;
+      }
+      let uv = 0;
+      if (clamped[i] === 0) for (let k = 0; k < d; k++) uv += u[i * d + k]! * v[k]!;
+      const ri = r[i]!;
+      for (let k = 0; k < d; k++) {
+        const at = i * vecStride + k * compStride;
+        grad[at] = grad[at]! + scale * ri * (v[k]! - uv * u[i * d + k]!);
+      }
+    }
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { factor: this.factor, mode: this.mode };
+  }
+}
+
 /** Keras `validate_float_arg`: a finite, non-negative number. */
 function factor(value: unknown, dflt: number, name: string, where: string): number {
   if (value === undefined || value === null) return dflt;
@@ -142,10 +298,28 @@ export const regularizers = {
     checkOptions(o, ['l1', 'l2'], 'l1l2 regularizer');
     return new L1L2Regularizer('L1L2', factor(o.l1, 0, 'l1', 'l1l2 regularizer'), factor(o.l2, 0, 'l2', 'l1l2 regularizer'));
   },
+  /** Keras 3 `OrthogonalRegularizer`: factor · mean |cosine| between distinct rows (or columns) of a 2-D weight. Defaults factor 0.01, mode 'rows'. */
+  orthogonalRegularizer: (o: OrthogonalRegularizerArgs = {}): Regularizer => {
+    const where = 'orthogonalRegularizer';
+    checkOptions(o, ['factor', 'mode'], where);
+    const mode = o.mode === undefined || o.mode === null ? 'rows' : o.mode;
+    if (mode !== 'rows' && mode !== 'columns') throw new RangeError(`${where}: mode must be 'rows' or 'columns', got ${show(mode)}`);
+    return new OrthogonalRegularizer(factor(o.factor, 0.01, 'factor', where), mode);
+  },
 };
 
 /** String identifiers: tfjs/Keras function names, Keras snake_case and class names. */
-export type RegularizerIdentifier = 'l1' | 'l2' | 'l1l2' | 'l1_l2' | 'L1' | 'L2' | 'L1L2';
+export type RegularizerIdentifier =
+  | 'l1'
+  | 'l2'
+  | 'l1l2'
+  | 'l1_l2'
+  | 'L1'
+  | 'L2'
+  | 'L1L2'
+  | 'orthogonalRegularizer'
+  | 'orthogonal_regularizer'
+  | 'OrthogonalRegularizer';
 
 const byName = new Map<string, () => Regularizer>([
   ['l1', () => regularizers.l1()],
@@ -155,12 +329,16 @@ const byName = new Map<string, () => Regularizer>([
   ['L1', () => regularizers.l1()],
   ['L2', () => regularizers.l2()],
   ['L1L2', () => regularizers.l1l2()],
+  ['orthogonalRegularizer', () => regularizers.orthogonalRegularizer()],
+  ['orthogonal_regularizer', () => regularizers.orthogonalRegularizer()],
+  ['OrthogonalRegularizer', () => regularizers.orthogonalRegularizer()],
 ]);
 
 const byClass = new Map<string, (config: Record<string, unknown>) => Regularizer>([
   ['L1', (c) => regularizers.l1(c as L1Args)],
   ['L2', (c) => regularizers.l2(c as L2Args)],
   ['L1L2', (c) => regularizers.l1l2(c as L1L2Args)],
+  ['OrthogonalRegularizer', (c) => regularizers.orthogonalRegularizer(c as OrthogonalRegularizerArgs)],
 ]);
 
 function isRegularizer(x: unknown): x is Regularizer {
