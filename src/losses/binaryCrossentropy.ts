@@ -66,7 +66,8 @@ export class BinaryCrossentropy extends Loss {
     const a = 1 - s; // y ← a·y + b (exactly y when s = 0)
     const b = 0.5 * s;
     const logits = this.fromLogits;
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     // d(reduced)/d(ℓ_element): mean over the last axis, then the batch reduction.
     const scale = div === 0 ? 0 : 1 / (cols * div);
     // Segments: the whole block at weight 1 when weights is null (one flat loop),

@@ -90,7 +90,8 @@ export class CategoricalCrossentropy extends Loss {
     const s = this.labelSmoothing;
     const a = 1 - s; // y ← a·y + b
     const b = s / cols;
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / div; // per-sample value is a sum: no 1/cols
     const logits = this.fromLogits;
     let sum = 0;
@@ -193,15 +194,17 @@ export class SparseCategoricalCrossentropy extends Loss {
     this.ign = ic ?? Number.NaN;
   }
 
-  /** The divisor with rows labelled ignoreClass left out (see the header); 1 per row in perSample. */
-  private keptDivisor(yTrue: Float32Array, rows: number, weights: Float32Array | null): number {
-    if (this.rowMode || this.reduction === 'sum') return 1;
-    if (this.reduction === 'none') return this.divisor(rows, weights); // throws
+  /** div[0] ← the divisor with rows labelled ignoreClass left out (see the header); 1 per row in perSample. */
+  private keptDivisorInto(yTrue: Float32Array, rows: number, weights: Float32Array | null): void {
+    if (this.rowMode || this.reduction === 'sum' || this.reduction === 'none') {
+      this.divisorInto(rows, weights); // 1, or the 'none' error
+      return;
+    }
     const ign = this.ign;
     const byWeight = this.reduction === 'mean_with_sample_weight' && weights !== null;
     let s = 0;
     for (let r = 0; r < rows; r++) if (yTrue[r] !== ign) s += byWeight ? weights[r]! : 1;
-    return s;
+    this.div[0] = s;
   }
 
   /**
@@ -247,7 +250,9 @@ export class SparseCategoricalCrossentropy extends Loss {
     weights: Float32Array | null,
   ): void {
     const ign = this.ign;
-    const div = ign === ign ? this.keptDivisor(yTrue, rows, weights) : this.divisor(rows, weights);
+    if (ign === ign) this.keptDivisorInto(yTrue, rows, weights);
+    else this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / div;
     const logits = this.fromLogits;
     let sum = 0;

@@ -102,7 +102,8 @@ export class BinaryFocalCrossentropy extends Loss {
     const balance = this.applyClassBalancing;
     const alpha = this.alpha;
     const logits = this.fromLogits;
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     // Segments: one flat loop without weights, else one per row (see MeanSquaredError).
     const segs = weights === null ? 1 : rows;
@@ -212,7 +213,8 @@ export class CategoricalFocalCrossentropy extends Loss {
     const b = s / cols;
     const gamma = this.gamma;
     const logits = this.fromLogits;
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / div; // per-sample value is a sum: no 1/cols
     let sum = 0;
     for (let r = 0; r < rows; r++) {

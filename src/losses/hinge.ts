@@ -66,7 +66,8 @@ export class Hinge extends HingeBase {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     const conv = this.converts(yTrue, rows * cols);
     const a = conv ? 2 : 1;
@@ -116,7 +117,8 @@ export class SquaredHinge extends HingeBase {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     const conv = this.converts(yTrue, rows * cols);
     const a = conv ? 2 : 1;
@@ -165,7 +167,8 @@ export class CategoricalHinge extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / div; // per-sample value, no mean over the last axis
     let sum = 0;
     for (let r = 0; r < rows; r++) {

@@ -216,23 +216,28 @@ export abstract class Loss {
   }
 
   /**
-   * Divisor that turns the sum of weighted per-sample values into the reduced loss: rows,
+   * Sets div[0] to the divisor that turns the sum of weighted per-sample values into the reduced loss: rows,
    * 1 ('sum'), or Σ weights[0, rows) ('mean_with_sample_weight'; rows without weights).
    * A divisor of 0 means a loss of 0 and a zero gradient (Keras `divide_no_nan`).
    * Reduction 'none' has no scalar: compute throws, pointing at perSample.
    */
-  protected divisor(rows: number, weights: Float32Array | null): number {
-    if (this.rowMode) return 1;
+  protected divisorInto(rows: number, weights: Float32Array | null): void {
     const r = this.reduction;
-    if (r === 'sum') return 1;
-    if (r === 'mean_with_sample_weight' && weights !== null) {
+    if (this.rowMode || r === 'sum') {
+      this.div[0] = 1;
+    } else if (r === 'mean_with_sample_weight' && weights !== null) {
       let s = 0;
       for (let i = 0; i < rows; i++) s += weights[i]!;
-      return s;
+      this.div[0] = s;
+    } else if (r === 'none') {
+      throw noneError(this.className);
+    } else {
+      this.div[0] = rows;
     }
-    if (r === 'none') throw noneError(this.className);
-    return rows;
   }
+
+  /** divisorInto's result: a field, since a returned double is boxed (allocated) when not inlined. */
+  protected readonly div = new Float64Array(1);
 }
 
 function noneError(className: string): RangeError {

@@ -37,7 +37,8 @@ export class KLDivergence extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / div; // per-sample value is a sum: no 1/cols
     // Segments: one flat loop without weights, else one per row (see MeanSquaredError).
     const segs = weights === null ? 1 : rows;
@@ -87,7 +88,8 @@ export class Poisson extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     const segs = weights === null ? 1 : rows;
     const len = weights === null ? rows * cols : cols;

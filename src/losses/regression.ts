@@ -58,7 +58,8 @@ export class MeanSquaredError extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     // Segments: the whole block at weight 1 when weights is null (one flat loop),
     // else one segment per row at that row's weight. The loop bodies stay inline:
@@ -106,7 +107,8 @@ export class MeanAbsoluteError extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     // Segments: the whole block at weight 1 when weights is null (one flat loop),
     // else one segment per row at that row's weight. The loop bodies stay inline:
@@ -158,7 +160,8 @@ export class Huber extends Loss {
   ): void {
     const d = this.delta;
     const halfD2 = 0.5 * d * d;
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     // Gradients: x·g in the quadratic zone, ±δ·g in the linear one. (Not
     // (x > 0 ? δ : −δ)·g: that phi mixes the tagged field value with a float64 and
@@ -231,7 +234,8 @@ export class MeanAbsolutePercentageError extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     // Segments as in MeanSquaredError: one flat loop without weights, else one per row.
     const segs = weights === null ? 1 : rows;
@@ -280,7 +284,8 @@ export class MeanSquaredLogarithmicError extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     // Segments as in MeanSquaredError: one flat loop without weights, else one per row.
     const segs = weights === null ? 1 : rows;
@@ -329,7 +334,8 @@ export class LogCosh extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / (cols * div);
     // Segments as in MeanSquaredError: one flat loop without weights, else one per row.
     const segs = weights === null ? 1 : rows;
@@ -378,7 +384,8 @@ export class CosineSimilarity extends Loss {
     cols: number,
     weights: Float32Array | null,
   ): void {
-    const div = this.divisor(rows, weights);
+    this.divisorInto(rows, weights);
+    const div = this.div[0];
     const scale = div === 0 ? 0 : 1 / div; // per-sample value is a sum: no 1/cols
     let sum = 0;
     for (let r = 0; r < rows; r++) {
