@@ -74,14 +74,32 @@ export class Ftrl extends Optimizer {
     return slot === 'accumulator' ? this.initialAccumulatorValue : 0;
   }
 
+  /**
+   * [lr, −p, λ1, λ2 + β/(2·lr), 2·shrinkage] for the current step, set by beginStep. Read from
+   * a Float64Array in the loop: scalars read from fields that hold small integers (a strength
+   * of 0) made V8 box a number per call where they meet doubles.
+   */
+  private readonly k = new Float64Array(5);
+
+  protected override beginStep(): void {
+    const k = this.k;
+    k[0] = this.lr;
+    k[1] = -this.learningRatePower;
+    k[2] = this.l1RegularizationStrength;
+    k[3] = this.l2RegularizationStrength + this.beta / (2 * this.lr);
+    k[4] = 2 * this.l2ShrinkageRegularizationStrength;
+  }
+
   protected override updateRange(params: Float32Array, grads: Float32Array, lo: number, hi: number): void {
     const n = this.slots[0]!;
     const z = this.slots[1]!;
-    const lr = this.lr;
-    const q = -this.learningRatePower;
-    const l1 = this.l1RegularizationStrength;
-    const l2 = this.l2RegularizationStrength + this.beta / (2 * lr);
-    const shrink = 2 * this.l2ShrinkageRegularizationStrength;
+    const k = this.k;
+    const lr = k[0]!;
+    const q = k[1]!;
+    const l1 = k[2]!;
+    const lo1 = -l1;
+    const l2 = k[3]!;
+    const shrink = k[4]!;
     for (let i = lo; i < hi; i++) {
       const g = grads[i]!;
       const w = params[i]!;
@@ -89,7 +107,7 @@ export class Ftrl extends Optimizer {
       const pNew = Math.pow(nNew, q);
       const zi = Math.fround(z[i]! + (g + shrink * w) - ((pNew - Math.pow(n[i]!, q)) / lr) * w);
       z[i] = zi;
-      const clipped = zi > l1 ? l1 : zi < -l1 ? -l1 : zi;
+      const clipped = zi > l1 ? l1 : zi < lo1 ? lo1 : zi;
       params[i] = (clipped - zi) / (pNew / lr + 2 * l2);
       n[i] = nNew;
     }

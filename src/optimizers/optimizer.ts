@@ -141,9 +141,10 @@ export abstract class Optimizer {
   /**
    * Current learning rate. Read it as a field inside update rules: a double passed as an
    * argument to a call V8 does not inline is boxed (allocated). With a schedule, apply sets
-   * it from the schedule before each step.
+   * it from the schedule before each step. Declared with a number: a field that starts as
+   * undefined is stored tagged, and then every double written to it is a new heap number.
    */
-  protected lr: number;
+  protected lr = 0;
   /** The schedule given as learningRate, or null for a plain number. */
   private schedule: LearningRateSchedule | null = null;
   /** Where the schedule writes its value (see LearningRateSchedule.write). */
@@ -371,7 +372,7 @@ export abstract class Optimizer {
     else if (this.positiveRate && !(this.lr > 0)) this.throwBadRate(step, this.lr);
     if (this.accumulate > 0 && !this.accumulateOrAverage(grads, step)) {
       // Not an update step: only the gradient sum (and the EMA, as Keras) move.
-      if (this.useEma) this.updateEma(params, this.iterations);
+      if (this.useEma) this.updateEma(params, this.updatesSoFar());
       this.calls = step + 1;
       return;
     }
@@ -388,7 +389,7 @@ export abstract class Optimizer {
         for (let i = this.segStart[s]!; i < hi; i++) params[i] = params[i]! - params[i]! * wd * lr;
       }
     }
-    const iterations = this.iterations;
+    const iterations = this.updatesSoFar();
     this.beginStep(iterations + 1);
     for (let s = 0; s < n; s++) this.updateRange(params, grads, this.segStart[s]!, this.segEnd[s]!);
     if (this.useEma) this.updateEma(params, iterations);
@@ -470,7 +471,20 @@ export abstract class Optimizer {
   private copyAverage(params: Float32Array): void {
     const avg = this.slots[this.emaIndex()]!;
     const n = this.segStart.length;
-    for (let s = 0; s < n; s++) params.set(avg.subarray(this.segStart[s]!, this.segEnd[s]!), this.segStart[s]!);
+    // A loop, not params.set(avg.subarray(…)): each subarray is a new object.
+    for (let s = 0; s < n; s++) {
+      const hi = this.segEnd[s]!;
+      for (let i = this.segStart[s]!; i < hi; i++) params[i] = avg[i]!;
+    }
+  }
+
+  /**
+   * `iterations` as a small integer for the step: Math.floor gives a double, which V8
+   * boxes when it is passed to a call it does not inline (up to 2³¹ calls).
+   */
+  private updatesSoFar(): number {
+    const calls = this.calls;
+    return this.accumulate > 0 ? ((calls - (calls % this.accumulate)) / this.accumulate) | 0 : calls;
   }
 
   /** The EMA slot comes right after the subclass's slots (before the accumulator, if any). */
