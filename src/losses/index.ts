@@ -67,6 +67,27 @@ export type { KLDivergenceOptions, PoissonOptions } from './probabilistic.js';
 export { BinaryFocalCrossentropy, CategoricalFocalCrossentropy } from './focal.js';
 export type { BinaryFocalCrossentropyOptions, CategoricalFocalCrossentropyOptions } from './focal.js';
 
+// The factories, also one by one (for modules such as metrics that wrap a loss).
+export {
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  meanSquaredError,
+  meanAbsoluteError,
+  huber,
+  meanAbsolutePercentageError,
+  meanSquaredLogarithmicError,
+  hinge,
+  squaredHinge,
+  categoricalHinge,
+  logcosh,
+  kullbackLeiblerDivergence,
+  poisson,
+  cosineSimilarity,
+  binaryFocalCrossentropy,
+  categoricalFocalCrossentropy,
+};
+
 /** Loss factories, tfjs-style: `losses.binaryCrossentropy({ fromLogits: true })`. */
 export const losses = {
   binaryCrossentropy,
