@@ -12,6 +12,12 @@
  *    by URL and predicts as in Node;
  *  - Forecaster on CO2: the forecast is drawn and the MAE table shown;
  *  - Classifier on its sample sentences: predictions follow the typed text;
+ *  - Translator on 1,000 built-in dates: 2 epochs (chart has points, held-out dates
+ *    translated and marked after each epoch, the text box translated as typed, held-out
+ *    exact match shown), the downloaded model translates in Node (Seq2Seq.load) as in the
+ *    page, greedy and beam 3, Stop mid-epoch, a Node-saved Seq2Seq loads into the page
+ *    from picked files (set on the file input over DevTools) and by URL and translates
+ *    as in Node;
  *  - every page: no console errors or uncaught exceptions; a screenshot of each page
  *    (desktop and phone width) in test-artifacts/playground/.
  *
@@ -118,6 +124,17 @@ await nodeGen.save(join(fixture, 'names'));
 const probeRows = [[1, 2, 3, 4, 5], [2, 2, 1, 0, 0]];
 const probeTensor = new rnnkit.Tensor(Float32Array.from(probeRows.flat()), [2, 5]);
 const nodeFixturePred = Array.from(nodeGen.model.predict(probeTensor).data);
+// A Seq2Seq saved by Node (LSTM, additive attention: the page's test model is GRU, dot) for the translator.
+const iso = (t) => t.toISOString().slice(0, 10);
+const fixturePairs = Array.from({ length: 120 }, (_, i) => {
+  const t = new Date(Date.UTC(1990, 0, 1) + i * 97 * 864e5);
+  return [`${t.getUTCDate()} ${t.toLocaleString('en', { month: 'long', timeZone: 'UTC' })} ${t.getUTCFullYear()}`, iso(t)];
+});
+const nodeS2s = rnnkit.Seq2Seq.forPairs(fixturePairs, { cell: 'lstm', units: 16, attention: 'additive', embeddingDim: 8, seed: 2 });
+await nodeS2s.fit(fixturePairs, { epochs: 2, batchSize: 16, learningRate: 0.01, verbose: 0, seed: 1 });
+await nodeS2s.save(join(fixture, 'dates'));
+const fixtureSources = fixturePairs.slice(0, 12).map((p) => p[0]);
+const nodeS2sOut = { 1: nodeS2s.translate(fixtureSources), 3: nodeS2s.translate(fixtureSources, { beamWidth: 3 }) };
 
 const { server, port } = await serveSite(site, { mounts: [['/fixture/', fixture]] });
 cleanups.push(() => new Promise((r) => server.close(r)));
@@ -275,6 +292,90 @@ const allProblems = [];
   }
   await p.screenshot('classify.png');
   await p.screenshot('classify-phone.png', 390);
+  allProblems.push(...p.problems);
+  await p.close();
+}
+
+// ---- translator
+{
+  console.log('translator:');
+  const p = await openPage(cdp, `${base}/translate.html`, 'translate');
+  const set = (id, v) => p.evaluate(`(() => { const e = document.getElementById(${JSON.stringify(id)}); e.value = ${JSON.stringify(String(v))}; e.dispatchEvent(new Event('input')); e.dispatchEvent(new Event('change')); return true; })()`);
+  // A small model on 1,000 dates (900 trained on, 100 held out): seconds, not the page's minute.
+  await set('count', 1000);
+  await set('units', 32);
+  await set('epochs', 2);
+  await p.evaluate('document.getElementById("train").click(); true');
+  const tTrain = Date.now();
+  if (await p.waitFor('window.playground.epochs === 2 && window.playground.training === null && window.playground.score !== null', 60_000, '2 epochs trained and the held-out part scored')) {
+    console.log(`  2 epochs + scoring in ${((Date.now() - tTrain) / 1000).toFixed(1)} s`);
+    await new Promise((r) => setTimeout(r, 100));
+    const s = await p.evaluate(`({ batches: playground.batchY.length, epochs: playground.epochY.length, match: playground.matchY.length, paths: document.querySelectorAll('#chart svg path, #chart svg polyline').length,
+      perEpoch: [...document.querySelectorAll('#epoch-samples > li')].map((li) => li.querySelectorAll('ul.pairs li').length), marks: [...document.querySelectorAll('#epoch-samples ul.pairs li')].map((li) => li.className),
+      first: document.querySelector('#epoch-samples ul.pairs li')?.textContent, output: document.getElementById('output').textContent, score: document.getElementById('score').textContent, held: playground.heldOut.length, exact: playground.score.exactMatch })`);
+    check(s.batches >= 2 * 29 && s.epochs === 2 && s.match === 2 && s.paths >= 3, `chart has points (${s.batches} batch losses, ${s.epochs} epoch losses, ${s.match} exact-match points, ${s.paths} lines)`);
+    check(s.perEpoch.length === 2 && s.perEpoch.every((n) => n === 6) && s.marks.every((c) => c === 'ok' || c === 'bad'), `held-out translations after each epoch, marked right or wrong (${s.perEpoch.join(' + ')}; e.g. ${s.first})`);
+    const expect = await p.evaluate(`'→ ' + playground.translate(['3 March 1998', 'Mar 3, 98']).join('|')`);
+    check(s.output === expect.split('|')[0], `the text box is translated (3 March 1998 ${s.output})`);
+    check(s.held === 100 && /% exact \(\d+ of 100 held-out/.test(s.score) && s.exact >= 0 && s.exact <= 1, `held-out exact match shown: ${s.score.split(';')[0]}`);
+    await set('text', 'Mar 3, 98');
+    const typed = await p.evaluate(`document.getElementById('output').textContent`);
+    await set('text', 'é');
+    const unknown = await p.evaluate(`({ text: document.getElementById('output').textContent, error: document.getElementById('output').classList.contains('error') })`);
+    check(typed === `→ ${expect.split('|')[1]}` && unknown.error && /é/.test(unknown.text) && /vocabulary/.test(unknown.text), `typing translates (Mar 3, 98 ${typed}); a symbol it never saw is named (${unknown.text})`);
+    await set('text', '3 March 1998');
+  }
+  await p.screenshot('translate.png');
+  await p.screenshot('translate-phone.png', 390);
+
+  // Download → Seq2Seq.load in Node: the same translations, greedy and beam 3.
+  for (const f of ['model.json', 'weights.bin']) rmSync(join(downloads, f), { force: true });
+  await p.evaluate('document.getElementById("download").click(); true');
+  const until = Date.now() + 10_000;
+  while (Date.now() < until && !(existsSync(join(downloads, 'model.json')) && existsSync(join(downloads, 'weights.bin')))) await new Promise((r) => setTimeout(r, 100));
+  if (check(existsSync(join(downloads, 'model.json')) && existsSync(join(downloads, 'weights.bin')), 'the translator downloads model.json and weights.bin')) {
+    await new Promise((r) => setTimeout(r, 300));
+    const modelJson = JSON.parse(readFileSync(join(downloads, 'model.json'), 'utf8'));
+    const bin = readFileSync(join(downloads, 'weights.bin'));
+    const s2s = await rnnkit.Seq2Seq.load({ modelJson, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });
+    const sources = await p.evaluate('playground.heldOut.map((p) => p[0])');
+    const same = [];
+    for (const beam of [1, 3]) {
+      const page = await p.evaluate(`playground.translate(${JSON.stringify(sources)}, ${beam})`);
+      const node = s2s.translate(sources, { beamWidth: beam });
+      same.push(node.filter((o, i) => o === page[i]).length);
+    }
+    check(same.every((n) => n === sources.length), `Seq2Seq.load in Node translates the ${sources.length} held-out dates as the page does (greedy ${same[0]}, beam 3 ${same[1]} of ${sources.length} the same)`);
+  }
+
+  // Stop mid-epoch (2,000 dates: 57 batches an epoch).
+  await set('count', 2000);
+  await set('epochs', 50);
+  await p.evaluate('document.getElementById("train").click(); true');
+  await p.waitFor('window.playground.training !== null && window.playground.batchY.length > 5', 30_000, 'training under way');
+  const stopped = await p.evaluate(`new Promise((resolve) => {
+    const t = performance.now();
+    document.getElementById('stop').click();
+    const poll = () => (playground.training === null ? resolve({ ms: performance.now() - t, epochs: playground.epochs, status: document.getElementById('status').textContent }) : setTimeout(poll, 5));
+    poll();
+  })`);
+  check(stopped.ms < 1000 && stopped.epochs < 50, `Stop ends training within 1 s (${stopped.ms.toFixed(0)} ms, after ${stopped.epochs} full epochs): ${stopped.status}`);
+  await p.waitFor(`!document.getElementById('train').disabled`, 10_000, 'the held-out part scored after Stop');
+  const after = await p.evaluate(`(() => { const t = document.getElementById('text'); t.value = '12 May 2001'; t.dispatchEvent(new Event('input')); return document.getElementById('output').textContent; })()`);
+  check(/^→ /.test(after), `the page still translates after Stop (12 May 2001 ${after})`);
+
+  // A Node-saved Seq2Seq: picked as files (set on the file input over DevTools, as a user's pick), then by URL.
+  const compare = async (how) => {
+    const page = { 1: await p.evaluate(`playground.translate(${JSON.stringify(fixtureSources)}, 1)`), 3: await p.evaluate(`playground.translate(${JSON.stringify(fixtureSources)}, 3)`) };
+    const same = [1, 3].map((w) => page[w].filter((o, i) => o === nodeS2sOut[w][i]).length);
+    const sum = await p.evaluate(`document.getElementById('summary').textContent`);
+    check(same.every((n) => n === fixtureSources.length) && /LSTM/.test(sum) && /AdditiveAttention/.test(sum), `a Seq2Seq saved by Node, loaded ${how}, translates as in Node (greedy ${same[0]}, beam 3 ${same[1]} of ${fixtureSources.length} the same; e.g. ${fixtureSources[0]} → ${page[1][0]}) and shows its summary`);
+  };
+  const { result } = await cdp.send('Runtime.evaluate', { expression: 'document.getElementById("load-files")' }, p.sessionId);
+  await cdp.send('DOM.setFileInputFiles', { objectId: result.objectId, files: readdirSync(join(fixture, 'dates')).map((f) => join(fixture, 'dates', f)) }, p.sessionId);
+  if (await p.waitFor(`document.getElementById('model-status').textContent.startsWith('Loaded model.json + weights')`, 10_000, 'the Node-saved Seq2Seq loads from picked files')) await compare('from picked files');
+  await p.evaluate(`(() => { document.getElementById('load-url').value = '/fixture/dates/model.json'; document.getElementById('load-url-form').requestSubmit(); return true; })()`);
+  if (await p.waitFor(`document.getElementById('model-status').textContent.startsWith('Loaded http')`, 10_000, 'the Node-saved Seq2Seq loads by URL')) await compare('by URL');
   allProblems.push(...p.problems);
   await p.close();
 }
