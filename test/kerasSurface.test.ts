@@ -210,3 +210,42 @@ describe('stateful without a declared batch size', () => {
     assert.throws(() => fresh.predict(tensor(randomArray(5 * T * I, new Rng(7)), [5, T, I]), { batchSize: 2 }), /every batch must have one size \(the first batch's, 2\); predict has 5 samples, not a multiple of 2/);
   });
 });
+
+describe('Embedding indices of any shape, and data one axis short (Keras 3)', () => {
+  const table = (e: Layer): Float32Array => e.getWeights()[0]!.data;
+  it('[batch] gives [batch, outputDim] and [batch, d1, d2] gives [batch, d1, d2, outputDim]: rows of the table', () => {
+    for (const shape of [[], [2, 3]] as number[][]) {
+      const m = new Sequential({ layers: [layers.embedding({ inputDim: 7, outputDim: 3, inputShape: shape, seed: 1 })] });
+      const n = 4;
+      const ids = Array.from({ length: n * shape.reduce((a, b) => a * b, 1) }, (_, i) => (i * 5) % 7);
+      const y = m.predict(tensor(ids, [n, ...shape])) as Tensor;
+      assert.deepEqual(y.shape, [n, ...shape, 3]);
+      const w = table(m.layers[0]!);
+      ids.forEach((id, i) => assert.deepEqual(Array.from(y.data.subarray(i * 3, i * 3 + 3)), Array.from(w.subarray(id * 3, id * 3 + 3))));
+    }
+    const m = new Sequential({ layers: [layers.embedding({ inputDim: 7, outputDim: 3, inputShape: [2, 2] })] });
+    assert.throws(() => m.predict(tensor([1, 2, 3, 70, 1, 2, 3, 4], [2, 2, 2])), /index 70 at \[sample 0, position 3\] is out of range/);
+    assert.throws(() => layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true }).apply(input({ shape: [2, 2] })), /maskZero needs indices of shape \[batch, sequenceLength\]/);
+    assert.throws(() => layers.dense({ units: 1 }).apply(input({ shape: [] })), /expected a batch axis and at least one feature axis/);
+  });
+
+  it('a [batch] index input trains in a graph model (word → class)', async () => {
+    const inp = input({ shape: [] });
+    const out = layers.dense({ units: 3, activation: 'softmax', seed: 2 }).apply(layers.embedding({ inputDim: 6, outputDim: 4, seed: 1 }).apply(inp) as never);
+    const m = graphModel({ inputs: inp, outputs: out as never });
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const ids = Array.from({ length: 60 }, (_, i) => i % 6);
+    const h = await m.fit(tensor(ids, [60]), tensor(ids.map((i) => i % 3), [60]), { epochs: 60, batchSize: 12, verbose: 0, seed: 1 });
+    assert.equal(h.history.accuracy!.at(-1), 1);
+  });
+
+  it('x one axis short of an input whose last axis is 1 gets it; an extra last axis of 1 is dropped', () => {
+    const m = new Sequential({ layers: [layers.dense({ units: 1, inputShape: [1], kernelInitializer: 'ones', biasInitializer: 'zeros' })] });
+    assert.deepEqual(Array.from((m.predict(tensor([1, 2, 3], [3])) as Tensor).data), [1, 2, 3]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    assert.deepEqual(m.evaluate(tensor([1, 2, 3], [3]), tensor([1, 2, 4], [3]), { verbose: 0 }), [1 / 3]);
+    const e = new Sequential({ layers: [layers.embedding({ inputDim: 5, outputDim: 2, inputShape: [] })] });
+    assert.deepEqual((e.predict(tensor([1, 2], [2, 1])) as Tensor).shape, [2, 2]);
+    assert.throws(() => m.predict(tensor([1, 2, 3, 4], [2, 2])), /expected input of shape \[\*, 1\], got \[2, 2\]/);
+  });
+});

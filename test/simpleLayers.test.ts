@@ -143,7 +143,8 @@ describe('Embedding', () => {
     assert.throws(() => layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 3, inputShape: [4] }), /inputLength 3 disagrees/);
     // an open sequence length is fine: each batch brings its own
     assert.deepEqual(layers.embedding({ inputDim: 10, outputDim: 4, inputShape: [null] }).computeOutputShape([null]), [null, 4]);
-    assert.throws(() => layers.embedding({ inputDim: 10, outputDim: 4 }).build([3, 2]), /expected integer indices of shape \[batch, sequenceLength\]/);
+    // other index shapes work as in Keras (test/kerasSurface.test.ts); only the first axis may be open
+    assert.throws(() => layers.embedding({ inputDim: 10, outputDim: 4 }).build([3, null]), /only the first axis after the batch may be left open/);
   });
 
   it('inputLength declares the input shape; getConfig uses tfjs keys', () => {

@@ -1,7 +1,9 @@
 /**
  * Embedding: integer indices [B, L] → rows of the table `embeddings [inputDim, outputDim]`,
- * out [B, L, outputDim] (Keras 3 semantics; tfjs option names). With maskZero the index 0
- * is padding: the layer passes on the step mask (index != 0) as [B, L].
+ * out [B, L, outputDim] (Keras 3 semantics; tfjs option names). Indices of any other shape
+ * work too, as in Keras: [B] gives [B, outputDim], [B, d1, d2] gives [B, d1, d2, outputDim].
+ * With maskZero the index 0 is padding: the layer passes on the step mask (index != 0) as
+ * [B, L] (rnnkit's masks are per step: maskZero needs [B, L] indices).
  *
  * Contract: the input holds indices stored as floats (the model's input buffer); each
  * must be an integer in [0, inputDim) or forward throws a RangeError naming the layer,
@@ -57,6 +59,8 @@ export class Embedding extends Layer {
   readonly inputLength: number | null;
   private embeddings!: LayerWeight;
   private L = 0; // sequence length of the last forward (T)
+  /** Values per step: the product of the index shape's axes after the first (1 for [B, L] and [B]). */
+  private perStep = 1;
   private idx: Int32Array = new Int32Array(0); // [B, L] indices of the last forward
   private out: Float32Array = new Float32Array(0); // [B, L, E]
   private maskBuf: Float32Array = new Float32Array(0); // [B, L] index != 0
@@ -86,10 +90,14 @@ export class Embedding extends Layer {
   }
 
   computeOutputShape(inputShape: Shape): Shape {
-    if (inputShape.length !== 1) {
-      throw new RangeError(`${this.where}: expected integer indices of shape [batch, sequenceLength], got ${formatShape([null, ...inputShape])}`);
+    if (inputShape.slice(1).some((d) => d === null)) {
+      throw new RangeError(`${this.where}: only the first axis after the batch may be left open, got indices of shape ${formatShape([null, ...inputShape])}`);
     }
-    return [inputShape[0] ?? null, this.outputDim];
+    if (this.maskZero && inputShape.length !== 1) {
+      throw new RangeError(`${this.where}: maskZero needs indices of shape [batch, sequenceLength] (a mask is per step), got ${formatShape([null, ...inputShape])}`);
+    }
+    this.perStep = (inputShape.slice(1) as number[]).reduce((a, b) => a * b, 1);
+    return [...inputShape, this.outputDim];
   }
 
   protected createWeights(_inputShape: Shape, rng: Rng): void {
@@ -99,10 +107,10 @@ export class Embedding extends Layer {
     });
   }
 
-  /** x: [B, T] indices (T: the sequence length of this batch); returns [B, T, outputDim]. */
+  /** x: [B, T, …] indices (T: the first axis's length in this batch, 1 for [B]); returns [B, T, …, outputDim]. */
   forward(x: Float32Array, B: number, T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
-    const L = T;
-    this.L = T;
+    const L = T * this.perStep;
+    this.L = L;
     const E = this.outputDim;
     const V = this.inputDim;
     const n = B * L;
@@ -131,7 +139,7 @@ export class Embedding extends Layer {
 
   private badIndex(x: Float32Array, i: number): never {
     const v = x[i]!;
-    const where = `[sample ${Math.floor(i / this.L)}, step ${i % this.L}]`;
+    const where = `[sample ${Math.floor(i / this.L)}, ${this.perStep === 1 ? 'step' : 'position'} ${i % this.L}]`;
     const what = Number.isInteger(v) ? 'is out of range' : 'is not an integer index';
     throw new RangeError(`${this.where}: index ${v} at ${where} ${what}; indices must be integers in [0, ${this.inputDim})`);
   }
@@ -153,6 +161,11 @@ export class Embedding extends Layer {
     return null;
   }
 
+  /** [batch] indices give [batch, outputDim], as in Keras. */
+  protected override takesScalars(): boolean {
+    return true;
+  }
+
   /** Integer indices have no gradient. */
   override hasInputGradient(): boolean {
     return false;
@@ -167,7 +180,7 @@ export class Embedding extends Layer {
     return T;
   }
 
-  /** The time axis of [B, L] index input is its last. */
+  /** The time axis of index input is its first after the batch ([B, L]: L; [B]: 1). */
   override inputTime(sampleShape: readonly number[]): number {
     return sampleShape[0] ?? 1;
   }

@@ -47,7 +47,8 @@ export class InputLayer extends Layer {
     if (dtype !== 'float32' && dtype !== 'int32') throw new RangeError(`${this.where}: dtype ${JSON.stringify(dtype)} is not supported; use 'float32' or 'int32'`);
     if (a.sparse !== undefined && a.sparse !== false) throw new RangeError(`${this.where}: sparse inputs are not supported`);
     if (this.batchInputShape === null) throw new RangeError(`${this.where}: needs a shape (inputShape or batchInputShape)`);
-    if (this.batchInputShape.length < 2) throw new RangeError(`${this.where}: the shape needs at least one axis besides the batch, got ${formatShape(this.batchInputShape)}`);
+    // shape [] is a batch of scalars: integer indices for an Embedding, as Keras allows.
+    if (this.batchInputShape.length < 1) throw new RangeError(`${this.where}: the shape needs a batch axis, got ${formatShape(this.batchInputShape)}`);
     this.inputDtype = dtype;
     this.build(this.batchInputShape.slice(1));
     new Node(this, [], NO_INPUTS, [this.batchInputShape], this);

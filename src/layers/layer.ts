@@ -496,10 +496,17 @@ export abstract class Layer {
     return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
   }
 
+  /** Whether the layer takes a batch of scalars ([batch] input, e.g. Embedding indices); most need a feature axis. */
+  protected takesScalars(): boolean {
+    return false;
+  }
+
   /** Record a call on symbolic tensors: check the shapes, build (first call) or twin (later calls), make the node. */
   private applySymbolic(inputs: readonly SymbolicTensor[], call: CallSpec): SymbolicTensor[] {
     const shapes = inputs.map((t) => t.shape.slice(1));
-    for (const t of inputs) if (t.rank < 2) throw new RangeError(`${this.where}: input ${t.name} has shape ${formatShape(t.shape)}, expected a batch axis and at least one feature axis`);
+    for (const t of inputs) {
+      if (t.rank < 2 && !this.takesScalars()) throw new RangeError(`${this.where}: input ${t.name} has shape ${formatShape(t.shape)}, expected a batch axis and at least one feature axis`);
+    }
     const outShapes = this.computeOutputShapes(shapes, call);
     let runner: Layer = this;
     if (!this.built) this.buildCall(shapes, call);

@@ -100,8 +100,9 @@ export class Executor {
       n.inputs.forEach((t, i) => {
         // The consumer's T is the tensor's axis-0 size (a sequence) or a constant (1 for a vector): ask it with two sizes.
         const s = t.shape.slice(1);
-        const a = n.runner.inputTime([5, ...s.slice(1)] as number[]);
-        const b = n.runner.inputTime([6, ...s.slice(1)] as number[]);
+        // (A batch of scalars, shape [], has no axis to vary.)
+        const a = n.runner.inputTime(s.length === 0 ? [] : ([5, ...s.slice(1)] as number[]));
+        const b = n.runner.inputTime(s.length === 0 ? [] : ([6, ...s.slice(1)] as number[]));
         if (a === 5 && b === 6) rule[i] = TIME_FROM_LEN;
         else if (a === b) fixed[i] = a;
         else throw new RangeError(`${n.layer.where}: cannot tell the time length of input ${t.name}`);

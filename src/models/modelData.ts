@@ -64,16 +64,17 @@ export interface DataModel {
 export function checkInputs(model: DataModel, x: unknown, what: string): { x: Tensor[]; xLen: number[]; n: number } {
   const list = splitByName<Data>(x, model.inputNames, `${what}: x`);
   const inputs = model.graph.inputs;
-  const xs = list.map((v, i) => checkedTensor(v as Data, `${what}: x${list.length > 1 ? `['${model.inputNames[i]}']` : ''}`));
+  const given = list.map((v, i) => checkedTensor(v as Data, `${what}: x${list.length > 1 ? `['${model.inputNames[i]}']` : ''}`));
+  const xs = given.map((t, i) => adjustRank(t, inputs[i]!.shape));
   const n = xs[0]!.shape[0] ?? 0;
   xs.forEach((t, i) => {
     const name = list.length > 1 ? ` '${model.inputNames[i]}'` : '';
-    if (t.rank < 2) throw new RangeError(`${what}: x${name} must have a batch axis and at least one feature axis, got shape ${formatShape(t.shape)}`);
+    if (t.rank < 1) throw new RangeError(`${what}: x${name} must have a batch axis, got a scalar`);
     if (t.shape[0] === 0) throw new RangeError(`${what}: x${name} has no samples (shape ${formatShape(t.shape)})`);
     if (t.rank >= 3 && t.shape[1] === 0) throw new RangeError(`${what}: x${name} has time length 0 (shape ${formatShape(t.shape)})`);
     const expected = inputs[i]!.shape;
     if (!sameShape([null, ...expected.slice(1)], t.shape)) {
-      throw new RangeError(`${model.inputWhere(i)}: expected input of shape ${formatShape([null, ...expected.slice(1)])}, got ${formatShape(t.shape)} in ${what}`);
+      throw new RangeError(`${model.inputWhere(i)}: expected input of shape ${formatShape([null, ...expected.slice(1)])}, got ${formatShape(given[i]!.shape)} in ${what}`);
     }
     const declaredBatch = expected[0];
     if (declaredBatch !== null && declaredBatch !== undefined && t.shape[0]! % declaredBatch !== 0) {
@@ -84,6 +85,17 @@ export function checkInputs(model: DataModel, x: unknown, what: string): { x: Te
     }
   });
   return { x: xs, xLen: xs.map((t) => t.shape[1] ?? 1), n };
+}
+
+/**
+ * Keras 3's input rank adjustment: data one axis short of an input whose last axis is 1
+ * gets that axis ([N] for [null, 1]), and data with an extra last axis of 1 loses it
+ * ([N, 1] for [null]). The values are shared, not copied.
+ */
+function adjustRank(t: Tensor, expected: Shape): Tensor {
+  if (t.rank === expected.length - 1 && expected[expected.length - 1] === 1) return new Tensor(t.data, [...t.shape, 1]);
+  if (t.rank === expected.length + 1 && t.shape[t.rank - 1] === 1) return new Tensor(t.data, t.shape.slice(0, -1));
+  return t;
 }
 
 /**

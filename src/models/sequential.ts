@@ -129,7 +129,7 @@ export class Sequential extends Model {
     if (this.isBuilt) return;
     const first = Array.isArray(x) && x.length === 1 && x[0] instanceof Tensor ? x[0] : x;
     const t = toTensor(first as Tensor | NestedArray, `${what}: x`);
-    if (t.rank < 2) throw new RangeError(`${what}: x must have a batch axis and at least one feature axis, got shape ${formatShape(t.shape)}`);
+    if (t.rank < 1) throw new RangeError(`${what}: x must have a batch axis, got a scalar`);
     if (t.shape[0] === 0) throw new RangeError(`${what}: x has no samples (shape ${formatShape(t.shape)})`);
     if (t.rank === 3 && t.shape[1] === 0) throw new RangeError(`${what}: x has time length 0 (shape ${formatShape(t.shape)})`);
     this.buildFrom(t.shape.slice(1));
