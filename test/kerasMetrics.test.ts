@@ -338,6 +338,148 @@ test('R2Score: options and shapes are checked (Keras test_errors), classAggregat
   assert.throws(() => resolveMetric('r2_score', { predWidth: 3, sparseTargets: true }), /class indices/);
 });
 
+// ---------- loss-function metrics (crossentropies, KL, Poisson, hinges) ----------
+
+test('crossentropy metrics: Keras probabilistic_metrics_test numbers (unweighted, weighted, logits, label smoothing)', () => {
+  const run = (m: Metric, p: Float32Array, t: Float32Array, rows: number, cols: number, sparse: boolean, w?: Float32Array): number => {
+    m.update(p, t, rows, cols, sparse, w ?? null);
+    return m.result();
+  };
+  // BinaryCrossentropyTest
+  const bt = f32(1, 0, 1, 0);
+  const bp = f32(1, 1, 1, 0);
+  close(run(metrics.binaryCrossentropy(), bp, bt, 2, 2, false), 3.9855, 1e-3, 'bce test_unweighted');
+  close(run(metrics.binaryCrossentropy(), bp, bt, 2, 2, false, f32(1.5, 2)), 3.4162, 1e-3, 'bce test_weighted');
+  const blt = f32(1, 0, 1, 0, 1, 1);
+  const blp = f32(10, -10, 10, 10, 10, -10);
+  close(run(metrics.binaryCrossentropy({ fromLogits: true }), blp, blt, 2, 3, false), 3.333, 1e-3, 'bce test_unweighted_with_logits');
+  close(run(metrics.binaryCrossentropy({ fromLogits: true }), blp, blt, 2, 3, false, f32(2, 2.5)), 3.7037, 1e-3, 'bce test_weighted_from_logits');
+  close(run(metrics.binaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), f32(10, -10, -10), f32(1, 0, 1), 1, 3, false), (10 + 5 * 0.1) / 3, 1e-3, 'bce test_label_smoothing');
+  // CategoricalCrossentropyTest and SparseCategoricalCrossentropyTest
+  const ct = f32(0, 1, 0, 0, 0, 1);
+  const labels = f32(1, 2);
+  const cp = f32(0.05, 0.95, 0, 0.1, 0.8, 0.1);
+  const logits = f32(1, 9, 0, 1, 8, 1);
+  close(run(metrics.categoricalCrossentropy(), cp, ct, 2, 3, false), 1.176, 1e-3, 'cce test_unweighted');
+  close(run(metrics.categoricalCrossentropy({ fromLogits: true }), logits, ct, 2, 3, false), 3.5011, 1e-3, 'cce test_unweighted_from_logits');
+  close(run(metrics.categoricalCrossentropy(), cp, ct, 2, 3, false, f32(1.5, 2)), 1.338, 1e-3, 'cce test_weighted');
+  close(run(metrics.categoricalCrossentropy({ fromLogits: true }), logits, ct, 2, 3, false, f32(1.5, 2)), 4.0012, 1e-3, 'cce test_weighted_from_logits');
+  close(run(metrics.categoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), logits, ct, 2, 3, false), 3.667, 1e-3, 'cce test_label_smoothing');
+  close(run(metrics.sparseCategoricalCrossentropy(), cp, labels, 2, 3, true), 1.176, 1e-3, 'scce test_unweighted');
+  close(run(metrics.sparseCategoricalCrossentropy({ fromLogits: true }), logits, labels, 2, 3, true), 3.5011, 1e-3, 'scce test_unweighted_from_logits');
+  close(run(metrics.sparseCategoricalCrossentropy(), cp, labels, 2, 3, true, f32(1.5, 2)), 1.338, 1e-3, 'scce test_weighted');
+  close(run(metrics.sparseCategoricalCrossentropy({ fromLogits: true }), logits, labels, 2, 3, true, f32(1.5, 2)), 4.0012, 1e-3, 'scce test_weighted_from_logits');
+  // ignore_class: Keras counts the ignored row without weights (÷3) and not with them
+  const ip = f32(0.8, 0.1, 0.1, 0.05, 0.95, 0, 0.1, 0.8, 0.1);
+  const il = f32(0, 1, 2);
+  close(run(metrics.sparseCategoricalCrossentropy({ ignoreClass: 0 }), ip, il, 3, 3, true), 0.78462, 1e-3, 'scce test_ignore_class');
+  close(run(metrics.sparseCategoricalCrossentropy({ ignoreClass: 0 }), ip, il, 3, 3, true, f32(0.5, 1.5, 2)), 1.33774646, 1e-3, 'scce test_ignore_class_weighted');
+  close(run(metrics.sparseCategoricalCrossentropy({ fromLogits: true, ignoreClass: 0 }), f32(10, 1, 1, 1, 9, 0, 1, 8, 1), il, 3, 3, true), 2.33409, 1e-3, 'scce test_ignore_class_from_logits');
+});
+
+test('KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge metrics: Keras test numbers', () => {
+  const kp = f32(0.4, 0.9, 0.12, 0.36, 0.3, 0.4);
+  const kt = f32(0.5, 0.8, 0.12, 0.7, 0.43, 0.8);
+  const kl = (r: number): number => [0, 1, 2].reduce((s, j) => s + kt[r * 3 + j]! * Math.log(kt[r * 3 + j]! / kp[r * 3 + j]!), 0);
+  const k = metrics.klDivergence();
+  k.update(kp, kt, 2, 3, false);
+  close(k.result(), (kl(0) + kl(1)) / 2, 1e-3, 'KLDivergenceTest.test_unweighted');
+  k.reset();
+  k.update(kp, kt, 2, 3, false, f32(1.2, 3.4));
+  close(k.result(), (1.2 * kl(0) + 3.4 * kl(1)) / 4.6, 1e-3, 'KLDivergenceTest.test_weighted');
+  const pp = f32(1, 9, 2, 5, 2, 6);
+  const pt = f32(4, 8, 12, 8, 1, 3);
+  const pv = Array.from(pp, (p, i) => p - pt[i]! * Math.log(p));
+  const po = metrics.poisson();
+  po.update(pp, pt, 2, 3, false);
+  close(po.result(), pv.reduce((a, b) => a + b) / 6, 1e-3, 'PoissonTest.test_unweighted');
+  po.reset();
+  po.update(pp, pt, 2, 3, false, f32(1.2, 3.4));
+  close(po.result(), (1.2 * (pv[0]! + pv[1]! + pv[2]!) + 3.4 * (pv[3]! + pv[4]! + pv[5]!)) / (3 * 4.6), 1e-3, 'PoissonTest.test_weighted');
+  const hp = f32(-0.3, 0.2, -0.1, 1.6, -0.25, -1.0, 0.5, 0.6);
+  const h = metrics.hinge();
+  h.update(hp, f32(0, 1, 0, 1, 0, 0, 1, 1), 2, 4, false);
+  close(h.result(), 0.506, 1e-3, 'HingeTest.test_unweighted');
+  h.reset();
+  h.update(hp, f32(-1, 1, -1, 1, -1, -1, 1, 1), 2, 4, false, f32(1.5, 2));
+  close(h.result(), 0.493, 1e-3, 'HingeTest.test_weighted');
+  const sh = metrics.squaredHinge();
+  sh.update(hp, f32(0, 1, 0, 1, 0, 0, 1, 1), 2, 4, false);
+  close(sh.result(), 0.364, 1e-3, 'SquaredHingeTest.test_unweighted');
+  sh.reset();
+  sh.update(hp, f32(-1, 1, -1, 1, -1, -1, 1, 1), 2, 4, false, f32(1.5, 2));
+  close(sh.result(), 0.347, 1e-3, 'SquaredHingeTest.test_weighted');
+  const ch = metrics.categoricalHinge();
+  ch.update(Y_PRED, Y_TRUE, 4, 5, false);
+  close(ch.result(), 0.5, 1e-5, 'CategoricalHingeTest.test_unweighted');
+  ch.reset();
+  ch.update(Y_PRED, Y_TRUE, 4, 5, false, W4);
+  close(ch.result(), 0.5, 1e-5, 'CategoricalHingeTest.test_weighted');
+});
+
+test('loss-function metrics: names, log keys, target kinds and options refused by name', () => {
+  const dense = { predWidth: 3, sparseTargets: false };
+  for (const [name, className] of [
+    ['binary_crossentropy', 'BinaryCrossentropy'],
+    ['binaryCrossentropy', 'BinaryCrossentropy'],
+    ['bce', 'BinaryCrossentropy'],
+    ['BCE', 'BinaryCrossentropy'],
+    ['categorical_crossentropy', 'CategoricalCrossentropy'],
+    ['categoricalCrossentropy', 'CategoricalCrossentropy'],
+    ['kl_divergence', 'KLDivergence'],
+    ['KLDivergence', 'KLDivergence'],
+    ['poisson', 'Poisson'],
+    ['hinge', 'Hinge'],
+    ['squared_hinge', 'SquaredHinge'],
+    ['categorical_hinge', 'CategoricalHinge'],
+  ] as const) {
+    const m = resolveMetric(name, dense);
+    assert.equal(m.className, className, name);
+    assert.equal(m.name, name);
+  }
+  assert.equal(resolveMetric('sparse_categorical_crossentropy', { predWidth: 3, sparseTargets: true }).className, 'SparseCategoricalCrossentropy');
+  assert.equal(resolveMetric('sparseCategoricalCrossentropy', { predWidth: 3, sparseTargets: true }).name, 'sparseCategoricalCrossentropy');
+  assert.equal(metrics.sparseCategoricalCrossentropy().name, 'sparse_categorical_crossentropy');
+  assert.throws(() => resolveMetric('sparse_categorical_crossentropy', dense), /integer class-index targets/);
+  assert.throws(() => resolveMetric('categorical_crossentropy', { predWidth: 3, sparseTargets: true }), /class indices/);
+  assert.throws(() => metrics.binaryCrossentropy({ axis: -1 } as object), /BinaryCrossentropy: unknown option 'axis'; supported options: name, fromLogits, labelSmoothing/);
+  assert.throws(() => metrics.hinge({ fromLogits: true } as object), /Hinge: unknown option 'fromLogits'; supported options: name/);
+  assert.throws(() => metrics.binaryCrossentropy({ labelSmoothing: 2 }), /labelSmoothing/);
+  assert.throws(() => metrics.categoricalCrossentropy({ axis: 0 }), /axis/);
+  assert.doesNotThrow(() => metrics.categoricalCrossentropy({ axis: -1 }));
+  assert.deepEqual(metrics.binaryCrossentropy({ fromLogits: true, labelSmoothing: 0.2, name: 'bce' }).getConfig(), { name: 'bce', fromLogits: true, labelSmoothing: 0.2 });
+});
+
+// ---------- tfjs-layers parity ----------
+
+test('tfjs-layers parity: MSE, MAPE, cosineProximity, binary and categorical cross-entropy', async () => {
+  const { tf, tfl, initTfjs } = await import('./helpers/tfjs.js');
+  await initTfjs();
+  const rng = new Rng(21);
+  const rows = 6;
+  const cols = 3;
+  const yt = Float32Array.from({ length: rows * cols }, () => rng.uniform() * 2 - 0.5);
+  const yp = Float32Array.from({ length: rows * cols }, () => rng.uniform() * 2 - 0.5);
+  const probs = Float32Array.from({ length: rows * cols }, () => 0.05 + 0.9 * rng.uniform());
+  const onehot = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) onehot[r * cols + (r % cols)] = 1;
+  const tfMean = (fn: (a: unknown, b: unknown) => unknown, t: Float32Array, p: Float32Array, shape: number[]): number => {
+    const out = fn(tf.tensor(t, shape), tf.tensor(p, shape)) as Parameters<typeof tf.mean>[0];
+    return tf.mean(out).dataSync()[0]!;
+  };
+  const ours = (m: Metric, p: Float32Array, t: Float32Array, r = rows, c = cols): number => {
+    m.update(p, t, r, c, false);
+    return m.result();
+  };
+  const M = tfl.metrics as unknown as Record<string, (a: unknown, b: unknown) => unknown>;
+  rel(ours(resolveMetric('MSE', { predWidth: cols, sparseTargets: false }), yp, yt), tfMean(M.MSE!, yt, yp, [rows, cols]), 1e-5, 'MSE');
+  rel(ours(resolveMetric('MAPE', { predWidth: cols, sparseTargets: false }), yp, yt), tfMean(M.MAPE!, yt, yp, [rows, cols]), 1e-5, 'MAPE');
+  rel(ours(resolveMetric('cosineProximity', { predWidth: cols, sparseTargets: false }), yp, yt), tfMean(M.cosineProximity!, yt, yp, [rows, cols]), 1e-5, 'cosineProximity');
+  rel(ours(metrics.binaryCrossentropy(), probs, onehot), tfMean(M.binaryCrossentropy!, onehot, probs, [rows, cols]), 1e-5, 'binaryCrossentropy');
+  rel(ours(metrics.categoricalCrossentropy(), probs, onehot), tfMean(M.categoricalCrossentropy!, onehot, probs, [rows, cols]), 1e-5, 'categoricalCrossentropy');
+  // (tfjs's r2Score needs the chained tensor methods, which the CommonJS bundles used here do not register)
+});
+
 // ---------- streaming, names, configs ----------
 
 type Make = () => Metric;
@@ -351,6 +493,10 @@ const STREAMED: [string, Make, boolean][] = [
   ['cosine', () => metrics.cosineSimilarity(), false],
   ['r2', () => metrics.r2Score(), false],
   ['r2 variance weighted', () => metrics.r2Score({ classAggregation: 'variance_weighted_average' }), false],
+  ['categorical crossentropy', () => metrics.categoricalCrossentropy({ labelSmoothing: 0.1 }), false],
+  ['sparse crossentropy', () => metrics.sparseCategoricalCrossentropy({ ignoreClass: 2 }), true],
+  ['kl', () => metrics.klDivergence(), false],
+  ['categorical hinge', () => metrics.categoricalHinge(), false],
 ];
 
 test('every new metric: three uneven weighted batches give what one pass gives; zero-weight rows leave no trace', () => {
@@ -455,6 +601,14 @@ test('configs round-trip through metricFromConfig for every metric class; unknow
     metrics.auc({ numThresholds: 50, curve: 'PR', multiLabel: true, numLabels: 3 }),
     metrics.f1Score({ average: 'macro', threshold: 0.4 }),
     metrics.fbetaScore({ beta: 2, average: 'weighted' }),
+    metrics.binaryCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }),
+    metrics.categoricalCrossentropy({ labelSmoothing: 0.2, name: 'cce' }),
+    metrics.sparseCategoricalCrossentropy({ fromLogits: true, ignoreClass: 3 }),
+    metrics.klDivergence(),
+    metrics.poisson(),
+    metrics.hinge(),
+    metrics.squaredHinge(),
+    metrics.categoricalHinge(),
   ];
   for (const m of all) {
     const s = serializeMetric(m);

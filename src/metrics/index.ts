@@ -10,8 +10,8 @@
  * number: threshold 0.5 for a one-column output (the F1 of the positive class), average
  * 'macro' over the argmax for several columns. Pass metrics.f1Score({...}) for any other form.
  *
- * Names follow Keras 3 (class names and their snake_case, plus its aliases 'mse', 'MSE',
- * 'mae', 'MAE', 'mape', 'MAPE', 'msle', 'MSLE') and tfjs (camelCase factory names, and
+ * Names follow Keras 3 (class names and their snake_case, plus its aliases 'bce', 'BCE',
+ * 'mse', 'MSE', 'mae', 'MAE', 'mape', 'MAPE', 'msle', 'MSLE') and tfjs (camelCase factory names, and
  * 'cosine' / 'cosineProximity', tfjs's negative cosine). The top-k accuracies by name
  * take Keras's k = 5.
  */
@@ -37,6 +37,16 @@ import {
   rootMeanSquaredError,
 } from './regression.js';
 import { r2Score } from './r2.js';
+import {
+  binaryCrossentropyMetric,
+  categoricalCrossentropyMetric,
+  categoricalHingeMetric,
+  hingeMetric,
+  klDivergenceMetric,
+  poissonMetric,
+  sparseCategoricalCrossentropyMetric,
+  squaredHingeMetric,
+} from './probabilistic.js';
 import { auc, precision, recall } from './confusion.js';
 import { f1Score, fbetaScore } from './fscore.js';
 
@@ -70,6 +80,17 @@ export type {
   RootMeanSquaredErrorOptions,
 } from './regression.js';
 export { R2Score } from './r2.js';
+export { LossMetric } from './probabilistic.js';
+export type {
+  BinaryCrossentropyMetricOptions,
+  CategoricalCrossentropyMetricOptions,
+  CategoricalHingeMetricOptions,
+  HingeMetricOptions,
+  KLDivergenceMetricOptions,
+  PoissonMetricOptions,
+  SparseCategoricalCrossentropyMetricOptions,
+  SquaredHingeMetricOptions,
+} from './probabilistic.js';
 export type { R2ClassAggregation, R2ScoreOptions } from './r2.js';
 export { AUC, Precision, Recall } from './confusion.js';
 export type { AUCCurve, AUCOptions, AUCSummationMethod, PrecisionOptions, PrecisionRecallOptions, RecallOptions } from './confusion.js';
@@ -94,6 +115,14 @@ export const metrics = {
   cosineSimilarity,
   cosineProximity,
   r2Score,
+  binaryCrossentropy: binaryCrossentropyMetric,
+  categoricalCrossentropy: categoricalCrossentropyMetric,
+  sparseCategoricalCrossentropy: sparseCategoricalCrossentropyMetric,
+  klDivergence: klDivergenceMetric,
+  poisson: poissonMetric,
+  hinge: hingeMetric,
+  squaredHinge: squaredHingeMetric,
+  categoricalHinge: categoricalHingeMetric,
   precision,
   recall,
   auc,
@@ -165,6 +194,30 @@ const BY_NAME: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['CosineSimilarity', (name) => cosineSimilarity({ name })],
   ['cosine', (name) => cosineProximity({ name })],
   ['cosineProximity', (name) => cosineProximity({ name })],
+  ['binary_crossentropy', (name) => binaryCrossentropyMetric({ name })],
+  ['binaryCrossentropy', (name) => binaryCrossentropyMetric({ name })],
+  ['BinaryCrossentropy', (name) => binaryCrossentropyMetric({ name })],
+  ['bce', (name) => binaryCrossentropyMetric({ name })],
+  ['BCE', (name) => binaryCrossentropyMetric({ name })],
+  ['categorical_crossentropy', (name) => categoricalCrossentropyMetric({ name })],
+  ['categoricalCrossentropy', (name) => categoricalCrossentropyMetric({ name })],
+  ['CategoricalCrossentropy', (name) => categoricalCrossentropyMetric({ name })],
+  ['sparse_categorical_crossentropy', (name) => sparseCategoricalCrossentropyMetric({ name })],
+  ['sparseCategoricalCrossentropy', (name) => sparseCategoricalCrossentropyMetric({ name })],
+  ['SparseCategoricalCrossentropy', (name) => sparseCategoricalCrossentropyMetric({ name })],
+  ['kl_divergence', (name) => klDivergenceMetric({ name })],
+  ['klDivergence', (name) => klDivergenceMetric({ name })],
+  ['KLDivergence', (name) => klDivergenceMetric({ name })],
+  ['poisson', (name) => poissonMetric({ name })],
+  ['Poisson', (name) => poissonMetric({ name })],
+  ['hinge', (name) => hingeMetric({ name })],
+  ['Hinge', (name) => hingeMetric({ name })],
+  ['squared_hinge', (name) => squaredHingeMetric({ name })],
+  ['squaredHinge', (name) => squaredHingeMetric({ name })],
+  ['SquaredHinge', (name) => squaredHingeMetric({ name })],
+  ['categorical_hinge', (name) => categoricalHingeMetric({ name })],
+  ['categoricalHinge', (name) => categoricalHingeMetric({ name })],
+  ['CategoricalHinge', (name) => categoricalHingeMetric({ name })],
   ['r2_score', (name) => r2Score({ name })],
   ['r2Score', (name) => r2Score({ name })],
   ['R2Score', (name) => r2Score({ name })],
@@ -226,6 +279,14 @@ const BY_CLASS: Readonly<Record<string, (config: Record<string, unknown>) => Met
   CosineSimilarity: (c) => cosineSimilarity(c),
   CosineProximity: (c) => cosineProximity(c),
   R2Score: (c) => r2Score(c),
+  BinaryCrossentropy: (c) => binaryCrossentropyMetric(c),
+  CategoricalCrossentropy: (c) => categoricalCrossentropyMetric(c),
+  SparseCategoricalCrossentropy: (c) => sparseCategoricalCrossentropyMetric(c),
+  KLDivergence: (c) => klDivergenceMetric(c),
+  Poisson: (c) => poissonMetric(c),
+  Hinge: (c) => hingeMetric(c),
+  SquaredHinge: (c) => squaredHingeMetric(c),
+  CategoricalHinge: (c) => categoricalHingeMetric(c),
   Precision: (c) => precision(c),
   Recall: (c) => recall(c),
   AUC: (c) => auc(c),
