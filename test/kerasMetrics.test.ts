@@ -625,7 +625,7 @@ test('configs round-trip through metricFromConfig for every metric class; unknow
 });
 
 test("monitor mode 'auto' knows the new names' directions (Keras _direction)", () => {
-  for (const k of ['root_mean_squared_error', 'val_rootMeanSquaredError', 'mape', 'MAPE', 'mean_absolute_percentage_error', 'msle', 'val_mean_squared_logarithmic_error', 'logcosh', 'log_cosh_error', 'cosine', 'cosineProximity', 'MSE']) {
+  for (const k of ['root_mean_squared_error', 'val_rootMeanSquaredError', 'mape', 'MAPE', 'mean_absolute_percentage_error', 'msle', 'val_mean_squared_logarithmic_error', 'logcosh', 'log_cosh_error', 'cosine', 'cosineProximity', 'MSE', 'bce', 'val_binary_crossentropy', 'sparseCategoricalCrossentropy', 'kl_divergence', 'poisson', 'squared_hinge', 'categoricalHinge']) {
     assert.equal(metricDirection(k), 'min', k);
   }
   for (const k of ['r2_score', 'val_r2Score', 'cosine_similarity', 'top_k_categorical_accuracy', 'val_sparse_top_k_categorical_accuracy']) assert.equal(metricDirection(k), 'max', k);

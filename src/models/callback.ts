@@ -60,7 +60,7 @@ export function metricDirection(monitor: string): 'min' | 'max' | null {
   const name = monitor.startsWith('val_') ? monitor.slice(4) : monitor;
   if (name === 'loss' || name.endsWith('_loss') || ['mse', 'mae', 'meanSquaredError', 'meanAbsoluteError', 'mean_squared_error', 'mean_absolute_error'].includes(name)) return 'min';
   // the other error metrics' names (Keras direction 'down'; tfjs's cosine proximity is a negated similarity)
-  if (/^(mse|mae|mape|msle|logcosh|cosine)$|mean_?(squared|absolute)|root_?mean_?squared|logarithmic_?error|log_?cosh|cosine_?proximity/i.test(name)) return 'min';
+  if (/^(mse|mae|mape|msle|logcosh|cosine|bce)$|mean_?(squared|absolute)|root_?mean_?squared|logarithmic_?error|log_?cosh|cosine_?proximity|crossentropy|kl_?divergence|poisson|hinge/i.test(name)) return 'min';
   if (/acc/i.test(name)) return 'max';
   // Keras's Precision, Recall, AUC, F-scores, R2Score and CosineSimilarity have direction 'up'
   if (/precision|recall|auc|f1_?score|fbeta_?score|r2_?score|cosine_?similarity/i.test(name)) return 'max';
