@@ -815,7 +815,7 @@ test('tfjs-layers parity (its own loss functions, float32)', async () => {
   }
 });
 
-test("compile refuses a loss with reduction 'none'; evaluate applies ignoreClass with a mask and 'mean_with_sample_weight'", () => {
+test("compile refuses a loss with reduction 'none'; evaluate applies ignoreClass with a mask and 'mean_with_sample_weight'; workers > 1 refused for both", async () => {
   assert.throws(() => checkTrainable(losses.hinge({ reduction: 'none' }), 'Sequential: compile'),
     /^RangeError: Sequential: compile: loss hinge \(Hinge\) has reduction 'none', which gives one value per sample; training needs a scalar loss/);
   const m0 = new Sequential();
@@ -845,4 +845,10 @@ test("compile refuses a loss with reduction 'none'; evaluate applies ignoreClass
   const [gotW] = m.evaluate(x, y, { verbose: 0, sampleWeight: sw });
   const wOf = (i: number): number => sw[Math.floor(i / T)]!;
   close(gotW!, sumOf(valid.map((i) => wOf(i) * ce(i))) / sumOf(valid.map(wOf)), "evaluate: 'mean_with_sample_weight' with mask and ignoreClass", 1e-5);
+  // a shard's part of these losses depends on the whole batch: data-parallel fit refuses them by name
+  await assert.rejects(m.fit(x, y, { workers: 2, epochs: 1, verbose: 0 }),
+    /^RangeError: fit: workers: 2: loss sparse_categorical_crossentropy uses ignoreClass, whose divisor is the whole batch's count of kept rows; use workers: 1/);
+  m.compile({ optimizer: 'sgd', loss: losses.meanSquaredError({ reduction: 'mean_with_sample_weight' }) });
+  await assert.rejects(m.fit(x, tensor(new Float32Array(B * T * K), [B, T, K]), { workers: 2, epochs: 1, verbose: 0 }),
+    /loss mean_squared_error uses reduction 'mean_with_sample_weight', whose divisor is the whole batch's Σ weights; use workers: 1/);
 });
