@@ -180,36 +180,52 @@ function tensors(s2s, pairs) {
 }
 
 const clampInt = (el, lo, hi, dflt) => Math.max(lo, Math.min(hi, Math.round(Number(el.value)) || dflt));
-const tick = () => new Promise((r) => setTimeout(r, 0));
+/** Let the page paint between the setup steps (each one's time kept on state.setupMs for the curious). */
+let lastTick = 0;
+const tick = (what) => {
+  const now = performance.now();
+  state.setupMs.push(`${what} ${(now - lastTick).toFixed(0)}`);
+  return new Promise((r) => setTimeout(() => ((lastTick = performance.now()), r()), 0));
+};
 
 async function train() {
+  state.setupMs = [];
+  lastTick = performance.now();
   let pairs;
   if (own()) {
     pairs = tsvPairs($('#paste').value);
     if (pairs.length < 2) throw new Error('give at least two pairs, one per line: source<Tab>target');
     new Rng(7).shuffle(pairs);
   } else pairs = datePairs(clampInt($('#count'), 50, 20000, 5000), 1);
+  await tick('pairs');
   // The last 10% (at most 500) are never trained on; fewer than 10 pairs: none held out.
   const held = pairs.length < 10 ? 0 : Math.min(HELD_OUT_MAX, Math.max(1, Math.round(pairs.length * HELD_OUT)));
   const trainPairs = pairs.slice(0, pairs.length - held);
   state.heldOut = pairs.slice(pairs.length - held);
   const cell = $('#cell').value;
-  const units = clampInt($('#units'), 4, 512, 64);
+  const bidirectional = $('#bidirectional').checked;
+  // A bidirectional encoder gives each direction units/2: round up to even.
+  const asked = clampInt($('#units'), 4, 512, 64);
+  const units = bidirectional ? asked + (asked % 2) : asked;
   const attention = $('#attention').value;
-  const epochs = clampInt($('#epochs'), 1, 200, 10);
+  const epochs = clampInt($('#epochs'), 1, 200, 6);
   // Both sides' symbols from all pairs, so a held-out date may use a character no training pair has.
   const tokens = own() ? $('#tokens').value : 'char';
-  const s2s = Seq2Seq.forPairs(pairs, { tokens, cell, units, attention, embeddingDim: Math.min(64, Math.max(8, units >> 1)), seed: 1 });
-  await tick();
+  const s2s = Seq2Seq.forPairs(pairs, { tokens, cell, units, bidirectional, attention, embeddingDim: Math.min(64, Math.max(8, units >> 1)), seed: 1 });
+  await tick('model');
   const t = tensors(s2s, trainPairs);
   s2s.maxTargetLength = t.maxTarget;
+  await tick('tensors');
   // As Seq2Seq.fit compiles, a larger step: these small tasks learn in a few epochs.
   s2s.model.compile({ optimizer: optimizers.adam({ learningRate: 0.005, globalClipnorm: 5 }), loss: losses.sparseCategoricalCrossentropy(), metrics: ['accuracy'] });
-  // Build the inference graphs now, not in the first epoch's handler.
-  s2s.translate(trainPairs[0][0], { maxLength: 1 });
-  await tick();
+  await tick('compile');
+  // Build the inference graphs (and size their buffers) now, not in the first epoch's handler.
+  const curve = state.heldOut.slice(0, CURVE);
+  if (curve.length > 0) s2s.translate(curve.map((p) => p[0]), { maxLength: 1 });
+  await tick('inference graphs');
   ready(s2s);
-  Object.assign(state, { batchX: [], batchY: [], epochX: [], epochY: [], accY: [], matchY: [], epochs: 0, score: null });
+  await tick('ready');
+  Object.assign(state, { batchX: [], batchY: [], epochX: [], epochY: [], accY: [], matchY: [], epochs: 0, score: null, epochHandlerMs: [] });
   $('#epoch-samples').replaceChildren();
   $('#misses').replaceChildren();
   status($('#score'), 'Shown when training ends.');
@@ -217,10 +233,10 @@ async function train() {
   const batchSize = 32;
   const steps = Math.ceil(trainPairs.length / batchSize);
   const shown = state.heldOut.slice(0, SHOWN);
-  const curve = state.heldOut.slice(0, CURVE);
   const controller = new AbortController();
   state.training = controller;
-  status(st, `Training ${cell.toUpperCase()}(${units}), ${attention === 'none' ? 'no' : attention} attention, on ${trainPairs.length} pairs (${state.heldOut.length} held out), ${steps} batches per epoch…`);
+  state.setupMs.push(`start ${(performance.now() - lastTick).toFixed(0)}`);
+  status(st, `Training ${bidirectional ? 'bidirectional ' : ''}${cell.toUpperCase()}(${units}), ${attention === 'none' ? 'no' : attention} attention, on ${trainPairs.length} pairs (${state.heldOut.length} held out), ${steps} batches per epoch…`);
   const t0 = performance.now();
   try {
     await trainInWorker(s2s.model, t.x, t.y, {
@@ -235,6 +251,8 @@ async function train() {
         redraw();
       },
       onEpoch: ({ epoch, logs }) => {
+        const t1 = performance.now();
+        queueMicrotask(() => (state.epochHandlerMs ??= []).push(performance.now() - t1));
         // The model here holds this epoch's weights: translate a few held-out pairs with them.
         state.epochs = epoch + 1;
         state.epochX.push(epoch + 1);
