@@ -18,7 +18,8 @@ import { strict as assert } from 'node:assert';
 import { youngGrowth } from './helpers/allocation.js';
 import { tf, initTfjs } from './helpers/tfjs.js';
 import { EPSILON, Loss, checkTrainable, getLoss, lossFromConfig, losses, maskToWeights } from '../src/losses/index.js';
-import { Sequential, layers, tensor } from '../src/index.js';
+import { Sequential, layers, loadModel, tensor } from '../src/index.js';
+import { artifactsOf } from './helpers/saving.js';
 
 const f = Math.fround;
 const EPS = EPSILON;
@@ -851,4 +852,20 @@ test("compile refuses a loss with reduction 'none'; evaluate applies ignoreClass
   m.compile({ optimizer: 'sgd', loss: losses.meanSquaredError({ reduction: 'mean_with_sample_weight' }) });
   await assert.rejects(m.fit(x, tensor(new Float32Array(B * T * K), [B, T, K]), { workers: 2, epochs: 1, verbose: 0 }),
     /loss mean_squared_error uses reduction 'mean_with_sample_weight', whose divisor is the whole batch's Σ weights; use workers: 1/);
+});
+
+test('a compiled model saves and loads its loss config (per-class alpha list, ignoreClass, reductions)', async () => {
+  for (const loss of [
+    losses.categoricalFocalCrossentropy({ alpha: [0.5, 1, 2], gamma: 1.5, reduction: 'sum' }),
+    losses.sparseCategoricalCrossentropy({ ignoreClass: -1, reduction: 'mean_with_sample_weight' }),
+    losses.cosineSimilarity({ reduction: 'mean' }),
+  ]) {
+    const m = new Sequential();
+    m.add(layers.dense({ units: 3, activation: 'softmax', inputShape: [2] }));
+    m.compile({ optimizer: 'sgd', loss });
+    const a = await artifactsOf(m, true); // includeOptimizer: the training config goes with it
+    const back = await loadModel({ modelJson: JSON.parse(JSON.stringify(a.modelJson)), weightData: a.weightData });
+    assert.equal(back.loss?.className, loss.className);
+    assert.deepEqual(back.loss?.getConfig(), loss.getConfig());
+  }
 });
