@@ -678,6 +678,7 @@ test('options: defaults, unknown keys and invalid values are refused by name', (
     assert.throws(() => make({ gama: 2 }), (e: unknown) =>
       e instanceof RangeError && e.message.startsWith(`${cls}: unknown option 'gama'; supported options: `) && valid.every((k) => e.message.includes(k)), cls);
     assert.throws(() => make({ dtype: 'float16' }), /option 'dtype' is not supported yet/);
+    assert.throws(() => make({ name: 'my_loss' }), new RegExp(`^RangeError: ${cls}: option 'name' is not supported yet \\(a loss is named by its class`));
     assert.throws(() => make({ reduction: 'auto' }), /reduction "auto" is not supported/);
     assert.equal(make({ reduction: 'none' }).reduction, 'none');
   }

@@ -59,6 +59,7 @@ export const EPSILON_SQUARED = Math.fround(1e-7 * 1e-7);
 export const LATER_BASE: Readonly<Record<string, string>> = {
   axis: 'losses reduce over the last axis only',
   dtype: 'losses compute in float32 inputs with float64 sums',
+  name: "a loss is named by its class, with Keras's function name (loss.name); lossFromConfig drops a saved name",
 };
 
 /** A JSON-safe loss configuration (camelCase keys); arrays hold per-class values (focal `alpha`). */
