@@ -126,9 +126,12 @@ async function scoreHeldOut() {
   for (const [s, t] of pairs) refs.set(s, [...(refs.get(s) ?? []), t]);
   const sources = [...refs.keys()];
   const beamWidth = Number($('#beam').value);
+  const s2s = state.s2s;
   const outputs = [];
   for (let i = 0; i < sources.length; i += 50) {
-    outputs.push(...state.s2s.translate(sources.slice(i, i + 50), { beamWidth }));
+    // A model loaded meanwhile replaced (and freed) this one: its score no longer matters.
+    if (state.s2s !== s2s) return;
+    outputs.push(...s2s.translate(sources.slice(i, i + 50), { beamWidth }));
     status($('#score'), `Translating the held-out pairs… ${outputs.length}/${sources.length}`);
     await new Promise((r) => setTimeout(r, 0));
   }
