@@ -579,6 +579,27 @@ test('names: Keras class names, snake_case and aliases, tfjs spellings; the type
   assert.equal(metrics.r2Score({ name: 'r2' }).name, 'r2');
 });
 
+test("Keras metrics rnnkit does not build are refused by their class and snake_case names, saying why", () => {
+  for (const [name, why] of [
+    ['MeanIoU', /IoU metrics are not built/],
+    ['mean_io_u', /IoU metrics are not built/],
+    ['binary_io_u', /IoU/],
+    ['TruePositives', /confusion\(\) returns them/],
+    ['true_positives', /confusion counts/],
+    ['precision_at_recall', /fixed operating point/],
+    ['PearsonCorrelation', /correlation metrics/],
+    ['Accuracy', /exact equality/],
+  ] as const) {
+    assert.throws(() => resolveMetric(name, { predWidth: 3, sparseTargets: false }), (e: unknown) => e instanceof RangeError && e.message.startsWith(`metric "${name}" (Keras `) && why.test(e.message), name);
+  }
+  // compile checks names up front with the same message
+  const m = new Sequential();
+  m.add(layers.dense({ units: 2, inputShape: [3] }));
+  assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mean_io_u'] }), /metric "mean_io_u" \(Keras MeanIoU\) is not supported: the IoU metrics are not built/);
+  // 'accuracy' (lower case) is still the shape-resolved accuracy
+  assert.equal(resolveMetric('accuracy', { predWidth: 1, sparseTargets: false }).className, 'BinaryAccuracy');
+});
+
 test('configs round-trip through metricFromConfig for every metric class; unknown classes and keys are refused', () => {
   const all: Metric[] = [
     metrics.binaryAccuracy({ threshold: 0.3, name: 'b' }),

@@ -235,6 +235,40 @@ const BY_NAME: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['FBetaScore', fbetaFor],
 ]);
 
+/** Keras 3 metrics rnnkit does not build, by class name (their snake_case names are refused too). */
+const NOT_BUILT: Readonly<Record<string, string>> = table({
+  Accuracy: "Keras's Accuracy counts exact equality ŷ == y; for classification use 'accuracy' (binary, categorical or sparse from the shapes)",
+  IoU: 'the IoU metrics are not built',
+  BinaryIoU: 'the IoU metrics are not built',
+  MeanIoU: 'the IoU metrics are not built',
+  OneHotIoU: 'the IoU metrics are not built',
+  OneHotMeanIoU: 'the IoU metrics are not built',
+  TruePositives: "the raw confusion counts are not built as metrics; metrics.precision(…).confusion() returns them",
+  FalsePositives: "the raw confusion counts are not built as metrics; metrics.precision(…).confusion() returns them",
+  TrueNegatives: "the raw confusion counts are not built as metrics; metrics.precision(…).confusion() returns them",
+  FalseNegatives: "the raw confusion counts are not built as metrics; metrics.precision(…).confusion() returns them",
+  PrecisionAtRecall: 'the metrics at a fixed operating point are not built; metrics.auc(…).confusion() gives the counts per threshold',
+  RecallAtPrecision: 'the metrics at a fixed operating point are not built; metrics.auc(…).confusion() gives the counts per threshold',
+  SensitivityAtSpecificity: 'the metrics at a fixed operating point are not built; metrics.auc(…).confusion() gives the counts per threshold',
+  SpecificityAtSensitivity: 'the metrics at a fixed operating point are not built; metrics.auc(…).confusion() gives the counts per threshold',
+  PearsonCorrelation: 'the correlation metrics are not built',
+  ConcordanceCorrelation: 'the correlation metrics are not built',
+  Mean: 'the generic reduction metrics (Mean, Sum, MeanMetricWrapper) are not built; pass a named metric or a Metric subclass',
+  Sum: 'the generic reduction metrics (Mean, Sum, MeanMetricWrapper) are not built; pass a named metric or a Metric subclass',
+  MeanMetricWrapper: 'the generic reduction metrics (Mean, Sum, MeanMetricWrapper) are not built; pass a named metric or a Metric subclass',
+});
+
+/** Keras's to_snake_case of a class name ('MeanIoU' → 'mean_io_u', as Keras spells it). */
+const snakeOf = (name: string): string => name.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+const NOT_BUILT_BY_NAME: ReadonlyMap<string, string> = new Map(Object.keys(NOT_BUILT).flatMap((c) => [[c, c], [snakeOf(c), c]] as [string, string][]));
+
+/** A known name's factory, or an error: Keras metrics rnnkit does not build say so by name. */
+function factoryFor(id: string): Factory {
+  const refused = NOT_BUILT_BY_NAME.get(id);
+  if (refused !== undefined && !BY_NAME.has(id)) throw new RangeError(`metric ${JSON.stringify(id)} (Keras ${refused}) is not supported: ${NOT_BUILT[refused]}`);
+  return lookup(BY_NAME, id, 'metric');
+}
+
 /**
  * Check a compile metric id without the model's shapes: a known name or a Metric
  * object (shape checks wait for resolveMetric, once the output widths are known).
@@ -242,7 +276,7 @@ const BY_NAME: ReadonlyMap<string, Factory> = new Map<string, Factory>([
 export function checkMetricId(id: string | Metric): void {
   if (id instanceof Metric) return;
   if (typeof id !== 'string') throw new TypeError(`metric must be a metric name or a Metric instance, got ${id === null ? 'null' : typeof id}`);
-  lookup(BY_NAME, id, 'metric');
+  factoryFor(id);
 }
 
 /**
@@ -255,7 +289,7 @@ export function resolveMetric(id: string | Metric, ctx: MetricContext): Metric {
   if (id instanceof Metric) {
     metric = id;
   } else if (typeof id === 'string') {
-    metric = lookup(BY_NAME, id, 'metric')(id, ctx);
+    metric = factoryFor(id)(id, ctx);
   } else {
     throw new TypeError(`metric must be a metric name or a Metric instance, got ${id === null ? 'null' : typeof id}`);
   }
