@@ -131,7 +131,9 @@ export abstract class Loss {
 
   /**
    * Per-row loss values, Keras 3's `loss(y_true, y_pred, sample_weight)` with reduction
-   * 'none' (whatever this loss's reduction): out[r] = w[r] · value of row r, rounded to
+   * 'none' (whatever this loss's reduction; without weights, Keras's `loss.call(y_true,
+   * y_pred)` — note the argument order here is compute's, predictions first, and the name
+   * is not `call` so that a Keras habit cannot swap them silently): out[r] = w[r] · value of row r, rounded to
    * float32 as Keras returns them; a row whose weight is 0 gives 0 (its predictions are not
    * read), as does a row the loss leaves out itself (sparse `ignoreClass`). Rows are
    * batch × time for sequence outputs (Keras's [batch, time] values, flattened).
