@@ -119,7 +119,11 @@ export async function launch(binary, { profilePrefix = 'rnnkit-chromium-' } = {}
       // already gone
     }
   };
-  process.on('exit', killGroup);
+  // However the run ends (a hard timeout while the browser starts included): no browser, no profile left.
+  process.on('exit', () => {
+    killGroup();
+    rmSync(profile, { recursive: true, force: true });
+  });
   const cdp = new Cdp(child.stdio[3], child.stdio[4]);
   const exited = new Promise((_, reject) =>
     child.on('exit', (code, signal) => reject(new Error(`the browser exited (${signal ?? code}) before the test ended; its stderr:\n${stderr}`))),
