@@ -7,10 +7,14 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { Optimizer, optimizerFromConfig, optimizers, schedules, getOptimizer } from '../src/optimizers/index.js';
 import type { ParamSegment } from '../src/optimizers/index.js';
 import { Sequential, layers, tensor } from '../src/index.js';
 
+const execFileAsync = promisify(execFile);
 const ABS_TOL = 1e-6;
 const REL_TOL = 1e-6;
 
@@ -625,4 +629,27 @@ test('options: unknown keys and bad values are refused by name', () => {
   for (const [fn, re] of cases) assert.throws(fn, (e: Error) => e instanceof RangeError && re.test(e.message), String(re));
   assert.throws(() => optimizers.adam({ useEma: 'yes' as never }), TypeError);
   assert.throws(() => optimizers.adam({ learningRate: { initialLearningRate: 0.1 } as never }), { name: 'TypeError', message: /^Adam: learningRate must be a number or a LearningRateSchedule/ });
+});
+
+// ---------------------------------------------------------------------------------------------
+// No allocation per step (a boxed number per step would show as 16 KB over 1,000 steps).
+
+test('apply allocates nothing per step with schedules, EMA, accumulation and every new rule', async () => {
+  const sched = (class_name: string, config: object) => ({ class_name, config });
+  // Every option that runs in the step, three optimizers with the most per-step scalars.
+  const configs: [string, Record<string, unknown>][] = [
+    ['Adam', { learningRate: sched('CosineDecay', { initialLearningRate: 0, decaySteps: 100, warmupTarget: 0.01, warmupSteps: 50 }), useEma: true, emaOverwriteFrequency: 7, gradientAccumulationSteps: 3, globalClipnorm: 1 }],
+    ['Nadam', { learningRate: sched('ExponentialDecay', { initialLearningRate: 0.01, decaySteps: 10, decayRate: 0.99 }), gradientAccumulationSteps: 2, useEma: true, weightDecay: 0.01 }],
+    ['Ftrl', { learningRate: sched('PolynomialDecay', { initialLearningRate: 0.1, decaySteps: 300, cycle: true, power: 0.5 }), l1RegularizationStrength: 0.01, l2ShrinkageRegularizationStrength: 0.01, beta: 0.1, clipnorm: 1 }],
+  ];
+  // One process per optimizer, as a user's would be: in a process that also ran the other
+  // optimizers' code, V8 compiles the shared step polymorphically and may box a number there.
+  const probe = fileURLToPath(new URL('./helpers/optimizerAllocationProbe.ts', import.meta.url));
+  const results = await Promise.all(
+    configs.map(async (c) => {
+      const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', probe, JSON.stringify([c])], { encoding: 'utf8' });
+      return (JSON.parse(stdout.trim().split('\n').pop()!) as { config: string; grown: number }[])[0]!;
+    }),
+  );
+  for (const r of results) assert.ok(r.grown <= 4096, `${r.config}: the young generation grew by ${r.grown} bytes over 1,000 steps`);
 });

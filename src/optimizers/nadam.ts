@@ -60,18 +60,17 @@ export class Nadam extends Optimizer {
     return ['momentum', 'velocity'];
   }
 
-  private mu(k: number): number {
-    return this.beta1 * (1 - 0.5 * Math.pow(0.96, k));
-  }
-
   protected override beginStep(t: number): void {
+    // μ_k written out, not a helper method: a double returned from a call V8 does not inline is boxed.
+    const b1 = this.beta1;
     if (this.productStep !== t - 1) {
       // After a resume or an undone step: rebuild P_{t−1} in the same order as step by step.
-      this.product = 1;
-      for (let k = 1; k < t; k++) this.product *= this.mu(k);
+      let p = 1;
+      for (let k = 1; k < t; k++) p *= b1 * (1 - 0.5 * Math.pow(0.96, k));
+      this.product = p;
     }
-    const muT = this.mu(t);
-    const muNext = this.mu(t + 1);
+    const muT = b1 * (1 - 0.5 * Math.pow(0.96, t));
+    const muNext = b1 * (1 - 0.5 * Math.pow(0.96, t + 1));
     const p = this.product * muT;
     this.product = p;
     this.productStep = t;

@@ -300,7 +300,7 @@ export class PolynomialDecay extends BuiltinSchedule {
       // The first multiple of decaySteps at or above step; 1 at step 0 (Keras).
       d = d * (s === 0 ? 1 : Math.ceil(s / this.decaySteps));
     } else {
-      s = Math.min(s, d);
+      s = s < d ? s : d;
     }
     const p = s / d;
     out[0] = (this.initialLearningRate - this.endLearningRate) * Math.pow(1 - p, this.power) + this.endLearningRate;
@@ -367,23 +367,24 @@ export class CosineDecay extends BuiltinSchedule {
   }
 
   override write(step: number, out: Float64Array): void {
+    // One expression for both branches, no helper method: a double returned from a call V8
+    // does not inline is boxed.
     const d = this.decaySteps;
-    const target = this.warmupTarget;
-    if (target === null) {
-      out[0] = this.initialLearningRate * this.decayed(Math.min(step, d) / d);
-      return;
-    }
     const w = this.warmupSteps;
-    const s = Math.min(step, d + w);
-    if (s < w) {
-      out[0] = (target - this.initialLearningRate) * (s / w) + this.initialLearningRate;
-    } else {
-      out[0] = target * this.decayed((s - w) / d);
+    const target = this.warmupTarget;
+    let from = this.initialLearningRate;
+    let s = step < d ? step : d;
+    if (target !== null) {
+      s = step < d + w ? step : d + w;
+      if (s < w) {
+        out[0] = (target - from) * (s / w) + from;
+        return;
+      }
+      from = target;
+      s -= w;
     }
-  }
-
-  private decayed(completed: number): number {
-    return (1 - this.alpha) * (0.5 * (1 + Math.cos(Math.PI * completed))) + this.alpha;
+    const cosine = 0.5 * (1 + Math.cos((Math.PI * s) / d));
+    out[0] = from * ((1 - this.alpha) * cosine + this.alpha);
   }
 
   override getConfig(): Record<string, unknown> {
