@@ -249,3 +249,57 @@ describe('Embedding indices of any shape, and data one axis short (Keras 3)', ()
     assert.throws(() => m.predict(tensor([1, 2, 3, 4], [2, 2])), /expected input of shape \[\*, 1\], got \[2, 2\]/);
   });
 });
+
+describe('TimeDistributed over any layer or model', () => {
+  const Bt = 2;
+  const Tt = 3;
+  const x = tensor(Float32Array.from({ length: Bt * Tt * 4 * 2 }, (_, i) => Math.sin(i * 0.7)), [Bt, Tt, 4, 2]);
+  const inners: [string, () => Layer][] = [
+    ['Conv1D', () => layers.conv1d({ filters: 2, kernelSize: 2, seed: 1 })],
+    ['LSTM', () => layers.lstm({ units: 3, seed: 1 })],
+    ['GRU with sequences', () => layers.gru({ units: 3, returnSequences: true, seed: 1 })],
+    ['a model (LSTM → Dense)', () => new Sequential({ layers: [layers.lstm({ units: 3, inputShape: [4, 2], seed: 1 }), layers.dense({ units: 2, seed: 2 })] })],
+  ];
+  for (const [name, inner] of inners) {
+    it(`${name}: each step is the wrapped layer's own sample; exact gradients; saved and loaded`, async () => {
+      const td = new Sequential({ layers: [layers.timeDistributed({ layer: inner(), inputShape: [Tt, 4, 2] })] });
+      const y = td.predict(x) as Tensor;
+      const alone = new Sequential({ layers: [inner()] });
+      alone.predict(tensor(x.data.slice(0, 8), [1, 4, 2]));
+      alone.setWeights(td.getWeights());
+      const ya = alone.predict(tensor(x.data, [Bt * Tt, 4, 2])) as Tensor;
+      assert.deepEqual(y.shape, [Bt, Tt, ...ya.shape.slice(1)]);
+      assert.deepEqual(Array.from(y.data), Array.from(ya.data));
+      // Gradients through the wrapper's own forward/backward.
+      const layer = td.layers[0]!;
+      const R = randomArray(y.size, new Rng(8));
+      const xs = x.data.slice();
+      const lossAt = (): number => {
+        const out = layer.forward(xs, Bt, Tt, true, null);
+        let s = 0;
+        for (let i = 0; i < R.length; i++) s += out[i]! * R[i]!;
+        return s;
+      };
+      for (const w of layer.weights) w.grad.fill(0);
+      lossAt();
+      const dx = layer.backward(R.slice(), Bt, Tt, true)!.slice(0, xs.length);
+      const numeric = (values: Float32Array): Float32Array =>
+        Float32Array.from(values, (v, i) => {
+          values[i] = v + 1e-2;
+          const up = lossAt();
+          values[i] = v - 1e-2;
+          const down = lossAt();
+          values[i] = v;
+          return (up - down) / 2e-2;
+        });
+      for (const w of layer.weights) assertClose(w.grad, numeric(w.value), 2e-3, 2e-3, `d${w.name}`);
+      assertClose(dx, numeric(xs), 2e-3, 2e-3, 'dInput');
+      const dir = await import('node:fs/promises').then((fs) => fs.mkdtemp('/tmp/rnnkit-td-'));
+      await td.save(dir);
+      assert.deepEqual(Array.from(((await loadModel(dir)).predict(x) as Tensor).data), Array.from(y.data));
+    });
+  }
+  it('the step shape must be known', () => {
+    assert.throws(() => layers.timeDistributed({ layer: layers.lstm({ units: 2 }) }).computeOutputShape([3, null, 2]), /only the time axis may be left open/);
+  });
+});

@@ -87,7 +87,7 @@ function toKerasConfig(c: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Keras JSON config → rnnkit layer options. Null means "not set" except for activation and mergeMode. */
-export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string): Record<string, unknown> {
+export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string, readLayer: LayerReader = layerFromKeras): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ModelFormatError(`${where}: config must be an object, got ${show(c)?.slice(0, 80)}`);
   for (const [k, v] of Object.entries(c)) {
@@ -103,8 +103,8 @@ export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, wh
       continue;
     }
     if (key === 'activation' || key === 'recurrentActivation') out[key] = activationFromKeras(v, dialect);
-    else if (key === 'layer') out[key] = layerFromKeras(v as KerasLayerJSON, dialect, `${where} → wrapped layer`);
-    else if (key === 'backwardLayer') out[key] = layerFromKeras(v as KerasLayerJSON, dialect, `${where} → backward layer`);
+    else if (key === 'layer') out[key] = readLayer(v as KerasLayerJSON, dialect, `${where} → wrapped layer`);
+    else if (key === 'backwardLayer') out[key] = readLayer(v as KerasLayerJSON, dialect, `${where} → backward layer`);
     else if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as KerasLayerJSON).class_name === 'string') {
       const s = v as KerasLayerJSON;
       out[key] = { className: s.class_name, config: fromKerasConfig(s.config ?? {}, dialect, `${where}: ${k}`) };
@@ -125,8 +125,14 @@ const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = table({
 /** Keras 2 defaults that differ from Keras 3 (tf.keras 2.x: GRU reset_after was already true). */
 const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = table({});
 
-/** Build one layer from its Keras JSON (weights not initialized until the model builds it). */
-export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
+/** Reads a layer's Keras JSON: layerFromKeras, or the model loader's, which also reads nested models. */
+export type LayerReader = (json: KerasLayerJSON, dialect: Dialect, where: string) => Layer;
+
+/**
+ * Build one layer from its Keras JSON (weights not initialized until the model builds it).
+ * A wrapper's inner layer is read with readLayer.
+ */
+export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: string, readLayer: LayerReader = layerFromKeras): Layer {
   if (json === null || typeof json !== 'object' || typeof json.class_name !== 'string') {
     throw new ModelFormatError(`${where}: expected {class_name, config}, got ${show(json)?.slice(0, 80)}`);
   }
@@ -135,7 +141,7 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
   }
   const name = typeof json.config?.name === 'string' ? json.config.name : json.class_name;
   const at = `${where} (${json.class_name} '${name}')`;
-  const args = fromKerasConfig(json.config ?? {}, dialect, at);
+  const args = fromKerasConfig(json.config ?? {}, dialect, at, readLayer);
   const defaults = dialect === 'tfjs' ? TFJS_DEFAULTS[json.class_name] : dialect === 'keras2' ? KERAS2_DEFAULTS[json.class_name] : undefined;
   for (const [k, v] of Object.entries(defaults ?? {})) if (args[k] === undefined) args[k] = v;
   for (const [k, v] of Object.entries(IGNORABLE)) {

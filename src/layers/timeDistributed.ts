@@ -1,7 +1,8 @@
 /**
- * TimeDistributed: the same layer applied to every time step. A batch-major
+ * TimeDistributed: the same layer (or model) applied to every time step. A batch-major
  * [B, T, …] buffer is already [B·T, …] row by row, so the wrapped layer simply runs
- * on B·T samples with no copy.
+ * on B·T samples with no copy, whatever the rank of a step: Dense on [B, T, F], Conv1D
+ * or an LSTM on [B, T, steps, F] (each step a sequence of its own), a nested model.
  */
 import { checkOptions } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
@@ -25,7 +26,7 @@ export class TimeDistributed extends Layer {
   }
 
   override weightPaths(): string[] {
-    return this.layer.weights.map((w) => `${this.name}/${this.layer.name}/${w.name}`);
+    return this.layer.weightPaths().map((p) => `${this.name}/${p}`);
   }
 
   protected override sublayers(): readonly Layer[] {
@@ -41,10 +42,15 @@ export class TimeDistributed extends Layer {
       throw new RangeError(`${this.where}: expected input of rank ≥ 3 [batch, time, …], got ${formatShape([null, ...inputShape])}`);
     }
     const stepShape = inputShape.slice(1);
-    const inner = this.layer.computeOutputShape(stepShape);
-    if (inner.length !== 1) throw new RangeError(`${this.where}: the wrapped ${this.layer.where} must map one step to a vector, it gives ${formatShape([null, ...inner])}`);
-    return [inputShape[0]!, ...inner];
+    if (stepShape.some((d) => d === null)) {
+      throw new RangeError(`${this.where}: only the time axis may be left open, got input of shape ${formatShape([null, ...inputShape])}`);
+    }
+    this.stepTime = this.layer.inputTime(stepShape as number[]);
+    return [inputShape[0]!, ...this.layer.computeOutputShape(stepShape)];
   }
+
+  /** The wrapped layer's own time length of one step (1 for a vector, the sequence length for a sequence). */
+  private stepTime = 1;
 
   protected createWeights(inputShape: Shape): void {
     this.layer.build(inputShape.slice(1), this.initializing);
@@ -52,11 +58,16 @@ export class TimeDistributed extends Layer {
   }
 
   forward(x: Float32Array, B: number, T: number, training: boolean): Float32Array {
-    return this.layer.forward(x, B * T, 1, training, null);
+    return this.layer.forward(x, B * T, this.stepTime, training, null);
   }
 
   backward(dy: Float32Array, B: number, T: number, needDx: boolean): Float32Array | null {
-    return this.layer.backward(dy, B * T, 1, needDx);
+    return this.layer.backward(dy, B * T, this.stepTime, needDx);
+  }
+
+  /** The time axis is the first after the batch, whatever the rank of a step. */
+  override inputTime(sampleShape: readonly number[]): number {
+    return sampleShape[0] ?? 1;
   }
 
   override outputTime(T: number): number {

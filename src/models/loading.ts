@@ -112,7 +112,7 @@ function layerOf(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
       throw new ModelFormatError(`${at}: ${(e as Error).message}`);
     }
   }
-  return layerFromKeras(json, dialect, where);
+  return layerFromKeras(json, dialect, where, layerOf);
 }
 
 function sequentialFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Sequential {

@@ -8,6 +8,7 @@ import { Tensor, formatShape, type NestedArray } from '../core/tensor.js';
 import type { Loss } from '../losses/index.js';
 import { checkedTensor, sameShape, type Dataset } from './data.js';
 import type { Graph } from './graph.js';
+import type { Shape } from '../layers/layer.js';
 import { classWeightsToSampleWeights, sampleWeightTensor } from './sampleWeights.js';
 
 /** One value per input (or output): a single tensor, a list in order, or an object keyed by name. */
