@@ -10,9 +10,12 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Optimizer, optimizerFromConfig, optimizers, schedules, getOptimizer } from '../src/optimizers/index.js';
 import type { ParamSegment } from '../src/optimizers/index.js';
-import { Sequential, layers, tensor } from '../src/index.js';
+import { Sequential, layers, loadModel, tensor } from '../src/index.js';
 
 const execFileAsync = promisify(execFile);
 const ABS_TOL = 1e-6;
@@ -652,4 +655,49 @@ test('apply allocates nothing per step with schedules, EMA, accumulation and eve
     }),
   );
   for (const r of results) assert.ok(r.grown <= 4096, `${r.config}: the young generation grew by ${r.grown} bytes over 1,000 steps`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Through a saved model: the schedule in trainingConfig, the state (also mid-accumulation) in the weights.
+
+test('save with the optimizer mid-accumulation, load, fit on: bitwise the same as one straight fit (Nadam, cosine restarts, accumulation 4)', async () => {
+  const n = 20; // 3 batches of 8 per epoch (the last one short): accumulation cycles straddle epochs
+  const r = makeRng(5);
+  const x = tensor(Float32Array.from({ length: n * 3 * 2 }, r), [n, 3, 2]);
+  const y = tensor(Float32Array.from({ length: n }, r), [n, 1]);
+  const make = () => {
+    const m = new Sequential({ layers: [layers.lstm({ units: 4, inputShape: [3, 2], seed: 3 }), layers.dense({ units: 1, seed: 4 })] });
+    m.compile({
+      optimizer: optimizers.nadam({ learningRate: schedules.cosineDecayRestarts({ initialLearningRate: 0.05, firstDecaySteps: 2, tMul: 1.5, mMul: 0.9 }), gradientAccumulationSteps: 4, weightDecay: 0.01 }),
+      loss: 'mse',
+    });
+    return m;
+  };
+  const fit = { batchSize: 8, shuffle: true, seed: 9, verbose: 0 } as const;
+  const straight = make();
+  await straight.fit(x, y, { ...fit, epochs: 4 });
+  const first = make();
+  await first.fit(x, y, { ...fit, epochs: 2 });
+  assert.equal(first.optimizer!.steps, 6);
+  assert.equal(first.optimizer!.iterations, 1);
+  const dir = await mkdtemp(join(tmpdir(), 'rnnkit-opt-'));
+  try {
+    await first.save(dir, { includeOptimizer: true });
+    const saved = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { trainingConfig: { optimizer_config: { class_name: string; config: Record<string, unknown> } } };
+    assert.equal(saved.trainingConfig.optimizer_config.class_name, 'Nadam');
+    assert.deepEqual(saved.trainingConfig.optimizer_config.config['learningRate'], {
+      module: 'keras.optimizers.schedules', class_name: 'CosineDecayRestarts',
+      config: { initialLearningRate: 0.05, firstDecaySteps: 2, tMul: 1.5, mMul: 0.9, alpha: 0, name: 'SGDRDecay' }, registered_name: null,
+    });
+    const resumed = await loadModel(dir);
+    assert.equal(resumed.optimizer!.steps, 6);
+    assert.deepEqual(resumed.optimizer!.getState(), first.optimizer!.getState());
+    await resumed.fit(x, y, { ...fit, initialEpoch: 2, epochs: 4 });
+    const a = resumed.getWeights();
+    const b = straight.getWeights();
+    a.forEach((w, i) => assert.deepEqual(w.data, b[i]!.data, `weight ${i}`));
+    assert.deepEqual(resumed.optimizer!.getState(), straight.optimizer!.getState());
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
