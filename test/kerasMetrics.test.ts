@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { youngGrowth } from './helpers/allocation.js';
 import { Rng } from '../src/core/rng.js';
-import { Sequential, layers, tensor } from '../src/index.js';
+import { Sequential, layers, loadModel, tensor } from '../src/index.js';
+import { removeTempDirs, tempDir } from './helpers/saving.js';
 import { metricDirection } from '../src/models/callbacks.js';
 import {
   CosineProximity,
@@ -693,6 +694,45 @@ test("compile with the new names: evaluate's logs equal the metrics over predict
   // fit logs them under their names, and val_ ones
   const history = await reg.fit(xs, yr, { epochs: 1, batchSize: 16, verbose: 0, validationData: [xs, yr] });
   for (const k of ['root_mean_squared_error', 'r2_score', 'val_r2_score', 'val_mape']) assert.equal(history.history[k]?.length, 1, k);
+});
+
+test('a saved training config rebuilds every compiled metric: names where a name rebuilds it, {class_name, config} otherwise', async (t) => {
+  t.after(removeTempDirs);
+  const model = new Sequential();
+  model.add(layers.dense({ units: 4, activation: 'softmax', inputShape: [3], seed: 2 }));
+  model.compile({
+    optimizer: 'sgd',
+    loss: 'categoricalCrossentropy',
+    metrics: [
+      'accuracy',
+      metrics.topKCategoricalAccuracy({ k: 2, name: 'top2' }),
+      metrics.precision(),
+      metrics.r2Score({ classAggregation: 'variance_weighted_average' }),
+      metrics.categoricalCrossentropy({ labelSmoothing: 0.1 }),
+      'mape',
+    ],
+  });
+  const rng = new Rng(4);
+  const x = tensor(Float32Array.from({ length: 30 }, () => rng.normal()), [10, 3]);
+  const y = tensor(Float32Array.from({ length: 40 }, (_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0)), [10, 4]);
+  const dir = await tempDir('metrics');
+  await model.save(dir, { includeOptimizer: true });
+  const json = JSON.parse(await (await import('node:fs/promises')).readFile(`${dir}/model.json`, 'utf8')) as { trainingConfig: { metrics: unknown[] } };
+  assert.deepEqual(json.trainingConfig.metrics, [
+    'accuracy',
+    { class_name: 'TopKCategoricalAccuracy', config: { name: 'top2', k: 2 } },
+    'precision',
+    { class_name: 'R2Score', config: { name: 'r2_score', classAggregation: 'variance_weighted_average', numRegressors: 0 } },
+    { class_name: 'CategoricalCrossentropy', config: { name: 'categorical_crossentropy', labelSmoothing: 0.1 } },
+    'mape',
+  ]);
+  const loaded = await loadModel(dir);
+  assert.deepEqual(loaded.metricsNames, model.metricsNames);
+  assert.deepEqual(loaded.evaluate(x, y, { batchSize: 4, verbose: 0 }), model.evaluate(x, y, { batchSize: 4, verbose: 0 }));
+  // a refused or malformed metric object in a file is an error naming it
+  const bad = (await import('../src/metrics/index.js')).checkMetricId;
+  assert.throws(() => bad({ class_name: 'TopKCategoricalAccuracy', config: { k: 0 } }), /k must be a positive integer/);
+  assert.throws(() => bad({ class_name: 'MeanIoU', config: {} }), /unknown metric class "MeanIoU"/);
 });
 
 test('updates allocate nothing, weighted or not', async () => {

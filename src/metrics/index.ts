@@ -273,21 +273,64 @@ function factoryFor(id: string): Factory {
  * Check a compile metric id without the model's shapes: a known name or a Metric
  * object (shape checks wait for resolveMetric, once the output widths are known).
  */
-export function checkMetricId(id: string | Metric): void {
+export function checkMetricId(id: string | Metric | MetricJson): void {
   if (id instanceof Metric) return;
+  if (isMetricJson(id)) {
+    metricFromJson(id);
+    return;
+  }
   if (typeof id !== 'string') throw new TypeError(`metric must be a metric name or a Metric instance, got ${id === null ? 'null' : typeof id}`);
   factoryFor(id);
 }
 
+/** A metric as a saved training config holds it when its name alone would not rebuild it. */
+export interface MetricJson {
+  class_name: string;
+  config?: Record<string, unknown>;
+}
+
+function isMetricJson(v: unknown): v is MetricJson {
+  return v !== null && typeof v === 'object' && !(v instanceof Metric) && typeof (v as MetricJson).class_name === 'string';
+}
+
+function metricFromJson(j: MetricJson): Metric {
+  const config = j.config ?? {};
+  return metricFromConfig(j.class_name, config, `metric ${JSON.stringify(j.class_name)}`);
+}
+
 /**
- * A metric from its name (kept as the log key) or a Metric instance, checked against
- * the model's output width and target kind. Unknown names → RangeError listing the
+ * What a saved training config writes for a compiled metric: its name when the name
+ * alone rebuilds the same metric for this output (every metric compiled by name, and
+ * objects equal to their name's defaults, e.g. metrics.precision()), so tfjs and older
+ * rnnkit read the file as before; otherwise {class_name, config}, which resolveMetric
+ * reads back — never a name that would silently rebuild other options (a
+ * metrics.topKCategoricalAccuracy({k: 2}) saved as 'top_k_categorical_accuracy').
+ */
+export function metricToJson(metric: Metric, ctx: MetricContext): string | MetricJson {
+  const make = BY_NAME.get(metric.name);
+  if (make !== undefined) {
+    try {
+      const byName = make(metric.name, ctx);
+      if (byName.className === metric.className && JSON.stringify(byName.getConfig()) === JSON.stringify(metric.getConfig())) return metric.name;
+    } catch {
+      // the name's default does not fit this output: write the object
+    }
+  }
+  return { class_name: metric.className, config: metric.getConfig() };
+}
+
+/**
+ * A metric from its name (kept as the log key), a Metric instance, or the {class_name,
+ * config} a saved training config holds, checked against the model's output width and
+ * target kind. Unknown names → RangeError listing the
  * valid names; a metric that cannot read these targets → RangeError.
  */
-export function resolveMetric(id: string | Metric, ctx: MetricContext): Metric {
+export function resolveMetric(id: string | Metric | MetricJson, ctx: MetricContext): Metric {
   let metric: Metric;
   if (id instanceof Metric) {
     metric = id;
+  } else if (isMetricJson(id)) {
+    metric = metricFromJson(id);
   } else if (typeof id === 'string') {
     metric = factoryFor(id)(id, ctx);
   } else {

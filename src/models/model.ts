@@ -413,7 +413,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
 
   /** The compiled metrics' names as given (for saving the training config). */
   metricNames(): string[] {
-    return flatMetricIds(this.compiled?.metricsArg).map((m) => (typeof m === 'string' ? m : m.name));
+    // a metric read from a saved {class_name, config} is named by its config
+    return flatMetricIds(this.compiled?.metricsArg).map((m) => (typeof m === 'string' ? m : (m.name ?? String((m as { config?: { name?: unknown } }).config?.name ?? ''))));
   }
 
   /** The compile arguments as given (saving writes them to the training config). */

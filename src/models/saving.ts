@@ -10,6 +10,15 @@ import type { Loss } from '../losses/index.js';
 import type { KerasModelJSON } from '../io/config.js';
 import { encodeWeights, type WeightEntry } from '../io/weights.js';
 import { modelToKeras } from './topology.js';
+import { metricToJson, type MetricJson } from '../metrics/index.js';
+
+/** Output o's compiled metrics as the training config writes them. */
+function metricsJson(model: Model, o: number): (string | MetricJson)[] {
+  const engine = model.engine;
+  const spec = engine.outputs[o]!;
+  const ctx = { predWidth: engine.cols(o), sparseTargets: spec.loss?.sparse ?? false };
+  return spec.metrics.map((m) => metricToJson(m, ctx));
+}
 
 export const GENERATED_BY = 'rnnkit 0.2.0';
 
@@ -72,7 +81,8 @@ export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath
     const lossJson = (l: Loss | null): unknown => (l === null ? null : { class_name: l.className, config: l.getConfig() });
     trainingConfig = {
       loss: outputs.length === 1 ? lossJson(outputs[0]!.loss) : Object.fromEntries(outputs.map((o) => [o.name, lossJson(o.loss)])),
-      metrics: outputs.length === 1 ? model.metricNames() : Object.fromEntries(outputs.map((o) => [o.name, o.metrics.map((m) => m.name)])),
+      // names where a name rebuilds the metric, else {class_name, config} (a named or non-default metric object)
+      metrics: outputs.length === 1 ? metricsJson(model, 0) : Object.fromEntries(outputs.map((o, i) => [o.name, metricsJson(model, i)])),
       ...(outputs.length === 1 ? {} : { loss_weights: Object.fromEntries(outputs.map((o) => [o.name, o.weight])) }),
       optimizer_config: { class_name: optimizer.className, config: optimizer.getConfig() },
     };
