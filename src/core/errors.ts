@@ -50,7 +50,7 @@ export function checkOptions(options: object | undefined, supported: readonly st
     if ((options as Record<string, unknown>)[key] === undefined) continue;
     if (supported.includes(key)) continue;
     if (Object.hasOwn(later, key)) throw new RangeError(`${where}: option '${key}' is not supported yet (${later[key]})`);
-    throw new RangeError(`${where}: unknown option '${key}'; supported options: ${supported.join(', ')}`);
+    throw new RangeError(`${where}: unknown option '${key}'; ${supported.length === 0 ? 'it takes no options' : `supported options: ${supported.join(', ')}`}`);
   }
 }
 

@@ -352,8 +352,9 @@ export interface SeedAxesOptions extends AxesOptions {
 
 /** Factories, tfjs spellings. Every one accepts `seed` where it draws random numbers. */
 export const initializers = {
-  zeros: (): Initializer => new Constant(0, 'Zeros'),
-  ones: (): Initializer => new Constant(1, 'Ones'),
+  // They take no options, and say so to any given (an options object is never ignored).
+  zeros: (args?: Record<string, never>): Initializer => (checkOptions(args, [], 'zeros initializer'), new Constant(0, 'Zeros')),
+  ones: (args?: Record<string, never>): Initializer => (checkOptions(args, [], 'ones initializer'), new Constant(1, 'Ones')),
   /** A scalar, or a (nested) list broadcast to the weight's shape as NumPy would (Keras's value · ones(shape)). */
   constant: (o: { value?: NestedNumbers } = {}): Initializer => {
     checkOptions(o, ['value'], 'constant initializer');
