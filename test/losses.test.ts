@@ -535,18 +535,21 @@ test('weights [1, 0, 1, 0, 1] give the unweighted loss on the kept rows × kept/
   }
 });
 
-test('maskToWeights: Keras apply_mask weights in float32 (mask·total/(valid+ε), then × sample weights)', () => {
+test('maskToWeights: Keras 3 apply_mask weights in float32 (mask·divide_no_nan(total, valid), then × sample weights)', () => {
   const f = Math.fround;
   const mask = new Float32Array([1, 1, 0, 1, 0]);
   const out = new Float32Array(5).fill(Number.NaN);
   maskToWeights(mask, 5, out, null);
-  const k = f(f(5) / f(f(3) + EPSILON));
-  assert.equal(k, f(5 / 3), 'float32 3 + 1e-7 rounds back to 3');
+  const k = f(5 / 3);
   assert.deepEqual(Array.from(out), [k, k, 0, k, 0]);
+  // one valid row: exactly total (Keras before 3.13 divided by valid + ε: 2.9999998 here)
+  const one = new Float32Array(3);
+  maskToWeights(new Float32Array([0, 1, 0]), 3, one, null);
+  assert.deepEqual(Array.from(one), [0, 3, 0]);
   // sample weights multiply the scaled mask; out may alias the sample weights
   const sw = new Float32Array([2, 5, 0.5, 1, 3, 99]);
   maskToWeights(new Float32Array([1, 0, 1, 1, 0, 1]), 5, sw, sw);
-  const k4 = f(5 / f(3 + 1e-7));
+  const k4 = f(5 / 3);
   assert.deepEqual(Array.from(sw), [f(2 * k4), 0, f(0.5 * k4), k4, 0, 99], 'only [0, rows) is written');
   // out may alias the mask
   const m2 = new Float32Array([0, 1, 1, 1]);

@@ -313,12 +313,14 @@ export function zeroRow(d: Float32Array, o: number, cols: number): void {
 }
 
 /**
- * Fold a mask into per-row loss weights, as Keras 3 `apply_mask` (losses/loss.py):
- *   'sum_over_batch_size', 'mean':  w = mask · total / (valid + ε),  total = rows, valid = Σ mask
+ * Fold a mask into per-row loss weights, as Keras 3 `apply_mask` (losses/loss.py; since
+ * Keras 3.13 `divide_no_nan(total, valid)`, earlier total / (valid + ε), which differs
+ * only when one row is valid):
+ *   'sum_over_batch_size', 'mean':  w = mask · total / valid,  total = rows, valid = Σ mask
  *   'sum', 'mean_with_sample_weight', 'none':  w = mask
  * then w ← sampleWeights · w when sampleWeights is given. The scaling makes the
- * 'sum_over_batch_size' loss (which divides by rows) the mean over valid rows only
- * (up to the ε); with no valid row every weight is 0 and the loss is 0. Arithmetic
+ * 'sum_over_batch_size' loss (which divides by rows) the mean over valid rows only;
+ * with no valid row every weight is 0 and the loss is 0. Arithmetic
  * is float32 as in Keras: the factor total/(valid + ε) is rounded once, each product
  * is rounded on store. Metrics take the mask as is (Keras passes reduction 'sum' for
  * them), so use reduction 'sum' to build metric weights.
@@ -337,8 +339,8 @@ export function maskToWeights(
   if (reduction === 'sum_over_batch_size' || reduction === 'mean') {
     let valid = 0;
     for (let i = 0; i < rows; i++) valid += mask[i]!;
-    // total / (valid + ε) in float32; valid is exact for 0/1 masks below 2^24 rows
-    factor = Math.fround(Math.fround(rows) / Math.fround(Math.fround(valid) + EPSILON));
+    // divide_no_nan(total, valid) in float32; valid is exact for 0/1 masks below 2^24 rows
+    factor = valid === 0 ? 0 : Math.fround(Math.fround(rows) / Math.fround(valid));
   }
   if (sampleWeights === null) {
     for (let i = 0; i < rows; i++) out[i] = mask[i]! * factor;

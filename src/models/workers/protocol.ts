@@ -22,7 +22,7 @@
  * never blocking its event loop), combines the gradients (`shardScale`) and updates.
  * Thread 0 is the main thread; workers are 1 … threads − 1.
  */
-import { EPSILON, type Reduction } from '../../losses/index.js';
+import type { Reduction } from '../../losses/index.js';
 import type { ModelJSON } from '../saving.js';
 
 /** Int32 control words. */
@@ -141,9 +141,9 @@ export function shardStart(B: number, threads: number, i: number): number {
   return i * Math.floor(B / threads) + Math.min(i, B % threads);
 }
 
-/** Keras's mask factor total / (valid + ε) in float32, as maskToWeights computes it. */
+/** Keras's mask factor divide_no_nan(total, valid) in float32, as maskToWeights computes it. */
 function maskFactor(rows: number, valid: number): number {
-  return Math.fround(Math.fround(rows) / Math.fround(Math.fround(valid) + EPSILON));
+  return valid === 0 ? 0 : Math.fround(Math.fround(rows) / Math.fround(valid));
 }
 
 /**
@@ -162,5 +162,7 @@ export function shardScale(reduction: Reduction, masked: boolean, rowsS: number,
   if (reduction === 'sum' || rowsS === 0) return reduction === 'sum' ? 1 : 0;
   const c = rowsS / rows;
   if (!masked) return c;
-  return (c * maskFactor(rows, valid)) / maskFactor(rowsS, validS);
+  // a shard with no valid row has all-zero weights: its loss and gradient are 0 whatever the factor
+  const fs = maskFactor(rowsS, validS);
+  return fs === 0 ? 0 : (c * maskFactor(rows, valid)) / fs;
 }
