@@ -321,7 +321,7 @@ export function zeroRow(d: Float32Array, o: number, cols: number): void {
  * then w ← sampleWeights · w when sampleWeights is given. The scaling makes the
  * 'sum_over_batch_size' loss (which divides by rows) the mean over valid rows only;
  * with no valid row every weight is 0 and the loss is 0. Arithmetic
- * is float32 as in Keras: the factor total/(valid + ε) is rounded once, each product
+ * is float32 as in Keras: the factor total/valid is rounded once, each product
  * is rounded on store. Metrics take the mask as is (Keras passes reduction 'sum' for
  * them), so use reduction 'sum' to build metric weights.
  *
