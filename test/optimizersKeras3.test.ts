@@ -213,6 +213,31 @@ test('decoupled weight decay with a zero gradient: 2 → 1.9760959 after three o
   }
 });
 
+test('excludeFromWeightDecay: by name (regular expressions on the weight\'s own name) and by full path, as Keras test_weight_decay', () => {
+  const segs: ParamSegment[] = [
+    { name: 'dense/kernel', offset: 0, size: 1, shape: [1], trainable: true },
+    { name: 'dense/exclude', offset: 1, size: 1, shape: [1], trainable: true },
+    { name: 'exclude_me/kernel', offset: 2, size: 1, shape: [1], trainable: true },
+  ];
+  for (const make of [optimizers.adamax, optimizers.nadam, optimizers.lion, optimizers.adadelta, optimizers.adamw]) {
+    const byName = make({ learningRate: 1, weightDecay: 0.004 });
+    byName.excludeFromWeightDecay({ varNames: ['exclude$'] });
+    const v = Float32Array.of(2, 2, 2);
+    run(byName, [new Float32Array(3)], v, segs);
+    // 'exclude_me/kernel' keeps its decay: the pattern sees 'kernel', not the layer's name.
+    assert.deepEqual(Array.from(v), [Math.fround(2 * 0.996), 2, Math.fround(2 * 0.996)], make.name);
+    const byPath = make({ learningRate: 1, weightDecay: 0.004 });
+    const w = Float32Array.of(2, 2, 2);
+    byPath.build(3, segs);
+    byPath.excludeFromWeightDecay({ weights: ['exclude_me/kernel'] }); // after build too
+    byPath.apply(w, new Float32Array(3));
+    assert.deepEqual(Array.from(w), [Math.fround(2 * 0.996), Math.fround(2 * 0.996), 2], make.name);
+  }
+  assert.throws(() => optimizers.adam().excludeFromWeightDecay({ var_names: ['bias'] } as never), /Adam: excludeFromWeightDecay: unknown option 'var_names'; supported options: varNames, weights/);
+  assert.throws(() => optimizers.adam().excludeFromWeightDecay({ varNames: ['('] }), /not a valid regular expression/);
+  assert.throws(() => optimizers.adam().excludeFromWeightDecay({ weights: 'bias' as never }), TypeError);
+});
+
 /** Keras's golden runs: x = ones(10), one step with 0.01 everywhere, then steps with 0.1 … 1.0. */
 function golden(opt: Optimizer, rows: number[][], tol = 5e-4): void {
   const x = new Float32Array(10).fill(1);

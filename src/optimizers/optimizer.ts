@@ -160,6 +160,12 @@ export abstract class Optimizer {
   /** Trainable segments as [start, end) pairs, so apply loops over plain ints. */
   private segStart: Int32Array = new Int32Array(0);
   private segEnd: Int32Array = new Int32Array(0);
+  /** Names of the trainable segments, and 1 where weight decay applies (excludeFromWeightDecay). */
+  private segNames: string[] = [];
+  private segDecayed: Uint8Array = new Uint8Array(0);
+  /** Set by excludeFromWeightDecay. */
+  private excludedNames: ReadonlySet<string> = new Set();
+  private excludedPattern: RegExp | null = null;
   /**
    * State slots in `slotNames()` order, then the base class's: 'average' (useEma) and
    * 'gradientAccumulator' (gradientAccumulationSteps). Each Float32Array(numParams).
@@ -295,6 +301,43 @@ export abstract class Optimizer {
     return this.schedule;
   }
 
+  /**
+   * Keras `exclude_from_weight_decay`: weights left out of `weightDecay`. `varNames` are
+   * regular expressions searched in each weight's own name (the last part of its path,
+   * 'kernel' or 'bias', as Keras 3 searches `variable.name`); `weights` are full weight paths
+   * ('lstm/bias'), the counterpart of Keras's `var_list`. Not part of the config (Keras does
+   * not save it either). Callable before or after build.
+   */
+  excludeFromWeightDecay(options: { varNames?: readonly string[]; weights?: readonly string[] }): void {
+    const where = `${this.className}: excludeFromWeightDecay`;
+    checkOptions(options, ['varNames', 'weights'], where);
+    const list = (v: unknown, key: string): string[] => {
+      if (v === undefined) return [];
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new TypeError(`${where}: ${key} must be an array of strings, got ${show(v)}`);
+      return v as string[];
+    };
+    const names = list(options?.varNames, 'varNames');
+    const weights = list(options?.weights, 'weights');
+    let pattern: RegExp | null = null;
+    if (names.length > 0) {
+      try {
+        pattern = new RegExp([...new Set(names)].join('|'));
+      } catch (e) {
+        throw new RangeError(`${where}: varNames ${show(names)} is not a valid regular expression (${(e as Error).message})`);
+      }
+    }
+    this.excludedPattern = pattern;
+    this.excludedNames = new Set(weights);
+    this.markDecayed();
+  }
+
+  private markDecayed(): void {
+    this.segDecayed = Uint8Array.from(this.segNames, (name) => {
+      const own = name.slice(name.lastIndexOf('/') + 1);
+      return this.excludedNames.has(name) || (this.excludedPattern !== null && this.excludedPattern.test(own)) ? 0 : 1;
+    });
+  }
+
   /** Names of the subclass's state slots, in storage order (depends on options, fixed at construction). */
   protected abstract slotNames(): readonly string[];
 
@@ -348,6 +391,8 @@ export abstract class Optimizer {
     }
     this.segStart = Int32Array.from(trainable, (s) => s.offset);
     this.segEnd = Int32Array.from(trainable, (s) => s.offset + s.size);
+    this.segNames = trainable.map((s) => s.name);
+    this.markDecayed();
     if (this.numParams < 0) {
       const own = this.slotNames().length;
       // The EMA and the accumulator start at 0 (Keras zeros; the EMA's first step overwrites it).
@@ -385,6 +430,7 @@ export abstract class Optimizer {
     if (wd !== undefined && wd !== 0) {
       // Keras `_apply_weight_decay`: w ← w − w·wd·lr with the current learning rate.
       for (let s = 0; s < n; s++) {
+        if (this.segDecayed[s] === 0) continue;
         const hi = this.segEnd[s]!;
         for (let i = this.segStart[s]!; i < hi; i++) params[i] = params[i]! - params[i]! * wd * lr;
       }
