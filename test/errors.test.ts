@@ -98,7 +98,7 @@ describe('errors name the problem', () => {
     await rejects(compiled().fit(x(2), y(2), { verbose: 0, epoch: 3 } as never), /unknown option 'epoch'; supported options: .*epochs/);
     await rejects(compiled().fit(x(2), y(2), { verbose: 0, shuffle: 'batch' } as never), /shuffle must be true or false \('batch' is not supported\)/);
     assert.throws(() => seedModel().compile({ optimizer: 'adam', loss: 'mse', lossWeights: [1] } as never), /option 'lossWeights' is not supported yet/);
-    assert.throws(() => optimizers.adam({ useEma: true } as never), /'useEma' is not supported yet/);
+    assert.throws(() => optimizers.adam({ decay: 0.01 } as never), /option 'decay' is not supported \(Keras 3 accepts it only to ignore it/);
     assert.throws(() => initializers.randomUniform({ min: 0 } as never), /unknown option 'min'/);
   });
   it('returnState inside a Sequential model is refused with a reason', () => {
