@@ -696,6 +696,39 @@ test("compile with the new names: evaluate's logs equal the metrics over predict
   for (const k of ['root_mean_squared_error', 'r2_score', 'val_r2_score', 'val_mape']) assert.equal(history.history[k]?.length, 1, k);
 });
 
+test('masked timesteps (Embedding maskZero): the new metrics average over the kept steps; sample weights do not reach compile metrics (Keras metrics vs weighted_metrics)', () => {
+  const B = 3;
+  const T = 4;
+  const K = 4;
+  const m = new Sequential();
+  m.add(layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, inputShape: [T], seed: 1 }));
+  m.add(layers.simpleRNN({ units: 4, returnSequences: true, seed: 2 }));
+  m.add(layers.dense({ units: K, activation: 'softmax', seed: 3 }));
+  m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: [metrics.sparseTopKCategoricalAccuracy({ k: 2 }), 'sparse_categorical_crossentropy'] });
+  const x = tensor(f32(1, 2, 3, 0, 4, 5, 0, 0, 2, 2, 5, 1), [B, T]);
+  const labels = f32(0, 3, 2, 1, 2, 1, 0, 0, 3, 1, 0, 2);
+  const y = tensor(labels, [B, T]);
+  const sw = [0.5, 2, 1];
+  const [, top2, ce] = m.evaluate(x, y, { verbose: 0, sampleWeight: sw });
+  const probs = m.predict(x).data;
+  const kept = Array.from({ length: B * T }, (_, i) => i).filter((i) => x.data[i] !== 0);
+  const w = (_i: number): number => 1; // Keras passes sample_weight to weighted_metrics only
+  const wsum = kept.reduce((a, i) => a + w(i), 0);
+  let hits = 0;
+  let ceSum = 0;
+  for (const i of kept) {
+    const t = probs[i * K + labels[i]!]!;
+    let greater = 0;
+    for (let j = 0; j < K; j++) if (probs[i * K + j]! > t) greater++;
+    if (greater < 2) hits += w(i);
+    ceSum += w(i) * -Math.log(t);
+  }
+  close(top2!, hits / wsum, 1e-7, 'top-2 over kept steps');
+  close(ce!, ceSum / wsum, 1e-5, 'cross-entropy over kept steps');
+  // a regression metric cannot read class indices: refused at compile, not computed on them
+  assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['r2_score'] }), /'r2_score' \(R2Score\) needs targets of shape \[\*, 4\]/);
+});
+
 test('a saved training config rebuilds every compiled metric: names where a name rebuilds it, {class_name, config} otherwise', async (t) => {
   t.after(removeTempDirs);
   const model = new Sequential();

@@ -176,7 +176,12 @@ abstract class ElementwiseMean extends Metric {
   }
 }
 
-/** Keras RootMeanSquaredError: the square root of the streamed weighted mean of (ŷ − y)² (not a mean of per-batch roots). */
+/**
+ * Keras RootMeanSquaredError: the square root of the streamed weighted mean of (ŷ − y)²
+ * (not a mean of per-batch roots). A mask arrives in the weights, so padded timesteps do
+ * not count, as for every rnnkit metric (Keras's RootMeanSquaredError extends Mean, not
+ * MeanMetricWrapper, and does not read y_pred's mask).
+ */
 export class RootMeanSquaredError extends ElementwiseMean {
   readonly className = 'RootMeanSquaredError';
 
