@@ -460,9 +460,14 @@ test('fit ends with the EMA weights (Keras test_ema_with_model_fit: Dense(2) of 
   model.add(layers.dense({ units: 2, kernelInitializer: 'ones', useBias: false, inputShape: [1] }));
   const opt = optimizers.sgd({ learningRate: 0.1, useEma: true, emaMomentum: 0.9 });
   model.compile({ optimizer: opt, loss: 'mse' });
-  await model.fit(tensor(Float32Array.of(1), [1, 1]), tensor(Float32Array.of(0, 0), [1, 2]), { batchSize: 1, epochs: 2, verbose: 0 });
+  // Keras swaps the average in before onTrainEnd: a callback there sees it; at the last epoch's end it did not yet.
+  const seen: number[][] = [];
+  const probe = { onEpochEnd: () => void seen.push(Array.from(model.getWeights()[0]!.data)), onTrainEnd: () => void seen.push(Array.from(model.getWeights()[0]!.data)) };
+  await model.fit(tensor(Float32Array.of(1), [1, 1]), tensor(Float32Array.of(0, 0), [1, 2]), { batchSize: 1, epochs: 2, verbose: 0, callbacks: [probe] });
   assertClose(opt.getState().slots['average']!, [0.891, 0.891], 'average', 1e-6, 1e-5);
   assertClose(model.getWeights()[0]!.data, [0.891, 0.891], 'weights after fit', 1e-6, 1e-5);
+  assertClose(seen[1]!, [0.81, 0.81], 'weights at the last onEpochEnd (plain SGD: 1 → 0.9 → 0.81)', 1e-6, 1e-5);
+  assertClose(seen[2]!, [0.891, 0.891], 'weights at onTrainEnd', 1e-6, 1e-5);
 });
 
 function refAdam(b1: number, b2: number, eps: number): RefRule {
