@@ -10,7 +10,9 @@
  *                              `ops.in_top_k`: a hit iff fewer than k predictions are
  *                              strictly greater than the target's, so every class tied at
  *                              the boundary is in the top k; a row holding a non-finite
- *                              prediction is never a hit (TF `InTopK`).
+ *                              prediction is never a hit (TF `InTopK`). k must be below
+ *                              the number of classes: Keras accepts k ≥ classes and then
+ *                              logs 1 whatever the model does; rnnkit refuses it.
  * Layout: yPred [rows, cols]; yTrue [rows, cols] or [rows] (sparse); weights [rows]
  * or null — weighted per element for BinaryAccuracy, per row for the categorical ones.
  */
