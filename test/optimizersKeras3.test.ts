@@ -731,3 +731,43 @@ test('save with the optimizer mid-accumulation, load, fit on: bitwise the same a
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// TensorFlow.js has Adamax (same rule) and Adadelta (divides by the accumulator from before
+// the step, where Keras 3 uses the updated one; huge first steps): Adamax matches tfjs, and
+// our Adadelta differs from tfjs exactly by that ordering.
+
+test('Adamax matches tfjs train.adamax; Adadelta differs from tfjs train.adadelta only by its accumulator order (Keras 3 rule kept)', async () => {
+  const { tf, initTfjs } = await import('./helpers/tfjs.js');
+  await initTfjs();
+  const seg = single(TRAINABLE);
+  const g17 = grads8.map((g) => g.slice(0, TRAINABLE));
+  const init = initialParams().slice(0, TRAINABLE);
+  const tfRun = (opt: import('@tensorflow/tfjs-core').Optimizer, name: string): Float32Array => {
+    const v = tf.variable(tf.tensor1d(init), true, name);
+    for (const g of g17) opt.applyGradients({ [v.name]: tf.tensor1d(g) });
+    const out = (v.dataSync() as Float32Array).slice();
+    v.dispose();
+    opt.dispose();
+    return out;
+  };
+  const adamax = run(optimizers.adamax({ learningRate: 0.05, beta1: 0.8, beta2: 0.95, epsilon: 1e-6 }), g17, init.slice(), seg);
+  assertClose(adamax, tfRun(tf.train.adamax(0.05, 0.8, 0.95, 1e-6, 0), 'v_adamax'), 'Adamax vs tfjs', 2e-6, 2e-6);
+
+  const ours = run(optimizers.adadelta({ learningRate: 0.1, rho: 0.9, epsilon: 1e-6 }), g17, init.slice(), seg);
+  const tfjs = tfRun(tf.train.adadelta(0.1, 0.9, 1e-6), 'v_adadelta');
+  assert.ok(maxDiff(ours, tfjs) > 1e-2, 'tfjs Adadelta should differ from Keras 3 here');
+  // tfjs's order in float64: δ uses A before it is updated.
+  const w = Array.from(init);
+  const acc = zeros(TRAINABLE);
+  const accDelta = zeros(TRAINABLE);
+  for (const g of g17) {
+    for (let i = 0; i < TRAINABLE; i++) {
+      const delta = (Math.sqrt(accDelta[i]! + 1e-6) / Math.sqrt(acc[i]! + 1e-6)) * g[i]!;
+      acc[i] = 0.9 * acc[i]! + 0.1 * g[i]! ** 2;
+      accDelta[i] = 0.9 * accDelta[i]! + 0.1 * delta ** 2;
+      w[i] = w[i]! - 0.1 * delta;
+    }
+  }
+  assertClose(tfjs, w, 'tfjs Adadelta vs its own rule in float64', 1e-5, 1e-5);
+});
