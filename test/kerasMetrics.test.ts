@@ -473,6 +473,11 @@ test('tfjs-layers parity: MSE, MAPE, cosineProximity, binary and categorical cro
     return m.result();
   };
   const M = tfl.metrics as unknown as Record<string, (a: unknown, b: unknown) => unknown>;
+  // every tfjs-layers metric name (and the metricsMap aliases) is a metric name here
+  for (const name of [...Object.keys(M), 'MAE', 'mae', 'cosine', 'sparseCategoricalCrossentropy']) {
+    const sparse = /^sparse/.test(name);
+    assert.doesNotThrow(() => resolveMetric(name, { predWidth: cols, sparseTargets: sparse }), name);
+  }
   rel(ours(resolveMetric('MSE', { predWidth: cols, sparseTargets: false }), yp, yt), tfMean(M.MSE!, yt, yp, [rows, cols]), 1e-5, 'MSE');
   rel(ours(resolveMetric('MAPE', { predWidth: cols, sparseTargets: false }), yp, yt), tfMean(M.MAPE!, yt, yp, [rows, cols]), 1e-5, 'MAPE');
   rel(ours(resolveMetric('cosineProximity', { predWidth: cols, sparseTargets: false }), yp, yt), tfMean(M.cosineProximity!, yt, yp, [rows, cols]), 1e-5, 'cosineProximity');
