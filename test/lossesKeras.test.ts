@@ -17,7 +17,19 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { youngGrowth } from './helpers/allocation.js';
 import { tf, initTfjs } from './helpers/tfjs.js';
-import { EPSILON, Loss, checkTrainable, getLoss, lossFromConfig, losses, maskToWeights } from '../src/losses/index.js';
+import {
+  BinaryFocalCrossentropy,
+  CategoricalFocalCrossentropy,
+  EPSILON,
+  Hinge,
+  Loss,
+  SparseCategoricalCrossentropy,
+  checkTrainable,
+  getLoss,
+  lossFromConfig,
+  losses,
+  maskToWeights,
+} from '../src/losses/index.js';
 import { Sequential, layers, loadModel, tensor } from '../src/index.js';
 import { artifactsOf } from './helpers/saving.js';
 
@@ -745,6 +757,16 @@ test('getConfig round trip; Keras snake_case configs (None reduction, ignore_cla
   const cf = lossFromConfig('CategoricalFocalCrossentropy', { alpha: [0.1, 0.9], gamma: 2.0, from_logits: false, label_smoothing: 0.0, axis: -1, reduction: 'sum_over_batch_size', name: 'cfce' });
   assert.deepEqual(cf.getConfig().alpha, [0.1, 0.9]);
   assert.throws(() => lossFromConfig('Poisson', { reduction: 'sum', delta: 1 }), /Poisson: unknown option 'delta'/);
+  // each class's static fromConfig reads the same configs
+  const b2 = BinaryFocalCrossentropy.fromConfig({ gamma: 3, apply_class_balancing: true, name: 'x', axis: -1 });
+  assert.ok(b2 instanceof BinaryFocalCrossentropy);
+  assert.equal(b2.gamma, 3);
+  assert.equal(b2.applyClassBalancing, true);
+  assert.deepEqual(CategoricalFocalCrossentropy.fromConfig(losses.categoricalFocalCrossentropy({ alpha: [1, 2] }).getConfig()).alpha, [1, 2]);
+  assert.equal(SparseCategoricalCrossentropy.fromConfig({ ignore_class: -1 }).ignoreClass, -1);
+  assert.equal(Hinge.fromConfig({ reduction: null }).reduction, 'none');
+  assert.throws(() => Hinge.fromConfig({ delta: 1 }), /^RangeError: Hinge: unknown option 'delta'/);
+  assert.throws(() => Hinge.fromConfig([] as unknown as Record<string, unknown>), /^TypeError: Hinge: config must be an object, got \[\]/);
 });
 
 test('no allocation per call: computeInto of every new loss, weighted and not', async () => {

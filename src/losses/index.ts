@@ -17,7 +17,7 @@ import {
   categoricalFocalCrossentropy,
 } from './focal.js';
 import { CategoricalHinge, Hinge, SquaredHinge, categoricalHinge, hinge, squaredHinge } from './hinge.js';
-import { Loss } from './loss.js';
+import { Loss, optionsFromConfig } from './loss.js';
 import { KLDivergence, Poisson, kullbackLeiblerDivergence, poisson } from './probabilistic.js';
 import {
   CosineSimilarity,
@@ -210,17 +210,7 @@ export function lossFromConfig(className: string, config: Readonly<Record<string
     throw new TypeError(`loss className must be a string, got ${describe(className)}`);
   }
   const ctor = lookup(BY_CLASS, className, 'loss class');
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new TypeError(`${className}: config must be an object, got ${describe(config)}`);
-  }
-  const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    const camel = key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-    if (camel === 'name' || camel === 'dtype') continue;
-    if (camel === 'axis' && value === -1) continue;
-    options[camel] = camel === 'reduction' && value === null ? 'none' : value;
-  }
-  return new ctor(options);
+  return new ctor(optionsFromConfig(config, className));
 }
 
 function describe(value: unknown): string {

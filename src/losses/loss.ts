@@ -213,6 +213,14 @@ export abstract class Loss {
     }
   }
 
+  /**
+   * The loss of this class from a `getConfig()` output or a Keras config (snake_case keys;
+   * see `optionsFromConfig`), e.g. `BinaryFocalCrossentropy.fromConfig({gamma: 3})`.
+   */
+  static fromConfig<T extends Loss>(this: new (options?: never) => T, config: Readonly<Record<string, unknown>> = {}): T {
+    return new this(optionsFromConfig(config, this.name) as never);
+  }
+
   /** JSON-safe configuration, camelCase keys; `lossFromConfig(className, config)` rebuilds it. */
   getConfig(): LossConfig {
     return { name: this.name, reduction: this.reduction };
@@ -268,6 +276,27 @@ export function checkTrainable(loss: Loss, where: string): void {
 export function checkAxis(value: unknown, where: string): void {
   if (value === undefined || value === -1) return;
   throw new RangeError(`${where}: axis ${show(value)} is not supported; losses reduce over the last axis (axis -1) only`);
+}
+
+/**
+ * Constructor options from a loss config, ours or Keras's: snake_case keys become
+ * camelCase; `name`, `dtype` and `axis: -1` are dropped (the name is fixed per class;
+ * dtype and last-axis reduction are implied); a null (Python None) `reduction` is
+ * Keras's 'none'. Every other key goes to the constructor, which refuses what it does
+ * not know by name.
+ */
+export function optionsFromConfig(config: unknown, className: string): Record<string, unknown> {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new TypeError(`${className}: config must be an object, got ${show(config)}`);
+  }
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const camel = key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+    if (camel === 'name' || camel === 'dtype') continue;
+    if (camel === 'axis' && value === -1) continue;
+    options[camel] = camel === 'reduction' && value === null ? 'none' : value;
+  }
+  return options;
 }
 
 /** Shared option checks: unknown keys, then the common `reduction`. */
