@@ -163,6 +163,27 @@ test('the running flag is cleared however fit ends: after a rejected fit the nex
   await m.fit(x, y, { verbose: 0 });
 });
 
+test('a model built on the same layers during fit (an inference graph, from a callback) does not stop the training', async () => {
+  const run = async (buildInside: boolean): Promise<number[][]> => {
+    const rnn = layers.lstm({ units: 3, seed: 4 });
+    const head = layers.dense({ units: 1, seed: 5 });
+    const inp = input({ shape: [3, 2] });
+    const m = graphModel({ inputs: inp, outputs: head.apply(rnn.apply(inp) as never) as never });
+    m.compile({ optimizer: 'adam', loss: 'mse' });
+    const cb = {
+      onEpochEnd: () => {
+        if (!buildInside) return;
+        // A second model over the same layers plans the weights into its own arenas.
+        const other = input({ shape: [null, 2] });
+        graphModel({ inputs: other, outputs: head.apply(rnn.apply(other) as never) as never }).predict(tensor([[[1, 2]]]));
+      },
+    };
+    await m.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0, callbacks: cb });
+    return values(m.getWeights());
+  };
+  assert.deepEqual(await run(true), await run(false));
+});
+
 test('predict during fit, on inputs of another length, does not disturb the training', async () => {
   const run = async (withPredict: boolean): Promise<number[][]> => {
     const m = new Sequential({ layers: [layers.lstm({ units: 3, inputShape: [null, 2], seed: 4 }), layers.dense({ units: 1, seed: 5 })] });

@@ -136,6 +136,25 @@ export class Engine {
     this.placed = placed;
   }
 
+  /**
+   * Before a training step: when another model built on these layers meanwhile (from a
+   * callback, or between yielded batches) moved the weights into its own arenas, move them
+   * back, or the optimizer would update an arena nothing reads. Allocation-free when in place.
+   */
+  keepArena(): void {
+    if (this.inPlace(this.placed)) return;
+    if (!backend().owns(this.params)) return this.planArena(); // a backend switch: new arenas
+    // Copy the current values back into this engine's own arenas and view them there again.
+    let offset = 0;
+    for (const { weight: w } of this.placed) {
+      const size = w.value.length;
+      this.params.set(w.value, offset);
+      w.value = this.params.subarray(offset, offset + size);
+      w.grad = this.grads.subarray(offset, offset + size);
+      offset += size;
+    }
+  }
+
   /** Whether every weight is still the view this engine made, at its offset. */
   private inPlace(placed: readonly PlacedWeight[]): boolean {
     if (placed.length !== this.placed.length || !backend().owns(this.params)) return false;

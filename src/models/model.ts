@@ -624,8 +624,10 @@ export class Model extends Layer implements TrainableModel, DataModel {
         outSums.fill(0);
         let seen = 0;
         for (let step = 0; step < steps; step++) {
-          // Every step: a predict between steps (allowed during fit) sets the time lengths to its own.
+          // Every step: a predict between steps (allowed during fit) sets the time lengths to its own,
+          // and a model built meanwhile on these layers (an inference graph) moved the weights into its arena.
           engine.inputLen = train.xLen;
+          engine.keepArena();
           const start = step * batchSize;
           const B = Math.min(batchSize, train.n - start);
           if (wantsBatchLogs) await runHooks(cbs, (cb) => cb.onBatchBegin?.(step, { batch: step, size: B }));
