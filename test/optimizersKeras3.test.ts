@@ -771,3 +771,31 @@ test('Adamax matches tfjs train.adamax; Adadelta differs from tfjs train.adadelt
   }
   assertClose(tfjs, w, 'tfjs Adadelta vs its own rule in float64', 1e-5, 1e-5);
 });
+
+test('an update that overflows inside fit is undone with all optimizer state: call count, accumulator, EMA', async () => {
+  const model = new Sequential();
+  model.add(layers.dense({ units: 2, inputShape: [3], seed: 1 }));
+  // Huge steps overflow float32 on the first real update (the 2nd call): fit undoes it.
+  const opt = optimizers.sgd({ learningRate: 1e38, gradientAccumulationSteps: 2, useEma: true });
+  model.compile({ optimizer: opt, loss: 'mse' });
+  const r = makeRng(3);
+  const x = tensor(Float32Array.from({ length: 8 * 3 }, () => 10 * r()), [8, 3]);
+  const y = tensor(Float32Array.from({ length: 8 * 2 }, r), [8, 2]);
+  let afterFirst: ReturnType<Optimizer['getState']> | null = null;
+  let weightsAfterFirst: Float32Array[] = [];
+  const cb = {
+    onBatchEnd: (batch: number) => {
+      if (batch !== 0) return;
+      afterFirst = opt.getState();
+      weightsAfterFirst = model.getWeights().map((w) => w.data.slice());
+    },
+  };
+  await assert.rejects(model.fit(x, y, { batchSize: 4, epochs: 1, shuffle: false, verbose: 0, callbacks: [cb] }), /fit stopped at epoch 1, batch 2 of 2: the update made .* this batch was not applied/);
+  assert.ok(afterFirst !== null);
+  const s = afterFirst as ReturnType<Optimizer['getState']>;
+  assert.equal(s.iterations, 1);
+  assert.ok(s.slots['gradientAccumulator']!.some((v) => v !== 0), 'the first call accumulated');
+  assert.deepEqual(opt.getState(), s, 'state as after the first call');
+  assert.equal(opt.steps, 1);
+  model.getWeights().forEach((w, i) => assert.deepEqual(w.data, weightsAfterFirst[i]));
+});
