@@ -115,7 +115,7 @@ test('an update that overflows (finite gradients) is undone: weights, optimizer 
   }
 });
 
-test('one fit at a time: a second fit, an evaluate, a compile or an add while one runs is refused; predict is allowed; afterwards all work', async () => {
+test('one fit at a time: a second fit, an evaluate or an add while one runs is refused; predict is allowed; afterwards all work', async () => {
   for (const workers of [1, 2] as const) {
     const m = small();
     m.compile({ optimizer: 'adam', loss: 'mse' });
@@ -124,7 +124,7 @@ test('one fit at a time: a second fit, an evaluate, a compile or an add while on
     const probe = {
       onEpochEnd: async (epoch: number) => {
         if (epoch > 0) return;
-        for (const f of [() => m.evaluate(x, y, { verbose: 0 }), () => m.compile({ optimizer: 'sgd', loss: 'mse' }), () => m.add(layers.dense({ units: 1 }))]) {
+        for (const f of [() => m.evaluate(x, y, { verbose: 0 }), () => m.add(layers.dense({ units: 1 }))]) {
           try {
             f();
           } catch (e) {
@@ -137,15 +137,42 @@ test('one fit at a time: a second fit, an evaluate, a compile or an add while on
     const first = m.fit(x, y, { epochs: 2, verbose: 0, callbacks: probe, yieldEvery: 'batch', workers });
     await assert.rejects(m.fit(x, y, { verbose: 0, workers }), /fit refused: fit is already running on this model; wait for it \(await the running fit\) before calling fit again \(predict is allowed meanwhile\)/);
     await first;
-    assert.equal(inside.length, 3, `evaluate, compile and add were refused (workers ${workers})`);
+    assert.equal(inside.length, 2, `evaluate and add were refused (workers ${workers})`);
     assert.match(inside[0]!.message, /evaluate refused: fit is already running on this model/);
-    assert.match(inside[1]!.message, /compile refused: fit is already running/);
-    assert.match(inside[2]!.message, /add refused: fit is already running/);
+    assert.match(inside[1]!.message, /add refused: fit is already running/);
     assert.ok(predicted);
     inside = [];
     await m.fit(x, y, { verbose: 0, workers });
     assert.equal(m.evaluate(x, y, { verbose: 0 }).length, 1);
   }
+});
+
+test('compile during fit is checked at once and takes effect when the fit settles (Keras); the running fit keeps its optimizer', async () => {
+  const run = async (compileInside: boolean): Promise<{ weights: number[][]; optimizer: string }> => {
+    setSeed(3);
+    const m = small();
+    m.compile({ optimizer: 'adam', loss: 'mse' });
+    const errors: string[] = [];
+    const cb = {
+      onEpochEnd: (epoch: number) => {
+        if (!compileInside || epoch > 0) return;
+        try {
+          m.compile({ optimizer: 'sgd', loss: 'nope' as never });
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+        m.compile({ optimizer: 'sgd', loss: 'mae' });
+      },
+    };
+    await m.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0, callbacks: cb });
+    if (compileInside) assert.equal(errors.length, 1, 'a bad compile inside fit throws at once');
+    return { weights: values(m.getWeights()), optimizer: m.optimizer!.getConfig().name as string };
+  };
+  const plain = await run(false);
+  const recompiled = await run(true);
+  assert.deepEqual(recompiled.weights, plain.weights, 'the running fit kept adam and mse');
+  assert.equal(plain.optimizer.toLowerCase(), 'adam');
+  assert.equal(recompiled.optimizer.toLowerCase(), 'sgd', 'the new compile took effect after the fit');
 });
 
 test('the running flag is cleared however fit ends: after a rejected fit the next one runs', async () => {

@@ -344,19 +344,35 @@ export class Model extends Layer implements TrainableModel, DataModel {
   // ---------------------------------------------------------------------------
   // compile
 
+  /**
+   * Set the optimizer, losses and metrics. Called while a fit runs (from a callback, say)
+   * it is checked at once but takes effect when that fit settles, as in Keras (the running
+   * fit keeps its optimizer, losses and metrics).
+   */
   compile(args: CompileArgs): void {
-    this.refuseWhileFitting('compile');
-    if (args === undefined || args === null || typeof args !== 'object') throw new TypeError(`${this.where}: compile expects {optimizer, loss, metrics}`);
-    checkOptions(args, this.compileOptions(), `${this.where}: compile`, this.compileLater());
-    if (args.loss === undefined) throw new RangeError(`${this.where}: compile needs a loss, e.g. loss: 'binaryCrossentropy'`);
-    const optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
-    // Resolve names now so a typo fails at compile.
-    for (const id of flatLossIds(args.loss)) checkTrainable(getLoss(id), `${this.where}: compile`);
-    for (const id of flatMetricIds(args.metrics)) checkMetricId(id);
+    const optimizer = this.checkCompile(args);
+    if (this.fitting) {
+      this.pendingCompile = args;
+      return;
+    }
     this.unresolved = { loss: args.loss, metrics: args.metrics, lossWeights: args.lossWeights };
     this.compiled = { optimizer, losses: [], lossWeights: [], metricIds: [], lossArg: args.loss, metricsArg: args.metrics };
     if (this.graphOrNull !== null) this.resolveCompile(optimizer, this.unresolved);
   }
+
+  /** compile's checks (names resolved now, so a typo fails at compile); returns the optimizer. */
+  private checkCompile(args: CompileArgs): Optimizer {
+    if (args === undefined || args === null || typeof args !== 'object') throw new TypeError(`${this.where}: compile expects {optimizer, loss, metrics}`);
+    checkOptions(args, this.compileOptions(), `${this.where}: compile`, this.compileLater());
+    if (args.loss === undefined) throw new RangeError(`${this.where}: compile needs a loss, e.g. loss: 'binaryCrossentropy'`);
+    const optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
+    for (const id of flatLossIds(args.loss)) checkTrainable(getLoss(id), `${this.where}: compile`);
+    for (const id of flatMetricIds(args.metrics)) checkMetricId(id);
+    return optimizer;
+  }
+
+  /** A compile called during fit, applied when the fit settles. */
+  private pendingCompile: CompileArgs | null = null;
 
   /** compile's options (Sequential takes no lossWeights). */
   protected compileOptions(): string[] {
@@ -488,8 +504,9 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * Train on (x, y); see FitArgs. Resolves to the History.
    *
    * - One fit at a time per model: while a fit runs (until its Promise settles), another
-   *   `fit`, `evaluate`, `compile` or `dispose` on the same model is refused with an Error
-   *   (they would share its batch buffers and optimizer state); await the running fit first.
+   *   `fit`, `evaluate` or `dispose` on the same model is refused with an Error (they would
+   *   share its batch buffers and optimizer state); await the running fit first. A `compile`
+   *   meanwhile is checked at once and takes effect when the fit settles, as in Keras.
    *   `predict` (and `stream`, `getWeights`, `save`) stay allowed meanwhile, e.g. from a
    *   callback: they see the weights after the last applied batch.
    * - A step whose loss, gradients, or updated weights or optimizer state would be NaN or
@@ -505,8 +522,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
 
   /**
    * @internal Run a training job (fit, trainInWorker) as the one fit allowed at a time on
-   * this model: refused while another runs, and fit/evaluate/compile/dispose/add are
-   * refused until it settles.
+   * this model: refused while another runs; fit/evaluate/dispose/add are refused until it
+   * settles, and a compile meanwhile waits for it.
    */
   async holdingFitLock<T>(what: string, job: () => Promise<T>): Promise<T> {
     this.refuseWhileFitting(what);
@@ -515,6 +532,9 @@ export class Model extends Layer implements TrainableModel, DataModel {
       return await job();
     } finally {
       this.fitting = false;
+      const pending = this.pendingCompile;
+      this.pendingCompile = null;
+      if (pending !== null) this.compile(pending);
     }
   }
 
