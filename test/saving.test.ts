@@ -465,6 +465,24 @@ describe('tfjs model.save → rnnkit loadModel (tfjs dialect)', () => {
     });
   }
 
+  it('a Keras 2.0/2.1-era Sequential config (a bare list of layers) loads as its {name, layers} form does', async () => {
+    const c = TF_CASES[0]!;
+    const theirs = c.model();
+    try {
+      randomizeTf(theirs, 401);
+      const { modelJson, weightData } = tfjsModelJson(await tfjsArtifacts(theirs));
+      const x = c.input();
+      const bare = structuredClone(modelJson);
+      const topology = bare.modelTopology as { model_config?: { config: unknown }; config?: unknown };
+      const holder = (topology.model_config ?? topology) as { config: { layers: unknown[] } | unknown[] };
+      holder.config = (holder.config as { layers: unknown[] }).layers;
+      const want = (await loadModel({ modelJson, weightData })).predict(x);
+      assertClosePredictions((await loadModel({ modelJson: bare, weightData })).predict(x), want, 0, 'bare list');
+    } finally {
+      theirs.dispose();
+    }
+  });
+
   it('reading the tfjs file as Keras 3 (hard_sigmoid = x/6 + 0.5) would change the predictions: the dialect matters', async () => {
     const c = TF_CASES[0]!;
     const theirs = c.model();

@@ -116,7 +116,10 @@ function layerOf(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
 }
 
 function sequentialFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Sequential {
-  const list = topology.config?.layers;
+  // Keras 2.0/2.1 (and the tfjs converters of that time) wrote a Sequential config as the
+  // bare list of layers, not {name, layers}; tfjs reads both.
+  const bare = Array.isArray(topology.config);
+  const list: unknown = bare ? topology.config : topology.config?.layers;
   if (!Array.isArray(list)) throw new ModelFormatError(`${where}: modelTopology.config.layers is missing or not a list`);
   const layers: Layer[] = [];
   let pendingInput: unknown = null;
