@@ -26,102 +26,6 @@ import type { BaseMetricOptions, MetricContext } from './metric.js';
 export type MeanSquaredErrorMetricOptions = BaseMetricOptions;
 export type MeanAbsoluteErrorMetricOptions = BaseMetricOptions;
 
-export class MeanSquaredErrorMetric extends Metric {
-  readonly className = 'MeanSquaredError';
-
-  constructor(options: MeanSquaredErrorMetricOptions = {}) {
-    const where = 'MeanSquaredError';
-    checkOptions(options, ['name'], where);
-    super(checkMetricName(options.name, 'mean_squared_error', where));
-  }
-
-  update(
-    yPred: Float32Array,
-    yTrue: Float32Array,
-    rows: number,
-    cols: number,
-    sparseTargets: boolean,
-    weights: Float32Array | null = null,
-  ): void {
-    if (sparseTargets && cols !== 1) this.validate({ predWidth: cols, sparseTargets });
-    if (weights === null) {
-      const n = rows * cols;
-      let sum = 0;
-      for (let i = 0; i < n; i++) {
-        const x = yPred[i] - yTrue[i];
-        sum += x * x;
-      }
-      this.total += sum;
-      this.count += n;
-      return;
-    }
-    let sum = 0;
-    let wsum = 0;
-    for (let r = 0, o = 0; r < rows; r++, o += cols) {
-      const w = weights[r];
-      if (w === 0) continue;
-      let rowSum = 0;
-      for (let i = o; i < o + cols; i++) {
-        const x = yPred[i] - yTrue[i];
-        rowSum += x * x;
-      }
-      sum += w * rowSum;
-      wsum += w;
-    }
-    this.total += sum;
-    this.count += wsum * cols;
-  }
-
-  override validate(ctx: MetricContext): void {
-    requireDenseTargets(this, ctx);
-  }
-}
-
-export class MeanAbsoluteErrorMetric extends Metric {
-  readonly className = 'MeanAbsoluteError';
-
-  constructor(options: MeanAbsoluteErrorMetricOptions = {}) {
-    const where = 'MeanAbsoluteError';
-    checkOptions(options, ['name'], where);
-    super(checkMetricName(options.name, 'mean_absolute_error', where));
-  }
-
-  update(
-    yPred: Float32Array,
-    yTrue: Float32Array,
-    rows: number,
-    cols: number,
-    sparseTargets: boolean,
-    weights: Float32Array | null = null,
-  ): void {
-    if (sparseTargets && cols !== 1) this.validate({ predWidth: cols, sparseTargets });
-    if (weights === null) {
-      const n = rows * cols;
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += Math.abs(yPred[i] - yTrue[i]);
-      this.total += sum;
-      this.count += n;
-      return;
-    }
-    let sum = 0;
-    let wsum = 0;
-    for (let r = 0, o = 0; r < rows; r++, o += cols) {
-      const w = weights[r];
-      if (w === 0) continue;
-      let rowSum = 0;
-      for (let i = o; i < o + cols; i++) rowSum += Math.abs(yPred[i] - yTrue[i]);
-      sum += w * rowSum;
-      wsum += w;
-    }
-    this.total += sum;
-    this.count += wsum * cols;
-  }
-
-  override validate(ctx: MetricContext): void {
-    requireDenseTargets(this, ctx);
-  }
-}
-
 export type RootMeanSquaredErrorOptions = BaseMetricOptions;
 export type MeanAbsolutePercentageErrorOptions = BaseMetricOptions;
 export type MeanSquaredLogarithmicErrorOptions = BaseMetricOptions;
@@ -173,6 +77,31 @@ abstract class ElementwiseMean extends Metric {
 
   override validate(ctx: MetricContext): void {
     requireDenseTargets(this, ctx);
+  }
+}
+
+export class MeanSquaredErrorMetric extends ElementwiseMean {
+  readonly className = 'MeanSquaredError';
+
+  constructor(options: MeanSquaredErrorMetricOptions = {}) {
+    super(options, 'MeanSquaredError', 'mean_squared_error');
+  }
+
+  protected value(p: number, t: number): number {
+    const x = p - t;
+    return x * x;
+  }
+}
+
+export class MeanAbsoluteErrorMetric extends ElementwiseMean {
+  readonly className = 'MeanAbsoluteError';
+
+  constructor(options: MeanAbsoluteErrorMetricOptions = {}) {
+    super(options, 'MeanAbsoluteError', 'mean_absolute_error');
+  }
+
+  protected value(p: number, t: number): number {
+    return Math.abs(p - t);
   }
 }
 
