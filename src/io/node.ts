@@ -308,3 +308,13 @@ export async function writeTextFile(file: string, text: string, what: string): P
     throw new Error(`${what}: cannot write ${file}: ${(e as Error).message}`);
   }
 }
+
+/** Write a binary file (an exported ONNX model) atomically: temporary name, then rename. */
+export async function writeBinaryFile(file: string, data: Uint8Array, what: string): Promise<void> {
+  const { fs } = await modules(what);
+  try {
+    await writeAtomic(fs, file, data);
+  } catch (e) {
+    throw new Error(`${what}: cannot write ${file}: ${(e as Error).message}`);
+  }
+}
