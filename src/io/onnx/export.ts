@@ -1,0 +1,523 @@
+/**
+ * ONNX export: a built Sequential or graph model → ONNX ModelProto bytes that ONNX
+ * Runtime runs to rnnkit's predictions.
+ *
+ * Every model input is float32 with symbolic batch and time axes (Embedding's index
+ * input too, cast to int64 in the graph, as rnnkit's predict takes float indices).
+ * Recurrent layers become ONNX RNN / LSTM / GRU ops in time-major layout 0 with a
+ * Transpose on each side (ONNX Runtime's CPU kernels refuse layout 1). Masks (Embedding
+ * maskZero, Masking) travel as bool [B, T] tensors beside their values and reach a
+ * recurrent op as sequence_lens = the number of kept steps per row, which is the same
+ * computation as Keras's only for right-padded rows (kept steps first): that is what the
+ * export assumes, and what the README says. Where the two conventions differ at masked
+ * steps (ONNX writes zeros past a row's length, Keras repeats the previous output unless
+ * zeroOutputForMask), the graph rebuilds Keras's values with a Where.
+ *
+ * Whatever cannot be expressed is collected over the whole model first and refused in
+ * one error naming each layer and option.
+ */
+import { Act, type ActId } from '../../backend/index.js';
+import { activationName } from '../../activations/index.js';
+import { checkOptions, show } from '../../core/errors.js';
+import { InputLayer } from '../../layers/inputLayer.js';
+import type { Layer } from '../../layers/layer.js';
+import type { Node, SymbolicTensor } from '../../layers/node.js';
+import { Dense } from '../../layers/dense.js';
+import { TimeDistributed } from '../../layers/timeDistributed.js';
+import { Embedding } from '../../layers/embedding.js';
+import { Dropout } from '../../layers/dropout.js';
+import { SpatialDropout1D } from '../../layers/spatialDropout1d.js';
+import { Activation } from '../../layers/activation.js';
+import { Masking } from '../../layers/masking.js';
+import { Recurrent } from '../../layers/recurrent.js';
+import { SimpleRNN } from '../../layers/simpleRNN.js';
+import { LSTM } from '../../layers/lstm.js';
+import { GRU } from '../../layers/gru.js';
+import { Bidirectional } from '../../layers/bidirectional.js';
+import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../../layers/merge.js';
+import type { Graph } from '../../models/graph.js';
+import { DType, encodeModel, type Attr, type AttrValue, type NodeDef, type TensorDef, type ValueInfo } from './proto.js';
+import { isNode, writeBinaryFile } from '../node.js';
+
+export interface OnnxExportOptions {
+  /** ONNX opset of the default domain, 13–21. Default 17. */
+  opset?: number;
+}
+
+/** What the exporter needs of a model: its graph (Sequential and Model both have one). */
+interface ExportableModel {
+  readonly name: string;
+  readonly className: string;
+  readonly graph: Graph;
+}
+
+const MIN_OPSET = 13; // Squeeze/Unsqueeze/ReduceSum take their axes as an input from 13
+const MAX_OPSET = 21;
+
+/** The error an unexportable model gives: every problem, one per line after the first. */
+export class OnnxExportError extends RangeError {
+  constructor(where: string, readonly problems: readonly string[]) {
+    super(`${where}: cannot export to ONNX:\n  ${problems.join('\n  ')}`);
+    this.name = 'OnnxExportError';
+  }
+}
+
+/**
+ * Export a built model to ONNX: returns the ModelProto bytes and, in Node, also writes
+ * them to `target` (a file path; temporary name, then rename) when one is given.
+ */
+export async function exportOnnx(model: ExportableModel, target?: string | null, options: OnnxExportOptions = {}): Promise<Uint8Array> {
+  const bytes = exportOnnxBytes(model, options);
+  if (target !== undefined && target !== null) {
+    if (typeof target !== 'string') throw new TypeError(`exportOnnx: target must be a file path, got ${show(target)}`);
+    if (!isNode()) throw new TypeError('exportOnnx: a file path works in Node only; in a browser use the returned bytes');
+    await writeBinaryFile(target, bytes, 'exportOnnx');
+  }
+  return bytes;
+}
+
+/** The synchronous core of exportOnnx: the ModelProto bytes. */
+export function exportOnnxBytes(model: ExportableModel, options: OnnxExportOptions = {}): Uint8Array {
+  const where = `exportOnnx(${model?.className ?? '?'} '${model?.name ?? '?'}')`;
+  checkOptions(options ?? {}, ['opset'], 'exportOnnx options');
+  const opset = options?.opset ?? 17;
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new RangeError(`exportOnnx: opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${show(opset)}`);
+  const graph = model.graph;
+  const problems = graph.nodes.flatMap((n) => checkNode(n));
+  if (problems.length > 0) throw new OnnxExportError(where, problems);
+  const b = new Builder();
+  const vals = new Map<SymbolicTensor, Value>();
+  const usedNames = new Set<string>();
+  const inputs: ValueInfo[] = graph.inputs.map((t, k) => {
+    const name = uniqueIoName(t.sourceLayer.name, usedNames);
+    const dims = t.shape.map((d, i) => (i === 0 ? 'batch' : d === null ? (i === 1 ? `time${graph.inputs.length > 1 ? `_${k}` : ''}` : `dim${i}_${k}`) : d));
+    vals.set(t, { name, mask: null, rank: t.shape.length });
+    return { name, dtype: DType.float, dims };
+  });
+  for (const n of graph.nodes) {
+    const outs = emitNode(b, n, n.inputs.map((t) => vals.get(t)!));
+    n.outputs.forEach((t, i) => vals.set(t, outs[i]!));
+  }
+  // Graph outputs get the names of the layers making them (an Identity each, so one tensor may be two outputs).
+  const outputs: ValueInfo[] = graph.outputs.map((t) => {
+    const name = uniqueIoName(t.tensorIndex === 0 ? t.sourceLayer.name : `${t.sourceLayer.name}_${t.tensorIndex}`, usedNames);
+    b.node('Identity', [vals.get(t)!.name], {}, name);
+    const dims = t.shape.map((d, i) => (i === 0 ? 'batch' : d === null ? `${name}_dim${i}` : d));
+    return { name, dtype: DType.float, dims };
+  });
+  return encodeModel({
+    irVersion: opset <= 18 ? 8 : opset <= 20 ? 9 : 10,
+    opset,
+    producerName: 'rnnkit',
+    producerVersion: '0.2.0',
+    graphName: model.name,
+    docString: `${model.className} '${model.name}' exported by rnnkit`,
+    nodes: b.nodes,
+    initializers: b.inits,
+    inputs,
+    outputs,
+  });
+}
+
+function uniqueIoName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
+  used.add(name);
+  return name;
+}
+
+/** An ONNX tensor standing for a symbolic tensor: its name, its bool [B, T] mask if any, its rank (batch axis included). */
+interface Value {
+  readonly name: string;
+  readonly mask: string | null;
+  readonly rank: number;
+}
+
+/** Collects nodes and initializers with fresh names. */
+class Builder {
+  readonly nodes: NodeDef[] = [];
+  readonly inits: TensorDef[] = [];
+  private count = 0;
+
+  fresh(hint: string): string {
+    return `${hint}__${this.count++}`;
+  }
+
+  /** One node; returns its output names (one unless `outputs` says more: a number, or names). */
+  node(op: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>> = {}, outputs: number | string | readonly string[] = 1): string[] {
+    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(op)) : typeof outputs === 'string' ? [outputs] : [...outputs];
+    const list: Attr[] = Object.entries(attrs).map(([name, value]) => ({ name, value }));
+    this.nodes.push({ op, inputs, outputs: outs, name: this.fresh(`n_${op}`), attrs: list });
+    return outs;
+  }
+
+  one(op: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>> = {}): string {
+    return this.node(op, inputs, attrs)[0]!;
+  }
+
+  floats(hint: string, dims: readonly number[], data: Float32Array): string {
+    const name = this.fresh(hint);
+    const raw = new Uint8Array(data.length * 4);
+    const view = new DataView(raw.buffer);
+    for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);
+    this.inits.push({ name, dtype: DType.float, dims, raw });
+    return name;
+  }
+
+  int64s(values: readonly number[], scalar = false): string {
+    const name = this.fresh('i64');
+    const raw = new Uint8Array(values.length * 8);
+    const view = new DataView(raw.buffer);
+    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+    this.inits.push({ name, dtype: DType.int64, dims: scalar ? [] : [values.length], raw });
+    return name;
+  }
+
+  scalar(v: number): string {
+    return this.floats('c', [], Float32Array.of(v));
+  }
+}
+
+// ---- What can be exported: checked before anything is built ----------------------
+
+/** Activations ONNX's RNN/LSTM/GRU ops take (with the alpha/beta they need). */
+function rnnActivation(act: ActId): { name: string; alpha?: number; beta?: number } | null {
+  switch (act) {
+    case Act.tanh:
+      return { name: 'Tanh' };
+    case Act.sigmoid:
+      return { name: 'Sigmoid' };
+    case Act.relu:
+      return { name: 'Relu' };
+    case Act.linear:
+      return { name: 'Affine', alpha: 1, beta: 0 };
+    case Act.hardSigmoid:
+      // Keras 3: clip(x/6 + 1/2, 0, 1)
+      return { name: 'HardSigmoid', alpha: 1 / 6, beta: 0.5 };
+    case Act.hardSigmoidLegacy:
+      // Keras 2 / tfjs: clip(0.2x + 0.5, 0, 1)
+      return { name: 'HardSigmoid', alpha: 0.2, beta: 0.5 };
+    case Act.elu:
+      return { name: 'Elu', alpha: 1 };
+    case Act.softsign:
+      return { name: 'Softsign' };
+    case Act.softplus:
+      return { name: 'Softplus' };
+    default:
+      return null; // selu, swish, softmax: no ONNX recurrent activation computes them
+  }
+}
+
+const RNN_ACTS = 'tanh, sigmoid, relu, linear, hardSigmoid, hardSigmoidLegacy, elu, softsign, softplus';
+
+function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): string[] {
+  const p: string[] = [];
+  if (!(r instanceof SimpleRNN || r instanceof LSTM || r instanceof GRU)) p.push(`${where}: ${r.className} has no ONNX recurrent op`);
+  if (r.stateful) p.push(`${where}: stateful: true (an ONNX graph carries no state between runs; export a stateless copy and feed the state as initialState)`);
+  if (inBidirectional && r.goBackwards) p.push(`${where}: goBackwards: true on the layer inside Bidirectional (ONNX's bidirectional op runs its first direction forward)`);
+  if (rnnActivation(r.activation) === null) p.push(`${where}: activation '${activationName(r.activation)}' (ONNX recurrent ops take ${RNN_ACTS})`);
+  if ((r instanceof LSTM || r instanceof GRU) && rnnActivation(r.recurrentActivation) === null) {
+    p.push(`${where}: recurrentActivation '${activationName(r.recurrentActivation)}' (ONNX recurrent ops take ${RNN_ACTS})`);
+  }
+  return p;
+}
+
+const SUPPORTED = 'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, Activation, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate';
+
+function checkNode(n: Node): string[] {
+  const l = n.layer;
+  const w = `${l.className} '${l.name}'`;
+  const p: string[] = [];
+  for (const [k, v] of Object.entries(n.call.args)) {
+    if (k === 'training' && (v === false || v === null)) continue;
+    p.push(`${w}: call option ${k}: ${show(v)} (the export computes inference: no call options)`);
+  }
+  if (l instanceof Dense || l instanceof Activation || l instanceof Dropout || l instanceof SpatialDropout1D || l instanceof Masking || l instanceof Embedding) return p;
+  if (l instanceof TimeDistributed) {
+    if (!(l.layer instanceof Dense)) p.push(`${w}: wraps ${l.layer.className} (the export takes TimeDistributed(Dense) only)`);
+    return p;
+  }
+  if (l instanceof Recurrent) return [...p, ...checkRecurrent(l, w, false)];
+  if (l instanceof Bidirectional) {
+    p.push(...checkRecurrent(l.forwardLayer, `${w} (forward)`, true));
+    const back = checkRecurrent(l.backwardLayer, `${w} (backward)`, false);
+    p.push(...back);
+    if (!l.backwardLayer.goBackwards) p.push(`${w}: backwardLayer with goBackwards: false`);
+    if (l.forwardLayer instanceof GRU && l.backwardLayer instanceof GRU && l.forwardLayer.resetAfter !== l.backwardLayer.resetAfter) {
+      p.push(`${w}: backwardLayer's resetAfter differs from the forward layer's (one ONNX GRU op has one linear_before_reset)`);
+    }
+    if (l.forwardLayer.className !== l.backwardLayer.className) p.push(`${w}: backwardLayer is a ${l.backwardLayer.className}, the forward layer a ${l.forwardLayer.className}`);
+    return p;
+  }
+  if (l instanceof Add || l instanceof Subtract || l instanceof Multiply || l instanceof Average || l instanceof Maximum || l instanceof Minimum) return p;
+  if (l instanceof Concatenate) {
+    const rank = n.inputs[0]!.rank;
+    const axis = l.axis < 0 ? rank + l.axis : l.axis;
+    if (axis === 1 && rank === 3) p.push(`${w}: axis ${l.axis} joins along time (its mask and sequence lengths would not be a prefix); join along features instead`);
+    return p;
+  }
+  if (l instanceof InputLayer) return p;
+  return [...p, `${w}: ${l.className} is not supported by the ONNX export (supported: ${SUPPORTED})`];
+}
+
+// ---- Building ----------------------------------------------------------------
+
+function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
+  const l = n.layer;
+  const x = xs[0]!;
+  const outRank = n.outputs[0]!.rank;
+  // Keras's default mask rule: a sequence in, a sequence out keeps the mask.
+  const passMask = x.rank === 3 && outRank === 3 ? x.mask : null;
+  if (l instanceof Dropout || l instanceof SpatialDropout1D) return [{ name: x.name, mask: passMask, rank: outRank }];
+  if (l instanceof Dense) return [{ name: dense(b, l, x.name), mask: passMask, rank: outRank }];
+  if (l instanceof TimeDistributed) return [{ name: dense(b, l.layer as Dense, x.name), mask: passMask, rank: outRank }];
+  if (l instanceof Activation) return [{ name: activation(b, l.activation, x.name), mask: passMask, rank: outRank }];
+  if (l instanceof Embedding) {
+    const table = weight(l, 'embeddings');
+    const idx = b.one('Cast', [x.name], { to: DType.int64 });
+    const y = b.one('Gather', [b.floats(`${l.name}_embeddings`, table.shape, table.value), idx], { axis: 0 });
+    // maskZero: a step is kept where its index is not 0 (on [B, L] indices: a time mask).
+    const mask = l.maskZero && x.rank === 2 ? b.one('Not', [b.one('Equal', [x.name, b.scalar(0)])]) : null;
+    return [{ name: y, mask, rank: outRank }];
+  }
+  if (l instanceof Masking) {
+    // A step is kept where any feature differs from maskValue (compared as float32, NaN never equal);
+    // its output is zeros at the steps it masks (its own rule), and its mask ANDs the incoming one.
+    const differs = b.one('Cast', [b.one('Not', [b.one('Equal', [x.name, b.scalar(Math.fround(l.maskValue))])])], { to: DType.float });
+    // [B, T, 1]: any(differs) as a sum > 0 (ReduceSum takes its axes as an input in every opset exported to; ReduceMax only from 18)
+    const keepF = b.one('Cast', [b.one('Greater', [b.one('ReduceSum', [differs, b.int64s([-1])], { keepdims: 1 }), b.scalar(0)])], { to: DType.float });
+    const y = b.one('Mul', [x.name, keepF]);
+    let mask = b.one('Cast', [b.one('Squeeze', [keepF, b.int64s([-1])])], { to: DType.bool });
+    if (x.mask !== null) mask = b.one('And', [mask, x.mask]);
+    return [{ name: y, mask, rank: outRank }];
+  }
+  if (l instanceof Recurrent) return recurrent(b, n, l, null, xs);
+  if (l instanceof Bidirectional) return recurrent(b, n, l.forwardLayer, l, xs);
+  if (l instanceof Concatenate) {
+    const y = b.one('Concat', xs.map((v) => v.name), { axis: l.axis < 0 ? outRank + l.axis : l.axis });
+    // Keras 3 along features: a step is kept if any input keeps it (an unmasked input keeps all).
+    let mask: string | null = null;
+    if (outRank === 3 && xs.every((v) => v.mask !== null)) mask = xs.map((v) => v.mask!).reduce((a, m) => b.one('Or', [a, m]));
+    return [{ name: y, mask, rank: outRank }];
+  }
+  // Element-wise merges. Keras inserts unit axes after the batch axis into lower-rank inputs.
+  const names = xs.map((v) => {
+    if (v.rank === outRank) return v.name;
+    return b.one('Unsqueeze', [v.name, b.int64s(Array.from({ length: outRank - v.rank }, (_, i) => 1 + i))]);
+  });
+  const masks = xs.map((v) => v.mask).filter((m): m is string => m !== null);
+  const mask = outRank === 3 && masks.length > 0 ? masks.reduce((a, m) => b.one('And', [a, m])) : null;
+  const chain = (op: string): string => names.reduce((a, v) => b.one(op, [a, v]));
+  let y: string;
+  if (l instanceof Add) y = chain('Add');
+  else if (l instanceof Subtract) y = b.one('Sub', [names[0]!, names[1]!]);
+  else if (l instanceof Multiply) y = chain('Mul');
+  else if (l instanceof Maximum) y = chain('Max');
+  else if (l instanceof Minimum) y = chain('Min');
+  else if (l instanceof Average) y = b.one('Div', [chain('Add'), b.scalar(names.length)]);
+  else throw new Error(`exportOnnx: ${l.where} slipped past the checks`);
+  return [{ name: y, mask, rank: outRank }];
+}
+
+function weight(l: Layer, name: string): { shape: number[]; value: Float32Array } {
+  const w = l.weights.find((x) => x.name === name);
+  if (w === undefined) throw new Error(`exportOnnx: ${l.where} has no weight '${name}'`);
+  return { shape: [...w.shape], value: w.value.slice(0, w.shape.reduce((a, d) => a * d, 1)) };
+}
+
+function hasWeight(l: Layer, name: string): boolean {
+  return l.weights.some((x) => x.name === name);
+}
+
+/** x · kernel + bias, then the activation (any rank: MatMul works on the last axis). */
+function dense(b: Builder, l: Dense, x: string): string {
+  const k = weight(l, 'kernel');
+  let y = b.one('MatMul', [x, b.floats(`${l.name}_kernel`, k.shape, k.value)]);
+  if (l.useBias) {
+    const bias = weight(l, 'bias');
+    y = b.one('Add', [y, b.floats(`${l.name}_bias`, bias.shape, bias.value)]);
+  }
+  return activation(b, l.activation, y);
+}
+
+function activation(b: Builder, act: ActId, x: string): string {
+  switch (act) {
+    case Act.linear:
+      return x;
+    case Act.tanh:
+      return b.one('Tanh', [x]);
+    case Act.sigmoid:
+      return b.one('Sigmoid', [x]);
+    case Act.relu:
+      return b.one('Relu', [x]);
+    case Act.elu:
+      return b.one('Elu', [x], { alpha: { float: 1 } });
+    case Act.selu:
+      // ONNX's default alpha and gamma are Keras's constants (as float32)
+      return b.one('Selu', [x]);
+    case Act.softplus:
+      return b.one('Softplus', [x]);
+    case Act.softsign:
+      return b.one('Softsign', [x]);
+    case Act.swish:
+      return b.one('Mul', [x, b.one('Sigmoid', [x])]);
+    case Act.softmax:
+      return b.one('Softmax', [x], { axis: -1 });
+    case Act.hardSigmoid:
+      return b.one('HardSigmoid', [x], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
+    case Act.hardSigmoidLegacy:
+      return b.one('HardSigmoid', [x], { alpha: { float: 0.2 }, beta: { float: 0.5 } });
+    default:
+      throw new Error(`exportOnnx: activation ${activationName(act)} has no ONNX form`);
+  }
+}
+
+/** Keras gate blocks (of H columns) in ONNX's order, per cell kind. */
+function gateOrder(r: Recurrent): number[] {
+  if (r instanceof LSTM) return [0, 3, 1, 2]; // Keras i, f, c, o → ONNX i, o, f, c
+  if (r instanceof GRU) return [0, 1, 2]; // z, r, h in both
+  return [0];
+}
+
+/**
+ * One direction's W [G·H, I], R [G·H, H] and B [2·G·H] (ONNX layouts, ONNX gate order)
+ * from Keras's kernel [I, G·H], recurrent_kernel [H, G·H] and bias.
+ */
+function directionWeights(r: Recurrent): { W: Float32Array; R: Float32Array; B: Float32Array; I: number } {
+  const H = r.units;
+  const order = gateOrder(r);
+  const G = order.length;
+  const k = weight(r, 'kernel');
+  const rk = weight(r, 'recurrent_kernel');
+  const I = k.shape[0]!;
+  const transpose = (src: Float32Array, rows: number): Float32Array => {
+    const out = new Float32Array(G * H * rows);
+    order.forEach((kg, og) => {
+      for (let h = 0; h < H; h++) for (let i = 0; i < rows; i++) out[(og * H + h) * rows + i] = src[i * G * H + kg * H + h]!;
+    });
+    return out;
+  };
+  const B = new Float32Array(2 * G * H);
+  if (hasWeight(r, 'bias')) {
+    const bias = weight(r, 'bias').value;
+    // GRU resetAfter: bias [2, 3H] = [input bias, recurrent bias]; otherwise one [G·H] input bias, zero recurrent bias.
+    const halves = r instanceof GRU && r.resetAfter ? 2 : 1;
+    for (let half = 0; half < halves; half++) {
+      order.forEach((kg, og) => {
+        for (let h = 0; h < H; h++) B[half * G * H + og * H + h] = bias[half * G * H + kg * H + h]!;
+      });
+    }
+  }
+  return { W: transpose(k.value, I), R: transpose(rk.value, H), B, I };
+}
+
+/** The ONNX activation list (and alpha/beta, consumed in order by those that take them) of one direction. */
+function directionActivations(r: Recurrent): { name: string; alpha?: number; beta?: number }[] {
+  const act = rnnActivation(r.activation)!;
+  if (r instanceof LSTM) return [rnnActivation(r.recurrentActivation)!, act, act]; // f (gates), g (cell input), h (output)
+  if (r instanceof GRU) return [rnnActivation(r.recurrentActivation)!, act]; // f (z, r), g (candidate)
+  return [act];
+}
+
+/**
+ * A recurrent layer (dirs = [layer]) or a Bidirectional (dirs = [forward, backward]) as
+ * one ONNX op, with Keras's outputs: the sequence (processing order for goBackwards) or
+ * the last output, then the final states.
+ */
+function recurrent(b: Builder, n: Node, r: Recurrent, bi: Bidirectional | null, xs: readonly Value[]): Value[] {
+  const dirs = bi === null ? [r] : [bi.forwardLayer, bi.backwardLayer];
+  const D = dirs.length;
+  const H = r.units;
+  const S = r.numStates;
+  const op = r instanceof LSTM ? 'LSTM' : r instanceof GRU ? 'GRU' : 'RNN';
+  const x = xs[0]!;
+  const ws = dirs.map(directionWeights);
+  const I = ws[0]!.I;
+  const G = gateOrder(r).length;
+  const cat = (k: 'W' | 'R' | 'B'): Float32Array => {
+    const out = new Float32Array(ws.reduce((a, w) => a + w[k].length, 0));
+    let off = 0;
+    for (const w of ws) {
+      out.set(w[k], off);
+      off += w[k].length;
+    }
+    return out;
+  };
+  const W = b.floats(`${r.name}_W`, [D, G * H, I], cat('W'));
+  const R = b.floats(`${r.name}_R`, [D, G * H, H], cat('R'));
+  const Bn = b.floats(`${r.name}_B`, [D, 2 * G * H], cat('B'));
+  const xT = b.one('Transpose', [x.name], { perm: [1, 0, 2] }); // [T, B, I]
+  const mask = x.mask;
+  let seqLens = '';
+  if (mask !== null) {
+    const counts = b.one('ReduceSum', [b.one('Cast', [mask], { to: DType.int64 }), b.int64s([1])], { keepdims: 0 });
+    seqLens = b.one('Cast', [counts], { to: DType.int32 });
+  }
+  // Initial states: Keras gives [B, H] each (the forward direction's, then the backward one's); ONNX wants [D, B, H].
+  const init: string[] = [];
+  const states0 = xs.slice(1);
+  if (states0.length > 0) {
+    for (let s = 0; s < S; s++) {
+      const perDir = dirs.map((_, d) => b.one('Unsqueeze', [states0[d * S + s]!.name, b.int64s([0])]));
+      init.push(D === 1 ? perDir[0]! : b.one('Concat', perDir, { axis: 0 }));
+    }
+  }
+  const acts = dirs.flatMap(directionActivations);
+  const attrs: Record<string, AttrValue> = {
+    hidden_size: H,
+    direction: bi !== null ? 'bidirectional' : r.goBackwards ? 'reverse' : 'forward',
+    activations: acts.map((a) => a.name),
+  };
+  const alphas = acts.filter((a) => a.alpha !== undefined).map((a) => a.alpha!);
+  const betas = acts.filter((a) => a.beta !== undefined).map((a) => a.beta!);
+  if (alphas.length > 0) attrs.activation_alpha = { floats: alphas };
+  if (betas.length > 0) attrs.activation_beta = { floats: betas };
+  if (r instanceof GRU) attrs.linear_before_reset = r.resetAfter ? 1 : 0;
+  const inputs = [xT, W, R, Bn, seqLens, init[0] ?? ''];
+  if (op === 'LSTM') inputs.push(init[1] ?? '');
+  while (inputs[inputs.length - 1] === '') inputs.pop();
+  const [Y, Yh, Yc] = b.node(op, inputs, attrs, op === 'LSTM' ? 3 : 2);
+  const maskTM = mask === null ? null : b.one('Unsqueeze', [b.one('Transpose', [mask], { perm: [1, 0] }), b.int64s([2])]); // [T, B, 1]
+  const pick = (t: string, d: number, axis: number): string => b.one('Gather', [t, b.int64s([d], true)], { axis });
+
+  const outputs: string[] = dirs.map((layer, d) => {
+    const hT = pick(Yh!, d, 0); // [B, H]
+    const processedLast = layer.goBackwards ? 0 : -1; // the input step the layer processes last
+    if (!layer.returnSequences) {
+      // The last output is the final state (a masked step holds it), unless zeroOutputForMask
+      // zeros it where the step processed last is masked.
+      if (mask === null || !layer.zeroOutputForMask) return hT;
+      const lastKept = b.one('Unsqueeze', [pick(mask, processedLast < 0 ? -1 : 0, 1), b.int64s([1])]); // [B, 1]
+      return b.one('Where', [lastKept, hT, b.scalar(0)]);
+    }
+    let y = pick(Y!, d, 1); // [T, B, H], input order, zeros past each row's length
+    if (maskTM !== null && !layer.zeroOutputForMask) {
+      // Keras repeats the previous output at a masked step: past the length that is the final state
+      // going forward; going backwards the masked steps come first, where the previous output is the initial state.
+      if (!layer.goBackwards) y = b.one('Where', [maskTM, y, hT]);
+      else if (init.length > 0) y = b.one('Where', [maskTM, y, pick(init[0]!, d, 0)]);
+    }
+    let yb = b.one('Transpose', [y], { perm: [1, 0, 2] }); // [B, T, H]
+    // A lone goBackwards layer returns its sequence in processing order; Bidirectional's backward half is in input order already.
+    if (bi === null && layer.goBackwards) yb = b.one('Slice', [yb, b.int64s([-1]), b.int64s([-(2 ** 62)]), b.int64s([1]), b.int64s([-1])]);
+    return yb;
+  });
+
+  const outRank = n.outputs[0]!.rank;
+  const outMask = r.returnSequences ? mask : null;
+  const result: Value[] = [];
+  if (bi === null) result.push({ name: outputs[0]!, mask: outMask, rank: outRank });
+  else if (bi.mergeMode === null) outputs.forEach((o) => result.push({ name: o, mask: outMask, rank: outRank }));
+  else {
+    const [f, k] = outputs as [string, string];
+    const merged =
+      bi.mergeMode === 'concat' ? b.one('Concat', [f, k], { axis: -1 }) : bi.mergeMode === 'sum' ? b.one('Add', [f, k]) : bi.mergeMode === 'mul' ? b.one('Mul', [f, k]) : b.one('Mul', [b.one('Add', [f, k]), b.scalar(0.5)]);
+    result.push({ name: merged, mask: outMask, rank: outRank });
+  }
+  const returnState = bi === null ? r.returnState : bi.returnState;
+  if (returnState) {
+    const finals = op === 'LSTM' ? [Yh!, Yc!] : [Yh!];
+    for (let d = 0; d < D; d++) for (const s of finals) result.push({ name: pick(s, d, 0), mask: null, rank: 2 });
+  }
+  return result;
+}
