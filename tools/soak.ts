@@ -42,12 +42,13 @@ const { values } = parseArgs({
 const BATCHES = Number(values.batches ?? 10000);
 const MODELS = Number(values.models ?? 1000);
 const ONLY = values.only;
-if (!(Number.isInteger(BATCHES) && BATCHES >= 200) || !(Number.isInteger(MODELS) && MODELS >= 200) || (ONLY !== undefined && !['train', 'workers', 'models'].includes(ONLY))) {
-  console.error('usage: npm run soak -- [--batches N ≥ 200] [--models N ≥ 200] [--only train|workers|models] [--every N]');
+/** Batches (models) between samples, and the warm-up after which growth is measured. */
+const EVERY_BATCHES = Number(values.every ?? Math.min(500, Math.floor(BATCHES / 10)));
+const ok = (n: number, least: number): boolean => Number.isInteger(n) && n >= least;
+if (!ok(BATCHES, 200) || !ok(MODELS, 200) || !ok(EVERY_BATCHES, 1) || 2 * EVERY_BATCHES > BATCHES || (ONLY !== undefined && !['train', 'workers', 'models'].includes(ONLY))) {
+  console.error('usage: npm run soak -- [--batches N ≥ 200] [--models N ≥ 200] [--only train|workers|models] [--every N ≤ batches / 2]');
   process.exit(2);
 }
-/** Batches (models) between samples, and the warm-up after which growth is measured. */
-const EVERY_BATCHES = Number(values.every ?? Math.min(500, BATCHES / 10));
 const WARMUP_BATCHES = EVERY_BATCHES;
 const EVERY_MODELS = 50;
 const WARMUP_MODELS = 100;
@@ -60,30 +61,33 @@ const WARMUP_MODELS = 100;
 type Limit = { kind: 'slope'; max: number } | { kind: 'flat' } | { kind: 'peak'; max: number };
 
 /**
- * Chosen from the measured runs (README, "Soak") with headroom. The settled heap grows by
- * a few hundred KiB in the first thousands of batches (V8's optimised code: a heap snapshot
- * diff over 1,500 models shows only code objects), RSS moves with the allocator and the
- * OS by a few MiB without any leak (over models by up to ~15 MiB: malloc keeps what the
- * collector hints of dropped models used). A leak of one 64-float array per batch already
- * makes ~0.3 MiB per 1,000 batches of external memory, one tensor of a batch's activations
- * far more; a model's WebAssembly blocks kept per model, 4 MiB per model.
+ * Chosen from the measured runs (README, "Soak") with headroom. The settled heap grows by a
+ * few hundred KiB in the first thousands of batches and up to 0.8 MiB over 1,000 models
+ * (V8's optimised code: heap snapshot diffs over 1,500 models, disposed or dropped, show
+ * only code objects). RSS moves with the allocator and the OS by a few MiB without any
+ * leak, over models by up to ~15 MiB (malloc keeps what the collector hints of dropped
+ * models used). External memory and ArrayBuffers stayed within ±0.01 MiB per 1,000 in every
+ * run, so 0.1 MiB catches one 64-float array kept per batch (+0.24 MiB per 1,000 batches,
+ * checked by adding such a leak); a model's WebAssembly blocks kept per model would be
+ * 4 GiB per 1,000 models.
  */
 const TRAIN_LIMITS: Record<Measure, Limit> = {
-  heapUsed: { kind: 'slope', max: 1 * MiB },
+  heapUsed: { kind: 'slope', max: 0.5 * MiB },
   rss: { kind: 'slope', max: 5 * MiB },
-  external: { kind: 'slope', max: 1 * MiB },
-  arrayBuffers: { kind: 'slope', max: 1 * MiB },
+  external: { kind: 'slope', max: 0.1 * MiB },
+  arrayBuffers: { kind: 'slope', max: 0.1 * MiB },
   wasmMemory: { kind: 'flat' },
   wasmInUse: { kind: 'flat' },
 };
 const LIMITS: Record<Run, Record<Measure, Limit>> = {
   train: TRAIN_LIMITS,
   workers: TRAIN_LIMITS,
-  'models-dispose': { ...TRAIN_LIMITS, rss: { kind: 'slope', max: 32 * MiB } },
+  'models-dispose': { ...TRAIN_LIMITS, heapUsed: { kind: 'slope', max: 2 * MiB }, rss: { kind: 'slope', max: 32 * MiB } },
   // Without dispose() the memory a yielding loop holds depends on when the collector runs:
-  // judged by its peak. 192 MiB is ~45 of these 4.2 MiB models (measured: 97 MiB; 903 MiB
-  // before blocks under 1 MiB had a collector hint).
-  'models-yield': { ...TRAIN_LIMITS, rss: { kind: 'peak', max: 448 * MiB }, wasmMemory: { kind: 'peak', max: 192 * MiB } },
+  // judged by its peak. 192 MiB is ~45 of these 4.2 MiB models (measured: 67–97 MiB of
+  // WebAssembly memory, RSS 230–290 MiB; before blocks under 1 MiB had a collector hint,
+  // 189 MiB here and 0.6–1.4 GiB in the same loop without the soak's collections).
+  'models-yield': { ...TRAIN_LIMITS, heapUsed: { kind: 'slope', max: 2 * MiB }, rss: { kind: 'peak', max: 448 * MiB }, wasmMemory: { kind: 'peak', max: 192 * MiB } },
 };
 const LABEL: Record<Measure, string> = {
   heapUsed: 'heap used',
@@ -240,14 +244,14 @@ function judge(r: RunResult): Row[] {
       const most = Math.max(...after.map(([, s]) => s[measure]));
       if (most > start) failed = `${LABEL[measure]} grew after warm-up: ${mib(start)} → ${mib(most)} MiB`;
     } else if (limit.kind === 'slope') {
-      if (growth > limit.max) failed = `${LABEL[measure]} grows ${mib(growth)} MiB per 1,000 ${r.unit} (limit ${mib(limit.max)})`;
+      if (growth > limit.max) failed = `${LABEL[measure]} grows ${(growth / MiB).toFixed(3)} MiB per 1,000 ${r.unit} (limit ${(limit.max / MiB).toFixed(2)})`;
     } else if (peak > limit.max) failed = `${LABEL[measure]} peaked at ${mib(peak)} MiB (limit ${mib(limit.max)})`;
     return { measure, start, end, peak, growth, limit, failed };
   });
 }
 
 function showLimit(l: Limit): string {
-  return l.kind === 'flat' ? 'no growth' : l.kind === 'slope' ? `< ${mib(l.max)}/1k` : `peak < ${mib(l.max)}`;
+  return l.kind === 'flat' ? 'no growth' : l.kind === 'slope' ? `< ${(l.max / MiB).toFixed(l.max < MiB ? 2 : 1)}/1k` : `peak < ${mib(l.max)}`;
 }
 
 function table(results: RunResult[]): string[] {
