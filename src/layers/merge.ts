@@ -79,7 +79,9 @@ export function broadcastShapes(shapes: readonly Shape[], where: string): Shape 
   for (let k = 0; k < r; k++) {
     let d: number | null = 1;
     for (const s of shapes) {
-      const e = s[k - (r - s.length)] ?? 1;
+      // A missing leading axis is 1; an unknown (null) one stays unknown (`?? 1` would read null as 1).
+      const at = k - (r - s.length);
+      const e = at < 0 ? 1 : s[at]!;
       if (e === 1) continue;
       if (d === 1) d = e;
       else if (e !== null && d !== null && e !== d) throw new RangeError(`${where}: inputs of shapes ${shapes.map((x) => formatShape([null, ...x])).join(', ')} cannot be merged element-wise`);
