@@ -1,0 +1,325 @@
+/**
+ * ONNX export against onnxruntime-node as the oracle: every exported model runs in ONNX
+ * Runtime (CPU) at batch sizes and time lengths that neither building nor exporting saw,
+ * and must give rnnkit's predict within 1e-5 (absolute) on every output. Weights are
+ * random, biases included (the default zeros would hide a misplaced bias). Masks come
+ * from right-padded rows of different lengths. The exported files also pass
+ * onnx.checker when Debian's python3-onnx is installed.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { Rng } from '../src/core/rng.js';
+import { exportOnnx, input, layers, model, sequential, Tensor, OnnxExportError, type Model, type SymbolicTensor } from '../src/index.js';
+
+const TOL = 1e-5;
+const VOCAB = 13;
+
+/** Random weights everywhere (biases included), in [-0.6, 0.6]. */
+function randomize(m: Model, seed: number): void {
+  const rng = new Rng(seed);
+  m.setWeights(m.getWeights().map((w) => new Tensor(Float32Array.from(w.data, () => (rng.uniform() - 0.5) * 1.2), w.shape)));
+}
+
+interface Case {
+  readonly data: Float32Array;
+  readonly shape: number[];
+}
+
+function floats(shape: number[], rng: Rng): Case {
+  const n = shape.reduce((a, d) => a * d, 1);
+  return { data: Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1), shape };
+}
+
+/** Right-padded token rows: row b keeps lens[b] tokens (1…VOCAB-1), then zeros. */
+function tokens(lens: readonly number[], T: number, rng: Rng): Case {
+  const data = new Float32Array(lens.length * T);
+  lens.forEach((L, b) => {
+    for (let t = 0; t < L; t++) data[b * T + t] = 1 + Math.floor(rng.uniform() * (VOCAB - 1));
+  });
+  return { data, shape: [lens.length, T] };
+}
+
+/** Right-padded feature rows for a Masking layer: steps past lens[b] are all maskValue. */
+function padded(lens: readonly number[], T: number, F: number, rng: Rng, maskValue = 0): Case {
+  const data = new Float32Array(lens.length * T * F).fill(maskValue);
+  lens.forEach((L, b) => {
+    for (let i = 0; i < L * F; i++) data[b * T * F + i] = rng.uniform() * 2 - 1;
+  });
+  return { data, shape: [lens.length, T, F] };
+}
+
+let checkedFile = false;
+const hasChecker = ((): boolean => {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Export m, run each input set in ONNX Runtime, compare every output with predict.
+ * Returns the largest absolute difference seen.
+ */
+async function parity(m: Model, runs: readonly (readonly Case[])[], what: string): Promise<number> {
+  const bytes = await exportOnnx(m);
+  const session = await ort.InferenceSession.create(bytes);
+  assert.equal(session.inputNames.length, runs[0]!.length, `${what}: inputs`);
+  let worst = 0;
+  for (const xs of runs) {
+    const feeds: Record<string, ort.Tensor> = {};
+    xs.forEach((x, i) => (feeds[session.inputNames[i]!] = new ort.Tensor('float32', x.data, x.shape)));
+    const got = await session.run(feeds);
+    const pred = m.predict(xs.length === 1 ? new Tensor(xs[0]!.data, xs[0]!.shape) : xs.map((x) => new Tensor(x.data, x.shape)));
+    const want = Array.isArray(pred) ? (pred as Tensor[]) : [pred];
+    assert.equal(session.outputNames.length, want.length, `${what}: outputs`);
+    want.forEach((w, o) => {
+      const g = got[session.outputNames[o]!]!;
+      assert.deepEqual([...g.dims], [...w.shape], `${what}: output ${o} shape`);
+      const gd = g.data as Float32Array;
+      for (let i = 0; i < gd.length; i++) {
+        const d = Math.abs(gd[i]! - w.data[i]!);
+        if (!(d <= TOL)) assert.fail(`${what}: output ${o} [${i}] onnxruntime ${gd[i]} vs rnnkit ${w.data[i]} (batch ${xs[0]!.shape[0]}, shape ${xs[0]!.shape.join('×')})`);
+        worst = Math.max(worst, d);
+      }
+    });
+  }
+  if (hasChecker && !checkedFile) {
+    // One full onnx.checker pass (a few seconds of Python start-up; once is enough to catch a malformed encoding).
+    checkedFile = true;
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-onnx-'));
+    try {
+      const file = join(dir, 'model.onnx');
+      await exportOnnx(m, file);
+      assert.deepEqual(readFileSync(file), Buffer.from(bytes), 'the written file holds the returned bytes');
+      execFileSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'tools', 'onnx_check.py'), file], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return worst;
+}
+
+const worst: Record<string, number> = {};
+function note(group: string, d: number): void {
+  worst[group] = Math.max(worst[group] ?? 0, d);
+}
+
+type Cell = 'simpleRNN' | 'lstm' | 'gru' | 'gruBefore';
+function cell(kind: Cell, args: Record<string, unknown>): ReturnType<typeof layers.lstm> {
+  if (kind === 'simpleRNN') return layers.simpleRNN(args as never);
+  if (kind === 'lstm') return layers.lstm(args as never);
+  return layers.gru({ ...(args as never), resetAfter: kind === 'gru' });
+}
+const CELLS: Cell[] = ['simpleRNN', 'lstm', 'gru', 'gruBefore'];
+
+describe('exportOnnx: recurrent layers in onnxruntime', () => {
+  it('SimpleRNN, LSTM, GRU (resetAfter true and false) × returnSequences × goBackwards, dynamic batch and time', async () => {
+    let seed = 1;
+    for (const kind of CELLS) {
+      for (const returnSequences of [false, true]) {
+        for (const goBackwards of [false, true]) {
+          const m = sequential({ layers: [cell(kind, { units: 5, returnSequences, goBackwards, inputShape: [null, 3] }), layers.dense({ units: 2 })] });
+          randomize(m, seed++);
+          const rng = new Rng(seed);
+          note('plain', await parity(m, [[floats([3, 7, 3], rng)], [floats([1, 2, 3], rng)], [floats([5, 11, 3], rng)]], `${kind} rs=${returnSequences} gb=${goBackwards}`));
+        }
+      }
+    }
+  });
+
+  it('activations through the activations attribute (hard sigmoid both ways, relu, linear, elu, softsign, softplus)', async () => {
+    const rng = new Rng(7);
+    const specs: [Cell, Record<string, unknown>][] = [
+      ['lstm', { activation: 'relu', recurrentActivation: 'hardSigmoid' }],
+      ['lstm', { activation: 'softsign', recurrentActivation: 'hardSigmoidLegacy' }],
+      ['gru', { activation: 'elu', recurrentActivation: 'hardSigmoidLegacy' }],
+      ['gruBefore', { activation: 'softplus', recurrentActivation: 'hardSigmoid' }],
+      ['simpleRNN', { activation: 'linear' }],
+      ['simpleRNN', { activation: 'relu' }],
+    ];
+    for (const [i, [kind, acts]] of specs.entries()) {
+      const m = sequential({ layers: [cell(kind, { units: 4, returnSequences: true, inputShape: [null, 2], ...acts })] });
+      randomize(m, 100 + i);
+      note('activations', await parity(m, [[floats([4, 6, 2], rng)], [floats([2, 9, 2], rng)]], `${kind} ${JSON.stringify(acts)}`));
+    }
+  });
+
+  it('masks from Embedding maskZero: returnSequences, last output, goBackwards, zeroOutputForMask', async () => {
+    let seed = 200;
+    for (const kind of CELLS) {
+      for (const returnSequences of [false, true]) {
+        for (const goBackwards of [false, true]) {
+          for (const zeroOutputForMask of [false, true]) {
+            const m = sequential({
+              layers: [layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [null] }), cell(kind, { units: 4, returnSequences, goBackwards, zeroOutputForMask })],
+            });
+            randomize(m, seed++);
+            const rng = new Rng(seed);
+            const what = `${kind} masked rs=${returnSequences} gb=${goBackwards} zero=${zeroOutputForMask}`;
+            note('masked', await parity(m, [[tokens([6, 2, 4, 1], 6, rng)], [tokens([9, 9, 3], 9, rng)]], what));
+          }
+        }
+      }
+    }
+  });
+
+  it('masks from Masking (its own maskValue) into a stacked LSTM → GRU → TimeDistributed(Dense)', async () => {
+    const m = sequential({
+      layers: [
+        layers.masking({ maskValue: -2, inputShape: [null, 3] }),
+        layers.lstm({ units: 5, returnSequences: true }),
+        layers.dropout({ rate: 0.3 }),
+        layers.gru({ units: 4, returnSequences: true }),
+        layers.timeDistributed({ layer: layers.dense({ units: 3, activation: 'softmax' }) }),
+      ],
+    });
+    randomize(m, 300);
+    const rng = new Rng(301);
+    note('masked', await parity(m, [[padded([5, 2, 4], 5, 3, rng, -2)], [padded([8, 1], 8, 3, rng, -2)]], 'masking stack'));
+  });
+
+  it('Bidirectional: concat, sum, mul, ave, × returnSequences, with and without a mask, stacked', async () => {
+    let seed = 400;
+    for (const kind of ['lstm', 'gru', 'simpleRNN', 'gruBefore'] as Cell[]) {
+      for (const mergeMode of ['concat', 'sum', 'mul', 'ave'] as const) {
+        for (const returnSequences of [false, true]) {
+          const m = sequential({
+            layers: [
+              layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [null] }),
+              layers.bidirectional({ layer: cell(kind, { units: 3, returnSequences: true }), mergeMode: 'concat' }),
+              layers.bidirectional({ layer: cell(kind, { units: 4, returnSequences }), mergeMode }),
+              layers.dense({ units: 2, activation: 'tanh' }),
+            ],
+          });
+          randomize(m, seed++);
+          const rng = new Rng(seed);
+          note('bidirectional', await parity(m, [[tokens([5, 3, 1], 5, rng)], [tokens([8, 8], 8, rng)]], `bi ${kind} ${mergeMode} rs=${returnSequences}`));
+        }
+      }
+    }
+    const plain = sequential({ layers: [layers.bidirectional({ layer: layers.lstm({ units: 3, returnSequences: true }), mergeMode: 'ave', inputShape: [null, 2] }), layers.spatialDropout1d({ rate: 0.2 })] });
+    randomize(plain, 450);
+    note('bidirectional', await parity(plain, [[floats([2, 7, 2], new Rng(451))]], 'bi unmasked'));
+  });
+});
+
+describe('exportOnnx: graph models', () => {
+  it('returnState outputs (LSTM, GRU, Bidirectional) and initial states from an encoder', async () => {
+    const rng = new Rng(500);
+    // encoder → states → decoder, as seq2seq does
+    const enc = input({ shape: [null, 3] });
+    const dec = input({ shape: [null, 2] });
+    const [encOut, h, c] = layers.lstm({ units: 4, returnState: true }).apply(enc) as SymbolicTensor[];
+    const decSeq = layers.lstm({ units: 4, returnSequences: true }).apply(dec, { initialState: [h!, c!] }) as SymbolicTensor;
+    const [gOut, gh] = layers.gru({ units: 3, returnState: true, goBackwards: true }).apply(decSeq) as SymbolicTensor[];
+    const m = model({ inputs: [enc, dec], outputs: [encOut!, layers.dense({ units: 2 }).apply(decSeq) as SymbolicTensor, gOut!, gh!] });
+    randomize(m, 501);
+    note('states', await parity(m, [[floats([3, 5, 3], rng), floats([3, 4, 2], rng)], [floats([2, 2, 3], rng), floats([2, 9, 2], rng)]], 'encoder-decoder'));
+
+    const x = input({ shape: [null] });
+    const e = layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true }).apply(x) as SymbolicTensor;
+    const outs = layers.bidirectional({ layer: layers.lstm({ units: 3, returnState: true }), mergeMode: 'sum' }).apply(e) as SymbolicTensor[];
+    const m2 = model({ inputs: x, outputs: outs });
+    randomize(m2, 502);
+    note('states', await parity(m2, [[tokens([4, 2, 1], 4, rng)], [tokens([7, 5], 7, rng)]], 'bidirectional returnState'));
+
+    const x3 = input({ shape: [null, 2] });
+    const init = input({ shape: [3] });
+    const both = layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences: true, returnState: true }), mergeMode: null }).apply(x3, { initialState: [init, init] }) as SymbolicTensor[];
+    const m3 = model({ inputs: [x3, init], outputs: both });
+    randomize(m3, 503);
+    note('states', await parity(m3, [[floats([2, 5, 2], rng), floats([2, 3], rng)], [floats([4, 3, 2], rng), floats([4, 3], rng)]], 'bidirectional mergeMode null, initialState'));
+  });
+
+  it('merges (Add, Concatenate, Multiply, Average, Subtract, Maximum, Minimum) and Dense activations', async () => {
+    const rng = new Rng(600);
+    const a = input({ shape: [null, 3] });
+    const b = input({ shape: [null, 3] });
+    const ya = layers.lstm({ units: 4, returnSequences: true }).apply(a) as SymbolicTensor;
+    const yb = layers.gru({ units: 4, returnSequences: true }).apply(b) as SymbolicTensor;
+    const merged = [
+      layers.add().apply([ya, yb]),
+      layers.concatenate().apply([ya, yb]),
+      layers.multiply().apply([ya, yb, ya]),
+      layers.average().apply([ya, yb]),
+      layers.subtract().apply([ya, yb]),
+      layers.maximum().apply([ya, yb]),
+      layers.minimum().apply([ya, yb]),
+    ] as SymbolicTensor[];
+    const acts = ['selu', 'swish', 'softmax', 'hardSigmoid', 'hardSigmoidLegacy', 'elu', 'softplus'] as const;
+    const outs = merged.map((t, i) => layers.dense({ units: 3, activation: acts[i] }).apply(t) as SymbolicTensor);
+    const last = layers.activation({ activation: 'softsign' }).apply(layers.lstm({ units: 2 }).apply(layers.concatenate().apply([ya, yb]) as SymbolicTensor) as SymbolicTensor) as SymbolicTensor;
+    const m = model({ inputs: [a, b], outputs: [...outs, last] });
+    randomize(m, 601);
+    note('merges', await parity(m, [[floats([3, 4, 3], rng), floats([3, 4, 3], rng)], [floats([1, 10, 3], rng), floats([1, 10, 3], rng)]], 'merges'));
+  });
+
+  it('masks through merges: AND for element-wise merges, OR for feature concatenation', async () => {
+    const rng = new Rng(700);
+    const x = input({ shape: [null] });
+    const f = input({ shape: [null, 3] });
+    const e1 = layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true }).apply(x) as SymbolicTensor;
+    const e2 = layers.masking({ maskValue: 0 }).apply(f) as SymbolicTensor;
+    const sum = layers.add().apply([e1, e2]) as SymbolicTensor;
+    const cat = layers.concatenate().apply([e1, e2]) as SymbolicTensor;
+    const y1 = layers.lstm({ units: 3 }).apply(sum) as SymbolicTensor;
+    const y2 = layers.gru({ units: 3, returnSequences: true }).apply(cat) as SymbolicTensor;
+    const m = model({ inputs: [x, f], outputs: [y1, y2] });
+    randomize(m, 701);
+    note('masked', await parity(m, [[tokens([5, 3, 2], 5, rng), padded([5, 4, 2], 5, 3, rng)]], 'merged masks'));
+  });
+});
+
+describe('exportOnnx: refusals and options', () => {
+  it('lists every unsupported layer and option, naming them', async () => {
+    const m = sequential({
+      layers: [
+        layers.lstm({ units: 3, returnSequences: true, stateful: true, batchInputShape: [2, 4, 2] }),
+        layers.gru({ units: 3, returnSequences: true, activation: 'selu', recurrentActivation: 'swish' }),
+        layers.conv1d({ filters: 2, kernelSize: 2 }),
+      ],
+    });
+    await assert.rejects(exportOnnx(m), (e: Error) => {
+      assert.ok(e instanceof OnnxExportError);
+      assert.match(e.message, /LSTM 'lstm[^']*': stateful: true/);
+      assert.match(e.message, /GRU 'gru[^']*': activation 'selu'/);
+      assert.match(e.message, /GRU 'gru[^']*': recurrentActivation 'swish'/);
+      assert.match(e.message, /Conv1D 'conv1d[^']*': Conv1D is not supported/);
+      return true;
+    });
+    const a = input({ shape: [null] });
+    const e = layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true }).apply(a) as SymbolicTensor;
+    const joined = layers.concatenate({ axis: 1 }).apply([e, e]) as SymbolicTensor;
+    await assert.rejects(exportOnnx(model({ inputs: a, outputs: joined })), /Concatenate '[^']*': axis 1 joins along time/);
+    const bi = sequential({ layers: [layers.bidirectional({ layer: layers.lstm({ units: 2, goBackwards: true }), inputShape: [3, 2] })] });
+    await assert.rejects(exportOnnx(bi), /forward\): goBackwards: true on the layer inside Bidirectional/);
+  });
+
+  it('checks its options', async () => {
+    const m = sequential({ layers: [layers.dense({ units: 2, inputShape: [3] })] });
+    await assert.rejects(exportOnnx(m, null, { opset: 12 }), /opset must be an integer from 13 to 21, got 12/);
+    await assert.rejects(exportOnnx(m, null, { opset: 17.5 }), /opset must be an integer/);
+    await assert.rejects(exportOnnx(m, null, { opsets: 17 } as never), /opsets/);
+    for (const opset of [13, 21]) {
+      const bytes = await exportOnnx(m, null, { opset });
+      const s = await ort.InferenceSession.create(bytes);
+      const x = Float32Array.of(1, 2, 3);
+      const y = (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', x, [1, 3]) }))[s.outputNames[0]!]!.data as Float32Array;
+      const want = (m.predict(new Tensor(x, [1, 3])) as Tensor).data;
+      assert.ok(Math.abs(y[0]! - want[0]!) <= TOL && Math.abs(y[1]! - want[1]!) <= TOL, `opset ${opset}`);
+    }
+  });
+
+  it('reports the worst difference per group', () => {
+    // Printed for the README's parity figures; the assertions above hold each below 1e-5.
+    console.log(`# onnx parity (max |onnxruntime − rnnkit|): ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}; onnx.checker ${hasChecker ? 'ran' : 'not installed: skipped'}`);
+    assert.ok(existsSync(join(import.meta.dirname, '..', 'tools', 'onnx_check.py')));
+  });
+});
