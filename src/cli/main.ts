@@ -11,6 +11,7 @@ import { timeseries } from './timeseries.js';
 import { seq2seq } from './seq2seq.js';
 import { g2p } from './g2p.js';
 import { classify } from './classify.js';
+import { exportCommand } from './export.js';
 
 const HELP = `Usage: rnnkit <command> [options]
 
@@ -31,6 +32,8 @@ Commands:
   classify evaluate DIR DATA             precision, recall, F1, AUC, confusion matrix
   classify demo                          spam filtering on SpamAssassin, beside classic baselines
 
+  export onnx MODEL_DIR OUT.onnx         a saved model as an ONNX file for ONNX Runtime
+
 Run \`rnnkit <command> --help\` for details.`;
 
 export async function main(argv: string[], out: (line: string) => void = (l) => console.log(l)): Promise<void> {
@@ -41,7 +44,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   if (command === 'seq2seq') return seq2seq(rest, out);
   if (command === 'g2p') return g2p(rest, out);
   if (command === 'classify') return classify(rest, out);
-  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries, seq2seq, g2p, classify (see rnnkit --help)`);
+  if (command === 'export') return exportCommand(rest, out);
+  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries, seq2seq, g2p, classify, export (see rnnkit --help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
