@@ -13,7 +13,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { assertUserError, rnnkit } from './helpers/cli.js';
 import { Rng } from '../src/core/rng.js';
+import type { Recurrent } from '../src/layers/recurrent.js';
+import type { SimpleRNNArgs } from '../src/layers/simpleRNN.js';
+import type { LSTMArgs } from '../src/layers/lstm.js';
+import type { GRUArgs } from '../src/layers/gru.js';
 import { exportOnnx, input, layers, model, sequential, Tensor, OnnxExportError, type Model, type SymbolicTensor } from '../src/index.js';
 
 const TOL = 1e-5;
@@ -112,10 +117,10 @@ function note(group: string, d: number): void {
 }
 
 type Cell = 'simpleRNN' | 'lstm' | 'gru' | 'gruBefore';
-function cell(kind: Cell, args: Record<string, unknown>): ReturnType<typeof layers.lstm> {
-  if (kind === 'simpleRNN') return layers.simpleRNN(args as never);
-  if (kind === 'lstm') return layers.lstm(args as never);
-  return layers.gru({ ...(args as never), resetAfter: kind === 'gru' });
+function cell(kind: Cell, args: Record<string, unknown>): Recurrent {
+  if (kind === 'simpleRNN') return layers.simpleRNN(args as unknown as SimpleRNNArgs);
+  if (kind === 'lstm') return layers.lstm(args as unknown as LSTMArgs);
+  return layers.gru({ ...(args as unknown as GRUArgs), resetAfter: kind === 'gru' });
 }
 const CELLS: Cell[] = ['simpleRNN', 'lstm', 'gru', 'gruBefore'];
 
@@ -216,23 +221,23 @@ describe('exportOnnx: graph models', () => {
     // encoder → states → decoder, as seq2seq does
     const enc = input({ shape: [null, 3] });
     const dec = input({ shape: [null, 2] });
-    const [encOut, h, c] = layers.lstm({ units: 4, returnState: true }).apply(enc) as SymbolicTensor[];
+    const [encOut, h, c] = layers.lstm({ units: 4, returnState: true }).apply(enc) as unknown as SymbolicTensor[];
     const decSeq = layers.lstm({ units: 4, returnSequences: true }).apply(dec, { initialState: [h!, c!] }) as SymbolicTensor;
-    const [gOut, gh] = layers.gru({ units: 3, returnState: true, goBackwards: true }).apply(decSeq) as SymbolicTensor[];
+    const [gOut, gh] = layers.gru({ units: 3, returnState: true, goBackwards: true }).apply(decSeq) as unknown as SymbolicTensor[];
     const m = model({ inputs: [enc, dec], outputs: [encOut!, layers.dense({ units: 2 }).apply(decSeq) as SymbolicTensor, gOut!, gh!] });
     randomize(m, 501);
     note('states', await parity(m, [[floats([3, 5, 3], rng), floats([3, 4, 2], rng)], [floats([2, 2, 3], rng), floats([2, 9, 2], rng)]], 'encoder-decoder'));
 
     const x = input({ shape: [null] });
     const e = layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true }).apply(x) as SymbolicTensor;
-    const outs = layers.bidirectional({ layer: layers.lstm({ units: 3, returnState: true }), mergeMode: 'sum' }).apply(e) as SymbolicTensor[];
+    const outs = layers.bidirectional({ layer: layers.lstm({ units: 3, returnState: true }), mergeMode: 'sum' }).apply(e) as unknown as SymbolicTensor[];
     const m2 = model({ inputs: x, outputs: outs });
     randomize(m2, 502);
     note('states', await parity(m2, [[tokens([4, 2, 1], 4, rng)], [tokens([7, 5], 7, rng)]], 'bidirectional returnState'));
 
     const x3 = input({ shape: [null, 2] });
     const init = input({ shape: [3] });
-    const both = layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences: true, returnState: true }), mergeMode: null }).apply(x3, { initialState: [init, init] }) as SymbolicTensor[];
+    const both = layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences: true, returnState: true }), mergeMode: null }).apply(x3, { initialState: [init, init] }) as unknown as SymbolicTensor[];
     const m3 = model({ inputs: [x3, init], outputs: both });
     randomize(m3, 503);
     note('states', await parity(m3, [[floats([2, 5, 2], rng), floats([2, 3], rng)], [floats([4, 3, 2], rng), floats([4, 3], rng)]], 'bidirectional mergeMode null, initialState'));
@@ -274,6 +279,57 @@ describe('exportOnnx: graph models', () => {
     const m = model({ inputs: [x, f], outputs: [y1, y2] });
     randomize(m, 701);
     note('masked', await parity(m, [[tokens([5, 3, 2], 5, rng), padded([5, 4, 2], 5, 3, rng)]], 'merged masks'));
+  });
+});
+
+describe('exportOnnx: masked edge cases', () => {
+  it('masked steps with an initial state (held going forward and backwards) and all-masked rows', async () => {
+    const rng = new Rng(800);
+    for (const [i, goBackwards] of [false, true].entries()) {
+      for (const kind of CELLS) {
+        const x = input({ shape: [null] });
+        const states = (kind === 'lstm' ? [3, 3] : [3]).map(() => input({ shape: [3] }));
+        const e = layers.embedding({ inputDim: VOCAB, outputDim: 2, maskZero: true }).apply(x) as SymbolicTensor;
+        const y = cell(kind, { units: 3, returnSequences: true, goBackwards }).apply(e, { initialState: states }) as SymbolicTensor;
+        const m = model({ inputs: [x, ...states], outputs: y });
+        randomize(m, 810 + i);
+        const feeds = (B: number): Case[] => states.map(() => floats([B, 3], rng));
+        note('masked', await parity(m, [[tokens([2, 5, 1], 5, rng), ...feeds(3)], [tokens([7, 4], 7, rng), ...feeds(2)]], `${kind} gb=${goBackwards} initial state`));
+      }
+    }
+    // A row with no kept step: its last output and states are the initial (zero) state in both.
+    const m = sequential({ layers: [layers.embedding({ inputDim: VOCAB, outputDim: 2, maskZero: true, inputShape: [null] }), layers.lstm({ units: 3 })] });
+    randomize(m, 820);
+    note('masked', await parity(m, [[tokens([3, 0, 4], 4, rng)]], 'all-masked row'));
+  });
+});
+
+describe('rnnkit export onnx (CLI)', () => {
+  it('writes a saved model as ONNX that onnxruntime runs; one-line errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-onnx-cli-'));
+    try {
+      const m = sequential({ layers: [layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true, inputShape: [null] }), layers.gru({ units: 4 }), layers.dense({ units: 2, activation: 'softmax' })] });
+      randomize(m, 900);
+      await m.save(join(dir, 'model'));
+      const file = join(dir, 'out.onnx');
+      const r = rnnkit('export', 'onnx', join(dir, 'model'), file);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /wrote .*out\.onnx \(\d+ bytes, opset 17\)/);
+      const s = await ort.InferenceSession.create(readFileSync(file));
+      const x = tokens([4, 2], 4, new Rng(901));
+      const got = (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', x.data, x.shape) }))[s.outputNames[0]!]!.data as Float32Array;
+      const want = (m.predict(new Tensor(x.data, x.shape)) as Tensor).data;
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= TOL, `CLI export [${i}]`);
+      assertUserError(rnnkit('export', 'onnx', join(dir, 'nothing'), file), 1, /holds no model\.json/);
+      assertUserError(rnnkit('export', 'onnx', join(dir, 'model')), 2, /expected MODEL_DIR and OUT\.onnx/);
+      assertUserError(rnnkit('export', 'tflite', 'a', 'b'), 2, /unknown format "tflite"/);
+      assertUserError(rnnkit('export', 'onnx', join(dir, 'model'), file, '--opset', '30'), 2, /--opset must be from 13 to 21/);
+      const bad = sequential({ layers: [layers.lstm({ units: 2, activation: 'selu', inputShape: [null, 2] })] });
+      await bad.save(join(dir, 'bad'));
+      assertUserError(rnnkit('export', 'onnx', join(dir, 'bad'), file), 1, /cannot be exported: LSTM '[^']+': activation 'selu'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
