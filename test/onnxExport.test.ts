@@ -6,10 +6,10 @@
  * from right-padded rows of different lengths. The exported files also pass
  * onnx.checker when Debian's python3-onnx is installed.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -58,7 +58,10 @@ function padded(lens: readonly number[], T: number, F: number, rng: Rng, maskVal
   return { data, shape: [lens.length, T, F] };
 }
 
-let checkedFile = false;
+/** Files for one onnx.checker run at the end: the first model and every one parity() is asked to keep. */
+const checkDir = mkdtempSync(join(tmpdir(), 'rnnkit-onnx-'));
+const toCheck: string[] = [];
+after(() => rmSync(checkDir, { recursive: true, force: true }));
 const hasChecker = ((): boolean => {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' });
@@ -70,9 +73,9 @@ const hasChecker = ((): boolean => {
 
 /**
  * Export m, run each input set in ONNX Runtime, compare every output with predict.
- * Returns the largest absolute difference seen.
+ * Returns the largest absolute difference seen. `keep`: also write the file for onnx.checker.
  */
-async function parity(m: Model, runs: readonly (readonly Case[])[], what: string): Promise<number> {
+async function parity(m: Model, runs: readonly (readonly Case[])[], what: string, keep = false): Promise<number> {
   const bytes = await exportOnnx(m);
   const session = await ort.InferenceSession.create(bytes);
   assert.equal(session.inputNames.length, runs[0]!.length, `${what}: inputs`);
@@ -95,18 +98,11 @@ async function parity(m: Model, runs: readonly (readonly Case[])[], what: string
       }
     });
   }
-  if (hasChecker && !checkedFile) {
-    // One full onnx.checker pass (a few seconds of Python start-up; once is enough to catch a malformed encoding).
-    checkedFile = true;
-    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-onnx-'));
-    try {
-      const file = join(dir, 'model.onnx');
-      await exportOnnx(m, file);
-      assert.deepEqual(readFileSync(file), Buffer.from(bytes), 'the written file holds the returned bytes');
-      execFileSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'tools', 'onnx_check.py'), file], { stdio: 'pipe' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  if (keep || toCheck.length === 0) {
+    const file = join(checkDir, `${toCheck.length}.onnx`);
+    await exportOnnx(m, file);
+    assert.deepEqual(readFileSync(file), Buffer.from(bytes), `${what}: the written file holds the returned bytes`);
+    toCheck.push(file);
   }
   return worst;
 }
@@ -187,7 +183,7 @@ describe('exportOnnx: recurrent layers in onnxruntime', () => {
     });
     randomize(m, 300);
     const rng = new Rng(301);
-    note('masked', await parity(m, [[padded([5, 2, 4], 5, 3, rng, -2)], [padded([8, 1], 8, 3, rng, -2)]], 'masking stack'));
+    note('masked', await parity(m, [[padded([5, 2, 4], 5, 3, rng, -2)], [padded([8, 1], 8, 3, rng, -2)]], 'masking stack', true));
   });
 
   it('Bidirectional: concat, sum, mul, ave, × returnSequences, with and without a mask, stacked', async () => {
@@ -205,10 +201,23 @@ describe('exportOnnx: recurrent layers in onnxruntime', () => {
           });
           randomize(m, seed++);
           const rng = new Rng(seed);
-          note('bidirectional', await parity(m, [[tokens([5, 3, 1], 5, rng)], [tokens([8, 8], 8, rng)]], `bi ${kind} ${mergeMode} rs=${returnSequences}`));
+          note('bidirectional', await parity(m, [[tokens([5, 3, 1], 5, rng)], [tokens([8, 8], 8, rng)]], `bi ${kind} ${mergeMode} rs=${returnSequences}`, mergeMode === 'ave' && returnSequences));
         }
       }
     }
+    // A backwardLayer of its own options (activations differ per direction in the ONNX op), and no biases.
+    const own = sequential({
+      layers: [
+        layers.bidirectional({
+          layer: layers.gru({ units: 3, returnSequences: true, useBias: false }),
+          backwardLayer: layers.gru({ units: 3, returnSequences: true, goBackwards: true, activation: 'relu', recurrentActivation: 'hardSigmoid' }),
+          mergeMode: 'sum',
+          inputShape: [null, 2],
+        }),
+      ],
+    });
+    randomize(own, 460);
+    note('bidirectional', await parity(own, [[floats([3, 6, 2], new Rng(461))], [floats([1, 2, 2], new Rng(462))]], 'bi own backwardLayer, no bias'));
     const plain = sequential({ layers: [layers.bidirectional({ layer: layers.lstm({ units: 3, returnSequences: true }), mergeMode: 'ave', inputShape: [null, 2] }), layers.spatialDropout1d({ rate: 0.2 })] });
     randomize(plain, 450);
     note('bidirectional', await parity(plain, [[floats([2, 7, 2], new Rng(451))]], 'bi unmasked'));
@@ -240,7 +249,7 @@ describe('exportOnnx: graph models', () => {
     const both = layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences: true, returnState: true }), mergeMode: null }).apply(x3, { initialState: [init, init] }) as unknown as SymbolicTensor[];
     const m3 = model({ inputs: [x3, init], outputs: both });
     randomize(m3, 503);
-    note('states', await parity(m3, [[floats([2, 5, 2], rng), floats([2, 3], rng)], [floats([4, 3, 2], rng), floats([4, 3], rng)]], 'bidirectional mergeMode null, initialState'));
+    note('states', await parity(m3, [[floats([2, 5, 2], rng), floats([2, 3], rng)], [floats([4, 3, 2], rng), floats([4, 3], rng)]], 'bidirectional mergeMode null, initialState', true));
   });
 
   it('merges (Add, Concatenate, Multiply, Average, Subtract, Maximum, Minimum) and Dense activations', async () => {
@@ -263,7 +272,7 @@ describe('exportOnnx: graph models', () => {
     const last = layers.activation({ activation: 'softsign' }).apply(layers.lstm({ units: 2 }).apply(layers.concatenate().apply([ya, yb]) as SymbolicTensor) as SymbolicTensor) as SymbolicTensor;
     const m = model({ inputs: [a, b], outputs: [...outs, last] });
     randomize(m, 601);
-    note('merges', await parity(m, [[floats([3, 4, 3], rng), floats([3, 4, 3], rng)], [floats([1, 10, 3], rng), floats([1, 10, 3], rng)]], 'merges'));
+    note('merges', await parity(m, [[floats([3, 4, 3], rng), floats([3, 4, 3], rng)], [floats([1, 10, 3], rng), floats([1, 10, 3], rng)]], 'merges', true));
   });
 
   it('masks through merges: AND for element-wise merges, OR for feature concatenation', async () => {
@@ -278,7 +287,7 @@ describe('exportOnnx: graph models', () => {
     const y2 = layers.gru({ units: 3, returnSequences: true }).apply(cat) as SymbolicTensor;
     const m = model({ inputs: [x, f], outputs: [y1, y2] });
     randomize(m, 701);
-    note('masked', await parity(m, [[tokens([5, 3, 2], 5, rng), padded([5, 4, 2], 5, 3, rng)]], 'merged masks'));
+    note('masked', await parity(m, [[tokens([5, 3, 2], 5, rng), padded([5, 4, 2], 5, 3, rng)]], 'merged masks', true));
   });
 });
 
@@ -294,7 +303,7 @@ describe('exportOnnx: masked edge cases', () => {
         const m = model({ inputs: [x, ...states], outputs: y });
         randomize(m, 810 + i);
         const feeds = (B: number): Case[] => states.map(() => floats([B, 3], rng));
-        note('masked', await parity(m, [[tokens([2, 5, 1], 5, rng), ...feeds(3)], [tokens([7, 4], 7, rng), ...feeds(2)]], `${kind} gb=${goBackwards} initial state`));
+        note('masked', await parity(m, [[tokens([2, 5, 1], 5, rng), ...feeds(3)], [tokens([7, 4], 7, rng), ...feeds(2)]], `${kind} gb=${goBackwards} initial state`, kind === 'lstm'));
       }
     }
     // A row with no kept step: its last output and states are the initial (zero) state in both.
@@ -363,6 +372,16 @@ describe('exportOnnx: refusals and options', () => {
     await assert.rejects(exportOnnx(m, null, { opset: 12 }), /opset must be an integer from 13 to 21, got 12/);
     await assert.rejects(exportOnnx(m, null, { opset: 17.5 }), /opset must be an integer/);
     await assert.rejects(exportOnnx(m, null, { opsets: 17 } as never), /opsets/);
+    // Every opset in range builds the same recurrent graph (ops whose inputs changed across opsets are avoided).
+    const rec = sequential({ layers: [layers.embedding({ inputDim: VOCAB, outputDim: 2, maskZero: true, inputShape: [null] }), layers.bidirectional({ layer: layers.lstm({ units: 3, returnSequences: true }) }), layers.masking({ maskValue: 0 })] });
+    randomize(rec, 950);
+    const xs = tokens([4, 1, 3], 4, new Rng(951));
+    const want = (rec.predict(new Tensor(xs.data, xs.shape)) as Tensor).data;
+    for (let opset = 13; opset <= 21; opset++) {
+      const s = await ort.InferenceSession.create(await exportOnnx(rec, null, { opset }));
+      const got = (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', xs.data, xs.shape) }))[s.outputNames[0]!]!.data as Float32Array;
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= TOL, `opset ${opset} [${i}]`);
+    }
     for (const opset of [13, 21]) {
       const bytes = await exportOnnx(m, null, { opset });
       const s = await ort.InferenceSession.create(bytes);
@@ -373,9 +392,18 @@ describe('exportOnnx: refusals and options', () => {
     }
   });
 
+  it('the exported files pass onnx.checker (full check), when python3-onnx is installed', { skip: hasChecker ? false : 'python3-onnx is not installed' }, () => {
+    assert.ok(toCheck.length > 0, 'no file was written to check');
+    try {
+      execFileSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'tools', 'onnx_check.py'), ...toCheck], { stdio: 'pipe', encoding: 'utf8' });
+    } catch (e) {
+      assert.fail(`onnx.checker: ${(e as { stderr?: string }).stderr ?? String(e)}`);
+    }
+  });
+
   it('reports the worst difference per group', () => {
     // Printed for the README's parity figures; the assertions above hold each below 1e-5.
-    console.log(`# onnx parity (max |onnxruntime − rnnkit|): ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}; onnx.checker ${hasChecker ? 'ran' : 'not installed: skipped'}`);
-    assert.ok(existsSync(join(import.meta.dirname, '..', 'tools', 'onnx_check.py')));
+    console.log(`# onnx parity (max |onnxruntime − rnnkit|): ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}; onnx.checker ${hasChecker ? `ran on ${toCheck.length} files` : 'not installed: skipped'}`);
+    assert.ok(Object.keys(worst).length >= 6);
   });
 });
