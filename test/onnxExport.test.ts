@@ -270,8 +270,21 @@ describe('exportOnnx: graph models', () => {
     const acts = ['selu', 'swish', 'softmax', 'hardSigmoid', 'hardSigmoidLegacy', 'elu', 'softplus'] as const;
     const outs = merged.map((t, i) => layers.dense({ units: 3, activation: acts[i] }).apply(t) as SymbolicTensor);
     const last = layers.activation({ activation: 'softsign' }).apply(layers.lstm({ units: 2 }).apply(layers.concatenate().apply([ya, yb]) as SymbolicTensor) as SymbolicTensor) as SymbolicTensor;
-    const m = model({ inputs: [a, b], outputs: [...outs, last] });
+    // One Dense and one LSTM called on two branches: their weights are stored once.
+    const sharedDense = layers.dense({ units: 3, activation: 'tanh' });
+    const sharedLstm = layers.lstm({ units: 3 });
+    const twice = layers.add().apply([sharedDense.apply(sharedLstm.apply(ya) as SymbolicTensor) as SymbolicTensor, sharedDense.apply(sharedLstm.apply(yb) as SymbolicTensor) as SymbolicTensor]) as SymbolicTensor;
+    const m = model({ inputs: [a, b], outputs: [...outs, last, twice] });
     randomize(m, 601);
+    const bytes = Buffer.from(await exportOnnx(m));
+    const kernel = sharedDense.getWeights()[0]!.data;
+    const raw = Buffer.from(kernel.buffer, kernel.byteOffset, kernel.byteLength);
+    const count = (hay: Buffer, needle: Buffer): number => {
+      let n = 0;
+      for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) n++;
+      return n;
+    };
+    assert.equal(count(bytes, raw), 1, 'the shared Dense kernel is stored once');
     note('merges', await parity(m, [[floats([3, 4, 3], rng), floats([3, 4, 3], rng)], [floats([1, 10, 3], rng), floats([1, 10, 3], rng)]], 'merges', true));
   });
 

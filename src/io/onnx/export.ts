@@ -138,6 +138,8 @@ class Builder {
   readonly nodes: NodeDef[] = [];
   readonly inits: TensorDef[] = [];
   private count = 0;
+  /** A layer called more than once (shared weights) stores its weights once: per layer, per weight. */
+  private readonly shared = new WeakMap<Layer, Map<string, string>>();
 
   fresh(hint: string): string {
     return `${hint}__${this.count++}`;
@@ -161,6 +163,15 @@ class Builder {
     const view = new DataView(raw.buffer);
     for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);
     this.inits.push({ name, dtype: DType.float, dims, raw });
+    return name;
+  }
+
+  /** The initializer of a layer's weight (ONNX layout), made by `make` on its first use. */
+  weightOf(l: Layer, tag: string, dims: readonly number[], make: () => Float32Array): string {
+    let own = this.shared.get(l);
+    if (own === undefined) this.shared.set(l, (own = new Map()));
+    let name = own.get(tag);
+    if (name === undefined) own.set(tag, (name = this.floats(`${l.name}_${tag}`, dims, make())));
     return name;
   }
 
@@ -275,7 +286,7 @@ function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
   if (l instanceof Embedding) {
     const table = weight(l, 'embeddings');
     const idx = b.one('Cast', [x.name], { to: DType.int64 });
-    const y = b.one('Gather', [b.floats(`${l.name}_embeddings`, table.shape, table.value), idx], { axis: 0 });
+    const y = b.one('Gather', [b.weightOf(l, 'embeddings', table.shape, () => table.value), idx], { axis: 0 });
     // maskZero: a step is kept where its index is not 0 (on [B, L] indices: a time mask).
     const mask = l.maskZero && x.rank === 2 ? b.one('Not', [b.one('Equal', [x.name, b.scalar(0)])]) : null;
     return [{ name: y, mask, rank: outRank }];
@@ -332,10 +343,10 @@ function hasWeight(l: Layer, name: string): boolean {
 /** x · kernel + bias, then the activation (any rank: MatMul works on the last axis). */
 function dense(b: Builder, l: Dense, x: string): string {
   const k = weight(l, 'kernel');
-  let y = b.one('MatMul', [x, b.floats(`${l.name}_kernel`, k.shape, k.value)]);
+  let y = b.one('MatMul', [x, b.weightOf(l, 'kernel', k.shape, () => k.value)]);
   if (l.useBias) {
     const bias = weight(l, 'bias');
-    y = b.one('Add', [y, b.floats(`${l.name}_bias`, bias.shape, bias.value)]);
+    y = b.one('Add', [y, b.weightOf(l, 'bias', bias.shape, () => bias.value)]);
   }
   return activation(b, l.activation, y);
 }
@@ -443,9 +454,10 @@ function recurrent(b: Builder, n: Node, r: Recurrent, bi: Bidirectional | null, 
     }
     return out;
   };
-  const W = b.floats(`${r.name}_W`, [D, G * H, I], cat('W'));
-  const R = b.floats(`${r.name}_R`, [D, G * H, H], cat('R'));
-  const Bn = b.floats(`${r.name}_B`, [D, 2 * G * H], cat('B'));
+  const owner = bi ?? r;
+  const W = b.weightOf(owner, 'W', [D, G * H, I], () => cat('W'));
+  const R = b.weightOf(owner, 'R', [D, G * H, H], () => cat('R'));
+  const Bn = b.weightOf(owner, 'B', [D, 2 * G * H], () => cat('B'));
   const xT = b.one('Transpose', [x.name], { perm: [1, 0, 2] }); // [T, B, I]
   const mask = x.mask;
   let seqLens = '';
