@@ -78,7 +78,8 @@ export async function exportOnnx(model: ExportableModel, target?: string | null,
 
 /** The synchronous core of exportOnnx: the ModelProto bytes. */
 export function exportOnnxBytes(model: ExportableModel, options: OnnxExportOptions = {}): Uint8Array {
-  const where = `exportOnnx(${model?.className ?? '?'} '${model?.name ?? '?'}')`;
+  if (model === null || typeof model !== 'object' || !('graph' in model)) throw new TypeError(`exportOnnx: expected a Sequential or graph model, got ${show(model)}`);
+  const where = `exportOnnx(${model.className} '${model.name}')`;
   checkOptions(options ?? {}, ['opset'], 'exportOnnx options');
   const opset = options?.opset ?? 17;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new RangeError(`exportOnnx: opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${show(opset)}`);
