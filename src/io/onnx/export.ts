@@ -500,7 +500,7 @@ function recurrent(b: Builder, n: Node, r: Recurrent, bi: Bidirectional | null, 
       // The last output is the final state (a masked step holds it), unless zeroOutputForMask
       // zeros it where the step processed last is masked.
       if (mask === null || !layer.zeroOutputForMask) return hT;
-      const lastKept = b.one('Unsqueeze', [pick(mask, processedLast < 0 ? -1 : 0, 1), b.int64s([1])]); // [B, 1]
+      const lastKept = b.one('Unsqueeze', [pick(mask, processedLast, 1), b.int64s([1])]); // [B, 1]
       return b.one('Where', [lastKept, hT, b.scalar(0)]);
     }
     let y = pick(Y!, d, 1); // [T, B, H], input order, zeros past each row's length
