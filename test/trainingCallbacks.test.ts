@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sequential, layers, tensor, callbacks, optimizers, CSVLogger, ReduceLROnPlateau, type Callback, type Logs, type Tensor } from '../src/index.js';
+import { Sequential, layers, tensor, callbacks, optimizers, schedules, CSVLogger, ReduceLROnPlateau, type Callback, type Logs, type Tensor } from '../src/index.js';
 import { pythonFloatRepr } from '../src/models/trainingCallbacks.js';
 
 function tinyModel(optimizer: Parameters<Sequential['compile']>[0]['optimizer'] = 'sgd'): Sequential {
@@ -104,6 +104,16 @@ describe('terminateOnNaN', () => {
 });
 
 describe('reduceLROnPlateau', () => {
+  it('and learningRateScheduler refuse, before fit starts, an optimizer whose rate comes from a schedule', async () => {
+    const { x, y } = data(8);
+    for (const cb of [callbacks.reduceLROnPlateau({ monitor: 'loss' }), callbacks.learningRateScheduler((_e: number, lr: number) => lr)]) {
+      const model = tinyModel(optimizers.sgd({ learningRate: schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }) }));
+      const before = model.getWeights().map((t) => Array.from(t.data));
+      await assert.rejects(model.fit(x, y, { epochs: 2, verbose: 0, callbacks: [cb] }), /learning rate comes from a schedule \(ExponentialDecay\), which this callback cannot change/);
+      assert.deepEqual(model.getWeights().map((t) => Array.from(t.data)), before, 'no batch ran');
+    }
+  });
+
   it('follows the Keras algorithm: patience, minDelta, cooldown, minLr', async () => {
     const model = tinyModel(optimizers.sgd({ learningRate: 0.1 }));
     const { x, y } = data(8);

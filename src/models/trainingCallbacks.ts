@@ -24,6 +24,11 @@ function optimizerOf(model: TrainableModel | undefined, where: string): LrOptimi
   if (opt === undefined || opt === null || typeof opt !== 'object' || typeof (opt as { learningRate?: unknown }).learningRate !== 'number') {
     throw new Error(`${where}: the model has no optimizer with a numeric learningRate; compile the model before fit`);
   }
+  // A schedule sets the rate itself and refuses a number (Keras too, but only mid-fit): say so before fit starts.
+  const schedule = (opt as { learningRateSchedule?: { className?: string } | null }).learningRateSchedule;
+  if (schedule !== undefined && schedule !== null) {
+    throw new Error(`${where}: the optimizer's learning rate comes from a schedule (${schedule.className ?? 'LearningRateSchedule'}), which this callback cannot change; use one or the other`);
+  }
   return opt as LrOptimizer;
 }
 
