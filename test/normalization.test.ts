@@ -592,6 +592,33 @@ describe('options and training behaviour', () => {
     assert.match(m.summary(() => {}), /Non-trainable params: 12 /, 'frozen: all four of its weights are non-trainable');
   });
 
+  it('inside a frozen model (nested, or the model fit runs) a BatchNormalization keeps its moving statistics, as Keras propagates trainable = false', async () => {
+    const rng = new Rng(52);
+    const x = tensor(randomArray(16 * 3, rng, 2, 6), [16, 3]);
+    const y = tensor(randomArray(16, rng), [16, 1]);
+    const bn = layers.batchNormalization({ momentum: 0.5 });
+    const inner = new Sequential({ layers: [layers.dense({ units: 3, inputShape: [3], seed: 1 }), bn] });
+    const xi = input({ shape: [3] });
+    const outer = model({ inputs: xi, outputs: layers.dense({ units: 1, seed: 2 }).apply(inner.apply(xi)) });
+    const stats = (): number[][] => bn.getWeights().slice(2).map((w) => [...w.data]);
+    const fitOnce = async (): Promise<void> => {
+      outer.compile({ optimizer: optimizers.sgd({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+      await outer.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    };
+    inner.trainable = false;
+    let before = stats();
+    await fitOnce();
+    assert.deepEqual(stats(), before, 'nested model frozen: moving statistics unchanged');
+    inner.trainable = true;
+    outer.trainable = false;
+    await fitOnce();
+    assert.deepEqual(stats(), before, 'the fitted model frozen: moving statistics unchanged');
+    outer.trainable = true;
+    before = stats();
+    await fitOnce();
+    assert.notDeepEqual(stats(), before, 'trainable again: fit updates them');
+  });
+
   it('data-parallel fit refuses a trainable BatchNormalization (workers: 2, also inside a nested model); workers: auto trains on one thread', async () => {
     const x = randomInput([16, 4], 1);
     const y = randomInput([16, 1], 2);

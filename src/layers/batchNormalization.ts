@@ -226,8 +226,9 @@ export class BatchNormalization extends Layer {
     const mu = this.mu;
     const inv = this.inv;
     const eps = this.epsilon;
-    // Keras 3: `if training and self.trainable` — a frozen layer normalises with its moving statistics.
-    this.batchStats = training && this.trainable;
+    // Keras 3: `if training and self.trainable` — a frozen layer (or one inside a frozen model,
+    // which Keras makes frozen too) normalises with its moving statistics.
+    this.batchStats = training && this.trainable && !this.frozenByParent;
     const m = this.batchStats && this.hasTime ? mask : null;
     this.mask = m;
     if (this.batchStats) {

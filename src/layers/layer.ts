@@ -365,6 +365,19 @@ export abstract class Layer {
     return [];
   }
 
+  /**
+   * Whether a model or wrapper around this layer has trainable false, as fit last saw it.
+   * Keras propagates `trainable = false` to every inner layer; rnnkit keeps each layer's own
+   * flag and tells it this instead (BatchNormalization then uses its moving statistics).
+   */
+  protected frozenByParent = false;
+
+  /** @internal Set by fit on every layer below a model: `frozen` when something above it is not trainable. */
+  markFrozen(frozen: boolean): void {
+    this.frozenByParent = frozen;
+    for (const s of this.sublayers()) s.markFrozen(frozen || !this.trainable);
+  }
+
   /** An unbuilt copy with the same class and options (from getConfig; wrappers copy their inner layers). */
   freshCopy(): Layer {
     const make = this.constructor as new (args: Record<string, unknown>) => Layer;

@@ -171,6 +171,7 @@ export class Engine {
 
   /** Refresh each segment's trainable flag from its layer and the model's own (either may change between fits). */
   refreshTrainable(modelTrainable: boolean): void {
+    for (const l of this.layers) l.markFrozen(!modelTrainable);
     this.segments = this.segments.map((s, i) => {
       const p = this.placed[i]!;
       return { ...s, trainable: modelTrainable && p.layer.weightTrainable()[p.index]! };
