@@ -72,12 +72,67 @@ export function numericSeries(table: Table, names: readonly string[], option: st
 }
 
 /** Times (ms since epoch) of a date column; a value Date.parse cannot read is refused by line. */
+/**
+ * The time column as numbers (dates as ms since 1970, or plain numbers). The rows must run
+ * oldest first with no time twice (a newest-first file is refused, saying so); gaps in the
+ * spacing are reported once per table on stderr, since the forecaster reads rows as evenly
+ * spaced steps.
+ */
 export function timeColumn(table: Table, name: string): number[] {
   const i = columnIndex(table, name, '--time-column');
-  return table.rows.map((row, r) => {
+  const times = table.rows.map((row, r) => {
     const raw = (row[i] ?? '').trim();
     const t = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw);
     if (!Number.isFinite(t)) throw new CliError(`${table.file}: line ${table.lines[r]}, column '${name}': ${JSON.stringify(raw)} is not a date`);
     return t;
   });
+  checkTimeOrder(table, name, times);
+  if (!gapsReported.has(table)) {
+    gapsReported.add(table);
+    const gap = timeGaps(times);
+    if (gap !== null) {
+      process.stderr.write(
+        `warning: ${table.file}: column '${name}' has ${gap.count} gap${gap.count > 1 ? 's' : ''} in time (the first before line ${table.lines[gap.first]}, ${gap.steps} steps after the previous row); the forecaster treats the rows as evenly spaced — add the missing rows (with --fill) for an exact calendar\n`,
+      );
+    }
+  }
+  return times;
+}
+
+const gapsReported = new WeakSet<Table>();
+
+function checkTimeOrder(table: Table, name: string, times: readonly number[]): void {
+  const where = `${table.file}: column '${name}'`;
+  if (times.length > 1 && times.every((t, r) => r === 0 || t < times[r - 1]!)) {
+    throw new CliError(`${where}: the rows run newest first; the forecaster needs them oldest first (reverse the rows, e.g. keep the header and pipe the rest through tac)`);
+  }
+  for (let r = 1; r < times.length; r++) {
+    if (times[r]! > times[r - 1]!) continue;
+    const what = times[r] === times[r - 1] ? 'has the same time as' : 'is earlier than';
+    throw new CliError(`${where}: line ${table.lines[r]} ${what} line ${table.lines[r - 1]}; sort the rows by time, oldest first`);
+  }
+}
+
+/**
+ * Gaps in increasing times: steps longer than 1.5 × the usual one (the median; in whole
+ * months when every time is the first of a month at midnight UTC). Null when evenly spaced.
+ */
+export function timeGaps(times: readonly number[]): { count: number; first: number; steps: number } | null {
+  if (times.length < 3) return null;
+  const d = times.map((t) => new Date(t));
+  const monthly = d.every((x) => x.getUTCDate() === 1 && x.getUTCHours() === 0 && x.getUTCMinutes() === 0 && x.getUTCSeconds() === 0);
+  const steps = times.slice(1).map((t, i) => (monthly ? (d[i + 1]!.getUTCFullYear() - d[i]!.getUTCFullYear()) * 12 + d[i + 1]!.getUTCMonth() - d[i]!.getUTCMonth() : t - times[i]!));
+  const usual = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]!;
+  let count = 0;
+  let first = -1;
+  let size = 0;
+  steps.forEach((s, i) => {
+    if (s <= 1.5 * usual) return;
+    count++;
+    if (first < 0) {
+      first = i + 1;
+      size = s / usual;
+    }
+  });
+  return count === 0 ? null : { count, first, steps: Math.round(size * 10) / 10 };
 }
