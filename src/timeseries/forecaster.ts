@@ -22,6 +22,7 @@ import type { ProgressSink } from '../models/progbar.js';
 import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigins, type Series, type SeriesInput, type SplitOptions } from './windowing.js';
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
+import { holtWintersRolling, selectHoltWinters, type HoltWintersModel } from './holtWinters.js';
 
 export type ForecastCell = 'lstm' | 'gru' | 'simple';
 export type ForecastStrategy = 'direct' | 'recursive';
@@ -75,14 +76,25 @@ export interface ForecastFitOptions extends SplitOptions {
 export interface ForecastEvaluateOptions {
   /** Fraction of rows at the end to score (targets inside it). Default: fit's `test` (0.2). */
   test?: number;
-  /** Period of the seasonal-naive baseline; omitted: no seasonal baseline. */
+  /** Period of the seasonal-naive baseline and of Holt-Winters' season; omitted: no seasonal baseline, non-seasonal Holt-Winters only. */
   season?: number;
+  /** Score the Holt-Winters baseline (fitted on the rows before the test part). Default true. */
+  holtWinters?: boolean;
 }
 
 export interface ForecastEvaluation {
   model: ForecastMetrics;
   lastValue: ForecastMetrics;
   seasonalNaive?: ForecastMetrics;
+  /**
+   * Holt-Winters (selectHoltWinters: the variant with the lowest AICc, fitted on the rows before
+   * the test part, parameters then fixed, states updated through the test part). Absent with
+   * `holtWinters: false`, or when those rows are too few (under 10, or with `season` under
+   * two seasons).
+   */
+  holtWinters?: ForecastMetrics;
+  /** The fitted Holt-Winters model behind `holtWinters`. */
+  holtWintersModel?: HoltWintersModel;
   /** Windows scored (each contributes `horizon` points). */
   windows: number;
   horizon: number;
@@ -378,11 +390,13 @@ export class Forecaster {
 
   /**
    * Score the test part (the last `test` fraction of rows; windows whose `horizon` targets all
-   * lie in it) for the model, the last-value baseline and, with `season`, the seasonal-naive one.
+   * lie in it) for the model, the last-value baseline, Holt-Winters and, with `season`, the
+   * seasonal-naive one. Every baseline forecasts from the same origins as the model.
    */
   evaluate(input: SeriesInput | Series, options: ForecastEvaluateOptions = {}): ForecastEvaluation {
     const where = 'Forecaster.evaluate';
-    checkOptions(options, ['test', 'season'], where);
+    checkOptions(options, ['test', 'season', 'holtWinters'], where);
+    if (options.holtWinters !== undefined && typeof options.holtWinters !== 'boolean') throw new TypeError(`${where}: holtWinters must be a boolean, got ${show(options.holtWinters)}`);
     const s = this.checkSeries(input, where);
     const test = options.test ?? this.split.test;
     if (typeof test !== 'number' || !(test > 0 && test <= 1)) throw new RangeError(`${where}: test must be a fraction in (0, 1], got ${show(test)}`);
@@ -405,6 +419,15 @@ export class Forecaster {
       actual,
     };
     if (options.season !== undefined) res.seasonalNaive = forecastMetrics(actual, seasonalNaiveForecast(s, this.target, origins, H, options.season));
+    const m = options.season;
+    const enough = start >= 10 && (m === undefined || m < 2 || start >= 2 * m);
+    if (options.holtWinters !== false && enough) {
+      const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
+      // A season of 1 is no season.
+      const model = selectHoltWinters(y.subarray(0, start), m !== undefined && m >= 2 ? { period: m } : {});
+      res.holtWinters = forecastMetrics(actual, holtWintersRolling(model, y, origins, H));
+      res.holtWintersModel = model;
+    }
     return res;
   }
 

@@ -3,6 +3,19 @@ export { windows, windowOrigins, rowsNeeded, toSeries, chronologicalSplit, fillG
 export { Scaler, standardScaler, minMaxScaler, type ScalerKind, type ScalerJSON } from './scalers.js';
 export { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
 export {
+  fitHoltWinters,
+  selectHoltWinters,
+  holtWintersForecast,
+  holtWintersRolling,
+  holtWintersInitialStates,
+  holtWintersName,
+  type HoltWintersSpec,
+  type HoltWintersModel,
+  type HoltWintersTrend,
+  type HoltWintersSeason,
+  type SelectHoltWintersOptions,
+} from './holtWinters.js';
+export {
   Forecaster,
   FORECASTER_KEY,
   type ForecasterArgs,
