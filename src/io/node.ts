@@ -202,6 +202,25 @@ async function readBounded(handle: ReadHandle, size: number): Promise<Uint8Array
   return out;
 }
 
+/** One whole regular file (a `.keras` zip), refused before it is read when it is over `maxBytes`. */
+export async function readFileBounded(source: string, maxBytes: number, what: string): Promise<{ bytes: Uint8Array; where: string }> {
+  const { path } = await modules(what);
+  const fs = (await import('node:fs/promises')) as unknown as ReadFs;
+  const file = path.resolve(dirFromTarget(source));
+  try {
+    const { handle, size } = await openRegular(fs, file, false);
+    try {
+      if (size > maxBytes) throw new ModelFormatError(`${file}: ${size} bytes, more than the ${maxBytes} accepted (loadModel's maxBytes option)`);
+      return { bytes: await readBounded(handle, size), where: file };
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new Error(`${what}: cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Read model.json (path to the file or its directory); `readShards` then reads the weight
  * files its manifest names, as untrusted input: each path a file name relative to

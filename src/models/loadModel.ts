@@ -1,11 +1,13 @@
 /**
  * loadModel: a model (Sequential or graph) from a TF.js layers-model — a Node path or file://
- * URL, an http(s):// URL (global fetch), or in-memory {modelJson, weightData}.
+ * URL, an http(s):// URL (global fetch), or in-memory {modelJson, weightData} — or from a
+ * Keras 3 `.keras` file (a path ending in .keras, or in-memory {kerasFile}; io/kerasFile.ts).
  * Reads rnnkit's own files, tfjs's model.save output and tensorflowjs-converted Keras
  * models (several shards, quantized weights).
  */
 import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
-import { MAX_JSON_BYTES, readFromFiles } from '../io/node.js';
+import { MAX_JSON_BYTES, readFileBounded, readFromFiles } from '../io/node.js';
+import { modelFromKerasFile } from '../io/kerasFile.js';
 import { checkShardSizes, manifestLayout } from '../io/weights.js';
 import type { Model } from './model.js';
 import { modelFromArtifacts } from './loading.js';
@@ -25,7 +27,12 @@ export interface LoadOptions {
   signal?: AbortSignal;
 }
 
-type Source = string | ModelArtifacts | { modelJson: ModelJSON | string; weightData: ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView)[] };
+type Source =
+  | string
+  | ModelArtifacts
+  | { modelJson: ModelJSON | string; weightData: ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView)[] }
+  /** The bytes of a Keras 3 `.keras` file (browsers: from fetch or a file input). */
+  | { kerasFile: ArrayBuffer | ArrayBufferView };
 
 type Options = Required<Omit<LoadOptions, 'signal'>> & { signal: AbortSignal | undefined };
 
@@ -74,6 +81,14 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
   };
   check();
   const build = { maxBytes: o.maxBytes, checkFinite: o.checkFinite };
+  if (source !== null && typeof source === 'object' && 'kerasFile' in source) {
+    const k = (source as { kerasFile: unknown }).kerasFile;
+    const extra = Object.keys(source).filter((key) => key !== 'kerasFile');
+    if (extra.length > 0) throw new TypeError(`${what}: {kerasFile} takes no other keys, got ${extra.map((key) => `'${key}'`).join(', ')}`);
+    if (!isBytes(k)) throw new TypeError(`${what}: kerasFile must be an ArrayBuffer or a typed array, got ${show(k)?.slice(0, 80)}`);
+    const bytes = ArrayBuffer.isView(k) ? new Uint8Array(k.buffer, k.byteOffset, k.byteLength) : new Uint8Array(k);
+    return modelFromKerasFile(bytes, 'the .keras file', build);
+  }
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
     if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData}`);
@@ -88,7 +103,15 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
     return modelFromArtifacts(json, shards, where, build);
   }
   if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, or {modelJson, weightData}; got ${show(source)?.slice(0, 80)}`);
-  if (/^https?:\/\//i.test(source)) return loadFromUrl(source, what, o);
+  if (/^https?:\/\//i.test(source)) {
+    if (/\.keras([?#]|$)/i.test(source)) throw new TypeError(`${what}: .keras files are read from a path or from their bytes; fetch ${source} and pass {kerasFile: bytes}`);
+    return loadFromUrl(source, what, o);
+  }
+  if (/\.keras$/i.test(source)) {
+    const { bytes, where } = await readFileBounded(source, o.maxBytes, what);
+    check();
+    return modelFromKerasFile(bytes, where, build);
+  }
   const files = await readFromFiles(source, what);
   check();
   const json = parseModelJson(files.jsonText, files.where);

@@ -1,0 +1,320 @@
+/**
+ * Keras 3 `.keras` files (keras/src/saving/saving_lib.py): a zip of config.json (the model,
+ * serialized as Keras 3 serializes it), metadata.json ({keras_version, date_saved}) and
+ * model.weights.h5. The topology goes through the same Keras 3 reader as a TF.js
+ * model.json (models/loading.ts); the new part is the container and the weight paths.
+ *
+ * The weights file holds a group `<path>/vars` per object, its variables as datasets "0",
+ * "1", … (trainable first, then non-trainable, in creation order, as Layer.save_own_variables
+ * writes them). A model's layers are at `layers/<snake_case(class name)>`, the second of a
+ * class `<name>_1` (saving_lib._get_unique_name: never the layer's own name, which Keras
+ * generates); a recurrent layer's variables belong to its cell (`layers/lstm/cell/vars/0`),
+ * Bidirectional's to `forward_layer` and `backward_layer`, TimeDistributed's to `layer`.
+ *
+ * The file is untrusted: the zip is read from its central directory with every size
+ * checked before anything is allocated (declared sizes summed against maxBytes, each
+ * member inflated into a buffer of its declared size and its CRC-32 compared, so a member
+ * that claims less than it holds is refused), members other than the three are named and
+ * refused, and every error is a ModelFormatError naming the file and the member. The zip
+ * (fflate) and HDF5 (jsfive) readers are imported only when a .keras file is read.
+ */
+import { ModelFormatError, show } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import { Bidirectional } from '../layers/bidirectional.js';
+import { InputLayer } from '../layers/inputLayer.js';
+import { withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
+import { Recurrent } from '../layers/recurrent.js';
+import { TimeDistributed } from '../layers/timeDistributed.js';
+import { Model } from '../models/model.js';
+import { modelFromKeras } from '../models/loading.js';
+import type { KerasModelJSON } from './config.js';
+
+const CONFIG = 'config.json';
+const METADATA = 'metadata.json';
+const WEIGHTS = 'model.weights.h5';
+/** The most bytes config.json or metadata.json may have. */
+const MAX_JSON_BYTES = 256 * 2 ** 20;
+
+export interface KerasFileOptions {
+  maxBytes: number;
+  checkFinite: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// The zip container.
+
+let crcTable: Int32Array | null = null;
+
+/** CRC-32 (the zip's polynomial 0xEDB88320), to catch a member that inflates to other bytes than it declares. */
+function crc32(data: Uint8Array): number {
+  if (crcTable === null) {
+    crcTable = new Int32Array(256);
+    for (let i = 0; i < 256; i++) {
+      let c = i;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[i] = c;
+    }
+  }
+  let c = -1;
+  for (let i = 0; i < data.length; i++) c = crcTable[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  flags: number;
+  crc: number;
+  compressed: number;
+  size: number;
+  local: number;
+}
+
+/** The central directory's entries; sizes are only declared here (checked as each member is read). */
+function zipEntries(bytes: Uint8Array, where: string): ZipEntry[] {
+  const bad = (why: string): ModelFormatError => new ModelFormatError(`${where}: not a readable .keras zip: ${why}`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The end-of-central-directory record: 22 bytes and a comment of at most 65535.
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= 0 && i >= bytes.length - 22 - 65535; i--) {
+    if (dv.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw bad('no end-of-central-directory record (a truncated file, or not a zip)');
+  const count = dv.getUint16(eocd + 10, true);
+  const cdSize = dv.getUint32(eocd + 12, true);
+  const cdOffset = dv.getUint32(eocd + 16, true);
+  if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) throw bad('a zip64 archive (over 4 GiB or 65535 members) is not supported');
+  if (cdOffset + cdSize > eocd) throw bad(`its central directory (${cdSize} bytes at ${cdOffset}) runs past the end of the archive (a truncated file)`);
+  const entries: ZipEntry[] = [];
+  let p = cdOffset;
+  for (let k = 0; k < count; k++) {
+    if (p + 46 > cdOffset + cdSize || dv.getUint32(p, true) !== 0x02014b50) throw bad(`central directory entry ${k} is damaged`);
+    const nameLen = dv.getUint16(p + 28, true);
+    const extraLen = dv.getUint16(p + 30, true);
+    const commentLen = dv.getUint16(p + 32, true);
+    if (p + 46 + nameLen > cdOffset + cdSize) throw bad(`central directory entry ${k} is damaged`);
+    const entry: ZipEntry = {
+      flags: dv.getUint16(p + 8, true),
+      method: dv.getUint16(p + 10, true),
+      crc: dv.getUint32(p + 16, true),
+      compressed: dv.getUint32(p + 20, true),
+      size: dv.getUint32(p + 24, true),
+      local: dv.getUint32(p + 42, true),
+      name: new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLen)),
+    };
+    if (entry.compressed === 0xffffffff || entry.size === 0xffffffff || entry.local === 0xffffffff) throw bad(`member ${JSON.stringify(entry.name)} uses zip64 sizes, which are not supported`);
+    entries.push(entry);
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+/** One member's bytes: exactly its declared size, inflated at most that far, its CRC-32 checked. */
+async function zipMember(bytes: Uint8Array, e: ZipEntry, where: string): Promise<Uint8Array> {
+  const at = `${where}: ${e.name}`;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (e.flags & 1) throw new ModelFormatError(`${at}: the member is encrypted`);
+  if (e.local + 30 > bytes.length || dv.getUint32(e.local, true) !== 0x04034b50) throw new ModelFormatError(`${at}: its local header is missing or damaged (a truncated file?)`);
+  const start = e.local + 30 + dv.getUint16(e.local + 26, true) + dv.getUint16(e.local + 28, true);
+  if (start + e.compressed > bytes.length) throw new ModelFormatError(`${at}: its ${e.compressed} bytes run past the end of the archive (a truncated file)`);
+  const raw = bytes.subarray(start, start + e.compressed);
+  let out: Uint8Array;
+  if (e.method === 0) {
+    if (e.compressed !== e.size) throw new ModelFormatError(`${at}: stored (not compressed), yet its sizes differ (${e.compressed} and ${e.size} bytes)`);
+    out = raw;
+  } else if (e.method === 8) {
+    const { inflateSync } = await import('fflate');
+    try {
+      // A buffer of the declared size, never grown: a member claiming less than it holds
+      // cannot take more memory than it declared (and then fails its CRC).
+      out = inflateSync(raw, { out: new Uint8Array(e.size) });
+    } catch (err) {
+      throw new ModelFormatError(`${at}: cannot inflate it: ${(err as Error).message}`);
+    }
+    if (out.length !== e.size) throw new ModelFormatError(`${at}: inflates to ${out.length} bytes, not the ${e.size} it declares`);
+  } else {
+    throw new ModelFormatError(`${at}: compression method ${e.method} is not supported (stored and deflate are)`);
+  }
+  if (crc32(out) !== e.crc) throw new ModelFormatError(`${at}: its CRC-32 does not match (a damaged file, or a member that holds more than it declares)`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The HDF5 weights.
+
+interface H5Dataset {
+  shape: number[];
+  dtype: unknown;
+  value: ArrayLike<number>;
+}
+
+/** Every dataset under the root, by path, without reading any values. */
+function h5Datasets(root: import('jsfive').Group, where: string): Map<string, H5Dataset> {
+  const found = new Map<string, H5Dataset>();
+  const walk = (g: import('jsfive').Group, path: string, depth: number): void => {
+    if (depth > 32) throw new ModelFormatError(`${where}: groups nested more than 32 deep at ${path}`);
+    for (const k of g.keys) {
+      const p = path === '' ? k : `${path}/${k}`;
+      const child = g.get(k);
+      if (Array.isArray((child as H5Dataset).shape)) {
+        if (found.size >= 100_000) throw new ModelFormatError(`${where}: more than 100000 datasets`);
+        found.set(p, child as unknown as H5Dataset);
+      } else walk(child as import('jsfive').Group, p, depth + 1);
+    }
+  };
+  walk(root, '', 0);
+  return found;
+}
+
+const FLOAT_DTYPES = new Set(['<f4', '>f4', '<f8', '>f8']);
+
+// ---------------------------------------------------------------------------------------
+// Keras 3's weight paths.
+
+/** keras/src/utils/naming.py to_snake_case, as saving_lib names a container's members. */
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** Where each of a layer's weights lives in model.weights.h5, under `prefix` (its own path plus '/'). */
+function layerPaths(layer: Layer, json: unknown, prefix: string, out: Map<LayerWeight, string>, where: string): void {
+  if (layer instanceof Model) {
+    modelPaths(layer, json as KerasModelJSON, prefix, out, where);
+  } else if (layer instanceof Bidirectional) {
+    layerPaths(layer.forwardLayer, null, `${prefix}forward_layer/`, out, where);
+    layerPaths(layer.backwardLayer, null, `${prefix}backward_layer/`, out, where);
+  } else if (layer instanceof TimeDistributed) {
+    const c = (json as { config?: { layer?: unknown } } | null)?.config?.layer ?? null;
+    layerPaths(layer.layer, c, `${prefix}layer/`, out, where);
+  } else {
+    const vars = layer instanceof Recurrent ? `${prefix}cell/vars` : `${prefix}vars`;
+    layer.weights.forEach((w, i) => out.set(w, `${vars}/${i}`));
+  }
+}
+
+/** A Sequential's or Functional's layers: `layers/<snake name>` in config.json's order (Keras's model.layers). */
+function modelPaths(model: Model, json: KerasModelJSON, prefix: string, out: Map<LayerWeight, string>, where: string): void {
+  const list = json?.config?.layers;
+  if (!Array.isArray(list)) throw new ModelFormatError(`${where}: ${CONFIG}: the model's config has no layers list`);
+  const used = new Map<string, number>();
+  for (const l of list) {
+    if (l?.class_name === 'InputLayer') continue;
+    const name = typeof l?.name === 'string' ? l.name : (l?.config?.name as string);
+    const layer = model.layers.find((x) => x.name === name && !(x instanceof InputLayer));
+    if (layer === undefined) throw new ModelFormatError(`${where}: ${CONFIG}: layer '${String(name)}' is not in the loaded model`);
+    const snake = toSnakeCase(String(l.class_name));
+    const n = used.get(snake);
+    used.set(snake, n === undefined ? 0 : n + 1);
+    layerPaths(layer, l, `${prefix}layers/${n === undefined ? snake : `${snake}_${n + 1}`}/`, out, where);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+function parseJsonMember(bytes: Uint8Array, at: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw new ModelFormatError(`${at}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ModelFormatError(`${at}: expected a JSON object, got ${show(v)?.slice(0, 80)}`);
+  return v as Record<string, unknown>;
+}
+
+/**
+ * A model from the bytes of a Keras 3 `.keras` file (`where` names it in errors). The
+ * topology and weights are read; config.json's compile_config and the optimizer's state
+ * are not (the model comes back uncompiled), nor are the seed generators' states of
+ * dropout layers (rnnkit draws its own dropout masks).
+ */
+export async function modelFromKerasFile(data: Uint8Array, where: string, o: KerasFileOptions): Promise<Model> {
+  if (data.byteLength > o.maxBytes) throw new ModelFormatError(`${where}: ${data.byteLength} bytes, more than the ${o.maxBytes} accepted (loadModel's maxBytes option)`);
+  const entries = zipEntries(data, where);
+  const byName = new Map<string, ZipEntry>();
+  let total = 0;
+  for (const e of entries) {
+    if (byName.has(e.name)) throw new ModelFormatError(`${where}: the zip holds two members named ${JSON.stringify(e.name)}`);
+    byName.set(e.name, e);
+    // Directory entries carry nothing; any other member rnnkit would not read is refused.
+    if (e.name.endsWith('/') && e.size === 0) continue;
+    if (e.name !== CONFIG && e.name !== METADATA && e.name !== WEIGHTS) {
+      const why = e.name.startsWith('assets/') ? "assets (of layers rnnkit does not have, such as TextVectorization's vocabulary)" : e.name === 'model.weights.npz' ? 'weights in the npz format (rnnkit reads model.weights.h5)' : 'a member a Keras 3 model file does not have';
+      throw new ModelFormatError(`${where}: member ${JSON.stringify(e.name)} is ${why}; a .keras file rnnkit reads holds ${CONFIG}, ${METADATA} and ${WEIGHTS}`);
+    }
+    total += e.size;
+    if (total > o.maxBytes) throw new ModelFormatError(`${where}: ${e.name}: its members declare ${total} bytes or more, more than the ${o.maxBytes} accepted (loadModel's maxBytes option)`);
+  }
+  const missing = [CONFIG, METADATA, WEIGHTS].filter((n) => !byName.has(n));
+  if (missing.length > 0) throw new ModelFormatError(`${where}: the zip has no ${missing.join(', ')} (a Keras 3 .keras file holds ${CONFIG}, ${METADATA} and ${WEIGHTS})`);
+  for (const n of [CONFIG, METADATA]) if (byName.get(n)!.size > MAX_JSON_BYTES) throw new ModelFormatError(`${where}: ${n}: ${byName.get(n)!.size} bytes, more than the ${MAX_JSON_BYTES} a JSON member may have`);
+
+  const metadata = parseJsonMember(await zipMember(data, byName.get(METADATA)!, where), `${where}: ${METADATA}`);
+  const version = metadata.keras_version;
+  if (typeof version !== 'string') throw new ModelFormatError(`${where}: ${METADATA}: no keras_version`);
+  // Keras 2.13–2.15 wrote .keras files too, with Keras 2 configs and other weight paths.
+  if (!/^3\./.test(version)) throw new ModelFormatError(`${where}: ${METADATA}: keras_version ${JSON.stringify(version)}; rnnkit reads the .keras files of Keras 3`);
+  const config = parseJsonMember(await zipMember(data, byName.get(CONFIG)!, where), `${where}: ${CONFIG}`);
+
+  const h5bytes = await zipMember(data, byName.get(WEIGHTS)!, where);
+  const hdf5 = await import('jsfive');
+  const h5where = `${where}: ${WEIGHTS}`;
+  let datasets: Map<string, H5Dataset>;
+  try {
+    const copy = h5bytes.slice().buffer as ArrayBuffer;
+    datasets = h5Datasets(new hdf5.File(copy, WEIGHTS), h5where);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new ModelFormatError(`${h5where}: not a readable HDF5 file: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let values = 0;
+  for (const [p, d] of datasets) {
+    if (!d.shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new ModelFormatError(`${h5where}: ${p}: shape ${show(d.shape)} is not a list of sizes`);
+    values += d.shape.reduce((a, b) => a * b, 1);
+  }
+  if (4 * values > o.maxBytes) throw new ModelFormatError(`${h5where}: its datasets hold ${values} values, more than the ${o.maxBytes} bytes accepted (loadModel's maxBytes option)`);
+
+  // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
+  const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as unknown as KerasModelJSON, 'keras3', `${where}: ${CONFIG}`));
+  const paths = new Map<LayerWeight, string>();
+  modelPaths(model, config as unknown as KerasModelJSON, '', paths, where);
+  const used = new Set<string>();
+  const tensors = model.weights.map((w) => {
+    const p = paths.get(w);
+    if (p === undefined) throw new ModelFormatError(`${where}: weight '${w.name}' has no place in Keras 3's layout`);
+    const d = datasets.get(p);
+    if (d === undefined) throw new ModelFormatError(`${h5where}: variable ${p} (${w.name}, shape [${w.shape.join(', ')}]) is missing`);
+    const at = `${h5where}: ${p} (${w.name})`;
+    if (d.shape.length !== w.shape.length || d.shape.some((n, i) => n !== w.shape[i])) throw new ModelFormatError(`${at}: shape [${d.shape.join(', ')}], expected [${w.shape.join(', ')}]`);
+    const dtype = typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype);
+    if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${at}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
+    let v: Float32Array;
+    try {
+      v = Float32Array.from(d.value);
+    } catch (e) {
+      throw new ModelFormatError(`${at}: cannot read its values: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (v.length !== w.value.length) throw new ModelFormatError(`${at}: holds ${v.length} values, expected ${w.value.length}`);
+    if (o.checkFinite) {
+      const i = v.findIndex((x) => !Number.isFinite(x));
+      if (i >= 0) throw new ModelFormatError(`${at}: holds ${v[i]} at index ${i}; loadModel refuses non-finite weights (checkFinite: false loads them anyway)`);
+    }
+    used.add(p);
+    return new Tensor(v, [...w.shape]);
+  });
+  // Every variable of the model's layers must have been used (dropout seed-generator states
+  // excepted); top-level groups other than layers (optimizer, metrics) are training state.
+  const extra = [...datasets.keys()].filter((p) => p.startsWith('layers/') && !used.has(p) && !/(^|\/)seed_generator(_\d+)?\//.test(p));
+  if (extra.length > 0) throw new ModelFormatError(`${h5where}: variables the model's layers do not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? `, … (${extra.length})` : ''}`);
+  const set = (): void => model.setWeights(tensors);
+  if (o.checkFinite) set();
+  else withNonFiniteWeights(set);
+  return model;
+}

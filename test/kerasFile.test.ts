@@ -1,0 +1,151 @@
+/**
+ * Keras 3 `.keras` files: the fixtures that tools/keras_fixture.py lays out as Keras 3.16's
+ * saving_lib does (h5py, no Keras) load with the outputs it computed in float64 numpy
+ * from the Keras 3 equations; malformed files (truncated, a zip bomb, a member that lies
+ * about its size, members missing or unknown, variables missing or extra) are refused with
+ * a ModelFormatError naming the file and the member.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { ModelFormatError, loadModel, tensor, type Tensor } from '../src/index.js';
+import { toSnakeCase } from '../src/io/kerasFile.js';
+
+const DIR = new URL('./fixtures/', import.meta.url);
+const SEQ = 'keras3-sequential-lstm.keras';
+const FUN = 'keras3-functional-gru.keras';
+const expected = JSON.parse(readFileSync(new URL('keras3-expected.json', DIR), 'utf8')) as Record<string, { input: unknown[]; inputShape: number[]; output: unknown[] }>;
+const bytesOf = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(f, DIR)));
+
+async function assertPredicts(source: Parameters<typeof loadModel>[0], key: string): Promise<void> {
+  const m = await loadModel(source);
+  const e = expected[key]!;
+  const y = m.predict(tensor((e.input as number[]).flat(3) as number[], e.inputShape)) as Tensor;
+  const want = (e.output as number[]).flat(3) as number[];
+  assert.equal(y.data.length, want.length);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(y.data[i]! - want[i]!) <= 1e-5, `${key}: output ${i} is ${y.data[i]}, numpy says ${want[i]}`);
+}
+
+/** The fixture's members, changed by `edit`, zipped again (deflated: fflate's default). */
+function rezip(file: string, edit: (members: Record<string, Uint8Array>) => void, level: 0 | 6 = 6): Uint8Array {
+  const members = unzipSync(bytesOf(file));
+  edit(members);
+  return zipSync(members as Zippable, { level });
+}
+
+const editConfig = (edit: (c: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }) => void) => (m: Record<string, Uint8Array>) => {
+  const c = JSON.parse(new TextDecoder().decode(m['config.json']));
+  edit(c);
+  m['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+};
+
+async function refuses(bytes: Uint8Array, pattern: RegExp, options = {}): Promise<void> {
+  await assert.rejects(loadModel({ kerasFile: bytes }, options), (e: unknown) => {
+    assert.ok(e instanceof ModelFormatError, `a ModelFormatError, got ${String(e)}`);
+    assert.match(e.message, /^the \.keras file: /);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+describe('Keras 3 .keras files', () => {
+  it("names layers as Keras's to_snake_case does", () => {
+    assert.deepEqual(['SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Embedding', 'TimeDistributed', 'Bidirectional', 'Conv1D', 'BatchNormalization', 'Functional'].map(toSnakeCase), [
+      'simple_rnn', 'lstm', 'gru', 'dense', 'embedding', 'time_distributed', 'bidirectional', 'conv1d', 'batch_normalization', 'functional',
+    ]);
+  });
+
+  it('Sequential[Input, Embedding(mask_zero), LSTM, LSTM (layers/lstm_1), Dense(softmax)] predicts as numpy', async () => {
+    await assertPredicts(new URL(SEQ, DIR).pathname, 'sequential-lstm');
+  });
+
+  it('Functional: Bidirectional(GRU reset_after) → SimpleRNN → Dense predicts as numpy (forward_layer / backward_layer paths)', async () => {
+    await assertPredicts(new URL(FUN, DIR).pathname, 'functional-gru');
+  });
+
+  it('reads bytes ({kerasFile}) and deflated members as well as stored ones', async () => {
+    await assertPredicts({ kerasFile: bytesOf(FUN).buffer as ArrayBuffer }, 'functional-gru');
+    await assertPredicts({ kerasFile: rezip(SEQ, () => undefined) }, 'sequential-lstm');
+  });
+
+  it('the forward and backward halves are not interchangeable (the mapping is checked, not just the shapes)', async () => {
+    // The numpy comparison above would catch forward_layer and backward_layer read the wrong way round.
+    const m = await loadModel({ kerasFile: bytesOf(FUN) });
+    const w = m.getWeights();
+    const e = expected['functional-gru']!;
+    const x = tensor((e.input as number[]).flat(3) as number[], e.inputShape);
+    const before = (m.predict(x) as Tensor).data.slice();
+    m.setWeights([...w.slice(3, 6), ...w.slice(0, 3), ...w.slice(6)]);
+    const after = (m.predict(x) as Tensor).data;
+    assert.ok(before.some((v, i) => Math.abs(v - after[i]!) > 1e-3), 'swapping the halves changes the outputs');
+  });
+
+  it('refuses a truncated file', async () => {
+    const b = bytesOf(SEQ);
+    await refuses(b.subarray(0, b.length - 30), /truncated|end-of-central-directory/);
+    await refuses(b.subarray(0, 1000), /end-of-central-directory/);
+    // The directory intact, a member's bytes cut out of the middle.
+    const cut = new Uint8Array([...b.subarray(0, 200), ...b.subarray(5200)]);
+    await refuses(cut, /truncated|damaged|local header/);
+  });
+
+  it('refuses a zip bomb before inflating it, and a member that holds more than it declares', async () => {
+    // 64 MiB of zeros deflate to ~64 KiB; under maxBytes 1 MiB the declared size is refused.
+    const bomb = rezip(SEQ, (m) => {
+      m['model.weights.h5'] = new Uint8Array(64 * 2 ** 20);
+    });
+    assert.ok(bomb.length < 2 ** 20);
+    await refuses(bomb, /model\.weights\.h5: its members declare \d+ bytes or more, more than the 1048576 accepted/, { maxBytes: 2 ** 20 });
+    // A central directory that claims 3 GB for one member: refused under the default 2^31.
+    const claims = rezip(SEQ, () => undefined);
+    const dv = new DataView(claims.buffer, claims.byteOffset, claims.byteLength);
+    let p = claims.length - 22;
+    while (dv.getUint32(p, true) !== 0x06054b50) p--;
+    let cd = dv.getUint32(p + 16, true);
+    for (;;) {
+      const nameLen = dv.getUint16(cd + 28, true);
+      const name = new TextDecoder().decode(claims.subarray(cd + 46, cd + 46 + nameLen));
+      if (name === 'model.weights.h5') break;
+      cd += 46 + nameLen + dv.getUint16(cd + 30, true) + dv.getUint16(cd + 32, true);
+    }
+    const lying = claims.slice();
+    new DataView(lying.buffer).setUint32(cd + 24, 3e9, true);
+    await refuses(lying, /model\.weights\.h5: its members declare \d+ bytes or more, more than the 2147483648 accepted/);
+    // Claiming fewer bytes than it inflates to: inflated no further than declared, then the CRC fails.
+    const under = claims.slice();
+    new DataView(under.buffer).setUint32(cd + 24, 1000, true);
+    await refuses(under, /model\.weights\.h5: .*(CRC-32|inflate)/);
+  });
+
+  it('refuses a file over maxBytes, and checks its options', async () => {
+    await assert.rejects(loadModel(new URL(SEQ, DIR).pathname, { maxBytes: 1000 }), (e: unknown) => e instanceof ModelFormatError && /bytes, more than the 1000 accepted \(loadModel's maxBytes option\)/.test(e.message));
+    await assert.rejects(loadModel({ kerasFile: 'x' } as never), /kerasFile must be an ArrayBuffer or a typed array/);
+    await assert.rejects(loadModel({ kerasFile: bytesOf(SEQ), weightData: new ArrayBuffer(0) } as never), /\{kerasFile\} takes no other keys, got 'weightData'/);
+  });
+
+  it('names missing and unknown members', async () => {
+    await refuses(rezip(SEQ, (m) => delete m['metadata.json']), /the zip has no metadata\.json/);
+    await refuses(rezip(SEQ, (m) => delete m['model.weights.h5']), /the zip has no model\.weights\.h5/);
+    await refuses(rezip(SEQ, (m) => (m['assets/vocabulary.txt'] = new TextEncoder().encode('a\nb'))), /member "assets\/vocabulary\.txt" is assets/);
+    await refuses(rezip(SEQ, (m) => (m['notes.txt'] = new Uint8Array(3))), /member "notes\.txt" is a member a Keras 3 model file does not have/);
+  });
+
+  it('refuses other Keras versions, broken JSON and a weights file that is not HDF5', async () => {
+    await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.15.0"}'))), /metadata\.json: keras_version "2\.15\.0"; rnnkit reads the \.keras files of Keras 3/);
+    await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode('{"class_name": '))), /config\.json: not valid JSON/);
+    await refuses(rezip(SEQ, (m) => (m['model.weights.h5'] = new TextEncoder().encode('not an HDF5 file at all, just text'))), /model\.weights\.h5: not a readable HDF5 file/);
+  });
+
+  it('names a missing variable, an extra one and a wrong shape', async () => {
+    // A second Dense in the config: its variables (layers/dense_1/vars/…) are not in the file.
+    const twoDense = editConfig((c) => {
+      const d = c.config.layers.at(-1)!;
+      c.config.layers.push({ ...d, config: { ...d.config, name: 'dense_extra', units: 2 } });
+    });
+    await refuses(rezip(SEQ, twoDense), /model\.weights\.h5: variable layers\/dense_1\/vars\/0 \(kernel, shape \[3, 2\]\) is missing/);
+    // Dense without a bias: the file's layers/dense/vars/1 belongs to nothing.
+    await refuses(rezip(SEQ, editConfig((c) => (c.config.layers.at(-1)!.config.use_bias = false))), /model\.weights\.h5: variables the model's layers do not have: layers\/dense\/vars\/1/);
+    await refuses(rezip(SEQ, editConfig((c) => (c.config.layers.at(-1)!.config.units = 4))), /model\.weights\.h5: layers\/dense\/vars\/0 \(kernel\): shape \[5, 3\], expected \[5, 4\]/);
+  });
+});
