@@ -46,6 +46,7 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   assert.match(t.stdout, /^model\s+\d/m);
   assert.match(t.stdout, /^last value\s+\d/m);
   assert.match(t.stdout, /^seasonal naive \(12\)\s+\d/m);
+  assert.match(t.stdout, /^Holt-Winters \((N|A|Ad),(N|A12|M12)\)\s+\d/m);
   assert.match(t.stdout, /Model saved in/);
   // Test part: rows 77…95 (the last 19); history drawn up to the first test row.
   const points = (svg: string): Record<string, number> => Object.fromEntries([...svg.matchAll(/data-name="([^"]*)" data-points="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]));

@@ -1,9 +1,9 @@
 /**
  * `rnnkit timeseries train | forecast`: forecasting a CSV column with a recurrent network,
- * scored against the last-value and seasonal-naive baselines.
+ * scored against the last-value, seasonal-naive and Holt-Winters baselines.
  */
 import { resolve } from 'node:path';
-import { Forecaster, ModelFormatError, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
+import { Forecaster, ModelFormatError, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn } from './csv.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
@@ -17,7 +17,9 @@ const TRAIN_HELP = `Usage: rnnkit timeseries train data.csv --target COL --lookb
 Train a recurrent forecaster on a CSV file (a header row, one row per time step, oldest
 first). The rows are split in time order: training, then validation (early stopping, best
 weights kept), then the test part, where the model's errors are printed beside those of the
-last-value and (with --season) seasonal-naive baselines.
+last-value, (with --season) seasonal-naive and Holt-Winters baselines (Holt-Winters: the
+exponential-smoothing variant with the lowest AICc, seasonal with --season, fitted on the
+rows before the test part).
 
 Options:
   --target COL                column to forecast (required)
@@ -25,7 +27,7 @@ Options:
   --time-column COL           dates of the rows (used to date the forecasts)
   --lookback N                input rows per window (required)
   --horizon N                 steps forecast at once (required)
-  --season N                  period of the seasonal-naive baseline (e.g. 12 for monthly data)
+  --season N                  period of the seasonal baselines (e.g. 12 for monthly data)
   --strategy direct|recursive one output per step, or a one-step model rolled forward (default ${DEFAULTS.strategy})
   --scaling relative|standard|minmax
                               relative: subtract each window's last value, then standardize
@@ -174,6 +176,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   print(`\nTest part: last ${Math.round(test * 100)}% of the rows, ${ev.windows} window(s) × ${ev.horizon} step(s)`);
   const rows: [string, ForecastMetrics][] = [['model', ev.model], ['last value', ev.lastValue]];
   if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${season})`, ev.seasonalNaive]);
+  if (ev.holtWinters !== undefined) rows.push([`Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, ev.holtWinters]);
   for (const line of metricsTable(rows)) print(line);
   if (values.plot !== undefined) {
     await testPlot(values.plot as string, series, times, ev, target, file);
