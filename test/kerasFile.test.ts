@@ -1,5 +1,6 @@
 /**
- * Keras 3 `.keras` files: the fixtures that tools/keras_fixture.py lays out as Keras 3.16's
+ * Keras 3 `.keras` files: the fixtures (Embedding, LSTM, GRU both ways, SimpleRNN, Bidirectional,
+ * Dense, Conv1D, BatchNormalization, TimeDistributed) that tools/keras_fixture.py lays out as Keras 3.16's
  * saving_lib does (h5py, no Keras) load with the outputs it computed in float64 numpy
  * from the Keras 3 equations; malformed files (truncated, a zip bomb, a member that lies
  * about its size, members missing or unknown, variables missing or extra) are refused with
@@ -15,6 +16,7 @@ import { toSnakeCase } from '../src/io/kerasFile.js';
 const DIR = new URL('./fixtures/', import.meta.url);
 const SEQ = 'keras3-sequential-lstm.keras';
 const FUN = 'keras3-functional-gru.keras';
+const CONV = 'keras3-sequential-conv-gru.keras';
 const expected = JSON.parse(readFileSync(new URL('keras3-expected.json', DIR), 'utf8')) as Record<string, { input: unknown[]; inputShape: number[]; output: unknown[] }>;
 const bytesOf = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(f, DIR)));
 
@@ -62,6 +64,10 @@ describe('Keras 3 .keras files', () => {
 
   it('Functional: Bidirectional(GRU reset_after) → SimpleRNN → Dense predicts as numpy (forward_layer / backward_layer paths)', async () => {
     await assertPredicts(new URL(FUN, DIR).pathname, 'functional-gru');
+  });
+
+  it('Sequential[Conv1D(relu), BatchNormalization (moving statistics), GRU(reset_after: false), TimeDistributed(Dense)] predicts as numpy', async () => {
+    await assertPredicts(new URL(CONV, DIR).pathname, 'sequential-conv-gru');
   });
 
   it('reads bytes ({kerasFile}) and deflated members as well as stored ones', async () => {

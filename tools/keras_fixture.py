@@ -149,9 +149,9 @@ def write_keras(path, config, groups):
                 g.create_dataset(str(i), data=a)
     meta = {'keras_version': KERAS_VERSION, 'date_saved': '2026-12-04@16:00:00'}
     with zipfile.ZipFile(path, 'w') as z:
-        z.writestr('metadata.json', json.dumps(meta))
-        z.writestr('config.json', json.dumps(config))
-        z.writestr('model.weights.h5', h5.getvalue())
+        # A fixed date in the zip headers, so that running this again changes no fixture.
+        for name, data in [('metadata.json', json.dumps(meta)), ('config.json', json.dumps(config)), ('model.weights.h5', h5.getvalue())]:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 4, 16, 0, 0)), data)
 
 
 def model_entry(cls, config):
@@ -241,8 +241,68 @@ def functional_gru():
     return {'input': x.tolist(), 'inputShape': list(x.shape), 'output': y.tolist()}
 
 
+def gru_before(x, mask, k, rk, b, units):
+    # reset_after=False: one bias (3u,); the reset gate applies before the recurrent kernel.
+    def step(xt, s):
+        (h,) = s
+        u = units
+        xz = xt @ k + b
+        z = sigmoid(xz[:, :u] + h @ rk[:, :u])
+        r = sigmoid(xz[:, u:2 * u] + h @ rk[:, u:2 * u])
+        hh = np.tanh(xz[:, 2 * u:] + (r * h) @ rk[:, 2 * u:])
+        h2 = z * h + (1 - z) * hh
+        return h2, [h2]
+    return run_rnn(x, mask, units, step, 1)
+
+
+def sequential_conv_gru():
+    """Sequential[Input(6, 3), Conv1D(4, 2, relu), BatchNormalization, GRU(5, reset_after=False,
+    return_sequences), TimeDistributed(Dense(2))]."""
+    T, F, K, Fi, G, D = 6, 3, 2, 4, 5, 2
+    ck, cb = w(K, F, Fi), w(Fi)
+    gamma, beta, mean = w(Fi) + 1, w(Fi), w(Fi)
+    var = rng.uniform(0.5, 1.5, size=Fi).astype(np.float32)
+    gk, grk, gb = w(Fi, 3 * G), w(G, 3 * G), w(3 * G)
+    dk, db = w(G, D), w(D)
+    bn = {'name': 'batch_normalization', 'axis': -1, 'momentum': 0.99, 'epsilon': 0.001, 'center': True, 'scale': True,
+          'beta_initializer': init('Zeros', {}), 'gamma_initializer': init('Ones', {}), 'moving_mean_initializer': init('Zeros', {}),
+          'moving_variance_initializer': init('Ones', {}), 'beta_regularizer': None, 'gamma_regularizer': None, 'beta_constraint': None,
+          'gamma_constraint': None, 'synchronized': False}
+    conv = {'name': 'conv1d', 'filters': Fi, 'kernel_size': [K], 'strides': [1], 'padding': 'valid', 'data_format': 'channels_last',
+            'dilation_rate': [1], 'groups': 1, 'activation': 'relu', 'use_bias': True, 'kernel_initializer': init('GlorotUniform'),
+            'bias_initializer': init('Zeros', {}), 'kernel_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None,
+            'kernel_constraint': None, 'bias_constraint': None}
+    inner = layer('Dense', dense_config('dense', D, 'linear'), [None, G])
+    layers = [
+        layer('InputLayer', {'batch_shape': [None, T, F], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'input_layer'}),
+        layer('Conv1D', conv, [None, T, F]),
+        layer('BatchNormalization', bn, [None, T - 1, Fi]),
+        layer('GRU', gru_config('gru', G, return_sequences=True, reset_after=False), [None, T - 1, Fi]),
+        layer('TimeDistributed', {'name': 'time_distributed', 'layer': inner}, [None, T - 1, G]),
+    ]
+    layers[0]['config'].pop('trainable')
+    layers[0]['config']['dtype'] = 'float32'
+    config = model_entry('Sequential', {'name': 'sequential', 'trainable': True, 'dtype': policy(), 'layers': layers, 'build_input_shape': [None, T, F]})
+    config['build_config'] = {'input_shape': [None, T, F]}
+    groups = [
+        ('', 'sequential', []),
+        ('layers/conv1d', 'conv1d', [ck, cb]),
+        ('layers/batch_normalization', 'batch_normalization', [gamma, beta, mean, var]),
+        ('layers/gru', 'gru', []), ('layers/gru/cell', 'gru_cell', [gk, grk, gb]),
+        ('layers/time_distributed', 'time_distributed', []), ('layers/time_distributed/layer', 'dense', [dk, db]),
+    ]
+    x = rng.uniform(-1, 1, size=(2, T, F))
+    c = np.stack([sum(x[:, t + j] @ ck[j] for j in range(K)) + cb for t in range(T - K + 1)], 1)
+    c = np.maximum(c, 0)
+    c = (c - mean) / np.sqrt(var.astype(np.float64) + 0.001) * gamma + beta
+    seq, _ = gru_before(c, None, gk, grk, gb, G)
+    y = seq @ dk + db
+    write_keras(os.path.join(OUT, 'keras3-sequential-conv-gru.keras'), config, groups)
+    return {'input': x.tolist(), 'inputShape': list(x.shape), 'output': y.tolist()}
+
+
 if __name__ == '__main__':
-    expected = {'kerasVersion': KERAS_VERSION, 'sequential-lstm': sequential_lstm(), 'functional-gru': functional_gru()}
+    expected = {'kerasVersion': KERAS_VERSION, 'sequential-lstm': sequential_lstm(), 'functional-gru': functional_gru(), 'sequential-conv-gru': sequential_conv_gru()}
     with open(os.path.join(OUT, 'keras3-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)
         f.write('\n')
