@@ -45,6 +45,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/statsmodels-holtwint
   period: number;
   fits: Fit[];
   best: { trend: string | null; damped: boolean; seasonal: string | null };
+  short: { rows: number; period: number; start: { level: number; trend: number; season: number[] }; sse: number };
   rolling: { lookback: number; horizon: number; origins: number; firstOrigin: number; firstForecast: number[]; mae: number };
 };
 const co2 = readFileSync(new URL('../node_modules/vega-datasets/data/co2-concentration.csv', import.meta.url), 'utf8')
@@ -81,6 +82,16 @@ describe('Holt-Winters vs statsmodels on CO2', () => {
       assert.ok(d < FORECAST_ABS, `forecasts differ by up to ${d}`);
     });
   }
+
+  it("a short series (12 rows, season 4: under 10 + 2·⌊4/2⌋) starts from statsmodels' 'simple' states", () => {
+    const { rows, period, start, sse } = fixture.short;
+    const y = co2.slice(0, rows);
+    const spec = { trend: 'add', seasonal: 'add', period } as const;
+    const h = holtWintersInitialStates(y, spec);
+    assert.ok(Math.abs(h.level - start.level) < 1e-9 && Math.abs(h.trend - start.trend) < 1e-9 && maxDiff(h.season, start.season) < 1e-9, JSON.stringify(h));
+    const m = fitHoltWinters(y, spec);
+    assert.ok(m.sse <= sse * (1 + SSE_REL), `SSE ${m.sse} vs statsmodels ${sse}`);
+  });
 
   it('AICc picks the variant statsmodels ranks first; rolling origins as Forecaster.evaluate', () => {
     const best = selectHoltWinters(train, { period: fixture.period });

@@ -65,6 +65,17 @@ for trend, damped in ((None, False), ('add', False), ('add', True)):
             'forecast': [float(v) for v in forecast(res, seasonal, 24)],
             'forecastUncorrected': [float(v) for v in res.forecast(24)],
         })
+# A short series: 12 rows with a season of 4 (fewer than 10 + 2*(4//2) = 14), where
+# 'estimated' starts from the 'simple' states instead of the heuristic.
+short = y[:12]
+with warnings.catch_warnings():
+    warnings.simplefilter('ignore')
+    mod = ExponentialSmoothing(short, trend='add', seasonal='add', seasonal_periods=4, initialization_method='estimated')
+    res = mod.fit()
+out['short'] = {'rows': 12, 'period': 4, 'trend': 'add', 'seasonal': 'add',
+                'start': {'level': float(mod._initial_level), 'trend': float(mod._initial_trend),
+                          'season': [float(v) for v in mod._initial_seasonal]},
+                'sse': float(res.sse)}
 best = min(out['fits'], key=lambda r: r['aicc'])
 out['best'] = {k: best[k] for k in ('trend', 'damped', 'seasonal')}
 # Rolling origins as Forecaster.evaluate with lookback 24, horizon 12 (windowOrigins: the last
