@@ -186,7 +186,9 @@ describe('Forecaster.evaluate: the Holt-Winters baseline', () => {
     const start = 200 - 40;
     const model = selectHoltWinters(wave.slice(0, start), { period: 12 });
     assert.deepEqual(ev.holtWintersModel, model);
-    assert.deepEqual(ev.holtWinters, forecastMetrics(ev.actual, holtWintersRolling(model, wave, ev.origins, 3)));
+    const rolled = holtWintersRolling(model, wave, ev.origins, 3);
+    assert.deepEqual(ev.holtWintersPredictions, rolled);
+    assert.deepEqual(ev.holtWinters, forecastMetrics(ev.actual, rolled));
     // Noiseless trend + season: exponential smoothing is all but exact.
     assert.ok(ev.holtWinters!.mae < 0.01, `Holt-Winters MAE ${ev.holtWinters!.mae}`);
     assert.ok(model.seasonal !== null);

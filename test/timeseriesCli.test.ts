@@ -53,6 +53,10 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   const testSvg = await readFile(file('test.svg'), 'utf8');
   assert.equal(points(testSvg).actual, 19);
   assert.ok(points(testSvg).forecast! >= 15, testSvg.slice(0, 200));
+  // Holt-Winters drawn from the same origins as the model.
+  const hw = Object.keys(points(testSvg)).find((k) => k.startsWith('Holt-Winters ('));
+  assert.ok(hw !== undefined, Object.keys(points(testSvg)).join(', '));
+  assert.equal(points(testSvg)[hw], points(testSvg).forecast);
   assert.match(testSvg, /class="ylabel"[^>]*>level, ppm</);
 
   const f = rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '4');

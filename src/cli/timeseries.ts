@@ -45,7 +45,8 @@ Options:
   --seed N                    (default ${DEFAULTS.seed})
   --out DIR                   keep the model (a new or empty directory)
   --overwrite                 replace the rnnkit model DIR already holds (else refused)
-  --plot FILE.svg             plot the test part: history, actual values, the model's forecasts
+  --plot FILE.svg             plot the test part: history, actual values, the model's and
+                              Holt-Winters' forecasts
   -h, --help`;
 
 const FORECAST_HELP = `Usage: rnnkit timeseries forecast DIR data.csv --steps N [options]
@@ -199,11 +200,14 @@ async function testPlot(file: string, series: Series, times: number[] | undefine
   const act = Array.from({ length: series.rows - start }, (_, i) => start + i);
   const fx: number[] = [];
   const fy: number[] = [];
+  const by: number[] = [];
   for (let k = 0; k < ev.windows; k += H) for (let h = 0; h < H; h++) {
     fx.push(x(ev.origins[k]! + 1 + h));
     fy.push(ev.predictions[k * H + h]!);
+    if (ev.holtWintersPredictions !== undefined) by.push(ev.holtWintersPredictions[k * H + h]!);
   }
-  await plotForecast({ historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, title: `${target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${source.split('/').at(-1)}`, yLabel: target, xFormat: times !== undefined ? 'date' : 'number', xLabel: times !== undefined ? undefined : 'row' }, file).catch((e: Error) => {
+  const baselines = ev.holtWintersPredictions !== undefined ? [{ name: `Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, x: fx, y: by }] : [];
+  await plotForecast({ historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, baselines, title: `${target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${source.split('/').at(-1)}`, yLabel: target, xFormat: times !== undefined ? 'date' : 'number', xLabel: times !== undefined ? undefined : 'row' }, file).catch((e: Error) => {
     throw new CliError(e.message);
   });
 }

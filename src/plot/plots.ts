@@ -51,6 +51,8 @@ export interface ForecastPlotData {
   actualY?: readonly number[];
   forecastX: readonly number[];
   forecastY: readonly number[];
+  /** Other forecasts drawn beside the model's (e.g. a Holt-Winters baseline), dashed, named in the legend. */
+  baselines?: readonly { name: string; x: readonly number[]; y: readonly number[] }[];
   title?: string;
   xLabel?: string;
   yLabel?: string;
@@ -61,6 +63,8 @@ export function forecastSvg(d: ForecastPlotData): string {
   const series: LineSeries[] = [{ name: 'history', x: d.historyX, y: d.historyY, color: '#555' }];
   if (d.actualX !== undefined && d.actualY !== undefined) series.push({ name: 'actual', x: d.actualX, y: d.actualY, color: '#1f77b4' });
   series.push({ name: 'forecast', x: d.forecastX, y: d.forecastY, color: '#d62728', dashed: true });
+  const colors = ['#2ca02c', '#9467bd', '#ff7f0e'];
+  (d.baselines ?? []).forEach((b, i) => series.push({ name: b.name, x: b.x, y: b.y, color: colors[i % colors.length], dashed: true }));
   return lineChart(series, { title: d.title ?? 'Forecast', xLabel: d.xLabel ?? (d.xFormat === 'date' ? 'time' : 'step'), yLabel: d.yLabel ?? 'value', xFormat: d.xFormat });
 }
 

@@ -95,6 +95,8 @@ export interface ForecastEvaluation {
   holtWinters?: ForecastMetrics;
   /** The fitted Holt-Winters model behind `holtWinters`. */
   holtWintersModel?: HoltWintersModel;
+  /** Its forecasts, [windows · horizon] as `predictions`. */
+  holtWintersPredictions?: Float64Array;
   /** Windows scored (each contributes `horizon` points). */
   windows: number;
   horizon: number;
@@ -425,8 +427,10 @@ export class Forecaster {
       const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
       // A season of 1 is no season.
       const model = selectHoltWinters(y.subarray(0, start), m !== undefined && m >= 2 ? { period: m } : {});
-      res.holtWinters = forecastMetrics(actual, holtWintersRolling(model, y, origins, H));
+      const hw = holtWintersRolling(model, y, origins, H);
+      res.holtWinters = forecastMetrics(actual, hw);
       res.holtWintersModel = model;
+      res.holtWintersPredictions = hw;
     }
     return res;
   }
