@@ -87,6 +87,26 @@ describe('Keras 3 .keras files', () => {
     assert.ok(before.some((v, i) => Math.abs(v - after[i]!) > 1e-3), 'swapping the halves changes the outputs');
   });
 
+  it('refuses a non-finite weight, naming its path, unless checkFinite is false', async () => {
+    // The Dense bias's float32 bytes in the (contiguous) dataset, the first one made NaN.
+    const bias = (await loadModel({ kerasFile: bytesOf(SEQ) })).getWeights().at(-1)!.data;
+    const needle = new Uint8Array(Float32Array.from(bias).buffer);
+    const poisoned = rezip(SEQ, (m) => {
+      const h5 = m['model.weights.h5']!;
+      const at = h5.findIndex((_, i) => needle.every((b, j) => h5[i + j] === b));
+      assert.ok(at > 0, 'the bias is stored contiguously');
+      new DataView(h5.buffer, h5.byteOffset).setFloat32(at, NaN, true);
+    });
+    await refuses(poisoned, /model\.weights\.h5: layers\/dense\/vars\/1 \(bias\): holds NaN at index 0; loadModel refuses non-finite weights/);
+    const m = await loadModel({ kerasFile: poisoned }, { checkFinite: false });
+    assert.ok(Number.isNaN(m.getWeights().at(-1)!.data[0]));
+  });
+
+  it('loads a compiled model uncompiled (compile_config is not read)', async () => {
+    const compiled = rezip(SEQ, editConfig((c) => Object.assign(c, { compile_config: { optimizer: 'adam', loss: 'mse', metrics: null, loss_weights: null, weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false } })));
+    await assertPredicts({ kerasFile: compiled }, 'sequential-lstm');
+  });
+
   it('refuses a truncated file', async () => {
     const b = bytesOf(SEQ);
     await refuses(b.subarray(0, b.length - 30), /truncated|end-of-central-directory/);

@@ -40,6 +40,18 @@ export interface KerasFileOptions {
   checkFinite: boolean;
 }
 
+/**
+ * A reader imported on first use (the literal import() stays visible to bundlers). In a
+ * browser loading dist/ without a bundler the bare name resolves only through an import map.
+ */
+async function lazy<T>(load: () => Promise<T>, name: string, where: string): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    throw new Error(`${where}: reading a .keras file needs the '${name}' package (a dependency of rnnkit; in a browser without a bundler, map it with an import map): ${(e as Error).message}`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // The zip container.
 
@@ -126,7 +138,7 @@ async function zipMember(bytes: Uint8Array, e: ZipEntry, where: string): Promise
     if (e.compressed !== e.size) throw new ModelFormatError(`${at}: stored (not compressed), yet its sizes differ (${e.compressed} and ${e.size} bytes)`);
     out = raw;
   } else if (e.method === 8) {
-    const { inflateSync } = await import('fflate');
+    const { inflateSync } = await lazy(() => import('fflate'), 'fflate', where);
     try {
       // A buffer of the declared size, never grown: a member claiming less than it holds
       // cannot take more memory than it declared (and then fails its CRC).
@@ -264,7 +276,7 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   const config = parseJsonMember(await zipMember(data, byName.get(CONFIG)!, where), `${where}: ${CONFIG}`);
 
   const h5bytes = await zipMember(data, byName.get(WEIGHTS)!, where);
-  const hdf5 = await import('jsfive');
+  const hdf5 = await lazy(() => import('jsfive'), 'jsfive', where);
   const h5where = `${where}: ${WEIGHTS}`;
   let datasets: Map<string, H5Dataset>;
   try {

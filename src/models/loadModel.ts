@@ -91,7 +91,7 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
   }
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
-    if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData}`);
+    if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData} or {kerasFile}`);
     const data = s.weightData;
     if (!isBytes(data) && !(Array.isArray(data) && data.every(isBytes))) {
       throw new TypeError(`${what}: weightData must be an ArrayBuffer, a typed array, or a list of them, got ${show(data)?.slice(0, 80)}`);
@@ -102,7 +102,7 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
     const shards = (Array.isArray(data) ? data : [data]).map((b) => (ArrayBuffer.isView(b) ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : b) as ArrayBuffer);
     return modelFromArtifacts(json, shards, where, build);
   }
-  if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, or {modelJson, weightData}; got ${show(source)?.slice(0, 80)}`);
+  if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, {modelJson, weightData} or {kerasFile}; got ${show(source)?.slice(0, 80)}`);
   if (/^https?:\/\//i.test(source)) {
     if (/\.keras([?#]|$)/i.test(source)) throw new TypeError(`${what}: .keras files are read from a path or from their bytes; fetch ${source} and pass {kerasFile: bytes}`);
     return loadFromUrl(source, what, o);
