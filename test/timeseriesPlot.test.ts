@@ -85,4 +85,16 @@ describe('SVG plots', () => {
     assert.match(svg, /<text class="xtick"[^>]*>2002<\/text>/);
     assert.match(svg, /stroke-dasharray/); // the forecast is dashed
   });
+
+  it('forecast plot: baselines drawn beside the forecast, named in the legend; bad ones refused by name', () => {
+    const x = [0, 1, 2, 3];
+    const base = { historyX: x, historyY: x, forecastX: [4, 5], forecastY: [4, 5] };
+    const svg = forecastSvg({ ...base, baselines: [{ name: 'Holt-Winters (A,N)', x: [4, 5], y: [4.5, 5.5] }] });
+    checkXml(svg);
+    assert.deepEqual(series(svg), { history: 4, forecast: 2, 'Holt-Winters (A,N)': 2 });
+    assert.match(svg, /class="legend"[\s\S]*>Holt-Winters \(A,N\)<\/text>/);
+    assert.throws(() => forecastSvg({ ...base, baselines: [{ name: 'hw', x: [4, 5], y: [1] }] }), /plotForecast: baselines\[0\] 'hw': 2 x values but 1 y values/);
+    assert.throws(() => forecastSvg({ ...base, baselines: [{ name: 'hw', x: [4], y: [1], colour: 'red' } as never] }), /plotForecast: baselines\[0\]: unknown option 'colour'; supported options: name, x, y/);
+    assert.throws(() => forecastSvg({ ...base, baselines: { name: 'hw' } as never }), /plotForecast: baselines must be an array/);
+  });
 });

@@ -6,6 +6,7 @@
 import type { History } from '../models/callback.js';
 import { lineChart, type LineSeries } from './svg.js';
 import { writeTextFile } from '../io/node.js';
+import { checkOptions, show } from '../core/errors.js';
 
 async function maybeWrite(svg: string, file: string | undefined): Promise<string> {
   if (file !== undefined) await writeTextFile(file, svg, 'plot');
@@ -64,7 +65,14 @@ export function forecastSvg(d: ForecastPlotData): string {
   if (d.actualX !== undefined && d.actualY !== undefined) series.push({ name: 'actual', x: d.actualX, y: d.actualY, color: '#1f77b4' });
   series.push({ name: 'forecast', x: d.forecastX, y: d.forecastY, color: '#d62728', dashed: true });
   const colors = ['#2ca02c', '#9467bd', '#ff7f0e'];
-  (d.baselines ?? []).forEach((b, i) => series.push({ name: b.name, x: b.x, y: b.y, color: colors[i % colors.length], dashed: true }));
+  if (d.baselines !== undefined && !Array.isArray(d.baselines)) throw new TypeError(`plotForecast: baselines must be an array of {name, x, y}, got ${show(d.baselines)}`);
+  (d.baselines ?? []).forEach((b, i) => {
+    const where = `plotForecast: baselines[${i}]`;
+    checkOptions(b, ['name', 'x', 'y'], where);
+    if (typeof b.name !== 'string') throw new TypeError(`${where}: name must be a string, got ${show(b.name)}`);
+    if (b.x?.length !== b.y?.length) throw new RangeError(`${where} '${b.name}': ${b.x?.length} x values but ${b.y?.length} y values`);
+    series.push({ name: b.name, x: b.x, y: b.y, color: colors[i % colors.length], dashed: true });
+  });
   return lineChart(series, { title: d.title ?? 'Forecast', xLabel: d.xLabel ?? (d.xFormat === 'date' ? 'time' : 'step'), yLabel: d.yLabel ?? 'value', xFormat: d.xFormat });
 }
 
