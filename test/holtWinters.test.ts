@@ -172,6 +172,9 @@ describe('Holt-Winters refusals', () => {
     assert.throws(() => fitHoltWinters(y, { seasonal: 'add', period: 1 }), /period must be an integer ≥ 2, got 1/);
     assert.throws(() => fitHoltWinters([0, ...y.slice(1)], { seasonal: 'mul', period: 4 }), /a multiplicative season needs positive values; value 0 is 0/);
     assert.throws(() => selectHoltWinters(y, { period: 4, seasons: 2 } as never), /selectHoltWinters: unknown option 'seasons'; supported options: period, candidates/);
+    assert.throws(() => selectHoltWinters(y, { period: 4, candidates: [{ seasonal: 'add', period: 4 }] }), /selectHoltWinters: period and candidates together/);
+    assert.throws(() => selectHoltWinters(y, { candidates: [] }), /candidates must be a non-empty array/);
+    assert.equal(selectHoltWinters(y, { candidates: [{ trend: null }] }).trend, null);
     assert.throws(() => holtWintersForecast(fitHoltWinters(y), 0), /steps must be a positive integer, got 0/);
     assert.throws(() => holtWintersRolling(fitHoltWinters(y), y, [30], 1), /origin 30 is outside rows 0…29/);
   });

@@ -425,7 +425,7 @@ function seasonsAfter(ring: Float64Array, e: number, m: number): number[] {
 }
 
 export interface SelectHoltWintersOptions {
-  /** Season length; omitted: only non-seasonal variants. */
+  /** Season length; omitted: only non-seasonal variants. Not with `candidates`. */
   period?: number;
   /** Variants to choose among; default: trend none/additive/damped × season none/add/mul (mul only for positive series). */
   candidates?: readonly HoltWintersSpec[];
@@ -438,6 +438,8 @@ export function selectHoltWinters(y: ArrayLike<number>, options: SelectHoltWinte
   const d = checkData(y, where);
   let cands: HoltWintersSpec[];
   if (options.candidates !== undefined) {
+    // Each candidate carries its own period; a second one beside them would go unused.
+    if (options.period !== undefined) throw new RangeError(`${where}: period and candidates together; give the period inside each seasonal candidate`);
     if (!Array.isArray(options.candidates) || options.candidates.length === 0) throw new RangeError(`${where}: candidates must be a non-empty array of specs, got ${show(options.candidates)}`);
     cands = [...options.candidates];
   } else {
