@@ -163,6 +163,10 @@ describe('Keras 3 .keras files', () => {
     await refuses(rezip(SEQ, (m) => (m['model.weights.h5'] = new TextEncoder().encode('not an HDF5 file at all, just text'))), /model\.weights\.h5: not a readable HDF5 file/);
   });
 
+  it('refuses compressed datasets (jsfive would inflate a chunk however far it expands)', async () => {
+    await refuses(bytesOf('keras3-dense-gzip.keras'), /model\.weights\.h5: layers\/dense\/vars\/0: a compressed or filtered dataset/);
+  });
+
   it('names a missing variable, an extra one and a wrong shape', async () => {
     // A second Dense in the config: its variables (layers/dense_1/vars/…) are not in the file.
     const twoDense = editConfig((c) => {

@@ -138,7 +138,7 @@ def softmax(z):
     return e / e.sum(-1, keepdims=True)
 
 
-def write_keras(path, config, groups):
+def write_keras(path, config, groups, compression=None):
     """groups: [(h5 path of a saveable, its name, [arrays])] as saving_lib writes them."""
     h5 = io.BytesIO()
     with h5py.File(h5, 'w') as f:
@@ -146,7 +146,7 @@ def write_keras(path, config, groups):
             g = f.create_group('vars') if p == '' else f.create_group(p).create_group('vars') if p not in f else f[p].create_group('vars')
             g.attrs['name'] = name
             for i, a in enumerate(arrays):
-                g.create_dataset(str(i), data=a)
+                g.create_dataset(str(i), data=a, **(compression or {}))
     meta = {'keras_version': KERAS_VERSION, 'date_saved': '2026-12-04@16:00:00'}
     with zipfile.ZipFile(path, 'w') as z:
         # A fixed date in the zip headers, so that running this again changes no fixture.
@@ -301,8 +301,22 @@ def sequential_conv_gru():
     return {'input': x.tolist(), 'inputShape': list(x.shape), 'output': y.tolist()}
 
 
+def dense_gzip():
+    """Sequential[Input(3), Dense(2)] with gzip-compressed variables (Keras never writes these: refused)."""
+    layers = [
+        layer('InputLayer', {'batch_shape': [None, 3], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'input_layer'}),
+        layer('Dense', dense_config('dense', 2, 'linear'), [None, 3]),
+    ]
+    layers[0]['config'].pop('trainable')
+    layers[0]['config']['dtype'] = 'float32'
+    config = model_entry('Sequential', {'name': 'sequential', 'trainable': True, 'dtype': policy(), 'layers': layers, 'build_input_shape': [None, 3]})
+    groups = [('', 'sequential', []), ('layers/dense', 'dense', [w(3, 2), w(2)])]
+    write_keras(os.path.join(OUT, 'keras3-dense-gzip.keras'), config, groups, {'compression': 'gzip', 'chunks': True})
+
+
 if __name__ == '__main__':
     expected = {'kerasVersion': KERAS_VERSION, 'sequential-lstm': sequential_lstm(), 'functional-gru': functional_gru(), 'sequential-conv-gru': sequential_conv_gru()}
+    dense_gzip()
     with open(os.path.join(OUT, 'keras3-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)
         f.write('\n')

@@ -159,11 +159,13 @@ async function zipMember(bytes: Uint8Array, e: ZipEntry, where: string): Promise
 
 interface H5Dataset {
   shape: number[];
-  dtype: unknown;
-  value: ArrayLike<number>;
+  /** jsfive's dtype, as text ('<f4'; a compound or other type as its JSON). */
+  dtype: string;
+  /** The values (read on demand: jsfive parses lazily, and may throw anything on a damaged file). */
+  value(): ArrayLike<number>;
 }
 
-/** Every dataset under the root, by path, without reading any values. */
+/** Every dataset under the root, by path, with its shape and dtype but without reading any values. */
 function h5Datasets(root: import('jsfive').Group, where: string): Map<string, H5Dataset> {
   const found = new Map<string, H5Dataset>();
   const walk = (g: import('jsfive').Group, path: string, depth: number): void => {
@@ -171,9 +173,18 @@ function h5Datasets(root: import('jsfive').Group, where: string): Map<string, H5
     for (const k of g.keys) {
       const p = path === '' ? k : `${path}/${k}`;
       const child = g.get(k);
-      if (Array.isArray((child as H5Dataset).shape)) {
+      if (child instanceof Object && 'shape' in child) {
         if (found.size >= 100_000) throw new ModelFormatError(`${where}: more than 100000 datasets`);
-        found.set(p, child as unknown as H5Dataset);
+        const d = child as import('jsfive').Dataset;
+        const shape: unknown = d.shape;
+        if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new ModelFormatError(`${where}: ${p}: shape ${show(shape)} is not a list of sizes`);
+        // jsfive inflates a compressed chunk whole, however far it expands: a compressed
+        // dataset could be a zip bomb inside the zip. Keras writes its variables unfiltered.
+        const dobj = (d as unknown as { _dataobjects?: { filter_pipeline?: unknown } })._dataobjects;
+        if (dobj === undefined) throw new Error('this jsfive version does not expose a dataset\'s filters');
+        if (dobj.filter_pipeline !== null && dobj.filter_pipeline !== undefined) throw new ModelFormatError(`${where}: ${p}: a compressed or filtered dataset; rnnkit reads variables stored unfiltered, as Keras writes them`);
+        const dtype = typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype);
+        found.set(p, { shape: shape as number[], dtype, value: () => d.value });
       } else walk(child as import('jsfive').Group, p, depth + 1);
     }
   };
@@ -287,10 +298,7 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
     throw new ModelFormatError(`${h5where}: not a readable HDF5 file: ${e instanceof Error ? e.message : String(e)}`);
   }
   let values = 0;
-  for (const [p, d] of datasets) {
-    if (!d.shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new ModelFormatError(`${h5where}: ${p}: shape ${show(d.shape)} is not a list of sizes`);
-    values += d.shape.reduce((a, b) => a * b, 1);
-  }
+  for (const d of datasets.values()) values += d.shape.reduce((a, b) => a * b, 1);
   if (4 * values > o.maxBytes) throw new ModelFormatError(`${h5where}: its datasets hold ${values} values, more than the ${o.maxBytes} bytes accepted (loadModel's maxBytes option)`);
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
@@ -305,11 +313,10 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
     if (d === undefined) throw new ModelFormatError(`${h5where}: variable ${p} (${w.name}, shape [${w.shape.join(', ')}]) is missing`);
     const at = `${h5where}: ${p} (${w.name})`;
     if (d.shape.length !== w.shape.length || d.shape.some((n, i) => n !== w.shape[i])) throw new ModelFormatError(`${at}: shape [${d.shape.join(', ')}], expected [${w.shape.join(', ')}]`);
-    const dtype = typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype);
-    if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${at}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
+    if (!FLOAT_DTYPES.has(d.dtype)) throw new ModelFormatError(`${at}: dtype ${d.dtype}; rnnkit reads float32 and float64 weights`);
     let v: Float32Array;
     try {
-      v = Float32Array.from(d.value);
+      v = Float32Array.from(d.value());
     } catch (e) {
       throw new ModelFormatError(`${at}: cannot read its values: ${e instanceof Error ? e.message : String(e)}`);
     }
