@@ -167,6 +167,30 @@ describe('Keras 3 .keras files', () => {
     await refuses(bytesOf('keras3-dense-gzip.keras'), /model\.weights\.h5: layers\/dense\/vars\/0: a compressed or filtered dataset/);
   });
 
+  it('a damaged file either loads or is refused with a ModelFormatError (seeded byte flips)', async () => {
+    let seed = 7;
+    const rnd = (n: number): number => Math.floor(((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * n);
+    const counts = { loaded: 0, refused: 0 };
+    for (const f of [SEQ, FUN, CONV]) {
+      const file = bytesOf(f);
+      const members = unzipSync(file);
+      for (let k = 0; k < 120; k++) {
+        // Even k: the weights file damaged inside a valid zip (so jsfive parses it); odd k: the zip's own bytes.
+        const bytes = k % 2 === 0 ? members['model.weights.h5']!.slice() : file.slice();
+        for (let j = 1 + rnd(4); j > 0; j--) bytes[rnd(bytes.length)] = rnd(256);
+        const z = k % 2 === 0 ? zipSync({ ...members, 'model.weights.h5': bytes }, { level: 0 }) : bytes;
+        try {
+          await loadModel({ kerasFile: z });
+          counts.loaded++;
+        } catch (e) {
+          assert.ok(e instanceof ModelFormatError, `${f} variant ${k}: ${e instanceof Error ? e.stack : String(e)}`);
+          counts.refused++;
+        }
+      }
+    }
+    assert.ok(counts.refused > 50, `refused ${counts.refused} of 360`);
+  });
+
   it('names a missing variable, an extra one and a wrong shape', async () => {
     // A second Dense in the config: its variables (layers/dense_1/vars/…) are not in the file.
     const twoDense = editConfig((c) => {
