@@ -38,9 +38,16 @@ after(async () => {
 
 test('train → DIR → forecast (csv and json), dated from the time column; --plot files', async () => {
   const model = file('model');
-  const t = rnnkit('timeseries', 'train', file('data.csv'), '--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--season', '12', '--units', '8', '--epochs', '5', '--out', model, '--plot', file('test.svg'));
+  const t = rnnkit('timeseries', 'train', file('data.csv'), '--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--season', '12', '--units', '8', '--epochs', '5', '--out', model, '--plot', file('test.svg'), '--metrics-json', file('metrics.json'));
   assert.equal(t.code, 0, t.stderr);
   assert.equal(t.stderr, '');
+  // --metrics-json: the same figures as the printed table, for scripts.
+  const metrics = JSON.parse(await readFile(file('metrics.json'), 'utf8')) as { model: Record<string, number>; baselines: Record<string, Record<string, number>>; horizon: number };
+  assert.deepEqual(Object.keys(metrics.model), ['mae', 'rmse', 'mape', 'smape']);
+  assert.deepEqual(Object.keys(metrics.baselines).slice(0, 2), ['last value', 'seasonal naive (12)']);
+  assert.ok(Object.keys(metrics.baselines).some((k) => k.startsWith('Holt-Winters (')));
+  assert.equal(metrics.horizon, 3);
+  assert.match(t.stdout, new RegExp(`^model\\s+${metrics.model.mae!.toFixed(3)}`, 'm'));
   assert.match(t.stdout, /96 rows, target 'level, ppm'/);
   assert.match(t.stdout, /MAE\s+RMSE\s+MAPE %\s+sMAPE %/);
   assert.match(t.stdout, /^model\s+\d/m);

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { Forecaster, ModelFormatError, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn } from './csv.js';
+import { writeTextFile } from '../io/node.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 
 type Print = (line: string) => void;
@@ -47,6 +48,8 @@ Options:
   --overwrite                 replace the rnnkit model DIR already holds (else refused)
   --plot FILE.svg             plot the test part: history, actual values, the model's and
                               Holt-Winters' forecasts
+  --metrics-json FILE         write the test-part metrics of the model and every baseline as
+                              {"model": {mae, rmse, mape, smape}, "baselines": {name: {…}}, …}
   -h, --help`;
 
 const FORECAST_HELP = `Usage: rnnkit timeseries forecast DIR data.csv --steps N [options]
@@ -69,7 +72,7 @@ Commands:
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
-const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot'];
+const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
 const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
@@ -179,6 +182,14 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${season})`, ev.seasonalNaive]);
   if (ev.holtWinters !== undefined) rows.push([`Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, ev.holtWinters]);
   for (const line of metricsTable(rows)) print(line);
+  if (values['metrics-json'] !== undefined) {
+    const out = values['metrics-json'] as string;
+    const metrics = { source: file, target, lookback, horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)) };
+    await writeTextFile(out, JSON.stringify(metrics, null, 2) + '\n', '--metrics-json').catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+    print(`Metrics written to ${out}`);
+  }
   if (values.plot !== undefined) {
     await testPlot(values.plot as string, series, times, ev, target, file);
     print(`Plot written to ${values.plot as string}`);
