@@ -1,6 +1,6 @@
 /**
  * Keras 3 `.keras` files: the fixtures (Embedding, LSTM, GRU both ways, SimpleRNN, Bidirectional,
- * Dense, Conv1D, BatchNormalization, TimeDistributed) that tools/keras_fixture.py lays out as Keras 3.16's
+ * Dense, Conv1D, BatchNormalization, TimeDistributed, a nested Sequential) that tools/keras_fixture.py lays out as Keras 3.16's
  * saving_lib does (h5py, no Keras) load with the outputs it computed in float64 numpy
  * from the Keras 3 equations; malformed files (truncated, a zip bomb, a member that lies
  * about its size, members missing or unknown, variables missing or extra) are refused with
@@ -68,6 +68,10 @@ describe('Keras 3 .keras files', () => {
 
   it('Sequential[Conv1D(relu), BatchNormalization (moving statistics), GRU(reset_after: false), TimeDistributed(Dense)] predicts as numpy', async () => {
     await assertPredicts(new URL(CONV, DIR).pathname, 'sequential-conv-gru');
+  });
+
+  it('Functional with a nested Sequential (layers/sequential/layers/…; an inner and an outer `dense`) predicts as numpy', async () => {
+    await assertPredicts(new URL('keras3-functional-nested.keras', DIR).pathname, 'functional-nested');
   });
 
   it('reads bytes ({kerasFile}) and deflated members as well as stored ones', async () => {

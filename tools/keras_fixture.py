@@ -314,8 +314,53 @@ def dense_gzip():
     write_keras(os.path.join(OUT, 'keras3-dense-gzip.keras'), config, groups, {'compression': 'gzip', 'chunks': True})
 
 
+def functional_nested():
+    """Functional: Input(4, 3) -> Sequential 'encoder'[LSTM(4), Dense(3, tanh)] -> Dense(2): the
+    inner model's layers under layers/sequential/layers/…, its Dense and the outer one both
+    `dense` (names are unique per container)."""
+    T, F, U, H, D = 4, 3, 4, 3, 2
+    k, rk, b = w(F, 4 * U), w(U, 4 * U), w(4 * U)
+    ik, ib = w(U, H), w(H)
+    ok, ob = w(H, D), w(D)
+
+    def tensor(name, shape):
+        return {'class_name': '__keras_tensor__', 'config': {'shape': shape, 'dtype': 'float32', 'keras_history': [name, 0, 0]}}
+
+    inner_layers = [
+        layer('InputLayer', {'batch_shape': [None, T, F], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'encoder_input'}),
+        layer('LSTM', lstm_config('lstm', U), [None, T, F]),
+        layer('Dense', dense_config('dense', H, 'tanh'), [None, U]),
+    ]
+    inner_layers[0]['config'].pop('trainable')
+    inner_layers[0]['config']['dtype'] = 'float32'
+    encoder = model_entry('Sequential', {'name': 'encoder', 'trainable': True, 'dtype': policy(), 'layers': inner_layers, 'build_input_shape': [None, T, F]})
+    encoder['build_config'] = {'input_shape': [None, T, F]}
+    layers = [
+        {**layer('InputLayer', {'batch_shape': [None, T, F], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'input_layer'}), 'name': 'input_layer', 'inbound_nodes': []},
+        {**encoder, 'name': 'encoder', 'inbound_nodes': [{'args': [tensor('input_layer', [None, T, F])], 'kwargs': {}}]},
+        {**layer('Dense', dense_config('dense_1', D, 'linear'), [None, H]), 'name': 'dense_1', 'inbound_nodes': [{'args': [tensor('encoder', [None, H])], 'kwargs': {}}]},
+    ]
+    layers[0]['config'].pop('trainable')
+    layers[0]['config']['dtype'] = 'float32'
+    config = model_entry('Functional', {'name': 'functional', 'trainable': True, 'layers': layers,
+                                        'input_layers': [['input_layer', 0, 0]], 'output_layers': [['dense_1', 0, 0]]})
+    groups = [
+        ('', 'functional', []),
+        ('layers/input_layer', 'input_layer', []),
+        ('layers/sequential', 'encoder', []),
+        ('layers/sequential/layers/lstm', 'lstm', []), ('layers/sequential/layers/lstm/cell', 'lstm_cell', [k, rk, b]),
+        ('layers/sequential/layers/dense', 'dense', [ik, ib]),
+        ('layers/dense', 'dense_1', [ok, ob]),
+    ]
+    x = rng.uniform(-1, 1, size=(2, T, F))
+    _, last = lstm(x, None, k, rk, b, U)
+    y = np.tanh(last @ ik + ib) @ ok + ob
+    write_keras(os.path.join(OUT, 'keras3-functional-nested.keras'), config, groups)
+    return {'input': x.tolist(), 'inputShape': list(x.shape), 'output': y.tolist()}
+
+
 if __name__ == '__main__':
-    expected = {'kerasVersion': KERAS_VERSION, 'sequential-lstm': sequential_lstm(), 'functional-gru': functional_gru(), 'sequential-conv-gru': sequential_conv_gru()}
+    expected = {'kerasVersion': KERAS_VERSION, 'sequential-lstm': sequential_lstm(), 'functional-gru': functional_gru(), 'sequential-conv-gru': sequential_conv_gru(), 'functional-nested': functional_nested()}
     dense_gzip()
     with open(os.path.join(OUT, 'keras3-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)
