@@ -170,6 +170,7 @@ export {
   type HoltWintersSeason,
   type SelectHoltWintersOptions,
   Forecaster,
+  FORECASTER_DEFAULTS,
   type SeriesInput,
   type Series,
   type WindowOptions,

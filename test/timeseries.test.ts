@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  FORECASTER_DEFAULTS,
   Forecaster,
   Scaler,
   chronologicalSplit,
@@ -88,12 +89,23 @@ describe('chronological split and scalers', () => {
   it('the Forecaster fits its scalers on the training part only', async () => {
     // The values after the training rows are huge: a scaler that saw them would have a huge std.
     const series = range(40).map((i) => (i < 28 ? i % 4 : 1e6));
-    const f = new Forecaster({ lookback: 3, units: 2, seed: 1 });
+    // (windowRelative false: the scaler then sees the values themselves.)
+    const f = new Forecaster({ lookback: 3, units: 2, seed: 1, windowRelative: false });
     await f.fit(series, { epochs: 1, validation: 0.1, test: 0.2, seed: 1 });
     // train rows 0…27: values 0,1,2,3 repeated: mean 1.5, std √1.25
     close(f.xScaler!.offset[0]!, 1.5, 'mean');
     close(f.xScaler!.scale[0]!, Math.sqrt(1.25), 'std');
     assert.deepEqual(f.yScaler!.toJSON(), f.xScaler!.toJSON());
+  });
+
+  it('the API and the CLI share one set of defaults: window-relative standard scaling included', async () => {
+    const { DEFAULTS } = await import('../src/cli/timeseries.js');
+    const f = new Forecaster({ lookback: 3 });
+    assert.equal(f.windowRelative, true);
+    assert.equal(f.scaling, 'standard');
+    assert.equal(DEFAULTS.scaling, 'relative', 'the CLI spells standard + windowRelative as relative');
+    for (const k of ['strategy', 'cell', 'units', 'layers', 'epochs', 'batchSize', 'patience', 'validation', 'test'] as const) assert.equal(DEFAULTS[k], FORECASTER_DEFAULTS[k], k);
+    assert.equal(DEFAULTS.lr, FORECASTER_DEFAULTS.learningRate);
   });
 
   it('fillGaps: refuses by default, previous and linear fills', () => {

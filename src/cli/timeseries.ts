@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive and Holt-Winters baselines.
  */
 import { resolve } from 'node:path';
-import { Forecaster, ModelFormatError, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
+import { FORECASTER_DEFAULTS, Forecaster, ModelFormatError, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -11,7 +11,8 @@ import { checkModelDir, checkOutDir } from './textgen.js';
 
 type Print = (line: string) => void;
 
-export const DEFAULTS = { cell: 'lstm' as const, units: 32, layers: 1, epochs: 50, batchSize: 32, lr: 0.005, patience: 10, validation: 0.1, test: 0.2, seed: 42, scaling: 'relative' as const, strategy: 'direct' as const };
+/** The Forecaster's defaults (one set for the API and the CLI), plus the CLI's seed; 'relative' is standard scaling of window-relative values. */
+export const DEFAULTS = { ...FORECASTER_DEFAULTS, lr: FORECASTER_DEFAULTS.learningRate, seed: 42, scaling: 'relative' as const };
 
 const TRAIN_HELP = `Usage: rnnkit timeseries train data.csv --target COL --lookback N --horizon N [options]
 

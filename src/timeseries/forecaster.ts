@@ -27,6 +27,25 @@ import { holtWintersRolling, selectHoltWinters, type HoltWintersModel } from './
 export type ForecastCell = 'lstm' | 'gru' | 'simple';
 export type ForecastStrategy = 'direct' | 'recursive';
 
+/**
+ * The defaults the Forecaster API and `rnnkit timeseries` share (the CLI's `--scaling relative`
+ * is scaling 'standard' with windowRelative).
+ */
+export const FORECASTER_DEFAULTS = {
+  strategy: 'direct',
+  scaling: 'standard',
+  windowRelative: true,
+  cell: 'lstm',
+  units: 32,
+  layers: 1,
+  epochs: 50,
+  batchSize: 32,
+  learningRate: 0.005,
+  patience: 10,
+  validation: 0.1,
+  test: 0.2,
+} as const;
+
 export interface ForecasterArgs {
   /** Input rows per window. Required. */
   lookback: number;
@@ -42,7 +61,10 @@ export interface ForecasterArgs {
   columns?: readonly string[];
   /** Per-column scaling. Default 'standard'. */
   scaling?: ScalerKind;
-  /** Subtract each window's last value before scaling. Default false. */
+  /**
+   * Subtract each window's last value before scaling, so a trending series that leaves the
+   * training range is still forecast from where it is. Default true (as `rnnkit timeseries`).
+   */
   windowRelative?: boolean;
   /** Default 'lstm'. */
   cell?: ForecastCell;
@@ -155,7 +177,7 @@ export class Forecaster {
     checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'columns', 'scaling', 'windowRelative', 'cell', 'units', 'layers', 'seed'], where);
     this.lookback = checkPositiveInt(args.lookback, `${where}: lookback`);
     this.horizon = checkPositiveInt(args.horizon ?? 1, `${where}: horizon`);
-    this.strategy = args.strategy ?? 'direct';
+    this.strategy = args.strategy ?? FORECASTER_DEFAULTS.strategy;
     if (this.strategy !== 'direct' && this.strategy !== 'recursive') throw new RangeError(`${where}: strategy must be 'direct' or 'recursive', got ${show(args.strategy)}`);
     this.target = args.target ?? 0;
     if (!Number.isInteger(this.target) || this.target < 0) throw new RangeError(`${where}: target must be a column index, got ${show(args.target)}`);
@@ -165,13 +187,13 @@ export class Forecaster {
       throw new RangeError(`${where}: the recursive strategy feeds predictions back, so the target must be the only feature`);
     }
     this.columns = [...(args.columns ?? [])];
-    this.scaling = args.scaling ?? 'standard';
+    this.scaling = args.scaling ?? FORECASTER_DEFAULTS.scaling;
     if (!['standard', 'minmax', 'none'].includes(this.scaling)) throw new RangeError(`${where}: scaling must be 'standard', 'minmax' or 'none', got ${show(args.scaling)}`);
-    this.windowRelative = args.windowRelative ?? false;
-    this.cell = args.cell ?? 'lstm';
+    this.windowRelative = args.windowRelative ?? FORECASTER_DEFAULTS.windowRelative;
+    this.cell = args.cell ?? FORECASTER_DEFAULTS.cell;
     if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(args.cell)}`);
-    this.units = checkPositiveInt(args.units ?? 32, `${where}: units`);
-    this.numLayers = checkPositiveInt(args.layers ?? 1, `${where}: layers`);
+    this.units = checkPositiveInt(args.units ?? FORECASTER_DEFAULTS.units, `${where}: units`);
+    this.numLayers = checkPositiveInt(args.layers ?? FORECASTER_DEFAULTS.layers, `${where}: layers`);
     if (model !== undefined) {
       this.model = model;
       return;
@@ -251,7 +273,7 @@ export class Forecaster {
     checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test'], where);
     const s = this.checkSeries(input, where);
     const split = chronologicalSplit(s.rows, options);
-    this.split = { validation: options.validation ?? 0.1, test: options.test ?? 0.2 };
+    this.split = { validation: options.validation ?? FORECASTER_DEFAULTS.validation, test: options.test ?? FORECASTER_DEFAULTS.test };
     const H = this.outputSteps;
     const need = rowsNeeded(this.lookback, H);
     if (split.trainEnd < need) {
@@ -284,16 +306,16 @@ export class Forecaster {
     const [x, y] = toTensors(trainO, trainRaw, yTrainRel);
     const val = valO.length > 0 ? toTensors(valO, this.rawWindows(s, valO), this.relTargets(s, valO, H)) : undefined;
     if (this.model.optimizer === null) {
-      const lr = options.learningRate ?? 0.005;
+      const lr = options.learningRate ?? FORECASTER_DEFAULTS.learningRate;
       if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${show(lr)}`);
       this.model.compile({ optimizer: optimizers.adam({ learningRate: lr, globalClipnorm: 1 }), loss: 'mse', metrics: ['mae'] });
     }
-    const patience = options.patience ?? 10;
+    const patience = options.patience ?? FORECASTER_DEFAULTS.patience;
     const user = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...(options.callbacks as Callback[])] : [options.callbacks as Callback];
     const all = patience > 0 && val !== undefined ? [cb.earlyStopping({ monitor: 'val_loss', patience, restoreBestWeights: true }), ...user] : user;
     return this.model.fit(x, y, {
-      epochs: options.epochs ?? 50,
-      batchSize: options.batchSize ?? 32,
+      epochs: options.epochs ?? FORECASTER_DEFAULTS.epochs,
+      batchSize: options.batchSize ?? FORECASTER_DEFAULTS.batchSize,
       validationData: val,
       verbose: options.verbose ?? 0,
       callbacks: all,
@@ -472,7 +494,7 @@ export class Forecaster {
     let f: Forecaster;
     try {
       f = new Forecaster(
-        { lookback: meta.lookback!, horizon: meta.horizon, strategy: meta.strategy, target: meta.target, features: meta.features, columns: meta.columns, scaling: meta.scaling, windowRelative: meta.windowRelative, cell: meta.cell, units: meta.units, layers: meta.layers },
+        { lookback: meta.lookback!, horizon: meta.horizon, strategy: meta.strategy, target: meta.target, features: meta.features, columns: meta.columns, scaling: meta.scaling, windowRelative: meta.windowRelative ?? false, cell: meta.cell, units: meta.units, layers: meta.layers },
         model,
       );
       f.xScaler = Scaler.fromJSON(meta.xScaler);

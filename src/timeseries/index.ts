@@ -17,6 +17,7 @@ export {
 } from './holtWinters.js';
 export {
   Forecaster,
+  FORECASTER_DEFAULTS,
   FORECASTER_KEY,
   type ForecasterArgs,
   type ForecastFitOptions,
