@@ -78,13 +78,16 @@ export class Bidirectional extends Layer {
     this.mergeMode = mode as MergeMode | null;
     const seed = inner.args.seed;
     const zeroOutputForMask = inner.returnSequences;
-    this.forwardLayer = inner.cloneWith({ name: `forward_${inner.name}`, zeroOutputForMask });
+    // Keras 3 names the halves forward_<name> / backward_<name>, a prefix already there not doubled
+    // (its saved configs hold the halves under those names).
+    const base = unprefixed(inner.name, 'forward_');
+    this.forwardLayer = inner.cloneWith({ name: `forward_${base}`, zeroOutputForMask });
     this.ownBackward = back !== null;
     this.backwardLayer =
       back !== null
-        ? back.cloneWith({ name: `backward_${back.name}`, zeroOutputForMask })
+        ? back.cloneWith({ name: `backward_${unprefixed(back.name, 'backward_')}`, zeroOutputForMask })
         : inner.cloneWith({
-            name: `backward_${inner.name}`,
+            name: `backward_${base}`,
             goBackwards: !inner.goBackwards,
             zeroOutputForMask,
             ...(seed === undefined ? {} : { seed: seed + BACKWARD_SEED_OFFSET }),
