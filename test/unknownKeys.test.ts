@@ -133,6 +133,12 @@ describe('unknown option keys in models, loading and the task classes', () => {
       ['stream', () => make().stream(bad)],
       ['save', () => make().save(dir + '-2', bad)],
       ['loadModel', () => loadModel(dir, bad)],
+      ['loadModel({modelJson, weightData})', async () => {
+        const { readFile } = await import('node:fs/promises');
+        const modelJson = JSON.parse(await readFile(`${dir}/model.json`, 'utf8')) as { weightsManifest: { paths: string[] }[] };
+        const weightData = new Uint8Array(await readFile(`${dir}/${modelJson.weightsManifest[0]!.paths[0]!}`)).buffer;
+        return loadModel({ modelJson, weightData, [KEY]: 1 } as never);
+      }],
       ['trainInWorker', () => trainInWorker(make(), x, y, bad)],
       ['layer.apply', () => layers.lstm({ units: 2 }).apply(input({ shape: [3, 1] }), bad)],
     ]);

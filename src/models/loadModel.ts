@@ -92,6 +92,8 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
     if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData} or {kerasFile}`);
+    const extra = Object.keys(source).filter((key) => key !== 'modelJson' && key !== 'weightData');
+    if (extra.length > 0) throw new TypeError(`${what}: {modelJson, weightData} takes no other keys, got ${extra.map((key) => `'${key}'`).join(', ')}`);
     const data = s.weightData;
     if (!isBytes(data) && !(Array.isArray(data) && data.every(isBytes))) {
       throw new TypeError(`${what}: weightData must be an ArrayBuffer, a typed array, or a list of them, got ${show(data)?.slice(0, 80)}`);
