@@ -175,12 +175,15 @@ function letterTask(f: (s: string) => string, count: number, seed: number): [str
   });
 }
 
+// Training is chaotic: a last-bit difference in rounding (another machine, another engine) gives
+// another model. Epochs are set so that every task cleared its bar under five other init seeds
+// (sort at 15 epochs once reached only 94%; reverse without attention at 15 epochs, 93%).
 const TASKS = [
   { name: 'copy', f: (s: string) => s, args: { attention: 'dot', bidirectional: true }, epochs: 12 },
   { name: 'reverse', f: (s: string) => [...s].reverse().join(''), args: { attention: 'dot' }, epochs: 12 },
-  { name: 'sort', f: (s: string) => [...s].sort().join(''), args: { attention: 'additive', cell: 'gru', bidirectional: true }, epochs: 15 },
-  // Without attention the whole input must pass through the final states: it learns, less exactly (≈ 98–100%).
-  { name: 'reverse', f: (s: string) => [...s].reverse().join(''), args: { attention: 'none', units: 64 }, epochs: 15, atLeast: 0.95 },
+  { name: 'sort', f: (s: string) => [...s].sort().join(''), args: { attention: 'additive', cell: 'gru', bidirectional: true }, epochs: 20 },
+  // Without attention the whole input must pass through the final states: it learns, less exactly (98–100%).
+  { name: 'reverse', f: (s: string) => [...s].reverse().join(''), args: { attention: 'none', units: 64 }, epochs: 20, atLeast: 0.95 },
 ] as const;
 
 for (const task of TASKS) {
