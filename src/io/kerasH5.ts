@@ -1,0 +1,292 @@
+/**
+ * Keras 2 `.h5` full-model files, as model.save('m.h5') writes them in Keras 2.0–2.x
+ * (keras/engine/saving.py), tf.keras 2.x (tf_keras/saving/legacy/hdf5_format.py) and
+ * Keras 3's legacy writer (keras/src/legacy/saving/legacy_h5_format.py):
+ *
+ * - root attributes `model_config` (JSON {class_name, config}: Sequential, Model or
+ *   Functional, in the Keras 2 / legacy config format), `keras_version`, `backend`, and
+ *   `training_config` when the model was compiled;
+ * - the group `model_weights`: attribute `layer_names` (every layer of model.layers, split
+ *   into `layer_names0`, `layer_names1`, … when over 64 KB), and per layer a group whose
+ *   attribute `weight_names` lists its weights (`lstm_1/kernel:0`, `lstm/lstm_cell/kernel:0`,
+ *   `sequential/lstm/lstm_cell/kernel`) in the order trainable_weights +
+ *   non_trainable_weights, each weight a dataset at that path inside the layer's group.
+ *
+ * Keras loads these weights by position, not by name: the layers with weights in
+ * model.layers order against the file's layers with weights in layer_names order, and
+ * within a layer the weight_names order. rnnkit does the same, and checks more: the layer
+ * names agree, each weight's last name part is the weight rnnkit expects there
+ * ('kernel', 'recurrent_kernel', …), every shape matches the layer, and every dataset under
+ * model_weights is used. The topology goes through the same Keras 2 / Keras 3 config
+ * reader as a converted model.json (models/loading.ts).
+ *
+ * Not read: Keras 1 files (other layer configs, and per-gate weights W_i, U_i, b_i, …),
+ * weights-only files (model.save_weights: no model_config), cuDNN layers, and Theano-era
+ * convolution kernels (stored flipped). The training config and optimizer weights are not
+ * read: the model comes back uncompiled.
+ */
+import { ModelFormatError, show } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import { withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
+import type { Model } from '../models/model.js';
+import { modelFromKeras } from '../models/loading.js';
+import { dialectOf, type KerasModelJSON } from './config.js';
+
+export interface KerasH5Options {
+  maxBytes: number;
+  checkFinite: boolean;
+}
+
+/** HDF5's signature (the superblock of a file without a user block starts the file). */
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+const FLOAT_DTYPES = new Set(['<f4', '>f4', '<f8', '>f8']);
+
+type H5Group = import('jsfive').Group;
+type H5Dataset = import('jsfive').Dataset;
+
+const isDataset = (v: unknown): v is H5Dataset => v instanceof Object && 'shape' in v;
+
+/**
+ * jsfive gives strings (fixed or variable length) as JS strings, a fixed-length one with its
+ * padding: numpy's bytes (h5py's fixed-length strings) are padded with NULs.
+ */
+const unpad = (s: string): string => s.replace(/\0+$/, '');
+
+/** An attribute as text. */
+function textAttr(g: H5Group, name: string, at: string): string | undefined {
+  const v = g.attrs[name];
+  if (v === undefined) return undefined;
+  const s = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  if (typeof s !== 'string') throw new ModelFormatError(`${at}: attribute '${name}' must be a string, got ${show(s)?.slice(0, 80)}`);
+  return unpad(s);
+}
+
+/**
+ * A list-of-names attribute (load_attributes_from_hdf5_group): `name`, or when the writer
+ * split it for HDF5's 64 KB header limit, `name0`, `name1`, … in order.
+ */
+function listAttr(g: H5Group, name: string, at: string): string[] | undefined {
+  const attrs = g.attrs;
+  const one = (key: string): string[] => {
+    const v = attrs[key];
+    const list = typeof v === 'string' ? [v] : v;
+    if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new ModelFormatError(`${at}: attribute '${key}' must be a list of names, got ${show(v)?.slice(0, 80)}`);
+    return (list as string[]).map(unpad);
+  };
+  if (name in attrs) return one(name);
+  if (!(`${name}0` in attrs)) return undefined;
+  const out: string[] = [];
+  for (let k = 0; `${name}${k}` in attrs; k++) out.push(...one(`${name}${k}`));
+  return out;
+}
+
+/** Every dataset under a group, by its path there, with its shape; values not read. */
+function datasetsUnder(root: H5Group, at: string): Map<string, H5Dataset> {
+  const found = new Map<string, H5Dataset>();
+  const walk = (g: H5Group, path: string, depth: number): void => {
+    if (depth > 32) throw new ModelFormatError(`${at}: groups nested more than 32 deep at ${path}`);
+    for (const k of g.keys) {
+      const p = path === '' ? k : `${path}/${k}`;
+      const child = g.get(k);
+      if (isDataset(child)) {
+        if (found.size >= 100_000) throw new ModelFormatError(`${at}: more than 100000 datasets`);
+        const shape: unknown = child.shape;
+        if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new ModelFormatError(`${at}/${p}: shape ${show(shape)} is not a list of sizes`);
+        // jsfive inflates a compressed chunk whole, however far it expands (a zip bomb);
+        // Keras writes its weights unfiltered.
+        const dobj = (child as unknown as { _dataobjects?: { filter_pipeline?: unknown } })._dataobjects;
+        if (dobj === undefined) throw new Error("this jsfive version does not expose a dataset's filters");
+        if (dobj.filter_pipeline !== null && dobj.filter_pipeline !== undefined) throw new ModelFormatError(`${at}/${p}: a compressed or filtered dataset; rnnkit reads weights stored unfiltered, as Keras writes them`);
+        found.set(p, child);
+      } else walk(child as H5Group, p, depth + 1);
+    }
+  };
+  walk(root, '', 0);
+  return found;
+}
+
+/** Keras's _legacy_weights order: trainable weights, then the others, each in creation order. */
+function legacyOrder(layer: Layer): LayerWeight[] {
+  const t = layer.weightTrainable();
+  return [...layer.weights.filter((_, i) => t[i]), ...layer.weights.filter((_, i) => !t[i])];
+}
+
+/** A weight name's last part without the ':0' of TensorFlow variable names: 'lstm/lstm_cell/kernel:0' → 'kernel'. */
+const baseName = (n: string): string => n.replace(/:\d+$/, '').split('/').pop()!;
+
+/** Class names whose kernels Keras flipped when a file came from Theano. */
+const CONV = /^(Conv|SeparableConv|DepthwiseConv)/;
+
+/**
+ * Keras 2.0 wrote GRU configs before reset_after existed (Keras 2.1.3 added it, default
+ * false, and every later Keras 2 writes it): a GRU without the key computes reset before
+ * the recurrent product. rnnkit's default is Keras 3's (true), so it is set here.
+ */
+function keras2Defaults(v: unknown, depth = 0): unknown {
+  if (depth > 100) throw new ModelFormatError('model_config: nested more than 100 levels deep');
+  if (Array.isArray(v)) return v.map((e) => keras2Defaults(e, depth + 1));
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, e] of Object.entries(o)) {
+    if (k === '__proto__') throw new ModelFormatError("model_config: key '__proto__' is not a config key");
+    out[k] = keras2Defaults(e, depth + 1);
+  }
+  if (o.class_name === 'GRU' && o.config !== null && typeof o.config === 'object' && !Array.isArray(o.config) && !('reset_after' in o.config)) {
+    out.config = { ...(out.config as Record<string, unknown>), reset_after: false };
+  }
+  return out;
+}
+
+/** The config's class names (to refuse Theano-era convolutions by name). */
+function classNames(v: unknown, out: Set<string>, depth = 0): Set<string> {
+  if (depth > 100 || v === null || typeof v !== 'object') return out;
+  if (Array.isArray(v)) for (const e of v) classNames(e, out, depth + 1);
+  else {
+    const o = v as Record<string, unknown>;
+    if (typeof o.class_name === 'string') out.add(o.class_name);
+    for (const e of Object.values(o)) classNames(e, out, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * A model from the bytes of a Keras `.h5` full-model file (`where` names it in errors):
+ * the topology from model_config, the weights from model_weights. The training config and
+ * optimizer weights are not read: the model comes back uncompiled.
+ */
+export async function modelFromKerasH5(data: Uint8Array, where: string, o: KerasH5Options): Promise<Model> {
+  if (data.byteLength > o.maxBytes) throw new ModelFormatError(`${where}: ${data.byteLength} bytes, more than the ${o.maxBytes} accepted (loadModel's maxBytes option)`);
+  if (data.byteLength < SIGNATURE.length || SIGNATURE.some((b, i) => data[i] !== b)) throw new ModelFormatError(`${where}: not an HDF5 file (no HDF5 signature at its start)`);
+  let hdf5: typeof import('jsfive');
+  try {
+    hdf5 = await import('jsfive');
+  } catch (e) {
+    throw new Error(`${where}: reading a .h5 file needs the 'jsfive' package (a dependency of rnnkit; in a browser without a bundler, map it with an import map): ${(e as Error).message}`);
+  }
+  // jsfive parses lazily and throws anything (TypeErrors, strings) on a damaged file: every
+  // read of the file happens inside this wrapper.
+  let read: ReturnType<typeof readFile>;
+  try {
+    const file = new hdf5.File(data.slice().buffer as ArrayBuffer, where);
+    read = readFile(file, where, o);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw new ModelFormatError(`${where}: not a readable HDF5 file: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const { model, tensors } = read;
+  const set = (): void => model.setWeights(tensors);
+  if (o.checkFinite) set();
+  else withNonFiniteWeights(set);
+  return model;
+}
+
+function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Model; tensors: Tensor[] } {
+  const configText = textAttr(file, 'model_config', where);
+  const weightsRoot = file.keys.includes('model_weights') ? file.get('model_weights') : undefined;
+  if (configText === undefined) {
+    const why = 'layer_names' in file.attrs ? 'it holds weights only (model.save_weights)' : 'it is not a Keras model file';
+    throw new ModelFormatError(`${where}: no 'model_config' attribute: ${why}; rnnkit reads full-model files (model.save('model.h5'))`);
+  }
+  if (weightsRoot === undefined || isDataset(weightsRoot)) throw new ModelFormatError(`${where}: no 'model_weights' group`);
+  const version = textAttr(file, 'keras_version', where);
+  // Keras 1 wrote no keras_version (Keras reads a file without one as Keras 1).
+  if (version === undefined) throw new ModelFormatError(`${where}: no 'keras_version' attribute (a Keras 1 file); rnnkit reads the .h5 files of Keras 2.x, tf.keras 2.x and Keras 3`);
+  if (/^1\./.test(version)) throw new ModelFormatError(`${where}: keras_version ${JSON.stringify(version)}: Keras 1 files (layer options such as output_dim and init, per-gate weights W_i, U_i, b_i, …) are not read; load the model in Keras 2 and save it again`);
+  if (!/^[23]\./.test(version)) throw new ModelFormatError(`${where}: keras_version ${JSON.stringify(version)}; rnnkit reads the .h5 files of Keras 2.x, tf.keras 2.x and Keras 3`);
+  const backend = textAttr(file, 'backend', where);
+
+  let config: unknown;
+  try {
+    config = JSON.parse(configText);
+  } catch (e) {
+    throw new ModelFormatError(`${where}: model_config: not valid JSON: ${(e as Error).message}`);
+  }
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError(`${where}: model_config: expected {class_name, config}, got ${show(config)?.slice(0, 80)}`);
+  const dialect = dialectOf({ keras_version: version }, undefined);
+  if (dialect === 'keras2') {
+    try {
+      config = keras2Defaults(config);
+    } catch (e) {
+      throw new ModelFormatError(`${where}: ${(e as Error).message}`);
+    }
+  }
+  if (backend === 'theano') {
+    const conv = [...classNames(config, new Set())].filter((c) => CONV.test(c));
+    if (conv.length > 0) throw new ModelFormatError(`${where}: a Theano-backend file with ${conv.join(', ')}: Keras stored Theano's convolution kernels flipped, and rnnkit does not convert them`);
+  }
+
+  const at = `${where}: model_weights`;
+  const datasets = datasetsUnder(weightsRoot as H5Group, at);
+  let values = 0;
+  for (const d of datasets.values()) values += d.shape.reduce((a, b) => a * b, 1);
+  if (4 * values > o.maxBytes) throw new ModelFormatError(`${at}: its datasets hold ${values} values, more than the ${o.maxBytes} bytes accepted (loadModel's maxBytes option)`);
+
+  // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus
+  // slack for a missing weight to be named.
+  const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as KerasModelJSON, dialect, `${where}: model_config`));
+
+  const group = weightsRoot as H5Group;
+  const names = listAttr(group, 'layer_names', at);
+  if (names === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute`);
+  // The file's layers with weights, in layer_names order (load_weights_from_hdf5_group).
+  const fileLayers: { name: string; g: H5Group; weightNames: string[] }[] = [];
+  for (const name of names) {
+    if (name === '' || name.includes('/') || name === '.' || name === '..') throw new ModelFormatError(`${at}: layer_names holds ${JSON.stringify(name)}, which is not a layer name`);
+    const g = group.keys.includes(name) ? group.get(name) : undefined;
+    if (g === undefined || isDataset(g)) throw new ModelFormatError(`${at}: layer_names lists '${name}', but there is no group '${name}'`);
+    const weightNames = listAttr(g, 'weight_names', `${at}/${name}`);
+    if (weightNames === undefined) throw new ModelFormatError(`${at}/${name}: no 'weight_names' attribute`);
+    if (weightNames.length > 0) fileLayers.push({ name, g, weightNames });
+  }
+  if (group.keys.includes('top_level_model_weights')) {
+    const g = group.get('top_level_model_weights');
+    const w = isDataset(g) ? undefined : listAttr(g, 'weight_names', `${at}/top_level_model_weights`);
+    if (w !== undefined && w.length > 0) throw new ModelFormatError(`${at}/top_level_model_weights: weights of the model itself (${w.slice(0, 3).join(', ')}); rnnkit models hold weights only in their layers`);
+  }
+  const modelLayers = model.layers.filter((l) => l.weights.length > 0);
+  const list = (ls: { name: string }[]): string => ls.map((l) => `'${l.name}'`).join(', ') || 'none';
+  if (fileLayers.length !== modelLayers.length) throw new ModelFormatError(`${at}: weights for ${fileLayers.length} layers (${list(fileLayers)}), but the model's layers with weights are ${modelLayers.length} (${list(modelLayers)})`);
+
+  const byWeight = new Map<LayerWeight, Tensor>();
+  const used = new Set<string>();
+  modelLayers.forEach((layer, k) => {
+    const f = fileLayers[k]!;
+    if (f.name !== layer.name) throw new ModelFormatError(`${at}: layer ${k} with weights is '${f.name}' in the file, '${layer.name}' in model_config`);
+    const expected = legacyOrder(layer);
+    const lat = `${at}/${f.name}`;
+    if (f.weightNames.length !== expected.length) {
+      throw new ModelFormatError(`${lat}: ${f.weightNames.length} weights (${f.weightNames.join(', ')}), but ${layer.where} has ${expected.length} (${expected.map((w) => w.name).join(', ')})`);
+    }
+    expected.forEach((w, i) => {
+      const n = f.weightNames[i]!;
+      const wat = `${lat}: weight ${i} '${n}'`;
+      if (n === '' || n.startsWith('/') || n.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new ModelFormatError(`${wat}: not a weight name`);
+      if (baseName(n) !== w.name) throw new ModelFormatError(`${wat}: expected ${layer.where}'s '${w.name}' in this place`);
+      const path = `${f.name}/${n}`;
+      const d = datasets.get(path);
+      if (d === undefined) throw new ModelFormatError(`${wat}: no dataset ${path}`);
+      if (used.has(path)) throw new ModelFormatError(`${wat}: listed twice`);
+      used.add(path);
+      if (d.shape.length !== w.shape.length || d.shape.some((s, j) => s !== w.shape[j])) throw new ModelFormatError(`${wat}: shape [${d.shape.join(', ')}], expected [${w.shape.join(', ')}] for ${layer.where}`);
+      const dtype = typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype);
+      if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${wat}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
+      const v = Float32Array.from(d.value);
+      if (v.length !== w.value.length) throw new ModelFormatError(`${wat}: holds ${v.length} values, expected ${w.value.length}`);
+      if (o.checkFinite) {
+        const j = v.findIndex((x) => !Number.isFinite(x));
+        if (j >= 0) throw new ModelFormatError(`${wat}: holds ${v[j]} at index ${j}; loadModel refuses non-finite weights (checkFinite: false loads them anyway)`);
+      }
+      byWeight.set(w, new Tensor(v, [...w.shape]));
+    });
+  });
+  const extra = [...datasets.keys()].filter((p) => !used.has(p));
+  if (extra.length > 0) throw new ModelFormatError(`${at}: datasets no layer's weight_names lists: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? `, … (${extra.length})` : ''}`);
+  const tensors = model.weights.map((w) => {
+    const t = byWeight.get(w);
+    if (t === undefined) throw new ModelFormatError(`${at}: no weight for '${w.name}' of the model`);
+    return t;
+  });
+  return { model, tensors };
+}

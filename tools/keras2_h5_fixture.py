@@ -1,0 +1,369 @@
+#!/usr/bin/python3
+"""Builds the Keras 2 `.h5` full-model fixtures of test/kerasH5.test.ts without Keras (none
+is installed): numpy weights, a model_config written as the Keras of each file wrote it,
+and the HDF5 layout of the writers, read in their source:
+
+- Keras 2.0-2.2 (keras/engine/saving.py save_model) and tf.keras 2.x
+  (tf_keras/saving/legacy/hdf5_format.py save_model_to_hdf5): root attributes
+  `keras_version`, `backend` (bytes), `model_config` (json.dumps({class_name, config})
+  encoded as bytes), `training_config` when compiled; the group `model_weights` with
+  attributes `layer_names` (every layer of model.layers, bytes), `backend`,
+  `keras_version`, and per layer (created sorted by name) a group whose attribute
+  `weight_names` lists its weights' variable names (`lstm_1/kernel:0`,
+  `lstm/lstm_cell/kernel:0`, …) in the order trainable_weights + non_trainable_weights
+  (_legacy_weights); each weight a dataset at that name inside the layer's group (the
+  slashes make subgroups). tf.keras adds an empty `top_level_model_weights` group.
+- Keras 3's legacy writer (keras/src/legacy/saving/legacy_h5_format.py): the same, but
+  `keras_version` and `backend` are str attributes (h5py: variable-length strings), the
+  weight names are variable paths without ':0' (`sequential/lstm/lstm_cell/kernel`), and
+  the config is Keras 3's get_config under use_legacy_config (InputLayer `batch_shape`).
+
+The expected outputs are computed here in float64 numpy from the equations of each Keras
+(LSTM gates i,f,c,o; GRU z,r,h, reset_after false: reset before the recurrent product,
+true: after it with a second bias row; Keras 2's hard_sigmoid clip(0.2x + 0.5), Keras 3's
+clip(x/6 + 0.5)), independently of rnnkit.
+
+Run: /usr/bin/python3 tools/keras2_h5_fixture.py  (needs python3-h5py, python3-numpy)
+"""
+import json
+import os
+
+import h5py
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures')
+rng = np.random.default_rng(2015)
+
+
+# ---------------------------------------------------------------------------------------
+# Configs, as each Keras's get_config wrote them.
+
+def k2_init(cls, config=None):
+    return {'class_name': cls, 'config': config if config is not None else {'seed': None}}
+
+
+def k2_rnn(name, units, cls, tf, extra):
+    """A Keras 2.2 (tf=False) or tf.keras 2.x (tf=True) recurrent layer config."""
+    c = {'name': name, 'trainable': True}
+    if tf:
+        c['dtype'] = 'float32'
+    c.update({'return_sequences': False, 'return_state': False, 'go_backwards': False, 'stateful': False, 'unroll': False})
+    if tf:
+        c['time_major'] = False
+    c.update({'units': units, 'activation': 'tanh'})
+    if cls != 'SimpleRNN':
+        c['recurrent_activation'] = 'sigmoid' if tf else 'hard_sigmoid'
+    c.update({
+        'use_bias': True,
+        'kernel_initializer': k2_init('GlorotUniform') if tf else k2_init('VarianceScaling', {'scale': 1.0, 'mode': 'fan_avg', 'distribution': 'uniform', 'seed': None}),
+        'recurrent_initializer': k2_init('Orthogonal', {'gain': 1.0, 'seed': None}),
+        'bias_initializer': k2_init('Zeros', {}),
+    })
+    if cls == 'LSTM':
+        c['unit_forget_bias'] = True
+    c.update({'kernel_regularizer': None, 'recurrent_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None,
+              'kernel_constraint': None, 'recurrent_constraint': None, 'bias_constraint': None, 'dropout': 0.0, 'recurrent_dropout': 0.0})
+    if cls != 'SimpleRNN':
+        c['implementation'] = 2 if tf else 1
+    c.update(extra)
+    return {'class_name': cls, 'config': c}
+
+
+def k2_dense(name, units, activation, tf, extra=None):
+    c = {'name': name, 'trainable': True}
+    if tf:
+        c['dtype'] = 'float32'
+    c.update({'units': units, 'activation': activation, 'use_bias': True,
+              'kernel_initializer': k2_init('GlorotUniform') if tf else k2_init('VarianceScaling', {'scale': 1.0, 'mode': 'fan_avg', 'distribution': 'uniform', 'seed': None}),
+              'bias_initializer': k2_init('Zeros', {}), 'kernel_regularizer': None, 'bias_regularizer': None,
+              'activity_regularizer': None, 'kernel_constraint': None, 'bias_constraint': None})
+    c.update(extra or {})
+    return {'class_name': 'Dense', 'config': c}
+
+
+def k2_embedding(name, input_dim, output_dim, length, tf):
+    c = {'name': name, 'trainable': True, 'batch_input_shape': [None, length], 'dtype': 'float32',
+         'input_dim': input_dim, 'output_dim': output_dim,
+         'embeddings_initializer': k2_init('RandomUniform', {'minval': -0.05, 'maxval': 0.05, 'seed': None}),
+         'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None,
+         'mask_zero': False, 'input_length': length}
+    return {'class_name': 'Embedding', 'config': c}
+
+
+# ---------------------------------------------------------------------------------------
+# The forward pass, float64.
+
+def w(*shape):
+    return rng.uniform(-0.6, 0.6, size=shape).astype(np.float32)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+ACT = {
+    'tanh': np.tanh,
+    'sigmoid': sigmoid,
+    'relu': lambda z: np.maximum(z, 0),
+    'linear': lambda z: z,
+    'hard_sigmoid_k2': lambda z: np.clip(0.2 * z + 0.5, 0, 1),
+    'hard_sigmoid_k3': lambda z: np.clip(z / 6 + 0.5, 0, 1),
+    'softmax': lambda z: np.exp(z - z.max(-1, keepdims=True)) / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True),
+}
+
+
+def run(x, step, state, return_sequences):
+    outs = []
+    for t in range(x.shape[1]):
+        y, state = step(x[:, t], state)
+        outs.append(y)
+    return np.stack(outs, 1) if return_sequences else outs[-1]
+
+
+def lstm(x, ws, units, rec, return_sequences=False):
+    k, rk, b = (a.astype(np.float64) for a in ws)
+    ra = ACT[rec]
+
+    def step(xt, s):
+        h, c = s
+        z = xt @ k + h @ rk + b
+        i, f, g, o = (z[:, j * units:(j + 1) * units] for j in range(4))
+        c = ra(f) * c + ra(i) * np.tanh(g)
+        h = ra(o) * np.tanh(c)
+        return h, (h, c)
+    zero = np.zeros((x.shape[0], units))
+    return run(x, step, (zero, zero), return_sequences)
+
+
+def gru(x, ws, units, rec, reset_after, return_sequences=False):
+    k, rk, b = (a.astype(np.float64) for a in ws)
+    ra = ACT[rec]
+
+    def step(xt, h):
+        if reset_after:
+            mx = xt @ k + b[0]
+            mh = h @ rk + b[1]
+            z = ra(mx[:, :units] + mh[:, :units])
+            r = ra(mx[:, units:2 * units] + mh[:, units:2 * units])
+            hh = np.tanh(mx[:, 2 * units:] + r * mh[:, 2 * units:])
+        else:
+            mx = xt @ k + b
+            z = ra(mx[:, :units] + h @ rk[:, :units])
+            r = ra(mx[:, units:2 * units] + h @ rk[:, units:2 * units])
+            hh = np.tanh(mx[:, 2 * units:] + (r * h) @ rk[:, 2 * units:])
+        h = z * h + (1 - z) * hh
+        return h, h
+    return run(x, step, np.zeros((x.shape[0], units)), return_sequences)
+
+
+def simple_rnn(x, ws, units, return_sequences=False):
+    k, rk, b = (a.astype(np.float64) for a in ws)
+
+    def step(xt, h):
+        h = np.tanh(xt @ k + h @ rk + b)
+        return h, h
+    return run(x, step, np.zeros((x.shape[0], units)), return_sequences)
+
+
+def dense(x, ws, activation):
+    k, b = (a.astype(np.float64) for a in ws)
+    return ACT[activation](x @ k + b)
+
+
+# ---------------------------------------------------------------------------------------
+# The writers.
+
+def weights_group(g, layers, keras_version, backend, top_level):
+    """save_weights_to_hdf5_group: layers is [(name, [(weight name, array)])] in model.layers order."""
+    g.attrs['layer_names'] = [n.encode('utf8') for n, _ in layers]
+    # Bytes in every writer (Keras 3's root attributes are str, these are not).
+    g.attrs['backend'] = backend.encode('utf8')
+    g.attrs['keras_version'] = keras_version.encode('utf8')
+    for name, ws in sorted(layers, key=lambda e: e[0]):
+        lg = g.create_group(name)
+        lg.attrs['weight_names'] = np.array([n.encode('utf8') for n, _ in ws], dtype=bytes) if ws else np.array([], dtype='S1')
+        for n, v in ws:
+            d = lg.create_dataset(n.encode('utf8'), v.shape, dtype=v.dtype)
+            d[:] = v
+    if top_level:
+        tg = g.create_group('top_level_model_weights')
+        tg.attrs['weight_names'] = np.array([], dtype='S1')
+
+
+def write_h5(path, model_config, layers, keras_version, backend='tensorflow', keras3=False, top_level=False, training_config=None):
+    with h5py.File(path, 'w') as f:
+        if keras3:
+            # model_metadata: str values stored as they are, dicts as json bytes.
+            f.attrs['keras_version'] = keras_version
+            f.attrs['backend'] = backend
+        else:
+            f.attrs['keras_version'] = keras_version.encode('utf8')
+            f.attrs['backend'] = backend.encode('utf8')
+        f.attrs['model_config'] = json.dumps(model_config).encode('utf8')
+        if training_config is not None:
+            f.attrs['training_config'] = json.dumps(training_config).encode('utf8')
+        weights_group(f.create_group('model_weights'), layers, keras_version, backend, top_level)
+        if training_config is not None:
+            og = f.create_group('optimizer_weights')
+            og.attrs['weight_names'] = [b'Adam/iterations:0']
+            og.create_dataset(b'Adam/iterations:0', (), dtype='int64')[()] = 3
+
+
+# ---------------------------------------------------------------------------------------
+# The models.
+
+def keras22_sequential():
+    """Keras 2.2.4: Embedding → LSTM (seq) → Bidirectional(GRU reset_after=False, seq) →
+    TimeDistributed(Dense relu) → SimpleRNN → Dense sigmoid; hard_sigmoid recurrences."""
+    T, V, E = 6, 10, 4
+    emb = w(V, E)
+    l1 = [w(E, 20), w(5, 20), w(20)]
+    gf = [w(5, 9), w(3, 9), w(9)]
+    gb = [w(5, 9), w(3, 9), w(9)]
+    td = [w(6, 4), w(4)]
+    sr = [w(4, 3), w(3, 3), w(3)]
+    d = [w(3, 1), w(1)]
+    gru_cfg = k2_rnn('gru_1', 3, 'GRU', False, {'return_sequences': True, 'reset_after': False})
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential_1', 'layers': [
+        k2_embedding('embedding_1', V, E, T, False),
+        k2_rnn('lstm_1', 5, 'LSTM', False, {'return_sequences': True}),
+        {'class_name': 'Bidirectional', 'config': {'name': 'bidirectional_1', 'trainable': True, 'layer': gru_cfg, 'merge_mode': 'concat'}},
+        {'class_name': 'TimeDistributed', 'config': {'name': 'time_distributed_1', 'trainable': True, 'layer': k2_dense('dense_1', 4, 'relu', False)}},
+        k2_rnn('simple_rnn_1', 3, 'SimpleRNN', False, {}),
+        k2_dense('dense_2', 1, 'sigmoid', False),
+    ]}}
+    layers = [
+        ('embedding_1', [('embedding_1/embeddings:0', emb)]),
+        ('lstm_1', list(zip(['lstm_1/kernel:0', 'lstm_1/recurrent_kernel:0', 'lstm_1/bias:0'], l1))),
+        ('bidirectional_1', list(zip(['bidirectional_1/forward_gru_1/kernel:0', 'bidirectional_1/forward_gru_1/recurrent_kernel:0', 'bidirectional_1/forward_gru_1/bias:0',
+                                      'bidirectional_1/backward_gru_1/kernel:0', 'bidirectional_1/backward_gru_1/recurrent_kernel:0', 'bidirectional_1/backward_gru_1/bias:0'], gf + gb))),
+        ('time_distributed_1', list(zip(['time_distributed_1/kernel:0', 'time_distributed_1/bias:0'], td))),
+        ('simple_rnn_1', list(zip(['simple_rnn_1/kernel:0', 'simple_rnn_1/recurrent_kernel:0', 'simple_rnn_1/bias:0'], sr))),
+        ('dense_2', list(zip(['dense_2/kernel:0', 'dense_2/bias:0'], d))),
+    ]
+    training = {'optimizer_config': {'class_name': 'Adam', 'config': {'lr': 0.001, 'beta_1': 0.9, 'beta_2': 0.999, 'decay': 0.0, 'epsilon': 1e-07, 'amsgrad': False}},
+                'loss': 'binary_crossentropy', 'metrics': ['accuracy'], 'sample_weight_mode': None, 'loss_weights': None}
+    write_h5(os.path.join(OUT, 'keras2-sequential.h5'), config, layers, '2.2.4', training_config=training)
+    ids = rng.integers(0, V, size=(3, T))
+    x = emb.astype(np.float64)[ids]
+    h = lstm(x, l1, 5, 'hard_sigmoid_k2', True)
+    f = gru(h, gf, 3, 'hard_sigmoid_k2', False, True)
+    b = gru(h[:, ::-1], gb, 3, 'hard_sigmoid_k2', False, True)[:, ::-1]
+    h = np.concatenate([f, b], -1)
+    h = dense(h, td, 'relu')
+    h = simple_rnn(h, sr, 3)
+    y = dense(h, d, 'sigmoid')
+    return {'x': ids.tolist(), 'y': y.tolist()}
+
+
+def keras20_bare_list():
+    """Keras 2.0.8: the Sequential config a bare list of layers, GRU written before reset_after existed."""
+    T = 4
+    g = [w(2, 6), w(2, 6), w(6)]
+    d = [w(2, 3), w(3)]
+    gru_cfg = k2_rnn('gru_1', 2, 'GRU', False, {'batch_input_shape': [None, T, 2], 'dtype': 'float32'})
+    config = {'class_name': 'Sequential', 'config': [gru_cfg, k2_dense('dense_1', 3, 'softmax', False)]}
+    layers = [('gru_1', list(zip(['gru_1/kernel:0', 'gru_1/recurrent_kernel:0', 'gru_1/bias:0'], g))),
+              ('dense_1', list(zip(['dense_1/kernel:0', 'dense_1/bias:0'], d)))]
+    write_h5(os.path.join(OUT, 'keras2.0-bare-list.h5'), config, layers, '2.0.8', backend='theano')
+    x = rng.uniform(-1, 1, size=(2, T, 2))
+    y = dense(gru(x, g, 2, 'hard_sigmoid_k2', False), d, 'softmax')
+    return {'x': x.tolist(), 'y': y.tolist()}
+
+
+def tfkeras_sequential():
+    """tf.keras 2.9: InputLayer, cell-scoped weight names, GRU reset_after=True (bias (2, 3u)), sigmoid recurrences."""
+    T = 5
+    l1 = [w(2, 16), w(4, 16), w(16)]
+    g = [w(4, 9), w(3, 9), w(2, 9)]
+    d = [w(3, 2), w(2)]
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, T, 2], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'lstm_input'}},
+        k2_rnn('lstm', 4, 'LSTM', True, {'return_sequences': True}),
+        k2_rnn('gru', 3, 'GRU', True, {'reset_after': True}),
+        k2_dense('dense', 2, 'linear', True),
+    ]}}
+    layers = [('lstm', list(zip(['lstm/lstm_cell/kernel:0', 'lstm/lstm_cell/recurrent_kernel:0', 'lstm/lstm_cell/bias:0'], l1))),
+              ('gru', list(zip(['gru/gru_cell/kernel:0', 'gru/gru_cell/recurrent_kernel:0', 'gru/gru_cell/bias:0'], g))),
+              ('dense', list(zip(['dense/kernel:0', 'dense/bias:0'], d)))]
+    write_h5(os.path.join(OUT, 'tfkeras2-sequential.h5'), config, layers, '2.9.0', top_level=True)
+    x = rng.uniform(-1, 1, size=(3, T, 2))
+    h = lstm(x, l1, 4, 'sigmoid', True)
+    h = gru(h, g, 3, 'sigmoid', True)
+    return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
+
+
+def tfkeras_functional():
+    """tf.keras 2.9 Functional: a sequence through LSTM then Bidirectional(GRU, sum), a vector
+    through Dense, concatenated into Dense; inbound_nodes as [[layer, node, tensor, kwargs]]."""
+    T = 4
+    l1 = [w(3, 12), w(3, 12), w(12)]
+    gf = [w(3, 6), w(2, 6), w(2, 6)]
+    gb = [w(3, 6), w(2, 6), w(2, 6)]
+    dv = [w(2, 3), w(3)]
+    do = [w(5, 2), w(2)]
+
+    def inp(name, shape):
+        return {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, *shape], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': name}, 'name': name, 'inbound_nodes': []}
+
+    def lay(entry, inbound):
+        return {**entry, 'name': entry['config']['name'], 'inbound_nodes': [[[n, 0, 0, {}] for n in inbound]]}
+
+    gru_cfg = k2_rnn('gru', 2, 'GRU', True, {'reset_after': True})
+    config = {'class_name': 'Functional', 'config': {'name': 'model', 'layers': [
+        inp('seq', [T, 3]),
+        lay(k2_rnn('lstm', 3, 'LSTM', True, {'return_sequences': True}), ['seq']),
+        inp('vec', [2]),
+        lay({'class_name': 'Bidirectional', 'config': {'name': 'bidirectional', 'trainable': True, 'dtype': 'float32', 'layer': gru_cfg, 'merge_mode': 'sum'}}, ['lstm']),
+        lay(k2_dense('dense', 3, 'tanh', True), ['vec']),
+        lay({'class_name': 'Concatenate', 'config': {'name': 'concatenate', 'trainable': True, 'dtype': 'float32', 'axis': -1}}, ['bidirectional', 'dense']),
+        lay(k2_dense('dense_1', 2, 'linear', True), ['concatenate']),
+    ], 'input_layers': [['seq', 0, 0], ['vec', 0, 0]], 'output_layers': [['dense_1', 0, 0]]}}
+    layers = [('seq', []), ('lstm', list(zip(['lstm/lstm_cell/kernel:0', 'lstm/lstm_cell/recurrent_kernel:0', 'lstm/lstm_cell/bias:0'], l1))),
+              ('vec', []),
+              ('bidirectional', list(zip(['bidirectional/forward_gru/gru_cell/kernel:0', 'bidirectional/forward_gru/gru_cell/recurrent_kernel:0', 'bidirectional/forward_gru/gru_cell/bias:0',
+                                          'bidirectional/backward_gru/gru_cell/kernel:0', 'bidirectional/backward_gru/gru_cell/recurrent_kernel:0', 'bidirectional/backward_gru/gru_cell/bias:0'], gf + gb))),
+              ('dense', list(zip(['dense/kernel:0', 'dense/bias:0'], dv))),
+              ('concatenate', []),
+              ('dense_1', list(zip(['dense_1/kernel:0', 'dense_1/bias:0'], do)))]
+    write_h5(os.path.join(OUT, 'tfkeras2-functional.h5'), config, layers, '2.9.0', top_level=True)
+    xs = rng.uniform(-1, 1, size=(2, T, 3))
+    xv = rng.uniform(-1, 1, size=(2, 2))
+    h = lstm(xs, l1, 3, 'sigmoid', True)
+    h = gru(h, gf, 2, 'sigmoid', True) + gru(h[:, ::-1], gb, 2, 'sigmoid', True)
+    v = dense(xv, dv, 'tanh')
+    y = dense(np.concatenate([h, v], -1), do, 'linear')
+    return {'x': [xs.tolist(), xv.tolist()], 'y': y.tolist()}
+
+
+def keras3_legacy():
+    """Keras 3.3 model.save('m.h5'): the legacy writer; str version attributes, variable
+    paths as weight names, hard_sigmoid = clip(x/6 + 0.5)."""
+    T = 3
+    l1 = [w(2, 12), w(3, 12), w(12)]
+    d = [w(3, 1), w(1)]
+    lstm_cfg = k2_rnn('lstm', 3, 'LSTM', True, {'recurrent_activation': 'hard_sigmoid', 'seed': None})
+    del lstm_cfg['config']['time_major']
+    lstm_cfg['config']['zero_output_for_mask'] = False
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'trainable': True, 'dtype': 'float32', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_shape': [None, T, 2], 'dtype': 'float32', 'sparse': False, 'name': 'input_layer'}},
+        lstm_cfg,
+        k2_dense('dense', 1, 'linear', True),
+    ], 'build_input_shape': [None, T, 2]}}
+    layers = [('lstm', list(zip(['sequential/lstm/lstm_cell/kernel', 'sequential/lstm/lstm_cell/recurrent_kernel', 'sequential/lstm/lstm_cell/bias'], l1))),
+              ('dense', list(zip(['sequential/dense/kernel', 'sequential/dense/bias'], d)))]
+    write_h5(os.path.join(OUT, 'keras3-legacy.h5'), config, layers, '3.3.3', keras3=True, top_level=True)
+    x = rng.uniform(-2, 2, size=(2, T, 2))
+    return {'x': x.tolist(), 'y': dense(lstm(x, l1, 3, 'hard_sigmoid_k3'), d, 'linear').tolist()}
+
+
+if __name__ == '__main__':
+    expected = {
+        'keras2-sequential.h5': keras22_sequential(),
+        'keras2.0-bare-list.h5': keras20_bare_list(),
+        'tfkeras2-sequential.h5': tfkeras_sequential(),
+        'tfkeras2-functional.h5': tfkeras_functional(),
+        'keras3-legacy.h5': keras3_legacy(),
+    }
+    with open(os.path.join(OUT, 'keras2-h5-expected.json'), 'w') as f:
+        json.dump(expected, f, indent=1)
