@@ -1,13 +1,15 @@
 /**
  * loadModel: a model (Sequential or graph) from a TF.js layers-model — a Node path or file://
  * URL, an http(s):// URL (global fetch), or in-memory {modelJson, weightData} — or from a
- * Keras 3 `.keras` file (a path ending in .keras, or in-memory {kerasFile}; io/kerasFile.ts).
+ * Keras 3 `.keras` file (a path ending in .keras, or in-memory {kerasFile}; io/kerasFile.ts), or
+ * from a Keras 2 `.h5` full-model file (a path ending in .h5, or {h5File}; io/kerasH5.ts).
  * Reads rnnkit's own files, tfjs's model.save output and tensorflowjs-converted Keras
  * models (several shards, quantized weights).
  */
 import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
 import { MAX_JSON_BYTES, readFileBounded, readFromFiles } from '../io/node.js';
 import { modelFromKerasFile } from '../io/kerasFile.js';
+import { modelFromKerasH5 } from '../io/kerasH5.js';
 import { checkShardSizes, manifestLayout } from '../io/weights.js';
 import type { Model } from './model.js';
 import { modelFromArtifacts } from './loading.js';
@@ -32,7 +34,9 @@ type Source =
   | ModelArtifacts
   | { modelJson: ModelJSON | string; weightData: ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView)[] }
   /** The bytes of a Keras 3 `.keras` file (browsers: from fetch or a file input). */
-  | { kerasFile: ArrayBuffer | ArrayBufferView };
+  | { kerasFile: ArrayBuffer | ArrayBufferView }
+  /** The bytes of a Keras 2 / tf.keras / Keras 3 legacy `.h5` full-model file. */
+  | { h5File: ArrayBuffer | ArrayBufferView };
 
 type Options = Required<Omit<LoadOptions, 'signal'>> & { signal: AbortSignal | undefined };
 
@@ -89,9 +93,17 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
     const bytes = ArrayBuffer.isView(k) ? new Uint8Array(k.buffer, k.byteOffset, k.byteLength) : new Uint8Array(k);
     return modelFromKerasFile(bytes, 'the .keras file', build);
   }
+  if (source !== null && typeof source === 'object' && 'h5File' in source) {
+    const k = (source as { h5File: unknown }).h5File;
+    const extra = Object.keys(source).filter((key) => key !== 'h5File');
+    if (extra.length > 0) throw new TypeError(`${what}: {h5File} takes no other keys, got ${extra.map((key) => `'${key}'`).join(', ')}`);
+    if (!isBytes(k)) throw new TypeError(`${what}: h5File must be an ArrayBuffer or a typed array, got ${show(k)?.slice(0, 80)}`);
+    const bytes = ArrayBuffer.isView(k) ? new Uint8Array(k.buffer, k.byteOffset, k.byteLength) : new Uint8Array(k);
+    return modelFromKerasH5(bytes, 'the .h5 file', build);
+  }
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
-    if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData} or {kerasFile}`);
+    if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData}, {kerasFile} or {h5File}`);
     const extra = Object.keys(source).filter((key) => key !== 'modelJson' && key !== 'weightData');
     if (extra.length > 0) throw new TypeError(`${what}: {modelJson, weightData} takes no other keys, got ${extra.map((key) => `'${key}'`).join(', ')}`);
     const data = s.weightData;
@@ -104,15 +116,21 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
     const shards = (Array.isArray(data) ? data : [data]).map((b) => (ArrayBuffer.isView(b) ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : b) as ArrayBuffer);
     return modelFromArtifacts(json, shards, where, build);
   }
-  if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, {modelJson, weightData} or {kerasFile}; got ${show(source)?.slice(0, 80)}`);
+  if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, {modelJson, weightData}, {kerasFile} or {h5File}; got ${show(source)?.slice(0, 80)}`);
   if (/^https?:\/\//i.test(source)) {
     if (/\.keras([?#]|$)/i.test(source)) throw new TypeError(`${what}: .keras files are read from a path or from their bytes; fetch ${source} and pass {kerasFile: bytes}`);
+    if (/\.(h5|hdf5)([?#]|$)/i.test(source)) throw new TypeError(`${what}: .h5 files are read from a path or from their bytes; fetch ${source} and pass {h5File: bytes}`);
     return loadFromUrl(source, what, o);
   }
   if (/\.keras$/i.test(source)) {
     const { bytes, where } = await readFileBounded(source, o.maxBytes, what);
     check();
     return modelFromKerasFile(bytes, where, build);
+  }
+  if (/\.(h5|hdf5)$/i.test(source)) {
+    const { bytes, where } = await readFileBounded(source, o.maxBytes, what);
+    check();
+    return modelFromKerasH5(bytes, where, build);
   }
   const files = await readFromFiles(source, what);
   check();
