@@ -152,6 +152,26 @@ function classNames(v: unknown, out: Set<string>, depth = 0): Set<string> {
 }
 
 /**
+ * The superblock's end-of-file address against the bytes at hand: a truncated file is
+ * refused here, as the HDF5 library refuses it, instead of reading past the end (jsfive
+ * gives short arrays or garbage there rather than failing).
+ */
+function checkEndOfFile(data: Uint8Array, where: string): void {
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const bad = (why: string): ModelFormatError => new ModelFormatError(`${where}: not a readable HDF5 file: ${why}`);
+  if (data.length < 48) throw bad(`${data.length} bytes, shorter than its superblock (a truncated file)`);
+  const version = data[8]!;
+  // Superblock v0/v1: sizes at 13; base, free-space, end-of-file, driver addresses from 24 (v1: 28). v2/v3: sizes at 9, addresses from 12.
+  const size = version <= 1 ? data[13]! : version <= 3 ? data[9]! : -1;
+  if (size !== 4 && size !== 8) throw bad(`superblock version ${version} with ${size}-byte offsets is not supported`);
+  const at = (version === 0 ? 24 : version === 1 ? 28 : 12) + 2 * size;
+  const read = (p: number): number => (size === 4 ? dv.getUint32(p, true) : Number(dv.getBigUint64(p, true)));
+  const base = read(at - 2 * size);
+  const eof = read(at);
+  if (base + eof > data.length) throw bad(`its superblock says it ends at byte ${base + eof}, but it has ${data.length} bytes (a truncated file)`);
+}
+
+/**
  * A model from the bytes of a Keras `.h5` full-model file (`where` names it in errors):
  * the topology from model_config, the weights from model_weights. The training config and
  * optimizer weights are not read: the model comes back uncompiled.
@@ -159,6 +179,7 @@ function classNames(v: unknown, out: Set<string>, depth = 0): Set<string> {
 export async function modelFromKerasH5(data: Uint8Array, where: string, o: KerasH5Options): Promise<Model> {
   if (data.byteLength > o.maxBytes) throw new ModelFormatError(`${where}: ${data.byteLength} bytes, more than the ${o.maxBytes} accepted (loadModel's maxBytes option)`);
   if (data.byteLength < SIGNATURE.length || SIGNATURE.some((b, i) => data[i] !== b)) throw new ModelFormatError(`${where}: not an HDF5 file (no HDF5 signature at its start)`);
+  checkEndOfFile(data, where);
   let hdf5: typeof import('jsfive');
   try {
     hdf5 = await import('jsfive');

@@ -1,0 +1,167 @@
+/**
+ * Keras 2 `.h5` full-model files: the fixtures that tools/keras2_h5_fixture.py lays out as
+ * the writers of Keras 2.2 / 2.0, tf.keras 2.9 and Keras 3's legacy h5 format do (h5py, no
+ * Keras) — Embedding, LSTM, GRU with reset_after false, true and absent, SimpleRNN,
+ * Bidirectional (concat, sum), TimeDistributed(Dense), a Functional model with two inputs —
+ * predict as its float64 numpy forward pass does. Malformed files (attributes missing,
+ * shapes that disagree, names that disagree, truncated, NaN weights, Keras 1) are refused
+ * with a ModelFormatError naming the file, the layer and the weight.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { ModelFormatError, loadModel, tensor, type Tensor } from '../src/index.js';
+
+const DIR = new URL('./fixtures/', import.meta.url);
+const SEQ = 'keras2-sequential.h5';
+const expected = JSON.parse(readFileSync(new URL('keras2-h5-expected.json', DIR), 'utf8')) as Record<string, { x: unknown; y: unknown }>;
+const bytesOf = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(f, DIR)));
+
+type Nested = number | Nested[];
+const shapeOf = (a: Nested): number[] => (Array.isArray(a) ? [a.length, ...shapeOf(a[0]!)] : []);
+const flat = (a: Nested): number[] => (Array.isArray(a) ? a.flatMap(flat) : [a]);
+const asTensor = (a: Nested): Tensor => tensor(flat(a), shapeOf(a));
+
+async function assertPredicts(source: Parameters<typeof loadModel>[0], key: string): Promise<void> {
+  const m = await loadModel(source);
+  const e = expected[key]!;
+  // The functional fixture has two inputs: x is then a list of two arrays.
+  const x = key === 'tfkeras2-functional.h5' ? (e.x as Nested[]).map(asTensor) : asTensor(e.x as Nested);
+  const y = m.predict(x) as Tensor;
+  const want = flat(e.y as Nested);
+  assert.deepEqual(y.shape, shapeOf(e.y as Nested));
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(y.data[i]! - want[i]!) <= 1e-5, `${key}: output ${i} is ${y.data[i]}, numpy says ${want[i]}`);
+}
+
+/** The fixture with every `from` (text, in model_config, attribute or link names) replaced by `to` of the same length. */
+function patch(file: string, from: string, to: string, count = Infinity): Uint8Array {
+  assert.equal(from.length, to.length, 'a same-length patch keeps every offset in the file');
+  const bytes = bytesOf(file);
+  const a = new TextEncoder().encode(from);
+  const b = new TextEncoder().encode(to);
+  let n = 0;
+  for (let i = 0; i + a.length <= bytes.length && n < count; i++) {
+    if (a.every((c, j) => bytes[i + j] === c)) {
+      bytes.set(b, i);
+      n++;
+    }
+  }
+  assert.ok(n > 0, `${JSON.stringify(from)} is in ${file}`);
+  return bytes;
+}
+
+async function refuses(bytes: Uint8Array, pattern: RegExp, options = {}): Promise<void> {
+  await assert.rejects(loadModel({ h5File: bytes }, options), (e: unknown) => {
+    assert.ok(e instanceof ModelFormatError, `a ModelFormatError, got ${String(e)}`);
+    assert.match(e.message, /^the \.h5 file: /);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+describe('Keras 2 .h5 files', () => {
+  for (const key of Object.keys(expected)) {
+    it(`${key} predicts as numpy (within 1e-5)`, async () => {
+      await assertPredicts(new URL(key, DIR).pathname, key);
+      await assertPredicts({ h5File: bytesOf(key) }, key);
+      await assertPredicts({ h5File: bytesOf(key).buffer as ArrayBuffer }, key);
+    });
+  }
+
+  it('reads the topology: bare-list Sequential, InputLayer, Functional; the model comes back uncompiled', async () => {
+    const bare = await loadModel({ h5File: bytesOf('keras2.0-bare-list.h5') });
+    assert.deepEqual(bare.layers.map((l) => l.className), ['GRU', 'Dense']);
+    // Keras 2.0's GRU config predates reset_after: it computes reset before the product.
+    assert.equal((bare.layers[0]!.getConfig() as { resetAfter?: boolean }).resetAfter, false);
+    const fun = await loadModel({ h5File: bytesOf('tfkeras2-functional.h5') });
+    assert.deepEqual(fun.inputs.map((t) => t.shape), [[null, 4, 3], [null, 2]]);
+    // keras2-sequential.h5 holds a training_config (Adam, binary_crossentropy): not read.
+    const seq = await loadModel({ h5File: bytesOf(SEQ) });
+    assert.equal(seq.optimizer, null);
+  });
+
+  it('refuses a file without model_config, model_weights, layer_names or weight_names', async () => {
+    await refuses(patch(SEQ, 'model_config', 'model_confiX'), /no 'model_config' attribute: it is not a Keras model file; rnnkit reads full-model files/);
+    await refuses(patch(SEQ, 'model_weights', 'model_weightX'), /no 'model_weights' group/);
+    await refuses(patch(SEQ, 'layer_names', 'layer_nameX'), /model_weights: no 'layer_names' attribute/);
+    await refuses(patch(SEQ, 'weight_names', 'weight_nameX'), /model_weights\/\w+: no 'weight_names' attribute/);
+  });
+
+  it('refuses weights whose shape disagrees with the layer, naming the layer and the weight', async () => {
+    // LSTM units 5 → 6 in model_config: its kernel would be [4, 24].
+    await refuses(patch(SEQ, '"units": 5', '"units": 6'), /model_weights\/lstm_1: weight 0 'lstm_1\/kernel:0': shape \[4, 20\], expected \[4, 24\] for LSTM 'lstm_1'/);
+    // GRU reset_after true in the config, reset_after false weights: the bias is [9], not [2, 9].
+    await refuses(patch(SEQ, '"reset_after": false', '"reset_after": true '), /model_weights\/bidirectional_1: weight 2 'bidirectional_1\/forward_gru_1\/bias:0': shape \[9\], expected \[2, 9\]/);
+  });
+
+  it('refuses weights missing, out of place or for other layers, naming them', async () => {
+    // The LSTM without a bias: the file's third weight has no place.
+    await refuses(patch(SEQ, '"use_bias": true', '"use_bias":false', 1), /model_weights\/lstm_1: 3 weights \(lstm_1\/kernel:0, lstm_1\/recurrent_kernel:0, lstm_1\/bias:0\), but LSTM 'lstm_1' has 2 \(kernel, recurrent_kernel\)/);
+    // A weight listed under another name than the one the layer has there.
+    await refuses(patch(SEQ, 'dense_2/kernel:0', 'dense_2/kernex:0'), /model_weights\/dense_2: weight 0 'dense_2\/kernex:0': expected Dense 'dense_2''s 'kernel' in this place/);
+    // A weight listed whose dataset is not there.
+    await refuses(patch(SEQ, 'dense_2/kernel:0', 'dense_2/kernel:1'), /model_weights\/dense_2: weight 0 'dense_2\/kernel:1': no dataset dense_2\/dense_2\/kernel:1/);
+    // model_config names the last layer otherwise than the weights do.
+    await refuses(patch(SEQ, '"name": "dense_2"', '"name": "dense_9"'), /model_weights: layer 5 with weights is 'dense_2' in the file, 'dense_9' in model_config/);
+    // …while renamed everywhere it loads.
+    const renamed = await loadModel({ h5File: patch(SEQ, 'dense_2', 'dense_9') });
+    assert.equal(renamed.layers.at(-1)!.name, 'dense_9');
+  });
+
+  it('refuses a non-finite weight, naming it, unless checkFinite is false', async () => {
+    const bias = (await loadModel({ h5File: bytesOf(SEQ) })).getWeights().at(-1)!.data;
+    const needle = new Uint8Array(Float32Array.from(bias).buffer);
+    const bytes = bytesOf(SEQ);
+    const at = bytes.findIndex((_, i) => needle.every((b, j) => bytes[i + j] === b));
+    assert.ok(at > 0, 'the bias is stored contiguously');
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat32(at, NaN, true);
+    await refuses(bytes, /model_weights\/dense_2: weight 1 'dense_2\/bias:0': holds NaN at index 0; loadModel refuses non-finite weights/);
+    const m = await loadModel({ h5File: bytes }, { checkFinite: false });
+    assert.ok(Number.isNaN(m.getWeights().at(-1)!.data[0]));
+  });
+
+  it('refuses Keras 1 files and other versions by name', async () => {
+    await refuses(patch(SEQ, '2.2.4', '1.2.2'), /keras_version "1\.2\.2": Keras 1 files \(layer options such as output_dim and init, per-gate weights W_i, U_i, b_i, …\) are not read/);
+    await refuses(patch(SEQ, 'keras_version', 'keras_versioX', 1), /no 'keras_version' attribute \(a Keras 1 file\)/);
+    await refuses(patch(SEQ, '2.2.4', '4.0.0'), /keras_version "4\.0\.0"; rnnkit reads the \.h5 files of Keras 2\.x, tf\.keras 2\.x and Keras 3/);
+  });
+
+  it('refuses truncated and non-HDF5 bytes, and files over maxBytes, with a ModelFormatError', async () => {
+    const whole = bytesOf(SEQ);
+    for (const n of [0, 7, 100, 512, 2048, whole.length >> 2, whole.length >> 1, whole.length - 1000, whole.length - 1]) {
+      await refuses(whole.slice(0, n), /./);
+    }
+    await refuses(new TextEncoder().encode('{"modelTopology": {}}'), /not an HDF5 file/);
+    await refuses(whole, /bytes, more than the 1000 accepted \(loadModel's maxBytes option\)/, { maxBytes: 1000 });
+    await assert.rejects(loadModel(new URL(SEQ, DIR).pathname, { maxBytes: 1000 }), (e: unknown) => e instanceof ModelFormatError && /more than the 1000/.test(e.message));
+  });
+
+  it('loads or refuses 300 seeded byte-flip variants of the fixtures, each with a ModelFormatError', async () => {
+    let seed = 15;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const files = Object.keys(expected);
+    let loaded = 0;
+    for (let k = 0; k < 300; k++) {
+      const bytes = bytesOf(files[k % files.length]!);
+      for (let f = 0; f < 1 + rand(4); f++) bytes[rand(bytes.length)] = rand(256);
+      try {
+        const m = await loadModel({ h5File: bytes });
+        loaded++;
+        for (const w of m.getWeights()) assert.ok(w.data.every(Number.isFinite), `variant ${k}: a loaded weight is finite`);
+      } catch (e) {
+        assert.ok(e instanceof ModelFormatError, `variant ${k}: a ModelFormatError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      }
+    }
+    // Most flips land in weight values or unused bytes; the point is that none escapes as another error.
+    assert.ok(loaded > 0 && loaded < 300);
+  });
+
+  it('checks the {h5File} source', async () => {
+    await assert.rejects(loadModel({ h5File: bytesOf(SEQ), extra: 1 } as never), /\{h5File\} takes no other keys, got 'extra'/);
+    await assert.rejects(loadModel({ h5File: 'model.h5' } as never), /h5File must be an ArrayBuffer or a typed array/);
+    await assert.rejects(loadModel('https://example.com/model.h5'), /fetch https:\/\/example\.com\/model\.h5 and pass \{h5File: bytes\}/);
+  });
+});
