@@ -16,8 +16,15 @@ import type { Logs } from './callback.js';
 import { copyRows, type Dataset } from './data.js';
 import { backend } from '../backend/index.js';
 import { Executor } from './executor.js';
+import { ensure } from '../layers/layer.js';
 import { show } from '../core/errors.js';
 import type { Graph } from './graph.js';
+import { compactSteps, keptSpan, padMask, padSteps, paddingTrimEnabled, planTrim, type TrimPlan } from './trim.js';
+
+/** What a forward pass is for: which trimming rules apply (see trim.ts). */
+const TRAIN = 0;
+const EVALUATE = 1;
+const PREDICT = 2;
 
 /** What the engine trains each output for (set by compile). */
 export interface OutputTraining {
@@ -68,9 +75,32 @@ export class Engine {
   private readonly rowW: Float32Array[]; // per output: per-row loss weights [B·rows]
   private readonly scratch = new Float64Array(1);
   private placed: PlacedWeight[] = [];
+  /** Padding trimming (trim.ts): the graph's plan, or null; per input the cut [start, start + length) of this batch (length −1: not cut). */
+  private readonly trim: TrimPlan | null;
+  private readonly cutStart: Int32Array;
+  private readonly cutLen: Int32Array;
+  private readonly stepWidth: Int32Array; // per input: floats per time step
+  private readonly span = new Int32Array(2);
+  /** Per output: 1 when this batch's output was cut and padded back into padOut / padMaskBuf. */
+  private readonly padded: Uint8Array;
+  private readonly padOut: Float32Array[];
+  private readonly padMaskBuf: Float32Array[];
+  private readonly padHasMask: Uint8Array;
+  /** Batches run cut so far (tests check that trimming happened). */
+  trimmedBatches = 0;
 
   constructor(readonly graph: Graph) {
     this.executor = new Executor(graph);
+    this.trim = planTrim(graph);
+    this.cutStart = new Int32Array(graph.inputs.length);
+    this.cutLen = new Int32Array(graph.inputs.length).fill(-1);
+    this.stepWidth = Int32Array.from(graph.inputs, (t) => t.shape.slice(2).reduce<number>((n, d) => n * (d ?? 1), 1));
+    this.padded = new Uint8Array(graph.outputs.length);
+    this.padOut = graph.outputs.map(() => new Float32Array(0));
+    this.padMaskBuf = graph.outputs.map(() => new Float32Array(0));
+    this.padHasMask = new Uint8Array(graph.outputs.length);
+    // A cut batch changes the time length of tensors declared with a fixed one: they follow the data.
+    if (this.trim !== null) this.trim.axis.forEach((a, i) => a >= 0 && this.executor.followTime(i));
     const nIn = graph.inputs.length;
     const nOut = graph.outputs.length;
     this.xb = Array.from({ length: nIn }, () => new Float32Array(0));
@@ -207,10 +237,81 @@ export class Engine {
     return (shape as number[]).reduce((a, b) => a * b, 1);
   }
 
-  forwardPass(B: number, training: boolean): void {
+  /**
+   * Forward over the first B samples of the batch buffers. With a mode (TRAIN, EVALUATE, PREDICT)
+   * the inputs' padding is cut first where the plan allows (the input buffers are compacted in
+   * place) and the cut outputs padded back, so `output`, `outputMask` and `outputRows` read as
+   * after a full pass.
+   */
+  forwardPass(B: number, training: boolean, mode = -1): void {
     const ex = this.executor;
-    for (let k = 0; k < this.xb.length; k++) ex.setInput(k, this.xb[k]!, this.inputLen[k]!, null);
+    const cut = mode >= 0 && this.cutInputs(B, mode);
+    for (let k = 0; k < this.xb.length; k++) ex.setInput(k, this.xb[k]!, cut && this.cutLen[k]! >= 0 ? this.cutLen[k]! : this.inputLen[k]!, null);
     ex.forward(B, training);
+    this.padded.fill(0);
+    if (cut) this.padOutputs(B);
+  }
+
+  /** Decide this batch's cuts (see trim.ts) and compact the cut inputs; whether any input was cut. */
+  private cutInputs(B: number, mode: number): boolean {
+    const plan = this.trim;
+    this.cutLen.fill(-1);
+    if (plan === null || !paddingTrimEnabled()) return false;
+    let any = false;
+    for (let k = 0; k < this.xb.length; k++) {
+      const rule = plan.rules[k];
+      if (rule === null || rule === undefined) continue;
+      if ((mode === TRAIN && plan.noTrain[k] === 1) || (mode !== PREDICT && plan.noLoss[k] === 1)) continue;
+      const T = this.inputLen[k]!;
+      const w = this.stepWidth[k]!;
+      if (!keptSpan(this.xb[k]!, B, T, w, rule, this.span)) continue;
+      let S = this.span[0]!;
+      let E = this.span[1]!;
+      if (plan.sequenceOutput[k] === 1) {
+        // Outputs come back at full length: cut steps copy the next kept one (fit, evaluate: they
+        // are masked) or, for predict, the first fully masked step, kept as a sentinel.
+        S = 0;
+        if (mode === PREDICT && E < T) E++;
+      }
+      if (S === 0 && E === T) continue;
+      compactSteps(this.xb[k]!, B, T, S, E - S, w);
+      this.cutStart[k] = S;
+      this.cutLen[k] = E - S;
+      any = true;
+    }
+    if (any) this.trimmedBatches++;
+    return any;
+  }
+
+  /** Pad each output on a cut axis back to its full length (values and mask). */
+  private padOutputs(B: number): void {
+    const plan = this.trim!;
+    const ex = this.executor;
+    for (let o = 0; o < this.graph.outputs.length; o++) {
+      const t = ex.outputTensor(o);
+      const a = plan.axis[t]!;
+      if (a < 0 || this.cutLen[a]! < 0) continue;
+      const T = this.inputLen[a]!;
+      const S = this.cutStart[a]!;
+      const Tk = this.cutLen[a]!;
+      const w = ex.width(t) / Tk;
+      this.padOut[o] = ensure(this.padOut[o]!, B * T * w);
+      padSteps(this.padOut[o]!, ex.buf[t]!, B, T, S, Tk, w);
+      const m = ex.mask[t]!;
+      this.padHasMask[o] = m === null ? 0 : 1;
+      if (m !== null) {
+        this.padMaskBuf[o] = ensure(this.padMaskBuf[o]!, B * T);
+        padMask(this.padMaskBuf[o]!, m, B, T, S, Tk);
+      }
+      this.padded[o] = 1;
+    }
+  }
+
+  /** The gradient of a padded output, cut like its forward (in place): [B, T, w] → [B, T', w]. */
+  private cutGradient(o: number, d: Float32Array, B: number): void {
+    const a = this.trim!.axis[this.executor.outputTensor(o)]!;
+    const Tk = this.cutLen[a]!;
+    compactSteps(d, B, this.inputLen[a]!, this.cutStart[a]!, Tk, this.executor.width(this.executor.outputTensor(o)) / Tk);
   }
 
   /** Time lengths of the inputs of the current batch (set with the batch). */
@@ -218,16 +319,24 @@ export class Engine {
 
   /** Output o of the last forward ([B, width]) and its mask (sequence outputs) or null. */
   output(o: number): Float32Array {
+    if (this.padded[o] === 1) return this.padOut[o]!;
     return this.executor.buf[this.executor.outputTensor(o)]!;
   }
   outputMask(o: number): Float32Array | null {
     const t = this.executor.outputTensor(o);
-    return this.graph.outputs[o]!.rank === 3 ? this.executor.mask[t]! : null;
+    if (this.graph.outputs[o]!.rank !== 3) return null;
+    if (this.padded[o] === 1) return this.padHasMask[o] === 1 ? this.padMaskBuf[o]! : null;
+    return this.executor.mask[t]!;
   }
-  /** Rows (batch × steps) of output o in the last forward. */
+  /** Rows (batch × steps) of output o in the last forward (at full length when it was cut). */
   outputRows(o: number): number {
     const t = this.executor.outputTensor(o);
-    return (this.executor.B * this.executor.width(t)) / this.cols(o);
+    const ex = this.executor;
+    if (this.padded[o] === 1) {
+      const a = this.trim!.axis[t]!;
+      return (ex.B * (ex.width(t) / this.cutLen[a]!) * this.inputLen[a]!) / this.cols(o);
+    }
+    return (ex.B * ex.width(t)) / this.cols(o);
   }
 
   /**
@@ -284,7 +393,7 @@ export class Engine {
    */
   computeGradients(B: number, swWidth: readonly number[], weighted: readonly boolean[]): void {
     this.grads.fill(0);
-    this.forwardPass(B, true);
+    this.forwardPass(B, true, TRAIN);
     const ex = this.executor;
     ex.beginBackward();
     let total = 0;
@@ -303,6 +412,7 @@ export class Engine {
         const f = spec.weight;
         for (let i = 0; i < n; i++) d[i] = d[i]! * f;
       }
+      if (this.padded[o] === 1) this.cutGradient(o, d, B);
       ex.seedOutput(o, d);
     }
     this.stepLoss[0] = total;
@@ -480,7 +590,7 @@ export class Engine {
       const start = step * batchSize;
       const B = Math.min(batchSize, ds.n - start);
       this.loadBatch(ds, start, B);
-      this.forwardPass(B, false);
+      this.forwardPass(B, false, EVALUATE);
       for (let o = 0; o < this.outputs.length; o++) {
         const spec = this.outputs[o]!;
         const rows = this.outputRows(o);
@@ -507,7 +617,7 @@ export class Engine {
     for (let start = 0; start < n; start += batchSize) {
       const B = Math.min(batchSize, n - start);
       for (let k = 0; k < x.length; k++) copyRows(this.xb[k]!, x[k]!, start, B, xWidth[k]!);
-      this.forwardPass(B, false);
+      this.forwardPass(B, false, PREDICT);
       for (let o = 0; o < results.length; o++) results[o]!.set(this.output(o).subarray(0, B * widths[o]!), start * widths[o]!);
     }
     return results;

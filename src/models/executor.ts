@@ -52,6 +52,7 @@ export class Executor {
   private readonly needGrad: Uint8Array; // per tensor: some trainable weight lies upstream
   private readonly needGradFromInputs: Uint8Array; // … or a graph input (when input gradients are wanted)
   private readonly outputUses: Int32Array; // per tensor: how often it is a graph output
+  private readonly trimmed: Uint8Array; // per tensor: its time length follows the data even when declared (padding trimming)
 
   constructor(readonly graph: Graph) {
     const nT = graph.tensors.length;
@@ -70,6 +71,7 @@ export class Executor {
     this.sequence = new Uint8Array(nT);
     this.fixedLen = new Int32Array(nT);
     this.outputUses = new Int32Array(nT);
+    this.trimmed = new Uint8Array(nT);
     graph.tensors.forEach((t, i) => {
       const s = t.shape.slice(1);
       this.openAxis[i] = s[0] === null ? 1 : 0;
@@ -141,7 +143,12 @@ export class Executor {
 
   /** Whether tensor i's axis 0 takes its size from the data in this pass. */
   private followsData(i: number): boolean {
-    return this.openAxis[i] === 1 || (this.dynamicTime && this.sequence[i] === 1);
+    return this.openAxis[i] === 1 || (this.dynamicTime && this.sequence[i] === 1) || this.trimmed[i] === 1;
+  }
+
+  /** Let tensor i take its time length from the data although its shape fixes one (a cut batch is shorter). */
+  followTime(i: number): void {
+    this.trimmed[i] = 1;
   }
 
   /** Place graph input k: a [B, …] buffer, the size of its axis 0 (used where that is open), its mask or null. */

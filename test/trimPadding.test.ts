@@ -1,0 +1,245 @@
+/**
+ * Padding trimming (src/models/trim.ts): fit, evaluate and predict on batches cut to their
+ * unmasked span give what the full computation gives — exactly on the TypeScript kernels,
+ * within 1e-6 on WebAssembly — for every recurrent cell, goBackwards, Bidirectional,
+ * per-step targets and sample weights, left padding, Masking, a Seq2Seq-like graph with
+ * attention; and models that must not be cut (Flatten after the RNN, dropout per step in
+ * training) are not. Each case also checks that some batch really was cut.
+ */
+import { describe, it, afterEach } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Rng } from '../src/core/rng.js';
+import { getBackend } from '../src/backend/index.js';
+import { Sequential, input, layers, model, optimizers, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
+import { planTrim, setPaddingTrim } from '../src/models/trim.js';
+import { assertClose } from './helpers/check.js';
+
+const exact = getBackend() === 'ts';
+const N = 24;
+const T = 14;
+
+/** N rows of ids in [1, V) of lengths 1..maxLen, padded with 0 to T on the right (or the left). */
+function ids(seed: number, V: number, maxLen: number, left = false): { x: Tensor; lens: number[] } {
+  const rng = new Rng(seed);
+  const lens: number[] = [];
+  const data = new Float32Array(N * T);
+  for (let b = 0; b < N; b++) {
+    const len = 1 + rng.int(maxLen);
+    lens.push(len);
+    for (let t = 0; t < len; t++) data[b * T + (left ? T - len + t : t)] = 1 + rng.int(V - 1);
+  }
+  return { x: tensor(data, [N, T]), lens };
+}
+
+function perStepTargets(seed: number, lens: number[], classes: number): Tensor {
+  const rng = new Rng(seed);
+  return tensor(Float32Array.from({ length: N * T }, (_, i) => (i % T < lens[Math.floor(i / T)]! ? rng.int(classes) : 0)), [N, T]);
+}
+
+const engineOf = (m: Model): { trimmedBatches: number } => (m as unknown as { engine: { trimmedBatches: number } }).engine;
+
+interface Run {
+  evalBefore: number[];
+  predBefore: Float32Array[];
+  weights: Float32Array[];
+  evalAfter: number[];
+  predAfter: Float32Array[];
+  trimmed: number;
+}
+
+/** Build (seeded), evaluate, predict, fit 2 epochs, evaluate and predict again, with trimming on or off. */
+async function run(trim: boolean, build: () => Model, x: Tensor | Tensor[], y: Tensor | Tensor[], fitArgs: Record<string, unknown> = {}): Promise<Run> {
+  setPaddingTrim(trim);
+  setSeed(5);
+  const m = build();
+  const flat = (p: Tensor | Tensor[]): Float32Array[] => (Array.isArray(p) ? p : [p]).map((t) => t.data.slice());
+  const evalBefore = m.evaluate(x, y, { batchSize: 8, verbose: 0, ...(fitArgs.sampleWeight === undefined ? {} : { sampleWeight: fitArgs.sampleWeight }) } as never);
+  const predBefore = flat(m.predict(x, { batchSize: 8 }));
+  await m.fit(x, y, { epochs: 2, batchSize: 8, seed: 3, verbose: 0, ...fitArgs });
+  const evalAfter = m.evaluate(x, y, { batchSize: 8, verbose: 0 });
+  const predAfter = flat(m.predict(x, { batchSize: 5 }));
+  return { evalBefore, predBefore, weights: m.getWeights().map((w) => w.data.slice()), evalAfter, predAfter, trimmed: engineOf(m).trimmedBatches };
+}
+
+function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  if (exact) {
+    assert.equal(a.length, b.length, what);
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.fail(`${what}: index ${i}: trimmed ${a[i]} vs full ${b[i]}`);
+  } else assertClose(a, b, 1e-6, 1e-6, what);
+}
+
+/** Trimmed vs full: every loss, prediction and weight; and trimming happened (or, with expectTrim false, never). */
+async function compare(build: () => Model, x: Tensor | Tensor[], y: Tensor | Tensor[], fitArgs: Record<string, unknown> = {}, expectTrim = true): Promise<void> {
+  const full = await run(false, build, x, y, fitArgs);
+  const cut = await run(true, build, x, y, fitArgs);
+  assert.equal(full.trimmed, 0);
+  if (expectTrim) assert.ok(cut.trimmed > 0, 'no batch was trimmed');
+  else assert.equal(cut.trimmed, 0, 'a batch was trimmed');
+  same(cut.evalBefore, full.evalBefore, 'evaluate before fit');
+  cut.predBefore.forEach((p, i) => same(p, full.predBefore[i]!, `predict before fit, output ${i}`));
+  cut.weights.forEach((w, i) => same(w, full.weights[i]!, `weight ${i} after fit`));
+  same(cut.evalAfter, full.evalAfter, 'evaluate after fit');
+  cut.predAfter.forEach((p, i) => same(p, full.predAfter[i]!, `predict after fit, output ${i}`));
+}
+
+afterEach(() => setPaddingTrim(true));
+
+describe('padding trimming equals the full computation', () => {
+  const V = 12;
+  const { x, lens } = ids(1, V, 9);
+  const yClass = tensor(Array.from({ length: N }, (_, i) => i % 3), [N]);
+
+  for (const cell of ['lstm', 'gru', 'simpleRNN'] as const) {
+    it(`${cell}: last output, sparse categorical cross-entropy, Adam`, async () => {
+      const build = (): Model => {
+        const m = new Sequential();
+        m.add(layers.embedding({ inputDim: V, outputDim: 5, maskZero: true, inputShape: [null] }));
+        m.add(layers[cell]({ units: 6 }));
+        m.add(layers.dense({ units: 3, activation: 'softmax' }));
+        m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+        return m;
+      };
+      await compare(build, x, yClass);
+    });
+
+    it(`${cell}: returnSequences with per-step targets and per-step sample weights`, async () => {
+      const y = perStepTargets(2, lens, 4);
+      const sw = tensor(Float32Array.from({ length: N * T }, (_, i) => 0.5 + (i % 3)), [N, T]);
+      const build = (): Model => {
+        const m = new Sequential();
+        m.add(layers.embedding({ inputDim: V, outputDim: 5, maskZero: true, inputShape: [null] }));
+        m.add(layers[cell]({ units: 6, returnSequences: true }));
+        m.add(layers.dense({ units: 4, activation: 'softmax' }));
+        m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+        return m;
+      };
+      await compare(build, x, y, { sampleWeight: sw });
+    });
+  }
+
+  it('goBackwards (last output) and zeroOutputForMask sequences', async () => {
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 5, maskZero: true, inputShape: [null] }));
+      m.add(layers.lstm({ units: 6, returnSequences: true, zeroOutputForMask: true }));
+      m.add(layers.gru({ units: 5, goBackwards: true }));
+      m.add(layers.dense({ units: 3, activation: 'softmax' }));
+      m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    await compare(build, x, yClass);
+  });
+
+  it('Bidirectional sequences → TimeDistributed(Dense), per-step targets', async () => {
+    const y = perStepTargets(4, lens, 3);
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 5, maskZero: true, inputShape: [null] }));
+      m.add(layers.bidirectional({ layer: layers.gru({ units: 4, returnSequences: true }) }));
+      m.add(layers.timeDistributed({ layer: layers.dense({ units: 3, activation: 'softmax' }) }));
+      m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    await compare(build, x, y);
+  });
+
+  it('left padding, a fixed-length input, Bidirectional → masked global pooling', async () => {
+    const left = ids(6, V, 9, true);
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 5, maskZero: true, inputShape: [T] }));
+      m.add(layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true }) }));
+      m.add(layers.globalMaxPooling1d({}));
+      m.add(layers.dense({ units: 1, activation: 'sigmoid' }));
+      m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    await compare(build, left.x, tensor(Array.from({ length: N }, (_, i) => [i % 2])));
+  });
+
+  it('Masking on float features, LSTM sequences, mse per step', async () => {
+    const rng = new Rng(8);
+    const data = new Float32Array(N * T * 3);
+    for (let b = 0; b < N; b++) {
+      const len = 1 + rng.int(8);
+      for (let t = 0; t < len; t++) for (let f = 0; f < 3; f++) data[(b * T + t) * 3 + f] = rng.uniformIn(-1, 1);
+    }
+    const x3 = tensor(data, [N, T, 3]);
+    const y3 = tensor(Float32Array.from({ length: N * T * 2 }, () => rng.uniformIn(-1, 1)), [N, T, 2]);
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.masking({ maskValue: 0, inputShape: [null, 3] }));
+      m.add(layers.lstm({ units: 5, returnSequences: true }));
+      m.add(layers.dense({ units: 2 }));
+      m.compile({ optimizer: optimizers.rmsprop({ learningRate: 0.01 }), loss: 'mse', metrics: ['mae'] });
+      return m;
+    };
+    await compare(build, x3, y3);
+  });
+
+  it('a Seq2Seq-like graph: encoder states and attention over masked encoder outputs', async () => {
+    const src = ids(9, V, 8);
+    const tgt = ids(10, V, 10);
+    const y = perStepTargets(11, tgt.lens, V);
+    const build = (): Model => {
+      const s = input({ shape: [null], name: 'source' });
+      const t = input({ shape: [null], name: 'target_in' });
+      const encEmb = layers.embedding({ inputDim: V, outputDim: 5, maskZero: true }).apply(s);
+      const [enc, h, c] = layers.lstm({ units: 6, returnSequences: true, returnState: true }).apply(encEmb) as never as [never, never, never];
+      const decEmb = layers.embedding({ inputDim: V, outputDim: 5, maskZero: true }).apply(t);
+      const dec = layers.lstm({ units: 6, returnSequences: true }).apply(decEmb, { initialState: [h, c] } as never);
+      const ctx = layers.attention({}).apply([dec, enc] as never);
+      const joined = layers.concatenate({}).apply([dec, ctx] as never);
+      const out = layers.dense({ units: V, activation: 'softmax' }).apply(joined);
+      const m = model({ inputs: [s, t], outputs: out as never });
+      m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    await compare(build, [src.x, tgt.x], y);
+  });
+});
+
+describe('padding trimming: models it must not cut', () => {
+  const V = 10;
+  const { x } = ids(12, V, 6);
+  const yClass = tensor(Array.from({ length: N }, (_, i) => i % 2), [N]);
+
+  it('Flatten after the RNN (the output sees every step): no plan, nothing cut, same results', async () => {
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 4, maskZero: true, inputShape: [T] }));
+      m.add(layers.simpleRNN({ units: 3, returnSequences: true }));
+      m.add(layers.flatten({}));
+      m.add(layers.dense({ units: 2, activation: 'softmax' }));
+      m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    assert.equal(planTrim((build() as unknown as { graph: never }).graph), null);
+    await compare(build, x, yClass, {}, false);
+  });
+
+  it('an unmasked output sequence (Embedding without maskZero after a stateful-free RNN) is not cut', async () => {
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 4, inputShape: [null] }));
+      m.add(layers.gru({ units: 3 }));
+      m.add(layers.dense({ units: 2, activation: 'softmax' }));
+      m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    await compare(build, x, yClass, {}, false);
+  });
+
+  it('Dropout on the sequence (draws per step): fit is not cut, predict is; results equal', async () => {
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 4, maskZero: true, inputShape: [null] }));
+      m.add(layers.dropout({ rate: 0.3 }));
+      m.add(layers.lstm({ units: 3 }));
+      m.add(layers.dense({ units: 2, activation: 'softmax' }));
+      m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    await compare(build, x, yClass);
+  });
+});
