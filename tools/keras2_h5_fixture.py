@@ -336,6 +336,50 @@ def tfkeras_functional():
     return {'x': [xs.tolist(), xv.tolist()], 'y': y.tolist()}
 
 
+def tfkeras_nested():
+    """tf.keras 2.9 Functional holding a nested Sequential [Conv1D relu, BatchNormalization,
+    LSTM] and a frozen Dense: the nested model's weights are stored trainable first (the
+    BatchNormalization moving statistics after the LSTM's weights), as _legacy_weights orders them."""
+    T = 6
+    ck, cb = w(3, 2, 4), w(4)
+    gamma, beta = w(4) + 1, w(4)
+    mean, var = w(4), (np.abs(w(4)) + 0.5).astype(np.float32)
+    l1 = [w(4, 12), w(3, 12), w(12)]
+    d = [w(3, 2), w(2)]
+    conv = {'class_name': 'Conv1D', 'config': {'name': 'conv1d', 'trainable': True, 'dtype': 'float32', 'filters': 4, 'kernel_size': [3], 'strides': [1],
+            'padding': 'valid', 'data_format': 'channels_last', 'dilation_rate': [1], 'groups': 1, 'activation': 'relu', 'use_bias': True,
+            'kernel_initializer': k2_init('GlorotUniform'), 'bias_initializer': k2_init('Zeros', {}), 'kernel_regularizer': None,
+            'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None, 'bias_constraint': None}}
+    bn = {'class_name': 'BatchNormalization', 'config': {'name': 'batch_normalization', 'trainable': True, 'dtype': 'float32', 'axis': [2], 'momentum': 0.99,
+          'epsilon': 0.001, 'center': True, 'scale': True, 'beta_initializer': k2_init('Zeros', {}), 'gamma_initializer': k2_init('Ones', {}),
+          'moving_mean_initializer': k2_init('Zeros', {}), 'moving_variance_initializer': k2_init('Ones', {}), 'beta_regularizer': None,
+          'gamma_regularizer': None, 'beta_constraint': None, 'gamma_constraint': None}}
+    encoder = {'class_name': 'Sequential', 'config': {'name': 'encoder', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, T, 2], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'conv1d_input'}},
+        conv, bn, k2_rnn('lstm', 3, 'LSTM', True, {})]}, 'name': 'encoder', 'inbound_nodes': [[['x', 0, 0, {}]]]}
+    frozen = k2_dense('dense', 2, 'linear', True)
+    frozen['config']['trainable'] = False
+    config = {'class_name': 'Functional', 'config': {'name': 'model', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, T, 2], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'x'}, 'name': 'x', 'inbound_nodes': []},
+        encoder,
+        {**frozen, 'name': 'dense', 'inbound_nodes': [[['encoder', 0, 0, {}]]]},
+    ], 'input_layers': [['x', 0, 0]], 'output_layers': [['dense', 0, 0]]}}
+    layers = [('x', []),
+              ('encoder', list(zip(['conv1d/kernel:0', 'conv1d/bias:0', 'batch_normalization/gamma:0', 'batch_normalization/beta:0',
+                                    'lstm/lstm_cell/kernel:0', 'lstm/lstm_cell/recurrent_kernel:0', 'lstm/lstm_cell/bias:0',
+                                    'batch_normalization/moving_mean:0', 'batch_normalization/moving_variance:0'],
+                                   [ck, cb, gamma, beta, *l1, mean, var]))),
+              ('dense', list(zip(['dense/kernel:0', 'dense/bias:0'], d)))]
+    write_h5(os.path.join(OUT, 'tfkeras2-nested.h5'), config, layers, '2.9.0', top_level=True)
+    x = rng.uniform(-1, 1, size=(2, T, 2))
+    k64 = ck.astype(np.float64)
+    h = np.stack([sum(x[:, t + j] @ k64[j] for j in range(3)) + cb for t in range(T - 2)], 1)
+    h = np.maximum(h, 0)
+    h = (h - mean) / np.sqrt(var.astype(np.float64) + 0.001) * gamma + beta
+    h = lstm(h, l1, 3, 'sigmoid')
+    return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
+
+
 def keras3_legacy():
     """Keras 3.3 model.save('m.h5'): the legacy writer; str version attributes, variable
     paths as weight names, hard_sigmoid = clip(x/6 + 0.5)."""
@@ -364,6 +408,7 @@ if __name__ == '__main__':
         'tfkeras2-sequential.h5': tfkeras_sequential(),
         'tfkeras2-functional.h5': tfkeras_functional(),
         'keras3-legacy.h5': keras3_legacy(),
+        'tfkeras2-nested.h5': tfkeras_nested(),
     }
     with open(os.path.join(OUT, 'keras2-h5-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)
