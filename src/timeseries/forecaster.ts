@@ -1,31 +1,47 @@
 /**
- * Forecaster: a Sequential (stacked SimpleRNN/LSTM/GRU → Dense) that maps `lookback` rows of
- * the feature columns to the next `horizon` values of one target column.
+ * Forecaster: stacked SimpleRNN/LSTM/GRU → Dense networks that map `lookback` rows of the
+ * feature columns (plus calendar covariates) to the next `horizon` values of one target column.
  *
  * Strategies: 'direct' — one Dense(horizon) output; 'recursive' — a one-step model rolled
  * forward, each prediction appended to the window (needs the target as the only feature).
  * Scaling (fitted on the training part only, stored with the model): 'standard' / 'minmax' /
- * 'none' per column; with `windowRelative` each window's last value (per column) is
- * subtracted first and the scalers are fitted on those differences — trending series such
- * as CO2 leave the training range, where plain scaling cannot extrapolate.
+ * 'none' per column. With `windowRelative` every window is measured from a reference that
+ * moves with it, so a trending series (CO2) that leaves the training range is still forecast
+ * from where it is: the other feature columns from their last value; the target from
+ *   'last'        — its last value (a constant per window);
+ *   'line'        — the least-squares line through the window, extrapolated over the horizon
+ *                   (level and slope adapt at every origin);
+ *   'holtWinters' — an exponential-smoothing model (fitted on the training part, parameters
+ *                   then fixed, states updated through the series): its level, slope and
+ *                   season at the origin, and its forecasts over the horizon. The network models
+ *                   what remains — the hybrid of Smyl's ES-RNN, the M4 competition's winner.
+ * Calendar covariates (calendar.ts): sin/cos of the time of year / week / day of every input
+ * row, from `times`, unscaled. Ensemble: several networks (their own initial weights) side by
+ * side in one graph, trained together on the same batches, forecasting their median.
  * Browser-safe: save/load to a path go through the library's dynamic Node imports.
  */
 import { Tensor } from '../core/tensor.js';
 import { checkOptions, show } from '../core/errors.js';
 import { layers } from '../layers/index.js';
+import { input as graphInput } from '../layers/inputLayer.js';
+import type { SymbolicTensor } from '../layers/node.js';
+import type { Layer } from '../layers/layer.js';
 import { optimizers } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
-import type { Model, SaveHandler } from '../models/model.js';
+import { model as graphModel, type Model, type SaveHandler } from '../models/model.js';
 import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
 import { callbacks as cb, type Callback, type History } from '../models/callbacks.js';
 import type { ProgressSink } from '../models/progbar.js';
 import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigins, type Series, type SeriesInput, type SplitOptions } from './windowing.js';
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
-import { holtWintersRolling, selectHoltWinters, type HoltWintersModel } from './holtWinters.js';
+import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
+import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
 
 export type ForecastCell = 'lstm' | 'gru' | 'simple';
 export type ForecastStrategy = 'direct' | 'recursive';
+/** What each window's target values are measured from (with windowRelative); see the file header. */
+export type ForecastReference = 'last' | 'line' | 'holtWinters';
 
 /**
  * The defaults the Forecaster API and `rnnkit timeseries` share (the CLI's `--scaling relative`
@@ -35,6 +51,9 @@ export const FORECASTER_DEFAULTS = {
   strategy: 'direct',
   scaling: 'standard',
   windowRelative: true,
+  reference: 'last',
+  calendar: 'auto',
+  ensemble: 1,
   cell: 'lstm',
   units: 32,
   layers: 1,
@@ -62,10 +81,23 @@ export interface ForecasterArgs {
   /** Per-column scaling. Default 'standard'. */
   scaling?: ScalerKind;
   /**
-   * Subtract each window's last value before scaling, so a trending series that leaves the
-   * training range is still forecast from where it is. Default true (as `rnnkit timeseries`).
+   * Measure each window from a reference that moves with it (see `reference`), so a trending
+   * series that leaves the training range is still forecast from where it is. Default true
+   * (as `rnnkit timeseries`).
    */
   windowRelative?: boolean;
+  /** The target's reference in each window (needs windowRelative). Default: FORECASTER_DEFAULTS.reference. */
+  reference?: ForecastReference;
+  /** Season length (rows) of the Holt-Winters reference, and the default season of evaluate's seasonal baselines. Default: none. */
+  season?: number;
+  /**
+   * Calendar covariates from fit's `times`: 'auto' (default) — Fourier terms of the periods
+   * the row spacing suggests (detectCalendar), none when fit gets no times; false — none;
+   * or a spec {step, terms}.
+   */
+  calendar?: 'auto' | false | CalendarSpec;
+  /** Networks in the ensemble (median forecast). Default: FORECASTER_DEFAULTS.ensemble. */
+  ensemble?: number;
   /** Default 'lstm'. */
   cell?: ForecastCell;
   /** Units per recurrent layer. Default 32. */
@@ -93,15 +125,24 @@ export interface ForecastFitOptions extends SplitOptions {
   /** Seed for shuffling. Default: from the global seed. */
   seed?: number;
   progressSink?: ProgressSink;
+  /** Time of every row (Dates or ms since 1970, oldest first), for the calendar covariates. */
+  times?: readonly (number | Date)[];
+}
+
+export interface ForecastPredictOptions {
+  /** Time of every row of the series (needed when the forecaster has calendar covariates). */
+  times?: readonly (number | Date)[];
 }
 
 export interface ForecastEvaluateOptions {
   /** Fraction of rows at the end to score (targets inside it). Default: fit's `test` (0.2). */
   test?: number;
-  /** Period of the seasonal-naive baseline and of Holt-Winters' season; omitted: no seasonal baseline, non-seasonal Holt-Winters only. */
+  /** Period of the seasonal-naive baseline and of Holt-Winters' season; default the forecaster's `season`; none: no seasonal baseline, non-seasonal Holt-Winters only. */
   season?: number;
   /** Score the Holt-Winters baseline (fitted on the rows before the test part). Default true. */
   holtWinters?: boolean;
+  /** Time of every row (needed when the forecaster has calendar covariates). */
+  times?: readonly (number | Date)[];
 }
 
 export interface ForecastEvaluation {
@@ -139,6 +180,16 @@ export interface ForecasterMetadata {
   columns: string[];
   scaling: ScalerKind;
   windowRelative: boolean;
+  /** Absent in models saved before it existed: 'last'. */
+  reference?: ForecastReference;
+  season?: number | null;
+  /** The calendar covariates the network was trained with (null: none). */
+  calendar?: CalendarSpec | null;
+  /** The fitted Holt-Winters model of the 'holtWinters' reference. */
+  holtWinters?: HoltWintersModel | null;
+  /** The first target values of the training series (the Holt-Winters states run from there). */
+  holtWintersStart?: number[] | null;
+  ensemble?: number;
   cell: ForecastCell;
   units: number;
   layers: number;
@@ -151,6 +202,22 @@ export interface ForecasterMetadata {
 
 export const FORECASTER_KEY = 'rnnkitForecaster';
 const CELLS: readonly ForecastCell[] = ['lstm', 'gru', 'simple'];
+const REFERENCES: readonly ForecastReference[] = ['last', 'line', 'holtWinters'];
+/** Rows at the start of a series compared with the training series' for the Holt-Winters reference. */
+const HW_START = 3;
+
+/** A series ready for windowing: the checked values, the target column, calendar rows and Holt-Winters states. */
+interface Prepared {
+  s: Series;
+  /** Columns of `s` holding the features and the target. */
+  cols: readonly number[];
+  tcol: number;
+  /** Target values, one per row. */
+  tgt: Float64Array;
+  /** Calendar covariates [≥ rows · C] (rows past the end for feedback), or null. */
+  cal: Float64Array | null;
+  hw: HoltWintersStates | null;
+}
 
 export class Forecaster {
   readonly lookback: number;
@@ -161,10 +228,21 @@ export class Forecaster {
   readonly columns: string[];
   readonly scaling: ScalerKind;
   readonly windowRelative: boolean;
+  readonly reference: ForecastReference;
+  readonly season: number | undefined;
+  readonly ensemble: number;
   readonly cell: ForecastCell;
   readonly units: number;
   readonly numLayers: number;
-  readonly model: Model;
+  /** 'auto' until fit resolves it from its times. */
+  private calendarArg: 'auto' | false | CalendarSpec;
+  /** The calendar the network takes (null: none); undefined while 'auto' is unresolved. */
+  calendar: CalendarSpec | null | undefined;
+  /** The Holt-Winters model behind the 'holtWinters' reference (fitted by fit). */
+  holtWintersModel: HoltWintersModel | null = null;
+  private hwStart: number[] | null = null;
+  private net: Model | null = null;
+  private readonly seed: number | undefined;
   /** Fitted by fit() (or restored by load()); null before. */
   xScaler: Scaler | null = null;
   yScaler: Scaler | null = null;
@@ -174,7 +252,7 @@ export class Forecaster {
 
   constructor(args: ForecasterArgs, model?: Model) {
     const where = 'Forecaster';
-    checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'columns', 'scaling', 'windowRelative', 'cell', 'units', 'layers', 'seed'], where);
+    checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'columns', 'scaling', 'windowRelative', 'reference', 'season', 'calendar', 'ensemble', 'cell', 'units', 'layers', 'seed'], where);
     this.lookback = checkPositiveInt(args.lookback, `${where}: lookback`);
     this.horizon = checkPositiveInt(args.horizon ?? 1, `${where}: horizon`);
     this.strategy = args.strategy ?? FORECASTER_DEFAULTS.strategy;
@@ -190,27 +268,71 @@ export class Forecaster {
     this.scaling = args.scaling ?? FORECASTER_DEFAULTS.scaling;
     if (!['standard', 'minmax', 'none'].includes(this.scaling)) throw new RangeError(`${where}: scaling must be 'standard', 'minmax' or 'none', got ${show(args.scaling)}`);
     this.windowRelative = args.windowRelative ?? FORECASTER_DEFAULTS.windowRelative;
+    if (typeof this.windowRelative !== 'boolean') throw new TypeError(`${where}: windowRelative must be a boolean, got ${show(args.windowRelative)}`);
+    if (!this.windowRelative && args.reference !== undefined) throw new RangeError(`${where}: reference ${show(args.reference)} needs windowRelative: true (without it the values are not measured from a reference)`);
+    this.reference = args.reference ?? FORECASTER_DEFAULTS.reference;
+    if (!REFERENCES.includes(this.reference)) throw new RangeError(`${where}: reference must be one of ${REFERENCES.map((r) => `'${r}'`).join(', ')}, got ${show(args.reference)}`);
+    if (args.season !== undefined && (!Number.isInteger(args.season) || args.season < 1)) throw new RangeError(`${where}: season must be a positive integer (rows per season), got ${show(args.season)}`);
+    this.season = args.season;
+    const cal = args.calendar ?? FORECASTER_DEFAULTS.calendar;
+    if (cal === 'auto' || cal === false) this.calendarArg = cal;
+    else if (cal !== null && typeof cal === 'object') this.calendarArg = checkCalendarSpec(cal, where);
+    else throw new TypeError(`${where}: calendar must be 'auto', false or {step, terms}, got ${show(cal)}`);
+    this.calendar = this.calendarArg === 'auto' ? undefined : this.calendarArg === false ? null : this.calendarArg;
+    this.ensemble = checkPositiveInt(args.ensemble ?? FORECASTER_DEFAULTS.ensemble, `${where}: ensemble`);
     this.cell = args.cell ?? FORECASTER_DEFAULTS.cell;
     if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(args.cell)}`);
     this.units = checkPositiveInt(args.units ?? FORECASTER_DEFAULTS.units, `${where}: units`);
     this.numLayers = checkPositiveInt(args.layers ?? FORECASTER_DEFAULTS.layers, `${where}: layers`);
+    this.seed = args.seed;
     if (model !== undefined) {
-      this.model = model;
+      this.net = model;
       return;
     }
-    const seed = (k: number): number | undefined => (args.seed === undefined ? undefined : (args.seed + k) >>> 0);
-    const m = new Sequential();
-    for (let i = 0; i < this.numLayers; i++) {
-      const a = { units: this.units, returnSequences: i < this.numLayers - 1, seed: seed(i), ...(i === 0 ? { inputShape: [this.lookback, this.features.length] } : {}) };
-      m.add(this.cell === 'lstm' ? layers.lstm(a) : this.cell === 'gru' ? layers.gru(a) : layers.simpleRNN(a));
-    }
-    m.add(layers.dense({ units: this.outputSteps, seed: seed(1000) }));
-    this.model = m;
+    if (this.calendar !== undefined) this.net = this.build();
+  }
+
+  /**
+   * The network. With calendar 'auto' it is built by the first fit (its input width depends
+   * on the covariates fit's times give); before that this throws.
+   */
+  get model(): Model {
+    if (this.net === null) throw new RangeError(`Forecaster.model: the network is built by fit (with calendar 'auto' its input width depends on the covariates found in fit's times); pass calendar: false or a spec to build it at construction`);
+    return this.net;
   }
 
   /** Steps the network outputs per prediction: horizon (direct) or 1 (recursive). */
   get outputSteps(): number {
     return this.strategy === 'direct' ? this.horizon : 1;
+  }
+
+  /** Inputs per time step: the feature columns, then the calendar covariates. */
+  private get width(): number {
+    return this.features.length + calendarWidth(this.calendar ?? null);
+  }
+
+  /** One chain (cell layers → Dense) per ensemble member; a single member is a Sequential as before ensembles existed. */
+  private build(): Model {
+    const H = this.outputSteps;
+    const seed = (j: number, k: number): number | undefined => (this.seed === undefined ? undefined : (this.seed + k + 10007 * j) >>> 0);
+    const cellLayer = (j: number, i: number, inputShape?: number[]): Layer => {
+      const a = { units: this.units, returnSequences: i < this.numLayers - 1, seed: seed(j, i), ...(inputShape !== undefined ? { inputShape } : {}) };
+      return this.cell === 'lstm' ? layers.lstm(a) : this.cell === 'gru' ? layers.gru(a) : layers.simpleRNN(a);
+    };
+    if (this.ensemble === 1) {
+      const m = new Sequential();
+      for (let i = 0; i < this.numLayers; i++) m.add(cellLayer(0, i, i === 0 ? [this.lookback, this.width] : undefined));
+      m.add(layers.dense({ units: H, seed: seed(0, 1000) }));
+      return m;
+    }
+    const x = graphInput({ shape: [this.lookback, this.width] });
+    const outs: SymbolicTensor[] = [];
+    for (let j = 0; j < this.ensemble; j++) {
+      let h: SymbolicTensor = x;
+      for (let i = 0; i < this.numLayers; i++) h = cellLayer(j, i).apply(h) as SymbolicTensor;
+      outs.push(layers.dense({ units: H, seed: seed(j, 1000) }).apply(h) as SymbolicTensor);
+    }
+    return graphModel({ inputs: x, outputs: layers.concatenate().apply(outs) as SymbolicTensor });
   }
 
   private columnName(c: number): string {
@@ -229,48 +351,145 @@ export class Forecaster {
     return s;
   }
 
-  /** Raw input windows [N, L, F] ending at `origins`. */
-  private rawWindows(s: Series, origins: readonly number[]): Float64Array {
+  /** Calendar rows for the series (and `extra` rows after it), or null without a calendar; refuses missing or unused times. */
+  private calendarRows(times: ForecastPredictOptions['times'], rows: number, extra: number, where: string): Float64Array | null {
+    const spec = this.calendar ?? null;
+    if (spec === null) {
+      if (times !== undefined) throw new RangeError(`${where}: times given, but the forecaster has no calendar covariates (calendar ${this.calendarArg === false ? 'false' : "'auto' resolved to none when fit got no times"}); leave times out`);
+      return null;
+    }
+    if (times === undefined) throw new RangeError(`${where}: the forecaster takes calendar covariates (${spec.terms.map((t) => `${t.period} ×${t.harmonics}`).join(', ')}); pass times, one per row of the series`);
+    const t = checkTimes(times, rows, `${where}: times`);
+    const all = extra > 0 ? [...t, ...extendTimes(spec.step, t[rows - 1]!, extra)] : t;
+    return calendarFeatures(spec, all);
+  }
+
+  /** The target column and, for the 'holtWinters' reference, its states; the series must start as the training series did. */
+  private prepare(s: Series, cal: Float64Array | null, where: string): Prepared {
+    const tgt = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
+    let hw: HoltWintersStates | null = null;
+    if (this.usesHoltWinters) {
+      const model = this.holtWintersModel;
+      if (model === null) throw new RangeError(`${where}: the forecaster is not trained (call fit first, or load a trained one)`);
+      // The states run from the first row: another start would put the seasons out of phase.
+      const start = this.hwStart ?? [];
+      for (let i = 0; i < Math.min(start.length, s.rows); i++) {
+        if (Math.abs(tgt[i]! - start[i]!) > 1e-9 * Math.max(1, Math.abs(start[i]!))) {
+          throw new RangeError(`${where}: the Holt-Winters reference runs its states from the first row of the training series, and this series starts differently (row ${i}: ${tgt[i]} vs ${start[i]}); give the series from the same first row`);
+        }
+      }
+      hw = holtWintersStates(model, tgt);
+    }
+    return { s, cols: this.features, tcol: this.target, tgt, cal, hw };
+  }
+
+  private get usesHoltWinters(): boolean {
+    return this.windowRelative && this.reference === 'holtWinters';
+  }
+
+  /**
+   * The target's reference per window, [N · (L + H)]: position t ↔ row e − L + 1 + t (inputs
+   * t < L, forecasts after). Zero without windowRelative.
+   */
+  private bases(p: Prepared, origins: readonly number[], H: number): Float64Array {
     const L = this.lookback;
-    const F = this.features.length;
-    const out = new Float64Array(origins.length * L * F);
+    const T = L + H;
+    const out = new Float64Array(origins.length * T);
+    if (!this.windowRelative) return out;
     origins.forEach((e, n) => {
-      for (let t = 0; t < L; t++) for (let f = 0; f < F; f++) out[(n * L + t) * F + f] = s.data[(e - L + 1 + t) * s.columns + this.features[f]!]!;
+      const o = n * T;
+      if (this.reference === 'last') {
+        out.fill(p.tgt[e]!, o, o + T);
+      } else if (this.reference === 'line') {
+        // Least squares over k = −(L−1)…0 (k = t − L + 1); level a at the origin, slope b.
+        let ym = 0;
+        for (let t = 0; t < L; t++) ym += p.tgt[e - L + 1 + t]!;
+        ym /= L;
+        const km = -(L - 1) / 2;
+        let sxy = 0;
+        let sxx = 0;
+        for (let t = 0; t < L; t++) {
+          const k = t - L + 1 - km;
+          sxy += k * (p.tgt[e - L + 1 + t]! - ym);
+          sxx += k * k;
+        }
+        const b = sxx > 0 ? sxy / sxx : 0;
+        const a = ym - b * km;
+        for (let t = 0; t < T; t++) out[o + t] = a + b * (t - L + 1);
+      } else {
+        const model = this.holtWintersModel!;
+        const hw = p.hw!;
+        const m = model.period;
+        const l = hw.level[e + 1]!;
+        const b = hw.slope[e + 1]!;
+        let damp = 0;
+        let pw = 1;
+        for (let t = 0; t < T; t++) {
+          const k = t - L + 1;
+          // Past rows: the current level and slope taken back linearly; ahead: the damped forecast.
+          if (k > 0) {
+            pw *= model.phi;
+            damp += pw;
+          }
+          const level = l + (k > 0 ? damp : k) * b;
+          if (model.seasonal === null) out[o + t] = level;
+          else {
+            const sv = hw.season[(e + 1) * m + ((e + k) % m)]!;
+            out[o + t] = model.seasonal === 'mul' ? level * sv : level + sv;
+          }
+        }
+      }
     });
     return out;
   }
 
-  /** Model inputs from raw windows: window-relative differences (optional), then the x scaler. */
-  private encodeX(raw: Float64Array, N: number, scaler: Scaler | null): { x: Float32Array; relX: Float64Array } {
+  /** Model inputs [N, L, width]: features measured from their references (target: bases; others: their last value), scaled; then the calendar rows. Also the unscaled feature values. */
+  private encodeX(p: Prepared, origins: readonly number[], bases: Float64Array, H: number, scaler: Scaler | null): { x: Float32Array; rel: Float64Array } {
     const L = this.lookback;
     const F = this.features.length;
-    const rel = new Float64Array(raw.length);
-    for (let n = 0; n < N; n++) {
+    const W = this.width;
+    const C = W - F;
+    const T = L + H;
+    const { s } = p;
+    const N = origins.length;
+    const rel = new Float64Array(N * L * F);
+    const x = new Float32Array(N * L * W);
+    origins.forEach((e, n) => {
       for (let t = 0; t < L; t++) {
+        const r = e - L + 1 + t;
         for (let f = 0; f < F; f++) {
+          const c = p.cols[f]!;
+          const v = s.data[r * s.columns + c]!;
+          const ref = c === p.tcol ? bases[n * T + t]! : this.windowRelative ? s.data[e * s.columns + c]! : 0;
           const i = (n * L + t) * F + f;
-          rel[i] = this.windowRelative ? raw[i]! - raw[(n * L + L - 1) * F + f]! : raw[i]!;
+          rel[i] = v - ref;
+          if (scaler !== null) x[(n * L + t) * W + f] = scaler.transform(rel[i]!, f);
         }
+        for (let c = 0; c < C; c++) x[(n * L + t) * W + F + c] = p.cal![r * C + c]!;
       }
-    }
-    const x = new Float32Array(raw.length);
-    if (scaler !== null) for (let i = 0; i < raw.length; i++) x[i] = scaler.transform(rel[i]!, i % F);
-    return { x, relX: rel };
+    });
+    return { x, rel };
   }
 
-  /** The target's last raw value in each window (what window-relative targets are measured from). */
-  private lastTargets(s: Series, origins: readonly number[]): Float64Array {
-    return Float64Array.from(origins, (e) => s.data[e * s.columns + this.target]!);
+  /** Targets [N, H] measured from each window's reference. */
+  private relTargets(p: Prepared, origins: readonly number[], bases: Float64Array, H: number): Float64Array {
+    const T = this.lookback + H;
+    const out = new Float64Array(origins.length * H);
+    origins.forEach((e, n) => {
+      for (let h = 0; h < H; h++) out[n * H + h] = p.tgt[e + 1 + h]! - bases[n * T + this.lookback + h]!;
+    });
+    return out;
   }
 
   /**
    * Train on a series (rows × columns): chronological split into train / validation / test
-   * (the test part is not used here — see evaluate), scalers fitted on the training part,
-   * Adam on mean squared error, early stopping on the validation loss with the best weights kept.
+   * (the test part is not used here — see evaluate), scalers (and the Holt-Winters reference)
+   * fitted on the training part, Adam on mean squared error, early stopping on the validation
+   * loss with the best weights kept.
    */
   async fit(input: SeriesInput | Series, options: ForecastFitOptions = {}): Promise<History> {
     const where = 'Forecaster.fit';
-    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test'], where);
+    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times'], where);
     const s = this.checkSeries(input, where);
     const split = chronologicalSplit(s.rows, options);
     this.split = { validation: options.validation ?? FORECASTER_DEFAULTS.validation, test: options.test ?? FORECASTER_DEFAULTS.test };
@@ -279,41 +498,64 @@ export class Forecaster {
     if (split.trainEnd < need) {
       throw new RangeError(`${where}: the training part has ${split.trainEnd} of ${s.rows} rows, too few for lookback ${this.lookback} + horizon ${H}: at least ${need} are needed (${Math.ceil(need / (1 - this.split.validation - this.split.test))} rows in all)`);
     }
+    if (this.calendar === undefined) {
+      // 'auto': the first fit fixes the covariates (and so the network's input width).
+      this.calendar = options.times === undefined ? null : detectCalendar(checkTimes(options.times, s.rows, `${where}: times`));
+      if (this.calendar !== null && this.calendar.terms.length === 0) this.calendar = null;
+    }
+    const cal = this.calendarRows(options.times, s.rows, 0, where);
+    if (this.usesHoltWinters) {
+      const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + this.target]!);
+      const m = this.season;
+      if (split.trainEnd < 10 || (m !== undefined && m >= 2 && split.trainEnd < 2 * m)) {
+        throw new RangeError(`${where}: the 'holtWinters' reference is fitted on the training part, and its ${split.trainEnd} rows are too few (at least 10${m !== undefined && m >= 2 ? ` and two seasons of ${m}` : ''}); use reference 'line' or 'last'`);
+      }
+      this.holtWintersModel = selectHoltWinters(y, m !== undefined && m >= 2 ? { period: m } : {});
+      this.hwStart = Array.from(y.subarray(0, HW_START));
+    }
+    if (this.net === null) this.net = this.build();
+    const p = this.prepare(s, cal, where);
     const stride = options.stride ?? 1;
     const trainO = windowOrigins(s.rows, { lookback: this.lookback, horizon: H, stride, targetEnd: split.trainEnd });
     const valO = split.validationEnd > split.trainEnd ? windowOrigins(s.rows, { lookback: this.lookback, horizon: H, targetStart: split.trainEnd, targetEnd: split.validationEnd }) : [];
     // Scalers from the training part only.
     const F = this.features.length;
-    const trainRaw = this.rawWindows(s, trainO);
-    const yTrainRel = this.relTargets(s, trainO, H);
+    const trainB = this.bases(p, trainO, H);
+    const yTrainRel = this.relTargets(p, trainO, trainB, H);
     if (this.windowRelative) {
-      const { relX } = this.encodeX(trainRaw, trainO.length, null);
-      this.xScaler = Scaler.fit(this.scaling, relX, F);
+      const { rel } = this.encodeX(p, trainO, trainB, H, null);
+      this.xScaler = Scaler.fit(this.scaling, rel, F);
       this.yScaler = Scaler.fit(this.scaling, yTrainRel, 1);
     } else {
       const rows = new Float64Array(split.trainEnd * F);
       for (let r = 0; r < split.trainEnd; r++) for (let f = 0; f < F; f++) rows[r * F + f] = s.data[r * s.columns + this.features[f]!]!;
       this.xScaler = Scaler.fit(this.scaling, rows, F);
-      const t = new Float64Array(split.trainEnd);
-      for (let r = 0; r < split.trainEnd; r++) t[r] = s.data[r * s.columns + this.target]!;
-      this.yScaler = Scaler.fit(this.scaling, t, 1);
+      this.yScaler = Scaler.fit(this.scaling, p.tgt.subarray(0, split.trainEnd), 1);
     }
-    const toTensors = (origins: number[], raw: Float64Array, yRel: Float64Array): [Tensor, Tensor] => {
-      const { x } = this.encodeX(raw, origins.length, this.xScaler);
-      const y = Float32Array.from(yRel, (v) => this.yScaler!.transform(v, 0));
-      return [new Tensor(x, [origins.length, this.lookback, F]), new Tensor(y, [origins.length, H])];
+    const K = this.ensemble;
+    const toTensors = (origins: number[], b: Float64Array, yRel: Float64Array): [Tensor, Tensor] => {
+      const { x } = this.encodeX(p, origins, b, H, this.xScaler);
+      // Every member learns the same targets.
+      const y = new Float32Array(origins.length * K * H);
+      for (let n = 0; n < origins.length; n++) for (let j = 0; j < K; j++) for (let h = 0; h < H; h++) y[(n * K + j) * H + h] = this.yScaler!.transform(yRel[n * H + h]!, 0);
+      return [new Tensor(x, [origins.length, this.lookback, this.width]), new Tensor(y, [origins.length, K * H])];
     };
-    const [x, y] = toTensors(trainO, trainRaw, yTrainRel);
-    const val = valO.length > 0 ? toTensors(valO, this.rawWindows(s, valO), this.relTargets(s, valO, H)) : undefined;
-    if (this.model.optimizer === null) {
+    const [x, y] = toTensors(trainO, trainB, yTrainRel);
+    let val: [Tensor, Tensor] | undefined;
+    if (valO.length > 0) {
+      const vb = this.bases(p, valO, H);
+      val = toTensors(valO, vb, this.relTargets(p, valO, vb, H));
+    }
+    const net = this.net;
+    if (net.optimizer === null) {
       const lr = options.learningRate ?? FORECASTER_DEFAULTS.learningRate;
       if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${show(lr)}`);
-      this.model.compile({ optimizer: optimizers.adam({ learningRate: lr, globalClipnorm: 1 }), loss: 'mse', metrics: ['mae'] });
+      net.compile({ optimizer: optimizers.adam({ learningRate: lr, globalClipnorm: 1 }), loss: 'mse', metrics: ['mae'] });
     }
     const patience = options.patience ?? FORECASTER_DEFAULTS.patience;
     const user = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...(options.callbacks as Callback[])] : [options.callbacks as Callback];
     const all = patience > 0 && val !== undefined ? [cb.earlyStopping({ monitor: 'val_loss', patience, restoreBestWeights: true }), ...user] : user;
-    return this.model.fit(x, y, {
+    return net.fit(x, y, {
       epochs: options.epochs ?? FORECASTER_DEFAULTS.epochs,
       batchSize: options.batchSize ?? FORECASTER_DEFAULTS.batchSize,
       validationData: val,
@@ -324,92 +566,86 @@ export class Forecaster {
     });
   }
 
-  /** Targets [N, H] measured from each window's last target value (window-relative) or raw. */
-  private relTargets(s: Series, origins: readonly number[], H: number): Float64Array {
-    const out = new Float64Array(origins.length * H);
-    origins.forEach((e, n) => {
-      const base = this.windowRelative ? s.data[e * s.columns + this.target]! : 0;
-      for (let h = 0; h < H; h++) out[n * H + h] = s.data[(e + 1 + h) * s.columns + this.target]! - base;
-    });
-    return out;
+  private fitted(where: string): { xs: Scaler; ys: Scaler; net: Model } {
+    if (this.xScaler === null || this.yScaler === null || this.net === null) throw new RangeError(`${where}: the forecaster is not trained (call fit first, or load a trained one)`);
+    return { xs: this.xScaler, ys: this.yScaler, net: this.net };
   }
 
-  private fitted(where: string): { xs: Scaler; ys: Scaler } {
-    if (this.xScaler === null || this.yScaler === null) throw new RangeError(`${where}: the forecaster is not trained (call fit first, or load a trained one)`);
-    return { xs: this.xScaler, ys: this.yScaler };
-  }
-
-  /** One network pass on raw windows [N, L, F] → [N, outputSteps] in original units. */
-  private predictRaw(raw: Float64Array, N: number): Float64Array {
-    const { xs, ys } = this.fitted('Forecaster.predict');
-    const L = this.lookback;
-    const F = this.features.length;
+  /** One network pass from `origins` → [N, outputSteps] in original units (the members' median). */
+  private predictAt(p: Prepared, origins: readonly number[]): Float64Array {
+    const { xs, ys, net } = this.fitted('Forecaster.predict');
+    const N = origins.length;
     const H = this.outputSteps;
-    const { x } = this.encodeX(raw, N, xs);
-    const out = this.model.predict(new Tensor(x, [N, L, F]), { batchSize: 256 }).data;
-    const tf = this.features.indexOf(this.target);
+    const K = this.ensemble;
+    const T = this.lookback + H;
+    const b = this.bases(p, origins, H);
+    const { x } = this.encodeX(p, origins, b, H, xs);
+    const out = net.predict(new Tensor(x, [N, this.lookback, this.width]), { batchSize: 256 }).data;
     const res = new Float64Array(N * H);
+    const v = new Float64Array(K);
     for (let n = 0; n < N; n++) {
-      // Window-relative: the target's last value; the target may not be a feature, then it comes from lastTarget.
-      const base = this.windowRelative ? (tf >= 0 ? raw[(n * L + L - 1) * F + tf]! : this.pendingLast![n]!) : 0;
-      for (let h = 0; h < H; h++) res[n * H + h] = ys.inverse(out[n * H + h]!, 0) + base;
+      for (let h = 0; h < H; h++) {
+        for (let j = 0; j < K; j++) v[j] = out[(n * K + j) * H + h]!;
+        v.sort();
+        const med = K % 2 === 1 ? v[(K - 1) / 2]! : 0.5 * (v[K / 2 - 1]! + v[K / 2]!);
+        res[n * H + h] = ys.inverse(med, 0) + b[n * T + this.lookback + h]!;
+      }
     }
     return res;
   }
 
-  private pendingLast: Float64Array | null = null;
-
   /**
    * Forecast `steps` values after each origin (row of the last input), original units,
    * [origins.length · steps] origin-major. Beyond the network's output the predictions are
-   * fed back (only when the target is the only feature).
+   * fed back (only when the target is the only feature column; calendar covariates continue
+   * by the rows' time step).
    */
-  predictFrom(input: SeriesInput | Series, origins: readonly number[], steps: number = this.horizon): Float64Array {
+  predictFrom(input: SeriesInput | Series, origins: readonly number[], steps: number = this.horizon, options: ForecastPredictOptions = {}): Float64Array {
     const where = 'Forecaster.predict';
+    checkOptions(options, ['times'], where);
     const s = this.checkSeries(input, where);
     checkPositiveInt(steps, `${where}: steps`);
+    this.fitted(where);
     for (const e of origins) if (!Number.isInteger(e) || e < this.lookback - 1 || e >= s.rows) throw new RangeError(`${where}: origin ${e} needs rows ${e - this.lookback + 1}…${e}; the series has rows 0…${s.rows - 1}`);
     const N = origins.length;
-    const L = this.lookback;
-    const F = this.features.length;
     const H = this.outputSteps;
-    const raw = this.rawWindows(s, origins);
-    this.pendingLast = this.lastTargets(s, origins);
+    const extra = steps > H ? steps : 0;
+    const cal = this.calendarRows(options.times, s.rows, extra, where);
+    const p = this.prepare(s, cal, where);
     const out = new Float64Array(N * steps);
-    try {
-      if (steps <= H) {
-        const p = this.predictRaw(raw, N);
-        for (let n = 0; n < N; n++) for (let h = 0; h < steps; h++) out[n * steps + h] = p[n * H + h]!;
-        return out;
-      }
-      if (!(F === 1 && this.features[0] === this.target)) {
-        throw new RangeError(`${where}: ${steps} steps is beyond the horizon (${this.horizon}); forecasting further feeds predictions back, which needs the target as the only feature`);
-      }
+    if (steps <= H) {
+      const pr = this.predictAt(p, origins);
+      for (let n = 0; n < N; n++) for (let h = 0; h < steps; h++) out[n * steps + h] = pr[n * H + h]!;
+      return out;
+    }
+    if (!(this.features.length === 1 && this.features[0] === this.target)) {
+      throw new RangeError(`${where}: ${steps} steps is beyond the horizon (${this.horizon}); forecasting further feeds predictions back, which needs the target as the only feature column`);
+    }
+    // Per origin: a series of the rows up to it, extended by its own predictions H at a time.
+    origins.forEach((e, n) => {
+      const ext = new Float64Array(e + 1 + steps);
+      ext.set(p.tgt.subarray(0, e + 1));
       for (let done = 0; done < steps; done += H) {
-        const p = this.predictRaw(raw, N);
+        const rows = e + 1 + done;
+        const es: Series = { rows, columns: 1, data: ext.subarray(0, rows) };
+        // The extended series has the target as its only column.
+        const q: Prepared = { s: es, cols: [0], tcol: 0, tgt: ext.subarray(0, rows), cal, hw: p.hw === null ? null : done === 0 ? p.hw : holtWintersStates(this.holtWintersModel!, ext.subarray(0, rows)) };
+        const pr = this.predictAt(q, [rows - 1]);
         const k = Math.min(H, steps - done);
-        for (let n = 0; n < N; n++) {
-          for (let h = 0; h < k; h++) out[n * steps + done + h] = p[n * H + h]!;
-          // Slide the window by H: drop the oldest H values, append the predictions.
-          const w = raw.subarray(n * L, (n + 1) * L);
-          if (H >= L) w.set(p.subarray(n * H + H - L, n * H + H));
-          else {
-            w.copyWithin(0, H);
-            w.set(p.subarray(n * H, n * H + H), L - H);
-          }
+        for (let h = 0; h < k; h++) {
+          out[n * steps + done + h] = pr[h]!;
+          ext[rows + h] = pr[h]!;
         }
       }
-      return out;
-    } finally {
-      this.pendingLast = null;
-    }
+    });
+    return out;
   }
 
   /** The next `steps` values of the target after the end of the series, in original units. */
-  forecast(input: SeriesInput | Series, steps: number = this.horizon): number[] {
+  forecast(input: SeriesInput | Series, steps: number = this.horizon, options: ForecastPredictOptions = {}): number[] {
     const s = toSeries(input, 'Forecaster.forecast');
     if (s.rows < this.lookback) throw new RangeError(`Forecaster.forecast: the series has ${s.rows} rows; lookback ${this.lookback} needs at least ${this.lookback}`);
-    return Array.from(this.predictFrom(s, [s.rows - 1], steps));
+    return Array.from(this.predictFrom(s, [s.rows - 1], steps, options));
   }
 
   /**
@@ -419,7 +655,7 @@ export class Forecaster {
    */
   evaluate(input: SeriesInput | Series, options: ForecastEvaluateOptions = {}): ForecastEvaluation {
     const where = 'Forecaster.evaluate';
-    checkOptions(options, ['test', 'season', 'holtWinters'], where);
+    checkOptions(options, ['test', 'season', 'holtWinters', 'times'], where);
     if (options.holtWinters !== undefined && typeof options.holtWinters !== 'boolean') throw new TypeError(`${where}: holtWinters must be a boolean, got ${show(options.holtWinters)}`);
     const s = this.checkSeries(input, where);
     const test = options.test ?? this.split.test;
@@ -428,7 +664,7 @@ export class Forecaster {
     const H = this.horizon;
     const origins = windowOrigins(s.rows, { lookback: this.lookback, horizon: H, targetStart: start });
     if (origins.length === 0) throw new RangeError(`${where}: the test part (${s.rows - start} rows) is shorter than the horizon ${H}; no window to score`);
-    const predictions = this.predictFrom(s, origins, H);
+    const predictions = this.predictFrom(s, origins, H, options.times === undefined ? {} : { times: options.times });
     const actual = new Float64Array(origins.length * H);
     origins.forEach((e, n) => {
       for (let h = 0; h < H; h++) actual[n * H + h] = s.data[(e + 1 + h) * s.columns + this.target]!;
@@ -442,8 +678,8 @@ export class Forecaster {
       predictions,
       actual,
     };
-    if (options.season !== undefined) res.seasonalNaive = forecastMetrics(actual, seasonalNaiveForecast(s, this.target, origins, H, options.season));
-    const m = options.season;
+    const m = options.season ?? this.season;
+    if (m !== undefined) res.seasonalNaive = forecastMetrics(actual, seasonalNaiveForecast(s, this.target, origins, H, m));
     const enough = start >= 10 && (m === undefined || m < 2 || start >= 2 * m);
     if (options.holtWinters !== false && enough) {
       const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
@@ -469,6 +705,12 @@ export class Forecaster {
       columns: [...this.columns],
       scaling: this.scaling,
       windowRelative: this.windowRelative,
+      reference: this.reference,
+      season: this.season ?? null,
+      calendar: this.calendar ?? null,
+      holtWinters: this.usesHoltWinters ? this.holtWintersModel : null,
+      holtWintersStart: this.usesHoltWinters ? this.hwStart : null,
+      ensemble: this.ensemble,
       cell: this.cell,
       units: this.units,
       layers: this.numLayers,
@@ -479,9 +721,9 @@ export class Forecaster {
     };
   }
 
-  /** Save the network and everything needed to forecast (scalers, columns, windowing) in one model.json. */
+  /** Save the network and everything needed to forecast (scalers, columns, windowing, calendar, Holt-Winters reference, ensemble) in one model.json. */
   async save(target: string | SaveHandler): Promise<void> {
-    await this.model.save(target, { includeOptimizer: false, metadata: { [FORECASTER_KEY]: this.metadata() } });
+    await this.fitted('Forecaster.save').net.save(target, { includeOptimizer: false, metadata: { [FORECASTER_KEY]: this.metadata() } });
   }
 
   static async load(source: Parameters<typeof loadModel>[0], options: LoadOptions = {}): Promise<Forecaster> {
@@ -493,16 +735,46 @@ export class Forecaster {
     const { meta, not } = taskMetadata<ForecasterMetadata>(model, FORECASTER_KEY, 'forecaster', where);
     let f: Forecaster;
     try {
+      const windowRelative = meta.windowRelative ?? false;
       f = new Forecaster(
-        { lookback: meta.lookback!, horizon: meta.horizon, strategy: meta.strategy, target: meta.target, features: meta.features, columns: meta.columns, scaling: meta.scaling, windowRelative: meta.windowRelative ?? false, cell: meta.cell, units: meta.units, layers: meta.layers },
+        {
+          lookback: meta.lookback!,
+          horizon: meta.horizon,
+          strategy: meta.strategy,
+          target: meta.target,
+          features: meta.features,
+          columns: meta.columns,
+          scaling: meta.scaling,
+          windowRelative,
+          // Models saved before references existed measured from the last value.
+          ...(windowRelative ? { reference: meta.reference ?? 'last' } : {}),
+          ...(meta.season !== undefined && meta.season !== null ? { season: meta.season } : {}),
+          calendar: meta.calendar === undefined || meta.calendar === null ? false : meta.calendar,
+          ensemble: meta.ensemble ?? 1,
+          cell: meta.cell,
+          units: meta.units,
+          layers: meta.layers,
+        },
         model,
       );
       f.xScaler = Scaler.fromJSON(meta.xScaler);
       f.yScaler = Scaler.fromJSON(meta.yScaler);
+      if (f.usesHoltWinters) {
+        f.holtWintersModel = checkHoltWintersModel(meta.holtWinters, 'holtWinters');
+        const st = meta.holtWintersStart;
+        if (!Array.isArray(st) || st.length === 0 || st.length > HW_START || !st.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new RangeError(`holtWintersStart must be 1…${HW_START} finite numbers, got ${show(st)}`);
+        f.hwStart = [...st];
+      }
     } catch (e) {
       throw not((e as Error).message);
     }
     if (f.xScaler.columns !== f.features.length) throw not(`the input scaler has ${f.xScaler.columns} columns for ${f.features.length} features`);
+    const inShape = model.inputs[0]?.shape;
+    const outShape = model.outputs[0]?.shape;
+    if (model.inputs.length !== 1 || model.outputs.length !== 1 || inShape?.[1] !== f.lookback || inShape[2] !== f.width) {
+      throw not(`the network takes ${JSON.stringify(inShape)}, not [null, ${f.lookback}, ${f.width}] (lookback × features + calendar covariates)`);
+    }
+    if (outShape?.[1] !== f.ensemble * f.outputSteps) throw not(`the network outputs ${JSON.stringify(outShape)}, not [null, ${f.ensemble * f.outputSteps}] (ensemble ${f.ensemble} × ${f.outputSteps} steps)`);
     if (meta.split !== undefined) f.split = { validation: meta.split.validation ?? 0.1, test: meta.split.test ?? 0.2 };
     if (meta.info !== undefined && meta.info !== null && typeof meta.info === 'object') f.info = meta.info;
     return f;
@@ -513,6 +785,6 @@ export class Forecaster {
    * throws "… was disposed".
    */
   dispose(): void {
-    this.model.dispose();
+    this.net?.dispose();
   }
 }

@@ -498,3 +498,62 @@ export function holtWintersRolling(model: HoltWintersModel, y: ArrayLike<number>
   });
   return out;
 }
+
+/** States after every row: level[i], slope[i] after row i−1 (index 0 = initial); season: m values per index, the ring (row mod m) after row i−1. */
+export interface HoltWintersStates {
+  level: Float64Array;
+  slope: Float64Array;
+  season: Float64Array;
+}
+
+/** Run a fitted model's recursions (parameters fixed) over y from its initial states, recording the states after every row. */
+export function holtWintersStates(model: HoltWintersModel, y: ArrayLike<number>): HoltWintersStates {
+  const d = checkData(y, 'holtWintersStates');
+  const m = model.period;
+  const n = d.length;
+  const rec = { level: new Float64Array(n + 1), slope: new Float64Array(n + 1), season: new Float64Array((n + 1) * m) };
+  smooth(d, { trend: model.trend, damped: model.damped, seasonal: model.seasonal, m }, { alpha: model.alpha, beta: model.beta, gamma: model.gamma, phi: model.phi, l0: model.initialLevel, b0: model.initialTrend, s0: model.initialSeason }, rec);
+  return rec;
+}
+
+/** Check a HoltWintersModel read from a file (every field present, finite, parameters in range); returns it typed. */
+export function checkHoltWintersModel(json: unknown, where: string): HoltWintersModel {
+  const j = json as Record<string, unknown> | null;
+  if (j === null || typeof j !== 'object') throw new RangeError(`${where}: not a Holt-Winters model: ${show(json)}`);
+  const num = (k: string): number => {
+    const v = j[k];
+    // aicc is ∞ for short series (JSON writes null).
+    if (k === 'aicc' && v === null) return Infinity;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${where}: Holt-Winters field '${k}' must be a finite number, got ${show(v)}`);
+    return v;
+  };
+  const r = resolveSpec({ trend: j.trend as HoltWintersTrend, damped: j.damped as boolean, seasonal: j.seasonal as HoltWintersSeason, ...(j.seasonal !== null ? { period: j.period as number } : {}) }, where);
+  const arr = (k: string, len: number): number[] => {
+    const v = j[k];
+    if (!Array.isArray(v) || v.length !== len || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new RangeError(`${where}: Holt-Winters field '${k}' must be ${len} finite numbers`);
+    return [...(v as number[])];
+  };
+  const out: HoltWintersModel = {
+    trend: r.trend,
+    damped: r.damped,
+    seasonal: r.seasonal,
+    period: r.m,
+    alpha: num('alpha'),
+    beta: num('beta'),
+    gamma: num('gamma'),
+    phi: num('phi'),
+    initialLevel: num('initialLevel'),
+    initialTrend: num('initialTrend'),
+    initialSeason: arr('initialSeason', r.m),
+    n: num('n'),
+    sse: num('sse'),
+    aic: num('aic'),
+    aicc: num('aicc'),
+    bic: num('bic'),
+    level: num('level'),
+    slope: num('slope'),
+    season: arr('season', r.m),
+  };
+  if (!(out.alpha > 0 && out.alpha < 1) || out.beta < 0 || out.beta > out.alpha || out.gamma < 0 || out.gamma > 1 || !(out.phi > 0 && out.phi <= 1)) throw new RangeError(`${where}: Holt-Winters parameters out of range (alpha ${out.alpha}, beta ${out.beta}, gamma ${out.gamma}, phi ${out.phi})`);
+  return out;
+}

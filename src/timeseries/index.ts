@@ -9,6 +9,9 @@ export {
   holtWintersRolling,
   holtWintersInitialStates,
   holtWintersName,
+  holtWintersStates,
+  checkHoltWintersModel,
+  type HoltWintersStates,
   type HoltWintersSpec,
   type HoltWintersModel,
   type HoltWintersTrend,
@@ -26,4 +29,7 @@ export {
   type ForecasterMetadata,
   type ForecastCell,
   type ForecastStrategy,
+  type ForecastReference,
+  type ForecastPredictOptions,
 } from './forecaster.js';
+export { detectCalendar, calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, extendTimes, timeStep, CALENDAR_HARMONICS, type CalendarSpec, type CalendarTerm, type CalendarPeriod } from './calendar.js';

@@ -1,0 +1,169 @@
+/**
+ * Calendar covariates: Fourier terms (sin/cos pairs) of where each row's time falls in the
+ * year, the week and the day. A network that sees only past values must infer the season's
+ * phase from them; given the phase it no longer has to (on Seattle's daily temperatures the
+ * day of the year alone lowered the test MAE from 3.0 to 2.9). Browser-safe.
+ *
+ * Phases (UTC): year — the fraction of the calendar year elapsed (for monthly rows: month/12,
+ * so every January has the same value whatever the month lengths); week — days since Monday
+ * 00:00 / 7; day — the fraction of the day elapsed. Harmonic h of a period adds
+ * sin(2πh·phase), cos(2πh·phase).
+ */
+import { checkOptions, show } from '../core/errors.js';
+
+export type CalendarPeriod = 'year' | 'week' | 'day';
+
+export interface CalendarTerm {
+  period: CalendarPeriod;
+  /** Sin/cos pairs (harmonics 1…n). */
+  harmonics: number;
+}
+
+/** How the rows are spaced (used to extend the times past the last row) and the terms. */
+export interface CalendarSpec {
+  /** Whole months between rows (calendar-monthly data), or else a fixed step in milliseconds. */
+  step: { months: number } | { ms: number };
+  terms: CalendarTerm[];
+}
+
+const PERIODS: readonly CalendarPeriod[] = ['year', 'week', 'day'];
+const DAY = 86_400_000;
+
+/**
+ * Default harmonics of the detected periods. Chosen on the validation parts of the two
+ * built-in series (tools/forecastQuality.ts): one pair each was as good as two or three.
+ */
+export const CALENDAR_HARMONICS: Readonly<Record<CalendarPeriod, number>> = { year: 1, week: 1, day: 1 };
+
+/** Times as ms since 1970 (numbers or Dates), one per row, finite and increasing. */
+export function checkTimes(times: unknown, rows: number, where: string): Float64Array {
+  if (!Array.isArray(times) && !(times instanceof Float64Array)) throw new TypeError(`${where}: times must be an array of dates or ms since 1970 (one per row), got ${show(times)}`);
+  const arr = times as ArrayLike<unknown>;
+  if (arr.length !== rows) throw new RangeError(`${where}: ${arr.length} times for ${rows} rows; give one time per row`);
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = arr[i];
+    const t = v instanceof Date ? v.getTime() : v;
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new RangeError(`${where}: time ${i} is ${show(v)}, not a date or a finite number of ms`);
+    if (i > 0 && !(t > out[i - 1]!)) throw new RangeError(`${where}: time ${i} is not after time ${i - 1}; the rows must run oldest first`);
+    out[i] = t;
+  }
+  return out;
+}
+
+const isMonthStart = (t: number): boolean => {
+  const d = new Date(t);
+  return d.getUTCDate() === 1 && d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0;
+};
+
+/** The row spacing: whole months when every time is the first of a month at midnight UTC, else the median step in ms. */
+export function timeStep(times: ArrayLike<number>): CalendarSpec['step'] {
+  const n = times.length;
+  if (n < 2) throw new RangeError('calendar: at least two times are needed to tell the spacing of the rows');
+  const median = (a: number[]): number => a.sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
+  let monthly = true;
+  for (let i = 0; i < n && monthly; i++) monthly = isMonthStart(times[i]!);
+  if (monthly) {
+    const steps: number[] = [];
+    for (let i = 1; i < n; i++) {
+      const a = new Date(times[i - 1]!);
+      const b = new Date(times[i]!);
+      steps.push((b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth());
+    }
+    const m = median(steps);
+    if (m > 0) return { months: m };
+  }
+  const steps: number[] = [];
+  for (let i = 1; i < n; i++) steps.push(times[i]! - times[i - 1]!);
+  return { ms: median(steps) };
+}
+
+/**
+ * The periods worth modelling at a spacing: hourly (or finer) rows — day and week; daily —
+ * year and week; weekly to monthly — year; coarser — none (a year would be one or two rows).
+ */
+export function detectCalendar(times: ArrayLike<number>, harmonics: Partial<Record<CalendarPeriod, number>> = {}): CalendarSpec {
+  const step = timeStep(times);
+  const stepDays = 'months' in step ? step.months * 30.44 : step.ms / DAY;
+  const periods: CalendarPeriod[] = stepDays < 1 ? ['day', 'week'] : stepDays < 1.5 ? ['year', 'week'] : stepDays <= 31 * 1.5 ? ['year'] : [];
+  return { step, terms: periods.map((period) => ({ period, harmonics: harmonics[period] ?? CALENDAR_HARMONICS[period] })) };
+}
+
+/** Check a calendar spec (from the caller or a saved model); returns a copy. */
+export function checkCalendarSpec(spec: unknown, where: string): CalendarSpec {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new TypeError(`${where}: calendar must be 'auto', false or {step, terms}, got ${show(spec)}`);
+  const c = spec as Partial<CalendarSpec>;
+  checkOptions(c, ['step', 'terms'], where);
+  const st = c.step as Record<string, unknown> | undefined;
+  if (st === null || typeof st !== 'object') throw new TypeError(`${where}: calendar.step must be {months: n} or {ms: n}, got ${show(st)}`);
+  const keys = Object.keys(st);
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  let step: CalendarSpec['step'];
+  if (keys.length === 1 && keys[0] === 'months' && ok(st.months) && Number.isInteger(st.months)) step = { months: st.months };
+  else if (keys.length === 1 && keys[0] === 'ms' && ok(st.ms)) step = { ms: st.ms };
+  else throw new RangeError(`${where}: calendar.step must be {months: a positive integer} or {ms: a positive number}, got ${show(st)}`);
+  if (!Array.isArray(c.terms)) throw new TypeError(`${where}: calendar.terms must be an array of {period, harmonics}, got ${show(c.terms)}`);
+  const seen = new Set<string>();
+  const terms = c.terms.map((t: unknown, i: number) => {
+    const w = `${where}: calendar.terms[${i}]`;
+    if (t === null || typeof t !== 'object') throw new TypeError(`${w} must be {period, harmonics}, got ${show(t)}`);
+    checkOptions(t as object, ['period', 'harmonics'], w);
+    const { period, harmonics } = t as CalendarTerm;
+    if (!PERIODS.includes(period)) throw new RangeError(`${w}.period must be one of ${PERIODS.join(', ')}, got ${show(period)}`);
+    if (seen.has(period)) throw new RangeError(`${w}: period '${period}' appears twice`);
+    seen.add(period);
+    if (!Number.isInteger(harmonics) || harmonics < 1 || harmonics > 12) throw new RangeError(`${w}.harmonics must be an integer in 1…12, got ${show(harmonics)}`);
+    return { period, harmonics };
+  });
+  return { step, terms };
+}
+
+/** Number of covariate columns a spec makes (2 per harmonic). */
+export function calendarWidth(spec: CalendarSpec | null): number {
+  return spec === null ? 0 : spec.terms.reduce((a, t) => a + 2 * t.harmonics, 0);
+}
+
+/** The times of `steps` rows after `last`, by the spec's step. */
+export function extendTimes(step: CalendarSpec['step'], last: number, steps: number): number[] {
+  return Array.from({ length: steps }, (_, i) => {
+    if ('ms' in step) return last + step.ms * (i + 1);
+    const d = new Date(last);
+    d.setUTCMonth(d.getUTCMonth() + step.months * (i + 1));
+    return d.getTime();
+  });
+}
+
+function phase(period: CalendarPeriod, t: number, monthly: boolean): number {
+  const d = new Date(t);
+  if (period === 'year') {
+    const y = d.getUTCFullYear();
+    if (monthly) return (d.getUTCMonth() + (d.getUTCDate() - 1) / 31) / 12;
+    const start = Date.UTC(y, 0, 1);
+    return (t - start) / (Date.UTC(y + 1, 0, 1) - start);
+  }
+  if (period === 'week') {
+    // 1970-01-01 was a Thursday: +3 days puts Monday 00:00 at phase 0.
+    const days = t / DAY + 3;
+    return (((days % 7) + 7) % 7) / 7;
+  }
+  return (((t % DAY) + DAY) % DAY) / DAY;
+}
+
+/** Covariates [times.length · width], row-major, in the order of spec.terms (sin, cos per harmonic). */
+export function calendarFeatures(spec: CalendarSpec, times: ArrayLike<number>): Float64Array {
+  const W = calendarWidth(spec);
+  const n = times.length;
+  const out = new Float64Array(n * W);
+  const monthly = 'months' in spec.step;
+  for (let r = 0; r < n; r++) {
+    let c = 0;
+    for (const term of spec.terms) {
+      const p = phase(term.period, times[r]!, monthly);
+      for (let h = 1; h <= term.harmonics; h++) {
+        out[r * W + c++] = Math.sin(2 * Math.PI * h * p);
+        out[r * W + c++] = Math.cos(2 * Math.PI * h * p);
+      }
+    }
+  }
+  return out;
+}
