@@ -188,6 +188,16 @@ export {
   type ForecasterMetadata,
   type ForecastCell,
   type ForecastStrategy,
+  type ForecastReference,
+  type ForecastPredictOptions,
+  holtWintersStates,
+  type HoltWintersStates,
+  detectCalendar,
+  calendarFeatures,
+  extendTimes,
+  type CalendarSpec,
+  type CalendarTerm,
+  type CalendarPeriod,
 } from './timeseries/index.js';
 export {
   Seq2Seq,
