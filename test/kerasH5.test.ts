@@ -126,6 +126,12 @@ describe('Keras 2 .h5 files', () => {
     await refuses(patch(SEQ, '2.2.4', '4.0.0'), /keras_version "4\.0\.0"; rnnkit reads the \.h5 files of Keras 2\.x, tf\.keras 2\.x and Keras 3/);
   });
 
+  it('refuses convolutions from a Theano-backend file (Keras stored their kernels flipped)', async () => {
+    await refuses(patch('tfkeras2-nested.h5', 'tensorflow', 'theano\0\0\0\0'), /a Theano-backend file with Conv1D: Keras stored Theano's convolution kernels flipped/);
+    // Without convolutions a Theano file loads (keras2.0-bare-list.h5 is one).
+    await assertPredicts({ h5File: bytesOf('keras2.0-bare-list.h5') }, 'keras2.0-bare-list.h5');
+  });
+
   it('refuses truncated and non-HDF5 bytes, and files over maxBytes, with a ModelFormatError', async () => {
     const whole = bytesOf(SEQ);
     for (const n of [0, 7, 100, 512, 2048, whole.length >> 2, whole.length >> 1, whole.length - 1000, whole.length - 1]) {
