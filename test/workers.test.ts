@@ -167,10 +167,10 @@ describe('data-parallel fit: training', () => {
 
 const faultScript = fileURLToPath(new URL('./helpers/workerFault.ts', import.meta.url));
 
-/** Run the fault script; it must exit by itself within the timeout (no thread left behind). */
+/** Run the fault script; it must exit by itself within the timeout (no thread left behind; 60 s because a loaded machine once needed more than 20 s to start tsx and train). */
 function runFault(mode: string): Promise<{ error: string | null; batches: number }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', faultScript, mode], { timeout: 20_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', faultScript, mode], { timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err !== null) {
         reject(new Error(`${mode}: the child did not end cleanly (${err.killed ? 'killed after the timeout: hung' : err.message})\n${stderr}`));
         return;
