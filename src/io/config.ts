@@ -174,3 +174,55 @@ export function dialectOf(topology: { keras_version?: unknown }, generatedBy: un
   if (/^3\./.test(v)) return 'keras3';
   return 'rnnkit';
 }
+
+/** Keras 3's module of the objects nested in a layer config, by the key that holds them. */
+const KERAS3_MODULES: readonly [RegExp, string][] = [
+  [/_initializer$/, 'keras.initializers'],
+  [/_regularizer$/, 'keras.regularizers'],
+  [/_constraint$/, 'keras.constraints'],
+];
+
+/**
+ * An activation as Keras 3 names it (activations.serialize): the inverse of
+ * activationFromKeras for dialect 'keras3'. Keras 3's hard_sigmoid is clip(x/6 + 0.5);
+ * the legacy clip(0.2x + 0.5) has no Keras 3 name, so it is refused rather than written
+ * as something that computes other numbers.
+ */
+function activationToKeras3(name: unknown, key: string, where: string): unknown {
+  if (name === 'hardSigmoidLegacy') throw new RangeError(`${where}: ${snake(key)} 'hardSigmoidLegacy' (clip(0.2x + 0.5), tfjs's hard_sigmoid) has no Keras 3 equivalent (Keras 3's hard_sigmoid is clip(x/6 + 0.5)); a .keras file cannot hold it`);
+  if (name === 'swish') return 'silu'; // Keras 3 serializes swish under its function's name
+  return typeof name === 'string' ? snake(name) : name;
+}
+
+/**
+ * One layer's own configuration as Keras 3's get_config and serialize_keras_object write
+ * it in a `.keras` file: snake_case keys, a DTypePolicy object for dtype, initializers,
+ * regularizers and constraints as {module, class_name, config, registered_name}, Keras 3
+ * activation names. The inverse of fromKerasConfig with dialect 'keras3'. Wrapped layers
+ * (`layer`, `backward_layer`) and the input shape (an InputLayer in Keras 3) are the model
+ * writer's part (io/kerasFileWrite.ts).
+ */
+export function layerToKeras3Config(layer: Layer, where: string): Record<string, unknown> {
+  const c = layer.getConfig();
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (v === undefined) continue;
+    const key = snake(k);
+    // The input shape belongs to the InputLayer Keras 3 writes first; input_length only
+    // declared that shape (Keras 3 drops it with a warning); implementation chose a
+    // kernel variant with the same numbers (Keras 3 accepts it but never writes it).
+    if (key === 'batch_input_shape' || key === 'input_length' || key === 'implementation') continue;
+    if (key === 'activation' || key === 'recurrent_activation') out[key] = activationToKeras3(v, k, where);
+    else if (key === 'dtype') out[key] = { module: 'keras', class_name: 'DTypePolicy', config: { name: v }, registered_name: null };
+    else if (key === 'data_format' && typeof v === 'string') out[key] = snake(v);
+    else {
+      const value = toKerasValue(k, v);
+      const module = KERAS3_MODULES.find(([re]) => re.test(key))?.[1];
+      if (module !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as KerasLayerJSON).class_name === 'string') {
+        const o = value as KerasLayerJSON;
+        out[key] = { module, class_name: o.class_name, config: o.config, registered_name: null };
+      } else out[key] = value;
+    }
+  }
+  return out;
+}

@@ -58,7 +58,7 @@ async function lazy<T>(load: () => Promise<T>, name: string, where: string): Pro
 let crcTable: Int32Array | null = null;
 
 /** CRC-32 (the zip's polynomial 0xEDB88320), to catch a member that inflates to other bytes than it declares. */
-function crc32(data: Uint8Array): number {
+export function crc32(data: Uint8Array): number {
   if (crcTable === null) {
     crcTable = new Int32Array(256);
     for (let i = 0; i < 256; i++) {
@@ -223,7 +223,7 @@ function layerPaths(layer: Layer, json: unknown, prefix: string, out: Map<LayerW
 }
 
 /** A Sequential's or Functional's layers: `layers/<snake name>` in config.json's order (Keras's model.layers). */
-function modelPaths(model: Model, json: KerasModelJSON, prefix: string, out: Map<LayerWeight, string>, where: string): void {
+export function modelPaths(model: Model, json: KerasModelJSON, prefix: string, out: Map<LayerWeight, string>, where: string): void {
   const list = json?.config?.layers;
   if (!Array.isArray(list)) throw new ModelFormatError(`${where}: ${CONFIG}: the model's config has no layers list`);
   const used = new Map<string, number>();
