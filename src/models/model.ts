@@ -860,6 +860,14 @@ export class Model extends Layer implements TrainableModel, DataModel {
     }
     if (typeof target !== 'string') throw new TypeError(`${this.where}: save expects a directory path, a file:// URL, or a handler function`);
     if (/^https?:\/\//.test(target)) throw new TypeError(`${this.where}: saving to ${target} is not supported; save to a directory or pass a handler that uploads {modelJson, weightData}`);
+    if (target.endsWith('.keras')) {
+      // A Keras 3 file (io/kerasFileWrite.ts, loaded on demand): it has no place for these two.
+      if (options.includeOptimizer) throw new RangeError(`${this.where}: save: includeOptimizer is not supported for a .keras file (rnnkit writes the model uncompiled, without optimizer state); save to a directory for that`);
+      if (options.metadata !== undefined) throw new RangeError(`${this.where}: save: metadata is not supported for a .keras file (Keras 3's format has no place for it); save to a directory for that`);
+      const { saveKerasFile } = await import('../io/kerasFileWrite.js');
+      await saveKerasFile(this, target);
+      return;
+    }
     await saveToDirectory(
       target,
       (weightsFile) => {
