@@ -110,6 +110,7 @@ export { type ProgressSink } from './models/progbar.js';
 export { Stream } from './models/stream.js';
 export { trainInWorker, type TrainInWorkerOptions, type TrainResult } from './models/trainInWorker.js';
 export { loadModel, type LoadOptions } from './models/loadModel.js';
+export { saveKerasFile, type KerasFileSaveOptions } from './io/kerasFileWrite.js';
 export { exportOnnx, OnnxExportError, type OnnxExportOptions } from './io/onnx/export.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './models/modelCheckpoint.js';
 export { type ModelArtifacts, type ModelJSON, type SaveOptions } from './models/saving.js';
