@@ -1,0 +1,1272 @@
+/**
+ * ONNX import: `loadOnnx(source)` reads the recurrent subset real exporters write —
+ * `torch.onnx.export` of nn.Embedding / nn.RNN / nn.LSTM / nn.GRU / nn.Linear and activation
+ * ops, and rnnkit's own exportOnnx — into an ordinary rnnkit model (a Sequential where the
+ * graph is a chain, else a graph Model) that predicts, streams, trains and saves as any other.
+ *
+ * The ONNX graph is not executed; it is read by abstract interpretation in node order. Every
+ * ONNX value becomes one of: a constant (initializers, Constant nodes, arithmetic on them), a
+ * symbolic shape (Shape(x), Gather of it, Concat with constants: the sizes PyTorch's export
+ * computes for its zero initial states, 'B' being the batch size and 'T' the length), zeros of
+ * such a shape (ConstantOfShape 0: an initial state rnnkit leaves out), a model tensor (an
+ * rnnkit tensor plus which rnnkit axis each ONNX axis is: Transposes only rename axes), or a
+ * recurrent op's Y / Y_h / Y_c with its directions still apart (axes named T, D, B, F). The
+ * plumbing around PyTorch's recurrent ops then resolves by itself: Squeeze of the direction
+ * axis picks the one direction, Transpose + Reshape merging D and F is the Bidirectional
+ * concat, Gather of the last time step of a forward sequence is the final state (the layer's
+ * returnSequences: false output, exactly), Concat of Y_h along D and Gather(-2), Gather(-1)
+ * are h_n[-2], h_n[-1]. Layers are chosen after the whole graph is read, from what is used:
+ * a recurrent layer returns sequences only when its sequence is used.
+ *
+ * Graph inputs are batch-major in rnnkit. A time-major ONNX input ([T, B, F], PyTorch's
+ * batch_first=False) is recognized where it reaches a recurrent op without a Transpose (the
+ * reading is retried with that input's first two axes swapped), and becomes a [B, T, F]
+ * input; outputs likewise come out batch axis first ([T, B, H] → [B, T, H]; h_n of one
+ * direction [1, B, H] → [B, H]). Integer inputs (token ids) become float inputs, as rnnkit's
+ * Embedding takes them.
+ *
+ * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
+ * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
+ * bytes; here tensor element counts are checked against their bytes and maxBytes before
+ * anything is allocated, and non-finite weights are refused by name (checkFinite).
+ */
+import { ModelFormatError, checkBoolean, checkOptions, show } from '../../core/errors.js';
+import { Tensor } from '../../core/tensor.js';
+import { withNonFiniteWeights, type Layer } from '../../layers/layer.js';
+import { input } from '../../layers/inputLayer.js';
+import type { SymbolicTensor } from '../../layers/node.js';
+import { Dense } from '../../layers/dense.js';
+import { Embedding } from '../../layers/embedding.js';
+import { Activation } from '../../layers/activation.js';
+import { LSTM } from '../../layers/lstm.js';
+import { GRU } from '../../layers/gru.js';
+import { SimpleRNN } from '../../layers/simpleRNN.js';
+import { Bidirectional } from '../../layers/bidirectional.js';
+import { Add, Concatenate, Multiply, Subtract } from '../../layers/merge.js';
+import type { Recurrent } from '../../layers/recurrent.js';
+import { Sequential } from '../../models/sequential.js';
+import { model as functionalModel, type Model } from '../../models/model.js';
+import { readFileBounded, isNode } from '../node.js';
+import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
+
+export interface OnnxLoadOptions {
+  /** Most bytes of the file (and of all its tensors) accepted. Default 2^31. */
+  maxBytes?: number;
+  /** Refuse weights and constants holding NaN or ±Infinity. Default true. */
+  checkFinite?: boolean;
+}
+
+/** An ONNX model outside the importable subset: every problem, one per line after the first. */
+export class OnnxImportError extends ModelFormatError {
+  constructor(
+    where: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${where}: cannot import this ONNX model into rnnkit:\n  ${problems.join('\n  ')}`);
+    this.name = 'OnnxImportError';
+  }
+}
+
+const isBytes = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof ArrayBuffer || ArrayBuffer.isView(v) || Object.prototype.toString.call(v) === '[object ArrayBuffer]';
+
+/**
+ * Load an ONNX model: `source` is the file's bytes (anywhere) or a file path (Node). Returns
+ * an uncompiled model; see the module comment for what is read and how.
+ */
+export async function loadOnnx(source: string | ArrayBuffer | ArrayBufferView, options: OnnxLoadOptions = {}): Promise<Model> {
+  const what = 'loadOnnx';
+  checkOptions(options, ['maxBytes', 'checkFinite'], `${what} options`);
+  const maxBytes = options?.maxBytes ?? 2 ** 31;
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${show(options?.maxBytes)}`);
+  const checkFinite = options?.checkFinite === undefined ? true : checkBoolean(options.checkFinite, `${what}: checkFinite`);
+  if (typeof source === 'string') {
+    if (!isNode()) throw new TypeError(`${what}: a file path works in Node only; in a browser pass the file's bytes`);
+    const { bytes, where } = await readFileBounded(source, maxBytes, what);
+    return modelFromOnnx(bytes, where, { maxBytes, checkFinite });
+  }
+  if (!isBytes(source)) throw new TypeError(`${what}: expected a file path or the bytes of an .onnx file (ArrayBuffer or typed array), got ${show(source)?.slice(0, 80)}`);
+  const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+  if (bytes.length > maxBytes) throw new ModelFormatError(`${what}: ${bytes.length} bytes, more than the ${maxBytes} accepted (maxBytes)`);
+  return modelFromOnnx(bytes, 'the ONNX model', { maxBytes, checkFinite });
+}
+
+// ---- Values ---------------------------------------------------------------------------
+
+/** A constant: float tensors as float32, everything else (ints, bools, doubles) as float64 numbers. */
+interface Const {
+  readonly dtype: number;
+  readonly dims: readonly number[];
+  readonly data: Float32Array | Float64Array;
+}
+
+/** A size known only at run time: the batch size, or the length of the time axis. */
+type Dim = number | 'B' | 'T';
+/** Axes of a recurrent op's outputs: time, direction, batch, features. */
+type Axis = 'T' | 'D' | 'B' | 'F';
+
+interface Ref {
+  readonly node: IRNode;
+  readonly port: string;
+  /** rnnkit shape, batch axis (null) first. */
+  readonly shape: readonly (number | null)[];
+}
+
+type Val =
+  | { readonly k: 'const'; readonly c: Const }
+  | { readonly k: 'shape'; readonly dims: readonly Dim[]; readonly scalar: boolean }
+  | { readonly k: 'zeros'; readonly dims: readonly Dim[] }
+  /** perm[k]: the rnnkit axis that ONNX axis k is. */
+  | { readonly k: 'tensor'; readonly ref: Ref; readonly perm: readonly number[] }
+  /** A recurrent op's output, one part per direction (or per state given as initial_h). */
+  | { readonly k: 'dirs'; readonly axes: readonly Axis[]; readonly parts: readonly Ref[] }
+  /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
+  | { readonly k: 'bad' };
+
+type IRNode =
+  | { kind: 'input'; name: string; shape: (number | null)[]; index: number }
+  | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref }
+  | { kind: 'act'; name: string; activation: string; x: Ref }
+  | { kind: 'embedding'; name: string; table: Float32Array; vocab: number; dim: number; x: Ref }
+  | { kind: 'concat'; name: string; xs: Ref[] }
+  | { kind: 'merge'; name: string; op: 'Add' | 'Sub' | 'Mul'; xs: Ref[] }
+  | RecNode;
+
+interface RecDir {
+  kernel: Float32Array;
+  recurrentKernel: Float32Array;
+  bias: Float32Array | null;
+}
+
+interface RecNode {
+  kind: 'rec';
+  name: string;
+  op: 'LSTM' | 'GRU' | 'RNN';
+  D: number;
+  H: number;
+  I: number;
+  T: number | null;
+  dirs: RecDir[];
+  activation: string;
+  recurrentActivation: string;
+  resetAfter: boolean;
+  x: Ref;
+  /** Initial states per state (h, then c), per direction; empty when zeros. */
+  init: Ref[][];
+}
+
+/** A graph input's layout hypothesis was wrong: the reading is retried with its first two axes swapped. */
+class LayoutError extends Error {}
+
+const DEFAULT_ACTS: Readonly<Record<string, readonly string[]>> = { LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'], RNN: ['Tanh'] };
+
+/** Attributes each op may carry (any other is listed as unsupported); ops not here are unsupported. */
+const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, readonly string[]>, {
+    Constant: ['value', 'value_float', 'value_floats', 'value_int', 'value_ints'],
+    Identity: [],
+    Dropout: ['seed'],
+    Cast: ['to', 'saturate'],
+    Shape: ['start', 'end'],
+    Gather: ['axis'],
+    Unsqueeze: ['axes'],
+    Squeeze: ['axes'],
+    Concat: ['axis'],
+    ConstantOfShape: ['value'],
+    Slice: [],
+    Reshape: ['allowzero'],
+    Transpose: ['perm'],
+    MatMul: [],
+    Gemm: ['alpha', 'beta', 'transA', 'transB'],
+    Add: [],
+    Sub: [],
+    Mul: [],
+    Relu: [],
+    Tanh: [],
+    Sigmoid: [],
+    Softmax: ['axis'],
+    Elu: ['alpha'],
+    Selu: ['alpha', 'gamma'],
+    Softplus: [],
+    Softsign: [],
+    HardSigmoid: ['alpha', 'beta'],
+    LSTM: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout'],
+    GRU: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout', 'linear_before_reset'],
+    RNN: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout'],
+  }),
+);
+
+/** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
+const ACT_OPS: Readonly<Record<string, string>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, string>, { Relu: 'relu', Tanh: 'tanh', Sigmoid: 'sigmoid', Softmax: 'softmax', Elu: 'elu', Selu: 'selu', Softplus: 'softplus', Softsign: 'softsign', HardSigmoid: 'hardSigmoid' }),
+);
+
+/** Recurrent activations (ONNX names) → rnnkit names; HardSigmoid is decided by its alpha. */
+const RNN_ACTS: Readonly<Record<string, string>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, string>, { Sigmoid: 'sigmoid', Tanh: 'tanh', Relu: 'relu', Softsign: 'softsign', Softplus: 'softplus', Elu: 'elu', HardSigmoid: 'hardSigmoid', Affine: 'linear' }),
+);
+
+// ---- Reading --------------------------------------------------------------------------
+
+interface Options {
+  maxBytes: number;
+  checkFinite: boolean;
+}
+
+function nodeLabel(n: NodeData): string {
+  return `${n.opType} '${n.name || n.outputs[0] || '?'}'`;
+}
+
+/** A TensorProto's contents, sizes checked before allocating. */
+function readConst(t: TensorData, where: string, o: Options, budget: { left: number }): Const {
+  const label = `tensor '${t.name}' (byte ${t.offset})`;
+  if (t.external) throw new ModelFormatError(`${where}: ${label} keeps its data in an external file, which loadOnnx does not read (save the model with the weights inside the file)`);
+  const elem = ELEM_BYTES[t.dtype];
+  if (elem === undefined || ![1, 6, 7, 9, 11].includes(t.dtype)) throw new ModelFormatError(`${where}: ${label} has data type ${DTYPE_NAMES[t.dtype] ?? t.dtype}, which loadOnnx does not read (float, double, int32, int64, bool)`);
+  let count = 1;
+  for (const d of t.dims) {
+    count *= d;
+    if (!Number.isSafeInteger(count) || count * elem > o.maxBytes) throw new ModelFormatError(`${where}: ${label} of shape [${t.dims.join(', ')}] is larger than maxBytes (${o.maxBytes})`);
+  }
+  budget.left -= count * elem;
+  if (budget.left < 0) throw new ModelFormatError(`${where}: the tensors hold more than maxBytes (${o.maxBytes})`);
+  const data = t.dtype === 1 ? new Float32Array(count) : new Float64Array(count);
+  if (t.raw !== null && t.raw.length > 0) {
+    if (t.raw.length !== count * elem) throw new ModelFormatError(`${where}: ${label}: raw_data holds ${t.raw.length} bytes, shape [${t.dims.join(', ')}] of ${DTYPE_NAMES[t.dtype]} needs ${count * elem}`);
+    const v = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
+    for (let i = 0; i < count; i++) {
+      if (t.dtype === 1) data[i] = v.getFloat32(4 * i, true);
+      else if (t.dtype === 11) data[i] = v.getFloat64(8 * i, true);
+      else if (t.dtype === 6) data[i] = v.getInt32(4 * i, true);
+      else if (t.dtype === 7) data[i] = Number(v.getBigInt64(8 * i, true));
+      else data[i] = v.getUint8(i) !== 0 ? 1 : 0;
+    }
+  } else {
+    const src = t.dtype === 1 ? t.floats : t.dtype === 11 ? t.doubles : t.ints;
+    const n = src?.length ?? 0;
+    if (n !== count) throw new ModelFormatError(`${where}: ${label}: holds ${n} values, shape [${t.dims.join(', ')}] needs ${count}`);
+    for (let i = 0; i < count; i++) data[i] = t.dtype === 9 ? (src![i] !== 0 ? 1 : 0) : src![i]!;
+  }
+  if (o.checkFinite && (t.dtype === 1 || t.dtype === 11)) {
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new ModelFormatError(`${where}: ${label} holds ${data[bad]} at index ${bad}; loadOnnx refuses non-finite weights (checkFinite: false loads them anyway)`);
+  }
+  return { dtype: t.dtype, dims: t.dims, data };
+}
+
+/** Synchronous core of loadOnnx on the file's bytes. */
+export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Model {
+  const m = decodeModel(bytes, where);
+  const budget = { left: o.maxBytes };
+  const consts = new Map<string, Const>();
+  for (const t of m.graph.initializers) {
+    if (t.name === '') throw new ModelFormatError(`${where}: an initializer at byte ${t.offset} has no name`);
+    consts.set(t.name, readConst(t, where, o, budget));
+  }
+  // Inputs are the graph inputs that are not initializers (IR < 4 lists initializers as inputs too).
+  const realInputs = m.graph.inputs.filter((v) => !consts.has(v.name));
+  const swappable = realInputs.map((v) => (v.dims?.length ?? 0) >= 2);
+  const candidates = swappable.filter(Boolean).length;
+  let last: unknown = null;
+  // Hypotheses: every input batch-first, then (on a layout clash at a recurrent op) time-major ones.
+  for (let mask = 0; mask < 2 ** Math.min(candidates, 4); mask++) {
+    let bit = 0;
+    const swap = swappable.map((s) => s && ((mask >> bit++) & 1) === 1);
+    try {
+      return interpret(m, where, o, consts, budget, swap);
+    } catch (e) {
+      if (!(e instanceof LayoutError)) throw e;
+      last = e;
+    }
+  }
+  throw new OnnxImportError(where, [(last as Error).message]);
+}
+
+/**
+ * Every op and attribute outside the subset, found before reading (`refused` gets the nodes
+ * concerned, which the reading then skips; what only the reading can see is added there).
+ */
+function checkOps(m: ModelData, refused: Set<NodeData>): string[] {
+  const p: string[] = [];
+  const opset = m.opsets.get('') ?? 0;
+  if (opset < 7 || opset > 21) p.push(`opset ${opset} of the default domain (loadOnnx reads opsets 7 to 21)`);
+  for (const [domain] of m.opsets) if (domain !== '' && m.graph.nodes.some((n) => n.domain === domain)) p.push(`operator set domain '${domain}' (only the default ONNX domain is read)`);
+  if (m.functions > 0) p.push(`${m.functions} model-local function(s) (not inlined by loadOnnx)`);
+  if (m.graph.sparseInitializers > 0) p.push(`${m.graph.sparseInitializers} sparse initializer(s)`);
+  for (const n of m.graph.nodes) {
+    const before = p.length;
+    const allowed = OPS[n.opType];
+    if (n.domain !== '' && n.domain !== 'ai.onnx') p.push(`op ${nodeLabel(n)} of domain '${n.domain}'`);
+    else if (allowed === undefined) p.push(`op ${nodeLabel(n)}`);
+    else {
+      for (const [k, v] of n.attributes) {
+        if (!allowed.includes(k)) p.push(`${nodeLabel(n)}: attribute '${k}' (${n.opType} is read with ${allowed.length === 0 ? 'no attributes' : allowed.join(', ')})`);
+        else if (v.type === 'other') p.push(`${nodeLabel(n)}: attribute '${k}' holds a ${v.value}`);
+      }
+    }
+    if (p.length > before) refused.add(n);
+  }
+  return p;
+}
+
+function attrInt(n: NodeData, key: string, dflt: number): number {
+  const a = n.attributes.get(key);
+  if (a === undefined) return dflt;
+  if (a.type !== 'int') throw new ModelFormatError(`${nodeLabel(n)}: attribute '${key}' must be an integer, got a ${a.type}`);
+  return a.value;
+}
+
+function attrFloat(n: NodeData, key: string, dflt: number): number {
+  const a = n.attributes.get(key);
+  if (a === undefined) return dflt;
+  if (a.type !== 'float') throw new ModelFormatError(`${nodeLabel(n)}: attribute '${key}' must be a float, got a ${a.type}`);
+  return a.value;
+}
+
+function attrInts(n: NodeData, key: string): readonly number[] | null {
+  const a = n.attributes.get(key);
+  if (a === undefined) return null;
+  if (a.type !== 'ints') throw new ModelFormatError(`${nodeLabel(n)}: attribute '${key}' must be a list of integers, got a ${a.type}`);
+  return a.value;
+}
+
+function attrOf(n: NodeData, key: string): AttributeValue | undefined {
+  return n.attributes.get(key);
+}
+
+/** A layer name from the node name: PyTorch's '/rnn/LSTM_1' → 'rnn'; made unique per model. */
+class Names {
+  private readonly used = new Set<string>();
+  /** A name taken as it is (graph inputs keep their ONNX names, so predict can be fed by name). */
+  reserve(name: string): void {
+    this.used.add(name);
+  }
+  take(node: NodeData | null, fallback: string): string {
+    let base = fallback;
+    if (node !== null && node.name !== '') {
+      const parts = node.name.split('/').filter((s) => s !== '');
+      if (parts.length > 1 && /^[A-Z][A-Za-z]*(_\d+)?$/.test(parts[parts.length - 1]!)) parts.pop();
+      const joined = parts.join('_').replace(/[^A-Za-z0-9_.-]/g, '_');
+      if (joined !== '' && /^[A-Za-z]/.test(joined)) base = joined;
+    }
+    let name = base;
+    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
+function norm(axis: number, rank: number, what: string): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ModelFormatError(`${what}: axis ${axis} outside rank ${rank}`);
+  return a;
+}
+
+/** One reading of the graph under an input-layout hypothesis (swap[i]: input i is time-major). */
+function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<string, Const>, budget: { left: number }, swap: readonly boolean[]): Model {
+  const vals = new Map<string, Val>();
+  const refused = new Set<NodeData>();
+  const problems: string[] = checkOps(m, refused);
+  const names = new Names();
+  const ir: IRNode[] = [];
+  const opset = m.opsets.get('') ?? 0;
+  const ports = new Map<IRNode, Map<string, Ref>>();
+  const port = (node: IRNode, name: string, shape: readonly (number | null)[]): Ref => {
+    let own = ports.get(node);
+    if (own === undefined) ports.set(node, (own = new Map()));
+    let r = own.get(name);
+    if (r === undefined) own.set(name, (r = { node, port: name, shape }));
+    return r;
+  };
+  // How many times each value is consumed (a MatMul's bias Add or activation is folded into
+  // its Dense only when nothing else reads the MatMul's output).
+  const uses = new Map<string, number>();
+  for (const n of m.graph.nodes) for (const i of n.inputs) if (i !== '') uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const v of m.graph.outputs) uses.set(v.name, (uses.get(v.name) ?? 0) + 1);
+
+  for (const [k, c] of consts) vals.set(k, { k: 'const', c });
+  let inputIndex = 0;
+  m.graph.inputs.forEach((v) => {
+    if (consts.has(v.name)) return;
+    const i = inputIndex++;
+    names.reserve(v.name);
+    if (v.dims === null) throw new ModelFormatError(`${where}: graph input '${v.name}' has no shape`);
+    if (v.dtype !== 1 && v.dtype !== 6 && v.dtype !== 7 && v.dtype !== 11) problems.push(`graph input '${v.name}' of type ${DTYPE_NAMES[v.dtype] ?? v.dtype} (float or integer inputs only)`);
+    const rank = v.dims.length;
+    if (rank < 2) {
+      problems.push(`graph input '${v.name}' of rank ${rank} (it needs a batch axis and at least one more)`);
+      vals.set(v.name, { k: 'bad' });
+      return;
+    }
+    const perm = Array.from({ length: rank }, (_, k) => k);
+    if (swap[i]) [perm[0], perm[1]] = [1, 0];
+    // rnnkit shape: batch first; an axis sized by a symbol (or 0) is open — only the time axis may be.
+    const shape: (number | null)[] = new Array<number | null>(rank).fill(null);
+    v.dims.forEach((d, k) => {
+      if (perm[k] !== 0) shape[perm[k]!] = typeof d === 'number' && d > 0 ? d : null;
+    });
+    const node: IRNode = { kind: 'input', name: v.name, shape, index: i };
+    ir.push(node);
+    vals.set(v.name, { k: 'tensor', ref: port(node, 'y', shape), perm });
+  });
+
+  const get = (n: NodeData, i: number): Val | undefined => {
+    const name = n.inputs[i];
+    if (name === undefined || name === '') return undefined;
+    const v = vals.get(name);
+    if (v === undefined) throw new ModelFormatError(`${where}: ${nodeLabel(n)} reads '${name}', which no earlier node, input or initializer makes`);
+    return v;
+  };
+  for (const n of m.graph.nodes) {
+    const ins = n.inputs.map((_, i) => get(n, i));
+    let outs: Val[];
+    if (refused.has(n) || ins.some((v) => v?.k === 'bad')) outs = n.outputs.map(() => ({ k: 'bad' }) as const);
+    else {
+      try {
+        outs = step(n, ins);
+      } catch (e) {
+        if (!(e instanceof Unsupported)) throw e;
+        problems.push(e.message);
+        outs = n.outputs.map(() => ({ k: 'bad' }) as const);
+      }
+    }
+    n.outputs.forEach((name, i) => {
+      if (name === '') return;
+      if (vals.has(name) && !consts.has(name)) throw new ModelFormatError(`${where}: ${nodeLabel(n)} makes '${name}', which another node already makes`);
+      vals.set(name, outs[i] ?? { k: 'bad' });
+    });
+  }
+
+  function step(n: NodeData, ins: (Val | undefined)[]): Val[] {
+    const op = n.opType;
+    const x = ins[0];
+    // Constants fold whatever the op (the subset below covers what exporters leave unfolded).
+    if (op === 'Constant') return [constantNode(n)];
+    if (x === undefined) throw new Unsupported(`${nodeLabel(n)}: its first input is missing`);
+    if (ins.every((v) => v === undefined || v.k === 'const') && op !== 'ConstantOfShape') return [foldConst(n, ins as (Val & { k: 'const' })[])];
+    switch (op) {
+      case 'Identity':
+        return [x];
+      case 'Dropout':
+        // Inference: Dropout is the identity; its optional mask output is not.
+        if (n.outputs[1] !== undefined && n.outputs[1] !== '' && (uses.get(n.outputs[1]) ?? 0) > 0) throw new Unsupported(`${nodeLabel(n)}: its mask output is used`);
+        if (ins[2] !== undefined) throw new Unsupported(`${nodeLabel(n)}: training_mode given`);
+        return [x, { k: 'bad' }];
+      case 'Cast':
+        // Casts on the model's tensors change element types only (rnnkit computes in float32;
+        // exporters cast token ids to int64 before Gather).
+        if (x.k === 'tensor' || x.k === 'zeros') return [x];
+        if (x.k === 'shape') return [x];
+        throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
+      case 'Shape':
+        return [shapeOf(n, x)];
+      case 'ConstantOfShape':
+        return [constantOfShape(n, x)];
+      case 'Gather':
+        return [gather(n, x, ins[1])];
+      case 'Unsqueeze':
+        return [unsqueeze(n, x, ins[1])];
+      case 'Squeeze':
+        return [squeeze(n, x, ins[1])];
+      case 'Concat':
+        return [concat(n, ins)];
+      case 'Slice':
+        return [slice(n, ins)];
+      case 'Reshape':
+        return [reshape(n, x, ins[1])];
+      case 'Transpose':
+        return [transpose(n, x)];
+      case 'MatMul':
+        return [matmul(n, x, ins[1])];
+      case 'Gemm':
+        return [gemm(n, x, ins[1], ins[2])];
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+        return [arith(n, op, x, ins[1]!)];
+      case 'LSTM':
+      case 'GRU':
+      case 'RNN':
+        return recurrent(n, op, ins);
+    }
+    if (ACT_OPS[op] !== undefined) return [activationOp(n, x)];
+    throw new Unsupported(`op ${nodeLabel(n)}`);
+  }
+
+  function constantNode(n: NodeData): Val {
+    const [key, a] = [...n.attributes][0] ?? [];
+    if (a === undefined || n.attributes.size !== 1) throw new Unsupported(`${nodeLabel(n)}: expected exactly one value attribute`);
+    if (key === 'value' && a.type === 'tensor') return { k: 'const', c: readConst(a.value, where, o, budget) };
+    if (key === 'value_float' && a.type === 'float') return { k: 'const', c: { dtype: 1, dims: [], data: Float32Array.of(a.value) } };
+    if (key === 'value_floats' && a.type === 'floats') return { k: 'const', c: { dtype: 1, dims: [a.value.length], data: Float32Array.from(a.value) } };
+    if (key === 'value_int' && a.type === 'int') return { k: 'const', c: { dtype: 7, dims: [], data: Float64Array.of(a.value) } };
+    if (key === 'value_ints' && a.type === 'ints') return { k: 'const', c: { dtype: 7, dims: [a.value.length], data: Float64Array.from(a.value) } };
+    throw new Unsupported(`${nodeLabel(n)}: attribute '${key}' of type ${a.type}`);
+  }
+
+  /** The axes input (opset ≥ 13) or attribute (before). */
+  function axesOf(n: NodeData, v: Val | undefined): number[] | null {
+    if (v !== undefined) {
+      if (v.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: axes must be a constant`);
+      return [...v.c.data];
+    }
+    const a = attrInts(n, 'axes');
+    return a === null ? null : [...a];
+  }
+
+  function foldConst(n: NodeData, ins: ({ k: 'const'; c: Const } | undefined)[]): Val {
+    const c = ins[0]!.c;
+    const make = (dims: number[], data: number[] | Float32Array | Float64Array, dtype = c.dtype): Val => ({ k: 'const', c: { dtype, dims, data: dtype === 1 ? Float32Array.from(data) : Float64Array.from(data) } });
+    switch (n.opType) {
+      case 'Identity':
+        return ins[0]!;
+      case 'Cast': {
+        const to = attrInt(n, 'to', 1);
+        const data = [...c.data].map((v) => (to === 1 ? Math.fround(v) : to === 6 || to === 7 ? Math.trunc(v) : to === 9 ? (v !== 0 ? 1 : 0) : v));
+        if (![1, 6, 7, 9, 11].includes(to)) throw new Unsupported(`${nodeLabel(n)}: cast to ${DTYPE_NAMES[to] ?? to}`);
+        return make([...c.dims], data, to);
+      }
+      case 'Shape':
+        return make([c.dims.length], [...c.dims], 7);
+      case 'Unsqueeze': {
+        const axes = axesOf(n, ins[1]);
+        if (axes === null) throw new Unsupported(`${nodeLabel(n)}: no axes`);
+        const rank = c.dims.length + axes.length;
+        const sorted = axes.map((a) => norm(a, rank, nodeLabel(n))).sort((a, b) => a - b);
+        const dims = [...c.dims];
+        for (const a of sorted) dims.splice(a, 0, 1);
+        return make(dims, c.data);
+      }
+      case 'Squeeze': {
+        const axes = axesOf(n, ins[1]);
+        const keep = c.dims.filter((d, k) => (axes === null ? d !== 1 : !axes.map((a) => norm(a, c.dims.length, nodeLabel(n))).includes(k)));
+        return make(keep, c.data);
+      }
+      case 'Reshape': {
+        const shape = [...ins[1]!.c.data];
+        const total = c.data.length;
+        const dims = shape.map((d, k) => (d === 0 ? (c.dims[k] ?? 0) : d));
+        const known = dims.filter((d) => d !== -1).reduce((a, d) => a * d, 1);
+        const out = dims.map((d) => (d === -1 ? total / known : d));
+        if (out.reduce((a, d) => a * d, 1) !== total || out.some((d) => !Number.isInteger(d) || d < 0)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: cannot reshape [${c.dims.join(', ')}] to [${shape.join(', ')}]`);
+        return make(out, c.data);
+      }
+      case 'Concat': {
+        if (ins.some((v) => v === undefined || v.c.dims.length !== 1)) throw new Unsupported(`${nodeLabel(n)}: constant folding of Concat beyond 1-D`);
+        const data = ins.flatMap((v) => [...v!.c.data]);
+        return make([data.length], data);
+      }
+      case 'Gather': {
+        const idx = ins[1]!.c;
+        if (c.dims.length !== 1 || attrInt(n, 'axis', 0) !== 0) throw new Unsupported(`${nodeLabel(n)}: constant folding of Gather beyond 1-D`);
+        const data = [...idx.data].map((i) => {
+          const j = i < 0 ? i + c.dims[0]! : i;
+          if (j < 0 || j >= c.dims[0]!) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: index ${i} outside [0, ${c.dims[0]})`);
+          return c.data[j]!;
+        });
+        return make([...idx.dims], data);
+      }
+      case 'Slice': {
+        if (c.dims.length !== 1) throw new Unsupported(`${nodeLabel(n)}: constant folding of Slice beyond 1-D`);
+        const [s, e] = sliceRange(n, ins, c.dims[0]!, 0);
+        return make([Math.max(0, e - s)], [...c.data].slice(s, Math.max(s, e)));
+      }
+    }
+    throw new Unsupported(`${nodeLabel(n)} on constants only (loadOnnx folds Identity, Cast, Shape, Unsqueeze, Squeeze, Reshape, 1-D Concat / Gather / Slice)`);
+  }
+
+  /** Slice start/end on one axis of size `size` (step 1 only), from opset-10 inputs or opset < 10 attributes. */
+  function sliceRange(n: NodeData, ins: (Val | undefined)[], size: number, axis: number): [number, number] {
+    const num = (i: number): number[] | null => {
+      const v = ins[i];
+      if (v === undefined) return null;
+      if (v.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: input ${i} must be a constant`);
+      return [...v.c.data];
+    };
+    if (opset < 10) throw new Unsupported(`${nodeLabel(n)}: Slice before opset 10`);
+    const starts = num(1) ?? [];
+    const ends = num(2) ?? [];
+    const axes = num(3) ?? starts.map((_, k) => k);
+    const steps = num(4) ?? starts.map(() => 1);
+    const k = axes.findIndex((a) => a === axis);
+    if (k < 0) return [0, size];
+    if (steps[k] !== 1) throw new Unsupported(`${nodeLabel(n)}: step ${steps[k]} (only 1)`);
+    const clamp = (v: number): number => Math.min(size, Math.max(0, v < 0 ? v + size : v));
+    return [clamp(starts[k]!), clamp(ends[k]!)];
+  }
+
+  function shapeOf(n: NodeData, x: Val): Val {
+    let dims: Dim[];
+    if (x.k === 'tensor') dims = x.perm.map((a) => (a === 0 ? 'B' : (x.ref.shape[a] ?? 'T')));
+    else if (x.k === 'zeros') dims = [...x.dims];
+    else throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
+    const start = norm(attrInt(n, 'start', 0), dims.length + 1, nodeLabel(n));
+    const endAttr = attrInt(n, 'end', dims.length);
+    const end = endAttr < 0 ? endAttr + dims.length : Math.min(endAttr, dims.length);
+    return { k: 'shape', dims: dims.slice(start, end), scalar: false };
+  }
+
+  function constantOfShape(n: NodeData, x: Val): Val {
+    const a = attrOf(n, 'value');
+    if (a !== undefined) {
+      const c = a.type === 'tensor' ? readConst(a.value, where, o, budget) : null;
+      if (c === null || c.data.length !== 1 || c.data[0] !== 0) throw new Unsupported(`${nodeLabel(n)}: a value other than 0 (only zero initial states are read)`);
+    }
+    if (x.k === 'shape') return { k: 'zeros', dims: x.dims };
+    if (x.k === 'const') return { k: 'zeros', dims: [...x.c.data] };
+    throw new Unsupported(`${nodeLabel(n)}: its shape is not a shape`);
+  }
+
+  function gather(n: NodeData, x: Val, idxV: Val | undefined): Val {
+    const axisAttr = attrInt(n, 'axis', 0);
+    if (idxV === undefined) throw new Unsupported(`${nodeLabel(n)}: no indices`);
+    if (x.k === 'const' && idxV.k === 'tensor') {
+      // An embedding lookup: table [V, E] gathered along axis 0 by token ids.
+      if (x.c.dims.length !== 2 || norm(axisAttr, 2, nodeLabel(n)) !== 0 || x.c.dtype !== 1) throw new Unsupported(`${nodeLabel(n)}: a lookup in a constant other than a float [V, E] table along axis 0`);
+      const [V, E] = x.c.dims as [number, number];
+      const node: IRNode = { kind: 'embedding', name: names.take(n, 'embedding'), table: x.c.data as Float32Array, vocab: V, dim: E, x: idxV.ref };
+      ir.push(node);
+      const rank = idxV.perm.length;
+      return { k: 'tensor', ref: port(node, 'y', [...idxV.ref.shape, E]), perm: [...idxV.perm, rank] };
+    }
+    if (idxV.k !== 'const' || idxV.c.data.length !== 1 || idxV.c.dims.length > 1) throw new Unsupported(`${nodeLabel(n)}: indices other than one constant`);
+    const idx = idxV.c.data[0]!;
+    const scalar = idxV.c.dims.length === 0;
+    if (x.k === 'shape') {
+      const j = idx < 0 ? idx + x.dims.length : idx;
+      if (j < 0 || j >= x.dims.length) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: index ${idx} outside a shape of rank ${x.dims.length}`);
+      return { k: 'shape', dims: [x.dims[j]!], scalar };
+    }
+    if (x.k === 'dirs') {
+      const a = norm(axisAttr, x.axes.length, nodeLabel(n));
+      let parts: Ref[];
+      if (x.axes[a] === 'D') {
+        const j = idx < 0 ? idx + x.parts.length : idx;
+        if (j < 0 || j >= x.parts.length) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: direction ${idx} of ${x.parts.length}`);
+        parts = [x.parts[j]!];
+      } else if (x.axes[a] === 'T') parts = x.parts.map((p) => lastStep(n, p, idx));
+      else throw new Unsupported(`${nodeLabel(n)}: a Gather along the ${x.axes[a] === 'B' ? 'batch' : 'feature'} axis of a recurrent op's output`);
+      if (!scalar && x.axes[a] !== 'D') throw new Unsupported(`${nodeLabel(n)}: a one-element index list along time`);
+      const axes = scalar ? x.axes.filter((_, k) => k !== a) : x.axes;
+      return fromDirs(n, axes, parts);
+    }
+    if (x.k === 'tensor') {
+      const a = norm(axisAttr, x.perm.length, nodeLabel(n));
+      if (x.perm[a] !== 1 || x.ref.shape.length !== 3 || !scalar) throw new Unsupported(`${nodeLabel(n)}: a Gather on a model tensor other than one step of the time axis`);
+      const ref = lastStep(n, x.ref, idx);
+      return { k: 'tensor', ref, perm: x.perm.filter((_, k) => k !== a).map((p) => (p > 1 ? p - 1 : p)) };
+    }
+    throw new Unsupported(`${nodeLabel(n)} of zeros`);
+  }
+
+  /** Step `idx` of a recurrent sequence: the final state where that step is the one processed last. */
+  function lastStep(n: NodeData, r: Ref, idx: number): Ref {
+    const T = r.shape[1] ?? null;
+    const atEnd = idx === -1 || (T !== null && idx === T - 1);
+    const node = r.node;
+    if (node.kind === 'rec') {
+      if (r.port === 'seq0' && atEnd) return port(node, 'h0', [null, node.H]);
+      if (r.port === 'seq1' && (idx === 0 || (T !== null && idx === -T))) return port(node, 'h1', [null, node.H]);
+      if (r.port === 'seq1' || r.port === 'seqcat') {
+        throw new Unsupported(
+          `${nodeLabel(n)}: step ${idx} of the backward direction of ${node.op} '${node.name}' is not its final state (out[:, -1] of a bidirectional layer holds the backward direction after one step); rnnkit has no layer that picks one step — use h_n (torch.cat([h_n[-2], h_n[-1]], 1)) instead`,
+        );
+      }
+    }
+    throw new Unsupported(`${nodeLabel(n)}: step ${idx} of a sequence that is not a forward recurrent layer's output (only the last step of one, which is its final state, is read)`);
+  }
+
+  /** A dirs value with its axes: a model tensor once the direction axis is gone. */
+  function fromDirs(n: NodeData, axes: readonly Axis[], parts: readonly Ref[]): Val {
+    if (axes.includes('D')) return { k: 'dirs', axes, parts };
+    if (parts.length !== 1) throw new Error(`loadOnnx: ${nodeLabel(n)} lost a direction axis of size ${parts.length}`);
+    const hasT = axes.includes('T');
+    const perm = axes.map((a) => (a === 'B' ? 0 : a === 'T' ? 1 : hasT ? 2 : 1));
+    return { k: 'tensor', ref: parts[0]!, perm };
+  }
+
+  function unsqueeze(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    const axes = axesOf(n, axesV);
+    if (axes === null || axes.length !== 1) throw new Unsupported(`${nodeLabel(n)}: axes other than one`);
+    if (x.k === 'shape' && x.scalar && norm(axes[0]!, 1, nodeLabel(n)) === 0) return { k: 'shape', dims: x.dims, scalar: false };
+    if (x.k === 'tensor' && x.perm.length === 2 && x.perm[0] === 0 && norm(axes[0]!, 3, nodeLabel(n)) === 0) {
+      // A [B, H] tensor as one direction's initial state [1, B, H] (rnnkit's export writes these).
+      return { k: 'dirs', axes: ['D', 'B', 'F'], parts: [x.ref] };
+    }
+    throw new Unsupported(`${nodeLabel(n)}: an Unsqueeze other than a [B, H] state's direction axis`);
+  }
+
+  function squeeze(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    if (x.k !== 'dirs') throw new Unsupported(`${nodeLabel(n)}: a Squeeze of something other than a recurrent op's output`);
+    const axes = axesOf(n, axesV)?.map((a) => norm(a, x.axes.length, nodeLabel(n))) ?? x.axes.map((a, k) => (a === 'D' && x.parts.length === 1 ? k : -1)).filter((k) => k >= 0);
+    if (axes.length !== 1 || x.axes[axes[0]!] !== 'D' || x.parts.length !== 1) throw new Unsupported(`${nodeLabel(n)}: a Squeeze other than of a one-direction axis`);
+    return fromDirs(
+      n,
+      x.axes.filter((_, k) => k !== axes[0]),
+      x.parts,
+    );
+  }
+
+  function transpose(n: NodeData, x: Val): Val {
+    const rank = x.k === 'tensor' ? x.perm.length : x.k === 'dirs' ? x.axes.length : -1;
+    if (rank < 0) throw new Unsupported(`${nodeLabel(n)} of a constant shape or zeros`);
+    const p = attrInts(n, 'perm') ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
+    if (p.length !== rank || new Set(p).size !== rank || p.some((a) => a < 0 || a >= rank)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: perm [${p.join(', ')}] is not a permutation of ${rank} axes`);
+    if (x.k === 'tensor') return { k: 'tensor', ref: x.ref, perm: p.map((a) => x.perm[a]!) };
+    return { k: 'dirs', axes: p.map((a) => (x as { axes: readonly Axis[] }).axes[a]!), parts: (x as { parts: readonly Ref[] }).parts };
+  }
+
+  function slice(n: NodeData, ins: (Val | undefined)[]): Val {
+    const x = ins[0]!;
+    if (x.k === 'zeros') {
+      // PyTorch slices each layer's zero initial state out of one zeros tensor.
+      const dims = x.dims.map((d, k) => {
+        if (typeof d !== 'number') {
+          const [s, e] = sliceRange(n, ins, 2 ** 40, k);
+          if (s !== 0 || e < 2 ** 40) throw new Unsupported(`${nodeLabel(n)}: a Slice along the batch or time axis`);
+          return d;
+        }
+        const [s, e] = sliceRange(n, ins, d, k);
+        return Math.max(0, e - s);
+      });
+      return { k: 'zeros', dims };
+    }
+    if (x.k === 'dirs') {
+      const a = x.axes.indexOf('D');
+      const [s, e] = sliceRange(n, ins, x.parts.length, a);
+      for (let k = 0; k < x.axes.length; k++) {
+        if (k === a) continue;
+        const [s2, e2] = sliceRange(n, ins, 2 ** 40, k);
+        if (s2 !== 0 || e2 < 2 ** 40) throw new Unsupported(`${nodeLabel(n)}: a Slice of a recurrent op's output along an axis other than the directions`);
+      }
+      return { k: 'dirs', axes: x.axes, parts: x.parts.slice(s, e) };
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a Slice of a model tensor (only of initial-state zeros and of directions)`);
+  }
+
+  function concat(n: NodeData, ins: (Val | undefined)[]): Val {
+    const xs = ins.filter((v): v is Val => v !== undefined);
+    const axis = attrInt(n, 'axis', 0);
+    if (xs.every((v) => v.k === 'shape' || v.k === 'const')) {
+      const dims: Dim[] = [];
+      for (const v of xs) {
+        if (v.k === 'const' && v.c.dims.length !== 1) throw new Unsupported(`${nodeLabel(n)}: a Concat of a shape with a constant that is not 1-D`);
+        dims.push(...(v.k === 'shape' ? v.dims : [...v.c.data]));
+      }
+      return { k: 'shape', dims, scalar: false };
+    }
+    if (xs.every((v) => v.k === 'dirs')) {
+      const ds = xs as { axes: readonly Axis[]; parts: readonly Ref[] }[];
+      const a = norm(axis, ds[0]!.axes.length, nodeLabel(n));
+      if (ds[0]!.axes[a] !== 'D' || ds.some((d) => d.axes.join() !== ds[0]!.axes.join())) throw new Unsupported(`${nodeLabel(n)}: a Concat of recurrent outputs other than along their direction axis`);
+      return { k: 'dirs', axes: ds[0]!.axes, parts: ds.flatMap((d) => d.parts) };
+    }
+    if (xs.every((v) => v.k === 'tensor')) {
+      const ts = xs as { ref: Ref; perm: readonly number[] }[];
+      const rank = ts[0]!.perm.length;
+      const a = norm(axis, rank, nodeLabel(n));
+      if (ts.some((t) => t.perm.join() !== ts[0]!.perm.join()) || ts[0]!.perm[a] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: a Concat of model tensors other than along the feature axis`);
+      return { k: 'tensor', ref: joinRefs(n, ts.map((t) => t.ref)), perm: ts[0]!.perm };
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a Concat of mixed values`);
+  }
+
+  /** Concatenated features: a Bidirectional's own concat where the parts are its two directions, else a Concatenate layer. */
+  function joinRefs(n: NodeData, refs: readonly Ref[]): Ref {
+    const [a, b] = refs;
+    if (refs.length === 2 && a!.node === b!.node && a!.node.kind === 'rec') {
+      const node = a!.node;
+      if (a!.port === 'seq0' && b!.port === 'seq1') return port(node, 'seqcat', [null, node.T, 2 * node.H]);
+      if (a!.port === 'h0' && b!.port === 'h1') return port(node, 'hcat', [null, 2 * node.H]);
+    }
+    const shape = [...refs[0]!.shape];
+    shape[shape.length - 1] = refs.reduce((s, r) => s + (r.shape[r.shape.length - 1] ?? 0), 0);
+    const node: IRNode = { kind: 'concat', name: names.take(n, 'concatenate'), xs: [...refs] };
+    ir.push(node);
+    return port(node, 'y', shape);
+  }
+
+  function reshape(n: NodeData, x: Val, shapeV: Val | undefined): Val {
+    if (shapeV?.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: a shape that is not a constant`);
+    const s = [...shapeV.c.data];
+    if (x.k === 'dirs') {
+      // [.., D, F] → [.., D·F] with the leading axes kept (0 = copy, -1 = inferred): the directions side by side.
+      const r = x.axes.length;
+      const merges = r >= 2 && x.axes[r - 2] === 'D' && x.axes[r - 1] === 'F' && s.length === r - 1;
+      const H = x.parts[0]!.shape[x.parts[0]!.shape.length - 1]!;
+      const lastOk = s[r - 2] === -1 || s[r - 2] === x.parts.length * H;
+      const lead = s.slice(0, r - 2);
+      const keepsLeading = lead.every((d) => d === 0 || d === -1) && s.filter((d) => d === -1).length <= 1;
+      if (merges && lastOk && keepsLeading && attrInt(n, 'allowzero', 0) === 0) {
+        const ref = x.parts.length === 1 ? x.parts[0]! : joinRefs(n, x.parts);
+        return fromDirs(n, [...x.axes.slice(0, r - 2), 'F'], [ref]);
+      }
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a Reshape other than joining a recurrent op's directions ([T, B, D, H] → [T, B, D·H])`);
+  }
+
+  function isTensor(v: Val | undefined): v is { k: 'tensor'; ref: Ref; perm: readonly number[] } {
+    return v?.k === 'tensor';
+  }
+
+  /** A Dense from x · kernel [in, out]; x's last ONNX axis must be rnnkit's feature axis. */
+  function dense(n: NodeData, x: Val, kernel: Float32Array, inDim: number, units: number): Val {
+    if (!isTensor(x)) throw new Unsupported(`${nodeLabel(n)}: its input is not a model tensor`);
+    const rank = x.perm.length;
+    if (x.perm[rank - 1] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: a product along an axis other than the features`);
+    const have = x.ref.shape[rank - 1];
+    if (have !== inDim) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: weights of ${inDim} inputs for ${have} features`);
+    const node: IRNode = { kind: 'dense', name: names.take(n, 'dense'), kernel, inDim, units, bias: null, activation: 'linear', x: x.ref };
+    ir.push(node);
+    const shape = [...x.ref.shape];
+    shape[rank - 1] = units;
+    return { k: 'tensor', ref: port(node, 'y', shape), perm: x.perm };
+  }
+
+  function matmul(n: NodeData, x: Val, wV: Val | undefined): Val {
+    if (wV?.k !== 'const' || wV.c.dims.length !== 2 || wV.c.dtype !== 1) throw new Unsupported(`${nodeLabel(n)}: a MatMul other than by a constant float [in, out] matrix`);
+    const [inDim, units] = wV.c.dims as [number, number];
+    return dense(n, x, wV.c.data as Float32Array, inDim, units);
+  }
+
+  function gemm(n: NodeData, x: Val, bV: Val | undefined, cV: Val | undefined): Val {
+    const bad = ['alpha', 'beta'].filter((k) => attrFloat(n, k, 1) !== 1);
+    if (attrInt(n, 'transA', 0) !== 0) bad.push('transA');
+    if (bad.length > 0) throw new Unsupported(`${nodeLabel(n)}: ${bad.map((k) => `${k} = ${k === 'transA' ? 1 : attrFloat(n, k, 1)}`).join(', ')} (only alpha = beta = 1, transA = 0)`);
+    if (bV?.k !== 'const' || bV.c.dims.length !== 2 || bV.c.dtype !== 1) throw new Unsupported(`${nodeLabel(n)}: B is not a constant float matrix`);
+    const transB = attrInt(n, 'transB', 0) !== 0;
+    const [r, c] = bV.c.dims as [number, number];
+    const inDim = transB ? c : r;
+    const units = transB ? r : c;
+    let kernel = bV.c.data as Float32Array;
+    if (transB) {
+      kernel = new Float32Array(r * c);
+      for (let i = 0; i < inDim; i++) for (let u = 0; u < units; u++) kernel[i * units + u] = (bV.c.data as Float32Array)[u * inDim + i]!;
+    }
+    const y = dense(n, x, kernel, inDim, units);
+    if (cV !== undefined && !addBias(n, y, cV, true)) throw new Unsupported(`${nodeLabel(n)}: C is not a constant float bias`);
+    return y;
+  }
+
+  /** Fold a constant bias into the Dense making `y` (when nothing else reads the product). */
+  function addBias(n: NodeData, y: Val, c: Val, own: boolean): boolean {
+    if (!isTensor(y) || c.k !== 'const' || c.c.dtype !== 1) return false;
+    const node = y.ref.node;
+    if (node.kind !== 'dense' || node.bias !== null || node.activation !== 'linear') return false;
+    if (!own && (uses.get(n.inputs.find((i) => vals.get(i) === y) ?? '') ?? 0) !== 1) return false;
+    const units = node.units;
+    if (c.c.data.length !== units || c.c.dims.some((d, k) => d !== 1 && k !== c.c.dims.length - 1) || c.c.dims.length > y.perm.length) {
+      if (c.c.data.length === 1 && units !== 1) {
+        node.bias = new Float32Array(units).fill(c.c.data[0]!);
+        return true;
+      }
+      throw new Unsupported(`${nodeLabel(n)}: a bias of shape [${c.c.dims.join(', ')}] for ${units} units`);
+    }
+    node.bias = Float32Array.from(c.c.data);
+    return true;
+  }
+
+  function arith(n: NodeData, op: 'Add' | 'Sub' | 'Mul', a: Val, b: Val): Val {
+    if (op === 'Add') {
+      if (isTensor(a) && b.k === 'const' && addBias(n, a, b, false)) return a;
+      if (isTensor(b) && a.k === 'const' && addBias(n, b, a, false)) return b;
+    }
+    if (isTensor(a) && isTensor(b)) {
+      if (a.perm.join() !== b.perm.join() || a.ref.shape.join() !== b.ref.shape.join()) throw new Unsupported(`${nodeLabel(n)}: operands of different shapes or layouts`);
+      const node: IRNode = { kind: 'merge', name: names.take(n, op.toLowerCase()), op, xs: [a.ref, b.ref] };
+      ir.push(node);
+      return { k: 'tensor', ref: port(node, 'y', a.ref.shape), perm: a.perm };
+    }
+    throw new Unsupported(`${nodeLabel(n)}: ${op} of a model tensor and a constant (only a MatMul's bias is read)`);
+  }
+
+  function activationOp(n: NodeData, x: Val): Val {
+    if (!isTensor(x)) throw new Unsupported(`${nodeLabel(n)}: its input is not a model tensor`);
+    const op = n.opType;
+    let name = ACT_OPS[op]!;
+    const rank = x.perm.length;
+    if (op === 'Softmax') {
+      const axis = norm(attrInt(n, 'axis', opset >= 13 ? -1 : 1), rank, nodeLabel(n));
+      if (axis !== rank - 1 || x.perm[axis] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: axis ${attrInt(n, 'axis', opset >= 13 ? -1 : 1)} is not the feature axis`);
+    }
+    if (op === 'Elu' && attrFloat(n, 'alpha', 1) !== 1) throw new Unsupported(`${nodeLabel(n)}: alpha ${attrFloat(n, 'alpha', 1)} (rnnkit's elu has alpha 1)`);
+    if (op === 'Selu' && (attrFloat(n, 'alpha', Math.fround(1.6732632423543772)) !== Math.fround(1.6732632423543772) || attrFloat(n, 'gamma', Math.fround(1.0507009873554805)) !== Math.fround(1.0507009873554805))) {
+      throw new Unsupported(`${nodeLabel(n)}: alpha / gamma other than SELU's constants`);
+    }
+    if (op === 'HardSigmoid') name = hardSigmoid(n, attrFloat(n, 'alpha', 0.2), attrFloat(n, 'beta', 0.5));
+    const node = x.ref.node;
+    if (node.kind === 'dense' && node.activation === 'linear' && (uses.get(n.inputs[0]!) ?? 0) === 1) {
+      node.activation = name;
+      return x;
+    }
+    const act: IRNode = { kind: 'act', name: names.take(n, 'activation'), activation: name, x: x.ref };
+    ir.push(act);
+    return { k: 'tensor', ref: port(act, 'y', x.ref.shape), perm: x.perm };
+  }
+
+  function hardSigmoid(n: NodeData, alpha: number, beta: number): string {
+    if (beta === Math.fround(0.5) && alpha === Math.fround(0.2)) return 'hardSigmoidLegacy';
+    if (beta === Math.fround(0.5) && alpha === Math.fround(1 / 6)) return 'hardSigmoid';
+    throw new Unsupported(`${nodeLabel(n)}: HardSigmoid alpha ${alpha}, beta ${beta} (rnnkit has 0.2 / 0.5 and 1/6 / 0.5)`);
+  }
+
+  function recurrent(n: NodeData, op: 'LSTM' | 'GRU' | 'RNN', ins: (Val | undefined)[]): Val[] {
+    const label = nodeLabel(n);
+    const problems: string[] = [];
+    const direction = attrOf(n, 'direction');
+    const dir = direction === undefined ? 'forward' : direction.type === 'string' ? direction.value : '?';
+    if (dir !== 'forward' && dir !== 'bidirectional') problems.push(`direction '${dir}' (forward and bidirectional are read)`);
+    if (attrOf(n, 'clip') !== undefined) problems.push(`attribute 'clip' (rnnkit's cells do not clip)`);
+    if (op === 'LSTM' && attrInt(n, 'input_forget', 0) !== 0) problems.push(`input_forget = 1 (coupled input and forget gates)`);
+    if (attrInt(n, 'layout', 0) !== 0) problems.push(`layout = 1 (batch-major recurrent ops are not read; exporters write layout 0)`);
+    if (ins[4] !== undefined) problems.push(`input sequence_lens (per-row lengths; rnnkit masks are not read from ONNX)`);
+    if (op === 'LSTM' && ins[7] !== undefined) problems.push(`input P (peephole weights; rnnkit's LSTM has no peepholes)`);
+    const D = dir === 'bidirectional' ? 2 : 1;
+    const H = attrInt(n, 'hidden_size', 0);
+    const G = op === 'LSTM' ? 4 : op === 'GRU' ? 3 : 1;
+    // activations: per direction f (gates), g (candidate), h (LSTM output); Keras has one activation for g and h.
+    const acts = attrOf(n, 'activations');
+    const names0 = acts === undefined ? [] : acts.type === 'strings' ? acts.value : null;
+    const per = DEFAULT_ACTS[op]!.length;
+    let activation = 'tanh';
+    let recurrentActivation = 'sigmoid';
+    if (names0 === null) problems.push(`attribute 'activations' is not a list of strings`);
+    else {
+      const list = names0.length === 0 ? [...DEFAULT_ACTS[op]!, ...(D === 2 ? DEFAULT_ACTS[op]! : [])] : names0;
+      const alphas = attrOf(n, 'activation_alpha');
+      const betas = attrOf(n, 'activation_beta');
+      const alphaList = alphas?.type === 'floats' ? [...alphas.value] : [];
+      const betaList = betas?.type === 'floats' ? [...betas.value] : [];
+      if (list.length !== per * D) problems.push(`${list.length} activations for ${D} direction(s) of ${per}`);
+      else {
+        const mapped: string[] = [];
+        for (const a of list) {
+          const canon = RNN_ACTS[a] === undefined ? undefined : a;
+          if (canon === undefined) {
+            problems.push(`activation '${a}' (read: ${Object.keys(RNN_ACTS).join(', ')})`);
+            mapped.push('?');
+            continue;
+          }
+          // Activations taking alpha/beta consume the lists in order (ONNX's rule).
+          if (a === 'HardSigmoid') {
+            const alpha = alphaList.length > 0 ? alphaList.shift()! : 0.2;
+            const beta = betaList.length > 0 ? betaList.shift()! : 0.5;
+            try {
+              mapped.push(hardSigmoid(n, alpha, beta));
+            } catch (e) {
+              problems.push((e as Error).message);
+            }
+          } else if (a === 'Affine') {
+            const alpha = alphaList.length > 0 ? alphaList.shift()! : 1;
+            const beta = betaList.length > 0 ? betaList.shift()! : 0;
+            if (alpha !== 1 || beta !== 0) problems.push(`activation Affine with alpha ${alpha}, beta ${beta} (only the identity)`);
+            mapped.push('linear');
+          } else if (a === 'Elu') {
+            const alpha = alphaList.length > 0 ? alphaList.shift()! : 1;
+            if (alpha !== 1) problems.push(`activation Elu with alpha ${alpha} (rnnkit's elu has alpha 1)`);
+            mapped.push('elu');
+          } else mapped.push(RNN_ACTS[a]!);
+        }
+        if (alphaList.length > 0 || betaList.length > 0) problems.push(`activation_alpha / activation_beta values no activation takes`);
+        if (D === 2 && mapped.slice(0, per).join() !== mapped.slice(per).join()) problems.push(`the two directions have different activations (${list.join(', ')})`);
+        if (op === 'LSTM' && mapped[1] !== mapped[2]) problems.push(`activations g = ${list[1]} and h = ${list[2]} differ (Keras's LSTM uses one activation for both)`);
+        if (op === 'RNN') activation = mapped[0]!;
+        else {
+          recurrentActivation = mapped[0]!;
+          activation = mapped[1]!;
+        }
+      }
+    }
+    const resetAfter = op === 'GRU' && attrInt(n, 'linear_before_reset', 0) !== 0;
+    const x = ins[0]!;
+    if (!isTensor(x) || x.perm.length !== 3) problems.push(`input X is not a model sequence`);
+    else if (x.perm[0] !== 1 || x.perm[1] !== 0) throw new LayoutError(`${label}: input X is not laid out [T, B, features] (a time-major input that does not reach it, or a Transpose loadOnnx does not follow)`);
+    const consts = [1, 2, 3].map((i) => ins[i]);
+    for (const [i, c] of consts.entries()) if (c !== undefined && c.k !== 'const') problems.push(`input ${['W', 'R', 'B'][i]} is not a constant`);
+    if (problems.length > 0) throw new Unsupported(`${label}: ${problems.join('; ')}`);
+    const xs = x as { ref: Ref; perm: readonly number[] };
+    const I = xs.ref.shape[2] as number;
+    const W = (consts[0] as { c: Const }).c;
+    const R = (consts[1] as { c: Const }).c;
+    const B = consts[2] === undefined ? null : (consts[2] as { c: Const }).c;
+    const shapeIs = (c: Const, dims: number[], what: string): void => {
+      if (c.dims.join() !== dims.join() || c.dtype !== 1) throw new ModelFormatError(`${where}: ${label}: ${what} is ${DTYPE_NAMES[c.dtype]} [${c.dims.join(', ')}], expected float [${dims.join(', ')}]`);
+    };
+    if (!Number.isInteger(H) || H <= 0) throw new ModelFormatError(`${where}: ${label}: hidden_size ${H}`);
+    shapeIs(W, [D, G * H, I], 'W');
+    shapeIs(R, [D, G * H, H], 'R');
+    if (B !== null) shapeIs(B, [D, 2 * G * H], 'B');
+    // Keras gate block kg comes from ONNX block order[kg]: LSTM Keras i, f, c, o ← ONNX i, o, f, c; GRU z, r, h in both.
+    const order = op === 'LSTM' ? [0, 2, 3, 1] : op === 'GRU' ? [0, 1, 2] : [0];
+    const dirs: RecDir[] = [];
+    for (let d = 0; d < D; d++) {
+      const kernelOf = (src: Const, rows: number): Float32Array => {
+        const out = new Float32Array(rows * G * H);
+        const base = d * G * H * rows;
+        order.forEach((og, kg) => {
+          for (let h = 0; h < H; h++) for (let i = 0; i < rows; i++) out[i * G * H + kg * H + h] = src.data[base + (og * H + h) * rows + i]!;
+        });
+        return out;
+      };
+      let bias: Float32Array | null = null;
+      if (B !== null) {
+        const wb = (kg: number, h: number): number => B.data[d * 2 * G * H + order[kg]! * H + h]!;
+        const rb = (kg: number, h: number): number => B.data[d * 2 * G * H + G * H + order[kg]! * H + h]!;
+        if (resetAfter) {
+          // Keras reset_after: bias [2, 3H], input bias then recurrent bias — ONNX's Wb, Rb as they are.
+          bias = new Float32Array(2 * G * H);
+          for (let kg = 0; kg < G; kg++) for (let h = 0; h < H; h++) [bias[kg * H + h], bias[G * H + kg * H + h]] = [wb(kg, h), rb(kg, h)];
+        } else {
+          // One bias: Wb + Rb, rounded once to float32 (both enter every gate's sum outside any
+          // product, including GRU's candidate without linear_before_reset).
+          bias = new Float32Array(G * H);
+          for (let kg = 0; kg < G; kg++) for (let h = 0; h < H; h++) bias[kg * H + h] = wb(kg, h) + rb(kg, h);
+        }
+      }
+      dirs.push({ kernel: kernelOf(W, I), recurrentKernel: kernelOf(R, H), bias });
+    }
+    const S = op === 'LSTM' ? 2 : 1;
+    const init: Ref[][] = [];
+    for (let s = 0; s < S; s++) {
+      const v = ins[5 + s];
+      if (v === undefined || v.k === 'zeros' || (v.k === 'const' && v.c.data.every((z) => z === 0))) continue;
+      if (v.k !== 'dirs' || v.parts.length !== D || v.axes.join() !== 'D,B,F') throw new Unsupported(`${label}: initial ${s === 0 ? 'h' : 'c'} is neither zeros nor [directions, B, H] model tensors`);
+      init.push([...v.parts]);
+    }
+    if (init.length !== 0 && init.length !== S) throw new Unsupported(`${label}: one initial state given, the other zero (rnnkit takes all states or none)`);
+    const node: RecNode = { kind: 'rec', name: names.take(n, op.toLowerCase()), op, D, H, I, T: xs.ref.shape[1] ?? null, dirs, activation, recurrentActivation, resetAfter, x: xs.ref, init };
+    ir.push(node);
+    const part = (what: string, shape: (number | null)[]): Ref[] => Array.from({ length: D }, (_, d) => port(node, `${what}${d}`, shape));
+    return [
+      { k: 'dirs', axes: ['T', 'D', 'B', 'F'], parts: part('seq', [null, node.T, H]) },
+      { k: 'dirs', axes: ['D', 'B', 'F'], parts: part('h', [null, H]) },
+      ...(op === 'LSTM' ? [{ k: 'dirs', axes: ['D', 'B', 'F'], parts: part('c', [null, H]) } as Val] : []),
+    ];
+  }
+
+  // Graph outputs: model tensors, batch axis first.
+  const outputs: Ref[] = [];
+  for (const v of m.graph.outputs) {
+    const val = vals.get(v.name);
+    if (val === undefined) throw new ModelFormatError(`${where}: graph output '${v.name}' is made by no node`);
+    if (val.k === 'bad') continue;
+    if (val.k === 'tensor') outputs.push(val.ref);
+    else if (val.k === 'dirs' && val.parts.length === 1) outputs.push(val.parts[0]!);
+    else problems.push(`graph output '${v.name}' is ${val.k === 'dirs' ? `a recurrent output holding ${val.parts.length} directions` : val.k === 'const' ? 'a constant' : 'a shape or zeros'} (not a model tensor)`);
+  }
+  if (problems.length > 0) throw new OnnxImportError(where, problems);
+  return build(m, where, o, ir, outputs);
+}
+
+class Unsupported extends Error {}
+
+// ---- Building -------------------------------------------------------------------------
+
+function refsOf(node: IRNode): Ref[] {
+  switch (node.kind) {
+    case 'input':
+      return [];
+    case 'concat':
+    case 'merge':
+      return node.xs;
+    case 'rec':
+      return [node.x, ...node.init.flat()];
+    default:
+      return [node.x];
+  }
+}
+
+/** What a recurrent node must return, from the ports used. */
+function recConfig(node: RecNode, used: ReadonlySet<string>): { returnSequences: boolean; returnState: boolean; mergeMode: 'concat' | null } {
+  const has = (p: string): boolean => used.has(p);
+  const anySeq = has('seq0') || has('seq1') || has('seqcat');
+  const separateSeq = has('seq0') || has('seq1');
+  const anyC = has('c0') || has('c1');
+  if (node.D === 1) return { returnSequences: anySeq, returnState: anyC || (anySeq && has('h0')), mergeMode: null };
+  const mergeMode = anySeq && separateSeq ? null : 'concat';
+  const needStates = anyC || has('h0') || has('h1') || (anySeq && has('hcat'));
+  return { returnSequences: anySeq, returnState: needStates, mergeMode };
+}
+
+function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: Ref[]): Model {
+  // Keep what the outputs need.
+  const live = new Set<IRNode>();
+  const used = new Map<IRNode, Set<string>>();
+  const stack = [...outputs];
+  const mark = (r: Ref): void => {
+    let u = used.get(r.node);
+    if (u === undefined) used.set(r.node, (u = new Set()));
+    u.add(r.port);
+  };
+  outputs.forEach(mark);
+  while (stack.length > 0) {
+    const r = stack.pop()!;
+    if (live.has(r.node)) continue;
+    live.add(r.node);
+    for (const x of refsOf(r.node)) {
+      mark(x);
+      stack.push(x);
+    }
+  }
+  const nodes = ir.filter((n) => live.has(n));
+  const inputs = ir.filter((n): n is IRNode & { kind: 'input' } => n.kind === 'input');
+  const configs = new Map<RecNode, ReturnType<typeof recConfig>>();
+  for (const n of nodes) if (n.kind === 'rec') configs.set(n, recConfig(n, used.get(n) ?? new Set()));
+
+  const layerOf = new Map<IRNode, Layer>();
+  const makeLayer = (n: IRNode): Layer => {
+    switch (n.kind) {
+      case 'dense':
+        return new Dense({ units: n.units, activation: n.activation as never, useBias: n.bias !== null, name: n.name });
+      case 'act':
+        return new Activation({ activation: n.activation as never, name: n.name });
+      case 'embedding':
+        return new Embedding({ inputDim: n.vocab, outputDim: n.dim, name: n.name });
+      case 'concat':
+        return new Concatenate({ axis: -1, name: n.name });
+      case 'merge':
+        return n.op === 'Add' ? new Add({ name: n.name }) : n.op === 'Sub' ? new Subtract({ name: n.name }) : new Multiply({ name: n.name });
+      case 'rec': {
+        const c = configs.get(n)!;
+        const common = { units: n.H, activation: n.activation as never, useBias: n.dirs[0]!.bias !== null, returnSequences: c.returnSequences, returnState: c.returnState };
+        const name = n.D === 1 ? n.name : `${n.name}_cell`;
+        const cell: Recurrent =
+          n.op === 'LSTM'
+            ? new LSTM({ ...common, recurrentActivation: n.recurrentActivation as never, name })
+            : n.op === 'GRU'
+              ? new GRU({ ...common, recurrentActivation: n.recurrentActivation as never, resetAfter: n.resetAfter, name })
+              : new SimpleRNN({ ...common, name });
+        return n.D === 1 ? cell : new Bidirectional({ layer: cell, mergeMode: c.mergeMode, name: n.name });
+      }
+      case 'input':
+        throw new Error('loadOnnx: an input has no layer');
+    }
+  };
+
+  const weightsOf = (n: IRNode): Tensor[] => {
+    switch (n.kind) {
+      case 'dense':
+        return [new Tensor(n.kernel, [n.inDim, n.units]), ...(n.bias === null ? [] : [new Tensor(n.bias, [n.units])])];
+      case 'embedding':
+        return [new Tensor(n.table, [n.vocab, n.dim])];
+      case 'rec': {
+        const G = n.op === 'LSTM' ? 4 : n.op === 'GRU' ? 3 : 1;
+        return n.dirs.flatMap((d) => [
+          new Tensor(d.kernel, [n.I, G * n.H]),
+          new Tensor(d.recurrentKernel, [n.H, G * n.H]),
+          ...(d.bias === null ? [] : [new Tensor(d.bias, n.resetAfter ? [2, G * n.H] : [G * n.H])]),
+        ]);
+      }
+      default:
+        return [];
+    }
+  };
+
+  // A chain (one input, one output, each layer reading the previous one's only output) is a Sequential.
+  const body = nodes.filter((n) => n.kind !== 'input');
+  const primary = (n: IRNode): string | null => {
+    if (n.kind !== 'rec') return 'y';
+    const c = configs.get(n)!;
+    if (c.returnState) return null;
+    if (n.D === 1) return c.returnSequences ? 'seq0' : 'h0';
+    return c.mergeMode === 'concat' ? (c.returnSequences ? 'seqcat' : 'hcat') : null;
+  };
+  const chain =
+    inputs.length === 1 &&
+    outputs.length === 1 &&
+    body.length > 0 &&
+    body.every((n, i) => {
+      if (n.kind === 'concat' || n.kind === 'merge') return false;
+      const x = refsOf(n);
+      const prev = i === 0 ? inputs[0]! : body[i - 1]!;
+      const p = primary(prev);
+      return x.length === 1 && x[0]!.node === prev && p !== null && x[0]!.port === p && [...(used.get(prev) ?? [])].every((u) => u === p);
+    }) &&
+    outputs[0]!.node === body[body.length - 1] &&
+    outputs[0]!.port === primary(body[body.length - 1]!);
+
+  const setAll = (fn: () => void): void => (o.checkFinite ? fn() : withNonFiniteWeights(fn));
+  const name = m.graph.name !== '' && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(m.graph.name) ? m.graph.name : undefined;
+  if (chain) {
+    const ls = body.map((n) => {
+      const l = makeLayer(n);
+      layerOf.set(n, l);
+      return l;
+    });
+    const seq = Sequential.assemble(name, ls, inputs[0]!.shape.slice(1));
+    setAll(() => body.forEach((n) => layerOf.get(n)!.setWeights(weightsOf(n))));
+    return seq;
+  }
+
+  // A graph: apply each layer to the symbolic tensors of its inputs.
+  const sym = new Map<Ref, SymbolicTensor>();
+  const inputSym = new Map<IRNode, SymbolicTensor>();
+  const symInputs = inputs.map((n) => {
+    const t = input({ shape: n.shape.slice(1), name: n.name });
+    inputSym.set(n, t);
+    return t;
+  });
+  const symOf = (r: Ref): SymbolicTensor => {
+    const s = r.node.kind === 'input' ? inputSym.get(r.node) : sym.get(r);
+    if (s === undefined) throw new Error(`loadOnnx: ${r.node.kind} '${r.node.name}' port ${r.port} was not built`);
+    return s;
+  };
+  // Every ref some layer or output reads, per node.
+  const refsByNode = new Map<IRNode, Set<Ref>>();
+  for (const r of [...nodes.flatMap(refsOf), ...outputs]) {
+    let set = refsByNode.get(r.node);
+    if (set === undefined) refsByNode.set(r.node, (set = new Set()));
+    set.add(r);
+  }
+  const refsFor = (n: IRNode): Ref[] => [...(refsByNode.get(n) ?? [])];
+  for (const n of body) {
+    const l = makeLayer(n);
+    layerOf.set(n, l);
+    const refs = refsFor(n);
+    if (n.kind === 'rec') {
+      const c = configs.get(n)!;
+      const x = symOf(n.x);
+      const initialState = n.init.length === 0 ? undefined : Array.from({ length: n.D }, (_, d) => n.init.map((s) => symOf(s[d]!))).flat();
+      const res = l.apply(x, initialState === undefined ? {} : { initialState }) as unknown as SymbolicTensor | SymbolicTensor[];
+      const outs = Array.isArray(res) ? res : [res];
+      const S = n.op === 'LSTM' ? 2 : 1;
+      const lead = n.D === 2 && c.mergeMode === null ? 2 : 1;
+      const states = outs.slice(lead);
+      const portMap = new Map<string, SymbolicTensor>();
+      if (n.D === 1) {
+        portMap.set(c.returnSequences ? 'seq0' : 'h0', outs[0]!);
+        if (c.returnState) {
+          portMap.set('h0', states[0]!);
+          if (S === 2) portMap.set('c0', states[1]!);
+        }
+      } else {
+        if (c.mergeMode === 'concat') portMap.set(c.returnSequences ? 'seqcat' : 'hcat', outs[0]!);
+        else {
+          portMap.set('seq0', outs[0]!);
+          portMap.set('seq1', outs[1]!);
+        }
+        if (c.returnState) {
+          for (let d = 0; d < 2; d++) {
+            portMap.set(`h${d}`, states[d * S]!);
+            if (S === 2) portMap.set(`c${d}`, states[d * S + 1]!);
+          }
+        }
+      }
+      for (const r of refs) {
+        let t = portMap.get(r.port);
+        if (t === undefined && (r.port === 'seqcat' || r.port === 'hcat')) {
+          const parts = r.port === 'seqcat' ? ['seq0', 'seq1'] : ['h0', 'h1'];
+          t = new Concatenate({ axis: -1, name: `${n.name}_concat${r.port === 'hcat' ? '_states' : ''}` }).apply(parts.map((p) => portMap.get(p)!)) as unknown as SymbolicTensor;
+        }
+        if (t === undefined) throw new Error(`loadOnnx: ${n.op} '${n.name}' has no output for ${r.port}`);
+        sym.set(r, t);
+      }
+    } else {
+      const xs = refsOf(n).map(symOf);
+      const y = l.apply(xs.length === 1 ? xs[0]! : xs) as unknown as SymbolicTensor;
+      for (const r of refs) sym.set(r, y);
+    }
+  }
+  const graphModel = functionalModel({ inputs: symInputs, outputs: outputs.map(symOf), ...(name === undefined ? {} : { name }) });
+  setAll(() => body.forEach((n) => layerOf.get(n)!.setWeights(weightsOf(n))));
+  return graphModel;
+}
