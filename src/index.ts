@@ -112,6 +112,7 @@ export { trainInWorker, type TrainInWorkerOptions, type TrainResult } from './mo
 export { loadModel, type LoadOptions } from './models/loadModel.js';
 export { saveKerasFile, type KerasFileSaveOptions } from './io/kerasFileWrite.js';
 export { exportOnnx, OnnxExportError, type OnnxExportOptions } from './io/onnx/export.js';
+export { loadOnnx, OnnxImportError, type OnnxLoadOptions } from './io/onnx/import.js';
 export { ModelCheckpoint, type ModelCheckpointArgs } from './models/modelCheckpoint.js';
 export { type ModelArtifacts, type ModelJSON, type SaveOptions } from './models/saving.js';
 export { regularizers, type Regularizer } from './regularizers/index.js';
