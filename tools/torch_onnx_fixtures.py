@@ -133,6 +133,19 @@ class Unsupported(nn.Module):
         return out[:, -1, :]
 
 
+class BiLast(nn.Module):
+    """out[:, -1, :] of a bidirectional LSTM: the backward half there has seen one step only,
+    which no rnnkit layer returns; loadOnnx must refuse it (and say to use h_n)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(I, H, bidirectional=True, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out[:, -1, :]
+
+
 def models():
     return [
         ('lstm_seq_bf', lambda: Seq(nn.LSTM(I, H, batch_first=True), 2), 'float'),
@@ -151,6 +164,7 @@ def models():
         ('linear_activations', Mlp, 'flat'),
         ('linear_activations_seq', Mlp, 'float'),
         ('unsupported_conv_layernorm', Unsupported, 'float'),
+        ('unsupported_bidirectional_last_step', BiLast, 'float'),
     ]
 
 

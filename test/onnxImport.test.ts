@@ -1,0 +1,335 @@
+/**
+ * ONNX import, against the tool the files came from: test/fixtures/onnx holds models that
+ * torch.onnx.export 1.13 wrote (tools/torch_onnx_fixtures.py) with PyTorch's own outputs on
+ * inputs at batch sizes and lengths the export never saw; loadOnnx + predict must give them
+ * within 1e-5. Then the imported models train (a few Adam steps lower the loss), stream,
+ * save and load; rnnkit's own exports come back with the same predictions; everything outside
+ * the subset is refused in one error naming each op; damaged bytes give ModelFormatErrors
+ * naming the byte offset, never another error or a large allocation.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Rng } from '../src/core/rng.js';
+import { encodeModel, DType } from '../src/io/onnx/proto.js';
+import { exportOnnx, input, layers, loadModel, loadOnnx, model, sequential, ModelFormatError, OnnxImportError, Tensor, tensor, type Model, type SymbolicTensor } from '../src/index.js';
+
+const TOL = 1e-5;
+const DIR = new URL('./fixtures/onnx/', import.meta.url).pathname;
+
+interface Fixture {
+  name: string;
+  opset: number;
+  input: 'float' | 'ids';
+  layout: 'batch-major' | 'time-major';
+  outputLayouts: ('batch' | 'time-major' | 'state')[];
+  cases: { input: { dims: number[]; data: number[] }; outputs: { dims: number[]; data: number[] }[] }[];
+}
+
+const fixtures: Fixture[] = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Fixture);
+
+/** [T, B, F] → [B, T, F]. */
+function batchMajor(data: readonly number[], dims: readonly number[]): { data: number[]; dims: number[] } {
+  const [T, B, F] = dims as [number, number, number];
+  const out = new Array<number>(data.length);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let k = 0; k < F; k++) out[(b * T + t) * F + k] = data[(t * B + b) * F + k]!;
+  return { data: out, dims: [B, T, F] };
+}
+
+function inputOf(fx: Fixture, c: Fixture['cases'][number]): Tensor {
+  const x = fx.layout === 'time-major' ? batchMajor(c.input.data, c.input.dims) : c.input;
+  return tensor(x.data, x.dims);
+}
+
+/** PyTorch's output as rnnkit gives it: batch axis first; h_n / c_n of one direction [1, B, H] → [B, H]. */
+function expected(layout: string, o: { dims: number[]; data: number[] }): { data: number[]; dims: number[] } {
+  if (layout === 'time-major') return batchMajor(o.data, o.dims);
+  if (layout === 'state') return { data: o.data, dims: o.dims.slice(1) };
+  return o;
+}
+
+const outputsOf = (m: Model, x: Tensor | Tensor[]): Tensor[] => {
+  const y = m.predict(x) as unknown as Tensor | Tensor[];
+  return Array.isArray(y) ? y : [y];
+};
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+describe('loadOnnx: PyTorch exports give PyTorch’s outputs', () => {
+  it('has the fixtures', () => assert.ok(fixtures.length >= 15, `${fixtures.length} fixtures`));
+  let worst = 0;
+  for (const fx of fixtures) {
+    it(`${fx.name} (opset ${fx.opset}, ${fx.layout})`, async () => {
+      const m = await loadOnnx(join(DIR, `${fx.name}.onnx`));
+      for (const c of fx.cases) {
+        const ys = outputsOf(m, inputOf(fx, c));
+        assert.equal(ys.length, c.outputs.length);
+        c.outputs.forEach((o, i) => {
+          const want = expected(fx.outputLayouts[i]!, o);
+          assert.deepEqual(ys[i]!.shape, want.dims, `output ${i} shape`);
+          const d = maxDiff(ys[i]!.data, want.data);
+          worst = Math.max(worst, d);
+          assert.ok(d <= TOL, `output ${i}: max |rnnkit - PyTorch| = ${d}`);
+        });
+      }
+    });
+  }
+  it('reports the largest difference', () => {
+    console.log(`# loadOnnx vs PyTorch: max abs difference ${worst.toExponential(2)} over ${fixtures.length} models`);
+    assert.ok(worst <= TOL);
+  });
+
+  it('maps chains to a Sequential and the last step of a forward LSTM to returnSequences: false', async () => {
+    const m = await loadOnnx(readFileSync(join(DIR, 'embedding_lstm_classifier.onnx')));
+    assert.equal(m.className, 'Sequential');
+    assert.deepEqual(
+      m.layers.map((l) => l.className),
+      ['Embedding', 'LSTM', 'Dense'],
+    );
+    const config = m.layers[1]!.getConfig() as { return_sequences?: boolean; returnSequences?: boolean };
+    assert.equal(config.return_sequences ?? config.returnSequences, false);
+    const bi = await loadOnnx(join(DIR, 'lstm_bi2_states_tm.onnx'));
+    assert.deepEqual(
+      bi.layers.map((l) => l.className),
+      ['Bidirectional', 'Bidirectional', 'Dense'],
+    );
+    const gru = await loadOnnx(join(DIR, 'gru_last_bf.onnx'));
+    assert.equal((gru.layers[0]!.getConfig() as { reset_after?: boolean; resetAfter?: boolean }).reset_after ?? (gru.layers[0]!.getConfig() as { resetAfter?: boolean }).resetAfter, true);
+  });
+});
+
+describe('loadOnnx: imported models train, stream and save', () => {
+  it('a few Adam steps lower the loss of an imported classifier; save/loadModel keeps its predictions', async () => {
+    const m = await loadOnnx(join(DIR, 'embedding_lstm_classifier.onnx'));
+    const rng = new Rng(7);
+    // Class = whether token 3 appears in the row: a tiny task the LSTM can start to learn.
+    const rows = Array.from({ length: 24 }, () => Array.from({ length: 6 }, () => 1 + Math.floor(rng.uniform() * 9)));
+    const y = rows.map((r) => (r.includes(3) ? [1, 0, 0] : [0, 1, 0]));
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const before = (m.evaluate(tensor(rows), tensor(y)) as unknown as number[] | number) as number | number[];
+    const first = Array.isArray(before) ? before[0]! : before;
+    const h = await m.fit(tensor(rows), tensor(y), { epochs: 8, batchSize: 8, verbose: 0, seed: 1 });
+    const losses = h.history.loss as number[];
+    assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
+    assert.ok(losses[losses.length - 1]! < first, `loss ${first} → ${losses.join(', ')}`);
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-onnx-'));
+    try {
+      await m.save(dir);
+      const again = await loadModel(dir);
+      const x = tensor(rows.slice(0, 5));
+      assert.deepEqual([...outputsOf(again, x)[0]!.data], [...outputsOf(m, x)[0]!.data]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a graph model (sequence and both states as outputs) trains on its first output', async () => {
+    const m = await loadOnnx(join(DIR, 'lstm_states_bf.onnx'));
+    assert.equal(m.outputs.length, 3);
+    const rng = new Rng(3);
+    const x = tensor(Array.from({ length: 4 * 5 * 3 }, () => rng.uniform() - 0.5), [4, 5, 3]);
+    const target = tensor(Array.from({ length: 4 * 5 * 4 }, () => 0.1), [4, 5, 4]);
+    m.compile({ optimizer: 'adam', loss: ['mse', null, null] as never });
+    const h = await m.fit(x, [target, null, null] as never, { epochs: 5, batchSize: 4, verbose: 0 });
+    const losses = h.history.loss as number[];
+    assert.ok(losses.every(Number.isFinite) && losses[4]! < losses[0]!, `losses ${losses}`);
+  });
+
+  it('streams an imported sequence model one step at a time as predict does on the whole sequence', async () => {
+    const fx = fixtures.find((f) => f.name === 'lstm_seq_bf')!;
+    const m = await loadOnnx(join(DIR, 'lstm_seq_bf.onnx'));
+    const c = fx.cases[0]!;
+    const [B, T, F] = c.input.dims as [number, number, number];
+    const whole = outputsOf(m, inputOf(fx, c))[0]!;
+    const s = m.stream({ batchSize: B });
+    for (let t = 0; t < T; t++) {
+      const xt = Array.from({ length: B }, (_, b) => c.input.data.slice((b * T + t) * F, (b * T + t + 1) * F));
+      const yt = s.step(tensor(xt));
+      const U = yt.shape[yt.shape.length - 1]!;
+      for (let b = 0; b < B; b++) for (let u = 0; u < U; u++) assert.ok(Math.abs(yt.data[b * U + u]! - whole.data[(b * T + t) * U + u]!) < 1e-6);
+    }
+  });
+});
+
+describe('loadOnnx: rnnkit → exportOnnx → loadOnnx', () => {
+  const rng = new Rng(11);
+  const randomize = (m: Model): void => m.setWeights(m.getWeights().map((w) => new Tensor(Float32Array.from(w.data, () => (rng.uniform() - 0.5) * 1.2), w.shape)));
+  const floats = (shape: number[]): Tensor => tensor(Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () => rng.uniform() * 2 - 1), shape);
+  const cases: [string, () => Model, () => Tensor | Tensor[]][] = [
+    ['LSTM sequence → Dense tanh', () => sequential({ layers: [layers.lstm({ units: 5, returnSequences: true, inputShape: [null, 4] }), layers.dense({ units: 2, activation: 'tanh' })] }), () => floats([3, 6, 4])],
+    ['GRU resetAfter → softmax', () => sequential({ layers: [layers.gru({ units: 5, inputShape: [null, 4] }), layers.dense({ units: 2, activation: 'softmax' })] }), () => floats([2, 7, 4])],
+    ['GRU resetAfter: false', () => sequential({ layers: [layers.gru({ units: 5, resetAfter: false, inputShape: [null, 4] }), layers.dense({ units: 2 })] }), () => floats([2, 3, 4])],
+    ['SimpleRNN relu', () => sequential({ layers: [layers.simpleRNN({ units: 5, activation: 'relu', inputShape: [null, 4] }), layers.dense({ units: 2 })] }), () => floats([3, 5, 4])],
+    ['LSTM hard sigmoid gates', () => sequential({ layers: [layers.lstm({ units: 5, recurrentActivation: 'hardSigmoid', inputShape: [null, 4] })] }), () => floats([3, 5, 4])],
+    [
+      'Bidirectional LSTM sequences → Bidirectional GRU',
+      () => sequential({ layers: [layers.bidirectional({ layer: layers.lstm({ units: 5, returnSequences: true }), inputShape: [null, 4] }), layers.bidirectional({ layer: layers.gru({ units: 3 }) }), layers.dense({ units: 2 })] }),
+      () => floats([3, 6, 4]),
+    ],
+    ['Bidirectional merge sum', () => sequential({ layers: [layers.bidirectional({ layer: layers.lstm({ units: 5 }), mergeMode: 'sum', inputShape: [null, 4] }), layers.dense({ units: 2 })] }), () => floats([2, 4, 4])],
+    [
+      'Embedding → LSTM → softmax',
+      () => sequential({ layers: [layers.embedding({ inputDim: 20, outputDim: 4, inputShape: [null] }), layers.lstm({ units: 5 }), layers.dense({ units: 3, activation: 'softmax' })] }),
+      () => tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 6]),
+    ],
+    [
+      'encoder–decoder with initial states and a state output',
+      () => {
+        const enc = input({ shape: [null, 4] });
+        const [, h, c] = layers.lstm({ units: 5, returnState: true }).apply(enc) as unknown as SymbolicTensor[];
+        const dec = input({ shape: [null, 3] });
+        const [seq] = layers.lstm({ units: 5, returnSequences: true, returnState: true }).apply(dec, { initialState: [h!, c!] }) as unknown as SymbolicTensor[];
+        return model({ inputs: [enc, dec], outputs: [layers.dense({ units: 3 }).apply(seq!) as SymbolicTensor, h!] });
+      },
+      () => [floats([3, 6, 4]), floats([3, 4, 3])],
+    ],
+  ];
+  for (const [name, make, data] of cases) {
+    it(name, async () => {
+      const m = make();
+      randomize(m);
+      const back = await loadOnnx(await exportOnnx(m));
+      const x = data();
+      const a = outputsOf(m, x);
+      const b = outputsOf(back, x);
+      assert.equal(b.length, a.length);
+      a.forEach((t, i) => {
+        assert.deepEqual(b[i]!.shape, t.shape);
+        assert.ok(maxDiff(b[i]!.data, t.data) <= TOL, `output ${i}: ${maxDiff(b[i]!.data, t.data)}`);
+      });
+    });
+  }
+});
+
+/** An ONNX model by hand: X [B, T, 3] → Transpose → LSTM (attrs, extra inputs) → …, to test refusals. */
+function handMade(extra: { attrs?: Record<string, unknown>; more?: { op: string; name: string }[]; peephole?: boolean }): Uint8Array {
+  const H = 2;
+  const f32 = (n: number): Uint8Array => new Uint8Array(new Float32Array(n).fill(0.1).buffer);
+  const inits = [
+    { name: 'W', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
+    { name: 'R', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+    { name: 'B', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+    { name: 'P', dtype: DType.float, dims: [1, 3 * H], raw: f32(3 * H) },
+  ];
+  const lstmInputs = ['xt', 'W', 'R', 'B', '', '', ''];
+  if (extra.peephole) lstmInputs.push('P');
+  const nodes = [
+    { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'to_time_major', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+    { op: 'LSTM', inputs: lstmInputs, outputs: ['', 'h'], name: 'my_lstm', attrs: [{ name: 'hidden_size', value: H }, ...Object.entries(extra.attrs ?? {}).map(([name, value]) => ({ name, value: value as never }))] },
+    ...(extra.more ?? []).map((n, i) => ({ op: n.op, inputs: [i === 0 ? 'h' : `m${i - 1}`], outputs: [`m${i}`], name: n.name, attrs: [] })),
+  ];
+  return encodeModel({
+    irVersion: 8,
+    opset: 17,
+    producerName: 'test',
+    producerVersion: '0',
+    graphName: 'hand',
+    docString: '',
+    nodes,
+    initializers: inits,
+    inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', 'time', 3] }],
+    outputs: [{ name: (extra.more?.length ?? 0) > 0 ? `m${extra.more!.length - 1}` : 'h', dtype: DType.float, dims: [1, 'batch', H] }],
+  });
+}
+
+describe('loadOnnx: refusals', () => {
+  it('lists every unsupported op of a PyTorch export in one error', async () => {
+    await assert.rejects(loadOnnx(join(DIR, 'unsupported_conv_layernorm.onnx')), (e: Error) => {
+      assert.ok(e instanceof OnnxImportError && e instanceof ModelFormatError, e.message);
+      assert.match(e.message, /op Conv '\/conv\/Conv'/);
+      assert.match(e.message, /op LayerNormalization '\/norm\/LayerNormalization'/);
+      assert.equal((e as OnnxImportError).problems.length, 2, e.message);
+      return true;
+    });
+  });
+
+  it('refuses the last step of a bidirectional output (not the backward final state), pointing to h_n', async () => {
+    await assert.rejects(loadOnnx(join(DIR, 'unsupported_bidirectional_last_step.onnx')), /backward direction .* h_n/s);
+  });
+
+  it('names each unsupported attribute, input and op of a model at once', async () => {
+    const bytes = handMade({ attrs: { clip: { float: 3 }, input_forget: 1, direction: 'reverse', activations: ['Sigmoid', 'LeakyRelu', 'Tanh'] }, peephole: true, more: [{ op: 'Foo', name: 'mystery' }, { op: 'Erf', name: 'erf_1' }] });
+    await assert.rejects(loadOnnx(bytes), (e: Error) => {
+      assert.ok(e instanceof OnnxImportError, e.message);
+      for (const what of [/op Foo 'mystery'/, /op Erf 'erf_1'/, /clip/, /input_forget/, /direction 'reverse'/, /LeakyRelu/, /input P \(peephole/]) assert.match(e.message, what);
+      return true;
+    });
+  });
+
+  it('refuses unknown options by name and a file over maxBytes', async () => {
+    await assert.rejects(loadOnnx(new Uint8Array(0), { strict: true } as never), /unknown option 'strict'.*maxBytes, checkFinite/);
+    await assert.rejects(loadOnnx(join(DIR, 'lstm_seq_bf.onnx'), { maxBytes: 100 }), /more than the 100 accepted/);
+    await assert.rejects(loadOnnx(readFileSync(join(DIR, 'lstm_seq_bf.onnx')), { maxBytes: 100 }), /more than the 100 accepted/);
+    await assert.rejects(loadOnnx(42 as never), TypeError);
+  });
+
+  it('refuses a non-finite weight by name unless checkFinite: false', async () => {
+    const good = handMade({});
+    // The first float of W's raw data (0.1 = cd cc cc 3d) made NaN.
+    const bad = good.slice();
+    const at = [...bad].findIndex((_, i) => bad[i] === 0xcd && bad[i + 1] === 0xcc && bad[i + 2] === 0xcc && bad[i + 3] === 0x3d);
+    bad.set([0, 0, 0xc0, 0x7f], at);
+    await assert.rejects(loadOnnx(bad), /tensor 'W'.*NaN at index 0/);
+    const m = await loadOnnx(bad, { checkFinite: false });
+    assert.equal(m.layers.length > 0, true);
+  });
+});
+
+describe('loadOnnx: damaged bytes', () => {
+  const original = readFileSync(join(DIR, 'lstm2_last_bf.onnx'));
+  it('every truncation is a ModelFormatError naming the byte offset, or loads', async () => {
+    let refused = 0;
+    for (let n = 0; n < original.length; n += 13) {
+      try {
+        await loadOnnx(original.subarray(0, n));
+      } catch (e) {
+        assert.ok(e instanceof ModelFormatError, `${n} bytes: ${(e as Error).name}: ${(e as Error).message}`);
+        refused++;
+      }
+    }
+    assert.ok(refused > original.length / 13 - 3, `${refused} refused`);
+    await assert.rejects(loadOnnx(original.subarray(0, 200)), /at byte \d+/);
+  });
+
+  it('seeded byte flips load with finite outputs or give a ModelFormatError, never another error', async () => {
+    const rng = new Rng(15);
+    let loaded = 0;
+    let refused = 0;
+    for (let k = 0; k < 300; k++) {
+      const b = Uint8Array.from(original);
+      const flips = 1 + Math.floor(rng.uniform() * 3);
+      for (let f = 0; f < flips; f++) b[Math.floor(rng.uniform() * b.length)] = Math.floor(rng.uniform() * 256);
+      let m: Model;
+      try {
+        m = await loadOnnx(b, { maxBytes: 1 << 20 });
+      } catch (e) {
+        assert.ok(e instanceof ModelFormatError, `variant ${k}: ${(e as Error).name}: ${(e as Error).message}`);
+        refused++;
+        continue;
+      }
+      loaded++;
+      const shape = m.inputs[0]!.shape.map((d, i) => (i === 0 ? 2 : (d ?? 3)));
+      const y = outputsOf(m, tensor(new Array(shape.reduce((a, d) => a * d, 1)).fill(0.5), shape));
+      assert.ok(y.every((t) => t.data.every(Number.isFinite)), `variant ${k} predicts non-finite values`);
+    }
+    assert.ok(loaded > 0 && refused > 0, `${loaded} loaded, ${refused} refused`);
+  });
+
+  it('a length prefix far beyond the file is refused before anything is allocated', async () => {
+    // ModelProto.graph (field 7, length-delimited) claiming 2^40 bytes.
+    const bytes = Uint8Array.of(0x3a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 1, 2, 3);
+    await assert.rejects(loadOnnx(bytes), /ModelProto.graph: length 1099511627776 but 3 bytes left in the message at byte 1/);
+    await assert.rejects(loadOnnx(Uint8Array.of(0x2b, 1)), /ModelProto field 5: start-group is not accepted at byte 1/);
+    await assert.rejects(loadOnnx(new Uint8Array(0)), /not an ONNX model/);
+  });
+});
