@@ -199,6 +199,29 @@ describe('padding trimming equals the full computation', () => {
   });
 });
 
+describe('padding trimming: shared layers and fixed lengths', () => {
+  it('one LSTM shared by a masked fixed-length input and an unmasked one, attention between them, add (merges read the cut length)', async () => {
+    const rng = new Rng(13);
+    const data = Float32Array.from({ length: N * T * 2 }, () => rng.uniform());
+    for (let b = 0; b < N; b++) for (let t = 3 + (b % 7); t < T; t++) data.fill(0, (b * T + t) * 2, (b * T + t + 1) * 2);
+    const xs = tensor(data, [N, T, 2]);
+    const y = tensor(Float32Array.from({ length: N * T }, () => rng.int(3)), [N, T]);
+    const build = (): Model => {
+      const a = input({ shape: [T, 2] });
+      const b = input({ shape: [T, 2] });
+      const shared = layers.lstm({ units: 6, returnSequences: true });
+      const ha = shared.apply(layers.masking({ maskValue: 0 }).apply(a)) as never;
+      const hb = shared.apply(b) as never;
+      const att = layers.attention({ useScale: true }).apply([ha, hb] as never);
+      const merged = layers.add({}).apply([ha, att] as never);
+      const m = model({ inputs: [a, b], outputs: layers.dense({ units: 3, activation: 'softmax' }).apply(merged) as never });
+      m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    await compare(build, [xs, xs], y);
+  });
+});
+
 describe('padding trimming: models it must not cut', () => {
   const V = 10;
   const { x } = ids(12, V, 6);

@@ -56,7 +56,8 @@ export abstract class MultiInput extends Layer {
       const d = this.dims[i]!;
       let size = 1;
       for (let k = 0; k < d.length; k++) {
-        d[k] = s[k] ?? io.xTime[i]!;
+        // A sequence's time length is the pass's even where declared: padding trimming (models/trim.ts) cuts batches short.
+        d[k] = k === 0 && d.length === 2 ? io.xTime[i]! : s[k] ?? io.xTime[i]!;
         size *= d[k]!;
       }
       this.sizes[i] = size;
