@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { ModelFormatError, loadModel, tensor, type Tensor } from '../src/index.js';
+import { loadWeightsH5 } from '../src/io/kerasH5.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
 const SEQ = 'keras2-sequential.h5';
@@ -83,6 +84,7 @@ describe('Keras 2 .h5 files', () => {
   it('refuses a file without model_config, model_weights, layer_names or weight_names', async () => {
     await refuses(patch(SEQ, 'model_config', 'model_confiX'), /no 'model_config' attribute: it is not a Keras model file; rnnkit reads full-model files/);
     await refuses(patch(SEQ, 'model_weights', 'model_weightX'), /no 'model_weights' group/);
+    await refuses(bytesOf('tfkeras2-sequential.weights.h5'), /no 'model_config' attribute: it holds weights only \(model\.save_weights\); rnnkit reads full-model files/);
     await refuses(patch(SEQ, 'layer_names', 'layer_nameX'), /model_weights: no 'layer_names' attribute/);
     await refuses(patch(SEQ, 'weight_names', 'weight_nameX'), /model_weights\/\w+: no 'weight_names' attribute/);
   });
@@ -138,7 +140,7 @@ describe('Keras 2 .h5 files', () => {
       await refuses(whole.slice(0, n), /./);
     }
     await refuses(new TextEncoder().encode('{"modelTopology": {}}'), /not an HDF5 file/);
-    await refuses(whole, /bytes, more than the 1000 accepted \(loadModel's maxBytes option\)/, { maxBytes: 1000 });
+    await refuses(whole, /bytes, more than the 1000 accepted \(the maxBytes option\)/, { maxBytes: 1000 });
     await assert.rejects(loadModel(new URL(SEQ, DIR).pathname, { maxBytes: 1000 }), (e: unknown) => e instanceof ModelFormatError && /more than the 1000/.test(e.message));
   });
 
@@ -163,6 +165,29 @@ describe('Keras 2 .h5 files', () => {
     }
     // Most flips land in weight values or unused bytes; the point is that none escapes as another error.
     assert.ok(loaded > 0 && loaded < 300);
+  });
+
+  it('loadWeightsH5 loads a save_weights file, or a full-model file, into a built model', async () => {
+    const key = 'tfkeras2-sequential.h5';
+    const e = expected[key]!;
+    const x = asTensor(e.x as Nested);
+    const want = flat(e.y as Nested);
+    const m = await loadModel({ h5File: bytesOf(key) });
+    for (const source of [new URL('tfkeras2-sequential.weights.h5', DIR).pathname, bytesOf('tfkeras2-sequential.weights.h5'), bytesOf(key)]) {
+      m.setWeights(m.getWeights().map((w) => tensor(new Array(w.data.length).fill(0), w.shape)));
+      await loadWeightsH5(m, source);
+      const y = (m.predict(x) as Tensor).data;
+      want.forEach((v, i) => assert.ok(Math.abs(y[i]! - v) <= 1e-5, `output ${i} is ${y[i]}, numpy says ${v}`));
+    }
+    // Another model's weights: refused, naming the layers, and nothing is written.
+    const other = await loadModel({ h5File: bytesOf('keras2.0-bare-list.h5') });
+    const before = other.getWeights().map((w) => w.data.slice());
+    await assert.rejects(loadWeightsH5(other, bytesOf('tfkeras2-sequential.weights.h5')), (err: unknown) =>
+      err instanceof ModelFormatError && /^the \.h5 weights file: weights for 3 layers \('lstm', 'gru', 'dense'\), but the model's layers with weights are 2 \('gru_1', 'dense_1'\)/.test(err.message));
+    other.getWeights().forEach((w, i) => assert.deepEqual(w.data, before[i]));
+    await assert.rejects(loadWeightsH5(m, bytesOf(key), { maxBytes: 10 }), /more than the 10 accepted/);
+    await assert.rejects(loadWeightsH5(m, bytesOf(key), { strict: true } as never), /strict/);
+    await assert.rejects(loadWeightsH5({} as never, bytesOf(key)), /expected a model/);
   });
 
   it('checks the {h5File} source', async () => {

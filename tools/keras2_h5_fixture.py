@@ -13,6 +13,8 @@ and the HDF5 layout of the writers, read in their source:
   `lstm/lstm_cell/kernel:0`, …) in the order trainable_weights + non_trainable_weights
   (_legacy_weights); each weight a dataset at that name inside the layer's group (the
   slashes make subgroups). tf.keras adds an empty `top_level_model_weights` group.
+- tf.keras model.save_weights('w.h5') (save_weights_to_hdf5_group on the file's root): the
+  model_weights layout at the root, without model_config.
 - Keras 3's legacy writer (keras/src/legacy/saving/legacy_h5_format.py): the same, but
   `keras_version` and `backend` are str attributes (h5py: variable-length strings), the
   weight names are variable paths without ':0' (`sequential/lstm/lstm_cell/kernel`), and
@@ -287,6 +289,9 @@ def tfkeras_sequential():
               ('gru', list(zip(['gru/gru_cell/kernel:0', 'gru/gru_cell/recurrent_kernel:0', 'gru/gru_cell/bias:0'], g))),
               ('dense', list(zip(['dense/kernel:0', 'dense/bias:0'], d)))]
     write_h5(os.path.join(OUT, 'tfkeras2-sequential.h5'), config, layers, '2.9.0', top_level=True)
+    # model.save_weights('w.h5'): the same layer groups at the root, no model_config.
+    with h5py.File(os.path.join(OUT, 'tfkeras2-sequential.weights.h5'), 'w') as f:
+        weights_group(f, layers, '2.9.0', 'tensorflow', True)
     x = rng.uniform(-1, 1, size=(3, T, 2))
     h = lstm(x, l1, 4, 'sigmoid', True)
     h = gru(h, g, 3, 'sigmoid', True)

@@ -25,7 +25,7 @@
  * convolution kernels (stored flipped). The training config and optimizer weights are not
  * read: the model comes back uncompiled.
  */
-import { ModelFormatError, show } from '../core/errors.js';
+import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
 import type { Model } from '../models/model.js';
@@ -171,13 +171,9 @@ function checkEndOfFile(data: Uint8Array, where: string): void {
   if (base + eof > data.length) throw bad(`its superblock says it ends at byte ${base + eof}, but it has ${data.length} bytes (a truncated file)`);
 }
 
-/**
- * A model from the bytes of a Keras `.h5` full-model file (`where` names it in errors):
- * the topology from model_config, the weights from model_weights. The training config and
- * optimizer weights are not read: the model comes back uncompiled.
- */
-export async function modelFromKerasH5(data: Uint8Array, where: string, o: KerasH5Options): Promise<Model> {
-  if (data.byteLength > o.maxBytes) throw new ModelFormatError(`${where}: ${data.byteLength} bytes, more than the ${o.maxBytes} accepted (loadModel's maxBytes option)`);
+/** The parsed file (jsfive, imported here), after the size, signature and end-of-file checks. */
+async function openH5(data: Uint8Array, where: string, maxBytes: number): Promise<H5Group> {
+  if (data.byteLength > maxBytes) throw new ModelFormatError(`${where}: ${data.byteLength} bytes, more than the ${maxBytes} accepted (the maxBytes option)`);
   if (data.byteLength < SIGNATURE.length || SIGNATURE.some((b, i) => data[i] !== b)) throw new ModelFormatError(`${where}: not an HDF5 file (no HDF5 signature at its start)`);
   checkEndOfFile(data, where);
   let hdf5: typeof import('jsfive');
@@ -186,21 +182,93 @@ export async function modelFromKerasH5(data: Uint8Array, where: string, o: Keras
   } catch (e) {
     throw new Error(`${where}: reading a .h5 file needs the 'jsfive' package (a dependency of rnnkit; in a browser without a bundler, map it with an import map): ${(e as Error).message}`);
   }
-  // jsfive parses lazily and throws anything (TypeErrors, strings) on a damaged file: every
-  // read of the file happens inside this wrapper.
-  let read: ReturnType<typeof readFile>;
+  return reading(where, () => new hdf5.File(data.slice().buffer as ArrayBuffer, where));
+}
+
+/**
+ * jsfive parses lazily and throws anything (TypeErrors, RangeErrors, strings) on a damaged
+ * file: every read of the file happens inside this wrapper, which makes them ModelFormatErrors.
+ */
+function reading<T>(where: string, fn: () => T): T {
   try {
-    const file = new hdf5.File(data.slice().buffer as ArrayBuffer, where);
-    read = readFile(file, where, o);
+    return fn();
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`${where}: not a readable HDF5 file: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const { model, tensors } = read;
-  const set = (): void => model.setWeights(tensors);
-  if (o.checkFinite) set();
-  else withNonFiniteWeights(set);
+}
+
+/**
+ * A model from the bytes of a Keras `.h5` full-model file (`where` names it in errors):
+ * the topology from model_config, the weights from model_weights. The training config and
+ * optimizer weights are not read: the model comes back uncompiled.
+ */
+export async function modelFromKerasH5(data: Uint8Array, where: string, o: KerasH5Options): Promise<Model> {
+  const file = await openH5(data, where, o.maxBytes);
+  const { model, tensors } = reading(where, () => readFile(file, where, o));
+  setAll(model, tensors, o.checkFinite);
   return model;
+}
+
+function setAll(model: Model, tensors: Tensor[], checkFinite: boolean): void {
+  const set = (): void => model.setWeights(tensors);
+  if (checkFinite) set();
+  else withNonFiniteWeights(set);
+}
+
+/** How loadWeightsH5 reads a file: it is untrusted input. */
+export interface LoadWeightsH5Options {
+  /** Most bytes the file may have. Default 2^31. */
+  maxBytes?: number;
+  /** Refuse weights holding NaN or ±Infinity. Default true. */
+  checkFinite?: boolean;
+}
+
+/**
+ * Keras's `model.load_weights('weights.h5')` for a built model: the weights of a Keras 2 /
+ * tf.keras `save_weights` file (layer groups at the root), or of a full-model `.h5` file's
+ * model_weights, matched by position as Keras matches them, every name, shape and value
+ * checked as loadModel checks them. `source` is a path (Node) or the file's bytes.
+ * Nothing is written unless every weight is read.
+ */
+export async function loadWeightsH5(model: Model, source: string | ArrayBuffer | ArrayBufferView, options: LoadWeightsH5Options = {}): Promise<void> {
+  const what = 'loadWeightsH5';
+  checkOptions(options, ['maxBytes', 'checkFinite'], what);
+  const maxBytes = options.maxBytes ?? 2 ** 31;
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${show(options.maxBytes)}`);
+  const checkFinite = options.checkFinite === undefined ? true : checkBoolean(options.checkFinite, `${what}: checkFinite`);
+  if (model === null || typeof model !== 'object' || typeof (model as { setWeights?: unknown }).setWeights !== 'function' || !Array.isArray((model as { layers?: unknown }).layers)) {
+    throw new TypeError(`${what}: expected a model, got ${show(model)?.slice(0, 80)}`);
+  }
+  if (!model.isBuilt) throw new RangeError(`${what}: ${model.where} is not built yet; give the first layer an inputShape, or build it first`);
+  let data: Uint8Array;
+  let where: string;
+  if (typeof source === 'string') {
+    const { readFileBounded } = await import('./node.js');
+    ({ bytes: data, where } = await readFileBounded(source, maxBytes, what));
+  } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    data = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+    where = 'the .h5 weights file';
+  } else {
+    throw new TypeError(`${what}: source must be a path, an ArrayBuffer or a typed array, got ${show(source)?.slice(0, 80)}`);
+  }
+  const file = await openH5(data, where, maxBytes);
+  const tensors = reading(where, () => {
+    // load_weights: a full-model file's weights are in its model_weights group.
+    const full = !('layer_names' in file.attrs) && file.keys.includes('model_weights');
+    const group = full ? file.get('model_weights') : file;
+    if (isDataset(group)) throw new ModelFormatError(`${where}: model_weights is not a group`);
+    const at = full ? `${where}: model_weights` : where;
+    if (listAttr(group, 'layer_names', at) === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute: not a Keras weights file`);
+    const version = textAttr(group, 'keras_version', at);
+    if (version === undefined || /^1\./.test(version)) throw new ModelFormatError(`${at}: ${version === undefined ? "no 'keras_version' attribute (a Keras 1 file)" : `keras_version ${JSON.stringify(version)}`}: Keras 1 weights (per-gate W_i, U_i, b_i, …) are not read`);
+    const datasets = datasetsUnder(group, at);
+    let values = 0;
+    for (const d of datasets.values()) values += d.shape.reduce((a, b) => a * b, 1);
+    if (4 * values > maxBytes) throw new ModelFormatError(`${at}: its datasets hold ${values} values, more than the ${maxBytes} bytes accepted (the maxBytes option)`);
+    return weightsFromGroup(model, group, datasets, at, { checkFinite });
+  });
+  setAll(model, tensors, checkFinite);
 }
 
 function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Model; tensors: Tensor[] } {
@@ -248,7 +316,16 @@ function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Mod
   // slack for a missing weight to be named.
   const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as KerasModelJSON, dialect, `${where}: model_config`));
 
-  const group = weightsRoot as H5Group;
+  return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, o) };
+}
+
+/**
+ * The weights of `model` (in model.weights order) from a group laid out as
+ * save_weights_to_hdf5_group lays it out (model_weights, or a weights-only file's root),
+ * matched as load_weights_from_hdf5_group matches them: by position (see the top).
+ * Every dataset in `datasets` (the group's) must be used.
+ */
+function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5Dataset>, at: string, o: { checkFinite: boolean }): Tensor[] {
   const names = listAttr(group, 'layer_names', at);
   if (names === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute`);
   // The file's layers with weights, in layer_names order (load_weights_from_hdf5_group).
@@ -309,5 +386,5 @@ function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Mod
     if (t === undefined) throw new ModelFormatError(`${at}: no weight for '${w.name}' of the model`);
     return t;
   });
-  return { model, tensors };
+  return tensors;
 }
