@@ -20,10 +20,12 @@
  * model_weights is used. The topology goes through the same Keras 2 / Keras 3 config
  * reader as a converted model.json (models/loading.ts).
  *
+ * Weights-only files (model.save_weights: the same layer groups at the root, no
+ * model_config) load into a built model with loadWeightsH5, as Keras's load_weights does.
+ *
  * Not read: Keras 1 files (other layer configs, and per-gate weights W_i, U_i, b_i, …),
- * weights-only files (model.save_weights: no model_config), cuDNN layers, and Theano-era
- * convolution kernels (stored flipped). The training config and optimizer weights are not
- * read: the model comes back uncompiled.
+ * cuDNN layers, and Theano-era convolution kernels (stored flipped). The training config
+ * and optimizer weights are not read: the model comes back uncompiled.
  */
 import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
