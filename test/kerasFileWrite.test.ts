@@ -81,6 +81,48 @@ print(json.dumps(out, sort_keys=True))
 
 const hasH5py = spawnSync('/usr/bin/python3', ['-c', 'import h5py'], { encoding: 'utf8' }).status === 0;
 
+/**
+ * The arguments each Keras 3 layer class's constructor takes beyond Layer's own (activity_regularizer,
+ * trainable, dtype, autocast, name, input_dim, input_shape; any other key is "Unrecognized keyword
+ * arguments"), read from the __init__ signatures of keras-team/keras @3422977a5 (3.16; RNN's and the
+ * pooling and wrapper base classes' included).
+ */
+const KERAS3_ARGS: Record<string, string> = {
+  Dense: 'activation bias_constraint bias_initializer bias_regularizer kernel_constraint kernel_initializer kernel_regularizer lora_alpha lora_rank quantization_config units use_bias',
+  Embedding: 'embeddings_constraint embeddings_initializer embeddings_regularizer lora_alpha lora_rank mask_zero output_dim quantization_config weights',
+  Masking: 'mask_value',
+  Dropout: 'noise_shape rate seed',
+  Activation: 'activation',
+  RepeatVector: 'n',
+  Flatten: 'data_format',
+  Bidirectional: 'backward_layer layer merge_mode weights',
+  TimeDistributed: 'layer',
+  Add: '',
+  Subtract: '',
+  Multiply: '',
+  Average: '',
+  Maximum: '',
+  Minimum: '',
+  Concatenate: 'axis',
+  Dot: 'axes normalize',
+  Attention: 'dropout score_mode seed use_scale',
+  AdditiveAttention: 'dropout score_mode seed use_scale',
+  GlobalAveragePooling1D: 'data_format keepdims pool_dimensions',
+  GlobalMaxPooling1D: 'data_format keepdims pool_dimensions',
+  Reshape: 'target_shape',
+  Permute: 'dims',
+  Conv1D: 'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size padding strides use_bias',
+  MaxPooling1D: 'data_format padding pool_size strides',
+  AveragePooling1D: 'data_format padding pool_size strides',
+  SpatialDropout1D: 'rate seed',
+  LayerNormalization: 'axis beta_constraint beta_initializer beta_regularizer center epsilon gamma_constraint gamma_initializer gamma_regularizer scale',
+  BatchNormalization: 'axis beta_constraint beta_initializer beta_regularizer center epsilon gamma_constraint gamma_initializer gamma_regularizer momentum moving_mean_initializer moving_variance_initializer renorm renorm_clipping renorm_momentum scale synchronized',
+  LSTM: 'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards kernel_constraint kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences return_state seed stateful unit_forget_bias units unroll use_bias use_cudnn zero_output_for_mask',
+  GRU: 'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards kernel_constraint kernel_initializer kernel_regularizer recurrent_activation recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer reset_after return_sequences return_state seed stateful units unroll use_bias use_cudnn zero_output_for_mask',
+  SimpleRNN: 'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards kernel_constraint kernel_initializer kernel_regularizer recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences return_state seed stateful units unroll use_bias zero_output_for_mask',
+};
+const LAYER_ARGS = ['activity_regularizer', 'trainable', 'dtype', 'autocast', 'name', 'input_dim', 'input_shape'];
+
 const members = (bytes: Uint8Array): Record<string, Uint8Array> => unzipSync(bytes);
 const json = (b: Uint8Array): Record<string, unknown> => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>;
 
@@ -173,6 +215,21 @@ describe('writing Keras 3 .keras files', () => {
     assert.match(bi.backward_layer.config.name, /^backward_simple_rnn/);
     assert.deepEqual([bi.layer.config.go_backwards, bi.backward_layer.config.go_backwards], [false, true]);
     if (hasH5py) {
+      // h5py finds every weight at Keras 3's path with its bits, `layers` spanning two symbol-table nodes (12 members).
+      const m = bigSequential();
+      randomize(m, 4);
+      const tree = h5Tree(members(await saveKerasFile(m, null, { date: DATE }))['model.weights.h5']!) as Record<string, { shape?: number[]; hex?: string; attrs: Record<string, string> }>;
+      const hex = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+      const lstm1 = m.layers.filter((l) => l.className === 'LSTM')[1]!;
+      assert.deepEqual(tree['layers/lstm_1/cell/vars/1']!.shape, [3, 12]);
+      assert.equal(tree['layers/lstm_1/cell/vars/1']!.hex, hex(lstm1.weights[1]!.value));
+      assert.equal(tree['layers/lstm_1/vars']!.attrs.name, lstm1.name);
+      assert.equal(tree['layers/lstm_1/cell/vars']!.attrs.name, 'lstm_cell');
+      const bn = m.layers.find((l) => l.className === 'BatchNormalization')!;
+      assert.equal(tree['layers/batch_normalization/vars/3']!.hex, hex(bn.weights[3]!.value), 'moving variance last');
+      assert.equal(tree['layers/gru_1/cell/vars/2']!.shape!.join(), '2,12', 'reset_after bias (2, 3 units)');
+      assert.equal(tree['layers/simple_rnn/cell/vars/0']!.shape!.join(), '3,3');
+      assert.equal(Object.keys(tree).filter((k) => /^layers\/[^/]+$/.test(k)).length, 12);
       const dir = mkdtempSync(join(tmpdir(), 'rnnkit-zip-'));
       try {
         writeFileSync(join(dir, 'm.keras'), bytes);
@@ -203,6 +260,50 @@ describe('writing Keras 3 .keras files', () => {
       assertSameWeights(m, again);
     });
   }
+
+  it('writes for every layer class only arguments its Keras 3 constructor takes, and round-trips exactly', async () => {
+    const x = input({ shape: [6, 3], name: 'x' });
+    const ap = (l: { apply: (t: never) => unknown }, t: SymbolicTensor | SymbolicTensor[]): SymbolicTensor => l.apply(t as never) as SymbolicTensor;
+    const masked = ap(layers.masking({ maskValue: 0 }), x);
+    const conv = ap(layers.conv1d({ filters: 4, kernelSize: 2, padding: 'same', activation: 'relu' }), x);
+    const pooled = ap(layers.maxPooling1d({ poolSize: 2 }), conv);
+    const avg = ap(layers.averagePooling1d({ poolSize: 2 }), conv);
+    const sd = ap(layers.spatialDropout1d({ rate: 0.1 }), pooled);
+    const q = ap(layers.lstm({ units: 4, returnSequences: true }), masked);
+    const att = ap(layers.attention({ useScale: true }), [q, q]);
+    const add = ap(layers.additiveAttention({}), [q, q]);
+    const g1 = ap(layers.globalAveragePooling1d({}), att);
+    const g2 = ap(layers.globalMaxPooling1d({}), add);
+    const merged = [layers.add({}), layers.subtract({}), layers.multiply({}), layers.average({}), layers.maximum({}), layers.minimum({})].map((l) => ap(l, [g1, g2]));
+    const cat = ap(layers.concatenate({ axis: -1 }), [...merged, ap(layers.globalAveragePooling1d({}), sd), ap(layers.globalMaxPooling1d({}), avg)]);
+    const act = ap(layers.activation({ activation: 'swish' }), ap(layers.dense({ units: 6 }), cat));
+    const rs = ap(layers.reshape({ targetShape: [3, 4] }), ap(layers.flatten({}), ap(layers.repeatVector({ n: 2 }), act)));
+    const pm = ap(layers.permute({ dims: [2, 1] }), rs);
+    const dot = ap(layers.dot({ axes: [2, 2] }), [pm, pm]);
+    const norm = ap(layers.batchNormalization({}), ap(layers.layerNormalization({}), dot));
+    const td = ap(layers.timeDistributed({ layer: layers.dense({ units: 2 }) }), ap(layers.dropout({ rate: 0.3 }), norm));
+    const bi = ap(layers.bidirectional({ layer: layers.gru({ units: 2 }), mergeMode: 'ave' }), td);
+    const tokens = input({ shape: [4], name: 'tokens' });
+    const rnn = ap(layers.simpleRNN({ units: 2 }), ap(layers.embedding({ inputDim: 5, outputDim: 2 }), tokens));
+    const m = graphModel({ inputs: [x, tokens], outputs: [bi, rnn] });
+    randomize(m, 11);
+    const bytes = await saveKerasFile(m, null, { date: DATE });
+    const cfg = json(members(bytes)['config.json']!) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    const seen = new Set<string>();
+    const check = (l: { class_name: string; config: Record<string, unknown> }): void => {
+      if (l.class_name === 'InputLayer') return;
+      seen.add(l.class_name);
+      const ok = [...LAYER_ARGS, ...KERAS3_ARGS[l.class_name]!.split(' ')];
+      for (const k of Object.keys(l.config)) assert.ok(ok.includes(k), `${l.class_name} '${String(l.config.name)}': Keras 3 would refuse argument '${k}'`);
+      for (const k of ['layer', 'backward_layer']) if (l.config[k] !== undefined) check(l.config[k] as typeof l);
+    };
+    cfg.config.layers.forEach(check);
+    assert.deepEqual([...seen].sort(), Object.keys(KERAS3_ARGS).sort(), 'every layer class rnnkit registers is written once at least');
+    const act3 = cfg.config.layers.find((l) => l.class_name === 'Activation')!;
+    assert.equal(act3.config.activation, 'silu', "swish under Keras 3's name");
+    const xs = tensor(Array.from({ length: 2 * 6 * 3 }, (_, i) => (i % 7 === 0 ? 0 : Math.sin(i))), [2, 6, 3]);
+    await roundTrip(m, [xs, tensor([[1, 4, 0, 2], [3, 3, 1, 0]])]);
+  });
 
   it('model.save(path.keras) writes atomically and loadModel reads it back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rnnkit-keras-'));
