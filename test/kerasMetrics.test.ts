@@ -755,8 +755,8 @@ test('a saved training config rebuilds every compiled metric: names where a name
   const y = tensor(Float32Array.from({ length: 40 }, (_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0)), [10, 4]);
   const dir = await tempDir('metrics');
   await model.save(dir, { includeOptimizer: true });
-  const json = JSON.parse(await (await import('node:fs/promises')).readFile(`${dir}/model.json`, 'utf8')) as { trainingConfig: { metrics: unknown[] } };
-  assert.deepEqual(json.trainingConfig.metrics, [
+  const json = JSON.parse(await (await import('node:fs/promises')).readFile(`${dir}/model.json`, 'utf8')) as { trainingConfig: { rnnkit: { metrics: unknown[] } } };
+  assert.deepEqual(json.trainingConfig.rnnkit.metrics, [
     'accuracy',
     { class_name: 'TopKCategoricalAccuracy', config: { name: 'top2', k: 2 } },
     'precision',

@@ -713,9 +713,10 @@ test('save with the optimizer mid-accumulation, load, fit on: bitwise the same a
   const dir = await mkdtemp(join(tmpdir(), 'rnnkit-opt-'));
   try {
     await first.save(dir, { includeOptimizer: true });
-    const saved = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { trainingConfig: { optimizer_config: { class_name: string; config: Record<string, unknown> } } };
-    assert.equal(saved.trainingConfig.optimizer_config.class_name, 'Nadam');
-    assert.deepEqual(saved.trainingConfig.optimizer_config.config['learningRate'], {
+    // rnnkit's own form sits under trainingConfig.rnnkit (the top level is what tfjs reads)
+    const saved = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { trainingConfig: { rnnkit: { optimizer_config: { class_name: string; config: Record<string, unknown> } } } };
+    assert.equal(saved.trainingConfig.rnnkit.optimizer_config.class_name, 'Nadam');
+    assert.deepEqual(saved.trainingConfig.rnnkit.optimizer_config.config['learningRate'], {
       module: 'keras.optimizers.schedules', class_name: 'CosineDecayRestarts',
       config: { initialLearningRate: 0.05, firstDecaySteps: 2, tMul: 1.5, mMul: 0.9, alpha: 0, name: 'SGDRDecay' }, registered_name: null,
     });

@@ -22,7 +22,8 @@ import { concatShards, decodeWeights, matchWeights } from '../io/weights.js';
 import { withNonFiniteWeights, withWeightBudget } from '../layers/layer.js';
 import { Model } from './model.js';
 import { Sequential } from './sequential.js';
-import type { ModelJSON, TrainingConfig } from './saving.js';
+import type { ModelJSON, RnnkitTrainingConfig, TrainingConfig } from './saving.js';
+import { TFJS_ONLY_SLOT } from '../io/tfjsTraining.js';
 
 /** The class names of models (a model may be a layer of another). */
 const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
@@ -335,10 +336,14 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   return { inputs, states, args };
 }
 
-function compileFromTrainingConfig(model: Model, tc: TrainingConfig, state: Map<string, { data: Float32Array }>, where: string): void {
+function compileFromTrainingConfig(model: Model, config: TrainingConfig, state: Map<string, { data: Float32Array }>, where: string): void {
   try {
-    if (tc === null || typeof tc !== 'object' || Array.isArray(tc)) throw new ModelFormatError(`${where}: trainingConfig must be an object, got ${show(tc)}`);
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError(`${where}: trainingConfig must be an object, got ${show(config)}`);
     const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+    // rnnkit's exact form where the file has it (the top level is then tfjs's form, see saving.ts);
+    // older rnnkit files and tfjs's own hold one form, at the top level.
+    if (config.rnnkit !== undefined && !isObject(config.rnnkit)) throw new ModelFormatError(`${where}: trainingConfig.rnnkit must be an object, got ${show(config.rnnkit)}`);
+    const tc: RnnkitTrainingConfig = config.rnnkit ?? config;
     const lossOf = (l: unknown): unknown => {
       if (typeof l === 'string' || l === null) return l;
       if (!isObject(l) || typeof l.class_name !== 'string') throw new ModelFormatError(`${where}: trainingConfig: a loss must be a name or {class_name, config}, got ${show(l)}`);
@@ -359,12 +364,53 @@ function compileFromTrainingConfig(model: Model, tc: TrainingConfig, state: Map<
     model.compile({ optimizer, loss: loss as never, metrics: metrics as never, ...(lossWeights === undefined || model.className === 'Sequential' ? {} : { lossWeights: lossWeights as never }) });
     if (state.size > 0 && typeof optimizer !== 'string') {
       const iterations = state.get('iterations')?.data[0] ?? 0;
-      const slots: Record<string, Float32Array> = {};
-      for (const [k, v] of state) if (k !== 'iterations') slots[k] = v.data;
-      optimizer.setState({ iterations, slots });
+      optimizer.setState({ iterations, slots: optimizerSlots(model, state, where) });
     }
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`${where}: trainingConfig: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The optimizer's slots over the weight arena from the saved state: each slot whole
+ * (`optimizer/<slot>`), or one entry per trainable weight (`optimizer/<slot>/<weight>`, the
+ * layout tfjs reads), put back at each weight's place; weights without an entry (frozen
+ * ones, which tfjs keeps no state for) get zeros, as they were when saved.
+ */
+function optimizerSlots(model: Model, state: Map<string, { data: Float32Array }>, where: string): Record<string, Float32Array> {
+  const slots: Record<string, Float32Array> = {};
+  const parts = new Map<string, [string, Float32Array][]>();
+  for (const [k, v] of state) {
+    if (k === 'iterations') continue;
+    const cut = k.indexOf('/');
+    if (cut < 0) {
+      slots[k] = v.data;
+      continue;
+    }
+    const slot = k.slice(0, cut);
+    if (slot === TFJS_ONLY_SLOT) continue; // zeros tfjs keeps and rnnkit has no slot for
+    if (!parts.has(slot)) parts.set(slot, []);
+    parts.get(slot)!.push([k.slice(cut + 1), v.data]);
+  }
+  if (parts.size === 0) return slots;
+  const whole = Object.keys(slots);
+  if (whole.length > 0) throw new ModelFormatError(`${where}: optimizer state mixes whole slots (${whole.join(', ')}) with per-weight ones (${[...parts.keys()].join(', ')})`);
+  const engine = model.engine;
+  engine.planArena();
+  const at = new Map(engine.segments.map((s) => [s.name, s]));
+  for (const [slot, list] of parts) {
+    const values = new Float32Array(engine.params.length);
+    const seen = new Set<string>();
+    for (const [name, data] of list) {
+      const seg = at.get(name);
+      if (seg === undefined) throw new ModelFormatError(`${where}: optimizer state 'optimizer/${slot}/${name}' names no weight of the model`);
+      if (data.length !== seg.size) throw new ModelFormatError(`${where}: optimizer state 'optimizer/${slot}/${name}' has ${data.length} values; the weight has ${seg.size}`);
+      if (seen.has(name)) throw new ModelFormatError(`${where}: optimizer state 'optimizer/${slot}/${name}' appears twice`);
+      seen.add(name);
+      values.set(data, seg.offset);
+    }
+    slots[slot] = values;
+  }
+  return slots;
 }

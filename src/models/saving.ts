@@ -7,10 +7,12 @@
 import { ModelFormatError, show } from '../core/errors.js';
 import type { Model } from './model.js';
 import type { Loss } from '../losses/index.js';
+import type { Optimizer } from '../optimizers/index.js';
 import type { KerasModelJSON } from '../io/config.js';
 import { encodeWeights, type WeightEntry } from '../io/weights.js';
 import { modelToKeras } from './topology.js';
 import { metricToJson, type MetricJson } from '../metrics/index.js';
+import { TFJS_ONLY_SLOT, notInTfjs, tfjsLossName, tfjsMetricName, tfjsOptimizer } from '../io/tfjsTraining.js';
 
 /** Output o's compiled metrics as the training config writes them. */
 function metricsJson(model: Model, o: number): (string | MetricJson)[] {
@@ -38,7 +40,17 @@ export interface ModelJSON {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-export interface TrainingConfig {
+/**
+ * model.json's trainingConfig. The top-level keys are in the form TensorFlow.js reads
+ * (io/tfjsTraining.ts: names tfjs knows, tfjs's optimizer classes, or names it refuses);
+ * `rnnkit` holds rnnkit's exact form, which loadModel prefers. Older rnnkit files have
+ * only the top-level keys, in rnnkit's form; tfjs's own files only tfjs's.
+ */
+export interface TrainingConfig extends RnnkitTrainingConfig {
+  rnnkit?: RnnkitTrainingConfig;
+}
+
+export interface RnnkitTrainingConfig {
   /** One loss, or per output (an object keyed by output name, or a list). */
   loss: unknown;
   metrics?: unknown;
@@ -74,18 +86,9 @@ export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath
     const { optimizer } = model;
     const compiled = model.compileConfig();
     if (optimizer === null || compiled === null) throw new RangeError(`${model.where}: includeOptimizer needs a compiled model`);
-    const state = optimizer.getState();
-    entries.push({ name: 'optimizer/iterations', shape: [1], data: Float32Array.of(state.iterations) });
-    for (const [slot, values] of Object.entries(state.slots)) entries.push({ name: `optimizer/${slot}`, shape: [values.length], data: values });
-    const outputs = model.engine.outputs;
-    const lossJson = (l: Loss | null): unknown => (l === null ? null : { class_name: l.className, config: l.getConfig() });
-    trainingConfig = {
-      loss: outputs.length === 1 ? lossJson(outputs[0]!.loss) : Object.fromEntries(outputs.map((o) => [o.name, lossJson(o.loss)])),
-      // names where a name rebuilds the metric, else {class_name, config} (a named or non-default metric object)
-      metrics: outputs.length === 1 ? metricsJson(model, 0) : Object.fromEntries(outputs.map((o, i) => [o.name, metricsJson(model, i)])),
-      ...(outputs.length === 1 ? {} : { loss_weights: Object.fromEntries(outputs.map((o) => [o.name, o.weight])) }),
-      optimizer_config: { class_name: optimizer.className, config: optimizer.getConfig() },
-    };
+    const saved = trainingConfigOf(model, optimizer);
+    trainingConfig = saved.config;
+    entries.push(...saved.state);
   }
   const { specs, data } = encodeWeights(entries.map((e) => ({ ...e, group: e.name.startsWith('optimizer/') ? 'optimizer' : undefined })));
   const topology = modelToKeras(model);
@@ -99,6 +102,69 @@ export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath
     ...(options.metadata === undefined ? {} : { userDefinedMetadata: options.metadata }),
   };
   return { modelJson, weightData: data };
+}
+
+/**
+ * The training config (see TrainingConfig) and the optimizer's state as weights: the step
+ * count first, then, where tfjs has the same optimizer, one entry per trainable weight for
+ * each slot in tfjs's order (`optimizer/<slot>/<weight>`, what tfjs's setWeights takes);
+ * otherwise each slot whole over the weight arena (`optimizer/<slot>`), as before.
+ */
+function trainingConfigOf(model: Model, optimizer: Optimizer): { config: TrainingConfig; state: { name: string; shape: number[]; data: Float32Array }[] } {
+  const engine = model.engine;
+  const outputs = engine.outputs;
+  const single = outputs.length === 1;
+  const perOutput = <T>(f: (i: number) => T): T | Record<string, T> => (single ? f(0) : Object.fromEntries(outputs.map((o, i) => [o.name, f(i)])));
+  const lossJson = (l: Loss | null): unknown => (l === null ? null : { class_name: l.className, config: l.getConfig() });
+  const own: TrainingConfig['rnnkit'] = {
+    loss: perOutput((i) => lossJson(outputs[i]!.loss)),
+    // names where a name rebuilds the metric, else {class_name, config} (a named or non-default metric object)
+    metrics: perOutput((i) => metricsJson(model, i)),
+    ...(single ? {} : { loss_weights: Object.fromEntries(outputs.map((o) => [o.name, o.weight])) }),
+    optimizer_config: { class_name: optimizer.className, config: optimizer.getConfig() },
+  };
+
+  const tfLosses = outputs.map((o) => (o.loss === null ? null : tfjsLossName(o.loss)));
+  const state = optimizer.getState();
+  const tfjs = tfjsOptimizer(optimizer);
+  let refused = 'refused' in tfjs ? tfjs.refused : null;
+  const slotNames = Object.keys(state.slots);
+  let live: { name: string; offset: number; size: number; shape: readonly number[] }[] = [];
+  if (refused === null && slotNames.length > 0) {
+    // The arena the slots index (planned by fit; planned here after a load without fit).
+    engine.planArena();
+    const flags = model.weightTrainable();
+    const trainable = new Map(model.weightPaths().map((p, i) => [p, flags[i]!]));
+    const segments = engine.segments;
+    const frozen = segments.filter((s) => trainable.get(s.name) !== true);
+    live = segments.filter((s) => trainable.get(s.name) === true);
+    if (segments.some((s) => !trainable.has(s.name)) || slotNames.some((k) => state.slots[k]!.length !== engine.params.length)) refused = notInTfjs(optimizer.className, 'a state laid out otherwise');
+    // tfjs keeps no state for frozen weights: state left there (trained, then frozen) would be lost.
+    else if (frozen.some((s) => slotNames.some((k) => state.slots[k]!.subarray(s.offset, s.offset + s.size).some((v) => v !== 0)))) refused = notInTfjs(optimizer.className, 'state kept for frozen weights');
+  }
+  const entries: { name: string; shape: number[]; data: Float32Array }[] = [{ name: 'optimizer/iterations', shape: [1], data: Float32Array.of(state.iterations) }];
+  if (refused === null && !('refused' in tfjs)) {
+    if (slotNames.length > 0) {
+      for (const slot of tfjs.slots) {
+        for (const s of live) entries.push({ name: `optimizer/${slot ?? TFJS_ONLY_SLOT}/${s.name}`, shape: [...s.shape], data: slot === null ? new Float32Array(s.size) : state.slots[slot]!.slice(s.offset, s.offset + s.size) });
+      }
+    }
+  } else {
+    for (const [slot, values] of Object.entries(state.slots)) entries.push({ name: `optimizer/${slot}`, shape: [values.length], data: values });
+  }
+  const optimizerConfig = refused === null && !('refused' in tfjs)
+    ? tfjs.config
+    // a class tfjs does not have, so that tfjs refuses the file rather than train with another rule
+    : { class_name: refused!, config: {} };
+  const config: TrainingConfig = {
+    loss: single ? tfLosses[0] : Object.fromEntries(outputs.flatMap((o, i) => (tfLosses[i] === null ? [] : [[o.name, tfLosses[i]]]))),
+    metrics: perOutput((i) => outputs[i]!.metrics.map((m) => tfjsMetricName(m, tfLosses[i] ?? null, engine.cols(i)))),
+    // tfjs refuses loss_weights ("not supported yet"): written only where they change the loss
+    ...(outputs.some((o) => o.weight !== 1) ? { loss_weights: Object.fromEntries(outputs.map((o) => [o.name, o.weight])) } : {}),
+    optimizer_config: optimizerConfig,
+    rnnkit: own,
+  };
+  return { config, state: entries };
 }
 
 /** Parse model.json text, saying where it breaks. */
