@@ -119,6 +119,8 @@ type Val =
   | { readonly k: 'tensor'; readonly ref: Ref; readonly perm: readonly number[] }
   /** A recurrent op's output, one part per direction (or per state given as initial_h). */
   | { readonly k: 'dirs'; readonly axes: readonly Axis[]; readonly parts: readonly Ref[] }
+  /** x[:, -1:, :] of a recurrent sequence (opset < 10 exports of out[:, -1, :]): the final state with a time axis of 1, until a Squeeze. */
+  | { readonly k: 'laststep'; readonly ref: Ref; readonly perm: readonly number[]; readonly axis: number }
   /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
   | { readonly k: 'bad' };
 
@@ -172,7 +174,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Squeeze: ['axes'],
     Concat: ['axis'],
     ConstantOfShape: ['value'],
-    Slice: [],
+    Slice: ['starts', 'ends', 'axes'],
     Reshape: ['allowzero'],
     Transpose: ['perm'],
     MatMul: [],
@@ -551,47 +553,126 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return make(out, c.data);
       }
       case 'Concat': {
-        if (ins.some((v) => v === undefined || v.c.dims.length !== 1)) throw new Unsupported(`${nodeLabel(n)}: constant folding of Concat beyond 1-D`);
-        const data = ins.flatMap((v) => [...v!.c.data]);
-        return make([data.length], data);
+        const parts = ins.map((v) => v!.c);
+        const rank = c.dims.length;
+        const a = norm(attrInt(n, 'axis', 0), rank, nodeLabel(n));
+        if (parts.some((p) => p.dims.length !== rank || p.dims.some((d, k) => k !== a && d !== c.dims[k]))) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: inputs of shapes ${parts.map((p) => `[${p.dims.join(', ')}]`).join(', ')} do not join along axis ${a}`);
+        const outer = c.dims.slice(0, a).reduce((x, d) => x * d, 1);
+        const inner = c.dims.slice(a + 1).reduce((x, d) => x * d, 1);
+        const data: number[] = [];
+        for (let i = 0; i < outer; i++) for (const p of parts) for (let j = 0; j < p.dims[a]! * inner; j++) data.push(p.data[i * p.dims[a]! * inner + j]!);
+        const dims = [...c.dims];
+        dims[a] = parts.reduce((x, p) => x + p.dims[a]!, 0);
+        return make(dims, data);
+      }
+      case 'Transpose': {
+        const rank = c.dims.length;
+        const p = attrInts(n, 'perm') ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
+        if (p.length !== rank || new Set(p).size !== rank || p.some((a) => a < 0 || a >= rank)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: perm [${p.join(', ')}] is not a permutation of ${rank} axes`);
+        return make(
+          p.map((a) => c.dims[a]!),
+          pick(
+            c,
+            p.map((a) => Array.from({ length: c.dims[a]! }, (_, i) => i)),
+            p,
+          ),
+        );
       }
       case 'Gather': {
         const idx = ins[1]!.c;
-        if (c.dims.length !== 1 || attrInt(n, 'axis', 0) !== 0) throw new Unsupported(`${nodeLabel(n)}: constant folding of Gather beyond 1-D`);
-        const data = [...idx.data].map((i) => {
-          const j = i < 0 ? i + c.dims[0]! : i;
-          if (j < 0 || j >= c.dims[0]!) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: index ${i} outside [0, ${c.dims[0]})`);
-          return c.data[j]!;
+        const rank = c.dims.length;
+        const a = norm(attrInt(n, 'axis', 0), rank, nodeLabel(n));
+        const list = [...idx.data].map((i) => {
+          const j = i < 0 ? i + c.dims[a]! : i;
+          if (j < 0 || j >= c.dims[a]!) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: index ${i} outside [0, ${c.dims[a]})`);
+          return j;
         });
-        return make([...idx.dims], data);
+        const lists = c.dims.map((d, k) => (k === a ? list : Array.from({ length: d }, (_, i) => i)));
+        return make([...c.dims.slice(0, a), ...idx.dims, ...c.dims.slice(a + 1)], pick(c, lists, null));
       }
       case 'Slice': {
-        if (c.dims.length !== 1) throw new Unsupported(`${nodeLabel(n)}: constant folding of Slice beyond 1-D`);
-        const [s, e] = sliceRange(n, ins, c.dims[0]!, 0);
-        return make([Math.max(0, e - s)], [...c.data].slice(s, Math.max(s, e)));
+        const rank = c.dims.length;
+        const lists = c.dims.map((d, k) => sliceIndices(n, ins, d, k, rank));
+        return make(
+          lists.map((l) => l.length),
+          pick(c, lists, null),
+        );
       }
     }
-    throw new Unsupported(`${nodeLabel(n)} on constants only (loadOnnx folds Identity, Cast, Shape, Unsqueeze, Squeeze, Reshape, 1-D Concat / Gather / Slice)`);
+    throw new Unsupported(`${nodeLabel(n)} on constants only (loadOnnx folds Identity, Cast, Shape, Unsqueeze, Squeeze, Reshape, Concat, Gather, Slice, Transpose)`);
   }
 
-  /** Slice start/end on one axis of size `size` (step 1 only), from opset-10 inputs or opset < 10 attributes. */
-  function sliceRange(n: NodeData, ins: (Val | undefined)[], size: number, axis: number): [number, number] {
-    const num = (i: number): number[] | null => {
+  /**
+   * Elements of `c` at the index lists per axis (row-major over the lists), reading the lists
+   * in the axis order `order` (a Transpose's perm; null: in order).
+   */
+  function pick(c: Const, lists: readonly (readonly number[])[], order: readonly number[] | null): number[] {
+    const rank = c.dims.length;
+    const strides = new Array<number>(rank);
+    for (let k = rank - 1, s = 1; k >= 0; k--) {
+      strides[k] = s;
+      s *= c.dims[k]!;
+    }
+    const axisOf = order ?? lists.map((_, k) => k);
+    // A Gather can make more elements than the file holds: bounded like the file's own tensors.
+    const count = lists.reduce((a, l) => a * l.length, 1);
+    budget.left -= count * 8;
+    if (budget.left < 0) throw new ModelFormatError(`${where}: folding constants would make ${count} more elements than maxBytes (${o.maxBytes}) allows`);
+    const out: number[] = [];
+    const walk = (k: number, off: number): void => {
+      if (k === rank) {
+        out.push(c.data[off]!);
+        return;
+      }
+      for (const i of lists[k]!) walk(k + 1, off + i * strides[axisOf[k]!]!);
+    };
+    if (rank === 0) return [c.data[0]!];
+    walk(0, 0);
+    return out;
+  }
+
+  /**
+   * The indices a Slice keeps along `axis` of size `size` (rank `rank`): starts / ends / axes /
+   * steps from its inputs (opset ≥ 10) or attributes (before), clamped as ONNX clamps them.
+   */
+  function sliceIndices(n: NodeData, ins: (Val | undefined)[], size: number, axis: number, rank: number): number[] {
+    const [s0, e0, step] = sliceBounds(n, ins, size, axis, rank);
+    const out: number[] = [];
+    for (let i = s0; step > 0 ? i < e0 : i > e0; i += step) out.push(i);
+    return out;
+  }
+
+  /** [start, end, step] of a Slice along `axis`, clamped to `size` (the whole axis when the Slice leaves it alone). */
+  function sliceBounds(n: NodeData, ins: (Val | undefined)[], size: number, axis: number, rank: number): [number, number, number] {
+    const num = (i: number, attr: string): number[] | null => {
+      if (opset < 10) return attrInts(n, attr) === null ? null : [...attrInts(n, attr)!];
       const v = ins[i];
       if (v === undefined) return null;
-      if (v.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: input ${i} must be a constant`);
+      if (v.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: its ${attr} must be constants`);
       return [...v.c.data];
     };
-    if (opset < 10) throw new Unsupported(`${nodeLabel(n)}: Slice before opset 10`);
-    const starts = num(1) ?? [];
-    const ends = num(2) ?? [];
-    const axes = num(3) ?? starts.map((_, k) => k);
-    const steps = num(4) ?? starts.map(() => 1);
-    const k = axes.findIndex((a) => a === axis);
-    if (k < 0) return [0, size];
-    if (steps[k] !== 1) throw new Unsupported(`${nodeLabel(n)}: step ${steps[k]} (only 1)`);
-    const clamp = (v: number): number => Math.min(size, Math.max(0, v < 0 ? v + size : v));
-    return [clamp(starts[k]!), clamp(ends[k]!)];
+    if (opset >= 10 && ['starts', 'ends', 'axes'].some((k) => n.attributes.has(k))) throw new Unsupported(`${nodeLabel(n)}: attributes starts / ends / axes at opset ${opset} (inputs since opset 10)`);
+    const starts = num(1, 'starts') ?? [];
+    const ends = num(2, 'ends') ?? [];
+    if (starts.length !== ends.length) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: ${starts.length} starts, ${ends.length} ends`);
+    const axes = (num(3, 'axes') ?? starts.map((_, k) => k)).map((a) => norm(a, rank, nodeLabel(n)));
+    const steps = opset < 10 ? starts.map(() => 1) : (num(4, 'steps') ?? starts.map(() => 1));
+    const k = axes.indexOf(axis);
+    if (k < 0) return [0, size, 1];
+    const step = steps[k]!;
+    if (!Number.isInteger(step) || step === 0) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: step ${step}`);
+    // ONNX: negative starts/ends count from the end; clamped to [0, size] going forward, [-1, size - 1] going back.
+    const fix = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v < 0 ? v + size : v));
+    const s0 = step > 0 ? fix(starts[k]!, 0, size) : fix(starts[k]!, -1, size - 1);
+    const e0 = step > 0 ? fix(ends[k]!, 0, size) : fix(ends[k]!, -1, size - 1);
+    return [s0, e0, step];
+  }
+
+  /** Start and end (step 1) of a Slice along an axis whose size is unknown or symbolic. */
+  function sliceRange(n: NodeData, ins: (Val | undefined)[], size: number, axis: number, rank: number): [number, number] {
+    const [s0, e0, step] = sliceBounds(n, ins, size, axis, rank);
+    if (step !== 1) throw new Unsupported(`${nodeLabel(n)}: step ${step} along axis ${axis} (only 1 there)`);
+    return [s0, Math.max(s0, e0)];
   }
 
   function shapeOf(n: NodeData, x: Val): Val {
@@ -696,6 +777,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function squeeze(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    if (x.k === 'laststep') {
+      const axes = axesOf(n, axesV)?.map((a) => norm(a, 3, nodeLabel(n)));
+      if (axes !== undefined && (axes.length !== 1 || axes[0] !== x.axis)) throw new Unsupported(`${nodeLabel(n)}: a Squeeze of axes other than the one-step time axis`);
+      return { k: 'tensor', ref: x.ref, perm: x.perm.filter((_, k) => k !== x.axis).map((p) => (p > 1 ? p - 1 : p)) };
+    }
     if (x.k !== 'dirs') throw new Unsupported(`${nodeLabel(n)}: a Squeeze of something other than a recurrent op's output`);
     const axes = axesOf(n, axesV)?.map((a) => norm(a, x.axes.length, nodeLabel(n))) ?? x.axes.map((a, k) => (a === 'D' && x.parts.length === 1 ? k : -1)).filter((k) => k >= 0);
     if (axes.length !== 1 || x.axes[axes[0]!] !== 'D' || x.parts.length !== 1) throw new Unsupported(`${nodeLabel(n)}: a Squeeze other than of a one-direction axis`);
@@ -721,26 +807,40 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       // PyTorch slices each layer's zero initial state out of one zeros tensor.
       const dims = x.dims.map((d, k) => {
         if (typeof d !== 'number') {
-          const [s, e] = sliceRange(n, ins, 2 ** 40, k);
+          const [s, e] = sliceRange(n, ins, 2 ** 40, k, x.dims.length);
           if (s !== 0 || e < 2 ** 40) throw new Unsupported(`${nodeLabel(n)}: a Slice along the batch or time axis`);
           return d;
         }
-        const [s, e] = sliceRange(n, ins, d, k);
+        const [s, e] = sliceRange(n, ins, d, k, x.dims.length);
         return Math.max(0, e - s);
       });
       return { k: 'zeros', dims };
     }
     if (x.k === 'dirs') {
       const a = x.axes.indexOf('D');
-      const [s, e] = sliceRange(n, ins, x.parts.length, a);
+      const [s, e] = sliceRange(n, ins, x.parts.length, a, x.axes.length);
       for (let k = 0; k < x.axes.length; k++) {
         if (k === a) continue;
-        const [s2, e2] = sliceRange(n, ins, 2 ** 40, k);
+        const [s2, e2] = sliceRange(n, ins, 2 ** 40, k, x.axes.length);
         if (s2 !== 0 || e2 < 2 ** 40) throw new Unsupported(`${nodeLabel(n)}: a Slice of a recurrent op's output along an axis other than the directions`);
       }
       return { k: 'dirs', axes: x.axes, parts: x.parts.slice(s, e) };
     }
-    throw new Unsupported(`${nodeLabel(n)}: a Slice of a model tensor (only of initial-state zeros and of directions)`);
+    if (x.k === 'tensor' && x.perm.length === 3) {
+      // Only the time axis cut to its last step: x[:, -1:, :].
+      const rank = 3;
+      const a = x.perm.indexOf(1);
+      const T = x.ref.shape[1] ?? 2 ** 40;
+      const [s0, e0, st] = sliceBounds(n, ins, T, a, rank);
+      const whole = [0, 1, 2].every((k) => {
+        if (k === a) return true;
+        const size = x.ref.shape[x.perm[k]!] ?? 2 ** 40;
+        const [s2, e2, st2] = sliceBounds(n, ins, size, k, rank);
+        return s2 === 0 && e2 === size && st2 === 1;
+      });
+      if (whole && st === 1 && s0 === T - 1 && e0 === T) return { k: 'laststep', ref: lastStep(n, x.ref, -1), perm: x.perm, axis: a };
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a Slice of a model tensor other than its last time step (only of initial-state zeros, of directions and of the last step)`);
   }
 
   function concat(n: NodeData, ins: (Val | undefined)[]): Val {
