@@ -163,8 +163,13 @@ def models():
         ('embedding_lstm_classifier', TextClassifier, 'ids'),
         ('linear_activations', Mlp, 'flat'),
         ('linear_activations_seq', Mlp, 'float'),
-        ('unsupported_conv_layernorm', Unsupported, 'float'),
-        ('unsupported_bidirectional_last_step', BiLast, 'float'),
+        # Older opsets and no constant folding: Slice by attributes, out[:, -1:] + Squeeze, the
+        # gate reordering computed in the graph from the raw PyTorch weights (Slice/Concat/Transpose).
+        ('lstm2_last_bf_opset9_unfolded', lambda: Last(nn.LSTM(I, H, num_layers=2, batch_first=True), 2, nn.Sigmoid()), 'float', 9, False),
+        ('gru_bi_seq_tm_opset11_unfolded', lambda: Seq(nn.GRU(I, H, bidirectional=True), 2), 'float', 11, False),
+        ('embedding_lstm_classifier_opset9', TextClassifier, 'ids', 9, True),
+        ('unsupported_conv_layernorm', Unsupported, 'float', 17, True),
+        ('unsupported_bidirectional_last_step', BiLast, 'float', 14, True),
     ]
 
 
@@ -184,7 +189,7 @@ def as_list(out):
 def main(show):
     os.makedirs(OUT, exist_ok=True)
     opsets = [14, 15, 16, 17]
-    for k, (name, make, kind) in enumerate(models()):
+    for k, (name, make, kind, *export_as) in enumerate(models()):
         torch.manual_seed(SEED + k)
         model = make().eval()
         rnn = getattr(model, 'rnn', None)
@@ -202,9 +207,9 @@ def main(show):
         for o in out_names:
             axes[o] = {0: 'd0', 1: 'd1'} if kind != 'flat' else {0: 'batch'}
         path = os.path.join(OUT, f'{name}.onnx')
-        opset = opsets[k % len(opsets)]
+        opset, fold = export_as if export_as else (opsets[k % len(opsets)], True)
         torch.onnx.export(model, (example,), path, input_names=['x'], output_names=out_names,
-                          dynamic_axes=axes, opset_version=opset)
+                          dynamic_axes=axes, opset_version=opset, do_constant_folding=fold)
         onnx.checker.check_model(onnx.load(path))
         if show:
             print(f'==== {name} (opset {opset})')
@@ -235,6 +240,7 @@ def main(show):
             'name': name,
             'outputLayouts': layouts,
             'opset': opset,
+            'constantFolding': fold,
             'torch': torch.__version__,
             'input': 'ids' if kind == 'ids' else 'float',
             'layout': 'time-major' if time_major else 'batch-major',
