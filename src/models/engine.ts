@@ -88,6 +88,13 @@ export class Engine {
   private readonly padHasMask: Uint8Array;
   /** Batches run cut so far (tests check that trimming happened). */
   trimmedBatches = 0;
+  /**
+   * Per pass kind (training, inference): the largest batch size and input lengths run uncut.
+   * A batch larger than any before runs uncut, so every layer's buffers reach their full size
+   * at once: cut batches of growing lengths would grow them step by step (a reallocation each).
+   */
+  private readonly sizedB = new Int32Array(2);
+  private readonly sizedLen: Int32Array[];
 
   constructor(readonly graph: Graph) {
     this.executor = new Executor(graph);
@@ -99,6 +106,7 @@ export class Engine {
     this.padOut = graph.outputs.map(() => new Float32Array(0));
     this.padMaskBuf = graph.outputs.map(() => new Float32Array(0));
     this.padHasMask = new Uint8Array(graph.outputs.length);
+    this.sizedLen = [new Int32Array(graph.inputs.length), new Int32Array(graph.inputs.length)];
     // A cut batch changes the time length of tensors declared with a fixed one: they follow the data.
     if (this.trim !== null) this.trim.axis.forEach((a, i) => a >= 0 && this.executor.followTime(i));
     const nIn = graph.inputs.length;
@@ -257,6 +265,15 @@ export class Engine {
     const plan = this.trim;
     this.cutLen.fill(-1);
     if (plan === null || !paddingTrimEnabled()) return false;
+    const kind = mode === TRAIN ? 0 : 1;
+    const sized = this.sizedLen[kind]!;
+    let grows = B > this.sizedB[kind]!;
+    for (let k = 0; k < sized.length; k++) if (this.inputLen[k]! > sized[k]!) grows = true;
+    if (grows) {
+      this.sizedB[kind] = Math.max(B, this.sizedB[kind]!);
+      for (let k = 0; k < sized.length; k++) sized[k] = Math.max(sized[k]!, this.inputLen[k]!);
+      return false;
+    }
     let any = false;
     for (let k = 0; k < this.xb.length; k++) {
       const rule = plan.rules[k];
