@@ -1,8 +1,9 @@
 /**
- * Keras 2 `.h5` full-model files: the fixtures that tools/keras2_h5_fixture.py lays out as
- * the writers of Keras 2.2 / 2.0, tf.keras 2.9 and Keras 3's legacy h5 format do (h5py, no
- * Keras) — Embedding, LSTM, GRU with reset_after false, true and absent, SimpleRNN,
- * Bidirectional (concat, sum), TimeDistributed(Dense), a Functional model with two inputs —
+ * Keras `.h5` full-model files: the fixtures that tools/keras2_h5_fixture.py lays out as
+ * the writers of Keras 1.2, Keras 2.2 / 2.0, tf.keras 2.9 and Keras 3's legacy h5 format do
+ * (h5py, no Keras) — Embedding, LSTM, GRU with reset_after false, true and absent, Keras 1's
+ * per-gate weights, SimpleRNN, Bidirectional (concat, sum), TimeDistributed(Dense), Conv1D,
+ * BatchNormalization, a nested Sequential, a Functional model with two inputs —
  * predict as its float64 numpy forward pass does. Malformed files (attributes missing,
  * shapes that disagree, names that disagree, truncated, NaN weights, Keras 1) are refused
  * with a ModelFormatError naming the file, the layer and the weight.
@@ -122,10 +123,26 @@ describe('Keras 2 .h5 files', () => {
     assert.ok(Number.isNaN(m.getWeights().at(-1)!.data[0]));
   });
 
-  it('refuses Keras 1 files and other versions by name', async () => {
-    await refuses(patch(SEQ, '2.2.4', '1.2.2'), /keras_version "1\.2\.2": Keras 1 files \(layer options such as output_dim and init, per-gate weights W_i, U_i, b_i, …\) are not read/);
-    await refuses(patch(SEQ, 'keras_version', 'keras_versioX', 1), /no 'keras_version' attribute \(a Keras 1 file\)/);
-    await refuses(patch(SEQ, '2.2.4', '4.0.0'), /keras_version "4\.0\.0"; rnnkit reads the \.h5 files of Keras 2\.x, tf\.keras 2\.x and Keras 3/);
+  it('reads Keras 1 files as Keras 2 does, refusing what it does not translate by name', async () => {
+    // Keras 2 configs in a file that says Keras 1 (or says nothing) are not Keras 1 configs.
+    await refuses(patch(SEQ, '2.2.4', '1.2.2'), /model_config: a Keras 1 Sequential config is a list of layers/);
+    await refuses(patch(SEQ, 'keras_version', 'keras_versioX', 1), /model_config: a Keras 1 Sequential config is a list of layers/);
+    await refuses(patch(SEQ, '2.2.4', '4.0.0'), /keras_version "4\.0\.0"; rnnkit reads the \.h5 files of Keras 1\.x, 2\.x, tf\.keras 2\.x and Keras 3/);
+    const K1 = 'keras1-sequential.h5';
+    await refuses(patch(K1, '"Dropout"', '"Dropoux"'), /layer 3 \(Dropoux 'dropout_1'\): Keras 1 layer class 'Dropoux' is not read; rnnkit translates Keras 1's InputLayer, Dense, Embedding/);
+    await refuses(patch(K1, '"p": 0.25', '"q": 0.25'), /\(Dropout 'dropout_1'\): Keras 1 option 'q' is not known here; rnnkit translates name, trainable/);
+    await refuses(patch(K1, '"init": "uniform"', '"init": "unifory"'), /\(Embedding 'embedding_1'\): init: Keras 1 initializer "unifory" is not known/);
+    await refuses(patch(K1, '"dropout": 0.0', '"dropout": 0.5'), /Keras 1 Embedding dropout 0\.5 has no Keras 2 form/);
+    // The per-gate weights are checked by name: W_c where W_c belongs.
+    await refuses(patch(K1, 'lstm_1_W_c:0', 'lstm_1_W_x:0'), /model_weights\/lstm_1: weight 3 'lstm_1_W_x:0': expected Keras 1's W_c \(a name ending in _W_c\) in this place/);
+    // The gates concatenated must have the layer's shape.
+    await refuses(patch(K1, '"output_dim": 4', '"output_dim": 5'), /model_weights\/lstm_1: lstm_1_W_i:0, lstm_1_U_i:0, .*, lstm_1_b_o:0 \(W\): shape \[3, 16\], expected \[3, 20\] for LSTM 'lstm_1'/);
+    // loadWeightsH5 converts Keras 1 weights too.
+    const m = await loadModel({ h5File: bytesOf('keras1-model.h5') });
+    const want = m.getWeights().map((w) => w.data.slice());
+    m.setWeights(m.getWeights().map((w) => tensor(new Array(w.data.length).fill(0), w.shape)));
+    await loadWeightsH5(m, bytesOf('keras1-model.h5'));
+    m.getWeights().forEach((w, i) => assert.deepEqual(w.data, want[i]));
   });
 
   it('refuses convolutions from a Theano-backend file (Keras stored their kernels flipped)', async () => {

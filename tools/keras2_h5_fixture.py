@@ -175,13 +175,15 @@ def dense(x, ws, activation):
 # ---------------------------------------------------------------------------------------
 # The writers.
 
-def weights_group(g, layers, keras_version, backend, top_level):
+def weights_group(g, layers, keras_version, backend, top_level, keras1=False):
     """save_weights_to_hdf5_group: layers is [(name, [(weight name, array)])] in model.layers order."""
     g.attrs['layer_names'] = [n.encode('utf8') for n, _ in layers]
-    # Bytes in every writer (Keras 3's root attributes are str, these are not).
-    g.attrs['backend'] = backend.encode('utf8')
-    g.attrs['keras_version'] = keras_version.encode('utf8')
-    for name, ws in sorted(layers, key=lambda e: e[0]):
+    if not keras1:
+        # Bytes in every writer (Keras 3's root attributes are str, these are not); Keras 1.2
+        # wrote neither here, and created the groups in model.layers order.
+        g.attrs['backend'] = backend.encode('utf8')
+        g.attrs['keras_version'] = keras_version.encode('utf8')
+    for name, ws in (layers if keras1 else sorted(layers, key=lambda e: e[0])):
         lg = g.create_group(name)
         lg.attrs['weight_names'] = np.array([n.encode('utf8') for n, _ in ws], dtype=bytes) if ws else np.array([], dtype='S1')
         for n, v in ws:
@@ -192,9 +194,12 @@ def weights_group(g, layers, keras_version, backend, top_level):
         tg.attrs['weight_names'] = np.array([], dtype='S1')
 
 
-def write_h5(path, model_config, layers, keras_version, backend='tensorflow', keras3=False, top_level=False, training_config=None):
+def write_h5(path, model_config, layers, keras_version, backend='tensorflow', keras3=False, top_level=False, training_config=None, keras1=False):
     with h5py.File(path, 'w') as f:
-        if keras3:
+        if keras1:
+            # Keras 1.2.2 keras/models.py save_model: no backend attribute.
+            f.attrs['keras_version'] = keras_version.encode('utf8')
+        elif keras3:
             # model_metadata: str values stored as they are, dicts as json bytes.
             f.attrs['keras_version'] = keras_version
             f.attrs['backend'] = backend
@@ -204,7 +209,7 @@ def write_h5(path, model_config, layers, keras_version, backend='tensorflow', ke
         f.attrs['model_config'] = json.dumps(model_config).encode('utf8')
         if training_config is not None:
             f.attrs['training_config'] = json.dumps(training_config).encode('utf8')
-        weights_group(f.create_group('model_weights'), layers, keras_version, backend, top_level)
+        weights_group(f.create_group('model_weights'), layers, keras_version, backend, top_level, keras1)
         if training_config is not None:
             og = f.create_group('optimizer_weights')
             og.attrs['weight_names'] = [b'Adam/iterations:0']
@@ -406,6 +411,128 @@ def keras3_legacy():
     return {'x': x.tolist(), 'y': dense(lstm(x, l1, 3, 'hard_sigmoid_k3'), d, 'linear').tolist()}
 
 
+# Keras 1.2.2: configs as its get_config wrote them (keras/layers/*.py, engine/topology.py).
+
+def k1_base(name, extra=None):
+    c = {'name': name, 'trainable': True}
+    c.update(extra or {})
+    return c
+
+
+def k1_rnn(cls, name, units, input_dim, consume_less, extra=None):
+    c = k1_base(name)
+    c.update({'return_sequences': False, 'go_backwards': False, 'stateful': False, 'unroll': False, 'consume_less': consume_less,
+              'input_dim': input_dim, 'input_length': None, 'output_dim': units, 'init': 'glorot_uniform', 'inner_init': 'orthogonal',
+              'activation': 'tanh', 'W_regularizer': None, 'U_regularizer': None, 'b_regularizer': None, 'dropout_W': 0.0, 'dropout_U': 0.0})
+    if cls != 'SimpleRNN':
+        c['inner_activation'] = 'hard_sigmoid'
+    if cls == 'LSTM':
+        c['forget_bias_init'] = 'one'
+    c.update(extra or {})
+    return {'class_name': cls, 'config': c}
+
+
+def k1_dense(name, units, activation, input_dim):
+    return {'class_name': 'Dense', 'config': k1_base(name, {'output_dim': units, 'init': 'glorot_uniform', 'activation': activation, 'W_regularizer': None,
+                                                            'b_regularizer': None, 'activity_regularizer': None, 'W_constraint': None,
+                                                            'b_constraint': None, 'bias': True, 'input_dim': input_dim})}
+
+
+def lstm_k1_gates(x, ws, units):
+    """Keras 1.2.2 LSTM.step with consume_less 'cpu'/'mem': per-gate weights stored i, c, f, o."""
+    (Wi, Ui, bi, Wc, Uc, bc, Wf, Uf, bf, Wo, Uo, bo) = (a.astype(np.float64) for a in ws)
+    hs = ACT['hard_sigmoid_k2']
+
+    def step(xt, s):
+        h, c = s
+        i = hs(xt @ Wi + bi + h @ Ui)
+        f = hs(xt @ Wf + bf + h @ Uf)
+        c = f * c + i * np.tanh(xt @ Wc + bc + h @ Uc)
+        o = hs(xt @ Wo + bo + h @ Uo)
+        h = o * np.tanh(c)
+        return h, (h, c)
+    zero = np.zeros((x.shape[0], units))
+    return run(x, step, (zero, zero), True)
+
+
+def gru_k1_gates(x, ws, units):
+    """Keras 1.2.2 GRU.step with per-gate weights W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h."""
+    (Wz, Uz, bz, Wr, Ur, br, Wh, Uh, bh) = (a.astype(np.float64) for a in ws)
+    hs = ACT['hard_sigmoid_k2']
+
+    def step(xt, h):
+        z = hs(xt @ Wz + bz + h @ Uz)
+        r = hs(xt @ Wr + br + h @ Ur)
+        hh = np.tanh(xt @ Wh + bh + (r * h) @ Uh)
+        h = z * h + (1 - z) * hh
+        return h, h
+    return run(x, step, np.zeros((x.shape[0], units)), False)
+
+
+def keras1_sequential():
+    """Keras 1.2.2 Sequential: Embedding → LSTM (consume_less 'cpu': 12 per-gate weights) →
+    Bidirectional(GRU, consume_less 'gpu': W, U, b) → Dropout → Dense softmax."""
+    T, V, E, U = 5, 8, 3, 4
+    emb = w(V, E)
+    lstm_w = [a for _ in range(4) for a in (w(E, U), w(U, U), w(U))]
+    gf = [w(U, 6), w(2, 6), w(6)]
+    gb = [w(U, 6), w(2, 6), w(6)]
+    d = [w(4, 3), w(3)]
+    config = {'class_name': 'Sequential', 'config': [
+        {'class_name': 'Embedding', 'config': k1_base('embedding_1', {'batch_input_shape': [None, T], 'input_dtype': 'int32', 'input_dim': V, 'output_dim': E,
+                                                                      'init': 'uniform', 'input_length': T, 'mask_zero': False, 'activity_regularizer': None,
+                                                                      'W_regularizer': None, 'W_constraint': None, 'dropout': 0.0})},
+        k1_rnn('LSTM', 'lstm_1', U, E, 'cpu', {'return_sequences': True}),
+        {'class_name': 'Bidirectional', 'config': k1_base('bidirectional_1', {'layer': k1_rnn('GRU', 'gru_1', 2, U, 'gpu'), 'merge_mode': 'concat'})},
+        {'class_name': 'Dropout', 'config': k1_base('dropout_1', {'p': 0.25})},
+        k1_dense('dense_1', 3, 'softmax', 4),
+    ]}
+    gates = [f'{k}_{g}' for g in 'icfo' for k in 'WUb']
+    layers = [('embedding_1', [('embedding_1_W:0', emb)]),
+              ('lstm_1', [(f'lstm_1_{n}:0', a) for n, a in zip(gates, lstm_w)]),
+              ('bidirectional_1', [(f'{p}_gru_1_{k}:0', a) for p, ws in (('forward', gf), ('backward', gb)) for k, a in zip('WUb', ws)]),
+              ('dropout_1', []),
+              ('dense_1', [('dense_1_W:0', d[0]), ('dense_1_b:0', d[1])])]
+    write_h5(os.path.join(OUT, 'keras1-sequential.h5'), config, layers, '1.2.2', keras1=True)
+    ids = rng.integers(0, V, size=(3, T))
+    h = lstm_k1_gates(emb.astype(np.float64)[ids], lstm_w, U)
+    f = gru(h, gf, 2, 'hard_sigmoid_k2', False)
+    b = gru(h[:, ::-1], gb, 2, 'hard_sigmoid_k2', False)
+    y = dense(np.concatenate([f, b], -1), d, 'softmax')
+    return {'x': ids.tolist(), 'y': y.tolist()}
+
+
+def keras1_model():
+    """Keras 1.2.2 functional Model: Input → SimpleRNN (seq) → TimeDistributed(Dense tanh) →
+    GRU (consume_less 'cpu': 9 per-gate weights) → Dense."""
+    T = 4
+    sr = [w(3, 3), w(3, 3), w(3)]
+    td = [w(3, 2), w(2)]
+    gw = [a for _ in range(3) for a in (w(2, 2), w(2, 2), w(2))]
+    d = [w(2, 1), w(1)]
+
+    def node(entry, name, inbound):
+        return {**entry, 'name': name, 'inbound_nodes': [[[inbound, 0, 0]]]}
+    config = {'class_name': 'Model', 'config': {'name': 'model_1', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, T, 3], 'input_dtype': 'float32', 'sparse': False, 'name': 'input_1'}, 'inbound_nodes': [], 'name': 'input_1'},
+        node(k1_rnn('SimpleRNN', 'simplernn_1', 3, 3, 'cpu', {'return_sequences': True}), 'simplernn_1', 'input_1'),
+        node({'class_name': 'TimeDistributed', 'config': k1_base('timedistributed_1', {'layer': k1_dense('dense_1', 2, 'tanh', 3)})}, 'timedistributed_1', 'simplernn_1'),
+        node(k1_rnn('GRU', 'gru_1', 2, 2, 'mem'), 'gru_1', 'timedistributed_1'),
+        node(k1_dense('dense_2', 1, 'linear', 2), 'dense_2', 'gru_1'),
+    ], 'input_layers': [['input_1', 0, 0]], 'output_layers': [['dense_2', 0, 0]]}}
+    layers = [('input_1', []),
+              ('simplernn_1', [(f'simplernn_1_{k}:0', a) for k, a in zip('WUb', sr)]),
+              ('timedistributed_1', [('dense_1_W:0', td[0]), ('dense_1_b:0', td[1])]),
+              ('gru_1', [(f'gru_1_{k}_{g}:0', a) for (g, k), a in zip([(g, k) for g in 'zrh' for k in 'WUb'], gw)]),
+              ('dense_2', [('dense_2_W:0', d[0]), ('dense_2_b:0', d[1])])]
+    write_h5(os.path.join(OUT, 'keras1-model.h5'), config, layers, '1.2.2', keras1=True)
+    x = rng.uniform(-1, 1, size=(2, T, 3))
+    h = simple_rnn(x, sr, 3, True)
+    h = dense(h, td, 'tanh')
+    h = gru_k1_gates(h, gw, 2)
+    return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
+
+
 if __name__ == '__main__':
     expected = {
         'keras2-sequential.h5': keras22_sequential(),
@@ -414,6 +541,8 @@ if __name__ == '__main__':
         'tfkeras2-functional.h5': tfkeras_functional(),
         'keras3-legacy.h5': keras3_legacy(),
         'tfkeras2-nested.h5': tfkeras_nested(),
+        'keras1-sequential.h5': keras1_sequential(),
+        'keras1-model.h5': keras1_model(),
     }
     with open(os.path.join(OUT, 'keras2-h5-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)

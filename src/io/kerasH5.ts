@@ -23,9 +23,11 @@
  * Weights-only files (model.save_weights: the same layer groups at the root, no
  * model_config) load into a built model with loadWeightsH5, as Keras's load_weights does.
  *
- * Not read: Keras 1 files (other layer configs, and per-gate weights W_i, U_i, b_i, …),
- * cuDNN layers, and Theano-era convolution kernels (stored flipped). The training config
- * and optimizer weights are not read: the model comes back uncompiled.
+ * Keras 1 files (keras_version 1.x, or none) are translated as Keras 2 translated them
+ * (kerasH5Keras1.ts: layer options, per-gate weights W_i, U_i, b_i, …).
+ *
+ * Not read: cuDNN layers, and Theano-era convolution kernels (stored flipped). The training
+ * config and optimizer weights are not read: the model comes back uncompiled.
  */
 import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
@@ -33,6 +35,7 @@ import { withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } 
 import type { Model } from '../models/model.js';
 import { modelFromKeras } from '../models/loading.js';
 import { dialectOf, type KerasModelJSON } from './config.js';
+import { keras1Config, keras1Weights, type StoredWeight } from './kerasH5Keras1.js';
 
 export interface KerasH5Options {
   maxBytes: number;
@@ -262,13 +265,14 @@ export async function loadWeightsH5(model: Model, source: string | ArrayBuffer |
     if (isDataset(group)) throw new ModelFormatError(`${where}: model_weights is not a group`);
     const at = full ? `${where}: model_weights` : where;
     if (listAttr(group, 'layer_names', at) === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute: not a Keras weights file`);
-    const version = textAttr(group, 'keras_version', at);
-    if (version === undefined || /^1\./.test(version)) throw new ModelFormatError(`${at}: ${version === undefined ? "no 'keras_version' attribute (a Keras 1 file)" : `keras_version ${JSON.stringify(version)}`}: Keras 1 weights (per-gate W_i, U_i, b_i, …) are not read`);
+    // Keras 1.2 wrote keras_version only at a model file's root, never in a weights group.
+    const version = textAttr(group, 'keras_version', at) ?? (full ? textAttr(file, 'keras_version', where) : undefined);
+    const keras1 = version === undefined || /^1\./.test(version);
     const datasets = datasetsUnder(group, at);
     let values = 0;
     for (const d of datasets.values()) values += d.shape.reduce((a, b) => a * b, 1);
     if (4 * values > maxBytes) throw new ModelFormatError(`${at}: its datasets hold ${values} values, more than the ${maxBytes} bytes accepted (the maxBytes option)`);
-    return weightsFromGroup(model, group, datasets, at, { checkFinite });
+    return weightsFromGroup(model, group, datasets, at, { checkFinite, keras1 });
   });
   setAll(model, tensors, checkFinite);
 }
@@ -282,10 +286,9 @@ function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Mod
   }
   if (weightsRoot === undefined || isDataset(weightsRoot)) throw new ModelFormatError(`${where}: no 'model_weights' group`);
   const version = textAttr(file, 'keras_version', where);
-  // Keras 1 wrote no keras_version (Keras reads a file without one as Keras 1).
-  if (version === undefined) throw new ModelFormatError(`${where}: no 'keras_version' attribute (a Keras 1 file); rnnkit reads the .h5 files of Keras 2.x, tf.keras 2.x and Keras 3`);
-  if (/^1\./.test(version)) throw new ModelFormatError(`${where}: keras_version ${JSON.stringify(version)}: Keras 1 files (layer options such as output_dim and init, per-gate weights W_i, U_i, b_i, …) are not read; load the model in Keras 2 and save it again`);
-  if (!/^[23]\./.test(version)) throw new ModelFormatError(`${where}: keras_version ${JSON.stringify(version)}; rnnkit reads the .h5 files of Keras 2.x, tf.keras 2.x and Keras 3`);
+  // Keras reads a file without keras_version as Keras 1's (1.2 wrote '1.2.x').
+  const keras1 = version === undefined || /^1\./.test(version);
+  if (!keras1 && !/^[23]\./.test(version!)) throw new ModelFormatError(`${where}: keras_version ${JSON.stringify(version)}; rnnkit reads the .h5 files of Keras 1.x, 2.x, tf.keras 2.x and Keras 3`);
   const backend = textAttr(file, 'backend', where);
 
   let config: unknown;
@@ -295,8 +298,10 @@ function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Mod
     throw new ModelFormatError(`${where}: model_config: not valid JSON: ${(e as Error).message}`);
   }
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError(`${where}: model_config: expected {class_name, config}, got ${show(config)?.slice(0, 80)}`);
-  const dialect = dialectOf({ keras_version: version }, undefined);
-  if (dialect === 'keras2') {
+  // Keras 1's activations are Keras 2's (hard_sigmoid = clip(0.2x + 0.5)).
+  const dialect = keras1 ? 'keras2' : dialectOf({ keras_version: version }, undefined);
+  if (keras1) config = keras1Config(config, where);
+  else if (dialect === 'keras2') {
     try {
       config = keras2Defaults(config);
     } catch (e) {
@@ -318,7 +323,7 @@ function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Mod
   // slack for a missing weight to be named.
   const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as KerasModelJSON, dialect, `${where}: model_config`));
 
-  return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, o) };
+  return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, { checkFinite: o.checkFinite, keras1 }) };
 }
 
 /**
@@ -327,7 +332,7 @@ function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Mod
  * matched as load_weights_from_hdf5_group matches them: by position (see the top).
  * Every dataset in `datasets` (the group's) must be used.
  */
-function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5Dataset>, at: string, o: { checkFinite: boolean }): Tensor[] {
+function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5Dataset>, at: string, o: { checkFinite: boolean; keras1: boolean }): Tensor[] {
   const names = listAttr(group, 'layer_names', at);
   if (names === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute`);
   // The file's layers with weights, in layer_names order (load_weights_from_hdf5_group).
@@ -356,27 +361,38 @@ function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5
     if (f.name !== layer.name) throw new ModelFormatError(`${at}: layer ${k} with weights is '${f.name}' in the file, '${layer.name}' in model_config`);
     const expected = legacyOrder(layer);
     const lat = `${at}/${f.name}`;
-    if (f.weightNames.length !== expected.length) {
-      throw new ModelFormatError(`${lat}: ${f.weightNames.length} weights (${f.weightNames.join(', ')}), but ${layer.where} has ${expected.length} (${expected.map((w) => w.name).join(', ')})`);
-    }
-    expected.forEach((w, i) => {
-      const n = f.weightNames[i]!;
+    const count = (n: number, what: string): ModelFormatError => new ModelFormatError(`${lat}: ${n} weights (${what}), but ${layer.where} has ${expected.length} (${expected.map((w) => w.name).join(', ')})`);
+    if (!o.keras1 && f.weightNames.length !== expected.length) throw count(f.weightNames.length, f.weightNames.join(', '));
+    let entries: StoredWeight[] = f.weightNames.map((n, i) => {
       const wat = `${lat}: weight ${i} '${n}'`;
       if (n === '' || n.startsWith('/') || n.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new ModelFormatError(`${wat}: not a weight name`);
-      if (baseName(n) !== w.name) throw new ModelFormatError(`${wat}: expected ${layer.where}'s '${w.name}' in this place`);
+      if (!o.keras1 && baseName(n) !== expected[i]!.name) throw new ModelFormatError(`${wat}: expected ${layer.where}'s '${expected[i]!.name}' in this place`);
       const path = `${f.name}/${n}`;
       const d = datasets.get(path);
       if (d === undefined) throw new ModelFormatError(`${wat}: no dataset ${path}`);
       if (used.has(path)) throw new ModelFormatError(`${wat}: listed twice`);
       used.add(path);
-      if (d.shape.length !== w.shape.length || d.shape.some((s, j) => s !== w.shape[j])) throw new ModelFormatError(`${wat}: shape [${d.shape.join(', ')}], expected [${w.shape.join(', ')}] for ${layer.where}`);
       const dtype = typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype);
       if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${wat}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
-      const v = Float32Array.from(d.value);
-      if (v.length !== w.value.length) throw new ModelFormatError(`${wat}: holds ${v.length} values, expected ${w.value.length}`);
+      return { name: n, at: wat, shape: [...d.shape], read: () => Float32Array.from(d.value) };
+    });
+    if (o.keras1) {
+      // Keras 1's own weights (per gate, named lstm_1_W_i, …) become Keras 2's, as Keras 2's
+      // preprocess_weights_for_loading converts them.
+      entries = keras1Weights(layer, entries, lat);
+      if (entries.length !== expected.length) throw count(entries.length, `from Keras 1's ${f.weightNames.join(', ')}`);
+      entries.forEach((e, i) => {
+        if (e.name !== expected[i]!.name) throw new ModelFormatError(`${e.at}: becomes '${e.name}', where ${layer.where} has '${expected[i]!.name}'`);
+      });
+    }
+    expected.forEach((w, i) => {
+      const e = entries[i]!;
+      if (e.shape.length !== w.shape.length || e.shape.some((s, j) => s !== w.shape[j])) throw new ModelFormatError(`${e.at}: shape [${e.shape.join(', ')}], expected [${w.shape.join(', ')}] for ${layer.where}`);
+      const v = e.read();
+      if (v.length !== w.value.length) throw new ModelFormatError(`${e.at}: holds ${v.length} values, expected ${w.value.length}`);
       if (o.checkFinite) {
         const j = v.findIndex((x) => !Number.isFinite(x));
-        if (j >= 0) throw new ModelFormatError(`${wat}: holds ${v[j]} at index ${j}; loadModel refuses non-finite weights (checkFinite: false loads them anyway)`);
+        if (j >= 0) throw new ModelFormatError(`${e.at}: holds ${v[j]} at index ${j}; loadModel refuses non-finite weights (checkFinite: false loads them anyway)`);
       }
       byWeight.set(w, new Tensor(v, [...w.shape]));
     });
