@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Builds the Keras 2 `.h5` full-model fixtures of test/kerasH5.test.ts without Keras (none
+"""Builds the Keras 1/2/3 `.h5` full-model fixtures of test/kerasH5.test.ts without Keras (none
 is installed): numpy weights, a model_config written as the Keras of each file wrote it,
 and the HDF5 layout of the writers, read in their source:
 
@@ -13,6 +13,11 @@ and the HDF5 layout of the writers, read in their source:
   `lstm/lstm_cell/kernel:0`, …) in the order trainable_weights + non_trainable_weights
   (_legacy_weights); each weight a dataset at that name inside the layer's group (the
   slashes make subgroups). tf.keras adds an empty `top_level_model_weights` group.
+- Keras 1.2.2 (keras/models.py save_model, engine/topology.py save_weights_to_hdf5_group):
+  root `keras_version` and `model_config` only (no backend), `model_weights` with only
+  `layer_names`, groups in model.layers order, weights named `lstm_1_W_i:0` (per gate, in
+  the order i, c, f, o for LSTM and z, r, h for GRU unless consume_less='gpu' concatenated
+  them), configs in Keras 1's options (output_dim, init, inner_activation, consume_less, …).
 - tf.keras model.save_weights('w.h5') (save_weights_to_hdf5_group on the file's root): the
   model_weights layout at the root, without model_config.
 - Keras 3's legacy writer (keras/src/legacy/saving/legacy_h5_format.py): the same, but
