@@ -184,6 +184,20 @@ describe('writing Keras 3 .keras files', () => {
     assert.deepEqual((cfg.config as { input_layers: unknown }).input_layers, [['source', 0, 0], ['target', 0, 0]]);
   });
 
+  it('writes a Sequential whose first layer is a model without an InputLayer, as Keras 3 does (sequential.py add), and reads it back', async () => {
+    const inner = new Sequential({ layers: [layers.lstm({ units: 3, inputShape: [4, 2] })], name: 'enc' });
+    const m = new Sequential({ layers: [inner, layers.dense({ units: 1 })] });
+    const x = tensor(Array.from({ length: 16 }, (_, i) => Math.cos(i)), [2, 4, 2]);
+    m.predict(x); // builds it (a nested model first declares no inputShape of its own to the chain)
+    randomize(m, 12);
+    const bytes = await saveKerasFile(m, null, { date: DATE });
+    const c = json(members(bytes)['config.json']!).config as { layers: { class_name: string; config: { layers?: { class_name: string }[] } }[]; build_input_shape: unknown };
+    assert.deepEqual(c.layers.map((l) => l.class_name), ['Sequential', 'Dense']);
+    assert.deepEqual(c.layers[0]!.config.layers!.map((l) => l.class_name), ['InputLayer', 'LSTM']);
+    assert.deepEqual(c.build_input_shape, [null, 4, 2]);
+    await roundTrip(m, x);
+  });
+
   it('writes the zip, metadata.json and config.json Keras 3 reads', async () => {
     const bytes = await saveKerasFile(bigSequential(), null, { date: DATE });
     // Members in saving_lib's order, stored (not deflated), as Python's zipfile writes them.

@@ -75,7 +75,10 @@ function serializeModel(model: Model, where: string): Json {
     const input = graph.inputs[0]!;
     const inputLayer = input.sourceLayer as InputLayer;
     const batch = withBatch(input.shape);
-    const layers: Json[] = [{ module: 'keras.layers', class_name: 'InputLayer', config: { ...inputLayerConfig(inputLayer), batch_shape: [inputLayer.batchInputShape?.[0] ?? null, ...input.shape.slice(1)] }, registered_name: null }];
+    // Keras 3's Sequential makes an InputLayer from its first layer's input shape; a nested
+    // model first brings its own input, and Keras then writes none (nor does rnnkit's reader take one).
+    const nestedFirst = model.layers.find((l) => !(l instanceof InputLayer)) instanceof Model;
+    const layers: Json[] = nestedFirst ? [] : [{ module: 'keras.layers', class_name: 'InputLayer', config: { ...inputLayerConfig(inputLayer), batch_shape: [inputLayer.batchInputShape?.[0] ?? null, ...input.shape.slice(1)] }, registered_name: null }];
     for (const l of model.layers) {
       if (l instanceof InputLayer) continue;
       const node = l.inboundNodes.find((n) => graph.nodes.includes(n));
