@@ -41,7 +41,7 @@ import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectC
 export type ForecastCell = 'lstm' | 'gru' | 'simple';
 export type ForecastStrategy = 'direct' | 'recursive';
 /** What each window's target values are measured from (with windowRelative); see the file header. */
-export type ForecastReference = 'last' | 'line' | 'holtWinters';
+export type ForecastReference = 'last' | 'line' | 'holtWinters' | 'seasonalLine';
 
 /**
  * The defaults the Forecaster API and `rnnkit timeseries` share (the CLI's `--scaling relative`
@@ -202,9 +202,32 @@ export interface ForecasterMetadata {
 
 export const FORECASTER_KEY = 'rnnkitForecaster';
 const CELLS: readonly ForecastCell[] = ['lstm', 'gru', 'simple'];
-const REFERENCES: readonly ForecastReference[] = ['last', 'line', 'holtWinters'];
+const REFERENCES: readonly ForecastReference[] = ['last', 'line', 'holtWinters', 'seasonalLine'];
 /** Rows at the start of a series compared with the training series' for the Holt-Winters reference. */
 const HW_START = 3;
+
+/**
+ * Least-squares line through the window's values at k = −(L−1)…0 (k = 0 the origin e), after
+ * taking out `season(k)` (subtracted, or divided with `mul`): [level at the origin, slope].
+ */
+function lineThrough(y: Float64Array, e: number, L: number, season: ((k: number) => number) | null, mul = false): [number, number] {
+  const v = (k: number): number => {
+    const x = y[e + k]!;
+    return season === null ? x : mul ? x / season(k) : x - season(k);
+  };
+  const km = -(L - 1) / 2;
+  let ym = 0;
+  for (let k = -(L - 1); k <= 0; k++) ym += v(k);
+  ym /= L;
+  let sxy = 0;
+  let sxx = 0;
+  for (let k = -(L - 1); k <= 0; k++) {
+    sxy += (k - km) * (v(k) - ym);
+    sxx += (k - km) * (k - km);
+  }
+  const b = sxx > 0 ? sxy / sxx : 0;
+  return [ym - b * km, b];
+}
 
 /** A series ready for windowing: the checked values, the target column, calendar rows and Holt-Winters states. */
 interface Prepared {
@@ -384,7 +407,7 @@ export class Forecaster {
   }
 
   private get usesHoltWinters(): boolean {
-    return this.windowRelative && this.reference === 'holtWinters';
+    return this.windowRelative && (this.reference === 'holtWinters' || this.reference === 'seasonalLine');
   }
 
   /**
@@ -401,25 +424,24 @@ export class Forecaster {
       if (this.reference === 'last') {
         out.fill(p.tgt[e]!, o, o + T);
       } else if (this.reference === 'line') {
-        // Least squares over k = −(L−1)…0 (k = t − L + 1); level a at the origin, slope b.
-        let ym = 0;
-        for (let t = 0; t < L; t++) ym += p.tgt[e - L + 1 + t]!;
-        ym /= L;
-        const km = -(L - 1) / 2;
-        let sxy = 0;
-        let sxx = 0;
-        for (let t = 0; t < L; t++) {
-          const k = t - L + 1 - km;
-          sxy += k * (p.tgt[e - L + 1 + t]! - ym);
-          sxx += k * k;
-        }
-        const b = sxx > 0 ? sxy / sxx : 0;
-        const a = ym - b * km;
+        const [a, b] = lineThrough(p.tgt, e, L, null);
         for (let t = 0; t < T; t++) out[o + t] = a + b * (t - L + 1);
       } else {
         const model = this.holtWintersModel!;
         const hw = p.hw!;
         const m = model.period;
+        const mul = model.seasonal === 'mul';
+        // The season of row e + k as estimated after row e (0, or 1 when multiplicative, without one).
+        const season = (k: number): number => (model.seasonal === null ? (mul ? 1 : 0) : hw.season[(e + 1) * m + ((e + k) % m)]!);
+        if (this.reference === 'seasonalLine') {
+          // Level and slope from the seasonally adjusted window itself: they follow a trend change at once.
+          const [a, b] = lineThrough(p.tgt, e, L, (k) => season(k), mul);
+          for (let t = 0; t < T; t++) {
+            const k = t - L + 1;
+            out[o + t] = mul ? (a + b * k) * season(k) : a + b * k + season(k);
+          }
+          return;
+        }
         const l = hw.level[e + 1]!;
         const b = hw.slope[e + 1]!;
         let damp = 0;
@@ -432,11 +454,7 @@ export class Forecaster {
             damp += pw;
           }
           const level = l + (k > 0 ? damp : k) * b;
-          if (model.seasonal === null) out[o + t] = level;
-          else {
-            const sv = hw.season[(e + 1) * m + ((e + k) % m)]!;
-            out[o + t] = model.seasonal === 'mul' ? level * sv : level + sv;
-          }
+          out[o + t] = mul ? level * season(k) : level + season(k);
         }
       }
     });

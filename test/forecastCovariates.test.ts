@@ -1,0 +1,252 @@
+/**
+ * The Forecaster's calendar covariates, trend-adaptive references and ensembles: covariates
+ * against hand-computed phases, the references against Holt-Winters and least-squares lines
+ * computed here, a synthetic trend change where the adaptive model must beat a fixed-drift one,
+ * the ensemble's median, and save/load keeping all of it.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, holtWintersRolling, setSeed } from '../src/index.js';
+import { checkCalendarSpec } from '../src/timeseries/calendar.js';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const close = (a: number, b: number, what: string, tol = 1e-9): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: got ${a}, expected ${b}`);
+const DAY = 86_400_000;
+const monthly = (n: number, from = Date.UTC(2000, 0, 1)): number[] => range(n).map((i) => {
+  const d = new Date(from);
+  d.setUTCMonth(d.getUTCMonth() + i);
+  return d.getTime();
+});
+
+describe('calendar covariates', () => {
+  it('detects the periods from the row spacing', () => {
+    assert.deepEqual(detectCalendar(monthly(30)), { step: { months: 1 }, terms: [{ period: 'year', harmonics: 1 }] });
+    const daily = range(30).map((i) => Date.UTC(2020, 0, 1) + i * DAY);
+    assert.deepEqual(detectCalendar(daily), { step: { ms: DAY }, terms: [{ period: 'year', harmonics: 1 }, { period: 'week', harmonics: 1 }] });
+    const hourly = range(30).map((i) => Date.UTC(2020, 0, 1) + i * 3_600_000);
+    assert.deepEqual(detectCalendar(hourly, { day: 2 }).terms, [{ period: 'day', harmonics: 2 }, { period: 'week', harmonics: 1 }]);
+    // yearly rows: a year is one row, nothing to model
+    assert.deepEqual(detectCalendar(range(5).map((i) => Date.UTC(2000 + i, 0, 1))).terms, []);
+    // a missing month does not change the step (the median)
+    const gap = monthly(30).filter((_, i) => i !== 7);
+    assert.deepEqual(detectCalendar(gap).step, { months: 1 });
+  });
+
+  it('phases: month of year, day of week, hour of day, as sin/cos pairs', () => {
+    // April 1st: 3/12 of the year → sin = 1, cos = 0; harmonic 2: sin(π) = 0, cos = −1
+    const y = calendarFeatures({ step: { months: 1 }, terms: [{ period: 'year', harmonics: 2 }] }, [Date.UTC(2021, 3, 1)]);
+    [1, 0, 0, -1].forEach((v, i) => close(y[i]!, v, `year term ${i}`));
+    // 2024-01-01 was a Monday (phase 0); 12:00 is half a day; day of year: 182.5/366 of 2024
+    const t = Date.UTC(2024, 0, 1, 12);
+    const f = calendarFeatures({ step: { ms: 3_600_000 }, terms: [{ period: 'week', harmonics: 1 }, { period: 'day', harmonics: 1 }, { period: 'year', harmonics: 1 }] }, [t, t + 2 * DAY]);
+    close(f[0]!, Math.sin((2 * Math.PI * 0.5) / 7), 'week sin, Monday noon');
+    close(f[1]!, Math.cos((2 * Math.PI * 0.5) / 7), 'week cos');
+    close(f[2]!, 0, 'day sin at noon');
+    close(f[3]!, -1, 'day cos at noon');
+    close(f[4]!, Math.sin((2 * Math.PI * 0.5) / 366), 'year sin, leap year');
+    close(f[6]!, Math.sin((2 * Math.PI * 2.5) / 7), 'Wednesday noon');
+  });
+
+  it('times past the end: by whole months across a year end, or by the step', () => {
+    assert.deepEqual(extendTimes({ months: 1 }, Date.UTC(2020, 10, 1), 3), [Date.UTC(2020, 11, 1), Date.UTC(2021, 0, 1), Date.UTC(2021, 1, 1)]);
+    assert.deepEqual(extendTimes({ ms: DAY }, 0, 2), [DAY, 2 * DAY]);
+  });
+
+  it('specs are checked: unknown keys, periods, harmonics, steps', () => {
+    const ok = { step: { months: 1 }, terms: [{ period: 'year', harmonics: 1 }] };
+    assert.deepEqual(checkCalendarSpec(ok, 'w'), ok);
+    assert.throws(() => checkCalendarSpec({ ...ok, extra: 1 }, 'w'), /extra/);
+    assert.throws(() => checkCalendarSpec({ ...ok, terms: [{ period: 'month', harmonics: 1 }] }, 'w'), /period must be one of year, week, day, got "month"/);
+    assert.throws(() => checkCalendarSpec({ ...ok, terms: [{ period: 'year', harmonics: 0 }] }, 'w'), /harmonics must be an integer in 1…12/);
+    assert.throws(() => checkCalendarSpec({ ...ok, terms: [{ period: 'year', harmonics: 1, phase: 2 }] }, 'w'), /phase/);
+    assert.throws(() => checkCalendarSpec({ ...ok, step: { days: 1 } }, 'w'), /calendar.step must be/);
+    assert.throws(() => new Forecaster({ lookback: 3, calendar: 'yes' as never }), /calendar must be 'auto', false or \{step, terms\}/);
+  });
+});
+
+describe('Forecaster with calendar covariates', () => {
+  // Monthly values whose season is easiest told from the calendar.
+  const n = 120;
+  const times = monthly(n);
+  const y = range(n).map((i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 12) + 0.02 * i);
+
+  it("'auto' takes the calendar from fit's times; the network sees them as extra inputs", async () => {
+    const f = new Forecaster({ lookback: 6, horizon: 2, units: 3, seed: 1 });
+    assert.throws(() => f.model, /the network is built by fit/);
+    await f.fit(y, { epochs: 1, seed: 1, times });
+    assert.deepEqual(f.calendar, { step: { months: 1 }, terms: [{ period: 'year', harmonics: 1 }] });
+    assert.deepEqual(f.model.inputs[0]!.shape, [null, 6, 3]);
+    assert.throws(() => f.evaluate(y), /takes calendar covariates \(year ×1\); pass times, one per row/);
+    assert.throws(() => f.forecast(y, 2, { times: times.slice(1) }), /119 times for 120 rows/);
+    assert.throws(() => f.forecast(y, 2, { times: [...times].reverse() }), /not after time 0; the rows must run oldest first/);
+    assert.throws(() => f.forecast(y, 2, { times, when: 1 } as never), /when/);
+    assert.equal(f.forecast(y, 5, { times }).length, 5);
+    // 'auto' without times: no calendar; times later are refused (they would go unused)
+    const g = new Forecaster({ lookback: 6, units: 2, seed: 1 });
+    await g.fit(y, { epochs: 1, seed: 1 });
+    assert.equal(g.calendar, null);
+    assert.throws(() => g.forecast(y, 1, { times }), /times given, but the forecaster has no calendar covariates/);
+    const h = new Forecaster({ lookback: 6, units: 2, seed: 1, calendar: false });
+    await assert.rejects(h.fit(y, { epochs: 1, times }), /times given, but the forecaster has no calendar covariates \(calendar false\)/);
+    const spec = new Forecaster({ lookback: 6, units: 2, calendar: { step: { months: 1 }, terms: [{ period: 'year', harmonics: 2 }] } });
+    assert.deepEqual(spec.model.inputs[0]!.shape, [null, 6, 5]);
+    await assert.rejects(spec.fit(y, { epochs: 1 }), /pass times, one per row/);
+  });
+
+  it('the inputs are the covariates of the window rows, unscaled', async () => {
+    const f = new Forecaster({ lookback: 4, horizon: 1, units: 2, seed: 2, calendar: { step: { months: 1 }, terms: [{ period: 'year', harmonics: 1 }] } });
+    await f.fit(y, { epochs: 1, seed: 1, times });
+    // Replace the network by one that reports its input: a probe through predict on the series.
+    const seen: number[][] = [];
+    const orig = f.model.predict.bind(f.model);
+    (f.model as unknown as { predict: (x: Tensor) => Tensor }).predict = (x: Tensor): Tensor => {
+      seen.push(Array.from(x.data));
+      return orig(x) as Tensor;
+    };
+    f.forecast(y, 1, { times });
+    const cal = calendarFeatures(f.calendar!, times.slice(n - 4));
+    for (let t = 0; t < 4; t++) {
+      close(seen[0]![t * 3 + 1]!, cal[t * 2]!, `sin of row ${n - 4 + t}`, 1e-6);
+      close(seen[0]![t * 3 + 2]!, cal[t * 2 + 1]!, `cos of row ${n - 4 + t}`, 1e-6);
+    }
+  });
+});
+
+/** Zero the last Dense's kernel and bias: every member outputs 0, so a forecast is the scaler's offset + the reference. */
+function zeroHead(f: Forecaster): void {
+  const layers = f.model.layers;
+  for (const l of layers.filter((x) => x.className === 'Dense')) l.setWeights(l.getWeights().map((w) => new Tensor(new Float32Array(w.size), w.shape)));
+}
+
+describe('trend-adaptive references', () => {
+  const n = 160;
+  const y = range(n).map((i) => 50 + 4 * Math.sin((2 * Math.PI * i) / 12) + 0.1 * i + 0.3 * Math.cos(i * 1.7));
+
+  it("'holtWinters': level, slope and season of exponential smoothing at every origin (network output 0 → Holt-Winters' forecast exactly)", async () => {
+    const f = new Forecaster({ lookback: 12, horizon: 6, units: 2, seed: 1, reference: 'holtWinters', season: 12 });
+    await f.fit(y, { epochs: 1, seed: 1 });
+    const hw = f.holtWintersModel!;
+    assert.equal(hw.period, 12);
+    assert.equal(hw.n, Math.round(n * 0.7), 'fitted on the training part only');
+    zeroHead(f);
+    const ev = f.evaluate(y, { holtWinters: false });
+    const ref = holtWintersRolling(hw, y, ev.origins, 6);
+    const off = f.yScaler!.offset[0]!;
+    ev.predictions.forEach((p, i) => close(p - off, ref[i]!, `prediction ${i}`, 1e-6));
+  });
+
+  it("'line': the least-squares line through each window, extrapolated", async () => {
+    const f = new Forecaster({ lookback: 5, horizon: 3, units: 2, seed: 1, reference: 'line' });
+    await f.fit(y, { epochs: 1, seed: 1 });
+    zeroHead(f);
+    const e = 100;
+    const p = f.predictFrom(y, [e], 3);
+    // Line through (k, y[e+k]), k = −4…0, by the normal equations.
+    const ks = [-4, -3, -2, -1, 0];
+    const km = -2;
+    const ym = ks.reduce((a, k) => a + y[e + k]!, 0) / 5;
+    const b = ks.reduce((a, k) => a + (k - km) * (y[e + k]! - ym), 0) / ks.reduce((a, k) => a + (k - km) ** 2, 0);
+    const off = f.yScaler!.offset[0]!;
+    for (let h = 1; h <= 3; h++) close(p[h - 1]! - off, ym + b * (h - km), `step ${h}`, 1e-6);
+  });
+
+  it('a trend change in the test part: the adaptive references beat the fixed-drift one', async () => {
+    // Slope 0.05 per step for 240 steps, then 0.4 per step: the training part only knows the
+    // first. A random walk and noise (seeded) make it a series exponential smoothing adapts to;
+    // on a noise-free one its fitted α is ~1e-8 and the 'holtWinters' reference is a fixed drift
+    // too ('seasonalLine' is not: its level and slope come from each window).
+    let state = 12345;
+    const u = (): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return (state + 0.5) / 2147483648;
+    };
+    const gauss = (): number => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+    let walk = 0;
+    const z = range(300).map((i) => {
+      walk += 0.3 * gauss();
+      return 20 + 3 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i + (i > 240 ? 0.35 * (i - 240) : 0) + walk + 0.3 * gauss();
+    });
+    const run = async (reference: 'last' | 'holtWinters' | 'seasonalLine'): Promise<number> => {
+      setSeed(7);
+      const f = new Forecaster({ lookback: 24, horizon: 6, units: 8, seed: 3, reference, season: 12 });
+      await f.fit(z, { epochs: 30, seed: 4 });
+      return f.evaluate(z, { holtWinters: false }).model.mae;
+    };
+    const fixed = await run('last');
+    // Measured: last 2.21, holtWinters 1.24, seasonalLine 0.73.
+    for (const reference of ['holtWinters', 'seasonalLine'] as const) {
+      const adaptive = await run(reference);
+      assert.ok(adaptive < 0.7 * fixed, `${reference}: MAE ${adaptive.toFixed(3)} vs fixed drift ${fixed.toFixed(3)}`);
+    }
+  });
+
+  it('refuses a reference without windowRelative, and unknown references', () => {
+    assert.throws(() => new Forecaster({ lookback: 3, windowRelative: false, reference: 'line' }), /reference "line" needs windowRelative: true/);
+    assert.throws(() => new Forecaster({ lookback: 3, reference: 'ets' as never }), /reference must be one of 'last', 'line', 'holtWinters', 'seasonalLine', got "ets"/);
+    assert.throws(() => new Forecaster({ lookback: 3, season: 0 }), /season must be a positive integer/);
+  });
+});
+
+describe('ensembles and saving', () => {
+  const n = 140;
+  const times = monthly(n);
+  const y = range(n).map((i) => 30 + 2 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i + 0.2 * Math.cos(i * 2.1));
+
+  it("the forecast is the median of the members' outputs", async () => {
+    const f = new Forecaster({ lookback: 8, horizon: 2, units: 3, seed: 5, ensemble: 4, calendar: false });
+    await f.fit(y, { epochs: 2, seed: 1 });
+    assert.deepEqual(f.model.outputs[0]!.shape, [null, 8]);
+    const e = n - 1;
+    const x = new Float32Array(8);
+    for (let t = 0; t < 8; t++) x[t] = f.xScaler!.transform(y[e - 7 + t]! - y[e]!, 0);
+    const out = (f.model.predict(new Tensor(x, [1, 8, 1])) as Tensor).data;
+    const p = f.forecast(y, 2);
+    for (let h = 0; h < 2; h++) {
+      const v = [0, 1, 2, 3].map((j) => out[j * 2 + h]!).sort((a, b) => a - b);
+      const members = new Set(v);
+      assert.ok(members.size > 1, 'the members differ');
+      close(p[h]!, f.yScaler!.inverse((v[1]! + v[2]!) / 2, 0) + y[e]!, `step ${h + 1}`, 1e-6);
+    }
+  });
+
+  it('save/load keeps the calendar, the Holt-Winters reference and the ensemble: the same forecasts', async () => {
+    const f = new Forecaster({ lookback: 12, horizon: 3, units: 3, seed: 2, ensemble: 3, reference: 'holtWinters', season: 12 });
+    await f.fit(y, { epochs: 2, seed: 1, times });
+    const a = f.forecast(y, 7, { times });
+    const ev = f.evaluate(y, { times, holtWinters: false });
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcov-'));
+    try {
+      await f.save(dir);
+      const g = await Forecaster.load(dir);
+      assert.deepEqual([g.reference, g.season, g.ensemble], ['holtWinters', 12, 3]);
+      assert.deepEqual(g.calendar, f.calendar);
+      assert.deepEqual(g.holtWintersModel, f.holtWintersModel);
+      assert.deepEqual(g.forecast(y, 7, { times }), a);
+      assert.deepEqual(g.evaluate(y, { times, holtWinters: false }).predictions, ev.predictions);
+      // The Holt-Winters states run from the first row: a series starting elsewhere is refused.
+      assert.throws(() => g.forecast(y.slice(5), 3, { times: times.slice(5) }), /starts differently \(row 0/);
+      // Tampered settings are refused when loading.
+      const file = join(dir, 'model.json');
+      const json = JSON.parse(await readFile(file, 'utf8'));
+      const meta = json.userDefinedMetadata?.rnnkitForecaster;
+      assert.ok(meta !== undefined, 'metadata found');
+      for (const [key, value, msg] of [
+        ['calendar', { step: { months: 1 }, terms: [{ period: 'year', harmonics: 2 }] }, /the network takes \[null,12,3\], not \[null, 12, 5\]/],
+        ['ensemble', 2, /outputs \[null,9\], not \[null, 6\] \(ensemble 2/],
+        ['holtWinters', { ...meta.holtWinters, alpha: 'x' }, /Holt-Winters field 'alpha' must be a finite number/],
+        ['holtWintersStart', [], /holtWintersStart must be 1…3 finite numbers/],
+      ] as const) {
+        const copy = structuredClone(json);
+        const m = copy.userDefinedMetadata.rnnkitForecaster;
+        m[key] = value;
+        await writeFile(file, JSON.stringify(copy));
+        await assert.rejects(Forecaster.load(dir), (e: Error) => e instanceof ModelFormatError && msg.test(e.message), `${key}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
