@@ -180,9 +180,29 @@ def dense(x, ws, activation):
 # ---------------------------------------------------------------------------------------
 # The writers.
 
-def weights_group(g, layers, keras_version, backend, top_level, keras1=False):
-    """save_weights_to_hdf5_group: layers is [(name, [(weight name, array)])] in model.layers order."""
-    g.attrs['layer_names'] = [n.encode('utf8') for n, _ in layers]
+def save_attributes(g, name, data, limit):
+    """save_attributes_to_hdf5_group: split into name0, name1, … while a part is over `limit` bytes."""
+    data_npy = np.asarray(data)
+    num_chunks = 1
+    chunked = np.array_split(data_npy, num_chunks)
+    while any(x.nbytes > limit for x in chunked):
+        num_chunks += 1
+        chunked = np.array_split(data_npy, num_chunks)
+    if num_chunks > 1:
+        for i, chunk in enumerate(chunked):
+            g.attrs['%s%d' % (name, i)] = chunk
+    else:
+        g.attrs[name] = data
+
+
+def weights_group(g, layers, keras_version, backend, top_level, keras1=False, limit=None):
+    """save_weights_to_hdf5_group: layers is [(name, [(weight name, array)])] in model.layers order.
+    `limit` (for layer_names, for weight_names) lowers HDF5_OBJECT_HEADER_LIMIT (64512) so
+    that the names are split as a model with thousands of layers would have them."""
+    if limit is not None:
+        save_attributes(g, 'layer_names', [n.encode('utf8') for n, _ in layers], limit[0])
+    else:
+        g.attrs['layer_names'] = [n.encode('utf8') for n, _ in layers]
     if not keras1:
         # Bytes in every writer (Keras 3's root attributes are str, these are not); Keras 1.2
         # wrote neither here, and created the groups in model.layers order.
@@ -190,7 +210,10 @@ def weights_group(g, layers, keras_version, backend, top_level, keras1=False):
         g.attrs['keras_version'] = keras_version.encode('utf8')
     for name, ws in (layers if keras1 else sorted(layers, key=lambda e: e[0])):
         lg = g.create_group(name)
-        lg.attrs['weight_names'] = np.array([n.encode('utf8') for n, _ in ws], dtype=bytes) if ws else np.array([], dtype='S1')
+        if limit is not None:
+            save_attributes(lg, 'weight_names', [n.encode('utf8') for n, _ in ws], limit[1])
+        else:
+            lg.attrs['weight_names'] = np.array([n.encode('utf8') for n, _ in ws], dtype=bytes) if ws else np.array([], dtype='S1')
         for n, v in ws:
             d = lg.create_dataset(n.encode('utf8'), v.shape, dtype=v.dtype)
             d[:] = v
@@ -302,6 +325,9 @@ def tfkeras_sequential():
     # model.save_weights('w.h5'): the same layer groups at the root, no model_config.
     with h5py.File(os.path.join(OUT, 'tfkeras2-sequential.weights.h5'), 'w') as f:
         weights_group(f, layers, '2.9.0', 'tensorflow', True)
+    # The same weights with the name lists split in parts of at most 10 and 40 bytes.
+    with h5py.File(os.path.join(OUT, 'tfkeras2-sequential.chunked.weights.h5'), 'w') as f:
+        weights_group(f, layers, '2.9.0', 'tensorflow', True, limit=(10, 40))
     x = rng.uniform(-1, 1, size=(3, T, 2))
     h = lstm(x, l1, 4, 'sigmoid', True)
     h = gru(h, g, 3, 'sigmoid', True)
