@@ -176,6 +176,8 @@ describe('loadOnnx: rnnkit → exportOnnx → loadOnnx', () => {
       () => sequential({ layers: [layers.bidirectional({ layer: layers.lstm({ units: 5, returnSequences: true }), inputShape: [null, 4] }), layers.bidirectional({ layer: layers.gru({ units: 3 }) }), layers.dense({ units: 2 })] }),
       () => floats([3, 6, 4]),
     ],
+    ['goBackwards GRU sequence (reverse op, then Y reversed in time)', () => sequential({ layers: [layers.gru({ units: 5, goBackwards: true, returnSequences: true, inputShape: [null, 4] }), layers.dense({ units: 2 })] }), () => floats([3, 6, 4])],
+    ['goBackwards LSTM last output', () => sequential({ layers: [layers.lstm({ units: 5, goBackwards: true, inputShape: [null, 4] })] }), () => floats([2, 5, 4])],
     ['Bidirectional merge sum', () => sequential({ layers: [layers.bidirectional({ layer: layers.lstm({ units: 5 }), mergeMode: 'sum', inputShape: [null, 4] }), layers.dense({ units: 2 })] }), () => floats([2, 4, 4])],
     [
       'Embedding → LSTM → softmax',
@@ -258,10 +260,10 @@ describe('loadOnnx: refusals', () => {
   });
 
   it('names each unsupported attribute, input and op of a model at once', async () => {
-    const bytes = handMade({ attrs: { clip: { float: 3 }, input_forget: 1, direction: 'reverse', activations: ['Sigmoid', 'LeakyRelu', 'Tanh'] }, peephole: true, more: [{ op: 'Foo', name: 'mystery' }, { op: 'Erf', name: 'erf_1' }] });
+    const bytes = handMade({ attrs: { clip: { float: 3 }, input_forget: 1, layout: 1, activations: ['Sigmoid', 'LeakyRelu', 'Tanh'] }, peephole: true, more: [{ op: 'Foo', name: 'mystery' }, { op: 'Erf', name: 'erf_1' }] });
     await assert.rejects(loadOnnx(bytes), (e: Error) => {
       assert.ok(e instanceof OnnxImportError, e.message);
-      for (const what of [/op Foo 'mystery'/, /op Erf 'erf_1'/, /clip/, /input_forget/, /direction 'reverse'/, /LeakyRelu/, /input P \(peephole/]) assert.match(e.message, what);
+      for (const what of [/op Foo 'mystery'/, /op Erf 'erf_1'/, /clip/, /input_forget/, /layout = 1/, /LeakyRelu/, /input P \(peephole/]) assert.match(e.message, what);
       return true;
     });
   });

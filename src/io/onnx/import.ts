@@ -154,6 +154,8 @@ interface RecNode {
   x: Ref;
   /** Initial states per state (h, then c), per direction; empty when zeros. */
   init: Ref[][];
+  /** direction 'reverse': a goBackwards layer. */
+  reverse: boolean;
 }
 
 /** A graph input's layout hypothesis was wrong: the reading is retried with its first two axes swapped. */
@@ -276,8 +278,13 @@ export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Mod
     try {
       return interpret(m, where, o, consts, budget, swap);
     } catch (e) {
-      if (!(e instanceof LayoutError)) throw e;
-      last = e;
+      if (e instanceof LayoutError) {
+        last = e;
+        continue;
+      }
+      // A layer refusing what the file asks (a size, an option) is still a bad file, not a crash.
+      if (e instanceof RangeError || e instanceof TypeError) throw Object.assign(new ModelFormatError(`${where}: ${e.message}`), { cause: e });
+      throw e;
     }
   }
   throw new OnnxImportError(where, [(last as Error).message]);
@@ -746,6 +753,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const node = r.node;
     if (node.kind === 'rec') {
       if (r.port === 'seq0' && atEnd) return port(node, 'h0', [null, node.H]);
+      if (r.port === 'seqin0' && (idx === 0 || (T !== null && idx === -T))) return port(node, 'h0', [null, node.H]);
       if (r.port === 'seq1' && (idx === 0 || (T !== null && idx === -T))) return port(node, 'h1', [null, node.H]);
       if (r.port === 'seq1' || r.port === 'seqcat') {
         throw new Unsupported(
@@ -839,6 +847,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return s2 === 0 && e2 === size && st2 === 1;
       });
       if (whole && st === 1 && s0 === T - 1 && e0 === T) return { k: 'laststep', ref: lastStep(n, x.ref, -1), perm: x.perm, axis: a };
+      // The whole time axis reversed: a reverse op's input-order sequence in processing order (rnnkit's own goBackwards export).
+      if (whole && st === -1 && s0 === T - 1 && e0 === -1 && x.ref.node.kind === 'rec' && x.ref.port === 'seqin0') return { k: 'tensor', ref: port(x.ref.node, 'seq0', x.ref.shape), perm: x.perm };
     }
     throw new Unsupported(`${nodeLabel(n)}: a Slice of a model tensor other than its last time step (only of initial-state zeros, of directions and of the last step)`);
   }
@@ -1014,7 +1024,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const problems: string[] = [];
     const direction = attrOf(n, 'direction');
     const dir = direction === undefined ? 'forward' : direction.type === 'string' ? direction.value : '?';
-    if (dir !== 'forward' && dir !== 'bidirectional') problems.push(`direction '${dir}' (forward and bidirectional are read)`);
+    if (dir !== 'forward' && dir !== 'bidirectional' && dir !== 'reverse') problems.push(`direction '${dir}'`);
     if (attrOf(n, 'clip') !== undefined) problems.push(`attribute 'clip' (rnnkit's cells do not clip)`);
     if (op === 'LSTM' && attrInt(n, 'input_forget', 0) !== 0) problems.push(`input_forget = 1 (coupled input and forget gates)`);
     if (attrInt(n, 'layout', 0) !== 0) problems.push(`layout = 1 (batch-major recurrent ops are not read; exporters write layout 0)`);
@@ -1133,11 +1143,13 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       init.push([...v.parts]);
     }
     if (init.length !== 0 && init.length !== S) throw new Unsupported(`${label}: one initial state given, the other zero (rnnkit takes all states or none)`);
-    const node: RecNode = { kind: 'rec', name: names.take(n, op.toLowerCase()), op, D, H, I, T: xs.ref.shape[1] ?? null, dirs, activation, recurrentActivation, resetAfter, x: xs.ref, init };
+    const node: RecNode = { kind: 'rec', name: names.take(n, op.toLowerCase()), op, D, H, I, T: xs.ref.shape[1] ?? null, dirs, activation, recurrentActivation, resetAfter, x: xs.ref, init, reverse: dir === 'reverse' };
     ir.push(node);
     const part = (what: string, shape: (number | null)[]): Ref[] => Array.from({ length: D }, (_, d) => port(node, `${what}${d}`, shape));
     return [
-      { k: 'dirs', axes: ['T', 'D', 'B', 'F'], parts: part('seq', [null, node.T, H]) },
+      // A reverse op's Y is in input order; rnnkit's goBackwards layer returns processing order,
+      // which a time reversal of Y gives (port seq0); Y itself (seqin0) has no rnnkit layer.
+      { k: 'dirs', axes: ['T', 'D', 'B', 'F'], parts: node.reverse ? [port(node, 'seqin0', [null, node.T, H])] : part('seq', [null, node.T, H]) },
       { k: 'dirs', axes: ['D', 'B', 'F'], parts: part('h', [null, H]) },
       ...(op === 'LSTM' ? [{ k: 'dirs', axes: ['D', 'B', 'F'], parts: part('c', [null, H]) } as Val] : []),
     ];
@@ -1208,6 +1220,13 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
     }
   }
   const nodes = ir.filter((n) => live.has(n));
+  const inputOrder = nodes.filter((n) => n.kind === 'rec' && used.get(n)?.has('seqin0'));
+  if (inputOrder.length > 0) {
+    throw new OnnxImportError(
+      where,
+      inputOrder.map((n) => `${(n as RecNode).op} '${n.name}': direction 'reverse' with its sequence Y used in input order (rnnkit's goBackwards layer returns processing order; only Y reversed in time, or its last step, is read)`),
+    );
+  }
   const inputs = ir.filter((n): n is IRNode & { kind: 'input' } => n.kind === 'input');
   const configs = new Map<RecNode, ReturnType<typeof recConfig>>();
   for (const n of nodes) if (n.kind === 'rec') configs.set(n, recConfig(n, used.get(n) ?? new Set()));
@@ -1227,7 +1246,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return n.op === 'Add' ? new Add({ name: n.name }) : n.op === 'Sub' ? new Subtract({ name: n.name }) : new Multiply({ name: n.name });
       case 'rec': {
         const c = configs.get(n)!;
-        const common = { units: n.H, activation: n.activation as never, useBias: n.dirs[0]!.bias !== null, returnSequences: c.returnSequences, returnState: c.returnState };
+        const common = { units: n.H, activation: n.activation as never, useBias: n.dirs[0]!.bias !== null, returnSequences: c.returnSequences, returnState: c.returnState, goBackwards: n.reverse };
         const name = n.D === 1 ? n.name : `${n.name}_cell`;
         const cell: Recurrent =
           n.op === 'LSTM'
