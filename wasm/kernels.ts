@@ -368,6 +368,22 @@ export function softmaxForward(y: usize, x: usize, rows: i32, cols: i32): void {
   }
 }
 
+/** Softmax's activation id (Act.softmax in src/backend/activation.ts): a row-wise activation, not in actv. */
+const SOFTMAX = 10;
+
+/**
+ * Dense forward in one call: pre = x · kernel (+ bias), out = act(pre) — softmax row by
+ * row — for `rows` rows (bias 0: none; out may be pre for the identity). The same gemm,
+ * addBias and activation calls the wrapper made one by one, so the same numbers; one call
+ * instead of three counts when a stream samples one character per step.
+ */
+export function denseForward(act: i32, rows: i32, I: i32, O: i32, x: usize, kernel: usize, bias: usize, pre: usize, out: usize): void {
+  gemm(rows, O, I, x, I, 1, kernel, O, pre, O, 0);
+  if (bias !== 0) addBias(pre, bias, rows, O);
+  if (act === SOFTMAX) softmaxForward(out, pre, rows, O);
+  else if (act !== LINEAR || out !== pre) activationForward(act, out, pre, rows, O, O);
+}
+
 /** dx = dy ⊙ act'(x) (x the input, y the output), same layout as activationForward; dx may alias dy. */
 export function activationBackward(act: i32, dx: usize, dy: usize, x: usize, y: usize, rows: i32, cols: i32, ld: i32): void {
   const stride = <usize>ld << 2;
@@ -425,9 +441,31 @@ export function lstmCellForward(B: i32, H: i32, act: i32, gates: usize, cPrev: u
  */
 export function lstmStep(B: i32, I: i32, H: i32, act: i32, ract: i32, x: usize, kernel: usize, recurrentKernel: usize, bias: usize, h: usize, c: usize, gates: usize, cAct: usize): void {
   const G = 4 * H;
-  const hb = <usize>H << 2;
   gemm(B, G, I, x, I, 1, kernel, G, gates, G, 0);
   if (bias !== 0) addBias(gates, bias, B, G);
+  lstmStepRecurrent(B, H, act, ract, recurrentKernel, h, c, gates, cAct);
+}
+
+/**
+ * lstmStep with the input product looked up instead of computed: row b of the gates
+ * starts as row ids[b] (an index stored as a float, already checked by the Embedding
+ * layer) of `table` [vocab, 4H], which holds embedding row · kernel + bias made by the
+ * same gemm and addBias calls as lstmStep's, so the numbers are lstmStep's exactly.
+ * What is left per step is the recurrent product (a stream of an Embedding → LSTM model).
+ */
+export function lstmStepProjected(B: i32, H: i32, act: i32, ract: i32, ids: usize, table: usize, recurrentKernel: usize, h: usize, c: usize, gates: usize, cAct: usize): void {
+  const rowBytes = <usize>(4 * H) << 2;
+  for (let b = 0; b < B; b++) {
+    const id = <usize>(<i32>f32at(ids + (<usize>b << 2)));
+    memory.copy(gates + <usize>b * rowBytes, table + id * rowBytes, rowBytes);
+  }
+  lstmStepRecurrent(B, H, act, ract, recurrentKernel, h, c, gates, cAct);
+}
+
+/** The rest of a step once gates holds x·kernel + bias: + h·recurrentKernel, the gate activations, the cell update. */
+@inline function lstmStepRecurrent(B: i32, H: i32, act: i32, ract: i32, recurrentKernel: usize, h: usize, c: usize, gates: usize, cAct: usize): void {
+  const G = 4 * H;
+  const hb = <usize>H << 2;
   gemm(B, G, H, h, H, 1, recurrentKernel, G, gates, G, 1);
   activationForward(ract, gates, gates, B, 2 * H, G); // i, f
   activationForward(act, gates + 2 * hb, gates + 2 * hb, B, H, G); // g

@@ -4,7 +4,7 @@
  */
 import { gemm, gemmTs, setGemmImpl } from './gemm.js';
 import { gemmWasm } from './wasmGemm.js';
-import { lstmBackwardWasm, lstmForwardWasm, lstmStepWasm } from './wasmLstm.js';
+import { lstmBackwardWasm, lstmForwardWasm, lstmStepProjectedWasm, lstmStepWasm } from './wasmLstm.js';
 import { gruBackwardWasm, gruForwardWasm } from './wasmGru.js';
 import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from './wasmSimpleRnn.js';
 import { isResident, residentAlloc, residentFree, wasmMemoryError, wasmMemoryReserved, wasmRuntime, wasmSupported } from './wasmRuntime.js';
@@ -14,12 +14,13 @@ import { activationBackward, activationForward } from './activation.js';
 import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './elementwise.js';
 import { denseBackward, denseForward } from './dense.js';
 import { simpleRnnBackward, simpleRnnForward } from './simpleRnn.js';
-import { lstmBackward, lstmForward, lstmStep } from './lstm.js';
+import { lstmBackward, lstmForward, lstmStep, lstmStepProjected } from './lstm.js';
 import { gruBackward, gruForward } from './gru.js';
 import { avgPool1dBackward, avgPool1dForward, col2im1d, conv1dBackward, conv1dForward, dropoutNoise, im2col1d, maxPool1dBackward, maxPool1dForward, scaleChannels } from './conv.js';
 
 export { Act, type ActId } from './activation.js';
 export { conv1dIsPointwise } from './conv.js';
+export { inputProjectionRow } from './lstm.js';
 
 export interface Kernels {
   readonly name: string;
@@ -42,6 +43,8 @@ export interface Kernels {
   lstmBackward: typeof lstmBackward;
   /** One fused inference step on carried state; false where the backend has none (then the time loop runs). */
   lstmStep: typeof lstmStep;
+  /** lstmStep with x·kernel + bias looked up per row in a table (a stream of an Embedding → LSTM model); false where there is no fused step. */
+  lstmStepProjected: typeof lstmStepProjected;
   gruForward: typeof gruForward;
   gruBackward: typeof gruBackward;
   /** Adam on [lo, hi) in place; false where the backend has no kernel for these buffers (the optimizer's own loop runs). */
@@ -95,6 +98,7 @@ export const tsKernels: Kernels = {
   lstmForward,
   lstmBackward,
   lstmStep,
+  lstmStepProjected,
   gruForward,
   gruBackward,
   adamUpdate,
@@ -128,6 +132,7 @@ export const wasmKernels: Kernels = {
   lstmForward: lstmForwardWasm,
   lstmBackward: lstmBackwardWasm,
   lstmStep: lstmStepWasm,
+  lstmStepProjected: lstmStepProjectedWasm,
   adamUpdate: adamUpdateWasm,
   gruForward: gruForwardWasm,
   gruBackward: gruBackwardWasm,

@@ -100,12 +100,62 @@ export function lstmStep(
   const G = 4 * H;
   gemm(false, false, B, G, I, x, 0, I, kernel, 0, G, gates, 0, G, false);
   if (bias !== null) addBias(gates, bias, B, G);
+  stepRecurrent(h, c, gates, cAct, recurrentKernel, B, H, act, ract);
+  return true;
+}
+
+/**
+ * lstmStep with the input product looked up: row b of the gates starts as row ids[b] of
+ * `table` [vocab, 4H] (an index stored as a float, already checked by the Embedding layer),
+ * which holds embedding row · kernel + bias made by lstmStep's own gemm and addBias calls
+ * (inputProjectionRow), so the numbers are lstmStep's exactly. Returns false where lstmStep
+ * would (the caller runs the time loop on the embedding output).
+ */
+export function lstmStepProjected(
+  h: Float32Array, // [B, H] in/out
+  c: Float32Array, // [B, H] in/out
+  gates: Float32Array, // [B, 4H] scratch
+  cAct: Float32Array, // [B, H] scratch
+  table: Float32Array, // [vocab, 4H]
+  ids: Float32Array, // [B]
+  recurrentKernel: Float32Array,
+  B: number,
+  H: number,
+  act: ActId,
+  ract: ActId,
+): boolean {
+  if (prefersTransposedB(B)) return false;
+  const G = 4 * H;
+  for (let b = 0; b < B; b++) {
+    const src = ids[b]! * G;
+    const dst = b * G;
+    for (let j = 0; j < G; j++) gates[dst + j] = table[src + j]!;
+  }
+  stepRecurrent(h, c, gates, cAct, recurrentKernel, B, H, act, ract);
+  return true;
+}
+
+/**
+ * Row `row` of an input-projection table: x [I] · kernel + bias, with the calls lstmStep
+ * makes for one row (the GEMM rounds a row alike whatever the row count, so a table of
+ * these rows gives lstmStep's numbers at any batch size).
+ */
+export function inputProjectionRow(table: Float32Array, row: number, x: Float32Array, xOff: number, kernel: Float32Array, bias: Float32Array | null, I: number, G: number): void {
+  gemm(false, false, 1, G, I, x, xOff, I, kernel, 0, G, table, row * G, G, false);
+  if (bias !== null) {
+    const o = row * G;
+    for (let j = 0; j < G; j++) table[o + j] = table[o + j]! + bias[j]!;
+  }
+}
+
+/** + h·recurrentKernel, the gate activations and the cell update of one step (gates holding x·kernel + bias). */
+function stepRecurrent(h: Float32Array, c: Float32Array, gates: Float32Array, cAct: Float32Array, recurrentKernel: Float32Array, B: number, H: number, act: ActId, ract: ActId): void {
+  const G = 4 * H;
   gemm(false, false, B, G, H, h, 0, H, recurrentKernel, 0, G, gates, 0, G, true);
   activationForwardBlock(ract, gates, gates, 0, G, B, 2 * H); // i, f
   activationForwardBlock(act, gates, gates, 2 * H, G, B, H); // g
   activationForwardBlock(ract, gates, gates, 3 * H, G, B, H); // o
   cellUpdate(c, cAct, h, 0, c, 0, gates, 0, B, H, act);
-  return true;
 }
 
 export function lstmBackward(

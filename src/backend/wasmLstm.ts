@@ -96,6 +96,26 @@ export function lstmStepWasm(
   return true;
 }
 
+/** lstmStepProjected (backend/lstm.ts) in one WebAssembly call; declines as lstmStepWasm does. */
+export function lstmStepProjectedWasm(
+  h: Float32Array,
+  c: Float32Array,
+  gates: Float32Array,
+  cAct: Float32Array,
+  table: Float32Array,
+  ids: Float32Array,
+  recurrentKernel: Float32Array,
+  B: number,
+  H: number,
+  act: ActId,
+  ract: ActId,
+): boolean {
+  const k = wasmRuntime().kernels;
+  if (!k.hasActivation(act) || !k.hasActivation(ract) || !(isResident(h) && isResident(c) && isResident(gates) && isResident(cAct) && isResident(table) && isResident(ids) && isResident(recurrentKernel))) return false;
+  k.lstmStepProjected(B, H, act, ract, addr(ids), addr(table), addr(recurrentKernel), addr(h), addr(c), addr(gates), addr(cAct));
+  return true;
+}
+
 export function lstmBackwardWasm(
   dxs: Float32Array | null,
   dKernel: Float32Array,

@@ -45,6 +45,8 @@ export interface WasmKernelExports {
   lstmCellBackward(B: number, H: number, act: number, dPre: number, dcNext: number, dh: number, dc: number, gates: number, cPrev: number, c: number, cAct: number): void;
   adamUpdate(params: number, grads: number, m: number, v: number, vHat: number, lo: number, hi: number, hyper: number): void;
   lstmStep(B: number, I: number, H: number, act: number, ract: number, x: number, kernel: number, recurrentKernel: number, bias: number, h: number, c: number, gates: number, cAct: number): void;
+  lstmStepProjected(B: number, H: number, act: number, ract: number, ids: number, table: number, recurrentKernel: number, h: number, c: number, gates: number, cAct: number): void;
+  denseForward(act: number, rows: number, I: number, O: number, x: number, kernel: number, bias: number, pre: number, out: number): void;
 }
 
 export interface WasmRuntime {

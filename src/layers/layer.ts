@@ -11,6 +11,7 @@ import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.
 import { ModelFormatError, checkBoolean, checkOptions, checkPositiveInt, show } from '../core/errors.js';
 import { Node, NodeIO, SymbolicTensor, type CallSpec } from './node.js';
 import { Rng, nextSeed } from '../core/rng.js';
+import { noteWeightsWritten } from '../core/weightsVersion.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Constraint } from '../constraints/index.js';
@@ -594,6 +595,7 @@ export abstract class Layer {
   setWeights(weights: readonly Tensor[]): void {
     this.checkWeights(weights);
     weights.forEach((t, i) => this.weights[i]!.value.set(t.data));
+    noteWeightsWritten();
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
-import type { ActId } from '../backend/index.js';
+import { inputProjectionRow, type ActId } from '../backend/index.js';
 import { checkBoolean } from '../core/errors.js';
 import type { Initializer } from '../initializers/index.js';
 import { ensure, ensureAll, type LayerWeight } from './layer.js';
@@ -48,6 +48,13 @@ export class LSTM extends Recurrent {
   private recurrentKernelT: Float32Array = new Float32Array(0);
   private dPre: Float32Array = new Float32Array(0);
   private scratch: Float32Array[] = [];
+  /**
+   * @internal Set by a stream for one step when this layer reads an Embedding's output:
+   * the table of embedding row · kernel + bias per index (fillInputProjection) and the
+   * step's indices ([B] floats, in the backend's memory). An object, not two buffer fields,
+   * so dispose (releaseBuffers) never frees the stream's buffers.
+   */
+  inputProjection: { readonly table: Float32Array; readonly ids: Float32Array } | null = null;
 
   constructor(args: LSTMArgs) {
     super(args, 'lstm', 'LSTM', ['recurrentActivation', 'unitForgetBias']);
@@ -76,8 +83,22 @@ export class LSTM extends Recurrent {
 
   protected override stepInPlace(x: Float32Array, states: Float32Array[], B: number): boolean {
     this.ensureCell(1, B);
+    const p = this.inputProjection;
+    if (p !== null) return this.k.lstmStepProjected(states[0]!, states[1]!, this.gates, this.cAct, p.table, p.ids, this.recurrentKernel.value, B, this.units, this.activation, this.recurrentActivation);
     const bias = this.bias?.value ?? null;
     return this.k.lstmStep(states[0]!, states[1]!, this.gates, this.cAct, x, this.kernel.value, this.recurrentKernel.value, bias, B, this.inputDim, this.units, this.activation, this.recurrentActivation);
+  }
+
+  /**
+   * @internal Fill `table` [vocab, 4H] with embeddings row v · kernel + bias for every v
+   * (embeddings [vocab, inputDim]): the input-projection table of lstmStepProjected, row by
+   * row with the calls a step makes, so looking a row up gives the step's numbers exactly.
+   */
+  fillInputProjection(table: Float32Array, embeddings: Float32Array, vocab: number): void {
+    const I = this.inputDim;
+    const G = 4 * this.units;
+    const bias = this.bias?.value ?? null;
+    for (let v = 0; v < vocab; v++) inputProjectionRow(table, v, embeddings, v * I, this.kernel.value, bias, I, G);
   }
 
   protected cellForward(T: number, B: number): void {

@@ -15,7 +15,10 @@
  * states to the decoder's stream once, then feed the decoder one token at a time.
  */
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
+import { weightsVersion } from '../core/weightsVersion.js';
 import { Recurrent } from '../layers/recurrent.js';
+import { LSTM } from '../layers/lstm.js';
+import { Embedding } from '../layers/embedding.js';
 import { isStepwise } from '../layers/registry.js';
 import { backend } from '../backend/index.js';
 import type { Engine } from './engine.js';
@@ -26,6 +29,28 @@ export interface StreamableModel {
   readonly where: string;
   readonly engine: Engine;
   readonly inputNames: readonly string[];
+}
+
+/**
+ * The largest input-projection table a stream keeps, in floats (vocab · 4 · units): 4 MiB.
+ * A character or subword vocabulary fits many times over (100 symbols · LSTM(512) is 0.8 MiB);
+ * a 20,000-word vocabulary into LSTM(128) (40 MiB) does not, and steps as before.
+ */
+export const PROJECTION_MAX_FLOATS = 1 << 20;
+
+/**
+ * An Embedding reading model input `input` ([batch, steps] indices) straight into an LSTM
+ * (its only input, no initial-state inputs): one step's input product x·kernel + bias is
+ * then a row of a [vocab, 4H] table, computed once per weights version instead of per step.
+ */
+interface Projection {
+  readonly input: number;
+  readonly embedding: Embedding;
+  readonly lstm: LSTM;
+  /** weightsVersion() when the table was filled; −1: never. */
+  version: number;
+  /** What the LSTM is handed for a step (one object, so a step allocates nothing). */
+  view: { readonly table: Float32Array; readonly ids: Float32Array } | null;
 }
 
 /** A model input that only carries initial states: where its values go. */
@@ -47,6 +72,14 @@ export class Stream {
   private lastT = -1;
   private lastSingle = false;
   private lastShapes: number[][] = [];
+  private readonly projection: Projection | null;
+  // The projection's buffers are fields of the stream itself, where releaseBuffers (dispose) finds them.
+  /** [vocab, 4H], allocated at the first single step. */
+  private projectionTable: Float32Array = new Float32Array(0);
+  /** The step's indices, copied into backend memory for the kernel. */
+  private projectionIds: Float32Array = new Float32Array(0);
+  /** Per model input, the values fed at this step (set by feedInputs). */
+  private readonly fed: (Float32Array | null)[];
 
   constructor(
     private readonly model: StreamableModel,
@@ -73,6 +106,49 @@ export class Stream {
       const u = asState[0]!;
       this.stateInputs.push({ input: k, runner: this.recurrent.indexOf(u.n.runner as Recurrent), state: u.i - u.n.mainCount });
     });
+    this.fed = g.inputs.map(() => null);
+    this.projection = this.findProjection();
+  }
+
+  /** The first Embedding → LSTM pair a table can serve (see Projection), where the table fits PROJECTION_MAX_FLOATS. */
+  private findProjection(): Projection | null {
+    const g = this.engine.graph;
+    for (const n of g.nodes) {
+      if (!(n.runner instanceof LSTM) || n.inputs.length !== 1) continue;
+      const lstm = n.runner;
+      const e = g.nodes.find((m) => m.outputs.includes(n.inputs[0]!));
+      if (e === undefined || !(e.runner instanceof Embedding) || e.inputs.length !== 1) return null;
+      const input = g.inputs.indexOf(e.inputs[0]!);
+      // Indices [batch, steps]: one index per row and step (not [batch, steps, k]).
+      if (input < 0 || g.inputs[input]!.shape.length !== 2) return null;
+      const embedding = e.runner;
+      if (embedding.inputDim * 4 * lstm.units > PROJECTION_MAX_FLOATS) return null;
+      return { input, embedding, lstm, version: -1, view: null };
+    }
+    return null;
+  }
+
+  /**
+   * Before a single step: the table filled for the current weights (rebuilt whenever any
+   * weights were written since), the step's indices copied, and the LSTM handed both.
+   */
+  private prepareProjection(p: Projection): void {
+    const ids = this.fed[p.input];
+    if (ids === null || ids === undefined) return;
+    const V = p.embedding.inputDim;
+    if (p.view === null) {
+      this.projectionTable = backend().alloc(V * 4 * p.lstm.units);
+      this.projectionIds = backend().alloc(this.batchSize);
+      p.view = { table: this.projectionTable, ids: this.projectionIds };
+    }
+    if (p.version !== weightsVersion()) {
+      // The Embedding's one weight is its embeddings [vocab, outputDim].
+      p.lstm.fillInputProjection(p.view.table, p.embedding.weights[0]!.value, V);
+      p.version = weightsVersion();
+    }
+    // Unchecked here: the Embedding, which runs first, refuses an index outside [0, vocab).
+    p.view.ids.set(ids);
+    p.lstm.inputProjection = p.view;
   }
 
   /**
@@ -92,10 +168,13 @@ export class Stream {
     try {
       ({ T, single } = this.feedInputs(given));
       for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
+      if (this.projection !== null && T === 1) this.prepareProjection(this.projection);
       ex.forward(this.batchSize, false);
     } finally {
       ex.dynamicTime = false;
       for (const l of this.recurrent) l.externalStates = null;
+      if (this.projection !== null) this.projection.lstm.inputProjection = null;
+      this.fed.fill(null);
     }
     if (T !== this.lastT || single !== this.lastSingle) this.cacheOutputShapes(T, single);
     const outs = g.outputs.map((_, o) => {
@@ -144,6 +223,7 @@ export class Stream {
         }
       }
       ex.setInput(k, x.data, steps, null);
+      this.fed[k] = x.data;
     }
     return { T: T === -1 ? 1 : T, single: T === -1 ? true : single };
   }

@@ -23,6 +23,7 @@
  */
 import { backend, freeBuffer } from '../backend/index.js';
 import { checkBoolean, checkNumberIn, checkOptions, checkPositiveInt, table, show } from '../core/errors.js';
+import { noteWeightsWritten } from '../core/weightsVersion.js';
 import { LearningRateSchedule, deserializeSchedule, serializeSchedule } from './schedules.js';
 
 /** Where one weight tensor lives inside the flat arenas. */
@@ -412,6 +413,8 @@ export abstract class Optimizer {
     if (params.length !== this.numParams || grads.length !== this.numParams) {
       throw new RangeError(`${this.className}: apply expects params and grads of length ${this.numParams}, got ${params.length} and ${grads.length}`);
     }
+    // Counted before any write (weight decay, EMA, the update): caches built from the weights rebuild.
+    noteWeightsWritten();
     const step = this.calls;
     if (this.schedule !== null) this.evaluateSchedule(step);
     else if (this.positiveRate && !(this.lr > 0)) this.throwBadRate(step, this.lr);

@@ -48,7 +48,7 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1
  * (returned true: the fused or WebAssembly path ran rather than a fallback); the kernel
  * is restored afterwards. Returns body's result and the count.
  */
-export function countTaken<T>(k: Kernels, name: 'lstmStep' | 'adamUpdate', body: () => T): { result: T; taken: number } {
+export function countTaken<T>(k: Kernels, name: 'lstmStep' | 'lstmStepProjected' | 'adamUpdate', body: () => T): { result: T; taken: number } {
   const kernel = k[name] as (...args: unknown[]) => boolean;
   let taken = 0;
   (k as unknown as Record<string, unknown>)[name] = (...args: unknown[]): boolean => {
