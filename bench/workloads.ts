@@ -339,7 +339,7 @@ export const WORKLOADS: readonly Workload[] = [
 ];
 
 /** The rows outside WORKLOADS, each from its own file: bench/gemmBench.ts, bench/adamBench.ts, bench/seq2seqDecodeBench.ts, bench/classifyBench.ts. */
-export const MICRO_NAMES = ['gemm', 'adam', 'seq2seq-decode', 'classify'] as const;
+export const MICRO_NAMES = ['gemm', 'adam', 'seq2seq-decode', 'classify', 'onnx'] as const;
 
 /** Names and groups accepted by --only. */
 export const WORKLOAD_NAMES: readonly string[] = [...new Set([...WORKLOADS.flatMap((w) => [w.group, w.name]), ...MICRO_NAMES])];
