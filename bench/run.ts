@@ -11,7 +11,9 @@
  *                                          charlm-sample, charlm-sample-64, predict, seq2seq,
  *                                          gemm, adam, seq2seq-decode (its four rows; about a
  *                                          minute on 2 cores), classify (the default TextClassifier:
- *                                          train step and predict; about a minute on 2 cores)
+ *                                          train step and predict; about a minute on 2 cores),
+ *                                          onnx (rnnkit predict vs onnxruntime-node, 1 thread, on
+ *                                          the exportOnnx model; bench/onnxBench.ts; ~30 s)
  *   npm run bench -- --frameworks rnnkit,torch   any of rnnkit, tfjs-cpu, tfjs-wasm, torch
  *   npm run bench -- --skip-torch          the same as leaving torch out of --frameworks
  *   npm run bench -- --backend wasm        rnnkit backends: ts, wasm or ts,wasm (default both)
@@ -103,6 +105,7 @@ import { N_PARAMS as ADAM_PARAMS, benchAdam } from './adamBench.js';
 import { benchGemm } from './gemmBench.js';
 import { DECODE, DECODE_CASES, benchSeq2SeqDecode } from './seq2seqDecodeBench.js';
 import { CLASSIFY, CLASSIFY_PREDICT, CLASSIFY_TITLE, CLASSIFY_TRAIN, benchClassify } from './classifyBench.js';
+import { benchOnnx } from './onnxBench.js';
 import { budgetCount, fmtNum, fmtSeconds, formatTable, maxAbsDiff, median, relDiff, timeOnce } from './stats.js';
 import { TorchBench, findTorch, type TorchFound, type TorchPlan, type TorchResult } from './torch.js';
 import { WORKLOADS, WORKLOAD_NAMES, flopsPerBatch, type ModelSpec, type Target, type Unit, type Workload } from './workloads.js';
@@ -400,7 +403,7 @@ interface Check {
 interface Row {
   workload: string;
   contestant: string;
-  framework: 'rnnkit' | 'tfjs' | 'torch';
+  framework: 'rnnkit' | 'tfjs' | 'torch' | 'onnxruntime';
   unit: Unit;
   /** Median (s/epoch, s/batch) or rate (seq/s, chars/s, GFLOP/s); NaN when the row did not run. */
   value: number;
@@ -536,6 +539,7 @@ async function main(): Promise<void> {
   const wantAdam = opts.only === null || opts.only.includes('adam');
   const wantDecode = opts.only === null || opts.only.includes('seq2seq-decode');
   const wantClassify = opts.only === null || opts.only.includes('classify');
+  const wantOnnx = opts.only === null || opts.only.includes('onnx');
   const torch: TorchFound = opts.frameworks.has('torch') ? findTorch() : { missing: 'skipped (--skip-torch / --frameworks)' };
   const env: Env = {
     node: process.version,
@@ -694,6 +698,23 @@ async function main(): Promise<void> {
       }
     }
   }
+  let onnxRows: Row[] = [];
+  let onnxSummary: string | null = null;
+  if (wantOnnx && opts.frameworks.has('rnnkit')) {
+    const o = await benchOnnx(opts.backends, note);
+    onnxSummary = o.summary;
+    onnxRows = o.rows.map((x) => {
+      const row: Row = { workload: x.workload, contestant: x.contestant, framework: x.framework, ranOn: x.ranOn, unit: 'seq/s', value: x.value, samples: x.times, status: x.status, vsTorch1T: NaN, vsTfjsWasm: NaN, targets: [] };
+      if (x.note !== undefined) row.note = x.note;
+      if (x.check !== undefined) row.check = x.check;
+      if (x.status === 'ok') row.detail = `${x.perRun} sequences per run`;
+      return row;
+    });
+    for (const r of onnxRows) {
+      const ort = onnxRows.find((o) => o.workload === r.workload && o.framework === 'onnxruntime');
+      if (r.framework === 'rnnkit' && ort !== undefined) r.detail = `${r.detail ?? ''}, ${fmtSpeedup(speedup(r, ort))} than onnxruntime 1T`;
+    }
+  }
   await useTfjsBackend('cpu'); // leaves the wasm flags readable below
 
   // PyTorch last, alone: one child process per thread count over every workload.
@@ -738,7 +759,7 @@ async function main(): Promise<void> {
       delete r.measured;
     }
   }
-  rows.push(...decodeRows, ...classifyRows, ...gemmRows, ...adamRows);
+  rows.push(...decodeRows, ...classifyRows, ...onnxRows, ...gemmRows, ...adamRows);
 
   const checkLines = [...epochChecks.map(formatEpochParity), ...rows.filter((r) => r.check !== undefined).map(formatCheck)];
   const ok = epochChecks.every((c) => c.ok) && rows.every((r) => r.status !== 'error' && (r.check === undefined || r.check.ok));
@@ -750,10 +771,11 @@ async function main(): Promise<void> {
     const workloads = selected.map((w) => ({ name: w.name, title: w.title, mode: w.mode, unit: w.unit, targets: w.targets, ...(w.mode === 'batch' ? { flopsPerBatch: flopsPerBatch(w.model) } : {}) }));
     const seq2seqDecode = decodeSummary === null ? undefined : { title: decodeSummary, unit: 'words/s', config: DECODE, cases: DECODE_CASES };
     const classify = classifySummary === null ? undefined : { title: classifySummary, config: CLASSIFY };
-    console.log(JSON.stringify({ env, config, workloads, seq2seqDecode, classify, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    console.log(JSON.stringify({ env, config, workloads, seq2seqDecode, classify, onnx: onnxSummary ?? undefined, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   } else {
     for (const line of checkLines) console.log(line);
     printTable(rows, selected, env, opts, totalSeconds, decodeSummary, classifySummary);
+    if (onnxSummary !== null) console.log(onnxSummary);
     if (!ok) console.log('\nA CHECK FAILED or a contestant failed: see the check lines and the table above.');
   }
   process.exitCode = ok ? 0 : 1;
