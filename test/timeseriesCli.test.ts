@@ -55,6 +55,8 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   assert.match(t.stdout, /^seasonal naive \(12\)\s+\d/m);
   assert.match(t.stdout, /^Holt-Winters \((N|A|Ad),(N|A12|M12)\)\s+\d/m);
   assert.match(t.stdout, /Model saved in/);
+  // A time column of dates gives calendar covariates by default (monthly rows: the month of the year).
+  assert.match(t.stdout, /^Calendar covariates from 'date': year \(1 sin\/cos pair\)$/m);
   // Test part: rows 77…95 (the last 19); history drawn up to the first test row.
   const points = (svg: string): Record<string, number> => Object.fromEntries([...svg.matchAll(/data-name="([^"]*)" data-points="(\d+)"/g)].map((m) => [m[1]!, Number(m[2])]));
   const testSvg = await readFile(file('test.svg'), 'utf8');
@@ -86,6 +88,29 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   // Bad input to forecast.
   assertUserError(rnnkit('timeseries', 'forecast', file('nowhere'), file('data.csv')), 1, /model directory .*nowhere does not exist/);
   assertUserError(rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '0'), 2, /--steps must be an integer ≥ 1, got "0"/);
+  // The calendar needs the file's time column.
+  const noDates = (await readFile(file('data.csv'), 'utf8')).replace(/^date,/m, 'day,');
+  await writeFile(file('nodates.csv'), noDates);
+  assertUserError(rnnkit('timeseries', 'forecast', model, file('nodates.csv')), 1, /nodates\.csv: the model takes calendar covariates from the time column 'date', which this file lacks/);
+});
+
+test('--no-calendar, --reference, --ensemble: checked, kept in the model', async () => {
+  const model = file('model-flags');
+  const base = ['--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '2', '--season', '12', '--units', '2', '--epochs', '1'];
+  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--no-calendar', '--reference', 'seasonalLine', '--ensemble', '2', '--out', model);
+  assert.equal(t.code, 0, t.stderr);
+  assert.doesNotMatch(t.stdout, /Calendar covariates/);
+  const meta = JSON.parse(await readFile(join(model, 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster as Record<string, unknown>;
+  assert.deepEqual([meta.calendar, meta.reference, meta.ensemble, meta.season], [null, 'seasonalLine', 2, 12]);
+  // Forecasting without the time column works: this model has no calendar.
+  const noDates = (await readFile(file('data.csv'), 'utf8')).replace(/^date,/m, 'day,');
+  await writeFile(file('nodates2.csv'), noDates);
+  const f = rnnkit('timeseries', 'forecast', model, file('nodates2.csv'), '--steps', '3');
+  assert.equal(f.code, 0, f.stderr);
+  assert.equal(f.stdout.trim().split('\n').length, 4);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--reference', 'line', '--scaling', 'standard'), 2, /--reference measures windows from a reference, which needs --scaling relative \(got --scaling standard\)/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--reference', 'ets'), 2, /--reference must be one of last, line, holtWinters, seasonalLine, got "ets"/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--ensemble', '0'), 2, /--ensemble must be an integer ≥ 1, got "0"/);
 });
 
 test('bad input: one line on stderr, non-zero exit', () => {

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { FORECASTER_DEFAULTS, Forecaster, ModelFormatError, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
-import { numericSeries, readTable, timeColumn } from './csv.js';
+import { numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 
@@ -29,7 +29,18 @@ Options:
   --time-column COL           dates of the rows (used to date the forecasts)
   --lookback N                input rows per window (required)
   --horizon N                 steps forecast at once (required)
-  --season N                  period of the seasonal baselines (e.g. 12 for monthly data)
+  --season N                  period of the seasonal baselines and of the Holt-Winters
+                              reference (e.g. 12 for monthly data)
+  --reference last|line|holtWinters|seasonalLine
+                              what each window is measured from with --scaling relative: its
+                              last value; its least-squares line; exponential smoothing's
+                              level, slope and season at the origin (fitted on the training
+                              part); or that season plus the line through the rest of the
+                              window (default ${DEFAULTS.reference})
+  --no-calendar               no calendar covariates (default: with a --time-column of dates,
+                              sin/cos of the time of year, week or day, as the spacing suggests)
+  --ensemble N                networks trained side by side; the forecast is their median
+                              (default ${DEFAULTS.ensemble})
   --strategy direct|recursive one output per step, or a one-step model rolled forward (default ${DEFAULTS.strategy})
   --scaling relative|standard|minmax
                               relative: subtract each window's last value, then standardize
@@ -73,8 +84,8 @@ Commands:
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
-const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
-const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'reference', 'ensemble', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
+const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
   const [command, ...rest] = argv;
@@ -117,6 +128,12 @@ function futureTimes(info: TimeInfo | undefined, steps: number): string[] | unde
   });
 }
 
+/** A time column of dates (not plain numbers such as years or row numbers, whose unit is unknown). */
+function isDateColumn(table: Table, name: string): boolean {
+  const i = table.header.indexOf(name);
+  return table.rows.every((r) => !/^-?\d+(\.\d+)?$/.test((r[i] ?? '').trim()));
+}
+
 const fill = (values: Record<string, unknown>): FillMethod | undefined => (values.fill === undefined ? undefined : choiceOption(values, 'fill', ['previous', 'linear'] as const, 'previous'));
 
 function required(values: Record<string, unknown>, name: string, command: string): void {
@@ -135,6 +152,10 @@ async function train(argv: string[], print: Print): Promise<void> {
   const season = values.season === undefined ? undefined : intOption(values, 'season', 1);
   const strategy = choiceOption(values, 'strategy', ['direct', 'recursive'] as const, DEFAULTS.strategy);
   const scaling = choiceOption(values, 'scaling', ['relative', 'standard', 'minmax'] as const, DEFAULTS.scaling);
+  const reference = choiceOption(values, 'reference', ['last', 'line', 'holtWinters', 'seasonalLine'] as const, DEFAULTS.reference);
+  if (values.reference !== undefined && scaling !== 'relative') throw usageError(`${command}: --reference measures windows from a reference, which needs --scaling relative (got --scaling ${scaling})`);
+  const ensemble = intOption(values, 'ensemble', DEFAULTS.ensemble);
+  const calendar = values['no-calendar'] !== true;
   const cell = choiceOption(values, 'cell', ['lstm', 'gru', 'simple'] as const, DEFAULTS.cell);
   const units = intOption(values, 'units', DEFAULTS.units);
   const numLayers = intOption(values, 'layers', DEFAULTS.layers);
@@ -157,6 +178,8 @@ async function train(argv: string[], print: Print): Promise<void> {
   const columns = [target, ...featureNames.filter((n) => n !== target)];
   const series = numericSeries(table, columns, '--target/--features', fill(values));
   const times = values['time-column'] === undefined ? undefined : timeColumn(table, values['time-column'] as string);
+  // Calendar covariates need dates; a numeric time column (years, row numbers) has no calendar.
+  const calTimes = calendar && times !== undefined && isDateColumn(table, values['time-column'] as string) ? times : undefined;
   const f = new Forecaster({
     lookback,
     horizon,
@@ -166,6 +189,10 @@ async function train(argv: string[], print: Print): Promise<void> {
     columns,
     scaling: scaling === 'relative' ? 'standard' : scaling,
     windowRelative: scaling === 'relative',
+    ...(scaling === 'relative' ? { reference } : {}),
+    ...(season !== undefined ? { season } : {}),
+    calendar: calendar ? 'auto' : false,
+    ensemble,
     cell,
     units,
     layers: numLayers,
@@ -173,11 +200,13 @@ async function train(argv: string[], print: Print): Promise<void> {
   });
   if (times !== undefined) f.info = { time: timeInfo(values['time-column'] as string, times) };
   print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}, lookback ${lookback}, horizon ${horizon}`);
-  const h = await f.fit(series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0 });
+  const h = await f.fit(series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, ...(calTimes !== undefined ? { times: calTimes } : {}) });
+  const cal = f.calendar ?? null;
+  if (cal !== null) print(`Calendar covariates from '${values['time-column'] as string}': ${cal.terms.map((t) => `${t.period} (${t.harmonics} sin/cos pair${t.harmonics > 1 ? 's' : ''})`).join(', ')}`);
   const vl = h.history.val_loss;
   const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
   print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
-  const ev = f.evaluate(series, { season });
+  const ev = f.evaluate(series, { season, ...(cal !== null ? { times: calTimes } : {}) });
   print(`\nTest part: last ${Math.round(test * 100)}% of the rows, ${ev.windows} window(s) × ${ev.horizon} step(s)`);
   const rows: [string, ForecastMetrics][] = [['model', ev.model], ['last value', ev.lastValue]];
   if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${season})`, ev.seasonalNaive]);
@@ -252,7 +281,13 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   const tinfo = (f.info as { time?: TimeInfo }).time;
   // Date the forecasts from the CSV's own last time when it has the time column.
   const t = tinfo !== undefined && table.header.includes(tinfo.column) ? timeInfo(tinfo.column, timeColumn(table, tinfo.column)) : undefined;
-  const values_ = f.forecast(series, steps);
+  // A model trained with calendar covariates needs the CSV's times (its own time column).
+  let calTimes: number[] | undefined;
+  if ((f.calendar ?? null) !== null) {
+    if (tinfo === undefined || !table.header.includes(tinfo.column)) throw new CliError(`${file}: the model takes calendar covariates from the time column${tinfo !== undefined ? ` '${tinfo.column}'` : ''}, which this file lacks`);
+    calTimes = timeColumn(table, tinfo.column);
+  }
+  const values_ = f.forecast(series, steps, calTimes !== undefined ? { times: calTimes } : {});
   const times = futureTimes(t === undefined ? undefined : { ...tinfo!, last: t.last }, steps);
   const name = f.columns[f.target] ?? 'value';
   if (values.plot !== undefined) {
