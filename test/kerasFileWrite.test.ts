@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { Model, Sequential, input, layers, loadModel, model as graphModel, saveKerasFile, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { Rng } from '../src/core/rng.js';
+import { h5Group, writeHdf5 } from '../src/io/hdf5Write.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
 const FIXTURES = ['keras3-sequential-lstm.keras', 'keras3-functional-gru.keras', 'keras3-sequential-conv-gru.keras', 'keras3-functional-nested.keras'];
@@ -63,6 +64,7 @@ out = {}
 def visit(name, o):
     attrs = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in o.attrs.items()}
     if isinstance(o, h5py.Dataset):
+        assert f[name].shape == o.shape  # found again by name: a lookup through the group B-trees' keys
         out[name] = {'shape': list(o.shape), 'dtype': o.dtype.str, 'layout': o.id.get_create_plist().get_layout(), 'hex': o[...].astype('<f4').tobytes().hex(), 'attrs': attrs}
     else:
         out[name] = {'group': True, 'attrs': attrs, 'attr_types': {k: str(o.attrs.get_id(k).dtype) + ('/vlen-utf8' if o.attrs.get_id(k).get_type().get_cset() == 1 and o.attrs.get_id(k).get_type().is_variable_str() else '') for k in o.attrs}}
@@ -317,6 +319,24 @@ describe('writing Keras 3 .keras files', () => {
     assert.equal(act3.config.activation, 'silu', "swish under Keras 3's name");
     const xs = tensor(Array.from({ length: 2 * 6 * 3 }, (_, i) => (i % 7 === 0 ? 0 : Math.sin(i))), [2, 6, 3]);
     await roundTrip(m, [xs, tensor([[1, 4, 0, 2], [3, 3, 1, 0]])]);
+  });
+
+  it('HDF5 writer: a group of 600 members (over one default B-tree node) reads back in h5py and jsfive, every name and value in place', { skip: hasH5py ? false : 'needs /usr/bin/python3 with h5py' }, async () => {
+    const root = h5Group();
+    const big = h5Group();
+    root.members.set('big', big);
+    big.attrs.set('name', 'grüße'); // UTF-8 in a variable-length string attribute
+    for (let i = 0; i < 600; i++) big.members.set(`v${i}`, { shape: [2], data: Float32Array.of(i, -i / 7) });
+    const bytes = writeHdf5(root, 'test');
+    const tree = h5Tree(bytes) as Record<string, { shape?: number[]; hex?: string; attrs: Record<string, string> }>;
+    assert.equal(Object.keys(tree).filter((k) => k.startsWith('big/')).length, 600);
+    assert.equal(tree.big!.attrs.name, 'grüße');
+    for (const i of [0, 7, 8, 255, 256, 599]) assert.equal(tree[`big/v${i}`]!.hex, Buffer.from(Float32Array.of(i, -i / 7).buffer).toString('hex'), `big/v${i}`);
+    const hdf5 = await import('jsfive');
+    const f = new hdf5.File(bytes.slice().buffer as ArrayBuffer, 'test.h5');
+    const g = f.get('big') as { keys: string[] };
+    assert.equal(g.keys.length, 600);
+    assert.deepEqual(Array.from((f.get('big/v599') as unknown as { value: number[] }).value), Array.from(Float32Array.of(599, -599 / 7)));
   });
 
   it('model.save(path.keras) writes atomically and loadModel reads it back', async () => {

@@ -15,18 +15,20 @@
  *
  * Written here rather than with h5wasm (an HDF5 build in WebAssembly of several MB) to keep
  * the library pure JS and small: a Keras weights file uses this bounded subset of the format.
- * A group holds at most 32 × 8 = 256 members in one B-tree node; more are refused (a deeper
- * B-tree was not needed for any model rnnkit builds).
+ * Each group's B-tree is a single node: when a group has more than 32 × 8 = 256 members, the
+ * superblock's group internal-node K (h5py's 16) is raised so that one node holds them all
+ * (readers size B-tree nodes from that K), instead of writing a deeper tree.
  */
 
 const UNDEF = 0xffffffffffffffffn;
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const LEAF_K = 4;
+/** h5py's group internal-node K; raised for a file whose largest group needs more room. */
 const INTERNAL_K = 16;
+/** The most K the superblock's 2-byte field holds. */
+const MAX_INTERNAL_K = 0xffff;
 const SNOD_ENTRIES = 2 * LEAF_K;
-const BTREE_CHILDREN = 2 * INTERNAL_K;
 const SUPERBLOCK_SIZE = 96;
-const BTREE_SIZE = 24 + BTREE_CHILDREN * 8 + (BTREE_CHILDREN + 1) * 8;
 const SNOD_SIZE = 8 + SNOD_ENTRIES * 40;
 const LOCAL_HEAP_HEADER = 32;
 /** The HDF5 library reads a global heap collection at least this large (H5HG_MINSIZE). */
@@ -93,6 +95,12 @@ const attrMessageSize = (name: string): number => 8 + pad8(utf8(name).length + 1
 
 /** The bytes of an HDF5 file holding `root`. */
 export function writeHdf5(root: H5GroupSpec, where: string): Uint8Array {
+  // One B-tree node per group, with room for the largest group's symbol-table nodes.
+  const most = (g: H5GroupSpec): number => Math.max(g.members.size, ...[...g.members.values()].map((m) => (isGroup(m) ? most(m) : 0)));
+  const internalK = Math.max(INTERNAL_K, Math.ceil(Math.ceil(most(root) / SNOD_ENTRIES) / 2));
+  if (internalK > MAX_INTERNAL_K) throw new RangeError(`${where}: an HDF5 group would hold ${most(root)} members; this writer stores at most ${2 * MAX_INTERNAL_K * SNOD_ENTRIES} in a group`);
+  const btreeChildren = 2 * internalK;
+  const btreeSize = 24 + btreeChildren * 8 + (btreeChildren + 1) * 8;
   let end = SUPERBLOCK_SIZE;
   const alloc = (n: number): number => {
     const at = end;
@@ -104,13 +112,12 @@ export function writeHdf5(root: H5GroupSpec, where: string): Uint8Array {
 
   const layoutGroup = (spec: H5GroupSpec, path: string): GroupLayout => {
     const names = [...spec.members.keys()].sort(byteCompare);
-    if (names.length > SNOD_ENTRIES * BTREE_CHILDREN) throw new RangeError(`${where}: HDF5 group '${path || '/'}' would hold ${names.length} members; this writer stores at most ${SNOD_ENTRIES * BTREE_CHILDREN} in a group`);
     for (const n of names) if (n === '' || n.includes('/') || n === '.') throw new RangeError(`${where}: HDF5 member name ${JSON.stringify(n)} in '${path || '/'}' is not a valid link name`);
     const attrIndex = [...spec.attrs.values()].map((v) => heapObjects.push(utf8(v)));
     const attrBytes = [...spec.attrs.keys()].reduce((n, k) => n + 8 + attrMessageSize(k), 0);
     const headerSize = 16 + 8 + 16 + attrBytes; // prefix, symbol-table message, attributes
     const header = alloc(headerSize);
-    const btree = alloc(BTREE_SIZE);
+    const btree = alloc(btreeSize);
     // The heap: the empty string at offset 0 (the B-tree's first key), then each name.
     const nameOffsets: number[] = [];
     let heapDataSize = 8;
@@ -160,7 +167,7 @@ export function writeHdf5(root: H5GroupSpec, where: string): Uint8Array {
   // versions 0 (superblock, free space, root symbol table entry, shared headers), sizes of offsets and lengths 8
   bytes.set([0, 0, 0, 0, 0, 8, 8, 0], 8);
   u16(16, LEAF_K);
-  u16(18, INTERNAL_K);
+  u16(18, internalK);
   u32(20, 0);
   u64(24, 0); // base address
   u64(32, UNDEF); // free-space info
