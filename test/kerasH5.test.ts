@@ -2,7 +2,7 @@
  * Keras `.h5` full-model files: the fixtures that tools/keras2_h5_fixture.py lays out as
  * the writers of Keras 1.2, Keras 2.2 / 2.0, tf.keras 2.9 and Keras 3's legacy h5 format do
  * (h5py, no Keras) — Embedding, LSTM, GRU with reset_after false, true and absent, Keras 1's
- * per-gate weights, SimpleRNN, Bidirectional (concat, sum), TimeDistributed(Dense), Conv1D,
+ * per-gate weights, CuDNNLSTM / CuDNNGRU weights, SimpleRNN, Bidirectional (concat, sum), TimeDistributed(Dense), Conv1D,
  * BatchNormalization, a nested Sequential, a Functional model with two inputs —
  * predict as its float64 numpy forward pass does. Malformed files (attributes missing,
  * shapes that disagree, names that disagree, truncated, NaN weights, Keras 1) are refused
@@ -143,6 +143,16 @@ describe('Keras 2 .h5 files', () => {
     m.setWeights(m.getWeights().map((w) => tensor(new Array(w.data.length).fill(0), w.shape)));
     await loadWeightsH5(m, bytesOf('keras1-model.h5'));
     m.getWeights().forEach((w, i) => assert.deepEqual(w.data, want[i]));
+  });
+
+  it('reads CuDNNLSTM / CuDNNGRU as the LSTM / GRU they compute, refusing options whose meaning the conversion changes', async () => {
+    const m = await loadModel({ h5File: bytesOf('keras2-cudnn.h5') });
+    const inner = m.layers.map((l) => (l.getConfig() as { layer?: { className: string; config: Record<string, unknown> } }).layer ?? { className: l.className, config: l.getConfig() });
+    assert.deepEqual(inner.map((l) => l.className), ['LSTM', 'GRU', 'Dense']);
+    assert.equal(inner[1]!.config.resetAfter, true);
+    const C = 'keras2-cudnn.h5';
+    await refuses(patch(C, '"bias_constraint": null', '"bias_constraint": 1234', 1), /\(CuDNNLSTM 'cu_dnnlstm_1'\): bias_constraint 1234 is not supported: it would act on other weights once cuDNN's are read as LSTM's/);
+    await refuses(patch(C, '"unit_forget_bias"', '"unit_forget_biax"'), /option 'unit_forget_biax' is not a CuDNNLSTM option rnnkit knows/);
   });
 
   it('refuses convolutions from a Theano-backend file (Keras stored their kernels flipped)', async () => {

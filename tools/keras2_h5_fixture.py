@@ -442,6 +442,72 @@ def keras3_legacy():
     return {'x': x.tolist(), 'y': dense(lstm(x, l1, 3, 'hard_sigmoid_k3'), d, 'linear').tolist()}
 
 
+def cudnn_cfg(cls, name, units, extra=None):
+    """Keras 2.2.4 CuDNNLSTM / CuDNNGRU get_config (keras/layers/cudnn_recurrent.py)."""
+    c = {'name': name, 'trainable': True, 'return_sequences': False, 'return_state': False, 'go_backwards': False, 'stateful': False,
+         'units': units, 'kernel_initializer': k2_init('VarianceScaling', {'scale': 1.0, 'mode': 'fan_avg', 'distribution': 'uniform', 'seed': None}),
+         'recurrent_initializer': k2_init('Orthogonal', {'gain': 1.0, 'seed': None}), 'bias_initializer': k2_init('Zeros', {})}
+    if cls == 'CuDNNLSTM':
+        c['unit_forget_bias'] = True
+    c.update({'kernel_regularizer': None, 'recurrent_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None,
+              'kernel_constraint': None, 'recurrent_constraint': None, 'bias_constraint': None})
+    c.update(extra or {})
+    return {'class_name': cls, 'config': c}
+
+
+def cudnn_run(x, ws, units, gates, return_sequences):
+    """cuDNN's equations on the parameter blob Keras hands it: each gate's kernel slice,
+    flattened, read row-major as a [units, inputs] matrix W (likewise R); input and
+    recurrent biases separate. LSTM gates i, f, c, o; GRU z, r, h with r applied to R_h h + b_Rh."""
+    k, rk, b = (a.astype(np.float64) for a in ws)
+    n = x.shape[-1]
+    W = [k[:, g * units:(g + 1) * units].flatten().reshape(units, n) for g in range(gates)]
+    R = [rk[:, g * units:(g + 1) * units].flatten().reshape(units, units) for g in range(gates)]
+    bW = [b[g * units:(g + 1) * units] for g in range(gates)]
+    bR = [b[(gates + g) * units:(gates + g + 1) * units] for g in range(gates)]
+
+    def lstm_step(xt, s):
+        h, c = s
+        a = [xt @ W[g].T + bW[g] + h @ R[g].T + bR[g] for g in range(4)]
+        c = sigmoid(a[1]) * c + sigmoid(a[0]) * np.tanh(a[2])
+        h = sigmoid(a[3]) * np.tanh(c)
+        return h, (h, c)
+
+    def gru_step(xt, h):
+        z = sigmoid(xt @ W[0].T + bW[0] + h @ R[0].T + bR[0])
+        r = sigmoid(xt @ W[1].T + bW[1] + h @ R[1].T + bR[1])
+        hh = np.tanh(xt @ W[2].T + bW[2] + r * (h @ R[2].T + bR[2]))
+        h = z * h + (1 - z) * hh
+        return h, h
+    zero = np.zeros((x.shape[0], units))
+    return run(x, lstm_step, (zero, zero), return_sequences) if gates == 4 else run(x, gru_step, zero, return_sequences)
+
+
+def keras2_cudnn():
+    """Keras 2.2.4 Sequential: Bidirectional(CuDNNLSTM, seq, concat) → CuDNNGRU → Dense; the
+    weights in cuDNN's layout (bias 8·units and 6·units), as a GPU-trained model holds them."""
+    T = 5
+    lf = [w(2, 12), w(3, 12), w(24)]
+    lb = [w(2, 12), w(3, 12), w(24)]
+    g = [w(6, 6), w(2, 6), w(12)]
+    d = [w(2, 1), w(1)]
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential_1', 'layers': [
+        {'class_name': 'Bidirectional', 'config': {'name': 'bidirectional_1', 'trainable': True, 'batch_input_shape': [None, T, 2], 'dtype': 'float32',
+                                                   'layer': cudnn_cfg('CuDNNLSTM', 'cu_dnnlstm_1', 3, {'return_sequences': True}), 'merge_mode': 'concat'}},
+        cudnn_cfg('CuDNNGRU', 'cu_dnngru_1', 2),
+        k2_dense('dense_1', 1, 'linear', False),
+    ]}}
+    layers = [('bidirectional_1', [(f'bidirectional_1/{p}_cu_dnnlstm_1/{n}:0', a) for p, ws in (('forward', lf), ('backward', lb))
+                                   for n, a in zip(['kernel', 'recurrent_kernel', 'bias'], ws)]),
+              ('cu_dnngru_1', [(f'cu_dnngru_1/{n}:0', a) for n, a in zip(['kernel', 'recurrent_kernel', 'bias'], g)]),
+              ('dense_1', [('dense_1/kernel:0', d[0]), ('dense_1/bias:0', d[1])])]
+    write_h5(os.path.join(OUT, 'keras2-cudnn.h5'), config, layers, '2.2.4')
+    x = rng.uniform(-1, 1, size=(2, T, 2))
+    h = np.concatenate([cudnn_run(x, lf, 3, 4, True), cudnn_run(x[:, ::-1], lb, 3, 4, True)[:, ::-1]], -1)
+    h = cudnn_run(h, g, 2, 3, False)
+    return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
+
+
 # Keras 1.2.2: configs as its get_config wrote them (keras/layers/*.py, engine/topology.py).
 
 def k1_base(name, extra=None):
@@ -574,6 +640,7 @@ if __name__ == '__main__':
         'tfkeras2-nested.h5': tfkeras_nested(),
         'keras1-sequential.h5': keras1_sequential(),
         'keras1-model.h5': keras1_model(),
+        'keras2-cudnn.h5': keras2_cudnn(),
     }
     with open(os.path.join(OUT, 'keras2-h5-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)

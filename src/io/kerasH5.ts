@@ -26,7 +26,8 @@
  * Keras 1 files (keras_version 1.x, or none) are translated as Keras 2 translated them
  * (kerasH5Keras1.ts: layer options, per-gate weights W_i, U_i, b_i, …).
  *
- * Not read: cuDNN layers, and Theano-era convolution kernels (stored flipped). The training
+ * CuDNNLSTM / CuDNNGRU become the LSTM / GRU they compute, their weights converted
+ * (kerasH5Cudnn.ts). Not read: Theano-era convolution kernels (stored flipped). The training
  * config and optimizer weights are not read: the model comes back uncompiled.
  */
 import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
@@ -36,6 +37,7 @@ import type { Model } from '../models/model.js';
 import { modelFromKeras } from '../models/loading.js';
 import { dialectOf, type KerasModelJSON } from './config.js';
 import { keras1Config, keras1Weights, type StoredWeight } from './kerasH5Keras1.js';
+import { cudnnConfig, cudnnWeights } from './kerasH5Cudnn.js';
 
 export interface KerasH5Options {
   maxBytes: number;
@@ -137,6 +139,9 @@ function keras2Defaults(v: unknown, depth = 0): unknown {
   for (const [k, e] of Object.entries(o)) {
     if (k === '__proto__') throw new ModelFormatError("model_config: key '__proto__' is not a config key");
     out[k] = keras2Defaults(e, depth + 1);
+  }
+  if ((o.class_name === 'CuDNNLSTM' || o.class_name === 'CuDNNGRU') && o.config !== null && typeof o.config === 'object' && !Array.isArray(o.config)) {
+    return cudnnConfig(out, 'model_config');
   }
   if (o.class_name === 'GRU' && o.config !== null && typeof o.config === 'object' && !Array.isArray(o.config) && !('reset_after' in o.config)) {
     out.config = { ...(out.config as Record<string, unknown>), reset_after: false };
@@ -376,6 +381,8 @@ function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5
       if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${wat}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
       return { name: n, at: wat, shape: [...d.shape], read: () => Float32Array.from(d.value) };
     });
+    // cuDNN's weights (of CuDNNLSTM / CuDNNGRU, told by their bias) become LSTM's / GRU's.
+    if (!o.keras1) entries = cudnnWeights(layer, entries, lat);
     if (o.keras1) {
       // Keras 1's own weights (per gate, named lstm_1_W_i, …) become Keras 2's, as Keras 2's
       // preprocess_weights_for_loading converts them.
