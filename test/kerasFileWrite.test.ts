@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { Model, Sequential, input, layers, loadModel, model as graphModel, saveKerasFile, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
+import { Model, Sequential, constraints, initializers, input, regularizers, layers, loadModel, model as graphModel, saveKerasFile, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { Rng } from '../src/core/rng.js';
 import { h5Group, writeHdf5 } from '../src/io/hdf5Write.js';
 
@@ -198,6 +198,25 @@ describe('writing Keras 3 .keras files', () => {
     assert.deepEqual(c.layers[0]!.config.layers!.map((l) => l.class_name), ['InputLayer', 'LSTM']);
     assert.deepEqual(c.build_input_shape, [null, 4, 2]);
     await roundTrip(m, x);
+  });
+
+  it('writes initializers, regularizers and constraints as Keras 3 serialized objects, and reads them back', async () => {
+    const m = new Sequential({
+      layers: [
+        layers.dense({ units: 3, inputShape: [4], kernelInitializer: initializers.varianceScaling({ scale: 2, mode: 'fanAvg', distribution: 'uniform', seed: 7 }), kernelRegularizer: regularizers.l1l2({ l1: 0.01, l2: 0.02 }), kernelConstraint: constraints.maxNorm({ maxValue: 1.5 }), biasConstraint: constraints.nonNeg() }),
+        layers.repeatVector({ n: 2 }),
+        layers.lstm({ units: 2, recurrentRegularizer: regularizers.l2({ l2: 0.1 }), recurrentConstraint: constraints.unitNorm({ axis: 1 }) }),
+      ],
+    });
+    const c = json(members(await saveKerasFile(m, null, { date: DATE }))['config.json']!).config as { layers: { config: Record<string, unknown> }[] };
+    const d = c.layers[1]!.config;
+    assert.deepEqual(d.kernel_initializer, { module: 'keras.initializers', class_name: 'VarianceScaling', config: { scale: 2, mode: 'fan_avg', distribution: 'uniform', seed: 7 }, registered_name: null });
+    assert.deepEqual(d.kernel_regularizer, { module: 'keras.regularizers', class_name: 'L1L2', config: { l1: 0.01, l2: 0.02 }, registered_name: null });
+    assert.deepEqual(d.kernel_constraint, { module: 'keras.constraints', class_name: 'MaxNorm', config: { max_value: 1.5, axis: 0 }, registered_name: null });
+    assert.deepEqual(d.bias_constraint, { module: 'keras.constraints', class_name: 'NonNeg', config: {}, registered_name: null });
+    assert.deepEqual((c.layers[3]!.config.recurrent_regularizer as { config: unknown }).config, { l2: 0.1 });
+    const again = await roundTrip(m, tensor([[1, 2, 3, 4]]));
+    again.layers.forEach((l, i) => assert.deepEqual(l.getConfig(), m.layers[i]!.getConfig(), l.name));
   });
 
   it('writes the zip, metadata.json and config.json Keras 3 reads', async () => {
