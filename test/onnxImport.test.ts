@@ -184,6 +184,20 @@ describe('loadOnnx: rnnkit → exportOnnx → loadOnnx', () => {
       () => sequential({ layers: [layers.embedding({ inputDim: 20, outputDim: 4, inputShape: [null] }), layers.lstm({ units: 5 }), layers.dense({ units: 3, activation: 'softmax' })] }),
       () => tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 6]),
     ],
+    ...(
+      [
+        ['LSTM last output', () => layers.lstm({ units: 5 })],
+        ['GRU sequence (Keras values past each row)', () => layers.gru({ units: 5, returnSequences: true })],
+        ['GRU sequence, zeroOutputForMask', () => layers.gru({ units: 5, returnSequences: true, zeroOutputForMask: true })],
+        ['Bidirectional LSTM sequence', () => layers.bidirectional({ layer: layers.lstm({ units: 3, returnSequences: true }) })],
+      ] as [string, () => ReturnType<typeof layers.lstm>][]
+    ).map(
+      ([what, rec]): [string, () => Model, () => Tensor] => [
+        `Embedding maskZero → ${what} (sequence_lens from the mask)`,
+        () => sequential({ layers: [layers.embedding({ inputDim: 20, outputDim: 4, maskZero: true, inputShape: [null] }), rec(), layers.dense({ units: 2 })] }),
+        () => tensor([1, 2, 3, 0, 0, 0, 7, 8, 9, 10, 11, 12, 4, 0, 0, 0, 0, 0], [3, 6]), // right-padded rows, as the export requires
+      ],
+    ),
     [
       'encoder–decoder with initial states and a state output',
       () => {

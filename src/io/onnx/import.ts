@@ -121,6 +121,12 @@ type Val =
   | { readonly k: 'dirs'; readonly axes: readonly Axis[]; readonly parts: readonly Ref[] }
   /** x[:, -1:, :] of a recurrent sequence (opset < 10 exports of out[:, -1, :]): the final state with a time axis of 1, until a Squeeze. */
   | { readonly k: 'laststep'; readonly ref: Ref; readonly perm: readonly number[]; readonly axis: number }
+  /** ids == 0 on a [B, T] token-id tensor (rnnkit's export of Embedding maskZero). */
+  | { readonly k: 'eq0'; readonly ids: Ref }
+  /** The kept steps of token ids `ids` (ids != 0); perm: per ONNX axis 0 = batch, 1 = time, 2 = a unit axis. */
+  | { readonly k: 'mask'; readonly ids: Ref; readonly perm: readonly number[] }
+  /** Per-row kept-step counts of that mask: a recurrent op's sequence_lens. */
+  | { readonly k: 'lens'; readonly ids: Ref }
   /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
   | { readonly k: 'bad' };
 
@@ -128,7 +134,7 @@ type IRNode =
   | { kind: 'input'; name: string; shape: (number | null)[]; index: number }
   | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref }
   | { kind: 'act'; name: string; activation: string; x: Ref }
-  | { kind: 'embedding'; name: string; table: Float32Array; vocab: number; dim: number; x: Ref }
+  | { kind: 'embedding'; name: string; table: Float32Array; vocab: number; dim: number; x: Ref; maskZero: boolean }
   | { kind: 'concat'; name: string; xs: Ref[] }
   | { kind: 'merge'; name: string; op: 'Add' | 'Sub' | 'Mul'; xs: Ref[] }
   | RecNode;
@@ -156,6 +162,8 @@ interface RecNode {
   init: Ref[][];
   /** direction 'reverse': a goBackwards layer. */
   reverse: boolean;
+  /** The maskZero Embedding whose mask gives this op's sequence_lens, or null. */
+  masked: (IRNode & { kind: 'embedding' }) | null;
 }
 
 /** A graph input's layout hypothesis was wrong: the reading is retried with its first two axes swapped. */
@@ -180,6 +188,10 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Reshape: ['allowzero'],
     Transpose: ['perm'],
     MatMul: [],
+    Equal: [],
+    Not: [],
+    ReduceSum: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    Where: [],
     Gemm: ['alpha', 'beta', 'transA', 'transB'],
     Add: [],
     Sub: [],
@@ -463,8 +475,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       case 'Cast':
         // Casts on the model's tensors change element types only (rnnkit computes in float32;
         // exporters cast token ids to int64 before Gather).
-        if (x.k === 'tensor' || x.k === 'zeros') return [x];
-        if (x.k === 'shape') return [x];
+        if (x.k === 'tensor' || x.k === 'zeros' || x.k === 'shape' || x.k === 'mask' || x.k === 'lens') return [x];
         throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
       case 'Shape':
         return [shapeOf(n, x)];
@@ -486,6 +497,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return [transpose(n, x)];
       case 'MatMul':
         return [matmul(n, x, ins[1])];
+      case 'Equal':
+        return [equal(n, x, ins[1]!)];
+      case 'Not':
+        if (x.k === 'eq0') return [{ k: 'mask', ids: x.ids, perm: [0, 1] }];
+        throw new Unsupported(`${nodeLabel(n)} of something other than ids == 0 (an Embedding's mask)`);
+      case 'ReduceSum':
+        return [reduceSum(n, x, ins[1])];
+      case 'Where':
+        return [where_(n, x, ins[1]!, ins[2]!)];
       case 'Gemm':
         return [gemm(n, x, ins[1], ins[2])];
       case 'Add':
@@ -711,7 +731,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       // An embedding lookup: table [V, E] gathered along axis 0 by token ids.
       if (x.c.dims.length !== 2 || norm(axisAttr, 2, nodeLabel(n)) !== 0 || x.c.dtype !== 1) throw new Unsupported(`${nodeLabel(n)}: a lookup in a constant other than a float [V, E] table along axis 0`);
       const [V, E] = x.c.dims as [number, number];
-      const node: IRNode = { kind: 'embedding', name: names.take(n, 'embedding'), table: x.c.data as Float32Array, vocab: V, dim: E, x: idxV.ref };
+      const node: IRNode = { kind: 'embedding', name: names.take(n, 'embedding'), table: x.c.data as Float32Array, vocab: V, dim: E, x: idxV.ref, maskZero: false };
       ir.push(node);
       const rank = idxV.perm.length;
       return { k: 'tensor', ref: port(node, 'y', [...idxV.ref.shape, E]), perm: [...idxV.perm, rank] };
@@ -777,6 +797,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const axes = axesOf(n, axesV);
     if (axes === null || axes.length !== 1) throw new Unsupported(`${nodeLabel(n)}: axes other than one`);
     if (x.k === 'shape' && x.scalar && norm(axes[0]!, 1, nodeLabel(n)) === 0) return { k: 'shape', dims: x.dims, scalar: false };
+    if (x.k === 'mask' && x.perm.length === 2) {
+      const perm = [...x.perm];
+      perm.splice(norm(axes[0]!, 3, nodeLabel(n)), 0, 2);
+      return { k: 'mask', ids: x.ids, perm };
+    }
     if (x.k === 'tensor' && x.perm.length === 2 && x.perm[0] === 0 && norm(axes[0]!, 3, nodeLabel(n)) === 0) {
       // A [B, H] tensor as one direction's initial state [1, B, H] (rnnkit's export writes these).
       return { k: 'dirs', axes: ['D', 'B', 'F'], parts: [x.ref] };
@@ -801,11 +826,12 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function transpose(n: NodeData, x: Val): Val {
-    const rank = x.k === 'tensor' ? x.perm.length : x.k === 'dirs' ? x.axes.length : -1;
+    const rank = x.k === 'tensor' || x.k === 'mask' ? x.perm.length : x.k === 'dirs' ? x.axes.length : -1;
     if (rank < 0) throw new Unsupported(`${nodeLabel(n)} of a constant shape or zeros`);
     const p = attrInts(n, 'perm') ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
     if (p.length !== rank || new Set(p).size !== rank || p.some((a) => a < 0 || a >= rank)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: perm [${p.join(', ')}] is not a permutation of ${rank} axes`);
     if (x.k === 'tensor') return { k: 'tensor', ref: x.ref, perm: p.map((a) => x.perm[a]!) };
+    if (x.k === 'mask') return { k: 'mask', ids: x.ids, perm: p.map((a) => x.perm[a]!) };
     return { k: 'dirs', axes: p.map((a) => (x as { axes: readonly Axis[] }).axes[a]!), parts: (x as { parts: readonly Ref[] }).parts };
   }
 
@@ -912,6 +938,35 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
     }
     throw new Unsupported(`${nodeLabel(n)}: a Reshape other than joining a recurrent op's directions ([T, B, D, H] → [T, B, D·H])`);
+  }
+
+  /** Equal(ids, 0) on [B, T] token ids: the start of rnnkit's maskZero export. */
+  function equal(n: NodeData, a: Val, b: Val): Val {
+    const [t, c] = a.k === 'tensor' ? [a, b] : [b, a];
+    if (t.k === 'tensor' && c.k === 'const' && c.c.data.length === 1 && c.c.data[0] === 0 && t.perm.length === 2 && t.perm[0] === 0 && t.ref.shape.length === 2) return { k: 'eq0', ids: t.ref };
+    throw new Unsupported(`${nodeLabel(n)}: an Equal other than token ids == 0 (Embedding maskZero; Masking layers are not read)`);
+  }
+
+  /** ReduceSum of a [B, T] mask over time, keepdims 0: per-row lengths. */
+  function reduceSum(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    const axes = axesOf(n, axesV);
+    if (x.k === 'mask' && x.perm.length === 2 && axes !== null && axes.length === 1 && x.perm[norm(axes[0]!, 2, nodeLabel(n))] === 1 && attrInt(n, 'keepdims', 1) === 0) return { k: 'lens', ids: x.ids };
+    throw new Unsupported(`${nodeLabel(n)}: a ReduceSum other than the lengths of an Embedding's mask`);
+  }
+
+  /**
+   * Where(mask [T, B, 1], Y [T, B, H], h [B, H]): rnnkit's export rebuilding Keras's values at
+   * masked steps (the previous output, i.e. the final state) — the layer's own sequence with
+   * zeroOutputForMask false (port seqk).
+   */
+  function where_(n: NodeData, m: Val, y: Val, h: Val): Val {
+    if (m.k === 'mask' && m.perm.join() === '1,0,2' && isTensor(y) && isTensor(h) && y.perm.join() === '1,0,2' && h.perm.join() === '0,1') {
+      const node = y.ref.node;
+      if (node.kind === 'rec' && node.masked !== null && node.masked.x === m.ids && node.D === 1 && y.ref.port === 'seq0' && h.ref.node === node && h.ref.port === 'h0') {
+        return { k: 'tensor', ref: port(node, 'seqk0', y.ref.shape), perm: y.perm };
+      }
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a Where other than a masked recurrent sequence's repeated final state (rnnkit's export)`);
   }
 
   function isTensor(v: Val | undefined): v is { k: 'tensor'; ref: Ref; perm: readonly number[] } {
@@ -1028,7 +1083,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (attrOf(n, 'clip') !== undefined) problems.push(`attribute 'clip' (rnnkit's cells do not clip)`);
     if (op === 'LSTM' && attrInt(n, 'input_forget', 0) !== 0) problems.push(`input_forget = 1 (coupled input and forget gates)`);
     if (attrInt(n, 'layout', 0) !== 0) problems.push(`layout = 1 (batch-major recurrent ops are not read; exporters write layout 0)`);
-    if (ins[4] !== undefined) problems.push(`input sequence_lens (per-row lengths; rnnkit masks are not read from ONNX)`);
+    let masked: (IRNode & { kind: 'embedding' }) | null = null;
+    const lens = ins[4];
+    if (lens !== undefined) {
+      const src = isTensor(ins[0]) ? maskSource(ins[0].ref) : null;
+      if (lens.k === 'lens' && src !== null && src.x === lens.ids) {
+        src.maskZero = true;
+        masked = src;
+      } else problems.push(`input sequence_lens other than the lengths of the mask of the Embedding feeding X (rnnkit's export of maskZero)`);
+    }
     if (op === 'LSTM' && ins[7] !== undefined) problems.push(`input P (peephole weights; rnnkit's LSTM has no peepholes)`);
     const D = dir === 'bidirectional' ? 2 : 1;
     const H = attrInt(n, 'hidden_size', 0);
@@ -1143,7 +1206,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       init.push([...v.parts]);
     }
     if (init.length !== 0 && init.length !== S) throw new Unsupported(`${label}: one initial state given, the other zero (rnnkit takes all states or none)`);
-    const node: RecNode = { kind: 'rec', name: names.take(n, op.toLowerCase()), op, D, H, I, T: xs.ref.shape[1] ?? null, dirs, activation, recurrentActivation, resetAfter, x: xs.ref, init, reverse: dir === 'reverse' };
+    const node: RecNode = { kind: 'rec', name: names.take(n, op.toLowerCase()), op, D, H, I, T: xs.ref.shape[1] ?? null, dirs, activation, recurrentActivation, resetAfter, x: xs.ref, init, reverse: dir === 'reverse', masked };
     ir.push(node);
     const part = (what: string, shape: (number | null)[]): Ref[] => Array.from({ length: D }, (_, d) => port(node, `${what}${d}`, shape));
     return [
@@ -1171,6 +1234,18 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
 class Unsupported extends Error {}
 
+/** The Embedding whose mask reaches `r` in rnnkit (through Dense, Activation and masked recurrent sequences), or null. */
+function maskSource(r: Ref): (IRNode & { kind: 'embedding' }) | null {
+  const node = r.node;
+  if (node.kind === 'embedding') return node;
+  if (node.kind === 'dense' || node.kind === 'act') return maskSource(node.x);
+  if (node.kind === 'rec' && r.port.startsWith('seq')) return node.masked;
+  return null;
+}
+
+/** A masked layer's sequence with Keras's values at masked steps (seqk0) is its ordinary output. */
+const canon = (p: string): string => (p === 'seqk0' ? 'seq0' : p);
+
 // ---- Building -------------------------------------------------------------------------
 
 function refsOf(node: IRNode): Ref[] {
@@ -1188,15 +1263,17 @@ function refsOf(node: IRNode): Ref[] {
 }
 
 /** What a recurrent node must return, from the ports used. */
-function recConfig(node: RecNode, used: ReadonlySet<string>): { returnSequences: boolean; returnState: boolean; mergeMode: 'concat' | null } {
+function recConfig(node: RecNode, used: ReadonlySet<string>): { returnSequences: boolean; returnState: boolean; mergeMode: 'concat' | null; zeroOutputForMask: boolean } {
   const has = (p: string): boolean => used.has(p);
-  const anySeq = has('seq0') || has('seq1') || has('seqcat');
+  const anySeq = has('seq0') || has('seqk0') || has('seq1') || has('seqcat');
+  // ONNX writes zeros past a row's length: rnnkit's zeroOutputForMask (a Where rebuilding Keras's repeated state is port seqk0).
+  const zeroOutputForMask = node.masked !== null && has('seq0');
   const separateSeq = has('seq0') || has('seq1');
   const anyC = has('c0') || has('c1');
-  if (node.D === 1) return { returnSequences: anySeq, returnState: anyC || (anySeq && has('h0')), mergeMode: null };
+  if (node.D === 1) return { returnSequences: anySeq, returnState: anyC || (anySeq && has('h0')), mergeMode: null, zeroOutputForMask };
   const mergeMode = anySeq && separateSeq ? null : 'concat';
   const needStates = anyC || has('h0') || has('h1') || (anySeq && has('hcat'));
-  return { returnSequences: anySeq, returnState: needStates, mergeMode };
+  return { returnSequences: anySeq, returnState: needStates, mergeMode, zeroOutputForMask: false };
 }
 
 function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: Ref[]): Model {
@@ -1220,6 +1297,15 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
     }
   }
   const nodes = ir.filter((n) => live.has(n));
+  const maskProblems = nodes.flatMap((n) => {
+    if (n.kind !== 'rec') return [];
+    const u = used.get(n) ?? new Set();
+    if (n.masked !== null && u.has('seq0') && u.has('seqk0')) return [`${n.op} '${n.name}': its masked sequence is used both with zeros and with repeated states past each row's length`];
+    const src = n.masked === null ? maskSource(n.x) : null;
+    if (src !== null && src.maskZero) return [`${n.op} '${n.name}': reads the masked output of Embedding '${src.name}' without sequence_lens (rnnkit would mask it)`];
+    return [];
+  });
+  if (maskProblems.length > 0) throw new OnnxImportError(where, maskProblems);
   const inputOrder = nodes.filter((n) => n.kind === 'rec' && used.get(n)?.has('seqin0'));
   if (inputOrder.length > 0) {
     throw new OnnxImportError(
@@ -1239,14 +1325,14 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
       case 'act':
         return new Activation({ activation: n.activation as never, name: n.name });
       case 'embedding':
-        return new Embedding({ inputDim: n.vocab, outputDim: n.dim, name: n.name });
+        return new Embedding({ inputDim: n.vocab, outputDim: n.dim, maskZero: n.maskZero, name: n.name });
       case 'concat':
         return new Concatenate({ axis: -1, name: n.name });
       case 'merge':
         return n.op === 'Add' ? new Add({ name: n.name }) : n.op === 'Sub' ? new Subtract({ name: n.name }) : new Multiply({ name: n.name });
       case 'rec': {
         const c = configs.get(n)!;
-        const common = { units: n.H, activation: n.activation as never, useBias: n.dirs[0]!.bias !== null, returnSequences: c.returnSequences, returnState: c.returnState, goBackwards: n.reverse };
+        const common = { units: n.H, activation: n.activation as never, useBias: n.dirs[0]!.bias !== null, returnSequences: c.returnSequences, returnState: c.returnState, goBackwards: n.reverse, ...(n.D === 1 && c.zeroOutputForMask ? { zeroOutputForMask: true } : {}) };
         const name = n.D === 1 ? n.name : `${n.name}_cell`;
         const cell: Recurrent =
           n.op === 'LSTM'
@@ -1298,10 +1384,10 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
       const x = refsOf(n);
       const prev = i === 0 ? inputs[0]! : body[i - 1]!;
       const p = primary(prev);
-      return x.length === 1 && x[0]!.node === prev && p !== null && x[0]!.port === p && [...(used.get(prev) ?? [])].every((u) => u === p);
+      return x.length === 1 && x[0]!.node === prev && p !== null && canon(x[0]!.port) === p && [...(used.get(prev) ?? [])].every((u) => canon(u) === p);
     }) &&
     outputs[0]!.node === body[body.length - 1] &&
-    outputs[0]!.port === primary(body[body.length - 1]!);
+    canon(outputs[0]!.port) === primary(body[body.length - 1]!);
 
   const setAll = (fn: () => void): void => (o.checkFinite ? fn() : withNonFiniteWeights(fn));
   const name = m.graph.name !== '' && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(m.graph.name) ? m.graph.name : undefined;
@@ -1371,7 +1457,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         }
       }
       for (const r of refs) {
-        let t = portMap.get(r.port);
+        let t = portMap.get(canon(r.port));
         if (t === undefined && (r.port === 'seqcat' || r.port === 'hcat')) {
           const parts = r.port === 'seqcat' ? ['seq0', 'seq1'] : ['h0', 'h1'];
           t = new Concatenate({ axis: -1, name: `${n.name}_concat${r.port === 'hcat' ? '_states' : ''}` }).apply(parts.map((p) => portMap.get(p)!)) as unknown as SymbolicTensor;
