@@ -11,7 +11,7 @@ import { strict as assert } from 'node:assert';
 import { Rng } from '../src/core/rng.js';
 import { getBackend } from '../src/backend/index.js';
 import { Sequential, input, layers, model, optimizers, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
-import { planTrim, setPaddingTrim } from '../src/models/trim.js';
+import { bucketOrder, planTrim, setPaddingTrim } from '../src/models/trim.js';
 import { assertClose } from './helpers/check.js';
 
 const exact = getBackend() === 'ts';
@@ -264,5 +264,71 @@ describe('padding trimming: models it must not cut', () => {
       return m;
     };
     await compare(build, x, yClass);
+  });
+});
+
+describe('fit bucketByLength', () => {
+  const V = 12;
+  const { x, lens } = ids(21, V, 12);
+  const y = perStepTargets(22, lens, 4);
+  const build = (): Model => {
+    const m = new Sequential();
+    m.add(layers.embedding({ inputDim: V, outputDim: 4, maskZero: true, inputShape: [null] }));
+    m.add(layers.gru({ units: 5, returnSequences: true }));
+    m.add(layers.dense({ units: 4, activation: 'softmax' }));
+    m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  };
+
+  it('bucketOrder: a permutation; each chunk sorted by length into batches, then the full batches shuffled; the partial batch stays last', () => {
+    const n = 100;
+    const lengths = Int32Array.from({ length: n }, (_, i) => (i * 37) % 23);
+    const order = Int32Array.from({ length: n }, (_, i) => n - 1 - i);
+    const a = order.slice();
+    bucketOrder(a, lengths, 3, new Rng(4));
+    assert.deepEqual([...a].sort((p, q) => p - q), Array.from({ length: n }, (_, i) => i));
+    const b = order.slice();
+    bucketOrder(b, lengths, 3, new Rng(4));
+    assert.deepEqual(b, a, 'deterministic');
+    // One chunk (32 batches of 3 = 96 samples, then 4): per chunk the batches' length ranges do not overlap.
+    for (const [from, to] of [[0, 96], [96, 100]] as const) {
+      const ranges: [number, number][] = [];
+      for (let s = from; s < to; s += 3) {
+        const ls = Array.from(a.subarray(s, Math.min(s + 3, to)), (i) => lengths[i]!);
+        ranges.push([Math.min(...ls), Math.max(...ls)]);
+      }
+      ranges.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+      for (let r = 1; r < ranges.length; r++) assert.ok(ranges[r - 1]![1] <= ranges[r]![0], `overlapping batches ${JSON.stringify(ranges)}`);
+    }
+    assert.equal(lengths[a[99]!], Math.max(...Array.from(order.subarray(96), (i) => lengths[i]!)), 'the partial batch is the last chunk sorted, last');
+    const unshuffled = order.slice();
+    bucketOrder(unshuffled, lengths, 3, null);
+    for (let i = 1; i < 96; i++) assert.ok(lengths[unshuffled[i - 1]!]! <= lengths[unshuffled[i]!]!, 'without shuffle each chunk is in length order');
+  });
+
+  it('a resumed fit (initialEpoch) trains exactly as an unbroken one; trimmed equals untrimmed', async () => {
+    const fitArgs = { batchSize: 4, seed: 9, verbose: 0 as const, bucketByLength: true };
+    setSeed(3);
+    const whole = build();
+    await whole.fit(x, y, { ...fitArgs, epochs: 3 });
+    setSeed(3);
+    const resumed = build();
+    await resumed.fit(x, y, { ...fitArgs, epochs: 1 });
+    await resumed.fit(x, y, { ...fitArgs, epochs: 3, initialEpoch: 1 });
+    whole.getWeights().forEach((w, i) => same(w.data, resumed.getWeights()[i]!.data, `weight ${i}`));
+    setSeed(3);
+    const plain = build();
+    await plain.fit(x, y, { ...fitArgs, epochs: 3, bucketByLength: false });
+    assert.notDeepEqual(plain.getWeights()[0]!.data, whole.getWeights()[0]!.data, 'bucketing changes the batches');
+    await compare(build, x, y, { bucketByLength: true, batchSize: 4 });
+  });
+
+  it('is refused for a model without trimmable padding, and must be a boolean', async () => {
+    const m = new Sequential();
+    m.add(layers.lstm({ units: 2, inputShape: [null, 3] }));
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x3 = tensor(new Float32Array(4 * 5 * 3), [4, 5, 3]);
+    await assert.rejects(m.fit(x3, tensor(new Float32Array(8), [4, 2]), { bucketByLength: true, verbose: 0 }), /fit: bucketByLength needs a model whose padding can be trimmed/);
+    await assert.rejects(build().fit(x, y, { bucketByLength: 'yes' as never, verbose: 0 }), /bucketByLength/);
   });
 });

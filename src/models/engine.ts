@@ -19,7 +19,7 @@ import { Executor } from './executor.js';
 import { ensure } from '../layers/layer.js';
 import { show } from '../core/errors.js';
 import type { Graph } from './graph.js';
-import { compactSteps, keptSpan, padMask, padSteps, paddingTrimEnabled, planTrim, type TrimPlan } from './trim.js';
+import { compactSteps, keptSpan, padMask, padSteps, paddingTrimEnabled, planTrim, sampleLengths, type TrimPlan } from './trim.js';
 
 /** What a forward pass is for: which trimming rules apply (see trim.ts). */
 const TRAIN = 0;
@@ -258,6 +258,11 @@ export class Engine {
     ex.forward(B, training);
     this.padded.fill(0);
     if (cut) this.padOutputs(B);
+  }
+
+  /** Per sample of a data set, the steps padding trimming would keep for it alone (fit's bucketByLength); null without a trimming plan. */
+  sampleLengths(ds: Dataset): Int32Array | null {
+    return this.trim === null ? null : sampleLengths(this.trim, ds.x.map((t) => t.data), ds.xLen, this.stepWidth, ds.n);
   }
 
   /** Decide this batch's cuts (see trim.ts) and compact the cut inputs; whether any input was cut. */

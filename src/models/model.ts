@@ -18,7 +18,7 @@ import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { Tensor, formatShape, type NestedArray } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
-import { checkNumberIn, checkOptions, checkPositiveInt, table, show } from '../core/errors.js';
+import { checkBoolean, checkNumberIn, checkOptions, checkPositiveInt, table, show } from '../core/errors.js';
 import { getOptimizer, type Optimizer } from '../optimizers/index.js';
 import { Loss, checkTrainable, getLoss } from '../losses/index.js';
 import { checkMetricId, resolveMetric, type Metric } from '../metrics/index.js';
@@ -26,6 +26,7 @@ import { History, runHooks, yieldToEventLoop, type Callback, type FitParams, typ
 import { ProgbarLogger, type ProgressSink } from './progbar.js';
 import { gatherRows, sliceDataset, type Dataset } from './data.js';
 import { Engine, weightNames, NonFiniteError } from './engine.js';
+import { bucketOrder } from './trim.js';
 import { Graph } from './graph.js';
 import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type DataModel, type PerName } from './modelData.js';
 import { ParallelTrainer, checkWorkersOption, resolveThreads } from './workers/pool.js';
@@ -148,6 +149,16 @@ export interface FitArgs {
    * SimpleRNN(32) on [32, 10, 1] batches (2 MFLOP) stays on 1.
    */
   workers?: number | 'auto';
+  /**
+   * Batch sequences of similar length (rnnkit's own option; Keras does this in tf.data with
+   * bucket_by_sequence_length): each epoch's order is cut into chunks of 32 batches, each chunk
+   * sorted by the sequences' unmasked length and its batches shuffled, so padding trimming cuts
+   * each batch to about its own lines' length. Needs a model whose input is masked (Embedding
+   * maskZero or Masking first). The order still depends only on (seed, epoch), so a resumed fit
+   * (initialEpoch) trains as an unbroken one. Batches are less random: the loss curve changes.
+   * Default false.
+   */
+  bucketByLength?: boolean;
 }
 
 export interface EvaluateArgs {
@@ -166,6 +177,9 @@ export interface PredictArgs {
   /** Only 0: predict prints nothing. */
   verbose?: 0;
 }
+
+/** Mixed into an epoch's seed for bucketByLength's batch order (another stream than the epoch's shuffle). */
+const BUCKET_SALT = 0x6275636b;
 
 const FIT_LATER = {
   stepsPerEpoch: 'rnnkit trains on in-memory arrays, where every epoch is one pass over the data',
@@ -555,7 +569,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
   private async fitOnce(x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
     checkOptions(
       args,
-      ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'verbose', 'callbacks', 'seed', 'initialEpoch', 'yieldEvery', 'progressSink', 'sampleWeight', 'classWeight', 'workers', 'signal'],
+      ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationBatchSize', 'validationFreq', 'verbose', 'callbacks', 'seed', 'initialEpoch', 'yieldEvery', 'progressSink', 'sampleWeight', 'classWeight', 'workers', 'signal', 'bucketByLength'],
       `${this.where}: fit`,
       FIT_LATER,
     );
@@ -571,6 +585,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     if (args.seed !== undefined) checkNonNegativeInt(args.seed, 'fit: seed');
     const workers = args.workers === undefined ? 1 : checkWorkersOption(args.workers);
     const signal = args.signal;
+    const bucketByLength = args.bucketByLength === undefined ? false : checkBoolean(args.bucketByLength, 'fit: bucketByLength');
     if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw new TypeError(`fit: signal must be an AbortSignal, got ${show(signal)}`);
 
     const all = this.dataset(x, y, 'fit');
@@ -604,6 +619,10 @@ export class Model extends Layer implements TrainableModel, DataModel {
     if (val !== null) this.checkStatefulBatches(validationBatchSize, val.n, 'fit (validation)');
     engine.planBatches(train, batchSize);
     if (val !== null) engine.planBatches(val, validationBatchSize);
+    const lengths = bucketByLength ? engine.sampleLengths(train) : null;
+    if (bucketByLength && lengths === null) {
+      throw new RangeError(`${this.where}: fit: bucketByLength needs a model whose padding can be trimmed: a sequence input read by Embedding({maskZero: true}) or Masking, whose steps reach the outputs only through layers that respect the mask`);
+    }
 
     const history = new History();
     // As in Keras: the progress bar first, History last (so it records what callbacks add to the logs).
@@ -637,6 +656,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
         // run resumed with initialEpoch shuffles exactly as an unbroken one.
         for (let i = 0; i < train.n; i++) order[i] = i;
         if (shuffle) new Rng(mixSeeds(fitSeed, epoch)).shuffle(order);
+        if (lengths !== null) bucketOrder(order, lengths, batchSize, shuffle ? new Rng(mixSeeds(mixSeeds(fitSeed, epoch), BUCKET_SALT)) : null);
         // Dropout masks too: each layer reseeds from (its seed, fit seed, epoch).
         engine.executor.beginEpoch(fitSeed, epoch);
         engine.resetMetrics();

@@ -265,3 +265,43 @@ export function padMask(out: Float32Array, m: Float32Array, B: number, T: number
     for (let t = 0; t < T; t++) out[b * T + t] = t >= S && t < S + Tk ? m[b * Tk + t - S]! : 0;
   }
 }
+
+/** Batches per bucketing chunk: sorting within chunks of this many batches keeps the epoch's order random at a larger scale. */
+export const BUCKET_CHUNK_BATCHES = 32;
+
+/**
+ * fit's bucketByLength: in place, each run of BUCKET_CHUNK_BATCHES · batchSize samples of an
+ * epoch's order is sorted by length (ties keep their order), so each batch holds lines of
+ * similar length and trimming cuts more; with shuffle the chunk's full batches are then put in
+ * a random order (rng), so long and short batches alternate. Depends only on its inputs (the
+ * epoch's order, the lengths, rng's seed): a resumed fit buckets as an unbroken one.
+ */
+export function bucketOrder(order: Int32Array, lengths: Int32Array, batchSize: number, rng: { shuffle(a: Int32Array): void } | null): void {
+  const chunk = BUCKET_CHUNK_BATCHES * batchSize;
+  const n = order.length;
+  for (let c0 = 0; c0 < n; c0 += chunk) {
+    const c1 = Math.min(n, c0 + chunk);
+    const part = Array.from(order.subarray(c0, c1)).map((s, i) => ({ s, i, len: lengths[s]! }));
+    part.sort((a, b) => a.len - b.len || a.i - b.i);
+    const sorted = Int32Array.from(part, (p) => p.s);
+    const full = Math.floor((c1 - c0) / batchSize);
+    const batches = Int32Array.from({ length: full }, (_, b) => b);
+    rng?.shuffle(batches);
+    for (let b = 0; b < full; b++) order.set(sorted.subarray(batches[b]! * batchSize, (batches[b]! + 1) * batchSize), c0 + b * batchSize);
+    // A last partial batch stays last: the batch boundaries of the epoch do not move.
+    order.set(sorted.subarray(full * batchSize), c0 + full * batchSize);
+  }
+}
+
+/** Per sample of a data set: Σ over the plan's trimmable inputs of its kept span (the steps trimming keeps for it alone). */
+export function sampleLengths(plan: TrimPlan, x: readonly Float32Array[], xLen: readonly number[], stepWidth: ArrayLike<number>, n: number): Int32Array {
+  const out = new Int32Array(n);
+  const span = new Int32Array(2);
+  plan.rules.forEach((rule, k) => {
+    if (rule === null) return;
+    const T = xLen[k]!;
+    const w = stepWidth[k]!;
+    for (let b = 0; b < n; b++) if (keptSpan(x[k]!.subarray(b * T * w, (b + 1) * T * w), 1, T, w, rule, span)) out[b] += span[1]! - span[0]!;
+  });
+  return out;
+}
