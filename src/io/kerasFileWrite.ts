@@ -218,7 +218,7 @@ function zipStored(members: [string, Uint8Array][], date: Date): Uint8Array {
     dv.setUint32(p + 20, e.size, true);
     dv.setUint32(p + 24, e.size, true);
     dv.setUint16(p + 28, e.name.length, true);
-    dv.setUint32(p + 38, 0o100644 << 16, true); // a regular file, rw-r--r--
+    dv.setUint32(p + 38, (0o600 << 16) >>> 0, true); // rw-------, what zipfile gives a member written from bytes
     dv.setUint32(p + 42, e.offset, true);
     out.set(e.name, p + 46);
     p += 46 + e.name.length;
