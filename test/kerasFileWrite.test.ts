@@ -63,8 +63,14 @@ import h5py, json, sys
 out = {}
 def visit(name, o):
     attrs = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in o.attrs.items()}
+    # What Keras 3.16's loader checks (saving_lib.safe_get_h5_group / safe_get_h5_dataset): hard links only,
+    # no external or virtual dataset, the declared bytes all stored.
+    parent, _, last = name.rpartition('/')
+    assert (f[parent] if parent else f).get(last, getclass=True, getlink=True) is h5py.HardLink
     if isinstance(o, h5py.Dataset):
         assert f[name].shape == o.shape  # found again by name: a lookup through the group B-trees' keys
+        assert o.external is None and not o.is_virtual
+        assert o.id.get_storage_size() == o.size * o.dtype.itemsize
         out[name] = {'shape': list(o.shape), 'dtype': o.dtype.str, 'layout': o.id.get_create_plist().get_layout(), 'hex': o[...].astype('<f4').tobytes().hex(), 'attrs': attrs}
     else:
         out[name] = {'group': True, 'attrs': attrs, 'attr_types': {k: str(o.attrs.get_id(k).dtype) + ('/vlen-utf8' if o.attrs.get_id(k).get_type().get_cset() == 1 and o.attrs.get_id(k).get_type().is_variable_str() else '') for k in o.attrs}}
