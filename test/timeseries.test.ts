@@ -104,7 +104,7 @@ describe('chronological split and scalers', () => {
     assert.equal(f.windowRelative, true);
     assert.equal(f.scaling, 'standard');
     assert.equal(DEFAULTS.scaling, 'relative', 'the CLI spells standard + windowRelative as relative');
-    for (const k of ['strategy', 'cell', 'units', 'layers', 'epochs', 'batchSize', 'patience', 'validation', 'test'] as const) assert.equal(DEFAULTS[k], FORECASTER_DEFAULTS[k], k);
+    for (const k of ['strategy', 'reference', 'calendar', 'ensemble', 'cell', 'units', 'layers', 'epochs', 'batchSize', 'patience', 'validation', 'test'] as const) assert.equal(DEFAULTS[k], FORECASTER_DEFAULTS[k], k);
     assert.equal(DEFAULTS.lr, FORECASTER_DEFAULTS.learningRate);
   });
 
