@@ -363,7 +363,10 @@ class Names {
   }
   take(node: NodeData | null, fallback: string): string {
     let base = fallback;
-    if (node !== null && node.name !== '') {
+    // rnnkit's export names weights '<layer>_<weight>__<n>': the layer's own name comes back.
+    const own = node?.inputs.map((i) => /^([A-Za-z][A-Za-z0-9_.-]*)_(W|kernel|embeddings)__\d+$/.exec(i)?.[1]).find((x) => x !== undefined);
+    if (own !== undefined) base = own;
+    else if (node !== null && node.name !== '') {
       const parts = node.name.split('/').filter((s) => s !== '');
       if (parts.length > 1 && /^[A-Z][A-Za-z]*(_\d+)?$/.test(parts[parts.length - 1]!)) parts.pop();
       const joined = parts.join('_').replace(/[^A-Za-z0-9_.-]/g, '_');
