@@ -219,6 +219,7 @@ describe('loadOnnx: rnnkit → exportOnnx → loadOnnx', () => {
       const a = outputsOf(m, x);
       const b = outputsOf(back, x);
       assert.equal(b.length, a.length);
+      assert.deepEqual(back.outputNames, m.outputNames, 'layer names come back from the initializer names');
       a.forEach((t, i) => {
         assert.deepEqual(b[i]!.shape, t.shape);
         assert.ok(maxDiff(b[i]!.data, t.data) <= TOL, `output ${i}: ${maxDiff(b[i]!.data, t.data)}`);
