@@ -4,7 +4,9 @@
  * within 1e-6 on WebAssembly — for every recurrent cell, goBackwards, Bidirectional,
  * per-step targets and sample weights, left padding, Masking, a Seq2Seq-like graph with
  * attention; and models that must not be cut (Flatten after the RNN, dropout per step in
- * training) are not. Each case also checks that some batch really was cut.
+ * training, a stateful layer) are not. predict also sorts the samples by length into its batches
+ * (the rows go back to their places), which these comparisons cover. Each case also checks that
+ * some batch really was cut. fit's bucketByLength: the order function, exact resume, refusals.
  */
 import { describe, it, afterEach } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -251,6 +253,25 @@ describe('padding trimming: models it must not cut', () => {
       return m;
     };
     await compare(build, x, yClass, {}, false);
+  });
+
+  it('a stateful LSTM (its state runs from batch to batch): predict neither cuts nor reorders', () => {
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 4, maskZero: true, batchInputShape: [4, T] }));
+      m.add(layers.lstm({ units: 3, stateful: true }));
+      m.compile({ optimizer: 'sgd', loss: 'mse' });
+      return m;
+    };
+    const preds = [false, true].map((on) => {
+      setPaddingTrim(on);
+      setSeed(2);
+      const m = build();
+      const p = m.predict(x, { batchSize: 4 }).data.slice();
+      assert.equal(engineOf(m).trimmedBatches, 0);
+      return p;
+    });
+    same(preds[1]!, preds[0]!, 'stateful predict');
   });
 
   it('Dropout on the sequence (draws per step): fit is not cut, predict is; results equal', async () => {

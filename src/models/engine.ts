@@ -13,13 +13,13 @@ import type { Optimizer, ParamSegment } from '../optimizers/index.js';
 import type { Loss } from '../losses/index.js';
 import type { Metric } from '../metrics/index.js';
 import type { Logs } from './callback.js';
-import { copyRows, type Dataset } from './data.js';
+import { copyRows, gatherRows, type Dataset } from './data.js';
 import { backend } from '../backend/index.js';
 import { Executor } from './executor.js';
 import { ensure } from '../layers/layer.js';
 import { show } from '../core/errors.js';
 import type { Graph } from './graph.js';
-import { compactSteps, keptSpan, padMask, padSteps, paddingTrimEnabled, planTrim, sampleLengths, type TrimPlan } from './trim.js';
+import { compactSteps, keptSpan, lengthOrder, padMask, padSteps, paddingTrimEnabled, planTrim, sampleLengths, type TrimPlan } from './trim.js';
 
 /** What a forward pass is for: which trimming rules apply (see trim.ts). */
 const TRAIN = 0;
@@ -636,11 +636,21 @@ export class Engine {
       if (this.xb[k]!.length < batchSize * xWidth[k]!) this.xb[k] = new Float32Array(batchSize * xWidth[k]!);
     });
     this.inputLen = [...xLen];
+    // Batches of similar lengths where padding can be trimmed (trim.ts lengthOrder); the rows go back to their places.
+    const order = lengthOrder(this.trim, x, xLen, this.stepWidth, n, batchSize);
     for (let start = 0; start < n; start += batchSize) {
       const B = Math.min(batchSize, n - start);
-      for (let k = 0; k < x.length; k++) copyRows(this.xb[k]!, x[k]!, start, B, xWidth[k]!);
+      for (let k = 0; k < x.length; k++) {
+        if (order === null) copyRows(this.xb[k]!, x[k]!, start, B, xWidth[k]!);
+        else gatherRows(this.xb[k]!, x[k]!, order, start, B, xWidth[k]!);
+      }
       this.forwardPass(B, false, PREDICT);
-      for (let o = 0; o < results.length; o++) results[o]!.set(this.output(o).subarray(0, B * widths[o]!), start * widths[o]!);
+      for (let o = 0; o < results.length; o++) {
+        const w = widths[o]!;
+        const out = this.output(o);
+        if (order === null) results[o]!.set(out.subarray(0, B * w), start * w);
+        else for (let i = 0; i < B; i++) results[o]!.set(out.subarray(i * w, (i + 1) * w), order[start + i]! * w);
+      }
     }
     return results;
   }

@@ -47,6 +47,8 @@ export interface TrimPlan {
   readonly noTrain: Uint8Array;
   /** Per graph input: not for fit/evaluate (an output on its axis is not masked at the cut steps). */
   readonly noLoss: Uint8Array;
+  /** Some layer carries state from batch to batch (predict must then keep the samples' order). */
+  readonly stateful: boolean;
 }
 
 /** The internal switch tests use to compare with the untrimmed computation. */
@@ -184,7 +186,29 @@ export function planTrim(graph: Graph): TrimPlan | null {
   if (finalRules.every((r) => r === null)) return null;
   // Tensors of an untrimmable input follow its axis no more.
   for (let i = 0; i < nT; i++) if (axis[i]! >= 0 && finalRules[axis[i]!] === null) axis[i] = -1;
-  return { rules: finalRules, axis, sequenceOutput, noTrain, noLoss };
+  return { rules: finalRules, axis, sequenceOutput, noTrain, noLoss, stateful: graph.nodes.some((n) => carriesState(n.layer)) };
+}
+
+/** A stateful recurrent layer, or a nested model or wrapper holding one. */
+function carriesState(layer: Layer): boolean {
+  const l = layer as Layer & { stateful?: unknown; layers?: unknown; layer?: unknown; forwardLayer?: unknown; backwardLayer?: unknown };
+  if (l.stateful === true) return true;
+  const inner = [l.layer, l.forwardLayer, l.backwardLayer, ...(Array.isArray(l.layers) ? l.layers : [])];
+  return inner.some((x) => x instanceof Layer && x !== layer && carriesState(x));
+}
+
+/**
+ * predict's order: the samples sorted by their kept length (ties in order), so each batch holds
+ * sequences of similar length and is cut to about their own. A row's outputs do not depend on the
+ * other rows of its batch, so only the speed changes. Null where nothing can be cut, where a layer
+ * carries state between batches, or for a single batch.
+ */
+export function lengthOrder(plan: TrimPlan | null, x: readonly Float32Array[], xLen: readonly number[], stepWidth: ArrayLike<number>, n: number, batchSize: number): Int32Array | null {
+  if (plan === null || plan.stateful || !enabled || n <= batchSize) return null;
+  const lengths = sampleLengths(plan, x, xLen, stepWidth, n);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+  return Int32Array.from(idx);
 }
 
 /** A one-input layer that computes each step of a [T, F] sequence from that step alone, passing the mask on. */
