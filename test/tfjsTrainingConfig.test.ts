@@ -203,6 +203,43 @@ async function resumesExactly(dir: string | ModelArtifacts, original: Model, x: 
   assertSameWeights(resumed, original, 'resumed');
 }
 
+describe('the state goes to tfjs weight by weight in tfjs\'s order', () => {
+  it('Embedding (frozen from the start) → Bidirectional(LSTM) → Dense: tfjs continues from the saved Adam state', async () => {
+    const rng = new Rng(14);
+    const ids = tensor(Float32Array.from({ length: B * T }, (_, i) => (i % T < T - ((i / T) % 3 | 0) ? 1 + rng.int(19) : 0)), [B, T]);
+    const y = tensor(Float32Array.from({ length: B * 2 }, () => rng.uniformIn(-1, 1)), [B, 2]);
+    const m = new Sequential({
+      layers: [
+        layers.embedding({ inputDim: 20, outputDim: 4, inputShape: [T], trainable: false }),
+        layers.bidirectional({ layer: layers.lstm({ units: 3 }), mergeMode: 'concat' }),
+        layers.dense({ units: 2 }),
+      ],
+    });
+    randomizeWeights(m, 15);
+    // ε = 1e-12: tfjs's Adam then takes the same steps (see the cases above)
+    m.compile({ loss: 'mse', optimizer: optimizers.adam({ learningRate: 0.01, epsilon: 1e-12 }) });
+    const { dir, saved } = await trained(m, ids, y);
+    const names = saved.modelJson.weightsManifest[0]!.weights.map((w) => w.name).filter((n) => n.startsWith('optimizer/momentum/'));
+    assert.ok(names.length === 8 && !names.some((n) => n.includes('embedding')), `per trainable weight, frozen ones left out: ${names.join(', ')}`);
+    const theirs = await tfjsLoad(saved);
+    const xs = tf.tensor(ids.data, [...ids.shape]);
+    const ys = tf.tensor(y.data, [...y.shape]);
+    await theirs.fit(xs, ys, { batchSize: FIT.batchSize, epochs: 1, shuffle: false, verbose: 0 });
+    const resumed = await loadModel(dir);
+    await resumed.fit(ids, y, { ...FIT, epochs: 2, initialEpoch: 1 });
+    await m.fit(ids, y, { ...FIT, epochs: 1 });
+    assertSameWeights(resumed, m, 'rnnkit resumed');
+    // tfjs lists trainable weights first, then frozen ones
+    const flags = m.weightTrainable();
+    const ours = m.getWeights().map((w) => w.data);
+    const gap = maxDiff(tfjsWeights(theirs), [...ours.filter((_, i) => flags[i]), ...ours.filter((_, i) => !flags[i])]);
+    assert.ok(gap < 2e-6, `tfjs's epoch from the saved state is ${gap} from rnnkit's`);
+    xs.dispose();
+    ys.dispose();
+    theirs.dispose();
+  });
+});
+
 describe('what tfjs has not, it refuses by name; rnnkit still resumes exactly', () => {
   const refusals: { name: string; loss?: unknown; metrics?: unknown[]; optimizer?: () => Optimizer; kind?: 'regression' | 'binary'; pattern: RegExp; top: (tc: Record<string, unknown>) => void }[] = [
     { name: 'Huber loss', loss: 'huber', pattern: /Unknown loss Huber/, top: (tc) => assert.equal(tc['loss'], 'Huber') },
