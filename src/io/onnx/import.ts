@@ -475,11 +475,17 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         if (n.outputs[1] !== undefined && n.outputs[1] !== '' && (uses.get(n.outputs[1]) ?? 0) > 0) throw new Unsupported(`${nodeLabel(n)}: its mask output is used`);
         if (ins[2] !== undefined) throw new Unsupported(`${nodeLabel(n)}: training_mode given`);
         return [x, { k: 'bad' }];
-      case 'Cast':
-        // Casts on the model's tensors change element types only (rnnkit computes in float32;
-        // exporters cast token ids to int64 before Gather).
-        if (x.k === 'tensor' || x.k === 'zeros' || x.k === 'shape' || x.k === 'mask' || x.k === 'lens') return [x];
+      case 'Cast': {
+        // rnnkit computes in float32: a Cast to float or double changes nothing it computes; a
+        // Cast to an integer type truncates, which only graph inputs (token ids) may go through.
+        const to = attrInt(n, 'to', 0);
+        if (x.k === 'tensor') {
+          if (to === 1 || to === 11 || ((to === 6 || to === 7) && x.ref.node.kind === 'input')) return [x];
+          throw new Unsupported(`${nodeLabel(n)}: a Cast of a computed tensor to ${DTYPE_NAMES[to] ?? to}`);
+        }
+        if (x.k === 'zeros' || x.k === 'shape' || x.k === 'mask' || x.k === 'lens') return [x];
         throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
+      }
       case 'Shape':
         return [shapeOf(n, x)];
       case 'ConstantOfShape':
@@ -1205,7 +1211,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     for (let s = 0; s < S; s++) {
       const v = ins[5 + s];
       if (v === undefined || v.k === 'zeros' || (v.k === 'const' && v.c.data.every((z) => z === 0))) continue;
-      if (v.k !== 'dirs' || v.parts.length !== D || v.axes.join() !== 'D,B,F') throw new Unsupported(`${label}: initial ${s === 0 ? 'h' : 'c'} is neither zeros nor [directions, B, H] model tensors`);
+      if (v.k !== 'dirs' || v.parts.length !== D || v.axes.join() !== 'D,B,F') {
+        const from = v.k === 'tensor' && v.ref.node.kind === 'input' ? ` (it comes from graph input '${v.ref.node.name}', a [layers·directions, B, H] state: rnnkit's inputs put the batch axis first; export with zero initial states, or with one [B, H] input per state and direction)` : '';
+        throw new Unsupported(`${label}: initial ${s === 0 ? 'h' : 'c'} is neither zeros nor one [B, H] model tensor per direction${from}`);
+      }
       init.push([...v.parts]);
     }
     if (init.length !== 0 && init.length !== S) throw new Unsupported(`${label}: one initial state given, the other zero (rnnkit takes all states or none)`);
