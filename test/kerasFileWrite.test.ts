@@ -225,6 +225,78 @@ describe('writing Keras 3 .keras files', () => {
     again.layers.forEach((l, i) => assert.deepEqual(l.getConfig(), m.layers[i]!.getConfig(), l.name));
   });
 
+  it("lists a Functional's layers (and names their weight groups) in Keras 3's order: map_graph run in Python on the written config", { skip: hasH5py ? false : 'needs /usr/bin/python3' }, async () => {
+    // Inputs at different depths, a shared layer called at two depths, two layers of one class tied in depth.
+    const a = input({ shape: [3], name: 'a' });
+    const b = input({ shape: [3], name: 'b' });
+    const shared = layers.dense({ units: 3, name: 'shared' });
+    const deep = layers.dense({ units: 3, name: 'deep' }).apply(layers.dense({ units: 3, name: 'deeper' }).apply(a) as SymbolicTensor) as SymbolicTensor;
+    const s1 = shared.apply(deep) as SymbolicTensor;
+    const s2 = shared.apply(b) as SymbolicTensor;
+    const left = layers.dense({ units: 2, name: 'left' }).apply(s1) as SymbolicTensor;
+    const right = layers.dense({ units: 2, name: 'right' }).apply(s2) as SymbolicTensor;
+    const m = graphModel({ inputs: [a, b], outputs: [layers.add({}).apply([left, right]) as SymbolicTensor, layers.dense({ units: 1, name: 'side' }).apply(b) as SymbolicTensor] });
+    randomize(m, 13);
+    const bytes = await saveKerasFile(m, null, { date: DATE });
+    // keras/src/ops/function.py _build_map / map_graph, transcribed onto the saved config (nodes from inbound_nodes).
+    const py = `
+import json, sys
+cfg = json.load(open(sys.argv[1]))['config']
+class Node:
+    def __init__(self, op, refs, is_input): self.op, self.refs, self.is_input = op, refs, is_input
+ops = {}
+def flat(v):
+    if isinstance(v, dict) and v.get('class_name') == '__keras_tensor__': return [tuple(v['config']['keras_history'])]
+    if isinstance(v, dict): return [r for k in sorted(v) for r in flat(v[k])]
+    if isinstance(v, list): return [r for x in v for r in flat(x)]
+    return []
+for l in cfg['layers']:
+    if l['class_name'] == 'InputLayer': ops[l['name']] = [Node(l['name'], [], True)]
+    else: ops[l['name']] = [Node(l['name'], flat([n['args'], n['kwargs']]), False) for n in l['inbound_nodes']]
+def node_of(ref): return ops[ref[0]][ref[1]]
+finished, in_progress, decreasing, indices = set(), set(), [], {}
+def helper(ref):
+    node = node_of(ref)
+    if node in finished: return
+    if node in in_progress: raise ValueError('cycle')
+    if node.op not in indices: indices[node.op] = len(indices)
+    in_progress.add(node)
+    if not node.is_input:
+        for r in node.refs: helper(r)
+    finished.add(node); in_progress.remove(node); decreasing.append(node)
+outs = cfg['output_layers']
+outs = [outs] if isinstance(outs[0], str) else outs
+for o in outs: helper(o)
+nodes_depths, op_depths = {}, {}
+for node in reversed(decreasing):
+    depth = nodes_depths.setdefault(node, 0)
+    depth = max(depth, op_depths.get(node.op, 0))
+    op_depths[node.op] = depth
+    nodes_depths[node] = depth
+    for r in node.refs:
+        dep = node_of(r)
+        nodes_depths[dep] = max(depth + 1, nodes_depths.get(dep, 0))
+by_depth = {}
+for op, d in op_depths.items(): by_depth.setdefault(d, []).append(op)
+order = []
+for d in sorted(by_depth, reverse=True): order += sorted(by_depth[d], key=lambda o: indices[o])
+print(json.dumps(order))
+`;
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-order-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), members(bytes)['config.json']!);
+      const r = spawnSync('/usr/bin/python3', ['-c', py, join(dir, 'config.json')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const written = (json(members(bytes)['config.json']!).config as { layers: { name: string }[] }).layers.map((l) => l.name);
+      assert.deepEqual(written, JSON.parse(r.stdout));
+      // Unlike rnnkit's own order, an input is not always first: 'b' is shallower than 'a's chain.
+      assert.notDeepEqual(written, m.layers.map((l) => l.name));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await roundTrip(m, [tensor([[1, 2, 3]]), tensor([[0.5, -1, 2]])]);
+  });
+
   it('writes the zip, metadata.json and config.json Keras 3 reads', async () => {
     const bytes = await saveKerasFile(bigSequential(), null, { date: DATE });
     // Members in saving_lib's order, stored (not deflated), as Python's zipfile writes them.

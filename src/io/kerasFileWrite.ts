@@ -67,6 +67,45 @@ function inputLayerConfig(l: InputLayer): Json {
   return { batch_shape: [...l.batchInputShape!], dtype: l.inputDtype, sparse: false, ragged: false, name: l.name, optional: false };
 }
 
+/**
+ * A graph's layers in the order Keras 3 gives a Functional's `layers` (keras/src/ops/function.py
+ * map_graph): nodes found depth-first from the outputs; a node's depth is one more than its
+ * deepest consumer's, and at least its layer's depth so far (a shared layer takes its deepest
+ * call's); layers by decreasing depth, ties by when the search first met them. saving_lib
+ * names the weight groups in this order (the second Dense `dense_1`), and get_config lists the
+ * layers in it, so the file is written in it too. rnnkit's own graph order differs only in
+ * placing every input first.
+ */
+function kerasLayerOrder(model: Model): Layer[] {
+  const graph = model.graph;
+  const nodeOf = (t: SymbolicTensor): Node => t.sourceLayer.inboundNodes[t.nodeIndex]!;
+  const finished = new Set<Node>();
+  const postOrder: Node[] = [];
+  const firstSeen = new Map<Layer, number>();
+  const visit = (t: SymbolicTensor): void => {
+    const node = nodeOf(t);
+    if (finished.has(node)) return;
+    if (!firstSeen.has(node.layer)) firstSeen.set(node.layer, firstSeen.size);
+    if (!(node.layer instanceof InputLayer)) for (const x of node.inputs) visit(x);
+    finished.add(node);
+    postOrder.push(node);
+  };
+  for (const t of graph.outputs) visit(t);
+  const nodeDepth = new Map<Node, number>();
+  const layerDepth = new Map<Layer, number>();
+  for (const node of [...postOrder].reverse()) {
+    const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+    layerDepth.set(node.layer, depth);
+    nodeDepth.set(node, depth);
+    if (node.layer instanceof InputLayer) continue;
+    for (const x of node.inputs) {
+      const parent = nodeOf(x);
+      nodeDepth.set(parent, Math.max(depth + 1, nodeDepth.get(parent) ?? 0));
+    }
+  }
+  return [...layerDepth.keys()].sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || firstSeen.get(a)! - firstSeen.get(b)!);
+}
+
 /** Keras 3's entry of a model: Sequential (layers from its InputLayer on) or Functional (layers with their calls). */
 function serializeModel(model: Model, where: string): Json {
   const at = `${where}: model '${model.name}'`;
@@ -100,7 +139,7 @@ function serializeModel(model: Model, where: string): Json {
     return [t.sourceLayer.name, nodes.indexOf(t.sourceLayer.inboundNodes[t.nodeIndex]!), t.tensorIndex];
   };
   const kerasTensor = (t: SymbolicTensor): Json => ({ class_name: '__keras_tensor__', config: { shape: withBatch(t.shape), dtype: 'float32', keras_history: ref(t) } });
-  const layers = graph.layers.map((l) => {
+  const layers = kerasLayerOrder(model).map((l) => {
     if (l instanceof InputLayer) return { module: 'keras.layers', class_name: 'InputLayer', config: inputLayerConfig(l), registered_name: null, name: l.name, inbound_nodes: [] };
     const nodes = l.inboundNodes.filter((n) => inGraph.has(n) && n.inputs.length > 0);
     const first = nodes[0];
