@@ -196,7 +196,7 @@ describe('ensembles and saving', () => {
   const y = range(n).map((i) => 30 + 2 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i + 0.2 * Math.cos(i * 2.1));
 
   it("the forecast is the median of the members' outputs", async () => {
-    const f = new Forecaster({ lookback: 8, horizon: 2, units: 3, seed: 5, ensemble: 4, calendar: false });
+    const f = new Forecaster({ lookback: 8, horizon: 2, units: 3, seed: 5, ensemble: 4, calendar: false, reference: 'last' });
     await f.fit(y, { epochs: 2, seed: 1 });
     assert.deepEqual(f.model.outputs[0]!.shape, [null, 8]);
     const e = n - 1;

@@ -181,7 +181,7 @@ describe('Forecaster', () => {
   it('recursive strategy: a one-step network rolled over the horizon', async () => {
     const f = new Forecaster({ lookback: 12, horizon: 4, strategy: 'recursive', units: 4, seed: 4 });
     await f.fit(wave, { epochs: 2, seed: 1 });
-    assert.deepEqual(f.model.predict([range(12).map((i) => [wave[i]!])]).shape, [1, 1]);
+    assert.deepEqual(f.model.predict([range(12).map((i) => [wave[i]!])]).shape, [1, f.ensemble]); // one step per ensemble member
     const ev = f.evaluate(wave);
     assert.equal(ev.predictions.length, ev.windows * 4);
     assert.throws(() => new Forecaster({ lookback: 3, strategy: 'recursive', features: [0, 1] }), /target must be the only feature/);
