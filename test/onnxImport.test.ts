@@ -283,6 +283,33 @@ describe('loadOnnx: refusals', () => {
     });
   });
 
+  it('does not fold a bias into a Dense whose output is also read without it', async () => {
+    const f32 = (n: number): Uint8Array => new Uint8Array(new Float32Array(n).fill(0.5).buffer);
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 17,
+      producerName: 'test',
+      producerVersion: '0',
+      graphName: 'twice',
+      docString: '',
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'W'], outputs: ['m'], name: 'mm', attrs: [] },
+        { op: 'Identity', inputs: ['m'], outputs: ['i'], name: 'same', attrs: [] },
+        { op: 'Add', inputs: ['i', 'b'], outputs: ['y'], name: 'plus_bias', attrs: [] },
+      ],
+      initializers: [
+        { name: 'W', dtype: DType.float, dims: [3, 2], raw: f32(6) },
+        { name: 'b', dtype: DType.float, dims: [2], raw: f32(2) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', 3] }],
+      outputs: [
+        { name: 'y', dtype: DType.float, dims: ['batch', 2] },
+        { name: 'm', dtype: DType.float, dims: ['batch', 2] },
+      ],
+    });
+    await assert.rejects(loadOnnx(bytes), /graph output 'm' is read before the bias Add of Add 'plus_bias'/);
+  });
+
   it('refuses unknown options by name and a file over maxBytes', async () => {
     await assert.rejects(loadOnnx(new Uint8Array(0), { strict: true } as never), /unknown option 'strict'.*maxBytes, checkFinite/);
     await assert.rejects(loadOnnx(join(DIR, 'lstm_seq_bf.onnx'), { maxBytes: 100 }), /more than the 100 accepted/);

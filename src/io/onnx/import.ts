@@ -440,6 +440,19 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (v === undefined) throw new ModelFormatError(`${where}: ${nodeLabel(n)} reads '${name}', which no earlier node, input or initializer makes`);
     return v;
   };
+  /**
+   * A bias Add or an activation folded into the Dense before it changes what every name of
+   * that Dense's output means: those names (`names`, as they stand at the fold) may be read
+   * only on the way to the folding node; checked once the whole graph is read.
+   */
+  const fusions: { names: Set<string>; at: NodeData; what: string }[] = [];
+  function noteFusion(n: NodeData, ref: Ref, what: string): void {
+    const names = new Set<string>();
+    for (const [k, v] of vals) if (v.k === 'tensor' && v.ref === ref) names.add(k);
+    fusions.push({ names, at: n, what });
+  }
+  const order = new Map(m.graph.nodes.map((n, i) => [n, i]));
+
   for (const n of m.graph.nodes) {
     const ins = n.inputs.map((_, i) => get(n, i));
     let outs: Val[];
@@ -1026,7 +1039,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (!isTensor(y) || c.k !== 'const' || c.c.dtype !== 1) return false;
     const node = y.ref.node;
     if (node.kind !== 'dense' || node.bias !== null || node.activation !== 'linear') return false;
+    // The bias broadcasts along the last ONNX axis: that must be the features.
+    if (y.perm[y.perm.length - 1] !== y.perm.length - 1) return false;
     if (!own && (uses.get(n.inputs.find((i) => vals.get(i) === y) ?? '') ?? 0) !== 1) return false;
+    if (!own) noteFusion(n, y.ref, 'bias Add');
     const units = node.units;
     if (c.c.data.length !== units || c.c.dims.some((d, k) => d !== 1 && k !== c.c.dims.length - 1) || c.c.dims.length > y.perm.length) {
       if (c.c.data.length === 1 && units !== 1) {
@@ -1069,6 +1085,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (op === 'HardSigmoid') name = hardSigmoid(n, attrFloat(n, 'alpha', 0.2), attrFloat(n, 'beta', 0.5));
     const node = x.ref.node;
     if (node.kind === 'dense' && node.activation === 'linear' && (uses.get(n.inputs[0]!) ?? 0) === 1) {
+      noteFusion(n, x.ref, `${op} activation`);
       node.activation = name;
       return x;
     }
@@ -1228,6 +1245,17 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       { k: 'dirs', axes: ['D', 'B', 'F'], parts: part('h', [null, H]) },
       ...(op === 'LSTM' ? [{ k: 'dirs', axes: ['D', 'B', 'F'], parts: part('c', [null, H]) } as Val] : []),
     ];
+  }
+
+  for (const f of fusions) {
+    const at = order.get(f.at)!;
+    for (const n of m.graph.nodes) {
+      if (n === f.at) continue;
+      const read = n.inputs.find((i) => f.names.has(i));
+      // Pass-throughs before the fold (Identity, Cast) lead to it; any other reader saw the Dense without it.
+      if (read !== undefined && !(order.get(n)! < at && n.outputs.every((o) => f.names.has(o)))) problems.push(`${nodeLabel(n)} reads '${read}' before the ${f.what} of ${nodeLabel(f.at)} (loadOnnx folds that into one Dense layer)`);
+    }
+    for (const v of m.graph.outputs) if (f.names.has(v.name)) problems.push(`graph output '${v.name}' is read before the ${f.what} of ${nodeLabel(f.at)} (loadOnnx folds that into one Dense layer)`);
   }
 
   // Graph outputs: model tensors, batch axis first.
