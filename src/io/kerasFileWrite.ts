@@ -138,7 +138,9 @@ function serializeModel(model: Model, where: string): Json {
     const nodes = t.sourceLayer.inboundNodes.filter((n) => inGraph.has(n));
     return [t.sourceLayer.name, nodes.indexOf(t.sourceLayer.inboundNodes[t.nodeIndex]!), t.tensorIndex];
   };
-  const kerasTensor = (t: SymbolicTensor): Json => ({ class_name: '__keras_tensor__', config: { shape: withBatch(t.shape), dtype: 'float32', keras_history: ref(t) } });
+  // Every layer computes in float32; only an input may hold int32 (token ids).
+  const dtypeOf = (t: SymbolicTensor): string => (t.sourceLayer instanceof InputLayer ? t.sourceLayer.inputDtype : 'float32');
+  const kerasTensor = (t: SymbolicTensor): Json => ({ class_name: '__keras_tensor__', config: { shape: withBatch(t.shape), dtype: dtypeOf(t), keras_history: ref(t) } });
   const layers = kerasLayerOrder(model).map((l) => {
     if (l instanceof InputLayer) return { module: 'keras.layers', class_name: 'InputLayer', config: inputLayerConfig(l), registered_name: null, name: l.name, inbound_nodes: [] };
     const nodes = l.inboundNodes.filter((n) => inGraph.has(n) && n.inputs.length > 0);
