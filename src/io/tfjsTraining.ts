@@ -75,17 +75,17 @@ export function tfjsLossName(loss: Loss): string {
  * its rnnkit class name. `tfjsLoss` and `predWidth` decide what tfjs's 'accuracy' would be.
  */
 export function tfjsMetricName(metric: Metric, tfjsLoss: string | null, predWidth: number): string {
-  let defaults: Record<string, unknown> | null = null;
+  // tfjs has no sparse accuracy by name; its 'accuracy' is the sparse one after a sparse
+  // categorical crossentropy loss on a prediction wider than 1.
+  const name = metric.className === 'SparseCategoricalAccuracy' ? (tfjsLoss === 'sparse_categorical_crossentropy' && predWidth !== 1 ? 'accuracy' : undefined) : TFJS_METRICS[metric.className];
+  if (name === undefined) return metric.className;
+  let defaults: Record<string, unknown>;
   try {
     defaults = metricFromConfig(metric.className, {}).getConfig() as unknown as Record<string, unknown>;
   } catch {
-    // a metric class without defaults for every option: keep the class name
+    return metric.className; // a class without defaults for every option
   }
-  if (defaults === null || !sameConfig(metric.getConfig() as unknown as Record<string, unknown>, defaults)) return metric.className;
-  // tfjs has no sparse accuracy by name; its 'accuracy' is the sparse one after a sparse
-  // categorical crossentropy loss on a prediction wider than 1.
-  if (metric.className === 'SparseCategoricalAccuracy') return tfjsLoss === 'sparse_categorical_crossentropy' && predWidth !== 1 ? 'accuracy' : metric.className;
-  return TFJS_METRICS[metric.className] ?? metric.className;
+  return sameConfig(metric.getConfig() as unknown as Record<string, unknown>, defaults) ? name : metric.className;
 }
 
 /** How an optimizer goes to tfjs: its config, and its slots in the order tfjs's setWeights takes them. */
