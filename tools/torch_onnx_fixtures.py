@@ -133,6 +133,20 @@ class Unsupported(nn.Module):
         return out[:, -1, :]
 
 
+class LastState(nn.Module):
+    """fc(h_n[-1]): the last layer's final state (its backward direction's when bidirectional)."""
+
+    def __init__(self, rnn, fc):
+        super().__init__()
+        self.rnn = rnn
+        self.fc = fc
+
+    def forward(self, x):
+        _, state = self.rnn(x)
+        h = state[0] if isinstance(state, tuple) else state
+        return self.fc(h[-1])
+
+
 class BiLast(nn.Module):
     """out[:, -1, :] of a bidirectional LSTM: the backward half there has seen one step only,
     which no rnnkit layer returns; loadOnnx must refuse it (and say to use h_n)."""
@@ -170,6 +184,10 @@ def models():
         ('embedding_lstm_classifier_opset9', TextClassifier, 'ids', 9, True),
         ('unsupported_conv_layernorm', Unsupported, 'float', 17, True),
         ('unsupported_bidirectional_last_step', BiLast, 'float', 14, True),
+        # bias=False (no B input, Gemm without C) and h_n[-1] of a 2-layer bidirectional RNN.
+        ('gru_nobias_hn_bf', lambda: LastState(nn.GRU(I, H, batch_first=True, bias=False), nn.Linear(H, 2, bias=False)), 'float', 15, True),
+        ('lstm2_nobias_hn_tm', lambda: LastState(nn.LSTM(I, H, num_layers=2, bias=False), nn.Linear(H, 2)), 'float', 16, True),
+        ('rnn_relu_bi2_hn_bf', lambda: LastState(nn.RNN(I, H, batch_first=True, nonlinearity='relu', bidirectional=True, num_layers=2), nn.Linear(H, 2)), 'float', 17, True),
     ]
 
 
