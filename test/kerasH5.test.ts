@@ -171,6 +171,17 @@ describe('Keras 2 .h5 files', () => {
     await assert.rejects(loadModel(new URL(SEQ, DIR).pathname, { maxBytes: 1000 }), (e: unknown) => e instanceof ModelFormatError && /more than the 1000/.test(e.message));
   });
 
+  it('refuses an attribute whose dataspace claims more values than the file holds, before allocating them', async () => {
+    // keras1-sequential.h5's 12 LSTM weight names: dataspace v1, rank 1, max dims, 12 (8 bytes). A
+    // byte flip there (found by a 3,000-variant fuzz run) made 1.5 billion names and exhausted the heap.
+    const bytes = bytesOf('keras1-sequential.h5');
+    const space = [1, 1, 1, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0];
+    const at = bytes.findIndex((_, i) => space.every((b, j) => bytes[i + j] === b));
+    assert.ok(at > 0, 'the dataspace of a 12-name attribute');
+    bytes[at + 11] = 88;
+    await refuses(bytes, /an attribute claims 1476395020 values, more than the \d+ bytes they are read from hold/);
+  });
+
   it('loads or refuses 300 seeded byte-flip variants of the fixtures, each with a ModelFormatError', async () => {
     let seed = 15;
     const rand = (n: number): number => {

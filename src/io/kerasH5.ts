@@ -113,6 +113,19 @@ function datasetsUnder(root: H5Group, at: string): Map<string, H5Dataset> {
   return found;
 }
 
+/**
+ * The values the datasets hold, refused over maxBytes (4 bytes a value) or over what the
+ * file can hold: weights are stored unfiltered, at least 4 bytes a value, so a shape
+ * claiming more is damaged (and jsfive would allocate it before reading past the end).
+ */
+function countValues(datasets: Map<string, H5Dataset>, fileBytes: number, at: string, maxBytes: number): number {
+  let values = 0;
+  for (const d of datasets.values()) values += d.shape.reduce((a, b) => a * b, 1);
+  if (4 * values > maxBytes) throw new ModelFormatError(`${at}: its datasets hold ${values} values, more than the ${maxBytes} bytes accepted (the maxBytes option)`);
+  if (4 * values > fileBytes) throw new ModelFormatError(`${at}: its datasets claim ${values} values, more than the file's ${fileBytes} bytes can hold (a damaged shape)`);
+  return values;
+}
+
 /** Keras's _legacy_weights order: trainable weights, then the others, each in creation order. */
 function legacyOrder(layer: Layer): LayerWeight[] {
   const t = layer.weightTrainable();
@@ -192,8 +205,33 @@ async function openH5(data: Uint8Array, where: string, maxBytes: number): Promis
   } catch (e) {
     throw new Error(`${where}: reading a .h5 file needs the 'jsfive' package (a dependency of rnnkit; in a browser without a bundler, map it with an import map): ${(e as Error).message}`);
   }
-  return reading(where, () => new hdf5.File(data.slice().buffer as ArrayBuffer, where));
+  const file = reading(where, () => new hdf5.File(data.slice().buffer as ArrayBuffer, where));
+  guardAttributes(file);
+  return file;
 }
+
+/**
+ * jsfive reads an attribute's values into `new Array(count)` with the count its dataspace
+ * claims, and reads past the end of the file as empty strings: one damaged dimension (a
+ * byte flip made 12 names into 1.5 billion) exhausts the heap. Every value of an attribute
+ * takes at least one byte of the buffer it is read from, so a larger count is refused before
+ * anything is allocated. The guard wraps the method on jsfive's (unexported) DataObjects
+ * prototype, once.
+ */
+function guardAttributes(file: H5Group): void {
+  const dobj = (file as unknown as { _dataobjects?: object })._dataobjects;
+  const proto = dobj === undefined ? undefined : (Object.getPrototypeOf(dobj) as Record<string | symbol, unknown>);
+  if (proto === undefined || typeof proto._attr_value !== 'function') throw new Error("this jsfive version does not read attributes as rnnkit expects (DataObjects._attr_value)");
+  if (proto[GUARDED] === true) return;
+  const read = proto._attr_value as (this: unknown, dtype: unknown, buf: { byteLength: number }, count: number, offset: number) => unknown;
+  proto._attr_value = function (this: unknown, dtype: unknown, buf: { byteLength: number }, count: number, offset: number): unknown {
+    if (!(Number.isSafeInteger(count) && count >= 0 && count <= buf.byteLength)) throw new Error(`an attribute claims ${count} values, more than the ${buf.byteLength} bytes they are read from hold`);
+    return read.call(this, dtype, buf, count, offset);
+  };
+  proto[GUARDED] = true;
+}
+
+const GUARDED = Symbol.for('rnnkit.jsfiveAttributeGuard');
 
 /**
  * jsfive parses lazily and throws anything (TypeErrors, RangeErrors, strings) on a damaged
@@ -215,7 +253,7 @@ function reading<T>(where: string, fn: () => T): T {
  */
 export async function modelFromKerasH5(data: Uint8Array, where: string, o: KerasH5Options): Promise<Model> {
   const file = await openH5(data, where, o.maxBytes);
-  const { model, tensors } = reading(where, () => readFile(file, where, o));
+  const { model, tensors } = reading(where, () => readFile(file, where, o, data.byteLength));
   setAll(model, tensors, o.checkFinite);
   return model;
 }
@@ -274,15 +312,13 @@ export async function loadWeightsH5(model: Model, source: string | ArrayBuffer |
     const version = textAttr(group, 'keras_version', at) ?? (full ? textAttr(file, 'keras_version', where) : undefined);
     const keras1 = version === undefined || /^1\./.test(version);
     const datasets = datasetsUnder(group, at);
-    let values = 0;
-    for (const d of datasets.values()) values += d.shape.reduce((a, b) => a * b, 1);
-    if (4 * values > maxBytes) throw new ModelFormatError(`${at}: its datasets hold ${values} values, more than the ${maxBytes} bytes accepted (the maxBytes option)`);
+    countValues(datasets, data.byteLength, at, maxBytes);
     return weightsFromGroup(model, group, datasets, at, { checkFinite, keras1 });
   });
   setAll(model, tensors, checkFinite);
 }
 
-function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Model; tensors: Tensor[] } {
+function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: number): { model: Model; tensors: Tensor[] } {
   const configText = textAttr(file, 'model_config', where);
   const weightsRoot = file.keys.includes('model_weights') ? file.get('model_weights') : undefined;
   if (configText === undefined) {
@@ -320,9 +356,7 @@ function readFile(file: H5Group, where: string, o: KerasH5Options): { model: Mod
 
   const at = `${where}: model_weights`;
   const datasets = datasetsUnder(weightsRoot as H5Group, at);
-  let values = 0;
-  for (const d of datasets.values()) values += d.shape.reduce((a, b) => a * b, 1);
-  if (4 * values > o.maxBytes) throw new ModelFormatError(`${at}: its datasets hold ${values} values, more than the ${o.maxBytes} bytes accepted (loadModel's maxBytes option)`);
+  const values = countValues(datasets, fileBytes, at, o.maxBytes);
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus
   // slack for a missing weight to be named.
