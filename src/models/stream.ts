@@ -16,11 +16,16 @@
  */
 import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.js';
 import { weightsVersion } from '../core/weightsVersion.js';
+import { checkOptions, show } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import { checkSamplingOptions, sampleIndex, type SampleIndexOptions } from '../core/sampling.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { LSTM } from '../layers/lstm.js';
 import { Embedding } from '../layers/embedding.js';
+import { Dense } from '../layers/dense.js';
+import { Activation } from '../layers/activation.js';
 import { isStepwise } from '../layers/registry.js';
-import { backend } from '../backend/index.js';
+import { Act, backend } from '../backend/index.js';
 import type { Engine } from './engine.js';
 import { splitByName } from './modelData.js';
 
@@ -53,6 +58,22 @@ interface Projection {
   view: { readonly table: Float32Array; readonly ids: Float32Array } | null;
 }
 
+/** What sampleNext keeps between calls (made at its first call). */
+interface Sampling {
+  readonly where: string;
+  /** Width of the probability output: the vocabulary. */
+  readonly vocab: number;
+  /** The step's indices as the model's input. */
+  readonly input: Float32Array;
+  /** The drawn indices (returned). */
+  readonly out: Int32Array;
+  readonly scratch: Float64Array;
+  /** The options object whose keys were last checked (values are checked every call). */
+  checked: SampleIndexOptions | null;
+}
+
+const NO_OPTIONS: SampleIndexOptions = Object.freeze({});
+
 /** A model input that only carries initial states: where its values go. */
 interface StateInput {
   input: number;
@@ -80,6 +101,7 @@ export class Stream {
   private projectionIds: Float32Array = new Float32Array(0);
   /** Per model input, the values fed at this step (set by feedInputs). */
   private readonly fed: (Float32Array | null)[];
+  private sampling: Sampling | null = null;
 
   constructor(
     private readonly model: StreamableModel,
@@ -183,6 +205,86 @@ export class Stream {
       return new Tensor(ex.buf[ex.outputTensor(o)]!.slice(0, size), shape.slice());
     });
     return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
+  }
+
+  /**
+   * One sampling step that allocates nothing: feed one index per row (`ids`, batchSize of
+   * them: each row's last token) and draw each row's next index from the model's output
+   * probabilities for that step, exactly as sampleIndex draws (temperature, topK, banned;
+   * row r with `rng[r]`, or with the one `rng` for every row in row order). The
+   * probabilities are read where the model's softmax wrote them, not copied. Returns an
+   * Int32Array the stream owns, overwritten by the next call. For models with one input of
+   * indices read by an Embedding and one output of softmax probabilities.
+   *
+   *   let ids = Int32Array.of(startId);
+   *   for (let i = 0; i < 100; i++) ids = stream.sampleNext(ids, rng, { temperature: 0.8 });
+   */
+  sampleNext(ids: ArrayLike<number>, rng: Rng | readonly Rng[], options: SampleIndexOptions = NO_OPTIONS): Int32Array {
+    const s = this.sampling ?? (this.sampling = this.prepareSampling());
+    const B = this.batchSize;
+    const where = s.where;
+    if (ids === null || typeof ids !== 'object' || ids.length !== B) {
+      throw new RangeError(`${where}: ids must hold one index per row of the stream (${B}), got ${ids === null || typeof ids !== 'object' ? show(ids) : `${ids.length} values`}`);
+    }
+    const perRow = Array.isArray(rng);
+    if (perRow) {
+      if (rng.length !== B) throw new RangeError(`${where}: rng must be one Rng, or one per row (${B}), got ${rng.length}`);
+      for (let r = 0; r < B; r++) if (!(rng[r] instanceof Rng)) throw new TypeError(`${where}: rng[${r}] must be an Rng, got ${show(rng[r])}`);
+    } else if (!(rng instanceof Rng)) throw new TypeError(`${where}: rng must be an Rng (or one per row), got ${show(rng)}`);
+    if (options !== s.checked) {
+      checkOptions(options, ['temperature', 'topK', 'banned'], where);
+      s.checked = options;
+    }
+    // Values every call: the object may have changed since its keys were checked.
+    checkSamplingOptions(options.temperature, options.topK, where);
+    const banned = options.banned;
+    if (banned !== undefined) {
+      if (!Array.isArray(banned)) throw new TypeError(`${where}: banned must be an array of indices, got ${show(banned)}`);
+      for (let i = 0; i < banned.length; i++) if (!Number.isInteger(banned[i])) throw new RangeError(`${where}: banned[${i}] must be an integer index, got ${show(banned[i])}`);
+    }
+    const x = s.input;
+    // Unchecked here: the Embedding refuses whatever is not an index in [0, vocab), NaN included.
+    for (let r = 0; r < B; r++) x[r] = ids[r]!;
+    const ex = this.engine.executor;
+    ex.dynamicTime = true;
+    try {
+      ex.setInput(0, x, 1, null);
+      this.fed[0] = x;
+      for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
+      if (this.projection !== null) this.prepareProjection(this.projection);
+      ex.forward(B, false);
+    } finally {
+      ex.dynamicTime = false;
+      for (const l of this.recurrent) l.externalStates = null;
+      if (this.projection !== null) this.projection.lstm.inputProjection = null;
+      this.fed[0] = null;
+    }
+    // The softmax output of this step, [B, vocab], in the output layer's own buffer.
+    const probs = ex.buf[ex.outputTensor(0)]!;
+    const V = s.vocab;
+    const out = s.out;
+    for (let r = 0; r < B; r++) out[r] = sampleIndex(probs, r * V, V, perRow ? (rng as readonly Rng[])[r]! : (rng as Rng), options, s.scratch);
+    return out;
+  }
+
+  /** sampleNext's checks of the model (once) and its buffers. */
+  private prepareSampling(): Sampling {
+    const where = `${this.model.where}: stream sampleNext`;
+    const g = this.engine.graph;
+    if (g.inputs.length !== 1 || g.outputs.length !== 1) {
+      throw new RangeError(`${where}: needs a model with one input (indices) and one output (probabilities); this one has ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
+    }
+    const inp = g.inputs[0]!;
+    if (inp.shape.length !== 2 || !g.nodes.some((n) => n.inputs.includes(inp) && n.runner instanceof Embedding)) {
+      throw new RangeError(`${where}: needs indices read by an Embedding as the model's input ([batch, steps]); this input has shape ${formatShape(inp.shape)}`);
+    }
+    const outT = g.outputs[0]!;
+    const last = g.nodes.find((n) => n.outputs.includes(outT))!.runner;
+    const softmax = (last instanceof Dense || last instanceof Activation) && last.activation === Act.softmax;
+    if (!softmax) throw new RangeError(`${where}: draws from probabilities, so the model's output must be a softmax (Dense or Activation with activation 'softmax'); it comes from ${last.where}`);
+    const V = outT.shape[outT.shape.length - 1];
+    if (typeof V !== 'number' || outT.shape.length < 2 || outT.shape.length > 3) throw new RangeError(`${where}: expected an output of shape [batch, vocab] per step, got ${formatShape(outT.shape)}`);
+    return { where, vocab: V, input: new Float32Array(this.batchSize), out: new Int32Array(this.batchSize), scratch: new Float64Array(V), checked: null };
   }
 
   /** Check each given input and place it in the executor; returns the steps of this call. */

@@ -1,7 +1,7 @@
 /** Character-level text generation (browser-safe). */
 export { Vocabulary, PAD, EOS, UNK, FIRST_CHAR, type EncodeOptions, type VocabularyJSON, type VocabularyMode } from './vocabulary.js';
 export { lineDataset, windowDataset, type TextDataset, type LineDatasetOptions, type WindowDatasetOptions } from './datasets.js';
-export { sampleIndex, type SampleIndexOptions } from './sampling.js';
+export { sampleIndex, type SampleIndexOptions } from '../core/sampling.js';
 export {
   TextGenerator,
   METADATA_KEY,

@@ -25,7 +25,7 @@ import type { ProgressSink } from '../models/progbar.js';
 import type { Stream } from '../models/stream.js';
 import { EOS, PAD, UNK, Vocabulary, formatUnknown, type VocabularyJSON } from './vocabulary.js';
 import { lineDataset, windowDataset } from './datasets.js';
-import { checkSamplingOptions, sampleIndex } from './sampling.js';
+import { checkSamplingOptions, sampleIndex } from '../core/sampling.js';
 
 export type CellType = 'lstm' | 'gru' | 'simple';
 /** 'lines': one example per line, EOS ends each; 'text': running text in sliding windows. */

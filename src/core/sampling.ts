@@ -6,8 +6,8 @@
  * keeps the k most probable indices (ties broken by lower index). `banned` indices
  * (padding, unknown) are never drawn. Browser-safe.
  */
-import { show } from '../core/errors.js';
-import type { Rng } from '../core/rng.js';
+import { show } from './errors.js';
+import type { Rng } from './rng.js';
 
 export interface SampleIndexOptions {
   /** > 0. Default 1. */
@@ -28,13 +28,16 @@ export function checkSamplingOptions(temperature: unknown, topK: unknown, where:
   }
 }
 
+/** No banned indices (one shared array: a sampling step allocates nothing). */
+const NONE: readonly number[] = Object.freeze([]);
+
 /**
  * Draw an index from probs[offset … offset+V) with rng. `scratch` (length ≥ V) avoids
  * allocation per call.
  */
 export function sampleIndex(probs: ArrayLike<number>, offset: number, V: number, rng: Rng, options: SampleIndexOptions = {}, scratch: Float64Array = new Float64Array(V)): number {
   const tau = options.temperature ?? 1;
-  const banned = options.banned ?? [];
+  const banned = options.banned ?? NONE;
   const w = scratch;
   if (tau === 1 && options.topK === undefined) {
     // The distribution as given: no logarithms and exponentials (half the cost per character).
