@@ -257,7 +257,7 @@ export class Engine {
     for (let k = 0; k < this.xb.length; k++) ex.setInput(k, this.xb[k]!, cut && this.cutLen[k]! >= 0 ? this.cutLen[k]! : this.inputLen[k]!, null);
     ex.forward(B, training);
     this.padded.fill(0);
-    if (cut) this.padOutputs(B);
+    if (cut) this.padOutputs(B, mode);
   }
 
   /** Per sample of a data set, the steps padding trimming would keep for it alone (fit's bucketByLength); null without a trimming plan. */
@@ -306,7 +306,7 @@ export class Engine {
   }
 
   /** Pad each output on a cut axis back to its full length (values and mask). */
-  private padOutputs(B: number): void {
+  private padOutputs(B: number, mode: number): void {
     const plan = this.trim!;
     const ex = this.executor;
     for (let o = 0; o < this.graph.outputs.length; o++) {
@@ -320,6 +320,8 @@ export class Engine {
       this.padOut[o] = ensure(this.padOut[o]!, B * T * w);
       padSteps(this.padOut[o]!, ex.buf[t]!, B, T, S, Tk, w);
       const m = ex.mask[t]!;
+      // The plan cuts a sequence output for a loss only where its mask is 0 at the cut steps: a missing mask is a bug in trim.ts.
+      if (m === null && mode !== PREDICT) throw new Error(`${this.graph.outputs[o]!.sourceLayer.where}: padding trimming cut this output but it carries no mask (an internal error in models/trim.ts: please report it with the model)`);
       this.padHasMask[o] = m === null ? 0 : 1;
       if (m !== null) {
         this.padMaskBuf[o] = ensure(this.padMaskBuf[o]!, B * T);

@@ -68,7 +68,7 @@ export function planTrim(graph: Graph): TrimPlan | null {
   const derived = new Uint8Array(nT); // the tensor's mask is 0 at every cut step of its axis
   const bad = new Uint8Array(nIn);
   const noTrain = new Uint8Array(nIn);
-  const rules: (TrimRule | null)[] = graph.inputs.map((t, k) => {
+  const rules: (TrimRule | null)[] = graph.inputs.map((t) => {
     const s = t.shape.slice(1);
     if (s.length < 1) return null;
     for (const n of graph.nodes) {
@@ -76,7 +76,6 @@ export function planTrim(graph: Graph): TrimPlan | null {
       if (n.layer instanceof Embedding && n.layer.maskZero && s.length === 1) return { kind: 'zero' };
       if (n.layer instanceof Masking && s.length === 2) return { kind: 'value', value: n.layer.maskValue };
     }
-    void k;
     return null;
   });
   rules.forEach((r, k) => {
