@@ -211,6 +211,11 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
   }),
 );
 
+/** Inputs an op cannot do without (others: one). */
+const ARITY: Readonly<Record<string, number>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
+);
+
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
 const ACT_OPS: Readonly<Record<string, string>> = Object.freeze(
   Object.assign(Object.create(null) as Record<string, string>, { Relu: 'relu', Tanh: 'tanh', Sigmoid: 'sigmoid', Softmax: 'softmax', Elu: 'elu', Selu: 'selu', Softplus: 'softplus', Softsign: 'softsign', HardSigmoid: 'hardSigmoid' }),
@@ -478,6 +483,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const x = ins[0];
     // Constants fold whatever the op (the subset below covers what exporters leave unfolded).
     if (op === 'Constant') return [constantNode(n)];
+    const need = ARITY[op] ?? 1;
+    for (let i = 0; i < need; i++) if (ins[i] === undefined) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: input ${i} is missing (${op} takes at least ${need})`);
     if (x === undefined) throw new Unsupported(`${nodeLabel(n)}: its first input is missing`);
     if (ins.every((v) => v === undefined || v.k === 'const') && op !== 'ConstantOfShape') return [foldConst(n, ins as (Val & { k: 'const' })[])];
     switch (op) {
