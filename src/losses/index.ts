@@ -19,6 +19,7 @@ import {
 import { CategoricalHinge, Hinge, SquaredHinge, categoricalHinge, hinge, squaredHinge } from './hinge.js';
 import { Loss, optionsFromConfig } from './loss.js';
 import { KLDivergence, Poisson, kullbackLeiblerDivergence, poisson } from './probabilistic.js';
+import { Pinball, pinball } from './quantile.js';
 import {
   CosineSimilarity,
   Huber,
@@ -66,6 +67,8 @@ export { KLDivergence, Poisson } from './probabilistic.js';
 export type { KLDivergenceOptions, PoissonOptions } from './probabilistic.js';
 export { BinaryFocalCrossentropy, CategoricalFocalCrossentropy } from './focal.js';
 export type { BinaryFocalCrossentropyOptions, CategoricalFocalCrossentropyOptions } from './focal.js';
+export { Pinball } from './quantile.js';
+export type { PinballOptions } from './quantile.js';
 
 // The factories, also one by one (for modules such as metrics that wrap a loss).
 export {
@@ -109,6 +112,8 @@ export const losses = {
   cosineProximity: cosineSimilarity,
   binaryFocalCrossentropy,
   categoricalFocalCrossentropy,
+  /** Pinball (quantile) loss, as TensorFlow Addons' (Keras has none). */
+  pinball,
 } as const;
 
 const BY_NAME: ReadonlyMap<string, () => Loss> = new Map<string, () => Loss>([
@@ -163,6 +168,9 @@ const BY_NAME: ReadonlyMap<string, () => Loss> = new Map<string, () => Loss>([
   ['binaryFocalCrossentropy', () => binaryFocalCrossentropy()],
   ['categorical_focal_crossentropy', () => categoricalFocalCrossentropy()],
   ['categoricalFocalCrossentropy', () => categoricalFocalCrossentropy()],
+  // TensorFlow Addons' names (not in Keras)
+  ['pinball_loss', () => pinball()],
+  ['pinballLoss', () => pinball()],
 ]);
 
 /**
@@ -197,6 +205,7 @@ const BY_CLASS: ReadonlyMap<string, LossCtor> = new Map<string, LossCtor>([
   ['CosineSimilarity', CosineSimilarity as LossCtor],
   ['BinaryFocalCrossentropy', BinaryFocalCrossentropy as LossCtor],
   ['CategoricalFocalCrossentropy', CategoricalFocalCrossentropy as LossCtor],
+  ['PinballLoss', Pinball as LossCtor],
 ]);
 
 /**
