@@ -353,3 +353,32 @@ describe('fit bucketByLength', () => {
     await assert.rejects(build().fit(x, y, { bucketByLength: 'yes' as never, verbose: 0 }), /bucketByLength/);
   });
 });
+
+describe('padding trimming with worker threads', () => {
+  it('workers: 2 (each shard cut on its own rows, the replicas pad their outputs back) trains as the untrimmed run', async () => {
+    const V = 12;
+    const { x, lens } = ids(31, V, 10);
+    const y = perStepTargets(32, lens, 4);
+    const build = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 4, maskZero: true, inputShape: [null] }));
+      m.add(layers.lstm({ units: 5, returnSequences: true }));
+      m.add(layers.dense({ units: 4, activation: 'softmax' }));
+      m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const runs = [];
+    for (const on of [false, true]) {
+      setPaddingTrim(on);
+      setSeed(7);
+      const m = build();
+      const h = await m.fit(x, y, { epochs: 2, batchSize: 12, seed: 5, verbose: 0, workers: 2 });
+      runs.push({ loss: h.history.loss!, acc: h.history.acc ?? h.history.accuracy!, weights: m.getWeights().map((w) => w.data.slice()), trimmed: engineOf(m).trimmedBatches });
+    }
+    assert.ok(runs[1]!.trimmed > 0, 'the main thread cut its shards');
+    // Each shard sums its gradient in its own order either way: within float32 rounding.
+    assertClose(runs[1]!.loss, runs[0]!.loss, 1e-5, 1e-6, 'losses');
+    assertClose(runs[1]!.acc, runs[0]!.acc, 0, 1e-9, 'accuracy');
+    runs[1]!.weights.forEach((w, i) => assertClose(w, runs[0]!.weights[i]!, 1e-4, 1e-5, `weight ${i}`));
+  });
+});
