@@ -33,9 +33,10 @@ const fixtures: Fixture[] = readdirSync(DIR)
   .sort()
   .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Fixture);
 
-/** [T, B, F] → [B, T, F]. */
+/** [T, B, F] → [B, T, F] (and token ids [T, B] → [B, T]). */
 function batchMajor(data: readonly number[], dims: readonly number[]): { data: number[]; dims: number[] } {
-  const [T, B, F] = dims as [number, number, number];
+  const [T, B, F = 1] = dims as [number, number, number?];
+  if (dims.length === 2) return { data: Array.from({ length: T * B }, (_, i) => data[(i % T) * B + Math.floor(i / T)]!), dims: [B, T] };
   const out = new Array<number>(data.length);
   for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let k = 0; k < F; k++) out[(b * T + t) * F + k] = data[(t * B + b) * F + k]!;
   return { data: out, dims: [B, T, F] };

@@ -133,6 +133,20 @@ class Unsupported(nn.Module):
         return out[:, -1, :]
 
 
+class TimeMajorText(nn.Module):
+    """Embedding on time-major ids [T, B] → GRU (batch_first=False) → softmax(fc(h_n[-1]))."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(V, 5, padding_idx=0)
+        self.rnn = nn.GRU(5, H)
+        self.fc = nn.Linear(H, C)
+
+    def forward(self, ids):
+        _, h = self.rnn(self.emb(ids))
+        return torch.softmax(self.fc(h[-1]), dim=-1)
+
+
 class LastState(nn.Module):
     """fc(h_n[-1]): the last layer's final state (its backward direction's when bidirectional)."""
 
@@ -188,12 +202,14 @@ def models():
         ('gru_nobias_hn_bf', lambda: LastState(nn.GRU(I, H, batch_first=True, bias=False), nn.Linear(H, 2, bias=False)), 'float', 15, True),
         ('lstm2_nobias_hn_tm', lambda: LastState(nn.LSTM(I, H, num_layers=2, bias=False), nn.Linear(H, 2)), 'float', 16, True),
         ('rnn_relu_bi2_hn_bf', lambda: LastState(nn.RNN(I, H, batch_first=True, nonlinearity='relu', bidirectional=True, num_layers=2), nn.Linear(H, 2)), 'float', 17, True),
+        ('embedding_gru_tm', TimeMajorText, 'ids', 14, True),
     ]
 
 
 def inputs_for(kind, time_major, batch, time, gen):
     if kind == 'ids':
-        return torch.randint(0, V, (batch, time), generator=gen)
+        shape = (time, batch) if time_major else (batch, time)
+        return torch.randint(0, V, shape, generator=gen)
     if kind == 'flat':
         return torch.randn(batch, I, generator=gen)
     shape = (time, batch, I) if time_major else (batch, time, I)
@@ -211,7 +227,7 @@ def main(show):
         torch.manual_seed(SEED + k)
         model = make().eval()
         rnn = getattr(model, 'rnn', None)
-        time_major = rnn is not None and not rnn.batch_first and kind == 'float'
+        time_major = rnn is not None and not rnn.batch_first and kind != 'flat'
         gen = torch.Generator().manual_seed(SEED + 100 + k)
         example = inputs_for(kind, time_major, 2, 5, gen)
         n_out = len(as_list(model(example)))
