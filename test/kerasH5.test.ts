@@ -82,6 +82,27 @@ describe('Keras 2 .h5 files', () => {
     assert.equal(seq.optimizer, null);
   });
 
+  it('gives an ordinary model: it saves, loads back predicting the same, and trains', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const dir = await mkdtemp(`${(await import('node:os')).tmpdir()}/rnnkit-h5-`);
+    try {
+      for (const key of ['keras2-sequential.h5', 'keras1-sequential.h5', 'keras2-cudnn.h5']) {
+        const m = await loadModel({ h5File: bytesOf(key) });
+        const x = asTensor(expected[key]!.x as Nested);
+        const y = (m.predict(x) as Tensor).data.slice();
+        await m.save(`${dir}/${key.replace(/\.h5$/, '')}`);
+        const back = await loadModel(`${dir}/${key.replace(/\.h5$/, '')}`);
+        assert.deepEqual((back.predict(x) as Tensor).data, y, `${key}: the same predictions after save and load`);
+        back.compile({ optimizer: 'sgd', loss: 'mse' });
+        const before = back.getWeights().map((w) => w.data.slice());
+        await back.fit(x, tensor(Array.from(y, () => 0.5), [...(back.predict(x) as Tensor).shape]), { epochs: 1, verbose: 0 });
+        assert.ok(back.getWeights().some((w, i) => w.data.some((v, j) => v !== before[i]![j])), `${key}: a training step changes the weights`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a file without model_config, model_weights, layer_names or weight_names', async () => {
     await refuses(patch(SEQ, 'model_config', 'model_confiX'), /no 'model_config' attribute: it is not a Keras model file; rnnkit reads full-model files/);
     await refuses(patch(SEQ, 'model_weights', 'model_weightX'), /no 'model_weights' group/);
