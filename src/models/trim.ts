@@ -17,6 +17,9 @@
  * whose behaviour at fully masked steps is known. Anything else (Flatten, Conv1D, a nested
  * model, a stateful layer, a goBackwards sequence, causal attention, dropout that draws per
  * step in training, …) makes that input untrimmable: the fallback is the full computation.
+ * A batch holding a row masked at every step is not cut (attention would spread such a row's
+ * weights over all of its keys, as many as the batch has). So that batches have less padding to
+ * cut, predict sorts the samples by length (lengthOrder) and fit can bucket them (bucketOrder).
  */
 import { Layer } from '../layers/layer.js';
 import { Recurrent } from '../layers/recurrent.js';
