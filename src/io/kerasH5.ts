@@ -238,11 +238,18 @@ const GUARDED = Symbol.for('rnnkit.jsfiveAttributeGuard');
  * file: every read of the file happens inside this wrapper, which makes them ModelFormatErrors.
  */
 function reading<T>(where: string, fn: () => T): T {
+  // jsfive console.warns (with the raw bytes of a damaged name) when an attribute's type is
+  // one it cannot read, and gives null: rnnkit refuses such a value where it needs it, so the
+  // warning is silenced while the (synchronous) read runs.
+  const warn = console.warn;
+  console.warn = () => undefined;
   try {
     return fn();
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`${where}: not a readable HDF5 file: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    console.warn = warn;
   }
 }
 
