@@ -250,3 +250,40 @@ describe('ensembles and saving', () => {
     }
   });
 });
+
+describe('quantile forecasts', () => {
+  it('pinball-trained quantiles cover the test part near their levels; saved and loaded', async () => {
+    // Season + trend + Gaussian noise (sd 1, seeded): the 10% and 90% quantiles are ±1.28 around the mean.
+    let state = 99;
+    const u = (): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return (state + 0.5) / 2147483648;
+    };
+    const gauss = (): number => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+    const z = range(600).map((i) => 10 + 4 * Math.sin((2 * Math.PI * i) / 12) + 0.02 * i + gauss());
+    const f = new Forecaster({ lookback: 24, horizon: 3, units: 8, seed: 1, ensemble: 1, quantiles: [0.1, 0.5, 0.9], season: 12 });
+    await f.fit(z, { epochs: 25, seed: 2 });
+    const ev = f.evaluate(z, { holtWinters: false });
+    const q = ev.quantiles!;
+    assert.deepEqual(q.levels, [0.1, 0.5, 0.9]);
+    assert.equal(q.values.length, ev.windows * 3 * 3);
+    for (let i = 0; i < ev.windows * 3; i++) assert.ok(q.values[i * 3]! <= q.values[i * 3 + 1]! && q.values[i * 3 + 1]! <= q.values[i * 3 + 2]!, 'quantiles in order');
+    // The point forecast is the 0.5 quantile.
+    for (let i = 0; i < ev.windows * 3; i++) close(ev.predictions[i]!, q.values[i * 3 + 1]!, `median ${i}`, 1e-12);
+    assert.ok(Math.abs(q.coverage - 0.8) < 0.1, `10–90% coverage ${q.coverage}`);
+    assert.ok(Math.abs(q.below[0]! - 0.1) < 0.08 && Math.abs(q.below[2]! - 0.9) < 0.08, `below: ${q.below}`);
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fq-'));
+    try {
+      await f.save(dir);
+      const g = await Forecaster.load(dir);
+      assert.deepEqual(g.quantiles, [0.1, 0.5, 0.9]);
+      assert.deepEqual(g.predictQuantiles(z, [500, 550]), f.predictQuantiles(z, [500, 550]));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.throws(() => new Forecaster({ lookback: 3, quantiles: [0.1, 0.9] }), /including 0\.5/);
+    assert.throws(() => new Forecaster({ lookback: 3, quantiles: [0.5, 0.1] }), /increasing numbers in \(0, 1\)/);
+    const plain = new Forecaster({ lookback: 4, units: 2, ensemble: 1, calendar: false });
+    assert.throws(() => plain.predictQuantiles(z, [10]), /built without quantiles/);
+  });
+});

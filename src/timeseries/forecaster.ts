@@ -27,6 +27,7 @@ import { input as graphInput } from '../layers/inputLayer.js';
 import type { SymbolicTensor } from '../layers/node.js';
 import type { Layer } from '../layers/layer.js';
 import { optimizers } from '../optimizers/index.js';
+import { losses } from '../losses/index.js';
 import { Sequential } from '../models/sequential.js';
 import { model as graphModel, type Model, type SaveHandler } from '../models/model.js';
 import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
@@ -103,6 +104,12 @@ export interface ForecasterArgs {
   calendar?: 'auto' | false | CalendarSpec;
   /** Networks in the ensemble (median forecast). Default: FORECASTER_DEFAULTS.ensemble. */
   ensemble?: number;
+  /**
+   * Forecast these quantiles (increasing, in (0, 1), 0.5 among them: the point forecast), trained
+   * with the pinball loss instead of the squared error; evaluate reports their coverage. Default:
+   * none (squared error, point forecasts).
+   */
+  quantiles?: readonly number[];
   /** Default 'lstm'. */
   cell?: ForecastCell;
   /** Units per recurrent layer. Default 32. */
@@ -165,6 +172,12 @@ export interface ForecastEvaluation {
   holtWintersModel?: HoltWintersModel;
   /** Its forecasts, [windows · horizon] as `predictions`. */
   holtWintersPredictions?: Float64Array;
+  /**
+   * With `quantiles` (direct strategy): the forecast quantiles [windows · horizon · levels], the
+   * share of actual values inside [lowest, highest] (nominal: highest − lowest level) and below
+   * each quantile (nominal: its level).
+   */
+  quantiles?: { levels: number[]; values: Float64Array; coverage: number; below: number[] };
   /** Windows scored (each contributes `horizon` points). */
   windows: number;
   horizon: number;
@@ -195,6 +208,7 @@ export interface ForecasterMetadata {
   /** The first target values of the training series (the Holt-Winters states run from there). */
   holtWintersStart?: number[] | null;
   ensemble?: number;
+  quantiles?: number[] | null;
   cell: ForecastCell;
   units: number;
   layers: number;
@@ -259,6 +273,8 @@ export class Forecaster {
   readonly reference: ForecastReference;
   readonly season: number | undefined;
   readonly ensemble: number;
+  /** The forecast quantiles (null: point forecasts trained on the squared error). */
+  readonly quantiles: number[] | null;
   readonly cell: ForecastCell;
   readonly units: number;
   readonly numLayers: number;
@@ -280,7 +296,7 @@ export class Forecaster {
 
   constructor(args: ForecasterArgs, model?: Model) {
     const where = 'Forecaster';
-    checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'columns', 'scaling', 'windowRelative', 'reference', 'season', 'calendar', 'ensemble', 'cell', 'units', 'layers', 'seed'], where);
+    checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'columns', 'scaling', 'windowRelative', 'reference', 'season', 'calendar', 'ensemble', 'quantiles', 'cell', 'units', 'layers', 'seed'], where);
     this.lookback = checkPositiveInt(args.lookback, `${where}: lookback`);
     this.horizon = checkPositiveInt(args.horizon ?? 1, `${where}: horizon`);
     this.strategy = args.strategy ?? FORECASTER_DEFAULTS.strategy;
@@ -308,6 +324,14 @@ export class Forecaster {
     else throw new TypeError(`${where}: calendar must be 'auto', false or {step, terms}, got ${show(cal)}`);
     this.calendar = this.calendarArg === 'auto' ? undefined : this.calendarArg === false ? null : this.calendarArg;
     this.ensemble = checkPositiveInt(args.ensemble ?? FORECASTER_DEFAULTS.ensemble, `${where}: ensemble`);
+    if (args.quantiles === undefined || args.quantiles === null) this.quantiles = null;
+    else {
+      const q = args.quantiles;
+      if (!Array.isArray(q) || q.length === 0 || !q.every((v, i) => typeof v === 'number' && v > 0 && v < 1 && (i === 0 || v > q[i - 1]!)) || !q.includes(0.5)) {
+        throw new RangeError(`${where}: quantiles must be increasing numbers in (0, 1) including 0.5 (the point forecast), e.g. [0.1, 0.5, 0.9]; got ${show(q)}`);
+      }
+      this.quantiles = [...q];
+    }
     this.cell = args.cell ?? FORECASTER_DEFAULTS.cell;
     if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(args.cell)}`);
     this.units = checkPositiveInt(args.units ?? FORECASTER_DEFAULTS.units, `${where}: units`);
@@ -334,6 +358,11 @@ export class Forecaster {
     return this.strategy === 'direct' ? this.horizon : 1;
   }
 
+  /** Outputs per step: one per quantile, or 1. */
+  private get numQuantiles(): number {
+    return this.quantiles === null ? 1 : this.quantiles.length;
+  }
+
   /** Inputs per time step: the feature columns, then the calendar covariates. */
   private get width(): number {
     return this.features.length + calendarWidth(this.calendar ?? null);
@@ -350,7 +379,7 @@ export class Forecaster {
     if (this.ensemble === 1) {
       const m = new Sequential();
       for (let i = 0; i < this.numLayers; i++) m.add(cellLayer(0, i, i === 0 ? [this.lookback, this.width] : undefined));
-      m.add(layers.dense({ units: H, seed: seed(0, 1000) }));
+      m.add(layers.dense({ units: H * this.numQuantiles, seed: seed(0, 1000) }));
       return m;
     }
     const x = graphInput({ shape: [this.lookback, this.width] });
@@ -358,7 +387,7 @@ export class Forecaster {
     for (let j = 0; j < this.ensemble; j++) {
       let h: SymbolicTensor = x;
       for (let i = 0; i < this.numLayers; i++) h = cellLayer(j, i).apply(h) as SymbolicTensor;
-      outs.push(layers.dense({ units: H, seed: seed(j, 1000) }).apply(h) as SymbolicTensor);
+      outs.push(layers.dense({ units: H * this.numQuantiles, seed: seed(j, 1000) }).apply(h) as SymbolicTensor);
     }
     return graphModel({ inputs: x, outputs: layers.concatenate().apply(outs) as SymbolicTensor });
   }
@@ -558,10 +587,11 @@ export class Forecaster {
     const K = this.ensemble;
     const toTensors = (origins: number[], b: Float64Array, yRel: Float64Array): [Tensor, Tensor] => {
       const { x } = this.encodeX(p, origins, b, H, this.xScaler);
-      // Every member learns the same targets.
-      const y = new Float32Array(origins.length * K * H);
-      for (let n = 0; n < origins.length; n++) for (let j = 0; j < K; j++) for (let h = 0; h < H; h++) y[(n * K + j) * H + h] = this.yScaler!.transform(yRel[n * H + h]!, 0);
-      return [new Tensor(x, [origins.length, this.lookback, this.width]), new Tensor(y, [origins.length, K * H])];
+      // Every member (and every quantile of a step) learns the same targets; outputs [member][step][quantile].
+      const Q = this.numQuantiles;
+      const y = new Float32Array(origins.length * K * H * Q);
+      for (let n = 0; n < origins.length; n++) for (let j = 0; j < K; j++) for (let h = 0; h < H; h++) y.fill(this.yScaler!.transform(yRel[n * H + h]!, 0), ((n * K + j) * H + h) * Q, ((n * K + j) * H + h + 1) * Q);
+      return [new Tensor(x, [origins.length, this.lookback, this.width]), new Tensor(y, [origins.length, K * H * Q])];
     };
     const [x, y] = toTensors(trainO, trainB, yTrainRel);
     let val: [Tensor, Tensor] | undefined;
@@ -573,7 +603,9 @@ export class Forecaster {
     if (net.optimizer === null) {
       const lr = options.learningRate ?? FORECASTER_DEFAULTS.learningRate;
       if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${show(lr)}`);
-      net.compile({ optimizer: optimizers.adam({ learningRate: lr, globalClipnorm: 1 }), loss: 'mse', metrics: ['mae'] });
+      const qs = this.quantiles;
+      const loss = qs === null ? 'mse' : losses.pinball({ tau: Array.from({ length: K * H * qs.length }, (_, i) => qs[i % qs.length]!) });
+      net.compile({ optimizer: optimizers.adam({ learningRate: lr, globalClipnorm: 1 }), loss, metrics: ['mae'] });
     }
     const patience = options.patience ?? FORECASTER_DEFAULTS.patience;
     const user = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...(options.callbacks as Callback[])] : [options.callbacks as Callback];
@@ -594,27 +626,59 @@ export class Forecaster {
     return { xs: this.xScaler, ys: this.yScaler, net: this.net };
   }
 
-  /** One network pass from `origins` → [N, outputSteps] in original units (the members' median). */
-  private predictAt(p: Prepared, origins: readonly number[]): Float64Array {
+  /**
+   * One network pass from `origins` → [N, outputSteps, quantiles] in original units: per step and
+   * quantile the members' median, the quantiles of a step then sorted (so they never cross).
+   */
+  private predictQuantilesAt(p: Prepared, origins: readonly number[]): Float64Array {
     const { xs, ys, net } = this.fitted('Forecaster.predict');
     const N = origins.length;
     const H = this.outputSteps;
     const K = this.ensemble;
+    const Q = this.numQuantiles;
     const T = this.lookback + H;
     const b = this.bases(p, origins, H);
     const { x } = this.encodeX(p, origins, b, H, xs);
     const out = net.predict(new Tensor(x, [N, this.lookback, this.width]), { batchSize: 256 }).data;
-    const res = new Float64Array(N * H);
+    const res = new Float64Array(N * H * Q);
     const v = new Float64Array(K);
     for (let n = 0; n < N; n++) {
       for (let h = 0; h < H; h++) {
-        for (let j = 0; j < K; j++) v[j] = out[(n * K + j) * H + h]!;
-        v.sort();
-        const med = K % 2 === 1 ? v[(K - 1) / 2]! : 0.5 * (v[K / 2 - 1]! + v[K / 2]!);
-        res[n * H + h] = ys.inverse(med, 0) + b[n * T + this.lookback + h]!;
+        const o = (n * H + h) * Q;
+        for (let q = 0; q < Q; q++) {
+          for (let j = 0; j < K; j++) v[j] = out[((n * K + j) * H + h) * Q + q]!;
+          v.sort();
+          const med = K % 2 === 1 ? v[(K - 1) / 2]! : 0.5 * (v[K / 2 - 1]! + v[K / 2]!);
+          res[o + q] = ys.inverse(med, 0) + b[n * T + this.lookback + h]!;
+        }
+        if (Q > 1) res.subarray(o, o + Q).sort();
       }
     }
     return res;
+  }
+
+  /** [N, outputSteps] point forecasts (the 0.5 quantile with quantiles). */
+  private predictAt(p: Prepared, origins: readonly number[]): Float64Array {
+    const all = this.predictQuantilesAt(p, origins);
+    const Q = this.numQuantiles;
+    if (Q === 1) return all;
+    const mid = this.quantiles!.indexOf(0.5);
+    return Float64Array.from({ length: all.length / Q }, (_, i) => all[i * Q + mid]!);
+  }
+
+  /**
+   * The forecast quantiles (needs `quantiles`) of the `horizon` steps after each origin:
+   * [origins.length · horizon · quantiles.length], origin-major, then step, then quantile.
+   */
+  predictQuantiles(input: SeriesInput | Series, origins: readonly number[], options: ForecastPredictOptions = {}): Float64Array {
+    const where = 'Forecaster.predictQuantiles';
+    checkOptions(options, ['times'], where);
+    if (this.quantiles === null) throw new RangeError(`${where}: the forecaster was built without quantiles (give quantiles, e.g. [0.1, 0.5, 0.9], when creating it)`);
+    if (this.strategy !== 'direct') throw new RangeError(`${where}: quantiles over the horizon need the direct strategy (the recursive one feeds back the median)`);
+    const s = this.checkSeries(input, where);
+    this.fitted(where);
+    for (const e of origins) if (!Number.isInteger(e) || e < this.lookback - 1 || e + 1 > s.rows) throw new RangeError(`${where}: origin ${e} needs rows ${e - this.lookback + 1}…${e}; the series has rows 0…${s.rows - 1}`);
+    return this.predictQuantilesAt(this.prepare(s, this.calendarRows(options.times, s.rows, 0, where), where), origins);
   }
 
   /**
@@ -701,6 +765,18 @@ export class Forecaster {
       predictions,
       actual,
     };
+    if (this.quantiles !== null && this.strategy === 'direct') {
+      const Q = this.quantiles.length;
+      const values = this.predictQuantiles(s, origins, options.times === undefined ? {} : { times: options.times });
+      let inside = 0;
+      const below = new Array<number>(Q).fill(0);
+      for (let i = 0; i < actual.length; i++) {
+        const a = actual[i]!;
+        if (a >= values[i * Q]! && a <= values[i * Q + Q - 1]!) inside++;
+        for (let q = 0; q < Q; q++) if (a <= values[i * Q + q]!) below[q]!++;
+      }
+      res.quantiles = { levels: [...this.quantiles], values, coverage: inside / actual.length, below: below.map((c) => c / actual.length) };
+    }
     const m = options.season ?? this.season;
     if (m !== undefined) res.seasonalNaive = forecastMetrics(actual, seasonalNaiveForecast(s, this.target, origins, H, m));
     const enough = start >= 10 && (m === undefined || m < 2 || start >= 2 * m);
@@ -734,6 +810,7 @@ export class Forecaster {
       holtWinters: this.usesHoltWinters ? this.holtWintersModel : null,
       holtWintersStart: this.usesHoltWinters ? this.hwStart : null,
       ensemble: this.ensemble,
+      quantiles: this.quantiles,
       cell: this.cell,
       units: this.units,
       layers: this.numLayers,
@@ -774,6 +851,7 @@ export class Forecaster {
           ...(meta.season !== undefined && meta.season !== null ? { season: meta.season } : {}),
           calendar: meta.calendar === undefined || meta.calendar === null ? false : meta.calendar,
           ensemble: meta.ensemble ?? 1,
+          ...(meta.quantiles !== undefined && meta.quantiles !== null ? { quantiles: meta.quantiles } : {}),
           cell: meta.cell,
           units: meta.units,
           layers: meta.layers,
@@ -797,7 +875,8 @@ export class Forecaster {
     if (model.inputs.length !== 1 || model.outputs.length !== 1 || inShape?.[1] !== f.lookback || inShape[2] !== f.width) {
       throw not(`the network takes ${JSON.stringify(inShape)}, not [null, ${f.lookback}, ${f.width}] (lookback × features + calendar covariates)`);
     }
-    if (outShape?.[1] !== f.ensemble * f.outputSteps) throw not(`the network outputs ${JSON.stringify(outShape)}, not [null, ${f.ensemble * f.outputSteps}] (ensemble ${f.ensemble} × ${f.outputSteps} steps)`);
+    const outW = f.ensemble * f.outputSteps * f.numQuantiles;
+    if (outShape?.[1] !== outW) throw not(`the network outputs ${JSON.stringify(outShape)}, not [null, ${outW}] (ensemble ${f.ensemble} × ${f.outputSteps} steps${f.quantiles !== null ? ` × ${f.quantiles.length} quantiles` : ''})`);
     if (meta.split !== undefined) f.split = { validation: meta.split.validation ?? 0.1, test: meta.split.test ?? 0.2 };
     if (meta.info !== undefined && meta.info !== null && typeof meta.info === 'object') f.info = meta.info;
     return f;
