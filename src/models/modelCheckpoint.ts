@@ -3,7 +3,8 @@
  * monitored value improves. filepath is a directory path (the TF.js layers-model
  * format is a directory) and may hold Keras's templates: {epoch} (1-based),
  * {epoch:02d}, {val_loss:.4f}, any log key with a d / f / e format. Saves include
- * the optimizer state, so a checkpoint resumes exactly; every write is atomic.
+ * the optimizer state, so a checkpoint resumes exactly; every write is atomic. A filepath
+ * ending in `.keras` writes a Keras 3 file instead: weights and topology, no optimizer state.
  */
 import { checkBoolean, checkOptions } from '../core/errors.js';
 import { Monitor, type Callback, type Logs, type TrainableModel } from './callback.js';
@@ -84,6 +85,8 @@ export class ModelCheckpoint implements Callback {
       if (!this.watch.improves(current, this.best)) return;
       this.best = current;
     }
-    await model.save(formatFilepath(this.filepath, epoch + 1, logs), { includeOptimizer: model.optimizer !== null });
+    const file = formatFilepath(this.filepath, epoch + 1, logs);
+    // A path ending in .keras gets a Keras 3 file, which holds no optimizer state (io/kerasFileWrite.ts).
+    await model.save(file, { includeOptimizer: model.optimizer !== null && !file.endsWith('.keras') });
   }
 }
