@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { Model, Seq2Seq, Sequential, TextClassifier, constraints, initializers, input, regularizers, layers, loadModel, model as graphModel, saveKerasFile, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
+import { Model, Seq2Seq, Sequential, TextClassifier, callbacks, constraints, initializers, input, regularizers, layers, loadModel, model as graphModel, saveKerasFile, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { Rng } from '../src/core/rng.js';
 import { h5Group, writeHdf5 } from '../src/io/hdf5Write.js';
 import { layerEntries } from '../src/layers/registry.js';
@@ -475,6 +475,23 @@ print(json.dumps(order))
       // file:// URLs too, through saveKerasFile's target.
       await saveKerasFile(m, `file://${join(dir, 'b.keras')}`);
       assertSameWeights(m, await loadModel(join(dir, 'b.keras')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('callbacks.modelCheckpoint with a .keras filepath writes Keras 3 files during fit (without optimizer state)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-ckpt-'));
+    try {
+      const m = new Sequential({ layers: [layers.gru({ units: 3, inputShape: [4, 2] }), layers.dense({ units: 1 })] });
+      m.compile({ optimizer: 'adam', loss: 'mse' });
+      const x = tensor(Array.from({ length: 8 * 4 * 2 }, (_, i) => Math.sin(i)), [8, 4, 2]);
+      const y = tensor(Array.from({ length: 8 }, (_, i) => Math.cos(i)), [8, 1]);
+      await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0, seed: 1, callbacks: [callbacks.modelCheckpoint({ filepath: join(dir, 'ckpt-{epoch:02d}.keras') })] });
+      assert.deepEqual(readdirSync(dir).sort(), ['ckpt-01.keras', 'ckpt-02.keras']);
+      const last = await loadModel(join(dir, 'ckpt-02.keras'));
+      assertSameWeights(m, last);
+      assert.equal(last.optimizer, null);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
