@@ -199,6 +199,19 @@ describe('loadOnnx: rnnkit → exportOnnx → loadOnnx', () => {
         () => tensor([1, 2, 3, 0, 0, 0, 7, 8, 9, 10, 11, 12, 4, 0, 0, 0, 0, 0], [3, 6]), // right-padded rows, as the export requires
       ],
     ),
+    ...(
+      [
+        ['LSTM', () => layers.lstm({ units: 3 })],
+        ['GRU sequence', () => layers.gru({ units: 3, returnSequences: true })],
+        ['Bidirectional SimpleRNN', () => layers.bidirectional({ layer: layers.simpleRNN({ units: 3 }) })],
+      ] as [string, () => ReturnType<typeof layers.lstm>][]
+    ).map(
+      ([what, rec]): [string, () => Model, () => Tensor] => [
+        `Masking → ${what} (sequence_lens from the kept steps)`,
+        () => sequential({ layers: [layers.masking({ maskValue: 0, inputShape: [null, 2] }), rec(), layers.dense({ units: 2 })] }),
+        () => tensor([1, 2, 3, 4, 0, 0, 0, 0, 5, 6, 7, 8, 9, 1, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0], [3, 4, 2]), // right-padded rows
+      ],
+    ),
     [
       'encoder–decoder with initial states and a state output',
       () => {

@@ -38,6 +38,7 @@ import type { SymbolicTensor } from '../../layers/node.js';
 import { Dense } from '../../layers/dense.js';
 import { Embedding } from '../../layers/embedding.js';
 import { Activation } from '../../layers/activation.js';
+import { Masking } from '../../layers/masking.js';
 import { LSTM } from '../../layers/lstm.js';
 import { GRU } from '../../layers/gru.js';
 import { SimpleRNN } from '../../layers/simpleRNN.js';
@@ -123,6 +124,12 @@ type Val =
   | { readonly k: 'laststep'; readonly ref: Ref; readonly perm: readonly number[]; readonly axis: number }
   /** ids == 0 on a [B, T] token-id tensor (rnnkit's export of Embedding maskZero). */
   | { readonly k: 'eq0'; readonly ids: Ref }
+  /**
+   * rnnkit's export of a Masking layer on [B, T, F] x, step by step: x == v (eq), its Not as
+   * 0/1 (differs), their sum over features (count), count > 0 (keep: [B, T, 1], 1 where a
+   * step is kept); x · keep is the layer's output, keep squeezed its mask.
+   */
+  | { readonly k: 'meq' | 'mdiffers' | 'mcount' | 'mkeep'; readonly x: Ref; readonly value: number }
   /** The kept steps of token ids `ids` (ids != 0); perm: per ONNX axis 0 = batch, 1 = time, 2 = a unit axis. */
   | { readonly k: 'mask'; readonly ids: Ref; readonly perm: readonly number[] }
   /** Per-row kept-step counts of that mask: a recurrent op's sequence_lens. */
@@ -130,11 +137,15 @@ type Val =
   /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
   | { readonly k: 'bad' };
 
+/** A layer that makes a mask: Embedding (when maskZero) or Masking. */
+type MaskNode = IRNode & { kind: 'embedding' | 'masking' };
+
 type IRNode =
   | { kind: 'input'; name: string; shape: (number | null)[]; index: number }
   | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref }
   | { kind: 'act'; name: string; activation: string; x: Ref }
   | { kind: 'embedding'; name: string; table: Float32Array; vocab: number; dim: number; x: Ref; maskZero: boolean }
+  | { kind: 'masking'; name: string; maskValue: number; x: Ref; maskZero: true }
   | { kind: 'concat'; name: string; xs: Ref[] }
   | { kind: 'merge'; name: string; op: 'Add' | 'Sub' | 'Mul'; xs: Ref[] }
   | RecNode;
@@ -162,8 +173,8 @@ interface RecNode {
   init: Ref[][];
   /** direction 'reverse': a goBackwards layer. */
   reverse: boolean;
-  /** The maskZero Embedding whose mask gives this op's sequence_lens, or null. */
-  masked: (IRNode & { kind: 'embedding' }) | null;
+  /** The maskZero Embedding or the Masking layer whose mask gives this op's sequence_lens, or null. */
+  masked: MaskNode | null;
 }
 
 /** A graph input's layout hypothesis was wrong: the reading is retried with its first two axes swapped. */
@@ -192,6 +203,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Not: [],
     ReduceSum: ['axes', 'keepdims', 'noop_with_empty_axes'],
     Where: [],
+    Greater: [],
     Gemm: ['alpha', 'beta', 'transA', 'transB'],
     Add: [],
     Sub: [],
@@ -213,7 +225,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -371,7 +383,8 @@ class Names {
     // rnnkit's export names weights '<layer>_<weight>__<n>': the layer's own name comes back.
     const own = node?.inputs.map((i) => /^([A-Za-z][A-Za-z0-9_.-]*)_(W|kernel|embeddings)__\d+$/.exec(i)?.[1]).find((x) => x !== undefined);
     if (own !== undefined) base = own;
-    else if (node !== null && node.name !== '') {
+    // (and its node names, 'n_<Op>__<n>', say nothing: such a layer gets the class's name)
+    else if (node !== null && node.name !== '' && !/^n_[A-Za-z]+__\d+$/.test(node.name)) {
       const parts = node.name.split('/').filter((s) => s !== '');
       if (parts.length > 1 && /^[A-Z][A-Za-z]*(_\d+)?$/.test(parts[parts.length - 1]!)) parts.pop();
       const joined = parts.join('_').replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -503,7 +516,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
           if (to === 1 || to === 11 || ((to === 6 || to === 7) && x.ref.node.kind === 'input')) return [x];
           throw new Unsupported(`${nodeLabel(n)}: a Cast of a computed tensor to ${DTYPE_NAMES[to] ?? to}`);
         }
-        if (x.k === 'zeros' || x.k === 'shape' || x.k === 'mask' || x.k === 'lens') return [x];
+        if (x.k === 'zeros' || x.k === 'shape' || x.k === 'mask' || x.k === 'lens' || x.k === 'mdiffers' || x.k === 'mkeep') return [x];
         throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
       }
       case 'Shape':
@@ -530,9 +543,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return [equal(n, x, ins[1]!)];
       case 'Not':
         if (x.k === 'eq0') return [{ k: 'mask', ids: x.ids, perm: [0, 1] }];
+        if (x.k === 'meq') return [{ k: 'mdiffers', x: x.x, value: x.value }];
         throw new Unsupported(`${nodeLabel(n)} of something other than ids == 0 (an Embedding's mask)`);
       case 'ReduceSum':
         return [reduceSum(n, x, ins[1])];
+      case 'Greater': {
+        const c = ins[1]!;
+        if (x.k === 'mcount' && c.k === 'const' && c.c.data.length === 1 && c.c.data[0] === 0) return [{ k: 'mkeep', x: x.x, value: x.value }];
+        throw new Unsupported(`${nodeLabel(n)}: a Greater other than a Masking layer's kept-step test`);
+      }
       case 'Where':
         return [where_(n, x, ins[1]!, ins[2]!)];
       case 'Gemm':
@@ -839,6 +858,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function squeeze(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    if (x.k === 'mkeep') {
+      const axes = axesOf(n, axesV)?.map((a) => norm(a, 3, nodeLabel(n)));
+      if (axes?.length === 1 && axes[0] === 2) return { k: 'mask', ids: x.x, perm: [0, 1] };
+      throw new Unsupported(`${nodeLabel(n)}: a Squeeze of a Masking layer's kept steps other than of its unit axis`);
+    }
     if (x.k === 'laststep') {
       const axes = axesOf(n, axesV)?.map((a) => norm(a, 3, nodeLabel(n)));
       if (axes !== undefined && (axes.length !== 1 || axes[0] !== x.axis)) throw new Unsupported(`${nodeLabel(n)}: a Squeeze of axes other than the one-step time axis`);
@@ -973,13 +997,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   function equal(n: NodeData, a: Val, b: Val): Val {
     const [t, c] = a.k === 'tensor' ? [a, b] : [b, a];
     if (t.k === 'tensor' && c.k === 'const' && c.c.data.length === 1 && c.c.data[0] === 0 && t.perm.length === 2 && t.perm[0] === 0 && t.ref.shape.length === 2) return { k: 'eq0', ids: t.ref };
-    throw new Unsupported(`${nodeLabel(n)}: an Equal other than token ids == 0 (Embedding maskZero; Masking layers are not read)`);
+    if (t.k === 'tensor' && c.k === 'const' && c.c.data.length === 1 && t.perm.join() === '0,1,2' && t.ref.shape.length === 3) return { k: 'meq', x: t.ref, value: c.c.data[0]! };
+    throw new Unsupported(`${nodeLabel(n)}: an Equal other than token ids == 0 (Embedding maskZero) or a [B, T, F] sequence == a constant (Masking)`);
   }
 
   /** ReduceSum of a [B, T] mask over time, keepdims 0: per-row lengths. */
   function reduceSum(n: NodeData, x: Val, axesV: Val | undefined): Val {
     const axes = axesOf(n, axesV);
     if (x.k === 'mask' && x.perm.length === 2 && axes !== null && axes.length === 1 && x.perm[norm(axes[0]!, 2, nodeLabel(n))] === 1 && attrInt(n, 'keepdims', 1) === 0) return { k: 'lens', ids: x.ids };
+    if (x.k === 'mdiffers' && axes !== null && axes.length === 1 && norm(axes[0]!, 3, nodeLabel(n)) === 2 && attrInt(n, 'keepdims', 1) === 1) return { k: 'mcount', x: x.x, value: x.value };
     throw new Unsupported(`${nodeLabel(n)}: a ReduceSum other than the lengths of an Embedding's mask`);
   }
 
@@ -1063,6 +1089,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function arith(n: NodeData, op: 'Add' | 'Sub' | 'Mul', a: Val, b: Val): Val {
+    if (op === 'Mul') {
+      const [t, k] = a.k === 'mkeep' ? [b, a] : [a, b];
+      if (k.k === 'mkeep' && isTensor(t) && t.ref === k.x && t.perm.join() === '0,1,2') {
+        const node: IRNode = { kind: 'masking', name: names.take(n, 'masking'), maskValue: k.value, x: t.ref, maskZero: true };
+        ir.push(node);
+        return { k: 'tensor', ref: port(node, 'y', t.ref.shape), perm: t.perm };
+      }
+    }
     if (op === 'Add') {
       if (isTensor(a) && b.k === 'const' && addBias(n, a, b, false)) return a;
       if (isTensor(b) && a.k === 'const' && addBias(n, b, a, false)) return b;
@@ -1116,14 +1150,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (attrOf(n, 'clip') !== undefined) problems.push(`attribute 'clip' (rnnkit's cells do not clip)`);
     if (op === 'LSTM' && attrInt(n, 'input_forget', 0) !== 0) problems.push(`input_forget = 1 (coupled input and forget gates)`);
     if (attrInt(n, 'layout', 0) !== 0) problems.push(`layout = 1 (batch-major recurrent ops are not read; exporters write layout 0)`);
-    let masked: (IRNode & { kind: 'embedding' }) | null = null;
+    let masked: MaskNode | null = null;
     const lens = ins[4];
     if (lens !== undefined) {
       const src = isTensor(ins[0]) ? maskSource(ins[0].ref) : null;
       if (lens.k === 'lens' && src !== null && src.x === lens.ids) {
-        src.maskZero = true;
+        if (src.kind === 'embedding') src.maskZero = true;
         masked = src;
-      } else problems.push(`input sequence_lens other than the lengths of the mask of the Embedding feeding X (rnnkit's export of maskZero)`);
+      } else problems.push(`input sequence_lens other than the lengths of the mask of the Embedding or Masking layer feeding X (rnnkit's export of masks)`);
     }
     if (op === 'LSTM' && ins[7] !== undefined) problems.push(`input P (peephole weights; rnnkit's LSTM has no peepholes)`);
     const D = dir === 'bidirectional' ? 2 : 1;
@@ -1281,10 +1315,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
 class Unsupported extends Error {}
 
-/** The Embedding whose mask reaches `r` in rnnkit (through Dense, Activation and masked recurrent sequences), or null. */
-function maskSource(r: Ref): (IRNode & { kind: 'embedding' }) | null {
+/** The Embedding or Masking layer whose mask reaches `r` in rnnkit (through Dense, Activation and masked recurrent sequences), or null. */
+function maskSource(r: Ref): MaskNode | null {
   const node = r.node;
-  if (node.kind === 'embedding') return node;
+  if (node.kind === 'embedding' || node.kind === 'masking') return node;
   if (node.kind === 'dense' || node.kind === 'act') return maskSource(node.x);
   if (node.kind === 'rec' && r.port.startsWith('seq')) return node.masked;
   return null;
@@ -1349,7 +1383,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
     const u = used.get(n) ?? new Set();
     if (n.masked !== null && u.has('seq0') && u.has('seqk0')) return [`${n.op} '${n.name}': its masked sequence is used both with zeros and with repeated states past each row's length`];
     const src = n.masked === null ? maskSource(n.x) : null;
-    if (src !== null && src.maskZero) return [`${n.op} '${n.name}': reads the masked output of Embedding '${src.name}' without sequence_lens (rnnkit would mask it)`];
+    if (src !== null && src.maskZero) return [`${n.op} '${n.name}': reads the masked output of ${src.kind === 'embedding' ? 'Embedding' : 'Masking'} '${src.name}' without sequence_lens (rnnkit would mask it)`];
     return [];
   });
   if (maskProblems.length > 0) throw new OnnxImportError(where, maskProblems);
@@ -1371,6 +1405,8 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return new Dense({ units: n.units, activation: n.activation as never, useBias: n.bias !== null, name: n.name });
       case 'act':
         return new Activation({ activation: n.activation as never, name: n.name });
+      case 'masking':
+        return new Masking({ maskValue: n.maskValue, name: n.name });
       case 'embedding':
         return new Embedding({ inputDim: n.vocab, outputDim: n.dim, maskZero: n.maskZero, name: n.name });
       case 'concat':
