@@ -367,7 +367,7 @@ describe('padding trimming with worker threads', () => {
       m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
       return m;
     };
-    const runs = [];
+    const runs: { loss: number[]; acc: number[]; weights: Float32Array[]; trimmed: number }[] = [];
     for (const on of [false, true]) {
       setPaddingTrim(on);
       setSeed(7);
