@@ -2,7 +2,8 @@
  * ONNX import, against the tool the files came from: test/fixtures/onnx holds models that
  * torch.onnx.export 1.13 wrote (tools/torch_onnx_fixtures.py) with PyTorch's own outputs on
  * inputs at batch sizes and lengths the export never saw; loadOnnx + predict must give them
- * within 1e-5. Then the imported models train (a few Adam steps lower the loss), stream,
+ * within 1e-5, and so must ONNX Runtime on rnnkit's export of the imported model. Then the
+ * imported models train (a few Adam steps lower the loss), stream,
  * save and load; rnnkit's own exports come back with the same predictions; everything outside
  * the subset is refused in one error naming each op; damaged bytes give ModelFormatErrors
  * naming the byte offset, never another error or a large allocation.
@@ -12,6 +13,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
 import { encodeModel, DType } from '../src/io/onnx/proto.js';
 import { exportOnnx, input, layers, loadModel, loadOnnx, model, sequential, ModelFormatError, OnnxImportError, Tensor, tensor, type Model, type SymbolicTensor } from '../src/index.js';
@@ -107,6 +109,25 @@ describe('loadOnnx: PyTorch exports give PyTorch’s outputs', () => {
     const gru = await loadOnnx(join(DIR, 'gru_last_bf.onnx'));
     assert.equal((gru.layers[0]!.getConfig() as { reset_after?: boolean; resetAfter?: boolean }).reset_after ?? (gru.layers[0]!.getConfig() as { resetAfter?: boolean }).resetAfter, true);
   });
+});
+
+describe('PyTorch → loadOnnx → exportOnnx → ONNX Runtime', () => {
+  // The whole way round: what rnnkit imported and exports again runs in onnxruntime-node to PyTorch's outputs.
+  for (const fx of fixtures) {
+    it(fx.name, async () => {
+      const m = await loadOnnx(join(DIR, `${fx.name}.onnx`));
+      const session = await ort.InferenceSession.create(await exportOnnx(m));
+      for (const c of fx.cases) {
+        const x = inputOf(fx, c);
+        const got = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x.data, x.shape) });
+        c.outputs.forEach((o, i) => {
+          const want = expected(fx.outputLayouts[i]!, o);
+          const d = maxDiff(got[session.outputNames[i]!]!.data as Float32Array, want.data);
+          assert.ok(d <= TOL, `output ${i}: max |onnxruntime - PyTorch| = ${d}`);
+        });
+      }
+    });
+  }
 });
 
 describe('loadOnnx: imported models train, stream and save', () => {
