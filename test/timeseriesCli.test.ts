@@ -99,11 +99,12 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
 test('--no-calendar, --reference, --ensemble: checked, kept in the model', async () => {
   const model = file('model-flags');
   const base = ['--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '2', '--season', '12', '--units', '2', '--epochs', '1'];
-  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--no-calendar', '--reference', 'seasonalLine', '--ensemble', '2', '--out', model);
+  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--no-calendar', '--reference', 'seasonalLine', '--ensemble', '2', '--quantiles', '0.1,0.5,0.9', '--out', model);
   assert.equal(t.code, 0, t.stderr);
   assert.doesNotMatch(t.stdout, /Calendar covariates/);
+  assert.match(t.stdout, /^Interval 10%–90%: [\d.]+% of the test values inside \(nominal 80%\); below each quantile: 10% → [\d.]+%, 50% → [\d.]+%, 90% → [\d.]+%$/m);
   const meta = JSON.parse(await readFile(join(model, 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster as Record<string, unknown>;
-  assert.deepEqual([meta.calendar, meta.reference, meta.ensemble, meta.season], [null, 'seasonalLine', 2, 12]);
+  assert.deepEqual([meta.calendar, meta.reference, meta.ensemble, meta.season, meta.quantiles], [null, 'seasonalLine', 2, 12, [0.1, 0.5, 0.9]]);
   // Forecasting without the time column works: this model has no calendar.
   const noDates = (await readFile(file('data.csv'), 'utf8')).replace(/^date,/m, 'day,');
   await writeFile(file('nodates2.csv'), noDates);
@@ -113,6 +114,7 @@ test('--no-calendar, --reference, --ensemble: checked, kept in the model', async
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--reference', 'line', '--scaling', 'standard'), 2, /--reference measures windows from a reference, which needs --scaling relative \(got --scaling standard\)/);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--reference', 'ets'), 2, /--reference must be one of last, line, holtWinters, seasonalLine, got "ets"/);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--ensemble', '0'), 2, /--ensemble must be an integer ≥ 1, got "0"/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--quantiles', '0.1,0.9'), 2, /--quantiles must be increasing numbers in \(0, 1\) including 0\.5, e\.g\. 0\.1,0\.5,0\.9; got "0\.1,0\.9"/);
 });
 
 test('bad input: one line on stderr, non-zero exit', () => {

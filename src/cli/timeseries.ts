@@ -41,6 +41,9 @@ Options:
                               sin/cos of the time of year, week or day, as the spacing suggests)
   --ensemble N                networks trained side by side; the forecast is their median
                               (default ${DEFAULTS.ensemble})
+  --quantiles A,B,…           forecast these quantiles (pinball loss; 0.5 among them is the
+                              forecast), e.g. 0.1,0.5,0.9; the test part's interval coverage
+                              is printed
   --strategy direct|recursive one output per step, or a one-step model rolled forward (default ${DEFAULTS.strategy})
   --scaling relative|standard|minmax
                               relative: subtract each window's last value, then standardize
@@ -84,7 +87,7 @@ Commands:
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
-const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'reference', 'ensemble', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
+const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
 const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
@@ -156,6 +159,13 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (values.reference !== undefined && scaling !== 'relative') throw usageError(`${command}: --reference measures windows from a reference, which needs --scaling relative (got --scaling ${scaling})`);
   const ensemble = intOption(values, 'ensemble', DEFAULTS.ensemble);
   const calendar = values['no-calendar'] !== true;
+  let quantiles: number[] | undefined;
+  if (values.quantiles !== undefined) {
+    quantiles = String(values.quantiles).split(',').map((v) => Number(v.trim()));
+    if (!quantiles.every((v, i) => Number.isFinite(v) && v > 0 && v < 1 && (i === 0 || v > quantiles![i - 1]!)) || !quantiles.includes(0.5)) {
+      throw usageError(`${command}: --quantiles must be increasing numbers in (0, 1) including 0.5, e.g. 0.1,0.5,0.9; got ${JSON.stringify(values.quantiles)}`);
+    }
+  }
   const cell = choiceOption(values, 'cell', ['lstm', 'gru', 'simple'] as const, DEFAULTS.cell);
   const units = intOption(values, 'units', DEFAULTS.units);
   const numLayers = intOption(values, 'layers', DEFAULTS.layers);
@@ -193,6 +203,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     ...(season !== undefined ? { season } : {}),
     calendar: calendar ? 'auto' : false,
     ensemble,
+    ...(quantiles !== undefined ? { quantiles } : {}),
     cell,
     units,
     layers: numLayers,
@@ -212,9 +223,16 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${season})`, ev.seasonalNaive]);
   if (ev.holtWinters !== undefined) rows.push([`Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, ev.holtWinters]);
   for (const line of metricsTable(rows)) print(line);
+  const iq = ev.quantiles;
+  if (iq !== undefined) {
+    const lo = iq.levels[0]!;
+    const hi = iq.levels[iq.levels.length - 1]!;
+    const pct = (v: number): string => `${+(100 * v).toFixed(1)}%`;
+    print(`Interval ${pct(lo)}–${pct(hi)}: ${pct(iq.coverage)} of the test values inside (nominal ${pct(hi - lo)}); below each quantile: ${iq.levels.map((l, i) => `${pct(l)} → ${pct(iq.below[i]!)}`).join(', ')}`);
+  }
   if (values['metrics-json'] !== undefined) {
     const out = values['metrics-json'] as string;
-    const metrics = { source: file, target, lookback, horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)) };
+    const metrics = { source: file, target, lookback, horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(iq !== undefined ? { quantiles: { levels: iq.levels, coverage: iq.coverage, below: iq.below } } : {}) };
     await writeTextFile(out, JSON.stringify(metrics, null, 2) + '\n', '--metrics-json').catch((e: Error) => {
       throw new CliError(e.message);
     });
