@@ -77,6 +77,7 @@ function toKerasValue(key: string, v: unknown): unknown {
   }
   if (key === 'mode' && typeof v === 'string') return snake(v);
   if (key === 'distribution' && typeof v === 'string') return snake(v);
+  if (key === 'dataFormat' && typeof v === 'string') return snake(v); // 'channels_last', as tfjs and Keras write it
   return v;
 }
 
