@@ -349,3 +349,53 @@ describe('graph models and older files', () => {
     await assert.rejects(loadModel(rename(bias, 'optimizer/extra/' + bias.slice('optimizer/momentum/'.length))), /state slots must be \[momentum, velocity\], got \[.*extra.*\]/);
   });
 });
+
+describe('the other way: a model tfjs saved with its optimizer', () => {
+  /** rnnkit's model in tfjs, trained there one epoch with `optimizer`, saved by tfjs with its state. */
+  async function savedByTfjs(optimizer: tf.Optimizer, x: Tensor, y: Tensor): Promise<{ theirs: tfl.LayersModel; artifacts: ModelArtifacts }> {
+    const m = net(2, 'linear');
+    const dir = await tempDir('tfjs-own');
+    await m.save(dir);
+    const theirs = await tfjsLoad(await readDir(dir));
+    theirs.compile({ loss: 'meanSquaredError', optimizer });
+    await theirs.fit(tf.tensor(x.data, [...x.shape]), tf.tensor(y.data, [...y.shape]), { batchSize: FIT.batchSize, epochs: 1, shuffle: false, verbose: 0 });
+    let got: tf.io.ModelArtifacts | undefined;
+    await theirs.save(tf.io.withSaveHandler(async (a) => ((got = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
+    const modelJson = { format: 'layers-model', generatedBy: got!.generatedBy!, convertedBy: null, modelTopology: got!.modelTopology, weightsManifest: [{ paths: [], weights: got!.weightSpecs! }], trainingConfig: got!.trainingConfig } as unknown as ModelJSON;
+    return { theirs, artifacts: { modelJson, weightData: got!.weightData as ArrayBuffer } };
+  }
+
+  const cases: { name: string; make: () => tf.Optimizer; className: string; tol: number }[] = [
+    { name: 'Adam (ε 1e-12)', make: () => tf.train.adam(0.01, 0.9, 0.999, 1e-12), className: 'Adam', tol: 2e-6 },
+    { name: 'RMSProp with momentum', make: () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7), className: 'RMSprop', tol: 2e-6 },
+    { name: 'Adagrad', make: () => tf.train.adagrad(0.1), className: 'Adagrad', tol: 2e-6 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: rnnkit reads tfjs's state and its next epoch lands where tfjs's does`, async () => {
+      const { x, y } = data('regression', 16);
+      const { theirs, artifacts } = await savedByTfjs(c.make(), x, y);
+      const ours = await loadModel(artifacts);
+      assert.equal(ours.optimizer!.className, c.className);
+      assert.ok(ours.optimizer!.iterations > 0, 'the step count came too');
+      await ours.fit(x, y, { ...FIT, epochs: 1 });
+      await theirs.fit(tf.tensor(x.data, [...x.shape]), tf.tensor(y.data, [...y.shape]), { batchSize: FIT.batchSize, epochs: 1, shuffle: false, verbose: 0 });
+      const gap = maxDiff(tfjsWeights(theirs), ours.getWeights().map((w) => w.data));
+      // without the state (a fresh optimizer of the same config) rnnkit lands elsewhere
+      const modelSpecs = artifacts.modelJson.weightsManifest[0]!.weights.filter((w) => w.group !== 'optimizer'); // tfjs writes them first
+      const modelBytes = 4 * modelSpecs.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+      const fresh = await loadModel({ modelJson: { ...artifacts.modelJson, weightsManifest: [{ paths: [], weights: modelSpecs }] }, weightData: artifacts.weightData.slice(0, modelBytes) });
+      await fresh.fit(x, y, { ...FIT, epochs: 1 });
+      const freshGap = maxDiff(tfjsWeights(theirs), fresh.getWeights().map((w) => w.data));
+      if (process.env.SHOW_GAPS) console.log(`tfjs → rnnkit ${c.name}: ${gap.toExponential(2)}, fresh ${freshGap.toExponential(2)}`);
+      assert.ok(gap < c.tol && freshGap > 20 * gap, `rnnkit's epoch from tfjs's state is ${gap} from tfjs's (a fresh state: ${freshGap})`);
+      theirs.dispose();
+    });
+  }
+
+  it('a state whose tfjs rule differs from rnnkit\'s is refused by name, not dropped', async () => {
+    const { x, y } = data('regression', 17);
+    const { theirs, artifacts } = await savedByTfjs(tf.train.adadelta(1), x, y);
+    theirs.dispose();
+    await assert.rejects(loadModel(artifacts), /optimizer state TensorFlow\.js wrote .* is not read for Adadelta \(Keras rule/);
+  });
+});

@@ -23,7 +23,8 @@ import { withNonFiniteWeights, withWeightBudget } from '../layers/layer.js';
 import { Model } from './model.js';
 import { Sequential } from './sequential.js';
 import type { ModelJSON, RnnkitTrainingConfig, TrainingConfig } from './saving.js';
-import { TFJS_ONLY_SLOT } from '../io/tfjsTraining.js';
+import { TFJS_ONLY_SLOT, tfjsOptimizer } from '../io/tfjsTraining.js';
+import type { Optimizer, OptimizerStateInput } from '../optimizers/index.js';
 
 /** The class names of models (a model may be a layer of another). */
 const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
@@ -56,9 +57,14 @@ export function modelFromArtifacts(
     }
   }
   const optimizerEntries = new Map<string, { shape: number[]; data: Float32Array }>();
+  // tfjs's own optimizer state: group 'optimizer', its own names, read by position (see stateFromTfjs)
+  const tfjsState: { name: string; data: Float32Array }[] = [];
   for (const [k, v] of stored) {
     if (k.startsWith('optimizer/')) {
       optimizerEntries.set(k.slice('optimizer/'.length), v);
+      stored.delete(k);
+    } else if (v.group === 'optimizer') {
+      tfjsState.push({ name: k, data: v.data });
       stored.delete(k);
     }
   }
@@ -76,7 +82,7 @@ export function modelFromArtifacts(
   const meta = modelJson.userDefinedMetadata;
   if (meta !== undefined && meta !== null && typeof meta === 'object') model.metadata = meta;
   const tc = modelJson.trainingConfig;
-  if (tc !== undefined && tc !== null) compileFromTrainingConfig(model, tc, optimizerEntries, where);
+  if (tc !== undefined && tc !== null) compileFromTrainingConfig(model, tc, optimizerEntries, tfjsState, where);
   return model;
 }
 
@@ -336,7 +342,7 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   return { inputs, states, args };
 }
 
-function compileFromTrainingConfig(model: Model, config: TrainingConfig, state: Map<string, { data: Float32Array }>, where: string): void {
+function compileFromTrainingConfig(model: Model, config: TrainingConfig, state: Map<string, { data: Float32Array }>, tfjsState: readonly { name: string; data: Float32Array }[], where: string): void {
   try {
     if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError(`${where}: trainingConfig must be an object, got ${show(config)}`);
     const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -356,8 +362,9 @@ function compileFromTrainingConfig(model: Model, config: TrainingConfig, state: 
       : raw !== null && typeof raw === 'object' && !isLossJson
         ? Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, lossOf(v)]))
         : lossOf(raw);
-    const oc = tc.optimizer_config;
-    if (oc !== undefined && (!isObject(oc) || typeof oc.class_name !== 'string')) throw new ModelFormatError(`${where}: trainingConfig.optimizer_config must be {class_name, config}, got ${show(oc)}`);
+    const written = tc.optimizer_config;
+    if (written !== undefined && (!isObject(written) || typeof written.class_name !== 'string')) throw new ModelFormatError(`${where}: trainingConfig.optimizer_config must be {class_name, config}, got ${show(written)}`);
+    const oc = written === undefined || config.rnnkit !== undefined ? written : fromTfjsOptimizerConfig(written);
     const optimizer = oc === undefined ? 'rmsprop' : optimizerFromConfig(oc.class_name, (isObject(oc.config) ? oc.config : {}) as Record<string, unknown>);
     const metrics = tc.metrics === undefined || tc.metrics === null ? [] : tc.metrics;
     const lossWeights = tc.loss_weights ?? undefined;
@@ -365,6 +372,10 @@ function compileFromTrainingConfig(model: Model, config: TrainingConfig, state: 
     if (state.size > 0 && typeof optimizer !== 'string') {
       const iterations = state.get('iterations')?.data[0] ?? 0;
       optimizer.setState({ iterations, slots: optimizerSlots(model, state, where) });
+    }
+    if (tfjsState.length > 0) {
+      if (state.size > 0) throw new ModelFormatError(`${where}: optimizer state both as rnnkit writes it ('optimizer/…') and as tfjs does ('${tfjsState[0]!.name}', …)`);
+      if (typeof optimizer !== 'string') optimizer.setState(stateFromTfjs(model, optimizer, tfjsState, where));
     }
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
@@ -413,4 +424,52 @@ function optimizerSlots(model: Model, state: Map<string, { data: Float32Array }>
     slots[slot] = values;
   }
   return slots;
+}
+
+/**
+ * A training config tfjs wrote names tfjs's optimizer classes: RMSProp's `decay` is Keras's
+ * `rho`, Adamax's `decay` (a learning-rate decay) must be 0. The others read as they are.
+ */
+function fromTfjsOptimizerConfig(oc: { class_name: string; config?: unknown }): { class_name: string; config?: unknown } {
+  const c = oc.config;
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) return oc;
+  const { decay, ...rest } = c as Record<string, unknown>;
+  if (oc.class_name === 'RMSProp') return { class_name: 'RMSprop', config: { ...rest, ...(decay === undefined ? {} : { rho: decay }) } };
+  if (oc.class_name === 'Adamax' && decay === 0) return { class_name: 'Adamax', config: rest };
+  return oc;
+}
+
+/**
+ * The optimizer state tfjs's model.save writes (`getWeights`): the iteration count, then one
+ * tensor per trainable weight for each slot, slot after slot, in the model's order of
+ * trainable weights — read by position, the way tfjs's setWeights reads it (the same layout
+ * rnnkit writes for tfjs, io/tfjsTraining.ts). Optimizers whose tfjs rule differs from
+ * rnnkit's are refused rather than continued with another rule's state.
+ */
+function stateFromTfjs(model: Model, optimizer: Optimizer, entries: readonly { name: string; data: Float32Array }[], where: string): OptimizerStateInput {
+  const at = `${where}: the optimizer state TensorFlow.js wrote ('${entries[0]!.name}', …)`;
+  const plan = tfjsOptimizer(optimizer);
+  if ('refused' in plan) throw new ModelFormatError(`${at} is not read for ${plan.refused}; rnnkit reads tfjs's state for SGD, Adam, RMSProp (not centered) and Adagrad`);
+  const iterations = entries[0]!.data[0]!;
+  if (entries[0]!.data.length !== 1 || !Number.isInteger(iterations) || iterations < 0) throw new ModelFormatError(`${at}: the first entry must be the iteration count, got ${entries[0]!.data.length} values starting ${entries[0]!.data[0]}`);
+  const rest = entries.slice(1);
+  if (rest.length === 0) return { iterations, slots: {} }; // saved before any step
+  const engine = model.engine;
+  engine.planArena();
+  const flags = model.weightTrainable();
+  const trainable = new Map(model.weightPaths().map((p, i) => [p, flags[i]!]));
+  const live = engine.segments.filter((s) => trainable.get(s.name) === true);
+  if (rest.length !== plan.slots.length * live.length) throw new ModelFormatError(`${at}: ${rest.length} entries after the iteration count; ${optimizer.className} over ${live.length} trainable weights has ${plan.slots.length * live.length}`);
+  const slots: Record<string, Float32Array> = {};
+  plan.slots.forEach((slot, k) => {
+    if (slot === null) return; // moments tfjs keeps and multiplies by 0 (RMSProp without momentum)
+    const values = new Float32Array(engine.params.length);
+    live.forEach((seg, j) => {
+      const e = rest[k * live.length + j]!;
+      if (e.data.length !== seg.size) throw new ModelFormatError(`${at}: '${e.name}' has ${e.data.length} values where tfjs's order puts ${slot} of '${seg.name}' (${seg.size} values)`);
+      values.set(e.data, seg.offset);
+    });
+    slots[slot] = values;
+  });
+  return { iterations, slots };
 }
