@@ -28,8 +28,11 @@ export function checkSamplingOptions(temperature: unknown, topK: unknown, where:
   }
 }
 
-/** No banned indices (one shared array: a sampling step allocates nothing). */
-const NONE: readonly number[] = Object.freeze([]);
+/**
+ * No banned indices: one shared array, so a sampling step allocates nothing (not frozen:
+ * a frozen array has another elements kind, and `banned` would then take two).
+ */
+const NONE: readonly number[] = [];
 
 /**
  * Draw an index from probs[offset … offset+V) with rng. `scratch` (length ≥ V) avoids
@@ -57,7 +60,10 @@ export function sampleIndex(probs: ArrayLike<number>, offset: number, V: number,
     w[i] = l;
     if (l > maxLog && !banned.includes(i)) maxLog = l;
   }
-  for (const b of banned) if (b < V) w[b] = -Infinity;
+  for (let k = 0; k < banned.length; k++) {
+    const b = banned[k]!;
+    if (b < V) w[b] = -Infinity;
+  }
   if (maxLog === -Infinity) {
     // Everything allowed has probability 0 (cannot happen with softmax outputs): uniform over the allowed.
     for (let i = 0; i < V; i++) w[i] = banned.includes(i) ? -Infinity : 0;

@@ -68,8 +68,10 @@ interface Sampling {
   /** The drawn indices (returned). */
   readonly out: Int32Array;
   readonly scratch: Float64Array;
-  /** The options object whose keys were last checked (values are checked every call). */
+  /** The options object whose keys were last checked, and the temperature and topK last checked. */
   checked: SampleIndexOptions | null;
+  temperature: number | undefined;
+  topK: number | undefined;
 }
 
 const NO_OPTIONS: SampleIndexOptions = Object.freeze({});
@@ -231,12 +233,15 @@ export class Stream {
       if (rng.length !== B) throw new RangeError(`${where}: rng must be one Rng, or one per row (${B}), got ${rng.length}`);
       for (let r = 0; r < B; r++) if (!(rng[r] instanceof Rng)) throw new TypeError(`${where}: rng[${r}] must be an Rng, got ${show(rng[r])}`);
     } else if (!(rng instanceof Rng)) throw new TypeError(`${where}: rng must be an Rng (or one per row), got ${show(rng)}`);
-    if (options !== s.checked) {
-      checkOptions(options, ['temperature', 'topK', 'banned'], where);
+    // The values are compared every call (the object may have changed since it was checked)
+    // and checked when new: passing a number to a checking function every call would box it.
+    if (options !== s.checked || options.temperature !== s.temperature || options.topK !== s.topK) {
+      if (options !== s.checked) checkOptions(options, ['temperature', 'topK', 'banned'], where);
+      checkSamplingOptions(options.temperature, options.topK, where);
       s.checked = options;
+      s.temperature = options.temperature;
+      s.topK = options.topK;
     }
-    // Values every call: the object may have changed since its keys were checked.
-    checkSamplingOptions(options.temperature, options.topK, where);
     const banned = options.banned;
     if (banned !== undefined) {
       if (!Array.isArray(banned)) throw new TypeError(`${where}: banned must be an array of indices, got ${show(banned)}`);
@@ -284,7 +289,7 @@ export class Stream {
     if (!softmax) throw new RangeError(`${where}: draws from probabilities, so the model's output must be a softmax (Dense or Activation with activation 'softmax'); it comes from ${last.where}`);
     const V = outT.shape[outT.shape.length - 1];
     if (typeof V !== 'number' || outT.shape.length < 2 || outT.shape.length > 3) throw new RangeError(`${where}: expected an output of shape [batch, vocab] per step, got ${formatShape(outT.shape)}`);
-    return { where, vocab: V, input: new Float32Array(this.batchSize), out: new Int32Array(this.batchSize), scratch: new Float64Array(V), checked: null };
+    return { where, vocab: V, input: new Float32Array(this.batchSize), out: new Int32Array(this.batchSize), scratch: new Float64Array(V), checked: null, temperature: undefined, topK: undefined };
   }
 
   /** Check each given input and place it in the executor; returns the steps of this call. */

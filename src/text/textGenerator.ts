@@ -276,32 +276,31 @@ export class TextGenerator {
     const outs = starts.map((start) => (this.mode === 'lines' ? [...prefix] : [...start]));
     const first = new Float32Array(rows * L);
     starts.forEach((start, r) => first.set(start, r * L));
-    let probs = s.step(new Tensor(first, [rows, L])).data;
-    let rowStride = L * V;
-    let offset = (L - 1) * V;
+    const probs = s.step(new Tensor(first, [rows, L])).data;
     const banned = this.mode === 'lines' ? [PAD, UNK] : [PAD, UNK, EOS];
     const opts = { temperature: options.temperature, topK: options.topK, banned };
     const done = outs.map((out) => out.length >= maxLength);
     let active = done.filter((d) => !d).length;
-    const input = rows === 1 ? this.stepInput : new Tensor(new Float32Array(rows), [rows]);
+    const input = rows === 1 ? this.stepInput.data : new Float32Array(rows);
+    // The prefix's last step gives the first draws; then each step feeds the drawn tokens
+    // and draws the next ones in one call (stream.sampleNext: no copy of the probabilities).
+    let next: ArrayLike<number> = Int32Array.from({ length: rows }, (_, r) => (done[r] ? EOS : sampleIndex(probs, (r * L + L - 1) * V, V, rngs[r]!, opts, this.scratch)));
     while (active > 0) {
       for (let r = 0; r < rows; r++) {
-        // A finished row still steps (its outputs unused) on a token that is not padding,
-        // which would mask the step and take every row off the fused step.
-        input.data[r] = EOS;
+        // A finished row still steps (its draws unused: each row has its own generator) on a
+        // token that is not padding, which would mask the step and take every row off the fused step.
+        input[r] = EOS;
         if (done[r]) continue;
-        const next = sampleIndex(probs, r * rowStride + offset, V, rngs[r]!, opts, this.scratch);
+        const id = next[r]!;
         const out = outs[r]!;
-        if (next !== EOS) out.push(next);
-        if (next === EOS || out.length >= maxLength) {
+        if (id !== EOS) out.push(id);
+        if (id === EOS || out.length >= maxLength) {
           done[r] = true;
           active--;
-        } else input.data[r] = next;
+        } else input[r] = id;
       }
       if (active === 0) break;
-      probs = s.step(input).data;
-      rowStride = V;
-      offset = 0;
+      next = s.sampleNext(input, rngs, opts);
     }
     return outs.map((out) => this.vocab.decode(out));
   }
