@@ -52,7 +52,8 @@ for (const seed of seeds) {
   const ev = f.evaluate(y, { holtWinters: Number.isNaN(hwTest), ...tOpt });
   if (ev.holtWinters !== undefined) hwTest = ev.holtWinters.mae;
   res.push({ v, t: ev.model.mae, epochs: h.epoch.length, s });
-  console.log(`seed ${seed}: validation MAE ${v.toFixed(4)}  test MAE ${ev.model.mae.toFixed(4)}  epochs ${h.epoch.length}  ${s.toFixed(1)} s`);
+  const q = ev.quantiles === undefined ? '' : `  interval ${ev.quantiles.levels[0]}–${ev.quantiles.levels.at(-1)} coverage ${(100 * ev.quantiles.coverage).toFixed(1)}% (below each: ${ev.quantiles.below.map((b) => (100 * b).toFixed(1)).join(', ')}%)`;
+  console.log(`seed ${seed}: validation MAE ${v.toFixed(4)}  test MAE ${ev.model.mae.toFixed(4)}  epochs ${h.epoch.length}  ${s.toFixed(1)} s${q}`);
 }
 const mean = (k: 'v' | 't' | 's'): number => res.reduce((a, r) => a + r[k], 0) / res.length;
 console.log(`${args[0] ?? 'co2'} ${JSON.stringify(extra)} ${JSON.stringify(fitExtra)}${noTimes ? ' no times' : ''}: mean validation MAE ${mean('v').toFixed(4)}, mean test MAE ${mean('t').toFixed(4)} (min ${Math.min(...res.map((r) => r.t)).toFixed(4)}, max ${Math.max(...res.map((r) => r.t)).toFixed(4)}), ${mean('s').toFixed(1)} s per fit; Holt-Winters test MAE ${hwTest.toFixed(4)}`);
