@@ -290,7 +290,7 @@ export class Engine {
       let S = this.span[0]!;
       let E = this.span[1]!;
       if (plan.sequenceOutput[k] === 1) {
-        // Outputs come back at full length: cut steps copy the next kept one (fit, evaluate: they
+        // Outputs come back at full length: cut steps copy the last kept one (fit, evaluate: they
         // are masked) or, for predict, the first fully masked step, kept as a sentinel.
         S = 0;
         if (mode === PREDICT && E < T) E++;
