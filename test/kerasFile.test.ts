@@ -164,7 +164,7 @@ describe('Keras 3 .keras files', () => {
   it('refuses other Keras versions, broken JSON and a weights file that is not HDF5', async () => {
     await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.15.0"}'))), /metadata\.json: keras_version "2\.15\.0"; rnnkit reads the \.keras files of Keras 3/);
     await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode('{"class_name": '))), /config\.json: not valid JSON/);
-    await refuses(rezip(SEQ, (m) => (m['model.weights.h5'] = new TextEncoder().encode('not an HDF5 file at all, just text'))), /model\.weights\.h5: not a readable HDF5 file/);
+    await refuses(rezip(SEQ, (m) => (m['model.weights.h5'] = new TextEncoder().encode('not an HDF5 file at all, just text'))), /model\.weights\.h5: not an HDF5 file/);
   });
 
   it('refuses compressed datasets (jsfive would inflate a chunk however far it expands)', async () => {

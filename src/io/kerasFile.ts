@@ -28,6 +28,7 @@ import { TimeDistributed } from '../layers/timeDistributed.js';
 import { Model } from '../models/model.js';
 import { modelFromKeras } from '../models/loading.js';
 import type { KerasModelJSON } from './config.js';
+import { FLOAT_DTYPES, countValues, datasetsUnder, openH5, reading } from './hdf5Read.js';
 
 const CONFIG = 'config.json';
 const METADATA = 'metadata.json';
@@ -155,46 +156,6 @@ async function zipMember(bytes: Uint8Array, e: ZipEntry, where: string): Promise
 }
 
 // ---------------------------------------------------------------------------------------
-// The HDF5 weights.
-
-interface H5Dataset {
-  shape: number[];
-  /** jsfive's dtype, as text ('<f4'; a compound or other type as its JSON). */
-  dtype: string;
-  /** The values (read on demand: jsfive parses lazily, and may throw anything on a damaged file). */
-  value(): ArrayLike<number>;
-}
-
-/** Every dataset under the root, by path, with its shape and dtype but without reading any values. */
-function h5Datasets(root: import('jsfive').Group, where: string): Map<string, H5Dataset> {
-  const found = new Map<string, H5Dataset>();
-  const walk = (g: import('jsfive').Group, path: string, depth: number): void => {
-    if (depth > 32) throw new ModelFormatError(`${where}: groups nested more than 32 deep at ${path}`);
-    for (const k of g.keys) {
-      const p = path === '' ? k : `${path}/${k}`;
-      const child = g.get(k);
-      if (child instanceof Object && 'shape' in child) {
-        if (found.size >= 100_000) throw new ModelFormatError(`${where}: more than 100000 datasets`);
-        const d = child as import('jsfive').Dataset;
-        const shape: unknown = d.shape;
-        if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new ModelFormatError(`${where}: ${p}: shape ${show(shape)} is not a list of sizes`);
-        // jsfive inflates a compressed chunk whole, however far it expands: a compressed
-        // dataset could be a zip bomb inside the zip. Keras writes its variables unfiltered.
-        const dobj = (d as unknown as { _dataobjects?: { filter_pipeline?: unknown } })._dataobjects;
-        if (dobj === undefined) throw new Error('this jsfive version does not expose a dataset\'s filters');
-        if (dobj.filter_pipeline !== null && dobj.filter_pipeline !== undefined) throw new ModelFormatError(`${where}: ${p}: a compressed or filtered dataset; rnnkit reads variables stored unfiltered, as Keras writes them`);
-        const dtype = typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype);
-        found.set(p, { shape: shape as number[], dtype, value: () => d.value });
-      } else walk(child as import('jsfive').Group, p, depth + 1);
-    }
-  };
-  walk(root, '', 0);
-  return found;
-}
-
-const FLOAT_DTYPES = new Set(['<f4', '>f4', '<f8', '>f8']);
-
-// ---------------------------------------------------------------------------------------
 // Keras 3's weight paths.
 
 /** keras/src/utils/naming.py to_snake_case, as saving_lib names a container's members. */
@@ -287,19 +248,10 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   const config = parseJsonMember(await zipMember(data, byName.get(CONFIG)!, where), `${where}: ${CONFIG}`);
 
   const h5bytes = await zipMember(data, byName.get(WEIGHTS)!, where);
-  const hdf5 = await lazy(() => import('jsfive'), 'jsfive', where);
   const h5where = `${where}: ${WEIGHTS}`;
-  let datasets: Map<string, H5Dataset>;
-  try {
-    const copy = h5bytes.slice().buffer as ArrayBuffer;
-    datasets = h5Datasets(new hdf5.File(copy, WEIGHTS), h5where);
-  } catch (e) {
-    if (e instanceof ModelFormatError) throw e;
-    throw new ModelFormatError(`${h5where}: not a readable HDF5 file: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  let values = 0;
-  for (const d of datasets.values()) values += d.shape.reduce((a, b) => a * b, 1);
-  if (4 * values > o.maxBytes) throw new ModelFormatError(`${h5where}: its datasets hold ${values} values, more than the ${o.maxBytes} bytes accepted (loadModel's maxBytes option)`);
+  const file = await openH5(h5bytes, h5where, o.maxBytes);
+  const datasets = reading(h5where, () => datasetsUnder(file, h5where));
+  const values = countValues(datasets, h5bytes.byteLength, h5where, o.maxBytes);
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
   const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as unknown as KerasModelJSON, 'keras3', `${where}: ${CONFIG}`));
@@ -313,13 +265,9 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
     if (d === undefined) throw new ModelFormatError(`${h5where}: variable ${p} (${w.name}, shape [${w.shape.join(', ')}]) is missing`);
     const at = `${h5where}: ${p} (${w.name})`;
     if (d.shape.length !== w.shape.length || d.shape.some((n, i) => n !== w.shape[i])) throw new ModelFormatError(`${at}: shape [${d.shape.join(', ')}], expected [${w.shape.join(', ')}]`);
-    if (!FLOAT_DTYPES.has(d.dtype)) throw new ModelFormatError(`${at}: dtype ${d.dtype}; rnnkit reads float32 and float64 weights`);
-    let v: Float32Array;
-    try {
-      v = Float32Array.from(d.value());
-    } catch (e) {
-      throw new ModelFormatError(`${at}: cannot read its values: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const dtype = reading(at, () => (typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype)));
+    if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${at}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
+    const v = reading(at, () => Float32Array.from(d.value));
     if (v.length !== w.value.length) throw new ModelFormatError(`${at}: holds ${v.length} values, expected ${w.value.length}`);
     if (o.checkFinite) {
       const i = v.findIndex((x) => !Number.isFinite(x));
