@@ -41,6 +41,7 @@ import {
   type SymbolicTensor,
   type Tensor,
 } from '../src/index.js';
+import type { Rng } from '../src/core/rng.js';
 import { backend } from '../src/backend/index.js';
 import { UnitClock } from './stats.js';
 import { SEQ2SEQ_LAYERS, type Dataset, type ModelSpec } from './workloads.js';
@@ -62,6 +63,11 @@ export interface Sampler {
   reset(): void;
   /** One step: ids[r] is row r's next input; returns the probabilities, [rows, V] flat. */
   step(ids: Int32Array): ArrayLike<number>;
+  /**
+   * Where the library has one: a step and its draws in one call (rnnkit's stream.sampleNext),
+   * drawing each row in order with `rng` as sampleIndex does; returns the next ids.
+   */
+  sample?(ids: Int32Array, rng: Rng): Int32Array;
   dispose(): void;
 }
 
@@ -264,6 +270,7 @@ class RnnkitContestant implements Contestant {
         for (let r = 0; r < rows; r++) x.data[r] = ids[r]!;
         return stream.step(x).data;
       },
+      sample: (ids, rng) => stream.sampleNext(ids, rng),
       dispose: () => {},
     };
   }

@@ -69,7 +69,8 @@
  *  - predict: sequences/s of predict(batch 64) over as many sequences as fit in
  *    PREDICT_BUDGET_S (all 2048 for the fast ones), median of up to 3 runs.
  *  - sampling: characters/s generating one character per stream per step (state carried,
- *    drawing from the softmax in the host language) for SAMPLE_BUDGET_S, median of 3 runs;
+ *    drawing from the softmax in the host language; rnnkit steps and draws in one call,
+ *    stream.sampleNext, the same draws) for SAMPLE_BUDGET_S, median of 3 runs;
  *    charlm-sample runs 1 stream (batch 1), charlm-sample-64 64 streams as the rows of one
  *    batch (each step feeds 64 ids and draws 64, one per row from that row's probabilities;
  *    64 characters per step). Step counts are budgeted in characters (sampleWarmup is in steps).
@@ -261,8 +262,13 @@ interface Measured {
 function generate(s: Sampler, V: number, steps: number, scratch: Float64Array): void {
   const rng = new Rng(PLAN.sampleSeed);
   const rows = s.rows;
-  const ids = new Int32Array(rows).fill(1);
+  let ids: Int32Array = new Int32Array(rows).fill(1);
   s.reset();
+  if (s.sample !== undefined) {
+    // The same draws in one call per step (rnnkit: stream.sampleNext, no copy of the probabilities).
+    for (let i = 0; i < steps; i++) ids = s.sample(ids, rng);
+    return;
+  }
   for (let i = 0; i < steps; i++) {
     const probs = s.step(ids);
     for (let r = 0; r < rows; r++) ids[r] = sampleIndex(probs, r * V, V, rng, {}, scratch);
