@@ -89,6 +89,11 @@ describe('Forecaster with calendar covariates', () => {
     await g.fit(y, { epochs: 1, seed: 1 });
     assert.equal(g.calendar, null);
     assert.throws(() => g.forecast(y, 1, { times }), /times given, but the forecaster has no calendar covariates/);
+    // Yearly rows: 'auto' finds no period; fit accepts the times, the network has no covariates.
+    const yearly = new Forecaster({ lookback: 6, units: 2, seed: 1, ensemble: 1 });
+    await yearly.fit(y, { epochs: 1, seed: 1, times: range(n).map((i) => Date.UTC(1800 + i, 0, 1)) });
+    assert.equal(yearly.calendar, null);
+    assert.deepEqual(yearly.model.inputs[0]!.shape, [null, 6, 1]);
     const h = new Forecaster({ lookback: 6, units: 2, seed: 1, calendar: false });
     await assert.rejects(h.fit(y, { epochs: 1, times }), /times given, but the forecaster has no calendar covariates \(calendar false\)/);
     const spec = new Forecaster({ lookback: 6, units: 2, calendar: { step: { months: 1 }, terms: [{ period: 'year', harmonics: 2 }] } });

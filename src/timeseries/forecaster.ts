@@ -412,7 +412,7 @@ export class Forecaster {
   private calendarRows(times: ForecastPredictOptions['times'], rows: number, extra: number, where: string): Float64Array | null {
     const spec = this.calendar ?? null;
     if (spec === null) {
-      if (times !== undefined) throw new RangeError(`${where}: times given, but the forecaster has no calendar covariates (calendar ${this.calendarArg === false ? 'false' : "'auto' resolved to none when fit got no times"}); leave times out`);
+      if (times !== undefined) throw new RangeError(`${where}: times given, but the forecaster has no calendar covariates (calendar ${this.calendarArg === false ? 'false' : "'auto' found none: fit got no times, or rows too far apart for a period"}); leave times out`);
       return null;
     }
     if (times === undefined) throw new RangeError(`${where}: the forecaster takes calendar covariates (${spec.terms.map((t) => `${t.period} ×${t.harmonics}`).join(', ')}); pass times, one per row of the series`);
@@ -550,12 +550,17 @@ export class Forecaster {
     if (split.trainEnd < need) {
       throw new RangeError(`${where}: the training part has ${split.trainEnd} of ${s.rows} rows, too few for lookback ${this.lookback} + horizon ${H}: at least ${need} are needed (${Math.ceil(need / (1 - this.split.validation - this.split.test))} rows in all)`);
     }
+    let noPeriods = false;
     if (this.calendar === undefined) {
       // 'auto': the first fit fixes the covariates (and so the network's input width).
       this.calendar = options.times === undefined ? null : detectCalendar(checkTimes(options.times, s.rows, `${where}: times`));
-      if (this.calendar !== null && this.calendar.terms.length === 0) this.calendar = null;
+      // Rows a year or more apart: no period to model, the times were looked at and are not needed.
+      if (this.calendar !== null && this.calendar.terms.length === 0) {
+        this.calendar = null;
+        noPeriods = true;
+      }
     }
-    const cal = this.calendarRows(options.times, s.rows, 0, where);
+    const cal = noPeriods ? null : this.calendarRows(options.times, s.rows, 0, where);
     if (this.usesHoltWinters) {
       const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + this.target]!);
       const m = this.season;
