@@ -398,4 +398,17 @@ describe('the other way: a model tfjs saved with its optimizer', () => {
     theirs.dispose();
     await assert.rejects(loadModel(artifacts), /optimizer state TensorFlow\.js wrote .* is not read for Adadelta \(Keras rule/);
   });
+
+  it("an optimizer rnnkit cannot rebuild (tfjs's Momentum) is refused, saying how to load without it; compile: false loads topology and weights", async () => {
+    const { x, y } = data('regression', 18);
+    const { theirs, artifacts } = await savedByTfjs(tf.train.momentum(0.01, 0.9), x, y);
+    await assert.rejects(loadModel(artifacts), /unknown optimizer class "Momentum".*\{compile: false\}/s);
+    const ours = await loadModel(artifacts, { compile: false });
+    assert.equal(ours.optimizer, null);
+    const want = (theirs.predict(tf.tensor(x.data, [...x.shape])) as tf.Tensor).dataSync();
+    const got = ours.predict(x).data;
+    assert.ok(maxDiff([Float32Array.from(want)], [got]) < 1e-5, 'the weights are tfjs\'s');
+    theirs.dispose();
+    await assert.rejects(loadModel(artifacts, { compile: 'no' as never }), /compile must be true or false/);
+  });
 });

@@ -27,6 +27,13 @@ export interface LoadOptions {
   timeout?: number;
   /** Cancels the load (between files, and any download under way); it rejects with an Error named 'AbortError'. */
   signal?: AbortSignal;
+  /**
+   * Compile the model from the file's training config (loss, metrics, optimizer and its
+   * state), as Keras's `load_model(compile=True)`. Default true. `false` loads the topology
+   * and weights only: the way to open a file whose optimizer rnnkit cannot rebuild (tfjs's
+   * Momentum, say). `.keras` and `.h5` files always come back uncompiled.
+   */
+  compile?: boolean;
 }
 
 type Source =
@@ -42,7 +49,7 @@ type Options = Required<Omit<LoadOptions, 'signal'>> & { signal: AbortSignal | u
 
 /** The options, checked, with their defaults. */
 function loadOptions(options: LoadOptions, what: string): Options {
-  checkOptions(options, ['maxBytes', 'checkFinite', 'allowCrossOrigin', 'timeout', 'signal'], what);
+  checkOptions(options, ['maxBytes', 'checkFinite', 'allowCrossOrigin', 'timeout', 'signal', 'compile'], what);
   const o = options ?? {};
   const maxBytes = o.maxBytes ?? 2 ** 31;
   if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${show(o.maxBytes)}`);
@@ -56,6 +63,7 @@ function loadOptions(options: LoadOptions, what: string): Options {
     maxBytes,
     checkFinite: o.checkFinite === undefined ? true : checkBoolean(o.checkFinite, `${what}: checkFinite`),
     allowCrossOrigin: o.allowCrossOrigin === undefined ? false : checkBoolean(o.allowCrossOrigin, `${what}: allowCrossOrigin`),
+    compile: o.compile === undefined ? true : checkBoolean(o.compile, `${what}: compile`),
     timeout,
     signal,
   };
@@ -84,7 +92,7 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
     if (o.signal?.aborted) throw abortError(what, o.signal);
   };
   check();
-  const build = { maxBytes: o.maxBytes, checkFinite: o.checkFinite };
+  const build = { maxBytes: o.maxBytes, checkFinite: o.checkFinite, compile: o.compile };
   if (source !== null && typeof source === 'object' && 'kerasFile' in source) {
     const k = (source as { kerasFile: unknown }).kerasFile;
     const extra = Object.keys(source).filter((key) => key !== 'kerasFile');
@@ -268,7 +276,7 @@ async function loadFromUrl(url: string, what: string, o: Options): Promise<Model
     }
     checkShardSizes(layout, sizes, url);
     if (o.signal?.aborted) throw abortError(what, o.signal);
-    return modelFromArtifacts(json, shards, url, { maxBytes: o.maxBytes, checkFinite: o.checkFinite });
+    return modelFromArtifacts(json, shards, url, { maxBytes: o.maxBytes, checkFinite: o.checkFinite, compile: o.compile });
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);

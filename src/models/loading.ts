@@ -34,7 +34,7 @@ export function modelFromArtifacts(
   modelJson: ModelJSON,
   shards: ArrayBuffer | ArrayBuffer[],
   where: string,
-  options: { maxBytes?: number; checkFinite?: boolean } = {},
+  options: { maxBytes?: number; checkFinite?: boolean; compile?: boolean } = {},
 ): Model {
   const raw = modelJson.modelTopology as Record<string, unknown>;
   if (raw === null || typeof raw !== 'object') throw new ModelFormatError(`${where}: modelTopology must be an object`);
@@ -82,7 +82,7 @@ export function modelFromArtifacts(
   const meta = modelJson.userDefinedMetadata;
   if (meta !== undefined && meta !== null && typeof meta === 'object') model.metadata = meta;
   const tc = modelJson.trainingConfig;
-  if (tc !== undefined && tc !== null) compileFromTrainingConfig(model, tc, optimizerEntries, tfjsState, where);
+  if (tc !== undefined && tc !== null && options.compile !== false) compileFromTrainingConfig(model, tc, optimizerEntries, tfjsState, where);
   return model;
 }
 
@@ -378,8 +378,10 @@ function compileFromTrainingConfig(model: Model, config: TrainingConfig, state: 
       if (typeof optimizer !== 'string') optimizer.setState(stateFromTfjs(model, optimizer, tfjsState, where));
     }
   } catch (e) {
-    if (e instanceof ModelFormatError) throw e;
-    throw new ModelFormatError(`${where}: trainingConfig: ${(e as Error).message}`);
+    // The topology and weights are fine: say how to have them without the training config.
+    const hint = ' (loadModel(source, {compile: false}) loads the model without its training config, as Keras\'s load_model(compile=False))';
+    if (e instanceof ModelFormatError) throw new ModelFormatError(e.message + hint);
+    throw new ModelFormatError(`${where}: trainingConfig: ${(e as Error).message}${hint}`);
   }
 }
 
