@@ -21,12 +21,12 @@ const N = 24;
 const T = 14;
 
 /** N rows of ids in [1, V) of lengths 1..maxLen, padded with 0 to T on the right (or the left). */
-function ids(seed: number, V: number, maxLen: number, left = false): { x: Tensor; lens: number[] } {
+function ids(seed: number, V: number, maxLen: number, left = false, empty: readonly number[] = []): { x: Tensor; lens: number[] } {
   const rng = new Rng(seed);
   const lens: number[] = [];
   const data = new Float32Array(N * T);
   for (let b = 0; b < N; b++) {
-    const len = 1 + rng.int(maxLen);
+    const len = empty.includes(b) ? 0 : 1 + rng.int(maxLen);
     lens.push(len);
     for (let t = 0; t < len; t++) data[b * T + (left ? T - len + t : t)] = 1 + rng.int(V - 1);
   }
@@ -198,6 +198,53 @@ describe('padding trimming equals the full computation', () => {
       return m;
     };
     await compare(build, [src.x, tgt.x], y);
+  });
+});
+
+describe('padding trimming: rows masked at every step', () => {
+  const V = 12;
+  const empty = [0, 5, 17, 18];
+  const { x, lens } = ids(41, V, 9, false, empty);
+
+  it('empty rows hold their initial states: a batch with one is still cut (Bidirectional sequences, per-step targets; LSTM last output)', async () => {
+    const y = perStepTargets(42, lens, 3);
+    const seq = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 4, maskZero: true, inputShape: [null] }));
+      m.add(layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true }) }));
+      m.add(layers.dense({ units: 3, activation: 'softmax' }));
+      m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    await compare(seq, x, y);
+    const last = (): Model => {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 4, maskZero: true, inputShape: [null] }));
+      m.add(layers.lstm({ units: 4, returnSequences: true }));
+      m.add(layers.globalAveragePooling1d({}));
+      m.add(layers.dense({ units: 2, activation: 'softmax' }));
+      m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    await compare(last, x, tensor(Array.from({ length: N }, (_, i) => i % 2), [N]));
+  });
+
+  it('attention over an input with empty rows: its batches holding one are not cut, and the results still equal', async () => {
+    const tgt = ids(43, V, 10);
+    const y = perStepTargets(44, tgt.lens, V);
+    const build = (): Model => {
+      const s = input({ shape: [null] });
+      const t = input({ shape: [null] });
+      // The values are the source embeddings themselves: an empty row's are the (nonzero) padding row at every step.
+      const enc = layers.embedding({ inputDim: V, outputDim: 5, maskZero: true }).apply(s);
+      const dec = layers.gru({ units: 5, returnSequences: true }).apply(layers.embedding({ inputDim: V, outputDim: 4, maskZero: true }).apply(t));
+      const ctx = layers.attention({}).apply([dec, enc] as never);
+      const out = layers.dense({ units: V, activation: 'softmax' }).apply(layers.concatenate({}).apply([dec, ctx] as never));
+      const m = model({ inputs: [s, t], outputs: out as never });
+      m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    await compare(build, [x, tgt.x], y);
   });
 });
 

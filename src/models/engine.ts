@@ -286,7 +286,7 @@ export class Engine {
       if ((mode === TRAIN && plan.noTrain[k] === 1) || (mode !== PREDICT && plan.noLoss[k] === 1)) continue;
       const T = this.inputLen[k]!;
       const w = this.stepWidth[k]!;
-      if (!keptSpan(this.xb[k]!, B, T, w, rule, this.span)) continue;
+      if (!keptSpan(this.xb[k]!, B, T, w, rule, this.span, plan.attentionKeys[k] === 0)) continue;
       let S = this.span[0]!;
       let E = this.span[1]!;
       if (plan.sequenceOutput[k] === 1) {

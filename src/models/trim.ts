@@ -17,8 +17,8 @@
  * whose behaviour at fully masked steps is known. Anything else (Flatten, Conv1D, a nested
  * model, a stateful layer, a goBackwards sequence, causal attention, dropout that draws per
  * step in training, …) makes that input untrimmable: the fallback is the full computation.
- * A batch holding a row masked at every step is not cut (attention would spread such a row's
- * weights over all of its keys, as many as the batch has). So that batches have less padding to
+ * A batch holding a row masked at every step is not cut where attention reads the input's steps as
+ * keys (it would spread such a row's weights over all of them, as many as the batch has). So that batches have less padding to
  * cut, predict sorts the samples by length (lengthOrder) and fit can bucket them (bucketOrder).
  */
 import { Layer } from '../layers/layer.js';
@@ -52,6 +52,12 @@ export interface TrimPlan {
   readonly noLoss: Uint8Array;
   /** Some layer carries state from batch to batch (predict must then keep the samples' order). */
   readonly stateful: boolean;
+  /**
+   * Per graph input: attention reads its steps as keys. A row masked at every step then spreads its
+   * weights over all of its keys, as many as the batch has, so a batch holding such a row is not
+   * cut; elsewhere such a row holds its initial states (or pools to 0) however long the batch.
+   */
+  readonly attentionKeys: Uint8Array;
 }
 
 /** The internal switch tests use to compare with the untrimmed computation. */
@@ -71,6 +77,7 @@ export function planTrim(graph: Graph): TrimPlan | null {
   const derived = new Uint8Array(nT); // the tensor's mask is 0 at every cut step of its axis
   const bad = new Uint8Array(nIn);
   const noTrain = new Uint8Array(nIn);
+  const attentionKeys = new Uint8Array(nIn);
   const rules: (TrimRule | null)[] = graph.inputs.map((t) => {
     const s = t.shape.slice(1);
     if (s.length < 1) return null;
@@ -142,6 +149,7 @@ export function planTrim(graph: Graph): TrimPlan | null {
         continue;
       }
       if (layer.dropout > 0) for (const b of on) noTrain[b] = 1;
+      if (av >= 0) attentionKeys[av] = 1;
       if (aq >= 0) {
         axis[outs[0]!] = aq;
         derived[outs[0]!] = derived[ins[0]!]!;
@@ -188,7 +196,7 @@ export function planTrim(graph: Graph): TrimPlan | null {
   if (finalRules.every((r) => r === null)) return null;
   // Tensors of an untrimmable input follow its axis no more.
   for (let i = 0; i < nT; i++) if (axis[i]! >= 0 && finalRules[axis[i]!] === null) axis[i] = -1;
-  return { rules: finalRules, axis, sequenceOutput, noTrain, noLoss, stateful: graph.nodes.some((n) => carriesState(n.layer)) };
+  return { rules: finalRules, axis, sequenceOutput, noTrain, noLoss, stateful: graph.nodes.some((n) => carriesState(n.layer)), attentionKeys };
 }
 
 /** A stateful recurrent layer, or a nested model or wrapper holding one. */
@@ -229,9 +237,10 @@ function drawsPerStep(layer: Layer): boolean {
 
 /**
  * Per row b of a [B, T, width] batch: whether step t is unmasked under the rule. Writes the
- * kept span [first, last + 1) into span and returns false when some row has no unmasked step.
+ * kept span [first, last + 1) into span; returns false when no row has an unmasked step, or when
+ * one row has none and emptyRows is false.
  */
-export function keptSpan(x: Float32Array, B: number, T: number, width: number, rule: TrimRule, span: Int32Array): boolean {
+export function keptSpan(x: Float32Array, B: number, T: number, width: number, rule: TrimRule, span: Int32Array, emptyRows = false): boolean {
   let lo = T;
   let hi = 0;
   const mv = rule.kind === 'value' ? Math.fround(rule.value) : 0;
@@ -249,10 +258,14 @@ export function keptSpan(x: Float32Array, B: number, T: number, width: number, r
         last = t;
       }
     }
-    if (first < 0) return false;
+    if (first < 0) {
+      if (emptyRows) continue;
+      return false;
+    }
     if (first < lo) lo = first;
     if (last + 1 > hi) hi = last + 1;
   }
+  if (hi === 0) return false;
   span[0] = lo;
   span[1] = hi;
   return true;
