@@ -634,9 +634,11 @@ describe('kill test: SIGKILL at random moments while a child saves in a loop', (
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-      // Wait for the loop to start (the first try) or to finish its first save (the others),
-      // then kill at a random moment: the first try usually before any save completes, the
-      // others anywhere in the next dozen saves (one every ~15 ms).
+      // Wait for the loop to start (the first try) or to finish its first, second or third
+      // save (the others: on a loaded machine a save can take longer than the random delay,
+      // and waiting for a later save keeps kills landing past the first), then kill at a
+      // random moment: the first try usually before any save completes, the others anywhere
+      // in the next dozen saves (one every ~15 ms on an idle machine).
       let out = '';
       const reached = (what: string): Promise<boolean> =>
         Promise.race([
@@ -652,7 +654,7 @@ describe('kill test: SIGKILL at random moments while a child saves in a loop', (
           }),
           exited.then(() => false),
         ]);
-      const started = await reached(tries === 1 ? 'started' : 'saved');
+      const started = await reached(tries === 1 ? 'started' : `saved ${1 + rng.int(3)}\n`);
       assert.ok(started, `the child exited before starting: ${stderr}`);
       const delay = tries === 1 ? rng.int(20) : rng.int(170);
       await new Promise((r) => setTimeout(r, delay));
