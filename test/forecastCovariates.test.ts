@@ -292,3 +292,46 @@ describe('quantile forecasts', () => {
     assert.throws(() => plain.predictQuantiles(z, [10]), /built without quantiles/);
   });
 });
+
+describe('covariate columns', () => {
+  it('taken as they are (scaled, not measured from a reference); a leading covariate helps; saved', async () => {
+    // y[t] = 3·x[t−1] + a little noise: x at the origin tells the next value.
+    let state = 7;
+    const u = (): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return (state + 0.5) / 2147483648;
+    };
+    const x = range(400).map(() => u() * 4 - 2);
+    const rows = range(400).map((t) => [t === 0 ? 0 : 3 * x[t - 1]! + 0.05 * (u() - 0.5), x[t]!]);
+    const base = { lookback: 4, horizon: 1, units: 8, seed: 1, ensemble: 1, reference: 'last' as const };
+    const plain = new Forecaster(base);
+    await plain.fit(rows, { epochs: 20, seed: 1 });
+    const withX = new Forecaster({ ...base, covariates: [1], columns: ['y', 'x'] });
+    await withX.fit(rows, { epochs: 20, seed: 1 });
+    const a = plain.evaluate(rows, { holtWinters: false }).model.mae;
+    const b = withX.evaluate(rows, { holtWinters: false }).model.mae;
+    assert.ok(b < 0.5 * a, `with the covariate MAE ${b.toFixed(3)}, without ${a.toFixed(3)}`);
+    // The covariate channel is the scaled value itself.
+    const seen: number[][] = [];
+    const orig = withX.model.predict.bind(withX.model);
+    (withX.model as unknown as { predict: (t: Tensor) => Tensor }).predict = (t: Tensor): Tensor => {
+      seen.push(Array.from(t.data));
+      return orig(t) as Tensor;
+    };
+    withX.forecast(rows, 1);
+    const xs = withX.xScaler!;
+    for (let t = 0; t < 4; t++) close(seen[0]![t * 2 + 1]!, xs.transform(x[396 + t]!, 1), `covariate at row ${396 + t}`, 1e-6);
+    assert.throws(() => withX.forecast(rows, 2), /no covariates \(their future values are unknown\)/);
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcv-'));
+    try {
+      await withX.save(dir);
+      const g = await Forecaster.load(dir);
+      assert.deepEqual(g.covariates, [1]);
+      assert.deepEqual(g.forecast(rows, 1), withX.forecast(rows, 1));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.throws(() => new Forecaster({ lookback: 3, covariates: [0] }), /column 0 is the target; covariates are further columns/);
+    assert.throws(() => new Forecaster({ lookback: 3, covariates: 1 as never }), /covariates must be an array of column indices, got 1/);
+  });
+});

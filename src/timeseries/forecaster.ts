@@ -82,6 +82,11 @@ export interface ForecasterArgs {
   target?: number;
   /** Input column indices. Default [target]. */
   features?: readonly number[];
+  /**
+   * Further input columns taken as they are (scaled, never measured from a reference): known
+   * covariates such as a precipitation or a holiday flag. Default none.
+   */
+  covariates?: readonly number[];
   /** Column names (for messages and the saved model). Default 'column 0', … */
   columns?: readonly string[];
   /** Per-column scaling. Default 'standard'. */
@@ -195,6 +200,8 @@ export interface ForecasterMetadata {
   strategy: ForecastStrategy;
   target: number;
   features: number[];
+  /** Absent in models saved before covariates existed: none. */
+  covariates?: number[];
   columns: string[];
   scaling: ScalerKind;
   windowRelative: boolean;
@@ -267,6 +274,7 @@ export class Forecaster {
   readonly strategy: ForecastStrategy;
   readonly target: number;
   readonly features: number[];
+  readonly covariates: number[];
   readonly columns: string[];
   readonly scaling: ScalerKind;
   readonly windowRelative: boolean;
@@ -296,7 +304,7 @@ export class Forecaster {
 
   constructor(args: ForecasterArgs, model?: Model) {
     const where = 'Forecaster';
-    checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'columns', 'scaling', 'windowRelative', 'reference', 'season', 'calendar', 'ensemble', 'quantiles', 'cell', 'units', 'layers', 'seed'], where);
+    checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'covariates', 'columns', 'scaling', 'windowRelative', 'reference', 'season', 'calendar', 'ensemble', 'quantiles', 'cell', 'units', 'layers', 'seed'], where);
     this.lookback = checkPositiveInt(args.lookback, `${where}: lookback`);
     this.horizon = checkPositiveInt(args.horizon ?? 1, `${where}: horizon`);
     this.strategy = args.strategy ?? FORECASTER_DEFAULTS.strategy;
@@ -305,8 +313,13 @@ export class Forecaster {
     if (!Number.isInteger(this.target) || this.target < 0) throw new RangeError(`${where}: target must be a column index, got ${show(args.target)}`);
     this.features = [...(args.features ?? [this.target])];
     if (this.features.length === 0 || this.features.some((f) => !Number.isInteger(f) || f < 0)) throw new RangeError(`${where}: features must be a non-empty array of column indices`);
-    if (this.strategy === 'recursive' && !(this.features.length === 1 && this.features[0] === this.target)) {
-      throw new RangeError(`${where}: the recursive strategy feeds predictions back, so the target must be the only feature`);
+    if (!Array.isArray(args.covariates ?? []) || (args.covariates ?? []).some((c) => !Number.isInteger(c) || c < 0)) throw new RangeError(`${where}: covariates must be an array of column indices, got ${show(args.covariates)}`);
+    this.covariates = [...(args.covariates ?? [])];
+    for (const c of this.covariates) {
+      if (c === this.target || this.features.includes(c)) throw new RangeError(`${where}: column ${c} is ${c === this.target ? 'the target' : 'a feature'}; covariates are further columns`);
+    }
+    if (this.strategy === 'recursive' && !(this.features.length === 1 && this.features[0] === this.target && this.covariates.length === 0)) {
+      throw new RangeError(`${where}: the recursive strategy feeds predictions back, so the target must be the only feature (and no covariates)`);
     }
     this.columns = [...(args.columns ?? [])];
     this.scaling = args.scaling ?? FORECASTER_DEFAULTS.scaling;
@@ -365,7 +378,7 @@ export class Forecaster {
 
   /** Inputs per time step: the feature columns, then the calendar covariates. */
   private get width(): number {
-    return this.features.length + calendarWidth(this.calendar ?? null);
+    return this.features.length + this.covariates.length + calendarWidth(this.calendar ?? null);
   }
 
   /** One chain (cell layers → Dense) per ensemble member; a single member is a Sequential as before ensembles existed. */
@@ -399,7 +412,7 @@ export class Forecaster {
   /** Check a series for this forecaster: columns present, no NaN in the used columns. */
   private checkSeries(input: SeriesInput | Series, where: string): Series {
     const s = toSeries(input, where);
-    for (const c of [this.target, ...this.features]) {
+    for (const c of [this.target, ...this.features, ...this.covariates]) {
       if (c >= s.columns) throw new RangeError(`${where}: the series has ${s.columns} column(s), no ${this.columnName(c)}`);
       for (let r = 0; r < s.rows; r++) {
         if (!Number.isFinite(s.data[r * s.columns + c]!)) throw new RangeError(`${where}: ${this.columnName(c)} has a missing or non-finite value at row ${r} (fill gaps with fillGaps first)`);
@@ -437,7 +450,7 @@ export class Forecaster {
       }
       hw = holtWintersStates(model, tgt);
     }
-    return { s, cols: this.features, tcol: this.target, tgt, cal, hw };
+    return { s, cols: [...this.features, ...this.covariates], tcol: this.target, tgt, cal, hw };
   }
 
   private get usesHoltWinters(): boolean {
@@ -498,7 +511,9 @@ export class Forecaster {
   /** Model inputs [N, L, width]: features measured from their references (target: bases; others: their last value), scaled; then the calendar rows. Also the unscaled feature values. */
   private encodeX(p: Prepared, origins: readonly number[], bases: Float64Array, H: number, scaler: Scaler | null): { x: Float32Array; rel: Float64Array } {
     const L = this.lookback;
-    const F = this.features.length;
+    // Features, then covariates (p.cols); covariates are never measured from a reference.
+    const F = p.cols.length;
+    const FR = this.features.length;
     const W = this.width;
     const C = W - F;
     const T = L + H;
@@ -512,7 +527,7 @@ export class Forecaster {
         for (let f = 0; f < F; f++) {
           const c = p.cols[f]!;
           const v = s.data[r * s.columns + c]!;
-          const ref = c === p.tcol ? bases[n * T + t]! : this.windowRelative ? s.data[e * s.columns + c]! : 0;
+          const ref = c === p.tcol ? bases[n * T + t]! : this.windowRelative && f < FR ? s.data[e * s.columns + c]! : 0;
           const i = (n * L + t) * F + f;
           rel[i] = v - ref;
           if (scaler !== null) x[(n * L + t) * W + f] = scaler.transform(rel[i]!, f);
@@ -575,8 +590,8 @@ export class Forecaster {
     const stride = options.stride ?? 1;
     const trainO = windowOrigins(s.rows, { lookback: this.lookback, horizon: H, stride, targetEnd: split.trainEnd });
     const valO = split.validationEnd > split.trainEnd ? windowOrigins(s.rows, { lookback: this.lookback, horizon: H, targetStart: split.trainEnd, targetEnd: split.validationEnd }) : [];
-    // Scalers from the training part only.
-    const F = this.features.length;
+    // Scalers from the training part only (features, then covariates).
+    const F = p.cols.length;
     const trainB = this.bases(p, trainO, H);
     const yTrainRel = this.relTargets(p, trainO, trainB, H);
     if (this.windowRelative) {
@@ -585,7 +600,7 @@ export class Forecaster {
       this.yScaler = Scaler.fit(this.scaling, yTrainRel, 1);
     } else {
       const rows = new Float64Array(split.trainEnd * F);
-      for (let r = 0; r < split.trainEnd; r++) for (let f = 0; f < F; f++) rows[r * F + f] = s.data[r * s.columns + this.features[f]!]!;
+      for (let r = 0; r < split.trainEnd; r++) for (let f = 0; f < F; f++) rows[r * F + f] = s.data[r * s.columns + p.cols[f]!]!;
       this.xScaler = Scaler.fit(this.scaling, rows, F);
       this.yScaler = Scaler.fit(this.scaling, p.tgt.subarray(0, split.trainEnd), 1);
     }
@@ -710,8 +725,8 @@ export class Forecaster {
       for (let n = 0; n < N; n++) for (let h = 0; h < steps; h++) out[n * steps + h] = pr[n * H + h]!;
       return out;
     }
-    if (!(this.features.length === 1 && this.features[0] === this.target)) {
-      throw new RangeError(`${where}: ${steps} steps is beyond the horizon (${this.horizon}); forecasting further feeds predictions back, which needs the target as the only feature column`);
+    if (!(this.features.length === 1 && this.features[0] === this.target && this.covariates.length === 0)) {
+      throw new RangeError(`${where}: ${steps} steps is beyond the horizon (${this.horizon}); forecasting further feeds predictions back, which needs the target as the only feature column and no covariates (their future values are unknown)`);
     }
     // Per origin: a series of the rows up to it, extended by its own predictions H at a time.
     origins.forEach((e, n) => {
@@ -806,6 +821,7 @@ export class Forecaster {
       strategy: this.strategy,
       target: this.target,
       features: [...this.features],
+      covariates: [...this.covariates],
       columns: [...this.columns],
       scaling: this.scaling,
       windowRelative: this.windowRelative,
@@ -848,6 +864,7 @@ export class Forecaster {
           strategy: meta.strategy,
           target: meta.target,
           features: meta.features,
+          ...(meta.covariates !== undefined ? { covariates: meta.covariates } : {}),
           columns: meta.columns,
           scaling: meta.scaling,
           windowRelative,
@@ -874,7 +891,7 @@ export class Forecaster {
     } catch (e) {
       throw not((e as Error).message);
     }
-    if (f.xScaler.columns !== f.features.length) throw not(`the input scaler has ${f.xScaler.columns} columns for ${f.features.length} features`);
+    if (f.xScaler.columns !== f.features.length + f.covariates.length) throw not(`the input scaler has ${f.xScaler.columns} columns for ${f.features.length} features and ${f.covariates.length} covariates`);
     const inShape = model.inputs[0]?.shape;
     const outShape = model.outputs[0]?.shape;
     if (model.inputs.length !== 1 || model.outputs.length !== 1 || inShape?.[1] !== f.lookback || inShape[2] !== f.width) {
