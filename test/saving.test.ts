@@ -483,6 +483,30 @@ describe('tfjs model.save → rnnkit loadModel (tfjs dialect)', () => {
     }
   });
 
+  it('a Keras 2.0-era GRU config (no reset_after key) computes reset before the recurrent product, as Keras before 2.1.3 did', async () => {
+    const c = TF_CASES[0]!; // its GRU is tfjs's, which is reset_after false
+    const theirs = c.model();
+    try {
+      randomizeTf(theirs, 402);
+      const { modelJson, weightData } = tfjsModelJson(await tfjsArtifacts(theirs));
+      const x = c.input();
+      const old = structuredClone(modelJson);
+      const top = old.modelTopology as { keras_version: string; model_config?: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }; config?: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+      top.keras_version = '2.0.8';
+      old.generatedBy = 'keras v2.0.8';
+      let grus = 0;
+      for (const l of (top.model_config ?? top).config!.layers) {
+        if (l.class_name === 'GRU') grus += Number(delete l.config.reset_after);
+      }
+      assert.equal(grus, 1);
+      // the same numbers as the tfjs file, which the tests above hold to tfjs's own predictions
+      const want = (await loadModel({ modelJson, weightData })).predict(x);
+      assertClosePredictions((await loadModel({ modelJson: old, weightData })).predict(x), want, 0, 'Keras 2.0 GRU');
+    } finally {
+      theirs.dispose();
+    }
+  });
+
   it('reading the tfjs file as Keras 3 (hard_sigmoid = x/6 + 0.5) would change the predictions: the dialect matters', async () => {
     const c = TF_CASES[0]!;
     const theirs = c.model();

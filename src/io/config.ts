@@ -123,8 +123,12 @@ const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = table({
   GRU: { recurrentActivation: 'hardSigmoidLegacy', resetAfter: false },
 });
 
-/** Keras 2 defaults that differ from Keras 3 (tf.keras 2.x: GRU reset_after was already true). */
-const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = table({});
+/**
+ * Keras 2 defaults that differ from Keras 3, for keys a Keras 2 file leaves out. Keras before
+ * 2.1.3 wrote GRU configs without reset_after and computed reset before the recurrent product
+ * (every later Keras 2 and tf.keras 2.x writes the key: tf.keras's true is always explicit).
+ */
+const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = table({ GRU: { resetAfter: false } });
 
 /** Reads a layer's Keras JSON: layerFromKeras, or the model loader's, which also reads nested models. */
 export type LayerReader = (json: KerasLayerJSON, dialect: Dialect, where: string) => Layer;

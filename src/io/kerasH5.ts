@@ -92,25 +92,22 @@ const baseName = (n: string): string => n.replace(/:\d+$/, '').split('/').pop()!
 const CONV = /^(Conv|SeparableConv|DepthwiseConv)/;
 
 /**
- * Keras 2.0 wrote GRU configs before reset_after existed (Keras 2.1.3 added it, default
- * false, and every later Keras 2 writes it): a GRU without the key computes reset before
- * the recurrent product. rnnkit's default is Keras 3's (true), so it is set here.
+ * CuDNNLSTM / CuDNNGRU configs (tf.keras 1.x / Keras 2 on a GPU) as the LSTM / GRU they
+ * compute. (A Keras 2.0 GRU without reset_after gets false from the config reader's Keras 2
+ * defaults, as in a converted model.json.)
  */
-function keras2Defaults(v: unknown, depth = 0): unknown {
+function cudnnAsPlainLayers(v: unknown, depth = 0): unknown {
   if (depth > 100) throw new ModelFormatError('model_config: nested more than 100 levels deep');
-  if (Array.isArray(v)) return v.map((e) => keras2Defaults(e, depth + 1));
+  if (Array.isArray(v)) return v.map((e) => cudnnAsPlainLayers(e, depth + 1));
   if (v === null || typeof v !== 'object') return v;
   const o = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, e] of Object.entries(o)) {
     if (k === '__proto__') throw new ModelFormatError("model_config: key '__proto__' is not a config key");
-    out[k] = keras2Defaults(e, depth + 1);
+    out[k] = cudnnAsPlainLayers(e, depth + 1);
   }
   if ((o.class_name === 'CuDNNLSTM' || o.class_name === 'CuDNNGRU') && o.config !== null && typeof o.config === 'object' && !Array.isArray(o.config)) {
     return cudnnConfig(out, 'model_config');
-  }
-  if (o.class_name === 'GRU' && o.config !== null && typeof o.config === 'object' && !Array.isArray(o.config) && !('reset_after' in o.config)) {
-    out.config = { ...(out.config as Record<string, unknown>), reset_after: false };
   }
   return out;
 }
@@ -225,7 +222,7 @@ function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: nu
   if (keras1) config = keras1Config(config, where);
   else if (dialect === 'keras2') {
     try {
-      config = keras2Defaults(config);
+      config = cudnnAsPlainLayers(config);
     } catch (e) {
       throw new ModelFormatError(`${where}: ${(e as Error).message}`);
     }
