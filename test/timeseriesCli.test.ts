@@ -114,6 +114,16 @@ test('--no-calendar, --reference, --ensemble: checked, kept in the model', async
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--reference', 'line', '--scaling', 'standard'), 2, /--reference measures windows from a reference, which needs --scaling relative \(got --scaling standard\)/);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--reference', 'ets'), 2, /--reference must be one of last, line, holtWinters, seasonalLine, got "ets"/);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--ensemble', '0'), 2, /--ensemble must be an integer ≥ 1, got "0"/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--features', 'note', '--covariates', 'note'), 2, /--covariates "note" is already a feature/);
+  // A numeric extra column as a covariate, kept by name for forecasting.
+  await writeFile(file('cov.csv'), ['date,v,x', ...Array.from({ length: ROWS }, (_, i) => `${month(i)},${value(i).toFixed(3)},${(i % 5) - 2}`)].join('\n') + '\n');
+  const cov = rnnkit('timeseries', 'train', file('cov.csv'), '--target', 'v', '--covariates', 'x', '--lookback', '12', '--horizon', '2', '--units', '2', '--epochs', '1', '--ensemble', '1', '--out', file('model-cov'));
+  assert.equal(cov.code, 0, cov.stderr);
+  assert.match(cov.stdout, /features 'v', covariates 'x', lookback 12/);
+  const covMeta = JSON.parse(await readFile(join(file('model-cov'), 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster as Record<string, unknown>;
+  assert.deepEqual([covMeta.columns, covMeta.covariates], [['v', 'x'], [1]]);
+  const fc = rnnkit('timeseries', 'forecast', file('model-cov'), file('cov.csv'), '--steps', '2');
+  assert.equal(fc.code, 0, fc.stderr);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--quantiles', '0.1,0.9'), 2, /--quantiles must be increasing numbers in \(0, 1\) including 0\.5, e\.g\. 0\.1,0\.5,0\.9; got "0\.1,0\.9"/);
 });
 

@@ -26,6 +26,8 @@ rows before the test part).
 Options:
   --target COL                column to forecast (required)
   --features A,B              input columns (default: the target)
+  --covariates A,B            further input columns taken as they are (scaled, not measured
+                              from a reference), e.g. a known precipitation or holiday flag
   --time-column COL           dates of the rows (used to date the forecasts)
   --lookback N                input rows per window (required)
   --horizon N                 steps forecast at once (required)
@@ -87,7 +89,7 @@ Commands:
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
-const TRAIN_VALUES = ['target', 'features', 'time-column', 'lookback', 'horizon', 'season', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
+const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'lookback', 'horizon', 'season', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
 const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
@@ -179,14 +181,17 @@ async function train(argv: string[], print: Print): Promise<void> {
   const seed = intOption(values, 'seed', DEFAULTS.seed, 0);
   const featureNames = values.features === undefined ? [target] : String(values.features).split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (featureNames.length === 0) throw usageError(`${command}: --features needs at least one column name`);
+  const covariateNames = values.covariates === undefined ? [] : String(values.covariates).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (values.covariates !== undefined && covariateNames.length === 0) throw usageError(`${command}: --covariates needs at least one column name`);
+  for (const c of covariateNames) if (c === target || featureNames.includes(c)) throw usageError(`${command}: --covariates ${JSON.stringify(c)} is already ${c === target ? 'the target' : 'a feature'}`);
   const outDir = values.out === undefined ? undefined : resolve(values.out as string);
   if (outDir !== undefined) await checkOutDir(outDir, values.overwrite === true);
 
   const file = positionals[0]!;
   const table = await readTable(file);
   // Columns of the series: the target first, then the other features.
-  const columns = [target, ...featureNames.filter((n) => n !== target)];
-  const series = numericSeries(table, columns, '--target/--features', fill(values));
+  const columns = [target, ...featureNames.filter((n) => n !== target), ...covariateNames];
+  const series = numericSeries(table, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values));
   const times = values['time-column'] === undefined ? undefined : timeColumn(table, values['time-column'] as string);
   // Calendar covariates need dates; a numeric time column (years, row numbers) has no calendar.
   const calTimes = calendar && times !== undefined && isDateColumn(table, values['time-column'] as string) ? times : undefined;
@@ -196,6 +201,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     strategy,
     target: 0,
     features: featureNames.map((n) => columns.indexOf(n)),
+    ...(covariateNames.length > 0 ? { covariates: covariateNames.map((n) => columns.indexOf(n)) } : {}),
     columns,
     scaling: scaling === 'relative' ? 'standard' : scaling,
     windowRelative: scaling === 'relative',
@@ -210,7 +216,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     seed,
   });
   if (times !== undefined) f.info = { time: timeInfo(values['time-column'] as string, times) };
-  print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}, lookback ${lookback}, horizon ${horizon}`);
+  print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}${covariateNames.length > 0 ? `, covariates ${covariateNames.map((n) => `'${n}'`).join(', ')}` : ''}, lookback ${lookback}, horizon ${horizon}`);
   const h = await f.fit(series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, ...(calTimes !== undefined ? { times: calTimes } : {}) });
   const cal = f.calendar ?? null;
   if (cal !== null) print(`Calendar covariates from '${values['time-column'] as string}': ${cal.terms.map((t) => `${t.period} (${t.harmonics} sin/cos pair${t.harmonics > 1 ? 's' : ''})`).join(', ')}`);
