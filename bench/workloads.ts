@@ -12,6 +12,8 @@
  *                  run that variant.
  *   big            LSTM(512) → Dense(10, softmax); x [512, 100, 64], batch 64. Timed per batch,
  *                  also reported as GFLOP/s (see flopsPerBatch).
+ *   gru256         GRU(256) resetAfter=true (tfjs rows: false) → Dense(10, softmax); x ~ U(0,1)
+ *                  [2048, 64, 32], batch 128 (issue 18's GRU shape). Timed per batch, GFLOP/s.
  *   charlm         Embedding(30, 16) → LSTM(128, returnSequences) → Dense(30, softmax) per step;
  *                  random character ids 1..29, target the next id; seq 25, batch 32. Per batch.
  *   charlm-sample  the same model (initial weights) generating one character at a time, batch 1.
@@ -106,9 +108,9 @@ export interface Target {
   /**
    * 'every' (default): judged on each rnnkit row. 'best': judged on the workload's fastest
    * rnnkit row only — what `workers: 'auto'` is meant to pick among the backends and worker
-   * counts run.
+   * counts run. 'best-1w': the fastest rnnkit row with 1 worker (a one-thread target).
    */
-  rows?: 'every' | 'best';
+  rows?: 'every' | 'best' | 'best-1w';
 }
 
 export interface Workload {
@@ -192,6 +194,8 @@ const base = { learningRate: 1e-3, epsilon: 1e-7, weightSeed: WEIGHT_SEED };
 export const SEED_MODEL: ModelSpec = { ...base, cell: 'simpleRNN', units: 32, T: 10, I: 1, classes: null, batchSize: 32 };
 export const W2 = { n: 2048, T: 50, I: 16, units: 128, classes: 10, batchSize: 64 } as const;
 export const BIG = { n: 512, T: 100, I: 64, units: 512, classes: 10, batchSize: 64 } as const;
+/** Issue 18's GRU workload: 32 features, 64 steps, batch 128, GRU(256). */
+export const GRU256 = { n: 2048, T: 64, I: 32, units: 256, classes: 10, batchSize: 128 } as const;
 export const CHARLM = { V: 30, E: 16, H: 128, T: 25, B: 32, batches: 12 } as const;
 /** lstm_seq2seq's sizes (its fra-eng data: 71 input and 93 target characters, at most 16 and 59 per line; latent 256). */
 export const SEQ2SEQ = { encTokens: 71, decTokens: 93, latent: 256, Te: 16, Td: 59, B: 64, batches: 12 } as const;
@@ -225,6 +229,8 @@ const seedData = once(() => makeDataset(DATA_SEED, 1000, SEED_MODEL.T, SEED_MODE
 const seedLearnData = once(() => makeDataset(DATA_SEED, 1000, SEED_MODEL.T, SEED_MODEL.I, sumAbove(5)));
 const w2Data = once(() => makeDataset(DATA_SEED, W2.n, W2.T, W2.I, W2.classes));
 const bigData = once(() => makeDataset(DATA_SEED, BIG.n, BIG.T, BIG.I, BIG.classes));
+const gru256Data = once(() => makeDataset(DATA_SEED, GRU256.n, GRU256.T, GRU256.I, GRU256.classes));
+const gru256Model = (resetAfter: boolean): ModelSpec => ({ ...base, cell: 'gru', units: GRU256.units, T: GRU256.T, I: GRU256.I, classes: GRU256.classes, batchSize: GRU256.batchSize, resetAfter });
 const charData = once(() => makeCharDataset(DATA_SEED, CHARLM.B * CHARLM.batches, CHARLM.T, CHARLM.V));
 const seq2seqData = once(() => makeSeq2SeqDataset(DATA_SEED, SEQ2SEQ.B * SEQ2SEQ.batches, SEQ2SEQ.Te, SEQ2SEQ.encTokens, SEQ2SEQ.Td, SEQ2SEQ.decTokens));
 
@@ -281,6 +287,17 @@ export const WORKLOADS: readonly Workload[] = [
     data: bigData,
     model: { ...base, cell: 'lstm', units: BIG.units, T: BIG.T, I: BIG.I, classes: BIG.classes, batchSize: BIG.batchSize },
     targets: [{ label: '≥40 GFLOP/s', metric: 'gflops', min: 40 }],
+  },
+  {
+    name: 'gru256',
+    group: 'gru256',
+    title: `GRU(256) resetAfter=true (tfjs rows: false)→Dense(10,softmax), ${GRU256.n}×${GRU256.T}×${GRU256.I}, batch ${GRU256.batchSize}`,
+    mode: 'batch',
+    unit: 's/batch',
+    data: gru256Data,
+    model: gru256Model(true),
+    tfjsModel: gru256Model(false),
+    targets: [{ ...torchTime(1.3), label: 'one thread ≤1.3× PyTorch 1T time', rows: 'best-1w' }],
   },
   {
     name: 'charlm',
