@@ -101,10 +101,20 @@ function series() {
   return { data, times, columns: [target, ...feats], target };
 }
 
+// The seasonal-naive baseline's period and the Holt-Winters reference's season (the built-in
+// series are monthly).
+const SEASON = 12;
+
+/** The rows' times when every one is a date (calendar covariates need them), else undefined. */
+function datedTimes(s) {
+  return s.times !== null && s.times.every(Number.isFinite) ? s.times : undefined;
+}
+
 function showEvaluation(f) {
   const s = series();
-  const season = 12;
-  const ev = f.evaluate(s.data, { season });
+  const season = SEASON;
+  const times = f.calendar ? datedTimes(s) : undefined;
+  const ev = f.evaluate(s.data, { season, ...(times ? { times } : {}) });
   state.evaluation = ev;
   const H = ev.horizon;
   const start = ev.origins[0] + 1;
@@ -154,7 +164,7 @@ $('#train').addEventListener('click', async () => {
     const lookback = Math.max(1, Math.round(Number($('#lookback').value)) || 24);
     const horizon = Math.max(1, Math.round(Number($('#horizon').value)) || 12);
     const epochs = Math.max(1, Math.round(Number($('#epochs').value)) || 30);
-    const f = new Forecaster({ lookback, horizon, target: 0, features: s.columns.map((_, i) => i), columns: s.columns, cell: $('#cell').value, units: Math.max(2, Number($('#units').value) || 32), windowRelative: true, seed: 1 });
+    const f = new Forecaster({ lookback, horizon, target: 0, features: s.columns.map((_, i) => i), columns: s.columns, cell: $('#cell').value, units: Math.max(2, Number($('#units').value) || 32), windowRelative: true, season: SEASON, seed: 1 });
     if (s.times !== null) f.info = { time: { column: $('#time-col').value } };
     state.loss = [];
     state.valLoss = [];
@@ -165,7 +175,9 @@ $('#train').addEventListener('click', async () => {
         { name: 'val_loss', x: state.valLoss.map((_, i) => i + 1), y: state.valLoss, color: '#d9480f' },
       ]);
     status(st, `Training ${$('#cell').value.toUpperCase()} on ${s.data.length} rows…`);
+    const times = datedTimes(s);
     await f.fit(s.data, {
+      ...(times ? { times } : {}),
       epochs,
       verbose: 0,
       seed: 1,

@@ -268,8 +268,11 @@ const allProblems = [];
     const modelJson = JSON.parse(readFileSync(join(downloads, 'model.json'), 'utf8'));
     const bin = readFileSync(join(downloads, 'weights.bin'));
     const f = await rnnkit.Forecaster.load({ modelJson, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) });
-    const co2 = readFileSync(join(site, 'data/co2.csv'), 'utf8').trim().split('\n').slice(1).map((l) => [Number(l.split(',')[1])]);
-    const nodeEv = f.evaluate(co2, { season: 12 });
+    const lines = readFileSync(join(site, 'data/co2.csv'), 'utf8').trim().split('\n').slice(1);
+    const co2 = lines.map((l) => [Number(l.split(',')[1])]);
+    const times = lines.map((l) => Date.parse(l.split(',')[0]));
+    check(f.calendar !== null, `the page trains with calendar covariates from the Date column (${JSON.stringify(f.calendar?.terms ?? null)})`);
+    const nodeEv = f.evaluate(co2, { season: 12, ...(f.calendar ? { times } : {}) });
     const pageMae = await p.evaluate('playground.evaluation.model.mae');
     check(Math.abs(nodeEv.model.mae - pageMae) <= 1e-6 * Math.max(1, pageMae), `Forecaster.load in Node gives the page's test MAE (${nodeEv.model.mae.toFixed(6)} vs ${pageMae.toFixed(6)})`);
   }
