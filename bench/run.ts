@@ -14,6 +14,9 @@
  *                                          train step and predict; about a minute on 2 cores),
  *                                          onnx (rnnkit predict vs onnxruntime-node, 1 thread, on
  *                                          the exportOnnx model; bench/onnxBench.ts; ~30 s)
+ *                                          textgen-names (the names job, TextGenerator vs PyTorch,
+ *                                          15 epochs each side, a few minutes; bench/textgenBench.ts;
+ *                                          RNNKIT_BENCH_TEXTGEN_EPOCHS=N for a shorter job)
  *   npm run bench -- --frameworks rnnkit,torch   any of rnnkit, tfjs-cpu, tfjs-wasm, torch
  *   npm run bench -- --skip-torch          the same as leaving torch out of --frameworks
  *   npm run bench -- --backend wasm        rnnkit backends: ts, wasm or ts,wasm (default both)
@@ -107,6 +110,7 @@ import { benchGemm } from './gemmBench.js';
 import { DECODE, DECODE_CASES, benchSeq2SeqDecode } from './seq2seqDecodeBench.js';
 import { CLASSIFY, CLASSIFY_PREDICT, CLASSIFY_TITLE, CLASSIFY_TRAIN, benchClassify } from './classifyBench.js';
 import { benchOnnx } from './onnxBench.js';
+import { TEXTGEN_NAME, benchTextgen } from './textgenBench.js';
 import { budgetCount, fmtNum, fmtSeconds, formatTable, maxAbsDiff, median, relDiff, timeOnce } from './stats.js';
 import { TorchBench, findTorch, type TorchFound, type TorchPlan, type TorchResult } from './torch.js';
 import { WORKLOADS, WORKLOAD_NAMES, flopsPerBatch, type ModelSpec, type Target, type Unit, type Workload } from './workloads.js';
@@ -462,7 +466,7 @@ function formatCheck(r: Row): string {
   if (r.unit === 'ms/update') {
     return `check ${r.workload} ${r.contestant}: parameters after 1 update max|Δ| vs ${c.reference} ${c.outputsMaxAbsDiff.toExponential(1)}${c.extra ?? ''} → ${c.ok ? 'OK' : `FAIL (tolerance ${ADAM_ABS_TOL})`}`;
   }
-  if (r.unit === 'words/s') return `check ${r.workload} ${r.contestant} vs ${c.reference}: ${c.extra ?? ''} → ${c.ok ? 'OK' : 'FAIL'}`;
+  if (r.unit === 'words/s' || r.unit === 's/job') return `check ${r.workload} ${r.contestant} vs ${c.reference}: ${c.extra ?? ''} → ${c.ok ? 'OK' : 'FAIL'}`;
   const rows = WORKLOADS.find((w) => w.name === r.workload)?.sampleRows ?? 1;
   const what = r.unit === 'chars/s' ? `probabilities of ${PLAN.probeIds.length} steps${rows > 1 ? ` × ${rows} rows` : ''}` : 'initial predictions';
   const losses = c.losses.map((l, i) => `batch ${i} loss ${l.value.toFixed(6)} vs ${l.reference.toFixed(6)} (rel ${l.rel.toExponential(1)})`).join(', ');
@@ -546,6 +550,7 @@ async function main(): Promise<void> {
   const wantDecode = opts.only === null || opts.only.includes('seq2seq-decode');
   const wantClassify = opts.only === null || opts.only.includes('classify');
   const wantOnnx = opts.only === null || opts.only.includes('onnx');
+  const wantTextgen = opts.only === null || opts.only.includes(TEXTGEN_NAME);
   const torch: TorchFound = opts.frameworks.has('torch') ? findTorch() : { missing: 'skipped (--skip-torch / --frameworks)' };
   const env: Env = {
     node: process.version,
@@ -721,6 +726,22 @@ async function main(): Promise<void> {
       if (r.framework === 'rnnkit' && ort !== undefined) r.detail = `${r.detail ?? ''}, ${fmtSpeedup(speedup(r, ort))} than onnxruntime 1T`;
     }
   }
+  let textgenRows: Row[] = [];
+  let textgenSummary: string | null = null;
+  if (wantTextgen) {
+    const t = await benchTextgen({ rnnkit: opts.frameworks.has('rnnkit'), torch: opts.frameworks.has('torch') ? torch : null, torchThreads: opts.torchThreads, note });
+    textgenSummary = t.summary;
+    const torch1 = t.rows.find((x) => x.contestant === 'torch 1T' && x.status === 'ok');
+    textgenRows = t.rows.map((x) => {
+      const row: Row = { workload: TEXTGEN_NAME, contestant: x.contestant, framework: x.framework, ranOn: x.ranOn, unit: 's/job', value: x.value, samples: [], status: x.status, vsTorch1T: NaN, vsTfjsWasm: NaN, targets: x.targets };
+      if (x.status === 'ok' && torch1 !== undefined) row.vsTorch1T = torch1.value / x.value;
+      if (x.loss !== undefined) row.loss = x.loss;
+      if (x.note !== undefined) row.note = x.note;
+      if (x.detail !== undefined) row.detail = x.detail;
+      if (x.check !== undefined) row.check = x.check;
+      return row;
+    });
+  }
   await useTfjsBackend('cpu'); // leaves the wasm flags readable below
 
   // PyTorch last, alone: one child process per thread count over every workload.
@@ -767,7 +788,7 @@ async function main(): Promise<void> {
       delete r.measured;
     }
   }
-  rows.push(...decodeRows, ...classifyRows, ...onnxRows, ...gemmRows, ...adamRows);
+  rows.push(...decodeRows, ...classifyRows, ...onnxRows, ...textgenRows, ...gemmRows, ...adamRows);
 
   const checkLines = [...epochChecks.map(formatEpochParity), ...rows.filter((r) => r.check !== undefined).map(formatCheck)];
   const ok = epochChecks.every((c) => c.ok) && rows.every((r) => r.status !== 'error' && (r.check === undefined || r.check.ok));
@@ -779,11 +800,12 @@ async function main(): Promise<void> {
     const workloads = selected.map((w) => ({ name: w.name, title: w.title, mode: w.mode, unit: w.unit, targets: w.targets, ...(w.mode === 'batch' ? { flopsPerBatch: flopsPerBatch(w.model) } : {}) }));
     const seq2seqDecode = decodeSummary === null ? undefined : { title: decodeSummary, unit: 'words/s', config: DECODE, cases: DECODE_CASES };
     const classify = classifySummary === null ? undefined : { title: classifySummary, config: CLASSIFY };
-    console.log(JSON.stringify({ env, config, workloads, seq2seqDecode, classify, onnx: onnxSummary ?? undefined, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+    console.log(JSON.stringify({ env, config, workloads, seq2seqDecode, classify, onnx: onnxSummary ?? undefined, textgenNames: textgenSummary ?? undefined, epochChecks, rows, ok, totalSeconds }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   } else {
     for (const line of checkLines) console.log(line);
     printTable(rows, selected, env, opts, totalSeconds, decodeSummary, classifySummary);
     if (onnxSummary !== null) console.log(onnxSummary);
+    if (textgenSummary !== null) console.log(textgenSummary);
     if (!ok) console.log('\nA CHECK FAILED or a contestant failed: see the check lines and the table above.');
   }
   process.exitCode = ok ? 0 : 1;

@@ -41,6 +41,11 @@
  *                  [200] (20..200 real tokens): one Adam step of batch 32 (classify train,
  *                  s/batch) and prediction at batch 64 (classify predict, texts/s); rnnkit,
  *                  tfjs-wasm and PyTorch.
+ *   textgen-names  the names job end to end (bench/textgenBench.ts; PyTorch:
+ *                  bench/torch_textgen.py): TextGenerator Embedding(32) → LSTM(128) → Dense on
+ *                  the built-in names, batch 64, Adam 3e-3, 15 epochs (RNNKIT_BENCH_TEXTGEN_EPOCHS),
+ *                  10% held out: wall time of the training (s/job) and held-out nats/char;
+ *                  PyTorch pads each batch to its longest line.
  */
 import { Rng } from '../src/core/rng.js';
 
@@ -95,7 +100,7 @@ export interface ModelSpec {
 }
 
 export type Mode = 'epoch' | 'batch' | 'predict' | 'sample';
-export type Unit = 's/epoch' | 's/batch' | 'seq/s' | 'chars/s' | 'words/s' | 'texts/s' | 'GFLOP/s' | 'ms/update';
+export type Unit = 's/epoch' | 's/batch' | 's/job' | 'seq/s' | 'chars/s' | 'words/s' | 'texts/s' | 'GFLOP/s' | 'ms/update';
 
 /** A target of issue 6, checked on rnnkit's rows. */
 export interface Target {
@@ -355,8 +360,8 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
-/** The rows outside WORKLOADS, each from its own file: bench/gemmBench.ts, bench/adamBench.ts, bench/seq2seqDecodeBench.ts, bench/classifyBench.ts. */
-export const MICRO_NAMES = ['gemm', 'adam', 'seq2seq-decode', 'classify', 'onnx'] as const;
+/** The rows outside WORKLOADS, each from its own file: bench/gemmBench.ts, bench/adamBench.ts, bench/seq2seqDecodeBench.ts, bench/classifyBench.ts, bench/onnxBench.ts, bench/textgenBench.ts. */
+export const MICRO_NAMES = ['gemm', 'adam', 'seq2seq-decode', 'classify', 'onnx', 'textgen-names'] as const;
 
 /** Names and groups accepted by --only. */
 export const WORKLOAD_NAMES: readonly string[] = [...new Set([...WORKLOADS.flatMap((w) => [w.group, w.name]), ...MICRO_NAMES])];
