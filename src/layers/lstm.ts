@@ -82,7 +82,10 @@ export class LSTM extends Recurrent {
   }
 
   protected override stepInPlace(x: Float32Array, states: Float32Array[], B: number): boolean {
-    this.ensureCell(1, B);
+    // A step needs only these two (the time loop, should the step decline, grows the rest):
+    // each ensure asks the backend whether the buffer is its own, which a stream pays per step.
+    this.gates = ensure(this.gates, 4 * B * this.units);
+    this.cAct = ensure(this.cAct, B * this.units);
     const p = this.inputProjection;
     if (p !== null) return this.k.lstmStepProjected(states[0]!, states[1]!, this.gates, this.cAct, p.table, p.ids, this.recurrentKernel.value, B, this.units, this.activation, this.recurrentActivation);
     const bias = this.bias?.value ?? null;
