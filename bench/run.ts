@@ -729,7 +729,7 @@ async function main(): Promise<void> {
   let textgenRows: Row[] = [];
   let textgenSummary: string | null = null;
   if (wantTextgen) {
-    const t = await benchTextgen({ rnnkit: opts.frameworks.has('rnnkit'), torch: opts.frameworks.has('torch') ? torch : null, torchThreads: opts.torchThreads, note });
+    const t = await benchTextgen({ backends: opts.frameworks.has('rnnkit') ? opts.backends : [], torch: opts.frameworks.has('torch') ? torch : null, torchThreads: opts.torchThreads, note });
     textgenSummary = t.summary;
     const torch1 = t.rows.find((x) => x.contestant === 'torch 1T' && x.status === 'ok');
     textgenRows = t.rows.map((x) => {

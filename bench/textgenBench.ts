@@ -16,7 +16,8 @@
  * Measured per contestant: the wall time of the whole training (rnnkit: the TextGenerator.fit
  * call, dataset building included; PyTorch: from the encoded lines to the last optimizer step,
  * per-batch padding included) — one run, no warm-up dropped, since the job is what a user runs —
- * and held-out nats per character before and after training: the mean of −log p(target) over
+ * (and the CPU seconds of the training, every thread of the process, in the details: steadier
+ * than the wall time on a loaded machine) and held-out nats per character before and after training: the mean of −log p(target) over
  * every held-out target that is not padding (each character and each line's end), as
  * TextGenerator.evaluate defines it. Check: the score before training must agree between the
  * two sides within TEXTGEN.initialTolerance nats (same model, same data, same loss definition).
@@ -92,6 +93,8 @@ export interface TextgenRow {
   times: number[];
   /** Training loss of the last epoch. */
   loss?: number;
+  /** CPU seconds of the training (every thread of the process): steadier than wall time on a loaded machine. */
+  cpuSeconds?: number;
   initialNats?: number;
   finalNats?: number;
   note?: string;
@@ -106,7 +109,8 @@ export interface TextgenResult {
 }
 
 export interface TextgenOptions {
-  rnnkit: boolean;
+  /** rnnkit backends selected (--backend): the row runs on the default backend, when it is one of them. */
+  backends: readonly string[];
   torch: TorchFound | null;
   torchThreads: readonly number[];
   note: (message: string) => void;
@@ -126,7 +130,8 @@ function split(): Split {
 }
 
 function detail(r: TextgenRow): string {
-  return `held-out ${r.finalNats!.toFixed(4)} nats/char (before training ${r.initialNats!.toFixed(4)}), ${r.times.length} epochs, median ${median(r.times).toFixed(2)} s/epoch`;
+  const cpu = r.cpuSeconds === undefined ? '' : `, ${r.cpuSeconds.toFixed(1)} CPU s`;
+  return `held-out ${r.finalNats!.toFixed(4)} nats/char (before training ${r.initialNats!.toFixed(4)}), ${r.times.length} epochs, median ${median(r.times).toFixed(2)} s/epoch${cpu}`;
 }
 
 export async function benchTextgen(o: TextgenOptions): Promise<TextgenResult> {
@@ -145,7 +150,12 @@ export async function benchTextgen(o: TextgenOptions): Promise<TextgenResult> {
     `${TEXTGEN_NAME}: ${TEXTGEN_TITLE}; ${s.train.length} training and ${s.test.length} held-out names, vocabulary ${s.vocab.size} ids ` +
     `(set RNNKIT_BENCH_TEXTGEN_EPOCHS=N for a shorter job)`;
 
-  if (o.rnnkit) {
+  useBackend('auto');
+  const defaultBackend = getBackend();
+  if (o.backends.length > 0 && !o.backends.includes(defaultBackend)) {
+    // "Default settings" is the job: the one backend it runs on is the default one.
+    rows.push({ contestant: 'rnnkit default', framework: 'rnnkit', ranOn: defaultBackend, status: 'n/a', value: NaN, times: [], note: `runs on the default backend (${defaultBackend}), not among --backend ${o.backends.join(',')}`, targets: [] });
+  } else if (o.backends.length > 0) {
     o.note(`${TEXTGEN_NAME}: rnnkit (default settings), ${TEXTGEN.epochs} epochs`);
     try {
       useBackend('auto');
@@ -153,6 +163,7 @@ export async function benchTextgen(o: TextgenOptions): Promise<TextgenResult> {
       const initialNats = gen.evaluate(s.test).crossEntropy;
       const times: number[] = [];
       let began = 0;
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const h = await gen.fit(s.train, {
         epochs: TEXTGEN.epochs,
@@ -163,6 +174,7 @@ export async function benchTextgen(o: TextgenOptions): Promise<TextgenResult> {
         callbacks: { onEpochBegin: () => void (began = performance.now()), onEpochEnd: () => void times.push((performance.now() - began) / 1000) },
       });
       const seconds = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
       const finalNats = gen.evaluate(s.test).crossEntropy;
       const losses = h.history['loss'] ?? [];
       rows.push({
@@ -173,6 +185,7 @@ export async function benchTextgen(o: TextgenOptions): Promise<TextgenResult> {
         value: seconds,
         times,
         loss: losses[losses.length - 1]!,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
         initialNats,
         finalNats,
         targets: [],
@@ -204,6 +217,7 @@ export async function benchTextgen(o: TextgenOptions): Promise<TextgenResult> {
           try {
             const out = runTorchScript(o.torch.python, SCRIPT, dir, { threads: n, ...manifest }, n) as {
               seconds: number;
+              cpuSeconds: number;
               epochTimes: number[];
               epochLosses: number[];
               initialNats: number;
@@ -217,6 +231,7 @@ export async function benchTextgen(o: TextgenOptions): Promise<TextgenResult> {
               value: out.seconds,
               times: out.epochTimes,
               loss: out.epochLosses[out.epochLosses.length - 1]!,
+              cpuSeconds: out.cpuSeconds,
               initialNats: out.initialNats,
               finalNats: out.finalNats,
               targets: [],

@@ -16,7 +16,8 @@ beta2^t) before step t, as torch_bench.py) with the gradients clipped to a globa
 (torch.nn.utils.clip_grad_norm_, Keras's global_clipnorm).
 
 Timed: the whole training, from the encoded lines to the last optimizer step (tensors per line,
-shuffling, padding included), as the JavaScript side times TextGenerator.fit. Not timed: the
+shuffling, padding included), as the JavaScript side times TextGenerator.fit; also its CPU seconds (time.process_time, every
+thread). Not timed: the
 held-out scoring before and after training, nats per character = the mean over every held-out
 target that is not padding (each character and each line's end) of -log p(target), batches of
 256 padded to their longest line (TextGenerator.evaluate's definition). The score before
@@ -99,6 +100,7 @@ def main():
     epochs = man["epochs"]
     epoch_times, epoch_losses = [], []
     t = 0
+    cpu0 = time.process_time()
     start = time.perf_counter()
     ps = pairs(man["train"])
     for _ in range(epochs):
@@ -121,12 +123,14 @@ def main():
         epoch_times.append(time.perf_counter() - e0)
         epoch_losses.append(total / n)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu0
     final, _ = nats_per_char(net, man["test"])
     json.dump(
         {
             "version": torch.__version__,
             "threads": threads,
             "seconds": seconds,
+            "cpuSeconds": cpu_seconds,
             "epochTimes": epoch_times,
             "epochLosses": epoch_losses,
             "initialNats": initial,
