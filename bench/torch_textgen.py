@@ -16,11 +16,11 @@ beta2^t) before step t, as torch_bench.py) with the gradients clipped to a globa
 (torch.nn.utils.clip_grad_norm_, Keras's global_clipnorm).
 
 Timed: the whole training, from the encoded lines to the last optimizer step (tensors per line,
-shuffling, padding included), as the JavaScript side times TextGenerator.fit; also its CPU seconds (time.process_time, every
-thread). Not timed: the
-held-out scoring before and after training, nats per character = the mean over every held-out
-target that is not padding (each character and each line's end) of -log p(target), batches of
-256 padded to their longest line (TextGenerator.evaluate's definition). The score before
+shuffling, padding included), as the JavaScript side times TextGenerator.fit; also its CPU
+seconds (time.process_time, every thread). Not timed: the held-out scoring before and after
+training, nats per character = the mean over every held-out target that is not padding (each
+character and each line's end) of -log p(target), batches of 256 padded to their longest line
+(TextGenerator.evaluate's definition). The score before
 training checks that both sides run the same model on the same data (equal within float32).
 """
 
