@@ -78,6 +78,15 @@ function abortError(what: string, signal: AbortSignal): Error {
 
 const isBytes = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof ArrayBuffer || ArrayBuffer.isView(v) || Object.prototype.toString.call(v) === '[object ArrayBuffer]';
 
+/** The bytes of a `{kerasFile}` or `{h5File}` source, which takes no other keys. */
+function fileBytes(source: object, key: 'kerasFile' | 'h5File', what: string): Uint8Array {
+  const k = (source as Record<string, unknown>)[key];
+  const extra = Object.keys(source).filter((name) => name !== key);
+  if (extra.length > 0) throw new TypeError(`${what}: {${key}} takes no other keys, got ${extra.map((name) => `'${name}'`).join(', ')}`);
+  if (!isBytes(k)) throw new TypeError(`${what}: ${key} must be an ArrayBuffer or a typed array, got ${show(k)?.slice(0, 80)}`);
+  return ArrayBuffer.isView(k) ? new Uint8Array(k.buffer, k.byteOffset, k.byteLength) : new Uint8Array(k);
+}
+
 /**
  * A model file is untrusted input: weight paths must stay inside the model's directory (or,
  * over http(s), on the model.json's origin), sizes are checked against the manifest before
@@ -93,22 +102,8 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
   };
   check();
   const build = { maxBytes: o.maxBytes, checkFinite: o.checkFinite, compile: o.compile };
-  if (source !== null && typeof source === 'object' && 'kerasFile' in source) {
-    const k = (source as { kerasFile: unknown }).kerasFile;
-    const extra = Object.keys(source).filter((key) => key !== 'kerasFile');
-    if (extra.length > 0) throw new TypeError(`${what}: {kerasFile} takes no other keys, got ${extra.map((key) => `'${key}'`).join(', ')}`);
-    if (!isBytes(k)) throw new TypeError(`${what}: kerasFile must be an ArrayBuffer or a typed array, got ${show(k)?.slice(0, 80)}`);
-    const bytes = ArrayBuffer.isView(k) ? new Uint8Array(k.buffer, k.byteOffset, k.byteLength) : new Uint8Array(k);
-    return modelFromKerasFile(bytes, 'the .keras file', build);
-  }
-  if (source !== null && typeof source === 'object' && 'h5File' in source) {
-    const k = (source as { h5File: unknown }).h5File;
-    const extra = Object.keys(source).filter((key) => key !== 'h5File');
-    if (extra.length > 0) throw new TypeError(`${what}: {h5File} takes no other keys, got ${extra.map((key) => `'${key}'`).join(', ')}`);
-    if (!isBytes(k)) throw new TypeError(`${what}: h5File must be an ArrayBuffer or a typed array, got ${show(k)?.slice(0, 80)}`);
-    const bytes = ArrayBuffer.isView(k) ? new Uint8Array(k.buffer, k.byteOffset, k.byteLength) : new Uint8Array(k);
-    return modelFromKerasH5(bytes, 'the .h5 file', build);
-  }
+  if (source !== null && typeof source === 'object' && 'kerasFile' in source) return modelFromKerasFile(fileBytes(source, 'kerasFile', what), 'the .keras file', build);
+  if (source !== null && typeof source === 'object' && 'h5File' in source) return modelFromKerasH5(fileBytes(source, 'h5File', what), 'the .h5 file', build);
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
     if (s.modelJson === undefined || s.weightData === undefined) throw new TypeError(`${what}: expected {modelJson, weightData}, {kerasFile} or {h5File}`);
