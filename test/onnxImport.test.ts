@@ -295,6 +295,11 @@ function handMade(extra: { attrs?: Record<string, unknown>; more?: { op: string;
 }
 
 describe('loadOnnx: refusals', () => {
+  it('loadModel points an .onnx path to loadOnnx', async () => {
+    await assert.rejects(loadModel(join(DIR, 'unsupported_conv_layernorm.onnx')), /is an ONNX file; read it with loadOnnx/);
+    await assert.rejects(loadModel('https://example.com/m.onnx?v=2'), /is an ONNX file; read it with loadOnnx/);
+  });
+
   it('lists every unsupported op of a PyTorch export in one error', async () => {
     await assert.rejects(loadOnnx(join(DIR, 'unsupported_conv_layernorm.onnx')), (e: Error) => {
       assert.ok(e instanceof OnnxImportError && e instanceof ModelFormatError, e.message);

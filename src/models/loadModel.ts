@@ -120,6 +120,7 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
     return modelFromArtifacts(json, shards, where, build);
   }
   if (typeof source !== 'string') throw new TypeError(`${what}: expected a path, a URL, {modelJson, weightData}, {kerasFile} or {h5File}; got ${show(source)?.slice(0, 80)}`);
+  if (/\.onnx([?#]|$)/i.test(source)) throw new TypeError(`${what}: ${source} is an ONNX file; read it with loadOnnx`);
   if (/^https?:\/\//i.test(source)) {
     if (/\.keras([?#]|$)/i.test(source)) throw new TypeError(`${what}: .keras files are read from a path or from their bytes; fetch ${source} and pass {kerasFile: bytes}`);
     if (/\.(h5|hdf5)([?#]|$)/i.test(source)) throw new TypeError(`${what}: .h5 files are read from a path or from their bytes; fetch ${source} and pass {h5File: bytes}`);
