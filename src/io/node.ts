@@ -202,7 +202,7 @@ async function readBounded(handle: ReadHandle, size: number): Promise<Uint8Array
   return out;
 }
 
-/** One whole regular file (a `.keras` zip), refused before it is read when it is over `maxBytes`. */
+/** One whole regular file (a `.keras` zip, an `.h5` or `.onnx` file), refused before it is read when it is over `maxBytes` (`what` names the caller in errors). */
 export async function readFileBounded(source: string, maxBytes: number, what: string): Promise<{ bytes: Uint8Array; where: string }> {
   const { path } = await modules(what);
   const fs = (await import('node:fs/promises')) as unknown as ReadFs;
@@ -210,7 +210,7 @@ export async function readFileBounded(source: string, maxBytes: number, what: st
   try {
     const { handle, size } = await openRegular(fs, file, false);
     try {
-      if (size > maxBytes) throw new ModelFormatError(`${file}: ${size} bytes, more than the ${maxBytes} accepted (loadModel's maxBytes option)`);
+      if (size > maxBytes) throw new ModelFormatError(`${file}: ${size} bytes, more than the ${maxBytes} accepted (${what}'s maxBytes option)`);
       return { bytes: await readBounded(handle, size), where: file };
     } finally {
       await handle.close();
