@@ -1,5 +1,5 @@
 /**
- * `rnnkit timeseries train | forecast`: forecasting a CSV column with a recurrent network,
+ * `rnnkit timeseries train | evaluate | forecast`: forecasting a CSV column with a recurrent network,
  * scored against the last-value, seasonal-naive and Holt-Winters baselines.
  */
 import { resolve } from 'node:path';
@@ -64,7 +64,8 @@ Options:
   --out DIR                   keep the model (a new or empty directory)
   --overwrite                 replace the rnnkit model DIR already holds (else refused)
   --plot FILE.svg             plot the test part: history, actual values, the model's and
-                              Holt-Winters' forecasts
+                              Holt-Winters' forecasts; with --quantiles the outer two as a
+                              shaded band (legend: its nominal coverage, e.g. 80% interval)
   --metrics-json FILE         write the test-part metrics of the model and every baseline as
                               {"model": {mae, rmse, mape, smape}, "baselines": {name: {…}}, …}
   -h, --help`;
@@ -78,13 +79,35 @@ Options:
   --steps N               values to forecast (default: the model's horizon)
   --format csv|json       (default csv)
   --fill previous|linear  fill missing values (default: refuse them)
-  --plot FILE.svg         plot the end of the series and the forecast
+  --plot FILE.svg         plot the end of the series and the forecast (a model trained with
+                          --quantiles: the outer two as a shaded interval)
+  -h, --help`;
+
+const EVALUATE_HELP = `Usage: rnnkit timeseries evaluate DIR --csv data.csv [options]
+
+Score a model from \`rnnkit timeseries train --out DIR\` on the last test fraction of a CSV's
+rows, as train scores its test part: the same rolling origins (every window whose targets lie
+in the test part), beside the same baselines (last value, seasonal naive with a season,
+Holt-Winters fitted on the rows before the test part), and with quantiles the interval
+coverage. The CSV needs the model's columns (by name) and, for calendar covariates, its time
+column. The CSV may also be given as a second argument instead of --csv.
+
+Options:
+  --csv FILE              the series to score (oldest row first)
+  --time-column COL       dates of the rows (default: the model's time column, if the file has it)
+  --season N              period of the seasonal-naive baseline and of Holt-Winters' season
+                          (default: the model's season)
+  --test X                fraction of rows at the end to score (default: the model's, from train)
+  --fill previous|linear  fill missing values (default: refuse them)
+  --metrics-json FILE     write the metrics of the model and every baseline as JSON (as train)
+  --plot FILE.svg         plot the test part (as train), with quantiles the interval as a band
   -h, --help`;
 
 export const TIMESERIES_HELP = `Usage: rnnkit timeseries <command> [options]
 
 Commands:
   train data.csv --target COL --lookback N --horizon N   train and score against baselines
+  evaluate DIR --csv data.csv                            score a saved model on a CSV's test part
   forecast DIR data.csv --steps N                        forecast after the end of a CSV
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
@@ -96,8 +119,9 @@ export async function timeseries(argv: string[], out: Print): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return out(TIMESERIES_HELP);
   if (command === 'train') return train(rest, out);
+  if (command === 'evaluate') return evaluate(rest, out);
   if (command === 'forecast') return forecast(rest, out);
-  throw usageError(`rnnkit timeseries: unknown command ${JSON.stringify(command)}; commands: train, forecast (see rnnkit timeseries --help)`);
+  throw usageError(`rnnkit timeseries: unknown command ${JSON.stringify(command)}; commands: train, evaluate, forecast (see rnnkit timeseries --help)`);
 }
 
 /** How the rows are spaced in time: whole months (calendar), or a fixed number of milliseconds. */
@@ -224,38 +248,74 @@ async function train(argv: string[], print: Print): Promise<void> {
   const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
   print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
   const ev = f.evaluate(series, { season, ...(cal !== null ? { times: calTimes } : {}) });
-  print(`\nTest part: last ${Math.round(test * 100)}% of the rows, ${ev.windows} window(s) × ${ev.horizon} step(s)`);
-  const rows: [string, ForecastMetrics][] = [['model', ev.model], ['last value', ev.lastValue]];
-  if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${season})`, ev.seasonalNaive]);
-  if (ev.holtWinters !== undefined) rows.push([`Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, ev.holtWinters]);
-  for (const line of metricsTable(rows)) print(line);
-  const iq = ev.quantiles;
-  if (iq !== undefined) {
-    const lo = iq.levels[0]!;
-    const hi = iq.levels[iq.levels.length - 1]!;
-    const pct = (v: number): string => `${+(100 * v).toFixed(1)}%`;
-    print(`Interval ${pct(lo)}–${pct(hi)}: ${pct(iq.coverage)} of the test values inside (nominal ${pct(hi - lo)}); below each quantile: ${iq.levels.map((l, i) => `${pct(l)} → ${pct(iq.below[i]!)}`).join(', ')}`);
-  }
-  if (values['metrics-json'] !== undefined) {
-    const out = values['metrics-json'] as string;
-    const metrics = { source: file, target, lookback, horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(iq !== undefined ? { quantiles: { levels: iq.levels, coverage: iq.coverage, below: iq.below } } : {}) };
-    await writeTextFile(out, JSON.stringify(metrics, null, 2) + '\n', '--metrics-json').catch((e: Error) => {
-      throw new CliError(e.message);
-    });
-    print(`Metrics written to ${out}`);
-  }
-  if (values.plot !== undefined) {
-    await testPlot(values.plot as string, series, times, ev, target, file);
-    print(`Plot written to ${values.plot as string}`);
-  }
+  await reportEvaluation(ev, { test, season, series, timeName: values['time-column'] as string | undefined, times, dates: times !== undefined && isDateColumn(table, values['time-column'] as string), target, file, lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
   if (outDir !== undefined) {
     await f.save(outDir);
     print(`\nModel saved in ${outDir}`);
   }
 }
 
-/** History before the test part (the last three test lengths of it), the actual test values, and forecasts from every horizon-th origin (non-overlapping). */
-async function testPlot(file: string, series: Series, times: number[] | undefined, ev: ForecastEvaluation, target: string, source: string): Promise<void> {
+/** What reportEvaluation needs beside the evaluation: where it came from, and where to write. */
+interface ReportContext {
+  /** Fraction of the rows scored (for the heading). */
+  test: number;
+  season: number | undefined;
+  series: Series;
+  /** The time column (name and values: x of the plot), if any; `dates`: they are dates (else plain numbers such as years). */
+  timeName: string | undefined;
+  times: number[] | undefined;
+  dates: boolean;
+  target: string;
+  file: string;
+  lookback: number;
+  horizon: number;
+  metricsJson: string | undefined;
+  plot: string | undefined;
+}
+
+const pct = (v: number): string => `${+(100 * v).toFixed(1)}%`;
+
+/** The legend name of the interval between quantile levels lo and hi: its nominal coverage, and the levels when they are not symmetric around the median. */
+export function intervalName(lo: number, hi: number): string {
+  return `${pct(hi - lo)} interval${Math.abs(lo + hi - 1) > 1e-9 ? ` (${pct(lo)}–${pct(hi)})` : ''}`;
+}
+
+/**
+ * The test-part report of \`train\` and \`evaluate\` (one protocol, one code): the metrics table
+ * of the model and every baseline, the interval coverage beside its nominal, and optionally
+ * the metrics as JSON and the test-part plot.
+ */
+async function reportEvaluation(ev: ForecastEvaluation, c: ReportContext, print: Print): Promise<void> {
+  print(`\nTest part: last ${Math.round(c.test * 100)}% of the rows, ${ev.windows} window(s) × ${ev.horizon} step(s)`);
+  const rows: [string, ForecastMetrics][] = [['model', ev.model], ['last value', ev.lastValue]];
+  if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${c.season})`, ev.seasonalNaive]);
+  if (ev.holtWinters !== undefined) rows.push([`Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, ev.holtWinters]);
+  for (const line of metricsTable(rows)) print(line);
+  const iq = ev.quantiles;
+  if (iq !== undefined) {
+    const lo = iq.levels[0]!;
+    const hi = iq.levels[iq.levels.length - 1]!;
+    print(`Interval ${pct(lo)}–${pct(hi)}: ${pct(iq.coverage)} of the test values inside (nominal ${pct(hi - lo)}); below each quantile: ${iq.levels.map((l, i) => `${pct(l)} → ${pct(iq.below[i]!)}`).join(', ')}`);
+  }
+  if (c.metricsJson !== undefined) {
+    const metrics = { source: c.file, target: c.target, lookback: c.lookback, horizon: c.horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(iq !== undefined ? { quantiles: { levels: iq.levels, coverage: iq.coverage, below: iq.below } } : {}) };
+    await writeTextFile(c.metricsJson, JSON.stringify(metrics, null, 2) + '\n', '--metrics-json').catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+    print(`Metrics written to ${c.metricsJson}`);
+  }
+  if (c.plot !== undefined) {
+    await testPlot(c.plot, c.series, c.timeName, c.times, c.dates, ev, c.target, c.file);
+    print(`Plot written to ${c.plot}`);
+  }
+}
+
+/**
+ * History before the test part (the last three test lengths of it), the actual test values, and
+ * forecasts from every horizon-th origin (non-overlapping); with quantiles, the outer two as a
+ * band around them.
+ */
+async function testPlot(file: string, series: Series, timeName: string | undefined, times: number[] | undefined, dates: boolean, ev: ForecastEvaluation, target: string, source: string): Promise<void> {
   const H = ev.horizon;
   const start = ev.origins[0]! + 1;
   const x = (r: number): number => (times !== undefined ? times[r]! : r);
@@ -266,15 +326,72 @@ async function testPlot(file: string, series: Series, times: number[] | undefine
   const fx: number[] = [];
   const fy: number[] = [];
   const by: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const iq = ev.quantiles;
+  const Q = iq?.levels.length ?? 0;
   for (let k = 0; k < ev.windows; k += H) for (let h = 0; h < H; h++) {
     fx.push(x(ev.origins[k]! + 1 + h));
     fy.push(ev.predictions[k * H + h]!);
     if (ev.holtWintersPredictions !== undefined) by.push(ev.holtWintersPredictions[k * H + h]!);
+    if (iq !== undefined) {
+      lower.push(iq.values[(k * H + h) * Q]!);
+      upper.push(iq.values[(k * H + h) * Q + Q - 1]!);
+    }
   }
   const baselines = ev.holtWintersPredictions !== undefined ? [{ name: `Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, x: fx, y: by }] : [];
-  await plotForecast({ historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, baselines, title: `${target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${source.split('/').at(-1)}`, yLabel: target, xFormat: times !== undefined ? 'date' : 'number', xLabel: times !== undefined ? undefined : 'row' }, file).catch((e: Error) => {
+  const interval = iq !== undefined ? { interval: { name: intervalName(iq.levels[0]!, iq.levels[Q - 1]!), x: fx, lower, upper } } : {};
+  await plotForecast({ historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, ...interval, baselines, title: `${target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${source.split('/').at(-1)}`, yLabel: target, xFormat: dates ? 'date' : 'number', xLabel: dates ? undefined : times !== undefined ? timeName : 'row' }, file).catch((e: Error) => {
     throw new CliError(e.message);
   });
+}
+
+/** A saved forecaster, its load failures as one-line CLI errors. */
+async function loadForecaster(dir: string): Promise<Forecaster> {
+  await checkModelDir(dir, 'rnnkit timeseries train');
+  try {
+    return await Forecaster.load(dir);
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** The model's columns from the CSV, every missing one named at once (numericSeries alone names the first). */
+function modelSeries(table: Table, f: Forecaster, fillMethod: FillMethod | undefined): Series {
+  const missing = f.columns.filter((c) => !table.header.includes(c));
+  if (missing.length > 0) throw new CliError(`${table.file}: the model needs the column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `'${c}'`).join(', ')}, which this file lacks; its columns: ${table.header.join(', ')}`);
+  return numericSeries(table, f.columns, "the model's column", fillMethod);
+}
+
+async function evaluate(argv: string[], print: Print): Promise<void> {
+  const command = 'rnnkit timeseries evaluate';
+  const names = ['csv', 'time-column', 'season', 'test', 'fill', 'metrics-json', 'plot'];
+  const { values, positionals } = parse(argv, { ...Object.fromEntries(names.map((k) => [k, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } }, command);
+  if (values.help === true) return print(EVALUATE_HELP);
+  if (positionals.length === 0) throw usageError(`${command}: expected a model directory (see ${command} --help)`);
+  if (positionals.length > 2 || (positionals.length === 2 && values.csv !== undefined)) throw usageError(`${command}: expected a model directory and one CSV file (--csv FILE or a second argument), got ${[...positionals, ...(values.csv !== undefined ? [`--csv ${values.csv as string}`] : [])].map((p) => JSON.stringify(p)).join(' ')} (see ${command} --help)`);
+  const file = positionals[1] ?? (values.csv as string | undefined);
+  if (file === undefined || file === '') throw usageError(`${command}: --csv is required (see ${command} --help)`);
+  const dir = positionals[0]!;
+  const fillMethod = fill(values);
+  const f = await loadForecaster(dir);
+  const season = values.season === undefined ? f.season : intOption(values, 'season', 1);
+  const test = numberOption(values, 'test', f.split.test, (n) => n > 0 && n < 1, 'a number in (0, 1)');
+  const table = await readTable(file);
+  const series = modelSeries(table, f, fillMethod);
+  const saved = (f.info as { time?: TimeInfo }).time?.column;
+  // An explicit --time-column must be in the file; the model's own one is used when the file has it.
+  const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && table.header.includes(saved) ? saved : undefined;
+  const times = timeName === undefined ? undefined : timeColumn(table, timeName);
+  const cal = f.calendar ?? null;
+  if (cal !== null && times === undefined) throw new CliError(`${file}: the model takes calendar covariates from the time column${saved !== undefined ? ` '${saved}'` : ''}, which this file lacks (name the file's own with --time-column)`);
+  const dates = timeName !== undefined && isDateColumn(table, timeName);
+  if (cal !== null && !dates) throw new CliError(`${file}: the model takes calendar covariates from dates, but column '${timeName!}' holds plain numbers`);
+  const target = f.columns[f.target] ?? 'value';
+  print(`Evaluating ${dir} on ${file}: ${series.rows} rows, target '${target}', lookback ${f.lookback}, horizon ${f.horizon}${f.quantiles !== null ? `, quantiles ${f.quantiles.join(', ')}` : ''}`);
+  const ev = f.evaluate(series, { test, ...(season !== undefined ? { season } : {}), ...(cal !== null ? { times } : {}) });
+  await reportEvaluation(ev, { test, season, series, timeName, times, dates, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
 }
 
 export function metricsTable(rows: [string, ForecastMetrics][]): string[] {
@@ -291,17 +408,10 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   const [dir, file] = positionals as [string, string];
   const format = choiceOption(values, 'format', ['csv', 'json'] as const, 'csv');
   const fillMethod = fill(values);
-  await checkModelDir(dir, 'rnnkit timeseries train');
-  let f: Forecaster;
-  try {
-    f = await Forecaster.load(dir);
-  } catch (e) {
-    if (e instanceof ModelFormatError) throw new CliError(e.message);
-    throw e;
-  }
+  const f = await loadForecaster(dir);
   const steps = intOption(values, 'steps', f.horizon);
   const table = await readTable(file);
-  const series = numericSeries(table, f.columns, 'the model\'s column', fillMethod);
+  const series = modelSeries(table, f, fillMethod);
   const tinfo = (f.info as { time?: TimeInfo }).time;
   // Date the forecasts from the CSV's own last time when it has the time column.
   const t = tinfo !== undefined && table.header.includes(tinfo.column) ? timeInfo(tinfo.column, timeColumn(table, tinfo.column)) : undefined;
@@ -322,7 +432,17 @@ async function forecast(argv: string[], print: Print): Promise<void> {
     const hy = Array.from({ length: n - from }, (_, i) => series.data[(from + i) * series.columns + f.target]!);
     // The forecast line starts at the last observed point so the two join.
     const fx = times !== undefined ? times.map((s) => Date.parse(s)) : values_.map((_, i) => n + i);
-    await plotForecast({ historyX: hx, historyY: hy, forecastX: [hx.at(-1)!, ...fx], forecastY: [hy.at(-1)!, ...values_], title: `${name}: forecast of ${steps} step${steps > 1 ? 's' : ''}`, yLabel: name, xFormat: dates !== undefined ? 'date' : 'number', xLabel: dates !== undefined ? undefined : 'row' }, values.plot as string).catch((e: Error) => {
+    // A quantile model's interval over the steps its network forecasts at once (beyond them the
+    // median is fed back, which has no interval), from the last observed point (zero width there).
+    let interval = {};
+    if (f.quantiles !== null && f.strategy === 'direct') {
+      const Q = f.quantiles.length;
+      const k = Math.min(steps, f.horizon);
+      const qv = f.predictQuantiles(series, [n - 1], calTimes !== undefined ? { times: calTimes } : {});
+      const name = intervalName(f.quantiles[0]!, f.quantiles[Q - 1]!) + (k < steps ? ` (first ${k} steps)` : '');
+      interval = { interval: { name, x: [hx.at(-1)!, ...fx.slice(0, k)], lower: [hy.at(-1)!, ...Array.from({ length: k }, (_, h) => qv[h * Q]!)], upper: [hy.at(-1)!, ...Array.from({ length: k }, (_, h) => qv[h * Q + Q - 1]!)] } };
+    }
+    await plotForecast({ historyX: hx, historyY: hy, forecastX: [hx.at(-1)!, ...fx], forecastY: [hy.at(-1)!, ...values_], ...interval, title: `${name}: forecast of ${steps} step${steps > 1 ? 's' : ''}`, yLabel: name, xFormat: dates !== undefined ? 'date' : 'number', xLabel: dates !== undefined ? undefined : 'row' }, values.plot as string).catch((e: Error) => {
       throw new CliError(e.message);
     });
   }

@@ -52,6 +52,12 @@ export interface ForecastPlotData {
   actualY?: readonly number[];
   forecastX: readonly number[];
   forecastY: readonly number[];
+  /**
+   * A prediction interval around the forecast (e.g. its 10% and 90% quantiles), shaded in the
+   * forecast's colour and named in the legend (e.g. '80% interval'). Every value must be finite,
+   * with lower ≤ upper.
+   */
+  interval?: { name: string; x: readonly number[]; lower: readonly number[]; upper: readonly number[] };
   /** Other forecasts drawn beside the model's (e.g. a Holt-Winters baseline), dashed, named in the legend. */
   baselines?: readonly { name: string; x: readonly number[]; y: readonly number[] }[];
   title?: string;
@@ -73,7 +79,24 @@ export function forecastSvg(d: ForecastPlotData): string {
     if (b.x?.length !== b.y?.length) throw new RangeError(`${where} '${b.name}': ${b.x?.length} x values but ${b.y?.length} y values`);
     series.push({ name: b.name, x: b.x, y: b.y, color: colors[i % colors.length], dashed: true });
   });
-  return lineChart(series, { title: d.title ?? 'Forecast', xLabel: d.xLabel ?? (d.xFormat === 'date' ? 'time' : 'step'), yLabel: d.yLabel ?? 'value', xFormat: d.xFormat });
+  const bands = d.interval === undefined ? [] : [{ ...checkInterval(d.interval), color: '#d62728' }];
+  return lineChart(series, { title: d.title ?? 'Forecast', xLabel: d.xLabel ?? (d.xFormat === 'date' ? 'time' : 'step'), yLabel: d.yLabel ?? 'value', xFormat: d.xFormat, bands });
+}
+
+function checkInterval(b: NonNullable<ForecastPlotData['interval']>): NonNullable<ForecastPlotData['interval']> {
+  const where = 'plotForecast: interval';
+  if (b === null || typeof b !== 'object') throw new TypeError(`${where} must be {name, x, lower, upper}, got ${show(b)}`);
+  checkOptions(b, ['name', 'x', 'lower', 'upper'], where);
+  if (typeof b.name !== 'string') throw new TypeError(`${where}: name must be a string, got ${show(b.name)}`);
+  for (const k of ['x', 'lower', 'upper'] as const) if (b[k] === undefined || typeof b[k].length !== 'number') throw new TypeError(`${where} '${b.name}': ${k} must be an array of numbers, got ${show(b[k])}`);
+  if (b.lower.length !== b.x.length || b.upper.length !== b.x.length) throw new RangeError(`${where} '${b.name}': ${b.x.length} x values but ${b.lower.length} lower and ${b.upper.length} upper values`);
+  // A band cannot skip a point as a line does: a NaN edge would silently cut the interval short.
+  for (let i = 0; i < b.x.length; i++) {
+    const [x, lo, hi] = [b.x[i]!, b.lower[i]!, b.upper[i]!];
+    if (!Number.isFinite(x) || !Number.isFinite(lo) || !Number.isFinite(hi)) throw new RangeError(`${where} '${b.name}': point ${i} is not finite (x ${x}, lower ${lo}, upper ${hi})`);
+    if (lo > hi) throw new RangeError(`${where} '${b.name}': point ${i} has lower ${lo} above upper ${hi}`);
+  }
+  return b;
 }
 
 /** A forecast plot (see ForecastPlotData); returns the SVG text and, with a file path, writes it (Node). */

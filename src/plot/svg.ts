@@ -13,7 +13,19 @@ export interface LineSeries {
   dashed?: boolean;
 }
 
+/** A shaded band between two curves over the same x (e.g. a prediction interval). */
+export interface BandSeries {
+  name: string;
+  x: readonly number[];
+  lower: readonly number[];
+  upper: readonly number[];
+  /** CSS colour of the fill. Default: from the palette. */
+  color?: string;
+}
+
 export interface ChartOptions {
+  /** Shaded bands, drawn under the lines and named in the legend after them. */
+  bands?: readonly BandSeries[];
   title?: string;
   xLabel?: string;
   yLabel?: string;
@@ -61,7 +73,10 @@ export function lineChart(series: readonly LineSeries[], options: ChartOptions =
   const W = options.width ?? 800;
   const H = options.height ?? 450;
   const m = { left: 70, right: 20, top: options.title !== undefined ? 40 : 20, bottom: 55 };
-  const pts = series.flatMap((s) => s.x.map((x, i) => [x, s.y[i]!] as const)).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const bands = options.bands ?? [];
+  // A band's points where x and both edges are finite (a polygon cannot skip a point the way a line can).
+  const bandPts = bands.map((b) => b.x.map((x, i) => [x, b.lower[i]!, b.upper[i]!] as const).filter((p) => p.every(Number.isFinite)));
+  const pts = [...series.flatMap((s) => s.x.map((x, i) => [x, s.y[i]!] as const)), ...bandPts.flatMap((p) => p.flatMap(([x, lo, hi]) => [[x, lo] as const, [x, hi] as const]))].filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
   for (const [x, y] of pts) [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
   if (pts.length === 0) [x0, x1, y0, y1] = [0, 1, 0, 1];
@@ -97,6 +112,13 @@ export function lineChart(series: readonly LineSeries[], options: ChartOptions =
   out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   if (options.xLabel !== undefined) out.push(`<text class="xlabel" x="${m.left + pw / 2}" y="${H - 12}" text-anchor="middle" font-size="13">${esc(options.xLabel)}</text>`);
   if (options.yLabel !== undefined) out.push(`<text class="ylabel" transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="13">${esc(options.yLabel)}</text>`);
+  // Bands under the lines: the upper edge left to right, then the lower edge back (2 points per x).
+  bands.forEach((b, i) => {
+    const color = b.color ?? PALETTE[(series.length + i) % PALETTE.length]!;
+    const p = bandPts[i]!;
+    const ring = [...p.map(([x, , hi]) => [x, hi] as const), ...p.map(([x, lo]) => [x, lo] as const).reverse()];
+    out.push(`<polygon class="band" data-name="${esc(b.name)}" data-points="${ring.length}" fill="${color}" fill-opacity="0.2" stroke="none" points="${ring.map(([x, y]) => `${n(sx(x))},${n(sy(y))}`).join(' ')}"/>`);
+  });
   // Lines (one polyline per series; NaN values break nothing, they are skipped).
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
@@ -105,13 +127,19 @@ export function lineChart(series: readonly LineSeries[], options: ChartOptions =
     out.push(`<polyline class="series" data-name="${esc(s.name)}" data-points="${p.length}" ${attrs} points="${p.map(([x, y]) => `${n(sx(x))},${n(sy(y))}`).join(' ')}"/>`);
   });
   // Legend, top left inside the plot.
-  const lw = 40 + Math.max(...series.map((s) => s.name.length), 1) * 7.5;
-  out.push(`<g class="legend"><rect x="${m.left + 10}" y="${m.top + 10}" width="${lw}" height="${series.length * 18 + 8}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
+  const lw = 40 + Math.max(...series.map((s) => s.name.length), ...bands.map((b) => b.name.length), 1) * 7.5;
+  out.push(`<g class="legend"><rect x="${m.left + 10}" y="${m.top + 10}" width="${lw}" height="${(series.length + bands.length) * 18 + 8}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
   series.forEach((s, i) => {
     const y = m.top + 24 + i * 18;
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
     out.push(`<line x1="${m.left + 16}" x2="${m.left + 34}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="4 3"' : ''}/>`);
     out.push(`<text x="${m.left + 40}" y="${y}">${esc(s.name)}</text>`);
+  });
+  bands.forEach((b, i) => {
+    const y = m.top + 24 + (series.length + i) * 18;
+    const color = b.color ?? PALETTE[(series.length + i) % PALETTE.length]!;
+    out.push(`<rect x="${m.left + 16}" y="${y - 10}" width="18" height="12" fill="${color}" fill-opacity="0.2"/>`);
+    out.push(`<text x="${m.left + 40}" y="${y}">${esc(b.name)}</text>`);
   });
   out.push('</g></svg>');
   return out.join('\n') + '\n';
