@@ -21,6 +21,7 @@ Commands:
   textgen demo                           train on the built-in names and show samples
   timeseries train data.csv --target COL --lookback N --horizon N
                                          train a forecaster, scored against baselines
+  timeseries evaluate DIR --csv data.csv score a saved forecaster on a CSV's test part
   timeseries forecast DIR data.csv       forecast after the end of a CSV
   seq2seq train PAIRS.tsv --out DIR      train an encoder–decoder on source<TAB>target lines
   seq2seq translate DIR [TEXT ...]       translate texts (or stdin, line by line)
