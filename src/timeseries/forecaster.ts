@@ -224,6 +224,51 @@ export interface ForecasterMetadata {
   split: Required<SplitOptions>;
   /** Anything the caller stores with the model (the CLI keeps its time column here). */
   info?: Record<string, unknown>;
+  /** Trained on many series (fitMany): each id's scalers and reference (the top-level ones are the first id's). Absent or null: one series. */
+  series?: Record<string, ForecasterSeriesJSON> | null;
+}
+
+export interface ForecastFitManyOptions extends Omit<ForecastFitOptions, 'times'> {
+  /** Each series' times by id (for the calendar covariates). */
+  times?: Readonly<Record<string, readonly (number | Date)[]>>;
+}
+
+export interface ForecastManyPredictOptions {
+  /** Each series' times by id (needed when the forecaster has calendar covariates). */
+  times?: Readonly<Record<string, readonly (number | Date)[]>>;
+}
+
+export interface ForecastEvaluateManyOptions extends Omit<ForecastEvaluateOptions, 'times'> {
+  /** Each series' times by id (needed when the forecaster has calendar covariates). */
+  times?: Readonly<Record<string, readonly (number | Date)[]>>;
+}
+
+export interface ForecastEvaluationMany {
+  /** Every series' evaluation (its own last `test` fraction held out, its own baselines). */
+  byId: Record<string, ForecastEvaluation>;
+  /** The mean over the series of each metric (a baseline only when every series has it). */
+  pooled: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics };
+}
+
+/** One series' state in a forecaster trained on many (fitMany): its scalers and Holt-Winters reference. */
+export interface ForecasterSeriesJSON {
+  xScaler: ScalerJSON;
+  yScaler: ScalerJSON;
+  holtWinters: HoltWintersModel | null;
+  holtWintersStart: number[] | null;
+}
+
+interface SeriesState {
+  xScaler: Scaler;
+  yScaler: Scaler;
+  holtWintersModel: HoltWintersModel | null;
+  hwStart: number[] | null;
+}
+
+/** One series' encoded training (and validation) windows. */
+interface TrainPart {
+  train: { x: Float32Array; y: Float32Array; n: number };
+  val: { x: Float32Array; y: Float32Array; n: number } | null;
 }
 
 export const FORECASTER_KEY = 'rnnkitForecaster';
@@ -301,6 +346,10 @@ export class Forecaster {
   split: Required<SplitOptions> = { validation: 0.1, test: 0.2 };
   /** Free-form data saved with the model. */
   info: Record<string, unknown> = {};
+  /** Per-series state after fitMany (null: trained on one series). */
+  private seriesStates: Map<string, SeriesState> | null = null;
+  /** The id whose state is swapped in while a many-series method runs a single-series one. */
+  private activeId: string | null = null;
 
   constructor(args: ForecasterArgs, model?: Model) {
     const where = 'Forecaster';
@@ -558,6 +607,47 @@ export class Forecaster {
     const where = 'Forecaster.fit';
     checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times'], where);
     const s = this.checkSeries(input, where);
+    const split = this.checkSplit(s, options, where);
+    const cal = this.resolveCalendar(options.times, s.rows, where);
+    this.seriesStates = null;
+    const w = this.seriesWindows(s, cal, split, options.stride ?? 1, where);
+    return this.train([w], options, where);
+  }
+
+  /**
+   * Train ONE network over many series (a long-format table split by its id column): windows
+   * are cut within each series, never across two; each series gets its own scalers (fitted on
+   * its training part's window-relative values) and its own Holt-Winters reference; the windows
+   * are pooled (in the order of the ids, then of the origins) for training and validation. Each
+   * series is split chronologically on its own. With one id this is exactly `fit` on that series.
+   * `times` gives each series' times by id; the calendar ('auto') is detected from the first id's.
+   * Afterwards use forecastMany / evaluateMany (the single-series methods refuse: which series?).
+   */
+  async fitMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, options: ForecastFitManyOptions = {}): Promise<History> {
+    const where = 'Forecaster.fitMany';
+    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times'], where);
+    const ids = this.checkIds(seriesById, where);
+    const times = this.checkTimesById(options.times, ids, where);
+    const all = ids.map((id) => {
+      const w = `${where}: series '${id}'`;
+      const s = this.checkSeries(seriesById[id]!, w);
+      return { id, s, split: this.checkSplit(s, options, w) };
+    });
+    this.resolveCalendar(times?.[ids[0]!], all[0]!.s.rows, `${where}: series '${ids[0]}'`);
+    const states = new Map<string, SeriesState>();
+    const parts = all.map(({ id, s, split }) => {
+      const w = `${where}: series '${id}'`;
+      const cal = this.calendarRows(times?.[id], s.rows, 0, w);
+      const part = this.seriesWindows(s, cal, split, options.stride ?? 1, w);
+      states.set(id, { xScaler: this.xScaler!, yScaler: this.yScaler!, holtWintersModel: this.holtWintersModel, hwStart: this.hwStart });
+      return part;
+    });
+    this.seriesStates = states;
+    return this.train(parts, options, where);
+  }
+
+  /** The chronological split of a series, refused (naming `where`) when its training part is too short for a window. */
+  private checkSplit(s: Series, options: SplitOptions, where: string): ReturnType<typeof chronologicalSplit> {
     const split = chronologicalSplit(s.rows, options);
     this.split = { validation: options.validation ?? FORECASTER_DEFAULTS.validation, test: options.test ?? FORECASTER_DEFAULTS.test };
     const H = this.outputSteps;
@@ -565,17 +655,29 @@ export class Forecaster {
     if (split.trainEnd < need) {
       throw new RangeError(`${where}: the training part has ${split.trainEnd} of ${s.rows} rows, too few for lookback ${this.lookback} + horizon ${H}: at least ${need} are needed (${Math.ceil(need / (1 - this.split.validation - this.split.test))} rows in all)`);
     }
+    return split;
+  }
+
+  /** With calendar 'auto', the first fit fixes the covariates (and so the network's input width) from its times; the calendar rows of the series. */
+  private resolveCalendar(times: ForecastFitOptions['times'], rows: number, where: string): Float64Array | null {
     let noPeriods = false;
     if (this.calendar === undefined) {
-      // 'auto': the first fit fixes the covariates (and so the network's input width).
-      this.calendar = options.times === undefined ? null : detectCalendar(checkTimes(options.times, s.rows, `${where}: times`));
+      this.calendar = times === undefined ? null : detectCalendar(checkTimes(times, rows, `${where}: times`));
       // Rows a year or more apart: no period to model, the times were looked at and are not needed.
       if (this.calendar !== null && this.calendar.terms.length === 0) {
         this.calendar = null;
         noPeriods = true;
       }
     }
-    const cal = noPeriods ? null : this.calendarRows(options.times, s.rows, 0, where);
+    return noPeriods ? null : this.calendarRows(times, rows, 0, where);
+  }
+
+  /**
+   * One series' training and validation windows, encoded: fits its Holt-Winters reference and
+   * scalers on its training part (left in this.holtWintersModel, hwStart, xScaler, yScaler).
+   */
+  private seriesWindows(s: Series, cal: Float64Array | null, split: ReturnType<typeof chronologicalSplit>, stride: number, where: string): TrainPart {
+    const H = this.outputSteps;
     if (this.usesHoltWinters) {
       const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + this.target]!);
       const m = this.season;
@@ -587,7 +689,6 @@ export class Forecaster {
     }
     if (this.net === null) this.net = this.build();
     const p = this.prepare(s, cal, where);
-    const stride = options.stride ?? 1;
     const trainO = windowOrigins(s.rows, { lookback: this.lookback, horizon: H, stride, targetEnd: split.trainEnd });
     const valO = split.validationEnd > split.trainEnd ? windowOrigins(s.rows, { lookback: this.lookback, horizon: H, targetStart: split.trainEnd, targetEnd: split.validationEnd }) : [];
     // Scalers from the training part only (features, then covariates).
@@ -605,21 +706,44 @@ export class Forecaster {
       this.yScaler = Scaler.fit(this.scaling, p.tgt.subarray(0, split.trainEnd), 1);
     }
     const K = this.ensemble;
-    const toTensors = (origins: number[], b: Float64Array, yRel: Float64Array): [Tensor, Tensor] => {
+    const encode = (origins: number[], b: Float64Array, yRel: Float64Array): { x: Float32Array; y: Float32Array; n: number } => {
       const { x } = this.encodeX(p, origins, b, H, this.xScaler);
       // Every member (and every quantile of a step) learns the same targets; outputs [member][step][quantile].
       const Q = this.numQuantiles;
       const y = new Float32Array(origins.length * K * H * Q);
       for (let n = 0; n < origins.length; n++) for (let j = 0; j < K; j++) for (let h = 0; h < H; h++) y.fill(this.yScaler!.transform(yRel[n * H + h]!, 0), ((n * K + j) * H + h) * Q, ((n * K + j) * H + h + 1) * Q);
-      return [new Tensor(x, [origins.length, this.lookback, this.width]), new Tensor(y, [origins.length, K * H * Q])];
+      return { x, y, n: origins.length };
     };
-    const [x, y] = toTensors(trainO, trainB, yTrainRel);
-    let val: [Tensor, Tensor] | undefined;
+    const train = encode(trainO, trainB, yTrainRel);
+    let val: TrainPart['val'] = null;
     if (valO.length > 0) {
       const vb = this.bases(p, valO, H);
-      val = toTensors(valO, vb, this.relTargets(p, valO, vb, H));
+      val = encode(valO, vb, this.relTargets(p, valO, vb, H));
     }
-    const net = this.net;
+    return { train, val };
+  }
+
+  /** Pool the parts' windows (in order) and train: Adam (when first compiled), early stopping on the pooled validation loss. */
+  private async train(parts: readonly TrainPart[], options: Omit<ForecastFitOptions, 'times'>, where: string): Promise<History> {
+    const H = this.outputSteps;
+    const outW = this.ensemble * H * this.numQuantiles;
+    const pool = (chunks: { x: Float32Array; y: Float32Array; n: number }[]): [Tensor, Tensor] => {
+      const n = chunks.reduce((a, c) => a + c.n, 0);
+      const x = new Float32Array(n * this.lookback * this.width);
+      const y = new Float32Array(n * outW);
+      let i = 0;
+      for (const c of chunks) {
+        x.set(c.x, i * this.lookback * this.width);
+        y.set(c.y, i * outW);
+        i += c.n;
+      }
+      return [new Tensor(x, [n, this.lookback, this.width]), new Tensor(y, [n, outW])];
+    };
+    const [x, y] = pool(parts.map((p) => p.train));
+    const vals = parts.flatMap((p) => (p.val === null ? [] : [p.val]));
+    const val = vals.length > 0 ? pool(vals) : undefined;
+    const net = this.net!;
+    const K = this.ensemble;
     if (net.optimizer === null) {
       const lr = options.learningRate ?? FORECASTER_DEFAULTS.learningRate;
       if (typeof lr !== 'number' || !(lr > 0)) throw new RangeError(`${where}: learningRate must be a number > 0, got ${show(lr)}`);
@@ -693,6 +817,7 @@ export class Forecaster {
   predictQuantiles(input: SeriesInput | Series, origins: readonly number[], options: ForecastPredictOptions = {}): Float64Array {
     const where = 'Forecaster.predictQuantiles';
     checkOptions(options, ['times'], where);
+    this.checkSingle(where);
     if (this.quantiles === null) throw new RangeError(`${where}: the forecaster was built without quantiles (give quantiles, e.g. [0.1, 0.5, 0.9], when creating it)`);
     if (this.strategy !== 'direct') throw new RangeError(`${where}: quantiles over the horizon need the direct strategy (the recursive one feeds back the median)`);
     const s = this.checkSeries(input, where);
@@ -710,6 +835,7 @@ export class Forecaster {
   predictFrom(input: SeriesInput | Series, origins: readonly number[], steps: number = this.horizon, options: ForecastPredictOptions = {}): Float64Array {
     const where = 'Forecaster.predict';
     checkOptions(options, ['times'], where);
+    this.checkSingle(where);
     const s = this.checkSeries(input, where);
     checkPositiveInt(steps, `${where}: steps`);
     this.fitted(where);
@@ -750,6 +876,7 @@ export class Forecaster {
 
   /** The next `steps` values of the target after the end of the series, in original units. */
   forecast(input: SeriesInput | Series, steps: number = this.horizon, options: ForecastPredictOptions = {}): number[] {
+    this.checkSingle('Forecaster.forecast');
     const s = toSeries(input, 'Forecaster.forecast');
     if (s.rows < this.lookback) throw new RangeError(`Forecaster.forecast: the series has ${s.rows} rows; lookback ${this.lookback} needs at least ${this.lookback}`);
     return Array.from(this.predictFrom(s, [s.rows - 1], steps, options));
@@ -763,6 +890,7 @@ export class Forecaster {
   evaluate(input: SeriesInput | Series, options: ForecastEvaluateOptions = {}): ForecastEvaluation {
     const where = 'Forecaster.evaluate';
     checkOptions(options, ['test', 'season', 'holtWinters', 'times'], where);
+    this.checkSingle(where);
     if (options.holtWinters !== undefined && typeof options.holtWinters !== 'boolean') throw new TypeError(`${where}: holtWinters must be a boolean, got ${show(options.holtWinters)}`);
     const s = this.checkSeries(input, where);
     const test = options.test ?? this.split.test;
@@ -812,8 +940,117 @@ export class Forecaster {
     return res;
   }
 
+  /** The series ids after fitMany (in training order), or null for a forecaster of one series. */
+  get ids(): string[] | null {
+    return this.seriesStates === null ? null : [...this.seriesStates.keys()];
+  }
+
+  /** A forecaster trained on many series needs to know which one: refuse the single-series methods. */
+  private checkSingle(where: string): void {
+    if (this.seriesStates !== null && this.activeId === null) {
+      throw new RangeError(`${where}: the forecaster was trained on many series (ids ${[...this.seriesStates.keys()].map((i) => `'${i}'`).join(', ')}); use forecastMany / evaluateMany / predictMany with the series by id`);
+    }
+  }
+
+  private checkIds(seriesById: unknown, where: string): string[] {
+    if (seriesById === null || typeof seriesById !== 'object' || Array.isArray(seriesById)) throw new TypeError(`${where}: expected an object of series by id, got ${show(seriesById)}`);
+    const ids = Object.keys(seriesById);
+    if (ids.length === 0) throw new RangeError(`${where}: no series (the object of series by id is empty)`);
+    return ids;
+  }
+
+  private checkTimesById(times: unknown, ids: readonly string[], where: string): Readonly<Record<string, readonly (number | Date)[]>> | undefined {
+    if (times === undefined) return undefined;
+    if (times === null || typeof times !== 'object' || Array.isArray(times)) throw new TypeError(`${where}: times must be an object of each series' times by id, got ${show(times)}`);
+    const t = times as Record<string, readonly (number | Date)[]>;
+    for (const id of ids) if (t[id] === undefined) throw new RangeError(`${where}: times has no entry for series '${id}'`);
+    for (const k of Object.keys(t)) if (!ids.includes(k)) throw new RangeError(`${where}: times has an entry for '${k}', which is not among the series (${ids.map((i) => `'${i}'`).join(', ')})`);
+    return t;
+  }
+
+  /** Run `fn` with series `id`'s scalers and reference swapped in (refusing an id the forecaster was not trained on). */
+  private withSeries<T>(id: string, where: string, fn: () => T): T {
+    const states = this.seriesStates;
+    if (states === null) throw new RangeError(`${where}: the forecaster was trained on one series (fit); use forecast / evaluate / predictFrom`);
+    const st = states.get(id);
+    // Unknown ids are refused, not fitted on the fly: the scalers and Holt-Winters reference come from each series' training part.
+    if (st === undefined) throw new RangeError(`${where}: unknown series '${id}'; the forecaster was trained on ${[...states.keys()].map((i) => `'${i}'`).join(', ')}`);
+    const saved = [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart, this.activeId] as const;
+    this.xScaler = st.xScaler;
+    this.yScaler = st.yScaler;
+    this.holtWintersModel = st.holtWintersModel;
+    this.hwStart = st.hwStart;
+    this.activeId = id;
+    try {
+      return fn();
+    } finally {
+      [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart, this.activeId] = saved;
+    }
+  }
+
+  /** The next `steps` values after the end of each series, by id (see forecast). */
+  forecastMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, steps: number = this.horizon, options: ForecastManyPredictOptions = {}): Record<string, number[]> {
+    const where = 'Forecaster.forecastMany';
+    checkOptions(options, ['times'], where);
+    const ids = this.checkIds(seriesById, where);
+    const times = this.checkTimesById(options.times, ids, where);
+    const out: Record<string, number[]> = {};
+    for (const id of ids) out[id] = this.withSeries(id, `${where}: series '${id}'`, () => this.forecast(seriesById[id]!, steps, times === undefined ? {} : { times: times[id]! }));
+    return out;
+  }
+
+  /** predictFrom per series: `origins` by id, [origins · steps] per id. */
+  predictMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, origins: Readonly<Record<string, readonly number[]>>, steps: number = this.horizon, options: ForecastManyPredictOptions = {}): Record<string, Float64Array> {
+    const where = 'Forecaster.predictMany';
+    checkOptions(options, ['times'], where);
+    const ids = this.checkIds(seriesById, where);
+    const times = this.checkTimesById(options.times, ids, where);
+    const out: Record<string, Float64Array> = {};
+    for (const id of ids) {
+      const o = origins[id];
+      if (o === undefined) throw new RangeError(`${where}: no origins for series '${id}'`);
+      out[id] = this.withSeries(id, `${where}: series '${id}'`, () => this.predictFrom(seriesById[id]!, o, steps, times === undefined ? {} : { times: times[id]! }));
+    }
+    return out;
+  }
+
+  /**
+   * evaluate per series (each series' own last `test` fraction, its own baselines, Holt-Winters
+   * fitted on its own rows before the test part) and the mean of every metric over the series.
+   */
+  evaluateMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, options: ForecastEvaluateManyOptions = {}): ForecastEvaluationMany {
+    const where = 'Forecaster.evaluateMany';
+    checkOptions(options, ['test', 'season', 'holtWinters', 'times'], where);
+    const ids = this.checkIds(seriesById, where);
+    const times = this.checkTimesById(options.times, ids, where);
+    const byId: Record<string, ForecastEvaluation> = {};
+    for (const id of ids) {
+      const { times: _t, ...rest } = options;
+      byId[id] = this.withSeries(id, `${where}: series '${id}'`, () => this.evaluate(seriesById[id]!, { ...rest, ...(times === undefined ? {} : { times: times[id]! }) }));
+    }
+    const evs = ids.map((id) => byId[id]!);
+    const mean = (ms: (ForecastMetrics | undefined)[]): ForecastMetrics | undefined => {
+      if (ms.some((m) => m === undefined)) return undefined;
+      const avg = (k: keyof ForecastMetrics): number => ms.reduce((a, m) => a + m![k], 0) / ms.length;
+      return { mae: avg('mae'), rmse: avg('rmse'), mape: avg('mape'), smape: avg('smape') };
+    };
+    const pooled: ForecastEvaluationMany['pooled'] = { model: mean(evs.map((e) => e.model))!, lastValue: mean(evs.map((e) => e.lastValue))! };
+    const sn = mean(evs.map((e) => e.seasonalNaive));
+    if (sn !== undefined) pooled.seasonalNaive = sn;
+    const hw = mean(evs.map((e) => e.holtWinters));
+    if (hw !== undefined) pooled.holtWinters = hw;
+    return { byId, pooled };
+  }
+
   metadata(): ForecasterMetadata {
     const { xs, ys } = this.fitted('Forecaster.save');
+    let series: Record<string, ForecasterSeriesJSON> | null = null;
+    if (this.seriesStates !== null) {
+      series = {};
+      for (const [id, st] of this.seriesStates) {
+        series[id] = { xScaler: st.xScaler.toJSON(), yScaler: st.yScaler.toJSON(), holtWinters: this.usesHoltWinters ? st.holtWintersModel : null, holtWintersStart: this.usesHoltWinters ? st.hwStart : null };
+      }
+    }
     return {
       version: 1,
       lookback: this.lookback,
@@ -839,6 +1076,7 @@ export class Forecaster {
       yScaler: ys.toJSON(),
       split: { ...this.split },
       info: this.info,
+      series,
     };
   }
 
@@ -882,11 +1120,35 @@ export class Forecaster {
       );
       f.xScaler = Scaler.fromJSON(meta.xScaler);
       f.yScaler = Scaler.fromJSON(meta.yScaler);
+      const hwStart = (st: unknown, what: string): number[] => {
+        if (!Array.isArray(st) || st.length === 0 || st.length > HW_START || !st.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new RangeError(`${what} must be 1…${HW_START} finite numbers, got ${show(st)}`);
+        return [...(st as number[])];
+      };
       if (f.usesHoltWinters) {
         f.holtWintersModel = checkHoltWintersModel(meta.holtWinters, 'holtWinters');
-        const st = meta.holtWintersStart;
-        if (!Array.isArray(st) || st.length === 0 || st.length > HW_START || !st.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new RangeError(`holtWintersStart must be 1…${HW_START} finite numbers, got ${show(st)}`);
-        f.hwStart = [...st];
+        f.hwStart = hwStart(meta.holtWintersStart, 'holtWintersStart');
+      }
+      if (meta.series !== undefined && meta.series !== null) {
+        const ser: unknown = meta.series;
+        if (typeof ser !== 'object' || ser === null || Array.isArray(ser) || Object.keys(ser).length === 0) throw new RangeError(`series must be an object of each series' scalers and reference by id, got ${show(ser)}`);
+        const states = new Map<string, SeriesState>();
+        for (const [id, j] of Object.entries(ser as Record<string, unknown>)) {
+          const w = `series '${id}'`;
+          if (j === null || typeof j !== 'object' || Array.isArray(j)) throw new RangeError(`${w} must be an object {xScaler, yScaler, holtWinters, holtWintersStart}, got ${show(j)}`);
+          checkOptions(j as Record<string, unknown>, ['xScaler', 'yScaler', 'holtWinters', 'holtWintersStart'], w);
+          const js = j as ForecasterSeriesJSON;
+          const xs = Scaler.fromJSON(js.xScaler);
+          if (xs.columns !== f.features.length + f.covariates.length) throw new RangeError(`${w}: the input scaler has ${xs.columns} columns for ${f.features.length} features and ${f.covariates.length} covariates`);
+          const ys = Scaler.fromJSON(js.yScaler);
+          if (ys.columns !== 1) throw new RangeError(`${w}: the target scaler has ${ys.columns} columns, not 1`);
+          states.set(id, {
+            xScaler: xs,
+            yScaler: ys,
+            holtWintersModel: f.usesHoltWinters ? checkHoltWintersModel(js.holtWinters, `${w}: holtWinters`) : null,
+            hwStart: f.usesHoltWinters ? hwStart(js.holtWintersStart, `${w}: holtWintersStart`) : null,
+          });
+        }
+        f.seriesStates = states;
       }
     } catch (e) {
       throw not((e as Error).message);

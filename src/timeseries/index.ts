@@ -31,5 +31,10 @@ export {
   type ForecastStrategy,
   type ForecastReference,
   type ForecastPredictOptions,
+  type ForecastFitManyOptions,
+  type ForecastManyPredictOptions,
+  type ForecastEvaluateManyOptions,
+  type ForecastEvaluationMany,
+  type ForecasterSeriesJSON,
 } from './forecaster.js';
 export { detectCalendar, calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, extendTimes, timeStep, CALENDAR_HARMONICS, type CalendarSpec, type CalendarTerm, type CalendarPeriod } from './calendar.js';
