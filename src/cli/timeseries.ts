@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive and Holt-Winters baselines.
  */
 import { resolve } from 'node:path';
-import { FORECASTER_DEFAULTS, Forecaster, ModelFormatError, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastMetrics, type Series } from '../index.js';
+import { FORECASTER_DEFAULTS, Forecaster, ModelFormatError, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -29,6 +29,11 @@ Options:
   --covariates A,B            further input columns taken as they are (scaled, not measured
                               from a reference), e.g. a known precipitation or holiday flag
   --time-column COL           dates of the rows (used to date the forecasts)
+  --id-column COL             many series in one long-format file: the rows of each value of
+                              COL are one series (oldest first within it); one network is
+                              trained over all of them, each split, scaled and given its
+                              Holt-Winters reference on its own; the test part is scored per
+                              series and as the mean over the series (--plot is refused)
   --lookback N                input rows per window (required)
   --horizon N                 steps forecast at once (required)
   --season N                  period of the seasonal baselines and of the Holt-Winters
@@ -74,6 +79,9 @@ const FORECAST_HELP = `Usage: rnnkit timeseries forecast DIR data.csv --steps N 
 
 Forecast the next N values after the end of data.csv (the same columns as in training)
 with a model from \`rnnkit timeseries train --out DIR\`, written to stdout.
+A model trained with --id-column forecasts every series of the CSV (by the same id column;
+each from its whole history, as in training), one row per id and step; ids the model was not
+trained on are refused.
 
 Options:
   --steps N               values to forecast (default: the model's horizon)
@@ -91,6 +99,8 @@ in the test part), beside the same baselines (last value, seasonal naive with a 
 Holt-Winters fitted on the rows before the test part), and with quantiles the interval
 coverage. The CSV needs the model's columns (by name) and, for calendar covariates, its time
 column. The CSV may also be given as a second argument instead of --csv.
+A model trained with --id-column is scored per series (by the same id column) and as the mean
+over the series, as train prints it.
 
 Options:
   --csv FILE              the series to score (oldest row first)
@@ -112,7 +122,7 @@ Commands:
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
-const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'lookback', 'horizon', 'season', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
+const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'id-column', 'lookback', 'horizon', 'season', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
 const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
@@ -215,10 +225,18 @@ async function train(argv: string[], print: Print): Promise<void> {
   const table = await readTable(file);
   // Columns of the series: the target first, then the other features.
   const columns = [target, ...featureNames.filter((n) => n !== target), ...covariateNames];
-  const series = numericSeries(table, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values));
-  const times = values['time-column'] === undefined ? undefined : timeColumn(table, values['time-column'] as string);
+  if (values['id-column'] !== undefined) {
+    const idColumn = values['id-column'] as string;
+    if (values.plot !== undefined) throw usageError(`${command}: --plot draws one series; with --id-column there are many (leave --plot out)`);
+    if (idColumn === target || columns.includes(idColumn) || idColumn === values['time-column']) throw usageError(`${command}: --id-column ${JSON.stringify(idColumn)} is already ${idColumn === values['time-column'] ? 'the time column' : 'a model column'}`);
+  }
+  const byId = values['id-column'] === undefined ? null : splitById(table, values['id-column'] as string);
+  const series = byId === null ? numericSeries(table, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values)) : null;
+  const timeName = values['time-column'] as string | undefined;
+  const times = timeName === undefined || byId !== null ? undefined : timeColumn(table, timeName);
   // Calendar covariates need dates; a numeric time column (years, row numbers) has no calendar.
-  const calTimes = calendar && times !== undefined && isDateColumn(table, values['time-column'] as string) ? times : undefined;
+  const dateTimes = calendar && timeName !== undefined && isDateColumn(table, timeName);
+  const calTimes = dateTimes ? times : undefined;
   const f = new Forecaster({
     lookback,
     horizon,
@@ -239,6 +257,28 @@ async function train(argv: string[], print: Print): Promise<void> {
     layers: numLayers,
     seed,
   });
+  if (byId !== null) {
+    const idColumn = values['id-column'] as string;
+    const many = manySeries(byId, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values), timeName);
+    const first = Object.values(many.times ?? {})[0];
+    f.info = { idColumn, ...(timeName !== undefined && first !== undefined ? { time: timeInfo(timeName, first) } : {}) };
+    const ids = Object.keys(many.series);
+    print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${ids.length} series by '${idColumn}' (${table.rows.length} rows), target '${target}', lookback ${lookback}, horizon ${horizon}`);
+    const calById = dateTimes ? many.times : undefined;
+    const h = await f.fitMany(many.series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, ...(calById !== undefined ? { times: calById } : {}) });
+    const vl = h.history.val_loss;
+    const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
+    print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
+    const ev = f.evaluateMany(many.series, { season, ...((f.calendar ?? null) !== null ? { times: calById } : {}) });
+    await reportMany(ev, { test, season, idColumn, target, file, lookback, horizon, metricsJson: values['metrics-json'] as string | undefined }, print);
+    if (outDir !== undefined) {
+      await f.save(outDir);
+      print(`\nModel saved in ${outDir}`);
+    }
+    return;
+  }
+  // Without --id-column the series was read above.
+  if (series === null) throw new Error('unreachable: one series without --id-column');
   if (times !== undefined) f.info = { time: timeInfo(values['time-column'] as string, times) };
   print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}${covariateNames.length > 0 ? `, covariates ${covariateNames.map((n) => `'${n}'`).join(', ')}` : ''}, lookback ${lookback}, horizon ${horizon}`);
   const h = await f.fit(series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, ...(calTimes !== undefined ? { times: calTimes } : {}) });
@@ -252,6 +292,61 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (outDir !== undefined) {
     await f.save(outDir);
     print(`\nModel saved in ${outDir}`);
+  }
+}
+
+/** The rows of each id (ids in order of first appearance; rows in file order), as tables of their own named by id. */
+function splitById(table: Table, idColumn: string): Map<string, Table> {
+  const i = table.header.indexOf(idColumn);
+  if (i < 0) throw new CliError(`${table.file}: no column '${idColumn}' (--id-column); its columns: ${table.header.join(', ')}`);
+  const out = new Map<string, Table>();
+  table.rows.forEach((row, r) => {
+    const id = (row[i] ?? '').trim();
+    if (id === '') throw new CliError(`${table.file}: line ${table.lines[r]}, column '${idColumn}' (--id-column) is empty; every row needs its series id`);
+    let t = out.get(id);
+    if (t === undefined) out.set(id, (t = { file: `${table.file} (${idColumn} '${id}')`, header: table.header, rows: [], lines: [] }));
+    t.rows.push(row);
+    t.lines.push(table.lines[r]!);
+  });
+  return out;
+}
+
+/** Each id's series (and times, when there is a time column), its messages naming the id. */
+function manySeries(byId: Map<string, Table>, columns: readonly string[], option: string, fillMethod: FillMethod | undefined, timeName: string | undefined): { series: Record<string, Series>; times?: Record<string, number[]> } {
+  const series: Record<string, Series> = {};
+  const times: Record<string, number[]> = {};
+  for (const [id, t] of byId) {
+    series[id] = numericSeries(t, columns, option, fillMethod);
+    if (timeName !== undefined) times[id] = timeColumn(t, timeName);
+  }
+  return timeName === undefined ? { series } : { series, times };
+}
+
+/** The many-series report of train and evaluate: a table per series, then the mean over the series; optionally as JSON. */
+async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season: number | undefined; idColumn: string; target: string; file: string; lookback: number; horizon: number; metricsJson: string | undefined }, print: Print): Promise<void> {
+  const rowsOf = (m: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics }, hw: string): [string, ForecastMetrics][] => {
+    const rows: [string, ForecastMetrics][] = [['model', m.model], ['last value', m.lastValue]];
+    if (m.seasonalNaive !== undefined) rows.push([`seasonal naive (${c.season})`, m.seasonalNaive]);
+    if (m.holtWinters !== undefined) rows.push([`Holt-Winters${hw}`, m.holtWinters]);
+    return rows;
+  };
+  const json: Record<string, unknown> = {};
+  for (const [id, e] of Object.entries(ev.byId)) {
+    print(`\nTest part of ${c.idColumn} '${id}': last ${Math.round(c.test * 100)}% of its rows, ${e.windows} window(s) × ${e.horizon} step(s)`);
+    const rows = rowsOf(e, e.holtWintersModel !== undefined ? ` (${holtWintersName(e.holtWintersModel)})` : '');
+    for (const line of metricsTable(rows)) print(line);
+    json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)) };
+  }
+  const ids = Object.keys(ev.byId);
+  print(`\nMean over the ${ids.length} series`);
+  const pooled = rowsOf(ev.pooled, '');
+  for (const line of metricsTable(pooled)) print(line);
+  if (c.metricsJson !== undefined) {
+    const metrics = { source: c.file, target: c.target, idColumn: c.idColumn, lookback: c.lookback, horizon: c.horizon, model: ev.pooled.model, baselines: Object.fromEntries(pooled.slice(1)), series: json };
+    await writeTextFile(c.metricsJson, JSON.stringify(metrics, null, 2) + '\n', '--metrics-json').catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+    print(`Metrics written to ${c.metricsJson}`);
   }
 }
 
@@ -359,9 +454,53 @@ async function loadForecaster(dir: string): Promise<Forecaster> {
 
 /** The model's columns from the CSV, every missing one named at once (numericSeries alone names the first). */
 function modelSeries(table: Table, f: Forecaster, fillMethod: FillMethod | undefined): Series {
+  checkModelColumns(table, f);
+  return numericSeries(table, f.columns, "the model's column", fillMethod);
+}
+
+function checkModelColumns(table: Table, f: Forecaster): void {
   const missing = f.columns.filter((c) => !table.header.includes(c));
   if (missing.length > 0) throw new CliError(`${table.file}: the model needs the column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `'${c}'`).join(', ')}, which this file lacks; its columns: ${table.header.join(', ')}`);
-  return numericSeries(table, f.columns, "the model's column", fillMethod);
+}
+
+/** The id column of a model trained on many series (train --id-column keeps it in the model's info). */
+function modelIdColumn(f: Forecaster, dir: string): string {
+  const id = (f.info as { idColumn?: unknown }).idColumn;
+  if (typeof id !== 'string' || id === '') throw new CliError(`${dir}: the model was trained on many series (${f.ids!.join(', ')}) but does not name its id column (info.idColumn)`);
+  return id;
+}
+
+/** forecast for a model trained on many series: every series of the CSV (by the model's id column), the output gaining the id column. */
+async function forecastEach(f: Forecaster, dir: string, table: Table, steps: number, format: 'csv' | 'json', fillMethod: FillMethod | undefined, plot: boolean, print: Print): Promise<void> {
+  if (plot) throw usageError(`rnnkit timeseries forecast: --plot draws one series; this model forecasts many (leave --plot out)`);
+  const idColumn = modelIdColumn(f, dir);
+  checkModelColumns(table, f);
+  const tinfo = (f.info as { time?: TimeInfo }).time;
+  const hasTime = tinfo !== undefined && table.header.includes(tinfo.column);
+  if ((f.calendar ?? null) !== null && !hasTime) throw new CliError(`${table.file}: the model takes calendar covariates from the time column${tinfo !== undefined ? ` '${tinfo.column}'` : ''}, which this file lacks`);
+  const many = manySeries(splitById(table, idColumn), f.columns, "the model's column", fillMethod, hasTime ? tinfo.column : undefined);
+  // Unknown ids are refused by name (forecastMany): their scalers and reference come from training.
+  const fc = f.forecastMany(many.series, steps, (f.calendar ?? null) !== null ? { times: many.times! } : {});
+  const name = f.columns[f.target] ?? 'value';
+  // Each series dated from its own last time.
+  const timesOf = (id: string): string[] | undefined => {
+    const t = many.times?.[id];
+    const info = t === undefined ? undefined : timeInfo(tinfo!.column, t);
+    return futureTimes(info === undefined ? undefined : { ...tinfo!, last: info.last }, steps);
+  };
+  if (format === 'json') {
+    print(JSON.stringify({ target: name, idColumn, forecast: Object.entries(fc).flatMap(([id, v]) => {
+      const times = timesOf(id);
+      return v.map((value, i) => ({ id, step: i + 1, ...(times !== undefined ? { time: times[i] } : {}), value }));
+    }) }));
+    return;
+  }
+  const q = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  print(hasTime ? `${q(idColumn)},step,${q(tinfo.column)},${q(name)}` : `${q(idColumn)},step,${q(name)}`);
+  for (const [id, v] of Object.entries(fc)) {
+    const times = timesOf(id);
+    v.forEach((value, i) => print(times !== undefined ? `${q(id)},${i + 1},${times[i]},${value}` : `${q(id)},${i + 1},${value}`));
+  }
 }
 
 async function evaluate(argv: string[], print: Print): Promise<void> {
@@ -379,6 +518,20 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   const season = values.season === undefined ? f.season : intOption(values, 'season', 1);
   const test = numberOption(values, 'test', f.split.test, (n) => n > 0 && n < 1, 'a number in (0, 1)');
   const table = await readTable(file);
+  if (f.ids !== null) {
+    if (values.plot !== undefined) throw usageError(`${command}: --plot draws one series; this model forecasts many (leave --plot out)`);
+    const idColumn = modelIdColumn(f, dir);
+    checkModelColumns(table, f);
+    const saved = (f.info as { time?: TimeInfo }).time?.column;
+    const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && table.header.includes(saved) ? saved : undefined;
+    const many = manySeries(splitById(table, idColumn), f.columns, "the model's column", fillMethod, timeName);
+    if ((f.calendar ?? null) !== null && many.times === undefined) throw new CliError(`${file}: the model takes calendar covariates from the time column${saved !== undefined ? ` '${saved}'` : ''}, which this file lacks (name the file's own with --time-column)`);
+    const target = f.columns[f.target] ?? 'value';
+    print(`Evaluating ${dir} on ${file}: ${Object.keys(many.series).length} series by '${idColumn}', target '${target}', lookback ${f.lookback}, horizon ${f.horizon}`);
+    const ev = f.evaluateMany(many.series, { test, ...(season !== undefined ? { season } : {}), ...((f.calendar ?? null) !== null ? { times: many.times } : {}) });
+    await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined }, print);
+    return;
+  }
   const series = modelSeries(table, f, fillMethod);
   const saved = (f.info as { time?: TimeInfo }).time?.column;
   // An explicit --time-column must be in the file; the model's own one is used when the file has it.
@@ -411,6 +564,7 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   const f = await loadForecaster(dir);
   const steps = intOption(values, 'steps', f.horizon);
   const table = await readTable(file);
+  if (f.ids !== null) return forecastEach(f, dir, table, steps, format, fillMethod, values.plot !== undefined, print);
   const series = modelSeries(table, f, fillMethod);
   const tinfo = (f.info as { time?: TimeInfo }).time;
   // Date the forecasts from the CSV's own last time when it has the time column.

@@ -983,6 +983,10 @@ export class Forecaster {
     this.activeId = id;
     try {
       return fn();
+    } catch (e) {
+      // Name the series in what the single-series method refused.
+      if (e instanceof RangeError) throw new RangeError(`${where}: ${e.message}`);
+      throw e;
     } finally {
       [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart, this.activeId] = saved;
     }

@@ -1,0 +1,77 @@
+/**
+ * `rnnkit timeseries … --id-column` end to end: a long-format CSV (two stores' monthly sales,
+ * rows interleaved by date) trains one model; the test part is scored per store and as the mean;
+ * evaluate reproduces train's metrics from the saved model; forecast gains the id column and dates
+ * each store from its own last row; refusals name the column or the id.
+ */
+import { test, before, after } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertUserError, rnnkit } from './helpers/cli.js';
+
+let dir = '';
+const file = (name: string): string => join(dir, name);
+const month = (i: number): string => `${2000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01`;
+// Store A: months 0…71; store B: months 12…71 at another level (the file's rows sorted by date, stores interleaved).
+const sales = (store: string, i: number): number => (store === 'A' ? 100 + 0.2 * i : 40 + 0.1 * i) + 5 * Math.sin((2 * Math.PI * i) / 12) + Math.sin(i * 1.3);
+const row = (store: string, i: number): string => `${month(i)},${store},${sales(store, i).toFixed(3)}`;
+
+type Metrics = { model: Record<string, number>; baselines: Record<string, Record<string, number>>; series: Record<string, { model: Record<string, number> }> };
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rnnkit-ts-many-'));
+  const lines = ['date,store,sales'];
+  for (let i = 0; i < 72; i++) for (const s of ['A', 'B']) if (s === 'A' || i >= 12) lines.push(row(s, i));
+  await writeFile(file('long.csv'), lines.join('\n') + '\n');
+  // B's whole history (the Holt-Winters reference runs its states from a series' first row), and its last 30 rows only.
+  await writeFile(file('onlyB.csv'), ['date,store,sales', ...Array.from({ length: 60 }, (_, k) => row('B', 12 + k))].join('\n') + '\n');
+  await writeFile(file('lateB.csv'), ['date,store,sales', ...Array.from({ length: 30 }, (_, k) => row('B', 42 + k))].join('\n') + '\n');
+  await writeFile(file('withC.csv'), ['date,store,sales', ...Array.from({ length: 30 }, (_, k) => row('C', 42 + k))].join('\n') + '\n');
+  await writeFile(file('tiny.csv'), [...lines, ...Array.from({ length: 8 }, (_, k) => row('tiny', 64 + k))].join('\n') + '\n');
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('train --id-column → per-store and mean tables; evaluate reproduces them; forecast per store', async () => {
+  const model = file('model');
+  const args = ['--target', 'sales', '--id-column', 'store', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--season', '12', '--units', '4', '--ensemble', '1', '--epochs', '2'];
+  const t = rnnkit('timeseries', 'train', file('long.csv'), ...args, '--out', model, '--metrics-json', file('train.json'));
+  assert.equal(t.code, 0, t.stderr);
+  assert.equal(t.stderr, '');
+  assert.match(t.stdout, /2 series by 'store' \(132 rows\)/);
+  assert.match(t.stdout, /Test part of store 'A': last 20% of its rows, 12 window\(s\) × 3 step\(s\)/);
+  // A has 72 rows (14 in its test part), B 60 (12): each its own test part.
+  assert.match(t.stdout, /Test part of store 'B': last 20% of its rows, 10 window\(s\) × 3 step\(s\)/);
+  assert.match(t.stdout, /Mean over the 2 series/);
+  const m = JSON.parse(await readFile(file('train.json'), 'utf8')) as Metrics;
+  assert.deepEqual(Object.keys(m.series), ['A', 'B']);
+  assert.ok(Math.abs(m.model.mae! - (m.series.A!.model.mae! + m.series.B!.model.mae!) / 2) < 1e-12);
+  assert.ok(Object.keys(m.baselines).some((k) => k.startsWith('Holt-Winters')));
+  const e = rnnkit('timeseries', 'evaluate', model, '--csv', file('long.csv'), '--metrics-json', file('eval.json'));
+  assert.equal(e.code, 0, e.stderr);
+  const m2 = JSON.parse(await readFile(file('eval.json'), 'utf8')) as Metrics;
+  assert.deepEqual(m2.series, m.series);
+  assert.deepEqual(m2.model, m.model);
+  const f = rnnkit('timeseries', 'forecast', model, file('long.csv'), '--steps', '2');
+  assert.equal(f.code, 0, f.stderr);
+  assert.deepEqual(f.stdout.trim().split('\n').map((l) => l.split(',').slice(0, 3).join(',')), ['store,step,date', 'A,1,2006-01-01', 'A,2,2006-02-01', 'B,1,2006-01-01', 'B,2,2006-02-01']);
+  const fj = rnnkit('timeseries', 'forecast', model, file('onlyB.csv'), '--format', 'json');
+  assert.equal(fj.code, 0, fj.stderr);
+  const j = JSON.parse(fj.stdout) as { idColumn: string; forecast: { id: string; step: number; time: string; value: number }[] };
+  assert.equal(j.idColumn, 'store');
+  assert.deepEqual(j.forecast.map((r) => `${r.id} ${r.step} ${r.time}`), ['B 1 2006-01-01', 'B 2 2006-02-01', 'B 3 2006-03-01']);
+  assert.ok(j.forecast.every((r) => Number.isFinite(r.value) && r.value > 30 && r.value < 70), JSON.stringify(j.forecast));
+  assertUserError(rnnkit('timeseries', 'forecast', model, file('withC.csv')), 1, /unknown series 'C'; the forecaster was trained on 'A', 'B'/);
+  assertUserError(rnnkit('timeseries', 'forecast', model, file('lateB.csv')), 1, /series 'B': Forecaster.predict: the Holt-Winters reference runs its states from the first row of the training series/);
+  assertUserError(rnnkit('timeseries', 'forecast', model, file('long.csv'), '--plot', file('x.svg')), 2, /--plot draws one series/);
+});
+
+test('train --id-column refusals: a missing id column, a series too short (named by id), --plot', () => {
+  const base = ['--target', 'sales', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--epochs', '1', '--units', '2', '--ensemble', '1'];
+  assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'shop'), 1, /long\.csv: no column 'shop' \(--id-column\); its columns: date, store, sales/);
+  assertUserError(rnnkit('timeseries', 'train', file('tiny.csv'), ...base, '--id-column', 'store'), 1, /series 'tiny'.*too few for lookback 12 \+ horizon 3/);
+  assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--plot', file('p.svg')), 2, /--plot draws one series/);
+});
