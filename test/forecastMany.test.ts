@@ -133,6 +133,9 @@ describe('Forecaster.fitMany', () => {
       assert.deepEqual(g.forecastMany(series, 4, { times: t }), f.forecastMany(series, 4, { times: t }));
       assert.deepEqual(g.evaluateMany(series, { times: t }).pooled, f.evaluateMany(series, { times: t }).pooled);
       assert.deepEqual(g.metadata().series, f.metadata().series);
+      // The top-level scalers and reference (what a reader of one series' metadata finds) are the first id's.
+      assert.deepEqual(f.metadata().xScaler, f.metadata().series!.a!.xScaler);
+      assert.deepEqual(f.metadata().holtWinters, f.metadata().series!.a!.holtWinters);
       assert.notDeepEqual(f.metadata().series!.a!.holtWinters, f.metadata().series!.b!.holtWinters);
     } finally {
       await rm(dir, { recursive: true, force: true });

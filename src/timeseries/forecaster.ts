@@ -643,6 +643,9 @@ export class Forecaster {
       return part;
     });
     this.seriesStates = states;
+    // The top-level state (saved as the model's xScaler, yScaler, holtWinters) is the first id's.
+    const first = states.get(ids[0]!)!;
+    [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart] = [first.xScaler, first.yScaler, first.holtWintersModel, first.hwStart];
     return this.train(parts, options, where);
   }
 
