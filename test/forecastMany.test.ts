@@ -142,6 +142,18 @@ describe('Forecaster.fitMany', () => {
     }
   });
 
+  it('quantiles per series: predictQuantilesMany and evaluateMany\'s coverage come from each series\' own state', async () => {
+    const series = { a: wave(70, 0, 3), b: wave(70, 0, 3).map((v) => 4 * v - 20) };
+    const f = new Forecaster({ lookback: 10, horizon: 2, units: 3, ensemble: 1, reference: 'line', calendar: false, quantiles: [0.1, 0.5, 0.9], seed: 4 });
+    await f.fitMany(series, { epochs: 2, seed: 4 });
+    const q = f.predictQuantilesMany(series, { a: [40, 50], b: [40, 50] });
+    // b = 4a − 20 and everything per series is equivariant: b's quantiles are 4 × a's − 20.
+    q.a!.forEach((v, i) => assert.ok(Math.abs(q.b![i]! - (4 * v - 20)) <= 1e-4 * 20, `quantile ${i}: ${q.b![i]} vs ${4 * v - 20}`));
+    const ev = f.evaluateMany(series);
+    assert.deepEqual(ev.byId.a!.quantiles!.coverage, ev.byId.b!.quantiles!.coverage);
+    assert.throws(() => f.predictQuantiles(series.a, [40]), /trained on many series/);
+  });
+
   it('refusals: a short series, an unknown id, the single-series methods, times without an id, no series', async () => {
     const f = new Forecaster({ lookback: 10, horizon: 3, units: 3, ensemble: 1, reference: 'line', calendar: false, seed: 1 });
     await assert.rejects(f.fitMany({ long: wave(80, 0, 0), tiny: wave(12, 0, 0) }, { epochs: 1 }), /series 'tiny'.*too few for lookback 10 \+ horizon 3/);

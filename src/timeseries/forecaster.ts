@@ -1021,6 +1021,21 @@ export class Forecaster {
     return out;
   }
 
+  /** predictQuantiles per series: `origins` by id, [origins · horizon · quantiles] per id. */
+  predictQuantilesMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, origins: Readonly<Record<string, readonly number[]>>, options: ForecastManyPredictOptions = {}): Record<string, Float64Array> {
+    const where = 'Forecaster.predictQuantilesMany';
+    checkOptions(options, ['times'], where);
+    const ids = this.checkIds(seriesById, where);
+    const times = this.checkTimesById(options.times, ids, where);
+    const out: Record<string, Float64Array> = {};
+    for (const id of ids) {
+      const o = origins[id];
+      if (o === undefined) throw new RangeError(`${where}: no origins for series '${id}'`);
+      out[id] = this.withSeries(id, `${where}: series '${id}'`, () => this.predictQuantiles(seriesById[id]!, o, times === undefined ? {} : { times: times[id]! }));
+    }
+    return out;
+  }
+
   /**
    * evaluate per series (each series' own last `test` fraction, its own baselines, Holt-Winters
    * fitted on its own rows before the test part) and the mean of every metric over the series.
