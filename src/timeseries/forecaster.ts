@@ -997,43 +997,44 @@ export class Forecaster {
 
   /** The next `steps` values after the end of each series, by id (see forecast). */
   forecastMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, steps: number = this.horizon, options: ForecastManyPredictOptions = {}): Record<string, number[]> {
-    const where = 'Forecaster.forecastMany';
+    return this.eachSeries('Forecaster.forecastMany', seriesById, options, (id, series, opts) => this.forecast(series, steps, opts));
+  }
+
+  /**
+   * Run `fn` on each series of a many-series call, with that series' scalers and reference
+   * swapped in (withSeries), its times, and errors prefixed with its id.
+   */
+  private eachSeries<T>(
+    where: string,
+    seriesById: Readonly<Record<string, SeriesInput | Series>>,
+    options: ForecastManyPredictOptions,
+    fn: (id: string, series: SeriesInput | Series, opts: { times?: readonly (number | Date)[] }) => T,
+  ): Record<string, T> {
     checkOptions(options, ['times'], where);
     const ids = this.checkIds(seriesById, where);
     const times = this.checkTimesById(options.times, ids, where);
-    const out: Record<string, number[]> = {};
-    for (const id of ids) out[id] = this.withSeries(id, `${where}: series '${id}'`, () => this.forecast(seriesById[id]!, steps, times === undefined ? {} : { times: times[id]! }));
+    const out: Record<string, T> = {};
+    for (const id of ids) out[id] = this.withSeries(id, `${where}: series '${id}'`, () => fn(id, seriesById[id]!, times === undefined ? {} : { times: times[id]! }));
     return out;
+  }
+
+  /** The origins of series `id` in a many-series call. */
+  private static originsOf(origins: Readonly<Record<string, readonly number[]>>, id: string, where: string): readonly number[] {
+    const o = origins[id];
+    if (o === undefined) throw new RangeError(`${where}: no origins for series '${id}'`);
+    return o;
   }
 
   /** predictFrom per series: `origins` by id, [origins · steps] per id. */
   predictMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, origins: Readonly<Record<string, readonly number[]>>, steps: number = this.horizon, options: ForecastManyPredictOptions = {}): Record<string, Float64Array> {
     const where = 'Forecaster.predictMany';
-    checkOptions(options, ['times'], where);
-    const ids = this.checkIds(seriesById, where);
-    const times = this.checkTimesById(options.times, ids, where);
-    const out: Record<string, Float64Array> = {};
-    for (const id of ids) {
-      const o = origins[id];
-      if (o === undefined) throw new RangeError(`${where}: no origins for series '${id}'`);
-      out[id] = this.withSeries(id, `${where}: series '${id}'`, () => this.predictFrom(seriesById[id]!, o, steps, times === undefined ? {} : { times: times[id]! }));
-    }
-    return out;
+    return this.eachSeries(where, seriesById, options, (id, series, opts) => this.predictFrom(series, Forecaster.originsOf(origins, id, where), steps, opts));
   }
 
   /** predictQuantiles per series: `origins` by id, [origins · horizon · quantiles] per id. */
   predictQuantilesMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, origins: Readonly<Record<string, readonly number[]>>, options: ForecastManyPredictOptions = {}): Record<string, Float64Array> {
     const where = 'Forecaster.predictQuantilesMany';
-    checkOptions(options, ['times'], where);
-    const ids = this.checkIds(seriesById, where);
-    const times = this.checkTimesById(options.times, ids, where);
-    const out: Record<string, Float64Array> = {};
-    for (const id of ids) {
-      const o = origins[id];
-      if (o === undefined) throw new RangeError(`${where}: no origins for series '${id}'`);
-      out[id] = this.withSeries(id, `${where}: series '${id}'`, () => this.predictQuantiles(seriesById[id]!, o, times === undefined ? {} : { times: times[id]! }));
-    }
-    return out;
+    return this.eachSeries(where, seriesById, options, (id, series, opts) => this.predictQuantiles(series, Forecaster.originsOf(origins, id, where), opts));
   }
 
   /**
