@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-const CLI_SUITES = new Set(['cli.test.ts', 'classifyCli.test.ts', 'seq2seqCli.test.ts', 'timeseriesCli.test.ts', 'csvTime.test.ts']);
+const CLI_SUITES = new Set(['cli.test.ts', 'classifyCli.test.ts', 'seq2seqCli.test.ts', 'timeseriesCli.test.ts', 'timeseriesEvaluate.test.ts', 'timeseriesManyCli.test.ts', 'csvTime.test.ts']);
 const files = readdirSync('test')
   .filter((f) => f.endsWith('.test.ts') && !CLI_SUITES.has(f))
   .sort()
