@@ -31,6 +31,16 @@ export function checkNumberIn(value: unknown, lo: number, hi: number, what: stri
   return value as number;
 }
 
+/**
+ * The options every reader of untrusted model files takes: `maxBytes` (default 2^31) and
+ * `checkFinite` (default true), checked. loadModel, loadOnnx and loadWeightsH5 share them.
+ */
+export function fileReadOptions(options: { maxBytes?: unknown; checkFinite?: unknown }, what: string): { maxBytes: number; checkFinite: boolean } {
+  const maxBytes = options.maxBytes ?? 2 ** 31;
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${show(options.maxBytes)}`);
+  return { maxBytes, checkFinite: options.checkFinite === undefined ? true : checkBoolean(options.checkFinite, `${what}: checkFinite`) };
+}
+
 export function checkBoolean(value: unknown, what: string): boolean {
   if (typeof value !== 'boolean') throw new TypeError(`${what} must be true or false, got ${show(value)}`);
   return value;

@@ -30,7 +30,7 @@
  * (kerasH5Cudnn.ts). Not read: Theano-era convolution kernels (stored flipped). The training
  * config and optimizer weights are not read: the model comes back uncompiled.
  */
-import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
+import { ModelFormatError, checkOptions, fileReadOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
 import type { Model } from '../models/model.js';
@@ -160,9 +160,7 @@ export interface LoadWeightsH5Options {
 export async function loadWeightsH5(model: Model, source: string | ArrayBuffer | ArrayBufferView, options: LoadWeightsH5Options = {}): Promise<void> {
   const what = 'loadWeightsH5';
   checkOptions(options, ['maxBytes', 'checkFinite'], what);
-  const maxBytes = options.maxBytes ?? 2 ** 31;
-  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${show(options.maxBytes)}`);
-  const checkFinite = options.checkFinite === undefined ? true : checkBoolean(options.checkFinite, `${what}: checkFinite`);
+  const { maxBytes, checkFinite } = fileReadOptions(options, what);
   if (model === null || typeof model !== 'object' || typeof (model as { setWeights?: unknown }).setWeights !== 'function' || !Array.isArray((model as { layers?: unknown }).layers)) {
     throw new TypeError(`${what}: expected a model, got ${show(model)?.slice(0, 80)}`);
   }

@@ -6,7 +6,7 @@
  * Reads rnnkit's own files, tfjs's model.save output and tensorflowjs-converted Keras
  * models (several shards, quantized weights).
  */
-import { ModelFormatError, checkBoolean, checkOptions, show } from '../core/errors.js';
+import { ModelFormatError, checkBoolean, checkOptions, fileReadOptions, show } from '../core/errors.js';
 import { MAX_JSON_BYTES, readFileBounded, readFromFiles } from '../io/node.js';
 import { modelFromKerasFile } from '../io/kerasFile.js';
 import { modelFromKerasH5 } from '../io/kerasH5.js';
@@ -51,8 +51,7 @@ type Options = Required<Omit<LoadOptions, 'signal'>> & { signal: AbortSignal | u
 function loadOptions(options: LoadOptions, what: string): Options {
   checkOptions(options, ['maxBytes', 'checkFinite', 'allowCrossOrigin', 'timeout', 'signal', 'compile'], what);
   const o = options ?? {};
-  const maxBytes = o.maxBytes ?? 2 ** 31;
-  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${show(o.maxBytes)}`);
+  const { maxBytes, checkFinite } = fileReadOptions(o, what);
   const timeout = o.timeout ?? 60_000;
   if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 2 ** 31 - 1) throw new RangeError(`${what}: timeout must be a number of milliseconds > 0 (at most 2^31 - 1), got ${show(o.timeout)}`);
   const signal = o.signal;
@@ -61,7 +60,7 @@ function loadOptions(options: LoadOptions, what: string): Options {
   }
   return {
     maxBytes,
-    checkFinite: o.checkFinite === undefined ? true : checkBoolean(o.checkFinite, `${what}: checkFinite`),
+    checkFinite,
     allowCrossOrigin: o.allowCrossOrigin === undefined ? false : checkBoolean(o.allowCrossOrigin, `${what}: allowCrossOrigin`),
     compile: o.compile === undefined ? true : checkBoolean(o.compile, `${what}: compile`),
     timeout,

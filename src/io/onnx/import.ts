@@ -30,7 +30,7 @@
  * bytes; here tensor element counts are checked against their bytes and maxBytes before
  * anything is allocated, and non-finite weights are refused by name (checkFinite).
  */
-import { ModelFormatError, checkBoolean, checkOptions, show } from '../../core/errors.js';
+import { ModelFormatError, checkOptions, fileReadOptions, show } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
 import { withNonFiniteWeights, type Layer } from '../../layers/layer.js';
 import { input } from '../../layers/inputLayer.js';
@@ -77,9 +77,7 @@ const isBytes = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof
 export async function loadOnnx(source: string | ArrayBuffer | ArrayBufferView, options: OnnxLoadOptions = {}): Promise<Model> {
   const what = 'loadOnnx';
   checkOptions(options, ['maxBytes', 'checkFinite'], `${what} options`);
-  const maxBytes = options?.maxBytes ?? 2 ** 31;
-  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`${what}: maxBytes must be a non-negative integer, got ${show(options?.maxBytes)}`);
-  const checkFinite = options?.checkFinite === undefined ? true : checkBoolean(options.checkFinite, `${what}: checkFinite`);
+  const { maxBytes, checkFinite } = fileReadOptions(options ?? {}, what);
   if (typeof source === 'string') {
     if (!isNode()) throw new TypeError(`${what}: a file path works in Node only; in a browser pass the file's bytes`);
     const { bytes, where } = await readFileBounded(source, maxBytes, what);
