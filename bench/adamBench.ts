@@ -7,7 +7,7 @@
  *    (`opt.build(n, [{ name: 'w', offset: 0, size: n, … }])`), then `opt.apply(params, grads)`,
  *    with params and grads from the backend's `alloc` (on 'wasm': resident in the module's
  *    memory, like the moments `build` allocates, so the WebAssembly kernel of
- *    src/backend/wasmAdam.ts runs; the row says which ran).
+ *    src/backend/wasm/adam.ts runs; the row says which ran).
  *  - tfjs 'cpu' and 'wasm': `tf.train.adam` applying one gradient tensor to one variable of
  *    N_PARAMS floats (`optimizer.applyGradients([{ name: w.name, tensor: grad }])`). Both backends run
  *    kernels eagerly and synchronously, so no read-back is needed inside the timing.
@@ -21,8 +21,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { optimizers } from '../src/index.js';
-import { backend, useBackend } from '../src/backend/index.js';
-import { isResident } from '../src/backend/wasmRuntime.js';
+import { backend, useBackend } from '../src/backend/kernels.js';
+import { isResident } from '../src/backend/wasm/runtime.js';
 import { Rng } from '../src/core/rng.js';
 import { tfjsInfo, useTfjsBackend, type TfjsBackend } from './frameworks.js';
 import { maxAbsDiff, secondsPerRep } from './stats.js';

@@ -61,7 +61,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Rng, TextClassifier, losses, optimizers, tensor, useBackend, type Callback, type Tensor } from '../src/index.js';
-import { getBackend, wasmSupported } from '../src/backend/index.js';
+import { getBackend, wasmSupported } from '../src/backend/kernels.js';
 import { useTfjsBackend } from './frameworks.js';
 import { UnitClock, budgetCount, maxAbsDiff, median, relDiff, timeOnce } from './stats.js';
 import { runTorchScript, type TorchFound } from './torch.js';

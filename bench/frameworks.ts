@@ -42,7 +42,7 @@ import {
   type Tensor,
 } from '../src/index.js';
 import type { Rng } from '../src/core/rng.js';
-import { backend } from '../src/backend/index.js';
+import { backend } from '../src/backend/kernels.js';
 import { UnitClock } from './stats.js';
 import { SEQ2SEQ_LAYERS, type Dataset, type ModelSpec } from './workloads.js';
 

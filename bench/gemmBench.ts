@@ -6,7 +6,7 @@
  * against a float64 product first (max |Δ|). Each figure is the median over a few timed
  * blocks, each long enough (~50 ms) that timer resolution does not matter.
  */
-import { backend, useBackend } from '../src/backend/index.js';
+import { backend, useBackend } from '../src/backend/kernels.js';
 import { Rng } from '../src/core/rng.js';
 import { tfjsInfo, tfjsMatMul, tfjsMatMulSeconds, useTfjsBackend, type TfjsBackend } from './frameworks.js';
 import { median } from './stats.js';

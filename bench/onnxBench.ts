@@ -16,7 +16,7 @@
  * installed the rows say so.
  */
 import { Rng, exportOnnx, layers, sequential, tensor, useBackend, type Sequential } from '../src/index.js';
-import { getBackend, wasmSupported } from '../src/backend/index.js';
+import { getBackend, wasmSupported } from '../src/backend/kernels.js';
 import { budgetCount, maxAbsDiff, median, timeOnce } from './stats.js';
 import { DATA_SEED, WEIGHT_SEED } from './workloads.js';
 

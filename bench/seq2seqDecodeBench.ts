@@ -42,7 +42,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, Seq2Seq, tensor, useBackend, type Tensor } from '../src/index.js';
-import { getBackend, wasmSupported } from '../src/backend/index.js';
+import { getBackend, wasmSupported } from '../src/backend/kernels.js';
 import { budgetCount, median, timeOnce } from './stats.js';
 import { runTorchScript, type TorchFound } from './torch.js';
 import type { Target } from './workloads.js';

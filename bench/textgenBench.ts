@@ -32,7 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng, TextGenerator, Vocabulary, useBackend } from '../src/index.js';
-import { getBackend } from '../src/backend/index.js';
+import { getBackend } from '../src/backend/kernels.js';
 import { builtInNames } from '../src/cli/names.js';
 import { median } from './stats.js';
 import { runTorchScript, type TorchFound } from './torch.js';

@@ -118,7 +118,7 @@ export { ModelCheckpoint, type ModelCheckpointArgs } from './models/modelCheckpo
 export { type ModelArtifacts, type ModelJSON, type SaveOptions } from './models/saving.js';
 export { regularizers, type Regularizer } from './regularizers/index.js';
 export { constraints, type Constraint } from './constraints/index.js';
-export { getBackend, useBackend, wasmSupported } from './backend/index.js';
+export { getBackend, useBackend, wasmSupported } from './backend/kernels.js';
 
 export {
   Vocabulary,

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { SMALL_M, gemmTs as gemm } from '../src/backend/gemm.js';
+import { SMALL_M, gemmTs as gemm } from '../src/backend/ts/gemm.js';
 import { Rng, Sequential, layers } from '../src/index.js';
 
 function rand(n: number, rng: Rng): Float32Array {

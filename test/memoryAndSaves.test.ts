@@ -15,7 +15,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sequential, Seq2Seq, TextGenerator, Tensor, Vocabulary, getBackend, layers, loadModel } from '../src/index.js';
-import { residentAlloc, residentBytesInUse, residentFree, wasmMemoryBytes, wasmSupported } from '../src/backend/wasmRuntime.js';
+import { residentAlloc, residentBytesInUse, residentFree, wasmMemoryBytes, wasmSupported } from '../src/backend/wasm/runtime.js';
 import { assertUserError, rnnkit } from './helpers/cli.js';
 
 const wasm = getBackend() === 'wasm';
@@ -23,7 +23,7 @@ const noWasm = !wasm && 'runs on the wasm backend (this pass uses the TypeScript
 const noWasmChild = !wasmSupported() && 'WebAssembly SIMD not available';
 const MiB = 2 ** 20;
 const SRC = new URL('../src/index.ts', import.meta.url).href;
-const RT = new URL('../src/backend/wasmRuntime.ts', import.meta.url).href;
+const RT = new URL('../src/backend/wasm/runtime.ts', import.meta.url).href;
 
 const dirs: string[] = [];
 async function tempDir(name: string): Promise<string> {

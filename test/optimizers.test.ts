@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Optimizer, getOptimizer, optimizerFromConfig, optimizers } from '../src/optimizers/index.js';
 import type { ParamSegment } from '../src/optimizers/index.js';
-import { backend, getBackend, useBackend, wasmSupported } from '../src/backend/index.js';
+import { backend, getBackend, useBackend, wasmSupported } from '../src/backend/kernels.js';
 import { countTaken } from './helpers/check.js';
 
 /** float32 state and params against a float64 reference, over ≤ 10 steps. */

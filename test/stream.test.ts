@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Sequential, layers, tensor } from '../src/index.js';
 import { Rng } from '../src/core/rng.js';
-import { backend } from '../src/backend/index.js';
+import { backend } from '../src/backend/kernels.js';
 import { assertClose, countTaken } from './helpers/check.js';
 
 const TOL = 1e-6;

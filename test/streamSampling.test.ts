@@ -11,7 +11,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng, Sequential, TextGenerator, Vocabulary, layers, sampleIndex, tensor, type Tensor } from '../src/index.js';
-import { backend, getBackend } from '../src/backend/index.js';
+import { backend, getBackend } from '../src/backend/kernels.js';
 import { PROJECTION_MAX_FLOATS } from '../src/models/stream.js';
 import { countTaken } from './helpers/check.js';
 

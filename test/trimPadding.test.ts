@@ -11,7 +11,7 @@
 import { describe, it, afterEach } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Rng } from '../src/core/rng.js';
-import { getBackend } from '../src/backend/index.js';
+import { getBackend } from '../src/backend/kernels.js';
 import { Sequential, input, layers, model, optimizers, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
 import { bucketOrder, planTrim, setPaddingTrim } from '../src/models/trim.js';
 import { assertClose } from './helpers/check.js';

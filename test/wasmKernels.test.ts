@@ -14,23 +14,23 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { gemm, gemmTs } from '../src/backend/gemm.js';
-import { gemmWasm } from '../src/backend/wasmGemm.js';
-import { wasmSupported as wasmGemmSupported } from '../src/backend/wasmRuntime.js';
+import { gemm, gemmTs } from '../src/backend/ts/gemm.js';
+import { gemmWasm } from '../src/backend/wasm/gemm.js';
+import { wasmSupported as wasmGemmSupported } from '../src/backend/wasm/runtime.js';
 import { KERNELS_WASM_SIMD, KERNELS_WASM_SOURCE_SHA256 } from '../src/backend/wasm/kernelsWasm.js';
 
 const decodeBase64 = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 import { Rng, Sequential, layers, tensor, useBackend } from '../src/index.js';
-import { Act, activationForward, type ActId } from '../src/backend/activation.js';
-import { denseForward } from '../src/backend/dense.js';
-import { denseForwardWasm } from '../src/backend/wasmDense.js';
-import { lstmBackward, lstmForward } from '../src/backend/lstm.js';
-import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasmLstm.js';
-import { gruBackward, gruForward } from '../src/backend/gru.js';
-import { gruBackwardWasm, gruForwardWasm } from '../src/backend/wasmGru.js';
-import { simpleRnnBackward, simpleRnnForward } from '../src/backend/simpleRnn.js';
-import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from '../src/backend/wasmSimpleRnn.js';
-import { residentAlloc, unshareMemoryImport, wasmRuntime } from '../src/backend/wasmRuntime.js';
+import { Act, activationForward, type ActId } from '../src/backend/ts/activation.js';
+import { denseForward } from '../src/backend/ts/dense.js';
+import { denseForwardWasm } from '../src/backend/wasm/dense.js';
+import { lstmBackward, lstmForward } from '../src/backend/ts/lstm.js';
+import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasm/lstm.js';
+import { gruBackward, gruForward } from '../src/backend/ts/gru.js';
+import { gruBackwardWasm, gruForwardWasm } from '../src/backend/wasm/gru.js';
+import { simpleRnnBackward, simpleRnnForward } from '../src/backend/ts/simpleRnn.js';
+import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from '../src/backend/wasm/simpleRnn.js';
+import { residentAlloc, unshareMemoryImport, wasmRuntime } from '../src/backend/wasm/runtime.js';
 import { assertClose, randomArray } from './helpers/check.js';
 
 function rand(n: number, rng: Rng): Float32Array {
@@ -44,8 +44,8 @@ const skip = !wasmGemmSupported() && 'WebAssembly SIMD not available';
 describe('wasm gemm', () => {
   after(() => useBackend('auto'));
 
-  it('the embedded binaries were built from the current wasm/*.ts (else: npm run build:wasm)', () => {
-    const dir = new URL('../wasm/', import.meta.url);
+  it('the embedded binaries were built from the current assembly/*.ts (else: npm run build:wasm)', () => {
+    const dir = new URL('../assembly/', import.meta.url);
     const hash = createHash('sha256');
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) hash.update(readFileSync(new URL(f, dir)));
     assert.equal(hash.digest('hex'), KERNELS_WASM_SOURCE_SHA256);
@@ -447,7 +447,7 @@ async function trainHere(): Promise<number[]> {
 describe('without WebAssembly SIMD', () => {
   it("falls back to the TypeScript kernels (WebAssembly.validate simulated failing): 'auto' picks ts, 'wasm' is refused clearly, training gives the ts results bit for bit", async () => {
     const src = new URL('../src/index.ts', import.meta.url).href;
-    const backendSrc = new URL('../src/backend/index.ts', import.meta.url).href;
+    const backendSrc = new URL('../src/backend/kernels.ts', import.meta.url).href;
     const child = `
       WebAssembly.validate = () => false; // an engine without SIMD rejects the kernel module
       const rnnkit = await import(${JSON.stringify(src)});
@@ -472,7 +472,7 @@ describe('without WebAssembly SIMD', () => {
 describe('wasm memory', { skip }, () => {
   it('without SharedArrayBuffer the wasm backend still trains (buffers outside, operands copied) to the resident run\'s losses', async () => {
     const src = new URL('../src/index.ts', import.meta.url).href;
-    const rt = new URL('../src/backend/wasmRuntime.ts', import.meta.url).href;
+    const rt = new URL('../src/backend/wasm/runtime.ts', import.meta.url).href;
     const child = `
       delete globalThis.SharedArrayBuffer; // as in a page that is not cross-origin isolated
       const rnnkit = await import(${JSON.stringify(src)});
@@ -493,7 +493,7 @@ describe('wasm memory', { skip }, () => {
   });
 
   it('blocks return to the allocator when their views are collected: 50 rounds of 16 MiB reuse the same memory', () => {
-    const rt = new URL('../src/backend/wasmRuntime.ts', import.meta.url).href;
+    const rt = new URL('../src/backend/wasm/runtime.ts', import.meta.url).href;
     const child = `
       const { residentAlloc, residentBytesInUse, wasmRuntime } = await import(${JSON.stringify(rt)});
       const keep = residentAlloc(1000);

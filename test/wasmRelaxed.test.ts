@@ -9,11 +9,11 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { wasmRuntime, wasmSupported } from '../src/backend/wasmRuntime.js';
+import { wasmRuntime, wasmSupported } from '../src/backend/wasm/runtime.js';
 
 const FLAG = '--experimental-wasm-relaxed-simd';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const runtimeSrc = new URL('../src/backend/wasmRuntime.ts', import.meta.url).href;
+const runtimeSrc = new URL('../src/backend/wasm/runtime.ts', import.meta.url).href;
 
 /** Whether a child started with FLAG gets the relaxed build (false where the engine has no such flag). */
 function childIsRelaxed(): boolean {

@@ -6,7 +6,7 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { residentBytesInUse, wasmMemoryBytes } from '../src/backend/wasmRuntime.js';
+import { residentBytesInUse, wasmMemoryBytes } from '../src/backend/wasm/runtime.js';
 
 export const MiB = 2 ** 20;
 

@@ -1,8 +1,8 @@
 /**
  * Activation names (tfjs camelCase and Keras snake_case) → kernel ids.
- * The math lives in backend/activation.ts.
+ * The math lives in backend/ts/activation.ts.
  */
-import { Act, type ActId } from '../backend/index.js';
+import { Act, type ActId } from '../backend/kernels.js';
 import { lookup, show } from '../core/errors.js';
 
 /** Activation names rnnkit accepts. */

@@ -2,7 +2,7 @@
  * Activation: y = act(x) elementwise (softmax over the last axis), on [B, F] or
  * [B, T, F] input, through the backend activation kernels. The step mask passes through.
  */
-import { backend, type ActId, type Kernels } from '../backend/index.js';
+import { backend, type ActId, type Kernels } from '../backend/kernels.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import { formatShape } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';

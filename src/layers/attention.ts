@@ -14,7 +14,7 @@
  * output, W after dropout, [B, Tq, Tv]) and useCausalMask. The query and value masks
  * are the masks that reach the inputs (Embedding(maskZero), Masking).
  */
-import { backend } from '../backend/index.js';
+import { backend } from '../backend/kernels.js';
 import { checkBoolean, checkNumberIn, checkOptions, show } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';

@@ -14,7 +14,7 @@
  * Refused by name: dataFormat 'channelsFirst' (put a Permute({dims: [2, 1]}) before the
  * layer), activityRegularizer, LoRA/DoRA.
  */
-import { backend, conv1dIsPointwise, Act, type ActId, type Kernels } from '../backend/index.js';
+import { backend, conv1dIsPointwise, Act, type ActId, type Kernels } from '../backend/kernels.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { checkBoolean, checkPositiveInt, show } from '../core/errors.js';

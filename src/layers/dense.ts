@@ -2,7 +2,7 @@
  * Dense: y = act(x · kernel + bias), kernel [I, O]. On 3-D input [B, T, I] it applies
  * to every time step (one product over B·T rows), as Keras does.
  */
-import { backend, Act, type ActId, type Kernels } from '../backend/index.js';
+import { backend, Act, type ActId, type Kernels } from '../backend/kernels.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { checkBoolean, checkPositiveInt } from '../core/errors.js';

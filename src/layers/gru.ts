@@ -1,11 +1,11 @@
 /**
  * GRU (Keras 3): gate order z, r, h; resetAfter true by default (bias [2, 3H], reset
  * applied after the recurrent product — the cuDNN/PyTorch form, which tfjs cannot
- * run), or resetAfter false (bias [3H]). The math is in backend/gru.ts.
+ * run), or resetAfter false (bias [3H]). The math is in backend/ts/gru.ts.
  */
 import type { Rng } from '../core/rng.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
-import type { ActId } from '../backend/index.js';
+import type { ActId } from '../backend/kernels.js';
 import { checkBoolean } from '../core/errors.js';
 import { ensure, ensureAll, type LayerWeight } from './layer.js';
 import { Recurrent, type RecurrentArgs } from './recurrent.js';

@@ -15,7 +15,7 @@ import { noteWeightsWritten } from '../core/weightsVersion.js';
 import type { Initializer } from '../initializers/index.js';
 import type { Regularizer } from '../regularizers/index.js';
 import type { Constraint } from '../constraints/index.js';
-import { backend, freeBuffer } from '../backend/index.js';
+import { backend, freeBuffer } from '../backend/kernels.js';
 
 /** A per-sample shape (no batch axis); `null` = any length (only the time axis). */
 export type Shape = readonly (number | null)[];

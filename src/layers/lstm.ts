@@ -1,11 +1,11 @@
 /**
  * LSTM (Keras 3): gate order i, f, c, o; recurrentActivation 'sigmoid' and
  * unitForgetBias true by default (tfjs defaults differ: hardSigmoid, false). States
- * [h, c]. The math is in backend/lstm.ts; the shell in recurrent.ts.
+ * [h, c]. The math is in backend/ts/lstm.ts; the shell in recurrent.ts.
  */
 import type { Rng } from '../core/rng.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
-import { inputProjectionRow, type ActId } from '../backend/index.js';
+import { inputProjectionRow, type ActId } from '../backend/kernels.js';
 import { checkBoolean } from '../core/errors.js';
 import type { Initializer } from '../initializers/index.js';
 import { ensure, ensureAll, type LayerWeight } from './layer.js';

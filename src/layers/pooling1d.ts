@@ -9,7 +9,7 @@
  * No mask leaves these layers (Keras 3 pooling layers drop it); masked steps are pooled
  * like any other. dataFormat 'channelsFirst' is refused by name.
  */
-import { backend, type Kernels } from '../backend/index.js';
+import { backend, type Kernels } from '../backend/kernels.js';
 import { formatShape } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type Shape } from './layer.js';

@@ -9,7 +9,7 @@
  * kernels → hs [T, B, H] → output (every step, batch-major, in processing order as
  * Keras returns it; or the last step). Backward retraces it.
  */
-import { backend, type ActId, type Kernels } from '../backend/index.js';
+import { backend, type ActId, type Kernels } from '../backend/kernels.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';

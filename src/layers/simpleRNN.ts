@@ -1,7 +1,7 @@
 /**
  * SimpleRNN: h_t = act(x_t · kernel + h_{t-1} · recurrentKernel + bias). The shell
  * (recurrent.ts) handles sequences, masks, dropout and state; the math is in
- * backend/simpleRnn.ts.
+ * backend/ts/simpleRnn.ts.
  */
 import type { Rng } from '../core/rng.js';
 import { ensure, type LayerWeight } from './layer.js';

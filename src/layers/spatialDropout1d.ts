@@ -7,7 +7,7 @@
  * (seed, fit seed, epoch), B·C draws per batch in [b][c] order. The step mask passes
  * through unchanged (Keras's SpatialDropout1D is a Dropout).
  */
-import { backend, type Kernels } from '../backend/index.js';
+import { backend, type Kernels } from '../backend/kernels.js';
 import { checkNumberIn } from '../core/errors.js';
 import { formatShape } from '../core/tensor.js';
 import { Rng, mixSeeds } from '../core/rng.js';

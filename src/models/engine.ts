@@ -14,7 +14,7 @@ import type { Loss } from '../losses/index.js';
 import type { Metric } from '../metrics/index.js';
 import type { Logs } from './callback.js';
 import { copyRows, gatherRows, type Dataset } from './data.js';
-import { backend } from '../backend/index.js';
+import { backend } from '../backend/kernels.js';
 import { Executor } from './executor.js';
 import { ensure } from '../layers/layer.js';
 import { show } from '../core/errors.js';

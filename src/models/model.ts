@@ -32,7 +32,7 @@ import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type 
 import { ParallelTrainer, checkWorkersOption, resolveThreads } from './workers/pool.js';
 import { formatGraphSummary, formatSummary } from './summary.js';
 import { Stream } from './stream.js';
-import { freeBuffer } from '../backend/index.js';
+import { freeBuffer } from '../backend/kernels.js';
 import { modelToArtifacts, type ModelArtifacts, type SaveOptions } from './saving.js';
 import { saveToDirectory } from '../io/node.js';
 

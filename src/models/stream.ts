@@ -25,7 +25,7 @@ import { Embedding } from '../layers/embedding.js';
 import { Dense } from '../layers/dense.js';
 import { Activation } from '../layers/activation.js';
 import { isStepwise } from '../layers/registry.js';
-import { Act, backend } from '../backend/index.js';
+import { Act, backend } from '../backend/kernels.js';
 import type { Engine } from './engine.js';
 import { splitByName } from './modelData.js';
 

@@ -13,7 +13,7 @@
  * boundary and the promise rejects with an Error named 'AbortError' (as fit does), after
  * the weights of the last applied batch have been copied into `model`.
  */
-import { backend, useBackend } from '../backend/index.js';
+import { backend, useBackend } from '../backend/kernels.js';
 import { Tensor } from '../core/tensor.js';
 import { modelToArtifacts, type ModelJSON } from './saving.js';
 import type { Model, FitArgs } from './model.js';

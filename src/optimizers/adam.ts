@@ -9,7 +9,7 @@
  * tfjs add ε to the corrected √v̂, which differs early in training; we match Keras.
  */
 import { checkBoolean, checkNumberIn } from '../core/errors.js';
-import { backend, freeBuffer } from '../backend/index.js';
+import { backend, freeBuffer } from '../backend/kernels.js';
 import { Optimizer } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 

@@ -21,7 +21,7 @@
  * rules round each new slot value to float32 (Math.fround) before using it, so
  * the arithmetic sees exactly what Keras reads back from its variables.
  */
-import { backend, freeBuffer } from '../backend/index.js';
+import { backend, freeBuffer } from '../backend/kernels.js';
 import { checkBoolean, checkNumberIn, checkOptions, checkPositiveInt, table, show } from '../core/errors.js';
 import { noteWeightsWritten } from '../core/weightsVersion.js';
 import { LearningRateSchedule, deserializeSchedule, serializeSchedule } from './schedules.js';

@@ -18,7 +18,7 @@
  */
 import { ModelFormatError, checkBoolean, checkOptions, checkPositiveInt, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import { backend } from '../backend/index.js';
+import { backend } from '../backend/kernels.js';
 import { Rng, nextSeed } from '../core/rng.js';
 import { layers } from '../layers/index.js';
 import { input } from '../layers/inputLayer.js';

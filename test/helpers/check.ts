@@ -1,7 +1,7 @@
 /** Test helpers: seeded data, tolerance comparison that reports the worst entry. */
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
-import type { Kernels } from '../../src/backend/index.js';
+import type { Kernels } from '../../src/backend/kernels.js';
 
 export function randomArray(n: number, rng: Rng, lo = -1, hi = 1): Float32Array {
   const a = new Float32Array(n);

@@ -16,7 +16,7 @@
  * Whatever cannot be expressed is collected over the whole model first and refused in
  * one error naming each layer and option.
  */
-import { Act, type ActId } from '../../backend/index.js';
+import { Act, type ActId } from '../../backend/kernels.js';
 import { activationName } from '../../activations/index.js';
 import { checkOptions, show } from '../../core/errors.js';
 import { InputLayer } from '../../layers/inputLayer.js';

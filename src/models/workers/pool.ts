@@ -12,7 +12,7 @@
 import { BatchNormalization, Bidirectional, Recurrent, TimeDistributed, type Layer } from '../../layers/index.js';
 import { builtInClass } from '../../layers/registry.js';
 import { lossFromConfig, type Loss } from '../../losses/index.js';
-import { backend } from '../../backend/index.js';
+import { backend } from '../../backend/kernels.js';
 import type { Dataset } from '../data.js';
 import type { Engine } from '../engine.js';
 import type { Graph } from '../graph.js';

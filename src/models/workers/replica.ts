@@ -7,7 +7,7 @@
  * Any exception is reported to the main thread (message + FAILED counter) and ends
  * the thread.
  */
-import { useBackend, backend } from '../../backend/index.js';
+import { useBackend, backend } from '../../backend/kernels.js';
 import { mixSeeds, setSeed } from '../../core/rng.js';
 import { lossFromConfig } from '../../losses/index.js';
 import { modelFromArtifacts } from '../loading.js';

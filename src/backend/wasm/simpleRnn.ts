@@ -1,16 +1,16 @@
 /**
- * The 'wasm' backend's SimpleRNN: the time loop of backend/simpleRnn.ts with the
+ * The 'wasm' backend's SimpleRNN: the time loop of backend/ts/simpleRnn.ts with the
  * per-step product and the activation in WebAssembly on resident buffers
- * (wasmRuntime.ts), so a step is two calls with pointers (no cell kernel is needed:
+ * (runtime.ts), so a step is two calls with pointers (no cell kernel is needed:
  * the GEMM and the activation kernels are the whole step). Masks, dropout and the
  * state gathering stay the TypeScript helpers, which work on the same views. When an
  * operand is not resident, or the activation has no WebAssembly kernel, the TypeScript
  * kernel runs instead (with the WebAssembly GEMM).
  */
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
-import { simpleRnnBackward, simpleRnnForward } from './simpleRnn.js';
-import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
-import type { ActId } from './activation.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
+import { simpleRnnBackward, simpleRnnForward } from '../ts/simpleRnn.js';
+import { addr, isResident, wasmRuntime } from './runtime.js';
+import type { ActId } from '../ts/activation.js';
 
 /** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
 const ok = (a: Float32Array | null): boolean => a === null || isResident(a);

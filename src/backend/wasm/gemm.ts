@@ -2,7 +2,7 @@
  * The 'wasm' backend's GEMM: same signature and semantics as the TypeScript `gemmTs`,
  * computed by the SIMD kernel of wasm/kernels.ts.
  *
- * Operands that live in the module's memory (wasmRuntime.ts) are passed by address —
+ * Operands that live in the module's memory (runtime.ts) are passed by address —
  * A through its strides in either orientation, B and C with their leading dimensions —
  * so the per-step products of the recurrent kernels copy nothing; A·Bᵀ with all three
  * resident runs the dot-product kernel (gemmNT) on B as stored. Any other operand is
@@ -11,8 +11,8 @@
  * The kernel accumulates in f32 (the TS kernel in f64), with fused multiply-adds where
  * the engine has relaxed SIMD: results agree to ~1e-6 relative, not bit for bit.
  */
-import { SMALL_M, gemmTs } from './gemm.js';
-import { addr, heapF32, isResident, scratch, wasmRuntime } from './wasmRuntime.js';
+import { SMALL_M, gemmTs } from '../ts/gemm.js';
+import { addr, heapF32, isResident, scratch, wasmRuntime } from './runtime.js';
 
 const align16 = (n: number): number => (n + 15) & ~15;
 

@@ -3,13 +3,13 @@
  * on resident buffers — the product, the bias, the activation (softmax included, row by
  * row) — so no step of it runs in JavaScript (the softmax over the vocabulary in a JS
  * loop took 5% of a 64-stream sampling step; three calls instead of one, 2% of a
- * one-character step). Backward stays backend/dense.ts. When
+ * one-character step). Backward stays backend/ts/dense.ts. When
  * an operand is not resident, or the activation has no WebAssembly kernel, the
  * TypeScript kernel runs instead.
  */
-import { Act, type ActId } from './activation.js';
-import { denseForward } from './dense.js';
-import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
+import { Act, type ActId } from '../ts/activation.js';
+import { denseForward } from '../ts/dense.js';
+import { addr, isResident, wasmRuntime } from './runtime.js';
 
 export function denseForwardWasm(
   out: Float32Array, // [rows, O]

@@ -3,7 +3,7 @@
  * src/optimizers/adam.ts in f64x2 lanes, bit for bit the same results, on parameters,
  * gradients and moments resident in the module's memory.
  */
-import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
+import { addr, isResident, wasmRuntime } from './runtime.js';
 
 export function adamUpdateWasm(
   params: Float32Array,

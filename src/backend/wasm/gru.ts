@@ -1,5 +1,5 @@
 /**
- * The 'wasm' backend's GRU: the time loop of backend/gru.ts with the per-step products
+ * The 'wasm' backend's GRU: the time loop of backend/ts/gru.ts with the per-step products
  * and the cell in WebAssembly on resident buffers. resetAfter = true (Keras's default):
  * one product and one fused cell kernel per step (wasm/kernels.ts). resetAfter = false:
  * the candidate's product takes r ⊙ hPrev, so two products with a cell kernel after
@@ -7,10 +7,10 @@
  * helpers. Operands outside WebAssembly memory, or an activation without a WebAssembly
  * kernel: the TypeScript kernel (with the WebAssembly GEMM).
  */
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
-import { gruBackward, gruForward } from './gru.js';
-import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
-import type { ActId } from './activation.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
+import { gruBackward, gruForward } from '../ts/gru.js';
+import { addr, isResident, wasmRuntime } from './runtime.js';
+import type { ActId } from '../ts/activation.js';
 
 
 /** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */

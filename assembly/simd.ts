@@ -1,6 +1,6 @@
 /**
- * AssemblyScript: the SIMD helpers every kernel file shares (imported by wasm/kernels.ts,
- * the module's entry, and wasm/cells.ts). Nothing here is a module export: an entry
+ * AssemblyScript: the SIMD helpers every kernel file shares (imported by assembly/index.ts,
+ * the module's entry, and assembly/cells.ts). Nothing here is a module export: an entry
  * file's exports become the module's, and a function that takes or returns v128 cannot
  * be called from JavaScript. All are inlined where they are used.
  */
@@ -20,7 +20,7 @@
 
 // ---------------------------------------------------------------- activations
 
-// Activation ids: the same numbers as Act in src/backend/activation.ts. The ones below
+// Activation ids: the same numbers as Act in src/backend/ts/activation.ts. The ones below
 // are computed here; the caller keeps the others in TypeScript.
 export const LINEAR = 0;
 export const TANH = 1;

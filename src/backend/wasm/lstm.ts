@@ -1,16 +1,16 @@
 /**
- * The 'wasm' backend's LSTM: the time loop of backend/lstm.ts with the per-step
+ * The 'wasm' backend's LSTM: the time loop of backend/ts/lstm.ts with the per-step
  * product, the gate activations and the cell update in WebAssembly on resident buffers
- * (wasmRuntime.ts), so a step is a handful of calls with pointers. Masks, dropout and
+ * (runtime.ts), so a step is a handful of calls with pointers. Masks, dropout and
  * the state gathering stay the TypeScript helpers, which work on the same views.
  * When an operand is not resident, or an activation has no WebAssembly kernel, the
  * TypeScript kernel runs instead (with the WebAssembly GEMM).
  */
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from './recurrent.js';
-import { lstmBackward, lstmForward } from './lstm.js';
-import { gemmWasm } from './wasmGemm.js';
-import { addr, isResident, wasmRuntime } from './wasmRuntime.js';
-import type { ActId } from './activation.js';
+import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
+import { lstmBackward, lstmForward } from '../ts/lstm.js';
+import { gemmWasm } from './gemm.js';
+import { addr, isResident, wasmRuntime } from './runtime.js';
+import type { ActId } from '../ts/activation.js';
 
 /** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
 const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
@@ -96,7 +96,7 @@ export function lstmStepWasm(
   return true;
 }
 
-/** lstmStepProjected (backend/lstm.ts) in one WebAssembly call; declines as lstmStepWasm does. */
+/** lstmStepProjected (backend/ts/lstm.ts) in one WebAssembly call; declines as lstmStepWasm does. */
 export function lstmStepProjectedWasm(
   h: Float32Array,
   c: Float32Array,

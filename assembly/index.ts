@@ -2,7 +2,7 @@
  * AssemblyScript source of rnnkit's WebAssembly SIMD kernels (compiled by
  * scripts/build-wasm.mjs into src/backend/wasm/kernelsWasm.ts; not part of the tsc
  * build). Every pointer is a byte offset into the imported memory, where the 'wasm'
- * backend keeps the arenas (src/backend/wasmRuntime.ts), so calls copy nothing. The
+ * backend keeps the arenas (src/backend/wasm/runtime.ts), so calls copy nothing. The
  * module keeps no state of its own: several instances (worker threads) may share one
  * memory.
  *
@@ -368,7 +368,7 @@ export function softmaxForward(y: usize, x: usize, rows: i32, cols: i32): void {
   }
 }
 
-/** Softmax's activation id (Act.softmax in src/backend/activation.ts): a row-wise activation, not in actv. */
+/** Softmax's activation id (Act.softmax in src/backend/ts/activation.ts): a row-wise activation, not in actv. */
 const SOFTMAX = 10;
 
 /**
@@ -700,4 +700,4 @@ export function gruCellBackward(B: i32, H: i32, act: i32, ract: i32, dPre: usize
   }
 }
 
-export * from './cells'; // the GRU cell for resetAfter = false (wasm/cells.ts)
+export * from './cells'; // the GRU cell for resetAfter = false (assembly/cells.ts)

@@ -1,17 +1,17 @@
 /**
- * AssemblyScript: the GRU cell for resetAfter = false, re-exported by wasm/kernels.ts
+ * AssemblyScript: the GRU cell for resetAfter = false, re-exported by assembly/index.ts
  * (the module's entry) and built with it. Same conventions as the cells there: byte
  * pointers into the shared memory, gate order z, r, h in rows 3H floats apart, [B, H]
  * states, tails through the vector code one lane at a time so they round like the body.
  *
  * The candidate's recurrent product takes r ⊙ hPrev, so a step is two products
- * (src/backend/wasmGru.ts) with a cell kernel after each:
+ * (src/backend/wasm/gru.ts) with a cell kernel after each:
  *   pre_zr += hPrev · U_zr                                (GEMM)
  *   z, r = ract(pre_zr);  rh = r ⊙ hPrev                  gruCellForwardZR
  *   pre_h += rh · U_h                                      (GEMM)
  *   hh = act(pre_h);  h = z ⊙ hState + (1 − z) ⊙ hh       gruCellForwardH
  * hPrev is the state the step multiplies (recurrent dropout applied), hState the
- * previous output itself (undropped), as in src/backend/gru.ts. Backward:
+ * previous output itself (undropped), as in src/backend/ts/gru.ts. Backward:
  *   dpre_z = ract'(dh ⊙ (hState − hh)), dpre_h = act'(dh ⊙ (1 − z)), dhNext = dh ⊙ z
  *                                                           gruCellBackwardZH
  *   drh = dpre_h · U_hᵀ                                    (GEMM)

@@ -2,25 +2,25 @@
  * The kernel interface. Layers call kernels through the current backend; the
  * TypeScript kernels are the specification every faster backend is tested against.
  */
-import { gemm, gemmTs, setGemmImpl } from './gemm.js';
-import { gemmWasm } from './wasmGemm.js';
-import { lstmBackwardWasm, lstmForwardWasm, lstmStepProjectedWasm, lstmStepWasm } from './wasmLstm.js';
-import { gruBackwardWasm, gruForwardWasm } from './wasmGru.js';
-import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from './wasmSimpleRnn.js';
-import { isResident, residentAlloc, residentFree, wasmMemoryError, wasmMemoryReserved, wasmRuntime, wasmSupported } from './wasmRuntime.js';
-import { adamUpdateWasm } from './wasmAdam.js';
-import { denseForwardWasm } from './wasmDense.js';
-import { activationBackward, activationForward } from './activation.js';
-import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './elementwise.js';
-import { denseBackward, denseForward } from './dense.js';
-import { simpleRnnBackward, simpleRnnForward } from './simpleRnn.js';
-import { lstmBackward, lstmForward, lstmStep, lstmStepProjected } from './lstm.js';
-import { gruBackward, gruForward } from './gru.js';
-import { avgPool1dBackward, avgPool1dForward, col2im1d, conv1dBackward, conv1dForward, dropoutNoise, im2col1d, maxPool1dBackward, maxPool1dForward, scaleChannels } from './conv.js';
+import { gemm, gemmTs, setGemmImpl } from './ts/gemm.js';
+import { gemmWasm } from './wasm/gemm.js';
+import { lstmBackwardWasm, lstmForwardWasm, lstmStepProjectedWasm, lstmStepWasm } from './wasm/lstm.js';
+import { gruBackwardWasm, gruForwardWasm } from './wasm/gru.js';
+import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from './wasm/simpleRnn.js';
+import { isResident, residentAlloc, residentFree, wasmMemoryError, wasmMemoryReserved, wasmRuntime, wasmSupported } from './wasm/runtime.js';
+import { adamUpdateWasm } from './wasm/adam.js';
+import { denseForwardWasm } from './wasm/dense.js';
+import { activationBackward, activationForward } from './ts/activation.js';
+import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './ts/elementwise.js';
+import { denseBackward, denseForward } from './ts/dense.js';
+import { simpleRnnBackward, simpleRnnForward } from './ts/simpleRnn.js';
+import { lstmBackward, lstmForward, lstmStep, lstmStepProjected } from './ts/lstm.js';
+import { gruBackward, gruForward } from './ts/gru.js';
+import { avgPool1dBackward, avgPool1dForward, col2im1d, conv1dBackward, conv1dForward, dropoutNoise, im2col1d, maxPool1dBackward, maxPool1dForward, scaleChannels } from './ts/conv.js';
 
-export { Act, type ActId } from './activation.js';
-export { conv1dIsPointwise } from './conv.js';
-export { inputProjectionRow } from './lstm.js';
+export { Act, type ActId } from './ts/activation.js';
+export { conv1dIsPointwise } from './ts/conv.js';
+export { inputProjectionRow } from './ts/lstm.js';
 
 export interface Kernels {
   readonly name: string;
@@ -115,7 +115,7 @@ export const tsKernels: Kernels = {
 };
 
 /**
- * The WebAssembly backend: buffers in the module's memory (./wasmRuntime.ts), the GEMM,
+ * The WebAssembly backend: buffers in the module's memory (./wasm/runtime.ts), the GEMM,
  * Dense forward and the SimpleRNN, LSTM and GRU time loops in WebAssembly SIMD; the rest are the
  * TypeScript kernels working on the same buffers (Conv1D's products go through `gemm`, so
  * they run in WebAssembly; its im2col/col2im and the pooling loops are the TS kernels).

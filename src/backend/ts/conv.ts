@@ -18,7 +18,7 @@
 import { gemm } from './gemm.js';
 import { activationBackward, activationForward, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
-import type { Rng } from '../core/rng.js';
+import type { Rng } from '../../core/rng.js';
 
 /** Whether the convolution reads x as it is (1 tap, stride 1, no padding): then cols is x itself. */
 export function conv1dIsPointwise(k: number, stride: number, padLeft: number): boolean {

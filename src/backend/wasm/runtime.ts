@@ -22,7 +22,7 @@
  * coalesced; the memory grows only when no free block fits (a WebAssembly memory never
  * shrinks).
  */
-import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD } from './wasm/kernelsWasm.js';
+import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD } from './kernelsWasm.js';
 
 export interface WasmKernelExports {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
