@@ -76,10 +76,11 @@ export function holtWintersName(m: Pick<HoltWintersModel, 'trend' | 'damped' | '
   return `${t},${s}`;
 }
 
-function checkData(y: ArrayLike<number>, where: string): Float64Array {
+/** y as a Float64Array; a non-array or a non-finite value refused by position (`model` names who needs them). */
+export function checkData(y: ArrayLike<number>, where: string, model = 'Holt-Winters'): Float64Array {
   if (y === null || typeof y !== 'object' || typeof (y as ArrayLike<number>).length !== 'number') throw new TypeError(`${where}: expected an array of numbers, got ${show(y)}`);
   const out = Float64Array.from(y as ArrayLike<number>);
-  for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i]!)) throw new RangeError(`${where}: value ${i} is ${show((y as ArrayLike<unknown>)[i])}; Holt-Winters needs finite values`);
+  for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i]!)) throw new RangeError(`${where}: value ${i} is ${show((y as ArrayLike<unknown>)[i])}; ${model} needs finite values`);
   return out;
 }
 
@@ -237,7 +238,7 @@ function smooth(y: Float64Array, r: Resolved, p: Params, record?: { level: Float
 }
 
 /** Bounded Nelder–Mead: coordinates with a box are projected into it. */
-function nelderMead(f: (x: Float64Array) => number, x0: Float64Array, step: Float64Array, lo: Float64Array, hi: Float64Array, maxEvals: number): { x: Float64Array; fx: number } {
+export function nelderMead(f: (x: Float64Array) => number, x0: Float64Array, step: Float64Array, lo: Float64Array, hi: Float64Array, maxEvals: number): { x: Float64Array; fx: number } {
   const d = x0.length;
   const clip = (x: Float64Array): Float64Array => {
     for (let i = 0; i < d; i++) x[i] = Math.min(hi[i]!, Math.max(lo[i]!, x[i]!));
@@ -313,6 +314,24 @@ function nelderMead(f: (x: Float64Array) => number, x0: Float64Array, step: Floa
   return { x: pts[best]!, fx: fs[best]! };
 }
 
+/**
+ * Nelder–Mead from x (f(x) = fx), restarted from the best point until a restart no longer
+ * improves by a relative 1e-10 (Nelder–Mead can stall on a flat or curved valley); 20 rounds at most.
+ */
+export function minimizeRestarted(f: (x: Float64Array) => number, x: Float64Array, fx: number, step: Float64Array, lo: Float64Array, hi: Float64Array): { x: Float64Array; fx: number } {
+  const D = x.length;
+  for (let round = 0; round < 20; round++) {
+    const res = nelderMead(f, x, step, lo, hi, 400 * D);
+    const gain = fx - res.fx;
+    if (res.fx <= fx) {
+      x = Float64Array.from(res.x);
+      fx = res.fx;
+    }
+    if (round > 0 && !(gain > 1e-10 * Math.max(1, fx))) break;
+  }
+  return { x, fx };
+}
+
 /** Fit one Holt-Winters variant on y (every value is a training row). */
 export function fitHoltWinters(y: ArrayLike<number>, spec: HoltWintersSpec = {}): HoltWintersModel {
   const where = 'fitHoltWinters';
@@ -379,16 +398,7 @@ export function fitHoltWinters(y: ArrayLike<number>, spec: HoltWintersSpec = {})
   for (const a of grid) for (const b of hasT ? grid : [0]) for (const g of r.seasonal !== null ? grid : [0]) tryU(a, b, g);
   const step = new Float64Array(D).fill(0.05);
   for (let k = 0; k < iu.length; k++) step[k] = 0.1;
-  // Restart from the best point until a restart no longer improves (Nelder–Mead can stall).
-  for (let round = 0; round < 20; round++) {
-    const res = nelderMead(objective, x, step, lo, hi, 400 * D);
-    const gain = fx - res.fx;
-    if (res.fx <= fx) {
-      x = Float64Array.from(res.x);
-      fx = res.fx;
-    }
-    if (round > 0 && !(gain > 1e-10 * Math.max(1, fx))) break;
-  }
+  x = minimizeRestarted(objective, x, fx, step, lo, hi).x;
   const p = decode(x);
   const n = d.length;
   const rec = { level: new Float64Array(n + 1), slope: new Float64Array(n + 1), season: new Float64Array((n + 1) * m) };
