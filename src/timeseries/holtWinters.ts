@@ -377,7 +377,7 @@ export function fitHoltWinters(y: ArrayLike<number>, spec: HoltWintersSpec = {})
   };
   // Start: statsmodels' default starting smoothing values (α = 0.5/m, β = 0.1α, γ = 0.05(1−α),
   // φ = 0.99), the best of a small grid of (α, β, γ) beside it, and the heuristic states.
-  let x = new Float64Array(D);
+  let x: Float64Array = new Float64Array(D);
   const startU = [0.5 / Math.max(m, 1), 0.1, 0.05, (0.99 - 0.8) / 0.195];
   iu.forEach((j, k) => (x[k] = startU[j]!));
   let fx = objective(x);
