@@ -206,6 +206,13 @@ export {
   type CalendarSpec,
   type CalendarTerm,
   type CalendarPeriod,
+  detectSeason,
+  seasonScore,
+  calendarSeasons,
+  SEASON_THRESHOLD,
+  type SeasonDetection,
+  type SeasonCandidate,
+  type DetectSeasonOptions,
 } from './timeseries/index.js';
 export {
   Seq2Seq,
