@@ -430,7 +430,7 @@ export function fitHoltWinters(y: ArrayLike<number>, spec: HoltWintersSpec = {})
 }
 
 /** The seasons of rows e…e+m−1 from the ring stored after row e−1 (ring index = row mod m). */
-function seasonsAfter(ring: Float64Array, e: number, m: number): number[] {
+export function seasonsAfter(ring: Float64Array, e: number, m: number): number[] {
   return Array.from({ length: m }, (_, j) => ring[e * m + ((e + j) % m)]!);
 }
 
@@ -472,7 +472,8 @@ export function holtWintersForecast(model: HoltWintersModel, steps: number): Flo
   return forecastFrom(model, model.level, model.slope, model.season, steps);
 }
 
-function forecastFrom(model: HoltWintersModel, l: number, b: number, season: ArrayLike<number>, steps: number, out = new Float64Array(steps), at = 0): Float64Array {
+/** Forecasts (l + (φ + … + φ^h)·b) ⊕ season[h−1 mod m] for h = 1…steps into out[at…]; season: the seasons of the next m rows. */
+export function forecastFrom(model: Pick<HoltWintersModel, 'phi' | 'period' | 'seasonal'>, l: number, b: number, season: ArrayLike<number>, steps: number, out = new Float64Array(steps), at = 0): Float64Array {
   const { phi, period: m } = model;
   let damp = 0;
   let pw = 1;
