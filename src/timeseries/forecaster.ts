@@ -38,6 +38,7 @@ import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigi
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
+import { detectSeason } from './season.js';
 
 export type ForecastCell = 'lstm' | 'gru' | 'simple';
 export type ForecastStrategy = 'direct' | 'recursive';
@@ -99,8 +100,12 @@ export interface ForecasterArgs {
   windowRelative?: boolean;
   /** The target's reference in each window (needs windowRelative). Default: FORECASTER_DEFAULTS.reference. */
   reference?: ForecastReference;
-  /** Season length (rows) of the Holt-Winters reference, and the default season of evaluate's seasonal baselines. Default: none. */
-  season?: number;
+  /**
+   * Season length (rows) of the Holt-Winters reference, and the default season of evaluate's
+   * seasonal baselines: a number; 'auto' — detected by the first fit from the training part (and
+   * its times; detectSeason, season.ts); null or 'none' — none. Default: none.
+   */
+  season?: number | 'auto' | 'none' | null;
   /**
    * Calendar covariates from fit's `times`: 'auto' (default) — Fourier terms of the periods
    * the row spacing suggests (detectCalendar), none when fit gets no times; false — none;
@@ -208,6 +213,8 @@ export interface ForecasterMetadata {
   /** Absent in models saved before it existed: 'last'. */
   reference?: ForecastReference;
   season?: number | null;
+  /** The season was detected by fit (season 'auto'), not given. Absent: given (or none). */
+  seasonDetected?: boolean;
   /** The calendar covariates the network was trained with (null: none). */
   calendar?: CalendarSpec | null;
   /** The fitted Holt-Winters model of the 'holtWinters' reference. */
@@ -324,7 +331,10 @@ export class Forecaster {
   readonly scaling: ScalerKind;
   readonly windowRelative: boolean;
   readonly reference: ForecastReference;
-  readonly season: number | undefined;
+  /** The season length (undefined: none); with season 'auto', set by the first fit. */
+  season: number | undefined;
+  /** How `season` was set: given, detected by fit (season 'auto'; 'pending' before the first fit), or none. */
+  seasonSource: 'given' | 'detected' | 'pending' | 'none';
   readonly ensemble: number;
   /** The forecast quantiles (null: point forecasts trained on the squared error). */
   readonly quantiles: number[] | null;
@@ -378,8 +388,10 @@ export class Forecaster {
     if (!this.windowRelative && args.reference !== undefined) throw new RangeError(`${where}: reference ${show(args.reference)} needs windowRelative: true (without it the values are not measured from a reference)`);
     this.reference = args.reference ?? FORECASTER_DEFAULTS.reference;
     if (!REFERENCES.includes(this.reference)) throw new RangeError(`${where}: reference must be one of ${REFERENCES.map((r) => `'${r}'`).join(', ')}, got ${show(args.reference)}`);
-    if (args.season !== undefined && (!Number.isInteger(args.season) || args.season < 1)) throw new RangeError(`${where}: season must be a positive integer (rows per season), got ${show(args.season)}`);
-    this.season = args.season;
+    const sa = args.season;
+    if (sa !== undefined && sa !== null && sa !== 'auto' && sa !== 'none' && (!Number.isInteger(sa) || (sa as number) < 1)) throw new RangeError(`${where}: season must be a positive integer (rows per season), 'auto' or null/'none', got ${show(sa)}`);
+    this.season = typeof sa === 'number' ? sa : undefined;
+    this.seasonSource = typeof sa === 'number' ? 'given' : sa === 'auto' ? 'pending' : 'none';
     const cal = args.calendar ?? FORECASTER_DEFAULTS.calendar;
     if (cal === 'auto' || cal === false) this.calendarArg = cal;
     else if (cal !== null && typeof cal === 'object') this.calendarArg = checkCalendarSpec(cal, where);
@@ -609,6 +621,7 @@ export class Forecaster {
     const s = this.checkSeries(input, where);
     const split = this.checkSplit(s, options, where);
     const cal = this.resolveCalendar(options.times, s.rows, where);
+    this.resolveSeason([{ s, split, times: options.times }], where);
     this.seriesStates = null;
     const w = this.seriesWindows(s, cal, split, options.stride ?? 1, where);
     return this.train([w], options, where);
@@ -634,6 +647,7 @@ export class Forecaster {
       return { id, s, split: this.checkSplit(s, options, w) };
     });
     this.resolveCalendar(times?.[ids[0]!], all[0]!.s.rows, `${where}: series '${ids[0]}'`);
+    this.resolveSeason(all.map(({ id, s, split }) => ({ s, split, times: times?.[id] })), where);
     const states = new Map<string, SeriesState>();
     const parts = all.map(({ id, s, split }) => {
       const w = `${where}: series '${id}'`;
@@ -659,6 +673,25 @@ export class Forecaster {
       throw new RangeError(`${where}: the training part has ${split.trainEnd} of ${s.rows} rows, too few for lookback ${this.lookback} + horizon ${H}: at least ${need} are needed (${Math.ceil(need / (1 - this.split.validation - this.split.test))} rows in all)`);
     }
     return split;
+  }
+
+  /**
+   * With season 'auto', the first fit detects the season from the training part of each series
+   * (never later rows) and keeps the length most series show (the shortest among equals), or
+   * none when no series shows one.
+   */
+  private resolveSeason(parts: readonly { s: Series; split: ReturnType<typeof chronologicalSplit>; times: ForecastFitOptions['times'] }[], where: string): void {
+    if (this.seasonSource !== 'pending') return;
+    const votes = new Map<number, number>();
+    for (const { s, split, times } of parts) {
+      const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + this.target]!);
+      const t = times === undefined ? undefined : checkTimes(times, s.rows, `${where}: times`).subarray(0, split.trainEnd);
+      const d = detectSeason(y, t === undefined ? {} : { times: t });
+      if (d.season !== null) votes.set(d.season, (votes.get(d.season) ?? 0) + 1);
+    }
+    const best = [...votes].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+    this.season = best?.[0];
+    this.seasonSource = best === undefined ? 'none' : 'detected';
   }
 
   /** With calendar 'auto', the first fit fixes the covariates (and so the network's input width) from its times; the calendar rows of the series. */
@@ -1087,6 +1120,7 @@ export class Forecaster {
       windowRelative: this.windowRelative,
       reference: this.reference,
       season: this.season ?? null,
+      ...(this.seasonSource === 'detected' ? { seasonDetected: true } : {}),
       calendar: this.calendar ?? null,
       holtWinters: this.usesHoltWinters ? this.holtWintersModel : null,
       holtWintersStart: this.usesHoltWinters ? this.hwStart : null,
@@ -1184,6 +1218,7 @@ export class Forecaster {
     }
     const outW = f.ensemble * f.outputSteps * f.numQuantiles;
     if (outShape?.[1] !== outW) throw not(`the network outputs ${JSON.stringify(outShape)}, not [null, ${outW}] (ensemble ${f.ensemble} × ${f.outputSteps} steps${f.quantiles !== null ? ` × ${f.quantiles.length} quantiles` : ''})`);
+    if (meta.seasonDetected === true && f.season !== undefined) f.seasonSource = 'detected';
     if (meta.split !== undefined) f.split = { validation: meta.split.validation ?? 0.1, test: meta.split.test ?? 0.2 };
     if (meta.info !== undefined && meta.info !== null && typeof meta.info === 'object') f.info = meta.info;
     return f;
