@@ -1,0 +1,131 @@
+/**
+ * Automatic choices: season 'auto' (detected by fit from the training part only; saved and
+ * reloaded as detected; 'none' / null switch it off) and fitAuto (the lookback chosen on the
+ * validation part: a series whose next value depends on the value 10 rows back gets a lookback
+ * of at least 10, which beats the short ones; the choice cannot see the test part — poisoning
+ * it changes nothing; the budget skips candidates; refusals).
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Forecaster, chronologicalSplit, fitAuto } from '../src/index.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s + 0.5) / 4294967296;
+  };
+}
+const gaussian = (r: () => number): number => Math.sqrt(-2 * Math.log(r())) * Math.cos(2 * Math.PI * r());
+/** Monthly-like: trend + period-12 season + noise. */
+const seasonal = (n: number, seed: number): number[] => {
+  const r = rng(seed);
+  return Array.from({ length: n }, (_, t) => 50 + 0.1 * t + 3 * Math.sin((2 * Math.PI * t) / 12) + 0.5 * gaussian(r));
+};
+/** y[t] = 0.9·y[t−10] + noise: the last 9 rows say nothing about the next one, row t−9 (a lookback of 10) nearly all. */
+const lag10 = (n: number, seed: number): number[] => {
+  const r = rng(seed);
+  const y: number[] = [];
+  for (let t = 0; t < n; t++) y.push((t >= 10 ? 0.9 * y[t - 10]! : 0) + gaussian(r));
+  return y;
+};
+/** The same series with the test part (the last 20%) replaced by extreme values. */
+const poison = (y: number[]): number[] => {
+  const { validationEnd } = chronologicalSplit(y.length, {});
+  return y.map((v, i) => (i < validationEnd ? v : 1e4 + 1000 * Math.sin(i)));
+};
+
+describe("Forecaster season 'auto'", () => {
+  it('detects 12 on the training part, fits the Holt-Winters reference with it, and keeps it through save/load', async () => {
+    const y = seasonal(240, 1);
+    const f = new Forecaster({ lookback: 12, horizon: 3, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    assert.equal(f.seasonSource, 'pending');
+    assert.equal(f.season, undefined);
+    await f.fit(y, { epochs: 1, seed: 2 });
+    assert.equal(f.season, 12);
+    assert.equal(f.seasonSource, 'detected');
+    assert.equal(f.holtWintersModel!.seasonal !== null ? f.holtWintersModel!.period : 12, 12);
+    assert.ok(f.evaluate(y).seasonalNaive !== undefined, 'the seasonal baseline uses the detected season');
+    // A test part with another cycle (and no trend) changes nothing: only the training part is looked at.
+    const g = new Forecaster({ lookback: 12, horizon: 3, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    await g.fit(y.map((v, i) => (i < 200 ? v : 100 * Math.sin((2 * Math.PI * i) / 7))), { epochs: 1, seed: 2 });
+    assert.equal(g.season, 12);
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-auto-'));
+    try {
+      await f.save(dir);
+      const h = await Forecaster.load(dir);
+      assert.equal(h.season, 12);
+      assert.equal(h.seasonSource, 'detected');
+      assert.equal(h.metadata().seasonDetected, true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("finds none in noise; 'none' and null switch the season off; a bad value is refused", async () => {
+    const r = rng(5);
+    const noise = Array.from({ length: 200 }, () => gaussian(r));
+    const f = new Forecaster({ lookback: 6, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    await f.fit(noise, { epochs: 1 });
+    assert.equal(f.season, undefined);
+    assert.equal(f.seasonSource, 'none');
+    assert.equal(f.holtWintersModel!.seasonal, null);
+    for (const season of ['none', null] as const) {
+      const g = new Forecaster({ lookback: 6, season, ensemble: 1, units: 4, calendar: false });
+      assert.equal(g.season, undefined);
+      assert.equal(g.seasonSource, 'none');
+    }
+    assert.throws(() => new Forecaster({ lookback: 6, season: 'weekly' as never }), /season must be a positive integer \(rows per season\), 'auto' or null\/'none', got "weekly"/);
+  });
+
+  it('fitMany keeps the season most series show', async () => {
+    const r = rng(3);
+    const f = new Forecaster({ lookback: 12, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    await f.fitMany({ a: seasonal(200, 1), b: seasonal(200, 2), c: Array.from({ length: 200 }, () => gaussian(r)) }, { epochs: 1 });
+    assert.equal(f.season, 12);
+  });
+});
+
+describe('fitAuto', () => {
+  // Raw standardised values (no reference): the network has to find row t−9 of its window.
+  const args = { horizon: 1, windowRelative: false, season: 'none', ensemble: 1, units: 12, calendar: false, seed: 3 } as const;
+  const fitOpts = { epochs: 200, patience: 40, batchSize: 16, seed: 4, learningRate: 0.01 } as const;
+
+  it('picks a lookback of at least 10 for a lag-10 series, beating the short ones on the validation part, and never reads the test part', async () => {
+    const y = lag10(600, 7);
+    const res = await fitAuto(y, args, fitOpts);
+    // Horizon 1, no season: 2, 4, 8, 16 horizons (at least 4 rows) → 4, 8, 16.
+    assert.deepEqual(res.choice.trials.map((t) => t.lookback), [4, 8, 16]);
+    assert.ok(res.choice.lookback >= 10, JSON.stringify(res.choice.trials));
+    const short = res.choice.trials.find((t) => t.lookback === 4)!;
+    assert.ok(res.choice.validationMae < 0.85 * short.validationMae, `chosen ${res.choice.validationMae} vs lookback 4 ${short.validationMae}`);
+    assert.equal(res.forecaster.lookback, res.choice.lookback);
+    assert.deepEqual(res.forecaster.split, { validation: 0.1, test: 0.2 });
+    assert.deepEqual((res.forecaster.info.auto as { lookback: number }).lookback, res.choice.lookback);
+    // The chosen model also wins on the test part it never saw.
+    const f4 = new Forecaster({ ...args, lookback: 4 });
+    await f4.fit(y, fitOpts);
+    assert.ok(res.forecaster.evaluate(y).model.mae < f4.evaluate(y).model.mae);
+    // Poisoning the test part with extreme (finite) values changes no trial.
+    const p = await fitAuto(poison(y), args, fitOpts);
+    assert.deepEqual(p.choice.trials.map((t) => [t.lookback, t.validationMae, t.bestEpoch]), res.choice.trials.map((t) => [t.lookback, t.validationMae, t.bestEpoch]));
+    assert.equal(p.choice.lookback, res.choice.lookback);
+  });
+
+  it('the candidates follow the season (1, 2, 3 seasons); the budget skips what would not fit; refusals', async () => {
+    const y = seasonal(300, 2);
+    const res = await fitAuto(y, { ...args, windowRelative: true, season: 'auto', reference: 'holtWinters', units: 4 }, { epochs: 2 }, { budgetSeconds: 1e-6 });
+    assert.equal(res.choice.season, 12);
+    assert.equal(res.choice.seasonDetected, true);
+    assert.equal(res.forecaster.seasonSource, 'detected');
+    assert.deepEqual(res.choice.trials.map((t) => t.lookback), [12]);
+    assert.deepEqual(res.choice.skipped.map((t) => t.lookback), [24, 36]);
+    await assert.rejects(fitAuto(y, args, {}, { budget: 3 } as never), /fitAuto: unknown option 'budget'|budget/);
+    await assert.rejects(fitAuto(y, args, {}, { budgetSeconds: -1 }), /budgetSeconds must be a finite number > 0/);
+    await assert.rejects(fitAuto(y, args, { validation: 0 }), /validation part is empty/);
+    await assert.rejects(fitAuto(y, args, {}, { lookbacks: [4, 0] }), /lookbacks\[1\]/);
+  });
+});
