@@ -117,6 +117,7 @@ export class Engine {
     this.dOut = Array.from({ length: nOut }, () => new Float32Array(0));
     this.rowW = Array.from({ length: nOut }, () => new Float32Array(0));
     this.outputLoss = new Float64Array(nOut);
+    this.batchLoss = new Float64Array(nOut);
     this.lastRows = new Int32Array(nOut);
     this.outputs = graph.outputs.map((t) => ({ name: t.sourceLayer.name, loss: null, weight: 1, metrics: [] }));
   }
@@ -610,24 +611,52 @@ export class Engine {
     const outSums = new Float64Array(this.outputs.length);
     const penalty = this.penalty();
     const steps = Math.ceil(ds.n / batchSize);
+    const weighted = ds.sw.map((w) => w !== null);
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
       const B = Math.min(batchSize, ds.n - start);
       this.loadBatch(ds, start, B);
-      this.forwardPass(B, false, EVALUATE);
+      this.evaluateBatch(B, ds.swWidth, weighted, this.batchLoss);
       for (let o = 0; o < this.outputs.length; o++) {
         const spec = this.outputs[o]!;
-        const rows = this.outputRows(o);
         if (spec.loss !== null) {
-          const v = spec.loss.compute(this.output(o), this.yb[o]!, null, rows, this.cols(o), this.lossWeights(o, B, rows, ds.swWidth[o]!, ds.sw[o] !== null));
+          const v = this.batchLoss[o]!;
           outSums[o] += v * B;
           lossSum += spec.weight * v * B;
         }
-        if (spec.metrics.length > 0) this.updateOutputMetrics(o, this.output(o), this.yb[o]!, rows, this.outputMask(o));
+        if (spec.metrics.length > 0) this.updateOutputMetrics(o, this.output(o), this.yb[o]!, this.outputRows(o), this.outputMask(o));
       }
       onBatch?.(step, this.logs(lossSum / (start + B) + penalty, outSums.map((v) => v / (start + B)), prefix));
     }
     return this.logs(lossSum / ds.n + penalty, outSums.map((v) => v / ds.n), prefix);
+  }
+
+  /** Per output: the loss of the last evaluateBatch (NaN for an output without a loss). */
+  readonly batchLoss: Float64Array;
+
+  /**
+   * Forward (inference, evaluate's trimming rules) over the first B samples of the batch
+   * buffers and each output's loss against its targets into `into[o]` (NaN without a loss);
+   * the outputs and masks stay readable until the next forward. evaluateDataset's batch, and
+   * a pool worker's share of an evaluate (workers/poolWorker.ts).
+   */
+  evaluateBatch(B: number, swWidth: readonly number[], weighted: readonly boolean[], into: Float64Array): void {
+    this.forwardPass(B, false, EVALUATE);
+    for (let o = 0; o < this.outputs.length; o++) {
+      const spec = this.outputs[o]!;
+      const rows = this.outputRows(o);
+      into[o] = spec.loss === null ? NaN : spec.loss.compute(this.output(o), this.yb[o]!, null, rows, this.cols(o), this.lossWeights(o, B, rows, swWidth[o]!, weighted[o]!));
+    }
+  }
+
+  /**
+   * The rows of predict's batches as predict would run them (its length order, or null for
+   * row order) and each row's kept length (null without a trimming plan): a pool splits
+   * predict by whole batches so every batch is the one a single thread would run.
+   */
+  predictPlan(x: readonly Float32Array[], xLen: readonly number[], n: number, batchSize: number): { order: Int32Array | null; lengths: Int32Array | null } {
+    const order = lengthOrder(this.trim, x, xLen, this.stepWidth, n, batchSize);
+    return { order, lengths: order === null ? null : sampleLengths(this.trim!, x, xLen, this.stepWidth, n) };
   }
 
   /** Inference over n samples batch by batch; returns each output's [n, width] values. */

@@ -30,6 +30,7 @@ import { bucketOrder } from './trim.js';
 import { Graph } from './graph.js';
 import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type DataModel, type PerName } from './modelData.js';
 import { ParallelTrainer, checkWorkersOption, resolveThreads } from './workers/pool.js';
+import { evaluateSplit, inferenceThreads, predictSplit, releaseReplicas } from './workers/persistent.js';
 import { formatGraphSummary, formatSummary } from './summary.js';
 import { Stream } from './stream.js';
 import { freeBuffer } from '../backend/kernels.js';
@@ -169,6 +170,16 @@ export interface EvaluateArgs {
   /** Default 1 (Keras prints one progress bar). */
   verbose?: Verbosity;
   progressSink?: ProgressSink;
+  /**
+   * Threads that share the batches (rnnkit's own option; tfjs has none), the main thread
+   * included, or 'auto' (the default). In Node the persistent worker pool takes contiguous
+   * runs of whole batches and the main thread adds their losses and metrics in batch order:
+   * the same numbers as 1 thread. 'auto' splits only where the work pays for it (see
+   * PredictArgs.workers) and only once the pool runs; an explicit n > 1 starts it (blocking)
+   * and needs at least n batches. Browsers, stateful and custom layers: 1 thread ('auto') or
+   * an error (n > 1).
+   */
+  workers?: number | 'auto';
 }
 
 export interface PredictArgs {
@@ -176,6 +187,20 @@ export interface PredictArgs {
   batchSize?: number;
   /** Only 0: predict prints nothing. */
   verbose?: 0;
+  /**
+   * Threads that share the batches (rnnkit's own option; tfjs has none), the main thread
+   * included, or 'auto' (the default). In Node the persistent worker pool (started once,
+   * shared by every model, see startWorkers / shutdownWorkers) runs whole batches — the
+   * batches one thread would run, in predict's length order — so the outputs equal one
+   * thread's; with fewer batches than threads the rows are cut into smaller batches (equal
+   * within float32 rounding). 'auto' uses t > 1 threads (≤ the cores) only where each gets
+   * at least 8 rows and 20 MFLOP of estimated work (2·n·T·(I+H)·G·H for a recurrent layer),
+   * and only once the pool is running: the first such call starts it in the background and
+   * runs on one thread. An explicit n > 1 starts the pool (blocking) if needed. In browsers
+   * the main thread cannot wait for workers: 'auto' is 1 there and n > 1 an error; stateful
+   * layers (state carried from batch to batch) and custom layer classes likewise.
+   */
+  workers?: number | 'auto';
 }
 
 /** Mixed into an epoch's seed for bucketByLength's batch order (another stream than the epoch's shuffle). */
@@ -735,7 +760,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
    */
   evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] {
     this.refuseWhileFitting('evaluate');
-    checkOptions(args, ['batchSize', 'verbose', 'progressSink', 'sampleWeight'], `${this.where}: evaluate`, { steps: 'evaluate always uses all of the data' });
+    checkOptions(args, ['batchSize', 'verbose', 'progressSink', 'sampleWeight', 'workers'], `${this.where}: evaluate`, { steps: 'evaluate always uses all of the data' });
+    const workers = args.workers === undefined ? 'auto' : checkWorkersOption(args.workers, `${this.where}: evaluate`);
     this.requireCompiled('evaluate');
     const verbose = checkVerbose(args.verbose ?? 'auto', 'evaluate');
     const ds = this.dataset(x, y, 'evaluate');
@@ -752,21 +778,27 @@ export class Model extends Layer implements TrainableModel, DataModel {
       bar.setParams({ epochs: 1, initialEpoch: 0, steps, samples: ds.n, batchSize, verbose });
       bar.onEpochBegin(0);
     }
-    const logs = engine.evaluateDataset(ds, batchSize, '', bar === null ? undefined : (s, l) => bar.onBatchEnd(s, l));
+    const onBatch = bar === null ? undefined : (s: number, l: Logs): void => bar.onBatchEnd(s, l);
+    const threads = inferenceThreads(workers, this, ds.n, steps, ds.xLen, 'evaluate');
+    const logs = threads > 1 ? evaluateSplit(this, workers, threads, ds, batchSize, '', onBatch) : engine.evaluateDataset(ds, batchSize, '', onBatch);
     bar?.onEpochEnd(0, logs);
     return this.metricsNames.map((k) => logs[k]!);
   }
 
   /** Model outputs for x, batch by batch, inference mode: one Tensor, or a list in output order for several outputs. */
   predict(x: ModelData, args: PredictArgs = {}): Tensor {
-    checkOptions(args, ['batchSize', 'verbose'], `${this.where}: predict`, { steps: 'predict always uses all of the data' });
+    checkOptions(args, ['batchSize', 'verbose', 'workers'], `${this.where}: predict`, { steps: 'predict always uses all of the data' });
+    const workers = args.workers === undefined ? 'auto' : checkWorkersOption(args.workers, `${this.where}: predict`);
     if (args.verbose !== undefined && args.verbose !== 0) throw new RangeError(`predict: verbose ${show(args.verbose)} is not supported; predict prints nothing`);
     this.buildForData(x, 'predict');
     const { x: xs, xLen, n } = checkInputs(this, x, 'predict');
     const batchSize = args.batchSize === undefined ? this.defaultBatchSize() : checkPositiveInt(args.batchSize, 'predict: batchSize');
     this.checkStatefulBatches(batchSize, n, 'predict');
     const engine = this.engine;
-    const results = engine.predict(xs.map((t) => t.data), xs.map((t) => t.size / n), xLen, n, batchSize);
+    const xData = xs.map((t) => t.data);
+    const xWidth = xs.map((t) => t.size / n);
+    const threads = inferenceThreads(workers, this, n, Math.ceil(n / batchSize), xLen, 'predict');
+    const results = threads > 1 ? predictSplit(this, workers, threads, xData, xWidth, xLen, n, batchSize) : engine.predict(xData, xWidth, xLen, n, batchSize);
     const shapes = this.graph.concreteShapes(xLen);
     const outs = this.graph.outputs.map((t, o) => new Tensor(results[o]!, [n, ...(shapes[this.graph.indexOf(t)] as number[])]));
     return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
@@ -1021,6 +1053,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     this.refuseWhileFitting('dispose');
     const engine = this.engineOrNull;
     const layers = new Set<Layer>([...this.layers, ...(engine?.executor.runners ?? [])]);
+    releaseReplicas(this); // its replicas in the worker pool
     super.dispose(); // the weighted layers, and this model's own buffers
     for (const l of layers) l.dispose();
     if (engine !== null) {

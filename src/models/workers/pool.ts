@@ -37,7 +37,8 @@ import {
   type InjectedFault,
   type WorkerMessage,
 } from './protocol.js';
-import { availableCores, spawnThread, threadsAvailable, type ThreadHandle } from './threads.js';
+import { leaseWorkers } from './persistent.js';
+import { availableCores, spawnThread, threadsAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
 /** fit's `workers` option: threads doing the work (the main thread counts as one), or 'auto'. */
 export type WorkersOption = number | 'auto';
@@ -75,15 +76,15 @@ export const AUTO_MIN_ROWS = 8;
 export const AUTO_MIN_FLOPS = 1e7;
 export const AUTO_FLOPS_PER_PARAM = 1000;
 
-export function checkWorkersOption(v: unknown): WorkersOption {
+export function checkWorkersOption(v: unknown, what = 'fit'): WorkersOption {
   if (v === 'auto') return v;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1) return v;
   const shown = typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
-  throw new RangeError(`fit: workers must be a positive integer or 'auto', got ${shown}`);
+  throw new RangeError(`${what}: workers must be a positive integer or 'auto', got ${shown}`);
 }
 
 /** The first stateful recurrent layer (stateful layers carry state across batches: no data parallelism). */
-function statefulLayer(layers: readonly Layer[]): Layer | null {
+export function statefulLayer(layers: readonly Layer[]): Layer | null {
   for (const l of layers) {
     const inner = l instanceof Bidirectional ? l.forwardLayer : l;
     if (inner instanceof Recurrent && inner.stateful) return l;
@@ -111,7 +112,7 @@ function batchStatisticsLayer(layers: readonly Layer[]): Layer | null {
  * anything but rnnkit's own classes (a subclass too, even one keeping its parent's
  * className), looking inside wrappers and nested models.
  */
-function customLayer(layers: readonly Layer[]): Layer | null {
+export function customLayer(layers: readonly Layer[]): Layer | null {
   for (const l of layers) {
     if ('graph' in l) {
       if (customLayer((l as unknown as { graph: Graph }).graph.weightedLayers) !== null) return l;
@@ -245,6 +246,8 @@ export class ParallelTrainer {
   private readonly sMask: Float32Array[];
   private failure: Error | null = null;
   private closed = false;
+  /** Gives borrowed pool workers back (persistent.ts); null when this fit started its own threads. */
+  private release: ((failed: boolean) => Promise<void>) | null = null;
   private wake: (() => void) | null = null; // resolves the main thread's wait on a message
   private doneMessages = 0;
   private readonly scale: Float64Array; // per shard: its factor in the gradient reduction
@@ -300,24 +303,31 @@ export class ParallelTrainer {
     const ready = new Set<number>();
     let startupDone: (() => void) | null = null;
     const allReady = new Promise<void>((resolve) => (startupDone = resolve));
+    const events = (i: number): ThreadEvents => ({
+      message: (data) => {
+        const m = data as WorkerMessage;
+        if (m.type === 'ready') {
+          ready.add(i);
+          if (ready.size === threads - 1) startupDone!();
+        } else if (m.type === 'error') trainer.fail(i, m.message);
+        else if (m.type === 'done') {
+          trainer.doneMessages++;
+          trainer.wakeUp();
+        }
+      },
+      error: (err) => trainer.fail(i, err.message),
+      exit: (code) => trainer.fail(i, `the thread exited unexpectedly (exit code ${code})`),
+    });
     try {
+      // The persistent pool's threads where it can lend them (Node); else this fit's own.
+      const lease = await leaseWorkers(threads - 1, events);
+      if (lease !== null) {
+        trainer.handles.push(...lease.handles);
+        trainer.release = lease.release;
+      }
       for (let i = 1; i < threads; i++) {
-        const handle = await spawnThread({
-          message: (data) => {
-            const m = data as WorkerMessage;
-            if (m.type === 'ready') {
-              ready.add(i);
-              if (ready.size === threads - 1) startupDone!();
-            } else if (m.type === 'error') trainer.fail(i, m.message);
-            else if (m.type === 'done') {
-              trainer.doneMessages++;
-              trainer.wakeUp();
-            }
-          },
-          error: (err) => trainer.fail(i, err.message),
-          exit: (code) => trainer.fail(i, `the thread exited unexpectedly (exit code ${code})`),
-        });
-        trainer.handles.push(handle);
+        const handle = lease !== null ? lease.handles[i - 1]! : await spawnThread(events(i));
+        if (lease === null) trainer.handles.push(handle);
         const init: InitMessage = {
           type: 'init',
           index: i,
@@ -527,7 +537,8 @@ export class ParallelTrainer {
     Atomics.add(this.ctrl, SEQ, 1);
     Atomics.notify(this.ctrl, SEQ);
     Atomics.notify(this.ctrl, DONE); // releases a waitDone waiter that lost its race to the timer
-    await Promise.all(this.handles.map((h) => h.terminate().catch(() => undefined)));
+    if (this.release !== null) await this.release(this.failure !== null);
+    else await Promise.all(this.handles.map((h) => h.terminate().catch(() => undefined)));
   }
 }
 

@@ -34,7 +34,11 @@ export async function runWorker(): Promise<void> {
   });
 }
 
-function serve(init: InitMessage, channel: ParentChannel): void {
+/**
+ * Build the replica and serve the fit's batches until CMD_EXIT (throws on failure). A
+ * persistent pool worker (poolWorker.ts) calls it too, and returns to its own loop after.
+ */
+export function serve(init: InitMessage, channel: ParentChannel): void {
   const { dims, buffers, index } = init;
   const ctrl = new Int32Array(buffers.ctrl);
   const results = new Float64Array(buffers.results);

@@ -74,21 +74,25 @@ export async function availableCores(): Promise<number> {
   return typeof n === 'number' && n > 0 ? n : 1;
 }
 
+/**
+ * What Node's `new Worker` runs: entry.js of the built package, or (TypeScript sources
+ * under tsx) a bootstrap that registers tsx's loader in the new thread and imports entry.ts.
+ */
+export function nodeWorkerSource(): { spec: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { spec: new URL('./entry.js', import.meta.url), eval: false };
+  const resolve = (import.meta as { resolve?: (s: string) => string }).resolve;
+  if (resolve === undefined) throw new Error('rnnkit workers: running from TypeScript sources needs import.meta.resolve (Node ≥ 20.6) to find tsx');
+  const tsx = resolve('tsx/esm/api');
+  const entry = new URL('./entry.ts', import.meta.url).href;
+  return { spec: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
+}
+
 /** Start one worker thread running entry.(js|ts), with its events wired. */
 export async function spawnThread(events: ThreadEvents): Promise<ThreadHandle> {
   if (isNode()) {
     const wt = (await import('node:worker_threads')) as unknown as NodeWorkerThreads;
-    let w: NodeWorker;
-    if (import.meta.url.endsWith('.ts')) {
-      const resolve = (import.meta as { resolve?: (s: string) => string }).resolve;
-      if (resolve === undefined) throw new Error('fit workers: running from TypeScript sources needs import.meta.resolve (Node ≥ 20.6) to find tsx');
-      const tsx = resolve('tsx/esm/api');
-      const entry = new URL('./entry.ts', import.meta.url).href;
-      const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-      w = new wt.Worker(boot, { eval: true });
-    } else {
-      w = new wt.Worker(new URL('./entry.js', import.meta.url));
-    }
+    const source = nodeWorkerSource();
+    const w = new wt.Worker(source.spec, { eval: source.eval });
     w.on('message', (m: never) => events.message(m));
     w.on('error', (e: never) => events.error(e as Error));
     w.on('exit', (code: never) => events.exit(code as number));

@@ -1,0 +1,597 @@
+/**
+ * The persistent worker pool, the main thread's side (poolWorker.ts is the worker's): one
+ * per process, started lazily, reused by predict, evaluate and fit, `unref`'d so an idle
+ * pool never keeps Node's process alive, closed by shutdownWorkers() (or process exit).
+ *
+ * predict and evaluate are synchronous (tfjs's call shapes), so the split is synchronous
+ * too: the main thread posts each worker its share, computes its own, then blocks in
+ * Atomics.wait until the workers' control words say done (Node allows that on the main
+ * thread; browsers do not, so there predict and evaluate stay on one thread, and this
+ * pool is Node-only; fit in a browser starts its own Web Workers, pool.ts). A worker that
+ * fails, exits or stalls during a share makes the call throw an error naming the worker
+ * and the call; the pool is then stopped and starts again at the next call.
+ *
+ * Splits are by whole batches, each the batch one thread would run (predict's length
+ * order kept), so the outputs and evaluate's numbers equal one thread's: every batch runs
+ * the same kernels on the same rows, and evaluate sums the batches' losses in batch order
+ * on the main thread. Only where there are fewer batches than threads does predict cut
+ * smaller batches (equal within float32 rounding).
+ */
+import { backend } from '../../backend/kernels.js';
+import { weightsVersion } from '../../core/weightsVersion.js';
+import type { Logs } from '../callback.js';
+import type { Dataset } from '../data.js';
+import type { Graph } from '../graph.js';
+import type { Model } from '../model.js';
+import { modelToArtifacts } from '../saving.js';
+import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks, type WorkersOption } from './pool.js';
+import { P_CTRL_SIZE, P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type PoolFault, type PredictCommand } from './poolWorker.js';
+import { isNode, nodeWorkerSource, sharedMemoryAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
+
+/**
+ * The 'auto' rule of predict and evaluate: t > 1 threads only where each gets at least
+ * AUTO_PREDICT_MIN_FLOPS of estimated inference work (the 2-D weight matrices'
+ * multiply-adds ×2 per sample and step: 2·n·T·(I+H)·G·H for a recurrent layer) and at
+ * least AUTO_PREDICT_MIN_ROWS rows. A split costs a wake-up each way and copies of the
+ * inputs and outputs (a few hundredths of a millisecond idle, more under load); see the
+ * README's Speed section for the measurements behind these constants.
+ */
+export const AUTO_PREDICT_MIN_FLOPS = 2e7;
+export const AUTO_PREDICT_MIN_ROWS = 8;
+
+/** Test-only hooks (not exported from the package): make a pool worker fail during a share. */
+export const poolTestHooks: { fault: { worker: number; kind: PoolFault } | null } = { fault: null };
+
+interface NodePort {
+  postMessage(m: unknown): void;
+  unref?(): void;
+  close(): void;
+}
+interface NodeWorker {
+  on(event: string, f: (arg: never) => void): void;
+  postMessage(m: unknown): void;
+  terminate(): Promise<number>;
+  ref(): void;
+  unref(): void;
+}
+interface NodeMods {
+  Worker: new (spec: URL | string, options?: Record<string, unknown>) => NodeWorker;
+  MessageChannel: new () => { port1: NodePort; port2: NodePort };
+  cores: number;
+}
+
+/**
+ * Node's worker_threads and core count. predict is synchronous and cannot await an import
+ * when it first needs a thread: process.getBuiltinModule (Node ≥ 20.16) gives them at once;
+ * older Nodes get them from a dynamic import started when this module loads.
+ */
+let node: NodeMods | null = null;
+function setNode(wt: unknown, os: unknown): void {
+  const o = os as { availableParallelism?: () => number; cpus(): unknown[] };
+  const w = wt as Omit<NodeMods, 'cores'>;
+  node = { Worker: w.Worker, MessageChannel: w.MessageChannel, cores: o.availableParallelism?.() ?? o.cpus().length };
+}
+const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+if (isNode() && typeof getBuiltin === 'function') setNode(getBuiltin('node:worker_threads'), getBuiltin('node:os'));
+const nodeLoading: Promise<void> | null =
+  isNode() && node === null
+    ? Promise.all([import('node:worker_threads'), import('node:os')])
+        .then(([wt, os]) => setNode(wt, os))
+        .catch(() => undefined)
+    : null;
+
+interface Slot {
+  index: number; // 1-based: thread 0 is the main thread
+  worker: NodeWorker;
+  port: NodePort;
+  ctrl: Int32Array;
+  err: Uint8Array;
+  /** Per model id: the graph its replica was built from and the weights version it holds. */
+  models: Map<number, { graph: Graph; version: number }>;
+  /** Where a fit that borrowed the worker wants its events (null: the pool's own). */
+  events: ThreadEvents | null;
+  dead: string | null;
+}
+
+class Pool {
+  readonly slots: Slot[] = [];
+  leased = false;
+  closing = false;
+  ticket = 0;
+}
+
+let pool: Pool | null = null;
+
+/** Model ids (a replica per model per worker), and freeing a collected model's replicas. */
+const ids = new WeakMap<Model, number>();
+let nextId = 1;
+const collected =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<number>((id) => {
+        if (pool !== null) unloadId(pool, id);
+      })
+    : null;
+
+function idOf(model: Model): number {
+  let id = ids.get(model);
+  if (id === undefined) {
+    id = nextId++;
+    ids.set(model, id);
+    collected?.register(model, id);
+  }
+  return id;
+}
+
+function send(slot: Slot, cmd: PoolCommand): void {
+  slot.port.postMessage(cmd);
+  Atomics.add(slot.ctrl, P_SEQ, 1);
+  Atomics.notify(slot.ctrl, P_SEQ);
+}
+
+function unloadId(p: Pool, id: number): void {
+  for (const s of p.slots) {
+    if (s.dead === null && s.models.delete(id)) send(s, { type: 'unload', id });
+  }
+}
+
+/** Free a model's replicas in the pool's workers (model.dispose). */
+export function releaseReplicas(model: Model): void {
+  const id = ids.get(model);
+  if (id === undefined || pool === null || pool.leased) return;
+  unloadId(pool, id);
+  collected?.unregister(model);
+}
+
+/** Replicas of a model the pool holds (tests: dispose frees them). */
+export function replicaCount(model: Model): number {
+  const id = ids.get(model);
+  return id === undefined || pool === null ? 0 : pool.slots.filter((s) => s.models.has(id)).length;
+}
+
+/** Start the pool's k-th worker (synchronous: Node's modules are loaded by now). */
+function spawn(p: Pool): Slot {
+  const n = node!;
+  const { port1, port2 } = new n.MessageChannel();
+  const ctrl = new SharedArrayBuffer(P_CTRL_SIZE * 4);
+  const err = new SharedArrayBuffer(P_ERR_BYTES);
+  const index = p.slots.length + 1;
+  const source = nodeWorkerSource();
+  const worker = new n.Worker(source.spec, { eval: source.eval, workerData: { rnnkitPool: { index, ctrl, err, port: port2 } }, transferList: [port2] });
+  // An idle pool must not keep the process alive (a fit that borrows a worker refs it meanwhile).
+  worker.unref();
+  port1.unref?.();
+  const slot: Slot = { index, worker, port: port1, ctrl: new Int32Array(ctrl), err: new Uint8Array(err), models: new Map(), events: null, dead: null };
+  worker.on('message', (m: never) => slot.events?.message(m));
+  worker.on('error', (e: never) => {
+    slot.dead ??= `an uncaught error: ${(e as Error).message}`;
+    slot.events?.error(e as Error);
+    if (!p.leased) retire(p);
+  });
+  worker.on('exit', (code: never) => {
+    slot.dead ??= `the thread exited (exit code ${code as number})`;
+    slot.events?.exit(code as number);
+    if (!p.leased) retire(p);
+  });
+  p.slots.push(slot);
+  return slot;
+}
+
+/** Stop a pool's workers (it is no longer the current one: the next call starts a fresh pool). */
+function retire(p: Pool): Promise<void> {
+  if (pool === p) pool = null;
+  if (p.closing) return Promise.resolve();
+  p.closing = true;
+  return Promise.all(
+    p.slots.map((s) => {
+      if (s.dead === null) send(s, { type: 'exit' });
+      s.port.close();
+      return s.worker.terminate().catch(() => undefined);
+    }),
+  ).then(() => undefined);
+}
+
+/** The current pool with at least k workers spawned (not necessarily ready), or null where there can be none. */
+function poolWith(k: number): Pool | null {
+  if (node === null || !sharedMemoryAvailable()) return null;
+  pool ??= new Pool();
+  while (pool.slots.length < k) spawn(pool);
+  return pool;
+}
+
+function ready(p: Pool, k: number): boolean {
+  for (let i = 0; i < k; i++) if (Atomics.load(p.slots[i]!.ctrl, P_READY) !== 1) return false;
+  return true;
+}
+
+/**
+ * Start the worker pool now (Node; elsewhere it resolves and does nothing): `workers`
+ * threads besides the main thread, default one per core but one. predict and evaluate
+ * with workers 'auto' use the pool only once it is running (they start it in the
+ * background on first use, and meanwhile run on one thread); awaiting this first makes
+ * the first call split already. Resolves when every worker waits for work.
+ */
+export async function startWorkers(workers?: number): Promise<void> {
+  await nodeLoading;
+  if (node === null || !sharedMemoryAvailable()) return;
+  const k = workers ?? Math.max(0, node.cores - 1);
+  if (!Number.isInteger(k) || k < 0) throw new RangeError(`startWorkers: workers must be a non-negative integer, got ${String(workers)}`);
+  if (k === 0) return;
+  const p = poolWith(k)!;
+  const deadline = Date.now() + workerTestHooks.startupTimeoutMs;
+  while (!ready(p, k)) {
+    const dead = p.slots.find((s) => s.dead !== null);
+    if (dead !== undefined) throw new Error(`startWorkers: pool worker thread ${dead.index} failed to start: ${dead.dead}`);
+    if (Date.now() > deadline) {
+      void retire(p);
+      throw new Error(`startWorkers: the pool's worker threads did not start within ${workerTestHooks.startupTimeoutMs / 1000} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Stop the worker pool (idempotent; refused while a fit borrows it). An idle pool never
+ * keeps the process from exiting, so this is needed only to free its threads and
+ * replicas early; the next call that wants threads starts a new pool.
+ */
+export async function shutdownWorkers(): Promise<void> {
+  const p = pool;
+  if (p === null) return;
+  if (p.leased) throw new Error('shutdownWorkers: a fit is using the worker pool; await the fit first');
+  await retire(p);
+}
+
+/**
+ * How many threads predict or evaluate uses on `rows` rows (the main thread counts as one).
+ * 1 wherever a split is impossible or, for 'auto', not expected to pay; an explicit n > 1
+ * that is impossible throws, naming why.
+ */
+export function inferenceThreads(option: WorkersOption, model: Model, rows: number, batches: number, xLen: readonly number[], what: 'predict' | 'evaluate'): number {
+  if (option === 1) return 1;
+  const auto = option === 'auto';
+  const refuse = (message: string): number => {
+    if (auto) return 1;
+    throw new RangeError(`${model.where}: ${what}: workers: ${option} ${message}; use workers: 1 or 'auto'`);
+  };
+  if (!isNode() || !sharedMemoryAvailable()) return refuse(`needs Node worker threads (a browser's main thread cannot wait for workers, so ${what} stays on one thread there)`);
+  if (node === null) return refuse('needs node:worker_threads, which is still loading or failed to load');
+  const layers = model.graph.weightedLayers;
+  const stateful = statefulLayer(layers);
+  if (stateful !== null) return refuse(`cannot split batches: ${stateful.where} is stateful and carries its state from one batch to the next`);
+  const custom = customLayer(layers);
+  if (custom !== null) return refuse(`needs rnnkit's own layer classes (worker threads rebuild the model from its config); ${custom.where} is ${custom.constructor.name}`);
+  if (pool?.leased) return refuse('cannot run while a fit is using the worker pool');
+  if (!auto) {
+    const n = Math.min(option, rows);
+    if (what === 'evaluate' && batches < n) return refuse(`splits whole batches and this evaluate has ${batches}`);
+    return n;
+  }
+  const cores = node.cores;
+  const flops = estimateBatchFlops(model.graph, rows, xLen) / 3; // inference: the forward third
+  let n = Math.min(cores, Math.floor(rows / AUTO_PREDICT_MIN_ROWS), what === 'evaluate' ? batches : Infinity);
+  while (n > 1 && flops / n < AUTO_PREDICT_MIN_FLOPS) n--;
+  if (n <= 1) return 1;
+  // 'auto' never blocks on starting threads: the first call starts the pool and runs on one.
+  const p = poolWith(n - 1)!;
+  if (!ready(p, n - 1)) return 1;
+  return n;
+}
+
+/** The pool, warm with k workers, for an explicit `workers` (blocks until they are up; throws on failure). */
+function warmPool(k: number, model: Model, what: string): Pool {
+  const p = poolWith(k)!;
+  const deadline = Date.now() + workerTestHooks.startupTimeoutMs;
+  for (let i = 0; i < k; i++) {
+    const s = p.slots[i]!;
+    while (Atomics.load(s.ctrl, P_READY) !== 1) {
+      const left = deadline - Date.now();
+      if (s.dead !== null || left <= 0) {
+        void retire(p);
+        throw new Error(`${model.where}: ${what}: pool worker thread ${s.index} did not start${s.dead === null ? ` within ${workerTestHooks.startupTimeoutMs / 1000} s` : `: ${s.dead}`}`);
+      }
+      Atomics.wait(s.ctrl, P_READY, 0, Math.min(left, 50));
+    }
+  }
+  return p;
+}
+
+/** Make sure worker `s` holds model's replica with the current weights; the weights to send with the share, or null. */
+function syncReplica(s: Slot, model: Model, id: number): Float32Array | null {
+  const engine = model.engine;
+  const have = s.models.get(id);
+  const version = weightsVersion();
+  if (have === undefined || have.graph !== model.graph) {
+    const { modelJson, weightData } = modelToArtifacts(model, {}, 'weights.bin');
+    send(s, { type: 'load', id, backend: backend().name, modelJson, weightData, sizes: engine.segments.map((g) => g.size) });
+    s.models.set(id, { graph: model.graph, version });
+    return null;
+  }
+  if (have.version === version) return null;
+  have.version = version;
+  // A copy: cloning a view would copy its whole buffer (the backend's memory).
+  return engine.params.slice();
+}
+
+/** Wait (blocking) for worker s to finish ticket; throws its failure, or a stall after patienceMs. */
+function waitShare(p: Pool, s: Slot, ticket: number, patienceMs: number, where: string, total: number): void {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    const done = Atomics.load(s.ctrl, P_DONE);
+    if (done === ticket) return;
+    let why: string | null = null;
+    if (Atomics.load(s.ctrl, P_FAILED) === ticket) why = new TextDecoder().decode(s.err.slice(0, Atomics.load(s.ctrl, P_ERRLEN)));
+    else if (s.dead !== null) why = s.dead;
+    else if (Date.now() > deadline) why = `no result ${(patienceMs / 1000).toFixed(1)} s after the main thread finished its share`;
+    if (why !== null) {
+      void retire(p);
+      throw new Error(`${where}: pool worker thread ${s.index} (of ${total}) failed: ${why}; the worker pool was stopped and starts again at the next call`);
+    }
+    Atomics.wait(s.ctrl, P_DONE, done, 50);
+  }
+}
+
+/** A worker gets this many times the main thread's time for its share (plus the grace) before the call calls it stalled. */
+const STALL_FACTOR = 20;
+
+function shared(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(n * 4));
+}
+
+/** rows' values of x ([*, w]) gathered in order into dst. */
+function gather(dst: Float32Array, x: Float32Array, rows: ArrayLike<number>, w: number): void {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    dst.set(x.subarray(r * w, (r + 1) * w), i * w);
+  }
+}
+
+/**
+ * predict split over `threads` threads (see the file comment): the same outputs as
+ * engine.predict(x, …) on one thread.
+ */
+export function predictSplit(model: Model, option: WorkersOption, threads: number, x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number): Float32Array[] {
+  const where = `${model.where}: predict`;
+  const p = option === 'auto' ? pool! : warmPool(threads - 1, model, 'predict');
+  const engine = model.engine;
+  engine.planArena();
+  // Fewer batches than threads: smaller batches, one per thread.
+  const bs = Math.ceil(n / batchSize) < threads ? Math.ceil(n / threads) : batchSize;
+  const { order, lengths } = engine.predictPlan(x, xLen, n, bs);
+  const nb = Math.ceil(n / bs);
+  // Longest-processing-time first: each batch's cost ∝ rows × its longest kept length.
+  const cost = new Float64Array(nb);
+  for (let b = 0; b < nb; b++) {
+    const B = Math.min(bs, n - b * bs);
+    cost[b] = B * (lengths === null || order === null ? 1 : lengths[order[b * bs + B - 1]!]! + 1);
+  }
+  const byCost = Array.from({ length: nb }, (_, b) => b).sort((a, b) => cost[b]! - cost[a]! || a - b);
+  const load = new Float64Array(threads);
+  const owner = new Int32Array(nb);
+  for (const b of byCost) {
+    let t = 0;
+    for (let i = 1; i < threads; i++) if (load[i]! < load[t]!) t = i;
+    owner[b] = t;
+    load[t] += cost[b]!;
+  }
+  // Each thread's rows: its batches in batch order, so its own length sort keeps them as they are.
+  const rowsOf: number[][] = Array.from({ length: threads }, () => []);
+  for (let b = 0; b < nb; b++) {
+    const mine = rowsOf[owner[b]!]!;
+    for (let i = b * bs; i < Math.min(n, (b + 1) * bs); i++) mine.push(order === null ? i : order[i]!);
+  }
+  const widths = model.graph.outputs.map((_, o) => engine.outputWidth(o, xLen));
+  const id = idOf(model);
+  const shares: { slot: Slot; ticket: number; rows: number[]; out: Float32Array[] }[] = [];
+  for (let t = 1; t < threads; t++) {
+    const rows = rowsOf[t]!;
+    if (rows.length === 0) continue;
+    const slot = p.slots[t - 1]!;
+    const params = syncReplica(slot, model, id);
+    const xs = x.map((v, k) => {
+      const buf = shared(rows.length * xWidth[k]!);
+      gather(buf, v, rows, xWidth[k]!);
+      return buf;
+    });
+    const out = widths.map((w) => shared(rows.length * w));
+    const ticket = ++p.ticket;
+    const fault = poolTestHooks.fault?.worker === slot.index ? poolTestHooks.fault.kind : null;
+    const cmd: PredictCommand = {
+      type: 'predict',
+      ticket,
+      id,
+      backend: backend().name,
+      params,
+      x: xs.map((b) => b.buffer as SharedArrayBuffer),
+      xWidth: [...xWidth],
+      xLen: [...xLen],
+      n: rows.length,
+      batchSize: bs,
+      fault,
+      out: out.map((b) => b.buffer as SharedArrayBuffer),
+    };
+    send(slot, cmd);
+    shares.push({ slot, ticket, rows, out });
+  }
+  const started = Date.now();
+  const results = widths.map((w) => new Float32Array(n * w));
+  const mine = rowsOf[0]!;
+  if (mine.length > 0) {
+    const xs = x.map((v, k) => {
+      const buf = new Float32Array(mine.length * xWidth[k]!);
+      gather(buf, v, mine, xWidth[k]!);
+      return buf;
+    });
+    const own = engine.predict(xs, xWidth, xLen, mine.length, bs);
+    scatter(results, own, mine, widths);
+  }
+  const patience = workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started);
+  for (const s of shares) {
+    waitShare(p, s.slot, s.ticket, patience, where, threads - 1);
+    scatter(results, s.out, s.rows, widths);
+  }
+  return results;
+}
+
+function scatter(results: Float32Array[], part: readonly Float32Array[], rows: readonly number[], widths: readonly number[]): void {
+  for (let o = 0; o < results.length; o++) {
+    const w = widths[o]!;
+    const src = part[o]!;
+    const dst = results[o]!;
+    for (let i = 0; i < rows.length; i++) dst.set(src.subarray(i * w, (i + 1) * w), rows[i]! * w);
+  }
+}
+
+/**
+ * evaluate split over `threads` threads by contiguous runs of whole batches (the main
+ * thread takes the first run): each worker returns its batches' losses, outputs and masks,
+ * and the main thread adds them to the loss sums and metrics in batch order, as
+ * engine.evaluateDataset does on one thread — the same numbers.
+ */
+export function evaluateSplit(model: Model, option: WorkersOption, threads: number, ds: Dataset, batchSize: number, prefix: string, onBatch?: (step: number, logs: Logs) => void): Logs {
+  const where = `${model.where}: evaluate`;
+  const p = option === 'auto' ? pool! : warmPool(threads - 1, model, 'evaluate');
+  const engine = model.engine;
+  engine.planArena();
+  const steps = Math.ceil(ds.n / batchSize);
+  const nOut = engine.outputs.length;
+  const firstBatch = (t: number): number => t * Math.floor(steps / threads) + Math.min(t, steps % threads);
+  const outWidth = engine.outputs.map((_, o) => engine.outputWidth(o, ds.xLen));
+  const rowsPerSample = outWidth.map((w, o) => w / engine.cols(o));
+  const id = idOf(model);
+  const weighted = ds.sw.map((w) => w !== null);
+  const shares: { slot: Slot; ticket: number; b0: number; b1: number; loss: Float64Array; out: Float32Array[]; mask: Float32Array[] }[] = [];
+  for (let t = 1; t < threads; t++) {
+    const b0 = firstBatch(t);
+    const b1 = firstBatch(t + 1);
+    if (b1 <= b0) continue;
+    const r0 = b0 * batchSize;
+    const r1 = Math.min(ds.n, b1 * batchSize);
+    const slot = p.slots[t - 1]!;
+    const params = syncReplica(slot, model, id);
+    const part = (data: Float32Array | null, w: number): SharedArrayBuffer | null => {
+      if (data === null) return null;
+      const buf = shared((r1 - r0) * w);
+      buf.set(data.subarray(r0 * w, r1 * w));
+      return buf.buffer as SharedArrayBuffer;
+    };
+    const loss = new Float64Array(new SharedArrayBuffer((b1 - b0) * nOut * 2 * 8));
+    const out = outWidth.map((w) => shared((r1 - r0) * w));
+    const mask = rowsPerSample.map((r) => shared((r1 - r0) * r));
+    const ticket = ++p.ticket;
+    const cmd: EvaluateCommand = {
+      type: 'evaluate',
+      ticket,
+      id,
+      backend: backend().name,
+      params,
+      x: ds.x.map((tx, k) => part(tx.data, ds.xWidth[k]!)!),
+      xWidth: [...ds.xWidth],
+      xLen: [...ds.xLen],
+      n: r1 - r0,
+      batchSize,
+      fault: poolTestHooks.fault?.worker === slot.index ? poolTestHooks.fault.kind : null,
+      losses: engine.outputs.map((o) => (o.loss === null ? null : { className: o.loss.className, config: o.loss.getConfig() })),
+      y: ds.y.map((ty, o) => (ty === null ? null : part(ty.data, ds.yWidth[o]!))),
+      yWidth: [...ds.yWidth],
+      sw: ds.sw.map((w, o) => part(w, ds.swWidth[o]!)),
+      swWidth: [...ds.swWidth],
+      loss: loss.buffer as SharedArrayBuffer,
+      out: out.map((b) => b.buffer as SharedArrayBuffer),
+      outWidth,
+      rowsPerSample,
+      mask: mask.map((b) => b.buffer as SharedArrayBuffer),
+    };
+    send(slot, cmd);
+    shares.push({ slot, ticket, b0, b1, loss, out, mask });
+  }
+
+  // The main thread's batches, exactly as evaluateDataset runs them.
+  engine.resetMetrics();
+  let lossSum = 0;
+  const outSums = new Float64Array(nOut);
+  const penalty = engine.penalty();
+  const started = Date.now();
+  const add = (step: number, B: number, lossOf: (o: number) => number, metricsOf: (o: number) => void): void => {
+    for (let o = 0; o < nOut; o++) {
+      const spec = engine.outputs[o]!;
+      if (spec.loss !== null) {
+        const v = lossOf(o);
+        outSums[o] += v * B;
+        lossSum += spec.weight * v * B;
+      }
+      if (spec.metrics.length > 0) metricsOf(o);
+    }
+    const seen = step * batchSize + B;
+    onBatch?.(step, engine.logs(lossSum / seen + penalty, outSums.map((v) => v / seen), prefix));
+  };
+  for (let step = 0; step < firstBatch(1); step++) {
+    const start = step * batchSize;
+    const B = Math.min(batchSize, ds.n - start);
+    engine.loadBatch(ds, start, B);
+    engine.evaluateBatch(B, ds.swWidth, weighted, engine.batchLoss);
+    add(
+      step,
+      B,
+      (o) => engine.batchLoss[o]!,
+      (o) => engine.updateOutputMetrics(o, engine.output(o), engine.yb[o]!, engine.outputRows(o), engine.outputMask(o)),
+    );
+  }
+  const patience = workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started);
+  for (const s of shares) {
+    waitShare(p, s.slot, s.ticket, patience, where, threads - 1);
+    const r0 = s.b0 * batchSize;
+    for (let step = s.b0; step < s.b1; step++) {
+      const start = step * batchSize;
+      const B = Math.min(batchSize, ds.n - start);
+      const local = step - s.b0;
+      const at = start - r0;
+      add(
+        step,
+        B,
+        (o) => s.loss[(local * nOut + o) * 2]!,
+        (o) => {
+          const rps = rowsPerSample[o]!;
+          const y = ds.y[o]!.data;
+          const masked = s.loss[(local * nOut + o) * 2 + 1] === 1;
+          engine.updateOutputMetrics(o, s.out[o]!.subarray(at * outWidth[o]!, (at + B) * outWidth[o]!), y.subarray(start * ds.yWidth[o]!, (start + B) * ds.yWidth[o]!), B * rps, masked ? s.mask[o]!.subarray(at * rps, (at + B) * rps) : null);
+        },
+      );
+    }
+  }
+  return engine.logs(lossSum / ds.n + penalty, outSums.map((v) => v / ds.n), prefix);
+}
+
+/**
+ * Borrow k pool workers for a fit (Node, when the pool is free): handles that speak fit's
+ * protocol (protocol.ts) through the pool worker, which runs replica.ts's loop until the
+ * fit's CMD_EXIT and then comes back to the pool. null where the pool cannot lend them
+ * (browsers, another fit holds it): fit then starts its own threads.
+ */
+export async function leaseWorkers(k: number, events: (i: number) => ThreadEvents): Promise<{ handles: ThreadHandle[]; release: (failed: boolean) => Promise<void> } | null> {
+  await nodeLoading;
+  if (node === null || !sharedMemoryAvailable() || pool?.leased) return null;
+  await startWorkers(k);
+  const p = pool;
+  if (p === null || p.leased || p.slots.length < k) return null;
+  p.leased = true;
+  const slots = p.slots.slice(0, k);
+  slots.forEach((s, i) => {
+    s.events = events(i + 1);
+    // A fit's workers keep the process alive while it runs (its promise alone would not).
+    s.worker.ref();
+  });
+  const handles: ThreadHandle[] = slots.map((s) => ({
+    post: (m) => send(s, { type: 'fit', init: m as never }),
+    terminate: async () => undefined,
+  }));
+  const release = async (failed: boolean): Promise<void> => {
+    for (const s of slots) {
+      s.events = null;
+      s.worker.unref();
+    }
+    p.leased = false;
+    // A failed, stalled or hung worker cannot be trusted to come back: a fresh pool next time.
+    if (failed || slots.some((s) => s.dead !== null)) await retire(p);
+  };
+  return { handles, release };
+}

@@ -1,0 +1,251 @@
+/**
+ * The worker side of the persistent pool (persistent.ts has the main thread's side). A pool
+ * worker lives as long as the pool: it blocks in Atomics.wait on its control words and,
+ * woken, takes its commands from a MessagePort with receiveMessageOnPort — synchronously,
+ * so the main thread can hand it a share of a *synchronous* predict or evaluate and block
+ * (Atomics.wait) until it is done; the worker never needs the main thread's event loop.
+ * It keeps one replica per model (built from the model's saved form, the path loadModel
+ * takes), its weights refreshed when the main thread sends them, freed on 'unload'. A fit
+ * borrows the worker whole: it runs replica.ts's serve loop, then comes back here.
+ *
+ * Node only: a browser's main thread may not Atomics.wait, so there predict stays on one thread.
+ */
+import { useBackend, backend } from '../../backend/kernels.js';
+import { lossFromConfig } from '../../losses/index.js';
+import { modelFromArtifacts } from '../loading.js';
+import type { Dataset } from '../data.js';
+import type { Model } from '../model.js';
+import type { ModelJSON } from '../saving.js';
+import { DONE as FIT_DONE, FAILED as FIT_FAILED, type InitMessage } from './protocol.js';
+import { serve } from './replica.js';
+
+/** Int32 control words of one pool worker. */
+export const P_SEQ = 0; // bumped by the main thread after posting a command
+export const P_READY = 1; // 1 once the worker waits for commands
+export const P_DONE = 2; // ticket of the last command finished
+export const P_FAILED = 3; // ticket of the last command that failed (message in the error buffer)
+export const P_ERRLEN = 4; // bytes of that message
+export const P_CTRL_SIZE = 8;
+export const P_ERR_BYTES = 4096;
+
+/** What the worker gets at start (Node workerData). */
+export interface PoolWorkerData {
+  rnnkitPool: { index: number; ctrl: SharedArrayBuffer; err: SharedArrayBuffer; port: unknown };
+}
+
+/** A test-only failure of a pool worker during a predict or evaluate share. */
+export type PoolFault = 'throw' | 'exit' | 'hang';
+
+export interface LoadCommand {
+  type: 'load';
+  id: number;
+  backend: string;
+  modelJson: ModelJSON;
+  weightData: ArrayBuffer;
+  /** Sizes of the model's weights in arena order: the replica must lay them out alike. */
+  sizes: number[];
+}
+
+interface Share {
+  ticket: number;
+  id: number;
+  backend: string;
+  /** The current weights in arena order, when the worker's copy is out of date; else null. */
+  params: Float32Array | null;
+  /** Per input: this worker's rows [n, width] (contiguous, in the order the main thread chose). */
+  x: SharedArrayBuffer[];
+  xWidth: number[];
+  xLen: number[];
+  n: number;
+  batchSize: number;
+  fault: PoolFault | null;
+}
+
+/** Inference on n rows; outputs into out[o] as [n, width]. */
+export interface PredictCommand extends Share {
+  type: 'predict';
+  out: SharedArrayBuffer[];
+}
+
+/**
+ * Evaluate's batches (batchSize rows each, the last possibly fewer): per batch and output
+ * the loss and whether the output has a mask into `loss` ([batches, outputs, 2] float64),
+ * the outputs (at full length) into out[o] and their masks into mask[o].
+ */
+export interface EvaluateCommand extends Share {
+  type: 'evaluate';
+  losses: ({ className: string; config: Record<string, unknown> } | null)[];
+  y: (SharedArrayBuffer | null)[];
+  yWidth: number[];
+  sw: (SharedArrayBuffer | null)[];
+  swWidth: number[];
+  loss: SharedArrayBuffer;
+  out: SharedArrayBuffer[];
+  outWidth: number[];
+  rowsPerSample: number[];
+  mask: SharedArrayBuffer[];
+}
+
+export type PoolCommand =
+  | LoadCommand
+  | { type: 'unload'; id: number }
+  | PredictCommand
+  | EvaluateCommand
+  | { type: 'fit'; init: InitMessage }
+  | { type: 'exit' };
+
+interface NodeWorkerThreadsSide {
+  workerData: unknown;
+  parentPort: { postMessage(m: unknown): void } | null;
+  receiveMessageOnPort(port: unknown): { message: unknown } | undefined;
+}
+
+/** In a worker thread: this worker's pool data, or null (a per-fit worker, replica.ts). */
+export async function poolWorkerData(): Promise<{ wt: NodeWorkerThreadsSide; data: PoolWorkerData['rnnkitPool'] } | null> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (typeof proc?.versions?.node !== 'string') return null;
+  const wt = (await import('node:worker_threads')) as unknown as NodeWorkerThreadsSide;
+  const data = (wt.workerData as PoolWorkerData | null)?.rnnkitPool;
+  return data === undefined ? null : { wt, data };
+}
+
+/** Serve pool commands until 'exit' (or until the thread is terminated). */
+export function runPoolWorker(wt: NodeWorkerThreadsSide, data: PoolWorkerData['rnnkitPool']): void {
+  const ctrl = new Int32Array(data.ctrl);
+  const errBytes = new Uint8Array(data.err);
+  const replicas = new Map<number, { model: Model; error: string | null }>();
+  let current = 0; // ticket of the share being computed (0: none)
+  const fail = (ticket: number, message: string): void => {
+    const bytes = new TextEncoder().encode(message).subarray(0, P_ERR_BYTES);
+    errBytes.set(bytes);
+    Atomics.store(ctrl, P_ERRLEN, bytes.length);
+    Atomics.store(ctrl, P_FAILED, ticket);
+    Atomics.notify(ctrl, P_DONE);
+  };
+  // A thread that ends in the middle of a share (process.exit in a worker ends the thread)
+  // says so where the main thread, blocked in Atomics.wait, can see it.
+  (globalThis as unknown as { process: { on(e: 'exit', f: (code: number) => void): void } }).process.on('exit', (code) => {
+    if (current !== 0) fail(current, `the thread exited (exit code ${code})`);
+  });
+  const channel = {
+    post: (m: unknown) => wt.parentPort!.postMessage(m),
+    onMessage: () => undefined,
+    close: () => undefined,
+  };
+
+  Atomics.store(ctrl, P_READY, 1);
+  Atomics.notify(ctrl, P_READY);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(ctrl, P_SEQ, seen);
+    seen = Atomics.load(ctrl, P_SEQ);
+    for (;;) {
+      const got = wt.receiveMessageOnPort(data.port);
+      if (got === undefined) break;
+      const m = got.message as PoolCommand;
+      if (m.type === 'exit') return;
+      if (m.type === 'load') {
+        replicas.get(m.id)?.model.dispose();
+        try {
+          replicas.set(m.id, { model: loadReplica(m, data.index), error: null });
+        } catch (e) {
+          replicas.set(m.id, { model: null as unknown as Model, error: (e as Error).message });
+        }
+      } else if (m.type === 'unload') {
+        const r = replicas.get(m.id);
+        if (r !== undefined && r.error === null) r.model.dispose();
+        replicas.delete(m.id);
+      } else if (m.type === 'fit') {
+        // Borrowed by a fit: its own protocol (protocol.ts) until CMD_EXIT, then back here.
+        try {
+          serve(m.init, channel);
+        } catch (e) {
+          const err = e instanceof Error ? e : new Error(String(e));
+          channel.post({ type: 'error', message: err.message, stack: err.stack });
+          const fitCtrl = new Int32Array(m.init.buffers.ctrl);
+          Atomics.add(fitCtrl, FIT_FAILED, 1);
+          Atomics.notify(fitCtrl, FIT_DONE);
+        }
+      } else {
+        current = m.ticket;
+        try {
+          const r = replicas.get(m.id);
+          if (r === undefined) throw new Error(`no replica of model ${m.id} (an internal error of the pool)`);
+          if (r.error !== null) throw new Error(`could not rebuild the model: ${r.error}`);
+          if (m.fault === 'exit') (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(7);
+          if (m.fault === 'hang') for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+          if (m.fault === 'throw') throw new Error('injected fault');
+          if (backend().name !== m.backend) useBackend(m.backend as Parameters<typeof useBackend>[0]);
+          const engine = r.model.engine;
+          engine.planArena();
+          if (m.params !== null) engine.params.set(m.params);
+          if (m.type === 'predict') predictShare(r.model, m);
+          else evaluateShare(r.model, m);
+          current = 0;
+          Atomics.store(ctrl, P_DONE, m.ticket);
+          Atomics.notify(ctrl, P_DONE);
+        } catch (e) {
+          current = 0;
+          fail(m.ticket, e instanceof Error ? e.message : String(e));
+        }
+      }
+    }
+  }
+}
+
+function loadReplica(m: LoadCommand, index: number): Model {
+  if (backend().name !== m.backend) useBackend(m.backend as Parameters<typeof useBackend>[0]);
+  const model = modelFromArtifacts(m.modelJson, m.weightData, `pool worker ${index}: model`, { checkFinite: false });
+  const engine = model.engine;
+  engine.planArena();
+  const sizes = engine.segments.map((s) => s.size);
+  if (sizes.length !== m.sizes.length || sizes.some((s, i) => s !== m.sizes[i])) {
+    throw new Error(`the replica lays out its weights as [${sizes.join(', ')}], the model as [${m.sizes.join(', ')}]`);
+  }
+  return model;
+}
+
+function predictShare(model: Model, m: PredictCommand): void {
+  const engine = model.engine;
+  const x = m.x.map((b) => new Float32Array(b));
+  const res = engine.predict(x, m.xWidth, m.xLen, m.n, m.batchSize);
+  res.forEach((r, o) => new Float32Array(m.out[o]!).set(r));
+}
+
+function evaluateShare(model: Model, m: EvaluateCommand): void {
+  const engine = model.engine;
+  const nOut = m.yWidth.length;
+  engine.outputs = engine.outputs.map((o, k) => {
+    const l = m.losses[k];
+    return { ...o, loss: l === null || l === undefined ? null : lossFromConfig(l.className, l.config), metrics: [] };
+  });
+  const f32 = (b: SharedArrayBuffer | null): Float32Array | null => (b === null ? null : new Float32Array(b));
+  const x = m.x.map((b) => new Float32Array(b));
+  const y = m.y.map(f32);
+  const sw = m.sw.map(f32);
+  const out = m.out.map((b) => new Float32Array(b));
+  const mask = m.mask.map((b) => new Float32Array(b));
+  const loss = new Float64Array(m.loss);
+  const weighted = sw.map((w) => w !== null);
+  engine.planBatches({ xWidth: m.xWidth, xLen: m.xLen, yWidth: m.yWidth, swWidth: m.swWidth } as unknown as Dataset, m.batchSize);
+  const into = new Float64Array(nOut);
+  for (let start = 0, b = 0; start < m.n; start += m.batchSize, b++) {
+    const B = Math.min(m.batchSize, m.n - start);
+    engine.inputLen = m.xLen;
+    for (let k = 0; k < x.length; k++) engine.xb[k]!.set(x[k]!.subarray(start * m.xWidth[k]!, (start + B) * m.xWidth[k]!));
+    for (let o = 0; o < nOut; o++) {
+      const yo = y[o];
+      if (yo !== null && yo !== undefined) engine.yb[o]!.set(yo.subarray(start * m.yWidth[o]!, (start + B) * m.yWidth[o]!));
+      const so = sw[o];
+      if (so !== null && so !== undefined) engine.swb[o]!.set(so.subarray(start * m.swWidth[o]!, (start + B) * m.swWidth[o]!));
+    }
+    engine.evaluateBatch(B, m.swWidth, weighted, into);
+    for (let o = 0; o < nOut; o++) {
+      loss[(b * nOut + o) * 2] = into[o]!;
+      out[o]!.set(engine.output(o).subarray(0, B * m.outWidth[o]!), start * m.outWidth[o]!);
+      const mk = engine.outputMask(o);
+      loss[(b * nOut + o) * 2 + 1] = mk === null ? 0 : 1;
+      if (mk !== null) mask[o]!.set(mk.subarray(0, B * m.rowsPerSample[o]!), start * m.rowsPerSample[o]!);
+    }
+  }
+}
