@@ -109,6 +109,7 @@ export { TerminateOnNaN, ReduceLROnPlateau, LearningRateScheduler, CSVLogger, ty
 export { type ProgressSink } from './models/progbar.js';
 export { Stream } from './models/stream.js';
 export { trainInWorker, type TrainInWorkerOptions, type TrainResult } from './models/trainInWorker.js';
+export { startWorkers, shutdownWorkers } from './models/workers/persistent.js';
 export { loadModel, type LoadOptions } from './models/loadModel.js';
 export { loadWeightsH5, type LoadWeightsH5Options } from './io/kerasH5.js';
 export { saveKerasFile, type KerasFileSaveOptions } from './io/kerasFileWrite.js';
