@@ -20,6 +20,22 @@ export {
 } from './holtWinters.js';
 export { fitEts, selectEts, etsForecast, etsRolling, etsLogLikelihood, etsName, type EtsSpec, type EtsModel, type EtsParams, type EtsError, type EtsTrend, type EtsSeason, type EtsCriterion, type SelectEtsOptions } from './ets.js';
 export {
+  fitSarima,
+  sarimaLoglik,
+  sarimaRolling,
+  sarimaForecast,
+  sarimaName,
+  defaultSarimaSpec,
+  checkSarimaModel,
+  constrainStationary,
+  unconstrainStationary,
+  type SarimaSpec,
+  type SarimaFitOptions,
+  type SarimaModel,
+  type SarimaOrder,
+  type SarimaSeasonalOrder,
+} from './sarima.js';
+export {
   Forecaster,
   FORECASTER_DEFAULTS,
   FORECASTER_KEY,
