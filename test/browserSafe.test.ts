@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 /** Node-only places: the CLI, and the file handler, which loads node: modules with dynamic import(). */
 const NODE_ONLY = ['cli/'];
-const DYNAMIC_ONLY = ['io/node.ts', 'models/trainingCallbacks.ts', 'models/workers/threads.ts', 'models/trainInWorker.ts', 'models/trainWorkerEntry.ts'];
+const DYNAMIC_ONLY = ['io/node.ts', 'models/trainingCallbacks.ts', 'models/workers/threads.ts', 'models/workers/persistent.ts', 'models/workers/poolWorker.ts', 'models/trainInWorker.ts', 'models/trainWorkerEntry.ts'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

@@ -24,8 +24,9 @@ import type { Dataset } from '../data.js';
 import type { Graph } from '../graph.js';
 import type { Model } from '../model.js';
 import { modelToArtifacts } from '../saving.js';
-import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks, type WorkersOption } from './pool.js';
-import { P_CTRL_SIZE, P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type PoolFault, type PredictCommand } from './poolWorker.js';
+import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks } from './checks.js';
+import type { WorkersOption } from './pool.js';
+import { P_CTRL_SIZE, P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type PoolFault, type PredictCommand } from './poolProtocol.js';
 import { isNode, nodeWorkerSource, sharedMemoryAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
 /**

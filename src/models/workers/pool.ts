@@ -9,8 +9,7 @@
  * (Σ shardScale · shard gradient), then the main thread alone applies regularizers, the
  * optimizer and constraints and updates the metrics from every shard's outputs.
  */
-import { BatchNormalization, Bidirectional, Recurrent, TimeDistributed, type Layer } from '../../layers/index.js';
-import { builtInClass } from '../../layers/registry.js';
+import { BatchNormalization, Bidirectional, TimeDistributed, type Layer } from '../../layers/index.js';
 import { lossFromConfig, type Loss } from '../../losses/index.js';
 import { backend } from '../../backend/kernels.js';
 import type { Dataset } from '../data.js';
@@ -34,24 +33,16 @@ import {
   shardStart,
   type BatchDims,
   type InitMessage,
-  type InjectedFault,
   type WorkerMessage,
 } from './protocol.js';
+import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks } from './checks.js';
 import { leaseWorkers } from './persistent.js';
 import { availableCores, spawnThread, threadsAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
+export { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks };
+
 /** fit's `workers` option: threads doing the work (the main thread counts as one), or 'auto'. */
 export type WorkersOption = number | 'auto';
-
-/**
- * Test-only hooks (not exported from the package): make a worker fail on purpose; shorten
- * the startup deadline and the grace a batch's workers get after the main thread's shard.
- */
-export const workerTestHooks: { fault: InjectedFault | null; startupTimeoutMs: number; stallGraceMs: number } = {
-  fault: null,
-  startupTimeoutMs: 60_000,
-  stallGraceMs: 30_000,
-};
 
 /**
  * A worker's shard is the size of the main thread's: once the main thread is done, the
@@ -83,15 +74,6 @@ export function checkWorkersOption(v: unknown, what = 'fit'): WorkersOption {
   throw new RangeError(`${what}: workers must be a positive integer or 'auto', got ${shown}`);
 }
 
-/** The first stateful recurrent layer (stateful layers carry state across batches: no data parallelism). */
-export function statefulLayer(layers: readonly Layer[]): Layer | null {
-  for (const l of layers) {
-    const inner = l instanceof Bidirectional ? l.forwardLayer : l;
-    if (inner instanceof Recurrent && inner.stateful) return l;
-  }
-  return null;
-}
-
 /**
  * The first trainable BatchNormalization, looking inside wrappers and nested models. In
  * training it normalises with its batch's statistics, so shards would each use their own
@@ -107,24 +89,6 @@ function batchStatisticsLayer(layers: readonly Layer[]): Layer | null {
   return null;
 }
 
-/**
- * The first layer a worker could not rebuild from its config as the same computation:
- * anything but rnnkit's own classes (a subclass too, even one keeping its parent's
- * className), looking inside wrappers and nested models.
- */
-export function customLayer(layers: readonly Layer[]): Layer | null {
-  for (const l of layers) {
-    if ('graph' in l) {
-      if (customLayer((l as unknown as { graph: Graph }).graph.weightedLayers) !== null) return l;
-      continue;
-    }
-    if (builtInClass(l.className) !== l.constructor) return l;
-    const inner = l instanceof Bidirectional ? [l.forwardLayer] : l instanceof TimeDistributed ? [l.layer] : [];
-    if (customLayer(inner) !== null) return l;
-  }
-  return null;
-}
-
 /** Whether a worker can rebuild this loss from its config (built-in losses only). */
 function lossTransferable(loss: Loss): boolean {
   try {
@@ -132,24 +96,6 @@ function lossTransferable(loss: Loss): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Estimated training FLOPs of one batch: every 2-D weight matrix (kernels, recurrent
- * kernels; not embeddings or biases) multiplies once per sample and time step it sees,
- * 2 FLOPs per multiply-add, ×3 for forward + the two backward products. For a
- * recurrent layer that is 6·B·T·(I + H)·G·H; a layer called twice counts twice.
- */
-export function estimateBatchFlops(graph: Graph, B: number, xLen: readonly number[]): number {
-  const shapes = graph.concreteShapes(xLen);
-  let flops = 0;
-  for (const n of graph.nodes) {
-    const s = shapes[graph.indexOf(n.inputs[0]!)]!;
-    const steps = s.length >= 2 ? (s[0] as number) : 1;
-    if (n.layer.className === 'Embedding') continue;
-    for (const w of n.layer.weights) if (w.shape.length === 2 && !w.name.includes('bias')) flops += 6 * B * steps * w.shape[0]! * w.shape[1]!;
-  }
-  return flops;
 }
 
 /**

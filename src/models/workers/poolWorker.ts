@@ -15,84 +15,9 @@ import { lossFromConfig } from '../../losses/index.js';
 import { modelFromArtifacts } from '../loading.js';
 import type { Dataset } from '../data.js';
 import type { Model } from '../model.js';
-import type { ModelJSON } from '../saving.js';
-import { DONE as FIT_DONE, FAILED as FIT_FAILED, type InitMessage } from './protocol.js';
+import { DONE as FIT_DONE, FAILED as FIT_FAILED } from './protocol.js';
+import { P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_READY, P_SEQ, type EvaluateCommand, type LoadCommand, type PoolCommand, type PoolWorkerData, type PredictCommand } from './poolProtocol.js';
 import { serve } from './replica.js';
-
-/** Int32 control words of one pool worker. */
-export const P_SEQ = 0; // bumped by the main thread after posting a command
-export const P_READY = 1; // 1 once the worker waits for commands
-export const P_DONE = 2; // ticket of the last command finished
-export const P_FAILED = 3; // ticket of the last command that failed (message in the error buffer)
-export const P_ERRLEN = 4; // bytes of that message
-export const P_CTRL_SIZE = 8;
-export const P_ERR_BYTES = 4096;
-
-/** What the worker gets at start (Node workerData). */
-export interface PoolWorkerData {
-  rnnkitPool: { index: number; ctrl: SharedArrayBuffer; err: SharedArrayBuffer; port: unknown };
-}
-
-/** A test-only failure of a pool worker during a predict or evaluate share. */
-export type PoolFault = 'throw' | 'exit' | 'hang';
-
-export interface LoadCommand {
-  type: 'load';
-  id: number;
-  backend: string;
-  modelJson: ModelJSON;
-  weightData: ArrayBuffer;
-  /** Sizes of the model's weights in arena order: the replica must lay them out alike. */
-  sizes: number[];
-}
-
-interface Share {
-  ticket: number;
-  id: number;
-  backend: string;
-  /** The current weights in arena order, when the worker's copy is out of date; else null. */
-  params: Float32Array | null;
-  /** Per input: this worker's rows [n, width] (contiguous, in the order the main thread chose). */
-  x: SharedArrayBuffer[];
-  xWidth: number[];
-  xLen: number[];
-  n: number;
-  batchSize: number;
-  fault: PoolFault | null;
-}
-
-/** Inference on n rows; outputs into out[o] as [n, width]. */
-export interface PredictCommand extends Share {
-  type: 'predict';
-  out: SharedArrayBuffer[];
-}
-
-/**
- * Evaluate's batches (batchSize rows each, the last possibly fewer): per batch and output
- * the loss and whether the output has a mask into `loss` ([batches, outputs, 2] float64),
- * the outputs (at full length) into out[o] and their masks into mask[o].
- */
-export interface EvaluateCommand extends Share {
-  type: 'evaluate';
-  losses: ({ className: string; config: Record<string, unknown> } | null)[];
-  y: (SharedArrayBuffer | null)[];
-  yWidth: number[];
-  sw: (SharedArrayBuffer | null)[];
-  swWidth: number[];
-  loss: SharedArrayBuffer;
-  out: SharedArrayBuffer[];
-  outWidth: number[];
-  rowsPerSample: number[];
-  mask: SharedArrayBuffer[];
-}
-
-export type PoolCommand =
-  | LoadCommand
-  | { type: 'unload'; id: number }
-  | PredictCommand
-  | EvaluateCommand
-  | { type: 'fit'; init: InitMessage }
-  | { type: 'exit' };
 
 interface NodeWorkerThreadsSide {
   workerData: unknown;
