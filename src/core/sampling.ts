@@ -39,6 +39,20 @@ const NONE: readonly number[] = [];
  * allocation per call.
  */
 export function sampleIndex(probs: ArrayLike<number>, offset: number, V: number, rng: Rng, options: SampleIndexOptions = {}, scratch: Float64Array = new Float64Array(V)): number {
+  drawn[0] = rng.uniform();
+  return sampleIndexWith(probs, offset, V, drawn, 0, options, scratch);
+}
+
+/** sampleIndex's uniform, passed on in an array: a number argument to a call V8 does not inline is boxed (an allocation per draw). */
+const drawn = new Float64Array(1);
+
+/**
+ * sampleIndex with its one uniform draw given (`uniforms[at]`, in [0, 1): what
+ * rng.uniform() returned): a caller that draws the rows of a step elsewhere (the fused
+ * sampling kernel, src/backend/wasm/sample.ts) falls back to this for a row with the same
+ * number, so the generator advances exactly as sampleIndex advances it.
+ */
+export function sampleIndexWith(probs: ArrayLike<number>, offset: number, V: number, uniforms: Float64Array, at: number, options: SampleIndexOptions = {}, scratch: Float64Array = new Float64Array(V)): number {
   const tau = options.temperature ?? 1;
   const banned = options.banned ?? NONE;
   const w = scratch;
@@ -51,7 +65,7 @@ export function sampleIndex(probs: ArrayLike<number>, offset: number, V: number,
       w[i] = e;
       total += e;
     }
-    if (total > 0) return draw(w, V, total, rng);
+    if (total > 0) return draw(w, V, total, uniforms[at]!);
   }
   let maxLog = -Infinity;
   for (let i = 0; i < V; i++) {
@@ -88,12 +102,12 @@ export function sampleIndex(probs: ArrayLike<number>, offset: number, V: number,
     w[i] = e;
     total += e;
   }
-  return draw(w, V, total, rng);
+  return draw(w, V, total, uniforms[at]!);
 }
 
-/** An index drawn with probability w[i] / total (w ≥ 0, total their sum > 0). */
-function draw(w: Float64Array, V: number, total: number, rng: Rng): number {
-  let u = rng.uniform() * total;
+/** An index drawn with probability w[i] / total (w ≥ 0, total their sum > 0), uniform in [0, 1). */
+function draw(w: Float64Array, V: number, total: number, uniform: number): number {
+  let u = uniform * total;
   let last = -1;
   for (let i = 0; i < V; i++) {
     if (w[i] === 0) continue;

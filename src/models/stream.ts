@@ -18,7 +18,7 @@ import { Tensor, formatShape, toTensor, type NestedArray } from '../core/tensor.
 import { weightsVersion } from '../core/weightsVersion.js';
 import { checkOptions, show } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { checkSamplingOptions, sampleIndex, type SampleIndexOptions } from '../core/sampling.js';
+import { checkSamplingOptions, sampleIndex, sampleIndexWith, type SampleIndexOptions } from '../core/sampling.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { LSTM } from '../layers/lstm.js';
 import { Embedding } from '../layers/embedding.js';
@@ -26,6 +26,7 @@ import { Dense } from '../layers/dense.js';
 import { Activation } from '../layers/activation.js';
 import { isStepwise } from '../layers/registry.js';
 import { Act, backend } from '../backend/kernels.js';
+import { WasmLstmSampler } from '../backend/wasm/sample.js';
 import type { Engine } from './engine.js';
 import { splitByName } from './modelData.js';
 
@@ -42,6 +43,13 @@ export interface StreamableModel {
  * a 20,000-word vocabulary into LSTM(128) (40 MiB) does not, and steps as before.
  */
 export const PROJECTION_MAX_FLOATS = 1 << 20;
+
+/**
+ * @internal Switches for tests and bench/sampleBench.ts. fused: sampleNext of an Embedding →
+ * LSTM → Dense(softmax) model on the wasm backend takes the one-call step (FusedSampling);
+ * off, it runs the model's layers and sampleIndex as before (the same numbers and draws).
+ */
+export const sampleTuning = { fused: true };
 
 /**
  * An Embedding reading model input `input` ([batch, steps] indices) straight into an LSTM
@@ -72,6 +80,24 @@ interface Sampling {
   checked: SampleIndexOptions | null;
   temperature: number | undefined;
   topK: number | undefined;
+  /** The one-call step, where the model and backend allow it (null: the layers run). */
+  fused: FusedSampling | null;
+}
+
+/**
+ * sampleNext of a model that is exactly Embedding → LSTM → Dense(softmax) on resident
+ * weights: the step, the probabilities and the draws in one WebAssembly call
+ * (backend/wasm/sample.ts), instead of the executor running three layers and sampleIndex
+ * running in JavaScript. Same numbers as the layers' kernels, same draws as sampleIndex.
+ */
+interface FusedSampling {
+  readonly sampler: WasmLstmSampler;
+  readonly projection: Projection;
+  readonly dense: Dense;
+  /** weightsVersion() when the operands were bound (their arrays are re-read when it moves); −1: never. */
+  version: number;
+  /** The banned list set in the sampler's mask (a copy). */
+  readonly bannedNow: number[];
 }
 
 const NO_OPTIONS: SampleIndexOptions = Object.freeze({});
@@ -159,6 +185,14 @@ export class Stream {
   private prepareProjection(p: Projection): void {
     const ids = this.fed[p.input];
     if (ids === null || ids === undefined) return;
+    this.fillProjectionTable(p);
+    // Unchecked here: the Embedding, which runs first, refuses an index outside [0, vocab).
+    p.view!.ids.set(ids);
+    p.lstm.inputProjection = p.view;
+  }
+
+  /** The projection's buffers made (once) and the table filled for the current weights. */
+  private fillProjectionTable(p: Projection): void {
     const V = p.embedding.inputDim;
     if (p.view === null) {
       this.projectionTable = backend().alloc(V * 4 * p.lstm.units);
@@ -170,9 +204,6 @@ export class Stream {
       p.lstm.fillInputProjection(p.view.table, p.embedding.weights[0]!.value, V);
       p.version = weightsVersion();
     }
-    // Unchecked here: the Embedding, which runs first, refuses an index outside [0, vocab).
-    p.view.ids.set(ids);
-    p.lstm.inputProjection = p.view;
   }
 
   /**
@@ -247,6 +278,8 @@ export class Stream {
       if (!Array.isArray(banned)) throw new TypeError(`${where}: banned must be an array of indices, got ${show(banned)}`);
       for (let i = 0; i < banned.length; i++) if (!Number.isInteger(banned[i])) throw new RangeError(`${where}: banned[${i}] must be an integer index, got ${show(banned[i])}`);
     }
+    const f = s.fused;
+    if (f !== null && sampleTuning.fused && this.fusedReady(f, ids)) return this.sampleFused(f, s, perRow, rng, options);
     const x = s.input;
     // Unchecked here: the Embedding refuses whatever is not an index in [0, vocab), NaN included.
     for (let r = 0; r < B; r++) x[r] = ids[r]!;
@@ -289,7 +322,99 @@ export class Stream {
     if (!softmax) throw new RangeError(`${where}: draws from probabilities, so the model's output must be a softmax (Dense or Activation with activation 'softmax'); it comes from ${last.where}`);
     const V = outT.shape[outT.shape.length - 1];
     if (typeof V !== 'number' || outT.shape.length < 2 || outT.shape.length > 3) throw new RangeError(`${where}: expected an output of shape [batch, vocab] per step, got ${formatShape(outT.shape)}`);
-    return { where, vocab: V, input: new Float32Array(this.batchSize), out: new Int32Array(this.batchSize), scratch: new Float64Array(V), checked: null, temperature: undefined, topK: undefined };
+    return { where, vocab: V, input: new Float32Array(this.batchSize), out: new Int32Array(this.batchSize), scratch: new Float64Array(V), checked: null, temperature: undefined, topK: undefined, fused: this.findFused(V) };
+  }
+
+  /** The one-call sampling step for this model, or null (see FusedSampling). */
+  private findFused(V: number): FusedSampling | null {
+    const p = this.projection;
+    const runners = this.engine.executor.runners;
+    if (p === null || runners.length !== 3 || runners[0] !== p.embedding || runners[1] !== p.lstm || !(runners[2] instanceof Dense)) return null;
+    const dense = runners[2];
+    const g = this.engine.graph;
+    const node = g.nodes.find((n) => n.runner === dense)!;
+    const lstmNode = g.nodes.find((n) => n.runner === p.lstm)!;
+    if (node.inputs.length !== 1 || node.inputs[0] !== lstmNode.outputs[0] || node.outputs[0] !== g.outputs[0] || dense.activation !== Act.softmax) return null;
+    const H = p.lstm.units;
+    const rk = p.lstm.weights[1]!;
+    const dk = dense.weights[0]!;
+    if (rk.shape[0] !== H || rk.shape[1] !== 4 * H || dk.shape[0] !== H || dk.shape[1] !== V) return null;
+    const sampler = WasmLstmSampler.create(this.batchSize, H, V, p.lstm.activation, p.lstm.recurrentActivation, rk.value);
+    return sampler === null ? null : { sampler, projection: p, dense, version: -1, bannedNow: [] };
+  }
+
+  /**
+   * Whether this step can take the fused path: the layers not disposed, every id an index
+   * the Embedding accepts and not masked (maskZero's 0 takes every row through the time
+   * loop) — else the layers run, and refuse what they refuse — and the operands bound for the
+   * current weights (the input-projection table refilled when they moved).
+   */
+  private fusedReady(f: FusedSampling, ids: ArrayLike<number>): boolean {
+    const p = f.projection;
+    const emb = p.embedding;
+    if (emb.isDisposed || p.lstm.isDisposed || f.dense.isDisposed) return false;
+    const n = emb.inputDim;
+    const zero = emb.maskZero ? 0 : -1;
+    const x = f.sampler.ids;
+    for (let r = 0; r < this.batchSize; r++) {
+      const v = ids[r]!;
+      if (!(v >= 0 && v < n && Math.floor(v) === v) || v === zero) return false;
+      x[r] = v;
+    }
+    if (f.version !== weightsVersion()) {
+      this.fillProjectionTable(p);
+      const bias = f.dense.useBias ? f.dense.weights[1]!.value : null;
+      const states = this.states[0]!;
+      if (!f.sampler.bind(this.projectionTable, p.lstm.weights[1]!.value, states[0]!, states[1]!, f.dense.weights[0]!.value, bias)) {
+        this.sampling!.fused = null;
+        return false;
+      }
+      f.version = weightsVersion();
+    }
+    return true;
+  }
+
+  /** sampleNext's step and draws through the fused kernel (ids already placed by fusedReady). */
+  private sampleFused(f: FusedSampling, s: Sampling, perRow: boolean, rng: Rng | readonly Rng[], options: SampleIndexOptions): Int32Array {
+    const B = this.batchSize;
+    const sm = f.sampler;
+    const u = sm.uniforms;
+    // One uniform per row in row order, as sampleIndex draws them.
+    for (let r = 0; r < B; r++) u[r] = (perRow ? (rng as readonly Rng[])[r]! : (rng as Rng)).uniform();
+    this.setBanned(f, options.banned);
+    // The kernel draws sampleIndex's temperature-1, no-top-k way; other draws take logarithms
+    // and exponentials, which only JavaScript's Math rounds as sampleIndex does.
+    const draw = (options.temperature === undefined || options.temperature === 1) && options.topK === undefined;
+    sm.run(draw);
+    const V = s.vocab;
+    const out = s.out;
+    const drawn = sm.out;
+    for (let r = 0; r < B; r++) {
+      const o = draw ? drawn[r]! : -1;
+      out[r] = o >= 0 ? o : sampleIndexWith(sm.probs, r * V, V, u, r, options, s.scratch);
+    }
+    return out;
+  }
+
+  /** The sampler's banned mask for this call's list (rewritten only when the list changed). */
+  private setBanned(f: FusedSampling, banned: readonly number[] | undefined): void {
+    const now = f.bannedNow;
+    const len = banned === undefined ? 0 : banned.length;
+    let same = len === now.length;
+    for (let i = 0; same && i < len; i++) same = banned![i] === now[i];
+    if (same) return;
+    const mask = f.sampler.banned;
+    const V = mask.length;
+    for (let i = 0; i < now.length; i++) {
+      const b = now[i]!;
+      if (b >= 0 && b < V) mask[b] = 0;
+    }
+    now.length = 0;
+    for (let i = 0; i < len; i++) {
+      const b = banned![i]!;
+      now.push(b);
+      if (b >= 0 && b < V) mask[b] = 1;
+    }
   }
 
   /** Check each given input and place it in the executor; returns the steps of this call. */

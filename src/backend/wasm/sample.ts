@@ -1,0 +1,116 @@
+/**
+ * The 'wasm' backend's one-call sampling step (assembly/sample.ts, lstmSampleStep): a
+ * stream of an Embedding → LSTM → Dense(softmax) model steps, computes the probabilities
+ * and draws each row's next index in one WebAssembly call, with the numbers of
+ * lstmStepProjected + denseForward and the draws of sampleIndex (the uniforms drawn in
+ * JavaScript by the caller's generators). The buffers are the sampler's own, in WebAssembly
+ * memory; the weights and the carried state are bound by address (bind), which declines
+ * where any of them is not resident (no shared memory, or weights made by the TypeScript
+ * backend): the stream then samples as before.
+ */
+import { addr, isResident, residentAlloc, wasmRuntime } from './runtime.js';
+import type { ActId } from '../ts/activation.js';
+
+interface SampleExports {
+  hasActivation(act: number): number;
+  lstmSampleStep(
+    B: number, H: number, V: number, act: number, ract: number,
+    ids: number, table: number, recurrentKernel: number, packed: number, h: number, c: number, gates: number, cAct: number,
+    denseKernel: number, denseBias: number, pre: number, probs: number,
+    uniforms: number, banned: number, draw: number, out: number,
+  ): void;
+  lstmPackRecurrent(dst: number, rk: number, H: number): void;
+}
+
+/** A resident block of at least `bytes` bytes (a Float32Array owner; views of other types are made on it). */
+function block(bytes: number): Float32Array {
+  return residentAlloc(Math.ceil(bytes / 4));
+}
+
+export class WasmLstmSampler {
+  private readonly k: SampleExports;
+  // Owners of the blocks below (a typed view of another type must not outlive its block).
+  private readonly f32: Float32Array;
+  private readonly bytes: Float32Array;
+  /** [B] indices as floats, [B, 4H] gates, [B, H] cAct, [B, V] pre-activations and probabilities. */
+  readonly ids: Float32Array;
+  private readonly gates: Float32Array;
+  private readonly cAct: Float32Array;
+  private readonly pre: Float32Array;
+  readonly probs: Float32Array;
+  /** [B] the uniforms drawn for this step (f64, as Rng.uniform returns them). */
+  readonly uniforms: Float64Array;
+  /** [B] the drawn indices; −1 for a row the caller draws itself. */
+  readonly out: Int32Array;
+  /** [V] 1 where an index is banned. */
+  readonly banned: Uint8Array;
+  /** Batch 1, H a multiple of 4: the recurrent kernel repacked for the fused matrix-vector step (else empty). */
+  private readonly packed: Float32Array;
+  private args: number[] = [];
+
+  /**
+   * null where the kernel cannot run: weights outside WebAssembly memory (`recurrentKernel`
+   * stands for them: a model built on the TypeScript backend), or an activation without a
+   * wasm kernel.
+   */
+  static create(B: number, H: number, V: number, act: ActId, ract: ActId, recurrentKernel: Float32Array): WasmLstmSampler | null {
+    if (!isResident(recurrentKernel)) return null;
+    const rt = wasmRuntime();
+    const k = rt.kernels as unknown as SampleExports;
+    if (!rt.resident || typeof k.lstmSampleStep !== 'function' || !k.hasActivation(act) || !k.hasActivation(ract)) return null;
+    return new WasmLstmSampler(k, B, H, V, act, ract);
+  }
+
+  private constructor(
+    k: SampleExports,
+    readonly B: number,
+    readonly H: number,
+    readonly V: number,
+    private readonly act: ActId,
+    private readonly ract: ActId,
+  ) {
+    this.k = k;
+    // One block of floats: ids, gates, cAct, pre, probs; one of 8-byte-aligned others: uniforms, out, banned.
+    const n = [B, 4 * B * H, B * H, B * V, B * V];
+    this.f32 = block(4 * n.reduce((a, b) => a + b, 0));
+    let o = 0;
+    const take = (len: number): Float32Array => this.f32.subarray(o, (o += len));
+    this.ids = take(n[0]!);
+    this.gates = take(n[1]!);
+    this.cAct = take(n[2]!);
+    this.pre = take(n[3]!);
+    this.probs = take(n[4]!);
+    this.bytes = block(8 * B + 4 * B + V);
+    const buf = this.bytes.buffer;
+    const at = this.bytes.byteOffset;
+    this.uniforms = new Float64Array(buf, at, B);
+    this.out = new Int32Array(buf, at + 8 * B, B);
+    this.banned = new Uint8Array(buf, at + 12 * B, V);
+    this.packed = B === 1 && H % 4 === 0 ? residentAlloc(4 * H * H) : new Float32Array(0);
+  }
+
+  /**
+   * The step's operands by address: table [vocab, 4H], recurrentKernel [H, 4H], h and c
+   * [B, H], denseKernel [H, V], denseBias [V] or null. False (nothing bound) where one is
+   * not resident.
+   */
+  bind(table: Float32Array, recurrentKernel: Float32Array, h: Float32Array, c: Float32Array, denseKernel: Float32Array, denseBias: Float32Array | null): boolean {
+    if (!(isResident(table) && isResident(recurrentKernel) && isResident(h) && isResident(c) && isResident(denseKernel) && (denseBias === null || isResident(denseBias)))) return false;
+    const { B, H, V } = this;
+    const packed = this.packed.length > 0;
+    if (packed) this.k.lstmPackRecurrent(addr(this.packed), addr(recurrentKernel), H);
+    this.args = [
+      B, H, V, this.act, this.ract,
+      addr(this.ids), addr(table), addr(recurrentKernel), packed ? addr(this.packed) : 0, addr(h), addr(c), addr(this.gates), addr(this.cAct),
+      addr(denseKernel), denseBias === null ? 0 : addr(denseBias), addr(this.pre), addr(this.probs),
+      this.uniforms.byteOffset, this.banned.byteOffset, 0, this.out.byteOffset, // 0: draw, set per run
+    ];
+    return true;
+  }
+
+  /** One step on the bound operands; with `draw`, out holds each row's draw (−1: the caller's). */
+  run(draw: boolean): void {
+    const a = this.args;
+    this.k.lstmSampleStep(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!, a[16]!, a[17]!, a[18]!, draw ? 1 : 0, a[20]!);
+  }
+}
