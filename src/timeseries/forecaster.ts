@@ -36,6 +36,7 @@ import type { ProgressSink } from '../models/progbar.js';
 import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigins, type Series, type SeriesInput, type SplitOptions } from './windowing.js';
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
+import { etsRolling, selectEts, type EtsModel } from './ets.js';
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
 import { detectSeason } from './season.js';
@@ -163,6 +164,8 @@ export interface ForecastEvaluateOptions {
   season?: number;
   /** Score the Holt-Winters baseline (fitted on the rows before the test part). Default true. */
   holtWinters?: boolean;
+  /** Score the ETS baseline (selectEts on the rows before the test part). Default true. */
+  ets?: boolean;
   /** Time of every row (needed when the forecaster has calendar covariates). */
   times?: readonly (number | Date)[];
 }
@@ -182,6 +185,16 @@ export interface ForecastEvaluation {
   holtWintersModel?: HoltWintersModel;
   /** Its forecasts, [windows · horizon] as `predictions`. */
   holtWintersPredictions?: Float64Array;
+  /**
+   * ETS (selectEts: error × trend × season by AICc, fitted by maximum likelihood on the rows
+   * before the test part, parameters then fixed, states updated through the test part). Absent
+   * with `ets: false` or when those rows are too few (as Holt-Winters).
+   */
+  ets?: ForecastMetrics;
+  /** The fitted ETS model behind `ets`. */
+  etsModel?: EtsModel;
+  /** Its forecasts, [windows · horizon] as `predictions`. */
+  etsPredictions?: Float64Array;
   /**
    * With `quantiles` (direct strategy): the forecast quantiles [windows · horizon · levels], the
    * share of actual values inside [lowest, highest] (nominal: highest − lowest level) and below
@@ -254,7 +267,7 @@ export interface ForecastEvaluationMany {
   /** Every series' evaluation (its own last `test` fraction held out, its own baselines). */
   byId: Record<string, ForecastEvaluation>;
   /** The mean over the series of each metric (a baseline only when every series has it). */
-  pooled: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics };
+  pooled: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics; ets?: ForecastMetrics };
 }
 
 /** One series' state in a forecaster trained on many (fitMany): its scalers and Holt-Winters reference. */
@@ -925,9 +938,10 @@ export class Forecaster {
    */
   evaluate(input: SeriesInput | Series, options: ForecastEvaluateOptions = {}): ForecastEvaluation {
     const where = 'Forecaster.evaluate';
-    checkOptions(options, ['test', 'season', 'holtWinters', 'times'], where);
+    checkOptions(options, ['test', 'season', 'holtWinters', 'ets', 'times'], where);
     this.checkSingle(where);
     if (options.holtWinters !== undefined && typeof options.holtWinters !== 'boolean') throw new TypeError(`${where}: holtWinters must be a boolean, got ${show(options.holtWinters)}`);
+    if (options.ets !== undefined && typeof options.ets !== 'boolean') throw new TypeError(`${where}: ets must be a boolean, got ${show(options.ets)}`);
     const s = this.checkSeries(input, where);
     const test = options.test ?? this.split.test;
     if (typeof test !== 'number' || !(test > 0 && test <= 1)) throw new RangeError(`${where}: test must be a fraction in (0, 1], got ${show(test)}`);
@@ -972,6 +986,14 @@ export class Forecaster {
       res.holtWinters = forecastMetrics(actual, hw);
       res.holtWintersModel = model;
       res.holtWintersPredictions = hw;
+    }
+    if (options.ets !== false && enough) {
+      const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
+      const model = selectEts(y.subarray(0, start), m !== undefined && m >= 2 ? { period: m } : {});
+      const p = etsRolling(model, y, origins, H);
+      res.ets = forecastMetrics(actual, p);
+      res.etsModel = model;
+      res.etsPredictions = p;
     }
     return res;
   }
@@ -1076,7 +1098,7 @@ export class Forecaster {
    */
   evaluateMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, options: ForecastEvaluateManyOptions = {}): ForecastEvaluationMany {
     const where = 'Forecaster.evaluateMany';
-    checkOptions(options, ['test', 'season', 'holtWinters', 'times'], where);
+    checkOptions(options, ['test', 'season', 'holtWinters', 'ets', 'times'], where);
     const ids = this.checkIds(seriesById, where);
     const times = this.checkTimesById(options.times, ids, where);
     const byId: Record<string, ForecastEvaluation> = {};
@@ -1095,6 +1117,8 @@ export class Forecaster {
     if (sn !== undefined) pooled.seasonalNaive = sn;
     const hw = mean(evs.map((e) => e.holtWinters));
     if (hw !== undefined) pooled.holtWinters = hw;
+    const ets = mean(evs.map((e) => e.ets));
+    if (ets !== undefined) pooled.ets = ets;
     return { byId, pooled };
   }
 
