@@ -1,9 +1,9 @@
 /**
  * `rnnkit timeseries train | evaluate | forecast`: forecasting a CSV column with a recurrent network,
- * scored against the last-value, seasonal-naive and Holt-Winters baselines.
+ * scored against the last-value, seasonal-naive, Holt-Winters and ETS baselines.
  */
 import { resolve } from 'node:path';
-import { FORECASTER_DEFAULTS, Forecaster, ModelFormatError, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { FORECASTER_DEFAULTS, Forecaster, ModelFormatError, etsName, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -19,9 +19,10 @@ const TRAIN_HELP = `Usage: rnnkit timeseries train data.csv --target COL --lookb
 Train a recurrent forecaster on a CSV file (a header row, one row per time step, oldest
 first). The rows are split in time order: training, then validation (early stopping, best
 weights kept), then the test part, where the model's errors are printed beside those of the
-last-value, (with --season) seasonal-naive and Holt-Winters baselines (Holt-Winters: the
+last-value, (with --season) seasonal-naive, Holt-Winters and ETS baselines (Holt-Winters: the
 exponential-smoothing variant with the lowest AICc, seasonal with --season, fitted on the
-rows before the test part).
+rows before the test part; ETS: the error/trend/season state-space model with the lowest AICc,
+fitted by maximum likelihood on the same rows).
 
 Options:
   --target COL                column to forecast (required)
@@ -69,7 +70,7 @@ Options:
   --out DIR                   keep the model (a new or empty directory)
   --overwrite                 replace the rnnkit model DIR already holds (else refused)
   --plot FILE.svg             plot the test part: history, actual values, the model's and
-                              Holt-Winters' forecasts; with --quantiles the outer two as a
+                              Holt-Winters' and ETS' forecasts; with --quantiles the outer two as a
                               shaded band (legend: its nominal coverage, e.g. 80% interval)
   --metrics-json FILE         write the test-part metrics of the model and every baseline as
                               {"model": {mae, rmse, mape, smape}, "baselines": {name: {…}}, …}
@@ -96,7 +97,7 @@ const EVALUATE_HELP = `Usage: rnnkit timeseries evaluate DIR --csv data.csv [opt
 Score a model from \`rnnkit timeseries train --out DIR\` on the last test fraction of a CSV's
 rows, as train scores its test part: the same rolling origins (every window whose targets lie
 in the test part), beside the same baselines (last value, seasonal naive with a season,
-Holt-Winters fitted on the rows before the test part), and with quantiles the interval
+Holt-Winters and ETS fitted on the rows before the test part), and with quantiles the interval
 coverage. The CSV needs the model's columns (by name) and, for calendar covariates, its time
 column. The CSV may also be given as a second argument instead of --csv.
 A model trained with --id-column is scored per series (by the same id column) and as the mean
@@ -324,16 +325,17 @@ function manySeries(byId: Map<string, Table>, columns: readonly string[], option
 
 /** The many-series report of train and evaluate: a table per series, then the mean over the series; optionally as JSON. */
 async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season: number | undefined; idColumn: string; target: string; file: string; lookback: number; horizon: number; metricsJson: string | undefined }, print: Print): Promise<void> {
-  const rowsOf = (m: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics }, hw: string): [string, ForecastMetrics][] => {
+  const rowsOf = (m: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics; ets?: ForecastMetrics }, hw: string, ets = ''): [string, ForecastMetrics][] => {
     const rows: [string, ForecastMetrics][] = [['model', m.model], ['last value', m.lastValue]];
     if (m.seasonalNaive !== undefined) rows.push([`seasonal naive (${c.season})`, m.seasonalNaive]);
     if (m.holtWinters !== undefined) rows.push([`Holt-Winters${hw}`, m.holtWinters]);
+    if (m.ets !== undefined) rows.push([`ETS${ets}`, m.ets]);
     return rows;
   };
   const json: Record<string, unknown> = {};
   for (const [id, e] of Object.entries(ev.byId)) {
     print(`\nTest part of ${c.idColumn} '${id}': last ${Math.round(c.test * 100)}% of its rows, ${e.windows} window(s) × ${e.horizon} step(s)`);
-    const rows = rowsOf(e, e.holtWintersModel !== undefined ? ` (${holtWintersName(e.holtWintersModel)})` : '');
+    const rows = rowsOf(e, e.holtWintersModel !== undefined ? ` (${holtWintersName(e.holtWintersModel)})` : '', e.etsModel !== undefined ? ` (${etsName(e.etsModel)})` : '');
     for (const line of metricsTable(rows)) print(line);
     json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)) };
   }
@@ -385,6 +387,7 @@ async function reportEvaluation(ev: ForecastEvaluation, c: ReportContext, print:
   const rows: [string, ForecastMetrics][] = [['model', ev.model], ['last value', ev.lastValue]];
   if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${c.season})`, ev.seasonalNaive]);
   if (ev.holtWinters !== undefined) rows.push([`Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, ev.holtWinters]);
+  if (ev.ets !== undefined) rows.push([`ETS (${etsName(ev.etsModel!)})`, ev.ets]);
   for (const line of metricsTable(rows)) print(line);
   const iq = ev.quantiles;
   if (iq !== undefined) {
@@ -421,6 +424,7 @@ async function testPlot(file: string, series: Series, timeName: string | undefin
   const fx: number[] = [];
   const fy: number[] = [];
   const by: number[] = [];
+  const ey: number[] = [];
   const lower: number[] = [];
   const upper: number[] = [];
   const iq = ev.quantiles;
@@ -429,12 +433,14 @@ async function testPlot(file: string, series: Series, timeName: string | undefin
     fx.push(x(ev.origins[k]! + 1 + h));
     fy.push(ev.predictions[k * H + h]!);
     if (ev.holtWintersPredictions !== undefined) by.push(ev.holtWintersPredictions[k * H + h]!);
+    if (ev.etsPredictions !== undefined) ey.push(ev.etsPredictions[k * H + h]!);
     if (iq !== undefined) {
       lower.push(iq.values[(k * H + h) * Q]!);
       upper.push(iq.values[(k * H + h) * Q + Q - 1]!);
     }
   }
   const baselines = ev.holtWintersPredictions !== undefined ? [{ name: `Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, x: fx, y: by }] : [];
+  if (ev.etsPredictions !== undefined) baselines.push({ name: `ETS (${etsName(ev.etsModel!)})`, x: fx, y: ey });
   const interval = iq !== undefined ? { interval: { name: intervalName(iq.levels[0]!, iq.levels[Q - 1]!), x: fx, lower, upper } } : {};
   await plotForecast({ historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, ...interval, baselines, title: `${target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${source.split('/').at(-1)}`, yLabel: target, xFormat: dates ? 'date' : 'number', xLabel: dates ? undefined : times !== undefined ? timeName : 'row' }, file).catch((e: Error) => {
     throw new CliError(e.message);
