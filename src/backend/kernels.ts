@@ -2,7 +2,7 @@
  * The kernel interface. Layers call kernels through the current backend; the
  * TypeScript kernels are the specification every faster backend is tested against.
  */
-import { gemm, gemmTs, setGemmImpl } from './ts/gemm.js';
+import { gemmTs, type GemmFn } from './ts/gemm.js';
 import { gemmWasm } from './wasm/gemm.js';
 import { lstmBackwardWasm, lstmForwardWasm, lstmStepProjectedWasm, lstmStepWasm } from './wasm/lstm.js';
 import { gruBackwardWasm, gruForwardWasm } from './wasm/gru.js';
@@ -14,13 +14,19 @@ import { activationBackward, activationForward } from './ts/activation.js';
 import { addBias, biasGrad, fromTimeMajor, toTimeMajor } from './ts/elementwise.js';
 import { denseBackward, denseForward } from './ts/dense.js';
 import { simpleRnnBackward, simpleRnnForward } from './ts/simpleRnn.js';
-import { lstmBackward, lstmForward, lstmStep, lstmStepProjected } from './ts/lstm.js';
+import { inputProjectionRow, lstmBackward, lstmForward, lstmStep, lstmStepProjected } from './ts/lstm.js';
 import { gruBackward, gruForward } from './ts/gru.js';
 import { avgPool1dBackward, avgPool1dForward, col2im1d, conv1dBackward, conv1dForward, dropoutNoise, im2col1d, maxPool1dBackward, maxPool1dForward, scaleChannels } from './ts/conv.js';
 
 export { Act, type ActId } from './ts/activation.js';
 export { conv1dIsPointwise } from './ts/conv.js';
-export { inputProjectionRow } from './ts/lstm.js';
+export type { GemmFn } from './ts/gemm.js';
+
+/**
+ * A TypeScript kernel whose first parameter, the GEMM, is bound by the kernel set it
+ * belongs to (makeTsKernels): the form the Kernels object holds it in.
+ */
+type OnGemm<F> = F extends (gemm: GemmFn, ...rest: infer A) => infer R ? (...rest: A) => R : never;
 
 export interface Kernels {
   readonly name: string;
@@ -28,30 +34,33 @@ export interface Kernels {
   alloc(n: number): Float32Array;
   /** Whether `buf` came from (or suits) this backend's alloc; layers re-allocate buffers that don't. */
   owns(buf: Float32Array): boolean;
-  gemm: typeof gemm;
+  /** This set's GEMM: every kernel of the set that multiplies calls this one (there is no other switch). */
+  gemm: GemmFn;
   activationForward: typeof activationForward;
   activationBackward: typeof activationBackward;
   addBias: typeof addBias;
   biasGrad: typeof biasGrad;
   toTimeMajor: typeof toTimeMajor;
   fromTimeMajor: typeof fromTimeMajor;
-  denseForward: typeof denseForward;
-  denseBackward: typeof denseBackward;
-  simpleRnnForward: typeof simpleRnnForward;
-  simpleRnnBackward: typeof simpleRnnBackward;
-  lstmForward: typeof lstmForward;
-  lstmBackward: typeof lstmBackward;
+  denseForward: OnGemm<typeof denseForward>;
+  denseBackward: OnGemm<typeof denseBackward>;
+  simpleRnnForward: OnGemm<typeof simpleRnnForward>;
+  simpleRnnBackward: OnGemm<typeof simpleRnnBackward>;
+  lstmForward: OnGemm<typeof lstmForward>;
+  lstmBackward: OnGemm<typeof lstmBackward>;
   /** One fused inference step on carried state; false where the backend has none (then the time loop runs). */
-  lstmStep: typeof lstmStep;
+  lstmStep: OnGemm<typeof lstmStep>;
   /** lstmStep with x·kernel + bias looked up per row in a table (a stream of an Embedding → LSTM model); false where there is no fused step. */
-  lstmStepProjected: typeof lstmStepProjected;
-  gruForward: typeof gruForward;
-  gruBackward: typeof gruBackward;
+  lstmStepProjected: OnGemm<typeof lstmStepProjected>;
+  /** One row of lstmStepProjected's table, with lstmStep's own calls (so a looked-up row gives lstmStep's numbers). */
+  inputProjectionRow: OnGemm<typeof inputProjectionRow>;
+  gruForward: OnGemm<typeof gruForward>;
+  gruBackward: OnGemm<typeof gruBackward>;
   /** Adam on [lo, hi) in place; false where the backend has no kernel for these buffers (the optimizer's own loop runs). */
   adamUpdate: typeof adamUpdate;
   /** Conv1D (./conv.ts): im2col + GEMM per group, bias, activation; backward the transposed products and col2im. */
-  conv1dForward: typeof conv1dForward;
-  conv1dBackward: typeof conv1dBackward;
+  conv1dForward: OnGemm<typeof conv1dForward>;
+  conv1dBackward: OnGemm<typeof conv1dBackward>;
   im2col1d: typeof im2col1d;
   col2im1d: typeof col2im1d;
   maxPool1dForward: typeof maxPool1dForward;
@@ -80,52 +89,64 @@ function adamUpdate(
   return false;
 }
 
+/**
+ * The TypeScript kernels built around one GEMM: each kernel that multiplies gets `gemm`
+ * bound as its first argument, so a set's kernels can only run on that set's GEMM. The
+ * 'ts' set is this around the TypeScript GEMM; the 'wasm' set is this around the
+ * WebAssembly GEMM, with its own kernels over it.
+ */
+function makeTsKernels(gemm: GemmFn): Omit<Kernels, 'name' | 'alloc' | 'owns'> {
+  return {
+    gemm,
+    activationForward,
+    activationBackward,
+    addBias,
+    biasGrad,
+    toTimeMajor,
+    fromTimeMajor,
+    denseForward: denseForward.bind(null, gemm),
+    denseBackward: denseBackward.bind(null, gemm),
+    simpleRnnForward: simpleRnnForward.bind(null, gemm),
+    simpleRnnBackward: simpleRnnBackward.bind(null, gemm),
+    lstmForward: lstmForward.bind(null, gemm),
+    lstmBackward: lstmBackward.bind(null, gemm),
+    lstmStep: lstmStep.bind(null, gemm),
+    lstmStepProjected: lstmStepProjected.bind(null, gemm),
+    inputProjectionRow: inputProjectionRow.bind(null, gemm),
+    gruForward: gruForward.bind(null, gemm),
+    gruBackward: gruBackward.bind(null, gemm),
+    adamUpdate,
+    conv1dForward: conv1dForward.bind(null, gemm),
+    conv1dBackward: conv1dBackward.bind(null, gemm),
+    im2col1d,
+    col2im1d,
+    maxPool1dForward,
+    maxPool1dBackward,
+    avgPool1dForward,
+    avgPool1dBackward,
+    dropoutNoise,
+    scaleChannels,
+  };
+}
+
 export const tsKernels: Kernels = {
+  ...makeTsKernels(gemmTs),
   name: 'ts',
   alloc: (n) => new Float32Array(n),
   owns: () => true,
-  gemm: gemmTs,
-  activationForward,
-  activationBackward,
-  addBias,
-  biasGrad,
-  toTimeMajor,
-  fromTimeMajor,
-  denseForward,
-  denseBackward,
-  simpleRnnForward,
-  simpleRnnBackward,
-  lstmForward,
-  lstmBackward,
-  lstmStep,
-  lstmStepProjected,
-  gruForward,
-  gruBackward,
-  adamUpdate,
-  conv1dForward,
-  conv1dBackward,
-  im2col1d,
-  col2im1d,
-  maxPool1dForward,
-  maxPool1dBackward,
-  avgPool1dForward,
-  avgPool1dBackward,
-  dropoutNoise,
-  scaleChannels,
 };
 
 /**
  * The WebAssembly backend: buffers in the module's memory (./wasm/runtime.ts), the GEMM,
  * Dense forward and the SimpleRNN, LSTM and GRU time loops in WebAssembly SIMD; the rest are the
- * TypeScript kernels working on the same buffers (Conv1D's products go through `gemm`, so
- * they run in WebAssembly; its im2col/col2im and the pooling loops are the TS kernels).
+ * TypeScript kernels built around the WebAssembly GEMM, working on the same buffers
+ * (Conv1D's products run in WebAssembly; its im2col/col2im and the pooling loops are TS).
  */
 export const wasmKernels: Kernels = {
-  ...tsKernels,
+  ...makeTsKernels(gemmWasm),
   name: 'wasm',
   alloc: residentAlloc,
   owns: (buf) => !wasmRuntime().resident || isResident(buf),
-  gemm: gemmWasm,
   denseForward: denseForwardWasm,
   simpleRnnForward: simpleRnnForwardWasm,
   simpleRnnBackward: simpleRnnBackwardWasm,
@@ -188,7 +209,6 @@ function initialBackend(): Kernels {
 }
 
 let current: Kernels = initialBackend();
-setGemmImpl(current.gemm === gemmTs ? null : current.gemm);
 
 /** The current backend's name ('wasm' or 'ts'), as tfjs's tf.getBackend(). */
 export function getBackend(): string {
@@ -204,15 +224,14 @@ export function backend(): Kernels {
  * Choose the kernels: 'wasm' (WebAssembly SIMD; the default wherever the engine has it),
  * 'ts' (plain TypeScript: always available, the reference the other is tested against)
  * or 'auto' (the default choice again). Switch before building models: layers take the
- * kernel object when they are built and their buffers from the backend current then;
- * the GEMM, which the layer kernels call directly, switches for every layer at once.
+ * kernel object (its GEMM with it) when they are built and their buffers from the backend
+ * current then, so a layer built before a switch keeps running on its own set.
  */
 export function useBackend(name: 'ts' | 'wasm' | 'auto'): void {
   const k = name === 'auto' ? autoBackend() : backends.get(name);
   if (k === undefined) throw new RangeError(`useBackend: unknown backend ${JSON.stringify(name)}; available: auto, ${[...backends.keys()].join(', ')}`);
   if (k === wasmKernels && wasmUnavailable() !== null) throw new Error(`useBackend('wasm'): ${wasmUnavailable()}`);
   current = k;
-  setGemmImpl(k.gemm === gemmTs ? null : k.gemm);
 }
 
 /** Whether useBackend('wasm') can be used here: WebAssembly SIMD, and room for its memory. */

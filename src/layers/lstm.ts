@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
-import { inputProjectionRow, type ActId } from '../backend/kernels.js';
+import type { ActId } from '../backend/kernels.js';
 import { checkBoolean } from '../core/errors.js';
 import type { Initializer } from '../initializers/index.js';
 import { ensure, ensureAll, type LayerWeight } from './layer.js';
@@ -101,7 +101,7 @@ export class LSTM extends Recurrent {
     const I = this.inputDim;
     const G = 4 * this.units;
     const bias = this.bias?.value ?? null;
-    for (let v = 0; v < vocab; v++) inputProjectionRow(table, v, embeddings, v * I, this.kernel.value, bias, I, G);
+    for (let v = 0; v < vocab; v++) this.k.inputProjectionRow(table, v, embeddings, v * I, this.kernel.value, bias, I, G);
   }
 
   protected cellForward(T: number, B: number): void {

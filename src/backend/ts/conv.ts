@@ -15,7 +15,7 @@
  * computes Tout). Forward kernels overwrite; weight gradients accumulate; input
  * gradients (dx) are overwritten, as Dense's are.
  */
-import { gemm } from './gemm.js';
+import type { GemmFn } from './gemm.js';
 import { activationBackward, activationForward, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 import type { Rng } from '../../core/rng.js';
@@ -103,6 +103,7 @@ export function col2im1d(
  * floats (unused for a pointwise convolution) that backward reads again.
  */
 export function conv1dForward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   out: Float32Array, // [B, Tout, F]
   pre: Float32Array, // [B, Tout, F] pre-activation; may be `out` for a linear activation
   cols: Float32Array, // [B·Tout, k·C] written (im2col of x)
@@ -141,6 +142,7 @@ export function conv1dForward(
  * (unused for a pointwise convolution).
  */
 export function conv1dBackward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   dx: Float32Array | null, // [B, T, C] overwritten; null when the input needs no gradient
   dKernel: Float32Array, // [k, C/groups, F] accumulated
   dBias: Float32Array | null, // [F] accumulated

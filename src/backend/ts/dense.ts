@@ -2,11 +2,12 @@
  * Dense kernels: y = act(x · kernel + bias) over `rows` rows (a batch, or every time
  * step of a batch: Dense on [B, T, I] is the same product over B·T rows).
  */
-import { gemm } from './gemm.js';
+import type { GemmFn } from './gemm.js';
 import { activationBackward, activationForward, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 
 export function denseForward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   out: Float32Array, // [rows, O]
   pre: Float32Array, // [rows, O] pre-activation; may be `out` for a linear activation
   x: Float32Array, // [rows, I]
@@ -23,6 +24,7 @@ export function denseForward(
 }
 
 export function denseBackward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   dx: Float32Array | null, // [rows, I] overwritten; null when the input needs no gradient
   dKernel: Float32Array, // [I, O] accumulated
   dBias: Float32Array | null, // [O] accumulated

@@ -59,45 +59,13 @@ export type GemmFn = (
 ) => void;
 
 /**
- * The GEMM `gemm` forwards to, or null for the TypeScript kernel below. The layer
- * kernels import `gemm` from this module directly, so a backend with its own GEMM
- * (WebAssembly) plugs in here; `useBackend` sets it. When null (the default, 'ts')
- * the cost is one predictable branch per call.
+ * Whether a recurrent kernel running on `gemm` should pre-transpose the recurrent kernel
+ * once per call: the TypeScript GEMM multiplies K-contiguous operands (and packs per call
+ * otherwise); another backend's GEMM takes the kernel as stored. A kernel set carries its
+ * own GEMM (backend/kernels.ts), so this asks about that GEMM, not about a global.
  */
-let gemmImpl: GemmFn | null = null;
-
-/**
- * Whether recurrent kernels should pre-transpose the recurrent kernel once per call:
- * the TS path multiplies K-contiguous operands; another backend takes the kernel as stored.
- */
-export function prefersTransposedB(rows: number): boolean {
-  return gemmImpl === null && rows > SMALL_M;
-}
-
-/** Route `gemm` through `impl` (null: back to the TypeScript kernel, `gemmTs`). */
-export function setGemmImpl(impl: GemmFn | null): void {
-  gemmImpl = impl;
-}
-
-export function gemm(
-  transA: boolean,
-  transB: boolean,
-  M: number,
-  N: number,
-  K: number,
-  A: Float32Array,
-  aOff: number,
-  lda: number,
-  B: Float32Array,
-  bOff: number,
-  ldb: number,
-  C: Float32Array,
-  cOff: number,
-  ldc: number,
-  accumulate: boolean,
-): void {
-  if (gemmImpl !== null) gemmImpl(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
-  else gemmTs(transA, transB, M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+export function prefersTransposedB(gemm: GemmFn, rows: number): boolean {
+  return gemm === gemmTs && rows > SMALL_M;
 }
 
 /** The TypeScript GEMM: the reference every other implementation is tested against. */

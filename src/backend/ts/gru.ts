@@ -12,12 +12,13 @@
  *
  * Time-major caches in processing order; see simpleRnn.ts and recurrent.ts.
  */
-import { gemm, prefersTransposedB, transposeInto } from './gemm.js';
+import { prefersTransposedB, transposeInto, type GemmFn } from './gemm.js';
 import { activationBackwardBlock, activationForwardBlock, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
 
 export function gruForward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   hs: Float32Array, // [T, B, H]
   pre: Float32Array, // [T, B, 3H] pre-activations (z, r: mx + recurrent part; h: see header)
   gates: Float32Array, // [T, B, 3H] z, r, hh after their activations
@@ -46,14 +47,14 @@ export function gruForward(
   if (bias !== null) addBias(pre, bias, T * B, G); // the input bias: row 0 when resetAfter
   // The TS GEMM wants the recurrent kernel transposed once per call; with few rows per step
   // (streaming) or another backend it multiplies the kernel as stored.
-  const packed = prefersTransposedB(B);
+  const packed = prefersTransposedB(gemm, B);
   if (packed) transposeInto(recurrentKernelT, recurrentKernel, 0, G, H, G);
   for (let s = 0; s < T; s++) {
     const go = s * B * G;
     const so = s * slab;
     gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
     if (resetAfter) {
-      recur(packed, B, H, hPrev, so, recurrentKernel, recurrentKernelT, 0, G, mh, go, false);
+      recur(gemm, packed, B, H, hPrev, so, recurrentKernel, recurrentKernelT, 0, G, mh, go, false);
       if (bias !== null) addRecurrentBias(mh, go, bias, G, B);
       for (let b = 0; b < B; b++) {
         const g = go + b * G;
@@ -65,13 +66,13 @@ export function gruForward(
         for (let j = 0; j < H; j++) pre[g + 2 * H + j] = pre[g + 2 * H + j]! + gates[g + H + j]! * mh[g + 2 * H + j]!;
       }
     } else {
-      recur(packed, B, H, hPrev, so, recurrentKernel, recurrentKernelT, 0, 2 * H, pre, go, true);
+      recur(gemm, packed, B, H, hPrev, so, recurrentKernel, recurrentKernelT, 0, 2 * H, pre, go, true);
       activationForwardBlock(ract, gates, pre, go, G, B, 2 * H);
       for (let b = 0; b < B; b++) {
         const g = go + b * G;
         for (let j = 0; j < H; j++) rh[so + b * H + j] = gates[g + H + j]! * hPrev[so + b * H + j]!;
       }
-      recur(packed, B, H, rh, so, recurrentKernel, recurrentKernelT, 2 * H, H, pre, go + 2 * H, true);
+      recur(gemm, packed, B, H, rh, so, recurrentKernel, recurrentKernelT, 2 * H, H, pre, go + 2 * H, true);
     }
     activationForwardBlock(act, gates, pre, go + 2 * H, G, B, H);
     const hp = s === 0 ? h0 : hs;
@@ -96,6 +97,7 @@ function addRecurrentBias(mh: Float32Array, go: number, bias: Float32Array, G: n
 }
 
 export function gruBackward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   dxs: Float32Array | null, // [T, B, I] overwritten, or null
   dKernel: Float32Array, // [I, 3H] accumulated
   dRecurrentKernel: Float32Array, // [H, 3H] accumulated
@@ -230,6 +232,7 @@ function biasGradRow1(dBias: Float32Array, dy: Float32Array, rows: number, G: nu
 
 /** out[B, n] (+)= h[B, H] · recurrentKernel[:, col … col+n), from the transposed copy when packed. */
 function recur(
+  gemm: GemmFn,
   packed: boolean,
   B: number,
   H: number,

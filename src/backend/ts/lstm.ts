@@ -6,12 +6,13 @@
  * Time-major caches in processing order; the input and weight-gradient products run
  * once over all T·B rows outside the loop (see simpleRnn.ts, recurrent.ts).
  */
-import { gemm, prefersTransposedB, transposeInto } from './gemm.js';
+import { prefersTransposedB, transposeInto, type GemmFn } from './gemm.js';
 import { activationBackward, activationBackwardBlock, activationForward, activationForwardBlock, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
 
 export function lstmForward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   hs: Float32Array, // [T, B, H]
   cs: Float32Array, // [T, B, H] cell states
   cAct: Float32Array, // [T, B, H] act(c_s)
@@ -40,7 +41,7 @@ export function lstmForward(
   if (bias !== null) addBias(pre, bias, T * B, G);
   // The TS GEMM wants the recurrent kernel transposed once per call; with few rows per step
   // (streaming) or another backend it multiplies the kernel as stored.
-  const packed = prefersTransposedB(B);
+  const packed = prefersTransposedB(gemm, B);
   if (packed) transposeInto(recurrentKernelT, recurrentKernel, 0, G, H, G);
   for (let s = 0; s < T; s++) {
     const go = s * B * G;
@@ -82,6 +83,7 @@ function cellUpdate(cs: Float32Array, cAct: Float32Array, hs: Float32Array, so: 
  * where the loop would multiply a transposed kernel copy instead.
  */
 export function lstmStep(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   h: Float32Array, // [B, H] in/out
   c: Float32Array, // [B, H] in/out
   gates: Float32Array, // [B, 4H] scratch
@@ -96,11 +98,11 @@ export function lstmStep(
   act: ActId,
   ract: ActId,
 ): boolean {
-  if (prefersTransposedB(B)) return false;
+  if (prefersTransposedB(gemm, B)) return false;
   const G = 4 * H;
   gemm(false, false, B, G, I, x, 0, I, kernel, 0, G, gates, 0, G, false);
   if (bias !== null) addBias(gates, bias, B, G);
-  stepRecurrent(h, c, gates, cAct, recurrentKernel, B, H, act, ract);
+  stepRecurrent(gemm, h, c, gates, cAct, recurrentKernel, B, H, act, ract);
   return true;
 }
 
@@ -112,6 +114,7 @@ export function lstmStep(
  * would (the caller runs the time loop on the embedding output).
  */
 export function lstmStepProjected(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   h: Float32Array, // [B, H] in/out
   c: Float32Array, // [B, H] in/out
   gates: Float32Array, // [B, 4H] scratch
@@ -124,14 +127,14 @@ export function lstmStepProjected(
   act: ActId,
   ract: ActId,
 ): boolean {
-  if (prefersTransposedB(B)) return false;
+  if (prefersTransposedB(gemm, B)) return false;
   const G = 4 * H;
   for (let b = 0; b < B; b++) {
     const src = ids[b]! * G;
     const dst = b * G;
     for (let j = 0; j < G; j++) gates[dst + j] = table[src + j]!;
   }
-  stepRecurrent(h, c, gates, cAct, recurrentKernel, B, H, act, ract);
+  stepRecurrent(gemm, h, c, gates, cAct, recurrentKernel, B, H, act, ract);
   return true;
 }
 
@@ -140,7 +143,7 @@ export function lstmStepProjected(
  * makes for one row (the GEMM rounds a row alike whatever the row count, so a table of
  * these rows gives lstmStep's numbers at any batch size).
  */
-export function inputProjectionRow(table: Float32Array, row: number, x: Float32Array, xOff: number, kernel: Float32Array, bias: Float32Array | null, I: number, G: number): void {
+export function inputProjectionRow(gemm: GemmFn, table: Float32Array, row: number, x: Float32Array, xOff: number, kernel: Float32Array, bias: Float32Array | null, I: number, G: number): void {
   gemm(false, false, 1, G, I, x, xOff, I, kernel, 0, G, table, row * G, G, false);
   if (bias !== null) {
     const o = row * G;
@@ -149,7 +152,7 @@ export function inputProjectionRow(table: Float32Array, row: number, x: Float32A
 }
 
 /** + h·recurrentKernel, the gate activations and the cell update of one step (gates holding x·kernel + bias). */
-function stepRecurrent(h: Float32Array, c: Float32Array, gates: Float32Array, cAct: Float32Array, recurrentKernel: Float32Array, B: number, H: number, act: ActId, ract: ActId): void {
+function stepRecurrent(gemm: GemmFn, h: Float32Array, c: Float32Array, gates: Float32Array, cAct: Float32Array, recurrentKernel: Float32Array, B: number, H: number, act: ActId, ract: ActId): void {
   const G = 4 * H;
   gemm(false, false, B, G, H, h, 0, H, recurrentKernel, 0, G, gates, 0, G, true);
   activationForwardBlock(ract, gates, gates, 0, G, B, 2 * H); // i, f
@@ -159,6 +162,7 @@ function stepRecurrent(h: Float32Array, c: Float32Array, gates: Float32Array, cA
 }
 
 export function lstmBackward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   dxs: Float32Array | null, // [T, B, I] overwritten, or null
   dKernel: Float32Array, // [I, 4H] accumulated
   dRecurrentKernel: Float32Array, // [H, 4H] accumulated

@@ -8,12 +8,13 @@
  * Backward walks s = T−1 … 0 keeping only dh_{s-1} = dPre_s · recurrentKernelᵀ in
  * the loop; dKernel, dRecurrentKernel, dBias and dx are one product each after it.
  */
-import { gemm, prefersTransposedB, transposeInto } from './gemm.js';
+import { prefersTransposedB, transposeInto, type GemmFn } from './gemm.js';
 import { activationBackward, activationForward, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
 
 export function simpleRnnForward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   hs: Float32Array, // [T, B, H] h_s for every step
   pre: Float32Array, // [T, B, H] pre-activations
   hPrev: Float32Array, // [T, B, H] the state each step multiplies (dropout applied)
@@ -36,7 +37,7 @@ export function simpleRnnForward(
   if (bias !== null) addBias(pre, bias, T * B, H);
   // The TS GEMM wants the recurrent kernel transposed once per call; with few rows per step
   // (streaming) or another backend it multiplies the kernel as stored.
-  const packed = prefersTransposedB(B);
+  const packed = prefersTransposedB(gemm, B);
   if (packed) transposeInto(recurrentKernelT, recurrentKernel, 0, H, H, H);
   for (let s = 0; s < T; s++) {
     gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
@@ -49,6 +50,7 @@ export function simpleRnnForward(
 }
 
 export function simpleRnnBackward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
   dxs: Float32Array | null, // [T, B, I] overwritten; null when the input needs no gradient
   dKernel: Float32Array, // [I, H] accumulated
   dRecurrentKernel: Float32Array, // [H, H] accumulated

@@ -9,6 +9,7 @@
  */
 import { Act, type ActId } from '../ts/activation.js';
 import { denseForward } from '../ts/dense.js';
+import { gemmWasm } from './gemm.js';
 import { addr, isResident, wasmRuntime } from './runtime.js';
 
 export function denseForwardWasm(
@@ -25,7 +26,7 @@ export function denseForwardWasm(
   const k = wasmRuntime().kernels;
   const softmax = act === Act.softmax;
   if (!(softmax || k.hasActivation(act)) || !isResident(out) || !isResident(pre) || !isResident(x) || !isResident(kernel) || (bias !== null && !isResident(bias))) {
-    denseForward(out, pre, x, kernel, bias, rows, I, O, act);
+    denseForward(gemmWasm, out, pre, x, kernel, bias, rows, I, O, act);
     return;
   }
   k.denseForward(act, rows, I, O, addr(x), addr(kernel), bias === null ? 0 : addr(bias), addr(pre), addr(out));

@@ -9,6 +9,7 @@
  */
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
 import { gruBackward, gruForward } from '../ts/gru.js';
+import { gemmWasm } from './gemm.js';
 import { addr, isResident, wasmRuntime } from './runtime.js';
 import type { ActId } from '../ts/activation.js';
 
@@ -45,7 +46,7 @@ export function gruForwardWasm(
     !(ok(hs) && ok(pre) && ok(gates) && ok(hPrev) && ok(xs) && ok(h0) && ok(kernel) && ok(recurrentKernel) && ok(bias)) ||
     !(resetAfter ? ok(mh) : ok(rh))
   ) {
-    gruForward(hs, pre, gates, mh, rh, hPrev, recurrentKernelT, xs, h0, kernel, recurrentKernel, bias, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
+    gruForward(gemmWasm, hs, pre, gates, mh, rh, hPrev, recurrentKernelT, xs, h0, kernel, recurrentKernel, bias, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
     return;
   }
   const G = 3 * H;
@@ -124,7 +125,7 @@ export function gruBackwardWasm(
     !(ok(xs) && ok(hPrev) && ok(h0) && ok(hs) && ok(pre) && ok(gates) && ok(kernel) && ok(recurrentKernel)) ||
     !(resetAfter ? ok(dPreH) && ok(mh) : ok(rh))
   ) {
-    gruBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dPreH, dhA, dhB, dhTmp, dOut, returnSequences, ends, xs, hPrev, h0, hs, pre, gates, mh, rh, kernel, recurrentKernel, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
+    gruBackward(gemmWasm, dxs, dKernel, dRecurrentKernel, dBias, dPre, dPreH, dhA, dhB, dhTmp, dOut, returnSequences, ends, xs, hPrev, h0, hs, pre, gates, mh, rh, kernel, recurrentKernel, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
     return;
   }
   if (!resetAfter) {

@@ -43,7 +43,7 @@ export function lstmForwardWasm(
     !k.hasActivation(act) || !k.hasActivation(ract) ||
     !(ok(hs) && ok(cs) && ok(cAct) && ok(pre) && ok(gates) && ok(hPrev) && ok(xs) && ok(h0) && ok(c0) && ok(kernel) && ok(recurrentKernel) && ok(bias))
   ) {
-    lstmForward(hs, cs, cAct, pre, gates, hPrev, recurrentKernelT, xs, h0, c0, kernel, recurrentKernel, bias, recurrentMask, mask, T, B, I, H, act, ract);
+    lstmForward(gemmWasm, hs, cs, cAct, pre, gates, hPrev, recurrentKernelT, xs, h0, c0, kernel, recurrentKernel, bias, recurrentMask, mask, T, B, I, H, act, ract);
     return;
   }
   const G = 4 * H;
@@ -155,7 +155,7 @@ export function lstmBackwardWasm(
     !(ok(dKernel) && ok(dRecurrentKernel) && ok(dBias) && ok(dPre) && ok(dhA) && ok(dhB) && ok(dcA) && ok(dcB)) ||
     !(ok(xs) && ok(hPrev) && ok(c0) && ok(cs) && ok(cAct) && ok(pre) && ok(gates) && ok(recurrentKernel) && ok(recurrentKernelT))
   ) {
-    lstmBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dcA, dcB, dcAct, dOut, returnSequences, ends, xs, hPrev, c0, cs, cAct, pre, gates, kernel, recurrentKernel, recurrentKernelT, recurrentMask, mask, T, B, I, H, act, ract);
+    lstmBackward(gemmWasm, dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dcA, dcB, dcAct, dOut, returnSequences, ends, xs, hPrev, c0, cs, cAct, pre, gates, kernel, recurrentKernel, recurrentKernelT, recurrentMask, mask, T, B, I, H, act, ract);
     return;
   }
   const G = 4 * H;

@@ -9,6 +9,7 @@
  */
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
 import { simpleRnnBackward, simpleRnnForward } from '../ts/simpleRnn.js';
+import { gemmWasm } from './gemm.js';
 import { addr, isResident, wasmRuntime } from './runtime.js';
 import type { ActId } from '../ts/activation.js';
 
@@ -35,7 +36,7 @@ export function simpleRnnForwardWasm(
 ): void {
   const k = wasmRuntime().kernels;
   if (!k.hasActivation(act) || !(ok(hs) && ok(pre) && ok(hPrev) && ok(xs) && ok(h0) && ok(kernel) && ok(recurrentKernel) && ok(bias))) {
-    simpleRnnForward(hs, pre, hPrev, recurrentKernelT, xs, h0, kernel, recurrentKernel, bias, recurrentMask, mask, T, B, I, H, act);
+    simpleRnnForward(gemmWasm, hs, pre, hPrev, recurrentKernelT, xs, h0, kernel, recurrentKernel, bias, recurrentMask, mask, T, B, I, H, act);
     return;
   }
   const slab = B * H;
@@ -83,7 +84,7 @@ export function simpleRnnBackwardWasm(
     !(ok(dxs) && ok(dKernel) && ok(dRecurrentKernel) && ok(dBias) && ok(dPre) && ok(dhA) && ok(dhB)) ||
     !(ok(xs) && ok(hPrev) && ok(pre) && ok(hs) && ok(kernel) && ok(recurrentKernel))
   ) {
-    simpleRnnBackward(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dOut, returnSequences, ends, xs, hPrev, pre, hs, kernel, recurrentKernel, recurrentMask, mask, T, B, I, H, act);
+    simpleRnnBackward(gemmWasm, dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dOut, returnSequences, ends, xs, hPrev, pre, hs, kernel, recurrentKernel, recurrentMask, mask, T, B, I, H, act);
     return;
   }
   const slab = B * H;
