@@ -94,7 +94,11 @@ interface Slot {
   dead: string | null;
 }
 
+let generations = 0;
+
 class Pool {
+  /** Which pool this is, counting from 1 (tests: a pool reused, or started again). */
+  readonly generation = ++generations;
   readonly slots: Slot[] = [];
   leased = false;
   closing = false;
@@ -143,6 +147,11 @@ export function releaseReplicas(model: Model): void {
   collected?.unregister(model);
 }
 
+/** The current pool (tests): its generation and live workers, or null when none runs. */
+export function poolState(): { generation: number; workers: number; leased: boolean } | null {
+  return pool === null ? null : { generation: pool.generation, workers: pool.slots.filter((s) => s.dead === null).length, leased: pool.leased };
+}
+
 /** Replicas of a model the pool holds (tests: dispose frees them). */
 export function replicaCount(model: Model): number {
   const id = ids.get(model);
@@ -158,21 +167,22 @@ function spawn(p: Pool): Slot {
   const index = p.slots.length + 1;
   const source = nodeWorkerSource();
   const worker = new n.Worker(source.spec, { eval: source.eval, workerData: { rnnkitPool: { index, ctrl, err, port: port2 } }, transferList: [port2] });
-  // An idle pool must not keep the process alive (a fit that borrows a worker refs it meanwhile).
-  worker.unref();
-  port1.unref?.();
   const slot: Slot = { index, worker, port: port1, ctrl: new Int32Array(ctrl), err: new Uint8Array(err), models: new Map(), events: null, dead: null };
   worker.on('message', (m: never) => slot.events?.message(m));
   worker.on('error', (e: never) => {
     slot.dead ??= `an uncaught error: ${(e as Error).message}`;
     slot.events?.error(e as Error);
-    if (!p.leased) retire(p);
+    if (!p.leased) void retire(p);
   });
   worker.on('exit', (code: never) => {
     slot.dead ??= `the thread exited (exit code ${code as number})`;
     slot.events?.exit(code as number);
-    if (!p.leased) retire(p);
+    if (!p.leased) void retire(p);
   });
+  // An idle pool must not keep the process alive (a fit that borrows a worker refs it meanwhile).
+  // After the listeners: adding a 'message' listener refs the worker's port again.
+  worker.unref();
+  port1.unref?.();
   p.slots.push(slot);
   return slot;
 }
