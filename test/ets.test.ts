@@ -13,7 +13,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { etsForecast, etsLogLikelihood, etsName, etsRolling, fitEts, forecastMetrics, selectEts, windowOrigins, type EtsModel, type EtsSpec } from '../src/index.js';
+import { Forecaster, etsForecast, etsLogLikelihood, etsName, etsRolling, fitEts, forecastMetrics, selectEts, windowOrigins, type EtsModel, type EtsSpec } from '../src/index.js';
 
 interface Fit {
   error: 'add' | 'mul';
@@ -199,5 +199,33 @@ describe('ETS refusals', () => {
     assert.throws(() => etsForecast(fitEts(y), 0), /steps must be a positive integer, got 0/);
     assert.throws(() => etsRolling(fitEts(y), y, [30], 1), /origin 30 is outside rows 0…29/);
     assert.throws(() => etsLogLikelihood(y, {}, { alpha: 2, beta: 0, gamma: 0, phi: 1, initialLevel: 10, initialTrend: 0, initialSeason: [] }), /alpha must be a finite number in statsmodels' bounds, got 2/);
+  });
+});
+
+describe('Forecaster.evaluate: the ETS baseline', () => {
+  const wave = Array.from({ length: 200 }, (_, i) => 10 + 5 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i);
+  it('selected on the rows before the test part, rolled over the same origins; off or absent when asked or too short', async () => {
+    const f = new Forecaster({ lookback: 24, horizon: 3, units: 4, windowRelative: true, seed: 2 });
+    await f.fit(wave, { epochs: 1, seed: 3 });
+    const ev = f.evaluate(wave, { season: 12, holtWinters: false });
+    assert.equal(ev.holtWinters, undefined);
+    const model = selectEts(wave.slice(0, 160), { period: 12 });
+    assert.deepEqual(ev.etsModel, model);
+    const rolled = etsRolling(model, wave, ev.origins, 3);
+    assert.deepEqual(ev.etsPredictions, rolled);
+    assert.deepEqual(ev.ets, forecastMetrics(ev.actual, rolled));
+    // Noiseless trend + season: all but exact.
+    assert.ok(ev.ets!.mae < 0.01, `ETS MAE ${ev.ets!.mae}`);
+    assert.ok(model.seasonal !== null);
+    assert.equal(f.evaluate(wave, { holtWinters: false }).etsModel!.seasonal, null);
+    assert.equal(f.evaluate(wave, { ets: false, holtWinters: false }).ets, undefined);
+    assert.throws(() => f.evaluate(wave, { ets: 1 } as never), /Forecaster.evaluate: ets must be a boolean, got 1/);
+    assert.throws(() => f.evaluate(wave, { ETS: false } as never), /unknown option 'ETS'; supported options: test, season, holtWinters, ets, times/);
+    // 10 rows before the test part: fewer than two seasons of 12, as Holt-Winters.
+    assert.equal(f.evaluate(wave, { season: 12, test: 0.95 }).ets, undefined);
+    const g = new Forecaster({ lookback: 24, horizon: 3, units: 4, windowRelative: true, seed: 2 });
+    await g.fitMany({ a: wave, b: wave.map((v) => 2 * v) }, { epochs: 1, seed: 3 });
+    const many = g.evaluateMany({ a: wave, b: wave.map((v) => 2 * v) }, { season: 12, holtWinters: false });
+    assert.equal(many.pooled.ets!.mae, (many.byId.a!.ets!.mae + many.byId.b!.ets!.mae) / 2);
   });
 });

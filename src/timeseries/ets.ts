@@ -33,7 +33,7 @@
  * term of order σ².
  */
 import { checkOptions, show } from '../core/errors.js';
-import { checkData, forecastFrom, holtWintersInitialStates, minimizeRestarted, seasonsAfter } from './holtWinters.js';
+import { checkData, forecastFrom, holtWintersInitialStates, minimizeRestarted, nelderMead, seasonsAfter } from './holtWinters.js';
 
 export type EtsError = 'add' | 'mul';
 export type EtsTrend = 'add' | null;
@@ -333,11 +333,13 @@ function fitResolved(d: Float64Array, r: Resolved, where: string): EtsModel {
   iu.forEach((j, k) => (step[k] = j === 3 ? 0.05 : 0.1));
   let x: Float64Array = first.x;
   let fx = Infinity;
+  // One Nelder–Mead run from each start, then restarts from the best end point only.
   for (const s of [first, ...(hasS ? [starts[1]!] : []), ...ranked.slice(0, STARTS - 1)]) {
     if (!Number.isFinite(s.fx)) continue;
-    const res = minimizeRestarted(objective, s.x, s.fx, step, lo, hi);
+    const res = nelderMead(objective, s.x, step, lo, hi, 400 * D);
     if (res.fx < fx) ({ x, fx } = res);
   }
+  x = minimizeRestarted(objective, x, fx, step, lo, hi).x;
   const p = decode(x);
   const rec = { level: new Float64Array(n + 1), slope: new Float64Array(n + 1), season: new Float64Array((n + 1) * m) };
   const { nll, sigma2 } = run(d, r, p.u[0]!, p.u[1]!, p.u[2]!, p.u[3]!, p.l, p.b, season, rec);
