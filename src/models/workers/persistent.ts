@@ -26,7 +26,7 @@ import type { Model } from '../model.js';
 import { modelToArtifacts } from '../saving.js';
 import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks } from './checks.js';
 import type { WorkersOption } from './pool.js';
-import { P_CTRL_SIZE, P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type PoolFault, type PredictCommand } from './poolProtocol.js';
+import { P_CTRL_SIZE, P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type PoolFault, type PredictCommand } from './poolProtocol.js';
 import { isNode, nodeWorkerSource, sharedMemoryAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
 /**
@@ -37,7 +37,7 @@ import { isNode, nodeWorkerSource, sharedMemoryAvailable, type ThreadEvents, typ
  * inputs and outputs (a few hundredths of a millisecond idle, more under load); see the
  * README's Speed section for the measurements behind these constants.
  */
-export const AUTO_PREDICT_MIN_FLOPS = 2e7;
+export const AUTO_PREDICT_MIN_FLOPS = 5e7;
 export const AUTO_PREDICT_MIN_ROWS = 8;
 
 /** Test-only hooks (not exported from the package): make a pool worker fail during a share. */
@@ -323,6 +323,21 @@ function syncReplica(s: Slot, model: Model, id: number): Float32Array | null {
   return engine.params.slice();
 }
 
+/** Send a share and put it on offer (P_OPEN): its worker takes it when it starts it. */
+function offer(s: Slot, cmd: PredictCommand | EvaluateCommand): void {
+  Atomics.store(s.ctrl, P_OPEN, cmd.ticket);
+  send(s, cmd);
+}
+
+/**
+ * After its own share: whether the main thread takes a share its worker has not started
+ * (and computes it itself). Never with an injected fault, whose share the worker must run.
+ */
+function take(s: Slot, ticket: number): boolean {
+  if (poolTestHooks.fault !== null) return false;
+  return Atomics.compareExchange(s.ctrl, P_OPEN, ticket, 0) === ticket;
+}
+
 /** Wait (blocking) for worker s to finish ticket; throws its failure, or a stall after patienceMs. */
 function waitShare(p: Pool, s: Slot, ticket: number, patienceMs: number, where: string, total: number): void {
   const deadline = Date.now() + patienceMs;
@@ -392,7 +407,7 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
   }
   const widths = model.graph.outputs.map((_, o) => engine.outputWidth(o, xLen));
   const id = idOf(model);
-  const shares: { slot: Slot; ticket: number; rows: number[]; out: Float32Array[] }[] = [];
+  const shares: { slot: Slot; ticket: number; rows: number[]; x: Float32Array[]; out: Float32Array[] }[] = [];
   for (let t = 1; t < threads; t++) {
     const rows = rowsOf[t]!;
     if (rows.length === 0) continue;
@@ -420,8 +435,8 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
       fault,
       out: out.map((b) => b.buffer as SharedArrayBuffer),
     };
-    send(slot, cmd);
-    shares.push({ slot, ticket, rows, out });
+    offer(slot, cmd);
+    shares.push({ slot, ticket, rows, x: xs, out });
   }
   const started = Date.now();
   const results = widths.map((w) => new Float32Array(n * w));
@@ -437,6 +452,10 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
   }
   const patience = workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started);
   for (const s of shares) {
+    if (take(s.slot, s.ticket)) {
+      scatter(results, engine.predict(s.x, xWidth, xLen, s.rows.length, bs), s.rows, widths);
+      continue;
+    }
     waitShare(p, s.slot, s.ticket, patience, where, threads - 1);
     scatter(results, s.out, s.rows, widths);
   }
@@ -512,7 +531,7 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
       rowsPerSample,
       mask: mask.map((b) => b.buffer as SharedArrayBuffer),
     };
-    send(slot, cmd);
+    offer(slot, cmd);
     shares.push({ slot, ticket, b0, b1, loss, out, mask });
   }
 
@@ -535,7 +554,7 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
     const seen = step * batchSize + B;
     onBatch?.(step, engine.logs(lossSum / seen + penalty, outSums.map((v) => v / seen), prefix));
   };
-  for (let step = 0; step < firstBatch(1); step++) {
+  const ownBatch = (step: number): void => {
     const start = step * batchSize;
     const B = Math.min(batchSize, ds.n - start);
     engine.loadBatch(ds, start, B);
@@ -546,9 +565,15 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
       (o) => engine.batchLoss[o]!,
       (o) => engine.updateOutputMetrics(o, engine.output(o), engine.yb[o]!, engine.outputRows(o), engine.outputMask(o)),
     );
-  }
+  };
+  for (let step = 0; step < firstBatch(1); step++) ownBatch(step);
   const patience = workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started);
   for (const s of shares) {
+    if (take(s.slot, s.ticket)) {
+      // Not started by its worker: the main thread runs these batches as its own.
+      for (let step = s.b0; step < s.b1; step++) ownBatch(step);
+      continue;
+    }
     waitShare(p, s.slot, s.ticket, patience, where, threads - 1);
     const r0 = s.b0 * batchSize;
     for (let step = s.b0; step < s.b1; step++) {

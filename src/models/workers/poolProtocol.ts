@@ -13,6 +13,13 @@ export const P_READY = 1; // 1 once the worker waits for commands
 export const P_DONE = 2; // ticket of the last command finished
 export const P_FAILED = 3; // ticket of the last command that failed (message in the error buffer)
 export const P_ERRLEN = 4; // bytes of that message
+/**
+ * The ticket of the share on offer, until taken: by the worker as it starts it, or by the
+ * main thread, which computes a share itself when its worker has not started it by the time
+ * the main thread's own is done (a worker kept off its core by a loaded machine would
+ * otherwise make the split slower than one thread). Whoever swaps it to 0 computes the share.
+ */
+export const P_OPEN = 5;
 export const P_CTRL_SIZE = 8;
 export const P_ERR_BYTES = 4096;
 

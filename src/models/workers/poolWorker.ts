@@ -16,7 +16,7 @@ import { modelFromArtifacts } from '../loading.js';
 import type { Dataset } from '../data.js';
 import type { Model } from '../model.js';
 import { DONE as FIT_DONE, FAILED as FIT_FAILED } from './protocol.js';
-import { P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_READY, P_SEQ, type EvaluateCommand, type LoadCommand, type PoolCommand, type PoolWorkerData, type PredictCommand } from './poolProtocol.js';
+import { P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type LoadCommand, type PoolCommand, type PoolWorkerData, type PredictCommand } from './poolProtocol.js';
 import { serve } from './replica.js';
 
 interface NodeWorkerThreadsSide {
@@ -97,6 +97,7 @@ export function runPoolWorker(wt: NodeWorkerThreadsSide, data: PoolWorkerData['r
           const r = replicas.get(m.id);
           if (r === undefined) throw new Error(`no replica of model ${m.id} (an internal error of the pool)`);
           if (r.error !== null) throw new Error(`could not rebuild the model: ${r.error}`);
+          if (m.fault !== null && Atomics.compareExchange(ctrl, P_OPEN, m.ticket, 0) !== m.ticket) throw new Error('a share with a fault was taken by the main thread');
           if (m.fault === 'exit') (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(7);
           if (m.fault === 'hang') for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
           if (m.fault === 'throw') throw new Error('injected fault');
@@ -104,6 +105,11 @@ export function runPoolWorker(wt: NodeWorkerThreadsSide, data: PoolWorkerData['r
           const engine = r.model.engine;
           engine.planArena();
           if (m.params !== null) engine.params.set(m.params);
+          // Taken by the main thread already (or a share of an earlier call): nothing to do.
+          if (Atomics.compareExchange(ctrl, P_OPEN, m.ticket, 0) !== m.ticket) {
+            current = 0;
+            continue;
+          }
           if (m.type === 'predict') predictShare(r.model, m);
           else evaluateShare(r.model, m);
           current = 0;
