@@ -250,7 +250,7 @@ class RnnkitContestant implements Contestant {
 
   predict(count: number, batch: number): Float32Array {
     useBackend(this.backendName);
-    return Float32Array.from(this.clf.model.predict(this.slice(0, count)[0], { batchSize: batch }).data);
+    return Float32Array.from(this.clf.model.predict(this.slice(0, count)[0], { batchSize: batch, workers: this.workers }).data);
   }
 
   /** TextClassifier.probabilities on the texts: the positive class's column. */
@@ -583,7 +583,7 @@ export async function benchClassify(o: ClassifyOptions): Promise<ClassifyResult>
   for (const b of o.backends) {
     for (const w of o.workers) {
       const label = `rnnkit ${b} ${w}w`;
-      const predict = w === o.workers[0];
+      const predict = true; // predict splits across the worker pool too (workers on predict)
       if (b === 'wasm' && !wasmSupported()) {
         rows.push(...naRows(label, 'rnnkit', 'n/a', 'WebAssembly SIMD is not available', predict));
         continue;
@@ -594,7 +594,7 @@ export async function benchClassify(o: ClassifyOptions): Promise<ClassifyResult>
         c = new RnnkitContestant(d, b, w);
         weights ??= c.weights();
         // The texts row's check: before measure() trains the model.
-        const textsCheck = predict ? c.predictTexts(CLASSIFY.checkTexts, CLASSIFY.predictBatch) : null;
+        const textsCheck = w === o.workers[0] ? c.predictTexts(CLASSIFY.checkTexts, CLASSIFY.predictBatch) : null;
         const m = await measure(c, d.n, predict);
         const rs = rowsOf(label, 'rnnkit', c.ranOn(), m, predict);
         checkAgainstRef(label, m, rs);

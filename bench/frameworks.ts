@@ -256,7 +256,7 @@ class RnnkitContestant implements Contestant {
 
   predict(batchSize: number, count: number): Float32Array {
     useBackend(this.backendName);
-    return this.model.predict(this.slice(0, count)[0], { batchSize }).data;
+    return this.model.predict(this.slice(0, count)[0], { batchSize, workers: this.workers }).data;
   }
 
   sampler(rows: number): Sampler {

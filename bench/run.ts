@@ -158,7 +158,7 @@ function usage(): string {
     `  --frameworks LIST   comma-separated: ${FRAMEWORKS.join(', ')} (default all)`,
     '  --skip-torch        leave PyTorch out',
     '  --backend B         rnnkit backends: ts, wasm, or ts,wasm (default)',
-    '  --workers N,..      rnnkit worker counts for training (default 1,2)',
+    '  --workers N,..      rnnkit worker counts for training, predict and evaluate (default 1,2)',
     '  --torch-threads N,..  PyTorch thread counts (default 1,2)',
     '  --epochs N          timed epochs of the per-epoch workloads, after 1 warm-up epoch (default 7)',
     `  --batches N         least timed batches of the per-batch workloads, after 2 check batches (default 3; more where ${PLAN.batchBudgetSeconds} s allow)`,
@@ -513,7 +513,7 @@ function contestants(opts: Options): ContestantSpec[] {
 async function runJs(spec: ContestantSpec, w: Workload, weights: Map<ModelSpec, WeightValue[]>, opts: Options, env: Env): Promise<Row> {
   const label = contestantLabel(spec);
   const framework = spec.framework;
-  if (spec.framework === 'rnnkit' && spec.workers > 1 && w.mode !== 'epoch' && w.mode !== 'batch') return naRow(w, label, framework, 'n/a', 'workers apply to training');
+  if (spec.framework === 'rnnkit' && spec.workers > 1 && w.mode === 'sample') return naRow(w, label, framework, 'n/a', 'workers apply to training, predict and evaluate');
   const model = spec.framework === 'tfjs' ? (w.tfjsModel ?? w.model) : w.model;
   let c: Contestant | null = null;
   try {
