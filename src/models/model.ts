@@ -133,8 +133,11 @@ export interface FitArgs {
    * gradients are combined once per batch and the main thread applies the update:
    * the same training as with 1 thread up to float rounding (same seed, same data
    * order), except that each shard draws its own dropout masks (same distribution).
-   * Threads start when fit starts and are stopped when it ends, however it ends; a
-   * failing thread makes fit reject with its message. Stateful layers, trainable
+   * In Node fit borrows the threads of the persistent worker pool (workers/persistent.ts:
+   * started once, kept for later calls, unref'd); elsewhere (browsers) its threads start
+   * when fit starts and are stopped when it ends, however it ends. A failing thread makes
+   * fit reject with its message (and the pool starts afresh next time). Default 1: only the
+   * same thread count reproduces a fit to the bit (the gradient's float sums follow it). Stateful layers, trainable
    * BatchNormalization layers (each shard would normalise with its own batch's
    * statistics), custom layers or losses and runtimes without worker threads or
    * SharedArrayBuffer reject n > 1;
