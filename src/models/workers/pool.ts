@@ -1,8 +1,9 @@
 /**
  * Data-parallel fit, the main thread's side (protocol.ts has the shared layout, replica.ts
  * the worker's side): `workers` option checks, the 'auto' rule, and ParallelTrainer, which
- * owns the worker threads of one fit — started by fit, closed (terminated) when fit ends,
- * however it ends.
+ * drives the worker threads of one fit — in Node borrowed from the persistent pool
+ * (persistent.ts) and given back when fit ends, elsewhere started by fit and terminated
+ * when it ends, however it ends.
  *
  * A step splits the batch into `threads` contiguous shards; the main thread computes
  * shard 0 while each worker computes its own; the gradients are combined once per batch
