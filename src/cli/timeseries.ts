@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive, Holt-Winters and ETS baselines.
  */
 import { resolve } from 'node:path';
-import { FORECASTER_DEFAULTS, Forecaster, ModelFormatError, etsName, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, fitAuto, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -15,6 +15,7 @@ type Print = (line: string) => void;
 export const DEFAULTS = { ...FORECASTER_DEFAULTS, lr: FORECASTER_DEFAULTS.learningRate, seed: 42, scaling: 'relative' as const };
 
 const TRAIN_HELP = `Usage: rnnkit timeseries train data.csv --target COL --lookback N --horizon N [options]
+       rnnkit timeseries train data.csv --target COL --horizon N --auto [--budget S] [options]
 
 Train a recurrent forecaster on a CSV file (a header row, one row per time step, oldest
 first). The rows are split in time order: training, then validation (early stopping, best
@@ -35,10 +36,20 @@ Options:
                               trained over all of them, each split, scaled and given its
                               Holt-Winters reference on its own; the test part is scored per
                               series and as the mean over the series (--plot is refused)
-  --lookback N                input rows per window (required)
+  --lookback N                input rows per window (required without --auto)
   --horizon N                 steps forecast at once (required)
-  --season N                  period of the seasonal baselines and of the Holt-Winters
-                              reference (e.g. 12 for monthly data)
+  --season N|auto|none        period of the seasonal baselines and of the Holt-Winters
+                              reference (e.g. 12 for monthly data); auto (the default):
+                              detected on the training part from its autocorrelation, the
+                              candidates from the time column's spacing (daily 7 and 365,
+                              monthly 12, hourly 24 and 168, …) and peaks; none: no season
+  --auto                      choose the lookback on the validation part: 1, 2 and 3 seasons
+                              (without a season 2, 4, 8 and 16 horizons; plus --lookback if
+                              given), each trained as train does (epochs by early stopping)
+                              and scored by its validation MAE; the test part is not read;
+                              the choice is printed and saved with the model
+  --budget S                  seconds --auto may spend (default ${AUTO_BUDGET_SECONDS}); candidates
+                              that would end past it are skipped, the first always runs
   --reference last|line|holtWinters|seasonalLine
                               what each window is measured from with --scaling relative: its
                               last value; its least-squares line; exponential smoothing's
@@ -123,8 +134,8 @@ Commands:
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
-const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'id-column', 'lookback', 'horizon', 'season', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
-const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'id-column', 'lookback', 'horizon', 'season', 'budget', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
+const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, auto: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
   const [command, ...rest] = argv;
@@ -185,11 +196,14 @@ async function train(argv: string[], print: Print): Promise<void> {
   const { values, positionals } = parse(argv, TRAIN_OPTIONS, command);
   if (values.help === true) return print(TRAIN_HELP);
   if (positionals.length !== 1) throw usageError(`${command}: expected one CSV file, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')} (see ${command} --help)`);
-  for (const r of ['target', 'lookback', 'horizon']) required(values, r, command);
+  const auto = values.auto === true;
+  for (const r of auto ? ['target', 'horizon'] : ['target', 'lookback', 'horizon']) required(values, r, command);
+  if (!auto && values.budget !== undefined) throw usageError(`${command}: --budget is the time --auto may spend; without --auto leave it out`);
+  const budget = numberOption(values, 'budget', AUTO_BUDGET_SECONDS, (n) => n > 0 && Number.isFinite(n), 'a number of seconds > 0');
   const target = values.target as string;
-  const lookback = intOption(values, 'lookback', 1);
+  const lookback = values.lookback === undefined ? undefined : intOption(values, 'lookback', 1);
   const horizon = intOption(values, 'horizon', 1);
-  const season = values.season === undefined ? undefined : intOption(values, 'season', 1);
+  const seasonArg: number | 'auto' | 'none' = values.season === undefined || values.season === 'auto' ? 'auto' : values.season === 'none' ? 'none' : intOption(values, 'season', 1);
   const strategy = choiceOption(values, 'strategy', ['direct', 'recursive'] as const, DEFAULTS.strategy);
   const scaling = choiceOption(values, 'scaling', ['relative', 'standard', 'minmax'] as const, DEFAULTS.scaling);
   const reference = choiceOption(values, 'reference', ['last', 'line', 'holtWinters', 'seasonalLine'] as const, DEFAULTS.reference);
@@ -238,8 +252,8 @@ async function train(argv: string[], print: Print): Promise<void> {
   // Calendar covariates need dates; a numeric time column (years, row numbers) has no calendar.
   const dateTimes = calendar && timeName !== undefined && isDateColumn(table, timeName);
   const calTimes = dateTimes ? times : undefined;
-  const f = new Forecaster({
-    lookback,
+  if (auto && values['id-column'] !== undefined) throw usageError(`${command}: --auto chooses for one series; with --id-column give --lookback (and --season)`);
+  const args: Omit<ForecasterArgs, 'lookback'> = {
     horizon,
     strategy,
     target: 0,
@@ -249,7 +263,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     scaling: scaling === 'relative' ? 'standard' : scaling,
     windowRelative: scaling === 'relative',
     ...(scaling === 'relative' ? { reference } : {}),
-    ...(season !== undefined ? { season } : {}),
+    season: seasonArg,
     calendar: calendar ? 'auto' : false,
     ensemble,
     ...(quantiles !== undefined ? { quantiles } : {}),
@@ -257,21 +271,24 @@ async function train(argv: string[], print: Print): Promise<void> {
     units,
     layers: numLayers,
     seed,
-  });
+  };
+  let f = new Forecaster({ ...args, lookback: lookback ?? 1 });
   if (byId !== null) {
     const idColumn = values['id-column'] as string;
     const many = manySeries(byId, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values), timeName);
     const first = Object.values(many.times ?? {})[0];
     f.info = { idColumn, ...(timeName !== undefined && first !== undefined ? { time: timeInfo(timeName, first) } : {}) };
     const ids = Object.keys(many.series);
-    print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${ids.length} series by '${idColumn}' (${table.rows.length} rows), target '${target}', lookback ${lookback}, horizon ${horizon}`);
+    print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${ids.length} series by '${idColumn}' (${table.rows.length} rows), target '${target}', lookback ${f.lookback}, horizon ${horizon}`);
     const calById = dateTimes ? many.times : undefined;
     const h = await f.fitMany(many.series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, ...(calById !== undefined ? { times: calById } : {}) });
+    print(seasonLine(f));
+    const season = f.season;
     const vl = h.history.val_loss;
     const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
     print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
     const ev = f.evaluateMany(many.series, { season, ...((f.calendar ?? null) !== null ? { times: calById } : {}) });
-    await reportMany(ev, { test, season, idColumn, target, file, lookback, horizon, metricsJson: values['metrics-json'] as string | undefined }, print);
+    await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined }, print);
     if (outDir !== undefined) {
       await f.save(outDir);
       print(`\nModel saved in ${outDir}`);
@@ -280,20 +297,38 @@ async function train(argv: string[], print: Print): Promise<void> {
   }
   // Without --id-column the series was read above.
   if (series === null) throw new Error('unreachable: one series without --id-column');
-  if (times !== undefined) f.info = { time: timeInfo(values['time-column'] as string, times) };
-  print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}${covariateNames.length > 0 ? `, covariates ${covariateNames.map((n) => `'${n}'`).join(', ')}` : ''}, lookback ${lookback}, horizon ${horizon}`);
-  const h = await f.fit(series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, ...(calTimes !== undefined ? { times: calTimes } : {}) });
+  const timeMeta = times !== undefined ? { time: timeInfo(values['time-column'] as string, times) } : {};
+  print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}${covariateNames.length > 0 ? `, covariates ${covariateNames.map((n) => `'${n}'`).join(', ')}` : ''}, lookback ${auto ? 'auto' : lookback}, horizon ${horizon}`);
+  const fitOptions = { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0 as const, ...(calTimes !== undefined ? { times: calTimes } : {}) };
+  let h;
+  if (auto) {
+    f.dispose();
+    const res = await fitAuto(series, { ...args, ...(lookback !== undefined ? { lookback } : {}) }, fitOptions, { budgetSeconds: budget });
+    ({ forecaster: f, history: h } = res);
+    const c = res.choice;
+    print(`Auto (validation part, budget ${budget} s, ${c.seconds.toFixed(1)} s spent): ${c.trials.map((t) => `lookback ${t.lookback}${c.trials.some((u) => u.reference !== t.reference) ? ` ${t.reference}` : ''} → MAE ${t.validationMae.toPrecision(4)} (best epoch ${t.bestEpoch}, ${t.seconds.toFixed(1)} s)`).join('; ')}${c.skipped.length > 0 ? `; skipped for the budget: lookback ${c.skipped.map((k) => k.lookback).join(', ')}` : ''}`);
+    print(`Chose lookback ${c.lookback}${c.trials.some((u) => u.reference !== c.reference) ? `, reference ${c.reference}` : ''} (validation MAE ${c.validationMae.toPrecision(4)}, best epoch ${c.bestEpoch})`);
+  } else h = await f.fit(series, fitOptions);
+  f.info = { ...f.info, ...timeMeta };
+  print(seasonLine(f));
   const cal = f.calendar ?? null;
   if (cal !== null) print(`Calendar covariates from '${values['time-column'] as string}': ${cal.terms.map((t) => `${t.period} (${t.harmonics} sin/cos pair${t.harmonics > 1 ? 's' : ''})`).join(', ')}`);
   const vl = h.history.val_loss;
   const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
   print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
-  const ev = f.evaluate(series, { season, ...(cal !== null ? { times: calTimes } : {}) });
-  await reportEvaluation(ev, { test, season, series, timeName: values['time-column'] as string | undefined, times, dates: times !== undefined && isDateColumn(table, values['time-column'] as string), target, file, lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
+  const season = f.season;
+  const ev = f.evaluate(series, { ...(cal !== null ? { times: calTimes } : {}) });
+  await reportEvaluation(ev, { test, season, series, timeName: values['time-column'] as string | undefined, times, dates: times !== undefined && isDateColumn(table, values['time-column'] as string), target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
   if (outDir !== undefined) {
     await f.save(outDir);
     print(`\nModel saved in ${outDir}`);
   }
+}
+
+/** "Season: 12 (detected)", "Season: 12" (given) or "Season: none". */
+function seasonLine(f: Forecaster): string {
+  if (f.season === undefined) return 'Season: none';
+  return `Season: ${f.season}${f.seasonSource === 'detected' ? ' (detected)' : ''}`;
 }
 
 /** The rows of each id (ids in order of first appearance; rows in file order), as tables of their own named by id. */
