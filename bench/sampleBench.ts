@@ -7,8 +7,9 @@
  *
  *   npx tsx bench/sampleBench.ts [--rounds 5] [--seconds 0.5] [--rows 1,64]
  *
- * Variants: layers (the executor runs the three layers, sampleIndex draws in JavaScript)
- * and fused (one WebAssembly call per step: src/backend/wasm/sample.ts).
+ * Variants: layers (the executor runs the three layers, sampleIndex draws in JavaScript),
+ * fused (one WebAssembly call per step: src/backend/wasm/sample.ts) and int8 (the same with
+ * stream({precision: 'int8'}): the recurrent product in 8-bit weights).
  */
 import { Rng, Sequential, layers, useBackend, type Stream } from '../src/index.js';
 import { sampleTuning } from '../src/models/stream.js';
@@ -31,10 +32,12 @@ m.add(layers.dense({ units: 30, activation: 'softmax', seed: 2 }));
 interface Variant {
   readonly name: string;
   readonly set: () => void;
+  readonly precision: 'float32' | 'int8';
 }
 const variants: Variant[] = [
-  { name: 'layers', set: () => (sampleTuning.fused = false) },
-  { name: 'fused', set: () => (sampleTuning.fused = true) },
+  { name: 'layers', set: () => (sampleTuning.fused = false), precision: 'float32' },
+  { name: 'fused', set: () => (sampleTuning.fused = true), precision: 'float32' },
+  { name: 'int8', set: () => (sampleTuning.fused = true), precision: 'int8' },
 ];
 
 /**
@@ -57,17 +60,17 @@ function time(s: Stream, rows: number): number {
 }
 
 for (const rows of rowsList) {
-  const s = m.stream({ batchSize: rows });
+  const streams = variants.map((v) => m.stream({ batchSize: rows, precision: v.precision }));
   const best = new Map<string, number>();
-  for (const v of variants) {
+  variants.forEach((v, i) => {
     v.set();
-    time(s, rows); // warm-up
-  }
+    time(streams[i]!, rows); // warm-up
+  });
   for (let r = 0; r < rounds; r++) {
-    for (const v of variants) {
+    variants.forEach((v, i) => {
       v.set();
-      best.set(v.name, Math.max(best.get(v.name) ?? 0, time(s, rows)));
-    }
+      best.set(v.name, Math.max(best.get(v.name) ?? 0, time(streams[i]!, rows)));
+    });
   }
   const base = best.get(variants[0]!.name)!;
   for (const v of variants) {

@@ -65,7 +65,7 @@ export function sampleIndexWith(probs: ArrayLike<number>, offset: number, V: num
       w[i] = e;
       total += e;
     }
-    if (total > 0) return draw(w, V, total, uniforms[at]!);
+    if (total > 0) return draw(w, V, uniforms, at);
   }
   let maxLog = -Infinity;
   for (let i = 0; i < V; i++) {
@@ -96,18 +96,20 @@ export function sampleIndexWith(probs: ArrayLike<number>, offset: number, V: num
       else w[i] = -Infinity;
     }
   }
-  let total = 0;
-  for (let i = 0; i < V; i++) {
-    const e = w[i] === -Infinity ? 0 : Math.exp((w[i]! - maxLog) / tau);
-    w[i] = e;
-    total += e;
-  }
-  return draw(w, V, total, uniforms[at]!);
+  for (let i = 0; i < V; i++) w[i] = w[i] === -Infinity ? 0 : Math.exp((w[i]! - maxLog) / tau);
+  return draw(w, V, uniforms, at);
 }
 
-/** An index drawn with probability w[i] / total (w ≥ 0, total their sum > 0), uniform in [0, 1). */
-function draw(w: Float64Array, V: number, total: number, uniform: number): number {
-  let u = uniform * total;
+/**
+ * An index drawn with probability w[i] / Σw (w ≥ 0, Σw > 0) with the uniform uniforms[at].
+ * The total is summed again here (in the same order as the caller, so the same number):
+ * passed as an argument it would be boxed — an allocation per draw — wherever V8 does not
+ * inline this call.
+ */
+function draw(w: Float64Array, V: number, uniforms: Float64Array, at: number): number {
+  let total = 0;
+  for (let i = 0; i < V; i++) total += w[i]!;
+  let u = uniforms[at]! * total;
   let last = -1;
   for (let i = 0; i < V; i++) {
     if (w[i] === 0) continue;

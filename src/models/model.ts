@@ -32,7 +32,7 @@ import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type 
 import { ParallelTrainer, checkWorkersOption, resolveThreads } from './workers/pool.js';
 import { evaluateSplit, inferenceThreads, predictSplit, releaseReplicas } from './workers/persistent.js';
 import { formatGraphSummary, formatSummary } from './summary.js';
-import { Stream } from './stream.js';
+import { Stream, type StreamPrecision } from './stream.js';
 import { freeBuffer } from '../backend/kernels.js';
 import { modelToArtifacts, type ModelArtifacts, type SaveOptions } from './saving.js';
 import { saveToDirectory } from '../io/node.js';
@@ -809,11 +809,13 @@ export class Model extends Layer implements TrainableModel, DataModel {
 
   /**
    * Streaming inference: a Stream feeds one step (or chunk) at a time and carries
-   * every recurrent layer's state between calls (O(1) work per step).
+   * every recurrent layer's state between calls (O(1) work per step). `precision: 'int8'`
+   * runs an Embedding → LSTM → Dense(softmax) model's recurrent product in 8-bit weights
+   * (wasm backend; see Stream.precision).
    */
-  stream(args: { batchSize?: number } = {}): Stream {
-    checkOptions(args, ['batchSize'], `${this.where}: stream`);
-    return new Stream(this, args.batchSize === undefined ? 1 : checkPositiveInt(args.batchSize, 'stream: batchSize'));
+  stream(args: { batchSize?: number; precision?: StreamPrecision } = {}): Stream {
+    checkOptions(args, ['batchSize', 'precision'], `${this.where}: stream`);
+    return new Stream(this, args.batchSize === undefined ? 1 : checkPositiveInt(args.batchSize, 'stream: batchSize'), args.precision);
   }
 
   /** Zero the carried state of every stateful recurrent layer (Keras reset_states). */

@@ -27,6 +27,7 @@ import { Activation } from '../layers/activation.js';
 import { isStepwise } from '../layers/registry.js';
 import { Act, backend } from '../backend/kernels.js';
 import { WasmLstmSampler } from '../backend/wasm/sample.js';
+import { isResident } from '../backend/wasm/runtime.js';
 import type { Engine } from './engine.js';
 import { splitByName } from './modelData.js';
 
@@ -50,6 +51,10 @@ export const PROJECTION_MAX_FLOATS = 1 << 20;
  * off, it runs the model's layers and sampleIndex as before (the same numbers and draws).
  */
 export const sampleTuning = { fused: true };
+
+/** What stream({precision}) accepts: the float32 model as it is, or its recurrent product in 8-bit weights. */
+export type StreamPrecision = 'float32' | 'int8';
+const PRECISIONS: readonly StreamPrecision[] = ['float32', 'int8'];
 
 /**
  * An Embedding reading model input `input` ([batch, steps] indices) straight into an LSTM
@@ -131,9 +136,22 @@ export class Stream {
   private readonly fed: (Float32Array | null)[];
   private sampling: Sampling | null = null;
 
+  /**
+   * precision 'int8' (inference only, wasm backend, Embedding → LSTM → Dense(softmax) models
+   * with units a multiple of 4): the LSTM's recurrent kernel — the product that is most of a
+   * sampling step — held as 8-bit integers with one scale per column (max |w| / 127), the
+   * state h rounded to 16 bits per step, the product by WebAssembly's i32x4.dot_i16x8_s;
+   * everything else in float32. The weights are quantised again whenever they are written.
+   * Single steps and sampleNext only.
+   */
+  readonly precision: StreamPrecision;
+  /** precision 'int8': the fused step every single step takes. */
+  private readonly int8: FusedSampling | null = null;
+
   constructor(
     private readonly model: StreamableModel,
     readonly batchSize: number,
+    precision: StreamPrecision = 'float32',
   ) {
     this.engine = model.engine;
     const ex = this.engine.executor;
@@ -158,6 +176,28 @@ export class Stream {
     });
     this.fed = g.inputs.map(() => null);
     this.projection = this.findProjection();
+    if (!PRECISIONS.includes(precision)) {
+      const hint = precision === ('bfloat16' as string) ? ' (bfloat16 is not offered: it halves the bytes read but not the float multiply-adds, which bound a step here)' : '';
+      throw new RangeError(`${model.where}: stream: precision must be ${PRECISIONS.map((p) => `'${p}'`).join(' or ')}, got ${show(precision)}${hint}`);
+    }
+    this.precision = precision;
+    if (precision === 'int8') this.int8 = this.int8Sampling();
+  }
+
+  /** precision 'int8's fused step, or a RangeError saying why this model or backend has none. */
+  private int8Sampling(): FusedSampling {
+    const where = `${this.model.where}: stream: precision 'int8'`;
+    const g = this.engine.graph;
+    const outT = g.outputs[0]!;
+    const V = outT.shape[outT.shape.length - 1];
+    const lstm = this.projection?.lstm;
+    if (lstm !== undefined && lstm.units % 4 !== 0) throw new RangeError(`${where} needs LSTM units that are a multiple of 4; ${lstm.where} has ${lstm.units}`);
+    const f = g.inputs.length === 1 && g.outputs.length === 1 && typeof V === 'number' ? this.findFused(V, true) : null;
+    if (f !== null) return f;
+    if (lstm !== undefined && !isResident(lstm.weights[1]!.value)) {
+      throw new RangeError(`${where} needs the wasm backend (int8 products are WebAssembly kernels; the TypeScript backend computes in float32 only): build the model after useBackend('wasm')`);
+    }
+    throw new RangeError(`${where} is implemented for models that are Embedding → LSTM → Dense(softmax) (its one input indices, its one output the probabilities), with activations the wasm backend has; this one has layers ${this.engine.executor.runners.map((l) => l.where).join(' → ')}`);
   }
 
   /** The first Embedding → LSTM pair a table can serve (see Projection), where the table fits PROJECTION_MAX_FLOATS. */
@@ -222,9 +262,12 @@ export class Stream {
     ex.dynamicTime = true;
     try {
       ({ T, single } = this.feedInputs(given));
-      for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
-      if (this.projection !== null && T === 1) this.prepareProjection(this.projection);
-      ex.forward(this.batchSize, false);
+      if (this.int8 !== null) this.stepInt8(this.int8, T);
+      else {
+        for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
+        if (this.projection !== null && T === 1) this.prepareProjection(this.projection);
+        ex.forward(this.batchSize, false);
+      }
     } finally {
       ex.dynamicTime = false;
       for (const l of this.recurrent) l.externalStates = null;
@@ -235,9 +278,20 @@ export class Stream {
     const outs = g.outputs.map((_, o) => {
       const shape = this.lastShapes[o]!;
       const size = shape.reduce((a, b) => a * b, 1);
-      return new Tensor(ex.buf[ex.outputTensor(o)]!.slice(0, size), shape.slice());
+      return new Tensor((this.int8 !== null ? this.int8.sampler.probs : ex.buf[ex.outputTensor(o)]!).slice(0, size), shape.slice());
     });
     return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
+  }
+
+  /** step() of an int8 stream: one step through the fused kernel (its probabilities are the output). */
+  private stepInt8(f: FusedSampling, T: number): void {
+    if (T !== 1) throw new RangeError(`${this.what}: a stream with precision 'int8' takes one step per call ([${this.batchSize}] indices), got ${T} steps`);
+    if (!this.fusedReady(f, this.fed[0]!)) {
+      // An id the Embedding refuses, or a disposed model: the layers throw what a float32 stream throws.
+      this.engine.executor.forward(this.batchSize, false);
+      throw new RangeError(`${this.what}: precision 'int8' could not take this step`);
+    }
+    f.sampler.run(false);
   }
 
   /**
@@ -279,7 +333,7 @@ export class Stream {
       for (let i = 0; i < banned.length; i++) if (!Number.isInteger(banned[i])) throw new RangeError(`${where}: banned[${i}] must be an integer index, got ${show(banned[i])}`);
     }
     const f = s.fused;
-    if (f !== null && sampleTuning.fused && this.fusedReady(f, ids)) return this.sampleFused(f, s, perRow, rng, options);
+    if (f !== null && (sampleTuning.fused || f === this.int8) && this.fusedReady(f, ids)) return this.sampleFused(f, s, perRow, rng, options);
     const x = s.input;
     // Unchecked here: the Embedding refuses whatever is not an index in [0, vocab), NaN included.
     for (let r = 0; r < B; r++) x[r] = ids[r]!;
@@ -322,11 +376,11 @@ export class Stream {
     if (!softmax) throw new RangeError(`${where}: draws from probabilities, so the model's output must be a softmax (Dense or Activation with activation 'softmax'); it comes from ${last.where}`);
     const V = outT.shape[outT.shape.length - 1];
     if (typeof V !== 'number' || outT.shape.length < 2 || outT.shape.length > 3) throw new RangeError(`${where}: expected an output of shape [batch, vocab] per step, got ${formatShape(outT.shape)}`);
-    return { where, vocab: V, input: new Float32Array(this.batchSize), out: new Int32Array(this.batchSize), scratch: new Float64Array(V), checked: null, temperature: undefined, topK: undefined, fused: this.findFused(V) };
+    return { where, vocab: V, input: new Float32Array(this.batchSize), out: new Int32Array(this.batchSize), scratch: new Float64Array(V), checked: null, temperature: undefined, topK: undefined, fused: this.int8 ?? this.findFused(V) };
   }
 
   /** The one-call sampling step for this model, or null (see FusedSampling). */
-  private findFused(V: number): FusedSampling | null {
+  private findFused(V: number, int8 = false): FusedSampling | null {
     const p = this.projection;
     const runners = this.engine.executor.runners;
     if (p === null || runners.length !== 3 || runners[0] !== p.embedding || runners[1] !== p.lstm || !(runners[2] instanceof Dense)) return null;
@@ -339,7 +393,7 @@ export class Stream {
     const rk = p.lstm.weights[1]!;
     const dk = dense.weights[0]!;
     if (rk.shape[0] !== H || rk.shape[1] !== 4 * H || dk.shape[0] !== H || dk.shape[1] !== V) return null;
-    const sampler = WasmLstmSampler.create(this.batchSize, H, V, p.lstm.activation, p.lstm.recurrentActivation, rk.value);
+    const sampler = WasmLstmSampler.create(this.batchSize, H, V, p.lstm.activation, p.lstm.recurrentActivation, rk.value, int8);
     return sampler === null ? null : { sampler, projection: p, dense, version: -1, bannedNow: [] };
   }
 
@@ -358,7 +412,12 @@ export class Stream {
     const x = f.sampler.ids;
     for (let r = 0; r < this.batchSize; r++) {
       const v = ids[r]!;
-      if (!(v >= 0 && v < n && Math.floor(v) === v) || v === zero) return false;
+      if (!(v >= 0 && v < n && Math.floor(v) === v)) return false;
+      if (v === zero) {
+        // The layers would run this step in float32: an int8 stream has no masked step.
+        if (f === this.int8) throw new RangeError(`${this.model.where}: stream: precision 'int8' steps no padding: ${emb.where} masks index 0 (maskZero), given for row ${r}`);
+        return false;
+      }
       x[r] = v;
     }
     if (f.version !== weightsVersion()) {
@@ -366,7 +425,8 @@ export class Stream {
       const bias = f.dense.useBias ? f.dense.weights[1]!.value : null;
       const states = this.states[0]!;
       if (!f.sampler.bind(this.projectionTable, p.lstm.weights[1]!.value, states[0]!, states[1]!, f.dense.weights[0]!.value, bias)) {
-        this.sampling!.fused = null;
+        if (f === this.int8) throw new RangeError(`${this.model.where}: stream: precision 'int8' needs the model's weights in WebAssembly memory (the wasm backend); they are not since they were last written`);
+        if (this.sampling !== null) this.sampling.fused = null;
         return false;
       }
       f.version = weightsVersion();

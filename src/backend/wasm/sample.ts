@@ -13,13 +13,10 @@ import type { ActId } from '../ts/activation.js';
 
 interface SampleExports {
   hasActivation(act: number): number;
-  lstmSampleStep(
-    B: number, H: number, V: number, act: number, ract: number,
-    ids: number, table: number, recurrentKernel: number, packed: number, h: number, c: number, gates: number, cAct: number,
-    denseKernel: number, denseBias: number, pre: number, probs: number,
-    uniforms: number, banned: number, draw: number, out: number,
-  ): void;
+  /** args: the 23 operands of assembly/sample.ts's sampleStep (draw left out), as i32. */
+  lstmSampleStep(args: number, draw: number): void;
   lstmPackRecurrent(dst: number, rk: number, H: number): void;
+  lstmQuantizeRecurrent(dst: number, scales: number, rk: number, H: number): void;
 }
 
 /** A resident block of at least `bytes` bytes (a Float32Array owner; views of other types are made on it). */
@@ -46,19 +43,25 @@ export class WasmLstmSampler {
   readonly banned: Uint8Array;
   /** Batch 1, H a multiple of 4: the recurrent kernel repacked for the fused matrix-vector step (else empty). */
   private readonly packed: Float32Array;
-  private args: number[] = [];
+  /** precision 'int8': the recurrent kernel in 8 bits (lstmQuantizeRecurrent), its [4H] column scales and the step's i16 h; else empty. */
+  private readonly int8: Float32Array;
+  private readonly scales: Float32Array;
+  private readonly hq: Float32Array;
+  /** The kernel's operands (set by bind), in WebAssembly memory: one argument instead of two dozen. */
+  private readonly args: Int32Array;
+  private readonly argsOwner: Float32Array;
 
   /**
    * null where the kernel cannot run: weights outside WebAssembly memory (`recurrentKernel`
    * stands for them: a model built on the TypeScript backend), or an activation without a
    * wasm kernel.
    */
-  static create(B: number, H: number, V: number, act: ActId, ract: ActId, recurrentKernel: Float32Array): WasmLstmSampler | null {
+  static create(B: number, H: number, V: number, act: ActId, ract: ActId, recurrentKernel: Float32Array, int8 = false): WasmLstmSampler | null {
     if (!isResident(recurrentKernel)) return null;
     const rt = wasmRuntime();
     const k = rt.kernels as unknown as SampleExports;
     if (!rt.resident || typeof k.lstmSampleStep !== 'function' || !k.hasActivation(act) || !k.hasActivation(ract)) return null;
-    return new WasmLstmSampler(k, B, H, V, act, ract);
+    return new WasmLstmSampler(k, B, H, V, act, ract, int8);
   }
 
   private constructor(
@@ -68,6 +71,7 @@ export class WasmLstmSampler {
     readonly V: number,
     private readonly act: ActId,
     private readonly ract: ActId,
+    int8: boolean,
   ) {
     this.k = k;
     // One block of floats: ids, gates, cAct, pre, probs; one of 8-byte-aligned others: uniforms, out, banned.
@@ -81,12 +85,18 @@ export class WasmLstmSampler {
     this.pre = take(n[3]!);
     this.probs = take(n[4]!);
     this.bytes = block(8 * B + 4 * B + V);
+    this.argsOwner = block(4 * 23);
+    this.args = new Int32Array(this.argsOwner.buffer, this.argsOwner.byteOffset, 23);
     const buf = this.bytes.buffer;
     const at = this.bytes.byteOffset;
     this.uniforms = new Float64Array(buf, at, B);
     this.out = new Int32Array(buf, at + 8 * B, B);
     this.banned = new Uint8Array(buf, at + 12 * B, V);
-    this.packed = B === 1 && H % 4 === 0 ? residentAlloc(4 * H * H) : new Float32Array(0);
+    this.packed = !int8 && B === 1 && H % 4 === 0 ? residentAlloc(4 * H * H) : new Float32Array(0);
+    const K2 = H + (H % 2);
+    this.int8 = int8 ? block(4 * H * K2) : new Float32Array(0);
+    this.scales = int8 ? residentAlloc(4 * H) : new Float32Array(0);
+    this.hq = int8 ? block(2 * (K2 + 2)) : new Float32Array(0);
   }
 
   /**
@@ -99,18 +109,20 @@ export class WasmLstmSampler {
     const { B, H, V } = this;
     const packed = this.packed.length > 0;
     if (packed) this.k.lstmPackRecurrent(addr(this.packed), addr(recurrentKernel), H);
-    this.args = [
+    const int8 = this.int8.length > 0;
+    if (int8) this.k.lstmQuantizeRecurrent(addr(this.int8), addr(this.scales), addr(recurrentKernel), H);
+    this.args.set([
       B, H, V, this.act, this.ract,
       addr(this.ids), addr(table), addr(recurrentKernel), packed ? addr(this.packed) : 0, addr(h), addr(c), addr(this.gates), addr(this.cAct),
       addr(denseKernel), denseBias === null ? 0 : addr(denseBias), addr(this.pre), addr(this.probs),
-      this.uniforms.byteOffset, this.banned.byteOffset, 0, this.out.byteOffset, // 0: draw, set per run
-    ];
+      this.uniforms.byteOffset, this.banned.byteOffset, this.out.byteOffset,
+      int8 ? addr(this.int8) : 0, int8 ? addr(this.scales) : 0, int8 ? addr(this.hq) : 0,
+    ]);
     return true;
   }
 
   /** One step on the bound operands; with `draw`, out holds each row's draw (−1: the caller's). */
   run(draw: boolean): void {
-    const a = this.args;
-    this.k.lstmSampleStep(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!, a[16]!, a[17]!, a[18]!, draw ? 1 : 0, a[20]!);
+    this.k.lstmSampleStep(this.args.byteOffset, draw ? 1 : 0);
   }
 }
