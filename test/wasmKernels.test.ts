@@ -34,6 +34,7 @@ import { simpleRnnBackward, simpleRnnForward } from '../src/backend/ts/simpleRnn
 import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from '../src/backend/wasm/simpleRnn.js';
 import { residentAlloc, unshareMemoryImport, wasmRuntime } from '../src/backend/wasm/runtime.js';
 import { assertClose, randomArray } from './helpers/check.js';
+import type { RecurrentCache, RecurrentCacheGrads, RecurrentDims, RecurrentMasks, RecurrentWeights } from '../src/backend/recurrent.js';
 
 function rand(n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);
@@ -305,14 +306,21 @@ describe('wasm SimpleRNN time loop against the TypeScript kernel', { skip }, () 
     const [kW, kT] = f(I * H, -0.5, 0.5), [rkW, rkT] = f(H * H, -0.5, 0.5), [bW, bT] = f(H);
     const [recurrentMask, mask] = dropoutAndMask(rng, T, B, H, masked);
     const [hsW, hsT] = out(T * slab), [preW, preT] = out(T * slab), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(H * H);
-    simpleRnnForwardWasm(hsW, preW, hpW, rktW, xsW, h0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, act);
-    simpleRnnForward(gemmWasm, hsT, preT, hpT, rktT, xsT, h0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, act);
+    const d: RecurrentDims = { T, B, I, H, act, ract: Act.linear };
+    const m: RecurrentMasks = { recurrent: recurrentMask, step: mask };
+    const cW: RecurrentCache = { xs: xsW, h0: h0W, c0: null, hs: hsW, cs: null, hPrev: hpW, pre: preW, recurrentKernelT: rktW };
+    const cT: RecurrentCache = { xs: xsT, h0: h0T, c0: null, hs: hsT, cs: null, hPrev: hpT, pre: preT, recurrentKernelT: rktT };
+    const wW: RecurrentWeights = { kernel: kW, recurrentKernel: rkW, bias: bW }, wT: RecurrentWeights = { kernel: kT, recurrentKernel: rkT, bias: bT };
+    simpleRnnForwardWasm(cW, wW, m, d);
+    simpleRnnForward(gemmWasm, cT, wT, m, d);
     const [dOutW, dOutT] = f(seq ? T * slab : slab);
     const [dkW, dkT] = out(I * H), [drkW, drkT] = out(H * H), [dbW, dbT] = out(H), [dxW, dxT] = out(T * B * I), [dPreW, dPreT] = out(T * slab);
     const [a1, a2] = out(slab), [b1, b2] = out(slab);
     // each backward reads the forward caches its own forward produced
-    simpleRnnBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, dOutW, seq, null, xsW, hpW, preW, hsW, kW, rkW, recurrentMask, mask, T, B, I, H, act);
-    simpleRnnBackward(gemmWasm, dxT, dkT, drkT, dbT, dPreT, a2, b2, dOutT, seq, null, xsT, hpT, preT, hsT, kT, rkT, recurrentMask, mask, T, B, I, H, act);
+    const gW: RecurrentCacheGrads = { dxs: dxW, dOut: dOutW, returnSequences: seq, ends: null, dPre: dPreW, dhA: a1, dhB: b1, dcA: null, dcB: null };
+    const gT: RecurrentCacheGrads = { dxs: dxT, dOut: dOutT, returnSequences: seq, ends: null, dPre: dPreT, dhA: a2, dhB: b2, dcA: null, dcB: null };
+    simpleRnnBackwardWasm({ kernel: dkW, recurrentKernel: drkW, bias: dbW }, gW, cW, wW, m, d);
+    simpleRnnBackward(gemmWasm, { kernel: dkT, recurrentKernel: drkT, bias: dbT }, gT, cT, wT, m, d);
     return {
       wasm: { pre: preW, h: hsW, dPre: dPreW, dKernel: dkW, dRecurrentKernel: drkW, dBias: dbW, dx: dxW },
       ts: { pre: preT, h: hsT, dPre: dPreT, dKernel: dkT, dRecurrentKernel: drkT, dBias: dbT, dx: dxT },

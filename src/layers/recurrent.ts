@@ -9,7 +9,7 @@
  * kernels → hs [T, B, H] → output (every step, batch-major, in processing order as
  * Keras returns it; or the last step). Backward retraces it.
  */
-import { backend, type ActId, type Kernels } from '../backend/kernels.js';
+import { Act, backend, type ActId, type Kernels } from '../backend/kernels.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
@@ -17,7 +17,7 @@ import { getConstraint, serializeConstraint, type Constraint, type ConstraintIde
 import { checkBoolean, checkNumberIn, checkPositiveInt, show } from '../core/errors.js';
 import { Tensor, formatShape } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
-import { applyStepMask, type StateEnds } from '../backend/recurrent.js';
+import { applyStepMask, type RecurrentCache, type RecurrentCacheGrads, type RecurrentDims, type RecurrentMasks, type StateEnds } from '../backend/recurrent.js';
 import { Layer, checkLayerOptions, ensure, ensureAll, type LayerArgs, type Shape } from './layer.js';
 import type { CallSpec, NodeIO } from './node.js';
 
@@ -176,6 +176,9 @@ export abstract class Recurrent extends Layer {
   protected ends: StateEnds | null = null;
   private readonly endsBuf: StateEnds = { dhT: null, dcT: null, dh0: null, dc0: null };
   private readonly givenStates: Float32Array[] = [];
+  /** The kernels' sizes and masks (backend/recurrent.ts): built once, their fields rewritten per call. */
+  protected readonly dims: RecurrentDims = { T: 0, B: 0, I: 0, H: 0, act: Act.linear, ract: Act.linear };
+  protected readonly masks: RecurrentMasks = { recurrent: null, step: null };
 
   protected constructor(args: RecurrentArgs, prefix: string, className: string, ownOptions: readonly string[]) {
     super(args ?? {}, prefix);
@@ -269,6 +272,35 @@ export abstract class Recurrent extends Layer {
    * One inference step of x [B, I] on `states` (h first; [B, H] each), updated in place,
    * where the cell and backend have a fused step; false to run the time loop instead.
    */
+  /**
+   * Point the structs the cell kernels take at this call's buffers: dims, masks and the
+   * caches every cell shares (field writes, so a call allocates nothing; buffers a call
+   * re-allocates are picked up by the next).
+   */
+  protected callStructs(T: number, B: number, c: RecurrentCache): RecurrentDims {
+    const d = this.dims;
+    d.T = T;
+    d.B = B;
+    d.I = this.inputDim;
+    d.H = this.units;
+    d.act = this.activation;
+    this.masks.recurrent = this.recurrentMask;
+    this.masks.step = this.stepMask;
+    c.xs = this.xs;
+    c.h0 = this.states0[0]!;
+    c.hs = this.hs;
+    c.hPrev = this.hPrev;
+    return d;
+  }
+
+  /** callStructs for backward: the gradients in and out every cell shares. */
+  protected callGrads(g: RecurrentCacheGrads, dOut: Float32Array | null, dxs: Float32Array | null): void {
+    g.dOut = dOut;
+    g.dxs = dxs;
+    g.returnSequences = this.returnSequences;
+    g.ends = this.ends;
+  }
+
   protected stepInPlace(_x: Float32Array, _states: Float32Array[], _B: number): boolean {
     return false;
   }

@@ -6,6 +6,9 @@
 import type { Rng } from '../core/rng.js';
 import { ensure, type LayerWeight } from './layer.js';
 import { Recurrent, type RecurrentArgs } from './recurrent.js';
+import type { RecurrentCache, RecurrentCacheGrads, RecurrentDims, RecurrentWeights } from '../backend/recurrent.js';
+
+const empty = new Float32Array(0);
 
 export type SimpleRNNArgs = RecurrentArgs;
 
@@ -20,6 +23,12 @@ export class SimpleRNN extends Recurrent {
   private dPre: Float32Array = new Float32Array(0);
   private dhA: Float32Array = new Float32Array(0);
   private dhB: Float32Array = new Float32Array(0);
+  // The kernels' structs (backend/recurrent.ts), built once and pointed at the buffers per
+  // call: the buffers stay fields of their own, which dispose frees.
+  private readonly cache: RecurrentCache = { xs: empty, h0: empty, c0: null, hs: empty, cs: null, hPrev: empty, pre: empty, recurrentKernelT: empty };
+  private readonly grads: RecurrentCacheGrads = { dxs: null, dOut: null, returnSequences: false, ends: null, dPre: empty, dhA: empty, dhB: empty, dcA: null, dcB: null };
+  private readonly weightValues: RecurrentWeights = { kernel: empty, recurrentKernel: empty, bias: null };
+  private readonly weightGrads: RecurrentWeights = { kernel: empty, recurrentKernel: empty, bias: null };
 
   constructor(args: SimpleRNNArgs) {
     super(args, 'simple_rnn', 'SimpleRNN', []);
@@ -38,24 +47,14 @@ export class SimpleRNN extends Recurrent {
   }
 
   protected cellForward(T: number, B: number): void {
-    this.k.simpleRnnForward(
-      this.hs,
-      this.pre,
-      this.hPrev,
-      this.recurrentKernelT,
-      this.xs,
-      this.states0[0]!,
-      this.kernel.value,
-      this.recurrentKernel.value,
-      this.bias?.value ?? null,
-      this.recurrentMask,
-      this.stepMask,
-      T,
-      B,
-      this.inputDim,
-      this.units,
-      this.activation,
-    );
+    this.k.simpleRnnForward(this.cache, this.weightStruct(), this.masks, this.structs(T, B));
+  }
+
+  private structs(T: number, B: number): RecurrentDims {
+    const c = this.cache;
+    c.pre = this.pre;
+    c.recurrentKernelT = this.recurrentKernelT;
+    return this.callStructs(T, B, c);
   }
 
   protected cellBackward(T: number, B: number, dOut: Float32Array | null, dxs: Float32Array | null): void {
@@ -63,31 +62,26 @@ export class SimpleRNN extends Recurrent {
     this.dPre = ensure(this.dPre, T * B * H);
     this.dhA = ensure(this.dhA, B * H);
     this.dhB = ensure(this.dhB, B * H);
-    this.k.simpleRnnBackward(
-      dxs,
-      this.kernel.grad,
-      this.recurrentKernel.grad,
-      this.bias?.grad ?? null,
-      this.dPre,
-      this.dhA,
-      this.dhB,
-      dOut,
-      this.returnSequences,
-      this.ends,
-      this.xs,
-      this.hPrev,
-      this.pre,
-      this.hs,
-      this.kernel.value,
-      this.recurrentKernel.value,
-      this.recurrentMask,
-      this.stepMask,
-      T,
-      B,
-      this.inputDim,
-      H,
-      this.activation,
-    );
+    const g = this.grads;
+    g.dPre = this.dPre;
+    g.dhA = this.dhA;
+    g.dhB = this.dhB;
+    this.callGrads(g, dOut, dxs);
+    const d = this.structs(T, B);
+    const dw = this.weightGrads;
+    dw.kernel = this.kernel.grad;
+    dw.recurrentKernel = this.recurrentKernel.grad;
+    dw.bias = this.bias?.grad ?? null;
+    this.k.simpleRnnBackward(dw, g, this.cache, this.weightStruct(), this.masks, d);
+  }
+
+  /** The weights struct pointed at the current values (field writes). */
+  private weightStruct(): RecurrentWeights {
+    const w = this.weightValues;
+    w.kernel = this.kernel.value;
+    w.recurrentKernel = this.recurrentKernel.value;
+    w.bias = this.bias?.value ?? null;
+    return w;
   }
 
   protected stateCache(): Float32Array {

@@ -1,5 +1,5 @@
 /**
- * The 'wasm' backend's SimpleRNN: the time loop of backend/ts/simpleRnn.ts with the
+ * The 'wasm' backend's SimpleRNN: the time loops of backend/recurrent.ts with the
  * per-step product and the activation in WebAssembly on resident buffers
  * (runtime.ts), so a step is two calls with pointers (no cell kernel is needed:
  * the GEMM and the activation kernels are the whole step). Masks, dropout and the
@@ -7,113 +7,66 @@
  * operand is not resident, or the activation has no WebAssembly kernel, the TypeScript
  * kernel runs instead (with the WebAssembly GEMM).
  */
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
+import { applyRecurrentMask, backwardThroughTime, forwardThroughTime, zeroMaskedRows, type CellSteps, type RecurrentCache, type RecurrentCacheGrads, type RecurrentDims, type RecurrentMasks, type RecurrentWeights } from '../recurrent.js';
 import { simpleRnnBackward, simpleRnnForward } from '../ts/simpleRnn.js';
 import { gemmWasm } from './gemm.js';
 import { addr, isResident, wasmRuntime } from './runtime.js';
-import type { ActId } from '../ts/activation.js';
 
 /** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
 const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
 
-export function simpleRnnForwardWasm(
-  hs: Float32Array,
-  pre: Float32Array,
-  hPrev: Float32Array,
-  recurrentKernelT: Float32Array,
-  xs: Float32Array,
-  h0: Float32Array,
-  kernel: Float32Array,
-  recurrentKernel: Float32Array,
-  bias: Float32Array | null,
-  recurrentMask: Float32Array | null,
-  mask: Float32Array | null,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  act: ActId,
-): void {
+export function simpleRnnForwardWasm(c: RecurrentCache, w: RecurrentWeights, m: RecurrentMasks, d: RecurrentDims): void {
   const k = wasmRuntime().kernels;
-  if (!k.hasActivation(act) || !(ok(hs) && ok(pre) && ok(hPrev) && ok(xs) && ok(h0) && ok(kernel) && ok(recurrentKernel) && ok(bias))) {
-    simpleRnnForward(gemmWasm, hs, pre, hPrev, recurrentKernelT, xs, h0, kernel, recurrentKernel, bias, recurrentMask, mask, T, B, I, H, act);
+  if (!k.hasActivation(d.act) || !(ok(c.hs) && ok(c.pre) && ok(c.hPrev) && ok(c.xs) && ok(c.h0) && ok(w.kernel) && ok(w.recurrentKernel) && ok(w.bias))) {
+    simpleRnnForward(gemmWasm, c, w, m, d);
     return;
   }
-  const slab = B * H;
-  k.gemm(T * B, H, I, addr(xs), I, 1, addr(kernel), H, addr(pre), H, 0);
-  if (bias !== null) k.addBias(addr(pre), addr(bias), T * B, H);
-  const rk = addr(recurrentKernel);
-  for (let s = 0; s < T; s++) {
-    const so = s * slab;
-    gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
-    const p = addr(pre, so);
-    k.gemm(B, H, H, addr(hPrev, so), H, 1, rk, H, p, H, 1); // pre_s += hPrev_s · recurrentKernel
-    k.activationForward(act, addr(hs, so), p, B, H, H);
-    if (mask !== null) holdMaskedRows(hs, h0, mask, s, B, H);
-  }
+  const { T, B, I, H } = d;
+  k.gemm(T * B, H, I, addr(c.xs), I, 1, addr(w.kernel), H, addr(c.pre), H, 0);
+  if (w.bias !== null) k.addBias(addr(c.pre), addr(w.bias), T * B, H);
+  forwardThroughTime(simpleRnnStepsWasm, gemmWasm, c, w, m, d);
 }
 
-export function simpleRnnBackwardWasm(
-  dxs: Float32Array | null,
-  dKernel: Float32Array,
-  dRecurrentKernel: Float32Array,
-  dBias: Float32Array | null,
-  dPre: Float32Array,
-  dhA: Float32Array,
-  dhB: Float32Array,
-  dOut: Float32Array | null,
-  returnSequences: boolean,
-  ends: StateEnds | null,
-  xs: Float32Array,
-  hPrev: Float32Array,
-  pre: Float32Array,
-  hs: Float32Array,
-  kernel: Float32Array,
-  recurrentKernel: Float32Array,
-  recurrentMask: Float32Array | null,
-  mask: Float32Array | null,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  act: ActId,
-): void {
+export function simpleRnnBackwardWasm(dw: RecurrentWeights, g: RecurrentCacheGrads, c: RecurrentCache, w: RecurrentWeights, m: RecurrentMasks, d: RecurrentDims): void {
   const k = wasmRuntime().kernels;
   if (
-    !k.hasActivation(act) ||
-    !(ok(dxs) && ok(dKernel) && ok(dRecurrentKernel) && ok(dBias) && ok(dPre) && ok(dhA) && ok(dhB)) ||
-    !(ok(xs) && ok(hPrev) && ok(pre) && ok(hs) && ok(kernel) && ok(recurrentKernel))
+    !k.hasActivation(d.act) ||
+    !(ok(g.dxs) && ok(dw.kernel) && ok(dw.recurrentKernel) && ok(dw.bias) && ok(g.dPre) && ok(g.dhA) && ok(g.dhB)) ||
+    !(ok(c.xs) && ok(c.hPrev) && ok(c.pre) && ok(c.hs) && ok(w.kernel) && ok(w.recurrentKernel))
   ) {
-    simpleRnnBackward(gemmWasm, dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dOut, returnSequences, ends, xs, hPrev, pre, hs, kernel, recurrentKernel, recurrentMask, mask, T, B, I, H, act);
+    simpleRnnBackward(gemmWasm, dw, g, c, w, m, d);
     return;
   }
-  const slab = B * H;
-  const rk = addr(recurrentKernel);
-  let dh = dhA; // gradient reaching h_s
-  let dhNext = dhB; // gradient flowing on to h_{s-1}
-  startStateGrad(dh, ends?.dhT ?? null, slab);
-  const toInitial = wantsInitialGrad(ends);
-  for (let s = T - 1; s >= 0; s--) {
-    const so = s * slab;
-    addOutputGradient(dh, dOut, returnSequences, s, T, slab);
-    const d = addr(dPre, so);
-    k.activationBackward(act, d, addr(dh), addr(pre, so), addr(hs, so), B, H, H); // dPre_s = dh ⊙ act'(pre_s)
-    if (mask !== null) zeroMaskedRows(dPre, mask, s, B, H);
-    if (s === 0 && !toInitial) break;
-    // dh_{s-1} = (dPre_s · recurrentKernelᵀ) ⊙ m (recurrentKernel as stored: the dot-product kernel)
-    k.gemmNT(B, H, H, d, H, rk, H, addr(dhNext), H, 0);
-    if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! * recurrentMask[i]!;
-    if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
-    if (s === 0) {
-      storeStateGrad(ends!.dh0, dhNext, slab);
-      break;
-    }
-    const t = dh;
-    dh = dhNext;
-    dhNext = t;
-  }
-  k.gemm(I, H, T * B, addr(xs), 1, I, addr(dPre), H, addr(dKernel), H, 1);
-  k.gemm(H, H, T * B, addr(hPrev), 1, H, addr(dPre), H, addr(dRecurrentKernel), H, 1);
-  if (dBias !== null) k.biasGrad(addr(dBias), addr(dPre), T * B, H);
-  if (dxs !== null) k.gemmNT(T * B, I, H, addr(dPre), H, addr(kernel), H, addr(dxs), I, 0);
+  const { T, B, I, H } = d;
+  backwardThroughTime(simpleRnnStepsWasm, gemmWasm, g, c, w, m, d);
+  const dPre = addr(g.dPre);
+  k.gemm(I, H, T * B, addr(c.xs), 1, I, dPre, H, addr(dw.kernel), H, 1);
+  k.gemm(H, H, T * B, addr(c.hPrev), 1, H, dPre, H, addr(dw.recurrentKernel), H, 1);
+  if (dw.bias !== null) k.biasGrad(addr(dw.bias), dPre, T * B, H);
+  if (g.dxs !== null) k.gemmNT(T * B, I, H, dPre, H, addr(w.kernel), H, addr(g.dxs), I, 0);
 }
+
+/** The SimpleRNN step in WebAssembly calls on resident buffers (checked by the kernels above). */
+const simpleRnnStepsWasm: CellSteps<RecurrentCache, RecurrentCacheGrads, RecurrentDims> = {
+  forward(_gemm, c, w, d, s) {
+    const { B, H } = d;
+    const k = wasmRuntime().kernels;
+    const so = s * B * H;
+    const p = addr(c.pre, so);
+    k.gemm(B, H, H, addr(c.hPrev, so), H, 1, addr(w.recurrentKernel), H, p, H, 1); // pre_s += hPrev_s · recurrentKernel
+    k.activationForward(d.act, addr(c.hs, so), p, B, H, H);
+  },
+  backward(_gemm, g, c, _w, m, d, s, dh) {
+    const { B, H } = d;
+    const so = s * B * H;
+    // dPre_s = dh ⊙ act'(pre_s)
+    wasmRuntime().kernels.activationBackward(d.act, addr(g.dPre, so), addr(dh), addr(c.pre, so), addr(c.hs, so), B, H, H);
+    if (m.step !== null) zeroMaskedRows(g.dPre, m.step, s, B, H);
+  },
+  recurrent(_gemm, g, _c, w, m, d, s, dhNext) {
+    const { B, H } = d;
+    // dh_{s-1} = (dPre_s · recurrentKernelᵀ) ⊙ m (recurrentKernel as stored: the dot-product kernel)
+    wasmRuntime().kernels.gemmNT(B, H, H, addr(g.dPre, s * B * H), H, addr(w.recurrentKernel), H, addr(dhNext), H, 0);
+    applyRecurrentMask(dhNext, m.recurrent, B * H);
+  },
+};
