@@ -89,6 +89,26 @@ describe("Forecaster season 'auto'", () => {
   });
 });
 
+describe('fitMany calendar', () => {
+  it("takes the calendar from every series' times and refuses series whose spacings differ, naming each", async () => {
+    const DAY = 86_400_000;
+    const y = seasonal(60, 1);
+    const daily = y.map((_, i) => Date.UTC(2020, 0, 1) + i * DAY);
+    const monthly = y.map((_, i) => Date.UTC(2015, i, 1));
+    const mk = (): Forecaster => new Forecaster({ lookback: 6, ensemble: 1, units: 2, reference: 'last', seed: 1 });
+    await assert.rejects(
+      mk().fitMany({ a: y, b: y }, { epochs: 1, times: { a: daily, b: monthly } }),
+      /Forecaster\.fitMany: calendar 'auto' finds different row spacings across the series \('a': 1 day\(s\) apart → year, week; 'b': 1 month\(s\) apart → year\); one network takes one set of calendar covariates/,
+    );
+    const f = mk();
+    await f.fitMany({ a: y, b: y }, { epochs: 1, times: { a: daily, b: daily.map((t) => t + 400 * DAY) } });
+    assert.deepEqual(f.calendar!.terms.map((t) => t.period), ['year', 'week']);
+    // With calendar false the spacings do not matter.
+    const g = new Forecaster({ lookback: 6, ensemble: 1, units: 2, reference: 'last', calendar: false, seed: 1 });
+    await assert.rejects(g.fitMany({ a: y, b: y }, { epochs: 1, times: { a: daily, b: monthly } }), /times given, but the forecaster has no calendar covariates/);
+  });
+});
+
 describe('fitAuto', () => {
   // Raw standardised values (no reference): the network has to find row t−9 of its window.
   const args = { horizon: 1, windowRelative: false, season: 'none', ensemble: 1, units: 12, calendar: false, seed: 3 } as const;

@@ -646,7 +646,8 @@ export class Forecaster {
    * its training part's window-relative values) and its own Holt-Winters reference; the windows
    * are pooled (in the order of the ids, then of the origins) for training and validation. Each
    * series is split chronologically on its own. With one id this is exactly `fit` on that series.
-   * `times` gives each series' times by id; the calendar ('auto') is detected from the first id's.
+   * `times` gives each series' times by id; the calendar ('auto') is detected from them, and series
+   * whose spacings (or periods) differ are refused: one network takes one set of covariates.
    * Afterwards use forecastMany / evaluateMany (the single-series methods refuse: which series?).
    */
   async fitMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, options: ForecastFitManyOptions = {}): Promise<History> {
@@ -659,6 +660,7 @@ export class Forecaster {
       const s = this.checkSeries(seriesById[id]!, w);
       return { id, s, split: this.checkSplit(s, options, w) };
     });
+    if (this.calendar === undefined && times !== undefined) Forecaster.sameCalendar(all.map(({ id, s }) => ({ id, times: checkTimes(times[id], s.rows, `${where}: series '${id}': times`) })), where);
     this.resolveCalendar(times?.[ids[0]!], all[0]!.s.rows, `${where}: series '${ids[0]}'`);
     this.resolveSeason(all.map(({ id, s, split }) => ({ s, split, times: times?.[id] })), where);
     const states = new Map<string, SeriesState>();
@@ -674,6 +676,23 @@ export class Forecaster {
     const first = states.get(ids[0]!)!;
     [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart] = [first.xScaler, first.yScaler, first.holtWintersModel, first.hwStart];
     return this.train(parts, options, where);
+  }
+
+  /**
+   * Calendar 'auto' over many series: one network takes one set of calendar covariates, and the
+   * times past each series' end are extended by one step, so every series must show the same
+   * spacing and periods; otherwise refused, naming each id's spacing.
+   */
+  private static sameCalendar(all: readonly { id: string; times: Float64Array }[], where: string): void {
+    const specs = all.map(({ id, times }) => ({ id, spec: times.length < 2 ? null : detectCalendar(times) }));
+    const key = (c: CalendarSpec | null): string => JSON.stringify(c);
+    if (specs.every((x) => key(x.spec) === key(specs[0]!.spec))) return;
+    const describe = (c: CalendarSpec | null): string => {
+      if (c === null) return 'one row';
+      const st = 'months' in c.step ? `${c.step.months} month(s)` : c.step.ms % 86_400_000 === 0 ? `${c.step.ms / 86_400_000} day(s)` : `${c.step.ms / 1000} s`;
+      return `${st} apart → ${c.terms.length === 0 ? 'no periods' : c.terms.map((t) => t.period).join(', ')}`;
+    };
+    throw new RangeError(`${where}: calendar 'auto' finds different row spacings across the series (${specs.map((x) => `'${x.id}': ${describe(x.spec)}`).join('; ')}); one network takes one set of calendar covariates — train series of one spacing together, or give calendar false or a spec {step, terms}`);
   }
 
   /** The chronological split of a series, refused (naming `where`) when its training part is too short for a window. */
