@@ -5,11 +5,14 @@
  * bits with per-column scales, h in 16 bits per step. Checked: int8 outputs equal a float64
  * reference of the documented quantisation (1e-5), stay within 2e-3 of float32 on a random
  * model, held-out cross-entropy of a trained name model within 0.5% of float32; weights
- * re-quantised after setWeights; refusals (unknown precision, bfloat16, the TypeScript
- * backend, other models, units not a multiple of 4, chunks, padding) naming what and why.
+ * re-quantised after setWeights; nothing allocated per sampleNext step; refusals (unknown
+ * precision, bfloat16, the TypeScript backend, other models, units not a multiple of 4,
+ * chunks, padding) naming what and why.
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Rng, Sequential, TextGenerator, Vocabulary, layers, lineDataset, sampleIndex, tensor, type Stream, type Tensor } from '../src/index.js';
 import { getBackend } from '../src/backend/kernels.js';
 import { sampleTuning } from '../src/models/stream.js';
@@ -206,6 +209,16 @@ describe("stream({precision: 'int8'})", { skip: !wasm && 'int8 streams need the 
     assert.ok(f32 < 2.6, `the model learned something (${f32} nats/char)`);
     assert.ok(Math.abs(i8 - f32) / f32 < 0.005, `int8 ${i8} vs float32 ${f32} nats/char`);
   });
+
+  for (const rows of [1, 64]) {
+    it(`sampleNext, ${rows} stream(s): allocates nothing per step (young generation flat over 2000 steps)`, () => {
+      const probe = fileURLToPath(new URL('./helpers/samplingProbe.ts', import.meta.url));
+      const out = execFileSync(process.execPath, ['--import', 'tsx', probe, String(rows), 'int8'], { encoding: 'utf8' });
+      const { grown, gcs, slack, steps } = JSON.parse(out.trim().split('\n').pop()!) as { grown: number; gcs: number; slack: number; steps: number };
+      assert.equal(gcs, 0, `${steps} steps triggered ${gcs} young-generation collections`);
+      assert.ok(grown <= slack, `the young generation grew by ${grown} bytes over ${steps} steps (limit ${slack})`);
+    });
+  }
 
   it('refuses chunks, padding, and models or sizes it has no kernel for, naming them', () => {
     const m = charModel(8, true);

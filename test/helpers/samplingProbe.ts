@@ -3,7 +3,7 @@
  * bench's char model: Embedding(30, 16) → LSTM(128) → Dense(30, softmax)) and prints how
  * many young-generation bytes STEPS further steps left behind and how many minor
  * collections ran, as test/helpers/allocationProbe.ts does for training. Run as:
- *   node --import tsx test/helpers/samplingProbe.ts ROWS
+ *   node --import tsx test/helpers/samplingProbe.ts ROWS [PRECISION]
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -15,6 +15,7 @@ const ROUNDS = 8;
 /** The measurement itself costs about 2 KB; one boxed number per step would be 32 KB. */
 const SLACK = 8192;
 const rows = Number(process.argv[2] ?? 1);
+const precision = (process.argv[3] ?? 'float32') as 'float32' | 'int8';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -24,7 +25,7 @@ const m = new Sequential();
 m.add(layers.embedding({ inputDim: 30, outputDim: 16, inputShape: [null], seed: 3 }));
 m.add(layers.lstm({ units: 128, returnSequences: true, seed: 1 }));
 m.add(layers.dense({ units: 30, activation: 'softmax', seed: 2 }));
-const s = m.stream({ batchSize: rows });
+const s = m.stream({ batchSize: rows, precision });
 const rng = new Rng(7);
 const options = { temperature: 0.9, banned: [0] };
 let ids: Int32Array = new Int32Array(rows).fill(1);
