@@ -26,7 +26,7 @@ import type { Model } from '../model.js';
 import { modelToArtifacts } from '../saving.js';
 import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks } from './checks.js';
 import type { WorkersOption } from './pool.js';
-import { P_CTRL_SIZE, P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type PoolFault, type PredictCommand } from './poolProtocol.js';
+import { P_CTRL_SIZE, P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type PoolFault, type PredictCommand, BATCHES_DONE, predictBatches } from './poolProtocol.js';
 import { isNode, nodeWorkerSource, sharedMemoryAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
 /**
@@ -344,14 +344,7 @@ function waitShare(p: Pool, s: Slot, ticket: number, patienceMs: number, where: 
   for (;;) {
     const done = Atomics.load(s.ctrl, P_DONE);
     if (done === ticket) return;
-    let why: string | null = null;
-    if (Atomics.load(s.ctrl, P_FAILED) === ticket) why = new TextDecoder().decode(s.err.slice(0, Atomics.load(s.ctrl, P_ERRLEN)));
-    else if (s.dead !== null) why = s.dead;
-    else if (Date.now() > deadline) why = `no result ${(patienceMs / 1000).toFixed(1)} s after the main thread finished its share`;
-    if (why !== null) {
-      void retire(p);
-      throw new Error(`${where}: pool worker thread ${s.index} (of ${total}) failed: ${why}; the worker pool was stopped and starts again at the next call`);
-    }
+    checkShare(p, s, ticket, where, total, Date.now() > deadline ? patienceMs : null);
     Atomics.wait(s.ctrl, P_DONE, done, 50);
   }
 }
@@ -373,7 +366,9 @@ function gather(dst: Float32Array, x: Float32Array, rows: ArrayLike<number>, w: 
 
 /**
  * predict split over `threads` threads (see the file comment): the same outputs as
- * engine.predict(x, …) on one thread.
+ * engine.predict(x, …) on one thread. The batches (predict's own, in its length order) are
+ * claimed one at a time by whichever thread is free — the main thread too — so a worker
+ * kept off its core by a loaded machine holds up at most the one batch it is running.
  */
 export function predictSplit(model: Model, option: WorkersOption, threads: number, x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number): Float32Array[] {
   const where = `${model.where}: predict`;
@@ -382,45 +377,24 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
   engine.planArena();
   // Fewer batches than threads: smaller batches, one per thread.
   const bs = Math.ceil(n / batchSize) < threads ? Math.ceil(n / threads) : batchSize;
-  const { order, lengths } = engine.predictPlan(x, xLen, n, bs);
+  const { order } = engine.predictPlan(x, xLen, n, bs);
   const nb = Math.ceil(n / bs);
-  // Longest-processing-time first: each batch's cost ∝ rows × its longest kept length.
-  const cost = new Float64Array(nb);
-  for (let b = 0; b < nb; b++) {
-    const B = Math.min(bs, n - b * bs);
-    cost[b] = B * (lengths === null || order === null ? 1 : lengths[order[b * bs + B - 1]!]! + 1);
-  }
-  const byCost = Array.from({ length: nb }, (_, b) => b).sort((a, b) => cost[b]! - cost[a]! || a - b);
-  const load = new Float64Array(threads);
-  const owner = new Int32Array(nb);
-  for (const b of byCost) {
-    let t = 0;
-    for (let i = 1; i < threads; i++) if (load[i]! < load[t]!) t = i;
-    owner[b] = t;
-    load[t] += cost[b]!;
-  }
-  // Each thread's rows: its batches in batch order, so its own length sort keeps them as they are.
-  const rowsOf: number[][] = Array.from({ length: threads }, () => []);
-  for (let b = 0; b < nb; b++) {
-    const mine = rowsOf[owner[b]!]!;
-    for (let i = b * bs; i < Math.min(n, (b + 1) * bs); i++) mine.push(order === null ? i : order[i]!);
-  }
+  // Every row in batch order, in memory the workers share.
+  const rows = order ?? Int32Array.from({ length: n }, (_, i) => i);
+  const xs = x.map((v, k) => {
+    const buf = shared(n * xWidth[k]!);
+    gather(buf, v, rows, xWidth[k]!);
+    return buf;
+  });
   const widths = model.graph.outputs.map((_, o) => engine.outputWidth(o, xLen));
+  const out = widths.map((w) => shared(n * w));
+  const next = new Int32Array(new SharedArrayBuffer(8));
   const id = idOf(model);
-  const shares: { slot: Slot; ticket: number; rows: number[]; x: Float32Array[]; out: Float32Array[] }[] = [];
+  const shares: { slot: Slot; ticket: number }[] = [];
   for (let t = 1; t < threads; t++) {
-    const rows = rowsOf[t]!;
-    if (rows.length === 0) continue;
     const slot = p.slots[t - 1]!;
     const params = syncReplica(slot, model, id);
-    const xs = x.map((v, k) => {
-      const buf = shared(rows.length * xWidth[k]!);
-      gather(buf, v, rows, xWidth[k]!);
-      return buf;
-    });
-    const out = widths.map((w) => shared(rows.length * w));
     const ticket = ++p.ticket;
-    const fault = poolTestHooks.fault?.worker === slot.index ? poolTestHooks.fault.kind : null;
     const cmd: PredictCommand = {
       type: 'predict',
       ticket,
@@ -430,39 +404,53 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
       x: xs.map((b) => b.buffer as SharedArrayBuffer),
       xWidth: [...xWidth],
       xLen: [...xLen],
-      n: rows.length,
+      n,
       batchSize: bs,
-      fault,
+      fault: poolTestHooks.fault?.worker === slot.index ? poolTestHooks.fault.kind : null,
       out: out.map((b) => b.buffer as SharedArrayBuffer),
+      next: next.buffer as SharedArrayBuffer,
     };
     offer(slot, cmd);
-    shares.push({ slot, ticket, rows, x: xs, out });
+    shares.push({ slot, ticket });
   }
+  // A test fault must hit a batch: let the faulty worker claim one first.
+  if (poolTestHooks.fault !== null) for (const s of shares) waitClaimed(p, s.slot, s.ticket, where, threads - 1);
   const started = Date.now();
-  const results = widths.map((w) => new Float32Array(n * w));
-  const mine = rowsOf[0]!;
-  if (mine.length > 0) {
-    const xs = x.map((v, k) => {
-      const buf = new Float32Array(mine.length * xWidth[k]!);
-      gather(buf, v, mine, xWidth[k]!);
-      return buf;
-    });
-    const own = engine.predict(xs, xWidth, xLen, mine.length, bs);
-    scatter(results, own, mine, widths);
-  }
+  predictBatches(model, xs, xWidth, xLen, n, bs, out, next, null);
   const patience = workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started);
-  for (const s of shares) {
-    if (take(s.slot, s.ticket)) {
-      scatter(results, engine.predict(s.x, xWidth, xLen, s.rows.length, bs), s.rows, widths);
-      continue;
-    }
-    waitShare(p, s.slot, s.ticket, patience, where, threads - 1);
-    scatter(results, s.out, s.rows, widths);
+  const deadline = Date.now() + patience;
+  for (;;) {
+    const done = Atomics.load(next, BATCHES_DONE);
+    if (done >= nb) break;
+    for (const s of shares) checkShare(p, s.slot, s.ticket, where, threads - 1, Date.now() > deadline ? patience : null);
+    Atomics.wait(next, BATCHES_DONE, done, 20);
   }
+  const results = widths.map((w) => new Float32Array(n * w));
+  scatter(results, out, rows, widths);
   return results;
 }
 
-function scatter(results: Float32Array[], part: readonly Float32Array[], rows: readonly number[], widths: readonly number[]): void {
+/** Wait until worker s has started share `ticket` (test faults only). */
+function waitClaimed(p: Pool, s: Slot, ticket: number, where: string, total: number): void {
+  const deadline = Date.now() + workerTestHooks.startupTimeoutMs;
+  while (Atomics.load(s.ctrl, P_OPEN) === ticket) {
+    checkShare(p, s, ticket, where, total, Date.now() > deadline ? workerTestHooks.startupTimeoutMs : null);
+    Atomics.wait(s.ctrl, P_OPEN, ticket, 20);
+  }
+}
+
+/** Throw (stopping the pool) if worker s failed on `ticket`, died, or — stalledAfterMs given — stalled. */
+function checkShare(p: Pool, s: Slot, ticket: number, where: string, total: number, stalledAfterMs: number | null): void {
+  let why: string | null = null;
+  if (Atomics.load(s.ctrl, P_FAILED) === ticket) why = new TextDecoder().decode(s.err.slice(0, Atomics.load(s.ctrl, P_ERRLEN)));
+  else if (s.dead !== null) why = s.dead;
+  else if (stalledAfterMs !== null) why = `no result ${(stalledAfterMs / 1000).toFixed(1)} s after the main thread finished its share`;
+  if (why === null) return;
+  void retire(p);
+  throw new Error(`${where}: pool worker thread ${s.index} (of ${total}) failed: ${why}; the worker pool was stopped and starts again at the next call`);
+}
+
+function scatter(results: Float32Array[], part: readonly Float32Array[], rows: ArrayLike<number>, widths: readonly number[]): void {
   for (let o = 0; o < results.length; o++) {
     const w = widths[o]!;
     const src = part[o]!;

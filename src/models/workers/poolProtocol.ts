@@ -4,6 +4,7 @@
  * buffer; commands travel on a MessagePort the worker reads synchronously after the main
  * thread bumps P_SEQ; a share's end is its ticket in P_DONE (or P_FAILED).
  */
+import type { Model } from '../model.js';
 import type { ModelJSON } from '../saving.js';
 import type { InitMessage } from './protocol.js';
 
@@ -56,11 +57,20 @@ interface Share {
   fault: PoolFault | null;
 }
 
-/** Inference on n rows; outputs into out[o] as [n, width]. */
+/**
+ * Inference on n rows in batches of batchSize, claimed one at a time by every thread taking
+ * part (the main thread too): next[0] is the next batch to claim (Atomics.add), next[1] the
+ * batches finished; each batch's outputs go to out[o] ([n, width], rows in x's order).
+ */
 export interface PredictCommand extends Share {
   type: 'predict';
   out: SharedArrayBuffer[];
+  next: SharedArrayBuffer;
 }
+
+/** predict's claim counters (PredictCommand.next). */
+export const NEXT_BATCH = 0;
+export const BATCHES_DONE = 1;
 
 /**
  * Evaluate's batches (batchSize rows each, the last possibly fewer): per batch and output
@@ -88,3 +98,32 @@ export type PoolCommand =
   | EvaluateCommand
   | { type: 'fit'; init: InitMessage }
   | { type: 'exit' };
+
+/**
+ * Claim predict's batches one at a time until none is left (the main thread and every
+ * worker run this over the same buffers): each batch is the rows one thread would run
+ * together, so its outputs are one thread's. With a test fault, fail after claiming one.
+ */
+export function predictBatches(model: Model, x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, bs: number, out: readonly Float32Array[], next: Int32Array, fault: PoolFault | null): void {
+  const engine = model.engine;
+  const nb = Math.ceil(n / bs);
+  for (;;) {
+    const b = Atomics.add(next, NEXT_BATCH, 1);
+    if (b >= nb) return;
+    if (fault === 'exit') (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(7);
+    if (fault === 'hang') for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    if (fault === 'throw') throw new Error('injected fault');
+    const r0 = b * bs;
+    const B = Math.min(bs, n - r0);
+    const res = engine.predict(
+      x.map((v, k) => v.subarray(r0 * xWidth[k]!, (r0 + B) * xWidth[k]!)),
+      xWidth,
+      xLen,
+      B,
+      bs,
+    );
+    res.forEach((r, o) => out[o]!.set(r, r0 * (r.length / B)));
+    Atomics.add(next, BATCHES_DONE, 1);
+    Atomics.notify(next, BATCHES_DONE);
+  }
+}

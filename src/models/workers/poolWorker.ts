@@ -16,7 +16,7 @@ import { modelFromArtifacts } from '../loading.js';
 import type { Dataset } from '../data.js';
 import type { Model } from '../model.js';
 import { DONE as FIT_DONE, FAILED as FIT_FAILED } from './protocol.js';
-import { P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type LoadCommand, type PoolCommand, type PoolWorkerData, type PredictCommand } from './poolProtocol.js';
+import { P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type LoadCommand, type PoolCommand, type PoolWorkerData, type PredictCommand, predictBatches } from './poolProtocol.js';
 import { serve } from './replica.js';
 
 interface NodeWorkerThreadsSide {
@@ -97,10 +97,10 @@ export function runPoolWorker(wt: NodeWorkerThreadsSide, data: PoolWorkerData['r
           const r = replicas.get(m.id);
           if (r === undefined) throw new Error(`no replica of model ${m.id} (an internal error of the pool)`);
           if (r.error !== null) throw new Error(`could not rebuild the model: ${r.error}`);
-          if (m.fault !== null && Atomics.compareExchange(ctrl, P_OPEN, m.ticket, 0) !== m.ticket) throw new Error('a share with a fault was taken by the main thread');
-          if (m.fault === 'exit') (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(7);
-          if (m.fault === 'hang') for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-          if (m.fault === 'throw') throw new Error('injected fault');
+          if (m.type === 'evaluate' && m.fault !== null && Atomics.compareExchange(ctrl, P_OPEN, m.ticket, 0) !== m.ticket) throw new Error('a share with a fault was taken by the main thread');
+          if (m.type === 'evaluate' && m.fault === 'exit') (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(7);
+          if (m.type === 'evaluate' && m.fault === 'hang') for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+          if (m.type === 'evaluate' && m.fault === 'throw') throw new Error('injected fault');
           if (backend().name !== m.backend) useBackend(m.backend as Parameters<typeof useBackend>[0]);
           const engine = r.model.engine;
           engine.planArena();
@@ -137,10 +137,7 @@ function loadReplica(m: LoadCommand, index: number): Model {
 }
 
 function predictShare(model: Model, m: PredictCommand): void {
-  const engine = model.engine;
-  const x = m.x.map((b) => new Float32Array(b));
-  const res = engine.predict(x, m.xWidth, m.xLen, m.n, m.batchSize);
-  res.forEach((r, o) => new Float32Array(m.out[o]!).set(r));
+  predictBatches(model, m.x.map((b) => new Float32Array(b)), m.xWidth, m.xLen, m.n, m.batchSize, m.out.map((b) => new Float32Array(b)), new Int32Array(m.next), m.fault);
 }
 
 function evaluateShare(model: Model, m: EvaluateCommand): void {
