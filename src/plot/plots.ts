@@ -66,7 +66,8 @@ export interface ForecastPlotData {
   xFormat?: 'number' | 'date';
 }
 
-export function forecastSvg(d: ForecastPlotData): string {
+/** The forecast chart's SVG text; `size` (pixels, default 800 × 450) is for panels of forecastPanelsSvg. */
+export function forecastSvg(d: ForecastPlotData, size: { width: number; height: number } = { width: 800, height: 450 }): string {
   const series: LineSeries[] = [{ name: 'history', x: d.historyX, y: d.historyY, color: '#555' }];
   if (d.actualX !== undefined && d.actualY !== undefined) series.push({ name: 'actual', x: d.actualX, y: d.actualY, color: '#1f77b4' });
   series.push({ name: 'forecast', x: d.forecastX, y: d.forecastY, color: '#d62728', dashed: true });
@@ -80,7 +81,7 @@ export function forecastSvg(d: ForecastPlotData): string {
     series.push({ name: b.name, x: b.x, y: b.y, color: colors[i % colors.length], dashed: true });
   });
   const bands = d.interval === undefined ? [] : [{ ...checkInterval(d.interval), color: '#d62728' }];
-  return lineChart(series, { title: d.title ?? 'Forecast', xLabel: d.xLabel ?? (d.xFormat === 'date' ? 'time' : 'step'), yLabel: d.yLabel ?? 'value', xFormat: d.xFormat, bands });
+  return lineChart(series, { title: d.title ?? 'Forecast', xLabel: d.xLabel ?? (d.xFormat === 'date' ? 'time' : 'step'), yLabel: d.yLabel ?? 'value', xFormat: d.xFormat, bands, width: size.width, height: size.height });
 }
 
 function checkInterval(b: NonNullable<ForecastPlotData['interval']>): NonNullable<ForecastPlotData['interval']> {
@@ -102,4 +103,54 @@ function checkInterval(b: NonNullable<ForecastPlotData['interval']>): NonNullabl
 /** A forecast plot (see ForecastPlotData); returns the SVG text and, with a file path, writes it (Node). */
 export async function plotForecast(data: ForecastPlotData, file?: string): Promise<string> {
   return maybeWrite(forecastSvg(data), file);
+}
+
+export interface ForecastPanelsOptions {
+  /** Above all the panels. Default none. */
+  title?: string;
+  /** Panels per row. Default min(3, panels). */
+  columns?: number;
+  /** Pixels per panel. Default 480 × 300. */
+  panelWidth?: number;
+  panelHeight?: number;
+}
+
+/**
+ * Small multiples: one forecast chart per series (each its own axes, titled by its `title`, e.g.
+ * the series id), laid out `columns` to a row in one SVG. Each panel is a nested <svg> element
+ * of class "panel", so a panel reads back exactly as forecastSvg draws it.
+ */
+export function forecastPanelsSvg(panels: readonly ForecastPlotData[], options: ForecastPanelsOptions = {}): string {
+  const where = 'plotForecastPanels';
+  checkOptions(options, ['title', 'columns', 'panelWidth', 'panelHeight'], where);
+  if (!Array.isArray(panels) || panels.length === 0) throw new RangeError(`${where}: panels must be a non-empty array of forecast plots, got ${show(panels)}`);
+  const int = (v: unknown, name: string, dflt: number, min: number): number => {
+    if (v === undefined) return dflt;
+    if (!Number.isInteger(v) || (v as number) < min) throw new RangeError(`${where}: ${name} must be an integer ≥ ${min}, got ${show(v)}`);
+    return v as number;
+  };
+  const cols = int(options.columns, 'columns', Math.min(3, panels.length), 1);
+  const pw = int(options.panelWidth, 'panelWidth', 480, 100);
+  const ph = int(options.panelHeight, 'panelHeight', 300, 100);
+  const top = options.title !== undefined ? 36 : 0;
+  const rows = Math.ceil(panels.length / cols);
+  const W = Math.min(cols, panels.length) * pw;
+  const H = top + rows * ph;
+  const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
+  if (options.title !== undefined) out.push(`<text class="title" x="${W / 2}" y="24" text-anchor="middle" font-size="17">${esc(options.title)}</text>`);
+  panels.forEach((d, i) => {
+    const svg = forecastSvg(d, { width: pw, height: ph });
+    const x = (i % cols) * pw;
+    const y = top + Math.floor(i / cols) * ph;
+    // The panel's own <svg> root, placed at (x, y): nested SVG keeps its coordinates and viewBox.
+    out.push(svg.replace(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" /, `<svg class="panel" data-name="${esc(d.title ?? `panel ${i + 1}`)}" x="${x}" y="${y}" `).trimEnd());
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+/** Small multiples of forecast plots (see forecastPanelsSvg); returns the SVG text and, with a file path, writes it (Node). */
+export async function plotForecastPanels(panels: readonly ForecastPlotData[], file?: string, options: ForecastPanelsOptions = {}): Promise<string> {
+  return maybeWrite(forecastPanelsSvg(panels, options), file);
 }
