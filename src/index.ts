@@ -269,7 +269,7 @@ export {
   type DecodeOptions,
   type SequenceScores,
 } from './seq2seq/index.js';
-export { lineChart, niceTicks, plotHistory, historySvg, plotForecast, forecastSvg, plotModel, modelSvg, type LineSeries, type BandSeries, type ChartOptions, type PlotHistoryOptions, type ForecastPlotData, type PlotModelOptions } from './plot/index.js';
+export { lineChart, niceTicks, plotHistory, historySvg, plotForecast, forecastSvg, plotForecastPanels, forecastPanelsSvg, plotModel, modelSvg, type LineSeries, type BandSeries, type ChartOptions, type PlotHistoryOptions, type ForecastPlotData, type ForecastPanelsOptions, type PlotModelOptions } from './plot/index.js';
 
 /** A graph's input: `input({shape: [null, 8]})` (tfjs `tf.input`). */
 export const input = inputFn;
