@@ -9,6 +9,7 @@
 import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
 import { lstmBackward, lstmForward } from '../ts/lstm.js';
 import { gemmWasm } from './gemm.js';
+import { gemmLarge } from './packed.js';
 import { addr, isResident, wasmRuntime } from './runtime.js';
 import type { ActId } from '../ts/activation.js';
 
@@ -48,16 +49,20 @@ export function lstmForwardWasm(
   }
   const G = 4 * H;
   const slab = B * H;
-  k.gemm(T * B, G, I, addr(xs), I, 1, addr(kernel), G, addr(pre), G, 0);
+  gemmLarge(k, T * B, G, I, addr(xs), I, 1, addr(kernel), G, addr(pre), G, 0);
   if (bias !== null) k.addBias(addr(pre), addr(bias), T * B, G);
   const rk = addr(recurrentKernel);
+  // The recurrent kernel packed once for all T steps (assembly/packed.ts: in place its rows are 4H floats apart).
+  const rkp = G % 8 === 0 && isResident(recurrentKernelT) && recurrentKernelT.length >= H * G ? addr(recurrentKernelT) : 0;
+  if (rkp !== 0) k.packB(H, G, rk, G, rkp);
   for (let s = 0; s < T; s++) {
     const go = s * B * G;
     const so = s * slab;
     gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
     const p = addr(pre, go);
     const g = addr(gates, go);
-    k.gemm(B, G, H, addr(hPrev, so), H, 1, rk, G, p, G, 1);
+    if (rkp !== 0) k.gemmPacked(B, G, H, addr(hPrev, so), H, 1, rkp, p, G, 1);
+    else k.gemm(B, G, H, addr(hPrev, so), H, 1, rk, G, p, G, 1);
     k.activationForward(ract, g, p, B, 2 * H, G); // i, f
     k.activationForward(act, g + 8 * H, p + 8 * H, B, H, G); // g
     k.activationForward(ract, g + 12 * H, p + 12 * H, B, H, G); // o
@@ -160,9 +165,12 @@ export function lstmBackwardWasm(
   }
   const G = 4 * H;
   const slab = B * H;
-  // dh_{s-1} = dz · recurrentKernelᵀ every step: transpose [H, G] → [G, H] once.
+  // dh_{s-1} = dz · recurrentKernelᵀ every step: transpose [H, G] → [G, H] once, packed in
+  // 8-column panels where H allows (assembly/packed.ts).
   const rkT = addr(recurrentKernelT);
-  k.transpose(rkT, addr(recurrentKernel), G, H, G);
+  const packed = H % 8 === 0;
+  if (packed) k.packBT(G, H, addr(recurrentKernel), G, rkT);
+  else k.transpose(rkT, addr(recurrentKernel), G, H, G);
   let dh = dhA; // gradients reaching h_s and c_s
   let dhNext = dhB; // … and flowing on to step s-1
   let dc = dcA;
@@ -185,7 +193,8 @@ export function lstmBackwardWasm(
     k.activationBackward(ract, d + 12 * H, d + 12 * H, p + 12 * H, g + 12 * H, B, H, G);
     if (mask !== null) zeroMaskedRows(dPre, mask, s, B, G);
     if (s === 0 && !toInitial) break;
-    k.gemm(B, H, G, d, G, 1, rkT, H, addr(dhNext), H, 0);
+    if (packed) k.gemmPacked(B, H, G, d, G, 1, rkT, addr(dhNext), H, 0);
+    else k.gemm(B, H, G, d, G, 1, rkT, H, addr(dhNext), H, 0);
     if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! * recurrentMask[i]!;
     if (mask !== null) {
       passMaskedRows(dhNext, dh, mask, s, B, H);
@@ -203,8 +212,8 @@ export function lstmBackwardWasm(
     dc = dcNext;
     dcNext = t;
   }
-  k.gemm(I, G, T * B, addr(xs), 1, I, addr(dPre), G, addr(dKernel), G, 1);
-  k.gemm(H, G, T * B, addr(hPrev), 1, H, addr(dPre), G, addr(dRecurrentKernel), G, 1);
+  gemmLarge(k, I, G, T * B, addr(xs), 1, I, addr(dPre), G, addr(dKernel), G, 1);
+  gemmLarge(k, H, G, T * B, addr(hPrev), 1, H, addr(dPre), G, addr(dRecurrentKernel), G, 1);
   if (dBias !== null) k.biasGrad(addr(dBias), addr(dPre), T * B, G);
   if (dxs !== null) gemmWasm(false, true, T * B, I, G, dPre, 0, G, kernel, 0, G, dxs, 0, I, false);
 }

@@ -27,6 +27,12 @@ import { KERNELS_WASM_RELAXED, KERNELS_WASM_SIMD } from './kernelsWasm.js';
 export interface WasmKernelExports {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   gemmNT(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
+  // B packed in 8-column panels (assembly/packed.ts)
+  packB(K: number, N: number, b: number, ldb: number, dst: number): void;
+  packBT(K: number, N: number, b: number, ldb: number, dst: number): void;
+  gemmPacked(M: number, N: number, K: number, a: number, sai: number, sak: number, bp: number, c: number, ldc: number, accumulate: number): void;
+  gemmPackB(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, work: number): void;
+  gemmPackBWorkFloats(): number;
   transpose(out: number, src: number, ld: number, rows: number, cols: number): void;
   hasActivation(act: number): number;
   activationForward(act: number, y: number, x: number, rows: number, cols: number, ld: number): void;

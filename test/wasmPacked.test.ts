@@ -1,0 +1,143 @@
+/**
+ * The GEMM on packed B (assembly/packed.ts, src/backend/wasm/packed.ts) against the plain
+ * WebAssembly gemm: the same sums in the same order, so equal bit for bit (Object.is, so a
+ * −0 or NaN that moved would fail too) — whole-matrix packing (packB, packBT) with
+ * gemmPacked, block packing with gemmPackB (A transposed or not, packed or not), the
+ * N mod 8 tail through gemm, accumulate, K = 0, rows M mod 4; and the LSTM time loop
+ * with its recurrent kernel packed against the same loop on the plain gemm. Run again
+ * on the relaxed-SIMD build by test/wasmRelaxed.test.ts. The packed backward (whose
+ * transposed recurrent kernel is packed, not transposed) against the TypeScript kernel on
+ * the same GEMM, with masks and recurrent dropout, to test/wasmKernels.test.ts's tolerance.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { Rng } from '../src/core/rng.js';
+import { residentAlloc, wasmRuntime, wasmSupported, addr } from '../src/backend/wasm/runtime.js';
+import { gemmLarge } from '../src/backend/wasm/packed.js';
+import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasm/lstm.js';
+import { lstmBackward, lstmForward } from '../src/backend/ts/lstm.js';
+import { gemmWasm } from '../src/backend/wasm/gemm.js';
+import { Act } from '../src/backend/ts/activation.js';
+import { assertClose } from './helpers/check.js';
+
+const skip = !wasmSupported() && 'WebAssembly SIMD not available';
+
+function fill(a: Float32Array, rng: Rng): Float32Array {
+  for (let i = 0; i < a.length; i++) a[i] = rng.uniform() * 2 - 1;
+  return a;
+}
+
+function assertSame(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) assert.fail(`${what}: element ${i} is ${got[i]}, gemm gives ${want[i]}`);
+}
+
+describe('wasm GEMM on packed B equals gemm bit for bit', { skip }, () => {
+  it('packB / packBT + gemmPacked, gemmPackB and gemmLarge: random shapes, transposed A, leading dimensions, accumulate, K = 0', () => {
+    const k = wasmRuntime().kernels;
+    const rng = new Rng(2026);
+    const work = residentAlloc(k.gemmPackBWorkFloats());
+    for (let t = 0; t < 120; t++) {
+      const M = 1 + Math.floor(rng.uniform() * 45);
+      const N = 1 + Math.floor(rng.uniform() * 70);
+      // K up to 600: more than one K slice of 256
+      const K = t % 10 === 0 ? 0 : 1 + Math.floor(rng.uniform() * 600);
+      const transA = rng.uniform() < 0.5;
+      const acc = rng.uniform() < 0.5 ? 1 : 0;
+      const ldb = N + Math.floor(rng.uniform() * 5);
+      const ldc = N + Math.floor(rng.uniform() * 3);
+      const what = `M ${M} N ${N} K ${K}${transA ? ' Aᵀ' : ''}${acc ? ' accumulate' : ''}`;
+      const a = fill(residentAlloc(Math.max(1, M * K)), rng);
+      const b = fill(residentAlloc(Math.max(1, K * ldb)), rng);
+      const c0 = fill(residentAlloc(M * ldc), rng);
+      const sai = transA ? 1 : K;
+      const sak = transA ? M : 1;
+      const n8 = N & ~7;
+      const want = residentAlloc(M * ldc);
+      want.set(c0);
+      k.gemm(M, N, K, addr(a), sai, sak, addr(b), ldb, addr(want), ldc, acc);
+      const tail = (c: Float32Array): void => {
+        if (N > n8) k.gemm(M, N - n8, K, addr(a), sai, sak, addr(b, n8), ldb, addr(c, n8), ldc, acc);
+      };
+      // whole B packed once, as the time loops do
+      const bp = residentAlloc(Math.max(1, K * n8));
+      k.packB(K, N, addr(b), ldb, addr(bp));
+      const c1 = residentAlloc(M * ldc);
+      c1.set(c0);
+      k.gemmPacked(M, N, K, addr(a), sai, sak, addr(bp), addr(c1), ldc, acc);
+      tail(c1);
+      assertSame(c1, want, `gemmPacked ${what}`);
+      // packBT of the transpose packs the same panels
+      const ldt = K + 3;
+      const bt = residentAlloc(Math.max(1, N * ldt));
+      for (let j = 0; j < N; j++) for (let q = 0; q < K; q++) bt[j * ldt + q] = b[q * ldb + j]!;
+      const bpt = residentAlloc(Math.max(1, K * n8));
+      k.packBT(K, N, addr(bt), ldt, addr(bpt));
+      assertSame(bpt, bp, `packBT ${what}`);
+      // B packed block by block
+      const c2 = residentAlloc(M * ldc);
+      c2.set(c0);
+      k.gemmPackB(M, N, K, addr(a), sai, sak, addr(b), ldb, addr(c2), ldc, acc, addr(work));
+      tail(c2);
+      assertSame(c2, want, `gemmPackB ${what}`);
+      const c3 = residentAlloc(M * ldc);
+      c3.set(c0);
+      gemmLarge(k, M, N, K, addr(a), sai, sak, addr(b), ldb, addr(c3), ldc, acc);
+      assertSame(c3, want, `gemmLarge ${what}`);
+    }
+  });
+
+  it('the LSTM time loop with its recurrent kernel packed gives the plain loop\'s numbers (H 8, 40; B·T rows over and under the packing threshold)', () => {
+    for (const [H, B, T, I] of [[8, 3, 4, 5], [40, 9, 5, 36]] as const) {
+      const rng = new Rng(H + B);
+      const G = 4 * H;
+      const slab = B * H;
+      const r = (n: number): Float32Array => fill(residentAlloc(n), rng);
+      const z = (n: number): Float32Array => residentAlloc(n);
+      const xs = r(T * B * I), h0 = r(slab), c0 = r(slab), kernel = r(I * G), rk = r(H * G), bias = r(G);
+      const run = (rkT: Float32Array): Float32Array[] => {
+        const out = [z(T * slab), z(T * slab), z(T * slab), z(T * B * G), z(T * B * G), z(T * slab)] as const;
+        lstmForwardWasm(out[0], out[1], out[2], out[3], out[4], out[5], rkT, xs, h0, c0, kernel, rk, bias, null, null, T, B, I, H, Act.tanh, Act.sigmoid);
+        return [...out];
+      };
+      // A recurrentKernelT outside WebAssembly memory keeps the loop on the plain gemm.
+      const plain = run(new Float32Array(H * G));
+      const packed = run(z(H * G));
+      const names = ['h', 'c', 'act(c)', 'pre', 'gates', 'hPrev'];
+      for (let i = 0; i < names.length; i++) assertSame(packed[i]!, plain[i]!, `LSTM H ${H}: ${names[i]}`);
+    }
+  });
+
+  it('the packed LSTM backward (H 40: Uᵀ packed, the weight gradients over T·B ≥ 32 rows packed per block) matches the TypeScript kernel, with masks and recurrent dropout', () => {
+    const [H, B, T, I] = [40, 9, 4, 36];
+    const G = 4 * H;
+    const slab = B * H;
+    const rng = new Rng(40);
+    const rtol = 2e-5, atol = 1e-5;
+    const pair = (n: number, lo = -1, hi = 1): [Float32Array, Float32Array] => {
+      const w = residentAlloc(n);
+      for (let i = 0; i < n; i++) w[i] = lo + (hi - lo) * rng.uniform();
+      return [w, Float32Array.from(w)];
+    };
+    const zero = (n: number): [Float32Array, Float32Array] => [residentAlloc(n), new Float32Array(n)];
+    const [xsW, xsT] = pair(T * B * I), [h0W, h0T] = pair(slab), [c0W, c0T] = pair(slab);
+    const [kW, kT] = pair(I * G, -0.5, 0.5), [rkW, rkT] = pair(H * G, -0.5, 0.5), [bW, bT] = pair(G);
+    const recurrentMask = Float32Array.from({ length: slab }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7));
+    const mask = Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1));
+    const [hsW, hsT] = zero(T * slab), [csW, csT] = zero(T * slab), [caW, caT] = zero(T * slab);
+    const [preW, preT] = zero(T * B * G), [gW, gT] = zero(T * B * G), [hpW, hpT] = zero(T * slab), [rktW, rktT] = zero(G * H);
+    lstmForwardWasm(hsW, csW, caW, preW, gW, hpW, rktW, xsW, h0W, c0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid);
+    lstmForward(gemmWasm, hsT, csT, caT, preT, gT, hpT, rktT, xsT, h0T, c0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid);
+    assertClose(hsW, hsT, rtol, atol, 'h');
+    const [dOutW, dOutT] = pair(T * slab);
+    const [dkW, dkT] = zero(I * G), [drkW, drkT] = zero(H * G), [dbW, dbT] = zero(G), [dxW, dxT] = zero(T * B * I), [dPreW, dPreT] = zero(T * B * G);
+    const [a1, a2] = zero(slab), [b1, b2] = zero(slab), [c1, c2] = zero(slab), [d1, d2] = zero(slab), [e1, e2] = zero(slab);
+    lstmBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, null, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid);
+    lstmBackward(gemmWasm, dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, null, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid);
+    assertClose(dPreW, dPreT, rtol, atol, 'dPre');
+    assertClose(dkW, dkT, rtol, atol, 'dKernel');
+    assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
+    assertClose(dbW, dbT, rtol, atol, 'dBias');
+    assertClose(dxW, dxT, rtol, atol, 'dx');
+  });
+});
