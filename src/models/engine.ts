@@ -650,13 +650,12 @@ export class Engine {
   }
 
   /**
-   * The rows of predict's batches as predict would run them (its length order, or null for
-   * row order) and each row's kept length (null without a trimming plan): a pool splits
-   * predict by whole batches so every batch is the one a single thread would run.
+   * The rows of predict's batches as predict would run them: its length order, or null for
+   * row order. The worker pool splits predict by whole batches, each the one a single
+   * thread would run (workers/persistent.ts).
    */
-  predictPlan(x: readonly Float32Array[], xLen: readonly number[], n: number, batchSize: number): { order: Int32Array | null; lengths: Int32Array | null } {
-    const order = lengthOrder(this.trim, x, xLen, this.stepWidth, n, batchSize);
-    return { order, lengths: order === null ? null : sampleLengths(this.trim!, x, xLen, this.stepWidth, n) };
+  predictOrder(x: readonly Float32Array[], xLen: readonly number[], n: number, batchSize: number): Int32Array | null {
+    return lengthOrder(this.trim, x, xLen, this.stepWidth, n, batchSize);
   }
 
   /** Inference over n samples batch by batch; returns each output's [n, width] values. */

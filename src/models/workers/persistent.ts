@@ -377,7 +377,7 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
   engine.planArena();
   // Fewer batches than threads: smaller batches, one per thread.
   const bs = Math.ceil(n / batchSize) < threads ? Math.ceil(n / threads) : batchSize;
-  const { order } = engine.predictPlan(x, xLen, n, bs);
+  const order = engine.predictOrder(x, xLen, n, bs);
   const nb = Math.ceil(n / bs);
   // Every row in batch order, in memory the workers share.
   const rows = order ?? Int32Array.from({ length: n }, (_, i) => i);
