@@ -34,7 +34,8 @@ import { simpleRnnBackward, simpleRnnForward } from '../src/backend/ts/simpleRnn
 import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from '../src/backend/wasm/simpleRnn.js';
 import { residentAlloc, unshareMemoryImport, wasmRuntime } from '../src/backend/wasm/runtime.js';
 import { assertClose, randomArray } from './helpers/check.js';
-import type { RecurrentCache, RecurrentCacheGrads, RecurrentDims, RecurrentMasks, RecurrentWeights } from '../src/backend/recurrent.js';
+import type { RecurrentCache, RecurrentCacheGrads, RecurrentDims, RecurrentMasks, RecurrentWeights, StateEnds } from '../src/backend/recurrent.js';
+import type { GruCache, GruCacheGrads, GruDims } from '../src/backend/ts/gru.js';
 
 function rand(n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);
@@ -157,6 +158,17 @@ describe('wasm gemm', () => {
 });
 
 /** A resident copy (the wasm kernels take pointers) and a plain copy (the TS reference). */
+type F = Float32Array;
+type Fn = Float32Array | null;
+/** The GRU kernels' structs from operands laid out in the kernels' former positional order. */
+function gruF(hs: F, pre: F, gates: F, mh: F, rh: F, hPrev: F, recurrentKernelT: F, xs: F, h0: F, kernel: F, recurrentKernel: F, bias: Fn, resetAfter: boolean, recurrent: Fn, step: Fn, T: number, B: number, I: number, H: number, act: ActId, ract: ActId): [GruCache, RecurrentWeights, RecurrentMasks, GruDims] {
+  return [{ xs, h0, c0: null, hs, cs: null, hPrev, pre, recurrentKernelT, gates, mh, rh }, { kernel, recurrentKernel, bias }, { recurrent, step }, { T, B, I, H, act, ract, resetAfter }];
+}
+function gruB(dxs: Fn, dKernel: F, dRecurrentKernel: F, dBias: Fn, dPre: F, dPreH: F, dhA: F, dhB: F, dhTmp: F, dOut: Fn, returnSequences: boolean, ends: StateEnds | null, xs: F, hPrev: F, h0: F, hs: F, pre: F, gates: F, mh: F, rh: F, kernel: F, recurrentKernel: F, resetAfter: boolean, recurrent: Fn, step: Fn, T: number, B: number, I: number, H: number, act: ActId, ract: ActId): [RecurrentWeights, GruCacheGrads, GruCache, RecurrentWeights, RecurrentMasks, GruDims] {
+  const [c, w, m, d] = gruF(hs, pre, gates, mh, rh, hPrev, new Float32Array(0), xs, h0, kernel, recurrentKernel, null, resetAfter, recurrent, step, T, B, I, H, act, ract);
+  return [{ kernel: dKernel, recurrentKernel: dRecurrentKernel, bias: dBias }, { dxs, dOut, returnSequences, ends, dPre, dhA, dhB, dcA: null, dcB: null, dPreH, dhTmp }, c, w, m, d];
+}
+
 const both = (a: Float32Array): [Float32Array, Float32Array] => {
   const r = residentAlloc(a.length);
   r.set(a);
@@ -230,16 +242,16 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
           const [recurrentMask, mask] = dropoutAndMask(rng, T, B, H, masked);
           const [hsW, hsT] = out(T * slab), [preW, preT] = out(T * B * G), [gW, gT] = out(T * B * G), [mhW, mhT] = out(T * B * G);
           const [rhW, rhT] = out(T * slab), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(G * H);
-          gruForwardWasm(hsW, preW, gW, mhW, rhW, hpW, rktW, xsW, h0W, kW, rkW, bW, true, recurrentMask, mask, T, B, I, H, act, ract);
-          gruForward(gemmWasm, hsT, preT, gT, mhT, rhT, hpT, rktT, xsT, h0T, kT, rkT, bT, true, recurrentMask, mask, T, B, I, H, act, ract);
+          gruForwardWasm(...gruF(hsW, preW, gW, mhW, rhW, hpW, rktW, xsW, h0W, kW, rkW, bW, true, recurrentMask, mask, T, B, I, H, act, ract));
+          gruForward(gemmWasm, ...gruF(hsT, preT, gT, mhT, rhT, hpT, rktT, xsT, h0T, kT, rkT, bT, true, recurrentMask, mask, T, B, I, H, act, ract));
           assertClose(gW, gT, rtol, atol, 'gates');
           assertClose(hsW, hsT, rtol, atol, 'h');
           const [dOutW, dOutT] = f(T * slab);
           const [dkW, dkT] = out(I * G), [drkW, drkT] = out(H * G), [dbW, dbT] = out(2 * G), [dxW, dxT] = out(T * B * I);
           const [dPreW, dPreT] = out(T * B * G), [dPhW, dPhT] = out(T * B * G);
           const [a1, a2] = out(slab), [b1, b2] = out(slab), [c1, c2] = out(slab);
-          gruBackwardWasm(dxW, dkW, drkW, dbW, dPreW, dPhW, a1, b1, c1, dOutW, true, null, xsW, hpW, h0W, hsW, preW, gW, mhW, rhW, kW, rkW, true, recurrentMask, mask, T, B, I, H, act, ract);
-          gruBackward(gemmWasm, dxT, dkT, drkT, dbT, dPreT, dPhT, a2, b2, c2, dOutT, true, null, xsT, hpT, h0T, hsT, preT, gT, mhT, rhT, kT, rkT, true, recurrentMask, mask, T, B, I, H, act, ract);
+          gruBackwardWasm(...gruB(dxW, dkW, drkW, dbW, dPreW, dPhW, a1, b1, c1, dOutW, true, null, xsW, hpW, h0W, hsW, preW, gW, mhW, rhW, kW, rkW, true, recurrentMask, mask, T, B, I, H, act, ract));
+          gruBackward(gemmWasm, ...gruB(dxT, dkT, drkT, dbT, dPreT, dPhT, a2, b2, c2, dOutT, true, null, xsT, hpT, h0T, hsT, preT, gT, mhT, rhT, kT, rkT, true, recurrentMask, mask, T, B, I, H, act, ract));
           assertClose(dPreW, dPreT, rtol, atol, 'dPre');
           assertClose(dkW, dkT, rtol, atol, 'dKernel');
           assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
@@ -404,13 +416,13 @@ describe('wasm GRU (resetAfter = false) time loop against the TypeScript kernel'
     const none = new Float32Array(0); // mh and dPreH: resetAfter only (the layer leaves them empty)
     const [hsW, hsT] = out(T * slab), [preW, preT] = out(T * B * G), [gW, gT] = out(T * B * G);
     const [rhW, rhT] = out(T * slab), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(G * H);
-    gruForwardWasm(hsW, preW, gW, none, rhW, hpW, rktW, xsW, h0W, kW, rkW, bW, false, recurrentMask, mask, T, B, I, H, act, ract);
-    gruForward(gemmWasm, hsT, preT, gT, none, rhT, hpT, rktT, xsT, h0T, kT, rkT, bT, false, recurrentMask, mask, T, B, I, H, act, ract);
+    gruForwardWasm(...gruF(hsW, preW, gW, none, rhW, hpW, rktW, xsW, h0W, kW, rkW, bW, false, recurrentMask, mask, T, B, I, H, act, ract));
+    gruForward(gemmWasm, ...gruF(hsT, preT, gT, none, rhT, hpT, rktT, xsT, h0T, kT, rkT, bT, false, recurrentMask, mask, T, B, I, H, act, ract));
     const [dOutW, dOutT] = f(seq ? T * slab : slab);
     const [dkW, dkT] = out(I * G), [drkW, drkT] = out(H * G), [dbW, dbT] = out(G), [dxW, dxT] = out(T * B * I), [dPreW, dPreT] = out(T * B * G);
     const [a1, a2] = out(slab), [b1, b2] = out(slab), [c1, c2] = out(slab);
-    gruBackwardWasm(dxW, dkW, drkW, dbW, dPreW, none, a1, b1, c1, dOutW, seq, null, xsW, hpW, h0W, hsW, preW, gW, none, rhW, kW, rkW, false, recurrentMask, mask, T, B, I, H, act, ract);
-    gruBackward(gemmWasm, dxT, dkT, drkT, dbT, dPreT, none, a2, b2, c2, dOutT, seq, null, xsT, hpT, h0T, hsT, preT, gT, none, rhT, kT, rkT, false, recurrentMask, mask, T, B, I, H, act, ract);
+    gruBackwardWasm(...gruB(dxW, dkW, drkW, dbW, dPreW, none, a1, b1, c1, dOutW, seq, null, xsW, hpW, h0W, hsW, preW, gW, none, rhW, kW, rkW, false, recurrentMask, mask, T, B, I, H, act, ract));
+    gruBackward(gemmWasm, ...gruB(dxT, dkT, drkT, dbT, dPreT, none, a2, b2, c2, dOutT, seq, null, xsT, hpT, h0T, hsT, preT, gT, none, rhT, kT, rkT, false, recurrentMask, mask, T, B, I, H, act, ract));
     return {
       wasm: { pre: preW, gates: gW, rh: rhW, h: hsW, dPre: dPreW, dKernel: dkW, dRecurrentKernel: drkW, dBias: dbW, dx: dxW },
       ts: { pre: preT, gates: gT, rh: rhT, h: hsT, dPre: dPreT, dKernel: dkT, dRecurrentKernel: drkT, dBias: dbT, dx: dxT },

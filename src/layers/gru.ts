@@ -6,9 +6,13 @@
 import type { Rng } from '../core/rng.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import type { ActId } from '../backend/kernels.js';
+import type { RecurrentWeights } from '../backend/recurrent.js';
+import type { GruCache, GruCacheGrads, GruDims } from '../backend/ts/gru.js';
 import { checkBoolean } from '../core/errors.js';
 import { ensure, ensureAll, type LayerWeight } from './layer.js';
 import { Recurrent, type RecurrentArgs } from './recurrent.js';
+
+const empty = new Float32Array(0);
 
 export interface GRUArgs extends RecurrentArgs {
   /** Activation of the z and r gates. Default 'sigmoid' (Keras; tfjs: 'hardSigmoid'). */
@@ -33,11 +37,19 @@ export class GRU extends Recurrent {
   private dPre: Float32Array = new Float32Array(0);
   private dPreH: Float32Array = new Float32Array(0);
   private scratch: Float32Array[] = [];
+  // The kernels' structs (backend/recurrent.ts, backend/ts/gru.ts), built once and pointed at
+  // the buffers per call: the buffers stay fields of their own, which dispose frees.
+  private readonly cache: GruCache = { xs: empty, h0: empty, c0: null, hs: empty, cs: null, hPrev: empty, pre: empty, recurrentKernelT: empty, gates: empty, mh: empty, rh: empty };
+  private readonly grads: GruCacheGrads = { dxs: null, dOut: null, returnSequences: false, ends: null, dPre: empty, dhA: empty, dhB: empty, dcA: null, dcB: null, dPreH: empty, dhTmp: empty };
+  private readonly weightValues: RecurrentWeights = { kernel: empty, recurrentKernel: empty, bias: null };
+  private readonly weightGrads: RecurrentWeights = { kernel: empty, recurrentKernel: empty, bias: null };
+  private readonly dims: GruDims;
 
   constructor(args: GRUArgs) {
     super(args, 'gru', 'GRU', ['recurrentActivation', 'resetAfter']);
     this.recurrentActivation = getActivation(args.recurrentActivation, 'sigmoid', this.where);
     this.resetAfter = args.resetAfter === undefined ? true : checkBoolean(args.resetAfter, `${this.where}: resetAfter`);
+    this.dims = { T: 0, B: 0, I: 0, H: 0, act: this.activation, ract: this.recurrentActivation, resetAfter: this.resetAfter };
   }
 
   protected createCellWeights(I: number, rng: Rng): void {
@@ -57,29 +69,22 @@ export class GRU extends Recurrent {
   }
 
   protected cellForward(T: number, B: number): void {
-    this.k.gruForward(
-      this.hs,
-      this.pre,
-      this.gates,
-      this.mh,
-      this.rh,
-      this.hPrev,
-      this.recurrentKernelT,
-      this.xs,
-      this.states0[0]!,
-      this.kernel.value,
-      this.recurrentKernel.value,
-      this.bias?.value ?? null,
-      this.resetAfter,
-      this.recurrentMask,
-      this.stepMask,
-      T,
-      B,
-      this.inputDim,
-      this.units,
-      this.activation,
-      this.recurrentActivation,
-    );
+    this.k.gruForward(this.cache, this.weightStruct(), this.masks, this.structs(T, B));
+  }
+
+  /** The kernels' structs pointed at this call's buffers (field writes). */
+  private structs(T: number, B: number): GruDims {
+    const c = this.cache;
+    c.pre = this.pre;
+    c.gates = this.gates;
+    c.mh = this.mh;
+    c.rh = this.rh;
+    c.recurrentKernelT = this.recurrentKernelT;
+    return this.callStructs(T, B, c, this.dims);
+  }
+
+  private weightStruct(): RecurrentWeights {
+    return this.pointWeights(this.weightValues, this.kernel, this.recurrentKernel, this.bias, false);
   }
 
   protected cellBackward(T: number, B: number, dOut: Float32Array | null, dxs: Float32Array | null): void {
@@ -87,40 +92,16 @@ export class GRU extends Recurrent {
     this.dPre = ensure(this.dPre, 3 * T * B * H);
     if (this.resetAfter) this.dPreH = ensure(this.dPreH, 3 * T * B * H);
     this.scratch = ensureAll(this.scratch, 3, B * H);
-    const [dhA, dhB, dhTmp] = this.scratch as [Float32Array, Float32Array, Float32Array];
-    this.k.gruBackward(
-      dxs,
-      this.kernel.grad,
-      this.recurrentKernel.grad,
-      this.bias?.grad ?? null,
-      this.dPre,
-      this.dPreH,
-      dhA,
-      dhB,
-      dhTmp,
-      dOut,
-      this.returnSequences,
-      this.ends,
-      this.xs,
-      this.hPrev,
-      this.states0[0]!,
-      this.hs,
-      this.pre,
-      this.gates,
-      this.mh,
-      this.rh,
-      this.kernel.value,
-      this.recurrentKernel.value,
-      this.resetAfter,
-      this.recurrentMask,
-      this.stepMask,
-      T,
-      B,
-      this.inputDim,
-      H,
-      this.activation,
-      this.recurrentActivation,
-    );
+    const g = this.grads;
+    g.dPre = this.dPre;
+    g.dPreH = this.dPreH;
+    g.dhA = this.scratch[0]!;
+    g.dhB = this.scratch[1]!;
+    g.dhTmp = this.scratch[2]!;
+    this.callGrads(g, dOut, dxs);
+    const d = this.structs(T, B);
+    const dw = this.pointWeights(this.weightGrads, this.kernel, this.recurrentKernel, this.bias, true);
+    this.k.gruBackward(dw, g, this.cache, this.weightStruct(), this.masks, d);
   }
 
   protected stateCache(): Float32Array {

@@ -9,7 +9,7 @@
  * kernels → hs [T, B, H] → output (every step, batch-major, in processing order as
  * Keras returns it; or the last step). Backward retraces it.
  */
-import { Act, backend, type ActId, type Kernels } from '../backend/kernels.js';
+import { backend, type ActId, type Kernels } from '../backend/kernels.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
@@ -17,8 +17,8 @@ import { getConstraint, serializeConstraint, type Constraint, type ConstraintIde
 import { checkBoolean, checkNumberIn, checkPositiveInt, show } from '../core/errors.js';
 import { Tensor, formatShape } from '../core/tensor.js';
 import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
-import { applyStepMask, type RecurrentCache, type RecurrentCacheGrads, type RecurrentDims, type RecurrentMasks, type StateEnds } from '../backend/recurrent.js';
-import { Layer, checkLayerOptions, ensure, ensureAll, type LayerArgs, type Shape } from './layer.js';
+import { applyStepMask, type RecurrentCache, type RecurrentCacheGrads, type RecurrentDims, type RecurrentMasks, type RecurrentWeights, type StateEnds } from '../backend/recurrent.js';
+import { Layer, checkLayerOptions, ensure, ensureAll, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import type { CallSpec, NodeIO } from './node.js';
 
 /** Options of every recurrent layer (tfjs spellings, Keras 3 defaults). */
@@ -176,8 +176,7 @@ export abstract class Recurrent extends Layer {
   protected ends: StateEnds | null = null;
   private readonly endsBuf: StateEnds = { dhT: null, dcT: null, dh0: null, dc0: null };
   private readonly givenStates: Float32Array[] = [];
-  /** The kernels' sizes and masks (backend/recurrent.ts): built once, their fields rewritten per call. */
-  protected readonly dims: RecurrentDims = { T: 0, B: 0, I: 0, H: 0, act: Act.linear, ract: Act.linear };
+  /** The kernels' masks (backend/recurrent.ts): built once, its fields rewritten per call. */
   protected readonly masks: RecurrentMasks = { recurrent: null, step: null };
 
   protected constructor(args: RecurrentArgs, prefix: string, className: string, ownOptions: readonly string[]) {
@@ -277,8 +276,7 @@ export abstract class Recurrent extends Layer {
    * caches every cell shares (field writes, so a call allocates nothing; buffers a call
    * re-allocates are picked up by the next).
    */
-  protected callStructs(T: number, B: number, c: RecurrentCache): RecurrentDims {
-    const d = this.dims;
+  protected callStructs<D extends RecurrentDims>(T: number, B: number, c: RecurrentCache, d: D): D {
     d.T = T;
     d.B = B;
     d.I = this.inputDim;
@@ -291,6 +289,14 @@ export abstract class Recurrent extends Layer {
     c.hs = this.hs;
     c.hPrev = this.hPrev;
     return d;
+  }
+
+  /** A weights struct pointed at these weights' values, or (grad) at their gradients. */
+  protected pointWeights(w: RecurrentWeights, kernel: LayerWeight, recurrentKernel: LayerWeight, bias: LayerWeight | null, grad: boolean): RecurrentWeights {
+    w.kernel = grad ? kernel.grad : kernel.value;
+    w.recurrentKernel = grad ? recurrentKernel.grad : recurrentKernel.value;
+    w.bias = bias === null ? null : grad ? bias.grad : bias.value;
+    return w;
   }
 
   /** callStructs for backward: the gradients in and out every cell shares. */

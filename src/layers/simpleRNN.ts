@@ -4,6 +4,7 @@
  * backend/ts/simpleRnn.ts.
  */
 import type { Rng } from '../core/rng.js';
+import { Act } from '../backend/kernels.js';
 import { ensure, type LayerWeight } from './layer.js';
 import { Recurrent, type RecurrentArgs } from './recurrent.js';
 import type { RecurrentCache, RecurrentCacheGrads, RecurrentDims, RecurrentWeights } from '../backend/recurrent.js';
@@ -29,6 +30,7 @@ export class SimpleRNN extends Recurrent {
   private readonly grads: RecurrentCacheGrads = { dxs: null, dOut: null, returnSequences: false, ends: null, dPre: empty, dhA: empty, dhB: empty, dcA: null, dcB: null };
   private readonly weightValues: RecurrentWeights = { kernel: empty, recurrentKernel: empty, bias: null };
   private readonly weightGrads: RecurrentWeights = { kernel: empty, recurrentKernel: empty, bias: null };
+  private readonly dims: RecurrentDims = { T: 0, B: 0, I: 0, H: 0, act: Act.linear, ract: Act.linear };
 
   constructor(args: SimpleRNNArgs) {
     super(args, 'simple_rnn', 'SimpleRNN', []);
@@ -54,7 +56,11 @@ export class SimpleRNN extends Recurrent {
     const c = this.cache;
     c.pre = this.pre;
     c.recurrentKernelT = this.recurrentKernelT;
-    return this.callStructs(T, B, c);
+    return this.callStructs(T, B, c, this.dims);
+  }
+
+  private weightStruct(): RecurrentWeights {
+    return this.pointWeights(this.weightValues, this.kernel, this.recurrentKernel, this.bias, false);
   }
 
   protected cellBackward(T: number, B: number, dOut: Float32Array | null, dxs: Float32Array | null): void {
@@ -68,20 +74,8 @@ export class SimpleRNN extends Recurrent {
     g.dhB = this.dhB;
     this.callGrads(g, dOut, dxs);
     const d = this.structs(T, B);
-    const dw = this.weightGrads;
-    dw.kernel = this.kernel.grad;
-    dw.recurrentKernel = this.recurrentKernel.grad;
-    dw.bias = this.bias?.grad ?? null;
+    const dw = this.pointWeights(this.weightGrads, this.kernel, this.recurrentKernel, this.bias, true);
     this.k.simpleRnnBackward(dw, g, this.cache, this.weightStruct(), this.masks, d);
-  }
-
-  /** The weights struct pointed at the current values (field writes). */
-  private weightStruct(): RecurrentWeights {
-    const w = this.weightValues;
-    w.kernel = this.kernel.value;
-    w.recurrentKernel = this.recurrentKernel.value;
-    w.bias = this.bias?.value ?? null;
-    return w;
   }
 
   protected stateCache(): Float32Array {

@@ -1,5 +1,5 @@
 /**
- * The 'wasm' backend's GRU: the time loop of backend/ts/gru.ts with the per-step products
+ * The 'wasm' backend's GRU: the time loops of backend/recurrent.ts with the per-step products
  * and the cell in WebAssembly on resident buffers. resetAfter = true (Keras's default):
  * one product and one fused cell kernel per step (wasm/kernels.ts). resetAfter = false:
  * the candidate's product takes r ⊙ hPrev, so two products with a cell kernel after
@@ -7,242 +7,124 @@
  * helpers. Operands outside WebAssembly memory, or an activation without a WebAssembly
  * kernel: the TypeScript kernel (with the WebAssembly GEMM).
  */
-import { addOutputGradient, gatherPrevState, holdMaskedRows, passMaskedRows, startStateGrad, storeStateGrad, wantsInitialGrad, zeroMaskedRows, type StateEnds } from '../recurrent.js';
-import { gruBackward, gruForward } from '../ts/gru.js';
+import { backwardThroughTime, forwardThroughTime, zeroMaskedRows, type CellSteps, type RecurrentMasks, type RecurrentWeights } from '../recurrent.js';
+import { addRecurrentGradient, gruBackward, gruForward, type GruCache, type GruCacheGrads, type GruDims } from '../ts/gru.js';
 import { gemmWasm } from './gemm.js';
 import { addr, isResident, wasmRuntime } from './runtime.js';
-import type { ActId } from '../ts/activation.js';
-
 
 /** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
 const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
 
-export function gruForwardWasm(
-  hs: Float32Array,
-  pre: Float32Array,
-  gates: Float32Array,
-  mh: Float32Array,
-  rh: Float32Array,
-  hPrev: Float32Array,
-  recurrentKernelT: Float32Array,
-  xs: Float32Array,
-  h0: Float32Array,
-  kernel: Float32Array,
-  recurrentKernel: Float32Array,
-  bias: Float32Array | null,
-  resetAfter: boolean,
-  recurrentMask: Float32Array | null,
-  mask: Float32Array | null,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  act: ActId,
-  ract: ActId,
-): void {
+export function gruForwardWasm(c: GruCache, w: RecurrentWeights, m: RecurrentMasks, d: GruDims): void {
   const k = wasmRuntime().kernels;
   if (
-    !k.hasActivation(act) || !k.hasActivation(ract) ||
-    !(ok(hs) && ok(pre) && ok(gates) && ok(hPrev) && ok(xs) && ok(h0) && ok(kernel) && ok(recurrentKernel) && ok(bias)) ||
-    !(resetAfter ? ok(mh) : ok(rh))
+    !k.hasActivation(d.act) || !k.hasActivation(d.ract) ||
+    !(ok(c.hs) && ok(c.pre) && ok(c.gates) && ok(c.hPrev) && ok(c.xs) && ok(c.h0) && ok(w.kernel) && ok(w.recurrentKernel) && ok(w.bias)) ||
+    !(d.resetAfter ? ok(c.mh) : ok(c.rh))
   ) {
-    gruForward(gemmWasm, hs, pre, gates, mh, rh, hPrev, recurrentKernelT, xs, h0, kernel, recurrentKernel, bias, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
+    gruForward(gemmWasm, c, w, m, d);
     return;
   }
+  const { T, B, I, H } = d;
   const G = 3 * H;
-  const slab = B * H;
-  k.gemm(T * B, G, I, addr(xs), I, 1, addr(kernel), G, addr(pre), G, 0);
-  if (bias !== null) k.addBias(addr(pre), addr(bias), T * B, G); // the input bias: row 0 of the [2, 3H] bias when resetAfter
-  const rk = addr(recurrentKernel);
-  if (!resetAfter) {
-    const rkH = rk + 8 * H; // U_h: columns 2H … 3H of [H, 3H]
-    for (let s = 0; s < T; s++) {
-      const go = s * B * G;
-      const so = s * slab;
-      gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
-      const p = addr(pre, go);
-      const g = addr(gates, go);
-      const hp = addr(hPrev, so);
-      const r = addr(rh, so);
-      k.gemm(B, 2 * H, H, hp, H, 1, rk, G, p, G, 1); // pre_zr += hPrev · U_zr
-      k.gruCellForwardZR(B, H, ract, p, g, hp, r);
-      k.gemm(B, H, H, r, H, 1, rkH, G, p + 8 * H, G, 1); // pre_h += (r ⊙ hPrev) · U_h
-      k.gruCellForwardH(B, H, act, p, g, s === 0 ? addr(h0) : addr(hs, so - slab), addr(hs, so));
-      if (mask !== null) holdMaskedRows(hs, h0, mask, s, B, H);
-    }
-    return;
-  }
-  const biasH = bias === null ? 0 : addr(bias, G);
-  for (let s = 0; s < T; s++) {
-    const go = s * B * G;
-    const so = s * slab;
-    gatherPrevState(hPrev, h0, hs, recurrentMask, s, B, H);
-    const m = addr(mh, go);
-    k.gemm(B, G, H, addr(hPrev, so), H, 1, rk, G, m, G, 0);
-    const hp = s === 0 ? addr(h0) : addr(hs, so - slab);
-    k.gruCellForward(B, H, act, ract, addr(pre, go), addr(gates, go), m, biasH, bias === null ? 0 : 1, hp, addr(hs, so));
-    if (mask !== null) holdMaskedRows(hs, h0, mask, s, B, H);
-  }
+  k.gemm(T * B, G, I, addr(c.xs), I, 1, addr(w.kernel), G, addr(c.pre), G, 0);
+  if (w.bias !== null) k.addBias(addr(c.pre), addr(w.bias), T * B, G); // the input bias: row 0 of the [2, 3H] bias when resetAfter
+  forwardThroughTime(gruStepsWasm, gemmWasm, c, w, m, d);
 }
 
-export function gruBackwardWasm(
-  dxs: Float32Array | null,
-  dKernel: Float32Array,
-  dRecurrentKernel: Float32Array,
-  dBias: Float32Array | null,
-  dPre: Float32Array,
-  dPreH: Float32Array,
-  dhA: Float32Array,
-  dhB: Float32Array,
-  dhTmp: Float32Array,
-  dOut: Float32Array | null,
-  returnSequences: boolean,
-  ends: StateEnds | null,
-  xs: Float32Array,
-  hPrev: Float32Array,
-  h0: Float32Array,
-  hs: Float32Array,
-  pre: Float32Array,
-  gates: Float32Array,
-  mh: Float32Array,
-  rh: Float32Array,
-  kernel: Float32Array,
-  recurrentKernel: Float32Array,
-  resetAfter: boolean,
-  recurrentMask: Float32Array | null,
-  mask: Float32Array | null,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  act: ActId,
-  ract: ActId,
-): void {
+export function gruBackwardWasm(dw: RecurrentWeights, g: GruCacheGrads, c: GruCache, w: RecurrentWeights, m: RecurrentMasks, d: GruDims): void {
   const k = wasmRuntime().kernels;
+  const resetAfter = d.resetAfter;
   if (
-    !k.hasActivation(act) || !k.hasActivation(ract) ||
-    !(ok(dxs) && ok(dKernel) && ok(dRecurrentKernel) && ok(dBias) && ok(dPre) && ok(dhA) && ok(dhB) && ok(dhTmp)) ||
-    !(ok(xs) && ok(hPrev) && ok(h0) && ok(hs) && ok(pre) && ok(gates) && ok(kernel) && ok(recurrentKernel)) ||
-    !(resetAfter ? ok(dPreH) && ok(mh) : ok(rh))
+    !k.hasActivation(d.act) || !k.hasActivation(d.ract) ||
+    !(ok(g.dxs) && ok(dw.kernel) && ok(dw.recurrentKernel) && ok(dw.bias) && ok(g.dPre) && ok(g.dhA) && ok(g.dhB) && ok(g.dhTmp)) ||
+    !(ok(c.xs) && ok(c.hPrev) && ok(c.h0) && ok(c.hs) && ok(c.pre) && ok(c.gates) && ok(w.kernel) && ok(w.recurrentKernel)) ||
+    !(resetAfter ? ok(g.dPreH) && ok(c.mh) : ok(c.rh))
   ) {
-    gruBackward(gemmWasm, dxs, dKernel, dRecurrentKernel, dBias, dPre, dPreH, dhA, dhB, dhTmp, dOut, returnSequences, ends, xs, hPrev, h0, hs, pre, gates, mh, rh, kernel, recurrentKernel, resetAfter, recurrentMask, mask, T, B, I, H, act, ract);
+    gruBackward(gemmWasm, dw, g, c, w, m, d);
     return;
   }
-  if (!resetAfter) {
-    gruBackwardResetBefore(dxs, dKernel, dRecurrentKernel, dBias, dPre, dhA, dhB, dhTmp, dOut, returnSequences, ends, xs, hPrev, h0, hs, pre, gates, rh, kernel, recurrentKernel, recurrentMask, mask, T, B, I, H, act, ract);
-    return;
-  }
+  const { T, B, I, H } = d;
   const G = 3 * H;
-  const slab = B * H;
-  const rk = addr(recurrentKernel);
-  let dh = dhA;
-  let dhNext = dhB;
-  startStateGrad(dh, ends?.dhT ?? null, slab);
-  const toInitial = wantsInitialGrad(ends);
-  for (let s = T - 1; s >= 0; s--) {
-    const go = s * B * G;
-    const so = s * slab;
-    addOutputGradient(dh, dOut, returnSequences, s, T, slab);
-    const hp = s === 0 ? addr(h0) : addr(hs, so - slab);
-    k.gruCellBackward(B, H, act, ract, addr(dPre, go), addr(dPreH, go), addr(dhNext), addr(dh), addr(pre, go), addr(gates, go), addr(mh, go), hp);
-    if (mask !== null) {
-      zeroMaskedRows(dPre, mask, s, B, G);
-      zeroMaskedRows(dPreH, mask, s, B, G);
+  backwardThroughTime(gruStepsWasm, gemmWasm, g, c, w, m, d);
+  const dp = addr(g.dPre);
+  k.gemm(I, G, T * B, addr(c.xs), 1, I, dp, G, addr(dw.kernel), G, 1);
+  if (resetAfter) {
+    k.gemm(H, G, T * B, addr(c.hPrev), 1, H, addr(g.dPreH), G, addr(dw.recurrentKernel), G, 1);
+    if (dw.bias !== null) {
+      k.biasGrad(addr(dw.bias), dp, T * B, G);
+      k.biasGrad(addr(dw.bias, G), addr(g.dPreH), T * B, G);
     }
-    if (s === 0 && !toInitial) break;
-    // mh = hPrev · U + b_h  =>  dhPrev = dmh · Uᵀ (U as stored: the dot-product kernel)
-    k.gemmNT(B, H, G, addr(dPreH, go), G, rk, G, addr(dhTmp), H, 0);
-    if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]! * recurrentMask[i]!;
-    else for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]!;
-    if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
-    if (s === 0) {
-      storeStateGrad(ends!.dh0, dhNext, slab);
-      break;
-    }
-    const t = dh;
-    dh = dhNext;
-    dhNext = t;
+  } else {
+    k.gemm(H, 2 * H, T * B, addr(c.hPrev), 1, H, dp, G, addr(dw.recurrentKernel), G, 1);
+    k.gemm(H, H, T * B, addr(c.rh), 1, H, dp + 8 * H, G, addr(dw.recurrentKernel, 2 * H), G, 1);
+    if (dw.bias !== null) k.biasGrad(addr(dw.bias), dp, T * B, G);
   }
-  k.gemm(I, G, T * B, addr(xs), 1, I, addr(dPre), G, addr(dKernel), G, 1);
-  k.gemm(H, G, T * B, addr(hPrev), 1, H, addr(dPreH), G, addr(dRecurrentKernel), G, 1);
-  if (dBias !== null) {
-    k.biasGrad(addr(dBias), addr(dPre), T * B, G);
-    k.biasGrad(addr(dBias, G), addr(dPreH), T * B, G);
-  }
-  if (dxs !== null) k.gemmNT(T * B, I, G, addr(dPre), G, addr(kernel), G, addr(dxs), I, 0);
+  if (g.dxs !== null) k.gemmNT(T * B, I, G, dp, G, addr(w.kernel), G, addr(g.dxs), I, 0);
 }
 
-/** gruBackwardWasm for resetAfter = false (operands checked resident by the caller). */
-function gruBackwardResetBefore(
-  dxs: Float32Array | null,
-  dKernel: Float32Array,
-  dRecurrentKernel: Float32Array,
-  dBias: Float32Array | null,
-  dPre: Float32Array,
-  dhA: Float32Array,
-  dhB: Float32Array,
-  dhTmp: Float32Array,
-  dOut: Float32Array | null,
-  returnSequences: boolean,
-  ends: StateEnds | null,
-  xs: Float32Array,
-  hPrev: Float32Array,
-  h0: Float32Array,
-  hs: Float32Array,
-  pre: Float32Array,
-  gates: Float32Array,
-  rh: Float32Array,
-  kernel: Float32Array,
-  recurrentKernel: Float32Array,
-  recurrentMask: Float32Array | null,
-  mask: Float32Array | null,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  act: ActId,
-  ract: ActId,
-): void {
-  const k = wasmRuntime().kernels;
-  const G = 3 * H;
-  const slab = B * H;
-  const rk = addr(recurrentKernel);
-  const rkH = rk + 8 * H; // U_h: columns 2H … 3H of [H, 3H]
-  const dt = addr(dhTmp);
-  let dh = dhA;
-  let dhNext = dhB;
-  startStateGrad(dh, ends?.dhT ?? null, slab);
-  const toInitial = wantsInitialGrad(ends);
-  for (let s = T - 1; s >= 0; s--) {
+/**
+ * The GRU step in WebAssembly calls on resident buffers (checked by the kernels above).
+ * resetAfter: one product and one fused cell kernel a step; else the candidate's product
+ * takes r ⊙ hPrev, so two products with a cell kernel after each (assembly/cells.ts).
+ */
+const gruStepsWasm: CellSteps<GruCache, GruCacheGrads, GruDims> = {
+  forward(_gemm, c, w, d, s) {
+    const { B, H } = d;
+    const k = wasmRuntime().kernels;
+    const G = 3 * H;
     const go = s * B * G;
-    const so = s * slab;
-    addOutputGradient(dh, dOut, returnSequences, s, T, slab);
-    const d = addr(dPre, go);
-    const p = addr(pre, go);
-    const g = addr(gates, go);
-    k.gruCellBackwardZH(B, H, act, ract, d, addr(dhNext), addr(dh), p, g, s === 0 ? addr(h0) : addr(hs, so - slab));
+    const so = s * B * H;
+    const rk = addr(w.recurrentKernel);
+    const hp = s === 0 ? addr(c.h0) : addr(c.hs, so - B * H);
+    if (d.resetAfter) {
+      const mh = addr(c.mh, go);
+      k.gemm(B, G, H, addr(c.hPrev, so), H, 1, rk, G, mh, G, 0);
+      const bias = w.bias;
+      k.gruCellForward(B, H, d.act, d.ract, addr(c.pre, go), addr(c.gates, go), mh, bias === null ? 0 : addr(bias, G), bias === null ? 0 : 1, hp, addr(c.hs, so));
+      return;
+    }
+    const p = addr(c.pre, go);
+    const g = addr(c.gates, go);
+    const r = addr(c.rh, so);
+    k.gemm(B, 2 * H, H, addr(c.hPrev, so), H, 1, rk, G, p, G, 1); // pre_zr += hPrev · U_zr
+    k.gruCellForwardZR(B, H, d.ract, p, g, addr(c.hPrev, so), r);
+    k.gemm(B, H, H, r, H, 1, rk + 8 * H, G, p + 8 * H, G, 1); // pre_h += (r ⊙ hPrev) · U_h (U_h: columns 2H … 3H)
+    k.gruCellForwardH(B, H, d.act, p, g, hp, addr(c.hs, so));
+  },
+  backward(_gemm, gr, c, w, m, d, s, dh, dhNext) {
+    const { B, H } = d;
+    const k = wasmRuntime().kernels;
+    const G = 3 * H;
+    const go = s * B * G;
+    const so = s * B * H;
+    const hp = s === 0 ? addr(c.h0) : addr(c.hs, so - B * H);
+    if (d.resetAfter) {
+      k.gruCellBackward(B, H, d.act, d.ract, addr(gr.dPre, go), addr(gr.dPreH, go), addr(dhNext), addr(dh), addr(c.pre, go), addr(c.gates, go), addr(c.mh, go), hp);
+      if (m.step !== null) {
+        zeroMaskedRows(gr.dPre, m.step, s, B, G);
+        zeroMaskedRows(gr.dPreH, m.step, s, B, G);
+      }
+      return;
+    }
+    const dp = addr(gr.dPre, go);
+    const p = addr(c.pre, go);
+    const g = addr(c.gates, go);
+    const dt = addr(gr.dhTmp);
+    k.gruCellBackwardZH(B, H, d.act, d.ract, dp, addr(dhNext), addr(dh), p, g, hp);
     // pre_h = mx_h + rh · U_h  =>  drh = dpre_h · U_hᵀ (U as stored: the dot-product kernel)
-    k.gemmNT(B, H, H, d + 8 * H, G, rkH, G, dt, H, 0);
-    k.gruCellBackwardR(B, H, ract, d, dt, p, g, addr(hPrev, so));
-    if (mask !== null) zeroMaskedRows(dPre, mask, s, B, G);
-    if (s === 0 && !toInitial) break;
-    // pre_zr = … + hPrev · U_zr  =>  dhPrev += dpre_zr · U_zrᵀ
-    k.gemmNT(B, H, 2 * H, d, G, rk, G, dt, H, 1);
-    if (recurrentMask !== null) for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]! * recurrentMask[i]!;
-    else for (let i = 0; i < slab; i++) dhNext[i] = dhNext[i]! + dhTmp[i]!;
-    if (mask !== null) passMaskedRows(dhNext, dh, mask, s, B, H);
-    if (s === 0) {
-      storeStateGrad(ends!.dh0, dhNext, slab);
-      break;
-    }
-    const t = dh;
-    dh = dhNext;
-    dhNext = t;
-  }
-  const dp = addr(dPre);
-  k.gemm(I, G, T * B, addr(xs), 1, I, dp, G, addr(dKernel), G, 1);
-  k.gemm(H, 2 * H, T * B, addr(hPrev), 1, H, dp, G, addr(dRecurrentKernel), G, 1);
-  k.gemm(H, H, T * B, addr(rh), 1, H, dp + 8 * H, G, addr(dRecurrentKernel, 2 * H), G, 1);
-  if (dBias !== null) k.biasGrad(addr(dBias), dp, T * B, G);
-  if (dxs !== null) k.gemmNT(T * B, I, G, dp, G, addr(kernel), G, addr(dxs), I, 0);
-}
+    k.gemmNT(B, H, H, dp + 8 * H, G, addr(w.recurrentKernel) + 8 * H, G, dt, H, 0);
+    k.gruCellBackwardR(B, H, d.ract, dp, dt, p, g, addr(c.hPrev, so));
+    if (m.step !== null) zeroMaskedRows(gr.dPre, m.step, s, B, G);
+  },
+  recurrent(_gemm, gr, _c, w, m, d, s, dhNext) {
+    const { B, H } = d;
+    const k = wasmRuntime().kernels;
+    const G = 3 * H;
+    const go = s * B * G;
+    // resetAfter: mh = hPrev · U + b_h  =>  dhPrev = dmh · Uᵀ; else dhPrev += dpre_zr · U_zrᵀ (U as stored: the dot-product kernel)
+    if (d.resetAfter) k.gemmNT(B, H, G, addr(gr.dPreH, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 0);
+    else k.gemmNT(B, H, 2 * H, addr(gr.dPre, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 1);
+    addRecurrentGradient(dhNext, gr.dhTmp, m.recurrent, B * H);
+  },
+};
