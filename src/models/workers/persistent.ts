@@ -4,8 +4,10 @@
  * pool never keeps Node's process alive, closed by shutdownWorkers() (or process exit).
  *
  * predict and evaluate are synchronous (tfjs's call shapes), so the split is synchronous
- * too: the main thread posts each worker its share, computes its own, then blocks in
- * Atomics.wait until the workers' control words say done (Node allows that on the main
+ * too: the main thread posts each worker its command, computes its own part (predict: the
+ * batches it claims from a shared counter, as the workers do; evaluate: its run of batches,
+ * then any worker's run not yet started), then blocks in Atomics.wait until the batches or
+ * the workers' control words say done (Node allows that on the main
  * thread; browsers do not, so there predict and evaluate stay on one thread, and this
  * pool is Node-only; fit in a browser starts its own Web Workers, pool.ts). A worker that
  * fails, exits or stalls during a share makes the call throw an error naming the worker
