@@ -197,7 +197,7 @@ export interface PredictArgs {
    * batches one thread would run, in predict's length order — so the outputs equal one
    * thread's; with fewer batches than threads the rows are cut into smaller batches (equal
    * within float32 rounding). 'auto' uses t > 1 threads (≤ the cores) only where each gets
-   * at least 8 rows and 50 MFLOP of estimated work (2·n·T·(I+H)·G·H for a recurrent layer),
+   * at least 8 rows and 100 MFLOP of estimated work (2·n·T·(I+H)·G·H for a recurrent layer),
    * and only once the pool is running: the first such call starts it in the background and
    * runs on one thread. An explicit n > 1 starts the pool (blocking) if needed. In browsers
    * the main thread cannot wait for workers: 'auto' is 1 there and n > 1 an error; stateful
