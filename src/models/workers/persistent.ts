@@ -39,7 +39,7 @@ import { isNode, nodeWorkerSource, sharedMemoryAvailable, type ThreadEvents, typ
  * inputs and outputs (a few hundredths of a millisecond idle, more under load); see the
  * README's Speed section for the measurements behind these constants.
  */
-export const AUTO_PREDICT_MIN_FLOPS = 5e7;
+export const AUTO_PREDICT_MIN_FLOPS = 1e8;
 export const AUTO_PREDICT_MIN_ROWS = 8;
 
 /** Test-only hooks (not exported from the package): make a pool worker fail during a share. */
