@@ -3,10 +3,11 @@
  * season 12) and Seattle daily maximum temperature (lookback 30, horizon 7); test part = the
  * last 20% of the rows, every origin; MAE of rnnkit's default forecaster (mean over the seeds),
  * our Holt-Winters and ETS (Forecaster.evaluate's baselines: fitted on the rows before the test
- * part, parameters then fixed), the last value, and — when /usr/bin/python3 has statsmodels —
- * statsmodels' own Holt-Winters, ETS and SARIMAX on the same protocol
- * (tools/statsmodels_baselines.py). Our SARIMA is not in the table yet (src/timeseries/sarima.ts
- * was not committed when this was written).
+ * part, parameters then fixed), our SARIMA (defaultSarimaSpec: the airline model
+ * (1,1,1)(0,1,1)m, or (1,1,1) without a season; fitSarima on the same rows, sarimaRolling over the
+ * same origins), the last value, and — when /usr/bin/python3 has statsmodels — statsmodels' own
+ * Holt-Winters, ETS and SARIMAX (the same orders) on the same protocol
+ * (tools/statsmodels_baselines.py).
  *
  *   npx tsx tools/forecastCompare.ts [--seeds 1,2,3] [--only co2|seattle] [--no-statsmodels]
  */
@@ -17,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { Forecaster, etsName, holtWintersName } from '../src/index.js';
+import { Forecaster, defaultSarimaSpec, etsName, fitSarima, forecastMetrics, holtWintersName, sarimaName, sarimaRolling } from '../src/index.js';
 
 const DATA = join(dirname(dirname(createRequire(import.meta.url).resolve('vega-datasets'))), 'data');
 const SETS = {
@@ -34,7 +35,7 @@ const withStatsmodels = values['no-statsmodels'] !== true && existsSync(PY) && s
 
 const f4 = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(3));
 const table: string[][] = [];
-const head = ['series', 'rnnkit default', 'Holt-Winters', 'ETS', 'last value', ...(withStatsmodels ? ['sm Holt-Winters', 'sm ETS', 'sm SARIMAX'] : [])];
+const head = ['series', 'rnnkit default', 'Holt-Winters', 'ETS', 'SARIMA', 'last value', ...(withStatsmodels ? ['sm Holt-Winters', 'sm ETS', 'sm SARIMAX'] : [])];
 const notes: string[] = [];
 for (const [key, set] of Object.entries(SETS)) {
   if (values.only !== undefined && values.only !== key) continue;
@@ -45,6 +46,7 @@ for (const [key, set] of Object.entries(SETS)) {
   let hw: number | undefined;
   let ets: number | undefined;
   let last: number | undefined;
+  let sarima: number | undefined;
   for (const seed of seeds) {
     const f = new Forecaster({ lookback: set.lookback, horizon: set.horizon, ...(set.season !== undefined ? { season: set.season } : {}), seed });
     await f.fit(y, { seed: seed + 100, times });
@@ -55,12 +57,16 @@ for (const [key, set] of Object.entries(SETS)) {
       hw = ev.holtWinters?.mae;
       ets = ev.ets?.mae;
       last = ev.lastValue.mae;
+      const start = y.length - Math.round(0.2 * y.length);
+      const sm = fitSarima(y.slice(0, start), defaultSarimaSpec(set.season));
+      sarima = forecastMetrics(ev.actual, sarimaRolling(sm, y, ev.origins, set.horizon)).mae;
+      notes.push(`${key}: SARIMA ${sarimaName(sm)}`);
       notes.push(`${key}: ${ev.windows} origins; Holt-Winters ${ev.holtWintersModel === undefined ? '—' : holtWintersName(ev.holtWintersModel)}, ETS ${ev.etsModel === undefined ? '—' : etsName(ev.etsModel)}`);
     }
     console.error(`${key} seed ${seed}: model MAE ${ev.model.mae.toFixed(4)}`);
   }
   const mean = maes.reduce((a, b) => a + b, 0) / maes.length;
-  const row = [set.label, `${f4(mean)} (${maes.length} seed${maes.length > 1 ? 's' : ''}, ${f4(Math.min(...maes))}–${f4(Math.max(...maes))})`, f4(hw), f4(ets), f4(last)];
+  const row = [set.label, `${f4(mean)} (${maes.length} seed${maes.length > 1 ? 's' : ''}, ${f4(Math.min(...maes))}–${f4(Math.max(...maes))})`, f4(hw), f4(ets), f4(sarima), f4(last)];
   if (withStatsmodels) {
     const r = spawnSync(PY, [script, join(DATA, set.file), set.target, String(set.lookback), String(set.horizon), ...(set.season !== undefined ? [String(set.season)] : [])], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`statsmodels_baselines.py failed: ${r.stderr}`);

@@ -6,7 +6,7 @@ the test part, then run with fixed parameters through y[:e + 1] and `horizon` st
   Holt-Winters: ExponentialSmoothing(initialization_method='estimated'), the variant (trend
     none/add/damped x season none/add/mul) with the lowest AICc.
   ETS: ETSModel (error add/mul x the same), lowest AICc.
-  SARIMAX: orders (p,d,q) p, q in 0..2, d = 1 (with a season (P,1,Q,m), P, Q in 0..1), lowest AIC.
+  SARIMAX: the airline model (1,1,1)(0,1,1,m), or (1,1,1) without a season (rnnkit's defaultSarimaSpec).
 Usage: /usr/bin/python3 tools/statsmodels_baselines.py FILE.csv COLUMN LOOKBACK HORIZON [SEASON]
 Prints one JSON object: {name: {model, mae}} per baseline.
 """
@@ -88,19 +88,9 @@ for e in origins:
     pred.append(np.asarray(mod.smooth(np.array(params)).forecast(horizon), dtype=float))
 out['ETS'] = {'model': res.model.short_name, 'mae': float(np.mean(np.abs(np.concatenate(pred) - actual)))}
 
-# SARIMAX
-best = None
-for p_ in range(3):
-    for q_ in range(3):
-        for P in (0, 1) if m else (0,):
-            for Q in (0, 1) if m else (0,):
-                try:
-                    r = SARIMAX(train, order=(p_, 1, q_), seasonal_order=(P, 1, Q, m) if m else (0, 0, 0, 0)).fit(disp=False)
-                except Exception:
-                    continue
-                if best is None or r.aic < best[0].aic:
-                    best = (r, (p_, 1, q_), (P, 1, Q, m) if m else None)
-r, order, sorder = best
+# SARIMAX: the airline order rnnkit's defaultSarimaSpec uses, (1,1,1)(0,1,1,m), or (1,1,1).
+order, sorder = (1, 1, 1), ((0, 1, 1, m) if m else None)
+r = SARIMAX(train, order=order, seasonal_order=sorder if sorder else (0, 0, 0, 0)).fit(disp=False)
 full = r.apply(y)
 pred = [np.asarray(full.predict(start=e + 1, end=e + horizon, dynamic=True), dtype=float) for e in origins]
 out['SARIMAX'] = {'model': f'{order}' + (f'x{sorder}' if sorder else ''), 'mae': float(np.mean(np.abs(np.concatenate(pred) - actual)))}
