@@ -144,7 +144,8 @@ function unloadId(p: Pool, id: number): void {
 /** Free a model's replicas in the pool's workers (model.dispose). */
 export function releaseReplicas(model: Model): void {
   const id = ids.get(model);
-  if (id === undefined || pool === null || pool.leased) return;
+  if (id === undefined || pool === null) return;
+  // While a fit borrows the workers the message waits in their ports until they come back.
   unloadId(pool, id);
   collected?.unregister(model);
 }
