@@ -703,3 +703,4 @@ export function gruCellBackward(B: i32, H: i32, act: i32, ract: i32, dPre: usize
 export * from './cells'; // the GRU cell for resetAfter = false (assembly/cells.ts)
 export * from './sample'; // one call per sampling step (assembly/sample.ts)
 export * from './packed'; // the GEMM on B packed in 8-column panels (assembly/packed.ts)
+export * from './lstmCell'; // the LSTM step's activations and cell update in one pass (assembly/lstmCell.ts)

@@ -35,7 +35,7 @@ const skip = skipReason();
 
 describe('relaxed-SIMD kernels (fused multiply-add)', { skip }, () => {
   it('pass the kernel-parity and streaming tests against the TypeScript kernels', () => {
-    const files = ['test/wasmKernels.test.ts', 'test/wasmPacked.test.ts', 'test/gemmRows.test.ts', 'test/stream.test.ts'];
+    const files = ['test/wasmKernels.test.ts', 'test/wasmPacked.test.ts', 'test/wasmLstmCell.test.ts', 'test/gemmRows.test.ts', 'test/stream.test.ts'];
     const r = spawnSync(process.execPath, [FLAG, '--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
       cwd: ROOT,
       encoding: 'utf8',

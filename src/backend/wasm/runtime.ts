@@ -49,6 +49,9 @@ export interface WasmKernelExports {
   gruCellBackwardR(B: number, H: number, ract: number, dPre: number, dhPrev: number, pre: number, gates: number, hPrev: number): void;
   lstmCellForward(B: number, H: number, act: number, gates: number, cPrev: number, c: number, cAct: number, h: number): void;
   lstmCellBackward(B: number, H: number, act: number, dPre: number, dcNext: number, dh: number, dc: number, gates: number, cPrev: number, c: number, cAct: number): void;
+  // the activations and the cell update of a step in one pass (assembly/lstmCell.ts)
+  lstmGatesCellForward(B: number, H: number, act: number, ract: number, pre: number, gates: number, cPrev: number, c: number, cAct: number, h: number): void;
+  lstmGatesCellBackward(B: number, H: number, act: number, ract: number, dPre: number, dcNext: number, dh: number, dc: number, pre: number, gates: number, cPrev: number, c: number, cAct: number): void;
   adamUpdate(params: number, grads: number, m: number, v: number, vHat: number, lo: number, hi: number, hyper: number): void;
   lstmStep(B: number, I: number, H: number, act: number, ract: number, x: number, kernel: number, recurrentKernel: number, bias: number, h: number, c: number, gates: number, cAct: number): void;
   lstmStepProjected(B: number, H: number, act: number, ract: number, ids: number, table: number, recurrentKernel: number, h: number, c: number, gates: number, cAct: number): void;
