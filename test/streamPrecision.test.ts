@@ -7,7 +7,7 @@
  * model, held-out cross-entropy of a trained name model within 0.5% of float32; weights
  * re-quantised after setWeights; nothing allocated per sampleNext step; refusals (unknown
  * precision, bfloat16, the TypeScript backend, other models, units not a multiple of 4,
- * chunks, padding) naming what and why.
+ * padding) naming what and why; chunks = steps; TextGenerator precision.
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -220,10 +220,41 @@ describe("stream({precision: 'int8'})", { skip: !wasm && 'int8 streams need the 
     });
   }
 
-  it('refuses chunks, padding, and models or sizes it has no kernel for, naming them', () => {
+  it('a chunk equals its steps one at a time (returnSequences or not); a refused chunk leaves the state as it was', () => {
+    for (const returnSequences of [true, false]) {
+      const m = new Sequential();
+      m.add(layers.embedding({ inputDim: V, outputDim: 6, inputShape: [null], seed: 4 }));
+      m.add(layers.lstm({ units: 8, returnSequences, seed: 1 }));
+      m.add(layers.dense({ units: V, activation: 'softmax', seed: 3 }));
+      m.setWeights(randomWeights(m, 14, 0.5));
+      const ids = randomIds(5, 2, 15);
+      const one = stepAll(m.stream({ batchSize: 2, precision: 'int8' }), ids);
+      const s = m.stream({ batchSize: 2, precision: 'int8' });
+      assert.throws(() => s.step(tensor([[1, 2], [3, V]], [2, 2])), /out of range/);
+      const chunk = s.step(tensor(Float32Array.from([0, 1].flatMap((r) => ids.map((step) => step[r]!))), [2, 5]));
+      const last = ids.length - 1;
+      const expected = returnSequences
+        ? [0, 1].flatMap((r) => ids.flatMap((_, t) => one.slice((t * 2 + r) * V, (t * 2 + r + 1) * V)))
+        : [0, 1].flatMap((r) => one.slice((last * 2 + r) * V, (last * 2 + r + 1) * V));
+      assert.deepEqual(chunk.shape, returnSequences ? [2, 5, V] : [2, V]);
+      assert.deepEqual(Array.from(chunk.data), expected);
+    }
+  });
+
+  it('TextGenerator samples through int8 streams with precision: \'int8\'', async () => {
+    const names = ['anna', 'marta', 'karl', 'olaf', 'maria', 'mark', 'ola', 'kara'];
+    const gen = new TextGenerator({ vocab: Vocabulary.fromCorpus(names.join('\n')), units: 24, embeddingDim: 8, seed: 5 });
+    await gen.fit(names, { epochs: 2, batchSize: 4, verbose: 0, seed: 2, learningRate: 0.05 });
+    assert.equal(typeof gen.sample({ seed: 3, precision: 'int8', prefix: 'ma' }), 'string');
+    assert.ok(gen.sample({ seed: 3, precision: 'int8', prefix: 'ma' }).startsWith('ma'));
+    assert.equal(gen.sampleMany(3, { seed: 4, precision: 'int8' }).length, 3);
+    assert.throws(() => gen.sample({ precision: 'fp8' as never }), /precision must be 'float32' or 'int8', got "fp8"/);
+  });
+
+  it('refuses padding, and models or sizes it has no kernel for, naming them', () => {
     const m = charModel(8, true);
     const s = m.stream({ precision: 'int8' });
-    assert.throws(() => s.step(tensor([[1, 2]], [1, 2])), /precision 'int8' takes one step per call \(\[1\] indices\), got 2 steps/);
+    assert.throws(() => s.step(tensor([[1, 0]], [1, 2])), /masks index 0/);
     assert.throws(() => s.step(tensor([0], [1])), /precision 'int8' steps no padding: Embedding 'embedding.*' masks index 0 \(maskZero\), given for row 0/);
     assert.throws(() => s.sampleNext([0], new Rng(1)), /masks index 0/);
     assert.throws(() => s.step(tensor([V], [1])), /index 13 .*is out of range/);

@@ -142,7 +142,7 @@ export class Stream {
    * sampling step — held as 8-bit integers with one scale per column (max |w| / 127), the
    * state h rounded to 16 bits per step, the product by WebAssembly's i32x4.dot_i16x8_s;
    * everything else in float32. The weights are quantised again whenever they are written.
-   * Single steps and sampleNext only.
+   * step() runs a chunk one step at a time through the same kernel.
    */
   readonly precision: StreamPrecision;
   /** precision 'int8': the fused step every single step takes. */
@@ -259,10 +259,11 @@ export class Stream {
     const given: unknown[] = nIn === 1 ? [input] : splitByName<Tensor | NestedArray | null>(input, this.model.inputNames, this.what, (k) => this.stateInputs.some((s) => s.input === k));
     let T = -1;
     let single = false;
+    let int8Out: Float32Array | null = null;
     ex.dynamicTime = true;
     try {
       ({ T, single } = this.feedInputs(given));
-      if (this.int8 !== null) this.stepInt8(this.int8, T);
+      if (this.int8 !== null) int8Out = this.stepInt8(this.int8, T);
       else {
         for (let i = 0; i < this.recurrent.length; i++) this.recurrent[i]!.externalStates = this.states[i]!;
         if (this.projection !== null && T === 1) this.prepareProjection(this.projection);
@@ -278,20 +279,46 @@ export class Stream {
     const outs = g.outputs.map((_, o) => {
       const shape = this.lastShapes[o]!;
       const size = shape.reduce((a, b) => a * b, 1);
-      return new Tensor((this.int8 !== null ? this.int8.sampler.probs : ex.buf[ex.outputTensor(o)]!).slice(0, size), shape.slice());
+      return new Tensor((int8Out ?? ex.buf[ex.outputTensor(o)]!).slice(0, size), shape.slice());
     });
     return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
   }
 
-  /** step() of an int8 stream: one step through the fused kernel (its probabilities are the output). */
-  private stepInt8(f: FusedSampling, T: number): void {
-    if (T !== 1) throw new RangeError(`${this.what}: a stream with precision 'int8' takes one step per call ([${this.batchSize}] indices), got ${T} steps`);
-    if (!this.fusedReady(f, this.fed[0]!)) {
-      // An id the Embedding refuses, or a disposed model: the layers throw what a float32 stream throws.
-      this.engine.executor.forward(this.batchSize, false);
-      throw new RangeError(`${this.what}: precision 'int8' could not take this step`);
+  /**
+   * step() of an int8 stream: each step through the fused kernel, whose probabilities are the
+   * output ([B, V] for one step; a chunk's [B, T, V], or its last step's [B, V] where the LSTM
+   * returns only its last output). Every step's ids are checked before the first runs.
+   */
+  private stepInt8(f: FusedSampling, T: number): Float32Array {
+    const B = this.batchSize;
+    const x = this.fed[0]!;
+    const ids = T === 1 ? x : new Float32Array(B);
+    const at = (t: number): Float32Array => {
+      if (T > 1) for (let b = 0; b < B; b++) ids[b] = x[b * T + t]!;
+      return ids;
+    };
+    for (let t = 0; t < T; t++) {
+      if (!this.fusedReady(f, at(t))) {
+        // An id the Embedding refuses, or a disposed model: the layers throw what a float32 stream throws.
+        this.engine.executor.forward(B, false);
+        throw new RangeError(`${this.what}: precision 'int8' could not take this step`);
+      }
     }
-    f.sampler.run(false);
+    const probs = f.sampler.probs;
+    if (T === 1) {
+      f.sampler.run(false);
+      return probs;
+    }
+    const V = f.sampler.V;
+    const all = f.projection.lstm.returnSequences;
+    const out = new Float32Array(all ? B * T * V : B * V);
+    for (let t = 0; t < T; t++) {
+      f.sampler.ids.set(at(t));
+      f.sampler.run(false);
+      if (!all && t < T - 1) continue;
+      for (let b = 0; b < B; b++) out.set(probs.subarray(b * V, (b + 1) * V), all ? (b * T + t) * V : b * V);
+    }
+    return out;
   }
 
   /**

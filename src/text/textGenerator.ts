@@ -22,7 +22,7 @@ import { releaseBuffers } from '../layers/layer.js';
 import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
 import type { Callback, History } from '../models/callback.js';
 import type { ProgressSink } from '../models/progbar.js';
-import type { Stream } from '../models/stream.js';
+import type { Stream, StreamPrecision } from '../models/stream.js';
 import { EOS, PAD, UNK, Vocabulary, formatUnknown, type VocabularyJSON } from './vocabulary.js';
 import { lineDataset, windowDataset } from './datasets.js';
 import { checkSamplingOptions, sampleIndex } from '../core/sampling.js';
@@ -80,6 +80,11 @@ export interface SampleOptions {
   maxLength?: number;
   /** Seed; the same seed gives the same text. Default drawn from the global seed. */
   seed?: number;
+  /**
+   * 'int8': sample through model.stream({precision: 'int8'}) — the LSTM's recurrent product in
+   * 8-bit weights (faster at batch 1; an LSTM model on the wasm backend). Default 'float32'.
+   */
+  precision?: StreamPrecision;
 }
 
 export interface TextEvaluation {
@@ -128,7 +133,8 @@ export class TextGenerator {
   /** Longest training line (lines) or window length (text); 0 before fit. */
   maxLength = 0;
   /** Streams kept for reuse: batch size 1 (sample, evaluate) and SAMPLE_BATCH (sampleMany). */
-  private readonly streams = new Map<number, Stream>();
+  /** Sampling streams by batch size and precision ('1:float32'). */
+  private readonly streams = new Map<string, Stream>();
   private readonly scratch: Float64Array;
   private readonly stepInput = new Tensor(new Float32Array(1), [1]);
 
@@ -208,19 +214,20 @@ export class TextGenerator {
     });
   }
 
-  private stream(batchSize = 1): Stream {
-    let s = this.streams.get(batchSize);
+  private stream(batchSize = 1, precision: StreamPrecision = 'float32'): Stream {
+    const key = `${batchSize}:${precision}`;
+    let s = this.streams.get(key);
     if (s === undefined) {
-      s = this.model.stream({ batchSize });
+      s = this.model.stream({ batchSize, precision });
       // A last, partial batch of sampleMany gets a stream of its own, not kept.
-      if (batchSize === 1 || batchSize === SAMPLE_BATCH) this.streams.set(batchSize, s);
+      if (batchSize === 1 || batchSize === SAMPLE_BATCH) this.streams.set(key, s);
     }
     return s;
   }
 
   /** Check sample options and encode the prefix (RangeError naming unknown characters). */
   private prepareSample(options: SampleOptions, where: string): { prefix: number[]; maxLength: number } {
-    checkOptions(options, ['prefix', 'temperature', 'topK', 'maxLength', 'seed'], where);
+    checkOptions(options, ['prefix', 'temperature', 'topK', 'maxLength', 'seed', 'precision'], where);
     checkSamplingOptions(options.temperature, options.topK, where);
     const prefixText = options.prefix ?? '';
     if (typeof prefixText !== 'string') throw new TypeError(`${where}: prefix must be a string`);
@@ -267,7 +274,7 @@ export class TextGenerator {
   private generate(prefix: number[], maxLength: number, options: SampleOptions, rngs: Rng[]): string[] {
     const V = this.vocab.size;
     const rows = rngs.length;
-    const s = this.stream(rows);
+    const s = this.stream(rows, options.precision);
     s.reset();
     // Lines start from the EOS token (as in training); running text from the prefix itself,
     // or from a character drawn uniformly when there is none.
