@@ -37,6 +37,7 @@ import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigins, type Series, type SeriesInput, type SplitOptions } from './windowing.js';
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
 import { etsRolling, selectEts, type EtsModel } from './ets.js';
+import { defaultSarimaSpec, fitSarima, sarimaMinRows, sarimaRolling, type SarimaModel } from './sarima.js';
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
 import { detectSeason } from './season.js';
@@ -166,6 +167,13 @@ export interface ForecastEvaluateOptions {
   holtWinters?: boolean;
   /** Score the ETS baseline (selectEts on the rows before the test part). Default true. */
   ets?: boolean;
+  /**
+   * Score the SARIMA baseline (fitSarima on the rows before the test part: (1,1,1)(0,1,1)s with a
+   * season, ARIMA(1,1,1) without). Default: true with a season from 2 to 24, false otherwise (a
+   * maximum-likelihood fit costs seconds on a few hundred rows, and its state grows with the
+   * season: a longer one, asked for, may be refused by fitSarima).
+   */
+  sarima?: boolean;
   /** Time of every row (needed when the forecaster has calendar covariates). */
   times?: readonly (number | Date)[];
 }
@@ -195,6 +203,16 @@ export interface ForecastEvaluation {
   etsModel?: EtsModel;
   /** Its forecasts, [windows · horizon] as `predictions`. */
   etsPredictions?: Float64Array;
+  /**
+   * SARIMA (fitSarima by maximum likelihood on the rows before the test part, parameters then
+   * fixed, the Kalman filter run through the test part). Absent with `sarima: false` (the
+   * default without a season) or when those rows are too few for the order (sarimaMinRows).
+   */
+  sarima?: ForecastMetrics;
+  /** The fitted SARIMA model behind `sarima`. */
+  sarimaModel?: SarimaModel;
+  /** Its forecasts, [windows · horizon] as `predictions`. */
+  sarimaPredictions?: Float64Array;
   /**
    * With `quantiles` (direct strategy): the forecast quantiles [windows · horizon · levels], the
    * share of actual values inside [lowest, highest] (nominal: highest − lowest level) and below
@@ -267,7 +285,7 @@ export interface ForecastEvaluationMany {
   /** Every series' evaluation (its own last `test` fraction held out, its own baselines). */
   byId: Record<string, ForecastEvaluation>;
   /** The mean over the series of each metric (a baseline only when every series has it). */
-  pooled: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics; ets?: ForecastMetrics };
+  pooled: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics; ets?: ForecastMetrics; sarima?: ForecastMetrics };
 }
 
 /** One series' state in a forecaster trained on many (fitMany): its scalers and Holt-Winters reference. */
@@ -957,10 +975,11 @@ export class Forecaster {
    */
   evaluate(input: SeriesInput | Series, options: ForecastEvaluateOptions = {}): ForecastEvaluation {
     const where = 'Forecaster.evaluate';
-    checkOptions(options, ['test', 'season', 'holtWinters', 'ets', 'times'], where);
+    checkOptions(options, ['test', 'season', 'holtWinters', 'ets', 'sarima', 'times'], where);
     this.checkSingle(where);
     if (options.holtWinters !== undefined && typeof options.holtWinters !== 'boolean') throw new TypeError(`${where}: holtWinters must be a boolean, got ${show(options.holtWinters)}`);
     if (options.ets !== undefined && typeof options.ets !== 'boolean') throw new TypeError(`${where}: ets must be a boolean, got ${show(options.ets)}`);
+    if (options.sarima !== undefined && typeof options.sarima !== 'boolean') throw new TypeError(`${where}: sarima must be a boolean, got ${show(options.sarima)}`);
     const s = this.checkSeries(input, where);
     const test = options.test ?? this.split.test;
     if (typeof test !== 'number' || !(test > 0 && test <= 1)) throw new RangeError(`${where}: test must be a fraction in (0, 1], got ${show(test)}`);
@@ -1013,6 +1032,15 @@ export class Forecaster {
       res.ets = forecastMetrics(actual, p);
       res.etsModel = model;
       res.etsPredictions = p;
+    }
+    const sarimaSpec = defaultSarimaSpec(m);
+    if ((options.sarima ?? (m !== undefined && m >= 2 && m <= 24)) && start >= sarimaMinRows(sarimaSpec)) {
+      const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
+      const model = fitSarima(y.subarray(0, start), sarimaSpec);
+      const p = sarimaRolling(model, y, origins, H);
+      res.sarima = forecastMetrics(actual, p);
+      res.sarimaModel = model;
+      res.sarimaPredictions = p;
     }
     return res;
   }
@@ -1117,7 +1145,7 @@ export class Forecaster {
    */
   evaluateMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, options: ForecastEvaluateManyOptions = {}): ForecastEvaluationMany {
     const where = 'Forecaster.evaluateMany';
-    checkOptions(options, ['test', 'season', 'holtWinters', 'ets', 'times'], where);
+    checkOptions(options, ['test', 'season', 'holtWinters', 'ets', 'sarima', 'times'], where);
     const ids = this.checkIds(seriesById, where);
     const times = this.checkTimesById(options.times, ids, where);
     const byId: Record<string, ForecastEvaluation> = {};
@@ -1138,6 +1166,8 @@ export class Forecaster {
     if (hw !== undefined) pooled.holtWinters = hw;
     const ets = mean(evs.map((e) => e.ets));
     if (ets !== undefined) pooled.ets = ets;
+    const sarima = mean(evs.map((e) => e.sarima));
+    if (sarima !== undefined) pooled.sarima = sarima;
     return { byId, pooled };
   }
 
