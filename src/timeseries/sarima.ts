@@ -576,6 +576,12 @@ function minRows(r: Resolved): number {
   return r.kd + Math.max(3 * r.q, r.p, 3 * r.Q * r.s, r.P * r.s) + r.names.length + 1;
 }
 
+/** The fewest rows fitSarima takes for a spec (its differencing, starting regressions and parameters). */
+export function sarimaMinRows(spec: SarimaFitOptions): number {
+  const kx = Array.isArray(spec.exog) && spec.exog.length > 0 ? (spec.exog[0]?.length ?? 0) : 0;
+  return minRows(resolveSpec(spec, kx, 'sarimaMinRows', ['exog', 'startParams']));
+}
+
 /** Fit SARIMA on y (every value a training row) by maximum likelihood; see the module comment. */
 export function fitSarima(y: ArrayLike<number>, spec: SarimaFitOptions = {}): SarimaModel {
   const where = 'fitSarima';
@@ -637,6 +643,13 @@ export function fitSarima(y: ArrayLike<number>, spec: SarimaFitOptions = {}): Sa
   for (let j = 0; j < r.kx; j++) step[j] = 0.1 * (Math.abs(starts[0]![j]!) + 0.1);
   const lo = new Float64Array(np).fill(-Infinity);
   const hi = new Float64Array(np).fill(Infinity);
+  // σ² at least 1e-9 of the series' variance: on a series that differencing removes exactly (a
+  // noiseless trend and season) the likelihood grows without bound as σ² → 0 and the optimiser
+  // would chase rounding noise; a real series' shocks are far larger than that.
+  const mean = d.reduce((a, v) => a + v, 0) / d.length;
+  const variance = d.reduce((a, v) => a + (v - mean) ** 2, 0) / d.length;
+  lo[np - 1] = Math.log(1e-9 * (variance > 0 ? variance : mean * mean || 1));
+  for (const x0 of starts) x0[np - 1] = Math.max(x0[np - 1]!, lo[np - 1]!);
   // A short Nelder–Mead run from every start, then restarts from the best until they stop gaining.
   let best: { x: Float64Array; fx: number } | undefined;
   for (const x0 of starts) {
@@ -645,11 +658,13 @@ export function fitSarima(y: ArrayLike<number>, spec: SarimaFitOptions = {}): Sa
   }
   // Rounds of at most 150 evaluations per unknown: a likelihood gain under 1e-9 (relative) per
   // round is far below what moves the parameters or forecasts (statsmodels' L-BFGS stops sooner).
-  for (let round = 0; round < 30; round++) {
+  for (let round = 0; round < 8; round++) {
     const res = nelderMead(objective, best!.x, step, lo, hi, 150 * np);
     const gain = best!.fx - res.fx;
     if (res.fx <= best!.fx) best = { x: Float64Array.from(res.x), fx: res.fx };
     if (round > 0 && !(gain > 1e-9 * Math.max(1, Math.abs(best!.fx)))) break;
+    // σ² at its floor: the differenced series is fitted exactly, the other parameters are not identified.
+    if (best!.x[np - 1]! <= lo[np - 1]! + 1e-9) break;
   }
   if (best === undefined || !Number.isFinite(best.fx)) throw new RangeError(`${where}: the likelihood is not finite at any start; check the data`);
   const params = Array.from(fromFree(r, best.x));
