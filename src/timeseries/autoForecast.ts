@@ -18,7 +18,7 @@
 import { checkOptions, show } from '../core/errors.js';
 import type { History } from '../models/callbacks.js';
 import { Forecaster, FORECASTER_DEFAULTS, type ForecasterArgs, type ForecastFitOptions, type ForecastReference } from './forecaster.js';
-import { detectSeason } from './season.js';
+import { AUTO_SEASON_MAX, detectSeason } from './season.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, type Series, type SeriesInput } from './windowing.js';
 
 /** Seconds fitAuto may spend by default. */
@@ -110,7 +110,7 @@ export async function fitAuto(input: SeriesInput | Series, args: Omit<Forecaster
     if (!Number.isInteger(target) || target < 0 || target >= s.columns) throw new RangeError(`${where}: target must be a column index below ${s.columns}, got ${show(args.target)}`);
     const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + target]!);
     const t = times === undefined ? undefined : Array.from({ length: split.trainEnd }, (_, i) => { const v = times[i]!; return v instanceof Date ? v.getTime() : v; });
-    season = detectSeason(y, t === undefined ? {} : { times: t }).season ?? undefined;
+    season = detectSeason(y, { maxPeriod: AUTO_SEASON_MAX, ...(t === undefined ? {} : { times: t }) }).season ?? undefined;
   } else season = typeof args.season === 'number' ? args.season : undefined;
 
   let lookbacks: number[];

@@ -40,7 +40,7 @@ import { etsRolling, selectEts, type EtsModel } from './ets.js';
 import { defaultSarimaSpec, fitSarima, sarimaMinRows, sarimaRolling, type SarimaModel } from './sarima.js';
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
-import { detectSeason } from './season.js';
+import { AUTO_SEASON_MAX, detectSeason } from './season.js';
 
 export type ForecastCell = 'lstm' | 'gru' | 'simple';
 export type ForecastStrategy = 'direct' | 'recursive';
@@ -105,7 +105,8 @@ export interface ForecasterArgs {
   /**
    * Season length (rows) of the Holt-Winters reference, and the default season of evaluate's
    * seasonal baselines: a number; 'auto' — detected by the first fit from the training part (and
-   * its times; detectSeason, season.ts); null or 'none' — none. Default: none.
+   * its times; detectSeason, season.ts), up to AUTO_SEASON_MAX (24) rows; null or 'none' — none.
+   * Default: none.
    */
   season?: number | 'auto' | 'none' | null;
   /**
@@ -736,7 +737,7 @@ export class Forecaster {
     for (const { s, split, times } of parts) {
       const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + this.target]!);
       const t = times === undefined ? undefined : checkTimes(times, s.rows, `${where}: times`).subarray(0, split.trainEnd);
-      const d = detectSeason(y, t === undefined ? {} : { times: t });
+      const d = detectSeason(y, { maxPeriod: AUTO_SEASON_MAX, ...(t === undefined ? {} : { times: t }) });
       if (d.season !== null) votes.set(d.season, (votes.get(d.season) ?? 0) + 1);
     }
     const best = [...votes].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];

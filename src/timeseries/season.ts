@@ -27,6 +27,15 @@ import { timeStep } from './calendar.js';
 /** A candidate's least score (moving-average-detrended autocorrelation at its lag) to count as a season. */
 export const SEASON_THRESHOLD = 0.3;
 
+/**
+ * The longest season `season: 'auto'` looks for (detectSeason's maxPeriod). Holt-Winters
+ * estimates a starting state per row of the season: one fit took 7 s at 12 rows, 12 s at 24 and
+ * 52 s at 52 (500 rows, a busy 2-core machine; selection fits six seasonal variants), and a
+ * year of days (365) did not finish in minutes. Longer cycles — a year of days, a week of hours —
+ * are left to the calendar covariates.
+ */
+export const AUTO_SEASON_MAX = 24;
+
 const DAY = 86_400_000;
 
 export interface SeasonCandidate {
