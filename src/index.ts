@@ -246,6 +246,7 @@ export {
   type AutoResult,
   calendarSeasons,
   SEASON_THRESHOLD,
+  AUTO_SEASON_MAX,
   type SeasonDetection,
   type SeasonCandidate,
   type DetectSeasonOptions,

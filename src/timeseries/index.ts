@@ -56,5 +56,5 @@ export {
   type ForecasterSeriesJSON,
 } from './forecaster.js';
 export { fitAuto, AUTO_BUDGET_SECONDS, type AutoOptions, type AutoTrial, type AutoChoice, type AutoResult } from './autoForecast.js';
-export { detectSeason, seasonScore, calendarSeasons, SEASON_THRESHOLD, type SeasonDetection, type SeasonCandidate, type DetectSeasonOptions } from './season.js';
+export { detectSeason, seasonScore, calendarSeasons, SEASON_THRESHOLD, AUTO_SEASON_MAX, type SeasonDetection, type SeasonCandidate, type DetectSeasonOptions } from './season.js';
 export { detectCalendar, calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, extendTimes, timeStep, CALENDAR_HARMONICS, type CalendarSpec, type CalendarTerm, type CalendarPeriod } from './calendar.js';
