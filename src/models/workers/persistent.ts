@@ -326,6 +326,20 @@ function syncReplica(s: Slot, model: Model, id: number): Float32Array | null {
   return engine.params.slice();
 }
 
+/**
+ * The model's replica on each of the first threads − 1 workers (the weights to send with
+ * each share), or null where the model cannot be sent (its saved form fails): 'auto' then
+ * runs on one thread, an explicit count throws saying why.
+ */
+function replicasFor(p: Pool, threads: number, model: Model, id: number, option: WorkersOption, where: string): (Float32Array | null)[] | null {
+  try {
+    return p.slots.slice(0, threads - 1).map((s) => syncReplica(s, model, id));
+  } catch (e) {
+    if (option === 'auto') return null;
+    throw new Error(`${where}: workers: ${option}: the model cannot be sent to the worker threads: ${(e as Error).message}`);
+  }
+}
+
 /** Send a share and put it on offer (P_OPEN): its worker takes it when it starts it. */
 function offer(s: Slot, cmd: PredictCommand | EvaluateCommand): void {
   Atomics.store(s.ctrl, P_OPEN, cmd.ticket);
@@ -378,6 +392,9 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
   const p = option === 'auto' ? pool! : warmPool(threads - 1, model, 'predict');
   const engine = model.engine;
   engine.planArena();
+  const id = idOf(model);
+  const params = replicasFor(p, threads, model, id, option, where);
+  if (params === null) return engine.predict(x, xWidth, xLen, n, batchSize);
   // Fewer batches than threads: smaller batches, one per thread.
   const bs = Math.ceil(n / batchSize) < threads ? Math.ceil(n / threads) : batchSize;
   const order = engine.predictOrder(x, xLen, n, bs);
@@ -392,18 +409,16 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
   const widths = model.graph.outputs.map((_, o) => engine.outputWidth(o, xLen));
   const out = widths.map((w) => shared(n * w));
   const next = new Int32Array(new SharedArrayBuffer(8));
-  const id = idOf(model);
   const shares: { slot: Slot; ticket: number }[] = [];
   for (let t = 1; t < threads; t++) {
     const slot = p.slots[t - 1]!;
-    const params = syncReplica(slot, model, id);
     const ticket = ++p.ticket;
     const cmd: PredictCommand = {
       type: 'predict',
       ticket,
       id,
       backend: backend().name,
-      params,
+      params: params[t - 1]!,
       x: xs.map((b) => b.buffer as SharedArrayBuffer),
       xWidth: [...xWidth],
       xLen: [...xLen],
@@ -473,12 +488,14 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
   const p = option === 'auto' ? pool! : warmPool(threads - 1, model, 'evaluate');
   const engine = model.engine;
   engine.planArena();
+  const id = idOf(model);
+  const params = replicasFor(p, threads, model, id, option, where);
+  if (params === null) return engine.evaluateDataset(ds, batchSize, prefix, onBatch);
   const steps = Math.ceil(ds.n / batchSize);
   const nOut = engine.outputs.length;
   const firstBatch = (t: number): number => t * Math.floor(steps / threads) + Math.min(t, steps % threads);
   const outWidth = engine.outputs.map((_, o) => engine.outputWidth(o, ds.xLen));
   const rowsPerSample = outWidth.map((w, o) => w / engine.cols(o));
-  const id = idOf(model);
   const weighted = ds.sw.map((w) => w !== null);
   const shares: { slot: Slot; ticket: number; b0: number; b1: number; loss: Float64Array; out: Float32Array[]; mask: Float32Array[] }[] = [];
   for (let t = 1; t < threads; t++) {
@@ -488,7 +505,6 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
     const r0 = b0 * batchSize;
     const r1 = Math.min(ds.n, b1 * batchSize);
     const slot = p.slots[t - 1]!;
-    const params = syncReplica(slot, model, id);
     const part = (data: Float32Array | null, w: number): SharedArrayBuffer | null => {
       if (data === null) return null;
       const buf = shared((r1 - r0) * w);
@@ -504,7 +520,7 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
       ticket,
       id,
       backend: backend().name,
-      params,
+      params: params[t - 1]!,
       x: ds.x.map((tx, k) => part(tx.data, ds.xWidth[k]!)!),
       xWidth: [...ds.xWidth],
       xLen: [...ds.xLen],
