@@ -69,9 +69,13 @@ test('train --id-column → per-store and mean tables; evaluate reproduces them;
   assertUserError(rnnkit('timeseries', 'forecast', model, file('long.csv'), '--plot', file('x.svg')), 2, /--plot draws one series/);
 });
 
-test('train --id-column refusals: a missing id column, a series too short (named by id), --plot', () => {
+test('train --id-column refusals: a missing id column, a series too short (named by id); --plot draws one panel per series', async () => {
   const base = ['--target', 'sales', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--epochs', '1', '--units', '2', '--ensemble', '1'];
   assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'shop'), 1, /long\.csv: no column 'shop' \(--id-column\); its columns: date, store, sales/);
   assertUserError(rnnkit('timeseries', 'train', file('tiny.csv'), ...base, '--id-column', 'store'), 1, /series 'tiny'.*too few for lookback 12 \+ horizon 3/);
-  assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--plot', file('p.svg')), 2, /--plot draws one series/);
+  const p = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--plot', file('p.svg'));
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stdout, /Plot written to .*p\.svg \(2 panels\)/);
+  const svg = await readFile(file('p.svg'), 'utf8');
+  assert.deepEqual([...svg.matchAll(/<svg class="panel" data-name="([^"]+)"/g)].map((m) => m[1]), ["store 'A'", "store 'B'"]);
 });

@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive, Holt-Winters and ETS baselines.
  */
 import { resolve } from 'node:path';
-import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, fitAuto, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, plotForecast, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, fitAuto, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -35,7 +35,8 @@ Options:
                               COL are one series (oldest first within it); one network is
                               trained over all of them, each split, scaled and given its
                               Holt-Winters reference on its own; the test part is scored per
-                              series and as the mean over the series (--plot is refused)
+                              series and as the mean over the series (--plot: one panel
+                              per series)
   --lookback N                input rows per window (required without --auto)
   --horizon N                 steps forecast at once (required)
   --season N|auto|none        period of the seasonal baselines and of the Holt-Winters
@@ -112,7 +113,7 @@ Holt-Winters and ETS fitted on the rows before the test part), and with quantile
 coverage. The CSV needs the model's columns (by name) and, for calendar covariates, its time
 column. The CSV may also be given as a second argument instead of --csv.
 A model trained with --id-column is scored per series (by the same id column) and as the mean
-over the series, as train prints it.
+over the series, as train prints it (--plot: one panel per series).
 
 Options:
   --csv FILE              the series to score (oldest row first)
@@ -242,7 +243,6 @@ async function train(argv: string[], print: Print): Promise<void> {
   const columns = [target, ...featureNames.filter((n) => n !== target), ...covariateNames];
   if (values['id-column'] !== undefined) {
     const idColumn = values['id-column'] as string;
-    if (values.plot !== undefined) throw usageError(`${command}: --plot draws one series; with --id-column there are many (leave --plot out)`);
     if (idColumn === target || columns.includes(idColumn) || idColumn === values['time-column']) throw usageError(`${command}: --id-column ${JSON.stringify(idColumn)} is already ${idColumn === values['time-column'] ? 'the time column' : 'a model column'}`);
   }
   const byId = values['id-column'] === undefined ? null : splitById(table, values['id-column'] as string);
@@ -288,7 +288,8 @@ async function train(argv: string[], print: Print): Promise<void> {
     const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
     print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
     const ev = f.evaluateMany(many.series, { season, ...((f.calendar ?? null) !== null ? { times: calById } : {}) });
-    await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined }, print);
+    const plot = values.plot === undefined ? undefined : { file: values.plot as string, series: many.series, times: many.times, timeName, dates: timeName !== undefined && isDateColumn(table, timeName) };
+    await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot }, print);
     if (outDir !== undefined) {
       await f.save(outDir);
       print(`\nModel saved in ${outDir}`);
@@ -359,7 +360,7 @@ function manySeries(byId: Map<string, Table>, columns: readonly string[], option
 }
 
 /** The many-series report of train and evaluate: a table per series, then the mean over the series; optionally as JSON. */
-async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season: number | undefined; idColumn: string; target: string; file: string; lookback: number; horizon: number; metricsJson: string | undefined }, print: Print): Promise<void> {
+async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season: number | undefined; idColumn: string; target: string; file: string; lookback: number; horizon: number; metricsJson: string | undefined; plot?: ManyPlot | undefined }, print: Print): Promise<void> {
   const rowsOf = (m: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics; ets?: ForecastMetrics }, hw: string, ets = ''): [string, ForecastMetrics][] => {
     const rows: [string, ForecastMetrics][] = [['model', m.model], ['last value', m.lastValue]];
     if (m.seasonalNaive !== undefined) rows.push([`seasonal naive (${c.season})`, m.seasonalNaive]);
@@ -385,6 +386,25 @@ async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season:
     });
     print(`Metrics written to ${c.metricsJson}`);
   }
+  const p = c.plot;
+  if (p !== undefined) {
+    // One panel per series, as train's one-series plot draws it, titled by its id.
+    const panels = Object.entries(ev.byId).map(([id, e]) => testPlotData(p.series[id]!, p.timeName, p.times?.[id], p.dates, e, c.target, `${c.idColumn} '${id}'`));
+    const H = ev.byId[Object.keys(ev.byId)[0]!]!.horizon;
+    await plotForecastPanels(panels, p.file, { title: `${c.target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${c.file.split('/').at(-1)}` }).catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+    print(`Plot written to ${p.file} (${panels.length} panels)`);
+  }
+}
+
+/** --plot of a many-series report: each id's series and times. */
+interface ManyPlot {
+  file: string;
+  series: Record<string, Series>;
+  times: Record<string, number[]> | undefined;
+  timeName: string | undefined;
+  dates: boolean;
 }
 
 /** What reportEvaluation needs beside the evaluation: where it came from, and where to write. */
@@ -450,6 +470,15 @@ async function reportEvaluation(ev: ForecastEvaluation, c: ReportContext, print:
  */
 async function testPlot(file: string, series: Series, timeName: string | undefined, times: number[] | undefined, dates: boolean, ev: ForecastEvaluation, target: string, source: string): Promise<void> {
   const H = ev.horizon;
+  const data = testPlotData(series, timeName, times, dates, ev, target, `${target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${source.split('/').at(-1)}`);
+  await plotForecast(data, file).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+}
+
+/** The test-part plot of one series (see testPlot), titled `title`. */
+function testPlotData(series: Series, timeName: string | undefined, times: number[] | undefined, dates: boolean, ev: ForecastEvaluation, target: string, title: string): ForecastPlotData {
+  const H = ev.horizon;
   const start = ev.origins[0]! + 1;
   const x = (r: number): number => (times !== undefined ? times[r]! : r);
   const y = (r: number): number => series.data[r * series.columns]!;
@@ -477,9 +506,7 @@ async function testPlot(file: string, series: Series, timeName: string | undefin
   const baselines = ev.holtWintersPredictions !== undefined ? [{ name: `Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, x: fx, y: by }] : [];
   if (ev.etsPredictions !== undefined) baselines.push({ name: `ETS (${etsName(ev.etsModel!)})`, x: fx, y: ey });
   const interval = iq !== undefined ? { interval: { name: intervalName(iq.levels[0]!, iq.levels[Q - 1]!), x: fx, lower, upper } } : {};
-  await plotForecast({ historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, ...interval, baselines, title: `${target}: test-part forecasts (${H} step${H > 1 ? 's' : ''} at a time) — ${source.split('/').at(-1)}`, yLabel: target, xFormat: dates ? 'date' : 'number', xLabel: dates ? undefined : times !== undefined ? timeName : 'row' }, file).catch((e: Error) => {
-    throw new CliError(e.message);
-  });
+  return { historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, ...interval, baselines, title, yLabel: target, xFormat: dates ? 'date' : 'number', xLabel: dates ? undefined : times !== undefined ? timeName : 'row' };
 }
 
 /** A saved forecaster, its load failures as one-line CLI errors. */
@@ -560,7 +587,6 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   const test = numberOption(values, 'test', f.split.test, (n) => n > 0 && n < 1, 'a number in (0, 1)');
   const table = await readTable(file);
   if (f.ids !== null) {
-    if (values.plot !== undefined) throw usageError(`${command}: --plot draws one series; this model forecasts many (leave --plot out)`);
     const idColumn = modelIdColumn(f, dir);
     checkModelColumns(table, f);
     const saved = (f.info as { time?: TimeInfo }).time?.column;
@@ -570,7 +596,8 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
     const target = f.columns[f.target] ?? 'value';
     print(`Evaluating ${dir} on ${file}: ${Object.keys(many.series).length} series by '${idColumn}', target '${target}', lookback ${f.lookback}, horizon ${f.horizon}`);
     const ev = f.evaluateMany(many.series, { test, ...(season !== undefined ? { season } : {}), ...((f.calendar ?? null) !== null ? { times: many.times } : {}) });
-    await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined }, print);
+    const plot = values.plot === undefined ? undefined : { file: values.plot as string, series: many.series, times: many.times, timeName, dates: timeName !== undefined && isDateColumn(table, timeName) };
+    await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined, plot }, print);
     return;
   }
   const series = modelSeries(table, f, fillMethod);
