@@ -208,11 +208,23 @@ function lstmStepInt8(H: i32, act: i32, ract: i32, id: i32, table: usize, qw: us
   const hb = <usize>H << 2;
   const src = table + <usize>id * (hb << 2);
   const K2 = (H + 1) & ~1;
-  let m: f32 = 0;
-  for (let k = 0; k < H; k++) m = max(m, abs(load<f32>(h + (<usize>k << 2))));
+  // h → i16 eight at a time (H is a multiple of 4: a last four through the same vector code).
+  let mv = f32x4.splat(0);
+  for (let k = 0; k < H; k += 4) mv = f32x4.max(mv, f32x4.abs(v128.load(h + (<usize>k << 2))));
+  const m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
   const L = <f32>min<f64>(32767, Math.floor(2147483647 / (<f64>K2 * 127)));
   const inv: f32 = m > 0 ? L / m : 0;
-  for (let k = 0; k < H; k++) store<i16>(hq + (<usize>k << 1), <i16><i32>nearest(load<f32>(h + (<usize>k << 2)) * inv));
+  const iv = f32x4.splat(inv);
+  let k = 0;
+  for (; k + 8 <= H; k += 8) {
+    const lo = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(h + (<usize>k << 2)), iv)));
+    const hi = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(h + (<usize>k << 2), 16), iv)));
+    v128.store(hq + (<usize>k << 1), i16x8.narrow_i32x4_s(lo, hi));
+  }
+  if (k < H) {
+    const lo = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(h + (<usize>k << 2)), iv)));
+    store<i64>(hq + (<usize>k << 1), i64x2.extract_lane(i16x8.narrow_i32x4_s(lo, lo), 0));
+  }
   store<i16>(hq + (<usize>H << 1), 0);
   const sh = f32x4.splat(m > 0 ? m / L : 0);
   let p = qw;
