@@ -170,6 +170,32 @@ describe('worker pool: lifecycle', () => {
     tiny.dispose();
   });
 
+  it('predict during a fit that borrows the pool: one thread for auto, an error for an explicit count', async () => {
+    setSeed(10);
+    const m = textModel();
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = tokens(64);
+    const seen: string[] = [];
+    await m.fit(x, labels(64), {
+      epochs: 1,
+      batchSize: 32,
+      workers: 2,
+      verbose: 0,
+      callbacks: {
+        onBatchEnd: () => {
+          assert.equal(poolState()?.leased, true);
+          const one = m.predict(x, { workers: 1, batchSize: 16 });
+          assert.equal(maxDiff(m.predict(x, { batchSize: 16 }).data, one.data), 0);
+          assert.throws(() => m.predict(x, { workers: 2, batchSize: 16 }), /predict: workers: 2 cannot run while a fit is using the worker pool; use workers: 1 or 'auto'/);
+          seen.push('batch');
+        },
+      },
+    });
+    assert.deepEqual(seen, ['batch', 'batch']);
+    assert.equal(poolState()?.leased, false);
+    m.dispose();
+  });
+
   for (const kind of ['throw', 'exit'] as const) {
     it(`a worker that fails during predict (${kind}) fails predict, naming the worker; the next call starts a new pool`, async () => {
       setSeed(7);
