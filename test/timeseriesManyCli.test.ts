@@ -66,7 +66,13 @@ test('train --id-column → per-store and mean tables; evaluate reproduces them;
   assert.ok(j.forecast.every((r) => Number.isFinite(r.value) && r.value > 30 && r.value < 70), JSON.stringify(j.forecast));
   assertUserError(rnnkit('timeseries', 'forecast', model, file('withC.csv')), 1, /unknown series 'C'; the forecaster was trained on 'A', 'B'/);
   assertUserError(rnnkit('timeseries', 'forecast', model, file('lateB.csv')), 1, /series 'B': Forecaster.predict: the Holt-Winters reference runs its states from the first row of the training series/);
-  assertUserError(rnnkit('timeseries', 'forecast', model, file('long.csv'), '--plot', file('x.svg')), 2, /--plot draws one series/);
+  const fp = rnnkit('timeseries', 'forecast', model, file('long.csv'), '--steps', '2', '--plot', file('x.svg'));
+  assert.equal(fp.code, 0, fp.stderr);
+  assert.equal(fp.stdout, f.stdout, 'the plot changes nothing in the forecast');
+  const xs = await readFile(file('x.svg'), 'utf8');
+  assert.deepEqual([...xs.matchAll(/<svg class="panel" data-name="([^"]+)"/g)].map((m) => m[1]), ["store 'A'", "store 'B'"]);
+  // Each panel's forecast line: the last observed point, then the 2 steps.
+  assert.deepEqual([...xs.matchAll(/data-name="forecast" data-points="(\d+)"/g)].map((m) => Number(m[1])), [3, 3]);
 });
 
 test('train --id-column refusals: a missing id column, a series too short (named by id); --plot draws one panel per series', async () => {

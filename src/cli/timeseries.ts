@@ -101,7 +101,8 @@ Options:
   --format csv|json       (default csv)
   --fill previous|linear  fill missing values (default: refuse them)
   --plot FILE.svg         plot the end of the series and the forecast (a model trained with
-                          --quantiles: the outer two as a shaded interval)
+                          --quantiles: the outer two as a shaded interval); a model trained
+                          with --id-column: one panel per series
   -h, --help`;
 
 const EVALUATE_HELP = `Usage: rnnkit timeseries evaluate DIR --csv data.csv [options]
@@ -539,8 +540,7 @@ function modelIdColumn(f: Forecaster, dir: string): string {
 }
 
 /** forecast for a model trained on many series: every series of the CSV (by the model's id column), the output gaining the id column. */
-async function forecastEach(f: Forecaster, dir: string, table: Table, steps: number, format: 'csv' | 'json', fillMethod: FillMethod | undefined, plot: boolean, print: Print): Promise<void> {
-  if (plot) throw usageError(`rnnkit timeseries forecast: --plot draws one series; this model forecasts many (leave --plot out)`);
+async function forecastEach(f: Forecaster, dir: string, table: Table, steps: number, format: 'csv' | 'json', fillMethod: FillMethod | undefined, plot: string | undefined, print: Print): Promise<void> {
   const idColumn = modelIdColumn(f, dir);
   checkModelColumns(table, f);
   const tinfo = (f.info as { time?: TimeInfo }).time;
@@ -556,6 +556,32 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
     const info = t === undefined ? undefined : timeInfo(tinfo!.column, t);
     return futureTimes(info === undefined ? undefined : { ...tinfo!, last: info.last }, steps);
   };
+  if (plot !== undefined) {
+    // One panel per series, as the one-series forecast plot: its recent history, then the forecast (and a quantile model's interval) joined to its last point.
+    const calOpts = (f.calendar ?? null) !== null ? { times: many.times! } : {};
+    const qv = f.quantiles !== null && f.strategy === 'direct' ? f.predictQuantilesMany(many.series, Object.fromEntries(Object.entries(many.series).map(([id, s]) => [id, [s.rows - 1]])), calOpts) : null;
+    const panels = Object.entries(fc).map(([id, values_]) => {
+      const series = many.series[id]!;
+      const n = series.rows;
+      const from = Math.max(0, n - Math.max(4 * steps, 3 * f.lookback));
+      const ft = timesOf(id);
+      const dates = ft !== undefined ? many.times![id] : undefined;
+      const hx = Array.from({ length: n - from }, (_, i) => (dates !== undefined ? dates[from + i]! : from + i));
+      const hy = Array.from({ length: n - from }, (_, i) => series.data[(from + i) * series.columns + f.target]!);
+      const fx = ft !== undefined ? ft.map((s) => Date.parse(s)) : values_.map((_, i) => n + i);
+      let interval = {};
+      if (qv !== null) {
+        const Q = f.quantiles!.length;
+        const k = Math.min(steps, f.horizon);
+        const v = qv[id]!;
+        interval = { interval: { name: intervalName(f.quantiles![0]!, f.quantiles![Q - 1]!) + (k < steps ? ` (first ${k} steps)` : ''), x: [hx.at(-1)!, ...fx.slice(0, k)], lower: [hy.at(-1)!, ...Array.from({ length: k }, (_, h) => v[h * Q]!)], upper: [hy.at(-1)!, ...Array.from({ length: k }, (_, h) => v[h * Q + Q - 1]!)] } };
+      }
+      return { historyX: hx, historyY: hy, forecastX: [hx.at(-1)!, ...fx], forecastY: [hy.at(-1)!, ...values_], ...interval, title: `${idColumn} '${id}'`, yLabel: name, xFormat: dates !== undefined ? ('date' as const) : ('number' as const), xLabel: dates !== undefined ? undefined : 'row' };
+    });
+    await plotForecastPanels(panels, plot, { title: `${name}: forecast of ${steps} step${steps > 1 ? 's' : ''}` }).catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+  }
   if (format === 'json') {
     print(JSON.stringify({ target: name, idColumn, forecast: Object.entries(fc).flatMap(([id, v]) => {
       const times = timesOf(id);
@@ -632,7 +658,7 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   const f = await loadForecaster(dir);
   const steps = intOption(values, 'steps', f.horizon);
   const table = await readTable(file);
-  if (f.ids !== null) return forecastEach(f, dir, table, steps, format, fillMethod, values.plot !== undefined, print);
+  if (f.ids !== null) return forecastEach(f, dir, table, steps, format, fillMethod, values.plot as string | undefined, print);
   const series = modelSeries(table, f, fillMethod);
   const tinfo = (f.info as { time?: TimeInfo }).time;
   // Date the forecasts from the CSV's own last time when it has the time column.
