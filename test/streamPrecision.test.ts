@@ -251,6 +251,25 @@ describe("stream({precision: 'int8'})", { skip: !wasm && 'int8 streams need the 
     assert.throws(() => gen.sample({ precision: 'fp8' as never }), /precision must be 'float32' or 'int8', got "fp8"/);
   });
 
+  it('after dispose (model or TextGenerator) the fused and int8 paths refuse as the layers do', async () => {
+    const m = charModel(8);
+    const s = m.stream();
+    const q = m.stream({ precision: 'int8' });
+    s.sampleNext([1], new Rng(1));
+    q.sampleNext([1], new Rng(1));
+    m.dispose();
+    assert.throws(() => s.sampleNext([1], new Rng(1)), /disposed/);
+    assert.throws(() => q.sampleNext([1], new Rng(1)), /disposed/);
+    assert.throws(() => q.step(tensor([1], [1])), /disposed/);
+    const names = ['anna', 'karl', 'olaf'];
+    const gen = new TextGenerator({ vocab: Vocabulary.fromCorpus(names.join('\n')), units: 8, embeddingDim: 4, seed: 5 });
+    await gen.fit(names, { epochs: 1, batchSize: 3, verbose: 0, seed: 2 });
+    gen.sample({ seed: 1, precision: 'int8' });
+    gen.sample({ seed: 1 });
+    gen.dispose();
+    assert.throws(() => gen.sample({ seed: 1, precision: 'int8' }), /disposed/);
+  });
+
   it('refuses padding, and models or sizes it has no kernel for, naming them', () => {
     const m = charModel(8, true);
     const s = m.stream({ precision: 'int8' });

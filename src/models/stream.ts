@@ -135,6 +135,8 @@ export class Stream {
   /** Per model input, the values fed at this step (set by feedInputs). */
   private readonly fed: (Float32Array | null)[];
   private sampling: Sampling | null = null;
+  /** The fused samplers' WebAssembly blocks, as a field of the stream: releaseBuffers (TextGenerator.dispose) frees them with the states. */
+  private samplerBlocks: Float32Array[] = [];
 
   /**
    * precision 'int8' (inference only, wasm backend, Embedding → LSTM → Dense(softmax) models
@@ -421,7 +423,9 @@ export class Stream {
     const dk = dense.weights[0]!;
     if (rk.shape[0] !== H || rk.shape[1] !== 4 * H || dk.shape[0] !== H || dk.shape[1] !== V) return null;
     const sampler = WasmLstmSampler.create(this.batchSize, H, V, p.lstm.activation, p.lstm.recurrentActivation, rk.value, int8);
-    return sampler === null ? null : { sampler, projection: p, dense, version: -1, bannedNow: [] };
+    if (sampler === null) return null;
+    this.samplerBlocks.push(...sampler.blocks());
+    return { sampler, projection: p, dense, version: -1, bannedNow: [] };
   }
 
   /**
@@ -433,7 +437,8 @@ export class Stream {
   private fusedReady(f: FusedSampling, ids: ArrayLike<number>): boolean {
     const p = f.projection;
     const emb = p.embedding;
-    if (emb.isDisposed || p.lstm.isDisposed || f.dense.isDisposed) return false;
+    // Disposed layers, or this stream's buffers released (its states then are empty): the layers run, and throw.
+    if (emb.isDisposed || p.lstm.isDisposed || f.dense.isDisposed || this.states[0]![0]!.length === 0) return false;
     const n = emb.inputDim;
     const zero = emb.maskZero ? 0 : -1;
     const x = f.sampler.ids;

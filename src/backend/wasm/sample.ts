@@ -99,6 +99,11 @@ export class WasmLstmSampler {
     this.hq = int8 ? block(2 * (K2 + 2)) : new Float32Array(0);
   }
 
+  /** The blocks this sampler owns, for an owner that frees them at once (Stream keeps them where releaseBuffers finds them). */
+  blocks(): Float32Array[] {
+    return [this.f32, this.bytes, this.argsOwner, this.packed, this.int8, this.scales, this.hq];
+  }
+
   /**
    * The step's operands by address: table [vocab, 4H], recurrentKernel [H, 4H], h and c
    * [B, H], denseKernel [H, V], denseBias [V] or null. False (nothing bound) where one is
