@@ -46,6 +46,7 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   assert.deepEqual(Object.keys(metrics.model), ['mae', 'rmse', 'mape', 'smape']);
   assert.deepEqual(Object.keys(metrics.baselines).slice(0, 2), ['last value', 'seasonal naive (12)']);
   assert.ok(Object.keys(metrics.baselines).some((k) => k.startsWith('Holt-Winters (')));
+  assert.ok(Object.keys(metrics.baselines).includes('SARIMA(1,1,1)(0,1,1)12'), Object.keys(metrics.baselines).join(', '));
   assert.equal(metrics.horizon, 3);
   // The table prints 4 significant digits (this noise-free series is fitted almost exactly: 1e-14).
   const printed = Number(/^model\s+(\S+)/m.exec(t.stdout)![1]);
@@ -56,6 +57,7 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   assert.match(t.stdout, /^last value\s+\d/m);
   assert.match(t.stdout, /^seasonal naive \(12\)\s+\d/m);
   assert.match(t.stdout, /^Holt-Winters \((N|A|Ad),(N|A12|M12)\)\s+\d/m);
+  assert.match(t.stdout, /^SARIMA\(1,1,1\)\(0,1,1\)12\s+\d/m);
   assert.match(t.stdout, /Model saved in/);
   // A time column of dates gives calendar covariates by default (monthly rows: the month of the year).
   assert.match(t.stdout, /^Calendar covariates from 'date': year \(1 sin\/cos pair\)$/m);
@@ -68,6 +70,7 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   const hw = Object.keys(points(testSvg)).find((k) => k.startsWith('Holt-Winters ('));
   assert.ok(hw !== undefined, Object.keys(points(testSvg)).join(', '));
   assert.equal(points(testSvg)[hw], points(testSvg).forecast);
+  assert.equal(points(testSvg)['SARIMA(1,1,1)(0,1,1)12'], points(testSvg).forecast);
   assert.match(testSvg, /class="ylabel"[^>]*>level, ppm</);
 
   const f = rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '4');

@@ -1,9 +1,9 @@
 /**
  * `rnnkit timeseries train | evaluate | forecast`: forecasting a CSV column with a recurrent network,
- * scored against the last-value, seasonal-naive, Holt-Winters and ETS baselines.
+ * scored against the last-value, seasonal-naive, Holt-Winters, ETS and SARIMA baselines.
  */
 import { resolve } from 'node:path';
-import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, fitAuto, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, fitAuto, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -23,7 +23,8 @@ weights kept), then the test part, where the model's errors are printed beside t
 last-value, (with --season) seasonal-naive, Holt-Winters and ETS baselines (Holt-Winters: the
 exponential-smoothing variant with the lowest AICc, seasonal with --season, fitted on the
 rows before the test part; ETS: the error/trend/season state-space model with the lowest AICc,
-fitted by maximum likelihood on the same rows).
+fitted by maximum likelihood on the same rows) and, with a --season of 2 to 24, SARIMA
+(1,1,1)(0,1,1) of that season, fitted by maximum likelihood on the same rows.
 
 Options:
   --target COL                column to forecast (required)
@@ -82,8 +83,9 @@ Options:
   --out DIR                   keep the model (a new or empty directory)
   --overwrite                 replace the rnnkit model DIR already holds (else refused)
   --plot FILE.svg             plot the test part: history, actual values, the model's and
-                              Holt-Winters' and ETS' forecasts; with --quantiles the outer two as a
-                              shaded band (legend: its nominal coverage, e.g. 80% interval)
+                              Holt-Winters', ETS' and SARIMA's forecasts; with --quantiles
+                              the outer two as a shaded band (legend: its nominal coverage,
+                              e.g. 80% interval)
   --metrics-json FILE         write the test-part metrics of the model and every baseline as
                               {"model": {mae, rmse, mape, smape}, "baselines": {name: {…}}, …}
   -h, --help`;
@@ -110,7 +112,8 @@ const EVALUATE_HELP = `Usage: rnnkit timeseries evaluate DIR --csv data.csv [opt
 Score a model from \`rnnkit timeseries train --out DIR\` on the last test fraction of a CSV's
 rows, as train scores its test part: the same rolling origins (every window whose targets lie
 in the test part), beside the same baselines (last value, seasonal naive with a season,
-Holt-Winters and ETS fitted on the rows before the test part), and with quantiles the interval
+Holt-Winters, ETS and, with a season of 2 to 24, SARIMA fitted on the rows before the test
+part), and with quantiles the interval
 coverage. The CSV needs the model's columns (by name) and, for calendar covariates, its time
 column. The CSV may also be given as a second argument instead of --csv.
 A model trained with --id-column is scored per series (by the same id column) and as the mean
@@ -362,17 +365,19 @@ function manySeries(byId: Map<string, Table>, columns: readonly string[], option
 
 /** The many-series report of train and evaluate: a table per series, then the mean over the series; optionally as JSON. */
 async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season: number | undefined; idColumn: string; target: string; file: string; lookback: number; horizon: number; metricsJson: string | undefined; plot?: ManyPlot | undefined }, print: Print): Promise<void> {
-  const rowsOf = (m: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics; ets?: ForecastMetrics }, hw: string, ets = ''): [string, ForecastMetrics][] => {
+  const rowsOf = (m: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics; ets?: ForecastMetrics; sarima?: ForecastMetrics }, hw: string, ets = '', sarima = 'SARIMA'): [string, ForecastMetrics][] => {
     const rows: [string, ForecastMetrics][] = [['model', m.model], ['last value', m.lastValue]];
     if (m.seasonalNaive !== undefined) rows.push([`seasonal naive (${c.season})`, m.seasonalNaive]);
     if (m.holtWinters !== undefined) rows.push([`Holt-Winters${hw}`, m.holtWinters]);
     if (m.ets !== undefined) rows.push([`ETS${ets}`, m.ets]);
+    // The order names the model: 'SARIMA(1,1,1)(0,1,1)12' or 'ARIMA(1,1,1)' ('SARIMA' for the mean over series).
+    if (m.sarima !== undefined) rows.push([sarima, m.sarima]);
     return rows;
   };
   const json: Record<string, unknown> = {};
   for (const [id, e] of Object.entries(ev.byId)) {
     print(`\nTest part of ${c.idColumn} '${id}': last ${Math.round(c.test * 100)}% of its rows, ${e.windows} window(s) × ${e.horizon} step(s)`);
-    const rows = rowsOf(e, e.holtWintersModel !== undefined ? ` (${holtWintersName(e.holtWintersModel)})` : '', e.etsModel !== undefined ? ` (${etsName(e.etsModel)})` : '');
+    const rows = rowsOf(e, e.holtWintersModel !== undefined ? ` (${holtWintersName(e.holtWintersModel)})` : '', e.etsModel !== undefined ? ` (${etsName(e.etsModel)})` : '', e.sarimaModel !== undefined ? sarimaName(e.sarimaModel) : 'SARIMA');
     for (const line of metricsTable(rows)) print(line);
     json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)) };
   }
@@ -444,6 +449,7 @@ async function reportEvaluation(ev: ForecastEvaluation, c: ReportContext, print:
   if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${c.season})`, ev.seasonalNaive]);
   if (ev.holtWinters !== undefined) rows.push([`Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, ev.holtWinters]);
   if (ev.ets !== undefined) rows.push([`ETS (${etsName(ev.etsModel!)})`, ev.ets]);
+  if (ev.sarima !== undefined) rows.push([sarimaName(ev.sarimaModel!), ev.sarima]);
   for (const line of metricsTable(rows)) print(line);
   const iq = ev.quantiles;
   if (iq !== undefined) {
@@ -490,6 +496,7 @@ function testPlotData(series: Series, timeName: string | undefined, times: numbe
   const fy: number[] = [];
   const by: number[] = [];
   const ey: number[] = [];
+  const sy: number[] = [];
   const lower: number[] = [];
   const upper: number[] = [];
   const iq = ev.quantiles;
@@ -499,6 +506,7 @@ function testPlotData(series: Series, timeName: string | undefined, times: numbe
     fy.push(ev.predictions[k * H + h]!);
     if (ev.holtWintersPredictions !== undefined) by.push(ev.holtWintersPredictions[k * H + h]!);
     if (ev.etsPredictions !== undefined) ey.push(ev.etsPredictions[k * H + h]!);
+    if (ev.sarimaPredictions !== undefined) sy.push(ev.sarimaPredictions[k * H + h]!);
     if (iq !== undefined) {
       lower.push(iq.values[(k * H + h) * Q]!);
       upper.push(iq.values[(k * H + h) * Q + Q - 1]!);
@@ -506,6 +514,7 @@ function testPlotData(series: Series, timeName: string | undefined, times: numbe
   }
   const baselines = ev.holtWintersPredictions !== undefined ? [{ name: `Holt-Winters (${holtWintersName(ev.holtWintersModel!)})`, x: fx, y: by }] : [];
   if (ev.etsPredictions !== undefined) baselines.push({ name: `ETS (${etsName(ev.etsModel!)})`, x: fx, y: ey });
+  if (ev.sarimaPredictions !== undefined) baselines.push({ name: sarimaName(ev.sarimaModel!), x: fx, y: sy });
   const interval = iq !== undefined ? { interval: { name: intervalName(iq.levels[0]!, iq.levels[Q - 1]!), x: fx, lower, upper } } : {};
   return { historyX: hist.map(x), historyY: hist.map(y), actualX: act.map(x), actualY: act.map(y), forecastX: fx, forecastY: fy, ...interval, baselines, title, yLabel: target, xFormat: dates ? 'date' : 'number', xLabel: dates ? undefined : times !== undefined ? timeName : 'row' };
 }
