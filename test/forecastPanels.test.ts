@@ -34,6 +34,13 @@ describe('forecastPanelsSvg', () => {
     assert.match(forecastPanelsSvg(ps.slice(0, 2)), /width="960" height="300"/);
   });
 
+  it('a date axis of 3–4 years has each year once (half-year steps were drawn as the year twice)', () => {
+    const t0 = Date.UTC(2002, 0, 1);
+    const d: ForecastPlotData = { historyX: [t0, Date.UTC(2005, 5, 1)], historyY: [1, 2], forecastX: [Date.UTC(2005, 5, 1)], forecastY: [2], xFormat: 'date' };
+    const ticks = [...forecastSvg(d).matchAll(/<text class="xtick"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    assert.deepEqual(ticks, ['2002', '2003', '2004', '2005']);
+  });
+
   it('refuses no panels, bad sizes and unknown options, naming them', () => {
     assert.throws(() => forecastPanelsSvg([]), /plotForecastPanels: panels must be a non-empty array/);
     assert.throws(() => forecastPanelsSvg([panel('a', 1)], { columns: 0 }), /columns must be an integer ≥ 1, got 0/);

@@ -62,7 +62,8 @@ function dateTicks(lo: number, hi: number): { values: number[]; label(v: number)
     const y0 = new Date(lo).getUTCFullYear();
     const y1 = new Date(hi).getUTCFullYear();
     const step = niceTicks(y0, y1, 6);
-    const values = step.map((y) => Date.UTC(y, 0, 1)).filter((t) => t >= lo && t <= hi);
+    // Whole years only: a span of 3–4 years gets half-year steps, and Date.UTC(2002.5, 0, 1) is 2002 again (each tick drawn twice).
+    const values = step.filter((y) => Number.isInteger(y)).map((y) => Date.UTC(y, 0, 1)).filter((t) => t >= lo && t <= hi);
     return { values, label: (v) => String(new Date(v).getUTCFullYear()) };
   }
   const values = niceTicks(lo, hi, 6);
