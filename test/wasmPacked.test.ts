@@ -17,8 +17,12 @@ import { gemmLarge } from '../src/backend/wasm/packed.js';
 import { lstmBackwardWasm, lstmForwardWasm } from '../src/backend/wasm/lstm.js';
 import { lstmBackward, lstmForward } from '../src/backend/ts/lstm.js';
 import { gemmWasm } from '../src/backend/wasm/gemm.js';
+import { gruBackwardWasm, gruForwardWasm } from '../src/backend/wasm/gru.js';
+import { gruBackward, gruForward, type GruCache, type GruCacheGrads, type GruDims } from '../src/backend/ts/gru.js';
+import type { RecurrentWeights } from '../src/backend/recurrent.js';
 import { Act } from '../src/backend/ts/activation.js';
 import { assertClose } from './helpers/check.js';
+import { lstmB, lstmF } from './helpers/recurrentStructs.js';
 
 const skip = !wasmSupported() && 'WebAssembly SIMD not available';
 
@@ -97,7 +101,7 @@ describe('wasm GEMM on packed B equals gemm bit for bit', { skip }, () => {
       const xs = r(T * B * I), h0 = r(slab), c0 = r(slab), kernel = r(I * G), rk = r(H * G), bias = r(G);
       const run = (rkT: Float32Array): Float32Array[] => {
         const out = [z(T * slab), z(T * slab), z(T * slab), z(T * B * G), z(T * B * G), z(T * slab)] as const;
-        lstmForwardWasm(out[0], out[1], out[2], out[3], out[4], out[5], rkT, xs, h0, c0, kernel, rk, bias, null, null, T, B, I, H, Act.tanh, Act.sigmoid);
+        lstmForwardWasm(...lstmF(out[0], out[1], out[2], out[3], out[4], out[5], rkT, xs, h0, c0, kernel, rk, bias, null, null, T, B, I, H, Act.tanh, Act.sigmoid));
         return [...out];
       };
       // A recurrentKernelT outside WebAssembly memory keeps the loop on the plain gemm.
@@ -126,18 +130,63 @@ describe('wasm GEMM on packed B equals gemm bit for bit', { skip }, () => {
     const mask = Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1));
     const [hsW, hsT] = zero(T * slab), [csW, csT] = zero(T * slab), [caW, caT] = zero(T * slab);
     const [preW, preT] = zero(T * B * G), [gW, gT] = zero(T * B * G), [hpW, hpT] = zero(T * slab), [rktW, rktT] = zero(G * H);
-    lstmForwardWasm(hsW, csW, caW, preW, gW, hpW, rktW, xsW, h0W, c0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid);
-    lstmForward(gemmWasm, hsT, csT, caT, preT, gT, hpT, rktT, xsT, h0T, c0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid);
+    lstmForwardWasm(...lstmF(hsW, csW, caW, preW, gW, hpW, rktW, xsW, h0W, c0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
+    lstmForward(gemmWasm, ...lstmF(hsT, csT, caT, preT, gT, hpT, rktT, xsT, h0T, c0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
     assertClose(hsW, hsT, rtol, atol, 'h');
     const [dOutW, dOutT] = pair(T * slab);
     const [dkW, dkT] = zero(I * G), [drkW, drkT] = zero(H * G), [dbW, dbT] = zero(G), [dxW, dxT] = zero(T * B * I), [dPreW, dPreT] = zero(T * B * G);
     const [a1, a2] = zero(slab), [b1, b2] = zero(slab), [c1, c2] = zero(slab), [d1, d2] = zero(slab), [e1, e2] = zero(slab);
-    lstmBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, null, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid);
-    lstmBackward(gemmWasm, dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, null, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid);
+    lstmBackwardWasm(...lstmB(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, null, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
+    lstmBackward(gemmWasm, ...lstmB(dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, null, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
     assertClose(dPreW, dPreT, rtol, atol, 'dPre');
     assertClose(dkW, dkT, rtol, atol, 'dKernel');
     assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
     assertClose(dbW, dbT, rtol, atol, 'dBias');
     assertClose(dxW, dxT, rtol, atol, 'dx');
   });
+
+  for (const resetAfter of [true, false]) {
+    it(`the packed GRU (resetAfter ${resetAfter}; H 512: U packed forward, Uᵀ backward; H 16: in place) matches the TypeScript kernel and, forward, the loop on the plain gemm bit for bit`, () => {
+      for (const [H, B, T, I] of [[16, 3, 4, 5], [512, 2, 2, 3]] as const) {
+        const G = 3 * H;
+        const slab = B * H;
+        const rng = new Rng(H * 3 + (resetAfter ? 1 : 0));
+        const rtol = 2e-5, atol = 1e-5;
+        const vals = (n: number, lo = -1, hi = 1): Float32Array => Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
+        const res = (a: Float32Array): Float32Array => {
+          const r = residentAlloc(a.length);
+          r.set(a);
+          return r;
+        };
+        const xs = vals(T * B * I), h0 = vals(slab), kernel = vals(I * G, -0.5, 0.5), rk = vals(H * G, -0.5, 0.5), bias = vals(resetAfter ? 2 * G : G);
+        const recurrent = Float32Array.from({ length: slab }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7));
+        const step = Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1));
+        const dOut = vals(T * slab);
+        const d: GruDims = { T, B, I, H, act: Act.tanh, ract: Act.sigmoid, resetAfter };
+        const m = { recurrent, step };
+        // wasm: every operand resident; plain: recurrentKernelT outside WebAssembly memory (no packing); ts: the TypeScript kernel
+        const run = (kind: 'packed' | 'plain' | 'ts'): Float32Array[] => {
+          const alloc = kind === 'ts' ? (n: number): Float32Array => new Float32Array(n) : residentAlloc;
+          const put = kind === 'ts' ? (a: Float32Array): Float32Array => Float32Array.from(a) : res;
+          const c: GruCache = { xs: put(xs), h0: put(h0), c0: null, cs: null, hs: alloc(T * slab), hPrev: alloc(T * slab), pre: alloc(T * B * G), recurrentKernelT: kind === 'plain' ? new Float32Array(G * H) : alloc(G * H), gates: alloc(T * B * G), mh: alloc(T * B * G), rh: alloc(T * slab) };
+          const w: RecurrentWeights = { kernel: put(kernel), recurrentKernel: put(rk), bias: put(bias) };
+          const dw: RecurrentWeights = { kernel: alloc(I * G), recurrentKernel: alloc(H * G), bias: alloc(bias.length) };
+          const g: GruCacheGrads = { dxs: alloc(T * B * I), dOut: put(dOut), returnSequences: true, ends: null, dPre: alloc(T * B * G), dhA: alloc(slab), dhB: alloc(slab), dcA: null, dcB: null, dPreH: alloc(T * B * G), dhTmp: alloc(slab) };
+          if (kind === 'ts') {
+            gruForward(gemmWasm, c, w, m, d);
+            gruBackward(gemmWasm, dw, g, c, w, m, d);
+          } else {
+            gruForwardWasm(c, w, m, d);
+            gruBackwardWasm(dw, g, c, w, m, d);
+          }
+          return [c.hs, c.gates, g.dPre, dw.kernel, dw.recurrentKernel, dw.bias!, g.dxs!];
+        };
+        const packed = run('packed'), plain = run('plain'), ts = run('ts');
+        const names = ['h', 'gates', 'dPre', 'dKernel', 'dRecurrentKernel', 'dBias', 'dx'];
+        assertSame(packed[0]!, plain[0]!, `GRU H ${H}: h`);
+        assertSame(packed[1]!, plain[1]!, `GRU H ${H}: gates`);
+        for (let i = 0; i < names.length; i++) assertClose(packed[i]!, ts[i]!, rtol, atol, `GRU H ${H}: ${names[i]}`);
+      }
+    });
+  }
 });

@@ -10,10 +10,26 @@
 import { backwardThroughTime, forwardThroughTime, zeroMaskedRows, type CellSteps, type RecurrentMasks, type RecurrentWeights } from '../recurrent.js';
 import { addRecurrentGradient, gruBackward, gruForward, type GruCache, type GruCacheGrads, type GruDims } from '../ts/gru.js';
 import { gemmWasm } from './gemm.js';
+import { gemmLarge } from './packed.js';
 import { addr, isResident, wasmRuntime } from './runtime.js';
 
 /** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
 const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
+
+const PACK_FROM_H = 512;
+
+/**
+ * Where the steps multiply the recurrent kernel packed once per pass (assembly/packed.ts), in
+ * the cache's recurrentKernelT: forward U (resetAfter false: U_zr [H, 2H], then U_h [H, H]
+ * from 8H² bytes on), backward Uᵀ (resetAfter false: U_hᵀ, then U_zrᵀ). Its address, or 0:
+ * in place. Only from H = PACK_FROM_H: below it U's rows (3H floats) are close enough for
+ * the in-place kernels, and the dot-product kernel (gemmNT) on U as stored measured faster
+ * than the packed one backward (H 256, B 128: 38–41 against 34–35 GFLOP/s, CPU time).
+ */
+function packedAt(c: GruCache, H: number): number {
+  const t = c.recurrentKernelT;
+  return H >= PACK_FROM_H && H % 8 === 0 && t.length >= 3 * H * H && isResident(t) ? addr(t) : 0;
+}
 
 export function gruForwardWasm(c: GruCache, w: RecurrentWeights, m: RecurrentMasks, d: GruDims): void {
   const k = wasmRuntime().kernels;
@@ -27,8 +43,17 @@ export function gruForwardWasm(c: GruCache, w: RecurrentWeights, m: RecurrentMas
   }
   const { T, B, I, H } = d;
   const G = 3 * H;
-  k.gemm(T * B, G, I, addr(c.xs), I, 1, addr(w.kernel), G, addr(c.pre), G, 0);
+  gemmLarge(k, T * B, G, I, addr(c.xs), I, 1, addr(w.kernel), G, addr(c.pre), G, 0);
   if (w.bias !== null) k.addBias(addr(c.pre), addr(w.bias), T * B, G); // the input bias: row 0 of the [2, 3H] bias when resetAfter
+  const rkp = packedAt(c, H);
+  if (rkp !== 0) {
+    const rk = addr(w.recurrentKernel);
+    if (d.resetAfter) k.packB(H, G, rk, G, rkp);
+    else {
+      k.packB(H, 2 * H, rk, G, rkp);
+      k.packB(H, H, rk + 8 * H, G, rkp + 8 * H * H);
+    }
+  }
   forwardThroughTime(gruStepsWasm, gemmWasm, c, w, m, d);
 }
 
@@ -46,18 +71,27 @@ export function gruBackwardWasm(dw: RecurrentWeights, g: GruCacheGrads, c: GruCa
   }
   const { T, B, I, H } = d;
   const G = 3 * H;
+  const rkp = packedAt(c, H);
+  if (rkp !== 0) {
+    const rk = addr(w.recurrentKernel);
+    if (resetAfter) k.packBT(G, H, rk, G, rkp);
+    else {
+      k.packBT(H, H, rk + 8 * H, G, rkp);
+      k.packBT(2 * H, H, rk, G, rkp + 4 * H * H);
+    }
+  }
   backwardThroughTime(gruStepsWasm, gemmWasm, g, c, w, m, d);
   const dp = addr(g.dPre);
-  k.gemm(I, G, T * B, addr(c.xs), 1, I, dp, G, addr(dw.kernel), G, 1);
+  gemmLarge(k, I, G, T * B, addr(c.xs), 1, I, dp, G, addr(dw.kernel), G, 1);
   if (resetAfter) {
-    k.gemm(H, G, T * B, addr(c.hPrev), 1, H, addr(g.dPreH), G, addr(dw.recurrentKernel), G, 1);
+    gemmLarge(k, H, G, T * B, addr(c.hPrev), 1, H, addr(g.dPreH), G, addr(dw.recurrentKernel), G, 1);
     if (dw.bias !== null) {
       k.biasGrad(addr(dw.bias), dp, T * B, G);
       k.biasGrad(addr(dw.bias, G), addr(g.dPreH), T * B, G);
     }
   } else {
-    k.gemm(H, 2 * H, T * B, addr(c.hPrev), 1, H, dp, G, addr(dw.recurrentKernel), G, 1);
-    k.gemm(H, H, T * B, addr(c.rh), 1, H, dp + 8 * H, G, addr(dw.recurrentKernel, 2 * H), G, 1);
+    gemmLarge(k, H, 2 * H, T * B, addr(c.hPrev), 1, H, dp, G, addr(dw.recurrentKernel), G, 1);
+    gemmLarge(k, H, H, T * B, addr(c.rh), 1, H, dp + 8 * H, G, addr(dw.recurrentKernel, 2 * H), G, 1);
     if (dw.bias !== null) k.biasGrad(addr(dw.bias), dp, T * B, G);
   }
   if (g.dxs !== null) k.gemmNT(T * B, I, G, dp, G, addr(w.kernel), G, addr(g.dxs), I, 0);
@@ -77,9 +111,11 @@ const gruStepsWasm: CellSteps<GruCache, GruCacheGrads, GruDims> = {
     const so = s * B * H;
     const rk = addr(w.recurrentKernel);
     const hp = s === 0 ? addr(c.h0) : addr(c.hs, so - B * H);
+    const rkp = packedAt(c, H);
     if (d.resetAfter) {
       const mh = addr(c.mh, go);
-      k.gemm(B, G, H, addr(c.hPrev, so), H, 1, rk, G, mh, G, 0);
+      if (rkp !== 0) k.gemmPacked(B, G, H, addr(c.hPrev, so), H, 1, rkp, mh, G, 0);
+      else k.gemm(B, G, H, addr(c.hPrev, so), H, 1, rk, G, mh, G, 0);
       const bias = w.bias;
       k.gruCellForward(B, H, d.act, d.ract, addr(c.pre, go), addr(c.gates, go), mh, bias === null ? 0 : addr(bias, G), bias === null ? 0 : 1, hp, addr(c.hs, so));
       return;
@@ -87,9 +123,11 @@ const gruStepsWasm: CellSteps<GruCache, GruCacheGrads, GruDims> = {
     const p = addr(c.pre, go);
     const g = addr(c.gates, go);
     const r = addr(c.rh, so);
-    k.gemm(B, 2 * H, H, addr(c.hPrev, so), H, 1, rk, G, p, G, 1); // pre_zr += hPrev · U_zr
+    if (rkp !== 0) k.gemmPacked(B, 2 * H, H, addr(c.hPrev, so), H, 1, rkp, p, G, 1); // pre_zr += hPrev · U_zr
+    else k.gemm(B, 2 * H, H, addr(c.hPrev, so), H, 1, rk, G, p, G, 1);
     k.gruCellForwardZR(B, H, d.ract, p, g, addr(c.hPrev, so), r);
-    k.gemm(B, H, H, r, H, 1, rk + 8 * H, G, p + 8 * H, G, 1); // pre_h += (r ⊙ hPrev) · U_h (U_h: columns 2H … 3H)
+    if (rkp !== 0) k.gemmPacked(B, H, H, r, H, 1, rkp + 8 * H * H, p + 8 * H, G, 1); // pre_h += (r ⊙ hPrev) · U_h
+    else k.gemm(B, H, H, r, H, 1, rk + 8 * H, G, p + 8 * H, G, 1); // (U_h: columns 2H … 3H)
     k.gruCellForwardH(B, H, d.act, p, g, hp, addr(c.hs, so));
   },
   backward(_gemm, gr, c, w, m, d, s, dh, dhNext) {
@@ -113,17 +151,23 @@ const gruStepsWasm: CellSteps<GruCache, GruCacheGrads, GruDims> = {
     const dt = addr(gr.dhTmp);
     k.gruCellBackwardZH(B, H, d.act, d.ract, dp, addr(dhNext), addr(dh), p, g, hp);
     // pre_h = mx_h + rh · U_h  =>  drh = dpre_h · U_hᵀ (U as stored: the dot-product kernel)
-    k.gemmNT(B, H, H, dp + 8 * H, G, addr(w.recurrentKernel) + 8 * H, G, dt, H, 0);
+    const rkp = packedAt(c, H);
+    if (rkp !== 0) k.gemmPacked(B, H, H, dp + 8 * H, G, 1, rkp, dt, H, 0);
+    else k.gemmNT(B, H, H, dp + 8 * H, G, addr(w.recurrentKernel) + 8 * H, G, dt, H, 0);
     k.gruCellBackwardR(B, H, d.ract, dp, dt, p, g, addr(c.hPrev, so));
     if (m.step !== null) zeroMaskedRows(gr.dPre, m.step, s, B, G);
   },
-  recurrent(_gemm, gr, _c, w, m, d, s, dhNext) {
+  recurrent(_gemm, gr, c, w, m, d, s, dhNext) {
     const { B, H } = d;
     const k = wasmRuntime().kernels;
     const G = 3 * H;
     const go = s * B * G;
     // resetAfter: mh = hPrev · U + b_h  =>  dhPrev = dmh · Uᵀ; else dhPrev += dpre_zr · U_zrᵀ (U as stored: the dot-product kernel)
-    if (d.resetAfter) k.gemmNT(B, H, G, addr(gr.dPreH, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 0);
+    const rkp = packedAt(c, H);
+    if (rkp !== 0) {
+      if (d.resetAfter) k.gemmPacked(B, H, G, addr(gr.dPreH, go), G, 1, rkp, addr(gr.dhTmp), H, 0);
+      else k.gemmPacked(B, H, 2 * H, addr(gr.dPre, go), G, 1, rkp + 4 * H * H, addr(gr.dhTmp), H, 1);
+    } else if (d.resetAfter) k.gemmNT(B, H, G, addr(gr.dPreH, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 0);
     else k.gemmNT(B, H, 2 * H, addr(gr.dPre, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 1);
     addRecurrentGradient(dhNext, gr.dhTmp, m.recurrent, B * H);
   },
