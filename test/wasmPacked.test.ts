@@ -146,8 +146,8 @@ describe('wasm GEMM on packed B equals gemm bit for bit', { skip }, () => {
   });
 
   for (const resetAfter of [true, false]) {
-    it(`the packed GRU (resetAfter ${resetAfter}; H 512: U packed forward, Uᵀ backward; H 16: in place) matches the TypeScript kernel and, forward, the loop on the plain gemm bit for bit`, () => {
-      for (const [H, B, T, I] of [[16, 3, 4, 5], [512, 2, 2, 3]] as const) {
+    it(`the packed GRU (resetAfter ${resetAfter}; H 16: in place; 512: U packed forward; 688: and Uᵀ backward) matches the TypeScript kernel and, forward, the loop on the plain gemm bit for bit`, () => {
+      for (const [H, B, T, I] of [[16, 3, 4, 5], [512, 2, 2, 3], [688, 2, 2, 3]] as const) {
         const G = 3 * H;
         const slab = B * H;
         const rng = new Rng(H * 3 + (resetAfter ? 1 : 0));

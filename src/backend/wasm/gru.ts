@@ -16,19 +16,25 @@ import { addr, isResident, wasmRuntime } from './runtime.js';
 /** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
 const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
 
-const PACK_FROM_H = 512;
+/**
+ * From which H the steps multiply U packed (measured, CPU time, batch 64–128). Forward, the
+ * in-place gemm reads rows of U 3H floats apart: 34 GFLOP/s at H 512 against 36 packed, and
+ * the two level below. Backward, the dot-product kernel (gemmNT) on U as stored beats the
+ * packed one while a row of U is ≤ 8 KiB (H 256: 45 against 38; H 512: 42 against 38) and
+ * falls behind past it (H 1024: 28 against 36).
+ */
+const PACK_FORWARD_FROM_H = 512;
+const PACK_BACKWARD_FROM_H = 683; // 3H floats > 8 KiB
 
 /**
  * Where the steps multiply the recurrent kernel packed once per pass (assembly/packed.ts), in
  * the cache's recurrentKernelT: forward U (resetAfter false: U_zr [H, 2H], then U_h [H, H]
  * from 8H² bytes on), backward Uᵀ (resetAfter false: U_hᵀ, then U_zrᵀ). Its address, or 0:
- * in place. Only from H = PACK_FROM_H: below it U's rows (3H floats) are close enough for
- * the in-place kernels, and the dot-product kernel (gemmNT) on U as stored measured faster
- * than the packed one backward (H 256, B 128: 38–41 against 34–35 GFLOP/s, CPU time).
+ * in place.
  */
-function packedAt(c: GruCache, H: number): number {
+function packedAt(c: GruCache, H: number, backward: boolean): number {
   const t = c.recurrentKernelT;
-  return H >= PACK_FROM_H && H % 8 === 0 && t.length >= 3 * H * H && isResident(t) ? addr(t) : 0;
+  return H >= (backward ? PACK_BACKWARD_FROM_H : PACK_FORWARD_FROM_H) && H % 8 === 0 && t.length >= 3 * H * H && isResident(t) ? addr(t) : 0;
 }
 
 export function gruForwardWasm(c: GruCache, w: RecurrentWeights, m: RecurrentMasks, d: GruDims): void {
@@ -45,7 +51,7 @@ export function gruForwardWasm(c: GruCache, w: RecurrentWeights, m: RecurrentMas
   const G = 3 * H;
   gemmLarge(k, T * B, G, I, addr(c.xs), I, 1, addr(w.kernel), G, addr(c.pre), G, 0);
   if (w.bias !== null) k.addBias(addr(c.pre), addr(w.bias), T * B, G); // the input bias: row 0 of the [2, 3H] bias when resetAfter
-  const rkp = packedAt(c, H);
+  const rkp = packedAt(c, H, false);
   if (rkp !== 0) {
     const rk = addr(w.recurrentKernel);
     if (d.resetAfter) k.packB(H, G, rk, G, rkp);
@@ -71,7 +77,7 @@ export function gruBackwardWasm(dw: RecurrentWeights, g: GruCacheGrads, c: GruCa
   }
   const { T, B, I, H } = d;
   const G = 3 * H;
-  const rkp = packedAt(c, H);
+  const rkp = packedAt(c, H, true);
   if (rkp !== 0) {
     const rk = addr(w.recurrentKernel);
     if (resetAfter) k.packBT(G, H, rk, G, rkp);
@@ -111,7 +117,7 @@ const gruStepsWasm: CellSteps<GruCache, GruCacheGrads, GruDims> = {
     const so = s * B * H;
     const rk = addr(w.recurrentKernel);
     const hp = s === 0 ? addr(c.h0) : addr(c.hs, so - B * H);
-    const rkp = packedAt(c, H);
+    const rkp = packedAt(c, H, false);
     if (d.resetAfter) {
       const mh = addr(c.mh, go);
       if (rkp !== 0) k.gemmPacked(B, G, H, addr(c.hPrev, so), H, 1, rkp, mh, G, 0);
@@ -151,7 +157,7 @@ const gruStepsWasm: CellSteps<GruCache, GruCacheGrads, GruDims> = {
     const dt = addr(gr.dhTmp);
     k.gruCellBackwardZH(B, H, d.act, d.ract, dp, addr(dhNext), addr(dh), p, g, hp);
     // pre_h = mx_h + rh · U_h  =>  drh = dpre_h · U_hᵀ (U as stored: the dot-product kernel)
-    const rkp = packedAt(c, H);
+    const rkp = packedAt(c, H, true);
     if (rkp !== 0) k.gemmPacked(B, H, H, dp + 8 * H, G, 1, rkp, dt, H, 0);
     else k.gemmNT(B, H, H, dp + 8 * H, G, addr(w.recurrentKernel) + 8 * H, G, dt, H, 0);
     k.gruCellBackwardR(B, H, d.ract, dp, dt, p, g, addr(c.hPrev, so));
@@ -163,7 +169,7 @@ const gruStepsWasm: CellSteps<GruCache, GruCacheGrads, GruDims> = {
     const G = 3 * H;
     const go = s * B * G;
     // resetAfter: mh = hPrev · U + b_h  =>  dhPrev = dmh · Uᵀ; else dhPrev += dpre_zr · U_zrᵀ (U as stored: the dot-product kernel)
-    const rkp = packedAt(c, H);
+    const rkp = packedAt(c, H, true);
     if (rkp !== 0) {
       if (d.resetAfter) k.gemmPacked(B, H, G, addr(gr.dPreH, go), G, 1, rkp, addr(gr.dhTmp), H, 0);
       else k.gemmPacked(B, H, 2 * H, addr(gr.dPre, go), G, 1, rkp + 4 * H * H, addr(gr.dhTmp), H, 1);
