@@ -4,10 +4,9 @@
  * pool never keeps Node's process alive, closed by shutdownWorkers() (or process exit).
  *
  * predict and evaluate are synchronous (tfjs's call shapes), so the split is synchronous
- * too: the main thread posts each worker its command, computes its own part (predict: the
- * batches it claims from a shared counter, as the workers do; evaluate: its run of batches,
- * then any worker's run not yet started), then blocks in Atomics.wait until the batches or
- * the workers' control words say done (Node allows that on the main
+ * too: the main thread posts each worker its command, computes the batches it claims from a
+ * shared counter, as the workers do, then blocks in Atomics.wait until every batch is done
+ * (Node allows that on the main
  * thread; browsers do not, so there predict and evaluate stay on one thread, and this
  * pool is Node-only; fit in a browser starts its own Web Workers, pool.ts). A worker that
  * fails, exits or stalls during a share makes the call throw an error naming the worker
@@ -28,7 +27,7 @@ import type { Model } from '../model.js';
 import { modelToArtifacts } from '../saving.js';
 import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks } from './checks.js';
 import type { WorkersOption } from './pool.js';
-import { P_CTRL_SIZE, P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type PoolFault, type PredictCommand, BATCHES_DONE, predictBatches } from './poolProtocol.js';
+import { P_CTRL_SIZE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type EvaluateViews, type PoolFault, type PredictCommand, BATCHES_DONE, evaluateBatches, predictBatches } from './poolProtocol.js';
 import { isNode, nodeWorkerSource, sharedMemoryAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
 /**
@@ -346,26 +345,6 @@ function offer(s: Slot, cmd: PredictCommand | EvaluateCommand): void {
   send(s, cmd);
 }
 
-/**
- * After its own share: whether the main thread takes a share its worker has not started
- * (and computes it itself). Never with an injected fault, whose share the worker must run.
- */
-function take(s: Slot, ticket: number): boolean {
-  if (poolTestHooks.fault !== null) return false;
-  return Atomics.compareExchange(s.ctrl, P_OPEN, ticket, 0) === ticket;
-}
-
-/** Wait (blocking) for worker s to finish ticket; throws its failure, or a stall after patienceMs. */
-function waitShare(p: Pool, s: Slot, ticket: number, patienceMs: number, where: string, total: number): void {
-  const deadline = Date.now() + patienceMs;
-  for (;;) {
-    const done = Atomics.load(s.ctrl, P_DONE);
-    if (done === ticket) return;
-    checkShare(p, s, ticket, where, total, Date.now() > deadline ? patienceMs : null);
-    Atomics.wait(s.ctrl, P_DONE, done, 50);
-  }
-}
-
 /** A worker gets this many times the main thread's time for its share (plus the grace) before the call calls it stalled. */
 const STALL_FACTOR = 20;
 
@@ -435,14 +414,7 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
   if (poolTestHooks.fault !== null) for (const s of shares) waitClaimed(p, s.slot, s.ticket, where, threads - 1);
   const started = Date.now();
   predictBatches(model, xs, xWidth, xLen, n, bs, out, next, null);
-  const patience = workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started);
-  const deadline = Date.now() + patience;
-  for (;;) {
-    const done = Atomics.load(next, BATCHES_DONE);
-    if (done >= nb) break;
-    for (const s of shares) checkShare(p, s.slot, s.ticket, where, threads - 1, Date.now() > deadline ? patience : null);
-    Atomics.wait(next, BATCHES_DONE, done, 20);
-  }
+  waitBatches(p, shares, next, nb, workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started), where, threads - 1);
   const results = widths.map((w) => new Float32Array(n * w));
   scatter(results, out, rows, widths);
   return results;
@@ -478,9 +450,9 @@ function scatter(results: Float32Array[], part: readonly Float32Array[], rows: A
 }
 
 /**
- * evaluate split over `threads` threads by contiguous runs of whole batches (the main
- * thread takes the first run): each worker returns its batches' losses, outputs and masks,
- * and the main thread adds them to the loss sums and metrics in batch order, as
+ * evaluate split over `threads` threads: its batches are claimed one at a time as predict's
+ * are, each thread writing the batch's losses, outputs and masks to shared memory; the main
+ * thread then adds them to the loss sums and metrics in batch order, as
  * engine.evaluateDataset does on one thread — the same numbers.
  */
 export function evaluateSplit(model: Model, option: WorkersOption, threads: number, ds: Dataset, batchSize: number, prefix: string, onBatch?: (step: number, logs: Logs) => void): Logs {
@@ -491,29 +463,39 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
   const id = idOf(model);
   const params = replicasFor(p, threads, model, id, option, where);
   if (params === null) return engine.evaluateDataset(ds, batchSize, prefix, onBatch);
-  const steps = Math.ceil(ds.n / batchSize);
+  const n = ds.n;
+  const steps = Math.ceil(n / batchSize);
   const nOut = engine.outputs.length;
-  const firstBatch = (t: number): number => t * Math.floor(steps / threads) + Math.min(t, steps % threads);
   const outWidth = engine.outputs.map((_, o) => engine.outputWidth(o, ds.xLen));
   const rowsPerSample = outWidth.map((w, o) => w / engine.cols(o));
-  const weighted = ds.sw.map((w) => w !== null);
-  const shares: { slot: Slot; ticket: number; b0: number; b1: number; loss: Float64Array; out: Float32Array[]; mask: Float32Array[] }[] = [];
+  const copy = (data: Float32Array | null): Float32Array | null => {
+    if (data === null) return null;
+    const buf = shared(data.length);
+    buf.set(data);
+    return buf;
+  };
+  const views: EvaluateViews = {
+    x: ds.x.map((t) => copy(t.data)!),
+    xWidth: ds.xWidth,
+    xLen: ds.xLen,
+    y: ds.y.map((t) => (t === null ? null : copy(t.data))),
+    yWidth: ds.yWidth,
+    sw: ds.sw.map(copy),
+    swWidth: ds.swWidth,
+    n,
+    batchSize,
+    loss: new Float64Array(new SharedArrayBuffer(steps * nOut * 2 * 8)),
+    out: outWidth.map((w) => shared(n * w)),
+    outWidth,
+    rowsPerSample,
+    mask: rowsPerSample.map((r) => shared(n * r)),
+  };
+  const sab = (a: Float32Array | null): SharedArrayBuffer | null => (a === null ? null : (a.buffer as SharedArrayBuffer));
+  const next = new Int32Array(new SharedArrayBuffer(8));
+  const losses = engine.outputs.map((o) => (o.loss === null ? null : { className: o.loss.className, config: o.loss.getConfig() }));
+  const shares: { slot: Slot; ticket: number }[] = [];
   for (let t = 1; t < threads; t++) {
-    const b0 = firstBatch(t);
-    const b1 = firstBatch(t + 1);
-    if (b1 <= b0) continue;
-    const r0 = b0 * batchSize;
-    const r1 = Math.min(ds.n, b1 * batchSize);
     const slot = p.slots[t - 1]!;
-    const part = (data: Float32Array | null, w: number): SharedArrayBuffer | null => {
-      if (data === null) return null;
-      const buf = shared((r1 - r0) * w);
-      buf.set(data.subarray(r0 * w, r1 * w));
-      return buf.buffer as SharedArrayBuffer;
-    };
-    const loss = new Float64Array(new SharedArrayBuffer((b1 - b0) * nOut * 2 * 8));
-    const out = outWidth.map((w) => shared((r1 - r0) * w));
-    const mask = rowsPerSample.map((r) => shared((r1 - r0) * r));
     const ticket = ++p.ticket;
     const cmd: EvaluateCommand = {
       type: 'evaluate',
@@ -521,87 +503,68 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
       id,
       backend: backend().name,
       params: params[t - 1]!,
-      x: ds.x.map((tx, k) => part(tx.data, ds.xWidth[k]!)!),
+      x: views.x.map((a) => sab(a)!),
       xWidth: [...ds.xWidth],
       xLen: [...ds.xLen],
-      n: r1 - r0,
+      n,
       batchSize,
       fault: poolTestHooks.fault?.worker === slot.index ? poolTestHooks.fault.kind : null,
-      losses: engine.outputs.map((o) => (o.loss === null ? null : { className: o.loss.className, config: o.loss.getConfig() })),
-      y: ds.y.map((ty, o) => (ty === null ? null : part(ty.data, ds.yWidth[o]!))),
+      losses,
+      y: views.y.map(sab),
       yWidth: [...ds.yWidth],
-      sw: ds.sw.map((w, o) => part(w, ds.swWidth[o]!)),
+      sw: views.sw.map(sab),
       swWidth: [...ds.swWidth],
-      loss: loss.buffer as SharedArrayBuffer,
-      out: out.map((b) => b.buffer as SharedArrayBuffer),
+      loss: views.loss.buffer as SharedArrayBuffer,
+      out: views.out.map((a) => sab(a)!),
       outWidth,
       rowsPerSample,
-      mask: mask.map((b) => b.buffer as SharedArrayBuffer),
+      mask: views.mask.map((a) => sab(a)!),
+      next: next.buffer as SharedArrayBuffer,
     };
     offer(slot, cmd);
-    shares.push({ slot, ticket, b0, b1, loss, out, mask });
+    shares.push({ slot, ticket });
   }
+  if (poolTestHooks.fault !== null) for (const s of shares) waitClaimed(p, s.slot, s.ticket, where, threads - 1);
+  const started = Date.now();
+  evaluateBatches(model, views, next, null);
+  waitBatches(p, shares, next, steps, workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started), where, threads - 1);
 
-  // The main thread's batches, exactly as evaluateDataset runs them.
+  // Every batch's numbers in batch order, as evaluateDataset adds them.
   engine.resetMetrics();
   let lossSum = 0;
   const outSums = new Float64Array(nOut);
   const penalty = engine.penalty();
-  const started = Date.now();
-  const add = (step: number, B: number, lossOf: (o: number) => number, metricsOf: (o: number) => void): void => {
+  for (let step = 0; step < steps; step++) {
+    const start = step * batchSize;
+    const B = Math.min(batchSize, n - start);
     for (let o = 0; o < nOut; o++) {
       const spec = engine.outputs[o]!;
       if (spec.loss !== null) {
-        const v = lossOf(o);
+        const v = views.loss[(step * nOut + o) * 2]!;
         outSums[o] += v * B;
         lossSum += spec.weight * v * B;
       }
-      if (spec.metrics.length > 0) metricsOf(o);
+      if (spec.metrics.length > 0) {
+        const rps = rowsPerSample[o]!;
+        const masked = views.loss[(step * nOut + o) * 2 + 1] === 1;
+        const y = ds.y[o]!.data;
+        engine.updateOutputMetrics(o, views.out[o]!.subarray(start * outWidth[o]!, (start + B) * outWidth[o]!), y.subarray(start * ds.yWidth[o]!, (start + B) * ds.yWidth[o]!), B * rps, masked ? views.mask[o]!.subarray(start * rps, (start + B) * rps) : null);
+      }
     }
-    const seen = step * batchSize + B;
-    onBatch?.(step, engine.logs(lossSum / seen + penalty, outSums.map((v) => v / seen), prefix));
-  };
-  const ownBatch = (step: number): void => {
-    const start = step * batchSize;
-    const B = Math.min(batchSize, ds.n - start);
-    engine.loadBatch(ds, start, B);
-    engine.evaluateBatch(B, ds.swWidth, weighted, engine.batchLoss);
-    add(
-      step,
-      B,
-      (o) => engine.batchLoss[o]!,
-      (o) => engine.updateOutputMetrics(o, engine.output(o), engine.yb[o]!, engine.outputRows(o), engine.outputMask(o)),
-    );
-  };
-  for (let step = 0; step < firstBatch(1); step++) ownBatch(step);
-  const patience = workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started);
-  for (const s of shares) {
-    if (take(s.slot, s.ticket)) {
-      // Not started by its worker: the main thread runs these batches as its own.
-      for (let step = s.b0; step < s.b1; step++) ownBatch(step);
-      continue;
-    }
-    waitShare(p, s.slot, s.ticket, patience, where, threads - 1);
-    const r0 = s.b0 * batchSize;
-    for (let step = s.b0; step < s.b1; step++) {
-      const start = step * batchSize;
-      const B = Math.min(batchSize, ds.n - start);
-      const local = step - s.b0;
-      const at = start - r0;
-      add(
-        step,
-        B,
-        (o) => s.loss[(local * nOut + o) * 2]!,
-        (o) => {
-          const rps = rowsPerSample[o]!;
-          const y = ds.y[o]!.data;
-          const masked = s.loss[(local * nOut + o) * 2 + 1] === 1;
-          engine.updateOutputMetrics(o, s.out[o]!.subarray(at * outWidth[o]!, (at + B) * outWidth[o]!), y.subarray(start * ds.yWidth[o]!, (start + B) * ds.yWidth[o]!), B * rps, masked ? s.mask[o]!.subarray(at * rps, (at + B) * rps) : null);
-        },
-      );
-    }
+    onBatch?.(step, engine.logs(lossSum / (start + B) + penalty, outSums.map((v) => v / (start + B)), prefix));
   }
-  return engine.logs(lossSum / ds.n + penalty, outSums.map((v) => v / ds.n), prefix);
+  return engine.logs(lossSum / n + penalty, outSums.map((v) => v / n), prefix);
+}
+
+/** Wait (blocking) until all `nb` batches are done; throws a worker's failure, or a stall after patienceMs. */
+function waitBatches(p: Pool, shares: readonly { slot: Slot; ticket: number }[], next: Int32Array, nb: number, patienceMs: number, where: string, total: number): void {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    const done = Atomics.load(next, BATCHES_DONE);
+    if (done >= nb) return;
+    for (const s of shares) checkShare(p, s.slot, s.ticket, where, total, Date.now() > deadline ? patienceMs : null);
+    Atomics.wait(next, BATCHES_DONE, done, 20);
+  }
 }
 
 /**

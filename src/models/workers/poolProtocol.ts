@@ -4,6 +4,7 @@
  * buffer; commands travel on a MessagePort the worker reads synchronously after the main
  * thread bumps P_SEQ; a share's end is its ticket in P_DONE (or P_FAILED).
  */
+import type { Dataset } from '../data.js';
 import type { Model } from '../model.js';
 import type { ModelJSON } from '../saving.js';
 import type { InitMessage } from './protocol.js';
@@ -15,10 +16,8 @@ export const P_DONE = 2; // ticket of the last command finished
 export const P_FAILED = 3; // ticket of the last command that failed (message in the error buffer)
 export const P_ERRLEN = 4; // bytes of that message
 /**
- * The ticket of the share on offer, until taken: by the worker as it starts it, or by the
- * main thread, which computes a share itself when its worker has not started it by the time
- * the main thread's own is done (a worker kept off its core by a loaded machine would
- * otherwise make the split slower than one thread). Whoever swaps it to 0 computes the share.
+ * The ticket of the command on offer until its worker starts it (swapping it to 0): a
+ * command whose ticket is no longer on offer belongs to an earlier call and is skipped.
  */
 export const P_OPEN = 5;
 export const P_CTRL_SIZE = 8;
@@ -73,9 +72,10 @@ export const NEXT_BATCH = 0;
 export const BATCHES_DONE = 1;
 
 /**
- * Evaluate's batches (batchSize rows each, the last possibly fewer): per batch and output
- * the loss and whether the output has a mask into `loss` ([batches, outputs, 2] float64),
- * the outputs (at full length) into out[o] and their masks into mask[o].
+ * evaluate's batches (batchSize rows each, the last possibly fewer), claimed one at a time
+ * as predict's are (next): per batch and output the loss and whether the output has a mask
+ * into `loss` ([batches, outputs, 2] float64), the outputs (at full length) into out[o] and
+ * their masks into mask[o]; the main thread adds them up in batch order afterwards.
  */
 export interface EvaluateCommand extends Share {
   type: 'evaluate';
@@ -89,6 +89,7 @@ export interface EvaluateCommand extends Share {
   outWidth: number[];
   rowsPerSample: number[];
   mask: SharedArrayBuffer[];
+  next: SharedArrayBuffer;
 }
 
 export type PoolCommand =
@@ -123,6 +124,66 @@ export function predictBatches(model: Model, x: readonly Float32Array[], xWidth:
       bs,
     );
     res.forEach((r, o) => out[o]!.set(r, r0 * (r.length / B)));
+    Atomics.add(next, BATCHES_DONE, 1);
+    Atomics.notify(next, BATCHES_DONE);
+  }
+}
+
+/** evaluate's buffers as typed arrays (EvaluateCommand's, or the main thread's own). */
+export interface EvaluateViews {
+  x: Float32Array[];
+  xWidth: readonly number[];
+  xLen: readonly number[];
+  y: (Float32Array | null)[];
+  yWidth: readonly number[];
+  sw: (Float32Array | null)[];
+  swWidth: readonly number[];
+  n: number;
+  batchSize: number;
+  loss: Float64Array;
+  out: Float32Array[];
+  outWidth: readonly number[];
+  rowsPerSample: readonly number[];
+  mask: Float32Array[];
+}
+
+/**
+ * Claim evaluate's batches one at a time until none is left (main thread and workers alike):
+ * load the batch, engine.evaluateBatch, write its losses, outputs and masks. The engine's
+ * outputs carry the losses; its batch buffers are planned here. With a test fault, fail
+ * after claiming one.
+ */
+export function evaluateBatches(model: Model, v: EvaluateViews, next: Int32Array, fault: PoolFault | null): void {
+  const engine = model.engine;
+  const nOut = v.yWidth.length;
+  const weighted = v.sw.map((w) => w !== null);
+  engine.planBatches({ xWidth: v.xWidth, xLen: v.xLen, yWidth: v.yWidth, swWidth: v.swWidth } as unknown as Dataset, v.batchSize);
+  const into = new Float64Array(nOut);
+  const nb = Math.ceil(v.n / v.batchSize);
+  for (;;) {
+    const b = Atomics.add(next, NEXT_BATCH, 1);
+    if (b >= nb) return;
+    if (fault === 'exit') (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(7);
+    if (fault === 'hang') for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    if (fault === 'throw') throw new Error('injected fault');
+    const start = b * v.batchSize;
+    const B = Math.min(v.batchSize, v.n - start);
+    engine.inputLen = [...v.xLen];
+    for (let k = 0; k < v.x.length; k++) engine.xb[k]!.set(v.x[k]!.subarray(start * v.xWidth[k]!, (start + B) * v.xWidth[k]!));
+    for (let o = 0; o < nOut; o++) {
+      const yo = v.y[o];
+      if (yo !== null && yo !== undefined) engine.yb[o]!.set(yo.subarray(start * v.yWidth[o]!, (start + B) * v.yWidth[o]!));
+      const so = v.sw[o];
+      if (so !== null && so !== undefined) engine.swb[o]!.set(so.subarray(start * v.swWidth[o]!, (start + B) * v.swWidth[o]!));
+    }
+    engine.evaluateBatch(B, v.swWidth, weighted, into);
+    for (let o = 0; o < nOut; o++) {
+      v.loss[(b * nOut + o) * 2] = into[o]!;
+      v.out[o]!.set(engine.output(o).subarray(0, B * v.outWidth[o]!), start * v.outWidth[o]!);
+      const mk = engine.outputMask(o);
+      v.loss[(b * nOut + o) * 2 + 1] = mk === null ? 0 : 1;
+      if (mk !== null) v.mask[o]!.set(mk.subarray(0, B * v.rowsPerSample[o]!), start * v.rowsPerSample[o]!);
+    }
     Atomics.add(next, BATCHES_DONE, 1);
     Atomics.notify(next, BATCHES_DONE);
   }

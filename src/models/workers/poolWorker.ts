@@ -13,10 +13,9 @@
 import { useBackend, backend } from '../../backend/kernels.js';
 import { lossFromConfig } from '../../losses/index.js';
 import { modelFromArtifacts } from '../loading.js';
-import type { Dataset } from '../data.js';
 import type { Model } from '../model.js';
 import { DONE as FIT_DONE, FAILED as FIT_FAILED } from './protocol.js';
-import { P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type LoadCommand, type PoolCommand, type PoolWorkerData, type PredictCommand, predictBatches } from './poolProtocol.js';
+import { P_DONE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type LoadCommand, type PoolCommand, type EvaluateViews, type PoolWorkerData, type PredictCommand, evaluateBatches, predictBatches } from './poolProtocol.js';
 import { serve } from './replica.js';
 
 interface NodeWorkerThreadsSide {
@@ -97,10 +96,6 @@ export function runPoolWorker(wt: NodeWorkerThreadsSide, data: PoolWorkerData['r
           const r = replicas.get(m.id);
           if (r === undefined) throw new Error(`no replica of model ${m.id} (an internal error of the pool)`);
           if (r.error !== null) throw new Error(`could not rebuild the model: ${r.error}`);
-          if (m.type === 'evaluate' && m.fault !== null && Atomics.compareExchange(ctrl, P_OPEN, m.ticket, 0) !== m.ticket) throw new Error('a share with a fault was taken by the main thread');
-          if (m.type === 'evaluate' && m.fault === 'exit') (globalThis as unknown as { process: { exit(code: number): never } }).process.exit(7);
-          if (m.type === 'evaluate' && m.fault === 'hang') for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-          if (m.type === 'evaluate' && m.fault === 'throw') throw new Error('injected fault');
           if (backend().name !== m.backend) useBackend(m.backend as Parameters<typeof useBackend>[0]);
           const engine = r.model.engine;
           engine.planArena();
@@ -142,38 +137,19 @@ function predictShare(model: Model, m: PredictCommand): void {
 
 function evaluateShare(model: Model, m: EvaluateCommand): void {
   const engine = model.engine;
-  const nOut = m.yWidth.length;
   engine.outputs = engine.outputs.map((o, k) => {
     const l = m.losses[k];
     return { ...o, loss: l === null || l === undefined ? null : lossFromConfig(l.className, l.config), metrics: [] };
   });
   const f32 = (b: SharedArrayBuffer | null): Float32Array | null => (b === null ? null : new Float32Array(b));
-  const x = m.x.map((b) => new Float32Array(b));
-  const y = m.y.map(f32);
-  const sw = m.sw.map(f32);
-  const out = m.out.map((b) => new Float32Array(b));
-  const mask = m.mask.map((b) => new Float32Array(b));
-  const loss = new Float64Array(m.loss);
-  const weighted = sw.map((w) => w !== null);
-  engine.planBatches({ xWidth: m.xWidth, xLen: m.xLen, yWidth: m.yWidth, swWidth: m.swWidth } as unknown as Dataset, m.batchSize);
-  const into = new Float64Array(nOut);
-  for (let start = 0, b = 0; start < m.n; start += m.batchSize, b++) {
-    const B = Math.min(m.batchSize, m.n - start);
-    engine.inputLen = m.xLen;
-    for (let k = 0; k < x.length; k++) engine.xb[k]!.set(x[k]!.subarray(start * m.xWidth[k]!, (start + B) * m.xWidth[k]!));
-    for (let o = 0; o < nOut; o++) {
-      const yo = y[o];
-      if (yo !== null && yo !== undefined) engine.yb[o]!.set(yo.subarray(start * m.yWidth[o]!, (start + B) * m.yWidth[o]!));
-      const so = sw[o];
-      if (so !== null && so !== undefined) engine.swb[o]!.set(so.subarray(start * m.swWidth[o]!, (start + B) * m.swWidth[o]!));
-    }
-    engine.evaluateBatch(B, m.swWidth, weighted, into);
-    for (let o = 0; o < nOut; o++) {
-      loss[(b * nOut + o) * 2] = into[o]!;
-      out[o]!.set(engine.output(o).subarray(0, B * m.outWidth[o]!), start * m.outWidth[o]!);
-      const mk = engine.outputMask(o);
-      loss[(b * nOut + o) * 2 + 1] = mk === null ? 0 : 1;
-      if (mk !== null) mask[o]!.set(mk.subarray(0, B * m.rowsPerSample[o]!), start * m.rowsPerSample[o]!);
-    }
-  }
+  const views: EvaluateViews = {
+    ...m,
+    x: m.x.map((b) => new Float32Array(b)),
+    y: m.y.map(f32),
+    sw: m.sw.map(f32),
+    loss: new Float64Array(m.loss),
+    out: m.out.map((b) => new Float32Array(b)),
+    mask: m.mask.map((b) => new Float32Array(b)),
+  };
+  evaluateBatches(model, views, new Int32Array(m.next), m.fault);
 }
