@@ -39,12 +39,10 @@ const NONE: readonly number[] = [];
  * allocation per call.
  */
 export function sampleIndex(probs: ArrayLike<number>, offset: number, V: number, rng: Rng, options: SampleIndexOptions = {}, scratch: Float64Array = new Float64Array(V)): number {
-  drawn[0] = rng.uniform();
-  return sampleIndexWith(probs, offset, V, drawn, 0, options, scratch);
+  return sampleFrom(probs, offset, V, rng, NO_UNIFORMS, 0, options, scratch);
 }
 
-/** sampleIndex's uniform, passed on in an array: a number argument to a call V8 does not inline is boxed (an allocation per draw). */
-const drawn = new Float64Array(1);
+const NO_UNIFORMS = new Float64Array(0);
 
 /**
  * sampleIndex with its one uniform draw given (`uniforms[at]`, in [0, 1): what
@@ -53,6 +51,15 @@ const drawn = new Float64Array(1);
  * number, so the generator advances exactly as sampleIndex advances it.
  */
 export function sampleIndexWith(probs: ArrayLike<number>, offset: number, V: number, uniforms: Float64Array, at: number, options: SampleIndexOptions = {}, scratch: Float64Array = new Float64Array(V)): number {
+  return sampleFrom(probs, offset, V, null, uniforms, at, options, scratch);
+}
+
+/**
+ * Both: the uniform is rng.uniform() drawn inside `draw` (rng given; a double returned by a
+ * call V8 does not inline, or passed to one, is boxed — an allocation per draw), else
+ * uniforms[at].
+ */
+function sampleFrom(probs: ArrayLike<number>, offset: number, V: number, rng: Rng | null, uniforms: Float64Array, at: number, options: SampleIndexOptions, scratch: Float64Array): number {
   const tau = options.temperature ?? 1;
   const banned = options.banned ?? NONE;
   const w = scratch;
@@ -65,7 +72,7 @@ export function sampleIndexWith(probs: ArrayLike<number>, offset: number, V: num
       w[i] = e;
       total += e;
     }
-    if (total > 0) return draw(w, V, uniforms, at);
+    if (total > 0) return draw(w, V, rng, uniforms, at);
   }
   let maxLog = -Infinity;
   for (let i = 0; i < V; i++) {
@@ -97,19 +104,19 @@ export function sampleIndexWith(probs: ArrayLike<number>, offset: number, V: num
     }
   }
   for (let i = 0; i < V; i++) w[i] = w[i] === -Infinity ? 0 : Math.exp((w[i]! - maxLog) / tau);
-  return draw(w, V, uniforms, at);
+  return draw(w, V, rng, uniforms, at);
 }
 
 /**
- * An index drawn with probability w[i] / Σw (w ≥ 0, Σw > 0) with the uniform uniforms[at].
+ * An index drawn with probability w[i] / Σw (w ≥ 0, Σw > 0) with the uniform rng.uniform(), or uniforms[at] where rng is null.
  * The total is summed again here (in the same order as the caller, so the same number):
  * passed as an argument it would be boxed — an allocation per draw — wherever V8 does not
  * inline this call.
  */
-function draw(w: Float64Array, V: number, uniforms: Float64Array, at: number): number {
+function draw(w: Float64Array, V: number, rng: Rng | null, uniforms: Float64Array, at: number): number {
   let total = 0;
   for (let i = 0; i < V; i++) total += w[i]!;
-  let u = uniforms[at]! * total;
+  let u = (rng !== null ? rng.uniform() : uniforms[at]!) * total;
   let last = -1;
   for (let i = 0; i < V; i++) {
     if (w[i] === 0) continue;
