@@ -34,8 +34,8 @@ import { simpleRnnBackward, simpleRnnForward } from '../src/backend/ts/simpleRnn
 import { simpleRnnBackwardWasm, simpleRnnForwardWasm } from '../src/backend/wasm/simpleRnn.js';
 import { residentAlloc, unshareMemoryImport, wasmRuntime } from '../src/backend/wasm/runtime.js';
 import { assertClose, randomArray } from './helpers/check.js';
-import type { RecurrentCache, RecurrentCacheGrads, RecurrentDims, RecurrentMasks, RecurrentWeights, StateEnds } from '../src/backend/recurrent.js';
-import type { GruCache, GruCacheGrads, GruDims } from '../src/backend/ts/gru.js';
+import type { RecurrentCache, RecurrentCacheGrads, RecurrentDims, RecurrentMasks, RecurrentWeights } from '../src/backend/recurrent.js';
+import { gruB, gruF, lstmB, lstmF } from './helpers/recurrentStructs.js';
 
 function rand(n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);
@@ -158,17 +158,6 @@ describe('wasm gemm', () => {
 });
 
 /** A resident copy (the wasm kernels take pointers) and a plain copy (the TS reference). */
-type F = Float32Array;
-type Fn = Float32Array | null;
-/** The GRU kernels' structs from operands laid out in the kernels' former positional order. */
-function gruF(hs: F, pre: F, gates: F, mh: F, rh: F, hPrev: F, recurrentKernelT: F, xs: F, h0: F, kernel: F, recurrentKernel: F, bias: Fn, resetAfter: boolean, recurrent: Fn, step: Fn, T: number, B: number, I: number, H: number, act: ActId, ract: ActId): [GruCache, RecurrentWeights, RecurrentMasks, GruDims] {
-  return [{ xs, h0, c0: null, hs, cs: null, hPrev, pre, recurrentKernelT, gates, mh, rh }, { kernel, recurrentKernel, bias }, { recurrent, step }, { T, B, I, H, act, ract, resetAfter }];
-}
-function gruB(dxs: Fn, dKernel: F, dRecurrentKernel: F, dBias: Fn, dPre: F, dPreH: F, dhA: F, dhB: F, dhTmp: F, dOut: Fn, returnSequences: boolean, ends: StateEnds | null, xs: F, hPrev: F, h0: F, hs: F, pre: F, gates: F, mh: F, rh: F, kernel: F, recurrentKernel: F, resetAfter: boolean, recurrent: Fn, step: Fn, T: number, B: number, I: number, H: number, act: ActId, ract: ActId): [RecurrentWeights, GruCacheGrads, GruCache, RecurrentWeights, RecurrentMasks, GruDims] {
-  const [c, w, m, d] = gruF(hs, pre, gates, mh, rh, hPrev, new Float32Array(0), xs, h0, kernel, recurrentKernel, null, resetAfter, recurrent, step, T, B, I, H, act, ract);
-  return [{ kernel: dKernel, recurrentKernel: dRecurrentKernel, bias: dBias }, { dxs, dOut, returnSequences, ends, dPre, dhA, dhB, dcA: null, dcB: null, dPreH, dhTmp }, c, w, m, d];
-}
-
 const both = (a: Float32Array): [Float32Array, Float32Array] => {
   const r = residentAlloc(a.length);
   r.set(a);
@@ -206,8 +195,8 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
           const out = (n: number): [Float32Array, Float32Array] => both(new Float32Array(n));
           const [hsW, hsT] = out(T * slab), [csW, csT] = out(T * slab), [caW, caT] = out(T * slab);
           const [preW, preT] = out(T * B * G), [gW, gT] = out(T * B * G), [hpW, hpT] = out(T * slab), [rktW, rktT] = out(G * H);
-          lstmForwardWasm(hsW, csW, caW, preW, gW, hpW, rktW, xsW, h0W, c0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, act, ract);
-          lstmForward(gemmWasm, hsT, csT, caT, preT, gT, hpT, rktT, xsT, h0T, c0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, act, ract);
+          lstmForwardWasm(...lstmF(hsW, csW, caW, preW, gW, hpW, rktW, xsW, h0W, c0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, act, ract));
+          lstmForward(gemmWasm, ...lstmF(hsT, csT, caT, preT, gT, hpT, rktT, xsT, h0T, c0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, act, ract));
           assertClose(preW, preT, rtol, atol, 'pre-activations');
           assertClose(gW, gT, rtol, atol, 'gates');
           assertClose(csW, csT, rtol, atol, 'cell states');
@@ -217,8 +206,8 @@ describe('wasm LSTM, GRU, activation and bias kernels against the TypeScript ker
           const s = (): [Float32Array, Float32Array] => out(slab);
           const [a1, a2] = s(), [b1, b2] = s(), [c1, c2] = s(), [d1, d2] = s(), [e1, e2] = s();
           // the TS reference backward reads the forward caches it produced itself
-          lstmBackwardWasm(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, null, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, act, ract);
-          lstmBackward(gemmWasm, dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, null, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, act, ract);
+          lstmBackwardWasm(...lstmB(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, null, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, act, ract));
+          lstmBackward(gemmWasm, ...lstmB(dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, null, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, act, ract));
           assertClose(dPreW, dPreT, rtol, atol, 'dPre');
           assertClose(dkW, dkT, rtol, atol, 'dKernel');
           assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');

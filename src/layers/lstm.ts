@@ -6,10 +6,14 @@
 import type { Rng } from '../core/rng.js';
 import { activationName, getActivation, type ActivationIdentifier } from '../activations/index.js';
 import type { ActId } from '../backend/kernels.js';
+import type { RecurrentDims, RecurrentWeights } from '../backend/recurrent.js';
+import type { LstmCache, LstmCacheGrads, LstmStepState } from '../backend/ts/lstm.js';
 import { checkBoolean } from '../core/errors.js';
 import type { Initializer } from '../initializers/index.js';
 import { ensure, ensureAll, type LayerWeight } from './layer.js';
 import { Recurrent, type RecurrentArgs } from './recurrent.js';
+
+const empty = new Float32Array(0);
 
 export interface LSTMArgs extends RecurrentArgs {
   /** Activation of the i, f, o gates. Default 'sigmoid' (Keras; tfjs: 'hardSigmoid'). */
@@ -48,6 +52,14 @@ export class LSTM extends Recurrent {
   private recurrentKernelT: Float32Array = new Float32Array(0);
   private dPre: Float32Array = new Float32Array(0);
   private scratch: Float32Array[] = [];
+  // The kernels' structs (backend/recurrent.ts, backend/ts/lstm.ts), built once and pointed at
+  // the buffers per call: the buffers stay fields of their own, which dispose frees.
+  private readonly cache: LstmCache = { xs: empty, h0: empty, c0: empty, hs: empty, cs: empty, hPrev: empty, pre: empty, recurrentKernelT: empty, cAct: empty, gates: empty };
+  private readonly grads: LstmCacheGrads = { dxs: null, dOut: null, returnSequences: false, ends: null, dPre: empty, dhA: empty, dhB: empty, dcA: empty, dcB: empty, dcAct: empty };
+  private readonly weightValues: RecurrentWeights = { kernel: empty, recurrentKernel: empty, bias: null };
+  private readonly weightGrads: RecurrentWeights = { kernel: empty, recurrentKernel: empty, bias: null };
+  private readonly stepState: LstmStepState = { h: empty, c: empty, gates: empty, cAct: empty };
+  private readonly dims: RecurrentDims;
   /**
    * @internal Set by a stream for one step when this layer reads an Embedding's output:
    * the table of embedding row · kernel + bias per index (fillInputProjection) and the
@@ -60,6 +72,7 @@ export class LSTM extends Recurrent {
     super(args, 'lstm', 'LSTM', ['recurrentActivation', 'unitForgetBias']);
     this.recurrentActivation = getActivation(args.recurrentActivation, 'sigmoid', this.where);
     this.unitForgetBias = args.unitForgetBias === undefined ? true : checkBoolean(args.unitForgetBias, `${this.where}: unitForgetBias`);
+    this.dims = { T: 0, B: 0, I: 0, H: 0, act: this.activation, ract: this.recurrentActivation };
   }
 
   protected createCellWeights(I: number, rng: Rng): void {
@@ -86,10 +99,19 @@ export class LSTM extends Recurrent {
     // each ensure asks the backend whether the buffer is its own, which a stream pays per step.
     this.gates = ensure(this.gates, 4 * B * this.units);
     this.cAct = ensure(this.cAct, B * this.units);
+    const st = this.stepState;
+    st.h = states[0]!;
+    st.c = states[1]!;
+    st.gates = this.gates;
+    st.cAct = this.cAct;
+    const d = this.dims;
+    d.T = 1;
+    d.B = B;
+    d.I = this.inputDim;
+    d.H = this.units;
     const p = this.inputProjection;
-    if (p !== null) return this.k.lstmStepProjected(states[0]!, states[1]!, this.gates, this.cAct, p.table, p.ids, this.recurrentKernel.value, B, this.units, this.activation, this.recurrentActivation);
-    const bias = this.bias?.value ?? null;
-    return this.k.lstmStep(states[0]!, states[1]!, this.gates, this.cAct, x, this.kernel.value, this.recurrentKernel.value, bias, B, this.inputDim, this.units, this.activation, this.recurrentActivation);
+    if (p !== null) return this.k.lstmStepProjected(st, p.table, p.ids, this.recurrentKernel.value, d);
+    return this.k.lstmStep(st, x, this.weightStruct(), d);
   }
 
   /**
@@ -105,69 +127,40 @@ export class LSTM extends Recurrent {
   }
 
   protected cellForward(T: number, B: number): void {
-    this.k.lstmForward(
-      this.hs,
-      this.cs,
-      this.cAct,
-      this.pre,
-      this.gates,
-      this.hPrev,
-      this.recurrentKernelT,
-      this.xs,
-      this.states0[0]!,
-      this.states0[1]!,
-      this.kernel.value,
-      this.recurrentKernel.value,
-      this.bias?.value ?? null,
-      this.recurrentMask,
-      this.stepMask,
-      T,
-      B,
-      this.inputDim,
-      this.units,
-      this.activation,
-      this.recurrentActivation,
-    );
+    this.k.lstmForward(this.cache, this.weightStruct(), this.masks, this.structs(T, B));
+  }
+
+  /** The kernels' structs pointed at this call's buffers (field writes). */
+  private structs(T: number, B: number): RecurrentDims {
+    const c = this.cache;
+    c.c0 = this.states0[1]!;
+    c.cs = this.cs;
+    c.cAct = this.cAct;
+    c.pre = this.pre;
+    c.gates = this.gates;
+    c.recurrentKernelT = this.recurrentKernelT;
+    return this.callStructs(T, B, c, this.dims);
+  }
+
+  private weightStruct(): RecurrentWeights {
+    return this.pointWeights(this.weightValues, this.kernel, this.recurrentKernel, this.bias, false);
   }
 
   protected cellBackward(T: number, B: number, dOut: Float32Array | null, dxs: Float32Array | null): void {
     const H = this.units;
     this.dPre = ensure(this.dPre, 4 * T * B * H);
     this.scratch = ensureAll(this.scratch, 5, B * H);
-    const [dhA, dhB, dcA, dcB, dcAct] = this.scratch as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
-    this.k.lstmBackward(
-      dxs,
-      this.kernel.grad,
-      this.recurrentKernel.grad,
-      this.bias?.grad ?? null,
-      this.dPre,
-      dhA,
-      dhB,
-      dcA,
-      dcB,
-      dcAct,
-      dOut,
-      this.returnSequences,
-      this.ends,
-      this.xs,
-      this.hPrev,
-      this.states0[1]!,
-      this.cs,
-      this.cAct,
-      this.pre,
-      this.gates,
-      this.kernel.value,
-      this.recurrentKernel.value,
-      this.recurrentKernelT,
-      this.recurrentMask,
-      this.stepMask,
-      T,
-      B,
-      this.inputDim,
-      H,
-      this.activation,
-      this.recurrentActivation,
-    );
+    const g = this.grads;
+    g.dPre = this.dPre;
+    g.dhA = this.scratch[0]!;
+    g.dhB = this.scratch[1]!;
+    g.dcA = this.scratch[2]!;
+    g.dcB = this.scratch[3]!;
+    g.dcAct = this.scratch[4]!;
+    this.callGrads(g, dOut, dxs);
+    const d = this.structs(T, B);
+    const dw = this.pointWeights(this.weightGrads, this.kernel, this.recurrentKernel, this.bias, true);
+    this.k.lstmBackward(dw, g, this.cache, this.weightStruct(), this.masks, d);
   }
 
   protected stateCache(i: number): Float32Array {
