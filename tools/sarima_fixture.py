@@ -12,7 +12,9 @@ Writes test/fixtures/statsmodels-sarima-co2.json:
     the test part; parameters fixed, the model filtered through y[:e + 1], 12 steps forecast)
     and their MAE;
   - loglik: log-likelihoods at fixed parameters for other orders (seasonal AR, d = 2, D = 0,
-    no differencing, an exogenous regressor), checking the filter and not the optimiser.
+    no differencing, an exogenous regressor), checking the filter and not the optimiser;
+  - seattle: ARIMA(1,1,1) with two annual Fourier pairs as exog on Seattle's daily maximum
+    temperature, fitted, and the rolling MAE (lookback 30, horizon 7).
 Run: /usr/bin/python3 tools/sarima_fixture.py   (Debian: apt-get install python3-statsmodels)
 """
 import csv
@@ -104,6 +106,42 @@ for o, so, exog, p in cases:
         ll = float(m.loglike(np.array(p)))
     out['loglik'].append({'order': list(o), 'seasonalOrder': list(so), 'exog': 'fourier12' if exog is not None else None,
                           'offset': 300 if o[1] + so[1] == 0 else 0, 'names': list(m.param_names), 'params': p, 'loglik': ll})
+
+# Seattle daily maximum temperature (vega-datasets seattle-weather.csv, temp_max): ARIMA(1,1,1)
+# with two annual Fourier pairs as exog (sin/cos of 2πkt/365.25, k = 1, 2, t the row number),
+# fitted on the rows before the test part; rolling origins of lookback 30, horizon 7, the
+# regressors of the forecast rows known.
+with open(os.path.join(ROOT, 'node_modules/vega-datasets/data/seattle-weather.csv')) as f:
+    ys = np.array([float(r['temp_max']) for r in csv.DictReader(f)])
+srows = len(ys)
+sstart = srows - round(srows * 0.2)
+tt = np.arange(srows, dtype=float)
+X = np.column_stack([fn(2 * np.pi * k * tt / 365.25) for k in (1, 2) for fn in (np.sin, np.cos)])
+sorder = (1, 1, 1)
+with warnings.catch_warnings():
+    warnings.simplefilter('ignore')
+    smod = SARIMAX(ys[:sstart], exog=X[:sstart], order=sorder)
+    t0 = time.perf_counter()
+    sres = smod.fit(disp=False)
+    sseconds = time.perf_counter() - t0
+    sbest = sres
+    for sp in ([0, 0, 0, 0, 0.5, -0.5, 10], [0, 0, 0, 0, 0.8, -0.9, 10]):
+        r = smod.fit(start_params=sp, disp=False, maxiter=500)
+        if r.llf > sbest.llf:
+            sbest = r
+    full = sbest.apply(ys, exog=X)
+slook, shor = 30, 7
+sorigins = [e for e in range(slook - 1, srows - shor) if e + 1 >= sstart]
+serr = []
+for e in sorigins:
+    # dynamic prediction from origin e: the filtered state at e, then h steps with the known exog.
+    fc = np.asarray(full.predict(start=e + 1, end=e + shor, dynamic=True), dtype=float)
+    serr.extend(np.abs(fc - ys[e + 1:e + 1 + shor]))
+out['seattle'] = {'rows': srows, 'train': sstart, 'order': list(sorder), 'period': 365.25, 'names': list(smod.param_names),
+                  'default': {'params': [float(v) for v in sres.params], 'loglik': float(sres.llf), 'seconds': sseconds},
+                  'params': [float(v) for v in sbest.params], 'loglik': float(sbest.llf), 'aic': float(sbest.aic),
+                  'rolling': {'lookback': slook, 'horizon': shor, 'origins': len(sorigins), 'mae': float(np.mean(serr))}}
+print('seattle', out['seattle'])
 
 path = os.path.join(ROOT, 'test/fixtures/statsmodels-sarima-co2.json')
 with open(path, 'w') as f:
