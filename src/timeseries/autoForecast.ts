@@ -143,7 +143,8 @@ export async function fitAuto(input: SeriesInput | Series, args: Omit<Forecaster
       // The detected season is passed on, so every candidate (and the saved model) uses the same one.
       const f = new Forecaster({ ...args, lookback, ...(reference !== undefined ? { reference } : {}), ...(detect ? { season: season ?? 'none' } : {}) });
       const h = await f.fit(cut, fitOpts);
-      const ev = f.evaluate(cut, { test: vFrac, holtWinters: false, ...(times !== undefined && f.calendar !== null ? { times } : {}) });
+      // Only the model's score: the classical baselines would be fitted again for nothing.
+      const ev = f.evaluate(cut, { test: vFrac, holtWinters: false, ets: false, sarima: false, ...(times !== undefined && f.calendar !== null ? { times } : {}) });
       const losses = h.history.val_loss ?? [];
       const bestEpoch = losses.length === 0 ? h.epoch.length : losses.indexOf(Math.min(...losses)) + 1;
       const trial: AutoTrial = { lookback, reference: f.reference, validationMae: ev.model.mae, bestEpoch, epochs: h.epoch.length, seconds: (performance.now() - t1) / 1000 };
