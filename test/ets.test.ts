@@ -220,7 +220,7 @@ describe('Forecaster.evaluate: the ETS baseline', () => {
     assert.equal(f.evaluate(wave, { holtWinters: false }).etsModel!.seasonal, null);
     assert.equal(f.evaluate(wave, { ets: false, holtWinters: false }).ets, undefined);
     assert.throws(() => f.evaluate(wave, { ets: 1 } as never), /Forecaster.evaluate: ets must be a boolean, got 1/);
-    assert.throws(() => f.evaluate(wave, { ETS: false } as never), /unknown option 'ETS'; supported options: test, season, holtWinters, ets, times/);
+    assert.throws(() => f.evaluate(wave, { ETS: false } as never), /unknown option 'ETS'; supported options: test, season, holtWinters, ets, sarima, times/);
     // 10 rows before the test part: fewer than two seasons of 12, as Holt-Winters.
     assert.equal(f.evaluate(wave, { season: 12, test: 0.95 }).ets, undefined);
     const g = new Forecaster({ lookback: 24, horizon: 3, units: 4, windowRelative: true, seed: 2 });
