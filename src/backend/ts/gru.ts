@@ -15,17 +15,7 @@
 import { prefersTransposedB, transposeInto, type GemmFn } from './gemm.js';
 import { activationBackwardBlock, activationForwardBlock } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
-import {
-  backwardThroughTime,
-  forwardThroughTime,
-  zeroMaskedRows,
-  type CellSteps,
-  type RecurrentCache,
-  type RecurrentCacheGrads,
-  type RecurrentDims,
-  type RecurrentMasks,
-  type RecurrentWeights,
-} from '../recurrent.js';
+import { backwardThroughTime, forwardThroughTime, zeroMaskedRows, type CellSteps, type RecurrentCache, type RecurrentCacheGrads, type RecurrentDims, type RecurrentMasks, type RecurrentWeights } from '../recurrent.js';
 
 /** GRU's sizes: resetAfter picks the convention (and the bias layout, [2, 3H] or [3H]). */
 export interface GruDims extends RecurrentDims {

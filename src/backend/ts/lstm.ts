@@ -9,18 +9,7 @@
 import { prefersTransposedB, transposeInto, type GemmFn } from './gemm.js';
 import { activationBackward, activationBackwardBlock, activationForward, activationForwardBlock, type ActId } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
-import {
-  applyRecurrentMask,
-  backwardThroughTime,
-  forwardThroughTime,
-  zeroMaskedRows,
-  type CellSteps,
-  type RecurrentCache,
-  type RecurrentCacheGrads,
-  type RecurrentDims,
-  type RecurrentMasks,
-  type RecurrentWeights,
-} from '../recurrent.js';
+import { applyRecurrentMask, backwardThroughTime, forwardThroughTime, zeroMaskedRows, type CellSteps, type RecurrentCache, type RecurrentCacheGrads, type RecurrentDims, type RecurrentMasks, type RecurrentWeights } from '../recurrent.js';
 
 /** LSTM's forward caches (G = 4H): c0 [B, H] in; cs, cAct = act(cs) [T, B, H], gates [T, B, G] (i, f, g, o after their activations) out. */
 export interface LstmCache extends RecurrentCache {

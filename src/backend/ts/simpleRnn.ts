@@ -11,18 +11,7 @@
 import { prefersTransposedB, transposeInto, type GemmFn } from './gemm.js';
 import { activationBackward, activationForward } from './activation.js';
 import { addBias, biasGrad } from './elementwise.js';
-import {
-  applyRecurrentMask,
-  backwardThroughTime,
-  forwardThroughTime,
-  zeroMaskedRows,
-  type CellSteps,
-  type RecurrentCache,
-  type RecurrentCacheGrads,
-  type RecurrentDims,
-  type RecurrentMasks,
-  type RecurrentWeights,
-} from '../recurrent.js';
+import { applyRecurrentMask, backwardThroughTime, forwardThroughTime, zeroMaskedRows, type CellSteps, type RecurrentCache, type RecurrentCacheGrads, type RecurrentDims, type RecurrentMasks, type RecurrentWeights } from '../recurrent.js';
 
 /** hs, hPrev, pre from xs and h0 (c0, cs null); G = H. */
 export function simpleRnnForward(gemm: GemmFn, c: RecurrentCache, w: RecurrentWeights, m: RecurrentMasks, d: RecurrentDims): void {
