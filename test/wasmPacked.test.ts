@@ -112,38 +112,39 @@ describe('wasm GEMM on packed B equals gemm bit for bit', { skip }, () => {
     }
   });
 
-  it('the packed LSTM backward (H 40: Uᵀ packed, the weight gradients over T·B ≥ 32 rows packed per block) matches the TypeScript kernel, with masks and recurrent dropout', () => {
-    const [H, B, T, I] = [40, 9, 4, 36];
-    const G = 4 * H;
-    const slab = B * H;
-    const rng = new Rng(40);
-    const rtol = 2e-5, atol = 1e-5;
-    const pair = (n: number, lo = -1, hi = 1): [Float32Array, Float32Array] => {
-      const w = residentAlloc(n);
-      for (let i = 0; i < n; i++) w[i] = lo + (hi - lo) * rng.uniform();
-      return [w, Float32Array.from(w)];
-    };
-    const zero = (n: number): [Float32Array, Float32Array] => [residentAlloc(n), new Float32Array(n)];
-    const [xsW, xsT] = pair(T * B * I), [h0W, h0T] = pair(slab), [c0W, c0T] = pair(slab);
-    const [kW, kT] = pair(I * G, -0.5, 0.5), [rkW, rkT] = pair(H * G, -0.5, 0.5), [bW, bT] = pair(G);
-    const recurrentMask = Float32Array.from({ length: slab }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7));
-    const mask = Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1));
-    const [hsW, hsT] = zero(T * slab), [csW, csT] = zero(T * slab), [caW, caT] = zero(T * slab);
-    const [preW, preT] = zero(T * B * G), [gW, gT] = zero(T * B * G), [hpW, hpT] = zero(T * slab), [rktW, rktT] = zero(G * H);
-    lstmForwardWasm(...lstmF(hsW, csW, caW, preW, gW, hpW, rktW, xsW, h0W, c0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
-    lstmForward(gemmWasm, ...lstmF(hsT, csT, caT, preT, gT, hpT, rktT, xsT, h0T, c0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
-    assertClose(hsW, hsT, rtol, atol, 'h');
-    const [dOutW, dOutT] = pair(T * slab);
-    const [dkW, dkT] = zero(I * G), [drkW, drkT] = zero(H * G), [dbW, dbT] = zero(G), [dxW, dxT] = zero(T * B * I), [dPreW, dPreT] = zero(T * B * G);
-    const [a1, a2] = zero(slab), [b1, b2] = zero(slab), [c1, c2] = zero(slab), [d1, d2] = zero(slab), [e1, e2] = zero(slab);
-    lstmBackwardWasm(...lstmB(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, null, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
-    lstmBackward(gemmWasm, ...lstmB(dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, null, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
-    assertClose(dPreW, dPreT, rtol, atol, 'dPre');
-    assertClose(dkW, dkT, rtol, atol, 'dKernel');
-    assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
-    assertClose(dbW, dbT, rtol, atol, 'dBias');
-    assertClose(dxW, dxT, rtol, atol, 'dx');
-  });
+  for (const [H, B, T, I] of [[40, 9, 4, 36], [520, 2, 2, 3]] as const) {
+    it(`the packed LSTM backward (H ${H}: ${H === 40 ? 'the weight gradients over T·B ≥ 32 rows packed per block' : 'Uᵀ packed'}) matches the TypeScript kernel, with masks and recurrent dropout`, () => {
+      const G = 4 * H;
+      const slab = B * H;
+      const rng = new Rng(H);
+      const rtol = 2e-5, atol = 1e-5;
+      const pair = (n: number, lo = -1, hi = 1): [Float32Array, Float32Array] => {
+        const w = residentAlloc(n);
+        for (let i = 0; i < n; i++) w[i] = lo + (hi - lo) * rng.uniform();
+        return [w, Float32Array.from(w)];
+      };
+      const zero = (n: number): [Float32Array, Float32Array] => [residentAlloc(n), new Float32Array(n)];
+      const [xsW, xsT] = pair(T * B * I), [h0W, h0T] = pair(slab), [c0W, c0T] = pair(slab);
+      const [kW, kT] = pair(I * G, -0.5, 0.5), [rkW, rkT] = pair(H * G, -0.5, 0.5), [bW, bT] = pair(G);
+      const recurrentMask = Float32Array.from({ length: slab }, () => (rng.uniform() < 0.3 ? 0 : 1 / 0.7));
+      const mask = Float32Array.from({ length: T * B }, (_, i) => (i % 3 === 1 ? 0 : 1));
+      const [hsW, hsT] = zero(T * slab), [csW, csT] = zero(T * slab), [caW, caT] = zero(T * slab);
+      const [preW, preT] = zero(T * B * G), [gW, gT] = zero(T * B * G), [hpW, hpT] = zero(T * slab), [rktW, rktT] = zero(G * H);
+      lstmForwardWasm(...lstmF(hsW, csW, caW, preW, gW, hpW, rktW, xsW, h0W, c0W, kW, rkW, bW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
+      lstmForward(gemmWasm, ...lstmF(hsT, csT, caT, preT, gT, hpT, rktT, xsT, h0T, c0T, kT, rkT, bT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
+      assertClose(hsW, hsT, rtol, atol, 'h');
+      const [dOutW, dOutT] = pair(T * slab);
+      const [dkW, dkT] = zero(I * G), [drkW, drkT] = zero(H * G), [dbW, dbT] = zero(G), [dxW, dxT] = zero(T * B * I), [dPreW, dPreT] = zero(T * B * G);
+      const [a1, a2] = zero(slab), [b1, b2] = zero(slab), [c1, c2] = zero(slab), [d1, d2] = zero(slab), [e1, e2] = zero(slab);
+      lstmBackwardWasm(...lstmB(dxW, dkW, drkW, dbW, dPreW, a1, b1, c1, d1, e1, dOutW, true, null, xsW, hpW, c0W, csW, caW, preW, gW, kW, rkW, rktW, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
+      lstmBackward(gemmWasm, ...lstmB(dxT, dkT, drkT, dbT, dPreT, a2, b2, c2, d2, e2, dOutT, true, null, xsT, hpT, c0T, csT, caT, preT, gT, kT, rkT, rktT, recurrentMask, mask, T, B, I, H, Act.tanh, Act.sigmoid));
+      assertClose(dPreW, dPreT, rtol, atol, 'dPre');
+      assertClose(dkW, dkT, rtol, atol, 'dKernel');
+      assertClose(drkW, drkT, rtol, atol, 'dRecurrentKernel');
+      assertClose(dbW, dbT, rtol, atol, 'dBias');
+      assertClose(dxW, dxT, rtol, atol, 'dx');
+    });
+  }
 
   for (const resetAfter of [true, false]) {
     it(`the packed GRU (resetAfter ${resetAfter}; H 16: in place; 512: U packed forward; 688: and Uᵀ backward) matches the TypeScript kernel and, forward, the loop on the plain gemm bit for bit`, () => {

@@ -20,6 +20,16 @@ function packedForward(c: LstmCache, G: number, H: number): number {
   return G % 8 === 0 && isResident(c.recurrentKernelT) && c.recurrentKernelT.length >= H * G ? addr(c.recurrentKernelT) : 0;
 }
 
+/**
+ * Whether the backward's dz · Uᵀ runs on Uᵀ packed: where a row of U (4H floats) passes 8 KiB.
+ * Below, the dot-product kernel on U as stored measured faster than the packed one and than
+ * gemm on a transposed copy (batch 64, CPU time: H 128 44 against 38 and 39 GFLOP/s; H 512 38
+ * against 34 and 37); above, it falls behind (H 1024: 26 against 34 and 26).
+ */
+function packedBackward(H: number): boolean {
+  return 4 * H > 2048 && H % 8 === 0;
+}
+
 export function lstmForwardWasm(c: LstmCache, w: RecurrentWeights, m: RecurrentMasks, d: RecurrentDims): void {
   const k = wasmRuntime().kernels;
   if (
@@ -50,11 +60,9 @@ export function lstmBackwardWasm(dw: RecurrentWeights, g: LstmCacheGrads, c: Lst
   }
   const { T, B, I, H } = d;
   const G = 4 * H;
-  // dh_{s-1} = dz · recurrentKernelᵀ every step: transpose [H, G] → [G, H] once, packed in
-  // 8-column panels where H allows (assembly/packed.ts).
-  const rkT = addr(c.recurrentKernelT);
-  if (H % 8 === 0) k.packBT(G, H, addr(w.recurrentKernel), G, rkT);
-  else k.transpose(rkT, addr(w.recurrentKernel), G, H, G);
+  // dh_{s-1} = dz · recurrentKernelᵀ every step: Uᵀ packed once (assembly/packed.ts) where
+  // a row of U passes 8 KiB, else the dot-product kernel on U as stored (packedBackward).
+  if (packedBackward(H)) k.packBT(G, H, addr(w.recurrentKernel), G, addr(c.recurrentKernelT));
   backwardThroughTime(lstmStepsWasm, gemmWasm, g, c, w, m, d);
   const dPre = addr(g.dPre);
   gemmLarge(k, I, G, T * B, addr(c.xs), 1, I, dPre, G, addr(dw.kernel), G, 1);
@@ -78,11 +86,8 @@ const lstmStepsWasm: CellSteps<LstmCache, LstmCacheGrads, RecurrentDims> = {
     if (rkp !== 0) k.gemmPacked(B, G, H, addr(c.hPrev, so), H, 1, rkp, p, G, 1);
     else k.gemm(B, G, H, addr(c.hPrev, so), H, 1, addr(w.recurrentKernel), G, p, G, 1);
     const cs = c.cs;
-    k.activationForward(ract, g, p, B, 2 * H, G); // i, f
-    k.activationForward(act, g + 8 * H, p + 8 * H, B, H, G); // g
-    k.activationForward(ract, g + 12 * H, p + 12 * H, B, H, G); // o
-    const cPrev = s === 0 ? addr(c.c0) : addr(cs, so - slab);
-    k.lstmCellForward(B, H, act, g, cPrev, addr(cs, so), addr(c.cAct, so), addr(c.hs, so));
+    // the gate activations and the cell update in one pass over the gates
+    k.lstmGatesCellForward(B, H, act, ract, p, g, s === 0 ? addr(c.c0) : addr(cs, so - slab), addr(cs, so), addr(c.cAct, so), addr(c.hs, so));
   },
   backward(_gemm, gr, c, _w, m, dims, s, dh, _dhNext, dc, dcNext) {
     const { B, H, act, ract } = dims;
@@ -96,21 +101,17 @@ const lstmStepsWasm: CellSteps<LstmCache, LstmCacheGrads, RecurrentDims> = {
     const g = addr(c.gates, go);
     const cs = c.cs;
     const cPrev = s === 0 ? addr(c.c0) : addr(cs, so - slab);
-    k.lstmCellBackward(B, H, act, d, addr(dcNext!), addr(dh), addr(dc!), g, cPrev, addr(cs, so), addr(c.cAct, so));
-    // through the gate activations, in place
-    k.activationBackward(ract, d, d, p, g, B, 2 * H, G);
-    k.activationBackward(act, d + 8 * H, d + 8 * H, p + 8 * H, g + 8 * H, B, H, G);
-    k.activationBackward(ract, d + 12 * H, d + 12 * H, p + 12 * H, g + 12 * H, B, H, G);
+    // the cell and the gate activations backward in one pass
+    k.lstmGatesCellBackward(B, H, act, ract, d, addr(dcNext!), addr(dh), addr(dc!), p, g, cPrev, addr(cs, so), addr(c.cAct, so));
     if (m.step !== null) zeroMaskedRows(gr.dPre, m.step, s, B, G);
   },
-  recurrent(_gemm, gr, c, _w, m, dims, s, dhNext) {
+  recurrent(_gemm, gr, c, w, m, dims, s, dhNext) {
     const { B, H } = dims;
     const k = wasmRuntime().kernels;
     const G = 4 * H;
     const d = addr(gr.dPre, s * B * G);
-    const rkT = addr(c.recurrentKernelT); // transposed (packed where H % 8 = 0) by lstmBackwardWasm
-    if (H % 8 === 0) k.gemmPacked(B, H, G, d, G, 1, rkT, addr(dhNext), H, 0);
-    else k.gemm(B, H, G, d, G, 1, rkT, H, addr(dhNext), H, 0);
+    if (packedBackward(H)) k.gemmPacked(B, H, G, d, G, 1, addr(c.recurrentKernelT), addr(dhNext), H, 0); // Uᵀ packed by lstmBackwardWasm
+    else k.gemmNT(B, H, G, d, G, addr(w.recurrentKernel), G, addr(dhNext), H, 0);
     applyRecurrentMask(dhNext, m.recurrent, B * H);
   },
 };
