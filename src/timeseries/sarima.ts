@@ -350,7 +350,8 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
   const pz = new Float64Array(k);
   const M = new Float64Array(k * k);
   let Pn = new Float64Array(k * k);
-  const Pprev = new Float64Array(k * k);
+  // Filtered covariance, kept apart from the predicted one (P) so that the change between two predictions needs no copy.
+  const Pf = new Float64Array(k * k);
   const an = new Float64Array(k);
   const nz = z.length;
   const LOG2PI = Math.log(2 * Math.PI);
@@ -386,11 +387,9 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
     const g = v / F;
     for (let i = 0; i < k; i++) a[i] = a[i]! + pz[i]! * g;
     if (!converged) {
-      Pprev.set(P);
       for (let i = 0; i < k; i++) {
         const f = pz[i]! / F;
-        if (f === 0) continue;
-        for (let j = 0; j < k; j++) P[i * k + j] = P[i * k + j]! - f * pz[j]!;
+        for (let j = 0; j < k; j++) Pf[i * k + j] = P[i * k + j]! - f * pz[j]!;
       }
     }
     if (each !== undefined) each(t, a);
@@ -402,13 +401,22 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
     }
     a.set(an);
     if (converged) continue;
-    M.fill(0);
+    // M = T Pf, row by row (a row of T with no entry gives zeros; its first entry sets the row).
     for (let i = 0; i < k; i++) {
-      for (let e = rowStart[i]!; e < rowStart[i + 1]!; e++) {
-        const w = vals[e]!;
-        const src = cols[e]! * k;
-        const dst = i * k;
-        for (let j = 0; j < k; j++) M[dst + j] = M[dst + j]! + w * P[src + j]!;
+      const dst = i * k;
+      const e0 = rowStart[i]!;
+      const e1 = rowStart[i + 1]!;
+      if (e0 === e1) {
+        M.fill(0, dst, dst + k);
+        continue;
+      }
+      let w = vals[e0]!;
+      let src = cols[e0]! * k;
+      for (let j = 0; j < k; j++) M[dst + j] = w * Pf[src + j]!;
+      for (let e = e0 + 1; e < e1; e++) {
+        w = vals[e]!;
+        src = cols[e]! * k;
+        for (let j = 0; j < k; j++) M[dst + j] = M[dst + j]! + w * Pf[src + j]!;
       }
     }
     let change = 0;
@@ -418,7 +426,7 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
         for (let e = rowStart[c]!; e < rowStart[c + 1]!; e++) sum += vals[e]! * M[i * k + cols[e]!]!;
         Pn[i * k + c] = sum;
         Pn[c * k + i] = sum;
-        const dlt = sum - Pprev[i * k + c]!;
+        const dlt = sum - P[i * k + c]!;
         change += c === i ? dlt * dlt : 2 * dlt * dlt;
       }
     }
