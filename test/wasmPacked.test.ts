@@ -190,4 +190,33 @@ describe('wasm GEMM on packed B equals gemm bit for bit', { skip }, () => {
       }
     });
   }
+
+  it('GRU backward (resetAfter, no recurrent dropout) adds dh·Uᵀ into dhNext inside the kernel with the numbers of the JavaScript add (a dropout mask of ones takes that path)', () => {
+    const [H, B, T, I] = [24, 5, 4, 7];
+    const G = 3 * H;
+    const slab = B * H;
+    const rng = new Rng(24);
+    const vals = (n: number): Float32Array => {
+      const a = residentAlloc(n);
+      for (let i = 0; i < n; i++) a[i] = rng.uniform() * 2 - 1;
+      return a;
+    };
+    const xs = vals(T * B * I), h0 = vals(slab), kernel = vals(I * G), rk = vals(H * G), bias = vals(2 * G), dOut = vals(T * slab);
+    const d: GruDims = { T, B, I, H, act: Act.tanh, ract: Act.sigmoid, resetAfter: true };
+    const run = (recurrent: Float32Array | null): Float32Array[] => {
+      const z = (n: number): Float32Array => residentAlloc(n);
+      const c: GruCache = { xs, h0, c0: null, cs: null, hs: z(T * slab), hPrev: z(T * slab), pre: z(T * B * G), recurrentKernelT: z(G * H), gates: z(T * B * G), mh: z(T * B * G), rh: z(T * slab) };
+      const w: RecurrentWeights = { kernel, recurrentKernel: rk, bias };
+      const dw: RecurrentWeights = { kernel: z(I * G), recurrentKernel: z(H * G), bias: z(2 * G) };
+      const dh0 = z(slab);
+      const g: GruCacheGrads = { dxs: z(T * B * I), dOut, returnSequences: true, ends: { dhT: null, dcT: null, dh0, dc0: null }, dPre: z(T * B * G), dhA: z(slab), dhB: z(slab), dcA: null, dcB: null, dPreH: z(T * B * G), dhTmp: z(slab) };
+      gruForwardWasm(c, w, { recurrent, step: null }, d);
+      gruBackwardWasm(dw, g, c, w, { recurrent, step: null }, d);
+      return [g.dPre, dw.kernel, dw.recurrentKernel, dw.bias!, g.dxs!, dh0];
+    };
+    const direct = run(null);
+    const viaAdd = run(new Float32Array(slab).fill(1));
+    const names = ['dPre', 'dKernel', 'dRecurrentKernel', 'dBias', 'dx', 'dh0'];
+    for (let i = 0; i < names.length; i++) assertSame(direct[i]!, viaAdd[i]!, `GRU ${names[i]}`);
+  });
 });

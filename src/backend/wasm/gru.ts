@@ -173,8 +173,14 @@ const gruStepsWasm: CellSteps<GruCache, GruCacheGrads, GruDims> = {
     if (rkp !== 0) {
       if (d.resetAfter) k.gemmPacked(B, H, G, addr(gr.dPreH, go), G, 1, rkp, addr(gr.dhTmp), H, 0);
       else k.gemmPacked(B, H, 2 * H, addr(gr.dPre, go), G, 1, rkp + 4 * H * H, addr(gr.dhTmp), H, 1);
-    } else if (d.resetAfter) k.gemmNT(B, H, G, addr(gr.dPreH, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 0);
-    else k.gemmNT(B, H, 2 * H, addr(gr.dPre, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 1);
+    } else if (d.resetAfter) {
+      if (m.recurrent === null) {
+        // straight into dhNext: the kernel adds C after the dot product, as the JavaScript add did (same numbers)
+        k.gemmNT(B, H, G, addr(gr.dPreH, go), G, addr(w.recurrentKernel), G, addr(dhNext), H, 1);
+        return;
+      }
+      k.gemmNT(B, H, G, addr(gr.dPreH, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 0);
+    } else k.gemmNT(B, H, 2 * H, addr(gr.dPre, go), G, addr(w.recurrentKernel), G, addr(gr.dhTmp), H, 1);
     addRecurrentGradient(dhNext, gr.dhTmp, m.recurrent, B * H);
   },
 };
