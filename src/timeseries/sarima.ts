@@ -75,6 +75,8 @@ export interface SarimaModel {
   n: number;
   /** Log-likelihood terms left out (d + D·s). */
   burn: number;
+  /** Set when the exogenous regressors are Fourier pairs of a long period (rows): names the model. */
+  fourier?: { period: number; pairs: number };
 }
 
 /** statsmodels' approximate-diffuse variance (Representation.initial_variance). */
@@ -783,12 +785,38 @@ export function sarimaForecast(model: SarimaModel, y: ArrayLike<number>, steps: 
   return sarimaRolling(model, d, [n - 1], steps);
 }
 
-/** A short name, e.g. 'SARIMA(1,1,1)(0,1,1)12' or 'ARIMA(1,1,1)', with '+2 exog' for regressors. */
-export function sarimaName(model: Pick<SarimaModel, 'order' | 'seasonalOrder' | 'exog'>): string {
+/** A short name, e.g. 'SARIMA(1,1,1)(0,1,1)12' or 'ARIMA(1,1,1)', with '+2 exog' for regressors ('+Fourier(365.25×2)' for Fourier pairs). */
+export function sarimaName(model: Pick<SarimaModel, 'order' | 'seasonalOrder' | 'exog' | 'fourier'>): string {
   const [p, d, q] = model.order;
   const [P, D, Q, s] = model.seasonalOrder;
   const base = P + D + Q > 0 ? `SARIMA(${p},${d},${q})(${P},${D},${Q})${s}` : `ARIMA(${p},${d},${q})`;
+  if (model.fourier !== undefined) return `${base}+Fourier(${Number(model.fourier.period.toFixed(2))}×${model.fourier.pairs})`;
   return model.exog > 0 ? `${base}+${model.exog} exog` : base;
+}
+
+const DAY_MS = 86_400_000;
+const YEAR_DAYS = 365.25;
+
+/**
+ * Regressors for a yearly cycle too long for the seasonal model (more than 24 rows: daily rows,
+ * 365.25; weekly, 52.18): `pairs` sin/cos pairs of 2πk·(t − t₀)/year, k = 1…pairs, from each
+ * row's time in ms (t₀ the first row's). Time elapsed rather than the row number, so gaps in the
+ * rows keep the phase; on regular rows it is the row number over the period in rows, as the
+ * statsmodels reference (Seattle: SARIMAX with exog of sin/cos(2πk·t/365.25)). Null when the
+ * spacing has no yearly period (hourly rows; detectCalendar) or the year is at most 24 rows
+ * (monthly data: the seasonal model covers it).
+ */
+export function yearlyFourierExog(times: ArrayLike<number>, stepMs: number | null, pairs: number): { period: number; pairs: number; exog: number[][] } | null {
+  if (stepMs === null || !(stepMs > 0)) return null;
+  const period = (YEAR_DAYS * DAY_MS) / stepMs;
+  if (period <= 24) return null;
+  const t0 = times[0]!;
+  const exog = Array.from({ length: times.length }, (_, r) => {
+    // In days, in the reference's order of operations: on whole days the same bits as its exog.
+    const days = (times[r]! - t0) / DAY_MS;
+    return Array.from({ length: pairs }, (_, k) => [Math.sin((2 * Math.PI * (k + 1) * days) / YEAR_DAYS), Math.cos((2 * Math.PI * (k + 1) * days) / YEAR_DAYS)]).flat();
+  });
+  return { period, pairs, exog };
 }
 
 /** Check a SarimaModel read from a file (orders valid, parameters finite, σ² positive); returns it typed. */
