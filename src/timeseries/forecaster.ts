@@ -37,7 +37,7 @@ import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigins, type Series, type SeriesInput, type SplitOptions } from './windowing.js';
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
 import { etsRolling, selectEts, type EtsModel } from './ets.js';
-import { defaultSarimaSpec, fitSarima, sarimaMinRows, sarimaRolling, type SarimaModel } from './sarima.js';
+import { defaultSarimaSpec, fitSarima, sarimaMinRows, sarimaRolling, yearlyFourierExog, type SarimaModel } from './sarima.js';
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
 import { AUTO_SEASON_MAX, detectSeason } from './season.js';
@@ -172,7 +172,9 @@ export interface ForecastEvaluateOptions {
    * Score the SARIMA baseline (fitSarima on the rows before the test part: (1,1,1)(0,1,1)s with a
    * season, ARIMA(1,1,1) without). Default: true with a season from 2 to 24, false otherwise (a
    * maximum-likelihood fit costs seconds on a few hundred rows, and its state grows with the
-   * season: a longer one, asked for, may be refused by fitSarima).
+   * season: a longer one, asked for, may be refused by fitSarima). With `times` and no season
+   * of 2 to 24, when the rows' year is over 24 rows (daily, weekly rows): ARIMA(1,1,1) with 2
+   * Fourier pairs of the year as regressors (yearlyFourierExog), unless `sarima: false`.
    */
   sarima?: boolean;
   /** Time of every row (needed when the forecaster has calendar covariates). */
@@ -1034,11 +1036,22 @@ export class Forecaster {
       res.etsModel = model;
       res.etsPredictions = p;
     }
-    const sarimaSpec = defaultSarimaSpec(m);
-    if ((options.sarima ?? (m !== undefined && m >= 2 && m <= 24)) && start >= sarimaMinRows(sarimaSpec)) {
+    const shortSeason = m !== undefined && m >= 2 && m <= 24;
+    // A yearly cycle longer than 24 rows (daily, weekly rows) is too many states for the seasonal
+    // model: with dates, ARIMA(1,1,1) gets 2 Fourier pairs of the year as regressors instead,
+    // their forecast rows from the known future dates.
+    let fourier: ReturnType<typeof yearlyFourierExog> = null;
+    if (options.sarima !== false && !shortSeason && options.times !== undefined) {
+      const t = checkTimes(options.times, s.rows, where);
+      const cal = detectCalendar(t);
+      fourier = cal.terms.some((c) => c.period === 'year') && 'ms' in cal.step ? yearlyFourierExog(t, cal.step.ms, 2) : null;
+    }
+    const sarimaFit = fourier === null ? defaultSarimaSpec(m) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, start) };
+    if ((fourier !== null || (options.sarima ?? shortSeason)) && start >= sarimaMinRows(sarimaFit)) {
       const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
-      const model = fitSarima(y.subarray(0, start), sarimaSpec);
-      const p = sarimaRolling(model, y, origins, H);
+      const model = fitSarima(y.subarray(0, start), sarimaFit);
+      if (fourier !== null) model.fourier = { period: fourier.period, pairs: fourier.pairs };
+      const p = sarimaRolling(model, y, origins, H, fourier?.exog);
       res.sarima = forecastMetrics(actual, p);
       res.sarimaModel = model;
       res.sarimaPredictions = p;
