@@ -15,6 +15,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { yearlyFourierExog } from '../src/timeseries/sarima.js';
 import { Forecaster, checkSarimaModel, constrainStationary, defaultSarimaSpec, fitSarima, forecastMetrics, sarimaForecast, sarimaLoglik, sarimaMinRows, sarimaName, sarimaRolling, unconstrainStationary } from '../src/index.js';
 
 interface Rolling {
@@ -275,5 +276,42 @@ describe('Forecaster.evaluate: the SARIMA baseline', () => {
     // test 0.75: 50 rows before the test part, under the airline model's minimum.
     assert.ok(sarimaMinRows(defaultSarimaSpec(12)) > 50, `minimum ${sarimaMinRows(defaultSarimaSpec(12))}`);
     assert.equal(f.evaluate(wave, { season: 12, test: 0.75, holtWinters: false, ets: false }).sarima, undefined);
+  });
+});
+
+describe('Forecaster.evaluate: ARIMA with Fourier pairs of the year for daily and weekly rows', () => {
+  const DAY = 86_400_000;
+  const n = 1096;
+  const noise = normals(n, 11);
+  // Three years of daily rows: an annual sine (no season of at most 24 rows) plus white noise.
+  const times = Array.from({ length: n }, (_, i) => Date.UTC(2020, 0, 1) + i * DAY);
+  const y = Array.from({ length: n }, (_, i) => 15 + 8 * Math.sin((2 * Math.PI * i) / 365.25 + 1) + 2 * noise[i]!);
+  it('fits ARIMA(1,1,1) + 2 annual pairs on the rows before the test part, beats plain ARIMA(1,1,1); off with sarima: false, absent for hourly rows', async () => {
+    const f = new Forecaster({ lookback: 7, horizon: 7, units: 2, seed: 1 });
+    await f.fit(y, { epochs: 1, seed: 1, times });
+    const ev = f.evaluate(y, { times, holtWinters: false, ets: false });
+    assert.equal(sarimaName(ev.sarimaModel!), 'ARIMA(1,1,1)+Fourier(365.25×2)');
+    const start = n - Math.round(n * 0.2);
+    const X = y.map((_, t) => [1, 2].flatMap((k) => [Math.sin((2 * Math.PI * k * t) / 365.25), Math.cos((2 * Math.PI * k * t) / 365.25)]));
+    const model = fitSarima(y.slice(0, start), { order: [1, 1, 1], exog: X.slice(0, start) });
+    assert.deepEqual(ev.sarimaModel!.params, model.params);
+    const rolled = sarimaRolling(model, y, ev.origins, 7, X);
+    assert.ok(maxDiff(ev.sarimaPredictions!, rolled) < 1e-12, 'the same forecasts as fitSarima + sarimaRolling with the exog by hand');
+    const plain = forecastMetrics(ev.actual, sarimaRolling(fitSarima(y.slice(0, start), defaultSarimaSpec()), y, ev.origins, 7)).mae;
+    // White noise σ = 2 has a mean absolute value of 2·√(2/π) ≈ 1.60: the Fourier model is near it (1.65), plain ARIMA(1,1,1) is not (1.87).
+    assert.ok(ev.sarima!.mae < 0.92 * plain && ev.sarima!.mae < 1.1 * 2 * Math.sqrt(2 / Math.PI), `Fourier ARIMA MAE ${ev.sarima!.mae}, plain ARIMA(1,1,1) ${plain}`);
+    assert.equal(f.evaluate(y, { times, sarima: false, holtWinters: false, ets: false }).sarima, undefined);
+    // Hourly rows: no yearly period in the calendar (the day, 24 rows, is the seasonal model's).
+    const hourly = Array.from({ length: 200 }, (_, i) => Date.UTC(2020, 0, 1) + i * 3_600_000);
+    const g = new Forecaster({ lookback: 7, horizon: 2, units: 2, seed: 1 });
+    await g.fit(y.slice(0, 200), { epochs: 1, seed: 1, times: hourly });
+    assert.equal(g.evaluate(y.slice(0, 200), { times: hourly, holtWinters: false, ets: false }).sarima, undefined);
+  });
+  it('weekly rows: a period of 52.18; monthly and hourly spacings: none (the seasonal model covers a year of 12 rows)', () => {
+    const weekly = yearlyFourierExog([0, 7 * DAY, 14 * DAY], 7 * DAY, 2)!;
+    assert.equal(sarimaName({ order: [1, 1, 1], seasonalOrder: [0, 0, 0, 0], exog: 4, fourier: weekly }), 'ARIMA(1,1,1)+Fourier(52.18×2)');
+    assert.ok(maxDiff(Float64Array.from(weekly.exog[1]!), Float64Array.from([Math.sin((2 * Math.PI * 7) / 365.25), Math.cos((2 * Math.PI * 7) / 365.25), Math.sin((4 * Math.PI * 7) / 365.25), Math.cos((4 * Math.PI * 7) / 365.25)])) < 1e-12, 'row 1');
+    assert.equal(yearlyFourierExog([0, 30 * DAY], 30 * DAY, 2), null);
+    assert.equal(yearlyFourierExog([0, 1], null, 2), null);
   });
 });
