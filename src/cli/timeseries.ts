@@ -24,7 +24,8 @@ last-value, (with --season) seasonal-naive, Holt-Winters and ETS baselines (Holt
 exponential-smoothing variant with the lowest AICc, seasonal with --season, fitted on the
 rows before the test part; ETS: the error/trend/season state-space model with the lowest AICc,
 fitted by maximum likelihood on the same rows) and, with a --season of 2 to 24, SARIMA
-(1,1,1)(0,1,1) of that season, fitted by maximum likelihood on the same rows.
+(1,1,1)(0,1,1) of that season, fitted by maximum likelihood on the same rows (without one, with
+a --time-column of daily or weekly dates: ARIMA(1,1,1) with 2 Fourier pairs of the year).
 
 Options:
   --target COL                column to forecast (required)
