@@ -307,6 +307,21 @@ describe('Forecaster.evaluate: ARIMA with Fourier pairs of the year for daily an
     await g.fit(y.slice(0, 200), { epochs: 1, seed: 1, times: hourly });
     assert.equal(g.evaluate(y.slice(0, 200), { times: hourly, holtWinters: false, ets: false }).sarima, undefined);
   });
+  it("Seattle through evaluate (dates from the file, the fixture's split): statsmodels' rolling MAE", async () => {
+    const sea = fixture.seattle;
+    const lines = readFileSync(new URL('../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url), 'utf8').trim().split('\n');
+    const head = lines[0]!.split(',');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    const temp = rows.map((r) => Number(r[head.indexOf('temp_max')]));
+    const dates = rows.map((r) => Date.parse(`${r[head.indexOf('date')]}T00:00:00Z`));
+    const f = new Forecaster({ lookback: sea.rolling.lookback, horizon: sea.rolling.horizon, units: 2, seed: 1 });
+    await f.fit(temp, { epochs: 1, seed: 1, times: dates });
+    const ev = f.evaluate(temp, { times: dates, holtWinters: false, ets: false });
+    assert.equal(ev.windows, sea.rolling.origins);
+    assert.equal(ev.sarimaModel!.n, sea.train);
+    assert.equal(sarimaName(ev.sarimaModel!), 'ARIMA(1,1,1)+Fourier(365.25×2)');
+    assert.ok(Math.abs(ev.sarima!.mae - sea.rolling.mae) < 1e-3, `MAE ${ev.sarima!.mae} vs statsmodels ${sea.rolling.mae}`);
+  });
   it('weekly rows: a period of 52.18; monthly and hourly spacings: none (the seasonal model covers a year of 12 rows)', () => {
     const weekly = yearlyFourierExog([0, 7 * DAY, 14 * DAY], 7 * DAY, 2)!;
     assert.equal(sarimaName({ order: [1, 1, 1], seasonalOrder: [0, 0, 0, 0], exog: 4, fourier: weekly }), 'ARIMA(1,1,1)+Fourier(52.18×2)');
