@@ -173,8 +173,9 @@ export interface ForecastEvaluateOptions {
    * season, ARIMA(1,1,1) without). Default: true with a season from 2 to 24, false otherwise (a
    * maximum-likelihood fit costs seconds on a few hundred rows, and its state grows with the
    * season: a longer one, asked for, may be refused by fitSarima). With `times` and no season
-   * of 2 to 24, when the rows' year is over 24 rows (daily, weekly rows): ARIMA(1,1,1) with 2
-   * Fourier pairs of the year as regressors (yearlyFourierExog), unless `sarima: false`.
+   * of 2 to 24, when the rows' year is over 24 rows (daily, weekly rows) and a year of rows
+   * precedes the test part: ARIMA(1,1,1) with 2 Fourier pairs of the year as regressors
+   * (yearlyFourierExog), unless `sarima: false`.
    */
   sarima?: boolean;
   /** Time of every row (needed when the forecaster has calendar covariates). */
@@ -1039,12 +1040,14 @@ export class Forecaster {
     const shortSeason = m !== undefined && m >= 2 && m <= 24;
     // A yearly cycle longer than 24 rows (daily, weekly rows) is too many states for the seasonal
     // model: with dates, ARIMA(1,1,1) gets 2 Fourier pairs of the year as regressors instead,
-    // their forecast rows from the known future dates.
+    // their forecast rows from the known future dates. Not on less than a year of rows before
+    // the test part: there a yearly cycle cannot be told from a trend.
     let fourier: ReturnType<typeof yearlyFourierExog> = null;
     if (options.sarima !== false && !shortSeason && options.times !== undefined) {
       const t = checkTimes(options.times, s.rows, where);
       const cal = detectCalendar(t);
       fourier = cal.terms.some((c) => c.period === 'year') && 'ms' in cal.step ? yearlyFourierExog(t, cal.step.ms, 2) : null;
+      if (fourier !== null && start < fourier.period) fourier = null;
     }
     const sarimaFit = fourier === null ? defaultSarimaSpec(m) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, start) };
     if ((fourier !== null || (options.sarima ?? shortSeason)) && start >= sarimaMinRows(sarimaFit)) {
