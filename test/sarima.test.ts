@@ -301,6 +301,8 @@ describe('Forecaster.evaluate: ARIMA with Fourier pairs of the year for daily an
     // White noise σ = 2 has a mean absolute value of 2·√(2/π) ≈ 1.60: the Fourier model is near it (1.65), plain ARIMA(1,1,1) is not (1.87).
     assert.ok(ev.sarima!.mae < 0.92 * plain && ev.sarima!.mae < 1.1 * 2 * Math.sqrt(2 / Math.PI), `Fourier ARIMA MAE ${ev.sarima!.mae}, plain ARIMA(1,1,1) ${plain}`);
     assert.equal(f.evaluate(y, { times, sarima: false, holtWinters: false, ets: false }).sarima, undefined);
+    // Under a year of rows before the test part (test 0.7: 329 rows): no Fourier model, and no season, so none.
+    assert.equal(f.evaluate(y, { times, test: 0.7, holtWinters: false, ets: false }).sarima, undefined);
     // Hourly rows: no yearly period in the calendar (the day, 24 rows, is the seasonal model's).
     const hourly = Array.from({ length: 200 }, (_, i) => Date.UTC(2020, 0, 1) + i * 3_600_000);
     const g = new Forecaster({ lookback: 7, horizon: 2, units: 2, seed: 1 });
