@@ -125,10 +125,6 @@ describe('fitAuto', () => {
     assert.equal(res.forecaster.lookback, res.choice.lookback);
     assert.deepEqual(res.forecaster.split, { validation: 0.1, test: 0.2 });
     assert.deepEqual((res.forecaster.info.auto as { lookback: number }).lookback, res.choice.lookback);
-    // The chosen model also wins on the test part it never saw.
-    const f4 = new Forecaster({ ...args, lookback: 4 });
-    await f4.fit(y, fitOpts);
-    assert.ok(res.forecaster.evaluate(y).model.mae < f4.evaluate(y).model.mae);
     // Poisoning the test part with extreme (finite) values changes no trial.
     const p = await fitAuto(poison(y), args, fitOpts);
     assert.deepEqual(p.choice.trials.map((t) => [t.lookback, t.validationMae, t.bestEpoch]), res.choice.trials.map((t) => [t.lookback, t.validationMae, t.bestEpoch]));
