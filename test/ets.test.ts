@@ -218,6 +218,9 @@ describe('Forecaster.evaluate: the ETS baseline', () => {
     assert.ok(ev.ets!.mae < 0.01, `ETS MAE ${ev.ets!.mae}`);
     assert.ok(model.seasonal !== null);
     assert.equal(f.evaluate(wave, { holtWinters: false }).etsModel!.seasonal, null);
+    // A season over 24 rows: the non-seasonal variants (a starting state per season row would take minutes at 52 or 365).
+    assert.equal(f.evaluate(wave, { season: 30, holtWinters: false }).etsModel!.seasonal, null, 'season 30: non-seasonal ETS');
+    assert.notEqual(f.evaluate(wave, { season: 24, holtWinters: false }).etsModel!.seasonal, null, 'season 24: seasonal ETS considered and chosen');
     assert.equal(f.evaluate(wave, { ets: false, holtWinters: false }).ets, undefined);
     assert.throws(() => f.evaluate(wave, { ets: 1 } as never), /Forecaster.evaluate: ets must be a boolean, got 1/);
     assert.throws(() => f.evaluate(wave, { ETS: false } as never), /unknown option 'ETS'; supported options: test, season, holtWinters, ets, sarima, times/);

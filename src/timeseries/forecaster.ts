@@ -166,7 +166,12 @@ export interface ForecastEvaluateOptions {
   season?: number;
   /** Score the Holt-Winters baseline (fitted on the rows before the test part). Default true. */
   holtWinters?: boolean;
-  /** Score the ETS baseline (selectEts on the rows before the test part). Default true. */
+  /**
+   * Score the ETS baseline (selectEts on the rows before the test part). Default true. Seasonal
+   * variants only for a season of 2 to AUTO_SEASON_MAX (24) rows: each fits a starting state per
+   * season row, which takes minutes at 52 or 365; above it the non-seasonal variants are
+   * selected (the row's name, e.g. ETS (AAdN), says which).
+   */
   ets?: boolean;
   /**
    * Score the SARIMA baseline (fitSarima on the rows before the test part: (1,1,1)(0,1,1)s with a
@@ -1031,7 +1036,7 @@ export class Forecaster {
     }
     if (options.ets !== false && enough) {
       const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
-      const model = selectEts(y.subarray(0, start), m !== undefined && m >= 2 ? { period: m } : {});
+      const model = selectEts(y.subarray(0, start), m !== undefined && m >= 2 && m <= AUTO_SEASON_MAX ? { period: m } : {});
       const p = etsRolling(model, y, origins, H);
       res.ets = forecastMetrics(actual, p);
       res.etsModel = model;
