@@ -11,10 +11,7 @@ import { backwardThroughTime, forwardThroughTime, zeroMaskedRows, type CellSteps
 import { addRecurrentGradient, gruBackward, gruForward, type GruCache, type GruCacheGrads, type GruDims } from '../ts/gru.js';
 import { gemmWasm } from './gemm.js';
 import { gemmLarge } from './packed.js';
-import { addr, isResident, wasmRuntime } from './runtime.js';
-
-/** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
-const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
+import { addr, isResident, residentOrNull as ok, wasmRuntime } from './runtime.js';
 
 /**
  * From which H the steps multiply U packed (measured, CPU time, batch 64–128). Forward, the

@@ -10,10 +10,7 @@ import { applyRecurrentMask, backwardThroughTime, forwardThroughTime, zeroMasked
 import { lstmBackward, lstmForward, type LstmCache, type LstmCacheGrads, type LstmStepState } from '../ts/lstm.js';
 import { gemmWasm } from './gemm.js';
 import { gemmLarge } from './packed.js';
-import { addr, isResident, wasmRuntime } from './runtime.js';
-
-/** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
-const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
+import { addr, isResident, residentOrNull as ok, wasmRuntime } from './runtime.js';
 
 /** Where the forward steps multiply the recurrent kernel packed once per pass (assembly/packed.ts: in place its rows are 4H floats apart): its address, else 0. */
 function packedForward(c: LstmCache, G: number, H: number): number {

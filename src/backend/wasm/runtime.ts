@@ -353,6 +353,14 @@ export function isResident(a: Float32Array): boolean {
   return buffer === newestBuffer || residentBuffers.has(buffer);
 }
 
+/**
+ * Resident, or absent: the recurrent wrappers' check on an optional buffer. (Their callers
+ * check buffers one by one: an array literal per step would allocate.)
+ */
+export function residentOrNull(a: Float32Array | null): boolean {
+  return a === null || isResident(a);
+}
+
 /** Byte address of a[off] (a must be resident). */
 export function addr(a: Float32Array, off = 0): number {
   return a.byteOffset + off * 4;

@@ -10,10 +10,7 @@
 import { applyRecurrentMask, backwardThroughTime, forwardThroughTime, zeroMaskedRows, type CellSteps, type RecurrentCache, type RecurrentCacheGrads, type RecurrentDims, type RecurrentMasks, type RecurrentWeights } from '../recurrent.js';
 import { simpleRnnBackward, simpleRnnForward } from '../ts/simpleRnn.js';
 import { gemmWasm } from './gemm.js';
-import { addr, isResident, wasmRuntime } from './runtime.js';
-
-/** Resident, or absent. (Checked one by one: an array literal per step would allocate.) */
-const ok = (a: Float32Array | null): boolean => a === null || isResident(a);
+import { addr, residentOrNull as ok, wasmRuntime } from './runtime.js';
 
 export function simpleRnnForwardWasm(c: RecurrentCache, w: RecurrentWeights, m: RecurrentMasks, d: RecurrentDims): void {
   const k = wasmRuntime().kernels;
