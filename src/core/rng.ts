@@ -98,6 +98,21 @@ export function setSeed(seed: number): void {
   globalRng = new Rng(seed);
 }
 
+/**
+ * Run fn with the global generator seeded to `seed`, then put the caller's generator back,
+ * its stream continuing as if fn had not run. Data-parallel fit builds a shard's replica
+ * on the main thread this way, drawing what a worker thread would draw after setSeed.
+ */
+export function withGlobalSeed<T>(seed: number, fn: () => T): T {
+  const saved = globalRng;
+  globalRng = new Rng(seed);
+  try {
+    return fn();
+  } finally {
+    globalRng = saved;
+  }
+}
+
 /** A fresh seed drawn from the global generator (for objects created without a seed). */
 export function nextSeed(): number {
   return globalRng.nextUint32();
