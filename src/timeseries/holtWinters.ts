@@ -237,73 +237,102 @@ function smooth(y: Float64Array, r: Resolved, p: Params, record?: { level: Float
   return sse;
 }
 
-/** Bounded Nelder–Mead: coordinates with a box are projected into it. */
+/**
+ * Bounded Nelder–Mead: coordinates with a box are projected into it. Allocation-free after the
+ * start (the simplex and the trial points live in d + 4 buffers that trade places): the fits call
+ * it for tens of thousands of evaluations, and the arithmetic is the plain textbook one, so the
+ * same start gives the same bits whatever the buffers.
+ */
 export function nelderMead(f: (x: Float64Array) => number, x0: Float64Array, step: Float64Array, lo: Float64Array, hi: Float64Array, maxEvals: number): { x: Float64Array; fx: number } {
   const d = x0.length;
   const clip = (x: Float64Array): Float64Array => {
     for (let i = 0; i < d; i++) x[i] = Math.min(hi[i]!, Math.max(lo[i]!, x[i]!));
     return x;
   };
-  const pts: Float64Array[] = [clip(Float64Array.from(x0))];
+  let pts: Float64Array[] = [clip(Float64Array.from(x0))];
   for (let i = 0; i < d; i++) {
     const p = Float64Array.from(x0);
     p[i] = p[i]! + step[i]!;
     if (p[i]! > hi[i]!) p[i] = x0[i]! - step[i]!;
     pts.push(clip(p));
   }
-  let fs = pts.map(f);
+  let fs = Float64Array.from(pts, f);
   let evals = d + 1;
   const c = new Float64Array(d);
-  const at = (t: number, worst: Float64Array): Float64Array => {
-    const p = new Float64Array(d);
+  let xr: Float64Array = new Float64Array(d);
+  let xe: Float64Array = new Float64Array(d);
+  let xc: Float64Array = new Float64Array(d);
+  // The vertices' order by value: a stable insertion sort, the order Array.prototype.sort gives.
+  const order = new Int32Array(d + 1);
+  let pts2: Float64Array[] = pts.slice();
+  let fs2 = new Float64Array(d + 1);
+  const at = (t: number, worst: Float64Array, p: Float64Array): Float64Array => {
     for (let i = 0; i < d; i++) p[i] = c[i]! + t * (worst[i]! - c[i]!);
     return clip(p);
   };
   while (evals < maxEvals) {
-    const order = fs.map((_, i) => i).sort((a, b) => fs[a]! - fs[b]!);
-    const sorted = order.map((i) => pts[i]!);
-    fs = order.map((i) => fs[i]!);
-    pts.splice(0, pts.length, ...sorted);
+    for (let i = 0; i <= d; i++) {
+      let j = i;
+      const fi = fs[i]!;
+      while (j > 0 && fi < fs[order[j - 1]!]!) {
+        order[j] = order[j - 1]!;
+        j--;
+      }
+      order[j] = i;
+    }
+    for (let i = 0; i <= d; i++) {
+      pts2[i] = pts[order[i]!]!;
+      fs2[i] = fs[order[i]!]!;
+    }
+    [pts, pts2] = [pts2, pts];
+    [fs, fs2] = [fs2, fs];
     const fBest = fs[0]!;
     const fWorst = fs[d]!;
     // Converged: values within a relative 1e-12 and the simplex tiny.
     let size = 0;
-    for (let k = 1; k <= d; k++) for (let i = 0; i < d; i++) size = Math.max(size, Math.abs(pts[k]![i]! - pts[0]![i]!));
+    const p0 = pts[0]!;
+    for (let k = 1; k <= d; k++) {
+      const pk = pts[k]!;
+      for (let i = 0; i < d; i++) size = Math.max(size, Math.abs(pk[i]! - p0[i]!));
+    }
     if (Math.abs(fWorst - fBest) <= 1e-12 * Math.max(1, Math.abs(fBest)) && size < 1e-9) break;
     c.fill(0);
-    for (let k = 0; k < d; k++) for (let i = 0; i < d; i++) c[i] = c[i]! + pts[k]![i]! / d;
+    for (let k = 0; k < d; k++) {
+      const pk = pts[k]!;
+      for (let i = 0; i < d; i++) c[i] = c[i]! + pk[i]! / d;
+    }
     const worst = pts[d]!;
-    const xr = at(-1, worst);
+    at(-1, worst, xr);
     const fr = f(xr);
     evals++;
     if (fr < fBest) {
-      const xe = at(-2, worst);
+      at(-2, worst, xe);
       const fe = f(xe);
       evals++;
       if (fe < fr) {
-        pts[d] = xe;
+        [pts[d], xe] = [xe, worst];
         fs[d] = fe;
       } else {
-        pts[d] = xr;
+        [pts[d], xr] = [xr, worst];
         fs[d] = fr;
       }
     } else if (fr < fs[d - 1]!) {
-      pts[d] = xr;
+      [pts[d], xr] = [xr, worst];
       fs[d] = fr;
     } else {
       const outside = fr < fWorst;
-      const xc = at(outside ? -0.5 : 0.5, worst);
+      at(outside ? -0.5 : 0.5, worst, xc);
       const fc = f(xc);
       evals++;
       if (fc < (outside ? fr : fWorst)) {
-        pts[d] = xc;
+        [pts[d], xc] = [xc, worst];
         fs[d] = fc;
       } else {
         for (let k = 1; k <= d; k++) {
-          const p = new Float64Array(d);
-          for (let i = 0; i < d; i++) p[i] = pts[0]![i]! + 0.5 * (pts[k]![i]! - pts[0]![i]!);
-          pts[k] = clip(p);
-          fs[k] = f(pts[k]!);
+          const p = pts[k]!;
+          for (let i = 0; i < d; i++) p[i] = p0[i]! + 0.5 * (p[i]! - p0[i]!);
+          clip(p);
+          fs[k] = f(p);
         }
         evals += d;
       }
