@@ -29,7 +29,7 @@ import { Engine, weightNames, NonFiniteError } from './engine.js';
 import { bucketOrder } from './trim.js';
 import { Graph } from './graph.js';
 import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type DataModel, type PerName } from './modelData.js';
-import { ParallelTrainer, checkWorkersOption, resolveThreads } from './workers/pool.js';
+import { ParallelTrainer, checkWorkersOption, resolveShards, resolveThreads } from './workers/pool.js';
 import { evaluateSplit, inferenceThreads, predictSplit, releaseReplicas } from './workers/persistent.js';
 import { formatGraphSummary, formatSummary } from './summary.js';
 import { Stream, type StreamPrecision } from './stream.js';
@@ -125,32 +125,41 @@ export interface FitArgs {
   /** Weight per class index, e.g. {0: 1, 1: 5}; turned into sample weights from y (one target per sample). Per output for several. */
   classWeight?: Readonly<Record<number, number>> | readonly Readonly<Record<number, number>>[] | Readonly<Record<string, Readonly<Record<number, number>>>>;
   /**
-   * Data-parallel training: the number of threads that compute each batch, the main
-   * thread included (2 = the main thread + 1 worker thread), or 'auto'. Default 1 (no
-   * worker threads). With n > 1 each batch is split into n contiguous shards, each
-   * thread computes its shard's gradient on its own replica of the model (Node
-   * worker_threads, or module Web Workers on a cross-origin isolated page), the
-   * gradients are combined once per batch and the main thread applies the update:
-   * the same training as with 1 thread up to float rounding (same seed, same data
-   * order), except that each shard draws its own dropout masks (same distribution).
-   * In Node fit borrows the threads of the persistent worker pool (workers/persistent.ts:
-   * started once, kept for later calls, unref'd); elsewhere (browsers) its threads start
-   * when fit starts and are stopped when it ends, however it ends. A failing thread makes
-   * fit reject with its message (and the pool starts afresh next time). Default 1: only the
-   * same thread count reproduces a fit to the bit (the gradient's float sums follow it). Stateful layers, trainable
-   * BatchNormalization layers (each shard would normalise with its own batch's
-   * statistics), custom layers or losses and runtimes without worker threads or
-   * SharedArrayBuffer reject n > 1;
-   * n above batchSize is capped to it.
+   * Data-parallel training: how many shards each batch is cut into (1, n, or 'auto', the
+   * default). Each batch is split into contiguous shards; each shard's gradient is computed
+   * on its own replica of the model (Node worker_threads, or module Web Workers on a
+   * cross-origin isolated page; the main thread computes shard 0), the gradients are combined
+   * once per batch in shard order and the main thread applies the update: the same training
+   * as one shard up to float rounding (same seed, same data order), except that each shard
+   * draws its own dropout masks (same distribution).
    *
-   * 'auto' picks n > 1 only where it should win: the most threads, up to the machine's
-   * cores, such that every thread gets at least 8 rows of a batch and an estimated
-   * max(10 MFLOP, 1000 × the parameter count) of training work per batch (the 2-D weight
-   * matrices' multiply-adds ×6 per sample and step: 6·B·T·(I+H)·G·H for a recurrent
-   * layer), against a per-batch synchronisation of a few hundredths of a millisecond
-   * plus a few ns per parameter; otherwise (and wherever n > 1 is refused) 1. E.g.
-   * LSTM(128) on [64, 50, 16] batches (1.4 GFLOP) gets 2 threads on 2 cores;
-   * SimpleRNN(32) on [32, 10, 1] batches (2 MFLOP) stays on 1.
+   * **Reproducible on any machine:** the shard count depends only on the model and the batch
+   * shapes, never on the machine; the *threads* computing the shards are whatever the
+   * machine and runtime offer (up to one per shard), and where there are fewer than shards
+   * (one core, a browser page without isolation) the main thread computes the remaining
+   * shards itself, on replicas built as a worker builds them. So the same seed, data, options
+   * and backend give the same bits whatever the machine, and a fit resumed with
+   * initialEpoch (on the same model object) trains exactly as an unbroken one.
+   *
+   * 'auto' (the default) cuts 1 shard wherever shards would train another model or a worker
+   * could not rebuild it: stateful layers, trainable BatchNormalization (each shard would
+   * normalise with its own batch's statistics), custom layer classes or losses, several
+   * trained outputs whose losses would split unevenly. Otherwise it cuts up to 2 shards
+   * (AUTO_MAX_SHARDS, whatever the cores) where each gets at least 8 rows of a batch and
+   * an estimated max(10 MFLOP, 1000 × the parameter count) of training work per batch (the
+   * 2-D weight matrices' multiply-adds ×6 per sample and step: 6·B·T·(I+H)·G·H for a
+   * recurrent layer); e.g. LSTM(128) on [64, 50, 16] batches (1.4 GFLOP) gets 2 shards,
+   * SimpleRNN(32) on [32, 10, 1] batches (2 MFLOP) 1. Its shards run on up to as many threads
+   * as there are cores.
+   *
+   * workers: 1 is one shard on the main thread (no replica, no worker). An explicit n > 1
+   * cuts n shards on n threads (n capped at batchSize) and is refused with an error naming
+   * the reason where 'auto' would cut 1 shard, or where the runtime has no worker threads
+   * with SharedArrayBuffer. In Node fit borrows the threads of the persistent worker pool
+   * (workers/persistent.ts: started once, kept for later calls, unref'd); elsewhere
+   * (browsers) its threads start when fit starts and are stopped when it ends, however it
+   * ends. A failing thread makes fit reject with its message (and the pool starts afresh
+   * next time).
    */
   workers?: number | 'auto';
   /**
@@ -611,7 +620,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const yieldEvery = args.yieldEvery ?? 'auto';
     if (!['auto', 'batch', 'epoch', 'never'].includes(yieldEvery)) throw new RangeError(`fit: yieldEvery must be 'auto', 'batch', 'epoch' or 'never', got ${show(yieldEvery)}`);
     if (args.seed !== undefined) checkNonNegativeInt(args.seed, 'fit: seed');
-    const workers = args.workers === undefined ? 1 : checkWorkersOption(args.workers);
+    const workers = args.workers === undefined ? 'auto' : checkWorkersOption(args.workers);
     const signal = args.signal;
     const bucketByLength = args.bucketByLength === undefined ? false : checkBoolean(args.bucketByLength, 'fit: bucketByLength');
     if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw new TypeError(`fit: signal must be an AbortSignal, got ${show(signal)}`);
@@ -670,8 +679,11 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const nOut = engine.outputs.length;
     const weighted = train.sw.map((w) => w !== null);
     const outSums = new Float64Array(nOut);
-    const threads = workers === 1 ? 1 : await resolveThreads(workers, this, batchSize, train.xLen);
-    const pool = threads > 1 ? await ParallelTrainer.start(this, threads, train, batchSize, fitSeed) : null;
+    // The shard count follows the model and the batch shapes (it sets the gradient's float sums);
+    // the thread count follows the machine and never changes the bits.
+    const shards = resolveShards(workers, this, batchSize, train.xLen);
+    const threads = await resolveThreads(workers, shards);
+    const pool = shards > 1 ? await ParallelTrainer.start(this, shards, threads, train, batchSize, fitSeed) : null;
 
     try {
       if (signal?.aborted) throw abortError(this.where, signal, history, initialEpoch, 0);

@@ -10,12 +10,23 @@ import type { InjectedFault } from './protocol.js';
 
 /**
  * Test-only hooks (not exported from the package): make a worker fail on purpose; shorten
- * the startup deadline and the grace a batch's workers get after the main thread's shard.
+ * the startup deadline and the grace a batch's workers get after the main thread's shard;
+ * cap the threads fit's 'auto' may use (as a 1-core machine or a browser page without
+ * isolation would), to check that the thread count never changes a fit's bits.
  */
-export const workerTestHooks: { fault: InjectedFault | null; startupTimeoutMs: number; stallGraceMs: number } = {
+export const workerTestHooks: {
+  fault: InjectedFault | null;
+  startupTimeoutMs: number;
+  stallGraceMs: number;
+  maxFitThreads: number;
+  /** The last fit's shard and thread counts (written by fit, read by tests). */
+  lastFit: { shards: number; threads: number } | null;
+} = {
   fault: null,
   startupTimeoutMs: 60_000,
   stallGraceMs: 30_000,
+  maxFitThreads: Infinity,
+  lastFit: null,
 };
 
 /** The first stateful recurrent layer (stateful layers carry state across batches: no data parallelism). */

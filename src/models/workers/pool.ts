@@ -5,14 +5,19 @@
  * (persistent.ts) and given back when fit ends, elsewhere started by fit and terminated
  * when it ends, however it ends.
  *
- * A step splits the batch into `threads` contiguous shards; the main thread computes
- * shard 0 while each worker computes its own; the gradients are combined once per batch
- * (Σ shardScale · shard gradient), then the main thread alone applies regularizers, the
- * optimizer and constraints and updates the metrics from every shard's outputs.
+ * A step splits the batch into contiguous shards, as many as the model and the batch shapes
+ * say (resolveShards: never the machine); the main thread computes shard 0 while each worker
+ * thread computes its own, and the main thread the shards no worker took (fewer threads than
+ * shards: a 1-core machine, a page without isolation), each on a replica built as a worker
+ * builds it; the gradients are combined once per batch in shard order (Σ shardScale · shard
+ * gradient), then the main thread alone applies regularizers, the optimizer and constraints
+ * and updates the metrics from every shard's outputs. So the bits of a fit depend on the
+ * shard count, never on how many threads computed the shards.
  */
 import { BatchNormalization, Bidirectional, TimeDistributed, type Layer } from '../../layers/index.js';
 import { lossFromConfig, type Loss } from '../../losses/index.js';
 import { backend } from '../../backend/kernels.js';
+import { withGlobalSeed } from '../../core/rng.js';
 import type { Dataset } from '../data.js';
 import type { Engine } from '../engine.js';
 import type { Graph } from '../graph.js';
@@ -38,6 +43,7 @@ import {
 } from './protocol.js';
 import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks } from './checks.js';
 import { leaseWorkers } from './persistent.js';
+import { ShardReplica, replicaSeed } from './replica.js';
 import { availableCores, spawnThread, threadsAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
 export { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks };
@@ -55,8 +61,8 @@ const STALL_FACTOR = 20;
 /**
  * The 'auto' rule's constants. A step's synchronisation costs ~0.015–0.05 ms idle, more
  * under load (one wake-up each way; measured on a 2-core x86 machine), plus a few ns per
- * parameter (weights out, each worker's gradient back, the reduction). 'auto' uses t > 1
- * threads only when each thread gets ≥ AUTO_MIN_ROWS rows (narrower shards run the
+ * parameter (weights out, each worker's gradient back, the reduction). 'auto' cuts s > 1
+ * shards only when each shard gets ≥ AUTO_MIN_ROWS rows (narrower shards run the
  * products too thin to pay), ≥ AUTO_MIN_FLOPS estimated training FLOPs per batch and
  * ≥ AUTO_FLOPS_PER_PARAM per parameter. Measured with the WebAssembly kernels, LSTM(32)
  * on [32, 10, 8] batches (1e7 FLOPs, 5e6 per thread) gains nothing from 2 threads
@@ -67,6 +73,13 @@ const STALL_FACTOR = 20;
 export const AUTO_MIN_ROWS = 8;
 export const AUTO_MIN_FLOPS = 1e7;
 export const AUTO_FLOPS_PER_PARAM = 1000;
+/**
+ * 'auto' cuts a batch into at most this many shards, whatever the machine: the shard count
+ * sets the order of the gradient's float sums, so it must not follow the core count for a
+ * seeded fit to give the same bits everywhere. Two is what the 2-core machines measured gain
+ * from; with fewer threads the main thread computes the second shard itself.
+ */
+export const AUTO_MAX_SHARDS = 2;
 
 export function checkWorkersOption(v: unknown, what = 'fit'): WorkersOption {
   if (v === 'auto') return v;
@@ -100,19 +113,23 @@ function lossTransferable(loss: Loss): boolean {
 }
 
 /**
- * How many threads fit uses. An explicit n > 1 must be possible here (else an error
- * saying why); 'auto' is 1 wherever n > 1 is impossible or not expected to win (see
- * AUTO_MIN_ROWS, AUTO_MIN_FLOPS, AUTO_FLOPS_PER_PARAM), else the most threads (≤ cores)
- * that each get enough work. More threads than rows in a batch would idle: n is capped at batchSize.
+ * How many shards fit cuts each batch into: a function of the model and the batch shapes
+ * only (never the machine), so a seeded fit gives the same bits on any machine. An explicit
+ * n > 1 must be possible for this model (else an error saying why) and is capped at
+ * batchSize; 'auto' is 1 wherever shards would train another model than one shard would
+ * (stateful layers, trainable BatchNormalization, several outputs whose losses split
+ * unevenly) or a replica could not be rebuilt (custom layers or losses), else up to
+ * AUTO_MAX_SHARDS such that each shard gets enough rows and work (AUTO_MIN_ROWS,
+ * AUTO_MIN_FLOPS, AUTO_FLOPS_PER_PARAM).
  */
-export async function resolveThreads(option: WorkersOption, model: Model, batchSize: number, xLen: readonly number[]): Promise<number> {
+export function resolveShards(option: WorkersOption, model: Model, batchSize: number, xLen: readonly number[]): number {
   if (option === 1) return 1;
   const auto = option === 'auto';
   const graph = model.graph;
   const layers = graph.weightedLayers;
-  const refuse = (message: string, kind: typeof RangeError | typeof Error = RangeError): number => {
+  const refuse = (message: string): number => {
     if (auto) return 1;
-    throw new kind(message);
+    throw new RangeError(message);
   };
   const stateful = statefulLayer(layers);
   if (stateful !== null) return refuse(`${stateful.where}: a stateful layer carries its state from one batch to the next, so it cannot train data-parallel (fit option workers: ${option}); use workers: 1`);
@@ -120,7 +137,6 @@ export async function resolveThreads(option: WorkersOption, model: Model, batchS
   if (batchStats !== null) {
     return refuse(`${batchStats.where}: BatchNormalization trains on each batch's statistics, and data-parallel fit (workers: ${option}) would give every shard its own, training a different model than workers: 1; use workers: 1 (or freeze the layer with trainable false)`);
   }
-  if (!threadsAvailable()) return refuse(`fit: workers: ${option} needs worker threads with SharedArrayBuffer, which this runtime lacks (in a browser the page must be cross-origin isolated); use workers: 1 or 'auto'`, Error);
   const custom = customLayer(layers);
   if (custom !== null) return refuse(`${custom.where}: fit option workers: ${option} needs rnnkit's own layer classes (worker threads rebuild the model from its config); this one is ${custom.constructor.name}`);
   const losses = model.engine.outputs.map((o) => o.loss);
@@ -130,13 +146,32 @@ export async function resolveThreads(option: WorkersOption, model: Model, batchS
   const why = unevenShards(model, losses);
   if (why !== null) return refuse(`fit: workers: ${option}: ${why}; use workers: 1`);
   if (!auto) return Math.min(option, batchSize);
-  const cores = await availableCores();
   const flops = estimateBatchFlops(graph, batchSize, xLen);
-  const params = model.countParams();
-  const enough = Math.max(AUTO_MIN_FLOPS, AUTO_FLOPS_PER_PARAM * params);
-  let n = Math.min(cores, Math.floor(batchSize / AUTO_MIN_ROWS));
+  const enough = Math.max(AUTO_MIN_FLOPS, AUTO_FLOPS_PER_PARAM * model.countParams());
+  let n = Math.min(AUTO_MAX_SHARDS, Math.floor(batchSize / AUTO_MIN_ROWS));
   while (n > 1 && flops / n < enough) n--;
   return Math.max(1, n);
+}
+
+/**
+ * How many threads compute a fit's `shards` shards (the main thread included): for an
+ * explicit n, all of them (else an error: this runtime has no worker threads); for 'auto',
+ * as many as the machine has cores and the runtime allows, the main thread computing the rest.
+ */
+export async function resolveThreads(option: WorkersOption, shards: number): Promise<number> {
+  const threads = await threadsFor(option, shards);
+  workerTestHooks.lastFit = { shards, threads };
+  return threads;
+}
+
+async function threadsFor(option: WorkersOption, shards: number): Promise<number> {
+  if (shards === 1) return 1;
+  if (!threadsAvailable()) {
+    if (option === 'auto') return 1;
+    throw new Error(`fit: workers: ${option} needs worker threads with SharedArrayBuffer, which this runtime lacks (in a browser the page must be cross-origin isolated); use workers: 1 or 'auto'`);
+  }
+  if (option !== 'auto') return shards;
+  return Math.max(1, Math.min(shards, await availableCores(), workerTestHooks.maxFitThreads));
 }
 
 /**
@@ -179,9 +214,11 @@ interface WaitAsync {
 }
 const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
 
-/** The worker threads of one fit and the shared memory they work in. */
+/** The shards of one fit: its worker threads, its main-thread replicas and the memory they work in. */
 export class ParallelTrainer {
   private readonly handles: ThreadHandle[] = [];
+  /** Replicas of shards threads … shards − 1, computed on the main thread (no worker took them). */
+  private readonly locals: ShardReplica[] = [];
   private readonly ctrl: Int32Array;
   private readonly results: Float64Array;
   private readonly sharedParams: Float32Array;
@@ -198,18 +235,20 @@ export class ParallelTrainer {
   private wake: (() => void) | null = null; // resolves the main thread's wait on a message
   private doneMessages = 0;
   private readonly scale: Float64Array; // per shard: its factor in the gradient reduction
-  private readonly stride: number; // results per thread
+  private readonly stride: number; // results per shard
   private readonly lead: number; // the output whose rows and mask set the shard factors
   private readonly valid0: Float64Array; // per output: the main thread's mask Σ
 
   private constructor(
     private readonly engine: Engine,
+    private readonly shards: number,
+    /** Threads computing the shards, the main thread included (≤ shards). */
     private readonly threads: number,
     private readonly dims: BatchDims,
     private readonly paramCount: number,
     buffers: InitMessage['buffers'],
   ) {
-    const f32 = (b: SharedArrayBuffer): Float32Array => new Float32Array(b);
+    const f32 = (b: ArrayBufferLike): Float32Array => new Float32Array(b);
     this.ctrl = new Int32Array(buffers.ctrl);
     this.results = new Float64Array(buffers.results);
     this.sharedParams = f32(buffers.params);
@@ -219,7 +258,7 @@ export class ParallelTrainer {
     this.ssw = buffers.sw.map(f32);
     this.sOut = buffers.out.map(f32);
     this.sMask = buffers.mask.map(f32);
-    this.scale = new Float64Array(threads);
+    this.scale = new Float64Array(shards);
     const nOut = engine.outputs.length;
     this.stride = resultStride(nOut);
     this.lead = Math.max(0, engine.outputs.findIndex((o) => o.loss !== null));
@@ -227,10 +266,12 @@ export class ParallelTrainer {
   }
 
   /**
-   * Start threads − 1 workers for a fit on `ds` (the model built and compiled, its
-   * arenas planned) and wait until each has built its replica.
+   * Prepare `shards` shards for a fit on `ds` (the model built and compiled, its arenas
+   * planned): threads − 1 worker threads take shards 1 … threads − 1 (started, or borrowed
+   * from the pool, and waited for until each has built its replica); the main thread builds
+   * replicas for the rest.
    */
-  static async start(model: Model, threads: number, ds: Dataset, batchSize: number, fitSeed: number): Promise<ParallelTrainer> {
+  static async start(model: Model, shards: number, threads: number, ds: Dataset, batchSize: number, fitSeed: number): Promise<ParallelTrainer> {
     const engine = model.engine;
     const outWidth = engine.outputs.map((_, o) => engine.outputWidth(o, ds.xLen));
     const dims: BatchDims = {
@@ -244,9 +285,25 @@ export class ParallelTrainer {
       batchSize,
     };
     const P = engine.params.length;
-    const buffers = allocShared(threads, P, dims);
-    const trainer = new ParallelTrainer(engine, threads, dims, P, buffers);
+    const buffers = allocShared(shards, P, dims, threads > 1);
+    const trainer = new ParallelTrainer(engine, shards, threads, dims, P, buffers);
     const { modelJson, weightData } = modelToArtifacts(model, {}, 'weights.bin');
+    const initFor = (i: number): InitMessage => ({
+      type: 'init',
+      index: i,
+      shards,
+      backend: backend().name,
+      modelJson,
+      weightData,
+      losses: engine.outputs.map((o) => (o.loss === null ? null : { className: o.loss.className, config: o.loss.getConfig() })),
+      lossWeights: engine.outputs.map((o) => o.weight),
+      paramCount: P,
+      dims,
+      buffers,
+      fitSeed,
+      postDone: waitAsync === undefined,
+      fault: workerTestHooks.fault,
+    });
     const ready = new Set<number>();
     let startupDone: (() => void) | null = null;
     const allReady = new Promise<void>((resolve) => (startupDone = resolve));
@@ -267,7 +324,7 @@ export class ParallelTrainer {
     });
     try {
       // The persistent pool's threads where it can lend them (Node); else this fit's own.
-      const lease = await leaseWorkers(threads - 1, events);
+      const lease = threads > 1 ? await leaseWorkers(threads - 1, events) : null;
       if (lease !== null) {
         trainer.handles.push(...lease.handles);
         trainer.release = lease.release;
@@ -275,24 +332,10 @@ export class ParallelTrainer {
       for (let i = 1; i < threads; i++) {
         const handle = lease !== null ? lease.handles[i - 1]! : await spawnThread(events(i));
         if (lease === null) trainer.handles.push(handle);
-        const init: InitMessage = {
-          type: 'init',
-          index: i,
-          threads,
-          backend: backend().name,
-          modelJson,
-          weightData,
-          losses: engine.outputs.map((o) => (o.loss === null ? null : { className: o.loss.className, config: o.loss.getConfig() })),
-          lossWeights: engine.outputs.map((o) => o.weight),
-          paramCount: P,
-          dims,
-          buffers,
-          fitSeed,
-          postDone: waitAsync === undefined,
-          fault: workerTestHooks.fault,
-        };
-        handle.post(init);
+        handle.post(initFor(i));
       }
+      // The shards no worker takes, built as a worker builds its replica (same global seed).
+      for (let i = threads; i < shards; i++) trainer.locals.push(withGlobalSeed(replicaSeed(fitSeed, i), () => new ShardReplica(initFor(i))));
       // Wait for every replica, or the first failure, or the deadline: a worker whose
       // script loaded but never answers (a broken deployment) must not hang fit.
       const limit = workerTestHooks.startupTimeoutMs;
@@ -351,7 +394,8 @@ export class ParallelTrainer {
    * update, metrics; the losses go to engine.stepLoss / outputLoss as trainStep's do.
    */
   async step(B: number, epoch: number): Promise<void> {
-    const { engine, ctrl, dims, threads: n } = this;
+    const { engine, ctrl, dims, shards: n } = this;
+    const workers = this.threads - 1;
     if (this.failure !== null) throw this.failure;
     const P = this.paramCount;
     const nOut = engine.outputs.length;
@@ -370,9 +414,11 @@ export class ParallelTrainer {
     this.doneMessages = 0;
     Atomics.store(ctrl, EPOCH, epoch);
     Atomics.store(ctrl, DONE, 0);
-    Atomics.store(ctrl, CMD, CMD_BATCH);
-    Atomics.add(ctrl, SEQ, 1);
-    Atomics.notify(ctrl, SEQ);
+    if (workers > 0) {
+      Atomics.store(ctrl, CMD, CMD_BATCH);
+      Atomics.add(ctrl, SEQ, 1);
+      Atomics.notify(ctrl, SEQ);
+    }
 
     // Shard 0 on this thread meanwhile; its metrics now, before another forward reuses its output.
     const started = Date.now();
@@ -386,7 +432,9 @@ export class ParallelTrainer {
     engine.updateMetrics();
 
     const ownMs = Date.now() - started;
-    await this.waitDone(n - 1, workerTestHooks.stallGraceMs + STALL_FACTOR * ownMs);
+    // The shards no worker took, in order, on this thread (each writes only its own slots).
+    for (let i = 0; i < this.locals.length; i++) this.locals[i]!.run();
+    if (workers > 0) await this.waitDone(workers, workerTestHooks.stallGraceMs + STALL_FACTOR * ownMs);
 
     // Each output's share per shard (its reduction, its rows, its mask); the gradient mixes the
     // outputs, so it takes the lead output's factors (resolveThreads made sure they agree).
@@ -484,6 +532,7 @@ export class ParallelTrainer {
     Atomics.add(this.ctrl, SEQ, 1);
     Atomics.notify(this.ctrl, SEQ);
     Atomics.notify(this.ctrl, DONE); // releases a waitDone waiter that lost its race to the timer
+    for (const r of this.locals) r.model.dispose();
     if (this.release !== null) await this.release(this.failure !== null);
     else await Promise.all(this.handles.map((h) => h.terminate().catch(() => undefined)));
   }

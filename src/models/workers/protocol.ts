@@ -1,26 +1,31 @@
 /**
- * Data-parallel fit: what the main thread and its worker threads share. Browser-safe
- * (no Node imports): the same protocol runs over Node worker_threads and Web Workers.
+ * Data-parallel fit: what the main thread and the shard replicas share. Browser-safe
+ * (no Node imports): the same protocol runs over Node worker_threads and Web Workers, and
+ * in plain memory where the main thread computes every shard itself.
  *
- * Memory (SharedArrayBuffers, allocated once per fit by the main thread):
- *   ctrl    Int32   [CTRL_SIZE + 2·threads]  sequence number, command, done/failed counters,
- *                                            epoch, and per thread its shard (first row, rows)
- *   results Float64 [threads · (1 + 2·outputs)] per thread: its shard's total loss, then per
+ * A batch is cut into `shards` contiguous shards (their number set by the model and the
+ * batch shapes only: pool.ts resolveShards); shard 0 is the main engine's, shard i ≥ 1 a
+ * replica's — in worker thread i where one runs, else on the main thread (replica.ts).
+ *
+ * Memory (allocated once per fit by the main thread; SharedArrayBuffers when workers run):
+ *   ctrl    Int32   [CTRL_SIZE + 2·shards]   sequence number, command, done/failed counters,
+ *                                            epoch, and per shard its first row and rows
+ *   results Float64 [shards · (1 + 2·outputs)] per shard: its total loss, then per
  *                                            output its loss and its output mask's Σ
  *   params  Float32 [P]                      the weights, written by the main thread per batch
- *   grads   Float32 [(threads − 1)·P]        one gradient slot per worker thread
+ *   grads   Float32 [(shards − 1)·P]         one gradient slot per replica shard
  *   x[k]    Float32 [batchSize · width]      per input, the batch, row r at r·width
  *   y[o], sw[o] Float32 [batchSize · width]  per output, targets and sample weights
- *   out[o]  Float32 [batchSize · outWidth]   per output, the workers' output rows (for the metrics)
- *   mask[o] Float32 [batchSize · steps]      per output, the workers' output-mask rows
+ *   out[o]  Float32 [batchSize · outWidth]   per output, the replicas' output rows (for the metrics)
+ *   mask[o] Float32 [batchSize · steps]      per output, the replicas' output-mask rows
  *
- * A step: the main thread writes the workers' rows and the weights, sets each shard,
+ * A step: the main thread writes the replicas' rows and the weights, sets each shard,
  * zeroes DONE and bumps SEQ (Atomics.notify). Each worker wakes (Atomics.wait), copies
  * the weights into its replica, runs forward + loss + backward on its rows, writes its
  * gradient, loss, mask sum, output and mask rows, then adds 1 to DONE (notify). The main
- * thread computes shard 0 itself meanwhile, then waits for DONE (Atomics.waitAsync:
- * never blocking its event loop), combines the gradients (`shardScale`) and updates.
- * Thread 0 is the main thread; workers are 1 … threads − 1.
+ * thread computes shard 0 itself meanwhile, then the shards no worker took, then waits for
+ * DONE (Atomics.waitAsync: never blocking its event loop), combines the gradients in shard
+ * order (`shardScale`) and updates.
  */
 import type { Reduction } from '../../losses/index.js';
 import type { ModelJSON } from '../saving.js';
@@ -54,16 +59,17 @@ export interface BatchDims {
   batchSize: number;
 }
 
+/** SharedArrayBuffers where worker threads run; plain ArrayBuffers where every shard runs on the main thread. */
 export interface SharedBuffers {
-  ctrl: SharedArrayBuffer;
-  results: SharedArrayBuffer;
-  params: SharedArrayBuffer;
-  grads: SharedArrayBuffer;
-  x: SharedArrayBuffer[];
-  y: SharedArrayBuffer[];
-  sw: SharedArrayBuffer[];
-  out: SharedArrayBuffer[];
-  mask: SharedArrayBuffer[];
+  ctrl: ArrayBufferLike;
+  results: ArrayBufferLike;
+  params: ArrayBufferLike;
+  grads: ArrayBufferLike;
+  x: ArrayBufferLike[];
+  y: ArrayBufferLike[];
+  sw: ArrayBufferLike[];
+  out: ArrayBufferLike[];
+  mask: ArrayBufferLike[];
 }
 
 /** Float64 results per thread: the total loss, then (loss, mask Σ) per output. */
@@ -83,9 +89,9 @@ export interface InjectedFault {
 /** The first message to a worker: everything it needs to build its replica. */
 export interface InitMessage {
   type: 'init';
-  /** This worker's thread index (1 … threads − 1) and the thread count. */
+  /** The shard this replica computes (1 … shards − 1; shard 0 is the main engine's) and the shard count. */
   index: number;
-  threads: number;
+  shards: number;
   /** backend().name on the main thread. */
   backend: string;
   /** The model as save writes it (topology + weights); the same path loadModel reads. */
@@ -111,13 +117,19 @@ export type WorkerMessage =
   | { type: 'error'; message: string; stack?: string }
   | { type: 'done' };
 
-/** The shared buffers of one fit (see the layout above). */
-export function allocShared(threads: number, paramCount: number, dims: BatchDims): SharedBuffers {
-  const f32 = (n: number): SharedArrayBuffer => new SharedArrayBuffer(n * 4);
+/**
+ * The buffers of one fit (see the layout above; "thread" there is a shard, of which `shards`),
+ * shared when worker threads compute some of the shards, else ordinary memory (a runtime
+ * without SharedArrayBuffer can still compute every shard on its main thread).
+ */
+export function allocShared(shards: number, paramCount: number, dims: BatchDims, shared: boolean): SharedBuffers {
+  const bytes = (n: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+  const f32 = (n: number): ArrayBufferLike => bytes(n * 4);
   const B = dims.batchSize;
+  const threads = shards;
   return {
-    ctrl: new SharedArrayBuffer((CTRL_SIZE + 2 * threads) * 4),
-    results: new SharedArrayBuffer(resultStride(dims.yWidth.length) * threads * 8),
+    ctrl: bytes((CTRL_SIZE + 2 * threads) * 4),
+    results: bytes(resultStride(dims.yWidth.length) * threads * 8),
     params: f32(paramCount),
     grads: f32((threads - 1) * paramCount),
     x: dims.xWidth.map((w) => f32(B * w)),
@@ -129,7 +141,7 @@ export function allocShared(threads: number, paramCount: number, dims: BatchDims
 }
 
 /**
- * Split B rows into `threads` contiguous shards, the first B mod threads one row
+ * Split B rows into `threads` (= shards) contiguous shards, the first B mod threads one row
  * larger: shard i is [start(i), start(i) + size(i)). Shard 0 (the main thread's) is
  * never smaller than another.
  */
