@@ -89,6 +89,9 @@ Options:
                               e.g. 80% interval)
   --metrics-json FILE         write the test-part metrics of the model and every baseline as
                               {"model": {mae, rmse, mape, smape}, "baselines": {name: {…}}, …}
+  --baselines LIST            the fitted baselines to score: all (default), none, or some of
+                              holtWinters,ets,sarima (last value and seasonal naive always;
+                              ETS and SARIMA cost seconds of CPU on a few hundred rows)
   -h, --help`;
 
 const FORECAST_HELP = `Usage: rnnkit timeseries forecast DIR data.csv --steps N [options]
@@ -129,6 +132,8 @@ Options:
   --fill previous|linear  fill missing values (default: refuse them)
   --metrics-json FILE     write the metrics of the model and every baseline as JSON (as train)
   --plot FILE.svg         plot the test part (as train), with quantiles the interval as a band
+  --baselines LIST        the fitted baselines to score: all (default), none, or some of
+                          holtWinters,ets,sarima (as train)
   -h, --help`;
 
 export const TIMESERIES_HELP = `Usage: rnnkit timeseries <command> [options]
@@ -140,7 +145,7 @@ Commands:
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
-const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'id-column', 'lookback', 'horizon', 'season', 'budget', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json'];
+const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'id-column', 'lookback', 'horizon', 'season', 'budget', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json', 'baselines'];
 const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, auto: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
@@ -193,6 +198,17 @@ function isDateColumn(table: Table, name: string): boolean {
 
 const fill = (values: Record<string, unknown>): FillMethod | undefined => (values.fill === undefined ? undefined : choiceOption(values, 'fill', ['previous', 'linear'] as const, 'previous'));
 
+const BASELINES = ['holtWinters', 'ets', 'sarima'] as const;
+
+/** --baselines LIST as evaluate's options: those left out are off; those kept at evaluate's defaults (SARIMA only where it applies). */
+function baselineOptions(values: Record<string, unknown>, command: string): { holtWinters?: false; ets?: false; sarima?: false } {
+  const v = values.baselines;
+  if (v === undefined || v === 'all') return {};
+  const names = v === 'none' ? [] : String(v).split(',').map((x) => x.trim());
+  for (const n of names) if (!(BASELINES as readonly string[]).includes(n)) throw usageError(`${command}: --baselines: unknown baseline ${JSON.stringify(n)}; give all, none, or some of ${BASELINES.join(', ')}`);
+  return Object.fromEntries(BASELINES.filter((b) => !names.includes(b)).map((b) => [b, false]));
+}
+
 function required(values: Record<string, unknown>, name: string, command: string): void {
   if (values[name] === undefined || values[name] === '') throw usageError(`${command}: --${name} is required (see ${command} --help)`);
 }
@@ -213,6 +229,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   const strategy = choiceOption(values, 'strategy', ['direct', 'recursive'] as const, DEFAULTS.strategy);
   const scaling = choiceOption(values, 'scaling', ['relative', 'standard', 'minmax'] as const, DEFAULTS.scaling);
   const reference = choiceOption(values, 'reference', ['last', 'line', 'holtWinters', 'seasonalLine'] as const, DEFAULTS.reference);
+  const baselines = baselineOptions(values, command);
   if (values.reference !== undefined && scaling !== 'relative') throw usageError(`${command}: --reference measures windows from a reference, which needs --scaling relative (got --scaling ${scaling})`);
   const ensemble = intOption(values, 'ensemble', DEFAULTS.ensemble);
   const calendar = values['no-calendar'] !== true;
@@ -292,7 +309,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     const vl = h.history.val_loss;
     const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
     print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
-    const ev = f.evaluateMany(many.series, { season, ...((f.calendar ?? null) !== null ? { times: calById } : {}) });
+    const ev = f.evaluateMany(many.series, { season, ...baselines, ...((f.calendar ?? null) !== null ? { times: calById } : {}) });
     const plot = values.plot === undefined ? undefined : { file: values.plot as string, series: many.series, times: many.times, timeName, dates: timeName !== undefined && isDateColumn(table, timeName) };
     await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot }, print);
     if (outDir !== undefined) {
@@ -323,7 +340,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
   print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
   const season = f.season;
-  const ev = f.evaluate(series, { ...(cal !== null ? { times: calTimes } : {}) });
+  const ev = f.evaluate(series, { ...baselines, ...(cal !== null ? { times: calTimes } : {}) });
   await reportEvaluation(ev, { test, season, series, timeName: values['time-column'] as string | undefined, times, dates: times !== undefined && isDateColumn(table, values['time-column'] as string), target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
   if (outDir !== undefined) {
     await f.save(outDir);
@@ -609,7 +626,7 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
 
 async function evaluate(argv: string[], print: Print): Promise<void> {
   const command = 'rnnkit timeseries evaluate';
-  const names = ['csv', 'time-column', 'season', 'test', 'fill', 'metrics-json', 'plot'];
+  const names = ['csv', 'time-column', 'season', 'test', 'fill', 'metrics-json', 'plot', 'baselines'];
   const { values, positionals } = parse(argv, { ...Object.fromEntries(names.map((k) => [k, { type: 'string' as const }])), help: { type: 'boolean', short: 'h' } }, command);
   if (values.help === true) return print(EVALUATE_HELP);
   if (positionals.length === 0) throw usageError(`${command}: expected a model directory (see ${command} --help)`);
@@ -618,6 +635,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   if (file === undefined || file === '') throw usageError(`${command}: --csv is required (see ${command} --help)`);
   const dir = positionals[0]!;
   const fillMethod = fill(values);
+  const baselines = baselineOptions(values, command);
   const f = await loadForecaster(dir);
   const season = values.season === undefined ? f.season : intOption(values, 'season', 1);
   const test = numberOption(values, 'test', f.split.test, (n) => n > 0 && n < 1, 'a number in (0, 1)');
@@ -631,7 +649,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
     if ((f.calendar ?? null) !== null && many.times === undefined) throw new CliError(`${file}: the model takes calendar covariates from the time column${saved !== undefined ? ` '${saved}'` : ''}, which this file lacks (name the file's own with --time-column)`);
     const target = f.columns[f.target] ?? 'value';
     print(`Evaluating ${dir} on ${file}: ${Object.keys(many.series).length} series by '${idColumn}', target '${target}', lookback ${f.lookback}, horizon ${f.horizon}`);
-    const ev = f.evaluateMany(many.series, { test, ...(season !== undefined ? { season } : {}), ...((f.calendar ?? null) !== null ? { times: many.times } : {}) });
+    const ev = f.evaluateMany(many.series, { test, ...baselines, ...(season !== undefined ? { season } : {}), ...((f.calendar ?? null) !== null ? { times: many.times } : {}) });
     const plot = values.plot === undefined ? undefined : { file: values.plot as string, series: many.series, times: many.times, timeName, dates: timeName !== undefined && isDateColumn(table, timeName) };
     await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined, plot }, print);
     return;
@@ -647,7 +665,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   if (cal !== null && !dates) throw new CliError(`${file}: the model takes calendar covariates from dates, but column '${timeName!}' holds plain numbers`);
   const target = f.columns[f.target] ?? 'value';
   print(`Evaluating ${dir} on ${file}: ${series.rows} rows, target '${target}', lookback ${f.lookback}, horizon ${f.horizon}${f.quantiles !== null ? `, quantiles ${f.quantiles.join(', ')}` : ''}`);
-  const ev = f.evaluate(series, { test, ...(season !== undefined ? { season } : {}), ...(cal !== null ? { times } : {}) });
+  const ev = f.evaluate(series, { test, ...baselines, ...(season !== undefined ? { season } : {}), ...(cal !== null ? { times } : {}) });
   await reportEvaluation(ev, { test, season, series, timeName, times, dates, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
 }
 
