@@ -4,7 +4,8 @@
  *   {i, outcome: 'loaded' | 'refused' | 'raw' | 'nan' | 'outside', ms, message?}
  * 'loaded' models are run once (predict on zeros) and must give finite outputs; a loaded
  * model whose manifest names a file outside its directory is 'outside'. A crash, a hang or
- * running out of memory is seen by the parent (tools/fuzz/fuzz.ts), which restarts this.
+ * running out of memory is seen by the parent (tools/fuzz/fuzz.ts), which restarts this. The first
+ * line, 'ready', says the process has started.
  */
 import { createInterface } from 'node:readline';
 import { readFileSync, realpathSync } from 'node:fs';
@@ -61,6 +62,9 @@ async function one(dir: string): Promise<{ outcome: string; message?: string }> 
   return { outcome: 'loaded' };
 }
 
+// Tell the parent this process is up: its per-variant timer starts only now, so a slow start
+// (tsx compiling the library on a loaded machine) is not mistaken for a variant that hangs.
+process.stdout.write('ready\n');
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of rl) {
   if (line.trim() === '') continue;

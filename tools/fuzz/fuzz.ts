@@ -143,6 +143,11 @@ class Loader {
   private buf = '';
   private stderr = '';
   private pending: { i: number; resolve: (r: Result) => void; timer: ReturnType<typeof setTimeout> } | null = null;
+  /** Resolves when the current child has printed 'ready' (started; its imports done). */
+  private ready!: Promise<void>;
+  private onReady: () => void = () => {};
+  private startFailed: (e: Error) => void = () => {};
+  private started = false;
 
   constructor() {
     this.start();
@@ -152,12 +157,22 @@ class Loader {
     this.child = spawn(process.execPath, [`--max-old-space-size=${MEMORY}`, '--import', 'tsx', join(ROOT, 'tools', 'fuzz', 'child.ts')], { cwd: ROOT, stdio: 'pipe' });
     this.buf = '';
     this.stderr = '';
+    this.started = false;
+    this.ready = new Promise((resolve, reject) => {
+      this.onReady = resolve;
+      this.startFailed = reject;
+    });
     this.child.stdout.on('data', (d: Buffer) => {
       this.buf += d.toString();
       let nl: number;
       while ((nl = this.buf.indexOf('\n')) >= 0) {
         const line = this.buf.slice(0, nl);
         this.buf = this.buf.slice(nl + 1);
+        if (line === 'ready') {
+          this.started = true;
+          this.onReady();
+          continue;
+        }
         const p = this.pending;
         if (p === null) continue;
         this.pending = null;
@@ -167,6 +182,8 @@ class Loader {
     });
     this.child.stderr.on('data', (d: Buffer) => void (this.stderr += d.toString()));
     this.child.on('exit', () => {
+      // A loader that cannot even start is the fuzzer's failure, not a variant's.
+      if (!this.started) return this.startFailed(new Error(`fuzz: the loader process ended before it started: ${this.stderr.slice(-2000)}`));
       const p = this.pending;
       if (p === null) return;
       this.pending = null;
@@ -176,7 +193,9 @@ class Loader {
     });
   }
 
-  load(i: number, dir: string): Promise<Result> {
+  /** Load one variant; the timeout counts from the request to a started child, not from its start. */
+  async load(i: number, dir: string): Promise<Result> {
+    await this.ready;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending = null;
