@@ -54,7 +54,6 @@ export class ShardReplica {
   private readonly engine: Engine;
   private readonly dims: BatchDims;
   private readonly index: number;
-  private readonly P: number;
   private readonly ctrl: Int32Array;
   private readonly results: Float64Array;
   private readonly sharedParams: Float32Array;
@@ -72,7 +71,7 @@ export class ShardReplica {
     const { dims, buffers, index } = init;
     this.dims = dims;
     this.index = index;
-    const P = (this.P = init.paramCount);
+    const P = init.paramCount;
     this.ctrl = new Int32Array(buffers.ctrl);
     this.results = new Float64Array(buffers.results);
     this.sharedParams = new Float32Array(buffers.params);
@@ -106,7 +105,7 @@ export class ShardReplica {
 
   /** Compute this shard of the batch in the shared buffers and write its gradient, losses, outputs and masks. */
   run(): void {
-    const { engine, dims, index, P, ctrl, results } = this;
+    const { engine, dims, index, ctrl, results } = this;
     const nOut = dims.yWidth.length;
     const epoch = Atomics.load(ctrl, EPOCH);
     if (epoch !== this.lastEpoch) {
@@ -119,14 +118,14 @@ export class ShardReplica {
     const base = index * this.stride;
     results.fill(0, base, base + this.stride);
     if (count === 0) return;
-    copy(engine.params, 0, this.sharedParams, 0, P);
+    engine.params.set(this.sharedParams); // both P floats: a memcpy
     for (let k = 0; k < this.sx.length; k++) copy(engine.xb[k]!, 0, this.sx[k]!, r0 * dims.xWidth[k]!, count * dims.xWidth[k]!);
     for (let o = 0; o < nOut; o++) {
       copy(engine.yb[o]!, 0, this.sy[o]!, r0 * dims.yWidth[o]!, count * dims.yWidth[o]!);
       if (dims.weighted[o]) copy(engine.swb[o]!, 0, this.ssw[o]!, r0 * dims.swWidth[o]!, count * dims.swWidth[o]!);
     }
     engine.computeGradients(count, dims.swWidth, dims.weighted);
-    copy(this.gradSlot, 0, engine.grads, 0, P);
+    this.gradSlot.set(engine.grads);
     results[base] = engine.stepLoss[0]!;
     for (let o = 0; o < nOut; o++) {
       copy(this.sOut[o]!, r0 * dims.outWidth[o]!, engine.output(o), 0, count * dims.outWidth[o]!);
