@@ -13,6 +13,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { etsNegLogLikelihoodGradient } from '../src/timeseries/ets.js';
 import { Forecaster, etsForecast, etsLogLikelihood, etsName, etsRolling, fitEts, forecastMetrics, selectEts, windowOrigins, type EtsModel, type EtsSpec } from '../src/index.js';
 
 interface Fit {
@@ -124,6 +125,37 @@ describe('ETS vs statsmodels ETSModel on CO2', () => {
     assert.ok(Math.abs(forecastMetrics(actual, p).mae - fixture.rolling.mae) < 1e-9);
     const own = forecastMetrics(actual, etsRolling(best, co2, origins, horizon)).mae;
     assert.ok(Math.abs(own - fixture.rolling.mae) < 1e-3, `rolling MAE ${own} vs statsmodels ${fixture.rolling.mae}`);
+  });
+});
+
+describe('ETS: the analytic gradient the fit climbs', () => {
+  it('equals central differences of the log-likelihood in every variant (CO2, statsmodels\' parameters)', () => {
+    for (const f of fixture.fits) {
+      const spec = specOf(f);
+      // The recursions' parameters (α, β*, γ*, φ, level, trend, seasons), moved one at a time
+      // around statsmodels' fit, its smoothing values kept 1e-3 inside their bounds.
+      const inside = (v: number, lo: number, hi: number): number => Math.min(hi - 1e-3, Math.max(lo + 1e-3, v));
+      const alpha = inside(f.alpha, 1e-4, 1 - 1e-4);
+      const bs = f.trend !== null ? inside(f.beta / f.alpha, 1e-4, 1 - 1e-4) : 0;
+      const gs = f.seasonal !== null ? inside(f.gamma / (1 - f.alpha), 1e-4, 1 - 1e-4) : 0;
+      const phi = f.damped ? inside(f.phi, 0.8, 0.98) : 1;
+      const p = { alpha, beta: bs * alpha, gamma: gs * (1 - alpha), phi, initialLevel: f.initialLevel, initialTrend: f.initialTrend, initialSeason: f.initialSeason };
+      const { nll, grad } = etsNegLogLikelihoodGradient(train, spec, p);
+      assert.ok(Math.abs(nll + etsLogLikelihood(train, spec, p)) < 1e-9, `${f.name}: −ℓ`);
+      const at = (i: number, h: number): number => {
+        const u = [alpha, bs, gs, phi, f.initialLevel, f.initialTrend, ...f.initialSeason];
+        u[i] = u[i]! + h;
+        const q = { alpha: u[0]!, beta: u[1]! * u[0]!, gamma: f.seasonal !== null ? u[2]! * (1 - u[0]!) : 0, phi: u[3]!, initialLevel: u[4]!, initialTrend: u[5]!, initialSeason: u.slice(6) };
+        return -etsLogLikelihood(train, spec, q);
+      };
+      const used = [0, ...(f.trend !== null ? [1] : []), ...(f.seasonal !== null ? [2] : []), ...(f.damped ? [3] : []), 4, ...(f.trend !== null ? [5] : []), ...f.initialSeason.map((_, j) => 6 + j)];
+      for (const i of used) {
+        // Steps inside statsmodels' bounds; relative ones for the states.
+        const h = i < 4 ? 1e-6 : 1e-6 * Math.max(1, Math.abs([f.initialLevel, f.initialTrend][i - 4] ?? f.initialSeason[i - 6]!));
+        const fd = (at(i, h) - at(i, -h)) / (2 * h);
+        assert.ok(Math.abs(grad[i]! - fd) <= 1e-4 * Math.max(1, Math.abs(fd)), `${f.name}: ∂/∂ parameter ${i}: analytic ${grad[i]} vs differences ${fd}`);
+      }
+    }
   });
 });
 
