@@ -1,10 +1,17 @@
 /**
  * Calibrated prediction intervals (conformalized quantile regression, src/timeseries/conformal.ts):
  * the rank rule and the offsets against hand-computed answers, coverage on fresh exchangeable
- * data at its nominal level, the median kept and quantiles never crossing.
+ * data at its nominal level, the median kept and quantiles never crossing; the Forecaster's
+ * calibration: a network whose band under-covers brought near nominal on fresh rows, offsets
+ * from the validation part only (recomputed here by hand; a poisoned test part changes nothing),
+ * many series pooled, save/load (older models load uncalibrated), and its refusals.
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Forecaster, ModelFormatError, chronologicalSplit } from '../src/index.js';
 import { applyConformal, checkConformalCalibration, conformalMinPoints, conformalRank, fitConformal, symmetricPairs } from '../src/timeseries/conformal.js';
 
 /** A seeded uniform generator and a Gaussian from it (Box–Muller). */
@@ -123,5 +130,176 @@ describe('conformal calibration: the math', () => {
     assert.throws(() => checkConformalCalibration({ ...ok, offsets: [['x', 1]] }, levels, 2, 'conformal'), /offsets\[0\] must be/);
     assert.throws(() => checkConformalCalibration({ ...ok, points: -1 }, levels, 2, 'conformal'), /points must be a count/);
     assert.throws(() => checkConformalCalibration(null, levels, 2, 'conformal'), /must be an object/);
+  });
+});
+
+/** Season + Gaussian noise (sd 1), seeded: exchangeable rows, so validation and later rows agree. */
+function noisySeason(n: number, seed: number): number[] {
+  const g = gaussian(seed);
+  return Array.from({ length: n }, (_, i) => 10 + 4 * Math.sin((2 * Math.PI * i) / 12) + g());
+}
+
+/** A small, fast quantile forecaster ('line' reference: no Holt-Winters fit; no calendar). */
+const small = (extra: Record<string, unknown> = {}): Forecaster =>
+  new Forecaster({ lookback: 24, horizon: 3, units: 8, ensemble: 1, reference: 'line', calendar: false, quantiles: [0.05, 0.1, 0.5, 0.9, 0.95], seed: 3, ...extra });
+const NO_BASELINES = { holtWinters: false, ets: false, sarima: false } as const;
+
+describe('Forecaster calibration', () => {
+  it('a network stopped early under-covers; calibrated on the validation part it covers fresh rows near nominal, the median unchanged', async () => {
+    // Two epochs leave the quantile outputs close together: a band far too narrow. 600 rows are
+    // fitted (validation 30%: 180 rows to calibrate on); rows 600–1800 are scored, never seen.
+    const z = noisySeason(1800, 5);
+    const f = small();
+    await f.fit(z.slice(0, 600), { epochs: 2, patience: 0, validation: 0.3, seed: 4 });
+    assert.equal(f.calibration, 'conformal');
+    assert.equal(f.conformal!.points, 180);
+    const ev = f.evaluate(z, { ...NO_BASELINES, test: 1200 / 1800 });
+    const q = ev.quantiles!;
+    assert.equal(q.calibration, 'conformal');
+    const [i90, i80] = q.intervals;
+    assert.deepEqual([i90!.levels, i80!.levels], [[0.05, 0.95], [0.1, 0.9]]);
+    assert.ok(i80!.uncalibrated.coverage < 0.65 && i90!.uncalibrated.coverage < 0.75, `as trained: 80% → ${i80!.uncalibrated.coverage}, 90% → ${i90!.uncalibrated.coverage}`);
+    assert.ok(Math.abs(i80!.coverage - 0.8) < 0.06, `calibrated 80%: ${i80!.coverage}`);
+    assert.ok(Math.abs(i90!.coverage - 0.9) < 0.05, `calibrated 90%: ${i90!.coverage}`);
+    assert.equal(q.coverage, i90!.coverage);
+    assert.ok(i80!.width > i80!.uncalibrated.width && i90!.width > i80!.width, 'widened, nested');
+    // The same point forecast, quantiles in order.
+    const Q = 5;
+    for (let i = 0; i < ev.windows * 3; i++) {
+      // (to rounding: the combination with a classical model shifts the quantiles by a difference)
+      assert.ok(Math.abs(q.values[i * Q + 2]! - ev.predictions[i]!) <= 1e-12 * Math.abs(ev.predictions[i]!), `median ${i}`);
+      assert.equal(q.values[i * Q + 2], q.uncalibrated!.values[i * Q + 2]);
+      for (let k = 1; k < Q; k++) assert.ok(q.values[i * Q + k - 1]! <= q.values[i * Q + k]!, `quantiles cross at ${i}`);
+    }
+    // predictQuantiles gives the calibrated values.
+    assert.deepEqual(f.predictQuantiles(z, ev.origins.slice(0, 4)), q.values.slice(0, 4 * 3 * Q));
+  });
+
+  it('offsets from the validation part only: per step, every origin whose target at that step lies in it; a poisoned test part changes nothing', async () => {
+    const z = noisySeason(300, 8);
+    const f = small();
+    await f.fit(z, { epochs: 3, seed: 4 });
+    const { trainEnd, validationEnd } = chronologicalSplit(300, {});
+    assert.deepEqual([trainEnd, validationEnd], [210, 240]);
+    // By hand: the network's own quantiles from origins 207…238, the series cut at the validation end.
+    const cal = f.conformal!;
+    f.conformal = null;
+    const origins = Array.from({ length: 238 - 207 + 1 }, (_, i) => 207 + i);
+    const raw = f.predictQuantiles(z.slice(0, validationEnd), origins);
+    f.conformal = cal;
+    const scale = f.yScaler!.scale[0]!;
+    const levels = [0.05, 0.1, 0.5, 0.9, 0.95];
+    const want = [[0, 4], [1, 3]].map(([lo, hi]) => [0, 1, 2].map((h) => {
+      const s: number[] = [];
+      origins.forEach((e, n) => {
+        const r = e + 1 + h;
+        if (r >= trainEnd && r < validationEnd) s.push(Math.max(raw[(n * 3 + h) * 5 + lo!]! - z[r]!, z[r]! - raw[(n * 3 + h) * 5 + hi!]!) / scale);
+      });
+      assert.equal(s.length, 30);
+      s.sort((a, b) => a - b);
+      return s[conformalRank(30, levels[hi!]! - levels[lo!]!)! - 1]!;
+    }));
+    assert.deepEqual(cal.offsets, want);
+    assert.equal(cal.points, 30);
+    // The same fit on a series whose test part is garbage: the same offsets, bit for bit.
+    const poisoned = z.map((v, i) => (i >= validationEnd ? v * 50 - 1000 : v));
+    const g = small();
+    await g.fit(poisoned, { epochs: 3, seed: 4 });
+    assert.deepEqual(g.conformal, cal);
+  });
+
+  it('many series: one set of offsets pooled over every validation part, in each series\' scaled units', async () => {
+    const a = noisySeason(200, 11);
+    const series = { a, b: a.map((v) => 4 * v - 20), c: noisySeason(200, 12) };
+    const f = small();
+    await f.fitMany(series, { epochs: 2, seed: 4 });
+    assert.equal(f.conformal!.points, 60);
+    // b = 4a − 20, scaled on its own: its calibrated quantiles are 4 × a's − 20.
+    const q = f.predictQuantilesMany(series, { a: [150, 170], b: [150, 170], c: [150] });
+    q.a!.forEach((v, i) => assert.ok(Math.abs(q.b![i]! - (4 * v - 20)) <= 1e-4 * 20, `quantile ${i}: ${q.b![i]} vs ${4 * v - 20}`));
+    const ev = f.evaluateMany(series, NO_BASELINES);
+    assert.equal(ev.byId.a!.quantiles!.calibration, 'conformal');
+    assert.deepEqual(ev.byId.a!.quantiles!.coverage, ev.byId.b!.quantiles!.coverage);
+  });
+
+  it('saved and loaded with its offsets; a model saved before calibration loads as trained; tampered offsets refused', async () => {
+    const z = noisySeason(300, 9);
+    const f = small();
+    await f.fit(z, { epochs: 2, seed: 4 });
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fint-'));
+    try {
+      await f.save(dir);
+      const g = await Forecaster.load(dir);
+      assert.equal(g.calibration, 'conformal');
+      assert.deepEqual(g.conformal, f.conformal);
+      assert.deepEqual(g.predictQuantiles(z, [250, 270]), f.predictQuantiles(z, [250, 270]));
+      const file = join(dir, 'model.json');
+      const json = JSON.parse(await readFile(file, 'utf8'));
+      // As saved before calibration existed: no calibration fields.
+      const old = structuredClone(json);
+      for (const k of ['calibration', 'conformal', 'calibrationNote']) delete old.userDefinedMetadata.rnnkitForecaster[k];
+      await writeFile(file, JSON.stringify(old));
+      const h = await Forecaster.load(dir);
+      assert.deepEqual([h.calibration, h.conformal], ['none', null]);
+      f.conformal = null;
+      assert.deepEqual(h.predictQuantiles(z, [250]), f.predictQuantiles(z, [250]));
+      f.conformal = g.conformal;
+      for (const [key, value, msg] of [
+        ['conformal', { ...json.userDefinedMetadata.rnnkitForecaster.conformal, offsets: [[1, 2, 3], [1, 'x', 3]] }, /conformal: offsets\[1\] must be 3 finite numbers or nulls/],
+        ['conformal', { ...json.userDefinedMetadata.rnnkitForecaster.conformal, pairs: [[0.1, 0.9]] }, /pairs must be the model's symmetric levels/],
+        ['calibration', 'none', /conformal offsets saved with calibration "none"/],
+        ['calibration', 'isotonic', /calibration must be 'conformal' or 'none', got "isotonic"/],
+        ['calibrationNote', 7, /calibrationNote must be a string/],
+      ] as const) {
+        const copy = structuredClone(json);
+        copy.userDefinedMetadata.rnnkitForecaster[key] = value;
+        await writeFile(file, JSON.stringify(copy));
+        await assert.rejects(Forecaster.load(dir), (e: Error) => e instanceof ModelFormatError && msg.test(e.message), `${key}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refusals and defaults: bad values, conformal without symmetric direct quantiles, a validation part too short', async () => {
+    assert.throws(() => small({ calibration: 'isotonic' }), /Forecaster: calibration must be 'conformal' or 'none', got "isotonic"/);
+    assert.throws(() => small({ calibration: true }), /calibration must be 'conformal' or 'none', got true/);
+    assert.throws(() => small({ quantiles: undefined, calibration: 'conformal' }), /calibration 'conformal' calibrates the intervals of quantile forecasts; give quantiles too/);
+    assert.throws(() => small({ quantiles: [0.1, 0.5, 0.8], calibration: 'conformal' }), /level\(s\) 0\.1, 0\.8 of quantiles \[0\.1,0\.5,0\.8\] have no mirror/);
+    assert.throws(() => small({ strategy: 'recursive', calibration: 'conformal' }), /calibration 'conformal' needs the direct strategy/);
+    // Defaults: conformal for symmetric levels, else none with a note saying why.
+    assert.equal(small().calibration, 'conformal');
+    assert.equal(small({ quantiles: undefined }).calibration, 'none');
+    const asym = small({ quantiles: [0.1, 0.5, 0.8] });
+    assert.equal(asym.calibration, 'none');
+    assert.match(asym.calibrationNote!, /not calibrated.*0\.1, 0\.8 have no mirror/);
+    assert.equal(small({ calibration: 'none' }).calibrationNote, null);
+    // 80 rows: validation 8 rows, enough for 80% (4) but not 90% (9). Asked for: refused before training.
+    const z = noisySeason(80, 2);
+    const f = small({ lookback: 12, calibration: 'conformal' });
+    await assert.rejects(f.fit(z, { epochs: 1 }), /Forecaster\.fit: calibration 'conformal' fits its offsets on the validation part, and its 8 row\(s\) are too few for the 0\.05–0\.95 interval \(at least 9\); raise validation, or give calibration 'none'/);
+    assert.equal(f.xScaler, null, 'refused before training');
+    await assert.rejects(small({ lookback: 12, calibration: 'conformal' }).fitMany({ a: z }, { epochs: 1 }), /Forecaster\.fitMany: calibration 'conformal'.*8 row\(s\) are too few/);
+    // By default: that pair left as trained, the other calibrated, and evaluate says so.
+    const d = small({ lookback: 12 });
+    await d.fit(z, { epochs: 1 });
+    assert.equal(d.conformal!.offsets[0]!.every((o) => o === null), true);
+    assert.equal(d.conformal!.offsets[1]!.every((o) => typeof o === 'number'), true);
+    assert.match(d.calibrationNote!, /the 0\.05–0\.95 interval\(s\) as trained \(not calibrated\): the validation part's 8 row\(s\) are too few \(at least 9\)/);
+    const ev = d.evaluate(z, NO_BASELINES);
+    assert.equal(ev.quantiles!.note, d.calibrationNote);
+    // The outer pair keeps its own quantiles, or the widened inner ones where those pass them (no crossing).
+    const qv = ev.quantiles!.values;
+    const raw = ev.quantiles!.uncalibrated!.values;
+    for (let i = 0; i < ev.windows * 3; i++) {
+      assert.equal(qv[i * 5], Math.min(raw[i * 5]!, qv[i * 5 + 1]!));
+      assert.equal(qv[i * 5 + 4], Math.max(raw[i * 5 + 4]!, qv[i * 5 + 3]!));
+    }
+    // No validation part: nothing to calibrate on, said.
+    const none = small({ lookback: 12 });
+    await none.fit(z, { epochs: 1, validation: 0 });
+    assert.equal(none.conformal, null);
+    assert.match(none.calibrationNote!, /no validation rows/);
+    assert.equal(none.evaluate(z, NO_BASELINES).quantiles!.calibration, 'none');
   });
 });

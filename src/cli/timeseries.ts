@@ -66,6 +66,11 @@ Options:
   --quantiles A,B,…           forecast these quantiles (pinball loss; 0.5 among them is the
                               forecast), e.g. 0.1,0.5,0.9; the test part's interval coverage
                               is printed
+  --calibration conformal|none
+                              with --quantiles: widen (or narrow) each symmetric interval
+                              (0.1/0.9, …) per step by conformal calibration on the validation
+                              part, or keep the network's own (default: conformal for
+                              symmetric levels; the report prints both)
   --strategy direct|recursive one output per step, or a one-step model rolled forward (default ${DEFAULTS.strategy})
   --scaling relative|standard|minmax
                               relative: subtract each window's last value, then standardize
@@ -146,7 +151,7 @@ Commands:
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
 const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'id-column', 'lookback', 'horizon', 'season', 'budget', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json', 'baselines'];
-const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), overwrite: { type: 'boolean' }, auto: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), calibration: { type: 'string' }, overwrite: { type: 'boolean' }, auto: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
   const [command, ...rest] = argv;
@@ -240,6 +245,9 @@ async function train(argv: string[], print: Print): Promise<void> {
       throw usageError(`${command}: --quantiles must be increasing numbers in (0, 1) including 0.5, e.g. 0.1,0.5,0.9; got ${JSON.stringify(values.quantiles)}`);
     }
   }
+  const calibration = values.calibration === undefined ? undefined : choiceOption(values, 'calibration', ['conformal', 'none'] as const, 'conformal');
+  if (calibration !== undefined && quantiles === undefined) throw usageError(`${command}: --calibration calibrates the intervals of --quantiles; give --quantiles too`);
+  if (calibration === 'conformal' && quantiles!.some((q) => !quantiles!.some((m) => Math.abs(q + m - 1) < 1e-9))) throw usageError(`${command}: --calibration conformal widens symmetric intervals; every --quantiles level needs its mirror (1 − level), got ${JSON.stringify(values.quantiles)}`);
   const cell = choiceOption(values, 'cell', ['lstm', 'gru', 'simple'] as const, DEFAULTS.cell);
   const units = intOption(values, 'units', DEFAULTS.units);
   const numLayers = intOption(values, 'layers', DEFAULTS.layers);
@@ -289,6 +297,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     calendar: calendar ? 'auto' : false,
     ensemble,
     ...(quantiles !== undefined ? { quantiles } : {}),
+    ...(calibration !== undefined ? { calibration } : {}),
     cell,
     units,
     layers: numLayers,
@@ -397,7 +406,8 @@ async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season:
     print(`\nTest part of ${c.idColumn} '${id}': last ${Math.round(c.test * 100)}% of its rows, ${e.windows} window(s) × ${e.horizon} step(s)`);
     const rows = rowsOf(e, e.holtWintersModel !== undefined ? ` (${holtWintersName(e.holtWintersModel)})` : '', e.etsModel !== undefined ? ` (${etsName(e.etsModel)})` : '', e.sarimaModel !== undefined ? sarimaName(e.sarimaModel) : 'SARIMA');
     for (const line of metricsTable(rows)) print(line);
-    json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)) };
+    if (e.quantiles !== undefined) for (const line of intervalLines(e.quantiles)) print(line);
+    json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)), ...(e.quantiles !== undefined ? { quantiles: intervalJson(e.quantiles) } : {}) };
   }
   const ids = Object.keys(ev.byId);
   print(`\nMean over the ${ids.length} series`);
@@ -457,6 +467,29 @@ export function intervalName(lo: number, hi: number): string {
 }
 
 /**
+ * A report's interval lines: the outer interval's coverage beside its nominal and the share below
+ * each quantile; with conformal calibration every symmetric interval's coverage and mean width,
+ * calibrated and as trained; why an interval is not calibrated.
+ */
+function intervalLines(iq: NonNullable<ForecastEvaluation['quantiles']>): string[] {
+  const lo = iq.levels[0]!;
+  const hi = iq.levels[iq.levels.length - 1]!;
+  const w = (v: number): string => String(+v.toPrecision(3));
+  const lines = [`Interval ${pct(lo)}–${pct(hi)}: ${pct(iq.coverage)} of the test values inside (nominal ${pct(hi - lo)}); below each quantile: ${iq.levels.map((l, i) => `${pct(l)} → ${pct(iq.below[i]!)}`).join(', ')}`];
+  if (iq.calibration === 'conformal') {
+    lines.push(`Calibrated on the validation part (conformal): ${iq.intervals.map((v) => `${intervalName(v.levels[0], v.levels[1])} ${pct(v.coverage)} inside, mean width ${w(v.width)} (as trained ${pct(v.uncalibrated.coverage)}, ${w(v.uncalibrated.width)})`).join('; ')}`);
+  }
+  if (iq.note !== undefined) lines.push(`Calibration: ${iq.note}`);
+  return lines;
+}
+
+/** The interval figures of --metrics-json (without the per-point quantiles). */
+function intervalJson(iq: NonNullable<ForecastEvaluation['quantiles']>): Record<string, unknown> {
+  const { values: _v, uncalibrated, ...rest } = iq;
+  return { ...rest, ...(uncalibrated !== undefined ? { uncalibrated: { coverage: uncalibrated.coverage, below: uncalibrated.below, width: uncalibrated.width } } : {}) };
+}
+
+/**
  * The test-part report of \`train\` and \`evaluate\` (one protocol, one code): the metrics table
  * of the model and every baseline, the interval coverage beside its nominal, and optionally
  * the metrics as JSON and the test-part plot.
@@ -470,13 +503,9 @@ async function reportEvaluation(ev: ForecastEvaluation, c: ReportContext, print:
   if (ev.sarima !== undefined) rows.push([sarimaName(ev.sarimaModel!), ev.sarima]);
   for (const line of metricsTable(rows)) print(line);
   const iq = ev.quantiles;
-  if (iq !== undefined) {
-    const lo = iq.levels[0]!;
-    const hi = iq.levels[iq.levels.length - 1]!;
-    print(`Interval ${pct(lo)}–${pct(hi)}: ${pct(iq.coverage)} of the test values inside (nominal ${pct(hi - lo)}); below each quantile: ${iq.levels.map((l, i) => `${pct(l)} → ${pct(iq.below[i]!)}`).join(', ')}`);
-  }
+  if (iq !== undefined) for (const line of intervalLines(iq)) print(line);
   if (c.metricsJson !== undefined) {
-    const metrics = { source: c.file, target: c.target, lookback: c.lookback, horizon: c.horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(iq !== undefined ? { quantiles: { levels: iq.levels, coverage: iq.coverage, below: iq.below } } : {}) };
+    const metrics = { source: c.file, target: c.target, lookback: c.lookback, horizon: c.horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(iq !== undefined ? { quantiles: intervalJson(iq) } : {}) };
     await writeTextFile(c.metricsJson, JSON.stringify(metrics, null, 2) + '\n', '--metrics-json').catch((e: Error) => {
       throw new CliError(e.message);
     });

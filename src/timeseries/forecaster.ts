@@ -41,6 +41,7 @@ import { defaultSarimaSpec, fitSarima, sarimaMinRows, sarimaRolling, yearlyFouri
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
 import { AUTO_SEASON_MAX, detectSeason } from './season.js';
+import { applyConformal, checkConformalCalibration, conformalMinPoints, fitConformal, symmetricPairs, CALIBRATIONS, type ConformalCalibration, type ConformalPart, type ForecastCalibration } from './conformal.js';
 
 export type ForecastCell = 'lstm' | 'gru' | 'simple';
 export type ForecastStrategy = 'direct' | 'recursive';
@@ -123,6 +124,21 @@ export interface ForecasterArgs {
    * none (squared error, point forecasts).
    */
   quantiles?: readonly number[];
+  /**
+   * How the quantiles' intervals are calibrated: 'conformal' — after training, each symmetric
+   * pair of levels (0.1/0.9, 0.05/0.95, …) is widened (or narrowed) per horizon step by
+   * conformalized quantile regression on the validation part only (conformal.ts), so that its
+   * coverage on new data is near its nominal hi − lo where the pinball-trained network's own band
+   * under-covers; the 0.5 quantile (the point forecast) never moves and quantiles never cross.
+   * Many series (fitMany) share one set of offsets, pooled over the series in each one's scaled
+   * units (a series' own validation part is often too short for a level). 'none' — as trained.
+   * Default: 'conformal' with quantiles whose levels are symmetric around 0.5 and the direct
+   * strategy, else 'none' (calibrationNote says why). An explicit 'conformal' is refused without
+   * such quantiles, and by fit (before training) when the validation part has too few rows for a
+   * pair: nominal 1 − α needs (1 − α)/α rows, 4 for 80%, 9 for 90%, 19 for 95%; by default such a
+   * pair is left as trained and calibrationNote says so.
+   */
+  calibration?: ForecastCalibration;
   /** Default 'lstm'. */
   cell?: ForecastCell;
   /** Units per recurrent layer. Default 32. */
@@ -227,7 +243,22 @@ export interface ForecastEvaluation {
    * share of actual values inside [lowest, highest] (nominal: highest − lowest level) and below
    * each quantile (nominal: its level).
    */
-  quantiles?: { levels: number[]; values: Float64Array; coverage: number; below: number[] };
+  quantiles?: {
+    levels: number[];
+    values: Float64Array;
+    coverage: number;
+    below: number[];
+    /** How `values` are calibrated: 'conformal' — the offsets fit found on the validation part applied. */
+    calibration: ForecastCalibration;
+    /** Mean width of the outer interval (highest − lowest quantile), in the target's units. */
+    width: number;
+    /** Every symmetric pair of levels, outermost first: nominal coverage, coverage and mean width, calibrated and as trained. */
+    intervals: { levels: [number, number]; nominal: number; coverage: number; width: number; uncalibrated: { coverage: number; width: number } }[];
+    /** With calibration 'conformal': the network's own quantiles (as `values`), their outer coverage, share below each level, outer width. */
+    uncalibrated?: { values: Float64Array; coverage: number; below: number[]; width: number };
+    /** Why the intervals are not (all) calibrated (the forecaster's calibrationNote). */
+    note?: string;
+  };
   /** Windows scored (each contributes `horizon` points). */
   windows: number;
   horizon: number;
@@ -263,6 +294,12 @@ export interface ForecasterMetadata {
   holtWintersStart?: number[] | null;
   ensemble?: number;
   quantiles?: number[] | null;
+  /** Absent in models saved before calibration existed: 'none' (they forecast as trained). */
+  calibration?: ForecastCalibration;
+  /** The conformal offsets fit found (null: none). */
+  conformal?: ConformalCalibration | null;
+  /** Why the intervals are not (all) calibrated (null: they are, or none was asked for). */
+  calibrationNote?: string | null;
   cell: ForecastCell;
   units: number;
   layers: number;
@@ -378,6 +415,14 @@ export class Forecaster {
   readonly ensemble: number;
   /** The forecast quantiles (null: point forecasts trained on the squared error). */
   readonly quantiles: number[] | null;
+  /** How the quantiles' intervals are calibrated (see ForecasterArgs.calibration). */
+  readonly calibration: ForecastCalibration;
+  /** Given, not defaulted: fit then refuses a validation part too short for it. */
+  private readonly calibrationAsked: boolean;
+  /** The conformal offsets (set by fit with calibration 'conformal'; null before, or without validation rows). */
+  conformal: ConformalCalibration | null = null;
+  /** Why the intervals are not (all) calibrated (null: they are, or calibration 'none' was given). */
+  calibrationNote: string | null = null;
   readonly cell: ForecastCell;
   readonly units: number;
   readonly numLayers: number;
@@ -403,7 +448,7 @@ export class Forecaster {
 
   constructor(args: ForecasterArgs, model?: Model) {
     const where = 'Forecaster';
-    checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'covariates', 'columns', 'scaling', 'windowRelative', 'reference', 'season', 'calendar', 'ensemble', 'quantiles', 'cell', 'units', 'layers', 'seed'], where);
+    checkOptions(args, ['lookback', 'horizon', 'strategy', 'target', 'features', 'covariates', 'columns', 'scaling', 'windowRelative', 'reference', 'season', 'calendar', 'ensemble', 'quantiles', 'calibration', 'cell', 'units', 'layers', 'seed'], where);
     this.lookback = checkPositiveInt(args.lookback, `${where}: lookback`);
     this.horizon = checkPositiveInt(args.horizon ?? 1, `${where}: horizon`);
     this.strategy = args.strategy ?? FORECASTER_DEFAULTS.strategy;
@@ -445,6 +490,19 @@ export class Forecaster {
         throw new RangeError(`${where}: quantiles must be increasing numbers in (0, 1) including 0.5 (the point forecast), e.g. [0.1, 0.5, 0.9]; got ${show(q)}`);
       }
       this.quantiles = [...q];
+    }
+    const calib = args.calibration;
+    if (calib !== undefined && !CALIBRATIONS.includes(calib)) throw new RangeError(`${where}: calibration must be 'conformal' or 'none', got ${show(calib)}`);
+    const unpaired = this.quantiles === null ? [] : symmetricPairs(this.quantiles).unpaired;
+    if (calib === 'conformal') {
+      if (this.quantiles === null) throw new RangeError(`${where}: calibration 'conformal' calibrates the intervals of quantile forecasts; give quantiles too, e.g. [0.1, 0.5, 0.9]`);
+      if (unpaired.length > 0) throw new RangeError(`${where}: calibration 'conformal' widens symmetric intervals, and level(s) ${unpaired.join(', ')} of quantiles ${show(this.quantiles)} have no mirror (1 − level); give symmetric levels, or calibration 'none'`);
+      if (this.strategy !== 'direct') throw new RangeError(`${where}: calibration 'conformal' needs the direct strategy (the recursive one has no quantile intervals over the horizon)`);
+    }
+    this.calibrationAsked = calib !== undefined;
+    this.calibration = calib ?? (this.quantiles !== null && unpaired.length === 0 && this.strategy === 'direct' ? 'conformal' : 'none');
+    if (calib === undefined && this.quantiles !== null && this.calibration === 'none') {
+      this.calibrationNote = unpaired.length > 0 ? `intervals as trained (not calibrated): level(s) ${unpaired.join(', ')} have no mirror (1 − level) among the quantiles` : 'intervals as trained (not calibrated): the recursive strategy';
     }
     this.cell = args.cell ?? FORECASTER_DEFAULTS.cell;
     if (!CELLS.includes(this.cell)) throw new RangeError(`${where}: cell must be one of ${CELLS.join(', ')}, got ${show(args.cell)}`);
@@ -660,11 +718,14 @@ export class Forecaster {
     checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times'], where);
     const s = this.checkSeries(input, where);
     const split = this.checkSplit(s, options, where);
+    this.checkCalibrationRows(split.validationEnd - split.trainEnd, where);
     const cal = this.resolveCalendar(options.times, s.rows, where);
     this.resolveSeason([{ s, split, times: options.times }], where);
     this.seriesStates = null;
     const w = this.seriesWindows(s, cal, split, options.stride ?? 1, where);
-    return this.train([w], options, where);
+    const history = await this.train([w], options, where);
+    this.fitCalibration([{ id: null, s, split, times: options.times }], where);
+    return history;
   }
 
   /**
@@ -687,6 +748,7 @@ export class Forecaster {
       const s = this.checkSeries(seriesById[id]!, w);
       return { id, s, split: this.checkSplit(s, options, w) };
     });
+    this.checkCalibrationRows(all.reduce((a, { split }) => a + split.validationEnd - split.trainEnd, 0), where);
     if (this.calendar === undefined && times !== undefined) Forecaster.sameCalendar(all.map(({ id, s }) => ({ id, times: checkTimes(times[id], s.rows, `${where}: series '${id}': times`) })), where);
     this.resolveCalendar(times?.[ids[0]!], all[0]!.s.rows, `${where}: series '${ids[0]}'`);
     this.resolveSeason(all.map(({ id, s, split }) => ({ s, split, times: times?.[id] })), where);
@@ -702,7 +764,70 @@ export class Forecaster {
     // The top-level state (saved as the model's xScaler, yScaler, holtWinters) is the first id's.
     const first = states.get(ids[0]!)!;
     [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart] = [first.xScaler, first.yScaler, first.holtWintersModel, first.hwStart];
-    return this.train(parts, options, where);
+    const history = await this.train(parts, options, where);
+    this.fitCalibration(all.map(({ id, s, split }) => ({ id, s, split, times: times?.[id] })), where);
+    return history;
+  }
+
+  /** The symmetric pairs of levels calibration 'conformal' calibrates, as levels [lo, hi]. */
+  private calibrationPairs(): [number, number][] {
+    const q = this.quantiles ?? [];
+    return symmetricPairs(q).pairs.map(([lo, hi]) => [q[lo]!, q[hi]!]);
+  }
+
+  /** calibration 'conformal' given: refused before training when the validation part (`rows`, over all series) is too short for a pair. */
+  private checkCalibrationRows(rows: number, where: string): void {
+    if (!this.calibrationAsked || this.calibration !== 'conformal') return;
+    const short = this.calibrationPairs().filter(([lo, hi]) => rows < conformalMinPoints(hi - lo));
+    if (short.length > 0) {
+      throw new RangeError(`${where}: calibration 'conformal' fits its offsets on the validation part, and its ${rows} row(s) are too few for the ${short.map(([lo, hi]) => `${lo}–${hi} interval (at least ${conformalMinPoints(hi - lo)})`).join(', ')}; raise validation, or give calibration 'none'`);
+    }
+  }
+
+  /**
+   * calibration 'conformal': the offsets per symmetric pair and step (conformal.ts) from the
+   * validation part only. For step h every origin whose h-th target lies in the validation part
+   * scores (so each step gets every validation row; a window reaching out of it was never a
+   * training window), each series cut at the end of its validation part, so no later row can
+   * enter. Many series are pooled, each scored in its own target scaler's units. Pairs with too
+   * few rows are left as trained (calibrationNote names them).
+   */
+  private fitCalibration(parts: readonly { id: string | null; s: Series; split: ReturnType<typeof chronologicalSplit>; times: ForecastFitOptions['times'] }[], where: string): void {
+    if (this.calibration !== 'conformal') return;
+    this.conformal = null;
+    this.calibrationNote = null;
+    const H = this.horizon;
+    const Q = this.quantiles!.length;
+    const cparts: ConformalPart[] = [];
+    for (const { id, s, split, times } of parts) {
+      const { trainEnd, validationEnd } = split;
+      if (validationEnd <= trainEnd) continue;
+      const score = (): void => {
+        const cut: Series = { rows: validationEnd, columns: s.columns, data: s.data.subarray(0, validationEnd * s.columns) };
+        const first = Math.max(this.lookback - 1, trainEnd - H);
+        const origins = Array.from({ length: validationEnd - 1 - first }, (_, i) => first + i);
+        const opts = times === undefined || (this.calendar ?? null) === null ? {} : { times: times.slice(0, validationEnd) };
+        const values = this.uncalibratedQuantiles(cut, origins, opts);
+        const actual = new Float64Array(origins.length * H).fill(NaN);
+        origins.forEach((e, n) => {
+          for (let h = 0; h < H; h++) {
+            const r = e + 1 + h;
+            if (r >= trainEnd && r < validationEnd) actual[n * H + h] = s.data[r * s.columns + this.target]!;
+          }
+        });
+        cparts.push({ values, actual, scale: this.yScaler!.scale[0]! });
+      };
+      if (id === null) score();
+      else this.withSeries(id, `${where}: series '${id}'`, score);
+    }
+    if (cparts.length === 0) {
+      this.calibrationNote = 'intervals as trained (not calibrated): no validation rows to calibrate on';
+      return;
+    }
+    const cal = fitConformal(cparts, this.quantiles!, H, where);
+    if (Q > 1) this.conformal = cal;
+    const short = cal.pairs.filter((_, p) => cal.offsets[p]!.some((o) => o === null));
+    if (short.length > 0) this.calibrationNote = `the ${short.map(([lo, hi]) => `${lo}–${hi}`).join(', ')} interval(s) as trained (not calibrated): the validation part's ${cal.points} row(s) are too few (at least ${short.map(([lo, hi]) => conformalMinPoints(hi - lo)).join(', ')})`;
   }
 
   /**
@@ -907,9 +1032,21 @@ export class Forecaster {
 
   /**
    * The forecast quantiles (needs `quantiles`) of the `horizon` steps after each origin:
-   * [origins.length · horizon · quantiles.length], origin-major, then step, then quantile.
+   * [origins.length · horizon · quantiles.length], origin-major, then step, then quantile; with
+   * calibration 'conformal', widened by the offsets fit found on the validation part.
    */
   predictQuantiles(input: SeriesInput | Series, origins: readonly number[], options: ForecastPredictOptions = {}): Float64Array {
+    return this.calibrated(this.uncalibratedQuantiles(input, origins, options));
+  }
+
+  /** The conformal offsets applied in place to quantiles [N · horizon · Q] (none: unchanged). */
+  private calibrated(values: Float64Array): Float64Array {
+    if (this.conformal === null) return values;
+    return applyConformal(values, this.quantiles!, this.horizon, this.conformal, this.yScaler!.scale[0]!);
+  }
+
+  /** predictQuantiles as the network (and the combination) forecast them, before calibration. */
+  private uncalibratedQuantiles(input: SeriesInput | Series, origins: readonly number[], options: ForecastPredictOptions = {}): Float64Array {
     const where = 'Forecaster.predictQuantiles';
     checkOptions(options, ['times'], where);
     this.checkSingle(where);
@@ -1012,15 +1149,37 @@ export class Forecaster {
     };
     if (this.quantiles !== null && this.strategy === 'direct') {
       const Q = this.quantiles.length;
-      const values = this.predictQuantiles(s, origins, options.times === undefined ? {} : { times: options.times });
-      let inside = 0;
-      const below = new Array<number>(Q).fill(0);
-      for (let i = 0; i < actual.length; i++) {
-        const a = actual[i]!;
-        if (a >= values[i * Q]! && a <= values[i * Q + Q - 1]!) inside++;
-        for (let q = 0; q < Q; q++) if (a <= values[i * Q + q]!) below[q]!++;
-      }
-      res.quantiles = { levels: [...this.quantiles], values, coverage: inside / actual.length, below: below.map((c) => c / actual.length) };
+      const raw = this.uncalibratedQuantiles(s, origins, options.times === undefined ? {} : { times: options.times });
+      const values = this.calibrated(Float64Array.from(raw));
+      const n = actual.length;
+      const inside = (v: Float64Array, lo: number, hi: number): number => {
+        let k = 0;
+        for (let i = 0; i < n; i++) if (actual[i]! >= v[i * Q + lo]! && actual[i]! <= v[i * Q + hi]!) k++;
+        return k / n;
+      };
+      const width = (v: Float64Array, lo: number, hi: number): number => {
+        let w = 0;
+        for (let i = 0; i < n; i++) w += v[i * Q + hi]! - v[i * Q + lo]!;
+        return w / n;
+      };
+      const below = (v: Float64Array): number[] => this.quantiles!.map((_, q) => {
+        let k = 0;
+        for (let i = 0; i < n; i++) if (actual[i]! <= v[i * Q + q]!) k++;
+        return k / n;
+      });
+      const lv = this.quantiles;
+      const intervals = symmetricPairs(lv).pairs.map(([lo, hi]) => ({ levels: [lv[lo]!, lv[hi]!] as [number, number], nominal: lv[hi]! - lv[lo]!, coverage: inside(values, lo, hi), width: width(values, lo, hi), uncalibrated: { coverage: inside(raw, lo, hi), width: width(raw, lo, hi) } }));
+      res.quantiles = {
+        levels: [...lv],
+        values,
+        coverage: inside(values, 0, Q - 1),
+        below: below(values),
+        calibration: this.conformal !== null ? 'conformal' : 'none',
+        width: width(values, 0, Q - 1),
+        intervals,
+        ...(this.conformal !== null ? { uncalibrated: { values: raw, coverage: inside(raw, 0, Q - 1), below: below(raw), width: width(raw, 0, Q - 1) } } : {}),
+        ...(this.calibrationNote !== null ? { note: this.calibrationNote } : {}),
+      };
     }
     const m = options.season ?? this.season;
     if (m !== undefined) res.seasonalNaive = forecastMetrics(actual, seasonalNaiveForecast(s, this.target, origins, H, m));
@@ -1221,6 +1380,9 @@ export class Forecaster {
       holtWintersStart: this.usesHoltWinters ? this.hwStart : null,
       ensemble: this.ensemble,
       quantiles: this.quantiles,
+      calibration: this.calibration,
+      conformal: this.conformal,
+      calibrationNote: this.calibrationNote,
       cell: this.cell,
       units: this.units,
       layers: this.numLayers,
@@ -1264,6 +1426,8 @@ export class Forecaster {
           calendar: meta.calendar === undefined || meta.calendar === null ? false : meta.calendar,
           ensemble: meta.ensemble ?? 1,
           ...(meta.quantiles !== undefined && meta.quantiles !== null ? { quantiles: meta.quantiles } : {}),
+          // Models saved before calibration existed forecast their quantiles as trained.
+          calibration: meta.calibration ?? 'none',
           cell: meta.cell,
           units: meta.units,
           layers: meta.layers,
@@ -1301,6 +1465,14 @@ export class Forecaster {
           });
         }
         f.seriesStates = states;
+      }
+      if (meta.conformal !== undefined && meta.conformal !== null) {
+        if (f.calibration !== 'conformal') throw new RangeError(`conformal offsets saved with calibration ${show(meta.calibration)}`);
+        f.conformal = checkConformalCalibration(meta.conformal, f.quantiles!, f.horizon, 'conformal');
+      }
+      if (meta.calibrationNote !== undefined && meta.calibrationNote !== null) {
+        if (typeof meta.calibrationNote !== 'string') throw new RangeError(`calibrationNote must be a string, got ${show(meta.calibrationNote)}`);
+        f.calibrationNote = meta.calibrationNote;
       }
     } catch (e) {
       throw not((e as Error).message);
