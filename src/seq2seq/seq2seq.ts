@@ -80,7 +80,7 @@ export interface Seq2SeqFitOptions {
   /** Seed of the shuffling and the split. Default drawn from the global seed (setSeed). */
   seed?: number;
   progressSink?: ProgressSink;
-  /** Data-parallel threads (see Model.fit). Default 1. */
+  /** Data-parallel shards (see Model.fit's workers). Default 'auto'. */
   workers?: number | 'auto';
 }
 
