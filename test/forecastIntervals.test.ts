@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Forecaster, ModelFormatError, chronologicalSplit } from '../src/index.js';
+import { assertUserError, rnnkit } from './helpers/cli.js';
 import { applyConformal, checkConformalCalibration, conformalMinPoints, conformalRank, fitConformal, symmetricPairs } from '../src/timeseries/conformal.js';
 
 /** A seeded uniform generator and a Gaussian from it (Box–Muller). */
@@ -301,5 +302,41 @@ describe('Forecaster calibration', () => {
     assert.equal(none.conformal, null);
     assert.match(none.calibrationNote!, /no validation rows/);
     assert.equal(none.evaluate(z, NO_BASELINES).quantiles!.calibration, 'none');
+  });
+});
+
+describe('rnnkit timeseries train --quantiles: the calibration in the report and --metrics-json', () => {
+  it('prints every interval calibrated and as trained; the JSON has the same figures; --calibration refused by name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fint-cli-'));
+    try {
+      const csv = join(dir, 'noisy.csv');
+      await writeFile(csv, ['y', ...noisySeason(240, 21).map((v) => v.toFixed(4))].join('\n') + '\n');
+      const base = ['timeseries', 'train', csv, '--target', 'y', '--lookback', '12', '--horizon', '2', '--units', '4', '--ensemble', '1', '--epochs', '2', '--baselines', 'none'];
+      const t = rnnkit(...base, '--quantiles', '0.05,0.1,0.5,0.9,0.95', '--metrics-json', join(dir, 'm.json'));
+      assert.equal(t.code, 0, t.stderr);
+      const m = /^Calibrated on the validation part \(conformal\): 90% interval ([\d.]+)% inside, mean width ([\d.]+) \(as trained ([\d.]+)%, ([\d.]+)\); 80% interval ([\d.]+)% inside, mean width ([\d.]+) \(as trained ([\d.]+)%, ([\d.]+)\)$/m.exec(t.stdout);
+      assert.ok(m !== null, t.stdout);
+      const json = JSON.parse(await readFile(join(dir, 'm.json'), 'utf8'));
+      const q = json.quantiles;
+      assert.equal(q.calibration, 'conformal');
+      assert.equal(q.values, undefined, 'no per-point quantiles in the JSON');
+      assert.deepEqual(q.intervals.map((v: { levels: number[] }) => v.levels), [[0.05, 0.95], [0.1, 0.9]]);
+      const [i90, i80] = q.intervals;
+      const p1 = (v: number): number => +(100 * v).toFixed(1);
+      const w3 = (v: number): number => +v.toPrecision(3);
+      assert.deepEqual(m.slice(1).map(Number), [p1(i90.coverage), w3(i90.width), p1(i90.uncalibrated.coverage), w3(i90.uncalibrated.width), p1(i80.coverage), w3(i80.width), p1(i80.uncalibrated.coverage), w3(i80.uncalibrated.width)]);
+      assert.deepEqual(Object.keys(q.uncalibrated), ['coverage', 'below', 'width']);
+      assert.equal(q.coverage, i90.coverage);
+      // --calibration none: the intervals as trained, no calibration line.
+      const n = rnnkit(...base, '--quantiles', '0.1,0.5,0.9', '--calibration', 'none');
+      assert.equal(n.code, 0, n.stderr);
+      assert.match(n.stdout, /^Interval 10%–90%: [\d.]+% of the test values inside \(nominal 80%\)/m);
+      assert.doesNotMatch(n.stdout, /Calibrat/);
+      assertUserError(rnnkit(...base, '--quantiles', '0.1,0.5,0.9', '--calibration', 'isotonic'), 2, /--calibration must be one of conformal, none, got "isotonic"/);
+      assertUserError(rnnkit(...base, '--calibration', 'conformal'), 2, /--calibration calibrates the intervals of --quantiles; give --quantiles too/);
+      assertUserError(rnnkit(...base, '--quantiles', '0.1,0.5,0.8', '--calibration', 'conformal'), 2, /--calibration conformal widens symmetric intervals; every --quantiles level needs its mirror \(1 − level\), got "0\.1,0\.5,0\.8"/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
