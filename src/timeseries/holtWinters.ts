@@ -15,13 +15,16 @@
  * statsmodels' restricted space: α ∈ [√ε, 1−√ε], β ∈ [0, α], γ ∈ [0, 1−α], φ ∈ [0.8, 0.995]) and
  * the initial states, from statsmodels' heuristic starting states (Hyndman et al., 2.6: a 2×m
  * centred moving average, average detrended season, a line through its first 10 values; the
- * 'simple' start when there are fewer than 10 + 2⌊m/2⌋ rows), by a bounded Nelder–Mead with
- * restarts. statsmodels uses L-BFGS-B from a grid; the two reach the same minimum to the
- * tolerance test/holtWinters.test.ts states.
+ * 'simple' start when there are fewer than 10 + 2⌊m/2⌋ rows), by a bounded L-BFGS (lbfgs.ts) on
+ * the SSE's analytic gradient (reverse-mode through the recursions). statsmodels uses L-BFGS-B
+ * from a grid; the two reach the same minimum to the tolerance test/holtWinters.test.ts states.
+ * (Nelder–Mead with restarts, used before, reached the same SSE to 1e-10 relative in all nine
+ * CO2 variants, in 5× the CPU at a season of 12 and 100× at 52: 52 s → 0.56 s on 500 rows.)
  * AIC, AICc, BIC as statsmodels: k = m·[season] + 2·[trend] + 2 + [damped],
  * AIC = n·ln(SSE/n) + 2k, AICc = AIC + 2(k+2)(k+3)/(n−k−3) (∞ when n−k−3 ≤ 0).
  */
 import { checkOptions, show } from '../core/errors.js';
+import { minimizeBounded } from './lbfgs.js';
 
 export type HoltWintersTrend = 'add' | null;
 export type HoltWintersSeason = 'add' | 'mul' | null;
@@ -238,6 +241,120 @@ function smooth(y: Float64Array, r: Resolved, p: Params, record?: { level: Float
 }
 
 /**
+ * The SSE of `smooth` and its gradient with respect to (α, β, γ, φ, l0, b0) in grad[0…5] and the
+ * m initial seasons in grad[6…], by reverse-mode differentiation of the recursions (the forward
+ * pass is smooth's arithmetic). `ring` holds the initial seasons (overwritten); `work` 3n values.
+ */
+function sseGrad(y: Float64Array, r: Resolved, alpha: number, beta: number, gamma: number, phi: number, l0: number, b0: number, ring: Float64Array, grad: Float64Array, work: Float64Array): number {
+  const { m } = r;
+  const mul = r.seasonal === 'mul';
+  const hasS = r.seasonal !== null;
+  const hasT = r.trend !== null;
+  const n = y.length;
+  const Ls = work.subarray(0, n);
+  const Bs = work.subarray(n, 2 * n);
+  const Ss = work.subarray(2 * n, 3 * n);
+  let l = l0;
+  let b = hasT ? b0 : 0;
+  let sse = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const si = hasS ? ring[k]! : mul ? 1 : 0;
+    Ls[i] = l;
+    Bs[i] = b;
+    Ss[i] = si;
+    const base = l + phi * b;
+    const f = mul ? base * si : base + si;
+    const e = y[i]! - f;
+    sse += e * e;
+    const lNew = alpha * (mul ? y[i]! / si : y[i]! - si) + (1 - alpha) * base;
+    const bNew = beta * (lNew - l) + (1 - beta) * phi * b;
+    if (hasS) {
+      ring[k] = gamma * (mul ? y[i]! / base : y[i]! - base) + (1 - gamma) * si;
+      if (++k === m) k = 0;
+    }
+    l = lNew;
+    b = hasT ? bNew : 0;
+  }
+  if (!Number.isFinite(sse)) return Infinity;
+  let gA = 0;
+  let gB = 0;
+  let gG = 0;
+  let gP = 0;
+  let gl = 0;
+  let gb = 0;
+  const gs = grad.subarray(6, 6 + m);
+  gs.fill(0);
+  k = hasS ? (n - 1) % m : 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const lp = Ls[i]!;
+    const bp = Bs[i]!;
+    const si = Ss[i]!;
+    const yt = y[i]!;
+    const base = lp + phi * bp;
+    const f = mul ? base * si : base + si;
+    const e = yt - f;
+    const a = mul ? yt / si : yt - si;
+    const lNew = alpha * a + (1 - alpha) * base;
+    let gSi = 0;
+    let gBase = 0;
+    if (hasS) {
+      const gsN = gs[k]!;
+      gG += gsN * ((mul ? yt / base : yt - base) - si);
+      gSi = gsN * (1 - gamma);
+      gBase = gsN * gamma * (mul ? -yt / (base * base) : -1);
+    }
+    let gL = gl;
+    let glPrev = 0;
+    let gbPrev = 0;
+    if (hasT) {
+      gB += gb * (lNew - lp - phi * bp);
+      gP += gb * (1 - beta) * bp;
+      gL += gb * beta;
+      glPrev = -gb * beta;
+      gbPrev = gb * (1 - beta) * phi;
+    }
+    gA += gL * (a - base);
+    gBase += gL * (1 - alpha);
+    gSi += gL * alpha * (mul ? -yt / (si * si) : -1);
+    const gf = -2 * e;
+    gBase += gf * (mul ? si : 1);
+    gSi += gf * (mul ? base : 1);
+    glPrev += gBase;
+    gbPrev += gBase * phi;
+    gP += gBase * bp;
+    gl = glPrev;
+    gb = hasT ? gbPrev : 0;
+    if (hasS) {
+      gs[k] = gSi;
+      k = k === 0 ? m - 1 : k - 1;
+    }
+  }
+  grad[0] = gA;
+  grad[1] = gB;
+  grad[2] = gG;
+  grad[3] = gP;
+  grad[4] = gl;
+  grad[5] = gb;
+  return sse;
+}
+
+/**
+ * The one-step SSE at given parameters and initial states and its gradient with respect to
+ * (α, β, γ, φ, level, trend, the m initial seasons): the quantity the fit minimises, for checking
+ * the analytic gradient against differences.
+ */
+export function holtWintersSseGradient(y: ArrayLike<number>, spec: HoltWintersSpec, params: Pick<HoltWintersModel, 'alpha' | 'beta' | 'gamma' | 'phi' | 'initialLevel' | 'initialTrend' | 'initialSeason'>): { sse: number; grad: Float64Array } {
+  const where = 'holtWintersSseGradient';
+  const r = resolveSpec(spec, where);
+  const d = checkData(y, where);
+  if (!Array.isArray(params.initialSeason) || params.initialSeason.length !== r.m) throw new RangeError(`${where}: initialSeason must be ${r.m} numbers, got ${show(params.initialSeason)}`);
+  const grad = new Float64Array(6 + r.m);
+  const sse = sseGrad(d, r, params.alpha, params.beta, params.gamma, params.phi, params.initialLevel, params.initialTrend, Float64Array.from(params.initialSeason), grad, new Float64Array(3 * d.length));
+  return { sse, grad };
+}
+
+/**
  * Bounded Nelder–Mead: coordinates with a box are projected into it. Allocation-free after the
  * start (the simplex and the trial points live in d + 4 buffers that trade places): the fits call
  * it for tens of thousands of evaluations, and the arithmetic is the plain textbook one, so the
@@ -425,9 +542,47 @@ export function fitHoltWinters(y: ArrayLike<number>, spec: HoltWintersSpec = {})
     }
   };
   for (const a of grid) for (const b of hasT ? grid : [0]) for (const g of r.seasonal !== null ? grid : [0]) tryU(a, b, g);
-  const step = new Float64Array(D).fill(0.05);
-  for (let k = 0; k < iu.length; k++) step[k] = 0.1;
-  x = minimizeRestarted(objective, x, fx, step, lo, hi).x;
+  // The SSE and its gradient in the unknowns (the chain rule through decode's restricted space):
+  // a bounded L-BFGS (lbfgs.ts) from the start instead of Nelder–Mead, which needed thousands of
+  // evaluations per variant and, with a season of 52 (55 unknowns), most of a minute.
+  const grad = new Float64Array(6 + m);
+  const work = new Float64Array(3 * d.length);
+  const ring = new Float64Array(Math.max(m, 1));
+  const span = 1 - 2 * LOWER;
+  const iA = iu.indexOf(0);
+  const iB = iu.indexOf(1);
+  const iG = iu.indexOf(2);
+  const iP = iu.indexOf(3);
+  const fg = (x: Float64Array, g: Float64Array): number => {
+    const u0 = x[iA]!;
+    const u1 = iB >= 0 ? x[iB]! : 0;
+    const u2 = iG >= 0 ? x[iG]! : 0;
+    const alpha = LOWER + u0 * span;
+    let o = iu.length;
+    const l0 = init.level + scale * x[o++]!;
+    const b0 = hasT ? init.trend + scale * x[o++]! : 0;
+    for (let j = 0; j < m; j++) ring[j] = init.season[j]! + sScale * x[o++]!;
+    if (r.seasonal === 'mul') {
+      if (l0 <= 0) return Infinity;
+      for (let j = 0; j < m; j++) if (ring[j]! <= 0) return Infinity;
+    }
+    const beta = hasT ? u1 * alpha : 0;
+    const gamma = r.seasonal !== null ? u2 * (1 - alpha) : 0;
+    const phi = r.damped ? 0.8 + x[iP]! * 0.195 : 1;
+    const f = sseGrad(d, r, alpha, beta, gamma, phi, l0, b0, ring, grad, work);
+    if (!Number.isFinite(f)) return Infinity;
+    g[iA] = (grad[0]! + grad[1]! * u1 - grad[2]! * u2) * span;
+    if (iB >= 0) g[iB] = grad[1]! * alpha;
+    if (iG >= 0) g[iG] = grad[2]! * (1 - alpha);
+    if (iP >= 0) g[iP] = grad[3]! * 0.195;
+    o = iu.length;
+    g[o++] = scale * grad[4]!;
+    if (hasT) g[o++] = scale * grad[5]!;
+    for (let j = 0; j < m; j++) g[o++] = sScale * grad[6 + j]!;
+    return f;
+  };
+  const res = minimizeBounded(fg, x, lo, hi);
+  if (res.fx <= fx) x = res.x;
   const p = decode(x);
   const n = d.length;
   const rec = { level: new Float64Array(n + 1), slope: new Float64Array(n + 1), season: new Float64Array((n + 1) * m) };
