@@ -41,7 +41,7 @@ const poison = (y: number[]): number[] => {
 describe("Forecaster season 'auto'", () => {
   it('detects 12 on the training part, fits the Holt-Winters reference with it, and keeps it through save/load', async () => {
     const y = seasonal(240, 1);
-    const f = new Forecaster({ lookback: 12, horizon: 3, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 3, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
     assert.equal(f.seasonSource, 'pending');
     assert.equal(f.season, undefined);
     await f.fit(y, { epochs: 1, seed: 2 });
@@ -50,7 +50,7 @@ describe("Forecaster season 'auto'", () => {
     assert.equal(f.holtWintersModel!.seasonal !== null ? f.holtWintersModel!.period : 12, 12);
     assert.ok(f.evaluate(y).seasonalNaive !== undefined, 'the seasonal baseline uses the detected season');
     // A test part with another cycle (and no trend) changes nothing: only the training part is looked at.
-    const g = new Forecaster({ lookback: 12, horizon: 3, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    const g = new Forecaster({ combine: false, lookback: 12, horizon: 3, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
     await g.fit(y.map((v, i) => (i < 200 ? v : 100 * Math.sin((2 * Math.PI * i) / 7))), { epochs: 1, seed: 2 });
     assert.equal(g.season, 12);
     const dir = await mkdtemp(join(tmpdir(), 'rnnkit-auto-'));
@@ -68,13 +68,13 @@ describe("Forecaster season 'auto'", () => {
   it("finds none in noise; 'none' and null switch the season off; a bad value is refused", async () => {
     const r = rng(5);
     const noise = Array.from({ length: 200 }, () => gaussian(r));
-    const f = new Forecaster({ lookback: 6, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    const f = new Forecaster({ combine: false, lookback: 6, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
     await f.fit(noise, { epochs: 1 });
     assert.equal(f.season, undefined);
     assert.equal(f.seasonSource, 'none');
     assert.equal(f.holtWintersModel!.seasonal, null);
     for (const season of ['none', null] as const) {
-      const g = new Forecaster({ lookback: 6, season, ensemble: 1, units: 4, calendar: false });
+      const g = new Forecaster({ combine: false, lookback: 6, season, ensemble: 1, units: 4, calendar: false });
       assert.equal(g.season, undefined);
       assert.equal(g.seasonSource, 'none');
     }
@@ -83,7 +83,7 @@ describe("Forecaster season 'auto'", () => {
 
   it('fitMany keeps the season most series show', async () => {
     const r = rng(3);
-    const f = new Forecaster({ lookback: 12, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    const f = new Forecaster({ combine: false, lookback: 12, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
     await f.fitMany({ a: seasonal(200, 1), b: seasonal(200, 2), c: Array.from({ length: 200 }, () => gaussian(r)) }, { epochs: 1 });
     assert.equal(f.season, 12);
   });
@@ -95,7 +95,7 @@ describe('fitMany calendar', () => {
     const y = seasonal(60, 1);
     const daily = y.map((_, i) => Date.UTC(2020, 0, 1) + i * DAY);
     const monthly = y.map((_, i) => Date.UTC(2015, i, 1));
-    const mk = (): Forecaster => new Forecaster({ lookback: 6, ensemble: 1, units: 2, reference: 'last', seed: 1 });
+    const mk = (): Forecaster => new Forecaster({ combine: false, lookback: 6, ensemble: 1, units: 2, reference: 'last', seed: 1 });
     await assert.rejects(
       mk().fitMany({ a: y, b: y }, { epochs: 1, times: { a: daily, b: monthly } }),
       /Forecaster\.fitMany: calendar 'auto' finds different row spacings across the series \('a': 1 day\(s\) apart → year, week; 'b': 1 month\(s\) apart → year\); one network takes one set of calendar covariates/,
@@ -104,7 +104,7 @@ describe('fitMany calendar', () => {
     await f.fitMany({ a: y, b: y }, { epochs: 1, times: { a: daily, b: daily.map((t) => t + 400 * DAY) } });
     assert.deepEqual(f.calendar!.terms.map((t) => t.period), ['year', 'week']);
     // With calendar false the spacings do not matter.
-    const g = new Forecaster({ lookback: 6, ensemble: 1, units: 2, reference: 'last', calendar: false, seed: 1 });
+    const g = new Forecaster({ combine: false, lookback: 6, ensemble: 1, units: 2, reference: 'last', calendar: false, seed: 1 });
     await assert.rejects(g.fitMany({ a: y, b: y }, { epochs: 1, times: { a: daily, b: monthly } }), /times given, but the forecaster has no calendar covariates/);
   });
 });

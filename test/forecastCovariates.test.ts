@@ -74,7 +74,7 @@ describe('Forecaster with calendar covariates', () => {
   const y = range(n).map((i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 12) + 0.02 * i);
 
   it("'auto' takes the calendar from fit's times; the network sees them as extra inputs", async () => {
-    const f = new Forecaster({ lookback: 6, horizon: 2, units: 3, seed: 1 });
+    const f = new Forecaster({ combine: false, lookback: 6, horizon: 2, units: 3, seed: 1 });
     assert.throws(() => f.model, /the network is built by fit/);
     await f.fit(y, { epochs: 1, seed: 1, times });
     assert.deepEqual(f.calendar, { step: { months: 1 }, terms: [{ period: 'year', harmonics: 1 }] });
@@ -85,24 +85,24 @@ describe('Forecaster with calendar covariates', () => {
     assert.throws(() => f.forecast(y, 2, { times, when: 1 } as never), /when/);
     assert.equal(f.forecast(y, 5, { times }).length, 5);
     // 'auto' without times: no calendar; times later are refused (they would go unused)
-    const g = new Forecaster({ lookback: 6, units: 2, seed: 1 });
+    const g = new Forecaster({ combine: false, lookback: 6, units: 2, seed: 1 });
     await g.fit(y, { epochs: 1, seed: 1 });
     assert.equal(g.calendar, null);
     assert.throws(() => g.forecast(y, 1, { times }), /times given, but the forecaster has no calendar covariates/);
     // Yearly rows: 'auto' finds no period; fit accepts the times, the network has no covariates.
-    const yearly = new Forecaster({ lookback: 6, units: 2, seed: 1, ensemble: 1 });
+    const yearly = new Forecaster({ combine: false, lookback: 6, units: 2, seed: 1, ensemble: 1 });
     await yearly.fit(y, { epochs: 1, seed: 1, times: range(n).map((i) => Date.UTC(1800 + i, 0, 1)) });
     assert.equal(yearly.calendar, null);
     assert.deepEqual(yearly.model.inputs[0]!.shape, [null, 6, 1]);
-    const h = new Forecaster({ lookback: 6, units: 2, seed: 1, calendar: false });
+    const h = new Forecaster({ combine: false, lookback: 6, units: 2, seed: 1, calendar: false });
     await assert.rejects(h.fit(y, { epochs: 1, times }), /times given, but the forecaster has no calendar covariates \(calendar false\)/);
-    const spec = new Forecaster({ lookback: 6, units: 2, calendar: { step: { months: 1 }, terms: [{ period: 'year', harmonics: 2 }] } });
+    const spec = new Forecaster({ combine: false, lookback: 6, units: 2, calendar: { step: { months: 1 }, terms: [{ period: 'year', harmonics: 2 }] } });
     assert.deepEqual(spec.model.inputs[0]!.shape, [null, 6, 5]);
     await assert.rejects(spec.fit(y, { epochs: 1 }), /pass times, one per row/);
   });
 
   it('the inputs are the covariates of the window rows, unscaled', async () => {
-    const f = new Forecaster({ lookback: 4, horizon: 1, units: 2, seed: 2, calendar: { step: { months: 1 }, terms: [{ period: 'year', harmonics: 1 }] } });
+    const f = new Forecaster({ combine: false, lookback: 4, horizon: 1, units: 2, seed: 2, calendar: { step: { months: 1 }, terms: [{ period: 'year', harmonics: 1 }] } });
     await f.fit(y, { epochs: 1, seed: 1, times });
     // Replace the network by one that reports its input: a probe through predict on the series.
     const seen: number[][] = [];
@@ -131,7 +131,7 @@ describe('trend-adaptive references', () => {
   const y = range(n).map((i) => 50 + 4 * Math.sin((2 * Math.PI * i) / 12) + 0.1 * i + 0.3 * Math.cos(i * 1.7));
 
   it("'holtWinters': level, slope and season of exponential smoothing at every origin (network output 0 → Holt-Winters' forecast exactly)", async () => {
-    const f = new Forecaster({ lookback: 12, horizon: 6, units: 2, seed: 1, reference: 'holtWinters', season: 12 });
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 6, units: 2, seed: 1, reference: 'holtWinters', season: 12 });
     await f.fit(y, { epochs: 1, seed: 1 });
     const hw = f.holtWintersModel!;
     assert.equal(hw.period, 12);
@@ -144,7 +144,7 @@ describe('trend-adaptive references', () => {
   });
 
   it("'line': the least-squares line through each window, extrapolated", async () => {
-    const f = new Forecaster({ lookback: 5, horizon: 3, units: 2, seed: 1, reference: 'line' });
+    const f = new Forecaster({ combine: false, lookback: 5, horizon: 3, units: 2, seed: 1, reference: 'line' });
     await f.fit(y, { epochs: 1, seed: 1 });
     zeroHead(f);
     const e = 100;
@@ -176,7 +176,7 @@ describe('trend-adaptive references', () => {
     });
     const run = async (reference: 'last' | 'holtWinters' | 'seasonalLine'): Promise<number> => {
       setSeed(7);
-      const f = new Forecaster({ lookback: 24, horizon: 6, units: 8, seed: 3, reference, season: 12 });
+      const f = new Forecaster({ combine: false, lookback: 24, horizon: 6, units: 8, seed: 3, reference, season: 12 });
       await f.fit(z, { epochs: 30, seed: 4 });
       return f.evaluate(z, { holtWinters: false }).model.mae;
     };
@@ -201,7 +201,7 @@ describe('ensembles and saving', () => {
   const y = range(n).map((i) => 30 + 2 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i + 0.2 * Math.cos(i * 2.1));
 
   it("the forecast is the median of the members' outputs", async () => {
-    const f = new Forecaster({ lookback: 8, horizon: 2, units: 3, seed: 5, ensemble: 4, calendar: false, reference: 'last' });
+    const f = new Forecaster({ combine: false, lookback: 8, horizon: 2, units: 3, seed: 5, ensemble: 4, calendar: false, reference: 'last' });
     await f.fit(y, { epochs: 2, seed: 1 });
     assert.deepEqual(f.model.outputs[0]!.shape, [null, 8]);
     const e = n - 1;
@@ -218,7 +218,7 @@ describe('ensembles and saving', () => {
   });
 
   it('save/load keeps the calendar, the Holt-Winters reference and the ensemble: the same forecasts', async () => {
-    const f = new Forecaster({ lookback: 12, horizon: 3, units: 3, seed: 2, ensemble: 3, reference: 'holtWinters', season: 12 });
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 3, units: 3, seed: 2, ensemble: 3, reference: 'holtWinters', season: 12 });
     await f.fit(y, { epochs: 2, seed: 1, times });
     const a = f.forecast(y, 7, { times });
     const ev = f.evaluate(y, { times, holtWinters: false });
@@ -266,7 +266,7 @@ describe('quantile forecasts', () => {
     };
     const gauss = (): number => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
     const z = range(600).map((i) => 10 + 4 * Math.sin((2 * Math.PI * i) / 12) + 0.02 * i + gauss());
-    const f = new Forecaster({ lookback: 24, horizon: 3, units: 8, seed: 1, ensemble: 1, quantiles: [0.1, 0.5, 0.9], season: 12, calibration: 'none' }); // the network's own quantiles (calibrated: forecastIntervals.test.ts)
+    const f = new Forecaster({ combine: false, lookback: 24, horizon: 3, units: 8, seed: 1, ensemble: 1, quantiles: [0.1, 0.5, 0.9], season: 12, calibration: 'none' }); // the network's own quantiles (calibrated: forecastIntervals.test.ts)
     await f.fit(z, { epochs: 25, seed: 2 });
     const ev = f.evaluate(z, { holtWinters: false });
     const q = ev.quantiles!;
@@ -288,7 +288,7 @@ describe('quantile forecasts', () => {
     }
     assert.throws(() => new Forecaster({ lookback: 3, quantiles: [0.1, 0.9] }), /including 0\.5/);
     assert.throws(() => new Forecaster({ lookback: 3, quantiles: [0.5, 0.1] }), /increasing numbers in \(0, 1\)/);
-    const plain = new Forecaster({ lookback: 4, units: 2, ensemble: 1, calendar: false });
+    const plain = new Forecaster({ combine: false, lookback: 4, units: 2, ensemble: 1, calendar: false });
     assert.throws(() => plain.predictQuantiles(z, [10]), /built without quantiles/);
   });
 });
@@ -303,7 +303,7 @@ describe('covariate columns', () => {
     };
     const x = range(400).map(() => u() * 4 - 2);
     const rows = range(400).map((t) => [t === 0 ? 0 : 3 * x[t - 1]! + 0.05 * (u() - 0.5), x[t]!]);
-    const base = { lookback: 4, horizon: 1, units: 8, seed: 1, ensemble: 1, reference: 'last' as const };
+    const base = { combine: false as const, lookback: 4, horizon: 1, units: 8, seed: 1, ensemble: 1, reference: 'last' as const };
     const plain = new Forecaster(base);
     await plain.fit(rows, { epochs: 20, seed: 1 });
     const withX = new Forecaster({ ...base, covariates: [1], columns: ['y', 'x'] });

@@ -33,7 +33,7 @@ describe('Forecaster.fitMany', () => {
   it('one id is exactly fit on that series: same seed → same weights, forecasts and evaluation (Holt-Winters reference, calendar from times)', async () => {
     const y = wave(120, 0, 10);
     const t = days(120);
-    const args = { lookback: 14, horizon: 3, units: 5, ensemble: 2, season: 12, seed: 7 } as const;
+    const args = { combine: false, lookback: 14, horizon: 3, units: 5, ensemble: 2, season: 12, seed: 7 } as const;
     const a = new Forecaster(args);
     await a.fit(y, { epochs: 3, seed: 3, times: t });
     const b = new Forecaster(args);
@@ -58,7 +58,7 @@ describe('Forecaster.fitMany', () => {
     // Raw values (no scaling, no reference): series a lives in [0, 1), b in [100, 101), so a window across the boundary would mix them.
     const a = Array.from({ length: 40 }, (_, i) => (i * 0.37) % 1);
     const b = Array.from({ length: 55 }, (_, i) => 100 + ((i * 0.61) % 1));
-    const f = new Forecaster({ lookback: 5, horizon: 2, units: 3, ensemble: 1, scaling: 'none', windowRelative: false, calendar: false, seed: 1 });
+    const f = new Forecaster({ combine: false, lookback: 5, horizon: 2, units: 3, ensemble: 1, scaling: 'none', windowRelative: false, calendar: false, seed: 1 });
     const seen = spyFit(f.model);
     await f.fitMany({ a, b }, { epochs: 1, seed: 1, validation: 0.2, test: 0.2, patience: 0 });
     assert.equal(seen.shapes.length, 1);
@@ -83,7 +83,7 @@ describe('Forecaster.fitMany', () => {
     const a = wave(90, 2, 0);
     const b = a.map((v) => 10 * v + 500);
     // 'line' and standard scaling are both equivariant under v → 10v + 500 (Holt-Winters' fitted parameters need not be).
-    const f = new Forecaster({ lookback: 12, horizon: 2, units: 4, ensemble: 1, reference: 'line', calendar: false, seed: 2 });
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 2, units: 4, ensemble: 1, reference: 'line', calendar: false, seed: 2 });
     const seen = spyFit(f.model);
     await f.fitMany({ a, b }, { epochs: 2, seed: 2 });
     const x = seen.x[0]!;
@@ -95,7 +95,7 @@ describe('Forecaster.fitMany', () => {
 
   it('evaluateMany: each series\' own last test fraction and baselines, and the mean over the series', async () => {
     const series = { north: wave(100, 0, 20), south: wave(130, 5, 50) };
-    const f = new Forecaster({ lookback: 12, horizon: 3, units: 4, ensemble: 1, season: 12, calendar: false, seed: 5 });
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 3, units: 4, ensemble: 1, season: 12, calendar: false, seed: 5 });
     await f.fitMany(series, { epochs: 2, seed: 5 });
     const ev = f.evaluateMany(series, { test: 0.25 });
     assert.deepEqual(Object.keys(ev.byId), ['north', 'south']);
@@ -123,7 +123,7 @@ describe('Forecaster.fitMany', () => {
   it('save/load keeps the ids and every series\' scalers and Holt-Winters reference', async () => {
     const series = { a: wave(80, 1, 5), b: wave(96, 7, 40) };
     const t = { a: days(80), b: days(96, Date.UTC(2020, 5, 1)) };
-    const f = new Forecaster({ lookback: 10, horizon: 2, units: 3, ensemble: 1, season: 12, seed: 9 });
+    const f = new Forecaster({ combine: false, lookback: 10, horizon: 2, units: 3, ensemble: 1, season: 12, seed: 9 });
     await f.fitMany(series, { epochs: 2, seed: 9, times: t });
     const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcmany-'));
     try {
@@ -144,7 +144,7 @@ describe('Forecaster.fitMany', () => {
 
   it('quantiles per series: predictQuantilesMany and evaluateMany\'s coverage come from each series\' own state', async () => {
     const series = { a: wave(70, 0, 3), b: wave(70, 0, 3).map((v) => 4 * v - 20) };
-    const f = new Forecaster({ lookback: 10, horizon: 2, units: 3, ensemble: 1, reference: 'line', calendar: false, quantiles: [0.1, 0.5, 0.9], seed: 4 });
+    const f = new Forecaster({ combine: false, lookback: 10, horizon: 2, units: 3, ensemble: 1, reference: 'line', calendar: false, quantiles: [0.1, 0.5, 0.9], seed: 4 });
     await f.fitMany(series, { epochs: 2, seed: 4 });
     const q = f.predictQuantilesMany(series, { a: [40, 50], b: [40, 50] });
     // b = 4a − 20 and everything per series is equivariant: b's quantiles are 4 × a's − 20.
@@ -155,18 +155,18 @@ describe('Forecaster.fitMany', () => {
   });
 
   it('refusals: a short series, an unknown id, the single-series methods, times without an id, no series', async () => {
-    const f = new Forecaster({ lookback: 10, horizon: 3, units: 3, ensemble: 1, reference: 'line', calendar: false, seed: 1 });
+    const f = new Forecaster({ combine: false, lookback: 10, horizon: 3, units: 3, ensemble: 1, reference: 'line', calendar: false, seed: 1 });
     await assert.rejects(f.fitMany({ long: wave(80, 0, 0), tiny: wave(12, 0, 0) }, { epochs: 1 }), /series 'tiny'.*too few for lookback 10 \+ horizon 3/);
     await assert.rejects(f.fitMany({}, { epochs: 1 }), /no series/);
     await assert.rejects(f.fitMany({ a: wave(80, 0, 0) }, { epochs: 1, horizn: 2 } as never), /horizn/);
-    const g = new Forecaster({ lookback: 10, horizon: 3, units: 3, ensemble: 1, season: 12, seed: 1 });
+    const g = new Forecaster({ combine: false, lookback: 10, horizon: 3, units: 3, ensemble: 1, season: 12, seed: 1 });
     await assert.rejects(g.fitMany({ a: wave(80, 0, 0), b: wave(80, 1, 0) }, { epochs: 1, times: { a: days(80) } }), /times has no entry for series 'b'/);
     await f.fitMany({ a: wave(80, 0, 0), b: wave(70, 3, 9) }, { epochs: 1 });
     assert.throws(() => f.forecastMany({ c: wave(40, 0, 0) }), /unknown series 'c'; the forecaster was trained on 'a', 'b'/);
     assert.throws(() => f.forecast(wave(40, 0, 0)), /trained on many series \(ids 'a', 'b'\); use forecastMany/);
     assert.throws(() => f.evaluate(wave(40, 0, 0)), /trained on many series/);
     assert.throws(() => f.predictFrom(wave(40, 0, 0), [20]), /trained on many series/);
-    const single = new Forecaster({ lookback: 10, units: 3, ensemble: 1, reference: 'line', calendar: false, seed: 1 });
+    const single = new Forecaster({ combine: false, lookback: 10, units: 3, ensemble: 1, reference: 'line', calendar: false, seed: 1 });
     await single.fit(wave(60, 0, 0), { epochs: 1 });
     assert.equal(single.ids, null);
     assert.throws(() => single.forecastMany({ a: wave(40, 0, 0) }), /trained on one series/);

@@ -90,7 +90,7 @@ describe('chronological split and scalers', () => {
     // The values after the training rows are huge: a scaler that saw them would have a huge std.
     const series = range(40).map((i) => (i < 28 ? i % 4 : 1e6));
     // (windowRelative false: the scaler then sees the values themselves.)
-    const f = new Forecaster({ lookback: 3, units: 2, seed: 1, windowRelative: false });
+    const f = new Forecaster({ combine: false, lookback: 3, units: 2, seed: 1, windowRelative: false });
     await f.fit(series, { epochs: 1, validation: 0.1, test: 0.2, seed: 1 });
     // train rows 0…27: values 0,1,2,3 repeated: mean 1.5, std √1.25
     close(f.xScaler!.offset[0]!, 1.5, 'mean');
@@ -100,7 +100,7 @@ describe('chronological split and scalers', () => {
 
   it('the API and the CLI share one set of defaults: window-relative standard scaling included', async () => {
     const { DEFAULTS } = await import('../src/cli/timeseries.js');
-    const f = new Forecaster({ lookback: 3 });
+    const f = new Forecaster({ combine: false, lookback: 3 });
     assert.equal(f.windowRelative, true);
     assert.equal(f.scaling, 'standard');
     assert.equal(DEFAULTS.scaling, 'relative', 'the CLI spells standard + windowRelative as relative');
@@ -143,7 +143,7 @@ describe('Forecaster', () => {
   const wave = range(200).map((i) => 10 + 5 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i);
 
   it('learns a seasonal trending series, beats the last-value baseline, evaluate scores the test part', async () => {
-    const f = new Forecaster({ lookback: 24, horizon: 3, units: 8, windowRelative: true, seed: 2 });
+    const f = new Forecaster({ combine: false, lookback: 24, horizon: 3, units: 8, windowRelative: true, seed: 2 });
     const h = await f.fit(wave, { epochs: 25, seed: 3 });
     assert.ok(h.history.loss!.length > 0);
     const ev = f.evaluate(wave, { season: 12 });
@@ -158,7 +158,7 @@ describe('Forecaster', () => {
   });
 
   it('forecast beyond the horizon feeds predictions back; save/load gives the same numbers', async () => {
-    const f = new Forecaster({ lookback: 12, horizon: 2, units: 4, cell: 'gru', seed: 4 });
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 2, units: 4, cell: 'gru', seed: 4 });
     f.info = { note: 'kept' };
     await f.fit(wave, { epochs: 2, seed: 1 });
     const a = f.forecast(wave, 5);
@@ -179,7 +179,7 @@ describe('Forecaster', () => {
   });
 
   it('recursive strategy: a one-step network rolled over the horizon', async () => {
-    const f = new Forecaster({ lookback: 12, horizon: 4, strategy: 'recursive', units: 4, seed: 4 });
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 4, strategy: 'recursive', units: 4, seed: 4 });
     await f.fit(wave, { epochs: 2, seed: 1 });
     assert.deepEqual(f.model.predict([range(12).map((i) => [wave[i]!])]).shape, [1, f.ensemble]); // one step per ensemble member
     const ev = f.evaluate(wave);
@@ -188,13 +188,13 @@ describe('Forecaster', () => {
   });
 
   it('refuses bad input with a clear message', async () => {
-    const f = new Forecaster({ lookback: 24, horizon: 12, seed: 1 });
+    const f = new Forecaster({ combine: false, lookback: 24, horizon: 12, seed: 1 });
     await assert.rejects(f.fit(range(30)), /too few for lookback 24 \+ horizon 12: at least 36 are needed/);
     await assert.rejects(f.fit([1, 2, NaN, ...range(100)]), /missing or non-finite value at row 2/);
     assert.throws(() => f.forecast(range(100)), /not trained/);
     assert.throws(() => new Forecaster({ lookback: -1 }), /lookback must be a positive integer/);
     assert.throws(() => new Forecaster({ lookback: 2, horizon: 0 }), /horizon must be a positive integer/);
-    const multi = new Forecaster({ lookback: 2, features: [0, 1], seed: 1 });
+    const multi = new Forecaster({ combine: false, lookback: 2, features: [0, 1], seed: 1 });
     await assert.rejects(multi.fit(range(20)), /has 1 column\(s\), no column 1/);
   });
 });

@@ -1,0 +1,156 @@
+/**
+ * The Forecaster's combination with a classical model (combine 'auto'): the weight choice on
+ * hand-made forecasts with a known answer, the forecasts as w·network + (1 − w)·classical
+ * recomputed here from the network alone and the classical model's own rolled forecasts, the
+ * validation guarantee, save/load, and the refusals. Small non-seasonal series so the ETS and
+ * ARIMA fits take well under a second.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Forecaster, ModelFormatError, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, windowOrigins } from '../src/index.js';
+import { combinationWeights } from '../src/timeseries/forecaster.js';
+
+/** A seeded random walk plus a 7-row pattern: neither part forecasts it alone perfectly. */
+function series(n: number, seed: number): number[] {
+  let s = seed >>> 0;
+  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  let level = 50;
+  return Array.from({ length: n }, (_, t) => {
+    level += u() - 0.5;
+    return level + 2 * Math.sin((2 * Math.PI * t) / 7) + 0.5 * (u() - 0.5);
+  });
+}
+
+describe('combinationWeights', () => {
+  it('known answers: opposite errors → 0.5 (the combination exact, better than both); a step each part gets right → 1 or 0; ties keep the network', () => {
+    const actual = [1, 2, 3, 4, 5, 6];
+    const d = [0.3, -0.2, 0.5, 0.1, -0.4, 0.2];
+    const net = actual.map((a, i) => a + d[i]!);
+    const cls = actual.map((a, i) => a - d[i]!);
+    assert.deepEqual(combinationWeights(net, cls, actual, 2), [0.5, 0.5]);
+    // Horizon 2: the network exact at step 0, the classical model at step 1.
+    const net2 = actual.map((a, i) => (i % 2 === 0 ? a : a + 1));
+    const cls2 = actual.map((a, i) => (i % 2 === 1 ? a : a - 1));
+    assert.deepEqual(combinationWeights(net2, cls2, actual, 2), [1, 0]);
+    assert.deepEqual(combinationWeights(actual, actual, actual, 3), [1, 1, 1]);
+    assert.throws(() => combinationWeights([1, 2, 3], [1, 2, 3], [1, 2, 3], 2), /windows × horizon 2/);
+    assert.throws(() => combinationWeights([1, 2], [1], [1, 2], 1), /must be windows × horizon/);
+  });
+});
+
+describe('Forecaster combine', () => {
+  const y = series(220, 7);
+  const H = 3;
+
+  it("'auto': forecasts are w·network + (1 − w)·classical per step, with the classical model's own rolled forecasts; on validation never worse than either part; save/load keeps it", async () => {
+    const f = new Forecaster({ lookback: 14, horizon: H, units: 4, seed: 3 });
+    assert.equal(f.combine, 'auto');
+    await f.fit(y, { epochs: 3, seed: 1 });
+    const c = f.combination;
+    assert.ok(c !== null, `combination made (${f.combinationNote})`);
+    assert.equal(f.combinationNote, null);
+    assert.equal(c.weights.length, H);
+    assert.ok(c.weights.every((w) => w >= 0 && w <= 1 && Number.isInteger(w * 20)), `weights on the 0.05 grid: ${c.weights}`);
+    const kept = c.kind === 'ets' ? c.validation.ets! : c.validation.sarima!;
+    assert.ok(c.validation.combined <= Math.min(c.validation.network, kept) + 1e-12, `validation: combined ${c.validation.combined}, network ${c.validation.network}, ${c.name} ${kept}`);
+    // The kept classical model is the better candidate on validation.
+    assert.ok(kept <= Math.min(c.validation.ets ?? Infinity, c.validation.sarima ?? Infinity));
+
+    // Recompute the validation figures from the parts, on the windows fit used.
+    const split = chronologicalSplit(y.length, {});
+    const valO = windowOrigins(split.validationEnd, { lookback: 14, horizon: H, targetStart: split.trainEnd, targetEnd: split.validationEnd });
+    assert.equal(c.validation.windows, valO.length);
+    const actualV = Float64Array.from(valO.flatMap((e) => [1, 2, 3].map((h) => y[e + h]!)));
+    const classical = (origins: number[], rows: number[]): Float64Array => (c.kind === 'ets' ? etsRolling(c.ets!, rows, origins, H) : sarimaRolling(c.sarima!, rows, origins, H));
+    f.combination = null;
+    const netV = f.predictFrom(y, valO, H);
+    f.combination = c;
+    // The weights come from the candidate fitted on the training part; the kept model is the same variant re-fitted on the rows before the test part.
+    const train = y.slice(0, split.trainEnd);
+    const before = y.slice(0, split.validationEnd);
+    let clsV: Float64Array;
+    if (c.kind === 'ets') {
+      const e = selectEts(train);
+      clsV = etsRolling(e, before, valO, H);
+      assert.deepEqual(c.ets, fitEts(before, { error: e.error, trend: e.trend, damped: e.damped, seasonal: e.seasonal }));
+    } else {
+      clsV = sarimaRolling(fitSarima(train, defaultSarimaSpec()), before, valO, H);
+      assert.deepEqual(c.sarima, fitSarima(before, defaultSarimaSpec()));
+    }
+    assert.ok(Math.abs(forecastMetrics(actualV, netV).mae - c.validation.network) < 1e-12);
+    assert.ok(Math.abs(forecastMetrics(actualV, clsV).mae - c.validation[c.kind]!) < 1e-12);
+    assert.deepEqual(combinationWeights(netV, clsV, actualV, H), c.weights);
+
+    // On the test part: the combination of the two parts, as evaluate reports it.
+    const ev = f.evaluate(y, { holtWinters: false, ets: false, sarima: false });
+    f.combination = null;
+    const netT = f.predictFrom(y, ev.origins, H);
+    f.combination = c;
+    const clsT = classical(ev.origins, y);
+    ev.predictions.forEach((p, i) => {
+      const w = c.weights[i % H]!;
+      assert.ok(Math.abs(p - (w * netT[i]! + (1 - w) * clsT[i]!)) < 1e-9, `prediction ${i}`);
+    });
+    // Past the horizon the last step's weight (the network's own forecasts fed back).
+    const long = f.forecast(y, 5);
+    f.combination = null;
+    const longNet = f.forecast(y, 5);
+    f.combination = c;
+    const longCls = c.kind === 'ets' ? etsRolling(c.ets!, y, [y.length - 1], 5) : sarimaRolling(c.sarima!, y, [y.length - 1], 5);
+    const lw = [...c.weights, c.weights[H - 1]!, c.weights[H - 1]!];
+    long.forEach((p, h) => assert.ok(Math.abs(p - (lw[h]! * longNet[h]! + (1 - lw[h]!) * longCls[h]!)) < 1e-9, `step ${h}`));
+
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcomb-'));
+    try {
+      await f.save(dir);
+      const g = await Forecaster.load(dir);
+      assert.equal(g.combine, 'auto');
+      assert.deepEqual(g.combination, JSON.parse(JSON.stringify(c)));
+      assert.deepEqual(g.forecast(y, 5), long);
+      assert.deepEqual(g.evaluate(y, { holtWinters: false, ets: false, sarima: false }).predictions, ev.predictions);
+      // The classical states run from the first row: a series starting elsewhere is refused.
+      assert.throws(() => g.forecast(y.slice(5), 3), /starts differently \(row 0/);
+      const file = join(dir, 'model.json');
+      const json = JSON.parse(await readFile(file, 'utf8'));
+      const meta = json.userDefinedMetadata.rnnkitForecaster;
+      const model = c.kind === 'ets' ? 'ets' : 'sarima';
+      for (const [patch, msg] of [
+        [{ weights: [0.5, 2, 0] }, /combination\.weights must be 3 numbers in \[0, 1\]/],
+        [{ weights: [0.5] }, /combination\.weights must be 3 numbers/],
+        [{ extra: 1 }, /combination.*'extra'/],
+        [{ kind: 'arima' }, /combination\.kind must be 'ets' or 'sarima'/],
+        [{ start: [] }, /combination\.start must be 1…3 finite numbers/],
+        [{ [model]: { ...meta.combination[model], [c.kind === 'ets' ? 'alpha' : 'params']: 'x' } }, c.kind === 'ets' ? /combination\.ets\.alpha must be a finite number/ : /SARIMA field 'params'/],
+      ] as const) {
+        const copy = structuredClone(json);
+        Object.assign(copy.userDefinedMetadata.rnnkitForecaster.combination, patch);
+        await writeFile(file, JSON.stringify(copy));
+        await assert.rejects(Forecaster.load(dir), (e: Error) => e instanceof ModelFormatError && msg.test(e.message), JSON.stringify(patch));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      f.dispose();
+    }
+  });
+
+  it('combine false: the network alone; bad values refused; fitMany trains without and says why', async () => {
+    const f = new Forecaster({ lookback: 14, horizon: H, units: 4, seed: 3, combine: false });
+    await f.fit(y, { epochs: 1, seed: 1 });
+    assert.equal(f.combination, null);
+    assert.equal(f.combinationNote, null);
+    assert.throws(() => new Forecaster({ lookback: 4, combine: true as never }), /combine must be 'auto' or false, got true/);
+    const m = new Forecaster({ lookback: 14, horizon: H, units: 4, seed: 3 });
+    await m.fitMany({ a: y, b: y.map((v) => v + 3) }, { epochs: 1, seed: 1 });
+    assert.equal(m.combination, null);
+    assert.match(m.combinationNote!, /many series/);
+    // Too few validation rows for a window of the horizon: the network alone, and the note says why.
+    const short = new Forecaster({ lookback: 14, horizon: 30, units: 2, seed: 3 });
+    await short.fit(series(400, 2), { epochs: 1, seed: 1, validation: 0.05 });
+    assert.equal(short.combination, null);
+    assert.match(short.combinationNote!, /no validation window of horizon 30/);
+    for (const x of [f, m, short]) x.dispose();
+  });
+});
