@@ -8,14 +8,15 @@
  *
  * Quantiles 0.05/0.1/0.5/0.9/0.95, the forecaster's defaults otherwise. Prints per series and
  * seed the 80% and 90% intervals' coverage and mean width, as trained and calibrated, then the
- * means over the seeds as a Markdown table.
+ * means over the seeds as a Markdown table. VARIANTS=1 also prints other uses of the same
+ * validation scores (below), by which the forecaster's choice (per step, widen only) was made.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Forecaster, type ForecasterArgs } from '../src/index.js';
-import { applyConformal } from '../src/timeseries/conformal.js';
+import { applyConformal, fitConformal } from '../src/timeseries/conformal.js';
 
 const VEGA = join(dirname(dirname(createRequire(import.meta.url).resolve('vega-datasets'))), 'data');
 const SM = '/usr/lib/python3/dist-packages/statsmodels/datasets';
@@ -73,7 +74,7 @@ const variants = process.env.VARIANTS === '1';
  * Analysis only (VARIANTS=1): other ways to use the same validation scores, on the same raw
  * quantiles — B: one offset per pair for all steps, each point's score divided by its own band
  * width (the offset then scales with the network's width); C: one additive offset for all steps;
- * D: the forecaster's per-step offsets, widening only (negative offsets taken as 0).
+ * S: standard CQR, the per-step offsets with their sign (the forecaster's never narrow).
  */
 function variantLine(f: Forecaster, set: Set, testO: number[], testA: Float64Array, testRaw: Float64Array, name: string, seed: number): void {
   const H = f.horizon;
@@ -126,14 +127,17 @@ function variantLine(f: Forecaster, set: Set, testO: number[], testA: Float64Arr
     }
     out.push(`${pct(nominal)}%: B ${pct(inB / testA.length)} (w ${(wB / testA.length).toPrecision(3)}), C ${pct(inC / testA.length)} (w ${(wC / testA.length).toPrecision(3)})`);
   }
-  // D: the forecaster's own per-step offsets, negative ones taken as 0 (widen only).
-  if (saved !== null) {
-    const d = applyConformal(Float64Array.from(testRaw), lv, H, { ...saved, offsets: saved.offsets.map((r) => r.map((o) => (o === null ? null : Math.max(0, o)))) }, f.yScaler!.scale[0]!);
-    for (const [lo, hi] of [[1, 3], [0, 4]] as const) {
-      let k = 0;
-      for (let i = 0; i < testA.length; i++) if (testA[i]! >= d[i * Q + lo]! && testA[i]! <= d[i * Q + hi]!) k++;
-      out.push(`D ${pct(lv[hi]! - lv[lo]!)}%: ${pct(k / testA.length)}`);
-    }
+  // S: standard CQR, the per-step offsets with their sign (the forecaster only widens).
+  const actual = new Float64Array(origins.length * H).fill(NaN);
+  origins.forEach((e, k) => {
+    for (let h = 0; h < H; h++) if (e + 1 + h >= tEnd && e + 1 + h < vEnd) actual[k * H + h] = set.y[e + 1 + h]!;
+  });
+  const scale = f.yScaler!.scale[0]!;
+  const signed = applyConformal(Float64Array.from(testRaw), lv, H, fitConformal([{ values: raw, actual, scale }], lv, H), scale);
+  for (const [lo, hi] of [[1, 3], [0, 4]] as const) {
+    let k = 0;
+    for (let i = 0; i < testA.length; i++) if (testA[i]! >= signed[i * Q + lo]! && testA[i]! <= signed[i * Q + hi]!) k++;
+    out.push(`S ${pct(lv[hi]! - lv[lo]!)}%: ${pct(k / testA.length)}`);
   }
   console.log(`  ${name} seed ${seed} variants: ${out.join('; ')}; ${testO.length} test windows`);
 }
