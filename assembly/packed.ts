@@ -14,11 +14,11 @@
  * (columns H floats apart) 4 rows at a time as well.
  *
  * Every element of C is the same sum as gemm's, in the same order (C, or 0, then + a_k·b_k for
- * k = 0, 1, …; slices of K stored and reloaded exactly), with the same madd: results equal
- * gemm's bit for bit. Only full panels are computed here (n8 = N rounded down to 8 columns);
+ * k = 0, 1, …; slices of K stored and reloaded exactly), in the same register tiles
+ * (assembly/tiles.ts, with B's row stride 32 bytes here): results equal gemm's bit for bit. Only full panels are computed here (n8 = N rounded down to 8 columns);
  * the caller runs gemm on the last N − n8 columns, which gemm computes as it would have.
  */
-import { bcast, madd } from './simd';
+import { tile1x8, tile4x8 } from './tiles';
 
 /** The same K slices and column blocks as gemm: a [KC, NC] block of B is 512 KiB (L2). */
 const KC: i32 = 256;
@@ -78,69 +78,6 @@ export function packBT(K: i32, N: i32, b: usize, ldb: i32, dst: usize): void {
 }
 
 /**
- * C[4, 8] at c0 (rows sc bytes apart) (+)= A[4, K] (rows sa, k sk bytes apart) · one packed
- * panel at b (K rows of 8 floats). gemm's tile4x8 with B's row stride fixed at 32 bytes.
- */
-@inline function ptile4x8(K: i32, a0: usize, sa: usize, sk: usize, b: usize, c0: usize, sc: usize, accumulate: bool): void {
-  const a1 = a0 + sa;
-  const a2 = a1 + sa;
-  const a3 = a2 + sa;
-  const c1 = c0 + sc;
-  const c2 = c1 + sc;
-  const c3 = c2 + sc;
-  let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
-  let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-  let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
-  let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-  if (accumulate) {
-    s00 = v128.load(c0); s01 = v128.load(c0, 16);
-    s10 = v128.load(c1); s11 = v128.load(c1, 16);
-    s20 = v128.load(c2); s21 = v128.load(c2, 16);
-    s30 = v128.load(c3); s31 = v128.load(c3, 16);
-  }
-  let pb = b;
-  let pa: usize = 0;
-  const end = b + (<usize>K << 5);
-  while (pb < end) {
-    const y0 = v128.load(pb);
-    const y1 = v128.load(pb, 16);
-    const x0 = bcast(a0 + pa);
-    const x1 = bcast(a1 + pa);
-    const x2 = bcast(a2 + pa);
-    const x3 = bcast(a3 + pa);
-    s00 = madd(x0, y0, s00); s01 = madd(x0, y1, s01);
-    s10 = madd(x1, y0, s10); s11 = madd(x1, y1, s11);
-    s20 = madd(x2, y0, s20); s21 = madd(x2, y1, s21);
-    s30 = madd(x3, y0, s30); s31 = madd(x3, y1, s31);
-    pb += 32;
-    pa += sk;
-  }
-  v128.store(c0, s00); v128.store(c0, s01, 16);
-  v128.store(c1, s10); v128.store(c1, s11, 16);
-  v128.store(c2, s20); v128.store(c2, s21, 16);
-  v128.store(c3, s30); v128.store(c3, s31, 16);
-}
-
-/** One row: C[1, 8] (+)= A[1, K] · one packed panel (the M % 4 rows; gemm's tile1x8). */
-@inline function ptile1x8(K: i32, a0: usize, sk: usize, b: usize, c0: usize, accumulate: bool): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  if (accumulate) {
-    s0 = v128.load(c0); s1 = v128.load(c0, 16);
-  }
-  let pb = b;
-  let pa: usize = 0;
-  const end = b + (<usize>K << 5);
-  while (pb < end) {
-    const x = bcast(a0 + pa);
-    s0 = madd(x, v128.load(pb), s0);
-    s1 = madd(x, v128.load(pb, 16), s1);
-    pb += 32;
-    pa += sk;
-  }
-  v128.store(c0, s0); v128.store(c0, s1, 16);
-}
-
-/**
  * C[M, 8·np] (+)= A[M, kc] · np packed panels of kc rows (panel p at bp + p·ps bytes). With
  * apack ≠ 0 each 4-row block of A is first copied there as kc groups of 4 (a transposed A,
  * whose 4 rows sit side by side but whose k steps are a row of the original apart).
@@ -167,12 +104,12 @@ function packedSlice(M: i32, np: i32, kc: i32, a: usize, sa: usize, sk: usize, b
       rk = 16;
     }
     const ci = c + <usize>i * sc;
-    for (let p = 0; p < np; p++) ptile4x8(kc, ai, ra, rk, bp + <usize>p * ps, ci + (<usize>p << 5), sc, accumulate);
+    for (let p = 0; p < np; p++) tile4x8(kc, ai, ra, rk, bp + <usize>p * ps, 32, ci + (<usize>p << 5), sc, accumulate);
   }
   for (; i < M; i++) {
     const ai = a + <usize>i * sa;
     const ci = c + <usize>i * sc;
-    for (let p = 0; p < np; p++) ptile1x8(kc, ai, sk, bp + <usize>p * ps, ci + (<usize>p << 5), accumulate);
+    for (let p = 0; p < np; p++) tile1x8(kc, ai, sk, bp + <usize>p * ps, 32, ci + (<usize>p << 5), accumulate);
   }
 }
 
