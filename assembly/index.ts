@@ -11,6 +11,7 @@
  * only in rounding.
  */
 
+import { lstmGatesCellForward } from './lstmCell';
 import { tile1x8, tile4x8 } from './tiles';
 import { HARD_SIGMOID, HARD_SIGMOID_LEGACY, LINEAR, RELU, SIGMOID, TANH, actGradv, actv, bcast, expv, f32at, lane, madd } from './simd';
 
@@ -409,12 +410,11 @@ export function lstmStepProjected(B: i32, H: i32, act: i32, ract: i32, ids: usiz
 /** The rest of a step once gates holds x·kernel + bias: + h·recurrentKernel, the gate activations, the cell update. */
 @inline function lstmStepRecurrent(B: i32, H: i32, act: i32, ract: i32, recurrentKernel: usize, h: usize, c: usize, gates: usize, cAct: usize): void {
   const G = 4 * H;
-  const hb = <usize>H << 2;
   gemm(B, G, H, h, H, 1, recurrentKernel, G, gates, G, 1);
-  activationForward(ract, gates, gates, B, 2 * H, G); // i, f
-  activationForward(act, gates + 2 * hb, gates + 2 * hb, B, H, G); // g
-  activationForward(ract, gates + 3 * hb, gates + 3 * hb, B, H, G); // o
-  lstmCellForward(B, H, act, gates, c, c, cAct, h);
+  // One pass over the gates (assembly/lstmCell.ts) instead of three activation passes and the
+  // cell's: the same operations per element, so the same bits. c is cPrev and c at once: each
+  // element's cPrev is read before its c is written.
+  lstmGatesCellForward(B, H, act, ract, gates, gates, c, c, cAct, h);
 }
 
 /**
