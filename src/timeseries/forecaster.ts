@@ -967,6 +967,9 @@ export class Forecaster {
       const ets = fitEts(rows, { error: e.error, trend: e.trend, damped: e.damped, seasonal: e.seasonal, ...(e.seasonal !== null ? { period: e.period } : {}) });
       kept = { ...kept, ets };
     } else {
+      // With the grid of starts again, not from the training-part fit's parameters: SARIMA's
+      // likelihood can have several maxima, and on CO2 that start stops at the lower one
+      // (log-likelihood −377.7, test MAE 0.518, against −361.8 and 0.438 from the grid).
       const sarima = fitSarima(rows, fourier === null ? spec : { ...spec, exog: fourier.exog.slice(0, split.validationEnd) });
       if (fourier !== null) sarima.fourier = { period: fourier.period, pairs: fourier.pairs };
       kept = { ...kept, sarima };
