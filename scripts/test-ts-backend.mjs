@@ -6,6 +6,9 @@
  * classical forecasting methods, which compute in float64 without a kernel, and the Forecaster's
  * own suites: windowing, references, baselines, ensembles and many series sit on top of layers
  * that every other suite runs on both backends (about two minutes of CI).
+ *
+ * Two files run at a time (--test-concurrency=2, as in the first pass): most suites keep one
+ * core busy, and each file runs in a process of its own, so they do not share state.
  */
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -21,5 +24,5 @@ const files = readdirSync('test')
   .map((f) => join('test', f));
 const tsx = join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'cli.mjs');
 console.log(`# TypeScript backend: ${files.length} suites (the CLI suites ${[...CLI_SUITES].join(', ')}, the kernel-free ${[...KERNEL_FREE].join(', ')} and the Forecaster's ${[...FORECASTER].join(', ')} ran on the first pass)`);
-const r = spawnSync(process.execPath, [tsx, '--env-file=test/ts-backend.env', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, [tsx, '--env-file=test/ts-backend.env', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
