@@ -12,7 +12,7 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { co2, maxDiff, readFixture } from './helpers/classical.js';
 import { etsNegLogLikelihoodGradient } from '../src/timeseries/ets.js';
 import { Forecaster, etsForecast, etsLogLikelihood, etsName, etsRolling, fitEts, forecastMetrics, selectEts, windowOrigins, type EtsModel, type EtsSpec } from '../src/index.js';
 
@@ -37,7 +37,7 @@ interface Fit {
   sigma2: number;
   forecast: number[];
 }
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/statsmodels-ets-co2.json', import.meta.url), 'utf8')) as {
+const fixture = readFixture<{
   rows: number;
   train: number;
   period: number;
@@ -46,15 +46,9 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/statsmodels-ets-co2.
   bestAic: Pick<Fit, 'error' | 'trend' | 'damped' | 'seasonal'>;
   short: Fit & { rows: number; period: number };
   rolling: { lookback: number; horizon: number; origins: number; firstOrigin: number; firstForecast: number[]; mae: number };
-};
-const co2 = readFileSync(new URL('../node_modules/vega-datasets/data/co2-concentration.csv', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => Number(line.split(',')[1]));
+}>('statsmodels-ets-co2.json');
 const train = co2.slice(0, fixture.train);
 const specOf = (f: Fit, period = fixture.period): EtsSpec => ({ error: f.error, trend: f.trend, damped: f.damped, seasonal: f.seasonal, ...(f.seasonal !== null ? { period } : {}) });
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
 const kind = (m: Pick<EtsModel, 'error' | 'trend' | 'damped' | 'seasonal'>) => ({ error: m.error, trend: m.trend, damped: m.damped, seasonal: m.seasonal });
 
 /** Log-likelihood at statsmodels' parameters: the same recursion and formula (measured 4e-12). */

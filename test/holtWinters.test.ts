@@ -9,7 +9,7 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { co2, maxDiff, readFixture } from './helpers/classical.js';
 import {
   Forecaster,
   fitHoltWinters,
@@ -40,7 +40,7 @@ interface Fit {
   aicc: number;
   forecast: number[];
 }
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/statsmodels-holtwinters-co2.json', import.meta.url), 'utf8')) as {
+const fixture = readFixture<{
   rows: number;
   train: number;
   period: number;
@@ -48,15 +48,9 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/statsmodels-holtwint
   best: { trend: string | null; damped: boolean; seasonal: string | null };
   short: { rows: number; period: number; start: { level: number; trend: number; season: number[] }; sse: number };
   rolling: { lookback: number; horizon: number; origins: number; firstOrigin: number; firstForecast: number[]; mae: number };
-};
-const co2 = readFileSync(new URL('../node_modules/vega-datasets/data/co2-concentration.csv', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => Number(line.split(',')[1]));
+}>('statsmodels-holtwinters-co2.json');
 const train = co2.slice(0, fixture.train);
 const specOf = (f: Fit): HoltWintersSpec => ({ trend: f.trend, damped: f.damped, seasonal: f.seasonal, ...(f.seasonal !== null ? { period: fixture.period } : {}) });
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
 
 /** SSE within this fraction of statsmodels' (measured 3.2e-8). */
 const SSE_REL = 0.005;

@@ -14,7 +14,7 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { co2, maxDiff, readFixture, vegaCsv } from './helpers/classical.js';
 import { yearlyFourierExog } from '../src/timeseries/sarima.js';
 import { Forecaster, checkSarimaModel, constrainStationary, defaultSarimaSpec, fitSarima, forecastMetrics, sarimaForecast, sarimaLoglik, sarimaMinRows, sarimaName, sarimaRolling, unconstrainStationary } from '../src/index.js';
 
@@ -22,24 +22,18 @@ interface Rolling {
   forecasts: number[][];
   mae: number;
 }
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/statsmodels-sarima-co2.json', import.meta.url), 'utf8')) as {
+const fixture = readFixture<{
   rows: number;
   train: number;
   fit: { order: [number, number, number]; seasonalOrder: [number, number, number, number]; names: string[]; params: number[]; startParams: number[]; loglik: number; aic: number; bic: number; loglikAtStart: number; rolling: Rolling & { lookback: number; horizon: number; origins: number[] } };
   best: { params: number[]; loglik: number; aic: number; bic: number; rolling: Rolling };
   loglik: { order: [number, number, number]; seasonalOrder: [number, number, number, number]; exog: string | null; offset: number; names: string[]; params: number[]; loglik: number }[];
   seattle: { rows: number; train: number; order: [number, number, number]; period: number; names: string[]; params: number[]; loglik: number; aic: number; rolling: { lookback: number; horizon: number; origins: number; mae: number } };
-};
-const co2 = readFileSync(new URL('../node_modules/vega-datasets/data/co2-concentration.csv', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => Number(line.split(',')[1]));
+}>('statsmodels-sarima-co2.json');
 const train = co2.slice(0, fixture.train);
 const spec = { order: fixture.fit.order, seasonalOrder: fixture.fit.seasonalOrder };
 const fourier12 = (n: number): number[][] => Array.from({ length: n }, (_, t) => [Math.sin((2 * Math.PI * t) / 12), Math.cos((2 * Math.PI * t) / 12)]);
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
 
 /** Log-likelihood at statsmodels' parameters within this fraction of statsmodels' (measured 3e-10). */
 const LOGLIK_REL = 1e-8;
@@ -126,9 +120,7 @@ describe('SARIMA fit against statsmodels (CO2)', () => {
 describe('SARIMA with exogenous regressors against statsmodels (Seattle, two annual Fourier pairs)', () => {
   it('the same log-likelihood, fit and rolling MAE as SARIMAX(temp_max, exog, order=(1,1,1))', () => {
     const sea = fixture.seattle;
-    const lines = readFileSync(new URL('../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url), 'utf8').trim().split('\n');
-    const col = lines[0]!.split(',').indexOf('temp_max');
-    const y = lines.slice(1).map((l) => Number(l.split(',')[col]));
+    const y = vegaCsv('seattle-weather.csv').column('temp_max');
     assert.equal(y.length, sea.rows);
     const X = y.map((_, t) => [1, 2].flatMap((k) => [Math.sin((2 * Math.PI * k * t) / sea.period), Math.cos((2 * Math.PI * k * t) / sea.period)]));
     const tr = { order: sea.order, exog: X.slice(0, sea.train) };
@@ -311,11 +303,9 @@ describe('Forecaster.evaluate: ARIMA with Fourier pairs of the year for daily an
   });
   it("Seattle through evaluate (dates from the file, the fixture's split): statsmodels' rolling MAE", async () => {
     const sea = fixture.seattle;
-    const lines = readFileSync(new URL('../node_modules/vega-datasets/data/seattle-weather.csv', import.meta.url), 'utf8').trim().split('\n');
-    const head = lines[0]!.split(',');
-    const rows = lines.slice(1).map((l) => l.split(','));
-    const temp = rows.map((r) => Number(r[head.indexOf('temp_max')]));
-    const dates = rows.map((r) => Date.parse(`${r[head.indexOf('date')]}T00:00:00Z`));
+    const seattle = vegaCsv('seattle-weather.csv');
+    const temp = seattle.column('temp_max');
+    const dates = seattle.dates('date');
     const f = new Forecaster({ lookback: sea.rolling.lookback, horizon: sea.rolling.horizon, units: 2, seed: 1 });
     await f.fit(temp, { epochs: 1, seed: 1, times: dates });
     const ev = f.evaluate(temp, { times: dates, holtWinters: false, ets: false });

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { co2, vegaCsv } from './helpers/classical.js';
 import { calendarSeasons, detectSeason, seasonScore } from '../src/index.js';
 
 function rng(seed: number): () => number {
@@ -77,11 +77,8 @@ describe('detectSeason', () => {
   });
 
   it('finds 12 in the CO2 training part (with and without times)', () => {
-    const lines = readFileSync(new URL('../node_modules/vega-datasets/data/co2-concentration.csv', import.meta.url), 'utf8').trim().split('\n');
-    const head = lines[0]!.split(',');
-    const rows = lines.slice(1).map((l) => l.split(','));
-    const y = rows.map((r) => Number(r[head.indexOf('CO2')]));
-    const t = rows.map((r) => Date.parse(r[head.indexOf('Date')]!));
+    const y = co2;
+    const t = vegaCsv('co2-concentration.csv').dates('Date');
     const n = Math.round(y.length * 0.7);
     assert.equal(detectSeason(y.slice(0, n)).season, 12);
     assert.equal(detectSeason(y.slice(0, n), { times: t.slice(0, n) }).season, 12);

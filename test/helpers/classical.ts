@@ -1,0 +1,35 @@
+/**
+ * Shared by the classical-method suites (ets, sarima, holtWinters, season): the vega-datasets
+ * series the statsmodels fixtures were written from (tools/statsmodels_data.py reads the same
+ * files), the fixtures themselves, and the largest absolute difference of two arrays.
+ */
+import { readFileSync } from 'node:fs';
+
+/** A vega-datasets CSV (no quoted fields in the ones used here): its columns by name. */
+export function vegaCsv(file: string): { rows: number; column: (name: string) => number[]; dates: (name: string) => number[] } {
+  const lines = readFileSync(new URL(`../../node_modules/vega-datasets/data/${file}`, import.meta.url), 'utf8').trim().split('\n');
+  const head = lines[0]!.split(',');
+  const rows = lines.slice(1).map((l) => l.split(','));
+  const at = (name: string): number => {
+    const i = head.indexOf(name);
+    if (i < 0) throw new Error(`${file}: no column '${name}'; columns: ${head.join(', ')}`);
+    return i;
+  };
+  return {
+    rows: rows.length,
+    column: (name) => rows.map((r) => Number(r[at(name)])),
+    // Date-only ISO strings parse as UTC midnight.
+    dates: (name) => rows.map((r) => Date.parse(r[at(name)]!)),
+  };
+}
+
+/** Monthly CO2 at Mauna Loa (ppm), 741 rows from 1958-03. */
+export const co2: number[] = vegaCsv('co2-concentration.csv').column('CO2');
+
+/** A fixture of test/fixtures by file name, parsed (its type as the caller declares it). */
+export function readFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
+}
+
+/** The largest |a[i] − b[i]|. */
+export const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
