@@ -13,7 +13,7 @@
 
 import { lstmGatesCellForward } from './lstmCell';
 import { tile1x8, tile4x8 } from './tiles';
-import { HARD_SIGMOID, HARD_SIGMOID_LEGACY, LINEAR, RELU, SIGMOID, TANH, actGradv, actv, bcast, expv, f32at, lane, madd } from './simd';
+import { HARD_SIGMOID, HARD_SIGMOID_LEGACY, LINEAR, RELU, SIGMOID, TANH, actGradv, actv, bcast, expv, f32at, lane, madd, sigmoidRationalv, tanhRationalv } from './simd';
 
 // ---------------------------------------------------------------- GEMM
 
@@ -273,6 +273,24 @@ export function activationForward(act: i32, y: usize, x: usize, rows: i32, cols:
     let j = 0;
     for (; j + 4 <= cols; j += 4) v128.store(yo + (<usize>j << 2), actv(act, v128.load(xo + (<usize>j << 2))));
     for (; j < cols; j++) store<f32>(yo + (<usize>j << 2), lane(actv(act, f32x4.splat(f32at(xo + (<usize>j << 2))))));
+  }
+}
+
+/**
+ * y = the rational tanh (act TANH) or sigmoid (act SIGMOID) of simd.ts over n contiguous floats,
+ * for the tests that state their error (test/wasmRationalTanh.test.ts) and for measuring them.
+ * No kernel uses them: they are not within 2 ulp of tanh (see tanhRationalv), and the measured
+ * gain was 3–4% of an LSTM(128) training pass. They are kept out of actv, whose switch every
+ * activation pass runs per vector: two more cases there slowed the linear and sigmoid passes.
+ */
+export function activationRational(act: i32, y: usize, x: usize, n: i32): void {
+  let j = 0;
+  if (act === TANH) {
+    for (; j + 4 <= n; j += 4) v128.store(y + (<usize>j << 2), tanhRationalv(v128.load(x + (<usize>j << 2))));
+    for (; j < n; j++) store<f32>(y + (<usize>j << 2), lane(tanhRationalv(f32x4.splat(f32at(x + (<usize>j << 2))))));
+  } else if (act === SIGMOID) {
+    for (; j + 4 <= n; j += 4) v128.store(y + (<usize>j << 2), sigmoidRationalv(v128.load(x + (<usize>j << 2))));
+    for (; j < n; j++) store<f32>(y + (<usize>j << 2), lane(sigmoidRationalv(f32x4.splat(f32at(x + (<usize>j << 2))))));
   }
 }
 

@@ -74,6 +74,56 @@ export const HARD_SIGMOID_LEGACY = 11;
   return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
 }
 
+/**
+ * tanh as one rational function, x·P(x²)/Q(x²) with P of degree 6 and Q of degree 3 in x²
+ * (13/6 in x), x clamped to ±9 and the result to ±1: 15 vector operations and one division,
+ * no exp and no select between two branches. The coefficients are our own minimax fit of the
+ * relative error on [0, 9.1] (differential correction; 7.4e-9 in float64), rounded to f32.
+ *
+ * Error, measured over every positive float32 below 20 (it is odd exactly: every operation
+ * commutes with x → −x) on the plain SIMD build: at most 6.32 ulp of the exact result, 3.77e-7
+ * absolute and relative, worst near x = 7 where the result is just below 1 (tanhv: 1.3 ulp);
+ * with madd fused (the relaxed build) 4.5 ulp on a sample of one float32 in 97.
+ * What costs the ulps is evaluating P and Q in float32 at x² up to 81, where they reach ~36 and
+ * ~325, not the fit: 15/6 and 13/8 fits (~1e-9) gave 6.0 and 6.1 ulp on a sample. So it misses
+ * the 2 ulp Keras-exact numerics would need, and no kernel uses it: activationRational (index.ts) runs it
+ * for test/wasmRationalTanh.test.ts, which asserts ≤ 6.5 ulp and 4e-7 relative on a sweep of
+ * [−20, 20]. Speed, CPU time against tanhv on this machine: 0.88 against 1.92 ns per element;
+ * 0.59× the fused LSTM gates pass; an LSTM(128) training pass 0.96×, GRU(128) 0.97×,
+ * LSTM(512) unchanged (the activations are ~7%, ~5% and ~2% of those passes).
+ * Near 0 the result is x (below ~1e-4 exactly x; subnormals too), ±0 keep their sign, NaN stays
+ * NaN, ±Inf give ±1.
+ */
+@inline export function tanhRationalv(x: v128): v128 {
+  // pmax/pmin with x first keep NaN (as in expv).
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-9.0)), f32x4.splat(9.0));
+  const z = f32x4.mul(x, x);
+  let p = f32x4.splat(-8.228488013574745e-14);
+  p = madd(p, z, f32x4.splat(5.1776988946317104e-11));
+  p = madd(p, z, f32x4.splat(-2.001916499239087e-8));
+  p = madd(p, z, f32x4.splat(1.1103932592959609e-5));
+  p = madd(p, z, f32x4.splat(0.003099162597209215));
+  p = madd(p, z, f32x4.splat(0.13079725205898285));
+  p = madd(p, z, f32x4.splat(1.0));
+  let q = f32x4.splat(0.00025391517556272447);
+  q = madd(q, z, f32x4.splat(0.024476109072566032));
+  q = madd(q, z, f32x4.splat(0.4641305208206177));
+  q = madd(q, z, f32x4.splat(1.0));
+  const y = f32x4.div(f32x4.mul(x, p), q);
+  // Float32 rounding can land a hair above 1; |y| ≤ 1 keeps 1 − y² (the backward) ≥ 0.
+  return f32x4.pmin(f32x4.pmax(y, f32x4.splat(-1.0)), f32x4.splat(1.0));
+}
+
+/**
+ * sigmoid(x) = (1 + tanh(x/2))/2 through tanhRationalv: within 2.1e-7 absolute (measured on one
+ * float32 in 5 of [−20, 20]), but with no relative accuracy in the far-negative tail, where
+ * 1 + tanh cancels (sigmoid(−17) ≈ 4e-8 comes out 0 or 6e-8); sigmoidv keeps 3 ulp there.
+ * 1.09 against sigmoidv's 1.32 ns per element: too little to pay for that.
+ */
+@inline export function sigmoidRationalv(x: v128): v128 {
+  return madd(tanhRationalv(f32x4.mul(x, f32x4.splat(0.5))), f32x4.splat(0.5), f32x4.splat(0.5));
+}
+
 @inline export function actv(act: i32, x: v128): v128 {
   switch (act) {
     case TANH: return tanhv(x);

@@ -37,6 +37,8 @@ export interface WasmKernelExports {
   hasActivation(act: number): number;
   activationForward(act: number, y: number, x: number, rows: number, cols: number, ld: number): void;
   activationBackward(act: number, dx: number, dy: number, x: number, y: number, rows: number, cols: number, ld: number): void;
+  /** The rational tanh/sigmoid of assembly/simd.ts (tests and measurement only; no kernel uses them). */
+  activationRational(act: number, y: number, x: number, n: number): void;
   softmaxForward(y: number, x: number, rows: number, cols: number): void;
   addBias(y: number, bias: number, rows: number, cols: number): void;
   biasGrad(dBias: number, dy: number, rows: number, cols: number): void;
