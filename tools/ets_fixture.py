@@ -11,21 +11,15 @@ with the parameters and initial states fixed. A short series (12 rows, period 4:
 Writes test/fixtures/statsmodels-ets-co2.json.
 Run: /usr/bin/python3 tools/ets_fixture.py   (Debian: apt-get install python3-statsmodels)
 """
-import csv
-import json
-import os
 import warnings
 
 import numpy as np
 import statsmodels
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-with open(os.path.join(ROOT, 'node_modules/vega-datasets/data/co2-concentration.csv')) as f:
-    y = np.array([float(r['CO2']) for r in csv.DictReader(f)])
-rows = len(y)
-start = rows - round(rows * 0.2)
-train = y[:start]
+from statsmodels_data import co2, write_fixture
+
+y, rows, start, train = co2()
 m = 12
 
 
@@ -96,10 +90,7 @@ out['rolling'] = {'lookback': lookback, 'horizon': horizon, 'origins': len(origi
 mod, res = fit(y[:12], 'add', 'add', False, 'add', 4)
 out['short'] = {'rows': 12, 'period': 4, **record(mod, res, 'add', 'add', False, 'add')}
 
-path = os.path.join(ROOT, 'test/fixtures/statsmodels-ets-co2.json')
-with open(path, 'w') as f:
-    json.dump(out, f, indent=1)
-    f.write('\n')
+path = write_fixture('statsmodels-ets-co2.json', out)
 for r in out['fits']:
     print(r['name'], 'loglik %.6f aicc %.4f converged %s' % (r['loglik'], r['aicc'], r['converged']))
 print(path, 'best', out['best'], 'aicc', best['aicc'], 'rolling', out['rolling']['origins'], out['rolling']['mae'])

@@ -17,9 +17,6 @@ Writes test/fixtures/statsmodels-sarima-co2.json:
     temperature, fitted, and the rolling MAE (lookback 30, horizon 7).
 Run: /usr/bin/python3 tools/sarima_fixture.py   (Debian: apt-get install python3-statsmodels)
 """
-import csv
-import json
-import os
 import time
 import warnings
 
@@ -27,12 +24,9 @@ import numpy as np
 import statsmodels
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-with open(os.path.join(ROOT, 'node_modules/vega-datasets/data/co2-concentration.csv')) as f:
-    y = np.array([float(r['CO2']) for r in csv.DictReader(f)])
-rows = len(y)
-start = rows - round(rows * 0.2)
-train = y[:start]
+from statsmodels_data import co2, test_start, vega, write_fixture
+
+y, rows, start, train = co2()
 order, seasonal = (1, 1, 1), (0, 1, 1, 12)
 
 with warnings.catch_warnings():
@@ -111,10 +105,9 @@ for o, so, exog, p in cases:
 # with two annual Fourier pairs as exog (sin/cos of 2πkt/365.25, k = 1, 2, t the row number),
 # fitted on the rows before the test part; rolling origins of lookback 30, horizon 7, the
 # regressors of the forecast rows known.
-with open(os.path.join(ROOT, 'node_modules/vega-datasets/data/seattle-weather.csv')) as f:
-    ys = np.array([float(r['temp_max']) for r in csv.DictReader(f)])
+ys = vega('seattle-weather.csv', 'temp_max')
 srows = len(ys)
-sstart = srows - round(srows * 0.2)
+sstart = test_start(srows)
 tt = np.arange(srows, dtype=float)
 X = np.column_stack([fn(2 * np.pi * k * tt / 365.25) for k in (1, 2) for fn in (np.sin, np.cos)])
 sorder = (1, 1, 1)
@@ -143,10 +136,7 @@ out['seattle'] = {'rows': srows, 'train': sstart, 'order': list(sorder), 'period
                   'rolling': {'lookback': slook, 'horizon': shor, 'origins': len(sorigins), 'mae': float(np.mean(serr))}}
 print('seattle', out['seattle'])
 
-path = os.path.join(ROOT, 'test/fixtures/statsmodels-sarima-co2.json')
-with open(path, 'w') as f:
-    json.dump(out, f, indent=1)
-    f.write('\n')
+path = write_fixture('statsmodels-sarima-co2.json', out)
 print(path, 'params', params, 'llf', res.llf, 'aic', res.aic, 'fit', round(seconds, 2), 's', 'origins', len(origins), 'mae', mae)
 print('best', list(best.params), 'llf', best.llf, 'mae', best_mae)
 for c in out['loglik']:

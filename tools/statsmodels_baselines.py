@@ -10,7 +10,6 @@ the test part, then run with fixed parameters through y[:e + 1] and `horizon` st
 Usage: /usr/bin/python3 tools/statsmodels_baselines.py FILE.csv COLUMN LOOKBACK HORIZON [SEASON]
 Prints one JSON object: {name: {model, mae}} per baseline.
 """
-import csv
 import json
 import sys
 import warnings
@@ -20,12 +19,13 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-path, column, lookback, horizon = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+from statsmodels_data import column, test_start
+
+path, name, lookback, horizon = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 m = int(sys.argv[5]) if len(sys.argv) > 5 else None
-with open(path) as f:
-    y = np.array([float(r[column]) for r in csv.DictReader(f)])
+y = column(path, name)
 rows = len(y)
-start = rows - round(rows * 0.2)
+start = test_start(rows)
 train = y[:start]
 origins = [e for e in range(lookback - 1, rows - horizon) if e + 1 >= start]
 actual = np.concatenate([y[e + 1:e + 1 + horizon] for e in origins])

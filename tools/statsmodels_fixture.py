@@ -8,21 +8,15 @@ variant rnnkit selects among.
 Writes test/fixtures/statsmodels-holtwinters-co2.json.
 Run: /usr/bin/python3 tools/statsmodels_fixture.py   (Debian: apt-get install python3-statsmodels)
 """
-import csv
-import json
-import os
 import warnings
 
 import numpy as np
 import statsmodels
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-with open(os.path.join(ROOT, 'node_modules/vega-datasets/data/co2-concentration.csv')) as f:
-    y = np.array([float(r['CO2']) for r in csv.DictReader(f)])
-rows = len(y)
-start = rows - round(rows * 0.2)
-train = y[:start]
+from statsmodels_data import co2, write_fixture
+
+y, rows, start, train = co2()
 m = 12
 
 
@@ -100,8 +94,5 @@ for e in origins:
     err.extend(np.abs(fc - y[e + 1:e + 1 + horizon]))
 out['rolling'] = {'lookback': lookback, 'horizon': horizon, 'origins': len(origins), 'firstOrigin': origins[0],
                   'firstForecast': first, 'mae': float(np.mean(err))}
-path = os.path.join(ROOT, 'test/fixtures/statsmodels-holtwinters-co2.json')
-with open(path, 'w') as f:
-    json.dump(out, f, indent=1)
-    f.write('\n')
+path = write_fixture('statsmodels-holtwinters-co2.json', out)
 print(path, 'best', out['best'], 'sse', best['sse'], 'aicc', best['aicc'], 'rolling', out['rolling']['origins'], out['rolling']['mae'])
