@@ -67,9 +67,10 @@ test('forecastSvg: the interval as a band of 2 points per x, under the lines, na
 
 test('train --quantiles --plot: the band is the outer quantiles of predictQuantiles at the plotted origins; evaluate gives the same table, JSON and SVG; forecast --plot draws the interval too', async () => {
   const model = file('q');
-  const t = rnnkit('timeseries', 'train', CO2, ...SMALL, '--epochs', '2', '--quantiles', '0.1,0.5,0.9', '--out', model, '--plot', file('train.svg'), '--metrics-json', file('train.json'));
+  // No fitted baselines (this test is about the interval; ETS and SARIMA would cost seconds per call).
+  const t = rnnkit('timeseries', 'train', CO2, ...SMALL, '--epochs', '2', '--quantiles', '0.1,0.5,0.9', '--out', model, '--plot', file('train.svg'), '--metrics-json', file('train.json'), '--baselines', 'none');
   assert.equal(t.code, 0, t.stderr);
-  const e = rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--plot', file('eval.svg'), '--metrics-json', file('eval.json'));
+  const e = rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--plot', file('eval.svg'), '--metrics-json', file('eval.json'), '--baselines', 'none');
   assert.equal(e.code, 0, e.stderr);
   assert.match(e.stdout, /^Evaluating .* on .*co2-concentration\.csv: 741 rows, target 'CO2', lookback 24, horizon 12, quantiles 0\.1, 0\.5, 0\.9$/m);
   // The same test-part report, line for line, from the saved model.
@@ -140,19 +141,23 @@ test('train --quantiles --plot: the band is the outer quantiles of predictQuanti
   f.dispose();
 
   // Another test fraction and season: the protocol follows them.
-  const e2 = rnnkit('timeseries', 'evaluate', model, CO2, '--test', '0.1', '--season', '6');
+  const e2 = rnnkit('timeseries', 'evaluate', model, CO2, '--test', '0.1', '--season', '6', '--baselines', 'holtWinters');
   assert.equal(e2.code, 0, e2.stderr);
   assert.match(e2.stdout, /^Test part: last 10% of the rows, 63 window\(s\) × 12 step\(s\)$/m);
   assert.match(e2.stdout, /^seasonal naive \(6\)\s+\d/m);
   assert.match(e2.stdout, /^Holt-Winters \([^)]*\)\s+\d/m);
+  assert.doesNotMatch(e2.stdout, /^(ETS|S?ARIMA)/m);
 });
 
 test('a model without quantiles: no band, no interval line; evaluate refuses bad input by name', async () => {
   const model = file('plain');
-  const t = rnnkit('timeseries', 'train', CO2, ...SMALL, '--epochs', '1', '--out', model);
+  const t = rnnkit('timeseries', 'train', CO2, ...SMALL, '--epochs', '1', '--out', model, '--baselines', 'none');
   assert.equal(t.code, 0, t.stderr);
-  const e = rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--plot', file('plain.svg'));
+  const e = rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--plot', file('plain.svg'), '--baselines', 'none');
   assert.equal(e.code, 0, e.stderr);
+  // --baselines none: the naive rows only.
+  assert.match(e.stdout, /^last value\s+\d/m);
+  assert.doesNotMatch(e.stdout, /^(Holt-Winters|ETS|S?ARIMA)/m);
   assert.doesNotMatch(e.stdout, /Interval|quantiles/);
   assert.match(e.stdout, /^model\s+\d/m);
   const svg = await readFile(file('plain.svg'), 'utf8');
@@ -170,6 +175,7 @@ test('a model without quantiles: no band, no interval line; evaluate refuses bad
   assertUserError(rnnkit('timeseries', 'evaluate', model, CO2, '--csv', CO2), 2, /expected a model directory and one CSV file/);
   assertUserError(rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--test', '1'), 2, /--test must be a number in \(0, 1\), got "1"/);
   assertUserError(rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--season', '0'), 2, /--season must be an integer ≥ 1, got "0"/);
+  assertUserError(rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--baselines', 'ets,arima'), 2, /rnnkit timeseries evaluate: --baselines: unknown baseline "arima"; give all, none, or some of holtWinters, ets, sarima/);
   assertUserError(rnnkit('timeseries', 'evaluate', file('nowhere'), '--csv', CO2), 1, /model directory .*nowhere does not exist/);
   // The model's column, by name.
   const co2 = await readFile(CO2, 'utf8');
