@@ -38,7 +38,7 @@ after(async () => {
 test('train --id-column → per-store and mean tables; evaluate reproduces them; forecast per store', async () => {
   const model = file('model');
   const args = ['--target', 'sales', '--id-column', 'store', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--season', '12', '--units', '4', '--ensemble', '1', '--epochs', '2'];
-  const t = rnnkit('timeseries', 'train', file('long.csv'), ...args, '--out', model, '--metrics-json', file('train.json'));
+  const t = rnnkit('timeseries', 'train', file('long.csv'), ...args, '--out', model, '--metrics-json', file('train.json'), '--baselines', 'holtWinters');
   assert.equal(t.code, 0, t.stderr);
   assert.equal(t.stderr, '');
   assert.match(t.stdout, /2 series by 'store' \(132 rows\)/);
@@ -50,7 +50,7 @@ test('train --id-column → per-store and mean tables; evaluate reproduces them;
   assert.deepEqual(Object.keys(m.series), ['A', 'B']);
   assert.ok(Math.abs(m.model.mae! - (m.series.A!.model.mae! + m.series.B!.model.mae!) / 2) < 1e-12);
   assert.ok(Object.keys(m.baselines).some((k) => k.startsWith('Holt-Winters')));
-  const e = rnnkit('timeseries', 'evaluate', model, '--csv', file('long.csv'), '--metrics-json', file('eval.json'));
+  const e = rnnkit('timeseries', 'evaluate', model, '--csv', file('long.csv'), '--metrics-json', file('eval.json'), '--baselines', 'holtWinters');
   assert.equal(e.code, 0, e.stderr);
   const m2 = JSON.parse(await readFile(file('eval.json'), 'utf8')) as Metrics;
   assert.deepEqual(m2.series, m.series);
@@ -79,7 +79,7 @@ test('train --id-column refusals: a missing id column, a series too short (named
   const base = ['--target', 'sales', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--epochs', '1', '--units', '2', '--ensemble', '1'];
   assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'shop'), 1, /long\.csv: no column 'shop' \(--id-column\); its columns: date, store, sales/);
   assertUserError(rnnkit('timeseries', 'train', file('tiny.csv'), ...base, '--id-column', 'store'), 1, /series 'tiny'.*too few for lookback 12 \+ horizon 3/);
-  const p = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--plot', file('p.svg'));
+  const p = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--plot', file('p.svg'), '--baselines', 'none');
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stdout, /Plot written to .*p\.svg \(2 panels\)/);
   const svg = await readFile(file('p.svg'), 'utf8');
