@@ -137,7 +137,7 @@ describe('trend-adaptive references', () => {
     assert.equal(hw.period, 12);
     assert.equal(hw.n, Math.round(n * 0.7), 'fitted on the training part only');
     zeroHead(f);
-    const ev = f.evaluate(y, { holtWinters: false });
+    const ev = f.evaluate(y, { holtWinters: false, ets: false, sarima: false });
     const ref = holtWintersRolling(hw, y, ev.origins, 6);
     const off = f.yScaler!.offset[0]!;
     ev.predictions.forEach((p, i) => close(p - off, ref[i]!, `prediction ${i}`, 1e-6));
@@ -178,7 +178,7 @@ describe('trend-adaptive references', () => {
       setSeed(7);
       const f = new Forecaster({ combine: false, lookback: 24, horizon: 6, units: 8, seed: 3, reference, season: 12 });
       await f.fit(z, { epochs: 30, seed: 4 });
-      return f.evaluate(z, { holtWinters: false }).model.mae;
+      return f.evaluate(z, { holtWinters: false, ets: false, sarima: false }).model.mae;
     };
     const fixed = await run('last');
     // Measured: last 2.21, holtWinters 1.24, seasonalLine 0.73.
@@ -221,7 +221,7 @@ describe('ensembles and saving', () => {
     const f = new Forecaster({ combine: false, lookback: 12, horizon: 3, units: 3, seed: 2, ensemble: 3, reference: 'holtWinters', season: 12 });
     await f.fit(y, { epochs: 2, seed: 1, times });
     const a = f.forecast(y, 7, { times });
-    const ev = f.evaluate(y, { times, holtWinters: false });
+    const ev = f.evaluate(y, { times, holtWinters: false, ets: false, sarima: false });
     const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcov-'));
     try {
       await f.save(dir);
@@ -230,7 +230,7 @@ describe('ensembles and saving', () => {
       assert.deepEqual(g.calendar, f.calendar);
       assert.deepEqual(g.holtWintersModel, f.holtWintersModel);
       assert.deepEqual(g.forecast(y, 7, { times }), a);
-      assert.deepEqual(g.evaluate(y, { times, holtWinters: false }).predictions, ev.predictions);
+      assert.deepEqual(g.evaluate(y, { times, holtWinters: false, ets: false, sarima: false }).predictions, ev.predictions);
       // The Holt-Winters states run from the first row: a series starting elsewhere is refused.
       assert.throws(() => g.forecast(y.slice(5), 3, { times: times.slice(5) }), /starts differently \(row 0/);
       // Tampered settings are refused when loading.
@@ -268,7 +268,7 @@ describe('quantile forecasts', () => {
     const z = range(600).map((i) => 10 + 4 * Math.sin((2 * Math.PI * i) / 12) + 0.02 * i + gauss());
     const f = new Forecaster({ combine: false, lookback: 24, horizon: 3, units: 8, seed: 1, ensemble: 1, quantiles: [0.1, 0.5, 0.9], season: 12, calibration: 'none' }); // the network's own quantiles (calibrated: forecastIntervals.test.ts)
     await f.fit(z, { epochs: 25, seed: 2 });
-    const ev = f.evaluate(z, { holtWinters: false });
+    const ev = f.evaluate(z, { holtWinters: false, ets: false, sarima: false });
     const q = ev.quantiles!;
     assert.deepEqual(q.levels, [0.1, 0.5, 0.9]);
     assert.equal(q.values.length, ev.windows * 3 * 3);
