@@ -46,8 +46,8 @@ describe('Forecaster.fitMany', () => {
     assert.equal(wa.length, wb.length);
     wa.forEach((w, i) => assert.deepEqual(Array.from(wb[i]!.data), Array.from(w.data), `weight ${i}`));
     assert.deepEqual(b.forecastMany({ only: y }, 5, { times: { only: t } }).only, a.forecast(y, 5, { times: t }));
-    const ea = a.evaluate(y, { times: t });
-    const eb = b.evaluateMany({ only: y }, { times: { only: t } });
+    const ea = a.evaluate(y, { times: t, ets: false, sarima: false });
+    const eb = b.evaluateMany({ only: y }, { times: { only: t }, ets: false, sarima: false });
     assert.deepEqual(Array.from(eb.byId.only!.predictions), Array.from(ea.predictions));
     assert.deepEqual(eb.byId.only!.model, ea.model);
     assert.deepEqual(eb.pooled.model, ea.model);
@@ -97,7 +97,7 @@ describe('Forecaster.fitMany', () => {
     const series = { north: wave(100, 0, 20), south: wave(130, 5, 50) };
     const f = new Forecaster({ combine: false, lookback: 12, horizon: 3, units: 4, ensemble: 1, season: 12, calendar: false, seed: 5 });
     await f.fitMany(series, { epochs: 2, seed: 5 });
-    const ev = f.evaluateMany(series, { test: 0.25 });
+    const ev = f.evaluateMany(series, { test: 0.25, ets: false, sarima: false });
     assert.deepEqual(Object.keys(ev.byId), ['north', 'south']);
     for (const [id, y] of Object.entries(series)) {
       const e = ev.byId[id]!;
@@ -131,7 +131,7 @@ describe('Forecaster.fitMany', () => {
       const g = await Forecaster.load(dir);
       assert.deepEqual(g.ids, ['a', 'b']);
       assert.deepEqual(g.forecastMany(series, 4, { times: t }), f.forecastMany(series, 4, { times: t }));
-      assert.deepEqual(g.evaluateMany(series, { times: t }).pooled, f.evaluateMany(series, { times: t }).pooled);
+      assert.deepEqual(g.evaluateMany(series, { times: t, ets: false, sarima: false }).pooled, f.evaluateMany(series, { times: t, ets: false, sarima: false }).pooled);
       assert.deepEqual(g.metadata().series, f.metadata().series);
       // The top-level scalers and reference (what a reader of one series' metadata finds) are the first id's.
       assert.deepEqual(f.metadata().xScaler, f.metadata().series!.a!.xScaler);
@@ -149,7 +149,7 @@ describe('Forecaster.fitMany', () => {
     const q = f.predictQuantilesMany(series, { a: [40, 50], b: [40, 50] });
     // b = 4a − 20 and everything per series is equivariant: b's quantiles are 4 × a's − 20.
     q.a!.forEach((v, i) => assert.ok(Math.abs(q.b![i]! - (4 * v - 20)) <= 1e-4 * 20, `quantile ${i}: ${q.b![i]} vs ${4 * v - 20}`));
-    const ev = f.evaluateMany(series);
+    const ev = f.evaluateMany(series, { ets: false, sarima: false });
     assert.deepEqual(ev.byId.a!.quantiles!.coverage, ev.byId.b!.quantiles!.coverage);
     assert.throws(() => f.predictQuantiles(series.a, [40]), /trained on many series/);
   });
