@@ -1,6 +1,7 @@
 /**
  * The Forecaster's combination with a classical model (combine 'auto'): the weight choice on
- * hand-made forecasts with a known answer, the forecasts as w·network + (1 − w)·classical
+ * hand-made forecasts with a known answer, a synthetic series where the combination beats both
+ * of its parts on the test part, the forecasts as w·network + (1 − w)·classical
  * recomputed here from the network alone and the classical model's own rolled forecasts, the
  * validation guarantee, save/load, and the refusals. Small non-seasonal series so the ETS and
  * ARIMA fits take well under a second.
@@ -94,6 +95,11 @@ describe('Forecaster combine', () => {
       const w = c.weights[i % H]!;
       assert.ok(Math.abs(p - (w * netT[i]! + (1 - w) * clsT[i]!)) < 1e-9, `prediction ${i}`);
     });
+    // A random walk plus a 7-row pattern that neither ARIMA(1,1,1)/ETS (no season given) nor this
+    // small, briefly trained network gets alone: the combination beats both parts on the test
+    // part (measured: 1.616 against the network's 1.794 and the classical model's 1.833).
+    const [mc, mn, mk] = [ev.model.mae, forecastMetrics(ev.actual, netT).mae, forecastMetrics(ev.actual, clsT).mae];
+    assert.ok(mc < 0.97 * Math.min(mn, mk), `test MAE: combined ${mc}, network ${mn}, ${c.name} ${mk}`);
     // Past the horizon the last step's weight (the network's own forecasts fed back).
     const long = f.forecast(y, 5);
     f.combination = null;
