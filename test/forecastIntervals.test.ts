@@ -11,7 +11,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, chronologicalSplit } from '../src/index.js';
+import { Forecaster, ModelFormatError, chronologicalSplit, defaultSarimaSpec, fitSarima, selectEts } from '../src/index.js';
 import { assertUserError, rnnkit } from './helpers/cli.js';
 import { applyConformal, checkConformalCalibration, conformalMinPoints, conformalRank, fitConformal, symmetricPairs } from '../src/timeseries/conformal.js';
 
@@ -182,12 +182,21 @@ describe('Forecaster calibration', () => {
     await f.fit(z, { epochs: 3, seed: 4 });
     const { trainEnd, validationEnd } = chronologicalSplit(300, {});
     assert.deepEqual([trainEnd, validationEnd], [210, 240]);
-    // By hand: the network's own quantiles from origins 207…238, the series cut at the validation end.
+    // By hand: the quantiles as forecast from origins 207…238, the series cut at the validation
+    // end; the combination (combine 'auto') with its classical model as fitted on the training
+    // part (the kept one is re-fitted on the validation rows too, which would score in-sample).
     const cal = f.conformal!;
+    const comb = f.combination;
+    assert.ok(comb !== null, f.combinationNote ?? 'no combination');
+    const train = Float64Array.from(z.slice(0, trainEnd));
+    const trainFit = comb.kind === 'ets' ? { ...comb, ets: selectEts(train) } : { ...comb, sarima: fitSarima(train, defaultSarimaSpec()) };
+    assert.notDeepEqual(comb.kind === 'ets' ? trainFit.ets : trainFit.sarima, comb.kind === 'ets' ? comb.ets : comb.sarima);
     f.conformal = null;
+    f.combination = trainFit;
     const origins = Array.from({ length: 238 - 207 + 1 }, (_, i) => 207 + i);
     const raw = f.predictQuantiles(z.slice(0, validationEnd), origins);
     f.conformal = cal;
+    f.combination = comb;
     const scale = f.yScaler!.scale[0]!;
     const levels = [0.05, 0.1, 0.5, 0.9, 0.95];
     const want = [[0, 4], [1, 3]].map(([lo, hi]) => [0, 1, 2].map((h) => {

@@ -572,6 +572,12 @@ export class Forecaster {
    * choice; not saved.
    */
   combinationValidation: { origins: number[]; network: Float64Array; classical: Float64Array; actual: Float64Array } | null = null;
+  /**
+   * During fit: the combination as chosen on the validation part, its classical model still the
+   * training-part fit (the kept one is re-fitted on the validation rows too); fitCalibration
+   * scores with it, so that no conformity score is in-sample. Not saved.
+   */
+  private combinationTrainFit: ForecastCombination | null = null;
   /** The forecast quantiles (null: point forecasts trained on the squared error). */
   readonly quantiles: number[] | null;
   /** How the quantiles' intervals are calibrated (see ForecasterArgs.calibration). */
@@ -888,6 +894,7 @@ export class Forecaster {
     this.combination = null;
     this.combinationNote = null;
     this.combinationValidation = null;
+    this.combinationTrainFit = null;
     const history = await this.train([w], options, where);
     if (this.combine === 'auto') this.fitCombination(s, split, options.times, where);
     // After the combination: the offsets calibrate the quantiles as they are forecast.
@@ -974,6 +981,7 @@ export class Forecaster {
       if (fourier !== null) sarima.fourier = { period: fourier.period, pairs: fourier.pairs };
       kept = { ...kept, sarima };
     }
+    this.combinationTrainFit = { ...best.c, weights, start: Array.from(y.subarray(0, HW_START)), validation, seconds: 0 };
     this.combination = { ...kept, weights, start: Array.from(y.subarray(0, HW_START)), validation, seconds: (performance.now() - t0) / 1000 };
   }
 
@@ -1092,7 +1100,15 @@ export class Forecaster {
         const first = Math.max(this.lookback - 1, trainEnd - H);
         const origins = Array.from({ length: validationEnd - 1 - first }, (_, i) => first + i);
         const opts = times === undefined || (this.calendar ?? null) === null ? {} : { times: times.slice(0, validationEnd) };
-        const values = this.uncalibratedQuantiles(cut, origins, opts);
+        // With a combination: its classical model as fitted on the training part (see combinationTrainFit).
+        const kept = this.combination;
+        if (id === null && this.combinationTrainFit !== null) this.combination = this.combinationTrainFit;
+        let values: Float64Array;
+        try {
+          values = this.uncalibratedQuantiles(cut, origins, opts);
+        } finally {
+          this.combination = kept;
+        }
         const actual = new Float64Array(origins.length * H).fill(NaN);
         origins.forEach((e, n) => {
           for (let h = 0; h < H; h++) {
@@ -1105,6 +1121,7 @@ export class Forecaster {
       if (id === null) score();
       else this.withSeries(id, `${where}: series '${id}'`, score);
     }
+    this.combinationTrainFit = null;
     if (cparts.length === 0) {
       this.calibrationNote = 'intervals as trained (not calibrated): no validation rows to calibrate on';
       return;
