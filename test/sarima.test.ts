@@ -222,6 +222,47 @@ describe('SARIMA: known answers', () => {
   });
 });
 
+describe("SARIMA order 'auto': the stepwise search", () => {
+  // AR(2): x_t = 0.5 x_{t−1} + 0.3 x_{t−2} + e_t, 400 rows.
+  const e = normals(400, 21);
+  const y = [0, 0];
+  for (let t = 2; t < 400; t++) y.push(0.5 * y[t - 1]! + 0.3 * y[t - 2]! + e[t]!);
+  const moves = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1]];
+  it("auto_arima's four starts, then neighbours until none improves AICc; the winner is fitSarima at its order", () => {
+    const m = fitSarima(y, { order: 'auto', auto: { d: 0 } });
+    const fits = m.search!.fits;
+    assert.equal(m.search!.criterion, 'aicc');
+    assert.deepEqual(fits.slice(0, 4).map((f) => f.order), [[2, 0, 2], [0, 0, 0], [1, 0, 0], [0, 0, 1]]);
+    assert.equal(m.aicc, Math.min(...fits.map((f) => f.value)));
+    const { search: _s, ...plain } = m;
+    assert.deepEqual(plain, fitSarima(y, { order: m.order }));
+    // A local minimum: every neighbour within the bounds (p, q ≤ 2) was fitted and is no better.
+    const [p, , q] = m.order;
+    for (const [dp, dq] of moves) {
+      const [np, nq] = [p + dp!, q + dq!];
+      if (np < 0 || nq < 0 || np > 2 || nq > 2) continue;
+      const f = fits.find((x) => x.order[0] === np && x.order[2] === nq);
+      assert.ok(f !== undefined && f.value >= m.aicc, `neighbour (${np},0,${nq}) ${f?.value} vs chosen ${m.aicc}`);
+    }
+    // The AR terms found: far ahead of white noise, and within 2 of the generating AR(2)'s AICc.
+    assert.ok(m.aicc < fits[1]!.value - 100, `${m.aicc} vs white noise ${fits[1]!.value}`);
+    assert.ok(m.aicc <= fitSarima(y, { order: [2, 0, 0] }).aicc + 2);
+    // The budget: one fit, the first start; BIC counts parameters harder (never more than AICc's winner).
+    assert.deepEqual(fitSarima(y, { order: 'auto', auto: { d: 0, maxFits: 1 } }).search!.fits.map((f) => f.order), [[2, 0, 2]]);
+    const bic = fitSarima(y, { order: 'auto', auto: { d: 0, criterion: 'bic' } });
+    assert.ok(bic.params.length <= m.params.length);
+  });
+  it('refuses options by name', () => {
+    assert.throws(() => fitSarima(y, { order: 'auto', seasonalOrder: [0, 1, 1, 12] } as never), /fitSarima \(order 'auto'\): unknown option 'seasonalOrder'; supported options: order, auto, exog/);
+    assert.throws(() => fitSarima(y, { order: 'auto', auto: { maxp: 3 } as never }), /fitSarima: auto: unknown option 'maxp'; supported options: season, d, D, maxP/);
+    assert.throws(() => fitSarima(y, { order: 'auto', auto: { D: 1 } }), /auto.D needs auto.season/);
+    assert.throws(() => fitSarima(y, { order: 'auto', auto: { season: 1 } }), /auto.season must be an integer ≥ 2, got 1/);
+    assert.throws(() => fitSarima(y, { order: 'auto', auto: { criterion: 'hqic' as never } }), /auto.criterion must be 'aicc', 'aic' or 'bic'/);
+    assert.throws(() => fitSarima(y, { order: 'auto', auto: { maxFits: 0 } }), /auto.maxFits must be an integer ≥ 1, got 0/);
+    assert.throws(() => sarimaMinRows({ order: 'auto' } as never), /order \(p, d, q\) must be 3 non-negative integers, got "auto"/);
+  });
+});
+
 describe('SARIMA: refusals', () => {
   it('refuses NaN, short series, unsupported options, bad exog and parameters, naming them', () => {
     assert.throws(() => fitSarima([1, 2, NaN, 4], { order: [0, 0, 0] }), /value 2 is NaN; SARIMA needs finite values/);
