@@ -228,6 +228,8 @@ export {
   type ForecastEvaluateManyOptions,
   type ForecastEvaluationMany,
   type ForecasterSeriesJSON,
+  type ForecastCombination,
+  combinationWeights,
   fitConformal,
   applyConformal,
   conformalRank,

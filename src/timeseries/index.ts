@@ -54,6 +54,8 @@ export {
   type ForecastEvaluateManyOptions,
   type ForecastEvaluationMany,
   type ForecasterSeriesJSON,
+  type ForecastCombination,
+  combinationWeights,
 } from './forecaster.js';
 export { fitConformal, applyConformal, conformalRank, conformalMinPoints, symmetricPairs, checkConformalCalibration, CALIBRATIONS, type ConformalCalibration, type ConformalPart, type ForecastCalibration } from './conformal.js';
 export { fitAuto, AUTO_BUDGET_SECONDS, type AutoOptions, type AutoTrial, type AutoChoice, type AutoResult } from './autoForecast.js';
