@@ -932,6 +932,21 @@ export function yearlyFourierExog(times: ArrayLike<number>, stepMs: number | nul
   return { period, pairs, exog };
 }
 
+/**
+ * Regressors for a season too long for the seasonal model (more than 24 rows) when the rows have
+ * no dates, or dates without a yearly cycle: `pairs` sin/cos pairs of 2πk·r/period, k = 1…pairs,
+ * from the row index r (yearlyFourierExog's form with rows for days). Forecaster.evaluate gives
+ * ARIMA(1,1,1) these for a given or detected season over 24 rows.
+ */
+export function rowFourierExog(rows: number, period: number, pairs: number): { period: number; pairs: number; exog: number[][] } {
+  const where = 'rowFourierExog';
+  if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`${where}: rows must be a non-negative integer, got ${show(rows)}`);
+  if (typeof period !== 'number' || !(period >= 2) || !Number.isFinite(period)) throw new RangeError(`${where}: period must be a finite number ≥ 2, got ${show(period)}`);
+  if (!Number.isInteger(pairs) || pairs < 1) throw new RangeError(`${where}: pairs must be a positive integer, got ${show(pairs)}`);
+  const exog = Array.from({ length: rows }, (_, r) => Array.from({ length: pairs }, (_, k) => [Math.sin((2 * Math.PI * (k + 1) * r) / period), Math.cos((2 * Math.PI * (k + 1) * r) / period)]).flat());
+  return { period, pairs, exog };
+}
+
 /** Check a SarimaModel read from a file (orders valid, parameters finite, σ² positive); returns it typed. */
 export function checkSarimaModel(json: unknown, where: string): SarimaModel {
   const j = json as Record<string, unknown> | null;
