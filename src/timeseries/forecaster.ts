@@ -37,7 +37,7 @@ import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigins, type Series, type SeriesInput, type SplitOptions } from './windowing.js';
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
 import { etsName, etsRolling, fitEts, selectEts, type EtsModel } from './ets.js';
-import { checkSarimaModel, defaultSarimaSpec, fitSarima, sarimaMinRows, sarimaRolling, sarimaName, yearlyFourierExog, type SarimaModel } from './sarima.js';
+import { checkSarimaModel, defaultSarimaSpec, fitSarima, sarimaMinRows, sarimaRolling, sarimaName, rowFourierExog, yearlyFourierExog, type SarimaModel } from './sarima.js';
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
 import { AUTO_SEASON_MAX, detectSeason } from './season.js';
@@ -213,7 +213,9 @@ export interface ForecastEvaluateOptions {
    * season: a longer one, asked for, may be refused by fitSarima). With `times` and no season
    * of 2 to 24, when the rows' year is over 24 rows (daily, weekly rows) and a year of rows
    * precedes the test part: ARIMA(1,1,1) with 2 Fourier pairs of the year as regressors
-   * (yearlyFourierExog), unless `sarima: false`.
+   * (yearlyFourierExog), unless `sarima: false`. Otherwise, with a season over 24 rows and a
+   * season of rows before the test part: ARIMA(1,1,1) with 2 Fourier pairs of that season from
+   * the row index (rowFourierExog), e.g. a detected 52 on weekly rows without dates.
    */
   sarima?: boolean;
   /** Time of every row (needed when the forecaster has calendar covariates). */
@@ -1535,6 +1537,12 @@ export class Forecaster {
       const cal = detectCalendar(t);
       fourier = cal.terms.some((c) => c.period === 'year') && 'ms' in cal.step ? yearlyFourierExog(t, cal.step.ms, 2) : null;
       if (fourier !== null && start < fourier.period) fourier = null;
+    }
+    // No yearly pairs from dates, and a season over 24 rows (given or detected): 2 Fourier pairs
+    // of that period from the row index (rowFourierExog), with a whole period before the test part.
+    if (fourier === null && options.sarima !== false && !shortSeason && m !== undefined && m > 24) {
+      fourier = rowFourierExog(s.rows, m, 2);
+      if (start < fourier.period) fourier = null;
     }
     const sarimaFit = fourier === null ? defaultSarimaSpec(m) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, start) };
     if ((fourier !== null || (options.sarima ?? shortSeason)) && start >= sarimaMinRows(sarimaFit)) {
