@@ -15,7 +15,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { co2, maxDiff, readFixture, vegaCsv } from './helpers/classical.js';
-import { yearlyFourierExog } from '../src/timeseries/sarima.js';
+import { rowFourierExog, yearlyFourierExog } from '../src/timeseries/sarima.js';
 import { Forecaster, checkSarimaModel, constrainStationary, defaultSarimaSpec, fitSarima, forecastMetrics, sarimaForecast, sarimaLoglik, sarimaMinRows, sarimaName, sarimaRolling, unconstrainStationary } from '../src/index.js';
 
 interface Rolling {
@@ -361,5 +361,33 @@ describe('Forecaster.evaluate: ARIMA with Fourier pairs of the year for daily an
     assert.ok(maxDiff(Float64Array.from(weekly.exog[1]!), Float64Array.from([Math.sin((2 * Math.PI * 7) / 365.25), Math.cos((2 * Math.PI * 7) / 365.25), Math.sin((4 * Math.PI * 7) / 365.25), Math.cos((4 * Math.PI * 7) / 365.25)])) < 1e-12, 'row 1');
     assert.equal(yearlyFourierExog([0, 30 * DAY], 30 * DAY, 2), null);
     assert.equal(yearlyFourierExog([0, 1], null, 2), null);
+  });
+});
+
+describe('Forecaster.evaluate: ARIMA with Fourier pairs of a long season from the row index (no dates)', () => {
+  // 300 rows with a season of 40 rows (over the seasonal model's 24) plus noise; no time column.
+  const n = 300;
+  const noise = normals(n, 17);
+  const y = Array.from({ length: n }, (_, i) => 20 + 6 * Math.sin((2 * Math.PI * i) / 40) + 0.02 * i + noise[i]!);
+  it('fits ARIMA(1,1,1) + 2 pairs of period 40 on the rows before the test part, beats plain ARIMA(1,1,1); off with sarima: false or under a season of rows', async () => {
+    const f = new Forecaster({ combine: false, lookback: 10, horizon: 5, units: 2, seed: 1 });
+    await f.fit(y, { epochs: 1, seed: 1 });
+    const ev = f.evaluate(y, { season: 40, holtWinters: false, ets: false });
+    assert.equal(sarimaName(ev.sarimaModel!), 'ARIMA(1,1,1)+Fourier(40×2)');
+    const start = n - Math.round(n * 0.2);
+    const X = y.map((_, r) => [1, 2].flatMap((k) => [Math.sin((2 * Math.PI * k * r) / 40), Math.cos((2 * Math.PI * k * r) / 40)]));
+    const model = fitSarima(y.slice(0, start), { order: [1, 1, 1], exog: X.slice(0, start) });
+    assert.deepEqual(ev.sarimaModel!.params, model.params);
+    assert.ok(maxDiff(ev.sarimaPredictions!, sarimaRolling(model, y, ev.origins, 5, X)) < 1e-12);
+    const plain = forecastMetrics(ev.actual, sarimaRolling(fitSarima(y.slice(0, start), defaultSarimaSpec()), y, ev.origins, 5)).mae;
+    assert.ok(ev.sarima!.mae < 0.9 * plain, `Fourier ARIMA MAE ${ev.sarima!.mae}, plain ARIMA(1,1,1) ${plain}`);
+    assert.equal(f.evaluate(y, { season: 40, sarima: false, holtWinters: false, ets: false }).sarima, undefined);
+    // test 0.87: 39 rows before the test part, under one season of 40 (lookback 40: the seasonal-naive row needs a season of history).
+    const g = new Forecaster({ combine: false, lookback: 40, horizon: 5, units: 2, seed: 1 });
+    await g.fit(y, { epochs: 1, seed: 1 });
+    assert.equal(g.evaluate(y, { season: 40, test: 0.87, holtWinters: false, ets: false }).sarima, undefined);
+    assert.equal(sarimaName(g.evaluate(y, { season: 40, test: 0.86, holtWinters: false, ets: false }).sarimaModel!), 'ARIMA(1,1,1)+Fourier(40×2)');
+    assert.throws(() => rowFourierExog(10, 1, 2), /rowFourierExog: period must be a finite number ≥ 2, got 1/);
+    assert.throws(() => rowFourierExog(10, 40, 0), /pairs must be a positive integer, got 0/);
   });
 });
