@@ -26,22 +26,22 @@ after(async () => {
 const base = ['--target', 'level', '--time-column', 'date', '--horizon', '3', '--units', '4', '--epochs', '2', '--ensemble', '1'];
 
 test('the season is detected by default and printed; --season none switches it off', () => {
-  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--lookback', '12', '--baselines', 'none');
+  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--lookback', '12', '--baselines', 'none', '--combine', 'none');
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout, /^Season: 12 \(detected\)$/m);
   assert.match(t.stdout, /^seasonal naive \(12\)\s+\d/m);
-  const n = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--lookback', '12', '--season', 'none', '--baselines', 'none');
+  const n = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--lookback', '12', '--season', 'none', '--baselines', 'none', '--combine', 'none');
   assert.equal(n.code, 0, n.stderr);
   assert.match(n.stdout, /^Season: none$/m);
   assert.doesNotMatch(n.stdout, /seasonal naive/);
-  const g = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--lookback', '12', '--season', '6', '--baselines', 'none');
+  const g = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--lookback', '12', '--season', '6', '--baselines', 'none', '--combine', 'none');
   assert.match(g.stdout, /^Season: 6$/m);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--lookback', '12', '--season', 'yearly'), 2, /--season must be an integer ≥ 1, got "yearly"/);
 });
 
 test('--auto tries 1, 2 and 3 seasons on the validation part, prints and saves the choice; --budget skips', async () => {
   const model = file('model');
-  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--auto', '--out', model, '--baselines', 'none');
+  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--auto', '--out', model, '--baselines', 'none', '--combine', 'none');
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout, /lookback auto, horizon 3/);
   assert.match(t.stdout, /^Auto \(validation part, budget 300 s, [\d.]+ s spent\): lookback 12 → MAE [\d.]+ \(best epoch \d, [\d.]+ s\); lookback 24 → .*; lookback 36 → /m);
@@ -58,7 +58,7 @@ test('--auto tries 1, 2 and 3 seasons on the validation part, prints and saves t
   // The saved model forecasts as any other.
   const f = rnnkit('timeseries', 'forecast', model, file('data.csv'), '--steps', '2');
   assert.equal(f.code, 0, f.stderr);
-  const b = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--auto', '--budget', '0.001', '--baselines', 'none');
+  const b = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--auto', '--budget', '0.001', '--baselines', 'none', '--combine', 'none');
   assert.equal(b.code, 0, b.stderr);
   assert.match(b.stdout, /skipped for the budget: lookback 24, 36/);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--lookback', '12', '--budget', '5'), 2, /--budget is the time --auto may spend; without --auto leave it out/);

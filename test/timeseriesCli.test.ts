@@ -102,7 +102,7 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
 test('--no-calendar, --reference, --ensemble: checked, kept in the model', async () => {
   const model = file('model-flags');
   const base = ['--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '2', '--season', '12', '--units', '2', '--epochs', '1'];
-  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--no-calendar', '--reference', 'seasonalLine', '--ensemble', '2', '--quantiles', '0.1,0.5,0.9', '--out', model, '--baselines', 'none');
+  const t = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--no-calendar', '--reference', 'seasonalLine', '--ensemble', '2', '--quantiles', '0.1,0.5,0.9', '--out', model, '--baselines', 'none', '--combine', 'none');
   assert.equal(t.code, 0, t.stderr);
   assert.doesNotMatch(t.stdout, /Calendar covariates/);
   assert.match(t.stdout, /^Interval 10%–90%: [\d.]+% of the test values inside \(nominal 80%\); below each quantile: 10% → [\d.]+%, 50% → [\d.]+%, 90% → [\d.]+%$/m);

@@ -68,7 +68,7 @@ test('forecastSvg: the interval as a band of 2 points per x, under the lines, na
 test('train --quantiles --plot: the band is the outer quantiles of predictQuantiles at the plotted origins; evaluate gives the same table, JSON and SVG; forecast --plot draws the interval too', async () => {
   const model = file('q');
   // No fitted baselines (this test is about the interval; ETS and SARIMA would cost seconds per call).
-  const t = rnnkit('timeseries', 'train', CO2, ...SMALL, '--epochs', '2', '--quantiles', '0.1,0.5,0.9', '--out', model, '--plot', file('train.svg'), '--metrics-json', file('train.json'), '--baselines', 'none');
+  const t = rnnkit('timeseries', 'train', CO2, ...SMALL, '--epochs', '2', '--quantiles', '0.1,0.5,0.9', '--out', model, '--plot', file('train.svg'), '--metrics-json', file('train.json'), '--baselines', 'none', '--combine', 'none');
   assert.equal(t.code, 0, t.stderr);
   const e = rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--plot', file('eval.svg'), '--metrics-json', file('eval.json'), '--baselines', 'none');
   assert.equal(e.code, 0, e.stderr);
@@ -151,7 +151,7 @@ test('train --quantiles --plot: the band is the outer quantiles of predictQuanti
 
 test('a model without quantiles: no band, no interval line; evaluate refuses bad input by name', async () => {
   const model = file('plain');
-  const t = rnnkit('timeseries', 'train', CO2, ...SMALL, '--epochs', '1', '--out', model, '--baselines', 'none');
+  const t = rnnkit('timeseries', 'train', CO2, ...SMALL, '--epochs', '1', '--out', model, '--baselines', 'none', '--combine', 'none');
   assert.equal(t.code, 0, t.stderr);
   const e = rnnkit('timeseries', 'evaluate', model, '--csv', CO2, '--plot', file('plain.svg'), '--baselines', 'none');
   assert.equal(e.code, 0, e.stderr);
