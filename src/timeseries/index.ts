@@ -30,11 +30,16 @@ export {
   checkSarimaModel,
   constrainStationary,
   unconstrainStationary,
+  yearlyFourierExog,
+  rowFourierExog,
   type SarimaSpec,
   type SarimaFitOptions,
   type SarimaModel,
   type SarimaOrder,
   type SarimaSeasonalOrder,
+  type SarimaCriterion,
+  type SarimaAutoOptions,
+  type SarimaAutoFitOptions,
 } from './sarima.js';
 export {
   Forecaster,
