@@ -224,7 +224,9 @@ describe('WebAssembly memory in a child process', { skip: noWasmChild }, () => {
           layers.dense({ units: 55, activation: 'softmax' }),
         ] });
         m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
-        await m.fit(x, x, { epochs: 1, batchSize: 32, verbose: 0 });
+        // workers: 1 — the whole batch on this model's engine (fit's default, 'auto', would cut it into
+        // 2 shards and this model would size its buffers for 16 rows, holding less than the case needs).
+        await m.fit(x, x, { epochs: 1, batchSize: 32, verbose: 0, workers: 1 });
         if (i === 0) one = residentBytesInUse();
         peak = Math.max(peak, residentBytesInUse());
         await new Promise((r) => setImmediate(r));
