@@ -33,6 +33,7 @@ import {
   SEQ,
   SHARD,
   allocShared,
+  replicaSeed,
   resultStride,
   shardScale,
   shardSize,
@@ -43,7 +44,7 @@ import {
 } from './protocol.js';
 import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks } from './checks.js';
 import { leaseWorkers } from './persistent.js';
-import { ShardReplica, replicaSeed } from './replica.js';
+import type { ShardReplica } from './replica.js';
 import { availableCores, spawnThread, threadsAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
 export { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks };
@@ -335,7 +336,12 @@ export class ParallelTrainer {
         handle.post(initFor(i));
       }
       // The shards no worker takes, built as a worker builds its replica (same global seed).
-      for (let i = threads; i < shards; i++) trainer.locals.push(withGlobalSeed(replicaSeed(fitSeed, i), () => new ShardReplica(initFor(i))));
+      // replica.ts rebuilds models (loading.ts), which import model.ts: loaded here, only when
+      // needed, rather than as a static import that would close a circle through model.ts.
+      if (threads < shards) {
+        const { ShardReplica: Replica } = await import('./replica.js');
+        for (let i = threads; i < shards; i++) trainer.locals.push(withGlobalSeed(replicaSeed(fitSeed, i), () => new Replica(initFor(i))));
+      }
       // Wait for every replica, or the first failure, or the deadline: a worker whose
       // script loaded but never answers (a broken deployment) must not hang fit.
       const limit = workerTestHooks.startupTimeoutMs;

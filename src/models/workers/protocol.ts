@@ -27,8 +27,14 @@
  * DONE (Atomics.waitAsync: never blocking its event loop), combines the gradients in shard
  * order (`shardScale`) and updates.
  */
+import { mixSeeds } from '../../core/rng.js';
 import type { Reduction } from '../../losses/index.js';
 import type { ModelJSON } from '../saving.js';
+
+/** The global seed a shard's replica is built under (unseeded layers draw their dropout seeds from it). */
+export function replicaSeed(fitSeed: number, index: number): number {
+  return mixSeeds(fitSeed, index);
+}
 
 /** Int32 control words. */
 export const SEQ = 0; // bumped by the main thread for every command

@@ -17,7 +17,7 @@ import { modelFromArtifacts } from '../loading.js';
 import type { Dataset } from '../data.js';
 import type { Engine } from '../engine.js';
 import type { Model } from '../model.js';
-import { CMD, CMD_EXIT, DONE, EPOCH, FAILED, SEQ, SHARD, resultStride, type BatchDims, type InitMessage } from './protocol.js';
+import { CMD, CMD_EXIT, DONE, EPOCH, FAILED, SEQ, SHARD, replicaSeed, resultStride, type BatchDims, type InitMessage } from './protocol.js';
 import { parentChannel, type ParentChannel } from './threads.js';
 
 /** Start serving: wait for the init message, then run until exit. */
@@ -37,11 +37,6 @@ export async function runWorker(): Promise<void> {
     }
     channel.close();
   });
-}
-
-/** The global seed a shard's replica is built under (unseeded layers draw their dropout seeds from it). */
-export function replicaSeed(fitSeed: number, index: number): number {
-  return mixSeeds(fitSeed, index);
 }
 
 /**
