@@ -376,10 +376,29 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
   const S = stationaryCovariance(sys, kd, ko);
   for (let i = 0; i < ko; i++) for (let j = 0; j < ko; j++) P[(kd + i) * k + kd + j] = S[i * ko + j]!;
   const pz = new Float64Array(k);
-  const M = new Float64Array(k * k);
   let Pn = new Float64Array(k * k);
-  // Filtered covariance, kept apart from the predicted one (P) so that the change between two predictions needs no copy.
-  const Pf = new Float64Array(k * k);
+  // The transition's structure: most rows of T are a single 1 (the differencing and ARMA shifts),
+  // so most rows of M = T Pf are rows of the filtered covariance Pf as they are (1·x is x, the
+  // same bits), and those entries of Pf are computed where Pn reads them, not stored. W holds the
+  // rows of Pf that the other rows of M mix (in their own rows), then those rows of M, then a zero
+  // row (a row of T with no entry); mRow[i] is where a mixed or empty row i of M starts in W.
+  // one[c] is the column of row c's single 1, or −1: then Pn's column c sums over row c's entries.
+  const mRow = new Int32Array(k);
+  const one = new Int32Array(k);
+  const mixed: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const e0 = rowStart[i]!;
+    const single = rowStart[i + 1]! === e0 + 1 && vals[e0] === 1;
+    one[i] = single ? cols[e0]! : -1;
+    if (!single && rowStart[i + 1]! > e0) mixed.push(i);
+  }
+  const W = new Float64Array((k + mixed.length + 1) * k);
+  const zeroRow = (k + mixed.length) * k;
+  for (let i = 0; i < k; i++) mRow[i] = zeroRow;
+  mixed.forEach((i, u) => (mRow[i] = (k + u) * k));
+  const pfRows = [...new Set(mixed.flatMap((i) => Array.from(cols.subarray(rowStart[i]!, rowStart[i + 1]!))))];
+  // pz / F, the factor of Pf's row: Pf = P − (pz / F) pz', row by row as statsmodels' update.
+  const fz = new Float64Array(k);
   const an = new Float64Array(k);
   const nz = z.length;
   const LOG2PI = Math.log(2 * Math.PI);
@@ -411,13 +430,15 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
       loglik += -0.5 * (LOG2PI + Math.log(F) + (v * v) / F);
       count++;
     }
-    // Update: a ← a + P Z' v / F, P ← P − P Z' Z P / F.
+    // Update: a ← a + P Z' v / F, Pf = P − P Z' Z P / F (the rows of Pf that mixed rows of M read).
     const g = v / F;
     for (let i = 0; i < k; i++) a[i] = a[i]! + pz[i]! * g;
     if (!converged) {
-      for (let i = 0; i < k; i++) {
-        const f = pz[i]! / F;
-        for (let j = 0; j < k; j++) Pf[i * k + j] = P[i * k + j]! - f * pz[j]!;
+      for (let i = 0; i < k; i++) fz[i] = pz[i]! / F;
+      for (const i of pfRows) {
+        const f = fz[i]!;
+        const row = i * k;
+        for (let j = 0; j < k; j++) W[row + j] = P[row + j]! - f * pz[j]!;
       }
     }
     if (each !== undefined) each(t, a);
@@ -429,29 +450,46 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
     }
     a.set(an);
     if (converged) continue;
-    // M = T Pf, row by row (a row of T with no entry gives zeros; its first entry sets the row).
-    for (let i = 0; i < k; i++) {
-      const dst = i * k;
+    // The rows of M = T Pf that mix rows of Pf (the first entry sets the row).
+    for (const i of mixed) {
+      const dst = mRow[i]!;
       const e0 = rowStart[i]!;
-      const e1 = rowStart[i + 1]!;
-      if (e0 === e1) {
-        M.fill(0, dst, dst + k);
-        continue;
-      }
       let w = vals[e0]!;
       let src = cols[e0]! * k;
-      for (let j = 0; j < k; j++) M[dst + j] = w * Pf[src + j]!;
-      for (let e = e0 + 1; e < e1; e++) {
+      for (let j = 0; j < k; j++) W[dst + j] = w * W[src + j]!;
+      for (let e = e0 + 1; e < rowStart[i + 1]!; e++) {
         w = vals[e]!;
         src = cols[e]! * k;
-        for (let j = 0; j < k; j++) M[dst + j] = M[dst + j]! + w * Pf[src + j]!;
+        for (let j = 0; j < k; j++) W[dst + j] = W[dst + j]! + w * W[src + j]!;
       }
     }
+    // Pn = M T' + σ² R R', upper triangle mirrored; a column of T' with a single 1 is a gather.
     let change = 0;
     for (let i = 0; i < k; i++) {
+      const ri = sigma2 * R[i]!;
+      const src = one[i]!;
+      if (src >= 0) {
+        // Row i of M is row src of Pf: its entries computed here.
+        const f = fz[src]!;
+        const ps = src * k;
+        for (let c = i; c < k; c++) {
+          let sum = ri * R[c]!;
+          const o = one[c]!;
+          if (o >= 0) sum += P[ps + o]! - f * pz[o]!;
+          else for (let e = rowStart[c]!; e < rowStart[c + 1]!; e++) sum += vals[e]! * (P[ps + cols[e]!]! - f * pz[cols[e]!]!);
+          Pn[i * k + c] = sum;
+          Pn[c * k + i] = sum;
+          const dlt = sum - P[i * k + c]!;
+          change += c === i ? dlt * dlt : 2 * dlt * dlt;
+        }
+        continue;
+      }
+      const mi = mRow[i]!;
       for (let c = i; c < k; c++) {
-        let sum = sigma2 * R[i]! * R[c]!;
-        for (let e = rowStart[c]!; e < rowStart[c + 1]!; e++) sum += vals[e]! * M[i * k + cols[e]!]!;
+        let sum = ri * R[c]!;
+        const o = one[c]!;
+        if (o >= 0) sum += W[mi + o]!;
+        else for (let e = rowStart[c]!; e < rowStart[c + 1]!; e++) sum += vals[e]! * W[mi + cols[e]!]!;
         Pn[i * k + c] = sum;
         Pn[c * k + i] = sum;
         const dlt = sum - P[i * k + c]!;
