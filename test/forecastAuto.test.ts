@@ -3,11 +3,13 @@
  * reloaded as detected; 'none' / null switch it off) and fitAuto (the lookback chosen on the
  * validation part: a series whose next value depends on the value 10 rows back gets a lookback
  * of at least 10, which beats the short ones; the choice cannot see the test part — poisoning
- * it changes nothing; the budget skips candidates; refusals).
+ * it changes nothing; the budget skips candidates; refusals). The candidates are scored as the
+ * network alone, and the combination and calibration are fitted once, on the winner, to the
+ * same bits as a plain fit with the chosen lookback.
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Forecaster, chronologicalSplit, fitAuto } from '../src/index.js';
@@ -143,5 +145,94 @@ describe('fitAuto', () => {
     await assert.rejects(fitAuto(y, args, {}, { budgetSeconds: -1 }), /budgetSeconds must be a finite number > 0/);
     await assert.rejects(fitAuto(y, args, { validation: 0 }), /validation part is empty/);
     await assert.rejects(fitAuto(y, args, {}, { lookbacks: [4, 0] }), /lookbacks\[1\]/);
+  });
+});
+
+describe('fitAuto: the combination and the calibration, fitted once on the winner', () => {
+  // Defaults for combine ('auto') and calibration (conformal, from the symmetric quantiles); a season to detect.
+  const args = { horizon: 3, season: 'auto', quantiles: [0.1, 0.5, 0.9], ensemble: 1, units: 4, calendar: false, seed: 5 } as const;
+  const fitOpts = { epochs: 3, seed: 6 } as const;
+  const auto = { lookbacks: [6, 12] } as const;
+  const y = seasonal(200, 3);
+
+  it('equals a plain fit with the chosen lookback, to the bit: forecasts, quantiles, weights, offsets, saved files (but info.auto)', async () => {
+    // Count the classical fits: one, for the winner, however many candidates.
+    const proto = Forecaster.prototype as unknown as { fitCombination: (...a: unknown[]) => unknown };
+    const orig = proto.fitCombination;
+    let combinations = 0;
+    proto.fitCombination = function (this: unknown, ...a: unknown[]) {
+      combinations++;
+      return orig.apply(this, a);
+    };
+    let res;
+    try {
+      res = await fitAuto(y, args, fitOpts, auto);
+    } finally {
+      proto.fitCombination = orig;
+    }
+    assert.deepEqual(res.choice.trials.map((t) => t.lookback), [6, 12]);
+    assert.equal(combinations, 1);
+    const f = res.forecaster;
+    assert.equal(f.combine, 'auto');
+    assert.equal(f.calibration, 'conformal');
+    assert.ok(f.combination !== null, `combination made (${f.combinationNote})`);
+    assert.ok(f.conformal !== null, `offsets fitted (${f.calibrationNote})`);
+    // The network was trained on the rows before the test part with the split fit draws on all of them, so fit on the whole series
+    // trains the same network (same seeds, same windows, same batches), and the classical fits and offsets read only rows before the test part.
+    const g = new Forecaster({ ...args, lookback: res.choice.lookback });
+    await g.fit(y, fitOpts);
+    const noTime = (c: Forecaster['combination']): unknown => (c === null ? null : { ...JSON.parse(JSON.stringify(c)), seconds: 0 });
+    assert.deepEqual(noTime(f.combination), noTime(g.combination));
+    assert.deepEqual(f.conformal, g.conformal);
+    assert.equal(f.calibrationNote, g.calibrationNote);
+    assert.equal(f.combinationNote, g.combinationNote);
+    assert.equal(f.season, 12);
+    assert.equal(f.seasonSource, g.seasonSource);
+    assert.deepEqual(f.split, g.split);
+    const { validationEnd } = chronologicalSplit(y.length, {});
+    const origins = Array.from({ length: y.length - 3 - validationEnd + 1 }, (_, i) => validationEnd - 1 + i);
+    assert.deepEqual(f.predictQuantiles(y, origins), g.predictQuantiles(y, origins));
+    assert.deepEqual(f.forecast(y, 5), g.forecast(y, 5));
+    const [ef, eg] = [f, g].map((m) => m.evaluate(y, { holtWinters: false, ets: false, sarima: false }));
+    assert.deepEqual(ef!.model, eg!.model);
+    assert.deepEqual(ef!.predictions, eg!.predictions);
+    assert.deepEqual(ef!.quantiles, eg!.quantiles);
+    const dirs = await Promise.all([0, 1].map(() => mkdtemp(join(tmpdir(), 'rnnkit-auto-eq-'))));
+    try {
+      await f.save(dirs[0]!);
+      await g.save(dirs[1]!);
+      // model.json and one weights file, whose name carries the time of the save.
+      const files = await Promise.all(dirs.map(async (d) => (await readdir(d)).sort()));
+      for (const names of files) assert.deepEqual(names.map((n) => n.replace(/^weights-[0-9a-z]+\.bin$/, 'weights.bin')), ['model.json', 'weights.bin']);
+      const [wa, wb] = await Promise.all(dirs.map((d, i) => readFile(join(d, files[i]![1]!))));
+      assert.ok(wa!.equals(wb!), 'the weights files differ');
+      // info.auto is fitAuto's record, the combination's seconds a timing: everything else is the same.
+      const [ja, jb] = await Promise.all(dirs.map(async (d) => JSON.parse(await readFile(join(d, 'model.json'), 'utf8'))));
+      const [ma, mb] = [ja, jb].map((j) => j.userDefinedMetadata.rnnkitForecaster);
+      assert.equal(ma.info.auto.lookback, res.choice.lookback);
+      delete ma.info.auto;
+      ma.combination.seconds = mb.combination.seconds = 0;
+      // Layer names carry the process's layer count (lstm_2: fitAuto built other networks first), weight paths the save's time.
+      const plain = (j: { modelTopology: unknown; weightsManifest: { paths: string[] }[] }): unknown => {
+        j.weightsManifest.forEach((m) => (m.paths = m.paths.map(() => 'weights.bin')));
+        return JSON.parse(JSON.stringify(j).replace(/"(\w+?)_\d+(?=["/])/g, '"$1'));
+      };
+      assert.deepEqual(plain(ja), plain(jb));
+    } finally {
+      await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+    }
+    f.dispose();
+    g.dispose();
+  });
+
+  it("scores each candidate as the network alone: the same trials with combine false and calibration 'none'", async () => {
+    const [a, b] = [await fitAuto(y, args, fitOpts, auto), await fitAuto(y, { ...args, combine: false, calibration: 'none' }, fitOpts, auto)];
+    const key = (r: typeof a): unknown => r.choice.trials.map((t) => [t.lookback, t.validationMae, t.bestEpoch, t.epochs]);
+    assert.deepEqual(key(a), key(b));
+    assert.equal(b.forecaster.combination, null);
+    assert.equal(b.forecaster.conformal, null);
+    assert.ok(a.forecaster.combination !== null && a.forecaster.conformal !== null);
+    a.forecaster.dispose();
+    b.forecaster.dispose();
   });
 });

@@ -4,16 +4,21 @@
  *
  * The candidates are trained on the rows before the test part only — the series is cut at the
  * end of the validation part before anything sees it, so the test part cannot steer a choice.
- * Each candidate trains as `fit` does (scalers and Holt-Winters reference from the training
- * part, early stopping on the validation part with its best weights kept, which is how the
- * epochs are chosen) and is scored by its validation MAE (every origin whose horizon lies in
- * the validation part, as `evaluate` scores the test part). The train/validation boundary is
- * the one `fit` on the whole series would draw, so the winner is exactly the model `fit` would
- * train with that lookback: it is returned as it is, not retrained.
+ * Each candidate's network trains as `fit` trains it (scalers and Holt-Winters reference from the
+ * training part, early stopping on the validation part with its best weights kept, which is how
+ * the epochs are chosen) and is scored by the network's own validation MAE (every origin whose
+ * horizon lies in the validation part, as `evaluate` scores the test part): the lookback and the
+ * reference are the network's choice. The combination with a classical model (combine 'auto')
+ * and the conformal offsets are then fitted once, on the winner, as `fit` fits them — the
+ * classical models do not depend on the lookback, and fitting them per candidate cost seconds of
+ * CPU each. The train/validation boundary is the one `fit` on the whole series would draw, so the
+ * winner is exactly the forecaster `fit` would produce with that lookback (forecasts, combination
+ * weights, offsets, saved files but `info.auto`): it is returned as it is, not retrained.
  *
  * Budget: candidates run from the shortest lookback; before each, its time is estimated from
  * the last one's (scaled by lookback, as a recurrent pass is) and it is skipped when it would
- * end past the budget. The first always runs. Browser-safe.
+ * end past the budget. The first always runs. The winner's combination and calibration come
+ * after the candidates, outside the budget (their time is in the choice's `seconds`). Browser-safe.
  */
 import { checkOptions, show } from '../core/errors.js';
 import type { History } from '../models/callbacks.js';
@@ -40,7 +45,7 @@ export interface AutoOptions {
 export interface AutoTrial {
   lookback: number;
   reference: ForecastReference;
-  /** MAE on the validation part (every origin whose horizon lies in it). */
+  /** The network's MAE on the validation part (every origin whose horizon lies in it), before any combination. */
   validationMae: number;
   /** The epoch whose weights were kept (early stopping's best, 1-based) and the epochs run. */
   bestEpoch: number;
@@ -142,8 +147,9 @@ export async function fitAuto(input: SeriesInput | Series, args: Omit<Forecaster
       const t1 = performance.now();
       // The detected season is passed on, so every candidate (and the saved model) uses the same one.
       const f = new Forecaster({ ...args, lookback, ...(reference !== undefined ? { reference } : {}), ...(detect ? { season: season ?? 'none' } : {}) });
-      const h = await f.fit(cut, fitOpts);
-      // Only the model's score: the classical baselines would be fitted again for nothing.
+      // The network alone: no combination or offsets yet (finishFit below gives them to the winner).
+      const h = await f.fitNetwork(cut, fitOpts);
+      // Only the network's score: the classical baselines would be fitted for nothing.
       const ev = f.evaluate(cut, { test: vFrac, holtWinters: false, ets: false, sarima: false, ...(times !== undefined && f.calendar !== null ? { times } : {}) });
       const losses = h.history.val_loss ?? [];
       const bestEpoch = losses.length === 0 ? h.epoch.length : losses.indexOf(Math.min(...losses)) + 1;
@@ -157,6 +163,9 @@ export async function fitAuto(input: SeriesInput | Series, args: Omit<Forecaster
     }
   }
   const { f, h, trial } = best!;
+  // What fit does after training, on the same rows and split as the candidates: the combination
+  // (combine 'auto') and the conformal offsets, for the winner only.
+  f.finishFit(cut, fitOpts);
   // The forecaster was trained with the split fit would draw on the whole series: say so.
   f.split = { validation: options.validation ?? FORECASTER_DEFAULTS.validation, test: options.test ?? FORECASTER_DEFAULTS.test };
   if (detect && f.season !== undefined) f.seasonSource = 'detected';

@@ -883,6 +883,18 @@ export class Forecaster {
    * loss with the best weights kept.
    */
   async fit(input: SeriesInput | Series, options: ForecastFitOptions = {}): Promise<History> {
+    const history = await this.fitNetwork(input, options);
+    this.finishFit(input, options);
+    return history;
+  }
+
+  /**
+   * @internal fit's training stage alone: the network trained as fit trains it, no combination
+   * and no conformal offsets (it forecasts as the network alone, as with combine false and
+   * calibration 'none'). fitAuto trains and scores its candidates this way — the classical fits
+   * do not depend on the lookback — and then gives the winner finishFit.
+   */
+  async fitNetwork(input: SeriesInput | Series, options: ForecastFitOptions = {}): Promise<History> {
     const where = 'Forecaster.fit';
     checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times'], where);
     const s = this.checkSeries(input, where);
@@ -897,11 +909,24 @@ export class Forecaster {
     this.combinationNote = null;
     this.combinationValidation = null;
     this.combinationTrainFit = null;
-    const history = await this.train([w], options, where);
+    if (this.calibration === 'conformal') this.conformal = null;
+    return this.train([w], options, where);
+  }
+
+  /**
+   * @internal fit's last stages, after fitNetwork on the same series and options: the
+   * combination (combine 'auto') and the conformal offsets. They read only the trained network
+   * and the series, so fitNetwork then finishFit is fit, to the bit.
+   */
+  finishFit(input: SeriesInput | Series, options: ForecastFitOptions = {}): void {
+    const where = 'Forecaster.fit';
+    const s = this.checkSeries(input, where);
+    const split = this.checkSplit(s, options, where);
+    this.fitted(where);
+    if (this.seriesStates !== null) throw new RangeError(`${where}: finishFit follows fitNetwork on one series; this forecaster was trained by fitMany`);
     if (this.combine === 'auto') this.fitCombination(s, split, options.times, where);
     // After the combination: the offsets calibrate the quantiles as they are forecast.
     this.fitCalibration([{ id: null, s, split, times: options.times }], where);
-    return history;
   }
 
   /**
