@@ -5,16 +5,20 @@
  * the test's timeout would catch it.
  *
  * argv[2]: 'throw' | 'exit' | 'hang' (the worker thread fails at its 2nd batch, through
- * the test-only hook; for 'hang' the stall grace cut to 1 s), 'silent' (the worker never answers; the startup deadline cut to 2 s), 'callback' (a callback throws at batch 2), 'stop' (a callback sets
+ * the test-only hook; for 'hang' the stall grace cut to 1 s), 'silent' (the worker never answers; the startup deadline cut to 2 s once the pool has started), 'callback' (a callback throws at batch 2), 'stop' (a callback sets
  * stopTraining at batch 2), 'ok' (nothing goes wrong).
  */
-import { Rng, Sequential, layers, setSeed, tensor } from '../../src/index.js';
+import { Rng, Sequential, layers, setSeed, startWorkers, tensor } from '../../src/index.js';
 import { workerTestHooks } from '../../src/models/workers/pool.js';
 
 const mode = process.argv[2] ?? 'ok';
 if (mode === 'throw' || mode === 'exit' || mode === 'hang') workerTestHooks.fault = { worker: 1, batch: 2, kind: mode };
 if (mode === 'hang') workerTestHooks.stallGraceMs = 1000;
 if (mode === 'silent') {
+  // The pool's threads start first, under the normal deadline (on a loaded machine starting a
+  // thread that loads the library can take over 2 s); only then is the deadline cut, so the 2 s
+  // time the fit's replica that never answers, not the thread's start.
+  await startWorkers(1);
   workerTestHooks.fault = { worker: 1, batch: 0, kind: 'silent' };
   workerTestHooks.startupTimeoutMs = 2000;
 }
