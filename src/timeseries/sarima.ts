@@ -396,7 +396,8 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
   const zeroRow = (k + mixed.length) * k;
   for (let i = 0; i < k; i++) mRow[i] = zeroRow;
   mixed.forEach((i, u) => (mRow[i] = (k + u) * k));
-  const pfRows = [...new Set(mixed.flatMap((i) => Array.from(cols.subarray(rowStart[i]!, rowStart[i + 1]!))))];
+  const pfRows = Int32Array.from(new Set(mixed.flatMap((i) => Array.from(cols.subarray(rowStart[i]!, rowStart[i + 1]!)))));
+  const mixedRows = Int32Array.from(mixed);
   // pz / F, the factor of Pf's row: Pf = P − (pz / F) pz', row by row as statsmodels' update.
   const fz = new Float64Array(k);
   const an = new Float64Array(k);
@@ -408,6 +409,8 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
   // the matrix under 1e-19), F, P Z' and P stay as they are and only the state mean is filtered.
   let converged = false;
   let F = 0;
+  // log F, taken once per F (after convergence F stays, and so does its logarithm).
+  let logF = 0;
   for (let t = 0; t < y.length; t++) {
     // Forecast error and its variance: v = y − Z a − x'β, F = Z P Z'.
     let yhat = 0;
@@ -425,9 +428,10 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
       }
       F = 0;
       for (let u = 0; u < nz; u++) F += pz[z[u]!]!;
+      logF = Math.log(F);
     }
     if (t >= kd) {
-      loglik += -0.5 * (LOG2PI + Math.log(F) + (v * v) / F);
+      loglik += -0.5 * (LOG2PI + logF + (v * v) / F);
       count++;
     }
     // Update: a ← a + P Z' v / F, Pf = P − P Z' Z P / F (the rows of Pf that mixed rows of M read).
@@ -435,7 +439,8 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
     for (let i = 0; i < k; i++) a[i] = a[i]! + pz[i]! * g;
     if (!converged) {
       for (let i = 0; i < k; i++) fz[i] = pz[i]! / F;
-      for (const i of pfRows) {
+      for (let u = 0; u < pfRows.length; u++) {
+        const i = pfRows[u]!;
         const f = fz[i]!;
         const row = i * k;
         for (let j = 0; j < k; j++) W[row + j] = P[row + j]! - f * pz[j]!;
@@ -448,10 +453,11 @@ function kalman(r: Resolved, sys: System, y: Float64Array, exog: Float64Array[],
       for (let e = rowStart[i]!; e < rowStart[i + 1]!; e++) sum += vals[e]! * a[cols[e]!]!;
       an[i] = sum;
     }
-    a.set(an);
+    for (let i = 0; i < k; i++) a[i] = an[i]!;
     if (converged) continue;
     // The rows of M = T Pf that mix rows of Pf (the first entry sets the row).
-    for (const i of mixed) {
+    for (let u = 0; u < mixedRows.length; u++) {
+      const i = mixedRows[u]!;
       const dst = mRow[i]!;
       const e0 = rowStart[i]!;
       let w = vals[e0]!;
