@@ -98,7 +98,7 @@ export interface SarimaAutoOptions {
   maxSeasonalQ?: number;
   /** What the search minimises: 'aicc' (default, as pmdarima's information_criterion 'aicc'), 'aic' or 'bic'. */
   criterion?: SarimaCriterion;
-  /** Fits at most (default 16): each costs what one fitSarima does (about 2.5 s of CPU for the airline model on CO2's 593 rows). */
+  /** Fits at most (default 16): each costs what one fitSarima does (under a second of CPU for the airline model on CO2's 593 rows: 0.8 s measured at load 5 on 2 cores). */
   maxFits?: number;
 }
 
@@ -865,7 +865,7 @@ function modelSpec(model: SarimaModel): SarimaSpec {
  * without. A fixed order rather than an AIC search over p, q ∈ {0,1,2}, P, Q ∈ {0,1} with d, D
  * from KPSS/OCSB tests (pmdarima's auto_arima): the airline model is Box & Jenkins' default for
  * a trending seasonal series and the issue's reference row (statsmodels on CO2) uses it, while
- * a search (fitSarima's `order: 'auto'`, stepwise) costs up to 16 fits of about 2.5 s of CPU each
+ * a search (fitSarima's `order: 'auto'`, stepwise) costs up to 16 fits of about a second of CPU each
  * on CO2's 593 training rows.
  */
 export function defaultSarimaSpec(season?: number): SarimaSpec {
