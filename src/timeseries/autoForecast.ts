@@ -61,12 +61,14 @@ export interface AutoChoice {
   season: number | null;
   seasonDetected: boolean;
   bestEpoch: number;
+  /** The chosen network's, alone (the combination's own validation MAE is in `forecaster.combination.validation`). */
   validationMae: number;
   /** Every candidate that ran, in order. */
   trials: AutoTrial[];
   /** Candidates left out by the budget. */
   skipped: { lookback: number; reference: ForecastReference }[];
   budgetSeconds: number;
+  /** All of fitAuto's time, the winner's combination and calibration included. */
   seconds: number;
 }
 
