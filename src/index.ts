@@ -194,6 +194,8 @@ export {
   sarimaName,
   defaultSarimaSpec,
   sarimaMinRows,
+  sarimaFitStart,
+  SARIMA_FIT_BUDGET,
   checkSarimaModel,
   constrainStationary,
   unconstrainStationary,

@@ -15,7 +15,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { co2, maxDiff, readFixture, vegaCsv } from './helpers/classical.js';
-import { rowFourierExog, yearlyFourierExog } from '../src/timeseries/sarima.js';
+import { SARIMA_FIT_BUDGET, rowFourierExog, sarimaFitStart, yearlyFourierExog } from '../src/timeseries/sarima.js';
 import { Forecaster, checkSarimaModel, constrainStationary, defaultSarimaSpec, fitSarima, forecastMetrics, sarimaForecast, sarimaLoglik, sarimaMinRows, sarimaName, sarimaRolling, unconstrainStationary } from '../src/index.js';
 
 interface Rolling {
@@ -389,5 +389,35 @@ describe('Forecaster.evaluate: ARIMA with Fourier pairs of a long season from th
     assert.equal(sarimaName(g.evaluate(y, { season: 40, test: 0.86, holtWinters: false, ets: false }).sarimaModel!), 'ARIMA(1,1,1)+Fourier(40×2)');
     assert.throws(() => rowFourierExog(10, 1, 2), /rowFourierExog: period must be a finite number ≥ 2, got 1/);
     assert.throws(() => rowFourierExog(10, 40, 0), /pairs must be a positive integer, got 0/);
+  });
+});
+
+describe("Forecaster's SARIMA on a long series: the parameters from the last rows (sarimaFitStart)", () => {
+  it('every row while rows × states² is within SARIMA_FIT_BUDGET (CO2), else the last budget / states² rows; the rolled forecasts filter every row', async () => {
+    // CO2's airline model: 27 states, so up to 1e6 / 27² = 1,371 rows are fitted whole, as statsmodels does.
+    assert.equal(sarimaFitStart(593, defaultSarimaSpec(12)), 0);
+    assert.equal(sarimaFitStart(1371, defaultSarimaSpec(12)), 0);
+    assert.equal(sarimaFitStart(1400, defaultSarimaSpec(12)), 1400 - 1371);
+    // A daily season on hourly rows: 51 states, the last ⌊1e6 / 51²⌋ = 384 rows (over 10 seasons).
+    assert.equal(sarimaFitStart(384, defaultSarimaSpec(24)), 0);
+    assert.equal(sarimaFitStart(6400, defaultSarimaSpec(24)), 6400 - 384);
+    // At least 10 seasons: a season of 60 rows keeps 600 although its 123 states allow 66.
+    assert.equal(sarimaFitStart(5000, { order: [1, 1, 1], seasonalOrder: [0, 1, 1, 60] }), 4400);
+    assert.equal(SARIMA_FIT_BUDGET, 1e6);
+    assert.throws(() => sarimaFitStart(10, { order: [1, 1] } as never), /sarimaFitStart: order \(p, d, q\) must be 3 non-negative integers/);
+
+    // Forecaster.evaluate: 600 rows with a season of 24, 480 before the test part: fitted on the last 384 of them.
+    const n = 600;
+    const noise = normals(n, 23);
+    const y = Array.from({ length: n }, (_, i) => 10 + 4 * Math.sin((2 * Math.PI * i) / 24) + 0.01 * i + 0.3 * noise[i]!);
+    const f = new Forecaster({ combine: false, lookback: 24, horizon: 3, units: 2, seed: 1 });
+    await f.fit(y, { epochs: 1, seed: 1 });
+    const ev = f.evaluate(y, { season: 24, holtWinters: false, ets: false });
+    const start = n - Math.round(n * 0.2);
+    assert.equal(sarimaName(ev.sarimaModel!), 'SARIMA(1,1,1)(0,1,1)24');
+    assert.equal(ev.sarimaModel!.n, 384, 'the rows the parameters were estimated on');
+    assert.equal(sarimaFitStart(start, defaultSarimaSpec(24)), start - 384);
+    assert.deepEqual(ev.sarimaPredictions, sarimaRolling(ev.sarimaModel!, y, ev.origins, 3));
+    assert.ok(ev.sarima!.mae < 0.5 && ev.sarima!.mae < ev.lastValue.mae, `SARIMA MAE ${ev.sarima!.mae}, last value ${ev.lastValue.mae}`);
   });
 });

@@ -24,9 +24,10 @@ last-value, (with --season) seasonal-naive, Holt-Winters and ETS baselines (Holt
 exponential-smoothing variant with the lowest AICc, seasonal with --season, fitted on the
 rows before the test part; ETS: the error/trend/season state-space model with the lowest AICc,
 fitted by maximum likelihood on the same rows) and, with a --season of 2 to 24, SARIMA
-(1,1,1)(0,1,1) of that season, fitted by maximum likelihood on the same rows (without one, with
-a --time-column of daily or weekly dates: ARIMA(1,1,1) with 2 Fourier pairs of the year;
-without those, with a season over 24 rows: 2 Fourier pairs of that season from the row index).
+(1,1,1)(0,1,1) of that season, fitted by maximum likelihood on the same rows (on a long series
+only the last of them, as many as rows × states² ≤ 10⁶ allows). Without such a season, with a
+--time-column of daily or weekly dates: ARIMA(1,1,1) with 2 Fourier pairs of the year; without
+those, with a season over 24 rows: 2 Fourier pairs of that season from the row index.
 
 Options:
   --target COL                column to forecast (required)

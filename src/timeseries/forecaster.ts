@@ -37,7 +37,7 @@ import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigins, type Series, type SeriesInput, type SplitOptions } from './windowing.js';
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
 import { etsName, etsRolling, fitEts, selectEts, type EtsModel } from './ets.js';
-import { checkSarimaModel, defaultSarimaSpec, fitSarima, sarimaMinRows, sarimaRolling, sarimaName, rowFourierExog, yearlyFourierExog, type SarimaModel } from './sarima.js';
+import { checkSarimaModel, defaultSarimaSpec, fitSarima, sarimaFitStart, sarimaMinRows, sarimaRolling, sarimaName, rowFourierExog, yearlyFourierExog, type SarimaFitOptions, type SarimaModel } from './sarima.js';
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
 import { AUTO_SEASON_MAX, detectSeason } from './season.js';
@@ -499,6 +499,17 @@ function checkEtsModel(json: unknown, where: string): EtsModel {
   if (j.seasonal !== 'add' && j.seasonal !== 'mul' && j.seasonal !== null) throw new RangeError(`${where}.seasonal must be 'add', 'mul' or null, got ${show(j.seasonal)}`);
   if (typeof j.damped !== 'boolean') throw new RangeError(`${where}.damped must be a boolean, got ${show(j.damped)}`);
   return { ...(out as unknown as EtsModel), error: j.error, trend: j.trend, seasonal: j.seasonal, damped: j.damped };
+}
+
+/**
+ * fitSarima on rows [0, end) of y (spec's exog covering them), estimating the parameters on the
+ * last of those rows when the series is long (sarimaFitStart: a daily season on hourly rows
+ * would otherwise take minutes); forecasts then filter every row with them.
+ */
+function fitSarimaRecent(y: Float64Array, end: number, spec: SarimaFitOptions): SarimaModel {
+  const from = sarimaFitStart(end, spec);
+  if (from === 0) return fitSarima(y.subarray(0, end), spec);
+  return fitSarima(y.subarray(from, end), spec.exog === undefined ? spec : { ...spec, exog: spec.exog.slice(from, end) });
 }
 
 /** Check a saved combination (untrusted file): fields, weights in [0, 1], one per horizon step, the classical model. */
@@ -975,7 +986,7 @@ export class Forecaster {
     }
     const spec = fourier === null ? defaultSarimaSpec(seasonal ? m : undefined) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, n) };
     if (n >= sarimaMinRows(spec)) {
-      const sarima = fitSarima(train, spec);
+      const sarima = fitSarimaRecent(y, n, spec);
       if (fourier !== null) sarima.fourier = { period: fourier.period, pairs: fourier.pairs };
       const p = sarimaRolling(sarima, y.subarray(0, split.validationEnd), valO, H, fourier?.exog);
       cands.push({ c: { kind: 'sarima', name: sarimaName(sarima), sarima, ...(fourier !== null ? { fourier: { pairs: fourier.pairs, stepMs, t0: tFirst } } : {}) }, p, mae: mae(p) });
@@ -1004,7 +1015,7 @@ export class Forecaster {
       // With the grid of starts again, not from the training-part fit's parameters: SARIMA's
       // likelihood can have several maxima, and on CO2 that start stops at the lower one
       // (log-likelihood −377.7, test MAE 0.518, against −361.8 and 0.438 from the grid).
-      const sarima = fitSarima(rows, fourier === null ? spec : { ...spec, exog: fourier.exog.slice(0, split.validationEnd) });
+      const sarima = fitSarimaRecent(y, split.validationEnd, fourier === null ? spec : { ...spec, exog: fourier.exog.slice(0, split.validationEnd) });
       if (fourier !== null) sarima.fourier = { period: fourier.period, pairs: fourier.pairs };
       kept = { ...kept, sarima };
     }
@@ -1572,7 +1583,7 @@ export class Forecaster {
     const sarimaFit = fourier === null ? defaultSarimaSpec(m) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, start) };
     if ((fourier !== null || (options.sarima ?? shortSeason)) && start >= sarimaMinRows(sarimaFit)) {
       const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
-      const model = fitSarima(y.subarray(0, start), sarimaFit);
+      const model = fitSarimaRecent(y, start, sarimaFit);
       if (fourier !== null) model.fourier = { period: fourier.period, pairs: fourier.pairs };
       const p = sarimaRolling(model, y, origins, H, fourier?.exog);
       res.sarima = forecastMetrics(actual, p);

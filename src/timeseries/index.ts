@@ -27,6 +27,8 @@ export {
   sarimaName,
   defaultSarimaSpec,
   sarimaMinRows,
+  sarimaFitStart,
+  SARIMA_FIT_BUDGET,
   checkSarimaModel,
   constrainStationary,
   unconstrainStationary,
