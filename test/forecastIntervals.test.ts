@@ -33,6 +33,13 @@ describe('conformal calibration: the math', () => {
     assert.equal(conformalRank(3, 0.8), null);
     assert.equal(conformalRank(4, 0.8), 4);
     assert.deepEqual([0.5, 0.8, 0.9, 0.95].map(conformalMinPoints), [1, 4, 9, 19]);
+    // Coverage 1 (or more) has no finite rank: refused, not an endless search for enough points.
+    for (const bad of [1, 0, -0.2, 1.5, NaN]) {
+      assert.throws(() => conformalMinPoints(bad), /conformalMinPoints: coverage must be a number in \(0, 1\)/, `coverage ${bad}`);
+      assert.throws(() => conformalRank(10, bad), /conformalRank: coverage must be a number in \(0, 1\)/, `coverage ${bad}`);
+    }
+    assert.throws(() => conformalRank(2.5, 0.8), /conformalRank: n must be a count of scores, got 2\.5/);
+    assert.throws(() => fitConformal([], [0.1, 0.5, 0.9], 0), /fitConformal: H \(the horizon steps\) must be a positive integer, got 0/);
   });
 
   it('symmetric pairs, outermost first; levels without a mirror named', () => {
@@ -258,6 +265,7 @@ describe('Forecaster calibration', () => {
       for (const [key, value, msg] of [
         ['conformal', { ...json.userDefinedMetadata.rnnkitForecaster.conformal, offsets: [[1, 2, 3], [1, 'x', 3]] }, /conformal: offsets\[1\] must be 3 finite numbers or nulls/],
         ['conformal', { ...json.userDefinedMetadata.rnnkitForecaster.conformal, pairs: [[0.1, 0.9]] }, /pairs must be the model's symmetric levels/],
+        ['conformal', { ...json.userDefinedMetadata.rnnkitForecaster.conformal, offsets: json.userDefinedMetadata.rnnkitForecaster.conformal.offsets.map((row: (number | null)[]) => row.map((o) => (o === null ? null : -1))) }, /conformal offsets must be ≥ 0 \(the calibration only widens\)/],
         ['calibration', 'none', /conformal offsets saved with calibration "none"/],
         ['calibration', 'isotonic', /calibration must be 'conformal' or 'none', got "isotonic"/],
         ['calibrationNote', 7, /calibrationNote must be a string/],

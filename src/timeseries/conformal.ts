@@ -61,13 +61,21 @@ export function symmetricPairs(levels: readonly number[]): { pairs: [number, num
  * infinite offset).
  */
 export function conformalRank(n: number, coverage: number): number | null {
+  checkCoverage(coverage, 'conformalRank');
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`conformalRank: n must be a count of scores, got ${show(n)}`);
   // The small slack keeps ⌈0.8 · 50⌉ at 40 where 0.8 · 50 rounds to 40.000000000000004.
   const k = Math.ceil(coverage * (n + 1) - 1e-9);
   return k <= n ? Math.max(k, 1) : null;
 }
 
+/** Coverage must lie strictly between 0 and 1 (at 1 no finite number of points would do). */
+function checkCoverage(coverage: number, where: string): void {
+  if (typeof coverage !== 'number' || !(coverage > 0 && coverage < 1)) throw new RangeError(`${where}: coverage must be a number in (0, 1), got ${show(coverage)}`);
+}
+
 /** The fewest calibration points for which an interval of nominal `coverage` gets a finite offset. */
 export function conformalMinPoints(coverage: number): number {
+  checkCoverage(coverage, 'conformalMinPoints');
   let n = 1;
   while (conformalRank(n, coverage) === null) n++;
   return n;
@@ -89,6 +97,7 @@ export interface ConformalPart {
  * points of `parts` (pooled: each part's scores in its own scaled units).
  */
 export function fitConformal(parts: readonly ConformalPart[], levels: readonly number[], H: number, where = 'fitConformal'): ConformalCalibration {
+  if (!Number.isInteger(H) || H < 1) throw new RangeError(`${where}: H (the horizon steps) must be a positive integer, got ${show(H)}`);
   const Q = levels.length;
   const { pairs, unpaired } = symmetricPairs(levels);
   if (unpaired.length > 0) throw new RangeError(`${where}: conformal calibration widens symmetric intervals; level(s) ${unpaired.join(', ')} have no mirror (1 − level) among ${show(levels)}`);

@@ -1841,6 +1841,8 @@ export class Forecaster {
       if (meta.conformal !== undefined && meta.conformal !== null) {
         if (f.calibration !== 'conformal') throw new RangeError(`conformal offsets saved with calibration ${show(meta.calibration)}`);
         f.conformal = checkConformalCalibration(meta.conformal, f.quantiles!, f.horizon, 'conformal');
+        // fit only ever widens (fitCalibration): a negative offset would narrow the bands it reports.
+        if (f.conformal.offsets.some((row) => row.some((o) => o !== null && o < 0))) throw new RangeError(`conformal offsets must be ≥ 0 (the calibration only widens), got ${show(f.conformal.offsets)}`);
       }
       if (meta.calibrationNote !== undefined && meta.calibrationNote !== null) {
         if (typeof meta.calibrationNote !== 'string') throw new RangeError(`calibrationNote must be a string, got ${show(meta.calibrationNote)}`);
