@@ -405,6 +405,7 @@ describe("Forecaster's SARIMA on a long series: the parameters from the last row
     assert.equal(sarimaFitStart(5000, { order: [1, 1, 1], seasonalOrder: [0, 1, 1, 60] }), 4400);
     assert.equal(SARIMA_FIT_BUDGET, 1e6);
     assert.throws(() => sarimaFitStart(10, { order: [1, 1] } as never), /sarimaFitStart: order \(p, d, q\) must be 3 non-negative integers/);
+    assert.throws(() => sarimaFitStart(NaN, defaultSarimaSpec(12)), /sarimaFitStart: rows must be a count of rows, got NaN/);
 
     // Forecaster.evaluate: 600 rows with a season of 24, 480 before the test part: fitted on the last 384 of them.
     const n = 600;

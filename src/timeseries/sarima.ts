@@ -890,6 +890,7 @@ export const SARIMA_FIT_BUDGET = 1e6;
  * the parameters came from.
  */
 export function sarimaFitStart(rows: number, spec: SarimaFitOptions): number {
+  if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`sarimaFitStart: rows must be a count of rows, got ${show(rows)}`);
   const kx = Array.isArray(spec.exog) && spec.exog.length > 0 ? (spec.exog[0]?.length ?? 0) : 0;
   const r = resolveSpec(spec, kx, 'sarimaFitStart', ['exog', 'startParams']);
   const keep = Math.max(Math.floor(SARIMA_FIT_BUDGET / (r.k * r.k)), 10 * r.s, 2 * minRows(r));
