@@ -37,6 +37,7 @@ describe('combinationWeights', () => {
     const cls2 = actual.map((a, i) => (i % 2 === 1 ? a : a - 1));
     assert.deepEqual(combinationWeights(net2, cls2, actual, 2), [1, 0]);
     assert.deepEqual(combinationWeights(actual, actual, actual, 3), [1, 1, 1]);
+    assert.throws(() => combinationWeights([1, NaN], [1, 2], [1, 2], 2), /combinationWeights: network\[1\] is NaN; every value must be finite/);
     assert.throws(() => combinationWeights([1, 2, 3], [1, 2, 3], [1, 2, 3], 2), /windows × horizon 2/);
     assert.throws(() => combinationWeights([1, 2], [1], [1, 2], 1), /must be windows × horizon/);
   });

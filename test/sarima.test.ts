@@ -361,6 +361,8 @@ describe('Forecaster.evaluate: ARIMA with Fourier pairs of the year for daily an
     assert.ok(maxDiff(Float64Array.from(weekly.exog[1]!), Float64Array.from([Math.sin((2 * Math.PI * 7) / 365.25), Math.cos((2 * Math.PI * 7) / 365.25), Math.sin((4 * Math.PI * 7) / 365.25), Math.cos((4 * Math.PI * 7) / 365.25)])) < 1e-12, 'row 1');
     assert.equal(yearlyFourierExog([0, 30 * DAY], 30 * DAY, 2), null);
     assert.equal(yearlyFourierExog([0, 1], null, 2), null);
+    assert.throws(() => yearlyFourierExog([0, NaN], DAY, 2), /yearlyFourierExog: times\[1\] must be a finite time in ms, got NaN/);
+    assert.throws(() => yearlyFourierExog([0, DAY], DAY, 0), /yearlyFourierExog: pairs must be a positive integer, got 0/);
   });
 });
 

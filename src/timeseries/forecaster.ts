@@ -452,6 +452,10 @@ export function combinationWeights(network: ArrayLike<number>, classical: ArrayL
   const H = checkPositiveInt(horizon, 'combinationWeights: horizon');
   const N = actual.length / H;
   if (!Number.isInteger(N) || N < 1 || network.length !== actual.length || classical.length !== actual.length) throw new RangeError(`combinationWeights: network (${network.length}), classical (${classical.length}) and actual (${actual.length}) must be windows × horizon ${H} values each`);
+  // A NaN would make every weight's error NaN and leave the first weight chosen without a word.
+  for (const [name, v] of [['network', network], ['classical', classical], ['actual', actual]] as const) {
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new RangeError(`combinationWeights: ${name}[${i}] is ${show(v[i])}; every value must be finite`);
+  }
   const weights: number[] = [];
   for (let h = 0; h < H; h++) {
     let bw = 1;

@@ -991,6 +991,10 @@ const YEAR_DAYS = 365.25;
  * (monthly data: the seasonal model covers it).
  */
 export function yearlyFourierExog(times: ArrayLike<number>, stepMs: number | null, pairs: number): { period: number; pairs: number; exog: number[][] } | null {
+  const where = 'yearlyFourierExog';
+  if (!Number.isInteger(pairs) || pairs < 1) throw new RangeError(`${where}: pairs must be a positive integer, got ${show(pairs)}`);
+  if (stepMs !== null && (typeof stepMs !== 'number' || Number.isNaN(stepMs))) throw new RangeError(`${where}: stepMs must be a number of milliseconds or null, got ${show(stepMs)}`);
+  for (let r = 0; r < times.length; r++) if (!Number.isFinite(times[r])) throw new RangeError(`${where}: times[${r}] must be a finite time in ms, got ${show(times[r])}`);
   if (stepMs === null || !(stepMs > 0)) return null;
   const period = (YEAR_DAYS * DAY_MS) / stepMs;
   if (period <= 24) return null;
