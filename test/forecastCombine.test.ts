@@ -143,21 +143,17 @@ describe('Forecaster combine', () => {
     }
   });
 
-  it('combine false: the network alone; bad values refused; fitMany trains without and says why', async () => {
+  it('combine false: the network alone; bad values refused; a series without a validation window: none, and the note says why', async () => {
     const f = new Forecaster({ lookback: 14, horizon: H, units: 4, seed: 3, combine: false });
     await f.fit(y, { epochs: 1, seed: 1 });
     assert.equal(f.combination, null);
     assert.equal(f.combinationNote, null);
     assert.throws(() => new Forecaster({ lookback: 4, combine: true as never }), /combine must be 'auto' or false, got true/);
-    const m = new Forecaster({ lookback: 14, horizon: H, units: 4, seed: 3 });
-    await m.fitMany({ a: y, b: y.map((v) => v + 3) }, { epochs: 1, seed: 1 });
-    assert.equal(m.combination, null);
-    assert.match(m.combinationNote!, /many series/);
     // Too few validation rows for a window of the horizon: the network alone, and the note says why.
     const short = new Forecaster({ lookback: 14, horizon: 30, units: 2, seed: 3 });
     await short.fit(series(400, 2), { epochs: 1, seed: 1, validation: 0.05 });
     assert.equal(short.combination, null);
     assert.match(short.combinationNote!, /no validation window of horizon 30/);
-    for (const x of [f, m, short]) x.dispose();
+    for (const x of [f, short]) x.dispose();
   });
 });

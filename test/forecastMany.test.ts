@@ -30,10 +30,11 @@ function spyFit(model: Model): { x: Float32Array[]; shapes: number[][] } {
 }
 
 describe('Forecaster.fitMany', () => {
-  it('one id is exactly fit on that series: same seed → same weights, forecasts and evaluation (Holt-Winters reference, calendar from times)', async () => {
+  it('one id is exactly fit on that series: same seed → same weights, combination, conformal offsets, forecasts and evaluation (Holt-Winters reference, calendar from times)', async () => {
     const y = wave(120, 0, 10);
     const t = days(120);
-    const args = { combine: false, lookback: 14, horizon: 3, units: 5, ensemble: 2, season: 12, seed: 7 } as const;
+    // combine 'auto' (the default) and calibrated quantiles: fitMany's per-series choice is fit's.
+    const args = { lookback: 14, horizon: 3, units: 5, ensemble: 2, season: 12, quantiles: [0.1, 0.5, 0.9], seed: 7 } as const;
     const a = new Forecaster(args);
     await a.fit(y, { epochs: 3, seed: 3, times: t });
     const b = new Forecaster(args);
@@ -45,7 +46,19 @@ describe('Forecaster.fitMany', () => {
     const wb = b.model.getWeights();
     assert.equal(wa.length, wb.length);
     wa.forEach((w, i) => assert.deepEqual(Array.from(wb[i]!.data), Array.from(w.data), `weight ${i}`));
+    const ca = a.combination;
+    assert.ok(ca !== null, a.combinationNote ?? 'no combination');
+    const cb = b.combinationsById!.only!;
+    assert.ok(cb.combination !== null, cb.note ?? 'no combination');
+    // Everything but the seconds it took: kind, model, weights, validation figures.
+    const { seconds: _sa, ...ra } = ca;
+    const { seconds: _sb, ...rb } = cb.combination;
+    assert.deepEqual(rb, ra);
+    assert.deepEqual([b.combination, b.combinationNote, cb.note], [null, null, null]);
+    assert.ok(a.conformal !== null);
+    assert.deepEqual(b.conformal, a.conformal);
     assert.deepEqual(b.forecastMany({ only: y }, 5, { times: { only: t } }).only, a.forecast(y, 5, { times: t }));
+    assert.deepEqual(Array.from(b.predictQuantilesMany({ only: y }, { only: [100, 110] }, { times: { only: t } }).only!), Array.from(a.predictQuantiles(y, [100, 110], { times: t })));
     const ea = a.evaluate(y, { times: t, ets: false, sarima: false });
     const eb = b.evaluateMany({ only: y }, { times: { only: t }, ets: false, sarima: false });
     assert.deepEqual(Array.from(eb.byId.only!.predictions), Array.from(ea.predictions));

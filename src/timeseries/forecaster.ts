@@ -123,11 +123,11 @@ export interface ForecasterArgs {
   ensemble?: number;
   /**
    * Combine the network's forecast with a classical one: 'auto' — fit computes it after training
-   * on one series (fit, not fitMany): ETS (selectEts) and SARIMA (the airline model with a season
-   * of 2–24 rows; ARIMA(1,1,1) with 2 yearly Fourier pairs for daily or weekly times; ARIMA(1,1,1)
-   * otherwise) are fitted on the training part, the one with the lower validation MAE is kept,
-   * and per horizon step the network's weight w ∈ {0, 0.05, …, 1} (the classical 1 − w) with
-   * the lowest validation MAE. w = 1 and w = 0 are candidates, so on the validation part the
+   * (fitMany: for each series, on its own parts, kept per series): ETS (selectEts) and SARIMA (the
+   * airline model with a season of 2–24 rows; ARIMA(1,1,1) with 2 yearly Fourier pairs for daily
+   * or weekly times; ARIMA(1,1,1) otherwise) are fitted on the training part, the one with the
+   * lower validation MAE is kept, and per horizon step the network's weight w ∈ {0, 0.05, …, 1}
+   * (the classical 1 − w) with the lowest validation MAE. w = 1 and w = 0 are candidates, so on the validation part the
    * combination is never worse than the network or that classical model. The kept model is
    * then re-estimated on the training and validation rows (as evaluate's baselines are fitted
    * on every row before the test part), its parameters fixed, and its states run through each
@@ -353,7 +353,11 @@ export interface ForecasterMetadata {
   split: Required<SplitOptions>;
   /** Anything the caller stores with the model (the CLI keeps its time column here). */
   info?: Record<string, unknown>;
-  /** Trained on many series (fitMany): each id's scalers and reference (the top-level ones are the first id's). Absent or null: one series. */
+  /**
+   * Trained on many series (fitMany): each id's scalers, reference and combination (the top-level
+   * scalers and reference are the first id's; the top-level combination is null). Absent or null:
+   * one series.
+   */
   series?: Record<string, ForecasterSeriesJSON> | null;
 }
 
@@ -379,12 +383,14 @@ export interface ForecastEvaluationMany {
   pooled: { model: ForecastMetrics; lastValue: ForecastMetrics; seasonalNaive?: ForecastMetrics; holtWinters?: ForecastMetrics; ets?: ForecastMetrics; sarima?: ForecastMetrics };
 }
 
-/** One series' state in a forecaster trained on many (fitMany): its scalers and Holt-Winters reference. */
+/** One series' state in a forecaster trained on many (fitMany): its scalers, Holt-Winters reference and combination. */
 export interface ForecasterSeriesJSON {
   xScaler: ScalerJSON;
   yScaler: ScalerJSON;
   holtWinters: HoltWintersModel | null;
   holtWintersStart: number[] | null;
+  /** Its classical model and weights (combine 'auto'; null: the network alone). Absent in models saved before per-series combinations existed: none. */
+  combination?: ForecastCombination | null;
 }
 
 interface SeriesState {
@@ -392,6 +398,19 @@ interface SeriesState {
   yScaler: Scaler;
   holtWintersModel: HoltWintersModel | null;
   hwStart: number[] | null;
+  combination: ForecastCombination | null;
+  /** Why fitMany left `combination` null with combine 'auto' (null otherwise, and after load: not saved). */
+  combinationNote: string | null;
+  /** During fitMany: the combination with its training-part classical fit (see Forecaster.combinationTrainFit). */
+  combinationTrainFit: ForecastCombination | null;
+}
+
+/** What fitCombination chose for one series: the combination (null: none, `note` says why), its training-part fit, the validation forecasts. */
+interface CombinationChoice {
+  combination: ForecastCombination | null;
+  trainFit: ForecastCombination | null;
+  note: string | null;
+  validation: Forecaster['combinationValidation'];
 }
 
 /** One series' encoded training (and validation) windows. */
@@ -577,22 +596,27 @@ export class Forecaster {
   readonly combine: 'auto' | false;
   /**
    * The classical model the forecasts are combined with (fit sets it with combine 'auto'; null:
-   * the network alone, e.g. before fit, after fitMany, or with too few rows for a classical fit or a
-   * validation window; combinationNote then says why).
+   * the network alone, e.g. before fit, or with too few rows for a classical fit or a validation
+   * window; combinationNote then says why). After fitMany each series has its own
+   * (combinationsById), swapped in while a many-series method runs on it; this one stays null.
    */
   combination: ForecastCombination | null = null;
-  /** Why fit left `combination` null with combine 'auto' (null otherwise). */
+  /**
+   * Why fit left `combination` null with combine 'auto' (null otherwise); after fitMany, which
+   * series were left uncombined and why (null: every series has its combination).
+   */
   combinationNote: string | null = null;
   /**
    * The validation forecasts the last fit chose the combination on ([windows · horizon] each, the
    * classical one from the candidate fitted on the training part), for tools that study the
-   * choice; not saved.
+   * choice; not saved; null after fitMany (one series' forecasts).
    */
   combinationValidation: { origins: number[]; network: Float64Array; classical: Float64Array; actual: Float64Array } | null = null;
   /**
    * During fit: the combination as chosen on the validation part, its classical model still the
    * training-part fit (the kept one is re-fitted on the validation rows too); fitCalibration
-   * scores with it, so that no conformity score is in-sample. Not saved.
+   * scores with it, so that no conformity score is in-sample. Not saved. (fitMany keeps each
+   * series' in its SeriesState; withSeries swaps it in.)
    */
   private combinationTrainFit: ForecastCombination | null = null;
   /** The forecast quantiles (null: point forecasts trained on the squared error). */
@@ -939,26 +963,30 @@ export class Forecaster {
     const split = this.checkSplit(s, options, where);
     this.fitted(where);
     if (this.seriesStates !== null) throw new RangeError(`${where}: finishFit follows fitNetwork on one series; this forecaster was trained by fitMany`);
-    if (this.combine === 'auto') this.fitCombination(s, split, options.times, where);
+    if (this.combine === 'auto') {
+      const c = this.fitCombination(s, split, options.times, where);
+      [this.combination, this.combinationTrainFit, this.combinationNote, this.combinationValidation] = [c.combination, c.trainFit, c.note, c.validation];
+    }
     // After the combination: the offsets calibrate the quantiles as they are forecast.
     this.fitCalibration([{ id: null, s, split, times: options.times }], where);
+    this.combinationTrainFit = null;
   }
 
   /**
-   * combine 'auto': fit the classical candidates on the training part, score them and the network
-   * on the validation windows, keep the better candidate and the network's weight per step with
-   * the lowest validation MAE (see ForecasterArgs.combine). Leaves combinationNote when there is
-   * nothing to combine with.
+   * combine 'auto' for one series (fit's, or fitMany's with that series swapped in by withSeries):
+   * fit the classical candidates on the training part, score them and the network on the
+   * validation windows, keep the better candidate and the network's weight per step with the
+   * lowest validation MAE (see ForecasterArgs.combine). Reads the network alone (the caller has
+   * no combination in place), writes no field: the caller keeps the choice where it belongs. A
+   * note says why when there is nothing to combine with.
    */
-  private fitCombination(s: Series, split: ReturnType<typeof chronologicalSplit>, times: ForecastFitOptions['times'], where: string): void {
+  private fitCombination(s: Series, split: ReturnType<typeof chronologicalSplit>, times: ForecastFitOptions['times'], where: string): CombinationChoice {
+    const none = (note: string): CombinationChoice => ({ combination: null, trainFit: null, note, validation: null });
     const t0 = performance.now();
     const H = this.horizon;
     const n = split.trainEnd;
     const valO = windowOrigins(split.validationEnd, { lookback: this.lookback, horizon: H, targetStart: n, targetEnd: split.validationEnd });
-    if (valO.length === 0) {
-      this.combinationNote = `no validation window of horizon ${H} (validation part ${split.validationEnd - n} rows): nothing to choose the weights on`;
-      return;
-    }
+    if (valO.length === 0) return none(`no validation window of horizon ${H} (validation part ${split.validationEnd - n} rows): nothing to choose the weights on`);
     const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
     const train = y.subarray(0, n);
     const m = this.season;
@@ -995,13 +1023,9 @@ export class Forecaster {
       const p = sarimaRolling(sarima, y.subarray(0, split.validationEnd), valO, H, fourier?.exog);
       cands.push({ c: { kind: 'sarima', name: sarimaName(sarima), sarima, ...(fourier !== null ? { fourier: { pairs: fourier.pairs, stepMs, t0: tFirst } } : {}) }, p, mae: mae(p) });
     }
-    if (cands.length === 0) {
-      this.combinationNote = `the training part's ${n} rows are too few for ETS or SARIMA`;
-      return;
-    }
+    if (cands.length === 0) return none(`the training part's ${n} rows are too few for ETS or SARIMA`);
     const best = cands.reduce((a, b) => (b.mae < a.mae ? b : a));
     const weights = combinationWeights(net, best.p, actual, H);
-    this.combinationValidation = { origins: valO, network: net, classical: best.p, actual };
     const comb = net.map((v, i) => weights[i % H]! * v + (1 - weights[i % H]!) * best.p[i]!);
     const validation: ForecastCombination['validation'] = { windows: valO.length, network: mae(net), combined: mae(comb) };
     for (const c of cands) validation[c.c.kind] = c.mae;
@@ -1023,8 +1047,13 @@ export class Forecaster {
       if (fourier !== null) sarima.fourier = { period: fourier.period, pairs: fourier.pairs };
       kept = { ...kept, sarima };
     }
-    this.combinationTrainFit = { ...best.c, weights, start: Array.from(y.subarray(0, HW_START)), validation, seconds: 0 };
-    this.combination = { ...kept, weights, start: Array.from(y.subarray(0, HW_START)), validation, seconds: (performance.now() - t0) / 1000 };
+    const start = Array.from(y.subarray(0, HW_START));
+    return {
+      combination: { ...kept, weights, start, validation, seconds: (performance.now() - t0) / 1000 },
+      trainFit: { ...best.c, weights, start: [...start], validation, seconds: 0 },
+      note: null,
+      validation: { origins: valO, network: net, classical: best.p, actual },
+    };
   }
 
   /**
@@ -1066,7 +1095,9 @@ export class Forecaster {
    * are cut within each series, never across two; each series gets its own scalers (fitted on
    * its training part's window-relative values) and its own Holt-Winters reference; the windows
    * are pooled (in the order of the ids, then of the origins) for training and validation. Each
-   * series is split chronologically on its own. With one id this is exactly `fit` on that series.
+   * series is split chronologically on its own. With combine 'auto' each series then gets its own
+   * combination, chosen as fit chooses it on that series' parts (combinationsById; a series
+   * without one is named in combinationNote). With one id this is exactly `fit` on that series.
    * `times` gives each series' times by id; the calendar ('auto') is detected from them, and series
    * whose spacings (or periods) differ are refused: one network takes one set of covariates.
    * Afterwards use forecastMany / evaluateMany (the single-series methods refuse: which series?).
@@ -1090,17 +1121,33 @@ export class Forecaster {
       const w = `${where}: series '${id}'`;
       const cal = this.calendarRows(times?.[id], s.rows, 0, w);
       const part = this.seriesWindows(s, cal, split, options.stride ?? 1, w);
-      states.set(id, { xScaler: this.xScaler!, yScaler: this.yScaler!, holtWintersModel: this.holtWintersModel, hwStart: this.hwStart });
+      states.set(id, { xScaler: this.xScaler!, yScaler: this.yScaler!, holtWintersModel: this.holtWintersModel, hwStart: this.hwStart, combination: null, combinationNote: null, combinationTrainFit: null });
       return part;
     });
     this.seriesStates = states;
+    // The top-level combination stays null: each series' is swapped in by withSeries.
     this.combination = null;
-    this.combinationNote = this.combine === 'auto' ? 'trained on many series (fitMany): the network alone (no classical model is kept per series)' : null;
+    this.combinationNote = null;
+    this.combinationValidation = null;
+    this.combinationTrainFit = null;
     // The top-level state (saved as the model's xScaler, yScaler, holtWinters) is the first id's.
     const first = states.get(ids[0]!)!;
     [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart] = [first.xScaler, first.yScaler, first.holtWintersModel, first.hwStart];
     const history = await this.train(parts, options, where);
+    if (this.combine === 'auto') {
+      // fit's choice, per series: its own classical candidates, validation windows and weights.
+      const left: string[] = [];
+      for (const { id, s, split } of all) {
+        const w = `${where}: series '${id}'`;
+        const c = this.withSeries(id, w, () => this.fitCombination(s, split, times?.[id], where));
+        const st = states.get(id)!;
+        [st.combination, st.combinationTrainFit, st.combinationNote] = [c.combination, c.trainFit, c.note];
+        if (c.note !== null) left.push(`'${id}' (${c.note})`);
+      }
+      if (left.length > 0) this.combinationNote = `the network alone for ${left.length} of ${ids.length} series: ${left.join('; ')}`;
+    }
     this.fitCalibration(all.map(({ id, s, split }) => ({ id, s, split, times: times?.[id] })), where);
+    for (const st of states.values()) st.combinationTrainFit = null;
     return history;
   }
 
@@ -1142,9 +1189,10 @@ export class Forecaster {
         const first = Math.max(this.lookback - 1, trainEnd - H);
         const origins = Array.from({ length: validationEnd - 1 - first }, (_, i) => first + i);
         const opts = times === undefined || (this.calendar ?? null) === null ? {} : { times: times.slice(0, validationEnd) };
-        // With a combination: its classical model as fitted on the training part (see combinationTrainFit).
+        // With a combination: its classical model as fitted on the training part (see
+        // combinationTrainFit; after fitMany, withSeries has swapped in this series').
         const kept = this.combination;
-        if (id === null && this.combinationTrainFit !== null) this.combination = this.combinationTrainFit;
+        if (this.combinationTrainFit !== null) this.combination = this.combinationTrainFit;
         let values: Float64Array;
         try {
           values = this.uncalibratedQuantiles(cut, origins, opts);
@@ -1163,7 +1211,6 @@ export class Forecaster {
       if (id === null) score();
       else this.withSeries(id, `${where}: series '${id}'`, score);
     }
-    this.combinationTrainFit = null;
     if (cparts.length === 0) {
       this.calibrationNote = 'intervals as trained (not calibrated): no validation rows to calibrate on';
       return;
@@ -1602,6 +1649,16 @@ export class Forecaster {
     return this.seriesStates === null ? null : [...this.seriesStates.keys()];
   }
 
+  /**
+   * After fitMany (or a load of its model): each series' combination by id (null: the network
+   * alone) and why it has none (fitMany's note; null with combine false, or after load); null for
+   * a forecaster of one series.
+   */
+  get combinationsById(): Record<string, { combination: ForecastCombination | null; note: string | null }> | null {
+    if (this.seriesStates === null) return null;
+    return Object.fromEntries([...this.seriesStates].map(([id, st]) => [id, { combination: st.combination, note: st.combinationNote }]));
+  }
+
   /** A forecaster trained on many series needs to know which one: refuse the single-series methods. */
   private checkSingle(where: string): void {
     if (this.seriesStates !== null && this.activeId === null) {
@@ -1625,18 +1682,20 @@ export class Forecaster {
     return t;
   }
 
-  /** Run `fn` with series `id`'s scalers and reference swapped in (refusing an id the forecaster was not trained on). */
+  /** Run `fn` with series `id`'s scalers, reference and combination swapped in (refusing an id the forecaster was not trained on). */
   private withSeries<T>(id: string, where: string, fn: () => T): T {
     const states = this.seriesStates;
     if (states === null) throw new RangeError(`${where}: the forecaster was trained on one series (fit); use forecast / evaluate / predictFrom`);
     const st = states.get(id);
     // Unknown ids are refused, not fitted on the fly: the scalers and Holt-Winters reference come from each series' training part.
     if (st === undefined) throw new RangeError(`${where}: unknown series '${id}'; the forecaster was trained on ${[...states.keys()].map((i) => `'${i}'`).join(', ')}`);
-    const saved = [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart, this.activeId] as const;
+    const saved = [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart, this.combination, this.combinationTrainFit, this.activeId] as const;
     this.xScaler = st.xScaler;
     this.yScaler = st.yScaler;
     this.holtWintersModel = st.holtWintersModel;
     this.hwStart = st.hwStart;
+    this.combination = st.combination;
+    this.combinationTrainFit = st.combinationTrainFit;
     this.activeId = id;
     try {
       return fn();
@@ -1645,7 +1704,7 @@ export class Forecaster {
       if (e instanceof RangeError) throw new RangeError(`${where}: ${e.message}`);
       throw e;
     } finally {
-      [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart, this.activeId] = saved;
+      [this.xScaler, this.yScaler, this.holtWintersModel, this.hwStart, this.combination, this.combinationTrainFit, this.activeId] = saved;
     }
   }
 
@@ -1729,7 +1788,7 @@ export class Forecaster {
     if (this.seriesStates !== null) {
       series = {};
       for (const [id, st] of this.seriesStates) {
-        series[id] = { xScaler: st.xScaler.toJSON(), yScaler: st.yScaler.toJSON(), holtWinters: this.usesHoltWinters ? st.holtWintersModel : null, holtWintersStart: this.usesHoltWinters ? st.hwStart : null };
+        series[id] = { xScaler: st.xScaler.toJSON(), yScaler: st.yScaler.toJSON(), holtWinters: this.usesHoltWinters ? st.holtWintersModel : null, holtWintersStart: this.usesHoltWinters ? st.hwStart : null, combination: st.combination };
       }
     }
     return {
@@ -1826,8 +1885,8 @@ export class Forecaster {
         const states = new Map<string, SeriesState>();
         for (const [id, j] of Object.entries(ser as Record<string, unknown>)) {
           const w = `series '${id}'`;
-          if (j === null || typeof j !== 'object' || Array.isArray(j)) throw new RangeError(`${w} must be an object {xScaler, yScaler, holtWinters, holtWintersStart}, got ${show(j)}`);
-          checkOptions(j as Record<string, unknown>, ['xScaler', 'yScaler', 'holtWinters', 'holtWintersStart'], w);
+          if (j === null || typeof j !== 'object' || Array.isArray(j)) throw new RangeError(`${w} must be an object {xScaler, yScaler, holtWinters, holtWintersStart, combination}, got ${show(j)}`);
+          checkOptions(j as Record<string, unknown>, ['xScaler', 'yScaler', 'holtWinters', 'holtWintersStart', 'combination'], w);
           const js = j as ForecasterSeriesJSON;
           const xs = Scaler.fromJSON(js.xScaler);
           if (xs.columns !== f.features.length + f.covariates.length) throw new RangeError(`${w}: the input scaler has ${xs.columns} columns for ${f.features.length} features and ${f.covariates.length} covariates`);
@@ -1838,8 +1897,14 @@ export class Forecaster {
             yScaler: ys,
             holtWintersModel: f.usesHoltWinters ? checkHoltWintersModel(js.holtWinters, `${w}: holtWinters`) : null,
             hwStart: f.usesHoltWinters ? hwStart(js.holtWintersStart, `${w}: holtWintersStart`) : null,
+            // Checked as the single-series one (an untrusted file); absent in models saved before per-series combinations: none.
+            combination: js.combination === undefined || js.combination === null ? null : checkCombination(js.combination, f.horizon, `${w}: combination`),
+            combinationNote: null,
+            combinationTrainFit: null,
           });
         }
+        // Each series' combination is swapped in by withSeries; a top-level one would be used by none.
+        if (f.combination !== null) throw new RangeError(`combination: a model of many series keeps its combinations per series (series.<id>.combination); the top-level one must be null`);
         f.seriesStates = states;
       }
       if (meta.conformal !== undefined && meta.conformal !== null) {
