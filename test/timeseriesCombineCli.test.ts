@@ -2,7 +2,8 @@
  * `rnnkit timeseries train --combine`: the default combines the network with the classical model
  * the validation part prefers and prints the choice; the saved model keeps it (`evaluate`
  * prints the same line and scores the same forecasts); `--combine none` is the network alone;
- * the refusals. A short non-seasonal series so the ETS and ARIMA fits cost little.
+ * with --id-column a line per series (its own choice, or why it has none); the refusals. Short
+ * non-seasonal series so the ETS and ARIMA fits cost little.
  */
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -19,6 +20,9 @@ const value = (i: number): number => 50 + 3 * Math.sin(i / 15) + 2 * Math.sin((2
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rnnkit-ts-combine-'));
   await writeFile(file('data.csv'), ['t,level', ...Array.from({ length: 160 }, (_, i) => `${i},${value(i).toFixed(3)}`)].join('\n') + '\n');
+  // Long format: x the series above, y a trend, z too short for a validation window of horizon 3 (24 rows: 17 train, 2 validation).
+  const rows = [...Array.from({ length: 160 }, (_, i) => `${i},x,${value(i).toFixed(3)}`), ...Array.from({ length: 160 }, (_, i) => `${i},y,${(20 + 0.3 * i + 0.4 * Math.sin(2.3 * i)).toFixed(3)}`), ...Array.from({ length: 24 }, (_, i) => `${i},z,${value(i + 50).toFixed(3)}`)];
+  await writeFile(file('long.csv'), ['t,store,level', ...rows].join('\n') + '\n');
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -48,7 +52,33 @@ test('the default prints the combination and saves it; evaluate prints and score
   assert.equal(JSON.parse(await readFile(join(file('n'), 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster.combination, null);
 });
 
-test('refusals: an unknown --combine value; --combine auto with --id-column', () => {
+test('--id-column: a combination line per series (its own choice, or why none); saved per series, evaluate prints and scores the same; --combine none: none', async () => {
+  const model = file('many');
+  const t = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--out', model);
+  assert.equal(t.code, 0, t.stderr);
+  const lines = t.stdout.split('\n').filter((l) => l.startsWith("store '"));
+  assert.equal(lines.length, 3, t.stdout);
+  for (const [i, id] of ['x', 'y'].entries()) assert.match(lines[i]!, new RegExp(`^store '${id}': Combined with (ETS \\([AM][AN]d?N\\)|ARIMA\\(1,1,1\\)) \\(re-fitted on the rows before the test part\\): network weight per step (\\d\\.\\d\\d ){2}\\d\\.\\d\\d; validation MAE network [\\d.]+, ETS [\\d.]+, SARIMA [\\d.]+, combined [\\d.]+ \\(\\d+ windows\\); classical fits [\\d.]+ s$`));
+  assert.match(lines[2]!, /^store 'z': Combination: none \(no validation window of horizon 3 \(validation part 2 rows\)/);
+  const meta = JSON.parse(await readFile(join(model, 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster;
+  assert.equal(meta.combine, 'auto');
+  assert.deepEqual(['x', 'y', 'z'].map((id) => meta.series[id].combination?.weights.length ?? null), [3, 3, null]);
+  assert.notDeepEqual(meta.series.x.combination, meta.series.y.combination);
+  // evaluate: the saved choices (the note why z has none is not saved) and the same scores.
+  const e = rnnkit('timeseries', 'evaluate', model, '--csv', file('long.csv'), '--baselines', 'none');
+  assert.equal(e.code, 0, e.stderr);
+  assert.deepEqual(e.stdout.split('\n').filter((l) => l.startsWith("store '")), lines.slice(0, 2));
+  const models = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('model '));
+  assert.equal(models(t.stdout).length, 4);
+  assert.deepEqual(models(e.stdout), models(t.stdout));
+
+  const n = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--combine', 'none', '--out', file('many-none'));
+  assert.equal(n.code, 0, n.stderr);
+  assert.doesNotMatch(n.stdout, /Combin/);
+  const nm = JSON.parse(await readFile(join(file('many-none'), 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster;
+  assert.deepEqual(['x', 'y', 'z'].map((id) => nm.series[id].combination), [null, null, null]);
+});
+
+test('refusals: an unknown --combine value', () => {
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--combine', 'yes'), 2, /--combine must be one of auto, none, got "yes"/);
-  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--combine', 'auto', '--id-column', 'store'), 2, /--combine auto combines one series with its classical model; with --id-column the network forecasts alone/);
 });

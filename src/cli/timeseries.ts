@@ -38,9 +38,9 @@ Options:
   --id-column COL             many series in one long-format file: the rows of each value of
                               COL are one series (oldest first within it); one network is
                               trained over all of them, each split, scaled and given its
-                              Holt-Winters reference on its own; the test part is scored per
-                              series and as the mean over the series (--plot: one panel
-                              per series)
+                              Holt-Winters reference (and --combine's classical model) on its
+                              own; the test part is scored per series and as the mean over
+                              the series (--plot: one panel per series)
   --lookback N                input rows per window (required without --auto)
   --horizon N                 steps forecast at once (required)
   --season N|auto|none        period of the seasonal baselines and of the Holt-Winters
@@ -68,7 +68,8 @@ Options:
   --combine auto|none         auto: combine the network's forecast with ETS or SARIMA (the one
                               better on the validation part; both fitted on the training part),
                               a weight per step chosen on the validation part; seconds of CPU
-                              more on a few hundred rows; one series only (default ${DEFAULTS.combine})
+                              more on a few hundred rows; with --id-column each series gets
+                              its own, chosen on its own parts (default ${DEFAULTS.combine})
   --quantiles A,B,…           forecast these quantiles (pinball loss; 0.5 among them is the
                               forecast), e.g. 0.1,0.5,0.9; the test part's interval coverage
                               is printed
@@ -244,7 +245,6 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (values.reference !== undefined && scaling !== 'relative') throw usageError(`${command}: --reference measures windows from a reference, which needs --scaling relative (got --scaling ${scaling})`);
   const ensemble = intOption(values, 'ensemble', DEFAULTS.ensemble);
   const combine = choiceOption(values, 'combine', ['auto', 'none'] as const, DEFAULTS.combine === 'auto' ? 'auto' : 'none');
-  if (values.combine === 'auto' && values['id-column'] !== undefined) throw usageError(`${command}: --combine auto combines one series with its classical model; with --id-column the network forecasts alone (leave --combine out)`);
   const calendar = values['no-calendar'] !== true;
   let quantiles: number[] | undefined;
   if (values.quantiles !== undefined) {
@@ -304,7 +304,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     season: seasonArg,
     calendar: calendar ? 'auto' : false,
     ensemble,
-    combine: combine === 'auto' && values['id-column'] === undefined ? 'auto' : false,
+    combine: combine === 'auto' ? 'auto' : false,
     ...(quantiles !== undefined ? { quantiles } : {}),
     ...(calibration !== undefined ? { calibration } : {}),
     cell,
@@ -327,6 +327,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     const vl = h.history.val_loss;
     const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
     print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
+    for (const line of combinationLines(f, idColumn)) print(line);
     const ev = f.evaluateMany(many.series, { season, ...baselines, ...((f.calendar ?? null) !== null ? { times: calById } : {}) });
     const plot = values.plot === undefined ? undefined : { file: values.plot as string, series: many.series, times: many.times, timeName, dates: timeName !== undefined && isDateColumn(table, timeName) };
     await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot }, print);
@@ -357,8 +358,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   const vl = h.history.val_loss;
   const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
   print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
-  const comb = combinationLine(f);
-  if (comb !== null) print(comb);
+  for (const line of combinationLines(f)) print(line);
   const season = f.season;
   const ev = f.evaluate(series, { ...baselines, ...(cal !== null ? { times: calTimes } : {}) });
   await reportEvaluation(ev, { test, season, series, timeName: values['time-column'] as string | undefined, times, dates: times !== undefined && isDateColumn(table, values['time-column'] as string), target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
@@ -368,10 +368,22 @@ async function train(argv: string[], print: Print): Promise<void> {
   }
 }
 
+/** The combination lines of a forecaster: one (see combinationLine), or one per id after fitMany, prefixed with the id column. */
+function combinationLines(f: Forecaster, idColumn?: string): string[] {
+  const many = f.combinationsById;
+  if (many === null) {
+    const line = combinationLine(f.combination, f.combinationNote);
+    return line === null ? [] : [line];
+  }
+  return Object.entries(many).flatMap(([id, { combination, note }]) => {
+    const line = combinationLine(combination, note);
+    return line === null ? [] : [`${idColumn ?? 'series'} '${id}': ${line}`];
+  });
+}
+
 /** The combination fit chose (validation MAE of each part, the weights, its time), why there is none, or null with --combine none. */
-function combinationLine(f: Forecaster): string | null {
-  const c = f.combination;
-  if (c === null) return f.combinationNote === null ? null : `Combination: none (${f.combinationNote})`;
+function combinationLine(c: Forecaster['combination'], note: string | null): string | null {
+  if (c === null) return note === null ? null : `Combination: none (${note})`;
   const v = c.validation;
   const w = c.weights.map((x) => x.toFixed(2));
   const parts = [`network ${v.network.toPrecision(4)}`, ...(v.ets !== undefined ? [`ETS ${v.ets.toPrecision(4)}`] : []), ...(v.sarima !== undefined ? [`SARIMA ${v.sarima.toPrecision(4)}`] : []), `combined ${v.combined.toPrecision(4)}`];
@@ -699,6 +711,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
     if ((f.calendar ?? null) !== null && many.times === undefined) throw new CliError(`${file}: the model takes calendar covariates from the time column${saved !== undefined ? ` '${saved}'` : ''}, which this file lacks (name the file's own with --time-column)`);
     const target = f.columns[f.target] ?? 'value';
     print(`Evaluating ${dir} on ${file}: ${Object.keys(many.series).length} series by '${idColumn}', target '${target}', lookback ${f.lookback}, horizon ${f.horizon}`);
+    for (const line of combinationLines(f, idColumn)) print(line);
     const ev = f.evaluateMany(many.series, { test, ...baselines, ...(season !== undefined ? { season } : {}), ...((f.calendar ?? null) !== null ? { times: many.times } : {}) });
     const plot = values.plot === undefined ? undefined : { file: values.plot as string, series: many.series, times: many.times, timeName, dates: timeName !== undefined && isDateColumn(table, timeName) };
     await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined, plot }, print);
@@ -715,7 +728,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   if (cal !== null && !dates) throw new CliError(`${file}: the model takes calendar covariates from dates, but column '${timeName!}' holds plain numbers`);
   const target = f.columns[f.target] ?? 'value';
   print(`Evaluating ${dir} on ${file}: ${series.rows} rows, target '${target}', lookback ${f.lookback}, horizon ${f.horizon}${f.quantiles !== null ? `, quantiles ${f.quantiles.join(', ')}` : ''}`);
-  if (f.combination !== null) print(combinationLine(f)!);
+  for (const line of combinationLines(f)) print(line);
   const ev = f.evaluate(series, { test, ...baselines, ...(season !== undefined ? { season } : {}), ...(cal !== null ? { times } : {}) });
   await reportEvaluation(ev, { test, season, series, timeName, times, dates, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
 }
