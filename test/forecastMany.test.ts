@@ -92,6 +92,20 @@ describe('Forecaster.fitMany', () => {
     assert.equal(fromA, per(40));
   });
 
+  it('times whose spacing has no calendar period (quarterly rows) are taken as fit takes them: no covariates, the same forecasts as without times', async () => {
+    // Before, fitMany refused them ('times given, but the forecaster has no calendar covariates'),
+    // so `timeseries train --time-column --id-column` failed on quarterly data.
+    const series = { a: wave(80, 0, 10), b: wave(80, 3, 20) };
+    const quarters = Array.from({ length: 80 }, (_, i) => Date.UTC(1960 + Math.floor(i / 4), 3 * (i % 4), 1));
+    const args = { lookback: 8, horizon: 2, units: 3, ensemble: 1, combine: false, seed: 4 } as const;
+    const f = new Forecaster(args);
+    await f.fitMany(series, { epochs: 2, seed: 1, times: { a: quarters, b: quarters } });
+    assert.equal(f.calendar, null);
+    const g = new Forecaster(args);
+    await g.fitMany(series, { epochs: 2, seed: 1 });
+    assert.deepEqual(f.forecastMany(series, 3), g.forecastMany(series, 3));
+  });
+
   it('each series is scaled on its own: b = 10·a + 500 gets the same network inputs, so its forecast is 10·a\'s + 500', async () => {
     const a = wave(90, 2, 0);
     const b = a.map((v) => 10 * v + 500);

@@ -1119,7 +1119,8 @@ export class Forecaster {
     const states = new Map<string, SeriesState>();
     const parts = all.map(({ id, s, split }) => {
       const w = `${where}: series '${id}'`;
-      const cal = this.calendarRows(times?.[id], s.rows, 0, w);
+      // As fit: times the calendar found no period in are not an error (resolveCalendar said none).
+      const cal = this.calendar === null ? null : this.calendarRows(times?.[id], s.rows, 0, w);
       const part = this.seriesWindows(s, cal, split, options.stride ?? 1, w);
       states.set(id, { xScaler: this.xScaler!, yScaler: this.yScaler!, holtWintersModel: this.holtWintersModel, hwStart: this.hwStart, combination: null, combinationNote: null, combinationTrainFit: null });
       return part;
