@@ -195,6 +195,11 @@ describe('ETS refusals', () => {
     assert.throws(() => selectEts([...y.slice(0, 5), Infinity]), /selectEts: value 5 is Infinity; ETS needs finite values/);
     assert.throws(() => etsRolling(fitEts(y), [1, NaN], [0], 1), /etsRolling: value 1 is NaN/);
   });
+  it('a constant series: no likelihood (every variant exact, error variance 0), said by name', () => {
+    const flat = Array(40).fill(5);
+    assert.throws(() => fitEts(flat), /fitEts: the series is constant \(every value 5\): ETS's error variance would be 0/);
+    assert.throws(() => selectEts(flat, { period: 4 }), /selectEts: the series is constant \(every value 5\)/);
+  });
   it('too short for two seasons or for the parameters', () => {
     assert.throws(() => fitEts(y.slice(0, 7), { seasonal: 'add', period: 4 }), /fitEts: 7 values are too short for ETS ANA with period 4: 10 needed \(8 parameters, two full seasons of 4\)/);
     assert.throws(() => fitEts(y.slice(0, 5), { trend: 'add', damped: true }), /5 values are too short for ETS AAdN: 8 needed \(6 parameters\)/);
@@ -256,5 +261,18 @@ describe('Forecaster.evaluate: the ETS baseline', () => {
     await g.fitMany({ a: wave, b: wave.map((v) => 2 * v) }, { epochs: 1, seed: 3 });
     const many = g.evaluateMany({ a: wave, b: wave.map((v) => 2 * v) }, { season: 12, holtWinters: false });
     assert.equal(many.pooled.ets!.mae, (many.byId.a!.ets!.mae + many.byId.b!.ets!.mae) / 2);
+  });
+  it('a constant series (a stuck sensor): the default forecaster trains, forecasts the constant and scores it; ETS left out of the combination and the baselines, the others kept', async () => {
+    // Before, fit's combination and evaluate's baseline both failed in selectEts.
+    const flat = Array(120).fill(5);
+    const f = new Forecaster({ lookback: 12, horizon: 3, units: 4, seed: 2 });
+    await f.fit(flat, { epochs: 2, seed: 3 });
+    assert.ok(f.combination !== null && f.combination.kind === 'sarima', `combined with SARIMA, not ETS: ${f.combination?.name ?? f.combinationNote}`);
+    assert.equal(f.combination.validation.ets, undefined);
+    f.forecast(flat, 3).forEach((v, i) => assert.ok(Math.abs(v - 5) < 1e-3, `step ${i + 1}: ${v}`));
+    const ev = f.evaluate(flat);
+    assert.equal(ev.ets, undefined);
+    assert.ok(ev.holtWinters !== undefined && ev.holtWinters.mae < 1e-9, `Holt-Winters forecasts the constant: ${ev.holtWinters?.mae}`);
+    assert.ok(ev.model.mae < 1e-3, `model MAE ${ev.model.mae}`);
   });
 });

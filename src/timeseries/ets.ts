@@ -401,8 +401,14 @@ export function fitEts(y: ArrayLike<number>, spec: EtsSpec = {}): EtsModel {
   const where = 'fitEts';
   const r = resolveSpec(spec, where);
   const d = checkData(y, where, 'ETS');
+  refuseConstant(d, where);
   checkFit(d, r, where);
   return fitResolved(d, r, where);
+}
+
+/** A constant series has no ETS likelihood: every variant fits it exactly, with error variance 0. */
+function refuseConstant(d: Float64Array, where: string): void {
+  if (d.every((v) => v === d[0])) throw new RangeError(`${where}: the series is constant (every value ${d[0]}): ETS's error variance would be 0 and its likelihood infinite; forecast the value itself (Holt-Winters and SARIMA do)`);
 }
 
 function fitResolved(d: Float64Array, r: Resolved, where: string): EtsModel {
@@ -614,6 +620,7 @@ export function selectEts(y: ArrayLike<number>, options: SelectEtsOptions = {}):
   const where = 'selectEts';
   checkOptions(options, ['period', 'candidates', 'criterion'], where);
   const d = checkData(y, where, 'ETS');
+  refuseConstant(d, where);
   const criterion = options.criterion ?? 'aicc';
   if (criterion !== 'aic' && criterion !== 'aicc' && criterion !== 'bic') throw new RangeError(`${where}: criterion must be 'aic', 'aicc' or 'bic', got ${show(criterion)}`);
   let cands: Resolved[];

@@ -240,7 +240,8 @@ export interface ForecastEvaluation {
   /**
    * ETS (selectEts: error × trend × season by AICc, fitted by maximum likelihood on the rows
    * before the test part, parameters then fixed, states updated through the test part). Absent
-   * with `ets: false` or when those rows are too few (as Holt-Winters).
+   * with `ets: false`, when those rows are too few (as Holt-Winters), or when they are all equal
+   * (a constant series: no likelihood to maximize).
    */
   ets?: ForecastMetrics;
   /** The fitted ETS model behind `ets`. */
@@ -492,6 +493,16 @@ export function combinationWeights(network: ArrayLike<number>, classical: ArrayL
     weights.push(bw);
   }
   return weights;
+}
+
+/**
+ * Every value the same: a constant series (a stuck sensor, a product that never sold). ETS has no
+ * likelihood there (every variant fits exactly, its error variance 0), so the Forecaster leaves
+ * that candidate and baseline out rather than fail (Holt-Winters and SARIMA forecast the constant).
+ */
+function allEqual(v: ArrayLike<number>): boolean {
+  for (let i = 1; i < v.length; i++) if (v[i] !== v[0]) return false;
+  return true;
 }
 
 /** A finite number, or refused naming the field. */
@@ -1000,7 +1011,7 @@ export class Forecaster {
     const cands: { c: Omit<ForecastCombination, 'weights' | 'start' | 'validation' | 'seconds'>; p: Float64Array; mae: number }[] = [];
     // As evaluate's baselines: seasonal variants only for a season of 2 to 24 rows.
     const seasonal = m !== undefined && m >= 2 && m <= AUTO_SEASON_MAX;
-    if (n >= 10 && (!seasonal || n >= 2 * m)) {
+    if (n >= 10 && (!seasonal || n >= 2 * m) && !allEqual(train)) {
       const ets = selectEts(train, seasonal ? { period: m } : {});
       const p = etsRolling(ets, y.subarray(0, split.validationEnd), valO, H);
       cands.push({ c: { kind: 'ets', name: `ETS (${etsName(ets)})`, ets }, p, mae: mae(p) });
@@ -1606,8 +1617,9 @@ export class Forecaster {
       res.holtWintersModel = model;
       res.holtWintersPredictions = hw;
     }
-    if (options.ets !== false && enough) {
-      const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
+    const yAll = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
+    if (options.ets !== false && enough && !allEqual(yAll.subarray(0, start))) {
+      const y = yAll;
       const model = selectEts(y.subarray(0, start), m !== undefined && m >= 2 && m <= AUTO_SEASON_MAX ? { period: m } : {});
       const p = etsRolling(model, y, origins, H);
       res.ets = forecastMetrics(actual, p);
