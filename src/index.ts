@@ -211,6 +211,7 @@ export {
   type SarimaAutoFitOptions,
   Forecaster,
   FORECASTER_DEFAULTS,
+  REFERENCE_LEVEL_BAND,
   type SeriesInput,
   type Series,
   type WindowOptions,

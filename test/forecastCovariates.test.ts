@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, holtWintersRolling, setSeed } from '../src/index.js';
+import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, holtWintersRolling, holtWintersStates, REFERENCE_LEVEL_BAND, setSeed } from '../src/index.js';
 import { checkCalendarSpec } from '../src/timeseries/calendar.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -141,6 +141,34 @@ describe('trend-adaptive references', () => {
     const ref = holtWintersRolling(hw, y, ev.origins, 6);
     const off = f.yScaler!.offset[0]!;
     ev.predictions.forEach((p, i) => close(p - off, ref[i]!, `prediction ${i}`, 1e-6));
+  });
+
+  it("'holtWinters' through a level shift its smoothing does not follow: beyond REFERENCE_LEVEL_BAND one-step errors, the origin's own value is the level", async () => {
+    // Calm noise around 10 (the fitted alpha stays small), then 30 from row 150, in the test part.
+    let r = 5;
+    const noise = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.6;
+    const z = range(200).map((i) => (i < 150 ? 10 : 30) + noise());
+    const f = new Forecaster({ combine: false, lookback: 8, horizon: 3, units: 2, seed: 1, reference: 'holtWinters', season: 'none' });
+    await f.fit(z, { epochs: 1, seed: 1 });
+    const hw = f.holtWintersModel!;
+    assert.ok(hw.alpha < 0.2 && hw.seasonal === null, `a slow level, no season: alpha ${hw.alpha}`);
+    zeroHead(f);
+    const ev = f.evaluate(z, { holtWinters: false, ets: false, sarima: false });
+    const ref = holtWintersRolling(hw, z, ev.origins, 3);
+    const level = holtWintersStates(hw, z).level;
+    const band = REFERENCE_LEVEL_BAND * (1 - hw.alpha) * Math.sqrt(hw.sse / hw.n);
+    const off = f.yScaler!.offset[0]!;
+    let moved = 0;
+    ev.origins.forEach((e, n) => {
+      // No season: the level's offset moves every step of the reference by the same amount.
+      const d = z[e]! - level[e + 1]!;
+      const shifted = Math.abs(d) > band;
+      if (shifted) moved++;
+      assert.equal(shifted, e >= 150, `origin ${e}: ${shifted ? 'moved' : 'kept'} (offset ${d}, band ${band})`);
+      for (let h = 0; h < 3; h++) close(ev.predictions[n * 3 + h]! - off, ref[n * 3 + h]! + (shifted ? d : 0), `origin ${e} step ${h + 1}`, 1e-6);
+      if (e >= 150) assert.ok(Math.abs(ev.predictions[n * 3]! - off - 30) < 1, `origin ${e}: from the new level (${ev.predictions[n * 3]! - off}), not the old one`);
+    });
+    assert.ok(moved > 30, `${moved} origins after the shift`);
   });
 
   it("'line': the least-squares line through each window, extrapolated", async () => {
