@@ -211,7 +211,7 @@ export {
   type SarimaAutoFitOptions,
   Forecaster,
   FORECASTER_DEFAULTS,
-  REFERENCE_LEVEL_BAND,
+  ONE_STEP_BAND,
   type SeriesInput,
   type Series,
   type WindowOptions,

@@ -11,7 +11,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, windowOrigins } from '../src/index.js';
+import { Forecaster, ModelFormatError, ONE_STEP_BAND, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, windowOrigins } from '../src/index.js';
 import { combinationWeights } from '../src/timeseries/forecaster.js';
 
 /** A seeded random walk plus a 7-row pattern: neither part forecasts it alone perfectly. */
@@ -130,6 +130,8 @@ describe('Forecaster combine', () => {
         [{ extra: 1 }, /combination.*'extra'/],
         [{ kind: 'arima' }, /combination\.kind must be 'ets' or 'sarima'/],
         [{ start: [] }, /combination\.start must be 1…3 finite numbers/],
+        [{ guard: -1 }, /combination\.guard must be ≥ 0/],
+        [{ guard: 'x' }, /combination\.guard must be a finite number/],
         [{ [model]: { ...meta.combination[model], [c.kind === 'ets' ? 'alpha' : 'params']: 'x' } }, c.kind === 'ets' ? /combination\.ets\.alpha must be a finite number/ : /SARIMA field 'params'/],
       ] as const) {
         const copy = structuredClone(json);
@@ -141,6 +143,41 @@ describe('Forecaster combine', () => {
       await rm(dir, { recursive: true, force: true });
       f.dispose();
     }
+  });
+
+  it('a level shift past the training rows that the classical model does not follow: each origin it is off (two one-step errors in a row beyond the guard) is forecast by the network alone', async () => {
+    // Calm noise around 50, then 15 higher from row 340 (the test part starts at row 320).
+    let r = 9;
+    const u = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const z = Array.from({ length: 400 }, (_, t) => 50 + (u() - 0.5) + (t >= 340 ? 15 : 0));
+    const f = new Forecaster({ lookback: 14, horizon: H, units: 4, seed: 3 });
+    await f.fit(z, { epochs: 2, seed: 1 });
+    const c = f.combination!;
+    assert.ok(c !== null && c.guard !== undefined, f.combinationNote ?? 'a guarded combination');
+    const rolled = (origins: number[], rows: number[], steps: number): Float64Array => (c.kind === 'ets' ? etsRolling(c.ets!, rows, origins, steps) : sarimaRolling(c.sarima!, rows, origins, steps));
+    // The guard: ONE_STEP_BAND × the RMS of the kept model's one-step errors on the rows it was fitted on (the 320 before the test part), after 12 rows of warm-up.
+    const fitted = Array.from({ length: 320 - 12 }, (_, i) => 11 + i);
+    const one = rolled(fitted, z.slice(0, 320), 1);
+    const rms = Math.sqrt(fitted.reduce((a, e, i) => a + (z[e + 1]! - one[i]!) ** 2, 0) / fitted.length);
+    assert.ok(Math.abs(c.guard - ONE_STEP_BAND * rms) < 1e-9 * c.guard, `guard ${c.guard} vs ${ONE_STEP_BAND * rms}`);
+    const ev = f.evaluate(z, { holtWinters: false, ets: false, sarima: false });
+    f.combination = null;
+    const net = f.predictFrom(z, ev.origins, H);
+    f.combination = c;
+    const cls = rolled(ev.origins, z, H);
+    // Off: the one-step errors at the origin's row and the row before both past the guard, on one side (one row alone is an outlier).
+    const err = (rows: number[]): number[] => Array.from(rolled(rows.map((e) => e - 1), z, 1), (p, i) => z[rows[i]!]! - p);
+    const [e0, e1] = [err(ev.origins), err(ev.origins.map((e) => e - 1))];
+    const off = ev.origins.filter((_, n) => Math.abs(e0[n]!) > c.guard! && Math.abs(e1[n]!) > c.guard! && Math.sign(e0[n]!) === Math.sign(e1[n]!));
+    assert.ok(off.includes(341) && !off.some((e) => e < 341), `off from the row after the shift, not before: ${off.join(', ')}`);
+    ev.origins.forEach((e, n) => {
+      for (let h = 0; h < H; h++) {
+        const i = n * H + h;
+        const w = off.includes(e) ? 1 : c.weights[h]!;
+        assert.ok(Math.abs(ev.predictions[i]! - (w * net[i]! + (1 - w) * cls[i]!)) < 1e-9, `origin ${e} step ${h + 1}`);
+      }
+    });
+    f.dispose();
   });
 
   it('combine false: the network alone; bad values refused; a series without a validation window: none, and the note says why', async () => {

@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, holtWintersRolling, holtWintersStates, REFERENCE_LEVEL_BAND, setSeed } from '../src/index.js';
+import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, holtWintersRolling, holtWintersStates, ONE_STEP_BAND, setSeed } from '../src/index.js';
 import { checkCalendarSpec } from '../src/timeseries/calendar.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -143,7 +143,7 @@ describe('trend-adaptive references', () => {
     ev.predictions.forEach((p, i) => close(p - off, ref[i]!, `prediction ${i}`, 1e-6));
   });
 
-  it("'holtWinters' through a level shift its smoothing does not follow: beyond REFERENCE_LEVEL_BAND one-step errors, the origin's own value is the level", async () => {
+  it("'holtWinters' through a level shift its smoothing does not follow: beyond ONE_STEP_BAND one-step errors, the origin's own value is the level", async () => {
     // Calm noise around 10 (the fitted alpha stays small), then 30 from row 150, in the test part.
     let r = 5;
     const noise = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.6;
@@ -156,7 +156,7 @@ describe('trend-adaptive references', () => {
     const ev = f.evaluate(z, { holtWinters: false, ets: false, sarima: false });
     const ref = holtWintersRolling(hw, z, ev.origins, 3);
     const level = holtWintersStates(hw, z).level;
-    const band = REFERENCE_LEVEL_BAND * (1 - hw.alpha) * Math.sqrt(hw.sse / hw.n);
+    const band = ONE_STEP_BAND * (1 - hw.alpha) * Math.sqrt(hw.sse / hw.n);
     const off = f.yScaler!.offset[0]!;
     let moved = 0;
     ev.origins.forEach((e, n) => {

@@ -46,7 +46,7 @@ export {
 export {
   Forecaster,
   FORECASTER_DEFAULTS,
-  REFERENCE_LEVEL_BAND,
+  ONE_STEP_BAND,
   FORECASTER_KEY,
   type ForecasterArgs,
   type ForecastFitOptions,
