@@ -153,6 +153,33 @@ describe('ETS: the analytic gradient the fit climbs', () => {
   });
 });
 
+describe('ETS: a multiplicative model where a forecast goes non-positive', () => {
+  // A calm seasonal series with one outlier: before, MAdN ran its level to −8e26 (AICc −20089) and won the selection.
+  let r = 3;
+  const u = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const y = Array.from({ length: 240 }, (_, i) => (i === 100 ? 500 : 10 + 3 * Math.sin((2 * Math.PI * i) / 12) + 0.6 * (u() - 0.5)));
+  it('each row with ŷ ≤ 0 adds ln(1e8·(1 + |ŷ|)) to −ℓ: the further below zero, the worse (statsmodels\' term turns into a reward past 1e8)', () => {
+    // No trend, no season, multiplicative error: ŷ is the level, so a negative start puts ŷ below zero for rows on end (alpha at its floor).
+    const spec = { error: 'mul', trend: null, seasonal: null } as const;
+    const nll = (l0: number): number => -etsLogLikelihood(y, spec, { alpha: 1e-4, beta: 0, gamma: 0, phi: 1, initialLevel: l0, initialTrend: 0, initialSeason: [] });
+    const [a, b, c] = [nll(-10), nll(-1e6), nll(-1e12)];
+    assert.ok(a < b && b < c, `−ℓ at levels −10, −1e6, −1e12: ${a}, ${b}, ${c}`);
+    assert.ok(nll(-10) > nll(10) + 240 * 10, 'far worse than a positive level');
+    // The gradient there still equals differences.
+    const p = { alpha: 0.3, beta: 0, gamma: 0, phi: 1, initialLevel: -50, initialTrend: 0, initialSeason: [] };
+    const { grad } = etsNegLogLikelihoodGradient(y, spec, p);
+    const h = 1e-5;
+    const fd = (-etsLogLikelihood(y, spec, { ...p, initialLevel: -50 + h }) + etsLogLikelihood(y, spec, { ...p, initialLevel: -50 - h })) / (2 * h);
+    assert.ok(Math.abs(grad[4]! - fd) <= 1e-4 * Math.max(1, Math.abs(fd)), `∂/∂ level: ${grad[4]} vs ${fd}`);
+  });
+  it('selection on the series with the outlier keeps forecasts on its scale', () => {
+    const m = selectEts(y, { period: 12 });
+    const f = etsRolling(m, y, Array.from({ length: 100 }, (_, i) => 139 + i), 6);
+    assert.ok(f.every((v) => v > 0 && v < 50), `${etsName(m)}: forecasts from ${Math.min(...f)} to ${Math.max(...f)}`);
+    assert.ok(m.level > 0 && m.level < 50, `${etsName(m)} level ${m.level}`);
+  });
+});
+
 describe('ETS on series with a known answer', () => {
   it('a line with small alternating noise: the trend models find it, the forecasts continue it', () => {
     const y = Array.from({ length: 40 }, (_, t) => 3 + 2 * t + (t % 2 === 0 ? 0.01 : -0.01));

@@ -13,7 +13,11 @@
  * The error type does not change them, only the likelihood (concentrated: σ² = mean r²):
  *   additive error:        r = y − ŷ,        ℓ = −n/2·(ln(2π·σ²) + 1)
  *   multiplicative error:  r = (y − ŷ)/ŷ,    ℓ = −n/2·(ln(2π·σ²) + 1) − Σ ln ŷ
- * (statsmodels replaces ŷ ≤ 0 in Σ ln ŷ by 1/(1e-8·(1 + |ŷ|)), so such parameters lose; so do we).
+ * A multiplicative model is not defined where ŷ ≤ 0: such a row adds ln(1e8·(1 + |ŷ|)) to −ℓ, a
+ * penalty that grows with |ŷ|. statsmodels adds ln(1/(1e-8·(1 + |ŷ|))) instead (GH-7331), which
+ * equals ours at ŷ = 0 but shrinks as |ŷ| grows and turns into a reward past 1e8: on a calm
+ * seasonal series with one outlier the fit ran its level to −8e26, AICc −20089, and forecasts of
+ * 8e26 won the selection. Where every ŷ > 0 (every statsmodels fixture) the two are the same.
  *
  * Fit: ℓ maximised over α ∈ [1e-4, 1−1e-4], β* and γ* in the same interval, φ ∈ [0.8, 0.98]
  * (statsmodels' default bounds) and the initial states: level, trend and the seasons of rows
@@ -188,7 +192,7 @@ function run(y: Float64Array, r: Resolved, alpha: number, betaStar: number, gamm
     const yt = y[t]!;
     const res = mulE ? (yt - yhat) / yhat : yt - yhat;
     sumR2 += res * res;
-    if (mulE) sumLog += Math.log(yhat > 0 ? yhat : 1 / (1e-8 * (1 + Math.abs(yhat))));
+    if (mulE) sumLog += Math.log(yhat > 0 ? yhat : 1e8 * (1 + Math.abs(yhat)));
     const lNew = alpha * (mulS ? yt / S : yt - S) + (1 - alpha) * P;
     if (hasT) b = betaStar * (lNew - l) + (1 - betaStar) * phi * b;
     if (hasS) s[k] = gammaStar * (mulS ? yt / lNew : yt - lNew) + (1 - gammaStar) * S;
@@ -227,7 +231,7 @@ function nllInPlace(y: Float64Array, r: Resolved, alpha: number, betaStar: numbe
     const yt = y[t]!;
     const res = mulE ? (yt - yhat) / yhat : yt - yhat;
     sumR2 += res * res;
-    if (mulE) sumLog += Math.log(yhat > 0 ? yhat : 1 / (1e-8 * (1 + Math.abs(yhat))));
+    if (mulE) sumLog += Math.log(yhat > 0 ? yhat : 1e8 * (1 + Math.abs(yhat)));
     const lNew = alpha * (mulS ? yt / S : yt - S) + (1 - alpha) * P;
     if (hasT) b = betaStar * (lNew - l) + (1 - betaStar) * phi * b;
     if (hasS) {
@@ -273,7 +277,7 @@ function nllGrad(y: Float64Array, r: Resolved, alpha: number, betaStar: number, 
     const yt = y[t]!;
     const res = mulE ? (yt - yhat) / yhat : yt - yhat;
     sumR2 += res * res;
-    if (mulE) sumLog += Math.log(yhat > 0 ? yhat : 1 / (1e-8 * (1 + Math.abs(yhat))));
+    if (mulE) sumLog += Math.log(yhat > 0 ? yhat : 1e8 * (1 + Math.abs(yhat)));
     const lNew = alpha * (mulS ? yt / S : yt - S) + (1 - alpha) * P;
     if (hasT) b = betaStar * (lNew - l) + (1 - betaStar) * phi * b;
     if (hasS) {
@@ -328,7 +332,7 @@ function nllGrad(y: Float64Array, r: Resolved, alpha: number, betaStar: number, 
     gS += gL * alpha * (mulS ? -yt / (S * S) : -1);
     const res = mulE ? (yt - yhat) / yhat : yt - yhat;
     let gy = dR2 * 2 * res * (mulE ? -yt / (yhat * yhat) : -1);
-    if (mulE) gy += yhat > 0 ? 1 / yhat : -Math.sign(yhat) / (1 + Math.abs(yhat));
+    if (mulE) gy += yhat > 0 ? 1 / yhat : Math.sign(yhat) / (1 + Math.abs(yhat));
     const gPt = gPP + gy * (mulS ? S : 1);
     gS += gy * (mulS ? P : 1);
     glPrev += gPt;
