@@ -219,3 +219,15 @@ test('regression: a fit seed whose derived shuffle seed has the top bit set trai
   const h = await gen.fit(names, { epochs: 1, verbose: 0, seed: 0x80000000 });
   assert.equal(h.history.loss!.length, 1);
 });
+
+test('TextGenerator.fit passes workers to Model.fit (as TextClassifier and Seq2Seq do); a bad value is refused by fit by name', async () => {
+  const vocab = Vocabulary.fromCorpus(['ab', 'ba']);
+  const g = new TextGenerator({ vocab, units: 2, seed: 1 });
+  const seen: unknown[] = [];
+  const orig = g.model.fit.bind(g.model);
+  g.model.fit = (x, y, a) => (seen.push(a?.workers), orig(x, y, a));
+  await g.fit(['ab', 'ba', 'aab'], { epochs: 1, verbose: 0, seed: 1, workers: 1 });
+  await g.fit(['ab', 'ba', 'aab'], { epochs: 1, verbose: 0, seed: 1 });
+  assert.deepEqual(seen, [1, undefined], 'workers 1, then fit\'s default');
+  await assert.rejects(g.fit(['ab', 'ba'], { epochs: 1, verbose: 0, workers: 'two' as never }), /workers must be a positive integer or 'auto', got "two"/);
+});

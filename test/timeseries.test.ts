@@ -178,6 +178,18 @@ describe('Forecaster', () => {
     }
   });
 
+  it('fit and fitMany pass workers to Model.fit (as TextClassifier and Seq2Seq do); a bad value is refused by fit by name', async () => {
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 2, units: 2, calendar: false, seed: 4 });
+    const seen: unknown[] = [];
+    const orig = f.model.fit.bind(f.model);
+    f.model.fit = (x, y, a) => (seen.push(a?.workers), orig(x, y, a));
+    await f.fit(wave, { epochs: 1, seed: 1, workers: 1 });
+    await f.fitMany({ a: wave, b: wave.map((v) => v + 1) }, { epochs: 1, seed: 1, workers: 'auto' });
+    await f.fit(wave, { epochs: 1, seed: 1 });
+    assert.deepEqual(seen, [1, 'auto', undefined]);
+    await assert.rejects(f.fit(wave, { epochs: 1, workers: 0 }), /workers must be a positive integer or 'auto', got 0/);
+  });
+
   it('recursive strategy: a one-step network rolled over the horizon', async () => {
     const f = new Forecaster({ combine: false, lookback: 12, horizon: 4, strategy: 'recursive', units: 4, seed: 4 });
     await f.fit(wave, { epochs: 2, seed: 1 });

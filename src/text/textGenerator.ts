@@ -67,6 +67,8 @@ export interface TextFitOptions {
   /** Running text: characters between windows. Default seqLength. */
   stride?: number;
   progressSink?: ProgressSink;
+  /** Data-parallel shards (see Model.fit's workers). Default 'auto'. */
+  workers?: number | 'auto';
 }
 
 export interface SampleOptions {
@@ -172,7 +174,7 @@ export class TextGenerator {
    */
   async fit(corpus: string | readonly string[], options: TextFitOptions = {}): Promise<History> {
     const where = 'TextGenerator.fit';
-    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'verbose', 'callbacks', 'seed', 'maxLength', 'seqLength', 'stride', 'progressSink'], where);
+    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'verbose', 'callbacks', 'seed', 'maxLength', 'seqLength', 'stride', 'progressSink', 'workers'], where);
     const seed = options.seed ?? nextSeed();
     let ds;
     if (typeof corpus === 'string') {
@@ -211,6 +213,7 @@ export class TextGenerator {
       callbacks: options.callbacks,
       seed: (seed ^ 0x5f3759df) >>> 0, // unsigned: a negative seed is refused by fit
       progressSink: options.progressSink,
+      workers: options.workers,
     });
   }
 

@@ -192,6 +192,8 @@ export interface ForecastFitOptions extends SplitOptions {
   progressSink?: ProgressSink;
   /** Time of every row (Dates or ms since 1970, oldest first), for the calendar covariates. */
   times?: readonly (number | Date)[];
+  /** Data-parallel shards (see Model.fit's workers). Default 'auto'. */
+  workers?: number | 'auto';
 }
 
 export interface ForecastPredictOptions {
@@ -989,7 +991,7 @@ export class Forecaster {
    */
   async fitNetwork(input: SeriesInput | Series, options: ForecastFitOptions = {}): Promise<History> {
     const where = 'Forecaster.fit';
-    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times'], where);
+    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times', 'workers'], where);
     const s = this.checkSeries(input, where);
     const split = this.checkSplit(s, options, where);
     this.checkCalibrationRows(split.validationEnd - split.trainEnd, where);
@@ -1218,7 +1220,7 @@ export class Forecaster {
    */
   async fitMany(seriesById: Readonly<Record<string, SeriesInput | Series>>, options: ForecastFitManyOptions = {}): Promise<History> {
     const where = 'Forecaster.fitMany';
-    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times'], where);
+    checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times', 'workers'], where);
     const ids = this.checkIds(seriesById, where);
     const times = this.checkTimesById(options.times, ids, where);
     const all = ids.map((id) => {
@@ -1495,6 +1497,7 @@ export class Forecaster {
       callbacks: all,
       seed: options.seed,
       progressSink: options.progressSink,
+      workers: options.workers,
     });
   }
 
