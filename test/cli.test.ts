@@ -85,6 +85,7 @@ test('bad corpus: missing, empty, not text, a directory', async () => {
   await writeFile(join(dir, 'latin1.txt'), new Uint8Array([0x61, 0xe9, 0x0a, 0x62]));
   assertUserError(rnnkit('textgen', 'train', join(dir, 'latin1.txt'), '--out', out), 1, /is not text \(not valid UTF-8\)/);
   assertUserError(rnnkit('textgen', 'train', dir, '--out', out), 1, /is a directory/);
+  assertUserError(rnnkit('textgen', 'train', '--workers', '0', '--out', out), 2, /--workers must be an integer ≥ 1, got "0"/);
 });
 
 test('--out that holds something other than an rnnkit model is refused and left untouched', async () => {

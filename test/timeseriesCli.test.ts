@@ -117,6 +117,7 @@ test('--no-calendar, --reference, --ensemble: checked, kept in the model', async
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--reference', 'line', '--scaling', 'standard'), 2, /--reference measures windows from a reference, which needs --scaling relative \(got --scaling standard\)/);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--reference', 'ets'), 2, /--reference must be one of last, line, holtWinters, seasonalLine, got "ets"/);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--ensemble', '0'), 2, /--ensemble must be an integer ≥ 1, got "0"/);
+  assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--workers', 'two'), 2, /--workers must be an integer ≥ 1, got "two"/);
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--features', 'note', '--covariates', 'note'), 2, /--covariates "note" is already a feature/);
   // A numeric extra column as a covariate, kept by name for forecasting.
   await writeFile(file('cov.csv'), ['date,v,x', ...Array.from({ length: ROWS }, (_, i) => `${month(i)},${value(i).toFixed(3)},${(i % 5) - 2}`)].join('\n') + '\n');

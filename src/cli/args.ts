@@ -33,6 +33,11 @@ export function parse(argv: string[], options: OptionSpec, command: string): { v
   }
 }
 
+/** --workers N|auto: Model.fit's data-parallel shards ('auto' when not given). */
+export function workersOption(values: Record<string, unknown>): number | 'auto' {
+  return values.workers === undefined || values.workers === 'auto' ? 'auto' : intOption(values, 'workers', 1);
+}
+
 export function intOption(values: Record<string, unknown>, name: string, fallback: number, min = 1): number {
   const raw = values[name];
   if (raw === undefined) return fallback;

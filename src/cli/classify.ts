@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { ModelFormatError, Rng, TextClassifier, TextVectorizer, LogisticRegression, NaiveBayes, classifierReport, emailText, formatClassifierReport, plotHistory, type ClassifierReport, type ClassifierCell } from '../index.js';
-import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
+import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { columnIndex, readTable } from './csv.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 import { fitKeepingBest } from './training.js';
@@ -331,9 +331,6 @@ async function train(argv: string[], print: Print): Promise<void> {
   }
 }
 
-function workersOption(values: Record<string, unknown>): number | 'auto' {
-  return values.workers === undefined || values.workers === 'auto' ? 'auto' : intOption(values, 'workers', 1);
-}
 
 async function loadClassifier(dir: string): Promise<TextClassifier> {
   await checkModelDir(dir, 'rnnkit classify train');

@@ -7,7 +7,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LearningRateScheduler, Seq2Seq, type Seq2SeqAttention, type Seq2SeqCell } from '../index.js';
-import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
+import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { letterBaseline, loadCmudict, sampleWords, splitByWord } from './cmudict.js';
 import { describe, metricsTable } from './seq2seq.js';
 import { fitKeepingBest } from './training.js';
@@ -130,7 +130,7 @@ async function demo(argv: string[], print: Print): Promise<void> {
     epochs: intOption(values, 'epochs', D.epochs),
     batchSize: intOption(values, 'batch-size', D.batchSize),
     learningRate: numberOption(values, 'lr', D.lr, (n) => n > 0, 'a number > 0'),
-    workers: values.workers === undefined || values.workers === 'auto' ? ('auto' as const) : intOption(values, 'workers', 1),
+    workers: workersOption(values),
     seed,
   };
   const beam = intOption(values, 'beam', D.beam);

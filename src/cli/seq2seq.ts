@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { ModelFormatError, Seq2Seq, plotHistory, type Seq2SeqAttention, type Seq2SeqCell, type Seq2SeqEvaluation, type VocabularyMode } from '../index.js';
-import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
+import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { checkModelDir, checkOutDir, readTextFile } from './textgen.js';
 import { fitKeepingBest } from './training.js';
 
@@ -152,9 +152,6 @@ function tokensOption(values: Record<string, unknown>, name: string, fallback: V
   return choiceOption(values, name, ['char', 'word'] as const, fallback);
 }
 
-function workersOption(values: Record<string, unknown>): number | 'auto' {
-  return values.workers === undefined || values.workers === 'auto' ? 'auto' : intOption(values, 'workers', 1);
-}
 
 async function train(argv: string[], print: Print): Promise<void> {
   const command = 'rnnkit seq2seq train';

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelFormatError, TextGenerator, Vocabulary, plotHistory, type Callback, type CellType } from '../index.js';
-import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
+import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { builtInNames } from './names.js';
 import { fitKeepingBest } from './training.js';
 
@@ -33,6 +33,7 @@ Options:
   --lr X                    Adam learning rate (default ${DEFAULTS.lr})
   --validation-split X      held-out fraction in [0, 1) (default ${DEFAULTS.validationSplit})
   --seed N                  (default ${DEFAULTS.seed})
+  --workers N|auto          data-parallel shards per batch (default auto)
   --samples N               lines sampled after each epoch (default ${DEFAULTS.samples}; 0 for none)
   --plot FILE.svg           write the training curves (loss, accuracy, val_*) as an SVG plot
   -h, --help`;
@@ -73,6 +74,7 @@ const TRAIN_OPTIONS: OptionSpec = {
   layers: { type: 'string' },
   'embedding-dim': { type: 'string' },
   epochs: { type: 'string' },
+  workers: { type: 'string' },
   'batch-size': { type: 'string' },
   'seq-len': { type: 'string' },
   lr: { type: 'string' },
@@ -182,6 +184,7 @@ async function train(argv: string[], print: Print, demo: boolean): Promise<void>
   const numLayers = intOption(values, 'layers', DEFAULTS.layers);
   const embeddingDim = intOption(values, 'embedding-dim', DEFAULTS.embeddingDim);
   const epochs = intOption(values, 'epochs', DEFAULTS.epochs);
+  const workers = workersOption(values);
   const batchSize = intOption(values, 'batch-size', DEFAULTS.batchSize);
   const seqLen = values['seq-len'] === undefined ? undefined : intOption(values, 'seq-len', DEFAULTS.seqLen);
   const lr = numberOption(values, 'lr', DEFAULTS.lr, (n) => n > 0, 'a number > 0');
@@ -221,7 +224,7 @@ async function train(argv: string[], print: Print, demo: boolean): Promise<void>
   // The best epoch is saved before its samples print: callbacks run in order.
   const { history, best, bestEpoch, monitor } = await fitKeepingBest(
     () => gen.save(dir),
-    (keepBest) => gen.fit(corpus, { epochs, batchSize, learningRate: lr, validationSplit: useSplit ? validationSplit : undefined, seed, seqLength: seqLen, verbose: 1, callbacks: [keepBest, samples] }),
+    (keepBest) => gen.fit(corpus, { epochs, batchSize, learningRate: lr, validationSplit: useSplit ? validationSplit : undefined, seed, seqLength: seqLen, verbose: 1, workers, callbacks: [keepBest, samples] }),
   );
   print(`Best model (${monitor} ${best.toFixed(4)}, epoch ${bestEpoch}) saved in ${dir}`);
   const plotFile = values.plot;

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, fitAuto, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
-import { CliError, choiceOption, intOption, numberOption, parse, usageError, type OptionSpec } from './args.js';
+import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
@@ -93,6 +93,7 @@ Options:
   --test X                    test fraction at the end (default ${DEFAULTS.test})
   --fill previous|linear      fill missing values (default: refuse them)
   --seed N                    (default ${DEFAULTS.seed})
+  --workers N|auto            data-parallel shards per batch (default auto)
   --out DIR                   keep the model (a new or empty directory)
   --overwrite                 replace the rnnkit model DIR already holds (else refused)
   --plot FILE.svg             plot the test part: history, actual values, the model's and
@@ -157,7 +158,7 @@ Commands:
 
 Run \`rnnkit timeseries <command> --help\` for the options of each.`;
 
-const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'id-column', 'lookback', 'horizon', 'season', 'budget', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json', 'combine', 'baselines'];
+const TRAIN_VALUES = ['target', 'features', 'covariates', 'time-column', 'id-column', 'lookback', 'horizon', 'season', 'budget', 'reference', 'ensemble', 'quantiles', 'strategy', 'scaling', 'cell', 'units', 'layers', 'epochs', 'batch-size', 'lr', 'patience', 'validation', 'test', 'fill', 'seed', 'out', 'plot', 'metrics-json', 'combine', 'baselines', 'workers'];
 const TRAIN_OPTIONS: OptionSpec = { ...Object.fromEntries(TRAIN_VALUES.map((k) => [k, { type: 'string' as const }])), calibration: { type: 'string' }, overwrite: { type: 'boolean' }, auto: { type: 'boolean' }, 'no-calendar': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export async function timeseries(argv: string[], out: Print): Promise<void> {
@@ -321,7 +322,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     const ids = Object.keys(many.series);
     print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${ids.length} series by '${idColumn}' (${table.rows.length} rows), target '${target}', lookback ${f.lookback}, horizon ${horizon}`);
     const calById = dateTimes ? many.times : undefined;
-    const h = await f.fitMany(many.series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, ...(calById !== undefined ? { times: calById } : {}) });
+    const h = await f.fitMany(many.series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, workers: workersOption(values), ...(calById !== undefined ? { times: calById } : {}) });
     print(seasonLine(f));
     const season = f.season;
     const vl = h.history.val_loss;
@@ -341,7 +342,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (series === null) throw new Error('unreachable: one series without --id-column');
   const timeMeta = times !== undefined ? { time: timeInfo(values['time-column'] as string, times) } : {};
   print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}${covariateNames.length > 0 ? `, covariates ${covariateNames.map((n) => `'${n}'`).join(', ')}` : ''}, lookback ${auto ? 'auto' : lookback}, horizon ${horizon}`);
-  const fitOptions = { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0 as const, ...(calTimes !== undefined ? { times: calTimes } : {}) };
+  const fitOptions = { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0 as const, workers: workersOption(values), ...(calTimes !== undefined ? { times: calTimes } : {}) };
   let h;
   if (auto) {
     f.dispose();
