@@ -13,17 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Forecaster, ModelFormatError, ONE_STEP_BAND, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, windowOrigins } from '../src/index.js';
 import { combinationWeights } from '../src/timeseries/forecaster.js';
+import { walkWithPattern } from './helpers/classical.js';
 
-/** A seeded random walk plus a 7-row pattern: neither part forecasts it alone perfectly. */
-function series(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  let level = 50;
-  return Array.from({ length: n }, (_, t) => {
-    level += u() - 0.5;
-    return level + 2 * Math.sin((2 * Math.PI * t) / 7) + 0.5 * (u() - 0.5);
-  });
-}
+const series = walkWithPattern;
 
 describe('combinationWeights', () => {
   it('known answers: opposite errors → 0.5 (the combination exact, better than both); a step each part gets right → 1 or 0; ties keep the network', () => {

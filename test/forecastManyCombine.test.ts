@@ -15,17 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Forecaster, ModelFormatError, Scaler, chronologicalSplit, conformalRank, defaultSarimaSpec, etsRolling, fitEts, fitSarima, sarimaRolling, selectEts, windowOrigins, yearlyFourierExog, type ForecastCombination, type ForecasterMetadata } from '../src/index.js';
 import { combinationWeights } from '../src/timeseries/forecaster.js';
+import { walkWithPattern } from './helpers/classical.js';
 
-/** A seeded random walk plus a 7-row pattern (the classical models see no season). */
-function walk(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  let level = 50;
-  return Array.from({ length: n }, (_, t) => {
-    level += u() - 0.5;
-    return level + 2 * Math.sin((2 * Math.PI * t) / 7) + 0.5 * (u() - 0.5);
-  });
-}
+const walk = walkWithPattern;
 /** A seasonal series of period 12 (no season given: the classical models take it as noise). */
 const seasonal = (n: number): number[] => Array.from({ length: n }, (_, i) => 10 + 4 * Math.sin((2 * Math.PI * i) / 12) + 0.3 * Math.sin(i * 1.7));
 /** A steady trend with a little deterministic noise. */

@@ -1,7 +1,8 @@
 /**
  * Shared by the classical-method suites (ets, sarima, holtWinters, season): the vega-datasets
  * series the statsmodels fixtures were written from (tools/statsmodels_data.py reads the same
- * files), the fixtures themselves, and the largest absolute difference of two arrays.
+ * files), the fixtures themselves, the largest absolute difference of two arrays, and the
+ * combination suites' seeded random walk with a 7-row pattern.
  */
 import { readFileSync } from 'node:fs';
 
@@ -33,3 +34,14 @@ export function readFixture<T>(name: string): T {
 
 /** The largest |a[i] − b[i]|. */
 export const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
+
+/** A seeded random walk plus a 7-row pattern: neither the network nor a classical model (no season given) forecasts it alone perfectly. */
+export function walkWithPattern(n: number, seed: number): number[] {
+  let s = seed >>> 0;
+  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  let level = 50;
+  return Array.from({ length: n }, (_, t) => {
+    level += u() - 0.5;
+    return level + 2 * Math.sin((2 * Math.PI * t) / 7) + 0.5 * (u() - 0.5);
+  });
+}
