@@ -1714,8 +1714,8 @@ export class Forecaster {
     const m = options.season ?? this.season;
     if (m !== undefined) res.seasonalNaive = forecastMetrics(actual, seasonalNaiveForecast(s, this.target, origins, H, m));
     const enough = start >= 10 && (m === undefined || m < 2 || start >= 2 * m);
+    const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
     if (options.holtWinters !== false && enough) {
-      const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
       // A season of 1 is no season.
       const model = selectHoltWinters(y.subarray(0, start), m !== undefined && m >= 2 ? { period: m } : {});
       const hw = holtWintersRolling(model, y, origins, H);
@@ -1723,9 +1723,7 @@ export class Forecaster {
       res.holtWintersModel = model;
       res.holtWintersPredictions = hw;
     }
-    const yAll = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
-    if (options.ets !== false && enough && !allEqual(yAll.subarray(0, start))) {
-      const y = yAll;
+    if (options.ets !== false && enough && !allEqual(y.subarray(0, start))) {
       const model = selectEts(y.subarray(0, start), m !== undefined && m >= 2 && m <= AUTO_SEASON_MAX ? { period: m } : {});
       const p = etsRolling(model, y, origins, H);
       res.ets = forecastMetrics(actual, p);
@@ -1752,7 +1750,6 @@ export class Forecaster {
     }
     const sarimaFit = fourier === null ? defaultSarimaSpec(m) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, start) };
     if ((fourier !== null || (options.sarima ?? shortSeason)) && start >= sarimaMinRows(sarimaFit)) {
-      const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
       const model = fitSarimaRecent(y, start, sarimaFit);
       if (fourier !== null) model.fourier = { period: fourier.period, pairs: fourier.pairs };
       const p = sarimaRolling(model, y, origins, H, fourier?.exog);
