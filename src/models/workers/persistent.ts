@@ -27,7 +27,7 @@ import type { Model } from '../model.js';
 import { modelToArtifacts } from '../saving.js';
 import { customLayer, estimateBatchFlops, statefulLayer, workerTestHooks } from './checks.js';
 import type { WorkersOption } from './pool.js';
-import { P_CTRL_SIZE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type EvaluateViews, type PoolFault, type PredictCommand, BATCHES_DONE, evaluateBatches, predictBatches } from './poolProtocol.js';
+import { P_CTRL_SIZE, P_ERRLEN, P_ERR_BYTES, P_FAILED, P_OPEN, P_READY, P_SEQ, type EvaluateCommand, type PoolCommand, type EvaluateViews, type PoolFault, type PredictCommand, BATCHES_DONE, NEXT_BATCH, evaluateBatches, predictBatches } from './poolProtocol.js';
 import { isNode, nodeWorkerSource, sharedMemoryAvailable, type ThreadEvents, type ThreadHandle } from './threads.js';
 
 /**
@@ -411,13 +411,30 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
     shares.push({ slot, ticket });
   }
   // A test fault must hit a batch: let the faulty worker claim one first.
-  if (poolTestHooks.fault !== null) for (const s of shares) waitClaimed(p, s.slot, s.ticket, where, threads - 1);
+  if (poolTestHooks.fault !== null) waitFaultClaimed(p, shares, next, where, threads - 1);
   const started = Date.now();
   predictBatches(model, xs, xWidth, xLen, n, bs, out, next, null);
   waitBatches(p, shares, next, nb, workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started), where, threads - 1);
   const results = widths.map((w) => new Float32Array(n * w));
   scatter(results, out, rows, widths);
   return results;
+}
+
+/**
+ * Test faults only: wait until every worker has started its share and claimed a batch, before
+ * the main thread claims any. Started is not enough: a worker slow to set up its share (a
+ * loaded machine) could find every batch already taken by the main thread, and its fault would
+ * never fire.
+ */
+function waitFaultClaimed(p: Pool, shares: readonly { slot: Slot; ticket: number }[], next: Int32Array, where: string, total: number): void {
+  for (const s of shares) waitClaimed(p, s.slot, s.ticket, where, total);
+  const deadline = Date.now() + workerTestHooks.startupTimeoutMs;
+  for (;;) {
+    const claimed = Atomics.load(next, NEXT_BATCH);
+    if (claimed >= shares.length) return;
+    for (const s of shares) checkShare(p, s.slot, s.ticket, where, total, Date.now() > deadline ? workerTestHooks.startupTimeoutMs : null);
+    Atomics.wait(next, NEXT_BATCH, claimed, 20);
+  }
 }
 
 /** Wait until worker s has started share `ticket` (test faults only). */
@@ -524,7 +541,7 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
     offer(slot, cmd);
     shares.push({ slot, ticket });
   }
-  if (poolTestHooks.fault !== null) for (const s of shares) waitClaimed(p, s.slot, s.ticket, where, threads - 1);
+  if (poolTestHooks.fault !== null) waitFaultClaimed(p, shares, next, where, threads - 1);
   const started = Date.now();
   evaluateBatches(model, views, next, null);
   waitBatches(p, shares, next, steps, workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started), where, threads - 1);
