@@ -244,7 +244,9 @@ interface Options {
 }
 
 function nodeLabel(n: NodeData): string {
-  return `${n.opType} '${n.name || n.outputs[0] || '?'}'`;
+  // An unnamed node goes by its first output that is given: ONNX's own LSTM / GRU cases leave
+  // Y out (outputs ['', 'Y_h']), and "LSTM '?'" would not say which node was refused.
+  return `${n.opType} '${n.name || n.outputs.find((o) => o !== '') || '?'}'`;
 }
 
 /** A TensorProto's contents, sizes checked before allocating. */
