@@ -137,7 +137,7 @@ describe('Forecaster combine', () => {
     }
   });
 
-  it('a level shift past the training rows that the classical model does not follow: each origin it is off (two one-step errors in a row beyond the guard) is forecast by the network alone', async () => {
+  it('a level shift past the training rows that the classical model does not follow: each origin it is off (three one-step errors in a row beyond the guard) is forecast by the network alone', async () => {
     // Calm noise around 50, then 15 higher from row 340 (the test part starts at row 320).
     let r = 9;
     const u = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32);
@@ -157,11 +157,12 @@ describe('Forecaster combine', () => {
     const net = f.predictFrom(z, ev.origins, H);
     f.combination = c;
     const cls = rolled(ev.origins, z, H);
-    // Off: the one-step errors at the origin's row and the row before both past the guard, on one side (one row alone is an outlier).
+    // Off: the one-step errors at the origin's row and the two rows before all past the guard (one or two alone are an outlier).
     const err = (rows: number[]): number[] => Array.from(rolled(rows.map((e) => e - 1), z, 1), (p, i) => z[rows[i]!]! - p);
-    const [e0, e1] = [err(ev.origins), err(ev.origins.map((e) => e - 1))];
-    const off = ev.origins.filter((_, n) => Math.abs(e0[n]!) > c.guard! && Math.abs(e1[n]!) > c.guard! && Math.sign(e0[n]!) === Math.sign(e1[n]!));
-    assert.ok(off.includes(341) && !off.some((e) => e < 341), `off from the row after the shift, not before: ${off.join(', ')}`);
+    const errs = [0, 1, 2].map((k) => err(ev.origins.map((e) => e - k)));
+    const off = ev.origins.filter((_, n) => errs.every((e) => Math.abs(e[n]!) > c.guard!));
+    assert.ok(off.includes(342) && !off.some((e) => e < 342), `off from two rows after the shift, not before: ${off.join(', ')}`);
+    assert.equal(ev.guarded, off.length, 'evaluate counts the windows the guard handed to the network');
     ev.origins.forEach((e, n) => {
       for (let h = 0; h < H; h++) {
         const i = n * H + h;

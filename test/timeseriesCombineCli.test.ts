@@ -82,3 +82,18 @@ test('--id-column: a combination line per series (its own choice, or why none); 
 test('refusals: an unknown --combine value', () => {
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--combine', 'yes'), 2, /--combine must be one of auto, none, got "yes"/);
 });
+
+test('a level shift in the test part: train prints how many windows the guard gave to the network alone, and --metrics-json has the count', async () => {
+  // Calm wave, then 15 higher from row 140 (the test part starts at row 128).
+  await writeFile(file('shift.csv'), ['t,level', ...Array.from({ length: 160 }, (_, i) => `${i},${(value(i) + (i >= 140 ? 15 : 0)).toFixed(3)}`)].join('\n') + '\n');
+  const t = rnnkit('timeseries', 'train', file('shift.csv'), ...base, '--metrics-json', file('shift.json'));
+  assert.equal(t.code, 0, t.stderr);
+  const m = /^Guard: (\d+) of (\d+) window\(s\) forecast by the network alone \(the classical model off its data at their origin: three one-step errors in a row beyond its guard\)$/m.exec(t.stdout);
+  assert.ok(m !== null, t.stdout);
+  assert.ok(Number(m[1]) > 0 && Number(m[1]) < Number(m[2]), `guarded ${m[1]} of ${m[2]}`);
+  assert.equal(JSON.parse(await readFile(file('shift.json'), 'utf8')).guarded, Number(m[1]));
+  // A calm series: no such line.
+  const c = rnnkit('timeseries', 'train', file('data.csv'), ...base);
+  assert.equal(c.code, 0, c.stderr);
+  assert.ok(!c.stdout.includes('Guard:'), c.stdout);
+});

@@ -440,8 +440,10 @@ async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season:
     print(`\nTest part of ${c.idColumn} '${id}': last ${Math.round(c.test * 100)}% of its rows, ${e.windows} window(s) × ${e.horizon} step(s)`);
     const rows = rowsOf(e, e.holtWintersModel !== undefined ? ` (${holtWintersName(e.holtWintersModel)})` : '', e.etsModel !== undefined ? ` (${etsName(e.etsModel)})` : '', e.sarimaModel !== undefined ? sarimaName(e.sarimaModel) : 'SARIMA');
     for (const line of metricsTable(rows)) print(line);
+    const guardLine = guardedLine(e);
+    if (guardLine !== null) print(guardLine);
     if (e.quantiles !== undefined) for (const line of intervalLines(e.quantiles)) print(line);
-    json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)), ...(e.quantiles !== undefined ? { quantiles: intervalJson(e.quantiles) } : {}) };
+    json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)), ...(e.guarded !== undefined ? { guarded: e.guarded } : {}), ...(e.quantiles !== undefined ? { quantiles: intervalJson(e.quantiles) } : {}) };
   }
   const ids = Object.keys(ev.byId);
   print(`\nMean over the ${ids.length} series`);
@@ -495,6 +497,12 @@ interface ReportContext {
 
 const pct = (v: number): string => `${+(100 * v).toFixed(1)}%`;
 
+/** A line when the combination's guard handed test windows to the network alone (ForecastCombination.guard), else null. */
+function guardedLine(ev: ForecastEvaluation): string | null {
+  if (ev.guarded === undefined || ev.guarded === 0) return null;
+  return `Guard: ${ev.guarded} of ${ev.windows} window(s) forecast by the network alone (the classical model off its data at their origin: three one-step errors in a row beyond its guard)`;
+}
+
 /** The legend name of the interval between quantile levels lo and hi: its nominal coverage, and the levels when they are not symmetric around the median. */
 export function intervalName(lo: number, hi: number): string {
   return `${pct(hi - lo)} interval${Math.abs(lo + hi - 1) > 1e-9 ? ` (${pct(lo)}–${pct(hi)})` : ''}`;
@@ -536,10 +544,12 @@ async function reportEvaluation(ev: ForecastEvaluation, c: ReportContext, print:
   if (ev.ets !== undefined) rows.push([`ETS (${etsName(ev.etsModel!)})`, ev.ets]);
   if (ev.sarima !== undefined) rows.push([sarimaName(ev.sarimaModel!), ev.sarima]);
   for (const line of metricsTable(rows)) print(line);
+  const guardLine = guardedLine(ev);
+  if (guardLine !== null) print(guardLine);
   const iq = ev.quantiles;
   if (iq !== undefined) for (const line of intervalLines(iq)) print(line);
   if (c.metricsJson !== undefined) {
-    const metrics = { source: c.file, target: c.target, lookback: c.lookback, horizon: c.horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(iq !== undefined ? { quantiles: intervalJson(iq) } : {}) };
+    const metrics = { source: c.file, target: c.target, lookback: c.lookback, horizon: c.horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(ev.guarded !== undefined ? { guarded: ev.guarded } : {}), ...(iq !== undefined ? { quantiles: intervalJson(iq) } : {}) };
     await writeTextFile(c.metricsJson, JSON.stringify(metrics, null, 2) + '\n', '--metrics-json').catch((e: Error) => {
       throw new CliError(e.message);
     });

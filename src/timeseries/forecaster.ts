@@ -288,6 +288,11 @@ export interface ForecastEvaluation {
     /** Why the intervals are not (all) calibrated (the forecaster's calibrationNote). */
     note?: string;
   };
+  /**
+   * With a combination that has a guard (ForecastCombination.guard): how many of the scored
+   * windows the network forecast alone, its classical model being off its data at their origin.
+   */
+  guarded?: number;
   /** Windows scored (each contributes `horizon` points). */
   windows: number;
   horizon: number;
@@ -318,9 +323,10 @@ export interface ForecastCombination {
   validation: { windows: number; network: number; combined: number; ets?: number; sarima?: number };
   /**
    * Where the classical model's one-step errors (its forecast of a row from the row before,
-   * against the value) at an origin's row and at the row before both exceed this, on the same
+   * against the value) at an origin's row and at the two rows before all exceed this, on either
    * side, that origin is forecast by the network alone: the model is off its data (a level shift
-   * its fixed parameters do not follow; one row alone is an outlier, passed over). ONE_STEP_BAND
+   * its fixed parameters do not follow, a differenced model ringing after a jump; one or two
+   * large errors are an outlier, passed over). ONE_STEP_BAND
    * × the RMS of its one-step errors on the rows it was fitted on (after a warm-up of two seasons
    * + 10 rows). The validation windows it is off do not choose the weights. Absent (models saved
    * before it, or too few rows to measure it): never.
@@ -452,6 +458,8 @@ const REFERENCES: readonly ForecastReference[] = ['last', 'line', 'holtWinters',
  * two series and not at all on seven, and a step from 10 to 30 went from MAE 20 to 0.34.
  */
 export const ONE_STEP_BAND = 4;
+/** One-step errors in a row beyond the guard that make a classical model off its data at an origin (see offData). */
+const OFF_DATA_ROWS = 3;
 /** A re-fitted classical model this many times worse in sample than its training-part fit out of sample has left that fit's maximum (see fitCombination). */
 const REFIT_WORSE = 1.5;
 /** Rows at the start of a series compared with the training series' for the Holt-Winters reference. */
@@ -1153,21 +1161,22 @@ export class Forecaster {
 
   /**
    * Per origin: whether c is off its data there — its one-step errors at the origin's row and at
-   * the row before both beyond its guard, on the same side (a shift it does not follow). One row
-   * alone is an outlier, which a smoothing model is right to pass over (on US inflation's
-   * quarterly outliers the network alone was 3% worse). All false without a guard.
+   * the OFF_DATA_ROWS − 1 rows before all beyond its guard, on either side. A persistent miss: a
+   * level shift its fixed parameters do not follow (errors on one side), or a differenced model
+   * ringing after a jump (an MA term near 1 flips its forecast by the jump every row). An outlier
+   * gives one or two large errors (the spike, and for a differenced model the return), which a
+   * smoothing model is right to pass over: on US inflation's quarterly outliers the network alone
+   * was 3% worse. All false without a guard.
    */
   private offData(c: ForecastCombination, tgt: Float64Array, times: Float64Array | null, origins: readonly number[], where: string): boolean[] {
     const g = c.guard;
     if (g === undefined) return origins.map(() => false);
-    const rows = [...new Set(origins.filter((e) => e >= 2).flatMap((e) => [e - 2, e - 1]))].sort((a, b) => a - b);
+    const K = OFF_DATA_ROWS;
+    const ok = (e: number): boolean => e >= K;
+    const rows = [...new Set(origins.filter(ok).flatMap((e) => Array.from({ length: K }, (_, k) => e - 1 - k)))].sort((a, b) => a - b);
     const f = this.classicalAt(c, tgt, times, rows, 1, where);
     const err = new Map(rows.map((r, i) => [r + 1, tgt[r + 1]! - f[i]!]));
-    return origins.map((e) => {
-      if (e < 2) return false;
-      const [a, b] = [err.get(e)!, err.get(e - 1)!];
-      return Math.abs(a) > g && Math.abs(b) > g && Math.sign(a) === Math.sign(b);
-    });
+    return origins.map((e) => ok(e) && Array.from({ length: K }, (_, k) => Math.abs(err.get(e - k)!) > g).every(Boolean));
   }
 
   /**
@@ -1715,6 +1724,11 @@ export class Forecaster {
     if (m !== undefined) res.seasonalNaive = forecastMetrics(actual, seasonalNaiveForecast(s, this.target, origins, H, m));
     const enough = start >= 10 && (m === undefined || m < 2 || start >= 2 * m);
     const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
+    const c = this.combination;
+    if (c !== null && c.guard !== undefined) {
+      const times = options.times === undefined ? null : checkTimes(options.times, s.rows, `${where}: times`);
+      res.guarded = this.offData(c, y, times, origins, where).filter((o) => o).length;
+    }
     if (options.holtWinters !== false && enough) {
       // A season of 1 is no season.
       const model = selectHoltWinters(y.subarray(0, start), m !== undefined && m >= 2 ? { period: m } : {});
