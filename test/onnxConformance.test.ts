@@ -66,12 +66,6 @@ const REFUSED: Record<string, RegExp[]> = {
   // P (peepholes) and sequence_lens given as constants: rnnkit's LSTM has no peepholes, and it
   // reads sequence_lens only as the lengths of a mask.
   lstm_with_peepholes: [/LSTM 'Y_h': .*input P \(peephole/, /input sequence_lens/],
-  // layout = 1 (X [B, T, I], Y [B, T, D, H]): loadOnnx reads layout 0 only.
-  lstm_batchwise: [/layout = 1/],
-  lstm_batchwise_randw: [/layout = 1/],
-  gru_batchwise: [/layout = 1/],
-  gru_batchwise_lbr1: [/layout = 1/],
-  simple_rnn_batchwise: [/layout = 1/],
 };
 
 /** X as rnnkit takes it, [B, T, I] (layout 0 is [T, B, I]). */

@@ -315,10 +315,10 @@ describe('loadOnnx: refusals', () => {
   });
 
   it('names each unsupported attribute, input and op of a model at once', async () => {
-    const bytes = handMade({ attrs: { clip: { float: 3 }, input_forget: 1, layout: 1, activations: ['Sigmoid', 'LeakyRelu', 'Tanh'] }, peephole: true, more: [{ op: 'Foo', name: 'mystery' }, { op: 'Erf', name: 'erf_1' }] });
+    const bytes = handMade({ attrs: { clip: { float: 3 }, input_forget: 1, layout: 2, activations: ['Sigmoid', 'LeakyRelu', 'Tanh'] }, peephole: true, more: [{ op: 'Foo', name: 'mystery' }, { op: 'Erf', name: 'erf_1' }] });
     await assert.rejects(loadOnnx(bytes), (e: Error) => {
       assert.ok(e instanceof OnnxImportError, e.message);
-      for (const what of [/op Foo 'mystery'/, /op Erf 'erf_1'/, /clip/, /input_forget/, /layout = 1/, /LeakyRelu/, /input P \(peephole/]) assert.match(e.message, what);
+      for (const what of [/op Foo 'mystery'/, /op Erf 'erf_1'/, /clip/, /input_forget/, /layout = 2/, /LeakyRelu/, /input P \(peephole/]) assert.match(e.message, what);
       return true;
     });
   });

@@ -1149,7 +1149,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (dir !== 'forward' && dir !== 'bidirectional' && dir !== 'reverse') problems.push(`direction '${dir}'`);
     if (attrOf(n, 'clip') !== undefined) problems.push(`attribute 'clip' (rnnkit's cells do not clip)`);
     if (op === 'LSTM' && attrInt(n, 'input_forget', 0) !== 0) problems.push(`input_forget = 1 (coupled input and forget gates)`);
-    if (attrInt(n, 'layout', 0) !== 0) problems.push(`layout = 1 (batch-major recurrent ops are not read; exporters write layout 0)`);
+    const layout = attrInt(n, 'layout', 0);
+    if (layout !== 0 && layout !== 1) problems.push(`layout = ${layout}`);
     let masked: MaskNode | null = null;
     const lens = ins[4];
     if (lens !== undefined) {
@@ -1219,7 +1220,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const resetAfter = op === 'GRU' && attrInt(n, 'linear_before_reset', 0) !== 0;
     const x = ins[0]!;
     if (!isTensor(x) || x.perm.length !== 3) problems.push(`input X is not a model sequence`);
-    else if (x.perm[0] !== 1 || x.perm[1] !== 0) throw new LayoutError(`${label}: input X is not laid out [T, B, features] (a time-major input that does not reach it, or a Transpose loadOnnx does not follow)`);
+    // layout 0: X is [T, B, features] (a Transpose of the model's batch-major input); layout 1: [B, T, features], the input as it is.
+    else if (layout === 1 ? x.perm[0] !== 0 || x.perm[1] !== 1 : x.perm[0] !== 1 || x.perm[1] !== 0) throw new LayoutError(`${label}: input X is not laid out ${layout === 1 ? '[B, T, features] (layout 1)' : '[T, B, features]'} (a time-major input that does not reach it, or a Transpose loadOnnx does not follow)`);
     const consts = [1, 2, 3].map((i) => ins[i]);
     for (const [i, c] of consts.entries()) if (c !== undefined && c.k !== 'const') problems.push(`input ${['W', 'R', 'B'][i]} is not a constant`);
     if (problems.length > 0) throw new Unsupported(`${label}: ${problems.join('; ')}`);
@@ -1269,7 +1271,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     for (let s = 0; s < S; s++) {
       const v = ins[5 + s];
       if (v === undefined || v.k === 'zeros' || (v.k === 'const' && v.c.data.every((z) => z === 0))) continue;
-      if (v.k !== 'dirs' || v.parts.length !== D || v.axes.join() !== 'D,B,F') {
+      if (v.k !== 'dirs' || v.parts.length !== D || v.axes.join() !== (layout === 1 ? 'B,D,F' : 'D,B,F')) {
         const from = v.k === 'tensor' && v.ref.node.kind === 'input' ? ` (it comes from graph input '${v.ref.node.name}', a [layers·directions, B, H] state: rnnkit's inputs put the batch axis first; export with zero initial states, or with one [B, H] input per state and direction)` : '';
         throw new Unsupported(`${label}: initial ${s === 0 ? 'h' : 'c'} is neither zeros nor one [B, H] model tensor per direction${from}`);
       }
@@ -1282,9 +1284,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     return [
       // A reverse op's Y is in input order; rnnkit's goBackwards layer returns processing order,
       // which a time reversal of Y gives (port seq0); Y itself (seqin0) has no rnnkit layer.
-      { k: 'dirs', axes: ['T', 'D', 'B', 'F'], parts: node.reverse ? [port(node, 'seqin0', [null, node.T, H])] : part('seq', [null, node.T, H]) },
-      { k: 'dirs', axes: ['D', 'B', 'F'], parts: part('h', [null, H]) },
-      ...(op === 'LSTM' ? [{ k: 'dirs', axes: ['D', 'B', 'F'], parts: part('c', [null, H]) } as Val] : []),
+      { k: 'dirs', axes: layout === 1 ? ['B', 'T', 'D', 'F'] : ['T', 'D', 'B', 'F'], parts: node.reverse ? [port(node, 'seqin0', [null, node.T, H])] : part('seq', [null, node.T, H]) },
+      { k: 'dirs', axes: layout === 1 ? ['B', 'D', 'F'] : ['D', 'B', 'F'], parts: part('h', [null, H]) },
+      ...(op === 'LSTM' ? [{ k: 'dirs', axes: layout === 1 ? ['B', 'D', 'F'] : ['D', 'B', 'F'], parts: part('c', [null, H]) } as Val] : []),
     ];
   }
 
