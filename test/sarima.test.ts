@@ -300,8 +300,13 @@ describe('Forecaster.evaluate: the SARIMA baseline', () => {
     assert.deepEqual(ev.sarima, forecastMetrics(ev.actual, rolled));
     // The airline model on a noisy trend + season: near the noise level (σ = 0.3), well under the last value's error.
     assert.ok(ev.sarima!.mae < 0.5 && ev.sarima!.mae < ev.lastValue.mae, `SARIMA MAE ${ev.sarima!.mae}, last value ${ev.lastValue.mae}`);
-    // No season: off unless asked; asked, ARIMA(1,1,1).
+    // No season: off unless asked or the combination is an ARIMA (then its row is shown beside the model); asked, ARIMA(1,1,1).
+    const comb = f.combination;
+    f.combination = null;
     assert.equal(f.evaluate(wave, { holtWinters: false, ets: false }).sarima, undefined);
+    f.combination = { ...comb!, kind: 'sarima', sarima: fitSarima(wave.slice(0, 100), defaultSarimaSpec()) };
+    assert.equal(sarimaName(f.evaluate(wave, { holtWinters: false, ets: false }).sarimaModel!), 'ARIMA(1,1,1)', 'an ARIMA combination: its row by default');
+    f.combination = comb;
     const arima = f.evaluate(wave, { sarima: true, holtWinters: false, ets: false });
     assert.equal(sarimaName(arima.sarimaModel!), 'ARIMA(1,1,1)');
     assert.equal(f.evaluate(wave, { season: 12, sarima: false, holtWinters: false, ets: false }).sarima, undefined);
@@ -334,8 +339,13 @@ describe('Forecaster.evaluate: ARIMA with Fourier pairs of the year for daily an
     // White noise σ = 2 has a mean absolute value of 2·√(2/π) ≈ 1.60: the Fourier model is near it (1.65), plain ARIMA(1,1,1) is not (1.87).
     assert.ok(ev.sarima!.mae < 0.92 * plain && ev.sarima!.mae < 1.1 * 2 * Math.sqrt(2 / Math.PI), `Fourier ARIMA MAE ${ev.sarima!.mae}, plain ARIMA(1,1,1) ${plain}`);
     assert.equal(f.evaluate(y, { times, sarima: false, holtWinters: false, ets: false }).sarima, undefined);
-    // Under a year of rows before the test part (test 0.7: 329 rows): no Fourier model, and no season, so none.
+    // Under a year of rows before the test part (test 0.7: 329 rows): no Fourier model, and no
+    // season, so none — unless the forecaster is combined with an ARIMA: then plain ARIMA(1,1,1).
+    const comb = f.combination;
+    f.combination = null;
     assert.equal(f.evaluate(y, { times, test: 0.7, holtWinters: false, ets: false }).sarima, undefined);
+    f.combination = comb;
+    if (comb?.kind === 'sarima') assert.equal(sarimaName(f.evaluate(y, { times, test: 0.7, holtWinters: false, ets: false }).sarimaModel!), 'ARIMA(1,1,1)');
     // Hourly rows: no yearly period in the calendar (the day, 24 rows, is the seasonal model's).
     const hourly = Array.from({ length: 200 }, (_, i) => Date.UTC(2020, 0, 1) + i * 3_600_000);
     const g = new Forecaster({ lookback: 7, horizon: 2, units: 2, seed: 1 });

@@ -213,7 +213,7 @@ const fill = (values: Record<string, unknown>): FillMethod | undefined => (value
 
 const BASELINES = ['holtWinters', 'ets', 'sarima'] as const;
 
-/** --baselines LIST as evaluate's options: those left out are off; those kept at evaluate's defaults (SARIMA only where it applies). */
+/** --baselines LIST as evaluate's options: those left out are off; those kept at evaluate's defaults (SARIMA with a season of 2–24 rows, a yearly Fourier ARIMA, or the ARIMA the forecaster is combined with). */
 function baselineOptions(values: Record<string, unknown>, command: string): { holtWinters?: false; ets?: false; sarima?: false } {
   const v = values.baselines;
   if (v === undefined || v === 'all') return {};

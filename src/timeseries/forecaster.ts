@@ -217,9 +217,11 @@ export interface ForecastEvaluateOptions {
   ets?: boolean;
   /**
    * Score the SARIMA baseline (fitSarima on the rows before the test part: (1,1,1)(0,1,1)s with a
-   * season, ARIMA(1,1,1) without). Default: true with a season from 2 to 24, false otherwise (a
-   * maximum-likelihood fit costs seconds on a few hundred rows, and its state grows with the
-   * season: a longer one, asked for, may be refused by fitSarima). With `times` and no season
+   * season, ARIMA(1,1,1) without). Default: true with a season from 2 to 24, or when the
+   * forecaster's combination is a SARIMA/ARIMA model (so the model the forecast leans on has its
+   * row beside it); false otherwise (a maximum-likelihood fit costs seconds on a few hundred
+   * rows, and its state grows with the season: a longer one, asked for, may be refused by
+   * fitSarima). With `times` and no season
    * of 2 to 24, when the rows' year is over 24 rows (daily, weekly rows) and a year of rows
    * precedes the test part: ARIMA(1,1,1) with 2 Fourier pairs of the year as regressors
    * (yearlyFourierExog), unless `sarima: false`. Otherwise, with a season over 24 rows and a
@@ -1763,7 +1765,7 @@ export class Forecaster {
       if (start < fourier.period) fourier = null;
     }
     const sarimaFit = fourier === null ? defaultSarimaSpec(m) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, start) };
-    if ((fourier !== null || (options.sarima ?? shortSeason)) && start >= sarimaMinRows(sarimaFit)) {
+    if ((fourier !== null || (options.sarima ?? (shortSeason || this.combination?.kind === 'sarima'))) && start >= sarimaMinRows(sarimaFit)) {
       const model = fitSarimaRecent(y, start, sarimaFit);
       if (fourier !== null) model.fourier = { period: fourier.period, pairs: fourier.pairs };
       const p = sarimaRolling(model, y, origins, H, fourier?.exog);
