@@ -3,15 +3,17 @@
  * evaluate (its baselines), on the series the notes quote: CO2's 593 training rows (season 12),
  * Seattle's daily maxima with two yearly Fourier pairs (ARIMA(1,1,1)), and a synthetic hourly
  * series with a daily season, whole and as the Forecaster's SARIMA fits it (sarimaFitStart).
- *   npx tsx tools/classicalCost.ts [--rounds 3]
- * Prints the best of the rounds per fit. Compare two versions by running this in a checkout
+ *   npx tsx tools/classicalCost.ts [--rounds 3] [--many]
+ * Prints the best of the rounds per fit. --many: also fitMany on 20 synthetic monthly series of
+ * 150 rows (season 12), with the per-series combination (combine 'auto') and without: CPU seconds
+ * of the fit and the pooled test MAE (one round). Compare two versions by running this in a checkout
  * of each, alternately, on a quiet machine.
  */
 import { parseArgs } from 'node:util';
-import { defaultSarimaSpec, fitSarima, sarimaFitStart, selectEts, selectHoltWinters, yearlyFourierExog } from '../src/index.js';
+import { Forecaster, defaultSarimaSpec, fitSarima, sarimaFitStart, selectEts, selectHoltWinters, yearlyFourierExog } from '../src/index.js';
 import { co2, vegaCsv } from '../test/helpers/classical.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string' }, many: { type: 'boolean' } } });
 const rounds = Number(values.rounds ?? 3);
 if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a positive integer, got ${values.rounds}`);
 
@@ -45,3 +47,27 @@ const rows: [string, () => unknown][] = [
   [`SARIMA (1,1,1)(0,1,1)24, hourly: the last ${hourly.length - from} rows (sarimaFitStart)`, () => fitSarima(hourly.subarray(from), defaultSarimaSpec(24))],
 ];
 for (const [name, fn] of rows) console.log(`${cpu(fn).toFixed(2).padStart(7)} s  ${name}`);
+
+if (values.many === true) {
+  // Levels 10–100, seasonal amplitudes up to 20% of the level, small drifts, 5% noise (seeded).
+  let s = 5;
+  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const series: Record<string, number[]> = {};
+  for (let k = 0; k < 20; k++) {
+    const level = 10 + 90 * u();
+    const amp = level * 0.2 * u();
+    const drift = 0.1 * (u() - 0.5);
+    series[`s${k}`] = Array.from({ length: 150 }, (_, i) => level + drift * i + amp * Math.sin((2 * Math.PI * i) / 12) + 0.05 * level * (u() - 0.5));
+  }
+  for (const combine of ['auto', false] as const) {
+    const f = new Forecaster({ lookback: 24, horizon: 6, season: 12, seed: 1, combine });
+    const t = process.cpuUsage();
+    await f.fitMany(series, { seed: 2 });
+    const d = process.cpuUsage(t);
+    const ev = f.evaluateMany(series, { holtWinters: false, ets: false, sarima: false });
+    console.log(`${((d.user + d.system) / 1e6).toFixed(2).padStart(7)} s  fitMany, 20 monthly series of 150 rows, combine ${String(combine)}: pooled test MAE ${ev.pooled.model.mae.toFixed(4)}`);
+    f.dispose();
+  }
+  // Worker threads the fits may hold would keep the process alive.
+  process.exit(0);
+}
