@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, holtWintersRolling, holtWintersStates, ONE_STEP_BAND, setSeed } from '../src/index.js';
+import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, holtWintersRolling, holtWintersStates, ONE_STEP_BAND, selectHoltWinters, setSeed } from '../src/index.js';
 import { checkCalendarSpec } from '../src/timeseries/calendar.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -169,6 +169,21 @@ describe('trend-adaptive references', () => {
       if (e >= 150) assert.ok(Math.abs(ev.predictions[n * 3]! - off - 30) < 1, `origin ${e}: from the new level (${ev.predictions[n * 3]! - off}), not the old one`);
     });
     assert.ok(moved > 30, `${moved} origins after the shift`);
+  });
+
+  it("'holtWinters' on a training part shorter than two seasons: chosen among the variants without a season", async () => {
+    // 34 rows, season 12, test 7 rows: validation 3 rows leave 24 for training (two seasons), 5 leave 22.
+    const z = y.slice(0, 34);
+    for (const [validation, seasonal] of [[0.1, true], [0.15, false]] as const) {
+      const f = new Forecaster({ combine: false, lookback: 6, horizon: 2, units: 2, seed: 1, season: 12 });
+      await f.fit(z, { epochs: 1, seed: 1, validation });
+      const hw = f.holtWintersModel!;
+      const train = z.slice(0, hw.n);
+      assert.equal(hw.n, seasonal ? 24 : 22, `validation ${validation}: training rows`);
+      assert.deepEqual(hw, selectHoltWinters(train, seasonal ? { period: 12 } : {}), `validation ${validation}: the reference is selectHoltWinters on the training part${seasonal ? ' with the season' : ' without one'}`);
+      if (!seasonal) assert.equal(hw.seasonal, null, 'no season on 22 rows');
+      f.dispose();
+    }
   });
 
   it("'line': the least-squares line through each window, extrapolated", async () => {

@@ -111,7 +111,8 @@ export interface ForecasterArgs {
   /** The target's reference in each window (needs windowRelative). Default: FORECASTER_DEFAULTS.reference. */
   reference?: ForecastReference;
   /**
-   * Season length (rows) of the Holt-Winters reference, and the default season of evaluate's
+   * Season length (rows) of the Holt-Winters reference (its seasonal variants need a training
+   * part of two seasons; on a shorter one the reference is chosen among the others), and the default season of evaluate's
    * seasonal baselines: a number; 'auto' — detected by the first fit from the training part (and
    * its times; detectSeason, season.ts), up to AUTO_SEASON_MAX (24) rows; null or 'none' — none.
    * Default: none.
@@ -1427,10 +1428,12 @@ export class Forecaster {
     if (this.usesHoltWinters) {
       const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + this.target]!);
       const m = this.season;
-      if (split.trainEnd < 10 || (m !== undefined && m >= 2 && split.trainEnd < 2 * m)) {
-        throw new RangeError(`${where}: the 'holtWinters' reference is fitted on the training part, and its ${split.trainEnd} rows are too few (at least 10${m !== undefined && m >= 2 ? ` and two seasons of ${m}` : ''}); use reference 'line' or 'last'`);
+      if (split.trainEnd < 10) {
+        throw new RangeError(`${where}: the '${this.reference}' reference is fitted on the training part, and its ${split.trainEnd} rows are too few (at least 10); use reference 'line' or 'last'`);
       }
-      this.holtWintersModel = selectHoltWinters(y, m !== undefined && m >= 2 ? { period: m } : {});
+      // The seasonal variants start from two seasons of rows; a shorter training part (a few years of
+      // monthly rows) chooses among the others, as the AICc may do anyway on a longer one.
+      this.holtWintersModel = selectHoltWinters(y, m !== undefined && m >= 2 && split.trainEnd >= 2 * m ? { period: m } : {});
       this.hwStart = Array.from(y.subarray(0, HW_START));
     }
     if (this.net === null) this.net = this.build();
