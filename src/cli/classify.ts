@@ -38,7 +38,8 @@ const MAX_CLASSES = 100;
 export const DEFAULT_SPAM_DIR = join(tmpdir(), 'rnnkit-spam');
 
 const DATA_HELP = `DATA is a CSV file with a header (--text-column, --label-column; several --label-column
-for multi-label data, each 0/1) or a directory with one sub-directory of .txt files per
+for multi-label data, each 0/1; fields separated by commas, semicolons or tabs, as the
+header line shows) or a directory with one sub-directory of .txt files per
 class (Keras's text_dataset_from_directory layout: the sub-directory names are the classes).`;
 
 const TRAIN_HELP = `Usage: rnnkit classify train DATA --out DIR [options]

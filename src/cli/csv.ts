@@ -14,6 +14,27 @@ export interface Table {
   rows: string[][];
   /** File line (1-based) where each row starts. */
   lines: number[];
+  /** The field separator, read from the header line (see detectDelimiter). */
+  delimiter: Delimiter;
+}
+
+export type Delimiter = ',' | ';' | '\t';
+
+/**
+ * The field separator of a file from its header line: a tab where the header holds tabs (a TSV
+ * export), else a semicolon where it holds more semicolons than commas (a spreadsheet saved in a
+ * locale whose decimal mark is the comma), else a comma. Characters inside double quotes do not count.
+ */
+export function detectDelimiter(text: string): Delimiter {
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const ch of text.replace(/^\uFEFF/, '')) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && ch in counts) counts[ch as Delimiter]++;
+  }
+  if (counts['\t'] > 0 && counts['\t'] >= counts[','] && counts['\t'] >= counts[';']) return '\t';
+  return counts[';'] > counts[','] ? ';' : ',';
 }
 
 export async function readTable(file: string): Promise<Table> {
@@ -27,15 +48,16 @@ export async function readTable(file: string): Promise<Table> {
     throw new CliError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(e as Error).message}`);
   }
   let records: { record: string[]; info: { lines: number } }[];
+  const delimiter = detectDelimiter(text);
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true, delimiter }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (e) {
     throw new CliError(`${file}: not valid CSV: ${(e as Error).message.split('\n')[0]}`);
   }
   if (records.length === 0) throw new CliError(`${file} is empty`);
   const [head, ...body] = records;
   // info.lines: the file line where the record ends (its only line unless a quoted field spans lines).
-  return { file, header: head!.record, rows: body.map((r) => r.record), lines: body.map((r) => r.info.lines) };
+  return { file, header: head!.record, rows: body.map((r) => r.record), lines: body.map((r) => r.info.lines), delimiter };
 }
 
 export function columnIndex(table: Table, name: string, option: string): number {
@@ -46,9 +68,16 @@ export function columnIndex(table: Table, name: string, option: string): number 
 
 const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null']);
 
+/** A number written with a decimal comma (3,14 or -0,5e3): what semicolon-separated files hold. */
+const DECIMAL_COMMA = /^[-+]?\d+,\d+([eE][-+]?\d+)?$/;
+/** 1,234 or 1,234,567.5: a number with thousands separators, which is refused with a hint. */
+const THOUSANDS = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
+
 /**
  * Numeric columns (in the order of `names`) as a series. Non-numbers are refused by line and
- * column; missing values (empty, NA, NaN, null) are gaps, refused unless `fill` is given.
+ * column; missing values (empty, NA, NaN, null) are gaps, refused unless `fill` is given. In a
+ * semicolon-separated file a decimal comma is read as the decimal point (3,14 is 3.14); in a
+ * comma- or tab-separated one "3,14" is refused (it could be a thousands separator).
  */
 export function numericSeries(table: Table, names: readonly string[], option: string, fill?: FillMethod): Series {
   const idx = names.map((n) => columnIndex(table, n, option));
@@ -62,8 +91,11 @@ export function numericSeries(table: Table, names: readonly string[], option: st
         data[r * C + c] = NaN;
         return;
       }
-      const v = Number(raw);
-      if (!Number.isFinite(v)) throw new CliError(`${table.file}: line ${table.lines[r]}, column '${names[c]}': ${JSON.stringify(raw)} is not a number`);
+      const v = Number(table.delimiter === ';' && DECIMAL_COMMA.test(raw) ? raw.replace(',', '.') : raw);
+      if (!Number.isFinite(v)) {
+        const hint = THOUSANDS.test(raw) ? ' (thousands separators are not read: write 1234.5, not 1,234.5)' : '';
+        throw new CliError(`${table.file}: line ${table.lines[r]}, column '${names[c]}': ${JSON.stringify(raw)} is not a number${hint}`);
+      }
       data[r * C + c] = v;
     });
   });

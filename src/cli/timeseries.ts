@@ -18,7 +18,8 @@ const TRAIN_HELP = `Usage: rnnkit timeseries train data.csv --target COL --lookb
        rnnkit timeseries train data.csv --target COL --horizon N --auto [--budget S] [options]
 
 Train a recurrent forecaster on a CSV file (a header row, one row per time step, oldest
-first). The rows are split in time order: training, then validation (early stopping, best
+first; separated by commas, semicolons — then 3,14 is read as 3.14 — or tabs, as the header
+line shows). The rows are split in time order: training, then validation (early stopping, best
 weights kept), then the test part, where the model's errors are printed beside those of the
 last-value, (with --season) seasonal-naive, Holt-Winters and ETS baselines (Holt-Winters: the
 exponential-smoothing variant with the lowest AICc, seasonal with --season, fitted on the
@@ -406,7 +407,7 @@ function splitById(table: Table, idColumn: string): Map<string, Table> {
     const id = (row[i] ?? '').trim();
     if (id === '') throw new CliError(`${table.file}: line ${table.lines[r]}, column '${idColumn}' (--id-column) is empty; every row needs its series id`);
     let t = out.get(id);
-    if (t === undefined) out.set(id, (t = { file: `${table.file} (${idColumn} '${id}')`, header: table.header, rows: [], lines: [] }));
+    if (t === undefined) out.set(id, (t = { file: `${table.file} (${idColumn} '${id}')`, header: table.header, rows: [], lines: [], delimiter: table.delimiter }));
     t.rows.push(row);
     t.lines.push(table.lines[r]!);
   });

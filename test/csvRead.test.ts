@@ -1,0 +1,62 @@
+/**
+ * How `rnnkit timeseries` and `rnnkit classify` read a CSV file (src/cli/csv.ts): the field
+ * separator from the header line (comma, semicolon, tab), a decimal comma in semicolon files,
+ * and numbers with thousands separators refused with a hint.
+ */
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { detectDelimiter, numericSeries, readTable } from '../src/cli/csv.js';
+import { assertUserError, rnnkit } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvread-'));
+const write = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const values = Array.from({ length: 60 }, (_, i) => 10 + 3 * Math.sin(i / 2) + 0.05 * i);
+const month = (i: number): string => `${2000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01`;
+
+test('detectDelimiter: from the header line, quoted characters and later lines not counted', () => {
+  assert.equal(detectDelimiter('date,value\n1;2;3;4\n'), ',');
+  assert.equal(detectDelimiter('\uFEFFdate;value;"a,b,c"\r\n1,5;2\n'), ';');
+  assert.equal(detectDelimiter('id\trate\n1001\t.097\n'), '\t');
+  assert.equal(detectDelimiter('"a;b",c\n'), ',', 'the semicolon is inside quotes');
+  assert.equal(detectDelimiter('value\n1\n'), ',', 'one column: the comma');
+});
+
+test('a semicolon file with decimal commas and a tab file read as the comma file: the same numbers', async () => {
+  const comma = write('comma.csv', ['date,value', ...values.map((v, i) => `${month(i)},${v.toFixed(4)}`)].join('\n') + '\n');
+  const semi = write('semi.csv', ['date;value', ...values.map((v, i) => `${month(i)};${v.toFixed(4).replace('.', ',')}`)].join('\r\n') + '\r\n');
+  const tab = write('tab.tsv', ['date\tvalue', ...values.map((v, i) => `${month(i)}\t${v.toFixed(4)}`)].join('\n') + '\n');
+  const want = numericSeries(await readTable(comma), ['value'], '--target');
+  for (const file of [semi, tab]) {
+    const t = await readTable(file);
+    assert.deepEqual(t.header, ['date', 'value'], `${file}: header`);
+    assert.deepEqual(numericSeries(t, ['value'], '--target').data, want.data, `${file}: values`);
+  }
+  // A decimal comma is read only in a semicolon file.
+  const tabComma = await readTable(write('tabcomma.tsv', 'date\tvalue\n2000-01-01\t10,5\n'));
+  assert.throws(() => numericSeries(tabComma, ['value'], '--target'), /line 2, column 'value': "10,5" is not a number/);
+});
+
+test('rnnkit timeseries train on a semicolon file with decimal commas: the forecasts of the comma file', () => {
+  const comma = write('c.csv', ['date,value', ...values.map((v, i) => `${month(i)},${v.toFixed(4)}`)].join('\n') + '\n');
+  const semi = write('s.csv', ['date;value', ...values.map((v, i) => `${month(i)};${v.toFixed(4).replace('.', ',')}`)].join('\n') + '\n');
+  const run = (file: string): string => {
+    const r = rnnkit('timeseries', 'train', file, '--target', 'value', '--time-column', 'date', '--lookback', '6', '--horizon', '2', '--epochs', '2', '--units', '2', '--combine', 'none', '--baselines', 'none', '--workers', '1');
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.replaceAll(file, 'FILE');
+  };
+  const a = run(comma);
+  assert.match(a, /model\s+\d/, 'the test-part table');
+  assert.equal(run(semi), a);
+});
+
+test('numbers with thousands separators are refused with a hint, by line and column', () => {
+  const file = write('thousands.csv', ['date,value', ...values.map((v, i) => `${month(i)},"${i === 3 ? '1,234.5' : v.toFixed(2)}"`)].join('\n') + '\n');
+  assertUserError(rnnkit('timeseries', 'train', file, '--target', 'value', '--lookback', '4', '--horizon', '1', '--epochs', '1'), 1, /thousands\.csv: line 5, column 'value': "1,234\.5" is not a number \(thousands separators are not read: write 1234\.5, not 1,234\.5\)/);
+});
