@@ -10,7 +10,11 @@
  * the default. The series: vega-datasets' CO2 and Seattle, and the datasets bundled with
  * Debian's python3-statsmodels, read from their CSV files (no Python needed).
  *
- *   npx tsx tools/forecastSeries.ts [--seeds 1,2,3] [--only co2,nile,...] [--combine auto|false]
+ *   npx tsx tools/forecastSeries.ts [--seeds 1,2,3] [--only co2,nile,...] [--combine auto|false] [--rows N] [--lookback N] [--horizon N]
+ *
+ * --rows N keeps each series' first N rows: a short series (a few years of monthly sales) is
+ * what many users have, and where the network has the fewest windows to learn from.
+ * --lookback/--horizon replace every series' own (short series need shorter windows).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -76,7 +80,14 @@ const SETS: Record<string, SetDef> = {
   infl: { label: 'US inflation quarterly (sm)', needs: join(SM, 'macrodata/macrodata.csv'), lookback: 12, horizon: 4, load: () => column(join(SM, 'macrodata/macrodata.csv'), quarter, 'infl') },
 };
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3' }, only: { type: 'string' }, combine: { type: 'string', default: 'auto' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3' }, only: { type: 'string' }, combine: { type: 'string', default: 'auto' }, rows: { type: 'string' }, lookback: { type: 'string' }, horizon: { type: 'string' } } });
+const positive = (name: 'rows' | 'lookback' | 'horizon'): number | undefined => {
+  const v = values[name] === undefined ? undefined : Number(values[name]);
+  if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new Error(`--${name}: a positive integer, got ${values[name]}`);
+  return v;
+};
+const [keepRows, lookbackArg, horizonArg] = [positive('rows'), positive('lookback'), positive('horizon')];
+for (const set of Object.values(SETS)) [set.lookback, set.horizon] = [lookbackArg ?? set.lookback, horizonArg ?? set.horizon];
 const seeds = values.seeds!.split(',').map(Number);
 if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds: integers separated by commas, got ${values.seeds}`);
 const only = values.only === undefined ? Object.keys(SETS) : values.only.split(',');
@@ -120,7 +131,9 @@ for (const key of only) {
     notes.push(`${key}: ${set.needs} not found, skipped`);
     continue;
   }
-  const { y, times } = set.load();
+  const loaded = set.load();
+  const y = keepRows === undefined ? loaded.y : loaded.y.slice(0, keepRows);
+  const times = keepRows === undefined || loaded.times === undefined ? loaded.times : loaded.times.slice(0, keepRows);
   const test: number[] = [];
   const alone: number[] = [];
   const val: [number, number, number][] = [];
@@ -170,7 +183,7 @@ for (const key of only) {
 }
 const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
 const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`Test-part MAE (last 20% of the rows, every origin), seeds ${seeds.join(',')}, combine ${String(combine)}`);
+console.log(`Test-part MAE (last 20% of the rows, every origin), seeds ${seeds.join(',')}, combine ${String(combine)}${keepRows === undefined ? '' : `, each series' first ${keepRows} rows`}`);
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of table) console.log(line(r));
