@@ -1,15 +1,16 @@
 /**
- * The time column of `rnnkit timeseries` CSVs (src/cli/csv.ts): rows must run oldest first
- * (a newest-first file is refused saying so, unsorted or repeated times name their lines),
- * and gaps in the spacing are reported once on stderr.
+ * The time column of `rnnkit timeseries` CSVs (src/cli/csv.ts): times without a zone are UTC
+ * whatever the machine's zone, rows must run oldest first (a newest-first file is refused
+ * saying so, unsorted or repeated times name their lines), gaps in the spacing are reported
+ * once on stderr, and forecast times are printed in one format.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { timeGaps } from '../src/cli/csv.js';
-import { assertUserError, rnnkit } from './helpers/cli.js';
+import { parseTime, timeGaps } from '../src/cli/csv.js';
+import { assertUserError, rnnkit, rnnkitWithEnv } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvtime-'));
 /** A monthly CSV of n rows from 2000-01, values a sine; `dates` may replace the dates. */
@@ -44,4 +45,50 @@ test('rnnkit timeseries: a newest-first file and unsorted or repeated times are 
   const even = train(csv('even.csv', 40));
   assert.equal(even.code, 0, even.stderr);
   assert.doesNotMatch(even.stderr, /warning/);
+});
+
+test("parseTime: a time without a zone is UTC in any machine zone; a zone given is kept", () => {
+  const saved = process.env.TZ;
+  try {
+    for (const tz of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+      process.env.TZ = tz; // Node re-reads the zone when TZ is assigned
+      const cases: [string, number][] = [
+        ['2010-03-14T02:00:00', Date.UTC(2010, 2, 14, 2)], // no such local time in New York
+        ['2010-03-14 02:30', Date.UTC(2010, 2, 14, 2, 30)],
+        ['2010-03-14T02:00:00.250', Date.UTC(2010, 2, 14, 2, 0, 0, 250)],
+        ['2010-03-14', Date.UTC(2010, 2, 14)],
+        ['2010-03', Date.UTC(2010, 2, 1)],
+        ['Jan 1 2000', Date.UTC(2000, 0, 1)],
+        ['01/02/2000', Date.UTC(2000, 0, 2)],
+        ['2000/01/02 10:30', Date.UTC(2000, 0, 2, 10, 30)],
+        ['2010-03-14T02:00:00Z', Date.UTC(2010, 2, 14, 2)],
+        ['2010-03-14T02:00:00+02:00', Date.UTC(2010, 2, 14, 0)],
+        ['2000-01-02 10:30:00+01', Date.UTC(2000, 0, 2, 9, 30)],
+        ['1999-12-31 23:59:59 -0500', Date.UTC(2000, 0, 1, 4, 59, 59)],
+        ['Tue, 01 Feb 2000 00:00:00 GMT', Date.UTC(2000, 1, 1)],
+      ];
+      for (const [raw, want] of cases) assert.equal(parseTime(raw), want, `${tz}: ${raw} → ${new Date(parseTime(raw)).toISOString()}`);
+      assert.ok(Number.isNaN(parseTime('hello')), `${tz}: not a date`);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});
+
+test('hourly rows across a daylight-saving change train on a machine in New York; the forecast prints every time in full', () => {
+  // 2010-03-14T02:00 does not exist in New York's local time: read as local, it became 03:00, the next row's time.
+  const start = Date.UTC(2010, 2, 12);
+  const path = join(dir, 'hourly.csv');
+  const rows = Array.from({ length: 96 }, (_, i) => `${new Date(start + i * 3_600_000).toISOString().slice(0, 19)},${(10 + Math.sin(i / 4)).toFixed(3)}`);
+  writeFileSync(path, ['date,value', ...rows].join('\n') + '\n');
+  const out = join(dir, 'hourly-model');
+  const env = { TZ: 'America/New_York' };
+  const r = rnnkitWithEnv(env, '', 'timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '6', '--horizon', '2', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /gap/, 'no gap: the rows are evenly spaced in UTC');
+  const f = rnnkitWithEnv(env, '', 'timeseries', 'forecast', out, path, '--steps', '3');
+  assert.equal(f.code, 0, f.stderr);
+  const times = f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]);
+  assert.deepEqual(times, ['2010-03-16T00:00:00.000Z', '2010-03-16T01:00:00.000Z', '2010-03-16T02:00:00.000Z'], 'the midnight in full, as the other hours');
 });

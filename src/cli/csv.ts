@@ -103,7 +103,22 @@ export function numericSeries(table: Table, names: readonly string[], option: st
   return fill === undefined ? s : fillGaps(s, fill, names);
 }
 
-/** Times (ms since epoch) of a date column; a value Date.parse cannot read is refused by line. */
+/** A time written with its zone: a Z or an offset after the clock time, or a zone's name. */
+const ZONED = /(\dZ|\d:\d\d(:\d\d(\.\d+)?)?\s*[+-]\d\d(:?\d\d)?|\b(UTC|GMT|UT)([+-]\d\d?(:?\d\d)?)?|\b[ECMP][SD]T)$/i;
+
+/**
+ * A date cell as ms since 1970 (NaN when it is not a date). A time without a zone is read as UTC,
+ * not as the machine's local time (what Date.parse does with '2010-03-14T02:00:00' or
+ * 'Jan 1 2000'): the same file must give the same series on every machine, and hourly rows
+ * written in local time would otherwise lose or repeat an hour at each daylight-saving change.
+ * ISO dates alone ('2010-03-14', '2010-03') are UTC already; a zone given is kept.
+ */
+export function parseTime(raw: string): number {
+  if (ZONED.test(raw) || /^\d{4}(-\d\d){0,2}$/.test(raw)) return Date.parse(raw);
+  if (/^\d{4}-\d\d-\d\dT/.test(raw)) return Date.parse(`${raw}Z`);
+  return Date.parse(`${raw} UTC`);
+}
+
 /**
  * The time column as numbers (dates as ms since 1970, or plain numbers). The rows must run
  * oldest first with no time twice (a newest-first file is refused, saying so); gaps in the
@@ -114,7 +129,7 @@ export function timeColumn(table: Table, name: string): number[] {
   const i = columnIndex(table, name, '--time-column');
   const times = table.rows.map((row, r) => {
     const raw = (row[i] ?? '').trim();
-    const t = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw);
+    const t = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : parseTime(raw);
     if (!Number.isFinite(t)) throw new CliError(`${table.file}: line ${table.lines[r]}, column '${name}': ${JSON.stringify(raw)} is not a date`);
     return t;
   });

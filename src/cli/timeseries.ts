@@ -195,12 +195,16 @@ function timeInfo(column: string, times: number[]): TimeInfo | undefined {
 
 function futureTimes(info: TimeInfo | undefined, steps: number): string[] | undefined {
   if (info === undefined) return undefined;
+  // Dates alone where every forecast time falls on a midnight (whole days or months from one);
+  // else every time in full, so an hourly forecast does not print its midnights as bare dates.
+  const DAY = 86_400_000;
+  const dateOnly = info.last % DAY === 0 && (info.months !== undefined || info.ms! % DAY === 0);
   return Array.from({ length: steps }, (_, i) => {
     const d = new Date(info.last);
     if (info.months !== undefined) d.setUTCMonth(d.getUTCMonth() + info.months * (i + 1));
     else d.setTime(info.last + info.ms! * (i + 1));
     const iso = d.toISOString();
-    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+    return dateOnly ? iso.slice(0, 10) : iso;
   });
 }
 

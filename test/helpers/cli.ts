@@ -20,7 +20,12 @@ export function rnnkit(...args: string[]): Run {
 
 /** The same, with `input` on its standard input. */
 export function rnnkitWithInput(input: string, ...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', input, env: { ...process.env, RNNKIT_DEBUG: '' } });
+  return rnnkitWithEnv({}, input, ...args);
+}
+
+/** The same, with `env` added to the environment (e.g. a TZ). */
+export function rnnkitWithEnv(env: Record<string, string>, input: string, ...args: string[]): Run {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', input, env: { ...process.env, RNNKIT_DEBUG: '', ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
