@@ -12,7 +12,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, chronologicalSplit, fitAuto } from '../src/index.js';
+import { FORECASTER_DEFAULTS, Forecaster, chronologicalSplit, fitAuto } from '../src/index.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -62,6 +62,26 @@ describe("Forecaster season 'auto'", () => {
       assert.equal(h.season, 12);
       assert.equal(h.seasonSource, 'detected');
       assert.equal(h.metadata().seasonDetected, true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is the default, as the CLI's --season: no season option detects 12; a model saved without a season loads without one", async () => {
+    assert.equal(FORECASTER_DEFAULTS.season, 'auto');
+    const y = seasonal(240, 1);
+    const f = new Forecaster({ combine: false, lookback: 12, horizon: 3, ensemble: 1, units: 4, calendar: false, seed: 1 });
+    assert.equal(f.seasonSource, 'pending');
+    await f.fit(y, { epochs: 1, seed: 2 });
+    assert.deepEqual([f.season, f.seasonSource], [12, 'detected']);
+    const g = new Forecaster({ combine: false, lookback: 12, horizon: 3, season: 'none', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    await g.fit(y, { epochs: 1, seed: 2 });
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-auto-'));
+    try {
+      await g.save(dir);
+      const h = await Forecaster.load(dir);
+      assert.deepEqual([h.season, h.seasonSource], [undefined, 'none'], 'loaded without a season, not waiting to detect one');
+      assert.deepEqual(h.forecast(y), g.forecast(y));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

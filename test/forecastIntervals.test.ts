@@ -149,7 +149,7 @@ function noisySeason(n: number, seed: number): number[] {
 
 /** A small, fast quantile forecaster ('line' reference: no Holt-Winters fit; no calendar). */
 const small = (extra: Record<string, unknown> = {}): Forecaster =>
-  new Forecaster({ lookback: 24, horizon: 3, units: 8, ensemble: 1, reference: 'line', calendar: false, quantiles: [0.05, 0.1, 0.5, 0.9, 0.95], seed: 3, ...extra });
+  new Forecaster({ lookback: 24, horizon: 3, units: 8, ensemble: 1, reference: 'line', season: 'none', calendar: false, quantiles: [0.05, 0.1, 0.5, 0.9, 0.95], seed: 3, ...extra });
 const NO_BASELINES = { holtWinters: false, ets: false, sarima: false } as const;
 
 describe('Forecaster calibration', () => {

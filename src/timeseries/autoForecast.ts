@@ -110,7 +110,7 @@ export async function fitAuto(input: SeriesInput | Series, args: Omit<Forecaster
   if (refs.length === 0) throw new RangeError(`${where}: references is empty`);
 
   // The season the candidates share: detected once here (on the training part, as fit would) so the default lookbacks can follow it.
-  const detect = args.season === 'auto';
+  const detect = (args.season === undefined ? FORECASTER_DEFAULTS.season : args.season) === 'auto';
   let season: number | undefined;
   if (detect) {
     const target = args.target ?? 0;

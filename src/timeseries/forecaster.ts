@@ -63,6 +63,8 @@ export const FORECASTER_DEFAULTS = {
   // Chosen on the validation parts (tools/forecastQuality.ts, 3 seeds): CO2 MAE 0.373 vs 'last'
   // 0.476, 'seasonalLine' 0.453, 'line' 0.493; Seattle 2.445 vs 'last' 2.438 (a tie).
   reference: 'holtWinters',
+  // Detected on the training part (detectSeason), as the CLI's --season auto.
+  season: 'auto',
   calendar: 'auto',
   // Three networks: on the validation parts (5 seeds CO2, 3 Seattle) MAE 0.367 vs 0.372 for one
   // and 2.440 vs 2.445, and a narrower spread over seeds (CO2 test 0.437-0.458 vs 0.440-0.493),
@@ -115,7 +117,8 @@ export interface ForecasterArgs {
    * part of two seasons; on a shorter one the reference is chosen among the others), and the default season of evaluate's
    * seasonal baselines: a number; 'auto' — detected by the first fit from the training part (and
    * its times; detectSeason, season.ts), up to AUTO_SEASON_MAX (24) rows; null or 'none' — none.
-   * Default: none.
+   * Default: FORECASTER_DEFAULTS.season ('auto', as the CLI's --season). Detection looks only at
+   * the training part; a model saved without a season loads without one.
    */
   season?: number | 'auto' | 'none' | null;
   /**
@@ -738,7 +741,7 @@ export class Forecaster {
     if (!this.windowRelative && args.reference !== undefined) throw new RangeError(`${where}: reference ${show(args.reference)} needs windowRelative: true (without it the values are not measured from a reference)`);
     this.reference = args.reference ?? FORECASTER_DEFAULTS.reference;
     if (!REFERENCES.includes(this.reference)) throw new RangeError(`${where}: reference must be one of ${REFERENCES.map((r) => `'${r}'`).join(', ')}, got ${show(args.reference)}`);
-    const sa = args.season;
+    const sa = args.season === undefined ? FORECASTER_DEFAULTS.season : args.season;
     if (sa !== undefined && sa !== null && sa !== 'auto' && sa !== 'none' && (!Number.isInteger(sa) || (sa as number) < 1)) throw new RangeError(`${where}: season must be a positive integer (rows per season), 'auto' or null/'none', got ${show(sa)}`);
     this.season = typeof sa === 'number' ? sa : undefined;
     this.seasonSource = typeof sa === 'number' ? 'given' : sa === 'auto' ? 'pending' : 'none';
@@ -1989,7 +1992,7 @@ export class Forecaster {
           windowRelative,
           // Models saved before references existed measured from the last value.
           ...(windowRelative ? { reference: meta.reference ?? 'last' } : {}),
-          ...(meta.season !== undefined && meta.season !== null ? { season: meta.season } : {}),
+          season: meta.season ?? 'none',
           calendar: meta.calendar === undefined || meta.calendar === null ? false : meta.calendar,
           ensemble: meta.ensemble ?? 1,
           // Models saved before combinations existed forecast with the network alone.
