@@ -121,7 +121,8 @@ describe('Forecaster combine', () => {
         [{ weights: [0.5, 2, 0] }, /combination\.weights must be 3 numbers in \[0, 1\]/],
         [{ weights: [0.5] }, /combination\.weights must be 3 numbers/],
         [{ extra: 1 }, /combination.*'extra'/],
-        [{ kind: 'arima' }, /combination\.kind must be 'ets' or 'sarima'/],
+        [{ kind: 'arima' }, /combination\.kind must be 'ets', 'sarima' or 'seasonalNaive'/],
+        [{ period: 12 }, /combination: an '(ets|sarima)' combination has no period field/],
         [{ start: [] }, /combination\.start must be 1…3 finite numbers/],
         [{ guard: -1 }, /combination\.guard must be ≥ 0/],
         [{ guard: 'x' }, /combination\.guard must be a finite number/],
@@ -183,12 +184,13 @@ describe('Forecaster combine', () => {
     const g = (): number => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
     for (let i = 0; i < 900; i++) g();
     const z = Array.from({ length: 300 }, (_, i) => (i === 100 ? 500 : 10 + 3 * Math.sin((2 * Math.PI * i) / 12) + 0.3 * g()));
-    const f = new Forecaster({ lookback: 24, horizon: 6, season: 12, units: 4, seed: 1 });
+    // A lookback under the season leaves the seasonal naive candidate out (it is kept here otherwise).
+    const f = new Forecaster({ lookback: 11, horizon: 6, season: 12, units: 4, seed: 1 });
     await f.fit(z, { epochs: 2, seed: 101 });
     const c = f.combination!;
     assert.ok(c !== null && c.kind === 'ets', `combined with ETS: ${c?.name ?? f.combinationNote}`);
     const { trainEnd, validationEnd } = chronologicalSplit(300, {});
-    const valO = windowOrigins(validationEnd, { lookback: 24, horizon: 6, targetStart: trainEnd, targetEnd: validationEnd });
+    const valO = windowOrigins(validationEnd, { lookback: 11, horizon: 6, targetStart: trainEnd, targetEnd: validationEnd });
     const actual = valO.flatMap((e) => z.slice(e + 1, e + 7));
     const before = z.slice(0, validationEnd);
     const trainFit = selectEts(z.slice(0, trainEnd), { period: 12 });
@@ -199,6 +201,62 @@ describe('Forecaster combine', () => {
     const ev = f.evaluate(z, { holtWinters: false, ets: false, sarima: false });
     assert.ok(ev.model.mae < 1, `test MAE ${ev.model.mae}`);
     f.dispose();
+  });
+
+  it('the seasonal naive forecast is a candidate with a season and a lookback of a season: on a seasonal random walk it is kept; forecasts, save/load and refusals', async () => {
+    // y_t = y_{t−6} + noise: the seasonal naive forecast is the best there is, and the airline
+    // SARIMA's extra difference and ETS's smoothing both trail it on the validation part.
+    let r = 11;
+    const u = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
+    const z: number[] = [50, 54, 49, 57, 52, 47];
+    for (let t = 6; t < 240; t++) z.push(z[t - 6]! + 2 * u());
+    const f = new Forecaster({ lookback: 12, horizon: H, season: 6, units: 4, seed: 3 });
+    await f.fit(z, { epochs: 3, seed: 1 });
+    const c = f.combination!;
+    assert.ok(c !== null, f.combinationNote ?? 'no combination');
+    assert.deepEqual([c.kind, c.name, c.period], ['seasonalNaive', 'seasonal naive (6)', 6]);
+    assert.ok(c.validation.seasonalNaive! < Math.min(c.validation.ets ?? Infinity, c.validation.sarima ?? Infinity), JSON.stringify(c.validation));
+    assert.ok(c.validation.combined <= Math.min(c.validation.network, c.validation.seasonalNaive!) + 1e-12, JSON.stringify(c.validation));
+    // Each step w·network + (1 − w)·the value a season before, by hand.
+    const ev = f.evaluate(z, { holtWinters: false, ets: false, sarima: false });
+    f.combination = null;
+    const netT = f.predictFrom(z, ev.origins, H);
+    f.combination = c;
+    assert.equal(ev.guarded ?? 0, 0, 'a calm series: no origin off its data');
+    ev.origins.forEach((e, n) => {
+      for (let h = 0; h < H; h++) {
+        const w = c.weights[h]!;
+        const want = w * netT[n * H + h]! + (1 - w) * z[e + 1 + h - 6]!;
+        assert.ok(Math.abs(ev.predictions[n * H + h]! - want) < 1e-9, `origin ${e} step ${h + 1}: ${ev.predictions[n * H + h]} vs ${want}`);
+      }
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcomb-sn-'));
+    try {
+      await f.save(dir);
+      const g = await Forecaster.load(dir);
+      assert.deepEqual(g.combination, JSON.parse(JSON.stringify(c)));
+      assert.deepEqual(g.forecast(z, 4), f.forecast(z, 4));
+      const file = join(dir, 'model.json');
+      const json = JSON.parse(await readFile(file, 'utf8'));
+      for (const [patch, msg] of [
+        [{ period: 1 }, /combination\.period must be an integer from 2 to 24, got 1/],
+        [{ period: 6.5 }, /combination\.period must be an integer from 2 to 24/],
+        [{ period: undefined }, /combination\.period must be an integer/],
+        [{ ets: {} }, /a 'seasonalNaive' combination has no ets, sarima or fourier field/],
+      ] as const) {
+        const copy = structuredClone(json);
+        Object.assign(copy.userDefinedMetadata.rnnkitForecaster.combination, patch);
+        await writeFile(file, JSON.stringify(copy));
+        await assert.rejects(Forecaster.load(dir), (e: Error) => e instanceof ModelFormatError && msg.test(e.message), JSON.stringify(patch));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // A lookback shorter than the season: early origins have no value a season back, no candidate.
+    const short = new Forecaster({ lookback: 4, horizon: H, season: 6, units: 4, seed: 3 });
+    await short.fit(z, { epochs: 1, seed: 1 });
+    assert.ok(short.combination !== null && short.combination.kind !== 'seasonalNaive' && short.combination.validation.seasonalNaive === undefined, JSON.stringify(short.combination?.validation));
+    for (const x of [f, short]) x.dispose();
   });
 
   it('combine false: the network alone; bad values refused; a series without a validation window: none, and the note says why', async () => {

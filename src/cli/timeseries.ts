@@ -66,9 +66,11 @@ Options:
                               sin/cos of the time of year, week or day, as the spacing suggests)
   --ensemble N                networks trained side by side; the forecast is their median
                               (default ${DEFAULTS.ensemble})
-  --combine auto|none         auto: combine the network's forecast with ETS or SARIMA (the one
-                              better on the validation part; both fitted on the training part),
-                              a weight per step chosen on the validation part; seconds of CPU
+  --combine auto|none         auto: combine the network's forecast with ETS, SARIMA or (with a
+                              season of 2-24 and a lookback of a season) the seasonal naive
+                              forecast, the one best on the validation part (ETS and SARIMA
+                              fitted on the training part), a weight per step chosen on the
+                              validation part; seconds of CPU
                               more on a few hundred rows; with --id-column each series gets
                               its own, chosen on its own parts (default ${DEFAULTS.combine})
   --quantiles A,B,…           forecast these quantiles (pinball loss; 0.5 among them is the
@@ -392,8 +394,9 @@ function combinationLine(c: Forecaster['combination'], note: string | null): str
   if (c === null) return note === null ? null : `Combination: none (${note})`;
   const v = c.validation;
   const w = c.weights.map((x) => x.toFixed(2));
-  const parts = [`network ${v.network.toPrecision(4)}`, ...(v.ets !== undefined ? [`ETS ${v.ets.toPrecision(4)}`] : []), ...(v.sarima !== undefined ? [`SARIMA ${v.sarima.toPrecision(4)}`] : []), `combined ${v.combined.toPrecision(4)}`];
-  return `Combined with ${c.name} (re-fitted on the rows before the test part): network weight per step ${w.join(' ')}; validation MAE ${parts.join(', ')} (${v.windows} windows); classical fits ${c.seconds.toFixed(1)} s`;
+  const parts = [`network ${v.network.toPrecision(4)}`, ...(v.ets !== undefined ? [`ETS ${v.ets.toPrecision(4)}`] : []), ...(v.sarima !== undefined ? [`SARIMA ${v.sarima.toPrecision(4)}`] : []), ...(v.seasonalNaive !== undefined ? [`seasonal naive ${v.seasonalNaive.toPrecision(4)}`] : []), `combined ${v.combined.toPrecision(4)}`];
+  const refit = c.kind === 'seasonalNaive' ? '' : ' (re-fitted on the rows before the test part)';
+  return `Combined with ${c.name}${refit}: network weight per step ${w.join(' ')}; validation MAE ${parts.join(', ')} (${v.windows} windows); classical fits ${c.seconds.toFixed(1)} s`;
 }
 
 /** "Season: 12 (detected)", "Season: 12" (given) or "Season: none". */

@@ -70,7 +70,7 @@ export const FORECASTER_DEFAULTS = {
   // and 2.440 vs 2.445, and a narrower spread over seeds (CO2 test 0.437-0.458 vs 0.440-0.493),
   // for 3× the training time (CO2 16 s, Seattle 11 s on a busy 2-core machine).
   ensemble: 3,
-  // The network's forecast combined with the better classical model (ETS or SARIMA, fitted on the
+  // The network's forecast combined with the best classical model (ETS, SARIMA or the seasonal naive; fitted on the
   // training part), weights per horizon step chosen on the validation part (see combine).
   combine: 'auto',
   cell: 'lstm',
@@ -133,8 +133,9 @@ export interface ForecasterArgs {
    * Combine the network's forecast with a classical one: 'auto' — fit computes it after training
    * (fitMany: for each series, on its own parts, kept per series): ETS (selectEts) and SARIMA (the
    * airline model with a season of 2–24 rows; ARIMA(1,1,1) with 2 yearly Fourier pairs for daily
-   * or weekly times; ARIMA(1,1,1) otherwise) are fitted on the training part, the one with the
-   * lower validation MAE is kept, and per horizon step the network's weight w ∈ {0, 0.05, …, 1}
+   * or weekly times; ARIMA(1,1,1) otherwise) are fitted on the training part and, with such a
+   * season and a lookback of at least a season, the seasonal naive forecast is scored beside
+   * them (nothing to fit or re-fit); the one with the lowest validation MAE is kept, and per horizon step the network's weight w ∈ {0, 0.05, …, 1}
    * (the classical 1 − w) with the lowest validation MAE. w = 1 and w = 0 are candidates, so on the validation part the
    * combination is never worse than the network or that classical model. The kept model is
    * then re-estimated on the training and validation rows (as evaluate's baselines are fitted
@@ -311,11 +312,16 @@ export interface ForecastEvaluation {
 
 /** The classical model a forecaster's network is combined with (combine 'auto'), as fit chose it. */
 export interface ForecastCombination {
-  /** Which classical model, and its name, e.g. 'ETS (AAdA)', 'SARIMA(1,1,1)(0,1,1)12'. */
-  kind: 'ets' | 'sarima';
+  /**
+   * Which classical model, and its name, e.g. 'ETS (AAdA)', 'SARIMA(1,1,1)(0,1,1)12',
+   * 'seasonal naive (11)' (each step the value one season before: nothing fitted).
+   */
+  kind: 'ets' | 'sarima' | 'seasonalNaive';
   name: string;
   ets?: EtsModel;
   sarima?: SarimaModel;
+  /** The seasonal naive forecast's season (rows). */
+  period?: number;
   /**
    * SARIMA with yearly Fourier regressors (yearlyFourierExog of the rows' times): the pairs, the
    * row step in ms, and the first row's time (the regressors' phase runs from it).
@@ -326,7 +332,7 @@ export interface ForecastCombination {
   /** The first target values of the training series (the classical states run from row 0). */
   start: number[];
   /** Validation-part MAE of the network, of each classical candidate (as fitted on the training part: what chose the weights), and of the combination. */
-  validation: { windows: number; network: number; combined: number; ets?: number; sarima?: number };
+  validation: { windows: number; network: number; combined: number; ets?: number; sarima?: number; seasonalNaive?: number };
   /**
    * Where the classical model's one-step errors (its forecast of a row from the row before,
    * against the value) at an origin's row and at the two rows before all exceed this, on either
@@ -591,12 +597,17 @@ function fitSarimaRecent(y: Float64Array, end: number, spec: SarimaFitOptions): 
   return fitSarima(y.subarray(from, end), spec.exog === undefined ? spec : { ...spec, exog: spec.exog.slice(from, end) });
 }
 
+/** The seasonal naive forecasts of `y` from `origins`, [origins · steps]: each step the value one season (m rows) before it. */
+function seasonalNaiveRolling(m: number, y: Float64Array, origins: readonly number[], steps: number): Float64Array {
+  return seasonalNaiveForecast({ rows: y.length, columns: 1, data: y }, 0, origins, steps, m);
+}
+
 /** Check a saved combination (untrusted file): fields, weights in [0, 1], one per horizon step, the classical model. */
 function checkCombination(json: unknown, horizon: number, where: string): ForecastCombination {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new RangeError(`${where} must be an object, got ${show(json)}`);
   const j = json as Record<string, unknown>;
-  checkOptions(j, ['kind', 'name', 'ets', 'sarima', 'fourier', 'weights', 'start', 'validation', 'guard', 'seconds'], where);
-  if (j.kind !== 'ets' && j.kind !== 'sarima') throw new RangeError(`${where}.kind must be 'ets' or 'sarima', got ${show(j.kind)}`);
+  checkOptions(j, ['kind', 'name', 'ets', 'sarima', 'period', 'fourier', 'weights', 'start', 'validation', 'guard', 'seconds'], where);
+  if (j.kind !== 'ets' && j.kind !== 'sarima' && j.kind !== 'seasonalNaive') throw new RangeError(`${where}.kind must be 'ets', 'sarima' or 'seasonalNaive', got ${show(j.kind)}`);
   if (typeof j.name !== 'string') throw new RangeError(`${where}.name must be a string, got ${show(j.name)}`);
   const w = j.weights;
   if (!Array.isArray(w) || w.length !== horizon || !w.every((v) => typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${where}.weights must be ${horizon} numbers in [0, 1] (one per horizon step), got ${show(w)}`);
@@ -604,11 +615,12 @@ function checkCombination(json: unknown, horizon: number, where: string): Foreca
   if (!Array.isArray(st) || st.length === 0 || st.length > HW_START || !st.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new RangeError(`${where}.start must be 1…${HW_START} finite numbers, got ${show(st)}`);
   const v = j.validation;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RangeError(`${where}.validation must be an object, got ${show(v)}`);
-  checkOptions(v, ['windows', 'network', 'combined', 'ets', 'sarima'], `${where}.validation`);
+  checkOptions(v, ['windows', 'network', 'combined', 'ets', 'sarima', 'seasonalNaive'], `${where}.validation`);
   const vr = v as Record<string, unknown>;
   const validation: ForecastCombination['validation'] = { windows: finite(vr.windows, `${where}.validation.windows`), network: finite(vr.network, `${where}.validation.network`), combined: finite(vr.combined, `${where}.validation.combined`) };
   if (vr.ets !== undefined) validation.ets = finite(vr.ets, `${where}.validation.ets`);
   if (vr.sarima !== undefined) validation.sarima = finite(vr.sarima, `${where}.validation.sarima`);
+  if (vr.seasonalNaive !== undefined) validation.seasonalNaive = finite(vr.seasonalNaive, `${where}.validation.seasonalNaive`);
   const out: ForecastCombination = { kind: j.kind, name: j.name, weights: [...(w as number[])], start: [...(st as number[])], validation, seconds: finite(j.seconds, `${where}.seconds`) };
   if (j.guard !== undefined) {
     // A negative guard would hand every origin to the network alone.
@@ -616,6 +628,14 @@ function checkCombination(json: unknown, horizon: number, where: string): Foreca
     if (g < 0) throw new RangeError(`${where}.guard must be ≥ 0 (a one-step error), got ${g}`);
     out.guard = g;
   }
+  if (j.kind === 'seasonalNaive') {
+    if (j.ets !== undefined || j.sarima !== undefined || j.fourier !== undefined) throw new RangeError(`${where}: a 'seasonalNaive' combination has no ets, sarima or fourier field`);
+    const m = j.period;
+    if (typeof m !== 'number' || !Number.isInteger(m) || m < 2 || m > AUTO_SEASON_MAX) throw new RangeError(`${where}.period must be an integer from 2 to ${AUTO_SEASON_MAX}, got ${show(m)}`);
+    out.period = m;
+    return out;
+  }
+  if (j.period !== undefined) throw new RangeError(`${where}: an '${j.kind}' combination has no period field`);
   if (j.kind === 'ets') {
     if (j.sarima !== undefined || j.fourier !== undefined) throw new RangeError(`${where}: an 'ets' combination has no sarima or fourier field`);
     out.ets = checkEtsModel(j.ets, `${where}.ets`);
@@ -1093,6 +1113,14 @@ export class Forecaster {
       const p = sarimaRolling(sarima, y.subarray(0, split.validationEnd), valO, H, fourier?.exog);
       cands.push({ c: { kind: 'sarima', name: sarimaName(sarima), sarima, ...(fourier !== null ? { fourier: { pairs: fourier.pairs, stepMs, t0: tFirst } } : {}) }, p, mae: mae(p) });
     }
+    // The seasonal naive forecast: nothing to fit, and on a cycle whose shape repeats but whose
+    // level does not trend (the sunspots' 11 years) ahead of ETS, SARIMA and the network alone.
+    // Every origin needs a season of rows behind it: a lookback of a season at least.
+    if (seasonal && this.lookback >= m) {
+      const c = { kind: 'seasonalNaive' as const, name: `seasonal naive (${m})`, period: m };
+      const p = seasonalNaiveRolling(m, y, valO, H);
+      cands.push({ c, p, mae: mae(p) });
+    }
     if (cands.length === 0) return none(`the training part's ${n} rows are too few for ETS or SARIMA`);
     const best = cands.reduce((a, b) => (b.mae < a.mae ? b : a));
     const start = Array.from(y.subarray(0, HW_START));
@@ -1115,7 +1143,9 @@ export class Forecaster {
     // validation rows).
     const rows = y.subarray(0, split.validationEnd);
     let kept = best.c;
-    if (kept.kind === 'ets') {
+    if (kept.kind === 'seasonalNaive') {
+      // Nothing to re-estimate.
+    } else if (kept.kind === 'ets') {
       const e = kept.ets!;
       const ets = fitEts(rows, { error: e.error, trend: e.trend, damped: e.damped, seasonal: e.seasonal, ...(e.seasonal !== null ? { period: e.period } : {}) });
       kept = { ...kept, ets };
@@ -1197,6 +1227,7 @@ export class Forecaster {
       }
     }
     if (c.kind === 'ets') return etsRolling(c.ets!, tgt, origins, steps);
+    if (c.kind === 'seasonalNaive') return seasonalNaiveRolling(c.period!, tgt, origins, steps);
     if (c.fourier === undefined) return sarimaRolling(c.sarima!, tgt, origins, steps);
     if (times === null) throw new RangeError(`${where}: the forecaster combines the network with ${c.name}, whose regressors come from the rows' times; pass times`);
     if (times[0] !== c.fourier.t0) throw new RangeError(`${where}: ${c.name}'s yearly regressors run from the training series' first time (${new Date(c.fourier.t0).toISOString()}), and these times start at ${new Date(times[0]!).toISOString()}; give the series from the same first row`);
