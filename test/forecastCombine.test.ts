@@ -17,6 +17,17 @@ import { walkWithPattern } from './helpers/classical.js';
 
 const series = walkWithPattern;
 
+/** Each patch of the saved model.json's combination in `dir` (json: the file as saved) makes Forecaster.load refuse it with a ModelFormatError matching its message. */
+async function refusesPatched(dir: string, json: { userDefinedMetadata: { rnnkitForecaster: { combination: object } } }, patches: readonly (readonly [object, RegExp])[]): Promise<void> {
+  const file = join(dir, 'model.json');
+  for (const [patch, msg] of patches) {
+    const copy = structuredClone(json);
+    Object.assign(copy.userDefinedMetadata.rnnkitForecaster.combination, patch);
+    await writeFile(file, JSON.stringify(copy));
+    await assert.rejects(Forecaster.load(dir), (e: Error) => e instanceof ModelFormatError && msg.test(e.message), JSON.stringify(patch));
+  }
+}
+
 describe('combinationWeights', () => {
   it('known answers: opposite errors → 0.5 (the combination exact, better than both); a step each part gets right → 1 or 0; ties keep the network', () => {
     const actual = [1, 2, 3, 4, 5, 6];
@@ -113,11 +124,10 @@ describe('Forecaster combine', () => {
       assert.deepEqual(g.evaluate(y, { holtWinters: false, ets: false, sarima: false }).predictions, ev.predictions);
       // The classical states run from the first row: a series starting elsewhere is refused.
       assert.throws(() => g.forecast(y.slice(5), 3), /starts differently \(row 0/);
-      const file = join(dir, 'model.json');
-      const json = JSON.parse(await readFile(file, 'utf8'));
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
       const meta = json.userDefinedMetadata.rnnkitForecaster;
       const model = c.kind === 'ets' ? 'ets' : 'sarima';
-      for (const [patch, msg] of [
+      await refusesPatched(dir, json, [
         [{ weights: [0.5, 2, 0] }, /combination\.weights must be 3 numbers in \[0, 1\]/],
         [{ weights: [0.5] }, /combination\.weights must be 3 numbers/],
         [{ extra: 1 }, /combination.*'extra'/],
@@ -127,12 +137,7 @@ describe('Forecaster combine', () => {
         [{ guard: -1 }, /combination\.guard must be ≥ 0/],
         [{ guard: 'x' }, /combination\.guard must be a finite number/],
         [{ [model]: { ...meta.combination[model], [c.kind === 'ets' ? 'alpha' : 'params']: 'x' } }, c.kind === 'ets' ? /combination\.ets\.alpha must be a finite number/ : /SARIMA field 'params'/],
-      ] as const) {
-        const copy = structuredClone(json);
-        Object.assign(copy.userDefinedMetadata.rnnkitForecaster.combination, patch);
-        await writeFile(file, JSON.stringify(copy));
-        await assert.rejects(Forecaster.load(dir), (e: Error) => e instanceof ModelFormatError && msg.test(e.message), JSON.stringify(patch));
-      }
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
       f.dispose();
@@ -236,19 +241,13 @@ describe('Forecaster combine', () => {
       const g = await Forecaster.load(dir);
       assert.deepEqual(g.combination, JSON.parse(JSON.stringify(c)));
       assert.deepEqual(g.forecast(z, 4), f.forecast(z, 4));
-      const file = join(dir, 'model.json');
-      const json = JSON.parse(await readFile(file, 'utf8'));
-      for (const [patch, msg] of [
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+      await refusesPatched(dir, json, [
         [{ period: 1 }, /combination\.period must be an integer from 2 to 24, got 1/],
         [{ period: 6.5 }, /combination\.period must be an integer from 2 to 24/],
         [{ period: undefined }, /combination\.period must be an integer/],
         [{ ets: {} }, /a 'seasonalNaive' combination has no ets, sarima or fourier field/],
-      ] as const) {
-        const copy = structuredClone(json);
-        Object.assign(copy.userDefinedMetadata.rnnkitForecaster.combination, patch);
-        await writeFile(file, JSON.stringify(copy));
-        await assert.rejects(Forecaster.load(dir), (e: Error) => e instanceof ModelFormatError && msg.test(e.message), JSON.stringify(patch));
-      }
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
