@@ -288,7 +288,8 @@ describe('Forecaster.evaluate: the SARIMA baseline', () => {
   const noise = normals(200, 5);
   const wave = Array.from({ length: 200 }, (_, i) => 10 + 5 * Math.sin((2 * Math.PI * i) / 12) + 0.05 * i + 0.3 * noise[i]!);
   it('fitted on the rows before the test part, rolled over the same origins; default with a season only; off or absent when asked or too short', async () => {
-    const f = new Forecaster({ lookback: 24, horizon: 3, units: 4, windowRelative: true, seed: 2 });
+    // No season of its own: evaluate's default season is the forecaster's.
+    const f = new Forecaster({ lookback: 24, horizon: 3, units: 4, windowRelative: true, season: 'none', seed: 2 });
     await f.fit(wave, { epochs: 1, seed: 3 });
     const ev = f.evaluate(wave, { season: 12, holtWinters: false, ets: false });
     const start = 200 - 40;
