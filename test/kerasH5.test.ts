@@ -11,7 +11,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { ModelFormatError, loadModel, tensor, type Tensor } from '../src/index.js';
+import { ModelFormatError, layers, loadModel, sequential, tensor, type Tensor } from '../src/index.js';
 import { loadWeightsH5 } from '../src/io/kerasH5.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
@@ -239,6 +239,12 @@ describe('Keras 2 .h5 files', () => {
       const y = (m.predict(x) as Tensor).data;
       want.forEach((v, i) => assert.ok(Math.abs(y[i]! - v) <= 1e-5, `output ${i} is ${y[i]}, numpy says ${v}`));
     }
+    // The caller's model, its layers named otherwise ('enc', not the file's 'lstm'): Keras's
+    // load_weights matches layers by position, so the names need not agree.
+    const own = sequential({ layers: [layers.lstm({ units: 4, returnSequences: true, inputShape: [5, 2], name: 'enc' }), layers.gru({ units: 3, name: 'mid' }), layers.dense({ units: 2, name: 'head' })] });
+    await loadWeightsH5(own, bytesOf('tfkeras2-sequential.weights.h5'));
+    const yOwn = (own.predict(x) as Tensor).data;
+    want.forEach((v, i) => assert.ok(Math.abs(yOwn[i]! - v) <= 1e-5, `own model: output ${i} is ${yOwn[i]}, numpy says ${v}`));
     // Another model's weights: refused, naming the layers, and nothing is written.
     const other = await loadModel({ h5File: bytesOf('keras2.0-bare-list.h5') });
     const before = other.getWeights().map((w) => w.data.slice());
