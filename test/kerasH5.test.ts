@@ -166,6 +166,11 @@ describe('Keras 2 .h5 files', () => {
     m.getWeights().forEach((w, i) => assert.deepEqual(w.data, want[i]));
   });
 
+  it("reads Keras 2.0's implementation 0 (its default until 2.0.8) in LSTM and GRU as the same numbers", async () => {
+    // keras2-sequential.h5 with its LSTM's and GRU's implementation 1 written as Keras 2.0 wrote it.
+    await assertPredicts({ h5File: patch(SEQ, '"implementation": 1', '"implementation": 0', 2) }, SEQ);
+  });
+
   it('reads CuDNNLSTM / CuDNNGRU as the LSTM / GRU they compute, refusing options whose meaning the conversion changes', async () => {
     const m = await loadModel({ h5File: bytesOf('keras2-cudnn.h5') });
     const inner = m.layers.map((l) => (l.getConfig() as { layer?: { className: string; config: Record<string, unknown> } }).layer ?? { className: l.className, config: l.getConfig() });
