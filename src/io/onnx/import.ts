@@ -8,7 +8,8 @@
  * ONNX value becomes one of: a constant (initializers, Constant nodes, arithmetic on them), a
  * symbolic shape (Shape(x), Gather of it, Concat with constants: the sizes PyTorch's export
  * computes for its zero initial states, 'B' being the batch size and 'T' the length), zeros of
- * such a shape (ConstantOfShape 0: an initial state rnnkit leaves out), a model tensor (an
+ * such a shape (ConstantOfShape 0, or a zeros constant Expanded to it: an initial state rnnkit
+ * leaves out), a model tensor (an
  * rnnkit tensor plus which rnnkit axis each ONNX axis is: Transposes only rename axes), or a
  * recurrent op's Y / Y_h / Y_c with its directions still apart (axes named T, D, B, F). The
  * plumbing around PyTorch's recurrent ops then resolves by itself: Squeeze of the direction
@@ -193,6 +194,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Squeeze: ['axes'],
     Concat: ['axis'],
     ConstantOfShape: ['value'],
+    Expand: [],
     Slice: ['starts', 'ends', 'axes'],
     Reshape: ['allowzero'],
     Transpose: ['perm'],
@@ -223,7 +225,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -523,6 +525,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return [shapeOf(n, x)];
       case 'ConstantOfShape':
         return [constantOfShape(n, x)];
+      case 'Expand':
+        return [expand(n, x, ins[1]!)];
       case 'Gather':
         return [gather(n, x, ins[1])];
       case 'Unsqueeze':
@@ -770,6 +774,35 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (x.k === 'shape') return { k: 'zeros', dims: x.dims };
     if (x.k === 'const') return { k: 'zeros', dims: [...x.c.data] };
     throw new Unsupported(`${nodeLabel(n)}: its shape is not a shape`);
+  }
+
+  /**
+   * Zeros expanded to a shape: torch.onnx.export's zero initial state of a recurrent layer
+   * whose batch axis is not dynamic (no dynamic_axes) is a [L·D, N, H] zeros constant, N the
+   * example's batch size, expanded to [L·D, B, H] (with dynamic_axes it is a
+   * ConstantOfShape). The shapes broadcast as numpy's do, except that the baked-in N meets
+   * the batch axis B: zeros at every batch size, as rnnkit's batch axis is free at the input
+   * too (the file's fixed batch size is not kept).
+   */
+  function expand(n: NodeData, x: Val, shapeV: Val): Val {
+    if (!(x.k === 'zeros' || (x.k === 'const' && x.c.data.every((z) => z === 0)))) throw new Unsupported(`${nodeLabel(n)}: an Expand of something other than zeros (only zero initial states are read)`);
+    let to: Dim[];
+    if (shapeV.k === 'shape') to = [...shapeV.dims];
+    else if (shapeV.k === 'const' && shapeV.c.dims.length === 1) {
+      to = [...shapeV.c.data];
+      if (to.some((d) => !Number.isInteger(d) || (d as number) < 0)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: shape [${to.join(', ')}] is not a list of sizes`);
+    } else throw new Unsupported(`${nodeLabel(n)}: its shape is not a shape`);
+    const from: Dim[] = x.k === 'zeros' ? [...x.dims] : [...x.c.dims];
+    const rank = Math.max(from.length, to.length);
+    const dims: Dim[] = [];
+    for (let i = 0; i < rank; i++) {
+      const a = from[from.length - rank + i] ?? 1;
+      const b = to[to.length - rank + i] ?? 1;
+      if (a === 1 || a === b || (b === 'B' && typeof a === 'number')) dims.push(b);
+      else if (b === 1) dims.push(a);
+      else throw new Unsupported(`${nodeLabel(n)}: shape [${from.join(', ')}] does not expand to [${to.join(', ')}]`);
+    }
+    return { k: 'zeros', dims };
   }
 
   function gather(n: NodeData, x: Val, idxV: Val | undefined): Val {
