@@ -181,6 +181,16 @@ describe('Keras 2 .h5 files', () => {
     await refuses(patch(C, '"unit_forget_bias"', '"unit_forget_biax"'), /option 'unit_forget_biax' is not a CuDNNLSTM option rnnkit knows/);
   });
 
+  it("refuses a Sequential's InputLayer options that would change the input, as a graph's input refuses them", async () => {
+    // A Sequential passes only the InputLayer's shape on; its other options were dropped unread.
+    const T = 'tfkeras2-sequential.h5';
+    await refuses(patch(T, '"ragged": false', '"ragged": true '), /layer 0 \(InputLayer 'lstm_input'\): option 'ragged' = true is not supported/);
+    await refuses(patch(T, '"sparse": false', '"sparse": true '), /layer 0 \(InputLayer 'lstm_input'\): InputLayer 'lstm_input': sparse inputs are not supported/);
+    await refuses(patch(T, '"dtype": "float32", "sparse"', '"dtype": "float16", "sparse"'), /layer 0 \(InputLayer 'lstm_input'\): .*dtype "float16" is not supported/);
+    // The defaults Keras writes still load.
+    await assertPredicts({ h5File: bytesOf(T) }, T);
+  });
+
   it('refuses convolutions from a Theano-backend file (Keras stored their kernels flipped)', async () => {
     await refuses(patch('tfkeras2-nested.h5', 'tensorflow', 'theano\0\0\0\0'), /a Theano-backend file with Conv1D: Keras stored Theano's convolution kernels flipped/);
     // Without convolutions a Theano file loads (keras2.0-bare-list.h5 is one).
