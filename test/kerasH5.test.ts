@@ -166,6 +166,13 @@ describe('Keras 2 .h5 files', () => {
     m.getWeights().forEach((w, i) => assert.deepEqual(w.data, want[i]));
   });
 
+  it("reads TF 1.13-1.15 tf.keras's initializer configs, which carry their dtype", async () => {
+    // {"class_name": "GlorotUniform", "config": {"seed": null, "dtype": "float32"}}: refused as an unknown option before.
+    await assertPredicts({ h5File: bytesOf('tfkeras1.14-sequential.h5') }, 'tfkeras1.14-sequential.h5');
+    // Another dtype would draw other weights than rnnkit's float32 ones: refused, naming it.
+    await refuses(patch('tfkeras1.14-sequential.h5', '"dtype": "float32"}', '"dtype": "float16"}', 1), /\(LSTM 'lstm'\): .*GlorotUniform initializer dtype "float16"; rnnkit draws float32 weights/);
+  });
+
   it("reads Keras 2.0's implementation 0 (its default until 2.0.8) in LSTM and GRU as the same numbers", async () => {
     // keras2-sequential.h5 with its LSTM's and GRU's implementation 1 written as Keras 2.0 wrote it.
     await assertPredicts({ h5File: patch(SEQ, '"implementation": 1', '"implementation": 0', 2) }, SEQ);
