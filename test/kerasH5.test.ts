@@ -198,6 +198,14 @@ describe('Keras 2 .h5 files', () => {
     await assertPredicts({ h5File: bytesOf(T) }, T);
   });
 
+  it('names a Keras 3 weights file (layers/<name>/vars, no layer_names) as what it is', async () => {
+    const { unzipSync } = await import('fflate');
+    const w = unzipSync(new Uint8Array(readFileSync(new URL('keras3-sequential-lstm.keras', DIR))))['model.weights.h5']!;
+    await refuses(w, /no 'model_config' attribute: it is a Keras 3 weights file \(save_weights: layers\/<name>\/vars\/<i>\), which rnnkit reads only inside a \.keras file/);
+    const m = await loadModel({ h5File: bytesOf('tfkeras2-sequential.h5') });
+    await assert.rejects(loadWeightsH5(m, w), (e: unknown) => e instanceof ModelFormatError && /no 'layer_names' attribute: it is a Keras 3 weights file/.test(e.message));
+  });
+
   it('refuses convolutions from a Theano-backend file (Keras stored their kernels flipped)', async () => {
     await refuses(patch('tfkeras2-nested.h5', 'tensorflow', 'theano\0\0\0\0'), /a Theano-backend file with Conv1D: Keras stored Theano's convolution kernels flipped/);
     // Without convolutions a Theano file loads (keras2.0-bare-list.h5 is one).

@@ -186,7 +186,7 @@ export async function loadWeightsH5(model: Model, source: string | ArrayBuffer |
     const group = full ? file.get('model_weights') : file;
     if (isDataset(group)) throw new ModelFormatError(`${where}: model_weights is not a group`);
     const at = full ? `${where}: model_weights` : where;
-    if (listAttr(group, 'layer_names', at) === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute: not a Keras weights file`);
+    if (listAttr(group, 'layer_names', at) === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute: ${keras3Weights(file) ? KERAS3_WEIGHTS : 'not a Keras weights file'}`);
     // Keras 1.2 wrote keras_version only at a model file's root, never in a weights group.
     const version = textAttr(group, 'keras_version', at) ?? (full ? textAttr(file, 'keras_version', where) : undefined);
     const keras1 = version === undefined || /^1\./.test(version);
@@ -199,11 +199,26 @@ export async function loadWeightsH5(model: Model, source: string | ArrayBuffer |
   setAll(model, tensors, checkFinite);
 }
 
+/**
+ * Keras 3's model.save_weights('m.weights.h5') (and a .keras file's model.weights.h5): a
+ * group `layers` of `<name>/vars` groups, no layer_names. Told apart only to say so.
+ */
+function keras3Weights(file: H5Group): boolean {
+  if (!file.keys.includes('layers')) return false;
+  const g = file.get('layers');
+  return !isDataset(g) && g.keys.some((k) => {
+    const l = g.get(k);
+    return !isDataset(l) && l.keys.includes('vars');
+  });
+}
+
+const KERAS3_WEIGHTS = "it is a Keras 3 weights file (save_weights: layers/<name>/vars/<i>), which rnnkit reads only inside a .keras file (model.save('model.keras'))";
+
 function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: number): { model: Model; tensors: Tensor[] } {
   const configText = textAttr(file, 'model_config', where);
   const weightsRoot = file.keys.includes('model_weights') ? file.get('model_weights') : undefined;
   if (configText === undefined) {
-    const why = 'layer_names' in file.attrs ? 'it holds weights only (model.save_weights)' : 'it is not a Keras model file';
+    const why = 'layer_names' in file.attrs ? 'it holds weights only (model.save_weights)' : keras3Weights(file) ? KERAS3_WEIGHTS : 'it is not a Keras model file';
     throw new ModelFormatError(`${where}: no 'model_config' attribute: ${why}; rnnkit reads full-model files (model.save('model.h5'))`);
   }
   if (weightsRoot === undefined || isDataset(weightsRoot)) throw new ModelFormatError(`${where}: no 'model_weights' group`);
