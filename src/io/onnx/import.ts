@@ -1,7 +1,8 @@
 /**
  * ONNX import: `loadOnnx(source)` reads the recurrent subset real exporters write —
  * `torch.onnx.export` of nn.Embedding / nn.RNN / nn.LSTM / nn.GRU / nn.Linear and activation
- * ops, and rnnkit's own exportOnnx — into an ordinary rnnkit model (a Sequential where the
+ * ops, tf2onnx's of Keras LSTM layers where it writes the LSTM op, and rnnkit's own
+ * exportOnnx — into an ordinary rnnkit model (a Sequential where the
  * graph is a chain, else a graph Model) that predicts, streams, trains and saves as any other.
  *
  * The ONNX graph is not executed; it is read by abstract interpretation in node order. Every
@@ -878,6 +879,12 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const axes = axesOf(n, axesV);
     if (axes === null || axes.length !== 1) throw new Unsupported(`${nodeLabel(n)}: axes other than one`);
     if (x.k === 'shape' && x.scalar && norm(axes[0]!, 1, nodeLabel(n)) === 0) return { k: 'shape', dims: x.dims, scalar: false };
+    if (x.k === 'zeros') {
+      // tf2onnx: a [B, H] zero state given its direction axis, [1, B, H].
+      const dims = [...x.dims];
+      dims.splice(norm(axes[0]!, dims.length + 1, nodeLabel(n)), 0, 1);
+      return { k: 'zeros', dims };
+    }
     if (x.k === 'mask' && x.perm.length === 2) {
       const perm = [...x.perm];
       perm.splice(norm(axes[0]!, 3, nodeLabel(n)), 0, 2);
@@ -923,6 +930,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
   function slice(n: NodeData, ins: (Val | undefined)[]): Val {
     const x = ins[0]!;
+    if (x.k === 'shape' && !x.scalar) {
+      // Part of a shape: tf2onnx's strided_slice taking the batch size out of Shape(x).
+      const [s, e] = sliceRange(n, ins, x.dims.length, 0, 1);
+      return { k: 'shape', dims: x.dims.slice(s, e), scalar: false };
+    }
     if (x.k === 'zeros') {
       // PyTorch slices each layer's zero initial state out of one zeros tensor.
       const dims = x.dims.map((d, k) => {
