@@ -11,7 +11,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { ModelFormatError, loadModel, tensor, type Tensor } from '../src/index.js';
+import { ModelFormatError, layers, loadModel, sequential, tensor, type Tensor } from '../src/index.js';
 import { loadWeightsH5 } from '../src/io/kerasH5.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
@@ -166,6 +166,18 @@ describe('Keras 2 .h5 files', () => {
     m.getWeights().forEach((w, i) => assert.deepEqual(w.data, want[i]));
   });
 
+  it("reads TF 1.13-1.15 tf.keras's initializer configs, which carry their dtype", async () => {
+    // {"class_name": "GlorotUniform", "config": {"seed": null, "dtype": "float32"}}: refused as an unknown option before.
+    await assertPredicts({ h5File: bytesOf('tfkeras1.14-sequential.h5') }, 'tfkeras1.14-sequential.h5');
+    // Another dtype would draw other weights than rnnkit's float32 ones: refused, naming it.
+    await refuses(patch('tfkeras1.14-sequential.h5', '"dtype": "float32"}', '"dtype": "float16"}', 1), /\(LSTM 'lstm'\): .*GlorotUniform initializer dtype "float16"; rnnkit draws float32 weights/);
+  });
+
+  it("reads Keras 2.0's implementation 0 (its default until 2.0.8) in LSTM and GRU as the same numbers", async () => {
+    // keras2-sequential.h5 with its LSTM's and GRU's implementation 1 written as Keras 2.0 wrote it.
+    await assertPredicts({ h5File: patch(SEQ, '"implementation": 1', '"implementation": 0', 2) }, SEQ);
+  });
+
   it('reads CuDNNLSTM / CuDNNGRU as the LSTM / GRU they compute, refusing options whose meaning the conversion changes', async () => {
     const m = await loadModel({ h5File: bytesOf('keras2-cudnn.h5') });
     const inner = m.layers.map((l) => (l.getConfig() as { layer?: { className: string; config: Record<string, unknown> } }).layer ?? { className: l.className, config: l.getConfig() });
@@ -174,6 +186,24 @@ describe('Keras 2 .h5 files', () => {
     const C = 'keras2-cudnn.h5';
     await refuses(patch(C, '"bias_constraint": null', '"bias_constraint": 1234', 1), /\(CuDNNLSTM 'cu_dnnlstm_1'\): bias_constraint 1234 is not supported: it would act on other weights once cuDNN's are read as LSTM's/);
     await refuses(patch(C, '"unit_forget_bias"', '"unit_forget_biax"'), /option 'unit_forget_biax' is not a CuDNNLSTM option rnnkit knows/);
+  });
+
+  it("refuses a Sequential's InputLayer options that would change the input, as a graph's input refuses them", async () => {
+    // A Sequential passes only the InputLayer's shape on; its other options were dropped unread.
+    const T = 'tfkeras2-sequential.h5';
+    await refuses(patch(T, '"ragged": false', '"ragged": true '), /layer 0 \(InputLayer 'lstm_input'\): option 'ragged' = true is not supported/);
+    await refuses(patch(T, '"sparse": false', '"sparse": true '), /layer 0 \(InputLayer 'lstm_input'\): InputLayer 'lstm_input': sparse inputs are not supported/);
+    await refuses(patch(T, '"dtype": "float32", "sparse"', '"dtype": "float16", "sparse"'), /layer 0 \(InputLayer 'lstm_input'\): .*dtype "float16" is not supported/);
+    // The defaults Keras writes still load.
+    await assertPredicts({ h5File: bytesOf(T) }, T);
+  });
+
+  it('names a Keras 3 weights file (layers/<name>/vars, no layer_names) as what it is', async () => {
+    const { unzipSync } = await import('fflate');
+    const w = unzipSync(new Uint8Array(readFileSync(new URL('keras3-sequential-lstm.keras', DIR))))['model.weights.h5']!;
+    await refuses(w, /no 'model_config' attribute: it is a Keras 3 weights file \(save_weights: layers\/<name>\/vars\/<i>\), which rnnkit reads only inside a \.keras file/);
+    const m = await loadModel({ h5File: bytesOf('tfkeras2-sequential.h5') });
+    await assert.rejects(loadWeightsH5(m, w), (e: unknown) => e instanceof ModelFormatError && /no 'layer_names' attribute: it is a Keras 3 weights file/.test(e.message));
   });
 
   it('refuses convolutions from a Theano-backend file (Keras stored their kernels flipped)', async () => {
@@ -239,6 +269,12 @@ describe('Keras 2 .h5 files', () => {
       const y = (m.predict(x) as Tensor).data;
       want.forEach((v, i) => assert.ok(Math.abs(y[i]! - v) <= 1e-5, `output ${i} is ${y[i]}, numpy says ${v}`));
     }
+    // The caller's model, its layers named otherwise ('enc', not the file's 'lstm'): Keras's
+    // load_weights matches layers by position, so the names need not agree.
+    const own = sequential({ layers: [layers.lstm({ units: 4, returnSequences: true, inputShape: [5, 2], name: 'enc' }), layers.gru({ units: 3, name: 'mid' }), layers.dense({ units: 2, name: 'head' })] });
+    await loadWeightsH5(own, bytesOf('tfkeras2-sequential.weights.h5'));
+    const yOwn = (own.predict(x) as Tensor).data;
+    want.forEach((v, i) => assert.ok(Math.abs(yOwn[i]! - v) <= 1e-5, `own model: output ${i} is ${yOwn[i]}, numpy says ${v}`));
     // Another model's weights: refused, naming the layers, and nothing is written.
     const other = await loadModel({ h5File: bytesOf('keras2.0-bare-list.h5') });
     const before = other.getWeights().map((w) => w.data.slice());

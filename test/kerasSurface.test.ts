@@ -152,11 +152,13 @@ describe('Bidirectional', () => {
   });
 });
 
-describe('GRU implementation 0 (Keras 2 legacy)', () => {
-  it('is read as 1; other layers and other values stay refused', () => {
+describe('implementation 0 (Keras 2.0 legacy)', () => {
+  it('is read as 1 by GRU, LSTM and SimpleRNN (Keras 2.0 wrote it into all three); other values stay refused', () => {
     assert.equal(layers.gru({ units: 2, implementation: 0 }).implementation, 1);
-    assert.throws(() => layers.lstm({ units: 2, implementation: 0 as never }), /implementation must be 1 or 2, got 0/);
+    assert.equal(layers.lstm({ units: 2, implementation: 0 }).implementation, 1);
+    assert.equal(layers.simpleRNN({ units: 2, implementation: 0 }).implementation, 1);
     assert.throws(() => layers.gru({ units: 2, implementation: 3 as never }), /implementation must be 1 or 2 \(or the legacy 0\), got 3/);
+    assert.throws(() => layers.lstm({ units: 2, implementation: -1 as never }), /implementation must be 1 or 2 \(or the legacy 0\), got -1/);
   });
 });
 

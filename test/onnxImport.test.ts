@@ -294,6 +294,61 @@ function handMade(extra: { attrs?: Record<string, unknown>; more?: { op: string;
   });
 }
 
+describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
+  it("reads the zero states tf2onnx computes from the input's shape (Shape → Cast → Slice → Concat → Expand → Unsqueeze) and gives ONNX Runtime's outputs", async () => {
+    // The graph tf2onnx 1.17 writes for Keras 3's Sequential([Input((T, 3)), LSTM(2), Dense(1)]).
+    const H = 2;
+    const rng = new Rng(5);
+    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.8, 0.8)).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 13,
+      producerName: 'tf2onnx',
+      producerVersion: '1.17.0',
+      graphName: 'tf2onnx',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'lstm/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'Shape', inputs: ['x'], outputs: ['shape'], name: 'lstm/Shape', attrs: [] },
+        { op: 'Cast', inputs: ['shape'], outputs: ['shape32'], name: 'lstm/Shape__1', attrs: [{ name: 'to', value: DType.int32 }] },
+        { op: 'Slice', inputs: ['shape32', 'zero', 'one', 'zero'], outputs: ['batch'], name: 'lstm/strided_slice', attrs: [] },
+        { op: 'Concat', inputs: ['batch', 'units'], outputs: ['packed'], name: 'lstm/zeros/packed', attrs: [{ name: 'axis', value: 0 }] },
+        { op: 'Cast', inputs: ['packed'], outputs: ['packed64'], name: 'lstm/zeros__2', attrs: [{ name: 'to', value: DType.int64 }] },
+        { op: 'Expand', inputs: ['zero_f', 'packed64'], outputs: ['zeros'], name: 'lstm/zeros', attrs: [] },
+        { op: 'Unsqueeze', inputs: ['zeros', 'zero'], outputs: ['h0'], name: 'Unsqueeze__3', attrs: [] },
+        { op: 'LSTM', inputs: ['xt', 'W', 'R', 'B', '', 'h0', 'h0'], outputs: ['y'], name: 'LSTM__4', attrs: [{ name: 'hidden_size', value: H }] },
+        { op: 'Squeeze', inputs: ['y', 'one'], outputs: ['ys'], name: 'Squeeze__5', attrs: [] },
+        { op: 'Slice', inputs: ['ys', 'minus_one', 'big', 'zero'], outputs: ['last1'], name: 'lstm/strided_slice_3', attrs: [] },
+        { op: 'Squeeze', inputs: ['last1', 'zero'], outputs: ['last'], name: 'lstm/strided_slice_3__6', attrs: [] },
+        { op: 'MatMul', inputs: ['last', 'K'], outputs: ['mm'], name: 'dense/MatMul', attrs: [] },
+        { op: 'Add', inputs: ['mm', 'bias'], outputs: ['out'], name: 'dense/BiasAdd', attrs: [] },
+      ],
+      initializers: [
+        { name: 'W', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
+        { name: 'R', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'B', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        { name: 'K', dtype: DType.float, dims: [H, 1], raw: f32(H) },
+        { name: 'bias', dtype: DType.float, dims: [1], raw: f32(1) },
+        { name: 'zero_f', dtype: DType.float, dims: [], raw: new Uint8Array(4) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+        { name: 'minus_one', dtype: DType.int64, dims: [1], raw: i64(-1) },
+        { name: 'big', dtype: DType.int64, dims: [1], raw: i64(2147483647) },
+        { name: 'units', dtype: DType.int32, dims: [1], raw: new Uint8Array(Int32Array.of(H).buffer) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', 5, 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', 1] }],
+    });
+    const m = await loadOnnx(bytes);
+    const x = Float32Array.from({ length: 3 * 5 * 3 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 3]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+  });
+});
+
 describe('loadOnnx: refusals', () => {
   it('loadModel points an .onnx path to loadOnnx', async () => {
     await assert.rejects(loadModel(join(DIR, 'unsupported_conv_layernorm.onnx')), /is an ONNX file; read it with loadOnnx/);

@@ -963,6 +963,9 @@ describe('errors: clear messages, and the good model stays intact', () => {
     await rejectsWith(loadModel({ modelJson: { ...goodArtifacts.modelJson, weightsManifest: undefined } as unknown as ModelJSON, weightData }), /weightsManifest is missing or not a list/);
     await rejectsWith(loadModel({ modelJson: { ...goodArtifacts.modelJson, format: 'graph-model' } as unknown as ModelJSON, weightData }), /format 'graph-model' is not supported/);
     await rejectsWith(loadModel({ modelJson: '[1, 2]', weightData }), /no modelTopology/);
+    // Keras's model.to_json(): said so, with where the weights are read.
+    const toJson = { class_name: 'Sequential', config: { name: 'sequential', layers: [] }, keras_version: '2.2.4', backend: 'tensorflow' };
+    await rejectsWith(loadModel({ modelJson: toJson as unknown as ModelJSON, weightData }), /modelJson: a Keras architecture \(model\.to_json\(\) of a Sequential\), not a TF\.js layers-model model\.json: it holds no weights\. .*loadWeightsH5/);
   });
 
   it('a target directory that cannot be written (a path under a regular file)', async () => {

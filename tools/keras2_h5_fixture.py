@@ -630,6 +630,30 @@ def keras1_model():
     return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
 
 
+def tfkeras114_sequential():
+    """tf.keras of TF 1.13-1.15 (keras_version '2.2.4-tf'): the initializers' configs carry their
+    dtype ({"seed": null, "dtype": "float32"}), as init_ops' get_config wrote it; LSTM with
+    hard_sigmoid (that tf.keras's default), weights named as tf.keras 2.x names them."""
+    T = 4
+
+    def with_dtype(init):
+        return {'class_name': init['class_name'], 'config': {**init['config'], 'dtype': 'float32'}}
+    l1 = [w(3, 8), w(2, 8), w(8)]
+    d = [w(2, 1), w(1)]
+    lstm_cfg = k2_rnn('lstm', 2, 'LSTM', True, {'batch_input_shape': [None, T, 3], 'recurrent_activation': 'hard_sigmoid', 'implementation': 1})
+    dense_cfg = k2_dense('dense', 1, 'linear', True)
+    for c in (lstm_cfg['config'], dense_cfg['config']):
+        for k in [k for k in c if k.endswith('_initializer')]:
+            c[k] = with_dtype(c[k])
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [lstm_cfg, dense_cfg]}}
+    layers = [('lstm', list(zip(['lstm/kernel:0', 'lstm/recurrent_kernel:0', 'lstm/bias:0'], l1))),
+              ('dense', list(zip(['dense/kernel:0', 'dense/bias:0'], d)))]
+    write_h5(os.path.join(OUT, 'tfkeras1.14-sequential.h5'), config, layers, '2.2.4-tf')
+    x = rng.uniform(-1, 1, size=(2, T, 3))
+    h = lstm(x, l1, 2, 'hard_sigmoid_k2', False)
+    return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
+
+
 if __name__ == '__main__':
     expected = {
         'keras2-sequential.h5': keras22_sequential(),
@@ -641,6 +665,7 @@ if __name__ == '__main__':
         'keras1-sequential.h5': keras1_sequential(),
         'keras1-model.h5': keras1_model(),
         'keras2-cudnn.h5': keras2_cudnn(),
+        'tfkeras1.14-sequential.h5': tfkeras114_sequential(),
     }
     with open(os.path.join(OUT, 'keras2-h5-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)

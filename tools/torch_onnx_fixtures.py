@@ -203,6 +203,9 @@ def models():
         ('lstm2_nobias_hn_tm', lambda: LastState(nn.LSTM(I, H, num_layers=2, bias=False), nn.Linear(H, 2)), 'float', 16, True),
         ('rnn_relu_bi2_hn_bf', lambda: LastState(nn.RNN(I, H, batch_first=True, nonlinearity='relu', bidirectional=True, num_layers=2), nn.Linear(H, 2)), 'float', 17, True),
         ('embedding_gru_tm', TimeMajorText, 'ids', 14, True),
+        # No dynamic_axes (an export at the example's fixed shape): the zero initial states are
+        # a [layers, 1, H] zeros constant Expanded to [layers, B, H], not a ConstantOfShape.
+        ('lstm2_last_bf_static', lambda: Last(nn.LSTM(I, H, num_layers=2, batch_first=True), 2), 'float', 14, True, False),
     ]
 
 
@@ -241,9 +244,9 @@ def main(show):
         for o in out_names:
             axes[o] = {0: 'd0', 1: 'd1'} if kind != 'flat' else {0: 'batch'}
         path = os.path.join(OUT, f'{name}.onnx')
-        opset, fold = export_as if export_as else (opsets[k % len(opsets)], True)
+        opset, fold, dynamic = (export_as + [True])[:3] if export_as else (opsets[k % len(opsets)], True, True)
         torch.onnx.export(model, (example,), path, input_names=['x'], output_names=out_names,
-                          dynamic_axes=axes, opset_version=opset, do_constant_folding=fold)
+                          dynamic_axes=axes if dynamic else None, opset_version=opset, do_constant_folding=fold)
         onnx.checker.check_model(onnx.load(path))
         if show:
             print(f'==== {name} (opset {opset})')
@@ -253,7 +256,8 @@ def main(show):
             print(f'{name}: opset {opset}, {os.path.getsize(path)} bytes', file=sys.stderr)
             continue
         cases = []
-        for batch, time in [(3, 7), (1, 1)]:
+        # A static export keeps the example's length (rnnkit frees only the batch axis).
+        for batch, time in [(3, 7), (1, 1)] if dynamic else [(3, 5), (1, 5)]:
             x = inputs_for(kind, time_major, batch, time, gen)
             with torch.no_grad():
                 outs = as_list(model(x))

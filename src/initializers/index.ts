@@ -494,6 +494,12 @@ export function initializerFromConfig(className: string, config: Readonly<Record
   }
   const o: Opts = {};
   for (const [k, v] of Object.entries(config)) if (v !== null && v !== undefined) o[k] = v;
+  // TF 1.13-1.15's tf.keras wrote each initializer's dtype into its config (init_ops'
+  // get_config: {"seed": null, "dtype": "float32"}); float32 is what rnnkit draws anyway.
+  if (o.dtype !== undefined) {
+    if (o.dtype !== 'float32') throw new RangeError(`${where}: ${className} initializer dtype ${JSON.stringify(o.dtype)}; rnnkit draws float32 weights`);
+    delete o.dtype;
+  }
   if (className === 'VarianceScaling') {
     if (typeof o.mode === 'string') o.mode = FAN_MODES[o.mode] ?? o.mode;
     if (typeof o.distribution === 'string') o.distribution = DISTRIBUTIONS[o.distribution] ?? o.distribution;

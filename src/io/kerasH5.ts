@@ -15,10 +15,12 @@
  * Keras loads these weights by position, not by name: the layers with weights in
  * model.layers order against the file's layers with weights in layer_names order, and
  * within a layer the weight_names order. rnnkit does the same, and checks more: the layer
- * names agree, each weight's last name part is the weight rnnkit expects there
- * ('kernel', 'recurrent_kernel', …), every shape matches the layer, and every dataset under
- * model_weights is used. The topology goes through the same Keras 2 / Keras 3 config
- * reader as a converted model.json (models/loading.ts).
+ * names agree (loadModel; loadWeightsH5's model is the caller's, named as they chose, and
+ * matched by position alone as Keras's load_weights matches it), each weight's last name
+ * part is the weight rnnkit expects there ('kernel', 'recurrent_kernel', …), every shape
+ * matches the layer, and every dataset under model_weights is used. The topology goes
+ * through the same Keras 2 / Keras 3 config reader as a converted model.json
+ * (models/loading.ts).
  *
  * Weights-only files (model.save_weights: the same layer groups at the root, no
  * model_config) load into a built model with loadWeightsH5, as Keras's load_weights does.
@@ -153,8 +155,9 @@ export interface LoadWeightsH5Options {
 /**
  * Keras's `model.load_weights('weights.h5')` for a built model: the weights of a Keras 2 /
  * tf.keras `save_weights` file (layer groups at the root), or of a full-model `.h5` file's
- * model_weights, matched by position as Keras matches them, every name, shape and value
- * checked as loadModel checks them. `source` is a path (Node) or the file's bytes.
+ * model_weights, matched by position as Keras matches them (the model's layer names need not
+ * be the file's), every weight name, shape and value checked as loadModel checks them.
+ * `source` is a path (Node) or the file's bytes.
  * Nothing is written unless every weight is read.
  */
 export async function loadWeightsH5(model: Model, source: string | ArrayBuffer | ArrayBufferView, options: LoadWeightsH5Options = {}): Promise<void> {
@@ -183,22 +186,39 @@ export async function loadWeightsH5(model: Model, source: string | ArrayBuffer |
     const group = full ? file.get('model_weights') : file;
     if (isDataset(group)) throw new ModelFormatError(`${where}: model_weights is not a group`);
     const at = full ? `${where}: model_weights` : where;
-    if (listAttr(group, 'layer_names', at) === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute: not a Keras weights file`);
+    if (listAttr(group, 'layer_names', at) === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute: ${keras3Weights(file) ? KERAS3_WEIGHTS : 'not a Keras weights file'}`);
     // Keras 1.2 wrote keras_version only at a model file's root, never in a weights group.
     const version = textAttr(group, 'keras_version', at) ?? (full ? textAttr(file, 'keras_version', where) : undefined);
     const keras1 = version === undefined || /^1\./.test(version);
     const datasets = datasetsUnder(group, at);
     countValues(datasets, data.byteLength, at, maxBytes);
-    return weightsFromGroup(model, group, datasets, at, { checkFinite, keras1 });
+    // Keras's load_weights matches layers by position alone: the built model's layer names
+    // (rnnkit's 'lstm', 'dense') need not be the file's ('lstm_1', 'dense_3').
+    return weightsFromGroup(model, group, datasets, at, { checkFinite, keras1, layerNames: false });
   });
   setAll(model, tensors, checkFinite);
 }
+
+/**
+ * Keras 3's model.save_weights('m.weights.h5') (and a .keras file's model.weights.h5): a
+ * group `layers` of `<name>/vars` groups, no layer_names. Told apart only to say so.
+ */
+function keras3Weights(file: H5Group): boolean {
+  if (!file.keys.includes('layers')) return false;
+  const g = file.get('layers');
+  return !isDataset(g) && g.keys.some((k) => {
+    const l = g.get(k);
+    return !isDataset(l) && l.keys.includes('vars');
+  });
+}
+
+const KERAS3_WEIGHTS = "it is a Keras 3 weights file (save_weights: layers/<name>/vars/<i>), which rnnkit reads only inside a .keras file (model.save('model.keras'))";
 
 function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: number): { model: Model; tensors: Tensor[] } {
   const configText = textAttr(file, 'model_config', where);
   const weightsRoot = file.keys.includes('model_weights') ? file.get('model_weights') : undefined;
   if (configText === undefined) {
-    const why = 'layer_names' in file.attrs ? 'it holds weights only (model.save_weights)' : 'it is not a Keras model file';
+    const why = 'layer_names' in file.attrs ? 'it holds weights only (model.save_weights)' : keras3Weights(file) ? KERAS3_WEIGHTS : 'it is not a Keras model file';
     throw new ModelFormatError(`${where}: no 'model_config' attribute: ${why}; rnnkit reads full-model files (model.save('model.h5'))`);
   }
   if (weightsRoot === undefined || isDataset(weightsRoot)) throw new ModelFormatError(`${where}: no 'model_weights' group`);
@@ -238,16 +258,18 @@ function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: nu
   // slack for a missing weight to be named.
   const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as KerasModelJSON, dialect, `${where}: model_config`));
 
-  return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, { checkFinite: o.checkFinite, keras1 }) };
+  return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, { checkFinite: o.checkFinite, keras1, layerNames: true }) };
 }
 
 /**
  * The weights of `model` (in model.weights order) from a group laid out as
  * save_weights_to_hdf5_group lays it out (model_weights, or a weights-only file's root),
  * matched as load_weights_from_hdf5_group matches them: by position (see the top).
- * Every dataset in `datasets` (the group's) must be used.
+ * Every dataset in `datasets` (the group's) must be used. `layerNames`: each layer's name
+ * must be the file's (a full-model file, whose model was built from the same file's
+ * model_config); loadWeightsH5's model is the caller's, named as they chose.
  */
-function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5Dataset>, at: string, o: { checkFinite: boolean; keras1: boolean }): Tensor[] {
+function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5Dataset>, at: string, o: { checkFinite: boolean; keras1: boolean; layerNames: boolean }): Tensor[] {
   const names = listAttr(group, 'layer_names', at);
   if (names === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute`);
   // The file's layers with weights, in layer_names order (load_weights_from_hdf5_group).
@@ -273,7 +295,7 @@ function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5
   const used = new Set<string>();
   modelLayers.forEach((layer, k) => {
     const f = fileLayers[k]!;
-    if (f.name !== layer.name) throw new ModelFormatError(`${at}: layer ${k} with weights is '${f.name}' in the file, '${layer.name}' in model_config`);
+    if (o.layerNames && f.name !== layer.name) throw new ModelFormatError(`${at}: layer ${k} with weights is '${f.name}' in the file, '${layer.name}' in model_config`);
     const expected = legacyOrder(layer);
     const lat = `${at}/${f.name}`;
     const count = (n: number, what: string): ModelFormatError => new ModelFormatError(`${lat}: ${n} weights (${what}), but ${layer.where} has ${expected.length} (${expected.map((w) => w.name).join(', ')})`);

@@ -60,8 +60,8 @@ export interface RecurrentArgs extends LayerArgs {
   /** Accepted for Keras compatibility: unrolling changes nothing numerically here. Default false. */
   unroll?: boolean;
   /**
-   * Accepted for Keras/tfjs compatibility: 1 or 2 (and GRU's legacy 0, read as 1); all
-   * compute the same numbers here.
+   * Accepted for Keras/tfjs compatibility: 1 or 2 (and Keras 2.0's legacy 0, read as 1);
+   * all compute the same numbers here.
    */
   implementation?: 0 | 1 | 2;
   /**
@@ -203,10 +203,12 @@ export abstract class Recurrent extends Layer {
     this.goBackwards = optBool(args.goBackwards, false, `${w}: goBackwards`);
     this.stateful = optBool(args.stateful, false, `${w}: stateful`);
     this.unroll = optBool(args.unroll, false, `${w}: unroll`);
-    // GRU's implementation 0 is Keras 2's legacy value (tf.keras read it as 1).
-    const legacyZero = className === 'GRU' && args.implementation === 0;
+    // implementation 0 is Keras 2.0's default, written into every recurrent layer's config
+    // until 2.0.8; later Keras and tf.keras read it as 1 in LSTM and GRU with a warning and
+    // drop it from SimpleRNN. The numbers are the same whichever it is.
+    const legacyZero = args.implementation === 0;
     if (args.implementation !== undefined && args.implementation !== 1 && args.implementation !== 2 && !legacyZero) {
-      throw new RangeError(`${w}: implementation must be 1 or 2${className === 'GRU' ? ' (or the legacy 0)' : ''}, got ${show(args.implementation)}`);
+      throw new RangeError(`${w}: implementation must be 1 or 2 (or the legacy 0), got ${show(args.implementation)}`);
     }
     this.implementation = legacyZero ? 1 : (args.implementation as 1 | 2 | undefined) ?? 2;
     this.zeroOutputForMask = optBool(args.zeroOutputForMask, false, `${w}: zeroOutputForMask`);

@@ -101,25 +101,33 @@ function layerOf(json: KerasLayerJSON, dialect: Dialect, where: string): Layer {
     if (json.config?.trainable === false) nested.trainable = false;
     return nested;
   }
-  if (json?.class_name === 'InputLayer') {
-    const c = fromKerasConfig(json.config ?? {}, dialect, where);
-    const at = `${where} (InputLayer '${String(c.name)}')`;
-    const batch = c.batchInputShape ?? c.batchShape;
-    if (batch === undefined) throw new ModelFormatError(`${at}: no batch_input_shape or batch_shape`);
-    for (const [k, v] of Object.entries(c)) {
-      if (['name', 'batchInputShape', 'batchShape', 'dtype', 'sparse'].includes(k)) continue;
-      // Keras writes these with their defaults; anything else would change the input.
-      if ((k === 'ragged' || k === 'optional') && v === false) continue;
-      if (k === 'trainable') continue;
-      throw new ModelFormatError(`${at}: option '${k}' = ${JSON.stringify(v)} is not supported`);
-    }
-    try {
-      return new InputLayer({ name: c.name as string, batchInputShape: batch as (number | null)[], ...(c.dtype === undefined ? {} : { dtype: c.dtype as 'float32' }), ...(c.sparse === undefined ? {} : { sparse: c.sparse as boolean }) });
-    } catch (e) {
-      throw new ModelFormatError(`${at}: ${(e as Error).message}`);
-    }
-  }
+  if (json?.class_name === 'InputLayer') return inputLayerOf(json, dialect, where);
   return layerFromKeras(json, dialect, where, layerOf);
+}
+
+/**
+ * An InputLayer from its Keras config, every option checked: a graph keeps it as its input;
+ * a Sequential topology passes its shape on to the first layer (sequentialFromKeras), after
+ * the same checks, so that sparse, ragged, optional or a dtype rnnkit has no form for are
+ * refused there too rather than dropped.
+ */
+function inputLayerOf(json: KerasLayerJSON, dialect: Dialect, where: string): InputLayer {
+  const c = fromKerasConfig(json.config ?? {}, dialect, where);
+  const at = `${where} (InputLayer '${String(c.name)}')`;
+  const batch = c.batchInputShape ?? c.batchShape;
+  if (batch === undefined) throw new ModelFormatError(`${at}: no batch_input_shape or batch_shape`);
+  for (const [k, v] of Object.entries(c)) {
+    if (['name', 'batchInputShape', 'batchShape', 'dtype', 'sparse'].includes(k)) continue;
+    // Keras writes these with their defaults; anything else would change the input.
+    if ((k === 'ragged' || k === 'optional') && v === false) continue;
+    if (k === 'trainable') continue;
+    throw new ModelFormatError(`${at}: option '${k}' = ${JSON.stringify(v)} is not supported`);
+  }
+  try {
+    return new InputLayer({ name: c.name as string, batchInputShape: batch as (number | null)[], ...(c.dtype === undefined ? {} : { dtype: c.dtype as 'float32' }), ...(c.sparse === undefined ? {} : { sparse: c.sparse as boolean }) });
+  } catch (e) {
+    throw new ModelFormatError(`${at}: ${(e as Error).message}`);
+  }
 }
 
 function sequentialFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Sequential {
@@ -136,6 +144,8 @@ function sequentialFromKeras(topology: KerasModelJSON, dialect: Dialect, where: 
       const c = l.config ?? {};
       pendingInput = c.batch_input_shape ?? c.batch_shape ?? null;
       if (pendingInput === null) throw new ModelFormatError(`${at} (InputLayer): no batch_input_shape or batch_shape`);
+      // Only its shape is passed on, but every option is checked as a graph's input is.
+      inputLayerOf(l, dialect, at);
       return;
     }
     const json = pendingInput === null || MODEL_CLASSES.has(l?.class_name) ? l : { ...l, config: { ...l.config, batch_input_shape: pendingInput } };

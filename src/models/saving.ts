@@ -203,7 +203,15 @@ export function checkModelJson(json: unknown, where: string): ModelJSON {
   if (json === null || typeof json !== 'object') throw new ModelFormatError(`${where}: expected a JSON object`);
   checkDepth(json, MAX_DEPTH, where); // first: printing or walking a deeper value would overflow the stack
   const j = json as Partial<ModelJSON>;
-  if (j.modelTopology === undefined) throw new ModelFormatError(`${where}: no modelTopology (is this a TF.js layers-model model.json?)`);
+  if (j.modelTopology === undefined) {
+    // Keras's model.to_json() (published beside a save_weights file as often as not): an
+    // architecture without weights, which rnnkit reads only inside a full-model file.
+    const k = json as { class_name?: unknown; config?: unknown };
+    if (typeof k.class_name === 'string' && ['Sequential', 'Model', 'Functional'].includes(k.class_name) && k.config !== undefined) {
+      throw new ModelFormatError(`${where}: a Keras architecture (model.to_json() of a ${k.class_name}), not a TF.js layers-model model.json: it holds no weights. Load the full-model file (model.save('model.h5') or '.keras') instead, or build the model in rnnkit and read the save_weights file with loadWeightsH5`);
+    }
+    throw new ModelFormatError(`${where}: no modelTopology (is this a TF.js layers-model model.json?)`);
+  }
   if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`${where}: format ${typeof j.format === 'string' ? `'${j.format}'` : show(j.format)} is not supported; rnnkit reads 'layers-model' files`);
   if (!Array.isArray(j.weightsManifest)) throw new ModelFormatError(`${where}: weightsManifest is missing or not a list`);
   if (j.modelTopology === null || typeof j.modelTopology !== 'object' || Array.isArray(j.modelTopology)) throw new ModelFormatError(`${where}: modelTopology must be an object, got ${j.modelTopology === null ? 'null' : typeof j.modelTopology}`);

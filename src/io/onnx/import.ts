@@ -1,14 +1,16 @@
 /**
  * ONNX import: `loadOnnx(source)` reads the recurrent subset real exporters write —
  * `torch.onnx.export` of nn.Embedding / nn.RNN / nn.LSTM / nn.GRU / nn.Linear and activation
- * ops, and rnnkit's own exportOnnx — into an ordinary rnnkit model (a Sequential where the
+ * ops, tf2onnx's of Keras LSTM layers where it writes the LSTM op, and rnnkit's own
+ * exportOnnx — into an ordinary rnnkit model (a Sequential where the
  * graph is a chain, else a graph Model) that predicts, streams, trains and saves as any other.
  *
  * The ONNX graph is not executed; it is read by abstract interpretation in node order. Every
  * ONNX value becomes one of: a constant (initializers, Constant nodes, arithmetic on them), a
  * symbolic shape (Shape(x), Gather of it, Concat with constants: the sizes PyTorch's export
  * computes for its zero initial states, 'B' being the batch size and 'T' the length), zeros of
- * such a shape (ConstantOfShape 0: an initial state rnnkit leaves out), a model tensor (an
+ * such a shape (ConstantOfShape 0, or a zeros constant Expanded to it: an initial state rnnkit
+ * leaves out), a model tensor (an
  * rnnkit tensor plus which rnnkit axis each ONNX axis is: Transposes only rename axes), or a
  * recurrent op's Y / Y_h / Y_c with its directions still apart (axes named T, D, B, F). The
  * plumbing around PyTorch's recurrent ops then resolves by itself: Squeeze of the direction
@@ -193,6 +195,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Squeeze: ['axes'],
     Concat: ['axis'],
     ConstantOfShape: ['value'],
+    Expand: [],
     Slice: ['starts', 'ends', 'axes'],
     Reshape: ['allowzero'],
     Transpose: ['perm'],
@@ -223,7 +226,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -523,6 +526,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return [shapeOf(n, x)];
       case 'ConstantOfShape':
         return [constantOfShape(n, x)];
+      case 'Expand':
+        return [expand(n, x, ins[1]!)];
       case 'Gather':
         return [gather(n, x, ins[1])];
       case 'Unsqueeze':
@@ -772,6 +777,35 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     throw new Unsupported(`${nodeLabel(n)}: its shape is not a shape`);
   }
 
+  /**
+   * Zeros expanded to a shape: torch.onnx.export's zero initial state of a recurrent layer
+   * whose batch axis is not dynamic (no dynamic_axes) is a [L·D, N, H] zeros constant, N the
+   * example's batch size, expanded to [L·D, B, H] (with dynamic_axes it is a
+   * ConstantOfShape). The shapes broadcast as numpy's do, except that the baked-in N meets
+   * the batch axis B: zeros at every batch size, as rnnkit's batch axis is free at the input
+   * too (the file's fixed batch size is not kept).
+   */
+  function expand(n: NodeData, x: Val, shapeV: Val): Val {
+    if (!(x.k === 'zeros' || (x.k === 'const' && x.c.data.every((z) => z === 0)))) throw new Unsupported(`${nodeLabel(n)}: an Expand of something other than zeros (only zero initial states are read)`);
+    let to: Dim[];
+    if (shapeV.k === 'shape') to = [...shapeV.dims];
+    else if (shapeV.k === 'const' && shapeV.c.dims.length === 1) {
+      to = [...shapeV.c.data];
+      if (to.some((d) => !Number.isInteger(d) || (d as number) < 0)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: shape [${to.join(', ')}] is not a list of sizes`);
+    } else throw new Unsupported(`${nodeLabel(n)}: its shape is not a shape`);
+    const from: Dim[] = x.k === 'zeros' ? [...x.dims] : [...x.c.dims];
+    const rank = Math.max(from.length, to.length);
+    const dims: Dim[] = [];
+    for (let i = 0; i < rank; i++) {
+      const a = from[from.length - rank + i] ?? 1;
+      const b = to[to.length - rank + i] ?? 1;
+      if (a === 1 || a === b || (b === 'B' && typeof a === 'number')) dims.push(b);
+      else if (b === 1) dims.push(a);
+      else throw new Unsupported(`${nodeLabel(n)}: shape [${from.join(', ')}] does not expand to [${to.join(', ')}]`);
+    }
+    return { k: 'zeros', dims };
+  }
+
   function gather(n: NodeData, x: Val, idxV: Val | undefined): Val {
     const axisAttr = attrInt(n, 'axis', 0);
     if (idxV === undefined) throw new Unsupported(`${nodeLabel(n)}: no indices`);
@@ -845,6 +879,12 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const axes = axesOf(n, axesV);
     if (axes === null || axes.length !== 1) throw new Unsupported(`${nodeLabel(n)}: axes other than one`);
     if (x.k === 'shape' && x.scalar && norm(axes[0]!, 1, nodeLabel(n)) === 0) return { k: 'shape', dims: x.dims, scalar: false };
+    if (x.k === 'zeros') {
+      // tf2onnx: a [B, H] zero state given its direction axis, [1, B, H].
+      const dims = [...x.dims];
+      dims.splice(norm(axes[0]!, dims.length + 1, nodeLabel(n)), 0, 1);
+      return { k: 'zeros', dims };
+    }
     if (x.k === 'mask' && x.perm.length === 2) {
       const perm = [...x.perm];
       perm.splice(norm(axes[0]!, 3, nodeLabel(n)), 0, 2);
@@ -890,6 +930,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
   function slice(n: NodeData, ins: (Val | undefined)[]): Val {
     const x = ins[0]!;
+    if (x.k === 'shape' && !x.scalar) {
+      // Part of a shape: tf2onnx's strided_slice taking the batch size out of Shape(x).
+      const [s, e] = sliceRange(n, ins, x.dims.length, 0, 1);
+      return { k: 'shape', dims: x.dims.slice(s, e), scalar: false };
+    }
     if (x.k === 'zeros') {
       // PyTorch slices each layer's zero initial state out of one zeros tensor.
       const dims = x.dims.map((d, k) => {
