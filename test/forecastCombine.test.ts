@@ -251,6 +251,21 @@ describe('Forecaster combine', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+    // A lookback of one season: the first origin has a season behind it, not the rows before it
+    // that the guard's one-step forecasts would need; it is forecast, not checked against the guard.
+    const oneSeason = new Forecaster({ lookback: 6, horizon: H, season: 6, units: 4, seed: 3, combine: false });
+    await oneSeason.fit(z, { epochs: 1, seed: 1 });
+    const netFirst = oneSeason.predictFrom(z, [5, 6], H);
+    oneSeason.combination = c;
+    assert.ok(c.guard !== undefined, 'a guard to check against');
+    const first = oneSeason.predictFrom(z, [5, 6], H);
+    [5, 6].forEach((e, n) => {
+      for (let h = 0; h < H; h++) {
+        const want = c.weights[h]! * netFirst[n * H + h]! + (1 - c.weights[h]!) * z[e + 1 + h - 6]!;
+        assert.ok(Math.abs(first[n * H + h]! - want) < 1e-9, `origin ${e} step ${h + 1}`);
+      }
+    });
+    oneSeason.dispose();
     // A lookback shorter than the season: early origins have no value a season back, no candidate.
     const short = new Forecaster({ lookback: 4, horizon: H, season: 6, units: 4, seed: 3 });
     await short.fit(z, { epochs: 1, seed: 1 });

@@ -1208,7 +1208,10 @@ export class Forecaster {
     const g = c.guard;
     if (g === undefined) return origins.map(() => false);
     const K = OFF_DATA_ROWS;
-    const ok = (e: number): boolean => e >= K;
+    // The one-step forecasts of rows e − K + 1 … e from the row before each: the seasonal naive
+    // forecast of a row needs the row a season before it, the others only rows from 0.
+    const first = c.kind === 'seasonalNaive' ? c.period! - 1 : 0;
+    const ok = (e: number): boolean => e - K >= first;
     const rows = [...new Set(origins.filter(ok).flatMap((e) => Array.from({ length: K }, (_, k) => e - 1 - k)))].sort((a, b) => a - b);
     const f = this.classicalAt(c, tgt, times, rows, 1, where);
     const err = new Map(rows.map((r, i) => [r + 1, tgt[r + 1]! - f[i]!]));
