@@ -12,7 +12,9 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { ModelFormatError, layers, loadModel, sequential, tensor, type Tensor } from '../src/index.js';
-import { loadWeightsH5 } from '../src/io/kerasH5.js';
+import { loadWeightsH5, modelFromJson } from '../src/io/kerasH5.js';
+import { openH5 } from '../src/io/hdf5Read.js';
+import { strFromU8, unzipSync } from 'fflate';
 
 const DIR = new URL('./fixtures/', import.meta.url);
 const SEQ = 'keras2-sequential.h5';
@@ -148,7 +150,7 @@ describe('Keras 2 .h5 files', () => {
     // Keras 2 configs in a file that says Keras 1 (or says nothing) are not Keras 1 configs.
     await refuses(patch(SEQ, '2.2.4', '1.2.2'), /model_config: a Keras 1 Sequential config is a list of layers/);
     await refuses(patch(SEQ, 'keras_version', 'keras_versioX', 1), /model_config: a Keras 1 Sequential config is a list of layers/);
-    await refuses(patch(SEQ, '2.2.4', '4.0.0'), /keras_version "4\.0\.0"; rnnkit reads the \.h5 files of Keras 1\.x, 2\.x, tf\.keras 2\.x and Keras 3/);
+    await refuses(patch(SEQ, '2.2.4', '4.0.0'), /keras_version "4\.0\.0"; rnnkit reads the models of Keras 1\.x, 2\.x, tf\.keras 2\.x and Keras 3/);
     const K1 = 'keras1-sequential.h5';
     await refuses(patch(K1, '"Dropout"', '"Dropoux"'), /layer 3 \(Dropoux 'dropout_1'\): Keras 1 layer class 'Dropoux' is not read; rnnkit translates Keras 1's InputLayer, Dense, Embedding/);
     await refuses(patch(K1, '"p": 0.25', '"q": 0.25'), /\(Dropout 'dropout_1'\): Keras 1 option 'q' is not known here; rnnkit translates name, trainable/);
@@ -199,7 +201,6 @@ describe('Keras 2 .h5 files', () => {
   });
 
   it('names a Keras 3 weights file (layers/<name>/vars, no layer_names) as what it is', async () => {
-    const { unzipSync } = await import('fflate');
     const w = unzipSync(new Uint8Array(readFileSync(new URL('keras3-sequential-lstm.keras', DIR))))['model.weights.h5']!;
     await refuses(w, /no 'model_config' attribute: it is a Keras 3 weights file \(save_weights: layers\/<name>\/vars\/<i>\), which rnnkit reads only inside a \.keras file/);
     const m = await loadModel({ h5File: bytesOf('tfkeras2-sequential.h5') });
@@ -207,7 +208,7 @@ describe('Keras 2 .h5 files', () => {
   });
 
   it('refuses convolutions from a Theano-backend file (Keras stored their kernels flipped)', async () => {
-    await refuses(patch('tfkeras2-nested.h5', 'tensorflow', 'theano\0\0\0\0'), /a Theano-backend file with Conv1D: Keras stored Theano's convolution kernels flipped/);
+    await refuses(patch('tfkeras2-nested.h5', 'tensorflow', 'theano\0\0\0\0'), /a Theano-backend model with Conv1D: Keras stored Theano's convolution kernels flipped/);
     // Without convolutions a Theano file loads (keras2.0-bare-list.h5 is one).
     await assertPredicts({ h5File: bytesOf('keras2.0-bare-list.h5') }, 'keras2.0-bare-list.h5');
   });
@@ -284,6 +285,42 @@ describe('Keras 2 .h5 files', () => {
     await assert.rejects(loadWeightsH5(m, bytesOf(key), { maxBytes: 10 }), /more than the 10 accepted/);
     await assert.rejects(loadWeightsH5(m, bytesOf(key), { strict: true } as never), /strict/);
     await assert.rejects(loadWeightsH5({} as never, bytesOf(key)), /expected a model/);
+  });
+
+  it("modelFromJson (Keras's model_from_json) then loadWeightsH5: a to_json architecture published beside its save_weights file", async () => {
+    // What model.to_json() writes is the full-model file's model_config with keras_version and backend beside it.
+    const key = 'tfkeras2-sequential.h5';
+    const file = await openH5(bytesOf(key), key, 2 ** 31);
+    const attr = (n: string): string => {
+      const v = file.attrs[n] as string | string[];
+      return Array.isArray(v) ? v[0]! : v;
+    };
+    const toJson = JSON.stringify({ ...JSON.parse(attr('model_config')), keras_version: attr('keras_version'), backend: attr('backend') });
+    const e = expected[key]!;
+    const want = flat(e.y as Nested);
+    for (const source of [toJson, JSON.parse(toJson) as object]) {
+      const m = modelFromJson(source);
+      // Built as Keras builds it, initializers run (an LSTM's forget-gate bias is 1), not zeros for a loader.
+      assert.ok(m.getWeights().some((w) => w.data.some((v) => v !== 0)), 'initialized weights');
+      await loadWeightsH5(m, bytesOf('tfkeras2-sequential.weights.h5'));
+      const y = (m.predict(asTensor(e.x as Nested)) as Tensor).data;
+      want.forEach((v, i) => assert.ok(Math.abs(y[i]! - v) <= 1e-5, `output ${i} is ${y[i]}, numpy says ${v}`));
+    }
+    // Keras 3's to_json (no keras_version; module 'keras'): the .keras file's config.json.
+    const cfg = strFromU8(unzipSync(bytesOf('keras3-sequential-lstm.keras'))['config.json']!);
+    const k3 = modelFromJson(cfg);
+    const ref = await loadModel(new URL('keras3-sequential-lstm.keras', DIR).pathname);
+    assert.deepEqual(k3.getWeights().map((w) => w.shape), ref.getWeights().map((w) => w.shape));
+    // Refusals, by what is wrong.
+    const big = JSON.parse(toJson);
+    big.config.layers.find((l: { class_name: string }) => l.class_name === 'LSTM').config.units = 1e6;
+    assert.throws(() => modelFromJson(big), (err: unknown) => err instanceof Error && /weight/.test(err.message) && /more than|budget|bytes/.test(err.message), 'an LSTM of 10^6 units is refused before it allocates');
+    assert.throws(() => modelFromJson({ ...JSON.parse(toJson), keras_version: '4.0.0' }), /modelFromJson: keras_version "4\.0\.0"; rnnkit reads the models of Keras 1\.x, 2\.x/);
+    assert.throws(() => modelFromJson('{"class_name": "Sequential"'), /modelFromJson: not valid JSON/);
+    assert.throws(() => modelFromJson({ modelTopology: {}, weightsManifest: [] }), /modelFromJson: expected a Keras model\.to_json\(\) object/);
+    assert.throws(() => modelFromJson({ class_name: 'Sequential', config: {}, modelTopology: {} }), /a TF\.js layers-model model\.json; read it with loadModel/);
+    assert.throws(() => modelFromJson(toJson, { maxBytes: -1 }), /maxBytes must be a number of bytes > 0/);
+    assert.throws(() => modelFromJson(toJson, { strict: true } as never), /unknown option 'strict'/);
   });
 
   it('checks the {h5File} source', async () => {

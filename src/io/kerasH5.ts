@@ -34,9 +34,11 @@
  */
 import { ModelFormatError, checkOptions, fileReadOptions, show } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
-import { withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
+import { withInitializers, withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
 import type { Model } from '../models/model.js';
 import { modelFromKeras } from '../models/loading.js';
+import { MAX_DEPTH, checkDepth } from '../models/saving.js';
+import { MAX_JSON_BYTES } from './node.js';
 import { dialectOf, type KerasModelJSON } from './config.js';
 import { keras1Config, keras1Weights, type StoredWeight } from './kerasH5Keras1.js';
 import { cudnnConfig, cudnnWeights } from './kerasH5Cudnn.js';
@@ -223,10 +225,8 @@ function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: nu
   }
   if (weightsRoot === undefined || isDataset(weightsRoot)) throw new ModelFormatError(`${where}: no 'model_weights' group`);
   const version = textAttr(file, 'keras_version', where);
-  // Keras reads a file without keras_version as Keras 1's (1.2 wrote '1.2.x').
-  const keras1 = version === undefined || /^1\./.test(version);
-  if (!keras1 && !/^[23]\./.test(version!)) throw new ModelFormatError(`${where}: keras_version ${JSON.stringify(version)}; rnnkit reads the .h5 files of Keras 1.x, 2.x, tf.keras 2.x and Keras 3`);
   const backend = textAttr(file, 'backend', where);
+  checkKerasVersion(version, where);
 
   let config: unknown;
   try {
@@ -234,31 +234,89 @@ function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: nu
   } catch (e) {
     throw new ModelFormatError(`${where}: model_config: not valid JSON: ${(e as Error).message}`);
   }
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError(`${where}: model_config: expected {class_name, config}, got ${show(config)?.slice(0, 80)}`);
-  // Keras 1's activations are Keras 2's (hard_sigmoid = clip(0.2x + 0.5)).
-  const dialect = keras1 ? 'keras2' : dialectOf({ keras_version: version }, undefined);
-  if (keras1) config = keras1Config(config, where);
-  else if (dialect === 'keras2') {
-    try {
-      config = cudnnAsPlainLayers(config);
-    } catch (e) {
-      throw new ModelFormatError(`${where}: ${(e as Error).message}`);
-    }
-  }
-  if (backend === 'theano') {
-    const conv = [...classNames(config, new Set())].filter((c) => CONV.test(c));
-    if (conv.length > 0) throw new ModelFormatError(`${where}: a Theano-backend file with ${conv.join(', ')}: Keras stored Theano's convolution kernels flipped, and rnnkit does not convert them`);
-  }
-
   const at = `${where}: model_weights`;
   const datasets = datasetsUnder(weightsRoot as H5Group, at);
   const values = countValues(datasets, fileBytes, at, o.maxBytes);
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus
   // slack for a missing weight to be named.
-  const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as KerasModelJSON, dialect, `${where}: model_config`));
+  const model = modelFromKerasConfig(config, version, backend, 8 * values + 2 ** 26, `${where}: model_config`);
+  return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, { checkFinite: o.checkFinite, keras1: isKeras1(version), layerNames: true }) };
+}
 
-  return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, { checkFinite: o.checkFinite, keras1, layerNames: true }) };
+/** Keras reads a file (or a to_json text) without keras_version as Keras 1's (1.2 wrote '1.2.x'). */
+const isKeras1 = (version: string | undefined): boolean => version === undefined || /^1\./.test(version);
+
+function checkKerasVersion(version: string | undefined, where: string): void {
+  if (!isKeras1(version) && !/^[23]\./.test(version!)) throw new ModelFormatError(`${where}: keras_version ${JSON.stringify(version)}; rnnkit reads the models of Keras 1.x, 2.x, tf.keras 2.x and Keras 3`);
+}
+
+/**
+ * A model (weights zero, for a loader to fill) from a Keras model config — an .h5 file's
+ * model_config, or model.to_json() — read in the dialect of its keras_version (Keras 1's
+ * configs converted, CuDNN layers as the plain ones they compute); `weightBytes`: the most its
+ * layers may allocate as they are built. `where` names the config in errors.
+ */
+function modelFromKerasConfig(config: unknown, version: string | undefined, backend: string | undefined, weightBytes: number, where: string): Model {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError(`${where}: expected {class_name, config}, got ${show(config)?.slice(0, 80)}`);
+  // Keras 1's activations are Keras 2's (hard_sigmoid = clip(0.2x + 0.5)).
+  const keras1 = isKeras1(version);
+  const dialect = keras1 ? 'keras2' : dialectOf({ keras_version: version }, undefined);
+  let c: unknown = config;
+  if (keras1) c = keras1Config(c, where);
+  else if (dialect === 'keras2') {
+    try {
+      c = cudnnAsPlainLayers(c);
+    } catch (e) {
+      throw new ModelFormatError(`${where}: ${(e as Error).message}`);
+    }
+  }
+  if (backend === 'theano') {
+    const conv = [...classNames(c, new Set())].filter((n) => CONV.test(n));
+    if (conv.length > 0) throw new ModelFormatError(`${where}: a Theano-backend model with ${conv.join(', ')}: Keras stored Theano's convolution kernels flipped, and rnnkit does not convert them`);
+  }
+  return withWeightBudget(weightBytes, () => modelFromKeras(c as KerasModelJSON, dialect, where));
+}
+
+/** How modelFromJson reads an architecture (untrusted input). */
+export interface ModelFromJsonOptions {
+  /** Most bytes of float32 weights its layers may hold once built (a layer of 10^9 units is refused before it allocates). Default 2^31. */
+  maxBytes?: number;
+}
+
+/**
+ * Keras's `model_from_json`: a model (uncompiled, weights freshly initialized) from the
+ * architecture `model.to_json()` writes — Keras 1.x, 2.x, tf.keras and Keras 3 — given as the
+ * text or the parsed object. With the weights file published beside it (`save_weights`),
+ * `await loadWeightsH5(model, 'weights.h5')` then gives the model Keras had.
+ */
+export function modelFromJson(json: string | object, options: ModelFromJsonOptions = {}): Model {
+  const where = 'modelFromJson';
+  checkOptions(options, ['maxBytes'], where);
+  const maxBytes = options.maxBytes ?? 2 ** 31;
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0) || !Number.isFinite(maxBytes)) throw new RangeError(`${where}: maxBytes must be a number of bytes > 0, got ${show(options.maxBytes)}`);
+  let v: unknown = json;
+  if (typeof json === 'string') {
+    if (json.length > MAX_JSON_BYTES) throw new ModelFormatError(`${where}: ${json.length} characters, more than the ${MAX_JSON_BYTES} an architecture may have`);
+    try {
+      v = JSON.parse(json);
+    } catch (e) {
+      throw new ModelFormatError(`${where}: not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  checkDepth(v, MAX_DEPTH, where);
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof (v as { class_name?: unknown }).class_name !== 'string') {
+    throw new ModelFormatError(`${where}: expected a Keras model.to_json() object {class_name, config, …}, got ${show(v)?.slice(0, 80)}`);
+  }
+  const o = v as { keras_version?: unknown; backend?: unknown; module?: unknown; modelTopology?: unknown };
+  if (o.modelTopology !== undefined) throw new ModelFormatError(`${where}: a TF.js layers-model model.json; read it with loadModel`);
+  if (o.keras_version !== undefined && typeof o.keras_version !== 'string') throw new ModelFormatError(`${where}: keras_version must be a string, got ${show(o.keras_version)}`);
+  // Keras 3's to_json writes no keras_version but names the module its classes come from.
+  const version = typeof o.keras_version === 'string' ? o.keras_version : o.module === 'keras' ? '3.0' : undefined;
+  checkKerasVersion(version, where);
+  // Layers allocate 8 bytes a value as they are built; float32 weights take 4. Built with its
+  // initializers run, as Keras's model_from_json builds it (a loader's model waits for its file).
+  return withInitializers(() => modelFromKerasConfig(v, version, typeof o.backend === 'string' ? o.backend : undefined, 2 * maxBytes + 2 ** 26, where));
 }
 
 /**

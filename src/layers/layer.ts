@@ -264,7 +264,7 @@ export abstract class Layer {
     }
     this.outShapes = this.computeOutputShapes(inputShapes, call);
     this.inShapes = inputShapes.map((s) => [...s]);
-    this.initializing = initialize;
+    this.initializing = initialize || initializeAll;
     try {
       this.createCallWeights(inputShapes, call, new Rng(this.seedForInit()));
     } finally {
@@ -682,6 +682,23 @@ function declaredInputShape(args: LayerArgs, where: string): (number | null)[] |
 export function checkLayerOptions(args: object, own: readonly string[], where: string, later: Readonly<Record<string, string>> = {}): void {
   checkOptions(args, [...LAYER_ARG_KEYS, ...own], where, later);
 }
+
+/**
+ * Run `fn` with every layer built in it initialized by its initializers, also where the
+ * builder would leave the weights zero for a loader to fill: modelFromJson builds a model from
+ * an architecture alone, as Keras's model_from_json does.
+ */
+export function withInitializers<T>(fn: () => T): T {
+  const outer = initializeAll;
+  initializeAll = true;
+  try {
+    return fn();
+  } finally {
+    initializeAll = outer;
+  }
+}
+
+let initializeAll = false;
 
 /**
  * A cap on the bytes of weights layers may allocate while `fn` runs (a weight costs 8 bytes

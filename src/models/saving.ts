@@ -185,10 +185,10 @@ export function parseModelJson(text: string, where: string): ModelJSON {
 }
 
 /** Deepest nesting of objects and lists a model.json may have (real ones stay under 20). */
-const MAX_DEPTH = 100;
+export const MAX_DEPTH = 100;
 
 /** Refuse JSON nested deeper than `max` (walked without recursion, so depth itself cannot overflow the stack). */
-function checkDepth(value: unknown, max: number, where: string): void {
+export function checkDepth(value: unknown, max: number, where: string): void {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [v, d] = stack.pop()!;
@@ -208,7 +208,7 @@ export function checkModelJson(json: unknown, where: string): ModelJSON {
     // architecture without weights, which rnnkit reads only inside a full-model file.
     const k = json as { class_name?: unknown; config?: unknown };
     if (typeof k.class_name === 'string' && ['Sequential', 'Model', 'Functional'].includes(k.class_name) && k.config !== undefined) {
-      throw new ModelFormatError(`${where}: a Keras architecture (model.to_json() of a ${k.class_name}), not a TF.js layers-model model.json: it holds no weights. Load the full-model file (model.save('model.h5') or '.keras') instead, or build the model in rnnkit and read the save_weights file with loadWeightsH5`);
+      throw new ModelFormatError(`${where}: a Keras architecture (model.to_json() of a ${k.class_name}), not a TF.js layers-model model.json: it holds no weights. Read it with modelFromJson (Keras's model_from_json), then its save_weights file with loadWeightsH5; or load the full-model file (model.save('model.h5') or '.keras')`);
     }
     throw new ModelFormatError(`${where}: no modelTopology (is this a TF.js layers-model model.json?)`);
   }
