@@ -311,8 +311,9 @@ export function modelFromJson(json: string | object, options: ModelFromJsonOptio
   const o = v as { keras_version?: unknown; backend?: unknown; module?: unknown; modelTopology?: unknown };
   if (o.modelTopology !== undefined) throw new ModelFormatError(`${where}: a TF.js layers-model model.json; read it with loadModel`);
   if (o.keras_version !== undefined && typeof o.keras_version !== 'string') throw new ModelFormatError(`${where}: keras_version must be a string, got ${show(o.keras_version)}`);
-  // Keras 3's to_json writes no keras_version but names the module its classes come from.
-  const version = typeof o.keras_version === 'string' ? o.keras_version : o.module === 'keras' ? '3.0' : undefined;
+  // Keras 3's to_json writes no keras_version but names the module its classes come from
+  // ('keras', or 'keras.src.models.sequential' in early 3.x).
+  const version = typeof o.keras_version === 'string' ? o.keras_version : typeof o.module === 'string' && /^keras(\.|$)/.test(o.module) ? '3.0' : undefined;
   checkKerasVersion(version, where);
   // Layers allocate 8 bytes a value as they are built; float32 weights take 4. Built with its
   // initializers run, as Keras's model_from_json builds it (a loader's model waits for its file).
