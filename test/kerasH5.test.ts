@@ -15,6 +15,7 @@ import { ModelFormatError, layers, loadModel, sequential, tensor, type Tensor } 
 import { loadWeightsH5, modelFromJson } from '../src/io/kerasH5.js';
 import { openH5 } from '../src/io/hdf5Read.js';
 import { strFromU8, unzipSync } from 'fflate';
+import { layerFromConfig } from '../src/layers/registry.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
 const SEQ = 'keras2-sequential.h5';
@@ -200,11 +201,27 @@ describe('Keras 2 .h5 files', () => {
     await assertPredicts({ h5File: bytesOf(T) }, T);
   });
 
-  it('names a Keras 3 weights file (layers/<name>/vars, no layer_names) as what it is', async () => {
-    const w = unzipSync(new Uint8Array(readFileSync(new URL('keras3-sequential-lstm.keras', DIR))))['model.weights.h5']!;
-    await refuses(w, /no 'model_config' attribute: it is a Keras 3 weights file \(save_weights: layers\/<name>\/vars\/<i>\), which rnnkit reads only inside a \.keras file/);
+  it("a Keras 3 weights file (layers/<class>/vars, no layer_names): loadModel says what it is, loadWeightsH5 reads it as Keras 3's load_weights does", async () => {
+    const zip = unzipSync(bytesOf('keras3-sequential-lstm.keras'));
+    const w = zip['model.weights.h5']!;
+    await refuses(w, /no 'model_config' attribute: it is a Keras 3 weights file \(save_weights: layers\/<name>\/vars\/<i>\), which loadWeightsH5 reads into a built model/);
+    const ref = await loadModel(new URL('keras3-sequential-lstm.keras', DIR).pathname);
+    // Token ids (the model starts with an Embedding of 10).
+    const x = tensor(Array.from({ length: 2 * ref.inputShape.reduce((a: number, b) => a * (b ?? 5), 1) }, (_, i) => (i * 7) % 10), [2, ...ref.inputShape.map((d) => d ?? 5)]);
+    const want = (ref.predict(x) as Tensor).data;
+    // Its architecture (to_json is config.json), and the same layers built in rnnkit under other
+    // names: Keras 3's paths come from the layer classes and their order, not the names.
+    const own = sequential({ layers: ref.layers.filter((l) => l.className !== 'InputLayer').map((l, i) => layerFromConfig({ className: l.className, config: { ...l.getConfig(), name: `mine_${i}` } }, 'test')) });
+    for (const m of [modelFromJson(strFromU8(zip['config.json']!)), own]) {
+      await loadWeightsH5(m, w);
+      const y = (m.predict(x) as Tensor).data;
+      assert.deepEqual(Array.from(y), Array.from(want), 'the .keras file\'s predictions, bit for bit');
+    }
+    // Another model's layers: refused naming the variable, nothing written.
     const m = await loadModel({ h5File: bytesOf('tfkeras2-sequential.h5') });
-    await assert.rejects(loadWeightsH5(m, w), (e: unknown) => e instanceof ModelFormatError && /no 'layer_names' attribute: it is a Keras 3 weights file/.test(e.message));
+    const before = m.getWeights().map((t) => t.data.slice());
+    await assert.rejects(loadWeightsH5(m, w), (e: unknown) => e instanceof ModelFormatError && /^the \.h5 weights file: layers\/lstm\/cell\/vars\/0 \(kernel\): shape \[4, 24\], expected \[2, 16\]$/.test(e.message));
+    m.getWeights().forEach((t, i) => assert.deepEqual(t.data, before[i]));
   });
 
   it('refuses convolutions from a Theano-backend file (Keras stored their kernels flipped)', async () => {

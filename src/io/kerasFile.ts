@@ -28,7 +28,7 @@ import { TimeDistributed } from '../layers/timeDistributed.js';
 import { Model } from '../models/model.js';
 import { modelFromKeras } from '../models/loading.js';
 import type { KerasModelJSON } from './config.js';
-import { FLOAT_DTYPES, countValues, datasetsUnder, openH5, reading } from './hdf5Read.js';
+import { FLOAT_DTYPES, countValues, datasetsUnder, openH5, reading, type H5Dataset } from './hdf5Read.js';
 
 const CONFIG = 'config.json';
 const METADATA = 'metadata.json';
@@ -255,8 +255,22 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
   const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as unknown as KerasModelJSON, 'keras3', `${where}: ${CONFIG}`));
+  const tensors = keras3WeightTensors(model, config as unknown as KerasModelJSON, datasets, h5where, o.checkFinite, where);
+  const set = (): void => model.setWeights(tensors);
+  if (o.checkFinite) set();
+  else withNonFiniteWeights(set);
+  return model;
+}
+
+/**
+ * A model's weights (model.weights order) from a Keras 3 weights file's datasets (a .keras
+ * file's model.weights.h5, or save_weights' .weights.h5): each weight at the path Keras 3
+ * gives it (`json`: the model's Keras 3 config, whose layer classes and order make the paths),
+ * shape, dtype and values checked; every variable of the file's layers must be used.
+ */
+export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets: Map<string, H5Dataset>, h5where: string, checkFinite: boolean, where: string): Tensor[] {
   const paths = new Map<LayerWeight, string>();
-  modelPaths(model, config as unknown as KerasModelJSON, '', paths, where);
+  modelPaths(model, json, '', paths, where);
   const used = new Set<string>();
   const tensors = model.weights.map((w) => {
     const p = paths.get(w);
@@ -269,9 +283,9 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
     if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${at}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
     const v = reading(at, () => Float32Array.from(d.value));
     if (v.length !== w.value.length) throw new ModelFormatError(`${at}: holds ${v.length} values, expected ${w.value.length}`);
-    if (o.checkFinite) {
+    if (checkFinite) {
       const i = v.findIndex((x) => !Number.isFinite(x));
-      if (i >= 0) throw new ModelFormatError(`${at}: holds ${v[i]} at index ${i}; loadModel refuses non-finite weights (checkFinite: false loads them anyway)`);
+      if (i >= 0) throw new ModelFormatError(`${at}: holds ${v[i]} at index ${i}; non-finite weights are refused (checkFinite: false loads them anyway)`);
     }
     used.add(p);
     return new Tensor(v, [...w.shape]);
@@ -280,8 +294,5 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   // excepted); top-level groups other than layers (optimizer, metrics) are training state.
   const extra = [...datasets.keys()].filter((p) => p.startsWith('layers/') && !used.has(p) && !/(^|\/)seed_generator(_\d+)?\//.test(p));
   if (extra.length > 0) throw new ModelFormatError(`${h5where}: variables the model's layers do not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? `, … (${extra.length})` : ''}`);
-  const set = (): void => model.setWeights(tensors);
-  if (o.checkFinite) set();
-  else withNonFiniteWeights(set);
-  return model;
+  return tensors;
 }

@@ -107,7 +107,7 @@ function kerasLayerOrder(model: Model): Layer[] {
 }
 
 /** Keras 3's entry of a model: Sequential (layers from its InputLayer on) or Functional (layers with their calls). */
-function serializeModel(model: Model, where: string): Json {
+export function serializeModel(model: Model, where: string): Json {
   const at = `${where}: model '${model.name}'`;
   const graph = model.graph;
   if (model.className === 'Sequential') {

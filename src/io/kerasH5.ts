@@ -42,6 +42,8 @@ import { MAX_JSON_BYTES } from './node.js';
 import { dialectOf, type KerasModelJSON } from './config.js';
 import { keras1Config, keras1Weights, type StoredWeight } from './kerasH5Keras1.js';
 import { cudnnConfig, cudnnWeights } from './kerasH5Cudnn.js';
+import { keras3WeightTensors } from './kerasFile.js';
+import { serializeModel } from './kerasFileWrite.js';
 import { FLOAT_DTYPES, countValues, datasetsUnder, isDataset, openH5, reading, type H5Dataset, type H5Group } from './hdf5Read.js';
 
 export interface KerasH5Options {
@@ -158,7 +160,9 @@ export interface LoadWeightsH5Options {
  * Keras's `model.load_weights('weights.h5')` for a built model: the weights of a Keras 2 /
  * tf.keras `save_weights` file (layer groups at the root), or of a full-model `.h5` file's
  * model_weights, matched by position as Keras matches them (the model's layer names need not
- * be the file's), every weight name, shape and value checked as loadModel checks them.
+ * be the file's), every weight name, shape and value checked as loadModel checks them; or of
+ * a Keras 3 `.weights.h5` file, each variable at the path Keras 3's load_weights reads for
+ * this model (layers/<class in snake case, numbered in layer order>/vars/<i>).
  * `source` is a path (Node) or the file's bytes.
  * Nothing is written unless every weight is read.
  */
@@ -188,6 +192,13 @@ export async function loadWeightsH5(model: Model, source: string | ArrayBuffer |
     const group = full ? file.get('model_weights') : file;
     if (isDataset(group)) throw new ModelFormatError(`${where}: model_weights is not a group`);
     const at = full ? `${where}: model_weights` : where;
+    if (!full && listAttr(group, 'layer_names', at) === undefined && keras3Weights(file)) {
+      // Keras 3's save_weights: each variable at the path Keras 3 gives it in this model
+      // (layers/<class in snake case, numbered in layer order>/…), as its load_weights reads it.
+      const datasets = datasetsUnder(file, where);
+      countValues(datasets, data.byteLength, where, maxBytes);
+      return keras3WeightTensors(model, serializeModel(model, what) as unknown as KerasModelJSON, datasets, where, checkFinite, what);
+    }
     if (listAttr(group, 'layer_names', at) === undefined) throw new ModelFormatError(`${at}: no 'layer_names' attribute: ${keras3Weights(file) ? KERAS3_WEIGHTS : 'not a Keras weights file'}`);
     // Keras 1.2 wrote keras_version only at a model file's root, never in a weights group.
     const version = textAttr(group, 'keras_version', at) ?? (full ? textAttr(file, 'keras_version', where) : undefined);
@@ -203,7 +214,8 @@ export async function loadWeightsH5(model: Model, source: string | ArrayBuffer |
 
 /**
  * Keras 3's model.save_weights('m.weights.h5') (and a .keras file's model.weights.h5): a
- * group `layers` of `<name>/vars` groups, no layer_names. Told apart only to say so.
+ * group `layers` of `<name>/vars` groups, no layer_names. loadWeightsH5 reads it; loadModel
+ * says what it is.
  */
 function keras3Weights(file: H5Group): boolean {
   if (!file.keys.includes('layers')) return false;
@@ -214,7 +226,7 @@ function keras3Weights(file: H5Group): boolean {
   });
 }
 
-const KERAS3_WEIGHTS = "it is a Keras 3 weights file (save_weights: layers/<name>/vars/<i>), which rnnkit reads only inside a .keras file (model.save('model.keras'))";
+const KERAS3_WEIGHTS = "it is a Keras 3 weights file (save_weights: layers/<name>/vars/<i>), which loadWeightsH5 reads into a built model (or load the .keras file: model.save('model.keras'))";
 
 function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: number): { model: Model; tensors: Tensor[] } {
   const configText = textAttr(file, 'model_config', where);
