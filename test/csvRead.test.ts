@@ -40,7 +40,12 @@ test('a semicolon file with decimal commas and a tab file read as the comma file
   }
   // A decimal comma is read only in a semicolon file.
   const tabComma = await readTable(write('tabcomma.tsv', 'date\tvalue\n2000-01-01\t10,5\n'));
-  assert.throws(() => numericSeries(tabComma, ['value'], '--target'), /line 2, column 'value': "10,5" is not a number/);
+  assert.throws(() => numericSeries(tabComma, ['value'], '--target'), /line 2, column 'value': "10,5" is not a number \(a decimal comma is read only in a semicolon-separated file\)/);
+  // A semicolon column with decimal commas and a point: 1.234 may be 1234 there, so it is refused.
+  const mixed = await readTable(write('mixed.csv', 'date;value;other\n2000-01-01;10,5;1.5\n2000-02-01;1.234;2.5\n'));
+  assert.throws(() => numericSeries(mixed, ['value'], '--target'), /mixed\.csv: column 'value' has a decimal comma \(line 2: "10,5"\) and a point \(line 3: "1\.234"\); in a semicolon-separated file the point may group thousands/);
+  // Points alone (a semicolon file written with decimal points) are read as points.
+  assert.deepEqual(Array.from(numericSeries(mixed, ['other'], '--features').data), [1.5, 2.5]);
 });
 
 test('rnnkit timeseries train on a semicolon file with decimal commas: the forecasts of the comma file', () => {

@@ -76,13 +76,17 @@ const THOUSANDS = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
 /**
  * Numeric columns (in the order of `names`) as a series. Non-numbers are refused by line and
  * column; missing values (empty, NA, NaN, null) are gaps, refused unless `fill` is given. In a
- * semicolon-separated file a decimal comma is read as the decimal point (3,14 is 3.14); in a
- * comma- or tab-separated one "3,14" is refused (it could be a thousands separator).
+ * semicolon-separated file a decimal comma is read as the decimal point (3,14 is 3.14), and a
+ * column that also holds a point (1.234: a thousands separator there?) is refused; in a comma-
+ * or tab-separated file "3,14" is refused.
  */
 export function numericSeries(table: Table, names: readonly string[], option: string, fill?: FillMethod): Series {
   const idx = names.map((n) => columnIndex(table, n, option));
   const C = names.length;
   const data = new Float64Array(table.rows.length * C);
+  // Per column in a semicolon file, the first line written with a decimal comma and with a point:
+  // both in one column is refused, since there the point may be a thousands separator (1.234 for 1234).
+  const marks = names.map(() => ({ comma: -1, point: -1 }));
   table.rows.forEach((row, r) => {
     idx.forEach((ci, c) => {
       const raw = (row[ci] ?? '').trim();
@@ -91,10 +95,23 @@ export function numericSeries(table: Table, names: readonly string[], option: st
         data[r * C + c] = NaN;
         return;
       }
-      const v = Number(table.delimiter === ';' && DECIMAL_COMMA.test(raw) ? raw.replace(',', '.') : raw);
+      const comma = table.delimiter === ';' && DECIMAL_COMMA.test(raw);
+      const v = Number(comma ? raw.replace(',', '.') : raw);
       if (!Number.isFinite(v)) {
-        const hint = THOUSANDS.test(raw) ? ' (thousands separators are not read: write 1234.5, not 1,234.5)' : '';
+        const hint = THOUSANDS.test(raw)
+          ? ' (thousands separators are not read: write 1234.5, not 1,234.5)'
+          : DECIMAL_COMMA.test(raw)
+            ? ' (a decimal comma is read only in a semicolon-separated file)'
+            : '';
         throw new CliError(`${table.file}: line ${table.lines[r]}, column '${names[c]}': ${JSON.stringify(raw)} is not a number${hint}`);
+      }
+      if (table.delimiter === ';') {
+        const m = marks[c]!;
+        if (comma && m.comma < 0) m.comma = r;
+        if (!comma && raw.includes('.') && m.point < 0) m.point = r;
+        if (m.comma >= 0 && m.point >= 0) {
+          throw new CliError(`${table.file}: column '${names[c]}' has a decimal comma (line ${table.lines[m.comma]}: ${JSON.stringify(table.rows[m.comma]![ci])}) and a point (line ${table.lines[m.point]}: ${JSON.stringify(table.rows[m.point]![ci])}); in a semicolon-separated file the point may group thousands — write every number one way`);
+        }
       }
       data[r * C + c] = v;
     });
