@@ -79,6 +79,19 @@ test('--id-column: a combination line per series (its own choice, or why none); 
   assert.deepEqual(['x', 'y', 'z'].map((id) => nm.series[id].combination), [null, null, null]);
 });
 
+test('a seasonal random walk: combined with the seasonal naive forecast, its validation MAE printed, nothing re-fitted', async () => {
+  // y_t = y_{t−6} + noise: the seasonal naive forecast beats ETS and SARIMA on the validation part.
+  let r = 11;
+  const u = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
+  const z: number[] = [50, 54, 49, 57, 52, 47];
+  for (let t = 6; t < 240; t++) z.push(z[t - 6]! + 2 * u());
+  await writeFile(file('walk.csv'), ['t,level', ...z.map((v, i) => `${i},${v.toFixed(4)}`)].join('\n') + '\n');
+  const t = rnnkit('timeseries', 'train', file('walk.csv'), '--target', 'level', '--time-column', 't', '--lookback', '12', '--horizon', '3', '--season', '6', '--units', '4', '--epochs', '2', '--ensemble', '1', '--baselines', 'none', '--out', file('walk-model'));
+  assert.equal(t.code, 0, t.stderr);
+  const line = t.stdout.split('\n').find((l) => l.startsWith('Combined with '));
+  assert.match(line ?? t.stdout, /^Combined with seasonal naive \(6\): network weight per step (\d\.\d\d ){2}\d\.\d\d; validation MAE network [\d.]+, ETS [\d.]+, SARIMA [\d.]+, seasonal naive [\d.]+, combined [\d.]+ \(\d+ windows\); classical fits [\d.]+ s$/);
+});
+
 test('refusals: an unknown --combine value', () => {
   assertUserError(rnnkit('timeseries', 'train', file('data.csv'), ...base, '--combine', 'yes'), 2, /--combine must be one of auto, none, got "yes"/);
 });
