@@ -83,6 +83,18 @@ export {
   type SpatialDropout1DArgs,
   type LayerNormalizationArgs,
   type BatchNormalizationArgs,
+  ReLU,
+  LeakyReLU,
+  PReLU,
+  ELU,
+  ThresholdedReLU,
+  Softmax,
+  type ReLUArgs,
+  type LeakyReLUArgs,
+  type PReLUArgs,
+  type ELUArgs,
+  type ThresholdedReLUArgs,
+  type SoftmaxArgs,
 } from './layers/index.js';
 export { initializers, type Initializer } from './initializers/index.js';
 export { type ActivationIdentifier } from './activations/index.js';

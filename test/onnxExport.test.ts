@@ -19,7 +19,7 @@ import type { Recurrent } from '../src/layers/recurrent.js';
 import type { SimpleRNNArgs } from '../src/layers/simpleRNN.js';
 import type { LSTMArgs } from '../src/layers/lstm.js';
 import type { GRUArgs } from '../src/layers/gru.js';
-import { exportOnnx, input, layers, model, sequential, Tensor, OnnxExportError, type Model, type SymbolicTensor } from '../src/index.js';
+import { exportOnnx, input, layers, model, sequential, Tensor, OnnxExportError, type Layer, type Model, type SymbolicTensor } from '../src/index.js';
 
 const TOL = 1e-5;
 const VOCAB = 13;
@@ -305,6 +305,21 @@ describe('exportOnnx: graph models', () => {
     const m = model({ inputs: [x, f], outputs: [y1, y2] });
     randomize(m, 701);
     note('masked', await parity(m, [[tokens([5, 3, 2], 5, rng), padded([5, 4, 2], 5, 3, rng)]], 'merged masks', true));
+  });
+
+  it('activation layers with options (ReLU every way, LeakyReLU, PReLU shared and per step, ELU, ThresholdedReLU, Softmax over features, time and both), masks passing through the elementwise ones', async () => {
+    const rng = new Rng(650);
+    const T = 5;
+    const x = input({ shape: [T, 3] });
+    const h = layers.lstm({ units: 4, returnSequences: true }).apply(layers.masking().apply(x) as SymbolicTensor) as SymbolicTensor;
+    const chain = (t: SymbolicTensor, ...ls: Layer[]): SymbolicTensor => ls.reduce((v, l) => l.apply(v) as SymbolicTensor, t);
+    const a = chain(h, layers.leakyReLU({ alpha: 0.2 }), layers.prelu({ sharedAxes: [1], alphaInitializer: 'randomUniform' }), layers.lstm({ units: 3 }));
+    const b = chain(h, layers.reLU({ maxValue: 0.3 }), layers.elu({ alpha: 0.6 }), layers.thresholdedReLU({ theta: 0.05 }), layers.gru({ units: 2 }), layers.softmax());
+    const c = chain(layers.dense({ units: 4 }).apply(x) as SymbolicTensor, layers.reLU({ negativeSlope: 0.1, threshold: 0.2, maxValue: 0.5 }), layers.prelu({ alphaInitializer: 'randomUniform' }), layers.softmax({ axis: 1 }));
+    const d = chain(layers.dense({ units: 4 }).apply(x) as SymbolicTensor, layers.reLU({ negativeSlope: 0.3 }), layers.softmax({ axis: [1, 2] }));
+    const m = model({ inputs: x, outputs: [a, b, c, d] });
+    randomize(m, 651);
+    note('activation layers', await parity(m, [[padded([5, 3, 4], T, 3, rng)], [floats([2, T, 3], rng)]], 'activation layers', true));
   });
 });
 

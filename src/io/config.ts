@@ -208,11 +208,15 @@ function activationToKeras3(name: unknown, key: string, where: string): unknown 
  * writer's part (io/kerasFileWrite.ts).
  */
 export function layerToKeras3Config(layer: Layer, where: string): Record<string, unknown> {
+  if (layer.className === 'ThresholdedReLU') {
+    throw new RangeError(`${where}: Keras 3 has no ThresholdedReLU layer, so a .keras file cannot hold it; layers.reLU({threshold: θ}) computes the same (x > θ ? x : 0) and can be saved`);
+  }
   const c = layer.getConfig();
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) {
     if (v === undefined) continue;
-    const key = snake(k);
+    // Keras 3 renamed LeakyReLU's alpha (tfjs's and Keras 2's name, which getConfig writes).
+    const key = layer.className === 'LeakyReLU' && k === 'alpha' ? 'negative_slope' : snake(k);
     // The input shape belongs to the InputLayer Keras 3 writes first; input_length only
     // declared that shape (Keras 3 drops it with a warning); implementation chose a
     // kernel variant with the same numbers (Keras 3 accepts it but never writes it).

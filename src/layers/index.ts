@@ -22,6 +22,7 @@ import { averagePooling1d, maxPooling1d } from './pooling1d.js';
 import { spatialDropout1d } from './spatialDropout1d.js';
 import { layerNormalization } from './layerNormalization.js';
 import { batchNormalization } from './batchNormalization.js';
+import { elu, leakyReLU, prelu, reLU, softmax, thresholdedReLU } from './advancedActivations.js';
 
 export const layers = {
   input,
@@ -57,6 +58,12 @@ export const layers = {
   spatialDropout1d,
   layerNormalization,
   batchNormalization,
+  reLU,
+  leakyReLU,
+  prelu,
+  elu,
+  thresholdedReLU,
+  softmax,
 };
 
 export { Layer, type LayerArgs, type LayerWeight, type Shape, type ApplyArgs, type ApplyInput } from './layer.js';
@@ -85,3 +92,17 @@ export { MaxPooling1D, AveragePooling1D, type Pooling1DArgs } from './pooling1d.
 export { SpatialDropout1D, type SpatialDropout1DArgs } from './spatialDropout1d.js';
 export { LayerNormalization, type LayerNormalizationArgs } from './layerNormalization.js';
 export { BatchNormalization, type BatchNormalizationArgs } from './batchNormalization.js';
+export {
+  ReLU,
+  LeakyReLU,
+  PReLU,
+  ELU,
+  ThresholdedReLU,
+  Softmax,
+  type ReLUArgs,
+  type LeakyReLUArgs,
+  type PReLUArgs,
+  type ELUArgs,
+  type ThresholdedReLUArgs,
+  type SoftmaxArgs,
+} from './advancedActivations.js';

@@ -30,6 +30,7 @@ import { AveragePooling1D, MaxPooling1D } from './pooling1d.js';
 import { SpatialDropout1D } from './spatialDropout1d.js';
 import { LayerNormalization } from './layerNormalization.js';
 import { BatchNormalization } from './batchNormalization.js';
+import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advancedActivations.js';
 
 /** A layer's configuration as getConfig gives it: camelCase keys, nested objects as {className, config}. */
 export type LayerConfig = Record<string, unknown>;
@@ -45,8 +46,11 @@ export interface LayerEntry {
   readonly cls: abstract new (...args: never[]) => Layer;
   /** Rebuild from a configuration; `resolve` rebuilds nested layers (wrappers). */
   readonly fromConfig: (config: LayerConfig, resolve: (json: LayerJSON, where: string) => Layer) => Layer;
-  /** Treats every time step alike and carries nothing between steps but recurrent state: a stream can feed it one step at a time. */
-  readonly stepwise: boolean;
+  /**
+   * Treats every time step alike and carries nothing between steps but recurrent state: a
+   * stream can feed it one step at a time. A function where that depends on the options.
+   */
+  readonly stepwise: boolean | ((layer: Layer) => boolean);
 }
 
 type Make = new (args: never) => Layer;
@@ -94,6 +98,12 @@ const ENTRIES: readonly LayerEntry[] = [
   { className: 'SpatialDropout1D', cls: SpatialDropout1D, fromConfig: plain(SpatialDropout1D), stepwise: true },
   { className: 'LayerNormalization', cls: LayerNormalization, fromConfig: plain(LayerNormalization), stepwise: true },
   { className: 'BatchNormalization', cls: BatchNormalization, fromConfig: plain(BatchNormalization), stepwise: true },
+  { className: 'ReLU', cls: ReLU, fromConfig: plain(ReLU), stepwise: true },
+  { className: 'LeakyReLU', cls: LeakyReLU, fromConfig: plain(LeakyReLU), stepwise: true },
+  { className: 'ELU', cls: ELU, fromConfig: plain(ELU), stepwise: true },
+  { className: 'ThresholdedReLU', cls: ThresholdedReLU, fromConfig: plain(ThresholdedReLU), stepwise: true },
+  { className: 'PReLU', cls: PReLU, fromConfig: plain(PReLU), stepwise: (l) => (l as PReLU).sharedOverTime },
+  { className: 'Softmax', cls: Softmax, fromConfig: plain(Softmax), stepwise: (l) => (l as Softmax).withinStep },
   { className: 'InputLayer', cls: InputLayer, fromConfig: plain(InputLayer as unknown as Make), stepwise: true },
 ];
 
@@ -117,7 +127,7 @@ export function builtInClass(className: string): LayerEntry['cls'] | undefined {
 /** Whether a layer's class can run one time step at a time in a stream. */
 export function isStepwise(layer: Layer): boolean {
   const e = BY_NAME.get(layer.className);
-  return e !== undefined && e.cls === layer.constructor && e.stepwise;
+  return e !== undefined && e.cls === layer.constructor && (typeof e.stepwise === 'function' ? e.stepwise(layer) : e.stepwise);
 }
 
 /**

@@ -28,6 +28,7 @@ import { Embedding } from '../../layers/embedding.js';
 import { Dropout } from '../../layers/dropout.js';
 import { SpatialDropout1D } from '../../layers/spatialDropout1d.js';
 import { Activation } from '../../layers/activation.js';
+import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from '../../layers/advancedActivations.js';
 import { Masking } from '../../layers/masking.js';
 import { Recurrent } from '../../layers/recurrent.js';
 import { SimpleRNN } from '../../layers/simpleRNN.js';
@@ -234,7 +235,7 @@ function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): 
   return p;
 }
 
-const SUPPORTED = 'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, Activation, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate';
+const SUPPORTED = 'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate';
 
 function checkNode(n: Node): string[] {
   const l = n.layer;
@@ -245,6 +246,7 @@ function checkNode(n: Node): string[] {
     p.push(`${w}: call option ${k}: ${show(v)} (the export computes inference: no call options)`);
   }
   if (l instanceof Dense || l instanceof Activation || l instanceof Dropout || l instanceof SpatialDropout1D || l instanceof Masking || l instanceof Embedding) return p;
+  if (l instanceof ReLU || l instanceof LeakyReLU || l instanceof PReLU || l instanceof ELU || l instanceof ThresholdedReLU || l instanceof Softmax) return p;
   if (l instanceof TimeDistributed) {
     if (!(l.layer instanceof Dense)) p.push(`${w}: wraps ${l.layer.className} (the export takes TimeDistributed(Dense) only)`);
     return p;
@@ -284,6 +286,8 @@ function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
   if (l instanceof Dense) return [{ name: dense(b, l, x.name), mask: passMask, rank: outRank }];
   if (l instanceof TimeDistributed) return [{ name: dense(b, l.layer as Dense, x.name), mask: passMask, rank: outRank }];
   if (l instanceof Activation) return [{ name: activation(b, l.activation, x.name), mask: passMask, rank: outRank }];
+  const act = activationLayer(b, l, x.name);
+  if (act !== null) return [{ name: act, mask: passMask, rank: outRank }];
   if (l instanceof Embedding) {
     const table = weight(l, 'embeddings');
     const idx = b.one('Cast', [x.name], { to: DType.int64 });
@@ -382,6 +386,37 @@ function activation(b: Builder, act: ActId, x: string): string {
     default:
       throw new Error(`exportOnnx: activation ${activationName(act)} has no ONNX form`);
   }
+}
+
+/** The activation layers with options as ONNX ops, or null for another layer. */
+function activationLayer(b: Builder, l: Layer, x: string): string | null {
+  if (l instanceof LeakyReLU) return b.one('LeakyRelu', [x], { alpha: { float: l.alpha } });
+  if (l instanceof ELU) return b.one('Elu', [x], { alpha: { float: l.alpha } });
+  if (l instanceof ThresholdedReLU) return b.one('ThresholdedRelu', [x], { alpha: { float: l.theta } });
+  if (l instanceof PReLU) {
+    // α has the per-sample shape (1 on shared axes): it broadcasts against [B, …] from the right.
+    const a = weight(l, 'alpha');
+    return b.one('PRelu', [x, b.weightOf(l, 'alpha', a.shape, () => a.value)]);
+  }
+  if (l instanceof ReLU) {
+    const capped = (v: string): string => (l.maxValue === null ? v : b.one('Min', [v, b.scalar(l.maxValue)]));
+    if (l.threshold === 0 && l.negativeSlope === 0) return capped(b.one('Relu', [x]));
+    // x > θ ? min(x, max) : slope · (x − θ)
+    const below = l.negativeSlope === 0 ? b.scalar(0) : b.one('Mul', [b.one('Sub', [x, b.scalar(l.threshold)]), b.scalar(l.negativeSlope)]);
+    return b.one('Where', [b.one('Greater', [x, b.scalar(l.threshold)]), capped(x), below]);
+  }
+  if (l instanceof Softmax) {
+    const rank = l.inputShape.length + 1;
+    const axes = (Array.isArray(l.axis) ? l.axis : [l.axis as number]).map((a) => (a < 0 ? a + rank : a)).sort((p, q) => p - q);
+    const lo = axes[0]!;
+    if (axes.length === 1) return b.one('Softmax', [x], { axis: lo });
+    // Adjacent axes together: merged into one (Reshape: 0 copies a leading dimension, the
+    // axes after them are known), a softmax along it, and the input's shape back.
+    const after = l.inputShape.slice(axes[axes.length - 1]!) as number[];
+    const merged = b.one('Reshape', [x, b.int64s([...new Array<number>(lo).fill(0), -1, ...after])]);
+    return b.one('Reshape', [b.one('Softmax', [merged], { axis: lo }), b.one('Shape', [x])]);
+  }
+  return null;
 }
 
 /** Keras gate blocks (of H columns) in ONNX's order, per cell kind. */
