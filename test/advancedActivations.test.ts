@@ -1,4 +1,9 @@
 /**
+ * The activation functions added with Keras 3 and tfjs 4 (relu6, gelu, mish, leaky_relu,
+ * log_softmax, hard_silu, …): values and derivatives against PyTorch float64 and Keras 3's
+ * numpy formulas (test/fixtures/activations-torch.json, tools/activation_fixtures.py), tfjs
+ * where it has them, finite differences, loading and refusals.
+ *
  * ReLU, LeakyReLU, ELU, ThresholdedReLU, PReLU and Softmax layers: finite-difference
  * gradients; forward and gradients against tfjs-layers 4.22 where tfjs has the option,
  * against Keras's own formulas (written as Keras composes them) and its documented numbers
@@ -7,6 +12,7 @@
  */
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { Rng } from '../src/core/rng.js';
 import { ModelFormatError, Sequential, layers, loadModel, modelFromJson, optimizers, saveKerasFile, setSeed, tensor, type Layer, type ModelJSON } from '../src/index.js';
 import { assertClose, randomArray } from './helpers/check.js';
@@ -71,6 +77,78 @@ function gradCheck(layer: Layer, B: number, T: number, inShape: number[], seed: 
   for (const w of layer.weights) assertClose(w.grad, numeric(w.value), FD_TOL, FD_TOL, `${what}: d${w.name}`);
   assertClose(dx, numeric(x), FD_TOL, FD_TOL, `${what}: dInput`);
 }
+
+interface ActivationFixture {
+  x: number[];
+  functions: Record<string, { y: number[]; dydx: number[] }>;
+  rows: { log_softmax: { rows: number; y: number[]; dx_for_cos_weights: number[] } };
+}
+const FIXTURE = JSON.parse(readFileSync(new URL('./fixtures/activations-torch.json', import.meta.url), 'utf8')) as ActivationFixture;
+
+/** An Activation layer's forward and its backward for dy, on [rows, cols]. */
+function runActivation(name: string, x: Float32Array, rows: number, dy: Float32Array): { y: Float32Array; dx: Float32Array } {
+  const layer = layers.activation({ activation: name as never });
+  layer.build([x.length / rows]);
+  const y = layer.forward(x, rows, 1, true, null).slice(0, x.length);
+  const dx = layer.backward(dy, rows, 1, true)!.slice(0, x.length);
+  return { y, dx };
+}
+
+describe('activation functions: values and derivatives against PyTorch float64 and Keras 3 formulas', () => {
+  const x = Float32Array.from(FIXTURE.x);
+  const names = Object.keys(FIXTURE.functions);
+  for (const name of names) {
+    it(name, () => {
+      const ref = FIXTURE.functions[name]!;
+      const { y, dx } = runActivation(name.replace(/_exact$/, ''), x, 1, new Float32Array(x.length).fill(1));
+      // rnnkit computes in float64 and stores float32: within a few float32 ulps of the exact value,
+      // also in the gelus' lower tail, where torch's own x·(1 + erf)/2 is off by 1e-16 absolute.
+      const floor = name === 'gelu' || name === 'gelu_new' ? 1e-14 : 1e-30;
+      assertClose(y, Float32Array.from(ref.y), 3e-7, floor, `${name}: value`);
+      assertClose(dx, Float32Array.from(ref.dydx), 3e-7, floor, `${name}: derivative`);
+    });
+  }
+  it('log_softmax over rows: values and the row-sum derivative', () => {
+    const ref = FIXTURE.rows.log_softmax;
+    const n = ref.y.length;
+    const dy = Float32Array.from({ length: n }, (_, i) => Math.cos(i));
+    const { y, dx } = runActivation('log_softmax', x.slice(0, n), ref.rows, dy);
+    assertClose(y, Float32Array.from(ref.y), 3e-7, 1e-6, 'log_softmax value');
+    assertClose(dx, Float32Array.from(ref.dx_for_cos_weights), 1e-6, 1e-6, 'log_softmax derivative');
+  });
+  it('tfjs names and Keras names resolve to the same function; celu is elu (α = 1)', () => {
+    const same = (a: string, b: string): void => assert.equal(layers.activation({ activation: a as never }).activation, layers.activation({ activation: b as never }).activation, `${a} = ${b}`);
+    same('logSoftmax', 'log_softmax');
+    same('geluNew', 'gelu_new');
+    same('hard_swish', 'hard_silu');
+    same('hardSwish', 'hardSilu');
+    same('celu', 'elu');
+    assert.throws(() => layers.activation({ activation: 'glu' as never }), /unknown activation "glu"/);
+  });
+});
+
+describe('activation functions: tfjs 4.22 parity (forward and gradients)', () => {
+  for (const name of ['relu6', 'gelu', 'gelu_new', 'mish', 'logSoftmax'] as const) {
+    it(name, (t: TestContext) => {
+      const rng = new Rng(77);
+      const x = randomArray(4 * 6, rng, -4, 4);
+      const R = randomArray(x.length, rng);
+      const { y, dx } = runActivation(name, x, 4, R);
+      const ref = tfLayerGrads(tfl.layers.activation({ activation: name as never }), [], { data: x, shape: [4, 6] }, R);
+      // tfjs's erf is a float32 rational approximation (~1e-7 absolute).
+      const cmp = new Comparer(t, 1e-5, 1e-6);
+      cmp.close(y, ref.out, 'output');
+      cmp.close(dx, ref.dx, 'dInput');
+      cmp.report();
+    });
+  }
+});
+
+describe('activation functions: finite differences through Dense', () => {
+  const kinks: Record<string, number[]> = { relu6: [0, 6], leaky_relu: [0], hard_silu: [-3, 3], hard_tanh: [-1, 1], soft_shrink: [-0.5, 0.5], hard_shrink: [-0.5, 0.5], sparse_plus: [-1, 1], sparse_sigmoid: [-1, 1] };
+  const names = ['relu6', 'gelu', 'gelu_new', 'mish', 'exponential', 'leaky_relu', 'log_softmax', 'hard_silu', 'log_sigmoid', 'hard_tanh', 'tanh_shrink', 'soft_shrink', 'hard_shrink', 'sparse_plus', 'squareplus', 'sparse_sigmoid'];
+  names.forEach((name, i) => it(name, () => gradCheck(layers.activation({ activation: name as never }), 3, 1, [5], 200 + i, kinks[name] ?? [], name)));
+});
 
 describe('gradients (finite differences)', () => {
   const cases: [string, () => Layer, number[], number, number[]][] = [
@@ -285,6 +363,22 @@ describe('saving and loading', () => {
     assert.deepEqual(run(kerasJson('2.13.1', 'Softmax', { axis: -1 })).length, 4);
     const prelu = modelFromJson(kerasJson('3.6.0', 'PReLU', { alpha_initializer: { module: 'keras.initializers', class_name: 'Constant', config: { value: 0.25 }, registered_name: null }, alpha_regularizer: null, alpha_constraint: null, shared_axes: null }));
     assertClose(prelu.predict(x).data, new Float32Array([-0.5, -0.125, 0.3, 3]), 1e-7, 1e-7, 'prelu');
+  });
+
+  it("Keras 3 activation names in a Dense config load (leaky_relu's slope is 0.2, hard_swish is hard_silu); a .keras file refuses tfjs's gelu_new", async () => {
+    const dense = (activation: string): string =>
+      JSON.stringify({
+        class_name: 'Sequential',
+        module: 'keras',
+        config: { name: 'seq', layers: [{ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 2], dtype: 'float32', name: 'in' } }, { module: 'keras.layers', class_name: 'Dense', config: { name: 'd', units: 2, activation, use_bias: false, kernel_initializer: { module: 'keras.initializers', class_name: 'Identity', config: {} } } }] },
+      });
+    const x = tensor([-2, 0.5], [1, 2]);
+    assertClose(modelFromJson(dense('leaky_relu')).predict(x).data, new Float32Array([-0.4, 0.5]), 1e-7, 1e-7, 'leaky_relu');
+    assertClose(modelFromJson(dense('hard_swish')).predict(x).data, new Float32Array([-2 * (-2 / 6 + 0.5), 0.5 * (0.5 / 6 + 0.5)]), 1e-6, 1e-7, 'hard_swish');
+    const back = await loadModel({ kerasFile: await saveKerasFile(modelFromJson(dense('log_softmax')), null) });
+    assert.equal((back.layers[0] as unknown as { getConfig(): { activation: string } }).getConfig().activation, 'logSoftmax');
+    const g = new Sequential({ layers: [layers.dense({ units: 2, inputShape: [2], activation: 'geluNew' })] });
+    await assert.rejects(saveKerasFile(g, null), /activation 'geluNew' \(tfjs's tanh approximation of gelu\) has no Keras 3 name/);
   });
 
   it('a .keras round trip (Keras 3 names: negative_slope, layers/p_re_lu/vars/0) predicts the same; ThresholdedReLU is refused with the ReLU that replaces it', async () => {

@@ -307,6 +307,19 @@ describe('exportOnnx: graph models', () => {
     note('masked', await parity(m, [[tokens([5, 3, 2], 5, rng), padded([5, 4, 2], 5, 3, rng)]], 'merged masks', true));
   });
 
+  it('the Keras 3 / tfjs 4 activations in Dense (relu6, gelu, gelu_new, mish, …, log_softmax) and leaky_relu inside an LSTM', async () => {
+    const rng = new Rng(660);
+    const x = input({ shape: [null, 3] });
+    const h = layers.lstm({ units: 4, returnSequences: true, activation: 'leakyRelu', recurrentActivation: 'leakyRelu' }).apply(x) as SymbolicTensor;
+    const acts = ['relu6', 'gelu', 'geluNew', 'mish', 'exponential', 'leakyRelu', 'logSoftmax', 'hardSilu', 'logSigmoid', 'hardTanh', 'tanhShrink', 'softShrink', 'hardShrink', 'sparsePlus', 'squareplus', 'sparseSigmoid'] as const;
+    // A wide kernel so the pre-activations cross every kink (±0.5, ±1, ±3, 6).
+    const outs = acts.map((activation) => layers.dense({ units: 5, activation, kernelInitializer: { className: 'RandomUniform', config: { minval: -3, maxval: 3, seed: 1 } } as never }).apply(h) as SymbolicTensor);
+    const m = model({ inputs: x, outputs: outs });
+    randomize(m, 661);
+    for (const l of m.layers) if (l.className === 'Dense') l.weights[0]!.value.forEach((v, i, a) => (a[i] = v * 8));
+    note('activations', await parity(m, [[floats([3, 4, 3], rng)], [floats([1, 7, 3], rng)]], 'Keras 3 activations', true));
+  });
+
   it('activation layers with options (ReLU every way, LeakyReLU, PReLU shared and per step, ELU, ThresholdedReLU, Softmax over features, time and both), masks passing through the elementwise ones', async () => {
     const rng = new Rng(650);
     const T = 5;

@@ -18,7 +18,24 @@ export type ActivationIdentifier =
   | 'softsign'
   | 'swish'
   | 'softmax'
-  | 'hardSigmoidLegacy';
+  | 'hardSigmoidLegacy'
+  | 'relu6'
+  | 'gelu'
+  | 'geluNew'
+  | 'mish'
+  | 'exponential'
+  | 'leakyRelu'
+  | 'logSoftmax'
+  | 'hardSilu'
+  | 'logSigmoid'
+  | 'hardTanh'
+  | 'tanhShrink'
+  | 'softShrink'
+  | 'hardShrink'
+  | 'sparsePlus'
+  | 'squareplus'
+  | 'sparseSigmoid'
+  | 'celu';
 
 const registry = new Map<string, ActId>([
   ['linear', Act.linear],
@@ -36,6 +53,37 @@ const registry = new Map<string, ActId>([
   ['softmax', Act.softmax],
   ['hardSigmoidLegacy', Act.hardSigmoidLegacy],
   ['hard_sigmoid_legacy', Act.hardSigmoidLegacy],
+  ['relu6', Act.relu6],
+  ['gelu', Act.gelu],
+  ['geluNew', Act.geluTanh],
+  ['gelu_new', Act.geluTanh],
+  ['mish', Act.mish],
+  ['exponential', Act.exponential],
+  ['leakyRelu', Act.leakyRelu],
+  ['leaky_relu', Act.leakyRelu],
+  ['logSoftmax', Act.logSoftmax],
+  ['log_softmax', Act.logSoftmax],
+  ['hardSilu', Act.hardSilu],
+  ['hard_silu', Act.hardSilu],
+  ['hardSwish', Act.hardSilu],
+  ['hard_swish', Act.hardSilu],
+  ['logSigmoid', Act.logSigmoid],
+  ['log_sigmoid', Act.logSigmoid],
+  ['hardTanh', Act.hardTanh],
+  ['hard_tanh', Act.hardTanh],
+  ['tanhShrink', Act.tanhShrink],
+  ['tanh_shrink', Act.tanhShrink],
+  ['softShrink', Act.softShrink],
+  ['soft_shrink', Act.softShrink],
+  ['hardShrink', Act.hardShrink],
+  ['hard_shrink', Act.hardShrink],
+  ['sparsePlus', Act.sparsePlus],
+  ['sparse_plus', Act.sparsePlus],
+  ['squareplus', Act.squareplus],
+  ['sparseSigmoid', Act.sparseSigmoid],
+  ['sparse_sigmoid', Act.sparseSigmoid],
+  // Keras 3's celu with its default α = 1 is max(x, 0) + expm1(min(x, 0)): elu exactly.
+  ['celu', Act.elu],
 ]);
 
 const canonical = new Map<ActId, ActivationIdentifier>([
@@ -51,6 +99,22 @@ const canonical = new Map<ActId, ActivationIdentifier>([
   [Act.swish, 'swish'],
   [Act.softmax, 'softmax'],
   [Act.hardSigmoidLegacy, 'hardSigmoidLegacy'],
+  [Act.relu6, 'relu6'],
+  [Act.gelu, 'gelu'],
+  [Act.geluTanh, 'geluNew'],
+  [Act.mish, 'mish'],
+  [Act.exponential, 'exponential'],
+  [Act.leakyRelu, 'leakyRelu'],
+  [Act.logSoftmax, 'logSoftmax'],
+  [Act.hardSilu, 'hardSilu'],
+  [Act.logSigmoid, 'logSigmoid'],
+  [Act.hardTanh, 'hardTanh'],
+  [Act.tanhShrink, 'tanhShrink'],
+  [Act.softShrink, 'softShrink'],
+  [Act.hardShrink, 'hardShrink'],
+  [Act.sparsePlus, 'sparsePlus'],
+  [Act.squareplus, 'squareplus'],
+  [Act.sparseSigmoid, 'sparseSigmoid'],
 ]);
 
 /** Resolve an activation option; `null`/`undefined` mean the default. */

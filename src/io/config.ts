@@ -196,6 +196,7 @@ const KERAS3_MODULES: readonly [RegExp, string][] = [
 function activationToKeras3(name: unknown, key: string, where: string): unknown {
   if (name === 'hardSigmoidLegacy') throw new RangeError(`${where}: ${snake(key)} 'hardSigmoidLegacy' (clip(0.2x + 0.5), tfjs's hard_sigmoid) has no Keras 3 equivalent (Keras 3's hard_sigmoid is clip(x/6 + 0.5)); a .keras file cannot hold it`);
   if (name === 'swish') return 'silu'; // Keras 3 serializes swish under its function's name
+  if (name === 'geluNew') throw new RangeError(`${where}: ${snake(key)} 'geluNew' (tfjs's tanh approximation of gelu) has no Keras 3 name (Keras 3's 'gelu' is the exact erf form); a .keras file cannot hold it`);
   return typeof name === 'string' ? snake(name) : name;
 }
 

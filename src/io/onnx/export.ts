@@ -216,12 +216,14 @@ function rnnActivation(act: ActId): { name: string; alpha?: number; beta?: numbe
       return { name: 'Softsign' };
     case Act.softplus:
       return { name: 'Softplus' };
+    case Act.leakyRelu:
+      return { name: 'LeakyRelu', alpha: 0.2 };
     default:
-      return null; // selu, swish, softmax: no ONNX recurrent activation computes them
+      return null; // selu, swish, softmax, gelu, …: no ONNX recurrent activation computes them
   }
 }
 
-const RNN_ACTS = 'tanh, sigmoid, relu, linear, hardSigmoid, hardSigmoidLegacy, elu, softsign, softplus';
+const RNN_ACTS = 'tanh, sigmoid, relu, linear, hardSigmoid, hardSigmoidLegacy, elu, softsign, softplus, leakyRelu';
 
 function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): string[] {
   const p: string[] = [];
@@ -383,6 +385,45 @@ function activation(b: Builder, act: ActId, x: string): string {
       return b.one('HardSigmoid', [x], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
     case Act.hardSigmoidLegacy:
       return b.one('HardSigmoid', [x], { alpha: { float: 0.2 }, beta: { float: 0.5 } });
+    case Act.relu6:
+      return b.one('Clip', [x, b.scalar(0), b.scalar(6)]);
+    case Act.hardTanh:
+      return b.one('Clip', [x, b.scalar(-1), b.scalar(1)]);
+    case Act.gelu:
+      // x·(1 + erf(x/√2))/2 (ONNX's Gelu op only from opset 20)
+      return b.one('Mul', [b.one('Mul', [x, b.scalar(0.5)]), b.one('Add', [b.one('Erf', [b.one('Div', [x, b.scalar(Math.SQRT2)])]), b.scalar(1)])]);
+    case Act.geluTanh: {
+      const inner = b.one('Mul', [b.one('Add', [x, b.one('Mul', [b.one('Mul', [b.one('Mul', [x, x]), x]), b.scalar(0.044715)])]), b.scalar(Math.sqrt(2 / Math.PI))]);
+      return b.one('Mul', [b.one('Mul', [x, b.scalar(0.5)]), b.one('Add', [b.one('Tanh', [inner]), b.scalar(1)])]);
+    }
+    case Act.mish:
+      return b.one('Mul', [x, b.one('Tanh', [b.one('Softplus', [x])])]);
+    case Act.exponential:
+      return b.one('Exp', [x]);
+    case Act.leakyRelu:
+      return b.one('LeakyRelu', [x], { alpha: { float: 0.2 } });
+    case Act.logSoftmax:
+      return b.one('LogSoftmax', [x], { axis: -1 });
+    case Act.hardSilu:
+      // x·clip(x/6 + 1/2, 0, 1): ONNX's HardSwish, spelled with HardSigmoid (HardSwish needs opset 14)
+      return b.one('Mul', [x, b.one('HardSigmoid', [x], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } })]);
+    case Act.logSigmoid:
+      return b.one('Neg', [b.one('Softplus', [b.one('Neg', [x])])]);
+    case Act.tanhShrink:
+      return b.one('Sub', [x, b.one('Tanh', [x])]);
+    case Act.softShrink:
+      return b.one('Shrink', [x], { lambd: { float: 0.5 }, bias: { float: 0.5 } });
+    case Act.hardShrink:
+      return b.one('Shrink', [x], { lambd: { float: 0.5 } });
+    case Act.sparsePlus: {
+      // x ≤ −1: 0; below 1: (x + 1)²/4; from 1: x
+      const q = b.one('Mul', [b.one('Mul', [b.one('Add', [x, b.scalar(1)]), b.one('Add', [x, b.scalar(1)])]), b.scalar(0.25)]);
+      return b.one('Where', [b.one('Less', [x, b.scalar(1)]), b.one('Where', [b.one('Greater', [x, b.scalar(-1)]), q, b.scalar(0)]), x]);
+    }
+    case Act.squareplus:
+      return b.one('Mul', [b.one('Add', [x, b.one('Sqrt', [b.one('Add', [b.one('Mul', [x, x]), b.scalar(4)])])]), b.scalar(0.5)]);
+    case Act.sparseSigmoid:
+      return b.one('Clip', [b.one('Mul', [b.one('Add', [x, b.scalar(1)]), b.scalar(0.5)]), b.scalar(0), b.scalar(1)]);
     default:
       throw new Error(`exportOnnx: activation ${activationName(act)} has no ONNX form`);
   }
