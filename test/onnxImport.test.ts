@@ -349,6 +349,79 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
   });
 });
 
+describe('loadOnnx: activation ops', () => {
+  it('LeakyRelu (PyTorch 0.01, and 0.2 as the activation), Elu(0.5), ThresholdedRelu, Gelu (erf and tanh), Mish, HardSwish, Exp, LogSoftmax give ONNX Runtime\'s outputs', async () => {
+    const rng = new Rng(31);
+    const f32 = (n: number, lo = -0.9, hi = 0.9): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi)).buffer);
+    const F = 4;
+    const ops: [string, { name: string; value: never }[]][] = [
+      ['LeakyRelu', [{ name: 'alpha', value: { float: 0.01 } as never }]],
+      ['LeakyRelu', [{ name: 'alpha', value: { float: 0.2 } as never }]],
+      ['Elu', [{ name: 'alpha', value: { float: 0.5 } as never }]],
+      ['ThresholdedRelu', [{ name: 'alpha', value: { float: 0.1 } as never }]],
+      ['Gelu', []],
+      ['Gelu', [{ name: 'approximate', value: 'tanh' as never }]],
+      ['Mish', []],
+      ['HardSwish', []],
+      ['Exp', []],
+      ['LogSoftmax', [{ name: 'axis', value: -1 as never }]],
+    ];
+    // x → (MatMul → Add → op) per op, each output a graph output: every op after a Dense, so the fusable ones fuse.
+    const nodes = ops.flatMap(([op, attrs], i) => [
+      { op: 'MatMul', inputs: [i === 0 ? 'x' : `y${i - 1}`, `W${i}`], outputs: [`m${i}`], name: `dense${i}/MatMul`, attrs: [] },
+      { op: 'Add', inputs: [`m${i}`, `b${i}`], outputs: [`a${i}`], name: `dense${i}/Add`, attrs: [] },
+      { op, inputs: [`a${i}`], outputs: [`y${i}`], name: `${op.toLowerCase()}${i}`, attrs },
+    ]);
+    const bytes = encodeModel({
+      irVersion: 9,
+      opset: 20,
+      producerName: 'test',
+      producerVersion: '0',
+      graphName: 'acts',
+      docString: '',
+      nodes,
+      initializers: ops.flatMap((_, i) => [
+        { name: `W${i}`, dtype: DType.float, dims: [F, F], raw: f32(F * F, -1.5, 1.5) },
+        { name: `b${i}`, dtype: DType.float, dims: [F], raw: f32(F) },
+      ]),
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', F] }],
+      outputs: ops.map((_, i) => ({ name: `y${i}`, dtype: DType.float, dims: ['batch', F] })),
+    });
+    const m = await loadOnnx(bytes);
+    const classes = m.layers.map((l) => l.className);
+    for (const c of ['LeakyReLU', 'ELU', 'ThresholdedReLU']) assert.ok(classes.includes(c), `a ${c} layer among ${classes.join(', ')}`);
+    const x = Float32Array.from({ length: 5 * F }, () => rng.uniformIn(-2, 2));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = await session.run({ x: new ort.Tensor('float32', x, [5, F]) });
+    const got = m.predict(tensor(Array.from(x), [5, F])) as unknown as Tensor[];
+    ops.forEach(([op], i) => {
+      const d = maxDiff(got[i]!.data, want[`y${i}`]!.data as Float32Array);
+      assert.ok(d <= TOL, `${op} (output ${i}): max |rnnkit - onnxruntime| = ${d}`);
+    });
+  });
+});
+
+describe('loadOnnx: rnnkit\'s own exports of activation layers', () => {
+  it('an LSTM with leakyRelu activations → LeakyReLU(0.05) → ELU(0.5) → ThresholdedReLU → Dense(logSoftmax) comes back with the same layers and predictions', async () => {
+    const m = sequential({
+      layers: [
+        layers.lstm({ units: 4, activation: 'leakyRelu', recurrentActivation: 'leakyRelu', returnSequences: true, inputShape: [null, 3] }),
+        layers.leakyReLU({ alpha: 0.05 }),
+        layers.elu({ alpha: 0.5 }),
+        layers.thresholdedReLU({ theta: 0.02 }),
+        layers.dense({ units: 3, activation: 'logSoftmax' }),
+      ],
+    });
+    const rng = new Rng(32);
+    m.setWeights(m.getWeights().map((w) => new Tensor(Float32Array.from(w.data, () => rng.uniformIn(-0.8, 0.8)), w.shape)));
+    const back = await loadOnnx(await exportOnnx(m));
+    assert.deepEqual(back.layers.filter((l) => l.className !== 'InputLayer').map((l) => l.className), ['LSTM', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'Dense']);
+    const x = tensor(Array.from({ length: 2 * 5 * 3 }, () => rng.uniformIn(-1.5, 1.5)), [2, 5, 3]);
+    const d = maxDiff((back.predict(x) as Tensor).data, (m.predict(x) as Tensor).data);
+    assert.ok(d <= TOL, `max |imported - original| = ${d}`);
+  });
+});
+
 describe('loadOnnx: refusals', () => {
   it('loadModel points an .onnx path to loadOnnx', async () => {
     await assert.rejects(loadModel(join(DIR, 'unsupported_conv_layernorm.onnx')), /is an ONNX file; read it with loadOnnx/);

@@ -40,6 +40,7 @@ import type { SymbolicTensor } from '../../layers/node.js';
 import { Dense } from '../../layers/dense.js';
 import { Embedding } from '../../layers/embedding.js';
 import { Activation } from '../../layers/activation.js';
+import { ELU, LeakyReLU, ThresholdedReLU } from '../../layers/advancedActivations.js';
 import { Masking } from '../../layers/masking.js';
 import { LSTM } from '../../layers/lstm.js';
 import { GRU } from '../../layers/gru.js';
@@ -143,7 +144,8 @@ type MaskNode = IRNode & { kind: 'embedding' | 'masking' };
 type IRNode =
   | { kind: 'input'; name: string; shape: (number | null)[]; index: number }
   | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref }
-  | { kind: 'act'; name: string; activation: string; x: Ref }
+  /** An Activation layer, or (param) an activation layer with that one option. */
+  | { kind: 'act'; name: string; activation: string; x: Ref; param?: { cls: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU'; value: number } }
   | { kind: 'embedding'; name: string; table: Float32Array; vocab: number; dim: number; x: Ref; maskZero: boolean }
   | { kind: 'masking'; name: string; maskValue: number; x: Ref; maskZero: true }
   | { kind: 'concat'; name: string; xs: Ref[] }
@@ -218,6 +220,13 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Softplus: [],
     Softsign: [],
     HardSigmoid: ['alpha', 'beta'],
+    LogSoftmax: ['axis'],
+    LeakyRelu: ['alpha'],
+    ThresholdedRelu: ['alpha'],
+    Gelu: ['approximate'],
+    Mish: [],
+    HardSwish: [],
+    Exp: [],
     LSTM: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout'],
     GRU: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout', 'linear_before_reset'],
     RNN: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout'],
@@ -231,12 +240,29 @@ const ARITY: Readonly<Record<string, number>> = Object.freeze(
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
 const ACT_OPS: Readonly<Record<string, string>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, string>, { Relu: 'relu', Tanh: 'tanh', Sigmoid: 'sigmoid', Softmax: 'softmax', Elu: 'elu', Selu: 'selu', Softplus: 'softplus', Softsign: 'softsign', HardSigmoid: 'hardSigmoid' }),
+  Object.assign(Object.create(null) as Record<string, string>, {
+    Relu: 'relu',
+    Tanh: 'tanh',
+    Sigmoid: 'sigmoid',
+    Softmax: 'softmax',
+    LogSoftmax: 'logSoftmax',
+    Elu: 'elu',
+    Selu: 'selu',
+    Softplus: 'softplus',
+    Softsign: 'softsign',
+    HardSigmoid: 'hardSigmoid',
+    LeakyRelu: 'leakyRelu',
+    ThresholdedRelu: 'thresholdedRelu', // always a ThresholdedReLU layer (its param), never this name
+    Gelu: 'gelu',
+    Mish: 'mish',
+    HardSwish: 'hardSilu',
+    Exp: 'exponential',
+  }),
 );
 
 /** Recurrent activations (ONNX names) → rnnkit names; HardSigmoid is decided by its alpha. */
 const RNN_ACTS: Readonly<Record<string, string>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, string>, { Sigmoid: 'sigmoid', Tanh: 'tanh', Relu: 'relu', Softsign: 'softsign', Softplus: 'softplus', Elu: 'elu', HardSigmoid: 'hardSigmoid', Affine: 'linear' }),
+  Object.assign(Object.create(null) as Record<string, string>, { Sigmoid: 'sigmoid', Tanh: 'tanh', Relu: 'relu', Softsign: 'softsign', Softplus: 'softplus', Elu: 'elu', HardSigmoid: 'hardSigmoid', Affine: 'linear', LeakyRelu: 'leakyRelu' }),
 );
 
 // ---- Reading --------------------------------------------------------------------------
@@ -1160,22 +1186,34 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const op = n.opType;
     let name = ACT_OPS[op]!;
     const rank = x.perm.length;
-    if (op === 'Softmax') {
+    if (op === 'Softmax' || op === 'LogSoftmax') {
+      // Before opset 13 both flattened the input to 2-D at axis (default 1): the same as the last axis only for 2-D input.
       const axis = norm(attrInt(n, 'axis', opset >= 13 ? -1 : 1), rank, nodeLabel(n));
       if (axis !== rank - 1 || x.perm[axis] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: axis ${attrInt(n, 'axis', opset >= 13 ? -1 : 1)} is not the feature axis`);
     }
-    if (op === 'Elu' && attrFloat(n, 'alpha', 1) !== 1) throw new Unsupported(`${nodeLabel(n)}: alpha ${attrFloat(n, 'alpha', 1)} (rnnkit's elu has alpha 1)`);
+    if (op === 'Gelu') {
+      const approximate = attrOf(n, 'approximate');
+      const form = approximate === undefined ? 'none' : approximate.type === 'string' ? approximate.value : '?';
+      if (form === 'tanh') name = 'geluNew';
+      else if (form !== 'none') throw new Unsupported(`${nodeLabel(n)}: approximate '${form}'`);
+    }
+    // One option each: its own layer (LeakyReLU, ELU, ThresholdedReLU) unless it is the activation function's value.
+    let param: { cls: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU'; value: number } | undefined;
+    if (op === 'LeakyRelu' && attrFloat(n, 'alpha', 0.01) !== Math.fround(0.2)) param = { cls: 'LeakyReLU', value: attrFloat(n, 'alpha', 0.01) };
+    if (op === 'Elu' && attrFloat(n, 'alpha', 1) !== 1) param = { cls: 'ELU', value: attrFloat(n, 'alpha', 1) };
+    if (op === 'ThresholdedRelu') param = { cls: 'ThresholdedReLU', value: attrFloat(n, 'alpha', 1) };
+    if (param !== undefined && (!Number.isFinite(param.value) || (param.cls !== 'ELU' && param.value < 0))) throw new Unsupported(`${nodeLabel(n)}: alpha ${param.value}`);
     if (op === 'Selu' && (attrFloat(n, 'alpha', Math.fround(1.6732632423543772)) !== Math.fround(1.6732632423543772) || attrFloat(n, 'gamma', Math.fround(1.0507009873554805)) !== Math.fround(1.0507009873554805))) {
       throw new Unsupported(`${nodeLabel(n)}: alpha / gamma other than SELU's constants`);
     }
     if (op === 'HardSigmoid') name = hardSigmoid(n, attrFloat(n, 'alpha', 0.2), attrFloat(n, 'beta', 0.5));
     const node = x.ref.node;
-    if (node.kind === 'dense' && node.activation === 'linear' && (uses.get(n.inputs[0]!) ?? 0) === 1) {
+    if (param === undefined && node.kind === 'dense' && node.activation === 'linear' && (uses.get(n.inputs[0]!) ?? 0) === 1) {
       noteFusion(n, x.ref, `${op} activation`);
       node.activation = name;
       return x;
     }
-    const act: IRNode = { kind: 'act', name: names.take(n, 'activation'), activation: name, x: x.ref };
+    const act: IRNode = { kind: 'act', name: names.take(n, 'activation'), activation: name, x: x.ref, ...(param === undefined ? {} : { param }) };
     ir.push(act);
     return { k: 'tensor', ref: port(act, 'y', x.ref.shape), perm: x.perm };
   }
@@ -1250,6 +1288,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
             const alpha = alphaList.length > 0 ? alphaList.shift()! : 1;
             if (alpha !== 1) problems.push(`activation Elu with alpha ${alpha} (rnnkit's elu has alpha 1)`);
             mapped.push('elu');
+          } else if (a === 'LeakyRelu') {
+            const alpha = alphaList.length > 0 ? alphaList.shift()! : 0.01;
+            if (alpha !== Math.fround(0.2)) problems.push(`activation LeakyRelu with alpha ${alpha} (rnnkit's leakyRelu activation has slope 0.2)`);
+            mapped.push('leakyRelu');
           } else mapped.push(RNN_ACTS[a]!);
         }
         if (alphaList.length > 0 || betaList.length > 0) problems.push(`activation_alpha / activation_beta values no activation takes`);
@@ -1451,6 +1493,9 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
       case 'dense':
         return new Dense({ units: n.units, activation: n.activation as never, useBias: n.bias !== null, name: n.name });
       case 'act':
+        if (n.param?.cls === 'LeakyReLU') return new LeakyReLU({ alpha: n.param.value, name: n.name });
+        if (n.param?.cls === 'ELU') return new ELU({ alpha: n.param.value, name: n.name });
+        if (n.param?.cls === 'ThresholdedReLU') return new ThresholdedReLU({ theta: n.param.value, name: n.name });
         return new Activation({ activation: n.activation as never, name: n.name });
       case 'masking':
         return new Masking({ maskValue: n.maskValue, name: n.name });
