@@ -95,6 +95,12 @@ export {
   type ELUArgs,
   type ThresholdedReLUArgs,
   type SoftmaxArgs,
+  GaussianNoise,
+  GaussianDropout,
+  AlphaDropout,
+  type GaussianNoiseArgs,
+  type GaussianDropoutArgs,
+  type AlphaDropoutArgs,
 } from './layers/index.js';
 export { initializers, type Initializer } from './initializers/index.js';
 export { type ActivationIdentifier } from './activations/index.js';

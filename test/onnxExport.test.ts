@@ -320,13 +320,13 @@ describe('exportOnnx: graph models', () => {
     note('activations', await parity(m, [[floats([3, 4, 3], rng)], [floats([1, 7, 3], rng)]], 'Keras 3 activations', true));
   });
 
-  it('activation layers with options (ReLU every way, LeakyReLU, PReLU shared and per step, ELU, ThresholdedReLU, Softmax over features, time and both), masks passing through the elementwise ones', async () => {
+  it('activation layers with options (ReLU every way, LeakyReLU, PReLU shared and per step, ELU, ThresholdedReLU, Softmax over features, time and both) and the noise layers (nothing in inference), masks passing through the elementwise ones', async () => {
     const rng = new Rng(650);
     const T = 5;
     const x = input({ shape: [T, 3] });
     const h = layers.lstm({ units: 4, returnSequences: true }).apply(layers.masking().apply(x) as SymbolicTensor) as SymbolicTensor;
     const chain = (t: SymbolicTensor, ...ls: Layer[]): SymbolicTensor => ls.reduce((v, l) => l.apply(v) as SymbolicTensor, t);
-    const a = chain(h, layers.leakyReLU({ alpha: 0.2 }), layers.prelu({ sharedAxes: [1], alphaInitializer: 'randomUniform' }), layers.lstm({ units: 3 }));
+    const a = chain(h, layers.leakyReLU({ alpha: 0.2 }), layers.gaussianNoise({ stddev: 0.5 }), layers.prelu({ sharedAxes: [1], alphaInitializer: 'randomUniform' }), layers.alphaDropout({ rate: 0.3 }), layers.gaussianDropout({ rate: 0.3 }), layers.lstm({ units: 3 }));
     const b = chain(h, layers.reLU({ maxValue: 0.3 }), layers.elu({ alpha: 0.6 }), layers.thresholdedReLU({ theta: 0.05 }), layers.gru({ units: 2 }), layers.softmax());
     const c = chain(layers.dense({ units: 4 }).apply(x) as SymbolicTensor, layers.reLU({ negativeSlope: 0.1, threshold: 0.2, maxValue: 0.5 }), layers.prelu({ alphaInitializer: 'randomUniform' }), layers.softmax({ axis: 1 }));
     const d = chain(layers.dense({ units: 4 }).apply(x) as SymbolicTensor, layers.reLU({ negativeSlope: 0.3 }), layers.softmax({ axis: [1, 2] }));

@@ -38,6 +38,9 @@ describe('layer registry', () => {
       InputLayer: { shape: [2] },
       Conv1D: { filters: 1, kernelSize: 1 },
       SpatialDropout1D: { rate: 0.1 },
+      GaussianNoise: { stddev: 0.1 },
+      GaussianDropout: { rate: 0.1 },
+      AlphaDropout: { rate: 0.1 },
     };
     for (const e of layerEntries()) {
       const factory = Object.values(factories).find((f) => {

@@ -222,10 +222,10 @@ export function layerToKeras3Config(layer: Layer, where: string): Record<string,
     // declared that shape (Keras 3 drops it with a warning); implementation chose a
     // kernel variant with the same numbers (Keras 3 accepts it but never writes it).
     if (key === 'batch_input_shape' || key === 'input_length' || key === 'implementation') continue;
-    // Keras 3 takes a seed only on layers that draw masks as they run (a rate or dropout
-    // option). Elsewhere rnnkit's seed only chose the initial weights, which the file holds
-    // (no initializer runs on load), so it has nothing left to say there.
-    if (key === 'seed' && c.rate === undefined && c.dropout === undefined) continue;
+    // Keras 3 takes a seed only on layers that draw noise as they run (a rate, dropout or
+    // stddev option). Elsewhere rnnkit's seed only chose the initial weights, which the file
+    // holds (no initializer runs on load), so it has nothing left to say there.
+    if (key === 'seed' && c.rate === undefined && c.dropout === undefined && c.stddev === undefined) continue;
     if (key === 'activation' || key === 'recurrent_activation') out[key] = activationToKeras3(v, k, where);
     else if (key === 'dtype') out[key] = { module: 'keras', class_name: 'DTypePolicy', config: { name: v }, registered_name: null };
     else if (key === 'data_format' && typeof v === 'string') out[key] = snake(v);

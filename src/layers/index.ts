@@ -23,6 +23,7 @@ import { spatialDropout1d } from './spatialDropout1d.js';
 import { layerNormalization } from './layerNormalization.js';
 import { batchNormalization } from './batchNormalization.js';
 import { elu, leakyReLU, prelu, reLU, softmax, thresholdedReLU } from './advancedActivations.js';
+import { alphaDropout, gaussianDropout, gaussianNoise } from './noise.js';
 
 export const layers = {
   input,
@@ -64,6 +65,9 @@ export const layers = {
   elu,
   thresholdedReLU,
   softmax,
+  gaussianNoise,
+  gaussianDropout,
+  alphaDropout,
 };
 
 export { Layer, type LayerArgs, type LayerWeight, type Shape, type ApplyArgs, type ApplyInput } from './layer.js';
@@ -78,7 +82,8 @@ export { Bidirectional, type BidirectionalArgs, type MergeMode } from './bidirec
 export { TimeDistributed, type TimeDistributedArgs } from './timeDistributed.js';
 export { Embedding, type EmbeddingArgs } from './embedding.js';
 export { Masking, type MaskingArgs } from './masking.js';
-export { Dropout, type DropoutArgs } from './dropout.js';
+export { Dropout, TrainingNoise, type DropoutArgs } from './dropout.js';
+export { GaussianNoise, GaussianDropout, AlphaDropout, type GaussianNoiseArgs, type GaussianDropoutArgs, type AlphaDropoutArgs } from './noise.js';
 export { Activation, type ActivationArgs } from './activation.js';
 export { RepeatVector, type RepeatVectorArgs } from './repeatVector.js';
 export { Flatten, type FlattenArgs } from './flatten.js';

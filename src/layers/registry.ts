@@ -31,6 +31,7 @@ import { SpatialDropout1D } from './spatialDropout1d.js';
 import { LayerNormalization } from './layerNormalization.js';
 import { BatchNormalization } from './batchNormalization.js';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advancedActivations.js';
+import { AlphaDropout, GaussianDropout, GaussianNoise } from './noise.js';
 
 /** A layer's configuration as getConfig gives it: camelCase keys, nested objects as {className, config}. */
 export type LayerConfig = Record<string, unknown>;
@@ -104,6 +105,9 @@ const ENTRIES: readonly LayerEntry[] = [
   { className: 'ThresholdedReLU', cls: ThresholdedReLU, fromConfig: plain(ThresholdedReLU), stepwise: true },
   { className: 'PReLU', cls: PReLU, fromConfig: plain(PReLU), stepwise: (l) => (l as PReLU).sharedOverTime },
   { className: 'Softmax', cls: Softmax, fromConfig: plain(Softmax), stepwise: (l) => (l as Softmax).withinStep },
+  { className: 'GaussianNoise', cls: GaussianNoise, fromConfig: plain(GaussianNoise), stepwise: true },
+  { className: 'GaussianDropout', cls: GaussianDropout, fromConfig: plain(GaussianDropout), stepwise: true },
+  { className: 'AlphaDropout', cls: AlphaDropout, fromConfig: plain(AlphaDropout), stepwise: true },
   { className: 'InputLayer', cls: InputLayer, fromConfig: plain(InputLayer as unknown as Make), stepwise: true },
 ];
 

@@ -29,7 +29,7 @@ import { Masking } from '../layers/masking.js';
 import { Dense } from '../layers/dense.js';
 import { Activation } from '../layers/activation.js';
 import { LayerNormalization } from '../layers/layerNormalization.js';
-import { Dropout } from '../layers/dropout.js';
+import { TrainingNoise } from '../layers/dropout.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { ElementwiseMerge, Concatenate } from '../layers/merge.js';
 import { Attention, AdditiveAttention } from '../layers/attention.js';
@@ -224,7 +224,7 @@ export function lengthOrder(plan: TrimPlan | null, x: readonly Float32Array[], x
 /** A one-input layer that computes each step of a [T, F] sequence from that step alone, passing the mask on. */
 function isPerStep(layer: Layer, rank: number): boolean {
   if (rank !== 2) return false;
-  if (layer instanceof Dense || layer instanceof Activation || layer instanceof Dropout) return true;
+  if (layer instanceof Dense || layer instanceof Activation || layer instanceof TrainingNoise) return true;
   if (layer instanceof LayerNormalization) return layer.axis === -1 || layer.axis === 2 || (Array.isArray(layer.axis) && layer.axis.length === 1 && (layer.axis[0] === -1 || layer.axis[0] === 2));
   if (layer instanceof TimeDistributed) return layer.layer instanceof Dense || layer.layer instanceof Activation;
   return false;
@@ -232,7 +232,7 @@ function isPerStep(layer: Layer, rank: number): boolean {
 
 /** Whether the layer draws random numbers per step in training (their positions would move with the length). */
 function drawsPerStep(layer: Layer): boolean {
-  return layer instanceof Dropout && layer.rate > 0;
+  return layer instanceof TrainingNoise && layer.drawsInTraining;
 }
 
 /**

@@ -25,7 +25,7 @@ import type { Node, SymbolicTensor } from '../../layers/node.js';
 import { Dense } from '../../layers/dense.js';
 import { TimeDistributed } from '../../layers/timeDistributed.js';
 import { Embedding } from '../../layers/embedding.js';
-import { Dropout } from '../../layers/dropout.js';
+import { TrainingNoise } from '../../layers/dropout.js';
 import { SpatialDropout1D } from '../../layers/spatialDropout1d.js';
 import { Activation } from '../../layers/activation.js';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from '../../layers/advancedActivations.js';
@@ -237,7 +237,7 @@ function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): 
   return p;
 }
 
-const SUPPORTED = 'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate';
+const SUPPORTED = 'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate';
 
 function checkNode(n: Node): string[] {
   const l = n.layer;
@@ -247,7 +247,7 @@ function checkNode(n: Node): string[] {
     if (k === 'training' && (v === false || v === null)) continue;
     p.push(`${w}: call option ${k}: ${show(v)} (the export computes inference: no call options)`);
   }
-  if (l instanceof Dense || l instanceof Activation || l instanceof Dropout || l instanceof SpatialDropout1D || l instanceof Masking || l instanceof Embedding) return p;
+  if (l instanceof Dense || l instanceof Activation || l instanceof TrainingNoise || l instanceof SpatialDropout1D || l instanceof Masking || l instanceof Embedding) return p;
   if (l instanceof ReLU || l instanceof LeakyReLU || l instanceof PReLU || l instanceof ELU || l instanceof ThresholdedReLU || l instanceof Softmax) return p;
   if (l instanceof TimeDistributed) {
     if (!(l.layer instanceof Dense)) p.push(`${w}: wraps ${l.layer.className} (the export takes TimeDistributed(Dense) only)`);
@@ -284,7 +284,8 @@ function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
   const outRank = n.outputs[0]!.rank;
   // Keras's default mask rule: a sequence in, a sequence out keeps the mask.
   const passMask = x.rank === 3 && outRank === 3 ? x.mask : null;
-  if (l instanceof Dropout || l instanceof SpatialDropout1D) return [{ name: x.name, mask: passMask, rank: outRank }];
+  // Dropout and the noise layers: the identity in inference.
+  if (l instanceof TrainingNoise || l instanceof SpatialDropout1D) return [{ name: x.name, mask: passMask, rank: outRank }];
   if (l instanceof Dense) return [{ name: dense(b, l, x.name), mask: passMask, rank: outRank }];
   if (l instanceof TimeDistributed) return [{ name: dense(b, l.layer as Dense, x.name), mask: passMask, rank: outRank }];
   if (l instanceof Activation) return [{ name: activation(b, l.activation, x.name), mask: passMask, rank: outRank }];
