@@ -133,6 +133,32 @@ const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = table({ GRU: { 
 /** Reads a layer's Keras JSON: layerFromKeras, or the model loader's, which also reads nested models. */
 export type LayerReader = (json: KerasLayerJSON, dialect: Dialect, where: string) => Layer;
 
+/** The layer Keras's (and tfjs's) RNN wrapper computes around each built-in cell. */
+const RNN_CELLS: Record<string, string> = table({ LSTMCell: 'LSTM', GRUCell: 'GRU', SimpleRNNCell: 'SimpleRNN' });
+
+/**
+ * Keras's `RNN(cell)` around one built-in cell is the cell's layer (RNN(LSTMCell(…)) computes
+ * what LSTM(…) computes, and keeps its weights under the same names): that layer's JSON, with
+ * the cell's options and the wrapper's (return_sequences, go_backwards, …) and name. Several
+ * cells (StackedRNNCells, or a list) are refused by name.
+ */
+function rnnWrapperAsLayer(json: KerasLayerJSON, where: string): KerasLayerJSON {
+  const { cell, ...outer } = json.config ?? {};
+  const name = typeof outer.name === 'string' ? outer.name : 'RNN';
+  const at = `${where} (RNN '${name}')`;
+  const c = cell as KerasLayerJSON | undefined;
+  if (Array.isArray(cell) || c?.class_name === 'StackedRNNCells') {
+    const n = Array.isArray(cell) ? cell.length : ((c?.config as { cells?: unknown[] } | undefined)?.cells?.length ?? 0);
+    throw new ModelFormatError(`${at}: an RNN over ${n} stacked cells is not read; it computes what ${n} recurrent layers in a row compute (each but the last with return_sequences)`);
+  }
+  if (c === null || typeof c !== 'object' || typeof c.class_name !== 'string') throw new ModelFormatError(`${at}: expected a cell {class_name, config}, got ${show(cell)?.slice(0, 80)}`);
+  const cls = RNN_CELLS[c.class_name];
+  if (cls === undefined) throw new ModelFormatError(`${at}: cell class '${c.class_name}' is not read; supported cells: ${Object.keys(RNN_CELLS).join(', ')}`);
+  // The wrapper's name, trainable and dtype are the layer's; the cell's own are dropped.
+  const { name: _n, trainable: _t, dtype: _d, ...cellOptions } = (c.config ?? {}) as Record<string, unknown>;
+  return { ...json, class_name: cls, config: { ...cellOptions, ...outer } };
+}
+
 /**
  * Build one layer from its Keras JSON (weights not initialized until the model builds it).
  * A wrapper's inner layer is read with readLayer.
@@ -141,6 +167,7 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
   if (json === null || typeof json !== 'object' || typeof json.class_name !== 'string') {
     throw new ModelFormatError(`${where}: expected {class_name, config}, got ${show(json)?.slice(0, 80)}`);
   }
+  if (json.class_name === 'RNN') json = rnnWrapperAsLayer(json, where);
   if (!layerEntries().some((e) => e.className === json.class_name)) {
     throw new ModelFormatError(`${where}: unknown layer class '${json.class_name}'; supported: ${layerEntries().map((e) => e.className).join(', ')}`);
   }
