@@ -96,7 +96,18 @@ test('a saved classifier whose vocabulary outgrew its embedding is refused at lo
   const vocabulary = [...meta.vectorizer.vocabulary!, ...Array.from({ length: 400 }, (_, i) => `extra${i}`)];
   const tampered = { ...meta, vectorizer: { ...meta.vectorizer, maxTokens: 1000, vocabulary } };
   c.model.metadata = { textClassifier: tampered };
-  assert.throws(() => TextClassifier.fromModel(c.model), /is not an rnnkit TextClassifier: its embedding 'embedding' has 300 rows, fewer than the vectorizer's \d+ ids/);
+  const rows = c.vectorizer.vocabularySize();
+  assert.throws(() => TextClassifier.fromModel(c.model), new RegExp(`is not an rnnkit TextClassifier: its embedding 'embedding' has ${rows} rows, fewer than the vectorizer's ${rows + 400} ids`));
+});
+
+test("the embedding has one row per vocabulary entry once adapted (Keras's Embedding(len(get_vocabulary()))), maxTokens rows before", () => {
+  const train = planted(50, 14, ['pos', 'neg']);
+  const c = TextClassifier.forData(train.texts, train.labels, small);
+  const rows = (m: TextClassifier): number => m.model.getLayer('embedding').weights[0]!.shape[0]!;
+  assert.ok(c.vectorizer.vocabularySize() < 300, `a corpus smaller than maxTokens (${c.vectorizer.vocabularySize()} entries)`);
+  assert.equal(rows(c), c.vectorizer.vocabularySize());
+  const before = new TextClassifier({ classes: ['a', 'b'], vectorizer: { maxTokens: 300, outputSequenceLength: 14 }, units: 4 });
+  assert.equal(rows(before), 300);
 });
 
 test("class weights: 'balanced' follows n / (classes × count); a class weighted 0 is never learned", async () => {

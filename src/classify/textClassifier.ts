@@ -166,7 +166,11 @@ export class TextClassifier {
     const s = (k: number): number => (seed + k) >>> 0;
 
     const ids = input({ shape: [this.vectorizer.outputSequenceLength], name: 'tokens' });
-    let x: SymbolicTensor = layers.embedding({ inputDim: this.vectorizer.maxTokens!, outputDim: embeddingDim, maskZero: true, name: 'embedding', seed: s(1) }).apply(ids);
+    // One row per id the vectorizer can give: its vocabulary once adapted (as Keras's
+    // Embedding(len(vectorizer.get_vocabulary()))), else maxTokens. A 300-token corpus under
+    // maxTokens 20000 would otherwise train (and Adam update) 98% rows no id reaches.
+    const rows = this.vectorizer.getVocabulary(false).length > 0 ? this.vectorizer.vocabularySize() : this.vectorizer.maxTokens!;
+    let x: SymbolicTensor = layers.embedding({ inputDim: rows, outputDim: embeddingDim, maskZero: true, name: 'embedding', seed: s(1) }).apply(ids);
     if (a.conv !== undefined && a.conv !== null) {
       checkOptions(a.conv, ['filters', 'kernelSize'], `${where}: conv`);
       const filters = checkPositiveInt(a.conv.filters, `${where}: conv.filters`);
