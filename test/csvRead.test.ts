@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detectDelimiter, numericSeries, readTable } from '../src/cli/csv.js';
+import { columnIndex, detectDelimiter, numericSeries, readTable } from '../src/cli/csv.js';
 import { assertUserError, rnnkit } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvread-'));
@@ -64,4 +64,16 @@ test('rnnkit timeseries train on a semicolon file with decimal commas: the forec
 test('numbers with thousands separators are refused with a hint, by line and column', () => {
   const file = write('thousands.csv', ['date,value', ...values.map((v, i) => `${month(i)},"${i === 3 ? '1,234.5' : v.toFixed(2)}"`)].join('\n') + '\n');
   assertUserError(rnnkit('timeseries', 'train', file, '--target', 'value', '--lookback', '4', '--horizon', '1', '--epochs', '1'), 1, /thousands\.csv: line 5, column 'value': "1,234\.5" is not a number \(thousands separators are not read: write 1234\.5, not 1,234\.5\)/);
+});
+
+test('a file without a header line: the missing-column error says the first line looks like data (a header field recurs below it)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csv-'));
+  const sms = join(dir, 'sms.tsv');
+  writeFileSync(sms, 'ham\tGo until jurong point\nspam\tWIN a prize now\nham\tsee you at lunch\n');
+  const t = await readTable(sms);
+  assert.throws(() => columnIndex(t, 'text', '--text-column'), /--text-column "text": no such column in .*sms\.tsv; columns: ham, Go until jurong point \(the first line is read as the header, but "ham" is also a value of its column below: if the file has no header line, add one naming the columns\)/);
+  const named = join(dir, 'named.csv');
+  writeFileSync(named, 'label,text\nham,hello\nspam,win\n');
+  const t2 = await readTable(named);
+  assert.throws(() => columnIndex(t2, 'body', '--text-column'), (e: Error) => /columns: label, text$/.test(e.message));
 });

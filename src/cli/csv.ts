@@ -62,7 +62,12 @@ export async function readTable(file: string): Promise<Table> {
 
 export function columnIndex(table: Table, name: string, option: string): number {
   const i = table.header.indexOf(name);
-  if (i < 0) throw new CliError(`${option} ${JSON.stringify(name)}: no such column in ${table.file}; columns: ${table.header.join(', ')}`);
+  if (i < 0) {
+    // A header field that is also a value of its column below (a label like 'ham'): the file has no header line.
+    const asData = table.header.findIndex((h, c) => h !== '' && table.rows.some((r) => r[c] === h));
+    const hint = asData < 0 ? '' : ` (the first line is read as the header, but ${JSON.stringify(table.header[asData])} is also a value of its column below: if the file has no header line, add one naming the columns)`;
+    throw new CliError(`${option} ${JSON.stringify(name)}: no such column in ${table.file}; columns: ${table.header.join(', ')}${hint}`);
+  }
   return i;
 }
 
