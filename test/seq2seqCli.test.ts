@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/index.js';
 import { assertUserError, rnnkit, rnnkitWithInput } from './helpers/cli.js';
+import { readPairs } from '../src/cli/seq2seq.js';
 
 let dir = '';
 let pairs = '';
@@ -108,4 +109,14 @@ test('g2p demo on a slice of the dictionary: scores beside both baselines; g2p s
   assertUserError(rnnkit('g2p', 'say', '--model', join(dir, 'none'), 'cat'), 1, /model directory .*none does not exist/);
   assertUserError(rnnkit('g2p', 'say'), 2, /expected one or more words/);
   assertUserError(rnnkit('g2p', 'demo', '--units', '15'), 2, /--units must be even/);
+});
+
+test("a pairs file with further columns on every line (Keras's fra.txt: source, target, attribution) reads the first two and says so; a line with fewer is refused", async () => {
+  const f = join(dir, 'fra.txt');
+  await writeFile(f, 'Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM)\nHi.\tSalut !\tCC-BY 2.0 (France) Attribution: tatoeba.org #538123 (CM)\n');
+  const notes: string[] = [];
+  assert.deepEqual(await readPairs(f, (s) => notes.push(s)), [['Go.', 'Va !'], ['Hi.', 'Salut !']]);
+  assert.deepEqual(notes, [`${f}: 3 tab-separated columns on every line; the first is the source, the second the target, the third is not read`]);
+  await writeFile(f, 'Go.\tVa !\tCC-BY\nHi.\tSalut !\n');
+  await assert.rejects(readPairs(f, () => {}), /fra\.txt:2: 1 tab, the first line 2; each line must be source<TAB>target \(further columns, such as an attribution, only when every line has them\)/);
 });

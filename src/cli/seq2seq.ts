@@ -29,7 +29,8 @@ const D = SEQ2SEQ_DEFAULTS;
 const TRAIN_HELP = `Usage: rnnkit seq2seq train PAIRS.tsv --out DIR [options]
 
 Train an encoder–decoder on PAIRS.tsv, one "source<TAB>target" pair per line (blank lines
-are skipped; a source listed twice with different targets is fine). The best model by
+are skipped; a source listed twice with different targets is fine; further columns on every
+line, such as Tatoeba's attribution in Keras's fra.txt, are left unread). The best model by
 validation loss (training loss without validation) is kept in DIR, which must be new,
 empty, or hold an rnnkit model.
 
@@ -130,21 +131,31 @@ export async function seq2seq(argv: string[], out: Print): Promise<void> {
   throw usageError(`rnnkit seq2seq: unknown command ${JSON.stringify(command)}; commands: train, translate, evaluate (see rnnkit seq2seq --help)`);
 }
 
-/** The pairs of a TSV file: one `source<TAB>target` per line, blank lines skipped; a malformed line is named. */
-export async function readPairs(file: string): Promise<Pair[]> {
+/**
+ * The pairs of a TSV file: one `source<TAB>target` per line, blank lines skipped; a malformed
+ * line is named. Files whose every line has the same further columns (Tatoeba's fra.txt of
+ * Keras's lstm_seq2seq example: source, target, attribution) give their first two, and
+ * `note` is told how many columns were left.
+ */
+export async function readPairs(file: string, note: Print): Promise<Pair[]> {
   const text = await readTextFile(file, 'pairs file');
   const pairs: Pair[] = [];
+  let width = 0;
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${file}:${i + 1}`;
     const cols = line.split('\t');
     if (cols.length === 1) throw new CliError(`${where}: no tab; each line must be source<TAB>target`);
-    if (cols.length > 2) throw new CliError(`${where}: ${cols.length - 1} tabs; each line must be source<TAB>target (one tab)`);
+    if (width === 0) width = cols.length;
+    if (cols.length !== width) {
+      throw new CliError(`${where}: ${cols.length - 1} tab${cols.length === 2 ? '' : 's'}, the first line ${width - 1}; each line must be source<TAB>target (further columns, such as an attribution, only when every line has them)`);
+    }
     const [source, target] = cols as [string, string];
     if (source.trim() === '') throw new CliError(`${where}: the source (before the tab) is empty`);
     if (target.trim() === '') throw new CliError(`${where}: the target (after the tab) is empty`);
     pairs.push([source, target]);
   });
+  if (width > 2) note(`${file}: ${width} tab-separated columns on every line; the first is the source, the second the target, ${width === 3 ? 'the third is' : `columns 3–${width} are`} not read`);
   return pairs;
 }
 
@@ -183,7 +194,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   const file = positionals[0]!;
   const dir = resolve(outOpt);
   await checkOutDir(dir, values.overwrite === true);
-  const pairs = await readPairs(file);
+  const pairs = await readPairs(file, print);
   const m = Seq2Seq.forPairs(pairs, { ...args, tokens });
   m.setDecoding({ beamWidth: beam });
   const nVal = Math.floor(pairs.length * fit.validationSplit);
@@ -271,7 +282,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   const show = intOption(values, 'show', 5, 0);
   const m = await loadSeq2Seq(dir);
   const opts = decodeOptions(values, m);
-  const pairs = await readPairs(file);
+  const pairs = await readPairs(file, print);
   pairs.forEach(([s], i) => warnUnknown(m, s, `${file}: pair ${i + 1}`));
   const t0 = performance.now();
   const e = m.evaluate(pairs, { ...opts, unknown: 'map' });
