@@ -101,6 +101,8 @@ export {
   type GaussianNoiseArgs,
   type GaussianDropoutArgs,
   type AlphaDropoutArgs,
+  Normalization,
+  type NormalizationArgs,
 } from './layers/index.js';
 export { initializers, type Initializer } from './initializers/index.js';
 export { type ActivationIdentifier } from './activations/index.js';

@@ -136,6 +136,7 @@ const KERAS3_ARGS: Record<string, string> = {
   GaussianNoise: 'seed stddev',
   GaussianDropout: 'rate seed',
   AlphaDropout: 'noise_shape rate seed',
+  Normalization: 'axis invert mean variance',
   SimpleRNN: 'activation bias_constraint bias_initializer bias_regularizer dropout go_backwards kernel_constraint kernel_initializer kernel_regularizer recurrent_constraint recurrent_dropout recurrent_initializer recurrent_regularizer return_sequences return_state seed stateful units unroll use_bias zero_output_for_mask',
 };
 const LAYER_ARGS = ['activity_regularizer', 'trainable', 'dtype', 'autocast', 'name', 'input_dim', 'input_shape'];
@@ -398,7 +399,7 @@ print(json.dumps(order))
     const g2 = ap(layers.globalMaxPooling1d({}), add);
     const merged = [layers.add({}), layers.subtract({}), layers.multiply({}), layers.average({}), layers.maximum({}), layers.minimum({})].map((l) => ap(l, [g1, g2]));
     const cat = ap(layers.concatenate({ axis: -1 }), [...merged, ap(layers.globalAveragePooling1d({}), sd), ap(layers.globalMaxPooling1d({}), avg)]);
-    const acts = [layers.reLU({ maxValue: 2, negativeSlope: 0.1, threshold: 0.05 }), layers.gaussianNoise({ stddev: 0.1, seed: 3 }), layers.leakyReLU({ alpha: 0.2 }), layers.gaussianDropout({ rate: 0.1 }), layers.elu({ alpha: 0.5 }), layers.alphaDropout({ rate: 0.1 }), layers.prelu({ alphaInitializer: 'randomUniform' }), layers.softmax()];
+    const acts = [layers.reLU({ maxValue: 2, negativeSlope: 0.1, threshold: 0.05 }), layers.gaussianNoise({ stddev: 0.1, seed: 3 }), layers.leakyReLU({ alpha: 0.2 }), layers.gaussianDropout({ rate: 0.1 }), layers.elu({ alpha: 0.5 }), layers.alphaDropout({ rate: 0.1 }), layers.normalization({ mean: 0.5, variance: 2 }), layers.prelu({ alphaInitializer: 'randomUniform' }), layers.normalization({ invert: true }), layers.softmax()];
     const act = ap(layers.activation({ activation: 'swish' }), acts.reduce((t, l) => ap(l, t), ap(layers.dense({ units: 6 }), cat)));
     const rs = ap(layers.reshape({ targetShape: [3, 4] }), ap(layers.flatten({}), ap(layers.repeatVector({ n: 2 }), act)));
     const pm = ap(layers.permute({ dims: [2, 1] }), rs);

@@ -216,7 +216,7 @@ def weights_group(g, layers, keras_version, backend, top_level, keras1=False, li
             lg.attrs['weight_names'] = np.array([n.encode('utf8') for n, _ in ws], dtype=bytes) if ws else np.array([], dtype='S1')
         for n, v in ws:
             d = lg.create_dataset(n.encode('utf8'), v.shape, dtype=v.dtype)
-            d[:] = v
+            d[()] = v
     if top_level:
         tg = g.create_group('top_level_model_weights')
         tg.attrs['weight_names'] = np.array([], dtype='S1')
@@ -654,6 +654,36 @@ def tfkeras114_sequential():
     return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
 
 
+def tfkeras_normalization():
+    """tf.keras 2.13: Normalization(axis=-1) adapted (weights mean, variance and an int64 count),
+    GaussianNoise (nothing in inference), LSTM, LeakyReLU(0.1), Dense: layers of published
+    forecasting models. y = (x - mean) / max(sqrt(variance), 1e-7) per feature."""
+    T = 4
+    mean = rng.uniform(-2, 2, size=(3,))
+    variance = rng.uniform(0.5, 4, size=(3,))
+    l1 = [w(3, 8), w(2, 8), w(8)]
+    d = [w(2, 1), w(1)]
+    norm = {'class_name': 'Normalization', 'config': {'name': 'normalization', 'trainable': True, 'dtype': 'float32', 'batch_input_shape': [None, T, 3],
+                                                      'axis': [-1], 'invert': False, 'mean': None, 'variance': None}}
+    noise = {'class_name': 'GaussianNoise', 'config': {'name': 'gaussian_noise', 'trainable': True, 'dtype': 'float32', 'stddev': 0.1, 'seed': None}}
+    leaky = {'class_name': 'LeakyReLU', 'config': {'name': 'leaky_re_lu', 'trainable': True, 'dtype': 'float32', 'alpha': 0.1}}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, T, 3], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'normalization_input'}},
+        norm, noise, k2_rnn('lstm', 2, 'LSTM', True, {}), leaky, k2_dense('dense', 1, 'linear', True)]}}
+    layers = [('normalization', [('normalization/mean:0', mean.astype(np.float32)), ('normalization/variance:0', variance.astype(np.float32)), ('normalization/count:0', np.array(640, dtype=np.int64))]),
+              ('gaussian_noise', []),
+              ('lstm', list(zip(['lstm/lstm_cell/kernel:0', 'lstm/lstm_cell/recurrent_kernel:0', 'lstm/lstm_cell/bias:0'], l1))),
+              ('leaky_re_lu', []),
+              ('dense', list(zip(['dense/kernel:0', 'dense/bias:0'], d)))]
+    write_h5(os.path.join(OUT, 'tfkeras2-normalization.h5'), config, layers, '2.13.1', top_level=True)
+    x = rng.uniform(-3, 3, size=(3, T, 3))
+    m32 = mean.astype(np.float32).astype(np.float64)
+    v32 = variance.astype(np.float32).astype(np.float64)
+    h = lstm((x - m32) / np.maximum(np.sqrt(v32), 1e-7), l1, 2, 'sigmoid', False)
+    h = np.where(h > 0, h, 0.1 * h)
+    return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
+
+
 if __name__ == '__main__':
     expected = {
         'keras2-sequential.h5': keras22_sequential(),
@@ -666,6 +696,7 @@ if __name__ == '__main__':
         'keras1-model.h5': keras1_model(),
         'keras2-cudnn.h5': keras2_cudnn(),
         'tfkeras1.14-sequential.h5': tfkeras114_sequential(),
+        'tfkeras2-normalization.h5': tfkeras_normalization(),
     }
     with open(os.path.join(OUT, 'keras2-h5-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)

@@ -87,8 +87,11 @@ function toKerasConfig(c: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Keras JSON config → rnnkit layer options. Null means "not set" except for activation and mergeMode. */
-export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string, readLayer: LayerReader = layerFromKeras): Record<string, unknown> {
+/** Options whose null is a value of its own, not "not set", per class (Normalization's axis None: one mean for everything). */
+const NULL_IS_A_VALUE: Record<string, readonly string[]> = table({ Normalization: ['axis'] });
+
+/** Keras JSON config → rnnkit layer options. Null means "not set" except for activation, mergeMode and `nullable`. */
+export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, where: string, readLayer: LayerReader = layerFromKeras, nullable: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new ModelFormatError(`${where}: config must be an object, got ${show(c)?.slice(0, 80)}`);
   for (const [k, v] of Object.entries(c)) {
@@ -96,7 +99,7 @@ export function fromKerasConfig(c: Record<string, unknown>, dialect: Dialect, wh
     if (k === '__proto__') throw new ModelFormatError(`${where}: option '__proto__' is not a layer option`);
     const key = camel(k);
     // null is a value for these two (no activation; Bidirectional's halves as a list).
-    if (v === null && key !== 'activation' && key !== 'mergeMode') continue;
+    if (v === null && key !== 'activation' && key !== 'mergeMode' && !nullable.includes(key)) continue;
     // Keras 3 writes a dtype policy object; its name is the dtype.
     if (key === 'dtype' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const name = (v as { config?: { name?: unknown } }).config?.name;
@@ -173,7 +176,7 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
   }
   const name = typeof json.config?.name === 'string' ? json.config.name : json.class_name;
   const at = `${where} (${json.class_name} '${name}')`;
-  const args = fromKerasConfig(json.config ?? {}, dialect, at, readLayer);
+  const args = fromKerasConfig(json.config ?? {}, dialect, at, readLayer, NULL_IS_A_VALUE[json.class_name]);
   const defaults = dialect === 'tfjs' ? TFJS_DEFAULTS[json.class_name] : dialect === 'keras2' ? KERAS2_DEFAULTS[json.class_name] : undefined;
   for (const [k, v] of Object.entries(defaults ?? {})) if (args[k] === undefined) args[k] = v;
   for (const [k, v] of Object.entries(IGNORABLE)) {

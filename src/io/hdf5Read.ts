@@ -11,6 +11,19 @@ import { ModelFormatError, show } from '../core/errors.js';
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export const FLOAT_DTYPES = new Set(['<f4', '>f4', '<f8', '>f8']);
+const INT_DTYPES = new Set(['<i8', '>i8', '<i4', '>i4', '<u8', '>u8', '<u4', '>u4']);
+
+/**
+ * A weight dataset's reader after its dtype is checked: float32 and float64 values; integers
+ * too for a weight Keras keeps as an integer (`integral`, Normalization's count), read as
+ * numbers (int64 may come as BigInt). Anything else is a ModelFormatError naming `at`.
+ */
+export function weightReader(d: H5Dataset, integral: boolean, at: string): () => Float32Array {
+  const dtype = typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype);
+  if (FLOAT_DTYPES.has(dtype)) return () => Float32Array.from(d.value as ArrayLike<number>);
+  if (integral && INT_DTYPES.has(dtype)) return () => Float32Array.from(d.value as ArrayLike<number | bigint>, (v) => Number(v));
+  throw new ModelFormatError(`${at}: dtype ${dtype}; rnnkit reads float32 and float64 weights${integral ? ' (and integers for this count)' : ''}`);
+}
 
 export type H5Group = import('jsfive').Group;
 export type H5Dataset = import('jsfive').Dataset;

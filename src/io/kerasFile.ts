@@ -28,7 +28,7 @@ import { TimeDistributed } from '../layers/timeDistributed.js';
 import { Model } from '../models/model.js';
 import { modelFromKeras } from '../models/loading.js';
 import type { KerasModelJSON } from './config.js';
-import { FLOAT_DTYPES, countValues, datasetsUnder, openH5, reading, type H5Dataset } from './hdf5Read.js';
+import { countValues, datasetsUnder, openH5, reading, weightReader, type H5Dataset } from './hdf5Read.js';
 
 const CONFIG = 'config.json';
 const METADATA = 'metadata.json';
@@ -279,9 +279,8 @@ export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets
     if (d === undefined) throw new ModelFormatError(`${h5where}: variable ${p} (${w.name}, shape [${w.shape.join(', ')}]) is missing`);
     const at = `${h5where}: ${p} (${w.name})`;
     if (d.shape.length !== w.shape.length || d.shape.some((n, i) => n !== w.shape[i])) throw new ModelFormatError(`${at}: shape [${d.shape.join(', ')}], expected [${w.shape.join(', ')}]`);
-    const dtype = reading(at, () => (typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype)));
-    if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${at}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
-    const v = reading(at, () => Float32Array.from(d.value));
+    const read = reading(at, () => weightReader(d, w.integer === true, at));
+    const v = reading(at, read);
     if (v.length !== w.value.length) throw new ModelFormatError(`${at}: holds ${v.length} values, expected ${w.value.length}`);
     if (checkFinite) {
       const i = v.findIndex((x) => !Number.isFinite(x));

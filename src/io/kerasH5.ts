@@ -44,7 +44,7 @@ import { keras1Config, keras1Weights, type StoredWeight } from './kerasH5Keras1.
 import { cudnnConfig, cudnnWeights } from './kerasH5Cudnn.js';
 import { keras3WeightTensors } from './kerasFile.js';
 import { serializeModel } from './kerasFileWrite.js';
-import { FLOAT_DTYPES, countValues, datasetsUnder, isDataset, openH5, reading, type H5Dataset, type H5Group } from './hdf5Read.js';
+import { countValues, datasetsUnder, isDataset, openH5, reading, weightReader, type H5Dataset, type H5Group } from './hdf5Read.js';
 
 export interface KerasH5Options {
   maxBytes: number;
@@ -380,9 +380,7 @@ function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5
       if (d === undefined) throw new ModelFormatError(`${wat}: no dataset ${path}`);
       if (used.has(path)) throw new ModelFormatError(`${wat}: listed twice`);
       used.add(path);
-      const dtype = typeof d.dtype === 'string' ? d.dtype : JSON.stringify(d.dtype);
-      if (!FLOAT_DTYPES.has(dtype)) throw new ModelFormatError(`${wat}: dtype ${dtype}; rnnkit reads float32 and float64 weights`);
-      return { name: n, at: wat, shape: [...d.shape], read: () => Float32Array.from(d.value) };
+      return { name: n, at: wat, shape: [...d.shape], read: weightReader(d, !o.keras1 && expected[i]?.integer === true, wat) };
     });
     // cuDNN's weights (of CuDNNLSTM / CuDNNGRU, told by their bias) become LSTM's / GRU's.
     if (!o.keras1) entries = cudnnWeights(layer, entries, lat);

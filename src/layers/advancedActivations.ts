@@ -24,6 +24,7 @@ import { getRegularizer, serializeRegularizer, type Regularizer, type Regularize
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import { checkAxisOption } from './layerNormalization.js';
+import { broadcastIndex } from './broadcast.js';
 
 /** Per-sample shape checks shared by these layers: a feature axis, only time open. */
 function checkSampleShape(inputShape: Shape, where: string): void {
@@ -261,7 +262,7 @@ export class PReLU extends Layer {
   private hasTime = false;
   private step = 0;
   /** Within one time step (or sample): the α index of each value. */
-  private alphaIndex = new Int32Array(0);
+  private alphaIndex: Int32Array = new Int32Array(0);
   /** α values per time step: 0 when the time axis is shared. */
   private timeStride = 0;
   private x: Float32Array = new Float32Array(0);
@@ -304,27 +305,12 @@ export class PReLU extends Layer {
 
   protected createWeights(inputShape: Shape, rng: Rng): void {
     const shared = new Set(this.sharedAxes ?? []);
-    const dims = inputShape.map((d, k) => (shared.has(k + 1) ? 1 : d!));
+    const b = broadcastIndex(inputShape, (k) => shared.has(k + 1));
     this.hasTime = inputShape.length >= 2;
     this.step = perStep(inputShape);
-    this.alpha = this.addWeight('alpha', dims, this.alphaInitializer, rng, { regularizer: this.alphaRegularizer, constraint: this.alphaConstraint });
-    // α's row-major strides; a shared axis has size 1 and adds nothing.
-    const strides = dims.map((_, k) => dims.slice(k + 1).reduce((a, b) => a * b, 1));
-    this.timeStride = this.hasTime && !shared.has(1) ? strides[0]! : 0;
-    const inner = this.hasTime ? (inputShape.slice(1) as number[]) : (inputShape as number[]);
-    const innerStrides = this.hasTime ? strides.slice(1) : strides;
-    const innerShared = inner.map((_, k) => shared.has(k + (this.hasTime ? 2 : 1)));
-    this.alphaIndex = new Int32Array(this.step);
-    for (let j = 0; j < this.step; j++) {
-      let rem = j;
-      let idx = 0;
-      for (let k = inner.length - 1; k >= 0; k--) {
-        const c = rem % inner[k]!;
-        rem = (rem - c) / inner[k]!;
-        if (!innerShared[k]) idx += c * innerStrides[k]!;
-      }
-      this.alphaIndex[j] = idx;
-    }
+    this.alpha = this.addWeight('alpha', b.shape, this.alphaInitializer, rng, { regularizer: this.alphaRegularizer, constraint: this.alphaConstraint });
+    this.alphaIndex = b.index;
+    this.timeStride = b.timeStride;
   }
 
   override inputTime(sampleShape: readonly number[]): number {

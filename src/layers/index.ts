@@ -24,6 +24,7 @@ import { layerNormalization } from './layerNormalization.js';
 import { batchNormalization } from './batchNormalization.js';
 import { elu, leakyReLU, prelu, reLU, softmax, thresholdedReLU } from './advancedActivations.js';
 import { alphaDropout, gaussianDropout, gaussianNoise } from './noise.js';
+import { normalization } from './normalization.js';
 
 export const layers = {
   input,
@@ -68,6 +69,7 @@ export const layers = {
   gaussianNoise,
   gaussianDropout,
   alphaDropout,
+  normalization,
 };
 
 export { Layer, type LayerArgs, type LayerWeight, type Shape, type ApplyArgs, type ApplyInput } from './layer.js';
@@ -84,6 +86,7 @@ export { Embedding, type EmbeddingArgs } from './embedding.js';
 export { Masking, type MaskingArgs } from './masking.js';
 export { Dropout, TrainingNoise, type DropoutArgs } from './dropout.js';
 export { GaussianNoise, GaussianDropout, AlphaDropout, type GaussianNoiseArgs, type GaussianDropoutArgs, type AlphaDropoutArgs } from './noise.js';
+export { Normalization, type NormalizationArgs } from './normalization.js';
 export { Activation, type ActivationArgs } from './activation.js';
 export { RepeatVector, type RepeatVectorArgs } from './repeatVector.js';
 export { Flatten, type FlattenArgs } from './flatten.js';

@@ -32,6 +32,8 @@ export interface LayerWeight {
   readonly constraint: Constraint | null;
   /** False for state-like weights the optimizer never updates. */
   readonly trainable: boolean;
+  /** A count Keras keeps as an integer (Normalization's 'count'): model files may store it as one. */
+  readonly integer?: boolean;
 }
 
 /** Options every layer accepts (tfjs spellings). */
@@ -332,7 +334,7 @@ export abstract class Layer {
     shape: readonly number[],
     init: Initializer,
     rng: Rng,
-    opts: { regularizer?: Regularizer | null; constraint?: Constraint | null; trainable?: boolean } = {},
+    opts: { regularizer?: Regularizer | null; constraint?: Constraint | null; trainable?: boolean; integer?: boolean } = {},
   ): LayerWeight {
     if (this.weightSource !== null) {
       const w = this.weightSource[this.weightSourceAt++];
@@ -355,6 +357,7 @@ export abstract class Layer {
       regularizer: opts.regularizer?.forWeight?.(shape, `${this.where}: weight ${name}`) ?? opts.regularizer ?? null,
       constraint: opts.constraint ?? null,
       trainable: opts.trainable ?? true,
+      ...(opts.integer === true ? { integer: true } : {}),
     };
     if (this.initializing) init.init(w.value, shape, rng);
     this.weights.push(w);

@@ -32,6 +32,7 @@ import { LayerNormalization } from './layerNormalization.js';
 import { BatchNormalization } from './batchNormalization.js';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advancedActivations.js';
 import { AlphaDropout, GaussianDropout, GaussianNoise } from './noise.js';
+import { Normalization } from './normalization.js';
 
 /** A layer's configuration as getConfig gives it: camelCase keys, nested objects as {className, config}. */
 export type LayerConfig = Record<string, unknown>;
@@ -108,6 +109,7 @@ const ENTRIES: readonly LayerEntry[] = [
   { className: 'GaussianNoise', cls: GaussianNoise, fromConfig: plain(GaussianNoise), stepwise: true },
   { className: 'GaussianDropout', cls: GaussianDropout, fromConfig: plain(GaussianDropout), stepwise: true },
   { className: 'AlphaDropout', cls: AlphaDropout, fromConfig: plain(AlphaDropout), stepwise: true },
+  { className: 'Normalization', cls: Normalization, fromConfig: plain(Normalization), stepwise: (l) => (l as Normalization).sharedOverTime },
   { className: 'InputLayer', cls: InputLayer, fromConfig: plain(InputLayer as unknown as Make), stepwise: true },
 ];
 

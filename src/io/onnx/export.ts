@@ -26,6 +26,7 @@ import { Dense } from '../../layers/dense.js';
 import { TimeDistributed } from '../../layers/timeDistributed.js';
 import { Embedding } from '../../layers/embedding.js';
 import { TrainingNoise } from '../../layers/dropout.js';
+import { Normalization } from '../../layers/normalization.js';
 import { SpatialDropout1D } from '../../layers/spatialDropout1d.js';
 import { Activation } from '../../layers/activation.js';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from '../../layers/advancedActivations.js';
@@ -237,7 +238,7 @@ function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): 
   return p;
 }
 
-const SUPPORTED = 'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate';
+const SUPPORTED = 'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate';
 
 function checkNode(n: Node): string[] {
   const l = n.layer;
@@ -248,7 +249,7 @@ function checkNode(n: Node): string[] {
     p.push(`${w}: call option ${k}: ${show(v)} (the export computes inference: no call options)`);
   }
   if (l instanceof Dense || l instanceof Activation || l instanceof TrainingNoise || l instanceof SpatialDropout1D || l instanceof Masking || l instanceof Embedding) return p;
-  if (l instanceof ReLU || l instanceof LeakyReLU || l instanceof PReLU || l instanceof ELU || l instanceof ThresholdedReLU || l instanceof Softmax) return p;
+  if (l instanceof ReLU || l instanceof LeakyReLU || l instanceof PReLU || l instanceof ELU || l instanceof ThresholdedReLU || l instanceof Softmax || l instanceof Normalization) return p;
   if (l instanceof TimeDistributed) {
     if (!(l.layer instanceof Dense)) p.push(`${w}: wraps ${l.layer.className} (the export takes TimeDistributed(Dense) only)`);
     return p;
@@ -446,6 +447,13 @@ function activationLayer(b: Builder, l: Layer, x: string): string | null {
     // x > θ ? min(x, max) : slope · (x − θ)
     const below = l.negativeSlope === 0 ? b.scalar(0) : b.one('Mul', [b.one('Sub', [x, b.scalar(l.threshold)]), b.scalar(l.negativeSlope)]);
     return b.one('Where', [b.one('Greater', [x, b.scalar(l.threshold)]), capped(x), below]);
+  }
+  if (l instanceof Normalization) {
+    // (x − mean) / max(√variance, ε), or mean + x · max(√variance, ε): constants broadcast from the right.
+    const st = l.statistics();
+    const mean = b.floats(`${l.name}_mean`, st.shape, st.mean);
+    const scale = b.floats(`${l.name}_scale`, st.shape, st.scale);
+    return l.invert ? b.one('Add', [b.one('Mul', [x, scale]), mean]) : b.one('Div', [b.one('Sub', [x, mean]), scale]);
   }
   if (l instanceof Softmax) {
     const rank = l.inputShape.length + 1;
