@@ -22,7 +22,7 @@ import type { Rng } from '../core/rng.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from '../initializers/index.js';
 import { getRegularizer, serializeRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
-import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
+import { SameShapeLayer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import { checkAxisOption } from './layerNormalization.js';
 import { broadcastIndex } from './broadcast.js';
 
@@ -42,8 +42,7 @@ const perStep = (inputShape: Shape): number => (inputShape.length >= 2 ? inputSh
  * A layer that applies one function to every element: y = f(x), dx = dy · f'(x) (f'
  * from x and y). Subclasses give f and f' and their options.
  */
-abstract class ElementwiseActivation extends Layer {
-  private hasTime = false;
+abstract class ElementwiseActivation extends SameShapeLayer {
   private step = 0;
   private x: Float32Array = new Float32Array(0);
   private out: Float32Array = new Float32Array(0);
@@ -59,21 +58,9 @@ abstract class ElementwiseActivation extends Layer {
   }
 
   protected createWeights(inputShape: Shape, _rng: Rng): void {
-    this.hasTime = inputShape.length >= 2;
     this.step = perStep(inputShape);
   }
 
-  override inputTime(sampleShape: readonly number[]): number {
-    return sampleShape.length >= 2 ? sampleShape[0]! : 1;
-  }
-
-  override outputTime(T: number): number {
-    return this.hasTime ? T : 1;
-  }
-
-  override outputMask(inputMask: Float32Array | null): Float32Array | null {
-    return inputMask;
-  }
 
   forward(x: Float32Array, B: number, T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
     const n = B * (this.hasTime ? T : 1) * this.step;
@@ -252,14 +239,13 @@ export interface PReLUArgs extends LayerArgs {
  * y = x > 0 ? x : α · x with α a weight of the per-sample shape, size 1 on the shared
  * axes (Keras and tfjs). dα = Σ over the shared positions of dy · min(x, 0).
  */
-export class PReLU extends Layer {
+export class PReLU extends SameShapeLayer {
   readonly className = 'PReLU';
   readonly alphaInitializer: Initializer;
   readonly alphaRegularizer: Regularizer | null;
   readonly alphaConstraint: Constraint | null;
   readonly sharedAxes: readonly number[] | null;
   private alpha: LayerWeight | null = null;
-  private hasTime = false;
   private step = 0;
   /** Within one time step (or sample): the α index of each value. */
   private alphaIndex: Int32Array = new Int32Array(0);
@@ -306,24 +292,12 @@ export class PReLU extends Layer {
   protected createWeights(inputShape: Shape, rng: Rng): void {
     const shared = new Set(this.sharedAxes ?? []);
     const b = broadcastIndex(inputShape, (k) => shared.has(k + 1));
-    this.hasTime = inputShape.length >= 2;
     this.step = perStep(inputShape);
     this.alpha = this.addWeight('alpha', b.shape, this.alphaInitializer, rng, { regularizer: this.alphaRegularizer, constraint: this.alphaConstraint });
     this.alphaIndex = b.index;
     this.timeStride = b.timeStride;
   }
 
-  override inputTime(sampleShape: readonly number[]): number {
-    return sampleShape.length >= 2 ? sampleShape[0]! : 1;
-  }
-
-  override outputTime(T: number): number {
-    return this.hasTime ? T : 1;
-  }
-
-  override outputMask(inputMask: Float32Array | null): Float32Array | null {
-    return inputMask;
-  }
 
   forward(x: Float32Array, B: number, T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
     const steps = this.hasTime ? T : 1;
@@ -396,11 +370,10 @@ export interface SoftmaxArgs extends LayerArgs {
 }
 
 /** y = e^(x − max) / Σ e^(x − max) along `axis` (several adjacent axes: jointly). */
-export class Softmax extends Layer {
+export class Softmax extends SameShapeLayer {
   readonly className = 'Softmax';
   readonly axis: number | readonly number[];
   private readonly axes: number[];
-  private hasTime = false;
   private sample: Shape = [];
   /** Canonical per-sample axes [first, last] (0 = the first per-sample axis). */
   private span: [number, number] = [0, 0];
@@ -441,21 +414,9 @@ export class Softmax extends Layer {
     const rank = inputShape.length + 1;
     const canonical = this.axes.map((ax) => (ax < 0 ? ax + rank : ax)).sort((p, q) => p - q);
     this.span = [canonical[0]! - 1, canonical[canonical.length - 1]! - 1];
-    this.hasTime = inputShape.length >= 2;
     this.sample = [...inputShape];
   }
 
-  override inputTime(sampleShape: readonly number[]): number {
-    return sampleShape.length >= 2 ? sampleShape[0]! : 1;
-  }
-
-  override outputTime(T: number): number {
-    return this.hasTime ? T : 1;
-  }
-
-  override outputMask(inputMask: Float32Array | null): Float32Array | null {
-    return inputMask;
-  }
 
   /** [outer, n, inner] of the last forward: rows of n values `inner` apart. */
   private layout(B: number, T: number): [number, number, number] {

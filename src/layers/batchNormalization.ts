@@ -39,7 +39,7 @@ import { getRegularizer, serializeRegularizer, type Regularizer, type Regularize
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import type { Rng } from '../core/rng.js';
 import type { Tensor } from '../core/tensor.js';
-import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
+import { SameShapeLayer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import { checkAxisOption, innerRows, lastAxisOnly } from './layerNormalization.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -85,7 +85,7 @@ const LATER = {
 /** Keras's backend.epsilon(), as float32: added to the kept-row count of masked moments. */
 const MASK_EPSILON = Math.fround(1e-7);
 
-export class BatchNormalization extends Layer {
+export class BatchNormalization extends SameShapeLayer {
   readonly className = 'BatchNormalization';
   readonly axis: number;
   readonly momentum: number;
@@ -108,7 +108,6 @@ export class BatchNormalization extends Layer {
   private movingVariance!: LayerWeight;
   private F = 0;
   private inner = 1;
-  private hasTime = false;
   private x: Float32Array = new Float32Array(0);
   private out: Float32Array = new Float32Array(0);
   private dx: Float32Array = new Float32Array(0);
@@ -186,7 +185,6 @@ export class BatchNormalization extends Layer {
   protected createWeights(inputShape: Shape, rng: Rng): void {
     const F = (this.F = inputShape[inputShape.length - 1]!);
     this.inner = innerRows(inputShape);
-    this.hasTime = inputShape.length >= 2;
     if (this.scale) this.gamma = this.addWeight('gamma', [F], this.gammaInitializer, rng, { regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
     if (this.center) this.beta = this.addWeight('beta', [F], this.betaInitializer, rng, { regularizer: this.betaRegularizer, constraint: this.betaConstraint });
     this.movingMean = this.addWeight('moving_mean', [F], this.movingMeanInitializer, rng, { trainable: false });
@@ -203,18 +201,6 @@ export class BatchNormalization extends Layer {
     this.s2 = new Float64Array(F);
   }
 
-  /** The time length is the size of the first per-sample axis, whatever the rank (1 without one). */
-  override inputTime(sampleShape: readonly number[]): number {
-    return sampleShape.length >= 2 ? sampleShape[0]! : 1;
-  }
-
-  override outputTime(T: number): number {
-    return this.hasTime ? T : 1;
-  }
-
-  override outputMask(inputMask: Float32Array | null): Float32Array | null {
-    return inputMask;
-  }
 
   forward(x: Float32Array, B: number, T: number, training: boolean, mask: Float32Array | null): Float32Array {
     const F = this.F;

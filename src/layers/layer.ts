@@ -681,6 +681,30 @@ function declaredInputShape(args: LayerArgs, where: string): (number | null)[] |
   return null;
 }
 
+/**
+ * A one-input layer whose output has its input's shape, on input of any rank ([batch,
+ * features], [batch, time, features], [batch, time, …]): the time length is the size of the
+ * first per-sample axis (1 without one), and the step mask passes through unchanged.
+ */
+export abstract class SameShapeLayer extends Layer {
+  /** Whether the input has a time axis (rank 3 or more). */
+  protected get hasTime(): boolean {
+    return this.inputShape.length >= 2;
+  }
+
+  override inputTime(sampleShape: readonly number[]): number {
+    return sampleShape.length >= 2 ? sampleShape[0]! : 1;
+  }
+
+  override outputTime(T: number): number {
+    return this.hasTime ? T : 1;
+  }
+
+  override outputMask(inputMask: Float32Array | null): Float32Array | null {
+    return inputMask;
+  }
+}
+
 /** Validate the option keys of a layer's args. */
 export function checkLayerOptions(args: object, own: readonly string[], where: string, later: Readonly<Record<string, string>> = {}): void {
   checkOptions(args, [...LAYER_ARG_KEYS, ...own], where, later);

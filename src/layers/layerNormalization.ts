@@ -26,7 +26,7 @@ import { getRegularizer, serializeRegularizer, type Regularizer, type Regularize
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import { formatShape } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
-import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
+import { SameShapeLayer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 
 export interface LayerNormalizationArgs extends LayerArgs {
   /** The axis normalised over: only the last one (-1, its index, or [that axis]). Default -1. */
@@ -89,7 +89,7 @@ export function innerRows(inputShape: Shape): number {
   return (inputShape.slice(1, -1) as number[]).reduce((a, b) => a * b, 1);
 }
 
-export class LayerNormalization extends Layer {
+export class LayerNormalization extends SameShapeLayer {
   readonly className = 'LayerNormalization';
   readonly axis: number | readonly number[];
   readonly epsilon: number;
@@ -107,7 +107,6 @@ export class LayerNormalization extends Layer {
   private beta: LayerWeight | null = null;
   private F = 0;
   private inner = 1;
-  private hasTime = false;
   private x: Float32Array = new Float32Array(0);
   private out: Float32Array = new Float32Array(0);
   private dx: Float32Array = new Float32Array(0);
@@ -157,23 +156,10 @@ export class LayerNormalization extends Layer {
   protected createWeights(inputShape: Shape, rng: Rng): void {
     this.F = inputShape[inputShape.length - 1]!;
     this.inner = innerRows(inputShape);
-    this.hasTime = inputShape.length >= 2;
     if (this.hasGamma) this.gamma = this.addWeight('gamma', [this.F], this.gammaInitializer, rng, { regularizer: this.gammaRegularizer, constraint: this.gammaConstraint });
     if (this.hasBeta) this.beta = this.addWeight('beta', [this.F], this.betaInitializer, rng, { regularizer: this.betaRegularizer, constraint: this.betaConstraint });
   }
 
-  /** The time length is the size of the first per-sample axis, whatever the rank (1 without one). */
-  override inputTime(sampleShape: readonly number[]): number {
-    return sampleShape.length >= 2 ? sampleShape[0]! : 1;
-  }
-
-  override outputTime(T: number): number {
-    return this.hasTime ? T : 1;
-  }
-
-  override outputMask(inputMask: Float32Array | null): Float32Array | null {
-    return inputMask;
-  }
 
   forward(x: Float32Array, B: number, T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
     const F = this.F;

@@ -16,7 +16,7 @@ import { ModelFormatError, checkBoolean, show } from '../core/errors.js';
 import { formatShape, toTensor, type NestedArray, type Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { getInitializer } from '../initializers/index.js';
-import { Layer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
+import { SameShapeLayer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import { broadcastIndex } from './broadcast.js';
 
 export interface NormalizationArgs extends LayerArgs {
@@ -32,7 +32,7 @@ export interface NormalizationArgs extends LayerArgs {
 
 const EPSILON = Math.fround(1e-7); // Keras's backend.epsilon()
 
-export class Normalization extends Layer {
+export class Normalization extends SameShapeLayer {
   readonly className = 'Normalization';
   readonly axis: number | readonly number[] | null;
   readonly invert: boolean;
@@ -51,7 +51,6 @@ export class Normalization extends Layer {
   private paramShape: number[] = [];
   private index: Int32Array = new Int32Array(0);
   private timeStride = 0;
-  private hasTime = false;
   private step = 0;
   private out: Float32Array = new Float32Array(0);
   private dx: Float32Array = new Float32Array(0);
@@ -146,7 +145,6 @@ export class Normalization extends Layer {
     this.paramShape = b.shape;
     this.index = b.index;
     this.timeStride = b.timeStride;
-    this.hasTime = inputShape.length >= 2;
     this.step = b.index.length;
     if (this.inputMean !== null) {
       [this.constMean, this.constVariance] = this.constants(this.keptShape);
@@ -181,17 +179,6 @@ export class Normalization extends Layer {
     return { shape: [...this.paramShape], mean: this.meanValues.slice(), scale: this.denominators().slice() };
   }
 
-  override inputTime(sampleShape: readonly number[]): number {
-    return sampleShape.length >= 2 ? sampleShape[0]! : 1;
-  }
-
-  override outputTime(T: number): number {
-    return this.hasTime ? T : 1;
-  }
-
-  override outputMask(inputMask: Float32Array | null): Float32Array | null {
-    return inputMask;
-  }
 
   forward(x: Float32Array, B: number, T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
     const steps = this.hasTime ? T : 1;
