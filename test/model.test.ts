@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { Sequential, layers, tensor, callbacks, initializers, Tensor, type Callback, type Logs } from '../src/index.js';
+import { Sequential, input, layers, tensor, callbacks, initializers, Tensor, type Callback, type Logs } from '../src/index.js';
 import { Rng } from '../src/core/rng.js';
 import { formatValue } from '../src/models/progbar.js';
 
@@ -196,6 +196,26 @@ describe('fit', () => {
     const p = model.predict(tensor(new Float32Array(2 * 4 * 5), [2, 4, 5]));
     assert.deepEqual(p.shape, [2, 1]);
     assert.deepEqual(model.getWeights().map((w) => w.shape), [[5, 3], [3, 3], [3], [3, 1], [1]]);
+  });
+
+  it("an InputLayer first declares the input (tfjs's tf.layers.inputLayer; Keras 3's Sequential([Input(…), …])): the same model as the first layer's inputShape", () => {
+    const x = tensor(Array.from({ length: 2 * 4 * 3 }, (_, i) => Math.sin(i)), [2, 4, 3]);
+    const plain = new Sequential({ layers: [layers.lstm({ units: 2, inputShape: [4, 3], seed: 1 }), layers.dense({ units: 1, seed: 2 })] });
+    const viaLayer = new Sequential({ layers: [layers.inputLayer({ inputShape: [4, 3], name: 'series' }), layers.lstm({ units: 2, seed: 1 }), layers.dense({ units: 1, seed: 2 })] });
+    const viaInput = new Sequential({ layers: [input({ shape: [4, 3] }), layers.lstm({ units: 2, seed: 1 }), layers.dense({ units: 1, seed: 2 })] });
+    for (const m of [viaLayer, viaInput]) {
+      assert.ok(m.isBuilt, 'built once the first layer follows the declared input');
+      assert.deepEqual(m.layers.map((l) => l.className), ['LSTM', 'Dense'], 'the InputLayer is not one of the layers (as in Keras and tfjs)');
+      assert.deepEqual([...m.predict(x).data], [...plain.predict(x).data]);
+    }
+    assert.equal(viaLayer.inputs[0]!.sourceLayer.name, 'series');
+    const late = new Sequential();
+    late.add(layers.inputLayer({ batchInputShape: [2, null, 3] }));
+    late.add(layers.gru({ units: 2 }));
+    assert.deepEqual(late.inputs[0]!.shape, [2, null, 3]);
+    assert.throws(() => new Sequential({ layers: [layers.dense({ units: 1, inputShape: [3] }), layers.inputLayer({ inputShape: [3] })] }), /an InputLayer declares the model's input, so it comes first and once/);
+    assert.throws(() => new Sequential({ layers: [layers.inputLayer({ inputShape: [3] }), layers.dense({ units: 1, inputShape: [3] })] }), /the model's input is declared by InputLayer '[^']+'; give the input shape once/);
+    assert.throws(() => new Sequential({ layers: [layers.inputLayer({ inputShape: [3] }), layers.dense({ units: 1 })] }).build([4]), /Dense '[^']+': expected input of shape \[\*, 3\], got \[\*, 4\]/);
   });
 });
 

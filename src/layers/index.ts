@@ -11,7 +11,7 @@ import { dropout } from './dropout.js';
 import { activation } from './activation.js';
 import { repeatVector } from './repeatVector.js';
 import { flatten } from './flatten.js';
-import { input } from './inputLayer.js';
+import { input, inputLayer } from './inputLayer.js';
 import { add, average, concatenate, maximum, minimum, multiply, subtract } from './merge.js';
 import { dot } from './dot.js';
 import { additiveAttention, attention } from './attention.js';
@@ -28,6 +28,7 @@ import { normalization } from './normalization.js';
 
 export const layers = {
   input,
+  inputLayer,
   dense,
   simpleRNN,
   lstm,

@@ -104,3 +104,11 @@ export function input(args: InputArgs): SymbolicTensor {
   } as InputLayerArgs);
   return layer.output;
 }
+
+/**
+ * `layers.inputLayer({inputShape, batchInputShape, batchSize, dtype, name})` (tfjs
+ * `tf.layers.inputLayer`): an InputLayer to put first in a Sequential model's layers.
+ */
+export function inputLayer(args: InputLayerArgs & { dtype?: 'float32' | 'int32' }): InputLayer {
+  return new InputLayer(args);
+}

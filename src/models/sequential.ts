@@ -14,8 +14,12 @@ import { Model } from './model.js';
 import { formatSummary } from './summary.js';
 
 export interface SequentialArgs {
-  /** Layers to add, in order. */
-  layers?: Layer[];
+  /**
+   * Layers to add, in order. The first may be an InputLayer (tfjs's
+   * `tf.layers.inputLayer({inputShape})`) or the tensor of `input({shape})` (Keras 3's
+   * `Sequential([Input(shape), …])`): it declares the input instead of a first layer's inputShape.
+   */
+  layers?: (Layer | SymbolicTensor)[];
   /** Model name; default 'sequential', 'sequential_1', … */
   name?: string;
 }
@@ -23,6 +27,8 @@ export interface SequentialArgs {
 export class Sequential extends Model {
   override readonly className: string = 'Sequential';
   private readonly stack: Layer[] = [];
+  /** The InputLayer the model was given first, if any: it declares the input shape, name and dtype. */
+  private declaredInput: InputLayer | null = null;
 
   constructor(args: SequentialArgs = {}) {
     checkOptions(args, ['layers', 'name'], 'Sequential');
@@ -43,11 +49,22 @@ export class Sequential extends Model {
     return model;
   }
 
-  /** Append a layer. With a known input shape the model is built at once, as in Keras. */
-  add(layer: Layer): void {
+  /**
+   * Append a layer. With a known input shape the model is built at once, as in Keras. An
+   * InputLayer (or `input()`'s tensor) first declares the input, as in tfjs and Keras.
+   */
+  add(layer: Layer | SymbolicTensor): void {
     this.refuseWhileFitting('add');
+    if (layer instanceof SymbolicTensor && layer.sourceLayer instanceof InputLayer) layer = layer.sourceLayer;
     if (!(layer instanceof Layer)) throw new TypeError(`${this.where}: add expects a layer (e.g. layers.dense({units: 1})), got ${String(layer)}`);
-    if (layer instanceof InputLayer) throw new TypeError(`${this.where}: add an input shape with the first layer's inputShape, not an InputLayer`);
+    if (layer instanceof InputLayer) {
+      if (this.stack.length > 0 || this.declaredInput !== null) throw new TypeError(`${this.where}: an InputLayer declares the model's input, so it comes first and once; ${layer.where} follows ${this.declaredInput?.where ?? this.stack[0]!.where}`);
+      this.declaredInput = layer;
+      return;
+    }
+    if (this.declaredInput !== null && this.stack.length === 0 && layer.batchInputShape !== null) {
+      throw new RangeError(`${layer.where}: the model's input is declared by ${this.declaredInput.where}; give the input shape once`);
+    }
     if ((layer as { returnState?: boolean }).returnState === true) {
       throw new RangeError(`${layer.where}: returnState is not usable inside a Sequential model (the layer returns several tensors); call layer.apply() directly`);
     }
@@ -63,16 +80,16 @@ export class Sequential extends Model {
         this.stack.pop();
         throw e;
       }
-    } else if (this.stack[0]!.batchInputShape !== null) {
-      this.buildFrom(this.stack[0]!.batchInputShape!.slice(1));
+    } else if (this.declaredBatchShape !== null) {
+      this.buildFrom(this.declaredBatchShape.slice(1));
     }
   }
 
   /** Build every layer for a per-sample input shape (no batch axis). */
   override build(inputShape?: Shape): void {
     if (inputShape === undefined) {
-      const declared = this.stack[0]?.batchInputShape;
-      if (declared === null || declared === undefined) throw new RangeError(`${this.where}: build needs an input shape: give the first layer inputShape, or pass one to build()`);
+      const declared = this.declaredBatchShape;
+      if (declared === null) throw new RangeError(`${this.where}: build needs an input shape: give the first layer inputShape (or an InputLayer first), or pass one to build()`);
       inputShape = declared.slice(1);
     }
     this.buildFrom(inputShape);
@@ -87,9 +104,10 @@ export class Sequential extends Model {
       if (!same) throw new RangeError(`${this.stack[0]!.where}: expected input of shape ${formatShape([null, ...built])}, got ${formatShape([null, ...inputShape])}`);
       return;
     }
-    const first = this.stack[0]!;
-    const batch = first.batchInputShape?.[0] ?? null;
-    const x = input({ batchShape: [batch, ...inputShape], name: `${this.name}_input` });
+    // A declared InputLayer builds the model as soon as a layer follows it, for its own shape.
+    const declared = this.declaredInput;
+    const batch = this.declaredBatchShape?.[0] ?? null;
+    const x = declared !== null ? declared.output : input({ batchShape: [batch, ...inputShape], name: `${this.name}_input` });
     this.setGraph(this.extend(x, this.stack, initialize));
   }
 
@@ -104,6 +122,11 @@ export class Sequential extends Model {
     }
     const graph = this.graphOrNull;
     return new Graph(graph === null ? [from] : graph.inputs, [t], this.where);
+  }
+
+  /** The input's shape, batch axis first, as the model was told it (an InputLayer, or the first layer's inputShape), or null. */
+  private get declaredBatchShape(): Shape | null {
+    return this.declaredInput?.batchInputShape ?? this.stack[0]?.batchInputShape ?? null;
   }
 
   override inputWhere(): string {
