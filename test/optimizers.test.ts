@@ -532,3 +532,14 @@ test('Adam and AdamW on resident buffers (the wasm kernel) equal the TypeScript 
     useBackend(before === 'wasm' ? 'wasm' : 'ts');
   }
 });
+
+test("every optimizer factory takes the learning rate alone, as tfjs's tf.train.adam(0.01) does, and refuses tfjs's further positional arguments", () => {
+  for (const [name, make] of Object.entries(optimizers) as [string, (...a: unknown[]) => Optimizer][]) {
+    const byNumber = make(0.0123);
+    const byOptions = make({ learningRate: 0.0123 });
+    assert.equal(byNumber.learningRate, byOptions.learningRate, name);
+    assert.deepEqual(byNumber.getConfig(), byOptions.getConfig(), `${name}: the same optimizer`);
+    assert.throws(() => make(0.01, 0.9), new RegExp(`optimizers\\.${name}: takes one argument, the options or the learning rate`), name);
+    assert.throws(() => make(Number.NaN), /learningRate must be a number/, name);
+  }
+});

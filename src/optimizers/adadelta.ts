@@ -7,7 +7,7 @@
  * Keras 3's default learning rate is 0.001 (the paper, Keras 2 and tfjs use 1.0).
  */
 import { checkNumberIn } from '../core/errors.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface AdadeltaOptions extends OptimizerOptions {
@@ -68,6 +68,6 @@ export class Adadelta extends Optimizer {
 }
 
 /** Adadelta with Keras 3 defaults: learningRate 0.001, rho 0.95, epsilon 1e-7. */
-export function adadelta(options: AdadeltaOptions = {}): Adadelta {
-  return new Adadelta(options);
+export function adadelta(options: AdadeltaOptions | number = {}, ...rest: unknown[]): Adadelta {
+  return new Adadelta(factoryOptions('adadelta', options, rest));
 }

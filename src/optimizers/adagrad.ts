@@ -4,7 +4,7 @@
  * The accumulator starts at initialAccumulatorValue (not 0), which bounds the first steps.
  */
 import { checkNumberIn } from '../core/errors.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface AdagradOptions extends OptimizerOptions {
@@ -64,6 +64,6 @@ export class Adagrad extends Optimizer {
 }
 
 /** Adagrad with Keras 3 defaults: learningRate 0.001, initialAccumulatorValue 0.1, epsilon 1e-7. */
-export function adagrad(options: AdagradOptions = {}): Adagrad {
-  return new Adagrad(options);
+export function adagrad(options: AdagradOptions | number = {}, ...rest: unknown[]): Adagrad {
+  return new Adagrad(factoryOptions('adagrad', options, rest));
 }

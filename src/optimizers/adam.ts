@@ -10,7 +10,7 @@
  */
 import { checkBoolean, checkNumberIn } from '../core/errors.js';
 import { backend, freeBuffer } from '../backend/kernels.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
@@ -132,6 +132,6 @@ export class Adam extends Optimizer {
 }
 
 /** Adam with Keras 3 defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7, amsgrad false. */
-export function adam(options: AdamOptions = {}): Adam {
-  return new Adam(options);
+export function adam(options: AdamOptions | number = {}, ...rest: unknown[]): Adam {
+  return new Adam(factoryOptions('adam', options, rest));
 }

@@ -6,7 +6,7 @@
  * Adam with the infinity norm in place of √v; only m is bias-corrected.
  */
 import { checkNumberIn } from '../core/errors.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface AdamaxOptions extends OptimizerOptions {
@@ -77,6 +77,6 @@ export class Adamax extends Optimizer {
 }
 
 /** Adamax with Keras 3 defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7. */
-export function adamax(options: AdamaxOptions = {}): Adamax {
-  return new Adamax(options);
+export function adamax(options: AdamaxOptions | number = {}, ...rest: unknown[]): Adamax {
+  return new Adamax(factoryOptions('adamax', options, rest));
 }

@@ -6,6 +6,7 @@
 import { Adam } from './adam.js';
 import type { AdamOptions } from './adam.js';
 import type { OptimizerSpec } from './optimizer.js';
+import { factoryOptions } from './optimizer.js';
 
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay, ≥ 0. Default 0.004. */
@@ -31,6 +32,6 @@ export class AdamW extends Adam {
 }
 
 /** AdamW with Keras 3 defaults: Adam's plus weightDecay 0.004. */
-export function adamw(options: AdamWOptions = {}): AdamW {
-  return new AdamW(options);
+export function adamw(options: AdamWOptions | number = {}, ...rest: unknown[]): AdamW {
+  return new AdamW(factoryOptions('adamw', options, rest));
 }

@@ -11,7 +11,7 @@
  * refused (also when a schedule reaches it) instead of writing Infinity into the weights.
  */
 import { checkNumberIn } from '../core/errors.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface FtrlOptions extends OptimizerOptions {
@@ -129,6 +129,6 @@ export class Ftrl extends Optimizer {
  * Ftrl with Keras 3 defaults: learningRate 0.001, learningRatePower −0.5,
  * initialAccumulatorValue 0.1, every regularization strength 0, beta 0.
  */
-export function ftrl(options: FtrlOptions = {}): Ftrl {
-  return new Ftrl(options);
+export function ftrl(options: FtrlOptions | number = {}, ...rest: unknown[]): Ftrl {
+  return new Ftrl(factoryOptions('ftrl', options, rest));
 }

@@ -6,7 +6,7 @@
  * smaller than Adam's. Keras refuses β1 outside (0, 1] (at 0 it is signSGD).
  */
 import { checkNumberIn } from '../core/errors.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface LionOptions extends OptimizerOptions {
@@ -64,6 +64,6 @@ export class Lion extends Optimizer {
 }
 
 /** Lion with Keras 3 defaults: learningRate 0.001, beta1 0.9, beta2 0.99. */
-export function lion(options: LionOptions = {}): Lion {
-  return new Lion(options);
+export function lion(options: LionOptions | number = {}, ...rest: unknown[]): Lion {
+  return new Lion(factoryOptions('lion', options, rest));
 }

@@ -11,7 +11,7 @@
  * saved slots and the step count are then all a resume needs.
  */
 import { checkNumberIn } from '../core/errors.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface NadamOptions extends OptimizerOptions {
@@ -106,6 +106,6 @@ export class Nadam extends Optimizer {
 }
 
 /** Nadam with Keras 3 defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7. */
-export function nadam(options: NadamOptions = {}): Nadam {
-  return new Nadam(options);
+export function nadam(options: NadamOptions | number = {}, ...rest: unknown[]): Nadam {
+  return new Nadam(factoryOptions('nadam', options, rest));
 }

@@ -681,3 +681,16 @@ function checkLearningRate(value: unknown, cls: string, positive: boolean): numb
   }
   return checkNumberIn(value, 0, Infinity, `${cls}: learningRate`, { loOpen: positive });
 }
+
+/**
+ * An optimizer factory's argument: the options object, or the learning rate alone as tfjs
+ * takes it (`tf.train.adam(0.01)`). tfjs's further positional arguments (beta1, momentum, …)
+ * are refused, pointing to the options that hold them, rather than dropped unread.
+ */
+export function factoryOptions<T extends OptimizerOptions>(name: string, options: T | number | undefined, rest: readonly unknown[]): T {
+  if (rest.length > 0) {
+    throw new TypeError(`optimizers.${name}: takes one argument, the options or the learning rate; tfjs's further positional arguments are options here, e.g. optimizers.${name}({learningRate: 0.01, …}) (got ${1 + rest.length} arguments)`);
+  }
+  if (typeof options === 'number') return { learningRate: options } as T;
+  return options ?? ({} as T);
+}

@@ -7,7 +7,7 @@
  * Slots exist only for the features in use: velocity, then momentum, then averageGradient.
  */
 import { checkBoolean, checkNumberIn } from '../core/errors.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface RMSpropOptions extends OptimizerOptions {
@@ -94,6 +94,6 @@ export class RMSprop extends Optimizer {
 }
 
 /** RMSprop with Keras 3 defaults: learningRate 0.001, rho 0.9, momentum 0, epsilon 1e-7, centered false. */
-export function rmsprop(options: RMSpropOptions = {}): RMSprop {
-  return new RMSprop(options);
+export function rmsprop(options: RMSpropOptions | number = {}, ...rest: unknown[]): RMSprop {
+  return new RMSprop(factoryOptions('rmsprop', options, rest));
 }

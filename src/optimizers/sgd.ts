@@ -6,7 +6,7 @@
  * The momentum slot exists only when μ ≠ 0, as in Keras (it also sets the state size).
  */
 import { checkBoolean, checkNumberIn } from '../core/errors.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, factoryOptions } from './optimizer.js';
 import type { OptimizerOptions, OptimizerSpec } from './optimizer.js';
 
 export interface SGDOptions extends OptimizerOptions {
@@ -74,6 +74,6 @@ export class SGD extends Optimizer {
 }
 
 /** SGD with Keras 3 defaults: learningRate 0.01, momentum 0, nesterov false. */
-export function sgd(options: SGDOptions = {}): SGD {
-  return new SGD(options);
+export function sgd(options: SGDOptions | number = {}, ...rest: unknown[]): SGD {
+  return new SGD(factoryOptions('sgd', options, rest));
 }
