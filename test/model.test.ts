@@ -257,6 +257,16 @@ describe('weights, layers and tensors', () => {
     assert.deepEqual(tensor([1, 2, 3, 4], [2, 2]).toArray(), [[1, 2], [3, 4]]);
     assert.throws(() => tensor([1, 2, 3], [2, 2]), /shape \[2, 2\] needs 4 values, got 3/);
   });
+
+  it("tfjs's reading calls work on a prediction: dataSync(), arraySync(), await array(), dispose()", async () => {
+    const m = new Sequential({ layers: [layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones' })] });
+    const y = m.predict(tensor([[1, 2, 3]]));
+    assert.equal(y.dataSync(), y.data);
+    assert.deepEqual(y.arraySync(), [[6, 6]]);
+    assert.deepEqual(await y.array(), [[6, 6]]);
+    y.dispose();
+    assert.deepEqual([...y.dataSync()], [6, 6], 'dispose frees nothing a later read needs');
+  });
 });
 
 describe('initializers (Keras formulas)', () => {

@@ -43,6 +43,24 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /** tfjs's `dataSync()`: the flat values (this tensor's own `data`, not a copy). */
+  dataSync(): Float32Array {
+    return this.data;
+  }
+
+  /** tfjs's `arraySync()`: `toArray()`. */
+  arraySync(): NestedArray {
+    return this.toArray();
+  }
+
+  /** tfjs's `array()`: `toArray()`, as a promise. (tfjs's `data()` is this class's `data` field.) */
+  array(): Promise<NestedArray> {
+    return Promise.resolve(this.toArray());
+  }
+
+  /** tfjs's `dispose()`: nothing to free (the garbage collector owns a Tensor's values); kept so tfjs code runs unchanged. */
+  dispose(): void {}
+
   toString(): string {
     return `Tensor [${this.shape.join(', ')}]`;
   }
