@@ -878,6 +878,11 @@ describe('errors: clear messages, and the good model stays intact', () => {
     assert.ok(err instanceof ModelFormatError);
     await rejectsWith(loadModel({ modelJson: json, weightData: goodArtifacts.weightData }), /unknown layer class 'ConvLSTM1D'/);
     await assertGoodIntact('unknown layer class');
+    // Classes that hold Python or TensorFlow code say why no loader outside Python reads them.
+    const lambda = variant((t) => void (t.config.layers[1]!.class_name = 'Lambda'));
+    await rejectsWith(loadModel({ modelJson: lambda, weightData: goodArtifacts.weightData }), /unknown layer class 'Lambda' \(it holds a Python function, which only Python can run/);
+    const op = variant((t) => void (t.config.layers[1]!.class_name = 'TFOpLambda'));
+    await rejectsWith(loadModel({ modelJson: op, weightData: goodArtifacts.weightData }), /unknown layer class 'TFOpLambda' \(a TensorFlow op .* express it with layers/);
   });
 
   it('unsupported option in a config: named', async () => {

@@ -136,6 +136,14 @@ const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = table({ GRU: { 
 /** Reads a layer's Keras JSON: layerFromKeras, or the model loader's, which also reads nested models. */
 export type LayerReader = (json: KerasLayerJSON, dialect: Dialect, where: string) => Layer;
 
+/** Why some classes model files hold cannot be read anywhere but in the Python that wrote them. */
+const UNREADABLE: Record<string, string> = table({
+  Lambda: 'it holds a Python function, which only Python can run: rebuild the model with built-in layers in its place',
+  TFOpLambda: 'a TensorFlow op (tf.math.multiply, tf.expand_dims, x[:, -1], …) called on a Keras tensor; express it with layers (Multiply, Add, Reshape, …) in the model that is saved',
+  SlicingOpLambda: 'a tensor slice (x[:, -1], …) taken on a Keras tensor; a recurrent layer with returnSequences: false gives the last step',
+  TensorFlowOpLayer: 'a raw TensorFlow op (TF 2.2–2.3) called on a Keras tensor; express it with layers in the model that is saved',
+});
+
 /** The layer Keras's (and tfjs's) RNN wrapper computes around each built-in cell. */
 const RNN_CELLS: Record<string, string> = table({ LSTMCell: 'LSTM', GRUCell: 'GRU', SimpleRNNCell: 'SimpleRNN' });
 
@@ -172,7 +180,8 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
   }
   if (json.class_name === 'RNN') json = rnnWrapperAsLayer(json, where);
   if (!layerEntries().some((e) => e.className === json.class_name)) {
-    throw new ModelFormatError(`${where}: unknown layer class '${json.class_name}'; supported: ${layerEntries().map((e) => e.className).join(', ')}`);
+    const hint = UNREADABLE[json.class_name];
+    throw new ModelFormatError(`${where}: unknown layer class '${json.class_name}'${hint === undefined ? '' : ` (${hint})`}; supported: ${layerEntries().map((e) => e.className).join(', ')}`);
   }
   const name = typeof json.config?.name === 'string' ? json.config.name : json.class_name;
   const at = `${where} (${json.class_name} '${name}')`;
