@@ -347,6 +347,121 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
     assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
   });
+
+  it('reads stacked Bidirectional LSTMs as tf2onnx writes them (zero states joined by a Concat, the batch from Gather(Shape, perm), the backward final state as step 0) and gives ONNX Runtime’s outputs', async () => {
+    // The graph tf2onnx 1.17 writes for Keras's Sequential([Input((T, 3)), Bidirectional(LSTM(2,
+    // return_sequences=True)), Bidirectional(LSTM(2)), Dense(1)]) (a published contract-analyzer
+    // lstm_model.onnx has this form): each layer's [2, B, H] zero state is the [1, B, H] zeros
+    // concatenated with themselves; the second layer's batch size is read from the first layer's
+    // time-major output through Gather(Shape(y), [1, 0, 2]); its backward direction's final state
+    // is Y[0:1] of that direction, the forward one's Y[-1:].
+    const H = 2;
+    const rng = new Rng(9);
+    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.8, 0.8)).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const zeroState = (tag: string, shapeOf: string, gather: boolean) => [
+      { op: 'Shape', inputs: [shapeOf], outputs: [`${tag}shape`], name: `${tag}/Shape`, attrs: [] },
+      ...(gather ? [{ op: 'Gather', inputs: [`${tag}shape`, 'perm'], outputs: [`${tag}shapeb`], name: `${tag}/Gather`, attrs: [] }] : []),
+      { op: 'Cast', inputs: [gather ? `${tag}shapeb` : `${tag}shape`], outputs: [`${tag}shape32`], name: `${tag}/Cast`, attrs: [{ name: 'to', value: DType.int32 }] },
+      { op: 'Slice', inputs: [`${tag}shape32`, 'zero', 'one', 'zero'], outputs: [`${tag}batch`], name: `${tag}/strided_slice`, attrs: [] },
+      { op: 'Concat', inputs: [`${tag}batch`, 'units'], outputs: [`${tag}packed`], name: `${tag}/zeros/packed`, attrs: [{ name: 'axis', value: 0 }] },
+      { op: 'Cast', inputs: [`${tag}packed`], outputs: [`${tag}packed64`], name: `${tag}/zeros_cast`, attrs: [{ name: 'to', value: DType.int64 }] },
+      { op: 'Expand', inputs: ['zero_f', `${tag}packed64`], outputs: [`${tag}zeros`], name: `${tag}/zeros`, attrs: [] },
+      { op: 'Unsqueeze', inputs: [`${tag}zeros`, 'zero'], outputs: [`${tag}z1`], name: `${tag}/Unsqueeze`, attrs: [] },
+      { op: 'Concat', inputs: [`${tag}z1`, `${tag}z1`], outputs: [`${tag}h0`], name: `${tag}/Concat`, attrs: [{ name: 'axis', value: 0 }] },
+    ];
+    const bidi = [{ name: 'direction', value: 'bidirectional' }, { name: 'hidden_size', value: H }];
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 13,
+      producerName: 'tf2onnx',
+      producerVersion: '1.17.0',
+      graphName: 'tf2onnx',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'b1/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        ...zeroState('b1', 'x', false),
+        { op: 'LSTM', inputs: ['xt', 'W1', 'R1', 'B1', '', 'b1h0', 'b1h0'], outputs: ['y1'], name: 'LSTM__1', attrs: bidi },
+        { op: 'Slice', inputs: ['y1', 'one', 'two', 'one'], outputs: ['y1b4'], name: 'Slice__b', attrs: [] },
+        { op: 'Squeeze', inputs: ['y1b4', 'one'], outputs: ['y1b'], name: 'Squeeze__b', attrs: [] },
+        { op: 'Slice', inputs: ['y1', 'zero', 'one', 'one'], outputs: ['y1f4'], name: 'Slice__f', attrs: [] },
+        { op: 'Squeeze', inputs: ['y1f4', 'one'], outputs: ['y1f'], name: 'Squeeze__f', attrs: [] },
+        { op: 'Concat', inputs: ['y1f', 'y1b'], outputs: ['seq'], name: 'b1/concat', attrs: [{ name: 'axis', value: 2 }] },
+        ...zeroState('b2', 'seq', true),
+        { op: 'LSTM', inputs: ['seq', 'W2', 'R2', 'B2', '', 'b2h0', 'b2h0'], outputs: ['y2'], name: 'LSTM__2', attrs: bidi },
+        { op: 'Slice', inputs: ['y2', 'one', 'two', 'one'], outputs: ['y2b4'], name: 'Slice__b2', attrs: [] },
+        { op: 'Squeeze', inputs: ['y2b4', 'one'], outputs: ['y2b'], name: 'Squeeze__b2', attrs: [] },
+        { op: 'Slice', inputs: ['y2b', 'zero', 'one', 'zero'], outputs: ['y2b1'], name: 'Slice__b2first', attrs: [] },
+        { op: 'Squeeze', inputs: ['y2b1', 'zero'], outputs: ['hb'], name: 'Squeeze__b2first', attrs: [] },
+        { op: 'Slice', inputs: ['y2', 'zero', 'one', 'one'], outputs: ['y2f4'], name: 'Slice__f2', attrs: [] },
+        { op: 'Squeeze', inputs: ['y2f4', 'one'], outputs: ['y2f'], name: 'Squeeze__f2', attrs: [] },
+        { op: 'Slice', inputs: ['y2f', 'minus_one', 'big', 'zero'], outputs: ['y2f1'], name: 'b2/strided_slice_3', attrs: [] },
+        { op: 'Squeeze', inputs: ['y2f1', 'zero'], outputs: ['hf'], name: 'b2/strided_slice_3__sq', attrs: [] },
+        { op: 'Concat', inputs: ['hf', 'hb'], outputs: ['h'], name: 'b2/concat', attrs: [{ name: 'axis', value: 1 }] },
+        { op: 'MatMul', inputs: ['h', 'K'], outputs: ['mm'], name: 'dense/MatMul', attrs: [] },
+        { op: 'Add', inputs: ['mm', 'bias'], outputs: ['out'], name: 'dense/BiasAdd', attrs: [] },
+      ],
+      initializers: [
+        { name: 'W1', dtype: DType.float, dims: [2, 4 * H, 3], raw: f32(2 * 4 * H * 3) },
+        { name: 'R1', dtype: DType.float, dims: [2, 4 * H, H], raw: f32(2 * 4 * H * H) },
+        { name: 'B1', dtype: DType.float, dims: [2, 8 * H], raw: f32(2 * 8 * H) },
+        { name: 'W2', dtype: DType.float, dims: [2, 4 * H, 2 * H], raw: f32(2 * 4 * H * 2 * H) },
+        { name: 'R2', dtype: DType.float, dims: [2, 4 * H, H], raw: f32(2 * 4 * H * H) },
+        { name: 'B2', dtype: DType.float, dims: [2, 8 * H], raw: f32(2 * 8 * H) },
+        { name: 'K', dtype: DType.float, dims: [2 * H, 1], raw: f32(2 * H) },
+        { name: 'bias', dtype: DType.float, dims: [1], raw: f32(1) },
+        { name: 'zero_f', dtype: DType.float, dims: [], raw: new Uint8Array(4) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+        { name: 'two', dtype: DType.int64, dims: [1], raw: i64(2) },
+        { name: 'minus_one', dtype: DType.int64, dims: [1], raw: i64(-1) },
+        { name: 'big', dtype: DType.int64, dims: [1], raw: i64(2147483647) },
+        { name: 'perm', dtype: DType.int64, dims: [3], raw: i64(1, 0, 2) },
+        { name: 'units', dtype: DType.int32, dims: [1], raw: new Uint8Array(Int32Array.of(H).buffer) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', 5, 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', 1] }],
+    });
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['Bidirectional', 'Bidirectional', 'Dense']);
+    const x = Float32Array.from({ length: 3 * 5 * 3 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 3]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+  });
+
+  it('refuses the first step of a forward direction (not its final state) by name', async () => {
+    // As above but Y[0:1] of a forward op: one step after the start, which no rnnkit layer gives.
+    const H = 2;
+    const f32 = (n: number): Uint8Array => new Uint8Array(new Float32Array(n).fill(0.1).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 13,
+      producerName: 'test',
+      producerVersion: '0',
+      graphName: 'hand',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 't', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'LSTM', inputs: ['xt', 'W', 'R', 'B'], outputs: ['y'], name: 'fwd_lstm', attrs: [{ name: 'hidden_size', value: H }] },
+        { op: 'Squeeze', inputs: ['y', 'one'], outputs: ['ys'], name: 'sq', attrs: [] },
+        { op: 'Slice', inputs: ['ys', 'zero', 'one', 'zero'], outputs: ['first'], name: 'first_step', attrs: [] },
+        { op: 'Squeeze', inputs: ['first', 'zero'], outputs: ['out'], name: 'sq2', attrs: [] },
+      ],
+      initializers: [
+        { name: 'W', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
+        { name: 'R', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'B', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['b', 5, 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['b', H] }],
+    });
+    await assert.rejects(loadOnnx(bytes), (e: Error) => e instanceof OnnxImportError && /first_step/.test(e.message));
+  });
 });
 
 describe('loadOnnx: activation ops', () => {

@@ -844,6 +844,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const rank = idxV.perm.length;
       return { k: 'tensor', ref: port(node, 'y', [...idxV.ref.shape, E]), perm: [...idxV.perm, rank] };
     }
+    if (x.k === 'shape' && idxV.k === 'const' && idxV.c.dims.length === 1) {
+      // tf2onnx's shape of a transposed tensor: Gather(Shape(x), perm).
+      const dims = [...idxV.c.data].map((i) => {
+        const j = i < 0 ? i + x.dims.length : i;
+        if (!Number.isInteger(j) || j < 0 || j >= x.dims.length) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: index ${i} outside a shape of rank ${x.dims.length}`);
+        return x.dims[j]!;
+      });
+      return { k: 'shape', dims, scalar: false };
+    }
     if (idxV.k !== 'const' || idxV.c.data.length !== 1 || idxV.c.dims.length > 1) throw new Unsupported(`${nodeLabel(n)}: indices other than one constant`);
     const idx = idxV.c.data[0]!;
     const scalar = idxV.c.dims.length === 0;
@@ -997,6 +1006,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return s2 === 0 && e2 === size && st2 === 1;
       });
       if (whole && st === 1 && s0 === T - 1 && e0 === T) return { k: 'laststep', ref: lastStep(n, x.ref, -1), perm: x.perm, axis: a };
+      // The first step of a backward direction's output (x[:1], tf2onnx's Keras Bidirectional): its final state.
+      if (whole && st === 1 && s0 === 0 && e0 === 1 && x.ref.node.kind === 'rec' && (x.ref.port === 'seq1' || x.ref.port === 'seqin0')) return { k: 'laststep', ref: lastStep(n, x.ref, 0), perm: x.perm, axis: a };
       // The whole time axis reversed: a reverse op's input-order sequence in processing order (rnnkit's own goBackwards export).
       if (whole && st === -1 && s0 === T - 1 && e0 === -1 && x.ref.node.kind === 'rec' && x.ref.port === 'seqin0') return { k: 'tensor', ref: port(x.ref.node, 'seq0', x.ref.shape), perm: x.perm };
     }
@@ -1013,6 +1024,20 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         dims.push(...(v.k === 'shape' ? v.dims : [...v.c.data]));
       }
       return { k: 'shape', dims, scalar: false };
+    }
+    if (xs.some((v) => v.k === 'zeros') && xs.every((v) => v.k === 'zeros' || (v.k === 'const' && v.c.data.every((z) => z === 0)))) {
+      // tf2onnx's zero initial state of a bidirectional op: the [1, B, H] zeros of each direction joined on axis 0.
+      const parts = xs.map((v) => (v.k === 'zeros' ? v.dims : v.k === 'const' ? v.c.dims : []));
+      const rank = parts[0]!.length;
+      const a = norm(axis, rank, nodeLabel(n));
+      const dims = [...parts[0]!];
+      for (const p of parts.slice(1)) {
+        if (p.length !== rank || p.some((d, k) => k !== a && d !== dims[k])) throw new Unsupported(`${nodeLabel(n)}: a Concat of zeros whose shapes differ off axis ${a}`);
+        const [s, d] = [dims[a]!, p[a]!];
+        if (typeof s !== 'number' || typeof d !== 'number') throw new Unsupported(`${nodeLabel(n)}: a Concat of zeros along a run-time axis`);
+        dims[a] = s + d;
+      }
+      return { k: 'zeros', dims };
     }
     if (xs.every((v) => v.k === 'dirs')) {
       const ds = xs as { axes: readonly Axis[]; parts: readonly Ref[] }[];
