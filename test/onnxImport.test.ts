@@ -431,6 +431,73 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
   });
 
+  it('reads the Mul and Add tf2onnx writes for an inference-time BatchNormalization as a BatchNormalization layer, and gives ONNX Runtime’s outputs', async () => {
+    // tf2onnx's form of Keras's LSTM(return_sequences) → BatchNormalization → LSTM →
+    // BatchNormalization → Dense (a published EarthPulse-AI lstm_model.onnx): each
+    // BatchNormalization is x · (γ/√(σ² + ε)) + (β − μ·γ/√(σ² + ε)) with the two folded into
+    // constants, [1, 1, H] on the time-major sequence, [H] on the final state.
+    const H = 3;
+    const T = 4;
+    const rng = new Rng(21);
+    const f32 = (n: number, lo = -0.8, hi = 0.8): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi)).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const graph = (secondScale: 'per-feature' | 'per-step'): Uint8Array =>
+      encodeModel({
+        irVersion: 8,
+        opset: 15,
+        producerName: 'tf2onnx',
+        producerVersion: '1.16.1',
+        graphName: 'tf2onnx',
+        docString: '',
+        nodes: [
+          { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'lstm/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+          { op: 'LSTM', inputs: ['xt', 'W1', 'R1', 'B1'], outputs: ['y1'], name: 'LSTM__1', attrs: [{ name: 'hidden_size', value: H }] },
+          { op: 'Squeeze', inputs: ['y1', 'one'], outputs: ['s1'], name: 'Squeeze__1', attrs: [] },
+          { op: 'Mul', inputs: ['s1', 'bn1_mul'], outputs: ['bn1a'], name: 'batch_normalization/batchnorm/mul_1', attrs: [] },
+          { op: 'Add', inputs: ['bn1a', 'bn1_add'], outputs: ['bn1'], name: 'batch_normalization/batchnorm/add_1', attrs: [] },
+          { op: 'LSTM', inputs: ['bn1', 'W2', 'R2', 'B2'], outputs: ['y2'], name: 'LSTM__2', attrs: [{ name: 'hidden_size', value: H }] },
+          { op: 'Squeeze', inputs: ['y2', 'one'], outputs: ['s2'], name: 'Squeeze__2', attrs: [] },
+          { op: 'Slice', inputs: ['s2', 'minus_one', 'big', 'zero'], outputs: ['last1'], name: 'lstm_1/strided_slice_2', attrs: [] },
+          { op: 'Squeeze', inputs: ['last1', 'zero'], outputs: ['last'], name: 'lstm_1/strided_slice_2__sq', attrs: [] },
+          { op: 'Mul', inputs: secondScale === 'per-feature' ? ['last', 'bn2_mul'] : ['s2', 'per_step'], outputs: ['bn2a'], name: 'batch_normalization_1/batchnorm/mul_1', attrs: [] },
+          { op: 'Add', inputs: ['bn2a', 'bn2_add'], outputs: ['bn2'], name: 'batch_normalization_1/batchnorm/add_1', attrs: [] },
+          { op: 'MatMul', inputs: ['bn2', 'K'], outputs: ['mm'], name: 'dense/MatMul', attrs: [] },
+          { op: 'Add', inputs: ['mm', 'bias'], outputs: ['out'], name: 'dense/BiasAdd', attrs: [] },
+        ],
+        initializers: [
+          { name: 'W1', dtype: DType.float, dims: [1, 4 * H, 2], raw: f32(4 * H * 2) },
+          { name: 'R1', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+          { name: 'B1', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+          { name: 'W2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+          { name: 'R2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+          { name: 'B2', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+          { name: 'bn1_mul', dtype: DType.float, dims: [1, 1, H], raw: f32(H, 0.5, 3) },
+          { name: 'bn1_add', dtype: DType.float, dims: [1, 1, H], raw: f32(H, -1, 1) },
+          { name: 'bn2_mul', dtype: DType.float, dims: [H], raw: f32(H, 0.5, 3) },
+          { name: 'bn2_add', dtype: DType.float, dims: [H], raw: f32(H, -1, 1) },
+          { name: 'per_step', dtype: DType.float, dims: [T, 1, 1], raw: f32(T) },
+          { name: 'K', dtype: DType.float, dims: [H, 1], raw: f32(H) },
+          { name: 'bias', dtype: DType.float, dims: [1], raw: f32(1) },
+          { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+          { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+          { name: 'minus_one', dtype: DType.int64, dims: [1], raw: i64(-1) },
+          { name: 'big', dtype: DType.int64, dims: [1], raw: i64(2147483647) },
+        ],
+        inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', T, 2] }],
+        outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', 1] }],
+      });
+    const bytes = graph('per-feature');
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'BatchNormalization', 'LSTM', 'BatchNormalization', 'Dense']);
+    const x = Float32Array.from({ length: 3 * T * 2 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, T, 2]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, T, 2])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    // A scale per time step is no BatchNormalization over features: refused by node name.
+    await assert.rejects(loadOnnx(graph('per-step')), (e: Error) => e instanceof OnnxImportError && /batch_normalization_1\/batchnorm\/mul_1.*\[4, 1, 1\]/.test(e.message));
+  });
+
   it('refuses the first step of a forward direction (not its final state) by name', async () => {
     // As above but Y[0:1] of a forward op: one step after the start, which no rnnkit layer gives.
     const H = 2;

@@ -42,6 +42,7 @@ import { Embedding } from '../../layers/embedding.js';
 import { Activation } from '../../layers/activation.js';
 import { ELU, LeakyReLU, ThresholdedReLU } from '../../layers/advancedActivations.js';
 import { Masking } from '../../layers/masking.js';
+import { BatchNormalization } from '../../layers/batchNormalization.js';
 import { LSTM } from '../../layers/lstm.js';
 import { GRU } from '../../layers/gru.js';
 import { SimpleRNN } from '../../layers/simpleRNN.js';
@@ -150,6 +151,12 @@ type IRNode =
   | { kind: 'masking'; name: string; maskValue: number; x: Ref; maskZero: true }
   | { kind: 'concat'; name: string; xs: Ref[] }
   | { kind: 'merge'; name: string; op: 'Add' | 'Sub' | 'Mul'; xs: Ref[] }
+  /**
+   * x · scale + shift per feature (either may be absent): tf2onnx's inference-time Keras
+   * BatchNormalization (batchnorm/mul_1, batchnorm/add_1), read as a BatchNormalization
+   * layer whose moving statistics are neutral.
+   */
+  | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref }
   | RecNode;
 
 interface RecDir {
@@ -1197,6 +1204,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       if (isTensor(a) && b.k === 'const' && addBias(n, a, b, false)) return a;
       if (isTensor(b) && a.k === 'const' && addBias(n, b, a, false)) return b;
     }
+    if (op !== 'Sub') {
+      const [t, c] = isTensor(a) && b.k === 'const' ? [a, b] : isTensor(b) && a.k === 'const' ? [b, a] : [null, null];
+      if (t !== null && c !== null) return affine(n, op, t, c.c);
+    }
     if (isTensor(a) && isTensor(b)) {
       if (a.perm.join() !== b.perm.join() || a.ref.shape.join() !== b.ref.shape.join()) throw new Unsupported(`${nodeLabel(n)}: operands of different shapes or layouts`);
       const node: IRNode = { kind: 'merge', name: names.take(n, op.toLowerCase()), op, xs: [a.ref, b.ref] };
@@ -1204,6 +1215,29 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       return { k: 'tensor', ref: port(node, 'y', a.ref.shape), perm: a.perm };
     }
     throw new Unsupported(`${nodeLabel(n)}: ${op} of a model tensor and a constant (only a MatMul's bias is read)`);
+  }
+
+  /**
+   * A model tensor times / plus a per-feature constant: an affine node, or the shift of the
+   * affine node that made the tensor (tf2onnx's Keras BatchNormalization: Mul, then Add).
+   */
+  function affine(n: NodeData, op: 'Add' | 'Mul', t: { k: 'tensor'; ref: Ref; perm: readonly number[] }, c: Const): Val {
+    const rank = t.perm.length;
+    const F = t.ref.shape[rank - 1];
+    const lastIsFeatures = t.perm[rank - 1] === rank - 1 && rank >= 2;
+    if (!lastIsFeatures || typeof F !== 'number' || c.dtype !== 1 || c.dims.length > rank || c.dims.some((d, k) => d !== 1 && k !== c.dims.length - 1) || (c.data.length !== F && c.data.length !== 1)) {
+      throw new Unsupported(`${nodeLabel(n)}: ${op} of a model tensor and a constant of shape [${c.dims.join(', ')}] (only a MatMul's bias, or a per-feature scale and shift, are read)`);
+    }
+    const v = c.data.length === F ? Float32Array.from(c.data) : new Float32Array(F).fill(c.data[0]!);
+    const prev = t.ref.node;
+    if (op === 'Add' && prev.kind === 'affine' && prev.shift === null && (uses.get(n.inputs.find((i) => vals.get(i) === t) ?? '') ?? 0) === 1) {
+      noteFusion(n, t.ref, 'shift Add');
+      prev.shift = v;
+      return t;
+    }
+    const node: IRNode = { kind: 'affine', name: names.take(n, 'batch_normalization'), units: F, scale: op === 'Mul' ? v : null, shift: op === 'Add' ? v : null, x: t.ref };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', t.ref.shape), perm: t.perm };
   }
 
   function activationOp(n: NodeData, x: Val): Val {
@@ -1429,11 +1463,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
 class Unsupported extends Error {}
 
+/** The epsilon of a BatchNormalization read from a scale and shift: 1 − 2^-10 and 2^-10 are exact in float32 and sum to 1. */
+const AFFINE_EPS = 2 ** -10;
+
 /** The Embedding or Masking layer whose mask reaches `r` in rnnkit (through Dense, Activation and masked recurrent sequences), or null. */
 function maskSource(r: Ref): MaskNode | null {
   const node = r.node;
   if (node.kind === 'embedding' || node.kind === 'masking') return node;
-  if (node.kind === 'dense' || node.kind === 'act') return maskSource(node.x);
+  if (node.kind === 'dense' || node.kind === 'act' || node.kind === 'affine') return maskSource(node.x);
   if (node.kind === 'rec' && r.port.startsWith('seq')) return node.masked;
   return null;
 }
@@ -1524,6 +1561,9 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return new Activation({ activation: n.activation as never, name: n.name });
       case 'masking':
         return new Masking({ maskValue: n.maskValue, name: n.name });
+      case 'affine':
+        // Moving mean 0 and variance 1 − 2^-10 with epsilon 2^-10: 1 / √(variance + epsilon) is exactly 1.
+        return new BatchNormalization({ epsilon: AFFINE_EPS, scale: n.scale !== null, center: n.shift !== null, name: n.name });
       case 'embedding':
         return new Embedding({ inputDim: n.vocab, outputDim: n.dim, maskZero: n.maskZero, name: n.name });
       case 'concat':
@@ -1553,6 +1593,13 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return [new Tensor(n.kernel, [n.inDim, n.units]), ...(n.bias === null ? [] : [new Tensor(n.bias, [n.units])])];
       case 'embedding':
         return [new Tensor(n.table, [n.vocab, n.dim])];
+      case 'affine':
+        return [
+          ...(n.scale === null ? [] : [new Tensor(n.scale, [n.units])]),
+          ...(n.shift === null ? [] : [new Tensor(n.shift, [n.units])]),
+          new Tensor(new Float32Array(n.units), [n.units]),
+          new Tensor(new Float32Array(n.units).fill(1 - AFFINE_EPS), [n.units]),
+        ];
       case 'rec': {
         const G = n.op === 'LSTM' ? 4 : n.op === 'GRU' ? 3 : 1;
         return n.dirs.flatMap((d) => [
