@@ -498,6 +498,57 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     await assert.rejects(loadOnnx(graph('per-step')), (e: Error) => e instanceof OnnxImportError && /batch_normalization_1\/batchnorm\/mul_1.*\[4, 1, 1\]/.test(e.message));
   });
 
+  it('reads PyTorch’s BatchNormalization op (nn.BatchNorm1d on the final state, inference mode) as a BatchNormalization layer with its statistics, and gives ONNX Runtime’s outputs', async () => {
+    // The form of a published pose-detection gru_model.onnx (PyTorch 2.6): GRU → out[:, -1] →
+    // BatchNorm1d → Linear. ONNX normalises axis 1, here the features of a [B, H] tensor; on a
+    // time-major [T, B, H] sequence axis 1 is the batch, which is refused by node name.
+    const H = 3;
+    const rng = new Rng(33);
+    const f32 = (n: number, lo = -0.8, hi = 0.8): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi)).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const graph = (onSequence: boolean): Uint8Array =>
+      encodeModel({
+        irVersion: 8,
+        opset: 11,
+        producerName: 'pytorch',
+        producerVersion: '2.6.0',
+        graphName: 'main_graph',
+        docString: '',
+        nodes: [
+          { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: '/gru/Transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+          { op: 'GRU', inputs: ['xt', 'W', 'R', 'B'], outputs: ['y'], name: '/gru/GRU', attrs: [{ name: 'hidden_size', value: H }, { name: 'linear_before_reset', value: 1 }] },
+          { op: 'Squeeze', inputs: ['y'], outputs: ['ys'], name: '/gru/Squeeze', attrs: [{ name: 'axes', value: [1] }] },
+          { op: 'Transpose', inputs: ['ys'], outputs: ['yb'], name: '/gru/Transpose_1', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+          { op: 'Gather', inputs: ['yb', 'minus_one'], outputs: ['last'], name: '/Gather_1', attrs: [{ name: 'axis', value: 1 }] },
+          { op: 'BatchNormalization', inputs: [onSequence ? 'ys' : 'last', 'gamma', 'beta', 'mean', 'var'], outputs: ['bn'], name: '/bn/BatchNormalization', attrs: [{ name: 'epsilon', value: { float: 1e-5 } }, { name: 'momentum', value: { float: 0.9 } }] },
+          { op: 'Gemm', inputs: [onSequence ? 'last' : 'bn', 'K', 'bias'], outputs: ['out'], name: '/fc/Gemm', attrs: [{ name: 'transB', value: 1 }] },
+        ],
+        initializers: [
+          { name: 'W', dtype: DType.float, dims: [1, 3 * H, 4], raw: f32(3 * H * 4) },
+          { name: 'R', dtype: DType.float, dims: [1, 3 * H, H], raw: f32(3 * H * H) },
+          { name: 'B', dtype: DType.float, dims: [1, 6 * H], raw: f32(6 * H) },
+          { name: 'gamma', dtype: DType.float, dims: [H], raw: f32(H, 0.5, 2) },
+          { name: 'beta', dtype: DType.float, dims: [H], raw: f32(H) },
+          { name: 'mean', dtype: DType.float, dims: [H], raw: f32(H, -0.3, 0.3) },
+          { name: 'var', dtype: DType.float, dims: [H], raw: f32(H, 0.05, 0.5) },
+          { name: 'K', dtype: DType.float, dims: [2, H], raw: f32(2 * H) },
+          { name: 'bias', dtype: DType.float, dims: [2], raw: f32(2) },
+          { name: 'minus_one', dtype: DType.int64, dims: [], raw: i64(-1) },
+        ],
+        inputs: [{ name: 'x', dtype: DType.float, dims: ['batch_size', 'sequence_length', 4] }],
+        outputs: [{ name: 'out', dtype: DType.float, dims: ['batch_size', 2] }],
+      });
+    const bytes = graph(false);
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['GRU', 'BatchNormalization', 'Dense']);
+    const x = Float32Array.from({ length: 3 * 5 * 4 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 4]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, 5, 4])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await assert.rejects(loadOnnx(graph(true)), (e: Error) => e instanceof OnnxImportError && /\/bn\/BatchNormalization.*axis 1 is not the feature axis/.test(e.message));
+  });
+
   it('refuses the first step of a forward direction (not its final state) by name', async () => {
     // As above but Y[0:1] of a forward op: one step after the start, which no rnnkit layer gives.
     const H = 2;

@@ -156,7 +156,7 @@ type IRNode =
    * BatchNormalization (batchnorm/mul_1, batchnorm/add_1), read as a BatchNormalization
    * layer whose moving statistics are neutral.
    */
-  | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref }
+  | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref; stats?: { mean: Float32Array; variance: Float32Array; epsilon: number } }
   | RecNode;
 
 interface RecDir {
@@ -215,6 +215,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Where: [],
     Greater: [],
     Gemm: ['alpha', 'beta', 'transA', 'transB'],
+    BatchNormalization: ['epsilon', 'momentum', 'spatial', 'training_mode'],
     Add: [],
     Sub: [],
     Mul: [],
@@ -242,7 +243,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -594,6 +595,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return [where_(n, x, ins[1]!, ins[2]!)];
       case 'Gemm':
         return [gemm(n, x, ins[1], ins[2])];
+      case 'BatchNormalization':
+        return [batchNorm(n, x, ins)];
       case 'Add':
       case 'Sub':
       case 'Mul':
@@ -1230,7 +1233,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     }
     const v = c.data.length === F ? Float32Array.from(c.data) : new Float32Array(F).fill(c.data[0]!);
     const prev = t.ref.node;
-    if (op === 'Add' && prev.kind === 'affine' && prev.shift === null && (uses.get(n.inputs.find((i) => vals.get(i) === t) ?? '') ?? 0) === 1) {
+    if (op === 'Add' && prev.kind === 'affine' && prev.shift === null && prev.stats === undefined && (uses.get(n.inputs.find((i) => vals.get(i) === t) ?? '') ?? 0) === 1) {
       noteFusion(n, t.ref, 'shift Add');
       prev.shift = v;
       return t;
@@ -1238,6 +1241,29 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const node: IRNode = { kind: 'affine', name: names.take(n, 'batch_normalization'), units: F, scale: op === 'Mul' ? v : null, shift: op === 'Add' ? v : null, x: t.ref };
     ir.push(node);
     return { k: 'tensor', ref: port(node, 'y', t.ref.shape), perm: t.perm };
+  }
+
+  /** ONNX BatchNormalization in inference mode on [B, C] (C the features): a BatchNormalization layer with the op's statistics. */
+  function batchNorm(n: NodeData, x: Val, ins: (Val | undefined)[]): Val {
+    if (attrInt(n, 'training_mode', 0) !== 0) throw new Unsupported(`${nodeLabel(n)}: training_mode 1 (only inference-mode BatchNormalization is read)`);
+    if (attrInt(n, 'spatial', 1) !== 1) throw new Unsupported(`${nodeLabel(n)}: spatial 0 (statistics per element, not per channel)`);
+    if (n.outputs.slice(1).some((o) => o !== '' && (uses.get(o) ?? 0) > 0)) throw new Unsupported(`${nodeLabel(n)}: its running statistics outputs are used`);
+    if (!isTensor(x)) throw new Unsupported(`${nodeLabel(n)}: its input is not a model tensor`);
+    const rank = x.perm.length;
+    const C = x.ref.shape[rank - 1];
+    // ONNX normalises axis 1: that must be rnnkit's feature axis (the last), as on a [B, C] tensor.
+    if (rank < 2 || x.perm[1] !== rank - 1 || typeof C !== 'number') throw new Unsupported(`${nodeLabel(n)}: its channel axis 1 is not the feature axis`);
+    const vec = (i: number, what: string): Float32Array => {
+      const v = ins[i];
+      if (v?.k !== 'const' || v.c.dtype !== 1 || v.c.data.length !== C) throw new Unsupported(`${nodeLabel(n)}: ${what} is not a constant float vector of ${C}`);
+      return Float32Array.from(v.c.data);
+    };
+    const [scale, shift, mean, variance] = [vec(1, 'scale'), vec(2, 'B'), vec(3, 'mean'), vec(4, 'var')];
+    const epsilon = attrFloat(n, 'epsilon', 1e-5);
+    if (!(epsilon > 0)) throw new Unsupported(`${nodeLabel(n)}: epsilon ${epsilon} (rnnkit's BatchNormalization takes epsilon > 0)`);
+    const node: IRNode = { kind: 'affine', name: names.take(n, 'batch_normalization'), units: C, scale, shift, x: x.ref, stats: { mean, variance, epsilon } };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', x.ref.shape), perm: x.perm };
   }
 
   function activationOp(n: NodeData, x: Val): Val {
@@ -1563,7 +1589,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return new Masking({ maskValue: n.maskValue, name: n.name });
       case 'affine':
         // Moving mean 0 and variance 1 − 2^-10 with epsilon 2^-10: 1 / √(variance + epsilon) is exactly 1.
-        return new BatchNormalization({ epsilon: AFFINE_EPS, scale: n.scale !== null, center: n.shift !== null, name: n.name });
+        return new BatchNormalization({ epsilon: n.stats?.epsilon ?? AFFINE_EPS, scale: n.scale !== null, center: n.shift !== null, name: n.name });
       case 'embedding':
         return new Embedding({ inputDim: n.vocab, outputDim: n.dim, maskZero: n.maskZero, name: n.name });
       case 'concat':
@@ -1597,8 +1623,8 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return [
           ...(n.scale === null ? [] : [new Tensor(n.scale, [n.units])]),
           ...(n.shift === null ? [] : [new Tensor(n.shift, [n.units])]),
-          new Tensor(new Float32Array(n.units), [n.units]),
-          new Tensor(new Float32Array(n.units).fill(1 - AFFINE_EPS), [n.units]),
+          new Tensor(n.stats?.mean ?? new Float32Array(n.units), [n.units]),
+          new Tensor(n.stats?.variance ?? new Float32Array(n.units).fill(1 - AFFINE_EPS), [n.units]),
         ];
       case 'rec': {
         const G = n.op === 'LSTM' ? 4 : n.op === 'GRU' ? 3 : 1;
