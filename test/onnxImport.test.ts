@@ -661,6 +661,43 @@ describe('loadOnnx: refusals', () => {
     await assert.rejects(loadModel('https://example.com/m.onnx?v=2'), /is an ONNX file; read it with loadOnnx/);
   });
 
+  it('names a [layers·directions, B, H] state input sliced per layer as what it is', async () => {
+    // PyTorch's forward(x, (h0, c0)) exported with the states as graph inputs (a published
+    // SmartStethoscope rnn.onnx): each layer Slices its [1, B, H] out of h0 / c0. Refused
+    // before with 'a Slice of a model tensor other than its last time step'.
+    const H = 2;
+    const f32 = (n: number): Uint8Array => new Uint8Array(new Float32Array(n).fill(0.1).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 13,
+      producerName: 'pytorch',
+      producerVersion: '1.12.0',
+      graphName: 'torch_jit',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'Transpose_0', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'Slice', inputs: ['h0', 'zero', 'one', 'zero'], outputs: ['h0_0'], name: 'Slice_4', attrs: [] },
+        { op: 'Slice', inputs: ['c0', 'zero', 'one', 'zero'], outputs: ['c0_0'], name: 'Slice_8', attrs: [] },
+        { op: 'LSTM', inputs: ['xt', 'W', 'R', 'B', '', 'h0_0', 'c0_0'], outputs: ['', 'h'], name: 'LSTM_9', attrs: [{ name: 'hidden_size', value: H }] },
+      ],
+      initializers: [
+        { name: 'W', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
+        { name: 'R', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'B', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+      ],
+      inputs: [
+        { name: 'x', dtype: DType.float, dims: [1, 7, 3] },
+        { name: 'h0', dtype: DType.float, dims: [2, 1, H] },
+        { name: 'c0', dtype: DType.float, dims: [2, 1, H] },
+      ],
+      outputs: [{ name: 'h', dtype: DType.float, dims: [1, 1, H] }],
+    });
+    await assert.rejects(loadOnnx(bytes), (e: Error) => e instanceof OnnxImportError && /Slice 'Slice_4': a Slice of graph input 'h0' \(if it is a \[layers·directions, B, H\] initial state/.test(e.message) && /Slice 'Slice_8': a Slice of graph input 'c0'/.test(e.message));
+  });
+
   it('lists every unsupported op of a PyTorch export in one error', async () => {
     await assert.rejects(loadOnnx(join(DIR, 'unsupported_conv_layernorm.onnx')), (e: Error) => {
       assert.ok(e instanceof OnnxImportError && e instanceof ModelFormatError, e.message);

@@ -1021,6 +1021,12 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       // The whole time axis reversed: a reverse op's input-order sequence in processing order (rnnkit's own goBackwards export).
       if (whole && st === -1 && s0 === T - 1 && e0 === -1 && x.ref.node.kind === 'rec' && x.ref.port === 'seqin0') return { k: 'tensor', ref: port(x.ref.node, 'seq0', x.ref.shape), perm: x.perm };
     }
+    if (x.k === 'tensor' && x.ref.node.kind === 'input' && x.perm.length === 3) {
+      // PyTorch's (h0, c0) given as graph inputs [layers·directions, B, H], sliced per layer.
+      throw new Unsupported(
+        `${nodeLabel(n)}: a Slice of graph input '${x.ref.node.name}' (if it is a [layers·directions, B, H] initial state sliced per layer: rnnkit's inputs put the batch axis first; export with zero initial states, or with one [B, H] input per state and direction)`,
+      );
+    }
     throw new Unsupported(`${nodeLabel(n)}: a Slice of a model tensor other than its last time step (only of initial-state zeros, of directions and of the last step)`);
   }
 
