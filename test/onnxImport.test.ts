@@ -661,6 +661,15 @@ describe('loadOnnx: refusals', () => {
     await assert.rejects(loadModel('https://example.com/m.onnx?v=2'), /is an ONNX file; read it with loadOnnx/);
   });
 
+  it('says that a text file or a Git LFS pointer saved as .onnx is not an ONNX file', async () => {
+    // A published lstm_model.onnx held the Python script that was to write it; the refusal
+    // was 'ModelProto field 4: start-group is not accepted at byte 1'.
+    const text = new TextEncoder().encode('# src/model_conversion.py\nimport tensorflow as tf\nimport tf2onnx\n\nmodel = tf.keras.models.load_model("m.h5")\n');
+    await assert.rejects(loadOnnx(text), (e: Error) => e instanceof ModelFormatError && /text, not an ONNX protobuf \(it begins "# src\/model_conversion\.py\\nimport tensorf"\)/.test(e.message));
+    const lfs = new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 2052860\n');
+    await assert.rejects(loadOnnx(lfs), (e: Error) => e instanceof ModelFormatError && /a Git LFS pointer, not the ONNX file/.test(e.message));
+  });
+
   it('names a [layers·directions, B, H] state input sliced per layer as what it is', async () => {
     // PyTorch's forward(x, (h0, c0)) exported with the states as graph inputs (a published
     // SmartStethoscope rnn.onnx): each layer Slices its [1, B, H] out of h0 / c0. Refused

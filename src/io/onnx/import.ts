@@ -323,9 +323,26 @@ function readConst(t: TensorData, where: string, o: Options, budget: { left: num
   return { dtype: t.dtype, dims: t.dims, data };
 }
 
+/**
+ * Bytes that do not decode and begin with text: a Git LFS pointer (the file was never fetched)
+ * or other text saved under an .onnx name, said as such rather than as a protobuf field error.
+ */
+function textInstead(bytes: Uint8Array, where: string): ModelFormatError | null {
+  const head = bytes.subarray(0, 64);
+  if (head.length === 0 || !head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127))) return null;
+  const text = new TextDecoder().decode(head);
+  if (text.startsWith('version https://git-lfs')) return new ModelFormatError(`${where}: a Git LFS pointer, not the ONNX file (fetch it with git lfs pull)`);
+  return new ModelFormatError(`${where}: text, not an ONNX protobuf (it begins ${JSON.stringify(text.slice(0, 40))})`);
+}
+
 /** Synchronous core of loadOnnx on the file's bytes. */
 export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Model {
-  const m = decodeModel(bytes, where);
+  let m: ModelData;
+  try {
+    m = decodeModel(bytes, where);
+  } catch (e) {
+    throw textInstead(bytes, where) ?? e;
+  }
   const budget = { left: o.maxBytes };
   const consts = new Map<string, Const>();
   for (const t of m.graph.initializers) {
