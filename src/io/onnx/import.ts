@@ -52,6 +52,7 @@ import type { Recurrent } from '../../layers/recurrent.js';
 import { Sequential } from '../../models/sequential.js';
 import { model as functionalModel, type Model } from '../../models/model.js';
 import { readFileBounded, isNode } from '../node.js';
+import { isLfsPointer } from '../lfsPointer.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
 
 export interface OnnxLoadOptions {
@@ -331,7 +332,7 @@ function textInstead(bytes: Uint8Array, where: string): ModelFormatError | null 
   const head = bytes.subarray(0, 64);
   if (head.length === 0 || !head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127))) return null;
   const text = new TextDecoder().decode(head);
-  if (text.startsWith('version https://git-lfs')) return new ModelFormatError(`${where}: a Git LFS pointer, not the ONNX file (fetch it with git lfs pull)`);
+  if (isLfsPointer(bytes)) return new ModelFormatError(`${where}: a Git LFS pointer, not the ONNX file (fetch it with git lfs pull)`);
   return new ModelFormatError(`${where}: text, not an ONNX protobuf (it begins ${JSON.stringify(text.slice(0, 40))})`);
 }
 
