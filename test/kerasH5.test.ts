@@ -169,6 +169,29 @@ describe('Keras 2 .h5 files', () => {
     m.getWeights().forEach((w, i) => assert.deepEqual(w.data, want[i]));
   });
 
+  it('says that an .h5 or .keras file that is a Git LFS pointer is one', async () => {
+    // Published repositories often hold the pointer, not the model (cloned without git lfs pull).
+    const lfs = new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 2052860\n');
+    await refuses(lfs, /not an HDF5 file \(no HDF5 signature at its start\) \(it is a Git LFS pointer, not the model file: fetch it with git lfs pull\)/);
+    await assert.rejects(loadModel({ kerasFile: lfs }), /not a readable \.keras zip: .* \(it is a Git LFS pointer, not the model file/);
+    await assert.rejects(loadWeightsH5(sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] }), lfs), /\(it is a Git LFS pointer/);
+    // Other bytes keep the plain message.
+    await refuses(new TextEncoder().encode('not a model at all, just some text that is long enough'), /no HDF5 signature at its start\)$/);
+  });
+
+  it("reads Keras 1's Convolution1D as Keras 2 does (both kernel layouts, valid and same), refusing other border modes and kernel shapes", async () => {
+    // Published Keras 1.1 Convolution1D → Bidirectional(LSTM) classifiers were refused with
+    // "Keras 1 layer class 'Convolution1D' is not read".
+    const K = 'keras1-conv-lstm.h5';
+    await assertPredicts({ h5File: bytesOf(K) }, K);
+    const m = await loadModel({ h5File: bytesOf(K) });
+    assert.deepEqual(m.layers.map((l) => l.className), ['Conv1D', 'Conv1D', 'Dropout', 'Bidirectional', 'Dense']);
+    assert.deepEqual(m.layers.slice(0, 2).map((l) => { const c = l.getConfig() as { filters: number; kernelSize: unknown; padding: string }; return [c.filters, c.kernelSize, c.padding]; }), [[3, [2], 'valid'], [4, [3], 'same']]);
+    await refuses(patch(K, '"border_mode": "same"', '"border_mode": "full"'), /\(Convolution1D 'convolution1d_2'\): border_mode "full"; Keras 1's Convolution1D had 'valid' and 'same'/);
+    // filter_length 3 → 2 in the config: the [4, 3, 3, 1] kernel fits neither layout.
+    await refuses(patch(K, '"filter_length": 3', '"filter_length": 2'), /convolution1d_2_W:0.*shape \[4, 3, 3, 1\] is neither Keras 1's \[2, 1, input_dim, 4\] nor \[4, input_dim, 2, 1\]/);
+  });
+
   it("reads TF 1.13-1.15 tf.keras's initializer configs, which carry their dtype", async () => {
     // {"class_name": "GlorotUniform", "config": {"seed": null, "dtype": "float32"}}: refused as an unknown option before.
     await assertPredicts({ h5File: bytesOf('tfkeras1.14-sequential.h5') }, 'tfkeras1.14-sequential.h5');

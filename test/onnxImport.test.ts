@@ -347,6 +347,239 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
     assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
   });
+
+  it('reads stacked Bidirectional LSTMs as tf2onnx writes them (zero states joined by a Concat, the batch from Gather(Shape, perm), the backward final state as step 0) and gives ONNX Runtime’s outputs', async () => {
+    // The graph tf2onnx 1.17 writes for Keras's Sequential([Input((T, 3)), Bidirectional(LSTM(2,
+    // return_sequences=True)), Bidirectional(LSTM(2)), Dense(1)]) (a published contract-analyzer
+    // lstm_model.onnx has this form): each layer's [2, B, H] zero state is the [1, B, H] zeros
+    // concatenated with themselves; the second layer's batch size is read from the first layer's
+    // time-major output through Gather(Shape(y), [1, 0, 2]); its backward direction's final state
+    // is Y[0:1] of that direction, the forward one's Y[-1:].
+    const H = 2;
+    const rng = new Rng(9);
+    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.8, 0.8)).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const zeroState = (tag: string, shapeOf: string, gather: boolean) => [
+      { op: 'Shape', inputs: [shapeOf], outputs: [`${tag}shape`], name: `${tag}/Shape`, attrs: [] },
+      ...(gather ? [{ op: 'Gather', inputs: [`${tag}shape`, 'perm'], outputs: [`${tag}shapeb`], name: `${tag}/Gather`, attrs: [] }] : []),
+      { op: 'Cast', inputs: [gather ? `${tag}shapeb` : `${tag}shape`], outputs: [`${tag}shape32`], name: `${tag}/Cast`, attrs: [{ name: 'to', value: DType.int32 }] },
+      { op: 'Slice', inputs: [`${tag}shape32`, 'zero', 'one', 'zero'], outputs: [`${tag}batch`], name: `${tag}/strided_slice`, attrs: [] },
+      { op: 'Concat', inputs: [`${tag}batch`, 'units'], outputs: [`${tag}packed`], name: `${tag}/zeros/packed`, attrs: [{ name: 'axis', value: 0 }] },
+      { op: 'Cast', inputs: [`${tag}packed`], outputs: [`${tag}packed64`], name: `${tag}/zeros_cast`, attrs: [{ name: 'to', value: DType.int64 }] },
+      { op: 'Expand', inputs: ['zero_f', `${tag}packed64`], outputs: [`${tag}zeros`], name: `${tag}/zeros`, attrs: [] },
+      { op: 'Unsqueeze', inputs: [`${tag}zeros`, 'zero'], outputs: [`${tag}z1`], name: `${tag}/Unsqueeze`, attrs: [] },
+      { op: 'Concat', inputs: [`${tag}z1`, `${tag}z1`], outputs: [`${tag}h0`], name: `${tag}/Concat`, attrs: [{ name: 'axis', value: 0 }] },
+    ];
+    const bidi = [{ name: 'direction', value: 'bidirectional' }, { name: 'hidden_size', value: H }];
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 13,
+      producerName: 'tf2onnx',
+      producerVersion: '1.17.0',
+      graphName: 'tf2onnx',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'b1/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        ...zeroState('b1', 'x', false),
+        { op: 'LSTM', inputs: ['xt', 'W1', 'R1', 'B1', '', 'b1h0', 'b1h0'], outputs: ['y1'], name: 'LSTM__1', attrs: bidi },
+        { op: 'Slice', inputs: ['y1', 'one', 'two', 'one'], outputs: ['y1b4'], name: 'Slice__b', attrs: [] },
+        { op: 'Squeeze', inputs: ['y1b4', 'one'], outputs: ['y1b'], name: 'Squeeze__b', attrs: [] },
+        { op: 'Slice', inputs: ['y1', 'zero', 'one', 'one'], outputs: ['y1f4'], name: 'Slice__f', attrs: [] },
+        { op: 'Squeeze', inputs: ['y1f4', 'one'], outputs: ['y1f'], name: 'Squeeze__f', attrs: [] },
+        { op: 'Concat', inputs: ['y1f', 'y1b'], outputs: ['seq'], name: 'b1/concat', attrs: [{ name: 'axis', value: 2 }] },
+        ...zeroState('b2', 'seq', true),
+        { op: 'LSTM', inputs: ['seq', 'W2', 'R2', 'B2', '', 'b2h0', 'b2h0'], outputs: ['y2'], name: 'LSTM__2', attrs: bidi },
+        { op: 'Slice', inputs: ['y2', 'one', 'two', 'one'], outputs: ['y2b4'], name: 'Slice__b2', attrs: [] },
+        { op: 'Squeeze', inputs: ['y2b4', 'one'], outputs: ['y2b'], name: 'Squeeze__b2', attrs: [] },
+        { op: 'Slice', inputs: ['y2b', 'zero', 'one', 'zero'], outputs: ['y2b1'], name: 'Slice__b2first', attrs: [] },
+        { op: 'Squeeze', inputs: ['y2b1', 'zero'], outputs: ['hb'], name: 'Squeeze__b2first', attrs: [] },
+        { op: 'Slice', inputs: ['y2', 'zero', 'one', 'one'], outputs: ['y2f4'], name: 'Slice__f2', attrs: [] },
+        { op: 'Squeeze', inputs: ['y2f4', 'one'], outputs: ['y2f'], name: 'Squeeze__f2', attrs: [] },
+        { op: 'Slice', inputs: ['y2f', 'minus_one', 'big', 'zero'], outputs: ['y2f1'], name: 'b2/strided_slice_3', attrs: [] },
+        { op: 'Squeeze', inputs: ['y2f1', 'zero'], outputs: ['hf'], name: 'b2/strided_slice_3__sq', attrs: [] },
+        { op: 'Concat', inputs: ['hf', 'hb'], outputs: ['h'], name: 'b2/concat', attrs: [{ name: 'axis', value: 1 }] },
+        { op: 'MatMul', inputs: ['h', 'K'], outputs: ['mm'], name: 'dense/MatMul', attrs: [] },
+        { op: 'Add', inputs: ['mm', 'bias'], outputs: ['out'], name: 'dense/BiasAdd', attrs: [] },
+      ],
+      initializers: [
+        { name: 'W1', dtype: DType.float, dims: [2, 4 * H, 3], raw: f32(2 * 4 * H * 3) },
+        { name: 'R1', dtype: DType.float, dims: [2, 4 * H, H], raw: f32(2 * 4 * H * H) },
+        { name: 'B1', dtype: DType.float, dims: [2, 8 * H], raw: f32(2 * 8 * H) },
+        { name: 'W2', dtype: DType.float, dims: [2, 4 * H, 2 * H], raw: f32(2 * 4 * H * 2 * H) },
+        { name: 'R2', dtype: DType.float, dims: [2, 4 * H, H], raw: f32(2 * 4 * H * H) },
+        { name: 'B2', dtype: DType.float, dims: [2, 8 * H], raw: f32(2 * 8 * H) },
+        { name: 'K', dtype: DType.float, dims: [2 * H, 1], raw: f32(2 * H) },
+        { name: 'bias', dtype: DType.float, dims: [1], raw: f32(1) },
+        { name: 'zero_f', dtype: DType.float, dims: [], raw: new Uint8Array(4) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+        { name: 'two', dtype: DType.int64, dims: [1], raw: i64(2) },
+        { name: 'minus_one', dtype: DType.int64, dims: [1], raw: i64(-1) },
+        { name: 'big', dtype: DType.int64, dims: [1], raw: i64(2147483647) },
+        { name: 'perm', dtype: DType.int64, dims: [3], raw: i64(1, 0, 2) },
+        { name: 'units', dtype: DType.int32, dims: [1], raw: new Uint8Array(Int32Array.of(H).buffer) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', 5, 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', 1] }],
+    });
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['Bidirectional', 'Bidirectional', 'Dense']);
+    const x = Float32Array.from({ length: 3 * 5 * 3 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 3]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+  });
+
+  it('reads the Mul and Add tf2onnx writes for an inference-time BatchNormalization as a BatchNormalization layer, and gives ONNX Runtime’s outputs', async () => {
+    // tf2onnx's form of Keras's LSTM(return_sequences) → BatchNormalization → LSTM →
+    // BatchNormalization → Dense (a published EarthPulse-AI lstm_model.onnx): each
+    // BatchNormalization is x · (γ/√(σ² + ε)) + (β − μ·γ/√(σ² + ε)) with the two folded into
+    // constants, [1, 1, H] on the time-major sequence, [H] on the final state.
+    const H = 3;
+    const T = 4;
+    const rng = new Rng(21);
+    const f32 = (n: number, lo = -0.8, hi = 0.8): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi)).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const graph = (secondScale: 'per-feature' | 'per-step'): Uint8Array =>
+      encodeModel({
+        irVersion: 8,
+        opset: 15,
+        producerName: 'tf2onnx',
+        producerVersion: '1.16.1',
+        graphName: 'tf2onnx',
+        docString: '',
+        nodes: [
+          { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'lstm/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+          { op: 'LSTM', inputs: ['xt', 'W1', 'R1', 'B1'], outputs: ['y1'], name: 'LSTM__1', attrs: [{ name: 'hidden_size', value: H }] },
+          { op: 'Squeeze', inputs: ['y1', 'one'], outputs: ['s1'], name: 'Squeeze__1', attrs: [] },
+          { op: 'Mul', inputs: ['s1', 'bn1_mul'], outputs: ['bn1a'], name: 'batch_normalization/batchnorm/mul_1', attrs: [] },
+          { op: 'Add', inputs: ['bn1a', 'bn1_add'], outputs: ['bn1'], name: 'batch_normalization/batchnorm/add_1', attrs: [] },
+          { op: 'LSTM', inputs: ['bn1', 'W2', 'R2', 'B2'], outputs: ['y2'], name: 'LSTM__2', attrs: [{ name: 'hidden_size', value: H }] },
+          { op: 'Squeeze', inputs: ['y2', 'one'], outputs: ['s2'], name: 'Squeeze__2', attrs: [] },
+          { op: 'Slice', inputs: ['s2', 'minus_one', 'big', 'zero'], outputs: ['last1'], name: 'lstm_1/strided_slice_2', attrs: [] },
+          { op: 'Squeeze', inputs: ['last1', 'zero'], outputs: ['last'], name: 'lstm_1/strided_slice_2__sq', attrs: [] },
+          { op: 'Mul', inputs: secondScale === 'per-feature' ? ['last', 'bn2_mul'] : ['s2', 'per_step'], outputs: ['bn2a'], name: 'batch_normalization_1/batchnorm/mul_1', attrs: [] },
+          { op: 'Add', inputs: ['bn2a', 'bn2_add'], outputs: ['bn2'], name: 'batch_normalization_1/batchnorm/add_1', attrs: [] },
+          { op: 'MatMul', inputs: ['bn2', 'K'], outputs: ['mm'], name: 'dense/MatMul', attrs: [] },
+          { op: 'Add', inputs: ['mm', 'bias'], outputs: ['out'], name: 'dense/BiasAdd', attrs: [] },
+        ],
+        initializers: [
+          { name: 'W1', dtype: DType.float, dims: [1, 4 * H, 2], raw: f32(4 * H * 2) },
+          { name: 'R1', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+          { name: 'B1', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+          { name: 'W2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+          { name: 'R2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+          { name: 'B2', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+          { name: 'bn1_mul', dtype: DType.float, dims: [1, 1, H], raw: f32(H, 0.5, 3) },
+          { name: 'bn1_add', dtype: DType.float, dims: [1, 1, H], raw: f32(H, -1, 1) },
+          { name: 'bn2_mul', dtype: DType.float, dims: [H], raw: f32(H, 0.5, 3) },
+          { name: 'bn2_add', dtype: DType.float, dims: [H], raw: f32(H, -1, 1) },
+          { name: 'per_step', dtype: DType.float, dims: [T, 1, 1], raw: f32(T) },
+          { name: 'K', dtype: DType.float, dims: [H, 1], raw: f32(H) },
+          { name: 'bias', dtype: DType.float, dims: [1], raw: f32(1) },
+          { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+          { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+          { name: 'minus_one', dtype: DType.int64, dims: [1], raw: i64(-1) },
+          { name: 'big', dtype: DType.int64, dims: [1], raw: i64(2147483647) },
+        ],
+        inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', T, 2] }],
+        outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', 1] }],
+      });
+    const bytes = graph('per-feature');
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'BatchNormalization', 'LSTM', 'BatchNormalization', 'Dense']);
+    const x = Float32Array.from({ length: 3 * T * 2 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, T, 2]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, T, 2])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    // A scale per time step is no BatchNormalization over features: refused by node name.
+    await assert.rejects(loadOnnx(graph('per-step')), (e: Error) => e instanceof OnnxImportError && /batch_normalization_1\/batchnorm\/mul_1.*\[4, 1, 1\]/.test(e.message));
+  });
+
+  it('reads PyTorch’s BatchNormalization op (nn.BatchNorm1d on the final state, inference mode) as a BatchNormalization layer with its statistics, and gives ONNX Runtime’s outputs', async () => {
+    // The form of a published pose-detection gru_model.onnx (PyTorch 2.6): GRU → out[:, -1] →
+    // BatchNorm1d → Linear. ONNX normalises axis 1, here the features of a [B, H] tensor; on a
+    // time-major [T, B, H] sequence axis 1 is the batch, which is refused by node name.
+    const H = 3;
+    const rng = new Rng(33);
+    const f32 = (n: number, lo = -0.8, hi = 0.8): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi)).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const graph = (onSequence: boolean): Uint8Array =>
+      encodeModel({
+        irVersion: 8,
+        opset: 11,
+        producerName: 'pytorch',
+        producerVersion: '2.6.0',
+        graphName: 'main_graph',
+        docString: '',
+        nodes: [
+          { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: '/gru/Transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+          { op: 'GRU', inputs: ['xt', 'W', 'R', 'B'], outputs: ['y'], name: '/gru/GRU', attrs: [{ name: 'hidden_size', value: H }, { name: 'linear_before_reset', value: 1 }] },
+          { op: 'Squeeze', inputs: ['y'], outputs: ['ys'], name: '/gru/Squeeze', attrs: [{ name: 'axes', value: [1] }] },
+          { op: 'Transpose', inputs: ['ys'], outputs: ['yb'], name: '/gru/Transpose_1', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+          { op: 'Gather', inputs: ['yb', 'minus_one'], outputs: ['last'], name: '/Gather_1', attrs: [{ name: 'axis', value: 1 }] },
+          { op: 'BatchNormalization', inputs: [onSequence ? 'ys' : 'last', 'gamma', 'beta', 'mean', 'var'], outputs: ['bn'], name: '/bn/BatchNormalization', attrs: [{ name: 'epsilon', value: { float: 1e-5 } }, { name: 'momentum', value: { float: 0.9 } }] },
+          { op: 'Gemm', inputs: [onSequence ? 'last' : 'bn', 'K', 'bias'], outputs: ['out'], name: '/fc/Gemm', attrs: [{ name: 'transB', value: 1 }] },
+        ],
+        initializers: [
+          { name: 'W', dtype: DType.float, dims: [1, 3 * H, 4], raw: f32(3 * H * 4) },
+          { name: 'R', dtype: DType.float, dims: [1, 3 * H, H], raw: f32(3 * H * H) },
+          { name: 'B', dtype: DType.float, dims: [1, 6 * H], raw: f32(6 * H) },
+          { name: 'gamma', dtype: DType.float, dims: [H], raw: f32(H, 0.5, 2) },
+          { name: 'beta', dtype: DType.float, dims: [H], raw: f32(H) },
+          { name: 'mean', dtype: DType.float, dims: [H], raw: f32(H, -0.3, 0.3) },
+          { name: 'var', dtype: DType.float, dims: [H], raw: f32(H, 0.05, 0.5) },
+          { name: 'K', dtype: DType.float, dims: [2, H], raw: f32(2 * H) },
+          { name: 'bias', dtype: DType.float, dims: [2], raw: f32(2) },
+          { name: 'minus_one', dtype: DType.int64, dims: [], raw: i64(-1) },
+        ],
+        inputs: [{ name: 'x', dtype: DType.float, dims: ['batch_size', 'sequence_length', 4] }],
+        outputs: [{ name: 'out', dtype: DType.float, dims: ['batch_size', 2] }],
+      });
+    const bytes = graph(false);
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['GRU', 'BatchNormalization', 'Dense']);
+    const x = Float32Array.from({ length: 3 * 5 * 4 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 4]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, 5, 4])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await assert.rejects(loadOnnx(graph(true)), (e: Error) => e instanceof OnnxImportError && /\/bn\/BatchNormalization.*axis 1 is not the feature axis/.test(e.message));
+  });
+
+  it('refuses the first step of a forward direction (not its final state) by name', async () => {
+    // As above but Y[0:1] of a forward op: one step after the start, which no rnnkit layer gives.
+    const H = 2;
+    const f32 = (n: number): Uint8Array => new Uint8Array(new Float32Array(n).fill(0.1).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 13,
+      producerName: 'test',
+      producerVersion: '0',
+      graphName: 'hand',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 't', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'LSTM', inputs: ['xt', 'W', 'R', 'B'], outputs: ['y'], name: 'fwd_lstm', attrs: [{ name: 'hidden_size', value: H }] },
+        { op: 'Squeeze', inputs: ['y', 'one'], outputs: ['ys'], name: 'sq', attrs: [] },
+        { op: 'Slice', inputs: ['ys', 'zero', 'one', 'zero'], outputs: ['first'], name: 'first_step', attrs: [] },
+        { op: 'Squeeze', inputs: ['first', 'zero'], outputs: ['out'], name: 'sq2', attrs: [] },
+      ],
+      initializers: [
+        { name: 'W', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
+        { name: 'R', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'B', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['b', 5, 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['b', H] }],
+    });
+    await assert.rejects(loadOnnx(bytes), (e: Error) => e instanceof OnnxImportError && /first_step/.test(e.message));
+  });
 });
 
 describe('loadOnnx: activation ops', () => {
@@ -426,6 +659,52 @@ describe('loadOnnx: refusals', () => {
   it('loadModel points an .onnx path to loadOnnx', async () => {
     await assert.rejects(loadModel(join(DIR, 'unsupported_conv_layernorm.onnx')), /is an ONNX file; read it with loadOnnx/);
     await assert.rejects(loadModel('https://example.com/m.onnx?v=2'), /is an ONNX file; read it with loadOnnx/);
+  });
+
+  it('says that a text file or a Git LFS pointer saved as .onnx is not an ONNX file', async () => {
+    // A published lstm_model.onnx held the Python script that was to write it; the refusal
+    // was 'ModelProto field 4: start-group is not accepted at byte 1'.
+    const text = new TextEncoder().encode('# src/model_conversion.py\nimport tensorflow as tf\nimport tf2onnx\n\nmodel = tf.keras.models.load_model("m.h5")\n');
+    await assert.rejects(loadOnnx(text), (e: Error) => e instanceof ModelFormatError && /text, not an ONNX protobuf \(it begins "# src\/model_conversion\.py\\nimport tensorf"\)/.test(e.message));
+    const lfs = new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 2052860\n');
+    await assert.rejects(loadOnnx(lfs), (e: Error) => e instanceof ModelFormatError && /a Git LFS pointer, not the ONNX file/.test(e.message));
+  });
+
+  it('names a [layers·directions, B, H] state input sliced per layer as what it is', async () => {
+    // PyTorch's forward(x, (h0, c0)) exported with the states as graph inputs (a published
+    // SmartStethoscope rnn.onnx): each layer Slices its [1, B, H] out of h0 / c0. Refused
+    // before with 'a Slice of a model tensor other than its last time step'.
+    const H = 2;
+    const f32 = (n: number): Uint8Array => new Uint8Array(new Float32Array(n).fill(0.1).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 13,
+      producerName: 'pytorch',
+      producerVersion: '1.12.0',
+      graphName: 'torch_jit',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'Transpose_0', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'Slice', inputs: ['h0', 'zero', 'one', 'zero'], outputs: ['h0_0'], name: 'Slice_4', attrs: [] },
+        { op: 'Slice', inputs: ['c0', 'zero', 'one', 'zero'], outputs: ['c0_0'], name: 'Slice_8', attrs: [] },
+        { op: 'LSTM', inputs: ['xt', 'W', 'R', 'B', '', 'h0_0', 'c0_0'], outputs: ['', 'h'], name: 'LSTM_9', attrs: [{ name: 'hidden_size', value: H }] },
+      ],
+      initializers: [
+        { name: 'W', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
+        { name: 'R', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'B', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+      ],
+      inputs: [
+        { name: 'x', dtype: DType.float, dims: [1, 7, 3] },
+        { name: 'h0', dtype: DType.float, dims: [2, 1, H] },
+        { name: 'c0', dtype: DType.float, dims: [2, 1, H] },
+      ],
+      outputs: [{ name: 'h', dtype: DType.float, dims: [1, 1, H] }],
+    });
+    await assert.rejects(loadOnnx(bytes), (e: Error) => e instanceof OnnxImportError && /Slice 'Slice_4': a Slice of graph input 'h0' \(if it is a \[layers·directions, B, H\] initial state/.test(e.message) && /Slice 'Slice_8': a Slice of graph input 'c0'/.test(e.message));
   });
 
   it('lists every unsupported op of a PyTorch export in one error', async () => {

@@ -44,4 +44,19 @@ describe('stateful models', () => {
     const three = tensor(new Float32Array(3 * 6 * 2), [3, 6, 2]);
     assert.throws(() => stateful.predict(three), /declared with batchSize 2, but predict got 3 samples/);
   });
+
+  it('a declared batch size binds only stateful models: a non-stateful one predicts and fits any sample count, as Keras does', async () => {
+    // Keras 3 files saved from Input(batch_shape=(4, 16)) (published Embedding → LSTM / SimpleRNN
+    // classifiers) could not predict one sample: 'declared with batchSize 4, but predict got 2 samples'.
+    const { plain } = models();
+    const fixed = new Sequential();
+    fixed.add(layers.gru({ units: 3, batchInputShape: [2, null, 2], returnSequences: true, seed: 5 }));
+    fixed.setWeights(plain.getWeights());
+    const one = tensor(x.data.slice(0, 12), [1, 6, 2]);
+    assert.deepEqual(fixed.predict(one).data, plain.predict(one).data);
+    const three = tensor(Float32Array.from({ length: 3 * 6 * 2 }, (_, i) => x.data[i % 24]!), [3, 6, 2]);
+    assert.deepEqual(fixed.predict(three).data, plain.predict(three).data);
+    fixed.compile({ optimizer: 'sgd', loss: 'mse' });
+    await fixed.fit(three, tensor(new Float32Array(3 * 6 * 3), [3, 6, 3]), { epochs: 1, verbose: 0 });
+  });
 });

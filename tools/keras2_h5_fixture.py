@@ -630,6 +630,49 @@ def keras1_model():
     return {'x': x.tolist(), 'y': dense(h, d, 'linear').tolist()}
 
 
+def keras1_conv_lstm():
+    """Keras 1.1 Sequential: Convolution1D relu (valid; kernel stored [filter_length, 1,
+    input_dim, nb_filter]) → Convolution1D (same, subsample 1; Keras 1.0's kernel layout
+    [nb_filter, input_dim, filter_length, 1]) → Dropout → Bidirectional(LSTM, consume_less
+    'cpu') → Dense softmax, the form of published Keras 1.1 spectrogram classifiers."""
+    T, F = 6, 2
+    c1 = [w(2, 1, F, 3), w(3)]
+    c2 = [w(4, 3, 3, 1), w(4)]
+    lf = [a for _ in range(4) for a in (w(4, 3), w(3, 3), w(3))]
+    lb = [a for _ in range(4) for a in (w(4, 3), w(3, 3), w(3))]
+    d = [w(6, 2), w(2)]
+
+    def conv(name, filters, length, border, first):
+        c = k1_base(name, {'W_constraint': None, 'b_constraint': None, 'activity_regularizer': None, 'filter_length': length, 'init': 'uniform',
+                           'bias': True, 'nb_filter': filters, 'subsample_length': 1, 'border_mode': border, 'input_dim': None, 'b_regularizer': None,
+                           'W_regularizer': None, 'activation': 'relu' if first else 'tanh', 'input_length': None})
+        if first:
+            c.update({'batch_input_shape': [None, T, F], 'input_dtype': 'float32'})
+        return {'class_name': 'Convolution1D', 'config': c}
+    config = {'class_name': 'Sequential', 'config': [
+        conv('convolution1d_1', 3, 2, 'valid', True),
+        conv('convolution1d_2', 4, 3, 'same', False),
+        {'class_name': 'Dropout', 'config': k1_base('dropout_1', {'p': 0.2})},
+        {'class_name': 'Bidirectional', 'config': k1_base('bidirectional_1', {'layer': k1_rnn('LSTM', 'forward_lstm_1', 3, 4, 'cpu'), 'merge_mode': 'concat'})},
+        k1_dense('dense_1', 2, 'softmax', None),
+    ]}
+    gates = [f'{k}_{g}' for g in 'icfo' for k in 'WUb']
+    layers = [('convolution1d_1', [('convolution1d_1_W:0', c1[0]), ('convolution1d_1_b:0', c1[1])]),
+              ('convolution1d_2', [('convolution1d_2_W:0', c2[0]), ('convolution1d_2_b:0', c2[1])]),
+              ('dropout_1', []),
+              ('bidirectional_1', [(f'{p}_lstm_1_{n}:0', a) for p, ws in (('forward', lf), ('backward', lb)) for n, a in zip(gates, ws)]),
+              ('dense_1', [('dense_1_W:0', d[0]), ('dense_1_b:0', d[1])])]
+    write_h5(os.path.join(OUT, 'keras1-conv-lstm.h5'), config, layers, '1.1.1', keras1=True)
+    x = rng.uniform(-1, 1, size=(2, T, F))
+    K1 = c1[0].astype(np.float64)[:, 0]
+    h = np.maximum(np.stack([sum(x[:, t + j] @ K1[j] for j in range(2)) for t in range(T - 1)], 1) + c1[1], 0)
+    K2 = c2[0].astype(np.float64).transpose(2, 3, 1, 0)[:, 0]
+    hp = np.pad(h, ((0, 0), (1, 1), (0, 0)))
+    h = np.tanh(np.stack([sum(hp[:, t + j] @ K2[j] for j in range(3)) for t in range(h.shape[1])], 1) + c2[1])
+    y = np.concatenate([lstm_k1_gates(h, lf, 3)[:, -1], lstm_k1_gates(h[:, ::-1], lb, 3)[:, -1]], -1)
+    return {'x': x.tolist(), 'y': dense(y, d, 'softmax').tolist()}
+
+
 def tfkeras114_sequential():
     """tf.keras of TF 1.13-1.15 (keras_version '2.2.4-tf'): the initializers' configs carry their
     dtype ({"seed": null, "dtype": "float32"}), as init_ops' get_config wrote it; LSTM with
@@ -696,6 +739,7 @@ if __name__ == '__main__':
         'keras1-model.h5': keras1_model(),
         'keras2-cudnn.h5': keras2_cudnn(),
         'tfkeras1.14-sequential.h5': tfkeras114_sequential(),
+        'keras1-conv-lstm.h5': keras1_conv_lstm(),
         'tfkeras2-normalization.h5': tfkeras_normalization(),
     }
     with open(os.path.join(OUT, 'keras2-h5-expected.json'), 'w') as f:

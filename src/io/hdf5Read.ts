@@ -6,6 +6,7 @@
  * turned into a ModelFormatError naming the file.
  */
 import { ModelFormatError, show } from '../core/errors.js';
+import { lfsNote } from './lfsPointer.js';
 
 /** HDF5's signature (the superblock of a file without a user block starts the file). */
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -91,7 +92,7 @@ function checkEndOfFile(data: Uint8Array, where: string): void {
 /** The parsed file (jsfive, imported here), after the size, signature and end-of-file checks. */
 export async function openH5(data: Uint8Array, where: string, maxBytes: number): Promise<H5Group> {
   if (data.byteLength > maxBytes) throw new ModelFormatError(`${where}: ${data.byteLength} bytes, more than the ${maxBytes} accepted (the maxBytes option)`);
-  if (data.byteLength < SIGNATURE.length || SIGNATURE.some((b, i) => data[i] !== b)) throw new ModelFormatError(`${where}: not an HDF5 file (no HDF5 signature at its start)`);
+  if (data.byteLength < SIGNATURE.length || SIGNATURE.some((b, i) => data[i] !== b)) throw new ModelFormatError(`${where}: not an HDF5 file (no HDF5 signature at its start)${lfsNote(data)}`);
   checkEndOfFile(data, where);
   let hdf5: typeof import('jsfive');
   try {

@@ -19,6 +19,7 @@
  * (fflate) and HDF5 (jsfive) readers are imported only when a .keras file is read.
  */
 import { ModelFormatError, show } from '../core/errors.js';
+import { lfsNote } from './lfsPointer.js';
 import { Tensor } from '../core/tensor.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { InputLayer } from '../layers/inputLayer.js';
@@ -95,7 +96,7 @@ function zipEntries(bytes: Uint8Array, where: string): ZipEntry[] {
       break;
     }
   }
-  if (eocd < 0) throw bad('no end-of-central-directory record (a truncated file, or not a zip)');
+  if (eocd < 0) throw bad(`no end-of-central-directory record (a truncated file, or not a zip)${lfsNote(bytes)}`);
   const count = dv.getUint16(eocd + 10, true);
   const cdSize = dv.getUint32(eocd + 12, true);
   const cdOffset = dv.getUint32(eocd + 16, true);

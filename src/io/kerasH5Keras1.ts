@@ -11,8 +11,13 @@
  *
  * Only the layers whose Keras 1 meaning is Keras 2's are translated: Dense, Embedding,
  * SimpleRNN, GRU, LSTM, Dropout, Activation, Masking, RepeatVector, Flatten, TimeDistributed,
- * Bidirectional and InputLayer; anything else (Merge, convolutions with their dim_ordering
- * and Theano kernels, BatchNormalization's modes, nested models) is refused by name, as is
+ * Bidirectional, InputLayer and Convolution1D (Keras 2's legacy_conv1d_support: nb_filter →
+ * filters, filter_length → kernel_size, subsample_length → strides, border_mode → padding;
+ * its kernel, stored [filter_length, 1, input_dim, nb_filter] or in Keras 1.0's
+ * [nb_filter, input_dim, filter_length, 1], read as Keras 2's preprocess_weights_for_loading
+ * reads it — not flipped: Keras 1 files name no backend, so Keras 2 applies no Theano kernel
+ * conversion either); anything else (Merge, 2-D convolutions with their dim_ordering,
+ * BatchNormalization's modes, nested models) is refused by name, as is
  * any option the translation does not know, and regularizers or constraints (Keras 1's
  * {name, l1, l2} objects, which Keras 2 itself could not read).
  */
@@ -20,6 +25,7 @@ import { ModelFormatError, show } from '../core/errors.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import type { Layer } from '../layers/layer.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
+import type { Conv1D } from '../layers/conv1d.js';
 
 /** One stored weight: its name (or, converted, its Keras 2 name), where it is, its shape, its values on demand. */
 export interface StoredWeight {
@@ -69,6 +75,7 @@ const KNOWN: Record<string, string[]> = {
   Flatten: BASE,
   TimeDistributed: [...BASE, 'layer'],
   Bidirectional: [...BASE, 'layer', 'merge_mode'],
+  Convolution1D: [...BASE, 'nb_filter', 'filter_length', 'init', 'activation', 'border_mode', 'subsample_length', 'W_regularizer', 'b_regularizer', 'activity_regularizer', 'W_constraint', 'b_constraint', 'bias', 'input_dim', 'input_length'],
 };
 
 const RENAME: Record<string, string> = {
@@ -117,6 +124,12 @@ function layerConfig(json: unknown, first: boolean, where: string, depth: number
       // The dtype of the input Keras 1 made for a first layer (not the layer's own): float32,
       // or integer indices for an Embedding, which rnnkit takes as float32 numbers.
       if (v !== 'float32' && !(cls === 'Embedding' && (v === 'int32' || v === 'int64'))) throw new ModelFormatError(`${at}: Keras 1 input_dtype ${show(v)} is not supported (float32, or int32/int64 indices into an Embedding)`);
+    } else if (k === 'nb_filter') out.filters = v;
+    else if (k === 'filter_length') out.kernel_size = [v];
+    else if (k === 'subsample_length') out.strides = [v];
+    else if (k === 'border_mode') {
+      if (v !== 'valid' && v !== 'same') throw new ModelFormatError(`${at}: border_mode ${show(v)}; Keras 1's Convolution1D had 'valid' and 'same'`);
+      out.padding = v;
     } else if (k === 'layer') out.layer = layerConfig(v, false, `${at} → wrapped layer`, depth + 1);
     else out[cls === 'Embedding' ? k : (RENAME[k] ?? k)] = v;
   }
@@ -126,7 +139,7 @@ function layerConfig(json: unknown, first: boolean, where: string, depth: number
   if (cls === 'Embedding' && first && c.batch_input_shape === undefined) out.batch_input_shape = [null, c.input_length ?? null];
   // Keras 1's GRU resets before the recurrent product: Keras 2's reset_after false.
   if (cls === 'GRU') out.reset_after = false;
-  return { class_name: cls, config: out };
+  return { class_name: cls === 'Convolution1D' ? 'Conv1D' : cls, config: out };
 }
 
 function initializer(v: unknown, at: string): unknown {
@@ -224,6 +237,33 @@ export function keras1Weights(layer: Layer, stored: StoredWeight[], at: string):
       return renamed(stored.length === 1 ? ['W'] : ['W', 'b'], KERAS2_NAME);
     case 'Embedding':
       return renamed(['W'], { W: 'embeddings' });
+    case 'Conv1D': {
+      const [W, ...rest] = renamed(stored.length === 1 ? ['W'] : ['W', 'b'], KERAS2_NAME);
+      const { kernelSize: k, filters: f } = layer as Conv1D;
+      const sh = W!.shape;
+      if (sh.length === 4 && sh[0] === k && sh[1] === 1 && sh[3] === f) {
+        // [filter_length, 1, input_dim, nb_filter]: Keras 2's kernel without the unit axis.
+        return [{ ...W!, shape: [k, sh[2]!, f] }, ...rest];
+      }
+      if (sh.length === 4 && sh[0] === f && sh[2] === k && sh[3] === 1) {
+        // Keras 1.0's [nb_filter, input_dim, filter_length, 1]: transposed to [filter_length, input_dim, nb_filter].
+        const inDim = sh[1]!;
+        return [
+          {
+            ...W!,
+            shape: [k, inDim, f],
+            read: () => {
+              const v = W!.read();
+              const out = new Float32Array(v.length);
+              for (let o = 0; o < f; o++) for (let i = 0; i < inDim; i++) for (let j = 0; j < k; j++) out[(j * inDim + i) * f + o] = v[(o * inDim + i) * k + j]!;
+              return out;
+            },
+          },
+          ...rest,
+        ];
+      }
+      throw new ModelFormatError(`${W!.at}: shape [${sh.join(', ')}] is neither Keras 1's [${k}, 1, input_dim, ${f}] nor [${f}, input_dim, ${k}, 1] for ${layer.where}`);
+    }
     default:
       throw new ModelFormatError(`${at}: Keras 1 weights of ${layer.where} are not read`);
   }

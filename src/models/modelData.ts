@@ -61,6 +61,15 @@ export interface DataModel {
   outputWhere(o: number): string;
 }
 
+/** Whether a layer carries state between batches: a stateful recurrent layer, alone, wrapped or in a nested model. */
+function hasState(l: unknown): boolean {
+  const o = l as { stateful?: unknown; forwardLayer?: unknown; layer?: unknown; layers?: unknown };
+  if (o.stateful === true) return true;
+  if (o.forwardLayer !== undefined && hasState(o.forwardLayer)) return true;
+  if (o.layer !== undefined && o.layer !== l && hasState(o.layer)) return true;
+  return Array.isArray(o.layers) && o.layers.some(hasState);
+}
+
 /** Check model inputs: shapes against the graph's inputs, one sample count. Returns tensors and time lengths. */
 export function checkInputs(model: DataModel, x: unknown, what: string): { x: Tensor[]; xLen: number[]; n: number } {
   const list = splitByName<Data>(x, model.inputNames, `${what}: x`);
@@ -78,7 +87,9 @@ export function checkInputs(model: DataModel, x: unknown, what: string): { x: Te
       throw new RangeError(`${model.inputWhere(i)}: expected input of shape ${formatShape([null, ...expected.slice(1)])}, got ${formatShape(given[i]!.shape)} in ${what}`);
     }
     const declaredBatch = expected[0];
-    if (declaredBatch !== null && declaredBatch !== undefined && t.shape[0]! % declaredBatch !== 0) {
+    // A declared batch size binds only a stateful model (its state has that many rows); Keras's
+    // input specs drop the batch axis otherwise, so Input(batch_shape=(4, 16)) predicts one sample.
+    if (declaredBatch !== null && declaredBatch !== undefined && t.shape[0]! % declaredBatch !== 0 && model.graph.layers.some(hasState)) {
       throw new RangeError(`${model.inputWhere(i)}: the model was declared with batchSize ${declaredBatch}, but ${what} got ${t.shape[0]} samples`);
     }
     if (t.shape[0] !== n) {

@@ -42,6 +42,7 @@ import { Embedding } from '../../layers/embedding.js';
 import { Activation } from '../../layers/activation.js';
 import { ELU, LeakyReLU, ThresholdedReLU } from '../../layers/advancedActivations.js';
 import { Masking } from '../../layers/masking.js';
+import { BatchNormalization } from '../../layers/batchNormalization.js';
 import { LSTM } from '../../layers/lstm.js';
 import { GRU } from '../../layers/gru.js';
 import { SimpleRNN } from '../../layers/simpleRNN.js';
@@ -51,6 +52,7 @@ import type { Recurrent } from '../../layers/recurrent.js';
 import { Sequential } from '../../models/sequential.js';
 import { model as functionalModel, type Model } from '../../models/model.js';
 import { readFileBounded, isNode } from '../node.js';
+import { isLfsPointer } from '../lfsPointer.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
 
 export interface OnnxLoadOptions {
@@ -150,6 +152,12 @@ type IRNode =
   | { kind: 'masking'; name: string; maskValue: number; x: Ref; maskZero: true }
   | { kind: 'concat'; name: string; xs: Ref[] }
   | { kind: 'merge'; name: string; op: 'Add' | 'Sub' | 'Mul'; xs: Ref[] }
+  /**
+   * x · scale + shift per feature (either may be absent): tf2onnx's inference-time Keras
+   * BatchNormalization (batchnorm/mul_1, batchnorm/add_1), read as a BatchNormalization
+   * layer whose moving statistics are neutral.
+   */
+  | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref; stats?: { mean: Float32Array; variance: Float32Array; epsilon: number } }
   | RecNode;
 
 interface RecDir {
@@ -208,6 +216,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Where: [],
     Greater: [],
     Gemm: ['alpha', 'beta', 'transA', 'transB'],
+    BatchNormalization: ['epsilon', 'momentum', 'spatial', 'training_mode'],
     Add: [],
     Sub: [],
     Mul: [],
@@ -235,7 +244,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -315,9 +324,26 @@ function readConst(t: TensorData, where: string, o: Options, budget: { left: num
   return { dtype: t.dtype, dims: t.dims, data };
 }
 
+/**
+ * Bytes that do not decode and begin with text: a Git LFS pointer (the file was never fetched)
+ * or other text saved under an .onnx name, said as such rather than as a protobuf field error.
+ */
+function textInstead(bytes: Uint8Array, where: string): ModelFormatError | null {
+  const head = bytes.subarray(0, 64);
+  if (head.length === 0 || !head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127))) return null;
+  const text = new TextDecoder().decode(head);
+  if (isLfsPointer(bytes)) return new ModelFormatError(`${where}: a Git LFS pointer, not the ONNX file (fetch it with git lfs pull)`);
+  return new ModelFormatError(`${where}: text, not an ONNX protobuf (it begins ${JSON.stringify(text.slice(0, 40))})`);
+}
+
 /** Synchronous core of loadOnnx on the file's bytes. */
 export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Model {
-  const m = decodeModel(bytes, where);
+  let m: ModelData;
+  try {
+    m = decodeModel(bytes, where);
+  } catch (e) {
+    throw textInstead(bytes, where) ?? e;
+  }
   const budget = { left: o.maxBytes };
   const consts = new Map<string, Const>();
   for (const t of m.graph.initializers) {
@@ -587,6 +613,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return [where_(n, x, ins[1]!, ins[2]!)];
       case 'Gemm':
         return [gemm(n, x, ins[1], ins[2])];
+      case 'BatchNormalization':
+        return [batchNorm(n, x, ins)];
       case 'Add':
       case 'Sub':
       case 'Mul':
@@ -844,6 +872,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const rank = idxV.perm.length;
       return { k: 'tensor', ref: port(node, 'y', [...idxV.ref.shape, E]), perm: [...idxV.perm, rank] };
     }
+    if (x.k === 'shape' && idxV.k === 'const' && idxV.c.dims.length === 1) {
+      // tf2onnx's shape of a transposed tensor: Gather(Shape(x), perm).
+      const dims = [...idxV.c.data].map((i) => {
+        const j = i < 0 ? i + x.dims.length : i;
+        if (!Number.isInteger(j) || j < 0 || j >= x.dims.length) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: index ${i} outside a shape of rank ${x.dims.length}`);
+        return x.dims[j]!;
+      });
+      return { k: 'shape', dims, scalar: false };
+    }
     if (idxV.k !== 'const' || idxV.c.data.length !== 1 || idxV.c.dims.length > 1) throw new Unsupported(`${nodeLabel(n)}: indices other than one constant`);
     const idx = idxV.c.data[0]!;
     const scalar = idxV.c.dims.length === 0;
@@ -997,8 +1034,16 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return s2 === 0 && e2 === size && st2 === 1;
       });
       if (whole && st === 1 && s0 === T - 1 && e0 === T) return { k: 'laststep', ref: lastStep(n, x.ref, -1), perm: x.perm, axis: a };
+      // The first step of a backward direction's output (x[:1], tf2onnx's Keras Bidirectional): its final state.
+      if (whole && st === 1 && s0 === 0 && e0 === 1 && x.ref.node.kind === 'rec' && (x.ref.port === 'seq1' || x.ref.port === 'seqin0')) return { k: 'laststep', ref: lastStep(n, x.ref, 0), perm: x.perm, axis: a };
       // The whole time axis reversed: a reverse op's input-order sequence in processing order (rnnkit's own goBackwards export).
       if (whole && st === -1 && s0 === T - 1 && e0 === -1 && x.ref.node.kind === 'rec' && x.ref.port === 'seqin0') return { k: 'tensor', ref: port(x.ref.node, 'seq0', x.ref.shape), perm: x.perm };
+    }
+    if (x.k === 'tensor' && x.ref.node.kind === 'input' && x.perm.length === 3) {
+      // PyTorch's (h0, c0) given as graph inputs [layers·directions, B, H], sliced per layer.
+      throw new Unsupported(
+        `${nodeLabel(n)}: a Slice of graph input '${x.ref.node.name}' (if it is a [layers·directions, B, H] initial state sliced per layer: rnnkit's inputs put the batch axis first; export with zero initial states, or with one [B, H] input per state and direction)`,
+      );
     }
     throw new Unsupported(`${nodeLabel(n)}: a Slice of a model tensor other than its last time step (only of initial-state zeros, of directions and of the last step)`);
   }
@@ -1013,6 +1058,20 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         dims.push(...(v.k === 'shape' ? v.dims : [...v.c.data]));
       }
       return { k: 'shape', dims, scalar: false };
+    }
+    if (xs.some((v) => v.k === 'zeros') && xs.every((v) => v.k === 'zeros' || (v.k === 'const' && v.c.data.every((z) => z === 0)))) {
+      // tf2onnx's zero initial state of a bidirectional op: the [1, B, H] zeros of each direction joined on axis 0.
+      const parts = xs.map((v) => (v.k === 'zeros' ? v.dims : v.k === 'const' ? v.c.dims : []));
+      const rank = parts[0]!.length;
+      const a = norm(axis, rank, nodeLabel(n));
+      const dims = [...parts[0]!];
+      for (const p of parts.slice(1)) {
+        if (p.length !== rank || p.some((d, k) => k !== a && d !== dims[k])) throw new Unsupported(`${nodeLabel(n)}: a Concat of zeros whose shapes differ off axis ${a}`);
+        const [s, d] = [dims[a]!, p[a]!];
+        if (typeof s !== 'number' || typeof d !== 'number') throw new Unsupported(`${nodeLabel(n)}: a Concat of zeros along a run-time axis`);
+        dims[a] = s + d;
+      }
+      return { k: 'zeros', dims };
     }
     if (xs.every((v) => v.k === 'dirs')) {
       const ds = xs as { axes: readonly Axis[]; parts: readonly Ref[] }[];
@@ -1172,6 +1231,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       if (isTensor(a) && b.k === 'const' && addBias(n, a, b, false)) return a;
       if (isTensor(b) && a.k === 'const' && addBias(n, b, a, false)) return b;
     }
+    if (op !== 'Sub') {
+      const [t, c] = isTensor(a) && b.k === 'const' ? [a, b] : isTensor(b) && a.k === 'const' ? [b, a] : [null, null];
+      if (t !== null && c !== null) return affine(n, op, t, c.c);
+    }
     if (isTensor(a) && isTensor(b)) {
       if (a.perm.join() !== b.perm.join() || a.ref.shape.join() !== b.ref.shape.join()) throw new Unsupported(`${nodeLabel(n)}: operands of different shapes or layouts`);
       const node: IRNode = { kind: 'merge', name: names.take(n, op.toLowerCase()), op, xs: [a.ref, b.ref] };
@@ -1179,6 +1242,52 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       return { k: 'tensor', ref: port(node, 'y', a.ref.shape), perm: a.perm };
     }
     throw new Unsupported(`${nodeLabel(n)}: ${op} of a model tensor and a constant (only a MatMul's bias is read)`);
+  }
+
+  /**
+   * A model tensor times / plus a per-feature constant: an affine node, or the shift of the
+   * affine node that made the tensor (tf2onnx's Keras BatchNormalization: Mul, then Add).
+   */
+  function affine(n: NodeData, op: 'Add' | 'Mul', t: { k: 'tensor'; ref: Ref; perm: readonly number[] }, c: Const): Val {
+    const rank = t.perm.length;
+    const F = t.ref.shape[rank - 1];
+    const lastIsFeatures = t.perm[rank - 1] === rank - 1 && rank >= 2;
+    if (!lastIsFeatures || typeof F !== 'number' || c.dtype !== 1 || c.dims.length > rank || c.dims.some((d, k) => d !== 1 && k !== c.dims.length - 1) || (c.data.length !== F && c.data.length !== 1)) {
+      throw new Unsupported(`${nodeLabel(n)}: ${op} of a model tensor and a constant of shape [${c.dims.join(', ')}] (only a MatMul's bias, or a per-feature scale and shift, are read)`);
+    }
+    const v = c.data.length === F ? Float32Array.from(c.data) : new Float32Array(F).fill(c.data[0]!);
+    const prev = t.ref.node;
+    if (op === 'Add' && prev.kind === 'affine' && prev.shift === null && prev.stats === undefined && (uses.get(n.inputs.find((i) => vals.get(i) === t) ?? '') ?? 0) === 1) {
+      noteFusion(n, t.ref, 'shift Add');
+      prev.shift = v;
+      return t;
+    }
+    const node: IRNode = { kind: 'affine', name: names.take(n, 'batch_normalization'), units: F, scale: op === 'Mul' ? v : null, shift: op === 'Add' ? v : null, x: t.ref };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', t.ref.shape), perm: t.perm };
+  }
+
+  /** ONNX BatchNormalization in inference mode on [B, C] (C the features): a BatchNormalization layer with the op's statistics. */
+  function batchNorm(n: NodeData, x: Val, ins: (Val | undefined)[]): Val {
+    if (attrInt(n, 'training_mode', 0) !== 0) throw new Unsupported(`${nodeLabel(n)}: training_mode 1 (only inference-mode BatchNormalization is read)`);
+    if (attrInt(n, 'spatial', 1) !== 1) throw new Unsupported(`${nodeLabel(n)}: spatial 0 (statistics per element, not per channel)`);
+    if (n.outputs.slice(1).some((o) => o !== '' && (uses.get(o) ?? 0) > 0)) throw new Unsupported(`${nodeLabel(n)}: its running statistics outputs are used`);
+    if (!isTensor(x)) throw new Unsupported(`${nodeLabel(n)}: its input is not a model tensor`);
+    const rank = x.perm.length;
+    const C = x.ref.shape[rank - 1];
+    // ONNX normalises axis 1: that must be rnnkit's feature axis (the last), as on a [B, C] tensor.
+    if (rank < 2 || x.perm[1] !== rank - 1 || typeof C !== 'number') throw new Unsupported(`${nodeLabel(n)}: its channel axis 1 is not the feature axis`);
+    const vec = (i: number, what: string): Float32Array => {
+      const v = ins[i];
+      if (v?.k !== 'const' || v.c.dtype !== 1 || v.c.data.length !== C) throw new Unsupported(`${nodeLabel(n)}: ${what} is not a constant float vector of ${C}`);
+      return Float32Array.from(v.c.data);
+    };
+    const [scale, shift, mean, variance] = [vec(1, 'scale'), vec(2, 'B'), vec(3, 'mean'), vec(4, 'var')];
+    const epsilon = attrFloat(n, 'epsilon', 1e-5);
+    if (!(epsilon > 0)) throw new Unsupported(`${nodeLabel(n)}: epsilon ${epsilon} (rnnkit's BatchNormalization takes epsilon > 0)`);
+    const node: IRNode = { kind: 'affine', name: names.take(n, 'batch_normalization'), units: C, scale, shift, x: x.ref, stats: { mean, variance, epsilon } };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', x.ref.shape), perm: x.perm };
   }
 
   function activationOp(n: NodeData, x: Val): Val {
@@ -1404,11 +1513,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
 class Unsupported extends Error {}
 
+/** The epsilon of a BatchNormalization read from a scale and shift: 1 − 2^-10 and 2^-10 are exact in float32 and sum to 1. */
+const AFFINE_EPS = 2 ** -10;
+
 /** The Embedding or Masking layer whose mask reaches `r` in rnnkit (through Dense, Activation and masked recurrent sequences), or null. */
 function maskSource(r: Ref): MaskNode | null {
   const node = r.node;
   if (node.kind === 'embedding' || node.kind === 'masking') return node;
-  if (node.kind === 'dense' || node.kind === 'act') return maskSource(node.x);
+  if (node.kind === 'dense' || node.kind === 'act' || node.kind === 'affine') return maskSource(node.x);
   if (node.kind === 'rec' && r.port.startsWith('seq')) return node.masked;
   return null;
 }
@@ -1499,6 +1611,9 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return new Activation({ activation: n.activation as never, name: n.name });
       case 'masking':
         return new Masking({ maskValue: n.maskValue, name: n.name });
+      case 'affine':
+        // Moving mean 0 and variance 1 − 2^-10 with epsilon 2^-10: 1 / √(variance + epsilon) is exactly 1.
+        return new BatchNormalization({ epsilon: n.stats?.epsilon ?? AFFINE_EPS, scale: n.scale !== null, center: n.shift !== null, name: n.name });
       case 'embedding':
         return new Embedding({ inputDim: n.vocab, outputDim: n.dim, maskZero: n.maskZero, name: n.name });
       case 'concat':
@@ -1528,6 +1643,13 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return [new Tensor(n.kernel, [n.inDim, n.units]), ...(n.bias === null ? [] : [new Tensor(n.bias, [n.units])])];
       case 'embedding':
         return [new Tensor(n.table, [n.vocab, n.dim])];
+      case 'affine':
+        return [
+          ...(n.scale === null ? [] : [new Tensor(n.scale, [n.units])]),
+          ...(n.shift === null ? [] : [new Tensor(n.shift, [n.units])]),
+          new Tensor(n.stats?.mean ?? new Float32Array(n.units), [n.units]),
+          new Tensor(n.stats?.variance ?? new Float32Array(n.units).fill(1 - AFFINE_EPS), [n.units]),
+        ];
       case 'rec': {
         const G = n.op === 'LSTM' ? 4 : n.op === 'GRU' ? 3 : 1;
         return n.dirs.flatMap((d) => [
