@@ -422,6 +422,12 @@ describe('options and behaviour', () => {
     assert.throws(() => build(layers.prelu({ sharedAxes: [3] }), [3, 4]), /names axis 3, but the input \[\*, 3, 4\] has axes 1 to 2/);
     assert.throws(() => build(layers.prelu(), [null as never, 4]), /time axis of input \[\*, \*, 4\] is open.*sharedAxes: \[1\]/);
     build(layers.prelu({ sharedAxes: 1 }), [null as never, 4]);
+    const seeded = (): number[] => {
+      const l = layers.prelu({ alphaInitializer: 'randomUniform', seed: 7 });
+      l.build([4]);
+      return [...l.weights[0]!.value];
+    };
+    assert.deepEqual(seeded(), seeded(), 'seed (rnnkit: the initial weights, as on Dense) repeats α');
     assert.throws(() => build(layers.reLU(), [3, null as never]), /only the time axis/);
   });
 

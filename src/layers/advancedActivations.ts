@@ -257,7 +257,7 @@ export class PReLU extends SameShapeLayer {
 
   constructor(args: PReLUArgs = {}) {
     super(args ?? {}, 'p_re_lu');
-    checkLayerOptions(args, ['alphaInitializer', 'alphaRegularizer', 'alphaConstraint', 'sharedAxes'], this.where);
+    checkLayerOptions(args, ['alphaInitializer', 'alphaRegularizer', 'alphaConstraint', 'sharedAxes', 'seed'], this.where);
     const a = args ?? {};
     this.alphaInitializer = getInitializer(a.alphaInitializer ?? 'zeros', `${this.where}: alphaInitializer`);
     this.alphaRegularizer = getRegularizer(a.alphaRegularizer, `${this.where}: alphaRegularizer`);

@@ -50,6 +50,22 @@ async function seedModels(dir: string): Promise<string[]> {
   const c = new Sequential({ layers: [layers.conv1d({ filters: 3, kernelSize: 2, inputShape: [7, 2], seed: 6 }), layers.maxPooling1d(), layers.simpleRNN({ units: 2, seed: 7 })] });
   await c.save(join(dir, 'conv'));
   out.push(join(dir, 'conv'));
+  // The layers whose options carry arrays, axes and constants: Normalization, PReLU, Softmax, noise.
+  const n = new Sequential({
+    layers: [
+      layers.normalization({ inputShape: [5, 3] }),
+      layers.gaussianNoise({ stddev: 0.1 }),
+      layers.lstm({ units: 4, returnSequences: true, seed: 8 }),
+      layers.prelu({ sharedAxes: [1], alphaInitializer: 'randomUniform', seed: 9 }),
+      layers.alphaDropout({ rate: 0.1, noiseShape: [null, 1, 4] }),
+      layers.normalization({ axis: [1, 2], mean: [0.5, 0, 0, 0.1], variance: [1, 2, 3, 4] }),
+      layers.leakyReLU({ alpha: 0.2 }),
+      layers.softmax({ axis: 1 }),
+    ],
+  });
+  (n.layers[0] as unknown as { adapt(x: unknown): void }).adapt(tensor(new Float32Array(30).map((_, i) => Math.sin(i)), [2, 5, 3]));
+  await n.save(join(dir, 'norm'));
+  out.push(join(dir, 'norm'));
   return out;
 }
 
