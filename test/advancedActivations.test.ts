@@ -15,13 +15,12 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { Rng } from '../src/core/rng.js';
 import { ModelFormatError, Sequential, layers, loadModel, modelFromJson, optimizers, saveKerasFile, setSeed, tensor, type Layer, type ModelJSON } from '../src/index.js';
-import { assertClose, randomArray } from './helpers/check.js';
+import { assertClose, checkLayerGradients, randomArray } from './helpers/check.js';
 import { Comparer } from './helpers/parity.js';
 import { TF_ZERO_INIT_DENSE, initTfjs, tf, tfl, tfLayerGrads, type FlatTensor, type TfLayer } from './helpers/tfjs.js';
 import { artifactsOf, randomInput, removeTempDirs, tempDir, tfjsArtifacts, tfjsLoadDir, tfjsModelJson, tfjsPredict } from './helpers/saving.js';
 
-const STEP = 1e-2;
-const FD_TOL = 2e-3;
+const STEP = 1e-2; // the finite-difference step of checkLayerGradients
 
 let tensorsAtStart = 0;
 before(async () => {
@@ -45,37 +44,13 @@ function smoothInput(n: number, rng: Rng, kinks: readonly number[]): Float32Arra
   return x;
 }
 
-/** loss = Σ out ⊙ R; the input's and every weight's gradient against central differences. */
+/** The layer built for inShape, weights in [0.05, 0.6], inputs away from its kinks: checkLayerGradients. */
 function gradCheck(layer: Layer, B: number, T: number, inShape: number[], seed: number, kinks: readonly number[], what: string): void {
   const rng = new Rng(seed);
   layer.build(inShape);
   for (const w of layer.weights) w.value.set(randomArray(w.value.length, rng, 0.05, 0.6));
   const x = smoothInput(B * sizeOf(inShape), rng, kinks);
-  const R = randomArray(x.length, rng);
-  const lossOf = (): number => {
-    const out = layer.forward(x, B, T, true, null);
-    let s = 0;
-    for (let i = 0; i < R.length; i++) s += out[i]! * R[i]!;
-    return s;
-  };
-  for (const w of layer.weights) w.grad.fill(0);
-  lossOf();
-  const dx = layer.backward(R, B, T, true)!.slice(0, x.length);
-  const numeric = (values: Float32Array): Float32Array => {
-    const g = new Float32Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      values[i] = v + STEP;
-      const up = lossOf();
-      values[i] = v - STEP;
-      const down = lossOf();
-      values[i] = v;
-      g[i] = (up - down) / (2 * STEP);
-    }
-    return g;
-  };
-  for (const w of layer.weights) assertClose(w.grad, numeric(w.value), FD_TOL, FD_TOL, `${what}: d${w.name}`);
-  assertClose(dx, numeric(x), FD_TOL, FD_TOL, `${what}: dInput`);
+  checkLayerGradients(layer, { x, B, T, R: randomArray(x.length, rng) }, what);
 }
 
 interface ActivationFixture {

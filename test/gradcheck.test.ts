@@ -7,11 +7,7 @@
 import { describe, it } from 'node:test';
 import { Rng } from '../src/core/rng.js';
 import { layers, type Layer } from '../src/index.js';
-import { assertClose, randomArray } from './helpers/check.js';
-
-const STEP = 1e-2;
-const RTOL = 2e-3;
-const ATOL = 2e-3;
+import { checkLayerGradients, randomArray } from './helpers/check.js';
 
 interface Case {
   layer: Layer;
@@ -20,13 +16,7 @@ interface Case {
   inShape: number[];
 }
 
-function lossOf(layer: Layer, x: Float32Array, c: Case, R: Float32Array): number {
-  const out = layer.forward(x, c.B, c.T, true, null);
-  let s = 0;
-  for (let i = 0; i < R.length; i++) s += out[i]! * R[i]!;
-  return s;
-}
-
+/** The layer built with weights in ±0.6 and a random input; R sized to its output: checkLayerGradients. */
 function gradCheck(c: Case, seed: number, what: string): void {
   const rng = new Rng(seed);
   const { layer } = c;
@@ -34,27 +24,7 @@ function gradCheck(c: Case, seed: number, what: string): void {
   for (const w of layer.weights) w.value.set(randomArray(w.value.length, rng, -0.6, 0.6));
   const x = randomArray(c.B * c.inShape.reduce((a, b) => a * b, 1), rng);
   const outSize = c.B * layer.outputShape.reduce<number>((a, b) => a * (b ?? c.T), 1);
-  const R = randomArray(outSize, rng);
-
-  for (const w of layer.weights) w.grad.fill(0);
-  lossOf(layer, x, c, R);
-  const dx = layer.backward(R, c.B, c.T, true)!.slice(0, x.length);
-
-  const numeric = (values: Float32Array): Float32Array => {
-    const g = new Float32Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      values[i] = v + STEP;
-      const up = lossOf(layer, x, c, R);
-      values[i] = v - STEP;
-      const down = lossOf(layer, x, c, R);
-      values[i] = v;
-      g[i] = (up - down) / (2 * STEP);
-    }
-    return g;
-  };
-  for (const w of layer.weights) assertClose(w.grad, numeric(w.value), RTOL, ATOL, `${what}: d${w.name}`);
-  assertClose(dx, numeric(x), RTOL, ATOL, `${what}: dInput`);
+  checkLayerGradients(layer, { x, B: c.B, T: c.T, R: randomArray(outSize, rng) }, what);
 }
 
 const ACTIVATIONS = ['linear', 'tanh', 'sigmoid', 'hardSigmoid', 'relu', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'softmax', 'hardSigmoidLegacy'] as const;

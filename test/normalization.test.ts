@@ -11,14 +11,11 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { Rng } from '../src/core/rng.js';
 import { BatchNormalization, ModelFormatError, Sequential, input, layers, loadModel, model, optimizers, setSeed, tensor, type Layer, type ModelJSON } from '../src/index.js';
-import { assertClose, randomArray } from './helpers/check.js';
+import { assertClose, checkLayerGradients, randomArray } from './helpers/check.js';
 import { Comparer } from './helpers/parity.js';
 import { TF_ZERO_INIT_DENSE, initTfjs, tf, tfl, tfLayerGrads, type FlatTensor } from './helpers/tfjs.js';
 import { artifactsOf, randomInput, removeTempDirs, tempDir, tfjsArtifacts, tfjsLoadDir, tfjsModelJson, tfjsPredict } from './helpers/saving.js';
 
-const STEP = 1e-2;
-const FD_RTOL = 2e-3;
-const FD_ATOL = 2e-3;
 /** Both sides compute in float32: ~100 ulps relative, with a floor for entries that cancel to near zero. */
 const RTOL = 1e-5;
 const ATOL = 2e-6;
@@ -53,40 +50,14 @@ interface GradCase {
   mask?: Float32Array | null;
 }
 
-/** loss = Σ out ⊙ R; every trainable weight's and the input's gradient against central differences. */
+/** The layer built, with layerWeights and a random input: checkLayerGradients. */
 function gradCheck(c: GradCase, seed: number, what: string): void {
   const rng = new Rng(seed);
   const { layer, B, T } = c;
   layer.build(c.inShape);
   layer.setWeights(layerWeights(layer, rng).map((w) => tensor(w.data, w.shape)));
   const x = randomArray(B * sizeOf(c.inShape), rng);
-  const R = randomArray(x.length, rng);
-  const mask = c.mask ?? null;
-  const lossOf = (): number => {
-    const out = layer.forward(x, B, T, c.training, mask);
-    let s = 0;
-    for (let i = 0; i < R.length; i++) s += out[i]! * R[i]!;
-    return s;
-  };
-  for (const w of layer.weights) w.grad.fill(0);
-  lossOf();
-  const dx = layer.backward(R, B, T, true)!.slice(0, x.length);
-  const numeric = (values: Float32Array): Float32Array => {
-    const g = new Float32Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      values[i] = v + STEP;
-      const up = lossOf();
-      values[i] = v - STEP;
-      const down = lossOf();
-      values[i] = v;
-      g[i] = (up - down) / (2 * STEP);
-    }
-    return g;
-  };
-  for (const w of layer.weights) if (w.trainable) assertClose(w.grad, numeric(w.value), FD_RTOL, FD_ATOL, `${what}: d${w.name}`);
-  for (const w of layer.weights) if (!w.trainable) assert.ok(w.grad.every((g) => g === 0), `${what}: ${w.name} gets no gradient`);
-  assertClose(dx, numeric(x), FD_RTOL, FD_ATOL, `${what}: dInput`);
+  checkLayerGradients(layer, { x, B, T, R: randomArray(x.length, rng), training: c.training, mask: c.mask ?? null }, what);
 }
 
 /** A [B, T] mask keeping the first len(b) steps of sample b, plus a hole inside sample 0. */

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import type { Kernels } from '../../src/backend/kernels.js';
+import type { Layer } from '../../src/layers/layer.js';
 
 export function randomArray(n: number, rng: Rng, lo = -1, hi = 1): Float32Array {
   const a = new Float32Array(n);
@@ -61,4 +62,44 @@ export function countTaken<T>(k: Kernels, name: 'lstmStep' | 'lstmStepProjected'
   } finally {
     (k as unknown as Record<string, unknown>)[name] = kernel;
   }
+}
+
+/**
+ * Finite-difference check of a built layer's backward pass on loss = Σ out ⊙ R (a random R:
+ * all-ones would hide transposition bugs): every trainable weight's gradient and the input's
+ * against central differences of step 1e-2, within float32 round-off (2e-3); a wrong gradient
+ * is off by O(1). Non-trainable weights must get no gradient. The forward runs with `training`
+ * and `mask` as given.
+ */
+export function checkLayerGradients(layer: Layer, c: { x: Float32Array; B: number; T: number; R: Float32Array; training?: boolean; mask?: Float32Array | null }, what: string): void {
+  const STEP = 1e-2;
+  const TOL = 2e-3;
+  const { x, B, T, R } = c;
+  const lossOf = (): number => {
+    const out = layer.forward(x, B, T, c.training ?? true, c.mask ?? null);
+    let s = 0;
+    for (let i = 0; i < R.length; i++) s += out[i]! * R[i]!;
+    return s;
+  };
+  for (const w of layer.weights) w.grad.fill(0);
+  lossOf();
+  const dx = layer.backward(R, B, T, true)!.slice(0, x.length);
+  const numeric = (values: Float32Array): Float32Array => {
+    const g = new Float32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      values[i] = v + STEP;
+      const up = lossOf();
+      values[i] = v - STEP;
+      const down = lossOf();
+      values[i] = v;
+      g[i] = (up - down) / (2 * STEP);
+    }
+    return g;
+  };
+  for (const w of layer.weights) {
+    if (w.trainable) assertClose(w.grad, numeric(w.value), TOL, TOL, `${what}: d${w.name}`);
+    else assert.ok(w.grad.every((g) => g === 0), `${what}: ${w.name} gets no gradient`);
+  }
+  assertClose(dx, numeric(x), TOL, TOL, `${what}: dInput`);
 }
