@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ModelFormatError, loadModel, tensor, type Tensor } from '../src/index.js';
+import { ModelFormatError, input, layers, loadModel, model as graphModel, saveKerasFile, setSeed, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { toSnakeCase } from '../src/io/kerasFile.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
@@ -205,5 +205,51 @@ describe('Keras 3 .keras files', () => {
     // Dense without a bias: the file's layers/dense/vars/1 belongs to nothing.
     await refuses(rezip(SEQ, editConfig((c) => (c.config.layers.at(-1)!.config.use_bias = false))), /model\.weights\.h5: variables the model's layers do not have: layers\/dense\/vars\/1/);
     await refuses(rezip(SEQ, editConfig((c) => (c.config.layers.at(-1)!.config.units = 4))), /model\.weights\.h5: layers\/dense\/vars\/0 \(kernel\): shape \[5, 3\], expected \[5, 4\]/);
+  });
+
+  it("reads Keras 3's NotEqual op that passes an Embedding(mask_zero)'s own mask on as mask=, and nothing else of it", async () => {
+    // Keras 3 writes a model cut from a trained one (a seq2seq inference encoder: published
+    // English-to-French and English-to-Urdu encoder_model.keras) with the Embedding's mask as an
+    // op, not_equal(tokens, 0), given to the LSTM as mask=. It is the mask rnnkit passes on anyway.
+    setSeed(11);
+    const tokens = input({ shape: [6], name: 'input_layer' });
+    const emb = layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true, name: 'embedding' }).apply(tokens) as SymbolicTensor;
+    const [, h, c] = layers.lstm({ units: 3, returnState: true, name: 'lstm' }).apply(emb) as unknown as SymbolicTensor[];
+    const plain = await saveKerasFile(graphModel({ inputs: tokens, outputs: [h!, c!] }), null, { date: new Date(0) });
+    const ref = (layer: string, shape: (number | null)[], dtype = 'float32') => ({ class_name: '__keras_tensor__', config: { shape, dtype, keras_history: [layer, 0, 0] } });
+    type Entry = { class_name: string; name: string; module?: string; inbound_nodes: { args: unknown[]; kwargs: Record<string, unknown> }[] };
+    const withOp = (edit: (notEqual: Entry, lstm: Entry, all: Entry[]) => void) => (m: Record<string, Uint8Array>) => {
+      const c = JSON.parse(new TextDecoder().decode(m['config.json']));
+      const list = c.config.layers as Entry[];
+      const notEqual: Entry = { class_name: 'NotEqual', module: 'keras.src.ops.numpy', name: 'not_equal', inbound_nodes: [{ args: [ref('input_layer', [null, 6]), 0], kwargs: {} }] };
+      const lstm = list.find((l) => l.class_name === 'LSTM')!;
+      lstm.inbound_nodes[0]!.kwargs = { training: false, mask: ref('not_equal', [null, 6], 'bool') };
+      list.splice(list.indexOf(lstm), 0, notEqual);
+      edit(notEqual, lstm, list);
+      m['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+    };
+    const rezipBytes = (edit: (m: Record<string, Uint8Array>) => void) => {
+      const members = unzipSync(plain);
+      edit(members);
+      return zipSync(members as Zippable);
+    };
+    const x = tensor([3, 5, 1, 0, 0, 0, 0, 0, 7, 2, 8, 4], [2, 6]);
+    const want = (await loadModel({ kerasFile: plain })).predict(x) as unknown as Tensor[];
+    const got = (await loadModel({ kerasFile: rezipBytes(withOp(() => undefined)) })).predict(x) as unknown as Tensor[];
+    for (let k = 0; k < 2; k++) assert.deepEqual(Array.from(got[k]!.data), Array.from(want[k]!.data));
+    // Not the mask of the Embedding before the layer: refused, naming the op.
+    await refuses(rezipBytes(withOp((ne) => (ne.inbound_nodes[0]!.args[1] = 1))), /NotEqual op only as Keras 3 writes an Embedding's mask, not_equal\(x, 0\)/);
+    await refuses(
+      rezipBytes(withOp((_, __, all) => ((all.find((l) => l.class_name === 'Embedding') as unknown as { config: Record<string, unknown> }).config.mask_zero = false))),
+      /explicit mask argument .* is not supported: the layer's input comes from 'embedding', not from an Embedding with mask_zero/,
+    );
+    await refuses(
+      rezipBytes(withOp((_, lstm, all) => {
+        all.splice(all.indexOf(lstm), 0, { class_name: 'Dense', name: 'other', inbound_nodes: [{ args: [ref('embedding', [null, 6, 4])], kwargs: {} }], config: { name: 'other', units: 4 } } as unknown as Entry);
+        lstm.inbound_nodes[0]!.args = [ref('other', [null, 6, 4])];
+      })),
+      /explicit mask argument .* is not supported/,
+    );
+    await refuses(rezipBytes(withOp((_, lstm) => (lstm.inbound_nodes[0] = { args: [ref('not_equal', [null, 6], 'bool')], kwargs: {} }))), /uses the output of the NotEqual op 'not_equal' as an input/);
   });
 });

@@ -191,6 +191,9 @@ export function modelPaths(model: Model, json: KerasModelJSON, prefix: string, o
   const used = new Map<string, number>();
   for (const l of list) {
     if (l?.class_name === 'InputLayer') continue;
+    // A Keras op in the graph (the NotEqual of an Embedding's mask, models/loading.ts) is no layer: it has no weights and no place.
+    const module = (l as unknown as { module?: unknown } | null)?.module;
+    if (typeof module === 'string' && module.startsWith('keras.src.ops')) continue;
     const name = typeof l?.name === 'string' ? l.name : (l?.config?.name as string);
     const layer = model.layers.find((x) => x.name === name && !(x instanceof InputLayer));
     if (layer === undefined) throw new ModelFormatError(`${where}: ${CONFIG}: layer '${String(name)}' is not in the loaded model`);
