@@ -8,7 +8,9 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { ModelFormatError, input, layers, loadModel, model as graphModel, saveKerasFile, setSeed, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { toSnakeCase } from '../src/io/kerasFile.js';
@@ -251,5 +253,24 @@ describe('Keras 3 .keras files', () => {
       /explicit mask argument .* is not supported/,
     );
     await refuses(rezipBytes(withOp((_, lstm) => (lstm.inbound_nodes[0] = { args: [ref('not_equal', [null, 6], 'bool')], kwargs: {} }))), /uses the output of the NotEqual op 'not_equal' as an input/);
+  });
+
+  it('reads an HDF5 full-model file saved under a .keras name as the .h5 file it is, as tf.keras 2 does', async () => {
+    // tf.keras 2.12's model.save('bilstm_model.keras', save_format='h5') (a published
+    // HuynhAnhDuy/carcinogenicity_predictor model) was refused: 'no end-of-central-directory record'.
+    const h5 = bytesOf('tfkeras2-sequential.h5');
+    const asH5 = await loadModel({ h5File: h5 });
+    const x = tensor(Array.from({ length: 2 * 5 * asH5.inputShape.at(-1)! }, (_, i) => Math.sin(i)), [2, 5, asH5.inputShape.at(-1)!]);
+    const want = Array.from((asH5.predict(x) as Tensor).data);
+    assert.deepEqual(Array.from(((await loadModel({ kerasFile: h5 })).predict(x) as Tensor).data), want);
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-h5-as-keras-'));
+    try {
+      writeFileSync(join(dir, 'model.keras'), h5);
+      assert.deepEqual(Array.from(((await loadModel(join(dir, 'model.keras'))).predict(x) as Tensor).data), want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A damaged one is refused as HDF5, saying how it was read.
+    await assert.rejects(loadModel({ kerasFile: h5.slice(0, 4096) }), (e: unknown) => e instanceof ModelFormatError && /^the \.keras file \(an HDF5 full-model file under a \.keras name, read as \.h5\): not a readable HDF5 file/.test(e.message));
   });
 });
