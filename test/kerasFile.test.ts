@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { ModelFormatError, input, layers, loadModel, model as graphModel, saveKerasFile, setSeed, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { toSnakeCase } from '../src/io/kerasFile.js';
+import { h5Group, writeHdf5, type H5GroupSpec } from '../src/io/hdf5Write.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
 const SEQ = 'keras3-sequential-lstm.keras';
@@ -164,7 +165,7 @@ describe('Keras 3 .keras files', () => {
   });
 
   it('refuses other Keras versions, broken JSON and a weights file that is not HDF5', async () => {
-    await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.15.0"}'))), /metadata\.json: keras_version "2\.15\.0"; rnnkit reads the \.keras files of Keras 3/);
+    await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /metadata\.json: keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3 and of tf\.keras 2\.13 to 2\.15/);
     await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode('{"class_name": '))), /config\.json: not valid JSON/);
     await refuses(rezip(SEQ, (m) => (m['model.weights.h5'] = new TextEncoder().encode('not an HDF5 file at all, just text'))), /model\.weights\.h5: not an HDF5 file/);
   });
@@ -272,5 +273,52 @@ describe('Keras 3 .keras files', () => {
     }
     // A damaged one is refused as HDF5, saying how it was read.
     await assert.rejects(loadModel({ kerasFile: h5.slice(0, 4096) }), (e: unknown) => e instanceof ModelFormatError && /^the \.keras file \(an HDF5 full-model file under a \.keras name, read as \.h5\): not a readable HDF5 file/.test(e.message));
+  });
+
+  it('reads the .keras files of tf.keras 2.13–2.15: Keras 2 config, layers at Keras 3 paths or under _layer_checkpoint_dependencies', async () => {
+    // Published ones: abhay-053/Network-Intrusion-Detection cnn_lstm_model.keras (2.15, 'layers/conv1d/vars/0'),
+    // Manichann/Lao_CS_Chatbot encoder_model.keras (2.14 on Windows, '_layer_checkpoint_dependencies\\lstm\\cell/vars/0').
+    const h5 = bytesOf('tfkeras2-sequential.h5');
+    const m = await loadModel({ h5File: h5 });
+    const x = tensor(Array.from({ length: 2 * 5 * m.inputShape.at(-1)! }, (_, i) => Math.cos(i)), [2, 5, m.inputShape.at(-1)!]);
+    const want = Array.from((m.predict(x) as Tensor).data);
+    const jsfive = await import('jsfive');
+    const modelConfig = new jsfive.File(h5.slice().buffer as ArrayBuffer, 'fixture.h5').attrs.model_config as string;
+    const keras3 = unzipSync(await saveKerasFile(m, null, { date: new Date(0) }));
+    // The weights Keras 3 paths give, as groups of datasets: 'layers/lstm/cell/vars/0' → ['layers', 'lstm', 'cell', 'vars'], '0'.
+    const weights = new jsfive.File(keras3['model.weights.h5']!.slice().buffer as ArrayBuffer, 'w.h5');
+    const vars: [string[], string, Float32Array, number[]][] = [];
+    const walk = (g: { keys: string[]; get(k: string): unknown }, path: string[]): void => {
+      for (const k of g.keys) {
+        const c = g.get(k) as { keys?: unknown; value?: ArrayLike<number>; shape?: number[] };
+        if (Array.isArray(c.keys)) walk(c as never, [...path, k]);
+        else vars.push([path, k, Float32Array.from(c.value as ArrayLike<number>), c.shape!]);
+      }
+    };
+    walk(weights as never, []);
+    assert.ok(vars.some(([p]) => p.join('/') === 'layers/lstm/cell/vars'));
+    const weightsFile = (groups: (path: string[]) => string[][]): Uint8Array => {
+      const root = h5Group();
+      for (const [path, name, data, shape] of vars) {
+        for (const at of groups(path)) {
+          let g: H5GroupSpec = root;
+          for (const part of at) {
+            if (!g.members.has(part)) g.members.set(part, h5Group());
+            g = g.members.get(part) as H5GroupSpec;
+          }
+          g.members.set(name, { shape, data });
+        }
+      }
+      return writeHdf5(root, 'test');
+    };
+    const keras2File = (w: Uint8Array) => zipSync({ 'metadata.json': new TextEncoder().encode('{"keras_version": "2.14.0", "date_saved": "2024-01-01@00:00:00"}'), 'config.json': new TextEncoder().encode(modelConfig), 'model.weights.h5': w } as Zippable);
+    const predicts = async (bytes: Uint8Array) => assert.deepEqual(Array.from(((await loadModel({ kerasFile: bytes })).predict(x) as Tensor).data), want);
+    await predicts(keras2File(weightsFile((p) => [p])));
+    // Windows: the path up to 'vars' joined with '\\' into one group name.
+    const windows = (p: string[]) => (p[0] === 'layers' ? [['_layer_checkpoint_dependencies', ...p.slice(1, -1)].join('\\'), p.at(-1)!] : p);
+    await predicts(keras2File(weightsFile((p) => [windows(p)])));
+    await refuses(keras2File(weightsFile((p) => (p[1] === 'dense' ? [p, windows(p)] : [p]))), /model\.weights\.h5: .*both stand at layers\/dense\/vars\/0/);
+    // Other Keras 2 versions are still refused, naming the ones read.
+    await refuses(rezip(SEQ, (mm) => (mm['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3 and of tf\.keras 2\.13 to 2\.15/);
   });
 });

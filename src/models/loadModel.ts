@@ -1,7 +1,8 @@
 /**
  * loadModel: a model (Sequential or graph) from a TF.js layers-model — a Node path or file://
  * URL, an http(s):// URL (global fetch), or in-memory {modelJson, weightData} — or from a
- * Keras 3 `.keras` file (a path ending in .keras, or in-memory {kerasFile}; io/kerasFile.ts), or
+ * Keras 3 or tf.keras 2.13–2.15 `.keras` file (a path ending in .keras, or in-memory {kerasFile};
+ * io/kerasFile.ts; an HDF5 file under that name is read as .h5), or
  * from a Keras 2 `.h5` full-model file (a path ending in .h5, or {h5File}; io/kerasH5.ts).
  * Reads rnnkit's own files, tfjs's model.save output and tensorflowjs-converted Keras
  * models (several shards, quantized weights).
