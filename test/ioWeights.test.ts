@@ -285,6 +285,17 @@ describe('io/weights: matching stored names to model weights', () => {
     check(bi, ['bidirectional/forward_lstm/kernel', 'bidirectional/forward_lstm/bias', 'bidirectional/backward_lstm/kernel', 'bidirectional/backward_lstm/bias']);
     check(bi, ['bidirectional/forward_lstm/lstm_cell_1/kernel:0', 'bidirectional/forward_lstm/lstm_cell_1/bias:0', 'bidirectional/backward_lstm/lstm_cell_2/kernel:0', 'bidirectional/backward_lstm/lstm_cell_2/bias:0']);
   });
+  it("Bidirectional from the TensorFlow.js converter and Keras 3: 'forward_forward_lstm' and 'backward_forward_lstm' halves", () => {
+    // tfjs converter 4.22 with Keras 3.13 (a published signassist model.json); stored order differs on purpose
+    const bi = [exp('bidirectional', 'forward_lstm/kernel', [3, 16]), exp('bidirectional', 'forward_lstm/bias', [16]), exp('bidirectional', 'backward_lstm/kernel', [3, 16]), exp('bidirectional', 'backward_lstm/bias', [16])];
+    const avail = stored({ 'bidirectional/backward_forward_lstm/kernel': [3, 16], 'bidirectional/backward_forward_lstm/bias': [16], 'bidirectional/forward_forward_lstm/kernel': [3, 16], 'bidirectional/forward_forward_lstm/bias': [16] });
+    const got = matchWeights(bi, avail, W);
+    assert.equal(got[0], avail.get('bidirectional/forward_forward_lstm/kernel')!.data);
+    assert.equal(got[2], avail.get('bidirectional/backward_forward_lstm/kernel')!.data);
+    assert.equal(got[3], avail.get('bidirectional/backward_forward_lstm/bias')!.data);
+    // only that doubling: a backward half stored under the backward name twice is not taken
+    throwsFormat(() => matchWeights([exp('bidirectional', 'backward_lstm/kernel', [3, 16])], stored({ 'bidirectional/backward_backward_lstm/kernel': [3, 16] }), W), /is missing/);
+  });
   it('Bidirectional around a layer whose own name looks like a cell scope', () => {
     const bi = [exp('enc', 'forward_enc_cell/kernel', [3, 16]), exp('enc', 'backward_enc_cell/kernel', [3, 16])];
     check(bi, ['enc/forward_enc_cell/kernel', 'enc/backward_enc_cell/kernel']);

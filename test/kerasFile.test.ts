@@ -8,10 +8,13 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ModelFormatError, loadModel, tensor, type Tensor } from '../src/index.js';
+import { ModelFormatError, input, layers, loadModel, model as graphModel, saveKerasFile, setSeed, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { toSnakeCase } from '../src/io/kerasFile.js';
+import { h5Group, writeHdf5, type H5GroupSpec } from '../src/io/hdf5Write.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
 const SEQ = 'keras3-sequential-lstm.keras';
@@ -162,7 +165,7 @@ describe('Keras 3 .keras files', () => {
   });
 
   it('refuses other Keras versions, broken JSON and a weights file that is not HDF5', async () => {
-    await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.15.0"}'))), /metadata\.json: keras_version "2\.15\.0"; rnnkit reads the \.keras files of Keras 3/);
+    await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /metadata\.json: keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3 and of tf\.keras 2\.13 to 2\.15/);
     await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode('{"class_name": '))), /config\.json: not valid JSON/);
     await refuses(rezip(SEQ, (m) => (m['model.weights.h5'] = new TextEncoder().encode('not an HDF5 file at all, just text'))), /model\.weights\.h5: not an HDF5 file/);
   });
@@ -205,5 +208,117 @@ describe('Keras 3 .keras files', () => {
     // Dense without a bias: the file's layers/dense/vars/1 belongs to nothing.
     await refuses(rezip(SEQ, editConfig((c) => (c.config.layers.at(-1)!.config.use_bias = false))), /model\.weights\.h5: variables the model's layers do not have: layers\/dense\/vars\/1/);
     await refuses(rezip(SEQ, editConfig((c) => (c.config.layers.at(-1)!.config.units = 4))), /model\.weights\.h5: layers\/dense\/vars\/0 \(kernel\): shape \[5, 3\], expected \[5, 4\]/);
+  });
+
+  it("reads Keras 3's NotEqual op that passes an Embedding(mask_zero)'s own mask on as mask=, and nothing else of it", async () => {
+    // Keras 3 writes a model cut from a trained one (a seq2seq inference encoder: published
+    // English-to-French and English-to-Urdu encoder_model.keras) with the Embedding's mask as an
+    // op, not_equal(tokens, 0), given to the LSTM as mask=. It is the mask rnnkit passes on anyway.
+    setSeed(11);
+    const tokens = input({ shape: [6], name: 'input_layer' });
+    const emb = layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true, name: 'embedding' }).apply(tokens) as SymbolicTensor;
+    const [, h, c] = layers.lstm({ units: 3, returnState: true, name: 'lstm' }).apply(emb) as unknown as SymbolicTensor[];
+    const plain = await saveKerasFile(graphModel({ inputs: tokens, outputs: [h!, c!] }), null, { date: new Date(0) });
+    const ref = (layer: string, shape: (number | null)[], dtype = 'float32') => ({ class_name: '__keras_tensor__', config: { shape, dtype, keras_history: [layer, 0, 0] } });
+    type Entry = { class_name: string; name: string; module?: string; inbound_nodes: { args: unknown[]; kwargs: Record<string, unknown> }[] };
+    const withOp = (edit: (notEqual: Entry, lstm: Entry, all: Entry[]) => void) => (m: Record<string, Uint8Array>) => {
+      const c = JSON.parse(new TextDecoder().decode(m['config.json']));
+      const list = c.config.layers as Entry[];
+      const notEqual: Entry = { class_name: 'NotEqual', module: 'keras.src.ops.numpy', name: 'not_equal', inbound_nodes: [{ args: [ref('input_layer', [null, 6]), 0], kwargs: {} }] };
+      const lstm = list.find((l) => l.class_name === 'LSTM')!;
+      lstm.inbound_nodes[0]!.kwargs = { training: false, mask: ref('not_equal', [null, 6], 'bool') };
+      list.splice(list.indexOf(lstm), 0, notEqual);
+      edit(notEqual, lstm, list);
+      m['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+    };
+    const rezipBytes = (edit: (m: Record<string, Uint8Array>) => void) => {
+      const members = unzipSync(plain);
+      edit(members);
+      return zipSync(members as Zippable);
+    };
+    const x = tensor([3, 5, 1, 0, 0, 0, 0, 0, 7, 2, 8, 4], [2, 6]);
+    const want = (await loadModel({ kerasFile: plain })).predict(x) as unknown as Tensor[];
+    const got = (await loadModel({ kerasFile: rezipBytes(withOp(() => undefined)) })).predict(x) as unknown as Tensor[];
+    for (let k = 0; k < 2; k++) assert.deepEqual(Array.from(got[k]!.data), Array.from(want[k]!.data));
+    // Not the mask of the Embedding before the layer: refused, naming the op.
+    await refuses(rezipBytes(withOp((ne) => (ne.inbound_nodes[0]!.args[1] = 1))), /NotEqual op only as Keras 3 writes an Embedding's mask, not_equal\(x, 0\)/);
+    await refuses(
+      rezipBytes(withOp((_, __, all) => ((all.find((l) => l.class_name === 'Embedding') as unknown as { config: Record<string, unknown> }).config.mask_zero = false))),
+      /explicit mask argument .* is not supported: the layer's input comes from 'embedding', not from an Embedding with mask_zero/,
+    );
+    await refuses(
+      rezipBytes(withOp((_, lstm, all) => {
+        all.splice(all.indexOf(lstm), 0, { class_name: 'Dense', name: 'other', inbound_nodes: [{ args: [ref('embedding', [null, 6, 4])], kwargs: {} }], config: { name: 'other', units: 4 } } as unknown as Entry);
+        lstm.inbound_nodes[0]!.args = [ref('other', [null, 6, 4])];
+      })),
+      /explicit mask argument .* is not supported/,
+    );
+    await refuses(rezipBytes(withOp((_, lstm) => (lstm.inbound_nodes[0] = { args: [ref('not_equal', [null, 6], 'bool')], kwargs: {} }))), /uses the output of the NotEqual op 'not_equal' as an input/);
+  });
+
+  it('reads an HDF5 full-model file saved under a .keras name as the .h5 file it is, as tf.keras 2 does', async () => {
+    // tf.keras 2.12's model.save('bilstm_model.keras', save_format='h5') (a published
+    // HuynhAnhDuy/carcinogenicity_predictor model) was refused: 'no end-of-central-directory record'.
+    const h5 = bytesOf('tfkeras2-sequential.h5');
+    const asH5 = await loadModel({ h5File: h5 });
+    const x = tensor(Array.from({ length: 2 * 5 * asH5.inputShape.at(-1)! }, (_, i) => Math.sin(i)), [2, 5, asH5.inputShape.at(-1)!]);
+    const want = Array.from((asH5.predict(x) as Tensor).data);
+    assert.deepEqual(Array.from(((await loadModel({ kerasFile: h5 })).predict(x) as Tensor).data), want);
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-h5-as-keras-'));
+    try {
+      writeFileSync(join(dir, 'model.keras'), h5);
+      assert.deepEqual(Array.from(((await loadModel(join(dir, 'model.keras'))).predict(x) as Tensor).data), want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A damaged one is refused as HDF5, saying how it was read.
+    await assert.rejects(loadModel({ kerasFile: h5.slice(0, 4096) }), (e: unknown) => e instanceof ModelFormatError && /^the \.keras file \(an HDF5 full-model file under a \.keras name, read as \.h5\): not a readable HDF5 file/.test(e.message));
+  });
+
+  it('reads the .keras files of tf.keras 2.13–2.15: Keras 2 config, layers at Keras 3 paths or under _layer_checkpoint_dependencies', async () => {
+    // Published ones: abhay-053/Network-Intrusion-Detection cnn_lstm_model.keras (2.15, 'layers/conv1d/vars/0'),
+    // Manichann/Lao_CS_Chatbot encoder_model.keras (2.14 on Windows, '_layer_checkpoint_dependencies\\lstm\\cell/vars/0').
+    const h5 = bytesOf('tfkeras2-sequential.h5');
+    const m = await loadModel({ h5File: h5 });
+    const x = tensor(Array.from({ length: 2 * 5 * m.inputShape.at(-1)! }, (_, i) => Math.cos(i)), [2, 5, m.inputShape.at(-1)!]);
+    const want = Array.from((m.predict(x) as Tensor).data);
+    const jsfive = await import('jsfive');
+    const modelConfig = new jsfive.File(h5.slice().buffer as ArrayBuffer, 'fixture.h5').attrs.model_config as string;
+    const keras3 = unzipSync(await saveKerasFile(m, null, { date: new Date(0) }));
+    // The weights Keras 3 paths give, as groups of datasets: 'layers/lstm/cell/vars/0' → ['layers', 'lstm', 'cell', 'vars'], '0'.
+    const weights = new jsfive.File(keras3['model.weights.h5']!.slice().buffer as ArrayBuffer, 'w.h5');
+    const vars: [string[], string, Float32Array, number[]][] = [];
+    const walk = (g: { keys: string[]; get(k: string): unknown }, path: string[]): void => {
+      for (const k of g.keys) {
+        const c = g.get(k) as { keys?: unknown; value?: ArrayLike<number>; shape?: number[] };
+        if (Array.isArray(c.keys)) walk(c as never, [...path, k]);
+        else vars.push([path, k, Float32Array.from(c.value as ArrayLike<number>), c.shape!]);
+      }
+    };
+    walk(weights as never, []);
+    assert.ok(vars.some(([p]) => p.join('/') === 'layers/lstm/cell/vars'));
+    const weightsFile = (groups: (path: string[]) => string[][]): Uint8Array => {
+      const root = h5Group();
+      for (const [path, name, data, shape] of vars) {
+        for (const at of groups(path)) {
+          let g: H5GroupSpec = root;
+          for (const part of at) {
+            if (!g.members.has(part)) g.members.set(part, h5Group());
+            g = g.members.get(part) as H5GroupSpec;
+          }
+          g.members.set(name, { shape, data });
+        }
+      }
+      return writeHdf5(root, 'test');
+    };
+    const keras2File = (w: Uint8Array) => zipSync({ 'metadata.json': new TextEncoder().encode('{"keras_version": "2.14.0", "date_saved": "2024-01-01@00:00:00"}'), 'config.json': new TextEncoder().encode(modelConfig), 'model.weights.h5': w } as Zippable);
+    const predicts = async (bytes: Uint8Array) => assert.deepEqual(Array.from(((await loadModel({ kerasFile: bytes })).predict(x) as Tensor).data), want);
+    await predicts(keras2File(weightsFile((p) => [p])));
+    // Windows: the path up to 'vars' joined with '\\' into one group name.
+    const windows = (p: string[]) => (p[0] === 'layers' ? [['_layer_checkpoint_dependencies', ...p.slice(1, -1)].join('\\'), p.at(-1)!] : p);
+    await predicts(keras2File(weightsFile((p) => [windows(p)])));
+    await refuses(keras2File(weightsFile((p) => (p[1] === 'dense' ? [p, windows(p)] : [p]))), /model\.weights\.h5: .*both stand at layers\/dense\/vars\/0/);
+    // Other Keras 2 versions are still refused, naming the ones read.
+    await refuses(rezip(SEQ, (mm) => (mm['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3 and of tf\.keras 2\.13 to 2\.15/);
   });
 });

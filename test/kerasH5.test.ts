@@ -177,6 +177,9 @@ describe('Keras 2 .h5 files', () => {
     await assert.rejects(loadWeightsH5(sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] }), lfs), /\(it is a Git LFS pointer/);
     // Other bytes keep the plain message.
     await refuses(new TextEncoder().encode('not a model at all, just some text that is long enough'), /no HDF5 signature at its start\)$/);
+    // A 0-byte file (published: Carlosvd7/reconocimiento-senas backend/models/lstm_model.h5) says it is empty.
+    await refuses(new Uint8Array(0), /no HDF5 signature at its start\) \(the file is empty: 0 bytes\)$/);
+    await assert.rejects(loadModel({ kerasFile: new Uint8Array(0) }), /not a readable \.keras zip: .* \(the file is empty: 0 bytes\)$/);
   });
 
   it("reads Keras 1's Convolution1D as Keras 2 does (both kernel layouts, valid and same), refusing other border modes and kernel shapes", async () => {

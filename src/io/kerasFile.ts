@@ -10,6 +10,8 @@
  * class `<name>_1` (saving_lib._get_unique_name: never the layer's own name, which Keras
  * generates); a recurrent layer's variables belong to its cell (`layers/lstm/cell/vars/0`),
  * Bidirectional's to `forward_layer` and `backward_layer`, TimeDistributed's to `layer`.
+ * tf.keras 2.13–2.15 wrote .keras files too: a Keras 2 config.json (read as a Keras 2 h5
+ * file's model_config is) and the weights at the same paths (see keras2Paths).
  *
  * The file is untrusted: the zip is read from its central directory with every size
  * checked before anything is allocated (declared sizes summed against maxBytes, each
@@ -191,6 +193,9 @@ export function modelPaths(model: Model, json: KerasModelJSON, prefix: string, o
   const used = new Map<string, number>();
   for (const l of list) {
     if (l?.class_name === 'InputLayer') continue;
+    // A Keras op in the graph (the NotEqual of an Embedding's mask, models/loading.ts) is no layer: it has no weights and no place.
+    const module = (l as unknown as { module?: unknown } | null)?.module;
+    if (typeof module === 'string' && module.startsWith('keras.src.ops')) continue;
     const name = typeof l?.name === 'string' ? l.name : (l?.config?.name as string);
     const layer = model.layers.find((x) => x.name === name && !(x instanceof InputLayer));
     if (layer === undefined) throw new ModelFormatError(`${where}: ${CONFIG}: layer '${String(name)}' is not in the loaded model`);
@@ -244,23 +249,42 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   const metadata = parseJsonMember(await zipMember(data, byName.get(METADATA)!, where), `${where}: ${METADATA}`);
   const version = metadata.keras_version;
   if (typeof version !== 'string') throw new ModelFormatError(`${where}: ${METADATA}: no keras_version`);
-  // Keras 2.13–2.15 wrote .keras files too, with Keras 2 configs and other weight paths.
-  if (!/^3\./.test(version)) throw new ModelFormatError(`${where}: ${METADATA}: keras_version ${JSON.stringify(version)}; rnnkit reads the .keras files of Keras 3`);
+  // tf.keras 2.13–2.15 wrote .keras files too: Keras 2 configs, weights at Keras 3's paths.
+  const keras2 = /^2\.1[3-5]\./.test(version);
+  if (!keras2 && !/^3\./.test(version)) throw new ModelFormatError(`${where}: ${METADATA}: keras_version ${JSON.stringify(version)}; rnnkit reads the .keras files of Keras 3 and of tf.keras 2.13 to 2.15`);
   const config = parseJsonMember(await zipMember(data, byName.get(CONFIG)!, where), `${where}: ${CONFIG}`);
 
   const h5bytes = await zipMember(data, byName.get(WEIGHTS)!, where);
   const h5where = `${where}: ${WEIGHTS}`;
   const file = await openH5(h5bytes, h5where, o.maxBytes);
-  const datasets = reading(h5where, () => datasetsUnder(file, h5where));
+  const found = reading(h5where, () => datasetsUnder(file, h5where));
+  const datasets = keras2 ? keras2Paths(found, h5where) : found;
   const values = countValues(datasets, h5bytes.byteLength, h5where, o.maxBytes);
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
-  const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as unknown as KerasModelJSON, 'keras3', `${where}: ${CONFIG}`));
+  const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`));
   const tensors = keras3WeightTensors(model, config as unknown as KerasModelJSON, datasets, h5where, o.checkFinite, where);
   const set = (): void => model.setWeights(tensors);
   if (o.checkFinite) set();
   else withNonFiniteWeights(set);
   return model;
+}
+
+/**
+ * tf.keras 2.13–2.15's saving_lib names a model's layers as Keras 3 does ('layers/lstm/cell/vars/0'),
+ * or, for a functional model in some of those versions, under its attribute
+ * '_layer_checkpoint_dependencies' instead of 'layers' — joined with '\\' where it was saved
+ * on Windows ('_layer_checkpoint_dependencies\\lstm\\cell/vars/0'). Those are read as 'layers/…';
+ * a file holding both forms is refused.
+ */
+function keras2Paths(found: Map<string, H5Dataset>, h5where: string): Map<string, H5Dataset> {
+  const out = new Map<string, H5Dataset>();
+  for (const [p, d] of found) {
+    const q = p.replace(/\\/g, '/').replace(/^_layer_checkpoint_dependencies\//, 'layers/');
+    if (out.has(q)) throw new ModelFormatError(`${h5where}: ${p} and another variable both stand at ${q}`);
+    out.set(q, d);
+  }
+  return out;
 }
 
 /**

@@ -408,6 +408,18 @@ function splitStored(name: string): string[] {
 }
 
 /**
+ * The TensorFlow.js converter names a Keras 3 Bidirectional's halves after the forward
+ * layer, each with its direction put in front once more: the halves 'forward_lstm' and
+ * 'backward_lstm' are stored as 'bidirectional/forward_forward_lstm/kernel' and
+ * 'bidirectional/backward_forward_lstm/kernel'.
+ */
+function keras3TfjsHalf(stored: string, want: string): boolean {
+  if (want.startsWith('forward_')) return stored === `forward_${want}`;
+  if (want.startsWith('backward_')) return stored === `backward_forward_${want.slice('backward_'.length)}`;
+  return false;
+}
+
+/**
  * How well a stored name fits an expected weight: 2 = same layer, weight name and
  * scopes (after dropping Keras cell scopes and a ':0' suffix); 1 = same layer and weight
  * name with no scope where one is expected (Keras 2 TimeDistributed stores
@@ -419,7 +431,7 @@ function fit(stored: string[], expected: ExpectedWeight): 0 | 1 | 2 {
   if (stored[stored.length - 1] !== want[want.length - 1]) return 0;
   const middle = stored.slice(1, -1);
   const wantMiddle = want.slice(0, -1);
-  const same = (m: readonly string[]): boolean => m.length === wantMiddle.length && m.every((c, i) => c === wantMiddle[i]);
+  const same = (m: readonly string[]): boolean => m.length === wantMiddle.length && m.every((c, i) => c === wantMiddle[i] || (i === 0 && keras3TfjsHalf(c, wantMiddle[0]!)));
   // A Keras cell scope is the last one; a layer may itself be named like one ('forward_encoder_cell').
   if (same(middle) || (middle.length > 0 && CELL_SCOPE.test(middle[middle.length - 1]!) && same(middle.slice(0, -1)))) return 2;
   if (middle.length === 0 && wantMiddle.length > 0) return 1;

@@ -1,7 +1,8 @@
 /**
  * loadModel: a model (Sequential or graph) from a TF.js layers-model — a Node path or file://
  * URL, an http(s):// URL (global fetch), or in-memory {modelJson, weightData} — or from a
- * Keras 3 `.keras` file (a path ending in .keras, or in-memory {kerasFile}; io/kerasFile.ts), or
+ * Keras 3 or tf.keras 2.13–2.15 `.keras` file (a path ending in .keras, or in-memory {kerasFile};
+ * io/kerasFile.ts; an HDF5 file under that name is read as .h5), or
  * from a Keras 2 `.h5` full-model file (a path ending in .h5, or {h5File}; io/kerasH5.ts).
  * Reads rnnkit's own files, tfjs's model.save output and tensorflowjs-converted Keras
  * models (several shards, quantized weights).
@@ -101,7 +102,7 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
   };
   check();
   const build = { maxBytes: o.maxBytes, checkFinite: o.checkFinite, compile: o.compile };
-  if (source !== null && typeof source === 'object' && 'kerasFile' in source) return modelFromKerasFile(fileBytes(source, 'kerasFile', what), 'the .keras file', build);
+  if (source !== null && typeof source === 'object' && 'kerasFile' in source) return kerasOrH5(fileBytes(source, 'kerasFile', what), 'the .keras file', build);
   if (source !== null && typeof source === 'object' && 'h5File' in source) return modelFromKerasH5(fileBytes(source, 'h5File', what), 'the .h5 file', build);
   if (source !== null && typeof source === 'object') {
     const s = source as { modelJson?: unknown; weightData?: unknown };
@@ -128,7 +129,7 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
   if (/\.keras$/i.test(source)) {
     const { bytes, where } = await readFileBounded(source, o.maxBytes, what);
     check();
-    return modelFromKerasFile(bytes, where, build);
+    return kerasOrH5(bytes, where, build);
   }
   if (/\.(h5|hdf5)$/i.test(source)) {
     const { bytes, where } = await readFileBounded(source, o.maxBytes, what);
@@ -142,6 +143,20 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
   const shards = await files.readShards(layout, check);
   check();
   return modelFromArtifacts(json, shards, files.where, build);
+}
+
+/** The HDF5 format signature, at the start of a file without a user block. */
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * A `.keras` file's bytes: a Keras 3 zip, or an HDF5 full-model file under that name, as
+ * tf.keras 2 writes with model.save('model.keras', save_format='h5') and reads back by its
+ * content (its load_model asks h5py whether a file is HDF5 before looking at the name).
+ * Such a file is read as the .h5 file it is; `where` says so in any error.
+ */
+function kerasOrH5(bytes: Uint8Array, where: string, build: Parameters<typeof modelFromKerasFile>[2]): Promise<Model> {
+  const hdf5 = bytes.byteLength >= HDF5_SIGNATURE.length && HDF5_SIGNATURE.every((b, i) => bytes[i] === b);
+  return hdf5 ? modelFromKerasH5(bytes, `${where} (an HDF5 full-model file under a .keras name, read as .h5)`, build) : modelFromKerasFile(bytes, where, build);
 }
 
 /** Redirects followed, each to the model.json's origin unless allowCrossOrigin. */

@@ -14,6 +14,7 @@ import { InputLayer } from '../layers/inputLayer.js';
 import type { Layer } from '../layers/layer.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
+import { Embedding } from '../layers/embedding.js';
 import { SymbolicTensor } from '../layers/node.js';
 import { lossFromConfig } from '../losses/index.js';
 import { optimizerFromConfig } from '../optimizers/index.js';
@@ -178,6 +179,31 @@ interface CallData {
   inputs: Ref[];
   states: Ref[];
   args: Record<string, boolean | number | string | null>;
+  /** A Keras 3 explicit `mask` argument: the tensor it names (checked in graphFromKeras). */
+  mask?: Ref;
+}
+
+/**
+ * Keras 3 writes a model cut from a trained one (a seq2seq inference encoder) with the
+ * mask an Embedding(mask_zero) computes as an op of its own: a 'NotEqual' entry
+ * (module keras.src.ops.numpy) computing not_equal(x, 0) of the Embedding's input, its
+ * output passed to the next layer as `mask=`. Each of its calls: the tensor compared.
+ */
+function notEqualZeroCalls(l: KerasLayerJSON & { module?: unknown }, at: string): Ref[] | null {
+  if (l?.class_name !== 'NotEqual' || typeof l.module !== 'string' || !l.module.startsWith('keras.src.ops')) return null;
+  const nodes = l.inbound_nodes ?? [];
+  if (!Array.isArray(nodes) || nodes.length === 0) throw new ModelFormatError(`${at}: a NotEqual op with no inbound nodes`);
+  return nodes.map((n, k) => {
+    const d = n as { args?: unknown; kwargs?: unknown };
+    const kw = d?.kwargs;
+    const noKwargs = kw === undefined || kw === null || (typeof kw === 'object' && Object.keys(kw).length === 0);
+    const args = Array.isArray(d?.args) ? d.args : null;
+    const ref = args !== null && args.length === 2 ? asRef(args[0], `${at}: inbound node ${k}`) : null;
+    if (ref === null || args![1] !== 0 || !noKwargs) {
+      throw new ModelFormatError(`${at}: inbound node ${k}: rnnkit reads a NotEqual op only as Keras 3 writes an Embedding's mask, not_equal(x, 0); got ${show(n)?.slice(0, 120)}`);
+    }
+    return ref;
+  });
 }
 
 function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Model {
@@ -186,11 +212,17 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
   // The layers, by name.
   const layers = new Map<string, Layer>();
   const pending: { layer: Layer; calls: CallData[]; at: string }[] = [];
+  const maskOps = new Map<string, Ref[]>();
   c.layers.forEach((l, i) => {
     const name = typeof l?.name === 'string' ? l.name : typeof l?.config?.name === 'string' ? (l.config.name as string) : undefined;
     const at = `${where}: layer ${i}${name === undefined ? '' : ` '${name}'`}`;
     if (name === undefined) throw new ModelFormatError(`${at}: no name`);
-    if (layers.has(name)) throw new ModelFormatError(`${where}: two layers are named '${name}'`);
+    if (layers.has(name) || maskOps.has(name)) throw new ModelFormatError(`${where}: two layers are named '${name}'`);
+    const compared = notEqualZeroCalls(l, at);
+    if (compared !== null) {
+      maskOps.set(name, compared);
+      return;
+    }
     const layer = layerOf({ class_name: l.class_name, config: { ...l.config, name } }, dialect, at);
     layers.set(name, layer);
     const nodes = l.inbound_nodes ?? [];
@@ -203,12 +235,29 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
   const made = new Map<string, SymbolicTensor[][]>();
   for (const [name, l] of layers) if (l instanceof InputLayer) made.set(name, [[l.output]]);
   const tensorOf = (r: Ref, at: string): SymbolicTensor | undefined => {
+    if (maskOps.has(r[0])) throw new ModelFormatError(`${at}: uses the output of the NotEqual op '${r[0]}' as an input; rnnkit takes it only as the mask argument of the layer after the Embedding whose mask it is`);
     if (!layers.has(r[0])) throw new ModelFormatError(`${at}: refers to layer '${r[0]}', which the model does not have`);
     const outs = made.get(r[0])?.[r[1]];
     if (outs === undefined) return undefined;
     const t = outs[r[2]];
     if (t === undefined) throw new ModelFormatError(`${at}: refers to output ${r[2]} of layer '${r[0]}' (node ${r[1]}), which has ${outs.length} output${outs.length === 1 ? '' : 's'}`);
     return t;
+  };
+  // An explicit mask is taken where it is the mask rnnkit passes on anyway: not_equal(x, 0)
+  // of x, the input of the Embedding(mask_zero) whose output is this call's one input.
+  const checkOwnEmbeddingMask = (call: CallData, at: string): void => {
+    const m = call.mask!;
+    const compared = maskOps.get(m[0])?.[m[1]];
+    const fail = (why: string): never => {
+      throw new ModelFormatError(`${at}: an explicit mask argument (${JSON.stringify(m)}) is not supported: ${why}; rnnkit takes one only where it equals the mask an Embedding(mask_zero) passes on (masks otherwise travel from Embedding(maskZero) or Masking)`);
+    };
+    if (compared === undefined || m[2] !== 0) return fail(`it is not the output of a NotEqual op computing not_equal(x, 0)`);
+    if (call.inputs.length !== 1) return fail(`the layer has ${call.inputs.length} inputs`);
+    const [src, node] = call.inputs[0]!;
+    const emb = layers.get(src);
+    if (!(emb instanceof Embedding) || !emb.maskZero) return fail(`the layer's input comes from '${src}', not from an Embedding with mask_zero`);
+    const embInput = pending.find((p) => p.layer === emb)?.calls[node]?.inputs;
+    if (embInput === undefined || embInput.length !== 1 || embInput[0]!.some((v, i) => v !== compared[i])) return fail(`it compares ${JSON.stringify(compared)}, not the input of '${src}'`);
   };
   // Calls run once their inputs exist (Keras's order: as listed, deferring what waits).
   let progress = true;
@@ -219,6 +268,7 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
       for (let k = next.get(p.layer)!; k < p.calls.length; k = next.get(p.layer)!) {
         const call = p.calls[k]!;
         const at = `${p.at}: inbound node ${k}`;
+        if (call.mask !== undefined) checkOwnEmbeddingMask(call, at);
         const ins = call.inputs.map((r) => tensorOf(r, at));
         const states = call.states.map((r) => tensorOf(r, at));
         if (ins.some((t) => t === undefined) || states.some((t) => t === undefined)) break;
@@ -331,6 +381,7 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
     throw new ModelFormatError(`${at}: expected a list of inputs or {args, kwargs}, got ${show(node)?.slice(0, 80)}`);
   }
   let states: Ref[] = [];
+  let mask: Ref | undefined;
   const args: CallData['args'] = {};
   const callOptions = (layer as unknown as { callOptions: readonly string[] }).callOptions ?? [];
   for (const [key, v] of Object.entries(kwargs)) {
@@ -339,7 +390,9 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
     if (name === 'initialState') {
       states = flatRefs(v, `${at}: initial_state`);
     } else if (name === 'mask') {
-      throw new ModelFormatError(`${at}: an explicit mask argument is not supported (masks travel from Embedding(maskZero) or Masking)`);
+      const refs = flatRefs(v, `${at}: mask`);
+      if (refs.length !== 1) throw new ModelFormatError(`${at}: an explicit mask argument must name one tensor, got ${refs.length}`);
+      mask = refs[0];
     } else if (CALL_OPTIONS[name] !== undefined || callOptions.includes(name)) {
       if (typeof v !== 'boolean' && typeof v !== 'number' && typeof v !== 'string') throw new ModelFormatError(`${at}: call option '${key}' must be a boolean, number or string`);
       args[CALL_OPTIONS[name] ?? name] = v;
@@ -349,7 +402,7 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   }
   // tfjs and Keras 2 pass a recurrent layer's initial states as extra inputs.
   if (states.length === 0 && takesStates(layer) && inputs.length > 1) states = inputs.splice(1);
-  return { inputs, states, args };
+  return { inputs, states, args, ...(mask === undefined ? {} : { mask }) };
 }
 
 function compileFromTrainingConfig(model: Model, config: TrainingConfig, state: Map<string, { data: Float32Array }>, tfjsState: readonly { name: string; data: Float32Array }[], where: string): void {
