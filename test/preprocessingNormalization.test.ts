@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
-import { ModelFormatError, Normalization, Sequential, exportOnnx, layers, loadModel, saveKerasFile, tensor, type Tensor } from '../src/index.js';
+import { ModelFormatError, Normalization, Sequential, exportOnnx, layers, loadModel, modelFromJson, saveKerasFile, tensor, type Tensor } from '../src/index.js';
 import { assertClose, randomArray } from './helpers/check.js';
 import { artifactsOf, randomInput } from './helpers/saving.js';
 
@@ -148,5 +148,19 @@ describe('options', () => {
     assert.throws(() => layers.normalization({ mean: 0, variance: 1 }).adapt([[1]]), /adapt sets them for a layer given neither/);
     assert.throws(() => layers.normalization().adapt([[1, Number.NaN]]), (e: unknown) => e instanceof ModelFormatError || /NaN/.test(String(e)));
     assert.throws(() => layers.normalization({ scale: 2 } as never), /unknown option 'scale'/);
+  });
+
+  it('a file whose shapes would size a parameter index or constants past the weight budget is refused before allocating (Normalization, PReLU with shared axes)', () => {
+    const json = (cls: string, config: Record<string, unknown>): string =>
+      JSON.stringify({
+        class_name: 'Sequential',
+        keras_version: '2.13.1',
+        backend: 'tensorflow',
+        config: { name: 's', layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, 3, 100000000], dtype: 'float32', name: 'in' } }, { class_name: cls, config: { name: 'big', ...config } }] },
+      });
+    const t0 = performance.now();
+    assert.throws(() => modelFromJson(json('Normalization', { axis: null, mean: 0.5, variance: 2 }), { maxBytes: 1e6 }), (e: unknown) => e instanceof ModelFormatError && /Normalization 'big': parameter index of 100000000 values would take the model's weights past/.test((e as Error).message));
+    assert.throws(() => modelFromJson(json('PReLU', { shared_axes: [1, 2] }), { maxBytes: 1e6 }), (e: unknown) => e instanceof ModelFormatError && /PReLU 'big': parameter index of 100000000 values/.test((e as Error).message));
+    assert.ok(performance.now() - t0 < 5000, 'refused before allocating');
   });
 });

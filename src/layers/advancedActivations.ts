@@ -291,7 +291,7 @@ export class PReLU extends SameShapeLayer {
 
   protected createWeights(inputShape: Shape, rng: Rng): void {
     const shared = new Set(this.sharedAxes ?? []);
-    const b = broadcastIndex(inputShape, (k) => shared.has(k + 1));
+    const b = broadcastIndex(inputShape, (k) => shared.has(k + 1), this.where);
     this.step = perStep(inputShape);
     this.alpha = this.addWeight('alpha', b.shape, this.alphaInitializer, rng, { regularizer: this.alphaRegularizer, constraint: this.alphaConstraint });
     this.alphaIndex = b.index;

@@ -4,7 +4,7 @@
  * axes. Layers run on buffers [B, T, …rest] (or [B, …rest] without a time axis), so the
  * parameter index of element j of a step is index[j] + t · timeStride.
  */
-import type { Shape } from './layer.js';
+import { chargeWeightBudget, type Shape } from './layer.js';
 
 export interface BroadcastIndex {
   /** The parameter's shape: the per-sample shape, 1 on the broadcast axes. */
@@ -20,7 +20,7 @@ export interface BroadcastIndex {
  * A rank-2 input ([batch, features]) has no time axis; otherwise axis 0 is time. The axes
  * after time must be known; time may be open only when broadcast.
  */
-export function broadcastIndex(sampleShape: Shape, broadcast: (axis: number) => boolean): BroadcastIndex {
+export function broadcastIndex(sampleShape: Shape, broadcast: (axis: number) => boolean, where: string): BroadcastIndex {
   const hasTime = sampleShape.length >= 2;
   const shape = sampleShape.map((d, k) => (broadcast(k) ? 1 : d!));
   // Row-major strides of the parameter; a broadcast axis has size 1 and adds nothing.
@@ -28,6 +28,8 @@ export function broadcastIndex(sampleShape: Shape, broadcast: (axis: number) => 
   const first = hasTime ? 1 : 0;
   const inner = sampleShape.slice(first) as number[];
   const size = inner.reduce((a, b) => a * b, 1);
+  // Sized by the input's shape, which a model file gives: counted like a weight before allocating.
+  chargeWeightBudget(size, `${where}: parameter index of ${size} values`);
   const index = new Int32Array(size);
   for (let j = 0; j < size; j++) {
     let rem = j;

@@ -745,7 +745,11 @@ export function withWeightBudget<T>(bytes: number, fn: () => T): T {
 
 let budget: { left: number; limit: number } | null = null;
 
-function chargeWeightBudget(size: number, what: string): void {
+/**
+ * Count `size` values a layer allocates against the loading model's budget (from its manifest
+ * and maxBytes), before allocating them: weights, and what a build sizes from a file's shapes.
+ */
+export function chargeWeightBudget(size: number, what: string): void {
   if (!Number.isSafeInteger(size) || size < 0 || size > 2 ** 31) {
     const message = `${what}: ${size} values is more than rnnkit can allocate for one weight`;
     throw budget === null ? new RangeError(message) : new ModelFormatError(message);

@@ -16,7 +16,7 @@ import { ModelFormatError, checkBoolean, show } from '../core/errors.js';
 import { formatShape, toTensor, type NestedArray, type Tensor } from '../core/tensor.js';
 import type { Rng } from '../core/rng.js';
 import { getInitializer } from '../initializers/index.js';
-import { SameShapeLayer, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
+import { SameShapeLayer, chargeWeightBudget, checkLayerOptions, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import { broadcastIndex } from './broadcast.js';
 
 export interface NormalizationArgs extends LayerArgs {
@@ -101,23 +101,29 @@ export class Normalization extends SameShapeLayer {
       throw new RangeError(`${this.where}: only the time axis (the first per-sample axis of a rank ≥ 3 input) may be open, got ${full}`);
     }
     const kept = this.keptAxes(inputShape);
-    if (this.inputMean !== null) this.constants(kept.map((k) => inputShape[k]!));
+    if (this.inputMean !== null) this.constants(kept.map((k) => inputShape[k]!), false);
     return [...inputShape];
   }
 
-  /** The constant mean and variance broadcast to the kept shape (Keras: aligned right to left). */
-  private constants(keptShape: number[]): [Float32Array, Float32Array] {
+  /**
+   * The constant mean and variance broadcast to the kept shape (Keras: aligned right to left),
+   * checked; with materialize false only checked (computeOutputShape: nothing allocated for the
+   * kept shape, which a file gives, before the build charges it to the weight budget).
+   */
+  private constants(keptShape: number[], materialize: boolean): [Float32Array, Float32Array] {
     const size = keptShape.reduce((a, b) => a * b, 1);
     const read = (v: number | NestedArray, what: string): Float32Array => {
       const t: Tensor = typeof v === 'number' ? toTensor([v], `${this.where}: ${what}`) : toTensor(v, `${this.where}: ${what}`);
       const shape = typeof v === 'number' ? [] : t.shape;
       if (!t.data.every((x) => Number.isFinite(x))) throw new RangeError(`${this.where}: ${what} holds a non-finite value`);
+      if (what === 'variance' && t.data.some((x) => x < 0)) throw new RangeError(`${this.where}: variance holds a negative value`);
       if (shape.length > keptShape.length) throw new RangeError(`${this.where}: ${what} of shape ${formatShape(shape)} has more axes than the ${keptShape.length} kept (axis ${show(this.axis)})`);
       // Right-aligned broadcast onto the kept shape.
       const aligned = [...new Array<number>(keptShape.length - shape.length).fill(1), ...shape];
       aligned.forEach((d, k) => {
         if (d !== 1 && d !== keptShape[k]) throw new RangeError(`${this.where}: ${what} of shape ${formatShape(shape)} does not broadcast to the kept axes' ${formatShape(keptShape)}`);
       });
+      if (!materialize) return new Float32Array(0);
       const out = new Float32Array(size);
       const strides = aligned.map((_, k) => aligned.slice(k + 1).reduce((a, b) => a * b, 1));
       for (let j = 0; j < size; j++) {
@@ -134,20 +140,20 @@ export class Normalization extends SameShapeLayer {
     };
     const m = read(this.inputMean!, 'mean');
     const v = read(this.inputVariance!, 'variance');
-    if (v.some((x) => x < 0)) throw new RangeError(`${this.where}: variance holds a negative value`);
     return [m, v];
   }
 
   protected createWeights(inputShape: Shape, rng: Rng): void {
     const kept = new Set(this.keptAxes(inputShape));
-    const b = broadcastIndex(inputShape, (k) => !kept.has(k));
+    const b = broadcastIndex(inputShape, (k) => !kept.has(k), this.where);
     this.keptShape = [...kept].map((k) => inputShape[k]!);
     this.paramShape = b.shape;
     this.index = b.index;
     this.timeStride = b.timeStride;
     this.step = b.index.length;
     if (this.inputMean !== null) {
-      [this.constMean, this.constVariance] = this.constants(this.keptShape);
+      chargeWeightBudget(2 * this.keptShape.reduce((a, d) => a * d, 1), `${this.where}: constant mean and variance`);
+      [this.constMean, this.constVariance] = this.constants(this.keptShape, true);
     } else {
       const opts = { trainable: false };
       this.meanW = this.addWeight('mean', this.keptShape, getInitializer('zeros', this.where), rng, opts);
