@@ -138,6 +138,19 @@ export abstract class ConvLayer1D extends Layer {
   protected kernel!: LayerWeight;
   protected bias: LayerWeight | null = null;
   protected k: Kernels = backend();
+  protected C = 0;
+  // the last forward's geometry (Tout: output steps), for backward
+  protected B = 0;
+  protected T = 0;
+  protected Tout = 0;
+  protected padLeft = 0;
+  protected x: Float32Array = new Float32Array(0);
+  protected cols: Float32Array = new Float32Array(0);
+  protected pre: Float32Array = new Float32Array(0);
+  protected out: Float32Array = new Float32Array(0);
+  protected dPre: Float32Array = new Float32Array(0);
+  protected dCols: Float32Array = new Float32Array(0);
+  protected dx: Float32Array = new Float32Array(0);
 
   protected constructor(args: ConvBaseArgs, className: string, prefix: string, own: readonly string[]) {
     super(args ?? {}, prefix);
@@ -203,19 +216,6 @@ export class Conv1D extends ConvLayer1D {
   readonly className = 'Conv1D';
   readonly padding: 'valid' | 'same' | 'causal';
   readonly groups: number;
-  private C = 0;
-  // the last forward's geometry, for backward
-  private B = 0;
-  private T = 0;
-  private Tout = 0;
-  private padLeft = 0;
-  private x: Float32Array = new Float32Array(0);
-  private cols: Float32Array = new Float32Array(0);
-  private pre: Float32Array = new Float32Array(0);
-  private out: Float32Array = new Float32Array(0);
-  private dPre: Float32Array = new Float32Array(0);
-  private dCols: Float32Array = new Float32Array(0);
-  private dx: Float32Array = new Float32Array(0);
 
   constructor(args: Conv1DArgs) {
     super(args, 'Conv1D', 'conv1d', ['groups']);

@@ -36,19 +36,6 @@ export class Conv1DTranspose extends ConvLayer1D {
   readonly className = 'Conv1DTranspose';
   readonly padding: 'valid' | 'same';
   readonly outputPadding: number | null;
-  private C = 0;
-  // the last forward's geometry, for backward
-  private B = 0;
-  private T = 0;
-  private Lout = 0;
-  private padLeft = 0;
-  private x: Float32Array = new Float32Array(0);
-  private cols: Float32Array = new Float32Array(0);
-  private pre: Float32Array = new Float32Array(0);
-  private out: Float32Array = new Float32Array(0);
-  private dPre: Float32Array = new Float32Array(0);
-  private dCols: Float32Array = new Float32Array(0);
-  private dx: Float32Array = new Float32Array(0);
 
   constructor(args: Conv1DTransposeArgs) {
     super(args, 'Conv1DTranspose', 'conv1d_transpose', ['outputPadding']);
@@ -107,7 +94,7 @@ export class Conv1DTranspose extends ConvLayer1D {
     const K = this.kernelSize;
     this.B = B;
     this.T = T;
-    this.Lout = Lout;
+    this.Tout = Lout;
     this.padLeft = pad;
     this.x = x;
     this.out = ensure(this.out, B * Lout * F);
@@ -119,7 +106,8 @@ export class Conv1DTranspose extends ConvLayer1D {
   }
 
   backward(dy: Float32Array, _B: number, _T: number, needDx: boolean): Float32Array | null {
-    const { B, T, Lout, C } = this;
+    const { B, T, C } = this;
+    const Lout = this.Tout;
     const F = this.filters;
     const K = this.kernelSize;
     this.dPre = ensure(this.dPre, B * Lout * F);
