@@ -54,6 +54,7 @@ import { model as functionalModel, type Model } from '../../models/model.js';
 import { readFileBounded, isNode } from '../node.js';
 import { isLfsPointer } from '../lfsPointer.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
+import { loopRefusal, rewriteLoops } from './loop.js';
 
 export interface OnnxLoadOptions {
   /** Most bytes of the file (and of all its tensors) accepted. Default 2^31. */
@@ -344,6 +345,8 @@ export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Mod
   } catch (e) {
     throw textInstead(bytes, where) ?? e;
   }
+  // tf2onnx's Loop form of Keras recurrent layers becomes the ONNX recurrent op (loop.ts).
+  m = rewriteLoops(m, o.maxBytes);
   const budget = { left: o.maxBytes };
   const consts = new Map<string, Const>();
   for (const t of m.graph.initializers) {
@@ -389,7 +392,7 @@ function checkOps(m: ModelData, refused: Set<NodeData>): string[] {
     const before = p.length;
     const allowed = OPS[n.opType];
     if (n.domain !== '' && n.domain !== 'ai.onnx') p.push(`op ${nodeLabel(n)} of domain '${n.domain}'`);
-    else if (allowed === undefined) p.push(`op ${nodeLabel(n)}`);
+    else if (allowed === undefined) p.push(loopRefusal(n) ?? `op ${nodeLabel(n)}`);
     else {
       for (const [k, v] of n.attributes) {
         if (!allowed.includes(k)) p.push(`${nodeLabel(n)}: attribute '${k}' (${n.opType} is read with ${allowed.length === 0 ? 'no attributes' : allowed.join(', ')})`);
