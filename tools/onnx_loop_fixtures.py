@@ -196,23 +196,25 @@ def tm_to_bm(g, pre, seq):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    T, F, H = 5, 3, 4
+    F, H = 3, 4
     # LSTM returning sequences, then a Dense per step.
-    model('lstm_seq', lambda g, x: dense(g, 'dense', tm_to_bm(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, T, F, H)[0]), H, 2), rank=3)
+    model('lstm_seq', lambda g, x: dense(g, 'dense', tm_to_bm(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, 5, F, H)[0]), H, 2), rank=3, T=5)
     # LSTM with relu activation, last output (Slice -1: of the scan), Dense sigmoid.
-    model('lstm_relu_last', lambda g, x: dense(g, 'dense', last_step(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, T, F, H, act='Relu')[0]), H, 1, 'Sigmoid'))
+    model('lstm_relu_last', lambda g, x: dense(g, 'dense', last_step(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, 7, F, H, act='Relu')[0]), H, 1, 'Sigmoid'), T=7)
     # Stacked Keras 3 GRUs: the second's final state from the Loop's carried h.
-    model('gru_stack', lambda g, x: dense(g, 'dense', rec_layer(g, 'GRU', 'gru_1', tm_to_bm(g, 'gru', rec_layer(g, 'GRU', 'gru', x, T, F, H)[0]), T, H, 3)[1][0], 3, 2))
-    # SimpleRNN returning sequences.
-    model('simple_rnn_seq', lambda g, x: tm_to_bm(g, 'simple_rnn', rec_layer(g, 'RNN', 'simple_rnn', x, T, F, H)[0]), rank=3)
+    model('gru_stack', lambda g, x: dense(g, 'dense', rec_layer(g, 'GRU', 'gru_1', tm_to_bm(g, 'gru', rec_layer(g, 'GRU', 'gru', x, 4, F, H)[0]), 4, H, 3)[1][0], 3, 2), T=4)
+    # SimpleRNN returning sequences, one step long.
+    model('simple_rnn_seq', lambda g, x: tm_to_bm(g, 'simple_rnn', rec_layer(g, 'RNN', 'simple_rnn', x, 1, F, H)[0]), rank=3, T=1)
+
     # Batch fixed to 1 (tf2onnx's Reshape transposes, Gemm with a squeezed h·R), two stacked LSTMs, opset 15.
     def batch1(g, x):
-        s1, _ = rec_layer(g, 'LSTM', 'lstm', x, T, F, H, batch1=True)
+        s1, _ = rec_layer(g, 'LSTM', 'lstm', x, 6, F, H, batch1=True)
         # tf2onnx's Reshape of the first scan output [T, 1, H] to [T, 1, H] (its transpose pair folded)
-        s2, _ = rec_layer(g, 'LSTM', 'lstm_1', s1, T, H, 3, batch1=True)
+        s2, _ = rec_layer(g, 'LSTM', 'lstm_1', s1, 6, H, 3, batch1=True)
         return dense(g, 'dense', last_step(g, 'lstm_1', s2), 3, 1)
-    model('lstm_batch1_stack', batch1, batch1=True, opset=15)
+    model('lstm_batch1_stack', batch1, batch1=True, opset=15, T=6)
     # Refused: a swapped gate, an extra op on h, a mask select, a condition that stops a step early.
+    T = 5
     model('bad_lstm_swap', lambda g, x: last_step(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, T, F, H, tamper='swap')[0]))
     model('bad_gru_swap', lambda g, x: last_step(g, 'gru', rec_layer(g, 'GRU', 'gru', x, T, F, H, tamper='swap')[0]))
     model('bad_lstm_extra', lambda g, x: last_step(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, T, F, H, tamper='extra')[0]))
