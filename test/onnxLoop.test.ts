@@ -4,7 +4,7 @@
  * them (tools/onnx_loop_fixtures.py), and tampered ones. loadOnnx + predict must give
  * onnxruntime-node's outputs on the same file at several batch sizes; a Loop whose body is
  * not the cell it looks like (a swapped gate, an extra op, a mask select, a condition that
- * stops early) is refused with the reason, never imported.
+ * stops early, a Loop inside) is refused with the reason, never imported.
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -45,6 +45,8 @@ describe("ONNX import: tf2onnx's Loop form of Keras recurrent layers", () => {
     { name: 'lstm_relu_last', T: 7, batches: [1, 3], layers: ['LSTM relu sigmoid false', 'Dense sigmoid'] },
     { name: 'gru_stack', T: 4, batches: [1, 2, 4], layers: ['GRU tanh sigmoid true true', 'GRU tanh sigmoid false true', 'Dense linear'] },
     { name: 'simple_rnn_seq', T: 1, batches: [1, 3], layers: ['SimpleRNN tanh true'] },
+    // tf.keras GRU(reset_after=False): h·R[:, :2H] and (r ⊙ h)·R[:, 2H:] in the body.
+    { name: 'gru_reset_before_last', T: 6, batches: [1, 2], layers: ['GRU tanh sigmoid false false'] },
     // The file runs at batch 1 only (its Reshapes are transposes there); the imported layers run any batch.
     { name: 'lstm_batch1_stack', T: 6, batches: [1], layers: ['LSTM tanh sigmoid true', 'LSTM tanh sigmoid false', 'Dense linear'] },
   ];
@@ -81,6 +83,8 @@ describe("ONNX import: tf2onnx's Loop form of Keras recurrent layers", () => {
     ['bad_gru_swap', /op Loop 'sequential\/gru\/while_loop_\d+': not read as a Keras recurrent layer: its body does not compute a Keras GRU cell/],
     ['bad_lstm_extra', /op Loop 'sequential\/lstm\/while_loop_\d+': not read as a Keras recurrent layer: its body does not compute a Keras LSTM cell/],
     ['bad_rnn_mask', /op Loop 'sequential\/simple_rnn\/while_loop_\d+': not read as a Keras recurrent layer: the body's op Where '[^']+' \(a mask select/],
+    // A Loop in the body: its graph (two levels down) is not decoded, and the op is named.
+    ['bad_rnn_nested', /op Loop 'sequential\/simple_rnn\/while_loop_\d+': not read as a Keras recurrent layer: the body's op Loop 'simple_rnn\/while\/inner_loop_\d+'/],
     ['bad_lstm_early', /op Loop 'sequential\/lstm\/while_loop_\d+': not read as a Keras recurrent layer: the condition stops the loop after step 4 of 5/],
   ];
   for (const [name, why] of refused) {

@@ -15,7 +15,9 @@ structures of such files published on GitHub (tf2onnx 1.16.1 and 1.17.0, opsets 
 - x_t is read inside the body by Gather(x time-major, counter) from the outer graph;
 - LSTM: x·W + h·R, + b, Split into 4 (Keras i, f, c, o), activations as Keras has them;
   GRU (Keras 3, reset_after): bias [2, 3H] Split and Squeezed, x·W + b0 Split into 3, h·R +
-  b1 Sliced into 3, z, r, h~ = tanh(x_h + r · (h·R)_h), h' = z·h + (1 - z)·h~;
+  b1 Sliced into 3, z, r, h~ = tanh(x_h + r · (h·R)_h), h' = z·h + (1 - z)·h~; tf.keras's
+  reset_after=False GRU (not seen published; from its GRUCell code): bias [3H], h·R[:, :2H],
+  h~ = tanh(x_h + (r · h)·R[:, 2H:]);
   SimpleRNN: tanh(x·W + b + h·R);
 - the zero initial states are Expand(0, [Shape(x)[0], H]) (dynamic batch), or with a batch
   fixed to 1 a [1, H] zeros initializer, the time-major transposes Reshapes ([1, T, F] →
@@ -73,11 +75,14 @@ def cell_body(kind, pre, xs_name, T, F, H, batch1=False, act='Tanh', rec='Sigmoi
     ctr = helper.make_tensor_value_info(f'{pre}_while_placeholder:0', TensorProto.INT32, [])
     hs = helper.make_tensor_value_info(f'{pre}_while_placeholder_2:0', TensorProto.FLOAT, [B, H])
     states = [hs]
+    reset_before = kind == 'GRU0'  # Keras GRU(reset_after=False): bias [3H], (r ⊙ h)·R_h
+    if reset_before:
+        kind = 'GRU'
     if kind == 'LSTM':
         states.append(helper.make_tensor_value_info(f'{pre}_while_placeholder_3:0', TensorProto.FLOAT, [B, H]))
     G_ = {'LSTM': 4, 'GRU': 3, 'RNN': 1}[kind]
     W, R = f32(F, G_ * H), f32(H, G_ * H)
-    bias = f32(2, G_ * H, scale=0.3) if kind == 'GRU' else f32(G_ * H, scale=0.3)
+    bias = f32(2, G_ * H, scale=0.3) if kind == 'GRU' and not reset_before else f32(G_ * H, scale=0.3)
     wins = [helper.make_tensor_value_info(f'{pre}_while_{k}_readvariableop_resource_0:0', TensorProto.FLOAT, list(a.shape)) for k, a in (('cast', W), ('cast_1', R), ('bias', bias))]
     Wn, Rn, bn = (v.name for v in wins)
     h = hs.name
@@ -105,6 +110,19 @@ def cell_body(kind, pre, xs_name, T, F, H, batch1=False, act='Tanh', rec='Sigmoi
         c2 = b.op('Add', [b.op('Mul', [gf, c], what='lstm_cell/mul'), b.op('Mul', [gi, gg], what='lstm_cell/mul_1')], what='lstm_cell/add_1')
         h2 = b.op('Mul', [go, b.op(act, [c2], what='lstm_cell/Tanh_1')], what='lstm_cell/mul_2')
         new_states = [h2, c2]
+    elif reset_before:
+        # tf.keras GRUCell, reset_after=False: x·W + b split in 3; h·R[:, :2H] split in 2; (r ⊙ h)·R[:, 2H:]
+        xz, xr, xh = b.op('Split', [b.op('Add', [b.op('MatMul', [xt, Wn], what='gru_cell/MatMul'), bn], what='gru_cell/BiasAdd')], n_out=3, what='gru_cell/split', axis=1)
+        def rk(lo, hi):
+            return b.op('Slice', [Rn, b.init('starts', np.array([0, lo], np.int64)), b.init('ends', np.array([2147483647, hi], np.int64)), b.init('axes', np.array([0, 1], np.int64))], what='gru_cell/strided_slice')
+        rz, rr = b.op('Split', [b.op('MatMul', [h, rk(0, 2 * H)], what='gru_cell/MatMul_1')], n_out=2, what='gru_cell/split_1', axis=1)
+        z = b.op(rec, [b.op('Add', [xz, rz], what='gru_cell/add')], what='gru_cell/Sigmoid')
+        r = b.op(rec, [b.op('Add', [xr, rr], what='gru_cell/add_1')], what='gru_cell/Sigmoid_1')
+        rh = b.op('MatMul', [b.op('Mul', [r, h], what='gru_cell/mul'), rk(2 * H, 3 * H)], what='gru_cell/MatMul_2')
+        hh = b.op(act, [b.op('Add', [xh, rh], what='gru_cell/add_2')], what='gru_cell/Tanh')
+        onef = b.init('sub/x', np.array(1, np.float32))
+        h2 = b.op('Add', [b.op('Mul', [z, h], what='gru_cell/mul_1'), b.op('Mul', [b.op('Sub', [onef, z], what='gru_cell/sub'), hh], what='gru_cell/mul_2')], what='gru_cell/add_3')
+        new_states = [h2]
     elif kind == 'GRU':
         b0, b1 = b.op('Split', [bn], n_out=2, what='gru_cell/split', axis=0)
         ax0 = b.init('axes_const', np.array([0], np.int64))
@@ -130,6 +148,12 @@ def cell_body(kind, pre, xs_name, T, F, H, batch1=False, act='Tanh', rec='Sigmoi
         new_states = [h2]
     if tamper == 'extra':
         new_states[0] = b.op('Mul', [new_states[0], b.init('scale', np.array(1.5, np.float32))], what='extra/mul')
+    if tamper == 'nested':
+        # h' through a one-step Loop of its own (a graph two levels down, which loadOnnx does not decode)
+        ib = helper.make_graph([helper.make_node('Identity', ['ic'], ['ic2']), helper.make_node('Identity', ['iv'], ['iv2'])], 'inner',
+                               [helper.make_tensor_value_info('ii', TensorProto.INT64, []), helper.make_tensor_value_info('ic', TensorProto.BOOL, []), helper.make_tensor_value_info('iv', TensorProto.FLOAT, [B, H])],
+                               [helper.make_tensor_value_info('ic2', TensorProto.BOOL, []), helper.make_tensor_value_info('iv2', TensorProto.FLOAT, [B, H])])
+        new_states[0] = b.op('Loop', [b.init('one', np.array(1, np.int64)), '', new_states[0]], what='inner_loop', body=ib)
     if tamper == 'mask':
         # a Where on a step mask read from the outer graph, as a Masking layer's body has (here a constant mask)
         m = b.op('Gather', [b.init('mask', np.ones((T, 1, 1), bool)), ctr.name], what='TensorArrayV2Read_1/TensorListGetItem')
@@ -220,6 +244,9 @@ def main():
     model('bad_lstm_extra', lambda g, x: last_step(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, T, F, H, tamper='extra')[0]))
     model('bad_rnn_mask', lambda g, x: last_step(g, 'simple_rnn', rec_layer(g, 'RNN', 'simple_rnn', x, T, F, H, tamper='mask')[0]))
     model('bad_lstm_early', lambda g, x: rec_layer(g, 'LSTM', 'lstm', x, T, F, H, tamper='early')[1][0])
+    model('bad_rnn_nested', lambda g, x: last_step(g, 'simple_rnn', rec_layer(g, 'RNN', 'simple_rnn', x, T, F, H, tamper='nested')[0]))
+    # tf.keras GRU(reset_after=False), last output.
+    model('gru_reset_before_last', lambda g, x: last_step(g, 'gru', rec_layer(g, 'GRU0', 'gru', x, 6, F, H)[0]), T=6)
 
 
 if __name__ == '__main__':

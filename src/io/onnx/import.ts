@@ -346,7 +346,7 @@ export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Mod
     throw textInstead(bytes, where) ?? e;
   }
   // tf2onnx's Loop form of Keras recurrent layers becomes the ONNX recurrent op (loop.ts).
-  m = rewriteLoops(m, o.maxBytes);
+  m = rewriteLoops(m, where, o.maxBytes);
   const budget = { left: o.maxBytes };
   const consts = new Map<string, Const>();
   for (const t of m.graph.initializers) {

@@ -62,11 +62,19 @@ export function loopRefusal(n: NodeData): string | undefined {
 
 /** Any interpreted value past this many elements is refused (bodies of cells need B · 4H). */
 const MAX_ELEMS = 1 << 22;
+/** Most multiply-adds the products of all bodies may take (a body of huge products is refused, not run for minutes). */
+const MAX_WORK = 5e8;
 /** Most steps whose counter and condition are evaluated. */
 const MAX_TRIPS = 1_000_000;
 const TOL = 1e-9;
 
 class Refused extends Error {}
+
+/** Bytes left for the bodies' tensors (maxBytes), multiply-adds left for their products. */
+interface Budget {
+  left: number;
+  work: number;
+}
 
 interface Arr {
   readonly dims: readonly number[];
@@ -79,7 +87,7 @@ const label = (n: NodeData): string => `${n.opType} '${n.name || n.outputs[0] ||
 const size = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
 /** A TensorProto's values as float64, its element count checked against its bytes and maxBytes first. */
-function readTensor(t: TensorData, maxBytes: number, budget: { left: number }): Arr {
+function readTensor(t: TensorData, maxBytes: number, budget: Budget): Arr {
   const what = `tensor '${t.name}' (byte ${t.offset})`;
   if (t.external) throw new Refused(`${what} keeps its data in an external file`);
   const elem = ({ 1: 4, 6: 4, 7: 8, 9: 1, 11: 8 } as Record<number, number>)[t.dtype];
@@ -220,7 +228,7 @@ function range(lo: number, hi: number, step: number): number[] {
   return r;
 }
 
-function constantOf(n: NodeData, maxBytes: number, budget: { left: number }): Arr {
+function constantOf(n: NodeData, maxBytes: number, budget: Budget): Arr {
   const [key, a] = [...n.attributes][0] ?? [];
   if (n.attributes.size !== 1 || a === undefined) throw new Refused(`${label(n)}: expected one value attribute`);
   if (key === 'value' && a.type === 'tensor') return readTensor(a.value, maxBytes, budget);
@@ -234,7 +242,7 @@ function constantOf(n: NodeData, maxBytes: number, budget: { left: number }): Ar
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** One op on its input values; returns its outputs. */
-function evalOp(n: NodeData, ins: (Arr | undefined)[], opset: number, maxBytes: number, budget: { left: number }): Arr[] {
+function evalOp(n: NodeData, ins: (Arr | undefined)[], opset: number, maxBytes: number, budget: Budget): Arr[] {
   const x = ins[0];
   const need = (k: number): Arr => {
     const v = ins[k];
@@ -288,6 +296,8 @@ function evalOp(n: NodeData, ins: (Arr | undefined)[], opset: number, maxBytes: 
       const [k2, c] = tb ? [b.dims[1]!, b.dims[0]!] : [b.dims[0]!, b.dims[1]!];
       if (k !== k2) throw new Refused(`${label(n)}: inner sizes ${k} and ${k2} differ`);
       const alpha = gemm ? attrNum(n, 'alpha', 1) : 1;
+      budget.work -= m * k * c;
+      if (budget.work < 0) throw new Refused(`${label(n)}: the body's products take more than ${MAX_WORK} multiply-adds`);
       const out = make([m, c], 'f', n);
       for (let i = 0; i < m; i++)
         for (let j = 0; j < c; j++) {
@@ -480,7 +490,7 @@ interface Outer {
   readonly uses: ReadonlyMap<string, number>;
   readonly opset: number;
   readonly maxBytes: number;
-  readonly budget: { left: number };
+  readonly budget: Budget;
   /** Scan output name of each Loop already recognized → its record. */
   readonly scans: Map<string, Recognized>;
   readonly names: Set<string>;
@@ -676,8 +686,18 @@ function recognize(loop: NodeData, o: Outer): Recognized {
   }
 
   // Kernel, recurrent kernel: the weights multiplied with x_t and with a state.
+  // A product's B may be a weight or a part of one (Keras's reset-before GRU multiplies h by
+  // recurrent_kernel[:, :2H] and r ⊙ h by recurrent_kernel[:, 2H:]): Slice / Split / Identity
+  // of one weight and constants.
+  type W = (typeof weights)[number];
+  const partOf = new Map<string, W>(weights.map((w) => [w.name, w]));
+  for (const n of body.nodes) {
+    if (n.opType !== 'Slice' && n.opType !== 'Split' && n.opType !== 'Identity') continue;
+    const w = partOf.get(n.inputs[0] ?? '');
+    if (w !== undefined && n.inputs.slice(1).every((i) => i === '' || consts.has(i))) for (const out of n.outputs) partOf.set(out, w);
+  }
   const products = body.nodes.filter((n) => n.opType === 'MatMul' || n.opType === 'Gemm');
-  const weightOf = (a: string): { idx: number; name: string; arr: Arr }[] => products.filter((p) => p.inputs[0] === a).map((p) => weights.find((w) => w.name === p.inputs[1])).filter((w): w is { idx: number; name: string; arr: Arr } => w !== undefined);
+  const weightOf = (a: string): W[] => [...new Set(products.filter((p) => p.inputs[0] === a).map((p) => partOf.get(p.inputs[1] ?? '')).filter((w): w is W => w !== undefined))];
   const kw = weightOf(xtName);
   const hIdx = stateIns.findIndex((s) => weightOf(s).length > 0);
   const rw = hIdx < 0 ? [] : weightOf(stateIns[hIdx]!);
@@ -886,7 +906,7 @@ function build(loop: NodeData, o: Outer, cell: Cell, xsName: string, M: number, 
  * the module comment); other Loops stay, with their reason for loopRefusal. A model without
  * Loops comes back as it is.
  */
-export function rewriteLoops(m: ModelData, maxBytes: number): ModelData {
+export function rewriteLoops(m: ModelData, where: string, maxBytes: number): ModelData {
   const g = m.graph;
   if (!g.nodes.some((n) => n.opType === 'Loop' && (n.domain === '' || n.domain === 'ai.onnx'))) return m;
   const producer = new Map<string, NodeData>();
@@ -907,7 +927,7 @@ export function rewriteLoops(m: ModelData, maxBytes: number): ModelData {
     uses,
     opset: m.opsets.get('') ?? 0,
     maxBytes,
-    budget: { left: maxBytes },
+    budget: { left: maxBytes, work: MAX_WORK },
     scans: new Map(),
     names,
   };
@@ -922,6 +942,7 @@ export function rewriteLoops(m: ModelData, maxBytes: number): ModelData {
       const seq = n.outputs[n.outputs.length - 1] ?? '';
       if (seq !== '') o.scans.set(seq, r);
     } catch (e) {
+      if (e instanceof ModelFormatError) throw new ModelFormatError(`${where}: ${label(n)}: ${e.message}`);
       if (!(e instanceof Refused)) throw e;
       const refusal = `op ${label(n)}: not read as a Keras recurrent layer: ${e.message}`;
       refusals.set(n, refusal);
