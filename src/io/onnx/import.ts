@@ -1,8 +1,10 @@
 /**
  * ONNX import: `loadOnnx(source)` reads the recurrent subset real exporters write —
  * `torch.onnx.export` of nn.Embedding / nn.RNN / nn.LSTM / nn.GRU / nn.Linear and activation
- * ops, tf2onnx's of Keras LSTM layers where it writes the LSTM op, and rnnkit's own
- * exportOnnx — into an ordinary rnnkit model (a Sequential where the
+ * ops, tf2onnx's of Keras LSTM layers where it writes the LSTM op, tf2onnx's Loop form of
+ * Keras LSTM / GRU / SimpleRNN layers (loop.ts first replaces each Loop it proves to be a
+ * Keras cell by the ONNX recurrent op; the others are refused with its reason), and rnnkit's
+ * own exportOnnx — into an ordinary rnnkit model (a Sequential where the
  * graph is a chain, else a graph Model) that predicts, streams, trains and saves as any other.
  *
  * The ONNX graph is not executed; it is read by abstract interpretation in node order. Every
