@@ -4,7 +4,8 @@
  * them (tools/onnx_loop_fixtures.py), and tampered ones. loadOnnx + predict must give
  * onnxruntime-node's outputs on the same file at several batch sizes; a Loop whose body is
  * not the cell it looks like (a swapped gate, an extra op, a mask select, a condition that
- * stops early, a Loop inside) is refused with the reason, never imported.
+ * stops early, a Loop inside, an output that depends on the step number, a non-zero initial
+ * state) is refused with the reason, never imported.
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -85,6 +86,9 @@ describe("ONNX import: tf2onnx's Loop form of Keras recurrent layers", () => {
     ['bad_rnn_mask', /op Loop 'sequential\/simple_rnn\/while_loop_\d+': not read as a Keras recurrent layer: the body's op Where '[^']+' \(a mask select/],
     // A Loop in the body: its graph (two levels down) is not decoded, and the op is named.
     ['bad_rnn_nested', /op Loop 'sequential\/simple_rnn\/while_loop_\d+': not read as a Keras recurrent layer: the body's op Loop 'simple_rnn\/while\/inner_loop_\d+'/],
+    // h' + 0 · counter: equal to the cell at every step checked, but refused by the dependency analysis.
+    ['bad_lstm_stepdep', /op Loop 'sequential\/lstm\/while_loop_\d+': not read as a Keras recurrent layer: output '[^']+' depends on the step number other than through x_t/],
+    ['bad_rnn_init', /op Loop 'sequential\/simple_rnn\/while_loop_\d+': not read as a Keras recurrent layer: loop-carried value 1 \('sequential\/simple_rnn\/h0_\d+:0'\): an initial state loadOnnx cannot prove to be zeros/],
     ['bad_lstm_early', /op Loop 'sequential\/lstm\/while_loop_\d+': not read as a Keras recurrent layer: the condition stops the loop after step 4 of 5/],
   ];
   for (const [name, why] of refused) {

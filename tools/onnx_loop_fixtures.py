@@ -25,8 +25,9 @@ structures of such files published on GitHub (tf2onnx 1.16.1 and 1.17.0, opsets 
 - return_sequences false: Slice(seq, -1:) then Squeeze(0) of the scan output, or the final
   state (the Loop's carried h output).
 
-Tampered variants (a swapped gate, an extra op, a mask select, an early-stopping condition)
-must be refused by loadOnnx. test/onnxLoop.test.ts runs every model with onnxruntime-node and
+Tampered variants (a swapped gate, an extra op, a mask select, an early-stopping condition,
+an output that depends on the step number, a non-zero initial state, a Loop in the body) must
+be refused by loadOnnx. test/onnxLoop.test.ts runs every model with onnxruntime-node and
 compares loadOnnx + predict with it. Weights are seeded; files are a few KB.
 """
 import os
@@ -154,6 +155,9 @@ def cell_body(kind, pre, xs_name, T, F, H, batch1=False, act='Tanh', rec='Sigmoi
                                [helper.make_tensor_value_info('ii', TensorProto.INT64, []), helper.make_tensor_value_info('ic', TensorProto.BOOL, []), helper.make_tensor_value_info('iv', TensorProto.FLOAT, [B, H])],
                                [helper.make_tensor_value_info('ic2', TensorProto.BOOL, []), helper.make_tensor_value_info('iv2', TensorProto.FLOAT, [B, H])])
         new_states[0] = b.op('Loop', [b.init('one', np.array(1, np.int64)), '', new_states[0]], what='inner_loop', body=ib)
+    if tamper == 'stepdep':
+        # h' + 0 · counter: equal to the cell at every step, but a function of the step number
+        new_states[0] = b.op('Add', [new_states[0], b.op('Mul', [b.op('Cast', [ctr.name], what='stepdep/cast', to=1), b.init('zero', np.array(0, np.float32))], what='stepdep/mul')], what='stepdep/add')
     if tamper == 'mask':
         # a Where on a step mask read from the outer graph, as a Masking layer's body has (here a constant mask)
         m = b.op('Gather', [b.init('mask', np.ones((T, 1, 1), bool)), ctr.name], what='TensorArrayV2Read_1/TensorListGetItem')
@@ -170,7 +174,7 @@ def cell_body(kind, pre, xs_name, T, F, H, batch1=False, act='Tanh', rec='Sigmoi
     return body, (W, R, bias), len(states)
 
 
-def rec_layer(g, kind, pre, x, T, F, H, batch1=False, **kw):
+def rec_layer(g, kind, pre, x, T, F, H, batch1=False, init_h=None, **kw):
     """A Keras layer as tf2onnx's Loop: x [B, T, F] → (scan [T, B, H], final states)."""
     if batch1:
         xs = g.op('Reshape', [x, g.init('new_shape', np.array([T, 1, F], np.int64))], what=f'{pre}/transpose')
@@ -184,7 +188,7 @@ def rec_layer(g, kind, pre, x, T, F, H, batch1=False, **kw):
     body, (W, R, bias), S = cell_body(kind, pre, xs, T, F, H, batch1=batch1, **kw)
     M = g.init(f'{pre}/Max', np.array(T, np.int64))
     c0 = g.op('And', [g.op('Less', [g.init('zero', np.array(0, np.float32)), g.init('T', np.array(T, np.float32))], what=f'{pre}/while/Less'), g.init('true', np.array(True))], what=f'{pre}/while/LogicalAnd')
-    ins = [M, c0, g.init(f'{pre}/while/loop_counter', np.array(0, np.int32))] + [zeros] * S + [g.init(f'{pre}/kernel', W), g.init(f'{pre}/recurrent_kernel', R), g.init(f'{pre}/bias', bias)]
+    ins = [M, c0, g.init(f'{pre}/while/loop_counter', np.array(0, np.int32))] + [zeros if init_h is None else g.init(f'{pre}/h0', init_h)] * S + [g.init(f'{pre}/kernel', W), g.init(f'{pre}/recurrent_kernel', R), g.init(f'{pre}/bias', bias)]
     outs = g.op('Loop', ins, n_out=1 + S + 3 + 1, what=f'{pre}/while_loop', body=body)
     return outs[-1], outs[1:1 + S]
 
@@ -247,6 +251,8 @@ def main():
     model('bad_rnn_nested', lambda g, x: last_step(g, 'simple_rnn', rec_layer(g, 'RNN', 'simple_rnn', x, T, F, H, tamper='nested')[0]))
     # tf.keras GRU(reset_after=False), last output.
     model('gru_reset_before_last', lambda g, x: last_step(g, 'gru', rec_layer(g, 'GRU0', 'gru', x, 6, F, H)[0]), T=6)
+    model('bad_lstm_stepdep', lambda g, x: last_step(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, T, F, H, tamper='stepdep')[0]))
+    model('bad_rnn_init', lambda g, x: last_step(g, 'simple_rnn', rec_layer(g, 'RNN', 'simple_rnn', x, T, F, H, init_h=np.full((1, H), 0.25, np.float32))[0]))
 
 
 if __name__ == '__main__':
