@@ -943,6 +943,8 @@ export function rewriteLoops(m: ModelData, where: string, maxBytes: number): Mod
       if (seq !== '') o.scans.set(seq, r);
     } catch (e) {
       if (e instanceof ModelFormatError) throw new ModelFormatError(`${where}: ${label(n)}: ${e.message}`);
+      // A body the interpreter's checks missed is still a bad file, not a crash (as in the importer).
+      if (e instanceof RangeError || e instanceof TypeError) throw Object.assign(new ModelFormatError(`${where}: ${label(n)}: ${e.message}`), { cause: e });
       if (!(e instanceof Refused)) throw e;
       const refusal = `op ${label(n)}: not read as a Keras recurrent layer: ${e.message}`;
       refusals.set(n, refusal);
