@@ -26,6 +26,7 @@ import { Tensor } from '../core/tensor.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { InputLayer } from '../layers/inputLayer.js';
 import { withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
+import { MultiHeadAttention } from '../layers/multiHeadAttention.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { Model } from '../models/model.js';
@@ -180,6 +181,13 @@ function layerPaths(layer: Layer, json: unknown, prefix: string, out: Map<LayerW
   } else if (layer instanceof TimeDistributed) {
     const c = (json as { config?: { layer?: unknown } } | null)?.config?.layer ?? null;
     layerPaths(layer.layer, c, `${prefix}layer/`, out, where);
+  } else if (layer instanceof MultiHeadAttention) {
+    // Its variables belong to its EinsumDense sublayers, saved under the layer's properties
+    // query_dense, key_dense, value_dense and output_dense (Keras ≥ 3.0.3), kernel then bias.
+    for (const w of layer.weights) {
+      const [dense, v] = w.name.split('/') as [string, string];
+      out.set(w, `${prefix}${dense === 'attention_output' ? 'output' : dense}_dense/vars/${v === 'kernel' ? 0 : 1}`);
+    }
   } else {
     const vars = layer instanceof Recurrent ? `${prefix}cell/vars` : `${prefix}vars`;
     layer.weights.forEach((w, i) => out.set(w, `${vars}/${i}`));

@@ -354,6 +354,8 @@ const CALL_OPTIONS: Record<string, string> = table({ training: 'training' });
 function readCall(node: unknown, layer: Layer, at: string): CallData {
   let inputs: Ref[];
   let kwargs: Record<string, unknown> = {};
+  const keywordInputs = (layer as { keywordInputs?: readonly string[] }).keywordInputs ?? [];
+  const refused = (layer as { refusedCallArgs?: Readonly<Record<string, string>> }).refusedCallArgs ?? {};
   if (Array.isArray(node)) {
     // [[layer, node, tensor, kwargs?], …]: kwargs ride on the entries (tfjs repeats them on each).
     if (node.length === 0) throw new ModelFormatError(`${at}: an empty inbound node`);
@@ -371,8 +373,13 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   } else if (node !== null && typeof node === 'object') {
     const d = node as { args?: unknown; kwargs?: unknown };
     if (!Array.isArray(d.args)) throw new ModelFormatError(`${at}: expected {args: [...], kwargs: {...}}`);
-    if (d.args.length !== 1) throw new ModelFormatError(`${at}: ${d.args.length} positional arguments; rnnkit layers take their inputs as the first only`);
-    inputs = flatRefs(d.args[0], at);
+    // MultiHeadAttention is called as mha(query, value, key=…): each positional argument one input.
+    if (keywordInputs.length > 0) inputs = d.args.map((a) => flatRefs(a, at)).map((r) => {
+      if (r.length !== 1) throw new ModelFormatError(`${at}: ${layer.where} takes one tensor per argument, got ${r.length}`);
+      return r[0]!;
+    });
+    else if (d.args.length !== 1) throw new ModelFormatError(`${at}: ${d.args.length} positional arguments; rnnkit layers take their inputs as the first only`);
+    else inputs = flatRefs(d.args[0], at);
     if (d.kwargs !== undefined && d.kwargs !== null) {
       if (typeof d.kwargs !== 'object' || Array.isArray(d.kwargs)) throw new ModelFormatError(`${at}: kwargs must be an object`);
       kwargs = d.kwargs as Record<string, unknown>;
@@ -384,9 +391,24 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   let mask: Ref | undefined;
   const args: CallData['args'] = {};
   const callOptions = (layer as unknown as { callOptions: readonly string[] }).callOptions ?? [];
+  // Inputs passed by keyword (Keras 3's kwargs, tf.keras 2's kwargs on the first input): each at its place.
+  const byKeyword: (Ref | undefined)[] = [...inputs];
   for (const [key, v] of Object.entries(kwargs)) {
-    if (v === null || v === undefined) continue;
+    const place = keywordInputs.indexOf(key);
+    if (place < 0 || v === null || v === undefined) continue;
+    const refs = flatRefs(v, `${at}: ${key}`);
+    if (refs.length !== 1 || byKeyword[place] !== undefined) throw new ModelFormatError(`${at}: ${layer.where}'s ${key} is given ${refs.length !== 1 ? `as ${refs.length} tensors` : 'twice (by position and by keyword)'}`);
+    byKeyword[place] = refs[0];
+  }
+  if (keywordInputs.length > 0) {
+    const given = byKeyword.findIndex((r) => r === undefined);
+    if (given >= 0 && byKeyword.slice(given).some((r) => r !== undefined)) throw new ModelFormatError(`${at}: ${layer.where} got a ${keywordInputs[byKeyword.findIndex((r, i) => r !== undefined && i > given)]} but no ${keywordInputs[given]}`);
+    inputs = byKeyword.filter((r): r is Ref => r !== undefined);
+  }
+  for (const [key, v] of Object.entries(kwargs)) {
+    if (v === null || v === undefined || keywordInputs.includes(key)) continue;
     const name = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+    if (refused[name] !== undefined) throw new ModelFormatError(`${at}: call argument '${key}' of ${layer.where}: ${refused[name]}`);
     if (name === 'initialState') {
       states = flatRefs(v, `${at}: initial_state`);
     } else if (name === 'mask') {
