@@ -10,10 +10,10 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { Rng } from '../src/core/rng.js';
-import { input, layers, loadModel, model, optimizers, saveKerasFile, tensor, type Model, type SymbolicTensor, type Tensor } from '../src/index.js';
+import { exportOnnx, input, layers, loadModel, model, optimizers, saveKerasFile, tensor, type Model, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { layerFromKeras, layerToKeras } from '../src/io/config.js';
 import { assertClose } from './helpers/check.js';
-import { forwardOutputs, graphGradCheck, randomFlat, type Flat } from './helpers/graph.js';
+import { graphGradCheck, randomFlat, type Flat } from './helpers/graph.js';
 import { artifactsOf } from './helpers/saving.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
@@ -245,5 +245,6 @@ describe('MultiHeadAttention: model files', () => {
       assert.deepEqual(got, want, what);
     }
     assert.deepEqual(viaRnnkit.weightPaths().slice(0, 2), ['mha/query/kernel', 'mha/query/bias']);
+    await assert.rejects(exportOnnx(m), /MultiHeadAttention is not supported by the ONNX export/);
   });
 });
