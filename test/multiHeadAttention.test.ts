@@ -227,6 +227,11 @@ describe('MultiHeadAttention: model files', () => {
     const m = await loadModel({ kerasFile: bytesOf('keras3-mha.keras') });
     assertClose(predict(m, tensor(e.x as number[][])), (e.y as number[][]).flat(), 1e-5, 1e-6, 'Keras 3 .keras');
   });
+  it("a Keras 3.0.1 .keras, its variables under the private attributes ('_query_dense/vars/0'), loads too", async () => {
+    const e = fixture['keras3.0-mha.keras']!;
+    const m = await loadModel({ kerasFile: bytesOf('keras3.0-mha.keras') });
+    assertClose(predict(m, tensor(e.x as number[][])), (e.y as number[][]).flat(), 1e-5, 1e-6, 'Keras 3.0 .keras');
+  });
   it("round-trips through rnnkit's format and a .keras file rnnkit writes, call options included", async () => {
     const q = input({ shape: [4, 3] });
     const v = input({ shape: [5, 2] });

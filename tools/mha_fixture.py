@@ -19,7 +19,9 @@
   Input(5 ids) -> Embedding(mask_zero) -> MultiHeadAttention(2 heads, key_dim 3, value_dim 2,
   separate key)(x, x, key=x) -> GlobalAveragePooling1D (masked) -> Dense(2), the variables at
   saving_lib's paths ('layers/multi_head_attention/query_dense/vars/0', …: the layer's
-  query_dense, key_dense, value_dense and output_dense properties, visited sorted).
+  query_dense, key_dense, value_dense and output_dense properties, visited sorted); and
+  test/fixtures/keras3.0-mha.keras, the same model as Keras 3.0.0-3.0.2 saved it (before those
+  properties: '_query_dense/vars/0', …).
 
 Run: /usr/bin/python3 tools/mha_fixture.py  (needs python3-h5py, python3-numpy; torch optional)
 """
@@ -165,7 +167,9 @@ def tfkeras2_h5():
     return {'x': x.tolist(), 'y': y.tolist()}
 
 
-def keras3_keras():
+def keras3_keras(version='3.16.0'):
+    """version '3.0.1': Keras 3.0.0-3.0.2 saved the projections under the private attributes ('_query_dense/vars/0'), and its config had no use_gate, sliding_window or seed."""
+    old = version.startswith('3.0.')
     T, V, E, N, H, Hv = 5, 7, 4, 2, 3, 2
     emb = f32(V, E)
     ws = [f32(E, N, H), f32(N, H), f32(E, N, H), f32(N, H), f32(E, N, Hv), f32(N, Hv), f32(N, Hv, E), f32(E)]
@@ -178,6 +182,9 @@ def keras3_keras():
     mha_cfg = {'name': 'multi_head_attention', 'num_heads': N, 'key_dim': H, 'value_dim': Hv, 'dropout': 0.0, 'use_bias': True, 'use_gate': False,
                'output_shape': None, 'attention_axes': None, 'sliding_window': None, 'kernel_initializer': init('GlorotUniform'), 'bias_initializer': init('Zeros', {}),
                'kernel_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None, 'bias_constraint': None, 'seed': None}
+    if old:
+        for k in ('use_gate', 'sliding_window', 'seed'):
+            del mha_cfg[k]
     layers = [
         {**k3.layer('InputLayer', {'batch_shape': [None, T], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'ids'}), 'name': 'ids', 'inbound_nodes': []},
         {**k3.layer('Embedding', {'name': 'embedding', 'input_dim': V, 'output_dim': E, 'embeddings_initializer': init('RandomUniform', {'minval': -0.05, 'maxval': 0.05, 'seed': None}),
@@ -199,16 +206,17 @@ def keras3_keras():
         ('layers/input_layer', 'ids', []),
         ('layers/embedding', 'embedding', [emb]),
         ('layers/multi_head_attention', 'multi_head_attention', []),
-        ('layers/multi_head_attention/key_dense', 'key', ws[2:4]),
-        ('layers/multi_head_attention/output_dense', 'attention_output', ws[6:8]),
-        ('layers/multi_head_attention/query_dense', 'query', ws[0:2]),
-        ('layers/multi_head_attention/value_dense', 'value', ws[4:6]),
+        ('layers/multi_head_attention/%skey_dense' % ('_' if old else ''), 'key', ws[2:4]),
+        ('layers/multi_head_attention/%soutput_dense' % ('_' if old else ''), 'attention_output', ws[6:8]),
+        ('layers/multi_head_attention/%squery_dense' % ('_' if old else ''), 'query', ws[0:2]),
+        ('layers/multi_head_attention/%svalue_dense' % ('_' if old else ''), 'value', ws[4:6]),
         ('layers/multi_head_attention/_dropout_layer', 'dropout', []),
         ('layers/multi_head_attention/_softmax', 'softmax', []),
         ('layers/pool', 'pool', []),
         ('layers/dense', 'dense', [dk, db]),
     ]
-    k3.write_keras(os.path.join(OUT, 'keras3-mha.keras'), config, groups)
+    k3.KERAS_VERSION = version
+    k3.write_keras(os.path.join(OUT, 'keras3.0-mha.keras' if old else 'keras3-mha.keras'), config, groups)
     ids = np.array([[1, 4, 6, 2, 0], [3, 3, 0, 0, 0], [5, 1, 2, 6, 4]])
     m = (ids != 0).astype(np.float64)
     x = emb.astype(np.float64)[ids]
@@ -219,6 +227,6 @@ def keras3_keras():
 
 
 if __name__ == '__main__':
-    fixture = {'layer': layer_cases(), 'tfkeras2-mha.h5': tfkeras2_h5(), 'keras3-mha.keras': keras3_keras()}
+    fixture = {'layer': layer_cases(), 'tfkeras2-mha.h5': tfkeras2_h5(), 'keras3-mha.keras': keras3_keras(), 'keras3.0-mha.keras': keras3_keras('3.0.1')}
     with open(os.path.join(OUT, 'mha-keras.json'), 'w') as f:
         json.dump(fixture, f)

@@ -308,9 +308,12 @@ export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets
   const tensors = model.weights.map((w) => {
     const p = paths.get(w);
     if (p === undefined) throw new ModelFormatError(`${where}: weight '${w.name}' has no place in Keras 3's layout`);
-    const d = datasets.get(p);
+    // Keras 3.0.0–3.0.2 saved MultiHeadAttention's projections under its private attributes ('_query_dense').
+    const old = p.replace(/\/(query|key|value|output)_dense\/vars\//, '/_$1_dense/vars/');
+    const at0 = datasets.has(p) || old === p || !datasets.has(old) ? p : old;
+    const d = datasets.get(at0);
     if (d === undefined) throw new ModelFormatError(`${h5where}: variable ${p} (${w.name}, shape [${w.shape.join(', ')}]) is missing`);
-    const at = `${h5where}: ${p} (${w.name})`;
+    const at = `${h5where}: ${at0} (${w.name})`;
     if (d.shape.length !== w.shape.length || d.shape.some((n, i) => n !== w.shape[i])) throw new ModelFormatError(`${at}: shape [${d.shape.join(', ')}], expected [${w.shape.join(', ')}]`);
     const read = reading(at, () => weightReader(d, w.integer === true, at));
     const v = reading(at, read);
@@ -319,7 +322,7 @@ export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets
       const i = v.findIndex((x) => !Number.isFinite(x));
       if (i >= 0) throw new ModelFormatError(`${at}: holds ${v[i]} at index ${i}; non-finite weights are refused (checkFinite: false loads them anyway)`);
     }
-    used.add(p);
+    used.add(at0);
     return new Tensor(v, [...w.shape]);
   });
   // Every variable of the model's layers must have been used (dropout seed-generator states
