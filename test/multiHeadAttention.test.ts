@@ -9,6 +9,7 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { Rng } from '../src/core/rng.js';
 import { exportOnnx, input, layers, loadModel, model, optimizers, saveKerasFile, tensor, type Model, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { layerFromKeras, layerToKeras } from '../src/io/config.js';
@@ -231,6 +232,31 @@ describe('MultiHeadAttention: model files', () => {
     const e = fixture['keras3.0-mha.keras']!;
     const m = await loadModel({ kerasFile: bytesOf('keras3.0-mha.keras') });
     assertClose(predict(m, tensor(e.x as number[][])), (e.y as number[][]).flat(), 1e-5, 1e-6, 'Keras 3.0 .keras');
+  });
+  it("reads Keras 3's query_mask / value_mask / key_mask arguments where they are the Embedding's own mask (a NotEqual op), and refuses others", async () => {
+    const e = fixture['keras3-mha.keras']!;
+    type Entry = { class_name: string; name: string; module?: string; inbound_nodes: { args: unknown[]; kwargs: Record<string, unknown> }[] };
+    const ref = (layer: string, shape: (number | null)[], dtype = 'float32') => ({ class_name: '__keras_tensor__', config: { shape, dtype, keras_history: [layer, 0, 0] } });
+    const variant = (kwargs: Record<string, unknown>, args?: unknown[]): Uint8Array => {
+      const members = unzipSync(bytesOf('keras3-mha.keras'));
+      const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+      const list = c.config.layers as Entry[];
+      const mha = list.find((l) => l.class_name === 'MultiHeadAttention')!;
+      list.splice(list.indexOf(mha), 0, { class_name: 'NotEqual', module: 'keras.src.ops.numpy', name: 'not_equal', inbound_nodes: [{ args: [ref('ids', [null, 5]), 0], kwargs: {} }] });
+      Object.assign(mha.inbound_nodes[0]!.kwargs, kwargs);
+      if (args !== undefined) mha.inbound_nodes[0]!.args = args;
+      members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      return zipSync(members as Zippable);
+    };
+    const mask = ref('not_equal', [null, 5], 'bool');
+    const m = await loadModel({ kerasFile: variant({ query_mask: mask, value_mask: mask, key_mask: mask }) });
+    assertClose(predict(m, tensor(e.x as number[][])), (e.y as number[][]).flat(), 1e-5, 1e-6, 'with the masks as arguments');
+    // query and value by keyword only
+    const emb = ref('embedding', [null, 5, 4]);
+    const byKeyword = await loadModel({ kerasFile: variant({ query: emb, value: emb, query_mask: mask }, []) });
+    assert.equal(byKeyword.getLayer('multi_head_attention').inboundNodes[0]!.inputs.length, 3);
+    await assert.rejects(loadModel({ kerasFile: variant({ value_mask: ref('ids', [null, 5]) }) }), /explicit mask argument .* is not supported/);
+    await assert.rejects(loadModel({ kerasFile: variant({ attention_mask: mask }) }), /call argument 'attention_mask' of MultiHeadAttention 'multi_head_attention': an explicit attention_mask tensor is not supported/);
   });
   it("round-trips through rnnkit's format and a .keras file rnnkit writes, call options included", async () => {
     const q = input({ shape: [4, 3] });
