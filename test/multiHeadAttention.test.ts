@@ -209,6 +209,7 @@ describe('MultiHeadAttention: options and configs', () => {
     assert.throws(() => layers.multiHeadAttention({ numHeads: 0, keyDim: 2 }), /numHeads must be a positive integer/);
     assert.doesNotThrow(mk({ attentionAxes: -2, flashAttention: false, useGate: false }));
     assert.throws(() => layers.multiHeadAttention({ numHeads: 2, keyDim: 2, name: 'm' }).apply([x, x], { attentionMask: x }), /MultiHeadAttention 'm': apply: attentionMask: an explicit attention_mask tensor is not supported/);
+    assert.doesNotThrow(() => layers.multiHeadAttention({ numHeads: 2, keyDim: 2 }).apply([x, x], { attentionMask: null }));
     assert.throws(() => layers.multiHeadAttention({ numHeads: 2, keyDim: 2 }).apply([open, open], { returnAttentionScores: true }), /returnAttentionScores needs inputs with a known number of steps/);
     assert.throws(() => layers.multiHeadAttention({ numHeads: 2, keyDim: 2 }).apply([x]), /takes a list of 2 to 3 inputs, got 1/);
     assert.throws(() => layers.multiHeadAttention({ numHeads: 2, keyDim: 2 }).apply([input({ shape: [5] }), x]), /inputs must be \[batch, time, features\]/);

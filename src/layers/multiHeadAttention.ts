@@ -204,7 +204,10 @@ export class MultiHeadAttention extends MultiInput {
   override apply(inputs: ApplyInput, kwargs?: ApplyArgs): Tensor | SymbolicTensor;
   override apply(inputs: ApplyInput, kwargs: ApplyArgs = {}): Tensor | SymbolicTensor {
     if (kwargs !== null && typeof kwargs === 'object' && kwargs.attentionMask !== undefined) {
-      throw new RangeError(`${this.where}: apply: attentionMask: ${this.refusedCallArgs.attentionMask}`);
+      if (kwargs.attentionMask !== null) throw new RangeError(`${this.where}: apply: attentionMask: ${this.refusedCallArgs.attentionMask}`);
+      // null is Keras's default (no explicit mask): nothing to carry.
+      const { attentionMask: _none, ...rest } = kwargs;
+      return super.apply(inputs, rest);
     }
     return super.apply(inputs, kwargs);
   }
