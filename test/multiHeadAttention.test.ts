@@ -229,6 +229,11 @@ describe('MultiHeadAttention: model files', () => {
     const m = await loadModel({ kerasFile: bytesOf('keras3-mha.keras') });
     assertClose(predict(m, tensor(e.x as number[][])), (e.y as number[][]).flat(), 1e-5, 1e-6, 'Keras 3 .keras');
   });
+  it("a Keras 3 legacy .h5 (model.save('m.h5'): {args, kwargs} nodes, use_causal_mask, output_shape, variable paths as weight names) loads and predicts as Keras computes", async () => {
+    const e = fixture['keras3-legacy-mha.h5']!;
+    const m = await loadModel({ h5File: bytesOf('keras3-legacy-mha.h5') });
+    assertClose(predict(m, tensor(e.x as number[][][])), (e.y as number[][]).flat(), 1e-5, 1e-6, 'Keras 3 legacy .h5');
+  });
   it("a Keras 3.0.1 .keras, its variables under the private attributes ('_query_dense/vars/0'), loads too", async () => {
     const e = fixture['keras3.0-mha.keras']!;
     const m = await loadModel({ kerasFile: bytesOf('keras3.0-mha.keras') });

@@ -22,6 +22,9 @@
   query_dense, key_dense, value_dense and output_dense properties, visited sorted); and
   test/fixtures/keras3.0-mha.keras, the same model as Keras 3.0.0-3.0.2 saved it (before those
   properties: '_query_dense/vars/0', …).
+- test/fixtures/keras3-legacy-mha.h5: Keras 3's legacy .h5 writer (model.save('m.h5')): legacy
+  layer configs, {args, kwargs} nodes (mha(x, x, use_causal_mask=True)), variable paths as
+  weight names ('functional/mha/query/kernel').
 
 Run: /usr/bin/python3 tools/mha_fixture.py  (needs python3-h5py, python3-numpy; torch optional)
 """
@@ -226,7 +229,49 @@ def keras3_keras(version='3.16.0'):
     return {'x': ids.tolist(), 'y': y.tolist()}
 
 
+def keras3_legacy_h5():
+    """Keras 3's legacy writer (model.save('m.h5')): layer configs in the legacy form, nodes as
+    Keras 3's {args, kwargs} (functional.serialize_node), weight names as variable paths
+    ('functional/mha/query/kernel'), str version attributes. Input(4, 3) -> LSTM(4,
+    return_sequences) -> MultiHeadAttention(2 heads, key_dim 2, value_dim 3, output_shape 5)(x, x,
+    use_causal_mask=True) -> GlobalAveragePooling1D -> Dense(2)."""
+    T, F, U, N, H, Hv, O = 4, 3, 4, 2, 2, 3, 5
+    l1 = [f32(F, 4 * U), f32(U, 4 * U), f32(4 * U)]
+    ws = [f32(U, N, H), f32(N, H), f32(U, N, H), f32(N, H), f32(U, N, Hv), f32(N, Hv), f32(N, Hv, O), f32(O)]
+    dn = [f32(O, 2), f32(2)]
+
+    def tensor(name, shape):
+        return {'class_name': '__keras_tensor__', 'config': {'shape': shape, 'dtype': 'float32', 'keras_history': [name, 0, 0]}}
+
+    init = lambda cls: {'class_name': cls, 'config': {'seed': None} if cls != 'Zeros' else {}}
+    lstm = k2.k2_rnn('lstm', U, 'LSTM', True, {'return_sequences': True, 'seed': None})
+    del lstm['config']['time_major']
+    lstm['config']['zero_output_for_mask'] = False
+    mha_cfg = {'name': 'mha', 'trainable': True, 'dtype': 'float32', 'num_heads': N, 'key_dim': H, 'value_dim': Hv, 'dropout': 0.0, 'use_bias': True,
+               'output_shape': [O], 'attention_axes': [1], 'kernel_initializer': init('GlorotUniform'), 'bias_initializer': init('Zeros'),
+               'kernel_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None, 'bias_constraint': None, 'seed': None}
+    pool = {'class_name': 'GlobalAveragePooling1D', 'config': {'name': 'pool', 'trainable': True, 'dtype': 'float32', 'data_format': 'channels_last', 'keepdims': False}}
+    dense = k2.k2_dense('dense', 2, 'linear', True)
+    node = lambda *args, **kwargs: [{'args': list(args), 'kwargs': kwargs}]
+    config = {'class_name': 'Functional', 'config': {'name': 'functional', 'trainable': True, 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_shape': [None, T, F], 'dtype': 'float32', 'sparse': False, 'name': 'x'}, 'name': 'x', 'inbound_nodes': []},
+        {**lstm, 'name': 'lstm', 'inbound_nodes': node(tensor('x', [None, T, F]))},
+        {'class_name': 'MultiHeadAttention', 'config': mha_cfg, 'name': 'mha', 'inbound_nodes': node(tensor('lstm', [None, T, U]), tensor('lstm', [None, T, U]), use_causal_mask=True)},
+        {**pool, 'name': 'pool', 'inbound_nodes': node(tensor('mha', [None, T, O]))},
+        {**dense, 'name': 'dense', 'inbound_nodes': node(tensor('pool', [None, O]))},
+    ], 'input_layers': [['x', 0, 0]], 'output_layers': [['dense', 0, 0]]}}
+    names = ['functional/mha/%s' % n for n in ['query/kernel', 'query/bias', 'key/kernel', 'key/bias', 'value/kernel', 'value/bias', 'attention_output/kernel', 'attention_output/bias']]
+    layers = [('x', []), ('lstm', list(zip(['functional/lstm/lstm_cell/kernel', 'functional/lstm/lstm_cell/recurrent_kernel', 'functional/lstm/lstm_cell/bias'], l1))),
+              ('mha', list(zip(names, ws))), ('pool', []), ('dense', list(zip(['functional/dense/kernel', 'functional/dense/bias'], dn)))]
+    k2.write_h5(os.path.join(OUT, 'keras3-legacy-mha.h5'), config, layers, '3.3.3', keras3=True, top_level=True)
+    x = rng.uniform(-1, 1, size=(2, T, F))
+    h = k2.lstm(x, l1, U, 'sigmoid', True)
+    a, _ = mha(h, h, h, ws, N, H, np.tril(np.ones((T, T)))[None].repeat(2, 0))
+    y = k2.dense(a.mean(1), dn, 'linear')
+    return {'x': x.tolist(), 'y': y.tolist()}
+
+
 if __name__ == '__main__':
-    fixture = {'layer': layer_cases(), 'tfkeras2-mha.h5': tfkeras2_h5(), 'keras3-mha.keras': keras3_keras(), 'keras3.0-mha.keras': keras3_keras('3.0.1')}
+    fixture = {'layer': layer_cases(), 'tfkeras2-mha.h5': tfkeras2_h5(), 'keras3-mha.keras': keras3_keras(), 'keras3.0-mha.keras': keras3_keras('3.0.1'), 'keras3-legacy-mha.h5': keras3_legacy_h5()}
     with open(os.path.join(OUT, 'mha-keras.json'), 'w') as f:
         json.dump(fixture, f)
