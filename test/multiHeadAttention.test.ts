@@ -90,6 +90,15 @@ describe('MultiHeadAttention: gradients (finite differences)', () => {
     const m = build(shapes, (xs) => layers.multiHeadAttention({ numHeads: 3, keyDim: 2, useBias: false }).apply([xs[0]!, xs[0]!], { useCausalMask: true }) as SymbolicTensor);
     graphGradCheck(m, data(shapes, 3), 4, 'self causal');
   });
+  it('one layer called twice (shared weights; its second call on other lengths): the gradients add up', () => {
+    const shapes = [[3, 4], [5, 4]];
+    const m = build(shapes, (xs) => {
+      const shared = layers.multiHeadAttention({ numHeads: 2, keyDim: 2 });
+      return layers.concatenate({ axis: 1 }).apply([shared.apply([xs[0]!, xs[1]!]) as SymbolicTensor, shared.apply([xs[1]!, xs[0]!]) as SymbolicTensor]) as SymbolicTensor;
+    });
+    assert.equal(m.weights.length, 8, 'one set of weights');
+    graphGradCheck(m, data(shapes, 6), 7, 'shared');
+  });
   it('query and value masks (Embedding maskZero), causal, slidingWindow: masked query rows and keys', () => {
     const q = input({ shape: [4] });
     const v = input({ shape: [5] });
