@@ -219,9 +219,9 @@ describe('graph models: malformed topologies are refused, naming the layer', () 
   it('an unknown layer class', () =>
     refuses(
       variant((ls) => {
-        ls.find((l) => l.name === 'decoder_dense')!.class_name = 'MultiHeadAttention';
+        ls.find((l) => l.name === 'decoder_dense')!.class_name = 'GroupedQueryAttention';
       }),
-      /layer \d+ 'decoder_dense'.*unknown layer class 'MultiHeadAttention'/,
+      /layer \d+ 'decoder_dense'.*unknown layer class 'GroupedQueryAttention'/,
     ));
   it('an output that cannot be reached from the inputs', () =>
     refuses(

@@ -116,6 +116,7 @@ const KERAS3_ARGS: Record<string, string> = {
   Dot: 'axes normalize',
   Attention: 'dropout score_mode seed use_scale',
   AdditiveAttention: 'dropout score_mode seed use_scale',
+  MultiHeadAttention: 'attention_axes bias_constraint bias_initializer bias_regularizer dropout flash_attention kernel_constraint kernel_initializer kernel_regularizer key_dim num_heads output_shape seed sliding_window use_bias use_gate value_dim',
   GlobalAveragePooling1D: 'data_format keepdims pool_dimensions',
   GlobalMaxPooling1D: 'data_format keepdims pool_dimensions',
   Reshape: 'target_shape',
@@ -404,7 +405,9 @@ print(json.dumps(order))
     const g1 = ap(layers.globalAveragePooling1d({}), att);
     const g2 = ap(layers.globalMaxPooling1d({}), add);
     const merged = [layers.add({}), layers.subtract({}), layers.multiply({}), layers.average({}), layers.maximum({}), layers.minimum({})].map((l) => ap(l, [g1, g2]));
-    const cat = ap(layers.concatenate({ axis: -1 }), [...merged, ap(layers.globalAveragePooling1d({}), sd), ap(layers.globalMaxPooling1d({}), grown)]);
+    // mha(query, value, key=…): a separate key, and the written call as Keras 3 makes it
+    const mha = ap(layers.multiHeadAttention({ numHeads: 2, keyDim: 3, valueDim: 2, outputShape: 5, dropout: 0.1, seed: 4 }), [q, conv, conv]);
+    const cat = ap(layers.concatenate({ axis: -1 }), [...merged, ap(layers.globalAveragePooling1d({}), sd), ap(layers.globalMaxPooling1d({}), grown), ap(layers.globalAveragePooling1d({}), mha)]);
     const acts = [layers.reLU({ maxValue: 2, negativeSlope: 0.1, threshold: 0.05 }), layers.gaussianNoise({ stddev: 0.1, seed: 3 }), layers.leakyReLU({ alpha: 0.2 }), layers.gaussianDropout({ rate: 0.1 }), layers.elu({ alpha: 0.5 }), layers.alphaDropout({ rate: 0.1 }), layers.normalization({ mean: 0.5, variance: 2 }), layers.prelu({ alphaInitializer: 'randomUniform' }), layers.normalization({ invert: true }), layers.softmax()];
     const act = ap(layers.activation({ activation: 'swish' }), acts.reduce((t, l) => ap(l, t), ap(layers.dense({ units: 6 }), cat)));
     const rs = ap(layers.reshape({ targetShape: [3, 4] }), ap(layers.flatten({}), ap(layers.repeatVector({ n: 2 }), act)));

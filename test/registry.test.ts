@@ -21,6 +21,7 @@ describe('layer registry', () => {
     const factories = api.layers as unknown as Record<string, (args?: unknown) => unknown>;
     const minimal: Record<string, object> = {
       Dense: { units: 1 },
+      MultiHeadAttention: { numHeads: 1, keyDim: 1 },
       SimpleRNN: { units: 1 },
       LSTM: { units: 1 },
       GRU: { units: 1 },

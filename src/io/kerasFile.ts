@@ -26,6 +26,7 @@ import { Tensor } from '../core/tensor.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { InputLayer } from '../layers/inputLayer.js';
 import { withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
+import { MultiHeadAttention } from '../layers/multiHeadAttention.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { Model } from '../models/model.js';
@@ -180,6 +181,13 @@ function layerPaths(layer: Layer, json: unknown, prefix: string, out: Map<LayerW
   } else if (layer instanceof TimeDistributed) {
     const c = (json as { config?: { layer?: unknown } } | null)?.config?.layer ?? null;
     layerPaths(layer.layer, c, `${prefix}layer/`, out, where);
+  } else if (layer instanceof MultiHeadAttention) {
+    // Its variables belong to its EinsumDense sublayers, saved under the layer's properties
+    // query_dense, key_dense, value_dense and output_dense (Keras ≥ 3.0.3), kernel then bias.
+    for (const w of layer.weights) {
+      const [dense, v] = w.name.split('/') as [string, string];
+      out.set(w, `${prefix}${dense === 'attention_output' ? 'output' : dense}_dense/vars/${v === 'kernel' ? 0 : 1}`);
+    }
   } else {
     const vars = layer instanceof Recurrent ? `${prefix}cell/vars` : `${prefix}vars`;
     layer.weights.forEach((w, i) => out.set(w, `${vars}/${i}`));
@@ -300,9 +308,12 @@ export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets
   const tensors = model.weights.map((w) => {
     const p = paths.get(w);
     if (p === undefined) throw new ModelFormatError(`${where}: weight '${w.name}' has no place in Keras 3's layout`);
-    const d = datasets.get(p);
+    // Keras 3.0.0–3.0.2 saved MultiHeadAttention's projections under its private attributes ('_query_dense').
+    const old = p.replace(/\/(query|key|value|output)_dense\/vars\//, '/_$1_dense/vars/');
+    const at0 = datasets.has(p) || old === p || !datasets.has(old) ? p : old;
+    const d = datasets.get(at0);
     if (d === undefined) throw new ModelFormatError(`${h5where}: variable ${p} (${w.name}, shape [${w.shape.join(', ')}]) is missing`);
-    const at = `${h5where}: ${p} (${w.name})`;
+    const at = `${h5where}: ${at0} (${w.name})`;
     if (d.shape.length !== w.shape.length || d.shape.some((n, i) => n !== w.shape[i])) throw new ModelFormatError(`${at}: shape [${d.shape.join(', ')}], expected [${w.shape.join(', ')}]`);
     const read = reading(at, () => weightReader(d, w.integer === true, at));
     const v = reading(at, read);
@@ -311,7 +322,7 @@ export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets
       const i = v.findIndex((x) => !Number.isFinite(x));
       if (i >= 0) throw new ModelFormatError(`${at}: holds ${v[i]} at index ${i}; non-finite weights are refused (checkFinite: false loads them anyway)`);
     }
-    used.add(p);
+    used.add(at0);
     return new Tensor(v, [...w.shape]);
   });
   // Every variable of the model's layers must have been used (dropout seed-generator states

@@ -23,6 +23,7 @@ import type { Layer, LayerWeight } from '../layers/layer.js';
 import type { Node, SymbolicTensor } from '../layers/node.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
+import { MultiHeadAttention } from '../layers/multiHeadAttention.js';
 import { Model } from '../models/model.js';
 import { layerToKeras3Config, type KerasModelJSON } from './config.js';
 import { h5Group, writeHdf5, type H5GroupSpec } from './hdf5Write.js';
@@ -152,6 +153,11 @@ export function serializeModel(model: Model, where: string): Json {
       const kwargs: Json = {};
       for (const [k, v] of Object.entries(n.call.args)) kwargs[k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())] = v;
       if (states.length > 0) kwargs.initial_state = states.map(kerasTensor);
+      // MultiHeadAttention is called as mha(query, value, key=key), not on a list.
+      if (l instanceof MultiHeadAttention) {
+        if (main.length > 2) kwargs.key = kerasTensor(main[2]!);
+        return { args: main.slice(0, 2).map(kerasTensor), kwargs };
+      }
       return { args: [main.length === 1 ? kerasTensor(main[0]!) : main.map(kerasTensor)], kwargs };
     });
     return { ...serializeLayer(l, at, build), name: l.name, inbound_nodes: inbound };

@@ -91,8 +91,17 @@ function legacyOrder(layer: Layer): LayerWeight[] {
   return [...layer.weights.filter((_, i) => t[i]), ...layer.weights.filter((_, i) => !t[i])];
 }
 
-/** A weight name's last part without the ':0' of TensorFlow variable names: 'lstm/lstm_cell/kernel:0' → 'kernel'. */
-const baseName = (n: string): string => n.replace(/:\d+$/, '').split('/').pop()!;
+/**
+ * Whether a stored weight name ends with rnnkit's name for the weight, the ':0' of TensorFlow
+ * variable names dropped: 'lstm/lstm_cell/kernel:0' is 'kernel'; a weight named after an inner
+ * projection ('query/kernel', MultiHeadAttention's) must match that many trailing parts
+ * ('mha/query/kernel:0').
+ */
+const namesWeight = (stored: string, name: string): boolean => {
+  const parts = stored.replace(/:\d+$/, '').split('/');
+  const want = name.split('/');
+  return parts.length >= want.length && parts.slice(parts.length - want.length).join('/') === name;
+};
 
 /** Class names whose kernels Keras flipped when a file came from Theano. */
 const CONV = /^(Conv|SeparableConv|DepthwiseConv)/;
@@ -374,7 +383,7 @@ function weightsFromGroup(model: Model, group: H5Group, datasets: Map<string, H5
     let entries: StoredWeight[] = f.weightNames.map((n, i) => {
       const wat = `${lat}: weight ${i} '${n}'`;
       if (n === '' || n.startsWith('/') || n.split('/').some((p) => p === '' || p === '.' || p === '..')) throw new ModelFormatError(`${wat}: not a weight name`);
-      if (!o.keras1 && baseName(n) !== expected[i]!.name) throw new ModelFormatError(`${wat}: expected ${layer.where}'s '${expected[i]!.name}' in this place`);
+      if (!o.keras1 && !namesWeight(n, expected[i]!.name)) throw new ModelFormatError(`${wat}: expected ${layer.where}'s '${expected[i]!.name}' in this place`);
       const path = `${f.name}/${n}`;
       const d = datasets.get(path);
       if (d === undefined) throw new ModelFormatError(`${wat}: no dataset ${path}`);

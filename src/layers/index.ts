@@ -15,6 +15,7 @@ import { input, inputLayer } from './inputLayer.js';
 import { add, average, concatenate, maximum, minimum, multiply, subtract } from './merge.js';
 import { dot } from './dot.js';
 import { additiveAttention, attention } from './attention.js';
+import { multiHeadAttention } from './multiHeadAttention.js';
 import { globalAveragePooling1d, globalMaxPooling1d } from './pooling.js';
 import { permute, reshape } from './reshape.js';
 import { conv1d } from './conv1d.js';
@@ -53,6 +54,7 @@ export const layers = {
   dot,
   attention,
   additiveAttention,
+  multiHeadAttention,
   globalAveragePooling1d,
   globalMaxPooling1d,
   reshape,
@@ -100,6 +102,7 @@ export { Flatten, type FlattenArgs } from './flatten.js';
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, type MergeArgs, type ConcatenateArgs } from './merge.js';
 export { Dot, type DotArgs } from './dot.js';
 export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs } from './attention.js';
+export { MultiHeadAttention, type MultiHeadAttentionArgs } from './multiHeadAttention.js';
 export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs } from './pooling.js';
 export { Reshape, Permute, type ReshapeArgs, type PermuteArgs } from './reshape.js';
 export { Conv1D, type Conv1DArgs, type Size1D } from './conv1d.js';

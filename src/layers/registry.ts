@@ -23,6 +23,7 @@ import { InputLayer } from './inputLayer.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { Dot } from './dot.js';
 import { AdditiveAttention, Attention } from './attention.js';
+import { MultiHeadAttention } from './multiHeadAttention.js';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.js';
 import { Permute, Reshape } from './reshape.js';
 import { Conv1D } from './conv1d.js';
@@ -92,6 +93,7 @@ const ENTRIES: readonly LayerEntry[] = [
   { className: 'Dot', cls: Dot, fromConfig: plain(Dot), stepwise: false },
   { className: 'Attention', cls: Attention, fromConfig: plain(Attention), stepwise: false },
   { className: 'AdditiveAttention', cls: AdditiveAttention, fromConfig: plain(AdditiveAttention), stepwise: false },
+  { className: 'MultiHeadAttention', cls: MultiHeadAttention, fromConfig: plain(MultiHeadAttention), stepwise: false },
   { className: 'GlobalAveragePooling1D', cls: GlobalAveragePooling1D, fromConfig: plain(GlobalAveragePooling1D), stepwise: false },
   { className: 'GlobalMaxPooling1D', cls: GlobalMaxPooling1D, fromConfig: plain(GlobalMaxPooling1D), stepwise: false },
   { className: 'Reshape', cls: Reshape, fromConfig: plain(Reshape), stepwise: false },

@@ -181,6 +181,8 @@ interface CallData {
   args: Record<string, boolean | number | string | null>;
   /** A Keras 3 explicit `mask` argument: the tensor it names (checked in graphFromKeras). */
   mask?: Ref;
+  /** Keras 3's per-input masks of a layer with keywordInputs (MultiHeadAttention's query_mask, …): [input index, the tensor named]. */
+  inputMasks?: [number, Ref][];
 }
 
 /**
@@ -245,15 +247,14 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
   };
   // An explicit mask is taken where it is the mask rnnkit passes on anyway: not_equal(x, 0)
   // of x, the input of the Embedding(mask_zero) whose output is this call's one input.
-  const checkOwnEmbeddingMask = (call: CallData, at: string): void => {
-    const m = call.mask!;
+  const checkOwnEmbeddingMask = (call: CallData, at: string, m: Ref = call.mask!, input: number | null = null): void => {
     const compared = maskOps.get(m[0])?.[m[1]];
     const fail = (why: string): never => {
       throw new ModelFormatError(`${at}: an explicit mask argument (${JSON.stringify(m)}) is not supported: ${why}; rnnkit takes one only where it equals the mask an Embedding(mask_zero) passes on (masks otherwise travel from Embedding(maskZero) or Masking)`);
     };
     if (compared === undefined || m[2] !== 0) return fail(`it is not the output of a NotEqual op computing not_equal(x, 0)`);
-    if (call.inputs.length !== 1) return fail(`the layer has ${call.inputs.length} inputs`);
-    const [src, node] = call.inputs[0]!;
+    if (input === null && call.inputs.length !== 1) return fail(`the layer has ${call.inputs.length} inputs`);
+    const [src, node] = call.inputs[input ?? 0]!;
     const emb = layers.get(src);
     if (!(emb instanceof Embedding) || !emb.maskZero) return fail(`the layer's input comes from '${src}', not from an Embedding with mask_zero`);
     const embInput = pending.find((p) => p.layer === emb)?.calls[node]?.inputs;
@@ -269,6 +270,7 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
         const call = p.calls[k]!;
         const at = `${p.at}: inbound node ${k}`;
         if (call.mask !== undefined) checkOwnEmbeddingMask(call, at);
+        for (const [i, m] of call.inputMasks ?? []) checkOwnEmbeddingMask(call, at, m, i);
         const ins = call.inputs.map((r) => tensorOf(r, at));
         const states = call.states.map((r) => tensorOf(r, at));
         if (ins.some((t) => t === undefined) || states.some((t) => t === undefined)) break;
@@ -354,6 +356,8 @@ const CALL_OPTIONS: Record<string, string> = table({ training: 'training' });
 function readCall(node: unknown, layer: Layer, at: string): CallData {
   let inputs: Ref[];
   let kwargs: Record<string, unknown> = {};
+  const keywordInputs = (layer as { keywordInputs?: readonly string[] }).keywordInputs ?? [];
+  const refused = (layer as { refusedCallArgs?: Readonly<Record<string, string>> }).refusedCallArgs ?? {};
   if (Array.isArray(node)) {
     // [[layer, node, tensor, kwargs?], …]: kwargs ride on the entries (tfjs repeats them on each).
     if (node.length === 0) throw new ModelFormatError(`${at}: an empty inbound node`);
@@ -371,8 +375,13 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   } else if (node !== null && typeof node === 'object') {
     const d = node as { args?: unknown; kwargs?: unknown };
     if (!Array.isArray(d.args)) throw new ModelFormatError(`${at}: expected {args: [...], kwargs: {...}}`);
-    if (d.args.length !== 1) throw new ModelFormatError(`${at}: ${d.args.length} positional arguments; rnnkit layers take their inputs as the first only`);
-    inputs = flatRefs(d.args[0], at);
+    // MultiHeadAttention is called as mha(query, value, key=…): each positional argument one input.
+    if (keywordInputs.length > 0) inputs = d.args.map((a) => flatRefs(a, at)).map((r) => {
+      if (r.length !== 1) throw new ModelFormatError(`${at}: ${layer.where} takes one tensor per argument, got ${r.length}`);
+      return r[0]!;
+    });
+    else if (d.args.length !== 1) throw new ModelFormatError(`${at}: ${d.args.length} positional arguments; rnnkit layers take their inputs as the first only`);
+    else inputs = flatRefs(d.args[0], at);
     if (d.kwargs !== undefined && d.kwargs !== null) {
       if (typeof d.kwargs !== 'object' || Array.isArray(d.kwargs)) throw new ModelFormatError(`${at}: kwargs must be an object`);
       kwargs = d.kwargs as Record<string, unknown>;
@@ -384,9 +393,34 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   let mask: Ref | undefined;
   const args: CallData['args'] = {};
   const callOptions = (layer as unknown as { callOptions: readonly string[] }).callOptions ?? [];
+  // Inputs passed by keyword (Keras 3's kwargs, tf.keras 2's kwargs on the first input): each at its place.
+  const byKeyword: (Ref | undefined)[] = [...inputs];
   for (const [key, v] of Object.entries(kwargs)) {
-    if (v === null || v === undefined) continue;
+    const place = keywordInputs.indexOf(key);
+    if (place < 0 || v === null || v === undefined) continue;
+    const refs = flatRefs(v, `${at}: ${key}`);
+    if (refs.length !== 1 || byKeyword[place] !== undefined) throw new ModelFormatError(`${at}: ${layer.where}'s ${key} is given ${refs.length !== 1 ? `as ${refs.length} tensors` : 'twice (by position and by keyword)'}`);
+    byKeyword[place] = refs[0];
+  }
+  if (keywordInputs.length > 0) {
+    const given = byKeyword.findIndex((r) => r === undefined);
+    if (given >= 0 && byKeyword.slice(given).some((r) => r !== undefined)) throw new ModelFormatError(`${at}: ${layer.where} got a ${keywordInputs[byKeyword.findIndex((r, i) => r !== undefined && i > given)]} but no ${keywordInputs[given]}`);
+    inputs = byKeyword.filter((r): r is Ref => r !== undefined);
+  }
+  const inputMasks: [number, Ref][] = [];
+  for (const [key, v] of Object.entries(kwargs)) {
+    if (v === null || v === undefined || keywordInputs.includes(key)) continue;
     const name = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+    if (refused[name] !== undefined) throw new ModelFormatError(`${at}: call argument '${key}' of ${layer.where}: ${refused[name]}`);
+    // Keras 3 passes each input's mask as <input>_mask (Layer.__call__ step 6): checked like `mask`.
+    const maskOf = key.endsWith('_mask') ? keywordInputs.indexOf(key.slice(0, -5)) : -1;
+    if (maskOf >= 0) {
+      const refs = flatRefs(v, `${at}: ${key}`);
+      if (refs.length !== 1) throw new ModelFormatError(`${at}: ${key} must name one tensor, got ${refs.length}`);
+      if (maskOf >= inputs.length) throw new ModelFormatError(`${at}: ${key} is given, but ${layer.where} has no ${key.slice(0, -5)} input`);
+      inputMasks.push([maskOf, refs[0]!]);
+      continue;
+    }
     if (name === 'initialState') {
       states = flatRefs(v, `${at}: initial_state`);
     } else if (name === 'mask') {
@@ -402,7 +436,7 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   }
   // tfjs and Keras 2 pass a recurrent layer's initial states as extra inputs.
   if (states.length === 0 && takesStates(layer) && inputs.length > 1) states = inputs.splice(1);
-  return { inputs, states, args, ...(mask === undefined ? {} : { mask }) };
+  return { inputs, states, args, ...(mask === undefined ? {} : { mask }), ...(inputMasks.length === 0 ? {} : { inputMasks }) };
 }
 
 function compileFromTrainingConfig(model: Model, config: TrainingConfig, state: Map<string, { data: Float32Array }>, tfjsState: readonly { name: string; data: Float32Array }[], where: string): void {
