@@ -53,13 +53,20 @@ import { Sequential } from '../../models/sequential.js';
 import { model as functionalModel, type Model } from '../../models/model.js';
 import { readFileBounded, isNode } from '../node.js';
 import { isLfsPointer } from '../lfsPointer.js';
+import { resolveExternal, type ExternalFiles } from './external.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
 
 export interface OnnxLoadOptions {
-  /** Most bytes of the file (and of all its tensors) accepted. Default 2^31. */
+  /** Most bytes of the file (with its external data files' ranges, and of all its tensors) accepted. Default 2^31. */
   maxBytes?: number;
   /** Refuse weights and constants holding NaN or ±Infinity. Default true. */
   checkFinite?: boolean;
+  /**
+   * The external data files' bytes by location as the model names them ('model.onnx.data'),
+   * for a model given as bytes whose tensors live in other files; when given, no file is
+   * read. Without it, a path's external files are read from the model's directory.
+   */
+  externalData?: ExternalFiles;
 }
 
 /** An ONNX model outside the importable subset: every problem, one per line after the first. */
@@ -81,17 +88,27 @@ const isBytes = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof
  */
 export async function loadOnnx(source: string | ArrayBuffer | ArrayBufferView, options: OnnxLoadOptions = {}): Promise<Model> {
   const what = 'loadOnnx';
-  checkOptions(options, ['maxBytes', 'checkFinite'], `${what} options`);
+  checkOptions(options, ['maxBytes', 'checkFinite', 'externalData'], `${what} options`);
   const { maxBytes, checkFinite } = fileReadOptions(options ?? {}, what);
+  const files = options?.externalData;
+  if (files !== undefined && (typeof files !== 'object' || files === null || Array.isArray(files))) throw new TypeError(`${what}: externalData must be an object mapping file names to bytes, got ${show(files)?.slice(0, 80)}`);
+  let bytes: Uint8Array;
+  let where = 'the ONNX model';
+  let path: string | null = null;
   if (typeof source === 'string') {
     if (!isNode()) throw new TypeError(`${what}: a file path works in Node only; in a browser pass the file's bytes`);
-    const { bytes, where } = await readFileBounded(source, maxBytes, what);
-    return modelFromOnnx(bytes, where, { maxBytes, checkFinite });
+    ({ bytes, where } = await readFileBounded(source, maxBytes, what));
+    path = where;
+  } else {
+    if (!isBytes(source)) throw new TypeError(`${what}: expected a file path or the bytes of an .onnx file (ArrayBuffer or typed array), got ${show(source)?.slice(0, 80)}`);
+    bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+    if (bytes.length > maxBytes) throw new ModelFormatError(`${what}: ${bytes.length} bytes, more than the ${maxBytes} accepted (maxBytes)`);
   }
-  if (!isBytes(source)) throw new TypeError(`${what}: expected a file path or the bytes of an .onnx file (ArrayBuffer or typed array), got ${show(source)?.slice(0, 80)}`);
-  const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
-  if (bytes.length > maxBytes) throw new ModelFormatError(`${what}: ${bytes.length} bytes, more than the ${maxBytes} accepted (maxBytes)`);
-  return modelFromOnnx(bytes, 'the ONNX model', { maxBytes, checkFinite });
+  const m = decodeOnnx(bytes, where);
+  // Tensors in other files are read (bounded, inside the model's directory) before the synchronous reading.
+  // maxBytes bounds the model file and its external data together.
+  const external = await resolveExternal(m, where, path, files, maxBytes - bytes.length);
+  return modelFromDecoded(m, where, { maxBytes, checkFinite, external });
 }
 
 // ---- Values ---------------------------------------------------------------------------
@@ -279,6 +296,8 @@ const RNN_ACTS: Readonly<Record<string, string>> = Object.freeze(
 interface Options {
   maxBytes: number;
   checkFinite: boolean;
+  /** The contents of tensors kept in external files (external.ts), by tensor. */
+  external?: ReadonlyMap<TensorData, Uint8Array>;
 }
 
 function nodeLabel(n: NodeData): string {
@@ -290,7 +309,9 @@ function nodeLabel(n: NodeData): string {
 /** A TensorProto's contents, sizes checked before allocating. */
 function readConst(t: TensorData, where: string, o: Options, budget: { left: number }): Const {
   const label = `tensor '${t.name}' (byte ${t.offset})`;
-  if (t.external) throw new ModelFormatError(`${where}: ${label} keeps its data in an external file, which loadOnnx does not read (save the model with the weights inside the file)`);
+  const ext = t.external ? o.external?.get(t) : undefined;
+  if (t.external && ext === undefined) throw new ModelFormatError(`${where}: ${label} keeps its data in an external file, which was not read (loadOnnx reads external data for a file path or options.externalData)`);
+  if (t.external && t.raw !== null) throw new ModelFormatError(`${where}: ${label} has both raw_data and external data`);
   const elem = ELEM_BYTES[t.dtype];
   if (elem === undefined || ![1, 6, 7, 9, 11].includes(t.dtype)) throw new ModelFormatError(`${where}: ${label} has data type ${DTYPE_NAMES[t.dtype] ?? t.dtype}, which loadOnnx does not read (float, double, int32, int64, bool)`);
   let count = 1;
@@ -301,9 +322,10 @@ function readConst(t: TensorData, where: string, o: Options, budget: { left: num
   budget.left -= count * elem;
   if (budget.left < 0) throw new ModelFormatError(`${where}: the tensors hold more than maxBytes (${o.maxBytes})`);
   const data = t.dtype === 1 ? new Float32Array(count) : new Float64Array(count);
-  if (t.raw !== null && t.raw.length > 0) {
-    if (t.raw.length !== count * elem) throw new ModelFormatError(`${where}: ${label}: raw_data holds ${t.raw.length} bytes, shape [${t.dims.join(', ')}] of ${DTYPE_NAMES[t.dtype]} needs ${count * elem}`);
-    const v = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
+  const raw = ext ?? t.raw;
+  if (raw !== null && (raw.length > 0 || ext !== undefined)) {
+    if (raw.length !== count * elem) throw new ModelFormatError(`${where}: ${label}: ${ext !== undefined ? 'its external data holds' : 'raw_data holds'} ${raw.length} bytes, shape [${t.dims.join(', ')}] of ${DTYPE_NAMES[t.dtype]} needs ${count * elem}`);
+    const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) {
       if (t.dtype === 1) data[i] = v.getFloat32(4 * i, true);
       else if (t.dtype === 11) data[i] = v.getFloat64(8 * i, true);
@@ -336,14 +358,20 @@ function textInstead(bytes: Uint8Array, where: string): ModelFormatError | null 
   return new ModelFormatError(`${where}: text, not an ONNX protobuf (it begins ${JSON.stringify(text.slice(0, 40))})`);
 }
 
-/** Synchronous core of loadOnnx on the file's bytes. */
-export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Model {
-  let m: ModelData;
+function decodeOnnx(bytes: Uint8Array, where: string): ModelData {
   try {
-    m = decodeModel(bytes, where);
+    return decodeModel(bytes, where);
   } catch (e) {
     throw textInstead(bytes, where) ?? e;
   }
+}
+
+/** Synchronous core of loadOnnx on the file's bytes (external data not read: see loadOnnx). */
+export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Model {
+  return modelFromDecoded(decodeOnnx(bytes, where), where, o);
+}
+
+function modelFromDecoded(m: ModelData, where: string, o: Options): Model {
   const budget = { left: o.maxBytes };
   const consts = new Map<string, Const>();
   for (const t of m.graph.initializers) {

@@ -1,0 +1,145 @@
+/**
+ * ONNX import of the patterns published files use beyond the recurrent core: external data
+ * files, LayerNormalization (the op and its decomposed forms), attention pooling over time
+ * (PyTorch's "LSTM + attention" classifiers), and tf2onnx's RepeatVector / TimeDistributed
+ * Dense. Fixtures: test/fixtures/onnx-patterns (tools/onnx_pattern_fixtures.py, torch 1.13)
+ * and graphs written here with encodeModel; expected outputs come from onnxruntime-node on
+ * the same bytes at two batch sizes. Variants that compute something else are refused.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { Rng } from '../src/core/rng.js';
+import { encodeModel, DType, type ModelDef, type NodeDef, type TensorDef } from '../src/io/onnx/proto.js';
+import { loadOnnx, ModelFormatError, OnnxImportError, Tensor, tensor, type Model } from '../src/index.js';
+
+const TOL = 1e-5;
+const DIR = new URL('./fixtures/onnx-patterns/', import.meta.url).pathname;
+const rng = new Rng(17);
+
+const f32 = (n: number, lo = -0.8, hi = 0.8): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi)).buffer);
+const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+const init = (name: string, dims: number[], raw = f32(dims.reduce((a, d) => a * d, 1))): TensorDef => ({ name, dtype: DType.float, dims, raw });
+const ints = (name: string, ...v: number[]): TensorDef => ({ name, dtype: DType.int64, dims: [v.length], raw: i64(...v) });
+const node = (op: string, inputs: string[], outputs: string[], attrs: NodeDef['attrs'] = []): NodeDef => ({ op, inputs, outputs, name: `/${op}_${outputs[0]}`, attrs });
+
+function graph(nodes: NodeDef[], initializers: TensorDef[], inputDims: (number | string)[], opset = 13, output = 'y'): Uint8Array {
+  const m: ModelDef = { irVersion: 8, opset, producerName: 'test', producerVersion: '1', graphName: 'g', docString: '', nodes, initializers, inputs: [{ name: 'x', dtype: DType.float, dims: inputDims }], outputs: [{ name: output, dtype: DType.float, dims: [] }] };
+  return encodeModel(m);
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+/** rnnkit's predictions against onnxruntime's on the same bytes, at each input shape; the largest difference. */
+async function agrees(m: Model, bytes: Uint8Array, shapes: number[][], opts: ort.InferenceSession.SessionOptions = {}): Promise<number> {
+  const session = await ort.InferenceSession.create(bytes, opts);
+  let worst = 0;
+  for (const dims of shapes) {
+    const x = Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, () => rng.uniformIn(-1.5, 1.5));
+    const want = (await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) }))[session.outputNames[0]!]!;
+    const got = m.predict(tensor(Array.from(x), dims)) as Tensor;
+    assert.deepEqual(got.shape, [...want.dims]);
+    worst = Math.max(worst, maxDiff(got.data, want.data as Float32Array));
+  }
+  assert.ok(worst <= TOL, `max |rnnkit - onnxruntime| = ${worst}`);
+  return worst;
+}
+
+async function refused(bytes: Uint8Array, pattern: RegExp): Promise<void> {
+  await assert.rejects(loadOnnx(bytes), (e: Error) => {
+    assert.ok(e instanceof OnnxImportError, `${e.name}: ${e.message}`);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+describe('loadOnnx: external data', () => {
+  // x [B, 3] · W [3, 2] + b: W and b in 'weights.bin' (b after 16 bytes of something else).
+  const W = f32(6);
+  const b = f32(2);
+  const file = new Uint8Array(16 + 24 + 8);
+  file.set(W, 16);
+  file.set(b, 40);
+  const model = (wLoc: string, extra: [string, string][] = [], bLoc = 'weights.bin'): Uint8Array =>
+    graph(
+      [node('MatMul', ['x', 'W'], ['mm']), node('Add', ['mm', 'b'], ['y'])],
+      [
+        { ...init('W', [3, 2], new Uint8Array(0)), external: [['location', wLoc], ['offset', '16'], ['length', '24'], ...extra] },
+        { ...init('b', [2], new Uint8Array(0)), external: [['location', bLoc], ['offset', '40']] },
+      ],
+      ['B', 3],
+    );
+  const withDir = async (fn: (dir: string) => Promise<void>): Promise<void> => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-onnx-ext-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('reads the tensors from the file next to the model, given its path', async () =>
+    withDir(async (dir) => {
+      const bytes = model('weights.bin');
+      writeFileSync(join(dir, 'm.onnx'), bytes);
+      writeFileSync(join(dir, 'weights.bin'), file);
+      const m = await loadOnnx(join(dir, 'm.onnx'));
+      await agrees(m, bytes, [[2, 3], [5, 3]], { externalData: [{ path: 'weights.bin', data: file }] } as ort.InferenceSession.SessionOptions);
+    }));
+
+  it('reads them from options.externalData given bytes, and refuses bytes alone naming the tensor and file', async () => {
+    const bytes = model('weights.bin');
+    const m = await loadOnnx(bytes, { externalData: { 'weights.bin': file } });
+    const x = tensor([1, 2, 3], [1, 3]);
+    const wv = new Float32Array(W.buffer);
+    const bv = new Float32Array(b.buffer);
+    const want = [0, 1].map((u) => Math.fround(Math.fround(wv[u]! * 1 + wv[2 + u]! * 2 + wv[4 + u]! * 3) + bv[u]!));
+    assert.ok(maxDiff((m.predict(x) as Tensor).data, want) < 1e-6);
+    await assert.rejects(loadOnnx(bytes), (e: Error) => e instanceof ModelFormatError && /tensor 'W'.*external file "weights\.bin".*file path.*options\.externalData\["weights\.bin"\]/s.test(e.message));
+    await assert.rejects(loadOnnx(bytes, { externalData: { 'other.bin': file } }), /external file "weights\.bin", which options\.externalData does not hold/);
+    await assert.rejects(loadOnnx(bytes, { externalData: { 'weights.bin': file.subarray(0, 30) } }), /tensor 'W'.*holds 30 bytes; offset 16 and length 24 reach past its end/);
+  });
+
+  it('refuses locations outside the model directory: ../, absolute, a symbolic link out', async () =>
+    withDir(async (dir) => {
+      mkdirSync(join(dir, 'model'));
+      writeFileSync(join(dir, 'weights.bin'), file);
+      writeFileSync(join(dir, 'model', 'weights.bin'), file);
+      symlinkSync(join(dir, 'weights.bin'), join(dir, 'model', 'link.bin'));
+      const cases: [string, RegExp][] = [
+        ['../weights.bin', /tensor 'W'.*"\.\.\/weights\.bin" leads outside the model's directory/],
+        ['sub/../../weights.bin', /leads outside the model's directory/],
+        [join(dir, 'weights.bin'), /is absolute or a URL/],
+        ['link.bin', /"link\.bin" leads outside the model's directory \(through a symbolic link\)/],
+        ['missing.bin', /"missing\.bin" does not exist/],
+      ];
+      for (const [loc, pattern] of cases) {
+        writeFileSync(join(dir, 'model', 'm.onnx'), model(loc));
+        await assert.rejects(loadOnnx(join(dir, 'model', 'm.onnx')), (e: Error) => e instanceof ModelFormatError && pattern.test(e.message), loc);
+      }
+    }));
+
+  it('checks offset and length against the file size and maxBytes before reading, and the element count', async () =>
+    withDir(async (dir) => {
+      writeFileSync(join(dir, 'weights.bin'), file);
+      const at = join(dir, 'm.onnx');
+      writeFileSync(at, graph([node('MatMul', ['x', 'W'], ['y'])], [{ ...init('W', [3, 2], new Uint8Array(0)), external: [['location', 'weights.bin'], ['offset', '40'], ['length', '24']] }], ['B', 3]));
+      await assert.rejects(loadOnnx(at), /tensor 'W'.*"weights\.bin" holds 48 bytes; offset 40 and length 24 reach past its end/);
+      writeFileSync(at, graph([node('MatMul', ['x', 'W'], ['y'])], [{ ...init('W', [3, 2], new Uint8Array(0)), external: [['location', 'weights.bin'], ['offset', '1e3']] }], ['B', 3]));
+      await assert.rejects(loadOnnx(at), /tensor 'W'.*external_data offset "1e3" is not a non-negative integer/);
+      writeFileSync(at, graph([node('MatMul', ['x', 'W'], ['y'])], [{ ...init('W', [3, 2], new Uint8Array(0)), external: [['location', 'weights.bin'], ['length', '8']] }], ['B', 3]));
+      await assert.rejects(loadOnnx(at), /tensor 'W'.*its external data holds 8 bytes, shape \[3, 2\] of float needs 24/);
+      const bytes = model('weights.bin');
+      writeFileSync(at, bytes);
+      await assert.rejects(loadOnnx(at, { maxBytes: bytes.length + 30 }), /tensor 'b'.*past what maxBytes leaves after the model file \(30 bytes\)/);
+      await loadOnnx(at, { maxBytes: bytes.length + 32 });
+    }));
+});
