@@ -143,3 +143,29 @@ describe('loadOnnx: external data', () => {
       await loadOnnx(at, { maxBytes: bytes.length + 32 });
     }));
 });
+
+const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(join(DIR, `${name}.onnx`)));
+const layerNames = (m: Model): string[] => m.layers.map((l) => l.className);
+
+describe('loadOnnx: PyTorch exports with LayerNorm and attention pooling give onnxruntime’s outputs', () => {
+  const cases: [string, string[]][] = [
+    ['layernorm_op17', ['LayerNormalization']],
+    ['layernorm_op13', ['LayerNormalization']],
+    ['layernorm_last_op17', ['LayerNormalization']],
+    ['layernorm_last_op11', ['LayerNormalization']],
+    ['attention_sum', ['Softmax', 'Dot']],
+    ['attention_tanh_op11', ['Softmax', 'Dot']],
+    ['attention_keepdim', ['Softmax', 'Dot']],
+    ['attention_bmm', ['Softmax', 'Dot']],
+    ['attention_vec_op11', ['Softmax', 'Dot']],
+    ['attention_bi', ['Softmax', 'Dot']],
+  ];
+  for (const [name, want] of cases) {
+    it(name, async () => {
+      const bytes = fixture(name);
+      const m = await loadOnnx(bytes);
+      for (const cls of want) assert.ok(layerNames(m).includes(cls), `${cls} in ${layerNames(m).join(', ')}`);
+      await agrees(m, bytes, [[1, 6, 3], [4, 9, 3]]);
+    });
+  }
+});

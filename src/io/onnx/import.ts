@@ -48,6 +48,12 @@ import { GRU } from '../../layers/gru.js';
 import { SimpleRNN } from '../../layers/simpleRNN.js';
 import { Bidirectional } from '../../layers/bidirectional.js';
 import { Add, Concatenate, Multiply, Subtract } from '../../layers/merge.js';
+import { LayerNormalization } from '../../layers/layerNormalization.js';
+import { Softmax } from '../../layers/advancedActivations.js';
+import { Dot } from '../../layers/dot.js';
+import { Reshape } from '../../layers/reshape.js';
+import { RepeatVector } from '../../layers/repeatVector.js';
+import { GlobalAveragePooling1D } from '../../layers/pooling.js';
 import type { Recurrent } from '../../layers/recurrent.js';
 import { Sequential } from '../../models/sequential.js';
 import { model as functionalModel, type Model } from '../../models/model.js';
@@ -154,8 +160,22 @@ type Val =
   | { readonly k: 'mask'; readonly ids: Ref; readonly perm: readonly number[] }
   /** Per-row kept-step counts of that mask: a recurrent op's sequence_lens. */
   | { readonly k: 'lens'; readonly ids: Ref }
+  /**
+   * A model tensor seen without some of its unit axes (a Squeeze of a size-1 axis, a product
+   * with a vector, a ReduceSum over time without keepdims): perm[k] is the rnnkit axis ONNX
+   * axis k is; the rnnkit axes perm leaves out all have size 1 (patterns.ts comment below).
+   */
+  | { readonly k: 'unit'; readonly ref: Ref; readonly perm: readonly number[] }
+  /** A step of a decomposed layer normalization of x over its features (x − mean, its square, …, ε: what the Add gave). */
+  | { readonly k: 'ln'; readonly stage: 'mean' | 'centred' | 'square' | 'var' | 'vareps' | 'std' | 'inv'; readonly x: TensorVal; readonly eps: number }
+  /** A [B, F] tensor given a time axis of 1 at ONNX axis 1 (Keras's RepeatVector: expand_dims, then Tile). */
+  | { readonly k: 'step1'; readonly ref: Ref }
+  /** A [B, T, F] tensor with batch and time merged, [B·T, F] (Keras's TimeDistributed / Dense on sequences: Reshape → MatMul → Reshape). */
+  | { readonly k: 'rows'; readonly ref: Ref }
   /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
   | { readonly k: 'bad' };
+
+type TensorVal = { readonly k: 'tensor'; readonly ref: Ref; readonly perm: readonly number[] };
 
 /** A layer that makes a mask: Embedding (when maskZero) or Masking. */
 type MaskNode = IRNode & { kind: 'embedding' | 'masking' };
@@ -175,6 +195,17 @@ type IRNode =
    * layer whose moving statistics are neutral.
    */
   | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref; stats?: { mean: Float32Array; variance: Float32Array; epsilon: number } }
+  /** LayerNormalization over the features (γ, β absent when the file has none). */
+  | { kind: 'layernorm'; name: string; units: number; epsilon: number; gamma: Float32Array | null; beta: Float32Array | null; x: Ref }
+  /** Softmax over rnnkit axes (batch axis 0 never among them). */
+  | { kind: 'softmax'; name: string; axes: number[]; x: Ref }
+  /** Dot along one rnnkit axis of each input. */
+  | { kind: 'dot'; name: string; axes: [number, number]; xs: Ref[] }
+  /** Reshape to a per-sample shape (-1 first for an open axis). */
+  | { kind: 'reshape'; name: string; target: number[]; x: Ref }
+  | { kind: 'repeat'; name: string; n: number; x: Ref }
+  /** The mean over time of [B, T, F]. */
+  | { kind: 'gap'; name: string; x: Ref }
   | RecNode;
 
 interface RecDir {
@@ -253,6 +284,13 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Mish: [],
     HardSwish: [],
     Exp: [],
+    LayerNormalization: ['axis', 'epsilon', 'stash_type'],
+    ReduceMean: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    Pow: [],
+    Sqrt: [],
+    Div: [],
+    Reciprocal: [],
+    Tile: [],
     LSTM: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout'],
     GRU: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout', 'linear_before_reset'],
     RNN: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout'],
@@ -261,7 +299,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5, LayerNormalization: 2, Pow: 2, Div: 2, Tile: 2 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -583,6 +621,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     for (let i = 0; i < need; i++) if (ins[i] === undefined) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: input ${i} is missing (${op} takes at least ${need})`);
     if (x === undefined) throw new Unsupported(`${nodeLabel(n)}: its first input is missing`);
     if (ins.every((v) => v === undefined || v.k === 'const') && op !== 'ConstantOfShape') return [foldConst(n, ins as (Val & { k: 'const' })[])];
+    const special = patternStep(n, op, ins);
+    if (special !== null) return [special];
     switch (op) {
       case 'Identity':
         return [x];
@@ -1514,6 +1554,319 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     ];
   }
 
+  // ---- Patterns beyond the recurrent core ------------------------------------------------
+  // Layer normalization (the op, and its decomposed forms), attention pooling over time
+  // (Softmax over any axis, broadcast Mul, ReduceSum over time of weights × sequence, batched
+  // MatMul, products with a vector), mean pooling over time, and Keras's RepeatVector and
+  // TimeDistributed Dense as tf2onnx writes them. Each handler returns null when the op is left
+  // to the handlers above, so the recurrent reading is unchanged.
+
+  // (function declarations: the node loop above calls them before this point is reached)
+  function range(lo: number, hi: number): number[] {
+    return Array.from({ length: Math.max(0, hi - lo) }, (_, i) => lo + i);
+  }
+  function sameTensor(a: TensorVal, b: TensorVal): boolean {
+    return a.ref === b.ref && a.perm.join() === b.perm.join();
+  }
+  /** Float constant of F values laid out along the last axis (dims [F], [1, F], …), or null. */
+  function perFeature(v: Val | undefined, F: number): Float32Array | null {
+    return v?.k === 'const' && v.c.dtype === 1 && v.c.data.length === F && v.c.dims.every((d, k) => d === 1 || k === v.c.dims.length - 1) ? Float32Array.from(v.c.data) : null;
+  }
+  function scalarOf(v: Val | undefined): number | null {
+    return v?.k === 'const' && v.c.data.length === 1 ? v.c.data[0]! : null;
+  }
+  function rowsView(v: Val | undefined): Val | undefined {
+    return v?.k === 'rows' ? { k: 'tensor', ref: v.ref, perm: [0, 1, 2] } : v;
+  }
+
+  function patternStep(n: NodeData, op: string, ins: (Val | undefined)[]): Val | null {
+    const label = nodeLabel(n);
+    const x = ins[0]!;
+    const b = ins[1];
+    // A value seen without its unit axes becomes a real tensor (a Reshape layer) for the ops that do not read it as one.
+    const unitOps = ['Softmax', 'LogSoftmax', 'Unsqueeze', 'Squeeze', 'Identity', 'Dropout', 'Cast', 'Tile', 'Expand'];
+    if (ins.some((v) => v?.k === 'unit') && !unitOps.includes(op) && ACT_OPS[op] === undefined) {
+      return firstOf(step(n, ins.map((v) => (v?.k === 'unit' ? materialize(n, v) : v))));
+    }
+    // [B·T, F] rows: per-row ops read them as the [B, T, F] sequence they are.
+    if (x.k === 'rows' && (['MatMul', 'Gemm', 'Add', 'Sub', 'Mul', 'Identity'].includes(op) || ACT_OPS[op] !== undefined)) {
+      const y = firstOf(step(n, ins.map(rowsView)));
+      if (y.k !== 'tensor' || y.perm.join() !== '0,1,2') throw new Unsupported(`${label}: on rows of a sequence merged with its batch axis`);
+      return { k: 'rows', ref: y.ref };
+    }
+    if (ins.some((v) => v?.k === 'rows') && op !== 'Reshape') throw new Unsupported(`${label}: on a sequence reshaped to [batch·time, features] other than a per-row product, bias or activation`);
+    switch (op) {
+      case 'Cast':
+        if (x.k === 'unit' && (attrInt(n, 'to', 0) === 1 || attrInt(n, 'to', 0) === 11)) return x;
+        return null;
+      case 'LayerNormalization':
+        return layerNormOp(n, x, ins);
+      case 'Softmax':
+      case 'LogSoftmax':
+        return x.k === 'tensor' || x.k === 'unit' ? softmaxOver(n, x) : null;
+      case 'Squeeze':
+        return x.k === 'tensor' || x.k === 'unit' ? squeezeUnits(n, x, b) : null;
+      case 'Unsqueeze':
+        return unsqueezeUnit(n, x, b);
+      case 'Tile':
+      case 'Expand':
+        return x.k === 'step1' ? repeatStep(n, x.ref, op, b!) : null;
+      case 'Reshape':
+        return reshapeRows(n, x, b);
+      case 'MatMul':
+        return matmulModel(n, x, b);
+      case 'ReduceSum':
+        return x.k === 'tensor' ? reduceSumTime(n, x, b) : null;
+      case 'ReduceMean':
+        return reduceMean(n, x, b);
+      case 'Sub':
+        if (isTensor(x) && b?.k === 'ln' && b.stage === 'mean' && sameTensor(x, b.x)) return { k: 'ln', stage: 'centred', x: b.x, eps: 0 };
+        break;
+      case 'Pow':
+        if (x.k === 'ln' && x.stage === 'centred' && scalarOf(b) === 2) return { k: 'ln', stage: 'square', x: x.x, eps: 0 };
+        break;
+      case 'Sqrt':
+        if (x.k === 'ln' && x.stage === 'vareps') return { ...x, stage: 'std' };
+        break;
+      case 'Reciprocal':
+        if (x.k === 'ln' && x.stage === 'std') return { ...x, stage: 'inv' };
+        break;
+      case 'Div':
+        if (x.k === 'ln' && x.stage === 'centred' && b?.k === 'ln' && b.stage === 'std' && sameTensor(x.x, b.x)) return layerNormNode(n, x.x, b.eps);
+        break;
+      case 'Add':
+      case 'Mul': {
+        const [p, q] = b?.k === 'ln' || b?.k === 'tensor' ? [b, x] : [x, b];
+        if (op === 'Mul' && p.k === 'ln' && q?.k === 'ln' && sameTensor(p.x, q.x)) {
+          if (p.stage === 'centred' && q.stage === 'centred') return { k: 'ln', stage: 'square', x: p.x, eps: 0 };
+          if ((p.stage === 'centred' && q.stage === 'inv') || (p.stage === 'inv' && q.stage === 'centred')) return layerNormNode(n, p.x, p.stage === 'inv' ? p.eps : q.eps);
+        }
+        if (op === 'Add' && p.k === 'ln' && p.stage === 'var') {
+          const eps = scalarOf(q);
+          if (eps === null || q?.k !== 'const' || q.c.dtype !== 1) throw new Unsupported(`${label}: a decomposed layer normalization's variance plus something other than a constant ε`);
+          return { k: 'ln', stage: 'vareps', x: p.x, eps };
+        }
+        if (isTensor(p) && p.ref.node.kind === 'layernorm') {
+          // γ and β of a decomposed layer normalization, folded into its layer when nothing else reads it.
+          const ln = p.ref.node;
+          const v = perFeature(q, ln.units);
+          const readers = uses.get(n.inputs.find((i) => vals.get(i) === p) ?? '') ?? 0;
+          if (v !== null && readers === 1 && p.perm[p.perm.length - 1] === p.ref.shape.length - 1 && ln.beta === null && (op === 'Add' || ln.gamma === null)) {
+            noteFusion(n, p.ref, op === 'Mul' ? 'scale Mul' : 'shift Add');
+            if (op === 'Mul') ln.gamma = v;
+            else ln.beta = v;
+            return p;
+          }
+        }
+        if (op === 'Mul' && isTensor(x) && isTensor(b) && x.ref.shape.join() !== b.ref.shape.join()) return broadcastMul(n, x, b);
+        break;
+      }
+    }
+    for (const v of ins) if (v?.k === 'ln') throw new Unsupported(`${label}: reads step '${v.stage}' of a decomposed layer normalization in a way loadOnnx does not follow (read: ReduceMean, Sub, Pow 2 or Mul by itself, ReduceMean, Add ε, Sqrt, Div or Reciprocal and Mul)`);
+    if (x.k === 'step1') throw new Unsupported(`${label}: on a [B, F] tensor given a time axis of 1 (only a Tile or Expand along it, Keras's RepeatVector, is read)`);
+    if (x.k === 'unit' && ACT_OPS[op] !== undefined) {
+      const act = activationOp(n, { k: 'tensor', ref: x.ref, perm: fullPerm(x) });
+      return isTensor(act) ? { k: 'unit', ref: act.ref, perm: x.perm } : act;
+    }
+    return null;
+  }
+
+  function firstOf(vs: Val[]): Val {
+    return vs[0] ?? { k: 'bad' };
+  }
+
+  /** A unit value's perm with its hidden axes appended (element-wise ops do not care where they are). */
+  function fullPerm(v: { ref: Ref; perm: readonly number[] }): number[] {
+    return [...v.perm, ...range(0, v.ref.shape.length).filter((a) => !v.perm.includes(a))];
+  }
+
+  /** A unit value as a real tensor: a Reshape layer dropping the hidden size-1 axes (the values keep their order). */
+  function materialize(n: NodeData, v: { ref: Ref; perm: readonly number[] }): TensorVal {
+    const keep = [...v.perm].sort((p, q) => p - q);
+    const perm = v.perm.map((a) => keep.indexOf(a));
+    const shape = keep.map((a) => v.ref.shape[a]!);
+    if (keep[0] !== 0 || shape.length < 2) throw new Unsupported(`${nodeLabel(n)}: a value of shape [batch] only (rnnkit tensors keep a feature axis)`);
+    if (shape.slice(2).some((d) => d === null)) throw new Unsupported(`${nodeLabel(n)}: a reshape leaving an open axis other than the first`);
+    const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: shape.slice(1).map((d) => d ?? -1), x: v.ref };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', shape), perm };
+  }
+
+  /** Softmax over the ONNX axis (opset ≥ 13) or the flattened axes from it (before): a Softmax layer over the rnnkit axes they are. */
+  function softmaxOver(n: NodeData, x: { k: 'tensor' | 'unit'; ref: Ref; perm: readonly number[] }): Val | null {
+    const rank = x.perm.length;
+    const R = x.ref.shape.length;
+    const given = attrInt(n, 'axis', opset >= 13 ? -1 : 1);
+    const a = norm(given, rank, nodeLabel(n));
+    const set = new Set((opset >= 13 ? [a] : range(a, rank)).map((k) => x.perm[k]!));
+    if (x.k === 'tensor' && set.size === 1 && set.has(R - 1)) return null; // the features: an activation (it may fold into a Dense)
+    if (n.opType === 'LogSoftmax') throw new Unsupported(`${nodeLabel(n)}: axis ${given} is not the feature axis (rnnkit's logSoftmax is over the features only)`);
+    if (set.has(0)) throw new Unsupported(`${nodeLabel(n)}: a softmax over the batch axis`);
+    // Hidden size-1 axes may join (a softmax over a size-1 axis too is the same) to make a run of adjacent axes.
+    const axes = [...set].sort((p, q) => p - q);
+    const run: number[] = [];
+    for (let k = axes[0]!; k <= axes[axes.length - 1]!; k++) {
+      if (!set.has(k) && (x.perm.includes(k) || x.ref.shape[k] !== 1)) throw new Unsupported(`${nodeLabel(n)}: a softmax over axes that are not adjacent in rnnkit's layout`);
+      run.push(k);
+    }
+    const node: IRNode = { kind: 'softmax', name: names.take(n, 'softmax'), axes: run, x: x.ref };
+    ir.push(node);
+    return { k: x.k, ref: port(node, 'y', x.ref.shape), perm: x.perm };
+  }
+
+  function squeezeUnits(n: NodeData, x: { k: 'tensor' | 'unit'; ref: Ref; perm: readonly number[] }, axesV: Val | undefined): Val {
+    const rank = x.perm.length;
+    const size = (k: number): number | null => x.ref.shape[x.perm[k]!] ?? null;
+    const axes = axesOf(n, axesV)?.map((a) => norm(a, rank, nodeLabel(n))) ?? range(0, rank).filter((k) => x.perm[k] !== 0 && size(k) === 1);
+    for (const a of axes) if (x.perm[a] === 0 || size(a) !== 1) throw new Unsupported(`${nodeLabel(n)}: a Squeeze of axis ${a}, which is not an axis of size 1 (${x.perm[a] === 0 ? 'the batch axis' : `size ${size(a) ?? 'unknown'}`})`);
+    return { k: 'unit', ref: x.ref, perm: x.perm.filter((_, k) => !axes.includes(k)) };
+  }
+
+  function unsqueezeUnit(n: NodeData, x: Val, axesV: Val | undefined): Val | null {
+    const axes = axesOf(n, axesV);
+    if (x.k === 'unit') {
+      if (axes === null || axes.length !== 1) throw new Unsupported(`${nodeLabel(n)}: axes other than one`);
+      const R = x.ref.shape.length;
+      const perm = [...x.perm];
+      perm.splice(norm(axes[0]!, perm.length + 1, nodeLabel(n)), 0, range(1, R).find((a) => !x.perm.includes(a))!);
+      return perm.length === R ? { k: 'tensor', ref: x.ref, perm } : { k: 'unit', ref: x.ref, perm };
+    }
+    if (x.k === 'tensor' && x.ref.shape.length === 2 && x.perm.join() === '0,1' && axes?.length === 1 && norm(axes[0]!, 3, nodeLabel(n)) === 1) return { k: 'step1', ref: x.ref };
+    return null;
+  }
+
+  /** Tile by [1, n, 1] or Expand to [·, n, ·] of a [B, 1, F] step: RepeatVector(n). */
+  function repeatStep(n: NodeData, r: Ref, op: string, by: Val): Val {
+    const F = r.shape[1]!;
+    let times: number | null = null;
+    if (op === 'Tile' && by.k === 'const' && by.c.data.length === 3 && by.c.data[0] === 1 && by.c.data[2] === 1) times = by.c.data[1]!;
+    if (op === 'Expand') {
+      const dims: Dim[] | null = by.k === 'const' && by.c.dims.length === 1 ? [...by.c.data] : by.k === 'shape' ? [...by.dims] : null;
+      if (dims !== null && dims.length === 3 && (dims[0] === 1 || dims[0] === 'B') && (dims[2] === 1 || dims[2] === F) && typeof dims[1] === 'number') times = dims[1];
+    }
+    if (times === null || !Number.isInteger(times) || times < 1) throw new Unsupported(`${nodeLabel(n)}: a ${op} of a [B, 1, F] step other than along its time axis by a constant (Keras's RepeatVector)`);
+    const node: IRNode = { kind: 'repeat', name: names.take(n, 'repeat_vector'), n: times, x: r };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', [null, times, F]), perm: [0, 1, 2] };
+  }
+
+  /** [B, T, F] → [-1, F] (rows), and rows → [-1, T, U] back: Keras's TimeDistributed Dense (Reshape → MatMul → Add → Reshape). */
+  function reshapeRows(n: NodeData, x: Val, shapeV: Val | undefined): Val | null {
+    const to: Dim[] | null = shapeV?.k === 'const' && shapeV.c.dims.length === 1 ? [...shapeV.c.data] : shapeV?.k === 'shape' ? [...shapeV.dims] : null;
+    if (to === null || attrInt(n, 'allowzero', 0) !== 0) return null;
+    if (x.k === 'tensor' && x.perm.join() === '0,1,2' && to.length === 2 && to[0] === -1 && (to[1] === x.ref.shape[2] || to[1] === -1 ? to[0] === -1 && to[1] === x.ref.shape[2] : false)) return { k: 'rows', ref: x.ref };
+    if (x.k === 'rows') {
+      const T = x.ref.shape[1];
+      const U = x.ref.shape[2];
+      const okB = to[0] === -1 || to[0] === 'B';
+      const okT = to[1] === T || (T === null && to[1] === 'T') || (to[1] === -1 && to[0] === 'B');
+      if (to.length === 3 && okB && okT && (to[2] === U || to[2] === 0 ? to[2] === U : false)) return { k: 'tensor', ref: x.ref, perm: [0, 1, 2] };
+      throw new Unsupported(`${nodeLabel(n)}: rows of a [B, ${T ?? 'T'}, ${U}] sequence reshaped to [${to.join(', ')}] (only back to [-1, ${T ?? 'T'}, ${U}])`);
+    }
+    return null;
+  }
+
+  function matmulModel(n: NodeData, x: Val, w: Val | undefined): Val | null {
+    if (x.k === 'tensor' && w?.k === 'const' && w.c.dims.length === 1 && w.c.dtype === 1) {
+      // h · v: a Dense(1) without bias whose unit output axis is hidden.
+      const y = dense(n, x, Float32Array.from(w.c.data), w.c.dims[0]!, 1);
+      return isTensor(y) ? { k: 'unit', ref: y.ref, perm: y.perm.slice(0, -1) } : y;
+    }
+    if (x.k === 'tensor' && w?.k === 'tensor') {
+      // Batched product [B, P, K] × [B, K, Q]: a Dot along the rnnkit axes ONNX contracts.
+      if (x.perm.length !== 3 || w.perm.length !== 3 || x.ref.shape.length !== 3 || w.ref.shape.length !== 3 || x.perm[0] !== 0 || w.perm[0] !== 0) throw new Unsupported(`${nodeLabel(n)}: a product of two model tensors other than a batched [B, P, K] × [B, K, Q]`);
+      const node: IRNode = { kind: 'dot', name: names.take(n, 'dot'), axes: [x.perm[2]!, w.perm[1]!], xs: [x.ref, w.ref] };
+      ir.push(node);
+      return { k: 'tensor', ref: port(node, 'y', [null, x.ref.shape[x.perm[1]!]!, w.ref.shape[w.perm[2]!]!]), perm: [0, 1, 2] };
+    }
+    return null;
+  }
+
+  /** Mul of two model tensors whose shapes broadcast (per-step weights [B, T, 1] times a sequence [B, T, H]): a Multiply layer. */
+  function broadcastMul(n: NodeData, a: TensorVal, b: TensorVal): Val {
+    if (a.perm.join() !== b.perm.join() || a.ref.shape.length !== b.ref.shape.length) throw new Unsupported(`${nodeLabel(n)}: operands of different ranks or layouts`);
+    const shape = a.ref.shape.map((s, k) => {
+      const t = b.ref.shape[k]!;
+      if (s === t || t === 1) return s;
+      if (s === 1) return t;
+      throw new Unsupported(`${nodeLabel(n)}: operands of shapes that do not broadcast`);
+    });
+    const node: IRNode = { kind: 'merge', name: names.take(n, 'multiply'), op: 'Mul', xs: [a.ref, b.ref] };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', shape), perm: a.perm };
+  }
+
+  /** The one reduced axis of a ReduceSum / ReduceMean (attribute before opset 13 / 18, input after), or null. */
+  function reducedAxis(n: NodeData, x: TensorVal, axesV: Val | undefined): number | null {
+    const axes = axesOf(n, axesV);
+    return axes !== null && axes.length === 1 ? norm(axes[0]!, x.perm.length, nodeLabel(n)) : null;
+  }
+
+  /** Σ over time of weights [B, T, 1] × sequence [B, T, H] (attention pooling): a Dot along time, [B, 1, H]. */
+  function reduceSumTime(n: NodeData, x: TensorVal, axesV: Val | undefined): Val | null {
+    const a = reducedAxis(n, x, axesV);
+    if (a === null || x.perm[a] !== 1 || x.ref.shape.length !== 3) return null;
+    const m = x.ref.node;
+    if (m.kind === 'merge' && m.op === 'Mul' && m.xs.length === 2) {
+      const [p, q] = m.xs as [Ref, Ref];
+      const [w, h] = p.shape[2] === 1 ? [p, q] : [q, p];
+      if (w.shape[2] === 1 && w.shape.length === 3 && h.shape.length === 3 && w.shape[1] === h.shape[1]) {
+        const node: IRNode = { kind: 'dot', name: names.take(n, 'dot'), axes: [1, 1], xs: [w, h] };
+        ir.push(node);
+        const ref = port(node, 'y', [null, 1, h.shape[2]!]);
+        return attrInt(n, 'keepdims', 1) === 1 ? { k: 'tensor', ref, perm: x.perm } : { k: 'unit', ref, perm: x.perm.filter((_, k) => k !== a) };
+      }
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a ReduceSum over time of something other than per-step weights [B, T, 1] times a sequence (attention pooling); rnnkit has no layer summing a sequence over time`);
+  }
+
+  function reduceMean(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    const keep = attrInt(n, 'keepdims', 1);
+    if (x.k === 'tensor' || (x.k === 'ln' && x.stage === 'square')) {
+      const t = x.k === 'tensor' ? x : x.x;
+      const a = reducedAxis(n, t, axesV);
+      const R = t.ref.shape.length;
+      if (a === t.perm.length - 1 && t.perm[a] === R - 1 && keep === 1 && typeof t.ref.shape[R - 1] === 'number') return { k: 'ln', stage: x.k === 'tensor' ? 'mean' : 'var', x: t, eps: 0 };
+      if (x.k === 'tensor' && a !== null && t.perm[a] === 1 && R === 3 && keep === 0) {
+        // The mean over time of [B, T, F]: GlobalAveragePooling1D, [B, F].
+        const node: IRNode = { kind: 'gap', name: names.take(n, 'global_average_pooling1d'), x: t.ref };
+        ir.push(node);
+        return { k: 'tensor', ref: port(node, 'y', [null, t.ref.shape[2]!]), perm: t.perm.filter((_, k) => k !== a).map((p) => (p > 1 ? p - 1 : p)) };
+      }
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a ReduceMean other than over the features with keepdims (a decomposed layer normalization) or over time without (mean pooling)`);
+  }
+
+  function layerNormNode(n: NodeData, x: TensorVal, eps: number): Val {
+    if (!(eps > 0)) throw new Unsupported(`${nodeLabel(n)}: a layer normalization with ε = ${eps} (rnnkit's LayerNormalization takes ε > 0)`);
+    const R = x.ref.shape.length;
+    const node: IRNode = { kind: 'layernorm', name: names.take(n, 'layer_normalization'), units: x.ref.shape[R - 1]!, epsilon: eps, gamma: null, beta: null, x: x.ref };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', x.ref.shape), perm: x.perm };
+  }
+
+  /** The LayerNormalization op (opset 17) over the features: rnnkit's LayerNormalization with its γ and β. */
+  function layerNormOp(n: NodeData, x: Val, ins: (Val | undefined)[]): Val {
+    const label = nodeLabel(n);
+    if (n.outputs.slice(1).some((o) => o !== '' && (uses.get(o) ?? 0) > 0)) throw new Unsupported(`${label}: its Mean / InvStdDev outputs are used`);
+    if (!isTensor(x)) throw new Unsupported(`${label}: its input is not a model tensor`);
+    const rank = x.perm.length;
+    const given = attrInt(n, 'axis', -1);
+    const axis = norm(given, rank, label);
+    const R = x.ref.shape.length;
+    if (axis !== rank - 1) throw new Unsupported(`${label}: axis ${given} normalises over the last ${rank - axis} axes (rnnkit's LayerNormalization: over the features only)`);
+    if (x.perm[axis] !== R - 1) throw new Unsupported(`${label}: its last axis is not the feature axis`);
+    const F = x.ref.shape[R - 1]!;
+    const gamma = perFeature(ins[1], F);
+    const beta = ins[2] === undefined ? null : perFeature(ins[2], F);
+    if (gamma === null || (ins[2] !== undefined && beta === null)) throw new Unsupported(`${label}: Scale / B are not constant float vectors of ${F}`);
+    const y = layerNormNode(n, x, attrFloat(n, 'epsilon', 1e-5));
+    const node = (y as TensorVal).ref.node as IRNode & { kind: 'layernorm' };
+    node.gamma = gamma;
+    node.beta = beta;
+    return y;
+  }
+
   for (const f of fusions) {
     const at = order.get(f.at)!;
     for (const n of m.graph.nodes) {
@@ -1564,6 +1917,7 @@ function refsOf(node: IRNode): Ref[] {
       return [];
     case 'concat':
     case 'merge':
+    case 'dot':
       return node.xs;
     case 'rec':
       return [node.x, ...node.init.flat()];
@@ -1648,6 +2002,18 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return new Concatenate({ axis: -1, name: n.name });
       case 'merge':
         return n.op === 'Add' ? new Add({ name: n.name }) : n.op === 'Sub' ? new Subtract({ name: n.name }) : new Multiply({ name: n.name });
+      case 'layernorm':
+        return new LayerNormalization({ epsilon: n.epsilon, scale: n.gamma !== null, center: n.beta !== null, name: n.name });
+      case 'softmax':
+        return new Softmax({ axis: n.axes.length === 1 ? n.axes[0]! : n.axes, name: n.name });
+      case 'dot':
+        return new Dot({ axes: n.axes, name: n.name });
+      case 'reshape':
+        return new Reshape({ targetShape: n.target, name: n.name });
+      case 'repeat':
+        return new RepeatVector({ n: n.n, name: n.name });
+      case 'gap':
+        return new GlobalAveragePooling1D({ name: n.name });
       case 'rec': {
         const c = configs.get(n)!;
         const common = { units: n.H, activation: n.activation as never, useBias: n.dirs[0]!.bias !== null, returnSequences: c.returnSequences, returnState: c.returnState, goBackwards: n.reverse, ...(n.D === 1 && c.zeroOutputForMask ? { zeroOutputForMask: true } : {}) };
@@ -1671,6 +2037,8 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return [new Tensor(n.kernel, [n.inDim, n.units]), ...(n.bias === null ? [] : [new Tensor(n.bias, [n.units])])];
       case 'embedding':
         return [new Tensor(n.table, [n.vocab, n.dim])];
+      case 'layernorm':
+        return [...(n.gamma === null ? [] : [new Tensor(n.gamma, [n.units])]), ...(n.beta === null ? [] : [new Tensor(n.beta, [n.units])])];
       case 'affine':
         return [
           ...(n.scale === null ? [] : [new Tensor(n.scale, [n.units])]),
