@@ -169,3 +169,108 @@ describe('loadOnnx: PyTorch exports with LayerNorm and attention pooling give on
     });
   }
 });
+
+/** x [B, T, 3] · W [3, 4] (a Dense) then `rest`, reading 'h'; W and any extra initializers given. */
+function onSeq(rest: NodeDef[], extra: TensorDef[] = [], opset = 13, inputDims: (number | string)[] = ['B', 'T', 3]): Uint8Array {
+  return graph([node('MatMul', ['x', 'W'], ['h']), ...rest], [init('W', [inputDims[inputDims.length - 1] as number, 4]), ...extra], inputDims, opset);
+}
+const scalar = (name: string, v: number): TensorDef => ({ name, dtype: DType.float, dims: [], raw: new Uint8Array(Float32Array.of(v).buffer) });
+
+describe('loadOnnx: layer normalization forms', () => {
+  // tf.nn.moments-style: the square as Mul by itself, 1/√ as Reciprocal then Mul; γ and β after.
+  const decomposed = (axes: number[], sq: 'Mul' | 'Pow' = 'Mul'): NodeDef[] => [
+    node('ReduceMean', ['h'], ['mean'], [{ name: 'axes', value: axes }]),
+    node('Sub', ['h', 'mean'], ['d']),
+    sq === 'Mul' ? node('Mul', ['d', 'd'], ['sq']) : node('Pow', ['d', 'two'], ['sq']),
+    node('ReduceMean', ['sq'], ['var'], [{ name: 'axes', value: axes }]),
+    node('Add', ['eps', 'var'], ['ve']),
+    node('Sqrt', ['ve'], ['sd']),
+    node('Reciprocal', ['sd'], ['r']),
+    node('Mul', ['d', 'r'], ['n']),
+    node('Mul', ['n', 'gamma'], ['g']),
+    node('Add', ['g', 'beta'], ['y']),
+  ];
+  const consts = [scalar('eps', 1e-3), scalar('two', 2), init('gamma', [4]), init('beta', [4])];
+
+  it('Mul-by-itself and Reciprocal variant, γ and β folded: one LayerNormalization layer', async () => {
+    const bytes = onSeq(decomposed([-1]), consts);
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(layerNames(m), ['Dense', 'LayerNormalization']);
+    await agrees(m, bytes, [[2, 5, 3], [3, 1, 3]]);
+  });
+
+  it('refuses the statistics over time, and the LayerNormalization op over two axes or with its Mean output used', async () => {
+    await refused(onSeq(decomposed([1]), consts), /ReduceMean.*other than over the features with keepdims/);
+    const op = (axis: number, outs = ['y']): Uint8Array => onSeq([node('LayerNormalization', ['h', 'gamma', 'beta'], outs, [{ name: 'axis', value: axis }])], consts.slice(2), 17, ['B', 5, 3]);
+    const ok = op(-1);
+    await agrees(await loadOnnx(ok), ok, [[2, 5, 3]]);
+    await refused(op(1), /LayerNormalization.*axis 1 normalises over the last 2 axes/);
+    const withMean = graph([node('MatMul', ['x', 'W'], ['h']), node('LayerNormalization', ['h', 'gamma', 'beta'], ['n', 'mu']), node('Add', ['n', 'mu'], ['y'])], [init('W', [3, 4]), ...consts.slice(2)], ['B', 5, 3], 17);
+    await refused(withMean, /its Mean \/ InvStdDev outputs are used/);
+  });
+});
+
+describe('loadOnnx: attention pooling forms', () => {
+  const pool = (softmaxAxis: number, sumAxis: number): NodeDef[] => [
+    node('MatMul', ['h', 'v'], ['s']), // [B, T, 1]
+    node('Softmax', ['s'], ['w'], [{ name: 'axis', value: softmaxAxis }]),
+    node('Mul', ['w', 'h'], ['p']),
+    node('ReduceSum', ['p', 'axes'], ['y'], [{ name: 'keepdims', value: 0 }]),
+  ];
+  const extra = (sumAxis: number): TensorDef[] => [init('v', [4, 1]), ints('axes', sumAxis)];
+
+  it('a softmax over the features of [B, T, 1] scores (all ones) is a plain sum over time, as onnxruntime computes', async () => {
+    const bytes = onSeq(pool(-1, 1), extra(1));
+    await agrees(await loadOnnx(bytes), bytes, [[2, 5, 3], [3, 2, 3]]);
+    const overTime = onSeq(pool(1, 1), extra(1));
+    await agrees(await loadOnnx(overTime), overTime, [[2, 5, 3], [3, 2, 3]]);
+  });
+
+  it('refuses a ReduceSum over the features, and over time of a sequence without weights', async () => {
+    await refused(onSeq(pool(1, 2), extra(2)), /ReduceSum '\/ReduceSum_y'.*other than the lengths/);
+    await refused(onSeq([node('ReduceSum', ['h', 'axes'], ['y'], [{ name: 'keepdims', value: 0 }])], [ints('axes', 1)]), /ReduceSum over time of something other than per-step weights/);
+    await refused(onSeq([node('Mul', ['h', 'h'], ['p']), node('ReduceSum', ['p', 'axes'], ['y'], [{ name: 'keepdims', value: 0 }])], [ints('axes', 1)]), /ReduceSum over time of something other than per-step weights/);
+  });
+
+  it('a softmax over the batch axis is refused; the mean over time is GlobalAveragePooling1D', async () => {
+    await refused(onSeq([node('Softmax', ['h'], ['y'], [{ name: 'axis', value: 0 }])]), /softmax over the batch axis/);
+    const mean = onSeq([node('ReduceMean', ['h'], ['y'], [{ name: 'axes', value: [1] }, { name: 'keepdims', value: 0 }])]);
+    const m = await loadOnnx(mean);
+    assert.deepEqual(layerNames(m), ['Dense', 'GlobalAveragePooling1D']);
+    await agrees(m, mean, [[2, 5, 3], [3, 7, 3]]);
+  });
+});
+
+describe('loadOnnx: tf2onnx RepeatVector and TimeDistributed Dense', () => {
+  // Keras: Dense(4) on [B, 3] → RepeatVector(6) (expand_dims + tile) → TimeDistributed(Dense(2)) (reshape → matmul → add → reshape).
+  const autoenc = (repeat: NodeDef, back: number[]): Uint8Array =>
+    graph(
+      [
+        node('MatMul', ['x', 'W'], ['h']),
+        node('Unsqueeze', ['h', 'one'], ['h1']),
+        repeat,
+        node('Reshape', ['r', 'flat'], ['rows']),
+        node('MatMul', ['rows', 'K'], ['mm']),
+        node('Add', ['mm', 'b'], ['z']),
+        node('Relu', ['z'], ['a']),
+        node('Reshape', ['a', 'back'], ['y']),
+      ],
+      [init('W', [3, 4]), ints('one', 1), ints('reps', 1, 6, 1), ints('to', 1, 6, 4), ints('flat', -1, 4), init('K', [4, 2]), init('b', [2]), ints('back', ...back)],
+      ['B', 3],
+    );
+
+  it('Tile and Expand of the unsqueezed vector become RepeatVector, the reshaped MatMul a Dense on the sequence', async () => {
+    for (const rep of [node('Tile', ['h1', 'reps'], ['r']), node('Expand', ['h1', 'to'], ['r'])]) {
+      const bytes = autoenc(rep, [-1, 6, 2]);
+      const m = await loadOnnx(bytes);
+      assert.deepEqual(layerNames(m), ['Dense', 'RepeatVector', 'Dense']);
+      await agrees(m, bytes, [[2, 3], [5, 3]]);
+    }
+  });
+
+  it('refuses rows reshaped to another length, and a Tile along the features', async () => {
+    await refused(autoenc(node('Tile', ['h1', 'reps'], ['r']), [-1, 3, 4]), /reshaped to \[-1, 3, 4\] \(only back to \[-1, 6, 2\]\)/);
+    const tileF = graph([node('MatMul', ['x', 'W'], ['h']), node('Unsqueeze', ['h', 'one'], ['h1']), node('Tile', ['h1', 'reps'], ['y'])], [init('W', [3, 4]), ints('one', 1), ints('reps', 1, 1, 2)], ['B', 3]);
+    await refused(tileF, /Tile of a \[B, 1, F\] step other than along its time axis/);
+  });
+});

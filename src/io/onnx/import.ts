@@ -587,7 +587,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   const fusions: { names: Set<string>; at: NodeData; what: string }[] = [];
   function noteFusion(n: NodeData, ref: Ref, what: string): void {
     const names = new Set<string>();
-    for (const [k, v] of vals) if (v.k === 'tensor' && v.ref === ref) names.add(k);
+    for (const [k, v] of vals) if ((v.k === 'tensor' || v.k === 'unit' || v.k === 'rows') && v.ref === ref) names.add(k);
     fusions.push({ names, at: n, what });
   }
   const order = new Map(m.graph.nodes.map((n, i) => [n, i]));
@@ -1590,7 +1590,16 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     }
     // [B·T, F] rows: per-row ops read them as the [B, T, F] sequence they are.
     if (x.k === 'rows' && (['MatMul', 'Gemm', 'Add', 'Sub', 'Mul', 'Identity'].includes(op) || ACT_OPS[op] !== undefined)) {
-      const y = firstOf(step(n, ins.map(rowsView)));
+      // The names read stand for the view meanwhile, so a bias Add or activation folds into its Dense as on any sequence.
+      const views = ins.map(rowsView);
+      const saved = n.inputs.map((i, k) => [i, vals.get(i), views[k]] as const).filter(([, v]) => v?.k === 'rows');
+      for (const [i, , view] of saved) vals.set(i, view!);
+      let y: Val;
+      try {
+        y = firstOf(step(n, views));
+      } finally {
+        for (const [i, v] of saved) vals.set(i, v!);
+      }
       if (y.k !== 'tensor' || y.perm.join() !== '0,1,2') throw new Unsupported(`${label}: on rows of a sequence merged with its batch axis`);
       return { k: 'rows', ref: y.ref };
     }
@@ -1681,12 +1690,13 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   /** A unit value as a real tensor: a Reshape layer dropping the hidden size-1 axes (the values keep their order). */
-  function materialize(n: NodeData, v: { ref: Ref; perm: readonly number[] }): TensorVal {
+  function materialize(n: NodeData | null, v: { ref: Ref; perm: readonly number[] }): TensorVal {
+    const label = n === null ? 'a graph output' : nodeLabel(n);
     const keep = [...v.perm].sort((p, q) => p - q);
     const perm = v.perm.map((a) => keep.indexOf(a));
     const shape = keep.map((a) => v.ref.shape[a]!);
-    if (keep[0] !== 0 || shape.length < 2) throw new Unsupported(`${nodeLabel(n)}: a value of shape [batch] only (rnnkit tensors keep a feature axis)`);
-    if (shape.slice(2).some((d) => d === null)) throw new Unsupported(`${nodeLabel(n)}: a reshape leaving an open axis other than the first`);
+    if (keep[0] !== 0 || shape.length < 2) throw new Unsupported(`${label}: a value of shape [batch] only (rnnkit tensors keep a feature axis)`);
+    if (shape.slice(2).some((d) => d === null)) throw new Unsupported(`${label}: a reshape leaving an open axis other than the first`);
     const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: shape.slice(1).map((d) => d ?? -1), x: v.ref };
     ir.push(node);
     return { k: 'tensor', ref: port(node, 'y', shape), perm };
@@ -1754,13 +1764,13 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   function reshapeRows(n: NodeData, x: Val, shapeV: Val | undefined): Val | null {
     const to: Dim[] | null = shapeV?.k === 'const' && shapeV.c.dims.length === 1 ? [...shapeV.c.data] : shapeV?.k === 'shape' ? [...shapeV.dims] : null;
     if (to === null || attrInt(n, 'allowzero', 0) !== 0) return null;
-    if (x.k === 'tensor' && x.perm.join() === '0,1,2' && to.length === 2 && to[0] === -1 && (to[1] === x.ref.shape[2] || to[1] === -1 ? to[0] === -1 && to[1] === x.ref.shape[2] : false)) return { k: 'rows', ref: x.ref };
+    if (x.k === 'tensor' && x.perm.join() === '0,1,2' && x.ref.shape.length === 3 && to.length === 2 && to[0] === -1 && to[1] === x.ref.shape[2]) return { k: 'rows', ref: x.ref };
     if (x.k === 'rows') {
       const T = x.ref.shape[1];
       const U = x.ref.shape[2];
       const okB = to[0] === -1 || to[0] === 'B';
       const okT = to[1] === T || (T === null && to[1] === 'T') || (to[1] === -1 && to[0] === 'B');
-      if (to.length === 3 && okB && okT && (to[2] === U || to[2] === 0 ? to[2] === U : false)) return { k: 'tensor', ref: x.ref, perm: [0, 1, 2] };
+      if (to.length === 3 && okB && okT && to[2] === U) return { k: 'tensor', ref: x.ref, perm: [0, 1, 2] };
       throw new Unsupported(`${nodeLabel(n)}: rows of a [B, ${T ?? 'T'}, ${U}] sequence reshaped to [${to.join(', ')}] (only back to [-1, ${T ?? 'T'}, ${U}])`);
     }
     return null;
@@ -1885,6 +1895,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (val === undefined) throw new ModelFormatError(`${where}: graph output '${v.name}' is made by no node`);
     if (val.k === 'bad') continue;
     if (val.k === 'tensor') outputs.push(val.ref);
+    else if (val.k === 'unit') {
+      try {
+        outputs.push(materialize(null, val).ref);
+      } catch (e) {
+        if (!(e instanceof Unsupported)) throw e;
+        problems.push(`graph output '${v.name}': ${e.message}`);
+      }
+    }
     else if (val.k === 'dirs' && val.parts.length === 1) outputs.push(val.parts[0]!);
     else problems.push(`graph output '${v.name}' is ${val.k === 'dirs' ? `a recurrent output holding ${val.parts.length} directions` : val.k === 'const' ? 'a constant' : 'a shape or zeros'} (not a model tensor)`);
   }
