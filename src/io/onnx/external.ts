@@ -9,8 +9,8 @@
  * node.ts readFileRanges (inside the model's directory, links resolved, ranges checked
  * against each file's size and maxBytes before anything is read). Given bytes and no
  * externalData, such a model is refused, naming the tensor and the file. The checksum
- * (SHA-1) is not verified, as ONNX Runtime does not; the element count of each tensor is
- * checked against the bytes it gets (import.ts readConst).
+ * (SHA-1) key is accepted and not verified; the element count of each tensor is checked
+ * against the bytes it gets (import.ts readConst).
  */
 import { ModelFormatError, show } from '../../core/errors.js';
 import { readFileRanges, type FileRange } from '../node.js';

@@ -27,10 +27,26 @@
  * direction [1, B, H] → [B, H]). Integer inputs (token ids) become float inputs, as rnnkit's
  * Embedding takes them.
  *
+ * Beyond the recurrent core (the "Patterns" handlers in interpret, each reached through
+ * patternStep before the core's switch): LayerNormalization over the features, the op and the
+ * decomposed ReduceMean / Sub / Pow or Mul / ReduceMean / Add ε / Sqrt / Div or Reciprocal + Mul
+ * form, read step by step as 'ln' values whose last step makes the layer (γ and β after it fold
+ * in); attention pooling — Softmax over any non-batch axes (a Softmax layer), a broadcasting Mul
+ * (Multiply), ReduceSum over time of weights [B, T, 1] times a sequence (a Dot along time, the
+ * exact sum rnnkit has no layer for otherwise), a batched MatMul of two model tensors (Dot), a
+ * MatMul by a vector (Dense(1) without bias) —, where Squeeze of a size-1 axis gives a 'unit'
+ * value (the same rnnkit tensor, some size-1 axes not shown; a Reshape layer drops them only
+ * where an op or graph output needs a real tensor); ReduceMean over time (GlobalAveragePooling1D);
+ * Keras's RepeatVector (Unsqueeze at axis 1, then Tile or Expand: RepeatVector) and
+ * TimeDistributed Dense (Reshape to [-1, F] gives a 'rows' view that per-row ops read as the
+ * sequence, until the Reshape back). tf2onnx's form of Keras's fused LayerNormalization (a
+ * Reshape to [1, B·T, F, 1] and a training-mode BatchNormalization) is not read.
+ *
  * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
  * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
  * bytes; here tensor element counts are checked against their bytes and maxBytes before
- * anything is allocated, and non-finite weights are refused by name (checkFinite).
+ * anything is allocated, and non-finite weights are refused by name (checkFinite). Tensors in
+ * external data files are read first, bounded and inside the model's directory (external.ts).
  */
 import { ModelFormatError, checkOptions, fileReadOptions, show } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
