@@ -38,13 +38,24 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-/** rnnkit's predictions against onnxruntime's on the same bytes, at each input shape; the largest difference. */
-async function agrees(m: Model, bytes: Uint8Array, shapes: number[][], opts: ort.InferenceSession.SessionOptions = {}): Promise<number> {
+/** [B, T, F] → [T, B, F]. */
+function timeMajor(x: Float32Array, [B, T, F]: number[]): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < B!; b++) for (let t = 0; t < T!; t++) for (let k = 0; k < F!; k++) out[(t * B! + b) * F! + k] = x[(b * T! + t) * F! + k]!;
+  return out;
+}
+
+/**
+ * rnnkit's predictions against onnxruntime's on the same bytes, at each (rnnkit, batch-major)
+ * input shape; the largest difference. `tm`: the ONNX input is time-major.
+ */
+async function agrees(m: Model, bytes: Uint8Array, shapes: number[][], opts: ort.InferenceSession.SessionOptions = {}, tm = false): Promise<number> {
   const session = await ort.InferenceSession.create(bytes, opts);
   let worst = 0;
   for (const dims of shapes) {
     const x = Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, () => rng.uniformIn(-1.5, 1.5));
-    const want = (await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) }))[session.outputNames[0]!]!;
+    const feed = tm ? new ort.Tensor('float32', timeMajor(x, dims), [dims[1]!, dims[0]!, dims[2]!]) : new ort.Tensor('float32', x, dims);
+    const want = (await session.run({ [session.inputNames[0]!]: feed }))[session.outputNames[0]!]!;
     const got = m.predict(tensor(Array.from(x), dims)) as Tensor;
     assert.deepEqual(got.shape, [...want.dims]);
     worst = Math.max(worst, maxDiff(got.data, want.data as Float32Array));
@@ -159,13 +170,14 @@ describe('loadOnnx: PyTorch exports with LayerNorm and attention pooling give on
     ['attention_bmm', ['Softmax', 'Dot']],
     ['attention_vec_op11', ['Softmax', 'Dot']],
     ['attention_bi', ['Softmax', 'Dot']],
+    ['attention_time_major', ['Softmax', 'Dot']],
   ];
   for (const [name, want] of cases) {
     it(name, async () => {
       const bytes = fixture(name);
       const m = await loadOnnx(bytes);
       for (const cls of want) assert.ok(layerNames(m).includes(cls), `${cls} in ${layerNames(m).join(', ')}`);
-      await agrees(m, bytes, [[1, 6, 3], [4, 9, 3]]);
+      await agrees(m, bytes, [[1, 6, 3], [4, 9, 3]], {}, name.endsWith('time_major'));
     });
   }
 });
@@ -204,6 +216,11 @@ describe('loadOnnx: layer normalization forms', () => {
     const op = (axis: number, outs = ['y']): Uint8Array => onSeq([node('LayerNormalization', ['h', 'gamma', 'beta'], outs, [{ name: 'axis', value: axis }])], consts.slice(2), 17, ['B', 5, 3]);
     const ok = op(-1);
     await agrees(await loadOnnx(ok), ok, [[2, 5, 3]]);
+    // Without B: a LayerNormalization layer with center false (γ only).
+    const noBias = onSeq([node('LayerNormalization', ['h', 'gamma'], ['y'], [{ name: 'epsilon', value: { float: 0.01 } }])], consts.slice(2, 3), 17, ['B', 5, 3]);
+    const mNoBias = await loadOnnx(noBias);
+    assert.equal(mNoBias.layers[1]!.getWeights().length, 1);
+    await agrees(mNoBias, noBias, [[2, 5, 3]]);
     await refused(op(1), /LayerNormalization.*axis 1 normalises over the last 2 axes/);
     const withMean = graph([node('MatMul', ['x', 'W'], ['h']), node('LayerNormalization', ['h', 'gamma', 'beta'], ['n', 'mu']), node('Add', ['n', 'mu'], ['y'])], [init('W', [3, 4]), ...consts.slice(2)], ['B', 5, 3], 17);
     await refused(withMean, /its Mean \/ InvStdDev outputs are used/);

@@ -58,7 +58,7 @@ class Attention(nn.Module):
     def __init__(self, kind):
         super().__init__()
         self.kind = kind
-        self.rnn = nn.LSTM(I, H, batch_first=True, bidirectional=kind == 'bi')
+        self.rnn = nn.LSTM(I, H, batch_first=kind != 'time_major', bidirectional=kind == 'bi')
         F = 2 * H if kind == 'bi' else H
         self.score = nn.Sequential(nn.Linear(F, 5), nn.Tanh(), nn.Linear(5, 1)) if kind == 'tanh' else nn.Linear(F, 1)
         self.v = nn.Parameter(torch.randn(F))
@@ -75,6 +75,9 @@ class Attention(nn.Module):
         elif self.kind == 'bmm':
             w = torch.softmax(self.score(h).squeeze(-1), dim=1)  # [B, T]
             c = torch.bmm(w.unsqueeze(1), h).squeeze(1)
+        elif self.kind == 'time_major':  # h [T, B, H]: the softmax and the sum over axis 0
+            w = torch.softmax(self.score(h), dim=0)
+            c = torch.sum(w * h, dim=0)
         elif self.kind == 'vec':
             w = torch.softmax(torch.matmul(torch.tanh(h), self.v), dim=1)  # [B, T]
             c = (w.unsqueeze(-1) * h).sum(1)
@@ -92,6 +95,7 @@ MODELS = [
     ('attention_bmm', lambda: Attention('bmm'), 13),
     ('attention_vec_op11', lambda: Attention('vec'), 11),
     ('attention_bi', lambda: Attention('bi'), 13),
+    ('attention_time_major', lambda: Attention('time_major'), 13),
 ]
 
 
@@ -101,8 +105,9 @@ def main():
         torch.manual_seed(SEED)
         m = make().eval()
         path = os.path.join(OUT, f'{name}.onnx')
+        tm = name.endswith('time_major')  # input [T, B, F]
         torch.onnx.export(m, torch.randn(2, 5, I), path, input_names=['x'], output_names=['y'],
-                          dynamic_axes={'x': {0: 'batch', 1: 'time'}, 'y': {0: 'batch'}}, opset_version=opset)
+                          dynamic_axes={'x': {1: 'batch', 0: 'time'} if tm else {0: 'batch', 1: 'time'}, 'y': {0: 'batch'}}, opset_version=opset)
         print(name, os.path.getsize(path), 'bytes')
         if '--print' in sys.argv:
             print(onnx.helper.printable_graph(onnx.load(path).graph))

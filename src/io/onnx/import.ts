@@ -40,7 +40,7 @@
  * Keras's RepeatVector (Unsqueeze at axis 1, then Tile or Expand: RepeatVector) and
  * TimeDistributed Dense (Reshape to [-1, F] gives a 'rows' view that per-row ops read as the
  * sequence, until the Reshape back). tf2onnx's form of Keras's fused LayerNormalization (a
- * Reshape to [1, B·T, F, 1] and a training-mode BatchNormalization) is not read.
+ * Reshape to [1, B·T, F, 1] and a BatchNormalization fed statistics computed from it) is not read.
  *
  * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
  * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
