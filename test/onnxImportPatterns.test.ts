@@ -289,5 +289,7 @@ describe('loadOnnx: tf2onnx RepeatVector and TimeDistributed Dense', () => {
     await refused(autoenc(node('Tile', ['h1', 'reps'], ['r']), [-1, 3, 4]), /reshaped to \[-1, 3, 4\] \(only back to \[-1, 6, 2\]\)/);
     const tileF = graph([node('MatMul', ['x', 'W'], ['h']), node('Unsqueeze', ['h', 'one'], ['h1']), node('Tile', ['h1', 'reps'], ['y'])], [init('W', [3, 4]), ints('one', 1), ints('reps', 1, 1, 2)], ['B', 3]);
     await refused(tileF, /Tile of a \[B, 1, F\] step other than along its time axis/);
+    const huge = graph([node('MatMul', ['x', 'W'], ['h']), node('Unsqueeze', ['h', 'one'], ['h1']), node('Tile', ['h1', 'reps'], ['y'])], [init('W', [3, 4]), ints('one', 1), ints('reps', 1, 2 ** 40, 1)], ['B', 3]);
+    await assert.rejects(loadOnnx(huge), (e: Error) => e instanceof ModelFormatError && /repeats 4 features 1099511627776 times.*more than maxBytes/.test(e.message));
   });
 });

@@ -1771,6 +1771,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       if (dims !== null && dims.length === 3 && (dims[0] === 1 || dims[0] === 'B') && (dims[2] === 1 || dims[2] === F) && typeof dims[1] === 'number') times = dims[1];
     }
     if (times === null || !Number.isInteger(times) || times < 1) throw new Unsupported(`${nodeLabel(n)}: a ${op} of a [B, 1, F] step other than along its time axis by a constant (Keras's RepeatVector)`);
+    // The count comes from the file: one sample's output must fit the byte budget (predict allocates it per batch row).
+    if (times * F * 4 > o.maxBytes) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: repeats ${F} features ${times} times, ${times * F * 4} bytes per sample, more than maxBytes (${o.maxBytes})`);
     const node: IRNode = { kind: 'repeat', name: names.take(n, 'repeat_vector'), n: times, x: r };
     ir.push(node);
     return { k: 'tensor', ref: port(node, 'y', [null, times, F]), perm: [0, 1, 2] };
