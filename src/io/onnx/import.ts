@@ -179,7 +179,7 @@ type Val =
   /**
    * A model tensor seen without some of its unit axes (a Squeeze of a size-1 axis, a product
    * with a vector, a ReduceSum over time without keepdims): perm[k] is the rnnkit axis ONNX
-   * axis k is; the rnnkit axes perm leaves out all have size 1 (patterns.ts comment below).
+   * axis k is; the rnnkit axes perm leaves out all have size 1 (see the Patterns handlers in interpret).
    */
   | { readonly k: 'unit'; readonly ref: Ref; readonly perm: readonly number[] }
   /** A step of a decomposed layer normalization of x over its features (x − mean, its square, …, ε: what the Add gave). */
