@@ -171,6 +171,9 @@ describe('loadOnnx: PyTorch exports with LayerNorm and attention pooling give on
     ['attention_vec_op11', ['Softmax', 'Dot']],
     ['attention_bi', ['Softmax', 'Dot']],
     ['attention_time_major', ['Softmax', 'Dot']],
+    // onnx.helper graphs of tf2onnx's forms of a Keras LayerNormalization (see the tool's comment)
+    ['tf2onnx_layernorm_moments', ['LayerNormalization']],
+    ['tf2onnx_layernorm_instancenorm', ['LayerNormalization']],
   ];
   for (const [name, want] of cases) {
     it(name, async () => {
@@ -209,6 +212,32 @@ describe('loadOnnx: layer normalization forms', () => {
     const m = await loadOnnx(bytes);
     assert.deepEqual(layerNames(m), ['Dense', 'LayerNormalization']);
     await agrees(m, bytes, [[2, 5, 3], [3, 1, 3]]);
+  });
+
+  it('TF batch_normalization without γ (x · inv) or β (Neg of mean · inv) folds into one layer', async () => {
+    const bn = (withGamma: boolean): NodeDef[] => [
+      ...decomposed([2]).slice(0, 7), // mean, d, sq, var, ve, sd, r = 1/sd
+      ...(withGamma ? [node('Mul', ['gamma', 'r'], ['invg'])] : [node('Identity', ['r'], ['invg'])]),
+      node('Mul', ['invg', 'h'], ['xs']),
+      node('Mul', ['mean', 'invg'], ['ms']),
+      node('Neg', ['ms'], ['shift']),
+      node('Add', ['shift', 'xs'], ['y']),
+    ];
+    for (const withGamma of [true, false]) {
+      const bytes = onSeq(bn(withGamma), consts);
+      const m = await loadOnnx(bytes);
+      assert.deepEqual(layerNames(m), ['Dense', 'LayerNormalization']);
+      assert.equal(m.layers[1]!.getWeights().length, withGamma ? 1 : 0);
+      await agrees(m, bytes, [[2, 5, 3], [3, 1, 3]]);
+    }
+    // x · inv·γ with the shift of another γ is not a layer normalization rnnkit reads.
+    const other = onSeq([...bn(true).slice(0, 8), node('Mul', ['invg', 'h'], ['xs']), node('Mul', ['r', 'mean'], ['ms']), node('Neg', ['ms'], ['shift']), node('Add', ['shift', 'xs'], ['y'])], consts);
+    await refused(other, /Add '\/Add_y': reads step 'shift' of a decomposed layer normalization/);
+  });
+
+  it('an InstanceNormalization with per-channel scale is refused', async () => {
+    const inorm = onSeq([node('InstanceNormalization', ['h', 'gamma', 'beta'], ['y'])], [init('gamma', [5]), init('beta', [5])], 13, ['B', 5, 3]);
+    await refused(inorm, /scale \/ B other than ones \/ zeros/);
   });
 
   it('refuses the statistics over time, and the LayerNormalization op over two axes or with its Mean output used', async () => {

@@ -31,7 +31,8 @@
  * patternStep before the core's switch): LayerNormalization over the features, the op and the
  * decomposed ReduceMean / Sub / Pow or Mul / ReduceMean / Add ε / Sqrt / Div or Reciprocal + Mul
  * form, read step by step as 'ln' values whose last step makes the layer (γ and β after it fold
- * in); attention pooling — Softmax over any non-batch axes (a Softmax layer), a broadcasting Mul
+ * in), TF's batch_normalization after tf.nn.moments as tf2onnx writes it, and tf2onnx's
+ * InstanceNormalization rewrite (scale ones, B zeros, then Mul γ, Add β); attention pooling — Softmax over any non-batch axes (a Softmax layer), a broadcasting Mul
  * (Multiply), ReduceSum over time of weights [B, T, 1] times a sequence (a Dot along time, the
  * exact sum rnnkit has no layer for otherwise), a batched MatMul of two model tensors (Dot), a
  * MatMul by a vector (Dense(1) without bias) —, where Squeeze of a size-1 axis gives a 'unit'
@@ -182,8 +183,21 @@ type Val =
    * axis k is; the rnnkit axes perm leaves out all have size 1 (see the Patterns handlers in interpret).
    */
   | { readonly k: 'unit'; readonly ref: Ref; readonly perm: readonly number[] }
-  /** A step of a decomposed layer normalization of x over its features (x − mean, its square, …, ε: what the Add gave). */
-  | { readonly k: 'ln'; readonly stage: 'mean' | 'centred' | 'square' | 'var' | 'vareps' | 'std' | 'inv'; readonly x: TensorVal; readonly eps: number }
+  /**
+   * A step of a decomposed layer normalization of x over its features (x − mean, its square, …,
+   * ε: what the Add gave). TF's batch_normalization after tf.nn.moments goes on from 'inv' as
+   * x · inv·γ + (β − mean · inv·γ): 'invg', 'xs', 'ms', 'shift' carry γ and β.
+   */
+  | {
+      readonly k: 'ln';
+      readonly stage: 'mean' | 'centred' | 'square' | 'var' | 'vareps' | 'std' | 'inv' | 'invg' | 'xs' | 'ms' | 'shift';
+      readonly x: TensorVal;
+      readonly eps: number;
+      readonly gamma?: Float32Array | null;
+      readonly beta?: Float32Array | null;
+    }
+  /** ConstantOfShape of a value other than 0 (tf2onnx's ones for InstanceNormalization's scale). */
+  | { readonly k: 'fill'; readonly value: number }
   /** A [B, F] tensor given a time axis of 1 at ONNX axis 1 (Keras's RepeatVector: expand_dims, then Tile). */
   | { readonly k: 'step1'; readonly ref: Ref }
   /** A [B, T, F] tensor with batch and time merged, [B·T, F] (Keras's TimeDistributed / Dense on sequences: Reshape → MatMul → Reshape). */
@@ -307,6 +321,8 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Div: [],
     Reciprocal: [],
     Tile: [],
+    Neg: [],
+    InstanceNormalization: ['epsilon'],
     LSTM: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout'],
     GRU: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout', 'linear_before_reset'],
     RNN: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout'],
@@ -315,7 +331,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5, LayerNormalization: 2, Pow: 2, Div: 2, Tile: 2 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5, LayerNormalization: 2, Pow: 2, Div: 2, Tile: 2, InstanceNormalization: 3 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -1621,11 +1637,23 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     }
     if (ins.some((v) => v?.k === 'rows') && op !== 'Reshape') throw new Unsupported(`${label}: on a sequence reshaped to [batch·time, features] other than a per-row product, bias or activation`);
     switch (op) {
+      case 'Identity':
+        return x.k === 'ln' || x.k === 'step1' || x.k === 'fill' ? x : null;
       case 'Cast':
-        if (x.k === 'unit' && (attrInt(n, 'to', 0) === 1 || attrInt(n, 'to', 0) === 11)) return x;
+        if ((x.k === 'unit' || x.k === 'ln') && (attrInt(n, 'to', 0) === 1 || attrInt(n, 'to', 0) === 11)) return x;
         return null;
       case 'LayerNormalization':
         return layerNormOp(n, x, ins);
+      case 'InstanceNormalization':
+        return instanceNorm(n, x, ins[1], ins[2]);
+      case 'ConstantOfShape': {
+        const a = attrOf(n, 'value');
+        const c = a?.type === 'tensor' ? readConst(a.value, where, o, budget) : null;
+        return c !== null && c.data.length === 1 && c.data[0] !== 0 && (x.k === 'shape' || x.k === 'const') ? { k: 'fill', value: c.data[0]! } : null;
+      }
+      case 'Neg':
+        if (x.k === 'ln' && x.stage === 'ms') return { ...x, stage: 'shift', beta: null };
+        break;
       case 'Softmax':
       case 'LogSoftmax':
         return x.k === 'tensor' || x.k === 'unit' ? softmaxOver(n, x) : null;
@@ -1646,6 +1674,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return reduceMean(n, x, b);
       case 'Sub':
         if (isTensor(x) && b?.k === 'ln' && b.stage === 'mean' && sameTensor(x, b.x)) return { k: 'ln', stage: 'centred', x: b.x, eps: 0 };
+        if (b?.k === 'ln' && b.stage === 'ms') {
+          const beta = perFeature(x, b.x.ref.shape[b.x.ref.shape.length - 1] as number);
+          if (beta !== null) return { ...b, stage: 'shift', beta };
+        }
         break;
       case 'Pow':
         if (x.k === 'ln' && x.stage === 'centred' && scalarOf(b) === 2) return { k: 'ln', stage: 'square', x: x.x, eps: 0 };
@@ -1665,6 +1697,27 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         if (op === 'Mul' && p.k === 'ln' && q?.k === 'ln' && sameTensor(p.x, q.x)) {
           if (p.stage === 'centred' && q.stage === 'centred') return { k: 'ln', stage: 'square', x: p.x, eps: 0 };
           if ((p.stage === 'centred' && q.stage === 'inv') || (p.stage === 'inv' && q.stage === 'centred')) return layerNormNode(n, p.x, p.stage === 'inv' ? p.eps : q.eps);
+          // batch_normalization: mean · inv(·γ), and x · inv(·γ) + (β − mean · inv(·γ)).
+          const [inv, other] = p.stage === 'inv' || p.stage === 'invg' ? [p, q] : [q, p];
+          if ((inv.stage === 'inv' || inv.stage === 'invg') && other.stage === 'mean') return { ...inv, stage: 'ms', gamma: inv.gamma ?? null };
+        }
+        if (op === 'Add' && p.k === 'ln' && q?.k === 'ln' && sameTensor(p.x, q.x)) {
+          const [xs, shift] = p.stage === 'xs' ? [p, q] : [q, p];
+          if (xs.stage === 'xs' && shift.stage === 'shift' && xs.gamma === shift.gamma) {
+            const y = layerNormNode(n, xs.x, xs.eps);
+            const node = (y as TensorVal).ref.node as IRNode & { kind: 'layernorm' };
+            node.gamma = xs.gamma ?? null;
+            node.beta = shift.beta ?? null;
+            return y;
+          }
+        }
+        if (op === 'Mul' && p.k === 'ln' && p.stage === 'inv') {
+          const gamma = perFeature(q, p.x.ref.shape[p.x.ref.shape.length - 1] as number);
+          if (gamma !== null) return { ...p, stage: 'invg', gamma };
+        }
+        if (op === 'Mul') {
+          const [l, t] = x.k === 'ln' ? [x, b] : [b, x];
+          if (l?.k === 'ln' && (l.stage === 'inv' || l.stage === 'invg') && isTensor(t) && sameTensor(t, l.x)) return { ...l, stage: 'xs', gamma: l.gamma ?? null };
         }
         if (op === 'Add' && p.k === 'ln' && p.stage === 'var') {
           const eps = scalarOf(q);
@@ -1687,7 +1740,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         break;
       }
     }
-    for (const v of ins) if (v?.k === 'ln') throw new Unsupported(`${label}: reads step '${v.stage}' of a decomposed layer normalization in a way loadOnnx does not follow (read: ReduceMean, Sub, Pow 2 or Mul by itself, ReduceMean, Add ε, Sqrt, Div or Reciprocal and Mul)`);
+    for (const v of ins) if (v?.k === 'ln') throw new Unsupported(`${label}: reads step '${v.stage}' of a decomposed layer normalization in a way loadOnnx does not follow (read: ReduceMean, Sub, Pow 2 or Mul by itself, ReduceMean, Add ε, Sqrt, then Div, or Reciprocal and Mul, or TF's batch_normalization x · inv·γ + (β − mean · inv·γ))`);
     if (x.k === 'step1') throw new Unsupported(`${label}: on a [B, F] tensor given a time axis of 1 (only a Tile or Expand along it, Keras's RepeatVector, is read)`);
     if (x.k === 'unit' && ACT_OPS[op] !== undefined) {
       const act = activationOp(n, { k: 'tensor', ref: x.ref, perm: fullPerm(x) });
@@ -1871,6 +1924,19 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const node: IRNode = { kind: 'layernorm', name: names.take(n, 'layer_normalization'), units: x.ref.shape[R - 1]!, epsilon: eps, gamma: null, beta: null, x: x.ref };
     ir.push(node);
     return { k: 'tensor', ref: port(node, 'y', x.ref.shape), perm: x.perm };
+  }
+
+  /**
+   * InstanceNormalization of a [B, T, F] sequence with scale ones and B zeros (tf2onnx's rewrite
+   * of TF's layer_norm pattern: the channels are the steps, so each step is normalised over its
+   * features): a LayerNormalization; the Mul and Add after it fold in as γ and β.
+   */
+  function instanceNorm(n: NodeData, x: Val, s: Val | undefined, b: Val | undefined): Val {
+    const label = nodeLabel(n);
+    if (!isTensor(x) || x.perm.length !== 3 || x.perm[0] !== 0 || x.perm[2] !== x.ref.shape.length - 1) throw new Unsupported(`${label}: an InstanceNormalization other than over the features of a [B, T, F] sequence (tf2onnx's layer normalization)`);
+    const all = (v: Val | undefined, want: number): boolean => (v?.k === 'fill' ? v.value === want : v?.k === 'zeros' ? want === 0 : v?.k === 'const' && v.c.data.every((d) => d === want));
+    if (!all(s, 1) || !all(b, 0)) throw new Unsupported(`${label}: scale / B other than ones / zeros (a per-channel instance normalization, not a layer normalization)`);
+    return layerNormNode(n, x, attrFloat(n, 'epsilon', 1e-5));
   }
 
   /** The LayerNormalization op (opset 17) over the features: rnnkit's LayerNormalization with its γ and β. */
