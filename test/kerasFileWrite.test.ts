@@ -121,6 +121,10 @@ const KERAS3_ARGS: Record<string, string> = {
   Reshape: 'target_shape',
   Permute: 'dims',
   Conv1D: 'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate filters groups kernel_constraint kernel_initializer kernel_regularizer kernel_size padding strides use_bias',
+  Conv1DTranspose: 'activation bias_constraint bias_initializer bias_regularizer data_format dilation_rate filters kernel_constraint kernel_initializer kernel_regularizer kernel_size output_padding padding strides use_bias',
+  ZeroPadding1D: 'data_format padding',
+  Cropping1D: 'cropping',
+  UpSampling1D: 'size',
   MaxPooling1D: 'data_format padding pool_size strides',
   AveragePooling1D: 'data_format padding pool_size strides',
   SpatialDropout1D: 'rate seed',
@@ -392,13 +396,15 @@ print(json.dumps(order))
     const pooled = ap(layers.maxPooling1d({ poolSize: 2 }), conv);
     const avg = ap(layers.averagePooling1d({ poolSize: 2 }), conv);
     const sd = ap(layers.spatialDropout1d({ rate: 0.1 }), pooled);
+    const steps = [layers.zeroPadding1d({ padding: [1, 0] }), layers.upSampling1d({ size: 2 }), layers.cropping1d({ cropping: [1, 1] }), layers.conv1dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', outputPadding: 0 })];
+    const grown = steps.reduce((t, l) => ap(l, t), avg);
     const q = ap(layers.lstm({ units: 4, returnSequences: true }), masked);
     const att = ap(layers.attention({ useScale: true }), [q, q]);
     const add = ap(layers.additiveAttention({}), [q, q]);
     const g1 = ap(layers.globalAveragePooling1d({}), att);
     const g2 = ap(layers.globalMaxPooling1d({}), add);
     const merged = [layers.add({}), layers.subtract({}), layers.multiply({}), layers.average({}), layers.maximum({}), layers.minimum({})].map((l) => ap(l, [g1, g2]));
-    const cat = ap(layers.concatenate({ axis: -1 }), [...merged, ap(layers.globalAveragePooling1d({}), sd), ap(layers.globalMaxPooling1d({}), avg)]);
+    const cat = ap(layers.concatenate({ axis: -1 }), [...merged, ap(layers.globalAveragePooling1d({}), sd), ap(layers.globalMaxPooling1d({}), grown)]);
     const acts = [layers.reLU({ maxValue: 2, negativeSlope: 0.1, threshold: 0.05 }), layers.gaussianNoise({ stddev: 0.1, seed: 3 }), layers.leakyReLU({ alpha: 0.2 }), layers.gaussianDropout({ rate: 0.1 }), layers.elu({ alpha: 0.5 }), layers.alphaDropout({ rate: 0.1 }), layers.normalization({ mean: 0.5, variance: 2 }), layers.prelu({ alphaInitializer: 'randomUniform' }), layers.normalization({ invert: true }), layers.softmax()];
     const act = ap(layers.activation({ activation: 'swish' }), acts.reduce((t, l) => ap(l, t), ap(layers.dense({ units: 6 }), cat)));
     const rs = ap(layers.reshape({ targetShape: [3, 4] }), ap(layers.flatten({}), ap(layers.repeatVector({ n: 2 }), act)));

@@ -75,6 +75,17 @@ describe('the allocator', { skip: noWasm }, () => {
     residentFree(c);
   });
 
+  it('a request of 2 GiB or more (an UpSampling1D of a hostile size) is refused whole, naming the size, with nothing reserved', () => {
+    // The block size was rounded with int32 bit operations, which wrap from 2 GiB: 8 GiB became a
+    // negative size and the refusal a typed-array offset error.
+    const before = residentBytesInUse();
+    assert.throws(() => residentAlloc(2 ** 31), /^RangeError: rnnkit: WebAssembly memory is full \(.*\): cannot allocate 8 GiB more/);
+    assert.equal(residentBytesInUse(), before);
+    const small = residentAlloc(16);
+    assert.equal(small.length, 16);
+    residentFree(small);
+  });
+
   it('keeps memory bounded over 200 LSTM(256) models created, used and disposed in a synchronous loop', () => {
     const base = residentBytesInUse();
     let memoryAfterFirst = 0;

@@ -19,7 +19,7 @@ import type { Recurrent } from '../src/layers/recurrent.js';
 import type { SimpleRNNArgs } from '../src/layers/simpleRNN.js';
 import type { LSTMArgs } from '../src/layers/lstm.js';
 import type { GRUArgs } from '../src/layers/gru.js';
-import { exportOnnx, input, layers, model, sequential, Tensor, OnnxExportError, type Layer, type Model, type SymbolicTensor } from '../src/index.js';
+import { exportOnnx, input, layers, model, sequential, Tensor, TextClassifier, OnnxExportError, type Layer, type Model, type SymbolicTensor } from '../src/index.js';
 
 const TOL = 1e-5;
 const VOCAB = 13;
@@ -336,6 +336,92 @@ describe('exportOnnx: graph models', () => {
   });
 });
 
+describe('exportOnnx: convolutions, pooling, normalizations and shape layers', () => {
+  it('Conv1D (valid/same/causal, strides, dilation, groups) → pooling (max/average, valid/same) → LayerNormalization → global pooling, open time axis', async () => {
+    const rng = new Rng(700);
+    const m = sequential({
+      layers: [
+        layers.conv1d({ filters: 6, kernelSize: 3, strides: 2, activation: 'relu', inputShape: [null, 4] }),
+        layers.maxPooling1d({ poolSize: 2, strides: 1, padding: 'same' }),
+        layers.conv1d({ filters: 6, kernelSize: 3, dilationRate: 2, padding: 'same', groups: 2, activation: 'tanh' }),
+        layers.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same' }),
+        layers.conv1d({ filters: 4, kernelSize: 2, padding: 'causal' }),
+        layers.conv1d({ filters: 4, kernelSize: 4, strides: 2, padding: 'same', activation: 'elu' }),
+        layers.averagePooling1d({ poolSize: 2 }),
+        layers.layerNormalization(),
+        layers.globalMaxPooling1d(),
+        layers.dense({ units: 2 }),
+      ],
+    });
+    randomize(m, 701);
+    note('conv', await parity(m, [[floats([3, 17, 4], rng)], [floats([1, 40, 4], rng)], [floats([2, 23, 4], rng)]], 'conv stack', true));
+  });
+
+  it('Conv1DTranspose in every geometry (valid with kernel below strides, outputPadding, same with odd and even kernels, dilation) and the step layers', async () => {
+    const rng = new Rng(710);
+    const x = input({ shape: [null, 3] });
+    const geometries = [
+      { kernelSize: 3, strides: 2 },
+      { kernelSize: 2, strides: 3 },
+      { kernelSize: 3, strides: 3, outputPadding: 2 },
+      { kernelSize: 4, strides: 2, padding: 'same' },
+      { kernelSize: 7, strides: 2, padding: 'same', activation: 'relu' },
+      { kernelSize: 4, strides: 2, padding: 'same', outputPadding: 1 },
+      { kernelSize: 3, strides: 3, padding: 'same', outputPadding: 2 },
+      { kernelSize: 3, dilationRate: 2, padding: 'same' },
+    ] as const;
+    const outs = geometries.map((g) => layers.conv1dTranspose({ filters: 2, ...g }).apply(x) as SymbolicTensor);
+    const steps = [layers.zeroPadding1d({ padding: [2, 1] }), layers.upSampling1d({ size: 3 }), layers.cropping1d({ cropping: [1, 2] }), layers.cropping1d({ cropping: [1, 0] })].reduce((t, l) => l.apply(t) as SymbolicTensor, x);
+    const m = model({ inputs: x, outputs: [...outs, steps] });
+    randomize(m, 711);
+    note('conv', await parity(m, [[floats([2, 5, 3], rng)], [floats([3, 1, 3], rng)], [floats([1, 8, 3], rng)]], 'conv1dTranspose'));
+  });
+
+  it("global pooling over masked steps (TextClassifier's BiLSTM → masked max pooling), BatchNormalization, Flatten, Reshape, Permute, RepeatVector, at opsets 13, 17, 18 and 21", async () => {
+    const rng = new Rng(720);
+    const ids = input({ shape: [null] });
+    const e = layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero: true }).apply(ids) as SymbolicTensor;
+    const seq = layers.bidirectional({ layer: layers.lstm({ units: 3, returnSequences: true }) }).apply(e) as SymbolicTensor;
+    const normed = layers.layerNormalization({ epsilon: 0.01 }).apply(layers.batchNormalization().apply(seq) as SymbolicTensor) as SymbolicTensor;
+    const pooled = [layers.globalMaxPooling1d(), layers.globalAveragePooling1d({ keepdims: true }), layers.globalMaxPooling1d({ keepdims: true })].map((l) => l.apply(normed) as SymbolicTensor);
+    const fixed = input({ shape: [4, 3] });
+    const shaped = [
+      layers.flatten().apply(fixed),
+      layers.reshape({ targetShape: [2, -1] }).apply(fixed),
+      layers.permute({ dims: [2, 1] }).apply(fixed),
+      layers.repeatVector({ n: 3 }).apply(layers.globalAveragePooling1d({ dataFormat: 'channelsFirst' }).apply(fixed) as SymbolicTensor),
+      layers.layerNormalization({ rmsScaling: true }).apply(fixed),
+    ] as SymbolicTensor[];
+    const m = model({ inputs: [ids, fixed], outputs: [...pooled, ...shaped] });
+    // Random weights; moving variances must be positive.
+    const wr = new Rng(721);
+    for (const l of m.layers) for (const w of l.weights) w.value.set(w.value.map(() => (wr.uniform() - 0.5) * 1.2 + (w.name === 'moving_variance' ? 0.7 : 0)));
+    const runs = [[tokens([3, 5, 1], 5, rng), floats([3, 4, 3], rng)], [tokens([2, 7], 7, rng), floats([2, 4, 3], rng)]];
+    note('pooling', await parity(m, runs, 'pooling and shapes', true));
+    const want = (m.predict(runs[0]!.map((c) => new Tensor(c.data, c.shape))) as unknown as Tensor[]).map((t) => t.data);
+    for (const opset of [13, 17, 18, 21]) {
+      const session = await ort.InferenceSession.create(await exportOnnx(m, null, { opset }));
+      const got = await session.run(Object.fromEntries(runs[0]!.map((c, i) => [session.inputNames[i]!, new ort.Tensor('float32', c.data, c.shape)])));
+      want.forEach((w, o) => {
+        const g = got[session.outputNames[o]!]!.data as Float32Array;
+        for (let i = 0; i < w.length; i++) assert.ok(Math.abs(g[i]! - w[i]!) <= TOL, `opset ${opset} output ${o} [${i}]: ${g[i]} vs ${w[i]}`);
+      });
+    }
+  });
+
+  it("TextClassifier's default model and its Conv1D front end export and run as predict", async () => {
+    const texts = ['good movie', 'bad film', 'great fun here', 'awful plot and acting', 'fine'];
+    const labels = ['pos', 'neg', 'pos', 'neg', 'pos'];
+    const rng = new Rng(730);
+    for (const args of [{}, { conv: { filters: 4, kernelSize: 2 }, cell: 'gru' as const }]) {
+      const c = TextClassifier.forData(texts, labels, { units: 4, embeddingDim: 3, seed: 1, ...args });
+      const m = (c as unknown as { model: Model }).model;
+      randomize(m, 731);
+      note('pooling', await parity(m, [[tokens([3, 60, 1], 200, rng)], [tokens([200, 2], 200, rng)]], `TextClassifier ${JSON.stringify(args)}`));
+    }
+  });
+});
+
 describe('exportOnnx: masked edge cases', () => {
   it('masked steps with an initial state (held going forward and backwards) and all-masked rows', async () => {
     const rng = new Rng(800);
@@ -393,7 +479,7 @@ describe('exportOnnx: refusals and options', () => {
       layers: [
         layers.lstm({ units: 3, returnSequences: true, stateful: true, batchInputShape: [2, 4, 2] }),
         layers.gru({ units: 3, returnSequences: true, activation: 'selu', recurrentActivation: 'swish' }),
-        layers.conv1d({ filters: 2, kernelSize: 2 }),
+        layers.timeDistributed({ layer: layers.repeatVector({ n: 2 }) }),
       ],
     });
     await assert.rejects(exportOnnx(m), (e: Error) => {
@@ -401,7 +487,7 @@ describe('exportOnnx: refusals and options', () => {
       assert.match(e.message, /LSTM 'lstm[^']*': stateful: true/);
       assert.match(e.message, /GRU 'gru[^']*': activation 'selu'/);
       assert.match(e.message, /GRU 'gru[^']*': recurrentActivation 'swish'/);
-      assert.match(e.message, /Conv1D 'conv1d[^']*': Conv1D is not supported/);
+      assert.match(e.message, /TimeDistributed '[^']*': wraps RepeatVector/);
       return true;
     });
     const a = input({ shape: [null] });

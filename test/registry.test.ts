@@ -37,6 +37,7 @@ describe('layer registry', () => {
       Permute: { dims: [1] },
       InputLayer: { shape: [2] },
       Conv1D: { filters: 1, kernelSize: 1 },
+      Conv1DTranspose: { filters: 1, kernelSize: 1 },
       SpatialDropout1D: { rate: 0.1 },
       GaussianNoise: { stddev: 0.1 },
       GaussianDropout: { rate: 0.1 },

@@ -16,7 +16,7 @@ import { denseBackward, denseForward } from './ts/dense.js';
 import { simpleRnnBackward, simpleRnnForward } from './ts/simpleRnn.js';
 import { inputProjectionRow, lstmBackward, lstmForward, lstmStep, lstmStepProjected } from './ts/lstm.js';
 import { gruBackward, gruForward } from './ts/gru.js';
-import { avgPool1dBackward, avgPool1dForward, col2im1d, conv1dBackward, conv1dForward, dropoutNoise, im2col1d, maxPool1dBackward, maxPool1dForward, scaleChannels } from './ts/conv.js';
+import { avgPool1dBackward, avgPool1dForward, col2im1d, conv1dBackward, conv1dForward, conv1dTransposeBackward, conv1dTransposeForward, dropoutNoise, im2col1d, maxPool1dBackward, maxPool1dForward, scaleChannels } from './ts/conv.js';
 
 export { Act, type ActId } from './ts/activation.js';
 export { conv1dIsPointwise } from './ts/conv.js';
@@ -61,6 +61,9 @@ export interface Kernels {
   /** Conv1D (./conv.ts): im2col + GEMM per group, bias, activation; backward the transposed products and col2im. */
   conv1dForward: OnGemm<typeof conv1dForward>;
   conv1dBackward: OnGemm<typeof conv1dBackward>;
+  /** Conv1DTranspose (./conv.ts): one GEMM and col2im; backward im2col and two GEMMs. */
+  conv1dTransposeForward: OnGemm<typeof conv1dTransposeForward>;
+  conv1dTransposeBackward: OnGemm<typeof conv1dTransposeBackward>;
   im2col1d: typeof im2col1d;
   col2im1d: typeof col2im1d;
   maxPool1dForward: typeof maxPool1dForward;
@@ -118,6 +121,8 @@ function makeTsKernels(gemm: GemmFn): Omit<Kernels, 'name' | 'alloc' | 'owns'> {
     adamUpdate,
     conv1dForward: conv1dForward.bind(null, gemm),
     conv1dBackward: conv1dBackward.bind(null, gemm),
+    conv1dTransposeForward: conv1dTransposeForward.bind(null, gemm),
+    conv1dTransposeBackward: conv1dTransposeBackward.bind(null, gemm),
     im2col1d,
     col2im1d,
     maxPool1dForward,

@@ -94,15 +94,39 @@ export function samePadBefore(T: number, Tout: number, window: number, stride: n
   return Math.floor(Math.max((Tout - 1) * stride + window - T, 0) / 2);
 }
 
-export class Conv1D extends Layer {
-  readonly className = 'Conv1D';
+/** Options every 1-D convolution layer takes (Conv1D, Conv1DTranspose). */
+const CONV_KEYS = [
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'kernelRegularizer',
+  'biasRegularizer',
+  'kernelConstraint',
+  'biasConstraint',
+  'seed',
+] as const;
+
+type ConvBaseArgs = Omit<Conv1DArgs, 'padding' | 'groups'> & { padding?: string };
+
+/**
+ * What Conv1D and Conv1DTranspose share: the window options (filters, kernelSize,
+ * strides, padding among `paddings`, channels-last data, dilationRate), the activation,
+ * the kernel and bias with their initializers, regularizers and constraints, and their
+ * config. Neither passes a mask on (Keras's convolutions do not support masking).
+ */
+export abstract class ConvLayer1D extends Layer {
   readonly filters: number;
   readonly kernelSize: number;
   readonly strides: number;
-  readonly padding: 'valid' | 'same' | 'causal';
   readonly dataFormat: 'channelsLast';
   readonly dilationRate: number;
-  readonly groups: number;
   readonly activation: ActId;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
@@ -111,72 +135,93 @@ export class Conv1D extends Layer {
   readonly biasRegularizer: Regularizer | null;
   readonly kernelConstraint: Constraint | null;
   readonly biasConstraint: Constraint | null;
-  private kernel!: LayerWeight;
-  private bias: LayerWeight | null = null;
-  private k: Kernels = backend();
-  private C = 0;
-  // the last forward's geometry, for backward
-  private B = 0;
-  private T = 0;
-  private Tout = 0;
-  private padLeft = 0;
-  private x: Float32Array = new Float32Array(0);
-  private cols: Float32Array = new Float32Array(0);
-  private pre: Float32Array = new Float32Array(0);
-  private out: Float32Array = new Float32Array(0);
-  private dPre: Float32Array = new Float32Array(0);
-  private dCols: Float32Array = new Float32Array(0);
-  private dx: Float32Array = new Float32Array(0);
+  protected kernel!: LayerWeight;
+  protected bias: LayerWeight | null = null;
+  protected k: Kernels = backend();
+  protected C = 0;
+  // the last forward's geometry (Tout: output steps), for backward
+  protected B = 0;
+  protected T = 0;
+  protected Tout = 0;
+  protected padLeft = 0;
+  protected x: Float32Array = new Float32Array(0);
+  protected cols: Float32Array = new Float32Array(0);
+  protected pre: Float32Array = new Float32Array(0);
+  protected out: Float32Array = new Float32Array(0);
+  protected dPre: Float32Array = new Float32Array(0);
+  protected dCols: Float32Array = new Float32Array(0);
+  protected dx: Float32Array = new Float32Array(0);
 
-  constructor(args: Conv1DArgs) {
-    super(args ?? {}, 'conv1d');
-    checkLayerOptions(
-      args,
-      [
-        'filters',
-        'kernelSize',
-        'strides',
-        'padding',
-        'dataFormat',
-        'dilationRate',
-        'groups',
-        'activation',
-        'useBias',
-        'kernelInitializer',
-        'biasInitializer',
-        'kernelRegularizer',
-        'biasRegularizer',
-        'kernelConstraint',
-        'biasConstraint',
-        'seed',
-      ],
-      this.where,
-      LATER,
-    );
-    this.filters = checkPositiveInt(args.filters, `${this.where}: filters`);
-    this.kernelSize = checkSize1D(args.kernelSize, `${this.where}: kernelSize`);
-    this.strides = args.strides === undefined ? 1 : checkSize1D(args.strides, `${this.where}: strides`);
-    this.padding = args.padding === undefined ? 'valid' : checkPadding(args.padding, ['valid', 'same', 'causal'] as const, `${this.where}: padding`);
-    this.dataFormat = checkChannelsLast(args.dataFormat, `${this.where}: dataFormat`);
-    this.dilationRate = args.dilationRate === undefined ? 1 : checkSize1D(args.dilationRate, `${this.where}: dilationRate`);
+  protected constructor(args: ConvBaseArgs, className: string, prefix: string, own: readonly string[]) {
+    super(args ?? {}, prefix);
+    // The subclass's className field is not set yet while this runs: name it here.
+    const where = `${className} '${this.name}'`;
+    checkLayerOptions(args, [...CONV_KEYS, ...own], where, LATER);
+    this.filters = checkPositiveInt(args.filters, `${where}: filters`);
+    this.kernelSize = checkSize1D(args.kernelSize, `${where}: kernelSize`);
+    this.strides = args.strides === undefined ? 1 : checkSize1D(args.strides, `${where}: strides`);
+    this.dataFormat = checkChannelsLast(args.dataFormat, `${where}: dataFormat`);
+    this.dilationRate = args.dilationRate === undefined ? 1 : checkSize1D(args.dilationRate, `${where}: dilationRate`);
     if (this.strides > 1 && this.dilationRate > 1) {
-      throw new RangeError(`${this.where}: strides > 1 is not supported together with dilationRate > 1 (Keras 3), got strides ${this.strides} and dilationRate ${this.dilationRate}`);
+      throw new RangeError(`${where}: strides > 1 is not supported together with dilationRate > 1 (Keras 3), got strides ${this.strides} and dilationRate ${this.dilationRate}`);
     }
-    this.groups = args.groups === undefined ? 1 : checkPositiveInt(args.groups, `${this.where}: groups`);
-    if (this.filters % this.groups !== 0) throw new RangeError(`${this.where}: filters (${this.filters}) must be divisible by groups (${this.groups})`);
     this.activation = getActivation(args.activation, 'linear', this.where);
-    this.useBias = args.useBias === undefined ? true : checkBoolean(args.useBias, `${this.where}: useBias`);
-    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', `${this.where}: kernelInitializer`);
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', `${this.where}: biasInitializer`);
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${this.where}: kernelRegularizer`);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${this.where}: biasRegularizer`);
-    this.kernelConstraint = getConstraint(args.kernelConstraint, `${this.where}: kernelConstraint`);
-    this.biasConstraint = getConstraint(args.biasConstraint, `${this.where}: biasConstraint`);
+    this.useBias = args.useBias === undefined ? true : checkBoolean(args.useBias, `${where}: useBias`);
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', `${where}: kernelInitializer`);
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', `${where}: biasInitializer`);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${where}: kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${where}: biasRegularizer`);
+    this.kernelConstraint = getConstraint(args.kernelConstraint, `${where}: kernelConstraint`);
+    this.biasConstraint = getConstraint(args.biasConstraint, `${where}: biasConstraint`);
   }
 
   /** Taps spanned by the dilated window. */
-  private get span(): number {
+  protected get span(): number {
     return this.dilationRate * (this.kernelSize - 1) + 1;
+  }
+
+  /** The kernel of `shape` and the bias [filters], as Keras orders them. */
+  protected addConvWeights(shape: number[], rng: Rng): void {
+    this.kernel = this.addWeight('kernel', shape, this.kernelInitializer, rng, { regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, rng, { regularizer: this.biasRegularizer, constraint: this.biasConstraint });
+    this.k = backend();
+  }
+
+  /** No mask leaves a convolution (Keras's convolutions do not support masking). */
+  override outputMask(_inputMask: Float32Array | null): Float32Array | null {
+    return null;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: [this.kernelSize],
+      strides: [this.strides],
+      dataFormat: this.dataFormat,
+      dilationRate: [this.dilationRate],
+      activation: activationName(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: this.kernelRegularizer === null ? null : serializeRegularizer(this.kernelRegularizer),
+      biasRegularizer: this.biasRegularizer === null ? null : serializeRegularizer(this.biasRegularizer),
+      kernelConstraint: this.kernelConstraint === null ? null : serializeConstraint(this.kernelConstraint),
+      biasConstraint: this.biasConstraint === null ? null : serializeConstraint(this.biasConstraint),
+    };
+  }
+}
+
+export class Conv1D extends ConvLayer1D {
+  readonly className = 'Conv1D';
+  readonly padding: 'valid' | 'same' | 'causal';
+  readonly groups: number;
+
+  constructor(args: Conv1DArgs) {
+    super(args, 'Conv1D', 'conv1d', ['groups']);
+    this.padding = args.padding === undefined ? 'valid' : checkPadding(args.padding, ['valid', 'same', 'causal'] as const, `${this.where}: padding`);
+    this.groups = args.groups === undefined ? 1 : checkPositiveInt(args.groups, `${this.where}: groups`);
+    if (this.filters % this.groups !== 0) throw new RangeError(`${this.where}: filters (${this.filters}) must be divisible by groups (${this.groups})`);
   }
 
   /** Output length for T input steps (≤ 0: too short). */
@@ -210,10 +255,7 @@ export class Conv1D extends Layer {
 
   protected createWeights(inputShape: Shape, rng: Rng): void {
     this.C = inputShape[1]!;
-    const shape = [this.kernelSize, this.C / this.groups, this.filters];
-    this.kernel = this.addWeight('kernel', shape, this.kernelInitializer, rng, { regularizer: this.kernelRegularizer, constraint: this.kernelConstraint });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, rng, { regularizer: this.biasRegularizer, constraint: this.biasConstraint });
-    this.k = backend();
+    this.addConvWeights([this.kernelSize, this.C / this.groups, this.filters], rng);
   }
 
   forward(x: Float32Array, B: number, T: number, _training: boolean, _mask: Float32Array | null): Float32Array {
@@ -273,34 +315,12 @@ export class Conv1D extends Layer {
     return needDx ? this.dx : null;
   }
 
-  /** No mask leaves a convolution (Keras's Conv1D does not support masking). */
-  override outputMask(_inputMask: Float32Array | null): Float32Array | null {
-    return null;
-  }
-
   override outputTime(T: number): number {
     return this.outLength(T);
   }
 
   override getConfig(): Record<string, unknown> {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: [this.kernelSize],
-      strides: [this.strides],
-      padding: this.padding,
-      dataFormat: this.dataFormat,
-      dilationRate: [this.dilationRate],
-      groups: this.groups,
-      activation: activationName(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-      kernelRegularizer: this.kernelRegularizer === null ? null : serializeRegularizer(this.kernelRegularizer),
-      biasRegularizer: this.biasRegularizer === null ? null : serializeRegularizer(this.biasRegularizer),
-      kernelConstraint: this.kernelConstraint === null ? null : serializeConstraint(this.kernelConstraint),
-      biasConstraint: this.biasConstraint === null ? null : serializeConstraint(this.biasConstraint),
-    };
+    return { ...super.getConfig(), padding: this.padding, groups: this.groups };
   }
 }
 

@@ -18,6 +18,8 @@ import { additiveAttention, attention } from './attention.js';
 import { globalAveragePooling1d, globalMaxPooling1d } from './pooling.js';
 import { permute, reshape } from './reshape.js';
 import { conv1d } from './conv1d.js';
+import { conv1dTranspose } from './convTranspose1d.js';
+import { cropping1d, upSampling1d, zeroPadding1d } from './resize1d.js';
 import { averagePooling1d, maxPooling1d } from './pooling1d.js';
 import { spatialDropout1d } from './spatialDropout1d.js';
 import { layerNormalization } from './layerNormalization.js';
@@ -56,6 +58,10 @@ export const layers = {
   reshape,
   permute,
   conv1d,
+  conv1dTranspose,
+  zeroPadding1d,
+  cropping1d,
+  upSampling1d,
   maxPooling1d,
   averagePooling1d,
   spatialDropout1d,
@@ -97,6 +103,8 @@ export { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentio
 export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs } from './pooling.js';
 export { Reshape, Permute, type ReshapeArgs, type PermuteArgs } from './reshape.js';
 export { Conv1D, type Conv1DArgs, type Size1D } from './conv1d.js';
+export { Conv1DTranspose, type Conv1DTransposeArgs } from './convTranspose1d.js';
+export { ZeroPadding1D, Cropping1D, UpSampling1D, type ZeroPadding1DArgs, type Cropping1DArgs, type UpSampling1DArgs } from './resize1d.js';
 export { MaxPooling1D, AveragePooling1D, type Pooling1DArgs } from './pooling1d.js';
 export { SpatialDropout1D, type SpatialDropout1DArgs } from './spatialDropout1d.js';
 export { LayerNormalization, type LayerNormalizationArgs } from './layerNormalization.js';

@@ -47,7 +47,17 @@ async function seedModels(dir: string): Promise<string[]> {
   const g = graphModel({ inputs: x, outputs: layers.dense({ units: 2, activation: 'softmax', seed: 5 }).apply(h) });
   await g.save(join(dir, 'graph'));
   out.push(join(dir, 'graph'));
-  const c = new Sequential({ layers: [layers.conv1d({ filters: 3, kernelSize: 2, inputShape: [7, 2], seed: 6 }), layers.maxPooling1d(), layers.simpleRNN({ units: 2, seed: 7 })] });
+  const c = new Sequential({
+    layers: [
+      layers.conv1d({ filters: 3, kernelSize: 2, inputShape: [7, 2], seed: 6 }),
+      layers.maxPooling1d(),
+      layers.zeroPadding1d({ padding: [1, 2] }),
+      layers.upSampling1d({ size: 2 }),
+      layers.cropping1d({ cropping: [1, 0] }),
+      layers.conv1dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', outputPadding: 1, seed: 10 }),
+      layers.simpleRNN({ units: 2, seed: 7 }),
+    ],
+  });
   await c.save(join(dir, 'conv'));
   out.push(join(dir, 'conv'));
   // The layers whose options carry arrays, axes and constants: Normalization, PReLU, Softmax, noise.

@@ -182,6 +182,82 @@ export function conv1dBackward(
 }
 
 /**
+ * Conv1DTranspose (the adjoint of conv1dForward's input product): x [B, T, C] times the
+ * kernel [k, F, C] viewed as [k·F, C] transposed gives each input step's k taps ×
+ * F filters in `cols` [B·T, k·F]; col2im adds tap j of step t into output step
+ * t·stride + j·dil − padLeft (taps outside [0, Lout) fall away). Then bias and activation.
+ * A 1-tap, stride-1, unpadded transpose with Lout = T is the plain product: no cols.
+ */
+export function conv1dTransposeForward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
+  out: Float32Array, // [B, Lout, F]
+  pre: Float32Array, // [B, Lout, F] pre-activation; may be `out` for a linear activation
+  cols: Float32Array, // [B·T, k·F] scratch (unused for a pointwise transpose)
+  x: Float32Array, // [B, T, C]
+  kernel: Float32Array, // [k, F, C]
+  bias: Float32Array | null, // [F]
+  B: number,
+  T: number,
+  C: number,
+  Lout: number,
+  F: number,
+  k: number,
+  stride: number,
+  dil: number,
+  padLeft: number,
+  act: ActId,
+): void {
+  const rows = B * T;
+  if (conv1dIsPointwise(k, stride, padLeft) && Lout === T) {
+    gemm(false, true, rows, F, C, x, 0, C, kernel, 0, C, pre, 0, F, false);
+  } else {
+    gemm(false, true, rows, k * F, C, x, 0, C, kernel, 0, C, cols, 0, k * F, false);
+    col2im1d(pre, cols, B, Lout, F, T, k, stride, dil, padLeft, 1);
+  }
+  if (bias !== null) addBias(pre, bias, B * Lout, F);
+  activationForward(act, out, 0, pre, 0, B * Lout, F);
+}
+
+/**
+ * Backward of conv1dTransposeForward: dCols = im2col(dPre) (col2im's adjoint), dKernel +=
+ * dColsᵀ·x, dBias += Σ dPre, dx = dCols·kernel when dx is given.
+ */
+export function conv1dTransposeBackward(
+  gemm: GemmFn, // the GEMM of the kernel set this runs in (backend/kernels.ts)
+  dx: Float32Array | null, // [B, T, C] overwritten; null when the input needs no gradient
+  dKernel: Float32Array, // [k, F, C] accumulated
+  dBias: Float32Array | null, // [F] accumulated
+  dPre: Float32Array, // [B, Lout, F] scratch
+  dCols: Float32Array, // [B·T, k·F] scratch (unused for a pointwise transpose)
+  dOut: Float32Array, // [B, Lout, F]
+  x: Float32Array, // [B, T, C]
+  pre: Float32Array,
+  out: Float32Array,
+  kernel: Float32Array,
+  B: number,
+  T: number,
+  C: number,
+  Lout: number,
+  F: number,
+  k: number,
+  stride: number,
+  dil: number,
+  padLeft: number,
+  act: ActId,
+): void {
+  const rows = B * T;
+  activationBackward(act, dPre, 0, dOut, 0, pre, 0, out, 0, B * Lout, F);
+  if (dBias !== null) biasGrad(dBias, dPre, B * Lout, F);
+  let d = dPre;
+  if (!(conv1dIsPointwise(k, stride, padLeft) && Lout === T)) {
+    im2col1d(dCols, dPre, B, Lout, F, T, k, stride, dil, padLeft, 1);
+    d = dCols;
+  }
+  gemm(true, false, k * F, C, rows, d, 0, k * F, x, 0, C, dKernel, 0, C, true);
+  if (dx !== null) gemm(false, false, rows, C, k * F, d, 0, k * F, kernel, 0, C, dx, 0, C, false);
+}
+
+/**
  * Max pooling over windows of `pool` steps, `stride` apart, starting at s·stride − padLeft;
  * steps outside [0, T) are left out (TF/Keras 'same'). arg[b, s, c] = the winning input
  * step (the first maximum), −1 for a window with no step.

@@ -309,7 +309,9 @@ function mib(bytes: number): string {
 export function residentAlloc(n: number): Float32Array {
   const runtime = wasmRuntime();
   if (!runtime.resident || n === 0) return new Float32Array(n);
-  const bytes = (n * 4 + ALIGN - 1) & ~(ALIGN - 1);
+  // Rounded up in doubles: the int32 bit trick wraps for 2 GiB and more (an UpSampling1D of a
+  // hostile size asks that much), and the request must reach reserve()'s clear refusal intact.
+  const bytes = Math.ceil((n * 4) / ALIGN) * ALIGN;
   const start = reserve(bytes);
   const buffer = runtime.memory.buffer;
   residentBuffers.add(buffer);

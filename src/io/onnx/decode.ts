@@ -6,9 +6,11 @@
  * message before anything is read or allocated, varints stop at ten bytes, unknown fields
  * are skipped by wire type (groups, deprecated in proto3 and never written by ONNX, are
  * refused), and the schema itself bounds the nesting: the decoder follows
- * Model → Graph → Node → Attribute → Tensor and Graph → ValueInfo → Type → Shape → Dim only,
- * never a subgraph (an attribute holding graphs is recorded as such, not decoded; the ops
- * that carry them, If / Loop / Scan, are not imported). Tensor contents stay views into the
+ * Model → Graph → Node → Attribute → Tensor and Graph → ValueInfo → Type → Shape → Dim, and
+ * a node's one-graph attribute (a Loop's body, which loop.ts reads as a recurrent cell) down
+ * to MAX_GRAPH_DEPTH graphs below the main one; deeper graphs and the repeated-graphs field
+ * are recorded as such, not decoded (If / Scan and nested Loops are not imported, so nothing
+ * would read them). Tensor contents stay views into the
  * input (no copy) until the importer converts them, after checking their element counts.
  * Every malformed input is a ModelFormatError naming the message, the field and the byte
  * offset.
@@ -54,7 +56,7 @@ export interface TensorData {
   /** data_location EXTERNAL or external_data entries: contents in another file (see external.ts). */
   readonly external: boolean;
   /** The external_data key / value pairs as written (location, offset, length, checksum…). */
-  readonly externalData: readonly (readonly [string, string])[];
+  readonly externalData?: readonly (readonly [string, string])[];
   /** Offset of the TensorProto in the file, for messages. */
   readonly offset: number;
 }
@@ -67,7 +69,9 @@ export type AttributeValue =
   | { readonly type: 'floats'; readonly value: readonly number[] }
   | { readonly type: 'ints'; readonly value: readonly number[] }
   | { readonly type: 'strings'; readonly value: readonly string[] }
-  /** graphs, sparse tensors, type protos, tensor lists: present but not decoded. */
+  /** A subgraph (field g): a Loop's body. */
+  | { readonly type: 'graph'; readonly value: GraphData }
+  /** graphs, sparse tensors, type protos, tensor lists, graphs nested too deep: present but not decoded. */
   | { readonly type: 'other'; readonly value: string };
 
 export interface NodeData {
@@ -108,6 +112,13 @@ export interface ModelData {
   /** ModelProto.functions count: model-local functions, which the importer does not inline. */
   readonly functions: number;
 }
+
+/**
+ * Subgraphs decoded below the main graph: 1 is a Loop body; a body's own subgraphs (a Loop in
+ * a Loop, which nothing imports) stay undecoded, so a file cannot nest graphs to exhaust the
+ * stack.
+ */
+const MAX_GRAPH_DEPTH = 1;
 
 const WIRE_NAMES = ['varint', '64-bit', 'length-delimited', 'start-group', 'end-group', '32-bit', 'wire type 6', 'wire type 7'];
 
@@ -318,7 +329,7 @@ function readTensor(r: Reader): TensorData {
   return { name, dtype, dims, raw, floats, ints, doubles, external, externalData, offset };
 }
 
-function readAttribute(r: Reader): [string, AttributeValue] {
+function readAttribute(r: Reader, depth: number): [string, AttributeValue] {
   let name = '';
   let type = 0;
   let f: number | undefined;
@@ -329,6 +340,7 @@ function readAttribute(r: Reader): [string, AttributeValue] {
   const ints: number[] = [];
   const strings: Uint8Array[] = [];
   const others: string[] = [];
+  let g: GraphData | undefined;
   r.fields('AttributeProto', (field, w) => {
     switch (field) {
       case 1:
@@ -366,6 +378,14 @@ function readAttribute(r: Reader): [string, AttributeValue] {
         strings.push(r.bytes('AttributeProto.strings'));
         return true;
       case 6:
+        // A graph nested deeper (or a second g) is recorded below, not decoded.
+        if (depth >= MAX_GRAPH_DEPTH || g !== undefined) {
+          others.push('graph');
+          return false;
+        }
+        r.expect(w, 2, 'AttributeProto.g');
+        g = readGraph(r.sub('AttributeProto.g'), depth + 1);
+        return true;
       case 10:
       case 11:
       case 14:
@@ -393,13 +413,14 @@ function readAttribute(r: Reader): [string, AttributeValue] {
   if (type === 6 || (type === 0 && floats.length > 0)) return [name, { type: 'floats', value: floats }];
   if (type === 7 || (type === 0 && ints.length > 0)) return [name, { type: 'ints', value: ints }];
   if (type === 8 || (type === 0 && strings.length > 0)) return [name, { type: 'strings', value: strings.map(text) }];
+  if ((type === 5 || type === 0) && g !== undefined) return [name, { type: 'graph', value: g }];
   if (type === 1) return [name, { type: 'float', value: 0 }];
   if (type === 2) return [name, { type: 'int', value: 0 }];
   if (type === 3) return [name, { type: 'string', value: '' }];
   return [name, { type: 'other', value: others[0] ?? `type ${type}` }];
 }
 
-function readNode(r: Reader): NodeData {
+function readNode(r: Reader, depth: number): NodeData {
   const offset = r.pos;
   const inputs: string[] = [];
   const outputs: string[] = [];
@@ -432,7 +453,7 @@ function readNode(r: Reader): NodeData {
       case 5: {
         r.expect(w, 2, 'NodeProto.attribute');
         const at = r.pos;
-        const [k, v] = readAttribute(r.sub('NodeProto.attribute'));
+        const [k, v] = readAttribute(r.sub('NodeProto.attribute'), depth);
         if (attributes.has(k)) r.fail(`node '${name || opType}': attribute '${k}' given twice`, at);
         attributes.set(k, v);
         return true;
@@ -500,7 +521,7 @@ function readValueInfo(r: Reader): ValueInfoData {
   return { name, dtype, dims };
 }
 
-function readGraph(r: Reader): GraphData {
+function readGraph(r: Reader, depth: number): GraphData {
   let name = '';
   const nodes: NodeData[] = [];
   const initializers: TensorData[] = [];
@@ -511,7 +532,7 @@ function readGraph(r: Reader): GraphData {
     switch (f) {
       case 1:
         r.expect(w, 2, 'GraphProto.node');
-        nodes.push(readNode(r.sub('GraphProto.node')));
+        nodes.push(readNode(r.sub('GraphProto.node'), depth));
         return true;
       case 2:
         r.expect(w, 2, 'GraphProto.name');
@@ -564,7 +585,7 @@ export function decodeModel(bytes: Uint8Array, where: string): ModelData {
       case 7:
         r.expect(w, 2, 'ModelProto.graph');
         if (graph !== null) r.fail('ModelProto.graph given twice');
-        graph = readGraph(r.sub('ModelProto.graph'));
+        graph = readGraph(r.sub('ModelProto.graph'), 0);
         return true;
       case 8: {
         r.expect(w, 2, 'ModelProto.opset_import');

@@ -37,6 +37,16 @@ import { LSTM } from '../../layers/lstm.js';
 import { GRU } from '../../layers/gru.js';
 import { Bidirectional } from '../../layers/bidirectional.js';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../../layers/merge.js';
+import { Conv1D } from '../../layers/conv1d.js';
+import { Conv1DTranspose } from '../../layers/convTranspose1d.js';
+import { AveragePooling1D, MaxPooling1D } from '../../layers/pooling1d.js';
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from '../../layers/pooling.js';
+import { LayerNormalization } from '../../layers/layerNormalization.js';
+import { BatchNormalization } from '../../layers/batchNormalization.js';
+import { Flatten } from '../../layers/flatten.js';
+import { Permute, Reshape } from '../../layers/reshape.js';
+import { RepeatVector } from '../../layers/repeatVector.js';
+import { Cropping1D, UpSampling1D, ZeroPadding1D } from '../../layers/resize1d.js';
 import type { Graph } from '../../models/graph.js';
 import { DType, encodeModel, type Attr, type AttrValue, type NodeDef, type TensorDef, type ValueInfo } from './proto.js';
 import { isNode, writeBinaryFile } from '../node.js';
@@ -88,7 +98,7 @@ export function exportOnnxBytes(model: ExportableModel, options: OnnxExportOptio
   const graph = model.graph;
   const problems = graph.nodes.flatMap((n) => checkNode(n));
   if (problems.length > 0) throw new OnnxExportError(where, problems);
-  const b = new Builder();
+  const b = new Builder(opset);
   const vals = new Map<SymbolicTensor, Value>();
   const usedNames = new Set<string>();
   const inputs: ValueInfo[] = graph.inputs.map((t, k) => {
@@ -138,6 +148,8 @@ interface Value {
 
 /** Collects nodes and initializers with fresh names. */
 class Builder {
+  constructor(readonly opset: number) {}
+
   readonly nodes: NodeDef[] = [];
   readonly inits: TensorDef[] = [];
   private count = 0;
@@ -190,6 +202,12 @@ class Builder {
   scalar(v: number): string {
     return this.floats('c', [], Float32Array.of(v));
   }
+
+  /** ReduceMean / ReduceMax over `axes`: an attribute before opset 18, an input from it. */
+  reduce(op: 'ReduceMean' | 'ReduceMax', x: string, axes: readonly number[], keepdims: boolean): string {
+    const k = keepdims ? 1 : 0;
+    return this.opset >= 18 ? this.one(op, [x, this.int64s(axes)], { keepdims: k }) : this.one(op, [x], { axes, keepdims: k });
+  }
 }
 
 // ---- What can be exported: checked before anything is built ----------------------
@@ -238,7 +256,8 @@ function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): 
   return p;
 }
 
-const SUPPORTED = 'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate';
+const SUPPORTED =
+  'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D';
 
 function checkNode(n: Node): string[] {
   const l = n.layer;
@@ -273,9 +292,12 @@ function checkNode(n: Node): string[] {
     if (axis === 1 && rank === 3) p.push(`${w}: axis ${l.axis} joins along time (its mask and sequence lengths would not be a prefix); join along features instead`);
     return p;
   }
-  if (l instanceof InputLayer) return p;
+  if (l instanceof InputLayer || SHAPED.some((c) => l instanceof c)) return p;
   return [...p, `${w}: ${l.className} is not supported by the ONNX export (supported: ${SUPPORTED})`];
 }
+
+/** Layers shapedLayer() exports as they are (no option to check). */
+const SHAPED = [Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D];
 
 // ---- Building ----------------------------------------------------------------
 
@@ -313,6 +335,8 @@ function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
   }
   if (l instanceof Recurrent) return recurrent(b, n, l, null, xs);
   if (l instanceof Bidirectional) return recurrent(b, n, l.forwardLayer, l, xs);
+  const shaped = shapedLayer(b, n, x);
+  if (shaped !== null) return [shaped];
   if (l instanceof Concatenate) {
     const y = b.one('Concat', xs.map((v) => v.name), { axis: l.axis < 0 ? outRank + l.axis : l.axis });
     // Keras 3 along features: a step is kept if any input keeps it (an unmasked input keeps all).
@@ -467,6 +491,128 @@ function activationLayer(b: Builder, l: Layer, x: string): string | null {
     return b.one('Reshape', [b.one('Softmax', [merged], { axis: lo }), b.one('Shape', [x])]);
   }
   return null;
+}
+
+/**
+ * The convolutions, pooling, normalizations and shape layers, as rnnkit's predict computes
+ * them (the masks they pass on are theirs: the normalizations keep a sequence's mask, the
+ * others drop it, as Keras), or null for another layer. Convolutions and pooling run on
+ * ONNX's [B, C, T] between two Transposes.
+ */
+function shapedLayer(b: Builder, n: Node, x: Value): Value | null {
+  const l = n.layer;
+  const outRank = n.outputs[0]!.rank;
+  const out = (name: string, mask: string | null = null): Value => ({ name, mask, rank: outRank });
+  const ncw = (v: string): string => b.one('Transpose', [v], { perm: [0, 2, 1] });
+  const channels = (): number => n.inputs[0]!.shape[2] as number;
+  if (l instanceof Conv1D) {
+    const k = weight(l, 'kernel'); // Keras [K, C/groups, F] → ONNX [F, C/groups, K]
+    const [K, Cg, F] = k.shape as [number, number, number];
+    const W = b.weightOf(l, 'W', [F, Cg, K], () => reorder(k.value, [K, Cg, F], [2, 1, 0]));
+    const inputs = [ncw(x.name), W];
+    if (l.useBias) inputs.push(b.weightOf(l, 'bias', [F], () => weight(l, 'bias').value));
+    const span = l.dilationRate * (K - 1);
+    // 'same' pads depend on the length where strides > 1: SAME_UPPER puts floor(total / 2) before,
+    // as TensorFlow. With strides 1 they are span − 1 in all (ONNX Runtime takes no dilation with auto_pad).
+    const same = (): Record<string, AttrValue> => (l.strides > 1 ? { auto_pad: 'SAME_UPPER' } : { pads: [Math.floor(span / 2), span - Math.floor(span / 2)] });
+    const pad: Record<string, AttrValue> = l.padding === 'same' ? same() : { pads: l.padding === 'causal' ? [span, 0] : [0, 0] };
+    const y = b.one('Conv', inputs, { kernel_shape: [K], strides: [l.strides], dilations: [l.dilationRate], group: l.groups, ...pad });
+    return out(activation(b, l.activation, ncw(y)));
+  }
+  if (l instanceof Conv1DTranspose) {
+    const k = weight(l, 'kernel'); // Keras [K, F, C] → ONNX [C, F, K]
+    const [K, F, C] = k.shape as [number, number, number];
+    const W = b.weightOf(l, 'W', [C, F, K], () => reorder(k.value, [K, F, C], [2, 1, 0]));
+    const inputs = [ncw(x.name), W];
+    if (l.useBias) inputs.push(b.weightOf(l, 'bias', [F], () => weight(l, 'bias').value));
+    const g = transposeGeometry(l);
+    const y = b.one('ConvTranspose', inputs, { kernel_shape: [K], strides: [l.strides], dilations: [l.dilationRate], pads: [g.head, g.tail], output_padding: [g.outputPadding] });
+    return out(activation(b, l.activation, ncw(y)));
+  }
+  if (l instanceof MaxPooling1D || l instanceof AveragePooling1D) {
+    // AveragePool's default count_include_pad 0 averages the steps inside, as Keras's 'same'.
+    const pad: Record<string, AttrValue> = l.padding === 'same' ? { auto_pad: 'SAME_UPPER' } : {};
+    return out(ncw(b.one(l instanceof MaxPooling1D ? 'MaxPool' : 'AveragePool', [ncw(x.name)], { kernel_shape: [l.poolSize], strides: [l.strides], ...pad })));
+  }
+  if (l instanceof GlobalAveragePooling1D || l instanceof GlobalMaxPooling1D) {
+    const last = l.dataFormat === 'channelsLast';
+    const axis = last ? 1 : 2;
+    const max = l instanceof GlobalMaxPooling1D;
+    // rnnkit leaves masked steps out of both (channels last); a row with none kept pools to 0.
+    if (!last || x.mask === null) return out(b.reduce(max ? 'ReduceMax' : 'ReduceMean', x.name, [axis], l.keepdims));
+    const keep = b.one('Unsqueeze', [x.mask, b.int64s([2])]); // [B, T, 1] bool
+    const keepF = b.one('Cast', [keep], { to: DType.float });
+    const kept = b.one('ReduceSum', [keepF, b.int64s([1])], { keepdims: l.keepdims ? 1 : 0 });
+    if (max) {
+      const best = b.reduce('ReduceMax', b.one('Where', [keep, x.name, b.scalar(-Infinity)]), [1], l.keepdims);
+      return out(b.one('Where', [b.one('Greater', [kept, b.scalar(0)]), best, b.scalar(0)]));
+    }
+    const sum = b.one('ReduceSum', [b.one('Mul', [x.name, keepF]), b.int64s([1])], { keepdims: l.keepdims ? 1 : 0 });
+    return out(b.one('Div', [sum, b.one('Max', [kept, b.scalar(1)])]));
+  }
+  if (l instanceof LayerNormalization) {
+    // μ and the biased σ² over the features; y = γ·(x − μ)/√(σ² + ε) + β (rmsScaling: γ·x/√(σ² + ε)).
+    const d = b.one('Sub', [x.name, b.reduce('ReduceMean', x.name, [-1], true)]);
+    const inv = b.one('Reciprocal', [b.one('Sqrt', [b.one('Add', [b.reduce('ReduceMean', b.one('Mul', [d, d]), [-1], true), b.scalar(l.epsilon)])])]);
+    let y = b.one('Mul', [l.rmsScaling ? x.name : d, inv]);
+    if (hasWeight(l, 'gamma')) y = b.one('Mul', [y, b.weightOf(l, 'gamma', weight(l, 'gamma').shape, () => weight(l, 'gamma').value)]);
+    if (hasWeight(l, 'beta')) y = b.one('Add', [y, b.weightOf(l, 'beta', weight(l, 'beta').shape, () => weight(l, 'beta').value)]);
+    return out(y, x.rank === 3 && outRank === 3 ? x.mask : null);
+  }
+  if (l instanceof BatchNormalization) {
+    // Inference: (x − moving mean) · γ/√(moving variance + ε) + β, the factor folded in float64.
+    const mean = weight(l, 'moving_mean');
+    const variance = weight(l, 'moving_variance').value;
+    const gamma = hasWeight(l, 'gamma') ? weight(l, 'gamma').value : null;
+    const factor = Float32Array.from(variance, (v, f) => (gamma === null ? 1 : gamma[f]!) / Math.sqrt(v + l.epsilon));
+    let y = b.one('Mul', [b.one('Sub', [x.name, b.weightOf(l, 'moving_mean', mean.shape, () => mean.value)]), b.weightOf(l, 'factor', mean.shape, () => factor)]);
+    if (hasWeight(l, 'beta')) y = b.one('Add', [y, b.weightOf(l, 'beta', mean.shape, () => weight(l, 'beta').value)]);
+    return out(y, x.rank === 3 && outRank === 3 ? x.mask : null);
+  }
+  if (l instanceof Flatten) return out(b.one('Reshape', [x.name, b.int64s([0, -1])]));
+  if (l instanceof Reshape) return out(b.one('Reshape', [x.name, b.int64s([0, ...l.targetShape])]));
+  if (l instanceof Permute) return out(b.one('Transpose', [x.name], { perm: [0, ...l.dims] }));
+  if (l instanceof RepeatVector) return out(b.one('Tile', [b.one('Unsqueeze', [x.name, b.int64s([1])]), b.int64s([1, l.n, 1])]));
+  if (l instanceof ZeroPadding1D) return out(b.one('Pad', [x.name, b.int64s([0, l.padding[0], 0, 0, l.padding[1], 0])]));
+  if (l instanceof Cropping1D) {
+    const end = l.cropping[1] === 0 ? 2 ** 62 : -l.cropping[1];
+    return out(b.one('Slice', [x.name, b.int64s([l.cropping[0]]), b.int64s([end]), b.int64s([1])]));
+  }
+  if (l instanceof UpSampling1D) {
+    const tiled = b.one('Tile', [b.one('Unsqueeze', [x.name, b.int64s([2])]), b.int64s([1, 1, l.size, 1])]); // [B, T, size, C]
+    return out(b.one('Reshape', [tiled, b.int64s([0, -1, channels()])]));
+  }
+  return null;
+}
+
+/** `src` of `shape` with its axes in the order `perm` (row-major). */
+function reorder(src: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
+  const dims = perm.map((p) => shape[p]!);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, d) => a * d, 1));
+  const out = new Float32Array(src.length);
+  const idx = new Array<number>(dims.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let s = 0;
+    for (let a = 0; a < dims.length; a++) s += idx[a]! * strides[perm[a]!]!;
+    out[o] = src[s]!;
+    for (let a = dims.length - 1; a >= 0 && ++idx[a]! === dims[a]; a--) idx[a] = 0;
+  }
+  return out;
+}
+
+/**
+ * ConvTranspose's pads and output_padding for a Conv1DTranspose: ONNX's output length is
+ * (T − 1)·s + output_padding + span − head − tail, input step t writing tap j to t·s + j·d −
+ * head; matching the layer's length and TensorFlow's placement gives constants (no T).
+ */
+function transposeGeometry(l: Conv1DTranspose): { head: number; tail: number; outputPadding: number } {
+  const span = l.dilationRate * (l.kernelSize - 1) + 1;
+  const s = l.strides;
+  const op = l.outputPadding;
+  if (l.padding === 'valid') return { head: 0, tail: 0, outputPadding: op === null ? Math.max(span, s) - span : op };
+  const total = op === null ? Math.max(span - s, 0) : Math.max(span - (span % 2) - op, 0);
+  const head = Math.floor(total / 2);
+  return { head, tail: total - head, outputPadding: op === null ? Math.max(s - span, 0) : (span % 2) + op - span + total };
 }
 
 /** Keras gate blocks (of H columns) in ONNX's order, per cell kind. */

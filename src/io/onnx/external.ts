@@ -25,7 +25,7 @@ const KEYS = ['location', 'offset', 'length', 'checksum'];
 export function externalRange(t: TensorData, where: string): FileRange {
   const label = `tensor '${t.name}' (byte ${t.offset})`;
   const get = new Map<string, string>();
-  for (const [k, v] of t.externalData) {
+  for (const [k, v] of t.externalData ?? []) {
     if (!KEYS.includes(k)) throw new ModelFormatError(`${where}: ${label}: external_data key ${JSON.stringify(k)} (read: ${KEYS.join(', ')})`);
     if (get.has(k)) throw new ModelFormatError(`${where}: ${label}: external_data key '${k}' given twice`);
     get.set(k, v);

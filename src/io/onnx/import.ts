@@ -1,8 +1,10 @@
 /**
  * ONNX import: `loadOnnx(source)` reads the recurrent subset real exporters write —
  * `torch.onnx.export` of nn.Embedding / nn.RNN / nn.LSTM / nn.GRU / nn.Linear and activation
- * ops, tf2onnx's of Keras LSTM layers where it writes the LSTM op, and rnnkit's own
- * exportOnnx — into an ordinary rnnkit model (a Sequential where the
+ * ops, tf2onnx's of Keras LSTM layers where it writes the LSTM op, tf2onnx's Loop form of
+ * Keras LSTM / GRU / SimpleRNN layers (loop.ts first replaces each Loop it proves to be a
+ * Keras cell by the ONNX recurrent op; the others are refused with its reason), and rnnkit's
+ * own exportOnnx — into an ordinary rnnkit model (a Sequential where the
  * graph is a chain, else a graph Model) that predicts, streams, trains and saves as any other.
  *
  * The ONNX graph is not executed; it is read by abstract interpretation in node order. Every
@@ -78,6 +80,7 @@ import { readFileBounded, isNode } from '../node.js';
 import { isLfsPointer } from '../lfsPointer.js';
 import { resolveExternal, type ExternalFiles } from './external.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
+import { loopRefusal, rewriteLoops } from './loop.js';
 
 export interface OnnxLoadOptions {
   /** Most bytes of the file (with its external data files' ranges, and of all its tensors) accepted. Default 2^31. */
@@ -441,7 +444,9 @@ export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Mod
   return modelFromDecoded(decodeOnnx(bytes, where), where, o);
 }
 
-function modelFromDecoded(m: ModelData, where: string, o: Options): Model {
+function modelFromDecoded(decoded: ModelData, where: string, o: Options): Model {
+  // tf2onnx's Loop form of Keras recurrent layers becomes the ONNX recurrent op (loop.ts).
+  const m = rewriteLoops(decoded, where, o.maxBytes);
   const budget = { left: o.maxBytes };
   const consts = new Map<string, Const>();
   for (const t of m.graph.initializers) {
@@ -487,7 +492,7 @@ function checkOps(m: ModelData, refused: Set<NodeData>): string[] {
     const before = p.length;
     const allowed = OPS[n.opType];
     if (n.domain !== '' && n.domain !== 'ai.onnx') p.push(`op ${nodeLabel(n)} of domain '${n.domain}'`);
-    else if (allowed === undefined) p.push(`op ${nodeLabel(n)}`);
+    else if (allowed === undefined) p.push(loopRefusal(n) ?? `op ${nodeLabel(n)}`);
     else {
       for (const [k, v] of n.attributes) {
         if (!allowed.includes(k)) p.push(`${nodeLabel(n)}: attribute '${k}' (${n.opType} is read with ${allowed.length === 0 ? 'no attributes' : allowed.join(', ')})`);
