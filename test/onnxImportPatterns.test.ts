@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
 import { encodeModel, DType, type ModelDef, type NodeDef, type TensorDef } from '../src/io/onnx/proto.js';
-import { loadOnnx, ModelFormatError, OnnxImportError, Tensor, tensor, type Model } from '../src/index.js';
+import { exportOnnx, layers, loadOnnx, ModelFormatError, OnnxImportError, sequential, Tensor, tensor, type Model } from '../src/index.js';
 
 const TOL = 1e-5;
 const DIR = new URL('./fixtures/onnx-patterns/', import.meta.url).pathname;
@@ -320,5 +320,21 @@ describe('loadOnnx: tf2onnx RepeatVector and TimeDistributed Dense', () => {
     await refused(tileF, /Tile of a \[B, 1, F\] step other than along its time axis/);
     const huge = graph([node('MatMul', ['x', 'W'], ['h']), node('Unsqueeze', ['h', 'one'], ['h1']), node('Tile', ['h1', 'reps'], ['y'])], [init('W', [3, 4]), ints('one', 1), ints('reps', 1, 2 ** 40, 1)], ['B', 3]);
     await assert.rejects(loadOnnx(huge), (e: Error) => e instanceof ModelFormatError && /repeats 4 features 1099511627776 times.*more than maxBytes/.test(e.message));
+  });
+});
+
+describe('loadOnnx: rnnkit’s own exports of these layers come back', () => {
+  it('LayerNormalization, GlobalAveragePooling1D and RepeatVector round-trip through exportOnnx with the same predictions', async () => {
+    const models = [
+      sequential({ layers: [layers.lstm({ units: 4, returnSequences: true, inputShape: [null, 3] }), layers.layerNormalization({}), layers.dense({ units: 2 })] }),
+      sequential({ layers: [layers.gru({ units: 4, returnSequences: true, inputShape: [null, 3] }), layers.globalAveragePooling1d({}), layers.dense({ units: 2 })] }),
+      sequential({ layers: [layers.dense({ units: 4, inputShape: [3] }), layers.repeatVector({ n: 5 }), layers.lstm({ units: 3, returnSequences: true }), layers.dense({ units: 2 })] }),
+    ];
+    for (const m of models) {
+      const back = await loadOnnx(await exportOnnx(m));
+      assert.deepEqual(layerNames(back), layerNames(m));
+      const x = m.inputs[0]!.shape.length === 2 ? tensor(Array.from({ length: 6 }, (_, i) => Math.sin(i)), [2, 3]) : tensor(Array.from({ length: 42 }, (_, i) => Math.sin(i)), [2, 7, 3]);
+      assert.ok(maxDiff((back.predict(x) as Tensor).data, (m.predict(x) as Tensor).data) < 1e-6);
+    }
   });
 });
