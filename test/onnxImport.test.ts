@@ -711,8 +711,9 @@ describe('loadOnnx: refusals', () => {
     await assert.rejects(loadOnnx(join(DIR, 'unsupported_conv_layernorm.onnx')), (e: Error) => {
       assert.ok(e instanceof OnnxImportError && e instanceof ModelFormatError, e.message);
       assert.match(e.message, /op Conv '\/conv\/Conv'/);
-      assert.match(e.message, /op LayerNormalization '\/norm\/LayerNormalization'/);
-      assert.equal((e as OnnxImportError).problems.length, 2, e.message);
+      // LayerNormalization is read since onnxImportPatterns.test.ts; fed by the refused Conv, it stays quiet.
+      assert.doesNotMatch(e.message, /LayerNormalization/);
+      assert.equal((e as OnnxImportError).problems.length, 1, e.message);
       return true;
     });
   });

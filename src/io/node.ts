@@ -337,3 +337,96 @@ export async function writeBinaryFile(file: string, data: Uint8Array, what: stri
     throw new Error(`${what}: cannot write ${file}: ${(e as Error).message}`);
   }
 }
+
+/** One byte range another file holds for a model (an ONNX tensor's external data). */
+export interface FileRange {
+  /** The file name as the model writes it, relative to the model's directory. */
+  readonly location: string;
+  readonly offset: number;
+  /** Bytes to read; null: to the end of the file. */
+  readonly length: number | null;
+  /** What the range is, for messages ("tensor 'W'"). */
+  readonly label: string;
+}
+
+/**
+ * Read byte ranges of files next to a model file, as untrusted input: each location is a
+ * relative path that stays inside the model's directory (checked as written, then with
+ * symbolic links resolved), names a regular file, and each range lies within that file's
+ * size; the ranges together are at most `maxBytes`. All of that is checked before anything
+ * is allocated or read; then each file is opened once (not following a link put in its
+ * place) and exactly the checked ranges are read.
+ */
+export async function readFileRanges(modelFile: string, ranges: readonly FileRange[], maxBytes: number, what: string): Promise<Uint8Array[]> {
+  const { path } = await modules(what);
+  const fs = (await import('node:fs/promises')) as unknown as ReadFs;
+  const dir = path.dirname(modelFile);
+  const refuse = (r: FileRange, why: string): ModelFormatError => new ModelFormatError(`${modelFile}: ${r.label}: external data file ${JSON.stringify(r.location)} ${why}`);
+  const inside = (base: string, p: string): boolean => {
+    const rel = path.relative(base, p);
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+  };
+  let realDir: string;
+  try {
+    realDir = await fs.realpath(dir);
+  } catch (e) {
+    throw new Error(`${what}: cannot read ${dir}: ${(e as Error).message}`);
+  }
+  // 1. Each location as written, before anything outside is even looked at.
+  for (const r of ranges) {
+    if (r.location === '' || r.location.includes('\0')) throw refuse(r, 'is not a file name');
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(r.location) || path.isAbsolute(r.location) || r.location.startsWith('/') || r.location.startsWith('\\')) throw refuse(r, "is absolute or a URL; ONNX external data names a file relative to the model's directory");
+    if (!inside(dir, path.resolve(dir, r.location))) throw refuse(r, "leads outside the model's directory");
+  }
+  // 2. Links resolved, the file's kind and size, each range against that size and the budget.
+  const files = new Map<string, { real: string; size: number }>();
+  let total = 0;
+  for (const r of ranges) {
+    let f = files.get(r.location);
+    if (f === undefined) {
+      try {
+        const real = await fs.realpath(path.resolve(dir, r.location));
+        if (!inside(realDir, real)) throw refuse(r, "leads outside the model's directory (through a symbolic link)");
+        const st = await fs.stat(real);
+        if (!st.isFile()) throw refuse(r, `is ${kindOf(st)}, not a regular file`);
+        files.set(r.location, (f = { real, size: st.size }));
+      } catch (e) {
+        if (e instanceof ModelFormatError) throw e;
+        if ((e as { code?: string }).code === 'ENOENT') throw refuse(r, 'does not exist');
+        throw new Error(`${what}: cannot read ${path.join(dir, r.location)} (${r.label}): ${(e as Error).message}`);
+      }
+    }
+    const length = r.length ?? f.size - r.offset;
+    if (r.offset > f.size || length < 0 || r.offset + length > f.size) throw refuse(r, `holds ${f.size} bytes; offset ${r.offset} and length ${r.length ?? '(to the end)'} reach past its end`);
+    total += length;
+    if (total > maxBytes) throw refuse(r, `would take the external data past what maxBytes leaves after the model file (${maxBytes} bytes)`);
+  }
+  // 3. Read: each file opened once, each range exactly.
+  const out: Uint8Array[] = new Array<Uint8Array>(ranges.length);
+  for (const [location, f] of files) {
+    try {
+      const { handle, size } = await openRegular(fs, f.real, true);
+      try {
+        if (size !== f.size) throw new Error(`its size changed from ${f.size} to ${size} bytes while it was being read`);
+        for (const [i, r] of ranges.entries()) {
+          if (r.location !== location) continue;
+          const length = r.length ?? f.size - r.offset;
+          const buf = new Uint8Array(length);
+          let at = 0;
+          while (at < length) {
+            const { bytesRead } = await handle.read(buf, at, length - at, r.offset + at);
+            if (bytesRead === 0) throw new Error(`it ended at byte ${r.offset + at}, before the ${length} bytes of ${r.label}`);
+            at += bytesRead;
+          }
+          out[i] = buf;
+        }
+      } finally {
+        await handle.close();
+      }
+    } catch (e) {
+      if (e instanceof NotRegularFile) throw new ModelFormatError(`${modelFile}: external data file ${JSON.stringify(location)} ${e.message}`);
+      throw new Error(`${what}: cannot read external data file ${path.join(dir, location)}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}

@@ -53,8 +53,10 @@ export interface TensorData {
   /** int32_data / int64_data / uint64_data values (int64 beyond 2^53 rounded; only Slice bounds reach there). */
   readonly ints: readonly number[] | null;
   readonly doubles: readonly number[] | null;
-  /** data_location EXTERNAL or external_data entries: contents in another file, which the importer refuses. */
+  /** data_location EXTERNAL or external_data entries: contents in another file (see external.ts). */
   readonly external: boolean;
+  /** The external_data key / value pairs as written (location, offset, length, checksum…). */
+  readonly externalData?: readonly (readonly [string, string])[];
   /** Offset of the TensorProto in the file, for messages. */
   readonly offset: number;
 }
@@ -267,6 +269,7 @@ function readTensor(r: Reader): TensorData {
   let ints: number[] | null = null;
   let doubles: number[] | null = null;
   let external = false;
+  const externalData: [string, string][] = [];
   r.fields('TensorProto', (f, w) => {
     switch (f) {
       case 1:
@@ -298,9 +301,23 @@ function readTensor(r: Reader): TensorData {
       case 10:
         r.doubles(w, (doubles ??= []), 'TensorProto.double_data');
         return true;
-      case 13:
+      case 13: {
+        // StringStringEntryProto {key 1, value 2}
+        r.expect(w, 2, 'TensorProto.external_data');
+        const e = r.sub('TensorProto.external_data');
+        let key = '';
+        let value = '';
+        e.fields('StringStringEntryProto', (f2, w2) => {
+          if (f2 !== 1 && f2 !== 2) return false;
+          e.expect(w2, 2, `TensorProto.external_data.${f2 === 1 ? 'key' : 'value'}`);
+          if (f2 === 1) key = e.string('TensorProto.external_data.key');
+          else value = e.string('TensorProto.external_data.value');
+          return true;
+        });
         external = true;
-        return false;
+        externalData.push([key, value]);
+        return true;
+      }
       case 14:
         r.expect(w, 0, 'TensorProto.data_location');
         if (r.varint('TensorProto.data_location') === 1) external = true;
@@ -309,7 +326,7 @@ function readTensor(r: Reader): TensorData {
     return false;
   });
   for (const d of dims) if (!Number.isSafeInteger(d) || d < 0) r.fail(`TensorProto '${name}': dimension ${d} is not a non-negative integer`, offset);
-  return { name, dtype, dims, raw, floats, ints, doubles, external, offset };
+  return { name, dtype, dims, raw, floats, ints, doubles, external, externalData, offset };
 }
 
 function readAttribute(r: Reader, depth: number): [string, AttributeValue] {

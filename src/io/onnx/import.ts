@@ -29,10 +29,27 @@
  * direction [1, B, H] → [B, H]). Integer inputs (token ids) become float inputs, as rnnkit's
  * Embedding takes them.
  *
+ * Beyond the recurrent core (the "Patterns" handlers in interpret, each reached through
+ * patternStep before the core's switch): LayerNormalization over the features, the op and the
+ * decomposed ReduceMean / Sub / Pow or Mul / ReduceMean / Add ε / Sqrt / Div or Reciprocal + Mul
+ * form, read step by step as 'ln' values whose last step makes the layer (γ and β after it fold
+ * in), TF's batch_normalization after tf.nn.moments as tf2onnx writes it, and tf2onnx's
+ * InstanceNormalization rewrite (scale ones, B zeros, then Mul γ, Add β); attention pooling — Softmax over any non-batch axes (a Softmax layer), a broadcasting Mul
+ * (Multiply), ReduceSum over time of weights [B, T, 1] times a sequence (a Dot along time, the
+ * exact sum rnnkit has no layer for otherwise), a batched MatMul of two model tensors (Dot), a
+ * MatMul by a vector (Dense(1) without bias) —, where Squeeze of a size-1 axis gives a 'unit'
+ * value (the same rnnkit tensor, some size-1 axes not shown; a Reshape layer drops them only
+ * where an op or graph output needs a real tensor); ReduceMean over time (GlobalAveragePooling1D);
+ * Keras's RepeatVector (Unsqueeze at axis 1, then Tile or Expand: RepeatVector) and
+ * TimeDistributed Dense (Reshape to [-1, F] gives a 'rows' view that per-row ops read as the
+ * sequence, until the Reshape back). tf2onnx's form of Keras's fused LayerNormalization (a
+ * Reshape to [1, B·T, F, 1] and a BatchNormalization fed statistics computed from it) is not read.
+ *
  * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
  * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
  * bytes; here tensor element counts are checked against their bytes and maxBytes before
- * anything is allocated, and non-finite weights are refused by name (checkFinite).
+ * anything is allocated, and non-finite weights are refused by name (checkFinite). Tensors in
+ * external data files are read first, bounded and inside the model's directory (external.ts).
  */
 import { ModelFormatError, checkOptions, fileReadOptions, show } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
@@ -50,19 +67,32 @@ import { GRU } from '../../layers/gru.js';
 import { SimpleRNN } from '../../layers/simpleRNN.js';
 import { Bidirectional } from '../../layers/bidirectional.js';
 import { Add, Concatenate, Multiply, Subtract } from '../../layers/merge.js';
+import { LayerNormalization } from '../../layers/layerNormalization.js';
+import { Softmax } from '../../layers/advancedActivations.js';
+import { Dot } from '../../layers/dot.js';
+import { Reshape } from '../../layers/reshape.js';
+import { RepeatVector } from '../../layers/repeatVector.js';
+import { GlobalAveragePooling1D } from '../../layers/pooling.js';
 import type { Recurrent } from '../../layers/recurrent.js';
 import { Sequential } from '../../models/sequential.js';
 import { model as functionalModel, type Model } from '../../models/model.js';
 import { readFileBounded, isNode } from '../node.js';
 import { isLfsPointer } from '../lfsPointer.js';
+import { resolveExternal, type ExternalFiles } from './external.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
 import { loopRefusal, rewriteLoops } from './loop.js';
 
 export interface OnnxLoadOptions {
-  /** Most bytes of the file (and of all its tensors) accepted. Default 2^31. */
+  /** Most bytes of the file (with its external data files' ranges, and of all its tensors) accepted. Default 2^31. */
   maxBytes?: number;
   /** Refuse weights and constants holding NaN or ±Infinity. Default true. */
   checkFinite?: boolean;
+  /**
+   * The external data files' bytes by location as the model names them ('model.onnx.data'),
+   * for a model given as bytes whose tensors live in other files; when given, no file is
+   * read. Without it, a path's external files are read from the model's directory.
+   */
+  externalData?: ExternalFiles;
 }
 
 /** An ONNX model outside the importable subset: every problem, one per line after the first. */
@@ -84,17 +114,27 @@ const isBytes = (v: unknown): v is ArrayBuffer | ArrayBufferView => v instanceof
  */
 export async function loadOnnx(source: string | ArrayBuffer | ArrayBufferView, options: OnnxLoadOptions = {}): Promise<Model> {
   const what = 'loadOnnx';
-  checkOptions(options, ['maxBytes', 'checkFinite'], `${what} options`);
+  checkOptions(options, ['maxBytes', 'checkFinite', 'externalData'], `${what} options`);
   const { maxBytes, checkFinite } = fileReadOptions(options ?? {}, what);
+  const files = options?.externalData;
+  if (files !== undefined && (typeof files !== 'object' || files === null || Array.isArray(files))) throw new TypeError(`${what}: externalData must be an object mapping file names to bytes, got ${show(files)?.slice(0, 80)}`);
+  let bytes: Uint8Array;
+  let where = 'the ONNX model';
+  let path: string | null = null;
   if (typeof source === 'string') {
     if (!isNode()) throw new TypeError(`${what}: a file path works in Node only; in a browser pass the file's bytes`);
-    const { bytes, where } = await readFileBounded(source, maxBytes, what);
-    return modelFromOnnx(bytes, where, { maxBytes, checkFinite });
+    ({ bytes, where } = await readFileBounded(source, maxBytes, what));
+    path = where;
+  } else {
+    if (!isBytes(source)) throw new TypeError(`${what}: expected a file path or the bytes of an .onnx file (ArrayBuffer or typed array), got ${show(source)?.slice(0, 80)}`);
+    bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+    if (bytes.length > maxBytes) throw new ModelFormatError(`${what}: ${bytes.length} bytes, more than the ${maxBytes} accepted (maxBytes)`);
   }
-  if (!isBytes(source)) throw new TypeError(`${what}: expected a file path or the bytes of an .onnx file (ArrayBuffer or typed array), got ${show(source)?.slice(0, 80)}`);
-  const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
-  if (bytes.length > maxBytes) throw new ModelFormatError(`${what}: ${bytes.length} bytes, more than the ${maxBytes} accepted (maxBytes)`);
-  return modelFromOnnx(bytes, 'the ONNX model', { maxBytes, checkFinite });
+  const m = decodeOnnx(bytes, where);
+  // Tensors in other files are read (bounded, inside the model's directory) before the synchronous reading.
+  // maxBytes bounds the model file and its external data together.
+  const external = await resolveExternal(m, where, path, files, maxBytes - bytes.length);
+  return modelFromDecoded(m, where, { maxBytes, checkFinite, external });
 }
 
 // ---- Values ---------------------------------------------------------------------------
@@ -140,8 +180,35 @@ type Val =
   | { readonly k: 'mask'; readonly ids: Ref; readonly perm: readonly number[] }
   /** Per-row kept-step counts of that mask: a recurrent op's sequence_lens. */
   | { readonly k: 'lens'; readonly ids: Ref }
+  /**
+   * A model tensor seen without some of its unit axes (a Squeeze of a size-1 axis, a product
+   * with a vector, a ReduceSum over time without keepdims): perm[k] is the rnnkit axis ONNX
+   * axis k is; the rnnkit axes perm leaves out all have size 1 (see the Patterns handlers in interpret).
+   */
+  | { readonly k: 'unit'; readonly ref: Ref; readonly perm: readonly number[] }
+  /**
+   * A step of a decomposed layer normalization of x over its features (x − mean, its square, …,
+   * ε: what the Add gave). TF's batch_normalization after tf.nn.moments goes on from 'inv' as
+   * x · inv·γ + (β − mean · inv·γ): 'invg', 'xs', 'ms', 'shift' carry γ and β.
+   */
+  | {
+      readonly k: 'ln';
+      readonly stage: 'mean' | 'centred' | 'square' | 'var' | 'vareps' | 'std' | 'inv' | 'invg' | 'xs' | 'ms' | 'shift';
+      readonly x: TensorVal;
+      readonly eps: number;
+      readonly gamma?: Float32Array | null;
+      readonly beta?: Float32Array | null;
+    }
+  /** ConstantOfShape of a value other than 0 (tf2onnx's ones for InstanceNormalization's scale). */
+  | { readonly k: 'fill'; readonly value: number }
+  /** A [B, F] tensor given a time axis of 1 at ONNX axis 1 (Keras's RepeatVector: expand_dims, then Tile). */
+  | { readonly k: 'step1'; readonly ref: Ref }
+  /** A [B, T, F] tensor with batch and time merged, [B·T, F] (Keras's TimeDistributed / Dense on sequences: Reshape → MatMul → Reshape). */
+  | { readonly k: 'rows'; readonly ref: Ref }
   /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
   | { readonly k: 'bad' };
+
+type TensorVal = { readonly k: 'tensor'; readonly ref: Ref; readonly perm: readonly number[] };
 
 /** A layer that makes a mask: Embedding (when maskZero) or Masking. */
 type MaskNode = IRNode & { kind: 'embedding' | 'masking' };
@@ -161,6 +228,17 @@ type IRNode =
    * layer whose moving statistics are neutral.
    */
   | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref; stats?: { mean: Float32Array; variance: Float32Array; epsilon: number } }
+  /** LayerNormalization over the features (γ, β absent when the file has none). */
+  | { kind: 'layernorm'; name: string; units: number; epsilon: number; gamma: Float32Array | null; beta: Float32Array | null; x: Ref }
+  /** Softmax over rnnkit axes (batch axis 0 never among them). */
+  | { kind: 'softmax'; name: string; axes: number[]; x: Ref }
+  /** Dot along one rnnkit axis of each input. */
+  | { kind: 'dot'; name: string; axes: [number, number]; xs: Ref[] }
+  /** Reshape to a per-sample shape (-1 first for an open axis). */
+  | { kind: 'reshape'; name: string; target: number[]; x: Ref }
+  | { kind: 'repeat'; name: string; n: number; x: Ref }
+  /** The mean over time of [B, T, F]. */
+  | { kind: 'gap'; name: string; x: Ref }
   | RecNode;
 
 interface RecDir {
@@ -239,6 +317,15 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Mish: [],
     HardSwish: [],
     Exp: [],
+    LayerNormalization: ['axis', 'epsilon', 'stash_type'],
+    ReduceMean: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    Pow: [],
+    Sqrt: [],
+    Div: [],
+    Reciprocal: [],
+    Tile: [],
+    Neg: [],
+    InstanceNormalization: ['epsilon'],
     LSTM: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout'],
     GRU: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout', 'linear_before_reset'],
     RNN: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout'],
@@ -247,7 +334,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5, LayerNormalization: 2, Pow: 2, Div: 2, Tile: 2, InstanceNormalization: 3 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -282,6 +369,8 @@ const RNN_ACTS: Readonly<Record<string, string>> = Object.freeze(
 interface Options {
   maxBytes: number;
   checkFinite: boolean;
+  /** The contents of tensors kept in external files (external.ts), by tensor. */
+  external?: ReadonlyMap<TensorData, Uint8Array>;
 }
 
 function nodeLabel(n: NodeData): string {
@@ -293,7 +382,9 @@ function nodeLabel(n: NodeData): string {
 /** A TensorProto's contents, sizes checked before allocating. */
 function readConst(t: TensorData, where: string, o: Options, budget: { left: number }): Const {
   const label = `tensor '${t.name}' (byte ${t.offset})`;
-  if (t.external) throw new ModelFormatError(`${where}: ${label} keeps its data in an external file, which loadOnnx does not read (save the model with the weights inside the file)`);
+  const ext = t.external ? o.external?.get(t) : undefined;
+  if (t.external && ext === undefined) throw new ModelFormatError(`${where}: ${label} keeps its data in an external file, which was not read (loadOnnx reads external data for a file path or options.externalData)`);
+  if (t.external && t.raw !== null) throw new ModelFormatError(`${where}: ${label} has both raw_data and external data`);
   const elem = ELEM_BYTES[t.dtype];
   if (elem === undefined || ![1, 6, 7, 9, 11].includes(t.dtype)) throw new ModelFormatError(`${where}: ${label} has data type ${DTYPE_NAMES[t.dtype] ?? t.dtype}, which loadOnnx does not read (float, double, int32, int64, bool)`);
   let count = 1;
@@ -304,9 +395,10 @@ function readConst(t: TensorData, where: string, o: Options, budget: { left: num
   budget.left -= count * elem;
   if (budget.left < 0) throw new ModelFormatError(`${where}: the tensors hold more than maxBytes (${o.maxBytes})`);
   const data = t.dtype === 1 ? new Float32Array(count) : new Float64Array(count);
-  if (t.raw !== null && t.raw.length > 0) {
-    if (t.raw.length !== count * elem) throw new ModelFormatError(`${where}: ${label}: raw_data holds ${t.raw.length} bytes, shape [${t.dims.join(', ')}] of ${DTYPE_NAMES[t.dtype]} needs ${count * elem}`);
-    const v = new DataView(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength);
+  const raw = ext ?? t.raw;
+  if (raw !== null && (raw.length > 0 || ext !== undefined)) {
+    if (raw.length !== count * elem) throw new ModelFormatError(`${where}: ${label}: ${ext !== undefined ? 'its external data holds' : 'raw_data holds'} ${raw.length} bytes, shape [${t.dims.join(', ')}] of ${DTYPE_NAMES[t.dtype]} needs ${count * elem}`);
+    const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) {
       if (t.dtype === 1) data[i] = v.getFloat32(4 * i, true);
       else if (t.dtype === 11) data[i] = v.getFloat64(8 * i, true);
@@ -339,16 +431,22 @@ function textInstead(bytes: Uint8Array, where: string): ModelFormatError | null 
   return new ModelFormatError(`${where}: text, not an ONNX protobuf (it begins ${JSON.stringify(text.slice(0, 40))})`);
 }
 
-/** Synchronous core of loadOnnx on the file's bytes. */
-export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Model {
-  let m: ModelData;
+function decodeOnnx(bytes: Uint8Array, where: string): ModelData {
   try {
-    m = decodeModel(bytes, where);
+    return decodeModel(bytes, where);
   } catch (e) {
     throw textInstead(bytes, where) ?? e;
   }
+}
+
+/** Synchronous core of loadOnnx on the file's bytes (external data not read: see loadOnnx). */
+export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Model {
+  return modelFromDecoded(decodeOnnx(bytes, where), where, o);
+}
+
+function modelFromDecoded(decoded: ModelData, where: string, o: Options): Model {
   // tf2onnx's Loop form of Keras recurrent layers becomes the ONNX recurrent op (loop.ts).
-  m = rewriteLoops(m, where, o.maxBytes);
+  const m = rewriteLoops(decoded, where, o.maxBytes);
   const budget = { left: o.maxBytes };
   const consts = new Map<string, Const>();
   for (const t of m.graph.initializers) {
@@ -526,7 +624,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   const fusions: { names: Set<string>; at: NodeData; what: string }[] = [];
   function noteFusion(n: NodeData, ref: Ref, what: string): void {
     const names = new Set<string>();
-    for (const [k, v] of vals) if (v.k === 'tensor' && v.ref === ref) names.add(k);
+    for (const [k, v] of vals) if ((v.k === 'tensor' || v.k === 'unit' || v.k === 'rows') && v.ref === ref) names.add(k);
     fusions.push({ names, at: n, what });
   }
   const order = new Map(m.graph.nodes.map((n, i) => [n, i]));
@@ -560,6 +658,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     for (let i = 0; i < need; i++) if (ins[i] === undefined) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: input ${i} is missing (${op} takes at least ${need})`);
     if (x === undefined) throw new Unsupported(`${nodeLabel(n)}: its first input is missing`);
     if (ins.every((v) => v === undefined || v.k === 'const') && op !== 'ConstantOfShape') return [foldConst(n, ins as (Val & { k: 'const' })[])];
+    const special = patternStep(n, op, ins);
+    if (special !== null) return [special];
     switch (op) {
       case 'Identity':
         return [x];
@@ -1491,6 +1591,381 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     ];
   }
 
+  // ---- Patterns beyond the recurrent core ------------------------------------------------
+  // Layer normalization (the op, and its decomposed forms), attention pooling over time
+  // (Softmax over any axis, broadcast Mul, ReduceSum over time of weights × sequence, batched
+  // MatMul, products with a vector), mean pooling over time, and Keras's RepeatVector and
+  // TimeDistributed Dense as tf2onnx writes them. Each handler returns null when the op is left
+  // to the handlers above, so the recurrent reading is unchanged.
+
+  // (function declarations: the node loop above calls them before this point is reached)
+  function range(lo: number, hi: number): number[] {
+    return Array.from({ length: Math.max(0, hi - lo) }, (_, i) => lo + i);
+  }
+  function sameTensor(a: TensorVal, b: TensorVal): boolean {
+    return a.ref === b.ref && a.perm.join() === b.perm.join();
+  }
+  /** Float constant of F values laid out along the last axis (dims [F], [1, F], …), or null. */
+  function perFeature(v: Val | undefined, F: number): Float32Array | null {
+    return v?.k === 'const' && v.c.dtype === 1 && v.c.data.length === F && v.c.dims.every((d, k) => d === 1 || k === v.c.dims.length - 1) ? Float32Array.from(v.c.data) : null;
+  }
+  function scalarOf(v: Val | undefined): number | null {
+    return v?.k === 'const' && v.c.data.length === 1 ? v.c.data[0]! : null;
+  }
+  function rowsView(v: Val | undefined): Val | undefined {
+    return v?.k === 'rows' ? { k: 'tensor', ref: v.ref, perm: [0, 1, 2] } : v;
+  }
+
+  function patternStep(n: NodeData, op: string, ins: (Val | undefined)[]): Val | null {
+    const label = nodeLabel(n);
+    const x = ins[0]!;
+    const b = ins[1];
+    // A value seen without its unit axes becomes a real tensor (a Reshape layer) for the ops that do not read it as one.
+    const unitOps = ['Softmax', 'LogSoftmax', 'Unsqueeze', 'Squeeze', 'Identity', 'Dropout', 'Cast', 'Tile', 'Expand'];
+    if (ins.some((v) => v?.k === 'unit') && !unitOps.includes(op) && ACT_OPS[op] === undefined) {
+      return firstOf(step(n, ins.map((v) => (v?.k === 'unit' ? materialize(n, v) : v))));
+    }
+    // [B·T, F] rows: per-row ops read them as the [B, T, F] sequence they are.
+    if (x.k === 'rows' && (['MatMul', 'Gemm', 'Add', 'Sub', 'Mul', 'Identity'].includes(op) || ACT_OPS[op] !== undefined)) {
+      // The names read stand for the view meanwhile, so a bias Add or activation folds into its Dense as on any sequence.
+      const views = ins.map(rowsView);
+      const saved = n.inputs.map((i, k) => [i, vals.get(i), views[k]] as const).filter(([, v]) => v?.k === 'rows');
+      for (const [i, , view] of saved) vals.set(i, view!);
+      let y: Val;
+      try {
+        y = firstOf(step(n, views));
+      } finally {
+        for (const [i, v] of saved) vals.set(i, v!);
+      }
+      if (y.k !== 'tensor' || y.perm.join() !== '0,1,2') throw new Unsupported(`${label}: on rows of a sequence merged with its batch axis`);
+      return { k: 'rows', ref: y.ref };
+    }
+    if (ins.some((v) => v?.k === 'rows') && op !== 'Reshape') throw new Unsupported(`${label}: on a sequence reshaped to [batch·time, features] other than a per-row product, bias or activation`);
+    switch (op) {
+      case 'Identity':
+        return x.k === 'ln' || x.k === 'step1' || x.k === 'fill' ? x : null;
+      case 'Cast':
+        if ((x.k === 'unit' || x.k === 'ln') && (attrInt(n, 'to', 0) === 1 || attrInt(n, 'to', 0) === 11)) return x;
+        return null;
+      case 'LayerNormalization':
+        return layerNormOp(n, x, ins);
+      case 'InstanceNormalization':
+        return instanceNorm(n, x, ins[1], ins[2]);
+      case 'ConstantOfShape': {
+        const a = attrOf(n, 'value');
+        const c = a?.type === 'tensor' ? readConst(a.value, where, o, budget) : null;
+        return c !== null && c.data.length === 1 && c.data[0] !== 0 && (x.k === 'shape' || x.k === 'const') ? { k: 'fill', value: c.data[0]! } : null;
+      }
+      case 'Neg':
+        if (x.k === 'ln' && x.stage === 'ms') return { ...x, stage: 'shift', beta: null };
+        break;
+      case 'Softmax':
+      case 'LogSoftmax':
+        return x.k === 'tensor' || x.k === 'unit' ? softmaxOver(n, x) : null;
+      case 'Squeeze':
+        return x.k === 'tensor' || x.k === 'unit' ? squeezeUnits(n, x, b) : null;
+      case 'Unsqueeze':
+        return unsqueezeUnit(n, x, b);
+      case 'Tile':
+      case 'Expand':
+        return x.k === 'step1' ? repeatStep(n, x.ref, op, b!) : null;
+      case 'Reshape':
+        return reshapeRows(n, x, b);
+      case 'MatMul':
+        return matmulModel(n, x, b);
+      case 'ReduceSum':
+        return x.k === 'tensor' ? reduceSumTime(n, x, b) : null;
+      case 'ReduceMean':
+        return reduceMean(n, x, b);
+      case 'Sub':
+        if (isTensor(x) && b?.k === 'ln' && b.stage === 'mean' && sameTensor(x, b.x)) return { k: 'ln', stage: 'centred', x: b.x, eps: 0 };
+        if (b?.k === 'ln' && b.stage === 'ms') {
+          const beta = perFeature(x, b.x.ref.shape[b.x.ref.shape.length - 1] as number);
+          if (beta !== null) return { ...b, stage: 'shift', beta };
+        }
+        break;
+      case 'Pow':
+        if (x.k === 'ln' && x.stage === 'centred' && scalarOf(b) === 2) return { k: 'ln', stage: 'square', x: x.x, eps: 0 };
+        break;
+      case 'Sqrt':
+        if (x.k === 'ln' && x.stage === 'vareps') return { ...x, stage: 'std' };
+        break;
+      case 'Reciprocal':
+        if (x.k === 'ln' && x.stage === 'std') return { ...x, stage: 'inv' };
+        break;
+      case 'Div':
+        if (x.k === 'ln' && x.stage === 'centred' && b?.k === 'ln' && b.stage === 'std' && sameTensor(x.x, b.x)) return layerNormNode(n, x.x, b.eps);
+        break;
+      case 'Add':
+      case 'Mul': {
+        const [p, q] = b?.k === 'ln' || b?.k === 'tensor' ? [b, x] : [x, b];
+        if (op === 'Mul' && p.k === 'ln' && q?.k === 'ln' && sameTensor(p.x, q.x)) {
+          if (p.stage === 'centred' && q.stage === 'centred') return { k: 'ln', stage: 'square', x: p.x, eps: 0 };
+          if ((p.stage === 'centred' && q.stage === 'inv') || (p.stage === 'inv' && q.stage === 'centred')) return layerNormNode(n, p.x, p.stage === 'inv' ? p.eps : q.eps);
+          // batch_normalization: mean · inv(·γ), and x · inv(·γ) + (β − mean · inv(·γ)).
+          const [inv, other] = p.stage === 'inv' || p.stage === 'invg' ? [p, q] : [q, p];
+          if ((inv.stage === 'inv' || inv.stage === 'invg') && other.stage === 'mean') return { ...inv, stage: 'ms', gamma: inv.gamma ?? null };
+        }
+        if (op === 'Add' && p.k === 'ln' && q?.k === 'ln' && sameTensor(p.x, q.x)) {
+          const [xs, shift] = p.stage === 'xs' ? [p, q] : [q, p];
+          if (xs.stage === 'xs' && shift.stage === 'shift' && xs.gamma === shift.gamma) {
+            const y = layerNormNode(n, xs.x, xs.eps);
+            const node = (y as TensorVal).ref.node as IRNode & { kind: 'layernorm' };
+            node.gamma = xs.gamma ?? null;
+            node.beta = shift.beta ?? null;
+            return y;
+          }
+        }
+        if (op === 'Mul' && p.k === 'ln' && p.stage === 'inv') {
+          const gamma = perFeature(q, p.x.ref.shape[p.x.ref.shape.length - 1] as number);
+          if (gamma !== null) return { ...p, stage: 'invg', gamma };
+        }
+        if (op === 'Mul') {
+          const [l, t] = x.k === 'ln' ? [x, b] : [b, x];
+          if (l?.k === 'ln' && (l.stage === 'inv' || l.stage === 'invg') && isTensor(t) && sameTensor(t, l.x)) return { ...l, stage: 'xs', gamma: l.gamma ?? null };
+        }
+        if (op === 'Add' && p.k === 'ln' && p.stage === 'var') {
+          const eps = scalarOf(q);
+          if (eps === null || q?.k !== 'const' || q.c.dtype !== 1) throw new Unsupported(`${label}: a decomposed layer normalization's variance plus something other than a constant ε`);
+          return { k: 'ln', stage: 'vareps', x: p.x, eps };
+        }
+        if (isTensor(p) && p.ref.node.kind === 'layernorm') {
+          // γ and β of a decomposed layer normalization, folded into its layer when nothing else reads it.
+          const ln = p.ref.node;
+          const v = perFeature(q, ln.units);
+          const readers = uses.get(n.inputs.find((i) => vals.get(i) === p) ?? '') ?? 0;
+          if (v !== null && readers === 1 && p.perm[p.perm.length - 1] === p.ref.shape.length - 1 && ln.beta === null && (op === 'Add' || ln.gamma === null)) {
+            noteFusion(n, p.ref, op === 'Mul' ? 'scale Mul' : 'shift Add');
+            if (op === 'Mul') ln.gamma = v;
+            else ln.beta = v;
+            return p;
+          }
+        }
+        if (op === 'Mul' && isTensor(x) && isTensor(b) && x.ref.shape.join() !== b.ref.shape.join()) return broadcastMul(n, x, b);
+        break;
+      }
+    }
+    for (const v of ins) if (v?.k === 'ln') throw new Unsupported(`${label}: reads step '${v.stage}' of a decomposed layer normalization in a way loadOnnx does not follow (read: ReduceMean, Sub, Pow 2 or Mul by itself, ReduceMean, Add ε, Sqrt, then Div, or Reciprocal and Mul, or TF's batch_normalization x · inv·γ + (β − mean · inv·γ))`);
+    if (x.k === 'step1') throw new Unsupported(`${label}: on a [B, F] tensor given a time axis of 1 (only a Tile or Expand along it, Keras's RepeatVector, is read)`);
+    if (x.k === 'unit' && ACT_OPS[op] !== undefined) {
+      const act = activationOp(n, { k: 'tensor', ref: x.ref, perm: fullPerm(x) });
+      return isTensor(act) ? { k: 'unit', ref: act.ref, perm: x.perm } : act;
+    }
+    return null;
+  }
+
+  function firstOf(vs: Val[]): Val {
+    return vs[0] ?? { k: 'bad' };
+  }
+
+  /** A unit value's perm with its hidden axes appended (element-wise ops do not care where they are). */
+  function fullPerm(v: { ref: Ref; perm: readonly number[] }): number[] {
+    return [...v.perm, ...range(0, v.ref.shape.length).filter((a) => !v.perm.includes(a))];
+  }
+
+  /** A unit value as a real tensor: a Reshape layer dropping the hidden size-1 axes (the values keep their order). */
+  function materialize(n: NodeData | null, v: { ref: Ref; perm: readonly number[] }): TensorVal {
+    const label = n === null ? 'a graph output' : nodeLabel(n);
+    const keep = [...v.perm].sort((p, q) => p - q);
+    const perm = v.perm.map((a) => keep.indexOf(a));
+    const shape = keep.map((a) => v.ref.shape[a]!);
+    if (keep[0] !== 0 || shape.length < 2) throw new Unsupported(`${label}: a value of shape [batch] only (rnnkit tensors keep a feature axis)`);
+    if (shape.slice(2).some((d) => d === null)) throw new Unsupported(`${label}: a reshape leaving an open axis other than the first`);
+    const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: shape.slice(1).map((d) => d ?? -1), x: v.ref };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', shape), perm };
+  }
+
+  /** Softmax over the ONNX axis (opset ≥ 13) or the flattened axes from it (before): a Softmax layer over the rnnkit axes they are. */
+  function softmaxOver(n: NodeData, x: { k: 'tensor' | 'unit'; ref: Ref; perm: readonly number[] }): Val | null {
+    const rank = x.perm.length;
+    const R = x.ref.shape.length;
+    const given = attrInt(n, 'axis', opset >= 13 ? -1 : 1);
+    const a = norm(given, rank, nodeLabel(n));
+    const set = new Set((opset >= 13 ? [a] : range(a, rank)).map((k) => x.perm[k]!));
+    if (x.k === 'tensor' && set.size === 1 && set.has(R - 1)) return null; // the features: an activation (it may fold into a Dense)
+    if (n.opType === 'LogSoftmax') throw new Unsupported(`${nodeLabel(n)}: axis ${given} is not the feature axis (rnnkit's logSoftmax is over the features only)`);
+    if (set.has(0)) throw new Unsupported(`${nodeLabel(n)}: a softmax over the batch axis`);
+    // Hidden size-1 axes may join (a softmax over a size-1 axis too is the same) to make a run of adjacent axes.
+    const axes = [...set].sort((p, q) => p - q);
+    const run: number[] = [];
+    for (let k = axes[0]!; k <= axes[axes.length - 1]!; k++) {
+      if (!set.has(k) && (x.perm.includes(k) || x.ref.shape[k] !== 1)) throw new Unsupported(`${nodeLabel(n)}: a softmax over axes that are not adjacent in rnnkit's layout`);
+      run.push(k);
+    }
+    const node: IRNode = { kind: 'softmax', name: names.take(n, 'softmax'), axes: run, x: x.ref };
+    ir.push(node);
+    return { k: x.k, ref: port(node, 'y', x.ref.shape), perm: x.perm };
+  }
+
+  function squeezeUnits(n: NodeData, x: { k: 'tensor' | 'unit'; ref: Ref; perm: readonly number[] }, axesV: Val | undefined): Val {
+    const rank = x.perm.length;
+    const size = (k: number): number | null => x.ref.shape[x.perm[k]!] ?? null;
+    const axes = axesOf(n, axesV)?.map((a) => norm(a, rank, nodeLabel(n))) ?? range(0, rank).filter((k) => x.perm[k] !== 0 && size(k) === 1);
+    for (const a of axes) if (x.perm[a] === 0 || size(a) !== 1) throw new Unsupported(`${nodeLabel(n)}: a Squeeze of axis ${a}, which is not an axis of size 1 (${x.perm[a] === 0 ? 'the batch axis' : `size ${size(a) ?? 'unknown'}`})`);
+    return { k: 'unit', ref: x.ref, perm: x.perm.filter((_, k) => !axes.includes(k)) };
+  }
+
+  function unsqueezeUnit(n: NodeData, x: Val, axesV: Val | undefined): Val | null {
+    const axes = axesOf(n, axesV);
+    if (x.k === 'unit') {
+      if (axes === null || axes.length !== 1) throw new Unsupported(`${nodeLabel(n)}: axes other than one`);
+      const R = x.ref.shape.length;
+      const perm = [...x.perm];
+      perm.splice(norm(axes[0]!, perm.length + 1, nodeLabel(n)), 0, range(1, R).find((a) => !x.perm.includes(a))!);
+      return perm.length === R ? { k: 'tensor', ref: x.ref, perm } : { k: 'unit', ref: x.ref, perm };
+    }
+    if (x.k === 'tensor' && x.ref.shape.length === 2 && x.perm.join() === '0,1' && axes?.length === 1 && norm(axes[0]!, 3, nodeLabel(n)) === 1) return { k: 'step1', ref: x.ref };
+    return null;
+  }
+
+  /** Tile by [1, n, 1] or Expand to [·, n, ·] of a [B, 1, F] step: RepeatVector(n). */
+  function repeatStep(n: NodeData, r: Ref, op: string, by: Val): Val {
+    const F = r.shape[1]!;
+    let times: number | null = null;
+    if (op === 'Tile' && by.k === 'const' && by.c.data.length === 3 && by.c.data[0] === 1 && by.c.data[2] === 1) times = by.c.data[1]!;
+    if (op === 'Expand') {
+      const dims: Dim[] | null = by.k === 'const' && by.c.dims.length === 1 ? [...by.c.data] : by.k === 'shape' ? [...by.dims] : null;
+      if (dims !== null && dims.length === 3 && (dims[0] === 1 || dims[0] === 'B') && (dims[2] === 1 || dims[2] === F) && typeof dims[1] === 'number') times = dims[1];
+    }
+    if (times === null || !Number.isInteger(times) || times < 1) throw new Unsupported(`${nodeLabel(n)}: a ${op} of a [B, 1, F] step other than along its time axis by a constant (Keras's RepeatVector)`);
+    // The count comes from the file: one sample's output must fit the byte budget (predict allocates it per batch row).
+    if (times * F * 4 > o.maxBytes) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: repeats ${F} features ${times} times, ${times * F * 4} bytes per sample, more than maxBytes (${o.maxBytes})`);
+    const node: IRNode = { kind: 'repeat', name: names.take(n, 'repeat_vector'), n: times, x: r };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', [null, times, F]), perm: [0, 1, 2] };
+  }
+
+  /** [B, T, F] → [-1, F] (rows), and rows → [-1, T, U] back: Keras's TimeDistributed Dense (Reshape → MatMul → Add → Reshape). */
+  function reshapeRows(n: NodeData, x: Val, shapeV: Val | undefined): Val | null {
+    const to: Dim[] | null = shapeV?.k === 'const' && shapeV.c.dims.length === 1 ? [...shapeV.c.data] : shapeV?.k === 'shape' ? [...shapeV.dims] : null;
+    if (to === null || attrInt(n, 'allowzero', 0) !== 0) return null;
+    if (x.k === 'tensor' && x.perm.join() === '0,1,2' && x.ref.shape.length === 3 && to.length === 2 && to[0] === -1 && to[1] === x.ref.shape[2]) return { k: 'rows', ref: x.ref };
+    if (x.k === 'rows') {
+      const T = x.ref.shape[1];
+      const U = x.ref.shape[2];
+      const okB = to[0] === -1 || to[0] === 'B';
+      const okT = to[1] === T || (T === null && to[1] === 'T') || (to[1] === -1 && to[0] === 'B');
+      if (to.length === 3 && okB && okT && to[2] === U) return { k: 'tensor', ref: x.ref, perm: [0, 1, 2] };
+      throw new Unsupported(`${nodeLabel(n)}: rows of a [B, ${T ?? 'T'}, ${U}] sequence reshaped to [${to.join(', ')}] (only back to [-1, ${T ?? 'T'}, ${U}])`);
+    }
+    return null;
+  }
+
+  function matmulModel(n: NodeData, x: Val, w: Val | undefined): Val | null {
+    if (x.k === 'tensor' && w?.k === 'const' && w.c.dims.length === 1 && w.c.dtype === 1) {
+      // h · v: a Dense(1) without bias whose unit output axis is hidden.
+      const y = dense(n, x, Float32Array.from(w.c.data), w.c.dims[0]!, 1);
+      return isTensor(y) ? { k: 'unit', ref: y.ref, perm: y.perm.slice(0, -1) } : y;
+    }
+    if (x.k === 'tensor' && w?.k === 'tensor') {
+      // Batched product [B, P, K] × [B, K, Q]: a Dot along the rnnkit axes ONNX contracts.
+      if (x.perm.length !== 3 || w.perm.length !== 3 || x.ref.shape.length !== 3 || w.ref.shape.length !== 3 || x.perm[0] !== 0 || w.perm[0] !== 0) throw new Unsupported(`${nodeLabel(n)}: a product of two model tensors other than a batched [B, P, K] × [B, K, Q]`);
+      const node: IRNode = { kind: 'dot', name: names.take(n, 'dot'), axes: [x.perm[2]!, w.perm[1]!], xs: [x.ref, w.ref] };
+      ir.push(node);
+      return { k: 'tensor', ref: port(node, 'y', [null, x.ref.shape[x.perm[1]!]!, w.ref.shape[w.perm[2]!]!]), perm: [0, 1, 2] };
+    }
+    return null;
+  }
+
+  /** Mul of two model tensors whose shapes broadcast (per-step weights [B, T, 1] times a sequence [B, T, H]): a Multiply layer. */
+  function broadcastMul(n: NodeData, a: TensorVal, b: TensorVal): Val {
+    if (a.perm.join() !== b.perm.join() || a.ref.shape.length !== b.ref.shape.length) throw new Unsupported(`${nodeLabel(n)}: operands of different ranks or layouts`);
+    const shape = a.ref.shape.map((s, k) => {
+      const t = b.ref.shape[k]!;
+      if (s === t || t === 1) return s;
+      if (s === 1) return t;
+      throw new Unsupported(`${nodeLabel(n)}: operands of shapes that do not broadcast`);
+    });
+    const node: IRNode = { kind: 'merge', name: names.take(n, 'multiply'), op: 'Mul', xs: [a.ref, b.ref] };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', shape), perm: a.perm };
+  }
+
+  /** The one reduced axis of a ReduceSum / ReduceMean (attribute before opset 13 / 18, input after), or null. */
+  function reducedAxis(n: NodeData, x: TensorVal, axesV: Val | undefined): number | null {
+    const axes = axesOf(n, axesV);
+    return axes !== null && axes.length === 1 ? norm(axes[0]!, x.perm.length, nodeLabel(n)) : null;
+  }
+
+  /** Σ over time of weights [B, T, 1] × sequence [B, T, H] (attention pooling): a Dot along time, [B, 1, H]. */
+  function reduceSumTime(n: NodeData, x: TensorVal, axesV: Val | undefined): Val | null {
+    const a = reducedAxis(n, x, axesV);
+    if (a === null || x.perm[a] !== 1 || x.ref.shape.length !== 3) return null;
+    const m = x.ref.node;
+    if (m.kind === 'merge' && m.op === 'Mul' && m.xs.length === 2) {
+      const [p, q] = m.xs as [Ref, Ref];
+      const [w, h] = p.shape[2] === 1 ? [p, q] : [q, p];
+      if (w.shape[2] === 1 && w.shape.length === 3 && h.shape.length === 3 && w.shape[1] === h.shape[1]) {
+        const node: IRNode = { kind: 'dot', name: names.take(n, 'dot'), axes: [1, 1], xs: [w, h] };
+        ir.push(node);
+        const ref = port(node, 'y', [null, 1, h.shape[2]!]);
+        return attrInt(n, 'keepdims', 1) === 1 ? { k: 'tensor', ref, perm: x.perm } : { k: 'unit', ref, perm: x.perm.filter((_, k) => k !== a) };
+      }
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a ReduceSum over time of something other than per-step weights [B, T, 1] times a sequence (attention pooling); rnnkit has no layer summing a sequence over time`);
+  }
+
+  function reduceMean(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    const keep = attrInt(n, 'keepdims', 1);
+    if (x.k === 'tensor' || (x.k === 'ln' && x.stage === 'square')) {
+      const t = x.k === 'tensor' ? x : x.x;
+      const a = reducedAxis(n, t, axesV);
+      const R = t.ref.shape.length;
+      if (a === t.perm.length - 1 && t.perm[a] === R - 1 && keep === 1 && typeof t.ref.shape[R - 1] === 'number') return { k: 'ln', stage: x.k === 'tensor' ? 'mean' : 'var', x: t, eps: 0 };
+      if (x.k === 'tensor' && a !== null && t.perm[a] === 1 && R === 3 && keep === 0) {
+        // The mean over time of [B, T, F]: GlobalAveragePooling1D, [B, F].
+        const node: IRNode = { kind: 'gap', name: names.take(n, 'global_average_pooling1d'), x: t.ref };
+        ir.push(node);
+        return { k: 'tensor', ref: port(node, 'y', [null, t.ref.shape[2]!]), perm: t.perm.filter((_, k) => k !== a).map((p) => (p > 1 ? p - 1 : p)) };
+      }
+    }
+    throw new Unsupported(`${nodeLabel(n)}: a ReduceMean other than over the features with keepdims (a decomposed layer normalization) or over time without (mean pooling)`);
+  }
+
+  function layerNormNode(n: NodeData, x: TensorVal, eps: number): Val {
+    if (!(eps > 0)) throw new Unsupported(`${nodeLabel(n)}: a layer normalization with ε = ${eps} (rnnkit's LayerNormalization takes ε > 0)`);
+    const R = x.ref.shape.length;
+    const node: IRNode = { kind: 'layernorm', name: names.take(n, 'layer_normalization'), units: x.ref.shape[R - 1]!, epsilon: eps, gamma: null, beta: null, x: x.ref };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', x.ref.shape), perm: x.perm };
+  }
+
+  /**
+   * InstanceNormalization of a [B, T, F] sequence with scale ones and B zeros (tf2onnx's rewrite
+   * of TF's layer_norm pattern: the channels are the steps, so each step is normalised over its
+   * features): a LayerNormalization; the Mul and Add after it fold in as γ and β.
+   */
+  function instanceNorm(n: NodeData, x: Val, s: Val | undefined, b: Val | undefined): Val {
+    const label = nodeLabel(n);
+    if (!isTensor(x) || x.perm.length !== 3 || x.perm[0] !== 0 || x.perm[2] !== x.ref.shape.length - 1) throw new Unsupported(`${label}: an InstanceNormalization other than over the features of a [B, T, F] sequence (tf2onnx's layer normalization)`);
+    const all = (v: Val | undefined, want: number): boolean => (v?.k === 'fill' ? v.value === want : v?.k === 'zeros' ? want === 0 : v?.k === 'const' && v.c.data.every((d) => d === want));
+    if (!all(s, 1) || !all(b, 0)) throw new Unsupported(`${label}: scale / B other than ones / zeros (a per-channel instance normalization, not a layer normalization)`);
+    return layerNormNode(n, x, attrFloat(n, 'epsilon', 1e-5));
+  }
+
+  /** The LayerNormalization op (opset 17) over the features: rnnkit's LayerNormalization with its γ and β. */
+  function layerNormOp(n: NodeData, x: Val, ins: (Val | undefined)[]): Val {
+    const label = nodeLabel(n);
+    if (n.outputs.slice(1).some((o) => o !== '' && (uses.get(o) ?? 0) > 0)) throw new Unsupported(`${label}: its Mean / InvStdDev outputs are used`);
+    if (!isTensor(x)) throw new Unsupported(`${label}: its input is not a model tensor`);
+    const rank = x.perm.length;
+    const given = attrInt(n, 'axis', -1);
+    const axis = norm(given, rank, label);
+    const R = x.ref.shape.length;
+    if (axis !== rank - 1) throw new Unsupported(`${label}: axis ${given} normalises over the last ${rank - axis} axes (rnnkit's LayerNormalization: over the features only)`);
+    if (x.perm[axis] !== R - 1) throw new Unsupported(`${label}: its last axis is not the feature axis`);
+    const F = x.ref.shape[R - 1]!;
+    const gamma = perFeature(ins[1], F);
+    const beta = ins[2] === undefined ? null : perFeature(ins[2], F);
+    if (gamma === null || (ins[2] !== undefined && beta === null)) throw new Unsupported(`${label}: Scale / B are not constant float vectors of ${F}`);
+    const y = layerNormNode(n, x, attrFloat(n, 'epsilon', 1e-5));
+    const node = (y as TensorVal).ref.node as IRNode & { kind: 'layernorm' };
+    node.gamma = gamma;
+    node.beta = beta;
+    return y;
+  }
+
   for (const f of fusions) {
     const at = order.get(f.at)!;
     for (const n of m.graph.nodes) {
@@ -1509,6 +1984,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (val === undefined) throw new ModelFormatError(`${where}: graph output '${v.name}' is made by no node`);
     if (val.k === 'bad') continue;
     if (val.k === 'tensor') outputs.push(val.ref);
+    else if (val.k === 'unit') {
+      try {
+        outputs.push(materialize(null, val).ref);
+      } catch (e) {
+        if (!(e instanceof Unsupported)) throw e;
+        problems.push(`graph output '${v.name}': ${e.message}`);
+      }
+    }
     else if (val.k === 'dirs' && val.parts.length === 1) outputs.push(val.parts[0]!);
     else problems.push(`graph output '${v.name}' is ${val.k === 'dirs' ? `a recurrent output holding ${val.parts.length} directions` : val.k === 'const' ? 'a constant' : 'a shape or zeros'} (not a model tensor)`);
   }
@@ -1541,6 +2024,7 @@ function refsOf(node: IRNode): Ref[] {
       return [];
     case 'concat':
     case 'merge':
+    case 'dot':
       return node.xs;
     case 'rec':
       return [node.x, ...node.init.flat()];
@@ -1625,6 +2109,18 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return new Concatenate({ axis: -1, name: n.name });
       case 'merge':
         return n.op === 'Add' ? new Add({ name: n.name }) : n.op === 'Sub' ? new Subtract({ name: n.name }) : new Multiply({ name: n.name });
+      case 'layernorm':
+        return new LayerNormalization({ epsilon: n.epsilon, scale: n.gamma !== null, center: n.beta !== null, name: n.name });
+      case 'softmax':
+        return new Softmax({ axis: n.axes.length === 1 ? n.axes[0]! : n.axes, name: n.name });
+      case 'dot':
+        return new Dot({ axes: n.axes, name: n.name });
+      case 'reshape':
+        return new Reshape({ targetShape: n.target, name: n.name });
+      case 'repeat':
+        return new RepeatVector({ n: n.n, name: n.name });
+      case 'gap':
+        return new GlobalAveragePooling1D({ name: n.name });
       case 'rec': {
         const c = configs.get(n)!;
         const common = { units: n.H, activation: n.activation as never, useBias: n.dirs[0]!.bias !== null, returnSequences: c.returnSequences, returnState: c.returnState, goBackwards: n.reverse, ...(n.D === 1 && c.zeroOutputForMask ? { zeroOutputForMask: true } : {}) };
@@ -1648,6 +2144,8 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return [new Tensor(n.kernel, [n.inDim, n.units]), ...(n.bias === null ? [] : [new Tensor(n.bias, [n.units])])];
       case 'embedding':
         return [new Tensor(n.table, [n.vocab, n.dim])];
+      case 'layernorm':
+        return [...(n.gamma === null ? [] : [new Tensor(n.gamma, [n.units])]), ...(n.beta === null ? [] : [new Tensor(n.beta, [n.units])])];
       case 'affine':
         return [
           ...(n.scale === null ? [] : [new Tensor(n.scale, [n.units])]),

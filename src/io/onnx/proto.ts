@@ -97,6 +97,8 @@ export interface TensorDef {
   readonly dims: readonly number[];
   /** Little-endian contents. */
   readonly raw: Uint8Array;
+  /** external_data key / value pairs instead of raw (data_location EXTERNAL); tests write these. */
+  readonly external?: readonly (readonly [string, string])[];
 }
 
 /** A graph input or output: element type and dims (a string is a symbolic dim). */
@@ -165,7 +167,11 @@ function writeTensor(w: Writer, t: TensorDef): void {
   for (const d of t.dims) w.int(1, d);
   w.int(2, t.dtype);
   w.string(8, t.name);
-  w.bytes(9, t.raw);
+  if (t.external === undefined) w.bytes(9, t.raw);
+  else {
+    for (const [k, v] of t.external) w.message(13, (e) => (e.string(1, k), e.string(2, v)));
+    w.int(14, 1);
+  }
 }
 
 function writeValueInfo(w: Writer, v: ValueInfo): void {
