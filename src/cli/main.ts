@@ -12,6 +12,7 @@ import { seq2seq } from './seq2seq.js';
 import { g2p } from './g2p.js';
 import { classify } from './classify.js';
 import { exportCommand } from './export.js';
+import { modelCommand } from './model.js';
 
 const HELP = `Usage: rnnkit <command> [options]
 
@@ -33,6 +34,10 @@ Commands:
   classify evaluate DIR DATA             precision, recall, F1, AUC, confusion matrix
   classify demo                          spam filtering on SpamAssassin, beside classic baselines
 
+  model summary MODEL                    any model file rnnkit reads (TF.js, .h5, .keras, .onnx):
+                                         its format, inputs, outputs and layers
+  model predict MODEL --input X.json     its predictions, as JSON
+  model convert MODEL OUT                to .onnx, .keras or a TF.js directory
   export onnx MODEL_DIR OUT.onnx         a saved model as an ONNX file for ONNX Runtime
 
 Run \`rnnkit <command> --help\` for details.`;
@@ -46,7 +51,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   if (command === 'g2p') return g2p(rest, out);
   if (command === 'classify') return classify(rest, out);
   if (command === 'export') return exportCommand(rest, out);
-  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries, seq2seq, g2p, classify, export (see rnnkit --help)`);
+  if (command === 'model') return modelCommand(rest, out);
+  throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries, seq2seq, g2p, classify, model, export (see rnnkit --help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

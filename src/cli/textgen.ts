@@ -146,19 +146,19 @@ export async function checkModelDir(dir: string, trainWith: string): Promise<voi
  * which this run's best epoch then replaces. Anything else is refused: never a silent
  * replacement of a trained model, never a foreign file touched.
  */
-export async function checkOutDir(dir: string, overwrite: boolean): Promise<void> {
+export async function checkOutDir(dir: string, overwrite: boolean, label = `--out ${dir}`, replacement = "this run's best epoch"): Promise<void> {
   let entries: string[];
   try {
     const s = await stat(dir);
-    if (!s.isDirectory()) throw new CliError(`--out ${dir} exists and is not a directory; refusing to overwrite it`);
+    if (!s.isDirectory()) throw new CliError(`${label} exists and is not a directory; refusing to overwrite it`);
     entries = await readdir(dir);
   } catch (e) {
     if (e instanceof CliError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new CliError(`cannot use --out ${dir}: ${(e as Error).message}`);
+    throw new CliError(`cannot use ${label}: ${(e as Error).message}`);
   }
   if (entries.length === 0) return;
-  const refuse = (why: string): CliError => new CliError(`--out ${dir} ${why}; refusing to overwrite it (choose a new or empty directory)`);
+  const refuse = (why: string): CliError => new CliError(`${label} ${why}; refusing to overwrite it (choose a new or empty directory)`);
   if (!entries.includes('model.json')) throw refuse(`is not empty and holds no rnnkit model (found ${JSON.stringify(entries[0])})`);
   let generatedBy: unknown;
   try {
@@ -169,7 +169,7 @@ export async function checkOutDir(dir: string, overwrite: boolean): Promise<void
   if (typeof generatedBy !== 'string' || !generatedBy.startsWith('rnnkit')) throw refuse('holds a model.json not written by rnnkit');
   const foreign = entries.find((e) => e !== 'model.json' && !/^weights.*\.bin$/.test(e) && !/\.tmp-/.test(e));
   if (foreign !== undefined) throw refuse(`holds ${JSON.stringify(foreign)}, which is not part of an rnnkit model`);
-  if (!overwrite) throw new CliError(`--out ${dir} already holds an rnnkit model; pass --overwrite to replace it with this run's best epoch, or choose a new directory`);
+  if (!overwrite) throw new CliError(`${label} already holds an rnnkit model; pass --overwrite to replace it with ${replacement}, or choose a new directory`);
 }
 
 async function train(argv: string[], print: Print, demo: boolean): Promise<void> {
