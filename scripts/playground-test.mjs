@@ -18,6 +18,10 @@
  *    page, greedy and beam 3, Stop mid-epoch, a Node-saved Seq2Seq loads into the page
  *    from picked files (set on the file input over DevTools) and by URL and translates
  *    as in Node;
+ *  - Model inspector: a tf.keras .h5 (Conv1DTranspose), a Keras 3 .keras (MultiHeadAttention)
+ *    and a tf2onnx Loop-form .onnx picked as files open with their summaries and predict their
+ *    random inputs as Node does; the ONNX model saved from the page as .onnx and .keras reads
+ *    back in Node to the same predictions;
  *  - every page: no console errors or uncaught exceptions; a screenshot of each page
  *    (desktop and phone width) in test-artifacts/playground/.
  *
@@ -379,6 +383,54 @@ const allProblems = [];
   if (await p.waitFor(`document.getElementById('model-status').textContent.startsWith('Loaded model.json + weights')`, 10_000, 'the Node-saved Seq2Seq loads from picked files')) await compare('from picked files');
   await p.evaluate(`(() => { document.getElementById('load-url').value = '/fixture/dates/model.json'; document.getElementById('load-url-form').requestSubmit(); return true; })()`);
   if (await p.waitFor(`document.getElementById('model-status').textContent.startsWith('Loaded http')`, 10_000, 'the Node-saved Seq2Seq loads by URL')) await compare('by URL');
+  allProblems.push(...p.problems);
+  await p.close();
+}
+
+// ---- model inspector: published-format files picked from disk, predicted as in Node, saved as .onnx and .keras
+{
+  const p = await openPage(cdp, `${base}/inspect.html`, 'inspector');
+  const flat = (v) => (Array.isArray(v) ? v.flatMap(flat) : [v]);
+  const nodePredict = (m, json) => {
+    const xs = Array.isArray(json) ? [json] : m.inputNames.map((n) => json[n]);
+    const y = m.predict(xs.length === 1 ? rnnkit.tensor(xs[0]) : xs.map((a) => rnnkit.tensor(a)));
+    return (Array.isArray(y) ? y : [y]).map((t) => Array.from(t.data));
+  };
+  const cases = [
+    ['tfkeras2-conv-autoencoder.h5', 'Keras HDF5', /Conv1DTranspose/],
+    ['keras3-mha.keras', 'Keras .keras', /MultiHeadAttention/],
+    ['onnx-loop/gru_stack.onnx', 'ONNX', /GRU/],
+  ];
+  for (const [file, format, layer] of cases) {
+    const path = join(ROOT, 'test/fixtures', file);
+    const { result } = await cdp.send('Runtime.evaluate', { expression: 'document.getElementById("model-files")' }, p.sessionId);
+    await cdp.send('DOM.setFileInputFiles', { objectId: result.objectId, files: [path] }, p.sessionId);
+    const opened = `playground.format === ${JSON.stringify(format)} && !document.getElementById('predict').disabled && document.getElementById('open-status').textContent.startsWith(${JSON.stringify(file.split('/').at(-1))})`;
+    if (!(await p.waitFor(opened, 15_000, `${file} opens as ${format}`))) continue;
+    check(layer.test(await p.evaluate(`document.getElementById('summary').textContent`)), `inspector: ${file} opens as ${format} and its summary shows ${layer.source}`);
+    const input = JSON.parse(await p.evaluate(`document.getElementById('input').value`));
+    await p.evaluate(`document.getElementById('predict').click(); true`);
+    if (!(await p.waitFor('playground.lastOutput !== null', 10_000, `${file}: predicts`))) continue;
+    const page = flat(await p.evaluate('playground.lastOutput'));
+    const node = flat(nodePredict(format === 'ONNX' ? await rnnkit.loadOnnx(path) : await rnnkit.loadModel(path), input));
+    const d = maxRelDiff(page, node);
+    check(d <= PREDICT_TOL, `inspector: ${file} predicts its random input as Node does (${page.length} values, max relative difference ${d.toExponential(2)})`);
+    if (format !== 'ONNX') continue;
+    // Saved from the page as .onnx and .keras: Node reads both back to the same predictions.
+    for (const [button, name, load] of [['save-onnx', 'model.onnx', (f) => rnnkit.loadOnnx(f)], ['save-keras', 'model.keras', (f) => rnnkit.loadModel(f)]]) {
+      rmSync(join(downloads, name), { force: true });
+      await p.evaluate(`document.getElementById('${button}').click(); true`);
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && !existsSync(join(downloads, name))) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 200));
+      if (!check(existsSync(join(downloads, name)), `inspector: ${name} downloads`)) continue;
+      const back = flat(nodePredict(await load(join(downloads, name)), input));
+      const e = maxRelDiff(back, node);
+      check(e <= PREDICT_TOL, `inspector: the downloaded ${name} predicts in Node as the page (max relative difference ${e.toExponential(2)})`);
+    }
+  }
+  await p.screenshot('inspect.png');
+  await p.screenshot('inspect-phone.png', 390);
   allProblems.push(...p.problems);
   await p.close();
 }

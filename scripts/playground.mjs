@@ -35,11 +35,17 @@ export function buildSite(out = SITE) {
   }
   writeFileSync(join(out, 'data/names.txt'), [...new Set(names)].sort().join('\n') + '\n');
   cpSync(join(ROOT, 'node_modules/vega-datasets/data/co2-concentration.csv'), join(out, 'data/co2.csv'));
+  // The HDF5 and zip readers rnnkit imports lazily (.h5 / .keras files), as single-file ES
+  // modules for the inspector's import map.
+  mkdirSync(join(out, 'vendor'), { recursive: true });
+  cpSync(join(ROOT, 'node_modules/jsfive/dist/esm/index.mjs'), join(out, 'vendor/jsfive.mjs'));
+  cpSync(join(ROOT, 'node_modules/fflate/esm/browser.js'), join(out, 'vendor/fflate.js'));
   return out;
 }
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
