@@ -8,9 +8,9 @@
  * line, 'ready', says the process has started.
  */
 import { createInterface } from 'node:readline';
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
-import { ModelFormatError, loadModel, tensor, type Tensor } from '../../src/index.js';
+import { ModelFormatError, loadModel, loadOnnx, tensor, type Tensor } from '../../src/index.js';
 
 /** Messages of the JavaScript engine or Node, not rnnkit's: a bug wherever they surface. */
 export const RAW = /Cannot read prop|Cannot set prop|is not a function|is not iterable|is not a constructor|Invalid typed array length|Invalid array length|Maximum call stack|The "path" argument|Unexpected token|Array buffer allocation failed|out of memory|undefined \(reading/;
@@ -26,18 +26,29 @@ function inside(dir: string, p: string): boolean {
 
 async function one(dir: string): Promise<{ outcome: string; message?: string }> {
   let m;
+  // A binary variant (tools/fuzz/fuzz.ts makeBinaryVariant) is one file named by its format.
+  const binary = ['model.onnx', 'model.h5', 'model.keras'].find((f) => existsSync(join(dir, f)));
   try {
-    m = await loadModel(dir);
+    m = binary === 'model.onnx' ? await loadOnnx(join(dir, binary)) : await loadModel(binary === undefined ? dir : join(dir, binary));
   } catch (e) {
     const err = e as Error;
     const message = `${err.name}: ${err.message}`.slice(0, 400);
     // rnnkit's own errors: a ModelFormatError, or an I/O error it words itself ('loadModel: …').
     const own = err instanceof ModelFormatError || err.message.startsWith('loadModel: ');
-    return { outcome: own && !RAW.test(err.message) ? 'refused' : 'raw', message };
+    // A corrupt file's JSON text or HDF5 structure is refused by rnnkit with the parser's own
+    // words after its framing; anywhere else an engine message means a bug.
+    const framed = err instanceof ModelFormatError && /: (not valid JSON|not a readable HDF5 file): /.test(err.message);
+    return { outcome: own && (framed || !RAW.test(err.message)) ? 'refused' : 'raw', message };
   }
+  if (binary !== undefined) return run(m);
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
   const outside = json.weightsManifest.flatMap((g) => g.paths).find((p) => !inside(dir, p));
   if (outside !== undefined) return { outcome: 'outside', message: `loaded with weights path ${outside}` };
+  return run(m);
+}
+
+/** A loaded model run once on zeros: its outputs must be finite. */
+function run(m: Awaited<ReturnType<typeof loadModel>>): { outcome: string; message?: string } {
   try {
     const shapes = m.inputs.map((t) => {
       const shape = t.shape.map((d) => d ?? 3);

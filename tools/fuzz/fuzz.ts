@@ -6,6 +6,10 @@
  * NaN/Infinity, a weights path leading to a secret file, /dev/zero or a FIFO — loaded by a
  * separate process (tools/fuzz/child.ts) under a memory limit and a time limit.
  *
+ * Binary seeds too — the ONNX, Keras .h5 and .keras fixtures in test/fixtures — mutated byte by
+ * byte (values overwritten, runs zeroed or set to 0xFF, a slice repeated, the file cut), and
+ * loaded by loadOnnx or loadModel as their extension says.
+ *
  * Counted: loaded (and ran with finite outputs), refused (ModelFormatError with rnnkit's own
  * message); and the faults: raw (any other error, or an engine message), nan (a loaded
  * model computing NaN), outside (a load reading outside its directory), hang, crash / out of
@@ -157,6 +161,50 @@ function makeVariant(seedDir: string, dir: string, rng: Rng, secret: string): st
   return done.join('; ');
 }
 
+/** The binary fixtures: ONNX, Keras HDF5 and .keras files (weights-only .h5 files left out). */
+function binarySeeds(): string[] {
+  const dir = join(ROOT, 'test', 'fixtures');
+  const files: string[] = [];
+  for (const sub of ['', 'onnx', 'onnx-loop', 'onnx-patterns']) {
+    const d = join(dir, sub);
+    if (!existsSync(d)) continue;
+    for (const f of readdirSync(d)) if (/\.(onnx|keras)$/.test(f) || (/\.h5$/.test(f) && !/weights\.h5$/.test(f))) files.push(join(d, f));
+  }
+  return files;
+}
+
+/** Write a byte-mutated copy of a binary seed into `dir` as model.<ext>; returns what was done. */
+function makeBinaryVariant(seedFile: string, dir: string, rng: Rng): string {
+  mkdirSync(dir);
+  let buf = Buffer.from(readFileSync(seedFile));
+  const done: string[] = [seedFile.split('/').slice(-2).join('/')];
+  const n = 1 + rng.int(6);
+  for (let k = 0; k < n && buf.length > 0; k++) {
+    const at = rng.int(buf.length);
+    const op = rng.int(6);
+    if (op <= 1) {
+      buf[at] = rng.int(256);
+      done.push(`byte ${at}`);
+    } else if (op === 2) {
+      buf.fill(0xff, at, Math.min(buf.length, at + 1 + rng.int(8)));
+      done.push(`ff ${at}`);
+    } else if (op === 3) {
+      buf.fill(0, at, Math.min(buf.length, at + 1 + rng.int(64)));
+      done.push(`zero ${at}`);
+    } else if (op === 4) {
+      const len = 1 + rng.int(256);
+      buf = Buffer.concat([buf.subarray(0, at + len), buf.subarray(at, at + len), buf.subarray(at + len)]);
+      done.push(`repeat ${at}+${len}`);
+    } else {
+      buf = buf.subarray(0, at);
+      done.push(`cut ${at}`);
+    }
+  }
+  const ext = seedFile.slice(seedFile.lastIndexOf('.'));
+  writeFileSync(join(dir, `model${ext}`), buf);
+  return done.join('; ');
+}
+
 interface Result {
   i: number;
   outcome: string;
@@ -243,7 +291,7 @@ class Loader {
 const work = mkdtempSync(join(tmpdir(), 'rnnkit-fuzz-'));
 const secret = join(work, 'secret.bin');
 writeFileSync(secret, Buffer.alloc(64, 0x41));
-const seeds = await seedModels(join(work, 'seeds'));
+const seeds = [...(await seedModels(join(work, 'seeds'))), ...binarySeeds()];
 mkdirSync(join(work, 'v'));
 const counts: Record<string, number> = {};
 const faults: (Result & { what: string })[] = [];
@@ -258,7 +306,8 @@ await Promise.all(
       if (i >= VARIANTS) break;
       const rng = new Rng((SEED * 1_000_003 + i) >>> 0);
       const dir = join(work, 'v', String(i));
-      const what = makeVariant(seeds[rng.int(seeds.length)]!, dir, rng, secret);
+      const seed = seeds[rng.int(seeds.length)]!;
+      const what = /\.(onnx|h5|keras)$/.test(seed) ? makeBinaryVariant(seed, dir, rng) : makeVariant(seed, dir, rng, secret);
       const r = await loader.load(i, dir);
       counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
       if ((r.ms ?? 0) > 1000) slow++;
