@@ -142,7 +142,8 @@ export function reading<T>(where: string, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
-    throw new ModelFormatError(`${where}: not a readable HDF5 file: ${e instanceof Error ? e.message : String(e)}`);
+    // The reader's own words ("thing is not a function") say little; they follow the diagnosis.
+    throw new ModelFormatError(`${where}: not a readable HDF5 file (damaged or cut short: the HDF5 reader stopped with: ${e instanceof Error ? e.message : String(e)})`);
   } finally {
     console.warn = warn;
   }

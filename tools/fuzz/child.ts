@@ -37,7 +37,7 @@ async function one(dir: string): Promise<{ outcome: string; message?: string }> 
     const own = err instanceof ModelFormatError || err.message.startsWith('loadModel: ');
     // A corrupt file's JSON text or HDF5 structure is refused by rnnkit with the parser's own
     // words after its framing; anywhere else an engine message means a bug.
-    const framed = err instanceof ModelFormatError && /: (not valid JSON|not a readable HDF5 file): /.test(err.message);
+    const framed = err instanceof ModelFormatError && /: (not valid JSON: |not a readable HDF5 file \(damaged or cut short: the HDF5 reader stopped with: )/.test(err.message);
     return { outcome: own && (framed || !RAW.test(err.message)) ? 'refused' : 'raw', message };
   }
   if (binary !== undefined) return run(m);
