@@ -966,7 +966,7 @@ describe('errors: clear messages, and the good model stays intact', () => {
     const weightData = goodArtifacts.weightData;
     await rejectsWith(loadModel({ modelJson: {} as ModelJSON, weightData }), /loadModel: modelJson: no modelTopology/);
     await rejectsWith(loadModel({ modelJson: { ...goodArtifacts.modelJson, weightsManifest: undefined } as unknown as ModelJSON, weightData }), /weightsManifest is missing or not a list/);
-    await rejectsWith(loadModel({ modelJson: { ...goodArtifacts.modelJson, format: 'graph-model' } as unknown as ModelJSON, weightData }), /format 'graph-model' is not supported/);
+    await rejectsWith(loadModel({ modelJson: { ...goodArtifacts.modelJson, format: 'graph-model' } as unknown as ModelJSON, weightData }), /format 'graph-model' is not supported; rnnkit reads 'layers-model' files \(a TF\.js graph model holds TensorFlow ops, not Keras layers: convert the Keras model with tensorflowjs_converter --output_format=tfjs_layers_model/);
     await rejectsWith(loadModel({ modelJson: '[1, 2]', weightData }), /no modelTopology/);
     // Keras's model.to_json(): said so, with where the weights are read.
     const toJson = { class_name: 'Sequential', config: { name: 'sequential', layers: [] }, keras_version: '2.2.4', backend: 'tensorflow' };

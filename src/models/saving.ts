@@ -212,7 +212,14 @@ export function checkModelJson(json: unknown, where: string): ModelJSON {
     }
     throw new ModelFormatError(`${where}: no modelTopology (is this a TF.js layers-model model.json?)`);
   }
-  if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`${where}: format ${typeof j.format === 'string' ? `'${j.format}'` : show(j.format)} is not supported; rnnkit reads 'layers-model' files`);
+  if (j.format !== undefined && j.format !== 'layers-model') {
+    // A graph model is a frozen TensorFlow graph (ops, not layers): say where the layers are.
+    const hint =
+      j.format === 'graph-model'
+        ? " (a TF.js graph model holds TensorFlow ops, not Keras layers: convert the Keras model with tensorflowjs_converter --output_format=tfjs_layers_model, or export it to ONNX with tf2onnx, and load that)"
+        : '';
+    throw new ModelFormatError(`${where}: format ${typeof j.format === 'string' ? `'${j.format}'` : show(j.format)} is not supported; rnnkit reads 'layers-model' files${hint}`);
+  }
   if (!Array.isArray(j.weightsManifest)) throw new ModelFormatError(`${where}: weightsManifest is missing or not a list`);
   if (j.modelTopology === null || typeof j.modelTopology !== 'object' || Array.isArray(j.modelTopology)) throw new ModelFormatError(`${where}: modelTopology must be an object, got ${j.modelTopology === null ? 'null' : typeof j.modelTopology}`);
   return j as ModelJSON;
