@@ -21,6 +21,7 @@ import { Rng, mixSeeds, nextSeed } from '../core/rng.js';
 import { getInitializer } from '../initializers/index.js';
 import { LAYER_ARG_KEYS, ensure, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import { MultiInput } from './merge.js';
+import { dropWeights, softmaxRow } from './scores.js';
 import type { CallSpec, NodeIO } from './node.js';
 
 /** The bias Keras subtracts from masked scores (float32). */
@@ -139,18 +140,8 @@ abstract class BaseAttention extends MultiInput {
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < Tq; i++) {
         const r = (b * Tq + i) * Tv;
-        let max = -Infinity;
-        for (let j = 0; j < Tv; j++) {
-          if ((vMask !== null && vMask[b * Tv + j] === 0) || (causal && j > i)) W[r + j] = W[r + j]! - MASK_BIAS;
-          if (W[r + j]! > max) max = W[r + j]!;
-        }
-        let sum = 0;
-        for (let j = 0; j < Tv; j++) {
-          const e = Math.exp(W[r + j]! - max);
-          W[r + j] = e;
-          sum += e;
-        }
-        for (let j = 0; j < Tv; j++) W[r + j] = W[r + j]! / sum;
+        for (let j = 0; j < Tv; j++) if ((vMask !== null && vMask[b * Tv + j] === 0) || (causal && j > i)) W[r + j] = W[r + j]! - MASK_BIAS;
+        softmaxRow(W, r, Tv);
       }
     }
     let used = W;
@@ -158,14 +149,7 @@ abstract class BaseAttention extends MultiInput {
     if (this.dropped) {
       this.dropMask = ensure(this.dropMask, S);
       this.weightsDrop = ensure(this.weightsDrop, S);
-      const rate = this.rates[0]!;
-      const keep = 1 / (1 - rate);
-      const rng = this.rng!;
-      for (let e = 0; e < S; e++) {
-        const m = rng.uniform() < rate ? 0 : keep;
-        this.dropMask[e] = m;
-        this.weightsDrop[e] = W[e]! * m;
-      }
+      dropWeights(this.rng!, this.rates[0]!, S, W, this.dropMask, this.weightsDrop);
       used = this.weightsDrop;
     }
     this.out = ensure(this.out, B * Tq * Dv);

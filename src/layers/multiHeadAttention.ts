@@ -36,6 +36,7 @@ import { getRegularizer, serializeRegularizer, type Regularizer, type Regularize
 import { getConstraint, serializeConstraint, type Constraint, type ConstraintIdentifier } from '../constraints/index.js';
 import { checkLayerOptions, ensure, type ApplyArgs, type ApplyInput, type LayerArgs, type LayerWeight, type Shape } from './layer.js';
 import { MultiInput } from './merge.js';
+import { dropWeights, softmaxRow } from './scores.js';
 import type { CallSpec, NodeIO, SymbolicTensor } from './node.js';
 import type { NestedArray, Tensor } from '../core/tensor.js';
 
@@ -304,18 +305,8 @@ export class MultiHeadAttention extends MultiInput {
         for (let i = 0; i < Tq; i++) {
           const r = ((b * N + n) * Tq + i) * Tv;
           const m = (b * Tq + i) * Tv;
-          let max = -Infinity;
-          for (let j = 0; j < Tv; j++) {
-            if (masked && allow[m + j] === 0) P[r + j] = MASKED_SCORE;
-            if (P[r + j]! > max) max = P[r + j]!;
-          }
-          let sum = 0;
-          for (let j = 0; j < Tv; j++) {
-            const e = Math.exp(P[r + j]! - max);
-            P[r + j] = e;
-            sum += e;
-          }
-          for (let j = 0; j < Tv; j++) P[r + j] = P[r + j]! / sum;
+          if (masked) for (let j = 0; j < Tv; j++) if (allow[m + j] === 0) P[r + j] = MASKED_SCORE;
+          softmaxRow(P, r, Tv);
         }
       }
     }
@@ -324,13 +315,7 @@ export class MultiHeadAttention extends MultiInput {
     if (this.dropped) {
       this.dropMask = ensure(this.dropMask, S);
       this.Pd = ensure(this.Pd, S);
-      const keep = 1 / (1 - this.dropout);
-      const rng = this.rng!;
-      for (let e = 0; e < S; e++) {
-        const mk = rng.uniform() < this.dropout ? 0 : keep;
-        this.dropMask[e] = mk;
-        this.Pd[e] = P[e]! * mk;
-      }
+      dropWeights(this.rng!, this.dropout, S, P, this.dropMask, this.Pd);
       used = this.Pd;
     }
     this.C = ensure(this.C, B * Tq * NHv);
