@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-const CLI_SUITES = new Set(['cli.test.ts', 'classifyCli.test.ts', 'seq2seqCli.test.ts', 'timeseriesCli.test.ts', 'timeseriesEvaluate.test.ts', 'timeseriesManyCli.test.ts', 'timeseriesAutoCli.test.ts', 'timeseriesCombineCli.test.ts', 'csvTime.test.ts']);
+const CLI_SUITES = new Set(['cli.test.ts', 'modelCli.test.ts', 'classifyCli.test.ts', 'seq2seqCli.test.ts', 'timeseriesCli.test.ts', 'timeseriesEvaluate.test.ts', 'timeseriesManyCli.test.ts', 'timeseriesAutoCli.test.ts', 'timeseriesCombineCli.test.ts', 'csvTime.test.ts']);
 const KERNEL_FREE = new Set(['ets.test.ts', 'sarima.test.ts', 'season.test.ts', 'holtWinters.test.ts']);
 const FORECASTER = new Set(['timeseries.test.ts', 'timeseriesQuality.test.ts', 'forecastMany.test.ts', 'forecastAuto.test.ts', 'forecastCovariates.test.ts', 'forecastPanels.test.ts', 'forecastCombine.test.ts', 'forecastIntervals.test.ts']);
 const files = readdirSync('test')
