@@ -237,7 +237,7 @@ type IRNode =
    * BatchNormalization (batchnorm/mul_1, batchnorm/add_1), read as a BatchNormalization
    * layer whose moving statistics are neutral.
    */
-  | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref; stats?: { mean: Float32Array; variance: Float32Array; epsilon: number } }
+  | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref; stats?: { mean: Float32Array; variance: Float32Array; epsilon: number }; centred?: boolean }
   /** LayerNormalization over the features (γ, β absent when the file has none). */
   | { kind: 'layernorm'; name: string; units: number; epsilon: number; gamma: Float32Array | null; beta: Float32Array | null; x: Ref }
   /** Softmax over rnnkit axes (batch axis 0 never among them). */
@@ -980,6 +980,18 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     return [s0, e0, step];
   }
 
+  /** A Slice's starts / ends / axes as given (input since opset 10, attribute before), or null (axes absent). */
+  function sliceInput(n: NodeData, ins: (Val | undefined)[], i: number, attr: string): number[] | null {
+    if (opset < 10) {
+      const v = attrInts(n, attr);
+      return v === null ? null : [...v];
+    }
+    const v = ins[i];
+    if (v === undefined) return null;
+    if (v.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: its ${attr} must be constants`);
+    return [...v.c.data];
+  }
+
   /** Start and end (step 1) of a Slice along an axis whose size is unknown or symbolic. */
   function sliceRange(n: NodeData, ins: (Val | undefined)[], size: number, axis: number, rank: number): [number, number] {
     const [s0, e0, step] = sliceBounds(n, ins, size, axis, rank);
@@ -1216,6 +1228,20 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       if (whole && st === 1 && s0 === 0 && e0 === 1 && x.ref.node.kind === 'rec' && (x.ref.port === 'seq1' || x.ref.port === 'seqin0')) return { k: 'laststep', ref: lastStep(n, x.ref, 0), perm: x.perm, axis: a };
       // The whole time axis reversed: a reverse op's input-order sequence in processing order (rnnkit's own goBackwards export).
       if (whole && st === -1 && s0 === T - 1 && e0 === -1 && x.ref.node.kind === 'rec' && x.ref.port === 'seqin0') return { k: 'tensor', ref: port(x.ref.node, 'seq0', x.ref.shape), perm: x.perm };
+      if (whole && st === 1) {
+        // Steps cut at both ends, by counts that hold for every length: a Cropping1D (rnnkit's own export writes
+        // ends −c, or 2^62 for none). An open length (T stands for it) admits starts ≥ 0 and ends < 0 or past any length.
+        const open = x.ref.shape[1] === null;
+        const [starts, ends] = [sliceInput(n, ins, 1, 'starts') ?? [], sliceInput(n, ins, 2, 'ends') ?? []];
+        const k = (sliceInput(n, ins, 3, 'axes') ?? starts.map((_, i) => i)).map((v) => norm(v, rank, nodeLabel(n))).indexOf(a);
+        if (k < 0 || starts[k] === undefined || ends[k] === undefined) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: starts / ends do not cover axis ${a}`);
+        const [rs, re] = [starts[k]!, ends[k]!];
+        const fromEnd = re >= 2 ** 31 - 1 ? 0 : re < 0 ? -re : null;
+        if (open && (rs < 0 || fromEnd === null)) throw new Unsupported(`${nodeLabel(n)}: a Slice of steps [${rs}, ${re}) of a sequence of open length (a crop that depends on the length)`);
+        const cropping: [number, number] = open ? [rs, fromEnd!] : [s0, Math.max(0, T - e0)];
+        if (!open && e0 <= s0) throw new Unsupported(`${nodeLabel(n)}: a Slice keeping no step`);
+        return { k: 'tensor', ref: layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping, name }), [], x.ref), perm: x.perm };
+      }
     }
     if (x.k === 'tensor' && x.ref.node.kind === 'input' && x.perm.length === 3) {
       // PyTorch's (h0, c0) given as graph inputs [layers·directions, B, H], sliced per layer.
@@ -1433,6 +1459,18 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const [t, c] = isTensor(a) && b.k === 'const' ? [a, b] : isTensor(b) && a.k === 'const' ? [b, a] : [null, null];
       if (t !== null && c !== null) return affine(n, op, t, c.c);
     }
+    if (op === 'Sub' && isTensor(a) && b.k === 'const') {
+      // rnnkit's export of BatchNormalization: (x − moving mean) · factor + β. The centring is a
+      // BatchNormalization layer with that mean and a variance making 1/√(variance + ε) exactly 1;
+      // the Mul and Add after it fold in as γ and β (affine below).
+      const R = a.perm.length;
+      const F = a.ref.shape[R - 1];
+      const mean = typeof F === 'number' && a.perm[R - 1] === R - 1 && R >= 2 ? perFeature(b, F) : null;
+      if (mean === null || F === undefined || F === null) throw new Unsupported(`${nodeLabel(n)}: Sub of a model tensor and a constant of shape [${b.c.dims.join(', ')}] (only a per-feature mean, rnnkit's export of BatchNormalization)`);
+      const node: IRNode = { kind: 'affine', name: names.take(n, 'batch_normalization'), units: F, scale: null, shift: null, x: a.ref, stats: { mean, variance: new Float32Array(F).fill(1 - AFFINE_EPS), epsilon: AFFINE_EPS }, centred: true };
+      ir.push(node);
+      return { k: 'tensor', ref: port(node, 'y', a.ref.shape), perm: a.perm };
+    }
     if (isTensor(a) && isTensor(b)) {
       if (a.perm.join() !== b.perm.join() || a.ref.shape.join() !== b.ref.shape.join()) throw new Unsupported(`${nodeLabel(n)}: operands of different shapes or layouts`);
       const node: IRNode = { kind: 'merge', name: names.take(n, op.toLowerCase()), op, xs: [a.ref, b.ref] };
@@ -1455,7 +1493,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     }
     const v = c.data.length === F ? Float32Array.from(c.data) : new Float32Array(F).fill(c.data[0]!);
     const prev = t.ref.node;
-    if (op === 'Add' && prev.kind === 'affine' && prev.shift === null && prev.stats === undefined && (uses.get(n.inputs.find((i) => vals.get(i) === t) ?? '') ?? 0) === 1) {
+    const alone = (uses.get(n.inputs.find((i) => vals.get(i) === t) ?? '') ?? 0) === 1;
+    if (prev.kind === 'affine' && prev.centred === true && prev.shift === null && (op === 'Add' || prev.scale === null) && alone) {
+      // γ (the factor) and β of a centring read from rnnkit's BatchNormalization export.
+      noteFusion(n, t.ref, op === 'Mul' ? 'scale Mul' : 'shift Add');
+      if (op === 'Mul') prev.scale = v;
+      else prev.shift = v;
+      return t;
+    }
+    if (op === 'Add' && prev.kind === 'affine' && prev.shift === null && prev.stats === undefined && alone) {
       noteFusion(n, t.ref, 'shift Add');
       prev.shift = v;
       return t;
