@@ -2169,7 +2169,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (v === null) return dflt;
     if (v.length !== 1) throw new Unsupported(`${nodeLabel(n)}: ${key} [${v.join(', ')}] (1-D ops only: one value)`);
     const k = v[0]!;
-    if (!Number.isSafeInteger(k) || k < min) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: ${key} ${k}`);
+    // Sizes from an untrusted file: a window or stride beyond 2^20 steps is no real model, and would size buffers at predict.
+    if (!Number.isSafeInteger(k) || k < min || k > 2 ** 20) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: ${key} ${k} (read: ${min} to 2^20)`);
     return k;
   }
 
@@ -2215,7 +2216,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
   function zeroPad(pads: readonly [number, number], x: Ref): Ref {
     const padding: [number, number] = [pads[0], pads[1]];
+    checkStepBytes(null, pads[0] + pads[1], x);
     return layerNode(null, 'zero_padding1d', (name) => new ZeroPadding1D({ padding, name }), [], x);
+  }
+
+  /** `steps` added steps of x's features must fit maxBytes per sample (predict allocates them per batch row). */
+  function checkStepBytes(n: NodeData | null, steps: number, x: Ref): void {
+    const F = x.shape[x.shape.length - 1] ?? 1;
+    if (steps * F * 4 > o.maxBytes) throw new ModelFormatError(`${where}: ${n === null ? 'a pad' : nodeLabel(n)}: adds ${steps} steps of ${F} features, more than maxBytes (${o.maxBytes}) per sample`);
   }
 
   /** A channels-last result [B, T', F] seen as ONNX's [B, F, T']. */
@@ -2267,6 +2275,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const d = one(n, 'dilations', 1, 1);
     if (s > 1 && d > 1) throw new Unsupported(`${label}: strides ${s} with dilations ${d} (rnnkit's Conv1DTranspose, as Keras, takes one or the other)`);
     const op = one(n, 'output_padding', 0, 0);
+    checkStepBytes(n, s * (K + op) * d, { ...xr, shape: [null, null, F] });
     const { autoPad, pads } = padsOf(n);
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') throw new Unsupported(`${label}: auto_pad ${autoPad} (read: explicit pads and output_padding)`);
     const [head, tail] = pads;
@@ -2420,6 +2429,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const [pb, pa] = [pads[t]!, pads[t + 3]!];
     if (![pb, pa].every((p) => Number.isSafeInteger(p) && Math.abs(p) <= 2 ** 20)) throw new ModelFormatError(`${where}: ${label}: pads [${pads.join(', ')}]`);
     if (pb === 0 && pa === 0) return x;
+    if (pb >= 0 && pa >= 0) checkStepBytes(n, pb + pa, x.ref);
     if (pb >= 0 && pa >= 0) return { k: 'tensor', ref: layerNode(n, 'zero_padding1d', (name) => new ZeroPadding1D({ padding: [pb, pa], name }), [], x.ref), perm: x.perm };
     if (pb <= 0 && pa <= 0) return { k: 'tensor', ref: layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping: [-pb, -pa], name }), [], x.ref), perm: x.perm };
     throw new Unsupported(`${label}: pads [${pb}, ${pa}] along time, one negative (a crop) and one positive`);
