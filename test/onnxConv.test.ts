@@ -102,6 +102,27 @@ describe('loadOnnx: PyTorch Conv1d / pooling exports give onnxruntime’s output
     await agrees(m, bytes, [[1, 12, 4], [3, 17, 4]], true);
   });
 
+  it('a [B, C, T] output keeps ONNX’s layout where the length is fixed (a Permute last), and comes channels-last where it is open', async () => {
+    const withoutBack = (T: number | string): Uint8Array =>
+      encodeModel({
+        irVersion: 8, opset: 13, producerName: 'test', producerVersion: '1', graphName: 'g', docString: '',
+        nodes: [
+          { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'in', attrs: [{ name: 'perm', value: [0, 2, 1] }] },
+          { op: 'Conv', inputs: ['xt', 'W'], outputs: ['y'], name: 'conv', attrs: [{ name: 'pads', value: [1, 1] }] },
+        ],
+        initializers: [init('W', [4, 3, 3])],
+        inputs: [{ name: 'x', dtype: DType.float, dims: ['B', T, 3] }],
+        outputs: [{ name: 'y', dtype: DType.float, dims: [] }],
+      });
+    const fixed = withoutBack(9);
+    const m = await loadOnnx(fixed);
+    assert.deepEqual(classes(m), ['Conv1D', 'Permute']);
+    await agrees(m, fixed, [[1, 9, 3], [3, 9, 3]]);
+    const open = await loadOnnx(withoutBack('T'));
+    assert.deepEqual(classes(open), ['Conv1D']);
+    assert.deepEqual(open.outputs[0]!.shape, [null, null, 4]);
+  });
+
   it('PyTorch’s Conv1d → LayerNorm → LSTM (test/fixtures/onnx, refused before) loads and agrees', async () => {
     const bytes = readFileSync(new URL('./fixtures/onnx/unsupported_conv_layernorm.onnx', import.meta.url).pathname);
     const m = await loadOnnx(bytes);

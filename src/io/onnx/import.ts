@@ -2143,11 +2143,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const R = want.length;
     // New rnnkit axis j (1..R-1) is old axis x.perm[k] where want[k] = j.
     const dims = range(1, R).map((j) => x.perm[want.indexOf(j)]!);
-    if (x.ref.shape[dims[0]!] === null && dims[0] !== 1) {
-      const src = x.ref.node;
-      if (src.kind === 'input' && R === 3) throw new ChannelsFirst(src.index);
-      throw new Unsupported(`${label}: needs the open (time) axis of its input moved from its place, which no rnnkit layer does (a Permute keeps an open axis first)`);
-    }
+    const src = x.ref.node;
+    // A graph input open beyond axis 1 ([B, C, T], T open) cannot be an rnnkit input at all: read it channels-last.
+    if (src.kind === 'input' && R === 3 && x.ref.shape.slice(2).includes(null)) throw new ChannelsFirst(src.index);
+    if (x.ref.shape[1] === null && dims[0] !== 1) throw new Unsupported(`${label}: needs the open (time) axis of its input moved from its place, which no rnnkit layer does (a Permute keeps an open axis first)`);
     const shape = [null, ...dims.map((a) => x.ref.shape[a]!)];
     const node: IRNode = { kind: 'layer', name: names.take(null, 'permute'), make: (name) => new Permute({ dims, name }), weights: [], x: x.ref, activation: null };
     ir.push(node);
