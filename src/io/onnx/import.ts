@@ -1,7 +1,8 @@
 /**
  * ONNX import: `loadOnnx(source)` reads the recurrent subset real exporters write —
  * `torch.onnx.export` of nn.Embedding / nn.RNN / nn.LSTM / nn.GRU / nn.Linear and activation
- * ops, tf2onnx's of Keras LSTM layers where it writes the LSTM op, tf2onnx's Loop form of
+ * ops, of 1-D CNN and CNN-LSTM models (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d / AvgPool1d,
+ * nn.BatchNorm1d, adaptive and mean / max pooling over time: see "Convolution and pooling"), tf2onnx's of Keras LSTM layers where it writes the LSTM op, tf2onnx's Loop form of
  * Keras LSTM / GRU / SimpleRNN layers (loop.ts first replaces each Loop it proves to be a
  * Keras cell by the ONNX recurrent op; the others are refused with its reason), and rnnkit's
  * own exportOnnx — into an ordinary rnnkit model (a Sequential where the
@@ -44,6 +45,29 @@
  * TimeDistributed Dense (Reshape to [-1, F] gives a 'rows' view that per-row ops read as the
  * sequence, until the Reshape back). tf2onnx's form of Keras's fused LayerNormalization (a
  * Reshape to [1, B·T, F, 1] and a BatchNormalization fed statistics computed from it) is not read.
+ *
+ * Convolution and pooling (the section of that name in interpret): ONNX's Conv, ConvTranspose,
+ * MaxPool, AveragePool, GlobalAverage/MaxPool and BatchNormalization read [B, C, T]. A model
+ * tensor's perm says which rnnkit axis each ONNX axis is, so PyTorch's x.permute(0, 2, 1) before
+ * the op makes ONNX axis 1 the features and axis 2 the time axis without any layer, the op's
+ * output is again a [B, C', T'] view of a channels-last rnnkit tensor (perm [0, 2, 1]), and the
+ * permute back only renames. Each op becomes a layer ('layer' nodes: a factory, Keras-order
+ * weights) whose geometry equals the op's for every input length — proved from the attributes,
+ * never from one example: pads / auto_pad map to 'valid', 'same' (SAME_UPPER and TF both put
+ * floor(total / 2) before; stride-1 pads of span − 1 split floor / ceil), 'causal' ([span − 1,
+ * 0]) or else, for a Conv, a ZeroPadding1D before a 'valid' Conv1D (the same sums); pooling pads
+ * no mode matches are refused unless counted as zeros (count_include_pad 1: ZeroPadding1D +
+ * 'valid', exact); ceil_mode only where it adds no window; a ConvTranspose's (pads,
+ * output_padding) must equal the placement of some Keras padding / outputPadding (the exporter's
+ * transposeGeometry), else 'valid' with the extra steps and a Cropping1D. Where an op needs
+ * another axis order than the tensor has (a Dense after a Permute, a Flatten in ONNX's element
+ * order, a [B, C, T] graph output of fixed length) a Permute layer is inserted; rnnkit's Permute
+ * keeps an open axis first, so a graph input [B, C, T] with T open that reaches a Conv directly
+ * is read channels-last (the reading is retried with that input's axes 1 and 2 swapped: the
+ * rnnkit input is [B, T, C]), and such an output stays channels-last. Also read: zero Pad and
+ * time-axis Slice (ZeroPadding1D, Cropping1D, counts valid for every length), Flatten and
+ * Reshape to [batch, …], and rnnkit's exports of UpSampling1D (Unsqueeze, Tile, Reshape) and
+ * BatchNormalization (Sub, Mul, Add) — masked global pooling's export is refused by name.
  *
  * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
  * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
