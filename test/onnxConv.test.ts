@@ -209,7 +209,31 @@ describe('loadOnnx: rnnkit’s exports of its convolutional layers read back', (
 
   it('GlobalAveragePooling1D over a masked sequence (a mask-weighted mean in the export) is refused by name', async () => {
     const bytes = await exportOnnx(sequential({ layers: [layers.masking({ maskValue: 0, inputShape: [null, 3] }), layers.globalAveragePooling1d()] }));
-    await refused(bytes, /rnnkit's export of GlobalAveragePooling1D \/ GlobalMaxPooling1D on a masked sequence .* is not read back/);
+    await refused(bytes, /rnnkit's export of GlobalAveragePooling1D \/ GlobalMaxPooling1D on a masked sequence .* is not read back/);    // A masked sequence pooled by the plain op (every step, as ONNX computes it) is not rnnkit's masked pooling: refused too.
+    const plain = await exportOnnx(sequential({ layers: [layers.masking({ maskValue: 0, inputShape: [null, 3] }), layers.dense({ units: 2 })] }));
+    const m = await loadOnnx(plain);
+    assert.deepEqual(classes(m), ['Masking', 'Dense']);
+    const pooled = encodeModel({
+      irVersion: 8, opset: 13, producerName: 'test', producerVersion: '1', graphName: 'g', docString: '',
+      nodes: [
+        { op: 'Equal', inputs: ['x', 'zero'], outputs: ['eq'], name: 'eq', attrs: [] },
+        { op: 'Not', inputs: ['eq'], outputs: ['ne'], name: 'ne', attrs: [] },
+        { op: 'Cast', inputs: ['ne'], outputs: ['nef'], name: 'nef', attrs: [{ name: 'to', value: 1 }] },
+        { op: 'ReduceSum', inputs: ['nef', 'two'], outputs: ['count'], name: 'count', attrs: [{ name: 'keepdims', value: 1 }] },
+        { op: 'Greater', inputs: ['count', 'zerof'], outputs: ['keep'], name: 'keep', attrs: [] },
+        { op: 'Cast', inputs: ['keep'], outputs: ['keepf'], name: 'keepf', attrs: [{ name: 'to', value: 1 }] },
+        { op: 'Mul', inputs: ['x', 'keepf'], outputs: ['masked'], name: 'masked', attrs: [] },
+        { op: 'ReduceMean', inputs: ['masked'], outputs: ['y'], name: 'mean', attrs: [{ name: 'axes', value: [1] }, { name: 'keepdims', value: 0 }] },
+      ],
+      initializers: [
+        { name: 'zero', dtype: DType.float, dims: [], raw: new Uint8Array(4) },
+        { name: 'zerof', dtype: DType.float, dims: [], raw: new Uint8Array(4) },
+        { name: 'two', dtype: DType.int64, dims: [1], raw: new Uint8Array(BigInt64Array.of(2n).buffer) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['B', 'T', 3] }],
+      outputs: [{ name: 'y', dtype: DType.float, dims: [] }],
+    });
+    await refused(pooled, /mean: reads the masked output of Masking 'masked' \(the ONNX graph uses every step/);
   });
 });
 

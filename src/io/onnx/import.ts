@@ -2582,6 +2582,13 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
   }
   const nodes = ir.filter((n) => live.has(n));
   const maskProblems = nodes.flatMap((n) => {
+    if (n.kind === 'gap' || n.kind === 'layer') {
+      // The ONNX graph pools / convolves every step; rnnkit's global pooling leaves masked steps out
+      // (and the step layers refuse masks): a masked input would give other numbers, so it is refused.
+      const src = maskSource(n.x);
+      if (src !== null && src.maskZero) return [`${n.name}: reads the masked output of ${src.kind === 'embedding' ? 'Embedding' : 'Masking'} '${src.name}' (the ONNX graph uses every step; rnnkit's layer would not)`];
+      return [];
+    }
     if (n.kind !== 'rec') return [];
     const u = used.get(n) ?? new Set();
     if (n.masked !== null && u.has('seq0') && u.has('seqk0')) return [`${n.op} '${n.name}': its masked sequence is used both with zeros and with repeated states past each row's length`];
