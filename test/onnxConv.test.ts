@@ -83,6 +83,15 @@ describe('loadOnnx: PyTorch Conv1d / pooling exports give onnxruntime’s output
     });
   }
 
+  it('a CNN classifier on a fixed length flattened by nn.Flatten or x.view(x.size(0), -1): a Permute to ONNX’s element order, then Flatten', async () => {
+    for (const name of ['cnn_flatten', 'cnn_view']) {
+      const bytes = fixture(name);
+      const m = await loadOnnx(bytes);
+      assert.deepEqual(classes(m), ['Conv1D', 'MaxPooling1D', 'Permute', 'Flatten', 'Dense']);
+      await agrees(m, bytes, [[1, 16, 3], [3, 16, 3]]);
+    }
+  });
+
   it('the padding modes and activations are the ones PyTorch’s pads and ops mean', async () => {
     const conf = async (name: string, i: number): Promise<Record<string, unknown>> => (await loadOnnx(fixture(name))).layers[i]!.getConfig();
     assert.equal((await conf('conv_same', 0)).padding, 'same'); // symmetric padding 2 of 5 taps

@@ -69,6 +69,24 @@ class GlobalHead(nn.Module):
         return self.fc(h)
 
 
+class CnnFlatten(nn.Module):
+    """A 1-D CNN classifier on a fixed length: Conv → ReLU → MaxPool → flatten → Linear.
+    'view': x.view(x.size(0), -1) (Shape → Gather → Concat → Reshape); else nn.Flatten()."""
+
+    def __init__(self, view):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 4, 3, padding=1)
+        self.pool = nn.MaxPool1d(2)
+        self.flat = nn.Flatten()
+        self.fc = nn.Linear(4 * 8, 2)
+        self.view = view
+
+    def forward(self, x):
+        h = self.pool(torch.relu(self.conv(x.permute(0, 2, 1))))
+        h = h.view(h.size(0), -1) if self.view else self.flat(h)
+        return self.fc(h)
+
+
 class Ncw(nn.Module):
     """A [B, C, T] graph input straight into the Conv."""
 
@@ -91,12 +109,12 @@ def randomize_bn(m):
                 mod.bias.uniform_(-0.3, 0.3)
 
 
-def export(name, model, shape, opset=13, ncw=False):
+def export(name, model, shape, opset=13, ncw=False, fixed_time=False):
     model.eval()
     randomize_bn(model)
     x = torch.randn(*shape)
     path = os.path.join(OUT, name + '.onnx')
-    axes = {0: 'batch', 2: 'time'} if ncw else {0: 'batch', 1: 'time'}
+    axes = {0: 'batch'} if fixed_time else {0: 'batch', 2: 'time'} if ncw else {0: 'batch', 1: 'time'}
     torch.onnx.export(model, x, path, input_names=['x'], output_names=['y'], opset_version=opset,
                       dynamic_axes={'x': axes, 'y': {0: 'batch'}})
     print(name, os.path.getsize(path))
@@ -129,6 +147,8 @@ def main():
     export('adaptive_avg', GlobalHead('avg'), (2, 9, 3))
     export('adaptive_max_flatten', GlobalHead('maxflat'), (2, 9, 3))
     export('ncw_input', Ncw(), (2, 4, 10), ncw=True)
+    export('cnn_flatten', CnnFlatten(False), (2, 16, 3), fixed_time=True)
+    export('cnn_view', CnnFlatten(True), (2, 16, 3), fixed_time=True)
 
 
 if __name__ == '__main__':
