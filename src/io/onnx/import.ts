@@ -1,8 +1,9 @@
 /**
  * ONNX import: `loadOnnx(source)` reads the recurrent subset real exporters write —
  * `torch.onnx.export` of nn.Embedding / nn.RNN / nn.LSTM / nn.GRU / nn.Linear and activation
- * ops, of 1-D CNN and CNN-LSTM models (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d / AvgPool1d,
- * nn.BatchNorm1d, adaptive and mean / max pooling over time: see "Convolution and pooling"), tf2onnx's of Keras LSTM layers where it writes the LSTM op, tf2onnx's Loop form of
+ * ops, of 1-D CNN and CNN-LSTM models (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d /
+ * AvgPool1d, nn.BatchNorm1d, adaptive and mean / max pooling over time: see "Convolution and
+ * pooling" below), tf2onnx's of Keras LSTM layers where it writes the LSTM op, tf2onnx's Loop form of
  * Keras LSTM / GRU / SimpleRNN layers (loop.ts first replaces each Loop it proves to be a
  * Keras cell by the ONNX recurrent op; the others are refused with its reason), and rnnkit's
  * own exportOnnx — into an ordinary rnnkit model (a Sequential where the
@@ -67,7 +68,9 @@
  * rnnkit input is [B, T, C]), and such an output stays channels-last. Also read: zero Pad and
  * time-axis Slice (ZeroPadding1D, Cropping1D, counts valid for every length), Flatten and
  * Reshape to [batch, …], and rnnkit's exports of UpSampling1D (Unsqueeze, Tile, Reshape) and
- * BatchNormalization (Sub, Mul, Add) — masked global pooling's export is refused by name.
+ * BatchNormalization (Sub, Mul, Add). Refused by name: rnnkit's export of global pooling over
+ * a masked sequence (a mask-weighted mean / max), and any of these layers reading a sequence an
+ * Embedding or Masking layer masks (ONNX's op uses every step; rnnkit's global pooling would not).
  *
  * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
  * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
