@@ -72,6 +72,10 @@ describe('loadOnnx: PyTorch Conv1d / pooling exports give onnxruntime’s output
     ['global_max', ['Conv1D', 'GlobalMaxPooling1D', 'Dense']],
     ['adaptive_avg', ['Conv1D', 'GlobalAveragePooling1D', 'Reshape', 'Dense']],
     ['adaptive_max_flatten', ['Conv1D', 'GlobalMaxPooling1D', 'Flatten', 'Dense']],
+    ['cnn_lstm_op9', ['Conv1D', 'MaxPooling1D', 'LSTM', 'Dense']],
+    ['avgpool_pad_op9', ['ZeroPadding1D', 'AveragePooling1D']],
+    ['conv_causal_op9', ['ZeroPadding1D', 'Conv1D']],
+    ['global_max_op17', ['Conv1D', 'GlobalMaxPooling1D', 'Dense']],
   ];
   for (const [name, want] of cases) {
     it(name, async () => {

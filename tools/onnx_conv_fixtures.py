@@ -147,6 +147,11 @@ def main():
     export('adaptive_avg', GlobalHead('avg'), (2, 9, 3))
     export('adaptive_max_flatten', GlobalHead('maxflat'), (2, 9, 3))
     export('ncw_input', Ncw(), (2, 4, 10), ncw=True)
+    # Older opsets: Pad and Slice with attributes (opset 9), MaxPool without ceil_mode.
+    export('cnn_lstm_op9', CnnLstm(), (2, 12, 3), opset=9)
+    export('avgpool_pad_op9', Seq(nn.AvgPool1d(3, stride=2, padding=1)), (2, 11, 3), opset=9)
+    export('conv_causal_op9', Seq(nn.ConstantPad1d((2, 0), 0.0), nn.Conv1d(3, 4, 3)), (2, 9, 3), opset=9)
+    export('global_max_op17', GlobalHead('max'), (2, 9, 3), opset=17)
     export('cnn_flatten', CnnFlatten(False), (2, 16, 3), fixed_time=True)
     export('cnn_view', CnnFlatten(True), (2, 16, 3), fixed_time=True)
 
