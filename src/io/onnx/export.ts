@@ -605,7 +605,7 @@ function reorder(src: Float32Array, shape: readonly number[], perm: readonly num
  * (T − 1)·s + output_padding + span − head − tail, input step t writing tap j to t·s + j·d −
  * head; matching the layer's length and TensorFlow's placement gives constants (no T).
  */
-function transposeGeometry(l: Conv1DTranspose): { head: number; tail: number; outputPadding: number } {
+export function transposeGeometry(l: Conv1DTranspose): { head: number; tail: number; outputPadding: number } {
   const span = l.dilationRate * (l.kernelSize - 1) + 1;
   const s = l.strides;
   const op = l.outputPadding;

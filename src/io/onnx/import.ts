@@ -1,7 +1,9 @@
 /**
  * ONNX import: `loadOnnx(source)` reads the recurrent subset real exporters write —
  * `torch.onnx.export` of nn.Embedding / nn.RNN / nn.LSTM / nn.GRU / nn.Linear and activation
- * ops, tf2onnx's of Keras LSTM layers where it writes the LSTM op, tf2onnx's Loop form of
+ * ops, of 1-D CNN and CNN-LSTM models (nn.Conv1d, nn.ConvTranspose1d, nn.MaxPool1d /
+ * AvgPool1d, nn.BatchNorm1d, adaptive and mean / max pooling over time: see "Convolution and
+ * pooling" below), tf2onnx's of Keras LSTM layers where it writes the LSTM op, tf2onnx's Loop form of
  * Keras LSTM / GRU / SimpleRNN layers (loop.ts first replaces each Loop it proves to be a
  * Keras cell by the ONNX recurrent op; the others are refused with its reason), and rnnkit's
  * own exportOnnx — into an ordinary rnnkit model (a Sequential where the
@@ -45,6 +47,31 @@
  * sequence, until the Reshape back). tf2onnx's form of Keras's fused LayerNormalization (a
  * Reshape to [1, B·T, F, 1] and a BatchNormalization fed statistics computed from it) is not read.
  *
+ * Convolution and pooling (the section of that name in interpret): ONNX's Conv, ConvTranspose,
+ * MaxPool, AveragePool, GlobalAverage/MaxPool and BatchNormalization read [B, C, T]. A model
+ * tensor's perm says which rnnkit axis each ONNX axis is, so PyTorch's x.permute(0, 2, 1) before
+ * the op makes ONNX axis 1 the features and axis 2 the time axis without any layer, the op's
+ * output is again a [B, C', T'] view of a channels-last rnnkit tensor (perm [0, 2, 1]), and the
+ * permute back only renames. Each op becomes a layer ('layer' nodes: a factory, Keras-order
+ * weights) whose geometry equals the op's for every input length — proved from the attributes,
+ * never from one example: pads / auto_pad map to 'valid', 'same' (SAME_UPPER and TF both put
+ * floor(total / 2) before; stride-1 pads of span − 1 split floor / ceil), 'causal' ([span − 1,
+ * 0]) or else, for a Conv, a ZeroPadding1D before a 'valid' Conv1D (the same sums); pooling pads
+ * no mode matches are refused unless counted as zeros (count_include_pad 1: ZeroPadding1D +
+ * 'valid', exact); ceil_mode only where it adds no window; a ConvTranspose's (pads,
+ * output_padding) must equal the placement of some Keras padding / outputPadding (the exporter's
+ * transposeGeometry), else 'valid' with the extra steps and a Cropping1D. Where an op needs
+ * another axis order than the tensor has (a Dense after a Permute, a Flatten in ONNX's element
+ * order, a [B, C, T] graph output of fixed length) a Permute layer is inserted; rnnkit's Permute
+ * keeps an open axis first, so a graph input [B, C, T] with T open that reaches a Conv directly
+ * is read channels-last (the reading is retried with that input's axes 1 and 2 swapped: the
+ * rnnkit input is [B, T, C]), and such an output stays channels-last. Also read: zero Pad and
+ * time-axis Slice (ZeroPadding1D, Cropping1D, counts valid for every length), Flatten and
+ * Reshape to [batch, …], and rnnkit's exports of UpSampling1D (Unsqueeze, Tile, Reshape) and
+ * BatchNormalization (Sub, Mul, Add). Refused by name: rnnkit's export of global pooling over
+ * a masked sequence (a mask-weighted mean / max), and any of these layers reading a sequence an
+ * Embedding or Masking layer masks (ONNX's op uses every step; rnnkit's global pooling would not).
+ *
  * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
  * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
  * bytes; here tensor element counts are checked against their bytes and maxBytes before
@@ -72,7 +99,14 @@ import { Softmax } from '../../layers/advancedActivations.js';
 import { Dot } from '../../layers/dot.js';
 import { Reshape } from '../../layers/reshape.js';
 import { RepeatVector } from '../../layers/repeatVector.js';
-import { GlobalAveragePooling1D } from '../../layers/pooling.js';
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from '../../layers/pooling.js';
+import { Conv1D } from '../../layers/conv1d.js';
+import { Conv1DTranspose } from '../../layers/convTranspose1d.js';
+import { AveragePooling1D, MaxPooling1D } from '../../layers/pooling1d.js';
+import { Cropping1D, UpSampling1D, ZeroPadding1D } from '../../layers/resize1d.js';
+import { Flatten } from '../../layers/flatten.js';
+import { Permute } from '../../layers/reshape.js';
+import { transposeGeometry } from './export.js';
 import type { Recurrent } from '../../layers/recurrent.js';
 import { Sequential } from '../../models/sequential.js';
 import { model as functionalModel, type Model } from '../../models/model.js';
@@ -205,6 +239,9 @@ type Val =
   | { readonly k: 'step1'; readonly ref: Ref }
   /** A [B, T, F] tensor with batch and time merged, [B·T, F] (Keras's TimeDistributed / Dense on sequences: Reshape → MatMul → Reshape). */
   | { readonly k: 'rows'; readonly ref: Ref }
+  /** Unsqueeze(x, [2]) of a [B, T, C] sequence, [B, T, 1, C] (rnnkit's UpSampling1D export), and its Tile by [1, 1, n, 1]. */
+  | { readonly k: 'unsq2'; readonly ref: Ref }
+  | { readonly k: 'tiled'; readonly ref: Ref; readonly n: number }
   /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
   | { readonly k: 'bad' };
 
@@ -227,7 +264,7 @@ type IRNode =
    * BatchNormalization (batchnorm/mul_1, batchnorm/add_1), read as a BatchNormalization
    * layer whose moving statistics are neutral.
    */
-  | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref; stats?: { mean: Float32Array; variance: Float32Array; epsilon: number } }
+  | { kind: 'affine'; name: string; units: number; scale: Float32Array | null; shift: Float32Array | null; x: Ref; stats?: { mean: Float32Array; variance: Float32Array; epsilon: number }; centred?: boolean }
   /** LayerNormalization over the features (γ, β absent when the file has none). */
   | { kind: 'layernorm'; name: string; units: number; epsilon: number; gamma: Float32Array | null; beta: Float32Array | null; x: Ref }
   /** Softmax over rnnkit axes (batch axis 0 never among them). */
@@ -239,6 +276,13 @@ type IRNode =
   | { kind: 'repeat'; name: string; n: number; x: Ref }
   /** The mean over time of [B, T, F]. */
   | { kind: 'gap'; name: string; x: Ref }
+  /**
+   * A layer of the convolutional subset (Conv1D, Conv1DTranspose, pooling, global pooling,
+   * ZeroPadding1D, Cropping1D, UpSampling1D, Flatten, Permute): made by `make` once the
+   * graph is read, with `weights` in Keras's order. activation: the one an activation op
+   * after it folds into (Conv1D / Conv1DTranspose: 'linear' until then), null where none may.
+   */
+  | { kind: 'layer'; name: string; make: (name: string, activation: string) => Layer; weights: Tensor[]; x: Ref; activation: string | null }
   | RecNode;
 
 interface RecDir {
@@ -270,6 +314,17 @@ interface RecNode {
 
 /** A graph input's layout hypothesis was wrong: the reading is retried with its first two axes swapped. */
 class LayoutError extends Error {}
+
+/**
+ * Graph input `index` is [B, C, T] with an open time axis and reaches a convolution or pooling
+ * op as it is: the reading is retried with that input read channels-last ([B, T, C]), as
+ * rnnkit's layers take it (a Permute cannot move an open axis).
+ */
+class ChannelsFirst extends Error {
+  constructor(readonly index: number) {
+    super(`graph input ${index} is channels-first`);
+  }
+}
 
 const DEFAULT_ACTS: Readonly<Record<string, readonly string[]>> = { LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'], RNN: ['Tanh'] };
 
@@ -326,6 +381,15 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Tile: [],
     Neg: [],
     InstanceNormalization: ['epsilon'],
+    Conv: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'],
+    ConvTranspose: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'output_padding', 'output_shape', 'pads', 'strides'],
+    MaxPool: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
+    AveragePool: ['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides'],
+    GlobalAveragePool: [],
+    GlobalMaxPool: [],
+    ReduceMax: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    Flatten: ['axis'],
+    Pad: ['mode', 'pads', 'value'],
     LSTM: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout'],
     GRU: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout', 'linear_before_reset'],
     RNN: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout'],
@@ -334,7 +398,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
 
 /** Inputs an op cannot do without (others: one). */
 const ARITY: Readonly<Record<string, number>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5, LayerNormalization: 2, Pow: 2, Div: 2, Tile: 2, InstanceNormalization: 3 }),
+  Object.assign(Object.create(null) as Record<string, number>, { Gather: 2, Expand: 2, Greater: 2, MatMul: 2, Gemm: 2, Add: 2, Sub: 2, Mul: 2, Equal: 2, Where: 3, Reshape: 2, LSTM: 3, GRU: 3, RNN: 3, Concat: 1, BatchNormalization: 5, LayerNormalization: 2, Pow: 2, Div: 2, Tile: 2, InstanceNormalization: 3, Conv: 2, ConvTranspose: 2 }),
 );
 
 /** Element-wise activation ops → rnnkit activation names (attributes checked where they are read). */
@@ -458,13 +522,25 @@ function modelFromDecoded(decoded: ModelData, where: string, o: Options): Model 
   const swappable = realInputs.map((v) => (v.dims?.length ?? 0) >= 2);
   const candidates = swappable.filter(Boolean).length;
   let last: unknown = null;
+  // Inputs found channels-first ([B, C, T] into a Conv or pool): read as [B, T, C] from then on.
+  const channelsFirst = new Set<number>();
   // Hypotheses: every input batch-first, then (on a layout clash at a recurrent op) time-major ones.
   for (let mask = 0; mask < 2 ** Math.min(candidates, 4); mask++) {
     let bit = 0;
     const swap = swappable.map((s) => s && ((mask >> bit++) & 1) === 1);
     try {
-      return interpret(m, where, o, consts, budget, swap);
+      return interpret(m, where, o, consts, budget, swap, channelsFirst);
     } catch (e) {
+      if (e instanceof ChannelsFirst && !channelsFirst.has(e.index) && !swap[e.index]) {
+        // The same hypothesis again with that input channels-last (each input at most once: the loop ends).
+        channelsFirst.add(e.index);
+        mask--;
+        continue;
+      }
+      if (e instanceof ChannelsFirst) {
+        last = new Error(`graph input ${e.index} reaches a convolution or pooling op as [B, C, T] with an open time axis in a way loadOnnx cannot lay out`);
+        continue;
+      }
       if (e instanceof LayoutError) {
         last = e;
         continue;
@@ -562,7 +638,7 @@ function norm(axis: number, rank: number, what: string): number {
 }
 
 /** One reading of the graph under an input-layout hypothesis (swap[i]: input i is time-major). */
-function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<string, Const>, budget: { left: number }, swap: readonly boolean[]): Model {
+function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<string, Const>, budget: { left: number }, swap: readonly boolean[], channelsFirst: ReadonlySet<number>): Model {
   const vals = new Map<string, Val>();
   const refused = new Set<NodeData>();
   const problems: string[] = checkOps(m, refused);
@@ -599,6 +675,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     }
     const perm = Array.from({ length: rank }, (_, k) => k);
     if (swap[i]) [perm[0], perm[1]] = [1, 0];
+    else if (channelsFirst.has(i) && rank === 3) [perm[1], perm[2]] = [2, 1];
     // rnnkit shape: batch first; an axis sized by a symbol (or 0) is open — only the time axis may be.
     const shape: (number | null)[] = new Array<number | null>(rank).fill(null);
     v.dims.forEach((d, k) => {
@@ -728,6 +805,29 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       case 'GRU':
       case 'RNN':
         return recurrent(n, op, ins);
+      case 'Conv':
+        return [conv(n, x, ins[1]!, ins[2])];
+      case 'ConvTranspose':
+        return [convTranspose(n, x, ins[1]!, ins[2])];
+      case 'MaxPool':
+      case 'AveragePool':
+        return [pool(n, x), { k: 'bad' }];
+      case 'GlobalAveragePool':
+      case 'GlobalMaxPool':
+        return [globalPool(n, x)];
+      case 'ReduceMax': {
+        const y = reduceTime(n, x, ins[1]);
+        if (y === null) throw new Unsupported(`${nodeLabel(n)}: a ReduceMax other than over the time axis of a sequence (global max pooling)`);
+        return [y];
+      }
+      case 'Flatten': {
+        if (!isTensor(x)) throw new Unsupported(`${nodeLabel(n)}: its input is not a model tensor`);
+        const axis = norm(attrInt(n, 'axis', 1), x.perm.length + 1, nodeLabel(n));
+        if (axis !== 1 || x.perm[0] !== 0) throw new Unsupported(`${nodeLabel(n)}: axis ${attrInt(n, 'axis', 1)} (only axis 1, all but the batch axis)`);
+        return [reshapeTo(n, x, [-1])];
+      }
+      case 'Pad':
+        return [pad(n, x, ins)];
     }
     if (ACT_OPS[op] !== undefined) return [activationOp(n, x)];
     throw new Unsupported(`op ${nodeLabel(n)}`);
@@ -905,6 +1005,18 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const s0 = step > 0 ? fix(starts[k]!, 0, size) : fix(starts[k]!, -1, size - 1);
     const e0 = step > 0 ? fix(ends[k]!, 0, size) : fix(ends[k]!, -1, size - 1);
     return [s0, e0, step];
+  }
+
+  /** A Slice's starts / ends / axes as given (input since opset 10, attribute before), or null (axes absent). */
+  function sliceInput(n: NodeData, ins: (Val | undefined)[], i: number, attr: string): number[] | null {
+    if (opset < 10) {
+      const v = attrInts(n, attr);
+      return v === null ? null : [...v];
+    }
+    const v = ins[i];
+    if (v === undefined) return null;
+    if (v.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: its ${attr} must be constants`);
+    return [...v.c.data];
   }
 
   /** Start and end (step 1) of a Slice along an axis whose size is unknown or symbolic. */
@@ -1143,6 +1255,20 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       if (whole && st === 1 && s0 === 0 && e0 === 1 && x.ref.node.kind === 'rec' && (x.ref.port === 'seq1' || x.ref.port === 'seqin0')) return { k: 'laststep', ref: lastStep(n, x.ref, 0), perm: x.perm, axis: a };
       // The whole time axis reversed: a reverse op's input-order sequence in processing order (rnnkit's own goBackwards export).
       if (whole && st === -1 && s0 === T - 1 && e0 === -1 && x.ref.node.kind === 'rec' && x.ref.port === 'seqin0') return { k: 'tensor', ref: port(x.ref.node, 'seq0', x.ref.shape), perm: x.perm };
+      if (whole && st === 1) {
+        // Steps cut at both ends, by counts that hold for every length: a Cropping1D (rnnkit's own export writes
+        // ends −c, or 2^62 for none). An open length (T stands for it) admits starts ≥ 0 and ends < 0 or past any length.
+        const open = x.ref.shape[1] === null;
+        const [starts, ends] = [sliceInput(n, ins, 1, 'starts') ?? [], sliceInput(n, ins, 2, 'ends') ?? []];
+        const k = (sliceInput(n, ins, 3, 'axes') ?? starts.map((_, i) => i)).map((v) => norm(v, rank, nodeLabel(n))).indexOf(a);
+        if (k < 0 || starts[k] === undefined || ends[k] === undefined) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: starts / ends do not cover axis ${a}`);
+        const [rs, re] = [starts[k]!, ends[k]!];
+        const fromEnd = re >= 2 ** 31 - 1 ? 0 : re < 0 ? -re : null;
+        if (open && (rs < 0 || fromEnd === null)) throw new Unsupported(`${nodeLabel(n)}: a Slice of steps [${rs}, ${re}) of a sequence of open length (a crop that depends on the length)`);
+        const cropping: [number, number] = open ? [rs, fromEnd!] : [s0, Math.max(0, T - e0)];
+        if (!open && e0 <= s0) throw new Unsupported(`${nodeLabel(n)}: a Slice keeping no step`);
+        return { k: 'tensor', ref: layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping, name }), [], x.ref), perm: x.perm };
+      }
     }
     if (x.k === 'tensor' && x.ref.node.kind === 'input' && x.perm.length === 3) {
       // PyTorch's (h0, c0) given as graph inputs [layers·directions, B, H], sliced per layer.
@@ -1210,6 +1336,23 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function reshape(n: NodeData, x: Val, shapeV: Val | undefined): Val {
+    if ((x.k === 'tensor' || x.k === 'tiled') && attrInt(n, 'allowzero', 0) === 0) {
+      // [batch, ...rest]: the batch size copied (0) or PyTorch's x.size(0) (a shape value 'B').
+      const to: Dim[] | null = shapeV?.k === 'const' && shapeV.c.dims.length === 1 ? [...shapeV.c.data] : shapeV?.k === 'shape' ? [...shapeV.dims] : null;
+      if (to !== null && to.length >= 2 && (to[0] === 0 || to[0] === 'B') && to.slice(1).every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= -1)) {
+        const rest = to.slice(1) as number[];
+        if (x.k === 'tiled') {
+          // [B, T, n, C] → [B, T·n, C]: each step repeated n times, Keras's UpSampling1D.
+          const C = x.ref.shape[2]!;
+          if (rest.length === 2 && rest[0] === -1 && (rest[1] === C || rest[1] === 0)) {
+            const size = x.n;
+            return { k: 'tensor', ref: layerNode(n, 'up_sampling1d', (name) => new UpSampling1D({ size, name }), [], x.ref), perm: [0, 1, 2] };
+          }
+          throw new Unsupported(`${nodeLabel(n)}: a [B, T, ${x.n}, C] tile reshaped to [${to.join(', ')}] (read: [0, -1, C], Keras's UpSampling1D)`);
+        }
+        if (rest.filter((d) => d === -1).length <= 1) return reshapeTo(n, x, rest);
+      }
+    }
     if (shapeV?.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: a shape that is not a constant`);
     const s = [...shapeV.c.data];
     if (x.k === 'dirs') {
@@ -1241,6 +1384,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const axes = axesOf(n, axesV);
     if (x.k === 'mask' && x.perm.length === 2 && axes !== null && axes.length === 1 && x.perm[norm(axes[0]!, 2, nodeLabel(n))] === 1 && attrInt(n, 'keepdims', 1) === 0) return { k: 'lens', ids: x.ids };
     if (x.k === 'mdiffers' && axes !== null && axes.length === 1 && norm(axes[0]!, 3, nodeLabel(n)) === 2 && attrInt(n, 'keepdims', 1) === 1) return { k: 'mcount', x: x.x, value: x.value };
+    if (x.k === 'mask' && x.perm.length === 3) throw new Unsupported(`${nodeLabel(n)}: a sum over time of a mask [B, T, 1]: rnnkit's export of GlobalAveragePooling1D / GlobalMaxPooling1D on a masked sequence (over the kept steps) is not read back`);
     throw new Unsupported(`${nodeLabel(n)}: a ReduceSum other than the lengths of an Embedding's mask`);
   }
 
@@ -1267,6 +1411,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   function dense(n: NodeData, x: Val, kernel: Float32Array, inDim: number, units: number): Val {
     if (!isTensor(x)) throw new Unsupported(`${nodeLabel(n)}: its input is not a model tensor`);
     const rank = x.perm.length;
+    // A product along another rnnkit axis (after a Permute, or a [B, C, T] view): that axis made the last by a Permute layer.
+    if (x.perm[rank - 1] !== rank - 1 && x.perm[0] === 0) x = { k: 'tensor', ref: arrange(n, x, range(0, rank)), perm: range(0, rank) };
     if (x.perm[rank - 1] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: a product along an axis other than the features`);
     const have = x.ref.shape[rank - 1];
     if (have !== inDim) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: weights of ${inDim} inputs for ${have} features`);
@@ -1340,6 +1486,18 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const [t, c] = isTensor(a) && b.k === 'const' ? [a, b] : isTensor(b) && a.k === 'const' ? [b, a] : [null, null];
       if (t !== null && c !== null) return affine(n, op, t, c.c);
     }
+    if (op === 'Sub' && isTensor(a) && b.k === 'const') {
+      // rnnkit's export of BatchNormalization: (x − moving mean) · factor + β. The centring is a
+      // BatchNormalization layer with that mean and a variance making 1/√(variance + ε) exactly 1;
+      // the Mul and Add after it fold in as γ and β (affine below).
+      const R = a.perm.length;
+      const F = a.ref.shape[R - 1];
+      const mean = typeof F === 'number' && a.perm[R - 1] === R - 1 && R >= 2 ? perFeature(b, F) : null;
+      if (mean === null || F === undefined || F === null) throw new Unsupported(`${nodeLabel(n)}: Sub of a model tensor and a constant of shape [${b.c.dims.join(', ')}] (only a per-feature mean, rnnkit's export of BatchNormalization)`);
+      const node: IRNode = { kind: 'affine', name: names.take(n, 'batch_normalization'), units: F, scale: null, shift: null, x: a.ref, stats: { mean, variance: new Float32Array(F).fill(1 - AFFINE_EPS), epsilon: AFFINE_EPS }, centred: true };
+      ir.push(node);
+      return { k: 'tensor', ref: port(node, 'y', a.ref.shape), perm: a.perm };
+    }
     if (isTensor(a) && isTensor(b)) {
       if (a.perm.join() !== b.perm.join() || a.ref.shape.join() !== b.ref.shape.join()) throw new Unsupported(`${nodeLabel(n)}: operands of different shapes or layouts`);
       const node: IRNode = { kind: 'merge', name: names.take(n, op.toLowerCase()), op, xs: [a.ref, b.ref] };
@@ -1362,7 +1520,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     }
     const v = c.data.length === F ? Float32Array.from(c.data) : new Float32Array(F).fill(c.data[0]!);
     const prev = t.ref.node;
-    if (op === 'Add' && prev.kind === 'affine' && prev.shift === null && prev.stats === undefined && (uses.get(n.inputs.find((i) => vals.get(i) === t) ?? '') ?? 0) === 1) {
+    const alone = (uses.get(n.inputs.find((i) => vals.get(i) === t) ?? '') ?? 0) === 1;
+    if (prev.kind === 'affine' && prev.centred === true && prev.shift === null && (op === 'Add' || prev.scale === null) && alone) {
+      // γ (the factor) and β of a centring read from rnnkit's BatchNormalization export.
+      noteFusion(n, t.ref, op === 'Mul' ? 'scale Mul' : 'shift Add');
+      if (op === 'Mul') prev.scale = v;
+      else prev.shift = v;
+      return t;
+    }
+    if (op === 'Add' && prev.kind === 'affine' && prev.shift === null && prev.stats === undefined && alone) {
       noteFusion(n, t.ref, 'shift Add');
       prev.shift = v;
       return t;
@@ -1422,7 +1588,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     }
     if (op === 'HardSigmoid') name = hardSigmoid(n, attrFloat(n, 'alpha', 0.2), attrFloat(n, 'beta', 0.5));
     const node = x.ref.node;
-    if (param === undefined && node.kind === 'dense' && node.activation === 'linear' && (uses.get(n.inputs[0]!) ?? 0) === 1) {
+    if (param === undefined && (node.kind === 'dense' || node.kind === 'layer') && node.activation === 'linear' && (uses.get(n.inputs[0]!) ?? 0) === 1) {
       noteFusion(n, x.ref, `${op} activation`);
       node.activation = name;
       return x;
@@ -1654,6 +1820,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       case 'ConstantOfShape': {
         const a = attrOf(n, 'value');
         const c = a?.type === 'tensor' ? readConst(a.value, where, o, budget) : null;
+        if (x.k === 'const' && c !== null && c.data.length === 1 && (c.dtype === 6 || c.dtype === 7)) {
+          // Integers of a constant shape (PyTorch's pads of F.pad / nn.ConstantPad1d are built so): folded.
+          const dims = [...x.c.data];
+          const count = dims.reduce((p, d) => p * d, 1);
+          if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0) || count * 8 > budget.left) throw new ModelFormatError(`${where}: ${label}: shape [${dims.join(', ')}] (larger than maxBytes or not sizes)`);
+          budget.left -= count * 8;
+          return { k: 'const', c: { dtype: c.dtype, dims, data: new Float64Array(count).fill(c.data[0]!) } };
+        }
         return c !== null && c.data.length === 1 && c.data[0] !== 0 && (x.k === 'shape' || x.k === 'const') ? { k: 'fill', value: c.data[0]! } : null;
       }
       case 'Neg':
@@ -1668,6 +1842,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return unsqueezeUnit(n, x, b);
       case 'Tile':
       case 'Expand':
+        if (x.k === 'unsq2' && op === 'Tile') {
+          // Tile by [1, 1, n, 1]: each step n times (rnnkit's export of UpSampling1D, before its Reshape).
+          const times = b?.k === 'const' && b.c.data.length === 4 && b.c.data[0] === 1 && b.c.data[1] === 1 && b.c.data[3] === 1 ? b.c.data[2]! : null;
+          const C = x.ref.shape[2]!;
+          if (times === null || !Number.isSafeInteger(times) || times < 1) throw new Unsupported(`${label}: a Tile of a [B, T, 1, C] view other than by [1, 1, n, 1] (Keras's UpSampling1D)`);
+          if (times * C * 4 > o.maxBytes) throw new ModelFormatError(`${where}: ${label}: repeats each step ${times} times, more than maxBytes (${o.maxBytes}) per step`);
+          return { k: 'tiled', ref: x.ref, n: times };
+        }
         return x.k === 'step1' ? repeatStep(n, x.ref, op, b!) : null;
       case 'Reshape':
         return reshapeRows(n, x, b);
@@ -1816,6 +1998,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       return perm.length === R ? { k: 'tensor', ref: x.ref, perm } : { k: 'unit', ref: x.ref, perm };
     }
     if (x.k === 'tensor' && x.ref.shape.length === 2 && x.perm.join() === '0,1' && axes?.length === 1 && norm(axes[0]!, 3, nodeLabel(n)) === 1) return { k: 'step1', ref: x.ref };
+    if (x.k === 'tensor' && x.ref.shape.length === 3 && x.perm.join() === '0,1,2' && axes?.length === 1 && norm(axes[0]!, 4, nodeLabel(n)) === 2) return { k: 'unsq2', ref: x.ref };
     return null;
   }
 
@@ -1920,7 +2103,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         return { k: 'tensor', ref: port(node, 'y', [null, t.ref.shape[2]!]), perm: t.perm.filter((_, k) => k !== a).map((p) => (p > 1 ? p - 1 : p)) };
       }
     }
-    throw new Unsupported(`${nodeLabel(n)}: a ReduceMean other than over the features with keepdims (a decomposed layer normalization) or over time without (mean pooling)`);
+    const pooled = reduceTime(n, x, axesV);
+    if (pooled !== null) return pooled;
+    throw new Unsupported(`${nodeLabel(n)}: a ReduceMean other than over the features with keepdims (a decomposed layer normalization) or over time (mean pooling)`);
   }
 
   function layerNormNode(n: NodeData, x: TensorVal, eps: number): Val {
@@ -1966,6 +2151,316 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     return y;
   }
 
+
+  // ---- Convolution and pooling ----------------------------------------------------------
+  // ONNX's Conv / pooling ops read [B, C, T]: ONNX axis 1 must be rnnkit's feature axis and
+  // axis 2 its time axis, which the Transpose PyTorch writes before them (x.permute(0, 2, 1))
+  // gives by renaming alone. Their outputs are again [B, C', T'] views of a channels-last
+  // rnnkit tensor; the Transpose back renames once more. Each becomes a layer ('layer' node)
+  // whose geometry is proved equal to the op's for every input length, or the op is refused.
+
+  /**
+   * `x` laid out so that ONNX axis k is rnnkit axis want[k]: as it is, or through a Permute
+   * layer (which rnnkit can apply only where an open time axis stays first).
+   */
+  function arrange(n: NodeData | null, x: TensorVal, want: readonly number[]): Ref {
+    if (x.perm.join() === want.join()) return x.ref;
+    const label = n === null ? 'a graph output' : nodeLabel(n);
+    if (x.perm[0] !== 0 || want[0] !== 0 || x.perm.length !== want.length) throw new Unsupported(`${label}: a tensor whose batch axis is not first`);
+    const R = want.length;
+    // New rnnkit axis j (1..R-1) is old axis x.perm[k] where want[k] = j.
+    const dims = range(1, R).map((j) => x.perm[want.indexOf(j)]!);
+    const src = x.ref.node;
+    // A graph input open beyond axis 1 ([B, C, T], T open) cannot be an rnnkit input at all: read it channels-last.
+    if (src.kind === 'input' && R === 3 && x.ref.shape.slice(2).includes(null)) throw new ChannelsFirst(src.index);
+    if (x.ref.shape[1] === null && dims[0] !== 1) throw new Unsupported(`${label}: needs the open (time) axis of its input moved from its place, which no rnnkit layer does (a Permute keeps an open axis first)`);
+    const shape = [null, ...dims.map((a) => x.ref.shape[a]!)];
+    const node: IRNode = { kind: 'layer', name: names.take(null, 'permute'), make: (name) => new Permute({ dims, name }), weights: [], x: x.ref, activation: null };
+    ir.push(node);
+    return port(node, 'y', shape);
+  }
+
+  /** A layer node on `x`; its rnnkit output shape comes from the layer itself. */
+  function layerNode(n: NodeData | null, fallback: string, make: (name: string, activation: string) => Layer, weights: Tensor[], x: Ref, activation: string | null = null): Ref {
+    const probe = make('probe', 'linear');
+    const shape = [null, ...probe.computeOutputShape(x.shape.slice(1))] as (number | null)[];
+    const node: IRNode = { kind: 'layer', name: names.take(n, fallback), make, weights, x, activation };
+    ir.push(node);
+    return port(node, 'y', shape);
+  }
+
+  /** The one integer of a 1-D window attribute (kernel_shape, strides, dilations, output_padding), or dflt. */
+  function one(n: NodeData, key: string, dflt: number, min: number): number {
+    const v = attrInts(n, key);
+    if (v === null) return dflt;
+    if (v.length !== 1) throw new Unsupported(`${nodeLabel(n)}: ${key} [${v.join(', ')}] (1-D ops only: one value)`);
+    const k = v[0]!;
+    // Sizes from an untrusted file: a window or stride beyond 2^20 steps is no real model, and would size buffers at predict.
+    if (!Number.isSafeInteger(k) || k < min || k > 2 ** 20) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: ${key} ${k} (read: ${min} to 2^20)`);
+    return k;
+  }
+
+  /** [before, after] of pads (absent: zeros); auto_pad as given ('NOTSET' when absent). */
+  function padsOf(n: NodeData): { autoPad: string; pads: [number, number] } {
+    const a = attrOf(n, 'auto_pad');
+    const autoPad = a === undefined ? 'NOTSET' : a.type === 'string' ? a.value : '?';
+    if (!['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'].includes(autoPad)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: auto_pad '${autoPad}'`);
+    const p = attrInts(n, 'pads');
+    if (p !== null && autoPad !== 'NOTSET') throw new ModelFormatError(`${where}: ${nodeLabel(n)}: pads given with auto_pad '${autoPad}'`);
+    if (p === null) return { autoPad, pads: [0, 0] };
+    if (p.length !== 2) throw new Unsupported(`${nodeLabel(n)}: pads [${p.join(', ')}] (1-D ops only: [before, after])`);
+    if (p.some((v) => !Number.isSafeInteger(v) || v < 0 || v > 2 ** 20)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: pads [${p.join(', ')}]`);
+    return { autoPad, pads: [p[0]!, p[1]!] };
+  }
+
+  /** A [B, C, T] view of a model sequence (ONNX axis 1 its features, 2 its time axis). */
+  function ncw(n: NodeData, x: Val): Ref {
+    if (!isTensor(x) || x.perm.length !== 3 || x.ref.shape.length !== 3) throw new Unsupported(`${nodeLabel(n)}: its input is not a [batch, channels, steps] view of a model sequence`);
+    return arrange(n, x, [0, 2, 1]);
+  }
+
+  /**
+   * Keras's padding mode for a window of `span` taps at stride `s` whose ONNX padding is
+   * auto_pad / pads, or the explicit pads to put in front as a ZeroPadding1D ('pad'), or why not.
+   * TF's 'same' and ONNX's SAME_UPPER both put floor(total / 2) before; SAME_LOWER ceil.
+   */
+  function padMode(n: NodeData, span: number, s: number, causal: boolean): { mode: 'valid' | 'same' | 'causal' } | { mode: 'pad'; pads: [number, number] } {
+    const { autoPad, pads } = padsOf(n);
+    if (autoPad === 'VALID') return { mode: 'valid' };
+    if (autoPad === 'SAME_UPPER') return { mode: 'same' };
+    if (autoPad === 'SAME_LOWER') {
+      // With stride 1 the total is span − 1 for every length: ceil and floor halves agree when it is even.
+      if (s === 1 && (span - 1) % 2 === 0) return { mode: 'same' };
+      throw new Unsupported(`${nodeLabel(n)}: auto_pad SAME_LOWER puts ceil(total / 2) steps before the input, Keras's 'same' floor(total / 2); they differ ${s === 1 ? `for a window of ${span} steps` : `at stride ${s} for some lengths`}`);
+    }
+    const [pb, pa] = pads;
+    if (pb === 0 && pa === 0) return { mode: 'valid' };
+    if (s === 1 && pb + pa === span - 1 && pb === Math.floor((span - 1) / 2)) return { mode: 'same' };
+    if (causal && pb === span - 1 && pa === 0) return { mode: 'causal' };
+    return { mode: 'pad', pads: [pb, pa] };
+  }
+
+  function zeroPad(pads: readonly [number, number], x: Ref): Ref {
+    const padding: [number, number] = [pads[0], pads[1]];
+    checkStepBytes(null, pads[0] + pads[1], x);
+    return layerNode(null, 'zero_padding1d', (name) => new ZeroPadding1D({ padding, name }), [], x);
+  }
+
+  /** `steps` added steps of x's features must fit maxBytes per sample (predict allocates them per batch row). */
+  function checkStepBytes(n: NodeData | null, steps: number, x: Ref): void {
+    const F = x.shape[x.shape.length - 1] ?? 1;
+    if (steps * F * 4 > o.maxBytes) throw new ModelFormatError(`${where}: ${n === null ? 'a pad' : nodeLabel(n)}: adds ${steps} steps of ${F} features, more than maxBytes (${o.maxBytes}) per sample`);
+  }
+
+  /** A channels-last result [B, T', F] seen as ONNX's [B, F, T']. */
+  function asNcw(r: Ref): Val {
+    return { k: 'tensor', ref: r, perm: [0, 2, 1] };
+  }
+
+  function conv(n: NodeData, x: Val, wV: Val, bV: Val | undefined): Val {
+    const label = nodeLabel(n);
+    let xr = ncw(n, x);
+    if (wV.k !== 'const' || wV.c.dtype !== 1 || wV.c.dims.length !== 3) throw new Unsupported(`${label}: W is not a constant float [filters, channels / group, kernel] tensor (1-D convolutions only)`);
+    const [F, Cg, K] = wV.c.dims as [number, number, number];
+    const C = xr.shape[2] as number;
+    const group = attrInt(n, 'group', 1);
+    if (!Number.isSafeInteger(group) || group < 1 || C % group !== 0 || F % group !== 0 || Cg * group !== C) throw new ModelFormatError(`${where}: ${label}: W [${F}, ${Cg}, ${K}] with group ${group} does not fit ${C} input channels`);
+    if (one(n, 'kernel_shape', K, 1) !== K) throw new ModelFormatError(`${where}: ${label}: kernel_shape [${one(n, 'kernel_shape', K, 1)}] but W has ${K} taps`);
+    const s = one(n, 'strides', 1, 1);
+    const d = one(n, 'dilations', 1, 1);
+    if (s > 1 && d > 1) throw new Unsupported(`${label}: strides ${s} with dilations ${d} (rnnkit's Conv1D, as Keras, takes one or the other)`);
+    let bias: Float32Array | null = null;
+    if (bV !== undefined) {
+      if (bV.k !== 'const' || bV.c.dtype !== 1 || bV.c.data.length !== F) throw new Unsupported(`${label}: B is not a constant float vector of ${F}`);
+      bias = Float32Array.from(bV.c.data);
+    }
+    const span = d * (K - 1) + 1;
+    const pm = padMode(n, span, s, true);
+    if (pm.mode === 'pad') xr = zeroPad(pm.pads, xr);
+    const padding = pm.mode === 'pad' ? 'valid' : pm.mode;
+    // ONNX W [F, C/group, K] → Keras kernel [K, C/group, F].
+    const w = wV.c.data;
+    const kernel = new Float32Array(K * Cg * F);
+    for (let f = 0; f < F; f++) for (let c = 0; c < Cg; c++) for (let k = 0; k < K; k++) kernel[(k * Cg + c) * F + f] = w[(f * Cg + c) * K + k]!;
+    const weights = [new Tensor(kernel, [K, Cg, F]), ...(bias === null ? [] : [new Tensor(bias, [F])])];
+    const make = (name: string, activation: string): Layer => new Conv1D({ filters: F, kernelSize: K, strides: s, dilationRate: d, groups: group, padding, useBias: bias !== null, activation: activation as never, name });
+    return asNcw(layerNode(n, 'conv1d', make, weights, xr, 'linear'));
+  }
+
+  function convTranspose(n: NodeData, x: Val, wV: Val, bV: Val | undefined): Val {
+    const label = nodeLabel(n);
+    const xr = ncw(n, x);
+    if (wV.k !== 'const' || wV.c.dtype !== 1 || wV.c.dims.length !== 3) throw new Unsupported(`${label}: W is not a constant float [channels, filters / group, kernel] tensor (1-D transposed convolutions only)`);
+    const group = attrInt(n, 'group', 1);
+    if (group !== 1) throw new Unsupported(`${label}: group ${group} (rnnkit's Conv1DTranspose has no groups)`);
+    if (attrOf(n, 'output_shape') !== undefined) throw new Unsupported(`${label}: output_shape (the pads it implies depend on the input length; give pads and output_padding)`);
+    const [C, F, K] = wV.c.dims as [number, number, number];
+    if (xr.shape[2] !== C) throw new ModelFormatError(`${where}: ${label}: W [${C}, ${F}, ${K}] for ${xr.shape[2]} input channels`);
+    if (one(n, 'kernel_shape', K, 1) !== K) throw new ModelFormatError(`${where}: ${label}: kernel_shape [${one(n, 'kernel_shape', K, 1)}] but W has ${K} taps`);
+    const s = one(n, 'strides', 1, 1);
+    const d = one(n, 'dilations', 1, 1);
+    if (s > 1 && d > 1) throw new Unsupported(`${label}: strides ${s} with dilations ${d} (rnnkit's Conv1DTranspose, as Keras, takes one or the other)`);
+    const op = one(n, 'output_padding', 0, 0);
+    checkStepBytes(n, s * (K + op) * d, { ...xr, shape: [null, null, F] });
+    const { autoPad, pads } = padsOf(n);
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') throw new Unsupported(`${label}: auto_pad ${autoPad} (read: explicit pads and output_padding)`);
+    const [head, tail] = pads;
+    let bias: Float32Array | null = null;
+    if (bV !== undefined) {
+      if (bV.k !== 'const' || bV.c.dtype !== 1 || bV.c.data.length !== F) throw new Unsupported(`${label}: B is not a constant float vector of ${F}`);
+      bias = Float32Array.from(bV.c.data);
+    }
+    // ONNX W [C, F, K] → Keras kernel [K, F, C].
+    const w = wV.c.data;
+    const kernel = new Float32Array(K * F * C);
+    for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) for (let k = 0; k < K; k++) kernel[(k * F + f) * C + c] = w[(c * F + f) * K + k]!;
+    const weights = [new Tensor(kernel, [K, F, C]), ...(bias === null ? [] : [new Tensor(bias, [F])])];
+    const layerWith = (padding: 'valid' | 'same', outputPadding: number | null) => (name: string, activation: string): Layer =>
+      new Conv1DTranspose({ filters: F, kernelSize: K, strides: s, dilationRate: d, padding, outputPadding, useBias: bias !== null, activation: activation as never, name });
+    // ONNX's output is input step t's tap j at t·s + j·d − head, (T − 1)·s + output_padding + span − head − tail
+    // steps: a Keras geometry with the same three constants (transposeGeometry, the exporter's) is the same for every T.
+    for (const padding of ['valid', 'same'] as const) {
+      for (const outputPadding of [null, ...range(0, s)]) {
+        let g: { head: number; tail: number; outputPadding: number };
+        try {
+          g = transposeGeometry(layerWith(padding, outputPadding)('probe', 'linear') as Conv1DTranspose);
+        } catch (e) {
+          if (e instanceof RangeError) continue;
+          throw e;
+        }
+        if (g.head === head && g.tail === tail && g.outputPadding === op) return asNcw(layerNode(n, 'conv1d_transpose', layerWith(padding, outputPadding), weights, xr, 'linear'));
+      }
+    }
+    // Otherwise 'valid' (nothing cut) with the extra steps ONNX keeps at the end, then the pads cut by a Cropping1D.
+    const extra = Math.max(op - tail, 0);
+    if (extra >= s) throw new Unsupported(`${label}: output_padding ${op} with pads [${head}, ${tail}] at stride ${s} (rnnkit's outputPadding stays below strides)`);
+    const y = layerNode(n, 'conv1d_transpose', layerWith('valid', extra), weights, xr, null);
+    const cropping: [number, number] = [head, Math.max(tail - op, 0)];
+    return asNcw(layerNode(null, 'cropping1d', (name) => new Cropping1D({ cropping, name }), [], y));
+  }
+
+  function pool(n: NodeData, x: Val): Val {
+    const label = nodeLabel(n);
+    const max = n.opType === 'MaxPool';
+    if (max && n.outputs[1] !== undefined && n.outputs[1] !== '' && (uses.get(n.outputs[1]) ?? 0) > 0) throw new Unsupported(`${label}: its Indices output is used`);
+    let xr = ncw(n, x);
+    if (attrInts(n, 'kernel_shape') === null) throw new ModelFormatError(`${where}: ${label}: no kernel_shape`);
+    const K = one(n, 'kernel_shape', 1, 1);
+    const s = one(n, 'strides', 1, 1);
+    if (max && one(n, 'dilations', 1, 1) !== 1) throw new Unsupported(`${label}: dilations ${one(n, 'dilations', 1, 1)} (rnnkit's pooling windows are contiguous)`);
+    const includePad = !max && attrInt(n, 'count_include_pad', 0) !== 0;
+    const { autoPad, pads } = padsOf(n);
+    const T = xr.shape[1] ?? null;
+    if (attrInt(n, 'ceil_mode', 0) !== 0) {
+      // ceil_mode adds a last window running past the end; only where the division is exact is that nothing.
+      const exact = s === 1 || (T !== null && autoPad === 'NOTSET' && (T + pads[0] + pads[1] - K) % s === 0);
+      if (!exact) throw new Unsupported(`${label}: ceil_mode 1 at stride ${s}${T === null ? ' on a sequence of open length' : ''} (a last partial window rnnkit's ${max ? 'MaxPooling1D' : 'AveragePooling1D'} does not take)`);
+    }
+    let padding: 'valid' | 'same';
+    if (includePad && (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') && K > 1) {
+      throw new Unsupported(`${label}: count_include_pad 1 with auto_pad ${autoPad} (rnnkit's 'same' averages the real steps only, and the pads depend on the length)`);
+    }
+    if (includePad && autoPad === 'NOTSET' && (pads[0] > 0 || pads[1] > 0)) {
+      // Counting the pads as zeros is padding with zeros, then averaging whole windows.
+      xr = zeroPad(pads, xr);
+      padding = 'valid';
+    } else {
+      const pm = padMode(n, K, s, false);
+      if (pm.mode === 'pad') {
+        throw new Unsupported(
+          `${label}: pads [${pm.pads.join(', ')}] with kernel ${K} and stride ${s}: rnnkit's 'same' pads floor / ceil of (kernel − 1) at stride 1 only, and ${max ? 'a maximum over padding is not a maximum over zeros' : 'count_include_pad 0 averages the real steps only'}`,
+        );
+      }
+      padding = pm.mode === 'causal' ? 'valid' : pm.mode;
+    }
+    const make = (name: string): Layer => (max ? new MaxPooling1D({ poolSize: K, strides: s, padding, name }) : new AveragePooling1D({ poolSize: K, strides: s, padding, name }));
+    return asNcw(layerNode(n, max ? 'max_pooling1d' : 'average_pooling1d', make, [], xr));
+  }
+
+  /** GlobalAveragePool / GlobalMaxPool of [B, C, T]: [B, C, 1], a global pooling layer with keepdims. */
+  function globalPool(n: NodeData, x: Val): Val {
+    const xr = ncw(n, x);
+    const max = n.opType === 'GlobalMaxPool';
+    const make = (name: string): Layer => (max ? new GlobalMaxPooling1D({ keepdims: true, name }) : new GlobalAveragePooling1D({ keepdims: true, name }));
+    return asNcw(layerNode(n, max ? 'global_max_pooling1d' : 'global_average_pooling1d', make, [], xr));
+  }
+
+  /** ReduceMean / ReduceMax over the time axis of a sequence: global pooling (keepdims as the op). */
+  function reduceTime(n: NodeData, x: Val, axesV: Val | undefined): Val | null {
+    if (!isTensor(x) || x.perm.length !== 3 || x.ref.shape.length !== 3) return null;
+    const a = reducedAxis(n, x, axesV);
+    if (a === null || x.perm[a] !== 1) return null;
+    const keep = attrInt(n, 'keepdims', 1) !== 0;
+    const max = n.opType === 'ReduceMax';
+    if (!max && !keep) return null; // the mean without keepdims: the 'gap' node, as before
+    const make = (name: string): Layer => (max ? new GlobalMaxPooling1D({ keepdims: keep, name }) : new GlobalAveragePooling1D({ keepdims: keep, name }));
+    const y = layerNode(n, max ? 'global_max_pooling1d' : 'global_average_pooling1d', make, [], x.ref);
+    return { k: 'tensor', ref: y, perm: keep ? x.perm : x.perm.filter((_, k) => k !== a).map((p) => (p > 1 ? p - 1 : p)) };
+  }
+
+  /** Whether the tensor's elements lie in ONNX's order (its axes of size > 1 in rnnkit's order). */
+  function sameOrder(x: TensorVal): boolean {
+    const big = x.perm.filter((a) => x.ref.shape[a] !== 1);
+    return big.every((a, k) => k === 0 || a > big[k - 1]!);
+  }
+
+  /** Flatten (axis 1) or Reshape to [batch, ...rest]: rnnkit's Flatten or Reshape on the tensor in ONNX's element order. */
+  function reshapeTo(n: NodeData, x: TensorVal, rest: number[]): Val {
+    const R = x.perm.length;
+    const ident = range(0, R);
+    const src = sameOrder(x) ? x.ref : arrange(n, x, ident);
+    const onnxDims = x.perm.map((a) => x.ref.shape[a] ?? null);
+    // 0 copies the ONNX input's size (allowzero 0, checked by the caller).
+    const target = rest.map((d, k) => {
+      if (d !== 0) return d;
+      const v = onnxDims[k + 1];
+      if (typeof v !== 'number') throw new Unsupported(`${nodeLabel(n)}: a 0 (copy) at axis ${k + 1}, whose size is open`);
+      return v;
+    });
+    if (target.length === 1 && target[0] === -1) {
+      if (R === 2) return { k: 'tensor', ref: src, perm: [0, 1] };
+      return { k: 'tensor', ref: layerNode(n, 'flatten', (name) => new Flatten({ name }), [], src), perm: [0, 1] };
+    }
+    const y = layerNode(n, 'reshape', (name) => new Reshape({ targetShape: target, name }), [], src);
+    return { k: 'tensor', ref: y, perm: range(0, target.length + 1) };
+  }
+
+  /** Pad of a sequence along its time axis only, with zeros (negative pads crop): ZeroPadding1D or Cropping1D. */
+  function pad(n: NodeData, x: Val, ins: (Val | undefined)[]): Val {
+    const label = nodeLabel(n);
+    const a = attrOf(n, 'mode');
+    const mode = a === undefined ? 'constant' : a.type === 'string' ? a.value : '?';
+    if (mode !== 'constant') throw new Unsupported(`${label}: mode '${mode}' (only zero padding, 'constant' with 0)`);
+    let pads: number[];
+    let value = 0;
+    if (opset < 11) {
+      pads = [...(attrInts(n, 'pads') ?? [])];
+      value = attrFloat(n, 'value', 0);
+    } else {
+      if (n.attributes.has('pads') || n.attributes.has('value')) throw new Unsupported(`${label}: attributes pads / value at opset ${opset} (inputs since opset 11)`);
+      const p = ins[1];
+      if (p?.k !== 'const') throw new Unsupported(`${label}: pads that are not a constant`);
+      pads = [...p.c.data];
+      const v = ins[2];
+      if (v !== undefined) {
+        if (v.k !== 'const' || v.c.data.length !== 1) throw new Unsupported(`${label}: a constant_value that is not one constant`);
+        value = v.c.data[0]!;
+      }
+      if (ins[3] !== undefined) throw new Unsupported(`${label}: input axes`);
+    }
+    if (value !== 0) throw new Unsupported(`${label}: padding value ${value} (rnnkit's ZeroPadding1D pads with 0)`);
+    if (!isTensor(x) || x.perm.length !== 3 || x.ref.shape.length !== 3 || pads.length !== 6) throw new Unsupported(`${label}: a Pad of something other than a [batch, steps, features] sequence (in any axis order)`);
+    const t = x.perm.indexOf(1);
+    if (pads.some((p, k) => k % 3 !== t && p !== 0)) throw new Unsupported(`${label}: pads [${pads.join(', ')}] along axes other than time (rnnkit pads steps only)`);
+    const [pb, pa] = [pads[t]!, pads[t + 3]!];
+    if (![pb, pa].every((p) => Number.isSafeInteger(p) && Math.abs(p) <= 2 ** 20)) throw new ModelFormatError(`${where}: ${label}: pads [${pads.join(', ')}]`);
+    if (pb === 0 && pa === 0) return x;
+    if (pb >= 0 && pa >= 0) checkStepBytes(n, pb + pa, x.ref);
+    if (pb >= 0 && pa >= 0) return { k: 'tensor', ref: layerNode(n, 'zero_padding1d', (name) => new ZeroPadding1D({ padding: [pb, pa], name }), [], x.ref), perm: x.perm };
+    if (pb <= 0 && pa <= 0) return { k: 'tensor', ref: layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping: [-pb, -pa], name }), [], x.ref), perm: x.perm };
+    throw new Unsupported(`${label}: pads [${pb}, ${pa}] along time, one negative (a crop) and one positive`);
+  }
+
   for (const f of fusions) {
     const at = order.get(f.at)!;
     for (const n of m.graph.nodes) {
@@ -1983,7 +2478,19 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const val = vals.get(v.name);
     if (val === undefined) throw new ModelFormatError(`${where}: graph output '${v.name}' is made by no node`);
     if (val.k === 'bad') continue;
-    if (val.k === 'tensor') outputs.push(val.ref);
+    if (val.k === 'tensor') {
+      // Batch-first outputs keep ONNX's axis order (a Permute layer) where rnnkit can move the axes;
+      // where an open axis would move ([B, C, T] with T open), they come channels-last, as the inputs.
+      let ref = val.ref;
+      if (val.perm[0] === 0 && !sameOrder(val)) {
+        try {
+          ref = arrange(null, val, range(0, val.perm.length));
+        } catch (e) {
+          if (!(e instanceof Unsupported || e instanceof ChannelsFirst)) throw e;
+        }
+      } else if (val.perm[0] === 0 && val.perm.some((a, k) => a !== k)) ref = materializeOrder(val);
+      outputs.push(ref);
+    }
     else if (val.k === 'unit') {
       try {
         outputs.push(materialize(null, val).ref);
@@ -1997,6 +2504,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
   if (problems.length > 0) throw new OnnxImportError(where, problems);
   return build(m, where, o, ir, outputs);
+
+  /** A tensor whose elements are in ONNX's order but whose size-1 axes sit elsewhere: a Reshape to ONNX's shape. */
+  function materializeOrder(v: TensorVal): Ref {
+    const dims = v.perm.slice(1).map((a) => v.ref.shape[a] ?? -1);
+    if (dims.filter((d) => d === -1).length > 1) return v.ref;
+    const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: dims, x: v.ref };
+    ir.push(node);
+    return port(node, 'y', [null, ...v.perm.slice(1).map((a) => v.ref.shape[a]!)]);
+  }
 }
 
 class Unsupported extends Error {}
@@ -2069,6 +2585,13 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
   }
   const nodes = ir.filter((n) => live.has(n));
   const maskProblems = nodes.flatMap((n) => {
+    if (n.kind === 'gap' || n.kind === 'layer') {
+      // The ONNX graph pools / convolves every step; rnnkit's global pooling leaves masked steps out
+      // (and the step layers refuse masks): a masked input would give other numbers, so it is refused.
+      const src = maskSource(n.x);
+      if (src !== null && src.maskZero) return [`${n.name}: reads the masked output of ${src.kind === 'embedding' ? 'Embedding' : 'Masking'} '${src.name}' (the ONNX graph uses every step; rnnkit's layer would not)`];
+      return [];
+    }
     if (n.kind !== 'rec') return [];
     const u = used.get(n) ?? new Set();
     if (n.masked !== null && u.has('seq0') && u.has('seqk0')) return [`${n.op} '${n.name}': its masked sequence is used both with zeros and with repeated states past each row's length`];
@@ -2121,6 +2644,8 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return new RepeatVector({ n: n.n, name: n.name });
       case 'gap':
         return new GlobalAveragePooling1D({ name: n.name });
+      case 'layer':
+        return n.make(n.name, n.activation ?? 'linear');
       case 'rec': {
         const c = configs.get(n)!;
         const common = { units: n.H, activation: n.activation as never, useBias: n.dirs[0]!.bias !== null, returnSequences: c.returnSequences, returnState: c.returnState, goBackwards: n.reverse, ...(n.D === 1 && c.zeroOutputForMask ? { zeroOutputForMask: true } : {}) };
@@ -2144,6 +2669,8 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         return [new Tensor(n.kernel, [n.inDim, n.units]), ...(n.bias === null ? [] : [new Tensor(n.bias, [n.units])])];
       case 'embedding':
         return [new Tensor(n.table, [n.vocab, n.dim])];
+      case 'layer':
+        return n.weights;
       case 'layernorm':
         return [...(n.gamma === null ? [] : [new Tensor(n.gamma, [n.units])]), ...(n.beta === null ? [] : [new Tensor(n.beta, [n.units])])];
       case 'affine':
