@@ -256,6 +256,69 @@ describe('Keras 3 .keras files', () => {
     await refuses(rezipBytes(withOp((_, lstm) => (lstm.inbound_nodes[0] = { args: [ref('not_equal', [null, 6], 'bool')], kwargs: {} }))), /uses the output of the NotEqual op 'not_equal' as an input/);
   });
 
+  it("reads Keras 3's Add, Subtract and Multiply ops on two tensors (x + attn in a transformer block) as the merge layers, and refuses other ops, constants and masked operands", async () => {
+    // Keras 3 writes `x = x + attn` on Keras tensors as an op entry (module keras.src.ops.numpy,
+    // class Add) called on two positional tensors. Published Keras 3.8–3.14 transformer
+    // regressors (e.g. Niveditha79/Transformers_Model transformer_model.keras,
+    // piyushnitkkr/ai-stock-predictor transformer_model.keras) were refused: "2 positional
+    // arguments; rnnkit layers take their inputs as the first only".
+    setSeed(12);
+    const x = input({ shape: [5, 4], name: 'input_layer' });
+    const normed = layers.layerNormalization({ name: 'layer_normalization' }).apply(x) as SymbolicTensor;
+    const attn = layers.multiHeadAttention({ numHeads: 2, keyDim: 3, name: 'multi_head_attention' }).apply([normed, normed]) as SymbolicTensor;
+    const res = layers.add({ name: 'add' }).apply([attn, x]) as SymbolicTensor;
+    const ff = layers.dense({ units: 4, activation: 'tanh', name: 'dense' }).apply(res) as SymbolicTensor;
+    const diff = layers.subtract({ name: 'subtract' }).apply([ff, res]) as SymbolicTensor;
+    const gated = layers.multiply({ name: 'multiply' }).apply([diff, ff]) as SymbolicTensor;
+    const out = layers.dense({ units: 2, name: 'dense_1' }).apply(layers.globalAveragePooling1d({ name: 'global_average_pooling1d' }).apply(gated) as SymbolicTensor) as SymbolicTensor;
+    const plain = await saveKerasFile(graphModel({ inputs: x, outputs: out }), null, { date: new Date(0) });
+    type Entry = { class_name: string; name: string; module?: string; config: Record<string, unknown>; inbound_nodes: { args: unknown[]; kwargs: Record<string, unknown> }[] };
+    // Each merge layer written as Keras 3 writes the operator: its list argument spread into two.
+    const asOps = (edit: (all: Entry[]) => void = () => undefined) => {
+      const members = unzipSync(plain);
+      const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+      for (const l of c.config.layers as Entry[]) {
+        if (!['Add', 'Subtract', 'Multiply'].includes(l.class_name)) continue;
+        l.module = 'keras.src.ops.numpy';
+        l.config = { name: l.name };
+        l.inbound_nodes = l.inbound_nodes.map((n) => ({ args: n.args[0] as unknown[], kwargs: {} }));
+      }
+      edit(c.config.layers as Entry[]);
+      members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      return zipSync(members as Zippable);
+    };
+    const xs = tensor(Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.sin(i * 0.7) * 2), [2, 5, 4]);
+    const want = Array.from(((await loadModel({ kerasFile: plain })).predict(xs) as Tensor).data);
+    const got = Array.from(((await loadModel({ kerasFile: asOps() })).predict(xs) as Tensor).data);
+    assert.deepEqual(got, want);
+    const opOf = (all: Entry[], name: string) => all.find((l) => l.name === name)!;
+    // A constant operand (a positional encoding added to the input): refused, not dropped.
+    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = { class_name: '__tensor__', config: { value: [[[0.5]]], dtype: 'float32' } })), /the Keras 3 op 'Add' .* has a constant operand/);
+    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = 2)), /the Keras 3 op 'Add' .* has an operand that is not a Keras tensor/);
+    // Any other op, even one named as an rnnkit layer: refused by name.
+    await refuses(asOps((all) => (opOf(all, 'multiply').class_name = 'Maximum')), /the Keras 3 op 'Maximum' .* is not supported; rnnkit reads Add, Subtract and Multiply/);
+    await refuses(asOps((all) => Object.assign(opOf(all, 'global_average_pooling1d'), { module: 'keras.src.ops.numpy', class_name: 'GetItem' })), /the Keras 3 op 'GetItem' .* is not supported/);
+    // Tensors of different ranks: numpy aligns them at the right, Keras's merge layers at the left.
+    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = { class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: ['dense_1', 0, 0] } })), /ranks 3 and 2 is not supported/);
+  });
+
+  it('refuses a Keras 3 op given a tensor that may carry a step mask: Keras drops the mask there, the merge layers keep it', async () => {
+    setSeed(13);
+    const tokens = input({ shape: [6], name: 'input_layer' });
+    const emb = layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true, name: 'embedding' }).apply(tokens) as SymbolicTensor;
+    const proj = layers.dense({ units: 4, name: 'dense' }).apply(emb) as SymbolicTensor;
+    const sum = layers.add({ name: 'add' }).apply([emb, proj]) as SymbolicTensor;
+    const h = layers.lstm({ units: 3, name: 'lstm' }).apply(sum) as SymbolicTensor;
+    const members = unzipSync(await saveKerasFile(graphModel({ inputs: tokens, outputs: h }), null, { date: new Date(0) }));
+    const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+    const add = (c.config.layers as { class_name: string; module?: string; inbound_nodes: { args: unknown[] }[] }[]).find((l) => l.class_name === 'Add')!;
+    add.module = 'keras.src.ops.numpy';
+    add.inbound_nodes = add.inbound_nodes.map((n) => ({ args: n.args[0] as unknown[], kwargs: {} }));
+    members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+    // With the layer, the LSTM skips padded steps; with the op (Keras), it would run over them.
+    await refuses(zipSync(members as Zippable), /the Keras 3 op 'add' is given a tensor that may carry a step mask/);
+  });
+
   it('reads an HDF5 full-model file saved under a .keras name as the .h5 file it is, as tf.keras 2 does', async () => {
     // tf.keras 2.12's model.save('bilstm_model.keras', save_format='h5') (a published
     // HuynhAnhDuy/carcinogenicity_predictor model) was refused: 'no end-of-central-directory record'.
