@@ -319,6 +319,32 @@ describe('Keras 3 .keras files', () => {
     await refuses(zipSync(members as Zippable), /the Keras 3 op 'add' is given a tensor that may carry a step mask/);
   });
 
+  it("reads Keras 3's mask: [null, …] that Layer.__call__ saves for a list-taking layer on unmasked inputs (Attention)", async () => {
+    // Published Keras 3.9 CNN-BiLSTM-attention models (pholispher/Modeling cnn_lstm_model.keras)
+    // write Attention()([q, v, k]) with kwargs {mask: [null, null, null]}; rnnkit refused it:
+    // "mask: expected a tensor reference [layer, node, tensor], got null".
+    setSeed(14);
+    const x = input({ shape: [5, 3], name: 'input_layer' });
+    const q = layers.dense({ units: 4, name: 'dense' }).apply(x) as SymbolicTensor;
+    const v = layers.dense({ units: 4, name: 'dense_1' }).apply(x) as SymbolicTensor;
+    const att = layers.attention({ name: 'attention' }).apply([q, v, q]) as SymbolicTensor;
+    const out = layers.dense({ units: 2, name: 'dense_2' }).apply(layers.globalAveragePooling1d({ name: 'global_average_pooling1d' }).apply(att) as SymbolicTensor) as SymbolicTensor;
+    const plain = await saveKerasFile(graphModel({ inputs: x, outputs: out }), null, { date: new Date(0) });
+    const withMask = (mask: unknown) => {
+      const members = unzipSync(plain);
+      const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+      const a = (c.config.layers as { class_name: string; inbound_nodes: { kwargs: Record<string, unknown> }[] }[]).find((l) => l.class_name === 'Attention')!;
+      a.inbound_nodes[0]!.kwargs = { ...a.inbound_nodes[0]!.kwargs, training: false, mask };
+      members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      return zipSync(members as Zippable);
+    };
+    const xs = tensor(Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.cos(i * 0.9)), [2, 5, 3]);
+    const want = Array.from(((await loadModel({ kerasFile: plain })).predict(xs) as Tensor).data);
+    assert.deepEqual(Array.from(((await loadModel({ kerasFile: withMask([null, null, null]) })).predict(xs) as Tensor).data), want);
+    // A list naming a tensor is an explicit mask: still checked (and refused here).
+    await refuses(withMask([{ class_name: '__keras_tensor__', config: { shape: [null, 5], dtype: 'bool', keras_history: ['input_layer', 0, 0] } }, null, null]), /mask/);
+  });
+
   it('reads an HDF5 full-model file saved under a .keras name as the .h5 file it is, as tf.keras 2 does', async () => {
     // tf.keras 2.12's model.save('bilstm_model.keras', save_format='h5') (a published
     // HuynhAnhDuy/carcinogenicity_predictor model) was refused: 'no end-of-central-directory record'.

@@ -481,6 +481,9 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   const inputMasks: [number, Ref][] = [];
   for (const [key, v] of Object.entries(kwargs)) {
     if (v === null || v === undefined || keywordInputs.includes(key)) continue;
+    // Keras 3 fills a list-taking layer's `mask` with its inputs' masks (Layer.__call__ step 6)
+    // and saves it: an Attention on unmasked [query, value] is written with mask: [null, null].
+    if (key === 'mask' && Array.isArray(v) && v.length > 0 && v.every((m) => m === null)) continue;
     const name = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
     if (refused[name] !== undefined) throw new ModelFormatError(`${at}: call argument '${key}' of ${layer.where}: ${refused[name]}`);
     // Keras 3 passes each input's mask as <input>_mask (Layer.__call__ step 6): checked like `mask`.
