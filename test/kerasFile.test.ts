@@ -292,9 +292,10 @@ describe('Keras 3 .keras files', () => {
     const got = Array.from(((await loadModel({ kerasFile: asOps() })).predict(xs) as Tensor).data);
     assert.deepEqual(got, want);
     const opOf = (all: Entry[], name: string) => all.find((l) => l.name === name)!;
-    // A constant operand (a positional encoding added to the input): refused, not dropped.
-    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = { class_name: '__tensor__', config: { value: [[[0.5]]], dtype: 'float32' } })), /the Keras 3 op 'Add' .* has a constant operand/);
-    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = 2)), /the Keras 3 op 'Add' .* has an operand that is not a Keras tensor/);
+    // A constant operand is read only as a float32 shift (next test); anything else is refused, not dropped.
+    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = { class_name: '__tensor__', config: { value: [[[0.5]]], dtype: 'float64' } })), /the Keras 3 op 'Add' .* has a constant operand: its dtype is "float64"/);
+    await refuses(asOps((all) => (opOf(all, 'multiply').inbound_nodes[0]!.args[1] = 2)), /the Keras 3 op 'Multiply' .* has a constant operand: Multiply is not a shift/);
+    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = 'x')), /the Keras 3 op 'Add' .* has an operand that is not a Keras tensor/);
     // Any other op, even one named as an rnnkit layer: refused by name.
     await refuses(asOps((all) => (opOf(all, 'multiply').class_name = 'Maximum')), /the Keras 3 op 'Maximum' .* is not supported; rnnkit reads Add, Subtract and Multiply/);
     await refuses(asOps((all) => Object.assign(opOf(all, 'global_average_pooling1d'), { module: 'keras.src.ops.numpy', class_name: 'GetItem' })), /the Keras 3 op 'GetItem' .* is not supported/);
@@ -317,6 +318,51 @@ describe('Keras 3 .keras files', () => {
     members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
     // With the layer, the LSTM skips padded steps; with the op (Keras), it would run over them.
     await refuses(zipSync(members as Zippable), /the Keras 3 op 'add' is given a tensor that may carry a step mask/);
+  });
+
+  it("reads Keras 3's x + c, c + x and x - c with c a float32 constant or a number (x + positional_encoding) exactly, and refuses other constant forms", async () => {
+    // Published Keras 3.9 transformer regressors add a fixed positional encoding to the input:
+    // an Add op whose second operand is a __tensor__ (Asif3359/dengu_out_break_final_capstone
+    // models/transformer_model.keras, danisharain12/Scotland-Birth-rate-Forecasting-
+    // transformer_model.keras). rnnkit refused: "2 positional arguments".
+    setSeed(15);
+    const x = input({ shape: [3, 2], name: 'input_layer' });
+    const out = layers.dense({ units: 2, name: 'dense' }).apply(x) as SymbolicTensor;
+    const plain = await saveKerasFile(graphModel({ inputs: x, outputs: out }), null, { date: new Date(0) });
+    const ref = { class_name: '__keras_tensor__', config: { shape: [null, 3, 2], dtype: 'float32', keras_history: ['input_layer', 0, 0] } };
+    const withOp = (op: string, args: unknown[], nodes = 1) => {
+      const members = unzipSync(plain);
+      const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+      const list = c.config.layers as { class_name: string; name: string; inbound_nodes: { args: unknown[] }[] }[];
+      const dense = list.find((l) => l.class_name === 'Dense')!;
+      const entry = { module: 'keras.src.ops.numpy', class_name: op, config: { name: 'add' }, registered_name: op, name: 'add', inbound_nodes: Array.from({ length: nodes }, () => ({ args, kwargs: {} })) };
+      list.splice(list.indexOf(dense), 0, entry as never);
+      dense.inbound_nodes = [{ args: [{ ...ref, config: { ...ref.config, keras_history: ['add', 0, 0] } }] }];
+      members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      return zipSync(members as Zippable);
+    };
+    const c3 = [[[0.25, -1.5], [0.1, 2.75], [-0.3, 0.7]]];
+    const constant = (value: unknown, dtype = 'float32') => ({ class_name: '__tensor__', config: { value, dtype } });
+    const xs = Array.from({ length: 2 * 3 * 2 }, (_, i) => Math.sin(i * 1.3) * 3);
+    const plainModel = await loadModel({ kerasFile: plain });
+    // What Keras computes: x ± c in float32, then the Dense.
+    const expect = async (bytes: Uint8Array, shifted: (v: number, i: number) => number) => {
+      const got = ((await loadModel({ kerasFile: bytes })).predict(tensor(xs, [2, 3, 2])) as Tensor).data;
+      const want = (plainModel.predict(tensor(xs.map((v, i) => Math.fround(shifted(Math.fround(v), i))), [2, 3, 2])) as Tensor).data;
+      assert.deepEqual(Array.from(got), Array.from(want));
+    };
+    const cAt = (i: number) => Math.fround(c3[0]![Math.floor(i / 2) % 3]![i % 2]!);
+    await expect(withOp('Add', [ref, constant(c3)]), (v, i) => v + cAt(i));
+    await expect(withOp('Add', [constant(c3), ref]), (v, i) => v + cAt(i));
+    await expect(withOp('Subtract', [ref, constant(c3)]), (v, i) => v - cAt(i));
+    await expect(withOp('Add', [ref, 0.1]), (v) => v + Math.fround(0.1));
+    // A per-feature constant broadcasts over the steps, as numpy broadcasts it.
+    await expect(withOp('Add', [ref, constant([[[2.5, -0.5]]])]), (v, i) => v + (i % 2 === 0 ? 2.5 : -0.5));
+    await refuses(withOp('Subtract', [constant(c3), ref]), /constant operand: c - x is not a shift/);
+    await refuses(withOp('Multiply', [ref, constant(c3)]), /constant operand: Multiply is not a shift/);
+    await refuses(withOp('Add', [ref, constant(c3, 'float64')]), /constant operand: its dtype is "float64", not float32/);
+    await refuses(withOp('Add', [ref, constant(c3)], 2), /constant operand: the op is called 2 times/);
+    await refuses(withOp('Add', [ref, constant([[[1, 2, 3]]])]), /does not broadcast/);
   });
 
   it("reads Keras 3's mask: [null, …] that Layer.__call__ saves for a list-taking layer on unmasked inputs (Attention)", async () => {

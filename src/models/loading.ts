@@ -218,10 +218,10 @@ const KERAS_OP_MERGES: Readonly<Record<string, string>> = table({ Add: 'Add', Su
  * two positional tensors. Transformer blocks write their residual connections so. Each
  * call of Add, Subtract or Multiply on two tensors of the same rank is read as rnnkit's
  * merge layer of that name: for equal ranks numpy's broadcast and the merge layers' agree.
- * Any other op, or an operand that is a constant (a positional encoding added to the
- * input) or a number, is refused: reading an op by a layer's name could compute
- * something else. (A NotEqual op, an Embedding's mask, is read by notEqualZeroCalls.)
- * Returns the layer entry to read in its place, or null when `l` is no op.
+ * A tensor plus or minus a float32 constant or a number (`x + positional_encoding`) is
+ * read by constantShift. Any other op or operand is refused: reading an op by a layer's
+ * name could compute something else. (A NotEqual op, an Embedding's mask, is read by
+ * notEqualZeroCalls.) Returns the layer entry to read in its place, or null when `l` is no op.
  */
 function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, at: string): KerasLayerJSON | null {
   if (typeof l?.module !== 'string' || !l.module.startsWith('keras.src.ops')) return null;
@@ -230,6 +230,8 @@ function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, 
   if (merge === undefined) throw new ModelFormatError(`${at}: ${what} is not supported; rnnkit reads Add, Subtract and Multiply of two tensors (x + y, x - y, x * y)`);
   const nodes = l.inbound_nodes ?? [];
   if (!Array.isArray(nodes) || nodes.length === 0) throw new ModelFormatError(`${at}: ${what} has no inbound nodes`);
+  const shift = constantShift(l.class_name, nodes, name, what, at);
+  if (shift !== null) return shift;
   const calls = nodes.map((n, k) => {
     const d = n as { args?: unknown; kwargs?: unknown };
     const kw = d?.kwargs;
@@ -237,7 +239,7 @@ function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, 
     if (!Array.isArray(d?.args) || d.args.length !== 2) throw new ModelFormatError(`${at}: inbound node ${k}: ${what} must take two tensors, got ${show(d?.args)?.slice(0, 80)}`);
     const ranks = d.args.map((a) => {
       const cls = (a as { class_name?: unknown } | null)?.class_name;
-      if (cls === '__tensor__') throw new ModelFormatError(`${at}: inbound node ${k}: ${what} has a constant operand (a fixed tensor, such as a positional encoding added to the input), which rnnkit does not support`);
+      if (cls === '__tensor__' || typeof a === 'number') throw new ModelFormatError(`${at}: inbound node ${k}: ${what} has a constant operand; rnnkit reads one only as x + c, c + x or x - c (c a float32 constant or a number) in an op called once`);
       if (asRef(a, at) === null) throw new ModelFormatError(`${at}: inbound node ${k}: ${what} has an operand that is not a Keras tensor (${show(a)?.slice(0, 60)}); rnnkit reads it only on two tensors`);
       const shape = (a as { config?: { shape?: unknown } }).config?.shape;
       return Array.isArray(shape) ? shape.length : null;
@@ -246,6 +248,50 @@ function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, 
     return { args: [d.args], kwargs: {} };
   });
   return { class_name: merge, config: { name }, inbound_nodes: calls };
+}
+
+/**
+ * `x + c`, `c + x` or `x - c` with c a constant (a `__tensor__`, such as a positional
+ * encoding added to the input, or a number): read as Normalization({axis, mean: ∓c,
+ * variance: 1}) over the trailing axes c spans, which computes (x - mean) / max(√1, 1e-7):
+ * in float32 exactly x + c (negation and division by 1 are exact), with c broadcast as numpy
+ * broadcasts it (aligned right; c's leading unit axes dropped). Only a float32 constant (a
+ * float64 one would make Keras add in float64) and only an op called once (one layer holds
+ * one constant). Returns null when neither operand is a constant.
+ */
+function constantShift(op: string, nodes: unknown[], name: string, what: string, at: string): KerasLayerJSON | null {
+  const isConstant = (a: unknown) => typeof a === 'number' || (a as { class_name?: unknown } | null)?.class_name === '__tensor__';
+  const args = (nodes[0] as { args?: unknown } | null)?.args;
+  if (!Array.isArray(args) || !args.some(isConstant)) return null;
+  const fail = (why: string): never => {
+    throw new ModelFormatError(`${at}: ${what} has a constant operand: ${why}; rnnkit reads one only as x + c, c + x or x - c (c a float32 constant or a number) in an op called once`);
+  };
+  if (nodes.length !== 1) fail(`the op is called ${nodes.length} times`);
+  const kw = (nodes[0] as { kwargs?: unknown }).kwargs;
+  if (kw !== undefined && kw !== null && (typeof kw !== 'object' || Object.keys(kw).length > 0)) fail('it has keyword arguments');
+  if (args.length !== 2 || args.every(isConstant)) fail('it must take one tensor and one constant');
+  const at0 = isConstant(args[0]);
+  if (op !== 'Add' && !(op === 'Subtract' && !at0)) fail(`${op === 'Subtract' ? 'c - x' : op} is not a shift`);
+  const [c, x] = at0 ? [args[0], args[1]] : [args[1], args[0]];
+  if (asRef(x, at) === null) fail(`the other operand is not a Keras tensor (${show(x)?.slice(0, 60)})`);
+  let value: unknown;
+  if (typeof c === 'number') value = c;
+  else {
+    const cfg = (c as { config?: { value?: unknown; dtype?: unknown } }).config;
+    if (cfg?.dtype !== 'float32') fail(`its dtype is ${show(cfg?.dtype)}, not float32`);
+    value = cfg!.value;
+  }
+  // Numpy broadcasting aligns c at the right: its leading unit axes change nothing.
+  while (Array.isArray(value) && value.length === 1 && Array.isArray(value[0])) value = value[0];
+  let rank = 0;
+  for (let v = value; Array.isArray(v); v = v[0]) rank++;
+  const negate = (v: unknown): unknown => (Array.isArray(v) ? v.map(negate) : typeof v === 'number' ? -v : v);
+  return {
+    class_name: 'Normalization',
+    // mean and variance are checked (finite, rectangular, broadcastable to the kept axes) by the layer.
+    config: { name, axis: rank === 0 ? -1 : Array.from({ length: rank }, (_, i) => i - rank), mean: op === 'Add' ? negate(value) : value, variance: 1, invert: false },
+    inbound_nodes: [{ args: [x], kwargs: {} }],
+  };
 }
 
 function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Model {
@@ -344,7 +390,7 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
         const ins = call.inputs.map((r) => tensorOf(r, at));
         const states = call.states.map((r) => tensorOf(r, at));
         if (ins.some((t) => t === undefined) || states.some((t) => t === undefined)) break;
-        if (ops.has(p.layer.name) && ins[0]!.rank !== ins[1]!.rank) throw new ModelFormatError(`${at}: the Keras 3 op '${p.layer.name}' on tensors of ranks ${ins[0]!.rank} and ${ins[1]!.rank} is not supported (numpy broadcasting aligns them differently from Keras's merge layers)`);
+        if (ops.has(p.layer.name) && ins.length === 2 && ins[0]!.rank !== ins[1]!.rank) throw new ModelFormatError(`${at}: the Keras 3 op '${p.layer.name}' on tensors of ranks ${ins[0]!.rank} and ${ins[1]!.rank} is not supported (numpy broadcasting aligns them differently from Keras's merge layers)`);
         const outs = applyCall(p.layer, ins as SymbolicTensor[], states as SymbolicTensor[], call.args, at);
         const list = made.get(p.layer.name) ?? [];
         list.push(outs);
