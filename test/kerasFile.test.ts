@@ -256,6 +256,141 @@ describe('Keras 3 .keras files', () => {
     await refuses(rezipBytes(withOp((_, lstm) => (lstm.inbound_nodes[0] = { args: [ref('not_equal', [null, 6], 'bool')], kwargs: {} }))), /uses the output of the NotEqual op 'not_equal' as an input/);
   });
 
+  it("reads Keras 3's Add, Subtract and Multiply ops on two tensors (x + attn in a transformer block) as the merge layers, and refuses other ops, constants and masked operands", async () => {
+    // Keras 3 writes `x = x + attn` on Keras tensors as an op entry (module keras.src.ops.numpy,
+    // class Add) called on two positional tensors. Published Keras 3.8–3.14 transformer
+    // regressors (e.g. Niveditha79/Transformers_Model transformer_model.keras,
+    // piyushnitkkr/ai-stock-predictor transformer_model.keras) were refused: "2 positional
+    // arguments; rnnkit layers take their inputs as the first only".
+    setSeed(12);
+    const x = input({ shape: [5, 4], name: 'input_layer' });
+    const normed = layers.layerNormalization({ name: 'layer_normalization' }).apply(x) as SymbolicTensor;
+    const attn = layers.multiHeadAttention({ numHeads: 2, keyDim: 3, name: 'multi_head_attention' }).apply([normed, normed]) as SymbolicTensor;
+    const res = layers.add({ name: 'add' }).apply([attn, x]) as SymbolicTensor;
+    const ff = layers.dense({ units: 4, activation: 'tanh', name: 'dense' }).apply(res) as SymbolicTensor;
+    const diff = layers.subtract({ name: 'subtract' }).apply([ff, res]) as SymbolicTensor;
+    const gated = layers.multiply({ name: 'multiply' }).apply([diff, ff]) as SymbolicTensor;
+    const out = layers.dense({ units: 2, name: 'dense_1' }).apply(layers.globalAveragePooling1d({ name: 'global_average_pooling1d' }).apply(gated) as SymbolicTensor) as SymbolicTensor;
+    const plain = await saveKerasFile(graphModel({ inputs: x, outputs: out }), null, { date: new Date(0) });
+    type Entry = { class_name: string; name: string; module?: string; config: Record<string, unknown>; inbound_nodes: { args: unknown[]; kwargs: Record<string, unknown> }[] };
+    // Each merge layer written as Keras 3 writes the operator: its list argument spread into two.
+    const asOps = (edit: (all: Entry[]) => void = () => undefined) => {
+      const members = unzipSync(plain);
+      const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+      for (const l of c.config.layers as Entry[]) {
+        if (!['Add', 'Subtract', 'Multiply'].includes(l.class_name)) continue;
+        l.module = 'keras.src.ops.numpy';
+        l.config = { name: l.name };
+        l.inbound_nodes = l.inbound_nodes.map((n) => ({ args: n.args[0] as unknown[], kwargs: {} }));
+      }
+      edit(c.config.layers as Entry[]);
+      members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      return zipSync(members as Zippable);
+    };
+    const xs = tensor(Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.sin(i * 0.7) * 2), [2, 5, 4]);
+    const want = Array.from(((await loadModel({ kerasFile: plain })).predict(xs) as Tensor).data);
+    const got = Array.from(((await loadModel({ kerasFile: asOps() })).predict(xs) as Tensor).data);
+    assert.deepEqual(got, want);
+    const opOf = (all: Entry[], name: string) => all.find((l) => l.name === name)!;
+    // A constant operand is read only as a float32 shift (next test); anything else is refused, not dropped.
+    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = { class_name: '__tensor__', config: { value: [[[0.5]]], dtype: 'float64' } })), /the Keras 3 op 'Add' .* has a constant operand: its dtype is "float64"/);
+    await refuses(asOps((all) => (opOf(all, 'multiply').inbound_nodes[0]!.args[1] = 2)), /the Keras 3 op 'Multiply' .* has a constant operand: Multiply is not a shift/);
+    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = 'x')), /the Keras 3 op 'Add' .* has an operand that is not a Keras tensor/);
+    // Any other op, even one named as an rnnkit layer: refused by name.
+    await refuses(asOps((all) => (opOf(all, 'multiply').class_name = 'Maximum')), /the Keras 3 op 'Maximum' .* is not supported; rnnkit reads Add, Subtract and Multiply/);
+    await refuses(asOps((all) => Object.assign(opOf(all, 'global_average_pooling1d'), { module: 'keras.src.ops.numpy', class_name: 'GetItem' })), /the Keras 3 op 'GetItem' .* is not supported/);
+    // Tensors of different ranks: numpy aligns them at the right, Keras's merge layers at the left.
+    await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = { class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: ['dense_1', 0, 0] } })), /ranks 3 and 2 is not supported/);
+  });
+
+  it('refuses a Keras 3 op given a tensor that may carry a step mask: Keras drops the mask there, the merge layers keep it', async () => {
+    setSeed(13);
+    const tokens = input({ shape: [6], name: 'input_layer' });
+    const emb = layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true, name: 'embedding' }).apply(tokens) as SymbolicTensor;
+    const proj = layers.dense({ units: 4, name: 'dense' }).apply(emb) as SymbolicTensor;
+    const sum = layers.add({ name: 'add' }).apply([emb, proj]) as SymbolicTensor;
+    const h = layers.lstm({ units: 3, name: 'lstm' }).apply(sum) as SymbolicTensor;
+    const members = unzipSync(await saveKerasFile(graphModel({ inputs: tokens, outputs: h }), null, { date: new Date(0) }));
+    const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+    const add = (c.config.layers as { class_name: string; module?: string; inbound_nodes: { args: unknown[] }[] }[]).find((l) => l.class_name === 'Add')!;
+    add.module = 'keras.src.ops.numpy';
+    add.inbound_nodes = add.inbound_nodes.map((n) => ({ args: n.args[0] as unknown[], kwargs: {} }));
+    members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+    // With the layer, the LSTM skips padded steps; with the op (Keras), it would run over them.
+    await refuses(zipSync(members as Zippable), /the Keras 3 op 'add' is given a tensor that may carry a step mask/);
+  });
+
+  it("reads Keras 3's x + c, c + x and x - c with c a float32 constant or a number (x + positional_encoding) exactly, and refuses other constant forms", async () => {
+    // Published Keras 3.9 transformer regressors add a fixed positional encoding to the input:
+    // an Add op whose second operand is a __tensor__ (Asif3359/dengu_out_break_final_capstone
+    // models/transformer_model.keras, danisharain12/Scotland-Birth-rate-Forecasting-
+    // transformer_model.keras). rnnkit refused: "2 positional arguments".
+    setSeed(15);
+    const x = input({ shape: [3, 2], name: 'input_layer' });
+    const out = layers.dense({ units: 2, name: 'dense' }).apply(x) as SymbolicTensor;
+    const plain = await saveKerasFile(graphModel({ inputs: x, outputs: out }), null, { date: new Date(0) });
+    const ref = { class_name: '__keras_tensor__', config: { shape: [null, 3, 2], dtype: 'float32', keras_history: ['input_layer', 0, 0] } };
+    const withOp = (op: string, args: unknown[], nodes = 1) => {
+      const members = unzipSync(plain);
+      const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+      const list = c.config.layers as { class_name: string; name: string; inbound_nodes: { args: unknown[] }[] }[];
+      const dense = list.find((l) => l.class_name === 'Dense')!;
+      const entry = { module: 'keras.src.ops.numpy', class_name: op, config: { name: 'add' }, registered_name: op, name: 'add', inbound_nodes: Array.from({ length: nodes }, () => ({ args, kwargs: {} })) };
+      list.splice(list.indexOf(dense), 0, entry as never);
+      dense.inbound_nodes = [{ args: [{ ...ref, config: { ...ref.config, keras_history: ['add', 0, 0] } }] }];
+      members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      return zipSync(members as Zippable);
+    };
+    const c3 = [[[0.25, -1.5], [0.1, 2.75], [-0.3, 0.7]]];
+    const constant = (value: unknown, dtype = 'float32') => ({ class_name: '__tensor__', config: { value, dtype } });
+    const xs = Array.from({ length: 2 * 3 * 2 }, (_, i) => Math.sin(i * 1.3) * 3);
+    const plainModel = await loadModel({ kerasFile: plain });
+    // What Keras computes: x ± c in float32, then the Dense.
+    const expect = async (bytes: Uint8Array, shifted: (v: number, i: number) => number) => {
+      const got = ((await loadModel({ kerasFile: bytes })).predict(tensor(xs, [2, 3, 2])) as Tensor).data;
+      const want = (plainModel.predict(tensor(xs.map((v, i) => Math.fround(shifted(Math.fround(v), i))), [2, 3, 2])) as Tensor).data;
+      assert.deepEqual(Array.from(got), Array.from(want));
+    };
+    const cAt = (i: number) => Math.fround(c3[0]![Math.floor(i / 2) % 3]![i % 2]!);
+    await expect(withOp('Add', [ref, constant(c3)]), (v, i) => v + cAt(i));
+    await expect(withOp('Add', [constant(c3), ref]), (v, i) => v + cAt(i));
+    await expect(withOp('Subtract', [ref, constant(c3)]), (v, i) => v - cAt(i));
+    await expect(withOp('Add', [ref, 0.1]), (v) => v + Math.fround(0.1));
+    // A per-feature constant broadcasts over the steps, as numpy broadcasts it.
+    await expect(withOp('Add', [ref, constant([[[2.5, -0.5]]])]), (v, i) => v + (i % 2 === 0 ? 2.5 : -0.5));
+    await refuses(withOp('Subtract', [constant(c3), ref]), /constant operand: c - x is not a shift/);
+    await refuses(withOp('Multiply', [ref, constant(c3)]), /constant operand: Multiply is not a shift/);
+    await refuses(withOp('Add', [ref, constant(c3, 'float64')]), /constant operand: its dtype is "float64", not float32/);
+    await refuses(withOp('Add', [ref, constant(c3)], 2), /constant operand: the op is called 2 times/);
+    await refuses(withOp('Add', [ref, constant([[[1, 2, 3]]])]), /does not broadcast/);
+  });
+
+  it("reads Keras 3's mask: [null, …] that Layer.__call__ saves for a list-taking layer on unmasked inputs (Attention)", async () => {
+    // Published Keras 3.9 CNN-BiLSTM-attention models (pholispher/Modeling cnn_lstm_model.keras)
+    // write Attention()([q, v, k]) with kwargs {mask: [null, null, null]}; rnnkit refused it:
+    // "mask: expected a tensor reference [layer, node, tensor], got null".
+    setSeed(14);
+    const x = input({ shape: [5, 3], name: 'input_layer' });
+    const q = layers.dense({ units: 4, name: 'dense' }).apply(x) as SymbolicTensor;
+    const v = layers.dense({ units: 4, name: 'dense_1' }).apply(x) as SymbolicTensor;
+    const att = layers.attention({ name: 'attention' }).apply([q, v, q]) as SymbolicTensor;
+    const out = layers.dense({ units: 2, name: 'dense_2' }).apply(layers.globalAveragePooling1d({ name: 'global_average_pooling1d' }).apply(att) as SymbolicTensor) as SymbolicTensor;
+    const plain = await saveKerasFile(graphModel({ inputs: x, outputs: out }), null, { date: new Date(0) });
+    const withMask = (mask: unknown) => {
+      const members = unzipSync(plain);
+      const c = JSON.parse(new TextDecoder().decode(members['config.json']));
+      const a = (c.config.layers as { class_name: string; inbound_nodes: { kwargs: Record<string, unknown> }[] }[]).find((l) => l.class_name === 'Attention')!;
+      a.inbound_nodes[0]!.kwargs = { ...a.inbound_nodes[0]!.kwargs, training: false, mask };
+      members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+      return zipSync(members as Zippable);
+    };
+    const xs = tensor(Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.cos(i * 0.9)), [2, 5, 3]);
+    const want = Array.from(((await loadModel({ kerasFile: plain })).predict(xs) as Tensor).data);
+    assert.deepEqual(Array.from(((await loadModel({ kerasFile: withMask([null, null, null]) })).predict(xs) as Tensor).data), want);
+    // A list naming a tensor is an explicit mask: still checked (and refused here).
+    await refuses(withMask([{ class_name: '__keras_tensor__', config: { shape: [null, 5], dtype: 'bool', keras_history: ['input_layer', 0, 0] } }, null, null]), /mask/);
+  });
+
   it('reads an HDF5 full-model file saved under a .keras name as the .h5 file it is, as tf.keras 2 does', async () => {
     // tf.keras 2.12's model.save('bilstm_model.keras', save_format='h5') (a published
     // HuynhAnhDuy/carcinogenicity_predictor model) was refused: 'no end-of-central-directory record'.

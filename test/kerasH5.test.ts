@@ -341,7 +341,9 @@ describe('Keras 2 .h5 files', () => {
     const toJson = JSON.stringify({ ...JSON.parse(attr('model_config')), keras_version: attr('keras_version'), backend: attr('backend') });
     const e = expected[key]!;
     const want = flat(e.y as Nested);
-    for (const source of [toJson, JSON.parse(toJson) as object]) {
+    // A file written by json.dump(model.to_json(), f) holds the architecture as a JSON string
+    // (published beside save_weights files: Aayushmanandhar17/Stock_Analysis_Flask trained_models/BAC.json).
+    for (const source of [toJson, JSON.parse(toJson) as object, JSON.stringify(toJson)]) {
       const m = modelFromJson(source);
       // Built as Keras builds it, initializers run (an LSTM's forget-gate bias is 1), not zeros for a loader.
       assert.ok(m.getWeights().some((w) => w.data.some((v) => v !== 0)), 'initialized weights');
@@ -363,6 +365,8 @@ describe('Keras 2 .h5 files', () => {
     assert.throws(() => modelFromJson(big), (err: unknown) => err instanceof Error && /weight/.test(err.message) && /more than|budget|bytes/.test(err.message), 'an LSTM of 10^6 units is refused before it allocates');
     assert.throws(() => modelFromJson({ ...JSON.parse(toJson), keras_version: '4.0.0' }), /modelFromJson: keras_version "4\.0\.0"; rnnkit reads the models of Keras 1\.x, 2\.x/);
     assert.throws(() => modelFromJson('{"class_name": "Sequential"'), /modelFromJson: not valid JSON/);
+    assert.throws(() => modelFromJson(JSON.stringify('{"class_name": "Sequential"')), /modelFromJson: not valid JSON/);
+    assert.throws(() => modelFromJson(JSON.stringify(JSON.stringify(toJson))), /modelFromJson: expected a Keras model\.to_json\(\) object/);
     assert.throws(() => modelFromJson({ modelTopology: {}, weightsManifest: [] }), /modelFromJson: expected a Keras model\.to_json\(\) object/);
     assert.throws(() => modelFromJson({ class_name: 'Sequential', config: {}, modelTopology: {} }), /a TF\.js layers-model model\.json; read it with loadModel/);
     assert.throws(() => modelFromJson(toJson, { maxBytes: -1 }), /maxBytes must be a number of bytes > 0/);

@@ -321,6 +321,9 @@ export function modelFromJson(json: string | object, options: ModelFromJsonOptio
     if (json.length > MAX_JSON_BYTES) throw new ModelFormatError(`${where}: ${json.length} characters, more than the ${MAX_JSON_BYTES} an architecture may have`);
     try {
       v = JSON.parse(json);
+      // `json.dump(model.to_json(), f)` writes the architecture as a JSON string holding the
+      // JSON (the code that reads it back calls model_from_json(json.load(f))): unwrapped once.
+      if (typeof v === 'string') v = JSON.parse(v);
     } catch (e) {
       throw new ModelFormatError(`${where}: not valid JSON: ${(e as Error).message}`);
     }

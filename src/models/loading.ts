@@ -15,6 +15,7 @@ import type { Layer } from '../layers/layer.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { Embedding } from '../layers/embedding.js';
+import { Masking } from '../layers/masking.js';
 import { SymbolicTensor } from '../layers/node.js';
 import { lossFromConfig } from '../losses/index.js';
 import { optimizerFromConfig } from '../optimizers/index.js';
@@ -208,6 +209,91 @@ function notEqualZeroCalls(l: KerasLayerJSON & { module?: unknown }, at: string)
   });
 }
 
+/** Keras 3 ops rnnkit reads, by class name: the merge layer computing the same for two tensors of one rank. */
+const KERAS_OP_MERGES: Readonly<Record<string, string>> = table({ Add: 'Add', Subtract: 'Subtract', Multiply: 'Multiply' });
+
+/**
+ * Keras 3 writes an operator on Keras tensors in the model code (`x + attn`, `x - y`,
+ * `x * gate`: keras.ops.add, …) as an entry of its own, module keras.src.ops.*, called on
+ * two positional tensors. Transformer blocks write their residual connections so. Each
+ * call of Add, Subtract or Multiply on two tensors of the same rank is read as rnnkit's
+ * merge layer of that name: for equal ranks numpy's broadcast and the merge layers' agree.
+ * A tensor plus or minus a float32 constant or a number (`x + positional_encoding`) is
+ * read by constantShift. Any other op or operand is refused: reading an op by a layer's
+ * name could compute something else. (A NotEqual op, an Embedding's mask, is read by
+ * notEqualZeroCalls.) Returns the layer entry to read in its place, or null when `l` is no op.
+ */
+function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, at: string): KerasLayerJSON | null {
+  if (typeof l?.module !== 'string' || !l.module.startsWith('keras.src.ops')) return null;
+  const what = `the Keras 3 op '${l.class_name}' (${l.module}: keras.ops.… or an operator such as + on Keras tensors in the model code)`;
+  const merge = KERAS_OP_MERGES[l.class_name];
+  if (merge === undefined) throw new ModelFormatError(`${at}: ${what} is not supported; rnnkit reads Add, Subtract and Multiply of two tensors (x + y, x - y, x * y)`);
+  const nodes = l.inbound_nodes ?? [];
+  if (!Array.isArray(nodes) || nodes.length === 0) throw new ModelFormatError(`${at}: ${what} has no inbound nodes`);
+  const shift = constantShift(l.class_name, nodes, name, what, at);
+  if (shift !== null) return shift;
+  const calls = nodes.map((n, k) => {
+    const d = n as { args?: unknown; kwargs?: unknown };
+    const kw = d?.kwargs;
+    if (kw !== undefined && kw !== null && (typeof kw !== 'object' || Object.keys(kw).length > 0)) throw new ModelFormatError(`${at}: inbound node ${k}: ${what} with keyword arguments is not supported`);
+    if (!Array.isArray(d?.args) || d.args.length !== 2) throw new ModelFormatError(`${at}: inbound node ${k}: ${what} must take two tensors, got ${show(d?.args)?.slice(0, 80)}`);
+    const ranks = d.args.map((a) => {
+      const cls = (a as { class_name?: unknown } | null)?.class_name;
+      if (cls === '__tensor__' || typeof a === 'number') throw new ModelFormatError(`${at}: inbound node ${k}: ${what} has a constant operand; rnnkit reads one only as x + c, c + x or x - c (c a float32 constant or a number) in an op called once`);
+      if (asRef(a, at) === null) throw new ModelFormatError(`${at}: inbound node ${k}: ${what} has an operand that is not a Keras tensor (${show(a)?.slice(0, 60)}); rnnkit reads it only on two tensors`);
+      const shape = (a as { config?: { shape?: unknown } }).config?.shape;
+      return Array.isArray(shape) ? shape.length : null;
+    });
+    if (ranks[0] !== null && ranks[1] !== null && ranks[0] !== ranks[1]) throw new ModelFormatError(`${at}: inbound node ${k}: ${what} on tensors of ranks ${ranks[0]} and ${ranks[1]} is not supported (numpy broadcasting aligns them differently from Keras's merge layers)`);
+    return { args: [d.args], kwargs: {} };
+  });
+  return { class_name: merge, config: { name }, inbound_nodes: calls };
+}
+
+/**
+ * `x + c`, `c + x` or `x - c` with c a constant (a `__tensor__`, such as a positional
+ * encoding added to the input, or a number): read as Normalization({axis, mean: ∓c,
+ * variance: 1}) over the trailing axes c spans, which computes (x - mean) / max(√1, 1e-7):
+ * in float32 exactly x + c (negation and division by 1 are exact), with c broadcast as numpy
+ * broadcasts it (aligned right; c's leading unit axes dropped). Only a float32 constant (a
+ * float64 one would make Keras add in float64) and only an op called once (one layer holds
+ * one constant). Returns null when neither operand is a constant.
+ */
+function constantShift(op: string, nodes: unknown[], name: string, what: string, at: string): KerasLayerJSON | null {
+  const isConstant = (a: unknown) => typeof a === 'number' || (a as { class_name?: unknown } | null)?.class_name === '__tensor__';
+  const args = (nodes[0] as { args?: unknown } | null)?.args;
+  if (!Array.isArray(args) || !args.some(isConstant)) return null;
+  const fail = (why: string): never => {
+    throw new ModelFormatError(`${at}: ${what} has a constant operand: ${why}; rnnkit reads one only as x + c, c + x or x - c (c a float32 constant or a number) in an op called once`);
+  };
+  if (nodes.length !== 1) fail(`the op is called ${nodes.length} times`);
+  const kw = (nodes[0] as { kwargs?: unknown }).kwargs;
+  if (kw !== undefined && kw !== null && (typeof kw !== 'object' || Object.keys(kw).length > 0)) fail('it has keyword arguments');
+  if (args.length !== 2 || args.every(isConstant)) fail('it must take one tensor and one constant');
+  const at0 = isConstant(args[0]);
+  if (op !== 'Add' && !(op === 'Subtract' && !at0)) fail(`${op === 'Subtract' ? 'c - x' : op} is not a shift`);
+  const [c, x] = at0 ? [args[0], args[1]] : [args[1], args[0]];
+  if (asRef(x, at) === null) fail(`the other operand is not a Keras tensor (${show(x)?.slice(0, 60)})`);
+  let value: unknown;
+  if (typeof c === 'number') value = c;
+  else {
+    const cfg = (c as { config?: { value?: unknown; dtype?: unknown } }).config;
+    if (cfg?.dtype !== 'float32') fail(`its dtype is ${show(cfg?.dtype)}, not float32`);
+    value = cfg!.value;
+  }
+  // Numpy broadcasting aligns c at the right: its leading unit axes change nothing.
+  while (Array.isArray(value) && value.length === 1 && Array.isArray(value[0])) value = value[0];
+  let rank = 0;
+  for (let v = value; Array.isArray(v); v = v[0]) rank++;
+  const negate = (v: unknown): unknown => (Array.isArray(v) ? v.map(negate) : typeof v === 'number' ? -v : v);
+  return {
+    class_name: 'Normalization',
+    // mean and variance are checked (finite, rectangular, broadcastable to the kept axes) by the layer.
+    config: { name, axis: rank === 0 ? -1 : Array.from({ length: rank }, (_, i) => i - rank), mean: op === 'Add' ? negate(value) : value, variance: 1, invert: false },
+    inbound_nodes: [{ args: [x], kwargs: {} }],
+  };
+}
+
 function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Model {
   const c = topology.config;
   if (c === null || typeof c !== 'object' || !Array.isArray(c.layers)) throw new ModelFormatError(`${where}: modelTopology.config.layers is missing or not a list`);
@@ -215,6 +301,8 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
   const layers = new Map<string, Layer>();
   const pending: { layer: Layer; calls: CallData[]; at: string }[] = [];
   const maskOps = new Map<string, Ref[]>();
+  // Layers read from Keras 3 ops (kerasOpAsLayer).
+  const ops = new Set<string>();
   c.layers.forEach((l, i) => {
     const name = typeof l?.name === 'string' ? l.name : typeof l?.config?.name === 'string' ? (l.config.name as string) : undefined;
     const at = `${where}: layer ${i}${name === undefined ? '' : ` '${name}'`}`;
@@ -224,6 +312,11 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
     if (compared !== null) {
       maskOps.set(name, compared);
       return;
+    }
+    const op = kerasOpAsLayer(l, name, at);
+    if (op !== null) {
+      ops.add(name);
+      l = op;
     }
     const layer = layerOf({ class_name: l.class_name, config: { ...l.config, name } }, dialect, at);
     layers.set(name, layer);
@@ -260,6 +353,29 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
     const embInput = pending.find((p) => p.layer === emb)?.calls[node]?.inputs;
     if (embInput === undefined || embInput.length !== 1 || embInput[0]!.some((v, i) => v !== compared[i])) return fail(`it compares ${JSON.stringify(compared)}, not the input of '${src}'`);
   };
+  // A Keras 3 op drops the step mask (masks ride on layers' outputs only, Layer.__call__),
+  // while rnnkit's merge layers pass theirs on: an op is read only where no mask can reach
+  // it, i.e. nothing upstream is an Embedding(mask_zero), a Masking or a nested model.
+  const byName = new Map(pending.map((p) => [p.layer.name, p]));
+  const masked = new Map<string, boolean>();
+  const mayCarryMask = (r: Ref): boolean => {
+    const key = `${r[0]}/${r[1]}`;
+    const known = masked.get(key);
+    if (known !== undefined) return known;
+    masked.set(key, false); // a cycle is reported below; here it adds nothing
+    const p = byName.get(r[0]);
+    const l = p?.layer;
+    const call = p?.calls[r[1]];
+    const v = (l instanceof Embedding && l.maskZero) || l instanceof Masking || l instanceof Model || (call !== undefined && [...call.inputs, ...call.states].some(mayCarryMask));
+    masked.set(key, v);
+    return v;
+  };
+  for (const name of ops) {
+    const p = byName.get(name)!;
+    p.calls.forEach((call, k) => {
+      if (call.inputs.some(mayCarryMask)) throw new ModelFormatError(`${p.at}: inbound node ${k}: the Keras 3 op '${name}' is given a tensor that may carry a step mask (an Embedding(mask_zero) or Masking upstream); Keras drops the mask at an op, rnnkit's merge layers keep it, so rnnkit does not read this model`);
+    });
+  }
   // Calls run once their inputs exist (Keras's order: as listed, deferring what waits).
   let progress = true;
   const next = new Map<Layer, number>(pending.map((p) => [p.layer, 0]));
@@ -274,6 +390,7 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
         const ins = call.inputs.map((r) => tensorOf(r, at));
         const states = call.states.map((r) => tensorOf(r, at));
         if (ins.some((t) => t === undefined) || states.some((t) => t === undefined)) break;
+        if (ops.has(p.layer.name) && ins.length === 2 && ins[0]!.rank !== ins[1]!.rank) throw new ModelFormatError(`${at}: the Keras 3 op '${p.layer.name}' on tensors of ranks ${ins[0]!.rank} and ${ins[1]!.rank} is not supported (numpy broadcasting aligns them differently from Keras's merge layers)`);
         const outs = applyCall(p.layer, ins as SymbolicTensor[], states as SymbolicTensor[], call.args, at);
         const list = made.get(p.layer.name) ?? [];
         list.push(outs);
@@ -410,6 +527,9 @@ function readCall(node: unknown, layer: Layer, at: string): CallData {
   const inputMasks: [number, Ref][] = [];
   for (const [key, v] of Object.entries(kwargs)) {
     if (v === null || v === undefined || keywordInputs.includes(key)) continue;
+    // Keras 3 fills a list-taking layer's `mask` with its inputs' masks (Layer.__call__ step 6)
+    // and saves it: an Attention on unmasked [query, value] is written with mask: [null, null].
+    if (key === 'mask' && Array.isArray(v) && v.length > 0 && v.every((m) => m === null)) continue;
     const name = key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
     if (refused[name] !== undefined) throw new ModelFormatError(`${at}: call argument '${key}' of ${layer.where}: ${refused[name]}`);
     // Keras 3 passes each input's mask as <input>_mask (Layer.__call__ step 6): checked like `mask`.
