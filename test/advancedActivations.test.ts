@@ -375,16 +375,19 @@ describe('saving and loading', () => {
     const json = JSON.parse(JSON.stringify(a.modelJson)) as ModelJSON;
     const ls = (json.modelTopology as unknown as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }).config.layers;
     ls.find((l) => l.class_name === 'LeakyReLU')!.config.alpha = -1;
-    await assert.rejects(loadModel({ modelJson: json, weightData: a.weightData }), (e: unknown) => e instanceof ModelFormatError && /LeakyReLU '.*': alpha must be a number in \[0, Infinity\)/.test((e as Error).message));
+    await assert.rejects(loadModel({ modelJson: json, weightData: a.weightData }), (e: unknown) => e instanceof ModelFormatError && /LeakyReLU '.*': alpha must be a number in \[0, 3\.4028234663852886e\+38\], got -1/.test((e as Error).message));
   });
 });
 
 describe('options and behaviour', () => {
-  it('refuses by name: unknown keys, negative slopes and thresholds, alpha with a different negativeSlope, bad axes, the batch axis, non-adjacent axes', () => {
+  it('refuses by name: unknown keys, negative slopes and thresholds, values beyond float32, alpha with a different negativeSlope, bad axes, the batch axis, non-adjacent axes', () => {
     assert.throws(() => layers.leakyReLU({ alpha: 0.1, slope: 1 } as never), /unknown option 'slope'/);
     assert.throws(() => layers.leakyReLU({ alpha: 0.1, negativeSlope: 0.2 }), /alpha 0.1 and negativeSlope 0.2 name the same slope/);
     assert.equal(layers.leakyReLU({ negativeSlope: 0.2 }).alpha, 0.2);
-    assert.throws(() => layers.reLU({ maxValue: -1 }), /maxValue must be a number in \[0, Infinity\)/);
+    assert.throws(() => layers.reLU({ maxValue: -1 }), /maxValue must be a number in \[0, 3\.4028234663852886e\+38\]/);
+    // Beyond float32's range (an edited file's 1e300): ±Infinity in float32, NaN downstream.
+    assert.throws(() => layers.leakyReLU({ alpha: 1e300 }), /alpha must be a number in \[0, 3\.4028234663852886e\+38\], got 1e\+300/);
+    assert.throws(() => layers.elu({ alpha: -1e39 }), /alpha must be a number/);
     assert.throws(() => layers.reLU({ threshold: Number.NaN }), /threshold must be a number/);
     assert.throws(() => layers.thresholdedReLU({ theta: -0.5 }), /theta must be a number/);
     assert.throws(() => layers.elu({ alpha: Infinity }), /alpha must be a number/);

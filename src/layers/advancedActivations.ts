@@ -81,8 +81,16 @@ abstract class ElementwiseActivation extends SameShapeLayer {
   }
 }
 
-/** A non-negative finite option (Keras refuses negative slopes, thresholds and caps). */
-const nonNegative = (v: unknown, what: string): number => checkNumberIn(v, 0, Infinity, what, { hiOpen: true });
+/**
+ * The layers compute in float32, where Keras casts these options too: a value beyond float32's
+ * range (|v| > 3.4e38, such as 1e300 in an edited file) would become ±Infinity there, and the
+ * products NaN downstream. Refused instead.
+ */
+const FLOAT32_MAX = 3.4028234663852886e38;
+const float32Option = (v: unknown, lo: number, what: string, loOpen = false): number => checkNumberIn(v, lo, FLOAT32_MAX, what, { loOpen });
+
+/** A non-negative option within float32's range (Keras refuses negative slopes, thresholds and caps). */
+const nonNegative = (v: unknown, what: string): number => float32Option(v, 0, what);
 
 export interface ReLUArgs extends LayerArgs {
   /** Cap of the output (tfjs and Keras); null or absent: none. */
@@ -178,7 +186,7 @@ export class ELU extends ElementwiseActivation {
     super(args ?? {}, 'elu');
     checkLayerOptions(args, ['alpha'], this.where);
     const a = args ?? {};
-    this.alpha = a.alpha === undefined ? 1 : checkNumberIn(a.alpha, -Infinity, Infinity, `${this.where}: alpha`, { loOpen: true, hiOpen: true });
+    this.alpha = a.alpha === undefined ? 1 : float32Option(a.alpha, -FLOAT32_MAX, `${this.where}: alpha`);
   }
 
   protected f(x: number): number {

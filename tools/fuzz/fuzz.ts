@@ -291,7 +291,8 @@ class Loader {
 const work = mkdtempSync(join(tmpdir(), 'rnnkit-fuzz-'));
 const secret = join(work, 'secret.bin');
 writeFileSync(secret, Buffer.alloc(64, 0x41));
-const seeds = [...(await seedModels(join(work, 'seeds'))), ...binarySeeds()];
+const seeds = await seedModels(join(work, 'seeds'));
+const binaries = binarySeeds();
 mkdirSync(join(work, 'v'));
 const counts: Record<string, number> = {};
 const faults: (Result & { what: string })[] = [];
@@ -306,8 +307,8 @@ await Promise.all(
       if (i >= VARIANTS) break;
       const rng = new Rng((SEED * 1_000_003 + i) >>> 0);
       const dir = join(work, 'v', String(i));
-      const seed = seeds[rng.int(seeds.length)]!;
-      const what = /\.(onnx|h5|keras)$/.test(seed) ? makeBinaryVariant(seed, dir, rng) : makeVariant(seed, dir, rng, secret);
+      // Half the variants mutate a saved model's JSON and weight files, half a binary fixture.
+      const what = rng.uniform() < 0.5 ? makeVariant(seeds[rng.int(seeds.length)]!, dir, rng, secret) : makeBinaryVariant(binaries[rng.int(binaries.length)]!, dir, rng);
       const r = await loader.load(i, dir);
       counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
       if ((r.ms ?? 0) > 1000) slow++;
