@@ -58,6 +58,16 @@ function run(m: Awaited<ReturnType<typeof loadModel>>): { outcome: string; messa
     // A legitimately huge input (a mutated batch_input_shape of 5 million steps) is not
     // a loading fault; running it would only time out.
     if (shapes.some((sh) => sh.reduce((a, b) => a * b, 1) > 1e5)) return { outcome: 'loaded' };
+    // Likewise a layer whose output a mutated size makes huge (an UpSampling1D or a
+    // Conv1DTranspose with strides 2,000,000 turns 7 steps into millions).
+    const huge = m.layers.some((l) => {
+      try {
+        return (l.outputShape as (number | null)[]).reduce<number>((a, d) => a * (d ?? 3), 2) > 1e6;
+      } catch {
+        return false; // a layer with several outputs: its first is checked where it is consumed
+      }
+    });
+    if (huge) return { outcome: 'loaded' };
     const xs = shapes.map((shape) => tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape));
     const out = m.predict(xs.length === 1 ? xs[0]! : xs) as unknown as Tensor | Tensor[];
     for (const t of Array.isArray(out) ? out : [out]) {

@@ -15,10 +15,10 @@
  * model computing NaN), outside (a load reading outside its directory), hang, crash / out of
  * memory, slow (> 1 s). Exit 1 when there is any fault.
  *
- *   npm run fuzz -- [--variants 10000] [--seed 1] [--jobs 2] [--timeout-ms 5000] [--memory-mb 512]
+ *   npm run fuzz -- [--variants 10000] [--seed 1] [--jobs 2] [--timeout-ms 5000] [--memory-mb 512] [--faults DIR]
  */
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +27,7 @@ import { Rng, Sequential, input, layers, model as graphModel, optimizers, tensor
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
-  options: { variants: { type: 'string' }, seed: { type: 'string' }, jobs: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'memory-mb': { type: 'string' }, quiet: { type: 'boolean' } },
+  options: { variants: { type: 'string' }, seed: { type: 'string' }, jobs: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'memory-mb': { type: 'string' }, quiet: { type: 'boolean' }, faults: { type: 'string' } },
 });
 const VARIANTS = Number(values.variants ?? 10000);
 const SEED = Number(values.seed ?? 1);
@@ -312,7 +312,11 @@ await Promise.all(
       const r = await loader.load(i, dir);
       counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
       if ((r.ms ?? 0) > 1000) slow++;
-      if (!['loaded', 'refused'].includes(r.outcome)) faults.push({ ...r, what });
+      if (!['loaded', 'refused'].includes(r.outcome)) {
+        faults.push({ ...r, what });
+        // --faults DIR keeps each faulty variant (as DIR/<i>) to reproduce it.
+        if (typeof values.faults === 'string') cpSync(dir, join(values.faults, String(i)), { recursive: true, verbatimSymlinks: true });
+      }
       rmSync(dir, { recursive: true, force: true });
       if (!values.quiet && (i + 1) % 1000 === 0) console.error(`${i + 1} variants, ${Math.round((performance.now() - t0) / 1000)} s`);
     }
