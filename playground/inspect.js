@@ -20,11 +20,25 @@ async function open(files) {
   return { model: await loadModel(await pickedArtifacts(list)), format: 'TF.js layers model' };
 }
 
+/** The model at a URL: a binary file fetched whole, a model.json through loadModel (which fetches its shards). */
+async function openUrl(url) {
+  const path = new URL(url).pathname.toLowerCase();
+  if (!/\.(onnx|keras|h5|hdf5)$/.test(path)) return { model: await loadModel(url), format: 'TF.js layers model' };
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const name = path.split('/').at(-1);
+  return open([new File([await res.arrayBuffer()], name)]);
+}
+
 async function openFiles(files) {
   const names = [...files].map((f) => f.name).join(' + ');
+  await show(names, () => open(files));
+}
+
+async function show(names, read) {
   status($('#open-status'), `Reading ${names}…`);
   try {
-    const { model, format } = await open(files);
+    const { model, format } = await read();
     state.model?.dispose?.();
     Object.assign(state, { model, format, lastOutput: null });
     const io = (ts, ns) => ts.map((t, i) => `${ns[i]} [${['batch', ...t.shape.slice(1).map((d) => d ?? 'any')].join(', ')}]`).join(', ');
@@ -103,6 +117,17 @@ drop.addEventListener('drop', (e) => {
   e.preventDefault();
   drop.classList.remove('over');
   if (e.dataTransfer.files.length > 0) openFiles(e.dataTransfer.files);
+});
+$('#url-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  let url;
+  try {
+    url = new URL($('#model-url').value, location.href).href;
+  } catch {
+    status($('#open-status'), `Not a URL: ${$('#model-url').value}`, true);
+    return;
+  }
+  show(url.split('/').at(-1), () => openUrl(url));
 });
 $('#random').addEventListener('click', () => ($('#input').value = JSON.stringify(randomInput(state.model))));
 $('#predict').addEventListener('click', predict);
