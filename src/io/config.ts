@@ -251,6 +251,10 @@ export function layerToKeras3Config(layer: Layer, where: string): Record<string,
   if (layer.className === 'ThresholdedReLU') {
     throw new RangeError(`${where}: Keras 3 has no ThresholdedReLU layer, so a .keras file cannot hold it; layers.reLU({threshold: θ}) computes the same (x > θ ? x : 0) and can be saved`);
   }
+  if (layer.className === 'TimeSlice') {
+    // Keras writes x[:, i] as an op (GetItem), which rnnkit reads but does not write.
+    throw new RangeError(`${where}: Keras 3 has no layer for TimeSlice (x[:, index] or x[:, start:stop], which Keras models hold as a GetItem op), so a .keras file cannot hold it; rnnkit's own format (save) can`);
+  }
   const c = layer.getConfig();
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) {
