@@ -115,7 +115,8 @@ def tfkeras2_ops():
     c = np.concatenate([m, h[:, -1]], -1)
     y1 = softmax(np.transpose(np.expand_dims(c, 1).reshape(-1, 2, U), (0, 2, 1)))
     y2 = h[:, :3].mean(1, keepdims=True).squeeze(1)
-    return {'input': x.tolist(), 'inputShape': list(x.shape), 'outputs': [y1.tolist(), y2.tolist()]}
+    # The model_config too: the refusal tests edit it (test/kerasOps.test.ts).
+    return {'input': x.tolist(), 'inputShape': list(x.shape), 'outputs': [y1.tolist(), y2.tolist()], 'config': config}
 
 
 if __name__ == '__main__':

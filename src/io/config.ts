@@ -194,8 +194,14 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
     delete args[k];
   }
   if (json.class_name === 'Bidirectional') delete args.layerConfig;
+  // Kept beside the layer, not given to it: it changes the training loss only, which fit
+  // and evaluate then refuse (Layer.activityRegularizer); predictions are Keras's.
+  const activity = args.activityRegularizer;
+  delete args.activityRegularizer;
   try {
-    return layerFromConfig({ className: json.class_name, config: args }, at);
+    const layer = layerFromConfig({ className: json.class_name, config: args }, at);
+    if (activity !== undefined) layer.activityRegularizer = activity;
+    return layer;
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`${at}: ${(e as Error).message}`);
@@ -204,8 +210,23 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
 
 /** One layer's Keras JSON. */
 export function layerToKeras(layer: Layer): KerasLayerJSON {
-  return { class_name: layer.className, config: toKerasConfig(layer.getConfig()) };
+  const c = toKerasConfig(layer.getConfig());
+  keepActivityRegularizer(layer, c, layer.where);
+  return { class_name: layer.className, config: c };
 }
+
+/**
+ * A Keras activity_regularizer read with the layer (Layer.activityRegularizer) is written
+ * back as it was read; one on a layer inside a wrapper has no place in the wrapper's config
+ * as rnnkit writes it, so the writer refuses rather than drop it.
+ */
+function keepActivityRegularizer(layer: Layer, c: Record<string, unknown>, where: string): void {
+  const inner = layer.activityRegularized().filter((l) => l !== layer);
+  if (inner.length > 0 && !MODEL_LIKE.has(layer.className)) throw new RangeError(`${where}: the wrapped ${inner[0]!.where} has an activity_regularizer, which rnnkit keeps only on top-level layers; set its activityRegularizer = undefined to save without it`);
+  if (layer.activityRegularizer !== undefined) c.activity_regularizer = toKerasValue('activityRegularizer', layer.activityRegularizer);
+}
+
+const MODEL_LIKE = new Set(['Model', 'Sequential', 'Functional']);
 
 /** The dialect of a topology, from keras_version (and who generated the file). */
 export function dialectOf(topology: { keras_version?: unknown }, generatedBy: unknown): Dialect {
@@ -255,7 +276,8 @@ export function layerToKeras3Config(layer: Layer, where: string): Record<string,
     // Keras writes x[:, i] as an op (GetItem), which rnnkit reads but does not write.
     throw new RangeError(`${where}: Keras 3 has no layer for TimeSlice (x[:, index] or x[:, start:stop], which Keras models hold as a GetItem op), so a .keras file cannot hold it; rnnkit's own format (save) can`);
   }
-  const c = layer.getConfig();
+  const c: Record<string, unknown> = { ...layer.getConfig(), ...(layer.activityRegularizer === undefined ? {} : { activityRegularizer: layer.activityRegularizer }) };
+  keepActivityRegularizer(layer, {}, where);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) {
     if (v === undefined) continue;

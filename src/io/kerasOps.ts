@@ -68,6 +68,7 @@ function sliceAsTimeSlice(key: unknown, name: string, what: string, at: string):
     throw new ModelFormatError(`${at}: ${what} with key ${show(key)?.slice(0, 160)} is not supported: ${why}; rnnkit reads x[:, i] and x[:, a:b] (step 1) on a [batch, steps, features] tensor, as TimeSlice`);
   };
   const parts = Array.isArray(key) ? key : [key];
+  if (isEllipsis(parts[0])) fail('a key starting with an ellipsis indexes the last axes, counted from the end');
   if (parts.length < 2) fail('it indexes the batch axis');
   if (!isFull(parts[0])) fail('it indexes the batch axis');
   const rest = parts.slice(2);
