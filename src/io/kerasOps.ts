@@ -253,7 +253,7 @@ const TF_REFUSED: Readonly<Record<string, string>> = {
   'math.reduce_sum': 'no rnnkit layer sums over steps (GlobalAveragePooling1D averages)',
   'math.truediv': 'x / c has no exact rnnkit layer',
   'linalg.matmul': 'a batched matmul is read as no rnnkit layer',
-  cast: 'rnnkit computes in float32 only',
+  cast: 'rnnkit computes in float32 and does not track the dtypes a cast would change',
 };
 
 /**
