@@ -13,7 +13,7 @@ import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { ModelFormatError, layers, loadModel, saveKerasFile, sequential, tensor, type Model, type Tensor } from '../src/index.js';
 import { modelFromKeras } from '../src/models/loading.js';
 import type { KerasModelJSON } from '../src/io/config.js';
-import { artifactsOf } from './helpers/saving.js';
+import { artifactsOf, randomizeWeights } from './helpers/saving.js';
 import { checkLayerGradients, maxRelDiff, randomArray } from './helpers/check.js';
 import { Rng } from '../src/core/rng.js';
 
@@ -122,6 +122,36 @@ describe('Keras tensor ops', () => {
     const back = await loadModel(await artifactsOf(s));
     assert.deepEqual((back.getLayer(0) as unknown as { start: number }).start, -3);
     await assert.rejects(saveKerasFile(s, null), /Keras 3 has no layer for TimeSlice/);
+  });
+
+  it('reads x[:, -1] of a masked sequence (Embedding(mask_zero) → LSTM(return_sequences)): the slice ignores the mask and ends it, in Keras as in rnnkit', () => {
+    const lay = (class_name: string, name: string, config: Record<string, unknown>, from?: string, node?: unknown) =>
+      ({ class_name, name, config: { name, ...config }, inbound_nodes: from === undefined ? [] : [node ?? [[from, 0, 0, {}]]] });
+    const topo = (sliced: boolean): KerasModelJSON => ({
+      class_name: 'Functional',
+      config: {
+        name: 'model',
+        layers: [
+          lay('InputLayer', 'tokens', { batch_input_shape: [null, 4], dtype: 'float32' }),
+          lay('Embedding', 'embedding', { input_dim: 7, output_dim: 3, mask_zero: true }, 'tokens'),
+          lay('LSTM', 'lstm', { units: 4, return_sequences: sliced }, 'embedding'),
+          ...(sliced ? [{ ...lay('SlicingOpLambda', 'tf.__operators__.getitem', { function: '__operators__.getitem' }, 'lstm', ['lstm', 0, 0, { slice_spec: [FULL, -1] }]) }] : []),
+          lay('Dense', 'dense', { units: 2 }, sliced ? 'tf.__operators__.getitem' : 'lstm'),
+        ] as never,
+        input_layers: [['tokens', 0, 0]],
+        output_layers: [['dense', 0, 0]],
+      },
+    });
+    const ref = modelFromKeras(topo(false), 'keras2', 'reference');
+    randomizeWeights(ref, 5);
+    const m = modelFromKeras(topo(true), 'keras2', 'sliced');
+    m.setWeights(ref.getWeights());
+    const x = tensor([[1, 4, 0, 0], [2, 3, 5, 6], [6, 0, 0, 0]], [3, 4]);
+    assert.deepEqual([...(m.predict(x) as Tensor).data], [...(ref.predict(x) as Tensor).data]);
+    // A reduction there would average the masked steps too (Keras's op ignores the mask; GlobalAveragePooling1D would not): refused.
+    const mean = topo(true);
+    Object.assign(mean.config.layers[3]!, { class_name: 'TFOpLambda', config: { name: 'tf.__operators__.getitem', function: 'math.reduce_mean' }, inbound_nodes: [['lstm', 0, 0, { axis: 1 }]] });
+    assert.throws(() => modelFromKeras(mean, 'keras2', 'mean'), /may carry a step mask/);
   });
 
   it('refuses Keras 3 ops no rnnkit layer computes exactly, naming the op and what is read', async () => {

@@ -16,6 +16,7 @@ import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { Embedding } from '../layers/embedding.js';
 import { Masking } from '../layers/masking.js';
+import { TimeSlice } from '../layers/timeSlice.js';
 import { SymbolicTensor } from '../layers/node.js';
 import { lossFromConfig } from '../losses/index.js';
 import { optimizerFromConfig } from '../optimizers/index.js';
@@ -372,12 +373,17 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
     const p = byName.get(r[0]);
     const l = p?.layer;
     const call = p?.calls[r[1]];
+    // A TimeSlice (read from a slice op) ends the mask, in Keras and here alike.
+    if (l instanceof TimeSlice) return false;
     const v = (l instanceof Embedding && l.maskZero) || l instanceof Masking || l instanceof Model || (call !== undefined && [...call.inputs, ...call.states].some(mayCarryMask));
     masked.set(key, v);
     return v;
   };
   for (const name of ops) {
     const p = byName.get(name)!;
+    // A slice ignores the mask and passes none on, as the op does in Keras: x[:, -1] of a
+    // masked sequence is its last step's output either way.
+    if (p.layer instanceof TimeSlice) continue;
     p.calls.forEach((call, k) => {
       if (call.inputs.some(mayCarryMask)) throw new ModelFormatError(`${p.at}: inbound node ${k}: the Keras 3 op '${name}' is given a tensor that may carry a step mask (an Embedding(mask_zero) or Masking upstream); Keras drops the mask at an op, the rnnkit layer read in its place would keep it, so rnnkit does not read this model`);
     });
