@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ModelFormatError, layers, loadModel, saveKerasFile, sequential, tensor, type Model, type Tensor } from '../src/index.js';
+import { ModelFormatError, exportOnnx, layers, loadModel, saveKerasFile, sequential, tensor, type Model, type Tensor } from '../src/index.js';
 import { modelFromKeras } from '../src/models/loading.js';
 import type { KerasModelJSON } from '../src/io/config.js';
 import { artifactsOf, randomizeWeights } from './helpers/saving.js';
@@ -122,6 +122,7 @@ describe('Keras tensor ops', () => {
     const back = await loadModel(await artifactsOf(s));
     assert.deepEqual((back.getLayer(0) as unknown as { start: number }).start, -3);
     await assert.rejects(saveKerasFile(s, null), /Keras 3 has no layer for TimeSlice/);
+    await assert.rejects(exportOnnx(s, null), /TimeSlice is not supported by the ONNX export/);
   });
 
   it('reads x[:, -1] of a masked sequence (Embedding(mask_zero) → LSTM(return_sequences)): the slice ignores the mask and ends it, in Keras as in rnnkit', () => {

@@ -882,7 +882,7 @@ describe('errors: clear messages, and the good model stays intact', () => {
     const lambda = variant((t) => void (t.config.layers[1]!.class_name = 'Lambda'));
     await rejectsWith(loadModel({ modelJson: lambda, weightData: goodArtifacts.weightData }), /unknown layer class 'Lambda' \(it holds a Python function, which only Python can run/);
     const op = variant((t) => void (t.config.layers[1]!.class_name = 'TFOpLambda'));
-    await rejectsWith(loadModel({ modelJson: op, weightData: goodArtifacts.weightData }), /unknown layer class 'TFOpLambda' \(a TensorFlow op .* express it with layers/);
+    await rejectsWith(loadModel({ modelJson: op, weightData: goodArtifacts.weightData }), /unknown layer class 'TFOpLambda' \(a TensorFlow op .* rnnkit reads the common ones in functional models only/);
   });
 
   it('unsupported option in a config: named', async () => {

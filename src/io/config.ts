@@ -139,8 +139,8 @@ export type LayerReader = (json: KerasLayerJSON, dialect: Dialect, where: string
 /** Why some classes model files hold cannot be read anywhere but in the Python that wrote them. */
 const UNREADABLE: Record<string, string> = table({
   Lambda: 'it holds a Python function, which only Python can run: rebuild the model with built-in layers in its place',
-  TFOpLambda: 'a TensorFlow op (tf.math.multiply, tf.expand_dims, x[:, -1], …) called on a Keras tensor; express it with layers (Multiply, Add, Reshape, …) in the model that is saved',
-  SlicingOpLambda: 'a tensor slice (x[:, -1], …) taken on a Keras tensor; a recurrent layer with returnSequences: false gives the last step',
+  TFOpLambda: 'a TensorFlow op (tf.math.multiply, tf.expand_dims, …) called on a Keras tensor; rnnkit reads the common ones in functional models only (see kerasOps.ts)',
+  SlicingOpLambda: 'a tensor slice (x[:, -1], …) taken on a Keras tensor; rnnkit reads it in functional models only, as TimeSlice',
   TensorFlowOpLayer: 'a raw TensorFlow op (TF 2.2–2.3) called on a Keras tensor; express it with layers in the model that is saved',
 });
 
