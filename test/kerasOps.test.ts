@@ -19,7 +19,7 @@ import { Rng } from '../src/core/rng.js';
 
 const DIR = new URL('./fixtures/', import.meta.url);
 const bytesOf = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(f, DIR)));
-type Expected = { input: unknown[]; inputShape: number[]; outputs: unknown[][]; config?: KerasModelJSON };
+type Expected = { input: unknown[]; inputShape: number[]; outputs: unknown[][]; config?: KerasModelJSON; shifted?: { config: KerasModelJSON; outputs: unknown[][] } };
 const EXPECTED = JSON.parse(readFileSync(new URL('keras-ops-expected.json', DIR), 'utf8')) as Record<string, Expected>;
 const K3 = 'keras3-ops.keras';
 const K2 = 'tfkeras2-ops.h5';
@@ -81,6 +81,12 @@ describe('Keras tensor ops', () => {
     assertLikeNumpy(m, EXPECTED[K2]!, K2);
     assert.equal(m.getLayer('tf.__operators__.add').className, 'Add');
     assert.equal(m.getLayer('tf.compat.v1.transpose').className, 'Permute');
+    // x - c with c a list of numbers (TensorFlow converts it to float32): the Normalization shift, exact.
+    const s = EXPECTED[K2]!.shifted!;
+    const shifted = modelFromKeras(s.config, 'keras2', 'shifted');
+    shifted.setWeights(m.getWeights());
+    assertLikeNumpy(shifted, { ...EXPECTED[K2]!, outputs: s.outputs }, 'x[:, -1] - c');
+    assert.equal(shifted.getLayer('tf.__operators__.add').className, 'Normalization');
   });
 
   it('TimeSlice computes x[:, i] and x[:, a:b] as Python indexes (negative from the end, ends clamped), with gradients by finite differences', () => {
@@ -183,6 +189,8 @@ describe('Keras tensor ops', () => {
     refusesK2((all) => ((opK2(all, 'tf.math.reduce_mean').inbound_nodes[0] as unknown[])[3] = { axis: 2 }), /over axis 2 is not supported/);
     refusesK2((all) => ((opK2(all, 'tf.math.reduce_mean').inbound_nodes[0] as unknown[])[3] = { axis: 1, keepdims: false, exclusive: true }), /with argument 'exclusive' = true is not supported/);
     refusesK2((all) => ((opK2(all, 'tf.math.multiply').inbound_nodes[0] as unknown[])[3] = { y: 2.0, name: null }), /'tf.math.multiply' .* has a constant operand 2; rnnkit reads it only on two Keras tensors \(as Multiply\)/);
+    refusesK2((all) => ((opK2(all, 'tf.__operators__.add').inbound_nodes[0] as unknown[])[3] = { y: [1, 2, 3], name: null }), /mean of shape \[3\] does not broadcast to the kept axes' \[4\]/);
+    refusesK2((all) => ((opK2(all, 'tf.__operators__.add').inbound_nodes[0] as unknown[])[3] = { y: 0.5, alpha: 2 }), /with argument 'alpha' = 2 is not supported/);
     refusesK2((all) => ((opK2(all, 'tf.__operators__.getitem').inbound_nodes[0] as unknown[])[3] = { slice_spec: [FULL, { start: 0, stop: null, step: 2 }] }), /SlicingOpLambda .* the step is 2, not 1/);
     refusesK2((all) => ((opK2(all, 'tf.__operators__.getitem').inbound_nodes[0] as unknown[])[3] = { slice_spec: -1 }), /it indexes the batch axis/);
     refusesK2((all) => (opK2(all, 'tf.concat').inbound_nodes[0] = [['tf.math.multiply', 0, 0, { axis: 1 }], ['_CONSTANT_VALUE', -1, [[1, 2, 3, 4]], { axis: 1 }]]), /has a constant \[\[1,2,3,4\]\] in its first argument/);

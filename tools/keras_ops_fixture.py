@@ -115,8 +115,18 @@ def tfkeras2_ops():
     c = np.concatenate([m, h[:, -1]], -1)
     y1 = softmax(np.transpose(np.expand_dims(c, 1).reshape(-1, 2, U), (0, 2, 1)))
     y2 = h[:, :3].mean(1, keepdims=True).squeeze(1)
+    # The same graph with x[:, -1] - c (c a list: TensorFlow converts it to float32) in place of
+    # x[:, -1] + mean: its config and outputs, for a test that loads it with the weights above.
+    c = rng.normal(0, 1, U).astype(np.float32)
+    shifted = json.loads(json.dumps(config))
+    add = next(l for l in shifted['config']['layers'] if l['name'] == 'tf.__operators__.add')
+    add['config']['function'] = 'math.subtract'
+    add['inbound_nodes'] = [['tf.__operators__.getitem', 0, 0, {'y': c.tolist(), 'name': None}]]
+    m2 = (h[:, -1] - c) * h.max(1)
+    y1s = softmax(np.transpose(np.expand_dims(np.concatenate([m2, h[:, -1]], -1), 1).reshape(-1, 2, U), (0, 2, 1)))
     # The model_config too: the refusal tests edit it (test/kerasOps.test.ts).
-    return {'input': x.tolist(), 'inputShape': list(x.shape), 'outputs': [y1.tolist(), y2.tolist()], 'config': config}
+    return {'input': x.tolist(), 'inputShape': list(x.shape), 'outputs': [y1.tolist(), y2.tolist()], 'config': config,
+            'shifted': {'config': shifted, 'outputs': [y1s.tolist(), y2.tolist()]}}
 
 
 if __name__ == '__main__':

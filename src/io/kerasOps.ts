@@ -33,6 +33,8 @@ export interface OpReading {
 }
 
 type RefOf = (v: unknown, at: string) => Ref | null;
+/** x + c or x - c (c a number or a float32 `__tensor__`) as the layer computing it exactly (models/loading.ts constantShift). */
+export type ConstantShift = (op: 'Add' | 'Subtract', x: Ref, c: unknown, what: string) => KerasLayerJSON;
 
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -286,7 +288,7 @@ function tfOpCall(n: unknown, what: string, at: string, refOf: RefOf): { refs: R
  * naming the function. `name` arguments are dropped (TFOpLambda drops them too); any other
  * argument the reading does not take is refused by name.
  */
-export function tfOpLambda(l: KerasLayerJSON, name: string, at: string, refOf: RefOf): OpReading {
+export function tfOpLambda(l: KerasLayerJSON, name: string, at: string, refOf: RefOf, shift?: ConstantShift): OpReading {
   const fn = isObject(l.config) ? l.config.function : undefined;
   const what = `the ${l.class_name} '${name}' (tf.${String(fn)} on a Keras tensor in tf.keras 2 model code)`;
   if (typeof fn !== 'string') throw new ModelFormatError(`${at}: a ${l.class_name} without a function name`);
@@ -295,6 +297,18 @@ export function tfOpLambda(l: KerasLayerJSON, name: string, at: string, refOf: R
   if (!TF_OP_FUNCTIONS.includes(fn)) throw new ModelFormatError(`${at}: ${what} is not supported; rnnkit reads the TensorFlow functions ${TF_OP_FUNCTIONS.join(', ')} where an rnnkit layer computes the same`);
   const nodes = l.inbound_nodes;
   if (!Array.isArray(nodes) || nodes.length === 0) throw new ModelFormatError(`${at}: ${what} has no inbound nodes`);
+  // x + c and x - c with c a number or a list of numbers: TensorFlow converts c to x's dtype
+  // (float32), as the Normalization shift of a Keras 3 constant holds it (loading.ts).
+  const merge0 = TF_MERGES[fn];
+  if (shift !== undefined && (merge0 === 'Add' || merge0 === 'Subtract')) {
+    const { refs, list, kwargs } = tfOpCall(nodes[0], what, `${at}: inbound node 0`, refOf);
+    const y = kwargs.y;
+    if (!list && (typeof y === 'number' || (Array.isArray(y) && typeof y[0] !== 'string'))) {
+      if (nodes.length !== 1) throw new ModelFormatError(`${at}: ${what} has a constant operand and is called ${nodes.length} times; rnnkit reads x + c and x - c in an op called once`);
+      for (const key of Object.keys(kwargs)) if (key !== 'y' && key !== 'name') throw new ModelFormatError(`${at}: inbound node 0: ${what} with argument '${key}' = ${show(kwargs[key])?.slice(0, 60)} is not supported`);
+      return { json: shift(merge0, refs[0]!, typeof y === 'number' ? y : { class_name: '__tensor__', config: { value: y, dtype: 'float32' } }, what) };
+    }
+  }
   let reading: OpReading | undefined;
   let seen: string | undefined;
   const calls = nodes.map((n, k) => {
@@ -313,7 +327,7 @@ export function tfOpLambda(l: KerasLayerJSON, name: string, at: string, refOf: R
     if (merge !== undefined) {
       const [y] = take('y');
       const yr = Array.isArray(y) && typeof y[0] === 'string' ? refOf(y, where) : null;
-      if (yr === null) throw new ModelFormatError(`${where}: ${what} has a constant operand ${show(y)?.slice(0, 60)}; rnnkit reads it only on two Keras tensors (as ${merge})`);
+      if (yr === null) throw new ModelFormatError(`${where}: ${what} has a constant operand ${show(y)?.slice(0, 60)}; rnnkit reads it only on two Keras tensors (as ${merge})${merge === 'Multiply' ? '' : ' or as x + c, x - c'}`);
       inputs = [refs[0]!, yr];
       r = { json: { class_name: merge, config: { name }, inbound_nodes: [] }, check: (shapes) => (shapes[0]!.length !== shapes[1]!.length ? `${what} on tensors of ranks ${shapes[0]!.length} and ${shapes[1]!.length} is not supported (TensorFlow's broadcasting aligns them differently from Keras's merge layers)` : null) };
     } else if (fn === '__operators__.getitem') {

@@ -226,7 +226,9 @@ const KERAS_OP_MERGES: Readonly<Record<string, string>> = table({ Add: 'Add', Su
  * notEqualZeroCalls.) Returns the layer entry to read in its place, or null when `l` is no op.
  */
 function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, at: string): OpReading | null {
-  if (l?.class_name === 'TFOpLambda' || l?.class_name === 'SlicingOpLambda') return tfOpLambda(l, name, at, asRef);
+  if (l?.class_name === 'TFOpLambda' || l?.class_name === 'SlicingOpLambda') {
+    return tfOpLambda(l, name, at, asRef, (op, x, c, what) => constantShift(op, [{ args: [x, c], kwargs: {} }], name, what, at)!);
+  }
   if (typeof l?.module !== 'string' || !l.module.startsWith('keras.src.ops')) return null;
   const what = `the Keras 3 op '${l.class_name}' (${l.module}: keras.ops.… or an operator such as + on Keras tensors in the model code)`;
   const merge = KERAS_OP_MERGES[l.class_name];
