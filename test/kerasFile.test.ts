@@ -298,7 +298,9 @@ describe('Keras 3 .keras files', () => {
     await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = 'x')), /the Keras 3 op 'Add' .* has an operand that is not a Keras tensor/);
     // Any other op, even one named as an rnnkit layer: refused by name.
     await refuses(asOps((all) => (opOf(all, 'multiply').class_name = 'Maximum')), /the Keras 3 op 'Maximum' .* is not supported; rnnkit reads Add, Subtract and Multiply/);
-    await refuses(asOps((all) => Object.assign(opOf(all, 'global_average_pooling1d'), { module: 'keras.src.ops.numpy', class_name: 'GetItem' })), /the Keras 3 op 'GetItem' .* is not supported/);
+    await refuses(asOps((all) => Object.assign(opOf(all, 'global_average_pooling1d'), { module: 'keras.src.ops.numpy', class_name: 'Cumsum' })), /the Keras 3 op 'Cumsum' .* is not supported/);
+    // GetItem is read (test/kerasOps.test.ts), but only with a key: a call without one is refused.
+    await refuses(asOps((all) => Object.assign(opOf(all, 'global_average_pooling1d'), { module: 'keras.src.ops.numpy', class_name: 'GetItem', config: { name: 'global_average_pooling1d' } })), /the Keras 3 op 'GetItem' .* takes a tensor and a key here, got 1 arguments/);
     // Tensors of different ranks: numpy aligns them at the right, Keras's merge layers at the left.
     await refuses(asOps((all) => (opOf(all, 'add').inbound_nodes[0]!.args[1] = { class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: ['dense_1', 0, 0] } })), /ranks 3 and 2 is not supported/);
   });

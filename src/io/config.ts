@@ -139,8 +139,8 @@ export type LayerReader = (json: KerasLayerJSON, dialect: Dialect, where: string
 /** Why some classes model files hold cannot be read anywhere but in the Python that wrote them. */
 const UNREADABLE: Record<string, string> = table({
   Lambda: 'it holds a Python function, which only Python can run: rebuild the model with built-in layers in its place',
-  TFOpLambda: 'a TensorFlow op (tf.math.multiply, tf.expand_dims, x[:, -1], …) called on a Keras tensor; express it with layers (Multiply, Add, Reshape, …) in the model that is saved',
-  SlicingOpLambda: 'a tensor slice (x[:, -1], …) taken on a Keras tensor; a recurrent layer with returnSequences: false gives the last step',
+  TFOpLambda: 'a TensorFlow op (tf.math.multiply, tf.expand_dims, …) called on a Keras tensor; rnnkit reads the common ones in functional models only (see kerasOps.ts)',
+  SlicingOpLambda: 'a tensor slice (x[:, -1], …) taken on a Keras tensor; rnnkit reads it in functional models only, as TimeSlice',
   TensorFlowOpLayer: 'a raw TensorFlow op (TF 2.2–2.3) called on a Keras tensor; express it with layers in the model that is saved',
 });
 
@@ -194,8 +194,14 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
     delete args[k];
   }
   if (json.class_name === 'Bidirectional') delete args.layerConfig;
+  // Kept beside the layer, not given to it: it changes the training loss only, which fit
+  // and evaluate then refuse (Layer.activityRegularizer); predictions are Keras's.
+  const activity = args.activityRegularizer;
+  delete args.activityRegularizer;
   try {
-    return layerFromConfig({ className: json.class_name, config: args }, at);
+    const layer = layerFromConfig({ className: json.class_name, config: args }, at);
+    if (activity !== undefined) layer.activityRegularizer = activity;
+    return layer;
   } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`${at}: ${(e as Error).message}`);
@@ -204,8 +210,23 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
 
 /** One layer's Keras JSON. */
 export function layerToKeras(layer: Layer): KerasLayerJSON {
-  return { class_name: layer.className, config: toKerasConfig(layer.getConfig()) };
+  const c = toKerasConfig(layer.getConfig());
+  keepActivityRegularizer(layer, c, layer.where);
+  return { class_name: layer.className, config: c };
 }
+
+/**
+ * A Keras activity_regularizer read with the layer (Layer.activityRegularizer) is written
+ * back as it was read; one on a layer inside a wrapper has no place in the wrapper's config
+ * as rnnkit writes it, so the writer refuses rather than drop it.
+ */
+function keepActivityRegularizer(layer: Layer, c: Record<string, unknown>, where: string): void {
+  const inner = layer.activityRegularized().filter((l) => l !== layer);
+  if (inner.length > 0 && !MODEL_LIKE.has(layer.className)) throw new RangeError(`${where}: the wrapped ${inner[0]!.where} has an activity_regularizer, which rnnkit keeps only on top-level layers; set its activityRegularizer = undefined to save without it`);
+  if (layer.activityRegularizer !== undefined) c.activity_regularizer = toKerasValue('activityRegularizer', layer.activityRegularizer);
+}
+
+const MODEL_LIKE = new Set(['Model', 'Sequential', 'Functional']);
 
 /** The dialect of a topology, from keras_version (and who generated the file). */
 export function dialectOf(topology: { keras_version?: unknown }, generatedBy: unknown): Dialect {
@@ -251,7 +272,12 @@ export function layerToKeras3Config(layer: Layer, where: string): Record<string,
   if (layer.className === 'ThresholdedReLU') {
     throw new RangeError(`${where}: Keras 3 has no ThresholdedReLU layer, so a .keras file cannot hold it; layers.reLU({threshold: θ}) computes the same (x > θ ? x : 0) and can be saved`);
   }
-  const c = layer.getConfig();
+  if (layer.className === 'TimeSlice') {
+    // Keras writes x[:, i] as an op (GetItem), which rnnkit reads but does not write.
+    throw new RangeError(`${where}: Keras 3 has no layer for TimeSlice (x[:, index] or x[:, start:stop], which Keras models hold as a GetItem op), so a .keras file cannot hold it; rnnkit's own format (save) can`);
+  }
+  const c: Record<string, unknown> = { ...layer.getConfig(), ...(layer.activityRegularizer === undefined ? {} : { activityRegularizer: layer.activityRegularizer }) };
+  keepActivityRegularizer(layer, {}, where);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) {
     if (v === undefined) continue;

@@ -21,6 +21,7 @@ import { permute, reshape } from './reshape.js';
 import { conv1d } from './conv1d.js';
 import { conv1dTranspose } from './convTranspose1d.js';
 import { cropping1d, upSampling1d, zeroPadding1d } from './resize1d.js';
+import { timeSlice } from './timeSlice.js';
 import { averagePooling1d, maxPooling1d } from './pooling1d.js';
 import { spatialDropout1d } from './spatialDropout1d.js';
 import { layerNormalization } from './layerNormalization.js';
@@ -63,6 +64,7 @@ export const layers = {
   conv1dTranspose,
   zeroPadding1d,
   cropping1d,
+  timeSlice,
   upSampling1d,
   maxPooling1d,
   averagePooling1d,
@@ -107,6 +109,7 @@ export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPooling1DArgs } 
 export { Reshape, Permute, type ReshapeArgs, type PermuteArgs } from './reshape.js';
 export { Conv1D, type Conv1DArgs, type Size1D } from './conv1d.js';
 export { Conv1DTranspose, type Conv1DTransposeArgs } from './convTranspose1d.js';
+export { TimeSlice, type TimeSliceArgs } from './timeSlice.js';
 export { ZeroPadding1D, Cropping1D, UpSampling1D, type ZeroPadding1DArgs, type Cropping1DArgs, type UpSampling1DArgs } from './resize1d.js';
 export { MaxPooling1D, AveragePooling1D, type Pooling1DArgs } from './pooling1d.js';
 export { SpatialDropout1D, type SpatialDropout1DArgs } from './spatialDropout1d.js';

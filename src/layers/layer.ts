@@ -184,6 +184,15 @@ export abstract class Layer {
   private weightSourceAt = 0;
   /** Call options this layer accepts besides initialState, mask and training (Keras call arguments). */
   protected readonly callOptions: readonly string[] = [];
+  /**
+   * A Keras `activity_regularizer` read from a model file (its config as read), or
+   * undefined. rnnkit does not implement activity regularizers: they add a penalty on the
+   * layer's output to the training loss and leave predictions alone, so a model holding
+   * one predicts as Keras does, while fit and evaluate refuse it (activityRegularized)
+   * rather than report and train on another loss. The writers keep it. Set it to
+   * undefined to train without it.
+   */
+  activityRegularizer: unknown = undefined;
 
   constructor(args: LayerArgs, prefix: string) {
     const where = `${prefix} layer`;
@@ -385,7 +394,15 @@ export abstract class Layer {
   /** An unbuilt copy with the same class and options (from getConfig; wrappers copy their inner layers). */
   freshCopy(): Layer {
     const make = this.constructor as new (args: Record<string, unknown>) => Layer;
-    return new make(this.getConfig());
+    const copy = new make(this.getConfig());
+    copy.activityRegularizer = this.activityRegularizer;
+    return copy;
+  }
+
+  /** This layer and the layers inside it that hold an activity regularizer (see activityRegularizer). */
+  activityRegularized(): Layer[] {
+    const inner = this.sublayers().filter((l) => l !== this).flatMap((l) => l.activityRegularized());
+    return this.activityRegularizer === undefined ? inner : [this, ...inner];
   }
 
   /**

@@ -29,6 +29,7 @@ import { Permute, Reshape } from './reshape.js';
 import { Conv1D } from './conv1d.js';
 import { Conv1DTranspose } from './convTranspose1d.js';
 import { Cropping1D, UpSampling1D, ZeroPadding1D } from './resize1d.js';
+import { TimeSlice } from './timeSlice.js';
 import { AveragePooling1D, MaxPooling1D } from './pooling1d.js';
 import { SpatialDropout1D } from './spatialDropout1d.js';
 import { LayerNormalization } from './layerNormalization.js';
@@ -102,6 +103,7 @@ const ENTRIES: readonly LayerEntry[] = [
   { className: 'Conv1DTranspose', cls: Conv1DTranspose, fromConfig: plain(Conv1DTranspose), stepwise: false },
   { className: 'ZeroPadding1D', cls: ZeroPadding1D, fromConfig: plain(ZeroPadding1D), stepwise: false },
   { className: 'Cropping1D', cls: Cropping1D, fromConfig: plain(Cropping1D), stepwise: false },
+  { className: 'TimeSlice', cls: TimeSlice, fromConfig: plain(TimeSlice), stepwise: false },
   { className: 'UpSampling1D', cls: UpSampling1D, fromConfig: plain(UpSampling1D), stepwise: false },
   { className: 'MaxPooling1D', cls: MaxPooling1D, fromConfig: plain(MaxPooling1D), stepwise: false },
   { className: 'AveragePooling1D', cls: AveragePooling1D, fromConfig: plain(AveragePooling1D), stepwise: false },

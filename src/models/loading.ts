@@ -16,6 +16,7 @@ import { Recurrent } from '../layers/recurrent.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { Embedding } from '../layers/embedding.js';
 import { Masking } from '../layers/masking.js';
+import { TimeSlice } from '../layers/timeSlice.js';
 import { SymbolicTensor } from '../layers/node.js';
 import { lossFromConfig } from '../losses/index.js';
 import { optimizerFromConfig } from '../optimizers/index.js';
@@ -26,6 +27,7 @@ import { Model } from './model.js';
 import { Sequential } from './sequential.js';
 import type { ModelJSON, RnnkitTrainingConfig, TrainingConfig } from './saving.js';
 import { TFJS_ONLY_SLOT, tfjsOptimizer } from '../io/tfjsTraining.js';
+import { KERAS3_OPS, keras3Op, tfOpLambda, type OpReading } from '../io/kerasOps.js';
 import type { Optimizer, OptimizerStateInput } from '../optimizers/index.js';
 
 /** The class names of models (a model may be a layer of another). */
@@ -223,15 +225,19 @@ const KERAS_OP_MERGES: Readonly<Record<string, string>> = table({ Add: 'Add', Su
  * name could compute something else. (A NotEqual op, an Embedding's mask, is read by
  * notEqualZeroCalls.) Returns the layer entry to read in its place, or null when `l` is no op.
  */
-function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, at: string): KerasLayerJSON | null {
+function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, at: string): OpReading | null {
+  if (l?.class_name === 'TFOpLambda' || l?.class_name === 'SlicingOpLambda') {
+    return tfOpLambda(l, name, at, asRef, (op, x, c, what) => constantShift(op, [{ args: [x, c], kwargs: {} }], name, what, at)!);
+  }
   if (typeof l?.module !== 'string' || !l.module.startsWith('keras.src.ops')) return null;
   const what = `the Keras 3 op '${l.class_name}' (${l.module}: keras.ops.… or an operator such as + on Keras tensors in the model code)`;
   const merge = KERAS_OP_MERGES[l.class_name];
-  if (merge === undefined) throw new ModelFormatError(`${at}: ${what} is not supported; rnnkit reads Add, Subtract and Multiply of two tensors (x + y, x - y, x * y)`);
+  if (merge === undefined && (KERAS3_OPS.includes(l.class_name) || ['Sum', 'Divide', 'TrueDivide', 'Matmul'].includes(l.class_name))) return keras3Op(l, name, what, at, asRef);
+  if (merge === undefined) throw new ModelFormatError(`${at}: ${what} is not supported; rnnkit reads Add, Subtract and Multiply of two tensors (x + y, x - y, x * y), x ± a constant, and ${KERAS3_OPS.join(', ')} where an rnnkit layer computes the same`);
   const nodes = l.inbound_nodes ?? [];
   if (!Array.isArray(nodes) || nodes.length === 0) throw new ModelFormatError(`${at}: ${what} has no inbound nodes`);
   const shift = constantShift(l.class_name, nodes, name, what, at);
-  if (shift !== null) return shift;
+  if (shift !== null) return { json: shift };
   const calls = nodes.map((n, k) => {
     const d = n as { args?: unknown; kwargs?: unknown };
     const kw = d?.kwargs;
@@ -247,7 +253,7 @@ function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, 
     if (ranks[0] !== null && ranks[1] !== null && ranks[0] !== ranks[1]) throw new ModelFormatError(`${at}: inbound node ${k}: ${what} on tensors of ranks ${ranks[0]} and ${ranks[1]} is not supported (numpy broadcasting aligns them differently from Keras's merge layers)`);
     return { args: [d.args], kwargs: {} };
   });
-  return { class_name: merge, config: { name }, inbound_nodes: calls };
+  return { json: { class_name: merge, config: { name }, inbound_nodes: calls } };
 }
 
 /**
@@ -303,6 +309,8 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
   const maskOps = new Map<string, Ref[]>();
   // Layers read from Keras 3 ops (kerasOpAsLayer).
   const ops = new Set<string>();
+  // Their checks of the input shapes (kerasOps.ts), made when the call is built.
+  const opChecks = new Map<string, NonNullable<OpReading['check']>>();
   c.layers.forEach((l, i) => {
     const name = typeof l?.name === 'string' ? l.name : typeof l?.config?.name === 'string' ? (l.config.name as string) : undefined;
     const at = `${where}: layer ${i}${name === undefined ? '' : ` '${name}'`}`;
@@ -316,7 +324,8 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
     const op = kerasOpAsLayer(l, name, at);
     if (op !== null) {
       ops.add(name);
-      l = op;
+      l = op.json;
+      if (op.check !== undefined) opChecks.set(name, op.check);
     }
     const layer = layerOf({ class_name: l.class_name, config: { ...l.config, name } }, dialect, at);
     layers.set(name, layer);
@@ -366,14 +375,19 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
     const p = byName.get(r[0]);
     const l = p?.layer;
     const call = p?.calls[r[1]];
+    // A TimeSlice (read from a slice op) ends the mask, in Keras and here alike.
+    if (l instanceof TimeSlice) return false;
     const v = (l instanceof Embedding && l.maskZero) || l instanceof Masking || l instanceof Model || (call !== undefined && [...call.inputs, ...call.states].some(mayCarryMask));
     masked.set(key, v);
     return v;
   };
   for (const name of ops) {
     const p = byName.get(name)!;
+    // A slice ignores the mask and passes none on, as the op does in Keras: x[:, -1] of a
+    // masked sequence is its last step's output either way.
+    if (p.layer instanceof TimeSlice) continue;
     p.calls.forEach((call, k) => {
-      if (call.inputs.some(mayCarryMask)) throw new ModelFormatError(`${p.at}: inbound node ${k}: the Keras 3 op '${name}' is given a tensor that may carry a step mask (an Embedding(mask_zero) or Masking upstream); Keras drops the mask at an op, rnnkit's merge layers keep it, so rnnkit does not read this model`);
+      if (call.inputs.some(mayCarryMask)) throw new ModelFormatError(`${p.at}: inbound node ${k}: the Keras 3 op '${name}' is given a tensor that may carry a step mask (an Embedding(mask_zero) or Masking upstream); Keras drops the mask at an op, the rnnkit layer read in its place would keep it, so rnnkit does not read this model`);
     });
   }
   // Calls run once their inputs exist (Keras's order: as listed, deferring what waits).
@@ -391,6 +405,8 @@ function graphFromKeras(topology: KerasModelJSON, dialect: Dialect, where: strin
         const states = call.states.map((r) => tensorOf(r, at));
         if (ins.some((t) => t === undefined) || states.some((t) => t === undefined)) break;
         if (ops.has(p.layer.name) && ins.length === 2 && ins[0]!.rank !== ins[1]!.rank) throw new ModelFormatError(`${at}: the Keras 3 op '${p.layer.name}' on tensors of ranks ${ins[0]!.rank} and ${ins[1]!.rank} is not supported (numpy broadcasting aligns them differently from Keras's merge layers)`);
+        const why = opChecks.get(p.layer.name)?.(ins.map((t) => t!.shape));
+        if (why !== undefined && why !== null) throw new ModelFormatError(`${at}: ${why}`);
         const outs = applyCall(p.layer, ins as SymbolicTensor[], states as SymbolicTensor[], call.args, at);
         const list = made.get(p.layer.name) ?? [];
         list.push(outs);

@@ -322,6 +322,23 @@ export class Model extends Layer implements TrainableModel, DataModel {
     return this.engineOrNull;
   }
 
+  /** Every layer holding a Keras activity regularizer, nested models' and wrapped layers' included. */
+  override activityRegularized(): Layer[] {
+    const inner = this.layers.filter((l) => l !== this).flatMap((l) => l.activityRegularized());
+    return this.activityRegularizer === undefined ? inner : [this, ...inner];
+  }
+
+  /**
+   * An activity regularizer adds a penalty on a layer's output to the training loss (Keras
+   * reports it in evaluate's loss too); rnnkit does not compute it, so training on or
+   * reporting another loss than Keras's is refused rather than done silently.
+   */
+  private refuseActivityRegularizers(what: string): void {
+    const held = this.activityRegularized();
+    if (held.length === 0) return;
+    throw new RangeError(`${this.where}: ${what}: ${held.map((l) => `${l.where} has option 'activity_regularizer' = ${JSON.stringify(l.activityRegularizer)}`).join('; ')}; rnnkit does not implement activity regularizers, which add a penalty on the layer's output to the loss (predict is unaffected and runs). Set layer.activityRegularizer = undefined to ${what} without it`);
+  }
+
   /** Every layer, input layers first (Keras / tfjs order). */
   get layers(): Layer[] {
     return [...(this.graphOrNull?.layers ?? [])];
@@ -568,6 +585,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * - With `signal`, an abort rejects with an Error named 'AbortError' (see FitArgs.signal).
    */
   async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
+    this.refuseActivityRegularizers('fit');
     return this.holdingFitLock('fit', () => this.fitOnce(x, y, args));
   }
 
@@ -775,6 +793,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
    */
   evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] {
     this.refuseWhileFitting('evaluate');
+    this.refuseActivityRegularizers('evaluate');
     checkOptions(args, ['batchSize', 'verbose', 'progressSink', 'sampleWeight', 'workers'], `${this.where}: evaluate`, { steps: 'evaluate always uses all of the data' });
     const workers = args.workers === undefined ? 'auto' : checkWorkersOption(args.workers, `${this.where}: evaluate`);
     this.requireCompiled('evaluate');
