@@ -291,6 +291,7 @@ describe('MultiHeadAttention: model files', () => {
       assert.deepEqual(got, want, what);
     }
     assert.deepEqual(viaRnnkit.weightPaths().slice(0, 2), ['mha/query/kernel', 'mha/query/bias']);
-    await assert.rejects(exportOnnx(m), /MultiHeadAttention is not supported by the ONNX export/);
+    // ONNX: test/onnxExport.test.ts runs the exported graphs in onnxruntime; here only that it writes.
+    assert.ok((await exportOnnx(m)).length > 0);
   });
 });

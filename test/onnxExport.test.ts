@@ -422,6 +422,29 @@ describe('exportOnnx: convolutions, pooling, normalizations and shape layers', (
   });
 });
 
+describe('exportOnnx: MultiHeadAttention', () => {
+  it('self-attention over Embedding masks with the causal and sliding-window masks, a separate key, no biases, outputShape, and the scores output; open lengths', async () => {
+    const rng = new Rng(760);
+    const ids = input({ shape: [null] });
+    const e = layers.embedding({ inputDim: VOCAB, outputDim: 6, maskZero: true }).apply(ids) as SymbolicTensor;
+    const causal = layers.multiHeadAttention({ numHeads: 2, keyDim: 3 }).apply([e, e], { useCausalMask: true }) as SymbolicTensor;
+    const windowed = layers.multiHeadAttention({ numHeads: 3, keyDim: 2, valueDim: 4, slidingWindow: 2, useBias: false }).apply([e, e]) as SymbolicTensor;
+    const pooled = layers.globalAveragePooling1d().apply(layers.add().apply([causal, windowed]) as SymbolicTensor) as SymbolicTensor;
+    const self = model({ inputs: ids, outputs: [pooled, causal] });
+    randomize(self, 761);
+    note('attention', await parity(self, [[tokens([4, 2, 5], 5, rng)], [tokens([1, 7], 7, rng)]], 'MultiHeadAttention, masks', true));
+    // The scores output needs fixed lengths ([B, N, Tq, Tv]).
+    const q = input({ shape: [3, 4] });
+    const kv = input({ shape: [6, 5] });
+    const key = input({ shape: [6, 3] });
+    const [cross, scores] = layers.multiHeadAttention({ numHeads: 2, keyDim: 2, valueDim: 3, outputShape: 7 }).apply([q, kv, key], { returnAttentionScores: true }) as unknown as SymbolicTensor[];
+    const m = model({ inputs: [q, kv, key], outputs: [cross!, scores!] });
+    randomize(m, 762);
+    const run = (B: number): Case[] => [floats([B, 3, 4], rng), floats([B, 6, 5], rng), floats([B, 6, 3], rng)];
+    note('attention', await parity(m, [run(3), run(1)], 'MultiHeadAttention, key and scores'));
+  });
+});
+
 describe('exportOnnx: masked edge cases', () => {
   it('masked steps with an initial state (held going forward and backwards) and all-masked rows', async () => {
     const rng = new Rng(800);

@@ -47,6 +47,7 @@ import { Flatten } from '../../layers/flatten.js';
 import { Permute, Reshape } from '../../layers/reshape.js';
 import { RepeatVector } from '../../layers/repeatVector.js';
 import { Cropping1D, UpSampling1D, ZeroPadding1D } from '../../layers/resize1d.js';
+import { MultiHeadAttention } from '../../layers/multiHeadAttention.js';
 import type { Graph } from '../../models/graph.js';
 import { DType, encodeModel, type Attr, type AttrValue, type NodeDef, type TensorDef, type ValueInfo } from './proto.js';
 import { isNode, writeBinaryFile } from '../node.js';
@@ -257,14 +258,17 @@ function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): 
 }
 
 const SUPPORTED =
-  'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D';
+  'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D, MultiHeadAttention';
 
 function checkNode(n: Node): string[] {
   const l = n.layer;
   const w = `${l.className} '${l.name}'`;
   const p: string[] = [];
+  // Call options the graph expresses: MultiHeadAttention's causal mask and its scores output.
+  const expressed = l instanceof MultiHeadAttention ? ['useCausalMask', 'returnAttentionScores'] : [];
   for (const [k, v] of Object.entries(n.call.args)) {
     if (k === 'training' && (v === false || v === null)) continue;
+    if (expressed.includes(k) && (typeof v === 'boolean' || v === null)) continue;
     p.push(`${w}: call option ${k}: ${show(v)} (the export computes inference: no call options)`);
   }
   if (l instanceof Dense || l instanceof Activation || l instanceof TrainingNoise || l instanceof SpatialDropout1D || l instanceof Masking || l instanceof Embedding) return p;
@@ -297,7 +301,7 @@ function checkNode(n: Node): string[] {
 }
 
 /** Layers shapedLayer() exports as they are (no option to check). */
-const SHAPED = [Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D];
+const SHAPED = [MultiHeadAttention, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D];
 
 // ---- Building ----------------------------------------------------------------
 
@@ -335,6 +339,7 @@ function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
   }
   if (l instanceof Recurrent) return recurrent(b, n, l, null, xs);
   if (l instanceof Bidirectional) return recurrent(b, n, l.forwardLayer, l, xs);
+  if (l instanceof MultiHeadAttention) return multiHeadAttention(b, n, l, xs);
   const shaped = shapedLayer(b, n, x);
   if (shaped !== null) return [shaped];
   if (l instanceof Concatenate) {
@@ -583,6 +588,57 @@ function shapedLayer(b: Builder, n: Node, x: Value): Value | null {
     return out(b.one('Reshape', [tiled, b.int64s([0, -1, channels()])]));
   }
   return null;
+}
+
+/**
+ * MultiHeadAttention as rnnkit computes it: the projections as MatMuls on [D, N·H] views of
+ * Keras's [D, N, H] kernels, the query scaled by float32 1/√H after its bias, heads split by
+ * Reshape [0, 0, N, H] (batch and time kept, any length) and moved ahead of time, scores
+ * Q·Kᵀ, masked scores replaced by −1e9 (the query, value and key masks, the causal and
+ * sliding-window bands, ANDed), a softmax over the keys, the context joined back and
+ * projected. Dropout is training-only. With returnAttentionScores the softmax is the second
+ * output ([B, N, Tq, Tv]).
+ */
+function multiHeadAttention(b: Builder, n: Node, l: MultiHeadAttention, xs: readonly Value[]): Value[] {
+  const [q, v] = xs as [Value, Value];
+  const k = xs[2] ?? v;
+  const N = l.numHeads;
+  const H = l.keyDim;
+  const Hv = l.valueDim;
+  const project = (x: string, tag: 'query' | 'key' | 'value' | 'attention_output'): string => {
+    const w = weight(l, `${tag}/kernel`);
+    const cols = w.shape.slice(tag === 'attention_output' ? 2 : 1).reduce((a, d) => a * d, 1);
+    const rows = w.value.length / cols;
+    let y = b.one('MatMul', [x, b.weightOf(l, `${tag}_kernel`, [rows, cols], () => w.value)]);
+    if (hasWeight(l, `${tag}/bias`)) {
+      const bias = weight(l, `${tag}/bias`);
+      y = b.one('Add', [y, b.weightOf(l, `${tag}_bias`, [bias.value.length], () => bias.value)]);
+    }
+    return y;
+  };
+  const heads = (x: string, size: number, perm: number[]): string => b.one('Transpose', [b.one('Reshape', [x, b.int64s([0, 0, N, size])])], { perm });
+  const Q = heads(b.one('Mul', [project(q.name, 'query'), b.scalar(Math.fround(1 / Math.sqrt(H)))]), H, [0, 2, 1, 3]); // [B, N, Tq, H]
+  const K = heads(project(k.name, 'key'), H, [0, 2, 3, 1]); // [B, N, H, Tv]
+  const V = heads(project(v.name, 'value'), Hv, [0, 2, 1, 3]); // [B, N, Tv, Hv]
+  let scores = b.one('MatMul', [Q, K]); // [B, N, Tq, Tv]
+  // The attention mask, broadcast to [B, 1, Tq, Tv] from its parts.
+  const parts: string[] = [];
+  if (q.mask !== null) parts.push(b.one('Unsqueeze', [q.mask, b.int64s([1, 3])]));
+  for (const m of [v.mask, xs[2] === undefined ? null : k.mask]) if (m !== null) parts.push(b.one('Unsqueeze', [m, b.int64s([1, 2])]));
+  const causal = n.call.args.useCausalMask === true;
+  if (causal || l.slidingWindow !== null) {
+    const steps = (x: string): string => b.one('Range', [b.int64s([0], true), b.one('Squeeze', [b.one('Slice', [b.one('Shape', [x]), b.int64s([1]), b.int64s([2])]), b.int64s([0])]), b.int64s([1], true)]);
+    const i = b.one('Unsqueeze', [steps(q.name), b.int64s([1])]); // [Tq, 1]
+    const j = b.one('Unsqueeze', [steps(v.name), b.int64s([0])]); // [1, Tv]
+    if (causal) parts.push(b.one('LessOrEqual', [j, i]));
+    if (l.slidingWindow !== null) parts.push(b.one('Less', [b.one('Abs', [b.one('Sub', [i, j])]), b.int64s([l.slidingWindow], true)]));
+  }
+  if (parts.length > 0) scores = b.one('Where', [parts.reduce((a, m) => b.one('And', [a, m])), scores, b.scalar(-1e9)]);
+  const P = b.one('Softmax', [scores], { axis: -1 });
+  const C = b.one('Reshape', [b.one('Transpose', [b.one('MatMul', [P, V])], { perm: [0, 2, 1, 3] }), b.int64s([0, 0, N * Hv])]);
+  const out: Value[] = [{ name: project(C, 'attention_output'), mask: q.mask, rank: 3 }];
+  if (n.outputs.length > 1) out.push({ name: P, mask: null, rank: 4 });
+  return out;
 }
 
 /** `src` of `shape` with its axes in the order `perm` (row-major). */
