@@ -445,6 +445,33 @@ describe('exportOnnx: MultiHeadAttention', () => {
   });
 });
 
+describe('exportOnnx: Attention and AdditiveAttention', () => {
+  it('dot (with and without scale), concat and additive scores, value and query masks, the causal mask (call option and Keras 2 causal), a separate key, the scores output', async () => {
+    const rng = new Rng(780);
+    const ids = input({ shape: [null] });
+    const e = layers.embedding({ inputDim: VOCAB, outputDim: 4, maskZero: true }).apply(ids) as SymbolicTensor;
+    const h = layers.lstm({ units: 4, returnSequences: true }).apply(e) as SymbolicTensor;
+    const outs = [
+      layers.attention().apply([h, e]),
+      layers.attention({ useScale: true }).apply([h, e, h], { useCausalMask: true }),
+      layers.attention({ scoreMode: 'concat', useScale: true }).apply([e, h]),
+      layers.attention({ causal: true }).apply([h, h]),
+      layers.additiveAttention().apply([h, e], { useCausalMask: true }),
+      layers.additiveAttention({ useScale: false }).apply([e, h, e]),
+    ].map((t) => layers.globalAveragePooling1d().apply(t as SymbolicTensor) as SymbolicTensor);
+    const m = model({ inputs: ids, outputs: outs });
+    randomize(m, 781);
+    note('attention', await parity(m, [[tokens([4, 2, 5], 5, rng)], [tokens([1, 7], 7, rng)]], 'Attention, masks', true));
+    const q = input({ shape: [3, 4] });
+    const v = input({ shape: [5, 2] });
+    const k = input({ shape: [5, 4] });
+    const [out, weights] = layers.additiveAttention().apply([q, v, k], { returnAttentionScores: true }) as unknown as SymbolicTensor[];
+    const s = model({ inputs: [q, v, k], outputs: [out!, weights!] });
+    randomize(s, 782);
+    note('attention', await parity(s, [[floats([2, 3, 4], rng), floats([2, 5, 2], rng), floats([2, 5, 4], rng)]], 'AdditiveAttention scores'));
+  });
+});
+
 describe('exportOnnx: masked edge cases', () => {
   it('masked steps with an initial state (held going forward and backwards) and all-masked rows', async () => {
     const rng = new Rng(800);

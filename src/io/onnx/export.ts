@@ -48,6 +48,7 @@ import { Permute, Reshape } from '../../layers/reshape.js';
 import { RepeatVector } from '../../layers/repeatVector.js';
 import { Cropping1D, UpSampling1D, ZeroPadding1D } from '../../layers/resize1d.js';
 import { MultiHeadAttention } from '../../layers/multiHeadAttention.js';
+import { AdditiveAttention, Attention } from '../../layers/attention.js';
 import type { Graph } from '../../models/graph.js';
 import { DType, encodeModel, type Attr, type AttrValue, type NodeDef, type TensorDef, type ValueInfo } from './proto.js';
 import { isNode, writeBinaryFile } from '../node.js';
@@ -258,14 +259,14 @@ function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): 
 }
 
 const SUPPORTED =
-  'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D, MultiHeadAttention';
+  'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D, MultiHeadAttention, Attention, AdditiveAttention';
 
 function checkNode(n: Node): string[] {
   const l = n.layer;
   const w = `${l.className} '${l.name}'`;
   const p: string[] = [];
-  // Call options the graph expresses: MultiHeadAttention's causal mask and its scores output.
-  const expressed = l instanceof MultiHeadAttention ? ['useCausalMask', 'returnAttentionScores'] : [];
+  // Call options the graph expresses: the attention layers' causal mask and scores output.
+  const expressed = l instanceof MultiHeadAttention || l instanceof Attention || l instanceof AdditiveAttention ? ['useCausalMask', 'returnAttentionScores'] : [];
   for (const [k, v] of Object.entries(n.call.args)) {
     if (k === 'training' && (v === false || v === null)) continue;
     if (expressed.includes(k) && (typeof v === 'boolean' || v === null)) continue;
@@ -301,7 +302,7 @@ function checkNode(n: Node): string[] {
 }
 
 /** Layers shapedLayer() exports as they are (no option to check). */
-const SHAPED = [MultiHeadAttention, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D];
+const SHAPED = [MultiHeadAttention, Attention, AdditiveAttention, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D];
 
 // ---- Building ----------------------------------------------------------------
 
@@ -340,6 +341,7 @@ function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
   if (l instanceof Recurrent) return recurrent(b, n, l, null, xs);
   if (l instanceof Bidirectional) return recurrent(b, n, l.forwardLayer, l, xs);
   if (l instanceof MultiHeadAttention) return multiHeadAttention(b, n, l, xs);
+  if (l instanceof Attention || l instanceof AdditiveAttention) return attention(b, n, l, xs);
   const shaped = shapedLayer(b, n, x);
   if (shaped !== null) return [shaped];
   if (l instanceof Concatenate) {
@@ -639,6 +641,48 @@ function multiHeadAttention(b: Builder, n: Node, l: MultiHeadAttention, xs: read
   const out: Value[] = [{ name: project(C, 'attention_output'), mask: q.mask, rank: 3 }];
   if (n.outputs.length > 1) out.push({ name: P, mask: null, rank: 4 });
   return out;
+}
+
+/**
+ * Attention (dot or concat scores) and AdditiveAttention as rnnkit computes them: scores
+ * scale·q·kᵀ, c·Σ tanh(scale·(q + k)) or Σ a·tanh(q + k) (the sums over features of
+ * [B, Tq, Tv, D] broadcasts), 1e9 subtracted where the value mask or the causal band drops
+ * a key, a softmax over the keys, the weighted values, zeros at masked query steps. Dropout
+ * is training-only; returnAttentionScores adds the weights as a second output.
+ */
+function attention(b: Builder, n: Node, l: Attention | AdditiveAttention, xs: readonly Value[]): Value[] {
+  const [q, v] = xs as [Value, Value];
+  const k = xs[2] ?? v;
+  const config = l.getConfig();
+  const mode = l instanceof AdditiveAttention ? 'additive' : (config.scoreMode as 'dot' | 'concat');
+  const scalar = (name: string): string | null => (hasWeight(l, name) ? b.weightOf(l, name, [], () => weight(l, name).value) : null);
+  let scores: string;
+  if (mode === 'dot') {
+    scores = b.one('MatMul', [q.name, b.one('Transpose', [k.name], { perm: [0, 2, 1] })]);
+    const sc = scalar('scale');
+    if (sc !== null) scores = b.one('Mul', [scores, sc]);
+  } else {
+    let sum = b.one('Add', [b.one('Unsqueeze', [q.name, b.int64s([2])]), b.one('Unsqueeze', [k.name, b.int64s([1])])]); // [B, Tq, Tv, D]
+    const sc = mode === 'concat' ? scalar('scale') : null;
+    if (sc !== null) sum = b.one('Mul', [sum, sc]);
+    let t = b.one('Tanh', [sum]);
+    if (mode === 'additive' && hasWeight(l, 'scale')) t = b.one('Mul', [t, b.weightOf(l, 'scale', weight(l, 'scale').shape, () => weight(l, 'scale').value)]);
+    scores = b.one('ReduceSum', [t, b.int64s([-1])], { keepdims: 0 });
+    if (mode === 'concat') scores = b.one('Mul', [scores, scalar('concat_score_weight')!]);
+  }
+  const drops: string[] = [];
+  if (v.mask !== null) drops.push(b.one('Not', [b.one('Unsqueeze', [v.mask, b.int64s([1])])])); // [B, 1, Tv]
+  if (config.causal === true || n.call.args.useCausalMask === true) {
+    const steps = (x: string): string => b.one('Range', [b.int64s([0], true), b.one('Squeeze', [b.one('Slice', [b.one('Shape', [x]), b.int64s([1]), b.int64s([2])]), b.int64s([0])]), b.int64s([1], true)]);
+    drops.push(b.one('Greater', [b.one('Unsqueeze', [steps(v.name), b.int64s([0])]), b.one('Unsqueeze', [steps(q.name), b.int64s([1])])])); // [Tq, Tv]: j > i
+  }
+  if (drops.length > 0) scores = b.one('Where', [drops.reduce((a, m) => b.one('Or', [a, m])), b.one('Sub', [scores, b.scalar(1e9)]), scores]);
+  const w = b.one('Softmax', [scores], { axis: -1 });
+  let out = b.one('MatMul', [w, v.name]);
+  if (q.mask !== null) out = b.one('Where', [b.one('Unsqueeze', [q.mask, b.int64s([2])]), out, b.scalar(0)]);
+  const result: Value[] = [{ name: out, mask: q.mask, rank: 3 }];
+  if (n.outputs.length > 1) result.push({ name: w, mask: null, rank: 3 });
+  return result;
 }
 
 /** `src` of `shape` with its axes in the order `perm` (row-major). */
