@@ -409,6 +409,28 @@ describe('exportOnnx: convolutions, pooling, normalizations and shape layers', (
     }
   });
 
+  it('Dot (matrices and vectors, every axis pairing, normalize) and TimeSlice (an index from either end, slices)', async () => {
+    const rng = new Rng(740);
+    const a = input({ shape: [4, 3] });
+    const c = input({ shape: [5, 3] });
+    const d = input({ shape: [4, 2] });
+    const u = input({ shape: [3] });
+    const outs = [
+      layers.dot({ axes: 2 }).apply([a, c]),
+      layers.dot({ axes: [1, 1], normalize: true }).apply([a, d]),
+      layers.dot({ axes: [-1, 2] }).apply([a, c]),
+      layers.dot({ axes: [1, 2], normalize: true }).apply([u, c]),
+      layers.dot({ axes: [2, 1] }).apply([a, u]),
+      layers.dot({ axes: 1, normalize: true }).apply([u, u]),
+      layers.timeSlice({ index: -1 }).apply(c),
+      layers.timeSlice({ index: 1 }).apply(a),
+      layers.timeSlice({ start: 1, stop: -1 }).apply(c),
+      layers.timeSlice({ start: -2 }).apply(a),
+    ] as SymbolicTensor[];
+    const m = model({ inputs: [a, c, d, u], outputs: outs });
+    note('merges', await parity(m, [[floats([2, 4, 3], rng), floats([2, 5, 3], rng), floats([2, 4, 2], rng), floats([2, 3], rng)], [floats([1, 4, 3], rng), floats([1, 5, 3], rng), floats([1, 4, 2], rng), floats([1, 3], rng)]], 'Dot and TimeSlice'));
+  });
+
   it("TextClassifier's default model and its Conv1D front end export and run as predict", async () => {
     const texts = ['good movie', 'bad film', 'great fun here', 'awful plot and acting', 'fine'];
     const labels = ['pos', 'neg', 'pos', 'neg', 'pos'];

@@ -49,6 +49,8 @@ import { RepeatVector } from '../../layers/repeatVector.js';
 import { Cropping1D, UpSampling1D, ZeroPadding1D } from '../../layers/resize1d.js';
 import { MultiHeadAttention } from '../../layers/multiHeadAttention.js';
 import { AdditiveAttention, Attention } from '../../layers/attention.js';
+import { Dot } from '../../layers/dot.js';
+import { TimeSlice } from '../../layers/timeSlice.js';
 import type { Graph } from '../../models/graph.js';
 import { DType, encodeModel, type Attr, type AttrValue, type NodeDef, type TensorDef, type ValueInfo } from './proto.js';
 import { isNode, writeBinaryFile } from '../node.js';
@@ -259,7 +261,7 @@ function checkRecurrent(r: Recurrent, where: string, inBidirectional: boolean): 
 }
 
 const SUPPORTED =
-  'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D, MultiHeadAttention, Attention, AdditiveAttention';
+  'Dense, TimeDistributed(Dense), Embedding, Masking, Dropout, SpatialDropout1D, GaussianNoise, GaussianDropout, AlphaDropout, Activation, ReLU, LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, Normalization, SimpleRNN, LSTM, GRU, Bidirectional, Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D, MultiHeadAttention, Attention, AdditiveAttention, Dot, TimeSlice';
 
 function checkNode(n: Node): string[] {
   const l = n.layer;
@@ -302,7 +304,7 @@ function checkNode(n: Node): string[] {
 }
 
 /** Layers shapedLayer() exports as they are (no option to check). */
-const SHAPED = [MultiHeadAttention, Attention, AdditiveAttention, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D];
+const SHAPED = [MultiHeadAttention, Attention, AdditiveAttention, Dot, TimeSlice, Conv1D, Conv1DTranspose, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, BatchNormalization, Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D, UpSampling1D];
 
 // ---- Building ----------------------------------------------------------------
 
@@ -342,6 +344,7 @@ function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
   if (l instanceof Bidirectional) return recurrent(b, n, l.forwardLayer, l, xs);
   if (l instanceof MultiHeadAttention) return multiHeadAttention(b, n, l, xs);
   if (l instanceof Attention || l instanceof AdditiveAttention) return attention(b, n, l, xs);
+  if (l instanceof Dot) return [{ name: dot(b, l, xs), mask: null, rank: n.outputs[0]!.rank }];
   const shaped = shapedLayer(b, n, x);
   if (shaped !== null) return [shaped];
   if (l instanceof Concatenate) {
@@ -576,6 +579,11 @@ function shapedLayer(b: Builder, n: Node, x: Value): Value | null {
     if (hasWeight(l, 'beta')) y = b.one('Add', [y, b.weightOf(l, 'beta', mean.shape, () => weight(l, 'beta').value)]);
     return out(y, x.rank === 3 && outRank === 3 ? x.mask : null);
   }
+  if (l instanceof TimeSlice) {
+    // Python's indexing: a negative index counts from the end; a slice clamps, as ONNX's Slice does.
+    if (l.index !== null) return out(b.one('Gather', [x.name, b.int64s([l.index], true)], { axis: 1 }));
+    return out(b.one('Slice', [x.name, b.int64s([l.start ?? 0]), b.int64s([l.stop ?? 2 ** 62]), b.int64s([1])]));
+  }
   if (l instanceof Flatten) return out(b.one('Reshape', [x.name, b.int64s([0, -1])]));
   if (l instanceof Reshape) return out(b.one('Reshape', [x.name, b.int64s([0, ...l.targetShape])]));
   if (l instanceof Permute) return out(b.one('Transpose', [x.name], { perm: [0, ...l.dims] }));
@@ -683,6 +691,28 @@ function attention(b: Builder, n: Node, l: Attention | AdditiveAttention, xs: re
   const result: Value[] = [{ name: out, mask: q.mask, rank: 3 }];
   if (n.outputs.length > 1) result.push({ name: w, mask: null, rank: 3 });
   return result;
+}
+
+/**
+ * Dot of two inputs of rank 2 or 3 (per sample a vector or a matrix) along one axis each: each
+ * brought to [B, kept, dot] (x) and [B, dot, kept] (y) by Unsqueeze or Transpose, one batched
+ * MatMul, and a vector's unit axis squeezed away ([B, 1] when both are vectors). normalize:
+ * each input first times rsqrt(max(Σx², 1e-14)) along its dot axis, as Keras 3.
+ */
+function dot(b: Builder, l: Dot, xs: readonly Value[]): string {
+  const axes = typeof l.axes === 'number' ? [l.axes, l.axes] : [...l.axes];
+  const [x, y] = xs.map((v, i) => {
+    const axis = axes[i]! < 0 ? axes[i]! + v.rank : axes[i]!;
+    if (!l.normalize) return { name: v.name, rank: v.rank, axis };
+    const ss = b.one('ReduceSum', [b.one('Mul', [v.name, v.name]), b.int64s([axis])], { keepdims: 1 });
+    return { name: b.one('Mul', [v.name, b.one('Reciprocal', [b.one('Sqrt', [b.one('Max', [ss, b.scalar(1e-14)])])])]), rank: v.rank, axis };
+  }) as [{ name: string; rank: number; axis: number }, { name: string; rank: number; axis: number }];
+  const left = x.rank === 2 ? b.one('Unsqueeze', [x.name, b.int64s([1])]) : x.axis === 2 ? x.name : b.one('Transpose', [x.name], { perm: [0, 2, 1] });
+  const right = y.rank === 2 ? b.one('Unsqueeze', [y.name, b.int64s([2])]) : y.axis === 1 ? y.name : b.one('Transpose', [y.name], { perm: [0, 2, 1] });
+  let z = b.one('MatMul', [left, right]); // [B, kept of x, kept of y]
+  if (y.rank === 2) z = b.one('Squeeze', [z, b.int64s([2])]);
+  if (x.rank === 2 && y.rank === 3) z = b.one('Squeeze', [z, b.int64s([1])]);
+  return z;
 }
 
 /** `src` of `shape` with its axes in the order `perm` (row-major). */
