@@ -111,7 +111,7 @@ import type { Recurrent } from '../../layers/recurrent.js';
 import { Sequential } from '../../models/sequential.js';
 import { model as functionalModel, type Model } from '../../models/model.js';
 import { readFileBounded, isNode } from '../node.js';
-import { isLfsPointer } from '../lfsPointer.js';
+import { isLfsPointer, looksTextConverted, TEXT_CONVERTED } from '../lfsPointer.js';
 import { resolveExternal, type ExternalFiles } from './external.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
 import { loopRefusal, rewriteLoops } from './loop.js';
@@ -180,10 +180,19 @@ interface Const {
   readonly data: Float32Array | Float64Array;
 }
 
-/** A size known only at run time: the batch size, or the length of the time axis. */
-type Dim = number | 'B' | 'T';
-/** Axes of a recurrent op's outputs: time, direction, batch, features. */
-type Axis = 'T' | 'D' | 'B' | 'F';
+/**
+ * A size known only at run time: the batch size, or the length of the time axis — 'T' for some
+ * open length, `T@i` for the length of the time axis of lengthSources[i] (Shape of a model
+ * tensor: a Reshape may copy it into the tensor it came from, see sameLength).
+ */
+type Dim = number | 'B' | 'T' | `T@${number}`;
+const isLength = (d: Dim | undefined): boolean => d === 'T' || (typeof d === 'string' && d.startsWith('T@'));
+/**
+ * Axes of a recurrent op's outputs: time, direction, batch, features; U: a layer axis of size 1
+ * in front of the directions (PyTorch's h_n.view(1, directions, B, H)), the direction axis once
+ * a Gather has picked a direction.
+ */
+type Axis = 'T' | 'D' | 'B' | 'F' | 'U';
 
 interface Ref {
   readonly node: IRNode;
@@ -235,6 +244,11 @@ type Val =
     }
   /** ConstantOfShape of a value other than 0 (tf2onnx's ones for InstanceNormalization's scale). */
   | { readonly k: 'fill'; readonly value: number }
+  /**
+   * A float constant expanded over the batch axis (PyTorch's start_token.expand(B, 1, F) of a
+   * seq2seq decoder): dims with 'B' at the batch axis, data the constant with that axis of size 1.
+   */
+  | { readonly k: 'bconst'; readonly dims: readonly Dim[]; readonly data: Float32Array }
   /** A [B, F] tensor given a time axis of 1 at ONNX axis 1 (Keras's RepeatVector: expand_dims, then Tile). */
   | { readonly k: 'step1'; readonly ref: Ref }
   /** A [B, T, F] tensor with batch and time merged, [B·T, F] (Keras's TimeDistributed / Dense on sequences: Reshape → MatMul → Reshape). */
@@ -252,12 +266,14 @@ type MaskNode = IRNode & { kind: 'embedding' | 'masking' };
 
 type IRNode =
   | { kind: 'input'; name: string; shape: (number | null)[]; index: number }
-  | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref }
+  /** frozen: trainable false (the zero-kernel Dense that carries a constant over the batch: see batchConstant). */
+  | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref; frozen?: true }
   /** An Activation layer, or (param) an activation layer with that one option. */
   | { kind: 'act'; name: string; activation: string; x: Ref; param?: { cls: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU'; value: number } }
   | { kind: 'embedding'; name: string; table: Float32Array; vocab: number; dim: number; x: Ref; maskZero: boolean }
   | { kind: 'masking'; name: string; maskValue: number; x: Ref; maskZero: true }
-  | { kind: 'concat'; name: string; xs: Ref[] }
+  /** Concatenate along rnnkit axis `axis` (-1: the features). */
+  | { kind: 'concat'; name: string; xs: Ref[]; axis?: number }
   | { kind: 'merge'; name: string; op: 'Add' | 'Sub' | 'Mul'; xs: Ref[] }
   /**
    * x · scale + shift per feature (either may be absent): tf2onnx's inference-time Keras
@@ -499,6 +515,8 @@ function decodeOnnx(bytes: Uint8Array, where: string): ModelData {
   try {
     return decodeModel(bytes, where);
   } catch (e) {
+    // A text-converted file fails somewhere in the protobuf (a length runs past the end): say why.
+    if (e instanceof ModelFormatError && looksTextConverted(bytes)) throw new ModelFormatError(`${where}: does not decode as ONNX: ${TEXT_CONVERTED} (the decoder said: ${e.message.startsWith(where) ? e.message.slice(where.length + 2) : e.message})`);
     throw textInstead(bytes, where) ?? e;
   }
 }
@@ -705,6 +723,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     fusions.push({ names, at: n, what });
   }
   const order = new Map(m.graph.nodes.map((n, i) => [n, i]));
+  /** The tensors whose open length a shape value holds (Dim `T@i`). */
+  const lengthSources: Ref[] = [];
 
   for (const n of m.graph.nodes) {
     const ins = n.inputs.map((_, i) => get(n, i));
@@ -937,8 +957,23 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
           pick(c, lists, null),
         );
       }
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Equal': {
+        // Integer shape arithmetic (PyTorch's Expand fix-up multiplies ones by -1): both of one
+        // shape, or one of them a single value. Float constants are left alone: they are weights,
+        // folded into layers where they are read (a float product here would round as float64).
+        const d = ins[1]!.c;
+        if (c.dtype === 1 || d.dtype === 1 || c.dtype === 11 || d.dtype === 11) break;
+        const [big, len] = c.data.length >= d.data.length ? [c, c.data.length] : [d, d.data.length];
+        if ((c.data.length !== len && c.data.length !== 1) || (d.data.length !== len && d.data.length !== 1) || (c.data.length === d.data.length && c.dims.join() !== d.dims.join())) break;
+        const at = (v: Const, i: number): number => v.data[v.data.length === 1 ? 0 : i]!;
+        const f = { Add: (a: number, b: number) => a + b, Sub: (a: number, b: number) => a - b, Mul: (a: number, b: number) => a * b, Equal: (a: number, b: number) => (a === b ? 1 : 0) }[n.opType]!;
+        return make([...big.dims], Array.from({ length: len }, (_, i) => f(at(c, i), at(d, i))), n.opType === 'Equal' ? 9 : c.dtype);
+      }
     }
-    throw new Unsupported(`${nodeLabel(n)} on constants only (loadOnnx folds Identity, Cast, Shape, Unsqueeze, Squeeze, Reshape, Concat, Gather, Slice, Transpose)`);
+    throw new Unsupported(`${nodeLabel(n)} on constants only (loadOnnx folds Identity, Cast, Shape, Unsqueeze, Squeeze, Reshape, Concat, Gather, Slice, Transpose, and Add / Sub / Mul / Equal of integers)`);
   }
 
   /**
@@ -1028,13 +1063,17 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
   function shapeOf(n: NodeData, x: Val): Val {
     let dims: Dim[];
-    if (x.k === 'tensor') dims = x.perm.map((a) => (a === 0 ? 'B' : (x.ref.shape[a] ?? 'T')));
+    if (x.k === 'tensor') dims = x.perm.map((a): Dim => (a === 0 ? 'B' : (x.ref.shape[a] ?? `T@${lengthSources.push(x.ref) - 1}`)));
     else if (x.k === 'zeros') dims = [...x.dims];
+    else if (x.k === 'shape' && !x.scalar) dims = [x.dims.length];
+    else if (x.k === 'bconst') dims = [...x.dims];
     else throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
     const start = norm(attrInt(n, 'start', 0), dims.length + 1, nodeLabel(n));
     const endAttr = attrInt(n, 'end', dims.length);
     const end = endAttr < 0 ? endAttr + dims.length : Math.min(endAttr, dims.length);
-    return { k: 'shape', dims: dims.slice(start, end), scalar: false };
+    const out = dims.slice(start, end);
+    if (x.k === 'shape' || out.every((d) => typeof d === 'number')) return { k: 'const', c: { dtype: 7, dims: [out.length], data: Float64Array.from(out as number[]) } };
+    return { k: 'shape', dims: out, scalar: false };
   }
 
   function constantOfShape(n: NodeData, x: Val): Val {
@@ -1057,6 +1096,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
    * too (the file's fixed batch size is not kept).
    */
   function expand(n: NodeData, x: Val, shapeV: Val): Val {
+    if (x.k === 'const' && x.c.dtype === 1 && !x.c.data.every((z) => z === 0) && shapeV.k === 'shape' && shapeV.dims.includes('B')) return batchConstant(n, x.c, shapeV.dims);
     if (!(x.k === 'zeros' || (x.k === 'const' && x.c.data.every((z) => z === 0)))) throw new Unsupported(`${nodeLabel(n)}: an Expand of something other than zeros (only zero initial states are read)`);
     let to: Dim[];
     if (shapeV.k === 'shape') to = [...shapeV.dims];
@@ -1075,6 +1115,29 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       else throw new Unsupported(`${nodeLabel(n)}: shape [${from.join(', ')}] does not expand to [${to.join(', ')}]`);
     }
     return { k: 'zeros', dims };
+  }
+
+  /**
+   * A float constant expanded to a shape whose only run-time size is the batch ('B', at the axis
+   * where the constant has 1; other axes equal or broadcast from 1): a 'bconst'. The data is
+   * broadcast here, bounded by maxBytes.
+   */
+  function batchConstant(n: NodeData, c: Const, to: readonly Dim[]): Val {
+    const label = nodeLabel(n);
+    if (to.length !== c.dims.length || to.filter((d) => d === 'B').length !== 1 || to.some(isLength)) throw new Unsupported(`${label}: a constant of shape [${c.dims.join(', ')}] expanded to [${to.join(', ')}] (read: to the batch size along one axis of the same rank)`);
+    const dims1 = to.map((d, k) => {
+      if (d === 'B') {
+        if (c.dims[k] !== 1) throw new Unsupported(`${label}: a constant with ${c.dims[k]} rows expanded to the batch size`);
+        return 1;
+      }
+      if (c.dims[k] !== 1 && c.dims[k] !== d) throw new ModelFormatError(`${where}: ${label}: shape [${c.dims.join(', ')}] does not expand to [${to.join(', ')}]`);
+      return d as number;
+    });
+    const count = dims1.reduce((p, d) => p * d, 1);
+    if (!Number.isSafeInteger(count) || count * 4 > budget.left) throw new ModelFormatError(`${where}: ${label}: expands to more elements than maxBytes (${o.maxBytes}) allows`);
+    budget.left -= count * 4;
+    const data = Float32Array.from(pick(c, dims1.map((d, k) => Array.from({ length: d }, (_, i) => (c.dims[k] === 1 ? 0 : i))), null));
+    return { k: 'bconst', dims: to, data };
   }
 
   function gather(n: NodeData, x: Val, idxV: Val | undefined): Val {
@@ -1122,7 +1185,20 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (x.k === 'tensor') {
       const a = norm(axisAttr, x.perm.length, nodeLabel(n));
       if (x.perm[a] !== 1 || x.ref.shape.length !== 3 || !scalar) throw new Unsupported(`${nodeLabel(n)}: a Gather on a model tensor other than one step of the time axis`);
-      const ref = lastStep(n, x.ref, idx);
+      const T = x.ref.shape[1] ?? null;
+      let ref: Ref;
+      try {
+        // The final state where the step is the one a layer processed last (returnSequences: false, exactly).
+        ref = lastStep(n, x.ref, idx);
+      } catch (e) {
+        if (!(e instanceof Unsupported) || T === null) throw e;
+        // x[:, i] of a sequence of fixed length: a Cropping1D to that one step, its time axis of 1
+        // left out (a 'unit' value: a Reshape layer drops it where a real tensor is needed).
+        const j = idx < 0 ? idx + T : idx;
+        if (!Number.isInteger(j) || j < 0 || j >= T) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: step ${idx} of a sequence of ${T} steps`);
+        const crop = layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping: [j, T - 1 - j], name }), [], x.ref);
+        return { k: 'unit', ref: crop, perm: x.perm.filter((_, k) => k !== a) };
+      }
       return { k: 'tensor', ref, perm: x.perm.filter((_, k) => k !== a).map((p) => (p > 1 ? p - 1 : p)) };
     }
     throw new Unsupported(`${nodeLabel(n)} of zeros`);
@@ -1143,12 +1219,20 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         );
       }
     }
+    if (T === null) {
+      throw new Unsupported(
+        `${nodeLabel(n)}: step ${idx} of a sequence of open length (x[:, ${idx}]): which steps to crop depends on the length, and no rnnkit layer picks one step of an open-length sequence; read: the last step of a forward recurrent layer's output (its final state), or any step where the length is fixed (export without a dynamic time axis)`,
+      );
+    }
     throw new Unsupported(`${nodeLabel(n)}: step ${idx} of a sequence that is not a forward recurrent layer's output (only the last step of one, which is its final state, is read)`);
   }
 
   /** A dirs value with its axes: a model tensor once the direction axis is gone. */
   function fromDirs(n: NodeData, axes: readonly Axis[], parts: readonly Ref[]): Val {
     if (axes.includes('D')) return { k: 'dirs', axes, parts };
+    // [1, D, B, H] with one direction picked: [1, B, H], one layer's state of that direction.
+    if (axes.includes('U') && parts.length === 1) return { k: 'dirs', axes: axes.map((a) => (a === 'U' ? 'D' : a)), parts };
+    if (axes.includes('U')) throw new Error(`loadOnnx: ${nodeLabel(n)} kept a unit axis over ${parts.length} parts`);
     if (parts.length !== 1) throw new Error(`loadOnnx: ${nodeLabel(n)} lost a direction axis of size ${parts.length}`);
     const hasT = axes.includes('T');
     const perm = axes.map((a) => (a === 'B' ? 0 : a === 'T' ? 1 : hasT ? 2 : 1));
@@ -1199,6 +1283,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function transpose(n: NodeData, x: Val): Val {
+    if (x.k === 'bconst') {
+      const rank = x.dims.length;
+      const p = attrInts(n, 'perm') ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
+      if (p.length !== rank || new Set(p).size !== rank || p.some((a) => a < 0 || a >= rank)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: perm [${p.join(', ')}] is not a permutation of ${rank} axes`);
+      const c: Const = { dtype: 1, dims: x.dims.map((d) => (d === 'B' ? 1 : (d as number))), data: x.data };
+      const data = Float32Array.from(pick(c, p.map((a) => Array.from({ length: c.dims[a]! }, (_, i) => i)), p));
+      return { k: 'bconst', dims: p.map((a) => x.dims[a]!), data };
+    }
     const rank = x.k === 'tensor' || x.k === 'mask' ? x.perm.length : x.k === 'dirs' ? x.axes.length : -1;
     if (rank < 0) throw new Unsupported(`${nodeLabel(n)} of a constant shape or zeros`);
     const p = attrInts(n, 'perm') ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
@@ -1307,6 +1399,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (xs.every((v) => v.k === 'dirs')) {
       const ds = xs as { axes: readonly Axis[]; parts: readonly Ref[] }[];
       const a = norm(axis, ds[0]!.axes.length, nodeLabel(n));
+      if (ds[0]!.axes[a] === 'F' && ds.every((d) => d.axes.join() === ds[0]!.axes.join() && d.parts.length === ds[0]!.parts.length)) {
+        // States joined along their features, direction by direction: torch.cat([h[:, 0], h[:, 1]], dim=2) of
+        // h_n.view(1, 2, B, H) is the forward and backward final states side by side (a Bidirectional's concat).
+        return { k: 'dirs', axes: ds[0]!.axes, parts: ds[0]!.parts.map((_, i) => joinRefs(n, ds.map((d) => d.parts[i]!))) };
+      }
       if (ds[0]!.axes[a] !== 'D' || ds.some((d) => d.axes.join() !== ds[0]!.axes.join())) throw new Unsupported(`${nodeLabel(n)}: a Concat of recurrent outputs other than along their direction axis`);
       return { k: 'dirs', axes: ds[0]!.axes, parts: ds.flatMap((d) => d.parts) };
     }
@@ -1314,7 +1411,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const ts = xs as { ref: Ref; perm: readonly number[] }[];
       const rank = ts[0]!.perm.length;
       const a = norm(axis, rank, nodeLabel(n));
-      if (ts.some((t) => t.perm.join() !== ts[0]!.perm.join()) || ts[0]!.perm[a] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: a Concat of model tensors other than along the feature axis`);
+      if (ts.every((t) => t.perm.join() === ts[0]!.perm.join()) && ts[0]!.perm[a] === 1 && rank === 3 && ts.every((t) => t.ref.shape.length === 3 && t.ref.shape[2] === ts[0]!.ref.shape[2])) {
+        // Sequences joined along time (a seq2seq decoder's steps, torch.cat(outs, dim=1)): Concatenate on axis 1.
+        const lens = ts.map((t) => t.ref.shape[1] ?? null);
+        const node: IRNode = { kind: 'concat', name: names.take(n, 'concatenate'), xs: ts.map((t) => t.ref), axis: 1 };
+        ir.push(node);
+        const T = lens.every((l) => l !== null) ? (lens as number[]).reduce((p, l) => p + l, 0) : null;
+        return { k: 'tensor', ref: port(node, 'y', [null, T, ts[0]!.ref.shape[2]!]), perm: ts[0]!.perm };
+      }
+      if (ts.some((t) => t.perm.join() !== ts[0]!.perm.join()) || ts[0]!.perm[a] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: a Concat of model tensors other than along the feature or time axis`);
       return { k: 'tensor', ref: joinRefs(n, ts.map((t) => t.ref)), perm: ts[0]!.perm };
     }
     throw new Unsupported(`${nodeLabel(n)}: a Concat of mixed values`);
@@ -1336,6 +1441,19 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function reshape(n: NodeData, x: Val, shapeV: Val | undefined): Val {
+    // A 1-D shape value reshaped to [-1] (PyTorch's Expand writes Reshape(shape, [-1])): the same shape.
+    if (x.k === 'shape' && !x.scalar && shapeV?.k === 'const' && shapeV.c.data.length === 1 && (shapeV.c.data[0] === -1 || shapeV.c.data[0] === x.dims.length)) return x;
+    if (x.k === 'dirs' && x.axes.join() === 'D,B,F' && (shapeV?.k === 'shape' || shapeV?.k === 'const') && attrInt(n, 'allowzero', 0) === 0) {
+      // h_n [layers·directions, B, H] viewed as [layers, directions, B, H] (x.size(0) for B): read with one
+      // layer, the leading 1 a unit axis that becomes the direction axis once a Gather picks a direction.
+      const to: Dim[] = shapeV.k === 'shape' ? [...shapeV.dims] : [...shapeV.c.data];
+      const H = x.parts[0]!.shape[1] as number;
+      const P = x.parts.length;
+      if (to.length === 4 && to[0] === 1 && to[1] === P && (to[2] === 'B' || to[2] === -1) && (to[3] === H || (to[3] === -1 && to[2] === 'B'))) return { k: 'dirs', axes: ['U', 'D', 'B', 'F'], parts: x.parts };
+      if (to.length === 4 && typeof to[0] === 'number' && to[0] > 1) {
+        throw new Unsupported(`${nodeLabel(n)}: h_n of ${P} [B, H] states viewed as [${to.join(', ')}], ${to[0]} layers by directions (read: one layer, [1, directions, B, H])`);
+      }
+    }
     if ((x.k === 'tensor' || x.k === 'tiled') && attrInt(n, 'allowzero', 0) === 0) {
       // [batch, ...rest]: the batch size copied (0) or PyTorch's x.size(0) (a shape value 'B').
       const to: Dim[] | null = shapeV?.k === 'const' && shapeV.c.dims.length === 1 ? [...shapeV.c.data] : shapeV?.k === 'shape' ? [...shapeV.dims] : null;
@@ -1351,6 +1469,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
           throw new Unsupported(`${nodeLabel(n)}: a [B, T, ${x.n}, C] tile reshaped to [${to.join(', ')}] (read: [0, -1, C], Keras's UpSampling1D)`);
         }
         if (rest.filter((d) => d === -1).length <= 1) return reshapeTo(n, x, rest);
+      }
+      if (x.k === 'tensor' && to !== null) {
+        const open = openLengthReshape(n, x, to);
+        if (open !== null) return open;
       }
     }
     if (shapeV?.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: a shape that is not a constant`);
@@ -1371,8 +1493,60 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     throw new Unsupported(`${nodeLabel(n)}: a Reshape other than joining a recurrent op's directions ([T, B, D, H] → [T, B, D·H])`);
   }
 
+  /**
+   * Reshape of a [B, T, …] tensor of open length T to [B, T, …rest] with T read from the graph
+   * (x.view(B, x.size(1), 2, -1)): rnnkit's Reshape keeps the open axis first (-1) and fills
+   * each step's features into rest, which needs the elements in rnnkit's order and the length
+   * in the shape to be this tensor's own (sameLength); else null (refused as before).
+   */
+  function openLengthReshape(n: NodeData, x: TensorVal, to: readonly Dim[]): Val | null {
+    const t = to[1];
+    if (to.length < 3 || !(to[0] === 'B' || to[0] === 0) || !isLength(t) || x.ref.shape[1] !== null || x.perm[0] !== 0 || x.perm[1] !== 1 || !sameOrder(x)) return null;
+    const src = typeof t === 'string' && t.startsWith('T@') ? lengthSources[Number(t.slice(2))] : undefined;
+    if (src === undefined || !sameLength(src, x.ref)) {
+      throw new Unsupported(`${nodeLabel(n)}: a Reshape to [${to.map((d) => (isLength(d) ? 'T' : d)).join(', ')}] with a run-time length T that loadOnnx cannot prove to be this tensor's own length (read: x.size(1) of the tensor reshaped, or of one whose steps it keeps one to one; or write -1 for the time axis)`);
+    }
+    const rest = to.slice(2);
+    if (!rest.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= -1 && d !== 0) || rest.filter((d) => d === -1).length > 1) return null;
+    const per = x.ref.shape.slice(2).reduce((p: number, d) => p * (d as number), 1);
+    const known = (rest as number[]).filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+    if (known === 0 || per % known !== 0 || (!rest.includes(-1) && known !== per)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: steps of ${per} values reshaped to [${rest.join(', ')}]`);
+    const target = [-1, ...(rest as number[]).map((d) => (d === -1 ? per / known : d))];
+    const y = layerNode(n, 'reshape', (name) => new Reshape({ targetShape: target, name }), [], x.ref);
+    return { k: 'tensor', ref: y, perm: range(0, target.length + 1) };
+  }
+
+  /**
+   * Whether two tensors have the same open length for every input: each traced back through
+   * layers that keep steps one to one (Dense, activations, normalizations, Masking, Embedding,
+   * a recurrent layer's sequence) to the same tensor.
+   */
+  function sameLength(a: Ref, b: Ref): boolean {
+    const root = (r: Ref): Ref => {
+      for (let i = 0; i < 10000; i++) {
+        const nd = r.node;
+        const keeps = nd.kind === 'dense' || nd.kind === 'act' || nd.kind === 'affine' || nd.kind === 'layernorm' || nd.kind === 'masking' || nd.kind === 'embedding' || (nd.kind === 'rec' && r.port.startsWith('seq'));
+        if (!keeps || r.shape.length < 2) return r;
+        r = nd.x;
+      }
+      return r;
+    };
+    const [ra, rb] = [root(a), root(b)];
+    return ra.node === rb.node && ra.port === rb.port;
+  }
+
   /** Equal(ids, 0) on [B, T] token ids: the start of rnnkit's maskZero export. */
   function equal(n: NodeData, a: Val, b: Val): Val {
+    if (a.k === 'shape' && !a.scalar && b.k === 'const' && b.c.data.length === a.dims.length) {
+      // PyTorch's Expand fix-up, Equal(shape, -1): a run-time size ('B', 'T') is never negative; otherwise unknown.
+      const out = a.dims.map((d, k) => {
+        const c = b.c.data[k]!;
+        if (typeof d === 'number') return d === c ? 1 : 0;
+        if (c < 0) return 0;
+        throw new Unsupported(`${nodeLabel(n)}: the run-time size ${d === 'B' ? 'batch size' : 'length'} compared with ${c}`);
+      });
+      return { k: 'const', c: { dtype: 9, dims: [out.length], data: Float64Array.from(out) } };
+    }
     const [t, c] = a.k === 'tensor' ? [a, b] : [b, a];
     if (t.k === 'tensor' && c.k === 'const' && c.c.data.length === 1 && c.c.data[0] === 0 && t.perm.length === 2 && t.perm[0] === 0 && t.ref.shape.length === 2) return { k: 'eq0', ids: t.ref };
     if (t.k === 'tensor' && c.k === 'const' && c.c.data.length === 1 && t.perm.join() === '0,1,2' && t.ref.shape.length === 3) return { k: 'meq', x: t.ref, value: c.c.data[0]! };
@@ -1394,6 +1568,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
    * zeroOutputForMask false (port seqk).
    */
   function where_(n: NodeData, m: Val, y: Val, h: Val): Val {
+    if (m.k === 'const' && m.c.dims.length === 1 && [y, h].every((v) => (v.k === 'shape' && !v.scalar && v.dims.length === m.c.data.length) || (v.k === 'const' && v.c.dims.length === 1 && v.c.data.length === m.c.data.length))) {
+      // Where(Equal(shape, -1), ones, shape): sizes picked one by one, a shape again.
+      const at = (v: Val, k: number): Dim => (v.k === 'shape' ? v.dims[k]! : (v as { c: Const }).c.data[k]!);
+      return { k: 'shape', dims: [...m.c.data].map((c, k) => at(c !== 0 ? y : h, k)), scalar: false };
+    }
     if (m.k === 'mask' && m.perm.join() === '1,0,2' && isTensor(y) && isTensor(h) && y.perm.join() === '1,0,2' && h.perm.join() === '0,1') {
       const node = y.ref.node;
       if (node.kind === 'rec' && node.masked !== null && node.masked.x === m.ids && node.D === 1 && y.ref.port === 'seq0' && h.ref.node === node && h.ref.port === 'h0') {
@@ -1685,7 +1864,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
     }
     const resetAfter = op === 'GRU' && attrInt(n, 'linear_before_reset', 0) !== 0;
-    const x = ins[0]!;
+    const x0 = ins[0]!;
+    const x = x0.k === 'bconst' ? constantSequence(n, x0, layout, ins[5]) : x0;
     if (!isTensor(x) || x.perm.length !== 3) problems.push(`input X is not a model sequence`);
     // layout 0: X is [T, B, features] (a Transpose of the model's batch-major input); layout 1: [B, T, features], the input as it is.
     else if (layout === 1 ? x.perm[0] !== 0 || x.perm[1] !== 1 : x.perm[0] !== 1 || x.perm[1] !== 0) throw new LayoutError(`${label}: input X is not laid out ${layout === 1 ? '[B, T, features] (layout 1)' : '[T, B, features]'} (a time-major input that does not reach it, or a Transpose loadOnnx does not follow)`);
@@ -1755,6 +1935,48 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       { k: 'dirs', axes: layout === 1 ? ['B', 'D', 'F'] : ['D', 'B', 'F'], parts: part('h', [null, H]) },
       ...(op === 'LSTM' ? [{ k: 'dirs', axes: layout === 1 ? ['B', 'D', 'F'] : ['D', 'B', 'F'], parts: part('c', [null, H]) } as Val] : []),
     ];
+  }
+
+  /**
+   * A recurrent op's X that is a constant expanded over the batch (a seq2seq decoder's start
+   * token), as a model tensor: rnnkit has no layer without an input, so the constant is made
+   * from the op's own initial state h by a Dense with a zero kernel and the constant as its
+   * bias (trainable false), reshaped to [steps, features]. Exact: h comes from a recurrent
+   * layer whose output is finite or NaN (bounded activations: tanh, sigmoid, softsign,
+   * hardSigmoid; a GRU's own initial states so too), and 0 · h + c is c wherever h is finite;
+   * where a row of h is NaN, so is that row of every output of this op, in ONNX as in rnnkit
+   * (h enters every step through R · h, and NaN · w is NaN for any weight).
+   */
+  function constantSequence(n: NodeData, v: Val & { k: 'bconst' }, layout: number, initH: Val | undefined): Val {
+    const label = nodeLabel(n);
+    const want = layout === 1 ? [0, 1] : [1, 0];
+    const [T, F] = [v.dims[want[1]!], v.dims[2]];
+    if (v.dims.length !== 3 || v.dims[want[0]!] !== 'B' || typeof T !== 'number' || typeof F !== 'number') throw new Unsupported(`${label}: input X is a constant of shape [${v.dims.join(', ')}] (read: expanded over the batch, ${layout === 1 ? '[B, T, F]' : '[T, B, F]'})`);
+    const src = initH?.k === 'dirs' ? initH.parts[0] : undefined;
+    if (src === undefined || !finiteOrNaN(src, 0)) {
+      throw new Unsupported(`${label}: input X is a constant expanded over the batch, and its initial state h is not a recurrent layer's final state with bounded activations (rnnkit makes such a constant from that state: a Dense with a zero kernel)`);
+    }
+    const H = src.shape[1] as number;
+    // [T, 1, F] or [1, T, F] with the batch axis of size 1: the elements are in [T, F] order already.
+    const bias = Float32Array.from(v.data);
+    if (T * F * H * 4 > budget.left) throw new ModelFormatError(`${where}: ${label}: a constant input of ${T}×${F} values needs a ${H}×${T * F} kernel, more than maxBytes (${o.maxBytes}) allows`);
+    budget.left -= T * F * H * 4;
+    const dn: IRNode = { kind: 'dense', name: names.take(null, 'start_constant'), kernel: new Float32Array(H * T * F), inDim: H, units: T * F, bias, activation: 'linear', x: src, frozen: true };
+    ir.push(dn);
+    const rn: IRNode = { kind: 'reshape', name: names.take(null, 'start_constant_steps'), target: [T, F], x: port(dn, 'y', [null, T * F]) };
+    ir.push(rn);
+    return { k: 'tensor', ref: port(rn, 'y', [null, T, F]), perm: layout === 1 ? [0, 1, 2] : [1, 0, 2] };
+  }
+
+  /** Whether every element of r is finite or NaN, never ±Infinity: a recurrent layer's h with bounded activations (constantSequence). */
+  function finiteOrNaN(r: Ref, depth: number): boolean {
+    const node = r.node;
+    const bounded = ['tanh', 'sigmoid', 'softsign', 'hardSigmoid'];
+    if (node.kind !== 'rec' || !['h0', 'h1', 'hcat'].includes(r.port) || depth > 256) return false;
+    if (!bounded.includes(node.activation) || (node.op !== 'RNN' && !bounded.includes(node.recurrentActivation))) return false;
+    // An LSTM's h is o · act(c) and a SimpleRNN's act(…), bounded whatever came before; a GRU's
+    // mixes in its previous state, so its initial states must be so too.
+    return node.op !== 'GRU' || node.init.flat().every((x) => finiteOrNaN(x, depth + 1));
   }
 
   // ---- Patterns beyond the recurrent core ------------------------------------------------
@@ -2028,7 +2250,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const T = x.ref.shape[1];
       const U = x.ref.shape[2];
       const okB = to[0] === -1 || to[0] === 'B';
-      const okT = to[1] === T || (T === null && to[1] === 'T') || (to[1] === -1 && to[0] === 'B');
+      const okT = to[1] === T || (T === null && isLength(to[1])) || (to[1] === -1 && to[0] === 'B');
       if (to.length === 3 && okB && okT && to[2] === U) return { k: 'tensor', ref: x.ref, perm: [0, 1, 2] };
       throw new Unsupported(`${nodeLabel(n)}: rows of a [B, ${T ?? 'T'}, ${U}] sequence reshaped to [${to.join(', ')}] (only back to [-1, ${T ?? 'T'}, ${U}])`);
     }
@@ -2615,7 +2837,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
   const makeLayer = (n: IRNode): Layer => {
     switch (n.kind) {
       case 'dense':
-        return new Dense({ units: n.units, activation: n.activation as never, useBias: n.bias !== null, name: n.name });
+        return new Dense({ units: n.units, activation: n.activation as never, useBias: n.bias !== null, name: n.name, ...(n.frozen ? { trainable: false } : {}) });
       case 'act':
         if (n.param?.cls === 'LeakyReLU') return new LeakyReLU({ alpha: n.param.value, name: n.name });
         if (n.param?.cls === 'ELU') return new ELU({ alpha: n.param.value, name: n.name });
@@ -2629,7 +2851,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
       case 'embedding':
         return new Embedding({ inputDim: n.vocab, outputDim: n.dim, maskZero: n.maskZero, name: n.name });
       case 'concat':
-        return new Concatenate({ axis: -1, name: n.name });
+        return new Concatenate({ axis: n.axis ?? -1, name: n.name });
       case 'merge':
         return n.op === 'Add' ? new Add({ name: n.name }) : n.op === 'Sub' ? new Subtract({ name: n.name }) : new Multiply({ name: n.name });
       case 'layernorm':
