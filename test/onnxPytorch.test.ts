@@ -1,0 +1,118 @@
+/**
+ * ONNX import of the plumbing published PyTorch 2.x exports (torch.onnx.export, the TorchScript
+ * exporter) put around recurrent layers: fixtures in test/fixtures/onnx-pytorch written by
+ * tools/onnx_pytorch2_fixtures.py (torch 1.13 writes the same patterns), checked against
+ * onnxruntime-node on the same bytes at two batch sizes (and two lengths where the time axis is
+ * open); the refusals where no rnnkit layer computes the same; and the hint for a file that went
+ * through a text conversion.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { Rng } from '../src/core/rng.js';
+import { loadModel, loadOnnx, OnnxImportError, tensor, Tensor, type Model } from '../src/index.js';
+
+const TOL = 1e-5;
+const DIR = new URL('./fixtures/onnx-pytorch/', import.meta.url).pathname;
+const rng = new Rng(2402);
+const fixture = (name: string): Uint8Array => readFileSync(`${DIR}${name}.onnx`);
+const classes = (m: Model): string[] => m.layers.map((l) => l.className);
+
+/** rnnkit against onnxruntime at each input shape; the largest difference. */
+async function agrees(m: Model, bytes: Uint8Array, shapes: number[][]): Promise<number> {
+  const session = await ort.InferenceSession.create(bytes);
+  let worst = 0;
+  for (const dims of shapes) {
+    const x = Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, () => rng.uniformIn(-1.5, 1.5));
+    const want = (await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) }))[session.outputNames[0]!]!;
+    const got = m.predict(tensor(Array.from(x), dims)) as Tensor;
+    assert.deepEqual(got.shape, [...want.dims]);
+    const w = want.data as Float32Array;
+    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(got.data[i]! - w[i]!));
+  }
+  assert.ok(worst <= TOL, `max |rnnkit - onnxruntime| = ${worst}`);
+  return worst;
+}
+
+async function refused(bytes: Uint8Array, pattern: RegExp): Promise<void> {
+  await assert.rejects(loadOnnx(bytes), (e: Error) => {
+    assert.ok(e instanceof OnnxImportError, `${e.name}: ${e.message}`);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+describe('loadOnnx: PyTorch 2.x export patterns give onnxruntime’s outputs', () => {
+  it('x[:, 0] and x[:, 2] of a fixed-length sequence: a Cropping1D to that step, its time axis dropped by a Reshape', async () => {
+    for (const name of ['slice_first', 'slice_step2']) {
+      const bytes = fixture(name);
+      const m = await loadOnnx(bytes);
+      assert.deepEqual(classes(m), ['LSTM', 'Cropping1D', 'Reshape', 'Dense']);
+      assert.deepEqual(m.layers[1]!.getConfig().cropping, name === 'slice_first' ? [0, 5] : [2, 3]);
+      await agrees(m, bytes, [[1, 6, 3], [3, 6, 3]]);
+    }
+  });
+
+  it('x.reshape(B, x.size(1), 2, -1) with the time axis open: a Reshape keeping the open axis', async () => {
+    const bytes = fixture('view_b_t_2_neg1_open');
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(classes(m), ['LSTM', 'Reshape']);
+    assert.deepEqual(m.layers[1]!.getConfig().targetShape, [-1, 2, 2]);
+    await agrees(m, bytes, [[1, 6, 3], [3, 9, 3]]);
+  });
+
+  it('a seq2seq LSTM (2 layers): encoder states into a decoder run step by step on a start token and then its own output', async () => {
+    const bytes = fixture('s2s_lstm');
+    const m = await loadOnnx(bytes);
+    // Encoder: 2 LSTMs; decoder: 3 steps of 2 LSTMs and the Linear; the start token a frozen zero-kernel Dense.
+    assert.equal(classes(m).filter((c) => c === 'LSTM').length, 8);
+    const start = m.layers.filter((l) => l.name.startsWith('start_constant') && l.className === 'Dense');
+    assert.equal(start.length, 1);
+    assert.equal(start[0]!.trainable, false);
+    assert.ok((start[0]!.getWeights()[0]!.data as Float32Array).every((v) => v === 0));
+    assert.ok(classes(m).includes('Concatenate'));
+    await agrees(m, bytes, [[1, 5, 3], [3, 5, 3]]);
+  });
+
+  it('a seq2seq with a bidirectional GRU encoder: h_n.view(1, 2, B, H) and torch.cat([h[:, 0], h[:, 1]], 2) as the decoder’s initial state', async () => {
+    const bytes = fixture('s2s_bigru');
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(classes(m).filter((c) => c === 'Bidirectional' || c === 'GRU'), ['Bidirectional', 'GRU', 'GRU', 'GRU']);
+    await agrees(m, bytes, [[1, 5, 3], [3, 5, 3]]);
+  });
+});
+
+describe('loadOnnx: refusals of PyTorch 2.x patterns no rnnkit layer computes', () => {
+  it('x[:, 0] of a sequence of open length', async () => {
+    await refused(fixture('slice_first_open'), /Gather '\/Gather': step 0 of a sequence of open length \(x\[:, 0\]\).*no rnnkit layer picks one step/);
+  });
+
+  it('a start token carried by the state of a relu RNN (not bounded: 0 · h could be NaN where ONNX has the token)', async () => {
+    await refused(fixture('s2s_relu_rnn'), /RNN '\/decoder\/RNN': input X is a constant expanded over the batch, and its initial state h is not a recurrent layer's final state with bounded activations/);
+  });
+
+  it('a reshape by a length read from another tensor that loadOnnx cannot follow (through a Conv1d)', async () => {
+    await refused(fixture('conv_view_t_open'), /Reshape '\/Reshape': a Reshape to \[B, T, 2, -1\] with a run-time length T that loadOnnx cannot prove/);
+  });
+});
+
+describe('a model file that went through a text conversion', () => {
+  // What a text filter does to a binary file: bytes that are not UTF-8 become U+FFFD (EF BF BD).
+  const converted = (bytes: Uint8Array): Uint8Array => new TextEncoder().encode(new TextDecoder().decode(bytes));
+
+  it('ONNX: says so instead of a protobuf length error', async () => {
+    await assert.rejects(loadOnnx(converted(fixture('slice_first'))), (e: Error) => {
+      assert.match(e.message, /looks like it went through a text conversion .*EF BF BD.*download the file in binary mode/);
+      return true;
+    });
+  });
+
+  it('Keras .h5: the HDF5 signature’s 0x89 became EF BF BD', async () => {
+    const h5 = new Uint8Array(readFileSync(new URL('./fixtures/keras2-sequential.h5', import.meta.url)));
+    await assert.rejects(loadModel({ h5File: converted(h5) }), (e: Error) => {
+      assert.match(e.message, /not an HDF5 file.*looks like it went through a text conversion/);
+      return true;
+    });
+  });
+});
