@@ -115,4 +115,12 @@ describe('a model file that went through a text conversion', () => {
       return true;
     });
   });
+
+  it('Keras .keras: the zip’s offsets are garbled', async () => {
+    const zip = new Uint8Array(readFileSync(new URL('./fixtures/keras3-sequential-lstm.keras', import.meta.url)));
+    await assert.rejects(loadModel({ kerasFile: converted(zip) }), (e: Error) => {
+      assert.match(e.message, /not a readable \.keras zip.*looks like it went through a text conversion/);
+      return true;
+    });
+  });
 });

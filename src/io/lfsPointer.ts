@@ -33,6 +33,11 @@ export function looksTextConverted(bytes: Uint8Array): boolean {
 /** The hint for such a file, worded for any format. */
 export const TEXT_CONVERTED = 'it looks like it went through a text conversion (UTF-8 replacement characters, bytes EF BF BD, where binary bytes were); download the file in binary mode (the raw file, not a page or a text copy), or check the repository\'s .gitattributes for a text filter';
 
+/** ' (…text conversion…)' to append to a format error when the bytes look text-converted, else ''. */
+export function textConversionNote(bytes: Uint8Array): string {
+  return looksTextConverted(bytes) ? ` (${TEXT_CONVERTED})` : '';
+}
+
 /**
  * ' (…a Git LFS pointer…)' to append to a format error when the bytes are one, ' (…empty…)'
  * when there are none (published repositories hold 0-byte model files too), ' (…text
@@ -41,5 +46,5 @@ export const TEXT_CONVERTED = 'it looks like it went through a text conversion (
 export function lfsNote(bytes: Uint8Array): string {
   if (bytes.byteLength === 0) return ' (the file is empty: 0 bytes)';
   if (isLfsPointer(bytes)) return ' (it is a Git LFS pointer, not the model file: fetch it with git lfs pull)';
-  return looksTextConverted(bytes) ? ` (${TEXT_CONVERTED})` : '';
+  return textConversionNote(bytes);
 }
