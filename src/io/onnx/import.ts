@@ -72,6 +72,22 @@
  * a masked sequence (a mask-weighted mean / max), and any of these layers reading a sequence an
  * Embedding or Masking layer masks (ONNX's op uses every step; rnnkit's global pooling would not).
  *
+ * PyTorch 2.x plumbing (the TorchScript exporter): shape values are evaluated symbolically
+ * through Reshape(shape, [-1]), Shape of a shape, integer Add / Sub / Mul / Equal, Equal(shape,
+ * -1) (a run-time size is never negative) and Where on shapes — the fix-up PyTorch writes before
+ * an Expand. A float constant expanded to [B, …] (a seq2seq decoder's start_token.expand(B, 1,
+ * F)) is a 'bconst' value; fed to a recurrent op as X it becomes a model tensor made from that
+ * op's own initial state h by a frozen zero-kernel Dense with the constant as bias (exact: see
+ * constantSequence; refused where h is not a bounded recurrent state). h_n.view(1, D, B, H)
+ * gives a unit axis 'U' that turns into the direction axis once a Gather picks a direction,
+ * and Concat of such states along the features joins them (a bidirectional encoder's state into
+ * a decoder); Concat of sequences along time is a Concatenate on axis 1 (the decoder's steps).
+ * A decoder unrolled by the exporter becomes one layer per step (weights copied, not shared).
+ * x[:, i] of a fixed-length sequence that is not a final state is a Cropping1D to that step
+ * (a 'unit' value); on an open length it is refused. Shape(x) of an open time axis records x
+ * (Dim `T@i`): a Reshape to [B, T, …] with that T is a Reshape keeping the open axis where T is
+ * provably the reshaped tensor's own length (sameLength), else refused.
+ *
  * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
  * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
  * bytes; here tensor element counts are checked against their bytes and maxBytes before
