@@ -54,6 +54,13 @@ describe('loadOnnx: PyTorch 2.x export patterns give onnxruntime’s outputs', (
     }
   });
 
+  it('out[:, -1] of a bidirectional GRU of fixed length (the backward half after one step): a Cropping1D of the concatenated sequence', async () => {
+    const bytes = fixture('bi_last');
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(classes(m), ['Bidirectional', 'Cropping1D', 'Reshape', 'Dense']);
+    await agrees(m, bytes, [[1, 6, 3], [3, 6, 3]]);
+  });
+
   it('x.reshape(B, x.size(1), 2, -1) with the time axis open: a Reshape keeping the open axis', async () => {
     const bytes = fixture('view_b_t_2_neg1_open');
     const m = await loadOnnx(bytes);

@@ -77,6 +77,19 @@ class Slice(nn.Module):
         return self.fc(y)
 
 
+class BiLast(nn.Module):
+    """out[:, -1] of a bidirectional GRU: its backward half after one step."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 4, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return self.fc(out[:, -1])
+
+
 class CnnRnnConcat(nn.Module):
     """A Conv1d branch pooled over time, [B, 5], joined with a GRU's h_n[-1], [B, 4]."""
 
@@ -142,6 +155,7 @@ def main():
     export('slice_first', Slice('first'), (2, 6, 3))
     export('slice_step2', Slice('step2'), (2, 6, 3))
     export('slice_first_open', Slice('first'), (2, 6, 3), fixed_time=False)
+    export('bi_last', BiLast(), (2, 6, 3))
     export('s2s_lstm', Seq2Seq('lstm', layers=2), (2, 5, 3))
     export('s2s_bigru', Seq2Seq('gru', bidirectional=True), (2, 5, 3))
     # A relu RNN's state is not bounded: the start token cannot be carried by it (refused).
