@@ -1542,7 +1542,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       for (let i = 0; i < 10000; i++) {
         const nd = r.node;
         const keeps = nd.kind === 'dense' || nd.kind === 'act' || nd.kind === 'affine' || nd.kind === 'layernorm' || nd.kind === 'masking' || nd.kind === 'embedding' || (nd.kind === 'rec' && r.port.startsWith('seq'));
-        if (!keeps || r.shape.length < 2) return r;
+        if (!keeps || r.shape.length < 3) return r;
         r = nd.x;
       }
       return r;
