@@ -11,6 +11,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
+import { encodeModel, DType, type NodeDef, type TensorDef } from '../src/io/onnx/proto.js';
 import { loadModel, loadOnnx, OnnxImportError, tensor, Tensor, type Model } from '../src/index.js';
 
 const TOL = 1e-5;
@@ -129,5 +130,79 @@ describe('a model file that went through a text conversion', () => {
       assert.match(e.message, /not a readable \.keras zip.*looks like it went through a text conversion/);
       return true;
     });
+  });
+});
+
+describe('loadOnnx: tf2onnx’s form of Keras’s fused LayerNormalization (a graph written after tf2onnx’s sources)', () => {
+  const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.9, 0.9)).buffer);
+  const init = (name: string, dims: number[]): TensorDef => ({ name, dtype: DType.float, dims, raw: f32(dims.reduce((a, d) => a * d, 1)) });
+  const ints = (name: string, dims: number[], ...v: number[]): TensorDef => ({ name, dtype: DType.int64, dims, raw: new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer) });
+  const i32 = (name: string, ...v: number[]): TensorDef => ({ name, dtype: DType.int32, dims: [], raw: new Uint8Array(Int32Array.from(v).buffer) });
+  const scalar = (name: string, v: number): TensorDef => ({ name, dtype: DType.float, dims: [], raw: new Uint8Array(Float32Array.of(v).buffer) });
+  const node = (op: string, inputs: string[], outputs: string[], attrs: NodeDef['attrs'] = []): NodeDef => ({ op, inputs, outputs, name: `ln/${op}_${outputs[0]}`, attrs });
+
+  /**
+   * x [B, T, 3] · W [3, 5] = h, then Keras's fused path on h as tf2onnx converts it at opset 13:
+   * tf.shape (Shape, Cast int32), pre_dim / in_dim (Slice, ReduceProd), the squeezed shape
+   * (Pack: Unsqueeze, Concat; Cast int64), Reshape; tf.ones / tf.zeros([pre_dim]) (Fill →
+   * Expand); the BatchNorm handler's statistics (ReduceMean [0, 2, 3], Squeeze, Sub,
+   * ReduceSumSquare, Shape → Gather → ReduceProd → Cast, Div); BatchNormalization; Reshape to
+   * tf.shape; γ and β (Mul, Add). `count` replaces the count F (a tampered graph).
+   */
+  function fused(T: number | string, count: string | null = null): Uint8Array {
+    const nodes: NodeDef[] = [
+      node('MatMul', ['x', 'W'], ['h']),
+      node('Shape', ['h'], ['s64']),
+      node('Cast', ['s64'], ['s'], [{ name: 'to', value: 6 }]),
+      node('Slice', ['s', 'zero', 'two', 'zero'], ['s01']),
+      node('ReduceProd', ['s01'], ['pre'], [{ name: 'axes', value: [0] }, { name: 'keepdims', value: 0 }]),
+      node('Slice', ['s', 'two', 'three', 'zero'], ['s2']),
+      node('ReduceProd', ['s2'], ['indim'], [{ name: 'axes', value: [0] }, { name: 'keepdims', value: 0 }]),
+      node('Unsqueeze', ['one32', 'zero'], ['one1']),
+      node('Unsqueeze', ['pre', 'zero'], ['pre1']),
+      node('Unsqueeze', ['indim', 'zero'], ['in1']),
+      node('Concat', ['one1', 'pre1', 'in1', 'one1'], ['sq'], [{ name: 'axis', value: 0 }]),
+      node('Cast', ['sq'], ['sq64'], [{ name: 'to', value: 7 }]),
+      node('Reshape', ['h', 'sq64'], ['h4']),
+      node('Cast', ['pre1'], ['fill64'], [{ name: 'to', value: 7 }]),
+      node('Expand', ['onef', 'fill64'], ['ones']),
+      node('Expand', ['zerof', 'fill64'], ['zeros']),
+      node('ReduceMean', ['h4'], ['avg'], [{ name: 'axes', value: [0, 2, 3] }, { name: 'keepdims', value: 1 }]),
+      node('Squeeze', ['avg', 'axes023'], ['avgsq']),
+      node('Sub', ['h4', 'avg'], ['sub']),
+      node('ReduceSumSquare', ['sub'], ['varsum'], [{ name: 'axes', value: [0, 2, 3] }, { name: 'keepdims', value: 0 }]),
+      node('Shape', ['h4'], ['sh4']),
+      node('Gather', ['sh4', 'axes023'], ['rd']),
+      node('ReduceProd', ['rd'], ['cnt'], [{ name: 'axes', value: [0] }, { name: 'keepdims', value: 0 }]),
+      node('Cast', ['cnt'], ['cntf'], [{ name: 'to', value: 1 }]),
+      node('Div', ['varsum', count ?? 'cntf'], ['popvar']),
+      node('BatchNormalization', ['h4', 'ones', 'zeros', 'avgsq', 'popvar'], ['bn'], [{ name: 'epsilon', value: { float: 0.001 } }]),
+      node('Cast', ['s'], ['back'], [{ name: 'to', value: 7 }]),
+      node('Reshape', ['bn', 'back'], ['n']),
+      node('Mul', ['n', 'gamma'], ['g']),
+      node('Add', ['g', 'beta'], ['y']),
+    ];
+    const initializers = [
+      init('W', [3, 5]), init('gamma', [5]), init('beta', [5]),
+      ints('zero', [1], 0), ints('two', [1], 2), ints('three', [1], 3), ints('axes023', [3], 0, 2, 3), i32('one32', 1),
+      scalar('onef', 1), scalar('zerof', 0), ...(count === 'six' ? [scalar('six', 6)] : []),
+    ];
+    return encodeModel({ irVersion: 8, opset: 13, producerName: 'tf2onnx', producerVersion: '1.16', graphName: 'g', docString: '', nodes, initializers, inputs: [{ name: 'x', dtype: DType.float, dims: ['B', T, 3] }], outputs: [{ name: 'y', dtype: DType.float, dims: ['B', T, 5] }] });
+  }
+
+  it('reads as Dense → LayerNormalization(ε) with γ and β, on an open and on a fixed length', async () => {
+    for (const [T, shapes] of [['T', [[1, 4, 3], [3, 7, 3]]], [4, [[1, 4, 3], [3, 4, 3]]]] as const) {
+      const bytes = fused(T);
+      const m = await loadOnnx(bytes);
+      assert.deepEqual(classes(m), ['Dense', 'LayerNormalization']);
+      const cfg = m.layers[1]!.getConfig();
+      assert.equal(cfg.epsilon, Math.fround(0.001));
+      assert.equal(m.layers[1]!.getWeights().length, 2);
+      await agrees(m, bytes, shapes.map((s) => [...s]));
+    }
+  });
+
+  it('statistics divided by another count than F are refused', async () => {
+    await refused(fused('T', 'six'), /Div 'ln\/Div_popvar': reads step 'sumsq' of tf2onnx's form of Keras's fused LayerNormalization/);
   });
 });

@@ -45,7 +45,9 @@
  * Keras's RepeatVector (Unsqueeze at axis 1, then Tile or Expand: RepeatVector) and
  * TimeDistributed Dense (Reshape to [-1, F] gives a 'rows' view that per-row ops read as the
  * sequence, until the Reshape back). tf2onnx's form of Keras's fused LayerNormalization (a
- * Reshape to [1, B·T, F, 1] and a BatchNormalization fed statistics computed from it) is not read.
+ * Reshape to [1, B·T, F, 1] — B·T a ProdDim from Shape → Slice → ReduceProd — and a
+ * BatchNormalization fed statistics computed from it: 'bt4' / 'fln' values, see
+ * fusedLayerNorm) is a LayerNormalization, checked on graphs written after tf2onnx's source.
  *
  * Convolution and pooling (the section of that name in interpret): ONNX's Conv, ConvTranspose,
  * MaxPool, AveragePool, GlobalAverage/MaxPool and BatchNormalization read [B, C, T]. A model
@@ -201,7 +203,12 @@ interface Const {
  * open length, `T@i` for the length of the time axis of lengthSources[i] (Shape of a model
  * tensor: a Reshape may copy it into the tensor it came from, see sameLength).
  */
-type Dim = number | 'B' | 'T' | `T@${number}`;
+type Dim = number | 'B' | 'T' | `T@${number}` | ProdDim;
+/**
+ * The batch size times the length (Keras's fused LayerNormalization reshapes [B, T, F] to
+ * [1, B·T, F, 1]): `B*6` for a fixed length 6, `B*T@i` for lengthSources[i]'s open length.
+ */
+type ProdDim = `B*${number}` | `B*T@${number}`;
 const isLength = (d: Dim | undefined): boolean => d === 'T' || (typeof d === 'string' && d.startsWith('T@'));
 /**
  * Axes of a recurrent op's outputs: time, direction, batch, features; U: a layer axis of size 1
@@ -272,6 +279,14 @@ type Val =
   /** Unsqueeze(x, [2]) of a [B, T, C] sequence, [B, T, 1, C] (rnnkit's UpSampling1D export), and its Tile by [1, 1, n, 1]. */
   | { readonly k: 'unsq2'; readonly ref: Ref }
   | { readonly k: 'tiled'; readonly ref: Ref; readonly n: number }
+  /**
+   * tf2onnx's form of Keras's fused LayerNormalization: x [B, T, F] reshaped to [1, B·T, F, 1]
+   * (bt4; after the BatchNormalization, x is the LayerNormalization's output), and the steps of
+   * the statistics the BatchNormalization is fed (fln): ReduceMean over axes [0, 2, 3] (mean),
+   * its Squeeze (meanv), x − mean (centred), ReduceSumSquare of it (sumsq), ÷ F (var).
+   */
+  | { readonly k: 'bt4'; readonly x: TensorVal }
+  | { readonly k: 'fln'; readonly stage: 'mean' | 'meanv' | 'centred' | 'sumsq' | 'var'; readonly x: TensorVal }
   /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
   | { readonly k: 'bad' };
 
@@ -420,6 +435,8 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     GlobalAveragePool: [],
     GlobalMaxPool: [],
     ReduceMax: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    ReduceProd: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    ReduceSumSquare: ['axes', 'keepdims', 'noop_with_empty_axes'],
     Flatten: ['axis'],
     Pad: ['mode', 'pads', 'value'],
     LSTM: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout'],
@@ -1083,6 +1100,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     else if (x.k === 'zeros') dims = [...x.dims];
     else if (x.k === 'shape' && !x.scalar) dims = [x.dims.length];
     else if (x.k === 'bconst') dims = [...x.dims];
+    else if (x.k === 'bt4') dims = [1, prodOf(x.x.ref), x.x.ref.shape[2]!, 1];
     else throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
     const start = norm(attrInt(n, 'start', 0), dims.length + 1, nodeLabel(n));
     const endAttr = attrInt(n, 'end', dims.length);
@@ -1113,6 +1131,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
    */
   function expand(n: NodeData, x: Val, shapeV: Val): Val {
     if (x.k === 'const' && x.c.dtype === 1 && !x.c.data.every((z) => z === 0) && shapeV.k === 'shape' && shapeV.dims.includes('B')) return batchConstant(n, x.c, shapeV.dims);
+    // tf.ones([B·T]) at opset ≥ 11 (tf2onnx writes Fill as Expand): a fill, read only as the fused layer normalization's scale.
+    if (x.k === 'const' && x.c.data.length === 1 && x.c.data[0] !== 0 && shapeV.k === 'shape' && shapeV.dims.length === 1 && isProd(shapeV.dims[0])) return { k: 'fill', value: x.c.data[0]! };
     if (!(x.k === 'zeros' || (x.k === 'const' && x.c.data.every((z) => z === 0)))) throw new Unsupported(`${nodeLabel(n)}: an Expand of something other than zeros (only zero initial states are read)`);
     let to: Dim[];
     if (shapeV.k === 'shape') to = [...shapeV.dims];
@@ -1469,6 +1489,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       if (to.length === 4 && typeof to[0] === 'number' && to[0] > 1) {
         throw new Unsupported(`${nodeLabel(n)}: h_n of ${P} [B, H] states viewed as [${to.join(', ')}], ${to[0]} layers by directions (read: one layer, [1, directions, B, H])`);
       }
+    }
+    if (x.k === 'tensor' && (shapeV?.k === 'shape' || shapeV?.k === 'const') && attrInt(n, 'allowzero', 0) === 0) {
+      const to: Dim[] = shapeV.k === 'shape' ? [...shapeV.dims] : [...shapeV.c.data];
+      const F = x.ref.shape[2];
+      if (to.length === 4 && x.perm.join() === '0,1,2' && x.ref.shape.length === 3 && to[0] === 1 && to[3] === 1 && (to[2] === F || to[2] === -1) && to[1] !== undefined && (to[1] === -1 ? to[2] === F : isProd(to[1]) && sameProd(to[1], x.ref))) return { k: 'bt4', x };
     }
     if ((x.k === 'tensor' || x.k === 'tiled') && attrInt(n, 'allowzero', 0) === 0) {
       // [batch, ...rest]: the batch size copied (0) or PyTorch's x.size(0) (a shape value 'B').
@@ -1984,6 +2009,115 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     return { k: 'tensor', ref: port(rn, 'y', [null, T, F]), perm: layout === 1 ? [0, 1, 2] : [1, 0, 2] };
   }
 
+  // ---- tf2onnx's form of Keras's fused LayerNormalization -------------------------------
+  // Keras (tf.keras 2, ε ≥ 1.001e-5) reshapes x [B, T, F] to [1, B·T, F, 1] (the product from
+  // Shape → Slice → ReduceProd), runs fused_batch_norm in training mode over it (NCHW: one
+  // channel per step, statistics over its F features) with scale ones and offset zeros (tf.ones /
+  // tf.zeros of [B·T]: Expand, or ConstantOfShape before opset 11), reshapes back and applies γ,
+  // β. tf2onnx's BatchNorm handler (onnx_opset/nn.py, is_training with exponential_avg_factor 1)
+  // feeds ONNX's BatchNormalization the statistics it computes: ReduceMean over [0, 2, 3]
+  // (keepdims), its Squeeze, ReduceSumSquare of x − mean over [0, 2, 3] ÷ the count F (Shape →
+  // Gather [0, 2, 3] → ReduceProd → Cast, folded to F). Per step c that is (x − mean_c) /
+  // √(var_c + ε) with var_c the biased variance over the features: LayerNormalization(ε) over F.
+
+  function isProd(d: Dim | undefined): d is ProdDim {
+    return typeof d === 'string' && d.startsWith('B*');
+  }
+  /** The B·T Dim of a [B, T, F] tensor. */
+  function prodOf(r: Ref): ProdDim {
+    const T = r.shape[1];
+    return typeof T === 'number' ? `B*${T}` : `B*T@${lengthSources.push(r) - 1}`;
+  }
+  /** Whether d is B times r's length (fixed, or provably r's own open length). */
+  function sameProd(d: ProdDim, r: Ref): boolean {
+    const rest = d.slice(2);
+    if (rest.startsWith('T@')) return r.shape[1] === null && lengthSources[Number(rest.slice(2))] !== undefined && sameLength(lengthSources[Number(rest.slice(2))]!, r);
+    return r.shape[1] === Number(rest);
+  }
+
+  /** ReduceProd of a shape value: sizes multiplied, B times a length kept symbolic (a ProdDim). */
+  function reduceProd(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    const label = nodeLabel(n);
+    if (x.k !== 'shape' || x.scalar) throw new Unsupported(`${label}: a ReduceProd of something other than a shape`);
+    const axes = axesOf(n, axesV);
+    if (axes !== null && (axes.length !== 1 || norm(axes[0]!, 1, label) !== 0)) throw new Unsupported(`${label}: axes [${axes.join(', ')}] of a 1-D shape`);
+    const keep = attrInt(n, 'keepdims', 1) !== 0;
+    const nums = x.dims.filter((d): d is number => typeof d === 'number');
+    const k = nums.reduce((p, d) => p * d, 1);
+    const sym = x.dims.filter((d) => typeof d !== 'number');
+    let d: Dim;
+    if (sym.length === 0) {
+      if (!Number.isSafeInteger(k)) throw new ModelFormatError(`${where}: ${label}: a product of sizes past 2^53`);
+      return { k: 'const', c: { dtype: 7, dims: keep ? [1] : [], data: Float64Array.of(k) } };
+    }
+    if (sym.length === 1 && sym[0] === 'B' && (nums.length === 0 || x.dims.length === 1)) d = 'B';
+    else if (sym.length === 1 && sym[0] === 'B') d = `B*${k}`;
+    else if (sym.length === 2 && sym[0] === 'B' && typeof sym[1] === 'string' && sym[1].startsWith('T@') && k === 1) d = `B*${sym[1]}` as ProdDim;
+    else throw new Unsupported(`${label}: a product of run-time sizes [${x.dims.join(', ')}] (read: the batch size times one tensor's length or fixed sizes)`);
+    return { k: 'shape', dims: [d], scalar: !keep };
+  }
+
+  /** Steps of tf2onnx's fused layer normalization (see above); anything else reading them is refused. */
+  function fusedLayerNorm(n: NodeData, op: string, ins: (Val | undefined)[]): Val {
+    const label = nodeLabel(n);
+    const x = ins[0]!;
+    const b = ins[1];
+    // The reduced axes must be the [1, ·, F, 1] view's 0, 2 and 3: each step's features.
+    const overFeatures = (): boolean => {
+      const axes = axesOf(n, opset >= 18 || op === 'Squeeze' ? b : undefined);
+      return axes !== null && axes.map((a) => norm(a, 4, label)).sort().join() === '0,2,3';
+    };
+    switch (op) {
+      case 'Identity':
+        return x;
+      case 'Cast':
+        if (x.k === 'bt4' && (attrInt(n, 'to', 0) === 1 || attrInt(n, 'to', 0) === 11)) return x;
+        break;
+      case 'Shape':
+        if (x.k === 'bt4') return shapeOf(n, x);
+        break;
+      case 'ReduceMean':
+        if (x.k === 'bt4' && overFeatures() && attrInt(n, 'keepdims', 1) === 1) return { k: 'fln', stage: 'mean', x: x.x };
+        break;
+      case 'Squeeze':
+        if (x.k === 'fln' && x.stage === 'mean' && overFeatures()) return { ...x, stage: 'meanv' };
+        break;
+      case 'Sub':
+        if (x.k === 'bt4' && b?.k === 'fln' && b.stage === 'mean' && sameTensor(x.x, b.x)) return { k: 'fln', stage: 'centred', x: x.x };
+        break;
+      case 'ReduceSumSquare':
+        if (x.k === 'fln' && x.stage === 'centred' && overFeatures() && attrInt(n, 'keepdims', 1) === 0) return { ...x, stage: 'sumsq' };
+        break;
+      case 'Div':
+        if (x.k === 'fln' && x.stage === 'sumsq' && scalarOf(b) === x.x.ref.shape[2]) return { ...x, stage: 'var' };
+        break;
+      case 'BatchNormalization': {
+        const [, scale, shift, mean, vr] = ins;
+        const all = (v: Val | undefined, want: number): boolean => (v?.k === 'fill' ? v.value === want : v?.k === 'zeros' ? want === 0 : v?.k === 'const' && v.c.data.every((d) => d === want));
+        const stat = (v: Val | undefined, stage: string): boolean => v?.k === 'fln' && v.stage === stage && x.k === 'bt4' && sameTensor(v.x, x.x);
+        if (x.k !== 'bt4' || !all(scale, 1) || !all(shift, 0) || !stat(mean, 'meanv') || !stat(vr, 'var')) break;
+        if (attrInt(n, 'training_mode', 0) !== 0) throw new Unsupported(`${label}: training_mode 1`);
+        if (n.outputs.slice(1).some((o) => o !== '' && (uses.get(o) ?? 0) > 0)) throw new Unsupported(`${label}: its running mean / variance outputs are used`);
+        const y = layerNormNode(n, x.x, attrFloat(n, 'epsilon', 1e-5));
+        return { k: 'bt4', x: y as TensorVal };
+      }
+      case 'Reshape': {
+        if (x.k !== 'bt4' || attrInt(n, 'allowzero', 0) !== 0) break;
+        const to: Dim[] | null = b?.k === 'shape' ? [...b.dims] : b?.k === 'const' && b.c.dims.length === 1 ? [...b.c.data] : null;
+        const r = x.x.ref;
+        const T = r.shape[1] ?? null;
+        const tag = to?.[1];
+        const okT = tag === T || (T === null && typeof tag === 'string' && tag.startsWith('T@') && sameLength(lengthSources[Number(tag.slice(2))]!, r)) || (tag === -1 && to?.[2] === r.shape[2]);
+        if (to !== null && to.length === 3 && to[0] === 'B' && okT && (to[2] === r.shape[2] || (to[2] === -1 && tag !== -1))) return x.x;
+        break;
+      }
+    }
+    const v = ins.find((i) => i?.k === 'bt4' || i?.k === 'fln')!;
+    throw new Unsupported(
+      `${label}: reads ${v.k === 'bt4' ? 'the [1, B·T, F, 1] view' : `step '${(v as { stage: string }).stage}'`} of tf2onnx's form of Keras's fused LayerNormalization in a way loadOnnx does not follow (read: ReduceMean over axes 0, 2, 3 with keepdims, its Squeeze, Sub, ReduceSumSquare, Div by F, BatchNormalization with ones, zeros and those statistics, Reshape back to [B, T, F])`,
+    );
+  }
+
   /** Whether every element of r is finite or NaN, never ±Infinity: a recurrent layer's h with bounded activations (constantSequence). */
   function finiteOrNaN(r: Ref, depth: number): boolean {
     const node = r.node;
@@ -2024,6 +2158,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const label = nodeLabel(n);
     const x = ins[0]!;
     const b = ins[1];
+    if (ins.some((v) => v?.k === 'bt4' || v?.k === 'fln')) return fusedLayerNorm(n, op, ins);
+    if (op === 'ReduceProd') return reduceProd(n, x, b);
     // A value seen without its unit axes becomes a real tensor (a Reshape layer) for the ops that do not read it as one.
     const unitOps = ['Softmax', 'LogSoftmax', 'Unsqueeze', 'Squeeze', 'Identity', 'Dropout', 'Cast', 'Tile', 'Expand'];
     if (ins.some((v) => v?.k === 'unit') && !unitOps.includes(op) && ACT_OPS[op] === undefined) {
