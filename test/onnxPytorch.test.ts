@@ -202,6 +202,32 @@ describe('loadOnnx: tf2onnx’s form of Keras’s fused LayerNormalization (a gr
     }
   });
 
+  it('Keras 3’s LayerNormalization op by op (x · inv·γ + ((−mean) · inv·γ + β)) is a LayerNormalization too', async () => {
+    // As tf2onnx writes keras.layers.LayerNormalization of Keras 3 (Abdullah12389/Crypto_Assistant's lstm_model.onnx).
+    const axes = [{ name: 'axes', value: [-1] }, { name: 'keepdims', value: 1 }];
+    const nodes: NodeDef[] = [
+      node('MatMul', ['x', 'W'], ['h']),
+      node('ReduceMean', ['h'], ['mean'], axes),
+      node('Neg', ['mean'], ['nm']),
+      node('Sub', ['h', 'mean'], ['d']),
+      node('Mul', ['d', 'd'], ['sq']),
+      node('ReduceMean', ['sq'], ['var'], axes),
+      node('Add', ['var', 'eps'], ['ve']),
+      node('Sqrt', ['ve'], ['sd']),
+      node('Reciprocal', ['sd'], ['inv']),
+      node('Mul', ['inv', 'gamma'], ['ig']),
+      node('Mul', ['h', 'ig'], ['xs']),
+      node('Mul', ['nm', 'ig'], ['sh']),
+      node('Add', ['sh', 'beta'], ['shb']),
+      node('Add', ['xs', 'shb'], ['y']),
+    ];
+    const bytes = encodeModel({ irVersion: 8, opset: 13, producerName: 'tf2onnx', producerVersion: '1.16', graphName: 'g', docString: '', nodes, initializers: [init('W', [3, 5]), init('gamma', [1, 5]), init('beta', [1, 5]), scalar('eps', 0.001)], inputs: [{ name: 'x', dtype: DType.float, dims: ['B', 'T', 3] }], outputs: [{ name: 'y', dtype: DType.float, dims: ['B', 'T', 5] }] });
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(classes(m), ['Dense', 'LayerNormalization']);
+    assert.equal(m.layers[1]!.getWeights().length, 2);
+    await agrees(m, bytes, [[1, 4, 3], [3, 7, 3]]);
+  });
+
   it('statistics divided by another count than F are refused', async () => {
     await refused(fused('T', 'six'), /Div 'ln\/Div_popvar': reads step 'sumsq' of tf2onnx's form of Keras's fused LayerNormalization/);
   });

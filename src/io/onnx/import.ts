@@ -255,11 +255,12 @@ type Val =
   /**
    * A step of a decomposed layer normalization of x over its features (x − mean, its square, …,
    * ε: what the Add gave). TF's batch_normalization after tf.nn.moments goes on from 'inv' as
-   * x · inv·γ + (β − mean · inv·γ): 'invg', 'xs', 'ms', 'shift' carry γ and β.
+   * x · inv·γ + (β − mean · inv·γ): 'invg', 'xs', 'ms', 'shift' carry γ and β. Keras 3's
+   * LayerNormalization (tf2onnx) writes x · inv·γ + ((−mean) · inv·γ + β): 'negmean' is −mean.
    */
   | {
       readonly k: 'ln';
-      readonly stage: 'mean' | 'centred' | 'square' | 'var' | 'vareps' | 'std' | 'inv' | 'invg' | 'xs' | 'ms' | 'shift';
+      readonly stage: 'mean' | 'centred' | 'square' | 'var' | 'vareps' | 'std' | 'inv' | 'invg' | 'xs' | 'ms' | 'shift' | 'negmean';
       readonly x: TensorVal;
       readonly eps: number;
       readonly gamma?: Float32Array | null;
@@ -2206,6 +2207,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
       case 'Neg':
         if (x.k === 'ln' && x.stage === 'ms') return { ...x, stage: 'shift', beta: null };
+        if (x.k === 'ln' && x.stage === 'mean') return { ...x, stage: 'negmean' };
         break;
       case 'Softmax':
       case 'LogSoftmax':
@@ -2257,6 +2259,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         const [p, q] = b?.k === 'ln' || b?.k === 'tensor' ? [b, x] : [x, b];
         if (op === 'Mul' && p.k === 'ln' && q?.k === 'ln' && sameTensor(p.x, q.x)) {
           if (p.stage === 'centred' && q.stage === 'centred') return { k: 'ln', stage: 'square', x: p.x, eps: 0 };
+          // Keras 3: (−mean) · inv(·γ), the shift before β (negation is exact, so this is −(mean · inv·γ)).
+          const [ng, iv] = p.stage === 'negmean' ? [p, q] : [q, p];
+          if (ng.stage === 'negmean' && (iv.stage === 'inv' || iv.stage === 'invg')) return { ...iv, stage: 'shift', gamma: iv.gamma ?? null, beta: null };
           if ((p.stage === 'centred' && q.stage === 'inv') || (p.stage === 'inv' && q.stage === 'centred')) return layerNormNode(n, p.x, p.stage === 'inv' ? p.eps : q.eps);
           // batch_normalization: mean · inv(·γ), and x · inv(·γ) + (β − mean · inv(·γ)).
           const [inv, other] = p.stage === 'inv' || p.stage === 'invg' ? [p, q] : [q, p];
@@ -2271,6 +2276,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
             node.beta = shift.beta ?? null;
             return y;
           }
+        }
+        if (op === 'Add' && p.k === 'ln' && p.stage === 'shift' && (p.beta ?? null) === null && q?.k !== 'ln') {
+          // Keras 3: the shift plus β.
+          const beta = perFeature(q, p.x.ref.shape[p.x.ref.shape.length - 1] as number);
+          if (beta !== null) return { ...p, beta };
         }
         if (op === 'Mul' && p.k === 'ln' && p.stage === 'inv') {
           const gamma = perFeature(q, p.x.ref.shape[p.x.ref.shape.length - 1] as number);
