@@ -91,6 +91,27 @@ describe('loadOnnx: PyTorch 2.x export patterns give onnxruntime’s outputs', (
   });
 });
 
+describe('loadOnnx: Conv1d padding_mode replicate / reflect on a fixed length', () => {
+  it('Pad mode edge / reflect along time: one-step Cropping1D layers and the sequence joined by a Concatenate along time', async () => {
+    for (const name of ['pad_replicate', 'pad_reflect']) {
+      const bytes = fixture(name);
+      const m = await loadOnnx(bytes);
+      assert.deepEqual(
+        classes(m).filter((c) => c !== 'InputLayer' && c !== 'Cropping1D'),
+        ['Concatenate', 'Conv1D', 'MaxPooling1D', 'LSTM', 'Dense'],
+      );
+      // Padding 2 on each side: edge copies steps 0 and 7 (2 crops), reflect steps 2, 1 and 6, 5 (4 crops).
+      const crops = m.layers.filter((l) => l.className === 'Cropping1D').map((l) => l.getConfig().cropping);
+      assert.deepEqual(crops, name === 'pad_replicate' ? [[0, 7], [7, 0]] : [[2, 5], [1, 6], [6, 1], [5, 2]]);
+      await agrees(m, bytes, [[1, 8, 3], [3, 8, 3]]);
+    }
+  });
+
+  it('refuses them on an open length', async () => {
+    await refused(fixture('pad_replicate_open'), /Pad '\/conv\/Pad': mode 'edge' along time of a sequence of open length/);
+  });
+});
+
 describe('loadOnnx: refusals of PyTorch 2.x patterns no rnnkit layer computes', () => {
   it('x[:, 0] of a sequence of open length', async () => {
     await refused(fixture('slice_first_open'), /Gather '\/Gather': step 0 of a sequence of open length \(x\[:, 0\]\).*no rnnkit layer picks one step/);

@@ -90,6 +90,23 @@ class BiLast(nn.Module):
         return self.fc(out[:, -1])
 
 
+class PadConv(nn.Module):
+    """marhansee/p4's hybrid classifier in small: Conv1d with padding_mode 'replicate' or
+    'reflect' (Pad mode 'edge' / 'reflect'), MaxPool1d, LSTM, Linear on the last step."""
+
+    def __init__(self, mode):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 4, 5, padding=2, padding_mode=mode)
+        self.pool = nn.MaxPool1d(2)
+        self.lstm = nn.LSTM(4, 5, batch_first=True)
+        self.fc = nn.Linear(5, 1)
+
+    def forward(self, x):
+        h = self.pool(torch.relu(self.conv(x.permute(0, 2, 1))))
+        out, _ = self.lstm(h.permute(0, 2, 1))
+        return self.fc(out[:, -1, :])
+
+
 class CnnRnnConcat(nn.Module):
     """A Conv1d branch pooled over time, [B, 5], joined with a GRU's h_n[-1], [B, 4]."""
 
@@ -160,6 +177,9 @@ def main():
     export('s2s_bigru', Seq2Seq('gru', bidirectional=True), (2, 5, 3))
     # A relu RNN's state is not bounded: the start token cannot be carried by it (refused).
     export('s2s_relu_rnn', Seq2Seq('relu'), (2, 5, 3))
+    export('pad_replicate', PadConv('replicate'), (2, 8, 3))
+    export('pad_reflect', PadConv('reflect'), (2, 8, 3))
+    export('pad_replicate_open', PadConv('replicate'), (2, 8, 3), fixed_time=False)
 
 
 if __name__ == '__main__':

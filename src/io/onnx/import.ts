@@ -67,7 +67,8 @@
  * order, a [B, C, T] graph output of fixed length) a Permute layer is inserted; rnnkit's Permute
  * keeps an open axis first, so a graph input [B, C, T] with T open that reaches a Conv directly
  * is read channels-last (the reading is retried with that input's axes 1 and 2 swapped: the
- * rnnkit input is [B, T, C]), and such an output stays channels-last. Also read: zero Pad and
+ * rnnkit input is [B, T, C]), and such an output stays channels-last. Pad modes edge / reflect
+ * on a fixed length are one-step crops joined along time (padSteps). Also read: zero Pad and
  * time-axis Slice (ZeroPadding1D, Cropping1D, counts valid for every length), Flatten and
  * Reshape to [batch, …], and rnnkit's exports of UpSampling1D (Unsqueeze, Tile, Reshape) and
  * BatchNormalization (Sub, Mul, Add). Refused by name: rnnkit's export of global pooling over
@@ -1162,6 +1163,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   function batchConstant(n: NodeData, c: Const, to: readonly Dim[]): Val {
     const label = nodeLabel(n);
     if (to.length !== c.dims.length || to.filter((d) => d === 'B').length !== 1 || to.some(isLength)) throw new Unsupported(`${label}: a constant of shape [${c.dims.join(', ')}] expanded to [${to.join(', ')}] (read: to the batch size along one axis of the same rank)`);
+    if (to.some((d) => d !== 'B' && (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0))) throw new Unsupported(`${label}: a constant expanded to [${to.join(', ')}] (read: the batch size and fixed sizes)`);
     const dims1 = to.map((d, k) => {
       if (d === 'B') {
         if (c.dims[k] !== 1) throw new Unsupported(`${label}: a constant with ${c.dims[k]} rows expanded to the batch size`);
@@ -2814,7 +2816,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const label = nodeLabel(n);
     const a = attrOf(n, 'mode');
     const mode = a === undefined ? 'constant' : a.type === 'string' ? a.value : '?';
-    if (mode !== 'constant') throw new Unsupported(`${label}: mode '${mode}' (only zero padding, 'constant' with 0)`);
+    if (mode !== 'constant' && mode !== 'edge' && mode !== 'reflect') throw new Unsupported(`${label}: mode '${mode}' (read: zeros, 'constant' with 0; 'edge' and 'reflect' on a fixed length)`);
     let pads: number[];
     let value = 0;
     if (opset < 11) {
@@ -2832,17 +2834,46 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
       if (ins[3] !== undefined) throw new Unsupported(`${label}: input axes`);
     }
-    if (value !== 0) throw new Unsupported(`${label}: padding value ${value} (rnnkit's ZeroPadding1D pads with 0)`);
+    if (value !== 0 && mode === 'constant') throw new Unsupported(`${label}: padding value ${value} (rnnkit's ZeroPadding1D pads with 0)`);
     if (!isTensor(x) || x.perm.length !== 3 || x.ref.shape.length !== 3 || pads.length !== 6) throw new Unsupported(`${label}: a Pad of something other than a [batch, steps, features] sequence (in any axis order)`);
     const t = x.perm.indexOf(1);
     if (pads.some((p, k) => k % 3 !== t && p !== 0)) throw new Unsupported(`${label}: pads [${pads.join(', ')}] along axes other than time (rnnkit pads steps only)`);
     const [pb, pa] = [pads[t]!, pads[t + 3]!];
     if (![pb, pa].every((p) => Number.isSafeInteger(p) && Math.abs(p) <= 2 ** 20)) throw new ModelFormatError(`${where}: ${label}: pads [${pads.join(', ')}]`);
     if (pb === 0 && pa === 0) return x;
+    if (mode !== 'constant') return padSteps(n, x, mode, pb, pa);
     if (pb >= 0 && pa >= 0) checkStepBytes(n, pb + pa, x.ref);
     if (pb >= 0 && pa >= 0) return { k: 'tensor', ref: layerNode(n, 'zero_padding1d', (name) => new ZeroPadding1D({ padding: [pb, pa], name }), [], x.ref), perm: x.perm };
     if (pb <= 0 && pa <= 0) return { k: 'tensor', ref: layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping: [-pb, -pa], name }), [], x.ref), perm: x.perm };
     throw new Unsupported(`${label}: pads [${pb}, ${pa}] along time, one negative (a crop) and one positive`);
+  }
+
+  /**
+   * PyTorch's padding_mode 'replicate' / 'reflect' (Pad mode 'edge' / 'reflect') along time of a
+   * fixed-length sequence: each padded step is a copy of one real step (edge: the first or last;
+   * reflect: steps p … 1 before, T − 2 … after), so the output is a Concatenate along time of
+   * one-step Cropping1D layers and the sequence itself — the same values. On an open length the
+   * steps to copy depend on the length: refused.
+   */
+  function padSteps(n: NodeData, x: TensorVal, mode: string, pb: number, pa: number): Val {
+    const label = nodeLabel(n);
+    const T = x.ref.shape[1];
+    if (typeof T !== 'number') throw new Unsupported(`${label}: mode '${mode}' along time of a sequence of open length (the steps it copies depend on the length; read on a fixed length)`);
+    if (pb < 0 || pa < 0) throw new Unsupported(`${label}: mode '${mode}' with negative pads [${pb}, ${pa}]`);
+    if (pb + pa > 256) throw new Unsupported(`${label}: mode '${mode}' with pads [${pb}, ${pa}] (read: at most 256 padded steps, each a layer)`);
+    if (mode === 'reflect' && (pb >= T || pa >= T)) throw new ModelFormatError(`${where}: ${label}: reflect pads [${pb}, ${pa}] of a sequence of ${T} steps (each must be below the length)`);
+    checkStepBytes(n, pb + pa, x.ref);
+    const crops = new Map<number, Ref>();
+    const step = (i: number): Ref => {
+      let r = crops.get(i);
+      if (r === undefined) crops.set(i, (r = layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping: [i, T - 1 - i], name }), [], x.ref)));
+      return r;
+    };
+    const before = range(0, pb).map((k) => (mode === 'edge' ? 0 : pb - k));
+    const after = range(0, pa).map((k) => (mode === 'edge' ? T - 1 : T - 2 - k));
+    const node: IRNode = { kind: 'concat', name: names.take(n, 'concatenate'), xs: [...before.map(step), x.ref, ...after.map(step)], axis: 1 };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', [null, T + pb + pa, ...x.ref.shape.slice(2)]), perm: x.perm };
   }
 
   for (const f of fusions) {
