@@ -20,7 +20,9 @@ torch.manual_seed(2402)
 
 
 class Flat(nn.Module):
-    """LSTM → out.reshape(out.size(0), -1) (or view(B, k, -1), view(B, -1, F)) → Linear."""
+    """LSTM → a reshape by sizes read from the tensor. Only 'view_b_t_2_neg1' is stored (the
+    length read by out.size(1)); the other kinds are forms loadOnnx read before, kept to re-check
+    by hand (main() does not export them)."""
 
     def __init__(self, kind):
         super().__init__()
