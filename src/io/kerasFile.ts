@@ -21,7 +21,7 @@
  * (fflate) and HDF5 (jsfive) readers are imported only when a .keras file is read.
  */
 import { ModelFormatError, show } from '../core/errors.js';
-import { lfsNote } from './lfsPointer.js';
+import { lfsNote, textConversionNote } from './lfsPointer.js';
 import { Tensor } from '../core/tensor.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { InputLayer } from '../layers/inputLayer.js';
@@ -89,7 +89,8 @@ interface ZipEntry {
 
 /** The central directory's entries; sizes are only declared here (checked as each member is read). */
 function zipEntries(bytes: Uint8Array, where: string): ZipEntry[] {
-  const bad = (why: string): ModelFormatError => new ModelFormatError(`${where}: not a readable .keras zip: ${why}`);
+  // A text-converted zip still ends in a PK record but its offsets are garbled: said where the structure fails.
+  const bad = (why: string, note = textConversionNote(bytes)): ModelFormatError => new ModelFormatError(`${where}: not a readable .keras zip: ${why}${note}`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The end-of-central-directory record: 22 bytes and a comment of at most 65535.
   let eocd = -1;
@@ -99,7 +100,7 @@ function zipEntries(bytes: Uint8Array, where: string): ZipEntry[] {
       break;
     }
   }
-  if (eocd < 0) throw bad(`no end-of-central-directory record (a truncated file, or not a zip)${lfsNote(bytes)}`);
+  if (eocd < 0) throw bad(`no end-of-central-directory record (a truncated file, or not a zip)${lfsNote(bytes)}`, '');
   const count = dv.getUint16(eocd + 10, true);
   const cdSize = dv.getUint32(eocd + 12, true);
   const cdOffset = dv.getUint32(eocd + 16, true);

@@ -165,7 +165,7 @@ function makeVariant(seedDir: string, dir: string, rng: Rng, secret: string): st
 function binarySeeds(): string[] {
   const dir = join(ROOT, 'test', 'fixtures');
   const files: string[] = [];
-  for (const sub of ['', 'onnx', 'onnx-loop', 'onnx-patterns']) {
+  for (const sub of ['', 'onnx', 'onnx-loop', 'onnx-patterns', 'onnx-pytorch']) {
     const d = join(dir, sub);
     if (!existsSync(d)) continue;
     for (const f of readdirSync(d)) if (/\.(onnx|keras)$/.test(f) || (/\.h5$/.test(f) && !/weights\.h5$/.test(f))) files.push(join(d, f));

@@ -45,7 +45,9 @@
  * Keras's RepeatVector (Unsqueeze at axis 1, then Tile or Expand: RepeatVector) and
  * TimeDistributed Dense (Reshape to [-1, F] gives a 'rows' view that per-row ops read as the
  * sequence, until the Reshape back). tf2onnx's form of Keras's fused LayerNormalization (a
- * Reshape to [1, B·T, F, 1] and a BatchNormalization fed statistics computed from it) is not read.
+ * Reshape to [1, B·T, F, 1] — B·T a ProdDim from Shape → Slice → ReduceProd — and a
+ * BatchNormalization fed statistics computed from it: 'bt4' / 'fln' values, see
+ * fusedLayerNorm) is a LayerNormalization, checked on graphs written after tf2onnx's source.
  *
  * Convolution and pooling (the section of that name in interpret): ONNX's Conv, ConvTranspose,
  * MaxPool, AveragePool, GlobalAverage/MaxPool and BatchNormalization read [B, C, T]. A model
@@ -65,12 +67,29 @@
  * order, a [B, C, T] graph output of fixed length) a Permute layer is inserted; rnnkit's Permute
  * keeps an open axis first, so a graph input [B, C, T] with T open that reaches a Conv directly
  * is read channels-last (the reading is retried with that input's axes 1 and 2 swapped: the
- * rnnkit input is [B, T, C]), and such an output stays channels-last. Also read: zero Pad and
+ * rnnkit input is [B, T, C]), and such an output stays channels-last. Pad modes edge / reflect
+ * on a fixed length are one-step crops joined along time (padSteps). Also read: zero Pad and
  * time-axis Slice (ZeroPadding1D, Cropping1D, counts valid for every length), Flatten and
  * Reshape to [batch, …], and rnnkit's exports of UpSampling1D (Unsqueeze, Tile, Reshape) and
  * BatchNormalization (Sub, Mul, Add). Refused by name: rnnkit's export of global pooling over
  * a masked sequence (a mask-weighted mean / max), and any of these layers reading a sequence an
  * Embedding or Masking layer masks (ONNX's op uses every step; rnnkit's global pooling would not).
+ *
+ * PyTorch 2.x plumbing (the TorchScript exporter): shape values are evaluated symbolically
+ * through Reshape(shape, [-1]), Shape of a shape, integer Add / Sub / Mul / Equal, Equal(shape,
+ * -1) (a run-time size is never negative) and Where on shapes — the fix-up PyTorch writes before
+ * an Expand. A float constant expanded to [B, …] (a seq2seq decoder's start_token.expand(B, 1,
+ * F)) is a 'bconst' value; fed to a recurrent op as X it becomes a model tensor made from that
+ * op's own initial state h by a frozen zero-kernel Dense with the constant as bias (exact: see
+ * constantSequence; refused where h is not a bounded recurrent state). h_n.view(1, D, B, H)
+ * gives a unit axis 'U' that turns into the direction axis once a Gather picks a direction,
+ * and Concat of such states along the features joins them (a bidirectional encoder's state into
+ * a decoder); Concat of sequences along time is a Concatenate on axis 1 (the decoder's steps).
+ * A decoder unrolled by the exporter becomes one layer per step (weights copied, not shared).
+ * x[:, i] of a fixed-length sequence that is not a final state is a Cropping1D to that step
+ * (a 'unit' value); on an open length it is refused. Shape(x) of an open time axis records x
+ * (Dim `T@i`): a Reshape to [B, T, …] with that T is a Reshape keeping the open axis where T is
+ * provably the reshaped tensor's own length (sameLength), else refused.
  *
  * Anything outside the subset is refused in one OnnxImportError listing every unsupported op
  * (type and node name), attribute and pattern. The file is untrusted: see decode.ts for the
@@ -111,7 +130,7 @@ import type { Recurrent } from '../../layers/recurrent.js';
 import { Sequential } from '../../models/sequential.js';
 import { model as functionalModel, type Model } from '../../models/model.js';
 import { readFileBounded, isNode } from '../node.js';
-import { isLfsPointer } from '../lfsPointer.js';
+import { isLfsPointer, looksTextConverted, TEXT_CONVERTED } from '../lfsPointer.js';
 import { resolveExternal, type ExternalFiles } from './external.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
 import { loopRefusal, rewriteLoops } from './loop.js';
@@ -180,10 +199,24 @@ interface Const {
   readonly data: Float32Array | Float64Array;
 }
 
-/** A size known only at run time: the batch size, or the length of the time axis. */
-type Dim = number | 'B' | 'T';
-/** Axes of a recurrent op's outputs: time, direction, batch, features. */
-type Axis = 'T' | 'D' | 'B' | 'F';
+/**
+ * A size known only at run time: the batch size, or the length of the time axis — 'T' for some
+ * open length, `T@i` for the length of the time axis of lengthSources[i] (Shape of a model
+ * tensor: a Reshape may copy it into the tensor it came from, see sameLength).
+ */
+type Dim = number | 'B' | 'T' | `T@${number}` | ProdDim;
+/**
+ * The batch size times the length (Keras's fused LayerNormalization reshapes [B, T, F] to
+ * [1, B·T, F, 1]): `B*6` for a fixed length 6, `B*T@i` for lengthSources[i]'s open length.
+ */
+type ProdDim = `B*${number}` | `B*T@${number}`;
+const isLength = (d: Dim | undefined): boolean => d === 'T' || (typeof d === 'string' && d.startsWith('T@'));
+/**
+ * Axes of a recurrent op's outputs: time, direction, batch, features; U: a layer axis of size 1
+ * in front of the directions (PyTorch's h_n.view(1, directions, B, H)), the direction axis once
+ * a Gather has picked a direction.
+ */
+type Axis = 'T' | 'D' | 'B' | 'F' | 'U';
 
 interface Ref {
   readonly node: IRNode;
@@ -223,11 +256,12 @@ type Val =
   /**
    * A step of a decomposed layer normalization of x over its features (x − mean, its square, …,
    * ε: what the Add gave). TF's batch_normalization after tf.nn.moments goes on from 'inv' as
-   * x · inv·γ + (β − mean · inv·γ): 'invg', 'xs', 'ms', 'shift' carry γ and β.
+   * x · inv·γ + (β − mean · inv·γ): 'invg', 'xs', 'ms', 'shift' carry γ and β. Keras 3's
+   * LayerNormalization (tf2onnx) writes x · inv·γ + ((−mean) · inv·γ + β): 'negmean' is −mean.
    */
   | {
       readonly k: 'ln';
-      readonly stage: 'mean' | 'centred' | 'square' | 'var' | 'vareps' | 'std' | 'inv' | 'invg' | 'xs' | 'ms' | 'shift';
+      readonly stage: 'mean' | 'centred' | 'square' | 'var' | 'vareps' | 'std' | 'inv' | 'invg' | 'xs' | 'ms' | 'shift' | 'negmean';
       readonly x: TensorVal;
       readonly eps: number;
       readonly gamma?: Float32Array | null;
@@ -235,6 +269,11 @@ type Val =
     }
   /** ConstantOfShape of a value other than 0 (tf2onnx's ones for InstanceNormalization's scale). */
   | { readonly k: 'fill'; readonly value: number }
+  /**
+   * A float constant expanded over the batch axis (PyTorch's start_token.expand(B, 1, F) of a
+   * seq2seq decoder): dims with 'B' at the batch axis, data the constant with that axis of size 1.
+   */
+  | { readonly k: 'bconst'; readonly dims: readonly Dim[]; readonly data: Float32Array }
   /** A [B, F] tensor given a time axis of 1 at ONNX axis 1 (Keras's RepeatVector: expand_dims, then Tile). */
   | { readonly k: 'step1'; readonly ref: Ref }
   /** A [B, T, F] tensor with batch and time merged, [B·T, F] (Keras's TimeDistributed / Dense on sequences: Reshape → MatMul → Reshape). */
@@ -242,6 +281,14 @@ type Val =
   /** Unsqueeze(x, [2]) of a [B, T, C] sequence, [B, T, 1, C] (rnnkit's UpSampling1D export), and its Tile by [1, 1, n, 1]. */
   | { readonly k: 'unsq2'; readonly ref: Ref }
   | { readonly k: 'tiled'; readonly ref: Ref; readonly n: number }
+  /**
+   * tf2onnx's form of Keras's fused LayerNormalization: x [B, T, F] reshaped to [1, B·T, F, 1]
+   * (bt4; after the BatchNormalization, x is the LayerNormalization's output), and the steps of
+   * the statistics the BatchNormalization is fed (fln): ReduceMean over axes [0, 2, 3] (mean),
+   * its Squeeze (meanv), x − mean (centred), ReduceSumSquare of it (sumsq), ÷ F (var).
+   */
+  | { readonly k: 'bt4'; readonly x: TensorVal }
+  | { readonly k: 'fln'; readonly stage: 'mean' | 'meanv' | 'centred' | 'sumsq' | 'var'; readonly x: TensorVal }
   /** Made by a node that was refused: its consumers stay quiet (the node is listed once). */
   | { readonly k: 'bad' };
 
@@ -252,12 +299,14 @@ type MaskNode = IRNode & { kind: 'embedding' | 'masking' };
 
 type IRNode =
   | { kind: 'input'; name: string; shape: (number | null)[]; index: number }
-  | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref }
+  /** frozen: trainable false (the zero-kernel Dense that carries a constant over the batch: see batchConstant). */
+  | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref; frozen?: true }
   /** An Activation layer, or (param) an activation layer with that one option. */
   | { kind: 'act'; name: string; activation: string; x: Ref; param?: { cls: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU'; value: number } }
   | { kind: 'embedding'; name: string; table: Float32Array; vocab: number; dim: number; x: Ref; maskZero: boolean }
   | { kind: 'masking'; name: string; maskValue: number; x: Ref; maskZero: true }
-  | { kind: 'concat'; name: string; xs: Ref[] }
+  /** Concatenate along rnnkit axis `axis` (-1: the features). */
+  | { kind: 'concat'; name: string; xs: Ref[]; axis?: number }
   | { kind: 'merge'; name: string; op: 'Add' | 'Sub' | 'Mul'; xs: Ref[] }
   /**
    * x · scale + shift per feature (either may be absent): tf2onnx's inference-time Keras
@@ -388,6 +437,8 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     GlobalAveragePool: [],
     GlobalMaxPool: [],
     ReduceMax: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    ReduceProd: ['axes', 'keepdims', 'noop_with_empty_axes'],
+    ReduceSumSquare: ['axes', 'keepdims', 'noop_with_empty_axes'],
     Flatten: ['axis'],
     Pad: ['mode', 'pads', 'value'],
     LSTM: ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'input_forget', 'layout'],
@@ -499,6 +550,8 @@ function decodeOnnx(bytes: Uint8Array, where: string): ModelData {
   try {
     return decodeModel(bytes, where);
   } catch (e) {
+    // A text-converted file fails somewhere in the protobuf (a length runs past the end): say why.
+    if (e instanceof ModelFormatError && looksTextConverted(bytes)) throw new ModelFormatError(`${where}: does not decode as ONNX: ${TEXT_CONVERTED} (the decoder said: ${e.message.startsWith(where) ? e.message.slice(where.length + 2) : e.message})`);
     throw textInstead(bytes, where) ?? e;
   }
 }
@@ -705,6 +758,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     fusions.push({ names, at: n, what });
   }
   const order = new Map(m.graph.nodes.map((n, i) => [n, i]));
+  /** The tensors whose open length a shape value holds (Dim `T@i`). */
+  const lengthSources: Ref[] = [];
 
   for (const n of m.graph.nodes) {
     const ins = n.inputs.map((_, i) => get(n, i));
@@ -937,8 +992,23 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
           pick(c, lists, null),
         );
       }
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Equal': {
+        // Integer shape arithmetic (PyTorch's Expand fix-up multiplies ones by -1): both of one
+        // shape, or one of them a single value. Float constants are left alone: they are weights,
+        // folded into layers where they are read (a float product here would round as float64).
+        const d = ins[1]!.c;
+        if (c.dtype === 1 || d.dtype === 1 || c.dtype === 11 || d.dtype === 11) break;
+        const [big, len] = c.data.length >= d.data.length ? [c, c.data.length] : [d, d.data.length];
+        if ((c.data.length !== len && c.data.length !== 1) || (d.data.length !== len && d.data.length !== 1) || (c.data.length === d.data.length && c.dims.join() !== d.dims.join())) break;
+        const at = (v: Const, i: number): number => v.data[v.data.length === 1 ? 0 : i]!;
+        const f = { Add: (a: number, b: number) => a + b, Sub: (a: number, b: number) => a - b, Mul: (a: number, b: number) => a * b, Equal: (a: number, b: number) => (a === b ? 1 : 0) }[n.opType]!;
+        return make([...big.dims], Array.from({ length: len }, (_, i) => f(at(c, i), at(d, i))), n.opType === 'Equal' ? 9 : c.dtype);
+      }
     }
-    throw new Unsupported(`${nodeLabel(n)} on constants only (loadOnnx folds Identity, Cast, Shape, Unsqueeze, Squeeze, Reshape, Concat, Gather, Slice, Transpose)`);
+    throw new Unsupported(`${nodeLabel(n)} on constants only (loadOnnx folds Identity, Cast, Shape, Unsqueeze, Squeeze, Reshape, Concat, Gather, Slice, Transpose, and Add / Sub / Mul / Equal of integers)`);
   }
 
   /**
@@ -1028,13 +1098,18 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
   function shapeOf(n: NodeData, x: Val): Val {
     let dims: Dim[];
-    if (x.k === 'tensor') dims = x.perm.map((a) => (a === 0 ? 'B' : (x.ref.shape[a] ?? 'T')));
+    if (x.k === 'tensor') dims = x.perm.map((a): Dim => (a === 0 ? 'B' : (x.ref.shape[a] ?? `T@${lengthSources.push(x.ref) - 1}`)));
     else if (x.k === 'zeros') dims = [...x.dims];
+    else if (x.k === 'shape' && !x.scalar) dims = [x.dims.length];
+    else if (x.k === 'bconst') dims = [...x.dims];
+    else if (x.k === 'bt4') dims = [1, prodOf(x.x.ref), x.x.ref.shape[2]!, 1];
     else throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
     const start = norm(attrInt(n, 'start', 0), dims.length + 1, nodeLabel(n));
     const endAttr = attrInt(n, 'end', dims.length);
     const end = endAttr < 0 ? endAttr + dims.length : Math.min(endAttr, dims.length);
-    return { k: 'shape', dims: dims.slice(start, end), scalar: false };
+    const out = dims.slice(start, end);
+    if (x.k === 'shape' || out.every((d) => typeof d === 'number')) return { k: 'const', c: { dtype: 7, dims: [out.length], data: Float64Array.from(out as number[]) } };
+    return { k: 'shape', dims: out, scalar: false };
   }
 
   function constantOfShape(n: NodeData, x: Val): Val {
@@ -1057,6 +1132,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
    * too (the file's fixed batch size is not kept).
    */
   function expand(n: NodeData, x: Val, shapeV: Val): Val {
+    if (x.k === 'const' && x.c.dtype === 1 && !x.c.data.every((z) => z === 0) && shapeV.k === 'shape' && shapeV.dims.includes('B')) return batchConstant(n, x.c, shapeV.dims);
+    // tf.ones([B·T]) at opset ≥ 11 (tf2onnx writes Fill as Expand): a fill, read only as the fused layer normalization's scale.
+    if (x.k === 'const' && x.c.data.length === 1 && x.c.data[0] !== 0 && shapeV.k === 'shape' && shapeV.dims.length === 1 && isProd(shapeV.dims[0])) return { k: 'fill', value: x.c.data[0]! };
     if (!(x.k === 'zeros' || (x.k === 'const' && x.c.data.every((z) => z === 0)))) throw new Unsupported(`${nodeLabel(n)}: an Expand of something other than zeros (only zero initial states are read)`);
     let to: Dim[];
     if (shapeV.k === 'shape') to = [...shapeV.dims];
@@ -1075,6 +1153,30 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       else throw new Unsupported(`${nodeLabel(n)}: shape [${from.join(', ')}] does not expand to [${to.join(', ')}]`);
     }
     return { k: 'zeros', dims };
+  }
+
+  /**
+   * A float constant expanded to a shape whose only run-time size is the batch ('B', at the axis
+   * where the constant has 1; other axes equal or broadcast from 1): a 'bconst'. The data is
+   * broadcast here, bounded by maxBytes.
+   */
+  function batchConstant(n: NodeData, c: Const, to: readonly Dim[]): Val {
+    const label = nodeLabel(n);
+    if (to.length !== c.dims.length || to.filter((d) => d === 'B').length !== 1 || to.some(isLength)) throw new Unsupported(`${label}: a constant of shape [${c.dims.join(', ')}] expanded to [${to.join(', ')}] (read: to the batch size along one axis of the same rank)`);
+    if (to.some((d) => d !== 'B' && (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0))) throw new Unsupported(`${label}: a constant expanded to [${to.join(', ')}] (read: the batch size and fixed sizes)`);
+    const dims1 = to.map((d, k) => {
+      if (d === 'B') {
+        if (c.dims[k] !== 1) throw new Unsupported(`${label}: a constant with ${c.dims[k]} rows expanded to the batch size`);
+        return 1;
+      }
+      if (c.dims[k] !== 1 && c.dims[k] !== d) throw new ModelFormatError(`${where}: ${label}: shape [${c.dims.join(', ')}] does not expand to [${to.join(', ')}]`);
+      return d as number;
+    });
+    const count = dims1.reduce((p, d) => p * d, 1);
+    if (!Number.isSafeInteger(count) || count * 4 > budget.left) throw new ModelFormatError(`${where}: ${label}: expands to more elements than maxBytes (${o.maxBytes}) allows`);
+    budget.left -= count * 4;
+    const data = Float32Array.from(pick(c, dims1.map((d, k) => Array.from({ length: d }, (_, i) => (c.dims[k] === 1 ? 0 : i))), null));
+    return { k: 'bconst', dims: to, data };
   }
 
   function gather(n: NodeData, x: Val, idxV: Val | undefined): Val {
@@ -1122,7 +1224,20 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (x.k === 'tensor') {
       const a = norm(axisAttr, x.perm.length, nodeLabel(n));
       if (x.perm[a] !== 1 || x.ref.shape.length !== 3 || !scalar) throw new Unsupported(`${nodeLabel(n)}: a Gather on a model tensor other than one step of the time axis`);
-      const ref = lastStep(n, x.ref, idx);
+      const T = x.ref.shape[1] ?? null;
+      let ref: Ref;
+      try {
+        // The final state where the step is the one a layer processed last (returnSequences: false, exactly).
+        ref = lastStep(n, x.ref, idx);
+      } catch (e) {
+        if (!(e instanceof Unsupported) || T === null) throw e;
+        // x[:, i] of a sequence of fixed length: a Cropping1D to that one step, its time axis of 1
+        // left out (a 'unit' value: a Reshape layer drops it where a real tensor is needed).
+        const j = idx < 0 ? idx + T : idx;
+        if (!Number.isInteger(j) || j < 0 || j >= T) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: step ${idx} of a sequence of ${T} steps`);
+        const crop = layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping: [j, T - 1 - j], name }), [], x.ref);
+        return { k: 'unit', ref: crop, perm: x.perm.filter((_, k) => k !== a) };
+      }
       return { k: 'tensor', ref, perm: x.perm.filter((_, k) => k !== a).map((p) => (p > 1 ? p - 1 : p)) };
     }
     throw new Unsupported(`${nodeLabel(n)} of zeros`);
@@ -1143,12 +1258,20 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         );
       }
     }
+    if (T === null) {
+      throw new Unsupported(
+        `${nodeLabel(n)}: step ${idx} of a sequence of open length (x[:, ${idx}]): which steps to crop depends on the length, and no rnnkit layer picks one step of an open-length sequence; read: the last step of a forward recurrent layer's output (its final state), or any step where the length is fixed (export without a dynamic time axis)`,
+      );
+    }
     throw new Unsupported(`${nodeLabel(n)}: step ${idx} of a sequence that is not a forward recurrent layer's output (only the last step of one, which is its final state, is read)`);
   }
 
   /** A dirs value with its axes: a model tensor once the direction axis is gone. */
   function fromDirs(n: NodeData, axes: readonly Axis[], parts: readonly Ref[]): Val {
     if (axes.includes('D')) return { k: 'dirs', axes, parts };
+    // [1, D, B, H] with one direction picked: [1, B, H], one layer's state of that direction.
+    if (axes.includes('U') && parts.length === 1) return { k: 'dirs', axes: axes.map((a) => (a === 'U' ? 'D' : a)), parts };
+    if (axes.includes('U')) throw new Error(`loadOnnx: ${nodeLabel(n)} kept a unit axis over ${parts.length} parts`);
     if (parts.length !== 1) throw new Error(`loadOnnx: ${nodeLabel(n)} lost a direction axis of size ${parts.length}`);
     const hasT = axes.includes('T');
     const perm = axes.map((a) => (a === 'B' ? 0 : a === 'T' ? 1 : hasT ? 2 : 1));
@@ -1199,6 +1322,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function transpose(n: NodeData, x: Val): Val {
+    if (x.k === 'bconst') {
+      const rank = x.dims.length;
+      const p = attrInts(n, 'perm') ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
+      if (p.length !== rank || new Set(p).size !== rank || p.some((a) => a < 0 || a >= rank)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: perm [${p.join(', ')}] is not a permutation of ${rank} axes`);
+      const c: Const = { dtype: 1, dims: x.dims.map((d) => (d === 'B' ? 1 : (d as number))), data: x.data };
+      const data = Float32Array.from(pick(c, p.map((a) => Array.from({ length: c.dims[a]! }, (_, i) => i)), p));
+      return { k: 'bconst', dims: p.map((a) => x.dims[a]!), data };
+    }
     const rank = x.k === 'tensor' || x.k === 'mask' ? x.perm.length : x.k === 'dirs' ? x.axes.length : -1;
     if (rank < 0) throw new Unsupported(`${nodeLabel(n)} of a constant shape or zeros`);
     const p = attrInts(n, 'perm') ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
@@ -1307,6 +1438,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (xs.every((v) => v.k === 'dirs')) {
       const ds = xs as { axes: readonly Axis[]; parts: readonly Ref[] }[];
       const a = norm(axis, ds[0]!.axes.length, nodeLabel(n));
+      if (ds[0]!.axes[a] === 'F' && ds.every((d) => d.axes.join() === ds[0]!.axes.join() && d.parts.length === ds[0]!.parts.length)) {
+        // States joined along their features, direction by direction: torch.cat([h[:, 0], h[:, 1]], dim=2) of
+        // h_n.view(1, 2, B, H) is the forward and backward final states side by side (a Bidirectional's concat).
+        return { k: 'dirs', axes: ds[0]!.axes, parts: ds[0]!.parts.map((_, i) => joinRefs(n, ds.map((d) => d.parts[i]!))) };
+      }
       if (ds[0]!.axes[a] !== 'D' || ds.some((d) => d.axes.join() !== ds[0]!.axes.join())) throw new Unsupported(`${nodeLabel(n)}: a Concat of recurrent outputs other than along their direction axis`);
       return { k: 'dirs', axes: ds[0]!.axes, parts: ds.flatMap((d) => d.parts) };
     }
@@ -1314,7 +1450,15 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const ts = xs as { ref: Ref; perm: readonly number[] }[];
       const rank = ts[0]!.perm.length;
       const a = norm(axis, rank, nodeLabel(n));
-      if (ts.some((t) => t.perm.join() !== ts[0]!.perm.join()) || ts[0]!.perm[a] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: a Concat of model tensors other than along the feature axis`);
+      if (ts.every((t) => t.perm.join() === ts[0]!.perm.join()) && ts[0]!.perm[a] === 1 && rank === 3 && ts.every((t) => t.ref.shape.length === 3 && t.ref.shape[2] === ts[0]!.ref.shape[2])) {
+        // Sequences joined along time (a seq2seq decoder's steps, torch.cat(outs, dim=1)): Concatenate on axis 1.
+        const lens = ts.map((t) => t.ref.shape[1] ?? null);
+        const node: IRNode = { kind: 'concat', name: names.take(n, 'concatenate'), xs: ts.map((t) => t.ref), axis: 1 };
+        ir.push(node);
+        const T = lens.every((l) => l !== null) ? (lens as number[]).reduce((p, l) => p + l, 0) : null;
+        return { k: 'tensor', ref: port(node, 'y', [null, T, ts[0]!.ref.shape[2]!]), perm: ts[0]!.perm };
+      }
+      if (ts.some((t) => t.perm.join() !== ts[0]!.perm.join()) || ts[0]!.perm[a] !== rank - 1) throw new Unsupported(`${nodeLabel(n)}: a Concat of model tensors other than along the feature or time axis`);
       return { k: 'tensor', ref: joinRefs(n, ts.map((t) => t.ref)), perm: ts[0]!.perm };
     }
     throw new Unsupported(`${nodeLabel(n)}: a Concat of mixed values`);
@@ -1336,6 +1480,24 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   }
 
   function reshape(n: NodeData, x: Val, shapeV: Val | undefined): Val {
+    // A 1-D shape value reshaped to [-1] (PyTorch's Expand writes Reshape(shape, [-1])): the same shape.
+    if (x.k === 'shape' && !x.scalar && shapeV?.k === 'const' && shapeV.c.data.length === 1 && (shapeV.c.data[0] === -1 || shapeV.c.data[0] === x.dims.length)) return x;
+    if (x.k === 'dirs' && x.axes.join() === 'D,B,F' && (shapeV?.k === 'shape' || shapeV?.k === 'const') && attrInt(n, 'allowzero', 0) === 0) {
+      // h_n [layers·directions, B, H] viewed as [layers, directions, B, H] (x.size(0) for B): read with one
+      // layer, the leading 1 a unit axis that becomes the direction axis once a Gather picks a direction.
+      const to: Dim[] = shapeV.k === 'shape' ? [...shapeV.dims] : [...shapeV.c.data];
+      const H = x.parts[0]!.shape[1] as number;
+      const P = x.parts.length;
+      if (to.length === 4 && to[0] === 1 && to[1] === P && (to[2] === 'B' || to[2] === -1) && (to[3] === H || (to[3] === -1 && to[2] === 'B'))) return { k: 'dirs', axes: ['U', 'D', 'B', 'F'], parts: x.parts };
+      if (to.length === 4 && typeof to[0] === 'number' && to[0] > 1) {
+        throw new Unsupported(`${nodeLabel(n)}: h_n of ${P} [B, H] states viewed as [${to.join(', ')}], ${to[0]} layers by directions (read: one layer, [1, directions, B, H])`);
+      }
+    }
+    if (x.k === 'tensor' && (shapeV?.k === 'shape' || shapeV?.k === 'const') && attrInt(n, 'allowzero', 0) === 0) {
+      const to: Dim[] = shapeV.k === 'shape' ? [...shapeV.dims] : [...shapeV.c.data];
+      const F = x.ref.shape[2];
+      if (to.length === 4 && x.perm.join() === '0,1,2' && x.ref.shape.length === 3 && to[0] === 1 && to[3] === 1 && (to[2] === F || to[2] === -1) && to[1] !== undefined && (to[1] === -1 ? to[2] === F : isProd(to[1]) && sameProd(to[1], x.ref))) return { k: 'bt4', x };
+    }
     if ((x.k === 'tensor' || x.k === 'tiled') && attrInt(n, 'allowzero', 0) === 0) {
       // [batch, ...rest]: the batch size copied (0) or PyTorch's x.size(0) (a shape value 'B').
       const to: Dim[] | null = shapeV?.k === 'const' && shapeV.c.dims.length === 1 ? [...shapeV.c.data] : shapeV?.k === 'shape' ? [...shapeV.dims] : null;
@@ -1351,6 +1513,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
           throw new Unsupported(`${nodeLabel(n)}: a [B, T, ${x.n}, C] tile reshaped to [${to.join(', ')}] (read: [0, -1, C], Keras's UpSampling1D)`);
         }
         if (rest.filter((d) => d === -1).length <= 1) return reshapeTo(n, x, rest);
+      }
+      if (x.k === 'tensor' && to !== null) {
+        const open = openLengthReshape(n, x, to);
+        if (open !== null) return open;
       }
     }
     if (shapeV?.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: a shape that is not a constant`);
@@ -1371,8 +1537,60 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     throw new Unsupported(`${nodeLabel(n)}: a Reshape other than joining a recurrent op's directions ([T, B, D, H] → [T, B, D·H])`);
   }
 
+  /**
+   * Reshape of a [B, T, …] tensor of open length T to [B, T, …rest] with T read from the graph
+   * (x.view(B, x.size(1), 2, -1)): rnnkit's Reshape keeps the open axis first (-1) and fills
+   * each step's features into rest, which needs the elements in rnnkit's order and the length
+   * in the shape to be this tensor's own (sameLength); else null (refused as before).
+   */
+  function openLengthReshape(n: NodeData, x: TensorVal, to: readonly Dim[]): Val | null {
+    const t = to[1];
+    if (to.length < 3 || !(to[0] === 'B' || to[0] === 0) || !isLength(t) || x.ref.shape[1] !== null || x.perm[0] !== 0 || x.perm[1] !== 1 || !sameOrder(x)) return null;
+    const src = typeof t === 'string' && t.startsWith('T@') ? lengthSources[Number(t.slice(2))] : undefined;
+    if (src === undefined || !sameLength(src, x.ref)) {
+      throw new Unsupported(`${nodeLabel(n)}: a Reshape to [${to.map((d) => (isLength(d) ? 'T' : d)).join(', ')}] with a run-time length T that loadOnnx cannot prove to be this tensor's own length (read: x.size(1) of the tensor reshaped, or of one whose steps it keeps one to one; or write -1 for the time axis)`);
+    }
+    const rest = to.slice(2);
+    if (!rest.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= -1 && d !== 0) || rest.filter((d) => d === -1).length > 1) return null;
+    const per = x.ref.shape.slice(2).reduce((p: number, d) => p * (d as number), 1);
+    const known = (rest as number[]).filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+    if (known === 0 || per % known !== 0 || (!rest.includes(-1) && known !== per)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: steps of ${per} values reshaped to [${rest.join(', ')}]`);
+    const target = [-1, ...(rest as number[]).map((d) => (d === -1 ? per / known : d))];
+    const y = layerNode(n, 'reshape', (name) => new Reshape({ targetShape: target, name }), [], x.ref);
+    return { k: 'tensor', ref: y, perm: range(0, target.length + 1) };
+  }
+
+  /**
+   * Whether two tensors have the same open length for every input: each traced back through
+   * layers that keep steps one to one (Dense, activations, normalizations, Masking, Embedding,
+   * a recurrent layer's sequence) to the same tensor.
+   */
+  function sameLength(a: Ref, b: Ref): boolean {
+    const root = (r: Ref): Ref => {
+      for (let i = 0; i < 10000; i++) {
+        const nd = r.node;
+        const keeps = nd.kind === 'dense' || nd.kind === 'act' || nd.kind === 'affine' || nd.kind === 'layernorm' || nd.kind === 'masking' || nd.kind === 'embedding' || (nd.kind === 'rec' && r.port.startsWith('seq'));
+        if (!keeps || r.shape.length < 3) return r;
+        r = nd.x;
+      }
+      return r;
+    };
+    const [ra, rb] = [root(a), root(b)];
+    return ra.node === rb.node && ra.port === rb.port;
+  }
+
   /** Equal(ids, 0) on [B, T] token ids: the start of rnnkit's maskZero export. */
   function equal(n: NodeData, a: Val, b: Val): Val {
+    if (a.k === 'shape' && !a.scalar && b.k === 'const' && b.c.data.length === a.dims.length) {
+      // PyTorch's Expand fix-up, Equal(shape, -1): a run-time size ('B', 'T') is never negative; otherwise unknown.
+      const out = a.dims.map((d, k) => {
+        const c = b.c.data[k]!;
+        if (typeof d === 'number') return d === c ? 1 : 0;
+        if (c < 0) return 0;
+        throw new Unsupported(`${nodeLabel(n)}: the run-time size ${d === 'B' ? 'batch size' : 'length'} compared with ${c}`);
+      });
+      return { k: 'const', c: { dtype: 9, dims: [out.length], data: Float64Array.from(out) } };
+    }
     const [t, c] = a.k === 'tensor' ? [a, b] : [b, a];
     if (t.k === 'tensor' && c.k === 'const' && c.c.data.length === 1 && c.c.data[0] === 0 && t.perm.length === 2 && t.perm[0] === 0 && t.ref.shape.length === 2) return { k: 'eq0', ids: t.ref };
     if (t.k === 'tensor' && c.k === 'const' && c.c.data.length === 1 && t.perm.join() === '0,1,2' && t.ref.shape.length === 3) return { k: 'meq', x: t.ref, value: c.c.data[0]! };
@@ -1394,6 +1612,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
    * zeroOutputForMask false (port seqk).
    */
   function where_(n: NodeData, m: Val, y: Val, h: Val): Val {
+    if (m.k === 'const' && m.c.dims.length === 1 && [y, h].every((v) => (v.k === 'shape' && !v.scalar && v.dims.length === m.c.data.length) || (v.k === 'const' && v.c.dims.length === 1 && v.c.data.length === m.c.data.length))) {
+      // Where(Equal(shape, -1), ones, shape): sizes picked one by one, a shape again.
+      const at = (v: Val, k: number): Dim => (v.k === 'shape' ? v.dims[k]! : (v as { c: Const }).c.data[k]!);
+      return { k: 'shape', dims: [...m.c.data].map((c, k) => at(c !== 0 ? y : h, k)), scalar: false };
+    }
     if (m.k === 'mask' && m.perm.join() === '1,0,2' && isTensor(y) && isTensor(h) && y.perm.join() === '1,0,2' && h.perm.join() === '0,1') {
       const node = y.ref.node;
       if (node.kind === 'rec' && node.masked !== null && node.masked.x === m.ids && node.D === 1 && y.ref.port === 'seq0' && h.ref.node === node && h.ref.port === 'h0') {
@@ -1685,7 +1908,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
     }
     const resetAfter = op === 'GRU' && attrInt(n, 'linear_before_reset', 0) !== 0;
-    const x = ins[0]!;
+    const x0 = ins[0]!;
+    const x = x0.k === 'bconst' ? constantSequence(n, x0, layout, ins[5]) : x0;
     if (!isTensor(x) || x.perm.length !== 3) problems.push(`input X is not a model sequence`);
     // layout 0: X is [T, B, features] (a Transpose of the model's batch-major input); layout 1: [B, T, features], the input as it is.
     else if (layout === 1 ? x.perm[0] !== 0 || x.perm[1] !== 1 : x.perm[0] !== 1 || x.perm[1] !== 0) throw new LayoutError(`${label}: input X is not laid out ${layout === 1 ? '[B, T, features] (layout 1)' : '[T, B, features]'} (a time-major input that does not reach it, or a Transpose loadOnnx does not follow)`);
@@ -1757,6 +1981,157 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     ];
   }
 
+  /**
+   * A recurrent op's X that is a constant expanded over the batch (a seq2seq decoder's start
+   * token), as a model tensor: rnnkit has no layer without an input, so the constant is made
+   * from the op's own initial state h by a Dense with a zero kernel and the constant as its
+   * bias (trainable false), reshaped to [steps, features]. Exact: h comes from a recurrent
+   * layer whose output is finite or NaN (bounded activations: tanh, sigmoid, softsign,
+   * hardSigmoid; a GRU's own initial states so too), and 0 · h + c is c wherever h is finite;
+   * where a row of h is NaN, so is that row of every output of this op, in ONNX as in rnnkit
+   * (h enters every step through R · h, and NaN · w is NaN for any weight).
+   */
+  function constantSequence(n: NodeData, v: Val & { k: 'bconst' }, layout: number, initH: Val | undefined): Val {
+    const label = nodeLabel(n);
+    const want = layout === 1 ? [0, 1] : [1, 0];
+    const [T, F] = [v.dims[want[1]!], v.dims[2]];
+    if (v.dims.length !== 3 || v.dims[want[0]!] !== 'B' || typeof T !== 'number' || typeof F !== 'number') throw new Unsupported(`${label}: input X is a constant of shape [${v.dims.join(', ')}] (read: expanded over the batch, ${layout === 1 ? '[B, T, F]' : '[T, B, F]'})`);
+    const src = initH?.k === 'dirs' ? initH.parts[0] : undefined;
+    if (src === undefined || !finiteOrNaN(src, 0)) {
+      throw new Unsupported(`${label}: input X is a constant expanded over the batch, and its initial state h is not a recurrent layer's final state with bounded activations (rnnkit makes such a constant from that state: a Dense with a zero kernel)`);
+    }
+    const H = src.shape[1] as number;
+    // [T, 1, F] or [1, T, F] with the batch axis of size 1: the elements are in [T, F] order already.
+    const bias = Float32Array.from(v.data);
+    if (T * F * H * 4 > budget.left) throw new ModelFormatError(`${where}: ${label}: a constant input of ${T}×${F} values needs a ${H}×${T * F} kernel, more than maxBytes (${o.maxBytes}) allows`);
+    budget.left -= T * F * H * 4;
+    const dn: IRNode = { kind: 'dense', name: names.take(null, 'start_constant'), kernel: new Float32Array(H * T * F), inDim: H, units: T * F, bias, activation: 'linear', x: src, frozen: true };
+    ir.push(dn);
+    const rn: IRNode = { kind: 'reshape', name: names.take(null, 'start_constant_steps'), target: [T, F], x: port(dn, 'y', [null, T * F]) };
+    ir.push(rn);
+    return { k: 'tensor', ref: port(rn, 'y', [null, T, F]), perm: layout === 1 ? [0, 1, 2] : [1, 0, 2] };
+  }
+
+  // ---- tf2onnx's form of Keras's fused LayerNormalization -------------------------------
+  // Keras (tf.keras 2, ε ≥ 1.001e-5) reshapes x [B, T, F] to [1, B·T, F, 1] (the product from
+  // Shape → Slice → ReduceProd), runs fused_batch_norm in training mode over it (NCHW: one
+  // channel per step, statistics over its F features) with scale ones and offset zeros (tf.ones /
+  // tf.zeros of [B·T]: Expand, or ConstantOfShape before opset 11), reshapes back and applies γ,
+  // β. tf2onnx's BatchNorm handler (onnx_opset/nn.py, is_training with exponential_avg_factor 1)
+  // feeds ONNX's BatchNormalization the statistics it computes: ReduceMean over [0, 2, 3]
+  // (keepdims), its Squeeze, ReduceSumSquare of x − mean over [0, 2, 3] ÷ the count F (Shape →
+  // Gather [0, 2, 3] → ReduceProd → Cast, folded to F). Per step c that is (x − mean_c) /
+  // √(var_c + ε) with var_c the biased variance over the features: LayerNormalization(ε) over F.
+
+  function isProd(d: Dim | undefined): d is ProdDim {
+    return typeof d === 'string' && d.startsWith('B*');
+  }
+  /** The B·T Dim of a [B, T, F] tensor. */
+  function prodOf(r: Ref): ProdDim {
+    const T = r.shape[1];
+    return typeof T === 'number' ? `B*${T}` : `B*T@${lengthSources.push(r) - 1}`;
+  }
+  /** Whether d is B times r's length (fixed, or provably r's own open length). */
+  function sameProd(d: ProdDim, r: Ref): boolean {
+    const rest = d.slice(2);
+    if (rest.startsWith('T@')) return r.shape[1] === null && lengthSources[Number(rest.slice(2))] !== undefined && sameLength(lengthSources[Number(rest.slice(2))]!, r);
+    return r.shape[1] === Number(rest);
+  }
+
+  /** ReduceProd of a shape value: sizes multiplied, B times a length kept symbolic (a ProdDim). */
+  function reduceProd(n: NodeData, x: Val, axesV: Val | undefined): Val {
+    const label = nodeLabel(n);
+    if (x.k !== 'shape' || x.scalar) throw new Unsupported(`${label}: a ReduceProd of something other than a shape`);
+    const axes = axesOf(n, axesV);
+    if (axes !== null && (axes.length !== 1 || norm(axes[0]!, 1, label) !== 0)) throw new Unsupported(`${label}: axes [${axes.join(', ')}] of a 1-D shape`);
+    const keep = attrInt(n, 'keepdims', 1) !== 0;
+    const nums = x.dims.filter((d): d is number => typeof d === 'number');
+    const k = nums.reduce((p, d) => p * d, 1);
+    const sym = x.dims.filter((d) => typeof d !== 'number');
+    let d: Dim;
+    if (sym.length === 0) {
+      if (!Number.isSafeInteger(k)) throw new ModelFormatError(`${where}: ${label}: a product of sizes past 2^53`);
+      return { k: 'const', c: { dtype: 7, dims: keep ? [1] : [], data: Float64Array.of(k) } };
+    }
+    if (sym.length === 1 && sym[0] === 'B' && (nums.length === 0 || x.dims.length === 1)) d = 'B';
+    else if (sym.length === 1 && sym[0] === 'B') d = `B*${k}`;
+    else if (sym.length === 2 && sym[0] === 'B' && typeof sym[1] === 'string' && sym[1].startsWith('T@') && k === 1) d = `B*${sym[1]}` as ProdDim;
+    else throw new Unsupported(`${label}: a product of run-time sizes [${x.dims.join(', ')}] (read: the batch size times one tensor's length or fixed sizes)`);
+    return { k: 'shape', dims: [d], scalar: !keep };
+  }
+
+  /** Steps of tf2onnx's fused layer normalization (see above); anything else reading them is refused. */
+  function fusedLayerNorm(n: NodeData, op: string, ins: (Val | undefined)[]): Val {
+    const label = nodeLabel(n);
+    const x = ins[0]!;
+    const b = ins[1];
+    // The reduced axes must be the [1, ·, F, 1] view's 0, 2 and 3: each step's features.
+    const overFeatures = (): boolean => {
+      const axes = axesOf(n, opset >= 18 || op === 'Squeeze' ? b : undefined);
+      return axes !== null && axes.map((a) => norm(a, 4, label)).sort().join() === '0,2,3';
+    };
+    switch (op) {
+      case 'Identity':
+        return x;
+      case 'Cast':
+        if (x.k === 'bt4' && (attrInt(n, 'to', 0) === 1 || attrInt(n, 'to', 0) === 11)) return x;
+        break;
+      case 'Shape':
+        if (x.k === 'bt4') return shapeOf(n, x);
+        break;
+      case 'ReduceMean':
+        if (x.k === 'bt4' && overFeatures() && attrInt(n, 'keepdims', 1) === 1) return { k: 'fln', stage: 'mean', x: x.x };
+        break;
+      case 'Squeeze':
+        if (x.k === 'fln' && x.stage === 'mean' && overFeatures()) return { ...x, stage: 'meanv' };
+        break;
+      case 'Sub':
+        if (x.k === 'bt4' && b?.k === 'fln' && b.stage === 'mean' && sameTensor(x.x, b.x)) return { k: 'fln', stage: 'centred', x: x.x };
+        break;
+      case 'ReduceSumSquare':
+        if (x.k === 'fln' && x.stage === 'centred' && overFeatures() && attrInt(n, 'keepdims', 1) === 0) return { ...x, stage: 'sumsq' };
+        break;
+      case 'Div':
+        if (x.k === 'fln' && x.stage === 'sumsq' && scalarOf(b) === x.x.ref.shape[2]) return { ...x, stage: 'var' };
+        break;
+      case 'BatchNormalization': {
+        const [, scale, shift, mean, vr] = ins;
+        const all = (v: Val | undefined, want: number): boolean => (v?.k === 'fill' ? v.value === want : v?.k === 'zeros' ? want === 0 : v?.k === 'const' && v.c.data.every((d) => d === want));
+        const stat = (v: Val | undefined, stage: string): boolean => v?.k === 'fln' && v.stage === stage && x.k === 'bt4' && sameTensor(v.x, x.x);
+        if (x.k !== 'bt4' || !all(scale, 1) || !all(shift, 0) || !stat(mean, 'meanv') || !stat(vr, 'var')) break;
+        if (attrInt(n, 'training_mode', 0) !== 0) throw new Unsupported(`${label}: training_mode 1`);
+        if (n.outputs.slice(1).some((o) => o !== '' && (uses.get(o) ?? 0) > 0)) throw new Unsupported(`${label}: its running mean / variance outputs are used`);
+        const y = layerNormNode(n, x.x, attrFloat(n, 'epsilon', 1e-5));
+        return { k: 'bt4', x: y as TensorVal };
+      }
+      case 'Reshape': {
+        if (x.k !== 'bt4' || attrInt(n, 'allowzero', 0) !== 0) break;
+        const to: Dim[] | null = b?.k === 'shape' ? [...b.dims] : b?.k === 'const' && b.c.dims.length === 1 ? [...b.c.data] : null;
+        const r = x.x.ref;
+        const T = r.shape[1] ?? null;
+        const tag = to?.[1];
+        const okT = tag === T || (T === null && typeof tag === 'string' && tag.startsWith('T@') && sameLength(lengthSources[Number(tag.slice(2))]!, r)) || (tag === -1 && to?.[2] === r.shape[2]);
+        if (to !== null && to.length === 3 && to[0] === 'B' && okT && (to[2] === r.shape[2] || (to[2] === -1 && tag !== -1))) return x.x;
+        break;
+      }
+    }
+    const v = ins.find((i) => i?.k === 'bt4' || i?.k === 'fln')!;
+    throw new Unsupported(
+      `${label}: reads ${v.k === 'bt4' ? 'the [1, B·T, F, 1] view' : `step '${(v as { stage: string }).stage}'`} of tf2onnx's form of Keras's fused LayerNormalization in a way loadOnnx does not follow (read: ReduceMean over axes 0, 2, 3 with keepdims, its Squeeze, Sub, ReduceSumSquare, Div by F, BatchNormalization with ones, zeros and those statistics, Reshape back to [B, T, F])`,
+    );
+  }
+
+  /** Whether every element of r is finite or NaN, never ±Infinity: a recurrent layer's h with bounded activations (constantSequence). */
+  function finiteOrNaN(r: Ref, depth: number): boolean {
+    const node = r.node;
+    const bounded = ['tanh', 'sigmoid', 'softsign', 'hardSigmoid'];
+    if (node.kind !== 'rec' || !['h0', 'h1', 'hcat'].includes(r.port) || depth > 256) return false;
+    if (!bounded.includes(node.activation) || (node.op !== 'RNN' && !bounded.includes(node.recurrentActivation))) return false;
+    // An LSTM's h is o · act(c) and a SimpleRNN's act(…), bounded whatever came before; a GRU's
+    // mixes in its previous state, so its initial states must be so too.
+    return node.op !== 'GRU' || node.init.flat().every((x) => finiteOrNaN(x, depth + 1));
+  }
+
   // ---- Patterns beyond the recurrent core ------------------------------------------------
   // Layer normalization (the op, and its decomposed forms), attention pooling over time
   // (Softmax over any axis, broadcast Mul, ReduceSum over time of weights × sequence, batched
@@ -1786,6 +2161,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const label = nodeLabel(n);
     const x = ins[0]!;
     const b = ins[1];
+    if (ins.some((v) => v?.k === 'bt4' || v?.k === 'fln')) return fusedLayerNorm(n, op, ins);
+    if (op === 'ReduceProd') return reduceProd(n, x, b);
     // A value seen without its unit axes becomes a real tensor (a Reshape layer) for the ops that do not read it as one.
     const unitOps = ['Softmax', 'LogSoftmax', 'Unsqueeze', 'Squeeze', 'Identity', 'Dropout', 'Cast', 'Tile', 'Expand'];
     if (ins.some((v) => v?.k === 'unit') && !unitOps.includes(op) && ACT_OPS[op] === undefined) {
@@ -1832,6 +2209,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
       case 'Neg':
         if (x.k === 'ln' && x.stage === 'ms') return { ...x, stage: 'shift', beta: null };
+        if (x.k === 'ln' && x.stage === 'mean') return { ...x, stage: 'negmean' };
         break;
       case 'Softmax':
       case 'LogSoftmax':
@@ -1883,6 +2261,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         const [p, q] = b?.k === 'ln' || b?.k === 'tensor' ? [b, x] : [x, b];
         if (op === 'Mul' && p.k === 'ln' && q?.k === 'ln' && sameTensor(p.x, q.x)) {
           if (p.stage === 'centred' && q.stage === 'centred') return { k: 'ln', stage: 'square', x: p.x, eps: 0 };
+          // Keras 3: (−mean) · inv(·γ), the shift before β (negation is exact, so this is −(mean · inv·γ)).
+          const [ng, iv] = p.stage === 'negmean' ? [p, q] : [q, p];
+          if (ng.stage === 'negmean' && (iv.stage === 'inv' || iv.stage === 'invg')) return { ...iv, stage: 'shift', gamma: iv.gamma ?? null, beta: null };
           if ((p.stage === 'centred' && q.stage === 'inv') || (p.stage === 'inv' && q.stage === 'centred')) return layerNormNode(n, p.x, p.stage === 'inv' ? p.eps : q.eps);
           // batch_normalization: mean · inv(·γ), and x · inv(·γ) + (β − mean · inv(·γ)).
           const [inv, other] = p.stage === 'inv' || p.stage === 'invg' ? [p, q] : [q, p];
@@ -1897,6 +2278,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
             node.beta = shift.beta ?? null;
             return y;
           }
+        }
+        if (op === 'Add' && p.k === 'ln' && p.stage === 'shift' && (p.beta ?? null) === null && q?.k !== 'ln') {
+          // Keras 3: the shift plus β.
+          const beta = perFeature(q, p.x.ref.shape[p.x.ref.shape.length - 1] as number);
+          if (beta !== null) return { ...p, beta };
         }
         if (op === 'Mul' && p.k === 'ln' && p.stage === 'inv') {
           const gamma = perFeature(q, p.x.ref.shape[p.x.ref.shape.length - 1] as number);
@@ -2028,7 +2414,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const T = x.ref.shape[1];
       const U = x.ref.shape[2];
       const okB = to[0] === -1 || to[0] === 'B';
-      const okT = to[1] === T || (T === null && to[1] === 'T') || (to[1] === -1 && to[0] === 'B');
+      const okT = to[1] === T || (T === null && isLength(to[1])) || (to[1] === -1 && to[0] === 'B');
       if (to.length === 3 && okB && okT && to[2] === U) return { k: 'tensor', ref: x.ref, perm: [0, 1, 2] };
       throw new Unsupported(`${nodeLabel(n)}: rows of a [B, ${T ?? 'T'}, ${U}] sequence reshaped to [${to.join(', ')}] (only back to [-1, ${T ?? 'T'}, ${U}])`);
     }
@@ -2430,7 +2816,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const label = nodeLabel(n);
     const a = attrOf(n, 'mode');
     const mode = a === undefined ? 'constant' : a.type === 'string' ? a.value : '?';
-    if (mode !== 'constant') throw new Unsupported(`${label}: mode '${mode}' (only zero padding, 'constant' with 0)`);
+    if (mode !== 'constant' && mode !== 'edge' && mode !== 'reflect') throw new Unsupported(`${label}: mode '${mode}' (read: zeros, 'constant' with 0; 'edge' and 'reflect' on a fixed length)`);
     let pads: number[];
     let value = 0;
     if (opset < 11) {
@@ -2448,17 +2834,46 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
       if (ins[3] !== undefined) throw new Unsupported(`${label}: input axes`);
     }
-    if (value !== 0) throw new Unsupported(`${label}: padding value ${value} (rnnkit's ZeroPadding1D pads with 0)`);
+    if (value !== 0 && mode === 'constant') throw new Unsupported(`${label}: padding value ${value} (rnnkit's ZeroPadding1D pads with 0)`);
     if (!isTensor(x) || x.perm.length !== 3 || x.ref.shape.length !== 3 || pads.length !== 6) throw new Unsupported(`${label}: a Pad of something other than a [batch, steps, features] sequence (in any axis order)`);
     const t = x.perm.indexOf(1);
     if (pads.some((p, k) => k % 3 !== t && p !== 0)) throw new Unsupported(`${label}: pads [${pads.join(', ')}] along axes other than time (rnnkit pads steps only)`);
     const [pb, pa] = [pads[t]!, pads[t + 3]!];
     if (![pb, pa].every((p) => Number.isSafeInteger(p) && Math.abs(p) <= 2 ** 20)) throw new ModelFormatError(`${where}: ${label}: pads [${pads.join(', ')}]`);
     if (pb === 0 && pa === 0) return x;
+    if (mode !== 'constant') return padSteps(n, x, mode, pb, pa);
     if (pb >= 0 && pa >= 0) checkStepBytes(n, pb + pa, x.ref);
     if (pb >= 0 && pa >= 0) return { k: 'tensor', ref: layerNode(n, 'zero_padding1d', (name) => new ZeroPadding1D({ padding: [pb, pa], name }), [], x.ref), perm: x.perm };
     if (pb <= 0 && pa <= 0) return { k: 'tensor', ref: layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping: [-pb, -pa], name }), [], x.ref), perm: x.perm };
     throw new Unsupported(`${label}: pads [${pb}, ${pa}] along time, one negative (a crop) and one positive`);
+  }
+
+  /**
+   * PyTorch's padding_mode 'replicate' / 'reflect' (Pad mode 'edge' / 'reflect') along time of a
+   * fixed-length sequence: each padded step is a copy of one real step (edge: the first or last;
+   * reflect: steps p … 1 before, T − 2 … after), so the output is a Concatenate along time of
+   * one-step Cropping1D layers and the sequence itself — the same values. On an open length the
+   * steps to copy depend on the length: refused.
+   */
+  function padSteps(n: NodeData, x: TensorVal, mode: string, pb: number, pa: number): Val {
+    const label = nodeLabel(n);
+    const T = x.ref.shape[1];
+    if (typeof T !== 'number') throw new Unsupported(`${label}: mode '${mode}' along time of a sequence of open length (the steps it copies depend on the length; read on a fixed length)`);
+    if (pb < 0 || pa < 0) throw new Unsupported(`${label}: mode '${mode}' with negative pads [${pb}, ${pa}]`);
+    if (pb + pa > 256) throw new Unsupported(`${label}: mode '${mode}' with pads [${pb}, ${pa}] (read: at most 256 padded steps, each a layer)`);
+    if (mode === 'reflect' && (pb >= T || pa >= T)) throw new ModelFormatError(`${where}: ${label}: reflect pads [${pb}, ${pa}] of a sequence of ${T} steps (each must be below the length)`);
+    checkStepBytes(n, pb + pa, x.ref);
+    const crops = new Map<number, Ref>();
+    const step = (i: number): Ref => {
+      let r = crops.get(i);
+      if (r === undefined) crops.set(i, (r = layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping: [i, T - 1 - i], name }), [], x.ref)));
+      return r;
+    };
+    const before = range(0, pb).map((k) => (mode === 'edge' ? 0 : pb - k));
+    const after = range(0, pa).map((k) => (mode === 'edge' ? T - 1 : T - 2 - k));
+    const node: IRNode = { kind: 'concat', name: names.take(n, 'concatenate'), xs: [...before.map(step), x.ref, ...after.map(step)], axis: 1 };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', [null, T + pb + pa, ...x.ref.shape.slice(2)]), perm: x.perm };
   }
 
   for (const f of fusions) {
@@ -2615,7 +3030,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
   const makeLayer = (n: IRNode): Layer => {
     switch (n.kind) {
       case 'dense':
-        return new Dense({ units: n.units, activation: n.activation as never, useBias: n.bias !== null, name: n.name });
+        return new Dense({ units: n.units, activation: n.activation as never, useBias: n.bias !== null, name: n.name, ...(n.frozen ? { trainable: false } : {}) });
       case 'act':
         if (n.param?.cls === 'LeakyReLU') return new LeakyReLU({ alpha: n.param.value, name: n.name });
         if (n.param?.cls === 'ELU') return new ELU({ alpha: n.param.value, name: n.name });
@@ -2629,7 +3044,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
       case 'embedding':
         return new Embedding({ inputDim: n.vocab, outputDim: n.dim, maskZero: n.maskZero, name: n.name });
       case 'concat':
-        return new Concatenate({ axis: -1, name: n.name });
+        return new Concatenate({ axis: n.axis ?? -1, name: n.name });
       case 'merge':
         return n.op === 'Add' ? new Add({ name: n.name }) : n.op === 'Sub' ? new Subtract({ name: n.name }) : new Multiply({ name: n.name });
       case 'layernorm':
