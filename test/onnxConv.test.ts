@@ -8,49 +8,22 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
+import { agreesWithOnnxruntime, refusedOnnx } from './helpers/onnx.js';
 import { encodeModel, DType, type NodeDef, type TensorDef } from '../src/io/onnx/proto.js';
-import { exportOnnx, layers, loadOnnx, OnnxImportError, sequential, Tensor, tensor, type Layer, type Model } from '../src/index.js';
+import { exportOnnx, layers, loadOnnx, sequential, Tensor, tensor, type Layer, type Model } from '../src/index.js';
 
 const TOL = 1e-5;
 const DIR = new URL('./fixtures/onnx-conv/', import.meta.url).pathname;
 const rng = new Rng(23);
 
+const agrees = (m: Model, bytes: Uint8Array, shapes: number[][], ncw = false): Promise<number> => agreesWithOnnxruntime(m, bytes, shapes, rng, { layout: ncw ? 'bft' : 'btf' });
+const refused = refusedOnnx;
 const fixture = (name: string): Uint8Array => readFileSync(`${DIR}${name}.onnx`);
 const classes = (m: Model): string[] => m.layers.map((l) => l.className);
 
-/** [B, T, C] → [B, C, T]. */
-function channelsFirst(x: Float32Array, [B, T, C]: number[]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < B!; b++) for (let t = 0; t < T!; t++) for (let c = 0; c < C!; c++) out[(b * C! + c) * T! + t] = x[(b * T! + t) * C! + c]!;
-  return out;
-}
 
-/** rnnkit against onnxruntime at each rnnkit input shape [B, T, C] (`ncw`: the ONNX input is [B, C, T]); the largest difference. */
-async function agrees(m: Model, bytes: Uint8Array, shapes: number[][], ncw = false): Promise<number> {
-  const session = await ort.InferenceSession.create(bytes);
-  let worst = 0;
-  for (const dims of shapes) {
-    const x = Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, () => rng.uniformIn(-1.5, 1.5));
-    const feed = ncw ? new ort.Tensor('float32', channelsFirst(x, dims), [dims[0]!, dims[2]!, dims[1]!]) : new ort.Tensor('float32', x, dims);
-    const want = (await session.run({ [session.inputNames[0]!]: feed }))[session.outputNames[0]!]!;
-    const got = m.predict(tensor(Array.from(x), dims)) as Tensor;
-    assert.deepEqual(got.shape, [...want.dims]);
-    const w = want.data as Float32Array;
-    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(got.data[i]! - w[i]!));
-  }
-  assert.ok(worst <= TOL, `max |rnnkit - onnxruntime| = ${worst}`);
-  return worst;
-}
 
-async function refused(bytes: Uint8Array, pattern: RegExp): Promise<void> {
-  await assert.rejects(loadOnnx(bytes), (e: Error) => {
-    assert.ok(e instanceof OnnxImportError, `${e.name}: ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 describe('loadOnnx: PyTorch Conv1d / pooling exports give onnxruntime’s outputs', () => {
   // name → the layers loadOnnx makes (every one at batch 1 and 3, lengths 12 and 17).

@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
+import { agreesWithOnnxruntime, refusedOnnx } from './helpers/onnx.js';
 import { encodeModel, DType, type ModelDef, type NodeDef, type TensorDef } from '../src/io/onnx/proto.js';
-import { exportOnnx, layers, loadOnnx, ModelFormatError, OnnxImportError, sequential, Tensor, tensor, type Model } from '../src/index.js';
+import { exportOnnx, layers, loadOnnx, ModelFormatError, sequential, Tensor, tensor, type Model } from '../src/index.js';
 
-const TOL = 1e-5;
 const DIR = new URL('./fixtures/onnx-patterns/', import.meta.url).pathname;
 const rng = new Rng(17);
 
@@ -31,6 +31,10 @@ function graph(nodes: NodeDef[], initializers: TensorDef[], inputDims: (number |
   return encodeModel(m);
 }
 
+const agrees = (m: Model, bytes: Uint8Array, shapes: number[][], sessionOptions: ort.InferenceSession.SessionOptions = {}, tm = false): Promise<number> =>
+  agreesWithOnnxruntime(m, bytes, shapes, rng, { layout: tm ? 'tbf' : 'btf', sessionOptions });
+const refused = refusedOnnx;
+
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
   let worst = 0;
@@ -38,39 +42,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-/** [B, T, F] → [T, B, F]. */
-function timeMajor(x: Float32Array, [B, T, F]: number[]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < B!; b++) for (let t = 0; t < T!; t++) for (let k = 0; k < F!; k++) out[(t * B! + b) * F! + k] = x[(b * T! + t) * F! + k]!;
-  return out;
-}
 
-/**
- * rnnkit's predictions against onnxruntime's on the same bytes, at each (rnnkit, batch-major)
- * input shape; the largest difference. `tm`: the ONNX input is time-major.
- */
-async function agrees(m: Model, bytes: Uint8Array, shapes: number[][], opts: ort.InferenceSession.SessionOptions = {}, tm = false): Promise<number> {
-  const session = await ort.InferenceSession.create(bytes, opts);
-  let worst = 0;
-  for (const dims of shapes) {
-    const x = Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, () => rng.uniformIn(-1.5, 1.5));
-    const feed = tm ? new ort.Tensor('float32', timeMajor(x, dims), [dims[1]!, dims[0]!, dims[2]!]) : new ort.Tensor('float32', x, dims);
-    const want = (await session.run({ [session.inputNames[0]!]: feed }))[session.outputNames[0]!]!;
-    const got = m.predict(tensor(Array.from(x), dims)) as Tensor;
-    assert.deepEqual(got.shape, [...want.dims]);
-    worst = Math.max(worst, maxDiff(got.data, want.data as Float32Array));
-  }
-  assert.ok(worst <= TOL, `max |rnnkit - onnxruntime| = ${worst}`);
-  return worst;
-}
 
-async function refused(bytes: Uint8Array, pattern: RegExp): Promise<void> {
-  await assert.rejects(loadOnnx(bytes), (e: Error) => {
-    assert.ok(e instanceof OnnxImportError, `${e.name}: ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 describe('loadOnnx: external data', () => {
   // x [B, 3] · W [3, 2] + b: W and b in 'weights.bin' (b after 16 bytes of something else).

@@ -9,40 +9,19 @@
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
+import { agreesWithOnnxruntime, refusedOnnx } from './helpers/onnx.js';
 import { encodeModel, DType, type NodeDef, type TensorDef } from '../src/io/onnx/proto.js';
-import { loadModel, loadOnnx, OnnxImportError, tensor, Tensor, type Model } from '../src/index.js';
+import { loadModel, loadOnnx, type Model } from '../src/index.js';
 
-const TOL = 1e-5;
 const DIR = new URL('./fixtures/onnx-pytorch/', import.meta.url).pathname;
 const rng = new Rng(2402);
 const fixture = (name: string): Uint8Array => readFileSync(`${DIR}${name}.onnx`);
 const classes = (m: Model): string[] => m.layers.map((l) => l.className);
+const agrees = (m: Model, bytes: Uint8Array, shapes: number[][]): Promise<number> => agreesWithOnnxruntime(m, bytes, shapes, rng);
+const refused = refusedOnnx;
 
-/** rnnkit against onnxruntime at each input shape; the largest difference. */
-async function agrees(m: Model, bytes: Uint8Array, shapes: number[][]): Promise<number> {
-  const session = await ort.InferenceSession.create(bytes);
-  let worst = 0;
-  for (const dims of shapes) {
-    const x = Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, () => rng.uniformIn(-1.5, 1.5));
-    const want = (await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, dims) }))[session.outputNames[0]!]!;
-    const got = m.predict(tensor(Array.from(x), dims)) as Tensor;
-    assert.deepEqual(got.shape, [...want.dims]);
-    const w = want.data as Float32Array;
-    for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(got.data[i]! - w[i]!));
-  }
-  assert.ok(worst <= TOL, `max |rnnkit - onnxruntime| = ${worst}`);
-  return worst;
-}
 
-async function refused(bytes: Uint8Array, pattern: RegExp): Promise<void> {
-  await assert.rejects(loadOnnx(bytes), (e: Error) => {
-    assert.ok(e instanceof OnnxImportError, `${e.name}: ${e.message}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 describe('loadOnnx: PyTorch 2.x export patterns give onnxruntime’s outputs', () => {
   it('x[:, 0] and x[:, 2] of a fixed-length sequence: a Cropping1D to that step, its time axis dropped by a Reshape', async () => {
