@@ -165,7 +165,8 @@ function makeVariant(seedDir: string, dir: string, rng: Rng, secret: string): st
 function binarySeeds(): string[] {
   const dir = join(ROOT, 'test', 'fixtures');
   const files: string[] = [];
-  for (const sub of ['', 'onnx', 'onnx-loop', 'onnx-patterns', 'onnx-pytorch']) {
+  // test/fixtures itself and every onnx* folder under it (onnx, onnx-loop, onnx-conv, …).
+  for (const sub of ['', ...readdirSync(dir).filter((d) => /^onnx/.test(d) && !d.includes('.'))]) {
     const d = join(dir, sub);
     if (!existsSync(d)) continue;
     for (const f of readdirSync(d)) if (/\.(onnx|keras)$/.test(f) || (/\.h5$/.test(f) && !/weights\.h5$/.test(f))) files.push(join(d, f));
