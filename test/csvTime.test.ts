@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTime, timeGaps } from '../src/cli/csv.js';
+import { compactDate, parseTime, timeGaps } from '../src/cli/csv.js';
 import { assertUserError, rnnkit, rnnkitWithEnv } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvtime-'));
@@ -91,4 +91,37 @@ test('hourly rows across a daylight-saving change train on a machine in New York
   assert.equal(f.code, 0, f.stderr);
   const times = f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]);
   assert.deepEqual(times, ['2010-03-16T00:00:00.000Z', '2010-03-16T01:00:00.000Z', '2010-03-16T02:00:00.000Z'], 'the midnight in full, as the other hours');
+});
+
+test('compactDate: YYYYMMDD and YYYYMM integers with a real month and day; anything else NaN', () => {
+  assert.equal(compactDate('19580329'), Date.UTC(1958, 2, 29));
+  assert.equal(compactDate('195803'), Date.UTC(1958, 2, 1));
+  assert.equal(compactDate('20000229'), Date.UTC(2000, 1, 29), 'a leap day');
+  for (const bad of ['19990229', '19581301', '19580001', '19580332', '1958', '1958032', '195803290', '09580329', '1958-03-29', '']) assert.ok(Number.isNaN(compactDate(bad)), bad);
+});
+
+test('rnnkit timeseries: a time column of YYYYMMDD integers (statsmodels weekly CO2) is read as dates: no false gaps, calendar covariates, dated forecasts', () => {
+  // Weekly from 1999-12-25: read as numbers, 19991225 → 20000101 is a step of 8,876 and 20000101 → 20000108 of 7.
+  const start = Date.UTC(1999, 11, 25);
+  const compact = (i: number): string => new Date(start + i * 7 * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+  const path = csv('compact.csv', 120, compact);
+  const out = join(dir, 'compact-model');
+  const r = rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '8', '--horizon', '2', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /gap/, 'evenly spaced weeks');
+  assert.match(r.stdout, /Calendar covariates from 'date': year/);
+  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', '2');
+  assert.equal(f.code, 0, f.stderr);
+  const last = start + 119 * 7 * 86_400_000;
+  assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), [1, 2].map((k) => new Date(last + k * 7 * 86_400_000).toISOString().slice(0, 10)));
+  // YYYYMM months: monthly steps, no gap across a year's end.
+  const months = csv('compact-months.csv', 40, (i) => `${2000 + Math.floor(i / 12)}${String((i % 12) + 1).padStart(2, '0')}`);
+  const m = rnnkit('timeseries', 'train', months, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none');
+  assert.equal(m.code, 0, m.stderr);
+  assert.doesNotMatch(m.stderr, /gap/);
+  // One cell that is no date (a 13th month) leaves the column plain numbers, as before.
+  const mixed = csv('compact-mixed.csv', 40, (i) => (i === 39 ? '200313' : `${2000 + Math.floor(i / 12)}${String((i % 12) + 1).padStart(2, '0')}`));
+  const x = rnnkit('timeseries', 'train', mixed, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none');
+  assert.equal(x.code, 0, x.stderr);
+  assert.match(x.stderr, /gap/, 'as numbers, each new year is a jump of 89');
 });

@@ -149,9 +149,10 @@ export function parseTime(raw: string): number {
  */
 export function timeColumn(table: Table, name: string): number[] {
   const i = columnIndex(table, name, '--time-column');
+  const kind = timeKind(table, i);
   const times = table.rows.map((row, r) => {
     const raw = (row[i] ?? '').trim();
-    const t = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : parseTime(raw);
+    const t = kind === 'compact' ? compactDate(raw) : kind === 'number' ? Number(raw) : parseTime(raw);
     if (!Number.isFinite(t)) throw new CliError(`${table.file}: line ${table.lines[r]}, column '${name}': ${JSON.stringify(raw)} is not a date`);
     return t;
   });
@@ -169,6 +170,37 @@ export function timeColumn(table: Table, name: string): number[] {
 }
 
 const gapsReported = new WeakSet<Table>();
+
+/** A plain number in a time column (a year, a step count, seconds). */
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * How a time column is read: 'compact' where every cell is a date written as one integer,
+ * YYYYMMDD or YYYYMM (statsmodels' weekly CO2 `19580329`, many finance and economics files):
+ * read as numbers, their steps (76 from 19580329 to 19580405, 8,924 across a new year) would
+ * be reported as gaps and hide the calendar. 'number' where every cell is otherwise a number
+ * (a year, a step count); else 'date' (parseTime).
+ */
+function timeKind(table: Table, i: number): 'compact' | 'number' | 'date' {
+  const cells = table.rows.map((row) => (row[i] ?? '').trim());
+  if (cells.length > 0 && cells.every((c) => c.length === cells[0]!.length && Number.isFinite(compactDate(c)))) return 'compact';
+  return cells.every((c) => NUMBER.test(c)) ? 'number' : 'date';
+}
+
+/** YYYYMMDD or YYYYMM (years 1000–2999, a real month and day) as ms since 1970 UTC; NaN for anything else. */
+export function compactDate(raw: string): number {
+  const m = /^([12]\d{3})(\d\d)(\d\d)?$/.exec(raw);
+  if (m === null) return NaN;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), m[3] === undefined ? 1 : Number(m[3])];
+  const t = Date.UTC(year, month - 1, day);
+  const d = new Date(t);
+  return month >= 1 && month <= 12 && d.getUTCMonth() === month - 1 && d.getUTCDate() === day ? t : NaN;
+}
+
+/** Whether a time column holds dates (written as dates, or compact YYYYMMDD / YYYYMM integers), not plain numbers. */
+export function isDateColumn(table: Table, name: string): boolean {
+  return timeKind(table, columnIndex(table, name, '--time-column')) !== 'number';
+}
 
 function checkTimeOrder(table: Table, name: string, times: readonly number[]): void {
   const where = `${table.file}: column '${name}'`;

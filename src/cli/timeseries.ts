@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, fitAuto, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
-import { numericSeries, readTable, timeColumn, type Table } from './csv.js';
+import { isDateColumn, numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 
@@ -35,7 +35,8 @@ Options:
   --features A,B              input columns (default: the target)
   --covariates A,B            further input columns taken as they are (scaled, not measured
                               from a reference), e.g. a known precipitation or holiday flag
-  --time-column COL           dates of the rows (used to date the forecasts)
+  --time-column COL           dates of the rows (used to date the forecasts): ISO dates and
+                              times, YYYYMMDD or YYYYMM integers, or plain numbers
   --id-column COL             many series in one long-format file: the rows of each value of
                               COL are one series (oldest first within it); one network is
                               trained over all of them, each split, scaled and given its
@@ -211,11 +212,6 @@ function futureTimes(info: TimeInfo | undefined, steps: number): string[] | unde
 }
 
 /** A time column of dates (not plain numbers such as years or row numbers, whose unit is unknown). */
-function isDateColumn(table: Table, name: string): boolean {
-  const i = table.header.indexOf(name);
-  return table.rows.every((r) => !/^-?\d+(\.\d+)?$/.test((r[i] ?? '').trim()));
-}
-
 const fill = (values: Record<string, unknown>): FillMethod | undefined => (values.fill === undefined ? undefined : choiceOption(values, 'fill', ['previous', 'linear'] as const, 'previous'));
 
 const BASELINES = ['holtWinters', 'ets', 'sarima'] as const;
