@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compactDate, parseTime, timeGaps } from '../src/cli/csv.js';
+import { compactDate, parseTime, readTable, timeColumn, timeGaps } from '../src/cli/csv.js';
 import { assertUserError, rnnkit, rnnkitWithEnv } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvtime-'));
@@ -124,4 +124,31 @@ test('rnnkit timeseries: a time column of YYYYMMDD integers (statsmodels weekly 
   const x = rnnkit('timeseries', 'train', mixed, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none');
   assert.equal(x.code, 0, x.stderr);
   assert.match(x.stderr, /gap/, 'as numbers, each new year is a jump of 89');
+});
+
+test('timeColumn: numeric dates day first (dots, or a day over 12) or month first; where neither field passes 12, the reading with fewer gaps', async () => {
+  const times = async (name: string, cells: string[]): Promise<number[]> => {
+    const path = join(dir, name);
+    writeFileSync(path, ['when,value', ...cells.map((c, i) => `${c},${i}`)].join('\n') + '\n');
+    return timeColumn(await readTable(path), 'when');
+  };
+  const HOUR = 3_600_000;
+  // Jena climate's form: hourly from 1 January across the 13th (Date.parse read 02.01.2009 as 1 February and refused 13.01.2009).
+  const jena = Array.from({ length: 400 }, (_, i) => {
+    const d = new Date(Date.UTC(2009, 0, 1, 0, 10) + i * HOUR);
+    const p = (n: number): string => String(n).padStart(2, '0');
+    return `${p(d.getUTCDate())}.${p(d.getUTCMonth() + 1)}.${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:00`;
+  });
+  assert.deepEqual(await times('jena.csv', jena), jena.map((_, i) => Date.UTC(2009, 0, 1, 0, 10) + i * HOUR));
+  const DAY = 24 * HOUR;
+  const days = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(1981, 0, 1) + i * DAY));
+  const dmy = days.map((d) => `${d.getUTCDate()}/${d.getUTCMonth() + 1}/${d.getUTCFullYear()}`);
+  const mdy = days.map((d) => `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()}`);
+  assert.deepEqual(await times('dmy.csv', dmy), days.map((d) => d.getTime()));
+  assert.deepEqual(await times('mdy.csv', mdy), days.map((d) => d.getTime()));
+  // The 1st of every month: month first would be 1–12 January of each year (a gap at each new year); day first is monthly.
+  const months = Array.from({ length: 30 }, (_, i) => `01-${String((i % 12) + 1).padStart(2, '0')}-${2000 + Math.floor(i / 12)}`);
+  assert.deepEqual(await times('months.csv', months), months.map((_, i) => Date.UTC(2000 + Math.floor(i / 12), i % 12, 1)));
+  // A day that does not exist is refused by line.
+  await assert.rejects(times('bad.csv', ['28/02/2001', '29/02/2001', '01/03/2001']), /line 3, column 'when': "29\/02\/2001" is not a date/);
 });

@@ -152,7 +152,7 @@ export function timeColumn(table: Table, name: string): number[] {
   const kind = timeKind(table, i);
   const times = table.rows.map((row, r) => {
     const raw = (row[i] ?? '').trim();
-    const t = kind === 'compact' ? compactDate(raw) : kind === 'number' ? Number(raw) : parseTime(raw);
+    const t = kind === 'compact' ? compactDate(raw) : kind === 'number' ? Number(raw) : kind === 'date' ? parseTime(raw) : numericDate(raw, kind === 'dayFirst');
     if (!Number.isFinite(t)) throw new CliError(`${table.file}: line ${table.lines[r]}, column '${name}': ${JSON.stringify(raw)} is not a date`);
     return t;
   });
@@ -175,16 +175,53 @@ const gapsReported = new WeakSet<Table>();
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
 /**
- * How a time column is read: 'compact' where every cell is a date written as one integer,
- * YYYYMMDD or YYYYMM (statsmodels' weekly CO2 `19580329`, many finance and economics files):
- * read as numbers, their steps (76 from 19580329 to 19580405, 8,924 across a new year) would
- * be reported as gaps and hide the calendar. 'number' where every cell is otherwise a number
- * (a year, a step count); else 'date' (parseTime).
+ * How a time column is read:
+ * - 'compact' where every cell is a date written as one integer, YYYYMMDD or YYYYMM
+ *   (statsmodels' weekly CO2 `19580329`, many finance and economics files): read as numbers,
+ *   their steps (76 from 19580329 to 19580405, 8,924 across a new year) would be reported as
+ *   gaps and hide the calendar;
+ * - 'number' where every cell is otherwise a number (a year, a step count);
+ * - 'dayFirst' / 'monthFirst' where every cell is a numeric date, day and month in some order
+ *   before a four-digit year (`13.01.2009 00:10:00` in the Jena climate file of Keras's weather
+ *   example, `31/12/1981`, `12/31/1981`), which Date.parse reads month first only — Jena's
+ *   2 January became 1 February, and its 13 January no date. Dots are day first (the only use
+ *   of them); otherwise a first field over 12 says day first, a second over 12 month first, and
+ *   where neither does (the 1st of every month, `01/02/2000`) the reading whose times rise
+ *   with fewer gaps, month first on a tie (Date.parse's reading, as before);
+ * - else 'date' (parseTime).
  */
-function timeKind(table: Table, i: number): 'compact' | 'number' | 'date' {
+function timeKind(table: Table, i: number): TimeKind {
   const cells = table.rows.map((row) => (row[i] ?? '').trim());
   if (cells.length > 0 && cells.every((c) => c.length === cells[0]!.length && Number.isFinite(compactDate(c)))) return 'compact';
-  return cells.every((c) => NUMBER.test(c)) ? 'number' : 'date';
+  if (cells.every((c) => NUMBER.test(c))) return 'number';
+  const parts = cells.map((c) => NUMERIC_DATE.exec(c));
+  if (parts.length === 0 || parts.some((m) => m === null)) return 'date';
+  const ms = parts as RegExpExecArray[];
+  if (ms.some((m) => m[2] === '.') || ms.some((m) => Number(m[1]) > 12)) return 'dayFirst';
+  if (ms.some((m) => Number(m[3]) > 12)) return 'monthFirst';
+  const score = (kind: 'dayFirst' | 'monthFirst'): number => {
+    const t = cells.map((c) => numericDate(c, kind === 'dayFirst'));
+    if (t.some((v, r) => !Number.isFinite(v) || (r > 0 && v <= t[r - 1]!))) return Infinity;
+    return timeGaps(t)?.count ?? 0;
+  };
+  return score('dayFirst') < score('monthFirst') ? 'dayFirst' : 'monthFirst';
+}
+
+type TimeKind = 'compact' | 'number' | 'dayFirst' | 'monthFirst' | 'date';
+
+/** Day and month (either order) with the same separator, a four-digit year, then optionally a clock time without a zone. */
+const NUMERIC_DATE = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d\d)(?::(\d\d(?:\.\d+)?))?)?$/;
+
+/** A NUMERIC_DATE cell as ms since 1970 UTC (times without a zone are UTC, as parseTime reads them); NaN where the day, month or time does not exist. */
+function numericDate(raw: string, dayFirst: boolean): number {
+  const m = NUMERIC_DATE.exec(raw);
+  if (m === null) return NaN;
+  const [a, b, year] = [Number(m[1]), Number(m[3]), Number(m[4])];
+  const [day, month] = dayFirst ? [a, b] : [b, a];
+  const [hh, mm, ss] = [m[5] === undefined ? 0 : Number(m[5]), m[6] === undefined ? 0 : Number(m[6]), m[7] === undefined ? 0 : Number(m[7])];
+  if (month < 1 || month > 12 || hh > 23 || mm > 59 || ss >= 60) return NaN;
+  const t = Date.UTC(year, month - 1, day, hh, mm, 0) + Math.round(ss * 1000);
+  return new Date(t).getUTCDate() === day ? t : NaN;
 }
 
 /** YYYYMMDD or YYYYMM (years 1000–2999, a real month and day) as ms since 1970 UTC; NaN for anything else. */

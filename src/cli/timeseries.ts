@@ -36,7 +36,8 @@ Options:
   --covariates A,B            further input columns taken as they are (scaled, not measured
                               from a reference), e.g. a known precipitation or holiday flag
   --time-column COL           dates of the rows (used to date the forecasts): ISO dates and
-                              times, YYYYMMDD or YYYYMM integers, or plain numbers
+                              times, 31.12.1981 or 12/31/1981 (the order from the values),
+                              YYYYMMDD or YYYYMM integers, or plain numbers
   --id-column COL             many series in one long-format file: the rows of each value of
                               COL are one series (oldest first within it); one network is
                               trained over all of them, each split, scaled and given its
