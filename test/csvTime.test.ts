@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compactDate, parseTime, readTable, timeColumn, timeGaps } from '../src/cli/csv.js';
+import { compactDate, numericSeries, parseTime, readTable, timeColumn, timeGaps } from '../src/cli/csv.js';
 import { assertUserError, rnnkit, rnnkitWithEnv } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvtime-'));
@@ -151,4 +151,13 @@ test('timeColumn: numeric dates day first (dots, or a day over 12) or month firs
   assert.deepEqual(await times('months.csv', months), months.map((_, i) => Date.UTC(2000 + Math.floor(i / 12), i % 12, 1)));
   // A day that does not exist is refused by line.
   await assert.rejects(times('bad.csv', ['28/02/2001', '29/02/2001', '01/03/2001']), /line 3, column 'when': "29\/02\/2001" is not a date/);
+});
+
+test("numericSeries: the spellings of a missing value in published files (FRED's '.', UCI's '?', #N/A, None, -) are gaps, refused by line unless filled", async () => {
+  const path = join(dir, 'missing-spellings.csv');
+  const cells = ['1', '.', '3', '?', '5', '#N/A', '7', 'None', '9', '-', '11', 'NA', '13'];
+  writeFileSync(path, ['DATE,UNRATE', ...cells.map((c, i) => `${2000 + i}-01-01,${c}`)].join('\n') + '\n');
+  const table = await readTable(path);
+  assert.throws(() => numericSeries(table, ['UNRATE'], '--target'), /line 3, column 'UNRATE': missing value \(use --fill previous or --fill linear/);
+  assert.deepEqual(Array.from(numericSeries(table, ['UNRATE'], '--target', 'linear').data), cells.map((_, i) => i + 1));
 });

@@ -71,7 +71,11 @@ export function columnIndex(table: Table, name: string, option: string): number 
   return i;
 }
 
-const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null']);
+/**
+ * Cells that mean "no value" (compared in lower case): R's NA, Excel's #N/A, Python's None and
+ * nan, FRED's '.', the UCI repository's '?' and a lone dash.
+ */
+const MISSING = new Set(['', 'na', 'n/a', '#n/a', 'nan', 'null', 'none', '.', '?', '-']);
 
 /** A number written with a decimal comma (3,14 or -0,5e3): what semicolon-separated files hold. */
 const DECIMAL_COMMA = /^[-+]?\d+,\d+([eE][-+]?\d+)?$/;
@@ -80,7 +84,7 @@ const THOUSANDS = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
 
 /**
  * Numeric columns (in the order of `names`) as a series. Non-numbers are refused by line and
- * column; missing values (empty, NA, NaN, null) are gaps, refused unless `fill` is given. In a
+ * column; missing values (MISSING: empty, NA, NaN, null, '.', '?', …) are gaps, refused unless `fill` is given. In a
  * semicolon-separated file a decimal comma is read as the decimal point (3,14 is 3.14), and a
  * column that also holds a point (1.234: a thousands separator there?) is refused; in a comma-
  * or tab-separated file "3,14" is refused.
