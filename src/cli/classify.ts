@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { ModelFormatError, Rng, TextClassifier, TextVectorizer, LogisticRegression, NaiveBayes, classifierReport, emailText, formatClassifierReport, plotHistory, type ClassifierReport, type ClassifierCell } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { columnIndex, readTable } from './csv.js';
+import { decodeText } from './textFile.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 import { fitKeepingBest } from './training.js';
 
@@ -239,14 +240,7 @@ async function readDirectory(dir: string): Promise<LabelledTexts> {
     const files = (await readdir(join(dir, c), { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.txt')).map((e) => e.name).sort();
     for (const f of files) {
       const path = join(dir, c, f);
-      const bytes = await readFile(path);
-      if (bytes.includes(0)) throw new CliError(`${path} is not text (it contains NUL bytes)`);
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      } catch {
-        throw new CliError(`${path} is not text (not valid UTF-8)`);
-      }
+      const text = decodeText(await readFile(path), path);
       if (text.trim() === '') throw new CliError(`${path} is empty`);
       texts.push(text);
       labels.push(c);

@@ -4,6 +4,7 @@
  * columns with every problem reported by its line number in the file.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { decodeText } from './textFile.js';
 import { parse } from 'csv-parse/sync';
 import { fillGaps, type FillMethod, type Series } from '../index.js';
 import { CliError } from './args.js';
@@ -38,15 +39,16 @@ export function detectDelimiter(text: string): Delimiter {
 }
 
 export async function readTable(file: string): Promise<Table> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
     if ((await stat(file)).isDirectory()) throw new CliError(`${file} is a directory, not a CSV file`);
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new CliError(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file}: ${(e as Error).message}`);
   }
+  const text = decodeText(bytes, file);
   let records: { record: string[]; info: { lines: number } }[];
   const delimiter = detectDelimiter(text);
   try {

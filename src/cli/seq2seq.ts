@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { ModelFormatError, Seq2Seq, plotHistory, type Seq2SeqAttention, type Seq2SeqCell, type Seq2SeqEvaluation, type VocabularyMode } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
-import { checkModelDir, checkOutDir, readTextFile } from './textgen.js';
+import { checkModelDir, checkOutDir } from './textgen.js';
+import { readTextFile } from './textFile.js';
 import { fitKeepingBest } from './training.js';
 
 type Print = (line: string) => void;

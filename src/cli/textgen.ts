@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { ModelFormatError, TextGenerator, Vocabulary, plotHistory, type Callback, type CellType } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { builtInNames } from './names.js';
+import { readTextFile } from './textFile.js';
 import { fitKeepingBest } from './training.js';
 
 /** Defaults sized so `npm start` (demo) trains in about a minute on 2 cores. */
@@ -99,30 +100,6 @@ export async function textgen(argv: string[], out: Print): Promise<void> {
 /** Read a corpus file as UTF-8 text, refusing missing, empty and binary files. */
 export async function readCorpus(file: string): Promise<string> {
   return readTextFile(file, 'corpus');
-}
-
-/** Read a text file (`what` names it in errors: 'corpus', 'pairs file'), refusing missing, empty and binary files. */
-export async function readTextFile(file: string, what: string): Promise<string> {
-  let bytes: Uint8Array;
-  try {
-    const s = await stat(file);
-    if (s.isDirectory()) throw new CliError(`${what} ${file} is a directory, not a text file`);
-    bytes = await readFile(file);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${what} ${file} does not exist` : `cannot read ${what} ${file}: ${(e as Error).message}`);
-  }
-  if (bytes.includes(0)) throw new CliError(`${what} ${file} is not text (it contains NUL bytes)`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new CliError(`${what} ${file} is not text (not valid UTF-8)`);
-  }
-  if (text.startsWith('\uFEFF')) text = text.slice(1);
-  if (text.trim() === '') throw new CliError(`${what} ${file} is empty`);
-  return text;
 }
 
 /** A model directory to read: it must exist and hold a model.json (`trainWith` says how to make one). */

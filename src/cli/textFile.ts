@@ -1,0 +1,91 @@
+/**
+ * Text files as the CLI reads them (corpora, pair files, CSV tables, a directory's .txt files):
+ * one decoding for all of them, so a file that trains also predicts.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { CliError } from './args.js';
+
+/**
+ * A file's bytes as text: UTF-8 (a byte-order mark dropped); UTF-16 where its byte-order mark
+ * says so (Excel's "Unicode text" export); otherwise, where the bytes are not UTF-8, Windows-1252
+ * (Kaggle's SMS spam CSV and other files saved on Windows: é as the single byte 0xE9), with a
+ * warning on stderr naming the first line that is not UTF-8 — not U+FFFD in place of each such
+ * character, which made "café" in a training file a different token from "café" typed later.
+ * NUL bytes outside UTF-16 mean a binary file: refused. `name` names the file in messages.
+ */
+export function decodeText(bytes: Uint8Array, name: string, warn: (message: string) => void = (m) => process.stderr.write(m)): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  if (bytes.includes(0)) throw new CliError(`${name} is not text (it contains NUL bytes)`);
+  const bad = firstNonUtf8Line(bytes);
+  if (bad === null) {
+    const text = new TextDecoder('utf-8').decode(bytes);
+    return text.startsWith('\uFEFF') ? text.slice(1) : text;
+  }
+  warn(`warning: ${name} is not UTF-8 (line ${bad.line} holds the byte 0x${bad.byte.toString(16).toUpperCase().padStart(2, '0')}); read as Windows-1252 — save it as UTF-8 if that is not its encoding\n`);
+  return windows1252(bytes);
+}
+
+/** Windows-1252's characters for the bytes 0x80–0x9F (the five it leaves undefined map to the C1 controls, as WHATWG's decoder does); other bytes are Latin-1. */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/**
+ * Windows-1252 decoding written out: Node's TextDecoder('windows-1252') decodes as Latin-1
+ * (0x80 as U+0080, not €), so the curly quotes and dashes of a file saved on Windows would be
+ * control characters.
+ */
+function windows1252(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const codes = new Uint16Array(8192);
+  for (let at = 0; at < bytes.length; at += codes.length) {
+    const n = Math.min(codes.length, bytes.length - at);
+    for (let i = 0; i < n; i++) {
+      const b = bytes[at + i]!;
+      codes[i] = b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80]! : b;
+    }
+    parts.push(String.fromCharCode(...codes.subarray(0, n)));
+  }
+  return parts.join('');
+}
+
+/** The 1-based line and the byte where `bytes` stop being UTF-8, or null where they are UTF-8 throughout. */
+function firstNonUtf8Line(bytes: Uint8Array): { line: number; byte: number } | null {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  let start = 0;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const chunk = bytes.subarray(start, Math.min(end + 1, bytes.length));
+    try {
+      // stream: a character split by the chunk's end is held for the next call, not an error.
+      decoder.decode(chunk, { stream: end < bytes.length });
+    } catch {
+      const byte = chunk.find((b) => b >= 0x80) ?? chunk[0]!;
+      return { line, byte };
+    }
+    line++;
+    start = end + 1;
+  }
+  return null;
+}
+
+/** Read a text file (`what` names it in errors: 'corpus', 'pairs file'), refusing missing, empty and binary files; decoded by decodeText. */
+export async function readTextFile(file: string, what: string): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    const s = await stat(file);
+    if (s.isDirectory()) throw new CliError(`${what} ${file} is a directory, not a text file`);
+    bytes = await readFile(file);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `${what} ${file} does not exist` : `cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  const text = decodeText(bytes, `${what} ${file}`);
+  if (text.trim() === '') throw new CliError(`${what} ${file} is empty`);
+  return text;
+}
