@@ -20,13 +20,19 @@
  *
  * SimpleRNN needs nothing here: its step is the GEMM and the activation kernels.
  */
-import { actGradv, actv, lane, madd } from './simd';
+import { SIGMOID, TANH, actGradv, actv, lane, madd } from './simd';
 
 /**
  * After pre_zr += hPrev·U_zr: z, r = ract(pre_zr) into gates, rh = r ⊙ hPrev.
  * pre, gates rows 3H apart; hPrev, rh [B, H].
  */
 export function gruCellForwardZR(B: i32, H: i32, ract: i32, pre: usize, gates: usize, hPrev: usize, rh: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (ract === SIGMOID) gruCellForwardZRBody(B, H, SIGMOID, pre, gates, hPrev, rh);
+  else gruCellForwardZRBody(B, H, ract, pre, gates, hPrev, rh);
+}
+
+@inline function gruCellForwardZRBody(B: i32, H: i32, ract: i32, pre: usize, gates: usize, hPrev: usize, rh: usize): void {
   const G = <usize>(3 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -56,6 +62,12 @@ export function gruCellForwardZR(B: i32, H: i32, ract: i32, pre: usize, gates: u
  * (computed as z ⊙ (hState − hh) + hh). pre, gates rows 3H apart; hState, h [B, H].
  */
 export function gruCellForwardH(B: i32, H: i32, act: i32, pre: usize, gates: usize, hState: usize, h: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH) gruCellForwardHBody(B, H, TANH, pre, gates, hState, h);
+  else gruCellForwardHBody(B, H, act, pre, gates, hState, h);
+}
+
+@inline function gruCellForwardHBody(B: i32, H: i32, act: i32, pre: usize, gates: usize, hState: usize, h: usize): void {
   const G = <usize>(3 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -84,6 +96,12 @@ export function gruCellForwardH(B: i32, H: i32, act: i32, pre: usize, gates: usi
  * path to h_{s−1}). dPre_r is left for gruCellBackwardR. dPre, pre, gates rows 3H apart.
  */
 export function gruCellBackwardZH(B: i32, H: i32, act: i32, ract: i32, dPre: usize, dhNext: usize, dh: usize, pre: usize, gates: usize, hState: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH && ract === SIGMOID) gruCellBackwardZHBody(B, H, TANH, SIGMOID, dPre, dhNext, dh, pre, gates, hState);
+  else gruCellBackwardZHBody(B, H, act, ract, dPre, dhNext, dh, pre, gates, hState);
+}
+
+@inline function gruCellBackwardZHBody(B: i32, H: i32, act: i32, ract: i32, dPre: usize, dhNext: usize, dh: usize, pre: usize, gates: usize, hState: usize): void {
   const G = <usize>(3 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -116,6 +134,12 @@ export function gruCellBackwardZH(B: i32, H: i32, act: i32, ract: i32, dPre: usi
  * and dhPrev = drh ⊙ r (the gradient reaching hPrev through rh).
  */
 export function gruCellBackwardR(B: i32, H: i32, ract: i32, dPre: usize, dhPrev: usize, pre: usize, gates: usize, hPrev: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (ract === SIGMOID) gruCellBackwardRBody(B, H, SIGMOID, dPre, dhPrev, pre, gates, hPrev);
+  else gruCellBackwardRBody(B, H, ract, dPre, dhPrev, pre, gates, hPrev);
+}
+
+@inline function gruCellBackwardRBody(B: i32, H: i32, ract: i32, dPre: usize, dhPrev: usize, pre: usize, gates: usize, hPrev: usize): void {
   const G = <usize>(3 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {

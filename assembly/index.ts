@@ -63,7 +63,7 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
     const ci = c + <usize>i * sc;
     for (let j = 0; j < n8; j += 8) tile4x8(K, ai, sa, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), sc, accumulate);
     if (n4 > n8) tile4x4(K, ai, sa, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), sc, accumulate);
-    if (N > n4) for (let r = 0; r < 4; r++) tile1x1(K, ai + <usize>r * sa, sk, b + (<usize>n4 << 2), sb, ci + <usize>r * sc + (<usize>n4 << 2), N - n4, accumulate);
+    if (N > n4) for (let r = 0; r < 4; r++) tileRowTail(K, ai + <usize>r * sa, sk, b + (<usize>n4 << 2), sb, ci + <usize>r * sc + (<usize>n4 << 2), N - n4, accumulate);
   }
   for (; i < M; i++) {
     const ai = a + <usize>i * sa;
@@ -73,8 +73,7 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
     for (; j < n8; j += 8) tile1x8(K, ai, sk, b + (<usize>j << 2), sb, ci + (<usize>j << 2), accumulate);
     // Columns [n8, n4) in a vector and the last < 4 scalar, as the 4-row tiles do: each
     // column then rounds alike in both paths, also where madd is fused (relaxed SIMD).
-    if (n4 > n8) tile1x4(K, ai, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), accumulate);
-    if (N > n4) tile1x1(K, ai, sk, b + (<usize>n4 << 2), sb, ci + (<usize>n4 << 2), N - n4, accumulate);
+    if (N > n8) tileRowTail(K, ai, sk, b + (<usize>n8 << 2), sb, ci + (<usize>n8 << 2), N - n8, accumulate);
   }
 }
 
@@ -105,18 +104,6 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
   v128.store(c0, s3, 48); v128.store(c0, s4, 64); v128.store(c0, s5, 80);
 }
 
-@inline function tile1x4(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, accumulate: bool): void {
-  let s0 = accumulate ? v128.load(c0) : f32x4.splat(0);
-  let pb = b;
-  let pa: usize = 0;
-  for (let k = 0; k < K; k++) {
-    s0 = madd(bcast(a0 + pa), v128.load(pb), s0);
-    pb += sb;
-    pa += sk;
-  }
-  v128.store(c0, s0);
-}
-
 @inline function tile4x4(K: i32, a0: usize, sa: usize, sk: usize, b: usize, sb: usize, c0: usize, sc: usize, accumulate: bool): void {
   const a1 = a0 + sa;
   const a2 = a1 + sa;
@@ -142,20 +129,37 @@ function gemmSlice(M: i32, N: i32, K: i32, a: usize, sai: i32, sak: i32, b: usiz
   v128.store(c0, s0); v128.store(c1, s1); v128.store(c2, s2); v128.store(c3, s3);
 }
 
-/** One row of C, `n` (< 8) columns, scalar. */
-function tile1x1(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, n: i32, accumulate: bool): void {
-  for (let j = 0; j < n; j++) {
-    const jo = <usize>j << 2;
-    let s: f32 = accumulate ? f32at(c0 + jo) : 0;
-    let pb = b + jo;
-    let pa: usize = 0;
-    for (let k = 0; k < K; k++) {
-      s += f32at(a0 + pa) * f32at(pb);
-      pb += sb;
-      pa += sk;
-    }
-    store<f32>(c0 + jo, s);
+/**
+ * The last n < 8 columns of one row of C: the first four in a vector where n ≥ 4, the rest
+ * (< 4) scalar, each column's sum over k in order — so each rounds as the 4-row tiles round it
+ * (tile4x4, and this for their scalar tail), also where madd is fused. One k loop for all of
+ * them: at one row the sums are bound by the add's latency, and summed one after another (the
+ * vector, then column by column) they took most of a sampled character's Dense(30) (columns
+ * 24–29); side by side their adds overlap (charlm sampling at batch 1 +4%).
+ */
+function tileRowTail(K: i32, a0: usize, sk: usize, b: usize, sb: usize, c0: usize, n: i32, accumulate: bool): void {
+  const vec = n >= 4;
+  const o: usize = vec ? 16 : 0; // where the scalar columns start, in bytes
+  const m = n - (vec ? 4 : 0);
+  let v = vec && accumulate ? v128.load(c0) : f32x4.splat(0);
+  let s0: f32 = m > 0 && accumulate ? f32at(c0 + o) : 0;
+  let s1: f32 = m > 1 && accumulate ? f32at(c0 + o + 4) : 0;
+  let s2: f32 = m > 2 && accumulate ? f32at(c0 + o + 8) : 0;
+  let pb = b;
+  let pa: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const x = f32at(a0 + pa);
+    if (vec) v = madd(f32x4.splat(x), v128.load(pb), v);
+    if (m > 0) s0 += x * f32at(pb + o);
+    if (m > 1) s1 += x * f32at(pb + o + 4);
+    if (m > 2) s2 += x * f32at(pb + o + 8);
+    pb += sb;
+    pa += sk;
   }
+  if (vec) v128.store(c0, v);
+  if (m > 0) store<f32>(c0 + o, s0);
+  if (m > 1) store<f32>(c0 + o + 4, s1);
+  if (m > 2) store<f32>(c0 + o + 8, s2);
 }
 
 @inline function hsum(v: v128): f32 {
@@ -266,6 +270,14 @@ export function hasActivation(act: i32): i32 {
 
 /** y = act(x) over `rows` rows of `cols` values, rows `ld` floats apart in both. */
 export function activationForward(act: i32, y: usize, x: usize, rows: i32, cols: i32, ld: i32): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH) activationForwardBody(TANH, y, x, rows, cols, ld);
+  else if (act === SIGMOID) activationForwardBody(SIGMOID, y, x, rows, cols, ld);
+  else if (act === RELU) activationForwardBody(RELU, y, x, rows, cols, ld);
+  else activationForwardBody(act, y, x, rows, cols, ld);
+}
+
+@inline function activationForwardBody(act: i32, y: usize, x: usize, rows: i32, cols: i32, ld: i32): void {
   const stride = <usize>ld << 2;
   for (let r = 0; r < rows; r++) {
     const xo = x + <usize>r * stride;
@@ -349,6 +361,14 @@ export function denseForward(act: i32, rows: i32, I: i32, O: i32, x: usize, kern
 
 /** dx = dy ⊙ act'(x) (x the input, y the output), same layout as activationForward; dx may alias dy. */
 export function activationBackward(act: i32, dx: usize, dy: usize, x: usize, y: usize, rows: i32, cols: i32, ld: i32): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH) activationBackwardBody(TANH, dx, dy, x, y, rows, cols, ld);
+  else if (act === SIGMOID) activationBackwardBody(SIGMOID, dx, dy, x, y, rows, cols, ld);
+  else if (act === RELU) activationBackwardBody(RELU, dx, dy, x, y, rows, cols, ld);
+  else activationBackwardBody(act, dx, dy, x, y, rows, cols, ld);
+}
+
+@inline function activationBackwardBody(act: i32, dx: usize, dy: usize, x: usize, y: usize, rows: i32, cols: i32, ld: i32): void {
   const stride = <usize>ld << 2;
   for (let r = 0; r < rows; r++) {
     const o = <usize>r * stride;
@@ -371,6 +391,12 @@ export function activationBackward(act: i32, dx: usize, dy: usize, x: usize, y: 
  * h = o ⊙ cAct, for B rows. gates rows are 4H apart; cPrev, c, cAct, h are [B, H].
  */
 export function lstmCellForward(B: i32, H: i32, act: i32, gates: usize, cPrev: usize, c: usize, cAct: usize, h: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH) lstmCellForwardBody(B, H, TANH, gates, cPrev, c, cAct, h);
+  else lstmCellForwardBody(B, H, act, gates, cPrev, c, cAct, h);
+}
+
+@inline function lstmCellForwardBody(B: i32, H: i32, act: i32, gates: usize, cPrev: usize, c: usize, cAct: usize, h: usize): void {
   const G = <usize>(4 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -443,6 +469,12 @@ export function lstmStepProjected(B: i32, H: i32, act: i32, ract: i32, ids: usiz
  *   dg = dc_total ⊙ i;  do = dh ⊙ cAct
  */
 export function lstmCellBackward(B: i32, H: i32, act: i32, dPre: usize, dcNext: usize, dh: usize, dc: usize, gates: usize, cPrev: usize, c: usize, cAct: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH) lstmCellBackwardBody(B, H, TANH, dPre, dcNext, dh, dc, gates, cPrev, c, cAct);
+  else lstmCellBackwardBody(B, H, act, dPre, dcNext, dh, dc, gates, cPrev, c, cAct);
+}
+
+@inline function lstmCellBackwardBody(B: i32, H: i32, act: i32, dPre: usize, dcNext: usize, dh: usize, dc: usize, gates: usize, cPrev: usize, c: usize, cAct: usize): void {
   const G = <usize>(4 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -581,6 +613,12 @@ export function adamUpdate(params: usize, grads: usize, m: usize, v: usize, vHat
  * h = z ⊙ hPrev + (1 − z) ⊙ hh. pre, gates, mh rows are 3H apart; hPrev, h are [B, H].
  */
 export function gruCellForward(B: i32, H: i32, act: i32, ract: i32, pre: usize, gates: usize, mh: usize, biasH: usize, hasBias: i32, hPrev: usize, h: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH && ract === SIGMOID) gruCellForwardBody(B, H, TANH, SIGMOID, pre, gates, mh, biasH, hasBias, hPrev, h);
+  else gruCellForwardBody(B, H, act, ract, pre, gates, mh, biasH, hasBias, hPrev, h);
+}
+
+@inline function gruCellForwardBody(B: i32, H: i32, act: i32, ract: i32, pre: usize, gates: usize, mh: usize, biasH: usize, hasBias: i32, hPrev: usize, h: usize): void {
   const G = <usize>(3 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -627,6 +665,12 @@ export function gruCellForward(B: i32, H: i32, act: i32, ract: i32, pre: usize, 
  * by r) and dhNext = dh ⊙ z (the direct path to h_{s−1}).
  */
 export function gruCellBackward(B: i32, H: i32, act: i32, ract: i32, dPre: usize, dPreH: usize, dhNext: usize, dh: usize, pre: usize, gates: usize, mh: usize, hPrev: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH && ract === SIGMOID) gruCellBackwardBody(B, H, TANH, SIGMOID, dPre, dPreH, dhNext, dh, pre, gates, mh, hPrev);
+  else gruCellBackwardBody(B, H, act, ract, dPre, dPreH, dhNext, dh, pre, gates, mh, hPrev);
+}
+
+@inline function gruCellBackwardBody(B: i32, H: i32, act: i32, ract: i32, dPre: usize, dPreH: usize, dhNext: usize, dh: usize, pre: usize, gates: usize, mh: usize, hPrev: usize): void {
   const G = <usize>(3 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {

@@ -7,13 +7,19 @@
  * same bit for bit, with the gates read and written once. Gate order i, f, c, o; rows 4H
  * floats apart; states [B, H]; tails through the vector code one lane at a time.
  */
-import { actGradv, actv, lane, madd } from './simd';
+import { SIGMOID, TANH, actGradv, actv, lane, madd } from './simd';
 
 /**
  * gates = (ract, ract, act, ract)(pre) by gate, then c = f ⊙ cPrev + i ⊙ g, cAct = act(c),
  * h = o ⊙ cAct (activationForward × 3 + lstmCellForward). gates may alias pre.
  */
 export function lstmGatesCellForward(B: i32, H: i32, act: i32, ract: i32, pre: usize, gates: usize, cPrev: usize, c: usize, cAct: usize, h: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH && ract === SIGMOID) gatesCellForward(B, H, TANH, SIGMOID, pre, gates, cPrev, c, cAct, h);
+  else gatesCellForward(B, H, act, ract, pre, gates, cPrev, c, cAct, h);
+}
+
+@inline function gatesCellForward(B: i32, H: i32, act: i32, ract: i32, pre: usize, gates: usize, cPrev: usize, c: usize, cAct: usize, h: usize): void {
   const G = <usize>(4 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -64,6 +70,12 @@ export function lstmGatesCellForward(B: i32, H: i32, act: i32, ract: i32, pre: u
  *   dPre_c = act'(dc_total ⊙ i);  dPre_o = ract'(dh ⊙ cAct)
  */
 export function lstmGatesCellBackward(B: i32, H: i32, act: i32, ract: i32, dPre: usize, dcNext: usize, dh: usize, dc: usize, pre: usize, gates: usize, cPrev: usize, c: usize, cAct: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH && ract === SIGMOID) gatesCellBackward(B, H, TANH, SIGMOID, dPre, dcNext, dh, dc, pre, gates, cPrev, c, cAct);
+  else gatesCellBackward(B, H, act, ract, dPre, dcNext, dh, dc, pre, gates, cPrev, c, cAct);
+}
+
+@inline function gatesCellBackward(B: i32, H: i32, act: i32, ract: i32, dPre: usize, dcNext: usize, dh: usize, dc: usize, pre: usize, gates: usize, cPrev: usize, c: usize, cAct: usize): void {
   const G = <usize>(4 * H) << 2;
   const hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {

@@ -13,7 +13,7 @@
  * fused with the gate activations and the cell update (lstmStepOne), accumulating each
  * column in the same order as the GEMM's single-row tiles.
  */
-import { actv, bcast, madd } from './simd';
+import { SIGMOID, TANH, actv, bcast, madd } from './simd';
 import { denseForward, lstmStepProjected } from './index';
 
 /** Softmax's activation id (Act.softmax in src/backend/ts/activation.ts). */
@@ -130,6 +130,9 @@ function lstmStepOne(H: i32, act: i32, ract: i32, id: i32, table: usize, packed:
   const hb = <usize>H << 2;
   const src = table + <usize>id * (hb << 2);
   let p = packed;
+  const end = h + hb;
+  // The product first, every group's 16 sums into the gates scratch (i, f, g, o of four units
+  // together), so the activations of one group never wait between two groups' loads.
   for (let j = 0; j < H; j += 4) {
     const q = <usize>j << 2;
     let si = v128.load(src + q);
@@ -137,7 +140,6 @@ function lstmStepOne(H: i32, act: i32, ract: i32, id: i32, table: usize, packed:
     let sg = v128.load(src + 2 * hb + q);
     let so = v128.load(src + 3 * hb + q);
     let ph = h;
-    const end = h + hb;
     while (ph < end) {
       const x = bcast(ph);
       si = madd(x, v128.load(p), si);
@@ -147,17 +149,32 @@ function lstmStepOne(H: i32, act: i32, ract: i32, id: i32, table: usize, packed:
       p += 64;
       ph += 4;
     }
-    const i = actv(ract, si);
-    const f = actv(ract, sf);
-    const g = actv(act, sg);
-    const o = actv(ract, so);
+    const gq = gates + (q << 2);
+    v128.store(gq, si);
+    v128.store(gq, sf, 16);
+    v128.store(gq, sg, 32);
+    v128.store(gq, so, 48);
+  }
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH && ract === SIGMOID) cellPassOne(TANH, SIGMOID, H, gates, c, cAct, h);
+  else cellPassOne(act, ract, H, gates, c, cAct, h);
+}
+
+/** lstmStepOne's second pass: the gate sums (i, f, g, o of four units together) through the activations and the cell update; the new h into h. */
+@inline function cellPassOne(act: i32, ract: i32, H: i32, gates: usize, c: usize, cAct: usize, h: usize): void {
+  for (let j = 0; j < H; j += 4) {
+    const q = <usize>j << 2;
+    const gq = gates + (q << 2);
+    const i = actv(ract, v128.load(gq));
+    const f = actv(ract, v128.load(gq, 16));
+    const g = actv(act, v128.load(gq, 32));
+    const o = actv(ract, v128.load(gq, 48));
     const cv = madd(f, v128.load(c + q), f32x4.mul(i, g));
     const av = actv(act, cv);
     v128.store(c + q, cv);
     v128.store(cAct + q, av);
-    v128.store(gates + q, f32x4.mul(o, av));
+    v128.store(h + q, f32x4.mul(o, av));
   }
-  memory.copy(h, gates, hb);
 }
 
 // ---------------------------------------------------------------- int8 (stream precision 'int8')
@@ -205,6 +222,12 @@ export function lstmQuantizeRecurrent(dst: usize, scales: usize, rk: usize, H: i
  * scale), the activations and the cell update in f32 as lstmStepOne.
  */
 function lstmStepInt8(H: i32, act: i32, ract: i32, id: i32, table: usize, qw: usize, scales: usize, hq: usize, h: usize, c: usize, gates: usize, cAct: usize): void {
+  // Constant activation ids for the common ones, so actv's switch folds (simd.ts: SPECIALIZED).
+  if (act === TANH && ract === SIGMOID) lstmStepInt8Body(H, TANH, SIGMOID, id, table, qw, scales, hq, h, c, gates, cAct);
+  else lstmStepInt8Body(H, act, ract, id, table, qw, scales, hq, h, c, gates, cAct);
+}
+
+@inline function lstmStepInt8Body(H: i32, act: i32, ract: i32, id: i32, table: usize, qw: usize, scales: usize, hq: usize, h: usize, c: usize, gates: usize, cAct: usize): void {
   const hb = <usize>H << 2;
   const src = table + <usize>id * (hb << 2);
   const K2 = (H + 1) & ~1;
