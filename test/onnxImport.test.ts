@@ -670,6 +670,48 @@ describe('loadOnnx: rnnkit\'s own exports of activation layers', () => {
   });
 });
 
+describe('loadOnnx: GELU\'s exact form op by op, and Clip', () => {
+  it('rnnkit\'s exports of Dense(gelu), Dense(relu6), Dense(hardTanh) and a gelu Activation after a tanh come back as those layers, with the same predictions', async () => {
+    const m = sequential({
+      layers: [
+        layers.dense({ units: 6, activation: 'gelu', inputShape: [null, 3] }),
+        layers.dense({ units: 5, activation: 'relu6' }),
+        layers.dense({ units: 5, activation: 'tanh' }),
+        layers.activation({ activation: 'gelu' }),
+        layers.dense({ units: 4, activation: 'hardTanh' }),
+      ],
+    });
+    const rng = new Rng(34);
+    m.setWeights(m.getWeights().map((w) => new Tensor(Float32Array.from(w.data, () => rng.uniformIn(-3, 3)), w.shape)));
+    const back = await loadOnnx(await exportOnnx(m));
+    const kept = back.layers.filter((l) => l.className !== 'InputLayer');
+    assert.deepEqual(kept.map((l) => `${l.className}:${String((l.getConfig() as { activation?: string }).activation)}`), ['Dense:gelu', 'Dense:relu6', 'Dense:tanh', 'Activation:gelu', 'Dense:hardTanh']);
+    const x = tensor(Array.from({ length: 2 * 5 * 3 }, () => rng.uniformIn(-3, 3)), [2, 5, 3]);
+    const d = maxDiff((back.predict(x) as Tensor).data, (m.predict(x) as Tensor).data);
+    assert.ok(d <= TOL, `max |imported - original| = ${d}`);
+  });
+
+  it('an Erf that is not GELU\'s, and Clip bounds no layer has, are refused by name', async () => {
+    const F = 2;
+    const graph = (nodes: { op: string; inputs: string[]; name: string }[], extra: { name: string; data: number[] }[] = []): Uint8Array =>
+      encodeModel({
+        irVersion: 8,
+        opset: 13,
+        producerName: 'test',
+        producerVersion: '0',
+        graphName: 'g',
+        docString: '',
+        nodes: nodes.map((n, i) => ({ ...n, outputs: [i === nodes.length - 1 ? 'y' : `t${i}`], attrs: [] })),
+        initializers: extra.map((e) => ({ name: e.name, dtype: DType.float, dims: [], raw: new Uint8Array(Float32Array.from(e.data).buffer) })),
+        inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', F] }],
+        outputs: [{ name: 'y', dtype: DType.float, dims: ['batch', F] }],
+      });
+    await assert.rejects(loadOnnx(graph([{ op: 'Erf', inputs: ['x'], name: 'erf' }])), /Erf 'erf': an Erf other than GELU's/);
+    await assert.rejects(loadOnnx(graph([{ op: 'Clip', inputs: ['x', 'lo', 'hi'], name: 'clip' }], [{ name: 'lo', data: [-2] }, { name: 'hi', data: [2] }])), /Clip 'clip': Clip to \[-2, 2\]/);
+    await assert.rejects(loadOnnx(graph([{ op: 'Div', inputs: ['x', 'r2'], name: 'div' }, { op: 'Erf', inputs: ['t0'], name: 'erf' }, { op: 'Relu', inputs: ['t1'], name: 'relu' }], [{ name: 'r2', data: [Math.SQRT2] }])), /Relu 'relu': reads step 'erf' of GELU's exact form/);
+  });
+});
+
 describe('loadOnnx: refusals', () => {
   it('loadModel points an .onnx path to loadOnnx', async () => {
     await assert.rejects(loadModel(join(DIR, 'unsupported_conv_layernorm.onnx')), /is an ONNX file; read it with loadOnnx/);
@@ -736,10 +778,10 @@ describe('loadOnnx: refusals', () => {
   });
 
   it('names each unsupported attribute, input and op of a model at once', async () => {
-    const bytes = handMade({ attrs: { clip: { float: 3 }, input_forget: 1, layout: 2, activations: ['Sigmoid', 'LeakyRelu', 'Tanh'] }, peephole: true, more: [{ op: 'Foo', name: 'mystery' }, { op: 'Erf', name: 'erf_1' }] });
+    const bytes = handMade({ attrs: { clip: { float: 3 }, input_forget: 1, layout: 2, activations: ['Sigmoid', 'LeakyRelu', 'Tanh'] }, peephole: true, more: [{ op: 'Foo', name: 'mystery' }, { op: 'Sin', name: 'sin_1' }] });
     await assert.rejects(loadOnnx(bytes), (e: Error) => {
       assert.ok(e instanceof OnnxImportError, e.message);
-      for (const what of [/op Foo 'mystery'/, /op Erf 'erf_1'/, /clip/, /input_forget/, /layout = 2/, /LeakyRelu/, /input P \(peephole/]) assert.match(e.message, what);
+      for (const what of [/op Foo 'mystery'/, /op Sin 'sin_1'/, /clip/, /input_forget/, /layout = 2/, /LeakyRelu/, /input P \(peephole/]) assert.match(e.message, what);
       return true;
     });
   });

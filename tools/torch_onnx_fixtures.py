@@ -118,6 +118,26 @@ class Mlp(nn.Module):
         return torch.softmax(self.d(y), dim=-1)
 
 
+class GeluClip(nn.Module):
+    """GELU (before opset 20 its exact form is Div, Erf, Add, Mul, Mul), ReLU6, Hardtanh and a
+    Hardtanh(0, 1.5) (Clip ops, with attributes before opset 11): after Linear layers, after a
+    scale, and GELU after a tanh (no Linear to fold into)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(I, 6)
+        self.b = nn.Linear(6, 5)
+        self.c = nn.Linear(5, 4)
+        self.d = nn.Linear(4, C)
+
+    def forward(self, x):
+        y = nn.functional.gelu(self.a(x))
+        y = nn.functional.relu6(self.b(y) * 4)
+        y = nn.functional.gelu(torch.tanh(self.c(y)) * 2)
+        y = nn.functional.hardtanh(self.d(y) * 3)
+        return nn.functional.hardtanh(y * 2, 0.0, 1.5)
+
+
 class Unsupported(nn.Module):
     """Conv1d and LayerNorm before an LSTM: ops outside the import's subset, to be listed in one error."""
 
@@ -206,6 +226,10 @@ def models():
         # No dynamic_axes (an export at the example's fixed shape): the zero initial states are
         # a [layers, 1, H] zeros constant Expanded to [layers, B, H], not a ConstantOfShape.
         ('lstm2_last_bf_static', lambda: Last(nn.LSTM(I, H, num_layers=2, batch_first=True), 2), 'float', 14, True, False),
+        # GELU's decomposed exact form and Clip (relu6, hardtanh, a ReLU's maxValue), on [B, F] and [B, T, F].
+        ('gelu_clip', GeluClip, 'flat', 17, True),
+        ('gelu_clip_seq', GeluClip, 'float', 13, True),
+        ('gelu_clip_opset9', GeluClip, 'flat', 9, True),
     ]
 
 

@@ -105,7 +105,7 @@ import type { SymbolicTensor } from '../../layers/node.js';
 import { Dense } from '../../layers/dense.js';
 import { Embedding } from '../../layers/embedding.js';
 import { Activation } from '../../layers/activation.js';
-import { ELU, LeakyReLU, ThresholdedReLU } from '../../layers/advancedActivations.js';
+import { ELU, LeakyReLU, ReLU, ThresholdedReLU } from '../../layers/advancedActivations.js';
 import { Masking } from '../../layers/masking.js';
 import { BatchNormalization } from '../../layers/batchNormalization.js';
 import { LSTM } from '../../layers/lstm.js';
@@ -267,6 +267,13 @@ type Val =
       readonly gamma?: Float32Array | null;
       readonly beta?: Float32Array | null;
     }
+  /**
+   * A step of GELU's exact form, x·(1 + erf(x/√2))/2, written op by op (PyTorch's nn.GELU before
+   * opset 20, tf2onnx's Keras gelu, rnnkit's own export): x/√2 (scaled), its Erf, 1 + that
+   * (onePlus), x times that (xOnePlus, PyTorch's order; TF's halves x first). `xName` is x's
+   * ONNX name, to count its readers when the GELU folds into the Dense before it.
+   */
+  | { readonly k: 'gelu'; readonly stage: 'scaled' | 'erf' | 'onePlus' | 'xOnePlus'; readonly x: TensorVal; readonly xName: string; readonly readers: readonly NodeData[] }
   /** ConstantOfShape of a value other than 0 (tf2onnx's ones for InstanceNormalization's scale). */
   | { readonly k: 'fill'; readonly value: number }
   /**
@@ -302,7 +309,7 @@ type IRNode =
   /** frozen: trainable false (the zero-kernel Dense that carries a constant over the batch: see batchConstant). */
   | { kind: 'dense'; name: string; kernel: Float32Array; inDim: number; units: number; bias: Float32Array | null; activation: string; x: Ref; frozen?: true }
   /** An Activation layer, or (param) an activation layer with that one option. */
-  | { kind: 'act'; name: string; activation: string; x: Ref; param?: { cls: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU'; value: number } }
+  | { kind: 'act'; name: string; activation: string; x: Ref; param?: { cls: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU' | 'ReLU'; value: number } }
   | { kind: 'embedding'; name: string; table: Float32Array; vocab: number; dim: number; x: Ref; maskZero: boolean }
   | { kind: 'masking'; name: string; maskValue: number; x: Ref; maskZero: true }
   /** Concatenate along rnnkit axis `axis` (-1: the features). */
@@ -426,6 +433,8 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     Pow: [],
     Sqrt: [],
     Div: [],
+    Erf: [],
+    Clip: ['min', 'max'],
     Reciprocal: [],
     Tile: [],
     Neg: [],
@@ -751,11 +760,12 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
    * that Dense's output means: those names (`names`, as they stand at the fold) may be read
    * only on the way to the folding node; checked once the whole graph is read.
    */
-  const fusions: { names: Set<string>; at: NodeData; what: string }[] = [];
-  function noteFusion(n: NodeData, ref: Ref, what: string): void {
+  /** Folds into a layer made earlier: no other node may read the names the layer's output had before (`pattern`: the fold's own nodes, which may). */
+  const fusions: { names: Set<string>; at: NodeData; what: string; pattern?: ReadonlySet<NodeData> }[] = [];
+  function noteFusion(n: NodeData, ref: Ref, what: string, pattern?: ReadonlySet<NodeData>): void {
     const names = new Set<string>();
     for (const [k, v] of vals) if ((v.k === 'tensor' || v.k === 'unit' || v.k === 'rows') && v.ref === ref) names.add(k);
-    fusions.push({ names, at: n, what });
+    fusions.push({ names, at: n, what, ...(pattern === undefined ? {} : { pattern }) });
   }
   const order = new Map(m.graph.nodes.map((n, i) => [n, i]));
   /** The tensors whose open length a shape value holds (Dim `T@i`). */
@@ -2153,6 +2163,86 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   function scalarOf(v: Val | undefined): number | null {
     return v?.k === 'const' && v.c.data.length === 1 ? v.c.data[0]! : null;
   }
+  /** A float constant scalar within float32 rounding of √2 (power 1) or 1/√2 (power −1). */
+  function isSqrt2(v: Val | undefined, power: 1 | -1): boolean {
+    const c = scalarOf(v);
+    return v?.k === 'const' && v.c.dtype === 1 && c !== null && Math.abs(c - Math.SQRT2 ** power) < 1e-6;
+  }
+
+  /**
+   * Add and Mul of GELU's exact form (see the 'gelu' value): x · 1/√2 starts it, 1 + erf, x times
+   * that and the half (either order) end it in one gelu activation. TF's order halves x first:
+   * that Mul became a scale-only affine node, dropped here when the GELU was its only reader.
+   */
+  function geluStep(n: NodeData, op: 'Add' | 'Mul', a: Val, b: Val | undefined): Val | null {
+    if (op === 'Mul' && isTensor(a) && isSqrt2(b, -1)) return { k: 'gelu', stage: 'scaled', x: a, xName: n.inputs[0]!, readers: [n] };
+    if (op === 'Mul' && isTensor(b) && isSqrt2(a, -1)) return { k: 'gelu', stage: 'scaled', x: b, xName: n.inputs[1]!, readers: [n] };
+    const [g, other] = a.k === 'gelu' ? [a, b] : b?.k === 'gelu' ? [b, a] : [null, null];
+    if (g === null) return null;
+    if (op === 'Add' && g.stage === 'erf' && scalarOf(other) === 1) return { ...g, stage: 'onePlus' };
+    if (op === 'Mul' && g.stage === 'xOnePlus' && scalarOf(other) === 0.5) return geluNode(n, g);
+    if (op !== 'Mul' || g.stage !== 'onePlus' || !isTensor(other)) return null;
+    if (sameTensor(other, g.x)) return { ...g, stage: 'xOnePlus', readers: [...g.readers, n] };
+    const half = other.ref.node;
+    const halfName = n.inputs[a === other ? 0 : 1]!;
+    if (half.kind === 'affine' && half.x === g.x.ref && half.shift === null && half.stats === undefined && half.scale !== null && half.scale.every((v) => v === 0.5) && other.perm.join() === g.x.perm.join() && uses.get(halfName) === 1) {
+      ir.splice(ir.indexOf(half), 1);
+      return geluNode(n, { ...g, readers: [...g.readers, ...m.graph.nodes.filter((k) => k.outputs.includes(halfName))] });
+    }
+    return null;
+  }
+
+  /** gelu(x): the activation of the Dense (or other linear layer) making x where the GELU's two ops reading x (its Div and a Mul) are all that read it, else an activation node. */
+  function geluNode(n: NodeData, g: { x: TensorVal; xName: string; readers: readonly NodeData[] }): Val {
+    const node = g.x.ref.node;
+    if ((node.kind === 'dense' || node.kind === 'layer') && node.activation === 'linear' && uses.get(g.xName) === 2) {
+      noteFusion(n, g.x.ref, 'Gelu activation', new Set(g.readers));
+      node.activation = 'gelu';
+      return g.x;
+    }
+    const act: IRNode = { kind: 'act', name: names.take(n, 'activation'), activation: 'gelu', x: g.x.ref };
+    ir.push(act);
+    return { k: 'tensor', ref: port(act, 'y', g.x.ref.shape), perm: g.x.perm };
+  }
+
+  /**
+   * Clip of a model tensor: Relu's bounds by name (0 to 6 relu6, −1 to 1 hardTanh, 0 and none
+   * relu), another upper bound over 0 a ReLU layer's maxValue; other bounds refused. Bounds are
+   * inputs from opset 11, attributes before (absent: none).
+   */
+  function clip(n: NodeData, x: TensorVal, ins: (Val | undefined)[]): Val {
+    const bound = (i: number, attr: string): number | null => {
+      if (opset < 11) return n.attributes.has(attr) ? attrFloat(n, attr, 0) : null;
+      const v = ins[i];
+      if (v === undefined || (v.k === 'const' && v.c.data.length === 0)) return null;
+      const c = scalarOf(v);
+      if (c === null) throw new Unsupported(`${nodeLabel(n)}: a ${attr} bound that is not a constant scalar`);
+      return c;
+    };
+    const [lo, hi] = [bound(1, 'min'), bound(2, 'max')];
+    const f = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : Math.fround(v));
+    // No lower bound on a ReLU's output (PyTorch's relu6 before opset 11: Relu, then Clip max 6): the bound 0 holds already.
+    const node0 = x.ref.node;
+    const nonNegative = (node0.kind === 'act' && node0.activation === 'relu' && node0.param === undefined) || ((node0.kind === 'dense' || node0.kind === 'layer') && node0.activation === 'relu');
+    const [a, z] = [lo === null && nonNegative ? 0 : f(lo), f(hi)];
+    let name: string | null = null;
+    let param: { cls: 'ReLU'; value: number } | undefined;
+    if (a === 0 && z === 6) name = 'relu6';
+    else if (a === -1 && z === 1) name = 'hardTanh';
+    else if (a === 0 && (z === null || hi === Infinity)) name = 'relu';
+    else if (a === 0 && z !== null && z > 0) param = { cls: 'ReLU', value: z };
+    else throw new Unsupported(`${nodeLabel(n)}: Clip to [${lo ?? '−∞'}, ${hi ?? '∞'}] (read: [0, 6] relu6, [−1, 1] hardTanh, [0, v] a ReLU with maxValue v)`);
+    const node = x.ref.node;
+    if (param === undefined && (node.kind === 'dense' || node.kind === 'layer') && node.activation === 'linear' && (uses.get(n.inputs[0]!) ?? 0) === 1) {
+      noteFusion(n, x.ref, `Clip activation (${name})`);
+      node.activation = name!;
+      return x;
+    }
+    const act: IRNode = { kind: 'act', name: names.take(n, 'activation'), activation: name ?? 'relu', x: x.ref, ...(param === undefined ? {} : { param }) };
+    ir.push(act);
+    return { k: 'tensor', ref: port(act, 'y', x.ref.shape), perm: x.perm };
+  }
+
   function rowsView(v: Val | undefined): Val | undefined {
     return v?.k === 'rows' ? { k: 'tensor', ref: v.ref, perm: [0, 1, 2] } : v;
   }
@@ -2255,9 +2345,21 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         break;
       case 'Div':
         if (x.k === 'ln' && x.stage === 'centred' && b?.k === 'ln' && b.stage === 'std' && sameTensor(x.x, b.x)) return layerNormNode(n, x.x, b.eps);
+        if (isTensor(x) && isSqrt2(b, 1)) return { k: 'gelu', stage: 'scaled', x, xName: n.inputs[0]!, readers: [n] };
+        // x / c: a scale by 1/c (one rounding more than the division: within an ulp).
+        if (isTensor(x) && b?.k === 'const' && b.c.dtype === 1 && b.c.data.every((v) => v !== 0 && Number.isFinite(1 / v))) {
+          return affine(n, 'Mul', x, { ...b.c, data: Float32Array.from(b.c.data, (v) => 1 / v) });
+        }
         break;
+      case 'Erf':
+        if (x.k === 'gelu' && x.stage === 'scaled') return { ...x, stage: 'erf' };
+        throw new Unsupported(`${label}: an Erf other than GELU's, x·(1 + erf(x/√2))/2 (rnnkit has no erf activation)`);
+      case 'Clip':
+        return isTensor(x) ? clip(n, x, ins) : null;
       case 'Add':
       case 'Mul': {
+        const gelu = geluStep(n, op, x, b);
+        if (gelu !== null) return gelu;
         const [p, q] = b?.k === 'ln' || b?.k === 'tensor' ? [b, x] : [x, b];
         if (op === 'Mul' && p.k === 'ln' && q?.k === 'ln' && sameTensor(p.x, q.x)) {
           if (p.stage === 'centred' && q.stage === 'centred') return { k: 'ln', stage: 'square', x: p.x, eps: 0 };
@@ -2313,6 +2415,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         break;
       }
     }
+    for (const v of ins) if (v?.k === 'gelu') throw new Unsupported(`${label}: reads step '${v.stage}' of GELU's exact form in a way loadOnnx does not follow (read: Div by √2 or Mul by 1/√2, Erf, Add 1, then Mul by x and by 0.5, either order)`);
     for (const v of ins) if (v?.k === 'ln') throw new Unsupported(`${label}: reads step '${v.stage}' of a decomposed layer normalization in a way loadOnnx does not follow (read: ReduceMean, Sub, Pow 2 or Mul by itself, ReduceMean, Add ε, Sqrt, then Div, or Reciprocal and Mul, or TF's batch_normalization x · inv·γ + (β − mean · inv·γ))`);
     if (x.k === 'step1') throw new Unsupported(`${label}: on a [B, F] tensor given a time axis of 1 (only a Tile or Expand along it, Keras's RepeatVector, is read)`);
     if (x.k === 'unit' && ACT_OPS[op] !== undefined) {
@@ -2879,7 +2982,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   for (const f of fusions) {
     const at = order.get(f.at)!;
     for (const n of m.graph.nodes) {
-      if (n === f.at) continue;
+      if (n === f.at || f.pattern?.has(n)) continue;
       const read = n.inputs.find((i) => f.names.has(i));
       // Pass-throughs before the fold (Identity, Cast) lead to it; any other reader saw the Dense without it.
       if (read !== undefined && !(order.get(n)! < at && n.outputs.every((o) => f.names.has(o)))) problems.push(`${nodeLabel(n)} reads '${read}' before the ${f.what} of ${nodeLabel(f.at)} (loadOnnx folds that into one Dense layer)`);
@@ -3035,6 +3138,7 @@ function build(m: ModelData, where: string, o: Options, ir: IRNode[], outputs: R
         if (n.param?.cls === 'LeakyReLU') return new LeakyReLU({ alpha: n.param.value, name: n.name });
         if (n.param?.cls === 'ELU') return new ELU({ alpha: n.param.value, name: n.name });
         if (n.param?.cls === 'ThresholdedReLU') return new ThresholdedReLU({ theta: n.param.value, name: n.name });
+        if (n.param?.cls === 'ReLU') return new ReLU({ maxValue: n.param.value, name: n.name });
         return new Activation({ activation: n.activation as never, name: n.name });
       case 'masking':
         return new Masking({ maskValue: n.maskValue, name: n.name });
