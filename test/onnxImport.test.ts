@@ -670,8 +670,8 @@ describe('loadOnnx: rnnkit\'s own exports of activation layers', () => {
   });
 });
 
-describe('loadOnnx: GELU\'s exact form op by op, and Clip', () => {
-  it('rnnkit\'s exports of Dense(gelu), Dense(relu6), Dense(hardTanh) and a gelu Activation after a tanh come back as those layers, with the same predictions', async () => {
+describe('loadOnnx: GELU\'s exact form op by op, Clip, Shrink and Neg', () => {
+  it('rnnkit\'s exports of Dense(gelu), Dense(relu6), Dense(hardTanh), Dense(softShrink/hardShrink) and a gelu Activation after a tanh come back as those layers, log_sigmoid as what computes it, with the same predictions', async () => {
     const m = sequential({
       layers: [
         layers.dense({ units: 6, activation: 'gelu', inputShape: [null, 3] }),
@@ -679,16 +679,24 @@ describe('loadOnnx: GELU\'s exact form op by op, and Clip', () => {
         layers.dense({ units: 5, activation: 'tanh' }),
         layers.activation({ activation: 'gelu' }),
         layers.dense({ units: 4, activation: 'hardTanh' }),
+        layers.dense({ units: 4, activation: 'softShrink' }),
+        layers.dense({ units: 4, activation: 'hardShrink' }),
       ],
     });
     const rng = new Rng(34);
     m.setWeights(m.getWeights().map((w) => new Tensor(Float32Array.from(w.data, () => rng.uniformIn(-3, 3)), w.shape)));
     const back = await loadOnnx(await exportOnnx(m));
     const kept = back.layers.filter((l) => l.className !== 'InputLayer');
-    assert.deepEqual(kept.map((l) => `${l.className}:${String((l.getConfig() as { activation?: string }).activation)}`), ['Dense:gelu', 'Dense:relu6', 'Dense:tanh', 'Activation:gelu', 'Dense:hardTanh']);
+    assert.deepEqual(kept.map((l) => `${l.className}:${String((l.getConfig() as { activation?: string }).activation)}`), ['Dense:gelu', 'Dense:relu6', 'Dense:tanh', 'Activation:gelu', 'Dense:hardTanh', 'Dense:softShrink', 'Dense:hardShrink']);
     const x = tensor(Array.from({ length: 2 * 5 * 3 }, () => rng.uniformIn(-3, 3)), [2, 5, 3]);
     const d = maxDiff((back.predict(x) as Tensor).data, (m.predict(x) as Tensor).data);
     assert.ok(d <= TOL, `max |imported - original| = ${d}`);
+    // log_sigmoid as exported, −softplus(−x): a Neg is a scale by −1.
+    const ls = sequential({ layers: [layers.dense({ units: 4, activation: 'logSigmoid', inputShape: [3] })] });
+    const lsBack = await loadOnnx(await exportOnnx(ls));
+    const x2 = tensor(Array.from({ length: 4 * 3 }, () => rng.uniformIn(-6, 6)), [4, 3]);
+    const d2 = maxDiff((lsBack.predict(x2) as Tensor).data, (ls.predict(x2) as Tensor).data);
+    assert.ok(d2 <= TOL, `log_sigmoid: max |imported - original| = ${d2}`);
   });
 
   it('an Erf that is not GELU\'s, and Clip bounds no layer has, are refused by name', async () => {

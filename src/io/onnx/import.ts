@@ -425,6 +425,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     LeakyRelu: ['alpha'],
     ThresholdedRelu: ['alpha'],
     Gelu: ['approximate'],
+    Shrink: ['lambd', 'bias'],
     Mish: [],
     HardSwish: [],
     Exp: [],
@@ -477,6 +478,7 @@ const ACT_OPS: Readonly<Record<string, string>> = Object.freeze(
     LeakyRelu: 'leakyRelu',
     ThresholdedRelu: 'thresholdedRelu', // always a ThresholdedReLU layer (its param), never this name
     Gelu: 'gelu',
+    Shrink: 'softShrink',
     Mish: 'mish',
     HardSwish: 'hardSilu',
     Exp: 'exponential',
@@ -1810,6 +1812,13 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       if (form === 'tanh') name = 'geluNew';
       else if (form !== 'none') throw new Unsupported(`${nodeLabel(n)}: approximate '${form}'`);
     }
+    if (op === 'Shrink') {
+      // Keras 3's soft_shrink and hard_shrink at their threshold 0.5 (no layer takes another).
+      const [lambd, bias] = [attrFloat(n, 'lambd', 0.5), attrFloat(n, 'bias', 0)];
+      if (lambd === 0.5 && bias === 0.5) name = 'softShrink';
+      else if (lambd === 0.5 && bias === 0) name = 'hardShrink';
+      else throw new Unsupported(`${nodeLabel(n)}: Shrink with lambd ${lambd} and bias ${bias} (read: lambd 0.5 with bias 0.5, soft_shrink, or 0, hard_shrink)`);
+    }
     // One option each: its own layer (LeakyReLU, ELU, ThresholdedReLU) unless it is the activation function's value.
     let param: { cls: 'LeakyReLU' | 'ELU' | 'ThresholdedReLU'; value: number } | undefined;
     if (op === 'LeakyRelu' && attrFloat(n, 'alpha', 0.01) !== Math.fround(0.2)) param = { cls: 'LeakyReLU', value: attrFloat(n, 'alpha', 0.01) };
@@ -2300,6 +2309,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       case 'Neg':
         if (x.k === 'ln' && x.stage === 'ms') return { ...x, stage: 'shift', beta: null };
         if (x.k === 'ln' && x.stage === 'mean') return { ...x, stage: 'negmean' };
+        // −x: a scale by −1, exact (rnnkit's export of log_sigmoid, −softplus(−x)).
+        if (isTensor(x)) return affine(n, 'Mul', x, { dtype: 1, dims: [], data: Float32Array.of(-1) });
         break;
       case 'Softmax':
       case 'LogSoftmax':
