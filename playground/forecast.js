@@ -1,6 +1,7 @@
 // Forecaster page: Forecaster.fit on this thread (fit yields to the page about every 16 ms),
-// then evaluate() on the held-out part against the last-value and seasonal-naive baselines.
-import { Forecaster } from './rnnkit/index.js';
+// then evaluate() on the held-out part against the baselines the CLI prints: last value,
+// seasonal naive, Holt-Winters, ETS and SARIMA (or the Fourier ARIMA for daily dates).
+import { Forecaster, etsName, holtWintersName, parseTimeCells, sarimaName } from './rnnkit/index.js';
 import { $, chart, download, fmt, showEnv, showSummary, status, wireLoad } from './common.js';
 
 const st = $('#status');
@@ -38,7 +39,11 @@ function parseCsv(text) {
 function useTable(table, name, defaults = {}) {
   state.table = table;
   const numeric = table.header.filter((_, c) => table.rows.slice(0, 20).every((r) => r[c] !== undefined && r[c] !== '' && Number.isFinite(Number(r[c]))));
-  const dateLike = table.header.filter((_, c) => !numeric.includes(table.header[c]) && Number.isFinite(Date.parse(table.rows[0][c])));
+  // Time columns read as the CLI reads them (parseTimeCells: ISO, 31.12.1981 or 12/31/1981, YYYYMMDD).
+  const dateLike = table.header.filter((h, c) => {
+    const { kind, times } = parseTimeCells(table.rows.map((r) => r[c] ?? ''));
+    return kind !== 'number' && times.every(Number.isFinite);
+  });
   if (numeric.length === 0) throw new Error('no numeric column found');
   const opt = (v, t = v) => Object.assign(document.createElement('option'), { value: v, textContent: t });
   $('#time-col').replaceChildren(opt('', '(row number)'), ...dateLike.map((h) => opt(h)));
@@ -97,13 +102,9 @@ function series() {
   const cols = [target, ...feats].map((h) => header.indexOf(h));
   const data = rows.map((r) => cols.map((c) => Number(r[c]))).filter((r) => r.every(Number.isFinite));
   const tc = header.indexOf($('#time-col').value);
-  const times = tc < 0 ? null : rows.filter((r) => cols.every((c) => Number.isFinite(Number(r[c])))).map((r) => Date.parse(r[tc]));
+  const times = tc < 0 ? null : parseTimeCells(rows.filter((r) => cols.every((c) => Number.isFinite(Number(r[c])))).map((r) => r[tc] ?? '')).times;
   return { data, times, columns: [target, ...feats], target };
 }
-
-// The seasonal-naive baseline's period and the Holt-Winters reference's season (the built-in
-// series are monthly).
-const SEASON = 12;
 
 /** The rows' times when every one is a date (calendar covariates need them), else undefined. */
 function datedTimes(s) {
@@ -112,9 +113,10 @@ function datedTimes(s) {
 
 function showEvaluation(f) {
   const s = series();
-  const season = SEASON;
+  // The season fit detected (season 'auto', as the CLI): the seasonal baselines' period.
+  const season = f.season;
   const times = f.calendar ? datedTimes(s) : undefined;
-  const ev = f.evaluate(s.data, { season, ...(times ? { times } : {}) });
+  const ev = f.evaluate(s.data, { ...(season !== undefined ? { season } : {}), ...(times ? { times } : {}) });
   state.evaluation = ev;
   const H = ev.horizon;
   const start = ev.origins[0] + 1;
@@ -128,19 +130,30 @@ function showEvaluation(f) {
   for (let k = 0; k < ev.windows; k += H) for (let h = 0; h < H; h++) (fx.push(x(ev.origins[k] + 1 + h)), fy.push(ev.predictions[k * H + h]));
   drawForecast ??= chart($('#forecast'), {});
   drawForecast.options = { xLabel: s.times !== null ? 'time' : 'row', yLabel: s.target, xFormat: s.times !== null ? 'date' : 'number' };
+  const classical = [
+    ev.holtWinters && { name: `Holt-Winters (${holtWintersName(ev.holtWintersModel)})`, m: ev.holtWinters, p: ev.holtWintersPredictions },
+    ev.ets && { name: `ETS (${etsName(ev.etsModel)})`, m: ev.ets, p: ev.etsPredictions },
+    ev.sarima && { name: sarimaName(ev.sarimaModel), m: ev.sarima, p: ev.sarimaPredictions },
+  ].filter(Boolean);
+  // The best classical forecast drawn beside the model's, on the same origins.
+  const best = classical.reduce((a, b) => (a === null || b.m.mae < a.m.mae ? b : a), null);
+  const by = [];
+  if (best !== null) for (let k = 0; k < ev.windows; k += H) for (let h = 0; h < H; h++) by.push(best.p[k * H + h]);
   drawForecast([
     { name: 'history', x: hist.map(x), y: hist.map(y), color: '#555' },
     { name: 'actual (held out)', x: act.map(x), y: act.map(y), color: '#1f77b4' },
+    ...(best !== null ? [{ name: best.name, x: fx, y: by, color: '#2ca02c', dashed: true }] : []),
     { name: 'forecast', x: fx, y: fy, color: '#d62728', dashed: true },
   ]);
   const rows = [['model', ev.model], ['last value', ev.lastValue]];
   if (ev.seasonalNaive !== undefined) rows.push([`seasonal naive (${season})`, ev.seasonalNaive]);
-  const best = Math.min(...rows.map(([, m]) => m.mae));
+  for (const c of classical) rows.push([c.name, c.m]);
+  const lowest = Math.min(...rows.map(([, m]) => m.mae));
   const tbody = $('#errors tbody');
   tbody.replaceChildren(
     ...rows.map(([n, m]) => {
       const tr = document.createElement('tr');
-      if (m.mae === best) tr.className = 'best';
+      if (m.mae === lowest) tr.className = 'best';
       for (const v of [n, fmt(m.mae, 3), fmt(m.rmse, 3), fmt(m.mape, 2)]) tr.append(Object.assign(document.createElement('td'), { textContent: v }));
       return tr;
     }),
@@ -164,7 +177,7 @@ $('#train').addEventListener('click', async () => {
     const lookback = Math.max(1, Math.round(Number($('#lookback').value)) || 24);
     const horizon = Math.max(1, Math.round(Number($('#horizon').value)) || 12);
     const epochs = Math.max(1, Math.round(Number($('#epochs').value)) || 30);
-    const f = new Forecaster({ lookback, horizon, target: 0, features: s.columns.map((_, i) => i), columns: s.columns, cell: $('#cell').value, units: Math.max(2, Number($('#units').value) || 32), windowRelative: true, season: SEASON, seed: 1 });
+    const f = new Forecaster({ lookback, horizon, target: 0, features: s.columns.map((_, i) => i), columns: s.columns, cell: $('#cell').value, units: Math.max(2, Number($('#units').value) || 32), windowRelative: true, seed: 1 });
     if (s.times !== null) f.info = { time: { column: $('#time-col').value } };
     state.loss = [];
     state.valLoss = [];

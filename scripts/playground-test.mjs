@@ -261,7 +261,9 @@ const allProblems = [];
     const s = await p.evaluate(`({ curves: document.querySelectorAll('#curves svg path, #curves svg polyline').length, forecast: document.querySelector('#forecast svg')?.textContent ?? '', rows: [...document.querySelectorAll('#errors tbody tr')].map((r) => [...r.cells].map((c) => c.textContent)), mae: playground.evaluation?.model.mae })`);
     check(s.curves >= 2, `training curves drawn (${s.curves} lines)`);
     check(/forecast/.test(s.forecast) && /actual/.test(s.forecast), 'the forecast is drawn over the held-out part');
-    check(s.rows.length === 3 && s.rows[0][0] === 'model' && Number.isFinite(Number(s.rows[0][1])), `MAE shown: ${s.rows.map((r) => `${r[0]} ${r[1]}`).join('; ')}`);
+    check(s.rows.length === 6 && s.rows[0][0] === 'model' && Number.isFinite(Number(s.rows[0][1])) && /^Holt-Winters/.test(s.rows[3][0]) && /^ETS/.test(s.rows[4][0]) && /^SARIMA/.test(s.rows[5][0]), `MAE shown beside the CLI's baselines: ${s.rows.map((r) => `${r[0]} ${r[1]}`).join('; ')}`);
+    check(/seasonal naive \(12\)/.test(s.rows[2][0]), 'the season (12) detected from the monthly data');
+    check(/ETS|SARIMA|Holt-Winters/.test(s.forecast), 'the best classical forecast is drawn');
   }
   // Download → Forecaster.load in Node: the same test-part forecasts.
   for (const f of ['model.json', 'weights.bin']) rmSync(join(downloads, f), { force: true });
@@ -277,7 +279,9 @@ const allProblems = [];
     const co2 = lines.map((l) => [Number(l.split(',')[1])]);
     const times = lines.map((l) => Date.parse(l.split(',')[0]));
     check(f.calendar !== null, `the page trains with calendar covariates from the Date column (${JSON.stringify(f.calendar?.terms ?? null)})`);
-    const nodeEv = f.evaluate(co2, { season: 12, ...(f.calendar ? { times } : {}) });
+    const nodeEv = f.evaluate(co2, { season: f.season, ...(f.calendar ? { times } : {}) });
+    const pageRows = await p.evaluate(`[...document.querySelectorAll('#errors tbody tr')].map((r) => Number(r.cells[1].textContent))`);
+    check([nodeEv.holtWinters, nodeEv.ets, nodeEv.sarima].every((m, i) => m !== undefined && Math.abs(m.mae - pageRows[3 + i]) <= 0.0006), `the page's classical baselines are Node's (${[nodeEv.holtWinters, nodeEv.ets, nodeEv.sarima].map((m) => m?.mae.toFixed(3)).join(', ')})`);
     const pageMae = await p.evaluate('playground.evaluation.model.mae');
     check(Math.abs(nodeEv.model.mae - pageMae) <= 1e-6 * Math.max(1, pageMae), `Forecaster.load in Node gives the page's test MAE (${nodeEv.model.mae.toFixed(6)} vs ${pageMae.toFixed(6)})`);
   }

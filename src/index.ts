@@ -300,6 +300,13 @@ export {
   type SeasonDetection,
   type SeasonCandidate,
   type DetectSeasonOptions,
+  parseTime,
+  parseTimeCell,
+  parseTimeCells,
+  timeCellsKind,
+  compactDate,
+  timeGaps,
+  type TimeCellsKind,
 } from './timeseries/index.js';
 export {
   Seq2Seq,

@@ -9,7 +9,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compactDate, numericSeries, parseTime, readTable, timeColumn, timeGaps } from '../src/cli/csv.js';
+import { numericSeries, readTable, timeColumn } from '../src/cli/csv.js';
+import { compactDate, parseTime, parseTimeCells, timeGaps } from '../src/index.js';
 import { assertUserError, rnnkit, rnnkitWithEnv } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvtime-'));
@@ -140,6 +141,8 @@ test('timeColumn: numeric dates day first (dots, or a day over 12) or month firs
     return `${p(d.getUTCDate())}.${p(d.getUTCMonth() + 1)}.${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:00`;
   });
   assert.deepEqual(await times('jena.csv', jena), jena.map((_, i) => Date.UTC(2009, 0, 1, 0, 10) + i * HOUR));
+  // The same reading from the library, as the playground page uses it.
+  assert.deepEqual(parseTimeCells(jena.map((c) => ` ${c} `)), { kind: 'dayFirst', times: jena.map((_, i) => Date.UTC(2009, 0, 1, 0, 10) + i * HOUR) });
   const DAY = 24 * HOUR;
   const days = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(1981, 0, 1) + i * DAY));
   const dmy = days.map((d) => `${d.getUTCDate()}/${d.getUTCMonth() + 1}/${d.getUTCFullYear()}`);
