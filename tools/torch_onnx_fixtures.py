@@ -118,17 +118,10 @@ class Mlp(nn.Module):
         return torch.softmax(self.d(y), dim=-1)
 
 
-class GeluClip(nn.Module):
-    """GELU (before opset 20 its exact form is Div, Erf, Add, Mul, Mul), ReLU6, Hardtanh and a
-    Hardtanh(0, 1.5) (Clip ops, with attributes before opset 11): after Linear layers, after a
-    scale, and GELU after a tanh (no Linear to fold into)."""
-
-    def __init__(self):
-        super().__init__()
-        self.a = nn.Linear(I, 6)
-        self.b = nn.Linear(6, 5)
-        self.c = nn.Linear(5, 4)
-        self.d = nn.Linear(4, C)
+class GeluClip(Mlp):
+    """Mlp's layers with GELU (before opset 20 its exact form is Div, Erf, Add, Mul, Mul), ReLU6,
+    Hardtanh and a Hardtanh(0, 1.5) (Clip ops, with attributes before opset 11): after Linear
+    layers, after a scale, and GELU after a tanh (no Linear to fold into)."""
 
     def forward(self, x):
         y = nn.functional.gelu(self.a(x))
