@@ -2195,7 +2195,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const half = other.ref.node;
     const halfName = n.inputs[a === other ? 0 : 1]!;
     if (half.kind === 'affine' && half.x === g.x.ref && half.shift === null && half.stats === undefined && half.scale !== null && half.scale.every((v) => v === 0.5) && other.perm.join() === g.x.perm.join() && uses.get(halfName) === 1) {
-      ir.splice(ir.indexOf(half), 1);
+      const k = ir.indexOf(half);
+      if (k < 0) return null;
+      ir.splice(k, 1);
       return geluNode(n, { ...g, readers: [...g.readers, ...m.graph.nodes.filter((k) => k.outputs.includes(halfName))] });
     }
     return null;
@@ -2229,7 +2231,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       return c;
     };
     const [lo, hi] = [bound(1, 'min'), bound(2, 'max')];
-    const f = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : Math.fround(v));
+    // ±FLT_MAX (the attributes' defaults) and infinities are no bound.
+    const f = (v: number | null): number | null => (v === null || !(Math.abs(v) < 3.4028234663852886e38) ? null : Math.fround(v));
     // No lower bound on a ReLU's output (PyTorch's relu6 before opset 11: Relu, then Clip max 6): the bound 0 holds already.
     const node0 = x.ref.node;
     const nonNegative = (node0.kind === 'act' && node0.activation === 'relu' && node0.param === undefined) || ((node0.kind === 'dense' || node0.kind === 'layer') && node0.activation === 'relu');
@@ -2238,7 +2241,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     let param: { cls: 'ReLU'; value: number } | undefined;
     if (a === 0 && z === 6) name = 'relu6';
     else if (a === -1 && z === 1) name = 'hardTanh';
-    else if (a === 0 && (z === null || hi === Infinity)) name = 'relu';
+    else if (a === 0 && z === null) name = 'relu';
     else if (a === 0 && z !== null && z > 0) param = { cls: 'ReLU', value: z };
     else throw new Unsupported(`${nodeLabel(n)}: Clip to [${lo ?? '−∞'}, ${hi ?? '∞'}] (read: [0, 6] relu6, [−1, 1] hardTanh, [0, v] a ReLU with maxValue v)`);
     const node = x.ref.node;
