@@ -159,7 +159,9 @@ function showEvaluation(f) {
     }),
   );
   $('#errors').hidden = false;
-  return ev;
+  // The best baseline of the table for the status line (last value included).
+  const [baseName, baseMetrics] = rows.slice(1).reduce((a, b) => (b[1].mae < a[1].mae ? b : a));
+  return { ev, baseline: `${baseName} ${fmt(baseMetrics.mae, 3)}` };
 }
 
 function ready(f) {
@@ -208,8 +210,8 @@ $('#train').addEventListener('click', async () => {
       },
     });
     ready(f);
-    const ev = showEvaluation(f);
-    status(st, `${state.stop ? 'Stopped' : 'Done'} after ${state.loss.length} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s; test MAE ${fmt(ev.model.mae, 3)} (last value ${fmt(ev.lastValue.mae, 3)}).`);
+    const { ev, baseline } = showEvaluation(f);
+    status(st, `${state.stop ? 'Stopped' : 'Done'} after ${state.loss.length} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s; test MAE ${fmt(ev.model.mae, 3)} (best baseline: ${baseline}).`);
   } catch (e) {
     status(st, `Training failed: ${e.message}`, true);
   } finally {
