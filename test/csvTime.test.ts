@@ -43,6 +43,9 @@ test('rnnkit timeseries: a newest-first file and unsorted or repeated times are 
   const warnings = gap.stderr.split('\n').filter((l) => l.startsWith('warning:'));
   assert.equal(warnings.length, 1, gap.stderr);
   assert.match(warnings[0]!, /column 'date' has 1 gap in time \(the first before line 22, 3 steps after the previous row\)/);
+  // Two-digit years across 1949/1950 ('Jan-49' is read as 2049): the refusal says why.
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  assertUserError(train(csv('yy.csv', 40, (i) => `${mon[i % 12]}-${String(49 + Math.floor(i / 12)).slice(-2)}`)), 1, /line 14 is earlier than line 13 \("Dec-49" was read as 2049 and "Jan-50" as 1950: a two-digit year 00–49 is read as 20xx, 50–99 as 19xx; write four-digit years\)/);
   const even = train(csv('even.csv', 40));
   assert.equal(even.code, 0, even.stderr);
   assert.doesNotMatch(even.stderr, /warning/);
