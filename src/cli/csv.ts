@@ -175,7 +175,7 @@ function checkTimeOrder(table: Table, name: string, times: readonly number[]): v
     const what = times[r] === times[r - 1] ? 'has the same time as' : 'is earlier than';
     // 'Jan-49' then 'Jan-50': JavaScript's dates read a two-digit year 00–49 as 20xx and 50–99 as 19xx.
     const [a, b] = [table.rows[r - 1]![i] ?? '', table.rows[r]![i] ?? ''].map((c) => c.trim());
-    const twoDigit = /(^|[^\d])\d{2}$/.test(a) && /(^|[^\d])\d{2}$/.test(b) && new Date(times[r - 1]!).getUTCFullYear() >= 2000 && new Date(times[r]!).getUTCFullYear() < 2000;
+    const twoDigit = [a, b].every((c) => /(^|[^\d])\d{2}$/.test(c) && !/\d{3}/.test(c)) && new Date(times[r - 1]!).getUTCFullYear() >= 2000 && new Date(times[r]!).getUTCFullYear() < 2000;
     const hint = twoDigit ? ` (${JSON.stringify(a)} was read as ${new Date(times[r - 1]!).getUTCFullYear()} and ${JSON.stringify(b)} as ${new Date(times[r]!).getUTCFullYear()}: a two-digit year 00–49 is read as 20xx, 50–99 as 19xx; write four-digit years)` : '; sort the rows by time, oldest first';
     throw new CliError(`${where}: line ${table.lines[r]} ${what} line ${table.lines[r - 1]}${hint}`);
   }
