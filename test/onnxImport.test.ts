@@ -17,6 +17,7 @@ import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
 import { encodeModel, DType } from '../src/io/onnx/proto.js';
 import { exportOnnx, input, layers, loadModel, loadOnnx, model, sequential, ModelFormatError, OnnxImportError, Tensor, tensor, type Model, type SymbolicTensor } from '../src/index.js';
+import { maxDiff } from './helpers/onnx.js';
 
 const TOL = 1e-5;
 const DIR = new URL('./fixtures/onnx/', import.meta.url).pathname;
@@ -60,13 +61,6 @@ const outputsOf = (m: Model, x: Tensor | Tensor[]): Tensor[] => {
   const y = m.predict(x) as unknown as Tensor | Tensor[];
   return Array.isArray(y) ? y : [y];
 };
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst;
-}
 
 describe('loadOnnx: PyTorch exports give PyTorch’s outputs', () => {
   it('has the fixtures', () => assert.ok(fixtures.length >= 15, `${fixtures.length} fixtures`));
@@ -710,13 +704,15 @@ describe('loadOnnx: GELU\'s exact form op by op, Clip, Shrink and Neg', () => {
         graphName: 'g',
         docString: '',
         nodes: nodes.map((n, i) => ({ ...n, outputs: [i === nodes.length - 1 ? 'y' : `t${i}`], attrs: [] })),
-        initializers: extra.map((e) => ({ name: e.name, dtype: DType.float, dims: [], raw: new Uint8Array(Float32Array.from(e.data).buffer) })),
+        initializers: extra.map((e) => ({ name: e.name, dtype: DType.float, dims: e.data.length === 1 ? [] : [e.data.length], raw: new Uint8Array(Float32Array.from(e.data).buffer) })),
         inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', F] }],
         outputs: [{ name: 'y', dtype: DType.float, dims: ['batch', F] }],
       });
     await assert.rejects(loadOnnx(graph([{ op: 'Erf', inputs: ['x'], name: 'erf' }])), /Erf 'erf': an Erf other than GELU's/);
     await assert.rejects(loadOnnx(graph([{ op: 'Clip', inputs: ['x', 'lo', 'hi'], name: 'clip' }], [{ name: 'lo', data: [-2] }, { name: 'hi', data: [2] }])), /Clip 'clip': Clip to \[-2, 2\]/);
     await assert.rejects(loadOnnx(graph([{ op: 'Div', inputs: ['x', 'r2'], name: 'div' }, { op: 'Erf', inputs: ['t0'], name: 'erf' }, { op: 'Relu', inputs: ['t1'], name: 'relu' }], [{ name: 'r2', data: [Math.SQRT2] }])), /Relu 'relu': reads step 'erf' of GELU's exact form/);
+    // A Div by a constant that is not per feature is refused as a Div.
+    await assert.rejects(loadOnnx(graph([{ op: 'Div', inputs: ['x', 'c3'], name: 'div' }], [{ name: 'c3', data: [1, 2, 3] }])), /Div 'div': Div of a model tensor and a constant of shape/);
   });
 });
 

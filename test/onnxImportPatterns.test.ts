@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
-import { agreesWithOnnxruntime, refusedOnnx } from './helpers/onnx.js';
+import { agreesWithOnnxruntime, maxDiff, refusedOnnx } from './helpers/onnx.js';
 import { encodeModel, DType, type ModelDef, type NodeDef, type TensorDef } from '../src/io/onnx/proto.js';
 import { exportOnnx, layers, loadOnnx, ModelFormatError, sequential, Tensor, tensor, type Model } from '../src/index.js';
 
@@ -34,16 +34,6 @@ function graph(nodes: NodeDef[], initializers: TensorDef[], inputDims: (number |
 const agrees = (m: Model, bytes: Uint8Array, shapes: number[][], sessionOptions: ort.InferenceSession.SessionOptions = {}, tm = false): Promise<number> =>
   agreesWithOnnxruntime(m, bytes, shapes, rng, { layout: tm ? 'tbf' : 'btf', sessionOptions });
 const refused = refusedOnnx;
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst;
-}
-
-
-
 
 describe('loadOnnx: external data', () => {
   // x [B, 3] · W [3, 2] + b: W and b in 'weights.bin' (b after 16 bytes of something else).

@@ -104,6 +104,31 @@ describe('wasm gemm', () => {
     assert.equal(cases, 160);
   });
 
+  it('a row alone (the single-row tiles and their vector + scalar tail) gives the bits that row gets inside a 4-row tile', { skip }, () => {
+    // Streams and batch-1 sampling run one row; predict runs 4-row tiles. Each column must be
+    // summed in the same order with the same kind of madd, or a stream drifts from predict.
+    const rng = new Rng(12);
+    for (const N of [5, 6, 7, 13, 29, 30, 31]) {
+      for (const accumulate of [false, true]) {
+        const K = 37;
+        const A = residentAlloc(4 * K);
+        const B = residentAlloc(K * N);
+        A.set(rand(4 * K, rng));
+        B.set(rand(K * N, rng));
+        const C0 = rand(4 * N, rng);
+        const tile = residentAlloc(4 * N);
+        tile.set(C0);
+        gemmWasm(false, false, 4, N, K, A, 0, K, B, 0, N, tile, 0, N, accumulate);
+        for (let r = 0; r < 4; r++) {
+          const row = residentAlloc(N);
+          row.set(C0.subarray(r * N, (r + 1) * N));
+          gemmWasm(false, false, 1, N, K, A.subarray(r * K, (r + 1) * K), 0, K, B, 0, N, row, 0, N, accumulate);
+          for (let j = 0; j < N; j++) assert.ok(Object.is(row[j], tile[r * N + j]), `N ${N} acc ${accumulate} row ${r} column ${j}: ${row[j]} alone vs ${tile[r * N + j]} in the tile`);
+        }
+      }
+    }
+  });
+
   it("each kernel set multiplies with its own GEMM: 'wasm' kernels with WebAssembly's, 'ts' kernels with TypeScript's, whatever the current backend", { skip }, () => {
     // denseBackward with a linear activation: dKernel = xᵀ · dOut, one product over 300 rows
     const x = Float32Array.from({ length: 300 * 8 }, (_, i) => Math.sin(i) * 1e-3 + 1);

@@ -4,6 +4,14 @@ import * as ort from 'onnxruntime-node';
 import type { Rng } from '../../src/core/rng.js';
 import { loadOnnx, OnnxImportError, tensor, type Model, type Tensor } from '../../src/index.js';
 
+/** The largest |a[i] − b[i]| (the lengths must agree). */
+export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
 /** How the ONNX graph's input is laid out, given rnnkit's [B, T, F]: as it is, time-major, or channels first. */
 export type OnnxLayout = 'btf' | 'tbf' | 'bft';
 

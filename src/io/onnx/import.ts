@@ -1751,7 +1751,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const F = t.ref.shape[rank - 1];
     const lastIsFeatures = t.perm[rank - 1] === rank - 1 && rank >= 2;
     if (!lastIsFeatures || typeof F !== 'number' || c.dtype !== 1 || c.dims.length > rank || c.dims.some((d, k) => d !== 1 && k !== c.dims.length - 1) || (c.data.length !== F && c.data.length !== 1)) {
-      throw new Unsupported(`${nodeLabel(n)}: ${op} of a model tensor and a constant of shape [${c.dims.join(', ')}] (only a MatMul's bias, or a per-feature scale and shift, are read)`);
+      throw new Unsupported(`${nodeLabel(n)}: ${n.opType} of a model tensor and a constant of shape [${c.dims.join(', ')}] (only a MatMul's bias, or a per-feature scale and shift, are read)`);
     }
     const v = c.data.length === F ? Float32Array.from(c.data) : new Float32Array(F).fill(c.data[0]!);
     const prev = t.ref.node;
