@@ -36,5 +36,10 @@ test('decodeText: bytes that are not UTF-8 are read as Windows-1252, with one wa
 });
 
 test('decodeText: NUL bytes outside UTF-16 are a binary file, refused', () => {
-  assert.throws(() => decodeText(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]), 'x.png'), /x\.png is not text \(it contains NUL bytes\)/);
+  assert.throws(() => decodeText(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2]), 'x.png'), /x\.png is not text \(it contains NUL bytes\)$/);
+  // UTF-16 without its BOM is named as such.
+  assert.throws(() => decodeText(Uint8Array.from(Buffer.from('label,text\nham,hello\n', 'utf16le')), 'u.csv'), /u\.csv is not text \(it contains NUL bytes\); it looks like UTF-16 without a byte-order mark — save it as UTF-8/);
+  const be = Buffer.from('label,text\n', 'utf16le');
+  be.swap16();
+  assert.throws(() => decodeText(Uint8Array.from(be), 'b.csv'), /looks like UTF-16 big-endian without a byte-order mark/);
 });

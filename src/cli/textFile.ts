@@ -16,7 +16,15 @@ import { CliError } from './args.js';
 export function decodeText(bytes: Uint8Array, name: string, warn: (message: string) => void = (m) => process.stderr.write(m)): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  if (bytes.includes(0)) throw new CliError(`${name} is not text (it contains NUL bytes)`);
+  if (bytes.includes(0)) {
+    // ASCII text in UTF-16 has a NUL in every other byte: say so rather than "binary".
+    const n = Math.min(bytes.length, 4096) & ~1;
+    let even = 0;
+    let odd = 0;
+    for (let i = 0; i < n; i += 2) (bytes[i] === 0 && even++, bytes[i + 1] === 0 && odd++);
+    const utf16 = n >= 4 && Math.max(even, odd) >= 0.4 * (n / 2) && Math.min(even, odd) <= 0.05 * (n / 2);
+    throw new CliError(`${name} is not text (it contains NUL bytes)${utf16 ? `; it looks like UTF-16${odd > even ? '' : ' big-endian'} without a byte-order mark — save it as UTF-8` : ''}`);
+  }
   const bad = firstNonUtf8Line(bytes);
   if (bad === null) {
     const text = new TextDecoder('utf-8').decode(bytes);
