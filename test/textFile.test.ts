@@ -29,6 +29,10 @@ test('decodeText: bytes that are not UTF-8 are read as Windows-1252, with one wa
   assert.equal(got, 'v1,v2\nham,fine\nspam,café £5 €\n');
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /^warning: spam\.csv is not UTF-8 \(line 3 holds the byte 0xE9\); read as Windows-1252/);
+  // A line with a valid é (C3 A9) before the stray byte names the stray one.
+  const named: string[] = [];
+  decodeText(bytes('ok\n', 'café ', [0xb5], '\n'), 'mixed.txt', (m) => void named.push(m));
+  assert.match(named[0]!, /line 2 holds the byte 0xB5/);
   // A UTF-8 sequence cut short at the end of the file is not UTF-8 either.
   assert.equal(decodeText(bytes('ok\n', [0xc3]), 'g', () => {}), 'ok\nÃ');
   // Windows's curly quotes and dash (0x93, 0x94, 0x96), which a Latin-1 reading makes control characters.

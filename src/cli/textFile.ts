@@ -72,13 +72,24 @@ function firstNonUtf8Line(bytes: Uint8Array): { line: number; byte: number } | n
       // stream: a character split by the chunk's end is held for the next call, not an error.
       decoder.decode(chunk, { stream: end < bytes.length });
     } catch {
-      const byte = chunk.find((b) => b >= 0x80) ?? chunk[0]!;
-      return { line, byte };
+      return { line, byte: firstBadByte(chunk) };
     }
     line++;
     start = end + 1;
   }
   return null;
+}
+
+/** The byte that starts the first sequence of `line` that is not UTF-8 (lead bytes and continuations only: enough to name it). */
+function firstBadByte(line: Uint8Array): number {
+  for (let i = 0; i < line.length; ) {
+    const b = line[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (len === 0) return b;
+    for (let k = 1; k < len; k++) if (i + k >= line.length || (line[i + k]! & 0xc0) !== 0x80) return b;
+    i += len;
+  }
+  return line[0] ?? 0;
 }
 
 /** Read a text file (`what` names it in errors: 'corpus', 'pairs file'), refusing missing, empty and binary files; decoded by decodeText. */
