@@ -129,6 +129,7 @@ export {
   model,
   type ModelArgs,
   type ModelData,
+  type TextData,
   type CompileArgs,
   type FitArgs,
   type EvaluateArgs,
@@ -180,6 +181,7 @@ export {
   type StandardizeMode,
   type SplitMode,
   type VectorizerOutputMode,
+  type LowercaseMode,
 } from './text/index.js';
 export {
   windows,

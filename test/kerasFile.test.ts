@@ -160,7 +160,7 @@ describe('Keras 3 .keras files', () => {
   it('names missing and unknown members', async () => {
     await refuses(rezip(SEQ, (m) => delete m['metadata.json']), /the zip has no metadata\.json/);
     await refuses(rezip(SEQ, (m) => delete m['model.weights.h5']), /the zip has no model\.weights\.h5/);
-    await refuses(rezip(SEQ, (m) => (m['assets/vocabulary.txt'] = new TextEncoder().encode('a\nb'))), /member "assets\/vocabulary\.txt" is assets/);
+    await refuses(rezip(SEQ, (m) => (m['assets/vocabulary.txt'] = new TextEncoder().encode('a\nb'))), /member "assets\/vocabulary\.txt" is an asset rnnkit does not read \(it reads the vocabulary\.txt of TextVectorization layers, and the model has none\)/);
     await refuses(rezip(SEQ, (m) => (m['notes.txt'] = new Uint8Array(3))), /member "notes\.txt" is a member a Keras 3 model file does not have/);
   });
 

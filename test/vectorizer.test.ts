@@ -130,3 +130,18 @@ test('errors name the option and the problem', () => {
   assert.throws(() => new TextVectorizer().adapt(['a', 3 as never]), /text 1 is number/);
   assert.throws(() => new TextVectorizer().adapt('abc' as never), /expected a list of texts/);
 });
+
+test("lowercase 'ascii' lowers as TensorFlow's tf.strings.lower (ASCII letters only); 'unicode' is the default; saved with the config", () => {
+  const ascii = new TextVectorizer({ lowercase: 'ascii', vocabulary: ['café', 'école'] });
+  const unicode = new TextVectorizer({ vocabulary: ['café', 'école'] });
+  assert.deepEqual(ascii.tokenize('CAFÉ École Ärger'), ['cafÉ', 'École', 'Ärger']);
+  assert.deepEqual(unicode.tokenize('CAFÉ École Ärger'), ['café', 'école', 'ärger']);
+  assert.deepEqual(Array.from(ascii.apply(['Café ÉCOLE']).data), [2, 1]);
+  assert.deepEqual(Array.from(unicode.apply(['Café ÉCOLE']).data), [2, 3]);
+  const again = TextVectorizer.fromConfig(ascii.getConfig());
+  assert.equal(again.lowercase, 'ascii');
+  // A config saved before the option existed reads as before.
+  const { lowercase: _, ...old } = unicode.getConfig();
+  assert.equal(TextVectorizer.fromConfig(old).lowercase, 'unicode');
+  assert.throws(() => new TextVectorizer({ lowercase: 'turkish' as never }), /lowercase must be 'unicode' or 'ascii', got "turkish"/);
+});

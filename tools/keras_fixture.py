@@ -138,19 +138,23 @@ def softmax(z):
     return e / e.sum(-1, keepdims=True)
 
 
-def write_keras(path, config, groups, compression=None):
-    """groups: [(h5 path of a saveable, its name, [arrays])] as saving_lib writes them."""
+def write_keras(path, config, groups, compression=None, assets=()):
+    """groups: [(h5 path of a saveable, its name, [arrays] or {key: array})] as saving_lib writes
+    them (a list: datasets "0", "1", ...; a dict: by key, as IndexLookup's 'idf_weights');
+    assets: [(member name under assets/, text)], written after model.weights.h5 as
+    saving_lib zips its assets directory."""
     h5 = io.BytesIO()
     with h5py.File(h5, 'w') as f:
         for p, name, arrays in groups:
             g = f.create_group('vars') if p == '' else f.create_group(p).create_group('vars') if p not in f else f[p].create_group('vars')
             g.attrs['name'] = name
-            for i, a in enumerate(arrays):
-                g.create_dataset(str(i), data=a, **(compression or {}))
+            items = arrays.items() if isinstance(arrays, dict) else ((str(i), a) for i, a in enumerate(arrays))
+            for key, a in items:
+                g.create_dataset(key, data=a, **(compression or {}))
     meta = {'keras_version': KERAS_VERSION, 'date_saved': '2026-12-04@16:00:00'}
     with zipfile.ZipFile(path, 'w') as z:
         # A fixed date in the zip headers, so that running this again changes no fixture.
-        for name, data in [('metadata.json', json.dumps(meta)), ('config.json', json.dumps(config)), ('model.weights.h5', h5.getvalue())]:
+        for name, data in [('metadata.json', json.dumps(meta)), ('config.json', json.dumps(config)), ('model.weights.h5', h5.getvalue())] + [('assets/' + n, t.encode('utf-8')) for n, t in assets]:
             z.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 4, 16, 0, 0)), data)
 
 

@@ -38,8 +38,9 @@ const PREDICT_HELP = `Usage: rnnkit model predict MODEL --input FILE.json [optio
 
 Run MODEL on the samples in FILE.json and print its outputs as JSON. The input is a nested
 array of numbers whose first axis is the batch ([samples, steps, features], or [samples,
-steps] of token ids for an Embedding), or, for a model of several inputs, an object with one
-such array per input name (\`rnnkit model summary\` lists them). One output prints as a
+steps] of token ids for an Embedding), a list of texts for a model that takes texts (a Keras
+TextVectorization at its front; \`rnnkit model summary\` names it), or, for a model of several
+inputs, an object with one such array per input name (\`rnnkit model summary\` lists them). One output prints as a
 nested array, several as an object keyed by output name. ${SOURCES}
 
 Options:
@@ -150,8 +151,11 @@ async function predict(source: string, values: Record<string, unknown>, command:
       if (!(n in o)) throw new CliError(`${command}: --input ${file} has no array for input '${n}' (inputs: ${names.join(', ')})`);
       arrays.push(o[n]);
     }
-  } else throw new CliError(`${command}: --input ${file} must hold a nested array of numbers, or an object of them by input name`);
+  } else throw new CliError(`${command}: --input ${file} must hold a nested array of numbers (or a list of texts for a text input), or an object of them by input name`);
   const xs = arrays.map((a, i) => {
+    // Texts for a text input (a Keras TextVectorization in the file) go to predict as they are.
+    const first = Array.isArray(a) ? (Array.isArray(a[0]) ? a[0][0] : a[0]) : undefined;
+    if (typeof first === 'string') return a as string[];
     try {
       return tensor(a as never);
     } catch (e) {

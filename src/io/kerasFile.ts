@@ -30,13 +30,16 @@ import { MultiHeadAttention } from '../layers/multiHeadAttention.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { Model } from '../models/model.js';
-import { modelFromKeras } from '../models/loading.js';
+import { kerasModelParts } from '../models/loading.js';
+import { textLayers, vocabularyLines, type KerasTextLayer, type VocabularySource } from './kerasText.js';
 import type { KerasModelJSON } from './config.js';
 import { countValues, datasetsUnder, openH5, reading, weightReader, type H5Dataset } from './hdf5Read.js';
 
 const CONFIG = 'config.json';
 const METADATA = 'metadata.json';
 const WEIGHTS = 'model.weights.h5';
+/** saving_lib's _ASSETS_DIRNAME: what layers save beside their variables (a vocabulary). */
+const ASSETS = 'assets/';
 /** The most bytes config.json or metadata.json may have. */
 const MAX_JSON_BYTES = 256 * 2 ** 20;
 
@@ -244,8 +247,9 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
     byName.set(e.name, e);
     // Directory entries carry nothing; any other member rnnkit would not read is refused.
     if (e.name.endsWith('/') && e.size === 0) continue;
-    if (e.name !== CONFIG && e.name !== METADATA && e.name !== WEIGHTS) {
-      const why = e.name.startsWith('assets/') ? "assets (of layers rnnkit does not have, such as TextVectorization's vocabulary)" : e.name === 'model.weights.npz' ? 'weights in the npz format (rnnkit reads model.weights.h5)' : 'a member a Keras 3 model file does not have';
+    // Assets are checked against the layers that own them once config.json is read (textAssets).
+    if (e.name !== CONFIG && e.name !== METADATA && e.name !== WEIGHTS && !e.name.startsWith(ASSETS)) {
+      const why = e.name === 'model.weights.npz' ? 'weights in the npz format (rnnkit reads model.weights.h5)' : 'a member a Keras 3 model file does not have';
       throw new ModelFormatError(`${where}: member ${JSON.stringify(e.name)} is ${why}; a .keras file rnnkit reads holds ${CONFIG}, ${METADATA} and ${WEIGHTS}`);
     }
     total += e.size;
@@ -270,13 +274,71 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   const datasets = keras2 ? keras2Paths(found, h5where) : found;
   const values = countValues(datasets, h5bytes.byteLength, h5where, o.maxBytes);
 
+  const assets = new Map<string, Uint8Array>();
+  for (const e of entries) {
+    if (!e.name.startsWith(ASSETS) || e.name.endsWith('/')) continue;
+    assets.set(keras2 ? e.name.replace(/\\/g, '/').replace(/^assets\/_layer_checkpoint_dependencies\//, 'assets/layers/') : e.name, await zipMember(data, e, where));
+  }
+  const vocabularies = textAssets(config as unknown as KerasModelJSON, assets, datasets, where, h5where);
+
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
-  const model = withWeightBudget(8 * values + 2 ** 26, () => modelFromKeras(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`));
-  const tensors = keras3WeightTensors(model, config as unknown as KerasModelJSON, datasets, h5where, o.checkFinite, where);
+  const { model, topology } = withWeightBudget(8 * values + 2 ** 26, () => kerasModelParts(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`, vocabularies));
+  const tensors = keras3WeightTensors(model, topology, datasets, h5where, o.checkFinite, where);
   const set = (): void => model.setWeights(tensors);
   if (o.checkFinite) set();
   else withNonFiniteWeights(set);
   return model;
+}
+
+/**
+ * The state of the TextVectorization layers (io/kerasText.ts) a .keras file holds beside
+ * its config: each adapted layer's `assets/<path>/vocabulary.txt`, and a 'tf_idf' layer's
+ * `<path>/vars/idf_weights` in the weights file. Keras writes them once for the layer and
+ * once more for the StringLookup inside it (`<path>/_lookup_layer/…`): the copies must
+ * agree. Any other asset, or any other variable under such a path, is refused by name; the
+ * datasets read are taken out of `datasets`, whose remaining variables the model's layers
+ * must use.
+ */
+function textAssets(config: KerasModelJSON, assets: Map<string, Uint8Array>, datasets: Map<string, H5Dataset>, where: string, h5where: string): VocabularySource {
+  const layers = textLayers(config, `${where}: ${CONFIG}`);
+  const owner = (name: string): KerasTextLayer | undefined => layers.find((l) => name.startsWith(`${l.path}/`));
+  for (const name of assets.keys()) {
+    const l = owner(name.slice(ASSETS.length));
+    if (l === undefined || !/(^|\/)vocabulary\.txt$/.test(name)) throw new ModelFormatError(`${where}: member ${JSON.stringify(name)} is an asset rnnkit does not read (it reads the vocabulary.txt of TextVectorization layers${layers.length === 0 ? ', and the model has none' : ''})`);
+  }
+  const found = new Map<KerasTextLayer, { vocabulary: string[] | null; idfWeights: number[] | null }>();
+  for (const l of layers) {
+    const own = `${ASSETS}${l.path}/vocabulary.txt`;
+    // The layer's own file first: it is the one Keras's TextVectorization.load_assets reads.
+    const copies = [...assets].filter(([name]) => name.startsWith(`${ASSETS}${l.path}/`)).sort(([a], [b]) => Number(b === own) - Number(a === own));
+    if (copies.length > 0 && copies[0]![0] !== own) throw new ModelFormatError(`${where}: ${copies[0]![0]} is there, but not ${own}, the vocabulary of TextVectorization '${l.name}'`);
+    let vocabulary: string[] | null = null;
+    for (const [name, bytes] of copies) {
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        throw new ModelFormatError(`${where}: ${name}: not UTF-8 text`);
+      }
+      const lines = vocabularyLines(text);
+      if (vocabulary !== null && (lines.length !== vocabulary.length || lines.some((t, i) => t !== vocabulary![i]))) throw new ModelFormatError(`${where}: ${name} differs from ${copies[0]![0]}: two vocabularies for TextVectorization '${l.name}'`);
+      vocabulary = lines;
+    }
+    let idfWeights: number[] | null = null;
+    for (const [p, d] of [...datasets]) {
+      if (!p.startsWith(`${l.path}/`)) continue;
+      const at = `${h5where}: ${p}`;
+      if (!/(^|\/)vars\/idf_weights$/.test(p)) throw new ModelFormatError(`${at}: a variable TextVectorization '${l.name}' does not have (it has only 'tf_idf' weights)`);
+      const v = Array.from(reading(at, reading(at, () => weightReader(d, false, at))));
+      const i = v.findIndex((x) => !Number.isFinite(x));
+      if (i >= 0) throw new ModelFormatError(`${at}: holds ${v[i]} at index ${i}`);
+      if (idfWeights !== null && (v.length !== idfWeights.length || v.some((x, k) => x !== idfWeights![k]))) throw new ModelFormatError(`${at}: differs from the layer's other copy of its idf weights`);
+      idfWeights = v;
+      datasets.delete(p);
+    }
+    found.set(l, { vocabulary, idfWeights });
+  }
+  return (layer) => found.get(layers.find((l) => l.path === layer.path)!) ?? { vocabulary: null, idfWeights: null };
 }
 
 /**

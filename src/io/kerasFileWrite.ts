@@ -28,6 +28,7 @@ import { Model } from '../models/model.js';
 import { layerToKeras3Config, type KerasModelJSON } from './config.js';
 import { h5Group, writeHdf5, type H5GroupSpec } from './hdf5Write.js';
 import { crc32, modelPaths, toSnakeCase } from './kerasFile.js';
+import { joinTextInputs } from './kerasText.js';
 import { isNode, writeBinaryFile } from './node.js';
 
 /** The saving_lib.py whose layout and config spellings these files follow. */
@@ -286,12 +287,21 @@ export function kerasFileBytes(model: Model, options: KerasFileSaveOptions = {})
   const date = options?.date ?? new Date();
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError(`${where}: date must be a valid Date, got ${show(date)}`);
   if (!model.isBuilt) throw new RangeError(`${where}: saving needs a built model; give the first layer an inputShape, or fit/predict first`);
-  const config = serializeModel(model, where);
+  const numeric = serializeModel(model, where);
 
   const paths = new Map<LayerWeight, string>();
-  modelPaths(model, config as unknown as KerasModelJSON, '', paths, where);
+  modelPaths(model, numeric as unknown as KerasModelJSON, '', paths, where);
   const root = h5Group();
-  saveableGroups(root, model, config as unknown as KerasModelJSON, '');
+  saveableGroups(root, model, numeric as unknown as KerasModelJSON, '');
+  // Text inputs go back to Keras's form (io/kerasText.ts); their paths shift no other layer's.
+  const { config, written } = joinTextInputs(numeric, model.textInputList(), where);
+  for (const t of written) {
+    // The layer's own group and its StringLookup's, as saving_lib visits both; a 'tf_idf' layer's weights in each.
+    for (const [path, name] of [[t.path, t.name], [`${t.path}/_lookup_layer`, 'string_lookup']] as const) {
+      const g = vars(root, path, name);
+      if (t.idfWeights !== null) g.members.set('idf_weights', { shape: [t.idfWeights.length], data: t.idfWeights });
+    }
+  }
   for (const w of model.weights) {
     const p = paths.get(w);
     if (p === undefined) throw new RangeError(`${where}: weight '${w.name}' has no place in Keras 3's layout`);

@@ -25,9 +25,11 @@ import { concatShards, decodeWeights, matchWeights } from '../io/weights.js';
 import { withNonFiniteWeights, withWeightBudget } from '../layers/layer.js';
 import { Model } from './model.js';
 import { Sequential } from './sequential.js';
-import type { ModelJSON, RnnkitTrainingConfig, TrainingConfig } from './saving.js';
+import { TEXT_INPUTS_KEY, type ModelJSON, type RnnkitTrainingConfig, type TrainingConfig } from './saving.js';
 import { TFJS_ONLY_SLOT, tfjsOptimizer } from '../io/tfjsTraining.js';
 import { KERAS3_OPS, keras3Op, tfOpLambda, type OpReading } from '../io/kerasOps.js';
+import { splitTextInputs, type VocabularySource } from '../io/kerasText.js';
+import { TextVectorizer, type TextVectorizerConfig } from '../text/vectorizer.js';
 import type { Optimizer, OptimizerStateInput } from '../optimizers/index.js';
 
 /** The class names of models (a model may be a layer of another). */
@@ -84,18 +86,60 @@ export function modelFromArtifacts(
   else set();
 
   const meta = modelJson.userDefinedMetadata;
-  if (meta !== undefined && meta !== null && typeof meta === 'object') model.metadata = meta;
+  if (meta !== undefined && meta !== null && typeof meta === 'object') {
+    const { [TEXT_INPUTS_KEY]: texts, ...rest } = meta;
+    if (texts !== undefined) restoreTextInputs(model, texts, `${where}: userDefinedMetadata.${TEXT_INPUTS_KEY}`);
+    model.metadata = texts === undefined ? meta : Object.keys(rest).length > 0 ? rest : undefined;
+  }
   const tc = modelJson.trainingConfig;
   if (tc !== undefined && tc !== null && options.compile !== false) compileFromTrainingConfig(model, tc, optimizerEntries, tfjsState, where);
   return model;
 }
 
+/** The text inputs model.save stored (saving.ts TEXT_INPUTS_KEY), checked as untrusted input. */
+function restoreTextInputs(model: Model, texts: unknown, at: string): void {
+  if (!Array.isArray(texts)) throw new ModelFormatError(`${at}: expected a list, got ${show(texts)?.slice(0, 80)}`);
+  texts.forEach((t, k) => {
+    const e = t as { input?: unknown; name?: unknown; vectorizer?: unknown } | null;
+    const here = `${at}[${k}]`;
+    if (e === null || typeof e !== 'object' || Object.keys(e).some((key) => !['input', 'name', 'vectorizer'].includes(key))) throw new ModelFormatError(`${here}: expected {input, name, vectorizer}, got ${show(t)?.slice(0, 80)}`);
+    try {
+      model.setTextInput(TextVectorizer.fromConfig(e.vectorizer as TextVectorizerConfig), e.input as number);
+    } catch (err) {
+      throw new ModelFormatError(`${here}: ${(err as Error).message}`);
+    }
+  });
+}
+
+/** No vocabulary beside the topology (a TF.js model.json, an .h5 file): only what a TextVectorization's config holds. */
+const CONFIG_ONLY: VocabularySource = () => ({ vocabulary: null, idfWeights: null });
+
 /** A model (weights zero, for a loader to fill) from its Keras topology. */
 export function modelFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Model {
+  return kerasModelParts(topology, dialect, where, CONFIG_ONLY).model;
+}
+
+/**
+ * modelFromKeras, with the vocabularies of TextVectorization layers from `vocabularies`;
+ * also gives the topology the graph was built from (the TextVectorization layers split off
+ * into text inputs, io/kerasText.ts), whose layers the weights' paths follow.
+ */
+export function kerasModelParts(topology: KerasModelJSON, dialect: Dialect, where: string, vocabularies: VocabularySource): { model: Model; topology: KerasModelJSON } {
   if (topology === null || typeof topology !== 'object') throw new ModelFormatError(`${where}: the topology must be an object`);
-  if (topology.class_name === 'Sequential') return sequentialFromKeras(topology, dialect, where);
-  if (topology.class_name === 'Model' || topology.class_name === 'Functional') return graphFromKeras(topology, dialect, where);
-  throw new ModelFormatError(`${where}: unknown model class '${String(topology.class_name)}'; rnnkit reads Sequential, Model and Functional`);
+  const split = splitTextInputs(topology, dialect, where, vocabularies);
+  const t = split.topology;
+  let model: Model;
+  if (t.class_name === 'Sequential') model = sequentialFromKeras(t, dialect, where);
+  else if (t.class_name === 'Model' || t.class_name === 'Functional') model = graphFromKeras(t, dialect, where);
+  else throw new ModelFormatError(`${where}: unknown model class '${String(t.class_name)}'; rnnkit reads Sequential, Model and Functional`);
+  for (const { input, vectorizer } of split.textInputs) {
+    try {
+      model.setTextInput(vectorizer, input);
+    } catch (e) {
+      throw new ModelFormatError(`${where} (TextVectorization '${vectorizer.name}'): ${(e as Error).message}`);
+    }
+  }
+  return { model, topology: t };
 }
 
 /** One layer of a topology: a nested model, an input layer, or a registered layer. */

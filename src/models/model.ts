@@ -36,6 +36,7 @@ import { Stream, type StreamPrecision } from './stream.js';
 import { freeBuffer } from '../backend/kernels.js';
 import { modelToArtifacts, type ModelArtifacts, type SaveOptions } from './saving.js';
 import { saveToDirectory } from '../io/node.js';
+import { TextVectorizer } from '../text/vectorizer.js';
 
 /** Receives the artifacts of a save (store them anywhere). */
 export type SaveHandler = (artifacts: ModelArtifacts) => unknown | Promise<unknown>;
@@ -75,8 +76,11 @@ export interface CompileArgs {
 
 export type Verbosity = 0 | 1 | 2 | 'auto';
 
+/** Texts for an input that takes them (Model.setTextInput): one string per sample, or one one-string list per sample. */
+export type TextData = readonly string[] | readonly (readonly [string])[];
+
 /** Data for several inputs or outputs: one value, a list in order, or an object keyed by name. */
-export type ModelData = PerName<Tensor | NestedArray>;
+export type ModelData = PerName<Tensor | NestedArray | TextData>;
 
 export interface FitArgs {
   /** Index of the final epoch (Keras). Default 1. */
@@ -255,6 +259,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
   /** Output names, made unique (a layer giving two outputs names the second `name_1`). */
   private outNames: string[] = [];
   private nestedIO: NodeIO | null = null;
+  /** Text inputs by input index (setTextInput). */
+  private readonly textVectorizers = new Map<number, TextVectorizer>();
 
   constructor(args: ModelArgs) {
     const a = args ?? ({} as ModelArgs);
@@ -376,6 +382,56 @@ export class Model extends Layer implements TrainableModel, DataModel {
   /** Error prefix for input i (DataModel). */
   inputWhere(i: number): string {
     return `input '${this.inputNames[i]}'`;
+  }
+
+  /**
+   * Let an input take texts: strings given for it to predict, evaluate or fit go through the
+   * vectorizer first (a list of texts, or of one-text lists as Keras's shape-(1,) string
+   * input takes them); numbers given for it are read as before. This is what a Keras
+   * TextVectorization at the front of a loaded model becomes. `input` is the input's name
+   * or index (default: the first); `null` takes the text input away. The vectorizer's
+   * output must fit the input: ids of outputSequenceLength (or any length for an input of
+   * shape [null]) in 'int' mode, one vector as wide as the input otherwise. It is saved
+   * with the model (model.json's userDefinedMetadata; a .keras file's TextVectorization).
+   */
+  setTextInput(vectorizer: TextVectorizer | null, input: string | number = 0): void {
+    const at = `${this.where}: setTextInput`;
+    const names = this.inputNames;
+    const i = typeof input === 'number' ? input : names.indexOf(input);
+    if (!Number.isInteger(i) || i < 0 || i >= names.length) throw new RangeError(`${at}: no input ${show(input)}; the model's inputs are ${names.map((n, k) => `${k} '${n}'`).join(', ')}`);
+    if (vectorizer === null) {
+      this.textVectorizers.delete(i);
+      return;
+    }
+    if (!(vectorizer instanceof TextVectorizer)) throw new TypeError(`${at}: expected a TextVectorizer or null, got ${show(vectorizer)}`);
+    const shape = this.graph.inputs[i]!.shape.slice(1);
+    const where = `${at}: ${this.inputWhere(i)} has shape ${formatShape([null, ...shape])}`;
+    if (shape.length !== 1) throw new RangeError(`${where}; a text input gives one row of ids or one vector per text`);
+    if (vectorizer.outputMode === 'int') {
+      const L = vectorizer.outputSequenceLength;
+      if (shape[0] !== null && L !== shape[0]) throw new RangeError(`${where}, but the vectorizer gives ${L === null ? 'ids padded to the longest text (no outputSequenceLength)' : `${L} ids per text`}`);
+    } else {
+      const width = vectorizer.padToMaxTokens ? vectorizer.maxTokens : vectorizer.getVocabulary().length > 0 ? vectorizer.vocabularySize() : null;
+      if (width !== null && shape[0] !== width) throw new RangeError(`${where}, but the vectorizer gives vectors of ${width} ('${vectorizer.outputMode}' over its vocabulary)`);
+    }
+    this.textVectorizers.set(i, vectorizer);
+  }
+
+  /** The vectorizer of each input that takes texts (setTextInput), by input name. */
+  get textInputs(): Record<string, TextVectorizer> {
+    return Object.fromEntries(this.textInputList().map((t) => [t.name, t.vectorizer]));
+  }
+
+  /** @internal Each input that takes texts, in input order (what summary and the writers list). */
+  textInputList(): { input: number; name: string; vectorizer: TextVectorizer }[] {
+    if (this.textVectorizers.size === 0) return [];
+    const names = this.inputNames;
+    return [...this.textVectorizers].sort((a, b) => a[0] - b[0]).map(([input, vectorizer]) => ({ input, name: names[input]!, vectorizer }));
+  }
+
+  /** @internal Input i's vectorizer (DataModel). */
+  textInputOf(i: number): TextVectorizer | undefined {
+    return this.textVectorizers.get(i);
   }
 
   /** Error prefix for output o (DataModel). */
@@ -908,7 +964,11 @@ export class Model extends Layer implements TrainableModel, DataModel {
 
   /** Print (and return) Keras's summary table (with "Connected to" for a graph model). */
   summary(printFn: (line: string) => void = (line) => console.log(line)): string {
-    const text = this.formatSummaryText();
+    const texts = this.textInputList().map(({ name, vectorizer: v }) => {
+      const out = v.outputMode === 'int' ? (v.outputSequenceLength === null ? 'ids padded to the longest text' : `${v.outputSequenceLength} ids per text`) : `'${v.outputMode}' vectors`;
+      return ` Text input '${name}': ${v.name} (TextVectorization: ${v.getVocabulary().length} vocabulary entries, ${out})`;
+    });
+    const text = [this.formatSummaryText(), ...texts].join('\n');
     printFn(text);
     return text;
   }

@@ -5,6 +5,7 @@
  * counts, NaN, sparse labels. The result is a Dataset (data.ts) the engine reads.
  */
 import { Tensor, formatShape, type NestedArray } from '../core/tensor.js';
+import { show } from '../core/errors.js';
 import type { Loss } from '../losses/index.js';
 import { checkedTensor, sameShape, type Dataset } from './data.js';
 import type { Graph } from './graph.js';
@@ -59,6 +60,29 @@ export interface DataModel {
   inputWhere(i: number): string;
   /** Error prefix for output o: the layer that makes it. */
   outputWhere(o: number): string;
+  /** Input i's text input (Model.setTextInput): what turns texts given for it into its tensor; undefined where it takes numbers only. */
+  textInputOf?(i: number): TextInput | undefined;
+}
+
+/** What checkInputs needs of a text input (a TextVectorizer). */
+export interface TextInput {
+  apply(texts: readonly string[]): Tensor;
+}
+
+/**
+ * Texts given for one input: a list of strings, or of one-string lists (a Keras string
+ * input of shape (1,)), as a flat list; null for anything else (numbers).
+ */
+function textsOf(v: unknown, what: string): string[] | null {
+  if (typeof v === 'string') throw new TypeError(`${what}: one text must still be a list of texts (['…'])`);
+  if (!Array.isArray(v) || v.length === 0) return null;
+  const first = Array.isArray(v[0]) ? v[0][0] : v[0];
+  if (typeof first !== 'string') return null;
+  return v.map((e, i) => {
+    const t = Array.isArray(e) && e.length === 1 ? e[0] : e;
+    if (typeof t !== 'string') throw new TypeError(`${what}[${i}] is ${Array.isArray(e) ? `a list of ${e.length}` : show(e)?.slice(0, 40)}, not a text (give a list of strings, or of one-string lists)`);
+    return t;
+  });
 }
 
 /** Whether a layer carries state between batches: a stateful recurrent layer, alone, wrapped or in a nested model. */
@@ -74,7 +98,14 @@ function hasState(l: unknown): boolean {
 export function checkInputs(model: DataModel, x: unknown, what: string): { x: Tensor[]; xLen: number[]; n: number } {
   const list = splitByName<Data>(x, model.inputNames, `${what}: x`);
   const inputs = model.graph.inputs;
-  const given = list.map((v, i) => checkedTensor(v as Data, `${what}: x${list.length > 1 ? `['${model.inputNames[i]}']` : ''}`));
+  const given = list.map((v, i) => {
+    const at = `${what}: x${list.length > 1 ? `['${model.inputNames[i]}']` : ''}`;
+    const texts = textsOf(v, at);
+    if (texts === null) return checkedTensor(v as Data, at);
+    const vectorizer = model.textInputOf?.(i);
+    if (vectorizer === undefined) throw new TypeError(`${at}: texts given for ${model.inputWhere(i)}, which takes numbers; give a model a text input with model.setTextInput(vectorizer)`);
+    return vectorizer.apply(texts);
+  });
   const xs = given.map((t, i) => adjustRank(t, inputs[i]!.shape));
   const n = xs[0]!.shape[0] ?? 0;
   xs.forEach((t, i) => {

@@ -71,6 +71,13 @@ export interface SaveOptions {
   metadata?: Record<string, unknown>;
 }
 
+/**
+ * The key of model.json's userDefinedMetadata holding a model's text inputs
+ * (Model.setTextInput): [{input: index, name, vectorizer: TextVectorizer config}]. loadModel
+ * restores them and leaves the key out of model.metadata.
+ */
+export const TEXT_INPUTS_KEY = 'rnnkitTextInputs';
+
 /** Serialize a built model; `weightsPath` is the file name the manifest points at. */
 export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath: string): ModelArtifacts {
   if (!model.isBuilt) throw new RangeError(`${model.where}: save needs a built model; give the first layer an inputShape, or fit/predict first`);
@@ -92,6 +99,9 @@ export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath
   }
   const { specs, data } = encodeWeights(entries.map((e) => ({ ...e, group: e.name.startsWith('optimizer/') ? 'optimizer' : undefined })));
   const topology = modelToKeras(model);
+  if (options.metadata !== undefined && TEXT_INPUTS_KEY in options.metadata) throw new RangeError(`${model.where}: save: metadata key '${TEXT_INPUTS_KEY}' is rnnkit's own (the model's text inputs); use another key`);
+  const texts = model.textInputList().map(({ input, name, vectorizer }) => ({ input, name, vectorizer: vectorizer.getConfig() }));
+  const metadata = texts.length === 0 ? options.metadata : { ...options.metadata, [TEXT_INPUTS_KEY]: texts };
   const modelJson: ModelJSON = {
     format: 'layers-model',
     generatedBy: GENERATED_BY,
@@ -99,7 +109,7 @@ export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath
     modelTopology: { ...topology, keras_version: GENERATED_BY, backend: 'rnnkit' },
     weightsManifest: [{ paths: [weightsPath], weights: specs }],
     ...(trainingConfig === undefined ? {} : { trainingConfig }),
-    ...(options.metadata === undefined ? {} : { userDefinedMetadata: options.metadata }),
+    ...(metadata === undefined ? {} : { userDefinedMetadata: metadata }),
   };
   return { modelJson, weightData: data };
 }

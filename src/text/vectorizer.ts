@@ -24,8 +24,9 @@
  * itself in decreasing code-point order (Keras: numpy lexsort reversed), at most maxTokens
  * entries counting the special ones.
  *
- * Differences from Keras, on purpose: lowercasing is Unicode (TensorFlow's default lowers
- * ASCII letters only, leaving 'É' as is), and a vocabulary is required before the first call
+ * Differences from Keras, on purpose: lowercasing is Unicode by default (TensorFlow's
+ * tf.strings.lower lowers ASCII letters only, leaving 'É' as is: `lowercase: 'ascii'` does
+ * that, as a TextVectorization read from a Keras file does), and a vocabulary is required before the first call
  * (Keras maps everything to '[UNK]'). Refused with an error naming them: output mode
  * 'one_hot', `sparse`, `ragged`, encodings other than UTF-8, a vocabulary file path.
  */
@@ -35,11 +36,14 @@ import { Tensor } from '../core/tensor.js';
 export type StandardizeMode = 'lower_and_strip_punctuation' | 'lower' | 'strip_punctuation';
 export type SplitMode = 'whitespace' | 'character';
 export type VectorizerOutputMode = 'int' | 'multi_hot' | 'count' | 'tf_idf';
+export type LowercaseMode = 'unicode' | 'ascii';
 
 export interface TextVectorizerArgs {
   /** Largest vocabulary, special tokens included ('' and '[UNK]' in 'int' mode, '[UNK]' otherwise). Default: no limit. */
   maxTokens?: number | null;
   standardize?: StandardizeMode | null | ((text: string) => string);
+  /** Which letters the 'lower' modes lower: 'unicode' (default) or 'ascii' (TensorFlow's tf.strings.lower, what Keras's TextVectorization does). */
+  lowercase?: LowercaseMode;
   split?: SplitMode | null | ((text: string) => string[]);
   /** n: 1- to n-grams; a list: those sizes. Default none. */
   ngrams?: number | readonly number[] | null;
@@ -66,6 +70,8 @@ export interface TextVectorizerConfig {
   name: string;
   maxTokens: number | null;
   standardize: StandardizeMode | null;
+  /** Absent in files saved before it existed: 'unicode'. */
+  lowercase?: LowercaseMode;
   split: SplitMode | null;
   ngrams: number | number[] | null;
   outputMode: VectorizerOutputMode;
@@ -90,10 +96,11 @@ const MASK_TOKEN = '';
 const STANDARDIZE: readonly string[] = ['lower_and_strip_punctuation', 'lower', 'strip_punctuation'];
 const SPLIT: readonly string[] = ['whitespace', 'character'];
 const MODES: readonly string[] = ['int', 'multi_hot', 'count', 'tf_idf'];
-const OPTIONS = ['maxTokens', 'standardize', 'split', 'ngrams', 'outputMode', 'outputSequenceLength', 'truncate', 'padToMaxTokens', 'vocabulary', 'idfWeights', 'sparse', 'ragged', 'encoding', 'name'];
+const OPTIONS = ['maxTokens', 'standardize', 'lowercase', 'split', 'ngrams', 'outputMode', 'outputSequenceLength', 'truncate', 'padToMaxTokens', 'vocabulary', 'idfWeights', 'sparse', 'ragged', 'encoding', 'name'];
 /** Keras's DEFAULT_STRIP_REGEX: ASCII punctuation. */
 const PUNCTUATION = /[!"#$%&()*+,\-./:;<=>?@[\\\]^_`{|}~']/g;
 const WHITESPACE = /[ \t\n\v\f\r]+/;
+const ASCII_UPPER = /[A-Z]/g;
 /** Ids travel as float32: above 2^24 they would no longer be exact. */
 const MAX_IDS = 1 << 24;
 
@@ -103,6 +110,7 @@ export class TextVectorizer {
   readonly name: string;
   readonly maxTokens: number | null;
   readonly standardize: StandardizeMode | null | ((text: string) => string);
+  readonly lowercase: LowercaseMode;
   readonly split: SplitMode | null | ((text: string) => string[]);
   readonly ngrams: number | readonly number[] | null;
   readonly outputMode: VectorizerOutputMode;
@@ -146,6 +154,8 @@ export class TextVectorizer {
       throw new RangeError(`${where}: standardize must be one of ${STANDARDIZE.join(', ')}, null or a function, got ${show(std)}`);
     }
     this.standardize = std;
+    this.lowercase = args.lowercase ?? 'unicode';
+    if (this.lowercase !== 'unicode' && this.lowercase !== 'ascii') throw new RangeError(`${where}: lowercase must be 'unicode' or 'ascii', got ${show(args.lowercase)}`);
     const split = args.split === undefined ? 'whitespace' : args.split;
     if (!(split === null || typeof split === 'function' || SPLIT.includes(split as string))) {
       throw new RangeError(`${where}: split must be one of ${SPLIT.join(', ')}, null or a function, got ${show(split)}`);
@@ -193,7 +203,7 @@ export class TextVectorizer {
     if (typeof text !== 'string') throw new TypeError(`${this.name}: expected a string, got ${text === null ? 'null' : typeof text}`);
     let s = text;
     const std = this.standardize;
-    if (std === 'lower' || std === 'lower_and_strip_punctuation') s = s.toLowerCase();
+    if (std === 'lower' || std === 'lower_and_strip_punctuation') s = this.lowercase === 'unicode' ? s.toLowerCase() : s.replace(ASCII_UPPER, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
     if (std === 'strip_punctuation' || std === 'lower_and_strip_punctuation') s = s.replace(PUNCTUATION, '');
     if (typeof std === 'function') {
       s = std(s);
@@ -395,6 +405,7 @@ export class TextVectorizer {
       name: this.name,
       maxTokens: this.maxTokens,
       standardize: this.standardize as StandardizeMode | null,
+      lowercase: this.lowercase,
       split: this.split as SplitMode | null,
       ngrams: this.ngrams === null ? null : typeof this.ngrams === 'number' ? this.ngrams : [...this.ngrams],
       outputMode: this.outputMode,

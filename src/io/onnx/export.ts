@@ -65,6 +65,8 @@ interface ExportableModel {
   readonly name: string;
   readonly className: string;
   readonly graph: Graph;
+  /** Model.textInputs: inputs that take texts through a TextVectorizer. */
+  readonly textInputs?: Readonly<Record<string, { name: string }>>;
 }
 
 const MIN_OPSET = 13; // Squeeze/Unsqueeze/ReduceSum take their axes as an input from 13
@@ -100,7 +102,12 @@ export function exportOnnxBytes(model: ExportableModel, options: OnnxExportOptio
   const opset = options?.opset ?? 17;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new RangeError(`exportOnnx: opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${show(opset)}`);
   const graph = model.graph;
-  const problems = graph.nodes.flatMap((n) => checkNode(n));
+  const texts = Object.entries(model.textInputs ?? {});
+  // ONNX's string ops (StringNormalizer, TfIdfVectorizer) do not make Keras's tokens; the graph would silently take ids instead of texts.
+  const problems = [
+    ...texts.map(([input, v]) => `input '${input}' takes texts (TextVectorizer '${v.name}'), which ONNX cannot hold: export the numeric model, ids in, after model.setTextInput(null, '${input}'), and vectorize in JavaScript`),
+    ...graph.nodes.flatMap((n) => checkNode(n)),
+  ];
   if (problems.length > 0) throw new OnnxExportError(where, problems);
   const b = new Builder(opset);
   const vals = new Map<SymbolicTensor, Value>();

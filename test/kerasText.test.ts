@@ -1,0 +1,230 @@
+/**
+ * A Keras TextVectorization at the front of a saved model becomes the model's text input
+ * (io/kerasText.ts, Model.setTextInput): the fixtures of tools/keras_text_fixture.py — a
+ * functional Input(dtype="string") → TextVectorization(int, adapted) → Embedding → LSTM →
+ * Dense and a Sequential TextVectorization(tf_idf, bigrams) → Dense, laid out as Keras 3's
+ * saving_lib writes them (vocabulary.txt assets, idf weights in the weights file) — predict
+ * from texts what the tool computed in numpy from its own tokenization; saved again (.keras,
+ * TF.js directory) they give the same bits; what rnnkit cannot read is refused by name.
+ */
+import { describe, it } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { ModelFormatError, TextVectorizer, input, layers, loadModel, model as graphModel, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
+import { kerasFileBytes } from '../src/io/kerasFileWrite.js';
+import { exportOnnxBytes } from '../src/io/onnx/export.js';
+import { rnnkit, rnnkitWithInput } from './helpers/cli.js';
+import { vocabularyLines } from '../src/io/kerasText.js';
+
+const DIR = new URL('./fixtures/', import.meta.url);
+const LSTM_FILE = 'keras3-text-lstm.keras';
+const TFIDF_FILE = 'keras3-text-tfidf.keras';
+interface Expected {
+  texts: string[];
+  vocabulary: string[];
+  output: number[][];
+  ids?: number[][];
+  vectors?: number[][];
+}
+const expected = JSON.parse(readFileSync(new URL('keras3-text-expected.json', DIR), 'utf8')) as Record<string, Expected>;
+const bytesOf = (f: string): Uint8Array => new Uint8Array(readFileSync(new URL(f, DIR)));
+const load = (f: string): Promise<Model> => loadModel(new URL(f, DIR).pathname);
+
+function assertClose(got: ArrayLike<number>, want: readonly number[], what: string, tol = 1e-5): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= tol * Math.max(1, Math.abs(want[i]!)), `${what}: ${i} is ${got[i]}, numpy says ${want[i]}`);
+}
+
+function rezip(file: string, edit: (members: Record<string, Uint8Array>) => void): Uint8Array {
+  const members = unzipSync(bytesOf(file));
+  edit(members);
+  return zipSync(members as Zippable);
+}
+
+const editConfig = (edit: (c: { config: { layers: { class_name: string; config: Record<string, unknown>; inbound_nodes?: unknown }[] } }) => void) => (m: Record<string, Uint8Array>) => {
+  const c = JSON.parse(new TextDecoder().decode(m['config.json']));
+  edit(c);
+  m['config.json'] = new TextEncoder().encode(JSON.stringify(c));
+};
+const tvOf = (c: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }) => c.config.layers.find((l) => l.class_name === 'TextVectorization')!;
+
+async function refuses(bytes: Uint8Array, pattern: RegExp): Promise<void> {
+  await assert.rejects(loadModel({ kerasFile: bytes }), (e: unknown) => {
+    assert.ok(e instanceof ModelFormatError, `a ModelFormatError, got ${String(e)}`);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+describe('Keras TextVectorization → text inputs', () => {
+  it('a functional sentiment model predicts from texts as numpy computed (adapted vocabulary in assets, ASCII-only lowering)', async () => {
+    const m = await load(LSTM_FILE);
+    const e = expected['functional-lstm']!;
+    assert.deepEqual(Object.keys(m.textInputs), ['review']);
+    const v = m.textInputs.review!;
+    assert.deepEqual(v.getVocabulary(), e.vocabulary);
+    // 'CAFÉ' lowers to 'cafÉ' (tf.strings.lower), not to the vocabulary's 'café'.
+    assert.deepEqual(Array.from(v.apply(e.texts).data), e.ids!.flat());
+    assert.ok(e.ids![0]!.includes(1) && e.ids![0]!.includes(e.vocabulary.indexOf('café')));
+    const y = m.predict(e.texts) as Tensor;
+    assertClose(y.data, e.output.flat(), 'predict(texts)');
+    // Keras's shape-(1,) string input takes [[text], …] too; ids still go in as numbers.
+    assert.deepEqual(Array.from((m.predict(e.texts.map((t) => [t])) as Tensor).data), Array.from(y.data));
+    assert.deepEqual(Array.from((m.predict(tensor(e.ids!.flat(), [e.ids!.length, 6])) as Tensor).data), Array.from(y.data));
+    const lines: string[] = [];
+    m.summary((l) => lines.push(l));
+    assert.match(lines.join('\n'), /Text input 'review': text_vectorization \(TextVectorization: 16 vocabulary entries, 6 ids per text\)/);
+  });
+
+  it("a Sequential tf_idf bigram model predicts from texts (idf weights from the weights file)", async () => {
+    const m = await load(TFIDF_FILE);
+    const e = expected['sequential-tfidf']!;
+    const v = Object.values(m.textInputs)[0]!;
+    assert.equal(v.outputMode, 'tf_idf');
+    assert.deepEqual(v.getVocabulary(), e.vocabulary);
+    assertClose(v.apply(e.texts).data, e.vectors!.flat(), 'tf_idf vectors');
+    assertClose((m.predict(e.texts) as Tensor).data, e.output.flat(), 'predict(texts)');
+  });
+
+  it('saved as .keras and as a TF.js directory, it loads back with the same text input and the same bits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-text-'));
+    try {
+      for (const [file, key] of [[LSTM_FILE, 'functional-lstm'], [TFIDF_FILE, 'sequential-tfidf']] as const) {
+        const m = await load(file);
+        const texts = expected[key]!.texts;
+        const y = Array.from((m.predict(texts) as Tensor).data);
+        await m.save(join(dir, `${key}.keras`));
+        await m.save(join(dir, key), { metadata: { note: 'mine' } });
+        for (const again of [await loadModel(join(dir, `${key}.keras`)), await loadModel(join(dir, key))]) {
+          assert.deepEqual(Array.from((again.predict(texts) as Tensor).data), y, key);
+          assert.deepEqual(Object.values(again.textInputs)[0]!.getConfig(), Object.values(m.textInputs)[0]!.getConfig());
+        }
+        // The text inputs ride in model.json's metadata, out of the user's sight.
+        assert.deepEqual((await loadModel(join(dir, key))).metadata, { note: 'mine' });
+        // The .keras file has Keras's layout: a string input, then the TextVectorization with its vocabulary in the config.
+        const config = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(join(dir, `${key}.keras`))))['config.json']));
+        const [first, second] = config.config.layers;
+        assert.equal(first.class_name, 'InputLayer');
+        assert.equal(first.config.dtype, 'string');
+        assert.equal(second.class_name, 'TextVectorization');
+        assert.deepEqual(second.config.vocabulary, expected[key]!.vocabulary);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fit and evaluate take texts: the same losses as from the ids', async () => {
+    const e = expected['functional-lstm']!;
+    const y = tensor([1, 0, 1, 0, 0, 1], [6, 1]);
+    const histories: number[][] = [];
+    for (const x of [e.texts, tensor(e.ids!.flat(), [6, 6])]) {
+      setSeed(3);
+      const m = await load(LSTM_FILE);
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      const h = await m.fit(x, y, { epochs: 3, batchSize: 3, shuffle: false, verbose: 0 });
+      histories.push([...(h.history.loss as number[]), m.evaluate(x, y, { verbose: 0 })[0]!]);
+    }
+    assert.deepEqual(histories[0], histories[1]);
+  });
+
+  it('setTextInput: checks the vectorizer against the input, and texts for a numbers-only input are refused', () => {
+    const ids = input({ shape: [4], name: 'ids' });
+    const m = graphModel({ inputs: ids, outputs: layers.dense({ units: 1 }).apply(layers.flatten().apply(layers.embedding({ inputDim: 10, outputDim: 2 }).apply(ids))) as never });
+    assert.throws(() => m.predict(['a text']), /x: texts given for input 'ids', which takes numbers; give a model a text input with model\.setTextInput\(vectorizer\)/);
+    const v = new TextVectorizer({ outputSequenceLength: 5, vocabulary: ['a', 'b'] });
+    assert.throws(() => m.setTextInput(v), /input 'ids' has shape \[\*, 4\], but the vectorizer gives 5 ids per text/);
+    assert.throws(() => m.setTextInput(v, 'tokens'), /no input "tokens"; the model's inputs are 0 'ids'/);
+    m.setTextInput(new TextVectorizer({ outputSequenceLength: 4, vocabulary: ['a', 'b'] }), 'ids');
+    assert.equal((m.predict(['a b c', 'b']) as Tensor).shape[0], 2);
+    assert.throws(() => m.predict('a b' as never), /one text must still be a list of texts/);
+    assert.throws(() => m.predict(['a', 3] as never), /x\[1\] is 3, not a text/);
+    m.setTextInput(null, 'ids');
+    assert.deepEqual(m.textInputs, {});
+  });
+
+  it('what a .keras file cannot express is refused when saving, not written differently', async () => {
+    const m = await load(LSTM_FILE);
+    const unicode = new TextVectorizer({ outputSequenceLength: 6, vocabulary: ['the', 'café'], name: 'tv' });
+    m.setTextInput(unicode);
+    assert.throws(() => saveKerasFileSync(m), /lowers Unicode letters \(lowercase 'unicode'\) and its vocabulary holds non-ASCII tokens \("café"\).*lowercase: 'ascii'/);
+    m.setTextInput(new TextVectorizer({ outputSequenceLength: 6, vocabulary: ['the'], truncate: 'pre', name: 'tv' }));
+    assert.throws(() => saveKerasFileSync(m), /truncate 'pre' .* has no Keras TextVectorization form/);
+    m.setTextInput(new TextVectorizer({ outputSequenceLength: 6, vocabulary: ['the'], name: 'dense' }));
+    assert.throws(() => saveKerasFileSync(m), /its vectorizer is named 'dense', as a layer of the model is/);
+  });
+
+  it("refuses what it cannot read, naming the layer and the reason", async () => {
+    const nothing = (m: Record<string, Uint8Array>): void => {
+      for (const k of Object.keys(m)) if (k.startsWith('assets/')) delete m[k];
+    };
+    await refuses(rezip(LSTM_FILE, nothing), /TextVectorization 'text_vectorization'\): the file holds no vocabulary for it/);
+    await refuses(rezip(LSTM_FILE, (m) => (m['assets/layers/text_vectorization/_lookup_layer/vocabulary.txt'] = new TextEncoder().encode('\n[UNK]\nthe'))), /_lookup_layer\/vocabulary\.txt differs from .*: two vocabularies for TextVectorization 'text_vectorization'/);
+    await refuses(rezip(LSTM_FILE, (m) => (m['assets/layers/embedding/notes.txt'] = new Uint8Array(2))), /member "assets\/layers\/embedding\/notes\.txt" is an asset rnnkit does not read/);
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = { module: 'builtins', class_name: 'function', config: 'custom_standardization', registered_name: 'function' }))), /standardize is a custom function .*rnnkit cannot run Python code/);
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.output_mode = 'one_hot'))), /outputMode 'one_hot'.* is not supported/);
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.split_on = 'x'))), /option 'split_on' = "x" is not supported/);
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.vocabulary_size = 99))), /vocabulary_size is 99, but its vocabulary has 16 entries/);
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.vocabulary = '/home/me/vocab.txt'))), /its vocabulary is a file path \("\/home\/me\/vocab\.txt"\)/);
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (c.config.layers[0]!.config.dtype = 'float32'))), /reads 'review', which is not a string InputLayer/);
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (c.config.layers[0]!.config.batch_shape = [null, 3]))), /a string input of shape \[null,3\]; rnnkit takes one text per sample/);
+    // A string input read by another layer too.
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (c.config.layers[2]!.inbound_nodes = [{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 1], dtype: 'string', keras_history: ['review', 0, 0] } }], kwargs: {} }]))), /its string input 'review' is also read by 'embedding'/);
+    await refuses(rezip(TFIDF_FILE, (m) => delete m['assets/layers/text_vectorization/vocabulary.txt']), /_lookup_layer\/vocabulary\.txt is there, but not assets\/layers\/text_vectorization\/vocabulary\.txt, the vocabulary of TextVectorization 'text_vectorization'/);
+  });
+
+  it('the CLI: model summary names the text input, model predict takes a JSON list of texts; ONNX export refuses it by name', async () => {
+    const file = new URL(LSTM_FILE, DIR).pathname;
+    const e = expected['functional-lstm']!;
+    const s = rnnkit('model', 'summary', file);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /Text input 'review': text_vectorization/);
+    const p = rnnkitWithInput(JSON.stringify(e.texts), 'model', 'predict', file, '--input', '-');
+    assert.equal(p.code, 0, p.stderr);
+    assertClose((JSON.parse(p.stdout) as number[][]).flat(), e.output.flat(), 'CLI predict');
+    const m = await load(LSTM_FILE);
+    assert.throws(() => exportOnnxBytes(m), /input 'review' takes texts \(TextVectorizer 'text_vectorization'\), which ONNX cannot hold: export the numeric model, ids in, after model\.setTextInput\(null, 'review'\)/);
+    m.setTextInput(null);
+    assert.ok(exportOnnxBytes(m).length > 0);
+  });
+
+  it('a tf.keras 2 config (Keras 2 inbound nodes) with the vocabulary in the layer config, through a converted model.json', async () => {
+    const node = (name: string) => [[[name, 0, 0, {}]]];
+    const topology = {
+      class_name: 'Functional',
+      config: {
+        name: 'model',
+        layers: [
+          { class_name: 'InputLayer', name: 'text', inbound_nodes: [], config: { batch_input_shape: [null], dtype: 'string', sparse: false, ragged: false, name: 'text' } },
+          { class_name: 'TextVectorization', name: 'tv', inbound_nodes: node('text'), config: { name: 'tv', trainable: true, dtype: 'string', max_tokens: null, standardize: 'lower', split: 'whitespace', ngrams: null, output_mode: 'int', output_sequence_length: 3, pad_to_max_tokens: false, sparse: false, ragged: false, vocabulary: ['b', 'a', 'C'], idf_weights: null, encoding: 'utf-8', vocabulary_size: 5, has_input_vocabulary: true } },
+          { class_name: 'Embedding', name: 'embedding', inbound_nodes: node('tv'), config: { name: 'embedding', trainable: true, dtype: 'float32', input_dim: 5, output_dim: 2, embeddings_initializer: { class_name: 'Zeros', config: {} }, mask_zero: false, input_length: null } },
+          { class_name: 'Flatten', name: 'flatten', inbound_nodes: node('embedding'), config: { name: 'flatten', trainable: true, dtype: 'float32', data_format: 'channels_last' } },
+        ],
+        input_layers: [['text', 0, 0]],
+        output_layers: [['flatten', 0, 0]],
+      },
+      keras_version: '2.15.0',
+      backend: 'tensorflow',
+    };
+    const table = Float32Array.from([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    const modelJson = { format: 'layers-model', generatedBy: 'keras v2.15.0', convertedBy: 'TensorFlow.js Converter v4.17.0', modelTopology: topology, weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'embedding/embeddings', shape: [5, 2], dtype: 'float32' }] }] };
+    const m = await loadModel({ modelJson: modelJson as never, weightData: table.buffer });
+    // 'lower' lowers ASCII only; the vocabulary's 'C' stays unreachable after lowering, as in Keras.
+    assert.deepEqual(Array.from((m.predict(['A b c d', 'B']) as Tensor).data), [3, 3, 2, 2, 1, 1, 2, 2, 0, 0, 0, 0]);
+    const noVocab = structuredClone(topology);
+    noVocab.config.layers[1]!.config.vocabulary = null as never;
+    await assert.rejects(loadModel({ modelJson: { ...modelJson, modelTopology: noVocab } as never, weightData: table.buffer }), /TextVectorization 'tv'\): the file holds no vocabulary for it \(a legacy \.h5 file never saves an adapted TextVectorization's vocabulary/);
+  });
+
+  it("reads vocabulary.txt as Python's splitlines does", () => {
+    assert.deepEqual(vocabularyLines('\n[UNK]\nthe\r\na\rb\u2028c\n\n'), ['', '[UNK]', 'the', 'a', 'b', 'c']);
+  });
+});
+
+/** kerasFileBytes: every check of a .keras save, nothing written. */
+function saveKerasFileSync(m: Model): void {
+  kerasFileBytes(m);
+}
