@@ -164,6 +164,16 @@ describe('Keras 3 .keras files', () => {
     await refuses(rezip(SEQ, (m) => (m['notes.txt'] = new Uint8Array(3))), /member "notes\.txt" is a member a Keras 3 model file does not have/);
   });
 
+  it('an integer input (Input(dtype="int64"), as Keras examples declare token ids) loads as int32; float16 and bool inputs are refused', async () => {
+    const e = expected['sequential-lstm']!;
+    const asInt64 = rezip(SEQ, editConfig((c) => (c.config.layers[0]!.config.dtype = 'int64')));
+    const m = await loadModel({ kerasFile: asInt64 });
+    const y = m.predict(tensor((e.input as number[]).flat(3) as number[], e.inputShape)) as Tensor;
+    assert.ok(Math.abs(y.data[0]! - ((e.output as number[][])[0]![0] as number)) <= 1e-5);
+    await refuses(rezip(SEQ, editConfig((c) => (c.config.layers[0]!.config.dtype = 'float16'))), /InputLayer 'input_layer'\): dtype "float16" is not supported \(rnnkit's inputs are float32, or integers for token ids\)/);
+    await refuses(rezip(SEQ, editConfig((c) => (c.config.layers[0]!.config.dtype = 'bool'))), /dtype "bool" is not supported/);
+  });
+
   it('refuses other Keras versions, broken JSON and a weights file that is not HDF5', async () => {
     await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /metadata\.json: keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3 and of tf\.keras 2\.13 to 2\.15/);
     await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode('{"class_name": '))), /config\.json: not valid JSON/);

@@ -171,11 +171,26 @@ function inputLayerOf(json: KerasLayerJSON, dialect: Dialect, where: string): In
     if (k === 'trainable') continue;
     throw new ModelFormatError(`${at}: option '${k}' = ${JSON.stringify(v)} is not supported`);
   }
+  const dtype = c.dtype === undefined ? undefined : inputDtype(c.dtype, at);
   try {
-    return new InputLayer({ name: c.name as string, batchInputShape: batch as (number | null)[], ...(c.dtype === undefined ? {} : { dtype: c.dtype as 'float32' }), ...(c.sparse === undefined ? {} : { sparse: c.sparse as boolean }) });
+    return new InputLayer({ name: c.name as string, batchInputShape: batch as (number | null)[], ...(dtype === undefined ? {} : { dtype: dtype as 'float32' }), ...(c.sparse === undefined ? {} : { sparse: c.sparse as boolean }) });
   } catch (e) {
     throw new ModelFormatError(`${at}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A saved input's dtype as rnnkit holds it. Integer inputs (token ids; Keras examples write
+ * `Input(shape=(None,), dtype="int64")`) are int32 here: ids travel as float32, exact below
+ * 2^24, and Embedding reads them the same. A float64 input is cast to float32 by Keras's
+ * first float32 layer, as rnnkit stores it. float16/bfloat16 would round the data first and
+ * are refused, as is anything else.
+ */
+function inputDtype(d: unknown, at: string): 'float32' | 'int32' {
+  const name = typeof d === 'string' ? d : (d as { config?: { name?: unknown } } | null)?.config?.name;
+  if (name === 'float32' || name === 'float64') return 'float32';
+  if (typeof name === 'string' && /^u?int(8|16|32|64)$/.test(name)) return 'int32';
+  throw new ModelFormatError(`${at}: dtype ${show(d)?.slice(0, 80)} is not supported (rnnkit's inputs are float32, or integers for token ids)`);
 }
 
 function sequentialFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Sequential {
