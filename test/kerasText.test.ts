@@ -2,7 +2,8 @@
  * A Keras TextVectorization at the front of a saved model becomes the model's text input
  * (io/kerasText.ts, Model.setTextInput): the fixtures of tools/keras_text_fixture.py — a
  * functional Input(dtype="string") → TextVectorization(int, adapted) → Embedding → LSTM →
- * Dense and a Sequential TextVectorization(tf_idf, bigrams) → Dense, laid out as Keras 3's
+ * Dense, a Sequential TextVectorization(tf_idf, bigrams) → Dense and TensorFlow's tutorial
+ * export model (TextVectorization → the trained Sequential → sigmoid), laid out as Keras 3's
  * saving_lib writes them (vocabulary.txt assets, idf weights in the weights file) — predict
  * from texts what the tool computed in numpy from its own tokenization; saved again (.keras,
  * TF.js directory) they give the same bits; what rnnkit cannot read is refused by name.
@@ -22,6 +23,7 @@ import { vocabularyLines } from '../src/io/kerasText.js';
 const DIR = new URL('./fixtures/', import.meta.url);
 const LSTM_FILE = 'keras3-text-lstm.keras';
 const TFIDF_FILE = 'keras3-text-tfidf.keras';
+const EXPORT_FILE = 'keras3-text-export.keras';
 interface Expected {
   texts: string[];
   vocabulary: string[];
@@ -89,10 +91,16 @@ describe('Keras TextVectorization → text inputs', () => {
     assertClose((m.predict(e.texts) as Tensor).data, e.output.flat(), 'predict(texts)');
   });
 
+  it("TensorFlow's tutorial export model (Sequential[TextVectorization, the trained Sequential, Activation]) predicts from texts", async () => {
+    const m = await load(EXPORT_FILE);
+    const e = expected['export-model']!;
+    assertClose((m.predict(e.texts) as Tensor).data, e.output.flat(), 'predict(texts)');
+  });
+
   it('saved as .keras and as a TF.js directory, it loads back with the same text input and the same bits', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rnnkit-text-'));
     try {
-      for (const [file, key] of [[LSTM_FILE, 'functional-lstm'], [TFIDF_FILE, 'sequential-tfidf']] as const) {
+      for (const [file, key] of [[LSTM_FILE, 'functional-lstm'], [TFIDF_FILE, 'sequential-tfidf'], [EXPORT_FILE, 'export-model']] as const) {
         const m = await load(file);
         const texts = expected[key]!.texts;
         const y = Array.from((m.predict(texts) as Tensor).data);

@@ -156,9 +156,57 @@ def sequential_tfidf():
     return {'texts': TEXTS, 'vectors': x.tolist(), 'vocabulary': vocab, 'output': y.tolist()}
 
 
+def export_model():
+    """TensorFlow's text classification tutorial's export model: Sequential[Input(shape=(), dtype="string"),
+    TextVectorization(int, length 6), Sequential[Input(6, int64), Embedding(16, 4), GlobalAveragePooling1D, Dense(1)], Activation("sigmoid")]."""
+    V, L, E = 16, 6, 4
+    vocab = ['', '[UNK]'] + adapt(TRAIN, V - 2)
+    emb, dk, db = w(V, E), w(E, 1), w(1)
+    inner_layers = [
+        layer('InputLayer', {'batch_shape': [None, L], 'dtype': 'int64', 'sparse': False, 'ragged': False, 'name': 'input_layer_1'}),
+        layer('Embedding', {'name': 'embedding', 'input_dim': V, 'output_dim': E, 'embeddings_initializer': init('RandomUniform', {'minval': -0.05, 'maxval': 0.05, 'seed': None}),
+                            'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None, 'mask_zero': False}, [None, L]),
+        layer('GlobalAveragePooling1D', {'name': 'global_average_pooling1d', 'data_format': 'channels_last', 'keepdims': False}, [None, L, E]),
+        layer('Dense', dense_config('dense', 1, 'linear'), [None, E]),
+    ]
+    inner_layers[0]['config'].pop('trainable')
+    inner_layers[0]['config']['dtype'] = 'int64'
+    inner = model_entry('Sequential', {'name': 'sequential', 'trainable': True, 'dtype': policy(), 'layers': inner_layers, 'build_input_shape': [None, L]})
+    inner['build_config'] = {'input_shape': [None, L]}
+    layers = [
+        layer('InputLayer', {'batch_shape': [None], 'dtype': 'string', 'sparse': False, 'ragged': False, 'name': 'input_layer'}),
+        tv_config('text_vectorization', max_tokens=V, output_sequence_length=L, vocabulary_size=len(vocab)),
+        inner,
+        layer('Activation', {'name': 'activation', 'activation': 'sigmoid'}, [None, 1]),
+    ]
+    layers[0]['config'].pop('trainable')
+    layers[0]['config']['dtype'] = 'string'
+    config = model_entry('Sequential', {'name': 'export_model', 'trainable': True, 'dtype': policy(), 'layers': layers, 'build_input_shape': [None]})
+    config['build_config'] = {'input_shape': [None]}
+    groups = [
+        ('', 'export_model', []),
+        ('layers/text_vectorization', 'text_vectorization', []), ('layers/text_vectorization/_lookup_layer', 'string_lookup', []),
+        ('layers/sequential', 'sequential', []),
+        ('layers/sequential/layers/embedding', 'embedding', [emb]),
+        ('layers/sequential/layers/global_average_pooling1d', 'global_average_pooling1d', []),
+        ('layers/sequential/layers/dense', 'dense', [dk, db]),
+        ('layers/activation', 'activation', []),
+    ]
+    text = '\n'.join(vocab)
+    assets = [('layers/text_vectorization/vocabulary.txt', text), ('layers/text_vectorization/_lookup_layer/vocabulary.txt', text)]
+    index = {t: i for i, t in enumerate(vocab)}
+    ids = np.zeros((len(TEXTS), L), dtype=np.int64)
+    for n, s in enumerate(TEXTS):
+        row = [index.get(t, 1) for t in tokens(s)][:L]
+        ids[n, :len(row)] = row
+    y = sigmoid(emb.astype(np.float64)[ids].mean(1) @ dk + db)
+    write_keras(os.path.join(OUT, 'keras3-text-export.keras'), config, groups, assets=assets)
+    return {'texts': TEXTS, 'ids': ids.tolist(), 'vocabulary': vocab, 'output': y.tolist()}
+
+
 if __name__ == '__main__':
-    expected = {'functional-lstm': functional_lstm(), 'sequential-tfidf': sequential_tfidf()}
+    expected = {'functional-lstm': functional_lstm(), 'sequential-tfidf': sequential_tfidf(), 'export-model': export_model()}
     with open(os.path.join(OUT, 'keras3-text-expected.json'), 'w') as f:
         json.dump(expected, f, indent=1, ensure_ascii=False)
         f.write('\n')
-    print('wrote keras3-text-lstm.keras, keras3-text-tfidf.keras, keras3-text-expected.json')
+    print('wrote keras3-text-lstm.keras, keras3-text-tfidf.keras, keras3-text-export.keras, keras3-text-expected.json')

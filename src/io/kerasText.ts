@@ -254,11 +254,13 @@ function splitSequential(topology: KerasModelJSON, found: KerasTextLayer[], wher
   if (found.length > 1) throw new ModelFormatError(`${found[1]!.at}: a Sequential model with two TextVectorization layers; only the first layer can take texts`);
   const k = list.findIndex((l) => l?.class_name === CLASS);
   const first = list[0];
-  const declared = k === 0 ? t.config.batch_input_shape ?? t.config.batch_shape : undefined;
-  if (!(k === 1 && isStringInput(first)) && !(k === 0 && declared !== undefined)) {
+  if (!(k === 1 && isStringInput(first)) && k !== 0) {
     throw new ModelFormatError(`${t.at}: is layer ${k} of the Sequential model; rnnkit reads a TextVectorization only as its first layer, after a string input (Input(shape=(1,), dtype="string"))`);
   }
-  checkTextShape(k === 1 ? first!.config.batch_shape ?? first!.config.batch_input_shape : declared, t.at);
+  // The texts' shape: the string InputLayer's, else the layer's own, else the model's build shape (a Sequential built by fitting on texts).
+  const declared = k === 1 ? first!.config.batch_shape ?? first!.config.batch_input_shape : t.config.batch_input_shape ?? t.config.batch_shape ?? (bare ? undefined : topology.config.build_input_shape);
+  if (declared === undefined || declared === null) throw new ModelFormatError(`${t.at}: the Sequential model declares no input shape (no InputLayer, no build_input_shape)`);
+  checkTextShape(declared, t.at);
   const vectorizer = vectorizerFromKeras(t, source);
   let inputEntry: KerasLayerJSON;
   if (k === 1) {
@@ -267,7 +269,9 @@ function splitSequential(topology: KerasModelJSON, found: KerasTextLayer[], wher
   } else {
     inputEntry = { class_name: 'InputLayer', config: { batch_input_shape: numericBatchShape(vectorizer), dtype: 'float32', sparse: false, name: `${t.name}_input` } };
   }
-  list.splice(0, k + 1, inputEntry);
+  // A nested model next (TensorFlow's tutorial: Sequential([vectorize_layer, model, Activation('sigmoid')])) brings its own input.
+  const next = list[k + 1];
+  list.splice(0, k + 1, ...(next !== undefined && MODEL_CLASSES.has(next.class_name) ? [] : [inputEntry]));
   const rewritten: KerasModelJSON = bare ? { ...topology, config: list as unknown as KerasModelJSON['config'] } : { ...topology, config: { ...topology.config, layers: list } };
   return { topology: rewritten, textInputs: [{ input: 0, vectorizer }] };
 }
@@ -354,8 +358,13 @@ export function joinTextInputs(config: Json, inputs: { name: string; vectorizer:
     const at = `${where}: text input '${name}'`;
     if (layers.some((l) => nameOf(l) === vectorizer.name)) throw new RangeError(`${at}: its vectorizer is named '${vectorizer.name}', as a layer of the model is; give it another name`);
     const tv = kerasTextConfig(vectorizer, at);
-    const i = layers.findIndex((l) => l.class_name === 'InputLayer' && nameOf(l) === name);
-    if (i < 0) throw new RangeError(`${at}: the model's Keras config has no InputLayer for it (a Sequential model starting with a nested model)`);
+    let i = layers.findIndex((l) => l.class_name === 'InputLayer' && nameOf(l) === name);
+    if (i < 0 && config.class_name === 'Sequential') {
+      // A Sequential starting with a nested model: Keras writes no InputLayer for it, but a string input needs one.
+      layers.unshift({ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 1], dtype: 'string', sparse: false, ragged: false, name, optional: false }, registered_name: null } as unknown as KerasLayerJSON);
+      i = 0;
+    }
+    if (i < 0) throw new RangeError(`${at}: the model's Keras config has no InputLayer for it`);
     const out = vectorizer.outputMode === 'int' ? 'int64' : 'float32';
     const retarget = (v: unknown): unknown => {
       if (Array.isArray(v)) return v.length >= 3 && v[0] === name && Number.isInteger(v[1]) ? [vectorizer.name, 0, 0, ...v.slice(3)] : v.map(retarget);
