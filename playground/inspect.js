@@ -42,7 +42,8 @@ async function show(names, read) {
     state.model?.dispose?.();
     Object.assign(state, { model, format, lastOutput: null });
     const io = (ts, ns) => ts.map((t, i) => `${ns[i]} [${['batch', ...t.shape.slice(1).map((d) => d ?? 'any')].join(', ')}]`).join(', ');
-    status($('#open-status'), `${names}: ${format} — inputs ${io(model.inputs, model.inputNames)}; outputs ${io(model.outputs, model.outputNames)}`);
+    const texts = Object.keys(model.textInputs);
+    status($('#open-status'), `${names}: ${format} — inputs ${io(model.inputs, model.inputNames)}${texts.length > 0 ? ` (${texts.map((n) => `'${n}'`).join(', ')} takes texts)` : ''}; outputs ${io(model.outputs, model.outputNames)}`);
     $('#summary').textContent = model.summary(() => undefined);
     for (const b of buttons) $(b).disabled = false;
     $('#input').value = JSON.stringify(randomInput(model));
@@ -53,16 +54,27 @@ async function show(names, read) {
   }
 }
 
-/** Two samples of the right shape: open axes get 8 steps; inputs feeding an Embedding get ids from 1 below its inputDim. */
+/**
+ * Two samples of the right shape: open axes get 8 steps; inputs feeding an Embedding get ids
+ * from 1 below its inputDim; a text input (a Keras TextVectorization) gets two texts of words
+ * from its vocabulary.
+ */
 function randomInput(model) {
   const embeddings = model.layers.filter((l) => l.className === 'Embedding').map((l) => l.getConfig().inputDim);
-  const one = (t) => {
+  const texts = model.textInputs;
+  const words = (v) => {
+    const vocab = v.getVocabulary(false);
+    return Array.from({ length: 6 }, () => vocab[Math.floor(Math.random() * vocab.length)]).join(' ');
+  };
+  const one = (t, i) => {
+    const v = texts[model.inputNames[i]];
+    if (v !== undefined) return [words(v), words(v)];
     const dims = [2, ...t.shape.slice(1).map((d) => d ?? 8)];
     const ids = embeddings.length > 0 && t.shape.length === 2;
     const fill = (level) => (level === dims.length ? (ids ? 1 + Math.floor(Math.random() * (Math.min(...embeddings) - 1)) : Math.round((Math.random() * 2 - 1) * 1000) / 1000) : Array.from({ length: dims[level] }, () => fill(level + 1)));
     return fill(0);
   };
-  return model.inputs.length === 1 ? one(model.inputs[0]) : Object.fromEntries(model.inputs.map((t, i) => [model.inputNames[i], one(t)]));
+  return model.inputs.length === 1 ? one(model.inputs[0], 0) : Object.fromEntries(model.inputs.map((t, i) => [model.inputNames[i], one(t, i)]));
 }
 
 function predict() {
@@ -73,7 +85,9 @@ function predict() {
       if (!(n in json)) throw new Error(`no array for input '${n}'`);
       return json[n];
     });
-    const y = model.predict(arrays.length === 1 ? tensor(arrays[0]) : arrays.map((a) => tensor(a)));
+    // Texts go in as they are, for a text input; numbers as tensors.
+    const asData = (a) => (Array.isArray(a) && typeof (Array.isArray(a[0]) ? a[0][0] : a[0]) === 'string' ? a : tensor(a));
+    const y = model.predict(arrays.length === 1 ? asData(arrays[0]) : arrays.map(asData));
     const ys = Array.isArray(y) ? y : [y];
     state.lastOutput = ys.map((t) => Array.from(t.data));
     const round = (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(7)) : v);

@@ -18,7 +18,7 @@
  *    page, greedy and beam 3, Stop mid-epoch, a Node-saved Seq2Seq loads into the page
  *    from picked files (set on the file input over DevTools) and by URL and translates
  *    as in Node;
- *  - Model inspector: a tf.keras .h5 (Conv1DTranspose), a Keras 3 .keras (MultiHeadAttention)
+ *  - Model inspector: a tf.keras .h5 (Conv1DTranspose), a Keras 3 .keras (MultiHeadAttention), a Keras text model (texts in)
  *    and a tf2onnx Loop-form .onnx picked as files, a tf.keras .h5 and a Node-saved model.json
  *    by URL, open with their summaries and predict their
  *    random inputs as Node does; the ONNX model saved from the page as .onnx and .keras reads
@@ -398,7 +398,8 @@ const allProblems = [];
   const flat = (v) => (Array.isArray(v) ? v.flatMap(flat) : [v]);
   const nodePredict = (m, json) => {
     const xs = Array.isArray(json) ? [json] : m.inputNames.map((n) => json[n]);
-    const y = m.predict(xs.length === 1 ? rnnkit.tensor(xs[0]) : xs.map((a) => rnnkit.tensor(a)));
+    const asData = (a) => (Array.isArray(a) && typeof (Array.isArray(a[0]) ? a[0][0] : a[0]) === 'string' ? a : rnnkit.tensor(a));
+    const y = m.predict(xs.length === 1 ? asData(xs[0]) : xs.map(asData));
     return (Array.isArray(y) ? y : [y]).map((t) => Array.from(t.data));
   };
   // [file under test/fixtures (or /fixture/… for the Node-saved names model), format, a layer its summary shows, how it is opened]
@@ -408,6 +409,8 @@ const allProblems = [];
     ['tfkeras2-functional.h5', 'Keras HDF5', /LSTM/, 'by URL'],
     ['/fixture/names/model.json', 'TF.js layers model', /GRU/, 'by URL'],
     ['onnx-loop/gru_stack.onnx', 'ONNX', /GRU/, 'picked'],
+    // A Keras text model: its TextVectorization is the model's text input, and the random input is texts.
+    ['keras3-text-lstm.keras', 'Keras .keras', /Text input 'review'/, 'picked'],
   ];
   for (const [file, format, layer, how] of cases) {
     const path = file.startsWith('/fixture/') ? join(fixture, file.slice('/fixture/'.length)) : join(ROOT, 'test/fixtures', file);
