@@ -76,6 +76,9 @@ describe('Keras TextVectorization → text inputs', () => {
     // Keras's shape-(1,) string input takes [[text], …] too; ids still go in as numbers.
     assert.deepEqual(Array.from((m.predict(e.texts.map((t) => [t])) as Tensor).data), Array.from(y.data));
     assert.deepEqual(Array.from((m.predict(tensor(e.ids!.flat(), [e.ids!.length, 6])) as Tensor).data), Array.from(y.data));
+    // pad_to_max_tokens does nothing in Keras's 'int' mode: read, not refused.
+    const padded = await loadModel({ kerasFile: rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.pad_to_max_tokens = true))) });
+    assert.deepEqual(Array.from((padded.predict(e.texts) as Tensor).data), Array.from(y.data));
     const lines: string[] = [];
     m.summary((l) => lines.push(l));
     assert.match(lines.join('\n'), /Text input 'review': text_vectorization \(TextVectorization: 16 vocabulary entries, 6 ids per text\)/);

@@ -24,7 +24,7 @@
  */
 import { ModelFormatError, show } from '../core/errors.js';
 import { TextVectorizer, type TextVectorizerArgs } from '../text/vectorizer.js';
-import type { Dialect, KerasLayerJSON, KerasModelJSON } from './config.js';
+import type { KerasLayerJSON, KerasModelJSON } from './config.js';
 
 /** One TextVectorization found in a topology, before its vocabulary is read. */
 export interface KerasTextLayer {
@@ -109,6 +109,8 @@ export function vectorizerFromKeras(layer: KerasTextLayer, source: VocabularySou
       throw new ModelFormatError(`${at}: option '${k}' = ${show(v)?.slice(0, 80)} is not supported`);
     }
   }
+  // Keras takes pad_to_max_tokens in 'int' mode and does nothing with it (ids are not vectors to pad).
+  if ((args.outputMode ?? 'int') === 'int' && args.padToMaxTokens === true) delete args.padToMaxTokens;
   if (typeof c.vocabulary === 'string') throw new ModelFormatError(`${at}: its vocabulary is a file path (${JSON.stringify(c.vocabulary)}) on the machine that saved it, which the model file does not hold; give the layer the vocabulary as a list, or adapt it, before saving`);
   if (c.vocabulary !== undefined && c.vocabulary !== null && !Array.isArray(c.vocabulary)) throw new ModelFormatError(`${at}: vocabulary must be a list of tokens, got ${show(c.vocabulary)?.slice(0, 80)}`);
   if (c.idf_weights !== undefined && c.idf_weights !== null && !Array.isArray(c.idf_weights)) throw new ModelFormatError(`${at}: idf_weights must be a list of numbers, got ${show(c.idf_weights)?.slice(0, 80)}`);
@@ -192,12 +194,8 @@ function onlyInput(l: KerasLayerJSON, at: string): string {
   return names[0]!;
 }
 
-/**
- * Split a topology's TextVectorization layers off into text inputs (see the file's comment).
- * `dialect` is unused by the rewrite (both Keras 2 and 3 configs use these keys) but names
- * the format in errors.
- */
-export function splitTextInputs(topology: KerasModelJSON, dialect: Dialect, where: string, source: VocabularySource): SplitTopology {
+/** Split a topology's TextVectorization layers off into text inputs (see the file's comment); Keras 2 and 3 configs alike. */
+export function splitTextInputs(topology: KerasModelJSON, where: string, source: VocabularySource): SplitTopology {
   const found = textLayers(topology, where);
   if (found.length === 0) return { topology, textInputs: [] };
   if (topology.class_name === 'Sequential') return splitSequential(topology, found, where, source);

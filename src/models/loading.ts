@@ -126,7 +126,7 @@ export function modelFromKeras(topology: KerasModelJSON, dialect: Dialect, where
  */
 export function kerasModelParts(topology: KerasModelJSON, dialect: Dialect, where: string, vocabularies: VocabularySource): { model: Model; topology: KerasModelJSON } {
   if (topology === null || typeof topology !== 'object') throw new ModelFormatError(`${where}: the topology must be an object`);
-  const split = splitTextInputs(topology, dialect, where, vocabularies);
+  const split = splitTextInputs(topology, where, vocabularies);
   const t = split.topology;
   let model: Model;
   if (t.class_name === 'Sequential') model = sequentialFromKeras(t, dialect, where);
