@@ -67,6 +67,22 @@ def adapt(texts, room, ngrams=None):
     return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], [-ord(c) for c in kv[0]] + [1]))][:room]
 
 
+def vocabulary_assets(vocab):
+    """IndexLookup.save_assets's file, for the layer and for the StringLookup saving_lib visits inside it."""
+    text = '\n'.join(vocab)
+    return [('layers/text_vectorization/vocabulary.txt', text), ('layers/text_vectorization/_lookup_layer/vocabulary.txt', text)]
+
+
+def int_ids(texts, vocab, length):
+    """'int' mode: ids (1 for a token out of the vocabulary), cut or padded with 0 at the end to `length`."""
+    index = {t: i for i, t in enumerate(vocab)}
+    ids = np.zeros((len(texts), length), dtype=np.int64)
+    for n, s in enumerate(texts):
+        row = [index.get(t, 1) for t in tokens(s)][:length]
+        ids[n, :len(row)] = row
+    return ids
+
+
 def keras_tensor(name, shape, dtype):
     return {'class_name': '__keras_tensor__', 'config': {'shape': shape, 'dtype': dtype, 'keras_history': [name, 0, 0]}}
 
@@ -105,13 +121,8 @@ def functional_lstm():
         ('layers/lstm', 'lstm', []), ('layers/lstm/cell', 'lstm_cell', [k, rk, b]),
         ('layers/dense', 'dense', [dk, db]),
     ]
-    text = '\n'.join(vocab)
-    assets = [('layers/text_vectorization/vocabulary.txt', text), ('layers/text_vectorization/_lookup_layer/vocabulary.txt', text)]
-    index = {t: i for i, t in enumerate(vocab)}
-    ids = np.zeros((len(TEXTS), L), dtype=np.int64)
-    for n, s in enumerate(TEXTS):
-        row = [index.get(t, 1) for t in tokens(s)][:L]
-        ids[n, :len(row)] = row
+    assets = vocabulary_assets(vocab)
+    ids = int_ids(TEXTS, vocab, L)
     mask = (ids != 0).astype(np.float64)
     _, last = lstm(emb.astype(np.float64)[ids], mask, k, rk, b, U)
     y = sigmoid(last @ dk + db)
@@ -143,8 +154,7 @@ def sequential_tfidf():
         ('layers/text_vectorization', 'text_vectorization', {'idf_weights': idf}), ('layers/text_vectorization/_lookup_layer', 'string_lookup', {'idf_weights': idf}),
         ('layers/dense', 'dense', [dk, db]),
     ]
-    text = '\n'.join(vocab)
-    assets = [('layers/text_vectorization/vocabulary.txt', text), ('layers/text_vectorization/_lookup_layer/vocabulary.txt', text)]
+    assets = vocabulary_assets(vocab)
     index = {t: i for i, t in enumerate(vocab)}
     x = np.zeros((len(TEXTS), len(vocab)))
     for n, s in enumerate(TEXTS):
@@ -192,13 +202,8 @@ def export_model():
         ('layers/sequential/layers/dense', 'dense', [dk, db]),
         ('layers/activation', 'activation', []),
     ]
-    text = '\n'.join(vocab)
-    assets = [('layers/text_vectorization/vocabulary.txt', text), ('layers/text_vectorization/_lookup_layer/vocabulary.txt', text)]
-    index = {t: i for i, t in enumerate(vocab)}
-    ids = np.zeros((len(TEXTS), L), dtype=np.int64)
-    for n, s in enumerate(TEXTS):
-        row = [index.get(t, 1) for t in tokens(s)][:L]
-        ids[n, :len(row)] = row
+    assets = vocabulary_assets(vocab)
+    ids = int_ids(TEXTS, vocab, L)
     y = sigmoid(emb.astype(np.float64)[ids].mean(1) @ dk + db)
     write_keras(os.path.join(OUT, 'keras3-text-export.keras'), config, groups, assets=assets)
     return {'texts': TEXTS, 'ids': ids.tolist(), 'vocabulary': vocab, 'output': y.tolist()}
