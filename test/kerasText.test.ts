@@ -174,6 +174,16 @@ describe('Keras TextVectorization → text inputs', () => {
     };
     await refuses(rezip(LSTM_FILE, nothing), /TextVectorization 'text_vectorization'\): the file holds no vocabulary for it/);
     await refuses(rezip(LSTM_FILE, (m) => (m['assets/layers/text_vectorization/_lookup_layer/vocabulary.txt'] = new TextEncoder().encode('\n[UNK]\nthe'))), /_lookup_layer\/vocabulary\.txt differs from .*: two vocabularies for TextVectorization 'text_vectorization'/);
+    // Saved on Windows: Python wrote the vocabulary in the code page (é as the one byte 0xE9), with CRLF line ends.
+    const windows = (m: Record<string, Uint8Array>): void => {
+      for (const k of Object.keys(m)) if (k.endsWith('vocabulary.txt')) m[k] = Uint8Array.from(new TextDecoder().decode(m[k]).replace(/\n/g, '\r\n').replace('é', '\u00e9'), (c) => c.charCodeAt(0) & 0xff);
+    };
+    await refuses(rezip(LSTM_FILE, windows), /vocabulary\.txt: not UTF-8 text; Keras writes the vocabulary in the saving machine's encoding .*PYTHONUTF8=1/);
+    // CRLF alone (an ASCII vocabulary saved on Windows) reads as Python's splitlines reads it.
+    const crlf = await loadModel({ kerasFile: rezip(LSTM_FILE, (m) => {
+      for (const k of Object.keys(m)) if (k.endsWith('vocabulary.txt')) m[k] = new TextEncoder().encode(new TextDecoder().decode(m[k]).replace(/\n/g, '\r\n'));
+    }) });
+    assert.deepEqual(crlf.textInputs.review!.getVocabulary(), expected['functional-lstm']!.vocabulary);
     await refuses(rezip(LSTM_FILE, (m) => (m['assets/layers/embedding/notes.txt'] = new Uint8Array(2))), /member "assets\/layers\/embedding\/notes\.txt" is an asset rnnkit does not read/);
     await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = { module: 'builtins', class_name: 'function', config: 'custom_standardization', registered_name: 'function' }))), /standardize is a custom function .*rnnkit cannot run Python code/);
     await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.output_mode = 'one_hot'))), /outputMode 'one_hot'.* is not supported/);

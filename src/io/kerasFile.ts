@@ -318,7 +318,8 @@ function textAssets(config: KerasModelJSON, assets: Map<string, Uint8Array>, dat
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       } catch {
-        throw new ModelFormatError(`${where}: ${name}: not UTF-8 text`);
+        // Python writes it in the saving machine's encoding: on Windows a code page (1252, 1251, 932, …) the bytes do not name.
+        throw new ModelFormatError(`${where}: ${name}: not UTF-8 text; Keras writes the vocabulary in the saving machine's encoding (on Windows its code page, such as Windows-1252), which rnnkit does not guess: save the model again with Python in UTF-8 mode (PYTHONUTF8=1), or re-encode that member as UTF-8`);
       }
       const lines = vocabularyLines(text);
       if (vocabulary !== null && (lines.length !== vocabulary.length || lines.some((t, i) => t !== vocabulary![i]))) throw new ModelFormatError(`${where}: ${name} differs from ${copies[0]![0]}: two vocabularies for TextVectorization '${l.name}'`);
