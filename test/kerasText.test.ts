@@ -142,6 +142,27 @@ describe('Keras TextVectorization → text inputs', () => {
     assert.deepEqual(histories[0], histories[1]);
   });
 
+  it("a custom standardize function (Keras's custom_standardization) is taken from customObjects by its registered or own name", async () => {
+    const e = expected['functional-lstm']!;
+    const custom = { module: '__main__', class_name: 'function', config: 'custom_standardization', registered_name: 'Custom>custom_standardization' };
+    const file = rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = custom)));
+    // What the Keras example's function does: lower (ASCII), '<br />' to a space, punctuation out.
+    const strip = (t: string): string => t.replace(/[A-Z]/g, (c) => c.toLowerCase()).replaceAll('<br />', ' ').replace(/[!"#$%&()*+,\-./:;<=>?@[\\\]^_`{|}~']/g, '');
+    const withBr = e.texts.map((t) => t.replace(/ /, '<br />'));
+    const plain = Array.from(((await load(LSTM_FILE)).predict(e.texts) as Tensor).data);
+    for (const key of ['Custom>custom_standardization', 'custom_standardization']) {
+      const m = await loadModel({ kerasFile: file }, { customObjects: { [key]: strip } });
+      assert.deepEqual(Array.from((m.predict(withBr) as Tensor).data), plain, key);
+    }
+    // tf.keras 2 wrote the bare name.
+    const bare = await loadModel({ kerasFile: rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = 'custom_standardization'))) }, { customObjects: { custom_standardization: strip } });
+    assert.deepEqual(Array.from((bare.predict(withBr) as Tensor).data), plain);
+    await refuses(file, /standardize is the Python function 'custom_standardization'; rnnkit cannot run Python code: give it in JavaScript, loadModel\(file, \{customObjects: \{'Custom>custom_standardization': \(text\) => …\}\}\)/);
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.split = { class_name: '__lambda__', config: { value: ['4wEAAAAA'] } }))), /split is a Python lambda; rnnkit reads 'whitespace', 'character', null, or a named function given in loadModel's customObjects/);
+    await assert.rejects(loadModel({ kerasFile: bytesOf(LSTM_FILE) }, { customObjects: { tokenize: (t: string) => t.split(' ') } }), /customObjects 'tokenize' is named by no TextVectorization of the \.keras file/);
+    await assert.rejects(loadModel({ kerasFile: file }, { customObjects: { custom_standardization: 'lower' as never } }), /customObjects\['custom_standardization'\] must be a function/);
+  });
+
   it('setTextInput: checks the vectorizer against the input, and texts for a numbers-only input are refused', () => {
     const ids = input({ shape: [4], name: 'ids' });
     const m = graphModel({ inputs: ids, outputs: layers.dense({ units: 1 }).apply(layers.flatten().apply(layers.embedding({ inputDim: 10, outputDim: 2 }).apply(ids))) as never });
@@ -185,7 +206,6 @@ describe('Keras TextVectorization → text inputs', () => {
     }) });
     assert.deepEqual(crlf.textInputs.review!.getVocabulary(), expected['functional-lstm']!.vocabulary);
     await refuses(rezip(LSTM_FILE, (m) => (m['assets/layers/embedding/notes.txt'] = new Uint8Array(2))), /member "assets\/layers\/embedding\/notes\.txt" is an asset rnnkit does not read/);
-    await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = { module: 'builtins', class_name: 'function', config: 'custom_standardization', registered_name: 'function' }))), /standardize is a custom function .*rnnkit cannot run Python code/);
     await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.output_mode = 'one_hot'))), /outputMode 'one_hot'.* is not supported/);
     await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.split_on = 'x'))), /option 'split_on' = "x" is not supported/);
     await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.vocabulary_size = 99))), /vocabulary_size is 99, but its vocabulary has 16 entries/);

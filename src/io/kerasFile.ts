@@ -31,7 +31,7 @@ import { Recurrent } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { Model } from '../models/model.js';
 import { kerasModelParts } from '../models/loading.js';
-import { textLayers, vocabularyLines, type KerasTextLayer, type VocabularySource } from './kerasText.js';
+import { textLayers, vocabularyLines, type KerasTextLayer, type TextSources, type VocabularySource } from './kerasText.js';
 import type { KerasModelJSON } from './config.js';
 import { countValues, datasetsUnder, openH5, reading, weightReader, type H5Dataset } from './hdf5Read.js';
 
@@ -46,6 +46,8 @@ const MAX_JSON_BYTES = 256 * 2 ** 20;
 export interface KerasFileOptions {
   maxBytes: number;
   checkFinite: boolean;
+  /** loadModel's customObjects: functions a TextVectorization names. */
+  customObjects?: TextSources['customObjects'];
 }
 
 /**
@@ -282,7 +284,7 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   const vocabularies = textAssets(config as unknown as KerasModelJSON, assets, datasets, where, h5where);
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
-  const { model, topology } = withWeightBudget(8 * values + 2 ** 26, () => kerasModelParts(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`, vocabularies));
+  const { model, topology } = withWeightBudget(8 * values + 2 ** 26, () => kerasModelParts(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`, { vocabularies, customObjects: o.customObjects }));
   const tensors = keras3WeightTensors(model, topology, datasets, h5where, o.checkFinite, where);
   const set = (): void => model.setWeights(tensors);
   if (o.checkFinite) set();

@@ -37,6 +37,7 @@ import { Tensor } from '../core/tensor.js';
 import { withInitializers, withNonFiniteWeights, withWeightBudget, type Layer, type LayerWeight } from '../layers/layer.js';
 import type { Model } from '../models/model.js';
 import { modelFromKeras } from '../models/loading.js';
+import type { TextSources } from './kerasText.js';
 import { MAX_DEPTH, checkDepth } from '../models/saving.js';
 import { MAX_JSON_BYTES } from './node.js';
 import { dialectOf, type KerasModelJSON } from './config.js';
@@ -49,6 +50,8 @@ import { countValues, datasetsUnder, isDataset, openH5, reading, weightReader, t
 export interface KerasH5Options {
   maxBytes: number;
   checkFinite: boolean;
+  /** loadModel's customObjects: functions a TextVectorization names. */
+  customObjects?: TextSources['customObjects'];
 }
 
 /**
@@ -261,7 +264,7 @@ function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: nu
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus
   // slack for a missing weight to be named.
-  const model = modelFromKerasConfig(config, version, backend, 8 * values + 2 ** 26, `${where}: model_config`);
+  const model = modelFromKerasConfig(config, version, backend, 8 * values + 2 ** 26, `${where}: model_config`, { customObjects: o.customObjects });
   return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, { checkFinite: o.checkFinite, keras1: isKeras1(version), layerNames: true }) };
 }
 
@@ -278,7 +281,7 @@ function checkKerasVersion(version: string | undefined, where: string): void {
  * configs converted, CuDNN layers as the plain ones they compute); `weightBytes`: the most its
  * layers may allocate as they are built. `where` names the config in errors.
  */
-function modelFromKerasConfig(config: unknown, version: string | undefined, backend: string | undefined, weightBytes: number, where: string): Model {
+function modelFromKerasConfig(config: unknown, version: string | undefined, backend: string | undefined, weightBytes: number, where: string, text: TextSources = {}): Model {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError(`${where}: expected {class_name, config}, got ${show(config)?.slice(0, 80)}`);
   // Keras 1's activations are Keras 2's (hard_sigmoid = clip(0.2x + 0.5)).
   const keras1 = isKeras1(version);
@@ -296,7 +299,7 @@ function modelFromKerasConfig(config: unknown, version: string | undefined, back
     const conv = [...classNames(c, new Set())].filter((n) => CONV.test(n));
     if (conv.length > 0) throw new ModelFormatError(`${where}: a Theano-backend model with ${conv.join(', ')}: Keras stored Theano's convolution kernels flipped, and rnnkit does not convert them`);
   }
-  return withWeightBudget(weightBytes, () => modelFromKeras(c as KerasModelJSON, dialect, where));
+  return withWeightBudget(weightBytes, () => modelFromKeras(c as KerasModelJSON, dialect, where, text));
 }
 
 /** How modelFromJson reads an architecture (untrusted input). */

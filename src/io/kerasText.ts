@@ -41,6 +41,18 @@ export interface KerasTextLayer {
 /** The vocabulary (special tokens first or not) and tf_idf weights a container holds for a layer, or null for none. */
 export type VocabularySource = (layer: KerasTextLayer) => { vocabulary: string[] | null; idfWeights: number[] | null };
 
+/** A function standing in for a Python one a TextVectorization names (loadModel's customObjects). */
+export type TextFunction = ((text: string) => string) | ((text: string) => string[]);
+
+/** What a reader knows beside a topology: the container's vocabularies, and the caller's functions by name. */
+export interface TextSources {
+  vocabularies?: VocabularySource;
+  customObjects?: Readonly<Record<string, TextFunction>>;
+}
+
+/** The names of customObjects that a topology's TextVectorization layers used (collected by splitTextInputs). */
+export type UsedNames = Set<string>;
+
 /** A topology with its text inputs split off: `input` indexes the model's inputs (input_layers order). */
 export interface SplitTopology {
   topology: KerasModelJSON;
@@ -94,17 +106,39 @@ const OPTION_KEYS: Readonly<Record<string, keyof TextVectorizerArgs>> = {
 /** Keys that change no number: the layer's name and trainability, its dtype (ids are exact in float32 below 2^24), the input shape a Sequential's first layer carries (read by splitTextInputs). */
 const INERT_KEYS = new Set(['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'has_input_vocabulary']);
 
+const MODES: Readonly<Record<string, readonly string[]>> = { standardize: ['lower_and_strip_punctuation', 'lower', 'strip_punctuation'], split: ['whitespace', 'character'] };
+
+/**
+ * A standardize or split value: a mode, null, or a Python function the file names — Keras 3
+ * writes {module, class_name: 'function', config: name, registered_name}, tf.keras 2 the bare
+ * name — taken from `customObjects` by its registered name or its own (recorded in `used`).
+ * A lambda (Python bytecode) or a name with no function given is refused, saying how to give one.
+ */
+function textFunction(key: 'standardize' | 'split', v: unknown, sources: TextSources, used: UsedNames, at: string): unknown {
+  if (v === null || (typeof v === 'string' && MODES[key]!.includes(v))) return v;
+  const o = v as { class_name?: unknown; config?: unknown; registered_name?: unknown } | null;
+  const names = typeof v === 'string' ? [v] : o !== null && typeof o === 'object' && o.class_name === 'function' ? [o.registered_name, o.config].filter((n): n is string => typeof n === 'string') : [];
+  if (names.length === 0) {
+    const lambda = o !== null && typeof o === 'object' && o.class_name === '__lambda__';
+    throw new ModelFormatError(`${at}: ${key} is ${lambda ? 'a Python lambda' : show(v)?.slice(0, 120)}; rnnkit reads ${MODES[key]!.map((m) => `'${m}'`).join(', ')}, null, or a named function given in loadModel's customObjects`);
+  }
+  const table = sources.customObjects ?? {};
+  const name = names.find((n) => Object.prototype.hasOwnProperty.call(table, n));
+  if (name === undefined) {
+    throw new ModelFormatError(`${at}: ${key} is the Python function '${names[names.length - 1]}'; rnnkit cannot run Python code: give it in JavaScript, loadModel(file, {customObjects: {'${names[0]}': (text) => ${key === 'split' ? '[…tokens]' : '…'}}})`);
+  }
+  used.add(name);
+  return table[name];
+}
+
 /** A TextVectorizer from a saved TextVectorization config and the vocabulary its container holds. */
-export function vectorizerFromKeras(layer: KerasTextLayer, source: VocabularySource): TextVectorizer {
+export function vectorizerFromKeras(layer: KerasTextLayer, sources: TextSources, used: UsedNames): TextVectorizer {
   const { config: c, at } = layer;
   const args: TextVectorizerArgs = { name: layer.name, lowercase: 'ascii' };
   for (const [k, v] of Object.entries(c)) {
     const option = OPTION_KEYS[k];
     if (option !== undefined) {
-      if ((k === 'standardize' || k === 'split') && v !== null && typeof v !== 'string') {
-        throw new ModelFormatError(`${at}: ${k} is a custom function (${show(v)?.slice(0, 120)}); rnnkit cannot run Python code: make a TextVectorizer with that ${k} as a JavaScript function and give it to model.setTextInput`);
-      }
-      (args as Record<string, unknown>)[option] = v;
+      (args as Record<string, unknown>)[option] = k === 'standardize' || k === 'split' ? textFunction(k, v, sources, used, at) : v;
     } else if (!INERT_KEYS.has(k) && !['vocabulary', 'idf_weights', 'vocabulary_size'].includes(k)) {
       throw new ModelFormatError(`${at}: option '${k}' = ${show(v)?.slice(0, 80)} is not supported`);
     }
@@ -122,7 +156,7 @@ export function vectorizerFromKeras(layer: KerasTextLayer, source: VocabularySou
   }
   // A vocabulary given when the layer was made lives in its config (save_assets then writes none).
   const inConfig = Array.isArray(c.vocabulary) ? { vocabulary: c.vocabulary as string[], idfWeights: Array.isArray(c.idf_weights) ? (c.idf_weights as number[]) : null } : null;
-  const held = source(layer);
+  const held = sources.vocabularies?.(layer) ?? { vocabulary: null, idfWeights: null };
   if (inConfig !== null && held.vocabulary !== null) throw new ModelFormatError(`${at}: the file holds a vocabulary both in the layer's config and beside it; Keras writes one or the other`);
   const vocabulary = inConfig?.vocabulary ?? held.vocabulary;
   if (vocabulary === null) throw new ModelFormatError(`${at}: the file holds no vocabulary for it (a legacy .h5 file never saves an adapted TextVectorization's vocabulary; save the model as .keras)`);
@@ -195,10 +229,10 @@ function onlyInput(l: KerasLayerJSON, at: string): string {
 }
 
 /** Split a topology's TextVectorization layers off into text inputs (see the file's comment); Keras 2 and 3 configs alike. */
-export function splitTextInputs(topology: KerasModelJSON, where: string, source: VocabularySource): SplitTopology {
+export function splitTextInputs(topology: KerasModelJSON, where: string, sources: TextSources, used: UsedNames): SplitTopology {
   const found = textLayers(topology, where);
   if (found.length === 0) return { topology, textInputs: [] };
-  if (topology.class_name === 'Sequential') return splitSequential(topology, found, where, source);
+  if (topology.class_name === 'Sequential') return splitSequential(topology, found, where, sources, used);
   if (topology.class_name !== 'Model' && topology.class_name !== 'Functional') return { topology, textInputs: [] };
   const layers = [...topology.config.layers];
   const inputLayers = topology.config.input_layers;
@@ -214,7 +248,7 @@ export function splitTextInputs(topology: KerasModelJSON, where: string, source:
     if (reader !== undefined) throw new ModelFormatError(`${t.at}: its string input '${from}' is also read by '${String(nameOf(reader))}'; rnnkit takes texts only into the TextVectorization`);
     if (flatNames(outputLayers).includes(t.name) || flatNames(outputLayers).includes(from)) throw new ModelFormatError(`${t.at}: it or its string input is an output of the model; rnnkit reads a TextVectorization only where other layers follow it`);
     checkTextShape(input!.config.batch_shape ?? input!.config.batch_input_shape, `${where} (InputLayer '${from}')`);
-    const vectorizer = vectorizerFromKeras(t, source);
+    const vectorizer = vectorizerFromKeras(t, sources, used);
     const { batch_input_shape: _a, batch_shape: _b, dtype: _d, ...rest } = input!.config;
     layers[k] = { ...input!, config: { ...rest, [input!.config.batch_shape !== undefined ? 'batch_shape' : 'batch_input_shape']: numericBatchShape(vectorizer), dtype: 'float32' } };
     layers.splice(layers.indexOf(tv), 1);
@@ -245,7 +279,7 @@ function flatNames(v: unknown): string[] {
 }
 
 /** Sequential: [string InputLayer, TextVectorization, …] or [TextVectorization holding the input shape, …]. */
-function splitSequential(topology: KerasModelJSON, found: KerasTextLayer[], where: string, source: VocabularySource): SplitTopology {
+function splitSequential(topology: KerasModelJSON, found: KerasTextLayer[], where: string, sources: TextSources, used: UsedNames): SplitTopology {
   const bare = Array.isArray(topology.config);
   const list = [...((bare ? topology.config : topology.config.layers) as unknown as KerasLayerJSON[])];
   const t = found[0]!;
@@ -259,7 +293,7 @@ function splitSequential(topology: KerasModelJSON, found: KerasTextLayer[], wher
   const declared = k === 1 ? first!.config.batch_shape ?? first!.config.batch_input_shape : t.config.batch_input_shape ?? t.config.batch_shape ?? (bare ? undefined : topology.config.build_input_shape);
   if (declared === undefined || declared === null) throw new ModelFormatError(`${t.at}: the Sequential model declares no input shape (no InputLayer, no build_input_shape)`);
   checkTextShape(declared, t.at);
-  const vectorizer = vectorizerFromKeras(t, source);
+  const vectorizer = vectorizerFromKeras(t, sources, used);
   let inputEntry: KerasLayerJSON;
   if (k === 1) {
     const { batch_input_shape: _a, batch_shape: _b, dtype: _d, ...rest } = first!.config;

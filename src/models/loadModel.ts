@@ -11,6 +11,7 @@ import { ModelFormatError, checkBoolean, checkOptions, fileReadOptions, show } f
 import { MAX_JSON_BYTES, readFileBounded, readFromFiles } from '../io/node.js';
 import { modelFromKerasFile } from '../io/kerasFile.js';
 import { modelFromKerasH5 } from '../io/kerasH5.js';
+import type { TextFunction } from '../io/kerasText.js';
 import { checkShardSizes, manifestLayout } from '../io/weights.js';
 import type { Model } from './model.js';
 import { modelFromArtifacts } from './loading.js';
@@ -35,6 +36,14 @@ export interface LoadOptions {
    * Momentum, say). `.keras` and `.h5` files always come back uncompiled.
    */
   compile?: boolean;
+  /**
+   * JavaScript functions for the Python functions a Keras TextVectorization names as its
+   * `standardize` or `split` (a custom_standardization stripping '<br />', say), by the name
+   * the file gives (its registered name, 'Custom>custom_standardization', or its own):
+   * standardize takes a text and returns one, split returns the tokens. An entry no layer
+   * uses is refused.
+   */
+  customObjects?: Record<string, TextFunction>;
 }
 
 type Source =
@@ -46,11 +55,11 @@ type Source =
   /** The bytes of a Keras 2 / tf.keras / Keras 3 legacy `.h5` full-model file. */
   | { h5File: ArrayBuffer | ArrayBufferView };
 
-type Options = Required<Omit<LoadOptions, 'signal'>> & { signal: AbortSignal | undefined };
+type Options = Required<Omit<LoadOptions, 'signal' | 'customObjects'>> & { signal: AbortSignal | undefined; customObjects: Record<string, TextFunction> | undefined };
 
 /** The options, checked, with their defaults. */
 function loadOptions(options: LoadOptions, what: string): Options {
-  checkOptions(options, ['maxBytes', 'checkFinite', 'allowCrossOrigin', 'timeout', 'signal', 'compile'], what);
+  checkOptions(options, ['maxBytes', 'checkFinite', 'allowCrossOrigin', 'timeout', 'signal', 'compile', 'customObjects'], what);
   const o = options ?? {};
   const { maxBytes, checkFinite } = fileReadOptions(o, what);
   const timeout = o.timeout ?? 60_000;
@@ -59,7 +68,13 @@ function loadOptions(options: LoadOptions, what: string): Options {
   if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof (signal as { aborted?: unknown }).aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
     throw new TypeError(`${what}: signal must be an AbortSignal, got ${show(signal)}`);
   }
+  const custom = o.customObjects;
+  if (custom !== undefined) {
+    if (custom === null || typeof custom !== 'object' || Array.isArray(custom)) throw new TypeError(`${what}: customObjects must be an object of functions by name, got ${show(custom)}`);
+    for (const [k, f] of Object.entries(custom)) if (typeof f !== 'function') throw new TypeError(`${what}: customObjects['${k}'] must be a function, got ${show(f)?.slice(0, 60)}`);
+  }
   return {
+    customObjects: custom,
     maxBytes,
     checkFinite,
     allowCrossOrigin: o.allowCrossOrigin === undefined ? false : checkBoolean(o.allowCrossOrigin, `${what}: allowCrossOrigin`),
@@ -101,7 +116,7 @@ export async function loadModel(source: Source, options: LoadOptions = {}): Prom
     if (o.signal?.aborted) throw abortError(what, o.signal);
   };
   check();
-  const build = { maxBytes: o.maxBytes, checkFinite: o.checkFinite, compile: o.compile };
+  const build = { maxBytes: o.maxBytes, checkFinite: o.checkFinite, compile: o.compile, customObjects: o.customObjects };
   if (source !== null && typeof source === 'object' && 'kerasFile' in source) return kerasOrH5(fileBytes(source, 'kerasFile', what), 'the .keras file', build);
   if (source !== null && typeof source === 'object' && 'h5File' in source) return modelFromKerasH5(fileBytes(source, 'h5File', what), 'the .h5 file', build);
   if (source !== null && typeof source === 'object') {
@@ -286,7 +301,7 @@ async function loadFromUrl(url: string, what: string, o: Options): Promise<Model
     }
     checkShardSizes(layout, sizes, url);
     if (o.signal?.aborted) throw abortError(what, o.signal);
-    return modelFromArtifacts(json, shards, url, { maxBytes: o.maxBytes, checkFinite: o.checkFinite, compile: o.compile });
+    return modelFromArtifacts(json, shards, url, { maxBytes: o.maxBytes, checkFinite: o.checkFinite, compile: o.compile, customObjects: o.customObjects });
   } finally {
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);

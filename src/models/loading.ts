@@ -28,7 +28,7 @@ import { Sequential } from './sequential.js';
 import { TEXT_INPUTS_KEY, type ModelJSON, type RnnkitTrainingConfig, type TrainingConfig } from './saving.js';
 import { TFJS_ONLY_SLOT, tfjsOptimizer } from '../io/tfjsTraining.js';
 import { KERAS3_OPS, keras3Op, tfOpLambda, type OpReading } from '../io/kerasOps.js';
-import { splitTextInputs, type VocabularySource } from '../io/kerasText.js';
+import { splitTextInputs, type TextSources, type UsedNames } from '../io/kerasText.js';
 import { TextVectorizer, type TextVectorizerConfig } from '../text/vectorizer.js';
 import type { Optimizer, OptimizerStateInput } from '../optimizers/index.js';
 
@@ -40,7 +40,7 @@ export function modelFromArtifacts(
   modelJson: ModelJSON,
   shards: ArrayBuffer | ArrayBuffer[],
   where: string,
-  options: { maxBytes?: number; checkFinite?: boolean; compile?: boolean } = {},
+  options: { maxBytes?: number; checkFinite?: boolean; compile?: boolean; customObjects?: TextSources['customObjects'] } = {},
 ): Model {
   const raw = modelJson.modelTopology as Record<string, unknown>;
   if (raw === null || typeof raw !== 'object') throw new ModelFormatError(`${where}: modelTopology must be an object`);
@@ -51,7 +51,7 @@ export function modelFromArtifacts(
   // under that budget a config asking for `units: 1e9` is refused before anything is taken.
   const manifestValues = modelJson.weightsManifest.reduce((n, g) => n + (Array.isArray(g?.weights) ? g.weights.reduce((m, w) => m + (Array.isArray(w?.shape) ? w.shape.reduce((a, b) => a * b, 1) : 0), 0) : 0), 0);
   // (64 MiB of slack: a weight missing from the manifest is then named by matchWeights.)
-  const model = withWeightBudget(8 * Math.min(manifestValues, (options.maxBytes ?? 2 ** 31) / 4) + 2 ** 26, () => modelFromKeras(topology, dialect, where));
+  const model = withWeightBudget(8 * Math.min(manifestValues, (options.maxBytes ?? 2 ** 31) / 4) + 2 ** 26, () => modelFromKeras(topology, dialect, where, { customObjects: options.customObjects }));
 
   const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
   const data = Array.isArray(shards) ? concatShards(shards) : shards;
@@ -111,22 +111,22 @@ function restoreTextInputs(model: Model, texts: unknown, at: string): void {
   });
 }
 
-/** No vocabulary beside the topology (a TF.js model.json, an .h5 file): only what a TextVectorization's config holds. */
-const CONFIG_ONLY: VocabularySource = () => ({ vocabulary: null, idfWeights: null });
-
-/** A model (weights zero, for a loader to fill) from its Keras topology. */
-export function modelFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string): Model {
-  return kerasModelParts(topology, dialect, where, CONFIG_ONLY).model;
+/** A model (weights zero, for a loader to fill) from its Keras topology; `text`: what its TextVectorization layers need beside it (io/kerasText.ts). */
+export function modelFromKeras(topology: KerasModelJSON, dialect: Dialect, where: string, text: TextSources = {}): Model {
+  return kerasModelParts(topology, dialect, where, text).model;
 }
 
 /**
- * modelFromKeras, with the vocabularies of TextVectorization layers from `vocabularies`;
- * also gives the topology the graph was built from (the TextVectorization layers split off
- * into text inputs, io/kerasText.ts), whose layers the weights' paths follow.
+ * modelFromKeras, also giving the topology the graph was built from (the TextVectorization
+ * layers split off into text inputs, io/kerasText.ts), whose layers the weights' paths follow.
+ * A customObjects entry no layer used is refused: it would otherwise be a silently ignored argument.
  */
-export function kerasModelParts(topology: KerasModelJSON, dialect: Dialect, where: string, vocabularies: VocabularySource): { model: Model; topology: KerasModelJSON } {
+export function kerasModelParts(topology: KerasModelJSON, dialect: Dialect, where: string, text: TextSources): { model: Model; topology: KerasModelJSON } {
   if (topology === null || typeof topology !== 'object') throw new ModelFormatError(`${where}: the topology must be an object`);
-  const split = splitTextInputs(topology, where, vocabularies);
+  const used: UsedNames = new Set();
+  const split = splitTextInputs(topology, where, text, used);
+  const unused = Object.keys(text.customObjects ?? {}).filter((n) => !used.has(n));
+  if (unused.length > 0) throw new RangeError(`loadModel: customObjects ${unused.map((n) => `'${n}'`).join(', ')} ${unused.length === 1 ? 'is' : 'are'} named by no TextVectorization of ${where} (rnnkit uses customObjects for a TextVectorization's standardize and split functions)`);
   const t = split.topology;
   let model: Model;
   if (t.class_name === 'Sequential') model = sequentialFromKeras(t, dialect, where);
