@@ -345,7 +345,9 @@ function kerasTextConfig(v: TextVectorizer, at: string): Json {
   if (c.truncate === 'pre') throw new RangeError(`${at}: truncate 'pre' (keep a long text's last tokens) has no Keras TextVectorization form; Keras keeps the first`);
   if (c.vocabulary === null) throw new RangeError(`${at}: the vectorizer has no vocabulary yet (adapt it first)`);
   const vocabulary = v.getVocabulary(true);
-  // Keras lowers ASCII letters only (tf.strings.lower): a Unicode-lowering vectorizer gives the same ids there only if no token holds a non-ASCII letter.
+  // Keras lowers ASCII letters only (tf.strings.lower): a Unicode-lowering vectorizer gives the same
+  // ids there only if no token holds a non-ASCII letter (one exception left: the Kelvin sign U+212A,
+  // which Unicode lowers to an ASCII 'k').
   const lowers = c.standardize === 'lower' || c.standardize === 'lower_and_strip_punctuation';
   const nonAscii = vocabulary.find((t) => /[^\x00-\x7f]/.test(t));
   if (lowers && v.lowercase === 'unicode' && nonAscii !== undefined) {
