@@ -118,11 +118,20 @@ describe('Keras tensor ops', () => {
     }
   });
 
-  it("round-trips the models read from ops in rnnkit's format; saveKerasFile refuses TimeSlice by name, exportOnnx writes it", async () => {
+  it("round-trips the models read from ops in rnnkit's format and as .keras (TimeSlice written as Keras's GetItem op); a Sequential's TimeSlice is refused by name for .keras, exportOnnx writes it", async () => {
     for (const [f, source] of [[K3, 'kerasFile'], [K2, 'h5File']] as const) {
       const m = await loadModel({ [source]: bytesOf(f) } as never);
       const back = await loadModel(await artifactsOf(m));
       assertLikeNumpy(back, EXPECTED[f]!, `${f} saved and loaded`);
+      const bytes = await saveKerasFile(m, null);
+      assertLikeNumpy(await loadModel({ kerasFile: bytes }), EXPECTED[f]!, `${f} saved as .keras and loaded`);
+      // The slices as Keras 3 writes them: GetItem op entries with the tensor and the key, no weights group.
+      const config = JSON.parse(new TextDecoder().decode(unzipSync(bytes)['config.json'])) as { config: { layers: { class_name: string; module: string; inbound_nodes: { args: unknown[] }[] }[] } };
+      const keys = config.config.layers.filter((l) => l.class_name === 'GetItem').map((l) => { assert.equal(l.module, 'keras.src.ops.numpy'); return JSON.stringify(l.inbound_nodes[0]!.args[1]); });
+      const sl = (start: number | null, stop: number | null): unknown => ({ class_name: '__slice__', config: { start, stop, step: null } });
+      const want = f === K3 ? [[sl(null, null), -1], [sl(null, null), sl(1, 3)], [sl(null, null), sl(-2, null)]] : null;
+      if (want !== null) assert.deepEqual(keys.sort(), want.map((k) => JSON.stringify(k)).sort());
+      assert.ok(keys.length >= 1);
     }
     const s = sequential({ layers: [layers.timeSlice({ start: -3, inputShape: [5, 2] }), layers.lstm({ units: 2 })] });
     const back = await loadModel(await artifactsOf(s));
@@ -132,7 +141,7 @@ describe('Keras tensor ops', () => {
     assert.ok((await exportOnnx(s, null)).length > 0);
   });
 
-  it('reads x[:, -1] of a masked sequence (Embedding(mask_zero) → LSTM(return_sequences)): the slice ignores the mask and ends it, in Keras as in rnnkit', () => {
+  it('reads x[:, -1] of a masked sequence (Embedding(mask_zero) → LSTM(return_sequences)): the slice ignores the mask and ends it, in Keras as in rnnkit', async () => {
     const lay = (class_name: string, name: string, config: Record<string, unknown>, from?: string, node?: unknown) =>
       ({ class_name, name, config: { name, ...config }, inbound_nodes: from === undefined ? [] : [node ?? [[from, 0, 0, {}]]] });
     const topo = (sliced: boolean): KerasModelJSON => ({
@@ -156,6 +165,8 @@ describe('Keras tensor ops', () => {
     m.setWeights(ref.getWeights());
     const x = tensor([[1, 4, 0, 0], [2, 3, 5, 6], [6, 0, 0, 0]], [3, 4]);
     assert.deepEqual([...(m.predict(x) as Tensor).data], [...(ref.predict(x) as Tensor).data]);
+    // Written to .keras (a GetItem op after the masked LSTM) and read back: the same.
+    assert.deepEqual([...((await loadModel({ kerasFile: await saveKerasFile(m, null) })).predict(x) as Tensor).data], [...(ref.predict(x) as Tensor).data]);
     // A reduction there would average the masked steps too (Keras's op ignores the mask; GlobalAveragePooling1D would not): refused.
     const mean = topo(true);
     Object.assign(mean.config.layers[3]!, { class_name: 'TFOpLambda', config: { name: 'tf.__operators__.getitem', function: 'math.reduce_mean' }, inbound_nodes: [['lstm', 0, 0, { axis: 1 }]] });

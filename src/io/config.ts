@@ -273,8 +273,8 @@ export function layerToKeras3Config(layer: Layer, where: string): Record<string,
     throw new RangeError(`${where}: Keras 3 has no ThresholdedReLU layer, so a .keras file cannot hold it; layers.reLU({threshold: θ}) computes the same (x > θ ? x : 0) and can be saved`);
   }
   if (layer.className === 'TimeSlice') {
-    // Keras writes x[:, i] as an op (GetItem), which rnnkit reads but does not write.
-    throw new RangeError(`${where}: Keras 3 has no layer for TimeSlice (x[:, index] or x[:, start:stop], which Keras models hold as a GetItem op), so a .keras file cannot hold it; rnnkit's own format (save) can`);
+    // Keras writes x[:, i] as an op (GetItem): the functional writer does too (kerasFileWrite.ts); a Sequential holds layers only.
+    throw new RangeError(`${where}: Keras 3 has no layer for TimeSlice (x[:, index] or x[:, start:stop], which Keras models hold as a GetItem op), so a Sequential .keras file cannot hold it; a functional model writes it as that op, and rnnkit's own format (save) holds it either way`);
   }
   const c: Record<string, unknown> = { ...layer.getConfig(), ...(layer.activityRegularizer === undefined ? {} : { activityRegularizer: layer.activityRegularizer }) };
   keepActivityRegularizer(layer, {}, where);

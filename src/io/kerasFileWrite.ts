@@ -23,6 +23,7 @@ import type { Layer, LayerWeight } from '../layers/layer.js';
 import type { Node, SymbolicTensor } from '../layers/node.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
+import { TimeSlice } from '../layers/timeSlice.js';
 import { MultiHeadAttention } from '../layers/multiHeadAttention.js';
 import { Model } from '../models/model.js';
 import { layerToKeras3Config, type KerasModelJSON } from './config.js';
@@ -145,6 +146,7 @@ export function serializeModel(model: Model, where: string): Json {
   const kerasTensor = (t: SymbolicTensor): Json => ({ class_name: '__keras_tensor__', config: { shape: withBatch(t.shape), dtype: dtypeOf(t), keras_history: ref(t) } });
   const layers = kerasLayerOrder(model).map((l) => {
     if (l instanceof InputLayer) return { module: 'keras.layers', class_name: 'InputLayer', config: inputLayerConfig(l), registered_name: null, name: l.name, inbound_nodes: [] };
+    if (l instanceof TimeSlice) return getItemOp(l, inGraph, kerasTensor);
     const nodes = l.inboundNodes.filter((n) => inGraph.has(n) && n.inputs.length > 0);
     const first = nodes[0];
     const build = first !== undefined && first.inputs.length === 1 ? withBatch(first.inputs[0]!.shape) : undefined;
@@ -170,6 +172,25 @@ export function serializeModel(model: Model, where: string): Json {
     class_name: 'Functional',
     config: { name: model.name, trainable: model.trainable, layers, input_layers: ends(graph.inputs), output_layers: ends(graph.outputs) },
     registered_name: null,
+  };
+}
+
+/**
+ * A TimeSlice as Keras 3 holds `x[:, i]` / `x[:, a:b]` in a functional model: a GetItem op
+ * entry (keras/src/ops/numpy.py; no weights, no saving path) whose call passes the tensor and
+ * the key, each slice serialized as serialization_lib writes a Python slice.
+ */
+function getItemOp(l: TimeSlice, inGraph: Set<Node>, kerasTensor: (t: SymbolicTensor) => Json): Json {
+  const slice = (start: number | null, stop: number | null): Json => ({ class_name: '__slice__', config: { start, stop, step: null } });
+  const time = l.index !== null ? l.index : slice(l.start, l.stop);
+  const nodes = l.inboundNodes.filter((n) => inGraph.has(n));
+  return {
+    module: 'keras.src.ops.numpy',
+    class_name: 'GetItem',
+    config: { name: l.name },
+    registered_name: 'GetItem',
+    name: l.name,
+    inbound_nodes: nodes.map((n) => ({ args: [kerasTensor(n.inputs[0]!), [slice(null, null), time]], kwargs: {} })),
   };
 }
 
@@ -202,8 +223,10 @@ function vars(root: H5GroupSpec, path: string, name: string): H5GroupSpec {
 function saveableGroups(root: H5GroupSpec, model: Model, json: KerasModelJSON, prefix: string): void {
   vars(root, prefix.replace(/\/$/, ''), model.name);
   const used = new Map<string, number>();
-  for (const l of json.config.layers as { class_name: string; name?: string; config: Json }[]) {
+  for (const l of json.config.layers as { class_name: string; name?: string; config: Json; module?: string }[]) {
     if (l.class_name === 'InputLayer' && model.className === 'Sequential') continue;
+    // An op (GetItem) is no saveable: saving_lib visits model.layers, which holds layers only.
+    if (l.module?.startsWith('keras.src.ops') === true) continue;
     const name = l.name ?? (l.config.name as string);
     const layer = model.layers.find((x) => x.name === name)!;
     const snake = toSnakeCase(l.class_name);
