@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ModelFormatError, TextVectorizer, input, layers, loadModel, model as graphModel, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
+import { ModelFormatError, TextClassifier, TextVectorizer, input, layers, loadModel, model as graphModel, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
 import { kerasFileBytes } from '../src/io/kerasFileWrite.js';
 import { exportOnnxBytes } from '../src/io/onnx/export.js';
 import { rnnkit, rnnkitWithInput } from './helpers/cli.js';
@@ -92,6 +92,18 @@ describe('Keras TextVectorization → text inputs', () => {
     assert.deepEqual(v.getVocabulary(), e.vocabulary);
     assertClose(v.apply(e.texts).data, e.vectors!.flat(), 'tf_idf vectors');
     assertClose((m.predict(e.texts) as Tensor).data, e.output.flat(), 'predict(texts)');
+  });
+
+  it('a loaded Keras text model wrapped in a TextClassifier (its text input as the vectorizer) gives labels and probabilities', async () => {
+    const m = await load(LSTM_FILE);
+    const e = expected['functional-lstm']!;
+    const clf = new TextClassifier({ classes: ['negative', 'positive'], vectorizer: m.textInputs.review! }, m);
+    const p = clf.predict(e.texts[0]!);
+    assert.ok(Math.abs(p.probabilities.positive! - e.output[0]![0]!) <= 1e-6);
+    assert.equal(p.label, e.output[0]![0]! > 0.5 ? 'positive' : 'negative');
+    // A TextVectorization without max_tokens wraps too (the model brings its own embedding).
+    const unbounded = await loadModel({ kerasFile: rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.max_tokens = null))) });
+    assert.equal(new TextClassifier({ classes: ['negative', 'positive'], vectorizer: unbounded.textInputs.review! }, unbounded).predict('great').label.length > 0, true);
   });
 
   it("TensorFlow's tutorial export model (Sequential[TextVectorization, the trained Sequential, Activation]) predicts from texts", async () => {

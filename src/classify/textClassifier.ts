@@ -132,12 +132,13 @@ export class TextClassifier {
     const v = args.vectorizer ?? DEFAULT_VECTORIZER;
     this.vectorizer = v instanceof TextVectorizer ? v : new TextVectorizer(v);
     if (this.vectorizer.outputMode !== 'int') throw new RangeError(`${where}: the vectorizer must have outputMode 'int' (token ids for the embedding), got '${this.vectorizer.outputMode}'`);
-    if (this.vectorizer.maxTokens === null) throw new RangeError(`${where}: the vectorizer needs maxTokens (the embedding's size)`);
     if (model !== undefined) {
       this.model = model;
       this.checkModel(model);
       return;
     }
+    // Only a network built here takes its embedding's size from maxTokens; a wrapped one has its own.
+    if (this.vectorizer.maxTokens === null) throw new RangeError(`${where}: the vectorizer needs maxTokens (the embedding's size)`);
     this.model = this.build();
   }
 
