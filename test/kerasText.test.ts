@@ -92,6 +92,12 @@ describe('Keras TextVectorization → text inputs', () => {
     assert.deepEqual(v.getVocabulary(), e.vocabulary);
     assertClose(v.apply(e.texts).data, e.vectors!.flat(), 'tf_idf vectors');
     assertClose((m.predict(e.texts) as Tensor).data, e.output.flat(), 'predict(texts)');
+    // A vocabulary given in the config without '[UNK]' (TextVectorization(vocabulary=[…])), the idf weights in the weights file with '[UNK]''s first.
+    const given = rezip(TFIDF_FILE, (members) => {
+      for (const k of Object.keys(members)) if (k.startsWith('assets/')) delete members[k];
+      editConfig((c) => (tvOf(c).config.vocabulary = e.vocabulary.slice(1)))(members);
+    });
+    assertClose(((await loadModel({ kerasFile: given })).predict(e.texts) as Tensor).data, e.output.flat(), 'vocabulary in the config');
   });
 
   it('a loaded Keras text model wrapped in a TextClassifier (its text input as the vectorizer) gives labels and probabilities', async () => {

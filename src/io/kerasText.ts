@@ -20,10 +20,11 @@
  * Numerics follow Keras 3's TextVectorization (keras/src/layers/preprocessing/
  * text_vectorization.py): tf.strings.lower lowers ASCII letters only, so the vectorizer is
  * made with `lowercase: 'ascii'`. Every config key is read or refused by name; a standardize
- * or split function (Python code) is refused.
+ * or split function (Python code) is taken from loadModel's `customObjects` by the name the
+ * file gives it, or refused saying so.
  */
 import { ModelFormatError, show } from '../core/errors.js';
-import { TextVectorizer, type TextVectorizerArgs } from '../text/vectorizer.js';
+import { OOV_TOKEN, TextVectorizer, type TextVectorizerArgs } from '../text/vectorizer.js';
 import type { KerasLayerJSON, KerasModelJSON } from './config.js';
 
 /** One TextVectorization found in a topology, before its vocabulary is read. */
@@ -162,8 +163,10 @@ export function vectorizerFromKeras(layer: KerasTextLayer, sources: TextSources,
   if (vocabulary === null) throw new ModelFormatError(`${at}: the file holds no vocabulary for it (a legacy .h5 file never saves an adapted TextVectorization's vocabulary; save the model as .keras)`);
   // The weights file's idf weights win over the config's, as Keras's load_own_variables runs after from_config.
   const idf = held.idfWeights ?? inConfig?.idfWeights ?? null;
+  // Those hold '[UNK]''s weight first, whether or not the config's vocabulary lists '[UNK]'.
+  const tokens = vectorizer.outputMode === 'tf_idf' && held.idfWeights !== null && vocabulary[0] !== OOV_TOKEN ? [OOV_TOKEN, ...vocabulary] : vocabulary;
   try {
-    vectorizer.setVocabulary(vocabulary, vectorizer.outputMode === 'tf_idf' ? idf?.slice(0, vocabulary.length) ?? undefined : undefined);
+    vectorizer.setVocabulary(tokens, vectorizer.outputMode === 'tf_idf' ? idf?.slice(0, tokens.length) ?? undefined : undefined);
   } catch (e) {
     throw new ModelFormatError(`${at}: ${(e as Error).message}`);
   }
