@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ModelFormatError, input, layers, loadModel, model as graphModel, saveKerasFile, setSeed, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
+import { ModelFormatError, input, layers, loadModel, model as graphModel, saveKerasFile, sequential, setSeed, tensor, type SymbolicTensor, type Tensor } from '../src/index.js';
+import { artifactsOf } from './helpers/saving.js';
 import { toSnakeCase } from '../src/io/kerasFile.js';
 import { h5Group, writeHdf5, type H5GroupSpec } from '../src/io/hdf5Write.js';
 
@@ -175,7 +176,7 @@ describe('Keras 3 .keras files', () => {
   });
 
   it('refuses other Keras versions, broken JSON and a weights file that is not HDF5', async () => {
-    await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /metadata\.json: keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3 and of tf\.keras 2\.13 to 2\.15/);
+    await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /metadata\.json: keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3, of tf\.keras 2\.13 to 2\.15 and of tf_keras 2\.16 on/);
     await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode('{"class_name": '))), /config\.json: not valid JSON/);
     await refuses(rezip(SEQ, (m) => (m['model.weights.h5'] = new TextEncoder().encode('not an HDF5 file at all, just text'))), /model\.weights\.h5: not an HDF5 file/);
   });
@@ -465,7 +466,42 @@ describe('Keras 3 .keras files', () => {
     const windows = (p: string[]) => (p[0] === 'layers' ? [['_layer_checkpoint_dependencies', ...p.slice(1, -1)].join('\\'), p.at(-1)!] : p);
     await predicts(keras2File(weightsFile((p) => [windows(p)])));
     await refuses(keras2File(weightsFile((p) => (p[1] === 'dense' ? [p, windows(p)] : [p]))), /model\.weights\.h5: .*both stand at layers\/dense\/vars\/0/);
+    // tf.keras 2.13–2.14 counted a layer with weights twice under _layer_checkpoint_dependencies
+    // (a published 2.13.1 file: Dense layers at 'dense' and 'dense_2'); 2.15 and tf_keras as Keras 3.
+    const two = sequential({ layers: [layers.embedding({ inputDim: 9, outputDim: 3, inputShape: [4] }), layers.lstm({ units: 5 }), layers.dense({ units: 4 }), layers.dropout({ rate: 0.5 }), layers.dense({ units: 2 })] });
+    const ids = tensor([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    const twoWant = Array.from((two.predict(ids) as Tensor).data);
+    const twoVars: [string[], string, Float32Array, number[]][] = [];
+    const twoWeights = new jsfive.File(unzipSync(await saveKerasFile(two, null))['model.weights.h5']!.slice().buffer as ArrayBuffer, 'w.h5');
+    const walkTwo = (g: { keys: string[]; get(k: string): unknown }, path: string[]): void => {
+      for (const k of g.keys) {
+        const c = g.get(k) as { keys?: unknown; value?: ArrayLike<number>; shape?: number[] };
+        if (Array.isArray(c.keys)) walkTwo(c as never, [...path, k]);
+        else twoVars.push([path, k, Float32Array.from(c.value as ArrayLike<number>), c.shape!]);
+      }
+    };
+    walkTwo(twoWeights as never, []);
+    const twoFile = async (rename: (p: string[]) => string[], version: string): Promise<Uint8Array> => {
+      const root = h5Group();
+      for (const [path, name, data, shape] of twoVars) {
+        let g: H5GroupSpec = root;
+        for (const part of rename(path)) {
+          if (!g.members.has(part)) g.members.set(part, h5Group());
+          g = g.members.get(part) as H5GroupSpec;
+        }
+        g.members.set(name, { shape, data });
+      }
+      const topology = (await artifactsOf(two)).modelJson.modelTopology;
+      return zipSync({ 'metadata.json': new TextEncoder().encode(JSON.stringify({ keras_version: version, date_saved: '2025-03-20@17:14:01' })), 'config.json': new TextEncoder().encode(JSON.stringify(topology)), 'model.weights.h5': writeHdf5(root, 'test') } as Zippable);
+    };
+    const loadsAs = async (bytes: Uint8Array) => assert.deepEqual(Array.from(((await loadModel({ kerasFile: bytes })).predict(ids) as Tensor).data), twoWant);
+    const in213 = (p: string[]) => (p[0] === 'layers' ? [['_layer_checkpoint_dependencies', p[1] === 'dense_1' ? 'dense_2' : p[1]!, ...p.slice(2, -1)].join('\\'), p.at(-1)!] : p);
+    await loadsAs(await twoFile(in213, '2.13.1'));
+    await loadsAs(await twoFile((p) => p, '2.15.0'));
+    await loadsAs(await twoFile((p) => p, '2.17.0'));
+    // Read with Keras 3's count, the 2.13 file's second Dense would be missing: the count is what makes it load.
+    await refuses(await twoFile((p) => (p[1] === 'dense_1' ? ['layers', 'dense_2', ...p.slice(2)] : p), '2.15.0'), /variable layers\/dense_1\/vars\/0 \(kernel, shape \[4, 2\]\) is missing/);
     // Other Keras 2 versions are still refused, naming the ones read.
-    await refuses(rezip(SEQ, (mm) => (mm['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3 and of tf\.keras 2\.13 to 2\.15/);
+    await refuses(rezip(SEQ, (mm) => (mm['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3, of tf\.keras 2\.13 to 2\.15 and of tf_keras 2\.16 on/);
   });
 });

@@ -175,7 +175,9 @@ describe('Keras TextVectorization → text inputs', () => {
     // tf.keras 2 wrote the bare name.
     const bare = await loadModel({ kerasFile: rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = 'custom_standardization'))) }, { customObjects: { custom_standardization: strip } });
     assert.deepEqual(Array.from((bare.predict(withBr) as Tensor).data), plain);
-    await refuses(file, /standardize is the Python function 'custom_standardization'; rnnkit cannot run Python code: give it in JavaScript, loadModel\(file, \{customObjects: \{'Custom>custom_standardization': \(text\) => …\}\}\)/);
+    await refuses(file, /standardize is the Python function 'custom_standardization'; rnnkit cannot run Python code: give it in JavaScript, loadModel\(file, \{customObjects: \{'custom_standardization': \(text\) => …\}\}\)/);
+    // Keras 3 writes an unregistered function with registered_name 'function': the hint names the function itself.
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = { ...custom, module: 'builtins', registered_name: 'function' }))), /customObjects: \{'custom_standardization': /);
     await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.split = { class_name: '__lambda__', config: { value: ['4wEAAAAA'] } }))), /split is a Python lambda; rnnkit reads 'whitespace', 'character', null, or a named function given in loadModel's customObjects/);
     await assert.rejects(loadModel({ kerasFile: bytesOf(LSTM_FILE) }, { customObjects: { tokenize: (t: string) => t.split(' ') } }), /customObjects 'tokenize' is named by no TextVectorization of the \.keras file/);
     await assert.rejects(loadModel({ kerasFile: file }, { customObjects: { custom_standardization: 'lower' as never } }), /customObjects\['custom_standardization'\] must be a function/);
@@ -278,8 +280,10 @@ describe('Keras TextVectorization → text inputs', () => {
     await assert.rejects(loadModel({ modelJson: { ...modelJson, modelTopology: noVocab } as never, weightData: table.buffer }), /TextVectorization 'tv'\): the file holds no vocabulary for it \(a legacy \.h5 file never saves an adapted TextVectorization's vocabulary/);
   });
 
-  it("reads vocabulary.txt as Python's splitlines does", () => {
-    assert.deepEqual(vocabularyLines('\n[UNK]\nthe\r\na\rb\u2028c\n\n'), ['', '[UNK]', 'the', 'a', 'b', 'c']);
+  it('reads vocabulary.txt as Keras wrote it: lines end at \\n, \\r\\n or \\r only', () => {
+    assert.deepEqual(vocabularyLines('\n[UNK]\nthe\r\na\rb\n\n'), ['', '[UNK]', 'the', 'a', 'b']);
+    // Tokens holding other Unicode line breaks (IMDB's '\x85') stay whole, as Keras wrote them.
+    assert.deepEqual(vocabularyLines('\n[UNK]\n\x85\nb\u2028c\nd\x1ce'), ['', '[UNK]', '\x85', 'b\u2028c', 'd\x1ce']);
   });
 });
 

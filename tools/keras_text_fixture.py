@@ -168,7 +168,8 @@ def sequential_tfidf():
 
 def export_model():
     """TensorFlow's text classification tutorial's export model: Sequential[Input(shape=(), dtype="string"),
-    TextVectorization(int, length 6), Sequential[Input(6, int64), Embedding(16, 4), GlobalAveragePooling1D, Dense(1)], Activation("sigmoid")]."""
+    TextVectorization(int, length 6), Sequential[Input(6, int64), Embedding(16, 4), GlobalAveragePooling1D, Dense(1)], Activation("sigmoid")],
+    the inner Sequential trained before (its optimizer's variables under layers/sequential/optimizer)."""
     V, L, E = 16, 6, 4
     vocab = ['', '[UNK]'] + adapt(TRAIN, V - 2)
     emb, dk, db = w(V, E), w(E, 1), w(1)
@@ -200,6 +201,8 @@ def export_model():
         ('layers/sequential/layers/embedding', 'embedding', [emb]),
         ('layers/sequential/layers/global_average_pooling1d', 'global_average_pooling1d', []),
         ('layers/sequential/layers/dense', 'dense', [dk, db]),
+        # The inner model was compiled and trained (the tutorial's model.fit): its optimizer's state rides along.
+        ('layers/sequential/optimizer', 'adam', [np.array(40, dtype=np.int64), np.array(0.001, dtype=np.float32), np.zeros_like(emb), np.zeros_like(emb)]),
         ('layers/activation', 'activation', []),
     ]
     assets = vocabulary_assets(vocab)

@@ -177,10 +177,11 @@ export function toSnakeCase(name: string): string {
     .toLowerCase();
 }
 
-/** Where each of a layer's weights lives in model.weights.h5, under `prefix` (its own path plus '/'). */
-function layerPaths(layer: Layer, json: unknown, prefix: string, out: Map<LayerWeight, string>, where: string): void {
+/** Where each of a layer's weights lives in model.weights.h5, under `prefix` (its own path plus '/'); `models` collects nested models' prefixes. */
+function layerPaths(layer: Layer, json: unknown, prefix: string, out: Map<LayerWeight, string>, where: string, models?: string[], doubled = false): void {
   if (layer instanceof Model) {
-    modelPaths(layer, json as KerasModelJSON, prefix, out, where);
+    models?.push(prefix);
+    modelPaths(layer, json as KerasModelJSON, prefix, out, where, models, doubled);
   } else if (layer instanceof Bidirectional) {
     layerPaths(layer.forwardLayer, null, `${prefix}forward_layer/`, out, where);
     layerPaths(layer.backwardLayer, null, `${prefix}backward_layer/`, out, where);
@@ -200,8 +201,12 @@ function layerPaths(layer: Layer, json: unknown, prefix: string, out: Map<LayerW
   }
 }
 
-/** A Sequential's or Functional's layers: `layers/<snake name>` in config.json's order (Keras's model.layers). */
-export function modelPaths(model: Model, json: KerasModelJSON, prefix: string, out: Map<LayerWeight, string>, where: string): void {
+/**
+ * A Sequential's or Functional's layers: `layers/<snake name>` in config.json's order (Keras's
+ * model.layers), the k-th of a class `<snake name>_k`; `doubled`: tf.keras 2.13–2.14's count,
+ * where a layer with weights takes two numbers (keras2Paths).
+ */
+export function modelPaths(model: Model, json: KerasModelJSON, prefix: string, out: Map<LayerWeight, string>, where: string, models?: string[], doubled = false): void {
   const list = json?.config?.layers;
   if (!Array.isArray(list)) throw new ModelFormatError(`${where}: ${CONFIG}: the model's config has no layers list`);
   const used = new Map<string, number>();
@@ -214,9 +219,9 @@ export function modelPaths(model: Model, json: KerasModelJSON, prefix: string, o
     const layer = model.layers.find((x) => x.name === name && !(x instanceof InputLayer));
     if (layer === undefined) throw new ModelFormatError(`${where}: ${CONFIG}: layer '${String(name)}' is not in the loaded model`);
     const snake = toSnakeCase(String(l.class_name));
-    const n = used.get(snake);
-    used.set(snake, n === undefined ? 0 : n + 1);
-    layerPaths(layer, l, `${prefix}layers/${n === undefined ? snake : `${snake}_${n + 1}`}/`, out, where);
+    const n = used.get(snake) ?? 0;
+    used.set(snake, n + (doubled && layer.weights.length > 0 ? 2 : 1));
+    layerPaths(layer, l, `${prefix}layers/${n === 0 ? snake : `${snake}_${n}`}/`, out, where, models, doubled);
   }
 }
 
@@ -264,16 +269,16 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   const metadata = parseJsonMember(await zipMember(data, byName.get(METADATA)!, where), `${where}: ${METADATA}`);
   const version = metadata.keras_version;
   if (typeof version !== 'string') throw new ModelFormatError(`${where}: ${METADATA}: no keras_version`);
-  // tf.keras 2.13–2.15 wrote .keras files too: Keras 2 configs, weights at Keras 3's paths.
-  const keras2 = /^2\.1[3-5]\./.test(version);
-  if (!keras2 && !/^3\./.test(version)) throw new ModelFormatError(`${where}: ${METADATA}: keras_version ${JSON.stringify(version)}; rnnkit reads the .keras files of Keras 3 and of tf.keras 2.13 to 2.15`);
+  // tf.keras 2.13–2.15 wrote .keras files too, and tf_keras (2.16 on, Keras 2 kept for TensorFlow 2.16+) still does: Keras 2 configs, weights at Keras 3's paths.
+  const keras2 = /^2\.(1[3-9]|[2-9]\d)\./.test(version);
+  if (!keras2 && !/^3\./.test(version)) throw new ModelFormatError(`${where}: ${METADATA}: keras_version ${JSON.stringify(version)}; rnnkit reads the .keras files of Keras 3, of tf.keras 2.13 to 2.15 and of tf_keras 2.16 on`);
   const config = parseJsonMember(await zipMember(data, byName.get(CONFIG)!, where), `${where}: ${CONFIG}`);
 
   const h5bytes = await zipMember(data, byName.get(WEIGHTS)!, where);
   const h5where = `${where}: ${WEIGHTS}`;
   const file = await openH5(h5bytes, h5where, o.maxBytes);
   const found = reading(h5where, () => datasetsUnder(file, h5where));
-  const datasets = keras2 ? keras2Paths(found, h5where) : found;
+  const { datasets, doubled } = keras2 ? keras2Paths(found, h5where) : { datasets: found, doubled: false };
   const values = countValues(datasets, h5bytes.byteLength, h5where, o.maxBytes);
 
   const assets = new Map<string, Uint8Array>();
@@ -285,7 +290,7 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
   const { model, topology } = withWeightBudget(8 * values + 2 ** 26, () => kerasModelParts(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`, { vocabularies, customObjects: o.customObjects }));
-  const tensors = keras3WeightTensors(model, topology, datasets, h5where, o.checkFinite, where);
+  const tensors = keras3WeightTensors(model, topology, datasets, h5where, o.checkFinite, where, doubled);
   const set = (): void => model.setWeights(tensors);
   if (o.checkFinite) set();
   else withNonFiniteWeights(set);
@@ -345,20 +350,26 @@ function textAssets(config: KerasModelJSON, assets: Map<string, Uint8Array>, dat
 }
 
 /**
- * tf.keras 2.13–2.15's saving_lib names a model's layers as Keras 3 does ('layers/lstm/cell/vars/0'),
- * or, for a functional model in some of those versions, under its attribute
- * '_layer_checkpoint_dependencies' instead of 'layers' — joined with '\\' where it was saved
- * on Windows ('_layer_checkpoint_dependencies\\lstm\\cell/vars/0'). Those are read as 'layers/…';
- * a file holding both forms is refused.
+ * tf.keras 2.15 and tf_keras name a model's layers as Keras 3 does ('layers/lstm/cell/vars/0').
+ * tf.keras 2.13 and 2.14 walked the attribute '_layer_checkpoint_dependencies' first — joined
+ * with '\\' where saved on Windows ('_layer_checkpoint_dependencies\\lstm\\cell/vars/0') — a dict
+ * holding each layer with weights twice ('layer_with_weights-k', then 'layer-i'), and its
+ * container walk counted the second sighting before skipping it (fixed in 2.15,
+ * tf-keras 0454a4038): the second Dense of [Embedding, LSTM, Dense, Dropout, Dense] is
+ * 'dense_2'. Those paths are read as 'layers/…' with that count (`doubled`); a file holding
+ * both forms is refused.
  */
-function keras2Paths(found: Map<string, H5Dataset>, h5where: string): Map<string, H5Dataset> {
+function keras2Paths(found: Map<string, H5Dataset>, h5where: string): { datasets: Map<string, H5Dataset>; doubled: boolean } {
   const out = new Map<string, H5Dataset>();
+  let doubled = false;
   for (const [p, d] of found) {
-    const q = p.replace(/\\/g, '/').replace(/^_layer_checkpoint_dependencies\//, 'layers/');
+    const slashed = p.replace(/\\/g, '/');
+    const q = slashed.replace(/(^|\/)_layer_checkpoint_dependencies\//g, '$1layers/');
+    if (q !== slashed) doubled = true;
     if (out.has(q)) throw new ModelFormatError(`${h5where}: ${p} and another variable both stand at ${q}`);
     out.set(q, d);
   }
-  return out;
+  return { datasets: out, doubled };
 }
 
 /**
@@ -367,9 +378,10 @@ function keras2Paths(found: Map<string, H5Dataset>, h5where: string): Map<string
  * gives it (`json`: the model's Keras 3 config, whose layer classes and order make the paths),
  * shape, dtype and values checked; every variable of the file's layers must be used.
  */
-export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets: Map<string, H5Dataset>, h5where: string, checkFinite: boolean, where: string): Tensor[] {
+export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets: Map<string, H5Dataset>, h5where: string, checkFinite: boolean, where: string, doubled = false): Tensor[] {
   const paths = new Map<LayerWeight, string>();
-  modelPaths(model, json, '', paths, where);
+  const nested: string[] = [];
+  modelPaths(model, json, '', paths, where, nested, doubled);
   const used = new Set<string>();
   const tensors = model.weights.map((w) => {
     const p = paths.get(w);
@@ -392,8 +404,11 @@ export function keras3WeightTensors(model: Model, json: KerasModelJSON, datasets
     return new Tensor(v, [...w.shape]);
   });
   // Every variable of the model's layers must have been used (dropout seed-generator states
-  // excepted); top-level groups other than layers (optimizer, metrics) are training state.
-  const extra = [...datasets.keys()].filter((p) => p.startsWith('layers/') && !used.has(p) && !/(^|\/)seed_generator(_\d+)?\//.test(p));
+  // excepted); groups of a model other than its layers and vars (optimizer, metrics) are
+  // training state — at the top, and in a nested model compiled and trained on its own
+  // (TensorFlow's tutorial: Sequential([vectorize_layer, model, …]) after model.fit).
+  const trainingState = (p: string): boolean => nested.some((m) => p.startsWith(m) && !/^(layers|vars)\//.test(p.slice(m.length)));
+  const extra = [...datasets.keys()].filter((p) => p.startsWith('layers/') && !used.has(p) && !/(^|\/)seed_generator(_\d+)?\//.test(p) && !trainingState(p));
   if (extra.length > 0) throw new ModelFormatError(`${h5where}: variables the model's layers do not have: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? `, … (${extra.length})` : ''}`);
   return tensors;
 }

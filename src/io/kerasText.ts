@@ -126,7 +126,9 @@ function textFunction(key: 'standardize' | 'split', v: unknown, sources: TextSou
   const table = sources.customObjects ?? {};
   const name = names.find((n) => Object.prototype.hasOwnProperty.call(table, n));
   if (name === undefined) {
-    throw new ModelFormatError(`${at}: ${key} is the Python function '${names[names.length - 1]}'; rnnkit cannot run Python code: give it in JavaScript, loadModel(file, {customObjects: {'${names[0]}': (text) => ${key === 'split' ? '[…tokens]' : '…'}}})`);
+    // Its own name (config) is what its author knows it by; an unregistered function's registered_name is just 'function'.
+    const own = names[names.length - 1]!;
+    throw new ModelFormatError(`${at}: ${key} is the Python function '${own}'; rnnkit cannot run Python code: give it in JavaScript, loadModel(file, {customObjects: {'${own}': (text) => ${key === 'split' ? '[…tokens]' : '…'}}})`);
   }
   used.add(name);
   return table[name];
@@ -312,11 +314,14 @@ function splitSequential(topology: KerasModelJSON, found: KerasTextLayer[], wher
 }
 
 /**
- * Python's str.splitlines (what IndexLookup.load_assets reads vocabulary.txt with), then the
- * trailing empty lines dropped as load_assets drops them.
+ * The entries IndexLookup.save_assets wrote ("\n".join, in Python's text mode: "\r\n" on
+ * Windows), trailing empty lines dropped as load_assets drops them. Only \n, \r\n and \r end
+ * a line, as Keras 3's load_assets read them with f.read().split("\n") in text mode: the IMDB
+ * tutorial's vocabulary holds the token '\x85' (a Windows-1252 ellipsis read as Latin-1),
+ * which str.splitlines — what later Keras versions call — would break in two.
  */
 export function vocabularyLines(text: string): string[] {
-  const lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+  const lines = text.split(/\r\n|[\n\r]/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
