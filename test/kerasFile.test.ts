@@ -466,8 +466,9 @@ describe('Keras 3 .keras files', () => {
     const windows = (p: string[]) => (p[0] === 'layers' ? [['_layer_checkpoint_dependencies', ...p.slice(1, -1)].join('\\'), p.at(-1)!] : p);
     await predicts(keras2File(weightsFile((p) => [windows(p)])));
     await refuses(keras2File(weightsFile((p) => (p[1] === 'dense' ? [p, windows(p)] : [p]))), /model\.weights\.h5: .*both stand at layers\/dense\/vars\/0/);
-    // tf.keras 2.13–2.14 counted a layer with weights twice under _layer_checkpoint_dependencies
-    // (a published 2.13.1 file: Dense layers at 'dense' and 'dense_2'); 2.15 and tf_keras as Keras 3.
+    // tf.keras 2.13 counted a layer with weights twice under _layer_checkpoint_dependencies (a
+    // published 2.13.1 file: Dense layers at 'dense' and 'dense_2'); 2.14 (a published 2.14.0 file:
+    // 'dense', 'dense_1' under the same attribute), 2.15 and tf_keras as Keras 3.
     const two = sequential({ layers: [layers.embedding({ inputDim: 9, outputDim: 3, inputShape: [4] }), layers.lstm({ units: 5 }), layers.dense({ units: 4 }), layers.dropout({ rate: 0.5 }), layers.dense({ units: 2 })] });
     const ids = tensor([[1, 2, 3, 4], [5, 6, 7, 8]]);
     const twoWant = Array.from((two.predict(ids) as Tensor).data);
@@ -497,6 +498,7 @@ describe('Keras 3 .keras files', () => {
     const loadsAs = async (bytes: Uint8Array) => assert.deepEqual(Array.from(((await loadModel({ kerasFile: bytes })).predict(ids) as Tensor).data), twoWant);
     const in213 = (p: string[]) => (p[0] === 'layers' ? [['_layer_checkpoint_dependencies', p[1] === 'dense_1' ? 'dense_2' : p[1]!, ...p.slice(2, -1)].join('\\'), p.at(-1)!] : p);
     await loadsAs(await twoFile(in213, '2.13.1'));
+    await loadsAs(await twoFile((p) => (p[0] === 'layers' ? [['_layer_checkpoint_dependencies', ...p.slice(1, -1)].join('\\'), p.at(-1)!] : p), '2.14.0'));
     await loadsAs(await twoFile((p) => p, '2.15.0'));
     await loadsAs(await twoFile((p) => p, '2.17.0'));
     // Read with Keras 3's count, the 2.13 file's second Dense would be missing: the count is what makes it load.

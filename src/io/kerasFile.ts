@@ -203,7 +203,7 @@ function layerPaths(layer: Layer, json: unknown, prefix: string, out: Map<LayerW
 
 /**
  * A Sequential's or Functional's layers: `layers/<snake name>` in config.json's order (Keras's
- * model.layers), the k-th of a class `<snake name>_k`; `doubled`: tf.keras 2.13–2.14's count,
+ * model.layers), the k-th of a class `<snake name>_k`; `doubled`: tf.keras 2.13's count,
  * where a layer with weights takes two numbers (keras2Paths).
  */
 export function modelPaths(model: Model, json: KerasModelJSON, prefix: string, out: Map<LayerWeight, string>, where: string, models?: string[], doubled = false): void {
@@ -278,7 +278,7 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   const h5where = `${where}: ${WEIGHTS}`;
   const file = await openH5(h5bytes, h5where, o.maxBytes);
   const found = reading(h5where, () => datasetsUnder(file, h5where));
-  const { datasets, doubled } = keras2 ? keras2Paths(found, h5where) : { datasets: found, doubled: false };
+  const { datasets, doubled } = keras2 ? keras2Paths(found, version, h5where) : { datasets: found, doubled: false };
   const values = countValues(datasets, h5bytes.byteLength, h5where, o.maxBytes);
 
   const assets = new Map<string, Uint8Array>();
@@ -352,20 +352,21 @@ function textAssets(config: KerasModelJSON, assets: Map<string, Uint8Array>, dat
 /**
  * tf.keras 2.15 and tf_keras name a model's layers as Keras 3 does ('layers/lstm/cell/vars/0').
  * tf.keras 2.13 and 2.14 walked the attribute '_layer_checkpoint_dependencies' first — joined
- * with '\\' where saved on Windows ('_layer_checkpoint_dependencies\\lstm\\cell/vars/0') — a dict
- * holding each layer with weights twice ('layer_with_weights-k', then 'layer-i'), and its
- * container walk counted the second sighting before skipping it (fixed in 2.15,
- * tf-keras 0454a4038): the second Dense of [Embedding, LSTM, Dense, Dropout, Dense] is
- * 'dense_2'. Those paths are read as 'layers/…' with that count (`doubled`); a file holding
- * both forms is refused.
+ * with '\\' where saved on Windows ('_layer_checkpoint_dependencies\\lstm\\cell/vars/0'): a dict
+ * holding each layer with weights twice ('layer_with_weights-k', then 'layer-i'). 2.13's
+ * container walk counted the second sighting before skipping it (fixed in June 2023, keras
+ * 0454a4038, so from 2.14): in a 2.13.1 file the second Dense of [Embedding, LSTM, Dense,
+ * Dropout, Dense] is 'dense_2', in a 2.14.0 one 'dense_1' (both seen in published files).
+ * Those paths are read as 'layers/…', with 2.13's count where it applies (`doubled`); a file
+ * holding both forms is refused.
  */
-function keras2Paths(found: Map<string, H5Dataset>, h5where: string): { datasets: Map<string, H5Dataset>; doubled: boolean } {
+function keras2Paths(found: Map<string, H5Dataset>, version: string, h5where: string): { datasets: Map<string, H5Dataset>; doubled: boolean } {
   const out = new Map<string, H5Dataset>();
   let doubled = false;
   for (const [p, d] of found) {
     const slashed = p.replace(/\\/g, '/');
     const q = slashed.replace(/(^|\/)_layer_checkpoint_dependencies\//g, '$1layers/');
-    if (q !== slashed) doubled = true;
+    if (q !== slashed && version.startsWith('2.13.')) doubled = true;
     if (out.has(q)) throw new ModelFormatError(`${h5where}: ${p} and another variable both stand at ${q}`);
     out.set(q, d);
   }
