@@ -175,6 +175,20 @@ describe('Keras 3 .keras files', () => {
     await refuses(rezip(SEQ, editConfig((c) => (c.config.layers[0]!.config.dtype = 'bool'))), /dtype "bool" is not supported/);
   });
 
+  it('a model saved before it was built (no input shape, no weights) is refused saying so', async () => {
+    const empty = h5Group();
+    empty.members.set('vars', h5Group());
+    const unbuilt = rezip(SEQ, (m) => {
+      editConfig((c) => {
+        c.config.layers.shift();
+        delete (c.config as Record<string, unknown>).build_input_shape;
+        for (const l of c.config.layers) delete (l as Record<string, unknown>).build_config;
+      })(m);
+      m['model.weights.h5'] = writeHdf5(empty, 'test');
+    });
+    await refuses(unbuilt, /declares no input shape \(batch_input_shape\); the file holds no layer weights either: the model was saved before it was built/);
+  });
+
   it('refuses other Keras versions, broken JSON and a weights file that is not HDF5', async () => {
     await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /metadata\.json: keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3, of tf\.keras 2\.13 to 2\.15 and of tf_keras 2\.16 on/);
     await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode('{"class_name": '))), /config\.json: not valid JSON/);

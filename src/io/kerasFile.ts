@@ -289,7 +289,16 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   const vocabularies = textAssets(config as unknown as KerasModelJSON, assets, datasets, where, h5where);
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus slack for a missing weight to be named.
-  const { model, topology } = withWeightBudget(8 * values + 2 ** 26, () => kerasModelParts(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`, { vocabularies, customObjects: o.customObjects }));
+  let parts: ReturnType<typeof kerasModelParts>;
+  try {
+    parts = withWeightBudget(8 * values + 2 ** 26, () => kerasModelParts(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`, { vocabularies, customObjects: o.customObjects }));
+  } catch (e) {
+    // A model saved before it was first called has no shapes and no weights: say that, not only what is missing.
+    const unbuilt = e instanceof ModelFormatError && /declares no input shape/.test(e.message) && ![...datasets.keys()].some((p) => p.startsWith('layers/'));
+    if (unbuilt) throw new ModelFormatError(`${e.message}; the file holds no layer weights either: the model was saved before it was built (give it an Input, or call or fit it once, before saving)`);
+    throw e;
+  }
+  const { model, topology } = parts;
   const tensors = keras3WeightTensors(model, topology, datasets, h5where, o.checkFinite, where, doubled);
   const set = (): void => model.setWeights(tensors);
   if (o.checkFinite) set();
