@@ -446,20 +446,22 @@ describe('Keras 3 .keras files', () => {
     const want = Array.from((m.predict(x) as Tensor).data);
     const jsfive = await import('jsfive');
     const modelConfig = new jsfive.File(h5.slice().buffer as ArrayBuffer, 'fixture.h5').attrs.model_config as string;
-    const keras3 = unzipSync(await saveKerasFile(m, null, { date: new Date(0) }));
     // The weights Keras 3 paths give, as groups of datasets: 'layers/lstm/cell/vars/0' → ['layers', 'lstm', 'cell', 'vars'], '0'.
-    const weights = new jsfive.File(keras3['model.weights.h5']!.slice().buffer as ArrayBuffer, 'w.h5');
-    const vars: [string[], string, Float32Array, number[]][] = [];
-    const walk = (g: { keys: string[]; get(k: string): unknown }, path: string[]): void => {
-      for (const k of g.keys) {
-        const c = g.get(k) as { keys?: unknown; value?: ArrayLike<number>; shape?: number[] };
-        if (Array.isArray(c.keys)) walk(c as never, [...path, k]);
-        else vars.push([path, k, Float32Array.from(c.value as ArrayLike<number>), c.shape!]);
-      }
+    type Var = [string[], string, Float32Array, number[]];
+    const varsOf = (keras: Uint8Array): Var[] => {
+      const out: Var[] = [];
+      const walk = (g: { keys: string[]; get(k: string): unknown }, path: string[]): void => {
+        for (const k of g.keys) {
+          const c = g.get(k) as { keys?: unknown; value?: ArrayLike<number>; shape?: number[] };
+          if (Array.isArray(c.keys)) walk(c as never, [...path, k]);
+          else out.push([path, k, Float32Array.from(c.value as ArrayLike<number>), c.shape!]);
+        }
+      };
+      walk(new jsfive.File(unzipSync(keras)['model.weights.h5']!.slice().buffer as ArrayBuffer, 'w.h5') as never, []);
+      return out;
     };
-    walk(weights as never, []);
-    assert.ok(vars.some(([p]) => p.join('/') === 'layers/lstm/cell/vars'));
-    const weightsFile = (groups: (path: string[]) => string[][]): Uint8Array => {
+    /** A weights file holding each variable at the groups `groups` gives for its path. */
+    const weightsOf = (vars: Var[], groups: (path: string[]) => string[][]): Uint8Array => {
       const root = h5Group();
       for (const [path, name, data, shape] of vars) {
         for (const at of groups(path)) {
@@ -473,6 +475,9 @@ describe('Keras 3 .keras files', () => {
       }
       return writeHdf5(root, 'test');
     };
+    const vars = varsOf(await saveKerasFile(m, null, { date: new Date(0) }));
+    assert.ok(vars.some(([p]) => p.join('/') === 'layers/lstm/cell/vars'));
+    const weightsFile = (groups: (path: string[]) => string[][]): Uint8Array => weightsOf(vars, groups);
     const keras2File = (w: Uint8Array) => zipSync({ 'metadata.json': new TextEncoder().encode('{"keras_version": "2.14.0", "date_saved": "2024-01-01@00:00:00"}'), 'config.json': new TextEncoder().encode(modelConfig), 'model.weights.h5': w } as Zippable);
     const predicts = async (bytes: Uint8Array) => assert.deepEqual(Array.from(((await loadModel({ kerasFile: bytes })).predict(x) as Tensor).data), want);
     await predicts(keras2File(weightsFile((p) => [p])));
@@ -486,28 +491,10 @@ describe('Keras 3 .keras files', () => {
     const two = sequential({ layers: [layers.embedding({ inputDim: 9, outputDim: 3, inputShape: [4] }), layers.lstm({ units: 5 }), layers.dense({ units: 4 }), layers.dropout({ rate: 0.5 }), layers.dense({ units: 2 })] });
     const ids = tensor([[1, 2, 3, 4], [5, 6, 7, 8]]);
     const twoWant = Array.from((two.predict(ids) as Tensor).data);
-    const twoVars: [string[], string, Float32Array, number[]][] = [];
-    const twoWeights = new jsfive.File(unzipSync(await saveKerasFile(two, null))['model.weights.h5']!.slice().buffer as ArrayBuffer, 'w.h5');
-    const walkTwo = (g: { keys: string[]; get(k: string): unknown }, path: string[]): void => {
-      for (const k of g.keys) {
-        const c = g.get(k) as { keys?: unknown; value?: ArrayLike<number>; shape?: number[] };
-        if (Array.isArray(c.keys)) walkTwo(c as never, [...path, k]);
-        else twoVars.push([path, k, Float32Array.from(c.value as ArrayLike<number>), c.shape!]);
-      }
-    };
-    walkTwo(twoWeights as never, []);
+    const twoVars = varsOf(await saveKerasFile(two, null));
     const twoFile = async (rename: (p: string[]) => string[], version: string): Promise<Uint8Array> => {
-      const root = h5Group();
-      for (const [path, name, data, shape] of twoVars) {
-        let g: H5GroupSpec = root;
-        for (const part of rename(path)) {
-          if (!g.members.has(part)) g.members.set(part, h5Group());
-          g = g.members.get(part) as H5GroupSpec;
-        }
-        g.members.set(name, { shape, data });
-      }
       const topology = (await artifactsOf(two)).modelJson.modelTopology;
-      return zipSync({ 'metadata.json': new TextEncoder().encode(JSON.stringify({ keras_version: version, date_saved: '2025-03-20@17:14:01' })), 'config.json': new TextEncoder().encode(JSON.stringify(topology)), 'model.weights.h5': writeHdf5(root, 'test') } as Zippable);
+      return zipSync({ 'metadata.json': new TextEncoder().encode(JSON.stringify({ keras_version: version, date_saved: '2025-03-20@17:14:01' })), 'config.json': new TextEncoder().encode(JSON.stringify(topology)), 'model.weights.h5': weightsOf(twoVars, (p) => [rename(p)]) } as Zippable);
     };
     const loadsAs = async (bytes: Uint8Array) => assert.deepEqual(Array.from(((await loadModel({ kerasFile: bytes })).predict(ids) as Tensor).data), twoWant);
     const in213 = (p: string[]) => (p[0] === 'layers' ? [['_layer_checkpoint_dependencies', p[1] === 'dense_1' ? 'dense_2' : p[1]!, ...p.slice(2, -1)].join('\\'), p.at(-1)!] : p);
