@@ -172,6 +172,16 @@ describe('Keras TextVectorization → text inputs', () => {
       const m = await loadModel({ kerasFile: file }, { customObjects: { [key]: strip } });
       assert.deepEqual(Array.from((m.predict(withBr) as Tensor).data), plain, key);
     }
+    // Worker threads get the numeric model (texts are vectorized first): a function there is no obstacle.
+    const m = await loadModel({ kerasFile: file }, { customObjects: { custom_standardization: strip } });
+    const many = Array.from({ length: 64 }, (_, i) => withBr[i % withBr.length]!);
+    const one = Array.from((m.predict(many, { workers: 1 }) as Tensor).data);
+    const two = Array.from((m.predict(many, { workers: 2 }) as Tensor).data);
+    two.forEach((v, i) => assert.ok(Math.abs(v - one[i]!) <= 1e-6, `workers 2, row ${i}: ${v} vs ${one[i]}`));
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+    await m.fit(many, tensor(many.map((_, i) => i % 2), [many.length, 1]), { epochs: 1, batchSize: 16, workers: 2, verbose: 0 });
+    // Saving says why it cannot: the function has no saved form.
+    await assert.rejects(m.save(async () => undefined), /standardize is a function, which cannot be saved/);
     // tf.keras 2 wrote the bare name.
     const bare = await loadModel({ kerasFile: rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = 'custom_standardization'))) }, { customObjects: { custom_standardization: strip } });
     assert.deepEqual(Array.from((bare.predict(withBr) as Tensor).data), plain);

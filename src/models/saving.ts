@@ -78,8 +78,12 @@ export interface SaveOptions {
  */
 export const TEXT_INPUTS_KEY = 'rnnkitTextInputs';
 
-/** Serialize a built model; `weightsPath` is the file name the manifest points at. */
-export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath: string): ModelArtifacts {
+/**
+ * Serialize a built model; `weightsPath` is the file name the manifest points at. A copy for
+ * worker threads leaves the text inputs out (`textInputs: false`): the texts are vectorized
+ * before the batches are shared, and a vectorizer holding a function has no saved form.
+ */
+export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath: string, textInputs = true): ModelArtifacts {
   if (!model.isBuilt) throw new RangeError(`${model.where}: save needs a built model; give the first layer an inputShape, or fit/predict first`);
   const paths = model.weightPaths();
   const entries: { name: string; shape: number[]; data: Float32Array }[] = model.weights.map((w, i) => ({ name: paths[i]!, shape: [...w.shape], data: w.value }));
@@ -100,7 +104,7 @@ export function modelToArtifacts(model: Model, options: SaveOptions, weightsPath
   const { specs, data } = encodeWeights(entries.map((e) => ({ ...e, group: e.name.startsWith('optimizer/') ? 'optimizer' : undefined })));
   const topology = modelToKeras(model);
   if (options.metadata !== undefined && TEXT_INPUTS_KEY in options.metadata) throw new RangeError(`${model.where}: save: metadata key '${TEXT_INPUTS_KEY}' is rnnkit's own (the model's text inputs); use another key`);
-  const texts = model.textInputList().map(({ input, name, vectorizer }) => ({ input, name, vectorizer: vectorizer.getConfig() }));
+  const texts = textInputs ? model.textInputList().map(({ input, name, vectorizer }) => ({ input, name, vectorizer: vectorizer.getConfig() })) : [];
   const metadata = texts.length === 0 ? options.metadata : { ...options.metadata, [TEXT_INPUTS_KEY]: texts };
   const modelJson: ModelJSON = {
     format: 'layers-model',

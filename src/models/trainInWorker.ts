@@ -144,7 +144,7 @@ async function trainOnThread(model: Model, x: Tensor | Tensor[], y: Tensor | Ten
   const { onBatch, onEpoch, signal, ...args } = options;
   const empty: TrainResult = { history: {}, epoch: [] };
   if (signal?.aborted) throw abortError('trainInWorker: aborted before it started', empty);
-  const { modelJson, weightData } = modelToArtifacts(model, { includeOptimizer: true }, 'weights.bin');
+  const { modelJson, weightData } = modelToArtifacts(model, { includeOptimizer: true }, 'weights.bin', false);
   const request: TrainRequest = { type: 'train', backend: backend().name, modelJson, weightData, x: toWire(x, 'x'), y: toWire(y, 'y'), args };
   const thread = await startThread();
   return new Promise<TrainResult>((resolve, reject) => {

@@ -314,7 +314,7 @@ function syncReplica(s: Slot, model: Model, id: number): Float32Array | null {
   const have = s.models.get(id);
   const version = weightsVersion();
   if (have === undefined || have.graph !== model.graph) {
-    const { modelJson, weightData } = modelToArtifacts(model, {}, 'weights.bin');
+    const { modelJson, weightData } = modelToArtifacts(model, {}, 'weights.bin', false);
     send(s, { type: 'load', id, backend: backend().name, modelJson, weightData, sizes: engine.segments.map((g) => g.size) });
     s.models.set(id, { graph: model.graph, version });
     return null;

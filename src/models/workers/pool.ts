@@ -288,7 +288,7 @@ export class ParallelTrainer {
     const P = engine.params.length;
     const buffers = allocShared(shards, P, dims, threads > 1);
     const trainer = new ParallelTrainer(engine, shards, threads, dims, P, buffers);
-    const { modelJson, weightData } = modelToArtifacts(model, {}, 'weights.bin');
+    const { modelJson, weightData } = modelToArtifacts(model, {}, 'weights.bin', false);
     const initFor = (i: number): InitMessage => ({
       type: 'init',
       index: i,
