@@ -189,6 +189,11 @@ describe('Keras 3 .keras files', () => {
     await refuses(unbuilt, /declares no input shape \(batch_input_shape\); the file holds no layer weights either: the model was saved before it was built/);
   });
 
+  it('refuses a config.json nested deeper than any model before walking it (a deep one overflowed the stack)', async () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode(new TextDecoder().decode(m['config.json']).replace('"name": "sequential"', `"name": "sequential", "x": ${deep}`)))), /config\.json: nested more than 100 levels deep/);
+  });
+
   it('refuses other Keras versions, broken JSON and a weights file that is not HDF5', async () => {
     await refuses(rezip(SEQ, (m) => (m['metadata.json'] = new TextEncoder().encode('{"keras_version": "2.12.0"}'))), /metadata\.json: keras_version "2\.12\.0"; rnnkit reads the \.keras files of Keras 3, of tf\.keras 2\.13 to 2\.15 and of tf_keras 2\.16 on/);
     await refuses(rezip(SEQ, (m) => (m['config.json'] = new TextEncoder().encode('{"class_name": '))), /config\.json: not valid JSON/);

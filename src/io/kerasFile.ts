@@ -31,6 +31,7 @@ import { Recurrent } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { Model } from '../models/model.js';
 import { kerasModelParts } from '../models/loading.js';
+import { MAX_DEPTH, checkDepth } from '../models/saving.js';
 import { textLayers, vocabularyLines, type KerasTextLayer, type TextSources, type VocabularySource } from './kerasText.js';
 import type { KerasModelJSON } from './config.js';
 import { countValues, datasetsUnder, openH5, reading, weightReader, type H5Dataset } from './hdf5Read.js';
@@ -234,6 +235,8 @@ function parseJsonMember(bytes: Uint8Array, at: string): Record<string, unknown>
   } catch (e) {
     throw new ModelFormatError(`${at}: not valid JSON: ${(e as Error).message}`);
   }
+  // Before anything walks it: the loaders recurse, and a deeper value would overflow the stack.
+  checkDepth(v, MAX_DEPTH, at);
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ModelFormatError(`${at}: expected a JSON object, got ${show(v)?.slice(0, 80)}`);
   return v as Record<string, unknown>;
 }

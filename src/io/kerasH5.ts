@@ -258,6 +258,8 @@ function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: nu
   } catch (e) {
     throw new ModelFormatError(`${where}: model_config: not valid JSON: ${(e as Error).message}`);
   }
+  // First: walking a deeper value (the loaders recurse) would overflow the stack.
+  checkDepth(config, MAX_DEPTH, `${where}: model_config`);
   const at = `${where}: model_weights`;
   const datasets = datasetsUnder(weightsRoot as H5Group, at);
   const values = countValues(datasets, fileBytes, at, o.maxBytes);

@@ -207,7 +207,7 @@ export function checkDepth(value: unknown, max: number, where: string): void {
   while (stack.length > 0) {
     const [v, d] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
-    if (d >= max) throw new ModelFormatError(`${where}: nested more than ${max} levels deep; not a model.json rnnkit reads`);
+    if (d >= max) throw new ModelFormatError(`${where}: nested more than ${max} levels deep; not a model file rnnkit reads`);
     for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
   }
 }
