@@ -349,7 +349,8 @@ function textAssets(config: KerasModelJSON, assets: Map<string, Uint8Array>, dat
       if (!p.startsWith(`${l.path}/`)) continue;
       const at = `${h5where}: ${p}`;
       if (!/(^|\/)vars\/idf_weights$/.test(p)) throw new ModelFormatError(`${at}: a variable TextVectorization '${l.name}' does not have (it has only 'tf_idf' weights)`);
-      const v = Array.from(reading(at, reading(at, () => weightReader(d, false, at))));
+      const read = reading(at, () => weightReader(d, false, at));
+      const v = Array.from(reading(at, read));
       const i = v.findIndex((x) => !Number.isFinite(x));
       if (i >= 0) throw new ModelFormatError(`${at}: holds ${v[i]} at index ${i}`);
       if (idfWeights !== null && (v.length !== idfWeights.length || v.some((x, k) => x !== idfWeights![k]))) throw new ModelFormatError(`${at}: differs from the layer's other copy of its idf weights`);
