@@ -7,17 +7,16 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ProbeConfig } from './helpers/allocationProbe.js';
+import { runProbe } from './helpers/probeProcess.js';
 
 /** The measurement itself costs about 2 KB; one boxed number per step would be 16 KB. */
 const HEAP_SLACK_BYTES = 8192;
 const probe = fileURLToPath(new URL('./helpers/allocationProbe.ts', import.meta.url));
 
 function run(cfg: ProbeConfig): { steps: number; grown: number; gcs: number; rounds: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', probe, JSON.stringify(cfg)], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!) as { steps: number; grown: number; gcs: number; rounds: number };
+  return runProbe<{ steps: number; grown: number; gcs: number; rounds: number }>(probe, [JSON.stringify(cfg)], HEAP_SLACK_BYTES);
 }
 
 const base: ProbeConfig = { cell: 'simpleRNN', optimizer: 'adam', returnSequences: false, fromLogits: false, masked: false, dropout: 0, slackBytes: HEAP_SLACK_BYTES };

@@ -11,8 +11,8 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runProbe } from './helpers/probeProcess.js';
 import { Rng, Sequential, TextGenerator, Vocabulary, layers, lineDataset, sampleIndex, tensor, type Stream, type Tensor } from '../src/index.js';
 import { getBackend } from '../src/backend/kernels.js';
 import { sampleTuning } from '../src/models/stream.js';
@@ -213,8 +213,7 @@ describe("stream({precision: 'int8'})", { skip: !wasm && 'int8 streams need the 
   for (const rows of [1, 64]) {
     it(`sampleNext, ${rows} stream(s): allocates nothing per step (young generation flat over 2000 steps)`, () => {
       const probe = fileURLToPath(new URL('./helpers/samplingProbe.ts', import.meta.url));
-      const out = execFileSync(process.execPath, ['--import', 'tsx', probe, String(rows), 'int8'], { encoding: 'utf8' });
-      const { grown, gcs, slack, steps } = JSON.parse(out.trim().split('\n').pop()!) as { grown: number; gcs: number; slack: number; steps: number };
+      const { grown, gcs, slack, steps } = runProbe<{ grown: number; gcs: number; slack: number; steps: number }>(probe, [String(rows), 'int8']);
       assert.equal(gcs, 0, `${steps} steps triggered ${gcs} young-generation collections`);
       assert.ok(grown <= slack, `the young generation grew by ${grown} bytes over ${steps} steps (limit ${slack})`);
     });

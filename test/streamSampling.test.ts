@@ -8,8 +8,8 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runProbe } from './helpers/probeProcess.js';
 import { Rng, Sequential, TextGenerator, Vocabulary, layers, sampleIndex, tensor, type Tensor } from '../src/index.js';
 import { backend, getBackend } from '../src/backend/kernels.js';
 import { PROJECTION_MAX_FLOATS } from '../src/models/stream.js';
@@ -243,8 +243,7 @@ describe('sampling allocation', () => {
   const probe = fileURLToPath(new URL('./helpers/samplingProbe.ts', import.meta.url));
   for (const rows of [1, 64]) {
     it(`sampleNext, ${rows} stream(s): young generation flat over 2000 steps`, () => {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', probe, String(rows)], { encoding: 'utf8' });
-      const { grown, gcs, slack, steps } = JSON.parse(out.trim().split('\n').pop()!) as { grown: number; gcs: number; slack: number; steps: number };
+      const { grown, gcs, slack, steps } = runProbe<{ grown: number; gcs: number; slack: number; steps: number }>(probe, [String(rows)]);
       assert.equal(gcs, 0, `${steps} steps triggered ${gcs} young-generation collections`);
       assert.ok(grown <= slack, `the young generation grew by ${grown} bytes over ${steps} steps (limit ${slack})`);
     });
