@@ -182,6 +182,8 @@ export {
   type SplitMode,
   type VectorizerOutputMode,
   type LowercaseMode,
+  type TextFunction,
+  type SavedTextFunction,
 } from './text/index.js';
 export {
   windows,

@@ -10,11 +10,11 @@
  */
 import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ModelFormatError, TextClassifier, TextVectorizer, input, layers, loadModel, model as graphModel, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
+import { ModelFormatError, TextClassifier, TextVectorizer, input, type ModelArtifacts, layers, loadModel, model as graphModel, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
 import { kerasFileBytes } from '../src/io/kerasFileWrite.js';
 import { exportOnnxBytes } from '../src/io/onnx/export.js';
 import { rnnkit, rnnkitWithInput } from './helpers/cli.js';
@@ -180,8 +180,35 @@ describe('Keras TextVectorization → text inputs', () => {
     two.forEach((v, i) => assert.ok(Math.abs(v - one[i]!) <= 1e-6, `workers 2, row ${i}: ${v} vs ${one[i]}`));
     m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
     await m.fit(many, tensor(many.map((_, i) => i % 2), [many.length, 1]), { epochs: 1, batchSize: 16, workers: 2, verbose: 0 });
-    // Saving says why it cannot: the function has no saved form.
-    await assert.rejects(m.save(async () => undefined), /standardize is a function, which cannot be saved/);
+    // Saved by the name it was given under (as Keras saves a Python function by name), and taken again from customObjects.
+    const saved = m.textInputs.review!;
+    assert.equal((saved.standardize as (t: string) => string).name, 'custom_standardization');
+    let artifacts: ModelArtifacts | null = null;
+    await m.save(async (a) => void (artifacts = a));
+    const tfjsText = JSON.stringify(artifacts!.modelJson.userDefinedMetadata);
+    assert.match(tfjsText, /"standardize":\{"function":"custom_standardization"\}/);
+    const keras = kerasFileBytes(m);
+    assert.deepEqual(tvOf(JSON.parse(new TextDecoder().decode(unzipSync(keras)['config.json']))).config.standardize, { module: 'builtins', class_name: 'function', config: 'custom_standardization', registered_name: 'function' });
+    const want = Array.from((m.predict(withBr) as Tensor).data);
+    for (const source of [artifacts!, { kerasFile: keras }]) {
+      const back = await loadModel(source, { customObjects: { custom_standardization: strip } });
+      assert.deepEqual(Array.from((back.predict(withBr) as Tensor).data), want);
+      await assert.rejects(loadModel(source), /standardize is (the function|the Python function) 'custom_standardization'.*customObjects: \{'custom_standardization': \(text\) => …\}\}\)/);
+      await assert.rejects(loadModel(source, { customObjects: { custom_standardization: strip, tokenize: (t: string) => t.split(' ') } }), /customObjects 'tokenize' is named by no TextVectorization/);
+    }
+    // A TextClassifier wrapping it saves and loads back with the same function, its vectorizer the model's text input again.
+    const clf = new TextClassifier({ classes: ['negative', 'positive'], vectorizer: m.textInputs.review! }, m);
+    let clfArtifacts: ModelArtifacts | null = null;
+    await clf.save(async (a) => void (clfArtifacts = a));
+    const clfBack = await TextClassifier.load(clfArtifacts!, { customObjects: { custom_standardization: strip } });
+    assert.equal(clfBack.vectorizer, clfBack.model.textInputs.review);
+    assert.deepEqual(withBr.map((t) => clfBack.predict(t).probabilities.positive), withBr.map((t) => clf.predict(t).probabilities.positive));
+    // A classifier that vectorizes outside its model has no customObjects route for a function: refused when saving.
+    const outside = new TextClassifier({ classes: ['negative', 'positive'], vectorizer: new TextVectorizer({ outputSequenceLength: 6, vocabulary: e.vocabulary, standardize: strip }) }, await load(LSTM_FILE).then((x) => (x.setTextInput(null), x)));
+    await assert.rejects(outside.save(async () => undefined), /the vectorizer's standardize is a function, which cannot be saved with a classifier that vectorizes outside its model/);
+    // A function without a name cannot be given again by one: refused when saving, saying how to name it.
+    m.setTextInput(new TextVectorizer({ outputSequenceLength: 6, vocabulary: ['the'], name: 'tv', split: [(t: string) => t.split(' ')][0]! }));
+    await assert.rejects(m.save(async () => undefined), /split is a function without a name of its own \(""\), which cannot be saved: .*function mySplit\(text\) \{…\}, then loadModel\(file, \{customObjects: \{mySplit\}\}\)/);
     // tf.keras 2 wrote the bare name.
     const bare = await loadModel({ kerasFile: rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = 'custom_standardization'))) }, { customObjects: { custom_standardization: strip } });
     assert.deepEqual(Array.from((bare.predict(withBr) as Tensor).data), plain);
@@ -256,6 +283,30 @@ describe('Keras TextVectorization → text inputs', () => {
     const p = rnnkitWithInput(JSON.stringify(e.texts), 'model', 'predict', file, '--input', '-');
     assert.equal(p.code, 0, p.stderr);
     assertClose((JSON.parse(p.stdout) as number[][]).flat(), e.output.flat(), 'CLI predict');
+    // --custom-objects: a module's exported functions stand in for the Python ones, by name; a converted model takes them again.
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-custom-'));
+    try {
+      const custom = join(dir, 'fns.mjs');
+      writeFileSync(custom, "export function custom_standardization(text) { return text.replace(/[A-Z]/g, (c) => c.toLowerCase()).replaceAll('<br />', ' ').replace(/[!\"#$%&()*+,\\-./:;<=>?@[\\\\\\]^_`{|}~']/g, ''); }\n");
+      const withFn = join(dir, 'custom.keras');
+      writeFileSync(withFn, rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.standardize = { module: 'builtins', class_name: 'function', config: 'custom_standardization', registered_name: 'function' }))));
+      const texts = JSON.stringify(e.texts.map((t) => t.replace(/ /, '<br />')));
+      const refused = rnnkitWithInput(texts, 'model', 'predict', withFn, '--input', '-');
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /standardize is the Python function 'custom_standardization'; rnnkit cannot run Python code: give it in JavaScript: --custom-objects FILE\.mjs exporting function custom_standardization\(text\) \{ … \}/);
+      const given = rnnkitWithInput(texts, 'model', 'predict', withFn, '--input', '-', '--custom-objects', custom);
+      assert.equal(given.code, 0, given.stderr);
+      assertClose((JSON.parse(given.stdout) as number[][]).flat(), e.output.flat(), 'CLI predict with --custom-objects');
+      const out = join(dir, 'converted');
+      assert.equal(rnnkit('model', 'convert', withFn, out, '--custom-objects', custom).code, 0);
+      assert.match(rnnkitWithInput(texts, 'model', 'predict', out, '--input', '-').stderr, /standardize is the function 'custom_standardization', saved by its name; give it in JavaScript: --custom-objects FILE\.mjs/);
+      assert.equal(rnnkitWithInput(texts, 'model', 'predict', out, '--input', '-', '--custom-objects', custom).stdout, given.stdout);
+      writeFileSync(join(dir, 'bad.mjs'), 'export const custom_standardization = 3;\n');
+      assert.match(rnnkit('model', 'summary', withFn, '--custom-objects', join(dir, 'bad.mjs')).stderr, /exports 'custom_standardization', which is not a function/);
+      assert.match(rnnkit('model', 'summary', withFn, '--custom-objects', join(dir, 'none.mjs')).stderr, /--custom-objects .*none\.mjs: no such file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const m = await load(LSTM_FILE);
     assert.throws(() => exportOnnxBytes(m), /input 'review' takes texts \(TextVectorizer 'text_vectorization'\), which ONNX cannot hold: export the numeric model, ids in, after model\.setTextInput\(null, 'review'\)/);
     m.setTextInput(null);

@@ -106,7 +106,23 @@ test('getConfig → fromConfig keeps the vocabulary, idf weights and settings; o
   const i = new TextVectorizer({ outputSequenceLength: 5, truncate: 'pre' }).adapt(['b a', 'a']);
   const j = TextVectorizer.fromConfig(JSON.parse(JSON.stringify(i.getConfig())));
   assert.deepEqual(Array.from(j.apply('a b c a b a').data), Array.from(i.apply('a b c a b a').data));
-  assert.throws(() => new TextVectorizer({ split: (s) => [s] }).getConfig(), /split is a function, which cannot be saved/);
+  // A function is saved by its name and taken again from customObjects (wrapped under the key's name when its own differs).
+  const bySpace = function bySpace(s: string): string[] {
+    return s.split(' ');
+  };
+  const f = new TextVectorizer({ split: bySpace, outputSequenceLength: 4 }).adapt(['b. a', 'a']);
+  const fc = JSON.parse(JSON.stringify(f.getConfig()));
+  assert.deepEqual(fc.split, { function: 'bySpace' });
+  assert.equal(TextVectorizer.fromConfig(fc, { bySpace }).split, bySpace);
+  const renamed = TextVectorizer.fromConfig({ ...fc, split: { function: 'tokens' } }, { tokens: bySpace });
+  assert.equal((renamed.split as (t: string) => string[]).name, 'tokens');
+  assert.deepEqual(renamed.getConfig().split, { function: 'tokens' });
+  assert.deepEqual(Array.from(renamed.apply('a b. c').data), Array.from(f.apply('a b. c').data));
+  assert.throws(() => TextVectorizer.fromConfig(fc), /split is the function 'bySpace', saved by its name; give it again: loadModel\(file, \{customObjects: \{'bySpace': \(text\) => \[…tokens\]\}\}\)/);
+  assert.throws(() => TextVectorizer.fromConfig({ ...fc, split: { function: 'bySpace', extra: 1 } as never }, { bySpace }), /split must be a mode, null or \{function: name\}/);
+  // Without a name of its own: an arrow in the options object is named after the option ('split'), an inline one has ''.
+  assert.throws(() => new TextVectorizer({ split: (s) => [s] }).getConfig(), /split is a function without a name of its own \("split"\), which cannot be saved.*function mySplit\(text\)/);
+  assert.throws(() => new TextVectorizer({ standardize: [(s: string) => s][0] }).getConfig(), /standardize is a function without a name of its own \(""\)/);
 });
 
 test('errors name the option and the problem', () => {

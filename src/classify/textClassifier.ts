@@ -23,7 +23,7 @@ import type { ProgressSink } from '../models/progbar.js';
 import { loadModel, sourceName, taskMetadata, type LoadOptions } from '../models/loadModel.js';
 import { optimizers } from '../optimizers/index.js';
 import { losses } from '../losses/index.js';
-import { TextVectorizer, type TextVectorizerArgs, type TextVectorizerConfig } from '../text/vectorizer.js';
+import { TextVectorizer, type TextFunction, type TextVectorizerArgs, type TextVectorizerConfig } from '../text/vectorizer.js';
 import { classifierReport, type ClassifierReport } from './report.js';
 
 export type ClassifierCell = 'lstm' | 'gru';
@@ -386,6 +386,12 @@ export class TextClassifier {
 
   /** What save() stores beside the weights. */
   metadata(): TextClassifierMetadata {
+    // A function option is saved by name and given again through loadModel's customObjects, which
+    // reach the model's text inputs: only a vectorizer that is one of them may have one.
+    const own = this.model.textInputList().some((t) => t.vectorizer === this.vectorizer);
+    for (const key of ['standardize', 'split'] as const) {
+      if (typeof this.vectorizer[key] === 'function' && !own) throw new TypeError(`TextClassifier: the vectorizer's ${key} is a function, which cannot be saved with a classifier that vectorizes outside its model; use a named ${key} mode`);
+    }
     return { version: 1, classes: [...this.classes], multiLabel: this.multiLabel, threshold: this.threshold, vectorizer: this.vectorizer.getConfig() };
   }
 
@@ -405,7 +411,7 @@ export class TextClassifier {
     try {
       if (meta.vectorizer === null || typeof meta.vectorizer !== 'object') throw new Error('it has no vectorizer settings');
       if (meta.vectorizer.vocabulary === null || meta.vectorizer.vocabulary === undefined) throw new Error('its vectorizer has no vocabulary');
-      const c = new TextClassifier({ classes: meta.classes as string[], multiLabel: meta.multiLabel, vectorizer: TextVectorizer.fromConfig(meta.vectorizer) }, m);
+      const c = new TextClassifier({ classes: meta.classes as string[], multiLabel: meta.multiLabel, vectorizer: sharedTextInput(m, meta.vectorizer) ?? TextVectorizer.fromConfig(meta.vectorizer, textFunctionsOf(m)) }, m);
       c.threshold = checkThreshold(meta.threshold ?? 0.5, 'threshold');
       return c;
     } catch (e) {
@@ -467,4 +473,17 @@ function gatherRows(t: Tensor, order: readonly number[]): Tensor {
   const out = new Float32Array(t.size);
   order.forEach((i, r) => out.set(t.data.subarray(i * w, (i + 1) * w), r * w));
   return new Tensor(out, [...t.shape]);
+}
+
+/** The model's text input the classifier's vectorizer was when saved (the same configuration), or null. */
+function sharedTextInput(m: Model, config: TextVectorizerConfig): TextVectorizer | null {
+  const saved = JSON.stringify(config);
+  return m.textInputList().find((t) => JSON.stringify(t.vectorizer.getConfig()) === saved)?.vectorizer ?? null;
+}
+
+/** The named standardize/split functions of a model's text inputs (loadModel took them from customObjects), by name. */
+function textFunctionsOf(m: Model): Record<string, TextFunction> {
+  const out: Record<string, TextFunction> = {};
+  for (const { vectorizer: v } of m.textInputList()) for (const f of [v.standardize, v.split]) if (typeof f === 'function') out[f.name] = f;
+  return out;
 }

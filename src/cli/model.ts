@@ -6,8 +6,9 @@
  * is TF.js, the extensions say the rest.
  */
 import { stat, readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
-import { ModelFormatError, Tensor, exportOnnx, loadModel, loadOnnx, saveKerasFile, tensor, type Model } from '../index.js';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ModelFormatError, Tensor, exportOnnx, loadModel, loadOnnx, saveKerasFile, tensor, type Model, type TextFunction } from '../index.js';
 import { OnnxExportError } from '../io/onnx/export.js';
 import { writeTextFile } from '../io/node.js';
 import { CliError, intOption, parse, usageError, type OptionSpec } from './args.js';
@@ -19,6 +20,12 @@ const SOURCES = `MODEL is a TF.js layers-model directory or its model.json (what
 rnnkit train command write, what tfjs and tensorflowjs_converter write), a Keras .h5, .hdf5
 or .keras file (Keras 1–3, tf.keras), or an .onnx file.`;
 
+const CUSTOM_OBJECTS = `  --custom-objects FILE.mjs
+                        a JavaScript module whose exports stand in for the Python
+                        functions a Keras TextVectorization names (its standardize or
+                        split), by the name the file gives them:
+                        export function custom_standardization(text) { … }`;
+
 const HELP = `Usage: rnnkit model <summary|predict|convert> MODEL ...
 
   rnnkit model summary MODEL                         the format, inputs, outputs and layers
@@ -29,10 +36,13 @@ ${SOURCES}
 
 Run \`rnnkit model <subcommand> --help\` for details.`;
 
-const SUMMARY_HELP = `Usage: rnnkit model summary MODEL
+const SUMMARY_HELP = `Usage: rnnkit model summary MODEL [--custom-objects FILE.mjs]
 
 Print the format MODEL was read as, its inputs and outputs with their shapes, and Keras's
-layer table with parameter counts. ${SOURCES}`;
+layer table with parameter counts. ${SOURCES}
+
+Options:
+${CUSTOM_OBJECTS}`;
 
 const PREDICT_HELP = `Usage: rnnkit model predict MODEL --input FILE.json [options]
 
@@ -47,9 +57,10 @@ Options:
   --input FILE.json     the samples ('-' reads standard input)
   --output FILE.json    write the predictions there (temporary name, then rename) instead
                         of printing them
-  --batch-size N        samples per forward pass (default 32)`;
+  --batch-size N        samples per forward pass (default 32)
+${CUSTOM_OBJECTS}`;
 
-const CONVERT_HELP = `Usage: rnnkit model convert MODEL OUT [--opset N] [--overwrite]
+const CONVERT_HELP = `Usage: rnnkit model convert MODEL OUT [--opset N] [--overwrite] [--custom-objects FILE.mjs]
 
 Write MODEL in the format OUT names: OUT.onnx (ONNX, for ONNX Runtime), OUT.keras (Keras 3),
 or a directory (TF.js layers model: model.json + weights, which tfjs, rnnkit and
@@ -58,7 +69,10 @@ named. ${SOURCES}
 
 Options:
   --opset N       ONNX opset for an .onnx OUT, 13 to 21 (default 17)
-  --overwrite     replace an existing OUT file, or the rnnkit model an OUT directory holds`;
+  --overwrite     replace an existing OUT file, or the rnnkit model an OUT directory holds
+${CUSTOM_OBJECTS}
+                  A function is written by its name; loading OUT takes it again
+                  (--custom-objects, or loadModel's customObjects).`;
 
 const OPTIONS: OptionSpec = {
   input: { type: 'string' },
@@ -66,6 +80,7 @@ const OPTIONS: OptionSpec = {
   'batch-size': { type: 'string' },
   opset: { type: 'string' },
   overwrite: { type: 'boolean' },
+  'custom-objects': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -77,7 +92,7 @@ export async function modelCommand(argv: string[], out: Print): Promise<void> {
   if (help === undefined) throw usageError(`rnnkit model: unknown subcommand ${JSON.stringify(sub)}; subcommands: summary, predict, convert (see rnnkit model --help)`);
   const { values, positionals } = parse(rest, OPTIONS, command);
   if (values.help === true) return out(help);
-  const allowed: Record<string, readonly string[]> = { summary: [], predict: ['input', 'output', 'batch-size'], convert: ['opset', 'overwrite'] };
+  const allowed: Record<string, readonly string[]> = { summary: ['custom-objects'], predict: ['input', 'output', 'batch-size', 'custom-objects'], convert: ['opset', 'overwrite', 'custom-objects'] };
   for (const k of Object.keys(values)) if (k !== 'help' && !allowed[sub]!.includes(k)) throw usageError(`${command}: --${k} is not an option of this subcommand (see ${command} --help)`);
   const want = sub === 'convert' ? 2 : 1;
   if (positionals.length !== want) {
@@ -85,7 +100,7 @@ export async function modelCommand(argv: string[], out: Print): Promise<void> {
   }
   const source = positionals[0]!;
   if (sub === 'summary') {
-    const { model, format } = await loadAny(source);
+    const { model, format } = await loadAny(source, await customObjects(values, command));
     out(`${source}: ${format}`);
     const shapes = (ts: readonly { shape: readonly (number | null)[] }[], names: readonly string[]): string => ts.map((t, i) => `${names[i]} [${['batch', ...t.shape.slice(1).map((d) => (d === null ? 'any' : String(d)))].join(', ')}]`).join(', ');
     out(`inputs: ${shapes(model.inputs, model.inputNames)}`);
@@ -97,8 +112,27 @@ export async function modelCommand(argv: string[], out: Print): Promise<void> {
   return convert(source, positionals[1]!, values, command, out);
 }
 
+/** --custom-objects: the functions a JavaScript module exports, by name; undefined without the option. */
+async function customObjects(values: Record<string, unknown>, command: string): Promise<Record<string, TextFunction> | undefined> {
+  const file = values['custom-objects'];
+  if (typeof file !== 'string') return undefined;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`${command}: --custom-objects ${file}: ${code === 'ERR_MODULE_NOT_FOUND' ? 'no such file' : (e as Error).message.split('\n')[0]}`);
+  }
+  const entries = Object.entries(mod).filter(([name]) => name !== 'default');
+  const bad = entries.filter(([, f]) => typeof f !== 'function').map(([name]) => name);
+  if (bad.length > 0) throw new CliError(`${command}: --custom-objects ${file} exports ${bad.map((n) => `'${n}'`).join(', ')}, which ${bad.length === 1 ? 'is' : 'are'} not a function`);
+  if (entries.length === 0) throw new CliError(`${command}: --custom-objects ${file} exports no named function (export function custom_standardization(text) { … })`);
+  if (mod.default !== undefined) throw new CliError(`${command}: --custom-objects ${file} has a default export; functions are taken by the names they are exported under (export function custom_standardization(text) { … })`);
+  return Object.fromEntries(entries) as Record<string, TextFunction>;
+}
+
 /** The model at `source`, read by the format its name says. */
-async function loadAny(source: string): Promise<{ model: Model; format: string }> {
+async function loadAny(source: string, custom?: Record<string, TextFunction>): Promise<{ model: Model; format: string }> {
   let isDir = false;
   try {
     isDir = (await stat(source)).isDirectory();
@@ -110,13 +144,17 @@ async function loadAny(source: string): Promise<{ model: Model; format: string }
   const format = isDir || basename(source) === 'model.json' || ext === '.json' ? 'TF.js layers model' : ext === '.onnx' ? 'ONNX' : ext === '.keras' ? 'Keras .keras' : ext === '.h5' || ext === '.hdf5' ? 'Keras HDF5' : null;
   if (format === null) throw new CliError(`${source}: cannot tell the model format from the name; expected a directory, model.json, .h5, .hdf5, .keras or .onnx`);
   try {
-    const model = format === 'ONNX' ? await loadOnnx(source) : await loadModel(source);
+    if (custom !== undefined && format === 'ONNX') throw new CliError(`${source}: --custom-objects is for Keras and TF.js models (a TextVectorization's functions); an ONNX model has none`);
+    const model = format === 'ONNX' ? await loadOnnx(source) : await loadModel(source, custom === undefined ? {} : { customObjects: custom });
     return { model, format };
   } catch (e) {
     // Whatever a loader refuses is about the file. Its message can list several problems, one
     // per line; the CLI prints one line.
     const [first, ...more] = (e as Error).message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-    const msg = more.length === 0 ? first! : `${first} ${more.join('; ')}`;
+    if (e instanceof CliError) throw e;
+    let msg = more.length === 0 ? first! : `${first} ${more.join('; ')}`;
+    // The loaders' hint names the API; from here the functions come by --custom-objects.
+    msg = msg.replace(/give it (in JavaScript|again)[,:] loadModel\(file, \{customObjects: \{'([^']+)'.*?\}\}\)/, (_m, _a, name: string) => `give it in JavaScript: --custom-objects FILE.mjs exporting function ${name}(text) { … }`);
     throw new CliError(msg.includes(source) ? msg : `${source}: ${msg}`);
   }
 }
@@ -137,7 +175,7 @@ async function predict(source: string, values: Record<string, unknown>, command:
   } catch (e) {
     throw new CliError(`${command}: --input ${file} is not valid JSON: ${(e as Error).message}`);
   }
-  const { model } = await loadAny(source);
+  const { model } = await loadAny(source, await customObjects(values, command));
   const names = model.inputNames;
   const arrays: unknown[] = [];
   if (Array.isArray(json)) {
@@ -214,7 +252,7 @@ async function convert(source: string, target: string, values: Record<string, un
       if (e instanceof CliError) throw e;
     }
   }
-  const { model, format } = await loadAny(source);
+  const { model, format } = await loadAny(source, await customObjects(values, command));
   try {
     if (kind === 'ONNX') {
       const bytes = await exportOnnx(model, target, { opset });

@@ -24,7 +24,7 @@
  * file gives it, or refused saying so.
  */
 import { ModelFormatError, show } from '../core/errors.js';
-import { OOV_TOKEN, TextVectorizer, type TextVectorizerArgs } from '../text/vectorizer.js';
+import { OOV_TOKEN, TextVectorizer, namedFunction, type SavedTextFunction, type TextFunction, type TextVectorizerArgs } from '../text/vectorizer.js';
 import type { KerasLayerJSON, KerasModelJSON } from './config.js';
 
 /** One TextVectorization found in a topology, before its vocabulary is read. */
@@ -42,8 +42,6 @@ export interface KerasTextLayer {
 /** The vocabulary (special tokens first or not) and tf_idf weights a container holds for a layer, or null for none. */
 export type VocabularySource = (layer: KerasTextLayer) => { vocabulary: string[] | null; idfWeights: number[] | null };
 
-/** A function standing in for a Python one a TextVectorization names (loadModel's customObjects). */
-export type TextFunction = ((text: string) => string) | ((text: string) => string[]);
 
 /** What a reader knows beside a topology: the container's vocabularies, and the caller's functions by name. */
 export interface TextSources {
@@ -131,7 +129,8 @@ function textFunction(key: 'standardize' | 'split', v: unknown, sources: TextSou
     throw new ModelFormatError(`${at}: ${key} is the Python function '${own}'; rnnkit cannot run Python code: give it in JavaScript, loadModel(file, {customObjects: {'${own}': (text) => ${key === 'split' ? '[…tokens]' : '…'}}})`);
   }
   used.add(name);
-  return table[name];
+  // Named by its customObjects key, the name it is saved by again.
+  return namedFunction(table[name]!, name);
 }
 
 /** A TextVectorizer from a saved TextVectorization config and the vocabulary its container holds. */
@@ -338,6 +337,11 @@ export interface WrittenTextLayer {
   idfWeights: Float32Array | null;
 }
 
+/** A mode or null as it is; a function by name, as Keras 3 writes an unregistered one (read back through customObjects, in Keras too). */
+function kerasTextFunction(v: string | null | SavedTextFunction): unknown {
+  return v === null || typeof v === 'string' ? v : { module: 'builtins', class_name: 'function', config: v.function, registered_name: 'function' };
+}
+
 /**
  * TextVectorization.get_config of a vectorizer, as Keras 3 writes a layer made with a fixed
  * vocabulary (`vocabulary` and `idf_weights` in the config, special tokens first, so
@@ -369,8 +373,8 @@ function kerasTextConfig(v: TextVectorizer, at: string): Json {
       trainable: true,
       dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
       max_tokens: c.maxTokens,
-      standardize: c.standardize,
-      split: c.split,
+      standardize: kerasTextFunction(c.standardize),
+      split: kerasTextFunction(c.split),
       ngrams: c.ngrams,
       output_mode: c.outputMode,
       output_sequence_length: c.outputSequenceLength,

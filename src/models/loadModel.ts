@@ -11,7 +11,7 @@ import { ModelFormatError, checkBoolean, checkOptions, fileReadOptions, show } f
 import { MAX_JSON_BYTES, readFileBounded, readFromFiles } from '../io/node.js';
 import { modelFromKerasFile } from '../io/kerasFile.js';
 import { modelFromKerasH5 } from '../io/kerasH5.js';
-import type { TextFunction } from '../io/kerasText.js';
+import type { TextFunction } from '../text/vectorizer.js';
 import { checkShardSizes, manifestLayout } from '../io/weights.js';
 import type { Model } from './model.js';
 import { modelFromArtifacts } from './loading.js';

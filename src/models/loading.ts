@@ -29,7 +29,7 @@ import { TEXT_INPUTS_KEY, type ModelJSON, type RnnkitTrainingConfig, type Traini
 import { TFJS_ONLY_SLOT, tfjsOptimizer } from '../io/tfjsTraining.js';
 import { KERAS3_OPS, keras3Op, tfOpLambda, type OpReading } from '../io/kerasOps.js';
 import { splitTextInputs, type TextSources, type UsedNames } from '../io/kerasText.js';
-import { TextVectorizer, type TextVectorizerConfig } from '../text/vectorizer.js';
+import { TextVectorizer, type TextFunction, type TextVectorizerConfig } from '../text/vectorizer.js';
 import type { Optimizer, OptimizerStateInput } from '../optimizers/index.js';
 
 /** The class names of models (a model may be a layer of another). */
@@ -51,7 +51,14 @@ export function modelFromArtifacts(
   // under that budget a config asking for `units: 1e9` is refused before anything is taken.
   const manifestValues = modelJson.weightsManifest.reduce((n, g) => n + (Array.isArray(g?.weights) ? g.weights.reduce((m, w) => m + (Array.isArray(w?.shape) ? w.shape.reduce((a, b) => a * b, 1) : 0), 0) : 0), 0);
   // (64 MiB of slack: a weight missing from the manifest is then named by matchWeights.)
-  const model = withWeightBudget(8 * Math.min(manifestValues, (options.maxBytes ?? 2 ** 31) / 4) + 2 ** 26, () => modelFromKeras(topology, dialect, where, { customObjects: options.customObjects }));
+  // rnnkit's own text inputs (saving.ts TEXT_INPUTS_KEY) first: the customObjects they take are
+  // not for the topology's TextVectorization layers (of a file converted from Keras).
+  const meta = modelJson.userDefinedMetadata;
+  const { [TEXT_INPUTS_KEY]: texts, ...rest } = meta !== undefined && meta !== null && typeof meta === 'object' ? meta : {};
+  const taken: Set<string> = new Set();
+  const textInputs = texts === undefined ? [] : readTextInputs(texts, `${where}: userDefinedMetadata.${TEXT_INPUTS_KEY}`, options.customObjects ?? {}, taken);
+  const customObjects = Object.fromEntries(Object.entries(options.customObjects ?? {}).filter(([name]) => !taken.has(name)));
+  const model = withWeightBudget(8 * Math.min(manifestValues, (options.maxBytes ?? 2 ** 31) / 4) + 2 ** 26, () => modelFromKeras(topology, dialect, where, { customObjects }));
 
   const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
   const data = Array.isArray(shards) ? concatShards(shards) : shards;
@@ -85,26 +92,31 @@ export function modelFromArtifacts(
   if (options.checkFinite === false) withNonFiniteWeights(set);
   else set();
 
-  const meta = modelJson.userDefinedMetadata;
-  if (meta !== undefined && meta !== null && typeof meta === 'object') {
-    const { [TEXT_INPUTS_KEY]: texts, ...rest } = meta;
-    if (texts !== undefined) restoreTextInputs(model, texts, `${where}: userDefinedMetadata.${TEXT_INPUTS_KEY}`);
-    model.metadata = texts === undefined ? meta : Object.keys(rest).length > 0 ? rest : undefined;
+  for (const { input, vectorizer, at } of textInputs) {
+    try {
+      model.setTextInput(vectorizer, input);
+    } catch (err) {
+      throw new ModelFormatError(`${at}: ${(err as Error).message}`);
+    }
   }
+  if (meta !== undefined && meta !== null && typeof meta === 'object') model.metadata = texts === undefined ? meta : Object.keys(rest).length > 0 ? rest : undefined;
   const tc = modelJson.trainingConfig;
   if (tc !== undefined && tc !== null && options.compile !== false) compileFromTrainingConfig(model, tc, optimizerEntries, tfjsState, where);
   return model;
 }
 
-/** The text inputs model.save stored (saving.ts TEXT_INPUTS_KEY), checked as untrusted input. */
-function restoreTextInputs(model: Model, texts: unknown, at: string): void {
+/**
+ * The text inputs model.save stored (saving.ts TEXT_INPUTS_KEY), checked as untrusted input; a
+ * function option saved by name is taken from customObjects (its name added to `taken`).
+ */
+function readTextInputs(texts: unknown, at: string, customObjects: Readonly<Record<string, TextFunction>>, taken: Set<string>): { input: number; vectorizer: TextVectorizer; at: string }[] {
   if (!Array.isArray(texts)) throw new ModelFormatError(`${at}: expected a list, got ${show(texts)?.slice(0, 80)}`);
-  texts.forEach((t, k) => {
+  return texts.map((t, k) => {
     const e = t as { input?: unknown; name?: unknown; vectorizer?: unknown } | null;
     const here = `${at}[${k}]`;
     if (e === null || typeof e !== 'object' || Object.keys(e).some((key) => !['input', 'name', 'vectorizer'].includes(key))) throw new ModelFormatError(`${here}: expected {input, name, vectorizer}, got ${show(t)?.slice(0, 80)}`);
     try {
-      model.setTextInput(TextVectorizer.fromConfig(e.vectorizer as TextVectorizerConfig), e.input as number);
+      return { input: e.input as number, vectorizer: TextVectorizer.fromConfig(e.vectorizer as TextVectorizerConfig, customObjects, taken), at: here };
     } catch (err) {
       throw new ModelFormatError(`${here}: ${(err as Error).message}`);
     }

@@ -13,4 +13,4 @@ export {
   type CellType,
   type CorpusMode,
 } from './textGenerator.js';
-export { TextVectorizer, OOV_TOKEN, type TextVectorizerArgs, type TextVectorizerConfig, type AdaptOptions, type StandardizeMode, type SplitMode, type VectorizerOutputMode, type LowercaseMode } from './vectorizer.js';
+export { TextVectorizer, OOV_TOKEN, type TextVectorizerArgs, type TextVectorizerConfig, type AdaptOptions, type StandardizeMode, type SplitMode, type VectorizerOutputMode, type LowercaseMode, type TextFunction, type SavedTextFunction } from './vectorizer.js';

@@ -37,6 +37,15 @@ export type StandardizeMode = 'lower_and_strip_punctuation' | 'lower' | 'strip_p
 export type SplitMode = 'whitespace' | 'character';
 export type VectorizerOutputMode = 'int' | 'multi_hot' | 'count' | 'tf_idf';
 export type LowercaseMode = 'unicode' | 'ascii';
+/** A JavaScript standardize or split function (a Python one's stand-in, given through loadModel's customObjects). */
+export type TextFunction = ((text: string) => string) | ((text: string) => string[]);
+/**
+ * A function option as saved: by its name, as Keras saves a Python function by its __name__.
+ * Loading takes the function again from customObjects under that name.
+ */
+export interface SavedTextFunction {
+  function: string;
+}
 
 export interface TextVectorizerArgs {
   /** Largest vocabulary, special tokens included ('' and '[UNK]' in 'int' mode, '[UNK]' otherwise). Default: no limit. */
@@ -69,10 +78,10 @@ export interface TextVectorizerArgs {
 export interface TextVectorizerConfig {
   name: string;
   maxTokens: number | null;
-  standardize: StandardizeMode | null;
+  standardize: StandardizeMode | null | SavedTextFunction;
   /** Absent in files saved before it existed: 'unicode'. */
   lowercase?: LowercaseMode;
-  split: SplitMode | null;
+  split: SplitMode | null | SavedTextFunction;
   ngrams: number | number[] | null;
   outputMode: VectorizerOutputMode;
   outputSequenceLength: number | null;
@@ -396,17 +405,17 @@ export class TextVectorizer {
     return new Tensor(out, [N, D]);
   }
 
-  /** JSON-safe configuration with the vocabulary (what a model saves); a function option cannot be saved. */
+  /**
+   * JSON-safe configuration with the vocabulary (what a model saves). A function option is saved
+   * by its name (SavedTextFunction), so it must have one that a customObjects key can give back.
+   */
   getConfig(): TextVectorizerConfig {
-    for (const key of ['standardize', 'split'] as const) {
-      if (typeof this[key] === 'function') throw new TypeError(`${this.name}: ${key} is a function, which cannot be saved; save a vectorizer with a named ${key} mode, or rebuild it in code`);
-    }
     return {
       name: this.name,
       maxTokens: this.maxTokens,
-      standardize: this.standardize as StandardizeMode | null,
+      standardize: typeof this.standardize === 'function' ? savedFunction(this.standardize, 'standardize', this.name) : this.standardize,
       lowercase: this.lowercase,
-      split: this.split as SplitMode | null,
+      split: typeof this.split === 'function' ? savedFunction(this.split, 'split', this.name) : this.split,
       ngrams: this.ngrams === null ? null : typeof this.ngrams === 'number' ? this.ngrams : [...this.ngrams],
       outputMode: this.outputMode,
       outputSequenceLength: this.outputSequenceLength,
@@ -417,16 +426,57 @@ export class TextVectorizer {
     };
   }
 
-  /** Rebuild from getConfig's output (as read from an untrusted file: every field checked). */
-  static fromConfig(config: TextVectorizerConfig): TextVectorizer {
+  /**
+   * Rebuild from getConfig's output (as read from an untrusted file: every field checked). A
+   * function option saved by name is taken from `customObjects`; the names taken are added to `used`.
+   */
+  static fromConfig(config: TextVectorizerConfig, customObjects: Readonly<Record<string, TextFunction>> = {}, used?: Set<string>): TextVectorizer {
     if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new TypeError('TextVectorizer.fromConfig: expected an object');
-    const { vocabulary, idfWeights, ...rest } = config;
-    const v = new TextVectorizer(rest);
+    const { vocabulary, idfWeights, standardize, split, ...rest } = config;
+    const args: TextVectorizerArgs = { ...rest };
+    if (standardize !== undefined) args.standardize = savedOption(standardize, 'standardize', customObjects, used) as TextVectorizerArgs['standardize'];
+    if (split !== undefined) args.split = savedOption(split, 'split', customObjects, used) as TextVectorizerArgs['split'];
+    const v = new TextVectorizer(args);
     if (vocabulary !== null && vocabulary !== undefined) {
       v.setVocabulary(Array.isArray(vocabulary) ? [...v.specials, ...vocabulary] : vocabulary, idfWeights ?? undefined);
     } else if (idfWeights !== null && idfWeights !== undefined) throw new RangeError('TextVectorizer.fromConfig: idfWeights without a vocabulary');
     return v;
   }
+}
+
+/** A name a customObjects key can repeat: a JavaScript or Keras registered name ('Custom>fn'); not '' (an unnamed function), 'anonymous' (new Function) or 'bound f'. */
+const FUNCTION_NAME = /^[^\s]+$/;
+
+function savedFunction(fn: TextFunction, key: 'standardize' | 'split', where: string): SavedTextFunction {
+  // An arrow written in the options object takes the option's name ({split: (t) => …}.split.name is 'split'): unnamed too.
+  if (!FUNCTION_NAME.test(fn.name) || fn.name === 'anonymous' || fn.name === key) {
+    const own = key === 'split' ? 'mySplit' : 'myStandardize';
+    throw new TypeError(`${where}: ${key} is a function without a name of its own (${show(fn.name)}), which cannot be saved: it is saved by its name, given again when loading. Give it one, function ${own}(text) {…}, then loadModel(file, {customObjects: {${own}}})`);
+  }
+  return { function: fn.name };
+}
+
+/**
+ * A saved standardize or split value: a mode or null as it is, a SavedTextFunction taken from
+ * customObjects. The function comes back named as saved (see namedFunction), so it saves again.
+ */
+function savedOption(v: unknown, key: 'standardize' | 'split', customObjects: Readonly<Record<string, TextFunction>>, used: Set<string> | undefined): unknown {
+  if (v === null || typeof v !== 'object') return v; // a mode, or a bad value the constructor names
+  const keys = Object.keys(v);
+  const name = (v as { function?: unknown }).function;
+  if (keys.length !== 1 || typeof name !== 'string') throw new RangeError(`TextVectorizer.fromConfig: ${key} must be a mode, null or {function: name}, got ${show(v)?.slice(0, 80)}`);
+  if (!Object.prototype.hasOwnProperty.call(customObjects, name) || typeof customObjects[name] !== 'function') {
+    throw new RangeError(`TextVectorizer.fromConfig: ${key} is the function '${name}', saved by its name; give it again: loadModel(file, {customObjects: {'${name}': (text) => ${key === 'split' ? '[…tokens]' : '…'}}})`);
+  }
+  used?.add(name);
+  return namedFunction(customObjects[name]!, name);
+}
+
+/** fn under the given name (a wrapper when its own differs): a function saves by its name, and a customObjects key is the name the file knows it by. */
+export function namedFunction<F extends TextFunction>(fn: F, name: string): F {
+  if (fn.name === name) return fn;
+  const named = { [name]: (text: string) => fn(text) }[name]!;
+  return named as F;
 }
 
 /** Order of strings by Unicode code points (numpy's order), not UTF-16 code units. */
