@@ -220,6 +220,42 @@ describe('Keras TextVectorization → text inputs', () => {
     await assert.rejects(loadModel({ kerasFile: file }, { customObjects: { custom_standardization: 'lower' as never } }), /customObjects\['custom_standardization'\] must be a function/);
   });
 
+  it('texts of open length (no output_sequence_length) are padded batch by batch, as Keras pads each batch it vectorizes', async () => {
+    const e = expected['functional-lstm']!;
+    const open = (maskZero: boolean) =>
+      loadModel({
+        kerasFile: rezip(
+          LSTM_FILE,
+          editConfig((c) => {
+            tvOf(c).config.output_sequence_length = null;
+            const emb = c.config.layers.find((l) => l.class_name === 'Embedding')!;
+            emb.config.mask_zero = maskZero;
+            delete (emb as { build_config?: unknown }).build_config;
+          }),
+        ),
+      });
+    const m = await open(false);
+    const texts = [...e.texts, 'great', 'the music was lovely'];
+    const batchSize = 3;
+    const got = Array.from((m.predict(texts, { batchSize }) as Tensor).data);
+    // Each batch alone: a call of one batch is padded to its own longest text.
+    const alone = [0, 3, 6].flatMap((s) => Array.from((m.predict(texts.slice(s, s + batchSize)) as Tensor).data));
+    assert.deepEqual(got, alone);
+    // The whole call padded to its longest text (ids given: the caller padded them) gives other numbers without a mask.
+    const ids = m.textInputs.review!.apply(texts);
+    const whole = Array.from((m.predict(ids, { batchSize }) as Tensor).data);
+    assert.ok(whole.some((v, i) => Math.abs(v - got[i]!) > 1e-4), 'padding changes an unmasked model');
+    assert.deepEqual(whole.slice(0, 3), got.slice(0, 3), 'the batch holding the longest text is padded alike');
+    // A TextClassifier around it hands the model the texts, so its batches are padded the same way.
+    const clf = new TextClassifier({ classes: ['negative', 'positive'], vectorizer: m.textInputs.review! }, m);
+    assert.deepEqual(Array.from(clf.probabilities(texts, { batchSize }).data).filter((_, i) => i % 2 === 1), got);
+    // With Embedding(mask_zero) padding changes nothing: the batches may be ordered by length as before.
+    const masked = await open(true);
+    const p = Array.from((masked.predict(texts, { batchSize }) as Tensor).data);
+    const q = Array.from((masked.predict(masked.textInputs.review!.apply(texts), { batchSize }) as Tensor).data);
+    p.forEach((v, i) => assert.ok(Math.abs(v - q[i]!) <= 1e-6, `masked row ${i}`));
+  });
+
   it('setTextInput: checks the vectorizer against the input, and texts for a numbers-only input are refused', () => {
     const ids = input({ shape: [4], name: 'ids' });
     const m = graphModel({ inputs: ids, outputs: layers.dense({ units: 1 }).apply(layers.flatten().apply(layers.embedding({ inputDim: 10, outputDim: 2 }).apply(ids))) as never });

@@ -329,7 +329,9 @@ export class TextClassifier {
   probabilities(texts: readonly string[], options: { batchSize?: number } = {}): Tensor {
     const where = 'TextClassifier.probabilities';
     checkOptions(options, ['batchSize'], where);
-    const x = this.ids(texts, where);
+    // The model's own text input takes the texts, padded batch by batch as Keras pads them (Model.predict).
+    const own = this.model.textInputList().some((t) => t.vectorizer === this.vectorizer);
+    const x = own ? (checkTexts(texts, where), [...texts]) : this.ids(texts, where);
     const p = this.model.predict(x, { batchSize: options.batchSize ?? 64 }) as unknown as Tensor;
     if (!this.binary) return p;
     const out = new Float32Array(texts.length * 2);

@@ -658,6 +658,12 @@ export class Engine {
     return lengthOrder(this.trim, x, xLen, this.stepWidth, n, batchSize);
   }
 
+  /** Whether input k's outputs are the same however many padding steps (id 0, at the end) follow its rows (padding trimming is exact for it: trim.ts). */
+  paddingInert(k: number): boolean {
+    const plan = this.trim;
+    return plan !== null && plan.rules[k]?.kind === 'zero' && plan.attentionKeys[k] === 0;
+  }
+
   /** Inference over n samples batch by batch; returns each output's [n, width] values. */
   predict(x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number): Float32Array[] {
     const widths = this.graph.outputs.map((_, o) => this.outputWidth(o, xLen));

@@ -881,17 +881,44 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const workers = args.workers === undefined ? 'auto' : checkWorkersOption(args.workers, `${this.where}: predict`);
     if (args.verbose !== undefined && args.verbose !== 0) throw new RangeError(`predict: verbose ${show(args.verbose)} is not supported; predict prints nothing`);
     this.buildForData(x, 'predict');
-    const { x: xs, xLen, n } = checkInputs(this, x, 'predict');
+    const { x: xs, xLen, n, fromTexts } = checkInputs(this, x, 'predict');
     const batchSize = args.batchSize === undefined ? this.defaultBatchSize() : checkPositiveInt(args.batchSize, 'predict: batchSize');
     this.checkStatefulBatches(batchSize, n, 'predict');
     const engine = this.engine;
     const xData = xs.map((t) => t.data);
     const xWidth = xs.map((t) => t.size / n);
-    const threads = inferenceThreads(workers, this, n, Math.ceil(n / batchSize), xLen, 'predict');
-    const results = threads > 1 ? predictSplit(this, workers, threads, xData, xWidth, xLen, n, batchSize) : engine.predict(xData, xWidth, xLen, n, batchSize);
+    const perBatch = n > batchSize ? this.perBatchTextInputs(fromTexts, xLen) : [];
+    const threads = perBatch.length > 0 ? 1 : inferenceThreads(workers, this, n, Math.ceil(n / batchSize), xLen, 'predict');
+    const results =
+      perBatch.length > 0
+        ? predictPaddedPerBatch(engine, perBatch, xData, xWidth, xLen, n, batchSize)
+        : threads > 1
+          ? predictSplit(this, workers, threads, xData, xWidth, xLen, n, batchSize)
+          : engine.predict(xData, xWidth, xLen, n, batchSize);
     const shapes = this.graph.concreteShapes(xLen);
     const outs = this.graph.outputs.map((t, o) => new Tensor(results[o]!, [n, ...(shapes[this.graph.indexOf(t)] as number[])]));
     return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
+  }
+
+  /**
+   * The text inputs predict pads batch by batch, as Keras does: given as texts, vectorized to ids
+   * of open length ('int' mode, no outputSequenceLength), which Keras's TextVectorization pads
+   * to each batch's longest text (ragged to_tensor), and where that padding changes the
+   * outputs (no Embedding maskZero that trimming can follow, trim.ts). Only where every output's
+   * shape is the same for any text length (a sequence output would differ from batch to batch),
+   * and no layer carries state.
+   */
+  private perBatchTextInputs(fromTexts: readonly boolean[], xLen: readonly number[]): number[] {
+    const engine = this.engine;
+    const open = fromTexts.flatMap((given, k) => {
+      const v = this.textInputOf(k);
+      return given && v !== undefined && v.outputMode === 'int' && v.outputSequenceLength === null && !engine.paddingInert(k) ? [k] : [];
+    });
+    if (open.length === 0 || this.graph.layers.some((l) => (l as { stateful?: unknown }).stateful === true)) return [];
+    const longer = xLen.map((t, k) => (open.includes(k) ? t + 1 : t));
+    const a = this.graph.outputs.map((t) => this.graph.concreteShapes(xLen)[this.graph.indexOf(t)]!.join());
+    const b = this.graph.outputs.map((t) => this.graph.concreteShapes(longer)[this.graph.indexOf(t)]!.join());
+    return a.every((s, o) => s === b[o]) ? open : [];
   }
 
   /**
@@ -1238,4 +1265,34 @@ function abortError(where: string, signal: AbortSignal, history: History, epoch:
   err.name = 'AbortError';
   err.history = history;
   return err;
+}
+
+/**
+ * predict with the given text inputs cut, batch by batch, to the batch's longest text (its last
+ * non-zero id; padding is 0 at the end), as Keras pads each batch it vectorizes: the batches of
+ * batchSize rows in call order, one thread (a batch's rows depend on each other's lengths).
+ */
+function predictPaddedPerBatch(engine: Engine, cut: readonly number[], x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number): Float32Array[] {
+  let results: Float32Array[] | null = null;
+  for (let start = 0; start < n; start += batchSize) {
+    const B = Math.min(batchSize, n - start);
+    const data = x.map((d, k) => d.subarray(start * xWidth[k]!, (start + B) * xWidth[k]!));
+    const width = [...xWidth];
+    const len = [...xLen];
+    for (const k of cut) {
+      const T = xLen[k]!;
+      let longest = 1;
+      for (let b = 0; b < B; b++) for (let t = T - 1; t >= longest; t--) if (data[k]![b * T + t] !== 0) longest = t + 1;
+      if (longest === T) continue;
+      const rows = new Float32Array(B * longest);
+      for (let b = 0; b < B; b++) rows.set(data[k]!.subarray(b * T, b * T + longest), b * longest);
+      data[k] = rows;
+      width[k] = longest;
+      len[k] = longest;
+    }
+    const part = engine.predict(data, width, len, B, batchSize);
+    results ??= part.map((p) => new Float32Array((p.length / B) * n));
+    part.forEach((p, o) => results![o]!.set(p, start * (p.length / B)));
+  }
+  return results!;
 }

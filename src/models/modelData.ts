@@ -95,13 +95,15 @@ function hasState(l: unknown): boolean {
 }
 
 /** Check model inputs: shapes against the graph's inputs, one sample count. Returns tensors and time lengths. */
-export function checkInputs(model: DataModel, x: unknown, what: string): { x: Tensor[]; xLen: number[]; n: number } {
+export function checkInputs(model: DataModel, x: unknown, what: string): { x: Tensor[]; xLen: number[]; n: number; fromTexts: boolean[] } {
   const list = splitByName<Data>(x, model.inputNames, `${what}: x`);
   const inputs = model.graph.inputs;
+  const fromTexts = list.map(() => false);
   const given = list.map((v, i) => {
     const at = `${what}: x${list.length > 1 ? `['${model.inputNames[i]}']` : ''}`;
     const texts = textsOf(v, at);
     if (texts === null) return checkedTensor(v as Data, at);
+    fromTexts[i] = true;
     const vectorizer = model.textInputOf?.(i);
     if (vectorizer === undefined) throw new TypeError(`${at}: texts given for ${model.inputWhere(i)}, which takes numbers; give a model a text input with model.setTextInput(vectorizer)`);
     return vectorizer.apply(texts);
@@ -127,7 +129,7 @@ export function checkInputs(model: DataModel, x: unknown, what: string): { x: Te
       throw new RangeError(`${what}: every input needs the same number of samples; '${model.inputNames[0]}' has ${n}, '${model.inputNames[i]}' has ${t.shape[0]}`);
     }
   });
-  return { x: xs, xLen: xs.map((t) => t.shape[1] ?? 1), n };
+  return { x: xs, xLen: xs.map((t) => t.shape[1] ?? 1), n, fromTexts };
 }
 
 /**
