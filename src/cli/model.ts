@@ -148,10 +148,10 @@ async function loadAny(source: string, custom?: Record<string, TextFunction>): P
     const model = format === 'ONNX' ? await loadOnnx(source) : await loadModel(source, custom === undefined ? {} : { customObjects: custom });
     return { model, format };
   } catch (e) {
+    if (e instanceof CliError) throw e;
     // Whatever a loader refuses is about the file. Its message can list several problems, one
     // per line; the CLI prints one line.
     const [first, ...more] = (e as Error).message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-    if (e instanceof CliError) throw e;
     let msg = more.length === 0 ? first! : `${first} ${more.join('; ')}`;
     // The loaders' hint names the API; from here the functions come by --custom-objects.
     msg = msg.replace(/give it (in JavaScript|again)[,:] loadModel\(file, \{customObjects: \{'([^']+)'.*?\}\}\)/, (_m, _a, name: string) => `give it in JavaScript: --custom-objects FILE.mjs exporting function ${name}(text) { … }`);

@@ -42,7 +42,6 @@ export interface KerasTextLayer {
 /** The vocabulary (special tokens first or not) and tf_idf weights a container holds for a layer, or null for none. */
 export type VocabularySource = (layer: KerasTextLayer) => { vocabulary: string[] | null; idfWeights: number[] | null };
 
-
 /** What a reader knows beside a topology: the container's vocabularies, and the caller's functions by name. */
 export interface TextSources {
   vocabularies?: VocabularySource;

@@ -28,7 +28,7 @@ import { gatherRows, sliceDataset, type Dataset } from './data.js';
 import { Engine, weightNames, NonFiniteError } from './engine.js';
 import { bucketOrder } from './trim.js';
 import { Graph } from './graph.js';
-import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type DataModel, type PerName } from './modelData.js';
+import { attachWeights, checkDataset, checkInputs, hasState, splitByName, type Data, type DataModel, type PerName } from './modelData.js';
 import { ParallelTrainer, checkWorkersOption, resolveShards, resolveThreads } from './workers/pool.js';
 import { evaluateSplit, inferenceThreads, predictSplit, releaseReplicas } from './workers/persistent.js';
 import { formatGraphSummary, formatSummary } from './summary.js';
@@ -914,7 +914,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
       const v = this.textInputOf(k);
       return given && v !== undefined && v.outputMode === 'int' && v.outputSequenceLength === null && !engine.paddingInert(k) ? [k] : [];
     });
-    if (open.length === 0 || this.graph.layers.some((l) => (l as { stateful?: unknown }).stateful === true)) return [];
+    if (open.length === 0 || this.graph.layers.some(hasState)) return [];
     const longer = xLen.map((t, k) => (open.includes(k) ? t + 1 : t));
     const a = this.graph.outputs.map((t) => this.graph.concreteShapes(xLen)[this.graph.indexOf(t)]!.join());
     const b = this.graph.outputs.map((t) => this.graph.concreteShapes(longer)[this.graph.indexOf(t)]!.join());

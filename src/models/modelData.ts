@@ -86,7 +86,7 @@ function textsOf(v: unknown, what: string): string[] | null {
 }
 
 /** Whether a layer carries state between batches: a stateful recurrent layer, alone, wrapped or in a nested model. */
-function hasState(l: unknown): boolean {
+export function hasState(l: unknown): boolean {
   const o = l as { stateful?: unknown; forwardLayer?: unknown; layer?: unknown; layers?: unknown };
   if (o.stateful === true) return true;
   if (o.forwardLayer !== undefined && hasState(o.forwardLayer)) return true;
