@@ -241,6 +241,8 @@ describe('Keras TextVectorization → text inputs', () => {
     // Each batch alone: a call of one batch is padded to its own longest text.
     const alone = [0, 3, 6].flatMap((s) => Array.from((m.predict(texts.slice(s, s + batchSize)) as Tensor).data));
     assert.deepEqual(got, alone);
+    assert.deepEqual(Array.from((m.predict(texts, { batchSize, workers: 'auto' }) as Tensor).data), got);
+    assert.throws(() => m.predict(texts, { batchSize, workers: 2 }), /predict: workers: 2 cannot split batches: input 'review' takes texts of open length, which are padded to each batch's longest text as Keras pads them/);
     // The whole call padded to its longest text (ids given: the caller padded them) gives other numbers without a mask.
     const ids = m.textInputs.review!.apply(texts);
     const whole = Array.from((m.predict(ids, { batchSize }) as Tensor).data);

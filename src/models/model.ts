@@ -888,6 +888,9 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const xData = xs.map((t) => t.data);
     const xWidth = xs.map((t) => t.size / n);
     const perBatch = n > batchSize ? this.perBatchTextInputs(fromTexts, xLen) : [];
+    if (perBatch.length > 0 && typeof workers === 'number' && workers > 1) {
+      throw new RangeError(`${this.where}: predict: workers: ${workers} cannot split batches: ${this.inputWhere(perBatch[0]!)} takes texts of open length, which are padded to each batch's longest text as Keras pads them (a vectorizer with an outputSequenceLength pads alike everywhere); use workers: 1 or 'auto'`);
+    }
     const threads = perBatch.length > 0 ? 1 : inferenceThreads(workers, this, n, Math.ceil(n / batchSize), xLen, 'predict');
     const results =
       perBatch.length > 0
