@@ -95,6 +95,21 @@ def tv_config(name, **kw):
     return {'module': 'keras.layers', 'class_name': 'TextVectorization', 'config': c, 'registered_name': None}
 
 
+def input_layer(name, batch_shape, dtype):
+    """An InputLayer entry as Keras 3 writes it: no 'trainable', its dtype a plain string."""
+    entry = layer('InputLayer', {'batch_shape': batch_shape, 'dtype': dtype, 'sparse': False, 'ragged': False, 'name': name})
+    entry['config'].pop('trainable')
+    entry['config']['dtype'] = dtype
+    return entry
+
+
+def sequential(name, layers, input_shape):
+    """A built Sequential entry (build_input_shape and build_config)."""
+    entry = model_entry('Sequential', {'name': name, 'trainable': True, 'dtype': policy(), 'layers': layers, 'build_input_shape': input_shape})
+    entry['build_config'] = {'input_shape': input_shape}
+    return entry
+
+
 def functional_lstm():
     """Input(shape=(1,), dtype="string") -> TextVectorization(max_tokens 16, length 6) -> Embedding(16, 4, mask_zero) -> LSTM(5) -> Dense(1, sigmoid)."""
     V, L, E, U = 16, 6, 4, 5
@@ -102,7 +117,7 @@ def functional_lstm():
     emb, k, rk, b, dk, db = w(V, E), w(E, 4 * U), w(U, 4 * U), w(4 * U), w(U, 1), w(1)
     tv = tv_config('text_vectorization', max_tokens=V, output_sequence_length=L, vocabulary_size=len(vocab))
     layers = [
-        {**layer('InputLayer', {'batch_shape': [None, 1], 'dtype': 'string', 'sparse': False, 'ragged': False, 'name': 'review'}), 'name': 'review', 'inbound_nodes': []},
+        {**input_layer('review', [None, 1], 'string'), 'name': 'review', 'inbound_nodes': []},
         {**tv, 'name': 'text_vectorization', 'inbound_nodes': [{'args': [keras_tensor('review', [None, 1], 'string')], 'kwargs': {}}]},
         {**layer('Embedding', {'name': 'embedding', 'input_dim': V, 'output_dim': E, 'embeddings_initializer': init('RandomUniform', {'minval': -0.05, 'maxval': 0.05, 'seed': None}),
                                'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None, 'mask_zero': True}, [None, L]),
@@ -110,8 +125,6 @@ def functional_lstm():
         {**layer('LSTM', lstm_config('lstm', U), [None, L, E]), 'name': 'lstm', 'inbound_nodes': [{'args': [keras_tensor('embedding', [None, L, E], 'float32')], 'kwargs': {'mask': None}}]},
         {**layer('Dense', dense_config('dense', 1, 'sigmoid'), [None, U]), 'name': 'dense', 'inbound_nodes': [{'args': [keras_tensor('lstm', [None, U], 'float32')], 'kwargs': {}}]},
     ]
-    layers[0]['config'].pop('trainable')
-    layers[0]['config']['dtype'] = 'string'
     config = model_entry('Functional', {'name': 'sentiment', 'trainable': True, 'layers': layers, 'input_layers': [['review', 0, 0]], 'output_layers': [['dense', 0, 0]]})
     groups = [
         ('', 'sentiment', []),
@@ -141,14 +154,11 @@ def sequential_tfidf():
     dk, db = w(len(vocab), C), w(C)
     tv = tv_config('text_vectorization', max_tokens=V, ngrams=2, output_mode='tf_idf', vocabulary_size=len(vocab))
     layers = [
-        layer('InputLayer', {'batch_shape': [None], 'dtype': 'string', 'sparse': False, 'ragged': False, 'name': 'input_layer'}),
+        input_layer('input_layer', [None], 'string'),
         tv,
         layer('Dense', dense_config('dense', C, 'softmax'), [None, len(vocab)]),
     ]
-    layers[0]['config'].pop('trainable')
-    layers[0]['config']['dtype'] = 'string'
-    config = model_entry('Sequential', {'name': 'topics', 'trainable': True, 'dtype': policy(), 'layers': layers, 'build_input_shape': [None]})
-    config['build_config'] = {'input_shape': [None]}
+    config = sequential('topics', layers, [None])
     groups = [
         ('', 'topics', []),
         ('layers/text_vectorization', 'text_vectorization', {'idf_weights': idf}), ('layers/text_vectorization/_lookup_layer', 'string_lookup', {'idf_weights': idf}),
@@ -174,26 +184,20 @@ def export_model():
     vocab = ['', '[UNK]'] + adapt(TRAIN, V - 2)
     emb, dk, db = w(V, E), w(E, 1), w(1)
     inner_layers = [
-        layer('InputLayer', {'batch_shape': [None, L], 'dtype': 'int64', 'sparse': False, 'ragged': False, 'name': 'input_layer_1'}),
+        input_layer('input_layer_1', [None, L], 'int64'),
         layer('Embedding', {'name': 'embedding', 'input_dim': V, 'output_dim': E, 'embeddings_initializer': init('RandomUniform', {'minval': -0.05, 'maxval': 0.05, 'seed': None}),
                             'embeddings_regularizer': None, 'activity_regularizer': None, 'embeddings_constraint': None, 'mask_zero': False}, [None, L]),
         layer('GlobalAveragePooling1D', {'name': 'global_average_pooling1d', 'data_format': 'channels_last', 'keepdims': False}, [None, L, E]),
         layer('Dense', dense_config('dense', 1, 'linear'), [None, E]),
     ]
-    inner_layers[0]['config'].pop('trainable')
-    inner_layers[0]['config']['dtype'] = 'int64'
-    inner = model_entry('Sequential', {'name': 'sequential', 'trainable': True, 'dtype': policy(), 'layers': inner_layers, 'build_input_shape': [None, L]})
-    inner['build_config'] = {'input_shape': [None, L]}
+    inner = sequential('sequential', inner_layers, [None, L])
     layers = [
-        layer('InputLayer', {'batch_shape': [None], 'dtype': 'string', 'sparse': False, 'ragged': False, 'name': 'input_layer'}),
+        input_layer('input_layer', [None], 'string'),
         tv_config('text_vectorization', max_tokens=V, output_sequence_length=L, vocabulary_size=len(vocab)),
         inner,
         layer('Activation', {'name': 'activation', 'activation': 'sigmoid'}, [None, 1]),
     ]
-    layers[0]['config'].pop('trainable')
-    layers[0]['config']['dtype'] = 'string'
-    config = model_entry('Sequential', {'name': 'export_model', 'trainable': True, 'dtype': policy(), 'layers': layers, 'build_input_shape': [None]})
-    config['build_config'] = {'input_shape': [None]}
+    config = sequential('export_model', layers, [None])
     groups = [
         ('', 'export_model', []),
         ('layers/text_vectorization', 'text_vectorization', []), ('layers/text_vectorization/_lookup_layer', 'string_lookup', []),
