@@ -307,6 +307,8 @@ describe('Keras TextVectorization → text inputs', () => {
     await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.vocabulary = '/home/me/vocab.txt'))), /its vocabulary is a file path \("\/home\/me\/vocab\.txt"\)/);
     await refuses(rezip(LSTM_FILE, editConfig((c) => (c.config.layers[0]!.config.dtype = 'float32'))), /reads 'review', which is not a string InputLayer/);
     await refuses(rezip(LSTM_FILE, editConfig((c) => (c.config.layers[0]!.config.batch_shape = [null, 3]))), /a string input of shape \[null,3\]; rnnkit takes one text per sample/);
+    // A reader of the TextVectorization's second call: it has one.
+    await refuses(rezip(LSTM_FILE, editConfig((c) => (c.config.layers[2]!.inbound_nodes = [{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 6], dtype: 'int64', keras_history: ['text_vectorization', 1, 0] } }], kwargs: {} }]))), /layer 'embedding': refers to node 1, tensor 0 of 'text_vectorization', which has one call and one output/);
     // A string input read by another layer too.
     await refuses(rezip(LSTM_FILE, editConfig((c) => (c.config.layers[2]!.inbound_nodes = [{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 1], dtype: 'string', keras_history: ['review', 0, 0] } }], kwargs: {} }]))), /its string input 'review' is also read by 'embedding'/);
     await refuses(rezip(TFIDF_FILE, (m) => delete m['assets/layers/text_vectorization/vocabulary.txt']), /_lookup_layer\/vocabulary\.txt is there, but not assets\/layers\/text_vectorization\/vocabulary\.txt, the vocabulary of TextVectorization 'text_vectorization'/);

@@ -190,43 +190,43 @@ function checkTextShape(shape: unknown, at: string): void {
   if (!ok) throw new ModelFormatError(`${at}: a string input of shape ${show(shape)}; rnnkit takes one text per sample (shape () or (1,))`);
 }
 
-/** Replace every reference to layer `from` (node 0) with one to `to` (node 0, tensor 0), in a saved call structure. */
-function redirect(v: unknown, from: string, to: string, at: string): unknown {
+/**
+ * Replace every reference to layer `from` (node 0) with one to `to` (node 0, tensor 0), in a saved
+ * call structure; a Keras 3 tensor that referred to `from` takes `dtype` where one is given.
+ */
+function redirect(v: unknown, from: string, to: string, at: string, dtype?: string): unknown {
   if (Array.isArray(v)) {
     if (v.length >= 3 && typeof v[0] === 'string' && Number.isInteger(v[1]) && Number.isInteger(v[2])) {
       if (v[0] !== from) return v;
-      if (v[1] !== 0 || v[2] !== 0) throw new ModelFormatError(`${at}: refers to node ${v[1]}, tensor ${v[2]} of the TextVectorization '${from}', which has one call and one output`);
+      if (v[1] !== 0 || v[2] !== 0) throw new ModelFormatError(`${at}: refers to node ${v[1]}, tensor ${v[2]} of '${from}', which has one call and one output`);
       return [to, 0, 0, ...v.slice(3)];
     }
-    return v.map((e) => redirect(e, from, to, at));
+    return v.map((e) => redirect(e, from, to, at, dtype));
   }
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if (o.class_name === '__keras_tensor__') {
       const cfg = o.config as Record<string, unknown> | undefined;
-      return cfg === undefined ? o : { ...o, config: { ...cfg, keras_history: redirect(cfg.keras_history, from, to, at) } };
+      if (cfg === undefined) return o;
+      const retyped = dtype !== undefined && Array.isArray(cfg.keras_history) && cfg.keras_history[0] === from ? { dtype } : {};
+      return { ...o, config: { ...cfg, ...retyped, keras_history: redirect(cfg.keras_history, from, to, at) } };
     }
-    return Object.fromEntries(Object.entries(o).map(([k, e]) => [k, redirect(e, from, to, at)]));
+    return Object.fromEntries(Object.entries(o).map(([k, e]) => [k, redirect(e, from, to, at, dtype)]));
   }
   return v;
+}
+
+/** A string InputLayer entry made numeric: the vectorizer's output shape (under the key the entry used), float32. */
+function numericInput(entry: KerasLayerJSON, v: TextVectorizer): KerasLayerJSON {
+  const { batch_input_shape: _a, batch_shape: _b, dtype: _d, ...rest } = entry.config;
+  return { ...entry, config: { ...rest, [entry.config.batch_shape !== undefined ? 'batch_shape' : 'batch_input_shape']: numericBatchShape(v), dtype: 'float32' } };
 }
 
 /** The one input a graph layer's single call reads, as a layer name. */
 function onlyInput(l: KerasLayerJSON, at: string): string {
   const nodes = l.inbound_nodes;
   if (!Array.isArray(nodes) || nodes.length !== 1) throw new ModelFormatError(`${at}: called ${Array.isArray(nodes) ? nodes.length : 0} times; rnnkit reads a TextVectorization called once, on a string input`);
-  const names: string[] = [];
-  const collect = (v: unknown): void => {
-    if (Array.isArray(v)) {
-      if (v.length >= 3 && typeof v[0] === 'string' && Number.isInteger(v[1])) names.push(v[0]);
-      else v.forEach(collect);
-    } else if (v !== null && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (o.class_name === '__keras_tensor__') collect((o.config as Record<string, unknown> | undefined)?.keras_history);
-      else Object.values(o).forEach(collect);
-    }
-  };
-  collect(nodes[0]);
+  const names = flatNames(nodes[0]);
   if (names.length !== 1) throw new ModelFormatError(`${at}: its call reads ${names.length} tensors; a TextVectorization reads one string input`);
   return names[0]!;
 }
@@ -252,8 +252,7 @@ export function splitTextInputs(topology: KerasModelJSON, where: string, sources
     if (flatNames(outputLayers).includes(t.name) || flatNames(outputLayers).includes(from)) throw new ModelFormatError(`${t.at}: it or its string input is an output of the model; rnnkit reads a TextVectorization only where other layers follow it`);
     checkTextShape(input!.config.batch_shape ?? input!.config.batch_input_shape, `${where} (InputLayer '${from}')`);
     const vectorizer = vectorizerFromKeras(t, sources, used);
-    const { batch_input_shape: _a, batch_shape: _b, dtype: _d, ...rest } = input!.config;
-    layers[k] = { ...input!, config: { ...rest, [input!.config.batch_shape !== undefined ? 'batch_shape' : 'batch_input_shape']: numericBatchShape(vectorizer), dtype: 'float32' } };
+    layers[k] = numericInput(input!, vectorizer);
     layers.splice(layers.indexOf(tv), 1);
     for (let i = 0; i < layers.length; i++) {
       const l = layers[i]!;
@@ -297,13 +296,8 @@ function splitSequential(topology: KerasModelJSON, found: KerasTextLayer[], wher
   if (declared === undefined || declared === null) throw new ModelFormatError(`${t.at}: the Sequential model declares no input shape (no InputLayer, no build_input_shape)`);
   checkTextShape(declared, t.at);
   const vectorizer = vectorizerFromKeras(t, sources, used);
-  let inputEntry: KerasLayerJSON;
-  if (k === 1) {
-    const { batch_input_shape: _a, batch_shape: _b, dtype: _d, ...rest } = first!.config;
-    inputEntry = { ...first!, config: { ...rest, [first!.config.batch_shape !== undefined ? 'batch_shape' : 'batch_input_shape']: numericBatchShape(vectorizer), dtype: 'float32' } };
-  } else {
-    inputEntry = { class_name: 'InputLayer', config: { batch_input_shape: numericBatchShape(vectorizer), dtype: 'float32', sparse: false, name: `${t.name}_input` } };
-  }
+  const inputEntry: KerasLayerJSON =
+    k === 1 ? numericInput(first!, vectorizer) : { class_name: 'InputLayer', config: { batch_input_shape: numericBatchShape(vectorizer), dtype: 'float32', sparse: false, name: `${t.name}_input` } };
   // A nested model next (TensorFlow's tutorial: Sequential([vectorize_layer, model, Activation('sigmoid')])) brings its own input.
   const next = list[k + 1];
   list.splice(0, k + 1, ...(next !== undefined && MODEL_CLASSES.has(next.class_name) ? [] : [inputEntry]));
@@ -410,21 +404,12 @@ export function joinTextInputs(config: Json, inputs: { name: string; vectorizer:
       i = 0;
     }
     if (i < 0) throw new RangeError(`${at}: the model's Keras config has no InputLayer for it`);
+    // Readers of the input now read the vectorizer, whose output dtype Keras records in the tensor.
     const out = vectorizer.outputMode === 'int' ? 'int64' : 'float32';
-    const retarget = (v: unknown): unknown => {
-      if (Array.isArray(v)) return v.length >= 3 && v[0] === name && Number.isInteger(v[1]) ? [vectorizer.name, 0, 0, ...v.slice(3)] : v.map(retarget);
-      if (v === null || typeof v !== 'object') return v;
-      const o = v as Json;
-      if (o.class_name === '__keras_tensor__') {
-        const h = (o.config as Json).keras_history as unknown[];
-        return h[0] === name ? { ...o, config: { ...(o.config as Json), dtype: out, keras_history: [vectorizer.name, 0, 0] } } : o;
-      }
-      return Object.fromEntries(Object.entries(o).map(([key, e]) => [key, retarget(e)]));
-    };
     if (config.class_name === 'Sequential') {
       layers.splice(i, 1, stringInput(layers[i]!), tv as unknown as KerasLayerJSON);
     } else {
-      for (let j = 0; j < layers.length; j++) if (layers[j]!.inbound_nodes !== undefined) layers[j] = { ...layers[j]!, inbound_nodes: retarget(layers[j]!.inbound_nodes) };
+      for (let j = 0; j < layers.length; j++) if (layers[j]!.inbound_nodes !== undefined) layers[j] = { ...layers[j]!, inbound_nodes: redirect(layers[j]!.inbound_nodes, name, vectorizer.name, at, out) };
       const reads = { class_name: '__keras_tensor__', config: { shape: [null, 1], dtype: 'string', keras_history: [name, 0, 0] } };
       layers.splice(i, 1, stringInput(layers[i]!), { ...(tv as unknown as KerasLayerJSON), name: vectorizer.name, inbound_nodes: [{ args: [reads], kwargs: {} }] });
       if (flatNames(c.output_layers).includes(name)) throw new RangeError(`${at}: the input is also an output of the model`);
