@@ -41,7 +41,8 @@ export interface LoadOptions {
    * `standardize` or `split` (a custom_standardization stripping '<br />', say), by the name
    * the file gives (its registered name, 'Custom>custom_standardization', or its own):
    * standardize takes a text and returns one, split returns the tokens. An entry no layer
-   * uses is refused.
+   * uses is refused. Such a model saves the function by that name (as Keras saves a Python
+   * one); loading what it saved takes the function here again.
    */
   customObjects?: Record<string, TextFunction>;
 }

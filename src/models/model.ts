@@ -918,10 +918,9 @@ export class Model extends Layer implements TrainableModel, DataModel {
       return given && v !== undefined && v.outputMode === 'int' && v.outputSequenceLength === null && !engine.paddingInert(k) ? [k] : [];
     });
     if (open.length === 0 || this.graph.layers.some(hasState)) return [];
-    const longer = xLen.map((t, k) => (open.includes(k) ? t + 1 : t));
-    const a = this.graph.outputs.map((t) => this.graph.concreteShapes(xLen)[this.graph.indexOf(t)]!.join());
-    const b = this.graph.outputs.map((t) => this.graph.concreteShapes(longer)[this.graph.indexOf(t)]!.join());
-    return a.every((s, o) => s === b[o]) ? open : [];
+    const now = this.graph.concreteShapes(xLen);
+    const longer = this.graph.concreteShapes(xLen.map((t, k) => (open.includes(k) ? t + 1 : t)));
+    return this.graph.outputs.every((t) => now[this.graph.indexOf(t)]!.join() === longer[this.graph.indexOf(t)]!.join()) ? open : [];
   }
 
   /**
