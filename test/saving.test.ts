@@ -240,19 +240,20 @@ describe('save → loadModel round trips (rnnkit)', () => {
     assert.ok(spy.calls >= 10, `building ran ${spy.calls} initializers`);
   });
 
-  it('does not run a large orthogonal initializer on load (load time far below build time)', async (t) => {
-    // Orthogonal on a [256, 1024] recurrent kernel is a Gram–Schmidt over 256 columns of 1024.
-    const make = (): Sequential => new Sequential({ layers: [layers.lstm({ units: 256, inputShape: [2, 4], seed: 1 })] });
-    const t0 = performance.now();
-    const model = make();
-    const build = performance.now() - t0;
-    const a = await artifactsOf(model);
-    const t1 = performance.now();
-    const loaded = await loadWithoutInit(() => loadModel(a));
-    const load = performance.now() - t1;
+  it('does not run a large orthogonal initializer on load (counted, not timed)', async () => {
+    // Orthogonal on a [256, 1024] recurrent kernel is a Gram–Schmidt over 256 columns of 1024:
+    // building runs it, loading must take the weights from the file instead. Counted with the
+    // initializer spy rather than timed, so a busy machine cannot fail it.
+    const spy = spyInitializers();
+    let model: Sequential;
+    try {
+      model = new Sequential({ layers: [layers.lstm({ units: 256, inputShape: [2, 4], seed: 1 })] });
+    } finally {
+      spy.restore();
+    }
+    assert.ok(spy.calls >= 3, `building ran ${spy.calls} initializers (kernel, recurrent kernel, bias)`);
+    const loaded = await loadWithoutInit(async () => loadModel(await artifactsOf(model)));
     assertSameWeights(loaded, model, 'large LSTM');
-    t.diagnostic(`build with initializers ${build.toFixed(1)} ms, load ${load.toFixed(1)} ms`);
-    assert.ok(load < build / 2 + 5, `load took ${load.toFixed(1)} ms, building with initializers ${build.toFixed(1)} ms`);
   });
 
   it('writes Keras-style snake_case names, activation values included', async () => {
