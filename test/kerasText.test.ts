@@ -258,6 +258,67 @@ describe('Keras TextVectorization → text inputs', () => {
     p.forEach((v, i) => assert.ok(Math.abs(v - q[i]!) <= 1e-6, `masked row ${i}`));
   });
 
+  it('evaluate and fit pad texts of open length batch by batch too, as Keras vectorizes each batch', async () => {
+    const e = expected['functional-lstm']!;
+    const open = (maskZero: boolean) =>
+      loadModel({
+        kerasFile: rezip(
+          LSTM_FILE,
+          editConfig((c) => {
+            tvOf(c).config.output_sequence_length = null;
+            const emb = c.config.layers.find((l) => l.class_name === 'Embedding')!;
+            emb.config.mask_zero = maskZero;
+            delete (emb as { build_config?: unknown }).build_config;
+          }),
+        ),
+      });
+    // The longest text in the last batch: the engine must grow its buffers after shorter batches.
+    const texts = ['great', 'the music was lovely', ...e.texts, 'a film'];
+    const labels = texts.map((_, i) => [i % 2]);
+    const y = tensor(labels);
+    const batchSize = 3;
+    const starts = [0, 3, 6];
+    const m = await open(false);
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const ids = m.textInputs.review!.apply(texts);
+    // evaluate: the mean over batches, each padded alone (a call of one batch pads to its own longest text).
+    const got = m.evaluate(texts, y, { batchSize });
+    const alone = starts.map((s) => m.evaluate(texts.slice(s, s + batchSize), tensor(labels.slice(s, s + batchSize))));
+    const sizes = starts.map((s) => Math.min(batchSize, texts.length - s));
+    got.forEach((v, j) => {
+      const want = alone.reduce((a, r, i) => a + r[j]! * sizes[i]!, 0) / texts.length;
+      assert.ok(Math.abs(v - want) <= 1e-6, `evaluate value ${j}: ${v} vs ${want}`);
+    });
+    const whole = m.evaluate(ids, y, { batchSize });
+    assert.ok(Math.abs(whole[0]! - got[0]!) > 1e-4, 'the whole call padded to its longest text gives another loss');
+    assert.deepEqual(m.evaluate(texts, y, { batchSize, workers: 'auto' }), got);
+    assert.throws(() => m.evaluate(texts, y, { batchSize, workers: 2 }), /evaluate: workers: 2 cannot split batches: input 'review' takes texts of open length/);
+    // fit: one epoch in call order equals three fits of one batch each (Adam's state carries over).
+    const w0 = m.getWeights();
+    await m.fit(texts, y, { batchSize, shuffle: false, epochs: 1, verbose: 0 });
+    const fitted = m.getWeights().map((w) => Array.from(w.data));
+    m.setWeights(w0);
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    for (const s of starts) await m.fit(texts.slice(s, s + batchSize), tensor(labels.slice(s, s + batchSize)), { batchSize, shuffle: false, verbose: 0 });
+    assert.deepEqual(m.getWeights().map((w) => Array.from(w.data)), fitted);
+    m.setWeights(w0);
+    m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    await m.fit(ids, y, { batchSize, shuffle: false, epochs: 1, verbose: 0 });
+    assert.notDeepEqual(m.getWeights().map((w) => Array.from(w.data)), fitted, 'padding the whole call trains another model');
+    await assert.rejects(m.fit(texts, y, { batchSize, workers: 2, verbose: 0 }), /fit: workers: 2 cannot split batches: input 'review' takes texts of open length/);
+    // Validation data given as texts is padded per batch as well.
+    m.setWeights(w0);
+    const h = await m.fit(ids, y, { batchSize, shuffle: false, epochs: 1, verbose: 0, validationData: [texts, y] });
+    const after = m.evaluate(texts, y, { batchSize });
+    assert.ok(Math.abs(h.history.val_loss![0]! - after[0]!) <= 1e-6, `val_loss ${h.history.val_loss![0]} vs evaluate ${after[0]}`);
+    // With Embedding(mask_zero) padding changes nothing: texts and ids evaluate alike.
+    const masked = await open(true);
+    masked.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+    const a = masked.evaluate(texts, y, { batchSize });
+    const b = masked.evaluate(masked.textInputs.review!.apply(texts), y, { batchSize });
+    assert.ok(Math.abs(a[0]! - b[0]!) <= 1e-6, `masked: ${a[0]} vs ${b[0]}`);
+  });
+
   it('setTextInput: checks the vectorizer against the input, and texts for a numbers-only input are refused', () => {
     const ids = input({ shape: [4], name: 'ids' });
     const m = graphModel({ inputs: ids, outputs: layers.dense({ units: 1 }).apply(layers.flatten().apply(layers.embedding({ inputDim: 10, outputDim: 2 }).apply(ids))) as never });

@@ -242,10 +242,14 @@ export class TextClassifier {
     return Object.fromEntries(classes.map((c) => [c, counts.get(c)! === 0 ? 1 : labels.length / (present * counts.get(c)!)]));
   }
 
-  /** Texts → token ids [N, length]. */
-  private ids(texts: readonly string[], where: string): Tensor {
+  /**
+   * Texts as the model takes them: the texts themselves where the vectorizer is the model's own
+   * text input (so the model pads them batch by batch as Keras does: Model.raggedInputs), token
+   * ids [N, length] otherwise.
+   */
+  private modelInput(texts: readonly string[], where: string): Tensor | string[] {
     checkTexts(texts, where);
-    return this.vectorizer.apply(texts);
+    return this.model.textInputList().some((t) => t.vectorizer === this.vectorizer) ? [...texts] : this.vectorizer.apply(texts);
   }
 
   /** Labels → targets: [N, 1] 0/1 (binary), [N] class indices (multi-class), [N, K] 0/1 (multi-label). */
@@ -271,19 +275,19 @@ export class TextClassifier {
   async fit(texts: readonly string[], labels: ClassLabels, options: ClassifierFitOptions = {}): Promise<History> {
     const where = 'TextClassifier.fit';
     checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'validationData', 'classWeight', 'verbose', 'callbacks', 'seed', 'progressSink', 'workers'], where);
-    const x = this.ids(texts, where);
+    const x = this.modelInput(texts, where);
     const y = this.targets(labels, texts.length, where);
     const seed = options.seed ?? nextSeed();
     // Shuffle once (seeded) so validationSplit, taken from the end, holds out a random part.
     const order = texts.map((_, i) => i);
     new Rng(seed).shuffle(order);
-    const xs = gatherRows(x, order);
+    const xs = Array.isArray(x) ? order.map((i) => x[i]!) : gatherRows(x, order);
     const ys = gatherRows(y, order);
-    let validationData: [Tensor, Tensor] | undefined;
+    let validationData: [Tensor | string[], Tensor] | undefined;
     if (options.validationData !== undefined) {
       const vd = options.validationData;
       if (!Array.isArray(vd) || vd.length !== 2) throw new TypeError(`${where}: validationData must be [texts, labels]`);
-      validationData = [this.ids(vd[0], `${where}: validationData`), this.targets(vd[1], vd[0].length, `${where}: validationData`)];
+      validationData = [this.modelInput(vd[0], `${where}: validationData`), this.targets(vd[1], vd[0].length, `${where}: validationData`)];
     }
     let classWeight: Record<number, number> | undefined;
     if (options.classWeight !== undefined) {
@@ -329,10 +333,7 @@ export class TextClassifier {
   probabilities(texts: readonly string[], options: { batchSize?: number } = {}): Tensor {
     const where = 'TextClassifier.probabilities';
     checkOptions(options, ['batchSize'], where);
-    // The model's own text input takes the texts, padded batch by batch as Keras pads them (Model.predict).
-    const own = this.model.textInputList().some((t) => t.vectorizer === this.vectorizer);
-    const x = own ? (checkTexts(texts, where), [...texts]) : this.ids(texts, where);
-    const p = this.model.predict(x, { batchSize: options.batchSize ?? 64 }) as unknown as Tensor;
+    const p = this.model.predict(this.modelInput(texts, where), { batchSize: options.batchSize ?? 64 }) as unknown as Tensor;
     if (!this.binary) return p;
     const out = new Float32Array(texts.length * 2);
     for (let i = 0; i < texts.length; i++) {

@@ -58,6 +58,8 @@ export interface Dataset {
   yWidth: number[];
   sw: (Float32Array | null)[];
   swWidth: number[];
+  /** The inputs padded batch by batch, to each batch's longest row (texts of open length: Model.raggedInputs). */
+  ragged: readonly number[];
 }
 
 export function sliceDataset(ds: Dataset, from: number, to: number): Dataset {

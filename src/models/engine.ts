@@ -19,12 +19,13 @@ import { Executor } from './executor.js';
 import { ensure } from '../layers/layer.js';
 import { show } from '../core/errors.js';
 import type { Graph } from './graph.js';
-import { compactSteps, keptSpan, lengthOrder, padMask, padSteps, paddingTrimEnabled, planTrim, sampleLengths, type TrimPlan } from './trim.js';
+import { compactSteps, keptSpan, lengthOrder, padMask, padSteps, paddingTrimEnabled, planTrim, sampleLengths, type TrimPlan, type TrimRule } from './trim.js';
 
 /** What a forward pass is for: which trimming rules apply (see trim.ts). */
 const TRAIN = 0;
 const EVALUATE = 1;
 const PREDICT = 2;
+const ZERO: TrimRule = { kind: 'zero' };
 
 /** What the engine trains each output for (set by compile). */
 export interface OutputTraining {
@@ -254,6 +255,7 @@ export class Engine {
    */
   forwardPass(B: number, training: boolean, mode = -1): void {
     const ex = this.executor;
+    this.cutRagged(B);
     const cut = mode >= 0 && this.cutInputs(B, mode);
     for (let k = 0; k < this.xb.length; k++) ex.setInput(k, this.xb[k]!, cut && this.cutLen[k]! >= 0 ? this.cutLen[k]! : this.inputLen[k]!, null);
     ex.forward(B, training);
@@ -264,6 +266,37 @@ export class Engine {
   /** Per sample of a data set, the steps padding trimming would keep for it alone (fit's bucketByLength); null without a trimming plan. */
   sampleLengths(ds: Dataset): Int32Array | null {
     return this.trim === null ? null : sampleLengths(this.trim, ds.x.map((t) => t.data), ds.xLen, this.stepWidth, ds.n);
+  }
+
+  /**
+   * The inputs this batch is padded for as Keras pads ragged texts: to the batch's own longest
+   * row (its last non-zero step; padding is 0 at the end), not the call's. Set with the batch's
+   * data (loadBatch, fit's step, predict); see Model.raggedInputs for when it applies.
+   */
+  ragged: readonly number[] = [];
+  private readonly raggedLen: number[] = [];
+
+  /**
+   * Cut the ragged inputs of the loaded batch to its longest row (in place) and point inputLen
+   * at the cut lengths. Idempotent: a second forward over the same batch finds the same length.
+   */
+  private cutRagged(B: number): void {
+    if (this.ragged.length === 0) return;
+    const len = this.raggedLen;
+    if (this.inputLen !== len) {
+      len.length = 0;
+      for (const T of this.inputLen) len.push(T);
+    }
+    for (const k of this.ragged) {
+      const T = len[k]!;
+      const w = this.stepWidth[k]!;
+      // A batch of empty texts keeps one padding step (Keras would give it zero steps).
+      const longest = keptSpan(this.xb[k]!, B, T, w, ZERO, this.span, true) ? this.span[1]! : 1;
+      if (longest === T) continue;
+      compactSteps(this.xb[k]!, B, T, 0, longest, w);
+      len[k] = longest;
+    }
+    this.inputLen = len;
   }
 
   /** Decide this batch's cuts (see trim.ts) and compact the cut inputs; whether any input was cut. */
@@ -340,7 +373,7 @@ export class Engine {
   }
 
   /** Time lengths of the inputs of the current batch (set with the batch). */
-  inputLen: number[] = [];
+  inputLen: readonly number[] = [];
 
   /** Output o of the last forward ([B, width]) and its mask (sequence outputs) or null. */
   output(o: number): Float32Array {
@@ -595,6 +628,7 @@ export class Engine {
   /** Copy rows [start, start + B) of a data set into the batch buffers (in order). */
   loadBatch(ds: Dataset, start: number, B: number): void {
     this.inputLen = ds.xLen;
+    this.ragged = ds.ragged;
     for (let k = 0; k < ds.x.length; k++) copyRows(this.xb[k]!, ds.x[k]!.data, start, B, ds.xWidth[k]!);
     for (let o = 0; o < ds.y.length; o++) {
       const y = ds.y[o];
@@ -664,18 +698,22 @@ export class Engine {
     return plan !== null && plan.rules[k]?.kind === 'zero' && plan.attentionKeys[k] === 0;
   }
 
-  /** Inference over n samples batch by batch; returns each output's [n, width] values. */
-  predict(x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number): Float32Array[] {
+  /**
+   * Inference over n samples batch by batch; returns each output's [n, width] values. The
+   * ragged inputs are padded per batch (see `ragged`); the batches then keep the call's order.
+   */
+  predict(x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number, ragged: readonly number[] = []): Float32Array[] {
     const widths = this.graph.outputs.map((_, o) => this.outputWidth(o, xLen));
     const results = widths.map((w) => new Float32Array(n * w));
     x.forEach((_, k) => {
       if (this.xb[k]!.length < batchSize * xWidth[k]!) this.xb[k] = new Float32Array(batchSize * xWidth[k]!);
     });
-    this.inputLen = [...xLen];
+    this.ragged = ragged;
     // Batches of similar lengths where padding can be trimmed (trim.ts lengthOrder); the rows go back to their places.
-    const order = lengthOrder(this.trim, x, xLen, this.stepWidth, n, batchSize);
+    const order = ragged.length > 0 ? null : lengthOrder(this.trim, x, xLen, this.stepWidth, n, batchSize);
     for (let start = 0; start < n; start += batchSize) {
       const B = Math.min(batchSize, n - start);
+      this.inputLen = xLen;
       for (let k = 0; k < x.length; k++) {
         if (order === null) copyRows(this.xb[k]!, x[k]!, start, B, xWidth[k]!);
         else gatherRows(this.xb[k]!, x[k]!, order, start, B, xWidth[k]!);
@@ -688,6 +726,7 @@ export class Engine {
         else for (let i = 0; i < B; i++) results[o]!.set(out.subarray(i * w, (i + 1) * w), order[start + i]! * w);
       }
     }
+    this.ragged = [];
     return results;
   }
 }

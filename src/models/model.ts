@@ -617,8 +617,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
 
   private dataset(x: unknown, y: unknown, what: string): Dataset {
     this.buildForData(x, what);
-    const engine = this.engine;
-    return checkDataset(this, engine.outputs.map((s) => s.loss), x, y, what);
+    const { fromTexts, ...ds } = checkDataset(this, this.engine.outputs.map((s) => s.loss), x, y, what);
+    return { ...ds, ragged: this.raggedInputs(fromTexts, ds.xLen) };
   }
 
   // ---------------------------------------------------------------------------
@@ -755,7 +755,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const outSums = new Float64Array(nOut);
     // The shard count follows the model and the batch shapes (it sets the gradient's float sums);
     // the thread count follows the machine and never changes the bits.
-    const shards = resolveShards(workers, this, batchSize, train.xLen);
+    const shards = resolveShards(workers, this, batchSize, train.xLen, this.raggedWhy(train.ragged));
     const threads = await resolveThreads(workers, shards);
     const pool = shards > 1 ? await ParallelTrainer.start(this, shards, threads, train, batchSize, fitSeed) : null;
 
@@ -781,6 +781,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
           // Every step: a predict between steps (allowed during fit) sets the time lengths to its own,
           // and a model built meanwhile on these layers (an inference graph) moved the weights into its arena.
           engine.inputLen = train.xLen;
+          engine.ragged = train.ragged;
           engine.keepArena();
           const start = step * batchSize;
           const B = Math.min(batchSize, train.n - start);
@@ -869,7 +870,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
       bar.onEpochBegin(0);
     }
     const onBatch = bar === null ? undefined : (s: number, l: Logs): void => bar.onBatchEnd(s, l);
-    const threads = inferenceThreads(workers, this, ds.n, steps, ds.xLen, 'evaluate');
+    const threads = inferenceThreads(workers, this, ds.n, steps, ds.xLen, 'evaluate', this.raggedWhy(ds.ragged));
     const logs = threads > 1 ? evaluateSplit(this, workers, threads, ds, batchSize, '', onBatch) : engine.evaluateDataset(ds, batchSize, '', onBatch);
     bar?.onEpochEnd(0, logs);
     return this.metricsNames.map((k) => logs[k]!);
@@ -887,31 +888,24 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const engine = this.engine;
     const xData = xs.map((t) => t.data);
     const xWidth = xs.map((t) => t.size / n);
-    const perBatch = n > batchSize ? this.perBatchTextInputs(fromTexts, xLen) : [];
-    if (perBatch.length > 0 && typeof workers === 'number' && workers > 1) {
-      throw new RangeError(`${this.where}: predict: workers: ${workers} cannot split batches: ${this.inputWhere(perBatch[0]!)} takes texts of open length, which are padded to each batch's longest text as Keras pads them (a vectorizer with an outputSequenceLength pads alike everywhere); use workers: 1 or 'auto'`);
-    }
-    const threads = perBatch.length > 0 ? 1 : inferenceThreads(workers, this, n, Math.ceil(n / batchSize), xLen, 'predict');
-    const results =
-      perBatch.length > 0
-        ? predictPaddedPerBatch(engine, perBatch, xData, xWidth, xLen, n, batchSize)
-        : threads > 1
-          ? predictSplit(this, workers, threads, xData, xWidth, xLen, n, batchSize)
-          : engine.predict(xData, xWidth, xLen, n, batchSize);
+    const ragged = this.raggedInputs(fromTexts, xLen);
+    const threads = inferenceThreads(workers, this, n, Math.ceil(n / batchSize), xLen, 'predict', this.raggedWhy(ragged));
+    const results = threads > 1 ? predictSplit(this, workers, threads, xData, xWidth, xLen, n, batchSize) : engine.predict(xData, xWidth, xLen, n, batchSize, ragged);
     const shapes = this.graph.concreteShapes(xLen);
     const outs = this.graph.outputs.map((t, o) => new Tensor(results[o]!, [n, ...(shapes[this.graph.indexOf(t)] as number[])]));
     return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
   }
 
   /**
-   * The text inputs predict pads batch by batch, as Keras does: given as texts, vectorized to ids
+   * The text inputs padded batch by batch, as Keras pads them: given as texts, vectorized to ids
    * of open length ('int' mode, no outputSequenceLength), which Keras's TextVectorization pads
    * to each batch's longest text (ragged to_tensor), and where that padding changes the
-   * outputs (no Embedding maskZero that trimming can follow, trim.ts). Only where every output's
+   * results (no Embedding maskZero that trimming can follow, trim.ts). Only where every output's
    * shape is the same for any text length (a sequence output would differ from batch to batch),
-   * and no layer carries state.
+   * and no layer carries state. The engine cuts them per batch (Engine.ragged), in predict,
+   * evaluate and fit, on one thread (a batch's rows depend on each other's lengths).
    */
-  private perBatchTextInputs(fromTexts: readonly boolean[], xLen: readonly number[]): number[] {
+  private raggedInputs(fromTexts: readonly boolean[], xLen: readonly number[]): number[] {
     const engine = this.engine;
     const open = fromTexts.flatMap((given, k) => {
       const v = this.textInputOf(k);
@@ -921,6 +915,11 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const now = this.graph.concreteShapes(xLen);
     const longer = this.graph.concreteShapes(xLen.map((t, k) => (open.includes(k) ? t + 1 : t)));
     return this.graph.outputs.every((t) => now[this.graph.indexOf(t)]!.join() === longer[this.graph.indexOf(t)]!.join()) ? open : [];
+  }
+
+  /** Why batches with ragged inputs cannot be split across threads (for the workers option's refusal), or null. */
+  private raggedWhy(ragged: readonly number[]): string | null {
+    return ragged.length === 0 ? null : `${this.inputWhere(ragged[0]!)} takes texts of open length, which are padded to each batch's longest text as Keras pads them (a vectorizer with an outputSequenceLength pads alike everywhere)`;
   }
 
   /**
@@ -1269,32 +1268,3 @@ function abortError(where: string, signal: AbortSignal, history: History, epoch:
   return err;
 }
 
-/**
- * predict with the given text inputs cut, batch by batch, to the batch's longest text (its last
- * non-zero id; padding is 0 at the end), as Keras pads each batch it vectorizes: the batches of
- * batchSize rows in call order, one thread (a batch's rows depend on each other's lengths).
- */
-function predictPaddedPerBatch(engine: Engine, cut: readonly number[], x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number): Float32Array[] {
-  let results: Float32Array[] | null = null;
-  for (let start = 0; start < n; start += batchSize) {
-    const B = Math.min(batchSize, n - start);
-    const data = x.map((d, k) => d.subarray(start * xWidth[k]!, (start + B) * xWidth[k]!));
-    const width = [...xWidth];
-    const len = [...xLen];
-    for (const k of cut) {
-      const T = xLen[k]!;
-      let longest = 1;
-      for (let b = 0; b < B; b++) for (let t = T - 1; t >= longest; t--) if (data[k]![b * T + t] !== 0) longest = t + 1;
-      if (longest === T) continue;
-      const rows = new Float32Array(B * longest);
-      for (let b = 0; b < B; b++) rows.set(data[k]!.subarray(b * T, b * T + longest), b * longest);
-      data[k] = rows;
-      width[k] = longest;
-      len[k] = longest;
-    }
-    const part = engine.predict(data, width, len, B, batchSize);
-    results ??= part.map((p) => new Float32Array((p.length / B) * n));
-    part.forEach((p, o) => results![o]!.set(p, start * (p.length / B)));
-  }
-  return results!;
-}

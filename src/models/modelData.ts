@@ -147,8 +147,8 @@ function adjustRank(t: Tensor, expected: Shape): Tensor {
  * A Dataset for fit/evaluate: inputs as checkInputs, targets per output checked against
  * the output's shape for its loss (outputs without a loss take none).
  */
-export function checkDataset(model: DataModel, losses: readonly (Loss | null)[], xIn: unknown, yIn: unknown, what: string): Dataset {
-  const { x, xLen, n } = checkInputs(model, xIn, what);
+export function checkDataset(model: DataModel, losses: readonly (Loss | null)[], xIn: unknown, yIn: unknown, what: string): Dataset & { fromTexts: boolean[] } {
+  const { x, xLen, n, fromTexts } = checkInputs(model, xIn, what);
   if (yIn === undefined || yIn === null) throw new TypeError(`${what}: y is required`);
   const ys = splitByName<Data>(yIn, model.outputNames, `${what}: y`, (o) => losses[o] === null);
   const shapes = model.graph.concreteShapes(xLen);
@@ -190,6 +190,8 @@ export function checkDataset(model: DataModel, losses: readonly (Loss | null)[],
     yWidth,
     sw: y.map(() => null),
     swWidth: y.map(() => 1),
+    ragged: [],
+    fromTexts,
   };
 }
 

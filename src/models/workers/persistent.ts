@@ -259,13 +259,14 @@ export async function shutdownWorkers(): Promise<void> {
  * 1 wherever a split is impossible or, for 'auto', not expected to pay; an explicit n > 1
  * that is impossible throws, naming why.
  */
-export function inferenceThreads(option: WorkersOption, model: Model, rows: number, batches: number, xLen: readonly number[], what: 'predict' | 'evaluate'): number {
+export function inferenceThreads(option: WorkersOption, model: Model, rows: number, batches: number, xLen: readonly number[], what: 'predict' | 'evaluate', ragged: string | null): number {
   if (option === 1) return 1;
   const auto = option === 'auto';
   const refuse = (message: string): number => {
     if (auto) return 1;
     throw new RangeError(`${model.where}: ${what}: workers: ${option} ${message}; use workers: 1 or 'auto'`);
   };
+  if (ragged !== null) return refuse(`cannot split batches: ${ragged}`);
   if (!isNode() || !sharedMemoryAvailable()) return refuse(`needs Node worker threads (a browser's main thread cannot wait for workers, so ${what} stays on one thread there)`);
   if (node === null) return refuse('needs node:worker_threads, which is still loading or failed to load');
   const layers = model.graph.weightedLayers;

@@ -123,7 +123,7 @@ function lossTransferable(loss: Loss): boolean {
  * AUTO_MAX_SHARDS such that each shard gets enough rows and work (AUTO_MIN_ROWS,
  * AUTO_MIN_FLOPS, AUTO_FLOPS_PER_PARAM).
  */
-export function resolveShards(option: WorkersOption, model: Model, batchSize: number, xLen: readonly number[]): number {
+export function resolveShards(option: WorkersOption, model: Model, batchSize: number, xLen: readonly number[], ragged: string | null): number {
   if (option === 1) return 1;
   const auto = option === 'auto';
   const graph = model.graph;
@@ -132,6 +132,7 @@ export function resolveShards(option: WorkersOption, model: Model, batchSize: nu
     if (auto) return 1;
     throw new RangeError(message);
   };
+  if (ragged !== null) return refuse(`${model.where}: fit: workers: ${option} cannot split batches: ${ragged}; use workers: 1 or 'auto'`);
   const stateful = statefulLayer(layers);
   if (stateful !== null) return refuse(`${stateful.where}: a stateful layer carries its state from one batch to the next, so it cannot train data-parallel (fit option workers: ${option}); use workers: 1`);
   const batchStats = batchStatisticsLayer(layers);
