@@ -293,6 +293,10 @@ describe('Keras TextVectorization → text inputs', () => {
     assert.ok(Math.abs(whole[0]! - got[0]!) > 1e-4, 'the whole call padded to its longest text gives another loss');
     assert.deepEqual(m.evaluate(texts, y, { batchSize, workers: 'auto' }), got);
     assert.throws(() => m.evaluate(texts, y, { batchSize, workers: 2 }), /evaluate: workers: 2 cannot split batches: input 'review' takes texts of open length/);
+    // Ids afterwards are taken as padded, on any thread (the per-batch cut does not outlive its call).
+    m.evaluate(texts, y, { batchSize });
+    const split = m.evaluate(ids, y, { batchSize, workers: 2 });
+    split.forEach((v, j) => assert.ok(Math.abs(v - whole[j]!) <= 1e-6, `ids on two threads, value ${j}: ${v} vs ${whole[j]}`));
     // fit: one epoch in call order equals three fits of one batch each (Adam's state carries over).
     const w0 = m.getWeights();
     await m.fit(texts, y, { batchSize, shuffle: false, epochs: 1, verbose: 0 });

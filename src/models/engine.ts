@@ -273,8 +273,14 @@ export class Engine {
    * row (its last non-zero step; padding is 0 at the end), not the call's. Set with the batch's
    * data (loadBatch, fit's step, predict); see Model.raggedInputs for when it applies.
    */
-  ragged: readonly number[] = [];
+  private ragged: readonly number[] = [];
   private readonly raggedLen: number[] = [];
+
+  /** Set the time lengths of the batch about to run, and which of its inputs are ragged (padded per batch); together, so neither outlives its batch. */
+  setBatchLengths(xLen: readonly number[], ragged: readonly number[] = []): void {
+    this.inputLen = xLen;
+    this.ragged = ragged;
+  }
 
   /**
    * Cut the ragged inputs of the loaded batch to its longest row (in place) and point inputLen
@@ -372,7 +378,7 @@ export class Engine {
     compactSteps(d, B, this.inputLen[a]!, this.cutStart[a]!, Tk, this.executor.width(this.executor.outputTensor(o)) / Tk);
   }
 
-  /** Time lengths of the inputs of the current batch (set with the batch). */
+  /** Time lengths of the inputs of the current batch (setBatchLengths; cutRagged may shorten them). */
   inputLen: readonly number[] = [];
 
   /** Output o of the last forward ([B, width]) and its mask (sequence outputs) or null. */
@@ -627,8 +633,7 @@ export class Engine {
 
   /** Copy rows [start, start + B) of a data set into the batch buffers (in order). */
   loadBatch(ds: Dataset, start: number, B: number): void {
-    this.inputLen = ds.xLen;
-    this.ragged = ds.ragged;
+    this.setBatchLengths(ds.xLen, ds.ragged);
     for (let k = 0; k < ds.x.length; k++) copyRows(this.xb[k]!, ds.x[k]!.data, start, B, ds.xWidth[k]!);
     for (let o = 0; o < ds.y.length; o++) {
       const y = ds.y[o];
@@ -708,12 +713,11 @@ export class Engine {
     x.forEach((_, k) => {
       if (this.xb[k]!.length < batchSize * xWidth[k]!) this.xb[k] = new Float32Array(batchSize * xWidth[k]!);
     });
-    this.ragged = ragged;
     // Batches of similar lengths where padding can be trimmed (trim.ts lengthOrder); the rows go back to their places.
     const order = ragged.length > 0 ? null : lengthOrder(this.trim, x, xLen, this.stepWidth, n, batchSize);
     for (let start = 0; start < n; start += batchSize) {
       const B = Math.min(batchSize, n - start);
-      this.inputLen = xLen;
+      this.setBatchLengths(xLen, ragged);
       for (let k = 0; k < x.length; k++) {
         if (order === null) copyRows(this.xb[k]!, x[k]!, start, B, xWidth[k]!);
         else gatherRows(this.xb[k]!, x[k]!, order, start, B, xWidth[k]!);
@@ -726,7 +730,6 @@ export class Engine {
         else for (let i = 0; i < B; i++) results[o]!.set(out.subarray(i * w, (i + 1) * w), order[start + i]! * w);
       }
     }
-    this.ragged = [];
     return results;
   }
 }

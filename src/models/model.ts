@@ -780,8 +780,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
         for (let step = 0; step < steps; step++) {
           // Every step: a predict between steps (allowed during fit) sets the time lengths to its own,
           // and a model built meanwhile on these layers (an inference graph) moved the weights into its arena.
-          engine.inputLen = train.xLen;
-          engine.ragged = train.ragged;
+          engine.setBatchLengths(train.xLen, train.ragged);
           engine.keepArena();
           const start = step * batchSize;
           const B = Math.min(batchSize, train.n - start);

@@ -168,7 +168,7 @@ export function evaluateBatches(model: Model, v: EvaluateViews, next: Int32Array
     if (fault === 'throw') throw new Error('injected fault');
     const start = b * v.batchSize;
     const B = Math.min(v.batchSize, v.n - start);
-    engine.inputLen = [...v.xLen];
+    engine.setBatchLengths([...v.xLen]);
     for (let k = 0; k < v.x.length; k++) engine.xb[k]!.set(v.x[k]!.subarray(start * v.xWidth[k]!, (start + B) * v.xWidth[k]!));
     for (let o = 0; o < nOut; o++) {
       const yo = v.y[o];

@@ -88,7 +88,7 @@ export class ShardReplica {
     if (engine.params.length !== P) throw new Error(`the replica has ${engine.params.length} parameters, the model ${P}`);
     const maxRows = Math.ceil(dims.batchSize / init.shards);
     engine.planBatches({ xWidth: dims.xWidth, xLen: dims.xLen, yWidth: dims.yWidth, swWidth: dims.swWidth } as Dataset, maxRows);
-    engine.inputLen = dims.xLen;
+    engine.setBatchLengths(dims.xLen);
     // One pass at full size first (on zeros; its gradient is discarded): the engine runs a batch
     // larger than any before uncut (engine.ts cutInputs), so without it the replica's first real
     // batch would be computed uncut and the later ones cut — rounding that would depend on when
