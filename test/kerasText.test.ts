@@ -406,6 +406,24 @@ describe('Keras TextVectorization → text inputs', () => {
       assert.equal(rnnkit('model', 'convert', withFn, out, '--custom-objects', custom).code, 0);
       assert.match(rnnkitWithInput(texts, 'model', 'predict', out, '--input', '-').stderr, /standardize is the function 'custom_standardization', saved by its name; give it in JavaScript: --custom-objects FILE\.mjs/);
       assert.equal(rnnkitWithInput(texts, 'model', 'predict', out, '--input', '-', '--custom-objects', custom).stdout, given.stdout);
+      // rnnkit classify predict|evaluate: a TextClassifier saved around such a model takes the functions the same way.
+      const strip = (await import(custom)).custom_standardization as (t: string) => string;
+      const clfDir = join(dir, 'classifier');
+      const fromFile = await loadModel(withFn, { customObjects: { custom_standardization: strip } });
+      const clf = new TextClassifier({ classes: ['negative', 'positive'], vectorizer: fromFile.textInputs.review! }, fromFile);
+      await clf.save(clfDir);
+      const reviews = JSON.parse(texts) as string[];
+      const csv = rnnkit('classify', 'predict', clfDir, ...reviews, '--custom-objects', custom);
+      assert.equal(csv.code, 0, csv.stderr);
+      const positive = csv.stdout.trim().split('\n').slice(1).map((line) => Number(line.split(',')[2]));
+      assertClose(positive, e.output.flat(), 'classify predict with --custom-objects', 1e-6);
+      assert.match(rnnkit('classify', 'predict', clfDir, reviews[0]!).stderr, /give it in JavaScript: --custom-objects FILE\.mjs exporting function custom_standardization\(text\)/);
+      writeFileSync(join(dir, 'labelled.csv'), `text,label\n${reviews.filter((t) => t.trim() !== '').map((t, i) => `"${t.replaceAll('"', '""')}",${i % 2 === 0 ? 'positive' : 'negative'}`).join('\n')}\n`);
+      const report = rnnkit('classify', 'evaluate', clfDir, join(dir, 'labelled.csv'), '--custom-objects', custom);
+      assert.equal(report.code, 0, report.stderr);
+      assert.match(report.stdout, /accuracy/i);
+      writeFileSync(join(dir, 'extra.mjs'), 'export function custom_standardization(t) { return t; }\nexport function tokenize(t) { return t.split(" "); }\n');
+      assert.match(rnnkit('classify', 'predict', clfDir, reviews[0]!, '--custom-objects', join(dir, 'extra.mjs')).stderr, /--custom-objects exports 'tokenize', which no TextVectorization of .* names/);
       writeFileSync(join(dir, 'bad.mjs'), 'export const custom_standardization = 3;\n');
       assert.match(rnnkit('model', 'summary', withFn, '--custom-objects', join(dir, 'bad.mjs')).stderr, /exports 'custom_standardization', which is not a function/);
       assert.match(rnnkit('model', 'summary', withFn, '--custom-objects', join(dir, 'none.mjs')).stderr, /--custom-objects .*none\.mjs: no such file/);

@@ -14,6 +14,7 @@ import { CliError, choiceOption, intOption, numberOption, parse, usageError, wor
 import { columnIndex, readTable } from './csv.js';
 import { decodeText } from './textFile.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
+import { customObjectsOption, withCliHint } from './customObjects.js';
 import { fitKeepingBest } from './training.js';
 
 type Print = (line: string) => void;
@@ -74,6 +75,11 @@ Options:
   --plot FILE.svg           write the training curves as an SVG plot
   -h, --help`;
 
+/** --custom-objects in this command's column layout (a TextClassifier around a Keras text model with a Python function). */
+const CUSTOM_OBJECTS = `  --custom-objects FILE.mjs the functions standing in for the Python ones a Keras
+                            TextVectorization names, by name (export function
+                            custom_standardization(text) { … })`;
+
 const PREDICT_HELP = `Usage: rnnkit classify predict DIR [TEXT ...] [options]
 
 Classify each TEXT with the model in DIR; with no TEXT, one text per line of standard input,
@@ -85,6 +91,7 @@ Options:
   --text-column NAME        (default ${D.textColumn})
   --format csv|json         (default csv)
   --threshold X             multi-label: the probability from which a label is given
+${CUSTOM_OBJECTS}
   -h, --help`;
 
 const EVALUATE_HELP = `Usage: rnnkit classify evaluate DIR DATA [options]
@@ -98,6 +105,7 @@ Options:
   --text-column NAME        (default ${D.textColumn})
   --label-column NAME       (default ${D.labelColumn}; repeat for multi-label)
   --threshold X             multi-label decision threshold
+${CUSTOM_OBJECTS}
   -h, --help`;
 
 const DEMO_HELP = `Usage: rnnkit classify demo [options]
@@ -327,13 +335,16 @@ async function train(argv: string[], print: Print): Promise<void> {
 }
 
 
-async function loadClassifier(dir: string): Promise<TextClassifier> {
+async function loadClassifier(dir: string, values: Record<string, unknown>, command: string): Promise<TextClassifier> {
   await checkModelDir(dir, 'rnnkit classify train');
+  const customObjects = await customObjectsOption(values, command);
   try {
-    return await TextClassifier.load(dir);
+    return await TextClassifier.load(dir, customObjects === undefined ? {} : { customObjects });
   } catch (e) {
-    if (e instanceof ModelFormatError) throw new CliError(e.message.startsWith(dir) ? e.message : `${dir}: ${e.message}`);
-    throw e;
+    // The file's faults, and a --custom-objects function no TextVectorization names.
+    if (!(e instanceof ModelFormatError || (e instanceof RangeError && e.message.startsWith('loadModel: customObjects')))) throw e;
+    const message = withCliHint(e.message);
+    throw new CliError(message.startsWith(dir) ? message : `${dir}: ${message}`);
   }
 }
 
@@ -343,13 +354,13 @@ function thresholdOption(values: Record<string, unknown>, c: TextClassifier): nu
 
 async function predict(argv: string[], print: Print): Promise<void> {
   const command = 'rnnkit classify predict';
-  const { values, positionals } = parse(argv, { input: { type: 'string' }, 'text-column': { type: 'string' }, format: { type: 'string' }, threshold: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, command);
+  const { values, positionals } = parse(argv, { input: { type: 'string' }, 'text-column': { type: 'string' }, format: { type: 'string' }, threshold: { type: 'string' }, 'custom-objects': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, command);
   if (values.help === true) return print(PREDICT_HELP);
   if (positionals.length === 0) throw usageError(`${command}: expected a model directory (see ${command} --help)`);
   const [dir, ...args] = positionals as [string, ...string[]];
   const format = choiceOption(values, 'format', ['csv', 'json'] as const, 'csv');
   if (args.length > 0 && values.input !== undefined) throw usageError(`${command}: give texts as arguments or --input FILE.csv, not both`);
-  const c = await loadClassifier(dir);
+  const c = await loadClassifier(dir, values, command);
   const threshold = thresholdOption(values, c);
   if (format === 'csv') print(['label', ...c.classes].map(csvField).join(','));
   const emit = (texts: readonly string[]): void => {
@@ -385,11 +396,11 @@ function csvField(s: string): string {
 
 async function evaluate(argv: string[], print: Print): Promise<void> {
   const command = 'rnnkit classify evaluate';
-  const { values, positionals } = parse(argv, { ...DATA_OPTIONS, threshold: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, command);
+  const { values, positionals } = parse(argv, { ...DATA_OPTIONS, threshold: { type: 'string' }, 'custom-objects': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, command);
   if (values.help === true) return print(EVALUATE_HELP);
   if (positionals.length !== 2) throw usageError(`${command}: expected a model directory and DATA, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')} (see ${command} --help)`);
   const [dir, file] = positionals as [string, string];
-  const c = await loadClassifier(dir);
+  const c = await loadClassifier(dir, values, command);
   const { textColumn, labelColumns } = dataOptions(values);
   const data = await readLabelled(file, textColumn, c.multiLabel && values['label-column'] === undefined ? [...c.classes] : labelColumns);
   const unknown = data.classes.filter((k) => !c.classes.includes(k));

@@ -6,9 +6,9 @@
  * is TF.js, the extensions say the rest.
  */
 import { stat, readFile } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, extname } from 'node:path';
 import { ModelFormatError, Tensor, exportOnnx, loadModel, loadOnnx, saveKerasFile, tensor, type Model, type TextFunction } from '../index.js';
+import { CUSTOM_OBJECTS_HELP, customObjectsOption, withCliHint } from './customObjects.js';
 import { OnnxExportError } from '../io/onnx/export.js';
 import { writeTextFile } from '../io/node.js';
 import { CliError, intOption, parse, usageError, type OptionSpec } from './args.js';
@@ -20,11 +20,6 @@ const SOURCES = `MODEL is a TF.js layers-model directory or its model.json (what
 rnnkit train command write, what tfjs and tensorflowjs_converter write), a Keras .h5, .hdf5
 or .keras file (Keras 1–3, tf.keras), or an .onnx file.`;
 
-const CUSTOM_OBJECTS = `  --custom-objects FILE.mjs
-                        a JavaScript module whose exports stand in for the Python
-                        functions a Keras TextVectorization names (its standardize or
-                        split), by the name the file gives them:
-                        export function custom_standardization(text) { … }`;
 
 const HELP = `Usage: rnnkit model <summary|predict|convert> MODEL ...
 
@@ -42,7 +37,7 @@ Print the format MODEL was read as, its inputs and outputs with their shapes, an
 layer table with parameter counts. ${SOURCES}
 
 Options:
-${CUSTOM_OBJECTS}`;
+${CUSTOM_OBJECTS_HELP}`;
 
 const PREDICT_HELP = `Usage: rnnkit model predict MODEL --input FILE.json [options]
 
@@ -58,7 +53,7 @@ Options:
   --output FILE.json    write the predictions there (temporary name, then rename) instead
                         of printing them
   --batch-size N        samples per forward pass (default 32)
-${CUSTOM_OBJECTS}`;
+${CUSTOM_OBJECTS_HELP}`;
 
 const CONVERT_HELP = `Usage: rnnkit model convert MODEL OUT [--opset N] [--overwrite] [--custom-objects FILE.mjs]
 
@@ -70,7 +65,7 @@ named. ${SOURCES}
 Options:
   --opset N       ONNX opset for an .onnx OUT, 13 to 21 (default 17)
   --overwrite     replace an existing OUT file, or the rnnkit model an OUT directory holds
-${CUSTOM_OBJECTS}
+${CUSTOM_OBJECTS_HELP}
                   A function is written by its name; loading OUT takes it again
                   (--custom-objects, or loadModel's customObjects).`;
 
@@ -100,7 +95,7 @@ export async function modelCommand(argv: string[], out: Print): Promise<void> {
   }
   const source = positionals[0]!;
   if (sub === 'summary') {
-    const { model, format } = await loadAny(source, await customObjects(values, command));
+    const { model, format } = await loadAny(source, await customObjectsOption(values, command));
     out(`${source}: ${format}`);
     const shapes = (ts: readonly { shape: readonly (number | null)[] }[], names: readonly string[]): string => ts.map((t, i) => `${names[i]} [${['batch', ...t.shape.slice(1).map((d) => (d === null ? 'any' : String(d)))].join(', ')}]`).join(', ');
     out(`inputs: ${shapes(model.inputs, model.inputNames)}`);
@@ -110,25 +105,6 @@ export async function modelCommand(argv: string[], out: Print): Promise<void> {
   }
   if (sub === 'predict') return predict(source, values, command, out);
   return convert(source, positionals[1]!, values, command, out);
-}
-
-/** --custom-objects: the functions a JavaScript module exports, by name; undefined without the option. */
-async function customObjects(values: Record<string, unknown>, command: string): Promise<Record<string, TextFunction> | undefined> {
-  const file = values['custom-objects'];
-  if (typeof file !== 'string') return undefined;
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${command}: --custom-objects ${file}: ${code === 'ERR_MODULE_NOT_FOUND' ? 'no such file' : (e as Error).message.split('\n')[0]}`);
-  }
-  const entries = Object.entries(mod).filter(([name]) => name !== 'default');
-  const bad = entries.filter(([, f]) => typeof f !== 'function').map(([name]) => name);
-  if (bad.length > 0) throw new CliError(`${command}: --custom-objects ${file} exports ${bad.map((n) => `'${n}'`).join(', ')}, which ${bad.length === 1 ? 'is' : 'are'} not a function`);
-  if (entries.length === 0) throw new CliError(`${command}: --custom-objects ${file} exports no named function (export function custom_standardization(text) { … })`);
-  if (mod.default !== undefined) throw new CliError(`${command}: --custom-objects ${file} has a default export; functions are taken by the names they are exported under (export function custom_standardization(text) { … })`);
-  return Object.fromEntries(entries) as Record<string, TextFunction>;
 }
 
 /** The model at `source`, read by the format its name says. */
@@ -154,7 +130,7 @@ async function loadAny(source: string, custom?: Record<string, TextFunction>): P
     const [first, ...more] = (e as Error).message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
     let msg = more.length === 0 ? first! : `${first} ${more.join('; ')}`;
     // The loaders' hint names the API; from here the functions come by --custom-objects.
-    msg = msg.replace(/give it (in JavaScript|again)[,:] loadModel\(file, \{customObjects: \{'([^']+)'.*?\}\}\)/, (_m, _a, name: string) => `give it in JavaScript: --custom-objects FILE.mjs exporting function ${name}(text) { … }`);
+    msg = withCliHint(msg);
     throw new CliError(msg.includes(source) ? msg : `${source}: ${msg}`);
   }
 }
@@ -175,7 +151,7 @@ async function predict(source: string, values: Record<string, unknown>, command:
   } catch (e) {
     throw new CliError(`${command}: --input ${file} is not valid JSON: ${(e as Error).message}`);
   }
-  const { model } = await loadAny(source, await customObjects(values, command));
+  const { model } = await loadAny(source, await customObjectsOption(values, command));
   const names = model.inputNames;
   const arrays: unknown[] = [];
   if (Array.isArray(json)) {
@@ -252,7 +228,7 @@ async function convert(source: string, target: string, values: Record<string, un
       if (e instanceof CliError) throw e;
     }
   }
-  const { model, format } = await loadAny(source, await customObjects(values, command));
+  const { model, format } = await loadAny(source, await customObjectsOption(values, command));
   try {
     if (kind === 'ONNX') {
       const bytes = await exportOnnx(model, target, { opset });
