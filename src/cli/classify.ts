@@ -14,7 +14,7 @@ import { CliError, choiceOption, intOption, numberOption, parse, usageError, wor
 import { columnIndex, readTable } from './csv.js';
 import { decodeText } from './textFile.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
-import { customObjectsOption, withCliHint } from './customObjects.js';
+import { customObjectsHelp, customObjectsOption, withCliHint } from './customObjects.js';
 import { fitKeepingBest } from './training.js';
 
 type Print = (line: string) => void;
@@ -75,11 +75,6 @@ Options:
   --plot FILE.svg           write the training curves as an SVG plot
   -h, --help`;
 
-/** --custom-objects in this command's column layout (a TextClassifier around a Keras text model with a Python function). */
-const CUSTOM_OBJECTS = `  --custom-objects FILE.mjs the functions standing in for the Python ones a Keras
-                            TextVectorization names, by name (export function
-                            custom_standardization(text) { … })`;
-
 const PREDICT_HELP = `Usage: rnnkit classify predict DIR [TEXT ...] [options]
 
 Classify each TEXT with the model in DIR; with no TEXT, one text per line of standard input,
@@ -91,7 +86,7 @@ Options:
   --text-column NAME        (default ${D.textColumn})
   --format csv|json         (default csv)
   --threshold X             multi-label: the probability from which a label is given
-${CUSTOM_OBJECTS}
+${customObjectsHelp(28)}
   -h, --help`;
 
 const EVALUATE_HELP = `Usage: rnnkit classify evaluate DIR DATA [options]
@@ -105,7 +100,7 @@ Options:
   --text-column NAME        (default ${D.textColumn})
   --label-column NAME       (default ${D.labelColumn}; repeat for multi-label)
   --threshold X             multi-label decision threshold
-${CUSTOM_OBJECTS}
+${customObjectsHelp(28)}
   -h, --help`;
 
 const DEMO_HELP = `Usage: rnnkit classify demo [options]

@@ -8,11 +8,17 @@ import { pathToFileURL } from 'node:url';
 import type { TextFunction } from '../index.js';
 import { CliError } from './args.js';
 
-export const CUSTOM_OBJECTS_HELP = `  --custom-objects FILE.mjs
-                        a JavaScript module whose exports stand in for the Python
-                        functions a Keras TextVectorization names (its standardize or
-                        split), by the name the file gives them:
-                        export function custom_standardization(text) { … }`;
+/** The option's help, its description indented to a command's help column. */
+export function customObjectsHelp(column: number): string {
+  const pad = ' '.repeat(column);
+  return [
+    '  --custom-objects FILE.mjs',
+    'a JavaScript module whose exports stand in for the Python',
+    'functions a Keras TextVectorization names (its standardize or',
+    'split), by the name the file gives them:',
+    'export function custom_standardization(text) { … }',
+  ].join(`\n${pad}`);
+}
 
 /** --custom-objects: the functions a JavaScript module exports, by name; undefined without the option. */
 export async function customObjectsOption(values: Record<string, unknown>, command: string): Promise<Record<string, TextFunction> | undefined> {

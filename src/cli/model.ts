@@ -8,7 +8,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { ModelFormatError, Tensor, exportOnnx, loadModel, loadOnnx, saveKerasFile, tensor, type Model, type TextFunction } from '../index.js';
-import { CUSTOM_OBJECTS_HELP, customObjectsOption, withCliHint } from './customObjects.js';
+import { customObjectsHelp, customObjectsOption, withCliHint } from './customObjects.js';
 import { OnnxExportError } from '../io/onnx/export.js';
 import { writeTextFile } from '../io/node.js';
 import { CliError, intOption, parse, usageError, type OptionSpec } from './args.js';
@@ -37,7 +37,7 @@ Print the format MODEL was read as, its inputs and outputs with their shapes, an
 layer table with parameter counts. ${SOURCES}
 
 Options:
-${CUSTOM_OBJECTS_HELP}`;
+${customObjectsHelp(24)}`;
 
 const PREDICT_HELP = `Usage: rnnkit model predict MODEL --input FILE.json [options]
 
@@ -53,7 +53,7 @@ Options:
   --output FILE.json    write the predictions there (temporary name, then rename) instead
                         of printing them
   --batch-size N        samples per forward pass (default 32)
-${CUSTOM_OBJECTS_HELP}`;
+${customObjectsHelp(24)}`;
 
 const CONVERT_HELP = `Usage: rnnkit model convert MODEL OUT [--opset N] [--overwrite] [--custom-objects FILE.mjs]
 
@@ -65,7 +65,7 @@ named. ${SOURCES}
 Options:
   --opset N       ONNX opset for an .onnx OUT, 13 to 21 (default 17)
   --overwrite     replace an existing OUT file, or the rnnkit model an OUT directory holds
-${CUSTOM_OBJECTS_HELP}
+${customObjectsHelp(24)}
                   A function is written by its name; loading OUT takes it again
                   (--custom-objects, or loadModel's customObjects).`;
 

@@ -901,7 +901,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * to each batch's longest text (ragged to_tensor), and where that padding changes the
    * results (no Embedding maskZero that trimming can follow, trim.ts). Only where every output's
    * shape is the same for any text length (a sequence output would differ from batch to batch),
-   * and no layer carries state. The engine cuts them per batch (Engine.ragged), in predict,
+   * and no layer carries state. The engine cuts them per batch (Engine.cutRagged), in predict,
    * evaluate and fit, on one thread (a batch's rows depend on each other's lengths).
    */
   private raggedInputs(fromTexts: readonly boolean[], xLen: readonly number[]): number[] {
