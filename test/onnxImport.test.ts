@@ -716,6 +716,60 @@ describe('loadOnnx: GELU\'s exact form op by op, Clip, Shrink and Neg', () => {
   });
 });
 
+describe("loadOnnx: rnnkit's spellings of squareplus and sparse_plus", () => {
+  it('come back as those activations (Dense and Activation layers, across the kinks at ±1), and only where the whole idiom is there', async () => {
+    const m = sequential({
+      layers: [
+        layers.dense({ units: 6, activation: 'squareplus', inputShape: [null, 3] }),
+        layers.dense({ units: 5, activation: 'sparsePlus' }),
+        layers.dense({ units: 5 }),
+        layers.activation({ activation: 'sparsePlus' }),
+        layers.activation({ activation: 'squareplus' }),
+      ],
+    });
+    const rng = new Rng(35);
+    m.setWeights(m.getWeights().map((w) => new Tensor(Float32Array.from(w.data, () => rng.uniformIn(-2, 2)), w.shape)));
+    const back = await loadOnnx(await exportOnnx(m));
+    const kept = back.layers.filter((l) => l.className !== 'InputLayer');
+    assert.deepEqual(kept.map((l) => `${l.className}:${String((l.getConfig() as { activation?: string }).activation)}`), ['Dense:squareplus', 'Dense:sparsePlus', 'Dense:sparsePlus', 'Activation:squareplus']);
+    const x = tensor(Array.from({ length: 3 * 7 * 3 }, () => rng.uniformIn(-2, 2)), [3, 7, 3]);
+    assert.deepEqual(Array.from((back.predict(x) as Tensor).data), Array.from((m.predict(x) as Tensor).data));
+    // (the Activation after a linear Dense folds into it, as on import of any activation op)
+    // By hand: the idiom with another reader of an intermediate, or another constant, stays op by op (Sqrt is refused).
+    const F = 2;
+    const graph = (nodes: { op: string; inputs: string[]; name: string; out?: string }[], consts: { name: string; data: number[] }[], outputs = ['y']): Uint8Array =>
+      encodeModel({
+        irVersion: 8,
+        opset: 13,
+        producerName: 'test',
+        producerVersion: '0',
+        graphName: 'g',
+        docString: '',
+        nodes: nodes.map((n) => ({ op: n.op, inputs: n.inputs, name: n.name, outputs: [n.out ?? n.name], attrs: [] })),
+        initializers: consts.map((e) => ({ name: e.name, dtype: DType.float, dims: [], raw: new Uint8Array(Float32Array.from(e.data).buffer) })),
+        inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', F] }],
+        outputs: outputs.map((name) => ({ name, dtype: DType.float, dims: ['batch', F] })),
+      });
+    const squareplus = [
+      { op: 'Mul', inputs: ['x', 'x'], name: 'sq' },
+      { op: 'Add', inputs: ['four', 'sq'], name: 'sq4' },
+      { op: 'Sqrt', inputs: ['sq4'], name: 'root' },
+      { op: 'Add', inputs: ['root', 'x'], name: 'sum' },
+      { op: 'Mul', inputs: ['half', 'sum'], name: 'half_sum', out: 'y' },
+    ];
+    const consts = (four: number) => [{ name: 'four', data: [four] }, { name: 'half', data: [0.5] }];
+    const x2 = tensor([[-3, -0.5], [0.25, 7]]);
+    const byHand = await loadOnnx(graph(squareplus, consts(4)));
+    assert.deepEqual(byHand.layers.filter((l) => l.className !== 'InputLayer').map((l) => `${l.className}:${String((l.getConfig() as { activation?: string }).activation)}`), ['Activation:squareplus']);
+    const own = sequential({ layers: [layers.activation({ activation: 'squareplus', inputShape: [F] })] });
+    assert.deepEqual(Array.from((byHand.predict(x2) as Tensor).data), Array.from((own.predict(x2) as Tensor).data));
+    await assert.rejects(loadOnnx(graph(squareplus, consts(3))), /op Sqrt 'root'/);
+    await assert.rejects(loadOnnx(graph(squareplus, consts(4), ['y', 'root'])), /op Sqrt 'root'/);
+    // An op of that name in a file is not rnnkit's: refused as an unknown op.
+    await assert.rejects(loadOnnx(graph([{ op: 'rnnkit:Squareplus', inputs: ['x'], name: 'sp', out: 'y' }], [])), /op rnnkit:Squareplus 'sp'/);
+  });
+});
+
 describe('loadOnnx: refusals', () => {
   it('loadModel points an .onnx path to loadOnnx', async () => {
     await assert.rejects(loadModel(join(DIR, 'unsupported_conv_layernorm.onnx')), /is an ONNX file; read it with loadOnnx/);

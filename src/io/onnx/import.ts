@@ -134,6 +134,7 @@ import { isLfsPointer, looksTextConverted, TEXT_CONVERTED } from '../lfsPointer.
 import { resolveExternal, type ExternalFiles } from './external.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
 import { loopRefusal, rewriteLoops } from './loop.js';
+import { IDIOM_OPS, isIdiomNode, rewriteIdioms } from './idioms.js';
 
 export interface OnnxLoadOptions {
   /** Most bytes of the file (with its external data files' ranges, and of all its tensors) accepted. Default 2^31. */
@@ -485,6 +486,11 @@ const ACT_OPS: Readonly<Record<string, string>> = Object.freeze(
   }),
 );
 
+/** An element-wise activation node: an ONNX activation op, or an idiom of rnnkit's exporter (idioms.ts). */
+function isActivation(n: NodeData): boolean {
+  return ACT_OPS[n.opType] !== undefined || isIdiomNode(n);
+}
+
 /** Recurrent activations (ONNX names) → rnnkit names; HardSigmoid is decided by its alpha. */
 const RNN_ACTS: Readonly<Record<string, string>> = Object.freeze(
   Object.assign(Object.create(null) as Record<string, string>, { Sigmoid: 'sigmoid', Tanh: 'tanh', Relu: 'relu', Softsign: 'softsign', Softplus: 'softplus', Elu: 'elu', HardSigmoid: 'hardSigmoid', Affine: 'linear', LeakyRelu: 'leakyRelu' }),
@@ -574,7 +580,8 @@ export function modelFromOnnx(bytes: Uint8Array, where: string, o: Options): Mod
 
 function modelFromDecoded(decoded: ModelData, where: string, o: Options): Model {
   // tf2onnx's Loop form of Keras recurrent layers becomes the ONNX recurrent op (loop.ts).
-  const m = rewriteLoops(decoded, where, o.maxBytes);
+  // rnnkit's own spellings of activations ONNX has no op for become one node each (idioms.ts).
+  const m = rewriteIdioms(rewriteLoops(decoded, where, o.maxBytes));
   const budget = { left: o.maxBytes };
   const consts = new Map<string, Const>();
   for (const t of m.graph.initializers) {
@@ -630,7 +637,7 @@ function checkOps(m: ModelData, refused: Set<NodeData>): string[] {
   if (m.graph.sparseInitializers > 0) p.push(`${m.graph.sparseInitializers} sparse initializer(s)`);
   for (const n of m.graph.nodes) {
     const before = p.length;
-    const allowed = OPS[n.opType];
+    const allowed = isIdiomNode(n) ? [] : OPS[n.opType];
     if (n.domain !== '' && n.domain !== 'ai.onnx') p.push(`op ${nodeLabel(n)} of domain '${n.domain}'`);
     else if (allowed === undefined) p.push(loopRefusal(n) ?? `op ${nodeLabel(n)}`);
     else {
@@ -896,7 +903,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       case 'Pad':
         return [pad(n, x, ins)];
     }
-    if (ACT_OPS[op] !== undefined) return [activationOp(n, x)];
+    if (isActivation(n)) return [activationOp(n, x)];
     throw new Unsupported(`op ${nodeLabel(n)}`);
   }
 
@@ -1799,7 +1806,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   function activationOp(n: NodeData, x: Val): Val {
     if (!isTensor(x)) throw new Unsupported(`${nodeLabel(n)}: its input is not a model tensor`);
     const op = n.opType;
-    let name = ACT_OPS[op]!;
+    let name = isIdiomNode(n) ? IDIOM_OPS[op]! : ACT_OPS[op]!;
     const rank = x.perm.length;
     if (op === 'Softmax' || op === 'LogSoftmax') {
       // Before opset 13 both flattened the input to 2-D at axis (default 1): the same as the last axis only for 2-D input.
@@ -2267,11 +2274,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (op === 'ReduceProd') return reduceProd(n, x, b);
     // A value seen without its unit axes becomes a real tensor (a Reshape layer) for the ops that do not read it as one.
     const unitOps = ['Softmax', 'LogSoftmax', 'Unsqueeze', 'Squeeze', 'Identity', 'Dropout', 'Cast', 'Tile', 'Expand'];
-    if (ins.some((v) => v?.k === 'unit') && !unitOps.includes(op) && ACT_OPS[op] === undefined) {
+    if (ins.some((v) => v?.k === 'unit') && !unitOps.includes(op) && !isActivation(n)) {
       return firstOf(step(n, ins.map((v) => (v?.k === 'unit' ? materialize(n, v) : v))));
     }
     // [B·T, F] rows: per-row ops read them as the [B, T, F] sequence they are.
-    if (x.k === 'rows' && (['MatMul', 'Gemm', 'Add', 'Sub', 'Mul', 'Identity'].includes(op) || ACT_OPS[op] !== undefined)) {
+    if (x.k === 'rows' && (['MatMul', 'Gemm', 'Add', 'Sub', 'Mul', 'Identity'].includes(op) || isActivation(n))) {
       // The names read stand for the view meanwhile, so a bias Add or activation folds into its Dense as on any sequence.
       const views = ins.map(rowsView);
       const saved = n.inputs.map((i, k) => [i, vals.get(i), views[k]] as const).filter(([, v]) => v?.k === 'rows');
@@ -2432,7 +2439,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     for (const v of ins) if (v?.k === 'gelu') throw new Unsupported(`${label}: reads step '${v.stage}' of GELU's exact form in a way loadOnnx does not follow (read: Div by √2 or Mul by 1/√2, Erf, Add 1, then Mul by x and by 0.5, either order)`);
     for (const v of ins) if (v?.k === 'ln') throw new Unsupported(`${label}: reads step '${v.stage}' of a decomposed layer normalization in a way loadOnnx does not follow (read: ReduceMean, Sub, Pow 2 or Mul by itself, ReduceMean, Add ε, Sqrt, then Div, or Reciprocal and Mul, or TF's batch_normalization x · inv·γ + (β − mean · inv·γ))`);
     if (x.k === 'step1') throw new Unsupported(`${label}: on a [B, F] tensor given a time axis of 1 (only a Tile or Expand along it, Keras's RepeatVector, is read)`);
-    if (x.k === 'unit' && ACT_OPS[op] !== undefined) {
+    if (x.k === 'unit' && isActivation(n)) {
       const act = activationOp(n, { k: 'tensor', ref: x.ref, perm: fullPerm(x) });
       return isTensor(act) ? { k: 'unit', ref: act.ref, perm: x.perm } : act;
     }
