@@ -104,6 +104,26 @@ const LATER = {
   useCudnn: 'rnnkit has its own fused kernels; there is no cuDNN to choose',
 };
 
+/**
+ * Inference (training false) keeps the per-step caches of about inferenceChunkFloats floats at once, in
+ * chunks of steps: a predict over a long sequence then needs memory for its inputs and outputs,
+ * not 12 caches of [T, B, H], and the caches stay in the processor's cache. At least
+ * MIN_INFERENCE_CHUNK steps, so the input product per chunk stays a large GEMM and the per-call
+ * work (packing the recurrent kernel) is spread over enough steps.
+ */
+let inferenceChunkFloats = 1 << 19;
+const MIN_INFERENCE_CHUNK = 16;
+
+/** @internal The tests' switch: cache floats per inference chunk (null: the default, 2^19); 0 gives chunks of MIN_INFERENCE_CHUNK steps. */
+export function setInferenceChunkFloats(n: number | null): void {
+  inferenceChunkFloats = n ?? 1 << 19;
+}
+
+/** Steps per inference chunk (12 cache floats per unit and step: LSTM's, the largest), or T. */
+function inferenceChunk(T: number, B: number, H: number): number {
+  return Math.min(T, Math.max(MIN_INFERENCE_CHUNK, Math.floor(inferenceChunkFloats / (12 * B * H))));
+}
+
 export abstract class Recurrent extends Layer {
   readonly units: number;
   readonly activation: ActId;
@@ -159,6 +179,10 @@ export abstract class Recurrent extends Layer {
   private lastB = 0;
   /** The last forward was a stream's fused step (its states are the stream's buffers). */
   private lastFused = false;
+  /** The last forward ran in chunks (forwardInChunks): the caches hold its last chunk only. */
+  private cachesCut = false;
+  /** The states carried from one chunk to the next, [B, H] each. */
+  private chunkStates: Float32Array[] = [];
   /** The options this layer was made with (Bidirectional clones it from them). */
   readonly args: RecurrentArgs;
   /**
@@ -343,12 +367,14 @@ export abstract class Recurrent extends Layer {
     if (this.stateful && B !== this.statefulBatch) {
       throw new RangeError(`${this.where}: this stateful layer was built for batches of ${this.statefulBatch} samples, got a batch of ${B}`);
     }
+    // Inference runs the sequence in chunks of steps (see INFERENCE_CHUNK_FLOATS): the caches hold one chunk.
+    const chunk = training ? T : inferenceChunk(T, B, H);
     this.xs = ensure(this.xs, T * B * I);
-    this.hs = ensure(this.hs, T * B * H);
-    this.hPrev = ensure(this.hPrev, T * B * H);
+    this.hs = ensure(this.hs, chunk * B * H);
+    this.hPrev = ensure(this.hPrev, chunk * B * H);
     this.y = ensure(this.y, B * (this.returnSequences ? T : 1) * H);
     this.states0 = ensureAll(this.states0, this.stateCount, B * H);
-    this.ensureCell(T, B);
+    this.ensureCell(chunk, B);
     this.lastT = T;
     this.lastB = B;
     const k = this.k;
@@ -366,9 +392,14 @@ export abstract class Recurrent extends Layer {
       for (const s of this.states0) s.fill(0);
       this.states0Dirty = false;
     }
-    this.cellForward(T, B);
-    if (this.returnSequences) k.fromTimeMajor(this.y, this.hs, B, T, H, false);
-    else copy(this.y, this.hs, (T - 1) * B * H, B * H);
+    if (chunk === T) {
+      this.cellForward(T, B);
+      this.cachesCut = false;
+      if (this.returnSequences) k.fromTimeMajor(this.y, this.hs, B, T, H, false);
+      else copy(this.y, this.hs, (T - 1) * B * H, B * H);
+    } else {
+      this.forwardInChunks(T, B, chunk);
+    }
     if (this.zeroOutputForMask && this.stepMask !== null) zeroMaskedOutputs(this.y, this.stepMask, B, T, H, this.returnSequences, false);
     if (carried !== null) {
       for (let i = 0; i < this.stateCount; i++) {
@@ -377,6 +408,50 @@ export abstract class Recurrent extends Layer {
       }
     }
     return this.y;
+  }
+
+  /**
+   * The cell over the sequence chunk by chunk, each chunk's initial states the last one's final
+   * states: the same steps as one pass (each step's arithmetic is the same), with caches the size
+   * of a chunk. The output is gathered chunk by chunk; the final states are the last chunk's
+   * last slab (lastT is set to its length). Backward needs every step's cache: it runs the
+   * whole pass again first (cachesCut).
+   */
+  private forwardInChunks(T: number, B: number, chunk: number): void {
+    const H = this.units;
+    const I = this.inputDim;
+    const slab = B * H;
+    const [xs, step, first] = [this.xs, this.stepMask, this.states0];
+    this.chunkStates = ensureAll(this.chunkStates, this.stateCount, slab);
+    try {
+      for (let t0 = 0; t0 < T; t0 += chunk) {
+        const n = Math.min(chunk, T - t0);
+        this.xs = xs.subarray(t0 * B * I, (t0 + n) * B * I);
+        this.stepMask = step === null ? null : step.subarray(t0 * B, (t0 + n) * B);
+        this.states0 = t0 === 0 ? first : this.chunkStates;
+        this.cellForward(n, B);
+        const hs = this.hs;
+        const y = this.y;
+        if (this.returnSequences) {
+          for (let t = 0; t < n; t++) {
+            for (let b = 0; b < B; b++) {
+              const from = (t * B + b) * H;
+              const to = (b * T + t0 + t) * H;
+              for (let j = 0; j < H; j++) y[to + j] = hs[from + j]!;
+            }
+          }
+        } else if (t0 + n === T) {
+          copy(y, hs, (n - 1) * slab, slab);
+        }
+        for (let i = 0; i < this.stateCount; i++) copy(this.chunkStates[i]!, this.stateCache(i), (n - 1) * slab, slab);
+        this.lastT = n;
+      }
+    } finally {
+      this.xs = xs;
+      this.stepMask = step;
+      this.states0 = first;
+    }
+    this.cachesCut = true;
   }
 
   /** Draw this batch's dropout masks and convert the step mask to time-major. */
@@ -408,6 +483,16 @@ export abstract class Recurrent extends Layer {
     const H = this.units;
     const I = this.inputDim;
     const k = this.k;
+    if (this.cachesCut) {
+      // The forward ran in inference chunks (a layer called with training false inside a trained
+      // graph): every step's cache again, from the same inputs, initial states and masks.
+      this.hs = ensure(this.hs, T * B * H);
+      this.hPrev = ensure(this.hPrev, T * B * H);
+      this.ensureCell(T, B);
+      this.cellForward(T, B);
+      this.lastT = T;
+      this.cachesCut = false;
+    }
     let dOut = dy;
     if (this.returnSequences && dy !== null) {
       this.dOutTM = ensure(this.dOutTM, T * B * H);
