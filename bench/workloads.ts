@@ -201,6 +201,8 @@ export const W2 = { n: 2048, T: 50, I: 16, units: 128, classes: 10, batchSize: 6
 export const BIG = { n: 512, T: 100, I: 64, units: 512, classes: 10, batchSize: 64 } as const;
 /** Issue 18's GRU workload: 32 features, 64 steps, batch 128, GRU(256). */
 export const GRU256 = { n: 2048, T: 64, I: 32, units: 256, classes: 10, batchSize: 128 } as const;
+/** Inference over long sequences (a day of sensor readings a minute apart, say): the predict model on 2,000 steps. */
+export const LONG = { n: 128, T: 2000 } as const;
 export const CHARLM = { V: 30, E: 16, H: 128, T: 25, B: 32, batches: 12 } as const;
 /** lstm_seq2seq's sizes (its fra-eng data: 71 input and 93 target characters, at most 16 and 59 per line; latent 256). */
 export const SEQ2SEQ = { encTokens: 71, decTokens: 93, latent: 256, Te: 16, Td: 59, B: 64, batches: 12 } as const;
@@ -235,6 +237,7 @@ const seedLearnData = once(() => makeDataset(DATA_SEED, 1000, SEED_MODEL.T, SEED
 const w2Data = once(() => makeDataset(DATA_SEED, W2.n, W2.T, W2.I, W2.classes));
 const bigData = once(() => makeDataset(DATA_SEED, BIG.n, BIG.T, BIG.I, BIG.classes));
 const gru256Data = once(() => makeDataset(DATA_SEED, GRU256.n, GRU256.T, GRU256.I, GRU256.classes));
+const longData = once(() => makeDataset(DATA_SEED, LONG.n, LONG.T, W2.I, W2.classes));
 const gru256Model = (resetAfter: boolean): ModelSpec => ({ ...base, cell: 'gru', units: GRU256.units, T: GRU256.T, I: GRU256.I, classes: GRU256.classes, batchSize: GRU256.batchSize, resetAfter });
 const charData = once(() => makeCharDataset(DATA_SEED, CHARLM.B * CHARLM.batches, CHARLM.T, CHARLM.V));
 const seq2seqData = once(() => makeSeq2SeqDataset(DATA_SEED, SEQ2SEQ.B * SEQ2SEQ.batches, SEQ2SEQ.Te, SEQ2SEQ.encTokens, SEQ2SEQ.Td, SEQ2SEQ.decTokens));
@@ -344,6 +347,16 @@ export const WORKLOADS: readonly Workload[] = [
     data: w2Data,
     model: w2Model('lstm'),
     targets: [{ label: '≥3× PyTorch 1T seq/s', vs: 'torch 1T', min: 3 }, { label: 'default settings ≥1.3× PyTorch 1T (issue 18)', vs: 'torch 1T', min: 1.3, rows: 'best' }],
+  },
+  {
+    name: 'predict-long',
+    group: 'predict',
+    title: `LSTM(128)→Dense(10,softmax) inference on long sequences, ${LONG.n}×${LONG.T}×${W2.I}, batch 64`,
+    mode: 'predict',
+    unit: 'seq/s',
+    data: longData,
+    model: { ...w2Model('lstm'), T: LONG.T },
+    targets: [],
   },
   {
     name: 'seq2seq',
