@@ -53,6 +53,20 @@ const editConfig = (edit: (c: { config: { layers: { class_name: string; config: 
 };
 const tvOf = (c: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }) => c.config.layers.find((l) => l.class_name === 'TextVectorization')!;
 
+/** The LSTM fixture with texts of open length (no output_sequence_length), its Embedding masking zeros or not. */
+const openLength = (maskZero: boolean): Promise<Model> =>
+  loadModel({
+    kerasFile: rezip(
+      LSTM_FILE,
+      editConfig((c) => {
+        tvOf(c).config.output_sequence_length = null;
+        const emb = c.config.layers.find((l) => l.class_name === 'Embedding')!;
+        emb.config.mask_zero = maskZero;
+        delete (emb as { build_config?: unknown }).build_config;
+      }),
+    ),
+  });
+
 async function refuses(bytes: Uint8Array, pattern: RegExp): Promise<void> {
   await assert.rejects(loadModel({ kerasFile: bytes }), (e: unknown) => {
     assert.ok(e instanceof ModelFormatError, `a ModelFormatError, got ${String(e)}`);
@@ -222,19 +236,7 @@ describe('Keras TextVectorization → text inputs', () => {
 
   it('texts of open length (no output_sequence_length) are padded batch by batch, as Keras pads each batch it vectorizes', async () => {
     const e = expected['functional-lstm']!;
-    const open = (maskZero: boolean) =>
-      loadModel({
-        kerasFile: rezip(
-          LSTM_FILE,
-          editConfig((c) => {
-            tvOf(c).config.output_sequence_length = null;
-            const emb = c.config.layers.find((l) => l.class_name === 'Embedding')!;
-            emb.config.mask_zero = maskZero;
-            delete (emb as { build_config?: unknown }).build_config;
-          }),
-        ),
-      });
-    const m = await open(false);
+    const m = await openLength(false);
     const texts = [...e.texts, 'great', 'the music was lovely'];
     const batchSize = 3;
     const got = Array.from((m.predict(texts, { batchSize }) as Tensor).data);
@@ -252,7 +254,7 @@ describe('Keras TextVectorization → text inputs', () => {
     const clf = new TextClassifier({ classes: ['negative', 'positive'], vectorizer: m.textInputs.review! }, m);
     assert.deepEqual(Array.from(clf.probabilities(texts, { batchSize }).data).filter((_, i) => i % 2 === 1), got);
     // With Embedding(mask_zero) padding changes nothing: the batches may be ordered by length as before.
-    const masked = await open(true);
+    const masked = await openLength(true);
     const p = Array.from((masked.predict(texts, { batchSize }) as Tensor).data);
     const q = Array.from((masked.predict(masked.textInputs.review!.apply(texts), { batchSize }) as Tensor).data);
     p.forEach((v, i) => assert.ok(Math.abs(v - q[i]!) <= 1e-6, `masked row ${i}`));
@@ -260,25 +262,13 @@ describe('Keras TextVectorization → text inputs', () => {
 
   it('evaluate and fit pad texts of open length batch by batch too, as Keras vectorizes each batch', async () => {
     const e = expected['functional-lstm']!;
-    const open = (maskZero: boolean) =>
-      loadModel({
-        kerasFile: rezip(
-          LSTM_FILE,
-          editConfig((c) => {
-            tvOf(c).config.output_sequence_length = null;
-            const emb = c.config.layers.find((l) => l.class_name === 'Embedding')!;
-            emb.config.mask_zero = maskZero;
-            delete (emb as { build_config?: unknown }).build_config;
-          }),
-        ),
-      });
     // The longest text in the last batch: the engine must grow its buffers after shorter batches.
     const texts = ['great', 'the music was lovely', ...e.texts, 'a film'];
     const labels = texts.map((_, i) => [i % 2]);
     const y = tensor(labels);
     const batchSize = 3;
     const starts = [0, 3, 6];
-    const m = await open(false);
+    const m = await openLength(false);
     m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
     const ids = m.textInputs.review!.apply(texts);
     // evaluate: the mean over batches, each padded alone (a call of one batch pads to its own longest text).
@@ -316,7 +306,7 @@ describe('Keras TextVectorization → text inputs', () => {
     const after = m.evaluate(texts, y, { batchSize });
     assert.ok(Math.abs(h.history.val_loss![0]! - after[0]!) <= 1e-6, `val_loss ${h.history.val_loss![0]} vs evaluate ${after[0]}`);
     // With Embedding(mask_zero) padding changes nothing: texts and ids evaluate alike.
-    const masked = await open(true);
+    const masked = await openLength(true);
     masked.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
     const a = masked.evaluate(texts, y, { batchSize });
     const b = masked.evaluate(masked.textInputs.review!.apply(texts), y, { batchSize });

@@ -664,6 +664,34 @@ describe('loadOnnx: rnnkit\'s own exports of activation layers', () => {
   });
 });
 
+interface GraphNode {
+  op: string;
+  inputs: string[];
+  name: string;
+  /** Its output's name; by default the last node's is 'y', the others' t0, t1, … */
+  out?: string;
+}
+interface GraphConst {
+  name: string;
+  data: number[];
+}
+
+/** A graph of element-wise ops on x [batch, 2] by hand (float constants: one value a scalar). */
+function elementwiseGraph(nodes: GraphNode[], consts: GraphConst[] = [], outputs = ['y']): Uint8Array {
+  return encodeModel({
+    irVersion: 8,
+    opset: 13,
+    producerName: 'test',
+    producerVersion: '0',
+    graphName: 'g',
+    docString: '',
+    nodes: nodes.map((n, i) => ({ op: n.op, inputs: n.inputs, name: n.name, outputs: [n.out ?? (i === nodes.length - 1 ? 'y' : `t${i}`)], attrs: [] })),
+    initializers: consts.map((e) => ({ name: e.name, dtype: DType.float, dims: e.data.length === 1 ? [] : [e.data.length], raw: new Uint8Array(Float32Array.from(e.data).buffer) })),
+    inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', 2] }],
+    outputs: outputs.map((name) => ({ name, dtype: DType.float, dims: ['batch', 2] })),
+  });
+}
+
 describe('loadOnnx: GELU\'s exact form op by op, Clip, Shrink and Neg', () => {
   it('rnnkit\'s exports of Dense(gelu), Dense(relu6), Dense(hardTanh), Dense(softShrink/hardShrink) and a gelu Activation after a tanh come back as those layers, log_sigmoid as what computes it, with the same predictions', async () => {
     const m = sequential({
@@ -694,20 +722,7 @@ describe('loadOnnx: GELU\'s exact form op by op, Clip, Shrink and Neg', () => {
   });
 
   it('an Erf that is not GELU\'s, and Clip bounds no layer has, are refused by name', async () => {
-    const F = 2;
-    const graph = (nodes: { op: string; inputs: string[]; name: string }[], extra: { name: string; data: number[] }[] = []): Uint8Array =>
-      encodeModel({
-        irVersion: 8,
-        opset: 13,
-        producerName: 'test',
-        producerVersion: '0',
-        graphName: 'g',
-        docString: '',
-        nodes: nodes.map((n, i) => ({ ...n, outputs: [i === nodes.length - 1 ? 'y' : `t${i}`], attrs: [] })),
-        initializers: extra.map((e) => ({ name: e.name, dtype: DType.float, dims: e.data.length === 1 ? [] : [e.data.length], raw: new Uint8Array(Float32Array.from(e.data).buffer) })),
-        inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', F] }],
-        outputs: [{ name: 'y', dtype: DType.float, dims: ['batch', F] }],
-      });
+    const graph = (nodes: GraphNode[], extra: GraphConst[] = []): Uint8Array => elementwiseGraph(nodes, extra);
     await assert.rejects(loadOnnx(graph([{ op: 'Erf', inputs: ['x'], name: 'erf' }])), /Erf 'erf': an Erf other than GELU's/);
     await assert.rejects(loadOnnx(graph([{ op: 'Clip', inputs: ['x', 'lo', 'hi'], name: 'clip' }], [{ name: 'lo', data: [-2] }, { name: 'hi', data: [2] }])), /Clip 'clip': Clip to \[-2, 2\]/);
     await assert.rejects(loadOnnx(graph([{ op: 'Div', inputs: ['x', 'r2'], name: 'div' }, { op: 'Erf', inputs: ['t0'], name: 'erf' }, { op: 'Relu', inputs: ['t1'], name: 'relu' }], [{ name: 'r2', data: [Math.SQRT2] }])), /Relu 'relu': reads step 'erf' of GELU's exact form/);
@@ -736,32 +751,19 @@ describe("loadOnnx: rnnkit's spellings of squareplus and sparse_plus", () => {
     assert.deepEqual(Array.from((back.predict(x) as Tensor).data), Array.from((m.predict(x) as Tensor).data));
     // (the Activation after a linear Dense folds into it, as on import of any activation op)
     // By hand: the idiom with another reader of an intermediate, or another constant, stays op by op (Sqrt is refused).
-    const F = 2;
-    const graph = (nodes: { op: string; inputs: string[]; name: string; out?: string }[], consts: { name: string; data: number[] }[], outputs = ['y']): Uint8Array =>
-      encodeModel({
-        irVersion: 8,
-        opset: 13,
-        producerName: 'test',
-        producerVersion: '0',
-        graphName: 'g',
-        docString: '',
-        nodes: nodes.map((n) => ({ op: n.op, inputs: n.inputs, name: n.name, outputs: [n.out ?? n.name], attrs: [] })),
-        initializers: consts.map((e) => ({ name: e.name, dtype: DType.float, dims: [], raw: new Uint8Array(Float32Array.from(e.data).buffer) })),
-        inputs: [{ name: 'x', dtype: DType.float, dims: ['batch', F] }],
-        outputs: outputs.map((name) => ({ name, dtype: DType.float, dims: ['batch', F] })),
-      });
+    const graph = elementwiseGraph;
     const squareplus = [
-      { op: 'Mul', inputs: ['x', 'x'], name: 'sq' },
-      { op: 'Add', inputs: ['four', 'sq'], name: 'sq4' },
-      { op: 'Sqrt', inputs: ['sq4'], name: 'root' },
-      { op: 'Add', inputs: ['root', 'x'], name: 'sum' },
+      { op: 'Mul', inputs: ['x', 'x'], name: 'sq', out: 'sq' },
+      { op: 'Add', inputs: ['four', 'sq'], name: 'sq4', out: 'sq4' },
+      { op: 'Sqrt', inputs: ['sq4'], name: 'root', out: 'root' },
+      { op: 'Add', inputs: ['root', 'x'], name: 'sum', out: 'sum' },
       { op: 'Mul', inputs: ['half', 'sum'], name: 'half_sum', out: 'y' },
     ];
     const consts = (four: number) => [{ name: 'four', data: [four] }, { name: 'half', data: [0.5] }];
     const x2 = tensor([[-3, -0.5], [0.25, 7]]);
     const byHand = await loadOnnx(graph(squareplus, consts(4)));
     assert.deepEqual(byHand.layers.filter((l) => l.className !== 'InputLayer').map((l) => `${l.className}:${String((l.getConfig() as { activation?: string }).activation)}`), ['Activation:squareplus']);
-    const own = sequential({ layers: [layers.activation({ activation: 'squareplus', inputShape: [F] })] });
+    const own = sequential({ layers: [layers.activation({ activation: 'squareplus', inputShape: [2] })] });
     assert.deepEqual(Array.from((byHand.predict(x2) as Tensor).data), Array.from((own.predict(x2) as Tensor).data));
     await assert.rejects(loadOnnx(graph(squareplus, consts(3))), /op Sqrt 'root'/);
     await assert.rejects(loadOnnx(graph(squareplus, consts(4), ['y', 'root'])), /op Sqrt 'root'/);
