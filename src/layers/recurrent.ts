@@ -105,8 +105,8 @@ const LATER = {
 };
 
 /**
- * Inference (training false) keeps the per-step caches of about inferenceChunkFloats floats at once, in
- * chunks of steps: a predict over a long sequence then needs memory for its inputs and outputs,
+ * Inference (training false) keeps the per-step caches of about inferenceChunkFloats floats at
+ * once, in chunks of steps: a predict over a long sequence then needs memory for its inputs and outputs,
  * not 12 caches of [T, B, H], and the caches stay in the processor's cache. At least
  * MIN_INFERENCE_CHUNK steps, so the input product per chunk stays a large GEMM and the per-call
  * work (packing the recurrent kernel) is spread over enough steps.
@@ -367,7 +367,7 @@ export abstract class Recurrent extends Layer {
     if (this.stateful && B !== this.statefulBatch) {
       throw new RangeError(`${this.where}: this stateful layer was built for batches of ${this.statefulBatch} samples, got a batch of ${B}`);
     }
-    // Inference runs the sequence in chunks of steps (see INFERENCE_CHUNK_FLOATS): the caches hold one chunk.
+    // Inference runs the sequence in chunks of steps (inferenceChunk): the caches hold one chunk.
     const chunk = training ? T : inferenceChunk(T, B, H);
     this.xs = ensure(this.xs, T * B * I);
     this.hs = ensure(this.hs, chunk * B * H);
