@@ -869,7 +869,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
       bar.onEpochBegin(0);
     }
     const onBatch = bar === null ? undefined : (s: number, l: Logs): void => bar.onBatchEnd(s, l);
-    const threads = inferenceThreads(workers, this, ds.n, steps, ds.xLen, 'evaluate', this.raggedWhy(ds.ragged));
+    const threads = inferenceThreads(workers, this, ds.n, steps, ds.xLen, 'evaluate', ds.ragged.length > 0);
     const logs = threads > 1 ? evaluateSplit(this, workers, threads, ds, batchSize, '', onBatch) : engine.evaluateDataset(ds, batchSize, '', onBatch);
     bar?.onEpochEnd(0, logs);
     return this.metricsNames.map((k) => logs[k]!);
@@ -888,8 +888,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const xData = xs.map((t) => t.data);
     const xWidth = xs.map((t) => t.size / n);
     const ragged = this.raggedInputs(fromTexts, xLen);
-    const threads = inferenceThreads(workers, this, n, Math.ceil(n / batchSize), xLen, 'predict', this.raggedWhy(ragged));
-    const results = threads > 1 ? predictSplit(this, workers, threads, xData, xWidth, xLen, n, batchSize) : engine.predict(xData, xWidth, xLen, n, batchSize, ragged);
+    const threads = inferenceThreads(workers, this, n, Math.ceil(n / batchSize), xLen, 'predict', ragged.length > 0);
+    const results = threads > 1 ? predictSplit(this, workers, threads, xData, xWidth, xLen, n, batchSize, ragged) : engine.predict(xData, xWidth, xLen, n, batchSize, ragged);
     const shapes = this.graph.concreteShapes(xLen);
     const outs = this.graph.outputs.map((t, o) => new Tensor(results[o]!, [n, ...(shapes[this.graph.indexOf(t)] as number[])]));
     return (outs.length === 1 ? outs[0]! : outs) as unknown as Tensor;
@@ -902,7 +902,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * results (no Embedding maskZero that trimming can follow, trim.ts). Only where every output's
    * shape is the same for any text length (a sequence output would differ from batch to batch),
    * and no layer carries state. The engine cuts them per batch (Engine.cutRagged), in predict,
-   * evaluate and fit, on one thread (a batch's rows depend on each other's lengths).
+   * evaluate and fit; predict and evaluate split whole batches across threads, fit (which
+   * splits each batch into shards) runs on one.
    */
   private raggedInputs(fromTexts: readonly boolean[], xLen: readonly number[]): number[] {
     const engine = this.engine;
@@ -916,7 +917,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     return this.graph.outputs.every((t) => now[this.graph.indexOf(t)]!.join() === longer[this.graph.indexOf(t)]!.join()) ? open : [];
   }
 
-  /** Why batches with ragged inputs cannot be split across threads (for the workers option's refusal), or null. */
+  /** Why fit cannot split batches with ragged inputs into shards (for the workers option's refusal), or null. */
   private raggedWhy(ragged: readonly number[]): string | null {
     return ragged.length === 0 ? null : `${this.inputWhere(ragged[0]!)} takes texts of open length, which are padded to each batch's longest text as Keras pads them (a vectorizer with an outputSequenceLength pads alike everywhere)`;
   }

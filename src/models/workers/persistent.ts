@@ -259,14 +259,15 @@ export async function shutdownWorkers(): Promise<void> {
  * 1 wherever a split is impossible or, for 'auto', not expected to pay; an explicit n > 1
  * that is impossible throws, naming why.
  */
-export function inferenceThreads(option: WorkersOption, model: Model, rows: number, batches: number, xLen: readonly number[], what: 'predict' | 'evaluate', ragged: string | null): number {
+export function inferenceThreads(option: WorkersOption, model: Model, rows: number, batches: number, xLen: readonly number[], what: 'predict' | 'evaluate', ragged: boolean): number {
   if (option === 1) return 1;
   const auto = option === 'auto';
   const refuse = (message: string): number => {
     if (auto) return 1;
     throw new RangeError(`${model.where}: ${what}: workers: ${option} ${message}; use workers: 1 or 'auto'`);
   };
-  if (ragged !== null) return refuse(`cannot split batches: ${ragged}`);
+  // evaluate, and predict of texts padded batch by batch, split whole batches of batchSize rows.
+  const wholeBatches = what === 'evaluate' || ragged;
   if (!isNode() || !sharedMemoryAvailable()) return refuse(`needs Node worker threads (a browser's main thread cannot wait for workers, so ${what} stays on one thread there)`);
   if (node === null) return refuse('needs node:worker_threads, which is still loading or failed to load');
   const layers = model.graph.weightedLayers;
@@ -277,12 +278,12 @@ export function inferenceThreads(option: WorkersOption, model: Model, rows: numb
   if (pool?.leased) return refuse('cannot run while a fit is using the worker pool');
   if (!auto) {
     const n = Math.min(option, rows);
-    if (what === 'evaluate' && batches < n) return refuse(`splits whole batches and this evaluate has ${batches}`);
+    if (wholeBatches && batches < n) return refuse(`splits whole batches and this ${what} has ${batches}`);
     return n;
   }
   const cores = node.cores;
   const flops = estimateBatchFlops(model.graph, rows, xLen) / 3; // inference: the forward third
-  let n = Math.min(cores, Math.floor(rows / AUTO_PREDICT_MIN_ROWS), what === 'evaluate' ? batches : Infinity);
+  let n = Math.min(cores, Math.floor(rows / AUTO_PREDICT_MIN_ROWS), wholeBatches ? batches : Infinity);
   while (n > 1 && flops / n < AUTO_PREDICT_MIN_FLOPS) n--;
   if (n <= 1) return 1;
   // 'auto' never blocks on starting threads: the first call starts the pool and runs on one.
@@ -367,17 +368,18 @@ function gather(dst: Float32Array, x: Float32Array, rows: ArrayLike<number>, w: 
  * claimed one at a time by whichever thread is free — the main thread too — so a worker
  * kept off its core by a loaded machine holds up at most the one batch it is running.
  */
-export function predictSplit(model: Model, option: WorkersOption, threads: number, x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number): Float32Array[] {
+export function predictSplit(model: Model, option: WorkersOption, threads: number, x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, batchSize: number, ragged: readonly number[]): Float32Array[] {
   const where = `${model.where}: predict`;
   const p = option === 'auto' ? pool! : warmPool(threads - 1, model, 'predict');
   const engine = model.engine;
   engine.planArena();
   const id = idOf(model);
   const params = replicasFor(p, threads, model, id, option, where);
-  if (params === null) return engine.predict(x, xWidth, xLen, n, batchSize);
-  // Fewer batches than threads: smaller batches, one per thread.
-  const bs = Math.ceil(n / batchSize) < threads ? Math.ceil(n / threads) : batchSize;
-  const order = engine.predictOrder(x, xLen, n, bs);
+  if (params === null) return engine.predict(x, xWidth, xLen, n, batchSize, ragged);
+  // Fewer batches than threads: smaller batches, one per thread — unless texts are padded per
+  // batch (Engine.cutRagged), whose batches are batchSize rows in call order, as on one thread.
+  const bs = ragged.length === 0 && Math.ceil(n / batchSize) < threads ? Math.ceil(n / threads) : batchSize;
+  const order = ragged.length === 0 ? engine.predictOrder(x, xLen, n, bs) : null;
   const nb = Math.ceil(n / bs);
   // Every row in batch order, in memory the workers share.
   const rows = order ?? Int32Array.from({ length: n }, (_, i) => i);
@@ -402,6 +404,7 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
       x: xs.map((b) => b.buffer as SharedArrayBuffer),
       xWidth: [...xWidth],
       xLen: [...xLen],
+      ragged: [...ragged],
       n,
       batchSize: bs,
       fault: poolTestHooks.fault?.worker === slot.index ? poolTestHooks.fault.kind : null,
@@ -414,7 +417,7 @@ export function predictSplit(model: Model, option: WorkersOption, threads: numbe
   // A test fault must hit a batch: let the faulty worker claim one first.
   if (poolTestHooks.fault !== null) waitFaultClaimed(p, shares, next, where, threads - 1);
   const started = Date.now();
-  predictBatches(model, xs, xWidth, xLen, n, bs, out, next, null);
+  predictBatches(model, xs, xWidth, xLen, ragged, n, bs, out, next, null);
   waitBatches(p, shares, next, nb, workerTestHooks.stallGraceMs + STALL_FACTOR * (Date.now() - started), where, threads - 1);
   const results = widths.map((w) => new Float32Array(n * w));
   scatter(results, out, rows, widths);
@@ -496,6 +499,7 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
     x: ds.x.map((t) => copy(t.data)!),
     xWidth: ds.xWidth,
     xLen: ds.xLen,
+    ragged: ds.ragged,
     y: ds.y.map((t) => (t === null ? null : copy(t.data))),
     yWidth: ds.yWidth,
     sw: ds.sw.map(copy),
@@ -524,6 +528,7 @@ export function evaluateSplit(model: Model, option: WorkersOption, threads: numb
       x: views.x.map((a) => sab(a)!),
       xWidth: [...ds.xWidth],
       xLen: [...ds.xLen],
+      ragged: [...ds.ragged],
       n,
       batchSize,
       fault: poolTestHooks.fault?.worker === slot.index ? poolTestHooks.fault.kind : null,

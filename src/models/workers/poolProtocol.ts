@@ -51,6 +51,8 @@ interface Share {
   x: SharedArrayBuffer[];
   xWidth: number[];
   xLen: number[];
+  /** The inputs padded batch by batch to each batch's longest row (Engine.cutRagged). */
+  ragged: number[];
   n: number;
   batchSize: number;
   fault: PoolFault | null;
@@ -105,7 +107,7 @@ export type PoolCommand =
  * worker run this over the same buffers): each batch is the rows one thread would run
  * together, so its outputs are one thread's. With a test fault, fail after claiming one.
  */
-export function predictBatches(model: Model, x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], n: number, bs: number, out: readonly Float32Array[], next: Int32Array, fault: PoolFault | null): void {
+export function predictBatches(model: Model, x: readonly Float32Array[], xWidth: readonly number[], xLen: readonly number[], ragged: readonly number[], n: number, bs: number, out: readonly Float32Array[], next: Int32Array, fault: PoolFault | null): void {
   const engine = model.engine;
   const nb = Math.ceil(n / bs);
   for (;;) {
@@ -122,6 +124,7 @@ export function predictBatches(model: Model, x: readonly Float32Array[], xWidth:
       xLen,
       B,
       bs,
+      ragged,
     );
     res.forEach((r, o) => out[o]!.set(r, r0 * (r.length / B)));
     Atomics.add(next, BATCHES_DONE, 1);
@@ -134,6 +137,7 @@ export interface EvaluateViews {
   x: Float32Array[];
   xWidth: readonly number[];
   xLen: readonly number[];
+  ragged: readonly number[];
   y: (Float32Array | null)[];
   yWidth: readonly number[];
   sw: (Float32Array | null)[];
@@ -168,7 +172,7 @@ export function evaluateBatches(model: Model, v: EvaluateViews, next: Int32Array
     if (fault === 'throw') throw new Error('injected fault');
     const start = b * v.batchSize;
     const B = Math.min(v.batchSize, v.n - start);
-    engine.setBatchLengths([...v.xLen]);
+    engine.setBatchLengths([...v.xLen], v.ragged);
     for (let k = 0; k < v.x.length; k++) engine.xb[k]!.set(v.x[k]!.subarray(start * v.xWidth[k]!, (start + B) * v.xWidth[k]!));
     for (let o = 0; o < nOut; o++) {
       const yo = v.y[o];

@@ -132,7 +132,7 @@ function loadReplica(m: LoadCommand, index: number): Model {
 }
 
 function predictShare(model: Model, m: PredictCommand): void {
-  predictBatches(model, m.x.map((b) => new Float32Array(b)), m.xWidth, m.xLen, m.n, m.batchSize, m.out.map((b) => new Float32Array(b)), new Int32Array(m.next), m.fault);
+  predictBatches(model, m.x.map((b) => new Float32Array(b)), m.xWidth, m.xLen, m.ragged, m.n, m.batchSize, m.out.map((b) => new Float32Array(b)), new Int32Array(m.next), m.fault);
 }
 
 function evaluateShare(model: Model, m: EvaluateCommand): void {
