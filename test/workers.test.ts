@@ -245,7 +245,7 @@ describe('data-parallel fit: options', () => {
     };
     const small = lstmModel();
     small.build([T, I]);
-    assert.equal(resolveShards('auto', compiled(small), 32, [T], null), 1, 'a tiny model stays on one thread');
+    assert.equal(resolveShards('auto', compiled(small), 32, [T]), 1, 'a tiny model stays on one thread');
     const big = new Sequential();
     big.add(layers.lstm({ units: 128, inputShape: [50, 16] }));
     big.add(layers.dense({ units: 10, activation: 'softmax' }));
@@ -253,14 +253,14 @@ describe('data-parallel fit: options', () => {
     // 6·B·T·(I + H)·4H for the LSTM, 6·B·H·10 for the Dense
     assert.equal(estimateBatchFlops(big.graph, 64, [50]), 6 * 64 * 50 * (16 + 128) * 512 + 6 * 64 * 128 * 10);
     // The shard count never follows the machine's cores (it sets the gradient's float sums).
-    assert.equal(resolveShards('auto', big, 64, [50], null), AUTO_MAX_SHARDS);
+    assert.equal(resolveShards('auto', big, 64, [50]), AUTO_MAX_SHARDS);
     assert.equal(AUTO_MAX_SHARDS, 2);
-    assert.equal(resolveShards('auto', big, 8, [50], null), 1, 'batches of 8 are too small to split');
+    assert.equal(resolveShards('auto', big, 8, [50]), 1, 'batches of 8 are too small to split');
     const seed = new Sequential();
     seed.add(layers.simpleRNN({ units: 32, inputShape: [10, 1] }));
     seed.add(layers.dense({ units: 1, activation: 'sigmoid' }));
-    assert.equal(resolveShards('auto', compiled(seed, losses.binaryCrossentropy()), 32, [10], null), 1, 'the seed workload stays on one thread');
-    assert.equal(resolveShards(4, big, 3, [50], null), 3, 'capped at the batch size');
+    assert.equal(resolveShards('auto', compiled(seed, losses.binaryCrossentropy()), 32, [10]), 1, 'the seed workload stays on one thread');
+    assert.equal(resolveShards(4, big, 3, [50]), 3, 'capped at the batch size');
   });
 
   it('a layer class of its own is refused by name (even one keeping its parent className); auto picks 1', async () => {
@@ -269,8 +269,8 @@ describe('data-parallel fit: options', () => {
     m.add(layers.lstm({ units: 64, inputShape: [50, 16] }));
     m.add(new MyDense({ units: 4, name: 'mine' }));
     m.compile({ loss: losses.sparseCategoricalCrossentropy() });
-    assert.throws(() => resolveShards(2, m, 64, [50], null), /^RangeError: Dense 'mine': fit option workers: 2 needs rnnkit's own layer classes .* this one is MyDense$/);
-    assert.equal(resolveShards('auto', m, 64, [50], null), 1);
+    assert.throws(() => resolveShards(2, m, 64, [50]), /^RangeError: Dense 'mine': fit option workers: 2 needs rnnkit's own layer classes .* this one is MyDense$/);
+    assert.equal(resolveShards('auto', m, 64, [50]), 1);
   });
 
   it('a loss the workers cannot rebuild is refused by name', async () => {
@@ -279,8 +279,8 @@ describe('data-parallel fit: options', () => {
     const m = lstmModel();
     m.build([T, I]);
     m.compile({ loss: custom });
-    assert.throws(() => resolveShards(2, m, 8, [T], null), /^RangeError: fit: workers: 2 needs a built-in loss .*'my_loss' \(MyLoss\) is not one$/);
-    assert.equal(resolveShards('auto', m, 64, [T], null), 1);
+    assert.throws(() => resolveShards(2, m, 8, [T]), /^RangeError: fit: workers: 2 needs a built-in loss .*'my_loss' \(MyLoss\) is not one$/);
+    assert.equal(resolveShards('auto', m, 64, [T]), 1);
   });
 });
 

@@ -283,6 +283,17 @@ export class Engine {
   }
 
   /**
+   * The loaded batch's ragged inputs cut now, and its lengths fixed: a data-parallel step cuts
+   * the whole batch before splitting it into shards, whose forwards must not cut their own rows
+   * again (workers/pool.ts). Returns the batch's time lengths.
+   */
+  cutBatch(B: number): readonly number[] {
+    this.cutRagged(B);
+    this.ragged = [];
+    return this.inputLen;
+  }
+
+  /**
    * Cut the ragged inputs of the loaded batch to its longest row (in place) and point inputLen
    * at the cut lengths. Idempotent: a second forward over the same batch finds the same length.
    */

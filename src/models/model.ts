@@ -755,7 +755,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const outSums = new Float64Array(nOut);
     // The shard count follows the model and the batch shapes (it sets the gradient's float sums);
     // the thread count follows the machine and never changes the bits.
-    const shards = resolveShards(workers, this, batchSize, train.xLen, this.raggedWhy(train.ragged));
+    const shards = resolveShards(workers, this, batchSize, train.xLen);
     const threads = await resolveThreads(workers, shards);
     const pool = shards > 1 ? await ParallelTrainer.start(this, shards, threads, train, batchSize, fitSeed) : null;
 
@@ -902,8 +902,8 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * results (no Embedding maskZero that trimming can follow, trim.ts). Only where every output's
    * shape is the same for any text length (a sequence output would differ from batch to batch),
    * and no layer carries state. The engine cuts them per batch (Engine.cutRagged), in predict,
-   * evaluate and fit; predict and evaluate split whole batches across threads, fit (which
-   * splits each batch into shards) runs on one.
+   * evaluate and fit; predict and evaluate split whole batches across threads, fit cuts each
+   * batch before splitting it into shards (workers/pool.ts).
    */
   private raggedInputs(fromTexts: readonly boolean[], xLen: readonly number[]): number[] {
     const engine = this.engine;
@@ -915,11 +915,6 @@ export class Model extends Layer implements TrainableModel, DataModel {
     const now = this.graph.concreteShapes(xLen);
     const longer = this.graph.concreteShapes(xLen.map((t, k) => (open.includes(k) ? t + 1 : t)));
     return this.graph.outputs.every((t) => now[this.graph.indexOf(t)]!.join() === longer[this.graph.indexOf(t)]!.join()) ? open : [];
-  }
-
-  /** Why fit cannot split batches with ragged inputs into shards (for the workers option's refusal), or null. */
-  private raggedWhy(ragged: readonly number[]): string | null {
-    return ragged.length === 0 ? null : `${this.inputWhere(ragged[0]!)} takes texts of open length, which are padded to each batch's longest text as Keras pads them (a vectorizer with an outputSequenceLength pads alike everywhere)`;
   }
 
   /**

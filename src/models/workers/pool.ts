@@ -32,6 +32,7 @@ import {
   FAILED,
   SEQ,
   SHARD,
+  lengthsAt,
   allocShared,
   replicaSeed,
   resultStride,
@@ -123,7 +124,7 @@ function lossTransferable(loss: Loss): boolean {
  * AUTO_MAX_SHARDS such that each shard gets enough rows and work (AUTO_MIN_ROWS,
  * AUTO_MIN_FLOPS, AUTO_FLOPS_PER_PARAM).
  */
-export function resolveShards(option: WorkersOption, model: Model, batchSize: number, xLen: readonly number[], ragged: string | null): number {
+export function resolveShards(option: WorkersOption, model: Model, batchSize: number, xLen: readonly number[]): number {
   if (option === 1) return 1;
   const auto = option === 'auto';
   const graph = model.graph;
@@ -132,7 +133,6 @@ export function resolveShards(option: WorkersOption, model: Model, batchSize: nu
     if (auto) return 1;
     throw new RangeError(message);
   };
-  if (ragged !== null) return refuse(`${model.where}: fit: workers: ${option} cannot split batches: ${ragged}; use workers: 1 or 'auto'`);
   const stateful = statefulLayer(layers);
   if (stateful !== null) return refuse(`${stateful.where}: a stateful layer carries its state from one batch to the next, so it cannot train data-parallel (fit option workers: ${option}); use workers: 1`);
   const batchStats = batchStatisticsLayer(layers);
@@ -411,8 +411,15 @@ export class ParallelTrainer {
       ctrl[SHARD + 2 * i] = shardStart(B, n, i);
       ctrl[SHARD + 2 * i + 1] = shardSize(B, n, i);
     }
+    // Texts padded batch by batch: the whole batch cut to its longest row first, its lengths for every shard.
+    const lengths = engine.cutBatch(B);
+    const at = lengthsAt(n);
+    for (let k = 0; k < lengths.length; k++) ctrl[at + k] = lengths[k]!;
     // The workers' rows (row r of the batch at r · width, as in the engine's buffers) and the weights.
-    for (let k = 0; k < this.sx.length; k++) copy(this.sx[k]!, engine.xb[k]!, B0 * dims.xWidth[k]!, B * dims.xWidth[k]!);
+    for (let k = 0; k < this.sx.length; k++) {
+      const width = (dims.xWidth[k]! / dims.xLen[k]!) * lengths[k]!;
+      copy(this.sx[k]!, engine.xb[k]!, B0 * width, B * width);
+    }
     for (let o = 0; o < nOut; o++) {
       copy(this.sy[o]!, engine.yb[o]!, B0 * dims.yWidth[o]!, B * dims.yWidth[o]!);
       if (dims.weighted[o]) copy(this.ssw[o]!, engine.swb[o]!, B0 * dims.swWidth[o]!, B * dims.swWidth[o]!);

@@ -8,8 +8,9 @@
  * replica's — in worker thread i where one runs, else on the main thread (replica.ts).
  *
  * Memory (allocated once per fit by the main thread; SharedArrayBuffers when workers run):
- *   ctrl    Int32   [CTRL_SIZE + 2·shards]   sequence number, command, done/failed counters,
- *                                            epoch, and per shard its first row and rows
+ *   ctrl    Int32   [CTRL_SIZE + 2·shards + inputs]  sequence number, command, done/failed
+ *                                            counters, epoch, per shard its first row and rows,
+ *                                            and per input the batch's time length (lengthsAt)
  *   results Float64 [shards · (1 + 2·outputs)] per shard: its total loss, then per
  *                                            output its loss and its output mask's Σ
  *   params  Float32 [P]                      the weights, written by the main thread per batch
@@ -45,6 +46,15 @@ export const EPOCH = 4; // epoch of the current batch (workers reseed dropout wh
 export const CTRL_SIZE = 8;
 /** ctrl[SHARD + 2i] = first row of thread i's shard, ctrl[SHARD + 2i + 1] = its row count. */
 export const SHARD = CTRL_SIZE;
+
+/**
+ * Where ctrl holds the current batch's time length per input (after the shards): the batch's
+ * rows in x[k] are that many steps long, which is less than xLen[k] where texts of open length
+ * were padded to the batch's longest (Engine.cutBatch), else xLen[k].
+ */
+export function lengthsAt(shards: number): number {
+  return SHARD + 2 * shards;
+}
 
 export const CMD_BATCH = 1;
 export const CMD_EXIT = 2;
@@ -134,7 +144,7 @@ export function allocShared(shards: number, paramCount: number, dims: BatchDims,
   const B = dims.batchSize;
   const threads = shards;
   return {
-    ctrl: bytes((CTRL_SIZE + 2 * threads) * 4),
+    ctrl: bytes((lengthsAt(threads) + dims.xLen.length) * 4),
     results: bytes(resultStride(dims.yWidth.length) * threads * 8),
     params: f32(paramCount),
     grads: f32((threads - 1) * paramCount),

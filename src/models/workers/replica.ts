@@ -17,7 +17,7 @@ import { modelFromArtifacts } from '../loading.js';
 import type { Dataset } from '../data.js';
 import type { Engine } from '../engine.js';
 import type { Model } from '../model.js';
-import { CMD, CMD_EXIT, DONE, EPOCH, FAILED, SEQ, SHARD, replicaSeed, resultStride, type BatchDims, type InitMessage } from './protocol.js';
+import { CMD, CMD_EXIT, DONE, EPOCH, FAILED, SEQ, SHARD, lengthsAt, replicaSeed, resultStride, type BatchDims, type InitMessage } from './protocol.js';
 import { parentChannel, type ParentChannel } from './threads.js';
 
 /** Start serving: wait for the init message, then run until exit. */
@@ -61,11 +61,16 @@ export class ShardReplica {
   private readonly stride: number;
   private readonly dropoutSeed: number;
   private lastEpoch = -1;
+  private readonly shards: number;
+  /** The current batch's time length per input (read from ctrl each step). */
+  private readonly lengths: number[];
 
   constructor(init: InitMessage) {
     const { dims, buffers, index } = init;
     this.dims = dims;
     this.index = index;
+    this.shards = init.shards;
+    this.lengths = [...dims.xLen];
     const P = init.paramCount;
     this.ctrl = new Int32Array(buffers.ctrl);
     this.results = new Float64Array(buffers.results);
@@ -114,7 +119,14 @@ export class ShardReplica {
     results.fill(0, base, base + this.stride);
     if (count === 0) return;
     engine.params.set(this.sharedParams); // both P floats: a memcpy
-    for (let k = 0; k < this.sx.length; k++) copy(engine.xb[k]!, 0, this.sx[k]!, r0 * dims.xWidth[k]!, count * dims.xWidth[k]!);
+    // The batch's time lengths (shorter than xLen where texts were padded to the batch's longest).
+    const at = lengthsAt(this.shards);
+    for (let k = 0; k < this.lengths.length; k++) this.lengths[k] = Atomics.load(ctrl, at + k);
+    engine.setBatchLengths(this.lengths);
+    for (let k = 0; k < this.sx.length; k++) {
+      const width = (dims.xWidth[k]! / dims.xLen[k]!) * this.lengths[k]!;
+      copy(engine.xb[k]!, 0, this.sx[k]!, r0 * width, count * width);
+    }
     for (let o = 0; o < nOut; o++) {
       copy(engine.yb[o]!, 0, this.sy[o]!, r0 * dims.yWidth[o]!, count * dims.yWidth[o]!);
       if (dims.weighted[o]) copy(engine.swb[o]!, 0, this.ssw[o]!, r0 * dims.swWidth[o]!, count * dims.swWidth[o]!);
