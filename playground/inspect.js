@@ -1,12 +1,32 @@
 // Model inspector: any model file rnnkit reads, opened from the user's disk (nothing is
 // uploaded), its summary, a prediction on JSON input, and the model saved as .onnx, .keras
 // or a TF.js layers model.
-import { exportOnnx, loadModel, loadOnnx, saveKerasFile, tensor } from './rnnkit/index.js';
+import { exportOnnx, loadModel, loadOnnx, rewordCustomObjectsHint, saveKerasFile, tensor, textFunctionsFromModule } from './rnnkit/index.js';
 import { $, download, pickedArtifacts, status } from './common.js';
 
 const state = { model: null, format: null, lastOutput: null };
 window.playground = state;
 const buttons = ['#random', '#predict', '#save-onnx', '#save-keras', '#save-tfjs'];
+
+const FUNCTIONS = 'the functions box';
+
+/**
+ * The functions box as loadModel's customObjects (undefined when empty): a JavaScript module,
+ * run in this tab as the user's own code, whose named exports stand in for the Python functions
+ * a Keras TextVectorization names (a model file only names them; it never carries code).
+ */
+async function customObjects() {
+  const code = $('#functions').value;
+  if (code.trim() === '') return undefined;
+  const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+  try {
+    return textFunctionsFromModule(await import(url), FUNCTIONS);
+  } catch (e) {
+    throw new Error(e instanceof SyntaxError ? `${FUNCTIONS} is not a JavaScript module: ${e.message}` : e.message);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
 
 /** The model in `files`: one .h5/.hdf5/.keras/.onnx file, or model.json with its weight files. */
 async function open(files) {
@@ -14,16 +34,24 @@ async function open(files) {
   const single = list.length === 1 ? list[0] : null;
   const name = single?.name.toLowerCase() ?? '';
   const bytes = async () => new Uint8Array(await single.arrayBuffer());
-  if (single !== null && name.endsWith('.onnx')) return { model: await loadOnnx(await bytes()), format: 'ONNX' };
-  if (single !== null && name.endsWith('.keras')) return { model: await loadModel({ kerasFile: await bytes() }), format: 'Keras .keras' };
-  if (single !== null && /\.(h5|hdf5)$/.test(name)) return { model: await loadModel({ h5File: await bytes() }), format: 'Keras HDF5' };
-  return { model: await loadModel(await pickedArtifacts(list)), format: 'TF.js layers model' };
+  const custom = await customObjects();
+  if (single !== null && name.endsWith('.onnx')) {
+    if (custom !== undefined) throw new Error(`${FUNCTIONS} is for Keras and TF.js text models (a TextVectorization's functions); an ONNX model has none: empty it to open this file`);
+    return { model: await loadOnnx(await bytes()), format: 'ONNX' };
+  }
+  const options = custom === undefined ? {} : { customObjects: custom };
+  if (single !== null && name.endsWith('.keras')) return { model: await loadModel({ kerasFile: await bytes() }, options), format: 'Keras .keras' };
+  if (single !== null && /\.(h5|hdf5)$/.test(name)) return { model: await loadModel({ h5File: await bytes() }, options), format: 'Keras HDF5' };
+  return { model: await loadModel(await pickedArtifacts(list), options), format: 'TF.js layers model' };
 }
 
 /** The model at a URL: a binary file fetched whole, a model.json through loadModel (which fetches its shards). */
 async function openUrl(url) {
   const path = new URL(url).pathname.toLowerCase();
-  if (!/\.(onnx|keras|h5|hdf5)$/.test(path)) return { model: await loadModel(url), format: 'TF.js layers model' };
+  if (!/\.(onnx|keras|h5|hdf5)$/.test(path)) {
+    const custom = await customObjects();
+    return { model: await loadModel(url, custom === undefined ? {} : { customObjects: custom }), format: 'TF.js layers model' };
+  }
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   const name = path.split('/').at(-1);
@@ -50,7 +78,9 @@ async function show(names, read) {
     $('#output').textContent = '';
     status($('#run-status'), '');
   } catch (e) {
-    status($('#open-status'), `Could not open ${names}: ${e.message}`, true);
+    // The loaders' hint names the API; here the functions come from the functions box.
+    const message = rewordCustomObjectsHint(e.message, (name) => `paste export function ${name}(text) { … } into ${FUNCTIONS}`, FUNCTIONS);
+    status($('#open-status'), `Could not open ${names}: ${message}`, true);
   }
 }
 

@@ -29,7 +29,8 @@
  * No browser found: prints "skipped" and exits 0 — except under CI (CI=true), where it fails.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { unzipSync, zipSync } from 'fflate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -448,6 +449,43 @@ const allProblems = [];
       const e = maxRelDiff(back, node);
       check(e <= PREDICT_TOL, `inspector: the downloaded ${name} predicts in Node as the page (max relative difference ${e.toExponential(2)})`);
     }
+  }
+  // A Keras text model whose TextVectorization names a Python function (TensorFlow's IMDB
+  // tutorial's custom_standardization): refused with a hint, opened with the function given in
+  // the functions box, predicting as Node does with the same function.
+  {
+    const members = unzipSync(readFileSync(join(ROOT, 'test/fixtures/keras3-text-lstm.keras')));
+    const config = JSON.parse(new TextDecoder().decode(members['config.json']));
+    const tv = config.config.layers.find((l) => l.class_name === 'TextVectorization');
+    tv.config.standardize = { module: 'builtins', class_name: 'function', config: 'custom_standardization', registered_name: 'function' };
+    members['config.json'] = new TextEncoder().encode(JSON.stringify(config));
+    const code = "export function custom_standardization(text) { return text.toLowerCase().replaceAll('<br />', ' '); }";
+    const pick = async (name) => {
+      const path = join(fixture, name);
+      writeFileSync(path, zipSync(members));
+      await p.evaluate('playground.format = null; true');
+      const { result } = await cdp.send('Runtime.evaluate', { expression: 'document.getElementById("model-files")' }, p.sessionId);
+      await cdp.send('DOM.setFileInputFiles', { objectId: result.objectId, files: [path] }, p.sessionId);
+      return path;
+    };
+    await pick('custom-a.keras');
+    const hint = `document.getElementById('open-status').textContent.includes('paste export function custom_standardization(text)')`;
+    check(await p.waitFor(hint, 15_000, 'custom-a.keras is refused with the functions-box hint'), 'inspector: a .keras naming a Python function is refused, saying to paste it into the functions box');
+    await p.evaluate(`document.getElementById('functions').value = ${JSON.stringify(code)}; true`);
+    const path = await pick('custom-b.keras');
+    const opened = `playground.format === 'Keras .keras' && document.getElementById('open-status').textContent.startsWith('custom-b.keras')`;
+    if (await p.waitFor(opened, 15_000, 'custom-b.keras opens with the functions box')) {
+      const texts = ['A lovely<br />film', 'dull PLOT and dull actors'];
+      await p.evaluate(`document.getElementById('input').value = ${JSON.stringify(JSON.stringify(texts))}; document.getElementById('predict').click(); true`);
+      if (await p.waitFor('playground.lastOutput !== null', 10_000, 'custom-b.keras: predicts')) {
+        const page = flat(await p.evaluate('playground.lastOutput'));
+        const custom_standardization = (text) => text.toLowerCase().replaceAll('<br />', ' ');
+        const node = flat(nodePredict(await rnnkit.loadModel(path, { customObjects: { custom_standardization } }), texts));
+        const d = page.length === node.length ? Math.max(...page.map((v, i) => Math.abs(v - node[i]))) : Infinity;
+        check(d <= PREDICT_TOL, `inspector: the model with the function from the functions box predicts as Node does (max difference ${d.toExponential(2)})`);
+      }
+    }
+    await p.evaluate(`document.getElementById('functions').value = ''; true`);
   }
   await p.screenshot('inspect.png');
   await p.screenshot('inspect-phone.png', 390);

@@ -143,7 +143,7 @@ export { type ProgressSink } from './models/progbar.js';
 export { Stream } from './models/stream.js';
 export { trainInWorker, type TrainInWorkerOptions, type TrainResult } from './models/trainInWorker.js';
 export { startWorkers, shutdownWorkers } from './models/workers/persistent.js';
-export { loadModel, type LoadOptions } from './models/loadModel.js';
+export { loadModel, rewordCustomObjectsHint, textFunctionsFromModule, type LoadOptions } from './models/loadModel.js';
 export { loadWeightsH5, modelFromJson, type LoadWeightsH5Options, type ModelFromJsonOptions } from './io/kerasH5.js';
 export { saveKerasFile, type KerasFileSaveOptions } from './io/kerasFileWrite.js';
 export { exportOnnx, OnnxExportError, type OnnxExportOptions } from './io/onnx/export.js';

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ModelFormatError, TextClassifier, TextVectorizer, input, type ModelArtifacts, layers, loadModel, model as graphModel, setSeed, tensor, type Model, type Tensor } from '../src/index.js';
+import { ModelFormatError, TextClassifier, TextVectorizer, input, type ModelArtifacts, layers, loadModel, model as graphModel, setSeed, tensor, textFunctionsFromModule, type Model, type Tensor } from '../src/index.js';
 import { kerasFileBytes } from '../src/io/kerasFileWrite.js';
 import { exportOnnxBytes } from '../src/io/onnx/export.js';
 import { rnnkit, rnnkitWithInput } from './helpers/cli.js';
@@ -232,6 +232,14 @@ describe('Keras TextVectorization → text inputs', () => {
     await refuses(rezip(LSTM_FILE, editConfig((c) => (tvOf(c).config.split = { class_name: '__lambda__', config: { value: ['4wEAAAAA'] } }))), /split is a Python lambda; rnnkit reads 'whitespace', 'character', null, or a named function given in loadModel's customObjects/);
     await assert.rejects(loadModel({ kerasFile: bytesOf(LSTM_FILE) }, { customObjects: { tokenize: (t: string) => t.split(' ') } }), /customObjects 'tokenize' is named by no TextVectorization of the \.keras file/);
     await assert.rejects(loadModel({ kerasFile: file }, { customObjects: { custom_standardization: 'lower' as never } }), /customObjects\['custom_standardization'\] must be a function/);
+  });
+
+  it('textFunctionsFromModule: a module\'s named function exports as customObjects; anything else refused by name', () => {
+    const custom_standardization = (t: string): string => t.toLowerCase();
+    assert.deepEqual(textFunctionsFromModule({ custom_standardization }), { custom_standardization });
+    assert.throws(() => textFunctionsFromModule({ custom_standardization, n: 3 }, 'fns.mjs'), /^TypeError: fns\.mjs exports 'n', which is not a function$/);
+    assert.throws(() => textFunctionsFromModule({ default: custom_standardization, custom_standardization }, 'fns.mjs'), /fns\.mjs has a default export; functions are taken by the names they are exported under/);
+    assert.throws(() => textFunctionsFromModule({}, 'fns.mjs'), /fns\.mjs exports no named function/);
   });
 
   it('texts of open length (no output_sequence_length) are padded batch by batch, as Keras pads each batch it vectorizes', async () => {

@@ -58,6 +58,34 @@ type Source =
 
 type Options = Required<Omit<LoadOptions, 'signal' | 'customObjects'>> & { signal: AbortSignal | undefined; customObjects: Record<string, TextFunction> | undefined };
 
+/**
+ * The named function exports of a JavaScript module as loadModel's customObjects: a Keras
+ * TextVectorization's standardize or split functions, by the names the file gives them —
+ * `loadModel(file, {customObjects: textFunctionsFromModule(await import('./fns.mjs'))})`. A
+ * non-function export, a default export or no named function at all is refused, naming `where`
+ * (what the module is to the caller: a file, a text box).
+ */
+export function textFunctionsFromModule(mod: Readonly<Record<string, unknown>>, where = 'textFunctionsFromModule'): Record<string, TextFunction> {
+  const example = 'export function custom_standardization(text) { … }';
+  const entries = Object.entries(mod).filter(([name]) => name !== 'default');
+  const bad = entries.filter(([, f]) => typeof f !== 'function').map(([name]) => `'${name}'`);
+  if (bad.length > 0) throw new TypeError(`${where} exports ${bad.join(', ')}, which ${bad.length === 1 ? 'is' : 'are'} not a function`);
+  if (entries.length === 0) throw new TypeError(`${where} exports no named function (${example})`);
+  if (mod.default !== undefined) throw new TypeError(`${where} has a default export; functions are taken by the names they are exported under (${example})`);
+  return Object.fromEntries(entries) as Record<string, TextFunction>;
+}
+
+/**
+ * A loader's message about customObjects reworded for an interface that takes the functions
+ * another way (a command-line flag, a text box): `give(name)` says how to give the function the
+ * file names, `source` names what the functions came from.
+ */
+export function rewordCustomObjectsHint(message: string, give: (name: string) => string, source: string): string {
+  return message
+    .replace(/^loadModel: customObjects ('[^]*?) (is|are) named by no TextVectorization of ([^(]*?) \(.*\)$/, (_m, names: string, _verb: string, where: string) => `${source} exports ${names}, which no TextVectorization of ${where} names`)
+    .replace(/give it (in JavaScript|again)[,:] loadModel\(file, \{customObjects: \{'([^']+)'.*?\}\}\)/, (_m, _a, name: string) => `give it in JavaScript: ${give(name)}`);
+}
+
 /** The options, checked, with their defaults. */
 function loadOptions(options: LoadOptions, what: string): Options {
   checkOptions(options, ['maxBytes', 'checkFinite', 'allowCrossOrigin', 'timeout', 'signal', 'compile', 'customObjects'], what);
