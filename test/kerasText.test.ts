@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { ModelFormatError, TextClassifier, TextVectorizer, input, type ModelArtifacts, layers, loadModel, model as graphModel, setSeed, tensor, textFunctionsFromModule, type Model, type Tensor } from '../src/index.js';
+import { ModelFormatError, Sequential, TextClassifier, TextVectorizer, input, type ModelArtifacts, layers, loadModel, model as graphModel, setSeed, tensor, textFunctionsFromModule, type Model, type Tensor } from '../src/index.js';
 import { kerasFileBytes } from '../src/io/kerasFileWrite.js';
 import { exportOnnxBytes } from '../src/io/onnx/export.js';
 import { rnnkit, rnnkitWithInput } from './helpers/cli.js';
@@ -325,6 +325,22 @@ describe('Keras TextVectorization → text inputs', () => {
     const a = masked.evaluate(texts, y, { batchSize });
     const b = masked.evaluate(masked.textInputs.review!.apply(texts), y, { batchSize });
     assert.ok(Math.abs(a[0]! - b[0]!) <= 1e-6, `masked: ${a[0]} vs ${b[0]}`);
+  });
+
+  it('a stateful model pads texts of open length batch by batch too, its state carried from one batch to the next', () => {
+    const m = new Sequential();
+    m.add(layers.embedding({ inputDim: 20, outputDim: 4, batchInputShape: [3, null], seed: 1 }));
+    m.add(layers.lstm({ units: 5, stateful: true, seed: 2 }));
+    m.add(layers.dense({ units: 1, seed: 3 }));
+    m.setTextInput(new TextVectorizer({ vocabulary: ['the', 'film', 'was', 'great', 'dull', 'plot', 'music', 'lovely', 'actors'] }));
+    const texts = ['the film was great', 'dull', 'plot', 'the music was lovely and the actors were great', 'film', 'was', 'great film', 'dull plot', 'the'];
+    const whole = Array.from((m.predict(texts, { batchSize: 3 }) as Tensor).data);
+    m.resetStates();
+    const perBatch = [0, 3, 6].flatMap((s) => Array.from((m.predict(texts.slice(s, s + 3), { batchSize: 3 }) as Tensor).data));
+    assert.deepEqual(whole, perBatch);
+    m.resetStates();
+    const ids = Array.from((m.predict(m.textInputs[m.inputNames[0]!]!.apply(texts), { batchSize: 3 }) as Tensor).data);
+    assert.ok(ids.some((v, i) => Math.abs(v - whole[i]!) > 1e-4), 'padding the whole call gives other numbers');
   });
 
   it('setTextInput: checks the vectorizer against the input, and texts for a numbers-only input are refused', () => {

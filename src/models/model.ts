@@ -28,7 +28,7 @@ import { gatherRows, sliceDataset, type Dataset } from './data.js';
 import { Engine, weightNames, NonFiniteError } from './engine.js';
 import { bucketOrder } from './trim.js';
 import { Graph } from './graph.js';
-import { attachWeights, checkDataset, checkInputs, hasState, splitByName, type Data, type DataModel, type PerName } from './modelData.js';
+import { attachWeights, checkDataset, checkInputs, splitByName, type Data, type DataModel, type PerName } from './modelData.js';
 import { ParallelTrainer, checkWorkersOption, resolveShards, resolveThreads } from './workers/pool.js';
 import { evaluateSplit, inferenceThreads, predictSplit, releaseReplicas } from './workers/persistent.js';
 import { formatGraphSummary, formatSummary } from './summary.js';
@@ -900,10 +900,11 @@ export class Model extends Layer implements TrainableModel, DataModel {
    * of open length ('int' mode, no outputSequenceLength), which Keras's TextVectorization pads
    * to each batch's longest text (ragged to_tensor), and where that padding changes the
    * results (no Embedding maskZero that trimming can follow, trim.ts). Only where every output's
-   * shape is the same for any text length (a sequence output would differ from batch to batch),
-   * and no layer carries state. The engine cuts them per batch (Engine.cutRagged), in predict,
-   * evaluate and fit; predict and evaluate split whole batches across threads, fit cuts each
-   * batch before splitting it into shards (workers/pool.ts).
+   * shape is the same for any text length (a sequence output would differ from batch to batch).
+   * A stateful layer carries its state from one cut batch to the next, as in Keras. The engine
+   * cuts them per batch (Engine.cutRagged), in predict, evaluate and fit; predict and evaluate
+   * split whole batches across threads, fit cuts each batch before splitting it into shards
+   * (workers/pool.ts).
    */
   private raggedInputs(fromTexts: readonly boolean[], xLen: readonly number[]): number[] {
     const engine = this.engine;
@@ -911,7 +912,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
       const v = this.textInputOf(k);
       return given && v !== undefined && v.outputMode === 'int' && v.outputSequenceLength === null && !engine.paddingInert(k) ? [k] : [];
     });
-    if (open.length === 0 || this.graph.layers.some(hasState)) return [];
+    if (open.length === 0) return [];
     const now = this.graph.concreteShapes(xLen);
     const longer = this.graph.concreteShapes(xLen.map((t, k) => (open.includes(k) ? t + 1 : t)));
     return this.graph.outputs.every((t) => now[this.graph.indexOf(t)]!.join() === longer[this.graph.indexOf(t)]!.join()) ? open : [];
