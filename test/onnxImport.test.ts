@@ -767,6 +767,8 @@ describe("loadOnnx: rnnkit's spellings of squareplus and sparse_plus", () => {
     assert.deepEqual(Array.from((byHand.predict(x2) as Tensor).data), Array.from((own.predict(x2) as Tensor).data));
     await assert.rejects(loadOnnx(graph(squareplus, consts(3))), /op Sqrt 'root'/);
     await assert.rejects(loadOnnx(graph(squareplus, consts(4), ['y', 'root'])), /op Sqrt 'root'/);
+    // A file that makes an intermediate's name twice is refused for that, not rewritten around it.
+    await assert.rejects(loadOnnx(graph([{ op: 'Relu', inputs: ['x'], name: 'other', out: 'sq' }, ...squareplus], consts(4))), /makes 'sq', which another node already makes/);
     // An op of that name in a file is not rnnkit's: refused as an unknown op.
     await assert.rejects(loadOnnx(graph([{ op: 'rnnkit:Squareplus', inputs: ['x'], name: 'sp', out: 'y' }], [])), /op rnnkit:Squareplus 'sp'/);
   });

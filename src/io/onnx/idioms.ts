@@ -101,7 +101,12 @@ export function rewriteIdioms(m: ModelData): ModelData {
   if (!nodes.some((n) => n.opType === 'Sqrt' || n.opType === 'Where')) return m;
   const g: Graph = { producer: new Map(), uses: new Map(), inits: new Map(m.graph.initializers.map((t) => [t.name, t])) };
   for (const n of nodes) {
-    for (const out of n.outputs) if (out !== '') g.producer.set(out, n);
+    for (const out of n.outputs) {
+      if (out === '') continue;
+      // A name made twice (or also an initializer) is the importer's to refuse: nothing is rewritten that could hide it.
+      if (g.producer.has(out) || g.inits.has(out)) return m;
+      g.producer.set(out, n);
+    }
     for (const i of n.inputs) if (i !== '') g.uses.set(i, (g.uses.get(i) ?? 0) + 1);
   }
   for (const v of m.graph.outputs) g.uses.set(v.name, (g.uses.get(v.name) ?? 0) + 1);
