@@ -113,7 +113,7 @@ interface Block {
  * for an encoder–decoder) and targets, in the shapes rnnkit takes: y [count, 1], [count, T]
  * per step, or [count, decoder T, classes] one-hot.
  */
-function sliceData(d: Dataset, m: ModelSpec, start: number, count: number): { x: Block[]; y: Block } {
+export function sliceData(d: Dataset, m: ModelSpec, start: number, count: number): { x: Block[]; y: Block } {
   const rows = (a: Float32Array, sample: number[]): Block => {
     const w = sample.reduce((p, q) => p * q, 1);
     return { data: a.subarray(start * w, (start + count) * w), shape: [count, ...sample] };

@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ASC_FLAGS, WASM_VARIANTS } from './wasm-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wasmDir = join(root, 'assembly');
@@ -24,11 +25,8 @@ const src = join(wasmDir, 'index.ts');
 const sources = readdirSync(wasmDir).filter((f) => f.endsWith('.ts')).sort();
 const out = join(root, 'src', 'backend', 'wasm', 'kernelsWasm.ts');
 const tmp = mkdtempSync(join(tmpdir(), 'rnnkit-wasm-'));
-const FLAGS = ['-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=', '--importMemory', '--sharedMemory', '--maximumMemory', '65536', '--initialMemory', '1'];
-const VARIANTS = [
-  ['KERNELS_WASM_SIMD', 'simd,threads'],
-  ['KERNELS_WASM_RELAXED', 'simd,relaxed-simd,threads'],
-];
+const FLAGS = ASC_FLAGS;
+const VARIANTS = WASM_VARIANTS;
 try {
   const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
   const sha = createHash('sha256');
