@@ -330,6 +330,23 @@ describe('Keras 2 .h5 files', () => {
     await assert.rejects(loadWeightsH5({} as never, bytesOf(key)), /expected a model/);
   });
 
+  it("modelFromJson: Keras 2.0.0–2.0.7's Embedding dtype 'int32' (its input's, forced by its constructor) reads as indices into float32 embeddings", () => {
+    // As 7arsandre/IntentClassifierChatbot's model/model.json (Keras 2.0.5) writes it.
+    const embedding = (dtype: string) => ({ class_name: 'Embedding', config: { name: 'embedding_1', trainable: true, batch_input_shape: [null, null], dtype, input_dim: 7, output_dim: 3, embeddings_initializer: { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null } }, embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: false, input_length: null } });
+    const lstm = { class_name: 'LSTM', config: { name: 'lstm_1', trainable: true, return_sequences: false, return_state: false, go_backwards: false, stateful: false, unroll: false, implementation: 0, units: 4, activation: 'tanh', recurrent_activation: 'hard_sigmoid', use_bias: true, kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 1.0, mode: 'fan_avg', distribution: 'uniform', seed: null } }, recurrent_initializer: { class_name: 'Orthogonal', config: { gain: 1.0, seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} }, unit_forget_bias: true, kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0.0, recurrent_dropout: 0.0 } };
+    const file = (dtype: string, layers: object[]) => JSON.stringify({ class_name: 'Sequential', config: [embedding(dtype), ...layers], keras_version: '2.0.5', backend: 'tensorflow' });
+    const m = modelFromJson(file('int32', []));
+    const table = m.getWeights()[0]!;
+    assert.deepEqual(table.shape, [7, 3]);
+    const ids = [[0, 6, 2]];
+    const y = (m.predict(asTensor(ids)) as Tensor).data;
+    ids[0]!.forEach((id, t) => assert.deepEqual(Array.from(y.subarray(t * 3, t * 3 + 3)), Array.from(table.data.subarray(id * 3, id * 3 + 3)), `step ${t} is row ${id}`));
+    assert.deepEqual((modelFromJson(file('int64', [lstm])).predict(asTensor(ids)) as Tensor).shape, [1, 4]);
+    // Another dtype is still refused, by name.
+    assert.throws(() => modelFromJson(file('float64', [])), /embedding_1.*dtype "float64" is not supported/);
+    assert.throws(() => modelFromJson(JSON.stringify({ ...JSON.parse(file('float32', [])), config: [{ ...lstm, config: { ...lstm.config, dtype: 'int32', batch_input_shape: [null, 3, 2] } }] })), /lstm_1.*dtype "int32" is not supported/);
+  });
+
   it("modelFromJson (Keras's model_from_json) then loadWeightsH5: a to_json architecture published beside its save_weights file", async () => {
     // What model.to_json() writes is the full-model file's model_config with keras_version and backend beside it.
     const key = 'tfkeras2-sequential.h5';

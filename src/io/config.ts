@@ -186,6 +186,10 @@ export function layerFromKeras(json: KerasLayerJSON, dialect: Dialect, where: st
   const name = typeof json.config?.name === 'string' ? json.config.name : json.class_name;
   const at = `${where} (${json.class_name} '${name}')`;
   const args = fromKerasConfig(json.config ?? {}, dialect, at, readLayer, NULL_IS_A_VALUE[json.class_name]);
+  // Keras 2.0.0–2.0.7 wrote every Embedding with dtype 'int32' (its constructor forced it, for the
+  // input it makes as a first layer: the indices), not the layer's own float32; rnnkit takes
+  // indices as float32 numbers, as for Keras 1's input_dtype.
+  if (json.class_name === 'Embedding' && dialect === 'keras2' && (args.dtype === 'int32' || args.dtype === 'int64')) delete args.dtype;
   const defaults = dialect === 'tfjs' ? TFJS_DEFAULTS[json.class_name] : dialect === 'keras2' ? KERAS2_DEFAULTS[json.class_name] : undefined;
   for (const [k, v] of Object.entries(defaults ?? {})) if (args[k] === undefined) args[k] = v;
   for (const [k, v] of Object.entries(IGNORABLE)) {
