@@ -309,6 +309,18 @@ describe('io/weights: matching stored names to model weights', () => {
   it('tfjs auto names (layer names given exactly)', () => {
     check([exp('lstm_LSTM1', 'kernel', [3, 16]), exp('dense_Dense1', 'bias', [2])], ['lstm_LSTM1/kernel', 'dense_Dense1/bias']);
   });
+  it("a name scope around every stored weight (a TF 1 graph's, as ken-matsui/keras-seq2seq's converted model.json stores them): dropped, then matched exactly", () => {
+    const seq = [exp('embedding', 'embeddings', [9, 4]), ...lstm];
+    check(seq, ['AttSeq2Seq/embedding/embeddings', 'AttSeq2Seq/lstm/kernel', 'AttSeq2Seq/lstm/lstm_cell/recurrent_kernel:0', 'AttSeq2Seq/lstm/bias']);
+    check(lstm, ['sequential/lstm/kernel', 'sequential/lstm/recurrent_kernel', 'sequential/lstm/bias']);
+    // Not where a name already begins with a layer of the model, where the names do not share the
+    // scope, or where the scope names a layer (a nested model's weights); then the usual refusals.
+    throwsFormat(() => matchWeights(lstm, stored({ 'm/lstm/kernel': [3, 16], 'm/lstm/recurrent_kernel': [4, 16], 'lstm/bias': [16] }), W), /weight 'lstm\/kernel' \(shape \[3, 16\]\) is missing from the weight data; stored weights of layer 'lstm': 'lstm\/bias'/);
+    throwsFormat(() => matchWeights(lstm, stored({ 'm/lstm/kernel': [3, 16], 'n/lstm/recurrent_kernel': [4, 16], 'm/lstm/bias': [16] }), W), /no stored weight belongs to layer 'lstm' \(stored: 'm\/lstm\/kernel', 'n\/lstm\/recurrent_kernel', 'm\/lstm\/bias'\)/);
+    throwsFormat(() => matchWeights([exp('m', 'lstm/kernel', [3, 16]), exp('lstm', 'bias', [16])], stored({ 'm/lstm/kernel': [3, 16], 'm/lstm/bias': [16] }), W), /weight 'lstm\/bias' .* is missing .*no stored weight belongs to layer 'lstm'/);
+    // Without the scope the names must still match: a scope around names of other layers is no match.
+    throwsFormat(() => matchWeights(lstm, stored({ 'scope/gru/kernel': [3, 16], 'scope/gru/recurrent_kernel': [4, 16], 'scope/gru/bias': [16] }), W), /no stored weight belongs to layer 'lstm' \(stored: 'scope\/gru\/kernel', 'scope\/gru\/recurrent_kernel', 'scope\/gru\/bias'\)/);
+  });
   it('ignores optimizer-group entries', () => {
     const avail = stored({ 'lstm/kernel': [3, 16], 'lstm/recurrent_kernel': [4, 16], 'lstm/bias': [16], 'lstm/kernel/m': [3, 16] });
     avail.get('lstm/kernel/m')!.group = 'optimizer';

@@ -381,6 +381,9 @@ describe('Keras 2 .h5 files', () => {
     big.config.layers.find((l: { class_name: string }) => l.class_name === 'LSTM').config.units = 1e6;
     assert.throws(() => modelFromJson(big), (err: unknown) => err instanceof Error && /weight/.test(err.message) && /more than|budget|bytes/.test(err.message), 'an LSTM of 10^6 units is refused before it allocates');
     assert.throws(() => modelFromJson({ ...JSON.parse(toJson), keras_version: '4.0.0' }), /modelFromJson: keras_version "4\.0\.0"; rnnkit reads the models of Keras 1\.x, 2\.x/);
+    // A Sequential's {name, layers} under a graph's class name (tyler-pruitt/IMDB-Sentiment-Analysis's model.json): said so, before its TextVectorization is read.
+    const layers = [{ class_name: 'InputLayer', config: { name: 'text', batch_input_shape: [null, 1], dtype: 'string' } }, { class_name: 'TextVectorization', config: { name: 'tv', max_tokens: 10, output_mode: 'int', output_sequence_length: 5 } }, { class_name: 'Dense', config: { name: 'd', units: 2 } }];
+    for (const cls of ['Model', 'Functional']) assert.throws(() => modelFromJson({ class_name: cls, config: { name: 'm', layers }, keras_version: '2.4.0' }), new RegExp(`^ModelFormatError: modelFromJson: a ${cls} config without input_layers \\(its keys: name, layers\\)`));
     assert.throws(() => modelFromJson('{"class_name": "Sequential"'), /modelFromJson: not valid JSON/);
     assert.throws(() => modelFromJson(JSON.stringify('{"class_name": "Sequential"')), /modelFromJson: not valid JSON/);
     assert.throws(() => modelFromJson(JSON.stringify(JSON.stringify(toJson))), /modelFromJson: expected a Keras model\.to_json\(\) object/);

@@ -439,6 +439,21 @@ function fit(stored: string[], expected: ExpectedWeight): 0 | 1 | 2 {
 }
 
 /**
+ * A name scope around every stored weight: TensorFlow 1 graphs and some converters store a
+ * model's variables under its scope ('AttSeq2Seq/embedding/embeddings', 'sequential/dense/kernel').
+ * Dropped (in place) only where no stored name begins with a layer of the model and every one
+ * begins with the same scope, named by no layer, with a weight path after it: then no name could
+ * match as stored, and each still has to match exactly without it.
+ */
+function dropOuterScope(stored: { parts: string[] }[], expected: readonly ExpectedWeight[]): void {
+  const layers = new Set(expected.map((e) => e.layer));
+  const scope = stored[0]?.parts[0];
+  if (scope === undefined || layers.has(scope)) return;
+  if (!stored.every((s) => s.parts.length >= 3 && s.parts[0] === scope)) return;
+  for (const s of stored) s.parts = s.parts.slice(1);
+}
+
+/**
  * Find each expected weight among the stored ones and return their values in
  * `expected` order. Tolerates the naming styles files use: 'lstm/kernel' (rnnkit, tfjs),
  * 'lstm/lstm_cell/kernel' (Keras 2/3, converter), a ':0' suffix, Bidirectional
@@ -449,6 +464,7 @@ function fit(stored: string[], expected: ExpectedWeight): 0 | 1 | 2 {
  */
 export function matchWeights(expected: readonly ExpectedWeight[], available: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array; group?: string }>, where: string): Float32Array[] {
   const stored = [...available.entries()].filter(([, w]) => w.group !== 'optimizer').map(([name, w]) => ({ name, parts: splitStored(name), w }));
+  dropOuterScope(stored, expected);
   const claimedBy = new Map<string, string>();
   const out: Float32Array[] = [];
   for (const e of expected) {
@@ -467,7 +483,9 @@ export function matchWeights(expected: readonly ExpectedWeight[], available: Rea
       const ofLayer = stored.filter((s) => s.parts[0] === e.layer).map((s) => `'${s.name}'`);
       throw new ModelFormatError(
         `${where}: weight '${e.key}' (shape ${fmtShape(e.shape)}) is missing from the weight data; ` +
-          (ofLayer.length > 0 ? `stored weights of layer '${e.layer}': ${ofLayer.join(', ')}` : `no stored weight belongs to layer '${e.layer}'`),
+          (ofLayer.length > 0
+            ? `stored weights of layer '${e.layer}': ${ofLayer.join(', ')}`
+            : `no stored weight belongs to layer '${e.layer}' (stored: ${stored.slice(0, 3).map((t) => `'${t.name}'`).join(', ')}${stored.length > 3 ? `, … ${stored.length} in all` : stored.length === 0 ? 'none' : ''})`),
       );
     }
     if (candidates.length > 1) {

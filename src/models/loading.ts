@@ -135,6 +135,12 @@ export function modelFromKeras(topology: KerasModelJSON, dialect: Dialect, where
  */
 export function kerasModelParts(topology: KerasModelJSON, dialect: Dialect, where: string, text: TextSources): { model: Model; topology: KerasModelJSON } {
   if (topology === null || typeof topology !== 'object') throw new ModelFormatError(`${where}: the topology must be an object`);
+  const c = topology.config as unknown;
+  // Checked before anything reads the graph: a Sequential's {name, layers} under a graph's class
+  // name (published so) would otherwise fail later on a symptom (a TextVectorization 'called 0 times').
+  if ((topology.class_name === 'Model' || topology.class_name === 'Functional') && c !== null && typeof c === 'object' && !Array.isArray(c) && !('input_layers' in c)) {
+    throw new ModelFormatError(`${where}: a ${topology.class_name} config without input_layers (its keys: ${Object.keys(c).join(', ')}); a graph names its inputs, outputs and each layer's inbound_nodes, and these layers form no graph (Keras cannot read it either)`);
+  }
   const used: UsedNames = new Set();
   const split = splitTextInputs(topology, where, text, used);
   const unused = Object.keys(text.customObjects ?? {}).filter((n) => !used.has(n));
