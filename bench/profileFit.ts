@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ASC_FLAGS, WASM_VARIANTS } from '../scripts/wasm-flags.mjs';
 import { useBackend } from '../src/backend/kernels.js';
-import { wasmRuntime } from '../src/backend/wasm/runtime.js';
+import { readLeb, wasmRuntime } from '../src/backend/wasm/runtime.js';
 import * as built from '../src/backend/wasm/kernelsWasm.js';
 import { tensor } from '../src/index.js';
 import { buildRnnkitModel, sliceData } from './frameworks.js';
@@ -40,15 +40,9 @@ if (!Number.isInteger(batches) || batches < 1) throw new Error(`--batches: a pos
 function functionNames(bytes: Uint8Array): Map<number, string> | null {
   let p = 8;
   const leb = (): number => {
-    let r = 0;
-    let s = 0;
-    let x: number;
-    do {
-      x = bytes[p++]!;
-      r += (x & 0x7f) * 2 ** s;
-      s += 7;
-    } while (x & 0x80);
-    return r;
+    const [v, next] = readLeb(bytes, p);
+    p = next;
+    return v;
   };
   const text = (n: number): string => new TextDecoder().decode(bytes.subarray(p, (p += n)));
   while (p < bytes.length) {

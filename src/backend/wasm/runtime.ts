@@ -84,7 +84,8 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function readLeb(bytes: Uint8Array, pos: number): [value: number, next: number] {
+/** An unsigned LEB128 number of a WebAssembly binary at `pos`: its value and the position after it (also bench/profileFit.ts). */
+export function readLeb(bytes: Uint8Array, pos: number): [value: number, next: number] {
   let value = 0;
   let shift = 0;
   let b: number;
