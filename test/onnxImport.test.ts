@@ -342,6 +342,92 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
   });
 
+  it("reads Keras 3's TimeDistributed(Dense) as tf2onnx unrolls it (each step sliced, squeezed, multiplied, stacked) as one Dense, after x[:, -P:] (ends INT32_MAX) or right after the LSTM, and gives ONNX Runtime's outputs", async () => {
+    // After a published tf2onnx 1.17 file (water-forecast-app: LSTM → Lambda x[:, -30:, :] → TimeDistributed(Dense(5))):
+    // the LSTM's sequence stays time-major [T, B, H]; the Lambda is a Slice with starts [0, -P, 0], ends
+    // INT32_MAX and axes [1, 0, 2]; step t is Slice [t, t+1) on axis 0, Squeeze, MatMul, Add (Relu),
+    // Unsqueeze 0; the steps are joined by a Concat on axis 0 and put batch first by a Transpose.
+    const [T, F, H, U] = [6, 3, 4, 2];
+    const rng = new Rng(31);
+    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.8, 0.8)).buffer);
+    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const MAX = 2147483647;
+    const graph = (o: { crop: number | null; relu: boolean; otherKernelAt?: number }) => {
+      const P = o.crop ?? T;
+      const nodes = [
+        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'lstm/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'LSTM', inputs: ['xt', 'W', 'R', 'B'], outputs: ['y'], name: 'LSTM__1', attrs: [{ name: 'hidden_size', value: H }] },
+        { op: 'Squeeze', inputs: ['y', 'one'], outputs: ['seq'], name: 'Squeeze__2', attrs: [] },
+        ...(o.crop === null ? [] : [{ op: 'Slice', inputs: ['seq', 'crop_starts', 'crop_ends', 'crop_axes'], outputs: ['cropped'], name: 'lambda/strided_slice', attrs: [] }]),
+      ];
+      const src = o.crop === null ? 'seq' : 'cropped';
+      const inits = [
+        { name: 'W', dtype: DType.float, dims: [1, 4 * H, F], raw: f32(4 * H * F) },
+        { name: 'R', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'B', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        { name: 'K', dtype: DType.float, dims: [H, U], raw: f32(H * U) },
+        { name: 'K2', dtype: DType.float, dims: [H, U], raw: f32(H * U) },
+        { name: 'bias', dtype: DType.float, dims: [U], raw: f32(U) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+        { name: 'crop_starts', dtype: DType.int64, dims: [3], raw: i64(0, -P, 0) },
+        { name: 'crop_ends', dtype: DType.int64, dims: [3], raw: i64(MAX, MAX, MAX) },
+        { name: 'crop_axes', dtype: DType.int64, dims: [3], raw: i64(1, 0, 2) },
+      ];
+      for (let t = 0; t < P; t++) {
+        inits.push({ name: `s${t}`, dtype: DType.int64, dims: [1], raw: i64(t) }, { name: `e${t}`, dtype: DType.int64, dims: [1], raw: i64(t + 1) });
+        const k = t === o.otherKernelAt ? 'K2' : 'K';
+        nodes.push(
+          { op: 'Slice', inputs: [src, `s${t}`, `e${t}`, 'zero'], outputs: [`step${t}`], name: `td/strided_slice_${t}`, attrs: [] },
+          { op: 'Squeeze', inputs: [`step${t}`, 'zero'], outputs: [`sq${t}`], name: `td/strided_slice_${t}__sq`, attrs: [] },
+          { op: 'MatMul', inputs: [`sq${t}`, k], outputs: [`mm${t}`], name: `td/MatMul_${t}`, attrs: [] },
+          { op: 'Add', inputs: [`mm${t}`, 'bias'], outputs: [o.relu ? `pre${t}` : `out${t}`], name: `td/BiasAdd_${t}`, attrs: [] },
+          ...(o.relu ? [{ op: 'Relu', inputs: [`pre${t}`], outputs: [`out${t}`], name: `td/Relu_${t}`, attrs: [] }] : []),
+          { op: 'Unsqueeze', inputs: [`out${t}`, 'zero'], outputs: [`u${t}`], name: `td/stack_Unsqueeze_${t}`, attrs: [] },
+        );
+      }
+      nodes.push(
+        { op: 'Concat', inputs: Array.from({ length: P }, (_, t) => `u${t}`), outputs: ['stacked'], name: 'td/stack_Concat', attrs: [{ name: 'axis', value: 0 }] },
+        { op: 'Transpose', inputs: ['stacked'], outputs: ['out'], name: 'td/transpose_1', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+      );
+      return encodeModel({
+        irVersion: 8,
+        opset: 13,
+        producerName: 'tf2onnx',
+        producerVersion: '1.17.0',
+        graphName: 'tf2onnx',
+        docString: '',
+        nodes,
+        initializers: inits,
+        inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', T, F] }],
+        outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', P, U] }],
+      });
+    };
+    const cases: { o: Parameters<typeof graph>[0]; layers: string[] }[] = [
+      { o: { crop: 4, relu: false }, layers: ['LSTM', 'Cropping1D', 'Dense'] },
+      { o: { crop: 4, relu: true }, layers: ['LSTM', 'Cropping1D', 'Dense'] },
+      { o: { crop: null, relu: false }, layers: ['LSTM', 'Dense'] },
+      // One step with other weights is no TimeDistributed: each step is read on its own, the same numbers.
+      { o: { crop: 4, relu: false, otherKernelAt: 2 }, layers: [] },
+      { o: { crop: null, relu: true, otherKernelAt: 5 }, layers: [] },
+    ];
+    for (const { o, layers: want } of cases) {
+      const bytes = graph(o);
+      const m = await loadOnnx(bytes);
+      const classes = m.layers.map((l) => l.className).filter((c) => c !== 'InputLayer');
+      if (want.length > 0) assert.deepEqual(classes, want, JSON.stringify(o));
+      else assert.ok(classes.filter((c) => c === 'Dense').length === (o.crop ?? T), `${JSON.stringify(o)}: a Dense per step, got ${classes.join(' ')}`);
+      const session = await ort.InferenceSession.create(bytes);
+      for (const B of [1, 3]) {
+        const x = Float32Array.from({ length: B * T * F }, () => rng.uniformIn(-1, 1));
+        const want2 = (await session.run({ x: new ort.Tensor('float32', x, [B, T, F]) })).out!;
+        const got = m.predict(tensor(Array.from(x), [B, T, F])) as Tensor;
+        assert.deepEqual(got.shape, [...want2.dims]);
+        assert.ok(maxDiff(got.data, want2.data as Float32Array) <= TOL, `${JSON.stringify(o)} B ${B}: max |rnnkit - onnxruntime| = ${maxDiff(got.data, want2.data as Float32Array)}`);
+      }
+    }
+  });
+
   it('reads stacked Bidirectional LSTMs as tf2onnx writes them (zero states joined by a Concat, the batch from Gather(Shape, perm), the backward final state as step 0) and gives ONNX Runtime’s outputs', async () => {
     // The graph tf2onnx 1.17 writes for Keras's Sequential([Input((T, 3)), Bidirectional(LSTM(2,
     // return_sequences=True)), Bidirectional(LSTM(2)), Dense(1)]) (a published contract-analyzer

@@ -44,7 +44,10 @@
  * where an op or graph output needs a real tensor); ReduceMean over time (GlobalAveragePooling1D);
  * Keras's RepeatVector (Unsqueeze at axis 1, then Tile or Expand: RepeatVector) and
  * TimeDistributed Dense (Reshape to [-1, F] gives a 'rows' view that per-row ops read as the
- * sequence, until the Reshape back). tf2onnx's form of Keras's fused LayerNormalization (a
+ * sequence, until the Reshape back), and Keras 3's TimeDistributed as tf2onnx unrolls it over a
+ * fixed length (each step x[:, t] cut by a Slice, through the inner layer, Unsqueeze 0, Concat 0,
+ * Transpose: see stepsAsSequence; one Dense on the sequence where every step is the same Dense /
+ * activation chain). tf2onnx's form of Keras's fused LayerNormalization (a
  * Reshape to [1, B·T, F, 1] — B·T a ProdDim from Shape → Slice → ReduceProd — and a
  * BatchNormalization fed statistics computed from it: 'bt4' / 'fln' values, see
  * fusedLayerNorm) is a LayerNormalization, checked on graphs written after tf2onnx's source.
@@ -339,7 +342,7 @@ type IRNode =
    * graph is read, with `weights` in Keras's order. activation: the one an activation op
    * after it folds into (Conv1D / Conv1DTranspose: 'linear' until then), null where none may.
    */
-  | { kind: 'layer'; name: string; make: (name: string, activation: string) => Layer; weights: Tensor[]; x: Ref; activation: string | null }
+  | { kind: 'layer'; name: string; make: (name: string, activation: string) => Layer; weights: Tensor[]; x: Ref; activation: string | null; cropping?: [number, number] }
   | RecNode;
 
 interface RecDir {
@@ -1090,7 +1093,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const step = steps[k]!;
     if (!Number.isInteger(step) || step === 0) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: step ${step}`);
     // ONNX: negative starts/ends count from the end; clamped to [0, size] going forward, [-1, size - 1] going back.
-    const fix = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v < 0 ? v + size : v));
+    // INT32_MAX (tf2onnx's "to the end" for x[:, a:]) and above is past any axis, also one of unknown size (2^40 here).
+    const fix = (v: number, lo: number, hi: number): number => (v >= 2 ** 31 - 1 ? hi : Math.min(hi, Math.max(lo, v < 0 ? v + size : v)));
     const s0 = step > 0 ? fix(starts[k]!, 0, size) : fix(starts[k]!, -1, size - 1);
     const e0 = step > 0 ? fix(ends[k]!, 0, size) : fix(ends[k]!, -1, size - 1);
     return [s0, e0, step];
@@ -1355,7 +1359,69 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (p.length !== rank || new Set(p).size !== rank || p.some((a) => a < 0 || a >= rank)) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: perm [${p.join(', ')}] is not a permutation of ${rank} axes`);
     if (x.k === 'tensor') return { k: 'tensor', ref: x.ref, perm: p.map((a) => x.perm[a]!) };
     if (x.k === 'mask') return { k: 'mask', ids: x.ids, perm: p.map((a) => x.perm[a]!) };
-    return { k: 'dirs', axes: p.map((a) => (x as { axes: readonly Axis[] }).axes[a]!), parts: (x as { parts: readonly Ref[] }).parts };
+    const axes = p.map((a) => (x as { axes: readonly Axis[] }).axes[a]!);
+    const parts = (x as { parts: readonly Ref[] }).parts;
+    if (axes.join() === 'B,D,F' && parts.every((r) => r.node.kind !== 'rec' && r.shape.length === 2 && r.shape[1] === parts[0]!.shape[1])) return stepsAsSequence(n, parts);
+    return { k: 'dirs', axes, parts };
+  }
+
+  /**
+   * [B, F] values stacked on a new leading axis (Unsqueeze 0, Concat 0) and put batch first: no
+   * recurrent op's directions but the steps of a sequence [B, P, F] — what tf2onnx writes for Keras
+   * 3's TimeDistributed over a sequence of fixed length, which it unrolls step by step (each step
+   * x[:, t] through the inner layer, then stacked). Where step t is the same Dense / activation
+   * chain applied to step t of one sequence S of P steps, t = 0 … P − 1, that chain is applied once
+   * to S (a Dense acts on each step); otherwise each value becomes a step (Reshape to [1, F], a
+   * Concatenate along time).
+   */
+  function stepsAsSequence(n: NodeData, parts: readonly Ref[]): Val {
+    const P = parts.length;
+    const chains = parts.map((r, t) => stepChain(r, t, P));
+    const first = chains[0];
+    if (first != null && chains.every((c) => c !== null && c.src.node === first.src.node && c.src.port === first.src.port && c.nodes.length === first.nodes.length && c.nodes.every((m, i) => sameStepNode(m, first.nodes[i]!)))) {
+      let x = first.src;
+      for (const m of first.nodes) {
+        const node: IRNode = { ...m, name: names.take(null, m.kind === 'dense' ? 'dense' : 'activation'), x };
+        ir.push(node);
+        x = port(node, 'y', [null, P, m.kind === 'dense' ? m.units : x.shape[2]!]);
+      }
+      return { k: 'tensor', ref: x, perm: [0, 1, 2] };
+    }
+    const F = parts[0]!.shape[1]!;
+    const steps = parts.map((r) => {
+      const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: [1, F], x: r };
+      ir.push(node);
+      return port(node, 'y', [null, 1, F]);
+    });
+    const node: IRNode = { kind: 'concat', name: names.take(n, 'concatenate'), xs: steps, axis: 1 };
+    ir.push(node);
+    return { k: 'tensor', ref: port(node, 'y', [null, P, F]), perm: [0, 1, 2] };
+  }
+
+  /** r as a Dense / activation chain over step t of a sequence of P steps (a Cropping1D to that step, squeezed), or null. */
+  function stepChain(r: Ref, t: number, P: number): { src: Ref; nodes: (IRNode & { kind: 'dense' | 'act' })[] } | null {
+    const nodes: (IRNode & { kind: 'dense' | 'act' })[] = [];
+    let at = r;
+    while (at.port === 'y' && (at.node.kind === 'dense' || at.node.kind === 'act')) {
+      nodes.unshift(at.node);
+      at = at.node.x;
+    }
+    // The last step of a forward recurrent op's unmasked sequence is read as its final state (lastStep).
+    const rec = at.node;
+    if (rec.kind === 'rec' && at.port === 'h0' && t === P - 1 && rec.T === P && rec.D === 1 && rec.masked === null) return { src: port(rec, 'seq0', [null, P, rec.H]), nodes };
+    const squeezed = at.node;
+    if (squeezed.kind !== 'reshape' || squeezed.target.length !== 1) return null;
+    const crop = squeezed.x.node;
+    if (crop.kind !== 'layer' || crop.cropping === undefined || crop.cropping[0] !== t || crop.cropping[1] !== P - 1 - t || crop.x.shape[1] !== P) return null;
+    return { src: crop.x, nodes };
+  }
+
+  /** The same Dense (weights, bias, activation) or activation, whatever its input. */
+  function sameStepNode(a: IRNode, b: IRNode): boolean {
+    const same = (u: Float32Array | null, v: Float32Array | null): boolean => u === v || (u !== null && v !== null && u.length === v.length && u.every((z, i) => Object.is(z, v[i])));
+    if (a.kind === 'dense' && b.kind === 'dense') return a.units === b.units && a.inDim === b.inDim && a.activation === b.activation && a.frozen === b.frozen && same(a.kernel, b.kernel) && same(a.bias, b.bias);
+    if (a.kind === 'act' && b.kind === 'act') return a.activation === b.activation && a.param?.cls === b.param?.cls && a.param?.value === b.param?.value;
+    return false;
   }
 
   function slice(n: NodeData, ins: (Val | undefined)[]): Val {
@@ -1400,7 +1466,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         const [s2, e2, st2] = sliceBounds(n, ins, size, k, rank);
         return s2 === 0 && e2 === size && st2 === 1;
       });
-      if (whole && st === 1 && s0 === T - 1 && e0 === T) return { k: 'laststep', ref: lastStep(n, x.ref, -1), perm: x.perm, axis: a };
+      // The last step of a recurrent op's output is its final state; of another sequence of fixed length, a crop (below).
+      if (whole && st === 1 && s0 === T - 1 && e0 === T && (x.ref.node.kind === 'rec' || x.ref.shape[1] === null)) return { k: 'laststep', ref: lastStep(n, x.ref, -1), perm: x.perm, axis: a };
       // The first step of a backward direction's output (x[:1], tf2onnx's Keras Bidirectional): its final state.
       if (whole && st === 1 && s0 === 0 && e0 === 1 && x.ref.node.kind === 'rec' && (x.ref.port === 'seq1' || x.ref.port === 'seqin0')) return { k: 'laststep', ref: lastStep(n, x.ref, 0), perm: x.perm, axis: a };
       // The whole time axis reversed: a reverse op's input-order sequence in processing order (rnnkit's own goBackwards export).
@@ -1417,7 +1484,10 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         if (open && (rs < 0 || fromEnd === null)) throw new Unsupported(`${nodeLabel(n)}: a Slice of steps [${rs}, ${re}) of a sequence of open length (a crop that depends on the length)`);
         const cropping: [number, number] = open ? [rs, fromEnd!] : [s0, Math.max(0, T - e0)];
         if (!open && e0 <= s0) throw new Unsupported(`${nodeLabel(n)}: a Slice keeping no step`);
-        return { k: 'tensor', ref: layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping, name }), [], x.ref), perm: x.perm };
+        const crop = layerNode(n, 'cropping1d', (name) => new Cropping1D({ cropping, name }), [], x.ref);
+        // Remembered for stepsAsSequence: a step cut out this way and stacked back is a step of this sequence.
+        if (!open) (crop.node as { cropping?: [number, number] }).cropping = cropping;
+        return { k: 'tensor', ref: crop, perm: x.perm };
       }
     }
     if (x.k === 'tensor' && x.ref.node.kind === 'input' && x.perm.length === 3) {
