@@ -50,6 +50,8 @@ describe("ONNX import: tf2onnx's Loop form of Keras recurrent layers", () => {
     { name: 'gru_reset_before_last', T: 6, batches: [1, 2], layers: ['GRU tanh sigmoid false false'] },
     // The file runs at batch 1 only (its Reshapes are transposes there); the imported layers run any batch.
     { name: 'lstm_batch1_stack', T: 6, batches: [1], layers: ['LSTM tanh sigmoid true', 'LSTM tanh sigmoid false', 'Dense linear'] },
+    // x[:, -5:] before the Loop: its input's length is declared nowhere; the importer follows it through the crop.
+    { name: 'gru_after_crop', T: 7, batches: [1, 3], layers: ['Cropping1D', 'GRU tanh sigmoid false true', 'Dense linear'] },
   ];
   for (const c of cases) {
     it(`${c.name}: the Loops become ${c.layers.join(', ')} and predict as onnxruntime does`, async () => {
@@ -90,6 +92,8 @@ describe("ONNX import: tf2onnx's Loop form of Keras recurrent layers", () => {
     ['bad_lstm_stepdep', /op Loop 'sequential\/lstm\/while_loop_\d+': not read as a Keras recurrent layer: output '[^']+' depends on the step number other than through x_t/],
     ['bad_rnn_init', /op Loop 'sequential\/simple_rnn\/while_loop_\d+': not read as a Keras recurrent layer: loop-carried value 1 \('sequential\/simple_rnn\/h0_\d+:0'\): an initial state loadOnnx cannot prove to be zeros/],
     ['bad_lstm_early', /op Loop 'sequential\/lstm\/while_loop_\d+': not read as a Keras recurrent layer: the condition stops the loop after step 4 of 5/],
+    // A trip count of 3 over x[:, -4:]: checked once the importer knows the crop's length.
+    ['bad_gru_crop_trips', /GRU 'sequential\/gru\/while_loop_\d+': a Loop read as a Keras GRU whose input sequence has 4 steps, not the Loop's trip count 3/],
   ];
   for (const [name, why] of refused) {
     it(`${name}: refused with the reason, not imported (onnxruntime runs it)`, async () => {

@@ -198,6 +198,11 @@ def last_step(g, pre, seq):
     return g.op('Squeeze', [sl, g.init('axes', np.array([0], np.int64))], what=f'{pre}/strided_slice_3_squeeze')
 
 
+def crop_last(g, pre, x, k):
+    """x[:, -k:] of a [B, T, F] value, as tf2onnx writes a Keras Lambda's strided slice."""
+    return g.op('Slice', [x, g.init('starts', np.array([0, -k, 0], np.int64)), g.init('ends', np.array([2147483647] * 3, np.int64)), g.init('axes', np.array([0, 1, 2], np.int64))], what=f'{pre}/strided_slice')
+
+
 def dense(g, pre, x, n_in, n_out, act=None):
     y = g.op('Add', [g.op('MatMul', [x, g.init(f'{pre}/kernel', f32(n_in, n_out))], what=f'{pre}/MatMul'), g.init(f'{pre}/bias', f32(n_out, scale=0.1))], what=f'{pre}/BiasAdd')
     return g.op(act, [y], what=f'{pre}/{act}') if act else y
@@ -253,6 +258,11 @@ def main():
     model('gru_reset_before_last', lambda g, x: last_step(g, 'gru', rec_layer(g, 'GRU0', 'gru', x, 6, F, H)[0]), T=6)
     model('bad_lstm_stepdep', lambda g, x: last_step(g, 'lstm', rec_layer(g, 'LSTM', 'lstm', x, T, F, H, tamper='stepdep')[0]))
     model('bad_rnn_init', lambda g, x: last_step(g, 'simple_rnn', rec_layer(g, 'RNN', 'simple_rnn', x, T, F, H, init_h=np.full((1, H), 0.25, np.float32))[0]))
+    # A Keras Lambda x[:, -5:] before the GRU (as a published tf2onnx 1.17 file has): the Loop's input
+    # length is not declared anywhere; the importer follows it through the crop.
+    model('gru_after_crop', lambda g, x: dense(g, 'dense', last_step(g, 'gru', rec_layer(g, 'GRU', 'gru', crop_last(g, 'lambda', x, 5), 5, F, H)[0]), H, 2), T=7)
+    # The same with a trip count of 3 over a crop of 4 steps: a GRU over the first 3 of them, no Keras layer.
+    model('bad_gru_crop_trips', lambda g, x: last_step(g, 'gru', rec_layer(g, 'GRU', 'gru', crop_last(g, 'lambda', x, 4), 3, F, H)[0]), T=5)
 
 
 if __name__ == '__main__':

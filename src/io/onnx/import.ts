@@ -136,7 +136,7 @@ import { readFileBounded, isNode } from '../node.js';
 import { isLfsPointer, looksTextConverted, TEXT_CONVERTED } from '../lfsPointer.js';
 import { resolveExternal, type ExternalFiles } from './external.js';
 import { DTYPE_NAMES, ELEM_BYTES, decodeModel, type AttributeValue, type ModelData, type NodeData, type TensorData } from './decode.js';
-import { loopRefusal, rewriteLoops } from './loop.js';
+import { loopRefusal, loopSteps, rewriteLoops } from './loop.js';
 import { IDIOM_OPS, isIdiomNode, rewriteIdioms } from './idioms.js';
 
 export interface OnnxLoadOptions {
@@ -1933,6 +1933,13 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     if (op === 'LSTM' && attrInt(n, 'input_forget', 0) !== 0) problems.push(`input_forget = 1 (coupled input and forget gates)`);
     const layout = attrInt(n, 'layout', 0);
     if (layout !== 0 && layout !== 1) problems.push(`layout = ${layout}`);
+    const trips = loopSteps(n);
+    if (trips !== undefined) {
+      // A Loop read as this op runs its trip count of steps: X must have exactly that many.
+      const x0 = ins[0];
+      const T = isTensor(x0) ? (x0.ref.shape[1] ?? null) : null;
+      if (T !== trips) problems.push(`a Loop read as a Keras ${op} whose input sequence has ${T === null ? 'an open number of' : T} steps, not the Loop's trip count ${trips} (a Keras layer runs every step)`);
+    }
     let masked: MaskNode | null = null;
     const lens = ins[4];
     if (lens !== undefined) {

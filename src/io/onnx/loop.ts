@@ -28,7 +28,8 @@
  *   is true, the counter starts at 0, and the body's counter and condition are evaluated for
  *   every step 0..M-1: the counter must come back as k + 1 and the condition stay true until
  *   the last step. The sequence's time length must be known to be M (from the graph input's
- *   declared shape or an earlier such Loop): the op reads every step of x, the Loop M.
+ *   declared shape or an earlier such Loop; else the importer checks the length it finds for the
+ *   op's input, after a crop or an attention: loopSteps): the op reads every step of x, the Loop M.
  * - Initial states: zeros (a zeros initializer, ConstantOfShape 0, or Expand of a scalar 0,
  *   tf2onnx's zeros from the batch size); anything else is refused.
  * - Values: the body is run by a small float64 interpreter of its ops on random x, h, c at
@@ -54,6 +55,18 @@ import type { AttributeValue, GraphData, ModelData, NodeData, TensorData, ValueI
 
 /** Why a Loop was not imported, per Loop node of the model rewriteLoops returned. */
 const refusals = new WeakMap<NodeData, string>();
+
+/**
+ * The recurrent ops that replaced a Loop whose input sequence's length this file could not
+ * follow (a crop, an attention, a Concatenate before it): the trip count, which the importer
+ * checks against the length it finds for the op's X (loopSteps).
+ */
+const stepsToCheck = new WeakMap<NodeData, number>();
+
+/** The trip count an op that replaced a Loop must see as its input's length (undefined: nothing left to check). */
+export function loopSteps(n: NodeData): number | undefined {
+  return stepsToCheck.get(n);
+}
 
 /** The importer's line for a Loop that stayed (undefined for every other node). */
 export function loopRefusal(n: NodeData): string | undefined {
@@ -769,9 +782,10 @@ function recognize(loop: NodeData, o: Outer): Recognized {
     if (k < M - 1 && (cond?.data.length !== 1 || cond.data[0] === 0)) throw new Refused(`the condition stops the loop after step ${k + 1} of ${M}`);
   }
 
-  // The sequence must have M steps (the op reads all of x).
+  // The sequence must have M steps (the op reads all of x): checked here where this file's declared
+  // shapes tell, else by the importer, which follows the sequence through the layers before it (loopSteps).
   const tm = timeMajorT(o, xsName);
-  if (tm.T !== M) throw new Refused(`its input sequence '${xsName}' is not known to have ${M} steps, the trip count (the importer follows a Transpose of a graph input with a declared length, or an earlier such Loop)`);
+  if (tm.T !== null && tm.T !== M) throw new Refused(`its input sequence '${xsName}' has ${tm.T} steps, not ${M}, the trip count`);
 
   // Loop outputs other than the states and the scan must be unused.
   for (let i = 0; i < N; i++) {
@@ -880,6 +894,7 @@ function build(loop: NodeData, o: Outer, cell: Cell, xsName: string, M: number, 
   const Yh = fresh(o, `${base}/Y_h`);
   const Yc = kind === 'LSTM' ? fresh(o, `${base}/Y_c`) : null;
   const nodes: NodeData[] = [node(kind, base, ins, Yc === null ? [Y, Yh] : [Y, Yh, Yc], attrs, off)];
+  if (tm.T === null) stepsToCheck.set(nodes[0]!, M);
   const squeeze = (from: string, ax: number, to: string): void => {
     if (to === '') return;
     const nm = fresh(o, `${to}/squeeze`);
