@@ -321,6 +321,17 @@ describe('io/weights: matching stored names to model weights', () => {
     // Without the scope the names must still match: a scope around names of other layers is no match.
     throwsFormat(() => matchWeights(lstm, stored({ 'scope/gru/kernel': [3, 16], 'scope/gru/recurrent_kernel': [4, 16], 'scope/gru/bias': [16] }), W), /no stored weight belongs to layer 'lstm' \(stored: 'scope\/gru\/kernel', 'scope\/gru\/recurrent_kernel', 'scope\/gru\/bias'\)/);
   });
+  it("Keras 3.14's Bidirectional from the TensorFlow.js converter (a published model.json): halves stored without the layer's scope get it, when exactly one Bidirectional has that half", () => {
+    const bi = [exp('bidirectional', 'forward_lstm/kernel', [3, 16]), exp('bidirectional', 'backward_lstm/kernel', [3, 16]), exp('dense', 'kernel', [8, 2])];
+    check(bi, ['forward_lstm/lstm_cell/kernel', 'backward_lstm/lstm_cell/kernel', 'dense/kernel']);
+    // Two Bidirectionals with a half of the same name: whose it is cannot be told; refused, the scope-less names shown first.
+    const two = [...bi, exp('bidirectional_1', 'forward_lstm/kernel', [3, 16])];
+    throwsFormat(() => matchWeights(two, stored({ 'dense/kernel': [8, 2], 'backward_lstm/lstm_cell/kernel': [3, 16], 'forward_lstm/lstm_cell/kernel': [3, 16], 'forward_lstm/lstm_cell/bias': [16] }), W), /weight 'bidirectional\/forward_lstm\/kernel' .* is missing .*stored weights of layer 'bidirectional': 'backward_lstm\/lstm_cell\/kernel'/);
+    throwsFormat(() => matchWeights([two[0]!, two[2]!, two[3]!], stored({ 'dense/kernel': [8, 2], 'forward_lstm/lstm_cell/kernel': [3, 16], 'forward_lstm/lstm_cell/bias': [16] }), W), /no stored weight belongs to layer 'bidirectional' \(stored: 'forward_lstm\/lstm_cell\/kernel', 'forward_lstm\/lstm_cell\/bias', 'dense\/kernel'\)/);
+    // Not where the Bidirectional's own scope is stored, nor for a half name that is a layer of the model.
+    throwsFormat(() => matchWeights(bi, stored({ 'bidirectional/forward_lstm/kernel': [3, 16], 'backward_lstm/lstm_cell/kernel': [3, 16], 'dense/kernel': [8, 2] }), W), /weight 'bidirectional\/backward_lstm\/kernel' .* is missing .*stored weights of layer 'bidirectional': 'bidirectional\/forward_lstm\/kernel'/);
+    throwsFormat(() => matchWeights([...bi, exp('forward_lstm', 'kernel', [3, 16])], stored({ 'forward_lstm/kernel': [3, 16], 'backward_lstm/lstm_cell/kernel': [3, 16], 'dense/kernel': [8, 2] }), W), /weight 'bidirectional\/forward_lstm\/kernel' .* is missing/);
+  });
   it('ignores optimizer-group entries', () => {
     const avail = stored({ 'lstm/kernel': [3, 16], 'lstm/recurrent_kernel': [4, 16], 'lstm/bias': [16], 'lstm/kernel/m': [3, 16] });
     avail.get('lstm/kernel/m')!.group = 'optimizer';

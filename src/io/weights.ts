@@ -453,6 +453,35 @@ function dropOuterScope(stored: { parts: string[] }[], expected: readonly Expect
   for (const s of stored) s.parts = s.parts.slice(1);
 }
 
+/** A few stored names for a refusal: those of no layer of the model first (they show what went wrong), then the count. */
+function storedSample(stored: readonly { name: string; parts: string[] }[], expected: readonly ExpectedWeight[]): string {
+  if (stored.length === 0) return 'none';
+  const layers = new Set(expected.map((e) => e.layer));
+  const shown = [...stored.filter((s) => !layers.has(s.parts[0]!)), ...stored.filter((s) => layers.has(s.parts[0]!))].slice(0, 3);
+  return `${shown.map((t) => `'${t.name}'`).join(', ')}${stored.length > 3 ? `, … ${stored.length} in all` : ''}`;
+}
+
+/**
+ * Keras 3's Bidirectional as the TensorFlow.js converter writes it from a legacy .h5 (Keras 3.14,
+ * converter 4.22): its halves stored without the Bidirectional's own scope
+ * ('forward_lstm/lstm_cell/kernel' for layer 'bidirectional'). Where a stored name's first scope
+ * names no layer of the model but is a half of exactly one Bidirectional that no stored name
+ * begins with, that layer's name is put in front (in place); each then has to match exactly.
+ */
+function scopeBidirectionalHalves(stored: { parts: string[] }[], expected: readonly ExpectedWeight[]): void {
+  const layers = new Set(expected.map((e) => e.layer));
+  const owners = new Map<string, Set<string>>();
+  for (const e of expected) {
+    const half = e.name.split('/')[0]!;
+    if (!/^(forward|backward)_/.test(half) || !e.name.includes('/') || stored.some((s) => s.parts[0] === e.layer)) continue;
+    owners.set(half, (owners.get(half) ?? new Set()).add(e.layer));
+  }
+  for (const s of stored) {
+    const owner = owners.get(s.parts[0]!);
+    if (owner?.size === 1 && !layers.has(s.parts[0]!)) s.parts = [...owner, ...s.parts];
+  }
+}
+
 /**
  * Find each expected weight among the stored ones and return their values in
  * `expected` order. Tolerates the naming styles files use: 'lstm/kernel' (rnnkit, tfjs),
@@ -465,6 +494,7 @@ function dropOuterScope(stored: { parts: string[] }[], expected: readonly Expect
 export function matchWeights(expected: readonly ExpectedWeight[], available: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array; group?: string }>, where: string): Float32Array[] {
   const stored = [...available.entries()].filter(([, w]) => w.group !== 'optimizer').map(([name, w]) => ({ name, parts: splitStored(name), w }));
   dropOuterScope(stored, expected);
+  scopeBidirectionalHalves(stored, expected);
   const claimedBy = new Map<string, string>();
   const out: Float32Array[] = [];
   for (const e of expected) {
@@ -485,7 +515,7 @@ export function matchWeights(expected: readonly ExpectedWeight[], available: Rea
         `${where}: weight '${e.key}' (shape ${fmtShape(e.shape)}) is missing from the weight data; ` +
           (ofLayer.length > 0
             ? `stored weights of layer '${e.layer}': ${ofLayer.join(', ')}`
-            : `no stored weight belongs to layer '${e.layer}' (stored: ${stored.slice(0, 3).map((t) => `'${t.name}'`).join(', ')}${stored.length > 3 ? `, … ${stored.length} in all` : stored.length === 0 ? 'none' : ''})`),
+            : `no stored weight belongs to layer '${e.layer}' (stored: ${storedSample(stored, expected)})`),
       );
     }
     if (candidates.length > 1) {
