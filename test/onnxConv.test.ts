@@ -264,6 +264,17 @@ describe('loadOnnx: pads and auto_pad of Conv and pooling ops', () => {
     await loads(around('AveragePool', [{ name: 'kernel_shape', value: [4] }, { name: 'auto_pad', value: 'SAME_UPPER' }, { name: 'strides', value: [3] }]), ['AveragePooling1D'], 'same');
   });
 
+  it('a 2-D Conv (4-D input, a keyword spotter over a spectrogram) is refused as one', async () => {
+    const bytes = encodeModel({
+      irVersion: 8, opset: 13, producerName: 'test', producerVersion: '1', graphName: 'g', docString: '',
+      nodes: [{ op: 'Conv', inputs: ['x', 'W'], outputs: ['y'], name: 'conv2d', attrs: [{ name: 'kernel_shape', value: [3, 3] }] }],
+      initializers: [init('W', [4, 1, 3, 3])],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['B', 1, 8, 10] }],
+      outputs: [{ name: 'y', dtype: DType.float, dims: [] }],
+    });
+    await refused(bytes, /Conv 'conv2d': a 2-D Conv \(a 4-D input \[batch, channels, height, width\]\); rnnkit reads 1-D ones over \[batch, channels, steps\]/);
+  });
+
   it('SAME_LOWER is read where it equals same (stride 1, even total), else refused', async () => {
     await loads(around('Conv', [{ name: 'auto_pad', value: 'SAME_LOWER' }]), ['Conv1D'], 'same');
     await refused(around('Conv', [{ name: 'auto_pad', value: 'SAME_LOWER' }], 4), /auto_pad SAME_LOWER puts ceil\(total \/ 2\) steps before/);

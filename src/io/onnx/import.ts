@@ -2802,6 +2802,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
 
   /** A [B, C, T] view of a model sequence (ONNX axis 1 its features, 2 its time axis). */
   function ncw(n: NodeData, x: Val): Ref {
+    if (isTensor(x) && x.perm.length === 4) throw new Unsupported(`${nodeLabel(n)}: a 2-D ${n.opType} (a 4-D input [batch, channels, height, width]); rnnkit reads 1-D ones over [batch, channels, steps]`);
     if (!isTensor(x) || x.perm.length !== 3 || x.ref.shape.length !== 3) throw new Unsupported(`${nodeLabel(n)}: its input is not a [batch, channels, steps] view of a model sequence`);
     return arrange(n, x, [0, 2, 1]);
   }
