@@ -875,41 +875,78 @@ describe('loadOnnx: refusals', () => {
     await assert.rejects(loadOnnx(lfs), (e: Error) => e instanceof ModelFormatError && /a Git LFS pointer, not the ONNX file/.test(e.message));
   });
 
-  it('names a [layers·directions, B, H] state input sliced per layer as what it is', async () => {
-    // PyTorch's forward(x, (h0, c0)) exported with the states as graph inputs (a published
-    // SmartStethoscope rnn.onnx): each layer Slices its [1, B, H] out of h0 / c0. Refused
-    // before with 'a Slice of a model tensor other than its last time step'.
-    const H = 2;
-    const f32 = (n: number): Uint8Array => new Uint8Array(new Float32Array(n).fill(0.1).buffer);
+  it("reads PyTorch's (h0, c0) state inputs [layers·directions, B, H], sliced per layer or whole, as [B, layers·directions, H] inputs, and h_n / c_n likewise; ONNX Runtime's outputs", async () => {
+    // forward(x, (h0, c0)) exported with the states as graph inputs and outputs (char-RNN samplers,
+    // streaming models; a published SmartStethoscope rnn.onnx): each layer Slices its rows out of
+    // h0 / c0, h_n is the layers' Y_h joined by a Concat on axis 0. Refused before ('a Slice of graph input').
+    const rng = new Rng(77);
+    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.7, 0.7)).buffer);
     const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
-    const bytes = encodeModel({
-      irVersion: 8,
-      opset: 13,
-      producerName: 'pytorch',
-      producerVersion: '1.12.0',
-      graphName: 'torch_jit',
-      docString: '',
-      nodes: [
-        { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'Transpose_0', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
-        { op: 'Slice', inputs: ['h0', 'zero', 'one', 'zero'], outputs: ['h0_0'], name: 'Slice_4', attrs: [] },
-        { op: 'Slice', inputs: ['c0', 'zero', 'one', 'zero'], outputs: ['c0_0'], name: 'Slice_8', attrs: [] },
-        { op: 'LSTM', inputs: ['xt', 'W', 'R', 'B', '', 'h0_0', 'c0_0'], outputs: ['', 'h'], name: 'LSTM_9', attrs: [{ name: 'hidden_size', value: H }] },
-      ],
-      initializers: [
-        { name: 'W', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
-        { name: 'R', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
-        { name: 'B', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
-        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
-        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
-      ],
-      inputs: [
-        { name: 'x', dtype: DType.float, dims: [1, 7, 3] },
-        { name: 'h0', dtype: DType.float, dims: [2, 1, H] },
-        { name: 'c0', dtype: DType.float, dims: [2, 1, H] },
-      ],
-      outputs: [{ name: 'h', dtype: DType.float, dims: [1, 1, H] }],
-    });
-    await assert.rejects(loadOnnx(bytes), (e: Error) => e instanceof OnnxImportError && /Slice 'Slice_4': a Slice of graph input 'h0' \(if it is a \[layers·directions, B, H\] initial state/.test(e.message) && /Slice 'Slice_8': a Slice of graph input 'c0'/.test(e.message));
+    const [F, H] = [3, 2];
+    /** op ('LSTM' or 'GRU') in L stacked layers of D directions, states in and out; sliced: each layer takes its rows by a Slice. */
+    const graph = (op: 'LSTM' | 'GRU', L: number, D: number, sliced: boolean, batch: number | string) => {
+      const G = op === 'LSTM' ? 4 : 3;
+      const states = op === 'LSTM' ? ['h0', 'c0'] : ['h0'];
+      const nodes: { op: string; inputs: string[]; outputs: string[]; name: string; attrs: { name: string; value: number | number[] | string }[] }[] = [{ op: 'Transpose', inputs: ['x'], outputs: ['x_0'], name: 'Transpose_0', attrs: [{ name: 'perm', value: [1, 0, 2] }] }];
+      const inits = [{ name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) }, { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) }];
+      const outs: Record<string, string[]> = { h: [], c: [] };
+      for (let l = 0; l < L; l++) {
+        const I = l === 0 ? F : D * H;
+        inits.push({ name: `W${l}`, dtype: DType.float, dims: [D, G * H, I], raw: f32(D * G * H * I) }, { name: `R${l}`, dtype: DType.float, dims: [D, G * H, H], raw: f32(D * G * H * H) }, { name: `B${l}`, dtype: DType.float, dims: [D, 2 * G * H], raw: f32(D * 2 * G * H) });
+        inits.push({ name: `s${l}`, dtype: DType.int64, dims: [1], raw: i64(l * D) }, { name: `e${l}`, dtype: DType.int64, dims: [1], raw: i64((l + 1) * D) });
+        const init = states.map((st) => {
+          if (!sliced) return st;
+          nodes.push({ op: 'Slice', inputs: [st, `s${l}`, `e${l}`, 'zero'], outputs: [`${st}_${l}`], name: `Slice_${st}_${l}`, attrs: [] });
+          return `${st}_${l}`;
+        });
+        nodes.push({ op, inputs: [`x_${l}`, `W${l}`, `R${l}`, `B${l}`, '', ...init], outputs: [`y${l}`, `yh${l}`, ...(op === 'LSTM' ? [`yc${l}`] : [])], name: `${op}_${l}`, attrs: [{ name: 'hidden_size', value: H }, ...(D === 2 ? [{ name: 'direction', value: 'bidirectional' }] : []), ...(op === 'GRU' ? [{ name: 'linear_before_reset', value: 1 }] : [])] });
+        // [T, D, B, H] → [T, B, D·H], the next layer's input
+        nodes.push({ op: 'Transpose', inputs: [`y${l}`], outputs: [`yt${l}`], name: `Transpose_y${l}`, attrs: [{ name: 'perm', value: [0, 2, 1, 3] }] });
+        inits.push({ name: `shape${l}`, dtype: DType.int64, dims: [3], raw: i64(0, 0, -1) });
+        nodes.push({ op: 'Reshape', inputs: [`yt${l}`, `shape${l}`], outputs: [`x_${l + 1}`], name: `Reshape_${l}`, attrs: [] });
+        outs.h!.push(`yh${l}`);
+        if (op === 'LSTM') outs.c!.push(`yc${l}`);
+      }
+      nodes.push({ op: 'Transpose', inputs: [`x_${L}`], outputs: ['y'], name: 'Transpose_out', attrs: [{ name: 'perm', value: [1, 0, 2] }] });
+      const stateOuts = op === 'LSTM' ? ['hn', 'cn'] : ['hn'];
+      stateOuts.forEach((o, k) => nodes.push({ op: 'Concat', inputs: outs[k === 0 ? 'h' : 'c']!, outputs: [o], name: `Concat_${o}`, attrs: [{ name: 'axis', value: 0 }] }));
+      return encodeModel({
+        irVersion: 8, opset: 13, producerName: 'pytorch', producerVersion: '1.13.0', graphName: 'torch_jit', docString: '',
+        nodes,
+        initializers: inits,
+        inputs: [{ name: 'x', dtype: DType.float, dims: [batch, 'T', F] }, ...states.map((st) => ({ name: st, dtype: DType.float, dims: [L * D, batch, H] }))],
+        outputs: [{ name: 'y', dtype: DType.float, dims: [batch, 'T', D * H] }, ...stateOuts.map((o) => ({ name: o, dtype: DType.float, dims: [L * D, batch, H] }))],
+      });
+    };
+    /** [R, B, H] ↔ [B, R, H]. */
+    const swap01 = (a: ArrayLike<number>, R: number, B: number): Float32Array => {
+      const out = new Float32Array(a.length);
+      for (let r = 0; r < R; r++) for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) out[(b * R + r) * H + h] = a[(r * B + b) * H + h]!;
+      return out;
+    };
+    for (const [op, L, D, sliced, batch] of [['LSTM', 2, 1, true, 'B'], ['LSTM', 1, 1, true, 1], ['GRU', 1, 2, false, 'B'], ['GRU', 2, 2, true, 'B']] as const) {
+      const what = `${op} ${L} layer(s) × ${D} direction(s)${sliced ? ', sliced' : ''}`;
+      const bytes = graph(op, L, D, sliced, batch);
+      const m = await loadOnnx(bytes);
+      const R = L * D;
+      assert.deepEqual(m.inputs.map((t) => t.shape), [[null, null, F], ...(op === 'LSTM' ? [[null, R, H], [null, R, H]] : [[null, R, H]])], what);
+      const session = await ort.InferenceSession.create(bytes);
+      for (const B of batch === 1 ? [1] : [1, 3]) {
+        const T = 5;
+        const x = Float32Array.from({ length: B * T * F }, () => rng.uniformIn(-1, 1));
+        const st = (op === 'LSTM' ? [0, 1] : [0]).map(() => Float32Array.from({ length: R * B * H }, () => rng.uniformIn(-1, 1)));
+        const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [B, T, F]) };
+        st.forEach((a, k) => (feeds[k === 0 ? 'h0' : 'c0'] = new ort.Tensor('float32', a, [R, B, H])));
+        const want = await session.run(feeds);
+        const got = m.predict([tensor(Array.from(x), [B, T, F]), ...st.map((a) => tensor(Array.from(swap01(a, R, B)), [B, R, H]))]) as Tensor[];
+        assert.ok(maxDiff(got[0]!.data, want.y!.data as Float32Array) <= TOL, `${what} B ${B}: y`);
+        (op === 'LSTM' ? ['hn', 'cn'] : ['hn']).forEach((o, k) => {
+          // One layer of one direction: [B, H], as any h_n of one direction comes out.
+          assert.deepEqual(got[1 + k]!.shape, R === 1 ? [B, H] : [B, R, H], `${what}: ${o} batch first`);
+          assert.ok(maxDiff(got[1 + k]!.data, swap01(want[o]!.data as Float32Array, R, B)) <= TOL, `${what} B ${B}: ${o}`);
+        });
+      }
+    }
   });
 
   it('reads the Conv1d → LayerNorm → LSTM export once refused for its Conv (onnxConv.test.ts compares it with onnxruntime)', async () => {

@@ -28,8 +28,11 @@
  * batch_first=False) is recognized where it reaches a recurrent op without a Transpose (the
  * reading is retried with that input's first two axes swapped), and becomes a [B, T, F]
  * input; outputs likewise come out batch axis first ([T, B, H] → [B, T, H]; h_n of one
- * direction [1, B, H] → [B, H]). Integer inputs (token ids) become float inputs, as rnnkit's
- * Embedding takes them.
+ * direction [1, B, H] → [B, H]). States given as graph inputs [layers·directions, B, H] (PyTorch's
+ * (h0, c0)) are found the same way, as the initial states of a recurrent op (whole, or each
+ * layer's rows Sliced out: a Cropping1D), and become [B, layers·directions, H] inputs; stacked
+ * final states (a Concat of Y_h on axis 0) come out [B, layers·directions, H]. Integer inputs
+ * (token ids) become float inputs, as rnnkit's Embedding takes them.
  *
  * Beyond the recurrent core (the "Patterns" handlers in interpret, each reached through
  * patternStep before the core's switch): LayerNormalization over the features, the op and the
@@ -1387,6 +1390,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
       return { k: 'tensor', ref: x, perm: [0, 1, 2] };
     }
+    return { k: 'tensor', ref: stackSteps(n, parts), perm: [0, 1, 2] };
+  }
+
+  /** [B, F] values as the steps of one [B, P, F] tensor: each Reshaped to [1, F], joined by a Concatenate along time. */
+  function stackSteps(n: NodeData | null, parts: readonly Ref[]): Ref {
     const F = parts[0]!.shape[1]!;
     const steps = parts.map((r) => {
       const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: [1, F], x: r };
@@ -1395,7 +1403,16 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     });
     const node: IRNode = { kind: 'concat', name: names.take(n, 'concatenate'), xs: steps, axis: 1 };
     ir.push(node);
-    return { k: 'tensor', ref: port(node, 'y', [null, P, F]), perm: [0, 1, 2] };
+    return port(node, 'y', [null, parts.length, F]);
+  }
+
+  /** Row d of a [B, R, F] tensor as [B, F] (a Cropping1D to that row unless it is the only one, then a Reshape). */
+  function stepOf(r: Ref, d: number, R: number): Ref {
+    const F = r.shape[2]!;
+    const row = R === 1 ? r : layerNode(null, 'cropping1d', (name) => new Cropping1D({ cropping: [d, R - 1 - d], name }), [], r);
+    const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: [F], x: row };
+    ir.push(node);
+    return port(node, 'y', [null, F]);
   }
 
   /** r as a Dense / activation chain over step t of a sequence of P steps (a Cropping1D to that step, squeezed), or null. */
@@ -1491,8 +1508,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
     }
     if (x.k === 'tensor' && x.ref.node.kind === 'input' && x.perm.length === 3) {
-      // PyTorch's (h0, c0) given as graph inputs [layers·directions, B, H], sliced per layer.
-      throw new Unsupported(
+      // PyTorch's (h0, c0) given as graph inputs [layers·directions, B, H], sliced per layer: read with
+      // that input's first two axes swapped (the next hypothesis), the Slice is a crop of the rows.
+      throw new LayoutError(
         `${nodeLabel(n)}: a Slice of graph input '${x.ref.node.name}' (if it is a [layers·directions, B, H] initial state sliced per layer: rnnkit's inputs put the batch axis first; export with zero initial states, or with one [B, H] input per state and direction)`,
       );
     }
@@ -2065,6 +2083,13 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     for (let s = 0; s < S; s++) {
       const v = ins[5 + s];
       if (v === undefined || v.k === 'zeros' || (v.k === 'const' && v.c.data.every((z) => z === 0))) continue;
+      if (v.k === 'tensor' && v.ref.shape.length === 3 && v.perm.join() === (layout === 1 ? '0,1,2' : '1,0,2') && v.ref.shape[1] === D && v.ref.shape[2] === H) {
+        // A state given as a graph input [layers·directions, B, H] (PyTorch's (h0, c0), read batch first as
+        // [B, layers·directions, H]) and cut to this op's D rows (a Slice: Cropping1D): row d is direction d.
+        init.push(range(0, D).map((d) => stepOf(v.ref, d, D)));
+        continue;
+      }
+      if (v.k === 'tensor' && v.ref.node.kind === 'input' && v.perm.join() === (layout === 1 ? '1,0,2' : '0,1,2')) throw new LayoutError(`${label}: initial ${s === 0 ? 'h' : 'c'} comes from graph input '${v.ref.node.name}' laid out with the batch axis first`);
       if (v.k !== 'dirs' || v.parts.length !== D || v.axes.join() !== (layout === 1 ? 'B,D,F' : 'D,B,F')) {
         const from = v.k === 'tensor' && v.ref.node.kind === 'input' ? ` (it comes from graph input '${v.ref.node.name}', a [layers·directions, B, H] state: rnnkit's inputs put the batch axis first; export with zero initial states, or with one [B, H] input per state and direction)` : '';
         throw new Unsupported(`${label}: initial ${s === 0 ? 'h' : 'c'} is neither zeros nor one [B, H] model tensor per direction${from}`);
@@ -3117,6 +3142,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
     }
     else if (val.k === 'dirs' && val.parts.length === 1) outputs.push(val.parts[0]!);
+    // Final states of several layers or directions stacked, [layers·directions, B, H] (PyTorch's h_n):
+    // batch first as the inputs, [B, layers·directions, H].
+    else if (val.k === 'dirs' && val.axes.join() === 'D,B,F' && val.parts.every((r) => r.shape.length === 2 && r.shape[1] === val.parts[0]!.shape[1])) outputs.push(stackSteps(null, val.parts));
     else problems.push(`graph output '${v.name}' is ${val.k === 'dirs' ? `a recurrent output holding ${val.parts.length} directions` : val.k === 'const' ? 'a constant' : 'a shape or zeros'} (not a model tensor)`);
   }
   if (problems.length > 0) throw new OnnxImportError(where, problems);
