@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Rng } from '../src/core/rng.js';
-import { encodeModel, DType } from '../src/io/onnx/proto.js';
+import { encodeModel, DType, type TensorDef } from '../src/io/onnx/proto.js';
 import { exportOnnx, input, layers, loadModel, loadOnnx, model, sequential, ModelFormatError, OnnxImportError, Tensor, tensor, type Model, type SymbolicTensor } from '../src/index.js';
 import { maxDiff } from './helpers/onnx.js';
 
@@ -888,7 +888,7 @@ describe('loadOnnx: refusals', () => {
       const G = op === 'LSTM' ? 4 : 3;
       const states = op === 'LSTM' ? ['h0', 'c0'] : ['h0'];
       const nodes: { op: string; inputs: string[]; outputs: string[]; name: string; attrs: { name: string; value: number | number[] | string }[] }[] = [{ op: 'Transpose', inputs: ['x'], outputs: ['x_0'], name: 'Transpose_0', attrs: [{ name: 'perm', value: [1, 0, 2] }] }];
-      const inits = [{ name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) }, { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) }];
+      const inits: TensorDef[] = [{ name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) }, { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) }];
       const outs: Record<string, string[]> = { h: [], c: [] };
       for (let l = 0; l < L; l++) {
         const I = l === 0 ? F : D * H;
@@ -938,7 +938,7 @@ describe('loadOnnx: refusals', () => {
         const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [B, T, F]) };
         st.forEach((a, k) => (feeds[k === 0 ? 'h0' : 'c0'] = new ort.Tensor('float32', a, [R, B, H])));
         const want = await session.run(feeds);
-        const got = m.predict([tensor(Array.from(x), [B, T, F]), ...st.map((a) => tensor(Array.from(swap01(a, R, B)), [B, R, H]))]) as Tensor[];
+        const got = m.predict([tensor(Array.from(x), [B, T, F]), ...st.map((a) => tensor(Array.from(swap01(a, R, B)), [B, R, H]))]) as unknown as Tensor[];
         assert.ok(maxDiff(got[0]!.data, want.y!.data as Float32Array) <= TOL, `${what} B ${B}: y`);
         (op === 'LSTM' ? ['hn', 'cn'] : ['hn']).forEach((o, k) => {
           // One layer of one direction: [B, H], as any h_n of one direction comes out.
