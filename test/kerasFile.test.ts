@@ -362,12 +362,14 @@ describe('Keras 3 .keras files', () => {
     const out = layers.dense({ units: 2, name: 'dense' }).apply(x) as SymbolicTensor;
     const plain = await saveKerasFile(graphModel({ inputs: x, outputs: out }), null, { date: new Date(0) });
     const ref = { class_name: '__keras_tensor__', config: { shape: [null, 3, 2], dtype: 'float32', keras_history: ['input_layer', 0, 0] } };
-    const withOp = (op: string, args: unknown[], nodes = 1) => {
+    // module 'keras.layers': the merge layer (layers.Add()([x, c])), its one argument the list of operands.
+    const withOp = (op: string, args: unknown[], nodes = 1, module = 'keras.src.ops.numpy') => {
       const members = unzipSync(plain);
       const c = JSON.parse(new TextDecoder().decode(members['config.json']));
       const list = c.config.layers as { class_name: string; name: string; inbound_nodes: { args: unknown[] }[] }[];
       const dense = list.find((l) => l.class_name === 'Dense')!;
-      const entry = { module: 'keras.src.ops.numpy', class_name: op, config: { name: 'add' }, registered_name: op, name: 'add', inbound_nodes: Array.from({ length: nodes }, () => ({ args, kwargs: {} })) };
+      const layer = module === 'keras.layers';
+      const entry = { module, class_name: op, config: { name: 'add', ...(layer ? { trainable: true, dtype: 'float32' } : {}) }, registered_name: layer ? null : op, name: 'add', inbound_nodes: Array.from({ length: nodes }, () => ({ args: layer ? [args] : args, kwargs: {} })) };
       list.splice(list.indexOf(dense), 0, entry as never);
       dense.inbound_nodes = [{ args: [{ ...ref, config: { ...ref.config, keras_history: ['add', 0, 0] } }] }];
       members['config.json'] = new TextEncoder().encode(JSON.stringify(c));
@@ -395,6 +397,14 @@ describe('Keras 3 .keras files', () => {
     await refuses(withOp('Add', [ref, constant(c3, 'float64')]), /constant operand: its dtype is "float64", not float32/);
     await refuses(withOp('Add', [ref, constant(c3)], 2), /constant operand: the op is called 2 times/);
     await refuses(withOp('Add', [ref, constant([[[1, 2, 3]]])]), /does not broadcast/);
+    // The merge layers on a constant (layers.Add()([x, positional_encoding]): AntczakJ/quant_sentinel's
+    // deeptrans.keras, Keras 3.14), refused before with 'expected a tensor reference, got "__tensor__"'.
+    await expect(withOp('Add', [ref, constant(c3)], 1, 'keras.layers'), (v, i) => v + cAt(i));
+    await expect(withOp('Add', [constant(c3), ref], 1, 'keras.layers'), (v, i) => v + cAt(i));
+    await expect(withOp('Subtract', [ref, constant(c3)], 1, 'keras.layers'), (v, i) => v - cAt(i));
+    await refuses(withOp('Subtract', [constant(c3), ref], 1, 'keras.layers'), /Keras's Subtract layer on a constant has a constant operand: c - x is not a shift/);
+    // A constant of lower rank: Keras's merge layers insert its missing axis at 1, not as numpy broadcasts.
+    await refuses(withOp('Add', [ref, constant(c3[0])], 1, 'keras.layers'), /Keras's Add layer on a constant of rank 2 added to a tensor of rank 3 is not supported \(Keras's merge layers insert the missing axes at axis 1/);
   });
 
   it("reads Keras 3's mask: [null, …] that Layer.__call__ saves for a list-taking layer on unmasked inputs (Attention)", async () => {

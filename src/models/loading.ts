@@ -306,6 +306,8 @@ function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, 
   if (l?.class_name === 'TFOpLambda' || l?.class_name === 'SlicingOpLambda') {
     return tfOpLambda(l, name, at, asRef, (op, x, c, what) => constantShift(op, [{ args: [x, c], kwargs: {} }], name, what, at)!);
   }
+  const constantMerge = keras3MergeWithConstant(l, name, at);
+  if (constantMerge !== null) return { json: constantMerge };
   if (typeof l?.module !== 'string' || !l.module.startsWith('keras.src.ops')) return null;
   const what = `the Keras 3 op '${l.class_name}' (${l.module}: keras.ops.… or an operator such as + on Keras tensors in the model code)`;
   const merge = KERAS_OP_MERGES[l.class_name];
@@ -331,6 +333,35 @@ function kerasOpAsLayer(l: KerasLayerJSON & { module?: unknown }, name: string, 
     return { args: [d.args], kwargs: {} };
   });
   return { json: { class_name: merge, config: { name }, inbound_nodes: calls } };
+}
+
+/**
+ * Keras 3's Add or Subtract layer called on a tensor and a constant (`layers.Add()([x,
+ * positional_encoding])`: the inbound node's one argument a list holding a `__tensor__`): the
+ * same x + c (or x - c) as the op form, read by constantShift. Only a constant of the tensor's
+ * rank: for other ranks Keras's merge layers insert axes at 1, not as numpy broadcasts. Null
+ * where `l` is no such call.
+ */
+function keras3MergeWithConstant(l: KerasLayerJSON & { module?: unknown }, name: string, at: string): KerasLayerJSON | null {
+  if (l?.module !== 'keras.layers' || (l.class_name !== 'Add' && l.class_name !== 'Subtract') || !Array.isArray(l.inbound_nodes)) return null;
+  const list = (n: unknown): unknown[] | null => {
+    const args = (n as { args?: unknown } | null)?.args;
+    return Array.isArray(args) && args.length === 1 && Array.isArray(args[0]) ? (args[0] as unknown[]) : null;
+  };
+  const isConstant = (a: unknown): boolean => (a as { class_name?: unknown } | null)?.class_name === '__tensor__';
+  if (!l.inbound_nodes.some((n) => list(n)?.some(isConstant) === true)) return null;
+  const what = `Keras's ${l.class_name} layer on a constant`;
+  const nodes = l.inbound_nodes.map((n) => ({ args: list(n) ?? [], kwargs: (n as { kwargs?: unknown } | null)?.kwargs }));
+  const operands = nodes[0]!.args;
+  const tensor = operands.find((a) => !isConstant(a));
+  const constant = operands.find(isConstant) as { config?: { value?: unknown } };
+  const tensorRank = (tensor as { config?: { shape?: unknown } } | undefined)?.config?.shape;
+  let rank = 0;
+  for (let v = constant.config?.value; Array.isArray(v); v = v[0]) rank++;
+  if (operands.length === 2 && Array.isArray(tensorRank) && tensorRank.length !== rank) {
+    throw new ModelFormatError(`${at}: ${what} of rank ${rank} added to a tensor of rank ${tensorRank.length} is not supported (Keras's merge layers insert the missing axes at axis 1, not as numpy broadcasts); rnnkit reads a constant of the tensor's rank`);
+  }
+  return constantShift(l.class_name, nodes, name, what, at);
 }
 
 /**
