@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { ModelFormatError, layers, loadModel, sequential, tensor, type Tensor } from '../src/index.js';
 import { loadWeightsH5, modelFromJson } from '../src/io/kerasH5.js';
 import { openH5 } from '../src/io/hdf5Read.js';
+import { h5Group, writeHdf5 } from '../src/io/hdf5Write.js';
 import { strFromU8, unzipSync } from 'fflate';
 import { layerFromConfig } from '../src/layers/registry.js';
 
@@ -254,6 +255,21 @@ describe('Keras 2 .h5 files', () => {
     await refuses(patch('tfkeras2-nested.h5', 'tensorflow', 'theano\0\0\0\0'), /a Theano-backend model with Conv1D: Keras stored Theano's convolution kernels flipped/);
     // Without convolutions a Theano file loads (keras2.0-bare-list.h5 is one).
     await assertPredicts({ h5File: bytesOf('keras2.0-bare-list.h5') }, 'keras2.0-bare-list.h5');
+  });
+
+  it('a model saved to .h5 before it was built (no input shape, empty weight groups: Aadii0916/Next-word-predict lstm_model.h5, Keras 3.13) is refused saying so, as a .keras file is', async () => {
+    const config = { class_name: 'Sequential', config: { name: 'sequential', layers: [
+      { module: 'keras.layers', class_name: 'Embedding', config: { name: 'embedding', input_dim: 50, output_dim: 8 }, registered_name: null },
+      { module: 'keras.layers', class_name: 'LSTM', config: { name: 'lstm', units: 4 }, registered_name: null },
+    ] } };
+    const root = h5Group();
+    root.attrs.set('keras_version', '3.13.2');
+    root.attrs.set('backend', 'tensorflow');
+    root.attrs.set('model_config', JSON.stringify(config));
+    const weights = h5Group();
+    for (const name of ['embedding', 'lstm']) weights.members.set(name, h5Group());
+    root.members.set('model_weights', weights);
+    await refuses(writeHdf5(root, 'test'), /declares no input shape \(batch_input_shape\); the file holds no layer weights either: the model was saved before it was built/);
   });
 
   it('refuses truncated and non-HDF5 bytes, and files over maxBytes, with a ModelFormatError', async () => {

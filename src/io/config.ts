@@ -309,3 +309,12 @@ export function layerToKeras3Config(layer: Layer, where: string): Record<string,
   }
   return out;
 }
+
+/**
+ * A model saved before it was first called has no input shape and no layer weights (.keras and
+ * .h5 alike): its refusal says that, not only what is missing. The error to throw for `e`.
+ */
+export function unbuiltModelError(e: unknown, hasLayerWeights: boolean): unknown {
+  if (!(e instanceof ModelFormatError) || !/declares no input shape/.test(e.message) || hasLayerWeights) return e;
+  return new ModelFormatError(`${e.message}; the file holds no layer weights either: the model was saved before it was built (give it an Input, or call or fit it once, before saving)`);
+}

@@ -33,7 +33,7 @@ import { Model } from '../models/model.js';
 import { kerasModelParts } from '../models/loading.js';
 import { MAX_DEPTH, checkDepth } from '../models/saving.js';
 import { textLayers, vocabularyLines, type KerasTextLayer, type TextSources, type VocabularySource } from './kerasText.js';
-import type { KerasModelJSON } from './config.js';
+import { unbuiltModelError, type KerasModelJSON } from './config.js';
 import { countValues, datasetsUnder, openH5, reading, weightReader, type H5Dataset } from './hdf5Read.js';
 
 const CONFIG = 'config.json';
@@ -296,10 +296,7 @@ export async function modelFromKerasFile(data: Uint8Array, where: string, o: Ker
   try {
     parts = withWeightBudget(8 * values + 2 ** 26, () => kerasModelParts(config as unknown as KerasModelJSON, keras2 ? 'keras2' : 'keras3', `${where}: ${CONFIG}`, { vocabularies, customObjects: o.customObjects }));
   } catch (e) {
-    // A model saved before it was first called has no shapes and no weights: say that, not only what is missing.
-    const unbuilt = e instanceof ModelFormatError && /declares no input shape/.test(e.message) && ![...datasets.keys()].some((p) => p.startsWith('layers/'));
-    if (unbuilt) throw new ModelFormatError(`${e.message}; the file holds no layer weights either: the model was saved before it was built (give it an Input, or call or fit it once, before saving)`);
-    throw e;
+    throw unbuiltModelError(e, [...datasets.keys()].some((p) => p.startsWith('layers/')));
   }
   const { model, topology } = parts;
   const tensors = keras3WeightTensors(model, topology, datasets, h5where, o.checkFinite, where, doubled);

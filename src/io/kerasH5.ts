@@ -40,7 +40,7 @@ import { modelFromKeras } from '../models/loading.js';
 import type { TextSources } from './kerasText.js';
 import { MAX_DEPTH, checkDepth } from '../models/saving.js';
 import { MAX_JSON_BYTES } from './node.js';
-import { dialectOf, type KerasModelJSON } from './config.js';
+import { dialectOf, unbuiltModelError, type KerasModelJSON } from './config.js';
 import { keras1Config, keras1Weights, type StoredWeight } from './kerasH5Keras1.js';
 import { cudnnConfig, cudnnWeights } from './kerasH5Cudnn.js';
 import { keras3WeightTensors } from './kerasFile.js';
@@ -266,7 +266,12 @@ function readFile(file: H5Group, where: string, o: KerasH5Options, fileBytes: nu
 
   // Layers allocate as they are built (8 bytes a value): no more than the file holds, plus
   // slack for a missing weight to be named.
-  const model = modelFromKerasConfig(config, version, backend, 8 * values + 2 ** 26, `${where}: model_config`, { customObjects: o.customObjects });
+  let model: Model;
+  try {
+    model = modelFromKerasConfig(config, version, backend, 8 * values + 2 ** 26, `${where}: model_config`, { customObjects: o.customObjects });
+  } catch (e) {
+    throw unbuiltModelError(e, datasets.size > 0);
+  }
   return { model, tensors: weightsFromGroup(model, weightsRoot as H5Group, datasets, at, { checkFinite: o.checkFinite, keras1: isKeras1(version), layerNames: true }) };
 }
 
