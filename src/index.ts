@@ -209,6 +209,7 @@ export {
   type HoltWintersTrend,
   type HoltWintersSeason,
   type SelectHoltWintersOptions,
+  EtsNoFit,
   fitEts,
   selectEts,
   etsForecast,

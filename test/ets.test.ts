@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { co2, maxDiff, readFixture } from './helpers/classical.js';
 import { etsNegLogLikelihoodGradient } from '../src/timeseries/ets.js';
-import { Forecaster, etsForecast, etsLogLikelihood, etsName, etsRolling, fitEts, forecastMetrics, selectEts, windowOrigins, type EtsModel, type EtsSpec } from '../src/index.js';
+import { EtsNoFit, Forecaster, etsForecast, etsLogLikelihood, etsName, etsRolling, fitEts, forecastMetrics, selectEts, windowOrigins, type EtsModel, type EtsSpec } from '../src/index.js';
 
 interface Fit {
   error: 'add' | 'mul';
@@ -212,6 +212,20 @@ describe('ETS on series with a known answer', () => {
       const want = m.level + (m.slope * m.phi * (1 - m.phi ** h)) / (1 - m.phi);
       assert.ok(Math.abs(f[h - 1]! - want) < 1e-9 * Math.abs(want), `h = ${h}: ${f[h - 1]} vs ${want}`);
     }
+  });
+});
+
+describe('ETS selection passes over a variant it cannot fit', () => {
+  // Japan's first 30 days of cumulative COVID-19 cases (Kaggle covid19-global-forecasting, a
+  // published train.csv): ETS(A,N,M) has no finite likelihood at any start there, and the CLI's
+  // `timeseries train … --season 7` died on it, even with --combine none (the ETS baseline).
+  const japan = [2, 2, 2, 2, 4, 4, 7, 7, 11, 15, 20, 20, 20, 22, 22, 22, 25, 25, 26, 26, 26, 28, 28, 29, 43, 59, 66, 74, 84, 94];
+  it('selectEts keeps the best of the others; asked for that variant alone, it says none fits; evaluate scores ETS from the others', () => {
+    assert.throws(() => fitEts(japan, { error: 'add', trend: null, seasonal: 'mul', period: 7 }), (e: Error) => e instanceof EtsNoFit && /ETS ANM: the likelihood is not finite at any starting point/.test(e.message));
+    const best = selectEts(japan, { period: 7 });
+    assert.notEqual(etsName(best), 'ANM');
+    assert.ok(Number.isFinite(best.aicc) && etsForecast(best, 7).every(Number.isFinite));
+    assert.throws(() => selectEts(japan, { candidates: [{ error: 'add', trend: null, seasonal: 'mul', period: 7 }] }), (e: Error) => e instanceof EtsNoFit && /no ETS variant has a finite likelihood at any starting point on these 30 values \(tried ANM\)/.test(e.message));
   });
 });
 

@@ -526,7 +526,7 @@ function fitResolved(d: Float64Array, r: Resolved, where: string): EtsModel {
   for (const a of [0.05, 0.2, 0.5, 0.8, 0.99]) for (const bs of hasT ? [0.05, 0.3, 0.9] : [0]) for (const gs of hasS ? [0.05, 0.3, 0.9] : [0]) for (const ph of r.damped ? [0.8, 0.9, 0.98] : [1]) add([a, bs, gs, ph]);
   const first = starts[0]!;
   const ranked = starts.slice(hasS ? 2 : 1).sort((a, b) => a.fx - b.fx);
-  if (!Number.isFinite(first.fx) && !Number.isFinite(ranked[0]!.fx)) throw new RangeError(`${where}: ETS ${etsName(r)}: the likelihood is not finite at any starting point`);
+  if (!Number.isFinite(first.fx) && !Number.isFinite(ranked[0]!.fx)) throw new EtsNoFit(`${where}: ETS ${etsName(r)}: the likelihood is not finite at any starting point`);
   // The likelihood and its gradient in the optimiser's unknowns (the chain rule through decode).
   const grad = new Float64Array(6 + m);
   const work = new Float64Array(3 * n);
@@ -643,12 +643,29 @@ export function selectEts(y: ArrayLike<number>, options: SelectEtsOptions = {}):
     cands = cands.filter((c) => d.length >= rowsNeeded(c));
     if (cands.length === 0) throw new RangeError(`${where}: ${d.length} values are too short for any ETS variant (${rowsNeeded({ error: 'add', trend: null, damped: false, seasonal: null, m: 0 })} needed)`);
   }
+  // A variant whose likelihood is not finite at any start (a multiplicative trend on a series that
+  // sits at 0 for weeks, as cumulative case counts do) is passed over, as statsmodels' and R's
+  // selections pass over a model that does not fit; only when none fits is that an error.
   let best: EtsModel | undefined;
+  const failed: string[] = [];
   for (const c of cands) {
-    const fit = fitResolved(d, c, where);
+    let fit: EtsModel;
+    try {
+      fit = fitResolved(d, c, where);
+    } catch (e) {
+      if (!(e instanceof EtsNoFit)) throw e;
+      failed.push(etsName(c));
+      continue;
+    }
     if (best === undefined || fit[criterion] < best[criterion]) best = fit;
   }
-  return best!;
+  if (best === undefined) throw new EtsNoFit(`${where}: no ETS variant has a finite likelihood at any starting point on these ${d.length} values (tried ${failed.join(', ')})`);
+  return best;
+}
+
+/** No finite likelihood at any starting point: the variant cannot be fitted to these values. */
+export class EtsNoFit extends RangeError {
+  override name = 'EtsNoFit';
 }
 
 /** Forecast `steps` values after the last training row (point forecasts: the zero-error path). */

@@ -40,7 +40,7 @@ import type { ProgressSink } from '../models/progbar.js';
 import { Scaler, type ScalerJSON, type ScalerKind } from './scalers.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, windowOrigins, type Series, type SeriesInput, type SplitOptions } from './windowing.js';
 import { forecastMetrics, lastValueForecast, seasonalNaiveForecast, type ForecastMetrics } from './metrics.js';
-import { etsName, etsRolling, fitEts, selectEts, type EtsModel } from './ets.js';
+import { EtsNoFit, etsName, etsRolling, fitEts, selectEts, type EtsModel } from './ets.js';
 import { checkSarimaModel, defaultSarimaSpec, fitSarima, sarimaFitStart, sarimaMinRows, sarimaRolling, sarimaName, rowFourierExog, yearlyFourierExog, type SarimaFitOptions, type SarimaModel } from './sarima.js';
 import { checkHoltWintersModel, holtWintersRolling, holtWintersStates, selectHoltWinters, type HoltWintersModel, type HoltWintersStates } from './holtWinters.js';
 import { calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, detectCalendar, extendTimes, type CalendarSpec } from './calendar.js';
@@ -256,8 +256,9 @@ export interface ForecastEvaluation {
   /**
    * ETS (selectEts: error × trend × season by AICc, fitted by maximum likelihood on the rows
    * before the test part, parameters then fixed, states updated through the test part). Absent
-   * with `ets: false`, when those rows are too few (as Holt-Winters), or when they are all equal
-   * (a constant series: no likelihood to maximize).
+   * with `ets: false`, when those rows are too few (as Holt-Winters), when they are all equal
+   * (a constant series: no likelihood to maximize), or when no variant has a finite likelihood
+   * on them (EtsNoFit).
    */
   ets?: ForecastMetrics;
   /** The fitted ETS model behind `ets`. */
@@ -544,6 +545,16 @@ export function combinationWeights(network: ArrayLike<number>, classical: ArrayL
     weights.push(bw);
   }
   return weights;
+}
+
+/** selectEts, or null where no ETS variant can be fitted to these values (that baseline or candidate is then left out, as for a constant series). */
+function fittedEts(y: ArrayLike<number>, options: { period?: number }): EtsModel | null {
+  try {
+    return selectEts(y, options);
+  } catch (e) {
+    if (e instanceof EtsNoFit) return null;
+    throw e;
+  }
 }
 
 /**
@@ -1091,9 +1102,11 @@ export class Forecaster {
     // As evaluate's baselines: seasonal variants only for a season of 2 to 24 rows.
     const seasonal = m !== undefined && m >= 2 && m <= AUTO_SEASON_MAX;
     if (n >= 10 && (!seasonal || n >= 2 * m) && !allEqual(train)) {
-      const ets = selectEts(train, seasonal ? { period: m } : {});
-      const p = etsRolling(ets, y.subarray(0, split.validationEnd), valO, H);
-      cands.push({ c: { kind: 'ets', name: `ETS (${etsName(ets)})`, ets }, p, mae: mae(p) });
+      const ets = fittedEts(train, seasonal ? { period: m } : {});
+      if (ets !== null) {
+        const p = etsRolling(ets, y.subarray(0, split.validationEnd), valO, H);
+        cands.push({ c: { kind: 'ets', name: `ETS (${etsName(ets)})`, ets }, p, mae: mae(p) });
+      }
     }
     // Daily or weekly times without a short season: ARIMA(1,1,1) with yearly Fourier pairs, when a year of training rows shows the cycle.
     let fourier: ReturnType<typeof yearlyFourierExog> = null;
@@ -1779,11 +1792,11 @@ export class Forecaster {
       res.holtWintersModel = model;
       res.holtWintersPredictions = hw;
     }
-    if (options.ets !== false && enough && !allEqual(y.subarray(0, start))) {
-      const model = selectEts(y.subarray(0, start), m !== undefined && m >= 2 && m <= AUTO_SEASON_MAX ? { period: m } : {});
-      const p = etsRolling(model, y, origins, H);
+    const etsModel = options.ets !== false && enough && !allEqual(y.subarray(0, start)) ? fittedEts(y.subarray(0, start), m !== undefined && m >= 2 && m <= AUTO_SEASON_MAX ? { period: m } : {}) : null;
+    if (etsModel !== null) {
+      const p = etsRolling(etsModel, y, origins, H);
       res.ets = forecastMetrics(actual, p);
-      res.etsModel = model;
+      res.etsModel = etsModel;
       res.etsPredictions = p;
     }
     const shortSeason = m !== undefined && m >= 2 && m <= 24;

@@ -18,7 +18,7 @@ export {
   type HoltWintersSeason,
   type SelectHoltWintersOptions,
 } from './holtWinters.js';
-export { fitEts, selectEts, etsForecast, etsRolling, etsLogLikelihood, etsName, type EtsSpec, type EtsModel, type EtsParams, type EtsError, type EtsTrend, type EtsSeason, type EtsCriterion, type SelectEtsOptions } from './ets.js';
+export { EtsNoFit, fitEts, selectEts, etsForecast, etsRolling, etsLogLikelihood, etsName, type EtsSpec, type EtsModel, type EtsParams, type EtsError, type EtsTrend, type EtsSeason, type EtsCriterion, type SelectEtsOptions } from './ets.js';
 export {
   fitSarima,
   sarimaLoglik,
