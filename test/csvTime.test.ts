@@ -159,6 +159,40 @@ test('timeColumn: numeric dates day first (dots, or a day over 12) or month firs
   await assert.rejects(times('bad.csv', ['28/02/2001', '29/02/2001', '01/03/2001']), /line 3, column 'when': "29\/02\/2001" is not a date/);
 });
 
+test('rows of separators only are skipped with a note; a date column is read on its written cells, an empty one refused as empty; two numbers without a year are no date', async () => {
+  // UCI's AirQualityUCI.csv: day-first dates, and 114 rows of ';;…;,,,,,' at the end (which filled the
+  // test part with copies of the last value under --fill previous, and made the day-first column
+  // read month first: "13/03/2004 is not a date").
+  const DAY = 24 * 3_600_000;
+  const days = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2004, 2, 10) + i * DAY));
+  const dmy = days.map((d) => `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`);
+  const path = join(dir, 'airquality.csv');
+  writeFileSync(path, ['Date;CO(GT);;;,,', ...dmy.map((d, i) => `${d};${i},5;;;`), ';;;;,,', ';;;;,,', ''].join('\r\n'));
+  const notes: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((m: string) => (notes.push(m), true)) as typeof process.stderr.write;
+  let table: Awaited<ReturnType<typeof readTable>>;
+  try {
+    table = await readTable(path);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.equal(table.rows.length, 40);
+  assert.deepEqual(notes, [`note: ${path}: 2 rows with every field empty skipped (the first on line 42)\n`]);
+  assert.deepEqual(timeColumn(table, 'Date'), days.map((d) => d.getTime()));
+  assert.deepEqual(Array.from(numericSeries(table, ['CO(GT)'], '--target').data), dmy.map((_, i) => i + 0.5));
+  // An empty time among day-first dates: refused as empty (the kind is decided on the written cells).
+  assert.deepEqual(parseTimeCells(['13/03/2004', '', '15/03/2004']), { kind: 'dayFirst', times: [Date.UTC(2004, 2, 13), NaN, Date.UTC(2004, 2, 15)] });
+  const gap = join(dir, 'empty-time.csv');
+  writeFileSync(gap, ['when,value', '13/03/2004,1', ',2', '15/03/2004,3'].join('\n') + '\n');
+  await assert.rejects(readTable(gap).then((t) => timeColumn(t, 'when')), /line 3, column 'when': no time \(an empty cell\)/);
+  // shampoo-sales' "1-01" (year 1, month 01): Date.parse made it 1 January 2001, daily; no date now.
+  for (const c of ['1-01', '3/14', '12.31']) assert.ok(Number.isNaN(parseTime(c)), c);
+  const shampoo = join(dir, 'shampoo.csv');
+  writeFileSync(shampoo, ['"Month","Sales"', '"1-01",266.0', '"1-02",145.9', '"1-03",183.1'].join('\n') + '\n');
+  await assert.rejects(readTable(shampoo).then((t) => timeColumn(t, 'Month')), /line 2, column 'Month': "1-01" has no year/);
+});
+
 test("numericSeries: the spellings of a missing value in published files (FRED's '.', UCI's '?', #N/A, None, -) are gaps, refused by line unless filled", async () => {
   const path = join(dir, 'missing-spellings.csv');
   const cells = ['1', '.', '3', '?', '5', '#N/A', '7', 'None', '9', '-', '11', 'NA', '13'];

@@ -57,7 +57,16 @@ export async function readTable(file: string): Promise<Table> {
     throw new CliError(`${file}: not valid CSV: ${(e as Error).message.split('\n')[0]}`);
   }
   if (records.length === 0) throw new CliError(`${file} is empty`);
-  const [head, ...body] = records;
+  const [head, ...all] = records;
+  // Records of separators only (';;;;' — spreadsheets export the rows they once formatted, and
+  // UCI's AirQuality file ends with 114 of ';;…;,,,,,') are no data: skipped, and said, so they
+  // never become filled values or missing-value errors.
+  const blankRecord = (r: (typeof records)[number]): boolean => r.record.every((f) => /^[,;\s]*$/.test(f));
+  const body = all.filter((r) => !blankRecord(r));
+  if (body.length < all.length) {
+    const blank = all.filter(blankRecord);
+    process.stderr.write(`note: ${file}: ${blank.length} row${blank.length > 1 ? 's' : ''} with every field empty skipped (the first on line ${blank[0]!.info.lines})\n`);
+  }
   // info.lines: the file line where the record ends (its only line unless a quoted field spans lines).
   return { file, header: head!.record, rows: body.map((r) => r.record), lines: body.map((r) => r.info.lines), delimiter };
 }
@@ -141,7 +150,10 @@ export function timeColumn(table: Table, name: string): number[] {
   const i = columnIndex(table, name, '--time-column');
   const { times } = parseTimeCells(table.rows.map((row) => row[i] ?? ''));
   times.forEach((t, r) => {
-    if (!Number.isFinite(t)) throw new CliError(`${table.file}: line ${table.lines[r]}, column '${name}': ${JSON.stringify((table.rows[r]![i] ?? '').trim())} is not a date`);
+    if (Number.isFinite(t)) return;
+    const raw = (table.rows[r]![i] ?? '').trim();
+    const why = raw === '' ? 'no time (an empty cell)' : /^\d{1,2}[-/.]\d{1,2}$/.test(raw) ? `${JSON.stringify(raw)} has no year (two numbers: a day and month, or a year and month written short); write the full date, e.g. 2001-01` : `${JSON.stringify(raw)} is not a date`;
+    throw new CliError(`${table.file}: line ${table.lines[r]}, column '${name}': ${why}`);
   });
   checkTimeOrder(table, name, times);
   if (!gapsReported.has(table)) {

@@ -15,6 +15,9 @@ const ZONED = /(\dZ|\d:\d\d(:\d\d(\.\d+)?)?\s*[+-]\d\d(:?\d\d)?|\b(UTC|GMT|UT)([
  * ISO dates alone ('2010-03-14', '2010-03') are UTC already; a zone given is kept.
  */
 export function parseTime(raw: string): number {
+  // Two numbers and no year ('1-01', '3/14'): Date.parse invents one (2001), and a monthly file
+  // written year-month as '1-01' (the shampoo-sales data) would be read as days of 2001.
+  if (/^\d{1,2}[-/.]\d{1,2}$/.test(raw)) return NaN;
   if (ZONED.test(raw) || /^\d{4}(-\d\d){0,2}$/.test(raw)) return Date.parse(raw);
   if (/^\d{4}-\d\d-\d\dT/.test(raw)) return Date.parse(`${raw}Z`);
   return Date.parse(`${raw} UTC`);
@@ -39,7 +42,9 @@ const NUMBER = /^-?\d+(\.\d+)?$/;
  *   with fewer gaps, month first on a tie (Date.parse's reading, as before);
  * - else 'date' (parseTime).
  */
-export function timeCellsKind(cells: readonly string[]): TimeCellsKind {
+export function timeCellsKind(all: readonly string[]): TimeCellsKind {
+  // Decided on the cells written: an empty one (a missing time, a blank row) is no date in any reading.
+  const cells = all.filter((c) => c !== '');
   if (cells.length > 0 && cells.every((c) => c.length === cells[0]!.length && Number.isFinite(compactDate(c)))) return 'compact';
   if (cells.every((c) => NUMBER.test(c))) return 'number';
   const parts = cells.map((c) => NUMERIC_DATE.exec(c));
