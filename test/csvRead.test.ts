@@ -77,3 +77,22 @@ test('a file without a header line: the missing-column error says the first line
   const t2 = await readTable(named);
   assert.throws(() => columnIndex(t2, 'body', '--text-column'), (e: Error) => /columns: label, text$/.test(e.message));
 });
+
+test("a tab-separated file whose fields hold literal quotes (the UCI SMS Spam Collection) is read as written, with a note; a CSV with a broken quote is still refused", async () => {
+  // 'Invalid Opening Quote' refused the whole file before: TSV has no quoting rule.
+  const tsv = write('sms.tsv', ['Label\tSMS', 'ham\tGo until jurong point', 'ham\tWow. I was so "embarassed" by it', 'ham\t"HEY HEY" he said', 'spam\tWIN "now"'].join('\n') + '\n');
+  const notes: string[] = [];
+  const stderr = process.stderr.write;
+  process.stderr.write = ((m: string) => (notes.push(m), true)) as typeof process.stderr.write;
+  let t: Awaited<ReturnType<typeof readTable>>;
+  try {
+    t = await readTable(tsv);
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.deepEqual(t.rows, [['ham', 'Go until jurong point'], ['ham', 'Wow. I was so "embarassed" by it'], ['ham', '"HEY HEY" he said'], ['spam', 'WIN "now"']]);
+  assert.deepEqual(notes, [`note: ${tsv}: read without quoting (a tab-separated file whose fields hold literal quotes)\n`]);
+  // A TSV that quotes properly keeps its quoting (a tab inside a quoted field).
+  assert.deepEqual((await readTable(write('quoted.tsv', 'a\tb\n"x\ty"\t2\n'))).rows, [['x\ty', '2']]);
+  await assert.rejects(readTable(write('bad.csv', 'a,b\nx,"y\n')), /bad\.csv: not valid CSV/);
+});

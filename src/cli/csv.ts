@@ -51,10 +51,19 @@ export async function readTable(file: string): Promise<Table> {
   const text = decodeText(bytes, file);
   let records: { record: string[]; info: { lines: number } }[];
   const delimiter = detectDelimiter(text);
+  const read = (quote: boolean): typeof records => parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true, delimiter, ...(quote ? {} : { quote: false }) }) as unknown as typeof records;
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true, delimiter }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = read(true);
   } catch (e) {
-    throw new CliError(`${file}: not valid CSV: ${(e as Error).message.split('\n')[0]}`);
+    // Tab-separated files have no quoting rule (IANA's text/tab-separated-values): a field may
+    // hold a literal quote, as the UCI SMS Spam Collection's messages do. Read as they are.
+    if (delimiter !== '\t') throw new CliError(`${file}: not valid CSV: ${(e as Error).message.split('\n')[0]}`);
+    try {
+      records = read(false);
+    } catch {
+      throw new CliError(`${file}: not valid tab-separated text: ${(e as Error).message.split('\n')[0]}`);
+    }
+    process.stderr.write(`note: ${file}: read without quoting (a tab-separated file whose fields hold literal quotes)\n`);
   }
   if (records.length === 0) throw new CliError(`${file} is empty`);
   const [head, ...all] = records;
