@@ -9,6 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
+import { validationSplitAt } from '../models/model.js';
 import { ModelFormatError, Rng, TextClassifier, TextVectorizer, LogisticRegression, NaiveBayes, classifierReport, emailText, formatClassifierReport, plotHistory, type ClassifierReport, type ClassifierCell } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { columnIndex, readTable } from './csv.js';
@@ -305,7 +306,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     conv,
     seed,
   });
-  const nVal = Math.floor(data.texts.length * validationSplit);
+  const nVal = data.texts.length - validationSplitAt(data.texts.length, validationSplit);
   print(`Training a ${describe(c)} on ${file}: ${data.texts.length} texts${nVal > 0 ? ` (${nVal} held out for validation)` : ''}, classes ${data.classes.join(', ')}; vocabulary ${c.vectorizer.vocabularySize()} tokens; best model → ${dir}`);
   const { history, best, bestEpoch, monitor } = await fitKeepingBest(
     () => c.save(dir),

@@ -4,6 +4,7 @@
  */
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
+import { validationSplitAt } from '../models/model.js';
 import { ModelFormatError, Seq2Seq, plotHistory, type Seq2SeqAttention, type Seq2SeqCell, type Seq2SeqEvaluation, type VocabularyMode } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
@@ -198,7 +199,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   const pairs = await readPairs(file, print);
   const m = Seq2Seq.forPairs(pairs, { ...args, tokens });
   m.setDecoding({ beamWidth: beam });
-  const nVal = Math.floor(pairs.length * fit.validationSplit);
+  const nVal = pairs.length - validationSplitAt(pairs.length, fit.validationSplit);
   const useSplit = fit.validationSplit > 0 && nVal > 0 && nVal < pairs.length;
   print(`Training ${describe(m)} on ${file} (${pairs.length} pairs${useSplit ? `, ${nVal} held out for validation` : ''}); vocabularies: ${m.source.chars.length} source, ${m.target.chars.length} target ${m.target.mode === 'word' ? 'tokens' : 'characters'}; best model → ${dir}`);
   const { history, best, bestEpoch, monitor } = await fitKeepingBest(

@@ -4,6 +4,7 @@
 import { mkdtemp, readFile, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { validationSplitAt } from '../models/model.js';
 import { ModelFormatError, TextGenerator, Vocabulary, plotHistory, type Callback, type CellType } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { builtInNames } from './names.js';
@@ -197,7 +198,7 @@ async function train(argv: string[], print: Print, demo: boolean): Promise<void>
   };
   const splitRequested = validationSplit > 0;
   const n = typeof corpus === 'string' ? Math.floor(([...corpus].length - 1 - (seqLen ?? DEFAULTS.seqLen)) / (seqLen ?? DEFAULTS.seqLen)) + 1 : corpus.length;
-  const useSplit = splitRequested && Math.floor(n * (1 - validationSplit)) > 0 && Math.floor(n * (1 - validationSplit)) < n;
+  const useSplit = splitRequested && validationSplitAt(n, validationSplit) > 0 && validationSplitAt(n, validationSplit) < n;
   // The best epoch is saved before its samples print: callbacks run in order.
   const { history, best, bestEpoch, monitor } = await fitKeepingBest(
     () => gen.save(dir),

@@ -714,7 +714,7 @@ export class Model extends Layer implements TrainableModel, DataModel {
       if (vd.length === 3) attachWeights(this, val, losses, vd[2], undefined, 'fit: validationData');
     } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
       const split = checkNumberIn(args.validationSplit, 0, 1, 'fit: validationSplit', { hiOpen: true });
-      const splitAt = Math.floor(all.n * (1 - split));
+      const splitAt = validationSplitAt(all.n, split);
       if (splitAt === 0 || splitAt === all.n) {
         throw new RangeError(`fit: validationSplit ${split} of ${all.n} samples leaves ${splitAt === 0 ? 'no training' : 'no validation'} samples`);
       }
@@ -1264,3 +1264,10 @@ function abortError(where: string, signal: AbortSignal, history: History, epoch:
   return err;
 }
 
+/**
+ * Where fit's validationSplit cuts n samples: the first `validationSplitAt(n, split)` train, the
+ * rest (taken from the end, as Keras takes them) validate. The CLIs print their held-out count from it.
+ */
+export function validationSplitAt(n: number, split: number): number {
+  return Math.floor(n * (1 - split));
+}
