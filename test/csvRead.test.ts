@@ -61,9 +61,24 @@ test('rnnkit timeseries train on a semicolon file with decimal commas: the forec
   assert.equal(run(semi), a);
 });
 
-test('numbers with thousands separators are refused with a hint, by line and column', () => {
-  const file = write('thousands.csv', ['date,value', ...values.map((v, i) => `${month(i)},"${i === 3 ? '1,234.5' : v.toFixed(2)}"`)].join('\n') + '\n');
-  assertUserError(rnnkit('timeseries', 'train', file, '--target', 'value', '--lookback', '4', '--horizon', '1', '--epochs', '1'), 1, /thousands\.csv: line 5, column 'value': "1,234\.5" is not a number \(thousands separators are not read: write 1234\.5, not 1,234\.5\)/);
+test('commas grouping thousands (Investing.com, Excel exports: "2,146") are read in a comma or tab file where every number with a comma in the column is written so; else refused by line and column', async () => {
+  const rows = (cell: (v: number, i: number) => string) => ['date,value', ...values.map((v, i) => `${month(i)},"${cell(v, i)}"`)].join('\n') + '\n';
+  const grouped = write('thousands.csv', rows((v, i) => (i === 3 ? '1,234.5' : i === 7 ? '12,345,678' : v.toFixed(2))));
+  const notes: string[] = [];
+  const stderr = process.stderr.write;
+  process.stderr.write = ((m: string) => (notes.push(m), true)) as typeof process.stderr.write;
+  let data: Float64Array;
+  try {
+    data = numericSeries(await readTable(grouped), ['value'], '--target').data;
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.deepEqual(Array.from(data), values.map((v, i) => (i === 3 ? 1234.5 : i === 7 ? 12345678 : Number(v.toFixed(2)))));
+  assert.deepEqual(notes, [`note: ${grouped}: column 'value' groups thousands with commas (1,234); read without them\n`]);
+  // One decimal comma in the column, or a leading 0 (0,125): not thousands; refused with the hint.
+  const mixed = write('mixed.csv', rows((v, i) => (i === 3 ? '1,234.5' : i === 9 ? '12,5' : v.toFixed(2))));
+  assertUserError(rnnkit('timeseries', 'train', mixed, '--target', 'value', '--lookback', '4', '--horizon', '1', '--epochs', '1'), 1, /mixed\.csv: line 5, column 'value': "1,234\.5" is not a number \(thousands separators are read only where every number with a comma in the column groups thousands/);
+  assert.throws(() => numericSeries({ file: 'f', header: ['v'], rows: [['0,125'], ['1']], lines: [2, 3], delimiter: ',' }, ['v'], '--target'), /line 2, column 'v': "0,125" is not a number \(a decimal comma is read only in a semicolon-separated file\)/);
 });
 
 test('a file without a header line: the missing-column error says the first line looks like data (a header field recurs below it)', async () => {

@@ -99,15 +99,16 @@ const MISSING = new Set(['', 'na', 'n/a', '#n/a', 'nan', 'null', 'none', '.', '?
 
 /** A number written with a decimal comma (3,14 or -0,5e3): what semicolon-separated files hold. */
 const DECIMAL_COMMA = /^[-+]?\d+,\d+([eE][-+]?\d+)?$/;
-/** 1,234 or 1,234,567.5: a number with thousands separators, which is refused with a hint. */
-const THOUSANDS = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
+/** 1,234 or 1,234,567.5: a number with thousands separators (0,125 is not one). */
+const THOUSANDS = /^[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$/;
 
 /**
  * Numeric columns (in the order of `names`) as a series. Non-numbers are refused by line and
  * column; missing values (MISSING: empty, NA, NaN, null, '.', '?', …) are gaps, refused unless `fill` is given. In a
  * semicolon-separated file a decimal comma is read as the decimal point (3,14 is 3.14), and a
  * column that also holds a point (1.234: a thousands separator there?) is refused; in a comma-
- * or tab-separated file "3,14" is refused.
+ * or tab-separated file "3,14" is refused, and commas grouping thousands ("2,146") are read
+ * where every number with a comma in the column is written so.
  */
 export function numericSeries(table: Table, names: readonly string[], option: string, fill?: FillMethod): Series {
   const idx = names.map((n) => columnIndex(table, n, option));
@@ -116,6 +117,17 @@ export function numericSeries(table: Table, names: readonly string[], option: st
   // Per column in a semicolon file, the first line written with a decimal comma and with a point:
   // both in one column is refused, since there the point may be a thousands separator (1.234 for 1234).
   const marks = names.map(() => ({ comma: -1, point: -1 }));
+  // In a comma- or tab-separated file a decimal comma is never read, so a column whose every number
+  // with a comma groups thousands (2,146 and 1,234.5: Investing.com and Excel exports, quoted) is
+  // read without them; one other comma in the column ("12,5") and it is refused, as before.
+  const grouped = idx.map((ci) => {
+    if (table.delimiter === ';') return false;
+    const commas = table.rows.map((row) => (row[ci] ?? '').trim()).filter((v) => v.includes(','));
+    return commas.length > 0 && commas.every((v) => THOUSANDS.test(v));
+  });
+  grouped.forEach((g, c) => {
+    if (g) process.stderr.write(`note: ${table.file}: column '${names[c]}' groups thousands with commas (1,234); read without them\n`);
+  });
   table.rows.forEach((row, r) => {
     idx.forEach((ci, c) => {
       const raw = (row[ci] ?? '').trim();
@@ -125,10 +137,10 @@ export function numericSeries(table: Table, names: readonly string[], option: st
         return;
       }
       const comma = table.delimiter === ';' && DECIMAL_COMMA.test(raw);
-      const v = Number(comma ? raw.replace(',', '.') : raw);
+      const v = Number(comma ? raw.replace(',', '.') : grouped[c] ? raw.replace(/,/g, '') : raw);
       if (!Number.isFinite(v)) {
         const hint = THOUSANDS.test(raw)
-          ? ' (thousands separators are not read: write 1234.5, not 1,234.5)'
+          ? ' (thousands separators are read only where every number with a comma in the column groups thousands, in a comma- or tab-separated file: write 1234.5)'
           : DECIMAL_COMMA.test(raw)
             ? ' (a decimal comma is read only in a semicolon-separated file)'
             : '';
