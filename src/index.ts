@@ -358,6 +358,7 @@ export {
   type ClassifyOptions,
   type Prediction,
   type TextClassifierMetadata,
+  type TextClassifierColumns,
   type ClassifierReport,
   type ClassScores,
   type AveragedScores,

@@ -137,3 +137,24 @@ test('classify: every user mistake is one line with a non-zero exit', async () =
   assertUserError(rnnkit('classify', 'evaluate', join(dir, 'model'), await bad('other.csv', 'text,label\na b,cat\nc d,cat\ne,dog\nf,dog\n')), 1, /classes "cat", "dog" unknown to the model \(it knows neg, pos\)/);
   assertUserError(rnnkit('classify', 'fly'), 2, /unknown command "fly"/);
 });
+
+test("predict and evaluate read the columns the model was trained from (saved with it); a refused input leaves stdout empty", async () => {
+  // A published sms-spam file's columns are v1 (label) and v2 (text): evaluate said '--text-column "text": no such column'
+  // unless both options were given again, and predict printed its CSV header before failing.
+  const file = join(dir, 'sms.csv');
+  await writeFile(file, `v1,v2\n${csvRows(200).split('\n').map((r) => { const i = r.lastIndexOf(','); return `${r.slice(i + 1)},${r.slice(0, i)}`; }).join('\n')}\n`);
+  const model = join(dir, 'smsmodel');
+  const t = rnnkit('classify', 'train', file, '--out', model, '--epochs', '2', '--text-column', 'v2', '--label-column', 'v1', ...small);
+  assert.equal(t.code, 0, t.stderr);
+  const e = rnnkit('classify', 'evaluate', model, file);
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(e.stdout, /on 200 texts/);
+  const p = rnnkit('classify', 'predict', model, '--input', file);
+  assert.equal(p.code, 0, p.stderr);
+  assert.equal(p.stdout.trim().split('\n').length, 201);
+  // Options still win over the saved columns; the refusal names the column and prints nothing.
+  const bad = rnnkit('classify', 'predict', model, '--input', file, '--text-column', 'body');
+  assertUserError(bad, 1, /--text-column "body": no such column/);
+  assert.equal(bad.stdout, '');
+  assertUserError(rnnkit('classify', 'evaluate', model, join(dir, 'test.csv')), 1, /--text-column "v2": no such column .*test\.csv/);
+});

@@ -106,6 +106,14 @@ export interface TextClassifierMetadata {
   multiLabel: boolean;
   threshold: number;
   vectorizer: TextVectorizerConfig;
+  /** The table columns it was trained from (TextClassifier.columns); absent where not given. */
+  columns?: TextClassifierColumns;
+}
+
+/** The columns of a table a classifier was trained from: the texts', and the labels' (one, or one per class). */
+export interface TextClassifierColumns {
+  text: string;
+  labels: string[];
 }
 
 const METADATA_KEY = 'textClassifier';
@@ -120,6 +128,11 @@ export class TextClassifier {
   readonly model: Model;
   /** Multi-label decision threshold used when predict's options do not say (saved). */
   threshold = 0.5;
+  /**
+   * The table columns it was trained from, where the caller says (the CLI's --text-column and
+   * --label-column); saved, so `rnnkit classify predict | evaluate` read the same columns by default.
+   */
+  columns: TextClassifierColumns | null = null;
   private readonly args: TextClassifierArgs;
 
   constructor(args: TextClassifierArgs, model?: Model) {
@@ -395,7 +408,7 @@ export class TextClassifier {
     for (const key of ['standardize', 'split'] as const) {
       if (typeof this.vectorizer[key] === 'function' && !own) throw new TypeError(`TextClassifier: the vectorizer's ${key} is a function, which cannot be saved with a classifier that vectorizes outside its model; use a named ${key} mode`);
     }
-    return { version: 1, classes: [...this.classes], multiLabel: this.multiLabel, threshold: this.threshold, vectorizer: this.vectorizer.getConfig() };
+    return { version: 1, classes: [...this.classes], multiLabel: this.multiLabel, threshold: this.threshold, vectorizer: this.vectorizer.getConfig(), ...(this.columns === null ? {} : { columns: { text: this.columns.text, labels: [...this.columns.labels] } }) };
   }
 
   /** Save the model (with optimizer state) and the vectorizer and classes in one model.json. */
@@ -416,6 +429,7 @@ export class TextClassifier {
       if (meta.vectorizer.vocabulary === null || meta.vectorizer.vocabulary === undefined) throw new Error('its vectorizer has no vocabulary');
       const c = new TextClassifier({ classes: meta.classes as string[], multiLabel: meta.multiLabel, vectorizer: sharedTextInput(m, meta.vectorizer) ?? TextVectorizer.fromConfig(meta.vectorizer, textFunctionsOf(m)) }, m);
       c.threshold = checkThreshold(meta.threshold ?? 0.5, 'threshold');
+      if (meta.columns !== undefined) c.columns = checkColumns(meta.columns);
       return c;
     } catch (e) {
       throw not((e as Error).message.replace(/^the model does not fit this TextClassifier: /, ''));
@@ -431,6 +445,14 @@ export class TextClassifier {
   }
 }
 
+
+/** Saved columns (untrusted file): a text column name and a non-empty list of label column names. */
+function checkColumns(c: unknown): TextClassifierColumns {
+  const j = c as Partial<TextClassifierColumns> | null;
+  const ok = j !== null && typeof j === 'object' && typeof j.text === 'string' && Array.isArray(j.labels) && j.labels.length > 0 && j.labels.every((l) => typeof l === 'string') && Object.keys(j).every((k) => k === 'text' || k === 'labels');
+  if (!ok) throw new Error(`columns must be {text: string, labels: [string, …]}, got ${show(c)?.slice(0, 80)}`);
+  return { text: j.text!, labels: [...j.labels!] };
+}
 
 function checkThreshold(t: unknown, where: string): number {
   if (typeof t !== 'number' || !(t >= 0 && t <= 1)) throw new RangeError(`${where}: threshold must be a number in [0, 1], got ${show(t)}`);

@@ -291,7 +291,8 @@ async function train(argv: string[], print: Print): Promise<void> {
   const validationSplit = numberOption(values, 'validation-split', D.validationSplit, (n) => n >= 0 && n < 1, 'a number in [0, 1)');
   const dir = resolve(values.out);
   await checkOutDir(dir, values.overwrite === true);
-  const data = await readLabelled(file, ...Object.values(dataOptions(values)) as [string, string[]]);
+  const columns = dataOptions(values);
+  const data = await readLabelled(file, columns.textColumn, columns.labelColumns);
   if (classWeight !== undefined && data.multiLabel) throw new CliError(`${command}: --class-weight is for single-label data, not ${data.classes.length} label columns`);
   const conv = values.conv === undefined ? null : { filters: intOption(values, 'conv', 64) };
   const c = TextClassifier.forData(data.texts, data.labels, {
@@ -306,6 +307,8 @@ async function train(argv: string[], print: Print): Promise<void> {
     conv,
     seed,
   });
+  // Saved with the model: predict and evaluate read the same columns unless told otherwise.
+  c.columns = { text: columns.textColumn, labels: columns.labelColumns };
   const nVal = data.texts.length - validationSplitAt(data.texts.length, validationSplit);
   print(`Training a ${describe(c)} on ${file}: ${data.texts.length} texts${nVal > 0 ? ` (${nVal} held out for validation)` : ''}, classes ${data.classes.join(', ')}; vocabulary ${c.vectorizer.vocabularySize()} tokens; best model → ${dir}`);
   const { history, best, bestEpoch, monitor } = await fitKeepingBest(
@@ -358,8 +361,11 @@ async function predict(argv: string[], print: Print): Promise<void> {
   if (args.length > 0 && values.input !== undefined) throw usageError(`${command}: give texts as arguments or --input FILE.csv, not both`);
   const c = await loadClassifier(dir, values, command);
   const threshold = thresholdOption(values, c);
-  if (format === 'csv') print(['label', ...c.classes].map(csvField).join(','));
+  // The header once the texts are read, so a refused input leaves no half table on stdout.
+  let header = format === 'csv';
   const emit = (texts: readonly string[]): void => {
+    if (header) print(['label', ...c.classes].map(csvField).join(','));
+    header = false;
     const preds = c.predict(texts, { threshold });
     preds.forEach((p, i) => {
       const label = c.multiLabel ? p.labels.join(';') : p.label;
@@ -370,7 +376,7 @@ async function predict(argv: string[], print: Print): Promise<void> {
   if (args.length > 0) return emit(args);
   if (typeof values.input === 'string') {
     const table = await readTable(values.input);
-    const col = (values['text-column'] as string | undefined) ?? D.textColumn;
+    const col = (values['text-column'] as string | undefined) ?? c.columns?.text ?? D.textColumn;
     const ti = columnIndex(table, col, '--text-column');
     return emit(table.rows.map((r) => r[ti] ?? ''));
   }
@@ -397,8 +403,11 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   if (positionals.length !== 2) throw usageError(`${command}: expected a model directory and DATA, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')} (see ${command} --help)`);
   const [dir, file] = positionals as [string, string];
   const c = await loadClassifier(dir, values, command);
-  const { textColumn, labelColumns } = dataOptions(values);
-  const data = await readLabelled(file, textColumn, c.multiLabel && values['label-column'] === undefined ? [...c.classes] : labelColumns);
+  // Unless given: the columns the model was trained from (saved with it), else the defaults.
+  const given = values['label-column'] as string[] | undefined;
+  const textColumn = (values['text-column'] as string | undefined) ?? c.columns?.text ?? D.textColumn;
+  const labelColumns = given !== undefined && given.length > 0 ? given : (c.columns?.labels ?? (c.multiLabel ? [...c.classes] : [D.labelColumn]));
+  const data = await readLabelled(file, textColumn, labelColumns);
   const unknown = data.classes.filter((k) => !c.classes.includes(k));
   if (unknown.length > 0) throw new CliError(`${file}: ${unknown.length === 1 ? 'class' : 'classes'} ${unknown.map((k) => JSON.stringify(k)).join(', ')} unknown to the model (it knows ${c.classes.join(', ')})`);
   const r = c.evaluate(data.texts, data.labels, { threshold: thresholdOption(values, c) });
