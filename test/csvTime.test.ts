@@ -199,5 +199,14 @@ test("numericSeries: the spellings of a missing value in published files (FRED's
   writeFileSync(path, ['DATE,UNRATE', ...cells.map((c, i) => `${2000 + i}-01-01,${c}`)].join('\n') + '\n');
   const table = await readTable(path);
   assert.throws(() => numericSeries(table, ['UNRATE'], '--target'), /line 3, column 'UNRATE': missing value \(use --fill previous or --fill linear/);
-  assert.deepEqual(Array.from(numericSeries(table, ['UNRATE'], '--target', 'linear').data), cells.map((_, i) => i + 1));
+  const notes: string[] = [];
+  const stderr = process.stderr.write;
+  process.stderr.write = ((m: string) => (notes.push(m), true)) as typeof process.stderr.write;
+  try {
+    assert.deepEqual(Array.from(numericSeries(table, ['UNRATE'], '--target', 'linear').data), cells.map((_, i) => i + 1));
+  } finally {
+    process.stderr.write = stderr;
+  }
+  // How many were filled is said: they are scored as data in the test part.
+  assert.deepEqual(notes, [`note: ${path}: column 'UNRATE': 6 missing values filled (--fill linear; the last on line 13); they are scored as data where they fall in the test part\n`]);
 });

@@ -158,7 +158,15 @@ export function numericSeries(table: Table, names: readonly string[], option: st
     });
   });
   const s = { rows: table.rows.length, columns: C, data };
-  return fill === undefined ? s : fillGaps(s, fill, names);
+  if (fill === undefined) return s;
+  // Said per column: filled values are scored as data in the test part, as the file's own would be.
+  names.forEach((n, c) => {
+    let count = 0;
+    let last = -1;
+    for (let r = 0; r < s.rows; r++) if (Number.isNaN(data[r * C + c]!)) (count++, (last = r));
+    if (count > 0) process.stderr.write(`note: ${table.file}: column '${n}': ${count} missing value${count > 1 ? 's' : ''} filled (--fill ${fill}; the last on line ${table.lines[last]}); they are scored as data where they fall in the test part\n`);
+  });
+  return fillGaps(s, fill, names);
 }
 
 /**
