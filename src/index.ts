@@ -288,6 +288,8 @@ export {
   detectCalendar,
   calendarFeatures,
   extendTimes,
+  timeStep,
+  weekdaysOnly,
   type CalendarSpec,
   type CalendarTerm,
   type CalendarPeriod,

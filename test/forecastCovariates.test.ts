@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, holtWintersRolling, holtWintersStates, ONE_STEP_BAND, selectHoltWinters, setSeed } from '../src/index.js';
+import { Forecaster, ModelFormatError, Tensor, calendarFeatures, detectCalendar, extendTimes, timeGaps, timeStep, weekdaysOnly, holtWintersRolling, holtWintersStates, ONE_STEP_BAND, selectHoltWinters, setSeed } from '../src/index.js';
 import { checkCalendarSpec } from '../src/timeseries/calendar.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -53,6 +53,26 @@ describe('calendar covariates', () => {
   it('times past the end: by whole months across a year end, or by the step', () => {
     assert.deepEqual(extendTimes({ months: 1 }, Date.UTC(2020, 10, 1), 3), [Date.UTC(2020, 11, 1), Date.UTC(2021, 0, 1), Date.UTC(2021, 1, 1)]);
     assert.deepEqual(extendTimes({ ms: DAY }, 0, 2), [DAY, 2 * DAY]);
+  });
+
+  it('working days (Monday to Friday: stock prices, exchange rates): detected, weekends are no gaps, times past a Friday fall on the Monday', () => {
+    // 2024-01-01 was a Monday. Eight weeks of working days, one holiday (Wednesday 2024-01-17) left out.
+    const days = Array.from({ length: 56 }, (_, i) => Date.UTC(2024, 0, 1) + i * DAY).filter((t) => ![0, 6].includes(new Date(t).getUTCDay()) && t !== Date.UTC(2024, 0, 17));
+    assert.ok(weekdaysOnly(days));
+    assert.deepEqual(timeStep(days), { ms: DAY, weekdays: true });
+    assert.equal(detectCalendar(days).terms.map((t) => t.period).join(), 'year,week');
+    // The holiday is one gap; the seven weekends are none (they were 7 gaps, and the forecast's days Saturdays).
+    assert.deepEqual(timeGaps(days), { count: 1, first: days.indexOf(Date.UTC(2024, 0, 18)), steps: 2 });
+    const friday = Date.UTC(2024, 1, 23);
+    assert.deepEqual(extendTimes({ ms: DAY, weekdays: true }, friday, 3), [Date.UTC(2024, 1, 26), Date.UTC(2024, 1, 27), Date.UTC(2024, 1, 28)]);
+    // A rare weekend session (1% of the rows at most) keeps it working days; every day, or too few weeks, does not.
+    const year = Array.from({ length: 364 }, (_, i) => Date.UTC(2024, 0, 1) + i * DAY).filter((t) => ![0, 6].includes(new Date(t).getUTCDay()));
+    assert.ok(weekdaysOnly([...year.slice(0, 5), Date.UTC(2024, 0, 7), ...year.slice(5)]));
+    assert.ok(!weekdaysOnly([...days.slice(0, 5), Date.UTC(2024, 0, 7), ...days.slice(5)]), 'one weekend row of 40');
+    assert.ok(!weekdaysOnly(Array.from({ length: 56 }, (_, i) => Date.UTC(2024, 0, 1) + i * DAY)));
+    assert.ok(!weekdaysOnly(days.slice(0, 6)));
+    assert.deepEqual(checkCalendarSpec({ step: { ms: DAY, weekdays: true }, terms: [{ period: 'week', harmonics: 1 }] }, 'w').step, { ms: DAY, weekdays: true });
+    assert.throws(() => checkCalendarSpec({ step: { ms: 2 * DAY, weekdays: true }, terms: [] }, 'w'), /calendar.step must be .*\{ms: 86400000, weekdays: true\}/);
   });
 
   it('specs are checked: unknown keys, periods, harmonics, steps', () => {

@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive, Holt-Winters, ETS and SARIMA baselines.
  */
 import { resolve } from 'node:path';
-import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, fitAuto, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeStep, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { isDateColumn, numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -175,26 +175,18 @@ export async function timeseries(argv: string[], out: Print): Promise<void> {
   throw usageError(`rnnkit timeseries: unknown command ${JSON.stringify(command)}; commands: train, evaluate, forecast (see rnnkit timeseries --help)`);
 }
 
-/** How the rows are spaced in time: whole months (calendar), or a fixed number of milliseconds. */
+/** How the rows are spaced in time (saved with the model): whole months, a fixed number of milliseconds, or working days (see timeStep). */
 interface TimeInfo {
   column: string;
   last: number;
   months?: number;
   ms?: number;
+  weekdays?: true;
 }
 
 function timeInfo(column: string, times: number[]): TimeInfo | undefined {
   if (times.length < 2) return undefined;
-  const last = times[times.length - 1]!;
-  const d = times.map((t) => new Date(t));
-  const monthly = d.every((x) => x.getUTCDate() === 1 && x.getUTCHours() === 0 && x.getUTCMinutes() === 0);
-  const median = (a: number[]): number => a.sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
-  if (monthly) {
-    const m = median(d.slice(1).map((x, i) => (x.getUTCFullYear() - d[i]!.getUTCFullYear()) * 12 + x.getUTCMonth() - d[i]!.getUTCMonth()));
-    if (m > 0) return { column, last, months: m };
-  }
-  const ms = median(times.slice(1).map((t, i) => t - times[i]!));
-  return ms > 0 ? { column, last, ms } : undefined;
+  return { column, last: times[times.length - 1]!, ...timeStep(times) };
 }
 
 function futureTimes(info: TimeInfo | undefined, steps: number): string[] | undefined {
@@ -203,11 +195,9 @@ function futureTimes(info: TimeInfo | undefined, steps: number): string[] | unde
   // else every time in full, so an hourly forecast does not print its midnights as bare dates.
   const DAY = 86_400_000;
   const dateOnly = info.last % DAY === 0 && (info.months !== undefined || info.ms! % DAY === 0);
-  return Array.from({ length: steps }, (_, i) => {
-    const d = new Date(info.last);
-    if (info.months !== undefined) d.setUTCMonth(d.getUTCMonth() + info.months * (i + 1));
-    else d.setTime(info.last + info.ms! * (i + 1));
-    const iso = d.toISOString();
+  const step = info.months !== undefined ? { months: info.months } : { ms: info.ms!, ...(info.weekdays === true ? { weekdays: true as const } : {}) };
+  return extendTimes(step, info.last, steps).map((t) => {
+    const iso = new Date(t).toISOString();
     return dateOnly ? iso.slice(0, 10) : iso;
   });
 }

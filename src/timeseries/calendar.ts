@@ -21,8 +21,12 @@ export interface CalendarTerm {
 
 /** How the rows are spaced (used to extend the times past the last row) and the terms. */
 export interface CalendarSpec {
-  /** Whole months between rows (calendar-monthly data), or else a fixed step in milliseconds. */
-  step: { months: number } | { ms: number };
+  /**
+   * Whole months between rows (calendar-monthly data), or else a fixed step in milliseconds;
+   * `weekdays`: daily rows on Monday to Friday only (a market's trading days), so the step after
+   * a Friday is the Monday.
+   */
+  step: { months: number } | { ms: number; weekdays?: true };
   terms: CalendarTerm[];
 }
 
@@ -73,9 +77,38 @@ export function timeStep(times: ArrayLike<number>): CalendarSpec['step'] {
     const m = median(steps);
     if (m > 0) return { months: m };
   }
+  if (weekdaysOnly(times)) return { ms: DAY, weekdays: true };
   const steps: number[] = [];
   for (let i = 1; i < n; i++) steps.push(times[i]! - times[i - 1]!);
   return { ms: median(steps) };
+}
+
+const isWeekend = (t: number): boolean => {
+  const wd = new Date(t).getUTCDay();
+  return wd === 0 || wd === 6;
+};
+
+/**
+ * Daily rows on working days only — Monday to Friday, as stock prices and exchange rates are
+ * published: at most 1% of the rows on a Saturday or Sunday, most steps one day, and at least two
+ * Friday-to-Monday steps (so a few weeks of rows). Their weekends are no gaps, and the rows after a Friday fall on
+ * the Monday.
+ */
+export function weekdaysOnly(times: ArrayLike<number>): boolean {
+  const n = times.length;
+  let oneDay = 0;
+  let weekends = 0;
+  let weekendRows = 0;
+  for (let i = 0; i < n; i++) {
+    const t = times[i]!;
+    // A rare weekend session (the NSE's Diwali trading on a Sunday) keeps a series one of working days.
+    if (isWeekend(t) && ++weekendRows > n / 100) return false;
+    if (i === 0) continue;
+    const d = t - times[i - 1]!;
+    if (d === DAY) oneDay++;
+    else if (d === 3 * DAY && new Date(t).getUTCDay() === 1) weekends++;
+  }
+  return weekends >= 2 && oneDay >= (n - 1) / 2;
 }
 
 /**
@@ -101,7 +134,8 @@ export function checkCalendarSpec(spec: unknown, where: string): CalendarSpec {
   let step: CalendarSpec['step'];
   if (keys.length === 1 && keys[0] === 'months' && ok(st.months) && Number.isInteger(st.months)) step = { months: st.months };
   else if (keys.length === 1 && keys[0] === 'ms' && ok(st.ms)) step = { ms: st.ms };
-  else throw new RangeError(`${where}: calendar.step must be {months: a positive integer} or {ms: a positive number}, got ${show(st)}`);
+  else if (keys.length === 2 && keys.includes('ms') && keys.includes('weekdays') && st.ms === DAY && st.weekdays === true) step = { ms: DAY, weekdays: true };
+  else throw new RangeError(`${where}: calendar.step must be {months: a positive integer}, {ms: a positive number} or {ms: 86400000, weekdays: true}, got ${show(st)}`);
   if (!Array.isArray(c.terms)) throw new TypeError(`${where}: calendar.terms must be an array of {period, harmonics}, got ${show(c.terms)}`);
   const seen = new Set<string>();
   const terms = c.terms.map((t: unknown, i: number) => {
@@ -125,6 +159,14 @@ export function calendarWidth(spec: CalendarSpec | null): number {
 
 /** The times of `steps` rows after `last`, by the spec's step. */
 export function extendTimes(step: CalendarSpec['step'], last: number, steps: number): number[] {
+  if ('ms' in step && step.weekdays === true) {
+    let t = last;
+    return Array.from({ length: steps }, () => {
+      do t += DAY;
+      while (isWeekend(t));
+      return t;
+    });
+  }
   return Array.from({ length: steps }, (_, i) => {
     if ('ms' in step) return last + step.ms * (i + 1);
     const d = new Date(last);

@@ -68,5 +68,5 @@ export {
 export { fitConformal, applyConformal, conformalRank, conformalMinPoints, symmetricPairs, checkConformalCalibration, CALIBRATIONS, type ConformalCalibration, type ConformalPart, type ForecastCalibration } from './conformal.js';
 export { fitAuto, AUTO_BUDGET_SECONDS, type AutoOptions, type AutoTrial, type AutoChoice, type AutoResult } from './autoForecast.js';
 export { detectSeason, seasonScore, calendarSeasons, SEASON_THRESHOLD, AUTO_SEASON_MAX, type SeasonDetection, type SeasonCandidate, type DetectSeasonOptions } from './season.js';
-export { detectCalendar, calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, extendTimes, timeStep, CALENDAR_HARMONICS, type CalendarSpec, type CalendarTerm, type CalendarPeriod } from './calendar.js';
+export { detectCalendar, calendarFeatures, calendarWidth, checkCalendarSpec, checkTimes, extendTimes, timeStep, weekdaysOnly, CALENDAR_HARMONICS, type CalendarSpec, type CalendarTerm, type CalendarPeriod } from './calendar.js';
 export { parseTime, parseTimeCell, parseTimeCells, timeCellsKind, compactDate, timeGaps, type TimeCellsKind } from './timeCells.js';
