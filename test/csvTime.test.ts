@@ -49,6 +49,14 @@ test('rnnkit timeseries: a newest-first file and unsorted or repeated times are 
   const even = train(csv('even.csv', 40));
   assert.equal(even.code, 0, even.stderr);
   assert.doesNotMatch(even.stderr, /warning/);
+  // Without --time-column (an Investing.com export): newest-first dates are refused, not trained backwards;
+  // dates kept in order are named at the end; the missing options are said at once, with the columns.
+  const bare = (path: string, ...more: string[]) => rnnkit('timeseries', 'train', path, '--target', 'value', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', ...more);
+  assertUserError(bare(join(dir, 'newest.csv')), 1, /newest\.csv: column 'date' holds dates running newest first, so the rows would be read backwards; reverse the rows .* or give --time-column "date"/);
+  const ok = bare(join(dir, 'even.csv'));
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /\nNote: column 'date' holds dates; give --time-column "date" for calendar covariates/);
+  assertUserError(rnnkit('timeseries', 'train', join(dir, 'even.csv')), 2, /--target, --lookback, --horizon are required; the columns of .*even\.csv: date, value/);
 });
 
 test("parseTime: a time without a zone is UTC in any machine zone; a zone given is kept", () => {

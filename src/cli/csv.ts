@@ -199,6 +199,25 @@ export function timeColumn(table: Table, name: string): number[] {
 
 const gapsReported = new WeakSet<Table>();
 
+/**
+ * Without --time-column: the first column of dates the model does not read, or null (the
+ * caller names it: it would give calendar covariates, order and gap checks, dated forecasts);
+ * if its dates run newest first (Investing.com's exports) the rows would be read backwards,
+ * which is refused.
+ */
+export function dateColumnHint(table: Table, taken: readonly string[]): string | null {
+  for (const [i, name] of table.header.entries()) {
+    if (taken.includes(name) || table.rows.length < 3) continue;
+    const { kind, times } = parseTimeCells(table.rows.map((row) => row[i] ?? ''));
+    if (kind === 'number' || kind === 'compact' || !times.every(Number.isFinite)) continue;
+    if (times.every((t, r) => r === 0 || t < times[r - 1]!)) {
+      throw new CliError(`${table.file}: column '${name}' holds dates running newest first, so the rows would be read backwards; reverse the rows (keep the header, pipe the rest through tac), or give --time-column ${JSON.stringify(name)} to have them checked`);
+    }
+    return name;
+  }
+  return null;
+}
+
 /** Whether a time column holds dates (written as dates, or compact YYYYMMDD / YYYYMM integers), not plain numbers. */
 export function isDateColumn(table: Table, name: string): boolean {
   const i = columnIndex(table, name, '--time-column');

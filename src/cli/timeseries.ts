@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeStep, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
-import { isDateColumn, numericSeries, readTable, timeColumn, type Table } from './csv.js';
+import { dateColumnHint, isDateColumn, numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 
@@ -216,8 +216,19 @@ function baselineOptions(values: Record<string, unknown>, command: string): { ho
   return Object.fromEntries(BASELINES.filter((b) => !names.includes(b)).map((b) => [b, false]));
 }
 
-function required(values: Record<string, unknown>, name: string, command: string): void {
-  if (values[name] === undefined || values[name] === '') throw usageError(`${command}: --${name} is required (see ${command} --help)`);
+/** Every required option missing, said at once; without --target, with the file's columns to choose from. */
+async function required(values: Record<string, unknown>, names: readonly string[], file: string, command: string): Promise<void> {
+  const missing = names.filter((n) => values[n] === undefined || values[n] === '');
+  if (missing.length === 0) return;
+  let columns = '';
+  if (missing.includes('target')) {
+    try {
+      columns = `; the columns of ${file}: ${(await readTable(file)).header.join(', ')}`;
+    } catch {
+      // an unreadable file is said when it is read
+    }
+  }
+  throw usageError(`${command}: ${missing.map((n) => `--${n}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required${columns} (see ${command} --help)`);
 }
 
 async function train(argv: string[], print: Print): Promise<void> {
@@ -226,7 +237,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (values.help === true) return print(TRAIN_HELP);
   if (positionals.length !== 1) throw usageError(`${command}: expected one CSV file, got ${positionals.length === 0 ? 'none' : positionals.map((p) => JSON.stringify(p)).join(' ')} (see ${command} --help)`);
   const auto = values.auto === true;
-  for (const r of auto ? ['target', 'horizon'] : ['target', 'lookback', 'horizon']) required(values, r, command);
+  await required(values, auto ? ['target', 'horizon'] : ['target', 'lookback', 'horizon'], positionals[0]!, command);
   if (!auto && values.budget !== undefined) throw usageError(`${command}: --budget is the time --auto may spend; without --auto leave it out`);
   const budget = numberOption(values, 'budget', AUTO_BUDGET_SECONDS, (n) => n > 0 && Number.isFinite(n), 'a number of seconds > 0');
   const target = values.target as string;
@@ -281,6 +292,10 @@ async function train(argv: string[], print: Print): Promise<void> {
   const byId = values['id-column'] === undefined ? null : splitById(table, values['id-column'] as string);
   const series = byId === null ? numericSeries(table, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values)) : null;
   const timeName = values['time-column'] as string | undefined;
+  const dates = timeName === undefined ? dateColumnHint(table, [...columns, ...(values['id-column'] === undefined ? [] : [values['id-column'] as string])]) : null;
+  const noteDates = (): void => {
+    if (dates !== null) print(`\nNote: column '${dates}' holds dates; give --time-column ${JSON.stringify(dates)} for calendar covariates, checks of the rows' order and gaps, and dated forecasts`);
+  };
   const times = timeName === undefined || byId !== null ? undefined : timeColumn(table, timeName);
   // Calendar covariates need dates; a numeric time column (years, row numbers) has no calendar.
   const dateTimes = calendar && timeName !== undefined && isDateColumn(table, timeName);
@@ -330,6 +345,7 @@ async function train(argv: string[], print: Print): Promise<void> {
       await f.save(outDir);
       print(`\nModel saved in ${outDir}`);
     }
+    noteDates();
     return;
   }
   // Without --id-column the series was read above.
@@ -361,6 +377,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     await f.save(outDir);
     print(`\nModel saved in ${outDir}`);
   }
+  noteDates();
 }
 
 /** The combination lines of a forecaster: one (see combinationLine), or one per id after fitMany, prefixed with the id column. */
