@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { columnIndex, detectDelimiter, numericSeries, readTable } from '../src/cli/csv.js';
-import { assertUserError, rnnkit } from './helpers/cli.js';
+import { assertUserError, rnnkit, withStderr } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvread-'));
 const write = (name: string, text: string): string => {
@@ -64,15 +64,7 @@ test('rnnkit timeseries train on a semicolon file with decimal commas: the forec
 test('commas grouping thousands (Investing.com, Excel exports: "2,146") are read in a comma or tab file where every number with a comma in the column is written so; else refused by line and column', async () => {
   const rows = (cell: (v: number, i: number) => string) => ['date,value', ...values.map((v, i) => `${month(i)},"${cell(v, i)}"`)].join('\n') + '\n';
   const grouped = write('thousands.csv', rows((v, i) => (i === 3 ? '1,234.5' : i === 7 ? '12,345,678' : v.toFixed(2))));
-  const notes: string[] = [];
-  const stderr = process.stderr.write;
-  process.stderr.write = ((m: string) => (notes.push(m), true)) as typeof process.stderr.write;
-  let data: Float64Array;
-  try {
-    data = numericSeries(await readTable(grouped), ['value'], '--target').data;
-  } finally {
-    process.stderr.write = stderr;
-  }
+  const { value: data, stderr: notes } = await withStderr(async () => numericSeries(await readTable(grouped), ['value'], '--target').data);
   assert.deepEqual(Array.from(data), values.map((v, i) => (i === 3 ? 1234.5 : i === 7 ? 12345678 : Number(v.toFixed(2)))));
   assert.deepEqual(notes, [`note: ${grouped}: column 'value' groups thousands with commas (1,234); read without them\n`]);
   // One decimal comma in the column, or a leading 0 (0,125): not thousands; refused with the hint.
@@ -96,15 +88,7 @@ test('a file without a header line: the missing-column error says the first line
 test("a tab-separated file whose fields hold literal quotes (the UCI SMS Spam Collection) is read as written, with a note; a CSV with a broken quote is still refused", async () => {
   // 'Invalid Opening Quote' refused the whole file before: TSV has no quoting rule.
   const tsv = write('sms.tsv', ['Label\tSMS', 'ham\tGo until jurong point', 'ham\tWow. I was so "embarassed" by it', 'ham\t"HEY HEY" he said', 'spam\tWIN "now"'].join('\n') + '\n');
-  const notes: string[] = [];
-  const stderr = process.stderr.write;
-  process.stderr.write = ((m: string) => (notes.push(m), true)) as typeof process.stderr.write;
-  let t: Awaited<ReturnType<typeof readTable>>;
-  try {
-    t = await readTable(tsv);
-  } finally {
-    process.stderr.write = stderr;
-  }
+  const { value: t, stderr: notes } = await withStderr(() => readTable(tsv));
   assert.deepEqual(t.rows, [['ham', 'Go until jurong point'], ['ham', 'Wow. I was so "embarassed" by it'], ['ham', '"HEY HEY" he said'], ['spam', 'WIN "now"']]);
   assert.deepEqual(notes, [`note: ${tsv}: read without quoting (a tab-separated file whose fields hold literal quotes)\n`]);
   // A TSV that quotes properly keeps its quoting (a tab inside a quoted field).

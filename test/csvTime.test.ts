@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { numericSeries, readTable, timeColumn } from '../src/cli/csv.js';
 import { compactDate, parseTime, parseTimeCells, timeGaps } from '../src/index.js';
-import { assertUserError, rnnkit, rnnkitWithEnv } from './helpers/cli.js';
+import { assertUserError, rnnkit, rnnkitWithEnv, withStderr } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvtime-'));
 /** A monthly CSV of n rows from 2000-01, values a sine; `dates` may replace the dates. */
@@ -176,15 +176,7 @@ test('rows of separators only are skipped with a note; a date column is read on 
   const dmy = days.map((d) => `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`);
   const path = join(dir, 'airquality.csv');
   writeFileSync(path, ['Date;CO(GT);;;,,', ...dmy.map((d, i) => `${d};${i},5;;;`), ';;;;,,', ';;;;,,', ''].join('\r\n'));
-  const notes: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((m: string) => (notes.push(m), true)) as typeof process.stderr.write;
-  let table: Awaited<ReturnType<typeof readTable>>;
-  try {
-    table = await readTable(path);
-  } finally {
-    process.stderr.write = write;
-  }
+  const { value: table, stderr: notes } = await withStderr(() => readTable(path));
   assert.equal(table.rows.length, 40);
   assert.deepEqual(notes, [`note: ${path}: 2 rows with every field empty skipped (the first on line 42)\n`]);
   assert.deepEqual(timeColumn(table, 'Date'), days.map((d) => d.getTime()));
@@ -207,14 +199,8 @@ test("numericSeries: the spellings of a missing value in published files (FRED's
   writeFileSync(path, ['DATE,UNRATE', ...cells.map((c, i) => `${2000 + i}-01-01,${c}`)].join('\n') + '\n');
   const table = await readTable(path);
   assert.throws(() => numericSeries(table, ['UNRATE'], '--target'), /line 3, column 'UNRATE': missing value \(use --fill previous or --fill linear/);
-  const notes: string[] = [];
-  const stderr = process.stderr.write;
-  process.stderr.write = ((m: string) => (notes.push(m), true)) as typeof process.stderr.write;
-  try {
-    assert.deepEqual(Array.from(numericSeries(table, ['UNRATE'], '--target', 'linear').data), cells.map((_, i) => i + 1));
-  } finally {
-    process.stderr.write = stderr;
-  }
+  const { value: filled, stderr: notes } = await withStderr(() => numericSeries(table, ['UNRATE'], '--target', 'linear').data);
+  assert.deepEqual(Array.from(filled), cells.map((_, i) => i + 1));
   // How many were filled is said: they are scored as data in the test part.
   assert.deepEqual(notes, [`note: ${path}: column 'UNRATE': 6 missing values filled (--fill linear; the last on line 13); they are scored as data where they fall in the test part\n`]);
 });

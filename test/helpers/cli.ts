@@ -37,3 +37,15 @@ export function assertUserError(r: Run, code: number, pattern: RegExp): void {
   assert.match(lines[0]!, pattern);
   assert.ok(!/^\s+at /m.test(r.stderr), 'stack trace printed');
 }
+
+/** What `run` writes to process.stderr in this process (the CLI's notes and warnings), and its result. */
+export async function withStderr<T>(run: () => T | Promise<T>): Promise<{ value: T; stderr: string[] }> {
+  const stderr: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((m: string) => (stderr.push(m), true)) as typeof process.stderr.write;
+  try {
+    return { value: await run(), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
