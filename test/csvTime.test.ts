@@ -181,6 +181,9 @@ test('rows of separators only are skipped with a note; a date column is read on 
   assert.deepEqual(notes, [`note: ${path}: 2 rows with every field empty skipped (the first on line 42)\n`]);
   assert.deepEqual(timeColumn(table, 'Date'), days.map((d) => d.getTime()));
   assert.deepEqual(Array.from(numericSeries(table, ['CO(GT)'], '--target').data), dmy.map((_, i) => i + 0.5));
+  // A kind given (many series of one file: decided on the whole column) is the reading used.
+  assert.deepEqual(parseTimeCells(['01/02/2020', '01/03/2020']).times, [Date.UTC(2020, 0, 2), Date.UTC(2020, 0, 3)]);
+  assert.deepEqual(parseTimeCells(['01/02/2020', '01/03/2020'], 'dayFirst').times, [Date.UTC(2020, 1, 1), Date.UTC(2020, 2, 1)]);
   // An empty time among day-first dates: refused as empty (the kind is decided on the written cells).
   assert.deepEqual(parseTimeCells(['13/03/2004', '', '15/03/2004']), { kind: 'dayFirst', times: [Date.UTC(2004, 2, 13), NaN, Date.UTC(2004, 2, 15)] });
   const gap = join(dir, 'empty-time.csv');

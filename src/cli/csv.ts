@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { decodeText } from './textFile.js';
 import { parse } from 'csv-parse/sync';
-import { fillGaps, parseTimeCells, timeCellsKind, timeGaps, type FillMethod, type Series } from '../index.js';
+import { fillGaps, parseTimeCells, timeCellsKind, timeGaps, type FillMethod, type Series, type TimeCellsKind } from '../index.js';
 import { CliError } from './args.js';
 
 export interface Table {
@@ -175,9 +175,9 @@ export function numericSeries(table: Table, names: readonly string[], option: st
  * spacing are reported once per table on stderr, since the forecaster reads rows as evenly
  * spaced steps.
  */
-export function timeColumn(table: Table, name: string): number[] {
+export function timeColumn(table: Table, name: string, kind?: TimeCellsKind): number[] {
   const i = columnIndex(table, name, '--time-column');
-  const { times } = parseTimeCells(table.rows.map((row) => row[i] ?? ''));
+  const { times } = parseTimeCells(table.rows.map((row) => row[i] ?? ''), kind);
   times.forEach((t, r) => {
     if (Number.isFinite(t)) return;
     const raw = (table.rows[r]![i] ?? '').trim();

@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive, Holt-Winters, ETS and SARIMA baselines.
  */
 import { resolve } from 'node:path';
-import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeStep, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { dateColumnHint, isDateColumn, numericSeries, readTable, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -429,9 +429,12 @@ function splitById(table: Table, idColumn: string): Map<string, Table> {
 function manySeries(byId: Map<string, Table>, columns: readonly string[], option: string, fillMethod: FillMethod | undefined, timeName: string | undefined): { series: Record<string, Series>; times?: Record<string, number[]> } {
   const series: Record<string, Series> = {};
   const times: Record<string, number[]> = {};
+  // One reading of the dates for the whole column: a series whose days all fall on 1–12 must not be
+  // read month first while another, with a 13th, is read day first.
+  const kind = timeName === undefined ? undefined : timeCellsKind([...byId.values()].flatMap((t) => t.rows.map((row) => (row[t.header.indexOf(timeName)] ?? '').trim())));
   for (const [id, t] of byId) {
     series[id] = numericSeries(t, columns, option, fillMethod);
-    if (timeName !== undefined) times[id] = timeColumn(t, timeName);
+    if (timeName !== undefined) times[id] = timeColumn(t, timeName, kind);
   }
   return timeName === undefined ? { series } : { series, times };
 }

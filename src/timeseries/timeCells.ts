@@ -97,10 +97,14 @@ export function parseTimeCell(raw: string, kind: TimeCellsKind): number {
   return numericDate(raw, kind === 'dayFirst');
 }
 
-/** A column's cells (trimmed here) as times: its kind, and each cell's time (NaN where a cell is not one). */
-export function parseTimeCells(cells: readonly string[]): { kind: TimeCellsKind; times: number[] } {
+/**
+ * A column's cells (trimmed here) as times: its kind (timeCellsKind, unless given: many series
+ * of one file read their dates one way, decided on the whole column), and each cell's time (NaN
+ * where a cell is not one).
+ */
+export function parseTimeCells(cells: readonly string[], given?: TimeCellsKind): { kind: TimeCellsKind; times: number[] } {
   const trimmed = cells.map((c) => c.trim());
-  const kind = timeCellsKind(trimmed);
+  const kind = given ?? timeCellsKind(trimmed);
   return { kind, times: trimmed.map((c) => parseTimeCell(c, kind)) };
 }
 
