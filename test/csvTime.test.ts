@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { numericSeries, readTable, timeColumn } from '../src/cli/csv.js';
+import { hasTimeColumn, numericSeries, readTable, timeColumn } from '../src/cli/csv.js';
 import { compactDate, parseTime, parseTimeCells, timeGaps } from '../src/index.js';
 import { assertUserError, rnnkit, rnnkitWithEnv, withStderr } from './helpers/cli.js';
 
@@ -181,6 +181,16 @@ test('rows of separators only are skipped with a note; a date column is read on 
   assert.deepEqual(notes, [`note: ${path}: 2 rows with every field empty skipped (the first on line 42)\n`]);
   assert.deepEqual(timeColumn(table, 'Date'), days.map((d) => d.getTime()));
   assert.deepEqual(Array.from(numericSeries(table, ['CO(GT)'], '--target').data), dmy.map((_, i) => i + 0.5));
+  // A date column and a clock-time column (UCI's AirQuality: '10/03/2004' and '18.00.00'): --time-column Date,Time.
+  const hours = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2004, 2, 10, 18) + i * 3_600_000));
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  const uci = join(dir, 'date-time.csv');
+  writeFileSync(uci, ['Date;Time;CO(GT)', ...hours.map((d, i) => `${p2(d.getUTCDate())}/${p2(d.getUTCMonth() + 1)}/${d.getUTCFullYear()};${p2(d.getUTCHours())}.00.00;${i}`)].join('\n') + '\n');
+  const both = await readTable(uci);
+  assert.ok(hasTimeColumn(both, 'Date,Time') && hasTimeColumn(both, 'Date, Time') && !hasTimeColumn(both, 'Date,Hour'));
+  assert.deepEqual(timeColumn(both, 'Date,Time'), hours.map((d) => d.getTime()));
+  assert.throws(() => timeColumn(both, 'Date,Time,CO(GT)'), /--time-column "Date,Time,CO\(GT\)": give one column, or a date column and a clock-time column joined by a comma/);
+  assert.throws(() => timeColumn(both, 'Date,Hour'), /--time-column "Hour": no such column/);
   // A kind given (many series of one file: decided on the whole column) is the reading used.
   assert.deepEqual(parseTimeCells(['01/02/2020', '01/03/2020']).times, [Date.UTC(2020, 0, 2), Date.UTC(2020, 0, 3)]);
   assert.deepEqual(parseTimeCells(['01/02/2020', '01/03/2020'], 'dayFirst').times, [Date.UTC(2020, 1, 1), Date.UTC(2020, 2, 1)]);

@@ -176,11 +176,11 @@ export function numericSeries(table: Table, names: readonly string[], option: st
  * spaced steps.
  */
 export function timeColumn(table: Table, name: string, kind?: TimeCellsKind): number[] {
-  const i = columnIndex(table, name, '--time-column');
-  const { times } = parseTimeCells(table.rows.map((row) => row[i] ?? ''), kind);
+  const cells = timeCells(table, name);
+  const { times } = parseTimeCells(cells, kind);
   times.forEach((t, r) => {
     if (Number.isFinite(t)) return;
-    const raw = (table.rows[r]![i] ?? '').trim();
+    const raw = cells[r]!.trim();
     const why = raw === '' ? 'no time (an empty cell)' : /^\d{1,2}[-/.]\d{1,2}$/.test(raw) ? `${JSON.stringify(raw)} has no year (two numbers: a day and month, or a year and month written short); write the full date, e.g. 2001-01` : `${JSON.stringify(raw)} is not a date`;
     throw new CliError(`${table.file}: line ${table.lines[r]}, column '${name}': ${why}`);
   });
@@ -220,8 +220,32 @@ export function dateColumnHint(table: Table, taken: readonly string[]): string |
 
 /** Whether a time column holds dates (written as dates, or compact YYYYMMDD / YYYYMM integers), not plain numbers. */
 export function isDateColumn(table: Table, name: string): boolean {
-  const i = columnIndex(table, name, '--time-column');
-  return timeCellsKind(table.rows.map((row) => (row[i] ?? '').trim())) !== 'number';
+  return timeCellsKind(timeCells(table, name).map((c) => c.trim())) !== 'number';
+}
+
+/**
+ * The cells of a time column: one column, or `Date,Time` — a column of dates and one of clock
+ * times (UCI's household power and air quality files), each row's two joined by a space, a clock
+ * time written with dots (18.00.00) read as 18:00:00.
+ */
+export function timeCells(table: Table, name: string): string[] {
+  if (table.header.includes(name) || !name.includes(',')) {
+    const i = columnIndex(table, name, '--time-column');
+    return table.rows.map((row) => row[i] ?? '');
+  }
+  const parts = name.split(',').map((p) => p.trim());
+  if (parts.length !== 2) throw new CliError(`--time-column ${JSON.stringify(name)}: give one column, or a date column and a clock-time column joined by a comma (Date,Time)`);
+  const [d, t] = parts.map((p) => columnIndex(table, p, '--time-column')) as [number, number];
+  return table.rows.map((row) => {
+    const date = (row[d] ?? '').trim();
+    const clock = (row[t] ?? '').trim().replace(/^(\d{1,2})\.(\d\d)(?:\.(\d\d))?$/, (_, h: string, m: string, sec?: string) => `${h}:${m}:${sec ?? '00'}`);
+    return date === '' || clock === '' ? '' : `${date} ${clock}`;
+  });
+}
+
+/** Whether the table has the time column `name` (one column, or the two of `Date,Time`). */
+export function hasTimeColumn(table: Table, name: string): boolean {
+  return table.header.includes(name) || (name.includes(',') && name.split(',').every((p) => table.header.includes(p.trim())));
 }
 
 function checkTimeOrder(table: Table, name: string, times: readonly number[]): void {

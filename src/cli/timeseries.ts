@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
-import { dateColumnHint, isDateColumn, numericSeries, readTable, timeColumn, type Table } from './csv.js';
+import { dateColumnHint, hasTimeColumn, isDateColumn, numericSeries, readTable, timeCells, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 
@@ -37,7 +37,8 @@ Options:
                               from a reference), e.g. a known precipitation or holiday flag
   --time-column COL           dates of the rows (used to date the forecasts): ISO dates and
                               times, 31.12.1981 or 12/31/1981 (the order from the values),
-                              YYYYMMDD or YYYYMM integers, or plain numbers
+                              YYYYMMDD or YYYYMM integers, or plain numbers; DATE,TIME joins
+                              a date column and a clock-time column (18:00:00 or 18.00.00)
   --id-column COL             many series in one long-format file: the rows of each value of
                               COL are one series (oldest first within it); one network is
                               trained over all of them, each split, scaled and given its
@@ -431,7 +432,7 @@ function manySeries(byId: Map<string, Table>, columns: readonly string[], option
   const times: Record<string, number[]> = {};
   // One reading of the dates for the whole column: a series whose days all fall on 1–12 must not be
   // read month first while another, with a 13th, is read day first.
-  const kind = timeName === undefined ? undefined : timeCellsKind([...byId.values()].flatMap((t) => t.rows.map((row) => (row[t.header.indexOf(timeName)] ?? '').trim())));
+  const kind = timeName === undefined ? undefined : timeCellsKind([...byId.values()].flatMap((t) => timeCells(t, timeName).map((c) => c.trim())));
   for (const [id, t] of byId) {
     series[id] = numericSeries(t, columns, option, fillMethod);
     if (timeName !== undefined) times[id] = timeColumn(t, timeName, kind);
@@ -659,7 +660,7 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
   const idColumn = modelIdColumn(f, dir);
   checkModelColumns(table, f);
   const tinfo = (f.info as { time?: TimeInfo }).time;
-  const hasTime = tinfo !== undefined && table.header.includes(tinfo.column);
+  const hasTime = tinfo !== undefined && hasTimeColumn(table, tinfo.column);
   if ((f.calendar ?? null) !== null && !hasTime) throw new CliError(`${table.file}: the model takes calendar covariates from the time column${tinfo !== undefined ? ` '${tinfo.column}'` : ''}, which this file lacks`);
   const many = manySeries(splitById(table, idColumn), f.columns, "the model's column", fillMethod, hasTime ? tinfo.column : undefined);
   // Unknown ids are refused by name (forecastMany): their scalers and reference come from training.
@@ -732,7 +733,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
     const idColumn = modelIdColumn(f, dir);
     checkModelColumns(table, f);
     const saved = (f.info as { time?: TimeInfo }).time?.column;
-    const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && table.header.includes(saved) ? saved : undefined;
+    const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && hasTimeColumn(table, saved) ? saved : undefined;
     const many = manySeries(splitById(table, idColumn), f.columns, "the model's column", fillMethod, timeName);
     if ((f.calendar ?? null) !== null && many.times === undefined) throw new CliError(`${file}: the model takes calendar covariates from the time column${saved !== undefined ? ` '${saved}'` : ''}, which this file lacks (name the file's own with --time-column)`);
     const target = f.columns[f.target] ?? 'value';
@@ -746,7 +747,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   const series = modelSeries(table, f, fillMethod);
   const saved = (f.info as { time?: TimeInfo }).time?.column;
   // An explicit --time-column must be in the file; the model's own one is used when the file has it.
-  const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && table.header.includes(saved) ? saved : undefined;
+  const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && hasTimeColumn(table, saved) ? saved : undefined;
   const times = timeName === undefined ? undefined : timeColumn(table, timeName);
   const cal = f.calendar ?? null;
   if (cal !== null && times === undefined) throw new CliError(`${file}: the model takes calendar covariates from the time column${saved !== undefined ? ` '${saved}'` : ''}, which this file lacks (name the file's own with --time-column)`);
@@ -780,11 +781,11 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   const series = modelSeries(table, f, fillMethod);
   const tinfo = (f.info as { time?: TimeInfo }).time;
   // Date the forecasts from the CSV's own last time when it has the time column.
-  const t = tinfo !== undefined && table.header.includes(tinfo.column) ? timeInfo(tinfo.column, timeColumn(table, tinfo.column)) : undefined;
+  const t = tinfo !== undefined && hasTimeColumn(table, tinfo.column) ? timeInfo(tinfo.column, timeColumn(table, tinfo.column)) : undefined;
   // A model trained with calendar covariates needs the CSV's times (its own time column).
   let calTimes: number[] | undefined;
   if ((f.calendar ?? null) !== null) {
-    if (tinfo === undefined || !table.header.includes(tinfo.column)) throw new CliError(`${file}: the model takes calendar covariates from the time column${tinfo !== undefined ? ` '${tinfo.column}'` : ''}, which this file lacks`);
+    if (tinfo === undefined || !hasTimeColumn(table, tinfo.column)) throw new CliError(`${file}: the model takes calendar covariates from the time column${tinfo !== undefined ? ` '${tinfo.column}'` : ''}, which this file lacks`);
     calTimes = timeColumn(table, tinfo.column);
   }
   const values_ = f.forecast(series, steps, calTimes !== undefined ? { times: calTimes } : {});
