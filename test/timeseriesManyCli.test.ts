@@ -78,7 +78,7 @@ test('train --id-column → per-store and mean tables; evaluate reproduces them;
 test('train --id-column refusals: a missing id column, a series too short (named by id); --plot draws one panel per series', async () => {
   const base = ['--target', 'sales', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--epochs', '1', '--units', '2', '--ensemble', '1'];
   assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'shop'), 1, /long\.csv: no column 'shop' \(--id-column\); its columns: date, store, sales/);
-  assertUserError(rnnkit('timeseries', 'train', file('tiny.csv'), ...base, '--id-column', 'store'), 1, /series 'tiny'.*too few for lookback 12 \+ horizon 3/);
+  assertUserError(rnnkit('timeseries', 'train', file('tiny.csv'), ...base, '--id-column', 'store'), 1, /1 of \d+ series are too short for lookback 12 \+ horizon 3 \(each needs at least \d+ rows, its training part 15\): 'tiny' \(\d+ rows\)/);
   const p = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--plot', file('p.svg'), '--baselines', 'none');
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stdout, /Plot written to .*p\.svg \(2 panels\)/);

@@ -547,6 +547,9 @@ export function combinationWeights(network: ArrayLike<number>, classical: ArrayL
   return weights;
 }
 
+/** A series whose training part is too short for one window (Forecaster.checkSplit). */
+class ShortSeries extends RangeError {}
+
 /** selectEts, or null where no ETS variant can be fitted to these values (that baseline or candidate is then left out, as for a constant series). */
 function fittedEts(y: ArrayLike<number>, options: { period?: number }): EtsModel | null {
   try {
@@ -1285,11 +1288,23 @@ export class Forecaster {
     checkOptions(options, ['epochs', 'batchSize', 'learningRate', 'patience', 'stride', 'verbose', 'callbacks', 'seed', 'progressSink', 'validation', 'test', 'times', 'workers'], where);
     const ids = this.checkIds(seriesById, where);
     const times = this.checkTimesById(options.times, ids, where);
-    const all = ids.map((id) => {
+    // Every series too short for a window is named at once (a file of 66 makes had one stop at each).
+    const short: string[] = [];
+    const all = ids.flatMap((id) => {
       const w = `${where}: series '${id}'`;
       const s = this.checkSeries(seriesById[id]!, w);
-      return { id, s, split: this.checkSplit(s, options, w) };
+      try {
+        return [{ id, s, split: this.checkSplit(s, options, w) }];
+      } catch (e) {
+        if (!(e instanceof ShortSeries)) throw e;
+        short.push(`'${id}' (${s.rows} rows)`);
+        return [];
+      }
     });
+    if (short.length > 0) {
+      const need = Math.ceil(rowsNeeded(this.lookback, this.outputSteps) / (1 - this.split.validation - this.split.test));
+      throw new RangeError(`${where}: ${short.length} of ${ids.length} series are too short for lookback ${this.lookback} + horizon ${this.outputSteps} (each needs at least ${need} rows, its training part ${rowsNeeded(this.lookback, this.outputSteps)}): ${short.slice(0, 12).join(', ')}${short.length > 12 ? `, … ${short.length - 12} more` : ''}; leave them out of the data, or lower the lookback`);
+    }
     this.checkCalibrationRows(all.reduce((a, { split }) => a + split.validationEnd - split.trainEnd, 0), where);
     if (this.calendar === undefined && times !== undefined) Forecaster.sameCalendar(all.map(({ id, s }) => ({ id, times: checkTimes(times[id], s.rows, `${where}: series '${id}': times`) })), where);
     this.resolveCalendar(times?.[ids[0]!], all[0]!.s.rows, `${where}: series '${ids[0]}'`);
@@ -1431,7 +1446,7 @@ export class Forecaster {
     const H = this.outputSteps;
     const need = rowsNeeded(this.lookback, H);
     if (split.trainEnd < need) {
-      throw new RangeError(`${where}: the training part has ${split.trainEnd} of ${s.rows} rows, too few for lookback ${this.lookback} + horizon ${H}: at least ${need} are needed (${Math.ceil(need / (1 - this.split.validation - this.split.test))} rows in all)`);
+      throw new ShortSeries(`${where}: the training part has ${split.trainEnd} of ${s.rows} rows, too few for lookback ${this.lookback} + horizon ${H}: at least ${need} are needed (${Math.ceil(need / (1 - this.split.validation - this.split.test))} rows in all)`);
     }
     return split;
   }
