@@ -191,6 +191,9 @@ test('rows of separators only are skipped with a note; a date column is read on 
   assert.deepEqual(timeColumn(both, 'Date,Time'), hours.map((d) => d.getTime()));
   assert.throws(() => timeColumn(both, 'Date,Time,CO(GT)'), /--time-column "Date,Time,CO\(GT\)": give one column, or a date column and a clock-time column joined by a comma/);
   assert.throws(() => timeColumn(both, 'Date,Hour'), /--time-column "Hour": no such column/);
+  // One id's rows repeating a time (Kaggle's COVID-19 file: Australia's provinces under one country): the hint names the id column.
+  const province = { file: 'covid.csv (Country_Region \'Australia\')', header: ['Date', 'Cases'], rows: [['2020-01-22', '0'], ['2020-01-23', '1'], ['2020-01-22', '0']], lines: [2, 3, 4], delimiter: ',' as const, idColumn: 'Country_Region' };
+  assert.throws(() => timeColumn(province, 'Date'), /line 4 is earlier than line 3; sort the rows by time, oldest first — or, if rows of one 'Country_Region' hold several series \(one per region, say\), give an --id-column that tells them apart/);
   // A kind given (many series of one file: decided on the whole column) is the reading used.
   assert.deepEqual(parseTimeCells(['01/02/2020', '01/03/2020']).times, [Date.UTC(2020, 0, 2), Date.UTC(2020, 0, 3)]);
   assert.deepEqual(parseTimeCells(['01/02/2020', '01/03/2020'], 'dayFirst').times, [Date.UTC(2020, 1, 1), Date.UTC(2020, 2, 1)]);

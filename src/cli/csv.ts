@@ -17,6 +17,8 @@ export interface Table {
   lines: number[];
   /** The field separator, read from the header line (see detectDelimiter). */
   delimiter: Delimiter;
+  /** For one series of a long-format file: the --id-column its rows share. */
+  idColumn?: string;
 }
 
 export type Delimiter = ',' | ';' | '\t';
@@ -260,7 +262,9 @@ function checkTimeOrder(table: Table, name: string, times: readonly number[]): v
     // 'Jan-49' then 'Jan-50': JavaScript's dates read a two-digit year 00–49 as 20xx and 50–99 as 19xx.
     const [a, b] = [table.rows[r - 1]![i] ?? '', table.rows[r]![i] ?? ''].map((c) => c.trim());
     const twoDigit = [a, b].every((c) => /(^|[^\d])\d{2}$/.test(c) && !/\d{3}/.test(c)) && new Date(times[r - 1]!).getUTCFullYear() >= 2000 && new Date(times[r]!).getUTCFullYear() < 2000;
-    const hint = twoDigit ? ` (${JSON.stringify(a)} was read as ${new Date(times[r - 1]!).getUTCFullYear()} and ${JSON.stringify(b)} as ${new Date(times[r]!).getUTCFullYear()}: a two-digit year 00–49 is read as 20xx, 50–99 as 19xx; write four-digit years)` : '; sort the rows by time, oldest first';
+    // One id's rows that go back in time or repeat a time are often two series under one id (a country's provinces).
+    const ids = table.idColumn !== undefined ? ` — or, if rows of one '${table.idColumn}' hold several series (one per region, say), give an --id-column that tells them apart` : '';
+    const hint = twoDigit ? ` (${JSON.stringify(a)} was read as ${new Date(times[r - 1]!).getUTCFullYear()} and ${JSON.stringify(b)} as ${new Date(times[r]!).getUTCFullYear()}: a two-digit year 00–49 is read as 20xx, 50–99 as 19xx; write four-digit years)` : `; sort the rows by time, oldest first${ids}`;
     throw new CliError(`${where}: line ${table.lines[r]} ${what} line ${table.lines[r - 1]}${hint}`);
   }
 }

@@ -419,7 +419,7 @@ function splitById(table: Table, idColumn: string): Map<string, Table> {
     const id = (row[i] ?? '').trim();
     if (id === '') throw new CliError(`${table.file}: line ${table.lines[r]}, column '${idColumn}' (--id-column) is empty; every row needs its series id`);
     let t = out.get(id);
-    if (t === undefined) out.set(id, (t = { file: `${table.file} (${idColumn} '${id}')`, header: table.header, rows: [], lines: [], delimiter: table.delimiter }));
+    if (t === undefined) out.set(id, (t = { file: `${table.file} (${idColumn} '${id}')`, header: table.header, rows: [], lines: [], delimiter: table.delimiter, idColumn }));
     t.rows.push(row);
     t.lines.push(table.lines[r]!);
   });
