@@ -405,6 +405,11 @@ describe('Keras 3 .keras files', () => {
     await refuses(withOp('Subtract', [constant(c3), ref], 1, 'keras.layers'), /Keras's Subtract layer on a constant has a constant operand: c - x is not a shift/);
     // A constant of lower rank: Keras's merge layers insert its missing axis at 1, not as numpy broadcasts.
     await refuses(withOp('Add', [ref, constant(c3[0])], 1, 'keras.layers'), /Keras's Add layer on a constant of rank 2 added to a tensor of rank 3 is not supported \(Keras's merge layers insert the missing axes at axis 1/);
+    const members = unzipSync(withOp('Add', [ref, constant(c3)], 1, 'keras.layers'));
+    const cfg = JSON.parse(new TextDecoder().decode(members['config.json']));
+    cfg.config.layers.find((l: { name: string }) => l.name === 'add').config.dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'mixed_float16' } };
+    members['config.json'] = new TextEncoder().encode(JSON.stringify(cfg));
+    await refuses(zipSync(members as Zippable), /Keras's Add layer on a constant with dtype policy "mixed_float16" is not supported/);
   });
 
   it("reads Keras 3's mask: [null, …] that Layer.__call__ saves for a list-taking layer on unmasked inputs (Attention)", async () => {

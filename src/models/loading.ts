@@ -351,6 +351,10 @@ function keras3MergeWithConstant(l: KerasLayerJSON & { module?: unknown }, name:
   const isConstant = (a: unknown): boolean => (a as { class_name?: unknown } | null)?.class_name === '__tensor__';
   if (!l.inbound_nodes.some((n) => list(n)?.some(isConstant) === true)) return null;
   const what = `Keras's ${l.class_name} layer on a constant`;
+  // A merge layer has no options but its dtype policy: another one would add in another precision.
+  const dtype = (l.config as { dtype?: unknown } | undefined)?.dtype;
+  const policy = typeof dtype === 'string' ? dtype : (dtype as { config?: { name?: unknown } } | null | undefined)?.config?.name;
+  if (policy !== undefined && policy !== null && policy !== 'float32') throw new ModelFormatError(`${at}: ${what} with dtype policy ${show(policy)} is not supported; rnnkit computes in float32`);
   const nodes = l.inbound_nodes.map((n) => ({ args: list(n) ?? [], kwargs: (n as { kwargs?: unknown } | null)?.kwargs }));
   const operands = nodes[0]!.args;
   const tensor = operands.find((a) => !isConstant(a));
