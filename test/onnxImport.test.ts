@@ -20,6 +20,13 @@ import { exportOnnx, input, layers, loadModel, loadOnnx, model, sequential, Mode
 import { maxDiff } from './helpers/onnx.js';
 
 const TOL = 1e-5;
+/** int64 values as an initializer's raw bytes. */
+const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+/** n float32 values uniform in [−a, a) from rng, as raw bytes. */
+const randomF32 = (rng: Rng, a: number) => (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-a, a)).buffer);
+/** A graph as tf2onnx writes its header (opset 13 and 1.17 unless said). */
+const tf2onnx = (g: Omit<Parameters<typeof encodeModel>[0], 'irVersion' | 'opset' | 'producerName' | 'producerVersion' | 'graphName' | 'docString'>, opset = 13, version = '1.17.0'): Uint8Array =>
+  encodeModel({ irVersion: 8, opset, producerName: 'tf2onnx', producerVersion: version, graphName: 'tf2onnx', docString: '', ...g });
 const DIR = new URL('./fixtures/onnx/', import.meta.url).pathname;
 
 interface Fixture {
@@ -293,15 +300,8 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     // The graph tf2onnx 1.17 writes for Keras 3's Sequential([Input((T, 3)), LSTM(2), Dense(1)]).
     const H = 2;
     const rng = new Rng(5);
-    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.8, 0.8)).buffer);
-    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
-    const bytes = encodeModel({
-      irVersion: 8,
-      opset: 13,
-      producerName: 'tf2onnx',
-      producerVersion: '1.17.0',
-      graphName: 'tf2onnx',
-      docString: '',
+    const f32 = randomF32(rng, 0.8);
+    const bytes = tf2onnx({
       nodes: [
         { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'lstm/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
         { op: 'Shape', inputs: ['x'], outputs: ['shape'], name: 'lstm/Shape', attrs: [] },
@@ -349,8 +349,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     // Unsqueeze 0; the steps are joined by a Concat on axis 0 and put batch first by a Transpose.
     const [T, F, H, U] = [6, 3, 4, 2];
     const rng = new Rng(31);
-    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.8, 0.8)).buffer);
-    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const f32 = randomF32(rng, 0.8);
     const MAX = 2147483647;
     const graph = (o: { crop: number | null; relu: boolean; otherKernelAt?: number }) => {
       const P = o.crop ?? T;
@@ -390,13 +389,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
         { op: 'Concat', inputs: Array.from({ length: P }, (_, t) => `u${t}`), outputs: ['stacked'], name: 'td/stack_Concat', attrs: [{ name: 'axis', value: 0 }] },
         { op: 'Transpose', inputs: ['stacked'], outputs: ['out'], name: 'td/transpose_1', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
       );
-      return encodeModel({
-        irVersion: 8,
-        opset: 13,
-        producerName: 'tf2onnx',
-        producerVersion: '1.17.0',
-        graphName: 'tf2onnx',
-        docString: '',
+      return tf2onnx({
         nodes,
         initializers: inits,
         inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', T, F] }],
@@ -437,8 +430,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     // is Y[0:1] of that direction, the forward one's Y[-1:].
     const H = 2;
     const rng = new Rng(9);
-    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.8, 0.8)).buffer);
-    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const f32 = randomF32(rng, 0.8);
     const zeroState = (tag: string, shapeOf: string, gather: boolean) => [
       { op: 'Shape', inputs: [shapeOf], outputs: [`${tag}shape`], name: `${tag}/Shape`, attrs: [] },
       ...(gather ? [{ op: 'Gather', inputs: [`${tag}shape`, 'perm'], outputs: [`${tag}shapeb`], name: `${tag}/Gather`, attrs: [] }] : []),
@@ -451,13 +443,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
       { op: 'Concat', inputs: [`${tag}z1`, `${tag}z1`], outputs: [`${tag}h0`], name: `${tag}/Concat`, attrs: [{ name: 'axis', value: 0 }] },
     ];
     const bidi = [{ name: 'direction', value: 'bidirectional' }, { name: 'hidden_size', value: H }];
-    const bytes = encodeModel({
-      irVersion: 8,
-      opset: 13,
-      producerName: 'tf2onnx',
-      producerVersion: '1.17.0',
-      graphName: 'tf2onnx',
-      docString: '',
+    const bytes = tf2onnx({
       nodes: [
         { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'b1/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
         ...zeroState('b1', 'x', false),
@@ -520,15 +506,8 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const T = 4;
     const rng = new Rng(21);
     const f32 = (n: number, lo = -0.8, hi = 0.8): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi)).buffer);
-    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
     const graph = (secondScale: 'per-feature' | 'per-step'): Uint8Array =>
-      encodeModel({
-        irVersion: 8,
-        opset: 15,
-        producerName: 'tf2onnx',
-        producerVersion: '1.16.1',
-        graphName: 'tf2onnx',
-        docString: '',
+      tf2onnx({
         nodes: [
           { op: 'Transpose', inputs: ['x'], outputs: ['xt'], name: 'lstm/transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
           { op: 'LSTM', inputs: ['xt', 'W1', 'R1', 'B1'], outputs: ['y1'], name: 'LSTM__1', attrs: [{ name: 'hidden_size', value: H }] },
@@ -565,7 +544,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
         ],
         inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', T, 2] }],
         outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', 1] }],
-      });
+      }, 15, '1.16.1');
     const bytes = graph('per-feature');
     const m = await loadOnnx(bytes);
     assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'BatchNormalization', 'LSTM', 'BatchNormalization', 'Dense']);
@@ -585,7 +564,6 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const H = 3;
     const rng = new Rng(33);
     const f32 = (n: number, lo = -0.8, hi = 0.8): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi)).buffer);
-    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
     const graph = (onSequence: boolean): Uint8Array =>
       encodeModel({
         irVersion: 8,
@@ -635,7 +613,6 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const H = 2;
     const make = (T: number | string): Uint8Array => {
       const f32 = (n: number): Uint8Array => new Uint8Array(new Float32Array(n).fill(0.1).buffer);
-      const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
       const bytes = encodeModel({
         irVersion: 8,
         opset: 13,
@@ -880,8 +857,7 @@ describe('loadOnnx: refusals', () => {
     // streaming models; a published SmartStethoscope rnn.onnx): each layer Slices its rows out of
     // h0 / c0, h_n is the layers' Y_h joined by a Concat on axis 0. Refused before ('a Slice of graph input').
     const rng = new Rng(77);
-    const f32 = (n: number): Uint8Array => new Uint8Array(Float32Array.from({ length: n }, () => rng.uniformIn(-0.7, 0.7)).buffer);
-    const i64 = (...v: number[]): Uint8Array => new Uint8Array(BigInt64Array.from(v.map(BigInt)).buffer);
+    const f32 = randomF32(rng, 0.7);
     const [F, H] = [3, 2];
     /** op ('LSTM' or 'GRU') in L stacked layers of D directions, states in and out; sliced: each layer takes its rows by a Slice. */
     const graph = (op: 'LSTM' | 'GRU', L: number, D: number, sliced: boolean, batch: number | string) => {
