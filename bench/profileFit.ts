@@ -35,6 +35,7 @@ if (w === undefined || !trainable.includes(w.name)) throw new Error(`--workload:
 const batches = Number(values.batches);
 const top = Number(values.top);
 if (!Number.isInteger(batches) || batches < 1) throw new Error(`--batches: a positive integer, got ${values.batches}`);
+if (!Number.isInteger(top) || top < 1) throw new Error(`--top: a positive integer, got ${values.top}`);
 
 /** WebAssembly function index → name, from a module's name section (null if it has none). */
 function functionNames(bytes: Uint8Array): Map<number, string> | null {

@@ -94,4 +94,6 @@ test("a tab-separated file whose fields hold literal quotes (the UCI SMS Spam Co
   // A TSV that quotes properly keeps its quoting (a tab inside a quoted field).
   assert.deepEqual((await readTable(write('quoted.tsv', 'a\tb\n"x\ty"\t2\n'))).rows, [['x\ty', '2']]);
   await assert.rejects(readTable(write('bad.csv', 'a,b\nx,"y\n')), /bad\.csv: not valid CSV/);
+  // A tab file that fails for another reason (a row of three fields under two) is not reread without quoting.
+  await assert.rejects(readTable(write('ragged.tsv', 'a\tb\n"x\ty"\t2\t3\n')), /ragged\.tsv: not valid CSV: Invalid Record Length/);
 });

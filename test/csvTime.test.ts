@@ -197,6 +197,7 @@ test('rows of separators only are skipped with a note; a date column is read on 
   // A kind given (many series of one file: decided on the whole column) is the reading used.
   assert.deepEqual(parseTimeCells(['01/02/2020', '01/03/2020']).times, [Date.UTC(2020, 0, 2), Date.UTC(2020, 0, 3)]);
   assert.deepEqual(parseTimeCells(['01/02/2020', '01/03/2020'], 'dayFirst').times, [Date.UTC(2020, 1, 1), Date.UTC(2020, 2, 1)]);
+  assert.throws(() => parseTimeCells(['01/02/2020'], 'dayfirst' as never), /parseTimeCells: kind must be one of compact, number, dayFirst, monthFirst, date, got "dayfirst"/);
   // An empty time among day-first dates: refused as empty (the kind is decided on the written cells).
   assert.deepEqual(parseTimeCells(['13/03/2004', '', '15/03/2004']), { kind: 'dayFirst', times: [Date.UTC(2004, 2, 13), NaN, Date.UTC(2004, 2, 15)] });
   const gap = join(dir, 'empty-time.csv');

@@ -59,7 +59,8 @@ export async function readTable(file: string): Promise<Table> {
   } catch (e) {
     // Tab-separated files have no quoting rule (IANA's text/tab-separated-values): a field may
     // hold a literal quote, as the UCI SMS Spam Collection's messages do. Read as they are.
-    if (delimiter !== '\t') throw new CliError(`${file}: not valid CSV: ${(e as Error).message.split('\n')[0]}`);
+    // Only a quoting error is retried: any other stays the refusal it was.
+    if (delimiter !== '\t' || !/QUOTE/.test(String((e as { code?: unknown }).code))) throw new CliError(`${file}: not valid CSV: ${(e as Error).message.split('\n')[0]}`);
     try {
       records = read(false);
     } catch {

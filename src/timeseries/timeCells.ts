@@ -62,6 +62,7 @@ export function timeCellsKind(all: readonly string[]): TimeCellsKind {
 }
 
 export type TimeCellsKind = 'compact' | 'number' | 'dayFirst' | 'monthFirst' | 'date';
+const TIME_CELLS_KINDS: readonly TimeCellsKind[] = ['compact', 'number', 'dayFirst', 'monthFirst', 'date'];
 
 /** Day and month (either order) with the same separator, a four-digit year, then optionally a clock time without a zone. */
 const NUMERIC_DATE = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d\d)(?::(\d\d(?:\.\d+)?))?)?$/;
@@ -103,6 +104,7 @@ export function parseTimeCell(raw: string, kind: TimeCellsKind): number {
  * where a cell is not one).
  */
 export function parseTimeCells(cells: readonly string[], given?: TimeCellsKind): { kind: TimeCellsKind; times: number[] } {
+  if (given !== undefined && !TIME_CELLS_KINDS.includes(given)) throw new RangeError(`parseTimeCells: kind must be one of ${TIME_CELLS_KINDS.join(', ')}, got ${JSON.stringify(given)}`);
   const trimmed = cells.map((c) => c.trim());
   const kind = given ?? timeCellsKind(trimmed);
   return { kind, times: trimmed.map((c) => parseTimeCell(c, kind)) };
