@@ -83,7 +83,8 @@ export function timeStep(times: ArrayLike<number>): CalendarSpec['step'] {
   return { ms: median(steps) };
 }
 
-const isWeekend = (t: number): boolean => {
+/** A Saturday or Sunday (UTC). */
+export const isWeekend = (t: number): boolean => {
   const wd = new Date(t).getUTCDay();
   return wd === 0 || wd === 6;
 };

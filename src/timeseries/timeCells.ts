@@ -3,7 +3,7 @@
  * the playground's dropped files): which way a column's cells are written (timeCellsKind), each
  * cell as ms since 1970 (parseTimeCells), and gaps in the spacing (timeGaps).
  */
-import { weekdaysOnly } from './calendar.js';
+import { isWeekend, weekdaysOnly } from './calendar.js';
 
 /** A time written with its zone: a Z or an offset after the clock time, or a zone's name. */
 const ZONED = /(\dZ|\d:\d\d(:\d\d(\.\d+)?)?\s*[+-]\d\d(:?\d\d)?|\b(UTC|GMT|UT)([+-]\d\d?(:?\d\d)?)?|\b[ECMP][SD]T)$/i;
@@ -114,10 +114,7 @@ export function parseTimeCells(cells: readonly string[], given?: TimeCellsKind):
 function workingDays(a: number, b: number): number {
   const DAY = 86_400_000;
   let n = 0;
-  for (let t = a + DAY; t <= b; t += DAY) {
-    const wd = new Date(t).getUTCDay();
-    if (wd !== 0 && wd !== 6) n++;
-  }
+  for (let t = a + DAY; t <= b; t += DAY) if (!isWeekend(t)) n++;
   return n;
 }
 
