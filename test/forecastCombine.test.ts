@@ -11,7 +11,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, ONE_STEP_BAND, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, windowOrigins } from '../src/index.js';
+import { Forecaster, ModelFormatError, ONE_STEP_BAND, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, windowOrigins, yearlyFourierExog } from '../src/index.js';
 import { combinationWeights } from '../src/timeseries/forecaster.js';
 import { walkWithPattern } from './helpers/classical.js';
 
@@ -285,5 +285,30 @@ describe('Forecaster combine', () => {
     assert.equal(short.combination, null);
     assert.match(short.combinationNote!, /no validation window of horizon 30/);
     for (const x of [f, short]) x.dispose();
+  });
+
+  it("working days: the yearly regressors of the steps after a Friday are the Monday's, as the calendar's", async () => {
+    const DAY = 86_400_000;
+    // 120 weeks of working days from a Monday (the last row a Friday): a yearly cycle in calendar days plus AR(1) noise.
+    const times: number[] = [];
+    for (let t = Date.UTC(2019, 0, 7); times.length < 600; t += DAY) if (![0, 6].includes(new Date(t).getUTCDay())) times.push(t);
+    let s = 5;
+    const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    let ar = 0;
+    const z = times.map((t) => ((ar = 0.5 * ar + (u() - 0.5)), 20 + 8 * Math.sin((2 * Math.PI * (t - times[0]!)) / DAY / 365.25) + ar));
+    const f = new Forecaster({ lookback: 5, horizon: H, units: 2, ensemble: 1, reference: 'line', season: 'none', seed: 2 });
+    await f.fit(z, { epochs: 1, seed: 2, times });
+    assert.deepEqual(f.calendar?.step, { ms: DAY, weekdays: true });
+    const c = f.combination;
+    assert.ok(c !== null && c.kind === 'sarima' && c.fourier !== undefined, c?.name ?? f.combinationNote ?? 'none');
+    const fc = f.forecast(z, H, { times });
+    f.combination = null;
+    const net = f.forecast(z, H, { times });
+    f.combination = c;
+    const friday = times.at(-1)!;
+    const all = [...times, friday + 3 * DAY, friday + 4 * DAY, friday + 5 * DAY];
+    const cls = sarimaRolling(c.sarima!, z, [z.length - 1], H, yearlyFourierExog(all, DAY, 2)!.exog);
+    fc.forEach((v, h) => assert.ok(Math.abs(v - (c.weights[h]! * net[h]! + (1 - c.weights[h]!) * cls[h]!)) <= 1e-12 * Math.abs(v), `step ${h}: ${v} vs ${c.weights[h]! * net[h]! + (1 - c.weights[h]!) * cls[h]!}`));
+    f.dispose();
   });
 });

@@ -1252,7 +1252,9 @@ export class Forecaster {
     if (times[0] !== c.fourier.t0) throw new RangeError(`${where}: ${c.name}'s yearly regressors run from the training series' first time (${new Date(c.fourier.t0).toISOString()}), and these times start at ${new Date(times[0]!).toISOString()}; give the series from the same first row`);
     const last = Math.max(...origins);
     const extra = Math.max(0, last + steps + 1 - times.length);
-    const all = extra > 0 ? [...times, ...extendTimes({ ms: c.fourier.stepMs }, times[times.length - 1]!, extra)] : times;
+    // The calendar's step, so rows past a Friday of working-day data fall on the Monday (the regressors follow elapsed days).
+    const step = this.calendar !== null && this.calendar !== undefined && 'ms' in this.calendar.step && this.calendar.step.ms === c.fourier.stepMs ? this.calendar.step : { ms: c.fourier.stepMs };
+    const all = extra > 0 ? [...times, ...extendTimes(step, times[times.length - 1]!, extra)] : times;
     return sarimaRolling(c.sarima!, tgt, origins, steps, yearlyFourierExog(all, c.fourier.stepMs, c.fourier.pairs)!.exog);
   }
 
