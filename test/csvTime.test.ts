@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasTimeColumn, numericSeries, readTable, timeColumn } from '../src/cli/csv.js';
@@ -126,6 +126,23 @@ test('rnnkit timeseries: a time column of YYYYMMDD integers (statsmodels weekly 
   assert.equal(f.code, 0, f.stderr);
   const last = start + 119 * 7 * 86_400_000;
   assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), [1, 2].map((k) => new Date(last + k * 7 * 86_400_000).toISOString().slice(0, 10)));
+  // The saved time spacing is read as any field of a model file: a tampered one is refused by name, not printed as wrong dates.
+  const modelJson = join(out, 'model.json');
+  const saved = readFileSync(modelJson, 'utf8');
+  const time = JSON.parse(saved).userDefinedMetadata.rnnkitForecaster.info.time;
+  assert.deepEqual(time, { column: 'date', last, ms: 7 * 86_400_000 });
+  for (const [patch, msg] of [
+    [{ ms: 0 }, /info\.time must be \{months: a positive integer\}, \{ms: a positive number\} or \{ms: 86400000, weekdays: true\}, got \{"ms":0\}/],
+    [{ ms: undefined, months: 1.5 }, /info\.time must be .*got \{"months":1\.5\}/],
+    [{ column: 7 }, /info\.time\.column must be the time column's name, got 7/],
+    [{ last: 'soon' }, /info\.time\.last must be a time in ms, got "soon"/],
+  ] as const) {
+    const j = JSON.parse(saved);
+    Object.assign(j.userDefinedMetadata.rnnkitForecaster.info.time, patch);
+    writeFileSync(modelJson, JSON.stringify(j));
+    assertUserError(rnnkit('timeseries', 'forecast', out, path, '--steps', '2'), 1, msg);
+  }
+  writeFileSync(modelJson, saved);
   // YYYYMM months: monthly steps, no gap across a year's end.
   const months = csv('compact-months.csv', 40, (i) => `${2000 + Math.floor(i / 12)}${String((i % 12) + 1).padStart(2, '0')}`);
   const m = rnnkit('timeseries', 'train', months, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none');

@@ -7,6 +7,7 @@ import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitA
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { dateColumnHint, hasTimeColumn, isDateColumn, numericSeries, readTable, timeCells, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
+import { checkTimeStep } from '../timeseries/calendar.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 
 type Print = (line: string) => void;
@@ -188,6 +189,26 @@ interface TimeInfo {
 function timeInfo(column: string, times: number[]): TimeInfo | undefined {
   if (times.length < 2) return undefined;
   return { column, last: times[times.length - 1]!, ...timeStep(times) };
+}
+
+/**
+ * The model's saved time column and row spacing (info.time, written by train), checked as any
+ * field of a file from elsewhere: forecast dates its rows by this step, so a tampered one must
+ * not print wrong dates (a step of 0 repeated the last date) or fail deep inside.
+ */
+function savedTimeInfo(f: Forecaster, dir: string): TimeInfo | undefined {
+  const t = (f.info as { time?: unknown }).time;
+  if (t === undefined) return undefined;
+  const where = `${dir}: info.time`;
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new CliError(`${where} must be {column, last, months | ms [, weekdays]}, got ${JSON.stringify(t)}`);
+  const { column, last, ...step } = t as Record<string, unknown>;
+  if (typeof column !== 'string' || column === '') throw new CliError(`${where}.column must be the time column's name, got ${JSON.stringify(column)}`);
+  if (typeof last !== 'number' || !Number.isFinite(last)) throw new CliError(`${where}.last must be a time in ms, got ${JSON.stringify(last)}`);
+  try {
+    return { column, last, ...checkTimeStep(step, where) };
+  } catch (e) {
+    throw e instanceof RangeError ? new CliError(e.message) : e;
+  }
 }
 
 function futureTimes(info: TimeInfo | undefined, steps: number): string[] | undefined {
@@ -659,7 +680,7 @@ function modelIdColumn(f: Forecaster, dir: string): string {
 async function forecastEach(f: Forecaster, dir: string, table: Table, steps: number, format: 'csv' | 'json', fillMethod: FillMethod | undefined, plot: string | undefined, print: Print): Promise<void> {
   const idColumn = modelIdColumn(f, dir);
   checkModelColumns(table, f);
-  const tinfo = (f.info as { time?: TimeInfo }).time;
+  const tinfo = savedTimeInfo(f, dir);
   const hasTime = tinfo !== undefined && hasTimeColumn(table, tinfo.column);
   if ((f.calendar ?? null) !== null && !hasTime) throw new CliError(`${table.file}: the model takes calendar covariates from the time column${tinfo !== undefined ? ` '${tinfo.column}'` : ''}, which this file lacks`);
   const many = manySeries(splitById(table, idColumn), f.columns, "the model's column", fillMethod, hasTime ? tinfo.column : undefined);
@@ -732,7 +753,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   if (f.ids !== null) {
     const idColumn = modelIdColumn(f, dir);
     checkModelColumns(table, f);
-    const saved = (f.info as { time?: TimeInfo }).time?.column;
+    const saved = savedTimeInfo(f, dir)?.column;
     const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && hasTimeColumn(table, saved) ? saved : undefined;
     const many = manySeries(splitById(table, idColumn), f.columns, "the model's column", fillMethod, timeName);
     if ((f.calendar ?? null) !== null && many.times === undefined) throw new CliError(`${file}: the model takes calendar covariates from the time column${saved !== undefined ? ` '${saved}'` : ''}, which this file lacks (name the file's own with --time-column)`);
@@ -745,7 +766,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
     return;
   }
   const series = modelSeries(table, f, fillMethod);
-  const saved = (f.info as { time?: TimeInfo }).time?.column;
+  const saved = savedTimeInfo(f, dir)?.column;
   // An explicit --time-column must be in the file; the model's own one is used when the file has it.
   const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && hasTimeColumn(table, saved) ? saved : undefined;
   const times = timeName === undefined ? undefined : timeColumn(table, timeName);
@@ -779,7 +800,7 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   const table = await readTable(file);
   if (f.ids !== null) return forecastEach(f, dir, table, steps, format, fillMethod, values.plot as string | undefined, print);
   const series = modelSeries(table, f, fillMethod);
-  const tinfo = (f.info as { time?: TimeInfo }).time;
+  const tinfo = savedTimeInfo(f, dir);
   // Date the forecasts from the CSV's own last time when it has the time column.
   const t = tinfo !== undefined && hasTimeColumn(table, tinfo.column) ? timeInfo(tinfo.column, timeColumn(table, tinfo.column)) : undefined;
   // A model trained with calendar covariates needs the CSV's times (its own time column).

@@ -124,19 +124,24 @@ export function detectCalendar(times: ArrayLike<number>, harmonics: Partial<Reco
 }
 
 /** Check a calendar spec (from the caller or a saved model); returns a copy. */
+/** A row spacing as timeStep gives it (saved with a model, so read as untrusted): {months}, {ms} or working days. */
+export function checkTimeStep(st: unknown, where: string): CalendarSpec['step'] {
+  const bad = (): RangeError => new RangeError(`${where} must be {months: a positive integer}, {ms: a positive number} or {ms: 86400000, weekdays: true}, got ${show(st)}`);
+  if (st === null || typeof st !== 'object' || Array.isArray(st)) throw bad();
+  const o = st as Record<string, unknown>;
+  const keys = Object.keys(o);
+  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  if (keys.length === 1 && keys[0] === 'months' && ok(o.months) && Number.isInteger(o.months)) return { months: o.months };
+  if (keys.length === 1 && keys[0] === 'ms' && ok(o.ms)) return { ms: o.ms };
+  if (keys.length === 2 && keys.includes('ms') && keys.includes('weekdays') && o.ms === DAY && o.weekdays === true) return { ms: DAY, weekdays: true };
+  throw bad();
+}
+
 export function checkCalendarSpec(spec: unknown, where: string): CalendarSpec {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new TypeError(`${where}: calendar must be 'auto', false or {step, terms}, got ${show(spec)}`);
   const c = spec as Partial<CalendarSpec>;
   checkOptions(c, ['step', 'terms'], where);
-  const st = c.step as Record<string, unknown> | undefined;
-  if (st === null || typeof st !== 'object') throw new TypeError(`${where}: calendar.step must be {months: n} or {ms: n}, got ${show(st)}`);
-  const keys = Object.keys(st);
-  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
-  let step: CalendarSpec['step'];
-  if (keys.length === 1 && keys[0] === 'months' && ok(st.months) && Number.isInteger(st.months)) step = { months: st.months };
-  else if (keys.length === 1 && keys[0] === 'ms' && ok(st.ms)) step = { ms: st.ms };
-  else if (keys.length === 2 && keys.includes('ms') && keys.includes('weekdays') && st.ms === DAY && st.weekdays === true) step = { ms: DAY, weekdays: true };
-  else throw new RangeError(`${where}: calendar.step must be {months: a positive integer}, {ms: a positive number} or {ms: 86400000, weekdays: true}, got ${show(st)}`);
+  const step = checkTimeStep(c.step, `${where}: calendar.step`);
   if (!Array.isArray(c.terms)) throw new TypeError(`${where}: calendar.terms must be an array of {period, harmonics}, got ${show(c.terms)}`);
   const seen = new Set<string>();
   const terms = c.terms.map((t: unknown, i: number) => {
