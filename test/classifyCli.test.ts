@@ -5,6 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,18 @@ test('classify train (CSV) → predict (arguments, stdin, --input, JSON) → eva
   assert.ok(acc !== null, e.stdout);
   assert.ok(Number(acc[1]) >= 0.9, e.stdout);
   assert.match(e.stdout, /confusion \(rows: true class, columns: predicted\)\n\s+neg\s+pos\nneg\s+\d+\s+\d+\npos\s+\d+\s+\d+/);
+  // A test set may hold one example of a class, or one class only (training's rules are not evaluate's).
+  const tests = (name: string, rows: string[]): string => {
+    const p = join(dir, name);
+    writeFileSync(p, `text,label\n${rows.join('\n')}\n`);
+    return p;
+  };
+  const one = rnnkit('classify', 'evaluate', model, tests('one-pos.csv', ['n1 lovely n2,pos', 'n3 awful,neg', 'bad n4,neg']));
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stdout, /on 3 texts/);
+  const only = rnnkit('classify', 'evaluate', model, tests('only-neg.csv', ['n3 awful,neg', 'bad n4,neg']));
+  assert.equal(only.code, 0, only.stderr);
+  assert.match(only.stdout, /on 2 texts/);
 });
 
 test('classify train on a directory per class (only .txt files) and on multi-label columns', () => {
@@ -122,7 +135,8 @@ test('classify: every user mistake is one line with a non-zero exit', async () =
   const out = join(dir, 'never');
   assertUserError(rnnkit('classify', 'train', join(dir, 'train.csv'), '--out', out, '--text-column', 'body'), 1, /--text-column "body": no such column in .*train\.csv; columns: id, text, label/);
   assertUserError(rnnkit('classify', 'train', join(dir, 'train.csv'), '--out', out, '--label-column', 'id'), 1, /--label-column "id" has 500 distinct values in 500 rows: is it really the label column\?/);
-  assertUserError(rnnkit('classify', 'train', await bad('one.csv', 'text,label\na b,x\nc d,y\ne f,y\n'), '--out', out), 1, /class "x" has only 1 example \(.*one\.csv:2\); every class needs at least 2/);
+  assertUserError(rnnkit('classify', 'train', await bad('one.csv', 'text,label\na b,x\nc d,y\ne f,y\ng,z\n'), '--out', out), 1, /2 classes have only 1 example: "x" \(.*one\.csv:2\), "z" \(.*one\.csv:5\); every class needs at least 2/);
+  assertUserError(rnnkit('classify', 'train', await bad('only.csv', 'text,label\na b,x\nc d,x\n'), '--out', out), 1, /only one class \("x"\); a classifier needs at least 2/);
   assertUserError(rnnkit('classify', 'train', await bad('empty.csv', 'text,label\na b,x\n"",y\n'), '--out', out), 1, /empty\.csv:3: empty text in column "text"/);
   assertUserError(rnnkit('classify', 'train', await bad('multi-bad.csv', 'text,a,b\nx,1,maybe\n'), '--label-column', 'a', '--label-column', 'b', '--out', out), 1, /multi-bad\.csv:2: column "b" is "maybe"; multi-label columns hold 0 or 1/);
   await mkdir(join(dir, 'bin', 'a'), { recursive: true });

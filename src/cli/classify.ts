@@ -218,7 +218,7 @@ async function readCsv(file: string, textColumn: string, labelColumns: readonly 
     if (classes.length > MAX_CLASSES && classes.length > labels.length / 2) {
       throw new CliError(`--label-column ${JSON.stringify(labelColumns[0])} has ${classes.length} distinct values in ${labels.length} rows: is it really the label column? (columns: ${table.header.join(', ')})`);
     }
-    return checkClasses({ texts, labels, multiLabel: false, classes, origins }, file);
+    return { texts, labels, multiLabel: false, classes, origins };
   }
   const TRUE = new Set(['1', 'true', 'yes', 'y']);
   const FALSE = new Set(['0', 'false', 'no', 'n', '']);
@@ -230,7 +230,7 @@ async function readCsv(file: string, textColumn: string, labelColumns: readonly 
       throw new CliError(`${file}:${table.lines[r]}: column ${JSON.stringify(c)} is ${JSON.stringify(row[li[k]!])}; multi-label columns hold 0 or 1`);
     }),
   );
-  return checkClasses({ texts, labels, multiLabel: true, classes: [...labelColumns], origins }, file);
+  return { texts, labels, multiLabel: true, classes: [...labelColumns], origins };
 }
 
 async function readDirectory(dir: string): Promise<LabelledTexts> {
@@ -252,18 +252,29 @@ async function readDirectory(dir: string): Promise<LabelledTexts> {
     }
   }
   if (texts.length === 0) throw new CliError(`${dir}: no .txt files in its sub-directories (${classes.join(', ')})`);
-  return checkClasses({ texts, labels, multiLabel: false, classes: classes.filter((c) => labels.includes(c)), origins }, dir);
+  return { texts, labels, multiLabel: false, classes: classes.filter((c) => labels.includes(c)), origins };
 }
 
-/** Every class needs two examples (one can be held out); a multi-label label must occur. */
-function checkClasses(d: LabelledTexts, where: string): LabelledTexts {
+/**
+ * Training data only (a test set may hold one class, or one example of a class): every class
+ * needs two examples (one can be held out), all of those with one named at once; a multi-label
+ * label must occur.
+ */
+function checkTrainingClasses(d: LabelledTexts, where: string): LabelledTexts {
   const counts = new Map<string, number>(d.classes.map((c) => [c, 0]));
   for (const l of d.labels) for (const c of typeof l === 'string' ? [l] : l) counts.set(c, counts.get(c)! + 1);
-  for (const [c, n] of counts) {
-    if (d.multiLabel && n === 0) throw new CliError(`${where}: label column ${JSON.stringify(c)} is never 1`);
-    if (!d.multiLabel && n === 1) throw new CliError(`${where}: class ${JSON.stringify(c)} has only 1 example (${d.origins[(d.labels as string[]).indexOf(c)]}); every class needs at least 2`);
+  const with_ = (n: number): string[] => [...counts].filter(([, k]) => k === n).map(([c]) => c);
+  if (d.multiLabel) {
+    const never = with_(0);
+    if (never.length > 0) throw new CliError(`${where}: label column${never.length > 1 ? 's' : ''} ${never.map((c) => JSON.stringify(c)).join(', ')} ${never.length > 1 ? 'are' : 'is'} never 1`);
+    return d;
   }
-  if (!d.multiLabel && d.classes.length < 2) throw new CliError(`${where}: only one class (${JSON.stringify(d.classes[0])}); a classifier needs at least 2`);
+  const once = with_(1);
+  if (once.length > 0) {
+    const at = (c: string): string => `${JSON.stringify(c)} (${d.origins[(d.labels as string[]).indexOf(c)]})`;
+    throw new CliError(`${where}: ${once.length} class${once.length > 1 ? 'es have' : ' has'} only 1 example: ${once.slice(0, 20).map(at).join(', ')}${once.length > 20 ? `, and ${once.length - 20} more` : ''}; every class needs at least 2 (remove those rows, or merge them into another class)`);
+  }
+  if (d.classes.length < 2) throw new CliError(`${where}: only one class (${JSON.stringify(d.classes[0])}); a classifier needs at least 2`);
   return d;
 }
 
@@ -292,7 +303,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   const dir = resolve(values.out);
   await checkOutDir(dir, values.overwrite === true);
   const columns = dataOptions(values);
-  const data = await readLabelled(file, columns.textColumn, columns.labelColumns);
+  const data = checkTrainingClasses(await readLabelled(file, columns.textColumn, columns.labelColumns), file);
   if (classWeight !== undefined && data.multiLabel) throw new CliError(`${command}: --class-weight is for single-label data, not ${data.classes.length} label columns`);
   const conv = values.conv === undefined ? null : { filters: intOption(values, 'conv', 64) };
   const c = TextClassifier.forData(data.texts, data.labels, {
