@@ -159,6 +159,9 @@ def write_keras(path, config, groups, compression=None, assets=()):
 
 
 def model_entry(cls, config):
+    # Sequential is exported as keras.Sequential; Functional is not, so Keras 3 writes its module and registered name.
+    if cls == 'Functional':
+        return {'module': 'keras.src.models.functional', 'class_name': cls, 'config': config, 'registered_name': 'Functional'}
     return {'module': 'keras', 'class_name': cls, 'config': config, 'registered_name': None}
 
 

@@ -167,11 +167,13 @@ export function serializeModel(model: Model, where: string): Json {
   });
   // A single input or output as a bare reference, several as a list (Keras maps the structure the model was built with).
   const ends = (ts: readonly SymbolicTensor[]): unknown => (ts.length === 1 ? ref(ts[0]!) : ts.map(ref));
+  // Functional is no `keras.*` export, so Keras 3 writes its module and registered name (as GetItem below);
+  // Keras 3 cannot find a 'Functional' in the module 'keras' ("not a KerasSaveable subclass").
   return {
-    module: 'keras',
+    module: 'keras.src.models.functional',
     class_name: 'Functional',
     config: { name: model.name, trainable: model.trainable, layers, input_layers: ends(graph.inputs), output_layers: ends(graph.outputs) },
-    registered_name: null,
+    registered_name: 'Functional',
   };
 }
 
