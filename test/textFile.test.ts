@@ -47,3 +47,18 @@ test('decodeText: NUL bytes outside UTF-16 are a binary file, refused', () => {
   be.swap16();
   assert.throws(() => decodeText(Uint8Array.from(be), 'b.csv'), /looks like UTF-16 big-endian without a byte-order mark/);
 });
+
+test('decodeText: CR LF and lone CR line ends read as LF (universal newlines), and a warning counts their lines', () => {
+  const warnings: string[] = [];
+  const warn = (m: string): void => void warnings.push(m);
+  assert.equal(decodeText(bytes('a,b\r\n1,2\r\n'), 'win', warn), 'a,b\n1,2\n');
+  assert.equal(decodeText(bytes('one\rtwo\r'), 'mac', warn), 'one\ntwo\n');
+  // A header added on Unix before a Windows body, and a Gutenberg-style CR CR LF.
+  assert.equal(decodeText(bytes('text,label\n"a\r\nb",x\r\nc,y\r\r\n'), 'mixed', warn), 'text,label\n"a\nb",x\nc,y\n\n');
+  assert.deepEqual(warnings, []);
+  // Windows-1252 on the third line of a CR-only file (it said line 1), and of a CR LF file.
+  decodeText(bytes('a\rb\rcaf', [0xe9], '\r'), 'cr.txt', warn);
+  decodeText(bytes('a\r\nb\r\ncaf', [0xe9], '\r\n'), 'crlf.txt', warn);
+  assert.equal(decodeText(bytes('x\r\ncaf', [0xe9], '\r\n'), 'w', () => {}), 'x\ncafé\n');
+  assert.deepEqual(warnings.map((w) => /line (\d+)/.exec(w)![1]), ['3', '3']);
+});

@@ -28,10 +28,29 @@ export function decodeText(bytes: Uint8Array, name: string, warn: (message: stri
   const bad = firstNonUtf8Line(bytes);
   if (bad === null) {
     const text = new TextDecoder('utf-8').decode(bytes);
-    return text.startsWith('\uFEFF') ? text.slice(1) : text;
+    return unixLines(text.startsWith('\uFEFF') ? text.slice(1) : text);
   }
   warn(`warning: ${name} is not UTF-8 (line ${bad.line} holds the byte 0x${bad.byte.toString(16).toUpperCase().padStart(2, '0')}); read as Windows-1252 — save it as UTF-8 if that is not its encoding\n`);
-  return windows1252(bytes);
+  return unixLines(windows1252(bytes));
+}
+
+/**
+ * Windows (CR LF) and old Mac (CR) line ends as LF, as Python's universal newlines read them:
+ * a CR left in the text became a character of a generator's vocabulary and of its samples, and
+ * a file with a header added on Unix (LF, then CR LF) had its later lines counted twice.
+ */
+function unixLines(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+/** Lines before byte `at`, a line end being CR LF, LF or a lone CR (as unixLines reads them), plus one. */
+function lineAt(bytes: Uint8Array, at: number): number {
+  let line = 1;
+  for (let i = 0; i < at; i++) {
+    if (bytes[i] === 0x0a) line++;
+    else if (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a) line++;
+  }
+  return line;
 }
 
 /** Windows-1252's characters for the bytes 0x80–0x9F (the five it leaves undefined map to the C1 controls, as WHATWG's decoder does); other bytes are Latin-1. */
@@ -62,7 +81,6 @@ function windows1252(bytes: Uint8Array): string {
 /** The 1-based line and the byte where `bytes` stop being UTF-8, or null where they are UTF-8 throughout. */
 function firstNonUtf8Line(bytes: Uint8Array): { line: number; byte: number } | null {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let line = 1;
   let start = 0;
   while (start <= bytes.length) {
     let end = bytes.indexOf(0x0a, start);
@@ -72,24 +90,24 @@ function firstNonUtf8Line(bytes: Uint8Array): { line: number; byte: number } | n
       // stream: a character split by the chunk's end is held for the next call, not an error.
       decoder.decode(chunk, { stream: end < bytes.length });
     } catch {
-      return { line, byte: firstBadByte(chunk) };
+      const at = firstBadByte(chunk);
+      return { line: lineAt(bytes, start + at), byte: chunk[at] ?? 0 };
     }
-    line++;
     start = end + 1;
   }
   return null;
 }
 
-/** The byte that starts the first sequence of `line` that is not UTF-8 (lead bytes and continuations only: enough to name it). */
+/** Where the first sequence of `line` that is not UTF-8 starts (lead bytes and continuations only: enough to name it). */
 function firstBadByte(line: Uint8Array): number {
   for (let i = 0; i < line.length; ) {
     const b = line[i]!;
     const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
-    if (len === 0) return b;
-    for (let k = 1; k < len; k++) if (i + k >= line.length || (line[i + k]! & 0xc0) !== 0x80) return b;
+    if (len === 0) return i;
+    for (let k = 1; k < len; k++) if (i + k >= line.length || (line[i + k]! & 0xc0) !== 0x80) return i;
     i += len;
   }
-  return line[0] ?? 0;
+  return 0;
 }
 
 /** Read a text file (`what` names it in errors: 'corpus', 'pairs file'), refusing missing, empty and binary files; decoded by decodeText. */
