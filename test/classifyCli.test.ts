@@ -10,7 +10,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../src/index.js';
-import { assertUserError, rnnkit, rnnkitWithInput } from './helpers/cli.js';
+import { ROOT, assertUserError, rnnkit, rnnkitWithInput } from './helpers/cli.js';
+import { spawnSync } from 'node:child_process';
 
 let dir = '';
 const rng = new Rng(11);
@@ -64,6 +65,10 @@ test('classify train (CSV) → predict (arguments, stdin, --input, JSON) → eva
     ['n2 bad', 'neg'],
   ]);
   assert.ok(Math.abs(json[0]!.probabilities.pos! + json[0]!.probabilities.neg! - 1) < 1e-5);
+  // A reader that stops early (| head) ends the command quietly (an unhandled EPIPE printed a stack and exit 1).
+  writeFileSync(join(dir, 'many.txt'), 'n1 lovely n2\n'.repeat(20_000));
+  const head = spawnSync('bash', ['-c', `set -o pipefail; node --import tsx src/cli/main.ts classify predict '${model}' < '${join(dir, 'many.txt')}' | head -1`], { cwd: ROOT, encoding: 'utf8' });
+  assert.deepEqual([head.status, head.stdout, head.stderr], [0, 'label,neg,pos\n', '']);
   const i = rnnkit('classify', 'predict', model, '--input', join(dir, 'test.csv'));
   assert.equal(i.code, 0, i.stderr);
   assert.equal(i.stdout.trim().split('\n').length, 101);

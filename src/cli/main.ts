@@ -55,6 +55,12 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   throw usageError(`rnnkit: unknown command ${JSON.stringify(command)}; commands: textgen, timeseries, seq2seq, g2p, classify, model, export (see rnnkit --help)`);
 }
 
+// A reader that stops early (`| head`) closes the pipe: stop quietly, as Unix tools do, not with an unhandled EPIPE's stack.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).catch((e: unknown) => {
   const err = e as Error;
   if (process.env.RNNKIT_DEBUG === '1') console.error(err.stack);
