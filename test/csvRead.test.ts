@@ -97,3 +97,12 @@ test("a tab-separated file whose fields hold literal quotes (the UCI SMS Spam Co
   // A tab file that fails for another reason (a row of three fields under two) is not reread without quoting.
   await assert.rejects(readTable(write('ragged.tsv', 'a\tb\n"x\ty"\t2\t3\n')), /ragged\.tsv: not valid CSV: Invalid Record Length/);
 });
+
+test('a CSV with a quote inside a field that does not start with one (banking77) reads it as a literal character, as Python does, with a note; a broken quoted field is still refused', async () => {
+  const csv = write('stray.csv', ['text,category', 'Is my card denied anywhere?,card_acceptance', ' Where can I use my card?",card_acceptance', '"quoted, with a comma",other'].join('\r\n') + '\r\n');
+  const { value: t, stderr: notes } = await withStderr(() => readTable(csv));
+  assert.deepEqual(t.rows, [['Is my card denied anywhere?', 'card_acceptance'], ['Where can I use my card?"', 'card_acceptance'], ['quoted, with a comma', 'other']]);
+  assert.deepEqual(t.lines, [2, 3, 4]);
+  assert.deepEqual(notes, [`note: ${csv}: a quote inside a field that does not start with one read as a literal character (first on line 3), as Python's csv reads it\n`]);
+  await assert.rejects(readTable(write('closing.csv', 'a,b\n"x"y,1\n')), /closing\.csv: not valid CSV: Invalid Closing Quote/);
+});

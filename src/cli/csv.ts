@@ -53,20 +53,35 @@ export async function readTable(file: string): Promise<Table> {
   const text = decodeText(bytes, file);
   let records: { record: string[]; info: { lines: number } }[];
   const delimiter = detectDelimiter(text);
-  const read = (quote: boolean): typeof records => parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true, delimiter, ...(quote ? {} : { quote: false }) }) as unknown as typeof records;
+  const read = (quote: boolean | 'relaxed'): typeof records =>
+    parse(text, { bom: true, skip_empty_lines: true, trim: true, info: true, delimiter, ...(quote === false ? { quote: false } : quote === 'relaxed' ? { relax_quotes: true } : {}) }) as unknown as typeof records;
   try {
     records = read(true);
   } catch (e) {
-    // Tab-separated files have no quoting rule (IANA's text/tab-separated-values): a field may
-    // hold a literal quote, as the UCI SMS Spam Collection's messages do. Read as they are.
-    // Only a quoting error is retried: any other stays the refusal it was.
-    if (delimiter !== '\t' || !/QUOTE/.test(String((e as { code?: unknown }).code))) throw new CliError(`${file}: not valid CSV: ${(e as Error).message.split('\n')[0]}`);
-    try {
-      records = read(false);
-    } catch {
-      throw new CliError(`${file}: not valid tab-separated text: ${(e as Error).message.split('\n')[0]}`);
+    const code = String((e as { code?: unknown }).code);
+    const first = (e as Error).message.split('\n')[0]!;
+    if (delimiter !== '\t' && code === 'INVALID_OPENING_QUOTE') {
+      // A quote inside a field that does not start with one (banking77's ` Where can I use my
+      // card?",card_acceptance`) is a literal character to Python's csv and to pandas: read so.
+      try {
+        records = read('relaxed');
+      } catch {
+        throw new CliError(`${file}: not valid CSV: ${first}`);
+      }
+      const line = /at line (\d+)/.exec(first)?.[1];
+      process.stderr.write(`note: ${file}: a quote inside a field that does not start with one read as a literal character (first on line ${line ?? '?'}), as Python's csv reads it\n`);
+    } else {
+      // Tab-separated files have no quoting rule (IANA's text/tab-separated-values): a field may
+      // hold a literal quote, as the UCI SMS Spam Collection's messages do. Read as they are.
+      // Only a quoting error is retried: any other stays the refusal it was.
+      if (delimiter !== '\t' || !/QUOTE/.test(code)) throw new CliError(`${file}: not valid CSV: ${first}`);
+      try {
+        records = read(false);
+      } catch {
+        throw new CliError(`${file}: not valid tab-separated text: ${first}`);
+      }
+      process.stderr.write(`note: ${file}: read without quoting (a tab-separated file whose fields hold literal quotes)\n`);
     }
-    process.stderr.write(`note: ${file}: read without quoting (a tab-separated file whose fields hold literal quotes)\n`);
   }
   if (records.length === 0) throw new CliError(`${file} is empty`);
   const [head, ...all] = records;
