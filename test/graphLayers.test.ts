@@ -96,6 +96,15 @@ describe('merge masks (Keras 3)', () => {
     const m = build([[3], [3]], (xs) => layers.concatenate().apply(masked(xs)));
     assert.deepEqual(maskOf(m, [a, b]), [1, 1, 0, 1, 1, 1]);
   });
+  it("concatenate on the feature axis with maskReduction 'all' (tf.keras 2, TF.js): AND of the masked inputs, an unmasked one left out", () => {
+    const m = build([[3], [3]], (xs) => layers.concatenate({ maskReduction: 'all' }).apply(masked(xs)));
+    assert.deepEqual(maskOf(m, [a, b]), [1, 0, 0, 1, 0, 0]);
+    const half = build([[3], [3]], (xs) => layers.concatenate({ maskReduction: 'all' }).apply([masked(xs)[0]!, layers.embedding({ inputDim: 5, outputDim: 2 }).apply(xs[1]!)]));
+    assert.deepEqual(maskOf(half, [a, b]), [1, 1, 0, 1, 0, 0]);
+    assert.deepEqual(layers.concatenate({ maskReduction: 'all' }).getConfig().maskReduction, 'all');
+    assert.equal(layers.concatenate().getConfig().maskReduction, undefined, "the default is not written (files stay as they were)");
+    assert.throws(() => layers.concatenate({ maskReduction: 'some' as never }), /maskReduction must be 'any' \(Keras 3\) or 'all' \(tf\.keras 2, TF\.js\), got "some"/);
+  });
   it('concatenate on the time axis: the masks joined (an unmasked input counts as kept)', () => {
     const m = build([[3], [3]], (xs) => layers.concatenate({ axis: 1 }).apply([masked(xs)[0]!, layers.embedding({ inputDim: 5, outputDim: 2 }).apply(xs[1]!)]));
     const ex = m.engine.executor;

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { ModelFormatError, input, layers, loadModel, model, optimizers, tensor, type Model, type SymbolicTensor, type Tensor } from '../src/index.js';
+import { ModelFormatError, input, layers, loadModel, model, optimizers, saveKerasFile, tensor, type Model, type SymbolicTensor, type Tensor } from '../src/index.js';
 import { Rng } from '../src/core/rng.js';
 import { TF_ZERO_INIT, TF_ZERO_INIT_DENSE, initTfjs, tf, tfl } from './helpers/tfjs.js';
 import { artifactsOf, assertSameWeights, randomInput, randomizeWeights, removeTempDirs, tempDir, tfjsArtifacts, tfjsLoadDir, tfjsModelJson } from './helpers/saving.js';
@@ -104,6 +104,45 @@ describe('graph models: save and load', () => {
     const ours = await loadModel(tfjsModelJson(art));
     const expected = predict(theirs, [...s2sData]);
     predict(ours, [...s2sData]).forEach((p, i) => assertClose(p, expected[i]!, 1e-5, 1e-6, `output ${i}`));
+    theirs.dispose();
+  });
+
+  it("Concatenate of differently masked inputs: a TF.js (or tf.keras 2) file joins the masks with all, as tfjs does, and keeps it through rnnkit's save; Keras 3's any otherwise; .keras refuses it", async () => {
+    const branch = (name: string): [tfl.SymbolicTensor, tfl.SymbolicTensor] => {
+      const x = tfl.input({ shape: [null, 3], name });
+      const h = tfl.layers.lstm({ units: 4, returnSequences: true, name: `${name}_lstm`, ...TF_ZERO_INIT }).apply(tfl.layers.masking({ maskValue: 0, name: `${name}_mask` }).apply(x)) as tfl.SymbolicTensor;
+      return [x, h];
+    };
+    const [a, ha] = branch('a');
+    const [b, hb] = branch('b');
+    const joined = tfl.layers.concatenate({ name: 'cat' }).apply([ha, hb]) as tfl.SymbolicTensor;
+    const theirs = tfl.model({ inputs: [a, b], outputs: tfl.layers.lstm({ units: 3, name: 'top', ...TF_ZERO_INIT }).apply(joined) as tfl.SymbolicTensor });
+    const rng = new Rng(12);
+    tf.tidy(() => theirs.setWeights(theirs.getWeights().map((w) => tf.tensor(randomArray(w.size, rng, -0.5, 0.5), w.shape))));
+    // Right-padded rows whose two inputs end at different steps: the masks differ.
+    const padded = (lengths: number[], seed: number): Tensor => {
+      const r = new Rng(seed);
+      return tensor(Float32Array.from({ length: lengths.length * 5 * 3 }, (_, i) => (Math.floor(i / 3) % 5 < lengths[Math.floor(i / 15)]! ? r.uniform() - 0.5 : 0)), [lengths.length, 5, 3]);
+    };
+    const xs = [padded([5, 3, 2, 4], 1), padded([4, 5, 1, 2], 2)];
+    const art = await tfjsArtifacts(theirs);
+    const ours = await loadModel(tfjsModelJson(art));
+    const expected = predict(theirs, xs)[0]!;
+    assertClose(predict(ours, xs)[0]!, expected, 1e-5, 1e-6, 'tfjs file');
+    // The same topology as Keras 3 wrote it: Keras 3's any, other numbers (so the check above can fail).
+    const topo = JSON.parse(JSON.stringify(art.modelTopology)) as { keras_version: string };
+    const k3 = await loadModel({ ...tfjsModelJson(art), modelJson: { ...tfjsModelJson(art).modelJson, generatedBy: 'keras', modelTopology: { ...topo, keras_version: '3.6.0' } as never } });
+    const any = predict(k3, xs)[0]!;
+    assert.ok(any.some((v, i) => Math.abs(v - expected[i]!) > 1e-3), 'any and all differ on these rows');
+    const k2 = await loadModel({ ...tfjsModelJson(art), modelJson: { ...tfjsModelJson(art).modelJson, generatedBy: 'keras', modelTopology: { ...topo, keras_version: '2.15.0' } as never } });
+    assert.deepEqual(predict(k2, xs)[0], predict(ours, xs)[0], 'tf.keras 2: all, as tfjs');
+    // rnnkit's own file says so (mask_reduction), and reads back the same.
+    const saved = await artifactsOf(ours);
+    const cat = (saved.modelJson.modelTopology as { config: { layers: { name: string; config: Record<string, unknown> }[] } }).config.layers.find((l) => l.name === 'cat')!;
+    assert.equal(cat.config.mask_reduction, 'all');
+    assert.deepEqual(predict(await loadModel(saved), xs)[0], predict(ours, xs)[0]);
+    assert.equal(((await artifactsOf(k3)).modelJson.modelTopology as { config: { layers: { name: string; config: Record<string, unknown> }[] } }).config.layers.find((l) => l.name === 'cat')!.config.mask_reduction, undefined);
+    await assert.rejects(saveKerasFile(ours, null), /'cat' joins masks as tf\.keras 2 and TF\.js do .* with masks from 'a_mask', 'b_mask' the two give other numbers, so a \.keras file cannot hold this model/);
     theirs.dispose();
   });
 

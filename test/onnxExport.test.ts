@@ -292,7 +292,7 @@ describe('exportOnnx: graph models', () => {
     note('merges', await parity(m, [[floats([3, 4, 3], rng), floats([3, 4, 3], rng)], [floats([1, 10, 3], rng), floats([1, 10, 3], rng)]], 'merges', true));
   });
 
-  it('masks through merges: AND for element-wise merges, OR for feature concatenation', async () => {
+  it('masks through merges: AND for element-wise merges, OR for feature concatenation (AND with maskReduction all)', async () => {
     const rng = new Rng(700);
     const x = input({ shape: [null] });
     const f = input({ shape: [null, 3] });
@@ -300,9 +300,12 @@ describe('exportOnnx: graph models', () => {
     const e2 = layers.masking({ maskValue: 0 }).apply(f) as SymbolicTensor;
     const sum = layers.add().apply([e1, e2]) as SymbolicTensor;
     const cat = layers.concatenate().apply([e1, e2]) as SymbolicTensor;
+    // tf.keras 2 / TF.js's rule (read from their files): a step kept only where every masked input keeps it (an And).
+    const catAll = layers.concatenate({ maskReduction: 'all' }).apply([e1, e2]) as SymbolicTensor;
     const y1 = layers.lstm({ units: 3 }).apply(sum) as SymbolicTensor;
     const y2 = layers.gru({ units: 3, returnSequences: true }).apply(cat) as SymbolicTensor;
-    const m = model({ inputs: [x, f], outputs: [y1, y2] });
+    const y3 = layers.lstm({ units: 2, returnSequences: true }).apply(catAll) as SymbolicTensor;
+    const m = model({ inputs: [x, f], outputs: [y1, y2, y3] });
     randomize(m, 701);
     note('masked', await parity(m, [[tokens([5, 3, 2], 5, rng), padded([5, 4, 2], 5, 3, rng)]], 'merged masks', true));
   });

@@ -124,6 +124,8 @@ const IGNORABLE: Record<string, unknown> = table({ timeMajor: false });
 const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = table({
   LSTM: { recurrentActivation: 'hardSigmoidLegacy', unitForgetBias: false },
   GRU: { recurrentActivation: 'hardSigmoidLegacy', resetAfter: false },
+  // tfjs-layers' Concatenate.computeMask: tf.all over the joined masks (Keras 3: ops.any).
+  Concatenate: { maskReduction: 'all' },
 });
 
 /**
@@ -131,7 +133,11 @@ const TFJS_DEFAULTS: Record<string, Record<string, unknown>> = table({
  * 2.1.3 wrote GRU configs without reset_after and computed reset before the recurrent product
  * (every later Keras 2 and tf.keras 2.x writes the key: tf.keras's true is always explicit).
  */
-const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = table({ GRU: { resetAfter: false } });
+const KERAS2_DEFAULTS: Record<string, Record<string, unknown>> = table({
+  GRU: { resetAfter: false },
+  // tf.keras 2's Concatenate.compute_mask: backend.all over the joined masks (Keras 3: ops.any).
+  Concatenate: { maskReduction: 'all' },
+});
 
 /** Reads a layer's Keras JSON: layerFromKeras, or the model loader's, which also reads nested models. */
 export type LayerReader = (json: KerasLayerJSON, dialect: Dialect, where: string) => Layer;
@@ -291,6 +297,8 @@ export function layerToKeras3Config(layer: Layer, where: string): Record<string,
     // declared that shape (Keras 3 drops it with a warning); implementation chose a
     // kernel variant with the same numbers (Keras 3 accepts it but never writes it).
     if (key === 'batch_input_shape' || key === 'input_length' || key === 'implementation') continue;
+    // Concatenate's maskReduction 'all' (tf.keras 2 / TF.js) has no Keras 3 key: kerasFileWrite refuses a model where it changes numbers.
+    if (key === 'mask_reduction') continue;
     // Keras 3 takes a seed only on layers that draw noise as they run (a rate, dropout or
     // stddev option). Elsewhere rnnkit's seed only chose the initial weights, which the file
     // holds (no initializer runs on load), so it has nothing left to say there.

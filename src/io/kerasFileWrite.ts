@@ -25,6 +25,9 @@ import { Recurrent } from '../layers/recurrent.js';
 import { TimeDistributed } from '../layers/timeDistributed.js';
 import { TimeSlice } from '../layers/timeSlice.js';
 import { MultiHeadAttention } from '../layers/multiHeadAttention.js';
+import { Concatenate } from '../layers/merge.js';
+import { Embedding } from '../layers/embedding.js';
+import { Masking } from '../layers/masking.js';
 import { Model } from '../models/model.js';
 import { layerToKeras3Config, type KerasModelJSON } from './config.js';
 import { h5Group, writeHdf5, type H5GroupSpec } from './hdf5Write.js';
@@ -304,6 +307,29 @@ function zipStored(members: [string, Uint8Array][], date: Date): Uint8Array {
   return out;
 }
 
+/**
+ * Keras 3's Concatenate joins feature-axis masks with any; one read from a tf.keras 2 or TF.js
+ * file joins them with all (maskReduction), which a .keras file cannot say. Refused where the
+ * model makes masks at all (an Embedding with maskZero, a Masking layer); without them the two
+ * rules give the same numbers, and the layer is written as Keras 3's.
+ */
+function checkMaskReduction(model: Model, where: string): void {
+  const all: Layer[] = [];
+  const walk = (l: Layer): void => {
+    all.push(l);
+    if (l instanceof Model) l.layers.forEach(walk);
+    else if (l instanceof TimeDistributed) walk(l.layer);
+  };
+  walk(model);
+  const joins = all.filter((l): l is Concatenate => l instanceof Concatenate && l.maskReduction === 'all');
+  const makers = all.filter((l) => (l instanceof Embedding && l.maskZero) || l instanceof Masking);
+  if (joins.length > 0 && makers.length > 0) {
+    throw new RangeError(
+      `${where}: ${joins.map((l) => `'${l.name}'`).join(', ')} join${joins.length > 1 ? '' : 's'} masks as tf.keras 2 and TF.js do (a step kept only if every masked input keeps it; maskReduction 'all'), and Keras 3's Concatenate keeps it if any does; with masks from ${makers.map((l) => `'${l.name}'`).join(', ')} the two give other numbers, so a .keras file cannot hold this model (save it as TF.js or ONNX)`,
+    );
+  }
+}
+
 /** The synchronous core of saveKerasFile: the bytes of a `.keras` file. */
 export function kerasFileBytes(model: Model, options: KerasFileSaveOptions = {}): Uint8Array {
   if (!(model instanceof Model)) throw new TypeError(`saveKerasFile: expected a Sequential or graph model, got ${show(model)}`);
@@ -312,6 +338,7 @@ export function kerasFileBytes(model: Model, options: KerasFileSaveOptions = {})
   const date = options?.date ?? new Date();
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) throw new TypeError(`${where}: date must be a valid Date, got ${show(date)}`);
   if (!model.isBuilt) throw new RangeError(`${where}: saving needs a built model; give the first layer an inputShape, or fit/predict first`);
+  checkMaskReduction(model, where);
   const numeric = serializeModel(model, where);
 
   const paths = new Map<LayerWeight, string>();

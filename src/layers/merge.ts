@@ -5,9 +5,10 @@
  * The element-wise merges broadcast as Keras does: inputs of lower rank get unit axes
  * inserted after the batch axis, then every axis is equal or 1. Their mask is the AND
  * of the inputs' masks (an input without one counts as all kept). Concatenate joins
- * along `axis` (default -1, the last); its mask is Keras 3's: joining along the time
- * axis joins the masks (an unmasked input counts as kept), joining along a feature
- * axis keeps a step if any input keeps it.
+ * along `axis` (default -1, the last); its mask: joining along the time axis joins the
+ * masks (an unmasked input counts as kept); joining along a feature axis keeps a step if
+ * any input keeps it (Keras 3), or — `maskReduction: 'all'`, what tf.keras 2 and TF.js
+ * compute, set when their files are read — if every masked input keeps it.
  *
  * Buffers are batch-major; a pass allocates nothing once grown. Backward writes each
  * input's gradient (summed over the axes it was broadcast along) into its own buffer.
@@ -340,11 +341,20 @@ export class Minimum extends ElementwiseMerge {
 export interface ConcatenateArgs extends LayerArgs {
   /** Axis to join along, counting the batch axis as 0 (Keras); negative counts from the end. Default -1. */
   axis?: number;
+  /**
+   * How the masks of inputs joined along features make the output's (the step mask of
+   * [batch, steps, features] inputs): 'any' — a step is kept if any input keeps it, an
+   * unmasked input keeping all (Keras 3; default); 'all' — kept only if every masked input
+   * keeps it (tf.keras 2 and TF.js: loading their files sets it, so such a model predicts as
+   * it was trained). No Keras option: rnnkit's files write it as `mask_reduction` when 'all'.
+   */
+  maskReduction?: 'any' | 'all';
 }
 
 export class Concatenate extends MultiInput {
   readonly className = 'Concatenate';
   readonly axis: number;
+  readonly maskReduction: 'any' | 'all';
   protected readonly arity: readonly [number, number] = [1, Infinity];
   private out: Float32Array = new Float32Array(0);
   private dxs: Float32Array[] = [];
@@ -356,10 +366,13 @@ export class Concatenate extends MultiInput {
 
   constructor(args: ConcatenateArgs = {}) {
     super(args ?? {}, 'concatenate');
-    checkOptions(args, [...LAYER_ARG_KEYS, 'axis'], this.where);
+    checkOptions(args, [...LAYER_ARG_KEYS, 'axis', 'maskReduction'], this.where);
     const a = args?.axis ?? -1;
     if (!Number.isInteger(a) || a === 0) throw new RangeError(`${this.where}: axis must be a non-zero integer (the batch axis 0 cannot be joined), got ${show(a)}`);
     this.axis = a;
+    const r = args?.maskReduction ?? 'any';
+    if (r !== 'any' && r !== 'all') throw new RangeError(`${this.where}: maskReduction must be 'any' (Keras 3) or 'all' (tf.keras 2, TF.js), got ${show(r)}`);
+    this.maskReduction = r;
   }
 
   /** The per-sample axis joined for inputs of this rank. */
@@ -435,7 +448,7 @@ export class Concatenate extends MultiInput {
     io.yMasks[0] = d0.length === 2 ? this.joinMasks(io) : null;
   }
 
-  /** Keras 3's mask: joined along time; else a step is kept if any input keeps it (an unmasked input keeps all). */
+  /** Joined along time; else a step is kept if any input keeps it (an unmasked input keeps all), or with 'all' if every masked one does. */
   private joinMasks(io: NodeIO): Float32Array | null {
     const nIn = io.xMasks.length;
     let masked = 0;
@@ -459,9 +472,16 @@ export class Concatenate extends MultiInput {
     }
     const n = B * this.dims[0]![0]!;
     this.mask = ensure(this.mask, n);
+    const all = this.maskReduction === 'all';
     for (let k = 0; k < n; k++) {
-      let keep = masked < nIn ? 1 : 0;
-      for (let i = 0; i < nIn && keep === 0; i++) if (io.xMasks[i]![k] !== 0) keep = 1;
+      let keep: number;
+      if (all) {
+        keep = 1;
+        for (let i = 0; i < nIn && keep === 1; i++) if (io.xMasks[i] !== null && io.xMasks[i]![k] === 0) keep = 0;
+      } else {
+        keep = masked < nIn ? 1 : 0;
+        for (let i = 0; i < nIn && keep === 0; i++) if (io.xMasks[i]![k] !== 0) keep = 1;
+      }
       this.mask[k] = keep;
     }
     return this.mask;
@@ -495,7 +515,7 @@ export class Concatenate extends MultiInput {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), axis: this.axis };
+    return { ...super.getConfig(), axis: this.axis, ...(this.maskReduction === 'all' ? { maskReduction: 'all' } : {}) };
   }
 }
 

@@ -356,9 +356,12 @@ function emitNode(b: Builder, n: Node, xs: readonly Value[]): Value[] {
   if (shaped !== null) return [shaped];
   if (l instanceof Concatenate) {
     const y = b.one('Concat', xs.map((v) => v.name), { axis: l.axis < 0 ? outRank + l.axis : l.axis });
-    // Keras 3 along features: a step is kept if any input keeps it (an unmasked input keeps all).
+    // Keras 3 along features: a step is kept if any input keeps it (an unmasked input keeps all);
+    // with maskReduction 'all' (tf.keras 2, TF.js) if every masked input keeps it.
     let mask: string | null = null;
-    if (outRank === 3 && xs.every((v) => v.mask !== null)) mask = xs.map((v) => v.mask!).reduce((a, m) => b.one('Or', [a, m]));
+    const masks = xs.map((v) => v.mask).filter((m): m is string => m !== null);
+    if (outRank === 3 && l.maskReduction === 'all' && masks.length > 0) mask = masks.reduce((a, m) => b.one('And', [a, m]));
+    else if (outRank === 3 && masks.length === xs.length) mask = masks.reduce((a, m) => b.one('Or', [a, m]));
     return [{ name: y, mask, rank: outRank }];
   }
   // Element-wise merges. Keras inserts unit axes after the batch axis into lower-rank inputs.
