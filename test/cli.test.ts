@@ -150,4 +150,17 @@ test('running text (--seq-len): windows, samples of --max-length characters', as
   const lines = s.stdout.split('\n').slice(0, -1);
   assert.ok(lines.length >= 2 && s.stdout.startsWith('the '), s.stdout);
   assertUserError(rnnkit('textgen', 'train', text, '--out', join(dir, 'too-long'), '--seq-len', '5000'), 1, /too few for windows of 5000/);
+  // Running text with line breaks: samples hold them, so they come apart by an empty line, or as JSON Lines.
+  const verse = join(dir, 'verse.txt');
+  await writeFile(verse, 'the cat sat\non the mat\n'.repeat(30));
+  const vout = join(dir, 'verse-model');
+  assert.equal(rnnkit('textgen', 'train', verse, '--out', vout, '--seq-len', '12', '--epochs', '2', '--units', '8', '--samples', '0', '--seed', '3').code, 0);
+  const args = ['textgen', 'sample', vout, '--prefix', 'the cat sat\non', '--count', '3', '--max-length', '30', '--seed', '1'];
+  const j = rnnkit(...args, '--format', 'json');
+  assert.equal(j.code, 0, j.stderr);
+  const samples = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as string);
+  assert.equal(samples.length, 3);
+  for (const x of samples) assert.ok(x.startsWith('the cat sat\non'), x);
+  assert.equal(rnnkit(...args).stdout, samples.join('\n\n') + '\n');
+  assertUserError(rnnkit(...args, '--format', 'xml'), 2, /--format must be one of text, json/);
 });

@@ -43,6 +43,8 @@ Options:
 const SAMPLE_HELP = `Usage: rnnkit textgen sample DIR [options]
 
 Generate text from a model trained with \`rnnkit textgen train\`, one sample per line.
+A model of running text (trained with --seq-len) writes line breaks inside its samples:
+they are then separated by an empty line; --format json writes each as one JSON string.
 
 Options:
   --prefix TEXT        text to continue (fed through the network first)
@@ -51,6 +53,7 @@ Options:
   --top-k N            draw only among the N most likely characters
   --max-length N       longest sample in characters, prefix included
   --seed N             same seed, same samples (default: random)
+  --format F           text (default) or json (JSON Lines: one string per sample)
   -h, --help`;
 
 const DEMO_HELP = `Usage: rnnkit textgen demo [--out DIR] [train options]
@@ -228,7 +231,7 @@ async function sample(argv: string[], print: Print): Promise<void> {
   const command = 'rnnkit textgen sample';
   const { values, positionals } = parse(
     argv,
-    { prefix: { type: 'string' }, count: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'max-length': { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    { prefix: { type: 'string' }, count: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'max-length': { type: 'string' }, seed: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     command,
   );
   if (values.help === true) return print(SAMPLE_HELP);
@@ -240,6 +243,7 @@ async function sample(argv: string[], print: Print): Promise<void> {
   const maxLength = values['max-length'] === undefined ? undefined : intOption(values, 'max-length', 1);
   const seed = values.seed === undefined ? undefined : intOption(values, 'seed', 0, 0);
   const prefix = (values.prefix as string | undefined) ?? '';
+  const format = choiceOption(values, 'format', ['text', 'json'] as const, 'text');
   await checkModelDir(dir, 'rnnkit textgen train');
   let gen: TextGenerator;
   try {
@@ -252,5 +256,9 @@ async function sample(argv: string[], print: Print): Promise<void> {
   if (unknown.length > 0) {
     throw new CliError(`--prefix ${JSON.stringify(prefix)}: ${unknown.map((c) => JSON.stringify(c)).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the model's vocabulary (${JSON.stringify(gen.vocab.chars.join(''))})`);
   }
-  for (const s of gen.sampleMany(count, { prefix, temperature, topK, maxLength, seed })) print(s);
+  const samples = gen.sampleMany(count, { prefix, temperature, topK, maxLength, seed });
+  if (format === 'json') for (const s of samples) print(JSON.stringify(s));
+  // Samples of running text hold line breaks: an empty line between them keeps them apart.
+  else if (samples.some((s) => s.includes('\n'))) print(samples.join('\n\n'));
+  else for (const s of samples) print(s);
 }
