@@ -106,3 +106,11 @@ test('a CSV with a quote inside a field that does not start with one (banking77)
   assert.deepEqual(notes, [`note: ${csv}: a quote inside a field that does not start with one read as a literal character (first on line 3), as Python's csv reads it\n`]);
   await assert.rejects(readTable(write('closing.csv', 'a,b\n"x"y,1\n')), /closing\.csv: not valid CSV: Invalid Closing Quote/);
 });
+
+test('rows repeating the header (files joined with cat) are skipped with a note, not read as data (a class named after the label column)', async () => {
+  const csv = write('joined.csv', ['text,label', 'good film,pos', 'text,label', 'bad film,neg', 'text,label', '"text, again",label', ''].join('\n'));
+  const { value: t, stderr: notes } = await withStderr(() => readTable(csv));
+  assert.deepEqual(t.rows, [['good film', 'pos'], ['bad film', 'neg'], ['text, again', 'label']]);
+  assert.deepEqual(t.lines, [2, 4, 6]);
+  assert.deepEqual(notes, [`note: ${csv}: 2 rows repeating the header skipped (the first on line 3)\n`]);
+});

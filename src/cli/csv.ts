@@ -89,10 +89,13 @@ export async function readTable(file: string): Promise<Table> {
   // UCI's AirQuality file ends with 114 of ';;…;,,,,,') are no data: skipped, and said, so they
   // never become filled values or missing-value errors.
   const blankRecord = (r: (typeof records)[number]): boolean => r.record.every((f) => /^[,;\s]*$/.test(f));
-  const body = all.filter((r) => !blankRecord(r));
-  if (body.length < all.length) {
-    const blank = all.filter(blankRecord);
-    process.stderr.write(`note: ${file}: ${blank.length} row${blank.length > 1 ? 's' : ''} with every field empty skipped (the first on line ${blank[0]!.info.lines})\n`);
+  // The header again in the body (files joined with `cat`, scraped pages): no data, or a label
+  // column would gain a class named after itself.
+  const headerAgain = (r: (typeof records)[number]): boolean => r.record.length === head!.record.length && r.record.every((f, i) => f === head!.record[i]);
+  const body = all.filter((r) => !blankRecord(r) && !headerAgain(r));
+  for (const [test, what] of [[blankRecord, 'with every field empty'], [headerAgain, 'repeating the header']] as const) {
+    const skipped = all.filter(test);
+    if (skipped.length > 0) process.stderr.write(`note: ${file}: ${skipped.length} row${skipped.length > 1 ? 's' : ''} ${what} skipped (the first on line ${skipped[0]!.info.lines})\n`);
   }
   // info.lines: the file line where the record ends (its only line unless a quoted field spans lines).
   return { file, header: head!.record, rows: body.map((r) => r.record), lines: body.map((r) => r.info.lines), delimiter };
