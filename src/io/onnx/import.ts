@@ -630,6 +630,9 @@ function modelFromDecoded(decoded: ModelData, where: string, o: Options): Model 
   throw new OnnxImportError(where, [(last as Error).message]);
 }
 
+/** Boolean ops that join masks (rnnkit writes And for element-wise merges and Or or And for Concatenate). */
+const MASK_JOINS: ReadonlySet<string> = new Set(['And', 'Or']);
+
 /**
  * Every op and attribute outside the subset, found before reading (`refused` gets the nodes
  * concerned, which the reading then skips; what only the reading can see is added there).
@@ -645,7 +648,7 @@ function checkOps(m: ModelData, refused: Set<NodeData>): string[] {
     const before = p.length;
     const allowed = isIdiomNode(n) ? [] : OPS[n.opType];
     if (n.domain !== '' && n.domain !== 'ai.onnx') p.push(`op ${nodeLabel(n)} of domain '${n.domain}'`);
-    else if (allowed === undefined) p.push(loopRefusal(n) ?? `op ${nodeLabel(n)}`);
+    else if (allowed === undefined) p.push(loopRefusal(n) ?? `op ${nodeLabel(n)}${MASK_JOINS.has(n.opType) ? " (a join of step masks, as rnnkit's export of a merge of masked inputs: loadOnnx reads a recurrent op's sequence_lens from one Embedding or Masking layer's mask)" : ''}`);
     else {
       for (const [k, v] of n.attributes) {
         if (!allowed.includes(k)) p.push(`${nodeLabel(n)}: attribute '${k}' (${n.opType} is read with ${allowed.length === 0 ? 'no attributes' : allowed.join(', ')})`);
