@@ -238,3 +238,15 @@ test("numericSeries: the spellings of a missing value in published files (FRED's
   // How many were filled is said: they are scored as data in the test part.
   assert.deepEqual(notes, [`note: ${path}: column 'UNRATE': 6 missing values filled (--fill linear; the last on line 13); they are scored as data where they fall in the test part\n`]);
 });
+
+test("a time column with an empty header (pandas' to_csv index) trains with --time-column '' and its saved model forecasts and evaluates", () => {
+  const path = join(dir, 'pandas-index.csv');
+  writeFileSync(path, [',value', ...Array.from({ length: 40 }, (_, i) => `${2000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01,${(10 + Math.sin(i / 2)).toFixed(3)}`)].join('\n') + '\n');
+  const out = join(dir, 'pandas-index-model');
+  const t = rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', '', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
+  assert.equal(t.code, 0, t.stderr);
+  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', '2');
+  assert.equal(f.code, 0, f.stderr);
+  assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), ['2003-05-01', '2003-06-01']);
+  assert.equal(rnnkit('timeseries', 'evaluate', out, '--csv', path, '--baselines', 'none').code, 0);
+});

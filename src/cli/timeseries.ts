@@ -202,7 +202,8 @@ function savedTimeInfo(f: Forecaster, dir: string): TimeInfo | undefined {
   const where = `${dir}: info.time`;
   if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new CliError(`${where} must be {column, last, months | ms [, weekdays]}, got ${JSON.stringify(t)}`);
   const { column, last, ...step } = t as Record<string, unknown>;
-  if (typeof column !== 'string' || column === '') throw new CliError(`${where}.column must be the time column's name, got ${JSON.stringify(column)}`);
+  // '' is a name: pandas' to_csv writes its index column with an empty header.
+  if (typeof column !== 'string') throw new CliError(`${where}.column must be the time column's name, got ${JSON.stringify(column)}`);
   if (typeof last !== 'number' || !Number.isFinite(last)) throw new CliError(`${where}.last must be a time in ms, got ${JSON.stringify(last)}`);
   try {
     return { column, last, ...checkTimeStep(step, where) };
