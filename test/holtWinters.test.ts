@@ -22,7 +22,7 @@ import {
   windowOrigins,
   type HoltWintersSpec,
 } from '../src/index.js';
-import { holtWintersSseGradient } from '../src/timeseries/holtWinters.js';
+import { checkHoltWintersModel, holtWintersSseGradient } from '../src/timeseries/holtWinters.js';
 
 interface Fit {
   trend: 'add' | null;
@@ -224,5 +224,20 @@ describe('Forecaster.evaluate: the Holt-Winters baseline', () => {
     // 200 rows, test 0.95: 10 rows before the test part, fewer than two seasons of 12.
     const short = f.evaluate(wave, { season: 12, test: 0.95 });
     assert.equal(short.holtWinters, undefined);
+  });
+});
+
+describe('Holt-Winters models read from files', () => {
+  it("an exact fit (a straight line: sse 0, criteria −∞, which JSON writes as null) reads back; a null criterion of an inexact fit is refused", () => {
+    const line = Array.from({ length: 40 }, (_, i) => 100 + 2 * i);
+    const fit = fitHoltWinters(line, { trend: 'add', damped: false, seasonal: null });
+    assert.equal(fit.sse, 0);
+    assert.equal(fit.aic, -Infinity);
+    const back = checkHoltWintersModel(JSON.parse(JSON.stringify(fit)), 'file');
+    assert.deepEqual([back.aic, back.aicc, back.bic], [-Infinity, -Infinity, -Infinity]);
+    assert.deepEqual(holtWintersForecast(back, 2), holtWintersForecast(fit, 2));
+    const noisy = JSON.parse(JSON.stringify(fitHoltWinters(line.map((v, i) => v + Math.sin(i)), { trend: 'add', damped: false, seasonal: null })));
+    noisy.aic = null;
+    assert.throws(() => checkHoltWintersModel(noisy, 'file'), /file: Holt-Winters field 'aic' must be a finite number, got null/);
   });
 });

@@ -717,7 +717,8 @@ export function checkHoltWintersModel(json: unknown, where: string): HoltWinters
   if (j === null || typeof j !== 'object') throw new RangeError(`${where}: not a Holt-Winters model: ${show(json)}`);
   const num = (k: string): number => {
     const v = j[k];
-    // aicc is ∞ for short series (JSON writes null).
+    // An exact fit (sse 0: a straight line) has criteria of −∞, and aicc is ∞ for short series; JSON writes both as null.
+    if ((k === 'aic' || k === 'aicc' || k === 'bic') && v === null && j.sse === 0) return -Infinity;
     if (k === 'aicc' && v === null) return Infinity;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${where}: Holt-Winters field '${k}' must be a finite number, got ${show(v)}`);
     return v;
