@@ -250,3 +250,21 @@ test("a time column with an empty header (pandas' to_csv index) trains with --ti
   assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), ['2003-05-01', '2003-06-01']);
   assert.equal(rnnkit('timeseries', 'evaluate', out, '--csv', path, '--baselines', 'none').code, 0);
 });
+
+test('a time column of plain numbers (years, R decimal years) is continued as numbers in the forecast, not printed as milliseconds after 1970', () => {
+  const years = join(dir, 'years.csv');
+  writeFileSync(years, ['Year,Value', ...Array.from({ length: 40 }, (_, i) => `${1985 + i},${(100 + i + Math.sin(i)).toFixed(2)}`)].join('\n') + '\n');
+  const out = join(dir, 'years-model');
+  assert.equal(rnnkit('timeseries', 'train', years, '--target', 'Value', '--time-column', 'Year', '--lookback', '4', '--horizon', '2', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out).code, 0);
+  const f = rnnkit('timeseries', 'forecast', out, years, '--steps', '3');
+  assert.equal(f.code, 0, f.stderr);
+  assert.deepEqual(f.stdout.trim().split('\n').map((l) => l.split(',').slice(0, 2).join(',')), ['step,Year', '1,2025', '2,2026', '3,2027']);
+  // R's ts() time: months as decimal years, written with 11 decimals.
+  const decimal = join(dir, 'decimal-years.csv');
+  writeFileSync(decimal, ['time,value', ...Array.from({ length: 40 }, (_, i) => `${(1949 + i / 12).toFixed(11)},${100 + i}`)].join('\n') + '\n');
+  const out2 = join(dir, 'decimal-model');
+  assert.equal(rnnkit('timeseries', 'train', decimal, '--target', 'value', '--time-column', 'time', '--lookback', '4', '--horizon', '2', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out2).code, 0);
+  const g = rnnkit('timeseries', 'forecast', out2, decimal, '--steps', '2', '--format', 'json');
+  assert.equal(g.code, 0, g.stderr);
+  assert.deepEqual((JSON.parse(g.stdout) as { forecast: { time: string }[] }).forecast.map((r) => r.time), ['1952.3333333333', '1952.4166666667']);
+});

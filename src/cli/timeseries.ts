@@ -212,8 +212,25 @@ function savedTimeInfo(f: Forecaster, dir: string): TimeInfo | undefined {
   }
 }
 
-function futureTimes(info: TimeInfo | undefined, steps: number): string[] | undefined {
+/** For a time column of plain numbers (no dates), the decimals it is written with (at most 10); undefined for dates. */
+function numberTimes(table: Table, column: string): { decimals: number } | undefined {
+  if (isDateColumn(table, column)) return undefined;
+  const decimals = Math.max(0, ...timeCells(table, column).map((c) => /\.(\d+)$/.exec(c.trim())?.[1]?.length ?? 0));
+  return { decimals: Math.min(decimals, 10) };
+}
+
+/**
+ * The times of the `steps` rows after the last: dates continuing the spacing, or, for a time
+ * column of plain numbers (years, R's decimal years 1949.083, row numbers), numbers continuing
+ * it, written with `numbers.decimals` decimals at most (as the column is written).
+ */
+function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { decimals: number }): string[] | undefined {
   if (info === undefined) return undefined;
+  if (numbers !== undefined) {
+    // A plain-number column's step is its median difference (timeStep's {ms}); whole months cannot arise from numbers.
+    const step = info.ms ?? 1;
+    return Array.from({ length: steps }, (_, i) => String(Number((info.last + step * (i + 1)).toFixed(numbers.decimals))));
+  }
   // Dates alone where every forecast time falls on a midnight (whole days or months from one);
   // else every time in full, so an hourly forecast does not print its midnights as bare dates.
   const DAY = 86_400_000;
@@ -688,11 +705,12 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
   // Unknown ids are refused by name (forecastMany): their scalers and reference come from training.
   const fc = f.forecastMany(many.series, steps, (f.calendar ?? null) !== null ? { times: many.times! } : {});
   const name = f.columns[f.target] ?? 'value';
-  // Each series dated from its own last time.
+  // Each series dated from its own last time (or numbered on, for a column of plain numbers).
+  const numbers = hasTime ? numberTimes(table, tinfo.column) : undefined;
   const timesOf = (id: string): string[] | undefined => {
     const t = many.times?.[id];
     const info = t === undefined ? undefined : timeInfo(tinfo!.column, t);
-    return futureTimes(info === undefined ? undefined : { ...tinfo!, last: info.last }, steps);
+    return futureTimes(info === undefined ? undefined : { ...tinfo!, last: info.last }, steps, numbers);
   };
   if (plot !== undefined) {
     // One panel per series, as the one-series forecast plot: its recent history, then the forecast (and a quantile model's interval) joined to its last point.
@@ -703,10 +721,11 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
       const n = series.rows;
       const from = Math.max(0, n - Math.max(4 * steps, 3 * f.lookback));
       const ft = timesOf(id);
-      const dates = ft !== undefined ? many.times![id] : undefined;
-      const hx = Array.from({ length: n - from }, (_, i) => (dates !== undefined ? dates[from + i]! : from + i));
+      const stamps = ft !== undefined ? many.times![id] : undefined;
+      const dates = numbers === undefined ? stamps : undefined;
+      const hx = Array.from({ length: n - from }, (_, i) => (stamps !== undefined ? stamps[from + i]! : from + i));
       const hy = Array.from({ length: n - from }, (_, i) => series.data[(from + i) * series.columns + f.target]!);
-      const fx = ft !== undefined ? ft.map((s) => Date.parse(s)) : values_.map((_, i) => n + i);
+      const fx = ft !== undefined ? ft.map((s) => (numbers !== undefined ? Number(s) : Date.parse(s))) : values_.map((_, i) => n + i);
       let interval = {};
       if (qv !== null) {
         const Q = f.quantiles!.length;
@@ -714,7 +733,7 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
         const v = qv[id]!;
         interval = { interval: { name: intervalName(f.quantiles![0]!, f.quantiles![Q - 1]!) + (k < steps ? ` (first ${k} steps)` : ''), x: [hx.at(-1)!, ...fx.slice(0, k)], lower: [hy.at(-1)!, ...Array.from({ length: k }, (_, h) => v[h * Q]!)], upper: [hy.at(-1)!, ...Array.from({ length: k }, (_, h) => v[h * Q + Q - 1]!)] } };
       }
-      return { historyX: hx, historyY: hy, forecastX: [hx.at(-1)!, ...fx], forecastY: [hy.at(-1)!, ...values_], ...interval, title: `${idColumn} '${id}'`, yLabel: name, xFormat: dates !== undefined ? ('date' as const) : ('number' as const), xLabel: dates !== undefined ? undefined : 'row' };
+      return { historyX: hx, historyY: hy, forecastX: [hx.at(-1)!, ...fx], forecastY: [hy.at(-1)!, ...values_], ...interval, title: `${idColumn} '${id}'`, yLabel: name, xFormat: dates !== undefined ? ('date' as const) : ('number' as const), xLabel: dates !== undefined ? undefined : stamps !== undefined ? tinfo!.column : 'row' };
     });
     await plotForecastPanels(panels, plot, { title: `${name}: forecast of ${steps} step${steps > 1 ? 's' : ''}` }).catch((e: Error) => {
       throw new CliError(e.message);
@@ -811,16 +830,18 @@ async function forecast(argv: string[], print: Print): Promise<void> {
     calTimes = timeColumn(table, tinfo.column);
   }
   const values_ = f.forecast(series, steps, calTimes !== undefined ? { times: calTimes } : {});
-  const times = futureTimes(t === undefined ? undefined : { ...tinfo!, last: t.last }, steps);
+  const numbers = t === undefined ? undefined : numberTimes(table, tinfo!.column);
+  const times = futureTimes(t === undefined ? undefined : { ...tinfo!, last: t.last }, steps, numbers);
   const name = f.columns[f.target] ?? 'value';
   if (values.plot !== undefined) {
     const n = series.rows;
     const from = Math.max(0, n - Math.max(4 * steps, 3 * f.lookback));
-    const dates = times !== undefined && t !== undefined ? timeColumn(table, tinfo!.column) : undefined;
-    const hx = Array.from({ length: n - from }, (_, i) => (dates !== undefined ? dates[from + i]! : from + i));
+    const stamps = times !== undefined && t !== undefined ? timeColumn(table, tinfo!.column) : undefined;
+    const dates = numbers === undefined ? stamps : undefined;
+    const hx = Array.from({ length: n - from }, (_, i) => (stamps !== undefined ? stamps[from + i]! : from + i));
     const hy = Array.from({ length: n - from }, (_, i) => series.data[(from + i) * series.columns + f.target]!);
     // The forecast line starts at the last observed point so the two join.
-    const fx = times !== undefined ? times.map((s) => Date.parse(s)) : values_.map((_, i) => n + i);
+    const fx = times !== undefined ? times.map((s) => (numbers !== undefined ? Number(s) : Date.parse(s))) : values_.map((_, i) => n + i);
     // A quantile model's interval over the steps its network forecasts at once (beyond them the
     // median is fed back, which has no interval), from the last observed point (zero width there).
     let interval = {};
@@ -831,7 +852,7 @@ async function forecast(argv: string[], print: Print): Promise<void> {
       const name = intervalName(f.quantiles[0]!, f.quantiles[Q - 1]!) + (k < steps ? ` (first ${k} steps)` : '');
       interval = { interval: { name, x: [hx.at(-1)!, ...fx.slice(0, k)], lower: [hy.at(-1)!, ...Array.from({ length: k }, (_, h) => qv[h * Q]!)], upper: [hy.at(-1)!, ...Array.from({ length: k }, (_, h) => qv[h * Q + Q - 1]!)] } };
     }
-    await plotForecast({ historyX: hx, historyY: hy, forecastX: [hx.at(-1)!, ...fx], forecastY: [hy.at(-1)!, ...values_], ...interval, title: `${name}: forecast of ${steps} step${steps > 1 ? 's' : ''}`, yLabel: name, xFormat: dates !== undefined ? 'date' : 'number', xLabel: dates !== undefined ? undefined : 'row' }, values.plot as string).catch((e: Error) => {
+    await plotForecast({ historyX: hx, historyY: hy, forecastX: [hx.at(-1)!, ...fx], forecastY: [hy.at(-1)!, ...values_], ...interval, title: `${name}: forecast of ${steps} step${steps > 1 ? 's' : ''}`, yLabel: name, xFormat: dates !== undefined ? 'date' : 'number', xLabel: dates !== undefined ? undefined : stamps !== undefined ? tinfo!.column : 'row' }, values.plot as string).catch((e: Error) => {
       throw new CliError(e.message);
     });
   }
