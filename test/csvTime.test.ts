@@ -53,6 +53,18 @@ test('rnnkit timeseries: a newest-first file and unsorted or repeated times are 
   // dates kept in order are named at the end; the missing options are said at once, with the columns.
   const bare = (path: string, ...more: string[]) => rnnkit('timeseries', 'train', path, '--target', 'value', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', ...more);
   assertUserError(bare(join(dir, 'newest.csv')), 1, /newest\.csv: column 'date' holds dates running newest first, so the rows would be read backwards; reverse the rows .* or give --time-column "date"/);
+  // Dates that jump back (files joined in the wrong order) are refused as well, by line.
+  assertUserError(bare(csv('jump.csv', 40, (i) => `${2000 + Math.floor((i < 30 ? i + 10 : i - 30) / 12)}-${String(((i < 30 ? i + 10 : i - 30) % 12) + 1).padStart(2, '0')}-01`)), 1, /jump\.csv: column 'date' holds dates out of time order: line 32 is earlier than line 31, so the rows would not be read in time order; sort them by date, oldest first, or give --time-column "date"/);
+  // Long format: each id's rows are checked (the column as a whole runs neither way).
+  const long = (name: string, order: (i: number) => number): string => {
+    const path = join(dir, name);
+    const rows = ['A', 'B'].flatMap((id) => Array.from({ length: 30 }, (_, k) => `${id},${2000 + Math.floor(order(k) / 12)}-${String((order(k) % 12) + 1).padStart(2, '0')}-01,${(10 + Math.sin(k)).toFixed(3)}`));
+    writeFileSync(path, ['id,date,value', ...rows].join('\n') + '\n');
+    return path;
+  };
+  assertUserError(bare(long('long-newest.csv', (k) => 29 - k), '--id-column', 'id'), 1, /long-newest\.csv: column 'date' holds dates running newest first \(id 'A'\), so the rows would be read backwards/);
+  const longOk = bare(long('long-ok.csv', (k) => k), '--id-column', 'id');
+  assert.equal(longOk.code, 0, longOk.stderr);
   const ok = bare(join(dir, 'even.csv'));
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /\nNote: column 'date' holds dates; give --time-column "date" for calendar covariates/);

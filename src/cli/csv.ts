@@ -222,17 +222,33 @@ const gapsReported = new WeakSet<Table>();
 
 /**
  * Without --time-column: the first column of dates the model does not read, or null (the
- * caller names it: it would give calendar covariates, order and gap checks, dated forecasts);
- * if its dates run newest first (Investing.com's exports) the rows would be read backwards,
- * which is refused.
+ * caller names it: it would give calendar covariates, order and gap checks, dated forecasts).
+ * If its dates go back in time, the rows (each id's, with `idColumn`) would be read out of time
+ * order, which is refused: newest first throughout (Investing.com's exports, Rossmann's
+ * train.csv per store), or a jump back (PJM's hourly files, joined in the wrong order).
  */
-export function dateColumnHint(table: Table, taken: readonly string[]): string | null {
+export function dateColumnHint(table: Table, taken: readonly string[], idColumn?: string): string | null {
   for (const [i, name] of table.header.entries()) {
     if (taken.includes(name) || table.rows.length < 3) continue;
     const { kind, times } = parseTimeCells(table.rows.map((row) => row[i] ?? ''));
     if (kind === 'number' || kind === 'compact' || !times.every(Number.isFinite)) continue;
-    if (times.every((t, r) => r === 0 || t < times[r - 1]!)) {
-      throw new CliError(`${table.file}: column '${name}' holds dates running newest first, so the rows would be read backwards; reverse the rows (keep the header, pipe the rest through tac), or give --time-column ${JSON.stringify(name)} to have them checked`);
+    const idAt = idColumn === undefined ? -1 : table.header.indexOf(idColumn);
+    const groups = new Map<string, number[]>();
+    table.rows.forEach((row, r) => {
+      const id = idAt < 0 ? '' : (row[idAt] ?? '').trim();
+      const g = groups.get(id);
+      if (g === undefined) groups.set(id, [r]);
+      else g.push(r);
+    });
+    const fix = `give --time-column ${JSON.stringify(name)} to have them checked`;
+    for (const [id, rows] of groups) {
+      const back = rows.findIndex((r, k) => k > 0 && times[r]! < times[rows[k - 1]!]!);
+      if (back < 0) continue;
+      const of = idAt < 0 ? '' : ` (${idColumn} '${id}')`;
+      if (rows.length >= 3 && rows.every((r, k) => k === 0 || times[r]! < times[rows[k - 1]!]!)) {
+        throw new CliError(`${table.file}: column '${name}' holds dates running newest first${of}, so the rows would be read backwards; reverse the rows (keep the header, pipe the rest through tac), or ${fix}`);
+      }
+      throw new CliError(`${table.file}: column '${name}' holds dates out of time order${of}: line ${table.lines[rows[back]!]} is earlier than line ${table.lines[rows[back - 1]!]}, so the rows would not be read in time order; sort them by ${idAt < 0 ? '' : `${idColumn} and `}${name}, oldest first, or ${fix}`);
     }
     return name;
   }

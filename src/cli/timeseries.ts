@@ -332,7 +332,8 @@ async function train(argv: string[], print: Print): Promise<void> {
   const byId = values['id-column'] === undefined ? null : splitById(table, values['id-column'] as string);
   const series = byId === null ? numericSeries(table, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values)) : null;
   const timeName = values['time-column'] as string | undefined;
-  const dates = timeName === undefined ? dateColumnHint(table, [...columns, ...(values['id-column'] === undefined ? [] : [values['id-column'] as string])]) : null;
+  const idName = values['id-column'] as string | undefined;
+  const dates = timeName === undefined ? dateColumnHint(table, [...columns, ...(idName === undefined ? [] : [idName])], idName) : null;
   const noteDates = (): void => {
     if (dates !== null) print(`\nNote: column '${dates}' holds dates; give --time-column ${JSON.stringify(dates)} for calendar covariates, checks of the rows' order and gaps, and dated forecasts`);
   };
