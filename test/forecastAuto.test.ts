@@ -103,11 +103,16 @@ describe("Forecaster season 'auto'", () => {
     assert.throws(() => new Forecaster({ lookback: 6, season: 'weekly' as never }), /season must be a positive integer \(rows per season\), 'auto' or null\/'none', got "weekly"/);
   });
 
-  it('fitMany keeps the season most series show', async () => {
+  it('fitMany keeps the season most series show, unless more show none', async () => {
     const r = rng(3);
     const f = new Forecaster({ combine: false, lookback: 12, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
     await f.fitMany({ a: seasonal(200, 1), b: seasonal(200, 2), c: Array.from({ length: 200 }, () => gaussian(r)) }, { epochs: 1 });
     assert.equal(f.season, 12);
+    // More series without a season than with the most common one: none (one seasonal series of three gave all a season).
+    const g = new Forecaster({ combine: false, lookback: 12, season: 'auto', ensemble: 1, units: 4, calendar: false, seed: 1 });
+    await g.fitMany({ a: seasonal(200, 1), b: Array.from({ length: 200 }, () => gaussian(r)), c: Array.from({ length: 200 }, () => gaussian(r)) }, { epochs: 1 });
+    assert.equal(g.season, undefined);
+    assert.equal(g.seasonSource, 'none');
   });
 });
 

@@ -1455,19 +1455,23 @@ export class Forecaster {
 
   /**
    * With season 'auto', the first fit detects the season from the training part of each series
-   * (never later rows) and keeps the length most series show (the shortest among equals), or
-   * none when no series shows one.
+   * (never later rows) and keeps the length most series show (the shortest among equals), unless
+   * more series show none than show it (then none: 2 of 265 countries' populations with a '3'
+   * gave every series a season; a tie keeps the season, whose cost on a series without one is small).
    */
   private resolveSeason(parts: readonly { s: Series; split: ReturnType<typeof chronologicalSplit>; times: ForecastFitOptions['times'] }[], where: string): void {
     if (this.seasonSource !== 'pending') return;
     const votes = new Map<number, number>();
+    let none = 0;
     for (const { s, split, times } of parts) {
       const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + this.target]!);
       const t = times === undefined ? undefined : checkTimes(times, s.rows, `${where}: times`).subarray(0, split.trainEnd);
       const d = detectSeason(y, { maxPeriod: AUTO_SEASON_MAX, ...(t === undefined ? {} : { times: t }) });
       if (d.season !== null) votes.set(d.season, (votes.get(d.season) ?? 0) + 1);
+      else none++;
     }
-    const best = [...votes].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+    const top = [...votes].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+    const best = top !== undefined && top[1] >= none ? top : undefined;
     this.season = best?.[0];
     this.seasonSource = best === undefined ? 'none' : 'detected';
   }
