@@ -144,7 +144,7 @@ test('rnnkit timeseries: a time column of YYYYMMDD integers (statsmodels weekly 
   const time = JSON.parse(saved).userDefinedMetadata.rnnkitForecaster.info.time;
   assert.deepEqual(time, { column: 'date', last, ms: 7 * 86_400_000 });
   for (const [patch, msg] of [
-    [{ ms: 0 }, /info\.time must be \{months: a positive integer\}, \{ms: a positive number\} or \{ms: 86400000, weekdays: true\}, got \{"ms":0\}/],
+    [{ ms: 0 }, /info\.time must be \{months: a positive integer \[, end: true\]\}, \{ms: a positive number\} or \{ms: 86400000, weekdays: true\}, got \{"ms":0\}/],
     [{ ms: undefined, months: 1.5 }, /info\.time must be .*got \{"months":1\.5\}/],
     [{ column: 7 }, /info\.time\.column must be the time column's name, got 7/],
     [{ last: 'soon' }, /info\.time\.last must be a time in ms, got "soon"/],
@@ -279,4 +279,18 @@ test('a time column of plain numbers (years, R decimal years) is continued as nu
   const g = rnnkit('timeseries', 'forecast', out2, decimal, '--steps', '2', '--format', 'json');
   assert.equal(g.code, 0, g.stderr);
   assert.deepEqual((JSON.parse(g.stdout) as { forecast: { time: string }[] }).forecast.map((r) => r.time), ['1952.3333333333', '1952.4166666667']);
+});
+
+test('month-end dates (pandas resample, Fama-French, fiscal years) are monthly: no gaps, forecasts on the following month ends', () => {
+  const path = join(dir, 'month-end.csv');
+  const ends = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2016, i + 1, 0)).toISOString().slice(0, 10));
+  writeFileSync(path, ['date,value', ...ends.map((d, i) => `${d},${(10 + Math.sin(i / 2)).toFixed(3)}`)].join('\n') + '\n');
+  const out = join(dir, 'month-end-model');
+  const t = rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
+  assert.equal(t.code, 0, t.stderr);
+  assert.doesNotMatch(t.stderr, /gap/);
+  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', '3');
+  assert.equal(f.code, 0, f.stderr);
+  assert.equal(ends.at(-1), '2019-04-30');
+  assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), ['2019-05-31', '2019-06-30', '2019-07-31']);
 });

@@ -55,6 +55,27 @@ describe('calendar covariates', () => {
     assert.deepEqual(extendTimes({ ms: DAY }, 0, 2), [DAY, 2 * DAY]);
   });
 
+  it('month ends (pandas month-end dates, fiscal years ending 30 September) and one day of the month: a step of whole months, month ends kept', () => {
+    const ends = Array.from({ length: 30 }, (_, i) => Date.UTC(2017, i + 1, 0));
+    assert.deepEqual(timeStep(ends), { months: 1, end: true });
+    const may31 = Date.UTC(2019, 4, 31);
+    assert.deepEqual(extendTimes({ months: 1, end: true }, may31, 3), [Date.UTC(2019, 5, 30), Date.UTC(2019, 6, 31), Date.UTC(2019, 7, 31)]);
+    // Before: the median step of 31 days, so 2019-07-01 followed 2019-05-31.
+    const fiscal = Array.from({ length: 12 }, (_, i) => Date.UTC(2008 + i, 8, 30));
+    assert.deepEqual(timeStep(fiscal), { months: 12, end: true });
+    assert.deepEqual(extendTimes(timeStep(fiscal), fiscal.at(-1)!, 2), [Date.UTC(2020, 8, 30), Date.UTC(2021, 8, 30)]);
+    const fifteenth = Array.from({ length: 20 }, (_, i) => Date.UTC(2020, 3 * i, 15));
+    assert.deepEqual(timeStep(fifteenth), { months: 3 });
+    assert.deepEqual(extendTimes(timeStep(fifteenth), fifteenth.at(-1)!, 1), [Date.UTC(2020, 60, 15)]);
+    // A missing month-end is one gap of 2 months; month ends are otherwise evenly spaced (28–31 days).
+    assert.equal(timeGaps(ends), null);
+    assert.deepEqual(timeGaps(ends.filter((_, i) => i !== 10)), { count: 1, first: 10, steps: 2 });
+    assert.deepEqual(checkCalendarSpec({ step: { months: 1, end: true }, terms: [] }, 'w').step, { months: 1, end: true });
+    assert.throws(() => checkCalendarSpec({ step: { months: 1, end: false }, terms: [] }, 'w'), /calendar\.step must be \{months: a positive integer \[, end: true\]\}/);
+    // Daily rows are no months, though each lies on one day of its month.
+    assert.deepEqual(timeStep(Array.from({ length: 10 }, (_, i) => Date.UTC(2020, 0, 1) + i * DAY)), { ms: DAY });
+  });
+
   it('working days (Monday to Friday: stock prices, exchange rates): detected, weekends are no gaps, times past a Friday fall on the Monday', () => {
     // 2024-01-01 was a Monday. Eight weeks of working days, one holiday (Wednesday 2024-01-17) left out.
     const days = Array.from({ length: 56 }, (_, i) => Date.UTC(2024, 0, 1) + i * DAY).filter((t) => ![0, 6].includes(new Date(t).getUTCDay()) && t !== Date.UTC(2024, 0, 17));

@@ -182,6 +182,7 @@ interface TimeInfo {
   column: string;
   last: number;
   months?: number;
+  end?: true;
   ms?: number;
   weekdays?: true;
 }
@@ -200,7 +201,7 @@ function savedTimeInfo(f: Forecaster, dir: string): TimeInfo | undefined {
   const t = (f.info as { time?: unknown }).time;
   if (t === undefined) return undefined;
   const where = `${dir}: info.time`;
-  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new CliError(`${where} must be {column, last, months | ms [, weekdays]}, got ${JSON.stringify(t)}`);
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new CliError(`${where} must be {column, last, months [, end] | ms [, weekdays]}, got ${JSON.stringify(t)}`);
   const { column, last, ...step } = t as Record<string, unknown>;
   // '' is a name: pandas' to_csv writes its index column with an empty header.
   if (typeof column !== 'string') throw new CliError(`${where}.column must be the time column's name, got ${JSON.stringify(column)}`);
@@ -235,7 +236,7 @@ function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { deci
   // else every time in full, so an hourly forecast does not print its midnights as bare dates.
   const DAY = 86_400_000;
   const dateOnly = info.last % DAY === 0 && (info.months !== undefined || info.ms! % DAY === 0);
-  const step = info.months !== undefined ? { months: info.months } : { ms: info.ms!, ...(info.weekdays === true ? { weekdays: true as const } : {}) };
+  const step = info.months !== undefined ? { months: info.months, ...(info.end === true ? { end: true as const } : {}) } : { ms: info.ms!, ...(info.weekdays === true ? { weekdays: true as const } : {}) };
   return extendTimes(step, info.last, steps).map((t) => {
     const iso = new Date(t).toISOString();
     return dateOnly ? iso.slice(0, 10) : iso;

@@ -22,11 +22,12 @@ export interface CalendarTerm {
 /** How the rows are spaced (used to extend the times past the last row) and the terms. */
 export interface CalendarSpec {
   /**
-   * Whole months between rows (calendar-monthly data), or else a fixed step in milliseconds;
-   * `weekdays`: daily rows on Monday to Friday only (a market's trading days), so the step after
-   * a Friday is the Monday.
+   * Whole months between rows (calendar-monthly data, or quarterly, yearly: every row on the same
+   * day of its month, or `end`: on the last day of its month — pandas' month-end and fiscal
+   * year-end dates), or else a fixed step in milliseconds; `weekdays`: daily rows on Monday to
+   * Friday only (a market's trading days), so the step after a Friday is the Monday.
    */
-  step: { months: number } | { ms: number; weekdays?: true };
+  step: { months: number; end?: true } | { ms: number; weekdays?: true };
   terms: CalendarTerm[];
 }
 
@@ -55,27 +56,52 @@ export function checkTimes(times: unknown, rows: number, where: string): Float64
   return out;
 }
 
-const isMonthStart = (t: number): boolean => {
-  const d = new Date(t);
-  return d.getUTCDate() === 1 && d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0;
+/** The last day of t's month (UTC). */
+const lastDayOfMonth = (d: Date): number => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+
+/**
+ * How rows at whole months fall in their months: 'day' — every time at midnight UTC on one day of
+ * the month, at most the 28th (the 1st: FRED's monthly dates); 'end' — every time at midnight on
+ * the last day of its month (pandas' month-end dates, fiscal years ending 30 September); else null.
+ */
+export function monthAnchor(times: ArrayLike<number>): 'day' | 'end' | null {
+  if (times.length === 0) return null;
+  const day0 = new Date(times[0]!).getUTCDate();
+  let sameDay = day0 <= 28;
+  let ends = true;
+  for (let i = 0; i < times.length && (sameDay || ends); i++) {
+    const t = times[i]!;
+    if (((t % DAY) + DAY) % DAY !== 0) return null;
+    const d = new Date(t);
+    if (d.getUTCDate() !== day0) sameDay = false;
+    if (d.getUTCDate() !== lastDayOfMonth(d)) ends = false;
+  }
+  return sameDay ? 'day' : ends ? 'end' : null;
+}
+
+/** Whole months from a to b (UTC calendar months). */
+export const monthsBetween = (a: number, b: number): number => {
+  const x = new Date(a);
+  const y = new Date(b);
+  return (y.getUTCFullYear() - x.getUTCFullYear()) * 12 + y.getUTCMonth() - x.getUTCMonth();
 };
 
-/** The row spacing: whole months when every time is the first of a month at midnight UTC, else the median step in ms. */
+/**
+ * The row spacing: whole months when the rows fall on one day of their months or on their last
+ * days (monthAnchor; month-end rows keep to month ends), else working days (weekdaysOnly), else
+ * the median step in ms.
+ */
 export function timeStep(times: ArrayLike<number>): CalendarSpec['step'] {
   const n = times.length;
   if (n < 2) throw new RangeError('calendar: at least two times are needed to tell the spacing of the rows');
   const median = (a: number[]): number => a.sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
-  let monthly = true;
-  for (let i = 0; i < n && monthly; i++) monthly = isMonthStart(times[i]!);
-  if (monthly) {
+  const anchor = monthAnchor(times);
+  if (anchor !== null) {
     const steps: number[] = [];
-    for (let i = 1; i < n; i++) {
-      const a = new Date(times[i - 1]!);
-      const b = new Date(times[i]!);
-      steps.push((b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth());
-    }
+    for (let i = 1; i < n; i++) steps.push(monthsBetween(times[i - 1]!, times[i]!));
     const m = median(steps);
-    if (m > 0) return { months: m };
+    // Rows a few days apart all on the 5th cannot be: monthly spacing needs a median of a month or more.
+    if (m > 0) return anchor === 'end' ? { months: m, end: true } : { months: m };
   }
   if (weekdaysOnly(times)) return { ms: DAY, weekdays: true };
   const steps: number[] = [];
@@ -126,12 +152,13 @@ export function detectCalendar(times: ArrayLike<number>, harmonics: Partial<Reco
 /** Check a calendar spec (from the caller or a saved model); returns a copy. */
 /** A row spacing as timeStep gives it (saved with a model, so read as untrusted): {months}, {ms} or working days. */
 export function checkTimeStep(st: unknown, where: string): CalendarSpec['step'] {
-  const bad = (): RangeError => new RangeError(`${where} must be {months: a positive integer}, {ms: a positive number} or {ms: 86400000, weekdays: true}, got ${show(st)}`);
+  const bad = (): RangeError => new RangeError(`${where} must be {months: a positive integer [, end: true]}, {ms: a positive number} or {ms: 86400000, weekdays: true}, got ${show(st)}`);
   if (st === null || typeof st !== 'object' || Array.isArray(st)) throw bad();
   const o = st as Record<string, unknown>;
   const keys = Object.keys(o);
   const ok = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
   if (keys.length === 1 && keys[0] === 'months' && ok(o.months) && Number.isInteger(o.months)) return { months: o.months };
+  if (keys.length === 2 && keys.includes('months') && keys.includes('end') && ok(o.months) && Number.isInteger(o.months) && o.end === true) return { months: o.months, end: true };
   if (keys.length === 1 && keys[0] === 'ms' && ok(o.ms)) return { ms: o.ms };
   if (keys.length === 2 && keys.includes('ms') && keys.includes('weekdays') && o.ms === DAY && o.weekdays === true) return { ms: DAY, weekdays: true };
   throw bad();
@@ -176,6 +203,8 @@ export function extendTimes(step: CalendarSpec['step'], last: number, steps: num
   return Array.from({ length: steps }, (_, i) => {
     if ('ms' in step) return last + step.ms * (i + 1);
     const d = new Date(last);
+    // Month ends stay month ends (31 May + 1 month is 30 June, not 1 July).
+    if (step.end === true) return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step.months * (i + 1) + 1, 0);
     d.setUTCMonth(d.getUTCMonth() + step.months * (i + 1));
     return d.getTime();
   });

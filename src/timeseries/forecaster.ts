@@ -1435,7 +1435,7 @@ export class Forecaster {
     if (specs.every((x) => key(x.spec) === key(specs[0]!.spec))) return;
     const describe = (c: CalendarSpec | null): string => {
       if (c === null) return 'one row';
-      const st = 'months' in c.step ? `${c.step.months} month(s)` : c.step.weekdays === true ? '1 day, Monday to Friday' : c.step.ms % 86_400_000 === 0 ? `${c.step.ms / 86_400_000} day(s)` : `${c.step.ms / 1000} s`;
+      const st = 'months' in c.step ? `${c.step.months} month(s)${c.step.end === true ? ', at month ends' : ''}` : c.step.weekdays === true ? '1 day, Monday to Friday' : c.step.ms % 86_400_000 === 0 ? `${c.step.ms / 86_400_000} day(s)` : `${c.step.ms / 1000} s`;
       return `${st} apart → ${c.terms.length === 0 ? 'no periods' : c.terms.map((t) => t.period).join(', ')}`;
     };
     throw new RangeError(`${where}: calendar 'auto' finds different row spacings across the series (${specs.map((x) => `'${x.id}': ${describe(x.spec)}`).join('; ')}); one network takes one set of calendar covariates — train series of one spacing together, or give calendar false or a spec {step, terms}`);

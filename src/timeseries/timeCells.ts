@@ -3,7 +3,7 @@
  * the playground's dropped files): which way a column's cells are written (timeCellsKind), each
  * cell as ms since 1970 (parseTimeCells), and gaps in the spacing (timeGaps).
  */
-import { isWeekend, weekdaysOnly } from './calendar.js';
+import { isWeekend, monthAnchor, monthsBetween, weekdaysOnly } from './calendar.js';
 
 /** A time written with its zone: a Z or an offset after the clock time, or a zone's name. */
 const ZONED = /(\dZ|\d:\d\d(:\d\d(\.\d+)?)?\s*[+-]\d\d(:?\d\d)?|\b(UTC|GMT|UT)([+-]\d\d?(:?\d\d)?)?|\b[ECMP][SD]T)$/i;
@@ -120,15 +120,15 @@ function workingDays(a: number, b: number): number {
 
 /**
  * Gaps in increasing times: steps longer than 1.5 × the usual one (the median; in whole
- * months when every time is the first of a month at midnight UTC). Null when evenly spaced.
+ * months when the rows fall on one day of their months or on month ends). Null when evenly spaced.
  */
 export function timeGaps(times: readonly number[]): { count: number; first: number; steps: number } | null {
   if (times.length < 3) return null;
-  const d = times.map((t) => new Date(t));
-  const monthly = d.every((x) => x.getUTCDate() === 1 && x.getUTCHours() === 0 && x.getUTCMinutes() === 0 && x.getUTCSeconds() === 0);
+  // Rows on one day of their months, or on month ends (monthAnchor, as timeStep reads them): steps in months.
+  const monthly = monthAnchor(times) !== null;
   // Rows on Monday to Friday only (trading days): steps counted in working days, so weekends are no gaps.
   const weekdays = !monthly && weekdaysOnly(times);
-  const steps = times.slice(1).map((t, i) => (monthly ? (d[i + 1]!.getUTCFullYear() - d[i]!.getUTCFullYear()) * 12 + d[i + 1]!.getUTCMonth() - d[i]!.getUTCMonth() : weekdays ? workingDays(times[i]!, t) : t - times[i]!));
+  const steps = times.slice(1).map((t, i) => (monthly ? monthsBetween(times[i]!, t) : weekdays ? workingDays(times[i]!, t) : t - times[i]!));
   const usual = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]!;
   let count = 0;
   let first = -1;
