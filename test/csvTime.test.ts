@@ -37,7 +37,10 @@ test('timeGaps: none for even spacing (months of unequal length included); count
 test('rnnkit timeseries: a newest-first file and unsorted or repeated times are refused by line; a gap is a warning', () => {
   assertUserError(train(csv('newest.csv', 40, (i) => `${2010 - Math.floor(i / 12)}-${String(12 - (i % 12)).padStart(2, '0')}-01`)), 1, /column 'date': the rows run newest first; the forecaster needs them oldest first/);
   assertUserError(train(csv('unsorted.csv', 40, (i) => (i === 7 ? '2000-03-01' : `${2000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01`))), 1, /column 'date': line 9 is earlier than line 8; sort the rows by time, oldest first/);
-  assertUserError(train(csv('twice.csv', 40, (i) => `${2000 + Math.floor(Math.min(i, 38) / 12)}-${String((Math.min(i, 38) % 12) + 1).padStart(2, '0')}-01`)), 1, /line 41 has the same time as line 40/);
+  assertUserError(train(csv('twice.csv', 40, (i) => `${2000 + Math.floor(Math.min(i, 38) / 12)}-${String((Math.min(i, 38) % 12) + 1).padStart(2, '0')}-01`)), 1, /line 41 repeats the time of line 40 \("2003-03-01"\); each row needs its own time: sum, average or drop the repeated rows — or, if the rows hold several series/);
+  // The hour repeated where daylight saving time ends (PJM's hourly files, local time without an offset).
+  const fallBack = (i: number): string => new Date(Date.UTC(2016, 10, 4, 20) + (i <= 30 ? i : i - 1) * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+  assertUserError(train(csv('dst.csv', 40, fallBack)), 1, /line 33 repeats the time of line 32 \("2016-11-06 02:00"\); .*where daylight saving time ends, local clocks repeat an hour: give times with their UTC offset/);
   const gap = train(csv('gap.csv', 40, (i) => { const m = i < 20 ? i : i + 2; return `${2000 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}-01`; }));
   assert.equal(gap.code, 0, gap.stderr);
   const warnings = gap.stderr.split('\n').filter((l) => l.startsWith('warning:'));

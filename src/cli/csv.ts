@@ -293,13 +293,19 @@ function checkTimeOrder(table: Table, name: string, times: readonly number[]): v
   const i = table.header.indexOf(name);
   for (let r = 1; r < times.length; r++) {
     if (times[r]! > times[r - 1]!) continue;
-    const what = times[r] === times[r - 1] ? 'has the same time as' : 'is earlier than';
     // 'Jan-49' then 'Jan-50': JavaScript's dates read a two-digit year 00–49 as 20xx and 50–99 as 19xx.
     const [a, b] = [table.rows[r - 1]![i] ?? '', table.rows[r]![i] ?? ''].map((c) => c.trim());
     const twoDigit = [a, b].every((c) => /(^|[^\d])\d{2}$/.test(c) && !/\d{3}/.test(c)) && new Date(times[r - 1]!).getUTCFullYear() >= 2000 && new Date(times[r]!).getUTCFullYear() < 2000;
     // One id's rows that go back in time or repeat a time are often two series under one id (a country's provinces).
     const ids = table.idColumn !== undefined ? ` — or, if rows of one '${table.idColumn}' hold several series (one per region, say), give an --id-column that tells them apart` : '';
+    if (times[r] === times[r - 1] && !twoDigit) {
+      // Sorted rows that repeat a time: two rows for one time, not an order to fix.
+      const clock = /\d:\d\d/.test(b) && !/(Z|[+-]\d\d:?\d\d|UTC|GMT)$/i.test(b);
+      const dst = clock ? '; where daylight saving time ends, local clocks repeat an hour: give times with their UTC offset' : '';
+      const several = table.idColumn !== undefined ? ids : ` — or, if the rows hold several series (one per region or category), give an --id-column that tells them apart`;
+      throw new CliError(`${where}: line ${table.lines[r]} repeats the time of line ${table.lines[r - 1]} (${JSON.stringify(b)}); each row needs its own time: sum, average or drop the repeated rows${dst}${several}`);
+    }
     const hint = twoDigit ? ` (${JSON.stringify(a)} was read as ${new Date(times[r - 1]!).getUTCFullYear()} and ${JSON.stringify(b)} as ${new Date(times[r]!).getUTCFullYear()}: a two-digit year 00–49 is read as 20xx, 50–99 as 19xx; write four-digit years)` : `; sort the rows by time, oldest first${ids}`;
-    throw new CliError(`${where}: line ${table.lines[r]} ${what} line ${table.lines[r - 1]}${hint}`);
+    throw new CliError(`${where}: line ${table.lines[r]} is earlier than line ${table.lines[r - 1]}${hint}`);
   }
 }
