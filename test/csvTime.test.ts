@@ -297,3 +297,27 @@ test('month-end dates (pandas resample, Fama-French, fiscal years) are monthly: 
   assert.equal(ends.at(-1), '2019-04-30');
   assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), ['2019-05-31', '2019-06-30', '2019-07-31']);
 });
+
+test('a series that starts after the first rows (leading missing values) starts where it begins: those rows are left out with a note, not back-filled by --fill, in train, evaluate and forecast; per id in long format', () => {
+  const month = (i: number): string => `${2000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01`;
+  const path = join(dir, 'late.csv');
+  writeFileSync(path, ['date,value', ...Array.from({ length: 50 }, (_, i) => `${month(i)},${i < 6 ? 'NA' : (10 + Math.sin(i / 2)).toFixed(3)}`)].join('\n') + '\n');
+  const out = join(dir, 'late-model');
+  const args = ['--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none'];
+  const t = rnnkit('timeseries', 'train', path, ...args, '--fill', 'previous', '--out', out);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stderr, /note: .*late\.csv: the first 6 rows have no value in 'value': the series starts on line 8, and those rows are left out \(not filled\)/);
+  assert.match(t.stdout, /: 44 rows, target 'value'/);
+  assert.doesNotMatch(t.stderr, /missing values? filled/);
+  const e = rnnkit('timeseries', 'evaluate', out, '--csv', path);
+  assert.equal(e.code, 0, e.stderr);
+  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', '1');
+  assert.equal(f.code, 0, f.stderr);
+  assert.equal(f.stdout.trim().split('\n')[1]!.split(',')[1], month(50));
+  // Long format: each id from its own start, said once.
+  const long = join(dir, 'late-long.csv');
+  writeFileSync(long, ['id,date,value', ...['A', 'B'].flatMap((id) => Array.from({ length: 40 }, (_, i) => `${id},${month(i)},${id === 'B' && i < 5 ? '' : (10 + Math.sin(i / 2)).toFixed(3)}`))].join('\n') + '\n');
+  const m = rnnkit('timeseries', 'train', long, ...args, '--id-column', 'id');
+  assert.equal(m.code, 0, m.stderr);
+  assert.match(m.stderr, /note: 1 series start after their first rows, which have no value and are left out \(not filled\): 'B' on line 47/);
+});

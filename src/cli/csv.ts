@@ -118,6 +118,19 @@ export function columnIndex(table: Table, name: string, option: string): number 
  */
 const MISSING = new Set(['', 'na', 'n/a', '#n/a', 'nan', 'null', 'none', '.', '?', '-']);
 
+/**
+ * The table from the first row where every one of `names` has a value: a series that starts
+ * after the file's first row (FRED's house-price index, 12 years younger than the file's other
+ * series) has not begun there, and --fill would have back-filled its first value over those
+ * years. Null when no row is left out; refused never (a column without values is refused later).
+ */
+export function dropLeadingMissing(table: Table, names: readonly string[]): { table: Table; dropped: number } | null {
+  const idx = names.map((n) => table.header.indexOf(n)).filter((i) => i >= 0);
+  const first = table.rows.findIndex((row) => idx.every((i) => !MISSING.has((row[i] ?? '').trim().toLowerCase())));
+  if (first <= 0) return null;
+  return { table: { ...table, rows: table.rows.slice(first), lines: table.lines.slice(first) }, dropped: first };
+}
+
 /** A number written with a decimal comma (3,14 or -0,5e3): what semicolon-separated files hold. */
 const DECIMAL_COMMA = /^[-+]?\d+,\d+([eE][-+]?\d+)?$/;
 /** 1,234 or 1,234,567.5: a number with thousands separators (0,125 is not one). */

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
-import { dateColumnHint, hasTimeColumn, isDateColumn, numericSeries, readTable, timeCells, timeColumn, type Table } from './csv.js';
+import { dateColumnHint, dropLeadingMissing, hasTimeColumn, isDateColumn, numericSeries, readTable, timeCells, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
 import { checkTimeStep } from '../timeseries/calendar.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
@@ -323,7 +323,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   if (outDir !== undefined) await checkOutDir(outDir, values.overwrite === true);
 
   const file = positionals[0]!;
-  const table = await readTable(file);
+  let table = await readTable(file);
   // Columns of the series: the target first, then the other features.
   const columns = [target, ...featureNames.filter((n) => n !== target), ...covariateNames];
   if (values['id-column'] !== undefined) {
@@ -331,6 +331,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     if (idColumn === target || columns.includes(idColumn) || idColumn === values['time-column']) throw usageError(`${command}: --id-column ${JSON.stringify(idColumn)} is already ${idColumn === values['time-column'] ? 'the time column' : 'a model column'}`);
   }
   const byId = values['id-column'] === undefined ? null : splitById(table, values['id-column'] as string);
+  if (byId === null) table = fromSeriesStart(table, columns);
   const series = byId === null ? numericSeries(table, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values)) : null;
   const timeName = values['time-column'] as string | undefined;
   const idName = values['id-column'] as string | undefined;
@@ -467,6 +468,14 @@ function splitById(table: Table, idColumn: string): Map<string, Table> {
   return out;
 }
 
+/** The table from the row where the series begins (dropLeadingMissing), with a note when rows are left out. */
+function fromSeriesStart(table: Table, columns: readonly string[]): Table {
+  const d = dropLeadingMissing(table, columns);
+  if (d === null) return table;
+  process.stderr.write(`note: ${table.file}: the first ${d.dropped} row${d.dropped > 1 ? 's have' : ' has'} no value in ${columns.map((c) => `'${c}'`).join(', ')}: the series starts on line ${d.table.lines[0]}, and ${d.dropped > 1 ? 'those rows are' : 'that row is'} left out (not filled)\n`);
+  return d.table;
+}
+
 /** Each id's series (and times, when there is a time column), its messages naming the id. */
 function manySeries(byId: Map<string, Table>, columns: readonly string[], option: string, fillMethod: FillMethod | undefined, timeName: string | undefined): { series: Record<string, Series>; times?: Record<string, number[]> } {
   const series: Record<string, Series> = {};
@@ -474,10 +483,19 @@ function manySeries(byId: Map<string, Table>, columns: readonly string[], option
   // One reading of the dates for the whole column: a series whose days all fall on 1–12 must not be
   // read month first while another, with a 13th, is read day first.
   const kind = timeName === undefined ? undefined : timeCellsKind([...byId.values()].flatMap((t) => timeCells(t, timeName).map((c) => c.trim())));
-  for (const [id, t] of byId) {
+  // Series that begin after the file's first rows start where they begin (dropLeadingMissing), said once.
+  const late: string[] = [];
+  for (const [id, whole] of byId) {
+    const d = dropLeadingMissing(whole, columns);
+    const t = d === null ? whole : d.table;
+    if (d !== null) {
+      late.push(`'${id}' on line ${t.lines[0]}`);
+      byId.set(id, t);
+    }
     series[id] = numericSeries(t, columns, option, fillMethod);
     if (timeName !== undefined) times[id] = timeColumn(t, timeName, kind);
   }
+  if (late.length > 0) process.stderr.write(`note: ${late.length} series start after their first rows, which have no value and are left out (not filled): ${late.slice(0, 10).join(', ')}${late.length > 10 ? `, and ${late.length - 10} more` : ''}\n`);
   return timeName === undefined ? { series } : { series, times };
 }
 
@@ -771,7 +789,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   const f = await loadForecaster(dir);
   const season = values.season === undefined ? f.season : intOption(values, 'season', 1);
   const test = numberOption(values, 'test', f.split.test, (n) => n > 0 && n < 1, 'a number in (0, 1)');
-  const table = await readTable(file);
+  let table = await readTable(file);
   if (f.ids !== null) {
     const idColumn = modelIdColumn(f, dir);
     checkModelColumns(table, f);
@@ -787,6 +805,8 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
     await reportMany(ev, { test, season, idColumn, target, file, lookback: f.lookback, horizon: f.horizon, metricsJson: values['metrics-json'] as string | undefined, plot }, print);
     return;
   }
+  checkModelColumns(table, f);
+  table = fromSeriesStart(table, f.columns);
   const series = modelSeries(table, f, fillMethod);
   const saved = savedTimeInfo(f, dir)?.column;
   // An explicit --time-column must be in the file; the model's own one is used when the file has it.
@@ -819,8 +839,10 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   const fillMethod = fill(values);
   const f = await loadForecaster(dir);
   const steps = intOption(values, 'steps', f.horizon);
-  const table = await readTable(file);
+  let table = await readTable(file);
   if (f.ids !== null) return forecastEach(f, dir, table, steps, format, fillMethod, values.plot as string | undefined, print);
+  checkModelColumns(table, f);
+  table = fromSeriesStart(table, f.columns);
   const series = modelSeries(table, f, fillMethod);
   const tinfo = savedTimeInfo(f, dir);
   // Date the forecasts from the CSV's own last time when it has the time column.
