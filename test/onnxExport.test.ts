@@ -339,6 +339,21 @@ describe('exportOnnx: graph models', () => {
     randomize(m, 651);
     note('activation layers', await parity(m, [[padded([5, 3, 4], T, 3, rng)], [floats([2, T, 3], rng)]], 'activation layers', true));
   });
+
+  it('PReLU read back by loadOnnx: per element, shared along time, one α (PyTorch nn.PReLU()) — the same predictions', async () => {
+    const rng = new Rng(652);
+    const x = input({ shape: [5, 3] });
+    const alpha = { alphaInitializer: 'randomUniform' } as const;
+    const y = [layers.dense({ units: 4 }), layers.prelu(alpha), layers.prelu({ ...alpha, sharedAxes: [1] }), layers.prelu({ ...alpha, sharedAxes: [1, 2] }), layers.lstm({ units: 3 })].reduce((v, l) => l.apply(v) as SymbolicTensor, x);
+    const m = model({ inputs: x, outputs: y });
+    randomize(m, 653);
+    const back = await loadOnnx(await exportOnnx(m));
+    assert.deepEqual(back.layers.filter((l) => l.className === 'PReLU').map((l) => (l.getConfig() as { sharedAxes?: number[] | null }).sharedAxes ?? null), [null, [1], [1, 2]]);
+    const xs = floats([4, 5, 3], rng);
+    const want = (m.predict(new Tensor(xs.data, xs.shape)) as Tensor).data;
+    const got = (back.predict(new Tensor(xs.data, xs.shape)) as Tensor).data;
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `${i}: ${v} vs ${want[i]}`));
+  });
 });
 
 describe('exportOnnx: convolutions, pooling, normalizations and shape layers', () => {

@@ -111,7 +111,7 @@ import type { SymbolicTensor } from '../../layers/node.js';
 import { Dense } from '../../layers/dense.js';
 import { Embedding } from '../../layers/embedding.js';
 import { Activation } from '../../layers/activation.js';
-import { ELU, LeakyReLU, ReLU, ThresholdedReLU } from '../../layers/advancedActivations.js';
+import { ELU, LeakyReLU, PReLU, ReLU, ThresholdedReLU } from '../../layers/advancedActivations.js';
 import { Masking } from '../../layers/masking.js';
 import { BatchNormalization } from '../../layers/batchNormalization.js';
 import { LSTM } from '../../layers/lstm.js';
@@ -430,6 +430,7 @@ const OPS: Readonly<Record<string, readonly string[]>> = Object.freeze(
     HardSigmoid: ['alpha', 'beta'],
     LogSoftmax: ['axis'],
     LeakyRelu: ['alpha'],
+    PRelu: [],
     ThresholdedRelu: ['alpha'],
     Gelu: ['approximate'],
     Shrink: ['lambd', 'bias'],
@@ -911,6 +912,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       }
       case 'Pad':
         return [pad(n, x, ins)];
+      case 'PRelu':
+        return [prelu(n, x, ins[1])];
     }
     if (isActivation(n)) return [activationOp(n, x)];
     throw new Unsupported(`op ${nodeLabel(n)}`);
@@ -1936,6 +1939,32 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const act: IRNode = { kind: 'act', name: names.take(n, 'activation'), activation: name, x: x.ref, ...(param === undefined ? {} : { param }) };
     ir.push(act);
     return { k: 'tensor', ref: port(act, 'y', x.ref.shape), perm: x.perm };
+  }
+
+  /**
+   * PRelu(x, slope) with a constant slope (rnnkit's export of PReLU, PyTorch's nn.PReLU): a PReLU
+   * layer whose α is the slope, broadcast from the right; an axis where the slope has size 1 and
+   * x another (or an open) size is shared.
+   */
+  function prelu(n: NodeData, x: Val, slope: Val | undefined): Val {
+    if (!isTensor(x)) throw new Unsupported(`${nodeLabel(n)}: its input is not a model tensor`);
+    if (slope === undefined || slope.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: a slope that is not a constant`);
+    const rank = x.perm.length;
+    if (x.perm.some((p, i) => p !== i)) throw new Unsupported(`${nodeLabel(n)}: on a tensor whose axes are ordered otherwise than rnnkit's (a channels-first PReLU)`);
+    const dims = slope.c.dims;
+    const shape = x.ref.shape;
+    const padded = [...Array.from({ length: Math.max(0, rank - dims.length) }, () => 1), ...dims];
+    const bad = (): Unsupported => new Unsupported(`${nodeLabel(n)}: a slope of shape [${dims.join(', ')}] against an input of shape [${shape.map((d) => d ?? '?').join(', ')}] (read: one value per element or shared along axes)`);
+    if (padded.length !== rank || padded[0] !== 1) throw bad();
+    const sharedAxes: number[] = [];
+    for (let k = 1; k < rank; k++) {
+      if (padded[k] === shape[k]) continue;
+      if (padded[k] !== 1) throw bad();
+      sharedAxes.push(k);
+    }
+    const alpha = new Tensor(Float32Array.from(slope.c.data), padded.slice(1));
+    const ref = layerNode(n, 'p_re_lu', (name) => new PReLU({ name, ...(sharedAxes.length > 0 ? { sharedAxes } : {}) }), [alpha], x.ref);
+    return { k: 'tensor', ref, perm: x.perm };
   }
 
   function hardSigmoid(n: NodeData, alpha: number, beta: number): string {
