@@ -497,6 +497,50 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
   });
 
+  it("reads tf2onnx's Tensordot (tf.keras 2's Dense on a sequence: Reshape to [B·T, F] by a shape computed from the input's, MatMul, Reshape back) as one Dense, and gives ONNX Runtime's outputs", async () => {
+    const rng = new Rng(71);
+    const f32 = randomF32(rng, 0.8);
+    const U = 4;
+    const bytes = tf2onnx({
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['shape'], name: 'dense/Tensordot/Shape', attrs: [] },
+        { op: 'Cast', inputs: ['shape'], outputs: ['shape32'], name: 'dense/Tensordot/Shape__1', attrs: [{ name: 'to', value: DType.int32 }] },
+        { op: 'Gather', inputs: ['shape32', 'free'], outputs: ['freeDims'], name: 'dense/Tensordot/GatherV2', attrs: [{ name: 'axis', value: 0 }] },
+        { op: 'Gather', inputs: ['shape32', 'axes'], outputs: ['axesDims'], name: 'dense/Tensordot/GatherV2_1', attrs: [{ name: 'axis', value: 0 }] },
+        { op: 'ReduceProd', inputs: ['freeDims'], outputs: ['prod'], name: 'dense/Tensordot/Prod', attrs: [{ name: 'axes', value: [0] }, { name: 'keepdims', value: 0 }] },
+        { op: 'ReduceProd', inputs: ['axesDims'], outputs: ['prod1'], name: 'dense/Tensordot/Prod_1', attrs: [{ name: 'axes', value: [0] }, { name: 'keepdims', value: 0 }] },
+        { op: 'Unsqueeze', inputs: ['prod', 'zero'], outputs: ['prodU'], name: 'dense/Tensordot/stack_Unsqueeze__1', attrs: [] },
+        { op: 'Unsqueeze', inputs: ['prod1', 'zero'], outputs: ['prod1U'], name: 'dense/Tensordot/stack_Unsqueeze__2', attrs: [] },
+        { op: 'Concat', inputs: ['prodU', 'prod1U'], outputs: ['flat32'], name: 'dense/Tensordot/stack_Concat', attrs: [{ name: 'axis', value: 0 }] },
+        { op: 'Cast', inputs: ['flat32'], outputs: ['flat'], name: 'dense/Tensordot/Reshape__1', attrs: [{ name: 'to', value: DType.int64 }] },
+        { op: 'Reshape', inputs: ['x', 'flat'], outputs: ['rows'], name: 'dense/Tensordot/Reshape', attrs: [] },
+        { op: 'MatMul', inputs: ['rows', 'K'], outputs: ['mm'], name: 'dense/Tensordot/MatMul', attrs: [] },
+        { op: 'Concat', inputs: ['freeDims', 'units'], outputs: ['back32'], name: 'dense/Tensordot/concat_1', attrs: [{ name: 'axis', value: 0 }] },
+        { op: 'Cast', inputs: ['back32'], outputs: ['back'], name: 'dense/Tensordot__2', attrs: [{ name: 'to', value: DType.int64 }] },
+        { op: 'Reshape', inputs: ['mm', 'back'], outputs: ['seq'], name: 'dense/Tensordot', attrs: [] },
+        { op: 'Add', inputs: ['seq', 'bias'], outputs: ['pre'], name: 'dense/BiasAdd', attrs: [] },
+        { op: 'Sigmoid', inputs: ['pre'], outputs: ['out'], name: 'dense/Sigmoid', attrs: [] },
+      ],
+      initializers: [
+        { name: 'K', dtype: DType.float, dims: [3, U], raw: f32(3 * U) },
+        { name: 'bias', dtype: DType.float, dims: [U], raw: f32(U) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'free', dtype: DType.int32, dims: [2], raw: new Uint8Array(Int32Array.of(0, 1).buffer) },
+        { name: 'axes', dtype: DType.int32, dims: [1], raw: new Uint8Array(Int32Array.of(2).buffer) },
+        { name: 'units', dtype: DType.int32, dims: [1], raw: new Uint8Array(Int32Array.of(U).buffer) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', 5, 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', 5, U] }],
+    });
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['Dense']);
+    const x = Float32Array.from({ length: 3 * 5 * 3 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 3]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+  });
+
   it('reads the Mul and Add tf2onnx writes for an inference-time BatchNormalization as a BatchNormalization layer, and gives ONNX Runtime’s outputs', async () => {
     // tf2onnx's form of Keras's LSTM(return_sequences) → BatchNormalization → LSTM →
     // BatchNormalization → Dense (a published EarthPulse-AI lstm_model.onnx): each

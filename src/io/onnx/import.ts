@@ -2663,11 +2663,13 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     return { k: 'tensor', ref: port(node, 'y', [null, times, F]), perm: [0, 1, 2] };
   }
 
-  /** [B, T, F] → [-1, F] (rows), and rows → [-1, T, U] back: Keras's TimeDistributed Dense (Reshape → MatMul → Add → Reshape). */
+  /** [B, T, F] → [-1 or B·T, F] (rows), and rows → [-1, T, U] back: Keras's TimeDistributed Dense, tf.keras 2's Dense on a sequence (Reshape → MatMul → Add → Reshape). */
   function reshapeRows(n: NodeData, x: Val, shapeV: Val | undefined): Val | null {
     const to: Dim[] | null = shapeV?.k === 'const' && shapeV.c.dims.length === 1 ? [...shapeV.c.data] : shapeV?.k === 'shape' ? [...shapeV.dims] : null;
     if (to === null || attrInt(n, 'allowzero', 0) !== 0) return null;
-    if (x.k === 'tensor' && x.perm.join() === '0,1,2' && x.ref.shape.length === 3 && to.length === 2 && to[0] === -1 && to[1] === x.ref.shape[2]) return { k: 'rows', ref: x.ref };
+    // The row count -1, or B·T computed from the tensor's own shape (tf2onnx's Tensordot: Shape → Gather [0, 1] → ReduceProd).
+    const rowCount = (d: Dim | undefined): boolean => d === -1 || (x.k === 'tensor' && isProd(d) && sameProd(d, x.ref));
+    if (x.k === 'tensor' && x.perm.join() === '0,1,2' && x.ref.shape.length === 3 && to.length === 2 && rowCount(to[0]) && to[1] === x.ref.shape[2]) return { k: 'rows', ref: x.ref };
     if (x.k === 'rows') {
       const T = x.ref.shape[1];
       const U = x.ref.shape[2];
