@@ -497,6 +497,56 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
   });
 
+  it("reads keras2onnx's stacked LSTMs (Y transposed to [B, T, 1, H] and reshaped to [-1, T, H] with the length written out; Reshape(Y_h, [-1, H])) and gives ONNX Runtime's outputs", async () => {
+    const rng = new Rng(72);
+    const f32 = randomF32(rng, 0.5);
+    const H = 4;
+    const T = 5;
+    const lstm = { name: 'activations', value: ['HardSigmoid', 'Tanh', 'Tanh'] };
+    const attrs = [{ name: 'activation_alpha', value: { floats: [0.2] } }, { name: 'activation_beta', value: { floats: [0.5] } }, lstm, { name: 'direction', value: 'forward' }, { name: 'hidden_size', value: H }];
+    const bytes = encodeModel({
+      irVersion: 4,
+      opset: 9,
+      producerName: 'keras2onnx',
+      producerVersion: '1.6.0',
+      graphName: 'sequential_1',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['x'], outputs: ['x1'], name: 'Transpose1', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'LSTM', inputs: ['x1', 'W1', 'R1', 'B1'], outputs: ['y1', 'h1', 'c1'], name: 'lstm_1', attrs },
+        { op: 'Transpose', inputs: ['y1'], outputs: ['y1t'], name: 'Transpose2', attrs: [{ name: 'perm', value: [2, 0, 1, 3] }] },
+        { op: 'Reshape', inputs: ['y1t', 'seqShape'], outputs: ['seq'], name: 'Reshape1', attrs: [] },
+        { op: 'Transpose', inputs: ['seq'], outputs: ['x2'], name: 'Transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'LSTM', inputs: ['x2', 'W2', 'R2', 'B2'], outputs: ['y2', 'h2', 'c2'], name: 'lstm_2', attrs },
+        { op: 'Reshape', inputs: ['h2', 'lastShape'], outputs: ['h'], name: 'Reshape', attrs: [] },
+        { op: 'MatMul', inputs: ['h', 'K'], outputs: ['mm'], name: 'dense_1', attrs: [] },
+        { op: 'Add', inputs: ['mm', 'bias'], outputs: ['logits'], name: 'Add', attrs: [] },
+        { op: 'Softmax', inputs: ['logits'], outputs: ['out'], name: 'Softmax', attrs: [{ name: 'axis', value: -1 }] },
+      ],
+      initializers: [
+        { name: 'W1', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
+        { name: 'R1', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'B1', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        { name: 'W2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'R2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+        { name: 'B2', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        { name: 'K', dtype: DType.float, dims: [H, 3], raw: f32(3 * H) },
+        { name: 'bias', dtype: DType.float, dims: [3], raw: f32(3) },
+        { name: 'seqShape', dtype: DType.int64, dims: [3], raw: i64(-1, T, H) },
+        { name: 'lastShape', dtype: DType.int64, dims: [2], raw: i64(-1, H) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['N', T, 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['N', 3] }],
+    });
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'LSTM', 'Dense']);
+    const x = Float32Array.from({ length: 3 * T * 3 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, T, 3]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, T, 3])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+  });
+
   it("reads tf2onnx's Tensordot (tf.keras 2's Dense on a sequence: Reshape to [B·T, F] by a shape computed from the input's, MatMul, Reshape back) as one Dense, and gives ONNX Runtime's outputs", async () => {
     const rng = new Rng(71);
     const f32 = randomF32(rng, 0.8);

@@ -1641,10 +1641,19 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       const H = x.parts[0]!.shape[x.parts[0]!.shape.length - 1]!;
       const lastOk = s[r - 2] === -1 || s[r - 2] === x.parts.length * H;
       const lead = s.slice(0, r - 2);
-      const keepsLeading = lead.every((d) => d === 0 || d === -1) && s.filter((d) => d === -1).length <= 1;
+      // Leading axes copied (0), inferred (-1), or the fixed length written out (keras2onnx's [-1, 28, D·H] after [B, T, D, H]).
+      const T = x.parts[0]!.shape[1];
+      const keepsLeading = lead.every((d, i) => d === 0 || d === -1 || (x.axes[i] === 'T' && typeof T === 'number' && d === T)) && s.filter((d) => d === -1).length <= 1;
       if (merges && lastOk && keepsLeading && attrInt(n, 'allowzero', 0) === 0) {
         const ref = x.parts.length === 1 ? x.parts[0]! : joinRefs(n, x.parts);
         return fromDirs(n, [...x.axes.slice(0, r - 2), 'F'], [ref]);
+      }
+      // One direction's axis of size 1 dropped anywhere (keras2onnx's Reshape(Y_h, [-1, H]) of [1, B, H]):
+      // the batch inferred (-1), a fixed length or the features written out.
+      if (x.parts.length === 1 && x.axes.includes('D') && s.length === r - 1 && attrInt(n, 'allowzero', 0) === 0) {
+        const rest = x.axes.filter((a) => a !== 'D');
+        const size = (a: Axis): number | null => (a === 'F' ? H : a === 'T' ? (x.parts[0]!.shape[1] ?? null) : null);
+        if (s.filter((d) => d === -1).length <= 1 && rest.every((a, i) => s[i] === -1 || (size(a) !== null && s[i] === size(a)))) return fromDirs(n, rest, x.parts);
       }
     }
     throw new Unsupported(`${nodeLabel(n)}: a Reshape other than joining a recurrent op's directions ([T, B, D, H] → [T, B, D·H])`);
