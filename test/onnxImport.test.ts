@@ -497,6 +497,46 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
   });
 
+  it("reads Keras 3's RepeatVector as tf2onnx writes it (Reshape to [-1, 1, F], Unsqueeze 2, Tile by [1, 1, n, 1], Reshape to the shape built from the step's) as a RepeatVector, and gives ONNX Runtime's outputs", async () => {
+    const rng = new Rng(73);
+    const f32 = randomF32(rng, 0.8);
+    const bytes = tf2onnx({
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'K'], outputs: ['h'], name: 'dense/MatMul', attrs: [] },
+        { op: 'Reshape', inputs: ['h', 'step'], outputs: ['s'], name: 'repeat_vector/Reshape', attrs: [] },
+        { op: 'Shape', inputs: ['s'], outputs: ['shape'], name: 'repeat_vector/Repeat/Shape', attrs: [] },
+        { op: 'Cast', inputs: ['shape'], outputs: ['shape32'], name: 'repeat_vector/Repeat/Shape__1', attrs: [{ name: 'to', value: DType.int32 }] },
+        { op: 'Slice', inputs: ['shape32', 'two', 'big', 'zero'], outputs: ['tail'], name: 'repeat_vector/Repeat/strided_slice_2', attrs: [] },
+        { op: 'Slice', inputs: ['shape32', 'zero', 'one', 'zero'], outputs: ['head'], name: 'repeat_vector/Repeat/strided_slice', attrs: [] },
+        { op: 'Concat', inputs: ['head', 'n32', 'tail'], outputs: ['to32'], name: 'repeat_vector/Repeat/concat', attrs: [{ name: 'axis', value: 0 }] },
+        { op: 'Cast', inputs: ['to32'], outputs: ['to'], name: 'repeat_vector/Repeat/Reshape_1__2', attrs: [{ name: 'to', value: DType.int64 }] },
+        { op: 'Unsqueeze', inputs: ['s', 'two'], outputs: ['u'], name: 'repeat_vector/Repeat/ExpandDims', attrs: [] },
+        { op: 'Tile', inputs: ['u', 'reps'], outputs: ['t'], name: 'repeat_vector/Repeat/Tile', attrs: [] },
+        { op: 'Reshape', inputs: ['t', 'to'], outputs: ['seq'], name: 'repeat_vector/Repeat/Reshape_1', attrs: [] },
+        { op: 'Tanh', inputs: ['seq'], outputs: ['out'], name: 'activation/Tanh', attrs: [] },
+      ],
+      initializers: [
+        { name: 'K', dtype: DType.float, dims: [3, 2], raw: f32(6) },
+        { name: 'step', dtype: DType.int64, dims: [3], raw: i64(-1, 1, 2) },
+        { name: 'zero', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'one', dtype: DType.int64, dims: [1], raw: i64(1) },
+        { name: 'two', dtype: DType.int64, dims: [1], raw: i64(2) },
+        { name: 'big', dtype: DType.int64, dims: [1], raw: i64(2147483647) },
+        { name: 'n32', dtype: DType.int32, dims: [1], raw: new Uint8Array(Int32Array.of(4).buffer) },
+        { name: 'reps', dtype: DType.int64, dims: [4], raw: i64(1, 1, 4, 1) },
+      ],
+      inputs: [{ name: 'x', dtype: DType.float, dims: ['unk__1', 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['unk__2', 4, 2] }],
+    });
+    const m = await loadOnnx(bytes);
+    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['Dense', 'RepeatVector', 'Activation']);
+    const x = Float32Array.from({ length: 3 * 3 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 3]) })).out!.data as Float32Array;
+    const got = (m.predict(tensor(Array.from(x), [3, 3])) as Tensor).data;
+    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+  });
+
   it("reads keras2onnx's stacked LSTMs (Y transposed to [B, T, 1, H] and reshaped to [-1, T, H] with the length written out; Reshape(Y_h, [-1, H])) and gives ONNX Runtime's outputs", async () => {
     const rng = new Rng(72);
     const f32 = randomF32(rng, 0.5);

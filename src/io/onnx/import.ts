@@ -290,6 +290,13 @@ type Val =
   | { readonly k: 'bconst'; readonly dims: readonly Dim[]; readonly data: Float32Array }
   /** A [B, F] tensor given a time axis of 1 at ONNX axis 1 (Keras's RepeatVector: expand_dims, then Tile). */
   | { readonly k: 'step1'; readonly ref: Ref }
+  /**
+   * Keras 3's RepeatVector as tf2onnx writes it: the [B, 1, F] step (a Reshape to [-1, 1, F])
+   * given a unit axis at 2, [B, 1, 1, F] ('step1u'), tiled by [1, 1, n, 1] ('repeated', n) until
+   * the Reshape to [B, n, F].
+   */
+  | { readonly k: 'step1u'; readonly ref: Ref }
+  | { readonly k: 'repeated'; readonly ref: Ref; readonly n: number }
   /** A [B, T, F] tensor with batch and time merged, [B·T, F] (Keras's TimeDistributed / Dense on sequences: Reshape → MatMul → Reshape). */
   | { readonly k: 'rows'; readonly ref: Ref }
   /** Unsqueeze(x, [2]) of a [B, T, C] sequence, [B, T, 1, C] (rnnkit's UpSampling1D export), and its Tile by [1, 1, n, 1]. */
@@ -1135,6 +1142,9 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     else if (x.k === 'shape' && !x.scalar) dims = [x.dims.length];
     else if (x.k === 'bconst') dims = [...x.dims];
     else if (x.k === 'bt4') dims = [1, prodOf(x.x.ref), x.x.ref.shape[2]!, 1];
+    else if (x.k === 'step1') dims = ['B', 1, x.ref.shape[1]!];
+    else if (x.k === 'step1u') dims = ['B', 1, 1, x.ref.shape[1]!];
+    else if (x.k === 'repeated') dims = ['B', 1, x.n, x.ref.shape[1]!];
     else throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
     const start = norm(attrInt(n, 'start', 0), dims.length + 1, nodeLabel(n));
     const endAttr = attrInt(n, 'end', dims.length);
@@ -2482,6 +2492,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
           if (times * C * 4 > o.maxBytes) throw new ModelFormatError(`${where}: ${label}: repeats each step ${times} times, more than maxBytes (${o.maxBytes}) per step`);
           return { k: 'tiled', ref: x.ref, n: times };
         }
+        if (x.k === 'step1u' && op === 'Tile') {
+          const times = b?.k === 'const' && b.c.data.length === 4 && b.c.data[0] === 1 && b.c.data[1] === 1 && b.c.data[3] === 1 ? b.c.data[2]! : null;
+          if (times === null || !Number.isSafeInteger(times) || times < 1) throw new Unsupported(`${label}: a Tile of a [B, 1, 1, F] step other than by [1, 1, n, 1] (Keras 3's RepeatVector)`);
+          return { k: 'repeated', ref: x.ref, n: times };
+        }
         return x.k === 'step1' ? repeatStep(n, x.ref, op, b!) : null;
       case 'Reshape':
         return reshapeRows(n, x, b);
@@ -2581,7 +2596,8 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     }
     for (const v of ins) if (v?.k === 'gelu') throw new Unsupported(`${label}: reads step '${v.stage}' of GELU's exact form in a way loadOnnx does not follow (read: Div by √2 or Mul by 1/√2, Erf, Add 1, then Mul by x and by 0.5, either order)`);
     for (const v of ins) if (v?.k === 'ln') throw new Unsupported(`${label}: reads step '${v.stage}' of a decomposed layer normalization in a way loadOnnx does not follow (read: ReduceMean, Sub, Pow 2 or Mul by itself, ReduceMean, Add ε, Sqrt, then Div, or Reciprocal and Mul, or TF's batch_normalization x · inv·γ + (β − mean · inv·γ))`);
-    if (x.k === 'step1') throw new Unsupported(`${label}: on a [B, F] tensor given a time axis of 1 (only a Tile or Expand along it, Keras's RepeatVector, is read)`);
+    if (x.k === 'step1' && op !== 'Shape') throw new Unsupported(`${label}: on a [B, F] tensor given a time axis of 1 (only a Tile or Expand along it, Keras's RepeatVector, is read)`);
+    if ((x.k === 'step1u' || x.k === 'repeated') && op !== 'Shape') throw new Unsupported(`${label}: on a [B, 1, ·, F] view of a step (only Keras 3's RepeatVector, Tile by [1, 1, n, 1] then a Reshape to [B, n, F], is read)`);
     if (x.k === 'unit' && isActivation(n)) {
       const act = activationOp(n, { k: 'tensor', ref: x.ref, perm: fullPerm(x) });
       return isTensor(act) ? { k: 'unit', ref: act.ref, perm: x.perm } : act;
@@ -2651,6 +2667,7 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       return perm.length === R ? { k: 'tensor', ref: x.ref, perm } : { k: 'unit', ref: x.ref, perm };
     }
     if (x.k === 'tensor' && x.ref.shape.length === 2 && x.perm.join() === '0,1' && axes?.length === 1 && norm(axes[0]!, 3, nodeLabel(n)) === 1) return { k: 'step1', ref: x.ref };
+    if (x.k === 'step1' && axes?.length === 1 && norm(axes[0]!, 4, nodeLabel(n)) === 2) return { k: 'step1u', ref: x.ref };
     if (x.k === 'tensor' && x.ref.shape.length === 3 && x.perm.join() === '0,1,2' && axes?.length === 1 && norm(axes[0]!, 4, nodeLabel(n)) === 2) return { k: 'unsq2', ref: x.ref };
     return null;
   }
@@ -2665,6 +2682,12 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
       if (dims !== null && dims.length === 3 && (dims[0] === 1 || dims[0] === 'B') && (dims[2] === 1 || dims[2] === F) && typeof dims[1] === 'number') times = dims[1];
     }
     if (times === null || !Number.isInteger(times) || times < 1) throw new Unsupported(`${nodeLabel(n)}: a ${op} of a [B, 1, F] step other than along its time axis by a constant (Keras's RepeatVector)`);
+    return repeatNode(n, r, times);
+  }
+
+  /** RepeatVector(times) of the [B, F] tensor r. */
+  function repeatNode(n: NodeData, r: Ref, times: number): Val {
+    const F = r.shape[1]!;
     // The count comes from the file: one sample's output must fit the byte budget (predict allocates it per batch row).
     if (times * F * 4 > o.maxBytes) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: repeats ${F} features ${times} times, ${times * F * 4} bytes per sample, more than maxBytes (${o.maxBytes})`);
     const node: IRNode = { kind: 'repeat', name: names.take(n, 'repeat_vector'), n: times, x: r };
@@ -2676,6 +2699,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
   function reshapeRows(n: NodeData, x: Val, shapeV: Val | undefined): Val | null {
     const to: Dim[] | null = shapeV?.k === 'const' && shapeV.c.dims.length === 1 ? [...shapeV.c.data] : shapeV?.k === 'shape' ? [...shapeV.dims] : null;
     if (to === null || attrInt(n, 'allowzero', 0) !== 0) return null;
+    const batch = (d: Dim | undefined): boolean => d === -1 || d === 0 || d === 'B';
+    // [B, F] → [-1, 1, F]: a step with a time axis of 1 (Keras 3's RepeatVector begins so).
+    if (x.k === 'tensor' && x.ref.shape.length === 2 && x.perm.join() === '0,1' && to.length === 3 && batch(to[0]) && to[1] === 1 && to[2] === x.ref.shape[1]) return { k: 'step1', ref: x.ref };
+    if (x.k === 'repeated') {
+      const F = x.ref.shape[1];
+      if (to.length === 3 && batch(to[0]) && (to[1] === x.n || (to[1] === -1 && to[0] !== -1)) && to[2] === F) return repeatNode(n, x.ref, x.n);
+      throw new Unsupported(`${nodeLabel(n)}: a [B, 1, ${x.n}, ${F}] tile reshaped to [${to.join(', ')}] (read: [B, ${x.n}, ${F}], Keras's RepeatVector)`);
+    }
     // The row count -1, or B·T computed from the tensor's own shape (tf2onnx's Tensordot: Shape → Gather [0, 1] → ReduceProd).
     const rowCount = (d: Dim | undefined): boolean => d === -1 || (x.k === 'tensor' && isProd(d) && sameProd(d, x.ref));
     if (x.k === 'tensor' && x.perm.join() === '0,1,2' && x.ref.shape.length === 3 && to.length === 2 && rowCount(to[0]) && to[1] === x.ref.shape[2]) return { k: 'rows', ref: x.ref };
