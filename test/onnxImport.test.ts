@@ -27,6 +27,13 @@ const randomF32 = (rng: Rng, a: number) => (n: number): Uint8Array => new Uint8A
 /** A graph as tf2onnx writes its header (opset 13 and 1.17 unless said). */
 const tf2onnx = (g: Omit<Parameters<typeof encodeModel>[0], 'irVersion' | 'opset' | 'producerName' | 'producerVersion' | 'graphName' | 'docString'>, opset = 13, version = '1.17.0'): Uint8Array =>
   encodeModel({ irVersion: 8, opset, producerName: 'tf2onnx', producerVersion: version, graphName: 'tf2onnx', docString: '', ...g });
+/** W, R and B initializers (W1, R1, B1, W2, …) of stacked one-direction LSTMs of H units, layer l reading ins[l] features. */
+const lstmStack = (f32: (n: number) => Uint8Array, H: number, ins: readonly number[]): TensorDef[] =>
+  ins.flatMap((I, l) => [
+    { name: `W${l + 1}`, dtype: DType.float, dims: [1, 4 * H, I], raw: f32(4 * H * I) },
+    { name: `R${l + 1}`, dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
+    { name: `B${l + 1}`, dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+  ]);
 const DIR = new URL('./fixtures/onnx/', import.meta.url).pathname;
 
 interface Fixture {
@@ -564,12 +571,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
         { op: 'Softmax', inputs: ['logits'], outputs: ['out'], name: 'Softmax', attrs: [{ name: 'axis', value: -1 }] },
       ],
       initializers: [
-        { name: 'W1', dtype: DType.float, dims: [1, 4 * H, 3], raw: f32(4 * H * 3) },
-        { name: 'R1', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
-        { name: 'B1', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
-        { name: 'W2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
-        { name: 'R2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
-        { name: 'B2', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+        ...lstmStack(f32, H, [3, H]),
         { name: 'K', dtype: DType.float, dims: [H, 3], raw: f32(3 * H) },
         { name: 'bias', dtype: DType.float, dims: [3], raw: f32(3) },
         { name: 'seqShape', dtype: DType.int64, dims: [3], raw: i64(-1, T, H) },
@@ -658,12 +660,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
           { op: 'Add', inputs: ['mm', 'bias'], outputs: ['out'], name: 'dense/BiasAdd', attrs: [] },
         ],
         initializers: [
-          { name: 'W1', dtype: DType.float, dims: [1, 4 * H, 2], raw: f32(4 * H * 2) },
-          { name: 'R1', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
-          { name: 'B1', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
-          { name: 'W2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
-          { name: 'R2', dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
-          { name: 'B2', dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
+          ...lstmStack((k) => f32(k), H, [2, H]),
           { name: 'bn1_mul', dtype: DType.float, dims: [1, 1, H], raw: f32(H, 0.5, 3) },
           { name: 'bn1_add', dtype: DType.float, dims: [1, 1, H], raw: f32(H, -1, 1) },
           { name: 'bn2_mul', dtype: DType.float, dims: [H], raw: f32(H, 0.5, 3) },
