@@ -100,7 +100,7 @@ export function timeStep(times: ArrayLike<number>): CalendarSpec['step'] {
     const steps: number[] = [];
     for (let i = 1; i < n; i++) steps.push(monthsBetween(times[i - 1]!, times[i]!));
     const m = median(steps);
-    // Rows a few days apart all on the 5th cannot be: monthly spacing needs a median of a month or more.
+    // A median of 0 months (rows repeating a time) is no monthly spacing.
     if (m > 0) return anchor === 'end' ? { months: m, end: true } : { months: m };
   }
   if (weekdaysOnly(times)) return { ms: DAY, weekdays: true };
@@ -149,8 +149,7 @@ export function detectCalendar(times: ArrayLike<number>, harmonics: Partial<Reco
   return { step, terms: periods.map((period) => ({ period, harmonics: harmonics[period] ?? CALENDAR_HARMONICS[period] })) };
 }
 
-/** Check a calendar spec (from the caller or a saved model); returns a copy. */
-/** A row spacing as timeStep gives it (saved with a model, so read as untrusted): {months}, {ms} or working days. */
+/** A row spacing as timeStep gives it (saved with a model, so read as untrusted): {months [, end]}, {ms} or working days. */
 export function checkTimeStep(st: unknown, where: string): CalendarSpec['step'] {
   const bad = (): RangeError => new RangeError(`${where} must be {months: a positive integer [, end: true]}, {ms: a positive number} or {ms: 86400000, weekdays: true}, got ${show(st)}`);
   if (st === null || typeof st !== 'object' || Array.isArray(st)) throw bad();
@@ -164,6 +163,7 @@ export function checkTimeStep(st: unknown, where: string): CalendarSpec['step'] 
   throw bad();
 }
 
+/** Check a calendar spec (from the caller or a saved model); returns a copy. */
 export function checkCalendarSpec(spec: unknown, where: string): CalendarSpec {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new TypeError(`${where}: calendar must be 'auto', false or {step, terms}, got ${show(spec)}`);
   const c = spec as Partial<CalendarSpec>;
