@@ -826,6 +826,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     for (let i = 0; i < need; i++) if (ins[i] === undefined) throw new ModelFormatError(`${where}: ${nodeLabel(n)}: input ${i} is missing (${op} takes at least ${need})`);
     if (x === undefined) throw new Unsupported(`${nodeLabel(n)}: its first input is missing`);
     if (ins.every((v) => v === undefined || v.k === 'const') && op !== 'ConstantOfShape') return [foldConst(n, ins as (Val & { k: 'const' })[])];
+    // Integer arithmetic on parts of shapes whose sizes are all known (PyTorch's dynamo export multiplies the
+    // last two sizes of a recurrent output's shape, 1 direction × H): folded as constants.
+    if ((op === 'Mul' || op === 'Add' || op === 'Sub') && ins.some((v) => v?.k === 'shape') && ins.every((v) => v !== undefined && (v.k === 'const' || (v.k === 'shape' && v.dims.every((d) => typeof d === 'number'))))) {
+      return [foldConst(n, ins.map((v) => (v!.k === 'shape' ? { k: 'const' as const, c: { dtype: 7, dims: v!.scalar ? [] : [v!.dims.length], data: Float64Array.from(v!.dims as number[]) } } : (v as Val & { k: 'const' }))))];
+    }
     const special = patternStep(n, op, ins);
     if (special !== null) return [special];
     switch (op) {
@@ -1142,7 +1147,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     else if (x.k === 'shape' && !x.scalar) dims = [x.dims.length];
     else if (x.k === 'bconst') dims = [...x.dims];
     else if (x.k === 'bt4') dims = [1, prodOf(x.x.ref), x.x.ref.shape[2]!, 1];
-    else if (x.k === 'step1') dims = ['B', 1, x.ref.shape[1]!];
+    else if (x.k === 'dirs') {
+      // A recurrent op's output by its axes (PyTorch's dynamo export reads the shape of the transposed Y to reshape it).
+      const r = x.parts[0]!;
+      dims = x.axes.map((a): Dim => (a === 'B' ? 'B' : a === 'D' ? x.parts.length : a === 'U' ? 1 : a === 'F' ? r.shape[r.shape.length - 1]! : (r.shape[1] ?? `T@${lengthSources.push(r) - 1}`)));
+    } else if (x.k === 'step1') dims = ['B', 1, x.ref.shape[1]!];
     else if (x.k === 'step1u') dims = ['B', 1, 1, x.ref.shape[1]!];
     else if (x.k === 'repeated') dims = ['B', 1, x.n, x.ref.shape[1]!];
     else throw new Unsupported(`${nodeLabel(n)} of a recurrent op's output`);
@@ -1642,29 +1651,37 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
         if (open !== null) return open;
       }
     }
+    if (x.k === 'dirs' && shapeV?.k === 'shape' && !shapeV.scalar) return reshapeDirs(n, x, shapeV.dims);
     if (shapeV?.k !== 'const') throw new Unsupported(`${nodeLabel(n)}: a shape that is not a constant`);
     const s = [...shapeV.c.data];
-    if (x.k === 'dirs') {
-      // [.., D, F] → [.., D·F] with the leading axes kept (0 = copy, -1 = inferred): the directions side by side.
-      const r = x.axes.length;
-      const merges = r >= 2 && x.axes[r - 2] === 'D' && x.axes[r - 1] === 'F' && s.length === r - 1;
-      const H = x.parts[0]!.shape[x.parts[0]!.shape.length - 1]!;
-      const lastOk = s[r - 2] === -1 || s[r - 2] === x.parts.length * H;
-      const lead = s.slice(0, r - 2);
-      // Leading axes copied (0), inferred (-1), or the fixed length written out (keras2onnx's [-1, 28, D·H] after [B, T, D, H]).
-      const T = x.parts[0]!.shape[1];
-      const keepsLeading = lead.every((d, i) => d === 0 || d === -1 || (x.axes[i] === 'T' && typeof T === 'number' && d === T)) && s.filter((d) => d === -1).length <= 1;
-      if (merges && lastOk && keepsLeading && attrInt(n, 'allowzero', 0) === 0) {
-        const ref = x.parts.length === 1 ? x.parts[0]! : joinRefs(n, x.parts);
-        return fromDirs(n, [...x.axes.slice(0, r - 2), 'F'], [ref]);
-      }
-      // One direction's axis of size 1 dropped anywhere (keras2onnx's Reshape(Y_h, [-1, H]) of [1, B, H]):
-      // the batch inferred (-1), a fixed length or the features written out.
-      if (x.parts.length === 1 && x.axes.includes('D') && s.length === r - 1 && attrInt(n, 'allowzero', 0) === 0) {
-        const rest = x.axes.filter((a) => a !== 'D');
-        const size = (a: Axis): number | null => (a === 'F' ? H : a === 'T' ? (x.parts[0]!.shape[1] ?? null) : null);
-        if (s.filter((d) => d === -1).length <= 1 && rest.every((a, i) => s[i] === -1 || (size(a) !== null && s[i] === size(a)))) return fromDirs(n, rest, x.parts);
-      }
+    if (x.k === 'dirs') return reshapeDirs(n, x, s);
+    throw new Unsupported(`${nodeLabel(n)}: a Reshape other than joining a recurrent op's directions ([T, B, D, H] → [T, B, D·H])`);
+  }
+
+  /**
+   * A recurrent op's output reshaped: [.., D, F] → [.., D·F] with the leading axes kept (0 = copy,
+   * -1 = inferred, the batch size 'B' or the fixed length written out): the directions side by
+   * side; or one direction's axis of size 1 dropped.
+   */
+  function reshapeDirs(n: NodeData, x: Val & { k: 'dirs' }, s: readonly Dim[]): Val {
+    const r = x.axes.length;
+    const merges = r >= 2 && x.axes[r - 2] === 'D' && x.axes[r - 1] === 'F' && s.length === r - 1;
+    const H = x.parts[0]!.shape[x.parts[0]!.shape.length - 1]!;
+    const lastOk = s[r - 2] === -1 || s[r - 2] === x.parts.length * H;
+    const lead = s.slice(0, r - 2);
+    // Leading axes copied (0), inferred (-1), or the fixed length written out (keras2onnx's [-1, 28, D·H] after [B, T, D, H]).
+    const T = x.parts[0]!.shape[1];
+    const keepsLeading = lead.every((d, i) => d === 0 || d === -1 || (x.axes[i] === 'B' && d === 'B') || (x.axes[i] === 'T' && typeof T === 'number' && d === T)) && s.filter((d) => d === -1).length <= 1;
+    if (merges && lastOk && keepsLeading && attrInt(n, 'allowzero', 0) === 0) {
+      const ref = x.parts.length === 1 ? x.parts[0]! : joinRefs(n, x.parts);
+      return fromDirs(n, [...x.axes.slice(0, r - 2), 'F'], [ref]);
+    }
+    // One direction's axis of size 1 dropped anywhere (keras2onnx's Reshape(Y_h, [-1, H]) of [1, B, H]):
+    // the batch inferred (-1), a fixed length or the features written out.
+    if (x.parts.length === 1 && x.axes.includes('D') && s.length === r - 1 && attrInt(n, 'allowzero', 0) === 0) {
+      const rest = x.axes.filter((a) => a !== 'D');
+      const size = (a: Axis): number | null => (a === 'F' ? H : a === 'T' ? (x.parts[0]!.shape[1] ?? null) : null);
+      if (s.filter((d) => d === -1).length <= 1 && rest.every((a, i) => s[i] === -1 || (a === 'B' && s[i] === 'B') || (size(a) !== null && s[i] === size(a)))) return fromDirs(n, rest, x.parts);
     }
     throw new Unsupported(`${nodeLabel(n)}: a Reshape other than joining a recurrent op's directions ([T, B, D, H] → [T, B, D·H])`);
   }
