@@ -550,57 +550,60 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const H = 4;
     const T = 5;
     const lstm = [{ name: 'direction', value: 'forward' }, { name: 'layout', value: 0 }, { name: 'input_forget', value: 0 }, { name: 'hidden_size', value: H }];
-    const bytes = encodeModel({
-      irVersion: 10,
-      opset: 18,
-      producerName: 'pytorch',
-      producerVersion: '2.10.0',
-      graphName: 'main_graph',
-      docString: '',
-      nodes: [
-        { op: 'Shape', inputs: ['input'], outputs: ['b'], name: 'node_Shape_0', attrs: [{ name: 'start', value: 0 }, { name: 'end', value: 1 }] },
-        { op: 'Concat', inputs: ['two', 'b', 'hidden'], outputs: ['zshape'], name: 'node_Concat_7', attrs: [{ name: 'axis', value: 0 }] },
-        { op: 'Expand', inputs: ['zero_f', 'zshape'], outputs: ['zeros'], name: 'node_zeros', attrs: [] },
-        { op: 'Transpose', inputs: ['input'], outputs: ['xt'], name: 'node_Transpose_14', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
-        { op: 'Slice', inputs: ['zeros', 'i0', 'i1', 'i0'], outputs: ['h0a'], name: 'node_Slice_18', attrs: [] },
-        { op: 'LSTM', inputs: ['xt', 'W1', 'R1', 'B1', '', 'h0a', 'h0a'], outputs: ['y1', 'h1'], name: 'node_LSTM_67', attrs: lstm },
-        { op: 'Transpose', inputs: ['y1'], outputs: ['y1t'], name: 'node_Transpose_68', attrs: [{ name: 'perm', value: [0, 2, 1, 3] }] },
-        { op: 'Shape', inputs: ['y1t'], outputs: ['ys'], name: 'node_Shape_69', attrs: [{ name: 'start', value: 0 }] },
-        { op: 'Slice', inputs: ['ys', 'i0', 'i1'], outputs: ['s0'], name: 'node_Slice_70', attrs: [] },
-        { op: 'Slice', inputs: ['ys', 'i1', 'i2'], outputs: ['s1'], name: 'node_Slice_72', attrs: [] },
-        { op: 'Slice', inputs: ['ys', 'i2', 'i3'], outputs: ['s2'], name: 'node_Slice_74', attrs: [] },
-        { op: 'Slice', inputs: ['ys', 'i3', 'i4'], outputs: ['s3'], name: 'node_Slice_76', attrs: [] },
-        { op: 'Mul', inputs: ['s2', 's3'], outputs: ['dh'], name: 'node_Mul_77', attrs: [] },
-        { op: 'Reshape', inputs: ['dh', 'minus_one'], outputs: ['dh1'], name: 'node_Reshape_79', attrs: [{ name: 'allowzero', value: 0 }] },
-        { op: 'Concat', inputs: ['s0', 's1', 'dh1'], outputs: ['seqShape'], name: 'node_Concat_80', attrs: [{ name: 'axis', value: 0 }] },
-        { op: 'Reshape', inputs: ['y1t', 'seqShape'], outputs: ['seq'], name: 'node_Reshape_81', attrs: [{ name: 'allowzero', value: 0 }] },
-        { op: 'Slice', inputs: ['zeros', 'i1', 'i2', 'i0'], outputs: ['h0b'], name: 'node_Slice_82', attrs: [] },
-        { op: 'LSTM', inputs: ['seq', 'W2', 'R2', 'B2', '', 'h0b', 'h0b'], outputs: ['y2', 'h2'], name: 'node_LSTM_128', attrs: lstm },
-        { op: 'Concat', inputs: ['h1', 'h2'], outputs: ['hn'], name: 'node_lstm__1', attrs: [{ name: 'axis', value: 0 }] },
-        { op: 'Gather', inputs: ['hn', 'last'], outputs: ['h'], name: 'node_select', attrs: [{ name: 'axis', value: 0 }] },
-        { op: 'Gemm', inputs: ['h', 'K', 'bias'], outputs: ['out'], name: 'node_linear', attrs: [{ name: 'transB', value: 1 }] },
-      ],
-      initializers: [
-        ...lstmStack(f32, H, [3, H]),
-        { name: 'K', dtype: DType.float, dims: [2, H], raw: f32(2 * H) },
-        { name: 'bias', dtype: DType.float, dims: [2], raw: f32(2) },
-        { name: 'zero_f', dtype: DType.float, dims: [], raw: new Uint8Array(4) },
-        { name: 'two', dtype: DType.int64, dims: [1], raw: i64(2) },
-        { name: 'hidden', dtype: DType.int64, dims: [1], raw: i64(H) },
-        { name: 'minus_one', dtype: DType.int64, dims: [1], raw: i64(-1) },
-        { name: 'last', dtype: DType.int64, dims: [], raw: i64(-1) },
-        ...[0, 1, 2, 3, 4].map((k) => ({ name: `i${k}`, dtype: DType.int64, dims: [1], raw: i64(k) })),
-      ],
-      inputs: [{ name: 'input', dtype: DType.float, dims: ['batch', T, 3] }],
-      outputs: [{ name: 'out', dtype: DType.float, dims: ['batch', 2] }],
-    });
-    const m = await loadOnnx(bytes);
-    assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'LSTM', 'Dense']);
-    const x = Float32Array.from({ length: 3 * T * 3 }, () => rng.uniformIn(-1, 1));
-    const session = await ort.InferenceSession.create(bytes);
-    const want = (await session.run({ input: new ort.Tensor('float32', x, [3, T, 3]) })).out!.data as Float32Array;
-    const got = (m.predict(tensor(Array.from(x), [3, T, 3])) as Tensor).data;
-    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    // A fixed length, and an open one (dynamic_shapes): the Reshape then takes the length from Y's own Shape.
+    for (const time of [T, 'time'] as const) {
+      const bytes = encodeModel({
+        irVersion: 10,
+        opset: 18,
+        producerName: 'pytorch',
+        producerVersion: '2.10.0',
+        graphName: 'main_graph',
+        docString: '',
+        nodes: [
+          { op: 'Shape', inputs: ['input'], outputs: ['b'], name: 'node_Shape_0', attrs: [{ name: 'start', value: 0 }, { name: 'end', value: 1 }] },
+          { op: 'Concat', inputs: ['two', 'b', 'hidden'], outputs: ['zshape'], name: 'node_Concat_7', attrs: [{ name: 'axis', value: 0 }] },
+          { op: 'Expand', inputs: ['zero_f', 'zshape'], outputs: ['zeros'], name: 'node_zeros', attrs: [] },
+          { op: 'Transpose', inputs: ['input'], outputs: ['xt'], name: 'node_Transpose_14', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+          { op: 'Slice', inputs: ['zeros', 'i0', 'i1', 'i0'], outputs: ['h0a'], name: 'node_Slice_18', attrs: [] },
+          { op: 'LSTM', inputs: ['xt', 'W1', 'R1', 'B1', '', 'h0a', 'h0a'], outputs: ['y1', 'h1'], name: 'node_LSTM_67', attrs: lstm },
+          { op: 'Transpose', inputs: ['y1'], outputs: ['y1t'], name: 'node_Transpose_68', attrs: [{ name: 'perm', value: [0, 2, 1, 3] }] },
+          { op: 'Shape', inputs: ['y1t'], outputs: ['ys'], name: 'node_Shape_69', attrs: [{ name: 'start', value: 0 }] },
+          { op: 'Slice', inputs: ['ys', 'i0', 'i1'], outputs: ['s0'], name: 'node_Slice_70', attrs: [] },
+          { op: 'Slice', inputs: ['ys', 'i1', 'i2'], outputs: ['s1'], name: 'node_Slice_72', attrs: [] },
+          { op: 'Slice', inputs: ['ys', 'i2', 'i3'], outputs: ['s2'], name: 'node_Slice_74', attrs: [] },
+          { op: 'Slice', inputs: ['ys', 'i3', 'i4'], outputs: ['s3'], name: 'node_Slice_76', attrs: [] },
+          { op: 'Mul', inputs: ['s2', 's3'], outputs: ['dh'], name: 'node_Mul_77', attrs: [] },
+          { op: 'Reshape', inputs: ['dh', 'minus_one'], outputs: ['dh1'], name: 'node_Reshape_79', attrs: [{ name: 'allowzero', value: 0 }] },
+          { op: 'Concat', inputs: ['s0', 's1', 'dh1'], outputs: ['seqShape'], name: 'node_Concat_80', attrs: [{ name: 'axis', value: 0 }] },
+          { op: 'Reshape', inputs: ['y1t', 'seqShape'], outputs: ['seq'], name: 'node_Reshape_81', attrs: [{ name: 'allowzero', value: 0 }] },
+          { op: 'Slice', inputs: ['zeros', 'i1', 'i2', 'i0'], outputs: ['h0b'], name: 'node_Slice_82', attrs: [] },
+          { op: 'LSTM', inputs: ['seq', 'W2', 'R2', 'B2', '', 'h0b', 'h0b'], outputs: ['y2', 'h2'], name: 'node_LSTM_128', attrs: lstm },
+          { op: 'Concat', inputs: ['h1', 'h2'], outputs: ['hn'], name: 'node_lstm__1', attrs: [{ name: 'axis', value: 0 }] },
+          { op: 'Gather', inputs: ['hn', 'last'], outputs: ['h'], name: 'node_select', attrs: [{ name: 'axis', value: 0 }] },
+          { op: 'Gemm', inputs: ['h', 'K', 'bias'], outputs: ['out'], name: 'node_linear', attrs: [{ name: 'transB', value: 1 }] },
+        ],
+        initializers: [
+          ...lstmStack(f32, H, [3, H]),
+          { name: 'K', dtype: DType.float, dims: [2, H], raw: f32(2 * H) },
+          { name: 'bias', dtype: DType.float, dims: [2], raw: f32(2) },
+          { name: 'zero_f', dtype: DType.float, dims: [], raw: new Uint8Array(4) },
+          { name: 'two', dtype: DType.int64, dims: [1], raw: i64(2) },
+          { name: 'hidden', dtype: DType.int64, dims: [1], raw: i64(H) },
+          { name: 'minus_one', dtype: DType.int64, dims: [1], raw: i64(-1) },
+          { name: 'last', dtype: DType.int64, dims: [], raw: i64(-1) },
+          ...[0, 1, 2, 3, 4].map((k) => ({ name: `i${k}`, dtype: DType.int64, dims: [1], raw: i64(k) })),
+        ],
+        inputs: [{ name: 'input', dtype: DType.float, dims: ['batch', time, 3] }],
+        outputs: [{ name: 'out', dtype: DType.float, dims: ['batch', 2] }],
+      });
+      const m = await loadOnnx(bytes);
+      assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'LSTM', 'Dense']);
+      const x = Float32Array.from({ length: 3 * T * 3 }, () => rng.uniformIn(-1, 1));
+      const session = await ort.InferenceSession.create(bytes);
+      const want = (await session.run({ input: new ort.Tensor('float32', x, [3, T, 3]) })).out!.data as Float32Array;
+      const got = (m.predict(tensor(Array.from(x), [3, T, 3])) as Tensor).data;
+      assert.ok(maxDiff(got, want) <= TOL, `length ${time}: max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    }
   });
 
   it("reads keras2onnx's stacked LSTMs (Y transposed to [B, T, 1, H] and reshaped to [-1, T, H] with the length written out; Reshape(Y_h, [-1, H])) and gives ONNX Runtime's outputs", async () => {

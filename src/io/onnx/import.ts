@@ -1669,9 +1669,11 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const H = x.parts[0]!.shape[x.parts[0]!.shape.length - 1]!;
     const lastOk = s[r - 2] === -1 || s[r - 2] === x.parts.length * H;
     const lead = s.slice(0, r - 2);
-    // Leading axes copied (0), inferred (-1), or the fixed length written out (keras2onnx's [-1, 28, D·H] after [B, T, D, H]).
+    // Leading axes copied (0), inferred (-1), the batch size, or the length written out (keras2onnx's [-1, 28, D·H] after
+    // [B, T, D, H]) or read from the output's own shape (PyTorch's dynamo export, an open length).
     const T = x.parts[0]!.shape[1];
-    const keepsLeading = lead.every((d, i) => d === 0 || d === -1 || (x.axes[i] === 'B' && d === 'B') || (x.axes[i] === 'T' && typeof T === 'number' && d === T)) && s.filter((d) => d === -1).length <= 1;
+    const ownLength = (d: Dim): boolean => T === null && typeof d === 'string' && d.startsWith('T@') && lengthSources[Number(d.slice(2))] !== undefined && sameLength(lengthSources[Number(d.slice(2))]!, x.parts[0]!);
+    const keepsLeading = lead.every((d, i) => d === 0 || d === -1 || (x.axes[i] === 'B' && d === 'B') || (x.axes[i] === 'T' && (d === T || ownLength(d)))) && s.filter((d) => d === -1).length <= 1;
     if (merges && lastOk && keepsLeading && attrInt(n, 'allowzero', 0) === 0) {
       const ref = x.parts.length === 1 ? x.parts[0]! : joinRefs(n, x.parts);
       return fromDirs(n, [...x.axes.slice(0, r - 2), 'F'], [ref]);
