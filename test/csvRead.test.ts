@@ -114,3 +114,13 @@ test('rows repeating the header (files joined with cat) are skipped with a note,
   assert.deepEqual(t.lines, [2, 4, 6]);
   assert.deepEqual(notes, [`note: ${csv}: 2 rows repeating the header skipped (the first on line 3)\n`]);
 });
+
+test('a column of TRUE/FALSE only (a holiday flag, as R and pandas write logicals) is read as 1/0 with a note; one other value in it is refused as before', async () => {
+  const path = write('holiday.csv', ['date,demand,Holiday', '2012-01-01,100.5,TRUE', '2012-01-02,98,FALSE', '2012-01-03,97,false', '2012-01-04,99,True'].join('\n') + '\n');
+  const t = await readTable(path);
+  const { value: s, stderr: notes } = await withStderr(() => numericSeries(t, ['demand', 'Holiday'], '--target/--covariates'));
+  assert.deepEqual(Array.from(s.data), [100.5, 1, 98, 0, 97, 0, 99, 1]);
+  assert.deepEqual(notes, [`note: ${path}: column 'Holiday' holds TRUE/FALSE; read as 1/0\n`]);
+  const mixed = await readTable(write('holiday-mixed.csv', 'date,Holiday\n2012-01-01,TRUE\n2012-01-02,maybe\n'));
+  assert.throws(() => numericSeries(mixed, ['Holiday'], '--target'), /line 2, column 'Holiday': "TRUE" is not a number/);
+});

@@ -162,12 +162,24 @@ export function numericSeries(table: Table, names: readonly string[], option: st
   grouped.forEach((g, c) => {
     if (g) process.stderr.write(`note: ${table.file}: column '${names[c]}' groups thousands with commas (1,234); read without them\n`);
   });
+  // A column of TRUE/FALSE only (a holiday flag, as R and pandas write logicals) is a 1/0 covariate.
+  const flags = idx.map((ci) => {
+    const cells = table.rows.map((row) => (row[ci] ?? '').trim().toLowerCase()).filter((v) => !MISSING.has(v));
+    return cells.length > 0 && cells.every((v) => v === 'true' || v === 'false');
+  });
+  flags.forEach((f, c) => {
+    if (f) process.stderr.write(`note: ${table.file}: column '${names[c]}' holds TRUE/FALSE; read as 1/0\n`);
+  });
   table.rows.forEach((row, r) => {
     idx.forEach((ci, c) => {
       const raw = (row[ci] ?? '').trim();
       if (MISSING.has(raw.toLowerCase())) {
         if (fill === undefined) throw new CliError(`${table.file}: line ${table.lines[r]}, column '${names[c]}': missing value (use --fill previous or --fill linear to fill gaps)`);
         data[r * C + c] = NaN;
+        return;
+      }
+      if (flags[c]) {
+        data[r * C + c] = raw.toLowerCase() === 'true' ? 1 : 0;
         return;
       }
       const comma = table.delimiter === ';' && DECIMAL_COMMA.test(raw);
