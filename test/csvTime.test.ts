@@ -321,3 +321,27 @@ test('a series that starts after the first rows (leading missing values) starts 
   assert.equal(m.code, 0, m.stderr);
   assert.match(m.stderr, /note: 1 series start after their first rows, which have no value and are left out \(not filled\): 'B' on line 47/);
 });
+
+test("quarters and ISO weeks as R's tsibble writes them ('1956 Q1', 'Q1 1956', '1991 W06') are dates: a quarter's first day, a week's Monday; quarterly rows step by 3 months", () => {
+  const cases: [string, number][] = [
+    ['1956 Q1', Date.UTC(1956, 0, 1)],
+    ['Q3 1956', Date.UTC(1956, 6, 1)],
+    ['2020Q4', Date.UTC(2020, 9, 1)],
+    ['2020-q2', Date.UTC(2020, 3, 1)],
+    ['1991 W06', Date.UTC(1991, 1, 4)],
+    ['1991-W01', Date.UTC(1990, 11, 31)],
+    ['2020 W53', Date.UTC(2020, 11, 28)],
+  ];
+  for (const [raw, want] of cases) assert.equal(parseTime(raw), want, raw);
+  for (const raw of ['2021 W53', '2020 Q5', '1991 W00']) assert.ok(Number.isNaN(parseTime(raw)), raw);
+  const quarters = Array.from({ length: 40 }, (_, i) => `${1956 + Math.floor(i / 4)} Q${(i % 4) + 1}`);
+  const path = csv('tsibble-quarters.csv', 40, (i) => quarters[i]!);
+  const out = join(dir, 'quarters-model');
+  const t = rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
+  assert.equal(t.code, 0, t.stderr);
+  assert.doesNotMatch(t.stderr, /gap/);
+  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', '2');
+  assert.equal(f.code, 0, f.stderr);
+  assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), ['1966-01-01', '1966-04-01']);
+  assertUserError(train(csv('not-a-date.csv', 40, (i) => (i === 5 ? 'soon' : quarters[i]!))), 1, /"soon" is not a date \(read: ISO dates and times, .*1956 Q1, 1991 W06/);
+});

@@ -19,9 +19,29 @@ export function parseTime(raw: string): number {
   // Two numbers and no year ('1-01', '3/14'): Date.parse invents one (2001), and a monthly file
   // written year-month as '1-01' (the shampoo-sales data) would be read as days of 2001.
   if (/^\d{1,2}[-/.]\d{1,2}$/.test(raw)) return NaN;
+  // Quarters and ISO weeks as R's tsibble writes them ('1956 Q1', 'Q1 1956', '2020Q1'; '1991 W06',
+  // '1991-W06'): the quarter's first day, the week's Monday (Date.parse knows neither).
+  const yearQ = /^(\d{4})\s*-?\s*Q([1-4])$/i.exec(raw);
+  if (yearQ !== null) return Date.UTC(Number(yearQ[1]), 3 * (Number(yearQ[2]) - 1), 1);
+  const qYear = /^Q([1-4])\s*-?\s*(\d{4})$/i.exec(raw);
+  if (qYear !== null) return Date.UTC(Number(qYear[2]), 3 * (Number(qYear[1]) - 1), 1);
+  const week = /^(\d{4})\s*-?\s*W(\d\d)$/i.exec(raw);
+  if (week !== null) return isoWeekMonday(Number(week[1]), Number(week[2]));
   if (ZONED.test(raw) || /^\d{4}(-\d\d){0,2}$/.test(raw)) return Date.parse(raw);
   if (/^\d{4}-\d\d-\d\dT/.test(raw)) return Date.parse(`${raw}Z`);
   return Date.parse(`${raw} UTC`);
+}
+
+/** The Monday of ISO week `w` of `year` (week 1 holds 4 January); NaN for a week the year has not. */
+function isoWeekMonday(year: number, w: number): number {
+  const DAY = 86_400_000;
+  const jan4 = Date.UTC(year, 0, 4);
+  const week1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * DAY;
+  const t = week1 + (w - 1) * 7 * DAY;
+  // A year has 53 weeks when its 4 January + 52 weeks is still in it (the week holding the next 4 January is the next year's week 1).
+  const next = Date.UTC(year + 1, 0, 4);
+  const nextWeek1 = next - ((new Date(next).getUTCDay() + 6) % 7) * DAY;
+  return w >= 1 && t < nextWeek1 ? t : NaN;
 }
 
 /** A plain number in a time column (a year, a step count, seconds). */
