@@ -103,7 +103,7 @@ test("parseTime: a time without a zone is UTC in any machine zone; a zone given 
   }
 });
 
-test('hourly rows across a daylight-saving change train on a machine in New York; the forecast prints every time in full', () => {
+test('hourly rows across a daylight-saving change train on a machine in New York; the forecast prints every time in full, with a zone only where the file gives one', () => {
   // 2010-03-14T02:00 does not exist in New York's local time: read as local, it became 03:00, the next row's time.
   const start = Date.UTC(2010, 2, 12);
   const path = join(dir, 'hourly.csv');
@@ -117,7 +117,14 @@ test('hourly rows across a daylight-saving change train on a machine in New York
   const f = rnnkitWithEnv(env, '', 'timeseries', 'forecast', out, path, '--steps', '3');
   assert.equal(f.code, 0, f.stderr);
   const times = f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]);
-  assert.deepEqual(times, ['2010-03-16T00:00:00.000Z', '2010-03-16T01:00:00.000Z', '2010-03-16T02:00:00.000Z'], 'the midnight in full, as the other hours');
+  // Written without a zone (read as UTC): printed without one, the midnight in full as the other hours.
+  assert.deepEqual(times, ['2010-03-16T00:00:00', '2010-03-16T01:00:00', '2010-03-16T02:00:00'], 'the midnight in full, as the other hours');
+  // Written with one: printed in UTC, saying so.
+  const zoned = join(dir, 'hourly-zoned.csv');
+  writeFileSync(zoned, ['date,value', ...rows.map((l) => l.replace(',', 'Z,'))].join('\n') + '\n');
+  const z = rnnkitWithEnv(env, '', 'timeseries', 'forecast', out, zoned, '--steps', '1');
+  assert.equal(z.code, 0, z.stderr);
+  assert.equal(z.stdout.trim().split('\n')[1]!.split(',')[1], '2010-03-16T00:00:00.000Z');
 });
 
 test('compactDate: YYYYMMDD and YYYYMM integers with a real month and day; anything else NaN', () => {

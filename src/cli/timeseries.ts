@@ -8,6 +8,7 @@ import { CliError, choiceOption, intOption, numberOption, parse, usageError, wor
 import { dateColumnHint, dropLeadingMissing, hasTimeColumn, isDateColumn, numericSeries, readTable, timeCells, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
 import { checkTimeStep } from '../timeseries/calendar.js';
+import { hasZone, parseTime } from '../timeseries/timeCells.js';
 import { checkModelDir, checkOutDir } from './textgen.js';
 
 type Print = (line: string) => void;
@@ -225,7 +226,7 @@ function numberTimes(table: Table, column: string): { decimals: number } | undef
  * column of plain numbers (years, R's decimal years 1949.083, row numbers), numbers continuing
  * it, written with `numbers.decimals` decimals at most (as the column is written).
  */
-function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { decimals: number }): string[] | undefined {
+function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { decimals: number }, naive = false): string[] | undefined {
   if (info === undefined) return undefined;
   if (numbers !== undefined) {
     // A plain-number column's step is its median difference (timeStep's {ms}); whole months cannot arise from numbers.
@@ -239,8 +240,14 @@ function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { deci
   const step = info.months !== undefined ? { months: info.months, ...(info.end === true ? { end: true as const } : {}) } : { ms: info.ms!, ...(info.weekdays === true ? { weekdays: true as const } : {}) };
   return extendTimes(step, info.last, steps).map((t) => {
     const iso = new Date(t).toISOString();
-    return dateOnly ? iso.slice(0, 10) : iso;
+    // Times written without a zone (read as UTC) are printed without one: a 'Z' would claim UTC for local clock times.
+    return dateOnly ? iso.slice(0, 10) : naive ? iso.replace(/(\.000)?Z$/, '') : iso;
   });
+}
+
+/** Whether no cell of a time column names a zone (then its forecast times are printed without one). */
+function naiveTimes(table: Table, column: string): boolean {
+  return !timeCells(table, column).some(hasZone);
 }
 
 /** A time column of dates (not plain numbers such as years or row numbers, whose unit is unknown). */
@@ -727,10 +734,11 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
   const name = f.columns[f.target] ?? 'value';
   // Each series dated from its own last time (or numbered on, for a column of plain numbers).
   const numbers = hasTime ? numberTimes(table, tinfo.column) : undefined;
+  const naive = hasTime && naiveTimes(table, tinfo.column);
   const timesOf = (id: string): string[] | undefined => {
     const t = many.times?.[id];
     const info = t === undefined ? undefined : timeInfo(tinfo!.column, t);
-    return futureTimes(info === undefined ? undefined : { ...tinfo!, last: info.last }, steps, numbers);
+    return futureTimes(info === undefined ? undefined : { ...tinfo!, last: info.last }, steps, numbers, naive);
   };
   if (plot !== undefined) {
     // One panel per series, as the one-series forecast plot: its recent history, then the forecast (and a quantile model's interval) joined to its last point.
@@ -745,7 +753,7 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
       const dates = numbers === undefined ? stamps : undefined;
       const hx = Array.from({ length: n - from }, (_, i) => (stamps !== undefined ? stamps[from + i]! : from + i));
       const hy = Array.from({ length: n - from }, (_, i) => series.data[(from + i) * series.columns + f.target]!);
-      const fx = ft !== undefined ? ft.map((s) => (numbers !== undefined ? Number(s) : Date.parse(s))) : values_.map((_, i) => n + i);
+      const fx = ft !== undefined ? ft.map((s) => (numbers !== undefined ? Number(s) : parseTime(s))) : values_.map((_, i) => n + i);
       let interval = {};
       if (qv !== null) {
         const Q = f.quantiles!.length;
@@ -855,7 +863,7 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   }
   const values_ = f.forecast(series, steps, calTimes !== undefined ? { times: calTimes } : {});
   const numbers = t === undefined ? undefined : numberTimes(table, tinfo!.column);
-  const times = futureTimes(t === undefined ? undefined : { ...tinfo!, last: t.last }, steps, numbers);
+  const times = futureTimes(t === undefined ? undefined : { ...tinfo!, last: t.last }, steps, numbers, t !== undefined && naiveTimes(table, tinfo!.column));
   const name = f.columns[f.target] ?? 'value';
   if (values.plot !== undefined) {
     const n = series.rows;
@@ -865,7 +873,7 @@ async function forecast(argv: string[], print: Print): Promise<void> {
     const hx = Array.from({ length: n - from }, (_, i) => (stamps !== undefined ? stamps[from + i]! : from + i));
     const hy = Array.from({ length: n - from }, (_, i) => series.data[(from + i) * series.columns + f.target]!);
     // The forecast line starts at the last observed point so the two join.
-    const fx = times !== undefined ? times.map((s) => (numbers !== undefined ? Number(s) : Date.parse(s))) : values_.map((_, i) => n + i);
+    const fx = times !== undefined ? times.map((s) => (numbers !== undefined ? Number(s) : parseTime(s))) : values_.map((_, i) => n + i);
     // A quantile model's interval over the steps its network forecasts at once (beyond them the
     // median is fed back, which has no interval), from the last observed point (zero width there).
     let interval = {};

@@ -6,6 +6,7 @@
 import { isWeekend, monthAnchor, monthsBetween, weekdaysOnly } from './calendar.js';
 
 /** A time written with its zone: a Z or an offset after the clock time, or a zone's name. */
+export const hasZone = (cell: string): boolean => ZONED.test(cell.trim());
 const ZONED = /(\dZ|\d:\d\d(:\d\d(\.\d+)?)?\s*[+-]\d\d(:?\d\d)?|\b(UTC|GMT|UT)([+-]\d\d?(:?\d\d)?)?|\b[ECMP][SD]T)$/i;
 
 /**
