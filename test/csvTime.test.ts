@@ -323,10 +323,13 @@ test('a series that starts after the first rows (leading missing values) starts 
   assert.equal(f.stdout.trim().split('\n')[1]!.split(',')[1], month(50));
   // Long format: each id from its own start, said once.
   const long = join(dir, 'late-long.csv');
-  writeFileSync(long, ['id,date,value', ...['A', 'B'].flatMap((id) => Array.from({ length: 40 }, (_, i) => `${id},${month(i)},${id === 'B' && i < 5 ? '' : (10 + Math.sin(i / 2)).toFixed(3)}`))].join('\n') + '\n');
+  // 'C' has no value at all (a country without the indicator): left out, said once.
+  writeFileSync(long, ['id,date,value', ...['A', 'B', 'C'].flatMap((id) => Array.from({ length: 40 }, (_, i) => `${id},${month(i)},${(id === 'B' && i < 5) || id === 'C' ? '' : (10 + Math.sin(i / 2)).toFixed(3)}`))].join('\n') + '\n');
   const m = rnnkit('timeseries', 'train', long, ...args, '--id-column', 'id');
   assert.equal(m.code, 0, m.stderr);
   assert.match(m.stderr, /note: 1 series start after their first rows, which have no value and are left out \(not filled\): 'B' on line 47/);
+  assert.match(m.stderr, /note: 1 series have no row with a value in every one of 'value' and are left out: 'C'/);
+  assert.match(m.stdout, /2 series by 'id'/);
 });
 
 test("quarters and ISO weeks as R's tsibble writes them ('1956 Q1', 'Q1 1956', '1991 W06') are dates: a quarter's first day, a week's Monday; quarterly rows step by 3 months", () => {

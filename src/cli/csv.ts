@@ -122,12 +122,14 @@ const MISSING = new Set(['', 'na', 'n/a', '#n/a', 'nan', 'null', 'none', '.', '?
  * The table from the first row where every one of `names` has a value: a series that starts
  * after the file's first row (FRED's house-price index, 12 years younger than the file's other
  * series) has not begun there, and --fill would have back-filled its first value over those
- * years. Null when no row is left out; refused never (a column without values is refused later).
+ * years. Null when no row is left out; every row when none has every value.
  */
 export function dropLeadingMissing(table: Table, names: readonly string[]): { table: Table; dropped: number } | null {
   const idx = names.map((n) => table.header.indexOf(n)).filter((i) => i >= 0);
-  const first = table.rows.findIndex((row) => idx.every((i) => !MISSING.has((row[i] ?? '').trim().toLowerCase())));
-  if (first <= 0) return null;
+  const found = table.rows.findIndex((row) => idx.every((i) => !MISSING.has((row[i] ?? '').trim().toLowerCase())));
+  // No row with every value: all of them left out (the caller decides what an empty series means).
+  const first = found < 0 ? table.rows.length : found;
+  if (first === 0) return null;
   return { table: { ...table, rows: table.rows.slice(first), lines: table.lines.slice(first) }, dropped: first };
 }
 

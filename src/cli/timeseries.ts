@@ -478,7 +478,8 @@ function splitById(table: Table, idColumn: string): Map<string, Table> {
 /** The table from the row where the series begins (dropLeadingMissing), with a note when rows are left out. */
 function fromSeriesStart(table: Table, columns: readonly string[]): Table {
   const d = dropLeadingMissing(table, columns);
-  if (d === null) return table;
+  // A file without one complete row is refused where its values are read (naming the first missing one).
+  if (d === null || d.table.rows.length === 0) return table;
   process.stderr.write(`note: ${table.file}: the first ${d.dropped} row${d.dropped > 1 ? 's have' : ' has'} no value in ${columns.map((c) => `'${c}'`).join(', ')}: the series starts on line ${d.table.lines[0]}, and ${d.dropped > 1 ? 'those rows are' : 'that row is'} left out (not filled)\n`);
   return d.table;
 }
@@ -491,10 +492,18 @@ function manySeries(byId: Map<string, Table>, columns: readonly string[], option
   // read month first while another, with a 13th, is read day first.
   const kind = timeName === undefined ? undefined : timeCellsKind([...byId.values()].flatMap((t) => timeCells(t, timeName).map((c) => c.trim())));
   // Series that begin after the file's first rows start where they begin (dropLeadingMissing), said once.
+  // A series without one row holding every value (a country with no GDP figure at all) has none to
+  // learn or forecast from: left out, said once, as one that begins late is cut where it begins.
   const late: string[] = [];
+  const empty: string[] = [];
   for (const [id, whole] of byId) {
     const d = dropLeadingMissing(whole, columns);
     const t = d === null ? whole : d.table;
+    if (t.rows.length === 0) {
+      empty.push(`'${id}'`);
+      byId.delete(id);
+      continue;
+    }
     if (d !== null) {
       late.push(`'${id}' on line ${t.lines[0]}`);
       byId.set(id, t);
@@ -502,7 +511,10 @@ function manySeries(byId: Map<string, Table>, columns: readonly string[], option
     series[id] = numericSeries(t, columns, option, fillMethod);
     if (timeName !== undefined) times[id] = timeColumn(t, timeName, kind);
   }
-  if (late.length > 0) process.stderr.write(`note: ${late.length} series start after their first rows, which have no value and are left out (not filled): ${late.slice(0, 10).join(', ')}${late.length > 10 ? `, and ${late.length - 10} more` : ''}\n`);
+  const list = (xs: string[]): string => `${xs.slice(0, 10).join(', ')}${xs.length > 10 ? `, and ${xs.length - 10} more` : ''}`;
+  if (empty.length > 0 && byId.size === 0) throw new CliError(`no series has a row with a value in every one of ${columns.map((c) => `'${c}'`).join(', ')}`);
+  if (empty.length > 0) process.stderr.write(`note: ${empty.length} series have no row with a value in every one of ${columns.map((c) => `'${c}'`).join(', ')} and are left out: ${list(empty)}\n`);
+  if (late.length > 0) process.stderr.write(`note: ${late.length} series start after their first rows, which have no value and are left out (not filled): ${list(late)}\n`);
   return timeName === undefined ? { series } : { series, times };
 }
 
