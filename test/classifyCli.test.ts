@@ -93,6 +93,29 @@ test('classify train (CSV) → predict (arguments, stdin, --input, JSON) → eva
   assert.match(only.stdout, /on 2 texts/);
 });
 
+test('classify train --split character reads Chinese texts character by character (whitespace tokens would be whole phrases: a note says so); predict splits as training did', () => {
+  const han = '的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年';
+  const phrase = (good: boolean): string => {
+    const cs = Array.from({ length: 6 + rng.int(6) }, () => han[rng.int(han.length)]!);
+    cs.splice(rng.int(cs.length), 0, good ? '好' : '坏');
+    return cs.join('');
+  };
+  const rows = Array.from({ length: 300 }, () => (rng.uniform() < 0.5 ? `${phrase(true)},pos` : `${phrase(false)},neg`));
+  const file = join(dir, 'zh.csv');
+  writeFileSync(file, `text,label\n${rows.join('\n')}\n`);
+  const model = join(dir, 'zh-model');
+  const t = rnnkit('classify', 'train', file, '--out', model, '--epochs', '8', '--split', 'character', ...small);
+  assert.equal(t.code, 0, t.stderr);
+  assert.doesNotMatch(t.stderr, /Chinese or Japanese/);
+  const p = rnnkit('classify', 'predict', model, `${phrase(true)}`, `${phrase(false)}`);
+  assert.equal(p.code, 0, p.stderr);
+  assert.deepEqual(p.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0]), ['pos', 'neg']);
+  const w = rnnkit('classify', 'train', file, '--out', join(dir, 'zh-words'), '--epochs', '1', ...small);
+  assert.equal(w.code, 0, w.stderr);
+  assert.match(w.stderr, /note: .*zh\.csv: 300 of 300 texts are written in Chinese or Japanese, without spaces between words, so a token is a whole phrase; --split character reads them character by character/);
+  assertUserError(rnnkit('classify', 'train', file, '--out', join(dir, 'zh-bad'), '--split', 'words'), 2, /--split must be one of whitespace, character/);
+});
+
 test('classify train on a directory per class (only .txt files) and on multi-label columns', () => {
   const model = join(dir, 'dirmodel');
   // 120 × 0.13 = 15.6: fit holds out 120 − ⌊120 · 0.87⌋ = 16 (the line said ⌊15.6⌋ = 15).

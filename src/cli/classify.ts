@@ -60,6 +60,9 @@ Options:
                             for multi-label data (one 0/1 column per label)
   --max-tokens N            vocabulary size, padding and unknown included (default ${D.maxTokens})
   --sequence-length N       tokens read per text (default ${D.sequenceLength})
+  --split whitespace|character
+                            tokens: words between spaces (default), or each character
+                            (Chinese and Japanese, written without spaces between words)
   --cell lstm|gru           recurrent cell (default ${D.cell})
   --units N                 units per direction (default ${D.units})
   --layers N                stacked recurrent layers (default ${D.layers})
@@ -145,6 +148,7 @@ const TRAIN_OPTIONS: OptionSpec = {
   overwrite: { type: 'boolean' },
   'max-tokens': { type: 'string' },
   'sequence-length': { type: 'string' },
+  split: { type: 'string' },
   cell: { type: 'string' },
   units: { type: 'string' },
   layers: { type: 'string' },
@@ -303,13 +307,17 @@ async function train(argv: string[], print: Print): Promise<void> {
   const dir = resolve(values.out);
   await checkOutDir(dir, values.overwrite === true);
   const columns = dataOptions(values);
+  const split = choiceOption(values, 'split', ['whitespace', 'character'] as const, 'whitespace');
   const data = checkTrainingClasses(await readLabelled(file, columns.textColumn, columns.labelColumns), file);
+  // Chinese and Japanese put no spaces between words: split on whitespace, a token is a whole phrase.
+  const cjk = data.texts.filter((t) => /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(t)).length;
+  if (split === 'whitespace' && cjk >= data.texts.length / 3) process.stderr.write(`note: ${file}: ${cjk} of ${data.texts.length} texts are written in Chinese or Japanese, without spaces between words, so a token is a whole phrase; --split character reads them character by character\n`);
   if (classWeight !== undefined && data.multiLabel) throw new CliError(`${command}: --class-weight is for single-label data, not ${data.classes.length} label columns`);
   const conv = values.conv === undefined ? null : { filters: intOption(values, 'conv', 64) };
   const c = TextClassifier.forData(data.texts, data.labels, {
     classes: data.classes,
     multiLabel: data.multiLabel,
-    vectorizer: new TextVectorizer({ maxTokens: intOption(values, 'max-tokens', D.maxTokens, 3), outputSequenceLength: intOption(values, 'sequence-length', D.sequenceLength) }),
+    vectorizer: new TextVectorizer({ maxTokens: intOption(values, 'max-tokens', D.maxTokens, 3), outputSequenceLength: intOption(values, 'sequence-length', D.sequenceLength), split }),
     cell: choiceOption(values, 'cell', ['lstm', 'gru'] as const, D.cell),
     units: intOption(values, 'units', D.units),
     layers: intOption(values, 'layers', D.layers),
