@@ -22,6 +22,16 @@ function csv(name: string, n: number, dates?: (i: number) => string): string {
   writeFileSync(path, ['date,value', ...rows].join('\n') + '\n');
   return path;
 }
+/** Train a small model on `path` by its time column (no combination, no baselines; no gap reported), then forecast `steps`: the forecast's times, and the model's directory. */
+function forecastTimes(path: string, name: string, steps: number, time = 'date'): { times: string[]; out: string } {
+  const out = join(dir, name);
+  const t = rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', time, '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
+  assert.equal(t.code, 0, t.stderr);
+  assert.doesNotMatch(t.stderr, /gap/);
+  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', String(steps));
+  assert.equal(f.code, 0, f.stderr);
+  return { times: f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]!), out };
+}
 const train = (path: string): ReturnType<typeof rnnkit> => rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2');
 
 test('timeGaps: none for even spacing (months of unequal length included); counts steps over 1.5× the usual one', () => {
@@ -264,12 +274,8 @@ test("numericSeries: the spellings of a missing value in published files (FRED's
 test("a time column with an empty header (pandas' to_csv index) trains with --time-column '' and its saved model forecasts and evaluates", () => {
   const path = join(dir, 'pandas-index.csv');
   writeFileSync(path, [',value', ...Array.from({ length: 40 }, (_, i) => `${2000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01,${(10 + Math.sin(i / 2)).toFixed(3)}`)].join('\n') + '\n');
-  const out = join(dir, 'pandas-index-model');
-  const t = rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', '', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
-  assert.equal(t.code, 0, t.stderr);
-  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', '2');
-  assert.equal(f.code, 0, f.stderr);
-  assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), ['2003-05-01', '2003-06-01']);
+  const { times, out } = forecastTimes(path, 'pandas-index-model', 2, '');
+  assert.deepEqual(times, ['2003-05-01', '2003-06-01']);
   assert.equal(rnnkit('timeseries', 'evaluate', out, '--csv', path, '--baselines', 'none').code, 0);
 });
 
@@ -295,14 +301,8 @@ test('month-end dates (pandas resample, Fama-French, fiscal years) are monthly: 
   const path = join(dir, 'month-end.csv');
   const ends = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2016, i + 1, 0)).toISOString().slice(0, 10));
   writeFileSync(path, ['date,value', ...ends.map((d, i) => `${d},${(10 + Math.sin(i / 2)).toFixed(3)}`)].join('\n') + '\n');
-  const out = join(dir, 'month-end-model');
-  const t = rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
-  assert.equal(t.code, 0, t.stderr);
-  assert.doesNotMatch(t.stderr, /gap/);
-  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', '3');
-  assert.equal(f.code, 0, f.stderr);
   assert.equal(ends.at(-1), '2019-04-30');
-  assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), ['2019-05-31', '2019-06-30', '2019-07-31']);
+  assert.deepEqual(forecastTimes(path, 'month-end-model', 3).times, ['2019-05-31', '2019-06-30', '2019-07-31']);
 });
 
 test('a series that starts after the first rows (leading missing values) starts where it begins: those rows are left out with a note, not back-filled by --fill, in train, evaluate and forecast; per id in long format', () => {
@@ -345,13 +345,6 @@ test("quarters and ISO weeks as R's tsibble writes them ('1956 Q1', 'Q1 1956', '
   for (const [raw, want] of cases) assert.equal(parseTime(raw), want, raw);
   for (const raw of ['2021 W53', '2020 Q5', '1991 W00']) assert.ok(Number.isNaN(parseTime(raw)), raw);
   const quarters = Array.from({ length: 40 }, (_, i) => `${1956 + Math.floor(i / 4)} Q${(i % 4) + 1}`);
-  const path = csv('tsibble-quarters.csv', 40, (i) => quarters[i]!);
-  const out = join(dir, 'quarters-model');
-  const t = rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', '1', '--epochs', '1', '--units', '2', '--combine', 'none', '--baselines', 'none', '--out', out);
-  assert.equal(t.code, 0, t.stderr);
-  assert.doesNotMatch(t.stderr, /gap/);
-  const f = rnnkit('timeseries', 'forecast', out, path, '--steps', '2');
-  assert.equal(f.code, 0, f.stderr);
-  assert.deepEqual(f.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[1]), ['1966-01-01', '1966-04-01']);
+  assert.deepEqual(forecastTimes(csv('tsibble-quarters.csv', 40, (i) => quarters[i]!), 'quarters-model', 2).times, ['1966-01-01', '1966-04-01']);
   assertUserError(train(csv('not-a-date.csv', 40, (i) => (i === 5 ? 'soon' : quarters[i]!))), 1, /"soon" is not a date \(read: ISO dates and times, .*1956 Q1, 1991 W06/);
 });
