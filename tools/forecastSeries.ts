@@ -102,11 +102,11 @@ const table: string[][] = [];
 const notes: string[] = [];
 /**
  * How the weights are chosen, judged on the validation part alone: chosen on its first half of
- * windows, scored on its second half (origins H − 1 apart, so no target row is in both): per
- * horizon step (the default) against one weight for every step; MAE relative to the better part.
+ * windows (combinationWeights, as fit chooses them), scored on its second half (origins H − 1
+ * apart, so no target row is in both); MAE relative to the better part.
  */
 const halves: string[] = [];
-const halfRatios: { perStep: number; one: number; network: number; classical: number }[] = [];
+const halfRatios: { combined: number; network: number; classical: number }[] = [];
 function splitHalves(key: string, seed: number, v: NonNullable<Forecaster['combinationValidation']>, H: number): void {
   const N = v.origins.length;
   const a = Math.floor((N - (H - 1)) / 2);
@@ -115,15 +115,13 @@ function splitHalves(key: string, seed: number, v: NonNullable<Forecaster['combi
   const part = (x: Float64Array, from: number, to: number): Float64Array => x.subarray(from * H, to * H);
   const [n1, c1, y1] = [part(v.network, 0, a), part(v.classical, 0, a), part(v.actual, 0, a)];
   const [n2, c2, y2] = [part(v.network, b0, N), part(v.classical, b0, N), part(v.actual, b0, N)];
-  const perStep = combinationWeights(n1, c1, y1, H);
-  // One weight for every step: the same grid over all steps' errors (horizon 1 over the flattened windows).
-  const one = combinationWeights(n1, c1, y1, 1)[0]!;
+  const weights = combinationWeights(n1, c1, y1, H);
   const mae = (p: ArrayLike<number>, y: Float64Array): number => forecastMetrics(y, Float64Array.from(p)).mae;
   const blend = (w: (h: number) => number): Float64Array => n2.map((x, i) => w(i % H) * x + (1 - w(i % H)) * c2[i]!);
-  const r = { perStep: mae(blend((h) => perStep[h]!), y2), one: mae(blend(() => one), y2), network: mae(n2, y2), classical: mae(c2, y2) };
+  const r = { combined: mae(blend((h) => weights[h]!), y2), network: mae(n2, y2), classical: mae(c2, y2) };
   const best = Math.min(r.network, r.classical);
-  halfRatios.push({ perStep: r.perStep / best, one: r.one / best, network: r.network / best, classical: r.classical / best });
-  halves.push(`${key} seed ${seed}: 2nd half of validation (${N - b0} windows), MAE per-step ${f3(r.perStep)}, one weight (${one}) ${f3(r.one)}, network ${f3(r.network)}, classical ${f3(r.classical)}`);
+  halfRatios.push({ combined: r.combined / best, network: r.network / best, classical: r.classical / best });
+  halves.push(`${key} seed ${seed}: 2nd half of validation (${N - b0} windows), MAE combined ${f3(r.combined)}, network ${f3(r.network)}, classical ${f3(r.classical)}`);
 }
 for (const key of only) {
   const set = SETS[key]!;
@@ -191,7 +189,7 @@ for (const n of notes) console.log(n);
 for (const h of halves) console.log(h);
 if (halfRatios.length > 0) {
   const gm = (k: keyof (typeof halfRatios)[number]): string => Math.exp(mean(halfRatios.map((r) => Math.log(r[k])))).toFixed(4);
-  console.log(`Validation halves, geometric mean of MAE / better part's over ${halfRatios.length} fits: per-step ${gm('perStep')}, one weight ${gm('one')}, network ${gm('network')}, classical ${gm('classical')}`);
+  console.log(`Validation halves, geometric mean of MAE / better part's over ${halfRatios.length} fits: combined ${gm('combined')}, network ${gm('network')}, classical ${gm('classical')}`);
 }
 // Worker threads a backend may hold would keep the process alive.
 process.exit(0);
