@@ -77,11 +77,46 @@ test('train --id-column → per-store and mean tables; evaluate reproduces them;
 
 test('train --id-column refusals: a missing id column, a series too short (named by id); --plot draws one panel per series', async () => {
   const base = ['--target', 'sales', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--epochs', '1', '--units', '2', '--ensemble', '1'];
-  assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'shop'), 1, /long\.csv: no column 'shop' \(--id-column\); its columns: date, store, sales/);
+  assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'shop'), 1, /--id-column "shop": no such column in .*long\.csv; columns: date, store, sales/);
   assertUserError(rnnkit('timeseries', 'train', file('tiny.csv'), ...base, '--id-column', 'store'), 1, /1 of \d+ series are too short for lookback 12 \+ horizon 3 \(each needs at least \d+ rows, its training part 15\): 'tiny' \(\d+ rows\)/);
   const p = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--plot', file('p.svg'), '--baselines', 'none');
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stdout, /Plot written to .*p\.svg \(2 panels\)/);
   const svg = await readFile(file('p.svg'), 'utf8');
   assert.deepEqual([...svg.matchAll(/<svg class="panel" data-name="([^"]+)"/g)].map((m) => m[1]), ["store 'A'", "store 'B'"]);
+});
+
+test("--id-column store,item: one series per pair of values (a composite id, as Kaggle's store–item files); rows sorted by store, item and date; forecast writes both id columns", async () => {
+  // 2 stores × 2 items, 48 months each, sorted by store, then item, then date: the dates go back
+  // at each new pair, which without the pair as the id would be refused as out of order.
+  const lines = ['store,item,date,sales'];
+  for (const st of ['1', '2']) for (const it of ['7', '8']) for (let i = 0; i < 48; i++) lines.push(`${st},${it},${month(i)},${(sales(st === '1' ? 'A' : 'B', i) + Number(it)).toFixed(3)}`);
+  await writeFile(file('pairs.csv'), lines.join('\n') + '\n');
+  const model = file('pairs-model');
+  const args = ['--target', 'sales', '--id-column', 'store,item', '--lookback', '12', '--horizon', '2', '--season', '12', '--units', '4', '--ensemble', '1', '--epochs', '1', '--combine', 'none'];
+  const t = rnnkit('timeseries', 'train', file('pairs.csv'), ...args, '--out', model);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /4 series by 'store,item' \(192 rows\)/);
+  assert.match(t.stdout, /Test part of store,item '2, 8'/);
+  // Without the time column the dates are read as a hint, per pair: in order, so no refusal.
+  assert.match(t.stdout, /column 'date' holds dates; give --time-column "date"/);
+  const f = rnnkit('timeseries', 'forecast', model, file('pairs.csv'), '--steps', '1');
+  assert.equal(f.code, 0, f.stderr);
+  assert.deepEqual(f.stdout.trim().split('\n').map((l) => l.split(',').slice(0, 3).join(',')), ['store,item,step', '1,7,1', '1,8,1', '2,7,1', '2,8,1']);
+  const j = rnnkit('timeseries', 'forecast', model, file('pairs.csv'), '--steps', '1', '--format', 'json');
+  assert.equal(j.code, 0, j.stderr);
+  const out = JSON.parse(j.stdout) as { idColumn: string; forecast: { id: string; idValues: string[] }[] };
+  assert.equal(out.idColumn, 'store,item');
+  assert.deepEqual(out.forecast.map((r) => [r.id, r.idValues]), [['1, 7', ['1', '7']], ['1, 8', ['1', '8']], ['2, 7', ['2', '7']], ['2, 8', ['2', '8']]]);
+
+  // A pair sorted newest first is still refused, naming the pair.
+  const back = [lines[0]!, ...lines.slice(1, 97), ...lines.slice(97, 145).reverse(), ...lines.slice(145)];
+  await writeFile(file('pairs-back.csv'), back.join('\n') + '\n');
+  assertUserError(rnnkit('timeseries', 'train', file('pairs-back.csv'), ...args), 1, /column 'date' holds dates running newest first \(store,item '2, 7'\)/);
+  // Two tuples that would join to one id; a missing part; an empty cell.
+  await writeFile(file('pairs-clash.csv'), ['store,item,sales', 'a,"b, c",1', '"a, b",c,2'].join('\n') + '\n');
+  assertUserError(rnnkit('timeseries', 'train', file('pairs-clash.csv'), ...args), 1, /line 3: the ids \(store, item\) \["a, b","c"\] and \["a","b, c"\] both read as 'a, b, c'/);
+  assertUserError(rnnkit('timeseries', 'train', file('pairs.csv'), ...args.map((a) => (a === 'store,item' ? 'store,shelf' : a))), 1, /--id-column "shelf": no such column in .*pairs\.csv; columns: store, item, date, sales/);
+  await writeFile(file('pairs-empty.csv'), [...lines.slice(0, 5), '1,,2000-05-01,3'].join('\n') + '\n');
+  assertUserError(rnnkit('timeseries', 'train', file('pairs-empty.csv'), ...args), 1, /line 6, column 'item' \(--id-column\) is empty/);
 });

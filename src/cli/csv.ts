@@ -245,6 +245,35 @@ export function timeColumn(table: Table, name: string, kind?: TimeCellsKind): nu
   return times;
 }
 
+/** The columns a column option names: the one of that name, else the names between its commas (a composite --id-column such as `store,item`; --time-column's `Date,Time`). */
+export function commaColumns(header: readonly string[], spec: string): string[] {
+  return header.includes(spec) || !spec.includes(',') ? [spec] : spec.split(',').map((p) => p.trim());
+}
+
+/**
+ * The series id of each row for --id-column: its column's value, or for a composite id (Kaggle's
+ * store–item sales files: one series per store and item) the columns' values joined by ', '. An
+ * empty cell is refused by line; two different tuples that would join to one id are refused.
+ * `values` keeps each id's tuple (the forecast writes one column per id column).
+ */
+export function seriesIds(table: Table, spec: string): { columns: string[]; ids: string[]; values: Map<string, string[]> } {
+  const columns = commaColumns(table.header, spec);
+  if (columns.some((c) => c === '') || new Set(columns).size !== columns.length) throw new CliError(`--id-column ${JSON.stringify(spec)}: give one column, or several different ones joined by commas (store,item)`);
+  const at = columns.map((c) => columnIndex(table, c, '--id-column'));
+  const values = new Map<string, string[]>();
+  const ids = table.rows.map((row, r) => {
+    const tuple = at.map((i) => (row[i] ?? '').trim());
+    const blank = tuple.indexOf('');
+    if (blank >= 0) throw new CliError(`${table.file}: line ${table.lines[r]}, column '${columns[blank]}' (--id-column) is empty; every row needs its series id`);
+    const id = tuple.join(', ');
+    const seen = values.get(id);
+    if (seen === undefined) values.set(id, tuple);
+    else if (seen.some((v, k) => v !== tuple[k])) throw new CliError(`${table.file}: line ${table.lines[r]}: the ids (${columns.join(', ')}) ${JSON.stringify(tuple)} and ${JSON.stringify(seen)} both read as '${id}'; values of a composite --id-column must not contain ', '`);
+    return id;
+  });
+  return { columns, ids, values };
+}
+
 const gapsReported = new WeakSet<Table>();
 
 /**
@@ -259,10 +288,10 @@ export function dateColumnHint(table: Table, taken: readonly string[], idColumn?
     if (taken.includes(name) || table.rows.length < 3) continue;
     const { kind, times } = parseTimeCells(table.rows.map((row) => row[i] ?? ''));
     if (kind === 'number' || kind === 'compact' || !times.every(Number.isFinite)) continue;
-    const idAt = idColumn === undefined ? -1 : table.header.indexOf(idColumn);
+    const rowIds = idColumn === undefined ? null : seriesIds(table, idColumn).ids;
     const groups = new Map<string, number[]>();
-    table.rows.forEach((row, r) => {
-      const id = idAt < 0 ? '' : (row[idAt] ?? '').trim();
+    table.rows.forEach((_, r) => {
+      const id = rowIds === null ? '' : rowIds[r]!;
       const g = groups.get(id);
       if (g === undefined) groups.set(id, [r]);
       else g.push(r);
@@ -271,11 +300,11 @@ export function dateColumnHint(table: Table, taken: readonly string[], idColumn?
     for (const [id, rows] of groups) {
       const back = rows.findIndex((r, k) => k > 0 && times[r]! < times[rows[k - 1]!]!);
       if (back < 0) continue;
-      const of = idAt < 0 ? '' : ` (${idColumn} '${id}')`;
+      const of = rowIds === null ? '' : ` (${idColumn} '${id}')`;
       if (rows.length >= 3 && rows.every((r, k) => k === 0 || times[r]! < times[rows[k - 1]!]!)) {
         throw new CliError(`${table.file}: column '${name}' holds dates running newest first${of}, so the rows would be read backwards; reverse the rows (keep the header, pipe the rest through tac), or ${fix}`);
       }
-      throw new CliError(`${table.file}: column '${name}' holds dates out of time order${of}: line ${table.lines[rows[back]!]} is earlier than line ${table.lines[rows[back - 1]!]}, so the rows would not be read in time order; sort them by ${idAt < 0 ? '' : `${idColumn} and `}${name}, oldest first, or ${fix}`);
+      throw new CliError(`${table.file}: column '${name}' holds dates out of time order${of}: line ${table.lines[rows[back]!]} is earlier than line ${table.lines[rows[back - 1]!]}, so the rows would not be read in time order; sort them by ${rowIds === null ? '' : `${idColumn} and `}${name}, oldest first, or ${fix}`);
     }
     return name;
   }

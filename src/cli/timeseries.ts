@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
-import { dateColumnHint, dropLeadingMissing, hasTimeColumn, isDateColumn, numericSeries, readTable, timeCells, timeColumn, type Table } from './csv.js';
+import { commaColumns, dateColumnHint, dropLeadingMissing, hasTimeColumn, isDateColumn, numericSeries, readTable, seriesIds, timeCells, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
 import { checkTimeStep } from '../timeseries/calendar.js';
 import { hasZone, parseTime } from '../timeseries/timeCells.js';
@@ -42,7 +42,8 @@ Options:
                               YYYYMMDD or YYYYMM integers, or plain numbers; DATE,TIME joins
                               a date column and a clock-time column (18:00:00 or 18.00.00)
   --id-column COL             many series in one long-format file: the rows of each value of
-                              COL are one series (oldest first within it); one network is
+                              COL are one series (oldest first within it); COL,COL2 makes
+                              one series of each pair of values (store,item); one network is
                               trained over all of them, each split, scaled and given its
                               Holt-Winters reference (and --combine's classical model) on its
                               own; the test part is scored per series and as the mean over
@@ -334,15 +335,17 @@ async function train(argv: string[], print: Print): Promise<void> {
   // Columns of the series: the target first, then the other features.
   const columns = [target, ...featureNames.filter((n) => n !== target), ...covariateNames];
   if (values['id-column'] !== undefined) {
-    const idColumn = values['id-column'] as string;
-    if (idColumn === target || columns.includes(idColumn) || idColumn === values['time-column']) throw usageError(`${command}: --id-column ${JSON.stringify(idColumn)} is already ${idColumn === values['time-column'] ? 'the time column' : 'a model column'}`);
+    const timeParts = values['time-column'] === undefined ? [] : commaColumns(table.header, values['time-column'] as string);
+    for (const idColumn of commaColumns(table.header, values['id-column'] as string)) {
+      if (columns.includes(idColumn) || timeParts.includes(idColumn)) throw usageError(`${command}: --id-column ${JSON.stringify(idColumn)} is already ${timeParts.includes(idColumn) ? 'the time column' : 'a model column'}`);
+    }
   }
   const byId = values['id-column'] === undefined ? null : splitById(table, values['id-column'] as string);
   if (byId === null) table = fromSeriesStart(table, columns);
   const series = byId === null ? numericSeries(table, columns, covariateNames.length > 0 ? '--target/--features/--covariates' : '--target/--features', fill(values)) : null;
   const timeName = values['time-column'] as string | undefined;
   const idName = values['id-column'] as string | undefined;
-  const dates = timeName === undefined ? dateColumnHint(table, [...columns, ...(idName === undefined ? [] : [idName])], idName) : null;
+  const dates = timeName === undefined ? dateColumnHint(table, [...columns, ...(idName === undefined ? [] : commaColumns(table.header, idName))], idName) : null;
   const noteDates = (): void => {
     if (dates !== null) print(`\nNote: column '${dates}' holds dates; give --time-column ${JSON.stringify(dates)} for calendar covariates, checks of the rows' order and gaps, and dated forecasts`);
   };
@@ -461,12 +464,10 @@ function seasonLine(f: Forecaster): string {
 
 /** The rows of each id (ids in order of first appearance; rows in file order), as tables of their own named by id. */
 function splitById(table: Table, idColumn: string): Map<string, Table> {
-  const i = table.header.indexOf(idColumn);
-  if (i < 0) throw new CliError(`${table.file}: no column '${idColumn}' (--id-column); its columns: ${table.header.join(', ')}`);
+  const { ids } = seriesIds(table, idColumn);
   const out = new Map<string, Table>();
   table.rows.forEach((row, r) => {
-    const id = (row[i] ?? '').trim();
-    if (id === '') throw new CliError(`${table.file}: line ${table.lines[r]}, column '${idColumn}' (--id-column) is empty; every row needs its series id`);
+    const id = ids[r]!;
     let t = out.get(id);
     if (t === undefined) out.set(id, (t = { file: `${table.file} (${idColumn} '${id}')`, header: table.header, rows: [], lines: [], delimiter: table.delimiter, idColumn }));
     t.rows.push(row);
@@ -741,6 +742,8 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
   const hasTime = tinfo !== undefined && hasTimeColumn(table, tinfo.column);
   if ((f.calendar ?? null) !== null && !hasTime) throw new CliError(`${table.file}: the model takes calendar covariates from the time column${tinfo !== undefined ? ` '${tinfo.column}'` : ''}, which this file lacks`);
   const many = manySeries(splitById(table, idColumn), f.columns, "the model's column", fillMethod, hasTime ? tinfo.column : undefined);
+  // A composite id (store,item) is written as its columns, so the forecast joins back to the file.
+  const { columns: idCols, values: idValues } = seriesIds(table, idColumn);
   // Unknown ids are refused by name (forecastMany): their scalers and reference come from training.
   const fc = f.forecastMany(many.series, steps, (f.calendar ?? null) !== null ? { times: many.times! } : {});
   const name = f.columns[f.target] ?? 'value';
@@ -782,15 +785,18 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
   if (format === 'json') {
     print(JSON.stringify({ target: name, idColumn, forecast: Object.entries(fc).flatMap(([id, v]) => {
       const times = timesOf(id);
-      return v.map((value, i) => ({ id, step: i + 1, ...(times !== undefined ? { time: times[i] } : {}), value }));
+      const parts = idCols.length > 1 ? { idValues: idValues.get(id)! } : {};
+      return v.map((value, i) => ({ id, ...parts, step: i + 1, ...(times !== undefined ? { time: times[i] } : {}), value }));
     }) }));
     return;
   }
   const q = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  print(hasTime ? `${q(idColumn)},step,${q(tinfo.column)},${q(name)}` : `${q(idColumn)},step,${q(name)}`);
+  const idHead = idCols.map(q).join(',');
+  print(hasTime ? `${idHead},step,${q(tinfo.column)},${q(name)}` : `${idHead},step,${q(name)}`);
   for (const [id, v] of Object.entries(fc)) {
     const times = timesOf(id);
-    v.forEach((value, i) => print(times !== undefined ? `${q(id)},${i + 1},${times[i]},${value}` : `${q(id)},${i + 1},${value}`));
+    const idCells = idValues.get(id)!.map(q).join(',');
+    v.forEach((value, i) => print(times !== undefined ? `${idCells},${i + 1},${times[i]},${value}` : `${idCells},${i + 1},${value}`));
   }
 }
 
