@@ -606,6 +606,45 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     }
   });
 
+  it("a graph output of shape [batch] (PyTorch's squeeze(-1) after the last Linear) comes as [batch, 1] with ONNX Runtime's values", async () => {
+    const rng = new Rng(75);
+    const f32 = randomF32(rng, 0.5);
+    const H = 4;
+    const T = 5;
+    const bytes = encodeModel({
+      irVersion: 8,
+      opset: 17,
+      producerName: 'pytorch',
+      producerVersion: '2.5.1',
+      graphName: 'main_graph',
+      docString: '',
+      nodes: [
+        { op: 'Transpose', inputs: ['input'], outputs: ['xt'], name: '/lstm/Transpose', attrs: [{ name: 'perm', value: [1, 0, 2] }] },
+        { op: 'LSTM', inputs: ['xt', 'W1', 'R1', 'B1'], outputs: ['y', 'hn'], name: '/lstm/LSTM', attrs: [{ name: 'hidden_size', value: H }] },
+        { op: 'Squeeze', inputs: ['hn', 'axis0'], outputs: ['h'], name: '/Squeeze', attrs: [] },
+        { op: 'Gemm', inputs: ['h', 'K', 'bias'], outputs: ['lin'], name: '/fc/Gemm', attrs: [{ name: 'transB', value: 1 }] },
+        { op: 'Squeeze', inputs: ['lin', 'axis_last'], outputs: ['out'], name: '/Squeeze_1', attrs: [] },
+      ],
+      initializers: [
+        ...lstmStack(f32, H, [3]),
+        { name: 'K', dtype: DType.float, dims: [1, H], raw: f32(H) },
+        { name: 'bias', dtype: DType.float, dims: [1], raw: f32(1) },
+        { name: 'axis0', dtype: DType.int64, dims: [1], raw: i64(0) },
+        { name: 'axis_last', dtype: DType.int64, dims: [1], raw: i64(-1) },
+      ],
+      inputs: [{ name: 'input', dtype: DType.float, dims: ['batch', T, 3] }],
+      outputs: [{ name: 'out', dtype: DType.float, dims: ['batch'] }],
+    });
+    const m = await loadOnnx(bytes);
+    const x = Float32Array.from({ length: 3 * T * 3 }, () => rng.uniformIn(-1, 1));
+    const session = await ort.InferenceSession.create(bytes);
+    const want = (await session.run({ input: new ort.Tensor('float32', x, [3, T, 3]) })).out!;
+    assert.deepEqual(want.dims, [3]);
+    const got = m.predict(tensor(Array.from(x), [3, T, 3])) as Tensor;
+    assert.deepEqual(got.shape, [3, 1]);
+    assert.ok(maxDiff(got.data, want.data as Float32Array) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got.data, want.data as Float32Array)}`);
+  });
+
   it("reads keras2onnx's stacked LSTMs (Y transposed to [B, T, 1, H] and reshaped to [-1, T, H] with the length written out; Reshape(Y_h, [-1, H])) and gives ONNX Runtime's outputs", async () => {
     const rng = new Rng(72);
     const f32 = randomF32(rng, 0.5);

@@ -2639,6 +2639,14 @@ function interpret(m: ModelData, where: string, o: Options, consts: ReadonlyMap<
     const keep = [...v.perm].sort((p, q) => p - q);
     const perm = v.perm.map((a) => keep.indexOf(a));
     const shape = keep.map((a) => v.ref.shape[a]!);
+    if (n === null && keep.length === 1 && keep[0] === 0) {
+      // A graph output of shape [batch] (PyTorch's squeeze(-1) after the last Linear): the same
+      // values as [batch, 1], rnnkit tensors keeping a feature axis.
+      if (v.ref.shape.length === 2) return { k: 'tensor', ref: v.ref, perm: [0, 1] };
+      const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: [1], x: v.ref };
+      ir.push(node);
+      return { k: 'tensor', ref: port(node, 'y', [v.ref.shape[0]!, 1]), perm: [0, 1] };
+    }
     if (keep[0] !== 0 || shape.length < 2) throw new Unsupported(`${label}: a value of shape [batch] only (rnnkit tensors keep a feature axis)`);
     if (shape.slice(2).some((d) => d === null)) throw new Unsupported(`${label}: a reshape leaving an open axis other than the first`);
     const node: IRNode = { kind: 'reshape', name: names.take(null, 'reshape'), target: shape.slice(1).map((d) => d ?? -1), x: v.ref };
