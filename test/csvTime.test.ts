@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasTimeColumn, numericSeries, readTable, timeColumn } from '../src/cli/csv.js';
-import { compactDate, parseTime, parseTimeCells, timeGaps } from '../src/index.js';
+import { compactDate, parseTime, parseTimeCells, timeGaps, timeStep } from '../src/index.js';
 import { assertUserError, rnnkit, rnnkitWithEnv, withStderr } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnnkit-csvtime-'));
@@ -56,6 +56,16 @@ test('rnnkit timeseries: a newest-first file and unsorted or repeated times are 
   const warnings = gap.stderr.split('\n').filter((l) => l.startsWith('warning:'));
   assert.equal(warnings.length, 1, gap.stderr);
   assert.match(warnings[0]!, /column 'date' has 1 gap in time \(the first before line 22, 3 steps after the previous row\)/);
+  // Trading days: a working day without a row is an exchange holiday, not a row to add with --fill.
+  const tradingDays: string[] = [];
+  for (let t = Date.UTC(2024, 0, 2); tradingDays.length < 41; t += 86_400_000) {
+    const day = new Date(t);
+    if (day.getUTCDay() !== 0 && day.getUTCDay() !== 6 && day.toISOString().slice(0, 10) !== '2024-01-15') tradingDays.push(day.toISOString().slice(0, 10));
+  }
+  const holiday = train(csv('trading.csv', 40, (i) => tradingDays[i]!));
+  assert.equal(holiday.code, 0, holiday.stderr);
+  assert.match(holiday.stderr, /warning: .*trading\.csv: column 'date' has 1 working day without a row \(the first before line 11, 2 steps after the previous row\): exchange holidays if these are trading days, and then nothing is missing/);
+  assert.doesNotMatch(holiday.stderr, /--fill/);
   // Two-digit years across 1949/1950 ('Jan-49' is read as 2049): the refusal says why.
   const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   assertUserError(train(csv('yy.csv', 40, (i) => `${mon[i % 12]}-${String(49 + Math.floor(i / 12)).slice(-2)}`)), 1, /line 14 is earlier than line 13 \("Dec-49" was read as 2049 and "Jan-50" as 1950: a two-digit year 00–49 is read as 20xx, 50–99 as 19xx; write four-digit years\)/);
@@ -240,6 +250,9 @@ test('rows of separators only are skipped with a note; a date column is read on 
   assert.deepEqual(timeColumn(both, 'Date,Time'), hours.map((d) => d.getTime()));
   assert.throws(() => timeColumn(both, 'Date,Time,CO(GT)'), /--time-column "Date,Time,CO\(GT\)": give one column, or a date column and a clock-time column joined by a comma/);
   assert.throws(() => timeColumn(both, 'Date,Hour'), /--time-column "Hour": no such column/);
+  // A day number in the date's place (R's beaver1: day 346 of the year) would be the year 346.
+  const beaver = { file: 'beaver1.csv', header: ['day', 'time', 'temp'], rows: [['346', '08:40:00', '36.33'], ['346', '08:50:00', '36.34'], ['347', '00:00:00', '36.9']], lines: [2, 3, 4], delimiter: ',' as const };
+  assert.throws(() => timeColumn(beaver, 'day,time'), /--time-column "day,time": column 'day' holds plain numbers \(346, 346\), not dates; the first of DATE,TIME must hold dates/);
   // One id's rows repeating a time (Kaggle's COVID-19 file: Australia's provinces under one country): the hint names the id column.
   const province = { file: 'covid.csv (Country_Region \'Australia\')', header: ['Date', 'Cases'], rows: [['2020-01-22', '0'], ['2020-01-23', '1'], ['2020-01-22', '0']], lines: [2, 3, 4], delimiter: ',' as const, idColumn: 'Country_Region' };
   assert.throws(() => timeColumn(province, 'Date'), /line 4 is earlier than line 3; sort the rows by time, oldest first — or, if rows of one 'Country_Region' hold several series \(one per region, say\), give an --id-column that tells them apart/);
@@ -347,4 +360,50 @@ test("quarters and ISO weeks as R's tsibble writes them ('1956 Q1', 'Q1 1956', '
   const quarters = Array.from({ length: 40 }, (_, i) => `${1956 + Math.floor(i / 4)} Q${(i % 4) + 1}`);
   assert.deepEqual(forecastTimes(csv('tsibble-quarters.csv', 40, (i) => quarters[i]!), 'quarters-model', 2).times, ['1966-01-01', '1966-04-01']);
   assertUserError(train(csv('not-a-date.csv', 40, (i) => (i === 5 ? 'soon' : quarters[i]!))), 1, /"soon" is not a date \(read: ISO dates and times, .*1956 Q1, 1991 W06/);
+});
+
+test("months written as a local midnight in UTC (JavaScript's toISOString: 08:00Z, 07:00Z in summer; +01:00 offsets: the day before at 23:00Z) step by months on their local dates; hourly rows within one day are no months", () => {
+  // Los Angeles: midnight is 08:00Z in winter and 07:00Z from March to October (vega's JSON dates).
+  const la = (i: number): string => new Date(Date.UTC(2000 + Math.floor(i / 12), i % 12, 1, i % 12 >= 3 && i % 12 <= 9 ? 7 : 8)).toISOString();
+  const pathLa = csv('months-la.csv', 36, la);
+  assert.equal(la(35), '2002-12-01T08:00:00.000Z');
+  // Months on their day, the last row's time of day kept (the old 31-day step gave 2003-03-04).
+  assert.deepEqual(forecastTimes(pathLa, 'months-la-model', 3).times, ['2003-01-01T08:00:00.000Z', '2003-02-01T08:00:00.000Z', '2003-03-01T08:00:00.000Z']);
+  // Central Europe: local midnight on the 1st is 23:00Z (22:00Z in summer) on the day before.
+  const cet = (i: number): string => new Date(Date.UTC(2000 + Math.floor(i / 12), i % 12, 1, i % 12 >= 3 && i % 12 <= 9 ? -2 : -1)).toISOString();
+  assert.equal(cet(35), '2002-11-30T23:00:00.000Z');
+  assert.deepEqual(forecastTimes(csv('months-cet.csv', 36, cet), 'months-cet-model', 2).times, ['2002-12-31T23:00:00.000Z', '2003-01-31T23:00:00.000Z']);
+  assert.deepEqual(timeStep([la(0), la(1), la(5), la(6)].map(Date.parse)), { months: 1 }, 'a step of one month (one of five rows missing: a gap, not a step)');
+  assert.deepEqual(timeGaps([0, 1, 2, 3, 5, 6].map((i) => Date.parse(la(i)))), { count: 1, first: 4, steps: 2 });
+  // Rows an hour apart within one day keep their step in ms (all on one nearest day would be 0 months).
+  const hours = Array.from({ length: 10 }, (_, i) => Date.UTC(2020, 0, 5, 6 + i));
+  assert.deepEqual(timeStep(hours), { ms: 3_600_000 });
+});
+
+test('hourly counts with the empty hours left out (a sixth of the steps an hour, the median 3 hours) step by the hour; steps with jitter, or too few shortest ones, keep the median', () => {
+  // Steps of 1–6 hours, a sixth of them one hour, as a GitHub events file writes only hours with events.
+  const stepsH = Array.from({ length: 120 }, (_, i) => [1, 2, 3, 1, 4, 2, 3, 5, 6, 2, 3, 4][i % 12]!);
+  const times = stepsH.reduce((t, h) => [...t, t.at(-1)! + h * 3_600_000], [Date.UTC(2015, 0, 1, 1)]);
+  assert.ok(stepsH.filter((h) => h === 1).length / stepsH.length < 0.2 && [...stepsH].sort((a, b) => a - b)[60] === 3);
+  assert.deepEqual(timeStep(times), { ms: 3_600_000 });
+  assert.equal(timeGaps(times)!.first, 2, 'the first step over 1.5 hours is the second');
+  assert.equal(timeGaps(times)!.steps, 2);
+  // Jitter: no step a multiple of the shortest → the median (about a minute).
+  const jitter = Array.from({ length: 50 }, (_, i) => 60_000 * i + ((i * 7919) % 997));
+  assert.deepEqual(timeStep(jitter), { ms: [...jitter.slice(1).map((t, i) => t - jitter[i]!)].sort((a, b) => a - b)[24]! });
+  // Too few shortest steps (under a tenth): the median, as before.
+  const rare = [0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23].map((h) => Date.UTC(2015, 0, 1, h));
+  assert.deepEqual(timeStep(rare), { ms: 2 * 3_600_000 });
+});
+
+test('train says so when the validation part is shorter than the horizon: no early stopping, nothing combined or calibrated on it', () => {
+  const path = csv('short-val.csv', 50);
+  const run = (horizon: string): ReturnType<typeof rnnkit> => rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', horizon, '--epochs', '2', '--units', '2', '--ensemble', '1', '--baselines', 'none');
+  // 50 rows: a validation part of 5 rows.
+  const t = run('6');
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /Note: the validation part \(--validation 0\.1\) is shorter than the horizon \(6 rows\), so it holds no window: every epoch ran without early stopping/);
+  const ok = run('3');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.doesNotMatch(ok.stdout, /holds no window/);
 });

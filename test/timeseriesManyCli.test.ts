@@ -42,6 +42,8 @@ test('train --id-column → per-store and mean tables; evaluate reproduces them;
   assert.equal(t.code, 0, t.stderr);
   assert.equal(t.stderr, '');
   assert.match(t.stdout, /2 series by 'store' \(132 rows\)/);
+  // The calendar covariates the model takes, said as for one series.
+  assert.match(t.stdout, /Calendar covariates from 'date': year \(\d sin\/cos pairs?\)/);
   assert.match(t.stdout, /Test part of store 'A': last 20% of its rows, 12 window\(s\) × 3 step\(s\)/);
   // A has 72 rows (14 in its test part), B 60 (12): each its own test part.
   assert.match(t.stdout, /Test part of store 'B': last 20% of its rows, 10 window\(s\) × 3 step\(s\)/);

@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { decodeText } from './textFile.js';
 import { parse } from 'csv-parse/sync';
-import { fillGaps, parseTimeCells, timeCellsKind, timeGaps, type FillMethod, type Series, type TimeCellsKind } from '../index.js';
+import { fillGaps, parseTimeCells, timeCellsKind, timeGaps, weekdaysOnly, type FillMethod, type Series, type TimeCellsKind } from '../index.js';
 import { CliError } from './args.js';
 
 export interface Table {
@@ -237,9 +237,12 @@ export function timeColumn(table: Table, name: string, kind?: TimeCellsKind): nu
     gapsReported.add(table);
     const gap = timeGaps(times);
     if (gap !== null) {
-      process.stderr.write(
-        `warning: ${table.file}: column '${name}' has ${gap.count} gap${gap.count > 1 ? 's' : ''} in time (the first before line ${table.lines[gap.first]}, ${gap.steps} steps after the previous row); the forecaster treats the rows as evenly spaced — add the missing rows (with --fill) for an exact calendar\n`,
-      );
+      const where = `(the first before line ${table.lines[gap.first]}, ${gap.steps} steps after the previous row)`;
+      // Working days without a row are most often holidays of an exchange: no rows to add there.
+      const advice = weekdaysOnly(times)
+        ? `${gap.count} working day${gap.count > 1 ? 's' : ''} without a row ${where}: exchange holidays if these are trading days, and then nothing is missing; the forecaster treats the rows as evenly spaced, as trading days are`
+        : `${gap.count} gap${gap.count > 1 ? 's' : ''} in time ${where}; the forecaster treats the rows as evenly spaced — add the missing rows (with --fill) for an exact calendar`;
+      process.stderr.write(`warning: ${table.file}: column '${name}' has ${advice}\n`);
     }
   }
   return times;
@@ -329,6 +332,9 @@ export function timeCells(table: Table, name: string): string[] {
   const parts = name.split(',').map((p) => p.trim());
   if (parts.length !== 2) throw new CliError(`--time-column ${JSON.stringify(name)}: give one column, or a date column and a clock-time column joined by a comma (Date,Time)`);
   const [d, t] = parts.map((p) => columnIndex(table, p, '--time-column')) as [number, number];
+  // A day number (beaver1's day of the year, 346) would be read as the year 346.
+  const dates = table.rows.map((row) => (row[d] ?? '').trim());
+  if (timeCellsKind(dates) === 'number') throw new CliError(`--time-column ${JSON.stringify(name)}: column '${parts[0]}' holds plain numbers (${dates.slice(0, 2).join(', ')}), not dates; the first of DATE,TIME must hold dates (2024-03-01, 01.03.2024, 20240301)`);
   return table.rows.map((row) => {
     const date = (row[d] ?? '').trim();
     const clock = (row[t] ?? '').trim().replace(/^(\d{1,2})\.(\d\d)(?:\.(\d\d))?$/, (_, h: string, m: string, sec?: string) => `${h}:${m}:${sec ?? '00'}`);

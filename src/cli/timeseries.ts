@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive, Holt-Winters, ETS and SARIMA baselines.
  */
 import { resolve } from 'node:path';
-import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, type History, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { commaColumns, dateColumnHint, dropLeadingMissing, hasTimeColumn, isDateColumn, numericSeries, readTable, seriesIds, timeCells, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -385,11 +385,8 @@ async function train(argv: string[], print: Print): Promise<void> {
     print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${ids.length} series by '${idColumn}' (${table.rows.length} rows), target '${target}', lookback ${f.lookback}, horizon ${horizon}`);
     const calById = dateTimes ? many.times : undefined;
     const h = await f.fitMany(many.series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, workers: workersOption(values), ...(calById !== undefined ? { times: calById } : {}) });
-    print(seasonLine(f));
+    for (const line of trainingLines(f, timeName, h, validation)) print(line);
     const season = f.season;
-    const vl = h.history.val_loss;
-    const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
-    print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
     for (const line of combinationLines(f, idColumn)) print(line);
     const ev = f.evaluateMany(many.series, { season, ...baselines, ...((f.calendar ?? null) !== null ? { times: calById } : {}) });
     const plot = values.plot === undefined ? undefined : { file: values.plot as string, series: many.series, times: many.times, timeName, dates: timeName !== undefined && isDateColumn(table, timeName) };
@@ -416,15 +413,10 @@ async function train(argv: string[], print: Print): Promise<void> {
     print(`Chose lookback ${c.lookback}${c.trials.some((u) => u.reference !== c.reference) ? `, reference ${c.reference}` : ''} (validation MAE ${c.validationMae.toPrecision(4)}, best epoch ${c.bestEpoch})`);
   } else h = await f.fit(series, fitOptions);
   f.info = { ...f.info, ...timeMeta };
-  print(seasonLine(f));
-  const cal = f.calendar ?? null;
-  if (cal !== null) print(`Calendar covariates from '${values['time-column'] as string}': ${cal.terms.map((t) => `${t.period} (${t.harmonics} sin/cos pair${t.harmonics > 1 ? 's' : ''})`).join(', ')}`);
-  const vl = h.history.val_loss;
-  const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
-  print(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
+  for (const line of trainingLines(f, timeName, h, validation)) print(line);
   for (const line of combinationLines(f)) print(line);
   const season = f.season;
-  const ev = f.evaluate(series, { ...baselines, ...(cal !== null ? { times: calTimes } : {}) });
+  const ev = f.evaluate(series, { ...baselines, ...((f.calendar ?? null) !== null ? { times: calTimes } : {}) });
   await reportEvaluation(ev, { test, season, series, timeName: values['time-column'] as string | undefined, times, dates: times !== undefined && isDateColumn(table, values['time-column'] as string), target, file, lookback: f.lookback, horizon, metricsJson: values['metrics-json'] as string | undefined, plot: values.plot as string | undefined }, print);
   if (outDir !== undefined) {
     await f.save(outDir);
@@ -454,6 +446,24 @@ function combinationLine(c: Forecaster['combination'], note: string | null): str
   const parts = [`network ${v.network.toPrecision(4)}`, ...(v.ets !== undefined ? [`ETS ${v.ets.toPrecision(4)}`] : []), ...(v.sarima !== undefined ? [`SARIMA ${v.sarima.toPrecision(4)}`] : []), ...(v.seasonalNaive !== undefined ? [`seasonal naive ${v.seasonalNaive.toPrecision(4)}`] : []), `combined ${v.combined.toPrecision(4)}`];
   const refit = c.kind === 'seasonalNaive' ? '' : ' (re-fitted on the rows before the test part)';
   return `Combined with ${c.name}${refit}: network weight per step ${w.join(' ')}; validation MAE ${parts.join(', ')} (${v.windows} windows); classical fits ${c.seconds.toFixed(1)} s`;
+}
+
+/**
+ * What train says after training, for one series or many: the season, the calendar covariates,
+ * the epochs, and a note where the validation part held no window (no early stopping, nothing
+ * combined or calibrated on it).
+ */
+function trainingLines(f: Forecaster, timeName: string | undefined, h: History, validation: number): string[] {
+  const lines = [seasonLine(f)];
+  const cal = f.calendar ?? null;
+  if (cal !== null) lines.push(`Calendar covariates from '${timeName ?? ''}': ${cal.terms.map((t) => `${t.period} (${t.harmonics} sin/cos pair${t.harmonics > 1 ? 's' : ''})`).join(', ')}`);
+  const vl = h.history.val_loss;
+  const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
+  lines.push(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
+  if (best < 0 && validation > 0) {
+    lines.push(`Note: the validation part (--validation ${validation}) is shorter than the horizon (${f.horizon} rows), so it holds no window: every epoch ran without early stopping, and nothing was combined or calibrated on it; a shorter --horizon or a larger --validation gives it windows`);
+  }
+  return lines;
 }
 
 /** "Season: 12 (detected)", "Season: 12" (given) or "Season: none". */

@@ -60,29 +60,45 @@ export function checkTimes(times: unknown, rows: number, where: string): Float64
 const lastDayOfMonth = (d: Date): number => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
 
 /**
- * How rows at whole months fall in their months: 'day' — every time at midnight UTC on one day of
- * the month, at most the 28th (the 1st: FRED's monthly dates); 'end' — every time at midnight on
- * the last day of its month (pandas' month-end dates, fiscal years ending 30 September); else null.
+ * t moved to the nearest midnight UTC: the date a row of monthly data stands for. Dates written as
+ * a local midnight keep their local date: 2000-01-01T08:00:00.000Z (JavaScript's toISOString in
+ * California, vega's JSON files; 07:00 in summer) and 1999-12-31T23:00:00Z (+01:00) are 1 January.
+ */
+export const nearestDay = (t: number): number => Math.round(t / DAY) * DAY;
+
+/** The most daylight saving moves a local time of day (2 hours: Antarctica's Troll station; elsewhere 1 or ½). */
+const DST_SHIFT_MAX = 2 * 3_600_000;
+
+/**
+ * How rows at whole months fall in their months, each read on its nearest day (nearestDay): 'day'
+ * — one day of the month, at most the 28th (the 1st: FRED's monthly dates); 'end' — the last day
+ * of its month (pandas' month-end dates, fiscal years ending 30 September); else null. Every row
+ * must be at one time of day, give or take the hours daylight saving moves it, and four weeks or
+ * more after the one before (rows hours apart within a day are no months).
  */
 export function monthAnchor(times: ArrayLike<number>): 'day' | 'end' | null {
   if (times.length === 0) return null;
-  const day0 = new Date(times[0]!).getUTCDate();
+  const timeOfDay = (t: number): number => ((t % DAY) + DAY) % DAY;
+  const clock0 = timeOfDay(times[0]!);
+  const day0 = new Date(nearestDay(times[0]!)).getUTCDate();
   let sameDay = day0 <= 28;
   let ends = true;
   for (let i = 0; i < times.length && (sameDay || ends); i++) {
-    const t = times[i]!;
-    if (((t % DAY) + DAY) % DAY !== 0) return null;
-    const d = new Date(t);
+    const off = Math.abs(timeOfDay(times[i]!) - clock0);
+    if (Math.min(off, DAY - off) > DST_SHIFT_MAX) return null;
+    // Rows less than four weeks apart (or not in order) are no months, whatever their days.
+    if (i > 0 && nearestDay(times[i]!) - nearestDay(times[i - 1]!) < 28 * DAY) return null;
+    const d = new Date(nearestDay(times[i]!));
     if (d.getUTCDate() !== day0) sameDay = false;
     if (d.getUTCDate() !== lastDayOfMonth(d)) ends = false;
   }
   return sameDay ? 'day' : ends ? 'end' : null;
 }
 
-/** Whole months from a to b (UTC calendar months). */
+/** Whole months from a to b (UTC calendar months of their nearest days). */
 export const monthsBetween = (a: number, b: number): number => {
-  const x = new Date(a);
-  const y = new Date(b);
+  const x = new Date(nearestDay(a));
+  const y = new Date(nearestDay(b));
   return (y.getUTCFullYear() - x.getUTCFullYear()) * 12 + y.getUTCMonth() - x.getUTCMonth();
 };
 
@@ -94,19 +110,38 @@ export const monthsBetween = (a: number, b: number): number => {
 export function timeStep(times: ArrayLike<number>): CalendarSpec['step'] {
   const n = times.length;
   if (n < 2) throw new RangeError('calendar: at least two times are needed to tell the spacing of the rows');
-  const median = (a: number[]): number => a.sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
   const anchor = monthAnchor(times);
   if (anchor !== null) {
     const steps: number[] = [];
     for (let i = 1; i < n; i++) steps.push(monthsBetween(times[i - 1]!, times[i]!));
-    const m = median(steps);
-    // A median of 0 months (rows repeating a time) is no monthly spacing.
+    const m = usualStep(steps);
+    // 0 months (rows repeating a time) is no monthly spacing.
     if (m > 0) return anchor === 'end' ? { months: m, end: true } : { months: m };
   }
   if (weekdaysOnly(times)) return { ms: DAY, weekdays: true };
   const steps: number[] = [];
   for (let i = 1; i < n; i++) steps.push(times[i]! - times[i - 1]!);
-  return { ms: median(steps) };
+  return { ms: usualStep(steps) };
+}
+
+/**
+ * The rows' usual spacing from the steps between them: the shortest step where at least a tenth
+ * of the steps are that long and every step is a whole number of them (hourly counts with the
+ * empty hours left out: 27% of the steps an hour, the median 3 hours), else the median step
+ * (times with jitter, where steps are no multiples of one another). With few gaps both are the
+ * median.
+ */
+export function usualStep(steps: readonly number[]): number {
+  const sorted = [...steps].sort((p, q) => p - q);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  const shortest = sorted.find((s) => s > 0);
+  if (shortest === undefined) return median;
+  let count = 0;
+  for (const s of sorted) {
+    if (s % shortest !== 0) return median;
+    if (s === shortest) count++;
+  }
+  return count >= 0.1 * steps.length ? shortest : median;
 }
 
 /** A Saturday or Sunday (UTC). */
@@ -200,21 +235,27 @@ export function extendTimes(step: CalendarSpec['step'], last: number, steps: num
       return t;
     });
   }
+  // Months are counted on the last row's nearest day, its time of day kept (a local midnight
+  // written in UTC stays one: 1999-12-31T23:00Z, then 2000-01-31T23:00Z).
+  const day = nearestDay(last);
   return Array.from({ length: steps }, (_, i) => {
     if ('ms' in step) return last + step.ms * (i + 1);
-    const d = new Date(last);
+    const d = new Date(day);
     // Month ends stay month ends (31 May + 1 month is 30 June, not 1 July).
-    if (step.end === true) return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step.months * (i + 1) + 1, 0);
+    if (step.end === true) return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + step.months * (i + 1) + 1, 0) + (last - day);
     d.setUTCMonth(d.getUTCMonth() + step.months * (i + 1));
-    return d.getTime();
+    return d.getTime() + (last - day);
   });
 }
 
 function phase(period: CalendarPeriod, t: number, monthly: boolean): number {
+  if (period === 'year' && monthly) {
+    const d = new Date(nearestDay(t));
+    return (d.getUTCMonth() + (d.getUTCDate() - 1) / 31) / 12;
+  }
   const d = new Date(t);
   if (period === 'year') {
     const y = d.getUTCFullYear();
-    if (monthly) return (d.getUTCMonth() + (d.getUTCDate() - 1) / 31) / 12;
     const start = Date.UTC(y, 0, 1);
     return (t - start) / (Date.UTC(y + 1, 0, 1) - start);
   }

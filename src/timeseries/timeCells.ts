@@ -3,7 +3,7 @@
  * the playground's dropped files): which way a column's cells are written (timeCellsKind), each
  * cell as ms since 1970 (parseTimeCells), and gaps in the spacing (timeGaps).
  */
-import { isWeekend, monthAnchor, monthsBetween, weekdaysOnly } from './calendar.js';
+import { isWeekend, monthAnchor, monthsBetween, usualStep, weekdaysOnly } from './calendar.js';
 
 /** A time written with its zone: a Z or an offset after the clock time, or a zone's name. */
 export const hasZone = (cell: string): boolean => ZONED.test(cell.trim());
@@ -140,8 +140,9 @@ function workingDays(a: number, b: number): number {
 }
 
 /**
- * Gaps in increasing times: steps longer than 1.5 × the usual one (the median; in whole
- * months when the rows fall on one day of their months or on month ends). Null when evenly spaced.
+ * Gaps in increasing times: steps longer than 1.5 × the usual one (usualStep, as timeStep reads
+ * it; in whole months when the rows fall on one day of their months or on month ends). Null when
+ * evenly spaced.
  */
 export function timeGaps(times: readonly number[]): { count: number; first: number; steps: number } | null {
   if (times.length < 3) return null;
@@ -150,7 +151,7 @@ export function timeGaps(times: readonly number[]): { count: number; first: numb
   // Rows on Monday to Friday only (trading days): steps counted in working days, so weekends are no gaps.
   const weekdays = !monthly && weekdaysOnly(times);
   const steps = times.slice(1).map((t, i) => (monthly ? monthsBetween(times[i]!, t) : weekdays ? workingDays(times[i]!, t) : t - times[i]!));
-  const usual = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]!;
+  const usual = usualStep(steps);
   let count = 0;
   let first = -1;
   let size = 0;
