@@ -229,7 +229,7 @@ export function timeColumn(table: Table, name: string, kind?: TimeCellsKind): nu
   times.forEach((t, r) => {
     if (Number.isFinite(t)) return;
     const raw = cells[r]!.trim();
-    const why = raw === '' ? 'no time (an empty cell)' : /^\d{1,2}[-/.]\d{1,2}$/.test(raw) ? `${JSON.stringify(raw)} has no year (two numbers: a day and month, or a year and month written short); write the full date, e.g. 2001-01` : `${JSON.stringify(raw)} is not a date (read: ISO dates and times, 31/12/1981, 12/31/1981, 13.01.2009 10:00, Jan 1 2000, 1987 Jan, 19580329, 1956 Q1, 1991 W06, or plain numbers such as years)`;
+    const why = raw === '' ? 'no time (an empty cell)' : /^\d{1,2}[-/.]\d{1,2}$/.test(raw) ? `${JSON.stringify(raw)} has no year (two numbers: a day and month, or a year and month written short); write the full date, e.g. 2001-01` : `${JSON.stringify(raw)} is not a date (read: ISO dates and times, 31/12/1981, 12/31/1981, 13.01.2009 10:00, Jan 1 2000, 1987 Jan, 19580329, 1956 Q1, 1991 W06, 1949M01, or plain numbers such as years)`;
     throw new CliError(`${table.file}: line ${table.lines[r]}, column '${name}': ${why}`);
   });
   checkTimeOrder(table, name, times);

@@ -28,6 +28,9 @@ export function parseTime(raw: string): number {
   if (qYear !== null) return Date.UTC(Number(qYear[2]), 3 * (Number(qYear[1]) - 1), 1);
   const week = /^(\d{4})\s*-?\s*W(\d\d)$/i.exec(raw);
   if (week !== null) return isoWeekMonday(Number(week[1]), Number(week[2]));
+  // Months as EViews, Eurostat and national statistics offices write them ('1949M01', '2020M7').
+  const yearM = /^(\d{4})M(\d{1,2})$/i.exec(raw);
+  if (yearM !== null) return Number(yearM[2]) >= 1 && Number(yearM[2]) <= 12 ? Date.UTC(Number(yearM[1]), Number(yearM[2]) - 1, 1) : NaN;
   if (ZONED.test(raw) || /^\d{4}(-\d\d){0,2}$/.test(raw)) return Date.parse(raw);
   if (/^\d{4}-\d\d-\d\dT/.test(raw)) return Date.parse(`${raw}Z`);
   return Date.parse(`${raw} UTC`);
