@@ -115,7 +115,7 @@ export function timeStep(times: ArrayLike<number>): CalendarSpec['step'] {
     const steps: number[] = [];
     for (let i = 1; i < n; i++) steps.push(monthsBetween(times[i - 1]!, times[i]!));
     const m = usualStep(steps);
-    // 0 months (rows repeating a time) is no monthly spacing.
+    // A guard: monthAnchor's four weeks between rows leave no step of 0 months.
     if (m > 0) return anchor === 'end' ? { months: m, end: true } : { months: m };
   }
   if (weekdaysOnly(times)) return { ms: DAY, weekdays: true };
@@ -127,7 +127,7 @@ export function timeStep(times: ArrayLike<number>): CalendarSpec['step'] {
 /**
  * The rows' usual spacing from the steps between them: the shortest step where at least a tenth
  * of the steps are that long and every step is a whole number of them (hourly counts with the
- * empty hours left out: 27% of the steps an hour, the median 3 hours), else the median step
+ * empty hours left out: a GitHub file's 27% of steps an hour, the median 3 hours), else the median step
  * (times with jitter, where steps are no multiples of one another). With few gaps both are the
  * median.
  */
