@@ -345,7 +345,7 @@ test('a series that starts after the first rows (leading missing values) starts 
   assert.match(m.stdout, /2 series by 'id'/);
 });
 
-test("quarters and ISO weeks as R's tsibble writes them ('1956 Q1', 'Q1 1956', '1991 W06') and EViews months ('1949M01') are dates: a quarter's first day, a week's Monday, a month's first day; quarterly rows step by 3 months", () => {
+test("quarters and ISO weeks as R's tsibble writes them ('1956 Q1', 'Q1 1956', '1991 W06') and EViews months ('1949M01') are dates: a quarter's first day, a week's Monday, a month's first day; quarterly rows step by 3 months; forecast times are written in the file's form", () => {
   const cases: [string, number][] = [
     ['1956 Q1', Date.UTC(1956, 0, 1)],
     ['Q3 1956', Date.UTC(1956, 6, 1)],
@@ -361,9 +361,12 @@ test("quarters and ISO weeks as R's tsibble writes them ('1956 Q1', 'Q1 1956', '
   for (const [raw, want] of cases) assert.equal(parseTime(raw), want, raw);
   for (const raw of ['2021 W53', '2020 Q5', '1991 W00', '1949M13', '1949M00']) assert.ok(Number.isNaN(parseTime(raw)), raw);
   const eviews = Array.from({ length: 40 }, (_, i) => `${1949 + Math.floor(i / 12)}M${String((i % 12) + 1).padStart(2, '0')}`);
-  assert.deepEqual(forecastTimes(csv('eviews-months.csv', 40, (i) => eviews[i]!), 'eviews-model', 2).times, ['1952-05-01', '1952-06-01']);
+  assert.deepEqual(forecastTimes(csv('eviews-months.csv', 40, (i) => eviews[i]!), 'eviews-model', 2).times, ['1952M05', '1952M06']);
   const quarters = Array.from({ length: 40 }, (_, i) => `${1956 + Math.floor(i / 4)} Q${(i % 4) + 1}`);
-  assert.deepEqual(forecastTimes(csv('tsibble-quarters.csv', 40, (i) => quarters[i]!), 'quarters-model', 2).times, ['1966-01-01', '1966-04-01']);
+  // Forecast times are written as the file writes its periods, so they join back to it.
+  assert.deepEqual(forecastTimes(csv('tsibble-quarters.csv', 40, (i) => quarters[i]!), 'quarters-model', 2).times, ['1966 Q1', '1966 Q2']);
+  assert.deepEqual(forecastTimes(csv('q-first.csv', 40, (i) => `Q${(i % 4) + 1} ${1956 + Math.floor(i / 4)}`), 'q-first-model', 2).times, ['Q1 1966', 'Q2 1966']);
+  assert.deepEqual(forecastTimes(csv('year-month.csv', 40, (i) => `${1949 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`), 'year-month-model', 2).times, ['1952-05', '1952-06']);
   assertUserError(train(csv('not-a-date.csv', 40, (i) => (i === 5 ? 'soon' : quarters[i]!))), 1, /"soon" is not a date \(read: ISO dates and times, .*1956 Q1, 1991 W06/);
 });
 

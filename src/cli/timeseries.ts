@@ -227,7 +227,7 @@ function numberTimes(table: Table, column: string): { decimals: number } | undef
  * column of plain numbers (years, R's decimal years 1949.083, row numbers), numbers continuing
  * it, written with `numbers.decimals` decimals at most (as the column is written).
  */
-function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { decimals: number }, naive = false): string[] | undefined {
+function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { decimals: number }, written: TimeWriting = { naive: false, period: null }): string[] | undefined {
   if (info === undefined) return undefined;
   if (numbers !== undefined) {
     // A plain-number column's step is its median difference (timeStep's {ms}); whole months cannot arise from numbers.
@@ -241,14 +241,43 @@ function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { deci
   const step = info.months !== undefined ? { months: info.months, ...(info.end === true ? { end: true as const } : {}) } : { ms: info.ms!, ...(info.weekdays === true ? { weekdays: true as const } : {}) };
   return extendTimes(step, info.last, steps).map((t) => {
     const iso = new Date(t).toISOString();
+    const period = dateOnly && written.period !== null ? written.period(t) : null;
     // Times written without a zone (read as UTC) are printed without one: a 'Z' would claim UTC for local clock times.
-    return dateOnly ? iso.slice(0, 10) : naive ? iso.replace(/(\.000)?Z$/, '') : iso;
+    return period ?? (dateOnly ? iso.slice(0, 10) : written.naive ? iso.replace(/(\.000)?Z$/, '') : iso);
   });
 }
 
-/** Whether no cell of a time column names a zone (then its forecast times are printed without one). */
-function naiveTimes(table: Table, column: string): boolean {
-  return !timeCells(table, column).some(hasZone);
+/**
+ * How a time column writes its times, so the forecast's are written alike: without a zone where no
+ * cell names one; as months or quarters where every cell is one ('2020-07', '1949M01', '1956 Q1',
+ * 'Q1 1956', '2020Q1': the forecast joins back to the file), null for a time that is no such
+ * period's start; else ISO.
+ */
+interface TimeWriting {
+  naive: boolean;
+  period: ((t: number) => string | null) | null;
+}
+
+function timeWriting(table: Table, column: string): TimeWriting {
+  const all = timeCells(table, column);
+  const cells = all.map((c) => c.trim()).filter((c) => c !== '');
+  const last = cells.at(-1) ?? '';
+  const parts = (t: number): [number, number] | null => {
+    const d = new Date(t);
+    return d.getUTCDate() === 1 && d.getUTCHours() === 0 ? [d.getUTCFullYear(), d.getUTCMonth() + 1] : null;
+  };
+  const year = (y: number): string => String(y).padStart(4, '0');
+  const every = (form: RegExp): boolean => cells.length > 0 && cells.every((c) => form.test(c));
+  let period: TimeWriting['period'] = null;
+  if (every(/^\d{4}-\d\d$/)) period = (t) => ((p) => (p === null ? null : `${year(p[0])}-${String(p[1]).padStart(2, '0')}`))(parts(t));
+  else if (every(/^\d{4}M\d{1,2}$/i)) {
+    const [letter, padded] = [/M/.test(last) ? 'M' : 'm', /[Mm]\d\d$/.test(last)];
+    period = (t) => ((p) => (p === null ? null : `${year(p[0])}${letter}${padded ? String(p[1]).padStart(2, '0') : p[1]}`))(parts(t));
+  } else if (every(/^\d{4}\s*-?\s*Q[1-4]$/i) || every(/^Q[1-4]\s*-?\s*\d{4}$/i)) {
+    // The last cell as a template: its year and quarter replaced.
+    period = (t) => ((p) => (p === null || p[1] % 3 !== 1 ? null : last.replace(/\d{4}/, year(p[0])).replace(/(q)[1-4]/i, `$1${(p[1] + 2) / 3}`)))(parts(t));
+  }
+  return { naive: !all.some(hasZone), period };
 }
 
 /** A time column of dates (not plain numbers such as years or row numbers, whose unit is unknown). */
@@ -759,11 +788,11 @@ async function forecastEach(f: Forecaster, dir: string, table: Table, steps: num
   const name = f.columns[f.target] ?? 'value';
   // Each series dated from its own last time (or numbered on, for a column of plain numbers).
   const numbers = hasTime ? numberTimes(table, tinfo.column) : undefined;
-  const naive = hasTime && naiveTimes(table, tinfo.column);
+  const written = hasTime ? timeWriting(table, tinfo.column) : undefined;
   const timesOf = (id: string): string[] | undefined => {
     const t = many.times?.[id];
     const info = t === undefined ? undefined : timeInfo(tinfo!.column, t);
-    return futureTimes(info === undefined ? undefined : { ...tinfo!, last: info.last }, steps, numbers, naive);
+    return futureTimes(info === undefined ? undefined : { ...tinfo!, last: info.last }, steps, numbers, written);
   };
   if (plot !== undefined) {
     // One panel per series, as the one-series forecast plot: its recent history, then the forecast (and a quantile model's interval) joined to its last point.
@@ -891,7 +920,7 @@ async function forecast(argv: string[], print: Print): Promise<void> {
   }
   const values_ = f.forecast(series, steps, calTimes !== undefined ? { times: calTimes } : {});
   const numbers = t === undefined ? undefined : numberTimes(table, tinfo!.column);
-  const times = futureTimes(t === undefined ? undefined : { ...tinfo!, last: t.last }, steps, numbers, t !== undefined && naiveTimes(table, tinfo!.column));
+  const times = futureTimes(t === undefined ? undefined : { ...tinfo!, last: t.last }, steps, numbers, t === undefined ? undefined : timeWriting(table, tinfo!.column));
   const name = f.columns[f.target] ?? 'value';
   if (values.plot !== undefined) {
     const n = series.rows;
