@@ -247,35 +247,36 @@ function futureTimes(info: TimeInfo | undefined, steps: number, numbers?: { deci
   });
 }
 
-/**
- * How a time column writes its times, so the forecast's are written alike: without a zone where no
- * cell names one; as months or quarters where every cell is one ('2020-07', '1949M01', '1956 Q1',
- * 'Q1 1956', '2020Q1': the forecast joins back to the file), null for a time that is no such
- * period's start; else ISO.
- */
+/** How the forecast writes its times: without a zone (naive), and as a month or quarter (period: null for a time that is no period's start), else ISO. */
 interface TimeWriting {
   naive: boolean;
   period: ((t: number) => string | null) | null;
 }
 
+/**
+ * How a time column writes its times, so the forecast's are written alike: without a zone where no
+ * cell names one; as months or quarters where every cell is one ('2020-07', '1949M01', '1956 Q1',
+ * 'Q1 1956', '2020Q1'), so the forecast joins back to the file.
+ */
 function timeWriting(table: Table, column: string): TimeWriting {
   const all = timeCells(table, column);
   const cells = all.map((c) => c.trim()).filter((c) => c !== '');
   const last = cells.at(-1) ?? '';
-  const parts = (t: number): [number, number] | null => {
-    const d = new Date(t);
-    return d.getUTCDate() === 1 && d.getUTCHours() === 0 ? [d.getUTCFullYear(), d.getUTCMonth() + 1] : null;
-  };
-  const year = (y: number): string => String(y).padStart(4, '0');
   const every = (form: RegExp): boolean => cells.length > 0 && cells.every((c) => form.test(c));
+  const pad2 = (m: number): string => String(m).padStart(2, '0');
+  // A time at midnight on a month's first day, as its year and month.
+  const at = (write: (year: string, month: number) => string | null) => (t: number): string | null => {
+    const d = new Date(t);
+    return d.getUTCDate() === 1 && d.getUTCHours() === 0 ? write(String(d.getUTCFullYear()).padStart(4, '0'), d.getUTCMonth() + 1) : null;
+  };
   let period: TimeWriting['period'] = null;
-  if (every(/^\d{4}-\d\d$/)) period = (t) => ((p) => (p === null ? null : `${year(p[0])}-${String(p[1]).padStart(2, '0')}`))(parts(t));
+  if (every(/^\d{4}-\d\d$/)) period = at((y, m) => `${y}-${pad2(m)}`);
   else if (every(/^\d{4}M\d{1,2}$/i)) {
     const [letter, padded] = [/M/.test(last) ? 'M' : 'm', /[Mm]\d\d$/.test(last)];
-    period = (t) => ((p) => (p === null ? null : `${year(p[0])}${letter}${padded ? String(p[1]).padStart(2, '0') : p[1]}`))(parts(t));
+    period = at((y, m) => `${y}${letter}${padded ? pad2(m) : m}`);
   } else if (every(/^\d{4}\s*-?\s*Q[1-4]$/i) || every(/^Q[1-4]\s*-?\s*\d{4}$/i)) {
     // The last cell as a template: its year and quarter replaced.
-    period = (t) => ((p) => (p === null || p[1] % 3 !== 1 ? null : last.replace(/\d{4}/, year(p[0])).replace(/(q)[1-4]/i, `$1${(p[1] + 2) / 3}`)))(parts(t));
+    period = at((y, m) => (m % 3 !== 1 ? null : last.replace(/\d{4}/, y).replace(/(q)[1-4]/i, `$1${(m + 2) / 3}`)));
   }
   return { naive: !all.some(hasZone), period };
 }
