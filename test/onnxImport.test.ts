@@ -34,6 +34,13 @@ const lstmStack = (f32: (n: number) => Uint8Array, H: number, ins: readonly numb
     { name: `R${l + 1}`, dtype: DType.float, dims: [1, 4 * H, H], raw: f32(4 * H * H) },
     { name: `B${l + 1}`, dtype: DType.float, dims: [1, 8 * H], raw: f32(8 * H) },
   ]);
+/** rnnkit's prediction of x against ONNX Runtime's output 'out' of the same file (input `input`), within TOL. */
+async function agreesWithOrt(bytes: Uint8Array, m: Awaited<ReturnType<typeof loadOnnx>>, input: string, x: Float32Array, shape: number[], label = ''): Promise<void> {
+  const session = await ort.InferenceSession.create(bytes);
+  const want = (await session.run({ [input]: new ort.Tensor('float32', x, shape) })).out!.data as Float32Array;
+  const got = (m.predict(tensor(Array.from(x), shape)) as Tensor).data;
+  assert.ok(maxDiff(got, want) <= TOL, `${label === '' ? '' : `${label}: `}max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+}
 const DIR = new URL('./fixtures/onnx/', import.meta.url).pathname;
 
 interface Fixture {
@@ -343,10 +350,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     });
     const m = await loadOnnx(bytes);
     const x = Float32Array.from({ length: 3 * 5 * 3 }, () => rng.uniformIn(-1, 1));
-    const session = await ort.InferenceSession.create(bytes);
-    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 3]) })).out!.data as Float32Array;
-    const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
-    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await agreesWithOrt(bytes, m, 'x', x, [3, 5, 3]);
   });
 
   it("reads Keras 3's TimeDistributed(Dense) as tf2onnx unrolls it (each step sliced, squeezed, multiplied, stacked) as one Dense, after x[:, -P:] (ends INT32_MAX) or right after the LSTM, and gives ONNX Runtime's outputs", async () => {
@@ -498,10 +502,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const m = await loadOnnx(bytes);
     assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['Bidirectional', 'Bidirectional', 'Dense']);
     const x = Float32Array.from({ length: 3 * 5 * 3 }, () => rng.uniformIn(-1, 1));
-    const session = await ort.InferenceSession.create(bytes);
-    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 3]) })).out!.data as Float32Array;
-    const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
-    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await agreesWithOrt(bytes, m, 'x', x, [3, 5, 3]);
   });
 
   it("reads Keras 3's RepeatVector as tf2onnx writes it (Reshape to [-1, 1, F], Unsqueeze 2, Tile by [1, 1, n, 1], Reshape to the shape built from the step's) as a RepeatVector, and gives ONNX Runtime's outputs", async () => {
@@ -538,10 +539,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const m = await loadOnnx(bytes);
     assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['Dense', 'RepeatVector', 'Activation']);
     const x = Float32Array.from({ length: 3 * 3 }, () => rng.uniformIn(-1, 1));
-    const session = await ort.InferenceSession.create(bytes);
-    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 3]) })).out!.data as Float32Array;
-    const got = (m.predict(tensor(Array.from(x), [3, 3])) as Tensor).data;
-    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await agreesWithOrt(bytes, m, 'x', x, [3, 3]);
   });
 
   it("reads PyTorch's dynamo export of a 2-layer nn.LSTM (zero states Expanded from the batch size, Y transposed to [T, B, 1, H] and reshaped by a shape built from its own Shape, h_n as a Concat of the layers' Y_h, then [-1]) and gives ONNX Runtime's outputs", async () => {
@@ -599,10 +597,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
       const m = await loadOnnx(bytes);
       assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'LSTM', 'Dense']);
       const x = Float32Array.from({ length: 3 * T * 3 }, () => rng.uniformIn(-1, 1));
-      const session = await ort.InferenceSession.create(bytes);
-      const want = (await session.run({ input: new ort.Tensor('float32', x, [3, T, 3]) })).out!.data as Float32Array;
-      const got = (m.predict(tensor(Array.from(x), [3, T, 3])) as Tensor).data;
-      assert.ok(maxDiff(got, want) <= TOL, `length ${time}: max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+      await agreesWithOrt(bytes, m, 'input', x, [3, T, 3], `length ${time}`);
     }
   });
 
@@ -684,10 +679,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const m = await loadOnnx(bytes);
     assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'LSTM', 'Dense']);
     const x = Float32Array.from({ length: 3 * T * 3 }, () => rng.uniformIn(-1, 1));
-    const session = await ort.InferenceSession.create(bytes);
-    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, T, 3]) })).out!.data as Float32Array;
-    const got = (m.predict(tensor(Array.from(x), [3, T, 3])) as Tensor).data;
-    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await agreesWithOrt(bytes, m, 'x', x, [3, T, 3]);
   });
 
   it("reads tf2onnx's Tensordot (tf.keras 2's Dense on a sequence: Reshape to [B·T, F] by a shape computed from the input's, MatMul, Reshape back) as one Dense, and gives ONNX Runtime's outputs", async () => {
@@ -728,10 +720,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const m = await loadOnnx(bytes);
     assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['Dense']);
     const x = Float32Array.from({ length: 3 * 5 * 3 }, () => rng.uniformIn(-1, 1));
-    const session = await ort.InferenceSession.create(bytes);
-    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 3]) })).out!.data as Float32Array;
-    const got = (m.predict(tensor(Array.from(x), [3, 5, 3])) as Tensor).data;
-    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await agreesWithOrt(bytes, m, 'x', x, [3, 5, 3]);
   });
 
   it('reads the Mul and Add tf2onnx writes for an inference-time BatchNormalization as a BatchNormalization layer, and gives ONNX Runtime’s outputs', async () => {
@@ -781,10 +770,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const m = await loadOnnx(bytes);
     assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['LSTM', 'BatchNormalization', 'LSTM', 'BatchNormalization', 'Dense']);
     const x = Float32Array.from({ length: 3 * T * 2 }, () => rng.uniformIn(-1, 1));
-    const session = await ort.InferenceSession.create(bytes);
-    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, T, 2]) })).out!.data as Float32Array;
-    const got = (m.predict(tensor(Array.from(x), [3, T, 2])) as Tensor).data;
-    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await agreesWithOrt(bytes, m, 'x', x, [3, T, 2]);
     // A scale per time step is no BatchNormalization over features: refused by node name.
     await assert.rejects(loadOnnx(graph('per-step')), (e: Error) => e instanceof OnnxImportError && /batch_normalization_1\/batchnorm\/mul_1.*\[4, 1, 1\]/.test(e.message));
   });
@@ -832,10 +818,7 @@ describe('loadOnnx: tf2onnx exports of Keras recurrent layers', () => {
     const m = await loadOnnx(bytes);
     assert.deepEqual(m.layers.map((l) => l.constructor.name).filter((c) => c !== 'InputLayer'), ['GRU', 'BatchNormalization', 'Dense']);
     const x = Float32Array.from({ length: 3 * 5 * 4 }, () => rng.uniformIn(-1, 1));
-    const session = await ort.InferenceSession.create(bytes);
-    const want = (await session.run({ x: new ort.Tensor('float32', x, [3, 5, 4]) })).out!.data as Float32Array;
-    const got = (m.predict(tensor(Array.from(x), [3, 5, 4])) as Tensor).data;
-    assert.ok(maxDiff(got, want) <= TOL, `max |rnnkit - onnxruntime| = ${maxDiff(got, want)}`);
+    await agreesWithOrt(bytes, m, 'x', x, [3, 5, 4]);
     await assert.rejects(loadOnnx(graph(true)), (e: Error) => e instanceof OnnxImportError && /\/bn\/BatchNormalization.*axis 1 is not the feature axis/.test(e.message));
   });
 
