@@ -404,14 +404,15 @@ test('hourly counts with the empty hours left out (a sixth of the steps an hour,
   assert.deepEqual(timeStep(rare), { ms: 2 * 3_600_000 });
 });
 
-test('train says so when the validation part is shorter than the horizon: no early stopping, nothing combined or calibrated on it', () => {
+test('train says so when the validation part is shorter than the horizon: no early stopping (the combination is chosen on its rows)', () => {
   const path = csv('short-val.csv', 50);
   const run = (horizon: string): ReturnType<typeof rnnkit> => rnnkit('timeseries', 'train', path, '--target', 'value', '--time-column', 'date', '--lookback', '4', '--horizon', horizon, '--epochs', '2', '--units', '2', '--ensemble', '1', '--baselines', 'none');
   // 50 rows: a validation part of 5 rows.
   const t = run('6');
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout, /Note: the validation part \(--validation 0\.1\) is shorter than the horizon \(6 rows\), so it holds no window: every epoch ran without early stopping/);
+  assert.match(t.stdout, /Note: the validation part \(--validation 0\.1\) is shorter than the horizon \(6 rows\), so it holds no whole window: every epoch ran without early stopping \(the combination's weights and the intervals' calibration score its rows all the same\)/);
+  assert.match(t.stdout, /^Combined with .*\(10 windows\)/m);
   const ok = run('3');
   assert.equal(ok.code, 0, ok.stderr);
-  assert.doesNotMatch(ok.stdout, /holds no window/);
+  assert.doesNotMatch(ok.stdout, /holds no whole window/);
 });

@@ -11,9 +11,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, ONE_STEP_BAND, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, windowOrigins, yearlyFourierExog } from '../src/index.js';
+import { Forecaster, ModelFormatError, ONE_STEP_BAND, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, yearlyFourierExog } from '../src/index.js';
 import { COMBINATION_PRIOR_HORIZONS, combinationWeights } from '../src/timeseries/forecaster.js';
-import { walkWithPattern } from './helpers/classical.js';
+import { scoredMae, validationPoints, walkWithPattern } from './helpers/classical.js';
 
 const series = walkWithPattern;
 
@@ -43,6 +43,24 @@ describe('combinationWeights', () => {
     assert.throws(() => combinationWeights([1, NaN], [1, 2], [1, 2], 2), /combinationWeights: network\[1\] is NaN; every value must be finite/);
     assert.throws(() => combinationWeights([1, 2, 3], [1, 2, 3], [1, 2, 3], 2), /windows × horizon 2/);
     assert.throws(() => combinationWeights([1, 2], [1], [1, 2], 1), /must be windows × horizon/);
+    assert.throws(() => combinationWeights([1, 2], [1, 2], [1, Infinity], 2), /actual\[1\] is Infinity; every value must be finite \(or NaN: not scored\)/);
+    assert.throws(() => combinationWeights([1, 2], [1, 2], [NaN, NaN], 2), /every actual value is NaN \(not scored\)/);
+  });
+  it('an actual value of NaN is not scored: each step counts its own scored windows, and a step with none takes the prior', () => {
+    const K = COMBINATION_PRIOR_HORIZONS;
+    // Horizon 3, 4 windows: step 0 scored in all four, step 1 in two, step 2 in none. The network
+    // is exact, the classical model 1 off: the grid says 1 and the prior (SSE 6 against 0) says 1,
+    // so the weights are 1 whatever the counts; the second case makes them differ.
+    const nan = NaN;
+    const actual = [0, 0, nan, 0, 0, nan, 0, nan, nan, 0, nan, nan];
+    assert.deepEqual(combinationWeights(actual.map(() => 0), actual.map(() => 1), actual, 3), [1, 1, 1]);
+    // The network 1 too high at step 0 (scored 4 times) and exact at step 1 (twice); the classical
+    // model the other way round: SSE 4 against 2, prior 1/3; grid 0 at step 0, 1 at step 1.
+    const net = [1, 0, 9, 1, 0, 9, 1, 9, 9, 1, 9, 9];
+    const cls = [0, 1, 5, 0, 1, 5, 0, 5, 5, 0, 5, 5];
+    const w = (looks: number, grid: number): number => (looks * grid + K / 3) / (looks + K);
+    const got = combinationWeights(net, cls, actual, 3);
+    [w(4 / 3, 0), w(2 / 3, 1), 1 / 3].forEach((want, h) => assert.ok(Math.abs(got[h]! - want) < 1e-12, `step ${h}: ${got[h]} vs ${want}`));
   });
   it("each step's grid choice is shrunk toward the inverse-MSE weight by how few the windows are (N/H looks against COMBINATION_PRIOR_HORIZONS)", () => {
     const K = COMBINATION_PRIOR_HORIZONS;
@@ -89,9 +107,8 @@ describe('Forecaster combine', () => {
 
     // Recompute the validation figures from the parts, on the windows fit used.
     const split = chronologicalSplit(y.length, {});
-    const valO = windowOrigins(split.validationEnd, { lookback: 14, horizon: H, targetStart: split.trainEnd, targetEnd: split.validationEnd });
+    const { origins: valO, actual: actualV } = validationPoints(y, split, H);
     assert.equal(c.validation.windows, valO.length);
-    const actualV = Float64Array.from(valO.flatMap((e) => [1, 2, 3].map((h) => y[e + h]!)));
     const classical = (origins: number[], rows: number[]): Float64Array => (c.kind === 'ets' ? etsRolling(c.ets!, rows, origins, H) : sarimaRolling(c.sarima!, rows, origins, H));
     f.combination = null;
     const netV = f.predictFrom(y, valO, H);
@@ -108,11 +125,11 @@ describe('Forecaster combine', () => {
       clsV = sarimaRolling(fitSarima(train, defaultSarimaSpec()), before, valO, H);
       assert.deepEqual(c.sarima, fitSarima(before, defaultSarimaSpec()));
     }
-    assert.ok(Math.abs(forecastMetrics(actualV, netV).mae - c.validation.network) < 1e-12);
-    assert.ok(Math.abs(forecastMetrics(actualV, clsV).mae - c.validation[c.kind]!) < 1e-12);
+    assert.ok(Math.abs(scoredMae(actualV, netV) - c.validation.network) < 1e-12);
+    assert.ok(Math.abs(scoredMae(actualV, clsV) - c.validation[c.kind]!) < 1e-12);
     assert.deepEqual(combinationWeights(netV, clsV, actualV, H), c.weights);
     const combV = netV.map((v, i) => c.weights[i % H]! * v + (1 - c.weights[i % H]!) * clsV[i]!);
-    assert.ok(Math.abs(forecastMetrics(actualV, combV).mae - c.validation.combined) < 1e-12, `validation: combined ${c.validation.combined}`);
+    assert.ok(Math.abs(scoredMae(actualV, combV) - c.validation.combined) < 1e-12, `validation: combined ${c.validation.combined}`);
 
     // On the test part: the combination of the two parts, as evaluate reports it.
     const ev = f.evaluate(y, { holtWinters: false, ets: false, sarima: false });
@@ -219,12 +236,11 @@ describe('Forecaster combine', () => {
     const c = f.combination!;
     assert.ok(c !== null && c.kind === 'ets', `combined with ETS: ${c?.name ?? f.combinationNote}`);
     const { trainEnd, validationEnd } = chronologicalSplit(300, {});
-    const valO = windowOrigins(validationEnd, { lookback: 11, horizon: 6, targetStart: trainEnd, targetEnd: validationEnd });
-    const actual = valO.flatMap((e) => z.slice(e + 1, e + 7));
+    const { origins: valO, actual } = validationPoints(z, { trainEnd, validationEnd }, 6);
     const before = z.slice(0, validationEnd);
     const trainFit = selectEts(z.slice(0, trainEnd), { period: 12 });
     const refit = fitEts(before, { error: trainFit.error, trend: trainFit.trend, damped: trainFit.damped, seasonal: trainFit.seasonal, period: 12 });
-    const valMae = (m: typeof trainFit): number => forecastMetrics(actual, etsRolling(m, before, valO, 6)).mae;
+    const valMae = (m: typeof trainFit): number => scoredMae(actual, etsRolling(m, before, valO, 6));
     assert.ok(valMae(refit) > 1.5 * valMae(trainFit), `the premise: re-fit ${valMae(refit)} in sample vs ${valMae(trainFit)} out of sample`);
     assert.deepEqual(c.ets, trainFit);
     const ev = f.evaluate(z, { holtWinters: false, ets: false, sarima: false });
@@ -296,18 +312,35 @@ describe('Forecaster combine', () => {
     for (const x of [f, short]) x.dispose();
   });
 
-  it('combine false: the network alone; bad values refused; a series without a validation window: none, and the note says why', async () => {
+  it('combine false: the network alone; bad values refused; a validation part shorter than the horizon: combined on its rows; none: the network alone, and the note says why', async () => {
     const f = new Forecaster({ lookback: 14, horizon: H, units: 4, seed: 3, combine: false });
     await f.fit(y, { epochs: 1, seed: 1 });
     assert.equal(f.combination, null);
     assert.equal(f.combinationNote, null);
     assert.throws(() => new Forecaster({ lookback: 4, combine: true as never }), /combine must be 'auto' or false, got true/);
-    // Too few validation rows for a window of the horizon: the network alone, and the note says why.
-    const short = new Forecaster({ lookback: 14, horizon: 30, units: 2, seed: 3 });
-    await short.fit(series(400, 2), { epochs: 1, seed: 1, validation: 0.05 });
-    assert.equal(short.combination, null);
-    assert.match(short.combinationNote!, /no validation window of horizon 30/);
-    for (const x of [f, short]) x.dispose();
+    // 20 validation rows for a horizon of 30 (no whole window): every step is chosen on the 20 rows.
+    const z = series(400, 2);
+    const short = new Forecaster({ lookback: 14, horizon: 30, units: 2, seed: 3, season: 'none' });
+    await short.fit(z, { epochs: 1, seed: 1, validation: 0.05 });
+    const c = short.combination;
+    assert.ok(c !== null, short.combinationNote ?? 'no combination');
+    const split = chronologicalSplit(400, { validation: 0.05 });
+    const { origins, actual } = validationPoints(z, split, 30);
+    assert.equal(c.validation.windows, origins.length);
+    assert.equal(origins.length, 30 + 20 - 1);
+    short.combination = null;
+    const net = short.predictFrom(z, origins, 30);
+    short.combination = c;
+    const fitted = c.kind === 'ets' ? selectEts(z.slice(0, split.trainEnd)) : fitSarima(z.slice(0, split.trainEnd), defaultSarimaSpec());
+    const cls = c.kind === 'ets' ? etsRolling(fitted as ReturnType<typeof selectEts>, z.slice(0, split.validationEnd), origins, 30) : sarimaRolling(fitted as ReturnType<typeof fitSarima>, z.slice(0, split.validationEnd), origins, 30);
+    assert.ok(Math.abs(scoredMae(actual, net) - c.validation.network) < 1e-12);
+    assert.deepEqual(c.weights, combinationWeights(net, cls, actual, 30));
+    // No validation part: the network alone, and the note says why.
+    const none = new Forecaster({ lookback: 14, horizon: H, units: 2, seed: 3 });
+    await none.fit(z, { epochs: 1, seed: 1, validation: 0 });
+    assert.equal(none.combination, null);
+    assert.equal(none.combinationNote, 'no validation part: nothing to choose the weights on');
+    for (const x of [f, short, none]) x.dispose();
   });
 
   it("working days: the yearly regressors of the steps after a Friday are the Monday's, as the calendar's", async () => {

@@ -20,7 +20,7 @@ const value = (i: number): number => 50 + 3 * Math.sin(i / 15) + 2 * Math.sin((2
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rnnkit-ts-combine-'));
   await writeFile(file('data.csv'), ['t,level', ...Array.from({ length: 160 }, (_, i) => `${i},${value(i).toFixed(3)}`)].join('\n') + '\n');
-  // Long format: x the series above, y a trend, z too short for a validation window of horizon 3 (24 rows: 17 train, 2 validation).
+  // Long format: x the series above, y a trend, z with a validation part shorter than horizon 3 (24 rows: 17 train, 2 validation).
   const rows = [...Array.from({ length: 160 }, (_, i) => `${i},x,${value(i).toFixed(3)}`), ...Array.from({ length: 160 }, (_, i) => `${i},y,${(20 + 0.3 * i + 0.4 * Math.sin(2.3 * i)).toFixed(3)}`), ...Array.from({ length: 24 }, (_, i) => `${i},z,${value(i + 50).toFixed(3)}`)];
   await writeFile(file('long.csv'), ['t,store,level', ...rows].join('\n') + '\n');
 });
@@ -58,16 +58,15 @@ test('--id-column: a combination line per series (its own choice, or why none); 
   assert.equal(t.code, 0, t.stderr);
   const lines = t.stdout.split('\n').filter((l) => l.startsWith("store '"));
   assert.equal(lines.length, 3, t.stdout);
-  for (const [i, id] of ['x', 'y'].entries()) assert.match(lines[i]!, new RegExp(`^store '${id}': Combined with (ETS \\([AM][AN]d?N\\)|ARIMA\\(1,1,1\\)) \\(re-fitted on the rows before the test part\\): network weight per step (\\d\\.\\d\\d ){2}\\d\\.\\d\\d; validation MAE network [\\d.]+, ETS [\\d.]+, SARIMA [\\d.]+, combined [\\d.]+ \\(\\d+ windows\\); classical fits [\\d.]+ s$`));
-  assert.match(lines[2]!, /^store 'z': Combination: none \(no validation window of horizon 3 \(validation part 2 rows\)/);
+  for (const [i, id] of ['x', 'y', 'z'].entries()) assert.match(lines[i]!, new RegExp(`^store '${id}': Combined with (ETS \\([AM][AN]d?N\\)|ARIMA\\(1,1,1\\)) \\(re-fitted on the rows before the test part\\): network weight per step (\\d\\.\\d\\d ){2}\\d\\.\\d\\d; validation MAE network [\\d.]+, ETS [\\d.]+, SARIMA [\\d.]+, combined [\\d.]+ \\(\\d+ windows\\); classical fits [\\d.]+ s$`));
   const meta = JSON.parse(await readFile(join(model, 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster;
   assert.equal(meta.combine, 'auto');
-  assert.deepEqual(['x', 'y', 'z'].map((id) => meta.series[id].combination?.weights.length ?? null), [3, 3, null]);
+  assert.deepEqual(['x', 'y', 'z'].map((id) => meta.series[id].combination?.weights.length ?? null), [3, 3, 3]);
   assert.notDeepEqual(meta.series.x.combination, meta.series.y.combination);
-  // evaluate: the saved choices (the note why z has none is not saved) and the same scores.
+  // evaluate: the saved choices and the same scores.
   const e = rnnkit('timeseries', 'evaluate', model, '--csv', file('long.csv'), '--baselines', 'none');
   assert.equal(e.code, 0, e.stderr);
-  assert.deepEqual(e.stdout.split('\n').filter((l) => l.startsWith("store '")), lines.slice(0, 2));
+  assert.deepEqual(e.stdout.split('\n').filter((l) => l.startsWith("store '")), lines);
   const models = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('model '));
   assert.equal(models(t.stdout).length, 4);
   assert.deepEqual(models(e.stdout), models(t.stdout));
@@ -77,6 +76,11 @@ test('--id-column: a combination line per series (its own choice, or why none); 
   assert.doesNotMatch(n.stdout, /Combin/);
   const nm = JSON.parse(await readFile(join(file('many-none'), 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster;
   assert.deepEqual(['x', 'y', 'z'].map((id) => nm.series[id].combination), [null, null, null]);
+
+  // No validation part: each series says why it has none.
+  const v = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--validation', '0', '--epochs', '1', '--out', file('many-noval'));
+  assert.equal(v.code, 0, v.stderr);
+  assert.deepEqual(v.stdout.split('\n').filter((l) => l.startsWith("store '")), ['x', 'y', 'z'].map((id) => `store '${id}': Combination: none (no validation part: nothing to choose the weights on)`));
 });
 
 test('a seasonal random walk: combined with the seasonal naive forecast, its validation MAE printed, nothing re-fitted', async () => {

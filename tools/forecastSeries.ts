@@ -116,7 +116,9 @@ function splitHalves(key: string, seed: number, v: NonNullable<Forecaster['combi
   const [n1, c1, y1] = [part(v.network, 0, a), part(v.classical, 0, a), part(v.actual, 0, a)];
   const [n2, c2, y2] = [part(v.network, b0, N), part(v.classical, b0, N), part(v.actual, b0, N)];
   const weights = combinationWeights(n1, c1, y1, H);
-  const mae = (p: ArrayLike<number>, y: Float64Array): number => forecastMetrics(y, Float64Array.from(p)).mae;
+  // Only the scored points (actual NaN: a step outside the validation part).
+  const scored = (x: ArrayLike<number>, y: Float64Array): Float64Array => Float64Array.from(x).filter((_, i) => !Number.isNaN(y[i]));
+  const mae = (p: ArrayLike<number>, y: Float64Array): number => forecastMetrics(scored(y, y), scored(p, y)).mae;
   const blend = (w: (h: number) => number): Float64Array => n2.map((x, i) => w(i % H) * x + (1 - w(i % H)) * c2[i]!);
   const r = { combined: mae(blend((h) => weights[h]!), y2), network: mae(n2, y2), classical: mae(c2, y2) };
   const best = Math.min(r.network, r.classical);

@@ -137,7 +137,10 @@ export interface ForecasterArgs {
    * season and a lookback of at least a season, the seasonal naive forecast is scored beside
    * them (nothing to fit or re-fit); the one with the lowest validation MAE is kept, and per horizon step the network's weight w
    * (the classical 1 − w): the one of {0, 0.05, …, 1} with the lowest validation MAE, shrunk toward
-   * the inverse-MSE weight as far as the validation windows are few (combinationWeights). The kept model is
+   * the inverse-MSE weight as far as the validation windows are few (combinationWeights). Scored
+   * are the forecasts from every origin with a step in the validation part, at the steps that fall
+   * there: each validation row once per step, so a validation part shorter than the horizon still
+   * chooses (the network's early stopping needs whole windows). The kept model is
    * then re-estimated on the training and validation rows (as evaluate's baselines are fitted
    * on every row before the test part) — unless the re-fit, in sample on the validation windows,
    * does 1.5 times worse than the training-part fit did out of sample (another maximum of the likelihood):
@@ -332,7 +335,12 @@ export interface ForecastCombination {
   weights: number[];
   /** The first target values of the training series (the classical states run from row 0). */
   start: number[];
-  /** Validation-part MAE of the network, of each classical candidate (as fitted on the training part: what chose the weights), and of the combination. */
+  /**
+   * Validation-part MAE of the network, of each classical candidate (as fitted on the training
+   * part: what chose the weights), and of the combination; windows: the origins scored (each at
+   * the steps that fall in the validation part: validation rows + horizon − 1 of them; models
+   * saved before such partial windows counted whole windows only).
+   */
   validation: { windows: number; network: number; combined: number; ets?: number; sarima?: number; seasonalNaive?: number };
   /**
    * Where the classical model's one-step errors (its forecast of a row from the row before,
@@ -530,49 +538,58 @@ export const COMBINATION_PRIOR_HORIZONS = 4;
 
 /**
  * The network's weight per horizon step for w·network + (1 − w)·classical. All three arrays are
- * [windows · horizon], origin-major. Per step h, the grid weight w*_h (0.05 from 1 down to 0, a tie
- * keeps the larger) with the lowest MAE over the N windows at that step, shrunk toward one prior
- * weight for every step, Bates and Granger's inverse-MSE weight w0 = SSE_classical / (SSE_network +
- * SSE_classical) over all steps (1 when both are exact):
+ * [windows · horizon], origin-major; `actual` is NaN where a window's step is not scored (past the
+ * validation part), the others finite. Per step h, the grid weight w*_h (0.05 from 1 down to 0, a
+ * tie keeps the larger) with the lowest MAE over the N_h windows scored at that step, shrunk toward
+ * one prior weight for every step, Bates and Granger's inverse-MSE weight w0 = SSE_classical /
+ * (SSE_network + SSE_classical) over every scored point (1 when both are exact):
  *
- *   w_h = (N/H · w*_h + K · w0) / (N/H + K),  K = COMBINATION_PRIOR_HORIZONS.
+ *   w_h = (N_h/H · w*_h + K · w0) / (N_h/H + K),  K = COMBINATION_PRIOR_HORIZONS.
  *
  * Why: N windows of H steps overlap (they cover N + H − 1 rows), so they hold about N/H
  * independent looks at step h, and the grid's choice from 8–17 windows (the validation parts of
  * short yearly or quarterly series) fits their noise: chosen on half of the validation windows, it
  * scored worse on the other half than the network alone. Where the validation part is long the
- * grid's choice dominates. So each step's MAE on these windows can now exceed the better part's
- * (the prior trades that for the windows to come).
+ * grid's choice dominates; a step no window reaches takes the prior. So each step's MAE on these
+ * windows can now exceed the better part's (the prior trades that for the windows to come).
  */
 export function combinationWeights(network: ArrayLike<number>, classical: ArrayLike<number>, actual: ArrayLike<number>, horizon: number): number[] {
   const H = checkPositiveInt(horizon, 'combinationWeights: horizon');
   const N = actual.length / H;
   if (!Number.isInteger(N) || N < 1 || network.length !== actual.length || classical.length !== actual.length) throw new RangeError(`combinationWeights: network (${network.length}), classical (${classical.length}) and actual (${actual.length}) must be windows × horizon ${H} values each`);
-  // A NaN would make every weight's error NaN and leave the first weight chosen without a word.
+  // A NaN forecast would make every weight's error NaN and leave the first weight chosen without a
+  // word; an actual value may be NaN only as "not scored", and one point at least must be scored.
   for (const [name, v] of [['network', network], ['classical', classical], ['actual', actual]] as const) {
-    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new RangeError(`combinationWeights: ${name}[${i}] is ${show(v[i])}; every value must be finite`);
+    for (let i = 0; i < v.length; i++) if (!(Number.isFinite(v[i]) || (name === 'actual' && Number.isNaN(v[i])))) throw new RangeError(`combinationWeights: ${name}[${i}] is ${show(v[i])}; every value must be finite${name === 'actual' ? ' (or NaN: not scored)' : ''}`);
   }
-  let [sseNetwork, sseClassical] = [0, 0];
+  let [sseNetwork, sseClassical, scored] = [0, 0, 0];
   for (let i = 0; i < actual.length; i++) {
+    if (Number.isNaN(actual[i])) continue;
     sseNetwork += (network[i]! - actual[i]!) ** 2;
     sseClassical += (classical[i]! - actual[i]!) ** 2;
+    scored++;
   }
+  if (scored === 0) throw new RangeError('combinationWeights: every actual value is NaN (not scored); nothing to choose the weights on');
   const prior = sseNetwork + sseClassical === 0 ? 1 : sseClassical / (sseNetwork + sseClassical);
-  const looks = N / H;
   const weights: number[] = [];
   for (let h = 0; h < H; h++) {
     let bw = 1;
     let be = Infinity;
+    let looks = 0;
     for (let g = 20; g >= 0; g--) {
       const w = g / 20;
       let e = 0;
+      looks = 0;
       for (let k = 0; k < N; k++) {
         const i = k * H + h;
+        if (Number.isNaN(actual[i])) continue;
         e += Math.abs(w * network[i]! + (1 - w) * classical[i]! - actual[i]!);
+        looks++;
       }
       // A relative margin: rounding alone never moves the weight off the network.
       if (g === 20 || e < be - 1e-12 * be) [bw, be] = [w, e];
     }
+    looks /= H;
     weights.push((looks * bw + COMBINATION_PRIOR_HORIZONS * prior) / (looks + COMBINATION_PRIOR_HORIZONS));
   }
   return weights;
@@ -1120,16 +1137,28 @@ export class Forecaster {
     const t0 = performance.now();
     const H = this.horizon;
     const n = split.trainEnd;
-    const valO = windowOrigins(split.validationEnd, { lookback: this.lookback, horizon: H, targetStart: n, targetEnd: split.validationEnd });
-    if (valO.length === 0) return none(`no validation window of horizon ${H} (validation part ${split.validationEnd - n} rows): nothing to choose the weights on`);
+    // Every origin with a step in the validation part, each step scored only where its row lies
+    // there (actual NaN before and past it), as fitCalibration scores: every validation row once
+    // per step, so a validation part shorter than the horizon (72 monthly rows: 7 for horizon 12)
+    // still chooses, and a short one gives every step as many points as it has rows.
+    const firstOrigin = Math.max(this.lookback - 1, n - H);
+    const valO = Array.from({ length: Math.max(0, split.validationEnd - 1 - firstOrigin) }, (_, i) => firstOrigin + i);
+    if (split.validationEnd <= n) return none('no validation part: nothing to choose the weights on');
     const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
     const train = y.subarray(0, n);
     const m = this.season;
-    const actual = Float64Array.from({ length: valO.length * H }, (_, i) => y[valO[Math.floor(i / H)]! + 1 + (i % H)]!);
+    const actual = Float64Array.from({ length: valO.length * H }, (_, i) => {
+      const r = valO[Math.floor(i / H)]! + 1 + (i % H);
+      return r >= n && r < split.validationEnd ? y[r]! : NaN;
+    });
     const mae = (p: ArrayLike<number>): number => {
-      let a = 0;
-      for (let i = 0; i < actual.length; i++) a += Math.abs(p[i]! - actual[i]!);
-      return a / actual.length;
+      let [a, k] = [0, 0];
+      for (let i = 0; i < actual.length; i++) {
+        if (Number.isNaN(actual[i])) continue;
+        a += Math.abs(p[i]! - actual[i]!);
+        k++;
+      }
+      return a / k;
     };
     const net = this.predictFrom(s, valO, H, times === undefined || this.calendar === null ? {} : { times });
     const cands: { c: Omit<ForecastCombination, 'weights' | 'start' | 'validation' | 'seconds'>; p: Float64Array; mae: number }[] = [];

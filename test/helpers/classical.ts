@@ -45,3 +45,26 @@ export function walkWithPattern(n: number, seed: number): number[] {
     return level + 2 * Math.sin((2 * Math.PI * t) / 7) + 0.5 * (u() - 0.5);
   });
 }
+
+/**
+ * The combination's validation points, recomputed by hand: every origin with a step in the
+ * validation rows [trainEnd, validationEnd), and per origin and step the actual value there, NaN
+ * where the step's row lies outside them (not scored).
+ */
+export function validationPoints(y: ArrayLike<number>, split: { trainEnd: number; validationEnd: number }, horizon: number): { origins: number[]; actual: Float64Array } {
+  const origins: number[] = [];
+  for (let e = split.trainEnd - horizon; e < split.validationEnd - 1; e++) origins.push(e);
+  const actual = Float64Array.from(origins.flatMap((e) => Array.from({ length: horizon }, (_, h) => (e + 1 + h >= split.trainEnd && e + 1 + h < split.validationEnd ? y[e + 1 + h]! : NaN))));
+  return { origins, actual };
+}
+
+/** The mean absolute error over the scored points (actual not NaN). */
+export function scoredMae(actual: ArrayLike<number>, predicted: ArrayLike<number>): number {
+  let [sum, n] = [0, 0];
+  for (let i = 0; i < actual.length; i++) {
+    if (Number.isNaN(actual[i])) continue;
+    sum += Math.abs(predicted[i]! - actual[i]!);
+    n++;
+  }
+  return sum / n;
+}
