@@ -532,7 +532,8 @@ interface Prepared {
  * 120-row monthly series: 7 windows of 6) and lets 20 or more horizons of windows (Seattle's 140
  * windows of 7) speak for themselves. The inverse-MSE prior rather than ½: a part the windows find
  * far worse gets little weight (the first 120 rows of CO2: 1.123 of the best classical model's
- * MAE against 1.303 with ½).
+ * MAE against 1.303 with ½). Measured with whole validation windows; with the partial ones that
+ * fitCombination now scores too, the same check gives 0.989 (network alone 1.020).
  */
 export const COMBINATION_PRIOR_HORIZONS = 4;
 
