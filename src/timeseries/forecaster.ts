@@ -539,8 +539,8 @@ export const COMBINATION_PRIOR_HORIZONS = 4;
 
 /**
  * The network's weight per horizon step for w·network + (1 − w)·classical. All three arrays are
- * [windows · horizon], origin-major; `actual` is NaN where a window's step is not scored (past the
- * validation part), the others finite. Per step h, the grid weight w*_h (0.05 from 1 down to 0, a
+ * [windows · horizon], origin-major; `actual` is NaN where a window's step is not scored (outside
+ * the validation part), the others finite. Per step h, the grid weight w*_h (0.05 from 1 down to 0, a
  * tie keeps the larger) with the lowest MAE over the N_h windows scored at that step, shrunk toward
  * one prior weight for every step, Bates and Granger's inverse-MSE weight w0 = SSE_classical /
  * (SSE_network + SSE_classical) over every scored point (1 when both are exact):
@@ -574,23 +574,18 @@ export function combinationWeights(network: ArrayLike<number>, classical: ArrayL
   const prior = sseNetwork + sseClassical === 0 ? 1 : sseClassical / (sseNetwork + sseClassical);
   const weights: number[] = [];
   for (let h = 0; h < H; h++) {
+    const at: number[] = [];
+    for (let k = 0; k < N; k++) if (!Number.isNaN(actual[k * H + h])) at.push(k * H + h);
     let bw = 1;
     let be = Infinity;
-    let looks = 0;
     for (let g = 20; g >= 0; g--) {
       const w = g / 20;
       let e = 0;
-      looks = 0;
-      for (let k = 0; k < N; k++) {
-        const i = k * H + h;
-        if (Number.isNaN(actual[i])) continue;
-        e += Math.abs(w * network[i]! + (1 - w) * classical[i]! - actual[i]!);
-        looks++;
-      }
+      for (const i of at) e += Math.abs(w * network[i]! + (1 - w) * classical[i]! - actual[i]!);
       // A relative margin: rounding alone never moves the weight off the network.
       if (g === 20 || e < be - 1e-12 * be) [bw, be] = [w, e];
     }
-    looks /= H;
+    const looks = at.length / H;
     weights.push((looks * bw + COMBINATION_PRIOR_HORIZONS * prior) / (looks + COMBINATION_PRIOR_HORIZONS));
   }
   return weights;
@@ -1142,9 +1137,9 @@ export class Forecaster {
     // there (actual NaN before and past it), as fitCalibration scores: every validation row once
     // per step, so a validation part shorter than the horizon (72 monthly rows: 7 for horizon 12)
     // still chooses, and a short one gives every step as many points as it has rows.
-    const firstOrigin = Math.max(this.lookback - 1, n - H);
-    const valO = Array.from({ length: Math.max(0, split.validationEnd - 1 - firstOrigin) }, (_, i) => firstOrigin + i);
     if (split.validationEnd <= n) return none('no validation part: nothing to choose the weights on');
+    const firstOrigin = Math.max(this.lookback - 1, n - H);
+    const valO = Array.from({ length: split.validationEnd - 1 - firstOrigin }, (_, i) => firstOrigin + i);
     const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
     const train = y.subarray(0, n);
     const m = this.season;
