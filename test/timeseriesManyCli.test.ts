@@ -81,6 +81,8 @@ test('train --id-column refusals: a missing id column, a series too short (named
   const base = ['--target', 'sales', '--time-column', 'date', '--lookback', '12', '--horizon', '3', '--epochs', '1', '--units', '2', '--ensemble', '1'];
   assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'shop'), 1, /--id-column "shop": no such column in .*long\.csv; columns: date, store, sales/);
   assertUserError(rnnkit('timeseries', 'train', file('tiny.csv'), ...base, '--id-column', 'store'), 1, /1 of \d+ series are too short for lookback 12 \+ horizon 3 \(each needs at least \d+ rows, its training part 15\): 'tiny' \(\d+ rows\)/);
+  // B's 60 rows give a test part of 12, A's 72 one of 14: a horizon of 13 leaves B no window to score.
+  assertUserError(rnnkit('timeseries', 'train', file('long.csv'), ...base, '--horizon', '13', '--id-column', 'store'), 2, /train: the test part \(--test 0\.2\) of 1 of 2 series by 'store' \('B': 12 of 60 rows\) is shorter than the horizon \(13\): train scores whole windows of the horizon there; give --test 0\.22 or more, or a shorter --horizon/);
   const p = rnnkit('timeseries', 'train', file('long.csv'), ...base, '--id-column', 'store', '--plot', file('p.svg'), '--baselines', 'none');
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stdout, /Plot written to .*p\.svg \(2 panels\)/);

@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive, Holt-Winters, ETS and SARIMA baselines.
  */
 import { resolve } from 'node:path';
-import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, extendTimes, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, type History, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, chronologicalSplit, extendTimes, rowsNeeded, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, type History, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { commaColumns, dateColumnHint, dropLeadingMissing, hasTimeColumn, isDateColumn, numericSeries, readTable, seriesIds, timeCells, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -412,6 +412,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     const first = Object.values(many.times ?? {})[0];
     f.info = { idColumn, ...(timeName !== undefined && first !== undefined ? { time: timeInfo(timeName, first) } : {}) };
     const ids = Object.keys(many.series);
+    checkTestPart(ids.map((id) => [id, many.series[id]!.rows]), { validation, test, horizon, lookback: f.lookback, outputSteps: f.outputSteps }, idColumn);
     print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${ids.length} series by '${idColumn}' (${table.rows.length} rows), target '${target}', lookback ${f.lookback}, horizon ${horizon}`);
     const calById = dateTimes ? many.times : undefined;
     const h = await f.fitMany(many.series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, workers: workersOption(values), ...(calById !== undefined ? { times: calById } : {}) });
@@ -431,6 +432,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   // Without --id-column the series was read above.
   if (series === null) throw new Error('unreachable: one series without --id-column');
   const timeMeta = times !== undefined ? { time: timeInfo(values['time-column'] as string, times) } : {};
+  checkTestPart([[null, series.rows]], { validation, test, horizon });
   print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}${covariateNames.length > 0 ? `, covariates ${covariateNames.map((n) => `'${n}'`).join(', ')}` : ''}, lookback ${auto ? 'auto' : lookback}, horizon ${horizon}`);
   const fitOptions = { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0 as const, workers: workersOption(values), ...(calTimes !== undefined ? { times: calTimes } : {}) };
   let h;
@@ -453,6 +455,27 @@ async function train(argv: string[], print: Print): Promise<void> {
     print(`\nModel saved in ${outDir}`);
   }
   noteDates();
+}
+
+/**
+ * train scores whole windows of the horizon in each series' test part (as evaluate does): where a
+ * test part is shorter than the horizon there is none, so that is refused before training rather
+ * than after it, with nothing saved. Names the series (with --id-column) and the --test that fits.
+ */
+function checkTestPart(rowsById: readonly (readonly [string | null, number])[], o: { validation: number; test: number; horizon: number; lookback?: number; outputSteps?: number }, idColumn?: string): void {
+  const { validation, test, horizon } = o;
+  const testRows = (rows: number): number => rows - chronologicalSplit(rows, { validation, test }).validationEnd;
+  // A series too short to train on (given the lookback) is fitMany's to name, with the others like it.
+  const trains = (rows: number): boolean => o.lookback === undefined || chronologicalSplit(rows, { validation, test }).trainEnd >= rowsNeeded(o.lookback, o.outputSteps ?? horizon);
+  const short = rowsById.filter(([, rows]) => trains(rows) && testRows(rows) < horizon);
+  if (short.length === 0) return;
+  const fewest = Math.min(...short.map(([, rows]) => rows));
+  const fits = Math.ceil((horizon / fewest) * 100) / 100;
+  const fix = fits < 1 - validation && fits < 1 ? `--test ${fits} or more, or a shorter --horizon` : 'a shorter --horizon (or more rows)';
+  const what = short[0]![0] === null
+    ? `the test part (--test ${test}: ${testRows(fewest)} of ${fewest} rows)`
+    : `the test part (--test ${test}) of ${short.length} of ${rowsById.length} series by '${idColumn ?? 'id'}' (${short.slice(0, 8).map(([id, rows]) => `'${id}': ${testRows(rows)} of ${rows} rows`).join(', ')}${short.length > 8 ? `, … ${short.length - 8} more` : ''})`;
+  throw usageError(`train: ${what} is shorter than the horizon (${horizon}): train scores whole windows of the horizon there; give ${fix}`);
 }
 
 /** The combination lines of a forecaster: one (see combinationLine), or one per id after fitMany, prefixed with the id column. */
