@@ -99,16 +99,18 @@ test('train → DIR → forecast (csv and json), dated from the time column; --p
   assertUserError(rnnkit('timeseries', 'forecast', model, file('nodates.csv')), 1, /nodates\.csv: the model takes calendar covariates from the time column 'date', which this file lacks/);
 });
 
-test('a test part shorter than the horizon: refused before training (train scores whole windows there), naming the --test that fits; nothing written', async () => {
+test('a test part shorter than the horizon: refused before training (train scores whole windows there), naming the --test that fits; nothing written; evaluate the same', async () => {
   const model = file('model-shorttest');
   // 96 rows: a test part of 19 for a horizon of 20.
   const t = rnnkit('timeseries', 'train', file('data.csv'), '--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '20', '--units', '2', '--epochs', '1', '--out', model);
   assertUserError(t, 2, /^rnnkit: train: the test part \(--test 0\.2: 19 of 96 rows\) is shorter than the horizon \(20\): train scores whole windows of the horizon there; give --test 0\.21 or more, or a shorter --horizon$/m);
   assert.doesNotMatch(t.stdout, /Training/);
   await assert.rejects(readFile(join(model, 'model.json')));
-  const ok = rnnkit('timeseries', 'train', file('data.csv'), '--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '20', '--test', '0.21', '--units', '2', '--epochs', '1', '--ensemble', '1', '--baselines', 'none', '--combine', 'none');
+  const ok = rnnkit('timeseries', 'train', file('data.csv'), '--target', 'level, ppm', '--time-column', 'date', '--lookback', '12', '--horizon', '20', '--test', '0.21', '--units', '2', '--epochs', '1', '--ensemble', '1', '--baselines', 'none', '--combine', 'none', '--out', model);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^Test part: last 21% of the rows, 1 window\(s\) × 20 step\(s\)$/m);
+  // evaluate the same way, with the test fraction given.
+  assertUserError(rnnkit('timeseries', 'evaluate', model, '--csv', file('data.csv'), '--test', '0.2'), 2, /^rnnkit: evaluate: the test part \(--test 0\.2: 19 of 96 rows\) is shorter than the horizon \(20\): evaluate scores whole windows of the horizon there; give --test 0\.21 or more$/);
 });
 
 test('--no-calendar, --reference, --ensemble: checked, kept in the model', async () => {

@@ -412,7 +412,7 @@ async function train(argv: string[], print: Print): Promise<void> {
     const first = Object.values(many.times ?? {})[0];
     f.info = { idColumn, ...(timeName !== undefined && first !== undefined ? { time: timeInfo(timeName, first) } : {}) };
     const ids = Object.keys(many.series);
-    checkTestPart(ids.map((id) => [id, many.series[id]!.rows]), { validation, test, horizon, lookback: f.lookback, outputSteps: f.outputSteps }, idColumn);
+    checkTestPart('train', ids.map((id) => [id, many.series[id]!.rows]), { validation, test, horizon, lookback: f.lookback, outputSteps: f.outputSteps }, idColumn);
     print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${ids.length} series by '${idColumn}' (${table.rows.length} rows), target '${target}', lookback ${f.lookback}, horizon ${horizon}`);
     const calById = dateTimes ? many.times : undefined;
     const h = await f.fitMany(many.series, { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0, workers: workersOption(values), ...(calById !== undefined ? { times: calById } : {}) });
@@ -432,7 +432,7 @@ async function train(argv: string[], print: Print): Promise<void> {
   // Without --id-column the series was read above.
   if (series === null) throw new Error('unreachable: one series without --id-column');
   const timeMeta = times !== undefined ? { time: timeInfo(values['time-column'] as string, times) } : {};
-  checkTestPart([[null, series.rows]], { validation, test, horizon });
+  checkTestPart('train', [[null, series.rows]], { validation, test, horizon });
   print(`Training ${cell.toUpperCase()}(${units})${numLayers > 1 ? ` ×${numLayers}` : ''} on ${file}: ${series.rows} rows, target '${target}', features ${featureNames.map((n) => `'${n}'`).join(', ')}${covariateNames.length > 0 ? `, covariates ${covariateNames.map((n) => `'${n}'`).join(', ')}` : ''}, lookback ${auto ? 'auto' : lookback}, horizon ${horizon}`);
   const fitOptions = { epochs, batchSize, learningRate: lr, patience, validation, test, seed, verbose: 0 as const, workers: workersOption(values), ...(calTimes !== undefined ? { times: calTimes } : {}) };
   let h;
@@ -458,11 +458,12 @@ async function train(argv: string[], print: Print): Promise<void> {
 }
 
 /**
- * train scores whole windows of the horizon in each series' test part (as evaluate does): where a
- * test part is shorter than the horizon there is none, so that is refused before training rather
- * than after it, with nothing saved. Names the series (with --id-column) and the --test that fits.
+ * train and evaluate score whole windows of the horizon in each series' test part: where a test
+ * part is shorter than the horizon there is none, so train refuses that before training rather
+ * than after it (with nothing saved), and evaluate before reading the model's forecasts. Names
+ * the series (with --id-column) and the --test that fits.
  */
-function checkTestPart(rowsById: readonly (readonly [string | null, number])[], o: { validation: number; test: number; horizon: number; lookback?: number; outputSteps?: number }, idColumn?: string): void {
+function checkTestPart(command: 'train' | 'evaluate', rowsById: readonly (readonly [string | null, number])[], o: { validation: number; test: number; horizon: number; lookback?: number; outputSteps?: number }, idColumn?: string): void {
   const { validation, test, horizon } = o;
   const testRows = (rows: number): number => rows - chronologicalSplit(rows, { validation, test }).validationEnd;
   // A series too short to train on (given the lookback) is fitMany's to name, with the others like it.
@@ -471,11 +472,13 @@ function checkTestPart(rowsById: readonly (readonly [string | null, number])[], 
   if (short.length === 0) return;
   const fewest = Math.min(...short.map(([, rows]) => rows));
   const fits = Math.ceil((horizon / fewest) * 100) / 100;
-  const fix = fits < 1 - validation && fits < 1 ? `--test ${fits} or more, or a shorter --horizon` : 'a shorter --horizon (or more rows)';
+  // evaluate has the model's horizon: only the test fraction (or the file) can change.
+  const shorter = command === 'train' ? ', or a shorter --horizon' : '';
+  const fix = fits < 1 - validation ? `--test ${fits} or more${shorter}` : command === 'train' ? 'a shorter --horizon (or more rows)' : 'more rows';
   const what = short[0]![0] === null
     ? `the test part (--test ${test}: ${testRows(fewest)} of ${fewest} rows)`
     : `the test part (--test ${test}) of ${short.length} of ${rowsById.length} series by '${idColumn ?? 'id'}' (${short.slice(0, 8).map(([id, rows]) => `'${id}': ${testRows(rows)} of ${rows} rows`).join(', ')}${short.length > 8 ? `, … ${short.length - 8} more` : ''})`;
-  throw usageError(`train: ${what} is shorter than the horizon (${horizon}): train scores whole windows of the horizon there; give ${fix}`);
+  throw usageError(`${command}: ${what} is shorter than the horizon (${horizon}): ${command} scores whole windows of the horizon there; give ${fix}`);
 }
 
 /** The combination lines of a forecaster: one (see combinationLine), or one per id after fitMany, prefixed with the id column. */
@@ -885,6 +888,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
     const saved = savedTimeInfo(f, dir)?.column;
     const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && hasTimeColumn(table, saved) ? saved : undefined;
     const many = manySeries(splitById(table, idColumn), f.columns, "the model's column", fillMethod, timeName);
+    checkTestPart('evaluate', Object.entries(many.series).map(([id, s]) => [id, s.rows]), { validation: 0, test, horizon: f.horizon }, idColumn);
     if ((f.calendar ?? null) !== null && many.times === undefined) throw new CliError(`${file}: the model takes calendar covariates from the time column${saved !== undefined ? ` '${saved}'` : ''}, which this file lacks (name the file's own with --time-column)`);
     const target = f.columns[f.target] ?? 'value';
     print(`Evaluating ${dir} on ${file}: ${Object.keys(many.series).length} series by '${idColumn}', target '${target}', lookback ${f.lookback}, horizon ${f.horizon}`);
@@ -897,6 +901,7 @@ async function evaluate(argv: string[], print: Print): Promise<void> {
   checkModelColumns(table, f);
   table = fromSeriesStart(table, f.columns);
   const series = modelSeries(table, f, fillMethod);
+  checkTestPart('evaluate', [[null, series.rows]], { validation: 0, test, horizon: f.horizon });
   const saved = savedTimeInfo(f, dir)?.column;
   // An explicit --time-column must be in the file; the model's own one is used when the file has it.
   const timeName = values['time-column'] !== undefined ? (values['time-column'] as string) : saved !== undefined && hasTimeColumn(table, saved) ? saved : undefined;
