@@ -410,7 +410,7 @@ test('train says so when the validation part is shorter than the horizon: no ear
   // 50 rows: a validation part of 5 rows.
   const t = run('6');
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout, /Note: the validation part \(--validation 0\.1\) is shorter than the horizon \(6 rows\), so it holds no whole window: every epoch ran without early stopping \(the combination's weights and the intervals' calibration score its rows all the same\)/);
+  assert.match(t.stdout, /Note: the validation part \(--validation 0\.1\) is shorter than the horizon \(6 rows\), so it holds no whole window: every epoch ran without early stopping \(what else is chosen on it — the combination's weights, the intervals' calibration, --auto's lookback — scores its rows all the same\)/);
   assert.match(t.stdout, /^Combined with .*\(10 windows\)/m);
   const ok = run('3');
   assert.equal(ok.code, 0, ok.stderr);

@@ -13,6 +13,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FORECASTER_DEFAULTS, Forecaster, chronologicalSplit, fitAuto } from '../src/index.js';
+import { scoredMae, validationPoints } from './helpers/classical.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -170,6 +171,23 @@ describe('fitAuto', () => {
     await assert.rejects(fitAuto(y, args, {}, { budgetSeconds: -1 }), /budgetSeconds must be a finite number > 0/);
     await assert.rejects(fitAuto(y, args, { validation: 0 }), /validation part is empty/);
     await assert.rejects(fitAuto(y, args, {}, { lookbacks: [4, 0] }), /lookbacks\[1\]/);
+  });
+
+  it('scores each candidate at every validation row once per step: a validation part shorter than the horizon chooses too (recomputed by hand)', async () => {
+    // 90 rows: 9 validation rows for a horizon of 12 (no whole window), 18 test rows.
+    const y = seasonal(90, 5);
+    const a = { ...args, horizon: 12, units: 4, combine: false } as const;
+    const res = await fitAuto(y, a, { epochs: 2, seed: 1 }, { lookbacks: [6, 12] });
+    assert.deepEqual(res.choice.trials.map((t) => t.lookback), [6, 12]);
+    const split = chronologicalSplit(90, {});
+    assert.equal(split.validationEnd - split.trainEnd, 9);
+    const { origins, actual } = validationPoints(y, split, 12);
+    assert.equal(origins.length, 9 + 12 - 1);
+    // The winner, as returned (the network alone: combine false), scored by hand on the rows before the test part.
+    const pred = res.forecaster.predictFrom(y.slice(0, split.validationEnd), origins, 12);
+    const trial = res.choice.trials.find((t) => t.lookback === res.choice.lookback)!;
+    assert.ok(Math.abs(scoredMae(actual, pred) - trial.validationMae) <= 1e-12 * trial.validationMae, `${scoredMae(actual, pred)} vs ${trial.validationMae}`);
+    res.forecaster.dispose();
   });
 });
 

@@ -506,8 +506,8 @@ function combinationLine(c: Forecaster['combination'], note: string | null): str
 
 /**
  * What train says after training, for one series or many: the season, the calendar covariates,
- * the epochs, and a note where the validation part held no whole window (no early stopping; the
- * combination and the calibration score its rows all the same).
+ * the epochs, and a note where the validation part held no whole window (no early stopping; what
+ * else is chosen on it scores its rows all the same).
  */
 function trainingLines(f: Forecaster, timeName: string | undefined, h: History, validation: number): string[] {
   const lines = [seasonLine(f)];
@@ -517,7 +517,7 @@ function trainingLines(f: Forecaster, timeName: string | undefined, h: History, 
   const best = vl !== undefined && vl.length > 0 ? vl.indexOf(Math.min(...vl)) : -1;
   lines.push(`Trained ${h.epoch.length} epoch(s)${best >= 0 ? `; best val_loss ${vl![best]!.toFixed(4)} at epoch ${best + 1}` : ''}`);
   if (best < 0 && validation > 0) {
-    lines.push(`Note: the validation part (--validation ${validation}) is shorter than the horizon (${f.horizon} rows), so it holds no whole window: every epoch ran without early stopping (the combination's weights and the intervals' calibration score its rows all the same); a shorter --horizon or a larger --validation gives it windows`);
+    lines.push(`Note: the validation part (--validation ${validation}) is shorter than the horizon (${f.horizon} rows), so it holds no whole window: every epoch ran without early stopping (what else is chosen on it — the combination's weights, the intervals' calibration, --auto's lookback — scores its rows all the same); a shorter --horizon or a larger --validation gives it windows`);
   }
   return lines;
 }

@@ -6,9 +6,10 @@
  * end of the validation part before anything sees it, so the test part cannot steer a choice.
  * Each candidate's network trains as `fit` trains it (scalers and Holt-Winters reference from the
  * training part, early stopping on the validation part with its best weights kept, which is how
- * the epochs are chosen) and is scored by the network's own validation MAE (every origin whose
- * horizon lies in the validation part, as `evaluate` scores the test part): the lookback and the
- * reference are the network's choice. The combination with a classical model (combine 'auto')
+ * the epochs are chosen) and is scored by the network's own validation MAE at the points the
+ * combination is chosen on (validationPoints: every validation row once per step, so a validation
+ * part shorter than the horizon scores too): the lookback and the reference are the network's
+ * choice. The combination with a classical model (combine 'auto')
  * and the conformal offsets are then fitted once, on the winner, as `fit` fits them — the
  * classical models do not depend on the lookback, and fitting them per candidate cost seconds of
  * CPU each. The train/validation boundary is the one `fit` on the whole series would draw, so the
@@ -22,7 +23,7 @@
  */
 import { checkOptions, show } from '../core/errors.js';
 import type { History } from '../models/callbacks.js';
-import { Forecaster, FORECASTER_DEFAULTS, type ForecasterArgs, type ForecastFitOptions, type ForecastReference } from './forecaster.js';
+import { Forecaster, FORECASTER_DEFAULTS, scoredMae, validationPoints, type ForecasterArgs, type ForecastFitOptions, type ForecastReference } from './forecaster.js';
 import { AUTO_SEASON_MAX, detectSeason } from './season.js';
 import { chronologicalSplit, checkPositiveInt, rowsNeeded, toSeries, type Series, type SeriesInput } from './windowing.js';
 
@@ -111,11 +112,12 @@ export async function fitAuto(input: SeriesInput | Series, args: Omit<Forecaster
 
   // The season the candidates share: detected once here (on the training part, as fit would) so the default lookbacks can follow it.
   const detect = (args.season === undefined ? FORECASTER_DEFAULTS.season : args.season) === 'auto';
+  const target = args.target ?? 0;
+  if (!Number.isInteger(target) || target < 0 || target >= s.columns) throw new RangeError(`${where}: target must be a column index below ${s.columns}, got ${show(args.target)}`);
+  const yCut = Float64Array.from({ length: R }, (_, r) => s.data[r * s.columns + target]!);
   let season: number | undefined;
   if (detect) {
-    const target = args.target ?? 0;
-    if (!Number.isInteger(target) || target < 0 || target >= s.columns) throw new RangeError(`${where}: target must be a column index below ${s.columns}, got ${show(args.target)}`);
-    const y = Float64Array.from({ length: split.trainEnd }, (_, r) => s.data[r * s.columns + target]!);
+    const y = yCut.subarray(0, split.trainEnd);
     const t = times === undefined ? undefined : Array.from({ length: split.trainEnd }, (_, i) => { const v = times[i]!; return v instanceof Date ? v.getTime() : v; });
     season = detectSeason(y, { maxPeriod: AUTO_SEASON_MAX, ...(t === undefined ? {} : { times: t }) }).season ?? undefined;
   } else season = typeof args.season === 'number' ? args.season : undefined;
@@ -151,11 +153,13 @@ export async function fitAuto(input: SeriesInput | Series, args: Omit<Forecaster
       const f = new Forecaster({ ...args, lookback, ...(reference !== undefined ? { reference } : {}), ...(detect ? { season: season ?? 'none' } : {}) });
       // The network alone: no combination or offsets yet (finishFit below gives them to the winner).
       const h = await f.fitNetwork(cut, fitOpts);
-      // Only the network's score: the classical baselines would be fitted for nothing.
-      const ev = f.evaluate(cut, { test: vFrac, holtWinters: false, ets: false, sarima: false, ...(times !== undefined && f.calendar !== null ? { times } : {}) });
+      // The network's forecasts scored at the points the combination is chosen on (each
+      // validation row once per step: a validation part shorter than the horizon scores too).
+      const valPoints = validationPoints(yCut, split, lookback, f.horizon);
+      const pred = f.predictFrom(cut, valPoints.origins, f.horizon, times !== undefined && f.calendar !== null ? { times } : {});
       const losses = h.history.val_loss ?? [];
       const bestEpoch = losses.length === 0 ? h.epoch.length : losses.indexOf(Math.min(...losses)) + 1;
-      const trial: AutoTrial = { lookback, reference: f.reference, validationMae: ev.model.mae, bestEpoch, epochs: h.epoch.length, seconds: (performance.now() - t1) / 1000 };
+      const trial: AutoTrial = { lookback, reference: f.reference, validationMae: scoredMae(valPoints.actual, pred), bestEpoch, epochs: h.epoch.length, seconds: (performance.now() - t1) / 1000 };
       trials.push(trial);
       last = trial;
       if (best === null || trial.validationMae < best.trial.validationMae) {

@@ -591,6 +591,36 @@ export function combinationWeights(network: ArrayLike<number>, classical: ArrayL
   return weights;
 }
 
+/**
+ * The points fit chooses on after training (the combination's candidate and weights, fitAuto's
+ * lookback): every origin with a step in the validation rows [trainEnd, validationEnd), and per
+ * origin and step the target there, NaN where the step's row lies outside them (not scored). Every
+ * validation row is scored once per step (as fitCalibration scores), so a validation part shorter
+ * than the horizon (72 monthly rows: 7 for horizon 12) still chooses, and a short one gives every
+ * step as many points as it has rows. Needs a validation row and trainEnd ≥ lookback + horizon − 1.
+ */
+export function validationPoints(y: ArrayLike<number>, split: { trainEnd: number; validationEnd: number }, lookback: number, horizon: number): { origins: number[]; actual: Float64Array } {
+  const { trainEnd: n, validationEnd: v } = split;
+  const first = Math.max(lookback - 1, n - horizon);
+  const origins = Array.from({ length: Math.max(0, v - 1 - first) }, (_, i) => first + i);
+  const actual = Float64Array.from({ length: origins.length * horizon }, (_, i) => {
+    const r = origins[Math.floor(i / horizon)]! + 1 + (i % horizon);
+    return r >= n && r < v ? y[r]! : NaN;
+  });
+  return { origins, actual };
+}
+
+/** The mean absolute error of `predicted` over the scored points of `actual` (not NaN; see validationPoints). */
+export function scoredMae(actual: ArrayLike<number>, predicted: ArrayLike<number>): number {
+  let [sum, k] = [0, 0];
+  for (let i = 0; i < actual.length; i++) {
+    if (Number.isNaN(actual[i])) continue;
+    sum += Math.abs(predicted[i]! - actual[i]!);
+    k++;
+  }
+  return sum / k;
+}
+
 /** A series whose training part is too short for one window (Forecaster.checkSplit). */
 class ShortSeries extends RangeError {}
 
@@ -1133,29 +1163,12 @@ export class Forecaster {
     const t0 = performance.now();
     const H = this.horizon;
     const n = split.trainEnd;
-    // Every origin with a step in the validation part, each step scored only where its row lies
-    // there (actual NaN before and past it), as fitCalibration scores: every validation row once
-    // per step, so a validation part shorter than the horizon (72 monthly rows: 7 for horizon 12)
-    // still chooses, and a short one gives every step as many points as it has rows.
     if (split.validationEnd <= n) return none('no validation part: nothing to choose the weights on');
-    const firstOrigin = Math.max(this.lookback - 1, n - H);
-    const valO = Array.from({ length: split.validationEnd - 1 - firstOrigin }, (_, i) => firstOrigin + i);
     const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
+    const { origins: valO, actual } = validationPoints(y, split, this.lookback, H);
     const train = y.subarray(0, n);
     const m = this.season;
-    const actual = Float64Array.from({ length: valO.length * H }, (_, i) => {
-      const r = valO[Math.floor(i / H)]! + 1 + (i % H);
-      return r >= n && r < split.validationEnd ? y[r]! : NaN;
-    });
-    const mae = (p: ArrayLike<number>): number => {
-      let [a, k] = [0, 0];
-      for (let i = 0; i < actual.length; i++) {
-        if (Number.isNaN(actual[i])) continue;
-        a += Math.abs(p[i]! - actual[i]!);
-        k++;
-      }
-      return a / k;
-    };
+    const mae = (p: ArrayLike<number>): number => scoredMae(actual, p);
     const net = this.predictFrom(s, valO, H, times === undefined || this.calendar === null ? {} : { times });
     const cands: { c: Omit<ForecastCombination, 'weights' | 'start' | 'validation' | 'seconds'>; p: Float64Array; mae: number }[] = [];
     // As evaluate's baselines: seasonal variants only for a season of 2 to 24 rows.
