@@ -411,7 +411,7 @@ test('train says so when the validation part is shorter than the horizon: no ear
   const t = run('6');
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout, /Note: the validation part \(--validation 0\.1\) is shorter than the horizon \(6 rows\), so it holds no whole window: every epoch ran without early stopping \(what else is chosen on it — the combination's weights, the intervals' calibration, --auto's lookback — scores its rows all the same\)/);
-  assert.match(t.stdout, /^Combined with .*\(10 windows\)/m);
+  assert.match(t.stdout, /^Combined with .*\(5 rows × 6 steps\)/m);
   const ok = run('3');
   assert.equal(ok.code, 0, ok.stderr);
   assert.doesNotMatch(ok.stdout, /holds no whole window/);

@@ -109,6 +109,7 @@ describe('Forecaster combine', () => {
     const split = chronologicalSplit(y.length, {});
     const { origins: valO, actual: actualV } = validationPoints(y, split, H);
     assert.equal(c.validation.windows, valO.length);
+    assert.equal(c.validation.rows, split.validationEnd - split.trainEnd);
     const classical = (origins: number[], rows: number[]): Float64Array => (c.kind === 'ets' ? etsRolling(c.ets!, rows, origins, H) : sarimaRolling(c.sarima!, rows, origins, H));
     f.combination = null;
     const netV = f.predictFrom(y, valO, H);
@@ -177,6 +178,8 @@ describe('Forecaster combine', () => {
         [{ start: [] }, /combination\.start must be 1…3 finite numbers/],
         [{ guard: -1 }, /combination\.guard must be ≥ 0/],
         [{ guard: 'x' }, /combination\.guard must be a finite number/],
+        [{ validation: { ...meta.combination.validation, rows: 0 } }, /combination\.validation\.rows must be a count of rows ≥ 1, got 0/],
+        [{ validation: { ...meta.combination.validation, rows: 2.5 } }, /combination\.validation\.rows must be a count of rows ≥ 1/],
         [{ [model]: { ...meta.combination[model], [c.kind === 'ets' ? 'alpha' : 'params']: 'x' } }, c.kind === 'ets' ? /combination\.ets\.alpha must be a finite number/ : /SARIMA field 'params'/],
       ]);
     } finally {

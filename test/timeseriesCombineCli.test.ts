@@ -37,7 +37,7 @@ test('the default prints the combination and saves it; evaluate prints and score
   assert.equal(t.code, 0, t.stderr);
   const line = t.stdout.split('\n').find((l) => l.startsWith('Combined with '));
   assert.ok(line !== undefined, t.stdout);
-  assert.match(line, /^Combined with (ETS \([AM][AN]d?N\)|ARIMA\(1,1,1\)) \(re-fitted on the rows before the test part\): network weight per step (\d\.\d\d ){2}\d\.\d\d; validation MAE network [\d.]+, ETS [\d.]+, SARIMA [\d.]+, combined [\d.]+ \(\d+ windows\); classical fits [\d.]+ s$/);
+  assert.match(line, /^Combined with (ETS \([AM][AN]d?N\)|ARIMA\(1,1,1\)) \(re-fitted on the rows before the test part\): network weight per step (\d\.\d\d ){2}\d\.\d\d; validation MAE network [\d.]+, ETS [\d.]+, ARIMA [\d.]+, combined [\d.]+ \(16 rows × 3 steps\); classical fits [\d.]+ s$/);
   const meta = JSON.parse(await readFile(join(model, 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster;
   assert.equal(meta.combine, 'auto');
   assert.equal(meta.combination.weights.length, 3);
@@ -45,6 +45,13 @@ test('the default prints the combination and saves it; evaluate prints and score
   assert.equal(e.code, 0, e.stderr);
   assert.ok(e.stdout.includes(line), e.stdout);
   assert.equal(modelRow(e.stdout), modelRow(t.stdout));
+  // A model saved before the validation rows were: the windows it counted.
+  const json = JSON.parse(await readFile(join(model, 'model.json'), 'utf8'));
+  delete json.userDefinedMetadata.rnnkitForecaster.combination.validation.rows;
+  await writeFile(join(model, 'model.json'), JSON.stringify(json));
+  const old = rnnkit('timeseries', 'evaluate', model, '--csv', file('data.csv'), '--baselines', 'none');
+  assert.equal(old.code, 0, old.stderr);
+  assert.ok(old.stdout.includes(line.replace('(16 rows × 3 steps)', `(${meta.combination.validation.windows} windows)`)), old.stdout);
 
   const n = rnnkit('timeseries', 'train', file('data.csv'), ...base, '--combine', 'none', '--out', file('n'));
   assert.equal(n.code, 0, n.stderr);
@@ -58,7 +65,7 @@ test('--id-column: a combination line per series (its own choice, or why none); 
   assert.equal(t.code, 0, t.stderr);
   const lines = t.stdout.split('\n').filter((l) => l.startsWith("store '"));
   assert.equal(lines.length, 3, t.stdout);
-  for (const [i, id] of ['x', 'y', 'z'].entries()) assert.match(lines[i]!, new RegExp(`^store '${id}': Combined with (ETS \\([AM][AN]d?N\\)|ARIMA\\(1,1,1\\)) \\(re-fitted on the rows before the test part\\): network weight per step (\\d\\.\\d\\d ){2}\\d\\.\\d\\d; validation MAE network [\\d.]+, ETS [\\d.]+, SARIMA [\\d.]+, combined [\\d.]+ \\(\\d+ windows\\); classical fits [\\d.]+ s$`));
+  for (const [i, id] of ['x', 'y', 'z'].entries()) assert.match(lines[i]!, new RegExp(`^store '${id}': Combined with (ETS \\([AM][AN]d?N\\)|ARIMA\\(1,1,1\\)) \\(re-fitted on the rows before the test part\\): network weight per step (\\d\\.\\d\\d ){2}\\d\\.\\d\\d; validation MAE network [\\d.]+, ETS [\\d.]+, ARIMA [\\d.]+, combined [\\d.]+ \\(${id === 'z' ? 2 : 16} rows × 3 steps\\); classical fits [\\d.]+ s$`));
   const meta = JSON.parse(await readFile(join(model, 'model.json'), 'utf8')).userDefinedMetadata.rnnkitForecaster;
   assert.equal(meta.combine, 'auto');
   assert.deepEqual(['x', 'y', 'z'].map((id) => meta.series[id].combination?.weights.length ?? null), [3, 3, 3]);
@@ -93,7 +100,7 @@ test('a seasonal random walk: combined with the seasonal naive forecast, its val
   const t = rnnkit('timeseries', 'train', file('walk.csv'), '--target', 'level', '--time-column', 't', '--lookback', '12', '--horizon', '3', '--season', '6', '--units', '4', '--epochs', '2', '--ensemble', '1', '--baselines', 'none', '--out', file('walk-model'));
   assert.equal(t.code, 0, t.stderr);
   const line = t.stdout.split('\n').find((l) => l.startsWith('Combined with '));
-  assert.match(line ?? t.stdout, /^Combined with seasonal naive \(6\): network weight per step (\d\.\d\d ){2}\d\.\d\d; validation MAE network [\d.]+, ETS [\d.]+, SARIMA [\d.]+, seasonal naive [\d.]+, combined [\d.]+ \(\d+ windows\); classical fits [\d.]+ s$/);
+  assert.match(line ?? t.stdout, /^Combined with seasonal naive \(6\): network weight per step (\d\.\d\d ){2}\d\.\d\d; validation MAE network [\d.]+, ETS [\d.]+, SARIMA [\d.]+, seasonal naive [\d.]+, combined [\d.]+ \(24 rows × 3 steps\); classical fits [\d.]+ s$/);
 });
 
 test('refusals: an unknown --combine value', () => {

@@ -3,7 +3,7 @@
  * scored against the last-value, seasonal-naive, Holt-Winters, ETS and SARIMA baselines.
  */
 import { resolve } from 'node:path';
-import { AUTO_BUDGET_SECONDS, FORECASTER_DEFAULTS, Forecaster, chronologicalSplit, extendTimes, rowsNeeded, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, type History, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
+import { AUTO_BUDGET_SECONDS, AUTO_SEASON_MAX, FORECASTER_DEFAULTS, Forecaster, chronologicalSplit, extendTimes, rowsNeeded, fitAuto, timeCellsKind, timeStep, type ForecasterArgs, ModelFormatError, etsName, type History, holtWintersName, sarimaName, plotForecast, plotForecastPanels, type ForecastPlotData, type FillMethod, type ForecastEvaluation, type ForecastEvaluationMany, type ForecastMetrics, type Series } from '../index.js';
 import { CliError, choiceOption, intOption, numberOption, parse, usageError, workersOption, type OptionSpec } from './args.js';
 import { commaColumns, dateColumnHint, dropLeadingMissing, hasTimeColumn, isDateColumn, numericSeries, readTable, seriesIds, timeCells, timeColumn, type Table } from './csv.js';
 import { writeTextFile } from '../io/node.js';
@@ -485,23 +485,28 @@ function checkTestPart(command: 'train' | 'evaluate', rowsById: readonly (readon
 function combinationLines(f: Forecaster, idColumn?: string): string[] {
   const many = f.combinationsById;
   if (many === null) {
-    const line = combinationLine(f.combination, f.combinationNote);
+    const line = combinationLine(f.combination, f.combinationNote, f.season);
     return line === null ? [] : [line];
   }
   return Object.entries(many).flatMap(([id, { combination, note }]) => {
-    const line = combinationLine(combination, note);
+    const line = combinationLine(combination, note, f.season);
     return line === null ? [] : [`${idColumn ?? 'series'} '${id}': ${line}`];
   });
 }
 
 /** The combination fit chose (validation MAE of each part, the weights, its time), why there is none, or null with --combine none. */
-function combinationLine(c: Forecaster['combination'], note: string | null): string | null {
+function combinationLine(c: Forecaster['combination'], note: string | null, season: number | undefined): string | null {
   if (c === null) return note === null ? null : `Combination: none (${note})`;
   const v = c.validation;
   const w = c.weights.map((x) => x.toFixed(2));
-  const parts = [`network ${v.network.toPrecision(4)}`, ...(v.ets !== undefined ? [`ETS ${v.ets.toPrecision(4)}`] : []), ...(v.sarima !== undefined ? [`SARIMA ${v.sarima.toPrecision(4)}`] : []), ...(v.seasonalNaive !== undefined ? [`seasonal naive ${v.seasonalNaive.toPrecision(4)}`] : []), `combined ${v.combined.toPrecision(4)}`];
+  // The (S)ARIMA candidate as fitCombination fits it: the seasonal airline model for a season of
+  // 2–24 rows, else an ARIMA (with Fourier regressors where the kept one's name says so).
+  const arima = c.kind === 'sarima' ? c.name.slice(0, c.name.indexOf('(')) : season !== undefined && season >= 2 && season <= AUTO_SEASON_MAX ? 'SARIMA' : 'ARIMA';
+  const parts = [`network ${v.network.toPrecision(4)}`, ...(v.ets !== undefined ? [`ETS ${v.ets.toPrecision(4)}`] : []), ...(v.sarima !== undefined ? [`${arima} ${v.sarima.toPrecision(4)}`] : []), ...(v.seasonalNaive !== undefined ? [`seasonal naive ${v.seasonalNaive.toPrecision(4)}`] : []), `combined ${v.combined.toPrecision(4)}`];
   const refit = c.kind === 'seasonalNaive' ? '' : ' (re-fitted on the rows before the test part)';
-  return `Combined with ${c.name}${refit}: network weight per step ${w.join(' ')}; validation MAE ${parts.join(', ')} (${v.windows} windows); classical fits ${c.seconds.toFixed(1)} s`;
+  // Each validation row is scored once per step (models saved before that counted whole windows).
+  const on = v.rows !== undefined ? `${v.rows} rows × ${c.weights.length} steps` : `${v.windows} windows`;
+  return `Combined with ${c.name}${refit}: network weight per step ${w.join(' ')}; validation MAE ${parts.join(', ')} (${on}); classical fits ${c.seconds.toFixed(1)} s`;
 }
 
 /**

@@ -339,9 +339,10 @@ export interface ForecastCombination {
    * Validation-part MAE of the network, of each classical candidate (as fitted on the training
    * part: what chose the weights), and of the combination; windows: the origins scored (each at
    * the steps that fall in the validation part: validation rows + horizon − 1 of them; models
-   * saved before such partial windows counted whole windows only).
+   * saved before such partial windows counted whole windows only); rows: the validation rows, each
+   * scored once per step (absent in models saved before it).
    */
-  validation: { windows: number; network: number; combined: number; ets?: number; sarima?: number; seasonalNaive?: number };
+  validation: { windows: number; rows?: number; network: number; combined: number; ets?: number; sarima?: number; seasonalNaive?: number };
   /**
    * Where the classical model's one-step errors (its forecast of a row from the row before,
    * against the value) at an origin's row and at the two rows before all exceed this, on either
@@ -703,12 +704,16 @@ function checkCombination(json: unknown, horizon: number, where: string): Foreca
   if (!Array.isArray(st) || st.length === 0 || st.length > HW_START || !st.every((v) => typeof v === 'number' && Number.isFinite(v))) throw new RangeError(`${where}.start must be 1…${HW_START} finite numbers, got ${show(st)}`);
   const v = j.validation;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RangeError(`${where}.validation must be an object, got ${show(v)}`);
-  checkOptions(v, ['windows', 'network', 'combined', 'ets', 'sarima', 'seasonalNaive'], `${where}.validation`);
+  checkOptions(v, ['windows', 'rows', 'network', 'combined', 'ets', 'sarima', 'seasonalNaive'], `${where}.validation`);
   const vr = v as Record<string, unknown>;
   const validation: ForecastCombination['validation'] = { windows: finite(vr.windows, `${where}.validation.windows`), network: finite(vr.network, `${where}.validation.network`), combined: finite(vr.combined, `${where}.validation.combined`) };
   if (vr.ets !== undefined) validation.ets = finite(vr.ets, `${where}.validation.ets`);
   if (vr.sarima !== undefined) validation.sarima = finite(vr.sarima, `${where}.validation.sarima`);
   if (vr.seasonalNaive !== undefined) validation.seasonalNaive = finite(vr.seasonalNaive, `${where}.validation.seasonalNaive`);
+  if (vr.rows !== undefined) {
+    if (!Number.isInteger(vr.rows) || (vr.rows as number) < 1) throw new RangeError(`${where}.validation.rows must be a count of rows ≥ 1, got ${show(vr.rows)}`);
+    validation.rows = vr.rows as number;
+  }
   const out: ForecastCombination = { kind: j.kind, name: j.name, weights: [...(w as number[])], start: [...(st as number[])], validation, seconds: finite(j.seconds, `${where}.seconds`) };
   if (j.guard !== undefined) {
     // A negative guard would hand every origin to the network alone.
@@ -1220,7 +1225,7 @@ export class Forecaster {
     const pick = (v: Float64Array): Float64Array => Float64Array.from(calm.flatMap((k) => Array.from(v.subarray(k * H, (k + 1) * H))));
     const weights = calm.length > 0 ? combinationWeights(pick(net), pick(best.p), pick(actual), H) : Array<number>(H).fill(1);
     const comb = net.map((v, i) => (off[Math.floor(i / H)] ? v : weights[i % H]! * v + (1 - weights[i % H]!) * best.p[i]!));
-    const validation: ForecastCombination['validation'] = { windows: valO.length, network: mae(net), combined: mae(comb) };
+    const validation: ForecastCombination['validation'] = { windows: valO.length, rows: split.validationEnd - n, network: mae(net), combined: mae(comb) };
     for (const c of cands) validation[c.c.kind] = c.mae;
     // The kept model is then re-estimated on the training and validation rows, as evaluate's
     // baselines are fitted on every row before the test part: the same variant or order, its
