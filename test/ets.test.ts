@@ -292,13 +292,21 @@ describe('Forecaster.evaluate: the ETS baseline', () => {
     assert.ok(model.seasonal !== null);
     assert.equal(f.evaluate(wave, { holtWinters: false }).etsModel!.seasonal, null);
     // A season over 24 rows: the non-seasonal variants (a starting state per season row would take minutes at 52 or 365).
-    assert.equal(f.evaluate(wave, { season: 30, holtWinters: false, sarima: false }).etsModel!.seasonal, null, 'season 30: non-seasonal ETS');
+    const e30 = f.evaluate(wave, { season: 30, holtWinters: false, sarima: false });
+    assert.equal(e30.etsModel!.seasonal, null, 'season 30: non-seasonal ETS');
+    assert.deepEqual(e30.baselineNotes, ['ETS without a season: its seasonal variants take seasons up to 24 rows (the season is 30)']);
+    assert.equal(f.evaluate(wave, { season: 12, holtWinters: false }).baselineNotes, undefined);
     assert.notEqual(f.evaluate(wave, { season: 24, holtWinters: false }).etsModel!.seasonal, null, 'season 24: seasonal ETS considered and chosen');
     assert.equal(f.evaluate(wave, { ets: false, holtWinters: false }).ets, undefined);
     assert.throws(() => f.evaluate(wave, { ets: 1 } as never), /Forecaster.evaluate: ets must be a boolean, got 1/);
     assert.throws(() => f.evaluate(wave, { ETS: false } as never), /unknown option 'ETS'; supported options: test, season, holtWinters, ets, sarima, times/);
     // 10 rows before the test part: fewer than two seasons of 12, as Holt-Winters.
-    assert.equal(f.evaluate(wave, { season: 12, test: 0.95 }).ets, undefined);
+    const few = f.evaluate(wave, { season: 12, test: 0.95 });
+    assert.equal(few.ets, undefined);
+    // Each baseline left out says why.
+    assert.equal(few.baselineNotes![0], 'Holt-Winters and ETS left out: 10 rows before the test part, fewer than two seasons (24)');
+    assert.match(few.baselineNotes![1]!, /^SARIMA\(1,1,1\)\(0,1,1\)12 left out: it needs \d+ rows before the test part, the series has 10$/);
+    assert.equal(few.baselineNotes!.length, 2);
     const g = new Forecaster({ lookback: 24, horizon: 3, units: 4, windowRelative: true, seed: 2 });
     await g.fitMany({ a: wave, b: wave.map((v) => 2 * v) }, { epochs: 1, seed: 3 });
     const many = g.evaluateMany({ a: wave, b: wave.map((v) => 2 * v) }, { season: 12, holtWinters: false });

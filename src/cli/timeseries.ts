@@ -606,6 +606,7 @@ async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season:
     print(`\nTest part of ${c.idColumn} '${id}': last ${Math.round(c.test * 100)}% of its rows, ${e.windows} window(s) × ${e.horizon} step(s)`);
     const rows = rowsOf(e, e.holtWintersModel !== undefined ? ` (${holtWintersName(e.holtWintersModel)})` : '', e.etsModel !== undefined ? ` (${etsName(e.etsModel)})` : '', e.sarimaModel !== undefined ? sarimaName(e.sarimaModel) : 'SARIMA');
     for (const line of metricsTable(rows)) print(line);
+    for (const note of e.baselineNotes ?? []) print(`Note: ${note}`);
     const guardLine = guardedLine(e);
     if (guardLine !== null) print(guardLine);
     if (e.quantiles !== undefined) for (const line of intervalLines(e.quantiles)) print(line);
@@ -710,6 +711,7 @@ async function reportEvaluation(ev: ForecastEvaluation, c: ReportContext, print:
   if (ev.ets !== undefined) rows.push([`ETS (${etsName(ev.etsModel!)})`, ev.ets]);
   if (ev.sarima !== undefined) rows.push([sarimaName(ev.sarimaModel!), ev.sarima]);
   for (const line of metricsTable(rows)) print(line);
+  for (const note of ev.baselineNotes ?? []) print(`Note: ${note}`);
   const guardLine = guardedLine(ev);
   if (guardLine !== null) print(guardLine);
   const iq = ev.quantiles;

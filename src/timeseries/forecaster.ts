@@ -276,6 +276,12 @@ export interface ForecastEvaluation {
   sarima?: ForecastMetrics;
   /** The fitted SARIMA model behind `sarima`. */
   sarimaModel?: SarimaModel;
+  /**
+   * Why a baseline asked for is absent or simpler than the season suggests (too few rows before
+   * the test part; ETS's seasonal variants only for seasons up to AUTO_SEASON_MAX rows). Absent
+   * when there is nothing to say.
+   */
+  baselineNotes?: string[];
   /** Its forecasts, [windows · horizon] as `predictions`. */
   sarimaPredictions?: Float64Array;
   /**
@@ -1873,6 +1879,10 @@ export class Forecaster {
     const m = options.season ?? this.season;
     if (m !== undefined) res.seasonalNaive = forecastMetrics(actual, seasonalNaiveForecast(s, this.target, origins, H, m));
     const enough = start >= 10 && (m === undefined || m < 2 || start >= 2 * m);
+    const notes: string[] = [];
+    const asked = [options.holtWinters !== false ? 'Holt-Winters' : null, options.ets !== false ? 'ETS' : null].filter((b) => b !== null);
+    if (!enough && asked.length > 0) notes.push(`${asked.join(' and ')} left out: ${start} rows before the test part, fewer than ${start < 10 ? 10 : `two seasons (${2 * m!})`}`);
+    if (enough && options.ets !== false && m !== undefined && m > AUTO_SEASON_MAX) notes.push(`ETS without a season: its seasonal variants take seasons up to ${AUTO_SEASON_MAX} rows (the season is ${m})`);
     const y = Float64Array.from({ length: s.rows }, (_, r) => s.data[r * s.columns + this.target]!);
     const c = this.combination;
     if (c !== null && c.guard !== undefined) {
@@ -1913,7 +1923,12 @@ export class Forecaster {
       if (start < fourier.period) fourier = null;
     }
     const sarimaFit = fourier === null ? defaultSarimaSpec(m) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, start) };
-    if ((fourier !== null || (options.sarima ?? (shortSeason || this.combination?.kind === 'sarima'))) && start >= sarimaMinRows(sarimaFit)) {
+    const sarimaAsked = fourier !== null || (options.sarima ?? (shortSeason || this.combination?.kind === 'sarima'));
+    if (sarimaAsked && start < sarimaMinRows(sarimaFit)) {
+      const name = fourier !== null ? `ARIMA(1,1,1)+Fourier(${fourier.pairs} pairs)` : m !== undefined && m >= 2 ? `SARIMA(1,1,1)(0,1,1)${m}` : 'ARIMA(1,1,1)';
+      notes.push(`${name} left out: it needs ${sarimaMinRows(sarimaFit)} rows before the test part, the series has ${start}`);
+    }
+    if (sarimaAsked && start >= sarimaMinRows(sarimaFit)) {
       const model = fitSarimaRecent(y, start, sarimaFit);
       if (fourier !== null) model.fourier = { period: fourier.period, pairs: fourier.pairs };
       const p = sarimaRolling(model, y, origins, H, fourier?.exog);
@@ -1921,6 +1936,7 @@ export class Forecaster {
       res.sarimaModel = model;
       res.sarimaPredictions = p;
     }
+    if (notes.length > 0) res.baselineNotes = notes;
     return res;
   }
 
