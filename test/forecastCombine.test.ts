@@ -11,7 +11,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Forecaster, ModelFormatError, ONE_STEP_BAND, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, sarimaRolling, selectEts, yearlyFourierExog } from '../src/index.js';
+import { Forecaster, ModelFormatError, ONE_STEP_BAND, chronologicalSplit, defaultSarimaSpec, etsRolling, fitEts, fitSarima, forecastMetrics, rowFourierExog, sarimaRolling, selectEts, yearlyFourierExog } from '../src/index.js';
 import { COMBINATION_PRIOR_HORIZONS, combinationWeights } from '../src/timeseries/forecaster.js';
 import { scoredMae, validationPoints, walkWithPattern } from './helpers/classical.js';
 
@@ -285,8 +285,8 @@ describe('Forecaster combine', () => {
       assert.deepEqual(g.forecast(z, 4), f.forecast(z, 4));
       const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
       await refusesPatched(dir, json, [
-        [{ period: 1 }, /combination\.period must be an integer from 2 to 24, got 1/],
-        [{ period: 6.5 }, /combination\.period must be an integer from 2 to 24/],
+        [{ period: 1 }, /combination\.period must be an integer from 2 to 10000, got 1/],
+        [{ period: 6.5 }, /combination\.period must be an integer from 2 to 10000/],
         [{ period: undefined }, /combination\.period must be an integer/],
         [{ ets: {} }, /a 'seasonalNaive' combination has no ets, sarima or fourier field/],
       ]);
@@ -313,6 +313,59 @@ describe('Forecaster combine', () => {
     await short.fit(z, { epochs: 1, seed: 1 });
     assert.ok(short.combination !== null && short.combination.kind !== 'seasonalNaive' && short.combination.validation.seasonalNaive === undefined, JSON.stringify(short.combination?.validation));
     for (const x of [f, short]) x.dispose();
+  });
+
+  it('a season over 24 rows (a day of half-hours): ARIMA(1,1,1) with Fourier pairs of that season from the row index and the seasonal naive forecast are candidates, as evaluate\'s baselines; forecasts by hand, save/load, refusals', async () => {
+    // A 30-row pattern on a random walk: the season's Fourier pairs with a differenced ARIMA fit
+    // it, the value a season back carries 30 steps of the walk.
+    let r = 5;
+    const u = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
+    let walk = 0;
+    const z = Array.from({ length: 360 }, (_, i) => 50 + 6 * Math.sin((2 * Math.PI * i) / 30) + (walk += u()));
+    const f = new Forecaster({ lookback: 30, horizon: H, season: 30, units: 4, seed: 3 });
+    await f.fit(z, { epochs: 2, seed: 1 });
+    const c = f.combination!;
+    assert.ok(c !== null, f.combinationNote ?? 'no combination');
+    assert.ok(c.validation.seasonalNaive !== undefined && c.validation.sarima !== undefined && c.validation.ets !== undefined, JSON.stringify(c.validation));
+    assert.deepEqual([c.kind, c.name, c.fourier], ['sarima', 'ARIMA(1,1,1)+Fourier(30×2)', { pairs: 2, period: 30 }]);
+    // The same model as evaluate's baseline, re-fitted on the rows before the test part.
+    const ev = f.evaluate(z, { holtWinters: false, ets: false });
+    assert.deepEqual(JSON.parse(JSON.stringify(ev.sarimaModel)), JSON.parse(JSON.stringify(c.sarima)));
+    f.combination = null;
+    const netT = f.predictFrom(z, ev.origins, H);
+    f.combination = c;
+    const clsT = sarimaRolling(c.sarima!, z, ev.origins, H, rowFourierExog(z.length + H, 30, 2).exog);
+    ev.predictions.forEach((p, i) => {
+      const w = ev.guarded === 0 || ev.guarded === undefined ? c.weights[i % H]! : NaN;
+      assert.ok(Math.abs(p - (w * netT[i]! + (1 - w) * clsT[i]!)) < 1e-9, `prediction ${i}`);
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcomb-row-'));
+    try {
+      await f.save(dir);
+      const g = await Forecaster.load(dir);
+      assert.deepEqual(g.combination, JSON.parse(JSON.stringify(c)));
+      assert.deepEqual(g.forecast(z, 5), f.forecast(z, 5));
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+      await refusesPatched(dir, json, [
+        [{ fourier: { pairs: 2, period: 12 } }, /combination\.fourier\.period must be an integer from 25 to 10000 \(a season the airline model does not take\), got 12/],
+        [{ fourier: { pairs: 3, period: 30 } }, /combination\.fourier\.pairs must be half the SARIMA model's 4 regressors, got 3/],
+        [{ fourier: { pairs: 2, period: 30, t0: 0 } }, /combination\.fourier.*'t0'/],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    f.dispose();
+  });
+
+  it('test: 0 with daily dates: the yearly Fourier candidate has regressors for the rows past the end the last validation origins forecast', async () => {
+    const DAY = 86_400_000;
+    const t = Array.from({ length: 500 }, (_, i) => Date.UTC(2018, 0, 1) + i * DAY);
+    const z = t.map((_, i) => 10 + 5 * Math.sin((2 * Math.PI * i) / 365.25) + Math.sin(i * 1.7));
+    const f = new Forecaster({ lookback: 14, horizon: 7, units: 2, ensemble: 1, season: 'none', seed: 3 });
+    // Threw 'sarimaRolling: exog has 500 rows; 506 are needed'.
+    await f.fit(z, { epochs: 1, seed: 1, times: t, test: 0 });
+    assert.ok(f.combination !== null && f.combination.validation.sarima !== undefined, f.combinationNote ?? JSON.stringify(f.combination?.validation));
+    f.dispose();
   });
 
   it('combine false: the network alone; bad values refused; a validation part shorter than the horizon: combined on its rows; none: the network alone, and the note says why', async () => {

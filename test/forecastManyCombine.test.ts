@@ -226,7 +226,7 @@ describe('Forecaster.fitMany combine: calibration and times', () => {
     const alone = networkAlone(f);
     for (const id of ['north', 'south'] as const) {
       const c = f.combinationsById![id]!.combination;
-      assert.ok(c !== null && c.kind === 'sarima' && c.fourier !== undefined, `${id}: ${c?.name ?? f.combinationsById![id]!.note}`);
+      assert.ok(c !== null && c.kind === 'sarima' && c.fourier !== undefined && 't0' in c.fourier, `${id}: ${c?.name ?? f.combinationsById![id]!.note}`);
       assert.equal(c.fourier.t0, times[id][0], id);
       const y = series[id];
       const fc = f.forecastMany({ [id]: y }, H, { times: { [id]: times[id] } })[id]!;

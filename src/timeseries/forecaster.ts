@@ -132,10 +132,11 @@ export interface ForecasterArgs {
   /**
    * Combine the network's forecast with a classical one: 'auto' — fit computes it after training
    * (fitMany: for each series, on its own parts, kept per series): ETS (selectEts) and SARIMA (the
-   * airline model with a season of 2–24 rows; ARIMA(1,1,1) with 2 yearly Fourier pairs for daily
-   * or weekly times; ARIMA(1,1,1) otherwise) are fitted on the training part and, with such a
-   * season and a lookback of at least a season, the seasonal naive forecast is scored beside
-   * them (nothing to fit or re-fit); the one with the lowest validation MAE is kept, and per horizon step the network's weight w
+   * airline model with a season of 2–24 rows; else ARIMA(1,1,1) with 2 yearly Fourier pairs for
+   * daily or weekly times, with 2 Fourier pairs of a season over 24 rows from the row index, or
+   * plain — as evaluate's baseline) are fitted on the training part and, with a season and a
+   * lookback of at least a season, the seasonal naive forecast is scored beside them (nothing to
+   * fit or re-fit); the one with the lowest validation MAE is kept, and per horizon step the network's weight w
    * (the classical 1 − w): the one of {0, 0.05, …, 1} with the lowest validation MAE, shrunk toward
    * the inverse-MSE weight as far as the validation windows are few (combinationWeights). Scored
    * are the forecasts from every origin with a step in the validation part, at the steps that fall
@@ -333,10 +334,12 @@ export interface ForecastCombination {
   /** The seasonal naive forecast's season (rows). */
   period?: number;
   /**
-   * SARIMA with yearly Fourier regressors (yearlyFourierExog of the rows' times): the pairs, the
-   * row step in ms, and the first row's time (the regressors' phase runs from it).
+   * SARIMA with Fourier regressors: yearly ones (yearlyFourierExog of the rows' times) — the
+   * pairs, the row step in ms, and the first row's time (the regressors' phase runs from it); or
+   * those of a season over AUTO_SEASON_MAX rows from the row index (rowFourierExog) — the pairs
+   * and the season.
    */
-  fourier?: { pairs: number; stepMs: number; t0: number };
+  fourier?: { pairs: number; stepMs: number; t0: number } | { pairs: number; period: number };
   /** The network's weight per horizon step (the classical model's is 1 − w); steps past the horizon take the last. */
   weights: number[];
   /** The first target values of the training series (the classical states run from row 0). */
@@ -658,6 +661,9 @@ function finite(v: unknown, what: string): number {
 }
 
 /** Check an ETS model read from a file: its fields present and finite (etsRolling checks the spec and the parameters' ranges when it runs). */
+/** The longest season a saved model's classical parts may name (rows; a year of hours is 8,766): a bound on what a file from elsewhere makes us allocate. */
+const MAX_PERIOD = 10_000;
+
 function checkEtsModel(json: unknown, where: string): EtsModel {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new RangeError(`${where} must be an ETS model object, got ${show(json)}`);
   const j = json as Record<string, unknown>;
@@ -668,7 +674,7 @@ function checkEtsModel(json: unknown, where: string): EtsModel {
   // AICc is infinite when the parameters use up the rows; JSON writes that as null.
   out.aicc = j.aicc === null ? Infinity : finite(j.aicc, `${where}.aicc`);
   const m = out.period as number;
-  if (!Number.isInteger(m) || m < 0 || m > 10_000) throw new RangeError(`${where}.period must be an integer in 0…10000, got ${show(j.period)}`);
+  if (!Number.isInteger(m) || m < 0 || m > MAX_PERIOD) throw new RangeError(`${where}.period must be an integer in 0…${MAX_PERIOD}, got ${show(j.period)}`);
   for (const k of ['initialSeason', 'season'] as const) {
     const v = j[k];
     if (!Array.isArray(v) || v.length !== m || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new RangeError(`${where}.${k} must be ${m} finite numbers (one per season row)`);
@@ -730,7 +736,7 @@ function checkCombination(json: unknown, horizon: number, where: string): Foreca
   if (j.kind === 'seasonalNaive') {
     if (j.ets !== undefined || j.sarima !== undefined || j.fourier !== undefined) throw new RangeError(`${where}: a 'seasonalNaive' combination has no ets, sarima or fourier field`);
     const m = j.period;
-    if (typeof m !== 'number' || !Number.isInteger(m) || m < 2 || m > AUTO_SEASON_MAX) throw new RangeError(`${where}.period must be an integer from 2 to ${AUTO_SEASON_MAX}, got ${show(m)}`);
+    if (typeof m !== 'number' || !Number.isInteger(m) || m < 2 || m > MAX_PERIOD) throw new RangeError(`${where}.period must be an integer from 2 to ${MAX_PERIOD}, got ${show(m)}`);
     out.period = m;
     return out;
   }
@@ -744,11 +750,20 @@ function checkCombination(json: unknown, horizon: number, where: string): Foreca
   out.sarima = checkSarimaModel(j.sarima, `${where}.sarima`);
   if (j.fourier !== undefined) {
     const fo = j.fourier as Record<string, unknown> | null;
-    if (fo === null || typeof fo !== 'object' || Array.isArray(fo)) throw new RangeError(`${where}.fourier must be an object {pairs, stepMs, t0}, got ${show(fo)}`);
-    checkOptions(fo, ['pairs', 'stepMs', 't0'], `${where}.fourier`);
+    if (fo === null || typeof fo !== 'object' || Array.isArray(fo)) throw new RangeError(`${where}.fourier must be an object {pairs, stepMs, t0} or {pairs, period}, got ${show(fo)}`);
     const pairs = finite(fo.pairs, `${where}.fourier.pairs`);
-    const stepMs = finite(fo.stepMs, `${where}.fourier.stepMs`);
     if (!Number.isInteger(pairs) || pairs < 1 || 2 * pairs !== out.sarima.exog) throw new RangeError(`${where}.fourier.pairs must be half the SARIMA model's ${out.sarima.exog} regressors, got ${show(fo.pairs)}`);
+    if ('period' in fo) {
+      // Fourier pairs of a season over AUTO_SEASON_MAX rows from the row index (rowFourierExog).
+      checkOptions(fo, ['pairs', 'period'], `${where}.fourier`);
+      const period = finite(fo.period, `${where}.fourier.period`);
+      if (!Number.isInteger(period) || period <= AUTO_SEASON_MAX || period > MAX_PERIOD) throw new RangeError(`${where}.fourier.period must be an integer from ${AUTO_SEASON_MAX + 1} to ${MAX_PERIOD} (a season the airline model does not take), got ${show(fo.period)}`);
+      out.sarima.fourier = { period, pairs };
+      out.fourier = { pairs, period };
+      return out;
+    }
+    checkOptions(fo, ['pairs', 'stepMs', 't0'], `${where}.fourier`);
+    const stepMs = finite(fo.stepMs, `${where}.fourier.stepMs`);
     if (!(stepMs > 0)) throw new RangeError(`${where}.fourier.stepMs must be positive, got ${show(fo.stepMs)}`);
     const f = yearlyFourierExog([0], stepMs, pairs);
     if (f === null) throw new RangeError(`${where}.fourier.stepMs ${stepMs} gives a year of at most 24 rows: no Fourier regressors`);
@@ -1191,28 +1206,34 @@ export class Forecaster {
         cands.push({ c: { kind: 'ets', name: `ETS (${etsName(ets)})`, ets }, p, mae: mae(p) });
       }
     }
-    // Daily or weekly times without a short season: ARIMA(1,1,1) with yearly Fourier pairs, when a year of training rows shows the cycle.
+    // Without a season of 2–24 rows, as evaluate's baseline: with daily or weekly times ARIMA(1,1,1)
+    // with yearly Fourier pairs, when a year of training rows shows the cycle; else with a season
+    // over 24 rows (given: 48 half-hours, 168 hours) ARIMA(1,1,1) with Fourier pairs of that
+    // season from the row index. Their regressors run H rows past the end: the last validation
+    // origins forecast there where the test part is shorter than the horizon (or absent).
     let fourier: ReturnType<typeof yearlyFourierExog> = null;
-    let stepMs = 0;
-    let tFirst = 0;
+    let fourierOf: ForecastCombination['fourier'];
     if (!seasonal && times !== undefined && this.calendar !== null && this.calendar !== undefined && this.calendar.terms.some((c) => c.period === 'year') && 'ms' in this.calendar.step) {
       const t = checkTimes(times, s.rows, `${where}: times`);
-      stepMs = this.calendar.step.ms;
-      tFirst = t[0]!;
-      fourier = yearlyFourierExog(t, stepMs, 2);
+      fourier = yearlyFourierExog([...t, ...extendTimes(this.calendar.step, t[t.length - 1]!, H)], this.calendar.step.ms, 2);
       if (fourier !== null && n < fourier.period) fourier = null;
+      if (fourier !== null) fourierOf = { pairs: fourier.pairs, stepMs: this.calendar.step.ms, t0: t[0]! };
+    }
+    if (fourier === null && m !== undefined && m > AUTO_SEASON_MAX && n >= m) {
+      fourier = rowFourierExog(s.rows + H, m, 2);
+      fourierOf = { pairs: fourier.pairs, period: m };
     }
     const spec = fourier === null ? defaultSarimaSpec(seasonal ? m : undefined) : { ...defaultSarimaSpec(), exog: fourier.exog.slice(0, n) };
     if (n >= sarimaMinRows(spec)) {
       const sarima = fitSarimaRecent(y, n, spec);
       if (fourier !== null) sarima.fourier = { period: fourier.period, pairs: fourier.pairs };
       const p = sarimaRolling(sarima, y.subarray(0, split.validationEnd), valO, H, fourier?.exog);
-      cands.push({ c: { kind: 'sarima', name: sarimaName(sarima), sarima, ...(fourier !== null ? { fourier: { pairs: fourier.pairs, stepMs, t0: tFirst } } : {}) }, p, mae: mae(p) });
+      cands.push({ c: { kind: 'sarima', name: sarimaName(sarima), sarima, ...(fourierOf !== undefined ? { fourier: fourierOf } : {}) }, p, mae: mae(p) });
     }
     // The seasonal naive forecast: nothing to fit, and on a cycle whose shape repeats but whose
-    // level does not trend (the sunspots' 11 years) ahead of ETS, SARIMA and the network alone.
-    // Every origin needs a season of rows behind it: a lookback of a season at least.
-    if (seasonal && this.lookback >= m) {
+    // level does not trend (the sunspots' 11 years, a day of half-hours) ahead of ETS, SARIMA and
+    // the network alone. Every origin needs a season of rows behind it: a lookback of a season at least.
+    if (m !== undefined && m >= 2 && this.lookback >= m) {
       const c = { kind: 'seasonalNaive' as const, name: `seasonal naive (${m})`, period: m };
       const p = seasonalNaiveRolling(m, y, valO, H);
       cands.push({ c, p, mae: mae(p) });
@@ -1220,7 +1241,7 @@ export class Forecaster {
     if (cands.length === 0) return none(`the training part's ${n} rows are too few for ETS or SARIMA`);
     const best = cands.reduce((a, b) => (b.mae < a.mae ? b : a));
     const start = Array.from(y.subarray(0, HW_START));
-    const tArr = fourier === null ? null : checkTimes(times!, s.rows, `${where}: times`);
+    const tArr = fourierOf !== undefined && 'stepMs' in fourierOf ? checkTimes(times!, s.rows, `${where}: times`) : null;
     // The training-part fit's guard, measured on the training rows: the validation windows whose
     // origin it is off do not choose the weights, and are forecast by the network alone.
     const trainFit: ForecastCombination = { ...best.c, weights: [], start, validation: { windows: 0, network: 0, combined: 0 }, seconds: 0 };
@@ -1328,6 +1349,7 @@ export class Forecaster {
     if (c.kind === 'ets') return etsRolling(c.ets!, tgt, origins, steps);
     if (c.kind === 'seasonalNaive') return seasonalNaiveRolling(c.period!, tgt, origins, steps);
     if (c.fourier === undefined) return sarimaRolling(c.sarima!, tgt, origins, steps);
+    if ('period' in c.fourier) return sarimaRolling(c.sarima!, tgt, origins, steps, rowFourierExog(Math.max(tgt.length, Math.max(...origins) + steps + 1), c.fourier.period, c.fourier.pairs).exog);
     if (times === null) throw new RangeError(`${where}: the forecaster combines the network with ${c.name}, whose regressors come from the rows' times; pass times`);
     if (times[0] !== c.fourier.t0) throw new RangeError(`${where}: ${c.name}'s yearly regressors run from the training series' first time (${new Date(c.fourier.t0).toISOString()}), and these times start at ${new Date(times[0]!).toISOString()}; give the series from the same first row`);
     const last = Math.max(...origins);
