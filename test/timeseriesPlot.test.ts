@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { History, forecastSvg, historySvg, niceTicks, plotHistory } from '../src/index.js';
+import { History, forecastSvg, historySvg, lineChart, niceTicks, plotHistory } from '../src/index.js';
 
 /** Throws unless every tag is closed in order and attributes are quoted; returns the element names. */
 function checkXml(svg: string): string[] {
@@ -46,6 +46,19 @@ describe('SVG plots', () => {
   it('nice ticks', () => {
     assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
     assert.deepEqual(niceTicks(3, 97, 5), [20, 40, 60, 80]);
+  });
+
+  it('tick labels fit the margin: billions and millionths as mantissa × 10^k, where that is shorter', () => {
+    const yTicks = (lo: number, hi: number): string[] => [...lineChart([{ name: 'a', x: [0, 1], y: [lo, hi] }]).matchAll(/class="ytick"[^>]*>([^<]*)</g)].map((m) => m[1]!);
+    // Argentina's CPI in the AER package: 2000000000 overran the 70-pixel margin.
+    assert.deepEqual(yTicks(0, 6e9), ['0', '2e9', '4e9', '6e9']);
+    assert.deepEqual(yTicks(1.2e9, 1.9e9), ['1.2e9', '1.4e9', '1.6e9', '1.8e9']);
+    assert.deepEqual(yTicks(0, 1e-6), ['0', '2e-7', '4e-7', '6e-7', '8e-7', '1e-6']);
+    assert.deepEqual(yTicks(-3e7, 3e7), ['-2e7', '0', '2e7']);
+    // As before where fixed-point is short, or shorter than the exponent form.
+    assert.deepEqual(yTicks(100, 5000), ['0', '1000', '2000', '3000', '4000', '5000']);
+    assert.deepEqual(yTicks(0.001, 0.009), ['0.002', '0.004', '0.006', '0.008']);
+    assert.deepEqual(yTicks(12345678, 12345690), ['12345680', '12345685', '12345690']);
   });
 
   it('plotHistory: every log as a series, epochs on x, labels and legend; written to a file', async () => {

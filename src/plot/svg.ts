@@ -51,9 +51,20 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return out;
 }
 
+/**
+ * A tick label: fixed-point with as many decimals as the step needs, or, where that runs past 7
+ * characters (billions, millionths) and the mantissa × 10^k with as many digits as the step needs
+ * is shorter, that ('2.5e9', '4e-7'): a 70-pixel margin holds about 10 characters of the tick font.
+ */
 function fmt(v: number, step: number): string {
   const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return v.toFixed(Math.min(digits, 10));
+  const fixed = v.toFixed(Math.min(digits, 10));
+  if (fixed.replace('-', '').length <= 7) return fixed;
+  if (v === 0) return '0';
+  const significant = Math.max(1, Math.floor(Math.log10(Math.abs(v)) + 1e-9) - Math.floor(Math.log10(step) + 1e-9) + 1);
+  const [mantissa, exponent] = v.toExponential(Math.min(significant - 1, 20)).split('e');
+  const exp = `${mantissa!.includes('.') ? mantissa!.replace(/\.?0+$/, '') : mantissa}e${Number(exponent)}`;
+  return exp.length < fixed.length ? exp : fixed;
 }
 
 function dateTicks(lo: number, hi: number): { values: number[]; label(v: number): string } {
