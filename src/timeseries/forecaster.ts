@@ -660,10 +660,10 @@ function finite(v: unknown, what: string): number {
   return v;
 }
 
-/** Check an ETS model read from a file: its fields present and finite (etsRolling checks the spec and the parameters' ranges when it runs). */
 /** The longest season a saved model's classical parts may name (rows; a year of hours is 8,766): a bound on what a file from elsewhere makes us allocate. */
 const MAX_PERIOD = 10_000;
 
+/** Check an ETS model read from a file: its fields present and finite (etsRolling checks the spec and the parameters' ranges when it runs). */
 function checkEtsModel(json: unknown, where: string): EtsModel {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new RangeError(`${where} must be an ETS model object, got ${show(json)}`);
   const j = json as Record<string, unknown>;
