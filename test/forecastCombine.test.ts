@@ -28,6 +28,20 @@ async function refusesPatched(dir: string, json: { userDefinedMetadata: { rnnkit
   }
 }
 
+/** Save f and load it back: the same combination and forecasts; then each patch of the saved combination is refused (refusesPatched). */
+async function roundTripRefusing(f: Forecaster, z: number[], steps: number, patches: readonly (readonly [object, RegExp])[]): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcomb-rt-'));
+  try {
+    await f.save(dir);
+    const g = await Forecaster.load(dir);
+    assert.deepEqual(g.combination, JSON.parse(JSON.stringify(f.combination)));
+    assert.deepEqual(g.forecast(z, steps), f.forecast(z, steps));
+    await refusesPatched(dir, JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')), patches);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('combinationWeights', () => {
   const close = (got: number[], want: number[]): void => {
     assert.equal(got.length, want.length);
@@ -277,23 +291,13 @@ describe('Forecaster combine', () => {
         assert.ok(Math.abs(ev.predictions[n * H + h]! - want) < 1e-9, `origin ${e} step ${h + 1}: ${ev.predictions[n * H + h]} vs ${want}`);
       }
     });
-    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcomb-sn-'));
-    try {
-      await f.save(dir);
-      const g = await Forecaster.load(dir);
-      assert.deepEqual(g.combination, JSON.parse(JSON.stringify(c)));
-      assert.deepEqual(g.forecast(z, 4), f.forecast(z, 4));
-      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-      await refusesPatched(dir, json, [
-        [{ period: 1 }, /combination\.period must be an integer from 2 to 24, got 1/],
-        [{ period: 6.5 }, /combination\.period must be an integer from 2 to 24/],
-        [{ period: 30 }, /combination\.period must be an integer from 2 to 24/],
-        [{ period: undefined }, /combination\.period must be an integer/],
-        [{ ets: {} }, /a 'seasonalNaive' combination has no ets, sarima or fourier field/],
-      ]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await roundTripRefusing(f, z, 4, [
+      [{ period: 1 }, /combination\.period must be an integer from 2 to 24, got 1/],
+      [{ period: 6.5 }, /combination\.period must be an integer from 2 to 24/],
+      [{ period: 30 }, /combination\.period must be an integer from 2 to 24/],
+      [{ period: undefined }, /combination\.period must be an integer/],
+      [{ ets: {} }, /a 'seasonalNaive' combination has no ets, sarima or fourier field/],
+    ]);
     // A lookback of one season: the first origin has a season behind it, not the rows before it
     // that the guard's one-step forecasts would need; it is forecast, not checked against the guard.
     const oneSeason = new Forecaster({ lookback: 6, horizon: H, season: 6, units: 4, seed: 3, combine: false });
@@ -340,21 +344,11 @@ describe('Forecaster combine', () => {
       const w = ev.guarded === 0 || ev.guarded === undefined ? c.weights[i % H]! : NaN;
       assert.ok(Math.abs(p - (w * netT[i]! + (1 - w) * clsT[i]!)) < 1e-9, `prediction ${i}`);
     });
-    const dir = await mkdtemp(join(tmpdir(), 'rnnkit-fcomb-row-'));
-    try {
-      await f.save(dir);
-      const g = await Forecaster.load(dir);
-      assert.deepEqual(g.combination, JSON.parse(JSON.stringify(c)));
-      assert.deepEqual(g.forecast(z, 5), f.forecast(z, 5));
-      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-      await refusesPatched(dir, json, [
-        [{ fourier: { pairs: 2, period: 12 } }, /combination\.fourier\.period must be an integer from 25 to 10000 \(a season the airline model does not take\), got 12/],
-        [{ fourier: { pairs: 3, period: 30 } }, /combination\.fourier\.pairs must be half the SARIMA model's 4 regressors, got 3/],
-        [{ fourier: { pairs: 2, period: 30, t0: 0 } }, /combination\.fourier.*'t0'/],
-      ]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await roundTripRefusing(f, z, 5, [
+      [{ fourier: { pairs: 2, period: 12 } }, /combination\.fourier\.period must be an integer from 25 to 10000 \(a season the airline model does not take\), got 12/],
+      [{ fourier: { pairs: 3, period: 30 } }, /combination\.fourier\.pairs must be half the SARIMA model's 4 regressors, got 3/],
+      [{ fourier: { pairs: 2, period: 30, t0: 0 } }, /combination\.fourier.*'t0'/],
+    ]);
     f.dispose();
   });
 
