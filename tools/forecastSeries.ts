@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { Forecaster, etsName, fillGaps, forecastMetrics, sarimaName, type ForecastEvaluation } from '../src/index.js';
-import { combinationWeights } from '../src/timeseries/forecaster.js';
+import { combinationWeights, scoredMae } from '../src/timeseries/forecaster.js';
 
 const VEGA = join(dirname(dirname(createRequire(import.meta.url).resolve('vega-datasets'))), 'data');
 const SM = '/usr/lib/python3/dist-packages/statsmodels/datasets';
@@ -117,8 +117,7 @@ function splitHalves(key: string, seed: number, v: NonNullable<Forecaster['combi
   const [n2, c2, y2] = [part(v.network, b0, N), part(v.classical, b0, N), part(v.actual, b0, N)];
   const weights = combinationWeights(n1, c1, y1, H);
   // Only the scored points (actual NaN: a step outside the validation part).
-  const scored = (x: ArrayLike<number>, y: Float64Array): Float64Array => Float64Array.from(x).filter((_, i) => !Number.isNaN(y[i]));
-  const mae = (p: ArrayLike<number>, y: Float64Array): number => forecastMetrics(scored(y, y), scored(p, y)).mae;
+  const mae = (p: ArrayLike<number>, y: Float64Array): number => scoredMae(y, p);
   const blend = (w: (h: number) => number): Float64Array => n2.map((x, i) => w(i % H) * x + (1 - w(i % H)) * c2[i]!);
   const r = { combined: mae(blend((h) => weights[h]!), y2), network: mae(n2, y2), classical: mae(c2, y2) };
   const best = Math.min(r.network, r.classical);
