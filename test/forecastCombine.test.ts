@@ -348,6 +348,8 @@ describe('Forecaster combine', () => {
       [{ fourier: { pairs: 2, period: 12 } }, /combination\.fourier\.period must be an integer from 25 to 10000 \(a season the airline model does not take\), got 12/],
       [{ fourier: { pairs: 3, period: 30 } }, /combination\.fourier\.pairs must be half the SARIMA model's 4 regressors, got 3/],
       [{ fourier: { pairs: 2, period: 30, t0: 0 } }, /combination\.fourier.*'t0'/],
+      // 13 pairs of a 25-row season, the SARIMA model given the 26 regressors they make: more pairs than half the period.
+      [{ fourier: { pairs: 13, period: 25 }, sarima: { ...c.sarima, exog: 26, params: [...Array<number>(22).fill(0), ...c.sarima!.params] } }, /combination\.fourier\.pairs must be at most half the period \(25 rows\), got 13/],
     ]);
     f.dispose();
   });

@@ -610,7 +610,7 @@ async function reportMany(ev: ForecastEvaluationMany, c: { test: number; season:
     const guardLine = guardedLine(e);
     if (guardLine !== null) print(guardLine);
     if (e.quantiles !== undefined) for (const line of intervalLines(e.quantiles)) print(line);
-    json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)), ...(e.guarded !== undefined ? { guarded: e.guarded } : {}), ...(e.quantiles !== undefined ? { quantiles: intervalJson(e.quantiles) } : {}) };
+    json[id] = { windows: e.windows, model: e.model, baselines: Object.fromEntries(rows.slice(1)), ...(e.baselineNotes !== undefined ? { baselineNotes: e.baselineNotes } : {}), ...(e.guarded !== undefined ? { guarded: e.guarded } : {}), ...(e.quantiles !== undefined ? { quantiles: intervalJson(e.quantiles) } : {}) };
   }
   const ids = Object.keys(ev.byId);
   print(`\nMean over the ${ids.length} series`);
@@ -717,7 +717,7 @@ async function reportEvaluation(ev: ForecastEvaluation, c: ReportContext, print:
   const iq = ev.quantiles;
   if (iq !== undefined) for (const line of intervalLines(iq)) print(line);
   if (c.metricsJson !== undefined) {
-    const metrics = { source: c.file, target: c.target, lookback: c.lookback, horizon: c.horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(ev.guarded !== undefined ? { guarded: ev.guarded } : {}), ...(iq !== undefined ? { quantiles: intervalJson(iq) } : {}) };
+    const metrics = { source: c.file, target: c.target, lookback: c.lookback, horizon: c.horizon, windows: ev.windows, model: ev.model, baselines: Object.fromEntries(rows.slice(1)), ...(ev.baselineNotes !== undefined ? { baselineNotes: ev.baselineNotes } : {}), ...(ev.guarded !== undefined ? { guarded: ev.guarded } : {}), ...(iq !== undefined ? { quantiles: intervalJson(iq) } : {}) };
     await writeTextFile(c.metricsJson, JSON.stringify(metrics, null, 2) + '\n', '--metrics-json').catch((e: Error) => {
       throw new CliError(e.message);
     });

@@ -660,6 +660,14 @@ function finite(v: unknown, what: string): number {
   return v;
 }
 
+/**
+ * A saved model's Fourier pairs: at most half the period (higher pairs only repeat the lower ones
+ * at whole rows), which also bounds the regressors a file from elsewhere makes us compute per row.
+ */
+function checkFourierPairs(pairs: number, period: number, where: string): void {
+  if (pairs > period / 2) throw new RangeError(`${where}.fourier.pairs must be at most half the period (${period} rows), got ${pairs}`);
+}
+
 /** The longest season a saved model's classical parts may name (rows; a year of hours is 8,766): a bound on what a file from elsewhere makes us allocate. */
 const MAX_PERIOD = 10_000;
 
@@ -758,6 +766,7 @@ function checkCombination(json: unknown, horizon: number, where: string): Foreca
       checkOptions(fo, ['pairs', 'period'], `${where}.fourier`);
       const period = finite(fo.period, `${where}.fourier.period`);
       if (!Number.isInteger(period) || period <= AUTO_SEASON_MAX || period > MAX_PERIOD) throw new RangeError(`${where}.fourier.period must be an integer from ${AUTO_SEASON_MAX + 1} to ${MAX_PERIOD} (a season the airline model does not take), got ${show(fo.period)}`);
+      checkFourierPairs(pairs, period, where);
       out.sarima.fourier = { period, pairs };
       out.fourier = { pairs, period };
       return out;
@@ -767,6 +776,7 @@ function checkCombination(json: unknown, horizon: number, where: string): Foreca
     if (!(stepMs > 0)) throw new RangeError(`${where}.fourier.stepMs must be positive, got ${show(fo.stepMs)}`);
     const f = yearlyFourierExog([0], stepMs, pairs);
     if (f === null) throw new RangeError(`${where}.fourier.stepMs ${stepMs} gives a year of at most 24 rows: no Fourier regressors`);
+    checkFourierPairs(pairs, f.period, where);
     out.sarima.fourier = { period: f.period, pairs };
     out.fourier = { pairs, stepMs, t0: finite(fo.t0, `${where}.fourier.t0`) };
   } else if (out.sarima.exog > 0) throw new RangeError(`${where}: the SARIMA model has ${out.sarima.exog} regressors but no fourier field says what they are`);
