@@ -1362,10 +1362,12 @@ export class Forecaster {
     if (c.kind === 'ets') return etsRolling(c.ets!, tgt, origins, steps);
     if (c.kind === 'seasonalNaive') return seasonalNaiveRolling(c.period!, tgt, origins, steps);
     if (c.fourier === undefined) return sarimaRolling(c.sarima!, tgt, origins, steps);
-    if ('period' in c.fourier) return sarimaRolling(c.sarima!, tgt, origins, steps, rowFourierExog(Math.max(tgt.length, Math.max(...origins) + steps + 1), c.fourier.period, c.fourier.pairs).exog);
+    // A loop, not Math.max(...origins): the guard passes every row of a long series (a spread of
+    // over ~10⁵ arguments overflows the stack).
+    const last = origins.reduce((a, e) => Math.max(a, e), -1);
+    if ('period' in c.fourier) return sarimaRolling(c.sarima!, tgt, origins, steps, rowFourierExog(Math.max(tgt.length, last + steps + 1), c.fourier.period, c.fourier.pairs).exog);
     if (times === null) throw new RangeError(`${where}: the forecaster combines the network with ${c.name}, whose regressors come from the rows' times; pass times`);
     if (times[0] !== c.fourier.t0) throw new RangeError(`${where}: ${c.name}'s yearly regressors run from the training series' first time (${new Date(c.fourier.t0).toISOString()}), and these times start at ${new Date(times[0]!).toISOString()}; give the series from the same first row`);
-    const last = Math.max(...origins);
     const extra = Math.max(0, last + steps + 1 - times.length);
     // The calendar's step, so rows past a Friday of working-day data fall on the Monday (the regressors follow elapsed days).
     const step = this.calendar !== null && this.calendar !== undefined && 'ms' in this.calendar.step && this.calendar.step.ms === c.fourier.stepMs ? this.calendar.step : { ms: c.fourier.stepMs };
