@@ -106,6 +106,12 @@ const notes: string[] = [];
  * apart, so no target row is in both); MAE relative to the better part.
  */
 const halves: string[] = [];
+/**
+ * Each method's test MAE over the best classical model's on that series (the ratio column, which
+ * picks the best after the fact): how often the issue's "within 2%" holds for the default, and
+ * for each classical model had a user picked it alone.
+ */
+const againstBest: Record<string, number[]> = { 'rnnkit default': [], 'network alone': [], 'Holt-Winters': [], ETS: [], 'SARIMA/ARIMA': [] };
 const halfRatios: { combined: number; network: number; classical: number }[] = [];
 function splitHalves(key: string, seed: number, v: NonNullable<Forecaster['combinationValidation']>, H: number): void {
   const N = v.origins.length;
@@ -166,6 +172,11 @@ for (const key of only) {
   const classical = [b.holtWinters?.mae, b.ets?.mae, b.sarima?.mae].filter((v): v is number => v !== undefined);
   const best = Math.min(...classical);
   const m = mean(test);
+  if (classical.length > 0) {
+    for (const [k, v] of [['rnnkit default', m], ['network alone', mean(alone)], ['Holt-Winters', b.holtWinters?.mae], ['ETS', b.ets?.mae], ['SARIMA/ARIMA', b.sarima?.mae]] as const) {
+      if (v !== undefined) againstBest[k]!.push(v / best);
+    }
+  }
   table.push([
     `${set.label} ${set.lookback}/${set.horizon}${set.season !== undefined ? ` s${set.season}` : ''}, ${y.length} rows`,
     `${f3(m)} (${f3(Math.min(...test))}–${f3(Math.max(...test))})`,
@@ -186,6 +197,11 @@ console.log(`Test-part MAE (last 20% of the rows, every origin), seeds ${seeds.j
 console.log(line(head));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of table) console.log(line(r));
+for (const [k, r] of Object.entries(againstBest)) {
+  if (r.length === 0) continue;
+  const within = r.filter((x) => x <= 1.02).length;
+  console.log(`${k}: MAE / best classical's, geometric mean ${Math.exp(mean(r.map(Math.log))).toFixed(3)}, within 2% on ${within} of ${r.length}, worst ${Math.max(...r).toFixed(3)}`);
+}
 for (const n of notes) console.log(n);
 for (const h of halves) console.log(h);
 if (halfRatios.length > 0) {
