@@ -589,6 +589,10 @@ function conditionalSumSquares(x: Float64Array, arLags: number[], maLags: number
   if (kAr + kMa === 0) return { ar: new Float64Array(0), ma: new Float64Array(0), variance: null };
   const k = 2 * kMa;
   const r = Math.max(k + kMa, kAr);
+  // Too few rows for the regressions to be overdetermined (a season of 12 takes 36 + 3 differenced
+  // rows): statsmodels then starts these coefficients at zero (it warns "Too few observations to
+  // estimate starting parameters"), and so does this; fitSarima's grid of starts follows anyway.
+  if (x.length < Math.max(r + arLags.length + maLags.length + 1, 2 * k + 1)) return { ar: new Float64Array(arLags.length), ma: new Float64Array(maLags.length), variance: null };
   let resid = new Float64Array(0);
   if (kMa > 0) {
     const X = Array.from({ length: k }, (_, j) => lagColumn(x, j + 1, k));
@@ -651,8 +655,19 @@ function fromFree(r: Resolved, u: Float64Array): Float64Array {
   return Float64Array.from([...beta, ...ar, ...ma, ...sar, ...sma, Math.exp(u[o]!)]);
 }
 
-/** Rows a fit needs: the differencing, the start's regressions (3·MA order or the AR order) and more rows than parameters. */
+/**
+ * Rows a fit needs: the differencing, then past the longest lag (so every coefficient meets its
+ * lag at least once) more rows than parameters. The airline model with a season of 12 takes 30:
+ * five years of monthly rows have 51 in a 70% training part. The starting regressions need more
+ * (3·MA order: 36 differenced rows for a seasonal MA of 12); below that their coefficients start
+ * at zero, as statsmodels' do.
+ */
 function minRows(r: Resolved): number {
+  return r.kd + Math.max(r.q, r.p, r.Q * r.s, r.P * r.s) + r.names.length + 1;
+}
+
+/** Rows with which the starting regressions are overdetermined (3·MA order or the AR order, then more rows than parameters): a budgeted fit (sarimaFitStart) keeps twice this at least. */
+function cssRows(r: Resolved): number {
   return r.kd + Math.max(3 * r.q, r.p, 3 * r.Q * r.s, r.P * r.s) + r.names.length + 1;
 }
 
@@ -893,7 +908,7 @@ export function sarimaFitStart(rows: number, spec: SarimaFitOptions): number {
   if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`sarimaFitStart: rows must be a count of rows, got ${show(rows)}`);
   const kx = Array.isArray(spec.exog) && spec.exog.length > 0 ? (spec.exog[0]?.length ?? 0) : 0;
   const r = resolveSpec(spec, kx, 'sarimaFitStart', ['exog', 'startParams']);
-  const keep = Math.max(Math.floor(SARIMA_FIT_BUDGET / (r.k * r.k)), 10 * r.s, 2 * minRows(r));
+  const keep = Math.max(Math.floor(SARIMA_FIT_BUDGET / (r.k * r.k)), 10 * r.s, 2 * cssRows(r));
   return Math.max(0, rows - keep);
 }
 
