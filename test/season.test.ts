@@ -47,6 +47,22 @@ describe('detectSeason', () => {
     assert.equal(m.season, 12);
   });
 
+  it('short monthly rows (33: the training part of four years) show their season of 12 at two standard errors; noise of that length does not', () => {
+    const times = Array.from({ length: 33 }, (_, i) => new Date(Date.UTC(2021, i, 1)));
+    let [found, falseSeasons] = [0, 0];
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(seed * 7 + 3);
+      // Amplitude 4, noise 1 on a slope: scores 0.59–0.9 (median 0.74) on so few rows. Its 9 pairs at
+      // lag 12 put three standard errors at 1.0, which no score reaches (none found); two at 0.67.
+      const y = Array.from({ length: 33 }, (_, t) => 100 + 0.5 * t + 4 * Math.sin((2 * Math.PI * t) / 12) + gaussian(r));
+      if (detectSeason(y, { times }).season === 12) found++;
+      if (detectSeason(y.map(() => gaussian(r)), { times }).season !== null) falseSeasons++;
+    }
+    assert.ok(found >= 30, `the season of 12 found ${found} times in 40`);
+    // Two standard errors, one lag tested: about 1 in 40 by chance (none here).
+    assert.ok(falseSeasons <= 2, `white noise of 33 monthly rows: a season found ${falseSeasons} times in 40`);
+  });
+
   it('finds no season in white noise or a random walk', () => {
     for (let seed = 1; seed <= 8; seed++) {
       const r = rng(seed);
