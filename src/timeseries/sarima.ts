@@ -657,8 +657,8 @@ function fromFree(r: Resolved, u: Float64Array): Float64Array {
 
 /**
  * Rows a fit needs: the differencing, then past the longest lag (so every coefficient meets its
- * lag at least once) more rows than parameters. The airline model with a season of 12 takes 30:
- * five years of monthly rows have 51 in a 70% training part. The starting regressions need more
+ * lag at least once) more rows than parameters. The airline model with a season of 12 takes 30
+ * (six years of monthly rows have 51 in their training part, four years 33). The starting regressions need more
  * (3·MA order: 36 differenced rows for a seasonal MA of 12); below that their coefficients start
  * at zero, as statsmodels' do.
  */
