@@ -58,7 +58,7 @@ for (const s of specs) {
     const best = Object.entries(given.metrics.baselines).filter(([k]) => k !== 'last value').reduce((a, b) => (b[1].mae < a[1].mae ? b : a));
     const r = auto.metrics.model.mae / given.metrics.model.mae;
     ratios.push(r);
-    if (auto.found.startsWith(String(S))) found++;
+    if (auto.found === `${S} (detected)`) found++;
     console.log(`| ${s.name} ${tag} | ${auto.found} | ${g(auto.metrics.model.mae)} | ${g(given.metrics.model.mae)} | ${best[0]} ${g(best[1].mae)} | ${r.toFixed(3)} |`);
   }
 }
